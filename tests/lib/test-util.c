@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* File helpers for tests: where test data lives, reading whole files. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "test.h"
+
+static char path_buf[4096];
+
+static const char *source_root(void)
+{
+        const char *e = getenv("MIRACAST_SRCDIR");
+        return e ? e : ".";
+}
+
+const char *test_data_path(const char *rel)
+{
+        const char *e = getenv("MIRACAST_TEST_DATA");
+        if (e)
+                snprintf(path_buf, sizeof(path_buf), "%s/%s", e, rel);
+        else
+                snprintf(path_buf, sizeof(path_buf), "%s/tests/data/%s", source_root(), rel);
+        return path_buf;
+}
+
+const char *test_shared_path(const char *rel)
+{
+        const char *e = getenv("MIRACAST_SHARED");
+        if (e)
+                snprintf(path_buf, sizeof(path_buf), "%s/%s", e, rel);
+        else
+                snprintf(path_buf, sizeof(path_buf), "%s/../shared/%s", source_root(), rel);
+        return path_buf;
+}
+
+long test_read_file(const char *path, char **ret)
+{
+        struct stat st;
+        char *buf;
+        ssize_t n;
+        int fd;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0) {
+                close(fd);
+                return -errno;
+        }
+        buf = malloc(st.st_size + 1);
+        if (!buf) {
+                close(fd);
+                return -ENOMEM;
+        }
+        n = read(fd, buf, st.st_size);
+        close(fd);
+        if (n < 0) {
+                free(buf);
+                return -errno;
+        }
+        buf[n] = 0;
+        *ret = buf;
+        return n;
+}
+

@@ -1,0 +1,43 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Install the Debian packages miracastd needs to build, test, demo and bench.
+# Does nothing when everything is present; on a system without apt/dpkg it
+# prints the list and stops, so the person knows what to install.
+set -eu
+
+PACKAGES="
+build-essential pkg-config clang libclang-rt-14-dev
+libsystemd-dev libavcodec-dev libavformat-dev libavutil-dev libswscale-dev
+libdrm-dev libva-dev
+dbus wpasupplicant iproute2 busybox dnsmasq-base systemd
+ffmpeg gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly
+"
+
+if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
+        echo "install-deps: this is not a Debian/Ubuntu system; please install the equivalents of:" >&2
+        echo $PACKAGES >&2
+        exit 1
+fi
+
+missing=""
+for p in $PACKAGES; do
+        status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+        case "$status" in
+        *" installed") ;;
+        *) missing="$missing $p" ;;
+        esac
+done
+
+[ -z "$missing" ] && exit 0
+
+echo "install-deps: installing:$missing"
+if [ "$(id -u)" != 0 ]; then
+        echo "install-deps: not root; run as root or install them yourself:$missing" >&2
+        exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing
