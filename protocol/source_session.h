@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The Wi-Fi Display source state machine (M1-M16), pure: no I/O, no clock, no
+ * randomness. The daemon feeds it events and carries out the actions it returns.
+ *
+ *   events in                               actions out (in this order, per call)
+ *   source_session_start()       ----\      SEND          bytes to write to the RTSP connection
+ *   source_session_receive()          \     NEGOTIATED    session info + format are known
+ *   source_session_timer()             >--> MEDIA_START   stream media->format to media->peer
+ *   source_session_connection_closed() /    MEDIA_PAUSE / MEDIA_RESUME (resume starts with an IDR)
+ *   source_session_media_started()/failed() MEDIA_REQUEST_IDR / MEDIA_SET_BITRATE
+ *   source_session_pause()/resume()/        MEDIA_CHANGE_FORMAT / MEDIA_STOP
+ *     teardown()/request_idr()/             TIMER         (re)arm THE one timer at an absolute time
+ *     set_bitrate()/change_format()         STATE_CHANGED LOG  ENDED
+ *
+ * Actions must be carried out in array order: bytes queued before media starts
+ * (reply to PLAY first, then RTP), and ENDED is always last: flush the queued
+ * bytes, then close the connection. Time is CLOCK_MONOTONIC usec given by the caller.
+ *
+ * Flow (docs/wfd-protocol.md 4.2):
+ *   start -> M1 OPTIONS -> (M1 200 + M2 answered) -> M3 GET_PARAMETER -> negotiate ->
+ *   M4 SET_PARAMETER -> M5 trigger SETUP -> sink SETUP (M6) -> sink PLAY (M7) -> playing
+ *   playing: M16 keep-alives, M13 IDR requests, M9 PAUSE, M7 PLAY, M8 TEARDOWN,
+ *            M10-M15 SET_PARAMETERs, our M5 PAUSE/PLAY/TEARDOWN triggers, mid-session M4.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sink_quirks.h"
+
+struct source_session;
+
+/* Defaults (docs/wfd-protocol.md section 9), used when a config field is 0. */
+#define SOURCE_SESSION_RESPONSE_TIMEOUT_USEC  (5 * 1000000ULL)   /* per request */
+#define SOURCE_SESSION_M2_TIMEOUT_USEC        (5 * 1000000ULL)   /* wait for M2 before M3 anyway */
+#define SOURCE_SESSION_SETUP_TIMEOUT_USEC     (10 * 1000000ULL)  /* M5 SETUP acked -> M6; M6 -> M7 */
+#define SOURCE_SESSION_TIMEOUT_SEC            30                 /* Session: id;timeout=30 */
+#define SOURCE_SESSION_FIRST_KEEPALIVE_USEC   (20 * 1000000ULL)  /* first M16 after PLAY */
+#define SOURCE_SESSION_TEARDOWN_GRACE_USEC    (2 * 1000000ULL)   /* M5 TEARDOWN -> close */
+#define SOURCE_SESSION_IDR_COALESCE_USEC      (300 * 1000ULL)    /* M13 storms -> one IDR per window */
+#define SOURCE_SESSION_DEFAULT_RTP_PORT       19000              /* when the sink names none */
+#define SOURCE_SESSION_MAX_SESSION_ID         64                 /* bytes incl. NUL */
+
+/* What D-Bus shows (Session1.State). */
+enum source_session_state {
+        SOURCE_SESSION_STATE_CONNECTING,        /* created, source_session_start() not called */
+        SOURCE_SESSION_STATE_NEGOTIATING,       /* M1 .. M7 */
+        SOURCE_SESSION_STATE_PLAYING,
+        SOURCE_SESSION_STATE_PAUSED,
+        SOURCE_SESSION_STATE_ENDING,            /* TEARDOWN triggered, waiting for M8 or the grace time */
+        SOURCE_SESSION_STATE_ENDED,
+        _SOURCE_SESSION_STATE_MAX,
+};
+
+enum source_session_end_reason {
+        SOURCE_SESSION_END_NONE,                        /* still running */
+        SOURCE_SESSION_END_TEARDOWN_BY_SINK,            /* sink sent TEARDOWN (M8) on its own */
+        SOURCE_SESSION_END_TEARDOWN_BY_USER,            /* source_session_teardown(): M8 or grace expired */
+        SOURCE_SESSION_END_CONNECTION_CLOSED,           /* peer closed / reset the TCP connection */
+        SOURCE_SESSION_END_RESPONSE_TIMEOUT,            /* no reply to one of our requests in time */
+        SOURCE_SESSION_END_SINK_TIMEOUT,                /* no SETUP/PLAY after the trigger, or no M2 */
+        SOURCE_SESSION_END_KEEPALIVE_TIMEOUT,           /* sink silent for the session timeout */
+        SOURCE_SESSION_END_SINK_REFUSED,                /* non-200 reply to M1/M3/M4/M5 */
+        SOURCE_SESSION_END_NOT_WFD,                     /* peer is not a WFD sink */
+        SOURCE_SESSION_END_PROTOCOL_ERROR,              /* unparseable bytes, RTSP limits exceeded */
+        SOURCE_SESSION_END_NEGOTIATION_FAILED,          /* M3 reply unusable, or 303 to M4 twice */
+        SOURCE_SESSION_END_INSUFFICIENT_RESOURCES,      /* wfd_negotiate(): -ENOSR, bandwidth too low */
+        SOURCE_SESSION_END_MEDIA_FAILED,                /* source_session_media_failed() */
+        _SOURCE_SESSION_END_MAX,
+};
+
+enum source_session_audio_codec {
+        SOURCE_SESSION_AUDIO_NONE,
+        SOURCE_SESSION_AUDIO_LPCM,
+        SOURCE_SESSION_AUDIO_AAC,
+        SOURCE_SESSION_AUDIO_AC3,
+};
+
+/* The negotiated stream format: everything the encoder and muxer need. */
+struct source_session_format {
+        unsigned width, height, fps;            /* progressive always */
+        unsigned h264_profile_idc;              /* 66 Constrained Baseline, 100 Constrained High */
+        unsigned h264_constraint_flags;         /* 0xC0 for CBP, 0x0C for CHP (wfd-protocol.md 6.2) */
+        unsigned h264_level_idc;                /* 31, 32, 40, 41, 42 */
+        bool single_slice;                      /* sink's min-slice-size is 0 */
+        enum source_session_audio_codec audio_codec;
+        unsigned audio_sample_rate_hz;          /* 48000 or 44100; 0 without audio */
+        unsigned audio_channels;                /* 2 .. 8; 0 without audio */
+        uint32_t bitrate_bps;                   /* starting bitrate */
+        bool sink_sends_idr_requests;           /* wfd_idr_request_capability: 1 (or unknown) */
+        bool periodic_idr;                      /* sink cannot be trusted to send M13: IDR every 1-2 s */
+};
+
+/* Where and how to stream: given with MEDIA_START and MEDIA_CHANGE_FORMAT. */
+struct source_session_media {
+        struct source_session_format format;
+        char peer_address[64];                  /* config.peer_address */
+        uint16_t peer_rtp_port;                 /* sink's client_port (RTP) */
+        uint16_t peer_rtcp_port;                /* second port of a client_port range, 0 if none */
+        uint16_t server_rtp_port;               /* our UDP source port (config) */
+};
+
+/* What StartMiracastSession reports once the M3 reply is negotiated. */
+struct source_session_info {
+        bool monitor_connected;                 /* the sink reports a display (EDID/connector) */
+        bool reduced_mode_list_due_to_bandwidth;
+};
+
+/* Source limits the negotiation honours. 0 = no limit / default. */
+struct source_session_limits {
+        unsigned max_width, max_height, max_fps;
+        unsigned encoder_max_level_idc;         /* 0 = 42 (level 4.2) */
+        bool encoder_supports_chp;              /* Constrained High available */
+        bool no_audio;                          /* offer video only */
+};
+
+/* Windows' MIRACAST_WFD_CONNECTION_STATS, bit/s; 0 = unknown. */
+struct source_session_connection_stats {
+        uint64_t suggested_bps;
+        uint64_t local_max_bps;
+        uint64_t remote_max_bps;
+};
+
+struct source_session_config {
+        const char *session_id;                 /* opaque random id, token chars, < 64 bytes (required) */
+        const char *local_address;              /* our IP on the link, for wfd_presentation_URL (required) */
+        uint16_t local_rtsp_port;               /* put in the URL when non-zero */
+        const char *peer_address;               /* the sink's IP, media destination (required) */
+        uint16_t server_rtp_port;               /* our UDP port, announced as server_port (required) */
+        struct source_session_limits limits;
+        struct source_session_connection_stats stats;
+        struct sink_identity identity;          /* what P2P knows: device name, WFD IE (strings copied) */
+        unsigned quirks_add;                    /* forced on (daemon config), enum sink_quirk bits */
+        unsigned quirks_remove;                 /* forced off, wins over the table and quirks_add */
+
+        unsigned session_timeout_sec;           /* 0 = SOURCE_SESSION_TIMEOUT_SEC */
+        uint64_t response_timeout_usec;         /* 0 = default; likewise the others */
+        uint64_t m2_timeout_usec;
+        uint64_t setup_timeout_usec;
+        uint64_t first_keepalive_usec;
+        uint64_t teardown_grace_usec;
+        uint64_t idr_coalesce_usec;
+};
+
+enum source_session_action_type {
+        SOURCE_SESSION_ACTION_SEND,             /* .send: write these bytes */
+        SOURCE_SESSION_ACTION_NEGOTIATED,       /* .info, and source_session_get_media() has the format */
+        SOURCE_SESSION_ACTION_MEDIA_START,      /* .media */
+        SOURCE_SESSION_ACTION_MEDIA_PAUSE,
+        SOURCE_SESSION_ACTION_MEDIA_RESUME,     /* start again with an IDR (SPS/PPS first) */
+        SOURCE_SESSION_ACTION_MEDIA_REQUEST_IDR,
+        SOURCE_SESSION_ACTION_MEDIA_SET_BITRATE,/* .bitrate_bps */
+        SOURCE_SESSION_ACTION_MEDIA_CHANGE_FORMAT, /* .media: new format from the next IDR on */
+        SOURCE_SESSION_ACTION_MEDIA_STOP,
+        SOURCE_SESSION_ACTION_TIMER,            /* .timer_usec: arm at this absolute time; 0 = disarm */
+        SOURCE_SESSION_ACTION_STATE_CHANGED,    /* .state */
+        SOURCE_SESSION_ACTION_LOG,              /* .log: something odd happened, for the daemon's log */
+        SOURCE_SESSION_ACTION_ENDED,            /* .ended: flush SEND bytes, close; nothing follows */
+};
+
+enum source_session_log_level {
+        SOURCE_SESSION_LOG_DEBUG,
+        SOURCE_SESSION_LOG_INFO,
+        SOURCE_SESSION_LOG_WARNING,             /* e.g. we answered a sink request with an error status */
+};
+
+struct source_session_action {
+        enum source_session_action_type type;
+        union {
+                struct {
+                        const char *data;
+                        size_t len;
+                } send;
+                const struct source_session_info *info;
+                const struct source_session_media *media;
+                uint32_t bitrate_bps;
+                uint64_t timer_usec;
+                enum source_session_state state;
+                struct {
+                        enum source_session_log_level level;
+                        unsigned status;        /* RTSP status we answered, 0 if none */
+                        const char *text;       /* peer strings in it are escaped */
+                } log;
+                struct {
+                        enum source_session_end_reason reason;
+                        int error;              /* matching -errno, 0 for a clean TEARDOWN */
+                        const char *text;       /* human-readable, e.g. "no reply to M3 within 5 s" */
+                } ended;
+        };
+};
+
+/*
+ * The actions of one call, valid (with every pointer in them) until the next call
+ * on the session. Never NULL after a successful call; n may be 0.
+ */
+struct source_session_actions {
+        const struct source_session_action *items;
+        size_t n;
+};
+
+/*
+ * Create a session from config (strings are copied). Returns 0, -EINVAL when a
+ * required field is missing or the session id is not a token, -ENOMEM.
+ */
+int source_session_new(const struct source_session_config *config, struct source_session **ret);
+
+/* Free everything. Accepts NULL, returns NULL. */
+struct source_session *source_session_free(struct source_session *s);
+
+/*
+ * The sink has connected: send M1 (OPTIONS * with Require: org.wfa.wfd1.0, CSeq 1) and
+ * arm the response timer. -EALREADY when called twice.
+ *
+ * Every event function below returns 0 and fills *ret with the actions (possibly
+ * ending the session: see ENDED), or -ESHUTDOWN once the session has ended, -EINVAL
+ * on bad arguments, -ENOMEM. Bad input from the sink never gives an error return:
+ * it is answered with the right RTSP status (LOG action) or ends the session.
+ */
+int source_session_start(struct source_session *s, uint64_t now_usec,
+                         struct source_session_actions *ret);
+
+/* Bytes read from the RTSP connection, in any split. */
+int source_session_receive(struct source_session *s, const void *data, size_t len,
+                           uint64_t now_usec, struct source_session_actions *ret);
+
+/* The timer armed by the last TIMER action fired (calling it early is harmless). */
+int source_session_timer(struct source_session *s, uint64_t now_usec,
+                         struct source_session_actions *ret);
+
+/* EOF (error 0) or a read/write error (-errno) on the RTSP connection: the session ends. */
+int source_session_connection_closed(struct source_session *s, int error, uint64_t now_usec,
+                                     struct source_session_actions *ret);
+
+/* The media thread reports the stream is flowing (after MEDIA_START). */
+int source_session_media_started(struct source_session *s, uint64_t now_usec,
+                                 struct source_session_actions *ret);
+
+/* The media thread failed (error -errno, text for EndReason): the session ends. */
+int source_session_media_failed(struct source_session *s, int error, const char *text,
+                                uint64_t now_usec, struct source_session_actions *ret);
+
+/*
+ * User requests. -ENOTCONN before streaming started (negotiating), -EALREADY when
+ * already in (or going to) that state, -ESHUTDOWN once ending/ended.
+ *   pause:    M5 wfd_trigger_method: PAUSE (the sink answers with PAUSE, M9)
+ *   resume:   M5 wfd_trigger_method: PLAY (the sink answers with PLAY, M7)
+ *   teardown: M5 wfd_trigger_method: TEARDOWN, then M8 or after the grace time the
+ *             session ends; before SETUP it ends at once. Allowed while negotiating.
+ *   request_idr:  MEDIA_REQUEST_IDR (coalesced like M13)
+ *   set_bitrate:  MEDIA_SET_BITRATE (bitrate_bps > 0; also while paused)
+ *   change_format: negotiate again with new limits; when the mode changes, send M4
+ *             (mid-session format change) and, on its 200, MEDIA_CHANGE_FORMAT.
+ *             -ENOSR when the new limits leave no mode.
+ */
+int source_session_pause(struct source_session *s, uint64_t now_usec, struct source_session_actions *ret);
+int source_session_resume(struct source_session *s, uint64_t now_usec, struct source_session_actions *ret);
+int source_session_teardown(struct source_session *s, uint64_t now_usec, struct source_session_actions *ret);
+int source_session_request_idr(struct source_session *s, uint64_t now_usec, struct source_session_actions *ret);
+int source_session_set_bitrate(struct source_session *s, uint32_t bitrate_bps, uint64_t now_usec,
+                               struct source_session_actions *ret);
+int source_session_change_format(struct source_session *s, const struct source_session_limits *limits,
+                                 uint64_t now_usec, struct source_session_actions *ret);
+
+/* ---- queries (for D-Bus properties and logs) ---- */
+
+enum source_session_state source_session_get_state(const struct source_session *s);
+
+/* Why it ended (SOURCE_SESSION_END_NONE while running), and the text of ENDED. */
+enum source_session_end_reason source_session_get_end_reason(const struct source_session *s,
+                                                             const char **ret_text);
+
+/* Negotiated info; -ENODATA before the M3 reply was negotiated. */
+int source_session_get_info(const struct source_session *s, struct source_session_info *ret);
+
+/* Format, ports and peer; NULL before negotiation (ports are final after SETUP). */
+const struct source_session_media *source_session_get_media(const struct source_session *s);
+
+/* The sink's M3 reply body as received ("name: value" lines), NULL before it. */
+const char *source_session_get_sink_parameters(const struct source_session *s);
+
+/* User-Agent/Server the sink sent (NULL if none) and the quirks in effect. */
+const char *source_session_get_sink_user_agent(const struct source_session *s);
+unsigned source_session_get_quirks(const struct source_session *s);
+
+const char *source_session_state_to_string(enum source_session_state state);
+const char *source_session_end_reason_to_string(enum source_session_end_reason reason);
+/* -ECONNRESET, -ETIMEDOUT, -ENOSR, -EPROTO, ... (0 for the two TEARDOWN reasons). */
+int source_session_end_reason_to_errno(enum source_session_end_reason reason);
