@@ -88,6 +88,8 @@ BENCH_BINS  := $(patsubst %.c,$(BUILD)/%,$(notdir $(BENCH_SRC)))
 
 .PHONY: all tests check run-check fuzz bench demo e2e install lint clean deps
 .DELETE_ON_ERROR:
+# Keep objects made by chained pattern rules (fuzz, bench), so nothing rebuilds needlessly.
+.SECONDARY:
 
 all: $(PROGRAMS)
 
