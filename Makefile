@@ -202,7 +202,7 @@ demo: deps
 
 e2e: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)tests/vm/run-e2e.sh $(BUILD)
+	$(Q)bash tests/vm/run-e2e.sh $(BUILD)
 
 install: all
 	$(Q)tools/install.sh "$(DESTDIR)" "$(PREFIX)" "$(BUILD)"
