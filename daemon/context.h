@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A Miracast context: one per capture device (DRM adapter, or the test
+ * source). Sessions on one context share its capture. The four operations of
+ * the seed contract (CreateMiracastContext = context_new, DestroyMiracastContext
+ * = context_free, StartMiracastSession = context_start_session,
+ * StopMiracastSession = context_stop_session) run one at a time: the
+ * context_*_async() forms queue through manager_op_submit(), and a caller
+ * beyond MANAGER_MAX_QUEUED gets -EBUSY.
+ */
+#pragma once
+
+#include <stdbool.h>
+
+#include "session.h"
+
+struct manager;
+struct capture;
+
+struct context {
+        struct manager *manager;     /* not owned */
+        unsigned id;
+        char *capture;               /* owned: "kms[:DEVICE[:CONNECTOR]]" or "testsrc" */
+        struct capture *capture_handle; /* owned: opened by the first session that streams, shared */
+        unsigned n_sessions;
+        struct context *next;        /* manager's list */
+};
+
+/* CreateMiracastContext: a context for capture spec (config syntax). */
+int context_new(struct manager *m, const char *capture, struct context **ret);
+/* DestroyMiracastContext: ends its sessions (without waiting) and frees it. */
+struct context *context_free(struct context *c);
+
+/*
+ * StartMiracastSession, queued: fd (an accepted RTSP connection) is dup()ed
+ * right away, so the caller closes its own copy whenever it likes; the
+ * session (returned at once in *ret_session, state "negotiating" once its
+ * turn comes) calls started() with the session info or -ENOSR
+ * (InsufficientResources) / another error. sink may be NULL. With
+ * existing != NULL (a Cast() session in "connecting") that session gets the
+ * connection instead of a new one.
+ */
+int context_start_session(struct context *c, int fd, const struct connection_stats *stats,
+                          struct sink *sink, struct session *existing,
+                          session_started_t started, void *userdata, struct session **ret_session);
+
+/* The context's capture, opened on first use and shared by its sessions
+ * (capture_new() errors: -ENODEV, -EACCES, ...). Owned by the context. */
+int context_get_capture(struct context *c, struct capture **ret);
+
+/* StopMiracastSession, queued: M5 TEARDOWN, wait for M8 (or grace), ended.
+ * Never closes a socket the caller owns (the session only closes its dup). */
+int context_stop_session(struct context *c, struct session *s);

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The manager: one per daemon. It owns the sd-event loop reference, the
+ * configuration, the contexts (one per capture device / DRM adapter), the
+ * discovered sinks, all sessions and all listeners, and the plugged-in P2P
+ * backend. dbus/ exports it as org.miracastd.Manager1 at /org/miracastd.
+ *
+ * Hooks go one way: daemon/ calls the function pointers in struct
+ * manager_hooks (installed by dbus/, NULL when D-Bus is off), never sd-bus.
+ *
+ * Serialization (the "seed contract"): create context, destroy context,
+ * start session and stop session run one at a time. Requests are queued in
+ * arrival order (at most MANAGER_MAX_QUEUED waiting); a request beyond that
+ * gets -EBUSY (D-Bus org.miracastd.Error.Busy). See manager_op_submit().
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <systemd/sd-event.h>
+
+#include "config.h"
+
+struct sink;
+struct session;
+struct listener;
+struct context;
+struct manager;
+
+#define MANAGER_MAX_QUEUED 16
+
+enum manager_change {
+        MANAGER_CHANGED_DISCOVERING,
+        MANAGER_CHANGED_BACKEND,
+        MANAGER_CHANGED_OUTPUTS,     /* Encoders / CaptureOutputs */
+};
+
+/* Options of Sink1.Cast(a{sv}); all optional (NULL / 0 / -1 = default). */
+struct cast_options {
+        const char *method;          /* "pbc" (default) or "pin" */
+        const char *pin;             /* 8 digits when method is "pin" */
+        int go_intent;               /* 0..15, -1 = backend default */
+        const char *output;          /* capture output (connector name), NULL = context default */
+        unsigned max_width, max_height; /* 0 = no extra limit */
+};
+
+/*
+ * A P2P backend (daemon/p2p*.c: wpa_supplicant control socket or
+ * NetworkManager). Plug it in with manager_set_p2p_backend(). Every
+ * function returns 0 or -errno and must not call back synchronously.
+ */
+struct p2p_backend {
+        const char *name;            /* "wpas", "nm": Manager1.Backend */
+        int (*start_discovery)(void *userdata);
+        int (*stop_discovery)(void *userdata);
+        /*
+         * Connect to sink (form the P2P group). On success the backend later
+         * creates the group listener with listener_new(m, addr, port,
+         * peer, sink, ...) so the sink's RTSP connection lands in
+         * sink->cast_session; on failure it calls sink_cast_failed().
+         */
+        int (*connect)(void *userdata, struct sink *sink, const struct cast_options *options);
+        /* Abort a pending connect or remove the group of sink (session over). */
+        void (*disconnect)(void *userdata, struct sink *sink);
+};
+
+struct manager_hooks {
+        void (*manager_changed)(struct manager *m, enum manager_change change);
+        void (*sink_added)(struct sink *sink);        /* install sink->notify here */
+        void (*session_added)(struct session *s);     /* install s->notify here */
+        void *userdata;
+};
+
+struct manager_op;
+
+struct manager {
+        sd_event *event;             /* reference */
+        struct config *config;       /* not owned (main.c) */
+
+        struct context *contexts;    /* owned list */
+        struct sink *sinks;          /* owned list */
+        struct session *sessions;    /* owned list (each also linked to its context) */
+        struct listener *listeners;  /* owned list */
+        unsigned next_sink_id, next_session_id;
+
+        const struct p2p_backend *p2p;
+        void *p2p_userdata;
+        unsigned discovery_refs;     /* StartDiscovery calls not yet stopped */
+        bool discovering;            /* as reported by the backend */
+
+        struct manager_op *ops;      /* queued serialized operations, head runs */
+        unsigned n_ops;
+        sd_event_source *op_defer;   /* owned: starts the next op */
+
+        bool shutting_down;
+        sd_event_source *shutdown_timer; /* owned: hard limit on graceful shutdown */
+
+        struct manager_hooks hooks;
+};
+
+/* Create the manager for event (referenced) and config (borrowed). */
+int manager_new(sd_event *event, struct config *config, struct manager **ret);
+/* Free everything (sessions ended without waiting). Accepts NULL, returns NULL. */
+struct manager *manager_free(struct manager *m);
+
+/* Create the contexts and listeners the configuration asks for. */
+int manager_start(struct manager *m);
+
+/*
+ * Graceful shutdown (SIGTERM): every session is stopped (M5 TEARDOWN trigger,
+ * waits for M8 or the grace timer), then sd_event_exit(event, 0). A second
+ * call or the hard limit exits at once.
+ */
+void manager_shutdown(struct manager *m);
+
+/* Plug in (or with NULL remove) the P2P backend; emits Backend change. */
+int manager_set_p2p_backend(struct manager *m, const struct p2p_backend *backend, void *userdata);
+/* Reference-counted discovery: -ENOTSUP without a backend. */
+int manager_start_discovery(struct manager *m);
+int manager_stop_discovery(struct manager *m);
+/* The backend reports the radio's real discovery state. */
+void manager_set_discovering(struct manager *m, bool discovering);
+
+/* Sink lookup by P2P device address (case-insensitive), or NULL. */
+struct sink *manager_find_sink(struct manager *m, const char *address);
+struct sink *manager_find_sink_by_id(struct manager *m, unsigned id);
+struct session *manager_find_session_by_id(struct manager *m, unsigned id);
+
+/* The default context (first configured capture), or NULL. */
+struct context *manager_default_context(struct manager *m);
+
+/* A session ended or was freed: updates STATUS, finishes a shutdown. */
+void manager_session_gone(struct manager *m);
+
+/* One line for sd_notify STATUS=. */
+void manager_update_status(struct manager *m);
+
+/*
+ * Serialized operations: run(op) starts the operation and returns 0 when it
+ * completed synchronously, 1 when it will call manager_op_done() later, or
+ * -errno (then it is done). Returns -EBUSY when MANAGER_MAX_QUEUED ops wait.
+ * The op struct is allocated by the caller with manager_op_new() and owned by
+ * the queue after a successful submit.
+ */
+typedef int (*manager_op_run_t)(struct manager_op *op, void *userdata);
+typedef void (*manager_op_free_t)(void *userdata);
+int manager_op_submit(struct manager *m, const char *what, manager_op_run_t run, void *userdata,
+                      manager_op_free_t free_userdata);
+/* The running op finished; the next one starts from a defer source. */
+void manager_op_done(struct manager *m, struct manager_op *op);

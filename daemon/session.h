@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * One Miracast session: one RTSP control connection to one sink.
+ *
+ * session.c owns the RTSP socket (nonblocking, sd-event io, an output
+ * buffer), feeds what arrives into the pure source state machine
+ * (protocol/source_session.h), carries out the actions it returns (send
+ * bytes, arm its timer, start/pause/resume/stop media through
+ * encoder/media.h) and polls the media thread's event fd. It reports state
+ * and property changes through s->notify, which dbus/session-bus.c installs
+ * (org.miracastd.Session1 at /org/miracastd/session/<id>).
+ *
+ * Life cycle: sessions belong to the manager (list) and to a context.
+ * A session that ends stays visible in state "ended" (with EndReason) until
+ * its end is reported, then it is freed from a defer source, so a callback
+ * that ends its own session never frees the memory under its caller.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <systemd/sd-event.h>
+
+struct manager;
+struct context;
+struct sink;
+struct session;
+
+enum session_state {
+        SESSION_STATE_CONNECTING,    /* Cast() in progress, no RTSP connection yet */
+        SESSION_STATE_NEGOTIATING,   /* M1..M7 */
+        SESSION_STATE_PLAYING,
+        SESSION_STATE_PAUSED,
+        SESSION_STATE_ENDING,        /* TEARDOWN triggered / M8 received, waiting */
+        SESSION_STATE_ENDED,
+        _SESSION_STATE_MAX,
+};
+
+enum session_change {
+        SESSION_CHANGED_STATE,       /* State, EndReason */
+        SESSION_CHANGED_FORMAT,      /* Width, Height, RefreshRate, VideoCodec, AudioCodec, Encoder, Bitrate,
+                                        MonitorConnected, ReducedModeListDueToBandwidth, SinkParameters, Peer */
+        SESSION_CHANGED_REMOVED,     /* about to be freed */
+};
+
+/* Connection statistics given to StartMiracastSession (bit/s, 0 = unknown). */
+struct connection_stats {
+        uint64_t suggested_bps;
+        uint64_t local_max_bps;
+        uint64_t remote_max_bps;
+};
+
+/* The answer of StartMiracastSession once the sink's capabilities are known. */
+struct session_info {
+        bool monitor_connected;
+        bool reduced_mode_list_due_to_bandwidth;
+};
+
+/* Live numbers for Session1.Statistics. */
+struct session_statistics {
+        uint64_t frames, drops, bytes;
+        uint64_t latency_p50_usec, latency_p99_usec;
+        uint64_t uptime_usec;
+};
+
+/* Called once when negotiation produced the session info (error == 0) or
+ * failed (error < 0: -ENOSR InsufficientResources, -ETIMEDOUT, ...). */
+typedef void (*session_started_t)(struct session *s, int error, const struct session_info *info, void *userdata);
+
+struct session_private;
+
+struct session {
+        struct manager *manager;     /* not owned */
+        struct context *context;     /* not owned */
+        struct sink *sink;           /* not owned; NULL for a plain listener connection */
+        unsigned id;
+        char *path;                  /* owned: D-Bus object path */
+        enum session_state state;
+        int end_reason;              /* 0 while running, then -errno (0 after a clean M8) */
+        char *end_reason_text;       /* owned: EndReason, "" while running */
+        char *peer;                  /* owned: "ADDR:PORT" of the sink, "" before connecting */
+
+        /* Negotiated format; zero until known. */
+        unsigned width, height, refresh_rate;
+        char *video_codec;           /* owned: e.g. "H.264 CBP 3.1" */
+        char *audio_codec;           /* owned: e.g. "AAC 48000/2", "" = none */
+        char *encoder;               /* owned: encoder actually used */
+        uint32_t bitrate_bps;
+        struct session_info info;
+        char **sink_parameters;      /* owned: NULL-terminated name,value,name,value,... */
+
+        struct session *next;        /* manager's list */
+        struct session_private *priv;/* owned: connection, FSM, media */
+
+        /* Installed by dbus/session-bus.c; NULL when D-Bus is off. */
+        void (*notify)(struct session *s, enum session_change change);
+};
+
+const char *session_state_to_string(enum session_state state);
+
+/*
+ * Create a session bound to context (and sink, may be NULL) and add it to the
+ * manager. Without an fd it waits in "connecting" for session_attach_fd().
+ */
+int session_new(struct manager *m, struct context *context, struct sink *sink, struct session **ret);
+
+/*
+ * Give the session its RTSP connection: fd is dup()ed (the caller keeps and
+ * closes its own fd; note that O_NONBLOCK and the like are shared between
+ * dups, the session itself only uses MSG_DONTWAIT) and M1 is sent.
+ * On success started is called exactly once, with the session info or an
+ * error when the session ends before negotiating; this may already happen
+ * before session_attach_fd() returns (e.g. the peer is gone). On failure
+ * (-errno) started is not called and the caller ends the session.
+ */
+int session_attach_fd(struct session *s, int fd, const struct connection_stats *stats,
+                      session_started_t started, void *userdata);
+
+/* User requests (Session1 methods). -ENOTCONN/-EBUSY when the state forbids. */
+int session_stop(struct session *s);     /* M5 TEARDOWN, M8 or grace timer, then ended */
+int session_pause(struct session *s);    /* M5 PAUSE */
+int session_resume(struct session *s);   /* M5 PLAY */
+int session_request_idr(struct session *s);
+int session_set_bitrate(struct session *s, uint32_t bitrate_bps);
+int session_get_statistics(struct session *s, struct session_statistics *ret);
+
+/* End now with reason (error < 0, or 0 = normal end): stops media, closes the
+ * connection, state "ended"; the session is freed from a defer source. */
+void session_end(struct session *s, int reason);
+
+/* Free at once (manager teardown). Accepts NULL, returns NULL. */
+struct session *session_free(struct session *s);

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A discovered Miracast sink (TV, dongle, PC). The P2P code (daemon/p2p*)
+ * creates, updates and removes sinks as wpa_supplicant reports peers; the
+ * manager owns them; dbus/sink-bus.c exports each one as an
+ * org.miracastd.Sink1 object at /org/miracastd/sink/<address with '_'>.
+ *
+ * Casting: Sink1.Cast() -> sink_cast() creates a session in state
+ * "connecting" bound to the sink and asks the P2P backend
+ * (struct p2p_backend in manager.h) to connect. The backend forms the group,
+ * opens a listener limited to the sink's address (listener_new(..., sink)),
+ * and when the sink connects to it that session gets the RTSP connection.
+ * If group formation fails the backend calls sink_cast_failed().
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct manager;
+struct session;
+struct listener;
+
+enum sink_change {
+        SINK_CHANGED_PROPERTIES,  /* any of the sink_info fields */
+        SINK_CHANGED_REMOVED,     /* about to be freed */
+};
+
+/* What discovery knows about a sink; sink_new()/sink_update() copy it. */
+struct sink_info {
+        const char *name;            /* device name from the P2P IE, UTF-8, may be NULL */
+        const char *address;         /* P2P device address "aa:bb:cc:dd:ee:ff", the sink's identity; required */
+        const char *device_type;     /* "primary-sink", "secondary-sink", "dual-role", "source"; NULL = "unknown" */
+        bool session_available;      /* WFD Device Info bit "available for WFD session" */
+        uint32_t max_throughput_mbps;/* WFD Device Info max throughput, Mbit/s, 0 = unknown */
+        uint16_t control_port;       /* WFD Device Info session management control port (7236) */
+        int16_t signal_dbm;          /* last seen RSSI in dBm, 0 = unknown */
+};
+
+struct sink {
+        struct manager *manager;     /* not owned */
+        unsigned id;                 /* stable number, unique within the manager */
+        char *name;                  /* owned */
+        char *address;               /* owned */
+        char *device_type;           /* owned */
+        bool session_available;
+        uint32_t max_throughput_mbps;
+        uint16_t control_port;
+        int16_t signal_dbm;
+        char *path;                  /* owned: D-Bus object path */
+
+        struct session *cast_session;/* not owned: the session a Cast() is filling, or NULL */
+        struct sink *next;           /* manager's list */
+
+        /* Installed by dbus/sink-bus.c; NULL when D-Bus is off. */
+        void (*notify)(struct sink *sink, enum sink_change change);
+};
+
+/*
+ * Create a sink from info and add it to the manager (and D-Bus, which emits
+ * InterfacesAdded). Returns -EEXIST if a sink with that address exists
+ * (use manager_find_sink() + sink_update()), -EINVAL if info->address is
+ * missing or not a MAC address, -ENOMEM. On success *ret belongs to the
+ * manager; the caller keeps the pointer until it calls sink_remove().
+ */
+int sink_new(struct manager *m, const struct sink_info *info, struct sink **ret);
+
+/* Replace the sink's properties with info (address must match: -EINVAL).
+ * Emits PropertiesChanged for what changed. */
+int sink_update(struct sink *sink, const struct sink_info *info);
+
+/* Remove the sink (peer lost): ends a pending Cast() with -EHOSTUNREACH,
+ * emits InterfacesRemoved and frees it. Accepts NULL, returns NULL. */
+struct sink *sink_remove(struct sink *sink);
+
+/*
+ * Start a cast to the sink: creates a session in state "connecting" and asks
+ * the P2P backend to connect. options may be NULL. Returns -ENOTSUP without
+ * a P2P backend, -EBUSY when a cast to this sink is already pending or
+ * running, or the backend's error. *ret_session is owned by the manager.
+ */
+struct cast_options;
+int sink_cast(struct sink *sink, const struct cast_options *options, struct session **ret_session);
+
+/* The P2P backend reports that connecting to the sink failed (error < 0,
+ * e.g. -ETIMEDOUT, -ECONNREFUSED when the sink rejected us): the pending
+ * session ends with that reason. No-op without a pending cast. */
+void sink_cast_failed(struct sink *sink, int error);
+
+/* Derive the D-Bus id from a MAC ("aa:bb:.." -> "aa_bb_.."), for paths. */
+int sink_address_to_id(const char *address, char *ret, unsigned size);

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The daemon's D-Bus connection: bus name org.miracastd, ObjectManager at
+ * /org/miracastd, and the three object types (manager-bus.c, sink-bus.c,
+ * session-bus.c). bus_open() installs the manager's hooks so daemon/ reports
+ * changes without knowing sd-bus.
+ */
+#pragma once
+
+#include <systemd/sd-bus.h>
+
+#include "../daemon/config.h"
+
+#define BUS_NAME            "org.miracastd"
+#define BUS_ROOT_PATH       "/org/miracastd"
+#define BUS_SINK_PREFIX     "/org/miracastd/sink"
+#define BUS_SESSION_PREFIX  "/org/miracastd/session"
+#define BUS_MANAGER_IFACE   "org.miracastd.Manager1"
+#define BUS_SINK_IFACE      "org.miracastd.Sink1"
+#define BUS_SESSION_IFACE   "org.miracastd.Session1"
+
+struct manager;
+struct sink;
+struct session;
+struct polkit;
+struct bus_discovery_client;
+
+struct bus {
+        sd_bus *bus;                 /* reference */
+        struct manager *manager;     /* not owned */
+        struct polkit *polkit;       /* owned; NULL = no polkit (session/private bus) */
+        struct bus_discovery_client *discovery_clients; /* owned: StartDiscovery callers */
+};
+
+/*
+ * Connect to spec ("system", "session" or an address), register every
+ * object, take the name org.miracastd. polkit_mode CONFIG_POLKIT_AUTO asks
+ * polkit on the system bus only. Returns -EEXIST when the name is taken.
+ */
+int bus_open(struct manager *m, const char *spec, enum config_polkit polkit_mode, struct bus **ret);
+/* Removes the hooks, releases the name, closes. Accepts NULL, returns NULL. */
+struct bus *bus_free(struct bus *b);
+
+/* Registration, one per object type (each in its *-bus.c). */
+int manager_bus_register(struct bus *b);
+int sink_bus_register(struct bus *b);
+int session_bus_register(struct bus *b);
+/* Hooks for struct manager_hooks. */
+void manager_bus_changed(struct bus *b, int change);
+void sink_bus_added(struct bus *b, struct sink *sink);
+void session_bus_added(struct bus *b, struct session *s);
+/* Forget the StartDiscovery callers (manager-bus.c). */
+void manager_bus_free_clients(struct bus *b);

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Asynchronous polkit checks for mutating method calls (system bus).
+ *
+ * A method handler calls polkit_check() first, before reading its arguments:
+ *   1        authorized: go on;
+ *   0        a CheckAuthorization call is on its way: return 1 from the
+ *            handler without replying. When polkit answers, the original
+ *            message is queued again (sd_bus_enqueue_for_read) and the
+ *            handler runs a second time, now getting 1 or an error; so the
+ *            object is looked up afresh and a vanished object gets the usual
+ *            UnknownObject error;
+ *   -EACCES  refused, *error is org.miracastd.Error.NotAuthorized with the reason
+ *            (denied, needs interactive authentication, or polkit unreachable:
+ *            an unreachable polkit never means yes);
+ *   -EBUSY   too many checks pending.
+ * With p == NULL (session or private bus) every call is authorized.
+ */
+#pragma once
+
+#include <systemd/sd-bus.h>
+
+#define POLKIT_ACTION_CAST   "org.miracastd.cast"
+#define POLKIT_ACTION_MANAGE "org.miracastd.manage"
+#define POLKIT_MAX_PENDING   64
+
+struct polkit;
+
+int polkit_new(sd_bus *bus, struct polkit **ret);
+/* Drops pending checks (their callers get no reply: only at exit). Accepts NULL. */
+struct polkit *polkit_free(struct polkit *p);
+
+int polkit_check(struct polkit *p, sd_bus_message *m, const char *action, sd_bus_error *error);
