@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Screen capture: one interface, several backends.
+ *
+ *   testsrc  a synthetic picture of any size: "desktop" (a still desktop with
+ *            moving text, a small moving box and a burnt-in frame counter) or
+ *            "motion" (every pixel moves every frame). Deterministic: frame N
+ *            always looks the same.
+ *   kms      the scan-out framebuffer of a DRM/KMS output (libdrm): GetFB2 ->
+ *            PRIME dma-buf; mapped and copied for the CPU path, or handed over
+ *            as a dma-buf for the GPU path. Needs CAP_SYS_ADMIN (or DRM master).
+ *
+ * One capture is shared by any number of consumers (sessions): it is
+ * reference counted, thread-safe, and capture_grab() returns the frame
+ * another consumer grabbed moments ago instead of capturing twice (one
+ * producer, several consumers).
+ *
+ * Damage: the picture is divided into CAPTURE_TILE_SIZE x CAPTURE_TILE_SIZE
+ * tiles. Every frame has a sequence number; the capture remembers, per tile,
+ * the last sequence in which that tile changed, so each consumer can ask "what
+ * changed since the frame I used last?" (capture_frame_damage()) and skip
+ * conversion and encoding of an unchanged picture.
+ *
+ * Typical consumer:
+ *
+ *   r = capture_grab(c, &f);
+ *   n = capture_frame_damage(c, f, last_seq, map, map_size);   (0: nothing changed)
+ *   ... read f->data / f->stride (CPU) or f->dmabuf_fd (GPU) ...
+ *   last_seq = f->seq;
+ *   f = capture_frame_unref(f);
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct capture;
+
+/* Damage granularity in pixels (even, so 4:2:0 chroma tiles line up). */
+#define CAPTURE_TILE_SIZE 32
+
+enum capture_backend {
+        CAPTURE_BACKEND_TESTSRC,
+        CAPTURE_BACKEND_KMS,
+        _CAPTURE_BACKEND_MAX,
+        _CAPTURE_BACKEND_INVALID = -1,
+};
+
+enum capture_pattern {
+        CAPTURE_PATTERN_DESKTOP, /* mostly still: moving text, small moving box, frame counter */
+        CAPTURE_PATTERN_MOTION,  /* full motion: every pixel changes every frame */
+        CAPTURE_PATTERN_STILL,   /* the desktop with nothing moving at all (no counter either) */
+        _CAPTURE_PATTERN_MAX,
+        _CAPTURE_PATTERN_INVALID = -1,
+};
+
+/* Which views of a frame the consumer needs (bit mask). */
+enum capture_access {
+        CAPTURE_ACCESS_CPU = 1 << 0,    /* f->data: linear packed 32-bit pixels in memory */
+        CAPTURE_ACCESS_DMABUF = 1 << 1, /* f->dmabuf_fd: the scan-out buffer (kms only) */
+};
+
+struct capture_config {
+        enum capture_backend backend;
+        unsigned access; /* enum capture_access mask; 0 means CAPTURE_ACCESS_CPU */
+
+        /* testsrc */
+        unsigned width, height; /* 0: 1280x720 */
+        enum capture_pattern pattern;
+
+        /* kms */
+        const char *device;    /* "/dev/dri/card0"; NULL: the first card with an active CRTC */
+        const char *connector; /* "HDMI-A-1", "eDP-1", "Virtual-1"; NULL: first connected, active */
+        bool no_cursor;        /* do not composite the cursor plane */
+};
+
+/*
+ * One captured picture. Immutable and reference counted; the pixels stay
+ * valid until the last reference is dropped.
+ */
+struct capture_frame {
+        uint64_t seq;          /* 1, 2, ...: per capture, increases by one per new picture */
+        uint64_t capture_usec; /* CLOCK_MONOTONIC time the picture was taken */
+        unsigned width, height;
+        uint32_t fourcc;       /* DRM_FORMAT_XRGB8888, _ARGB8888 or _XBGR8888 (little-endian words) */
+        uint64_t modifier;     /* DRM format modifier; 0 (linear) for CPU frames */
+
+        /* CPU view (CAPTURE_ACCESS_CPU); NULL otherwise */
+        const uint8_t *data;
+        unsigned stride; /* bytes per row */
+
+        /* GPU view (CAPTURE_ACCESS_DMABUF, kms only); -1 otherwise. Owned by the frame. */
+        int dmabuf_fd;
+        uint32_t dmabuf_offset, dmabuf_pitch;
+        int drm_fd; /* the DRM device the buffer lives on (not owned), to derive a VAAPI device */
+};
+
+/* Backend and pattern names ("testsrc", "kms"; "desktop", "motion", "still"). */
+const char *capture_backend_to_string(enum capture_backend b);
+enum capture_backend capture_backend_from_string(const char *s);
+const char *capture_pattern_to_string(enum capture_pattern p);
+enum capture_pattern capture_pattern_from_string(const char *s);
+
+/*
+ * Open a capture. Returns 0 and *ret (one reference), or
+ *   -EINVAL   bad configuration (zero/odd/huge testsrc size, unknown backend),
+ *   -ENODEV   kms: no DRM device, no such connector, or no active output,
+ *   -EACCES   kms: the framebuffer cannot be read without CAP_SYS_ADMIN (or DRM master),
+ *   -ENOTSUP  kms: the buffer is tiled/compressed and only the CPU view was asked for,
+ *   -ENOMEM.
+ * A kms capture reads one frame while opening, so these errors come early.
+ * capture_last_error() has a sentence explaining a failure of the last
+ * capture_new() in this thread (for logs and D-Bus errors).
+ */
+int capture_new(const struct capture_config *cfg, struct capture **ret);
+const char *capture_last_error(void);
+
+/* Reference counting; thread-safe. unref returns NULL. */
+struct capture *capture_ref(struct capture *c);
+struct capture *capture_unref(struct capture *c);
+
+/* Backend of an open capture, and its current size (may change on mode sets). */
+enum capture_backend capture_get_backend(const struct capture *c);
+int capture_get_size(struct capture *c, unsigned *ret_width, unsigned *ret_height);
+
+/*
+ * Grab the current picture. Returns 0 and a new frame reference in *ret.
+ * When another consumer grabbed less than max_share_usec ago the same frame
+ * is returned (0: always a fresh picture). Thread-safe.
+ * Errors: -EACCES/-ENOTSUP as for capture_new() (e.g. after a mode change to
+ * a tiled buffer), -ENODEV when the output went away, -EIO, -ENOMEM.
+ */
+int capture_grab(struct capture *c, uint64_t max_share_usec, struct capture_frame **ret);
+
+/*
+ * Damage of frame f relative to the earlier frame with sequence since_seq (0:
+ * no earlier frame, everything counts as changed). Returns the number of
+ * changed tiles (0: the pictures are identical), and when map is non-NULL
+ * writes one byte per tile (row-major, 1 = changed) for the first map_size
+ * tiles. May overstate (never understate) what changed. Tiles per row/column:
+ * capture_frame_tiles().
+ */
+int capture_frame_damage(struct capture *c, const struct capture_frame *f, uint64_t since_seq,
+                         uint8_t *map, size_t map_size);
+void capture_frame_tiles(const struct capture_frame *f, unsigned *ret_tiles_x, unsigned *ret_tiles_y);
+
+struct capture_frame *capture_frame_ref(struct capture_frame *f);
+struct capture_frame *capture_frame_unref(struct capture_frame *f);
+
+static inline void capture_unrefp(struct capture **c)
+{
+        if (*c)
+                *c = capture_unref(*c);
+}
+static inline void capture_frame_unrefp(struct capture_frame **f)
+{
+        if (*f)
+                *f = capture_frame_unref(*f);
+}

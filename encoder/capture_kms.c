@@ -1,0 +1,706 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The kms capture backend: read the scan-out framebuffer of one DRM/KMS
+ * output, the way the compositor's own buffers are shown.
+ *
+ *   open    pick the card (given, or the first with an active CRTC) and the
+ *           output (connector name like HDMI-A-1, or the first connected and
+ *           active one), its CRTC, primary and cursor planes (universal
+ *           planes), and read one frame so permission and format problems
+ *           show up at once.
+ *   update  primary plane's fb id; on a page flip (new id): drmModeGetFB2
+ *           (fallback drmModeGetFB) -> drmPrimeHandleToFD -> close the GEM
+ *           handles -> mmap the dma-buf. CPU path: compare the mapped
+ *           picture with our shadow copy tile by tile, inside
+ *           DMA_BUF_IOCTL_SYNC, copying and marking only what changed.
+ *           Cursor plane: position and image, marked when they change.
+ *   fill    CPU: copy stale tiles from the shadow into the pool buffer and
+ *           blend the cursor on top; GPU: hand out a dup of the dma-buf.
+ *
+ * Reading another client's framebuffer needs CAP_SYS_ADMIN (or DRM master):
+ * without it the kernel returns the FB with no buffer handle.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <drm_fourcc.h>
+#include <linux/dma-buf.h>
+#include <xf86drm.h>
+#include <xf86drmMode.h>
+
+#include "../protocol/macro.h"
+#include "capture_backend.h"
+
+struct kms_fb {
+        uint32_t fb_id;
+        int dmabuf_fd;
+        uint8_t *map; /* NULL when not mapped (GPU path, or tiled) */
+        size_t map_size;
+        unsigned width, height, pitch, offset;
+        uint32_t fourcc;
+        uint64_t modifier;
+};
+
+struct kms {
+        int fd;
+        char path[64];
+        char connector[32];
+        uint32_t connector_id, crtc_id, primary_id, cursor_id;
+        uint32_t prop_crtc_x, prop_crtc_y; /* cursor plane property ids */
+        bool want_cpu, want_dmabuf, with_cursor;
+
+        struct kms_fb fb;  /* the primary plane's current framebuffer */
+        uint8_t *shadow;   /* CPU path: last picture, width * 4 bytes per row */
+
+        /* cursor */
+        uint32_t cursor_fb_id;
+        uint32_t *cursor;  /* premultiplied ARGB, cursor_w * cursor_h */
+        int cursor_w, cursor_h, cursor_x, cursor_y;
+        bool cursor_visible;
+};
+
+static void kms_fb_clear(struct kms_fb *fb)
+{
+        if (fb->map)
+                munmap(fb->map, fb->map_size);
+        if (fb->dmabuf_fd >= 0)
+                close(fb->dmabuf_fd);
+        *fb = (struct kms_fb) { .dmabuf_fd = -1 };
+}
+
+static void kms_free(struct kms *k)
+{
+        if (!k)
+                return;
+        kms_fb_clear(&k->fb);
+        free(k->shadow);
+        free(k->cursor);
+        if (k->fd >= 0)
+                close(k->fd);
+        free(k);
+}
+
+static void dma_buf_sync(int fd, uint64_t flags)
+{
+        struct dma_buf_sync s = { .flags = flags };
+
+        /* Best effort: a driver without the ioctl has coherent mappings. */
+        while (ioctl(fd, DMA_BUF_IOCTL_SYNC, &s) < 0 && (errno == EINTR || errno == EAGAIN))
+                ;
+}
+
+static uint32_t plane_prop_id(int fd, uint32_t plane_id, const char *name, uint64_t *ret_value)
+{
+        drmModeObjectPropertiesPtr props = drmModeObjectGetProperties(fd, plane_id, DRM_MODE_OBJECT_PLANE);
+        uint32_t id = 0;
+
+        for (uint32_t i = 0; props && i < props->count_props && !id; i++) {
+                drmModePropertyPtr p = drmModeGetProperty(fd, props->props[i]);
+
+                if (p && strcmp(p->name, name) == 0) {
+                        id = p->prop_id;
+                        if (ret_value)
+                                *ret_value = props->prop_values[i];
+                }
+                drmModeFreeProperty(p);
+        }
+        drmModeFreeObjectProperties(props);
+        return id;
+}
+
+static int plane_prop_value(int fd, uint32_t plane_id, uint32_t prop_id, int64_t *ret)
+{
+        drmModeObjectPropertiesPtr props = drmModeObjectGetProperties(fd, plane_id, DRM_MODE_OBJECT_PLANE);
+        int r = -ENOENT;
+
+        for (uint32_t i = 0; props && i < props->count_props; i++)
+                if (props->props[i] == prop_id) {
+                        *ret = (int64_t) props->prop_values[i];
+                        r = 0;
+                        break;
+                }
+        drmModeFreeObjectProperties(props);
+        return r;
+}
+
+static void connector_name(const drmModeConnector *conn, char *buf, size_t size)
+{
+        const char *type = drmModeGetConnectorTypeName(conn->connector_type);
+
+        snprintf(buf, size, "%s-%u", type ? type : "Unknown", conn->connector_type_id);
+}
+
+/* The CRTC driving a connector, 0 when the output is off. */
+static uint32_t connector_crtc(int fd, const drmModeConnector *conn)
+{
+        drmModeEncoderPtr enc;
+        drmModeCrtcPtr crtc;
+        uint32_t id = 0;
+
+        if (conn->connection != DRM_MODE_CONNECTED || !conn->encoder_id)
+                return 0;
+        enc = drmModeGetEncoder(fd, conn->encoder_id);
+        if (!enc)
+                return 0;
+        crtc = enc->crtc_id ? drmModeGetCrtc(fd, enc->crtc_id) : NULL;
+        if (crtc && crtc->mode_valid)
+                id = crtc->crtc_id;
+        drmModeFreeCrtc(crtc);
+        drmModeFreeEncoder(enc);
+        return id;
+}
+
+/* Find the output on an open card. want: connector name or NULL. */
+static int kms_find_output(struct kms *k, const char *want)
+{
+        drmModeResPtr res = drmModeGetResources(k->fd);
+        char names[256] = "";
+        int r = -ENODEV;
+
+        if (!res)
+                return capture_set_error(-ENODEV, "kms: %s is not a KMS device: %m", k->path);
+
+        for (int i = 0; i < res->count_connectors; i++) {
+                drmModeConnectorPtr conn = drmModeGetConnector(k->fd, res->connectors[i]);
+                char name[32];
+                uint32_t crtc;
+
+                if (!conn)
+                        continue;
+                connector_name(conn, name, sizeof(name));
+                snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s%s", names[0] ? ", " : "",
+                         name, conn->connection == DRM_MODE_CONNECTED ? "" : " (disconnected)");
+                if (r == 0 || (want && strcmp(want, name) != 0)) {
+                        drmModeFreeConnector(conn);
+                        continue;
+                }
+                crtc = connector_crtc(k->fd, conn);
+                if (crtc) {
+                        k->connector_id = conn->connector_id;
+                        k->crtc_id = crtc;
+                        snprintf(k->connector, sizeof(k->connector), "%s", name);
+                        r = 0;
+                } else if (want)
+                        r = capture_set_error(-ENODEV, "kms: output %s on %s is %s", name, k->path,
+                                              conn->connection == DRM_MODE_CONNECTED ? "not active (no CRTC/mode)"
+                                                                                     : "disconnected");
+                drmModeFreeConnector(conn);
+        }
+        drmModeFreeResources(res);
+        if (r == -ENODEV && !capture_last_error()[0])
+                capture_set_error(-ENODEV, "kms: %s%s%s on %s (outputs: %s)", want ? "no output named " : "",
+                                  want ? want : "no connected, active output", "", k->path,
+                                  names[0] ? names : "none");
+        return r;
+}
+
+/* Primary and cursor planes currently on our CRTC. */
+static int kms_find_planes(struct kms *k)
+{
+        drmModePlaneResPtr pr = drmModeGetPlaneResources(k->fd);
+
+        if (!pr)
+                return capture_set_error(-ENODEV, "kms: %s: cannot list planes: %m", k->path);
+        for (uint32_t i = 0; i < pr->count_planes; i++) {
+                drmModePlanePtr p = drmModeGetPlane(k->fd, pr->planes[i]);
+                uint64_t type = 0;
+
+                if (!p)
+                        continue;
+                if (p->crtc_id == k->crtc_id && plane_prop_id(k->fd, p->plane_id, "type", &type)) {
+                        if (type == DRM_PLANE_TYPE_PRIMARY && !k->primary_id)
+                                k->primary_id = p->plane_id;
+                        else if (type == DRM_PLANE_TYPE_CURSOR && !k->cursor_id)
+                                k->cursor_id = p->plane_id;
+                }
+                drmModeFreePlane(p);
+        }
+        drmModeFreePlaneResources(pr);
+        if (k->cursor_id) {
+                k->prop_crtc_x = plane_prop_id(k->fd, k->cursor_id, "CRTC_X", NULL);
+                k->prop_crtc_y = plane_prop_id(k->fd, k->cursor_id, "CRTC_Y", NULL);
+        }
+        /* Without a primary plane on the CRTC we fall back to the CRTC's legacy buffer id. */
+        return 0;
+}
+
+/* The framebuffer id the output shows now (0: none, output blank). */
+static uint32_t kms_current_fb(struct kms *k)
+{
+        uint32_t id = 0;
+
+        if (k->primary_id) {
+                drmModePlanePtr p = drmModeGetPlane(k->fd, k->primary_id);
+
+                if (p && p->crtc_id == k->crtc_id)
+                        id = p->fb_id;
+                drmModeFreePlane(p);
+        } else {
+                drmModeCrtcPtr crtc = drmModeGetCrtc(k->fd, k->crtc_id);
+
+                if (crtc)
+                        id = crtc->buffer_id;
+                drmModeFreeCrtc(crtc);
+        }
+        return id;
+}
+
+static void close_handles(int fd, const uint32_t handles[4])
+{
+        for (int i = 0; i < 4; i++) {
+                bool dup = false;
+
+                if (!handles[i])
+                        continue;
+                for (int j = 0; j < i; j++)
+                        dup = dup || handles[j] == handles[i];
+                if (!dup)
+                        (void) drmCloseBufferHandle(fd, handles[i]);
+        }
+}
+
+/*
+ * Import framebuffer fb_id: metadata, a dma-buf fd, and (if linear and the
+ * CPU view is wanted) a read-only mapping. GEM handles are closed before
+ * returning: only the dma-buf keeps the buffer.
+ */
+static int kms_import_fb(struct kms *k, uint32_t fb_id, bool map, struct kms_fb *ret)
+{
+        struct kms_fb fb = { .fb_id = fb_id, .dmabuf_fd = -1 };
+        uint32_t handles[4] = {};
+        drmModeFB2Ptr fb2;
+        int r;
+
+        fb2 = drmModeGetFB2(k->fd, fb_id);
+        if (fb2) {
+                memcpy(handles, fb2->handles, sizeof(handles));
+                fb.width = fb2->width;
+                fb.height = fb2->height;
+                fb.pitch = fb2->pitches[0];
+                fb.offset = fb2->offsets[0];
+                fb.fourcc = fb2->pixel_format;
+                fb.modifier = (fb2->flags & DRM_MODE_FB_MODIFIERS) ? fb2->modifier : DRM_FORMAT_MOD_LINEAR;
+                drmModeFreeFB2(fb2);
+        } else {
+                /* Kernels before 5.7: legacy GetFB, depth/bpp only, always linear here. */
+                drmModeFBPtr legacy = drmModeGetFB(k->fd, fb_id);
+
+                if (!legacy)
+                        return capture_set_error(-errno ?: -EIO, "kms: cannot get framebuffer %u: %m", fb_id);
+                handles[0] = legacy->handle;
+                fb.width = legacy->width;
+                fb.height = legacy->height;
+                fb.pitch = legacy->pitch;
+                fb.fourcc = legacy->depth == 32 ? DRM_FORMAT_ARGB8888 : DRM_FORMAT_XRGB8888;
+                fb.modifier = DRM_FORMAT_MOD_LINEAR;
+                if (legacy->bpp != 32)
+                        fb.fourcc = 0;
+                drmModeFreeFB(legacy);
+        }
+
+        if (!handles[0]) {
+                close_handles(k->fd, handles);
+                return capture_set_error(-EACCES,
+                                         "kms: reading the screen needs CAP_SYS_ADMIN (or DRM master): %s returned "
+                                         "framebuffer %u without a buffer handle",
+                                         k->path, fb_id);
+        }
+        r = drmPrimeHandleToFD(k->fd, handles[0], DRM_CLOEXEC | DRM_RDWR, &fb.dmabuf_fd);
+        if (r < 0)
+                r = drmPrimeHandleToFD(k->fd, handles[0], DRM_CLOEXEC, &fb.dmabuf_fd);
+        close_handles(k->fd, handles);
+        if (r < 0)
+                return capture_set_error(-errno ?: -EIO, "kms: cannot export framebuffer %u as dma-buf: %m", fb_id);
+
+        if (map) {
+                if (fb.fourcc != DRM_FORMAT_XRGB8888 && fb.fourcc != DRM_FORMAT_ARGB8888 &&
+                    fb.fourcc != DRM_FORMAT_XBGR8888 && fb.fourcc != DRM_FORMAT_ABGR8888) {
+                        char f[5] = { fb.fourcc, fb.fourcc >> 8, fb.fourcc >> 16, fb.fourcc >> 24, 0 };
+
+                        kms_fb_clear(&fb);
+                        return capture_set_error(-ENOTSUP,
+                                                 "kms: scan-out format %s is not 32-bit RGB; the CPU path reads "
+                                                 "XRGB8888/ARGB8888/XBGR8888 only (use the vaapi encoder)",
+                                                 f[0] ? f : "?");
+                }
+                if (fb.modifier != DRM_FORMAT_MOD_LINEAR) {
+                        uint64_t mod = fb.modifier;
+
+                        kms_fb_clear(&fb);
+                        return capture_set_error(-ENOTSUP,
+                                                 "kms: scan-out buffer is tiled/compressed (modifier 0x%llx); the "
+                                                 "CPU path reads linear buffers only (use the vaapi encoder)",
+                                                 (unsigned long long) mod);
+                }
+                fb.map_size = (size_t) fb.pitch * fb.height + fb.offset;
+                fb.map = mmap(NULL, fb.map_size, PROT_READ, MAP_SHARED, fb.dmabuf_fd, 0);
+                if (fb.map == MAP_FAILED) {
+                        fb.map = NULL;
+                        r = -errno;
+                        kms_fb_clear(&fb);
+                        return capture_set_error(r, "kms: cannot map framebuffer %u: %s", fb_id, strerror(-r));
+                }
+        }
+        *ret = fb;
+        return 0;
+}
+
+/* Follow page flips: import the new framebuffer when the plane shows another one. */
+static int kms_follow_flip(struct capture *c, uint64_t seq)
+{
+        struct kms *k = c->priv;
+        struct kms_fb fb;
+        uint32_t id = kms_current_fb(k);
+        int r;
+
+        if (id == 0 || id == k->fb.fb_id)
+                return 0; /* blank output keeps the last picture */
+
+        r = kms_import_fb(k, id, k->want_cpu, &fb);
+        if (r < 0)
+                return r;
+        kms_fb_clear(&k->fb);
+        k->fb = fb;
+
+        if (fb.width != c->width || fb.height != c->height || fb.fourcc != c->fourcc ||
+            fb.modifier != c->modifier) {
+                uint8_t *shadow = NULL;
+
+                if (k->want_cpu) {
+                        shadow = calloc((size_t) fb.width * 4, fb.height);
+                        if (!shadow)
+                                return -ENOMEM;
+                }
+                r = capture_set_format(c, fb.width, fb.height, fb.width * 4, fb.fourcc, fb.modifier);
+                if (r < 0) {
+                        free(shadow);
+                        return r;
+                }
+                free(k->shadow);
+                k->shadow = shadow;
+                /* A fresh shadow must be fully copied: compare against nothing. */
+                if (shadow)
+                        capture_mark_all(c, seq);
+        }
+        return 0;
+}
+
+/* Compare the mapped picture with the shadow tile by tile; copy and mark what differs. */
+static void kms_diff_into_shadow(struct capture *c, uint64_t seq, bool copy_all)
+{
+        struct kms *k = c->priv;
+        const uint8_t *src = k->fb.map + k->fb.offset;
+        size_t row_bytes = (size_t) c->width * 4;
+
+        dma_buf_sync(k->fb.dmabuf_fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
+        for (unsigned ty = 0; ty < c->tiles_y; ty++) {
+                unsigned y0 = ty * CAPTURE_TILE_SIZE, y1 = MIN(y0 + CAPTURE_TILE_SIZE, c->height);
+
+                for (unsigned tx = 0; tx < c->tiles_x; tx++) {
+                        size_t x0 = (size_t) tx * CAPTURE_TILE_SIZE * 4;
+                        size_t len = MIN((size_t) CAPTURE_TILE_SIZE * 4, row_bytes - x0);
+                        bool differs = copy_all || c->tile_seq[(size_t) ty * c->tiles_x + tx] == seq;
+
+                        for (unsigned y = y0; y < y1 && !differs; y++)
+                                differs = memcmp(src + (size_t) y * k->fb.pitch + x0,
+                                                 k->shadow + y * row_bytes + x0, len) != 0;
+                        if (!differs)
+                                continue;
+                        for (unsigned y = y0; y < y1; y++)
+                                memcpy(k->shadow + y * row_bytes + x0, src + (size_t) y * k->fb.pitch + x0, len);
+                        capture_mark_rect(c, tx * CAPTURE_TILE_SIZE, y0, CAPTURE_TILE_SIZE, y1 - y0, seq);
+                }
+        }
+        dma_buf_sync(k->fb.dmabuf_fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
+}
+
+/* Read the cursor image of framebuffer fb_id (ARGB8888, linear) into k->cursor. */
+static int kms_load_cursor(struct kms *k, uint32_t fb_id)
+{
+        struct kms_fb fb;
+        uint32_t *img;
+        int r;
+
+        r = kms_import_fb(k, fb_id, true, &fb);
+        if (r < 0)
+                return r;
+        if (fb.width > 512 || fb.height > 512) {
+                kms_fb_clear(&fb);
+                return -E2BIG;
+        }
+        img = malloc((size_t) fb.width * fb.height * 4);
+        if (!img) {
+                kms_fb_clear(&fb);
+                return -ENOMEM;
+        }
+        dma_buf_sync(fb.dmabuf_fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
+        for (unsigned y = 0; y < fb.height; y++) {
+                const uint32_t *row = (const uint32_t *) (fb.map + fb.offset + (size_t) y * fb.pitch);
+
+                for (unsigned x = 0; x < fb.width; x++) {
+                        uint32_t p = row[x];
+
+                        if (fb.fourcc == DRM_FORMAT_XRGB8888)
+                                p |= 0xff000000u;
+                        else if (fb.fourcc == DRM_FORMAT_ABGR8888 || fb.fourcc == DRM_FORMAT_XBGR8888)
+                                p = (p & 0xff00ff00u) | (p & 0xff) << 16 | (p >> 16 & 0xff) |
+                                    (fb.fourcc == DRM_FORMAT_XBGR8888 ? 0xff000000u : 0);
+                        img[(size_t) y * fb.width + x] = p;
+                }
+        }
+        dma_buf_sync(fb.dmabuf_fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
+        free(k->cursor);
+        k->cursor = img;
+        k->cursor_w = fb.width;
+        k->cursor_h = fb.height;
+        k->cursor_fb_id = fb_id;
+        kms_fb_clear(&fb);
+        return 0;
+}
+
+/* Cursor plane: mark old and new rectangles when it moved, changed image, or appeared/vanished. */
+static void kms_update_cursor(struct capture *c, uint64_t seq)
+{
+        struct kms *k = c->priv;
+        drmModePlanePtr p;
+        bool visible = false;
+        int64_t x = 0, y = 0;
+        uint32_t fb_id = 0;
+
+        if (!k->cursor_id || !k->with_cursor)
+                return;
+        p = drmModeGetPlane(k->fd, k->cursor_id);
+        if (p && p->crtc_id == k->crtc_id && p->fb_id) {
+                fb_id = p->fb_id;
+                visible = plane_prop_value(k->fd, k->cursor_id, k->prop_crtc_x, &x) >= 0 &&
+                          plane_prop_value(k->fd, k->cursor_id, k->prop_crtc_y, &y) >= 0;
+        }
+        drmModeFreePlane(p);
+
+        if (visible && fb_id != k->cursor_fb_id && kms_load_cursor(k, fb_id) < 0)
+                visible = false; /* unreadable cursor: show the screen without it */
+
+        if (visible == k->cursor_visible && (!visible || (x == k->cursor_x && y == k->cursor_y &&
+                                                          fb_id == k->cursor_fb_id)))
+                return;
+        if (k->cursor_visible)
+                capture_mark_rect(c, k->cursor_x, k->cursor_y, k->cursor_w, k->cursor_h, seq);
+        k->cursor_visible = visible;
+        k->cursor_x = (int) x;
+        k->cursor_y = (int) y;
+        if (visible)
+                capture_mark_rect(c, k->cursor_x, k->cursor_y, k->cursor_w, k->cursor_h, seq);
+}
+
+static int kms_update(struct capture *c, uint64_t seq)
+{
+        struct kms *k = c->priv;
+        bool fresh;
+        int r;
+
+        fresh = !k->shadow;
+        r = kms_follow_flip(c, seq);
+        if (r < 0)
+                return r;
+        if (!k->fb.fb_id)
+                return capture_set_error(-ENODEV, "kms: output %s shows no framebuffer", k->connector);
+
+        if (!k->want_cpu) {
+                /* GPU path: no cheap way to compare; every picture counts as new. */
+                capture_mark_all(c, seq);
+                return 0;
+        }
+        kms_diff_into_shadow(c, seq, fresh);
+        kms_update_cursor(c, seq);
+        return 0;
+}
+
+/* Blend the premultiplied ARGB cursor onto the picture; remember where. */
+static void kms_draw_cursor(struct capture *c, struct capture_buffer *b)
+{
+        struct kms *k = c->priv;
+        int x0 = MAX(k->cursor_x, 0), y0 = MAX(k->cursor_y, 0);
+        int x1 = MIN(k->cursor_x + k->cursor_w, (int) c->width);
+        int y1 = MIN(k->cursor_y + k->cursor_h, (int) c->height);
+        bool rgb_swapped = c->fourcc == DRM_FORMAT_XBGR8888 || c->fourcc == DRM_FORMAT_ABGR8888;
+
+        b->overlay[2] = 0;
+        if (!k->cursor_visible || x0 >= x1 || y0 >= y1)
+                return;
+        for (int y = y0; y < y1; y++) {
+                uint32_t *dst = (uint32_t *) (b->pixels + (size_t) y * b->frame.stride);
+                const uint32_t *src = k->cursor + (size_t) (y - k->cursor_y) * k->cursor_w;
+
+                for (int x = x0; x < x1; x++) {
+                        uint32_t s = src[x - k->cursor_x], d = dst[x], a = s >> 24, out = 0xff000000u;
+
+                        if (a == 0)
+                                continue;
+                        if (rgb_swapped)
+                                s = (s & 0xff00ff00u) | (s & 0xff) << 16 | (s >> 16 & 0xff);
+                        for (int sh = 0; sh < 24; sh += 8) {
+                                uint32_t v = (s >> sh & 0xff) + ((d >> sh & 0xff) * (255 - a) + 127) / 255;
+
+                                out |= MIN(v, 255u) << sh;
+                        }
+                        dst[x] = out;
+                }
+        }
+        b->overlay[0] = x0;
+        b->overlay[1] = y0;
+        b->overlay[2] = x1 - x0;
+        b->overlay[3] = y1 - y0;
+}
+
+static bool rect_touches_tile(const int r[4], unsigned tx, unsigned ty)
+{
+        int x = tx * CAPTURE_TILE_SIZE, y = ty * CAPTURE_TILE_SIZE;
+
+        return r[2] > 0 && r[0] < x + CAPTURE_TILE_SIZE && r[0] + r[2] > x && r[1] < y + CAPTURE_TILE_SIZE &&
+               r[1] + r[3] > y;
+}
+
+static int kms_fill(struct capture *c, struct capture_buffer *b)
+{
+        struct kms *k = c->priv;
+        size_t row_bytes = (size_t) c->width * 4;
+
+        if (k->want_dmabuf) {
+                int fd = fcntl(k->fb.dmabuf_fd, F_DUPFD_CLOEXEC, 3);
+
+                if (fd < 0)
+                        return -errno;
+                if (b->frame.dmabuf_fd >= 0)
+                        close(b->frame.dmabuf_fd);
+                b->frame.dmabuf_fd = fd;
+                b->frame.dmabuf_offset = k->fb.offset;
+                b->frame.dmabuf_pitch = k->fb.pitch;
+                b->frame.drm_fd = k->fd;
+        }
+        if (!k->want_cpu)
+                return 0;
+
+        /* Stale tiles, and the tiles under the cursor this buffer showed last time, come from the shadow. */
+        for (unsigned ty = 0; ty < c->tiles_y; ty++) {
+                unsigned y0 = ty * CAPTURE_TILE_SIZE, y1 = MIN(y0 + CAPTURE_TILE_SIZE, c->height);
+
+                for (unsigned tx = 0; tx < c->tiles_x; tx++) {
+                        size_t x0 = (size_t) tx * CAPTURE_TILE_SIZE * 4;
+                        size_t len = MIN((size_t) CAPTURE_TILE_SIZE * 4, row_bytes - x0);
+
+                        if (b->content_seq != 0 && c->tile_seq[(size_t) ty * c->tiles_x + tx] <= b->content_seq &&
+                            !rect_touches_tile(b->overlay, tx, ty))
+                                continue;
+                        for (unsigned y = y0; y < y1; y++)
+                                memcpy(b->pixels + y * row_bytes + x0, k->shadow + y * row_bytes + x0, len);
+                }
+        }
+        kms_draw_cursor(c, b);
+        return 0;
+}
+
+/* Does this card drive an active CRTC? (for picking the default card) */
+static bool card_has_active_crtc(int fd)
+{
+        drmModeResPtr res = drmModeGetResources(fd);
+        bool active = false;
+
+        for (int i = 0; res && i < res->count_crtcs && !active; i++) {
+                drmModeCrtcPtr crtc = drmModeGetCrtc(fd, res->crtcs[i]);
+
+                active = crtc && crtc->mode_valid && crtc->buffer_id;
+                drmModeFreeCrtc(crtc);
+        }
+        drmModeFreeResources(res);
+        return active;
+}
+
+static int kms_open_card(struct kms *k, const char *device)
+{
+        bool any = false;
+
+        if (device) {
+                k->fd = open(device, O_RDWR | O_CLOEXEC);
+                if (k->fd < 0)
+                        return capture_set_error(errno == ENOENT ? -ENODEV : -errno, "kms: cannot open %s: %m",
+                                                 device);
+                snprintf(k->path, sizeof(k->path), "%s", device);
+                return 0;
+        }
+        for (int i = 0; i < 16; i++) {
+                char path[64];
+                int fd;
+
+                snprintf(path, sizeof(path), "/dev/dri/card%d", i);
+                fd = open(path, O_RDWR | O_CLOEXEC);
+                if (fd < 0)
+                        continue;
+                any = true;
+                if (card_has_active_crtc(fd)) {
+                        k->fd = fd;
+                        snprintf(k->path, sizeof(k->path), "%s", path);
+                        return 0;
+                }
+                close(fd);
+        }
+        return capture_set_error(-ENODEV, "kms: %s", any ? "no DRM card has an active output"
+                                                          : "no DRM device (/dev/dri/card* missing or unreadable)");
+}
+
+static int kms_open(struct capture *c, const struct capture_config *cfg)
+{
+        struct kms *k;
+        int r;
+
+        k = calloc(1, sizeof(*k));
+        if (!k)
+                return -ENOMEM;
+        k->fd = -1;
+        k->fb.dmabuf_fd = -1;
+        k->want_cpu = c->access & CAPTURE_ACCESS_CPU;
+        k->want_dmabuf = c->access & CAPTURE_ACCESS_DMABUF;
+        k->with_cursor = !cfg->no_cursor;
+        c->priv = k;
+
+        r = kms_open_card(k, cfg->device);
+        if (r < 0)
+                return r;
+        if (drmSetClientCap(k->fd, DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1) < 0)
+                return capture_set_error(-ENOTSUP, "kms: %s does not support universal planes", k->path);
+        r = kms_find_output(k, cfg->connector);
+        if (r < 0)
+                return r;
+        r = kms_find_planes(k);
+        if (r < 0)
+                return r;
+
+        /* Read the current framebuffer now: no permission or format surprise later. */
+        r = kms_follow_flip(c, c->seq + 1);
+        if (r < 0)
+                return r;
+        if (!k->fb.fb_id)
+                return capture_set_error(-ENODEV, "kms: output %s on %s shows no framebuffer", k->connector,
+                                         k->path);
+        return 0;
+}
+
+static void kms_close(struct capture *c)
+{
+        kms_free(c->priv);
+        c->priv = NULL;
+}
+
+const struct capture_ops capture_kms_ops = {
+        .name = "kms",
+        .open = kms_open,
+        .update = kms_update,
+        .fill = kms_fill,
+        .close = kms_close,
+};

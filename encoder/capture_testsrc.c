@@ -1,0 +1,341 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The testsrc capture backend: a synthetic, deterministic picture for demos,
+ * tests and benchmarks, in XRGB8888 like a real scan-out buffer.
+ *
+ *   desktop  a still "desktop" (gradient wallpaper, two windows, a task bar)
+ *            with a line of text scrolling inside one window, a small box
+ *            bouncing across the screen and a burnt-in frame counter. Only
+ *            the tiles under those three change, which is what a damage-aware
+ *            pipeline should exploit.
+ *   motion   a textured plane panning diagonally under the same box and
+ *            counter: every pixel changes every frame, like video.
+ *   still    the desktop alone: nothing ever changes after the first picture
+ *            (an idle screen).
+ *
+ * Picture N is a pure function of (pattern, size, N). Rendering is per
+ * rectangle: a pixel is the background at that point, overdrawn by whichever
+ * overlay covers it, so stale tiles of a reused buffer can be redrawn alone.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <drm_fourcc.h>
+
+#include "../protocol/macro.h"
+#include "capture_backend.h"
+
+struct rect {
+        int x, y, w, h;
+};
+
+struct testsrc {
+        enum capture_pattern pattern;
+        int w, h, scale;
+        uint32_t *row_rg; /* per row: red and green of the wallpaper */
+        uint8_t *col_b;   /* per column: blue of the wallpaper */
+        struct rect win[2], title[2], taskbar, band;
+        uint64_t drawn; /* picture whose overlays the damage was computed for */
+};
+
+/* A 5x7 font, one byte per row, bit 4 = leftmost column. */
+struct glyph {
+        char c;
+        uint8_t rows[7];
+};
+
+static const struct glyph font[] = {
+        { '0', { 0x0E, 0x11, 0x13, 0x15, 0x19, 0x11, 0x0E } },
+        { '1', { 0x04, 0x0C, 0x04, 0x04, 0x04, 0x04, 0x0E } },
+        { '2', { 0x0E, 0x11, 0x01, 0x02, 0x04, 0x08, 0x1F } },
+        { '3', { 0x1F, 0x02, 0x04, 0x02, 0x01, 0x11, 0x0E } },
+        { '4', { 0x02, 0x06, 0x0A, 0x12, 0x1F, 0x02, 0x02 } },
+        { '5', { 0x1F, 0x10, 0x1E, 0x01, 0x01, 0x11, 0x0E } },
+        { '6', { 0x06, 0x08, 0x10, 0x1E, 0x11, 0x11, 0x0E } },
+        { '7', { 0x1F, 0x01, 0x02, 0x04, 0x08, 0x08, 0x08 } },
+        { '8', { 0x0E, 0x11, 0x11, 0x0E, 0x11, 0x11, 0x0E } },
+        { '9', { 0x0E, 0x11, 0x11, 0x0F, 0x01, 0x02, 0x0C } },
+        { 'A', { 0x0E, 0x11, 0x11, 0x1F, 0x11, 0x11, 0x11 } },
+        { 'C', { 0x0E, 0x11, 0x10, 0x10, 0x10, 0x11, 0x0E } },
+        { 'D', { 0x1C, 0x12, 0x11, 0x11, 0x11, 0x12, 0x1C } },
+        { 'E', { 0x1F, 0x10, 0x10, 0x1E, 0x10, 0x10, 0x1F } },
+        { 'I', { 0x0E, 0x04, 0x04, 0x04, 0x04, 0x04, 0x0E } },
+        { 'K', { 0x11, 0x12, 0x14, 0x18, 0x14, 0x12, 0x11 } },
+        { 'M', { 0x11, 0x1B, 0x15, 0x15, 0x11, 0x11, 0x11 } },
+        { 'O', { 0x0E, 0x11, 0x11, 0x11, 0x11, 0x11, 0x0E } },
+        { 'P', { 0x1E, 0x11, 0x11, 0x1E, 0x10, 0x10, 0x10 } },
+        { 'R', { 0x1E, 0x11, 0x11, 0x1E, 0x14, 0x12, 0x11 } },
+        { 'S', { 0x0F, 0x10, 0x10, 0x0E, 0x01, 0x01, 0x1E } },
+        { 'T', { 0x1F, 0x04, 0x04, 0x04, 0x04, 0x04, 0x04 } },
+};
+
+static const char scroll_text[] = "MIRACASTD DESKTOP TEST 0123456789   ";
+
+#define COUNTER_DIGITS 8
+#define GLYPH_W 6 /* 5 columns + 1 gap */
+#define GLYPH_H 9 /* 7 rows + 1 above + 1 below */
+
+static const uint8_t *glyph_rows(char c)
+{
+        for (size_t i = 0; i < ARRAY_SIZE(font); i++)
+                if (font[i].c == c)
+                        return font[i].rows;
+        return NULL; /* space */
+}
+
+/* Is pixel (u, v) of a string rendered at scale s lit? u, v relative to its top-left. */
+static bool text_pixel(const char *s, size_t len, int u, int v, int scale)
+{
+        const uint8_t *rows;
+        int gx, gy;
+        size_t ci;
+
+        if (u < 0 || v < 0)
+                return false;
+        ci = (size_t) (u / (GLYPH_W * scale));
+        if (ci >= len)
+                return false;
+        gx = (u % (GLYPH_W * scale)) / scale;
+        gy = v / scale - 1;
+        if (gx >= 5 || gy < 0 || gy >= 7)
+                return false;
+        rows = glyph_rows(s[ci]);
+        return rows && (rows[gy] & (0x10 >> gx));
+}
+
+static int triangle(int64_t t, int range)
+{
+        int64_t period;
+
+        if (range <= 0)
+                return 0;
+        period = 2 * (int64_t) range;
+        t %= period;
+        return (int) (t < range ? t : period - t);
+}
+
+static struct rect box_rect(const struct testsrc *ts, uint64_t n)
+{
+        int b = MAX(ts->h / 12, 8);
+
+        return (struct rect) {
+                triangle((int64_t) n * 5 * ts->scale, ts->w - b),
+                triangle((int64_t) n * 3 * ts->scale, ts->h - b),
+                b,
+                b,
+        };
+}
+
+static struct rect counter_rect(const struct testsrc *ts)
+{
+        int s = 2 * ts->scale;
+
+        return (struct rect) { 2 * s, 2 * s, (COUNTER_DIGITS * GLYPH_W + 2) * s, GLYPH_H * s };
+}
+
+static bool rect_has(const struct rect *r, int x, int y)
+{
+        return x >= r->x && x < r->x + r->w && y >= r->y && y < r->y + r->h;
+}
+
+static uint32_t rgb(unsigned r, unsigned g, unsigned b)
+{
+        return 0xff000000u | (r & 0xff) << 16 | (g & 0xff) << 8 | (b & 0xff);
+}
+
+/* The still part of the desktop at (x, y). */
+static uint32_t desktop_pixel(const struct testsrc *ts, int x, int y)
+{
+        if (rect_has(&ts->taskbar, x, y))
+                return rgb(0x20, 0x22, 0x28);
+        for (int i = 0; i < 2; i++) {
+                if (rect_has(&ts->title[i], x, y))
+                        return i ? rgb(0x35, 0x84, 0xe4) : rgb(0x55, 0x57, 0x5c);
+                if (rect_has(&ts->win[i], x, y)) {
+                        int ly = (y - ts->win[i].y) % (10 * ts->scale);
+
+                        /* grey "text lines" in the first window */
+                        if (i == 0 && ly >= 4 * ts->scale && ly < 7 * ts->scale &&
+                            x > ts->win[0].x + 4 * ts->scale && x < ts->win[0].x + ts->win[0].w * 3 / 4)
+                                return rgb(0x90, 0x90, 0x94);
+                        return i ? rgb(0xfa, 0xfa, 0xfa) : rgb(0xe8, 0xe8, 0xe7);
+                }
+        }
+        return ts->row_rg[y] | ts->col_b[x];
+}
+
+/* The panning plane of the motion pattern at (x, y) in picture n. */
+static uint32_t motion_pixel(const struct testsrc *ts, int x, int y, uint64_t n)
+{
+        unsigned u = (unsigned) (x + (int64_t) n * 4 * ts->scale);
+        unsigned v = (unsigned) (y + (int64_t) n * 2 * ts->scale);
+
+        if (((u >> 5) ^ (v >> 5)) & 1)
+                return rgb(u, v, 0x80);
+        return rgb(0xff - (v >> 1), u >> 1, (u + v) >> 2);
+}
+
+/* Render rectangle r of picture n into pix (stride in bytes). */
+static void testsrc_render(const struct testsrc *ts, uint8_t *pix, unsigned stride, struct rect r, uint64_t n)
+{
+        struct rect box = box_rect(ts, n), counter = counter_rect(ts);
+        char digits[COUNTER_DIGITS + 1];
+        size_t text_len = strlen(scroll_text);
+        int text_w = (int) text_len * GLYPH_W * ts->scale;
+        int scroll = (int) (((int64_t) n * 2 * ts->scale) % text_w);
+
+        snprintf(digits, sizeof(digits), "%0*llu", COUNTER_DIGITS,
+                 (unsigned long long) (n % 100000000ull));
+
+        for (int y = r.y; y < r.y + r.h; y++) {
+                uint32_t *row = (uint32_t *) (pix + (size_t) y * stride);
+
+                for (int x = r.x; x < r.x + r.w; x++) {
+                        uint32_t p;
+
+                        if (ts->pattern == CAPTURE_PATTERN_STILL)
+                                p = desktop_pixel(ts, x, y);
+                        else if (rect_has(&counter, x, y)) {
+                                int s = 2 * ts->scale;
+
+                                p = text_pixel(digits, COUNTER_DIGITS, x - counter.x - s, y - counter.y, s)
+                                            ? rgb(0xff, 0xff, 0x40)
+                                            : rgb(0, 0, 0);
+                        } else if (rect_has(&box, x, y))
+                                p = rgb(0xe0, 0x1b, 0x24);
+                        else if (ts->pattern == CAPTURE_PATTERN_MOTION)
+                                p = motion_pixel(ts, x, y, n);
+                        else if (rect_has(&ts->band, x, y))
+                                p = text_pixel(scroll_text, text_len, (x - ts->band.x + scroll) % text_w,
+                                               y - ts->band.y, ts->scale)
+                                            ? rgb(0x10, 0x10, 0x10)
+                                            : rgb(0xfa, 0xfa, 0xfa);
+                        else
+                                p = desktop_pixel(ts, x, y);
+                        row[x] = p;
+                }
+        }
+}
+
+static void testsrc_free(struct testsrc *ts)
+{
+        if (!ts)
+                return;
+        free(ts->row_rg);
+        free(ts->col_b);
+        free(ts);
+}
+
+static int testsrc_open(struct capture *c, const struct capture_config *cfg)
+{
+        struct testsrc *ts;
+        int w = cfg->width ? (int) cfg->width : 1280;
+        int h = cfg->height ? (int) cfg->height : 720;
+        int r;
+
+        if (w < 64 || h < 64 || w > 8192 || h > 8192 || (w & 1) || (h & 1))
+                return capture_set_error(-EINVAL, "testsrc: size %dx%d unsupported (even, 64..8192)", w, h);
+        if (cfg->pattern < 0 || cfg->pattern >= _CAPTURE_PATTERN_MAX)
+                return capture_set_error(-EINVAL, "testsrc: unknown pattern %d", (int) cfg->pattern);
+
+        ts = calloc(1, sizeof(*ts));
+        if (!ts)
+                return -ENOMEM;
+        ts->pattern = cfg->pattern;
+        ts->w = w;
+        ts->h = h;
+        ts->scale = MAX(h / 270, 1);
+        ts->row_rg = malloc(sizeof(uint32_t) * h);
+        ts->col_b = malloc(w);
+        if (!ts->row_rg || !ts->col_b) {
+                testsrc_free(ts);
+                return -ENOMEM;
+        }
+        for (int y = 0; y < h; y++)
+                ts->row_rg[y] = rgb(0x1c + 0x30 * y / h, 0x3a + 0x50 * y / h, 0);
+        for (int x = 0; x < w; x++)
+                ts->col_b[x] = (uint8_t) (0x70 + 0x60 * x / w);
+
+        ts->win[0] = (struct rect) { w * 8 / 100, h * 12 / 100, w * 45 / 100, h * 50 / 100 };
+        ts->win[1] = (struct rect) { w * 50 / 100, h * 30 / 100, w * 44 / 100, h * 45 / 100 };
+        for (int i = 0; i < 2; i++)
+                ts->title[i] = (struct rect) { ts->win[i].x, ts->win[i].y, ts->win[i].w, 12 * ts->scale };
+        ts->taskbar = (struct rect) { 0, h - h * 5 / 100, w, h * 5 / 100 };
+        ts->band = (struct rect) { ts->win[1].x + 4 * ts->scale, ts->win[1].y + 20 * ts->scale,
+                                   ts->win[1].w - 8 * ts->scale, GLYPH_H * ts->scale };
+
+        c->priv = ts;
+        r = capture_set_format(c, w, h, w * 4, DRM_FORMAT_XRGB8888, DRM_FORMAT_MOD_LINEAR);
+        if (r < 0)
+                return r;
+        if (!(c->access & CAPTURE_ACCESS_CPU))
+                return capture_set_error(-ENOTSUP, "testsrc: produces CPU frames only, no dma-buf");
+        return 0;
+}
+
+static int testsrc_update(struct capture *c, uint64_t n)
+{
+        struct testsrc *ts = c->priv;
+        struct rect counter = counter_rect(ts), box_old, box_new;
+
+        if (ts->pattern == CAPTURE_PATTERN_MOTION) {
+                capture_mark_all(c, n);
+                return 0;
+        }
+        if (ts->pattern == CAPTURE_PATTERN_STILL)
+                return 0;
+
+        /* What differs between picture n-1 and n: the counter, the text band, the box's old and new place. */
+        box_old = box_rect(ts, n - 1);
+        box_new = box_rect(ts, n);
+        capture_mark_rect(c, counter.x, counter.y, counter.w, counter.h, n);
+        capture_mark_rect(c, ts->band.x, ts->band.y, ts->band.w, ts->band.h, n);
+        capture_mark_rect(c, box_old.x, box_old.y, box_old.w, box_old.h, n);
+        capture_mark_rect(c, box_new.x, box_new.y, box_new.w, box_new.h, n);
+        return 0;
+}
+
+static int testsrc_fill(struct capture *c, struct capture_buffer *b)
+{
+        struct testsrc *ts = c->priv;
+
+        /* Redraw each run of stale tiles in a tile row as one rectangle. */
+        for (unsigned ty = 0; ty < c->tiles_y; ty++) {
+                const uint64_t *seqs = &c->tile_seq[(size_t) ty * c->tiles_x];
+
+                for (unsigned tx = 0; tx < c->tiles_x;) {
+                        unsigned end = tx;
+                        struct rect r;
+
+                        if (b->content_seq != 0 && seqs[tx] <= b->content_seq) {
+                                tx++;
+                                continue;
+                        }
+                        while (end < c->tiles_x && (b->content_seq == 0 || seqs[end] > b->content_seq))
+                                end++;
+                        r.x = tx * CAPTURE_TILE_SIZE;
+                        r.y = ty * CAPTURE_TILE_SIZE;
+                        r.w = MIN(end * CAPTURE_TILE_SIZE, c->width) - r.x;
+                        r.h = MIN((ty + 1) * CAPTURE_TILE_SIZE, c->height) - r.y;
+                        testsrc_render(ts, b->pixels, b->frame.stride, r, c->seq);
+                        tx = end;
+                }
+        }
+        return 0;
+}
+
+static void testsrc_close(struct capture *c)
+{
+        testsrc_free(c->priv);
+        c->priv = NULL;
+}
+
+const struct capture_ops capture_testsrc_ops = {
+        .name = "testsrc",
+        .open = testsrc_open,
+        .update = testsrc_update,
+        .fill = testsrc_fill,
+        .close = testsrc_close,
+};

@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * CPU colour conversion of captured RGB frames into the encoder's NV12 or
+ * I420 pictures (stage 1 of the software pipeline).
+ *
+ * Two paths:
+ *   - same size, NV12 out, packed 8-bit RGB in: our own BT.709 converter runs
+ *     over the damaged tiles only, so a still desktop with a blinking cursor
+ *     converts a few 32x32 tiles instead of two million pixels;
+ *   - anything else (scaling, I420 out): libswscale over the whole frame,
+ *     with the same BT.709 limited-range matrix.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <drm_fourcc.h>
+#include <libavutil/pixdesc.h>
+#include <libswscale/swscale.h>
+
+#include "../protocol/macro.h"
+#include "capture.h"
+#include "encode_internal.h"
+
+enum AVPixelFormat encode_fourcc_to_pix_fmt(uint32_t fourcc)
+{
+        /* DRM fourccs name little-endian words; FFmpeg names bytes in memory order. */
+        switch (fourcc) {
+        case DRM_FORMAT_XRGB8888:
+                return AV_PIX_FMT_BGR0;
+        case DRM_FORMAT_ARGB8888:
+                return AV_PIX_FMT_BGRA;
+        case DRM_FORMAT_XBGR8888:
+                return AV_PIX_FMT_RGB0;
+        case DRM_FORMAT_ABGR8888:
+                return AV_PIX_FMT_RGBA;
+        default:
+                return AV_PIX_FMT_NONE;
+        }
+}
+
+void encode_convert_clear(struct encoder *e)
+{
+        sws_freeContext(e->sws);
+        e->sws = NULL;
+        free(e->damage_map);
+        e->damage_map = NULL;
+        e->damage_map_size = 0;
+}
+
+/*
+ * BT.709 limited range in 8.8 fixed point:
+ *   Y  =  16 + ( 47 R + 157 G +  16 B) / 256
+ *   Cb = 128 + (-26 R -  87 G + 113 B) / 256
+ *   Cr = 128 + (113 R - 103 G -  10 B) / 256
+ */
+static inline uint8_t rgb_to_y(int r, int g, int b)
+{
+        return (uint8_t) (16 + ((47 * r + 157 * g + 16 * b + 128) >> 8));
+}
+
+/* Convert the rectangle (x, y, w, h), all even, of packed RGB src to NV12. ri/bi: byte index of R and B. */
+static void convert_rect_nv12(const uint8_t *src, unsigned src_stride, int ri, int bi, AVFrame *dst, int x0,
+                              int y0, int w, int h)
+{
+        for (int y = y0; y < y0 + h; y += 2) {
+                const uint8_t *s0 = src + (size_t) y * src_stride + (size_t) x0 * 4;
+                const uint8_t *s1 = s0 + src_stride;
+                uint8_t *d0 = dst->data[0] + (size_t) y * dst->linesize[0] + x0;
+                uint8_t *d1 = d0 + dst->linesize[0];
+                uint8_t *uv = dst->data[1] + (size_t) (y / 2) * dst->linesize[1] + x0;
+
+                for (int x = 0; x < w; x += 2) {
+                        int r0 = s0[4 * x + ri], g0 = s0[4 * x + 1], b0 = s0[4 * x + bi];
+                        int r1 = s0[4 * x + 4 + ri], g1 = s0[4 * x + 5], b1 = s0[4 * x + 4 + bi];
+                        int r2 = s1[4 * x + ri], g2 = s1[4 * x + 1], b2 = s1[4 * x + bi];
+                        int r3 = s1[4 * x + 4 + ri], g3 = s1[4 * x + 5], b3 = s1[4 * x + 4 + bi];
+                        int r = r0 + r1 + r2 + r3, g = g0 + g1 + g2 + g3, b = b0 + b1 + b2 + b3;
+
+                        d0[x] = rgb_to_y(r0, g0, b0);
+                        d0[x + 1] = rgb_to_y(r1, g1, b1);
+                        d1[x] = rgb_to_y(r2, g2, b2);
+                        d1[x + 1] = rgb_to_y(r3, g3, b3);
+                        /* r, g, b are sums of four: divide by 4 * 256 */
+                        uv[x] = (uint8_t) (128 + ((-26 * r - 87 * g + 113 * b + 512) >> 10));
+                        uv[x + 1] = (uint8_t) (128 + ((113 * r - 103 * g - 10 * b + 512) >> 10));
+                }
+        }
+}
+
+static int convert_tiles(struct encoder *e, struct capture *c, struct capture_frame *f, struct encode_picture *p)
+{
+        enum AVPixelFormat fmt = encode_fourcc_to_pix_fmt(f->fourcc);
+        int ri = (fmt == AV_PIX_FMT_BGR0 || fmt == AV_PIX_FMT_BGRA) ? 2 : 0;
+        unsigned tx, ty;
+        size_t n;
+        bool all;
+        int changed;
+
+        capture_frame_tiles(f, &tx, &ty);
+        n = (size_t) tx * ty;
+        if (e->damage_map_size < n) {
+                uint8_t *m = realloc(e->damage_map, n);
+                if (!m)
+                        return -ENOMEM;
+                e->damage_map = m;
+                e->damage_map_size = n;
+        }
+
+        /* The picture can be patched only if it shows an earlier frame of the same source and format. */
+        all = !c || p->seq == 0 || p->source != c || p->src_width != f->width || p->src_height != f->height ||
+              p->src_fourcc != f->fourcc || p->seq > f->seq;
+        if (all)
+                memset(e->damage_map, 1, n);
+        else {
+                changed = capture_frame_damage(c, f, p->seq, e->damage_map, n);
+                if (changed < 0)
+                        return changed;
+        }
+
+        for (unsigned y = 0; y < ty; y++) {
+                const uint8_t *row = e->damage_map + (size_t) y * tx;
+
+                for (unsigned x = 0; x < tx;) {
+                        unsigned end = x;
+                        int rx, ry, rw, rh;
+
+                        if (!row[x]) {
+                                x++;
+                                continue;
+                        }
+                        while (end < tx && row[end])
+                                end++;
+                        rx = x * CAPTURE_TILE_SIZE;
+                        ry = y * CAPTURE_TILE_SIZE;
+                        rw = MIN(end * CAPTURE_TILE_SIZE, f->width) - rx;
+                        rh = MIN((y + 1) * CAPTURE_TILE_SIZE, f->height) - ry;
+                        convert_rect_nv12(f->data, f->stride, ri, 2 - ri, p->frame, rx, ry, rw, rh);
+                        x = end;
+                }
+        }
+        return 0;
+}
+
+static int convert_sws(struct encoder *e, struct capture_frame *f, struct encode_picture *p, enum AVPixelFormat fmt)
+{
+        const uint8_t *src[4] = { f->data };
+        int src_stride[4] = { (int) f->stride };
+        int r;
+
+        e->sws = sws_getCachedContext(e->sws, f->width, f->height, fmt, p->frame->width, p->frame->height,
+                                      p->frame->format, SWS_BILINEAR, NULL, NULL, NULL);
+        if (!e->sws)
+                return encode_set_error(-ENOTSUP, "swscale: cannot convert %ux%u %s to %dx%d %s", f->width,
+                                        f->height, av_get_pix_fmt_name(fmt), p->frame->width, p->frame->height,
+                                        av_get_pix_fmt_name(p->frame->format));
+        /* Full-range RGB in, BT.709 limited-range YUV out (matches the VUI encode.c writes). */
+        (void) sws_setColorspaceDetails(e->sws, sws_getCoefficients(SWS_CS_DEFAULT), 1,
+                                        sws_getCoefficients(SWS_CS_ITU709), 0, 0, 1 << 16, 1 << 16);
+        r = sws_scale(e->sws, src, src_stride, 0, f->height, p->frame->data, p->frame->linesize);
+        return r > 0 ? 0 : -EIO;
+}
+
+int encode_convert_cpu(struct encoder *e, struct capture *c, struct capture_frame *f, struct encode_picture *p)
+{
+        enum AVPixelFormat fmt = encode_fourcc_to_pix_fmt(f->fourcc);
+
+        if (!f->data)
+                return encode_set_error(-ENOTSUP, "the %s path needs frames in memory; got a dma-buf only "
+                                                  "(tiled or compressed scan-out needs the vaapi encoder)",
+                                        e->backend);
+        if (fmt == AV_PIX_FMT_NONE)
+                return encode_set_error(-ENOTSUP, "capture format 0x%08x is not packed 8-bit RGB", f->fourcc);
+
+        if (f->width == (unsigned) p->frame->width && f->height == (unsigned) p->frame->height &&
+            p->frame->format == AV_PIX_FMT_NV12 && !(f->width & 1) && !(f->height & 1))
+                return convert_tiles(e, c, f, p);
+        return convert_sws(e, f, p, fmt);
+}

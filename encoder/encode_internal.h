@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Shared between encode.c (codec set-up, send/receive), encode_convert.c
+ * (CPU colour conversion) and encode_vaapi.c (GPU path). Not a public header.
+ */
+#pragma once
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <libavcodec/avcodec.h>
+#include <libavutil/frame.h>
+#include <libavutil/hwcontext.h>
+
+#include "encode.h"
+
+#define ENCODE_PICTURES_MAX 4
+
+struct encode_vaapi;
+struct SwsContext;
+
+struct encode_picture {
+        struct encoder *encoder; /* not owned */
+        unsigned refcount;       /* under encoder->lock; 0 = free for reuse */
+        AVFrame *frame;          /* owned: NV12/I420 in memory, or a VAAPI surface */
+        /* what the pixels show, for damage-only conversion on reuse */
+        const struct capture *source; /* identity only, never dereferenced */
+        uint64_t seq;            /* 0: nothing valid */
+        unsigned src_width, src_height;
+        uint32_t src_fourcc;
+};
+
+struct encoder {
+        struct encode_config cfg;
+        char *encoder_name; /* owned copy of cfg.encoder */
+        char *vaapi_device; /* owned copy of cfg.vaapi_device */
+        const char *backend; /* "software", "vaapi", "ffmpeg" */
+        const AVCodec *codec;
+        AVCodecContext *ctx;
+        AVPacket *pkt;
+        AVFrame *send_frame;        /* reused: a reference to the picture being sent */
+        enum AVPixelFormat sw_format; /* NV12 or YUV420P: what CPU pictures hold */
+        bool reopen_on_bitrate;     /* the codec cannot change bit rate while open */
+
+        pthread_mutex_t lock; /* pictures[] and their refcounts */
+        struct encode_picture *pictures[ENCODE_PICTURES_MAX];
+
+        /* stage 1 (convert thread only) */
+        struct SwsContext *sws;
+        uint8_t *damage_map;
+        size_t damage_map_size;
+        struct encode_vaapi *vaapi; /* owned; NULL unless backend "vaapi" */
+
+        /* stage 2 (encode thread only) */
+        int64_t last_pts;
+        uint64_t last_idr_usec; /* CLOCK_MONOTONIC when the last IDR came out; 0: none yet */
+        bool sent_any;
+        bool flushed;
+        uint64_t applied_bitrate;
+
+        /* any thread */
+        uint64_t idr_request_usec; /* atomic: CLOCK_MONOTONIC of a pending IDR request; 0: none */
+        uint64_t bitrate_bps;   /* atomic */
+};
+
+/* encode_convert.c: CPU conversion of a captured frame into a software picture. */
+int encode_convert_cpu(struct encoder *e, struct capture *c, struct capture_frame *f, struct encode_picture *p);
+void encode_convert_clear(struct encoder *e);
+/* AVPixelFormat of a capture fourcc (AV_PIX_FMT_NONE when not a packed 32-bit RGB format). */
+enum AVPixelFormat encode_fourcc_to_pix_fmt(uint32_t fourcc);
+
+/* encode_vaapi.c: the GPU path. */
+int encode_vaapi_open(struct encoder *e, AVCodecContext *ctx);
+int encode_vaapi_convert(struct encoder *e, struct capture *c, struct capture_frame *f, struct encode_picture *p);
+/* A VAAPI surface AVFrame of the output size for the picture pool. */
+int encode_vaapi_alloc_frame(struct encoder *e, AVFrame **ret);
+struct encode_vaapi *encode_vaapi_free(struct encode_vaapi *va);
+
+int encode_set_error(int error, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void encode_append_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The per-session media pipeline: capture -> convert -> H.264 encode ->
+ * MPEG-TS -> RTP -> UDP to the sink, in its own threads.
+ *
+ * Threads: a convert thread (grabs from the shared capture at the frame rate,
+ * skips unchanged pictures, converts the damaged tiles) and an encode thread
+ * (encodes, packetizes, sends), so conversion and encoding overlap on two
+ * cores. A one-slot hand-over between them drops the older picture when the
+ * encoder or the network falls behind: frames are dropped, never queued
+ * without bound.
+ *
+ * Control is asynchronous: media_start/pause/resume/request_idr/set_bitrate/
+ * stop only queue a command and return at once (safe from the daemon's
+ * sd-event loop). The pipeline reports asynchronous events (an error with
+ * its reason, the end of the stream) through media_get_fd(): poll it for
+ * EPOLLIN, then media_read_event() until -EAGAIN.
+ *
+ *   media_new(&cfg, &m);           opens encoder + socket, threads idle
+ *   media_start(m);                streaming (an IDR first)
+ *   media_pause(m); media_resume(m);
+ *   media_request_idr(m);          e.g. on M13 or a decode error report
+ *   media_set_bitrate(m, bps);
+ *   media_get_stats(m, &st);       any time, any thread
+ *   m = media_free(m);             stops, joins the threads, closes everything
+ *
+ * Audio (a later issue) will add an LPCM/AAC track on PID 0x1100 to the same
+ * mux; video-only sessions stay as they are.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "encode.h"
+
+struct capture;
+struct media;
+
+enum media_state {
+        MEDIA_STATE_IDLE,    /* created, not started */
+        MEDIA_STATE_PLAYING,
+        MEDIA_STATE_PAUSED,
+        MEDIA_STATE_ENDED,   /* stopped or failed; threads finished */
+        _MEDIA_STATE_MAX,
+        _MEDIA_STATE_INVALID = -1,
+};
+
+struct media_config {
+        struct capture *capture;     /* required; shared, media takes its own reference */
+        struct encode_config encode; /* negotiated format; encode.fps_* is also the capture rate */
+
+        const char *dest_address;    /* the sink's IP address (IPv4 or IPv6 literal) */
+        uint16_t dest_port;          /* the sink's RTP port (client_port from SETUP) */
+        uint16_t local_port;         /* our RTP port (server_port); 0: any */
+
+        unsigned keepalive_fps;      /* still screen: frames per second to keep the stream alive; 0: 5 */
+        bool no_damage;              /* encode every frame even when unchanged (benchmarks, debugging) */
+        unsigned max_frames;         /* end (MEDIA_EVENT_ENDED) after this many frames sent; 0: never */
+        bool benchmark;              /* no frame-rate pacing: capture as fast as the pipeline allows */
+};
+
+enum media_event_type {
+        MEDIA_EVENT_ERROR, /* the pipeline failed and stopped; error + reason say why */
+        MEDIA_EVENT_ENDED, /* the stream ended (media_stop() or max_frames reached) */
+        _MEDIA_EVENT_MAX,
+};
+
+struct media_event {
+        enum media_event_type type;
+        int error;       /* negative errno for MEDIA_EVENT_ERROR, else 0 */
+        char reason[160];
+};
+
+struct media_stats {
+        enum media_state state;
+        char encoder[32];          /* FFmpeg encoder name */
+        unsigned width, height;    /* encoded size */
+        uint64_t bitrate_bps;      /* current target */
+
+        uint64_t frames_captured;  /* pictures grabbed */
+        uint64_t frames_skipped;   /* grabbed but unchanged: not converted or encoded */
+        uint64_t frames_encoded;   /* pictures encoded (including keep-alive repeats) */
+        uint64_t frames_repeated;  /* keep-alive re-encodes of an unchanged picture */
+        uint64_t frames_dropped;   /* converted but dropped because encode/send fell behind */
+        uint64_t frames_sent;      /* access units handed to the network */
+        uint64_t idr_frames;
+        uint64_t bytes_sent;       /* UDP payload bytes (RTP headers + TS packets) */
+        uint64_t rtp_packets;
+        uint64_t send_errors;      /* RTP packets the kernel refused (ECONNREFUSED, ENOBUFS...) */
+
+        uint64_t convert_usec_avg; /* per converted picture */
+        uint64_t encode_usec_avg;  /* per encoded picture */
+        uint64_t encode_usec_max;
+        uint64_t latency_p50_usec; /* capture -> last RTP packet of the frame sent, recent frames */
+        uint64_t latency_p99_usec;
+        uint64_t cpu_usec;         /* CPU time used by the pipeline threads */
+};
+
+const char *media_state_to_string(enum media_state s);
+const char *media_event_type_to_string(enum media_event_type t);
+
+/*
+ * Create a pipeline: opens the encoder (encode_new(), so -ENODEV/-ENOENT/
+ * -EINVAL come back here with encode_last_error() telling why), the UDP
+ * socket (-EADDRINUSE for a taken local_port, -EINVAL for a bad address) and
+ * the event fd, and starts the threads in MEDIA_STATE_IDLE. Returns 0 and *ret.
+ */
+int media_new(const struct media_config *cfg, struct media **ret);
+/* Stop (if running), join the threads, free everything. Accepts NULL, returns NULL. */
+struct media *media_free(struct media *m);
+
+/* Queue a command; 0, or -ESHUTDOWN once the pipeline has ended. Never blocks. */
+int media_start(struct media *m);
+int media_pause(struct media *m);
+int media_resume(struct media *m);
+int media_request_idr(struct media *m);
+int media_set_bitrate(struct media *m, uint64_t bitrate_bps);
+int media_stop(struct media *m);
+
+/* The fd to poll (EPOLLIN) for events; owned by m. */
+int media_get_fd(struct media *m);
+/* Pop the next event: 0 and *ret, or -EAGAIN when none is pending. */
+int media_read_event(struct media *m, struct media_event *ret);
+
+/* A consistent snapshot of the statistics; thread-safe. */
+int media_get_stats(struct media *m, struct media_stats *ret);
+/* The local RTP port actually bound (for server_port in the SETUP reply). */
+uint16_t media_get_local_port(struct media *m);
+
+static inline void media_freep(struct media **m)
+{
+        if (*m)
+                *m = media_free(*m);
+}

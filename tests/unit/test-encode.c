@@ -1,0 +1,484 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * encoder/encode.h: what comes out of each encoder that can run here is
+ * decoded with FFmpeg's H.264 decoder and its bitstream inspected (SPS
+ * profile/level/constraints, SPS+PPS before IDRs, AUD, IDR on request,
+ * coalescing, bit rate changes, damage-only conversion).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libavcodec/avcodec.h>
+#include <libavutil/log.h>
+
+#include "../../encoder/capture.h"
+#include "../../encoder/encode.h"
+#include "../../encoder/encode_internal.h"
+#include "../../protocol/macro.h"
+#include "../lib/test.h"
+
+__attribute__((constructor)) static void quiet_ffmpeg(void)
+{
+        av_log_set_level(AV_LOG_ERROR);
+}
+
+struct au {
+        uint8_t *data;
+        size_t size;
+        bool idr;
+        int64_t pts;
+};
+
+struct stream {
+        struct au au[256];
+        unsigned n;
+};
+
+static void stream_clear(struct stream *s)
+{
+        for (unsigned i = 0; i < s->n; i++)
+                free(s->au[i].data);
+        s->n = 0;
+}
+
+static void stream_add(struct stream *s, const struct encode_packet *p)
+{
+        assert_true(s->n < ARRAY_SIZE(s->au));
+        s->au[s->n].data = malloc(p->size);
+        assert_non_null(s->au[s->n].data);
+        memcpy(s->au[s->n].data, p->data, p->size);
+        s->au[s->n].size = p->size;
+        s->au[s->n].idr = p->idr;
+        s->au[s->n].pts = p->pts_90khz;
+        s->n++;
+}
+
+/* Drain the encoder into s. */
+static void receive_all(struct encoder *e, struct stream *s)
+{
+        struct encode_packet p;
+        int r;
+
+        while ((r = encode_receive(e, &p)) == 0)
+                stream_add(s, &p);
+        assert_true(r == -EAGAIN || r == -ENODATA);
+}
+
+/* Grab, convert and encode one picture at frame index i. */
+static void encode_one(struct encoder *e, struct capture *c, struct stream *s, int i)
+{
+        _cleanup_(capture_frame_unrefp) struct capture_frame *f = NULL;
+        _cleanup_(encode_picture_unrefp) struct encode_picture *p = NULL;
+
+        assert_int_eq(capture_grab(c, 0, &f), 0);
+        assert_int_eq(encode_convert(e, c, f, &p), 0);
+        assert_int_eq(encode_picture_seq(p), f->seq);
+        assert_int_eq(encode_send(e, p, (int64_t) i * 3000), 0);
+        receive_all(e, s);
+}
+
+/* Walk the Annex B NAL units of an access unit: bitmask of NAL types seen, first type, and the SPS. */
+static unsigned nal_types(const struct au *a, int *ret_first, const uint8_t **ret_sps)
+{
+        unsigned mask = 0;
+        int first = -1;
+
+        for (size_t i = 0; i + 3 < a->size; i++) {
+                if (a->data[i] == 0 && a->data[i + 1] == 0 && a->data[i + 2] == 1) {
+                        int t = a->data[i + 3] & 0x1f;
+
+                        mask |= 1u << t;
+                        if (first < 0)
+                                first = t;
+                        if (t == 7 && ret_sps && i + 7 < a->size)
+                                *ret_sps = a->data + i + 4;
+                        i += 2;
+                }
+        }
+        if (ret_first)
+                *ret_first = first;
+        return mask;
+}
+
+/* Decode the whole stream with FFmpeg; returns frames decoded, fills size and profile. */
+static int decode_stream(const struct stream *s, int *ret_w, int *ret_h, int *ret_profile)
+{
+        const AVCodec *codec = avcodec_find_decoder(AV_CODEC_ID_H264);
+        AVCodecContext *ctx = avcodec_alloc_context3(codec);
+        AVPacket *pkt = av_packet_alloc();
+        AVFrame *frame = av_frame_alloc();
+        int frames = 0, r;
+
+        assert_non_null(ctx);
+        ctx->flags2 |= AV_CODEC_FLAG2_CHUNKS;
+        assert_int_eq(avcodec_open2(ctx, codec, NULL), 0);
+        for (unsigned i = 0; i <= s->n; i++) {
+                if (i < s->n) {
+                        pkt->data = s->au[i].data;
+                        pkt->size = (int) s->au[i].size;
+                        r = avcodec_send_packet(ctx, pkt);
+                } else
+                        r = avcodec_send_packet(ctx, NULL); /* flush */
+                assert_int_eq(r, 0);
+                while ((r = avcodec_receive_frame(ctx, frame)) == 0) {
+                        frames++;
+                        *ret_w = frame->width;
+                        *ret_h = frame->height;
+                        av_frame_unref(frame);
+                }
+                assert_true(r == AVERROR(EAGAIN) || r == AVERROR_EOF);
+        }
+        *ret_profile = ctx->profile;
+        av_frame_free(&frame);
+        av_packet_free(&pkt);
+        avcodec_free_context(&ctx);
+        return frames;
+}
+
+static struct capture *open_testsrc(enum capture_pattern pattern, unsigned w, unsigned h)
+{
+        struct capture_config cfg = { .backend = CAPTURE_BACKEND_TESTSRC, .width = w, .height = h, .pattern = pattern };
+        struct capture *c = NULL;
+
+        assert_int_eq(capture_new(&cfg, &c), 0);
+        return c;
+}
+
+static struct encoder *open_x264(unsigned w, unsigned h, enum encode_profile profile, unsigned level)
+{
+        struct encode_config cfg = {
+                .encoder = "x264", .width = w, .height = h, .fps_num = 30, .fps_den = 1,
+                .profile = profile, .level_idc = level, .bitrate_bps = 2000000,
+        };
+        struct encoder *e = NULL;
+
+        assert_int_eq(encode_new(&cfg, &e), 0);
+        assert_non_null(e);
+        return e;
+}
+
+TEST(encode_profile_names, "/encode/profile names round trip") {
+        assert_str_eq(encode_profile_to_string(ENCODE_PROFILE_CHP), "chp");
+        assert_int_eq(encode_profile_from_string("cbp"), ENCODE_PROFILE_CBP);
+        assert_int_eq(encode_profile_from_string("main"), _ENCODE_PROFILE_INVALID);
+}
+
+TEST(encode_bad_config, "/encode/rejects odd sizes, bad levels, unknown and non-H.264 encoders") {
+        struct encode_config cfg = { .encoder = "x264", .width = 321, .height = 240 };
+        struct encoder *e = NULL;
+
+        assert_int_eq(encode_new(&cfg, &e), -EINVAL);
+        cfg.width = 320;
+        cfg.level_idc = 99;
+        assert_int_eq(encode_new(&cfg, &e), -EINVAL);
+        cfg.level_idc = 31;
+        cfg.profile = 5;
+        assert_int_eq(encode_new(&cfg, &e), -EINVAL);
+        cfg.profile = ENCODE_PROFILE_CBP;
+        cfg.encoder = "h264_no_such_encoder";
+        assert_int_eq(encode_new(&cfg, &e), -ENOENT);
+        assert_true(strstr(encode_last_error(), "h264_no_such_encoder") != NULL);
+        cfg.encoder = "mpeg4";
+        assert_int_eq(encode_new(&cfg, &e), -EINVAL);
+        assert_null(e);
+}
+
+TEST(encode_x264_cbp, "/encode/x264 Constrained Baseline: decodes, SPS 66 + set0/1, level, SPS/PPS/AUD on IDR") {
+        _cleanup_(capture_unrefp) struct capture *c = open_testsrc(CAPTURE_PATTERN_DESKTOP, 320, 240);
+        _cleanup_(encode_freep) struct encoder *e = open_x264(320, 240, ENCODE_PROFILE_CBP, 31);
+        struct stream s = {};
+        const uint8_t *sps = NULL;
+        int first, w = 0, h = 0, profile = 0;
+        unsigned types;
+
+        assert_str_eq(encode_get_codec_name(e), "libx264");
+        assert_str_eq(encode_get_backend_name(e), "software");
+        for (int i = 0; i < 10; i++)
+                encode_one(e, c, &s, i);
+        assert_int_eq(encode_flush(e), 0);
+        receive_all(e, &s);
+        assert_int_eq(s.n, 10);
+
+        assert_true(s.au[0].idr);
+        types = nal_types(&s.au[0], &first, &sps);
+        assert_int_eq(first, 9);                 /* AUD first */
+        assert_true(types & (1u << 7));          /* SPS */
+        assert_true(types & (1u << 8));          /* PPS */
+        assert_true(types & (1u << 5));          /* IDR slice */
+        assert_non_null(sps);
+        assert_int_eq(sps[0], 66);               /* profile_idc */
+        assert_int_eq(sps[1] & 0xc0, 0xc0);      /* constraint_set0 + set1: Constrained Baseline */
+        assert_int_eq(sps[2], 31);               /* level_idc as negotiated */
+        for (unsigned i = 1; i < s.n; i++) {
+                assert_false(s.au[i].idr);
+                assert_int_eq(nal_types(&s.au[i], &first, NULL) & ((1u << 7) | (1u << 5)), 0);
+                assert_int_eq(first, 9);
+                assert_int_eq(s.au[i].pts, (int64_t) i * 3000);
+        }
+
+        assert_int_eq(decode_stream(&s, &w, &h, &profile), 10);
+        assert_int_eq(w, 320);
+        assert_int_eq(h, 240);
+        assert_int_eq(profile, FF_PROFILE_H264_CONSTRAINED_BASELINE);
+        stream_clear(&s);
+}
+
+TEST(encode_x264_chp, "/encode/x264 Constrained High: SPS 100 with set4/5, level 4.0") {
+        _cleanup_(capture_unrefp) struct capture *c = open_testsrc(CAPTURE_PATTERN_MOTION, 320, 240);
+        _cleanup_(encode_freep) struct encoder *e = open_x264(320, 240, ENCODE_PROFILE_CHP, 40);
+        struct stream s = {};
+        const uint8_t *sps = NULL;
+        int w = 0, h = 0, profile = 0;
+
+        for (int i = 0; i < 5; i++)
+                encode_one(e, c, &s, i);
+        assert_int_eq(s.n, 5);
+        (void) nal_types(&s.au[0], NULL, &sps);
+        assert_non_null(sps);
+        assert_int_eq(sps[0], 100);
+        assert_int_eq(sps[1] & 0x0c, 0x0c); /* constraint_set4 + set5: no B-frames */
+        assert_int_eq(sps[2], 40);
+        assert_int_eq(decode_stream(&s, &w, &h, &profile), 5);
+        assert_int_eq(profile & 0xff, FF_PROFILE_H264_HIGH);
+        stream_clear(&s);
+}
+
+TEST(encode_x264_idr_request, "/encode/IDR on request, SPS/PPS before it; double requests give one IDR") {
+        _cleanup_(capture_unrefp) struct capture *c = open_testsrc(CAPTURE_PATTERN_DESKTOP, 320, 240);
+        struct encode_config cfg = {
+                .encoder = "x264", .width = 320, .height = 240, .fps_num = 100, .fps_den = 1, /* 10 ms */
+                .bitrate_bps = 1000000, .idr_interval = 1000,
+        };
+        _cleanup_(encode_freep) struct encoder *e = NULL;
+        struct stream s = {};
+        int w, h, profile;
+
+        assert_int_eq(encode_new(&cfg, &e), 0);
+        for (int i = 0; i < 4; i++)
+                encode_one(e, c, &s, i);
+        usleep(20000); /* more than a frame interval after the first IDR */
+        /* two requests before one picture: one IDR */
+        encode_request_idr(e);
+        encode_request_idr(e);
+        encode_one(e, c, &s, 4);
+        encode_one(e, c, &s, 5);
+        usleep(20000);
+        encode_request_idr(e);
+        encode_one(e, c, &s, 6);
+        assert_int_eq(s.n, 7);
+        for (unsigned i = 0; i < s.n; i++) {
+                unsigned t = nal_types(&s.au[i], NULL, NULL);
+
+                assert_int_eq(s.au[i].idr, i == 0 || i == 4 || i == 6);
+                assert_int_eq(!!(t & (1u << 5)), s.au[i].idr);
+                assert_int_eq(!!(t & (1u << 7)), s.au[i].idr);
+                assert_int_eq(!!(t & (1u << 8)), s.au[i].idr);
+        }
+        assert_int_eq(decode_stream(&s, &w, &h, &profile), 7);
+        stream_clear(&s);
+}
+
+TEST(encode_idr_coalesce, "/encode/an IDR request within a frame interval after an IDR is already answered") {
+        _cleanup_(capture_unrefp) struct capture *c = open_testsrc(CAPTURE_PATTERN_DESKTOP, 320, 240);
+        struct encode_config cfg = {
+                .encoder = "x264", .width = 320, .height = 240, .fps_num = 1, .fps_den = 10, /* 10 s */
+                .idr_interval = 1000,
+        };
+        _cleanup_(encode_freep) struct encoder *e = NULL;
+        struct stream s = {};
+
+        assert_int_eq(encode_new(&cfg, &e), 0);
+        encode_one(e, c, &s, 0);
+        encode_request_idr(e);
+        encode_one(e, c, &s, 1);
+        encode_request_idr(e);
+        encode_one(e, c, &s, 2);
+        assert_int_eq(s.n, 3);
+        assert_true(s.au[0].idr);
+        assert_false(s.au[1].idr);
+        assert_false(s.au[2].idr);
+        stream_clear(&s);
+}
+
+TEST(encode_periodic_idr, "/encode/periodic IDR every idr_interval pictures") {
+        _cleanup_(capture_unrefp) struct capture *c = open_testsrc(CAPTURE_PATTERN_DESKTOP, 320, 240);
+        struct encode_config cfg = { .encoder = "x264", .width = 320, .height = 240, .idr_interval = 4 };
+        _cleanup_(encode_freep) struct encoder *e = NULL;
+        struct stream s = {};
+
+        assert_int_eq(encode_new(&cfg, &e), 0);
+        for (int i = 0; i < 9; i++)
+                encode_one(e, c, &s, i);
+        assert_int_eq(s.n, 9);
+        for (unsigned i = 0; i < s.n; i++)
+                assert_int_eq(s.au[i].idr, i % 4 == 0);
+        stream_clear(&s);
+}
+
+TEST(encode_bitrate_change, "/encode/bit rate change while running takes effect") {
+        _cleanup_(capture_unrefp) struct capture *c = open_testsrc(CAPTURE_PATTERN_MOTION, 320, 240);
+        struct encode_config cfg = {
+                .encoder = "x264", .width = 320, .height = 240, .bitrate_bps = 150000, .idr_interval = 1000,
+        };
+        _cleanup_(encode_freep) struct encoder *e = NULL;
+        struct stream s = {};
+        size_t low = 0, high = 0;
+
+        assert_int_eq(encode_new(&cfg, &e), 0);
+        assert_int_eq(encode_get_bitrate(e), 150000);
+        for (int i = 0; i < 20; i++)
+                encode_one(e, c, &s, i);
+        assert_int_eq(encode_set_bitrate(e, 0), -EINVAL);
+        assert_int_eq(encode_set_bitrate(e, 6000000), 0);
+        assert_int_eq(encode_get_bitrate(e), 6000000);
+        for (int i = 20; i < 40; i++)
+                encode_one(e, c, &s, i);
+        assert_int_eq(s.n, 40);
+        for (unsigned i = 10; i < 20; i++)
+                low += s.au[i].size;
+        for (unsigned i = 30; i < 40; i++)
+                high += s.au[i].size;
+        /* 10 pictures at 150 kbit/s ~ 6 KB; at 6 Mbit/s x264 spends far more */
+        assert_int_le(low, 12000);
+        assert_int_ge(high, 3 * low);
+        stream_clear(&s);
+}
+
+TEST(encode_repeat_is_cheap, "/encode/sending an unchanged picture again gives a tiny all-skip frame") {
+        _cleanup_(capture_unrefp) struct capture *c = open_testsrc(CAPTURE_PATTERN_DESKTOP, 320, 240);
+        _cleanup_(encode_freep) struct encoder *e = open_x264(320, 240, ENCODE_PROFILE_CBP, 31);
+        _cleanup_(capture_frame_unrefp) struct capture_frame *f = NULL;
+        _cleanup_(encode_picture_unrefp) struct encode_picture *p = NULL;
+        struct stream s = {};
+        int w, h, profile;
+
+        assert_int_eq(capture_grab(c, 0, &f), 0);
+        assert_int_eq(encode_convert(e, c, f, &p), 0);
+        for (int i = 0; i < 30; i++) {
+                assert_int_eq(encode_send(e, p, i * 3000), 0);
+                receive_all(e, &s);
+        }
+        assert_int_eq(s.n, 30);
+        /* a few frames refine the picture, then only skips remain */
+        for (unsigned i = 5; i < s.n; i++)
+                assert_int_le(s.au[i].size, 64);
+        assert_int_eq(decode_stream(&s, &w, &h, &profile), 30);
+        stream_clear(&s);
+}
+
+TEST(encode_damage_conversion, "/encode/damage-only conversion gives the same NV12 as a full conversion") {
+        _cleanup_(capture_unrefp) struct capture *c = open_testsrc(CAPTURE_PATTERN_DESKTOP, 320, 240);
+        _cleanup_(encode_freep) struct encoder *patched = open_x264(320, 240, ENCODE_PROFILE_CBP, 31);
+        _cleanup_(encode_freep) struct encoder *full = open_x264(320, 240, ENCODE_PROFILE_CBP, 31);
+        struct encode_picture *p = NULL, *q = NULL;
+        struct capture_frame *f = NULL;
+
+        /* patched: the same picture buffer is reused, only damaged tiles are converted each time */
+        for (int i = 0; i < 6; i++) {
+                f = capture_frame_unref(f);
+                p = encode_picture_unref(p);
+                assert_int_eq(capture_grab(c, 0, &f), 0);
+                assert_int_eq(encode_convert(patched, c, f, &p), 0);
+        }
+        assert_int_eq(patched->pictures[1], NULL); /* one buffer, reused */
+        /* full: no capture given, so no damage information: everything converted */
+        assert_int_eq(encode_convert(full, NULL, f, &q), 0);
+        for (int y = 0; y < 240; y++)
+                assert_mem_eq(p->frame->data[0] + y * p->frame->linesize[0],
+                              q->frame->data[0] + y * q->frame->linesize[0], 320);
+        for (int y = 0; y < 120; y++)
+                assert_mem_eq(p->frame->data[1] + y * p->frame->linesize[1],
+                              q->frame->data[1] + y * q->frame->linesize[1], 320);
+        /* spot-check the colour matrix: the task bar (0x202228) is dark, Y near 16 + 0.8 * 33 */
+        assert_int_ge(q->frame->data[0][239 * q->frame->linesize[0] + 10], 40);
+        assert_int_le(q->frame->data[0][239 * q->frame->linesize[0] + 10], 50);
+        p = encode_picture_unref(p);
+        q = encode_picture_unref(q);
+        f = capture_frame_unref(f);
+}
+
+TEST(encode_scaled, "/encode/scales 320x240 capture to a 640x480 stream (libswscale)") {
+        _cleanup_(capture_unrefp) struct capture *c = open_testsrc(CAPTURE_PATTERN_MOTION, 320, 240);
+        _cleanup_(encode_freep) struct encoder *e = open_x264(640, 480, ENCODE_PROFILE_CBP, 31);
+        struct stream s = {};
+        int w = 0, h = 0, profile;
+
+        for (int i = 0; i < 3; i++)
+                encode_one(e, c, &s, i);
+        assert_int_eq(decode_stream(&s, &w, &h, &profile), 3);
+        assert_int_eq(w, 640);
+        assert_int_eq(h, 480);
+        stream_clear(&s);
+}
+
+TEST(encode_slices, "/encode/slices when the sink asks: several slice NAL units per picture") {
+        _cleanup_(capture_unrefp) struct capture *c = open_testsrc(CAPTURE_PATTERN_MOTION, 320, 240);
+        struct encode_config cfg = { .encoder = "x264", .width = 320, .height = 240, .slices = 4 };
+        _cleanup_(encode_freep) struct encoder *e = NULL;
+        struct stream s = {};
+        unsigned slices = 0;
+
+        assert_int_eq(encode_new(&cfg, &e), 0);
+        encode_one(e, c, &s, 0);
+        encode_one(e, c, &s, 1);
+        assert_int_eq(s.n, 2);
+        for (size_t i = 0; i + 3 < s.au[1].size; i++)
+                if (s.au[1].data[i] == 0 && s.au[1].data[i + 1] == 0 && s.au[1].data[i + 2] == 1 &&
+                    (s.au[1].data[i + 3] & 0x1f) == 1)
+                        slices++;
+        assert_int_eq(slices, 4);
+        stream_clear(&s);
+}
+
+TEST(encode_pictures_bounded, "/encode/picture pool is bounded: -EBUSY instead of growing") {
+        _cleanup_(capture_unrefp) struct capture *c = open_testsrc(CAPTURE_PATTERN_DESKTOP, 320, 240);
+        _cleanup_(encode_freep) struct encoder *e = open_x264(320, 240, ENCODE_PROFILE_CBP, 31);
+        _cleanup_(capture_frame_unrefp) struct capture_frame *f = NULL;
+        struct encode_picture *held[ENCODE_PICTURES_MAX + 1] = {};
+
+        assert_int_eq(capture_grab(c, 0, &f), 0);
+        for (int i = 0; i < ENCODE_PICTURES_MAX; i++)
+                assert_int_eq(encode_convert(e, c, f, &held[i]), 0);
+        assert_int_eq(encode_convert(e, c, f, &held[ENCODE_PICTURES_MAX]), -EBUSY);
+        for (int i = 0; i < ENCODE_PICTURES_MAX; i++)
+                held[i] = encode_picture_unref(held[i]);
+}
+
+TEST(encode_vaapi_reported, "/encode/vaapi: compiled in; its absence is reported, not hidden") {
+        struct encode_config cfg = { .encoder = "vaapi", .width = 320, .height = 240, .level_idc = 31 };
+        _cleanup_(capture_unrefp) struct capture *c = NULL;
+        _cleanup_(encode_freep) struct encoder *e = NULL;
+        struct stream s = {};
+        int r, w = 0, h = 0, profile;
+
+        r = encode_new(&cfg, &e);
+        if (r < 0) {
+                /* no GPU here: a clear reason, never a silent fallback (nothing allocated before test_skip) */
+                assert_int_eq(r, -ENODEV);
+                assert_true(strstr(encode_last_error(), "vaapi") != NULL);
+                assert_null(e);
+                test_skip(encode_last_error());
+        }
+        c = open_testsrc(CAPTURE_PATTERN_DESKTOP, 320, 240);
+        assert_str_eq(encode_get_codec_name(e), "h264_vaapi");
+        for (int i = 0; i < 5; i++)
+                encode_one(e, c, &s, i);
+        assert_int_eq(encode_flush(e), 0);
+        receive_all(e, &s);
+        assert_int_eq(decode_stream(&s, &w, &h, &profile), 5);
+        assert_int_eq(w, 320);
+        stream_clear(&s);
+}
+
+TEST(encode_auto, "/encode/auto picks vaapi, else software, and says why it skipped") {
+        struct encode_config cfg = { .width = 320, .height = 240 };
+        _cleanup_(encode_freep) struct encoder *e = NULL;
+
+        assert_int_eq(encode_new(&cfg, &e), 0);
+        if (strcmp(encode_get_backend_name(e), "vaapi") == 0)
+                return;
+        assert_str_eq(encode_get_backend_name(e), "software");
+        assert_true(strstr(encode_last_error(), "vaapi:") != NULL);
+}
