@@ -1,0 +1,460 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * WFD parameters: the text/parameters body (name lists and "name: value"
+ * lines) and every wfd_* value a source meets, parsed into structs and
+ * serialized back (docs/wfd-protocol.md §5, §7, §11; [MS-WFDPE] for the
+ * Microsoft names).
+ *
+ * Conventions of this file:
+ *   - parsers take (value, len) without the "name: " prefix, accept either hex
+ *     case, any run of spaces/tabs between fields and around commas, trailing
+ *     white space, and "none" wherever the grammar allows it; they return 0 and
+ *     fill *ret, or -EBADMSG (peer sent garbage) / -E2BIG (over a WFD_MAX_*
+ *     limit), leaving *ret untouched on failure;
+ *   - formatters write the canonical spelling (upper-case hex, fixed widths,
+ *     single spaces) into (buf, size), return the length like snprintf, or
+ *     -ENOBUFS when it does not fit (buf then holds no partial value promise);
+ *   - nothing here does I/O or keeps state; the only allocation is the body
+ *     copy a struct wfd_sink_caps owns.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "wfd_modes.h"
+
+/* Hard limits (named and tested). */
+#define WFD_MAX_PARAMS 64          /* lines in one text/parameters body */
+#define WFD_MAX_BODY 65536         /* bytes in one body */
+#define WFD_MAX_H264_CODECS 8      /* h264-codec entries in one wfd_video_formats */
+#define WFD_MAX_AUDIO_CODECS 8     /* entries in one wfd_audio_codecs */
+#define WFD_MAX_EDID_BLOCKS 8      /* 128-byte EDID blocks kept (a larger count is -E2BIG) */
+#define WFD_MAX_URL 256            /* bytes of one presentation URL, NUL included */
+#define WFD_MAX_UIBC_HIDC 16       /* hidc_cap_list entries */
+
+/* ---- the text/parameters body ------------------------------------------ */
+
+/*
+ * One line of a body. Views into the parsed buffer: name is never empty;
+ * value is NULL (has_value false) for a bare name (GET_PARAMETER lists,
+ * wfd_idr_request, wfd_standby), else the text after the first ':' with the
+ * surrounding white space trimmed (may be empty).
+ */
+struct wfd_param {
+        const char *name;
+        size_t name_len;
+        const char *value;
+        size_t value_len;
+        bool has_value;
+};
+
+struct wfd_param_list {
+        struct wfd_param params[WFD_MAX_PARAMS];
+        size_t n;
+        size_t n_invalid;  /* lines skipped: empty name, control characters, white space inside the name */
+};
+
+/*
+ * Split a text/parameters body into lines ("\r\n" or "\n"; a last line
+ * without a line end counts). Empty lines are skipped; malformed lines are
+ * skipped and counted in n_invalid, so one odd line never loses a whole M3
+ * reply. Returns 0, or -E2BIG when the body has more than WFD_MAX_PARAMS lines
+ * or len > WFD_MAX_BODY, -EINVAL when body is NULL with len > 0.
+ * Views point into body: keep it unchanged while *ret is in use.
+ */
+int wfd_params_parse_body(const char *body, size_t len, struct wfd_param_list *ret);
+
+/* The first line named `name` (exact, case-sensitive, as the stacks match). NULL if none. */
+const struct wfd_param *wfd_params_find(const struct wfd_param_list *l, const char *name);
+
+/* True when a line's name equals the NUL-terminated `name`. */
+bool wfd_param_is(const struct wfd_param *p, const char *name);
+
+/*
+ * Builder for a body into a caller-owned buffer: every call appends one line
+ * ending in "\r\n". The first failure (-ENOBUFS) sticks in w->error and later
+ * calls do nothing; check it once at the end. w->buf stays NUL-terminated.
+ */
+struct wfd_params_writer {
+        char *buf;
+        size_t size;
+        size_t len;
+        int error;
+};
+
+void wfd_params_writer_init(struct wfd_params_writer *w, char *buf, size_t size);
+/* "name\r\n" (GET_PARAMETER lists, wfd_idr_request). */
+int wfd_params_write_name(struct wfd_params_writer *w, const char *name);
+/* "name: value\r\n". */
+int wfd_params_write(struct wfd_params_writer *w, const char *name, const char *value);
+/* "name: <printf>\r\n". */
+int wfd_params_writef(struct wfd_params_writer *w, const char *name, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+/* ---- parameter names ------------------------------------------------------ */
+
+/* The parameters this file understands. */
+enum wfd_param_id {
+        WFD_PARAM_AUDIO_CODECS,
+        WFD_PARAM_VIDEO_FORMATS,
+        WFD_PARAM_WFDX_VIDEO_FORMATS,
+        WFD_PARAM_3D_VIDEO_FORMATS,            /* kept as text only */
+        WFD_PARAM_CLIENT_RTP_PORTS,
+        WFD_PARAM_PRESENTATION_URL,
+        WFD_PARAM_CONTENT_PROTECTION,
+        WFD_PARAM_DISPLAY_EDID,
+        WFD_PARAM_COUPLED_SINK,
+        WFD_PARAM_UIBC_CAPABILITY,
+        WFD_PARAM_UIBC_SETTING,
+        WFD_PARAM_STANDBY_RESUME_CAPABILITY,
+        WFD_PARAM_STANDBY,
+        WFD_PARAM_CONNECTOR_TYPE,
+        WFD_PARAM_IDR_REQUEST,
+        WFD_PARAM_IDR_REQUEST_CAPABILITY,
+        WFD_PARAM_MS_FORMAT_CHANGE_CAPABILITY, /* microsoft_format_change_capability */
+        WFD_PARAM_TRIGGER_METHOD,
+        WFD_PARAM_ROUTE,
+        WFD_PARAM_I2C,
+        WFD_PARAM_AV_FORMAT_CHANGE_TIMING,
+        _WFD_PARAM_MAX,
+        _WFD_PARAM_UNKNOWN = -1,
+};
+
+/* Spelling on the wire ("wfd_presentation_URL", "wfd_I2C"...); NULL when out of range. */
+const char *wfd_param_id_to_string(enum wfd_param_id id);
+/* Exact match of (name, len); _WFD_PARAM_UNKNOWN for every other name (vendor names included). */
+enum wfd_param_id wfd_param_id_from_string(const char *name, size_t len);
+
+/* ---- wfd_video_formats / wfdx_video_formats ------------------------------- */
+
+struct wfd_h264_codec {
+        uint16_t profile;           /* WFD_PROFILE_* bitmap (normally one bit) */
+        uint16_t level;             /* WFD_LEVEL_* bitmap: highest level for that profile */
+        uint64_t cea, vesa, hh;     /* resolution bitmaps (wfdx CEA/VESA: 40 bits) */
+        uint8_t latency;            /* decoder latency, units of 5 ms, 0 = unspecified */
+        uint16_t min_slice_size;    /* macroblocks; 0 = one slice per picture */
+        uint16_t slice_enc_params;
+        uint8_t frame_rate_control;
+        bool has_max_hres, has_max_vres; /* false = "none" */
+        uint16_t max_hres, max_vres;
+};
+
+/*
+ * wfd_video_formats (wfdx false: native/profile/level 2 hex digits, bitmaps 8)
+ * or Microsoft's wfdx_video_formats (wfdx true: native/profile/level 4 hex
+ * digits, CEA/VESA 10, HH 8). The parser accepts fewer digits than that, never
+ * more. A codec entry that ends after frame-rate-control reads as max-hres/vres
+ * "none". none = the value "none" (no video; n_codecs 0).
+ */
+struct wfd_video_formats {
+        bool none;
+        bool wfdx;
+        uint16_t native;
+        uint8_t preferred_display_mode;
+        size_t n_codecs;
+        struct wfd_h264_codec codecs[WFD_MAX_H264_CODECS];
+};
+
+/* -EBADMSG also for zero codec entries; -E2BIG over WFD_MAX_H264_CODECS. */
+int wfd_video_formats_parse(const char *value, size_t len, bool wfdx, struct wfd_video_formats *ret);
+/* Field widths follow v->wfdx. Bitmap bits above the field width give -EINVAL. */
+int wfd_video_formats_format(const struct wfd_video_formats *v, char *buf, size_t size);
+/* Wire name for v: "wfd_video_formats" or "wfdx_video_formats". */
+const char *wfd_video_formats_name(const struct wfd_video_formats *v);
+
+/* ---- wfd_audio_codecs ------------------------------------------------------ */
+
+enum wfd_audio_format {
+        WFD_AUDIO_FORMAT_LPCM,
+        WFD_AUDIO_FORMAT_AAC,
+        WFD_AUDIO_FORMAT_AC3,
+        _WFD_AUDIO_FORMAT_MAX,
+};
+
+/* Mode bits (§7). */
+enum {
+        WFD_AUDIO_LPCM_44K1_2CH = 1u << 0,
+        WFD_AUDIO_LPCM_48K_2CH = 1u << 1,
+        WFD_AUDIO_AAC_48K_2CH = 1u << 0,
+        WFD_AUDIO_AAC_48K_4CH = 1u << 1,
+        WFD_AUDIO_AAC_48K_6CH = 1u << 2,
+        WFD_AUDIO_AAC_48K_8CH = 1u << 3,
+        WFD_AUDIO_AC3_48K_2CH = 1u << 0,
+        WFD_AUDIO_AC3_48K_4CH = 1u << 1,
+        WFD_AUDIO_AC3_48K_6CH = 1u << 2,
+};
+
+struct wfd_audio_codec {
+        enum wfd_audio_format format;
+        uint32_t modes;   /* bitmap of the mode bits above */
+        uint8_t latency;
+};
+
+struct wfd_audio_codecs {
+        bool none;          /* "none": video-only sink */
+        size_t n_codecs;
+        size_t n_unknown;   /* entries with a codec name we do not know, skipped */
+        struct wfd_audio_codec codecs[WFD_MAX_AUDIO_CODECS];
+};
+
+int wfd_audio_codecs_parse(const char *value, size_t len, struct wfd_audio_codecs *ret);
+int wfd_audio_codecs_format(const struct wfd_audio_codecs *a, char *buf, size_t size);
+/* "LPCM", "AAC", "AC3"; NULL out of range. */
+const char *wfd_audio_format_to_string(enum wfd_audio_format f);
+/* The entry for format f, NULL if the sink did not list it. */
+const struct wfd_audio_codec *wfd_audio_codecs_find(const struct wfd_audio_codecs *a, enum wfd_audio_format f);
+/* Sample rate (Hz) and channel count of one mode bit of format f; -EINVAL for an unknown bit. */
+int wfd_audio_mode_info(enum wfd_audio_format f, uint32_t mode_bit, unsigned *ret_rate_hz, unsigned *ret_channels);
+
+/* ---- wfd_client_rtp_ports -------------------------------------------------- */
+
+enum wfd_rtp_lower_transport {
+        WFD_RTP_UDP,
+        WFD_RTP_TCP,
+};
+
+struct wfd_client_rtp_ports {
+        enum wfd_rtp_lower_transport transport; /* "RTP/AVP/UDP;unicast" or "RTP/AVP/TCP;unicast" */
+        uint16_t port0;  /* primary sink RTP port */
+        uint16_t port1;  /* coupled sink port, 0 = none (not RTCP); echo unchanged */
+        bool mode_play;  /* "mode=play" present (it always should be) */
+};
+
+int wfd_client_rtp_ports_parse(const char *value, size_t len, struct wfd_client_rtp_ports *ret);
+/* Always writes "mode=play". */
+int wfd_client_rtp_ports_format(const struct wfd_client_rtp_ports *p, char *buf, size_t size);
+
+/* ---- wfd_presentation_URL --------------------------------------------------- */
+
+/* Empty string = "none". */
+struct wfd_presentation_url {
+        char url0[WFD_MAX_URL];
+        char url1[WFD_MAX_URL];
+};
+
+/* -E2BIG for a URL of WFD_MAX_URL bytes or more; -EBADMSG unless "rtsp://" or "none". */
+int wfd_presentation_url_parse(const char *value, size_t len, struct wfd_presentation_url *ret);
+int wfd_presentation_url_format(const struct wfd_presentation_url *u, char *buf, size_t size);
+/*
+ * The URL we announce: url0 = "rtsp://<host>[:<port>]/wfd1.0/streamid=0" (":port"
+ * only when port is non-zero), url1 = none. -EINVAL for an empty host or one
+ * with characters outside A-Z a-z 0-9 . : [ ] - (IPv6 hosts come bracketed), -E2BIG if too long.
+ */
+int wfd_presentation_url_make(const char *host, uint16_t port, struct wfd_presentation_url *ret);
+
+/* ---- wfd_content_protection ------------------------------------------------ */
+
+enum wfd_hdcp {
+        WFD_HDCP_NONE,
+        WFD_HDCP_2_0,
+        WFD_HDCP_2_1,
+};
+
+struct wfd_content_protection {
+        enum wfd_hdcp hdcp;
+        uint16_t port;      /* TCP port of the sink's HDCP receiver; 0 with WFD_HDCP_NONE */
+};
+
+int wfd_content_protection_parse(const char *value, size_t len, struct wfd_content_protection *ret);
+int wfd_content_protection_format(const struct wfd_content_protection *c, char *buf, size_t size);
+
+/* ---- wfd_display_edid ------------------------------------------------------- */
+
+struct wfd_display_edid {
+        bool none;             /* "none" or a zero block count */
+        uint16_t block_count;  /* as sent (2 or 4 hex digits, both accepted) */
+        size_t len;            /* bytes in data = 128 * block_count */
+        uint8_t data[WFD_MAX_EDID_BLOCKS * 128];
+};
+
+/*
+ * Block count of 2 or 4 hex digits (some sinks send "02"), then exactly
+ * 256 hex digits per block: a length mismatch (truncated or padded EDID)
+ * is -EBADMSG, more than WFD_MAX_EDID_BLOCKS is -E2BIG.
+ */
+int wfd_display_edid_parse(const char *value, size_t len, struct wfd_display_edid *ret);
+int wfd_display_edid_format(const struct wfd_display_edid *e, char *buf, size_t size);
+/* True when data holds at least one block starting with the EDID header 00 FF FF FF FF FF FF 00. */
+bool wfd_display_edid_valid(const struct wfd_display_edid *e);
+/*
+ * Monitor name (descriptor tag 0xFC of the base block) as printable ASCII,
+ * NUL-terminated, trailing newline/spaces removed. -ENOENT when absent.
+ */
+int wfd_display_edid_monitor_name(const struct wfd_display_edid *e, char *buf, size_t size);
+
+/* ---- wfd_coupled_sink ------------------------------------------------------- */
+
+struct wfd_coupled_sink {
+        bool none;
+        uint8_t status;    /* bits 1:0: 0 not coupled, 1 coupled, 2 teardown coupling */
+        bool has_mac;      /* false = "none" */
+        uint8_t mac[6];
+};
+
+int wfd_coupled_sink_parse(const char *value, size_t len, struct wfd_coupled_sink *ret);
+int wfd_coupled_sink_format(const struct wfd_coupled_sink *c, char *buf, size_t size);
+
+/* ---- wfd_uibc_capability ---------------------------------------------------- */
+
+enum {
+        WFD_UIBC_CATEGORY_GENERIC = 1u << 0,
+        WFD_UIBC_CATEGORY_HIDC = 1u << 1,
+};
+
+/* Input types (bit positions of wfd_uibc_capability.generic_types). */
+enum wfd_uibc_input_type {
+        WFD_UIBC_INPUT_KEYBOARD,
+        WFD_UIBC_INPUT_MOUSE,
+        WFD_UIBC_INPUT_SINGLE_TOUCH,
+        WFD_UIBC_INPUT_MULTI_TOUCH,
+        WFD_UIBC_INPUT_JOYSTICK,
+        WFD_UIBC_INPUT_CAMERA,
+        WFD_UIBC_INPUT_GESTURE,
+        WFD_UIBC_INPUT_REMOTE_CONTROL,
+        _WFD_UIBC_INPUT_MAX,
+};
+
+enum wfd_uibc_input_path {
+        WFD_UIBC_PATH_INFRARED,
+        WFD_UIBC_PATH_USB,
+        WFD_UIBC_PATH_BT,
+        WFD_UIBC_PATH_ZIGBEE,
+        WFD_UIBC_PATH_WIFI,
+        WFD_UIBC_PATH_NO_SP,
+        _WFD_UIBC_PATH_MAX,
+};
+
+struct wfd_uibc_hidc {
+        enum wfd_uibc_input_type type;
+        enum wfd_uibc_input_path path;
+};
+
+struct wfd_uibc_capability {
+        bool none;
+        uint32_t categories;     /* WFD_UIBC_CATEGORY_* */
+        uint32_t generic_types;  /* 1 << enum wfd_uibc_input_type */
+        size_t n_hidc;
+        struct wfd_uibc_hidc hidc[WFD_MAX_UIBC_HIDC];
+        bool has_port;           /* false = "port=none" */
+        uint16_t port;
+};
+
+int wfd_uibc_capability_parse(const char *value, size_t len, struct wfd_uibc_capability *ret);
+int wfd_uibc_capability_format(const struct wfd_uibc_capability *u, char *buf, size_t size);
+
+/* ---- small parameters -------------------------------------------------------- */
+
+/* wfd_standby_resume_capability, microsoft_format_change_capability: "supported" | "none". */
+int wfd_supported_parse(const char *value, size_t len, bool *ret);
+const char *wfd_supported_to_string(bool supported);
+
+/* wfd_idr_request_capability: "0" | "1". */
+int wfd_idr_request_capability_parse(const char *value, size_t len, bool *ret);
+
+/* wfd_connector_type: HEX2 | "none" (ret_none set, *ret_type 0). */
+int wfd_connector_type_parse(const char *value, size_t len, bool *ret_none, uint8_t *ret_type);
+/* "VGA", "HDMI", "DisplayPort"...; NULL for reserved values. */
+const char *wfd_connector_type_to_string(uint8_t type);
+
+enum wfd_trigger_method {
+        WFD_TRIGGER_SETUP,
+        WFD_TRIGGER_PAUSE,
+        WFD_TRIGGER_TEARDOWN,
+        WFD_TRIGGER_PLAY,
+        _WFD_TRIGGER_MAX,
+};
+int wfd_trigger_method_parse(const char *value, size_t len, enum wfd_trigger_method *ret);
+const char *wfd_trigger_method_to_string(enum wfd_trigger_method t);
+
+enum wfd_route {
+        WFD_ROUTE_PRIMARY,
+        WFD_ROUTE_SECONDARY,
+        _WFD_ROUTE_MAX,
+};
+int wfd_route_parse(const char *value, size_t len, enum wfd_route *ret);
+const char *wfd_route_to_string(enum wfd_route r);
+
+/* wfd_uibc_setting: "enable" | "disable". */
+int wfd_uibc_setting_parse(const char *value, size_t len, bool *ret_enable);
+
+/* wfd_I2C: decimal port | "none" (ret_none set, *ret_port 0). */
+int wfd_i2c_parse(const char *value, size_t len, bool *ret_none, uint16_t *ret_port);
+
+/* wfd_av_format_change_timing: pts:HEX10 SP dts:HEX10 (40-bit fields; 33-bit timestamps). */
+struct wfd_av_format_change_timing {
+        uint64_t pts;
+        uint64_t dts;
+};
+int wfd_av_format_change_timing_parse(const char *value, size_t len, struct wfd_av_format_change_timing *ret);
+int wfd_av_format_change_timing_format(const struct wfd_av_format_change_timing *t, char *buf, size_t size);
+
+/* ---- a whole M3 reply ---------------------------------------------------------- */
+
+/*
+ * Everything a sink said in its M3 reply. has_* says the sink answered that
+ * name and it parsed; invalid_mask has bit (1 << enum wfd_param_id) for a
+ * known name whose value did not parse (it is then treated as absent, and the
+ * raw line stays in params). Every line, unknown vendor names included, is in
+ * params (views into the owned body copy).
+ */
+struct wfd_sink_caps {
+        char *body;                       /* owned copy of the body; params point into it */
+        struct wfd_param_list params;
+        uint32_t invalid_mask;
+
+        bool has_video_formats;
+        struct wfd_video_formats video_formats;
+        bool has_wfdx_video_formats;
+        struct wfd_video_formats wfdx_video_formats;
+        bool has_audio_codecs;
+        struct wfd_audio_codecs audio_codecs;
+        bool has_client_rtp_ports;
+        struct wfd_client_rtp_ports client_rtp_ports;
+        bool has_content_protection;
+        struct wfd_content_protection content_protection;
+        bool has_display_edid;
+        struct wfd_display_edid display_edid;
+        bool has_coupled_sink;
+        struct wfd_coupled_sink coupled_sink;
+        bool has_uibc_capability;
+        struct wfd_uibc_capability uibc_capability;
+        bool has_standby_resume_capability;
+        bool standby_resume_capability;
+        bool has_connector_type;
+        bool connector_type_none;
+        uint8_t connector_type;
+        bool has_idr_request_capability;
+        bool idr_request_capability;
+        bool has_format_change_capability;
+        bool format_change_capability;    /* microsoft_format_change_capability: supported */
+        bool has_i2c;
+        bool i2c_none;
+        uint16_t i2c_port;
+};
+
+/*
+ * Parse an M3 reply body. Returns 0 (even when some known values were
+ * invalid: see invalid_mask), -E2BIG (body over the limits), -ENOMEM.
+ * Call wfd_sink_caps_clear() on the result.
+ */
+int wfd_sink_caps_parse(const char *body, size_t len, struct wfd_sink_caps *ret);
+/* Frees the body copy and zeroes *caps; safe on a zeroed or cleared struct. */
+void wfd_sink_caps_clear(struct wfd_sink_caps *caps);
+/*
+ * The video formats the negotiation must use: wfdx_video_formats when present
+ * ([MS-WFDPE]: it replaces wfd_video_formats), else wfd_video_formats, else NULL.
+ */
+const struct wfd_video_formats *wfd_sink_caps_video(const struct wfd_sink_caps *caps);
+
+/* ---- M3 request ------------------------------------------------------------------- */
+
+/*
+ * The names we ask for in M3, in order (mandatory ones first, then the useful
+ * optional and Microsoft ones; §5.1, §11). *ret_n gets the count.
+ */
+const char *const *wfd_m3_request_names(size_t *ret_n);
+/* The M3 request body: those names, one per line, CRLF. Length or -ENOBUFS. */
+int wfd_m3_request_body(char *buf, size_t size);
