@@ -109,11 +109,14 @@ struct source_session_info {
         bool reduced_mode_list_due_to_bandwidth;
 };
 
-/* Source limits the negotiation honours. 0 = no limit / default. */
+/* Source limits the negotiation honours (negotiate.h's wfd_source_limits). 0 = no limit / default. */
 struct source_session_limits {
-        unsigned max_width, max_height, max_fps;
+        unsigned max_width, max_height, max_fps;                        /* configured maxima */
+        unsigned encoder_max_width, encoder_max_height, encoder_max_fps;/* what the encoder can do */
         unsigned encoder_max_level_idc;         /* 0 = 42 (level 4.2) */
         bool encoder_supports_chp;              /* Constrained High available */
+        uint64_t max_bitrate_bps;               /* configured maximum */
+        unsigned aspect_width, aspect_height;   /* framebuffer aspect hint, e.g. 16:9 */
         bool no_audio;                          /* offer video only */
 };
 
@@ -252,8 +255,10 @@ int source_session_media_failed(struct source_session *s, int error, const char 
  *   request_idr:  MEDIA_REQUEST_IDR (coalesced like M13)
  *   set_bitrate:  MEDIA_SET_BITRATE (bitrate_bps > 0; also while paused)
  *   change_format: negotiate again with new limits; when the mode changes, send M4
- *             (mid-session format change) and, on its 200, MEDIA_CHANGE_FORMAT.
- *             -ENOSR when the new limits leave no mode.
+ *             (mid-session format change with wfd_av_format_change_timing: pts_90khz is
+ *             the PTS the first frame in the new format will carry) and, on its 200,
+ *             MEDIA_CHANGE_FORMAT. -ENOSR when the new limits leave no mode, -EBUSY while
+ *             a change is in flight.
  */
 int source_session_pause(struct source_session *s, uint64_t now_usec, struct source_session_actions *ret);
 int source_session_resume(struct source_session *s, uint64_t now_usec, struct source_session_actions *ret);
@@ -262,7 +267,7 @@ int source_session_request_idr(struct source_session *s, uint64_t now_usec, stru
 int source_session_set_bitrate(struct source_session *s, uint32_t bitrate_bps, uint64_t now_usec,
                                struct source_session_actions *ret);
 int source_session_change_format(struct source_session *s, const struct source_session_limits *limits,
-                                 uint64_t now_usec, struct source_session_actions *ret);
+                                 uint64_t pts_90khz, uint64_t now_usec, struct source_session_actions *ret);
 
 /* ---- queries (for D-Bus properties and logs) ---- */
 
