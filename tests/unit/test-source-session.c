@@ -1,0 +1,1409 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * protocol/source_session.c: the WFD source state machine, driven by scripted
+ * sink messages. Each case names the WFD message (M1..M16), error status,
+ * timer or quirk it checks.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../protocol/macro.h"
+#include "../../protocol/rtsp.h"
+#include "../../protocol/source_session.h"
+#include "../lib/test.h"
+
+#define SEC 1000000ULL
+#define T0 (1000 * SEC)
+
+/* The LG webOS M3 reply from ../shared/data/wfd-captures (CRLF restored). */
+static const char lg_m3_body[] =
+        "wfd_audio_codecs: LPCM 00000003 00, AAC 00000001 00\r\n"
+        "wfd_video_formats: 40 00 01 10 000194FF 155575DF 00000555 00 0000 0000 1F none none, "
+        "02 10 000194FF 155575DF 00000555 00 0000 0000 1F none none\r\n"
+        "wfd_client_rtp_ports: RTP/AVP/UDP;unicast 53000 0 mode=play\r\n";
+
+struct harness {
+        struct source_session *s;
+        struct source_session_config cfg;
+        uint64_t now;
+        int r;                                  /* last call's return */
+        /* the last call's actions, copied */
+        size_t n_actions;
+        enum source_session_action_type types[64];
+        char sends[16][8192];
+        size_t send_len[16];
+        size_t n_sends;
+        uint64_t timer;                         /* last TIMER value seen (any call) */
+        bool timer_seen;                        /* in the last call */
+        bool ended;
+        enum source_session_end_reason end_reason;
+        int end_error;
+        char end_text[256];
+        unsigned last_log_status;
+        char last_log[256];
+        struct source_session_media media;      /* from the last MEDIA_START/CHANGE_FORMAT */
+        struct source_session_info info;
+        uint32_t bitrate;
+        uint32_t sink_cseq;                     /* the sink's own request counter */
+        struct rtsp_parser parser;
+        struct rtsp_message msg;                /* parsed by sent() */
+};
+
+static void record(struct harness *h, int r, const struct source_session_actions *a)
+{
+        h->r = r;
+        h->n_actions = 0;
+        h->n_sends = 0;
+        h->timer_seen = false;
+        h->last_log_status = 0;
+        h->last_log[0] = 0;
+        if (r < 0)
+                return;
+        assert_true(a->n <= ARRAY_SIZE(h->types));
+        for (size_t i = 0; i < a->n; i++) {
+                const struct source_session_action *x = &a->items[i];
+                h->types[h->n_actions++] = x->type;
+                switch (x->type) {
+                case SOURCE_SESSION_ACTION_SEND:
+                        assert_true(h->n_sends < ARRAY_SIZE(h->sends));
+                        assert_true(x->send.len < sizeof(h->sends[0]));
+                        memcpy(h->sends[h->n_sends], x->send.data, x->send.len);
+                        h->sends[h->n_sends][x->send.len] = 0;
+                        h->send_len[h->n_sends++] = x->send.len;
+                        break;
+                case SOURCE_SESSION_ACTION_TIMER:
+                        h->timer = x->timer_usec;
+                        h->timer_seen = true;
+                        break;
+                case SOURCE_SESSION_ACTION_ENDED:
+                        assert_false(h->ended);
+                        assert_int_eq(i, a->n - 1); /* nothing follows ENDED */
+                        h->ended = true;
+                        h->end_reason = x->ended.reason;
+                        h->end_error = x->ended.error;
+                        snprintf(h->end_text, sizeof(h->end_text), "%s", x->ended.text);
+                        break;
+                case SOURCE_SESSION_ACTION_LOG:
+                        h->last_log_status = x->log.status;
+                        snprintf(h->last_log, sizeof(h->last_log), "%s", x->log.text);
+                        break;
+                case SOURCE_SESSION_ACTION_MEDIA_START:
+                case SOURCE_SESSION_ACTION_MEDIA_CHANGE_FORMAT:
+                        h->media = *x->media;
+                        break;
+                case SOURCE_SESSION_ACTION_NEGOTIATED:
+                        h->info = *x->info;
+                        break;
+                case SOURCE_SESSION_ACTION_MEDIA_SET_BITRATE:
+                        h->bitrate = x->bitrate_bps;
+                        break;
+                default:
+                        break;
+                }
+        }
+}
+
+static size_t count(const struct harness *h, enum source_session_action_type t)
+{
+        size_t n = 0;
+        for (size_t i = 0; i < h->n_actions; i++)
+                n += h->types[i] == t;
+        return n;
+}
+
+/* Index of the first action of type t in the last call, or -1. */
+static int index_of(const struct harness *h, enum source_session_action_type t)
+{
+        for (size_t i = 0; i < h->n_actions; i++)
+                if (h->types[i] == t)
+                        return (int) i;
+        return -1;
+}
+
+static struct harness *harness_new_with(void (*tweak)(struct source_session_config *c))
+{
+        struct harness *h = calloc(1, sizeof(*h));
+
+        assert_non_null(h);
+        h->cfg = (struct source_session_config) {
+                .session_id = "6B8B4567",
+                .local_address = "192.168.49.1",
+                .peer_address = "192.168.49.10",
+                .server_rtp_port = 16384,
+                .limits = { .encoder_supports_chp = true },
+        };
+        if (tweak)
+                tweak(&h->cfg);
+        h->now = T0;
+        assert_int_eq(source_session_new(&h->cfg, &h->s), 0);
+        return h;
+}
+
+static struct harness *harness_new(void)
+{
+        return harness_new_with(NULL);
+}
+
+static void harness_free(struct harness *h)
+{
+        source_session_free(h->s);
+        free(h);
+}
+
+static void start(struct harness *h)
+{
+        struct source_session_actions a;
+        record(h, source_session_start(h->s, h->now, &a), &a);
+        assert_int_eq(h->r, 0);
+}
+
+static void feed(struct harness *h, const char *bytes, size_t n)
+{
+        struct source_session_actions a;
+        record(h, source_session_receive(h->s, bytes, n, h->now, &a), &a);
+        assert_int_eq(h->r, 0);
+}
+
+static void fire(struct harness *h, uint64_t at)
+{
+        struct source_session_actions a;
+        h->now = at;
+        record(h, source_session_timer(h->s, h->now, &a), &a);
+        assert_int_eq(h->r, 0);
+}
+
+/* The sink sends a request; extra_headers are "Name: value\r\n" lines. */
+static void sink_request(struct harness *h, const char *method, const char *uri, const char *extra_headers,
+                         const char *body)
+{
+        char buf[8192];
+        int n = snprintf(buf, sizeof(buf), "%s %s RTSP/1.0\r\nCSeq: %u\r\n%s", method, uri, h->sink_cseq++,
+                         extra_headers ? extra_headers : "");
+        if (body && *body)
+                n += snprintf(buf + n, sizeof(buf) - n, "Content-Type: text/parameters\r\nContent-Length: %zu\r\n",
+                              strlen(body));
+        n += snprintf(buf + n, sizeof(buf) - n, "\r\n%s", body ? body : "");
+        feed(h, buf, n);
+}
+
+static void sink_reply(struct harness *h, uint32_t cseq, unsigned status, const char *extra_headers,
+                       const char *body)
+{
+        char buf[8192];
+        int n = snprintf(buf, sizeof(buf), "RTSP/1.0 %u %s\r\nCSeq: %u\r\n%s", status, rtsp_status_to_string(status),
+                         cseq, extra_headers ? extra_headers : "");
+        if (body && *body)
+                n += snprintf(buf + n, sizeof(buf) - n, "Content-Type: text/parameters\r\nContent-Length: %zu\r\n",
+                              strlen(body));
+        n += snprintf(buf + n, sizeof(buf) - n, "\r\n%s", body ? body : "");
+        feed(h, buf, n);
+}
+
+/* Parse the i-th message the FSM sent in the last call into h->msg. */
+static const struct rtsp_message *sent(struct harness *h, size_t i)
+{
+        if (i >= h->n_sends)
+                test_fail(__FILE__, __LINE__, "only %zu messages sent, wanted #%zu", h->n_sends, i);
+        rtsp_parser_init(&h->parser);
+        assert_int_eq(rtsp_parser_feed(&h->parser, h->sends[i], h->send_len[i]), h->send_len[i]);
+        assert_int_eq(rtsp_parser_next(&h->parser, &h->msg), 0);
+        assert_int_eq(rtsp_parser_pending(&h->parser), 0); /* exactly one message per SEND */
+        return &h->msg;
+}
+
+static uint32_t cseq_of(const struct rtsp_message *m)
+{
+        uint32_t c = 0;
+        assert_int_eq(rtsp_message_get_cseq(m, &c), 0);
+        return c;
+}
+
+static void expect_request(struct harness *h, size_t i, enum rtsp_method method, uint32_t cseq)
+{
+        const struct rtsp_message *m = sent(h, i);
+        assert_int_eq(m->type, RTSP_MESSAGE_REQUEST);
+        assert_int_eq(m->method, method);
+        assert_int_eq(cseq_of(m), cseq);
+}
+
+static void expect_reply(struct harness *h, size_t i, unsigned status)
+{
+        const struct rtsp_message *m = sent(h, i);
+        assert_int_eq(m->type, RTSP_MESSAGE_RESPONSE);
+        if (m->status != status)
+                test_fail(__FILE__, __LINE__, "reply status %u, want %u (%s)", m->status, status, h->last_log);
+}
+
+static bool body_has(const struct rtsp_message *m, const char *s)
+{
+        return m->body_len > 0 && strstr(m->body, s) != NULL;
+}
+
+/* M1 sent; sink answers M1 and sends M2; we answer M2 and send M3. */
+static void to_m3(struct harness *h)
+{
+        start(h);
+        sink_reply(h, 1, 200, "Public: org.wfa.wfd1.0, GET_PARAMETER, SET_PARAMETER\r\n", NULL);
+        sink_request(h, "OPTIONS", "*", "Require: org.wfa.wfd1.0\r\n", NULL);
+        assert_int_eq(h->n_sends, 2);
+        expect_reply(h, 0, 200);
+        expect_request(h, 1, RTSP_METHOD_GET_PARAMETER, 2);
+}
+
+static void to_m4(struct harness *h)
+{
+        to_m3(h);
+        sink_reply(h, 2, 200, NULL, lg_m3_body);
+        assert_int_eq(count(h, SOURCE_SESSION_ACTION_NEGOTIATED), 1);
+        expect_request(h, 0, RTSP_METHOD_SET_PARAMETER, 3);
+}
+
+static void to_setup(struct harness *h)
+{
+        to_m4(h);
+        sink_reply(h, 3, 200, NULL, NULL);
+        expect_request(h, 0, RTSP_METHOD_SET_PARAMETER, 4);
+        assert_true(body_has(sent(h, 0), "wfd_trigger_method: SETUP"));
+        sink_reply(h, 4, 200, NULL, NULL);
+        sink_request(h, "SETUP", "rtsp://192.168.49.1/wfd1.0/streamid=0",
+                     "Transport: RTP/AVP/UDP;unicast;client_port=19000\r\n", NULL);
+        expect_reply(h, 0, 200);
+}
+
+static void to_playing(struct harness *h)
+{
+        to_setup(h);
+        sink_request(h, "PLAY", "rtsp://192.168.49.1/wfd1.0/streamid=0", "Session: 6B8B4567\r\n", NULL);
+        expect_reply(h, 0, 200);
+        assert_int_eq(count(h, SOURCE_SESSION_ACTION_MEDIA_START), 1);
+        assert_int_eq(source_session_get_state(h->s), SOURCE_SESSION_STATE_PLAYING);
+}
+
+/* ---- M1 / M2 ------------------------------------------------------------------ */
+
+TEST(fsm_m1, "/fsm/M1 OPTIONS with Require and CSeq 1 on start, response timer armed") {
+        struct harness *h = harness_new();
+        const struct rtsp_message *m;
+
+        assert_int_eq(source_session_get_state(h->s), SOURCE_SESSION_STATE_CONNECTING);
+        start(h);
+        assert_int_eq(h->n_sends, 1);
+        m = sent(h, 0);
+        assert_int_eq(m->method, RTSP_METHOD_OPTIONS);
+        assert_str_eq(m->uri, "*");
+        assert_int_eq(cseq_of(m), 1);
+        assert_str_eq(rtsp_message_get_header(m, "Require"), "org.wfa.wfd1.0");
+        assert_null(rtsp_message_get_header(m, "Session"));
+        assert_true(h->timer_seen);
+        assert_int_eq(h->timer, T0 + 5 * SEC);
+        assert_int_eq(source_session_get_state(h->s), SOURCE_SESSION_STATE_NEGOTIATING);
+        assert_int_eq(count(h, SOURCE_SESSION_ACTION_STATE_CHANGED), 1);
+        {
+                struct source_session_actions a;
+                assert_int_eq(source_session_start(h->s, h->now, &a), -EALREADY);
+        }
+        harness_free(h);
+}
+
+TEST(fsm_m1_refused, "/fsm/M1 reply other than 200 ends the session (sink-refused)") {
+        struct harness *h = harness_new();
+
+        start(h);
+        sink_reply(h, 1, 404, NULL, NULL);
+        assert_true(h->ended);
+        assert_int_eq(h->end_reason, SOURCE_SESSION_END_SINK_REFUSED);
+        assert_int_eq(source_session_get_state(h->s), SOURCE_SESSION_STATE_ENDED);
+        harness_free(h);
+}
+
+TEST(fsm_m1_not_wfd, "/fsm/M1 reply whose Public lacks SET_PARAMETER: not a WFD sink") {
+        struct harness *h = harness_new();
+
+        start(h);
+        sink_reply(h, 1, 200, "Public: DESCRIBE, SETUP, PLAY\r\n", NULL);
+        assert_true(h->ended);
+        assert_int_eq(h->end_reason, SOURCE_SESSION_END_NOT_WFD);
+        assert_int_eq(h->end_error, -EPROTONOSUPPORT);
+        harness_free(h);
+}
+
+TEST(fsm_m2_then_m3, "/fsm/M2 answered with Public; M3 only after the M2 exchange") {
+        struct harness *h = harness_new();
+        const struct rtsp_message *m;
+
+        start(h);
+        sink_reply(h, 1, 200, "Public: org.wfa.wfd1.0, GET_PARAMETER, SET_PARAMETER\r\n", NULL);
+        assert_int_eq(h->n_sends, 0); /* no M3 before M2 */
+        assert_int_eq(h->timer, T0 + 5 * SEC); /* M2 wait */
+        sink_request(h, "OPTIONS", "*", "Require: org.wfa.wfd1.0\r\n", NULL);
+        assert_int_eq(h->n_sends, 2);
+        m = sent(h, 0);
+        assert_int_eq(m->status, 200);
+        assert_int_eq(cseq_of(m), 0);
+        assert_true(rtsp_list_contains(rtsp_message_get_header(m, "Public"), "org.wfa.wfd1.0"));
+        assert_true(rtsp_list_contains(rtsp_message_get_header(m, "Public"), "SETUP"));
+        assert_true(rtsp_list_contains(rtsp_message_get_header(m, "Public"), "TEARDOWN"));
+        m = sent(h, 1);
+        assert_int_eq(m->method, RTSP_METHOD_GET_PARAMETER);
+        assert_str_eq(m->uri, "rtsp://localhost/wfd1.0");
+        assert_int_eq(cseq_of(m), 2);
+        assert_str_eq(rtsp_message_get_header(m, "Content-Type"), "text/parameters");
+        assert_true(body_has(m, "wfd_video_formats\r\n"));
+        assert_true(body_has(m, "wfd_audio_codecs\r\n"));
+        assert_true(body_has(m, "wfd_client_rtp_ports\r\n"));
+        harness_free(h);
+}
+
+TEST(fsm_m2_before_m1_reply, "/fsm/M2 before the M1 reply: M3 right after the M1 reply") {
+        struct harness *h = harness_new();
+
+        start(h);
+        sink_request(h, "OPTIONS", "*", "Require: org.wfa.wfd1.0\r\n", NULL);
+        assert_int_eq(h->n_sends, 1);
+        expect_reply(h, 0, 200);
+        sink_reply(h, 1, 200, "Public: org.wfa.wfd1.0, GET_PARAMETER, SET_PARAMETER\r\n", NULL);
+        assert_int_eq(h->n_sends, 1);
+        expect_request(h, 0, RTSP_METHOD_GET_PARAMETER, 2);
+        harness_free(h);
+}
+
+TEST(fsm_m2_timeout, "/fsm/no M2 within the M2 wait: M3 is sent anyway") {
+        struct harness *h = harness_new();
+
+        start(h);
+        sink_reply(h, 1, 200, "Public: org.wfa.wfd1.0, GET_PARAMETER, SET_PARAMETER\r\n", NULL);
+        fire(h, T0 + 4 * SEC);
+        assert_int_eq(h->n_sends, 0);
+        fire(h, T0 + 5 * SEC);
+        assert_int_eq(h->n_sends, 1);
+        expect_request(h, 0, RTSP_METHOD_GET_PARAMETER, 2);
+        assert_false(h->ended);
+        /* A late M2 is still answered, and does not send M3 twice. */
+        sink_request(h, "OPTIONS", "*", NULL, NULL);
+        assert_int_eq(h->n_sends, 1);
+        expect_reply(h, 0, 200);
+        harness_free(h);
+}
+
+static void lg_identity(struct source_session_config *c)
+{
+        c->identity.device_name = "[LG] webOS TV UN8000PTA r";
+}
+
+TEST(fsm_quirk_m3_without_m2, "/fsm/quirk m3-without-m2 (LG webOS): M3 right after M1, late M2 with CSeq 0") {
+        struct harness *h = harness_new_with(lg_identity);
+
+        assert_int_eq(source_session_get_quirks(h->s), SINK_QUIRK_M3_WITHOUT_M2);
+        start(h);
+        sink_reply(h, 1, 200, NULL, NULL); /* the LG log shows no Public header */
+        assert_int_eq(h->n_sends, 1);
+        expect_request(h, 0, RTSP_METHOD_GET_PARAMETER, 2);
+        sink_request(h, "OPTIONS", "*", NULL, NULL); /* CSeq 0, after our M3 */
+        assert_int_eq(h->n_sends, 1);
+        expect_reply(h, 0, 200);
+        assert_int_eq(cseq_of(sent(h, 0)), 0);
+        sink_reply(h, 2, 200, NULL, lg_m3_body);
+        assert_int_eq(count(h, SOURCE_SESSION_ACTION_NEGOTIATED), 1);
+        harness_free(h);
+}
+
+/* ---- M3 / M4 ------------------------------------------------------------------ */
+
+TEST(fsm_m3_m4, "/fsm/M3 reply negotiated: NEGOTIATED, then M4 with one format, URL and ports") {
+        struct harness *h = harness_new();
+        const struct rtsp_message *m;
+        const struct source_session_media *media;
+
+        to_m3(h);
+        assert_null(source_session_get_media(h->s));
+        sink_reply(h, 2, 200, NULL, lg_m3_body);
+        assert_int_eq(index_of(h, SOURCE_SESSION_ACTION_NEGOTIATED), 0);
+        assert_true(h->info.monitor_connected);
+        assert_false(h->info.reduced_mode_list_due_to_bandwidth);
+        m = sent(h, 0);
+        assert_int_eq(m->method, RTSP_METHOD_SET_PARAMETER);
+        assert_int_eq(cseq_of(m), 3);
+        assert_true(body_has(m, "wfd_presentation_URL: rtsp://192.168.49.1/wfd1.0/streamid=0 none\r\n"));
+        assert_true(body_has(m, "wfd_client_rtp_ports: RTP/AVP/UDP;unicast 53000 0 mode=play\r\n"));
+        assert_true(body_has(m, "00000080 00000000 00000000")); /* CEA bit 7: 1080p30 */
+        assert_true(body_has(m, "wfd_audio_codecs: AAC 00000001 00"));
+        assert_false(body_has(m, "wfd_content_protection"));
+        media = source_session_get_media(h->s);
+        assert_non_null(media);
+        assert_int_eq(media->format.width, 1920);
+        assert_int_eq(media->format.height, 1080);
+        assert_int_eq(media->format.fps, 30);
+        assert_int_eq(media->format.h264_profile_idc, 100);
+        assert_int_eq(media->format.h264_constraint_flags, 0x0C);
+        assert_int_eq(media->format.audio_codec, SOURCE_SESSION_AUDIO_AAC);
+        assert_int_eq(media->format.audio_sample_rate_hz, 48000);
+        assert_int_eq(media->format.audio_channels, 2);
+        assert_int_eq(media->peer_rtp_port, 53000);
+        assert_str_eq(source_session_get_sink_parameters(h->s), lg_m3_body);
+        harness_free(h);
+}
+
+TEST(fsm_m3_refused, "/fsm/M3 reply other than 200 ends the session") {
+        struct harness *h = harness_new();
+
+        to_m3(h);
+        sink_reply(h, 2, 500, NULL, NULL);
+        assert_true(h->ended);
+        assert_int_eq(h->end_reason, SOURCE_SESSION_END_SINK_REFUSED);
+        harness_free(h);
+}
+
+static void slow_link(struct source_session_config *c)
+{
+        c->stats.suggested_bps = 1000000; /* 1 Mbit/s cannot carry 1024x768 */
+}
+
+TEST(fsm_insufficient_resources, "/fsm/M3 negotiation -ENOSR ends with INSUFFICIENT_RESOURCES") {
+        struct harness *h = harness_new_with(slow_link);
+
+        to_m3(h);
+        sink_reply(h, 2, 200, NULL, lg_m3_body);
+        assert_true(h->ended);
+        assert_int_eq(h->end_reason, SOURCE_SESSION_END_INSUFFICIENT_RESOURCES);
+        assert_int_eq(h->end_error, -ENOSR);
+        assert_true(strstr(h->end_text, "INSUFFICIENT_RESOURCES") != NULL);
+        assert_int_eq(h->n_sends, 0);
+        assert_int_eq(source_session_end_reason_to_errno(SOURCE_SESSION_END_INSUFFICIENT_RESOURCES), -ENOSR);
+        harness_free(h);
+}
+
+static void medium_link(struct source_session_config *c)
+{
+        c->stats.suggested_bps = 5000000; /* 720p30 (2.8M) fits, 1080p30 (6.2M) does not */
+}
+
+TEST(fsm_reduced_modes, "/fsm/M3 negotiation reports the reduced mode list due to bandwidth") {
+        struct harness *h = harness_new_with(medium_link);
+
+        to_m3(h);
+        sink_reply(h, 2, 200, NULL, lg_m3_body);
+        assert_false(h->ended);
+        assert_true(h->info.reduced_mode_list_due_to_bandwidth);
+        {
+                const struct source_session_format *f = &source_session_get_media(h->s)->format;
+                /* negotiate.h's model: 0.1 bit per pixel must fit the 5 Mbit/s link */
+                assert_int_le((uint64_t) f->width * f->height * f->fps / 10, 5000000);
+        }
+        harness_free(h);
+}
+
+TEST(fsm_m4_m5, "/fsm/M4 200 sends M5 trigger SETUP with CSeq 4") {
+        struct harness *h = harness_new();
+        const struct rtsp_message *m;
+
+        to_m4(h);
+        sink_reply(h, 3, 200, NULL, NULL);
+        m = sent(h, 0);
+        assert_int_eq(cseq_of(m), 4);
+        assert_str_eq(m->uri, "rtsp://localhost/wfd1.0");
+        assert_str_eq(m->body, "wfd_trigger_method: SETUP\r\n");
+        assert_null(rtsp_message_get_header(m, "Session"));
+        harness_free(h);
+}
+
+TEST(fsm_m4_303_retry, "/fsm/303 to M4: one retry with a safer format, a second 303 ends") {
+        struct harness *h = harness_new();
+        const struct rtsp_message *m;
+        const struct source_session_media *media;
+
+        to_m4(h);
+        sink_reply(h, 3, 303, NULL, "wfd_video_formats: 415, 457\r\n");
+        assert_false(h->ended);
+        assert_int_eq(h->last_log_status, 303);
+        m = sent(h, 0);
+        assert_int_eq(m->method, RTSP_METHOD_SET_PARAMETER);
+        assert_int_eq(cseq_of(m), 4);
+        assert_true(body_has(m, "wfd_video_formats: 00 00 01 ")); /* CBP */
+        assert_true(body_has(m, "wfd_audio_codecs: LPCM 00000002 00"));
+        media = source_session_get_media(h->s);
+        assert_int_le(media->format.height, 1079);
+        assert_int_eq(media->format.h264_profile_idc, 66);
+        assert_int_eq(media->format.audio_codec, SOURCE_SESSION_AUDIO_LPCM);
+        sink_reply(h, 4, 303, NULL, "wfd_video_formats: 415\r\n");
+        assert_true(h->ended);
+        assert_int_eq(h->end_reason, SOURCE_SESSION_END_NEGOTIATION_FAILED);
+        harness_free(h);
+}
+
+TEST(fsm_m4_refused, "/fsm/M4 reply other than 200/303 ends the session") {
+        struct harness *h = harness_new();
+
+        to_m4(h);
+        sink_reply(h, 3, 457, NULL, NULL);
+        assert_true(h->ended);
+        assert_int_eq(h->end_reason, SOURCE_SESSION_END_SINK_REFUSED);
+        harness_free(h);
+}
+
+/* ---- M5 / M6 / M7 --------------------------------------------------------------- */
+
+TEST(fsm_m6_setup, "/fsm/M6 SETUP reply: Session with timeout, Transport with client_port and server_port") {
+        struct harness *h = harness_new();
+        const struct rtsp_message *m;
+        char id[64];
+        unsigned t;
+
+        to_setup(h);
+        m = sent(h, 0);
+        assert_int_eq(rtsp_message_get_session(m, id, sizeof(id), &t), 0);
+        assert_str_eq(id, "6B8B4567");
+        assert_int_eq(t, 30);
+        assert_str_eq(rtsp_message_get_header(m, "Transport"),
+                      "RTP/AVP/UDP;unicast;client_port=19000;server_port=16384-16385");
+        assert_int_eq(source_session_get_media(h->s)->peer_rtp_port, 19000);
+        assert_int_eq(source_session_get_state(h->s), SOURCE_SESSION_STATE_NEGOTIATING);
+        harness_free(h);
+}
+
+TEST(fsm_m6_no_client_port, "/fsm/M6 SETUP without client_port uses wfd_client_rtp_ports") {
+        struct harness *h = harness_new();
+
+        to_m4(h);
+        sink_reply(h, 3, 200, NULL, NULL);
+        sink_reply(h, 4, 200, NULL, NULL);
+        /* Samsung sends SETUP to rtsp://localhost/wfd1.0: any URI is fine. */
+        sink_request(h, "SETUP", "rtsp://localhost/wfd1.0", "Transport: RTP/AVP/UDP;unicast\r\n", NULL);
+        expect_reply(h, 0, 200);
+        assert_str_eq(rtsp_message_get_header(sent(h, 0), "Transport"),
+                      "RTP/AVP/UDP;unicast;client_port=53000;server_port=16384-16385");
+        harness_free(h);
+}
+
+TEST(fsm_m6_no_transport, "/fsm/M6 SETUP without any Transport header is tolerated") {
+        struct harness *h = harness_new();
+
+        to_m4(h);
+        sink_reply(h, 3, 200, NULL, NULL);
+        sink_reply(h, 4, 200, NULL, NULL);
+        sink_request(h, "SETUP", "rtsp://192.168.49.1/wfd1.0/streamid=0", NULL, NULL);
+        expect_reply(h, 0, 200);
+        harness_free(h);
+}
+
+TEST(fsm_m6_range, "/fsm/M6 SETUP with a client_port range echoes the range") {
+        struct harness *h = harness_new();
+
+        to_m4(h);
+        sink_reply(h, 3, 200, NULL, NULL);
+        sink_reply(h, 4, 200, NULL, NULL);
+        sink_request(h, "SETUP", "rtsp://x/wfd1.0/streamid=0", "Transport: RTP/AVP;unicast;client_port=1028-1029\r\n",
+                     NULL);
+        assert_str_eq(rtsp_message_get_header(sent(h, 0), "Transport"),
+                      "RTP/AVP/UDP;unicast;client_port=1028-1029;server_port=16384-16385");
+        assert_int_eq(source_session_get_media(h->s)->peer_rtcp_port, 1029);
+        harness_free(h);
+}
+
+static void setup_with(struct harness *h, const char *uri, const char *transport, unsigned want_status)
+{
+        char hdr[256];
+
+        to_m4(h);
+        sink_reply(h, 3, 200, NULL, NULL);
+        sink_reply(h, 4, 200, NULL, NULL);
+        snprintf(hdr, sizeof(hdr), "Transport: %s\r\n", transport);
+        sink_request(h, "SETUP", uri, hdr, NULL);
+        expect_reply(h, 0, want_status);
+        assert_int_eq(h->last_log_status, want_status);
+        assert_false(h->ended);
+}
+
+TEST(fsm_m6_461, "/fsm/M6 SETUP with TCP, multicast or non-RTP transport: 461") {
+        struct harness *h;
+
+        h = harness_new();
+        setup_with(h, "rtsp://x/wfd1.0/streamid=0", "RTP/AVP/TCP;unicast;interleaved=0-1", 461);
+        harness_free(h);
+        h = harness_new();
+        setup_with(h, "rtsp://x/wfd1.0/streamid=0", "RTP/AVP/UDP;multicast;client_port=19000", 461);
+        harness_free(h);
+        h = harness_new();
+        setup_with(h, "rtsp://x/wfd1.0/streamid=0", "RAW/RAW/UDP;unicast", 461);
+        harness_free(h);
+}
+
+TEST(fsm_m6_400, "/fsm/M6 SETUP with a malformed client_port: 400") {
+        struct harness *h = harness_new();
+        setup_with(h, "rtsp://x/wfd1.0/streamid=0", "RTP/AVP/UDP;unicast;client_port=99999", 400);
+        harness_free(h);
+}
+
+TEST(fsm_m6_459, "/fsm/M6 SETUP on the \"*\" URI: 459") {
+        struct harness *h = harness_new();
+        setup_with(h, "*", "RTP/AVP/UDP;unicast;client_port=19000", 459);
+        harness_free(h);
+}
+
+TEST(fsm_m6_455, "/fsm/M6 SETUP twice or before negotiation: 455") {
+        struct harness *h = harness_new();
+
+        to_m3(h);
+        sink_request(h, "SETUP", "rtsp://x/wfd1.0/streamid=0", "Transport: RTP/AVP/UDP;unicast;client_port=1\r\n", NULL);
+        expect_reply(h, 0, 455);
+        harness_free(h);
+
+        h = harness_new();
+        to_setup(h);
+        sink_request(h, "SETUP", "rtsp://x/wfd1.0/streamid=0", "Transport: RTP/AVP/UDP;unicast;client_port=1\r\n", NULL);
+        expect_reply(h, 0, 455);
+        harness_free(h);
+}
+
+TEST(fsm_m7_play, "/fsm/M7 PLAY: 200 with Session and Range first, then MEDIA_START") {
+        struct harness *h = harness_new();
+        const struct rtsp_message *m;
+
+        to_setup(h);
+        sink_request(h, "PLAY", "rtsp://192.168.49.1/wfd1.0/streamid=0", "Session: 6B8B4567\r\n", NULL);
+        assert_true(index_of(h, SOURCE_SESSION_ACTION_SEND) < index_of(h, SOURCE_SESSION_ACTION_MEDIA_START));
+        m = sent(h, 0);
+        assert_int_eq(m->status, 200);
+        assert_str_eq(rtsp_message_get_header(m, "Session"), "6B8B4567;timeout=30");
+        assert_str_eq(rtsp_message_get_header(m, "Range"), "npt=now-");
+        assert_str_eq(h->media.peer_address, "192.168.49.10");
+        assert_int_eq(h->media.peer_rtp_port, 19000);
+        assert_int_eq(h->media.server_rtp_port, 16384);
+        assert_int_eq(h->media.format.width, 1920);
+        assert_int_eq(count(h, SOURCE_SESSION_ACTION_STATE_CHANGED), 1);
+        assert_int_eq(source_session_get_state(h->s), SOURCE_SESSION_STATE_PLAYING);
+        /* Idempotent. */
+        sink_request(h, "PLAY", "rtsp://192.168.49.1/wfd1.0/streamid=0", "Session: 6B8B4567\r\n", NULL);
+        expect_reply(h, 0, 200);
+        assert_int_eq(count(h, SOURCE_SESSION_ACTION_MEDIA_START), 0);
+        harness_free(h);
+}
+
+TEST(fsm_m7_before_setup, "/fsm/M7 PLAY before SETUP: 455, or 454 when it names a session") {
+        struct harness *h = harness_new();
+
+        to_m4(h);
+        sink_request(h, "PLAY", "rtsp://x/wfd1.0/streamid=0", NULL, NULL);
+        expect_reply(h, 0, 455);
+        sink_request(h, "PLAY", "rtsp://x/wfd1.0/streamid=0", "Session: 12345678\r\n", NULL);
+        expect_reply(h, 0, 454);
+        assert_false(h->ended);
+        harness_free(h);
+}
+
+TEST(fsm_m7_wrong_session, "/fsm/M7 PLAY with a wrong or missing Session id uses the only session") {
+        struct harness *h = harness_new();
+
+        to_setup(h);
+        sink_request(h, "PLAY", "rtsp://x/wfd1.0/streamid=0", "Session: DEADBEEF\r\n", NULL);
+        expect_reply(h, 0, 200);
+        assert_int_eq(count(h, SOURCE_SESSION_ACTION_MEDIA_START), 1);
+        harness_free(h);
+
+        h = harness_new();
+        to_setup(h);
+        sink_request(h, "PLAY", "rtsp://x/wfd1.0/streamid=0", NULL, NULL);
+        expect_reply(h, 0, 200);
+        assert_int_eq(count(h, SOURCE_SESSION_ACTION_MEDIA_START), 1);
+        harness_free(h);
+}
+
+/* ---- M8 / M9 / M5 triggers --------------------------------------------------------- */
+
+TEST(fsm_m9_pause_play, "/fsm/M9 PAUSE pauses media, M7 PLAY resumes it") {
+        struct harness *h = harness_new();
+
+        to_playing(h);
+        sink_request(h, "PAUSE", "rtsp://x/wfd1.0/streamid=0", "Session: 6B8B4567\r\n", NULL);
+        expect_reply(h, 0, 200);
+        assert_int_eq(count(h, SOURCE_SESSION_ACTION_MEDIA_PAUSE), 1);
+        assert_int_eq(source_session_get_state(h->s), SOURCE_SESSION_STATE_PAUSED);
+        sink_request(h, "PAUSE", "rtsp://x/wfd1.0/streamid=0", "Session: 6B8B4567\r\n", NULL);
+        expect_reply(h, 0, 200);
+        assert_int_eq(count(h, SOURCE_SESSION_ACTION_MEDIA_PAUSE), 0);
+        sink_request(h, "PLAY", "rtsp://x/wfd1.0/streamid=0", "Session: 6B8B4567\r\n", NULL);
+        expect_reply(h, 0, 200);
+        assert_int_eq(count(h, SOURCE_SESSION_ACTION_MEDIA_RESUME), 1);
+        assert_int_eq(source_session_get_state(h->s), SOURCE_SESSION_STATE_PLAYING);
+        harness_free(h);
+}
+
+TEST(fsm_m9_before_play, "/fsm/M9 PAUSE before PLAY: 455") {
+        struct harness *h = harness_new();
+
+        to_setup(h);
+        sink_request(h, "PAUSE", "rtsp://x/wfd1.0/streamid=0", "Session: 6B8B4567\r\n", NULL);
+        expect_reply(h, 0, 455);
+        harness_free(h);
+}
+
+TEST(fsm_m8_by_sink, "/fsm/M8 TEARDOWN from the sink: 200, MEDIA_STOP, ended") {
+        struct harness *h = harness_new();
+        struct source_session_actions a;
+        const char *text;
+
+        to_playing(h);
+        sink_request(h, "TEARDOWN", "rtsp://x/wfd1.0/streamid=0", "Session: 6B8B4567\r\n", NULL);
+        expect_reply(h, 0, 200);
+        assert_int_eq(count(h, SOURCE_SESSION_ACTION_MEDIA_STOP), 1);
+        assert_true(h->ended);
+        assert_int_eq(h->end_reason, SOURCE_SESSION_END_TEARDOWN_BY_SINK);
+        assert_int_eq(h->end_error, 0);
+        assert_int_eq(h->timer, 0); /* disarmed */
+        assert_int_eq(source_session_get_end_reason(h->s, &text), SOURCE_SESSION_END_TEARDOWN_BY_SINK);
+        assert_true(strlen(text) > 0);
+        /* Everything after the end is refused. */
+        assert_int_eq(source_session_receive(h->s, "x", 1, h->now, &a), -ESHUTDOWN);
+        assert_int_eq(source_session_timer(h->s, h->now, &a), -ESHUTDOWN);
+        assert_int_eq(source_session_teardown(h->s, h->now, &a), -ESHUTDOWN);
+        harness_free(h);
+}
+
+TEST(fsm_m8_during_negotiation, "/fsm/M8 TEARDOWN during negotiation ends cleanly") {
+        struct harness *h = harness_new();
+
+        to_m4(h);
+        sink_request(h, "TEARDOWN", "rtsp://localhost/wfd1.0", NULL, NULL);
+        expect_reply(h, 0, 200);
+        assert_true(h->ended);
+        assert_int_eq(h->end_reason, SOURCE_SESSION_END_TEARDOWN_BY_SINK);
+        assert_int_eq(count(h, SOURCE_SESSION_ACTION_MEDIA_STOP), 0);
+        harness_free(h);
+}
+
+TEST(fsm_m5_teardown, "/fsm/M5 trigger TEARDOWN by the user, then the sink's M8") {
+        struct harness *h = harness_new();
+        struct source_session_actions a;
+        const struct rtsp_message *m;
+
+        to_playing(h);
+        record(h, source_session_teardown(h->s, h->now, &a), &a);
+        assert_int_eq(h->r, 0);
+        m = sent(h, 0);
+        assert_int_eq(m->method, RTSP_METHOD_SET_PARAMETER);
+        assert_str_eq(m->body, "wfd_trigger_method: TEARDOWN\r\n");
+        assert_str_eq(rtsp_message_get_header(m, "Session"), "6B8B4567"); /* no ";timeout=" in requests */
+        assert_int_eq(source_session_get_state(h->s), SOURCE_SESSION_STATE_ENDING);
+        assert_int_eq(h->timer, h->now + 2 * SEC);
+        assert_int_eq(source_session_teardown(h->s, h->now, &a), -EALREADY);
+        sink_reply(h, cseq_of(m), 200, NULL, NULL);
+        assert_false(h->ended);
+        sink_request(h, "TEARDOWN", "rtsp://x/wfd1.0/streamid=0", "Session: 6B8B4567\r\n", NULL);
+        expect_reply(h, 0, 200);
+        assert_true(h->ended);
+        assert_int_eq(h->end_reason, SOURCE_SESSION_END_TEARDOWN_BY_USER);
+        assert_int_eq(count(h, SOURCE_SESSION_ACTION_MEDIA_STOP), 1);
+        harness_free(h);
+}
+
+TEST(fsm_m5_teardown_grace, "/fsm/M5 trigger TEARDOWN: no M8 within 2 s closes anyway") {
+        struct harness *h = harness_new();
+        struct source_session_actions a;
+
+        to_playing(h);
+        record(h, source_session_teardown(h->s, h->now, &a), &a);
+        fire(h, h->now + SEC);
+        assert_false(h->ended);
+        fire(h, h->now + SEC);
+        assert_true(h->ended);
+        assert_int_eq(h->end_reason, SOURCE_SESSION_END_TEARDOWN_BY_USER);
+        assert_int_eq(count(h, SOURCE_SESSION_ACTION_MEDIA_STOP), 1);
+        harness_free(h);
+}
+
+TEST(fsm_teardown_early, "/fsm/teardown before SETUP ends at once without a trigger") {
+        struct harness *h = harness_new();
+        struct source_session_actions a;
+
+        to_m3(h);
+        record(h, source_session_teardown(h->s, h->now, &a), &a);
+        assert_int_eq(h->n_sends, 0);
+        assert_true(h->ended);
+        assert_int_eq(h->end_reason, SOURCE_SESSION_END_TEARDOWN_BY_USER);
+        harness_free(h);
+}
+
+TEST(fsm_m5_pause_play, "/fsm/M5 triggers PAUSE and PLAY by the user; state errors") {
+        struct harness *h = harness_new();
+        struct source_session_actions a;
+
+        to_m4(h);
+        assert_int_eq(source_session_pause(h->s, h->now, &a), -ENOTCONN);
+        assert_int_eq(source_session_resume(h->s, h->now, &a), -ENOTCONN);
+        harness_free(h);
+
+        h = harness_new();
+        to_playing(h);
+        assert_int_eq(source_session_resume(h->s, h->now, &a), -EALREADY);
+        record(h, source_session_pause(h->s, h->now, &a), &a);
+        assert_int_eq(h->r, 0);
+        assert_str_eq(sent(h, 0)->body, "wfd_trigger_method: PAUSE\r\n");
+        assert_int_eq(cseq_of(sent(h, 0)), 5);
+        assert_int_eq(source_session_pause(h->s, h->now, &a), -EALREADY);
+        sink_reply(h, 5, 200, NULL, NULL);
+        sink_request(h, "PAUSE", "rtsp://x/wfd1.0/streamid=0", "Session: 6B8B4567\r\n", NULL);
+        assert_int_eq(count(h, SOURCE_SESSION_ACTION_MEDIA_PAUSE), 1);
+        record(h, source_session_resume(h->s, h->now, &a), &a);
+        assert_int_eq(h->r, 0);
+        assert_str_eq(sent(h, 0)->body, "wfd_trigger_method: PLAY\r\n");
+        assert_int_eq(cseq_of(sent(h, 0)), 6);
+        sink_reply(h, 6, 200, NULL, NULL);
+        sink_request(h, "PLAY", "rtsp://x/wfd1.0/streamid=0", "Session: 6B8B4567\r\n", NULL);
+        assert_int_eq(count(h, SOURCE_SESSION_ACTION_MEDIA_RESUME), 1);
+        harness_free(h);
+}
+
+/* ---- M10-M15 ------------------------------------------------------------------------- */
+
+static void sink_set(struct harness *h, const char *body, unsigned want)
+{
+        sink_request(h, "SET_PARAMETER", "rtsp://localhost/wfd1.0", "Session: 6B8B4567\r\n", body);
+        expect_reply(h, 0, want);
+        assert_false(h->ended);
+}
+
+TEST(fsm_m10, "/fsm/M10 wfd_route: primary 200, secondary 501") {
+        struct harness *h = harness_new();
+
+        to_playing(h);
+        sink_set(h, "wfd_route: primary\r\n", 200);
+        sink_set(h, "wfd_route: secondary\r\n", 501);
+        assert_int_eq(h->last_log_status, 501);
+        sink_set(h, "wfd_route: sideways\r\n", 400);
+        harness_free(h);
+}
+
+TEST(fsm_m11_m12, "/fsm/M11 wfd_connector_type 200; M12 wfd_standby pauses media") {
+        struct harness *h = harness_new();
+
+        to_playing(h);
+        sink_set(h, "wfd_connector_type: 05\r\n", 200);
+        sink_set(h, "wfd_standby\r\n", 200);
+        assert_int_eq(count(h, SOURCE_SESSION_ACTION_MEDIA_PAUSE), 1);
+        assert_int_eq(source_session_get_state(h->s), SOURCE_SESSION_STATE_PAUSED);
+        harness_free(h);
+}
+
+TEST(fsm_m13_coalesced, "/fsm/M13 IDR requests: always 200, a storm becomes one IDR per window") {
+        struct harness *h = harness_new();
+
+        to_playing(h);
+        sink_set(h, "wfd_idr_request\r\n", 200);
+        assert_int_eq(count(h, SOURCE_SESSION_ACTION_MEDIA_REQUEST_IDR), 1);
+        for (int i = 0; i < 6; i++) {
+                h->now += 10000;
+                sink_set(h, "wfd_idr_request\r\n", 200);
+                assert_int_eq(count(h, SOURCE_SESSION_ACTION_MEDIA_REQUEST_IDR), 0);
+        }
+        assert_int_eq(h->timer, T0 + 300000); /* the window's end */
+        fire(h, T0 + 300000);
+        assert_int_eq(count(h, SOURCE_SESSION_ACTION_MEDIA_REQUEST_IDR), 1);
+        fire(h, T0 + 600000);
+        assert_int_eq(count(h, SOURCE_SESSION_ACTION_MEDIA_REQUEST_IDR), 0);
+        /* Before PLAY (or while paused): 200 but no IDR. */
+        harness_free(h);
+        h = harness_new();
+        to_setup(h);
+        sink_set(h, "wfd_idr_request\r\n", 200);
+        assert_int_eq(count(h, SOURCE_SESSION_ACTION_MEDIA_REQUEST_IDR), 0);
+        harness_free(h);
+}
+
+TEST(fsm_m14_m15, "/fsm/M14 UIBC capability ignored with 200; M15 enable 406, disable 200") {
+        struct harness *h = harness_new();
+
+        to_playing(h);
+        sink_set(h, "wfd_uibc_capability: none\r\n", 200);
+        sink_set(h, "wfd_uibc_setting: enable\r\n", 406);
+        sink_set(h, "wfd_uibc_setting: disable\r\n", 200);
+        harness_free(h);
+}
+
+TEST(fsm_sink_trigger, "/fsm/wfd_trigger_method from the sink: 406") {
+        struct harness *h = harness_new();
+
+        to_playing(h);
+        sink_set(h, "wfd_trigger_method: PAUSE\r\n", 406);
+        assert_int_eq(count(h, SOURCE_SESSION_ACTION_MEDIA_PAUSE), 0);
+        harness_free(h);
+}
+
+TEST(fsm_vendor_params, "/fsm/SET_PARAMETER with vendor lines only: 200") {
+        struct harness *h = harness_new();
+
+        to_playing(h);
+        sink_set(h, "intel_sigma_pipeline_params: PlaybackDelay=50;\r\nmicrosoft_foo: 1\r\n", 200);
+        harness_free(h);
+}
+
+TEST(fsm_415, "/fsm/SET_PARAMETER with a body that is not text/parameters: 415") {
+        struct harness *h = harness_new();
+        static const char req[] = "SET_PARAMETER rtsp://localhost/wfd1.0 RTSP/1.0\r\nCSeq: 9\r\n"
+                                  "Content-Type: application/sdp\r\nContent-Length: 4\r\n\r\nv=0\n";
+
+        to_playing(h);
+        feed(h, req, strlen(req));
+        expect_reply(h, 0, 415);
+        harness_free(h);
+}
+
+TEST(fsm_sink_keepalive, "/fsm/sink keep-alives (GET/SET_PARAMETER, empty) get 200 with Session") {
+        struct harness *h = harness_new();
+
+        to_playing(h);
+        sink_request(h, "GET_PARAMETER", "rtsp://localhost/wfd1.0", "Session: 6B8B4567\r\n", NULL);
+        expect_reply(h, 0, 200);
+        assert_str_eq(rtsp_message_get_header(sent(h, 0), "Session"), "6B8B4567");
+        sink_request(h, "SET_PARAMETER", "rtsp://localhost/wfd1.0", NULL, NULL);
+        expect_reply(h, 0, 200);
+        harness_free(h);
+}
+
+/* ---- M16 and timers --------------------------------------------------------------------- */
+
+TEST(fsm_m16, "/fsm/M16 keep-alive 20 s after PLAY, then every 25 s, with Session and no timeout") {
+        struct harness *h = harness_new();
+        const struct rtsp_message *m;
+
+        to_playing(h);
+        assert_int_eq(h->timer, T0 + 20 * SEC);
+        fire(h, T0 + 20 * SEC);
+        m = sent(h, 0);
+        assert_int_eq(m->method, RTSP_METHOD_GET_PARAMETER);
+        assert_str_eq(m->uri, "rtsp://localhost/wfd1.0");
+        assert_int_eq(cseq_of(m), 5);
+        assert_str_eq(rtsp_message_get_header(m, "Session"), "6B8B4567");
+        assert_int_eq(m->body_len, 0);
+        h->now += SEC;
+        sink_reply(h, 5, 200, NULL, NULL);
+        assert_int_eq(h->timer, T0 + 45 * SEC);
+        fire(h, T0 + 45 * SEC);
+        expect_request(h, 0, RTSP_METHOD_GET_PARAMETER, 6);
+        harness_free(h);
+}
+
+TEST(fsm_m16_non200, "/fsm/M16 answered with non-200: keep-alives stop, the session stays") {
+        struct harness *h = harness_new();
+
+        to_playing(h);
+        fire(h, T0 + 20 * SEC);
+        sink_reply(h, 5, 501, NULL, NULL);
+        assert_false(h->ended);
+        assert_int_eq(h->last_log_status, 501);
+        assert_int_eq(h->timer, 0); /* nothing left to wait for */
+        fire(h, T0 + 200 * SEC);
+        assert_int_eq(h->n_sends, 0);
+        assert_false(h->ended);
+        harness_free(h);
+}
+
+TEST(fsm_keepalive_timeout, "/fsm/sink silent for the session timeout: keepalive-timeout") {
+        struct harness *h = harness_new();
+
+        to_playing(h);
+        fire(h, T0 + 20 * SEC); /* M16, never answered */
+        assert_int_eq(h->n_sends, 1);
+        fire(h, T0 + 25 * SEC); /* its response timeout: not fatal */
+        assert_false(h->ended);
+        fire(h, T0 + 30 * SEC);
+        assert_true(h->ended);
+        assert_int_eq(h->end_reason, SOURCE_SESSION_END_KEEPALIVE_TIMEOUT);
+        assert_int_eq(h->end_error, -ETIMEDOUT);
+        assert_int_eq(count(h, SOURCE_SESSION_ACTION_MEDIA_STOP), 1);
+        harness_free(h);
+}
+
+TEST(fsm_response_timeout, "/fsm/no reply to M1, M3 or M4 within 5 s: response-timeout") {
+        struct harness *h = harness_new();
+
+        start(h);
+        fire(h, T0 + 5 * SEC - 1);
+        assert_false(h->ended);
+        fire(h, T0 + 5 * SEC);
+        assert_true(h->ended);
+        assert_int_eq(h->end_reason, SOURCE_SESSION_END_RESPONSE_TIMEOUT);
+        assert_true(strstr(h->end_text, "M1") != NULL);
+        harness_free(h);
+
+        h = harness_new();
+        to_m3(h);
+        fire(h, T0 + 5 * SEC);
+        assert_true(h->ended);
+        assert_true(strstr(h->end_text, "M3") != NULL);
+        harness_free(h);
+
+        h = harness_new();
+        to_m4(h);
+        fire(h, T0 + 5 * SEC);
+        assert_true(h->ended);
+        assert_true(strstr(h->end_text, "M4") != NULL);
+        harness_free(h);
+}
+
+TEST(fsm_setup_timeout, "/fsm/no SETUP after the trigger, or no PLAY after SETUP: sink-timeout") {
+        struct harness *h = harness_new();
+
+        to_m4(h);
+        sink_reply(h, 3, 200, NULL, NULL);
+        sink_reply(h, 4, 200, NULL, NULL);
+        assert_int_eq(h->timer, T0 + 10 * SEC);
+        fire(h, T0 + 10 * SEC);
+        assert_true(h->ended);
+        assert_int_eq(h->end_reason, SOURCE_SESSION_END_SINK_TIMEOUT);
+        harness_free(h);
+
+        h = harness_new();
+        to_setup(h);
+        fire(h, T0 + 10 * SEC);
+        assert_true(h->ended);
+        assert_int_eq(h->end_reason, SOURCE_SESSION_END_SINK_TIMEOUT);
+        assert_true(strstr(h->end_text, "PLAY") != NULL);
+        harness_free(h);
+}
+
+/* ---- RTSP error statuses ---------------------------------------------------------------- */
+
+static void raw_request_status(const char *raw, unsigned want)
+{
+        struct harness *h = harness_new();
+
+        to_playing(h);
+        feed(h, raw, strlen(raw));
+        expect_reply(h, 0, want);
+        assert_int_eq(h->last_log_status, want);
+        assert_false(h->ended);
+        assert_true(strlen(h->last_log) > 0);
+        harness_free(h);
+}
+
+TEST(fsm_400_no_cseq, "/fsm/request without CSeq: 400") {
+        raw_request_status("OPTIONS * RTSP/1.0\r\n\r\n", 400);
+}
+
+TEST(fsm_505, "/fsm/request with RTSP/2.0: 505") {
+        raw_request_status("OPTIONS * RTSP/2.0\r\nCSeq: 3\r\n\r\n", 505);
+}
+
+TEST(fsm_551, "/fsm/Require with an unknown option: 551 with Unsupported") {
+        struct harness *h = harness_new();
+
+        to_playing(h);
+        sink_request(h, "OPTIONS", "*", "Require: org.wfa.wfd1.0, com.example.magic\r\n", NULL);
+        expect_reply(h, 0, 551);
+        assert_str_eq(rtsp_message_get_header(sent(h, 0), "Unsupported"), "com.example.magic");
+        harness_free(h);
+}
+
+TEST(fsm_405, "/fsm/DESCRIBE/RECORD: 405 with Allow") {
+        raw_request_status("DESCRIBE rtsp://x/ RTSP/1.0\r\nCSeq: 3\r\n\r\n", 405);
+        raw_request_status("RECORD rtsp://x/ RTSP/1.0\r\nCSeq: 3\r\n\r\n", 405);
+}
+
+TEST(fsm_501, "/fsm/unknown method: 501") {
+        raw_request_status("FLUSH rtsp://x/ RTSP/1.0\r\nCSeq: 3\r\n\r\n", 501);
+}
+
+static void raw_fatal(const char *raw, size_t len, unsigned want)
+{
+        struct harness *h = harness_new();
+
+        to_playing(h);
+        feed(h, raw, len);
+        expect_reply(h, 0, want);
+        assert_true(h->ended);
+        assert_int_eq(h->end_reason, SOURCE_SESSION_END_PROTOCOL_ERROR);
+        assert_int_eq(count(h, SOURCE_SESSION_ACTION_MEDIA_STOP), 1);
+        harness_free(h);
+}
+
+TEST(fsm_fatal_parse, "/fsm/unparseable bytes: 400/413/505 then protocol-error") {
+        char big[128];
+
+        raw_fatal("GARBAGE\r\n\r\n", 11, 400);
+        raw_fatal("GET / HTTP/1.1\r\nHost: x\r\n\r\n", 27, 505);
+        snprintf(big, sizeof(big), "SET_PARAMETER * RTSP/1.0\r\nCSeq: 1\r\nContent-Length: %d\r\n\r\n",
+                 RTSP_MAX_BODY + 1);
+        raw_fatal(big, strlen(big), 413);
+}
+
+TEST(fsm_unknown_reply, "/fsm/reply with an unknown CSeq is ignored; one without CSeq matches the only request") {
+        struct harness *h = harness_new();
+
+        start(h);
+        sink_reply(h, 77, 200, NULL, NULL);
+        assert_false(h->ended);
+        assert_int_eq(h->n_sends, 0);
+        {
+                static const char r[] = "RTSP/1.0 200 OK\r\nPublic: org.wfa.wfd1.0, GET_PARAMETER, SET_PARAMETER\r\n\r\n";
+                feed(h, r, strlen(r));
+        }
+        /* that was M1's reply: we now wait for M2 */
+        sink_request(h, "OPTIONS", "*", NULL, NULL);
+        expect_request(h, 1, RTSP_METHOD_GET_PARAMETER, 2);
+        harness_free(h);
+}
+
+/* ---- connection and media events --------------------------------------------------------- */
+
+TEST(fsm_connection_closed, "/fsm/connection closed: MEDIA_STOP and connection-closed") {
+        struct harness *h = harness_new();
+        struct source_session_actions a;
+
+        to_playing(h);
+        record(h, source_session_connection_closed(h->s, -ECONNRESET, h->now, &a), &a);
+        assert_int_eq(h->r, 0);
+        assert_int_eq(count(h, SOURCE_SESSION_ACTION_MEDIA_STOP), 1);
+        assert_true(h->ended);
+        assert_int_eq(h->end_reason, SOURCE_SESSION_END_CONNECTION_CLOSED);
+        assert_int_eq(h->end_error, -ECONNRESET);
+        harness_free(h);
+}
+
+TEST(fsm_media_failed, "/fsm/media failed: TEARDOWN trigger to the sink, media-failed") {
+        struct harness *h = harness_new();
+        struct source_session_actions a;
+
+        to_playing(h);
+        record(h, source_session_media_started(h->s, h->now, &a), &a);
+        assert_int_eq(h->r, 0);
+        record(h, source_session_media_failed(h->s, -ENODEV, "no encoder", h->now, &a), &a);
+        assert_int_eq(h->r, 0);
+        assert_str_eq(sent(h, 0)->body, "wfd_trigger_method: TEARDOWN\r\n");
+        assert_int_eq(count(h, SOURCE_SESSION_ACTION_MEDIA_STOP), 0); /* it is gone already */
+        assert_true(h->ended);
+        assert_int_eq(h->end_reason, SOURCE_SESSION_END_MEDIA_FAILED);
+        assert_int_eq(h->end_error, -ENODEV);
+        assert_true(strstr(h->end_text, "no encoder") != NULL);
+        harness_free(h);
+}
+
+TEST(fsm_user_idr_bitrate, "/fsm/user IDR and bitrate requests") {
+        struct harness *h = harness_new();
+        struct source_session_actions a;
+
+        to_m4(h);
+        assert_int_eq(source_session_request_idr(h->s, h->now, &a), -ENOTCONN);
+        record(h, source_session_set_bitrate(h->s, 3000000, h->now, &a), &a);
+        assert_int_eq(h->r, 0);
+        assert_int_eq(count(h, SOURCE_SESSION_ACTION_MEDIA_SET_BITRATE), 0); /* no media yet */
+        assert_int_eq(source_session_get_media(h->s)->format.bitrate_bps, 3000000);
+        assert_int_eq(source_session_set_bitrate(h->s, 0, h->now, &a), -EINVAL);
+        harness_free(h);
+
+        h = harness_new();
+        to_playing(h);
+        record(h, source_session_request_idr(h->s, h->now, &a), &a);
+        assert_int_eq(count(h, SOURCE_SESSION_ACTION_MEDIA_REQUEST_IDR), 1);
+        record(h, source_session_set_bitrate(h->s, 4000000, h->now, &a), &a);
+        assert_int_eq(count(h, SOURCE_SESSION_ACTION_MEDIA_SET_BITRATE), 1);
+        assert_int_eq(h->bitrate, 4000000);
+        harness_free(h);
+}
+
+TEST(fsm_change_format, "/fsm/mid-session M4 format change, then MEDIA_CHANGE_FORMAT on 200") {
+        struct harness *h = harness_new();
+        struct source_session_actions a;
+        struct source_session_limits l = { .max_height = 720, .max_fps = 30, .encoder_supports_chp = true };
+        const struct rtsp_message *m;
+
+        to_playing(h);
+        record(h, source_session_change_format(h->s, &l, 0x123456, h->now, &a), &a);
+        assert_int_eq(h->r, 0);
+        m = sent(h, 0);
+        assert_int_eq(m->method, RTSP_METHOD_SET_PARAMETER);
+        assert_true(body_has(m, "wfd_av_format_change_timing: 0000123456 0000123456"));
+        assert_true(body_has(m, "00000020 00000000 00000000")); /* 720p30 */
+        assert_int_eq(source_session_change_format(h->s, &l, 0, h->now, &a), -EBUSY);
+        sink_reply(h, cseq_of(m), 200, NULL, NULL);
+        assert_int_eq(count(h, SOURCE_SESSION_ACTION_MEDIA_CHANGE_FORMAT), 1);
+        assert_int_eq(h->media.format.height, 720);
+        assert_int_eq(h->media.peer_rtp_port, 19000);
+        harness_free(h);
+}
+
+/* ---- quirks ------------------------------------------------------------------------------ */
+
+TEST(fsm_quirk_prefer_lpcm, "/fsm/quirk prefer-lpcm from the M2 User-Agent (MSFT-WDD): LPCM audio") {
+        struct harness *h = harness_new();
+
+        start(h);
+        sink_reply(h, 1, 200, "Public: org.wfa.wfd1.0, GET_PARAMETER, SET_PARAMETER\r\n", NULL);
+        sink_request(h, "OPTIONS", "*", "Require: org.wfa.wfd1.0\r\nUser-Agent: MSFT-WDD\r\n", NULL);
+        assert_int_eq(source_session_get_quirks(h->s), SINK_QUIRK_PREFER_LPCM);
+        assert_str_eq(source_session_get_sink_user_agent(h->s), "MSFT-WDD");
+        sink_reply(h, 2, 200, NULL, lg_m3_body);
+        assert_true(body_has(sent(h, 0), "wfd_audio_codecs: LPCM 00000002 00"));
+        assert_int_eq(source_session_get_media(h->s)->format.audio_codec, SOURCE_SESSION_AUDIO_LPCM);
+        harness_free(h);
+}
+
+static void no_keepalive(struct source_session_config *c)
+{
+        c->quirks_add = SINK_QUIRK_NO_KEEPALIVE;
+}
+
+TEST(fsm_quirk_no_keepalive, "/fsm/quirk no-keepalive: no M16 and no liveness timeout") {
+        struct harness *h = harness_new_with(no_keepalive);
+
+        to_playing(h);
+        assert_int_eq(h->timer, 0);
+        fire(h, T0 + 100 * SEC);
+        assert_int_eq(h->n_sends, 0);
+        assert_false(h->ended);
+        harness_free(h);
+}
+
+static void early_keepalive(struct source_session_config *c)
+{
+        c->quirks_add = SINK_QUIRK_EARLY_KEEPALIVE;
+}
+
+TEST(fsm_quirk_early_keepalive, "/fsm/quirk early-keepalive: first M16 10 s after PLAY") {
+        struct harness *h = harness_new_with(early_keepalive);
+
+        to_playing(h);
+        assert_int_eq(h->timer, T0 + 10 * SEC);
+        fire(h, T0 + 10 * SEC);
+        expect_request(h, 0, RTSP_METHOD_GET_PARAMETER, 5);
+        harness_free(h);
+}
+
+static void periodic_idr(struct source_session_config *c)
+{
+        c->quirks_add = SINK_QUIRK_PERIODIC_IDR;
+}
+
+TEST(fsm_quirk_periodic_idr, "/fsm/quirk periodic-idr and wfd_idr_request_capability 0 ask for periodic IDRs") {
+        struct harness *h = harness_new_with(periodic_idr);
+
+        to_playing(h);
+        assert_true(h->media.format.periodic_idr);
+        harness_free(h);
+
+        h = harness_new();
+        to_m3(h);
+        {
+                char body[1024];
+                snprintf(body, sizeof(body), "%swfd_idr_request_capability: 0\r\n", lg_m3_body);
+                sink_reply(h, 2, 200, NULL, body);
+        }
+        assert_false(source_session_get_media(h->s)->format.sink_sends_idr_requests);
+        assert_true(source_session_get_media(h->s)->format.periodic_idr);
+        harness_free(h);
+
+        h = harness_new();
+        to_playing(h);
+        assert_false(h->media.format.periodic_idr);
+        harness_free(h);
+}
+
+static void safe_format(struct source_session_config *c)
+{
+        c->quirks_add = SINK_QUIRK_SAFE_FORMAT;
+}
+
+TEST(fsm_quirk_safe_format, "/fsm/quirk safe-format: first M4 is CBP, at most 720p30, LPCM") {
+        struct harness *h = harness_new_with(safe_format);
+        const struct source_session_media *m;
+
+        to_m4(h);
+        m = source_session_get_media(h->s);
+        assert_int_le(m->format.height, 720);
+        assert_int_le(m->format.fps, 30);
+        assert_int_eq(m->format.h264_profile_idc, 66);
+        assert_int_eq(m->format.audio_codec, SOURCE_SESSION_AUDIO_LPCM);
+        harness_free(h);
+}
+
+static void remove_quirk(struct source_session_config *c)
+{
+        c->identity.device_name = "[LG] webOS TV UN8000PTA r";
+        c->quirks_remove = SINK_QUIRK_M3_WITHOUT_M2;
+}
+
+TEST(fsm_quirk_remove, "/fsm/quirks_remove wins over the table") {
+        struct harness *h = harness_new_with(remove_quirk);
+
+        assert_int_eq(source_session_get_quirks(h->s), 0);
+        harness_free(h);
+}
+
+TEST(fsm_hdcp_never, "/fsm/a sink offering HDCP never gets content protection from us") {
+        struct harness *h = harness_new();
+        char body[1024];
+
+        to_m3(h);
+        snprintf(body, sizeof(body), "%swfd_content_protection: HDCP2.1 port=1189\r\n", lg_m3_body);
+        sink_reply(h, 2, 200, NULL, body);
+        assert_false(body_has(sent(h, 0), "wfd_content_protection"));
+        assert_false(body_has(sent(h, 0), "HDCP"));
+        harness_free(h);
+}
+
+/* ---- misc ---------------------------------------------------------------------------------- */
+
+TEST(fsm_cseq_sequence, "/fsm/our CSeq is gap-free from 1: M1=1 M3=2 M4=3 M5=4 M16=5") {
+        struct harness *h = harness_new();
+
+        to_playing(h); /* the helpers assert 1..4 */
+        fire(h, T0 + 20 * SEC);
+        expect_request(h, 0, RTSP_METHOD_GET_PARAMETER, 5);
+        harness_free(h);
+}
+
+TEST(fsm_byte_by_byte, "/fsm/the sink's messages fed one byte at a time give the same result") {
+        struct harness *h = harness_new();
+        char buf[1024];
+        size_t total_sends = 0;
+        int n;
+
+        start(h);
+        n = snprintf(buf, sizeof(buf),
+                     "RTSP/1.0 200 OK\r\nCSeq: 1\r\nPublic: org.wfa.wfd1.0, GET_PARAMETER, SET_PARAMETER\r\n\r\n"
+                     "OPTIONS * RTSP/1.0\r\nCSeq: 1\r\nRequire: org.wfa.wfd1.0\r\n\r\n"
+                     "RTSP/1.0 200 OK\r\nCSeq: 2\r\nContent-Type: text/parameters\r\nContent-Length: %zu\r\n\r\n%s",
+                     strlen(lg_m3_body), lg_m3_body);
+        for (int i = 0; i < n; i++) {
+                feed(h, buf + i, 1);
+                total_sends += h->n_sends;
+        }
+        assert_int_eq(total_sends, 3); /* M2 reply, M3, M4 */
+        assert_int_eq(source_session_get_media(h->s)->format.width, 1920);
+        harness_free(h);
+}
+
+TEST(fsm_strings, "/fsm/state and end-reason names, errno mapping") {
+        for (int i = 0; i < _SOURCE_SESSION_STATE_MAX; i++)
+                assert_non_null(source_session_state_to_string(i));
+        assert_null(source_session_state_to_string(_SOURCE_SESSION_STATE_MAX));
+        for (int i = 0; i < _SOURCE_SESSION_END_MAX; i++)
+                assert_non_null(source_session_end_reason_to_string(i));
+        assert_str_eq(source_session_state_to_string(SOURCE_SESSION_STATE_PLAYING), "playing");
+        assert_str_eq(source_session_end_reason_to_string(SOURCE_SESSION_END_INSUFFICIENT_RESOURCES),
+                      "insufficient-resources");
+        assert_int_eq(source_session_end_reason_to_errno(SOURCE_SESSION_END_TEARDOWN_BY_SINK), 0);
+        assert_int_eq(source_session_end_reason_to_errno(SOURCE_SESSION_END_KEEPALIVE_TIMEOUT), -ETIMEDOUT);
+}
+
+TEST(fsm_new_invalid, "/fsm/new refuses a bad config") {
+        struct source_session_config c = {
+                .session_id = "6B8B4567", .local_address = "192.168.49.1",
+                .peer_address = "192.168.49.10", .server_rtp_port = 16384,
+        };
+        struct source_session *s = NULL;
+
+        c.session_id = "has space";
+        assert_int_eq(source_session_new(&c, &s), -EINVAL);
+        c.session_id = "a;b";
+        assert_int_eq(source_session_new(&c, &s), -EINVAL);
+        c.session_id = "6B8B4567";
+        c.server_rtp_port = 0;
+        assert_int_eq(source_session_new(&c, &s), -EINVAL);
+        c.server_rtp_port = 16384;
+        c.local_address = NULL;
+        assert_int_eq(source_session_new(&c, &s), -EINVAL);
+        assert_null(s);
+        assert_null(source_session_free(NULL));
+}
