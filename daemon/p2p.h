@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Wi-Fi Direct for the daemon: configuration, the interface every P2P
+ * backend implements (struct p2p_ops: wpa_supplicant control socket in
+ * daemon/wpas.c, NetworkManager in daemon/nm.c) and the reports a backend
+ * sends to its owner (struct p2p_owner). daemon/p2p.c is that owner in the
+ * daemon: it turns peers into sinks, group-up into a listener limited to the
+ * group peer, and group loss into the end of the session (manager.h,
+ * sink.h, listener.h). Tests can be the owner themselves.
+ *
+ * Backends never call back synchronously from an ops function.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <systemd/sd-event.h>
+
+#define P2P_DEFAULT_GO_INTENT            7
+#define P2P_DEFAULT_MAX_THROUGHPUT_MBPS  50
+#define P2P_DEFAULT_CONNECT_TIMEOUT_SEC  120
+#define P2P_DEFAULT_FIND_SEC             30
+#define P2P_DEFAULT_SUBNET               "192.168.173.0"
+#define P2P_DEFAULT_WPAS_CTRL_DIR        "/run/wpa_supplicant"
+#define P2P_DEFAULT_RUNTIME_DIR          "/run/miracastd"
+
+/* Configuration keys (config file / flags), see p2p_config_set(). */
+struct p2p_config {
+        char *backend;                /* p2p-backend: "auto" (default), "wpas", "nm", "none" */
+        char *wpas_ctrl;              /* wpas-ctrl: P2P management interface socket path, or a
+                                         directory to probe (p2p-dev-* first); default /run/wpa_supplicant */
+        char *wpas_global;            /* wpas-global-ctrl: global socket (optional) */
+        char *runtime_dir;            /* p2p-runtime-dir: where our client sockets go;
+                                         default $RUNTIME_DIRECTORY, then /run/miracastd */
+        char *device_name;            /* p2p-device-name: shown on the TV; default: host name */
+        int go_intent;                /* p2p-go-intent 0..15 */
+        unsigned max_throughput_mbps; /* p2p-max-throughput: advertised in the WFD IE */
+        uint16_t rtsp_port;           /* the control port we advertise (our listener's port) */
+        unsigned connect_timeout_sec; /* p2p-connect-timeout: user-wait limit, then P2P_CANCEL */
+        unsigned find_sec;            /* p2p-find-seconds: P2P_FIND timeout, re-issued while wanted */
+        char *subnet;                 /* p2p-subnet: /24 used when we are GO, "a.b.c.0" */
+        bool persistent_group;        /* p2p-persistent-group: keep the group when a session ends */
+        bool handshake_ip;            /* p2p-handshake-ip: in-handshake IP allocation (default on) */
+};
+
+int p2p_config_init(struct p2p_config *c);
+void p2p_config_clear(struct p2p_config *c);
+/*
+ * Apply one key (see struct p2p_config; '-' and '_' equal, case ignored).
+ * Returns 0, -ENOENT for a key that is not ours, -EINVAL for a bad value.
+ */
+int p2p_config_set(struct p2p_config *c, const char *key, const char *value);
+
+/* What a backend knows of a discovered WFD sink. */
+struct p2p_peer {
+        const char *address;          /* P2P device address, lower case */
+        const char *name;
+        const char *device_type;      /* "primary-sink", ... (wfd_device_type_to_string) */
+        bool session_available;
+        uint32_t max_throughput_mbps;
+        uint16_t control_port;
+        int16_t signal_dbm;           /* 0 unknown */
+        bool is_group_owner;          /* runs a group now: we will join it */
+};
+
+enum p2p_role {
+        P2P_ROLE_GO,
+        P2P_ROLE_CLIENT,
+};
+
+/* A group that is ready for the sink's RTSP connection. */
+struct p2p_group {
+        const char *peer;             /* P2P device address of the sink */
+        const char *ifname;           /* group netdev */
+        enum p2p_role role;
+        int freq_mhz;
+        const char *local_ip;         /* our address on ifname: bind the listener here */
+        const char *peer_ip;          /* the only address allowed to connect */
+        uint64_t link_max_bps;        /* our link rate (SIGNAL_POLL LINKSPEED), 0 unknown */
+};
+
+/* Reports from a backend to its owner; any may be NULL. */
+struct p2p_owner {
+        void (*state_changed)(void *userdata, bool available, const char *why);
+        void (*discovering_changed)(void *userdata, bool discovering);
+        void (*peer_changed)(void *userdata, const struct p2p_peer *peer);   /* added or updated */
+        void (*peer_lost)(void *userdata, const char *address);
+        /* Progress of a connect, for logs and the D-Bus client ("waiting for the display to accept"). */
+        void (*connect_progress)(void *userdata, const char *address, const char *what);
+        /* We must show this PIN to the user (the sink asks for it). */
+        void (*show_pin)(void *userdata, const char *address, const char *pin);
+        /* Group formed and addressed; arm the listener now. */
+        void (*group_up)(void *userdata, const struct p2p_group *group);
+        /* The connect failed before a group came up (error: -ETIMEDOUT, -ECONNREFUSED, ...). */
+        void (*connect_failed)(void *userdata, const char *address, int error, const char *reason);
+        /* The group of address is gone (error < 0 unless we removed it on request). */
+        void (*group_down)(void *userdata, const char *address, int error, const char *reason);
+        void *userdata;
+};
+
+/* Options of one connect (from Sink1.Cast). */
+struct p2p_connect_options {
+        const char *method;           /* "pbc" (default), "pin" (we show a generated PIN, or enter `pin`) */
+        const char *pin;              /* the sink's PIN to enter (keypad), or ours to display */
+        int go_intent;                /* -1: config */
+};
+
+struct p2p_ops {
+        const char *name;             /* "wpas", "nm" */
+        int (*start_discovery)(void *backend);
+        int (*stop_discovery)(void *backend);
+        /* -EBUSY while another connect/group exists, -ENOENT for an unknown peer. */
+        int (*connect)(void *backend, const char *address, const struct p2p_connect_options *options);
+        /* Cancel a pending connect or remove the group (unless persistent). */
+        void (*disconnect)(void *backend, const char *address);
+        void *(*free)(void *backend);
+};
+
+/*
+ * Pick and create the backend the configuration asks for ("auto": NM when it
+ * manages the Wi-Fi device, else wpa_supplicant's control socket). Returns
+ * 0 with *ret_ops NULL when none is usable (listen-only; *ret_why says why).
+ */
+int p2p_backend_create(sd_event *event, const struct p2p_config *config, const struct p2p_owner *owner,
+                       const struct p2p_ops **ret_ops, void **ret_backend, char **ret_why);
