@@ -90,8 +90,10 @@ TEST(neg_never_interlaced, "/negotiate/interlaced modes are never picked") {
         struct wfd_sink_caps c;
         struct wfd_negotiation n;
 
-        /* only 1080i60 (9), 1080i50 (14) and 480p (1) */
+        /* only 1080i60 (9), 1080i50 (14) and 480p (1), at a level (4.2) every one of them fits */
         caps(SMALL_BODY("48", "00004202", "00000000"), &c);
+        c.video_formats.codecs[0].level = WFD_LEVEL_4_2;
+        assert_true(wfd_level_fits(42, 1920, 1080, 60, true));
         assert_int_eq(wfd_negotiate(&c, &src_default, NULL, &n), 0);
         assert_int_eq(n.n_usable_modes, 1);
         assert_mode(&n.video, WFD_MODE_TABLE_CEA, 1);

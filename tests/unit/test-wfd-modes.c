@@ -120,6 +120,25 @@ TEST(modes_levels_known, "/modes/levels: captures README's examples (1366x768p60
         assert_false(wfd_level_fits(40, 1366, 768, 60, false));
         assert_true(wfd_level_fits(42, 1366, 768, 60, false));
         assert_false(wfd_level_fits(33, 640, 480, 60, false));
+        /* the edges of Table A-1: MaxFS 8704 (4.2) and 3600 / MaxMBPS 108000 (3.1) */
+        assert_true(wfd_level_fits(42, 2048, 1088, 30, false));   /* 128 x 68 = 8704 MBs */
+        assert_false(wfd_level_fits(42, 2048, 1089, 30, false));
+        assert_false(wfd_level_fits(41, 2048, 1088, 30, false));
+        assert_true(wfd_level_fits(31, 1280, 720, 30, false));    /* 3600 MBs x 30 = 108000 */
+        assert_false(wfd_level_fits(31, 1280, 720, 31, false));
+        assert_false(wfd_level_fits(31, 1280, 721, 30, false));
+        assert_true(wfd_level_fits(32, 1280, 720, 60, false));    /* 216000 */
+        assert_false(wfd_level_fits(32, 1280, 720, 61, false));
+        assert_true(wfd_level_fits(40, 2048, 1024, 30, false));   /* 8192 MBs, 245760 MB/s */
+        assert_false(wfd_level_fits(40, 2048, 1024, 31, false));
+        assert_true(wfd_level_fits(42, 1920, 1088, 64, false));   /* 8160 x 64 = 522240 */
+        assert_false(wfd_level_fits(42, 1920, 1088, 65, false));
+        /* A.3.1: no dimension over sqrt(8 * MaxFS) MBs: 3.1 allows 169 MBs wide even when the area fits */
+        assert_false(wfd_level_fits(31, 16 * 170, 16 * 4, 1, false));
+        assert_true(wfd_level_fits(31, 16 * 169, 16 * 4, 1, false));
+        /* interlaced: 1080i60 = 30 frames of 120 x 68 MBs */
+        assert_true(wfd_level_fits(40, 1920, 1080, 60, true));
+        assert_false(wfd_level_fits(32, 1920, 1080, 60, true));
         assert_false(wfd_level_fits(31, 0, 480, 60, false));
 }
 
