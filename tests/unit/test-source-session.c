@@ -4,11 +4,13 @@
  * sink messages. Each case names the WFD message (M1..M16), error status,
  * timer or quirk it checks.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../../protocol/macro.h"
 #include "../../protocol/rtsp.h"
@@ -1406,4 +1408,483 @@ TEST(fsm_new_invalid, "/fsm/new refuses a bad config") {
         assert_int_eq(source_session_new(&c, &s), -EINVAL);
         assert_null(s);
         assert_null(source_session_free(NULL));
+}
+
+/* ---- golden transcripts (tests/data/rtsp/<profile>/transcript.txt) -----------------------
+ *
+ * One file per sink profile: the exchange with such a sink and, after every event, what
+ * the state machine must do. Lines:
+ *   # ...                         why the case exists (comments)
+ *   @config KEY=VALUE             before @start: device_name, quirks (names, comma-separated),
+ *                                 suggested_bps, local_max_bps, remote_max_bps, chp (0/1),
+ *                                 max_height, max_fps, ie_info (hex), ie_port
+ *   @start | @time S | @timer S | @user pause|resume|teardown|idr|bitrate N | @closed | @media-failed
+ *                                 events; S = seconds since start (absolute)
+ *   <<  ... .                     the sink sends this message (CRLF added, Content-Length computed
+ *                                 when there is a body after the empty line)
+ *   >>  ... .                     we send the next message: same start line, these header lines,
+ *                                 these body lines ("~x": a body line contains x, "-x": none does)
+ *   >>= ... .                     we send exactly these bytes
+ *   !negotiated | !media start WxH@FPS PORT | !media pause|resume|stop|idr|change | !media bitrate N
+ *   !ended REASON | !state STATE | !timer S|off | !log STATUS
+ * Every message we send must be matched by a >> line, and every NEGOTIATED, MEDIA_* and
+ * ENDED action by a ! line, before the next event.
+ */
+
+struct golden {
+        const char *file;
+        int line;
+        struct harness *h;
+        struct source_session_config cfg;
+        char device_name[128];
+        size_t sends_matched;
+        bool expected[64];              /* per action of the last event: matched by a ! line */
+        struct source_session_action_copy {
+                enum source_session_action_type type;
+                struct source_session_media media;
+                enum source_session_end_reason reason;
+                enum source_session_state state;
+                uint64_t timer;
+                unsigned status;
+                uint32_t bitrate;
+        } acts[64];
+        size_t n_acts;
+};
+
+#define golden_fail(g, ...)                                                                      \
+        do {                                                                                     \
+                char _m[20000];                                                                    \
+                snprintf(_m, sizeof(_m), __VA_ARGS__);                                           \
+                test_fail((g)->file, (g)->line, "%s", _m);                                       \
+        } while (0)
+
+static void golden_record(struct golden *g, int r, const struct source_session_actions *a)
+{
+        record(g->h, r, a);
+        if (r < 0)
+                golden_fail(g, "event failed: %s", strerror(-r));
+        g->sends_matched = 0;
+        g->n_acts = a->n;
+        for (size_t i = 0; i < a->n; i++) {
+                const struct source_session_action *x = &a->items[i];
+                struct source_session_action_copy *c = &g->acts[i];
+                *c = (struct source_session_action_copy) { .type = x->type };
+                g->expected[i] = false;
+                switch (x->type) {
+                case SOURCE_SESSION_ACTION_MEDIA_START:
+                case SOURCE_SESSION_ACTION_MEDIA_CHANGE_FORMAT:
+                        c->media = *x->media;
+                        break;
+                case SOURCE_SESSION_ACTION_ENDED:
+                        c->reason = x->ended.reason;
+                        break;
+                case SOURCE_SESSION_ACTION_STATE_CHANGED:
+                        c->state = x->state;
+                        break;
+                case SOURCE_SESSION_ACTION_TIMER:
+                        c->timer = x->timer_usec;
+                        break;
+                case SOURCE_SESSION_ACTION_LOG:
+                        c->status = x->log.status;
+                        break;
+                case SOURCE_SESSION_ACTION_MEDIA_SET_BITRATE:
+                        c->bitrate = x->bitrate_bps;
+                        break;
+                default:
+                        break;
+                }
+        }
+}
+
+/* Before the next event: everything that must be expected was. */
+static void golden_settle(struct golden *g)
+{
+        if (!g->h)
+                return;
+        if (g->sends_matched != g->h->n_sends)
+                golden_fail(g, "%zu message(s) sent but only %zu expected; next: %.200s", g->h->n_sends,
+                            g->sends_matched, g->h->sends[g->sends_matched]);
+        for (size_t i = 0; i < g->n_acts; i++) {
+                enum source_session_action_type t = g->acts[i].type;
+                if (g->expected[i] || t == SOURCE_SESSION_ACTION_SEND || t == SOURCE_SESSION_ACTION_TIMER ||
+                    t == SOURCE_SESSION_ACTION_STATE_CHANGED || t == SOURCE_SESSION_ACTION_LOG)
+                        continue;
+                golden_fail(g, "unexpected action #%zu (type %d)%s%s", i, t,
+                            t == SOURCE_SESSION_ACTION_ENDED ? ": ended " : "",
+                            t == SOURCE_SESSION_ACTION_ENDED ? g->h->end_text : "");
+        }
+        g->n_acts = 0;
+}
+
+static bool golden_take(struct golden *g, enum source_session_action_type t, size_t *ret)
+{
+        for (size_t i = 0; i < g->n_acts; i++)
+                if (g->acts[i].type == t && !g->expected[i]) {
+                        g->expected[i] = true;
+                        *ret = i;
+                        return true;
+                }
+        return false;
+}
+
+static uint64_t golden_time(struct golden *g, const char *s)
+{
+        char *end;
+        double v = strtod(s, &end);
+        if (end == s || v < 0)
+                golden_fail(g, "bad time \"%s\"", s);
+        return T0 + (uint64_t) (v * 1e6 + 0.5);
+}
+
+static void golden_config(struct golden *g, const char *kv)
+{
+        const char *eq = strchr(kv, '=');
+        const char *v = eq ? eq + 1 : "";
+        size_t k = eq ? (size_t) (eq - kv) : strlen(kv);
+
+        if (g->h)
+                golden_fail(g, "@config after @start");
+        if (k == 11 && strncmp(kv, "device_name", k) == 0) {
+                snprintf(g->device_name, sizeof(g->device_name), "%s", v);
+                g->cfg.identity.device_name = g->device_name;
+        } else if (k == 6 && strncmp(kv, "quirks", k) == 0) {
+                char buf[256], *save = NULL;
+                snprintf(buf, sizeof(buf), "%s", v);
+                for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+                        unsigned q = sink_quirk_from_string(t);
+                        if (!q)
+                                golden_fail(g, "unknown quirk %s", t);
+                        g->cfg.quirks_add |= q;
+                }
+        } else if (k == 13 && strncmp(kv, "suggested_bps", k) == 0)
+                g->cfg.stats.suggested_bps = strtoull(v, NULL, 10);
+        else if (k == 13 && strncmp(kv, "local_max_bps", k) == 0)
+                g->cfg.stats.local_max_bps = strtoull(v, NULL, 10);
+        else if (k == 14 && strncmp(kv, "remote_max_bps", k) == 0)
+                g->cfg.stats.remote_max_bps = strtoull(v, NULL, 10);
+        else if (k == 3 && strncmp(kv, "chp", k) == 0)
+                g->cfg.limits.encoder_supports_chp = strtoul(v, NULL, 10) != 0;
+        else if (k == 10 && strncmp(kv, "max_height", k) == 0)
+                g->cfg.limits.max_height = strtoul(v, NULL, 10);
+        else if (k == 7 && strncmp(kv, "max_fps", k) == 0)
+                g->cfg.limits.max_fps = strtoul(v, NULL, 10);
+        else if (k == 7 && strncmp(kv, "ie_info", k) == 0) {
+                g->cfg.identity.has_wfd_ie = true;
+                g->cfg.identity.wfd_device_info = strtoul(v, NULL, 16);
+        } else if (k == 7 && strncmp(kv, "ie_port", k) == 0)
+                g->cfg.identity.wfd_rtsp_port = strtoul(v, NULL, 10);
+        else
+                golden_fail(g, "unknown @config %s", kv);
+}
+
+/* Lines of a << / >> block up to ".", as a message: head CRLF-joined, then body. */
+static size_t golden_message(struct golden *g, char **lines, size_t n, char *out, size_t size)
+{
+        size_t head = 0, len = 0, body_len = 0;
+        bool has_cl = false, has_body;
+
+        while (head < n && lines[head][0])
+                head++;
+        has_body = head + 1 < n;
+        for (size_t i = head + 1; i < n; i++)
+                body_len += strlen(lines[i]) + 2;
+        for (size_t i = 0; i < head; i++) {
+                has_cl |= strncasecmp(lines[i], "Content-Length:", 15) == 0;
+                len += snprintf(out + len, size - len, "%s\r\n", lines[i]);
+        }
+        if (has_body && !has_cl)
+                len += snprintf(out + len, size - len, "Content-Length: %zu\r\n", body_len);
+        len += snprintf(out + len, size - len, "\r\n");
+        for (size_t i = head + 1; i < n; i++)
+                len += snprintf(out + len, size - len, "%s\r\n", lines[i]);
+        if (len >= size)
+                golden_fail(g, "message too long");
+        return len;
+}
+
+static bool line_in(const char *text, size_t len, const char *line, bool substring)
+{
+        const char *p = text, *end = text + len;
+
+        while (p < end) {
+                const char *eol = memchr(p, '\n', end - p);
+                size_t n = eol ? (size_t) (eol - p) : (size_t) (end - p);
+                size_t m = n > 0 && p[n - 1] == '\r' ? n - 1 : n;
+                if (substring ? memmem(p, m, line, strlen(line)) != NULL
+                              : (m == strlen(line) && memcmp(p, line, m) == 0))
+                        return true;
+                p = eol ? eol + 1 : end;
+        }
+        return false;
+}
+
+static void golden_expect_send(struct golden *g, char **lines, size_t n, bool exact)
+{
+        const char *got;
+        size_t got_len, head = 0;
+        const struct rtsp_message *m;
+        char want[8192];
+
+        if (g->sends_matched >= g->h->n_sends)
+                golden_fail(g, "expected a message \"%s\", nothing (more) was sent", n ? lines[0] : "");
+        got = g->h->sends[g->sends_matched];
+        got_len = g->h->send_len[g->sends_matched];
+        m = sent(g->h, g->sends_matched);
+        g->sends_matched++;
+
+        if (exact) {
+                size_t len = golden_message(g, lines, n, want, sizeof(want));
+                if (len != got_len || memcmp(want, got, len) != 0)
+                        golden_fail(g, "sent bytes differ:\n--- want\n%s--- got\n%s", want, got);
+                return;
+        }
+        if (n == 0 || strncmp(got, lines[0], strlen(lines[0])) != 0 || got[strlen(lines[0])] != '\r')
+                golden_fail(g, "sent \"%.80s\", want start line \"%s\"", got, n ? lines[0] : "");
+        while (head < n && lines[head][0])
+                head++;
+        for (size_t i = 1; i < head; i++)
+                if (!line_in(got, got_len - m->body_len, lines[i], false))
+                        golden_fail(g, "header line \"%s\" missing in:\n%s", lines[i], got);
+        for (size_t i = head + 1; i < n; i++) {
+                const char *l = lines[i];
+                bool ok;
+                if (l[0] == '~')
+                        ok = line_in(m->body, m->body_len, l + 1, true);
+                else if (l[0] == '-')
+                        ok = !line_in(m->body, m->body_len, l + 1, true);
+                else
+                        ok = line_in(m->body, m->body_len, l, false);
+                if (!ok)
+                        golden_fail(g, "body line \"%s\" not satisfied by:\n%s", l, m->body);
+        }
+}
+
+static void golden_expect_action(struct golden *g, const char *what)
+{
+        size_t i;
+        char a[64] = "", b[64] = "", c[64] = "";
+
+        (void) sscanf(what, "%63s %63s %63s", a, b, c);
+        if (strcmp(a, "negotiated") == 0) {
+                if (!golden_take(g, SOURCE_SESSION_ACTION_NEGOTIATED, &i))
+                        golden_fail(g, "no NEGOTIATED");
+        } else if (strcmp(a, "media") == 0) {
+                static const struct {
+                        const char *name;
+                        enum source_session_action_type type;
+                } kinds[] = {
+                        { "start", SOURCE_SESSION_ACTION_MEDIA_START },
+                        { "pause", SOURCE_SESSION_ACTION_MEDIA_PAUSE },
+                        { "resume", SOURCE_SESSION_ACTION_MEDIA_RESUME },
+                        { "stop", SOURCE_SESSION_ACTION_MEDIA_STOP },
+                        { "idr", SOURCE_SESSION_ACTION_MEDIA_REQUEST_IDR },
+                        { "change", SOURCE_SESSION_ACTION_MEDIA_CHANGE_FORMAT },
+                        { "bitrate", SOURCE_SESSION_ACTION_MEDIA_SET_BITRATE },
+                };
+                size_t k;
+                for (k = 0; k < ARRAY_SIZE(kinds); k++)
+                        if (strcmp(b, kinds[k].name) == 0)
+                                break;
+                if (k == ARRAY_SIZE(kinds))
+                        golden_fail(g, "unknown media action %s", b);
+                if (!golden_take(g, kinds[k].type, &i))
+                        golden_fail(g, "no MEDIA %s", b);
+                if (kinds[k].type == SOURCE_SESSION_ACTION_MEDIA_START && c[0]) {
+                        const struct source_session_media *md = &g->acts[i].media;
+                        char got[64];
+                        unsigned port = 0;
+                        (void) sscanf(what, "%*s %*s %*s %u", &port);
+                        snprintf(got, sizeof(got), "%ux%u@%u", md->format.width, md->format.height, md->format.fps);
+                        if (strcmp(got, c) != 0 || (port && port != md->peer_rtp_port))
+                                golden_fail(g, "media start %s port %u, want %s port %u", got, md->peer_rtp_port, c,
+                                            port);
+                }
+                if (kinds[k].type == SOURCE_SESSION_ACTION_MEDIA_SET_BITRATE && c[0] &&
+                    g->acts[i].bitrate != strtoul(c, NULL, 10))
+                        golden_fail(g, "bitrate %u, want %s", g->acts[i].bitrate, c);
+        } else if (strcmp(a, "ended") == 0) {
+                if (!golden_take(g, SOURCE_SESSION_ACTION_ENDED, &i))
+                        golden_fail(g, "not ended");
+                if (strcmp(source_session_end_reason_to_string(g->acts[i].reason), b) != 0)
+                        golden_fail(g, "ended %s (%s), want %s", source_session_end_reason_to_string(g->acts[i].reason),
+                                    g->h->end_text, b);
+        } else if (strcmp(a, "state") == 0) {
+                if (!golden_take(g, SOURCE_SESSION_ACTION_STATE_CHANGED, &i) ||
+                    strcmp(source_session_state_to_string(g->acts[i].state), b) != 0)
+                        golden_fail(g, "no state change to %s", b);
+        } else if (strcmp(a, "timer") == 0) {
+                uint64_t want = strcmp(b, "off") == 0 ? 0 : golden_time(g, b);
+                if (!golden_take(g, SOURCE_SESSION_ACTION_TIMER, &i) || g->acts[i].timer != want)
+                        golden_fail(g, "no timer at %s", b);
+        } else if (strcmp(a, "log") == 0) {
+                unsigned st = strtoul(b, NULL, 10);
+                bool found = false;
+                for (i = 0; i < g->n_acts && !found; i++)
+                        if (g->acts[i].type == SOURCE_SESSION_ACTION_LOG && g->acts[i].status == st) {
+                                g->expected[i] = true;
+                                found = true;
+                        }
+                if (!found)
+                        golden_fail(g, "no log with status %u", st);
+        } else
+                golden_fail(g, "unknown expectation !%s", what);
+}
+
+static void golden_event(struct golden *g, const char *ev)
+{
+        struct source_session_actions a;
+        char cmd[32] = "", arg[64] = "";
+
+        golden_settle(g);
+        (void) sscanf(ev, "%31s %63s", cmd, arg);
+        if (strcmp(cmd, "start") == 0) {
+                if (!g->h) {
+                        g->h = calloc(1, sizeof(*g->h));
+                        assert_non_null(g->h);
+                        g->h->cfg = g->cfg;
+                        g->h->now = T0;
+                        assert_int_eq(source_session_new(&g->cfg, &g->h->s), 0);
+                }
+                golden_record(g, source_session_start(g->h->s, T0, &a), &a);
+                return;
+        }
+        if (!g->h)
+                golden_fail(g, "@%s before @start", cmd);
+        if (strcmp(cmd, "time") == 0) {
+                g->h->now = golden_time(g, arg);
+                g->n_acts = 0;
+                g->h->n_sends = 0;
+                g->sends_matched = 0;
+        } else if (strcmp(cmd, "timer") == 0) {
+                g->h->now = golden_time(g, arg);
+                golden_record(g, source_session_timer(g->h->s, g->h->now, &a), &a);
+        } else if (strcmp(cmd, "closed") == 0)
+                golden_record(g, source_session_connection_closed(g->h->s, 0, g->h->now, &a), &a);
+        else if (strcmp(cmd, "media-failed") == 0)
+                golden_record(g, source_session_media_failed(g->h->s, -EIO, "encoder died", g->h->now, &a), &a);
+        else if (strcmp(cmd, "user") == 0) {
+                char what[32] = "";
+                unsigned long n = 0;
+                (void) sscanf(ev, "%*s %31s %lu", what, &n);
+                if (strcmp(what, "pause") == 0)
+                        golden_record(g, source_session_pause(g->h->s, g->h->now, &a), &a);
+                else if (strcmp(what, "resume") == 0)
+                        golden_record(g, source_session_resume(g->h->s, g->h->now, &a), &a);
+                else if (strcmp(what, "teardown") == 0)
+                        golden_record(g, source_session_teardown(g->h->s, g->h->now, &a), &a);
+                else if (strcmp(what, "idr") == 0)
+                        golden_record(g, source_session_request_idr(g->h->s, g->h->now, &a), &a);
+                else if (strcmp(what, "bitrate") == 0)
+                        golden_record(g, source_session_set_bitrate(g->h->s, (uint32_t) n, g->h->now, &a), &a);
+                else
+                        golden_fail(g, "unknown @user %s", what);
+        } else
+                golden_fail(g, "unknown event @%s", cmd);
+}
+
+static void run_transcript(const char *profile)
+{
+        char rel[256];
+        _cleanup_free_ char *text = NULL;
+        struct golden g = {};
+        char *lines[512];
+        size_t n_lines = 0;
+        long r;
+
+        snprintf(rel, sizeof(rel), "rtsp/%s/transcript.txt", profile);
+        g.file = test_data_path(rel);
+        r = test_read_file(g.file, &text);
+        if (r < 0)
+                test_fail(__FILE__, __LINE__, "cannot read %s", g.file);
+        g.file = strdup(g.file);
+        g.cfg = (struct source_session_config) {
+                .session_id = "6B8B4567",
+                .local_address = "192.168.49.1",
+                .peer_address = "192.168.49.10",
+                .server_rtp_port = 16384,
+                .limits = { .encoder_supports_chp = true },
+        };
+
+        for (char *p = text; *p;) {
+                char *eol = strchr(p, '\n');
+                if (eol)
+                        *eol = 0;
+                assert_true(n_lines < ARRAY_SIZE(lines));
+                lines[n_lines++] = p;
+                p = eol ? eol + 1 : p + strlen(p);
+        }
+
+        for (size_t i = 0; i < n_lines; i++) {
+                char *l = lines[i];
+                g.line = (int) i + 1;
+                if (l[0] == '#' || l[0] == 0)
+                        continue;
+                if (strncmp(l, "@config ", 8) == 0)
+                        golden_config(&g, l + 8);
+                else if (l[0] == '@')
+                        golden_event(&g, l + 1);
+                else if (l[0] == '!')
+                        golden_expect_action(&g, l + 1);
+                else if (strcmp(l, "<<") == 0 || strcmp(l, ">>") == 0 || strcmp(l, ">>=") == 0) {
+                        size_t start = i + 1, end = start;
+                        while (end < n_lines && strcmp(lines[end], ".") != 0)
+                                end++;
+                        if (end == n_lines)
+                                golden_fail(&g, "block without its closing \".\"");
+                        if (l[0] == '<') {
+                                char msg[8192];
+                                size_t len = golden_message(&g, lines + start, end - start, msg, sizeof(msg));
+                                struct source_session_actions a;
+                                golden_settle(&g);
+                                if (!g.h)
+                                        golden_fail(&g, "<< before @start");
+                                golden_record(&g, source_session_receive(g.h->s, msg, len, g.h->now, &a), &a);
+                        } else
+                                golden_expect_send(&g, lines + start, end - start, l[2] == '=');
+                        i = end;
+                } else
+                        golden_fail(&g, "cannot read line \"%s\"", l);
+        }
+        golden_settle(&g);
+        if (g.h)
+                harness_free(g.h);
+        free((char *) g.file);
+}
+
+#define TRANSCRIPT(name, profile, why)                                                           \
+        TEST(transcript_##name, "/fsm/transcript/" profile ": " why) {                          \
+                run_transcript(profile);                                                         \
+        }
+
+TRANSCRIPT(lg, "lg-like", "M3 before M2, CSeq 0, port 53000, keep-alives, sink TEARDOWN")
+TRANSCRIPT(samsung, "samsung-like", "SETUP to localhost, HDCP offered, M13 storm, user teardown")
+TRANSCRIPT(dongle, "rigid-dongle", "303 to M4, no client_port, M16 refused, pause/resume, grace expiry")
+TRANSCRIPT(windows, "windows-like", "CSeq-last headers, client_port range, sink keep-alives")
+TRANSCRIPT(msadapter, "microsoft-adapter", "MSFT-WDD prefers LPCM, standby, keep-alive timeout")
+
+TEST(transcript_all_listed, "/fsm/transcript/every profile directory has a test") {
+        static const char *const known[] = {
+                "lg-like", "samsung-like", "rigid-dongle", "windows-like", "microsoft-adapter",
+        };
+        const char *dir = test_data_path("rtsp");
+        DIR *d = opendir(dir);
+        struct dirent *e;
+        size_t n = 0;
+
+        if (!d)
+                test_fail(__FILE__, __LINE__, "cannot open %s", dir);
+        while ((e = readdir(d))) {
+                bool found = false;
+                if (e->d_name[0] == '.')
+                        continue;
+                for (size_t i = 0; i < ARRAY_SIZE(known); i++)
+                        found |= strcmp(known[i], e->d_name) == 0;
+                if (!found) {
+                        closedir(d);
+                        test_fail(__FILE__, __LINE__, "profile %s has no TRANSCRIPT()", e->d_name);
+                }
+                n++;
+        }
+        closedir(d);
+        assert_int_eq(n, ARRAY_SIZE(known));
 }
