@@ -1,0 +1,95 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Install miracastd where distributions expect it. Called by `make install` as
+#   tools/install.sh DESTDIR PREFIX BUILD
+# DESTDIR may be empty (install into /). With PREFIX=/usr:
+#   /usr/sbin/miracastd, /usr/bin/miracastctl
+#   /usr/lib/systemd/system/miracastd.service        ($SYSTEMDUNITDIR overrides)
+#   /usr/share/dbus-1/system.d/org.miracastd.conf
+#   /usr/share/dbus-1/system-services/org.miracastd.service
+#   /usr/share/dbus-1/interfaces/org.miracastd.{Manager1,Sink1,Session1}.xml
+#   /usr/share/polkit-1/actions/org.miracastd.policy
+#   /usr/share/man/man{1,5,8}/...
+#   /etc/miracastd/miracastd.conf                     (example; an existing file is kept)
+# Every installed path is printed, one per line, after "install:".
+set -eu
+
+destdir=${1-}
+prefix=${2:-/usr}
+build=${3:-build}
+srcdir=$(cd "$(dirname "$0")/.." && pwd)
+
+case "$prefix" in
+/*) ;;
+*) echo "install.sh: PREFIX must be an absolute path, got \"$prefix\"" >&2; exit 2 ;;
+esac
+if [ "$prefix" = /usr ]; then
+        sysconfdir=/etc
+else
+        sysconfdir=${SYSCONFDIR:-/etc}
+fi
+unitdir=${SYSTEMDUNITDIR:-$prefix/lib/systemd/system}
+sbindir=$prefix/sbin
+bindir=$prefix/bin
+datadir=$prefix/share
+mandir=$datadir/man
+
+# The Makefile builds miracastd only once daemon/main.c exists; mirror that.
+programs="$build/miracastctl"
+[ -f "$srcdir/daemon/main.c" ] && programs="$build/miracastd $programs"
+for f in $programs; do
+        if [ ! -x "$f" ]; then
+                echo "install.sh: $f is missing; run make first" >&2
+                exit 1
+        fi
+done
+
+# inst MODE SRC DEST: install one file, creating directories, and say so.
+inst() {
+        install -D -m "$1" "$2" "$destdir$3"
+        echo "install: $3"
+}
+
+# Substitute the paths into a template.
+subst() {
+        sed -e "s|@sbindir@|$sbindir|g" -e "s|@bindir@|$bindir|g" -e "s|@sysconfdir@|$sysconfdir|g" "$1"
+}
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+if [ -f "$srcdir/daemon/main.c" ]; then
+        inst 0755 "$build/miracastd" "$sbindir/miracastd"
+fi
+inst 0755 "$build/miracastctl" "$bindir/miracastctl"
+
+subst "$srcdir/systemd/miracastd.service.in" >"$tmp/miracastd.service"
+inst 0644 "$tmp/miracastd.service" "$unitdir/miracastd.service"
+inst 0644 "$srcdir/systemd/org.miracastd.conf" "$datadir/dbus-1/system.d/org.miracastd.conf"
+inst 0644 "$srcdir/systemd/org.miracastd.dbus-service" "$datadir/dbus-1/system-services/org.miracastd.service"
+inst 0644 "$srcdir/systemd/org.miracastd.policy" "$datadir/polkit-1/actions/org.miracastd.policy"
+for xml in "$srcdir"/dbus/org.miracastd.*.xml; do
+        [ -f "$xml" ] || continue
+        inst 0644 "$xml" "$datadir/dbus-1/interfaces/$(basename "$xml")"
+done
+
+for page in "$srcdir"/man/*.[158]; do
+        [ -f "$page" ] || continue
+        section=${page##*.}
+        subst "$page" >"$tmp/page"
+        inst 0644 "$tmp/page" "$mandir/man$section/$(basename "$page")"
+done
+
+conf="$sysconfdir/miracastd/miracastd.conf"
+if [ -e "$destdir$conf" ]; then
+        echo "install: $conf exists, kept (example: $datadir/doc/miracastd/miracastd.conf)"
+else
+        inst 0644 "$srcdir/systemd/miracastd.conf" "$conf"
+fi
+inst 0644 "$srcdir/systemd/miracastd.conf" "$datadir/doc/miracastd/miracastd.conf"
+
+if [ -z "$destdir" ] && command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+        systemctl daemon-reload || true
+        echo "install: done; start with: systemctl enable --now miracastd"
+fi
