@@ -869,8 +869,12 @@ static void sink_free(struct sink *s)
 static int sink_report(struct sink *s)
 {
         struct sink_media_stats st;
-        char mode[32] = "none", why[300] = "";
+        char mode[32] = "none", why[300] = "", m4_audio[16] = "none";
         int r;
+
+        /* The codec name of the M4 audio choice ("LPCM 00000002 00" -> "LPCM"). */
+        if (s->audio_format[0] && strcmp(s->audio_format, "none") != 0)
+                snprintf(m4_audio, sizeof(m4_audio), "%.*s", (int) strcspn(s->audio_format, " "), s->audio_format);
 
         sink_media_stop(s->media);
         sink_media_get_stats(s->media, &st);
@@ -906,8 +910,11 @@ static int sink_report(struct sink *s)
         for (char *p = why; *p; p++)        /* one token per value in the summary */
                 if (*p == ' ')
                         *p = '_';
+        for (char *p = st.h264_profile; *p; p++)
+                if (*p == ' ')
+                        *p = '_';
         printf("SINK result=%s mode=%s codec=%s profile=%s level=%s h264_profile=%s h264_level=%d "
-               "width=%u height=%u audio=%s audio_packets=%" PRIu64 " frames=%" PRIu64 " keyframes=%" PRIu64
+               "width=%u height=%u m4_audio=%s audio=%s audio_packets=%" PRIu64 " frames=%" PRIu64 " keyframes=%" PRIu64
                " idr_requests=%u idr_keyframes=%" PRIu64 " keepalives=%u m4=%u rtp_packets=%" PRIu64
                " rtp_lost=%" PRIu64 " rtp_bad=%" PRIu64 " decode_errors=%" PRIu64 " mean_luma=%u"
                " first_frame_ms=%lld server_port=%s end=%s%s%s\n",
@@ -915,7 +922,7 @@ static int sink_report(struct sink *s)
                s->have_mode ? sink_profile_bits_to_string(s->mode.profile_bits) : "none",
                s->have_mode ? sink_level_bits_to_string(s->mode.level_bits) : "none",
                st.h264_profile[0] ? st.h264_profile : "none", st.h264_level, st.width, st.height,
-               st.audio_codec[0] ? st.audio_codec : "none", st.audio_packets, st.frames, st.keyframes,
+               m4_audio, st.audio_codec[0] ? st.audio_codec : "none", st.audio_packets, st.frames, st.keyframes,
                s->idr_requests, s->idr_sent && st.keyframes > s->idr_sent_keyframes
                                         ? st.keyframes - s->idr_sent_keyframes : 0,
                s->keepalives, s->m4_count, st.rtp_packets, st.rtp_lost, st.rtp_bad, st.decode_errors,
