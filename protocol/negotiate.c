@@ -368,6 +368,17 @@ int wfd_negotiate(const struct wfd_sink_caps *sink, const struct wfd_source_limi
         return 0;
 }
 
+const struct wfd_usable_mode *wfd_negotiation_mode_for_bitrate(const struct wfd_negotiation *n,
+                                                               uint64_t available_bps)
+{
+        if (!n)
+                return NULL;
+        for (size_t i = 0; i < n->n_usable_modes && i < WFD_NEGOTIATE_MAX_MODES; i++)
+                if (available_bps == 0 || n->usable_modes[i].needed_bps <= available_bps)
+                        return &n->usable_modes[i];
+        return NULL;
+}
+
 /* ---- M4 pieces ------------------------------------------------------------------- */
 
 int wfd_negotiation_video_formats(const struct wfd_negotiation *n, const struct wfd_usable_mode *u,

@@ -110,7 +110,9 @@ struct wfd_usable_mode {
         uint8_t level_idc;             /* 31..52: what M4 announces and the SPS carries */
         uint64_t needed_bps;           /* bit-rate model */
         uint8_t latency;               /* the sink's decoder latency for that codec entry (echoed in M4) */
-        uint8_t frame_rate_control;    /* what M4 sends: the sink's value & 0x0F (no explicit rate changes) */
+        uint8_t frame_rate_control;    /* what M4 sends: the sink's value & 0x0F (no explicit rate
+                                        * changes). Bit 0 set: the sink tolerates skipped frames, so
+                                        * the encoder may drop unchanged pictures; clear: keep the rate. */
 };
 
 struct wfd_negotiation {
@@ -145,6 +147,16 @@ bool wfd_negotiate_monitor_connected(const struct wfd_sink_caps *sink);
 
 /* The model's bits per second for a mode. */
 uint64_t wfd_negotiate_needed_bps(const struct wfd_mode *m);
+
+/*
+ * For a later format change (link got slower or faster): the most preferred
+ * entry of n->usable_modes whose needed_bps fits available_bps (0 = no limit:
+ * usable_modes[0]). NULL when none fits (the caller may then treat it like
+ * INSUFFICIENT_RESOURCES). Only modes of the original negotiation are
+ * considered, so the sink accepted every one of them in M3.
+ */
+const struct wfd_usable_mode *wfd_negotiation_mode_for_bitrate(const struct wfd_negotiation *n,
+                                                               uint64_t available_bps);
 
 /*
  * The M4 video value for usable mode u of negotiation n: one h264-codec with

@@ -11,9 +11,11 @@
  *     white space, and "none" wherever the grammar allows it; they return 0 and
  *     fill *ret, or -EBADMSG (peer sent garbage) / -E2BIG (over a WFD_MAX_*
  *     limit), leaving *ret untouched on failure;
- *   - formatters write the canonical spelling (upper-case hex, fixed widths,
- *     single spaces) into (buf, size), return the length like snprintf, or
- *     -ENOBUFS when it does not fit (buf then holds no partial value promise);
+ *   - formatters write the canonical spelling (fixed widths, single spaces;
+ *     upper-case hex, except the byte strings EDID, MAC and timestamps, which
+ *     are lower case as sinks write them) into (buf, size) and return the
+ *     length like snprintf; -ENOBUFS when it does not fit (the contents of buf
+ *     are then unspecified), -EINVAL for a struct that cannot be written;
  *   - nothing here does I/O or keeps state; the only allocation is the body
  *     copy a struct wfd_sink_caps owns.
  */

@@ -495,6 +495,24 @@ TEST(neg_format_change, "/negotiate/format change body carries wfd_av_format_cha
         wfd_sink_caps_clear(&c);
 }
 
+TEST(neg_mode_for_bitrate, "/negotiate/format change on a slower link: the preferred usable mode that fits") {
+        struct wfd_sink_caps c;
+        struct wfd_negotiation n;
+        const struct wfd_usable_mode *u;
+
+        caps(LG_BODY, &c);
+        assert_int_eq(wfd_negotiate(&c, &src_default, NULL, &n), 0);
+        u = wfd_negotiation_mode_for_bitrate(&n, 0);
+        assert_true(u == &n.usable_modes[0]);
+        u = wfd_negotiation_mode_for_bitrate(&n, 4000000);
+        assert_non_null(u);
+        assert_mode(u, WFD_MODE_TABLE_VESA, 14); /* 1280x1024p30, as a fresh negotiation at 4 Mbit/s */
+        u = wfd_negotiation_mode_for_bitrate(&n, 100000);
+        assert_null(u);
+        assert_null(wfd_negotiation_mode_for_bitrate(NULL, 0));
+        wfd_sink_caps_clear(&c);
+}
+
 TEST(neg_einval, "/negotiate/NULL arguments are -EINVAL") {
         struct wfd_sink_caps c = {};
         struct wfd_negotiation n;

@@ -186,6 +186,28 @@ TEST(params_video_sloppy, "/params/wfd_video_formats/odd spacing, tabs, no max-r
         assert_false(f.codecs[0].has_max_vres);
 }
 
+TEST(params_video_commas, "/params/wfd_video_formats/entries split by a bare comma or spaced commas") {
+        struct wfd_video_formats f;
+
+        assert_int_eq(wfd_video_formats_parse(S("40 00 02 04 0001DEFF 053C7FFF 00000FFF 00 0000 0000 11 none none,"
+                                                "01 04 0001deff 053c7fff 00000fff 00 0000 0000 11 none none"), false, &f), 0);
+        assert_int_eq(f.n_codecs, 2);
+        assert_int_eq(f.codecs[1].profile, WFD_PROFILE_CBP);
+        assert_int_eq(f.codecs[1].vesa, 0x053C7FFF);
+        assert_int_eq(wfd_video_formats_parse(S("40 00 02 04 0001DEFF 053C7FFF 00000FFF 00 0000 0000 11 0780 0438  ,  "
+                                                "01 04 0001DEFF 053C7FFF 00000FFF 00 0000 0000 11 none none"), false, &f), 0);
+        assert_int_eq(f.n_codecs, 2);
+        assert_int_eq(f.codecs[0].max_vres, 0x438);
+        /* an entry cut after frame-rate-control, followed by another entry */
+        assert_int_eq(wfd_video_formats_parse(S("00 00 01 01 00000001 00000000 00000000 00 0000 0000 00, "
+                                                "02 01 00000001 00000000 00000000 00 0000 0000 00 none none"), false, &f), 0);
+        assert_int_eq(f.n_codecs, 2);
+        assert_false(f.codecs[0].has_max_hres);
+        /* but not one cut in the middle */
+        assert_int_eq(wfd_video_formats_parse(S("00 00 01 01 00000001 00000000 00000000 00 0000"), false, &f), -EBADMSG);
+        assert_int_eq(wfd_video_formats_parse(S("00 00 01 01 00000001 00000000 00000000 00 0000 0000 00 none"), false, &f), -EBADMSG);
+}
+
 TEST(params_video_none, "/params/wfd_video_formats/none") {
         struct wfd_video_formats f;
         char out[16];
@@ -278,6 +300,18 @@ TEST(params_audio, "/params/wfd_audio_codecs/LPCM, AAC, AC3 with modes and laten
         assert_int_eq(ch, 6);
         assert_int_eq(wfd_audio_mode_info(WFD_AUDIO_FORMAT_AC3, 1u << 3, &rate, &ch), -EINVAL);
         assert_int_eq(wfd_audio_mode_info(WFD_AUDIO_FORMAT_AAC, 3, &rate, &ch), -EINVAL);
+}
+
+TEST(params_audio_sloppy, "/params/wfd_audio_codecs/bare commas, tabs, lower case names, trailing comma") {
+        struct wfd_audio_codecs a;
+
+        assert_int_eq(wfd_audio_codecs_parse(S("LPCM 00000003 00,AAC\t00000001 00"), &a), 0);
+        assert_int_eq(a.n_codecs, 2);
+        assert_int_eq(a.codecs[1].format, WFD_AUDIO_FORMAT_AAC);
+        assert_int_eq(wfd_audio_codecs_parse(S("aac 00000001 00 ,"), &a), 0);
+        assert_int_eq(a.n_codecs, 1);
+        assert_int_eq(wfd_audio_codecs_parse(S("NONE"), &a), 0);
+        assert_true(a.none);
 }
 
 TEST(params_audio_none_unknown, "/params/wfd_audio_codecs/none, unknown codec names skipped, garbage rejected") {
