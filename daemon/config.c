@@ -31,7 +31,7 @@ int config_init(struct config *c)
         c->capture = strdup("kms");
         c->encoder = strdup("auto");
         c->bus = strdup("system");
-        if (!c->capture || !c->encoder || !c->bus) {
+        if (!c->capture || !c->encoder || !c->bus || p2p_config_init(&c->p2p) < 0) {
                 config_clear(c);
                 return -ENOMEM;
         }
@@ -46,6 +46,7 @@ void config_clear(struct config *c)
         free(c->config_path);
         for (unsigned i = 0; i < c->n_listen; i++)
                 free(c->listen[i]);
+        p2p_config_clear(&c->p2p);
         *c = (struct config) {};
 }
 
@@ -254,6 +255,10 @@ int config_set(struct config *c, const char *key, const char *value, const char 
                                                origin, value);
                 return 0;
         }
+        /* Wi-Fi Direct keys (p2p-*, wpas-*) live in daemon/p2p_config.c. */
+        r = p2p_config_set(&c->p2p, k, value);
+        if (r != -ENOENT)
+                return r < 0 ? log_error_errno(r, "%s: bad value for %s", origin, key) : r;
         return log_error_errno(-ENOENT, "%s: unknown key \"%s\"", origin, key);
 }
 

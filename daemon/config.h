@@ -16,6 +16,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "p2p.h"
+
 #define CONFIG_DEFAULT_PATH "/etc/miracastd/miracastd.conf"
 #define CONFIG_DEFAULT_RTSP_PORT 7236
 #define CONFIG_MAX_LISTEN 16
@@ -39,6 +41,7 @@ struct config {
         unsigned n_listen;
         int log_level;               /* LOG_ERR..LOG_DEBUG */
         char *config_path;           /* file that was read, NULL if none */
+        struct p2p_config p2p;       /* Wi-Fi Direct keys (p2p-*, wpas-*; daemon/p2p.h), owned */
 };
 
 /* Fill c with defaults (testsrc? no: "kms", "auto", "system", LOG_INFO). */

@@ -27,6 +27,8 @@ struct listener {
         socklen_t address_len;
         struct sockaddr_storage allowed_peer; /* ss_family AF_UNSPEC = anyone */
         struct sink *sink;           /* not owned: P2P group listener for this sink, or NULL */
+        uint64_t link_max_bps;       /* P2P group link rate (SIGNAL_POLL LINKSPEED), 0 = unknown; set by
+                                        daemon/p2p.c, caps local_max_bps of the connection statistics */
         char *description;           /* owned: "127.0.0.1:7236" */
         struct listener *next;       /* manager's list */
 };

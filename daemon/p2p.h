@@ -116,6 +116,26 @@ struct p2p_ops {
         void *(*free)(void *backend);
 };
 
+struct manager;
+struct p2p;
+
+/*
+ * The daemon's P2P glue (daemon/p2p.c): creates the backend the
+ * configuration asks for and plugs it into the manager
+ * (manager_set_p2p_backend), so Manager1.Backend shows it and
+ * StartDiscovery/Sink1.Cast reach it; peers become sinks (sink_new,
+ * sink_update, sink_remove), a group that is up gets a listener on our group
+ * address limited to the sink's address (listener_new), a failed connect
+ * ends the pending cast (sink_cast_failed), and a lost group ends the
+ * sink's session (session_end). Without a usable backend the daemon runs
+ * listen-only: Backend stays "none" and the reason is logged.
+ * config must outlive the glue.
+ */
+int p2p_new(struct manager *m, const struct p2p_config *config, struct p2p **ret);
+struct p2p *p2p_free(struct p2p *p);
+/* Why there is no backend (listen-only), or NULL when there is one. */
+const char *p2p_unavailable_reason(const struct p2p *p);
+
 /*
  * Pick and create the backend the configuration asks for ("auto": NM when it
  * manages the Wi-Fi device, else wpa_supplicant's control socket). Returns

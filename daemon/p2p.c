@@ -1,0 +1,272 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The daemon's P2P glue: a backend (struct p2p_ops) on one side, the
+ * manager, sinks, listeners and sessions on the other (see p2p.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "p2p.h"
+
+#include "../protocol/macro.h"
+#include "listener.h"
+#include "log.h"
+#include "manager.h"
+#include "session.h"
+#include "sink.h"
+
+struct p2p {
+        struct manager *manager;          /* not owned */
+        const struct p2p_config *config;  /* not owned */
+        struct p2p_owner owner;
+        const struct p2p_ops *ops;
+        void *backend;                    /* owned, freed with ops->free */
+        struct p2p_backend manager_backend; /* what the manager calls */
+        char *why;                        /* owned: listen-only reason */
+        struct listener *listener;        /* not owned (the manager's list): the group listener */
+        char group_peer[32];              /* sink address of that listener */
+};
+
+static struct sink *find_sink(struct p2p *p, const char *address)
+{
+        return manager_find_sink(p->manager, address);
+}
+
+/* ---- manager -> backend -------------------------------------------------- */
+
+static int mb_start_discovery(void *userdata)
+{
+        struct p2p *p = userdata;
+        return p->ops->start_discovery(p->backend);
+}
+
+static int mb_stop_discovery(void *userdata)
+{
+        struct p2p *p = userdata;
+        return p->ops->stop_discovery(p->backend);
+}
+
+static int mb_connect(void *userdata, struct sink *sink, const struct cast_options *options)
+{
+        struct p2p *p = userdata;
+        struct p2p_connect_options o = { .go_intent = -1 };
+
+        if (options) {
+                o.method = options->method;
+                o.pin = options->pin;
+                o.go_intent = options->go_intent;
+        }
+        return p->ops->connect(p->backend, sink->address, &o);
+}
+
+static void drop_listener(struct p2p *p)
+{
+        p->listener = listener_free(p->listener);
+        p->group_peer[0] = 0;
+}
+
+static void mb_disconnect(void *userdata, struct sink *sink)
+{
+        struct p2p *p = userdata;
+
+        if (p->listener && strcasecmp(p->group_peer, sink->address) == 0)
+                drop_listener(p);
+        p->ops->disconnect(p->backend, sink->address);
+}
+
+/* ---- backend -> manager -------------------------------------------------- */
+
+static void on_state(void *userdata, bool available, const char *why)
+{
+        struct p2p *p = userdata;
+
+        if (available)
+                log_info("P2P: backend %s ready", p->ops->name);
+        else
+                log_warning("P2P: backend %s unavailable: %s", p->ops->name, why ? why : "unknown reason");
+        manager_update_status(p->manager);
+}
+
+static void on_discovering(void *userdata, bool discovering)
+{
+        struct p2p *p = userdata;
+        manager_set_discovering(p->manager, discovering);
+}
+
+static void on_peer(void *userdata, const struct p2p_peer *peer)
+{
+        struct p2p *p = userdata;
+        struct sink_info info = {
+                .name = peer->name,
+                .address = peer->address,
+                .device_type = peer->device_type,
+                .session_available = peer->session_available,
+                .max_throughput_mbps = peer->max_throughput_mbps,
+                .control_port = peer->control_port,
+                .signal_dbm = peer->signal_dbm,
+        };
+        struct sink *sink = find_sink(p, peer->address);
+        int r;
+
+        r = sink ? sink_update(sink, &info) : sink_new(p->manager, &info, &sink);
+        if (r < 0)
+                log_warning_errno(r, "P2P: cannot publish sink %s, ignoring: %m", peer->address);
+}
+
+static void on_peer_lost(void *userdata, const char *address)
+{
+        struct p2p *p = userdata;
+        struct sink *sink = find_sink(p, address);
+
+        if (!sink)
+                return;
+        /* A sink we are casting to keeps its object until the cast ends; P2P discovery
+         * stops seeing peers during group formation. */
+        if (sink->cast_session || (p->listener && strcasecmp(p->group_peer, address) == 0))
+                return;
+        (void) sink_remove(sink);
+}
+
+static void on_progress(void *userdata, const char *address, const char *what)
+{
+        /* The backend already logged it; the D-Bus client sees the session state. */
+}
+
+static void on_show_pin(void *userdata, const char *address, const char *pin)
+{
+        /* No agent interface yet: the PIN goes to the log (journal), which the user can read. */
+        log_notice("P2P: enter PIN %s on the display %s", pin, address);
+}
+
+static void on_group_up(void *userdata, const struct p2p_group *g)
+{
+        struct p2p *p = userdata;
+        struct sink *sink = find_sink(p, g->peer);
+        int r;
+
+        drop_listener(p);
+        if (!sink) {
+                log_warning("P2P: group with %s is up but the sink is gone; removing the group", g->peer);
+                p->ops->disconnect(p->backend, g->peer);
+                return;
+        }
+        /* Armed before the sink can connect: bound to our group address, only the sink may connect. */
+        r = listener_new(p->manager, g->local_ip, p->config->rtsp_port, g->peer_ip, sink, &p->listener);
+        if (r < 0) {
+                log_error_errno(r, "P2P: cannot listen on %s:%u for %s: %m", g->local_ip, p->config->rtsp_port, g->peer);
+                p->ops->disconnect(p->backend, g->peer);
+                sink_cast_failed(sink, r);
+                return;
+        }
+        p->listener->link_max_bps = g->link_max_bps;
+        snprintf(p->group_peer, sizeof(p->group_peer), "%s", g->peer);
+        log_info("P2P: waiting for %s to connect to %s:%u", g->peer, g->local_ip, p->config->rtsp_port);
+}
+
+static void on_connect_failed(void *userdata, const char *address, int error, const char *reason)
+{
+        struct p2p *p = userdata;
+        struct sink *sink = find_sink(p, address);
+
+        if (sink)
+                sink_cast_failed(sink, error);
+}
+
+static void on_group_down(void *userdata, const char *address, int error, const char *reason)
+{
+        struct p2p *p = userdata;
+        struct sink *sink = find_sink(p, address);
+
+        if (p->listener && strcasecmp(p->group_peer, address) == 0)
+                drop_listener(p);
+        if (!sink)
+                return;
+        if (sink->cast_session) {
+                sink_cast_failed(sink, error);
+                return;
+        }
+        /* The group carried the session: end it with the reason (session_end may call back
+         * into disconnect(), which finds nothing left to do). */
+        for (struct session *s = p->manager->sessions, *next; s; s = next) {
+                next = s->next;
+                if (s->sink == sink && s->state != SESSION_STATE_ENDED) {
+                        log_info("P2P: ending session %u: %s", s->id, reason);
+                        session_end(s, error < 0 ? error : -ECONNRESET);
+                }
+        }
+}
+
+/* ---- life cycle -------------------------------------------------------------- */
+
+int p2p_new(struct manager *m, const struct p2p_config *config, struct p2p **ret)
+{
+        struct p2p *p;
+        int r;
+
+        p = calloc(1, sizeof(*p));
+        if (!p)
+                return -ENOMEM;
+        p->manager = m;
+        p->config = config;
+        p->owner = (struct p2p_owner) {
+                .state_changed = on_state,
+                .discovering_changed = on_discovering,
+                .peer_changed = on_peer,
+                .peer_lost = on_peer_lost,
+                .connect_progress = on_progress,
+                .show_pin = on_show_pin,
+                .group_up = on_group_up,
+                .connect_failed = on_connect_failed,
+                .group_down = on_group_down,
+                .userdata = p,
+        };
+        r = p2p_backend_create(m->event, config, &p->owner, &p->ops, &p->backend, &p->why);
+        if (r < 0) {
+                free(p);
+                return r;
+        }
+        if (!p->ops) {
+                log_notice("P2P: no Wi-Fi Direct backend, running listen-only: %s",
+                           p->why ? p->why : "none configured");
+                *ret = p;
+                return 0;
+        }
+        p->manager_backend = (struct p2p_backend) {
+                .name = p->ops->name,
+                .start_discovery = mb_start_discovery,
+                .stop_discovery = mb_stop_discovery,
+                .connect = mb_connect,
+                .disconnect = mb_disconnect,
+        };
+        r = manager_set_p2p_backend(m, &p->manager_backend, p);
+        if (r < 0) {
+                p->ops->free(p->backend);
+                free(p);
+                return r;
+        }
+        *ret = p;
+        return 0;
+}
+
+struct p2p *p2p_free(struct p2p *p)
+{
+        if (!p)
+                return NULL;
+        if (p->ops) {
+                if (p->manager->p2p == &p->manager_backend)
+                        (void) manager_set_p2p_backend(p->manager, NULL, NULL);
+                drop_listener(p);
+                p->ops->free(p->backend);
+        }
+        free(p->why);
+        free(p);
+        return NULL;
+}
+
+const char *p2p_unavailable_reason(const struct p2p *p)
+{
+        return p && !p->ops ? (p->why ? p->why : "no P2P backend") : NULL;
+}
