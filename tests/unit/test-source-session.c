@@ -1344,6 +1344,81 @@ TEST(fsm_hdcp_never, "/fsm/a sink offering HDCP never gets content protection fr
         harness_free(h);
 }
 
+TEST(fsm_video_none, "/fsm/M3 reply with wfd_video_formats: none ends with negotiation-failed") {
+        struct harness *h = harness_new();
+
+        to_m3(h);
+        sink_reply(h, 2, 200, NULL,
+                   "wfd_video_formats: none\r\nwfd_audio_codecs: LPCM 00000002 00\r\n"
+                   "wfd_client_rtp_ports: RTP/AVP/UDP;unicast 19000 0 mode=play\r\n");
+        assert_true(h->ended);
+        assert_int_eq(h->end_reason, SOURCE_SESSION_END_NEGOTIATION_FAILED);
+        assert_int_eq(h->n_sends, 0);
+        harness_free(h);
+}
+
+TEST(fsm_audio_none, "/fsm/M3 reply with wfd_audio_codecs: none gives a video-only M4") {
+        struct harness *h = harness_new();
+
+        to_m3(h);
+        sink_reply(h, 2, 200, NULL,
+                   "wfd_video_formats: 00 00 01 01 00000001 00000000 00000000 00 0000 0000 00 none none\r\n"
+                   "wfd_audio_codecs: none\r\n"
+                   "wfd_client_rtp_ports: RTP/AVP/UDP;unicast 19000 0 mode=play\r\n");
+        assert_false(h->ended);
+        assert_false(body_has(sent(h, 0), "wfd_audio_codecs"));
+        assert_int_eq(source_session_get_media(h->s)->format.audio_codec, SOURCE_SESSION_AUDIO_NONE);
+        assert_int_eq(source_session_get_media(h->s)->format.width, 640);
+        harness_free(h);
+}
+
+TEST(fsm_setup_before_m5_reply, "/fsm/M6 SETUP that overtakes the M5 reply is served") {
+        struct harness *h = harness_new();
+
+        to_m4(h);
+        sink_reply(h, 3, 200, NULL, NULL);
+        sink_request(h, "SETUP", "rtsp://192.168.49.1/wfd1.0/streamid=0",
+                     "Transport: RTP/AVP/UDP;unicast;client_port=19000\r\n", NULL);
+        expect_reply(h, 0, 200);
+        sink_reply(h, 4, 200, NULL, NULL);
+        assert_false(h->ended);
+        sink_request(h, "PLAY", "rtsp://192.168.49.1/wfd1.0/streamid=0", NULL, NULL);
+        assert_int_eq(count(h, SOURCE_SESSION_ACTION_MEDIA_START), 1);
+        harness_free(h);
+}
+
+TEST(fsm_sink_get_parameter_body, "/fsm/sink GET_PARAMETER asking for names: 200 with an empty body") {
+        struct harness *h = harness_new();
+
+        to_playing(h);
+        sink_request(h, "GET_PARAMETER", "rtsp://localhost/wfd1.0", NULL, "wfd_video_formats\r\n");
+        expect_reply(h, 0, 200);
+        assert_int_eq(sent(h, 0)->body_len, 0);
+        harness_free(h);
+}
+
+TEST(fsm_flood, "/fsm/a sink pipelining thousands of requests in one read is cut off") {
+        struct harness *h = harness_new();
+        static const char one[] = "OPTIONS * RTSP/1.0\r\nCSeq: 1\r\n\r\n";
+        size_t n = 12000, len = strlen(one);
+        char *buf = malloc(n * len);
+
+        assert_non_null(buf);
+        to_playing(h);
+        for (size_t i = 0; i < n; i++)
+                memcpy(buf + i * len, one, len);
+        {
+                struct source_session_actions a;
+                int r = source_session_receive(h->s, buf, n * len, h->now, &a);
+                assert_int_eq(r, 0);
+                assert_true(a.n > 0);
+                assert_int_eq(a.items[a.n - 1].type, SOURCE_SESSION_ACTION_ENDED);
+                assert_int_eq(a.items[a.n - 1].ended.reason, SOURCE_SESSION_END_PROTOCOL_ERROR);
+        }
+        free(buf);
+        harness_free(h);
+}
+
 /* ---- misc ---------------------------------------------------------------------------------- */
 
 TEST(fsm_cseq_sequence, "/fsm/our CSeq is gap-free from 1: M1=1 M3=2 M4=3 M5=4 M16=5") {
