@@ -17,7 +17,8 @@
  *   - width/height/fps are within the encoder's and the configured maxima.
  * Per mode the best pair wins: CHP over CBP, then the higher level.
  *
- * Bit-rate model (also in README "Negotiation"). A mode needs
+ * Bit-rate model (also in README, "WFD parameters and capability
+ * negotiation"). A mode needs
  *     needed_bps = width * height * fps * WFD_NEGOTIATE_BPP_MILLI / 1000
  * i.e. 0.1 bit per pixel (1920x1080p30 ~ 6.2 Mbit/s, 1280x720p30 ~ 2.8 Mbit/s,
  * 1024x768p60 ~ 4.7 Mbit/s), the rate at which H.264 desktop content looks
@@ -38,14 +39,16 @@
  *   1. the sink's native mode (native field) when it is eligible; native 00
  *      (CEA bit 0, 640x480p60) is what sinks send when they have nothing to
  *      say (docs' own example), so it is no preference,
- *   2. when an aspect-ratio hint is given: the mode's aspect equals the hint,
+ *   2. when an aspect-ratio hint is given: the mode's aspect ratio is within
+ *      1% of the hint (1366x768 counts as 16:9),
  *   3. larger area (width*height),
  *   4. higher fps,
  *   5. table CEA, then VESA, then HH; then the lower bit.
  * The chosen mode is usable_modes[0]; the list is in preference order.
  * When the sink sent no video formats at all (parameter missing or not
  * parseable) or nothing is eligible, the fallback is CEA bit 0 (640x480p60),
- * CBP, level 3.1, the mandatory baseline; `fallback` is set.
+ * CBP, level 3.1, the mandatory baseline; `fallback` is set (and the
+ * bit-rate model still applies to it: a link below 1.84 Mbit/s is -ENOSR).
  *
  * Audio: AAC 48 kHz stereo when the sink lists it and is not known to prefer
  * LPCM; else LPCM 48 kHz stereo when listed; else (a prefer-LPCM sink without

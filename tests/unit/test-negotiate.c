@@ -215,6 +215,12 @@ TEST(neg_fallback, "/negotiate/no video formats or nothing eligible: CEA 0 CBP 3
         assert_mode(&n.video, WFD_MODE_TABLE_CEA, 0);
         assert_int_eq(n.video.profile, WFD_PROFILE_CBP);
         assert_int_eq(n.video.level_idc, 31);
+        /* the model applies to the fallback too: 640x480p60 needs 1843200 bit/s */
+        struct wfd_connection_stats st = { .suggested_bitrate_bps = 1843200 };
+        assert_int_eq(wfd_negotiate(&c, &src_default, &st, &n), 0);
+        assert_true(n.fallback);
+        st.suggested_bitrate_bps = 1843199;
+        assert_int_eq(wfd_negotiate(&c, &src_default, &st, &n), -ENOSR);
         wfd_sink_caps_clear(&c);
 
         /* only a mode the encoder cannot do */
