@@ -278,18 +278,16 @@ static void *decode_thread(void *userdata)
                 goto finish;
         }
         fmt->pb = avio;
-        /* Keep probing short: the stream starts with PAT/PMT and an IDR with SPS/PPS. */
-        fmt->probesize = 1 << 20;
-        fmt->max_analyze_duration = 2 * AV_TIME_BASE;
-
+        /*
+         * No avformat_find_stream_info(): the mpegts demuxer creates the streams
+         * from the PMT (stream_type 0x1B -> h264) while opening, and probing for
+         * frame rates would hold back the first ~20 frames. The decoder learns
+         * the picture size from the in-band SPS of the first IDR.
+         */
+        fmt->probesize = 188 * 1000;
         r = avformat_open_input(&fmt, NULL, av_find_input_format("mpegts"), NULL);
         if (r < 0) {
                 set_error(m, "opening the MPEG-TS stream", r);
-                goto finish;
-        }
-        r = avformat_find_stream_info(fmt, NULL);
-        if (r < 0) {
-                set_error(m, "reading stream info", r);
                 goto finish;
         }
 
@@ -313,7 +311,7 @@ static void *decode_thread(void *userdata)
                         continue;
                 }
                 st = fmt->streams[pkt->stream_index];
-                if (st->codecpar->codec_type == AVMEDIA_TYPE_VIDEO &&
+                if (st->codecpar->codec_type == AVMEDIA_TYPE_VIDEO && st->codecpar->codec_id != AV_CODEC_ID_NONE &&
                     (video_index < 0 || video_index == pkt->stream_index)) {
                         if (!dec) {
                                 r = open_video_decoder(m, st, &dec);
