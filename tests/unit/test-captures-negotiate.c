@@ -207,6 +207,30 @@ TEST(captures_expected_picks, "/captures/every sink M3 reply: the README's expec
                 check_invariants(file, &c, &n);
                 assert_true(n.info.monitor_connected);
                 assert_false(n.info.reduced_mode_list_due_to_bandwidth);
+
+                /* The same sink over slower links: every result obeys the bit-rate model. */
+                size_t all = n.n_usable_modes;
+                unsigned n_ok = 0, n_reduced = 0;
+                for (uint64_t bps = 8000000; bps >= 1000000; bps -= 500000) {
+                        struct wfd_connection_stats st = { .suggested_bitrate_bps = bps };
+                        int r = wfd_negotiate(&c, &src_default, &st, &n);
+
+                        if (r == -ENOSR)
+                                continue;
+                        assert_int_eq(r, 0);
+                        assert_int_eq(n.info.reduced_mode_list_due_to_bandwidth, n.n_usable_modes < all);
+                        n_ok++;
+                        n_reduced += n.info.reduced_mode_list_due_to_bandwidth;
+                        for (size_t i = 0; i < n.n_usable_modes; i++)
+                                assert_int_le(n.usable_modes[i].needed_bps, bps);
+                        assert_int_le(n.target_bitrate_bps, bps);
+                        check_invariants(file, &c, &n);
+                }
+                assert_int_ge(n_ok, 5);
+                assert_int_ge(n_reduced, 5);
+                /* 1 Mbit/s carries none of these sinks' >= 1024x768 modes */
+                struct wfd_connection_stats slow = { .suggested_bitrate_bps = 1000000 };
+                assert_int_eq(wfd_negotiate(&c, &src_default, &slow, &n), -ENOSR);
                 wfd_sink_caps_clear(&c);
                 free(body);
                 checked++;
