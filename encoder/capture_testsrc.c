@@ -36,6 +36,7 @@ struct testsrc {
         int w, h, scale;
         uint32_t *row_rg; /* per row: red and green of the wallpaper */
         uint8_t *col_b;   /* per column: blue of the wallpaper */
+        uint32_t *texture; /* motion: TEXTURE_SIZE^2 pixels */
         struct rect win[2], title[2], taskbar, band;
         uint64_t drawn; /* picture whose overlays the damage was computed for */
 };
@@ -166,55 +167,93 @@ static uint32_t desktop_pixel(const struct testsrc *ts, int x, int y)
         return ts->row_rg[y] | ts->col_b[x];
 }
 
-/* The panning plane of the motion pattern at (x, y) in picture n. */
-static uint32_t motion_pixel(const struct testsrc *ts, int x, int y, uint64_t n)
-{
-        unsigned u = (unsigned) (x + (int64_t) n * 4 * ts->scale);
-        unsigned v = (unsigned) (y + (int64_t) n * 2 * ts->scale);
+/* The motion pattern's texture: 256x256, periodic, so panning is a row copy with wrap-around. */
+#define TEXTURE_SIZE 256
 
+static uint32_t texture_pixel(unsigned u, unsigned v)
+{
         if (((u >> 5) ^ (v >> 5)) & 1)
                 return rgb(u, v, 0x80);
-        return rgb(0xff - (v >> 1), u >> 1, (u + v) >> 2);
+        return rgb(0xff - v, u, (u + v) >> 1);
 }
 
-/* Render rectangle r of picture n into pix (stride in bytes). */
+static bool rect_clip(struct rect *a, const struct rect *b)
+{
+        int x0 = MAX(a->x, b->x), y0 = MAX(a->y, b->y);
+        int x1 = MIN(a->x + a->w, b->x + b->w), y1 = MIN(a->y + a->h, b->y + b->h);
+
+        if (x0 >= x1 || y0 >= y1)
+                return false;
+        *a = (struct rect) { x0, y0, x1 - x0, y1 - y0 };
+        return true;
+}
+
+#define ROW(pix, stride, y) ((uint32_t *) ((pix) + (size_t) (y) * (stride)))
+
+/* Render rectangle r of picture n into pix (stride in bytes): background, then overlays on top. */
 static void testsrc_render(const struct testsrc *ts, uint8_t *pix, unsigned stride, struct rect r, uint64_t n)
 {
-        struct rect box = box_rect(ts, n), counter = counter_rect(ts);
+        struct rect box = box_rect(ts, n), counter = counter_rect(ts), band = ts->band;
         char digits[COUNTER_DIGITS + 1];
         size_t text_len = strlen(scroll_text);
         int text_w = (int) text_len * GLYPH_W * ts->scale;
         int scroll = (int) (((int64_t) n * 2 * ts->scale) % text_w);
 
-        snprintf(digits, sizeof(digits), "%0*llu", COUNTER_DIGITS,
-                 (unsigned long long) (n % 100000000ull));
+        if (ts->pattern == CAPTURE_PATTERN_MOTION) {
+                unsigned ou = (unsigned) ((int64_t) n * 4 * ts->scale), ov = (unsigned) ((int64_t) n * 2 * ts->scale);
 
-        for (int y = r.y; y < r.y + r.h; y++) {
-                uint32_t *row = (uint32_t *) (pix + (size_t) y * stride);
+                for (int y = r.y; y < r.y + r.h; y++) {
+                        const uint32_t *trow = ts->texture + ((y + ov) % TEXTURE_SIZE) * TEXTURE_SIZE;
+                        uint32_t *row = ROW(pix, stride, y);
 
-                for (int x = r.x; x < r.x + r.w; x++) {
-                        uint32_t p;
+                        for (int x = r.x; x < r.x + r.w;) {
+                                unsigned u = (x + ou) % TEXTURE_SIZE;
+                                int len = MIN((int) (TEXTURE_SIZE - u), r.x + r.w - x);
 
-                        if (ts->pattern == CAPTURE_PATTERN_STILL)
-                                p = desktop_pixel(ts, x, y);
-                        else if (rect_has(&counter, x, y)) {
-                                int s = 2 * ts->scale;
+                                memcpy(row + x, trow + u, len * sizeof(uint32_t));
+                                x += len;
+                        }
+                }
+        } else {
+                for (int y = r.y; y < r.y + r.h; y++) {
+                        uint32_t *row = ROW(pix, stride, y);
 
-                                p = text_pixel(digits, COUNTER_DIGITS, x - counter.x - s, y - counter.y, s)
-                                            ? rgb(0xff, 0xff, 0x40)
-                                            : rgb(0, 0, 0);
-                        } else if (rect_has(&box, x, y))
-                                p = rgb(0xe0, 0x1b, 0x24);
-                        else if (ts->pattern == CAPTURE_PATTERN_MOTION)
-                                p = motion_pixel(ts, x, y, n);
-                        else if (rect_has(&ts->band, x, y))
-                                p = text_pixel(scroll_text, text_len, (x - ts->band.x + scroll) % text_w,
-                                               y - ts->band.y, ts->scale)
-                                            ? rgb(0x10, 0x10, 0x10)
-                                            : rgb(0xfa, 0xfa, 0xfa);
-                        else
-                                p = desktop_pixel(ts, x, y);
-                        row[x] = p;
+                        for (int x = r.x; x < r.x + r.w; x++)
+                                row[x] = desktop_pixel(ts, x, y);
+                }
+        }
+        if (ts->pattern == CAPTURE_PATTERN_STILL)
+                return;
+
+        if (ts->pattern == CAPTURE_PATTERN_DESKTOP && rect_clip(&band, &r))
+                for (int y = band.y; y < band.y + band.h; y++) {
+                        uint32_t *row = ROW(pix, stride, y);
+
+                        for (int x = band.x; x < band.x + band.w; x++)
+                                row[x] = text_pixel(scroll_text, text_len, (x - ts->band.x + scroll) % text_w,
+                                                    y - ts->band.y, ts->scale)
+                                                 ? rgb(0x10, 0x10, 0x10)
+                                                 : rgb(0xfa, 0xfa, 0xfa);
+                }
+        if (rect_clip(&box, &r))
+                for (int y = box.y; y < box.y + box.h; y++) {
+                        uint32_t *row = ROW(pix, stride, y);
+
+                        for (int x = box.x; x < box.x + box.w; x++)
+                                row[x] = rgb(0xe0, 0x1b, 0x24);
+                }
+        snprintf(digits, sizeof(digits), "%0*llu", COUNTER_DIGITS, (unsigned long long) (n % 100000000ull));
+        if (rect_clip(&counter, &r)) {
+                int s = 2 * ts->scale;
+                struct rect full = counter_rect(ts);
+
+                for (int y = counter.y; y < counter.y + counter.h; y++) {
+                        uint32_t *row = ROW(pix, stride, y);
+
+                        for (int x = counter.x; x < counter.x + counter.w; x++)
+                                row[x] = text_pixel(digits, COUNTER_DIGITS, x - full.x - s, y - full.y, s)
+                                                 ? rgb(0xff, 0xff, 0x40)
+                                                 : rgb(0, 0, 0);
                 }
         }
 }
@@ -225,6 +264,7 @@ static void testsrc_free(struct testsrc *ts)
                 return;
         free(ts->row_rg);
         free(ts->col_b);
+        free(ts->texture);
         free(ts);
 }
 
@@ -249,7 +289,8 @@ static int testsrc_open(struct capture *c, const struct capture_config *cfg)
         ts->scale = MAX(h / 270, 1);
         ts->row_rg = malloc(sizeof(uint32_t) * h);
         ts->col_b = malloc(w);
-        if (!ts->row_rg || !ts->col_b) {
+        ts->texture = malloc(sizeof(uint32_t) * TEXTURE_SIZE * TEXTURE_SIZE);
+        if (!ts->row_rg || !ts->col_b || !ts->texture) {
                 testsrc_free(ts);
                 return -ENOMEM;
         }
@@ -257,6 +298,9 @@ static int testsrc_open(struct capture *c, const struct capture_config *cfg)
                 ts->row_rg[y] = rgb(0x1c + 0x30 * y / h, 0x3a + 0x50 * y / h, 0);
         for (int x = 0; x < w; x++)
                 ts->col_b[x] = (uint8_t) (0x70 + 0x60 * x / w);
+        for (unsigned v = 0; v < TEXTURE_SIZE; v++)
+                for (unsigned u = 0; u < TEXTURE_SIZE; u++)
+                        ts->texture[v * TEXTURE_SIZE + u] = texture_pixel(u, v);
 
         ts->win[0] = (struct rect) { w * 8 / 100, h * 12 / 100, w * 45 / 100, h * 50 / 100 };
         ts->win[1] = (struct rect) { w * 50 / 100, h * 30 / 100, w * 44 / 100, h * 45 / 100 };
