@@ -674,6 +674,8 @@ static int kms_open(struct capture *c, const struct capture_config *cfg)
                 return r;
         if (drmSetClientCap(k->fd, DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1) < 0)
                 return capture_set_error(-ENOTSUP, "kms: %s does not support universal planes", k->path);
+        /* Only atomic clients see the planes' CRTC_X/CRTC_Y (the cursor position); best effort. */
+        (void) drmSetClientCap(k->fd, DRM_CLIENT_CAP_ATOMIC, 1);
         r = kms_find_output(k, cfg->connector);
         if (r < 0)
                 return r;

@@ -1,0 +1,684 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The per-session media pipeline (see media.h): two threads and a one-slot
+ * hand-over between them.
+ *
+ *   convert thread   runs the command queue, paces the capture at the frame
+ *                    rate, skips unchanged pictures (damage), converts the
+ *                    changed tiles, and puts the picture into the slot. On a
+ *                    still screen it asks for a keep-alive repeat every
+ *                    1/keepalive_fps seconds instead.
+ *   encode thread    takes the picture from the slot, encodes it, hands the
+ *                    access unit to media_output (TS -> RTP -> UDP), records
+ *                    encode time and capture-to-send latency.
+ *
+ * When the encode thread is still busy with the previous picture, the slot's
+ * old picture is dropped for the new one (real time) or the convert thread
+ * waits (benchmark mode): never more than one picture queued.
+ *
+ * Locking: one mutex for everything shared (commands, state, slot, events,
+ * statistics) and one condition variable, broadcast on every change. Heavy
+ * work (grab, convert, encode, send) runs without the lock.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../protocol/macro.h"
+#include "capture.h"
+#include "encode.h"
+#include "media.h"
+#include "media_output.h"
+
+#define MEDIA_COMMANDS_MAX 32
+#define MEDIA_EVENTS_MAX 8
+#define MEDIA_LATENCY_SAMPLES 512
+
+enum media_command_type {
+        MEDIA_COMMAND_START,
+        MEDIA_COMMAND_PAUSE,
+        MEDIA_COMMAND_RESUME,
+        MEDIA_COMMAND_IDR,
+        MEDIA_COMMAND_BITRATE,
+        MEDIA_COMMAND_STOP,
+};
+
+struct media_command {
+        enum media_command_type type;
+        uint64_t value;
+};
+
+/* What the convert thread hands to the encode thread. */
+struct media_job {
+        struct encode_picture *picture; /* owned; NULL: repeat the last picture (keep-alive) */
+        uint64_t grab_usec;             /* when the picture was taken (pts, latency) */
+};
+
+struct media {
+        struct media_config cfg;
+        char *dest_address;        /* owned copy of cfg.dest_address */
+        struct capture *capture;   /* one reference */
+        struct encoder *encoder;   /* owned */
+        struct media_output *output; /* owned, used by the encode thread only */
+        uint64_t output_bitrate;   /* encode thread: the rate output paces for */
+        int event_fd;              /* owned */
+        uint64_t interval_usec;    /* frame interval */
+        uint64_t keepalive_usec;
+
+        pthread_t convert_thread, encode_thread;
+        bool convert_running, encode_running;
+
+        pthread_mutex_t lock;
+        pthread_cond_t cond;
+        /* under lock: */
+        struct media_command commands[MEDIA_COMMANDS_MAX];
+        unsigned command_head, command_count;
+        enum media_state state;
+        bool quit;
+        struct media_job slot;
+        bool slot_full;
+        struct media_event events[MEDIA_EVENTS_MAX];
+        unsigned event_head, event_count;
+        struct media_stats stats;
+        uint64_t convert_usec_total, encode_usec_total;
+        uint64_t convert_cpu_usec, encode_cpu_usec;
+        uint64_t latency[MEDIA_LATENCY_SAMPLES];
+        unsigned latency_count, latency_pos;
+        uint64_t start_usec;       /* stream time zero (pts 0) */
+};
+
+static const char *const state_names[_MEDIA_STATE_MAX] = {
+        [MEDIA_STATE_IDLE] = "idle",
+        [MEDIA_STATE_PLAYING] = "playing",
+        [MEDIA_STATE_PAUSED] = "paused",
+        [MEDIA_STATE_ENDED] = "ended",
+};
+
+const char *media_state_to_string(enum media_state s)
+{
+        return s >= 0 && s < _MEDIA_STATE_MAX ? state_names[s] : NULL;
+}
+
+const char *media_event_type_to_string(enum media_event_type t)
+{
+        switch (t) {
+        case MEDIA_EVENT_ERROR:
+                return "error";
+        case MEDIA_EVENT_ENDED:
+                return "ended";
+        default:
+                return NULL;
+        }
+}
+
+static uint64_t now_usec(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
+}
+
+static uint64_t thread_cpu_usec(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+        return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
+}
+
+/* ---- events (lock held) ---------------------------------------------------- */
+
+static void media_push_event(struct media *m, enum media_event_type type, int error, const char *fmt, ...)
+{
+        struct media_event *ev;
+        uint64_t one = 1;
+        va_list ap;
+
+        if (m->event_count == MEDIA_EVENTS_MAX) {
+                /* Only ERROR and ENDED exist and each ends the stream: an overflow cannot happen. */
+                return;
+        }
+        ev = &m->events[(m->event_head + m->event_count) % MEDIA_EVENTS_MAX];
+        *ev = (struct media_event) { .type = type, .error = error };
+        va_start(ap, fmt);
+        vsnprintf(ev->reason, sizeof(ev->reason), fmt, ap);
+        va_end(ap);
+        m->event_count++;
+        (void) !write(m->event_fd, &one, sizeof(one));
+}
+
+/* End the stream (lock held): both threads leave their loops. */
+static void media_end(struct media *m, int error, const char *reason)
+{
+        if (m->state == MEDIA_STATE_ENDED)
+                return;
+        m->state = MEDIA_STATE_ENDED;
+        m->stats.state = MEDIA_STATE_ENDED;
+        m->quit = true;
+        if (error < 0)
+                media_push_event(m, MEDIA_EVENT_ERROR, error, "%s", reason);
+        else
+                media_push_event(m, MEDIA_EVENT_ENDED, 0, "%s", reason);
+        pthread_cond_broadcast(&m->cond);
+}
+
+static void media_fail(struct media *m, int error, const char *stage, const char *detail)
+{
+        char reason[160];
+
+        snprintf(reason, sizeof(reason), "%s: %s", stage, detail && detail[0] ? detail : strerror(-error));
+        media_end(m, error, reason);
+}
+
+/* ---- the convert thread -------------------------------------------------- */
+
+/* Hand a job to the encode thread (lock held). */
+static void media_post_job(struct media *m, struct media_job job)
+{
+        if (m->cfg.benchmark)
+                while (m->slot_full && !m->quit)
+                        pthread_cond_wait(&m->cond, &m->lock);
+        if (m->quit) {
+                encode_picture_unref(job.picture);
+                return;
+        }
+        if (m->slot_full) {
+                /* The encoder or the network is behind: the newer picture wins. */
+                m->stats.frames_dropped++;
+                encode_picture_unref(m->slot.picture);
+        }
+        m->slot = job;
+        m->slot_full = true;
+        pthread_cond_broadcast(&m->cond);
+}
+
+/* Apply queued commands (lock held). */
+static void media_run_commands(struct media *m, uint64_t *next_tick)
+{
+        while (m->command_count > 0 && !m->quit) {
+                struct media_command c = m->commands[m->command_head];
+
+                m->command_head = (m->command_head + 1) % MEDIA_COMMANDS_MAX;
+                m->command_count--;
+                switch (c.type) {
+                case MEDIA_COMMAND_START:
+                        if (m->state == MEDIA_STATE_IDLE) {
+                                m->state = MEDIA_STATE_PLAYING;
+                                m->start_usec = now_usec();
+                                *next_tick = m->start_usec;
+                        }
+                        break;
+                case MEDIA_COMMAND_PAUSE:
+                        if (m->state == MEDIA_STATE_PLAYING)
+                                m->state = MEDIA_STATE_PAUSED;
+                        break;
+                case MEDIA_COMMAND_RESUME:
+                        if (m->state == MEDIA_STATE_PAUSED) {
+                                m->state = MEDIA_STATE_PLAYING;
+                                *next_tick = now_usec();
+                                /* The sink may have flushed its decoder while paused. */
+                                encode_request_idr(m->encoder);
+                        }
+                        break;
+                case MEDIA_COMMAND_IDR:
+                        encode_request_idr(m->encoder);
+                        break;
+                case MEDIA_COMMAND_BITRATE:
+                        (void) encode_set_bitrate(m->encoder, c.value);
+                        m->stats.bitrate_bps = c.value;
+                        break;
+                case MEDIA_COMMAND_STOP:
+                        media_end(m, 0, "stopped");
+                        break;
+                }
+                m->stats.state = m->state;
+        }
+}
+
+/*
+ * One tick: grab, and unless nothing changed, convert and post. Runs without
+ * the lock; *last_seq / *last_post_usec belong to the convert thread.
+ */
+static int media_capture_tick(struct media *m, uint64_t *last_seq, uint64_t *last_post_usec,
+                              const char **ret_stage)
+{
+        _cleanup_(capture_frame_unrefp) struct capture_frame *f = NULL;
+        struct encode_picture *picture = NULL;
+        uint64_t grab, t0, t1;
+        bool unchanged;
+        int r;
+
+        grab = now_usec();
+        /* Sessions sharing the capture within half a frame get the same picture. */
+        r = capture_grab(m->capture, m->interval_usec / 2, &f);
+        if (r < 0) {
+                *ret_stage = "capture";
+                return r;
+        }
+        unchanged = !m->cfg.no_damage && *last_seq != 0 &&
+                    (f->seq == *last_seq || capture_frame_damage(m->capture, f, *last_seq, NULL, 0) == 0);
+
+        if (unchanged) {
+                pthread_mutex_lock(&m->lock);
+                m->stats.frames_captured++;
+                m->stats.frames_skipped++;
+                if (grab - *last_post_usec >= m->keepalive_usec) {
+                        media_post_job(m, (struct media_job) { .picture = NULL, .grab_usec = grab });
+                        *last_post_usec = grab;
+                }
+                pthread_mutex_unlock(&m->lock);
+                return 0;
+        }
+
+        t0 = now_usec();
+        r = encode_convert(m->encoder, m->capture, f, &picture);
+        t1 = now_usec();
+        pthread_mutex_lock(&m->lock);
+        m->stats.frames_captured++;
+        if (r == -EBUSY) {
+                /* every picture is still with the encoder: drop this one */
+                m->stats.frames_dropped++;
+                r = 0;
+        } else if (r >= 0) {
+                m->convert_usec_total += t1 - t0;
+                m->stats.convert_usec_avg = m->convert_usec_total / (m->stats.frames_captured -
+                                                                     m->stats.frames_skipped);
+                media_post_job(m, (struct media_job) { .picture = picture, .grab_usec = grab });
+                *last_seq = f->seq;
+                *last_post_usec = grab;
+        } else
+                *ret_stage = "convert";
+        pthread_mutex_unlock(&m->lock);
+        return r;
+}
+
+static void *media_convert_thread(void *userdata)
+{
+        struct media *m = userdata;
+        uint64_t next_tick = 0, last_seq = 0, last_post = 0;
+
+        pthread_mutex_lock(&m->lock);
+        for (;;) {
+                uint64_t now;
+                const char *stage = "capture";
+                int r;
+
+                media_run_commands(m, &next_tick);
+                if (m->quit)
+                        break;
+                if (m->state != MEDIA_STATE_PLAYING) {
+                        pthread_cond_wait(&m->cond, &m->lock);
+                        continue;
+                }
+                now = now_usec();
+                if (!m->cfg.benchmark && now < next_tick) {
+                        struct timespec until = {
+                                .tv_sec = next_tick / 1000000u,
+                                .tv_nsec = (next_tick % 1000000u) * 1000,
+                        };
+                        pthread_cond_timedwait(&m->cond, &m->lock, &until);
+                        continue;
+                }
+                /* Fixed schedule; after a stall start again from now rather than catching up in a burst. */
+                next_tick += m->interval_usec;
+                if (next_tick + m->interval_usec < now)
+                        next_tick = now + m->interval_usec;
+                pthread_mutex_unlock(&m->lock);
+
+                r = media_capture_tick(m, &last_seq, &last_post, &stage);
+
+                pthread_mutex_lock(&m->lock);
+                m->convert_cpu_usec = thread_cpu_usec();
+                if (r < 0)
+                        media_fail(m, r, stage,
+                                   strcmp(stage, "capture") == 0 ? capture_last_error() : encode_last_error());
+        }
+        pthread_mutex_unlock(&m->lock);
+        return NULL;
+}
+
+/* ---- the encode thread --------------------------------------------------- */
+
+static void media_record_latency(struct media *m, uint64_t usec)
+{
+        m->latency[m->latency_pos] = usec;
+        m->latency_pos = (m->latency_pos + 1) % MEDIA_LATENCY_SAMPLES;
+        if (m->latency_count < MEDIA_LATENCY_SAMPLES)
+                m->latency_count++;
+}
+
+/* Encode one job and send what comes out. Runs without the lock. */
+static int media_encode_job(struct media *m, struct media_job *job, struct encode_picture **last,
+                            const char **ret_stage)
+{
+        struct media_output_stats out;
+        struct encode_packet pkt;
+        struct encode_picture *picture;
+        bool repeat = !job->picture;
+        int64_t pts;
+        uint64_t t0, t1, sent = 0, idr = 0, encode_usec = 0, bps;
+        int r;
+
+        bps = encode_get_bitrate(m->encoder);
+        if (bps != m->output_bitrate) {
+                media_output_set_bitrate(m->output, bps);
+                m->output_bitrate = bps;
+        }
+        if (job->picture) {
+                encode_picture_unref(*last);
+                *last = steal_ptr(job->picture);
+        }
+        picture = *last;
+        if (!picture)
+                return 0; /* a keep-alive before anything was encoded */
+
+        /* pts: 90 kHz since the stream started; the muxer adds its own offset for PCR. */
+        pts = (int64_t) ((job->grab_usec - m->start_usec) * 9 / 100);
+
+        t0 = now_usec();
+        r = encode_send(m->encoder, picture, pts);
+        if (r < 0) {
+                *ret_stage = "encode";
+                return r;
+        }
+        for (;;) {
+                r = encode_receive(m->encoder, &pkt);
+                t1 = now_usec();
+                encode_usec += t1 - t0;
+                if (r == -EAGAIN)
+                        break;
+                if (r < 0) {
+                        *ret_stage = "encode";
+                        return r;
+                }
+                r = media_output_video(m->output, pkt.data, pkt.size, pkt.pts_90khz, pkt.idr, t1);
+                if (r == -EAGAIN || r == -ENOBUFS) {
+                        /* the sender dropped it; the next IDR repairs the picture */
+                        encode_request_idr(m->encoder);
+                } else if (r < 0) {
+                        *ret_stage = "send";
+                        return r;
+                } else {
+                        sent++;
+                        idr += pkt.idr;
+                }
+                t0 = now_usec();
+        }
+
+        media_output_get_stats(m->output, &out);
+        pthread_mutex_lock(&m->lock);
+        m->stats.bytes_sent = out.bytes_sent;
+        m->stats.rtp_packets = out.rtp_packets;
+        m->stats.send_errors = out.send_errors;
+        m->stats.frames_encoded++;
+        m->stats.frames_repeated += repeat;
+        m->stats.frames_sent += sent;
+        m->stats.idr_frames += idr;
+        m->encode_usec_total += encode_usec;
+        m->stats.encode_usec_avg = m->encode_usec_total / m->stats.frames_encoded;
+        m->stats.encode_usec_max = MAX(m->stats.encode_usec_max, encode_usec);
+        if (sent)
+                media_record_latency(m, now_usec() - job->grab_usec);
+        if (m->cfg.max_frames && m->stats.frames_sent >= m->cfg.max_frames)
+                media_end(m, 0, "max_frames reached");
+        pthread_mutex_unlock(&m->lock);
+        return 0;
+}
+
+static void *media_encode_thread(void *userdata)
+{
+        struct media *m = userdata;
+        struct encode_picture *last = NULL;
+
+        pthread_mutex_lock(&m->lock);
+        for (;;) {
+                struct media_job job;
+                const char *stage = "encode";
+                int r;
+
+                while (!m->slot_full && !m->quit)
+                        pthread_cond_wait(&m->cond, &m->lock);
+                if (m->quit)
+                        break;
+                job = m->slot;
+                m->slot = (struct media_job) {};
+                m->slot_full = false;
+                pthread_cond_broadcast(&m->cond);
+                pthread_mutex_unlock(&m->lock);
+
+                r = media_encode_job(m, &job, &last, &stage);
+
+                pthread_mutex_lock(&m->lock);
+                m->encode_cpu_usec = thread_cpu_usec();
+                if (r < 0)
+                        media_fail(m, r, stage, strcmp(stage, "send") == 0 ? NULL : encode_last_error());
+        }
+        pthread_mutex_unlock(&m->lock);
+        encode_picture_unref(last);
+        return NULL;
+}
+
+/* ---- control ------------------------------------------------------------- */
+
+static void media_stop_threads(struct media *m)
+{
+        pthread_mutex_lock(&m->lock);
+        m->quit = true;
+        pthread_cond_broadcast(&m->cond);
+        pthread_mutex_unlock(&m->lock);
+        if (m->convert_running)
+                pthread_join(m->convert_thread, NULL);
+        if (m->encode_running)
+                pthread_join(m->encode_thread, NULL);
+        m->convert_running = m->encode_running = false;
+}
+
+struct media *media_free(struct media *m)
+{
+        if (!m)
+                return NULL;
+        media_stop_threads(m);
+        m->slot.picture = encode_picture_unref(m->slot.picture);
+        m->output = media_output_free(m->output);
+        m->encoder = encode_free(m->encoder);
+        m->capture = capture_unref(m->capture);
+        m->event_fd = safe_close(m->event_fd);
+        pthread_cond_destroy(&m->cond);
+        pthread_mutex_destroy(&m->lock);
+        free(m->dest_address);
+        free(m);
+        return NULL;
+}
+
+int media_new(const struct media_config *cfg, struct media **ret)
+{
+        _cleanup_(media_freep) struct media *m = NULL;
+        pthread_condattr_t attr;
+        const char *name;
+        int r;
+
+        if (!cfg || !ret || !cfg->capture || !cfg->dest_address || cfg->dest_port == 0)
+                return -EINVAL;
+
+        m = calloc(1, sizeof(*m));
+        if (!m)
+                return -ENOMEM;
+        m->event_fd = -1;
+        pthread_mutex_init(&m->lock, NULL);
+        /* timed waits use CLOCK_MONOTONIC, like every time stamp here */
+        pthread_condattr_init(&attr);
+        pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+        pthread_cond_init(&m->cond, &attr);
+        pthread_condattr_destroy(&attr);
+
+        m->cfg = *cfg;
+        m->dest_address = strdup(cfg->dest_address);
+        if (!m->dest_address)
+                return -ENOMEM;
+        m->cfg.dest_address = m->dest_address;
+        m->cfg.encode.encoder = NULL; /* only valid during encode_new() */
+        m->cfg.encode.vaapi_device = NULL;
+        m->capture = capture_ref(cfg->capture);
+
+        r = encode_new(&cfg->encode, &m->encoder);
+        if (r < 0)
+                return r;
+        /* encode_new() filled in defaults (frame rate, bit rate): read them back through the encoder. */
+        if (!m->cfg.encode.fps_num) {
+                m->cfg.encode.fps_num = 30;
+                m->cfg.encode.fps_den = 1;
+        }
+        m->interval_usec = (uint64_t) 1000000 * m->cfg.encode.fps_den / m->cfg.encode.fps_num;
+        m->keepalive_usec = 1000000 / (m->cfg.keepalive_fps ? m->cfg.keepalive_fps : 5);
+
+        m->output_bitrate = encode_get_bitrate(m->encoder);
+        r = media_output_new(m->dest_address, cfg->dest_port, cfg->local_port, cfg->encode.width,
+                             cfg->encode.height, m->output_bitrate, &m->output);
+        if (r < 0)
+                return r;
+
+        m->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (m->event_fd < 0)
+                return -errno;
+
+        m->state = MEDIA_STATE_IDLE;
+        m->stats.state = MEDIA_STATE_IDLE;
+        name = encode_get_codec_name(m->encoder);
+        snprintf(m->stats.encoder, sizeof(m->stats.encoder), "%s", name ? name : "");
+        m->stats.width = cfg->encode.width;
+        m->stats.height = cfg->encode.height;
+        m->stats.bitrate_bps = encode_get_bitrate(m->encoder);
+
+        r = -pthread_create(&m->encode_thread, NULL, media_encode_thread, m);
+        if (r < 0)
+                return r;
+        m->encode_running = true;
+        r = -pthread_create(&m->convert_thread, NULL, media_convert_thread, m);
+        if (r < 0)
+                return r;
+        m->convert_running = true;
+
+        *ret = steal_ptr(m);
+        return 0;
+}
+
+static int media_queue(struct media *m, enum media_command_type type, uint64_t value)
+{
+        int r = 0;
+
+        if (!m)
+                return -EINVAL;
+        pthread_mutex_lock(&m->lock);
+        if (m->state == MEDIA_STATE_ENDED || m->quit)
+                r = -ESHUTDOWN;
+        else if (m->command_count == MEDIA_COMMANDS_MAX)
+                r = -ENOBUFS;
+        else {
+                m->commands[(m->command_head + m->command_count) % MEDIA_COMMANDS_MAX] =
+                        (struct media_command) { type, value };
+                m->command_count++;
+                pthread_cond_broadcast(&m->cond);
+        }
+        pthread_mutex_unlock(&m->lock);
+        return r;
+}
+
+int media_start(struct media *m)
+{
+        return media_queue(m, MEDIA_COMMAND_START, 0);
+}
+
+int media_pause(struct media *m)
+{
+        return media_queue(m, MEDIA_COMMAND_PAUSE, 0);
+}
+
+int media_resume(struct media *m)
+{
+        return media_queue(m, MEDIA_COMMAND_RESUME, 0);
+}
+
+int media_request_idr(struct media *m)
+{
+        return media_queue(m, MEDIA_COMMAND_IDR, 0);
+}
+
+int media_set_bitrate(struct media *m, uint64_t bitrate_bps)
+{
+        if (bitrate_bps == 0 || bitrate_bps > 1000000000ull)
+                return -EINVAL;
+        return media_queue(m, MEDIA_COMMAND_BITRATE, bitrate_bps);
+}
+
+int media_stop(struct media *m)
+{
+        return media_queue(m, MEDIA_COMMAND_STOP, 0);
+}
+
+int media_get_fd(struct media *m)
+{
+        return m ? m->event_fd : -EINVAL;
+}
+
+int media_read_event(struct media *m, struct media_event *ret)
+{
+        uint64_t counter;
+        int r = 0;
+
+        if (!m || !ret)
+                return -EINVAL;
+        pthread_mutex_lock(&m->lock);
+        if (m->event_count == 0)
+                r = -EAGAIN;
+        else {
+                *ret = m->events[m->event_head];
+                m->event_head = (m->event_head + 1) % MEDIA_EVENTS_MAX;
+                m->event_count--;
+        }
+        /* No more events: make the fd unreadable again. */
+        if (m->event_count == 0)
+                (void) !read(m->event_fd, &counter, sizeof(counter));
+        pthread_mutex_unlock(&m->lock);
+        return r;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+        uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
+
+        return x < y ? -1 : x > y;
+}
+
+int media_get_stats(struct media *m, struct media_stats *ret)
+{
+        uint64_t sorted[MEDIA_LATENCY_SAMPLES];
+        unsigned n;
+
+        if (!m || !ret)
+                return -EINVAL;
+        pthread_mutex_lock(&m->lock);
+        *ret = m->stats;
+        ret->bitrate_bps = encode_get_bitrate(m->encoder);
+        ret->cpu_usec = m->convert_cpu_usec + m->encode_cpu_usec;
+        n = m->latency_count;
+        memcpy(sorted, m->latency, n * sizeof(sorted[0]));
+        pthread_mutex_unlock(&m->lock);
+        if (n > 0) {
+                qsort(sorted, n, sizeof(sorted[0]), cmp_u64);
+                ret->latency_p50_usec = sorted[(n - 1) / 2];
+                ret->latency_p99_usec = sorted[(n - 1) * 99 / 100];
+        }
+        return 0;
+}
+
+uint16_t media_get_local_port(struct media *m)
+{
+        return m && m->output ? media_output_local_port(m->output) : 0;
+}
