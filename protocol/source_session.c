@@ -126,7 +126,8 @@ struct source_session {
         bool session_created;                   /* SETUP answered */
 
         /* sink identity and quirks */
-        char *user_agent;                       /* owned; UA or Server, first seen */
+        char *user_agent;                       /* owned; first User-Agent seen */
+        char *server;                           /* owned; first Server seen */
         unsigned quirks;
 
         /* negotiation */
@@ -327,13 +328,12 @@ static void send_bytes(struct source_session *s, const char *data, size_t n)
 {
         struct source_session_action *a;
 
-        if (s->phase == PHASE_ENDED && !s->ended_now)
-                return;
+        if (s->phase == PHASE_ENDED)
+                return; /* nothing goes out after the decision to end (ENDED is last) */
         if (s->out_len + n > MAX_OUTPUT_PER_CALL) {
-                if (s->phase != PHASE_ENDED)
-                        end_session(s, SOURCE_SESSION_END_PROTOCOL_ERROR, -EPROTO,
-                                    "sink floods us with requests (more than %d bytes of replies at once)",
-                                    MAX_OUTPUT_PER_CALL);
+                end_session(s, SOURCE_SESSION_END_PROTOCOL_ERROR, -EPROTO,
+                            "sink floods us with requests (more than %d bytes of replies at once)",
+                            MAX_OUTPUT_PER_CALL);
                 return;
         }
         if (s->out_len + n > s->out_cap) {
@@ -694,6 +694,15 @@ static void limits_to_wfd(const struct source_session *s, const struct source_se
         }
 }
 
+static struct wfd_connection_stats connection_stats(const struct source_session *s)
+{
+        return (struct wfd_connection_stats) {
+                .suggested_bitrate_bps = s->config.stats.suggested_bps,
+                .local_max_bitrate_bps = s->config.stats.local_max_bps,
+                .remote_max_bitrate_bps = s->config.stats.remote_max_bps,
+        };
+}
+
 static void negotiation_to_media(struct source_session *s, const struct wfd_negotiation *n,
                                  struct source_session_media *ret)
 {
@@ -808,11 +817,7 @@ static void handle_m3_reply(struct source_session *s, const struct rtsp_message 
                 return;
         }
         limits_to_wfd(s, &s->config.limits, false, NULL, &limits);
-        stats = (struct wfd_connection_stats) {
-                .suggested_bitrate_bps = s->config.stats.suggested_bps,
-                .local_max_bitrate_bps = s->config.stats.local_max_bps,
-                .remote_max_bitrate_bps = s->config.stats.remote_max_bps,
-        };
+        stats = connection_stats(s);
         r = wfd_negotiate(&s->caps, &limits, &stats, n);
         if (r == -ENOSR) {
                 end_session(s, SOURCE_SESSION_END_INSUFFICIENT_RESOURCES, -ENOSR,
@@ -849,6 +854,7 @@ static void retry_m4(struct source_session *s, const struct rtsp_message *m, uin
 {
         _cleanup_free_ struct wfd_negotiation *n = NULL;
         struct wfd_source_limits limits;
+        struct wfd_connection_stats stats;
         char why[128];
         int r;
 
@@ -864,7 +870,8 @@ static void retry_m4(struct source_session *s, const struct rtsp_message *m, uin
                 return;
         }
         limits_to_wfd(s, &s->config.limits, true, &s->media.format, &limits);
-        r = wfd_negotiate(&s->caps, &limits, NULL, n);
+        stats = connection_stats(s);
+        r = wfd_negotiate(&s->caps, &limits, &stats, n);
         if (r < 0) {
                 end_session(s, SOURCE_SESSION_END_NEGOTIATION_FAILED, r,
                             "sink refused M4 (303: %s) and no safer format is left", why);
@@ -893,32 +900,41 @@ static void send_m3(struct source_session *s, uint64_t now)
         s->phase = PHASE_M3;
 }
 
+/* Remember the first User-Agent (requests) and Server (replies) and look the sink up again. */
 static void update_identity(struct source_session *s, const struct rtsp_message *m)
 {
         const char *ua = rtsp_message_get_header(m, "User-Agent");
+        const char *server = rtsp_message_get_header(m, "Server");
         const char *match = NULL;
         struct sink_identity id;
         unsigned quirks;
+        bool changed = false;
 
-        if (!ua)
-                ua = rtsp_message_get_header(m, "Server");
-        if (!ua || s->user_agent)
+        if (ua && !s->user_agent) {
+                s->user_agent = strdup(ua);
+                changed = true;
+        }
+        if (server && !s->server) {
+                s->server = strdup(server);
+                changed = true;
+        }
+        if (!changed)
                 return;
-        s->user_agent = strdup(ua);
-        if (!s->user_agent) {
+        if ((ua && !s->user_agent) || (server && !s->server)) {
                 s->oom = -ENOMEM;
                 return;
         }
         id = s->config.identity;
         id.device_name = s->device_name;
         id.user_agent = s->user_agent;
-        id.server = s->user_agent;
+        id.server = s->server;
         quirks = (sink_quirks_lookup(&id, &match) | s->config.quirks_add) & ~s->config.quirks_remove;
         if (quirks != s->quirks) {
                 char q[128], name[64];
                 (void) sink_quirks_format(quirks, q, sizeof(q));
                 log_action(s, SOURCE_SESSION_LOG_INFO, 0, "sink \"%s\" matches \"%s\": quirks %s",
-                           escape(s->user_agent, name, sizeof(name)), match ? match : "(config)", q);
+                           escape(s->user_agent ? s->user_agent : s->server, name, sizeof(name)),
+                           match ? match : "(config)", q);
                 s->quirks = quirks;
                 if (quirks & SINK_QUIRK_NO_KEEPALIVE)
                         s->keepalive_enabled = false;
@@ -1520,6 +1536,7 @@ struct source_session *source_session_free(struct source_session *s)
         free(s->peer_address);
         free(s->device_name);
         free(s->user_agent);
+        free(s->server);
         if (s->has_caps)
                 wfd_sink_caps_clear(&s->caps);
         free(s->sink_parameters);
@@ -1785,11 +1802,7 @@ int source_session_change_format(struct source_session *s, const struct source_s
         if (!n)
                 return -ENOMEM;
         limits_to_wfd(s, limits, false, NULL, &l);
-        stats = (struct wfd_connection_stats) {
-                .suggested_bitrate_bps = s->config.stats.suggested_bps,
-                .local_max_bitrate_bps = s->config.stats.local_max_bps,
-                .remote_max_bitrate_bps = s->config.stats.remote_max_bps,
-        };
+        stats = connection_stats(s);
         r = wfd_negotiate(&s->caps, &l, &stats, n);
         if (r < 0)
                 return r;
@@ -1844,7 +1857,7 @@ const char *source_session_get_sink_parameters(const struct source_session *s)
 
 const char *source_session_get_sink_user_agent(const struct source_session *s)
 {
-        return s->user_agent;
+        return s->user_agent ? s->user_agent : s->server;
 }
 
 unsigned source_session_get_quirks(const struct source_session *s)

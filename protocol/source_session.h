@@ -286,7 +286,7 @@ const struct source_session_media *source_session_get_media(const struct source_
 /* The sink's M3 reply body as received ("name: value" lines), NULL before it. */
 const char *source_session_get_sink_parameters(const struct source_session *s);
 
-/* User-Agent/Server the sink sent (NULL if none) and the quirks in effect. */
+/* The first User-Agent the sink sent, else its first Server header (NULL if neither); the quirks in effect. */
 const char *source_session_get_sink_user_agent(const struct source_session *s);
 unsigned source_session_get_quirks(const struct source_session *s);
 

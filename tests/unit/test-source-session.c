@@ -1241,6 +1241,20 @@ TEST(fsm_quirk_prefer_lpcm, "/fsm/quirk prefer-lpcm from the M2 User-Agent (MSFT
         harness_free(h);
 }
 
+TEST(fsm_quirk_server_header, "/fsm/quirks also come from the Server header of a sink reply") {
+        struct harness *h = harness_new();
+
+        start(h);
+        sink_reply(h, 1, 200, "Server: MSFT-WDD/2.0\r\nPublic: org.wfa.wfd1.0, GET_PARAMETER, SET_PARAMETER\r\n", NULL);
+        assert_int_eq(source_session_get_quirks(h->s), SINK_QUIRK_PREFER_LPCM);
+        assert_str_eq(source_session_get_sink_user_agent(h->s), "MSFT-WDD/2.0");
+        /* A later User-Agent does not lose what the Server header said. */
+        sink_request(h, "OPTIONS", "*", "User-Agent: SomethingElse/1.0\r\n", NULL);
+        assert_int_eq(source_session_get_quirks(h->s), SINK_QUIRK_PREFER_LPCM);
+        assert_str_eq(source_session_get_sink_user_agent(h->s), "SomethingElse/1.0");
+        harness_free(h);
+}
+
 static void no_keepalive(struct source_session_config *c)
 {
         c->quirks_add = SINK_QUIRK_NO_KEEPALIVE;
