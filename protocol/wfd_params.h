@@ -103,7 +103,7 @@ enum wfd_param_id {
         WFD_PARAM_AUDIO_CODECS,
         WFD_PARAM_VIDEO_FORMATS,
         WFD_PARAM_WFDX_VIDEO_FORMATS,
-        WFD_PARAM_3D_VIDEO_FORMATS,            /* kept as text only */
+        WFD_PARAM_3D_VIDEO_FORMATS,
         WFD_PARAM_CLIENT_RTP_PORTS,
         WFD_PARAM_PRESENTATION_URL,
         WFD_PARAM_CONTENT_PROTECTION,
@@ -166,6 +166,33 @@ int wfd_video_formats_parse(const char *value, size_t len, bool wfdx, struct wfd
 int wfd_video_formats_format(const struct wfd_video_formats *v, char *buf, size_t size);
 /* Wire name for v: "wfd_video_formats" or "wfdx_video_formats". */
 const char *wfd_video_formats_name(const struct wfd_video_formats *v);
+
+/* ---- wfd_3d_video_formats --------------------------------------------------- */
+
+/* One codec3d entry: profile, level, 3D capability bitmap (HEX16), then the 2D entry's tail. */
+struct wfd_3d_codec {
+        uint8_t profile;
+        uint8_t level;
+        uint64_t capability;
+        uint8_t latency;
+        uint16_t min_slice_size;
+        uint16_t slice_enc_params;
+        uint8_t frame_rate_control;
+        bool has_max_hres, has_max_vres;
+        uint16_t max_hres, max_vres;
+};
+
+/* wfd_3d_video_formats (§5): parsed for logging and quirk detection; we never send 3D. */
+struct wfd_3d_video_formats {
+        bool none;
+        uint8_t native;
+        uint8_t preferred_display_mode;
+        size_t n_codecs;
+        struct wfd_3d_codec codecs[WFD_MAX_H264_CODECS];
+};
+
+int wfd_3d_video_formats_parse(const char *value, size_t len, struct wfd_3d_video_formats *ret);
+int wfd_3d_video_formats_format(const struct wfd_3d_video_formats *v, char *buf, size_t size);
 
 /* ---- wfd_audio_codecs ------------------------------------------------------ */
 
@@ -411,6 +438,8 @@ struct wfd_sink_caps {
         struct wfd_video_formats video_formats;
         bool has_wfdx_video_formats;
         struct wfd_video_formats wfdx_video_formats;
+        bool has_3d_video_formats;
+        struct wfd_3d_video_formats video_3d_formats;
         bool has_audio_codecs;
         struct wfd_audio_codecs audio_codecs;
         bool has_client_rtp_ports;

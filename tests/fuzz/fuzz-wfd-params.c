@@ -39,6 +39,20 @@ static void video_round_trip(const struct wfd_video_formats *v)
         }
 }
 
+static void video_3d_round_trip(const struct wfd_3d_video_formats *v)
+{
+        struct wfd_3d_video_formats again;
+        int n = wfd_3d_video_formats_format(v, out, sizeof(out));
+
+        CHECK(n >= 0);
+        CHECK(wfd_3d_video_formats_parse(out, (size_t) n, &again) == 0);
+        CHECK(again.none == v->none && again.n_codecs == v->n_codecs);
+        for (size_t i = 0; i < v->n_codecs; i++)
+                CHECK(again.codecs[i].capability == v->codecs[i].capability &&
+                      again.codecs[i].slice_enc_params == v->codecs[i].slice_enc_params &&
+                      again.codecs[i].has_max_vres == v->codecs[i].has_max_vres);
+}
+
 static void audio_round_trip(const struct wfd_audio_codecs *a)
 {
         struct wfd_audio_codecs again;
@@ -93,6 +107,8 @@ static void caps_round_trips(const struct wfd_sink_caps *c)
                 video_round_trip(&c->video_formats);
         if (c->has_wfdx_video_formats)
                 video_round_trip(&c->wfdx_video_formats);
+        if (c->has_3d_video_formats)
+                video_3d_round_trip(&c->video_3d_formats);
         if (c->has_audio_codecs)
                 audio_round_trip(&c->audio_codecs);
         if (c->has_display_edid)
@@ -132,6 +148,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct wfd_param_list l;
         union {
                 struct wfd_video_formats v;
+                struct wfd_3d_video_formats v3;
                 struct wfd_audio_codecs a;
                 struct wfd_client_rtp_ports p;
                 struct wfd_presentation_url u;
@@ -159,6 +176,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 video_round_trip(&x.v);
         if (wfd_video_formats_parse(s, size, true, &x.v) == 0)
                 video_round_trip(&x.v);
+        if (wfd_3d_video_formats_parse(s, size, &x.v3) == 0)
+                video_3d_round_trip(&x.v3);
         if (wfd_audio_codecs_parse(s, size, &x.a) == 0)
                 audio_round_trip(&x.a);
         if (wfd_display_edid_parse(s, size, &edid) == 0)

@@ -257,6 +257,8 @@ TEST(captures_samsung_details, "/captures/Samsung 2014: CHP 4.0, EDID name, HDCP
         assert_true(c.standby_resume_capability);
         assert_non_null(wfd_params_find(&c.params, "intel_sink_version"));
         assert_non_null(wfd_params_find(&c.params, "wfd_3d_video_formats"));
+        assert_true(c.has_3d_video_formats);
+        assert_int_eq(c.video_3d_formats.codecs[0].capability, 5);
         assert_int_eq(wfd_negotiate(&c, &src_default, NULL, &n), 0);
         assert_int_eq(n.video.mode->bit, 7);
         assert_int_eq(n.video.profile, WFD_PROFILE_CHP);
@@ -373,8 +375,6 @@ TEST(captures_all_params_parse, "/captures/every known WFD parameter line in eve
                                 r = wfd_av_format_change_timing_parse(v, vl, &t);
                                 break;
                         }
-                        case WFD_PARAM_3D_VIDEO_FORMATS:
-                                break;
                         default:
                                 r = (c.invalid_mask & (1u << id)) ? -EBADMSG : 0;
                         }

@@ -273,6 +273,33 @@ TEST(params_video_format_nobufs, "/params/wfd_video_formats/format into a short 
         assert_int_eq(wfd_video_formats_format(&f, out, 0), -ENOBUFS);
 }
 
+/* ---- wfd_3d_video_formats ---- */
+
+TEST(params_3d_video, "/params/wfd_3d_video_formats/Samsung 2014 value, none, garbage") {
+        static const char v[] = "80 00 03 0F 0000000000000005 00 0001 1401 13 none none";
+        struct wfd_3d_video_formats f;
+        char out[256];
+
+        assert_int_eq(wfd_3d_video_formats_parse(S(v), &f), 0);
+        assert_false(f.none);
+        assert_int_eq(f.native, 0x80);
+        assert_int_eq(f.n_codecs, 1);
+        assert_int_eq(f.codecs[0].profile, 3);
+        assert_int_eq(f.codecs[0].level, 0x0f);
+        assert_int_eq(f.codecs[0].capability, 5);
+        assert_int_eq(f.codecs[0].min_slice_size, 1);
+        assert_int_eq(f.codecs[0].slice_enc_params, 0x1401);
+        assert_int_eq(f.codecs[0].frame_rate_control, 0x13);
+        assert_false(f.codecs[0].has_max_hres);
+        assert_int_ge(wfd_3d_video_formats_format(&f, out, sizeof(out)), 0);
+        assert_str_eq(out, v);
+        assert_int_eq(wfd_3d_video_formats_parse(S("none"), &f), 0);
+        assert_true(f.none);
+        assert_int_eq(wfd_3d_video_formats_format(&f, out, sizeof(out)), 4);
+        assert_int_eq(wfd_3d_video_formats_parse(S("80 00 03 0F 00000000000000050 00 0001 1401 13 none none"), &f), -EBADMSG);
+        assert_int_eq(wfd_3d_video_formats_parse(S("80 00 03 0F"), &f), -EBADMSG);
+}
+
 /* ---- wfd_audio_codecs ---- */
 
 TEST(params_audio, "/params/wfd_audio_codecs/LPCM, AAC, AC3 with modes and latency") {
