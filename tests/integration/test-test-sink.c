@@ -481,3 +481,50 @@ TEST(sink_usage, "/sink/bad usage exits 2 with a message")
         assert_true(WIFEXITED(status));
         assert_int_eq(WEXITSTATUS(status), 2);
 }
+
+TEST(sink_sigterm, "/sink/SIGTERM while playing sends TEARDOWN (M8) and exits 0 after the reply")
+{
+        const char *args[] = { "--profile", "vga", "--duration", "0", NULL };
+        struct rtsp_message m;
+        char line[4096];
+
+        src_start(args);
+        src_negotiate_to_play();
+        src_start_ffmpeg(3);
+        waitpid(src.ffmpeg_pid, NULL, 0);
+        src.ffmpeg_pid = 0;
+
+        assert_int_eq(kill(src.sink_pid, SIGTERM), 0);
+        expect_request(RTSP_METHOD_TEARDOWN, &m);
+        assert_str_eq(rtsp_message_get_header(&m, "Session"), "6B8B4567");
+        src_reply(&m, 200, "Session", "6B8B4567", NULL, NULL);
+
+        assert_int_eq(src_wait_sink(line, sizeof(line)), 0);
+        assert_true(has(line, "SINK result=ok "));
+        assert_true(has(line, " end=signal"));
+        src_cleanup();
+}
+
+TEST(sink_teardown_unanswered, "/sink/a source that closes the connection instead of answering SETUP fails the sink")
+{
+        const char *args[] = { "--profile", "vga", NULL };
+        struct rtsp_message m;
+        char line[4096];
+        uint32_t c;
+
+        src_start(args);
+        src_options(true);
+        src.rtp_port = src_m3();
+        src_m4(VGA, 200);
+        c = src_request("SET_PARAMETER", "rtsp://localhost/wfd1.0", NULL, NULL, "wfd_trigger_method: SETUP\r\n");
+        expect_reply(c, 200, &m);
+        expect_request(RTSP_METHOD_SETUP, &m);
+        /* Source dies without answering SETUP. */
+        close(src.fd);
+        src.fd = -1;
+
+        assert_int_eq(src_wait_sink(line, sizeof(line)), 1);
+        assert_true(has(line, "SINK result=fail "));
+        assert_true(has(line, "source_closed_the_RTSP_connection_in_state_setup-sent"));
+        src_cleanup();
+}
