@@ -302,8 +302,8 @@ static void src_m4(const char *video, unsigned expect_status)
 
 #define VGA "00 00 01 01 00000001 00000000 00000000 00 0000 0000 00 none none"
 
-/* Everything up to the PLAY reply; returns with the sink playing. */
-static void src_negotiate_to_play(void)
+/* Everything up to the PLAY reply with M4 naming video; returns with the sink playing. */
+static void src_negotiate_to_play_video(const char *video)
 {
         struct rtsp_message m;
         struct rtsp_transport tr;
@@ -312,7 +312,7 @@ static void src_negotiate_to_play(void)
 
         src_options(true);
         src.rtp_port = src_m3();
-        src_m4(VGA, 200);
+        src_m4(video, 200);
         c = src_request("SET_PARAMETER", "rtsp://localhost/wfd1.0", NULL, NULL, "wfd_trigger_method: SETUP\r\n");
         expect_reply(c, 200, &m);
 
@@ -330,20 +330,30 @@ static void src_negotiate_to_play(void)
         src_reply(&m, 200, "Session", "6B8B4567;timeout=30", "Range", "npt=now-");
 }
 
-/* Real H.264 in MPEG-TS over RTP (PT 33) from the ffmpeg CLI, for seconds s. */
-static void src_start_ffmpeg(unsigned seconds)
+static void src_negotiate_to_play(void)
+{
+        src_negotiate_to_play_video(VGA);
+}
+
+/* Real H.264 in MPEG-TS over RTP (PT 33) from the ffmpeg CLI, for seconds s, with profile and B frames. */
+static void src_start_ffmpeg_with(unsigned seconds, const char *profile, const char *bframes)
 {
         char url[64], dur[16];
         const char *argv[] = {
                 "ffmpeg", "-nostdin", "-loglevel", "error", "-re", "-f", "lavfi", "-i",
-                "testsrc=size=640x480:rate=30", "-t", dur, "-c:v", "libx264", "-profile:v", "baseline",
-                "-preset", "ultrafast", "-tune", "zerolatency", "-pix_fmt", "yuv420p", "-g", "15", "-bf", "0",
+                "testsrc=size=640x480:rate=30", "-t", dur, "-c:v", "libx264", "-profile:v", profile,
+                "-preset", "veryfast", "-pix_fmt", "yuv420p", "-g", "15", "-bf", bframes,
                 "-f", "rtp_mpegts", url, NULL,
         };
 
         snprintf(url, sizeof(url), "rtp://127.0.0.1:%u", src.rtp_port);
         snprintf(dur, sizeof(dur), "%u", seconds);
         assert_int_eq(posix_spawnp(&src.ffmpeg_pid, "ffmpeg", NULL, NULL, (char **) argv, environ), 0);
+}
+
+static void src_start_ffmpeg(unsigned seconds)
+{
+        src_start_ffmpeg_with(seconds, "baseline", "0");
 }
 
 TEST(sink_full_session, "/sink/full session: negotiates, decodes 640x480, M13, M16, TEARDOWN, PNG")
@@ -526,5 +536,42 @@ TEST(sink_teardown_unanswered, "/sink/a source that closes the connection instea
         assert_int_eq(src_wait_sink(line, sizeof(line)), 1);
         assert_true(has(line, "SINK result=fail "));
         assert_true(has(line, "source_closed_the_RTSP_connection_in_state_setup-sent"));
+        src_cleanup();
+}
+
+TEST(sink_bframes, "/sink/B pictures in a CHP stream fail the sink (WFD allows none)")
+{
+        const char *args[] = { "--profile", "generic", "--frames", "20", "--duration", "30", NULL };
+        struct rtsp_message m;
+        char line[4096];
+
+        src_start(args);
+        src_negotiate_to_play_video("00 00 02 10 00000001 00000000 00000000 00 0000 0000 00 none none");
+        src_start_ffmpeg_with(10, "high", "2");
+        expect_request(RTSP_METHOD_TEARDOWN, &m);
+        src_reply(&m, 200, "Session", "6B8B4567", NULL, NULL);
+
+        assert_int_eq(src_wait_sink(line, sizeof(line)), 1);
+        assert_true(has(line, "SINK result=fail "));
+        assert_true(has(line, " profile=CHP level=4.2 "));
+        assert_int_ge(field(line, "bframes"), 1);
+        assert_true(has(line, "B_pictures"));
+        src_cleanup();
+}
+
+TEST(sink_profile_mismatch, "/sink/a High-profile stream after M4 chose CBP fails the sink")
+{
+        const char *args[] = { "--profile", "vga", "--frames", "10", "--duration", "30", NULL };
+        struct rtsp_message m;
+        char line[4096];
+
+        src_start(args);
+        src_negotiate_to_play();
+        src_start_ffmpeg_with(10, "high", "0");
+        expect_request(RTSP_METHOD_TEARDOWN, &m);
+        src_reply(&m, 200, "Session", "6B8B4567", NULL, NULL);
+
+        assert_int_eq(src_wait_sink(line, sizeof(line)), 1);
+        assert_true(has(line, "M4_chose_CBP_but_the_stream_is_H.264_High"));
         src_cleanup();
 }

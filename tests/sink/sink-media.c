@@ -182,6 +182,8 @@ static void on_frame(struct sink_media *m, AVCodecContext *dec, AVFrame *frame)
                 m->stats.keyframes++;
                 m->stats.last_keyframe_usec = now_usec();
         }
+        if (frame->pict_type == AV_PICTURE_TYPE_B)
+                m->stats.bframes++;
         if (frame->decode_error_flags)
                 m->stats.decode_errors++;
         m->stats.width = (unsigned) frame->width;

@@ -41,6 +41,7 @@ struct sink_media_stats {
         unsigned width, height;         /* of the last decoded frame */
         uint64_t frames;                /* decoded video frames */
         uint64_t keyframes;             /* decoded IDR/key frames */
+        uint64_t bframes;               /* B pictures: WFD's CBP/CHP allow none */
         uint64_t audio_packets;
         uint64_t decode_errors;
         uint64_t first_frame_usec;      /* CLOCK_MONOTONIC of the first decoded frame, 0 = none */

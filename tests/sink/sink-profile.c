@@ -311,3 +311,21 @@ int sink_body_get(const char *body, size_t len, const char *name, char *buf, siz
         }
         return -ENOENT;
 }
+
+int sink_level_bits_to_idc(unsigned bits)
+{
+        switch (bits) {
+        case 1:
+                return 31;
+        case 2:
+                return 32;
+        case 4:
+                return 40;
+        case 8:
+                return 41;
+        case 16:
+                return 42;
+        default:
+                return 0;
+        }
+}

@@ -70,6 +70,8 @@ void sink_video_mode_to_string(const struct sink_video_mode *m, char *buf, size_
 /* "CBP"/"CHP"/"?" and "3.1".."4.2"/"?" */
 const char *sink_profile_bits_to_string(unsigned bits);
 const char *sink_level_bits_to_string(unsigned bits);
+/* H.264 level_idc of a WFD level bit (wfd-protocol.md 6.2): 1 -> 31 ... 16 -> 42; 0 if unknown. */
+int sink_level_bits_to_idc(unsigned bits);
 
 /*
  * Find "name: value" in a text/parameters body (name compared exactly). Copies the

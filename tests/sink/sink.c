@@ -892,6 +892,13 @@ static int sink_report(struct sink *s)
                 snprintf(why, sizeof(why), "video codec is \"%s\", not h264", st.video_codec);
         else if (st.width != s->mode.width || st.height != s->mode.height)
                 snprintf(why, sizeof(why), "decoded %ux%u but M4 said %s", st.width, st.height, mode);
+        else if (st.h264_level > sink_level_bits_to_idc(s->mode.level_bits))
+                snprintf(why, sizeof(why), "stream level_idc %d above the M4 level %s", st.h264_level,
+                         sink_level_bits_to_string(s->mode.level_bits));
+        else if (s->mode.profile_bits == 1 && strcmp(st.h264_profile, "Constrained Baseline") != 0)
+                snprintf(why, sizeof(why), "M4 chose CBP but the stream is H.264 %s", st.h264_profile);
+        else if (st.bframes > 0)
+                snprintf(why, sizeof(why), "%" PRIu64 " B pictures (WFD CBP/CHP allow none)", st.bframes);
         else if (s->opt.expect_mode && strcmp(s->opt.expect_mode, mode) != 0)
                 snprintf(why, sizeof(why), "negotiated %s, expected %s", mode, s->opt.expect_mode);
         else if (s->idr_sent && s->idr_replies == 0)
@@ -915,7 +922,7 @@ static int sink_report(struct sink *s)
                         *p = '_';
         printf("SINK result=%s mode=%s codec=%s profile=%s level=%s h264_profile=%s h264_level=%d "
                "width=%u height=%u m4_audio=%s audio=%s audio_packets=%" PRIu64 " frames=%" PRIu64 " keyframes=%" PRIu64
-               " idr_requests=%u idr_keyframes=%" PRIu64 " keepalives=%u m4=%u rtp_packets=%" PRIu64
+               " bframes=%" PRIu64 " idr_requests=%u idr_keyframes=%" PRIu64 " keepalives=%u m4=%u rtp_packets=%" PRIu64
                " rtp_lost=%" PRIu64 " rtp_bad=%" PRIu64 " decode_errors=%" PRIu64 " mean_luma=%u"
                " first_frame_ms=%lld server_port=%s end=%s%s%s\n",
                why[0] ? "fail" : "ok", mode, st.video_codec[0] ? st.video_codec : "none",
@@ -923,7 +930,7 @@ static int sink_report(struct sink *s)
                s->have_mode ? sink_level_bits_to_string(s->mode.level_bits) : "none",
                st.h264_profile[0] ? st.h264_profile : "none", st.h264_level, st.width, st.height,
                m4_audio, st.audio_codec[0] ? st.audio_codec : "none", st.audio_packets, st.frames, st.keyframes,
-               s->idr_requests, s->idr_sent && st.keyframes > s->idr_sent_keyframes
+               st.bframes, s->idr_requests, s->idr_sent && st.keyframes > s->idr_sent_keyframes
                                         ? st.keyframes - s->idr_sent_keyframes : 0,
                s->keepalives, s->m4_count, st.rtp_packets, st.rtp_lost, st.rtp_bad, st.decode_errors,
                st.mean_luma,
