@@ -213,6 +213,7 @@ static int parse_decimal(const char *s, size_t n, uint64_t max, uint64_t *ret)
 
 void rtsp_parser_init(struct rtsp_parser *p)
 {
+        p->start = 0;
         p->len = 0;
         p->released = 0;
         p->scanned = 0;
@@ -234,29 +235,27 @@ static void parser_reset_scan(struct rtsp_parser *p)
         p->has_content_length = false;
 }
 
-/* Drop the message returned last (and any empty lines in front of the next one). */
+/*
+ * Drop the message returned last (and any empty lines in front of the next one). Only
+ * the start offset moves; bytes are moved once, in rtsp_parser_feed(), when space runs out.
+ */
 static void parser_release(struct rtsp_parser *p)
 {
-        size_t skip;
-
         if (p->released > 0) {
-                p->buf[p->released] = p->saved;
-                skip = p->released;
+                p->buf[p->start + p->released] = p->saved;
+                p->start += p->released;
                 p->released = 0;
                 parser_reset_scan(p);
-        } else
-                skip = 0;
+        }
 
         /* Empty lines between messages are not part of either. */
         if (p->scanned == 0 && p->header_len == 0)
-                while (skip < p->len && (p->buf[skip] == '\r' || p->buf[skip] == '\n'))
-                        skip++;
+                while (p->start < p->len && (p->buf[p->start] == '\r' || p->buf[p->start] == '\n'))
+                        p->start++;
 
-        if (skip > 0) {
-                memmove(p->buf, p->buf + skip, p->len - skip);
-                p->len -= skip;
-                p->buf[p->len] = 0;
-                parser_reset_scan(p);
+        if (p->start == p->len) {
+                p->start = p->len = 0;
+                p->buf[0] = 0;
         }
 }
 
@@ -265,6 +264,13 @@ size_t rtsp_parser_feed(struct rtsp_parser *p, const void *data, size_t len)
         size_t n;
 
         parser_release(p);
+        if (len > RTSP_PARSER_BUFFER_SIZE - p->len && p->start > 0) {
+                /* Offsets inside the scan state are relative to start: moving is safe. */
+                memmove(p->buf, p->buf + p->start, p->len - p->start);
+                p->len -= p->start;
+                p->start = 0;
+                p->buf[p->len] = 0;
+        }
         n = MIN(len, RTSP_PARSER_BUFFER_SIZE - p->len);
         if (n > 0) {
                 memcpy(p->buf + p->len, data, n);
@@ -276,7 +282,7 @@ size_t rtsp_parser_feed(struct rtsp_parser *p, const void *data, size_t len)
 
 size_t rtsp_parser_pending(const struct rtsp_parser *p)
 {
-        return p->len - p->released;
+        return p->len - p->start - p->released;
 }
 
 /* Non-destructive check of one header line for Content-Length. */
@@ -322,21 +328,22 @@ static bool line_is_blank(const char *s, size_t n)
 /* Step 1: find the end of the header block. 0 when found (p->header_len set), -EAGAIN, or an error. */
 static int parser_scan(struct rtsp_parser *p)
 {
-        size_t pos = p->scanned;
+        const char *base = p->buf + p->start;
+        size_t avail = p->len - p->start, pos = p->scanned;
         int r;
 
-        while (pos < p->len) {
-                const char *line = p->buf + pos;
-                const char *lf = memchr(line, '\n', p->len - pos);
+        while (pos < avail) {
+                const char *line = base + pos;
+                const char *lf = memchr(line, '\n', avail - pos);
                 size_t n;
 
                 if (!lf) {
-                        n = p->len - pos;
+                        n = avail - pos;
                         if (n > 0 && line[n - 1] == '\r')
                                 n--;
                         if (n > RTSP_MAX_LINE)
                                 return -EMSGSIZE;
-                        if (p->len > RTSP_MAX_HEADER_BYTES)
+                        if (avail > RTSP_MAX_HEADER_BYTES)
                                 return -ENOBUFS;
                         break;
                 }
@@ -346,11 +353,11 @@ static int parser_scan(struct rtsp_parser *p)
                         n--;
                 if (n > RTSP_MAX_LINE)
                         return -EMSGSIZE;
-                if ((size_t) (lf - p->buf) + 1 > RTSP_MAX_HEADER_BYTES)
+                if ((size_t) (lf - base) + 1 > RTSP_MAX_HEADER_BYTES)
                         return -ENOBUFS;
 
                 if (pos > 0 && line_is_blank(line, n)) {
-                        p->header_len = (lf - p->buf) + 1;
+                        p->header_len = (lf - base) + 1;
                         p->scanned = p->header_len;
                         return 0;
                 }
@@ -363,7 +370,7 @@ static int parser_scan(struct rtsp_parser *p)
                         if (r < 0)
                                 return r;
                 }
-                pos = (lf - p->buf) + 1;
+                pos = (lf - base) + 1;
         }
 
         p->scanned = pos;
@@ -506,7 +513,7 @@ static int parse_header_line(char *line, struct rtsp_message *m)
 /* Step 2: tokenize buf[0, header_len) in place. */
 static int parser_tokenize(struct rtsp_parser *p, struct rtsp_message *m)
 {
-        char *buf = p->buf, *end = p->buf + p->header_len, *line, *lf;
+        char *buf = p->buf + p->start, *end = buf + p->header_len, *line, *lf;
         bool first = true;
         int r;
 
@@ -563,6 +570,7 @@ static int parser_tokenize(struct rtsp_parser *p, struct rtsp_message *m)
 int rtsp_parser_next(struct rtsp_parser *p, struct rtsp_message *ret)
 {
         struct rtsp_message m;
+        char *base;
         size_t total;
         int r;
 
@@ -570,7 +578,7 @@ int rtsp_parser_next(struct rtsp_parser *p, struct rtsp_message *ret)
                 return p->error;
 
         parser_release(p);
-        if (p->len == 0)
+        if (p->len == p->start)
                 return -EAGAIN;
 
         if (p->header_len == 0) {
@@ -582,17 +590,18 @@ int rtsp_parser_next(struct rtsp_parser *p, struct rtsp_message *ret)
         }
 
         total = p->header_len + p->content_length;
-        if (p->len < total)
+        if (p->len - p->start < total)
                 return -EAGAIN;
 
         r = parser_tokenize(p, &m);
         if (r < 0)
                 return (p->error = r);
 
-        m.body = p->buf + p->header_len;
+        base = p->buf + p->start;
+        m.body = base + p->header_len;
         m.body_len = p->content_length;
-        p->saved = p->buf[total];
-        p->buf[total] = 0;
+        p->saved = base[total];
+        base[total] = 0;
         p->released = total;
 
         *ret = m;

@@ -119,7 +119,8 @@ struct rtsp_message {
 };
 
 struct rtsp_parser {
-        size_t len;                     /* bytes held in buf */
+        size_t start;                   /* buf[start, len) is the unparsed stream */
+        size_t len;                     /* end of the bytes held in buf */
         size_t released;                /* length of the message last returned (freed on next call) */
         size_t scanned;                 /* bytes of the current header block already checked */
         size_t n_lines;                 /* header lines counted in scanned */
