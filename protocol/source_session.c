@@ -750,11 +750,16 @@ static void negotiation_to_media(struct source_session *s, const struct wfd_nego
 /* Build and send M4 for negotiation n (initial, retry). */
 static void send_m4(struct source_session *s, const struct wfd_negotiation *n, uint64_t now)
 {
-        char body[4096];
+        char body[4096], host[80];
         struct wfd_presentation_url url;
         int r;
 
-        r = wfd_presentation_url_make(s->local_address, s->config.local_rtsp_port, &url);
+        /* An IPv6 literal goes into the URL in brackets. */
+        if (strchr(s->local_address, ':') && s->local_address[0] != '[')
+                snprintf(host, sizeof(host), "[%s]", s->local_address);
+        else
+                snprintf(host, sizeof(host), "%s", s->local_address);
+        r = wfd_presentation_url_make(host, s->config.local_rtsp_port, &url);
         if (r < 0) {
                 end_session(s, SOURCE_SESSION_END_NEGOTIATION_FAILED, r,
                             "cannot make the presentation URL for local address \"%s\"", s->local_address);

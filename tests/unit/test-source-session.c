@@ -1433,6 +1433,20 @@ TEST(fsm_flood, "/fsm/a sink pipelining thousands of requests in one read is cut
         harness_free(h);
 }
 
+static void ipv6_local(struct source_session_config *c)
+{
+        c->local_address = "fe80::1";
+        c->local_rtsp_port = 7236;
+}
+
+TEST(fsm_url_ipv6, "/fsm/M4 presentation URL: port when configured, IPv6 literal in brackets") {
+        struct harness *h = harness_new_with(ipv6_local);
+
+        to_m4(h);
+        assert_true(body_has(sent(h, 0), "wfd_presentation_URL: rtsp://[fe80::1]:7236/wfd1.0/streamid=0 none\r\n"));
+        harness_free(h);
+}
+
 /* ---- misc ---------------------------------------------------------------------------------- */
 
 TEST(fsm_cseq_sequence, "/fsm/our CSeq is gap-free from 1: M1=1 M3=2 M4=3 M5=4 M16=5") {
