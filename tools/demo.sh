@@ -84,8 +84,11 @@ address="unix:path=$dir/bus"
 echo "bus: $address"
 export MIRACASTCTL_BUS=$address
 
+# --config /dev/null: an installed /etc/miracastd/miracastd.conf must not change
+# the demo; p2p-backend=none: never touch this machine's Wi-Fi.
 say "miracastd --capture testsrc --encoder x264 --bus $address"
-"$daemon" --capture testsrc --encoder x264 --bus "$address" >"$dir/daemon.log" 2>&1 &
+"$daemon" --config /dev/null -o p2p-backend=none --capture testsrc --encoder x264 --bus "$address" \
+        >"$dir/daemon.log" 2>&1 &
 daemon_pid=$!
 for _ in $(seq 100); do
         "$ctl" info >/dev/null 2>&1 && break
