@@ -13,6 +13,7 @@
  *   WAIT_M2      sink OPTIONS (M2)               -> 200 Public, M3                 M3
  *   WAIT_M2      M2 wait expired                 -> M3 anyway (logged)             M3
  *   M3           M3 200                          -> negotiate, NEGOTIATED, M4      M4
+ *   M3           M3 303 (first time)             -> M3 with the mandatory names    M3
  *   M3           negotiate: -ENOSR               -> ENDED insufficient-resources   ENDED
  *   M4           M4 200                          -> M5 trigger SETUP               M5_SETUP
  *   M4           M4 303 (first time)             -> safer format, M4 again         M4
@@ -137,7 +138,7 @@ struct source_session {
         struct wfd_negotiation *negotiation;    /* owned; current */
         struct wfd_negotiation *next_negotiation; /* owned; M4 in flight (retry or change) */
         bool negotiated;
-        unsigned m4_attempts;
+        unsigned m3_attempts, m4_attempts;
         struct source_session_info info;
         struct source_session_media media;
         struct source_session_media next_media; /* with next_negotiation */
@@ -777,6 +778,8 @@ static void send_m4(struct source_session *s, const struct wfd_negotiation *n, u
         s->phase = PHASE_M4;
 }
 
+static void retry_m3(struct source_session *s, const struct rtsp_message *m, uint64_t now);
+
 static void handle_m3_reply(struct source_session *s, const struct rtsp_message *m, uint64_t now)
 {
         _cleanup_free_ struct wfd_negotiation *n = NULL;
@@ -785,6 +788,10 @@ static void handle_m3_reply(struct source_session *s, const struct rtsp_message 
         char *body;
         int r;
 
+        if (m->status == RTSP_STATUS_SEE_OTHER) {
+                retry_m3(s, m, now);
+                return;
+        }
         if (m->status != RTSP_STATUS_OK) {
                 end_session(s, SOURCE_SESSION_END_SINK_REFUSED, -ECONNREFUSED,
                             "sink answered M3 (GET_PARAMETER) with %u", m->status);
@@ -903,6 +910,32 @@ static void send_m3(struct source_session *s, uint64_t now)
         }
         (void) send_request(s, REQUEST_M3, "GET_PARAMETER", SOURCE_URI, body, (size_t) r, now);
         s->phase = PHASE_M3;
+        s->m3_attempts++;
+}
+
+/*
+ * 303 to M3: the sink refuses some names it was asked for (it should just leave them out).
+ * Ask once more for the mandatory three only (wfd-protocol.md 5.1).
+ */
+static void retry_m3(struct source_session *s, const struct rtsp_message *m, uint64_t now)
+{
+        static const char *const mandatory[] = { "wfd_video_formats", "wfd_audio_codecs", "wfd_client_rtp_ports" };
+        struct wfd_params_writer w;
+        char body[128], why[128];
+
+        escape(m->body_len > 0 ? m->body : "", why, sizeof(why));
+        if (s->m3_attempts >= 2) {
+                end_session(s, SOURCE_SESSION_END_SINK_REFUSED, -ECONNREFUSED,
+                            "sink refused M3 twice (303: %s)", why);
+                return;
+        }
+        log_action(s, SOURCE_SESSION_LOG_WARNING, 303,
+                   "sink refused M3 (303: %s); asking for the mandatory parameters only", why);
+        wfd_params_writer_init(&w, body, sizeof(body));
+        for (size_t i = 0; i < ARRAY_SIZE(mandatory); i++)
+                wfd_params_write_name(&w, mandatory[i]);
+        (void) send_request(s, REQUEST_M3, "GET_PARAMETER", SOURCE_URI, body, w.len, now);
+        s->m3_attempts++;
 }
 
 /* Remember the first User-Agent (requests) and Server (replies) and look the sink up again. */

@@ -448,6 +448,32 @@ TEST(fsm_m3_m4, "/fsm/M3 reply negotiated: NEGOTIATED, then M4 with one format, 
         harness_free(h);
 }
 
+TEST(fsm_m3_303, "/fsm/303 to M3: ask once more for the mandatory names only, a second 303 ends") {
+        struct harness *h = harness_new();
+        const struct rtsp_message *m;
+
+        to_m3(h);
+        sink_reply(h, 2, 303, NULL, "microsoft_format_change_capability: 404\r\n");
+        assert_false(h->ended);
+        assert_int_eq(h->last_log_status, 303);
+        m = sent(h, 0);
+        assert_int_eq(m->method, RTSP_METHOD_GET_PARAMETER);
+        assert_int_eq(cseq_of(m), 3);
+        assert_str_eq(m->body, "wfd_video_formats\r\nwfd_audio_codecs\r\nwfd_client_rtp_ports\r\n");
+        sink_reply(h, 3, 200, NULL, lg_m3_body);
+        assert_int_eq(count(h, SOURCE_SESSION_ACTION_NEGOTIATED), 1);
+        expect_request(h, 0, RTSP_METHOD_SET_PARAMETER, 4);
+        harness_free(h);
+
+        h = harness_new();
+        to_m3(h);
+        sink_reply(h, 2, 303, NULL, NULL);
+        sink_reply(h, 3, 303, NULL, NULL);
+        assert_true(h->ended);
+        assert_int_eq(h->end_reason, SOURCE_SESSION_END_SINK_REFUSED);
+        harness_free(h);
+}
+
 TEST(fsm_m3_refused, "/fsm/M3 reply other than 200 ends the session") {
         struct harness *h = harness_new();
 
