@@ -177,7 +177,7 @@ deps:
 
 # ---- fuzzing (clang + libFuzzer) ------------------------------------------
 
-FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -MMD -MP -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
 $(BUILD)/fuzz/obj/%.o: %.c
 	@mkdir -p $(@D)
 	@echo "  CLANG   $<"
