@@ -29,7 +29,7 @@ struct p2p_config {
         char *backend;                /* p2p-backend: "auto" (default), "wpas", "nm", "none" */
         char *wpas_ctrl;              /* wpas-ctrl: P2P management interface socket path, or a
                                          directory to probe (p2p-dev-* first); default /run/wpa_supplicant */
-        char *wpas_global;            /* wpas-global-ctrl: global socket (optional) */
+        char *nm_bus;                 /* nm-bus: where NetworkManager is: "system" (default) or a D-Bus address */
         char *runtime_dir;            /* p2p-runtime-dir: where our client sockets go;
                                          default $RUNTIME_DIRECTORY, then /run/miracastd */
         char *device_name;            /* p2p-device-name: shown on the TV; default: host name */

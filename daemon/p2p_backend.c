@@ -10,6 +10,7 @@
 
 #include "../protocol/macro.h"
 #include "log.h"
+#include "nm.h"
 #include "wpas.h"
 
 static int create_wpas(sd_event *event, const struct p2p_config *config, const struct p2p_owner *owner,
@@ -59,10 +60,25 @@ int p2p_backend_create(sd_event *event, const struct p2p_config *config, const s
                 *ret_why = strdup("P2P disabled by configuration (p2p-backend=none)");
                 return 0;
         }
-        if (strcmp(b, "nm") == 0) {
-                /* TODO(#4): NetworkManager Wi-Fi P2P backend. */
-                *ret_why = strdup("the NetworkManager P2P backend is not available in this build");
-                return 0;
+        if (strcmp(b, "nm") == 0 || strcmp(b, "auto") == 0) {
+                struct nm *n = NULL;
+                int r = nm_new(event, config, config->nm_bus, owner, &n);
+
+                if (r >= 0) {
+                        *ret_ops = &nm_p2p_ops;
+                        *ret_backend = n;
+                        log_info("P2P: backend nm (NetworkManager manages the Wi-Fi P2P device)");
+                        return 0;
+                }
+                if (strcmp(b, "nm") == 0) {
+                        if (asprintf(ret_why, "NetworkManager: %s",
+                                     r == -EHOSTDOWN ? "not running"
+                                     : r == -ENODEV  ? "manages no Wi-Fi P2P device"
+                                                     : strerror(-r)) < 0)
+                                *ret_why = NULL;
+                        return 0;
+                }
+                log_debug("P2P: not using NetworkManager (%s), trying wpa_supplicant", strerror(-r));
         }
         return create_wpas(event, config, owner, ret_ops, ret_backend, ret_why);
 }

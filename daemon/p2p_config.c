@@ -33,7 +33,8 @@ int p2p_config_init(struct p2p_config *c)
         c->backend = strdup("auto");
         c->wpas_ctrl = strdup(P2P_DEFAULT_WPAS_CTRL_DIR);
         c->subnet = strdup(P2P_DEFAULT_SUBNET);
-        if (!c->runtime_dir || !c->backend || !c->wpas_ctrl || !c->subnet) {
+        c->nm_bus = strdup("system");
+        if (!c->runtime_dir || !c->backend || !c->wpas_ctrl || !c->subnet || !c->nm_bus) {
                 p2p_config_clear(c);
                 return -ENOMEM;
         }
@@ -44,7 +45,7 @@ void p2p_config_clear(struct p2p_config *c)
 {
         free(c->backend);
         free(c->wpas_ctrl);
-        free(c->wpas_global);
+        free(c->nm_bus);
         free(c->runtime_dir);
         free(c->device_name);
         free(c->subnet);
@@ -114,10 +115,10 @@ int p2p_config_set(struct p2p_config *c, const char *key, const char *value)
                         return log_error_errno(-EINVAL, "wpas-ctrl must be an absolute path");
                 return set_str(&c->wpas_ctrl, value);
         }
-        if (key_eq(key, "wpas-global-ctrl")) {
-                if (value[0] != '/')
-                        return log_error_errno(-EINVAL, "wpas-global-ctrl must be an absolute path");
-                return set_str(&c->wpas_global, value);
+        if (key_eq(key, "nm-bus")) {
+                if (strcmp(value, "system") != 0 && !strchr(value, ':'))
+                        return log_error_errno(-EINVAL, "nm-bus must be \"system\" or a D-Bus address, not \"%s\"", value);
+                return set_str(&c->nm_bus, value);
         }
         if (key_eq(key, "p2p-runtime-dir")) {
                 if (value[0] != '/' || strlen(value) > 80)

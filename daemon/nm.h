@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The `nm` P2P backend: NetworkManager's Wi-Fi P2P device over D-Bus
+ * (docs/p2p-and-dbus.md 7). NetworkManager owns wpa_supplicant, the group,
+ * addressing (shared mode when GO, DHCP when client) and the firewall zone;
+ * we only ask:
+ *
+ *   discovery -> Device.WifiP2P.StartFind({timeout}) re-issued while wanted,
+ *                Peers / PeerAdded / PeerRemoved; peers whose WfdIEs say
+ *                "sink" become sinks (Name, HwAddress, Strength)
+ *   connect   -> AddAndActivateConnection2 with a volatile wifi-p2p
+ *                connection (peer, our wfd-ies, ipv4 auto, never-default),
+ *                bound to our D-Bus client; Connection.Active state
+ *                ACTIVATED -> group up (IpInterface, Ip4Config address and
+ *                gateway), DEACTIVATED -> failed / group down
+ *   end       -> DeactivateConnection
+ *
+ * Released NetworkManager versions only do push-button with GO intent 7 and
+ * never join a running group; a PIN cast is refused with -EOPNOTSUPP.
+ */
+#pragma once
+
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "p2p.h"
+
+struct nm;
+
+extern const struct p2p_ops nm_p2p_ops;
+
+/*
+ * Use the NetworkManager on bus_address ("system" or a D-Bus address).
+ * Returns -ENODEV when NetworkManager runs but manages no Wi-Fi P2P device,
+ * -EHOSTDOWN when it does not run (so "auto" falls back to wpas).
+ */
+int nm_new(sd_event *event, const struct p2p_config *config, const char *bus_address,
+           const struct p2p_owner *owner, struct nm **ret);
+struct nm *nm_free(struct nm *n);
