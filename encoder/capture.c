@@ -266,11 +266,20 @@ int capture_get_size(struct capture *c, unsigned *ret_width, unsigned *ret_heigh
         return 0;
 }
 
-/* A free pool buffer, preferring the one with the newest content (fewest stale tiles). */
+/*
+ * A free pool buffer, preferring the one with the newest content (fewest
+ * stale tiles): the latest picture itself when only the capture still holds
+ * it (updated in place, so a single consumer needs a single buffer).
+ */
 static int capture_pick_buffer(struct capture *c, struct capture_buffer **ret)
 {
         struct capture_buffer *best = NULL;
         int slot = -1;
+
+        if (c->latest && c->latest->refcount == 1) {
+                *ret = c->latest;
+                return 0;
+        }
 
         for (unsigned i = 0; i < CAPTURE_POOL_MAX; i++) {
                 struct capture_buffer *b = c->pool[i];
@@ -342,6 +351,11 @@ static int capture_produce(struct capture *c, struct capture_buffer **ret)
         r = c->ops->fill(c, b);
         if (r < 0) {
                 b->content_seq = 0;
+                if (b == c->latest) {
+                        /* it was updated in place: it no longer shows the latest picture */
+                        c->latest = NULL;
+                        b->refcount--;
+                }
                 return r;
         }
         b->content_seq = seq;

@@ -245,6 +245,7 @@ static void media_run_commands(struct media *m, uint64_t *next_tick)
 /*
  * One tick: grab, and unless nothing changed, convert and post. Runs without
  * the lock; *last_seq / *last_post_usec belong to the convert thread.
+ * Returns 1 when the picture was unchanged, 0 when posted (or dropped).
  */
 static int media_capture_tick(struct media *m, uint64_t *last_seq, uint64_t *last_post_usec,
                               const char **ret_stage)
@@ -256,8 +257,8 @@ static int media_capture_tick(struct media *m, uint64_t *last_seq, uint64_t *las
         int r;
 
         grab = now_usec();
-        /* Sessions sharing the capture within half a frame get the same picture. */
-        r = capture_grab(m->capture, m->interval_usec / 2, &f);
+        /* Sessions sharing the capture within half a frame get the same picture (benchmarks: never). */
+        r = capture_grab(m->capture, m->cfg.benchmark ? 0 : m->interval_usec / 2, &f);
         if (r < 0) {
                 *ret_stage = "capture";
                 return r;
@@ -274,7 +275,7 @@ static int media_capture_tick(struct media *m, uint64_t *last_seq, uint64_t *las
                         *last_post_usec = grab;
                 }
                 pthread_mutex_unlock(&m->lock);
-                return 0;
+                return 1;
         }
 
         t0 = now_usec();
@@ -303,6 +304,7 @@ static void *media_convert_thread(void *userdata)
 {
         struct media *m = userdata;
         uint64_t next_tick = 0, last_seq = 0, last_post = 0;
+        bool idle = false;
 
         pthread_mutex_lock(&m->lock);
         for (;;) {
@@ -318,7 +320,7 @@ static void *media_convert_thread(void *userdata)
                         continue;
                 }
                 now = now_usec();
-                if (!m->cfg.benchmark && now < next_tick) {
+                if ((!m->cfg.benchmark || idle) && now < next_tick) {
                         struct timespec until = {
                                 .tv_sec = next_tick / 1000000u,
                                 .tv_nsec = (next_tick % 1000000u) * 1000,
@@ -333,6 +335,8 @@ static void *media_convert_thread(void *userdata)
                 pthread_mutex_unlock(&m->lock);
 
                 r = media_capture_tick(m, &last_seq, &last_post, &stage);
+                /* Even a benchmark waits a frame interval when nothing changed, instead of spinning. */
+                idle = r == 1;
 
                 pthread_mutex_lock(&m->lock);
                 m->convert_cpu_usec = thread_cpu_usec();
