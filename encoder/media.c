@@ -67,6 +67,7 @@ struct media {
         struct encoder *encoder;   /* owned */
         struct media_output *output; /* owned, used by the encode thread only */
         uint64_t output_bitrate;   /* encode thread: the rate output paces for */
+        uint64_t sender_dropped;   /* under lock: frames the sender dropped (in stats.frames_dropped) */
         int event_fd;              /* owned */
         uint64_t interval_usec;    /* frame interval */
         uint64_t keepalive_usec;
@@ -402,9 +403,9 @@ static int media_encode_job(struct media *m, struct media_job *job, struct encod
                         *ret_stage = "encode";
                         return r;
                 }
-                r = media_output_video(m->output, pkt.data, pkt.size, pkt.pts_90khz, pkt.idr, t1);
-                if (r == -EAGAIN || r == -ENOBUFS) {
-                        /* the sender dropped it; the next IDR repairs the picture */
+                r = media_output_video(m->output, pkt.data, pkt.size, pkt.pts_90khz, pkt.idr, t1 - m->start_usec);
+                if (r == 1) {
+                        /* the link stalled and the sender dropped it; the next IDR repairs the picture */
                         encode_request_idr(m->encoder);
                 } else if (r < 0) {
                         *ret_stage = "send";
@@ -421,6 +422,7 @@ static int media_encode_job(struct media *m, struct media_job *job, struct encod
         m->stats.bytes_sent = out.bytes_sent;
         m->stats.rtp_packets = out.rtp_packets;
         m->stats.send_errors = out.send_errors;
+        m->sender_dropped = out.frames_dropped;
         m->stats.frames_encoded++;
         m->stats.frames_repeated += repeat;
         m->stats.frames_sent += sent;
@@ -447,8 +449,23 @@ static void *media_encode_thread(void *userdata)
                 const char *stage = "encode";
                 int r;
 
-                while (!m->slot_full && !m->quit)
-                        pthread_cond_wait(&m->cond, &m->lock);
+                if (!m->slot_full && !m->quit) {
+                        /* Wake at least every 40 ms: PCR/PAT/PMT must flow while the screen is still. */
+                        uint64_t until = now_usec() + 40000;
+                        struct timespec ts = { .tv_sec = until / 1000000u, .tv_nsec = (until % 1000000u) * 1000 };
+
+                        if (pthread_cond_timedwait(&m->cond, &m->lock, &ts) == ETIMEDOUT &&
+                            m->state == MEDIA_STATE_PLAYING && m->start_usec) {
+                                uint64_t start = m->start_usec;
+
+                                pthread_mutex_unlock(&m->lock);
+                                r = media_output_idle(m->output, now_usec() - start);
+                                pthread_mutex_lock(&m->lock);
+                                if (r < 0)
+                                        media_fail(m, r, "send", NULL);
+                        }
+                        continue;
+                }
                 if (m->quit)
                         break;
                 job = m->slot;
@@ -543,8 +560,19 @@ int media_new(const struct media_config *cfg, struct media **ret)
         m->keepalive_usec = 1000000 / (m->cfg.keepalive_fps ? m->cfg.keepalive_fps : 5);
 
         m->output_bitrate = encode_get_bitrate(m->encoder);
-        r = media_output_new(m->dest_address, cfg->dest_port, cfg->local_port, cfg->encode.width,
-                             cfg->encode.height, m->output_bitrate, &m->output);
+        r = media_output_new(&(struct media_output_config) {
+                                     .dest_address = m->dest_address,
+                                     .dest_port = cfg->dest_port,
+                                     .local_port = cfg->local_port,
+                                     .width = cfg->encode.width,
+                                     .height = cfg->encode.height,
+                                     .bitrate_bps = m->output_bitrate,
+                                     /* §6.2: what the SPS says, for the PMT's AVC descriptor */
+                                     .avc_profile_idc = cfg->encode.profile == ENCODE_PROFILE_CHP ? 100 : 66,
+                                     .avc_constraint_flags = cfg->encode.profile == ENCODE_PROFILE_CHP ? 0x0c : 0xc0,
+                                     .avc_level_idc = cfg->encode.level_idc ? cfg->encode.level_idc : 31,
+                             },
+                             &m->output);
         if (r < 0)
                 return r;
 
@@ -669,6 +697,7 @@ int media_get_stats(struct media *m, struct media_stats *ret)
                 return -EINVAL;
         pthread_mutex_lock(&m->lock);
         *ret = m->stats;
+        ret->frames_dropped += m->sender_dropped;
         ret->bitrate_bps = encode_get_bitrate(m->encoder);
         ret->cpu_usec = m->convert_cpu_usec + m->encode_cpu_usec;
         n = m->latency_count;

@@ -148,30 +148,29 @@ static int media_output_open_socket(struct media_output *o, const char *address,
         return 0;
 }
 
-int media_output_new(const char *dest_address, uint16_t dest_port, uint16_t local_port, unsigned width,
-                     unsigned height, uint64_t bitrate_bps, struct media_output **ret)
+int media_output_new(const struct media_output_config *cfg, struct media_output **ret)
 {
         _cleanup_(media_output_freep) struct media_output *o = NULL;
         uint8_t *buf;
         uint32_t rnd[2];
         int r;
 
-        if (!dest_address || dest_port == 0 || !ret)
+        if (!cfg || !cfg->dest_address || cfg->dest_port == 0 || !ret)
                 return -EINVAL;
         o = calloc(1, sizeof(*o));
         if (!o)
                 return -ENOMEM;
         o->fd = -1;
         o->first_pts = AV_NOPTS_VALUE;
-        o->width = width;
-        o->height = height;
+        o->width = cfg->width;
+        o->height = cfg->height;
         /* RFC 3550: random SSRC and initial sequence number */
         if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
                 return -errno;
         o->ssrc = rnd[0];
         o->seq = (uint16_t) rnd[1];
 
-        r = media_output_open_socket(o, dest_address, dest_port, local_port);
+        r = media_output_open_socket(o, cfg->dest_address, cfg->dest_port, cfg->local_port);
         if (r < 0)
                 return r;
 
@@ -193,7 +192,6 @@ int media_output_new(const char *dest_address, uint16_t dest_port, uint16_t loca
                 return -ENOMEM;
         o->oc->pb = o->pb;
         o->oc->flags |= AVFMT_FLAG_CUSTOM_IO | AVFMT_FLAG_FLUSH_PACKETS;
-        (void) bitrate_bps; /* no pacing in this transport */
         *ret = steal_ptr(o);
         return 0;
 }
@@ -258,6 +256,14 @@ int media_output_video(struct media_output *o, const uint8_t *au, size_t size, i
         o->pkt->size = 0;
         (void) now_usec;
         return r < 0 ? -EIO : 0;
+}
+
+int media_output_idle(struct media_output *o, uint64_t now_usec)
+{
+        /* FFmpeg's muxer writes PCR/PAT/PMT only with packets: the keep-alive frames carry them. */
+        (void) o;
+        (void) now_usec;
+        return 0;
 }
 
 void media_output_set_bitrate(struct media_output *o, uint64_t bitrate_bps)

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The last stage of the media pipeline: H.264 access units -> WFD MPEG-TS
- * (protocol/ts_mux.h) -> RTP (protocol/rtp.h) -> UDP (encoder/rtp_send.h).
- * Used only by media.c's encode thread; not thread-safe.
+ * -> RTP -> UDP. Used only by media.c's encode thread; not thread-safe.
+ *
+ * Times are relative to the start of the stream (media_start()): pts in the
+ * 90 kHz clock, "now" in microseconds on CLOCK_MONOTONIC. The output turns
+ * them into PCR (now) and PTS (pts plus the sink's buffering offset).
  */
 #pragma once
 
@@ -12,33 +15,44 @@
 
 struct media_output;
 
+struct media_output_config {
+        const char *dest_address;    /* the sink's IP literal */
+        uint16_t dest_port;          /* the sink's RTP port */
+        uint16_t local_port;         /* 0: any */
+        unsigned width, height;      /* the H.264 stream's size */
+        uint64_t bitrate_bps;        /* video target, for pacing */
+        uint8_t avc_profile_idc;     /* 66 or 100: for the PMT's AVC descriptor */
+        uint8_t avc_constraint_flags;/* 0xC0 (CBP) or 0x0C (CHP) */
+        uint8_t avc_level_idc;       /* 31..42 */
+};
+
 struct media_output_stats {
         uint64_t bytes_sent;   /* UDP payload bytes handed to the kernel */
         uint64_t rtp_packets;  /* RTP packets handed to the kernel */
-        uint64_t send_errors;  /* packets refused or dropped by the sender */
+        uint64_t send_errors;  /* packets refused by the kernel (ECONNREFUSED, ENOBUFS...) */
+        uint64_t frames_dropped; /* frames the sender dropped (stalled link) */
 };
 
 /*
- * Open the UDP socket to dest_address:dest_port from local_port (0: any) for
- * a width x height H.264 stream. bitrate_bps sizes the sender's pacing.
- * Returns 0 and *ret, -EINVAL for a bad address, -EADDRINUSE, or another
- * negative errno.
+ * Open the UDP socket and the muxer. Returns 0 and *ret, -EINVAL for a bad
+ * address, -EADDRINUSE, or another negative errno.
  */
-int media_output_new(const char *dest_address, uint16_t dest_port, uint16_t local_port, unsigned width,
-                     unsigned height, uint64_t bitrate_bps, struct media_output **ret);
+int media_output_new(const struct media_output_config *cfg, struct media_output **ret);
 struct media_output *media_output_free(struct media_output *o);
 
 /* The local port actually bound. */
 uint16_t media_output_local_port(const struct media_output *o);
 
 /*
- * Packetize and send one access unit (Annex B) with its 90 kHz pts at
- * monotonic time now_usec (drives PAT/PMT/PCR repetition). Returns 0 when
- * handed to the network, -EAGAIN/-ENOBUFS when the sender had to drop it
- * (stalled link), another negative errno for a fatal error.
+ * Packetize and send one access unit (Annex B). Returns 0 when sent, 1 when
+ * the sender dropped it (stalled link: ask the encoder for an IDR), or a
+ * negative errno for a fatal error.
  */
 int media_output_video(struct media_output *o, const uint8_t *au, size_t size, int64_t pts_90khz, bool idr,
                        uint64_t now_usec);
+
+/* Nothing to send for a while (still screen): emit PCR/PAT/PMT if they are due. 0 or negative errno. */
+int media_output_idle(struct media_output *o, uint64_t now_usec);
 
 /* Tell the sender about a new target bit rate (pacing). */
 void media_output_set_bitrate(struct media_output *o, uint64_t bitrate_bps);
