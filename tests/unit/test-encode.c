@@ -12,6 +12,7 @@
 
 #include <libavcodec/avcodec.h>
 #include <libavutil/log.h>
+#include <libswscale/swscale.h>
 
 #include "../../encoder/capture.h"
 #include "../../encoder/encode.h"
@@ -397,6 +398,52 @@ TEST(encode_damage_conversion, "/encode/damage-only conversion gives the same NV
         p = encode_picture_unref(p);
         q = encode_picture_unref(q);
         f = capture_frame_unref(f);
+}
+
+TEST(encode_matrix_matches_swscale, "/encode/our BT.709 converter agrees with libswscale within 2 levels") {
+        _cleanup_(capture_unrefp) struct capture *c = open_testsrc(CAPTURE_PATTERN_MOTION, 640, 480);
+        _cleanup_(encode_freep) struct encoder *e = open_x264(640, 480, ENCODE_PROFILE_CBP, 31);
+        _cleanup_(capture_frame_unrefp) struct capture_frame *f = NULL;
+        struct encode_picture *p = NULL;
+        struct SwsContext *sws;
+        AVFrame *ref = av_frame_alloc();
+        const uint8_t *src[4] = { NULL };
+        int src_stride[4] = { 0 }, maxdiff = 0;
+
+        assert_int_eq(capture_grab(c, 0, &f), 0);
+        assert_int_eq(encode_convert(e, c, f, &p), 0);
+        ref->format = AV_PIX_FMT_NV12;
+        ref->width = 640;
+        ref->height = 480;
+        assert_int_eq(av_frame_get_buffer(ref, 0), 0);
+        sws = sws_getContext(640, 480, AV_PIX_FMT_BGR0, 640, 480, AV_PIX_FMT_NV12,
+                             SWS_POINT | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INP, NULL, NULL, NULL);
+        assert_non_null(sws);
+        sws_setColorspaceDetails(sws, sws_getCoefficients(SWS_CS_DEFAULT), 1, sws_getCoefficients(SWS_CS_ITU709),
+                                 0, 0, 1 << 16, 1 << 16);
+        src[0] = f->data;
+        src[1] = f->data; /* unused by packed RGB but sws reads the pointer array */
+        src_stride[0] = (int) f->stride;
+        sws_scale(sws, src, src_stride, 0, 480, ref->data, ref->linesize);
+        for (int y = 0; y < 480; y++)
+                for (int x = 0; x < 640; x++) {
+                        int d = abs(p->frame->data[0][y * p->frame->linesize[0] + x] -
+                                    ref->data[0][y * ref->linesize[0] + x]);
+                        maxdiff = MAX(maxdiff, d);
+                }
+        assert_int_le(maxdiff, 2);
+        /* chroma: sws subsamples differently (no 2x2 average with SWS_POINT); compare flat areas loosely */
+        maxdiff = 0;
+        for (int y = 0; y < 240; y++)
+                for (int x = 0; x < 640; x++) {
+                        int d = abs(p->frame->data[1][y * p->frame->linesize[1] + x] -
+                                    ref->data[1][y * ref->linesize[1] + x]);
+                        maxdiff = MAX(maxdiff, d);
+                }
+        assert_int_le(maxdiff, 64); /* chroma edges of the 32-pixel checkerboard differ by sampling */
+        sws_freeContext(sws);
+        av_frame_free(&ref);
+        p = encode_picture_unref(p);
 }
 
 TEST(encode_scaled, "/encode/scales 320x240 capture to a 640x480 stream (libswscale)") {
