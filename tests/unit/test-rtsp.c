@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "../../protocol/macro.h"
 #include "../../protocol/rtsp.h"
@@ -750,4 +752,50 @@ TEST(rtsp_build_round_trip, "/rtsp/build/built messages parse back to the same f
         assert_int_eq(rtsp_parser_next(p, &m), 0);
         assert_int_eq(m.status, 459);
         assert_str_eq(m.reason, "Aggregate operation not allowed");
+}
+
+/* Copy s so that its last byte is the last readable byte before a PROT_NONE page. */
+static char *guarded_copy(const char *s, size_t n, void **ret_map, size_t *ret_size)
+{
+        size_t page = (size_t) sysconf(_SC_PAGESIZE), size = ((n + page - 1) / page + 1) * page;
+        char *map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+        assert_true(map != MAP_FAILED);
+        assert_int_eq(mprotect(map + size - page, page, PROT_NONE), 0);
+        memcpy(map + size - page - n, s, n);
+        *ret_map = map;
+        *ret_size = size;
+        return map + size - page - n;
+}
+
+TEST(rtsp_guard_page, "/rtsp/parse/input ending at an inaccessible page is never over-read") {
+        _cleanup_free_ struct rtsp_parser *p = parser_new();
+        struct rtsp_message m;
+        struct rtsp_transport t;
+        void *map;
+        size_t size;
+
+        for (size_t k = 0; k < ARRAY_SIZE(valid_messages); k++) {
+                size_t n = strlen(valid_messages[k]);
+                for (size_t i = 1; i <= n; i++) {
+                        const char *g = guarded_copy(valid_messages[k], i, &map, &size);
+                        rtsp_parser_init(p);
+                        assert_int_eq(rtsp_parser_feed(p, g, i), i);
+                        assert_int_eq(rtsp_parser_next(p, &m), i == n ? 0 : -EAGAIN);
+                        munmap(map, size);
+                }
+        }
+        /* The string helpers stop at the NUL. */
+        {
+                static const char v[] = "RTP/AVP/UDP;unicast;client_port=19000-19001;server_port=5";
+                const char *g = guarded_copy(v, sizeof(v), &map, &size);
+                assert_int_eq(rtsp_transport_parse(g, &t), 0);
+                assert_int_eq(t.server_port[0], 5);
+                munmap(map, size);
+                static const char l[] = "org.wfa.wfd1.0,GET_PARAMETER";
+                g = guarded_copy(l, sizeof(l), &map, &size);
+                assert_true(rtsp_list_contains(g, "GET_PARAMETER"));
+                assert_false(rtsp_list_contains(g, "SET_PARAMETER"));
+                munmap(map, size);
+        }
 }
