@@ -1849,6 +1849,27 @@ int source_session_change_format(struct source_session *s, const struct source_s
             n->video.level_idc == s->negotiation->video.level_idc)
                 return finish_call(s, ret); /* same format: nothing to do */
 
+        if (s->caps.has_format_change_capability && s->caps.format_change_capability &&
+            n->audio == s->negotiation->audio &&
+            (!n->audio || (n->audio_codec.format == s->negotiation->audio_codec.format &&
+                           n->audio_codec.modes == s->negotiation->audio_codec.modes))) {
+                /* [MS-WFDPE] microsoft_format_change_capability: the sink follows new SPS/PPS
+                 * in the stream by itself (a mode it listed); no M4 round trip. */
+                struct source_session_media next;
+                negotiation_to_media(s, n, &next);
+                next.peer_rtp_port = s->media.peer_rtp_port;
+                next.peer_rtcp_port = s->media.peer_rtcp_port;
+                s->media = next;
+                free(s->negotiation);
+                s->negotiation = steal_ptr(n);
+                log_action(s, SOURCE_SESSION_LOG_INFO, 0,
+                           "format change to %ux%up%u without M4 (microsoft_format_change_capability)",
+                           s->media.format.width, s->media.format.height, s->media.format.fps);
+                if (s->media_state != MEDIA_STOPPED)
+                        push_media(s, SOURCE_SESSION_ACTION_MEDIA_CHANGE_FORMAT);
+                return finish_call(s, ret);
+        }
+
         timing = (struct wfd_av_format_change_timing) {
                 .pts = pts_90khz & ((1ULL << 33) - 1),
                 .dts = pts_90khz & ((1ULL << 33) - 1), /* no B-frames: DTS == PTS */

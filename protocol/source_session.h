@@ -257,8 +257,9 @@ int source_session_media_failed(struct source_session *s, int error, const char 
  *   change_format: negotiate again with new limits; when the mode changes, send M4
  *             (mid-session format change with wfd_av_format_change_timing: pts_90khz is
  *             the PTS the first frame in the new format will carry) and, on its 200,
- *             MEDIA_CHANGE_FORMAT. -ENOSR when the new limits leave no mode, -EBUSY while
- *             a change is in flight.
+ *             MEDIA_CHANGE_FORMAT. A sink with microsoft_format_change_capability: supported
+ *             gets MEDIA_CHANGE_FORMAT at once, without M4, when the audio stays the same.
+ *             -ENOSR when the new limits leave no mode, -EBUSY while a change is in flight.
  */
 int source_session_pause(struct source_session *s, uint64_t now_usec, struct source_session_actions *ret);
 int source_session_resume(struct source_session *s, uint64_t now_usec, struct source_session_actions *ret);

@@ -1251,6 +1251,30 @@ TEST(fsm_change_format, "/fsm/mid-session M4 format change, then MEDIA_CHANGE_FO
         harness_free(h);
 }
 
+TEST(fsm_change_format_ms, "/fsm/format change without M4 when the sink has microsoft_format_change_capability") {
+        struct harness *h = harness_new();
+        struct source_session_actions a;
+        struct source_session_limits l = { .max_height = 720, .max_fps = 30, .encoder_supports_chp = true };
+        char body[1024];
+
+        to_m3(h);
+        snprintf(body, sizeof(body), "%smicrosoft_format_change_capability: supported\r\n", lg_m3_body);
+        sink_reply(h, 2, 200, NULL, body);
+        sink_reply(h, 3, 200, NULL, NULL);
+        sink_reply(h, 4, 200, NULL, NULL);
+        sink_request(h, "SETUP", "rtsp://x/wfd1.0/streamid=0", "Transport: RTP/AVP/UDP;unicast;client_port=1028\r\n",
+                     NULL);
+        sink_request(h, "PLAY", "rtsp://x/wfd1.0/streamid=0", NULL, NULL);
+        assert_int_eq(count(h, SOURCE_SESSION_ACTION_MEDIA_START), 1);
+        record(h, source_session_change_format(h->s, &l, 0, h->now, &a), &a);
+        assert_int_eq(h->r, 0);
+        assert_int_eq(h->n_sends, 0);
+        assert_int_eq(count(h, SOURCE_SESSION_ACTION_MEDIA_CHANGE_FORMAT), 1);
+        assert_int_eq(h->media.format.height, 720);
+        assert_int_eq(h->media.peer_rtp_port, 1028);
+        harness_free(h);
+}
+
 /* ---- quirks ------------------------------------------------------------------------------ */
 
 TEST(fsm_quirk_prefer_lpcm, "/fsm/quirk prefer-lpcm from the M2 User-Agent (MSFT-WDD): LPCM audio") {
