@@ -1,0 +1,327 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * UDP sender for the RTP packets of one frame: paced bursts with sendmmsg(),
+ * whole-frame drops instead of unbounded queueing. See rtp_send.h.
+ *
+ * Flow per frame: refuse a delta frame while an IDR is owed; drop the frame
+ * whole when the socket already has more than max_queued_bytes waiting;
+ * else send bursts, sleeping between them to keep pace_bps; on EAGAIN wait
+ * (poll for POLLOUT) up to stall_usec, then give up on the rest of the frame.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sockios.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../protocol/macro.h"
+#include "rtp_send.h"
+
+#define RTP_SEND_MAX_BURST 64
+
+struct rtp_send {
+        int fd;
+        uint16_t local_port;
+        uint64_t pace_bps;
+        unsigned burst_packets;
+        unsigned max_queued_bytes;
+        unsigned stall_usec;
+        bool need_idr;
+        struct rtp_send_stats stats;
+};
+
+static uint64_t now_nsec(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000000ULL + (uint64_t) ts.tv_nsec;
+}
+
+static void sleep_until_nsec(uint64_t t)
+{
+        struct timespec ts = { .tv_sec = (time_t) (t / 1000000000ULL), .tv_nsec = (long) (t % 1000000000ULL) };
+
+        while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+                ;
+}
+
+/* Parse an IPv4/IPv6 literal (IPv6 may carry %scope) into *sa. */
+static int parse_address(const char *addr, uint16_t port, struct sockaddr_storage *sa, socklen_t *len)
+{
+        struct sockaddr_in *in4 = (struct sockaddr_in *) sa;
+        struct sockaddr_in6 *in6 = (struct sockaddr_in6 *) sa;
+        char buf[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
+        char *scope;
+
+        memset(sa, 0, sizeof(*sa));
+        if (!addr) {
+                in4->sin_family = AF_INET;
+                in4->sin_port = htons(port);
+                *len = sizeof(*in4);
+                return 0;
+        }
+        if (inet_pton(AF_INET, addr, &in4->sin_addr) == 1) {
+                in4->sin_family = AF_INET;
+                in4->sin_port = htons(port);
+                *len = sizeof(*in4);
+                return 0;
+        }
+        if (strlen(addr) >= sizeof(buf))
+                return -EINVAL;
+        strcpy(buf, addr);
+        scope = strchr(buf, '%');
+        if (scope)
+                *scope++ = 0;
+        if (inet_pton(AF_INET6, buf, &in6->sin6_addr) != 1)
+                return -EINVAL;
+        if (scope) {
+                in6->sin6_scope_id = if_nametoindex(scope);
+                if (in6->sin6_scope_id == 0)
+                        return -EINVAL;
+        }
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons(port);
+        *len = sizeof(*in6);
+        return 0;
+}
+
+static struct rtp_send *send_alloc(const struct rtp_send_config *cfg, int *ret_sndbuf)
+{
+        struct rtp_send *s;
+
+        s = calloc(1, sizeof(*s));
+        if (!s)
+                return NULL;
+        s->fd = -1;
+        s->pace_bps = cfg->pace_bps;
+        s->burst_packets = cfg->burst_packets ? cfg->burst_packets : 16;
+        if (s->burst_packets > RTP_SEND_MAX_BURST)
+                s->burst_packets = RTP_SEND_MAX_BURST;
+        *ret_sndbuf = cfg->sndbuf_bytes ? (int) cfg->sndbuf_bytes : 1 << 20;
+        s->max_queued_bytes = cfg->max_queued_bytes ? cfg->max_queued_bytes : (unsigned) *ret_sndbuf / 2;
+        s->stall_usec = cfg->stall_usec ? cfg->stall_usec : 20000;
+        return s;
+}
+
+int rtp_send_new_from_fd(int fd, const struct rtp_send_config *cfg, struct rtp_send **ret)
+{
+        struct rtp_send *s;
+        int sndbuf, fl;
+
+        if (fd < 0 || !cfg || !ret) {
+                (void) safe_close(fd);
+                return -EINVAL;
+        }
+        s = send_alloc(cfg, &sndbuf);
+        if (!s) {
+                (void) safe_close(fd);
+                return -ENOMEM;
+        }
+        s->fd = fd;
+        fl = fcntl(fd, F_GETFL);
+        if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+                int r = -errno;
+                rtp_send_free(s);
+                return r;
+        }
+        (void) setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+        *ret = s;
+        return 0;
+}
+
+int rtp_send_new(const struct rtp_send_config *cfg, struct rtp_send **ret)
+{
+        struct sockaddr_storage dst, src;
+        socklen_t dst_len, src_len;
+        struct rtp_send *s;
+        int sndbuf, r;
+
+        if (!cfg || !ret || !cfg->dest_address || cfg->dest_port == 0)
+                return -EINVAL;
+        r = parse_address(cfg->dest_address, cfg->dest_port, &dst, &dst_len);
+        if (r < 0)
+                return r;
+        if (cfg->local_address) {
+                r = parse_address(cfg->local_address, cfg->local_port, &src, &src_len);
+                if (r < 0)
+                        return r;
+                if (src.ss_family != dst.ss_family)
+                        return -EINVAL;
+        } else {
+                memset(&src, 0, sizeof(src));
+                src.ss_family = dst.ss_family;
+                if (dst.ss_family == AF_INET) {
+                        ((struct sockaddr_in *) &src)->sin_port = htons(cfg->local_port);
+                        src_len = sizeof(struct sockaddr_in);
+                } else {
+                        ((struct sockaddr_in6 *) &src)->sin6_port = htons(cfg->local_port);
+                        src_len = sizeof(struct sockaddr_in6);
+                }
+        }
+
+        s = send_alloc(cfg, &sndbuf);
+        if (!s)
+                return -ENOMEM;
+
+        s->fd = socket(dst.ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (s->fd < 0) {
+                r = -errno;
+                goto fail;
+        }
+        /* No SO_REUSEADDR: it would let two sessions share one server_port (UDP has no TIME_WAIT). */
+        (void) setsockopt(s->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+        if (cfg->dscp > 0) {
+                int tos = cfg->dscp << 2;
+
+                if (dst.ss_family == AF_INET)
+                        (void) setsockopt(s->fd, IPPROTO_IP, IP_TOS, &tos, sizeof(tos));
+                else
+                        (void) setsockopt(s->fd, IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof(tos));
+        }
+        if (bind(s->fd, (struct sockaddr *) &src, src_len) < 0) {
+                r = -errno;
+                goto fail;
+        }
+        if (connect(s->fd, (struct sockaddr *) &dst, dst_len) < 0) {
+                r = -errno;
+                goto fail;
+        }
+        src_len = sizeof(src);
+        if (getsockname(s->fd, (struct sockaddr *) &src, &src_len) < 0) {
+                r = -errno;
+                goto fail;
+        }
+        s->local_port = ntohs(src.ss_family == AF_INET ? ((struct sockaddr_in *) &src)->sin_port
+                                                       : ((struct sockaddr_in6 *) &src)->sin6_port);
+        *ret = s;
+        return 0;
+fail:
+        rtp_send_free(s);
+        return r;
+}
+
+struct rtp_send *rtp_send_free(struct rtp_send *s)
+{
+        if (!s)
+                return NULL;
+        s->fd = safe_close(s->fd);
+        free(s);
+        return NULL;
+}
+
+uint16_t rtp_send_get_local_port(const struct rtp_send *s)
+{
+        return s->local_port;
+}
+
+int rtp_send_get_fd(const struct rtp_send *s)
+{
+        return s->fd;
+}
+
+void rtp_send_set_pace(struct rtp_send *s, uint64_t pace_bps)
+{
+        s->pace_bps = pace_bps;
+}
+
+void rtp_send_get_stats(const struct rtp_send *s, struct rtp_send_stats *ret)
+{
+        *ret = s->stats;
+}
+
+static int drop_frame(struct rtp_send *s, size_t n_unsent)
+{
+        s->stats.frames_dropped++;
+        s->stats.packets_dropped += n_unsent;
+        s->need_idr = true;
+        return RTP_SEND_DROPPED;
+}
+
+int rtp_send_frame(struct rtp_send *s, const uint8_t *packets, size_t n, size_t packet_size,
+                   enum rtp_send_kind kind)
+{
+        struct mmsghdr msgs[RTP_SEND_MAX_BURST];
+        struct iovec iov[RTP_SEND_MAX_BURST];
+        uint64_t start, sent_bits = 0;
+        size_t i = 0;
+        int queued = 0;
+
+        if (!s || (n > 0 && !packets) || packet_size == 0 || packet_size > 65507 || kind < 0 ||
+            kind >= _RTP_SEND_KIND_MAX)
+                return -EINVAL;
+        if (n == 0)
+                return RTP_SEND_OK;
+
+        if (kind == RTP_SEND_KIND_DELTA && s->need_idr) {
+                s->stats.frames_dropped++;
+                s->stats.packets_dropped += n;
+                return RTP_SEND_NEED_IDR;
+        }
+        /* The socket buffer is the queue: when it is already this full, the link is
+         * behind; sending more would only add latency. */
+        if (ioctl(s->fd, SIOCOUTQ, &queued) == 0 && (unsigned) queued > s->max_queued_bytes)
+                return drop_frame(s, n);
+
+        start = now_nsec();
+        while (i < n) {
+                size_t burst = n - i < s->burst_packets ? n - i : s->burst_packets;
+                int k;
+
+                if (s->pace_bps > 0 && sent_bits > 0) {
+                        uint64_t due = start + sent_bits * 1000000000ULL / s->pace_bps, t = now_nsec();
+
+                        if (due > t) {
+                                sleep_until_nsec(due);
+                                s->stats.pace_usec += (due - t) / 1000;
+                        }
+                }
+                for (size_t j = 0; j < burst; j++) {
+                        iov[j] = (struct iovec) { (void *) (packets + (i + j) * packet_size), packet_size };
+                        msgs[j] = (struct mmsghdr) { .msg_hdr = { .msg_iov = &iov[j], .msg_iovlen = 1 } };
+                }
+                k = sendmmsg(s->fd, msgs, (unsigned) burst, 0);
+                if (k < 0) {
+                        struct pollfd pfd = { .fd = s->fd, .events = POLLOUT };
+
+                        switch (errno) {
+                        case EINTR:
+                                continue;
+                        case EAGAIN:
+                                s->stats.stalls++;
+                                if (poll(&pfd, 1, (int) ((s->stall_usec + 999) / 1000)) > 0)
+                                        continue;
+                                return drop_frame(s, n - i);
+                        case ECONNREFUSED:
+                        case ENOBUFS:
+                        case EHOSTUNREACH:
+                        case ENETUNREACH:
+                        case EMSGSIZE:
+                                /* The datagram is lost, the socket is fine: skip it. A refused port
+                                 * is the sink not listening yet (ICMP from an earlier packet). */
+                                s->stats.send_errors++;
+                                i++;
+                                continue;
+                        default:
+                                return -errno;
+                        }
+                }
+                s->stats.packets += (uint64_t) k;
+                s->stats.bytes += (uint64_t) k * packet_size;
+                sent_bits += (uint64_t) k * packet_size * 8;
+                i += (size_t) k;
+        }
+        s->stats.frames_sent++;
+        if (kind == RTP_SEND_KIND_IDR)
+                s->need_idr = false;
+        return RTP_SEND_OK;
+}

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Sends the RTP packets of one frame over UDP to the sink: a socket bound to
+ * a fixed local port (the server_port announced in the SETUP reply) and
+ * connected to the sink's client_port, non-blocking.
+ *
+ * Pacing: a frame's packets go out in bursts of cfg.burst_packets with
+ * sendmmsg(); between bursts the sender sleeps so the average rate stays at
+ * cfg.pace_bps. A large IDR sent at line rate overruns P2P links; a sensible
+ * pace is 2-4x the video bit rate (and well above it, so a frame still leaves
+ * within a fraction of the frame interval).
+ *
+ * Dropping instead of queueing: the kernel socket buffer is the only queue
+ * (SO_SNDBUF = cfg.sndbuf_bytes). A frame is dropped whole when the socket
+ * has more than cfg.max_queued_bytes waiting (SIOCOUTQ) before its first
+ * packet, or when the socket stays full (EAGAIN) for cfg.stall_usec in the
+ * middle of a frame (the rest of that frame is dropped). After any drop, the
+ * sender refuses delta frames (they reference what the sink never got)
+ * and rtp_send_frame() returns RTP_SEND_NEED_IDR until an IDR passes.
+ * ECONNREFUSED (the sink's port is not open yet, ICMP) is counted in
+ * send_errors and is not a stall.
+ *
+ *   rtp_send_new(&cfg, &s);
+ *   port = rtp_send_get_local_port(s);           for server_port
+ *   per frame: r = rtp_send_frame(s, w.data, w.n_packets, RTP_MP2T_PACKET_SIZE,
+ *                                  idr ? RTP_SEND_KIND_IDR : RTP_SEND_KIND_DELTA);
+ *              if (r > 0) encode_request_idr(...);
+ *   s = rtp_send_free(s);
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct rtp_send;
+
+struct rtp_send_config {
+        const char *dest_address;   /* the sink's IPv4 or IPv6 literal (link-local "fe80::1%wlan0" works) */
+        uint16_t dest_port;         /* the sink's RTP port (client_port) */
+        const char *local_address;  /* address to bind; NULL: any */
+        uint16_t local_port;        /* our RTP port (server_port); 0: the kernel picks */
+
+        uint64_t pace_bps;          /* average send rate within a frame; 0: no pacing (bursts only) */
+        unsigned burst_packets;     /* packets per sendmmsg burst; 0: 16 */
+        unsigned sndbuf_bytes;      /* SO_SNDBUF; 0: 1 MiB */
+        unsigned max_queued_bytes;  /* drop a frame when more than this waits in the socket; 0: sndbuf_bytes / 2 */
+        unsigned stall_usec;        /* how long to wait for a full socket mid-frame; 0: 20000 */
+        int dscp;                   /* IP DSCP for the packets (e.g. 46 EF, 34 AF41); 0: leave */
+};
+
+/* What a batch of packets holds, for the drop policy. */
+enum rtp_send_kind {
+        RTP_SEND_KIND_DELTA,       /* a video frame that references earlier ones (P) */
+        RTP_SEND_KIND_IDR,         /* an IDR: ends the need-IDR state */
+        RTP_SEND_KIND_INDEPENDENT, /* audio, or PCR/PAT/PMT only: never refused for a missing IDR */
+        _RTP_SEND_KIND_MAX,
+};
+
+enum {
+        RTP_SEND_OK = 0,
+        RTP_SEND_DROPPED = 1,  /* the frame (or its rest) was dropped; an IDR is needed */
+        RTP_SEND_NEED_IDR = 2, /* same meaning; kept distinct: this frame was refused
+                                * because an earlier one was dropped */
+};
+
+struct rtp_send_stats {
+        uint64_t packets;         /* RTP packets handed to the kernel */
+        uint64_t bytes;           /* UDP payload bytes of those */
+        uint64_t frames_sent;     /* frames sent completely */
+        uint64_t frames_dropped;  /* frames dropped whole or in part */
+        uint64_t packets_dropped; /* RTP packets of dropped frames never sent */
+        uint64_t send_errors;     /* packets refused by the kernel (ECONNREFUSED, ENOBUFS, ...) */
+        uint64_t stalls;          /* EAGAIN waits */
+        uint64_t pace_usec;       /* total time slept for pacing */
+};
+
+/*
+ * Create the socket, bind and connect it. Returns 0 and *ret, or
+ *   -EINVAL      bad address, port 0 as destination,
+ *   -EADDRINUSE  local_port taken,
+ *   other negative errno from socket()/bind()/connect().
+ */
+int rtp_send_new(const struct rtp_send_config *cfg, struct rtp_send **ret);
+/*
+ * Take over fd, an already connected datagram socket (closed by
+ * rtp_send_free(), also on failure): e.g. one end of a socketpair() in tests,
+ * whose full queue makes stalls reproducible. Addresses and ports in cfg are
+ * ignored; the rest applies. Returns 0 and *ret, or negative errno.
+ */
+int rtp_send_new_from_fd(int fd, const struct rtp_send_config *cfg, struct rtp_send **ret);
+/* Close and free; accepts NULL, returns NULL. */
+struct rtp_send *rtp_send_free(struct rtp_send *s);
+
+/* The bound local port (what to announce as server_port). */
+uint16_t rtp_send_get_local_port(const struct rtp_send *s);
+/* The socket (owned by s), e.g. for tests or to poll. */
+int rtp_send_get_fd(const struct rtp_send *s);
+
+/* Change the pacing rate (e.g. with the encoder bit rate). */
+void rtp_send_set_pace(struct rtp_send *s, uint64_t pace_bps);
+
+/*
+ * Send n packets of packet_size bytes each, contiguous at packets, paced.
+ * kind says what the batch holds (see enum rtp_send_kind).
+ * Returns RTP_SEND_OK, RTP_SEND_DROPPED or RTP_SEND_NEED_IDR (request an IDR
+ * from the encoder in both cases), or a negative errno for a broken socket
+ * (-EBADF, -ENOTCONN...) or -EINVAL for bad arguments. Blocks at most for
+ * the pacing of this frame plus cfg.stall_usec.
+ */
+int rtp_send_frame(struct rtp_send *s, const uint8_t *packets, size_t n, size_t packet_size,
+                   enum rtp_send_kind kind);
+
+/* A copy of the counters. Not thread-safe: call from the sending thread. */
+void rtp_send_get_stats(const struct rtp_send *s, struct rtp_send_stats *ret);
+
+static inline void rtp_send_freep(struct rtp_send **s)
+{
+        if (*s)
+                *s = (struct rtp_send *) rtp_send_free(*s);
+}
