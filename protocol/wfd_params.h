@@ -5,7 +5,10 @@
  * serialized back (docs/wfd-protocol.md §5, §7, §11; [MS-WFDPE] for the
  * Microsoft names).
  *
- * Conventions of this file:
+ * The value codecs of video, audio and UIBC live in wfd_video.h, wfd_audio.h
+ * and wfd_uibc.h, included here, so this header is the one to include.
+ *
+ * Conventions of these files:
  *   - parsers take (value, len) without the "name: " prefix, accept either hex
  *     case, any run of spaces/tabs between fields and around commas, trailing
  *     white space, and "none" wherever the grammar allows it; they return 0 and
@@ -26,16 +29,16 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "wfd_audio.h"
 #include "wfd_modes.h"
+#include "wfd_uibc.h"
+#include "wfd_video.h"
 
-/* Hard limits (named and tested). */
+/* Hard limits (named and tested; per-value ones in wfd_video.h, wfd_audio.h, wfd_uibc.h). */
 #define WFD_MAX_PARAMS 64          /* lines in one text/parameters body */
 #define WFD_MAX_BODY 65536         /* bytes in one body */
-#define WFD_MAX_H264_CODECS 8      /* h264-codec entries in one wfd_video_formats */
-#define WFD_MAX_AUDIO_CODECS 8     /* entries in one wfd_audio_codecs */
 #define WFD_MAX_EDID_BLOCKS 8      /* 128-byte EDID blocks kept (a larger count is -E2BIG) */
 #define WFD_MAX_URL 256            /* bytes of one presentation URL, NUL included */
-#define WFD_MAX_UIBC_HIDC 16       /* hidc_cap_list entries */
 
 /* ---- the text/parameters body ------------------------------------------ */
 
@@ -130,114 +133,6 @@ const char *wfd_param_id_to_string(enum wfd_param_id id);
 /* Exact match of (name, len); _WFD_PARAM_UNKNOWN for every other name (vendor names included). */
 enum wfd_param_id wfd_param_id_from_string(const char *name, size_t len);
 
-/* ---- wfd_video_formats / wfdx_video_formats ------------------------------- */
-
-struct wfd_h264_codec {
-        uint16_t profile;           /* WFD_PROFILE_* bitmap (normally one bit) */
-        uint16_t level;             /* WFD_LEVEL_* bitmap: highest level for that profile */
-        uint64_t cea, vesa, hh;     /* resolution bitmaps (wfdx CEA/VESA: 40 bits) */
-        uint8_t latency;            /* decoder latency, units of 5 ms, 0 = unspecified */
-        uint16_t min_slice_size;    /* macroblocks; 0 = one slice per picture */
-        uint16_t slice_enc_params;
-        uint8_t frame_rate_control;
-        bool has_max_hres, has_max_vres; /* false = "none" */
-        uint16_t max_hres, max_vres;
-};
-
-/*
- * wfd_video_formats (wfdx false: native/profile/level 2 hex digits, bitmaps 8)
- * or Microsoft's wfdx_video_formats (wfdx true: native/profile/level 4 hex
- * digits, CEA/VESA 10, HH 8). The parser accepts fewer digits than that, never
- * more. A codec entry that ends after frame-rate-control reads as max-hres/vres
- * "none". none = the value "none" (no video; n_codecs 0).
- */
-struct wfd_video_formats {
-        bool none;
-        bool wfdx;
-        uint16_t native;
-        uint8_t preferred_display_mode;
-        size_t n_codecs;
-        struct wfd_h264_codec codecs[WFD_MAX_H264_CODECS];
-};
-
-/* -EBADMSG also for zero codec entries; -E2BIG over WFD_MAX_H264_CODECS. */
-int wfd_video_formats_parse(const char *value, size_t len, bool wfdx, struct wfd_video_formats *ret);
-/* Field widths follow v->wfdx. Bitmap bits above the field width give -EINVAL. */
-int wfd_video_formats_format(const struct wfd_video_formats *v, char *buf, size_t size);
-/* Wire name for v: "wfd_video_formats" or "wfdx_video_formats". */
-const char *wfd_video_formats_name(const struct wfd_video_formats *v);
-
-/* ---- wfd_3d_video_formats --------------------------------------------------- */
-
-/* One codec3d entry: profile, level, 3D capability bitmap (HEX16), then the 2D entry's tail. */
-struct wfd_3d_codec {
-        uint8_t profile;
-        uint8_t level;
-        uint64_t capability;
-        uint8_t latency;
-        uint16_t min_slice_size;
-        uint16_t slice_enc_params;
-        uint8_t frame_rate_control;
-        bool has_max_hres, has_max_vres;
-        uint16_t max_hres, max_vres;
-};
-
-/* wfd_3d_video_formats (§5): parsed for logging and quirk detection; we never send 3D. */
-struct wfd_3d_video_formats {
-        bool none;
-        uint8_t native;
-        uint8_t preferred_display_mode;
-        size_t n_codecs;
-        struct wfd_3d_codec codecs[WFD_MAX_H264_CODECS];
-};
-
-int wfd_3d_video_formats_parse(const char *value, size_t len, struct wfd_3d_video_formats *ret);
-int wfd_3d_video_formats_format(const struct wfd_3d_video_formats *v, char *buf, size_t size);
-
-/* ---- wfd_audio_codecs ------------------------------------------------------ */
-
-enum wfd_audio_format {
-        WFD_AUDIO_FORMAT_LPCM,
-        WFD_AUDIO_FORMAT_AAC,
-        WFD_AUDIO_FORMAT_AC3,
-        _WFD_AUDIO_FORMAT_MAX,
-};
-
-/* Mode bits (§7). */
-enum {
-        WFD_AUDIO_LPCM_44K1_2CH = 1u << 0,
-        WFD_AUDIO_LPCM_48K_2CH = 1u << 1,
-        WFD_AUDIO_AAC_48K_2CH = 1u << 0,
-        WFD_AUDIO_AAC_48K_4CH = 1u << 1,
-        WFD_AUDIO_AAC_48K_6CH = 1u << 2,
-        WFD_AUDIO_AAC_48K_8CH = 1u << 3,
-        WFD_AUDIO_AC3_48K_2CH = 1u << 0,
-        WFD_AUDIO_AC3_48K_4CH = 1u << 1,
-        WFD_AUDIO_AC3_48K_6CH = 1u << 2,
-};
-
-struct wfd_audio_codec {
-        enum wfd_audio_format format;
-        uint32_t modes;   /* bitmap of the mode bits above */
-        uint8_t latency;
-};
-
-struct wfd_audio_codecs {
-        bool none;          /* "none": video-only sink */
-        size_t n_codecs;
-        size_t n_unknown;   /* entries with a codec name we do not know, skipped */
-        struct wfd_audio_codec codecs[WFD_MAX_AUDIO_CODECS];
-};
-
-int wfd_audio_codecs_parse(const char *value, size_t len, struct wfd_audio_codecs *ret);
-int wfd_audio_codecs_format(const struct wfd_audio_codecs *a, char *buf, size_t size);
-/* "LPCM", "AAC", "AC3"; NULL out of range. */
-const char *wfd_audio_format_to_string(enum wfd_audio_format f);
-/* The entry for format f, NULL if the sink did not list it. */
-const struct wfd_audio_codec *wfd_audio_codecs_find(const struct wfd_audio_codecs *a, enum wfd_audio_format f);
-/* Sample rate (Hz) and channel count of one mode bit of format f; -EINVAL for an unknown bit. */
-int wfd_audio_mode_info(enum wfd_audio_format f, uint32_t mode_bit, unsigned *ret_rate_hz, unsigned *ret_channels);
-
 /* ---- wfd_client_rtp_ports -------------------------------------------------- */
 
 enum wfd_rtp_lower_transport {
@@ -325,54 +220,6 @@ struct wfd_coupled_sink {
 
 int wfd_coupled_sink_parse(const char *value, size_t len, struct wfd_coupled_sink *ret);
 int wfd_coupled_sink_format(const struct wfd_coupled_sink *c, char *buf, size_t size);
-
-/* ---- wfd_uibc_capability ---------------------------------------------------- */
-
-enum {
-        WFD_UIBC_CATEGORY_GENERIC = 1u << 0,
-        WFD_UIBC_CATEGORY_HIDC = 1u << 1,
-};
-
-/* Input types (bit positions of wfd_uibc_capability.generic_types). */
-enum wfd_uibc_input_type {
-        WFD_UIBC_INPUT_KEYBOARD,
-        WFD_UIBC_INPUT_MOUSE,
-        WFD_UIBC_INPUT_SINGLE_TOUCH,
-        WFD_UIBC_INPUT_MULTI_TOUCH,
-        WFD_UIBC_INPUT_JOYSTICK,
-        WFD_UIBC_INPUT_CAMERA,
-        WFD_UIBC_INPUT_GESTURE,
-        WFD_UIBC_INPUT_REMOTE_CONTROL,
-        _WFD_UIBC_INPUT_MAX,
-};
-
-enum wfd_uibc_input_path {
-        WFD_UIBC_PATH_INFRARED,
-        WFD_UIBC_PATH_USB,
-        WFD_UIBC_PATH_BT,
-        WFD_UIBC_PATH_ZIGBEE,
-        WFD_UIBC_PATH_WIFI,
-        WFD_UIBC_PATH_NO_SP,
-        _WFD_UIBC_PATH_MAX,
-};
-
-struct wfd_uibc_hidc {
-        enum wfd_uibc_input_type type;
-        enum wfd_uibc_input_path path;
-};
-
-struct wfd_uibc_capability {
-        bool none;
-        uint32_t categories;     /* WFD_UIBC_CATEGORY_* */
-        uint32_t generic_types;  /* 1 << enum wfd_uibc_input_type */
-        size_t n_hidc;
-        struct wfd_uibc_hidc hidc[WFD_MAX_UIBC_HIDC];
-        bool has_port;           /* false = "port=none" */
-        uint16_t port;
-};
-
-int wfd_uibc_capability_parse(const char *value, size_t len, struct wfd_uibc_capability *ret);
-int wfd_uibc_capability_format(const struct wfd_uibc_capability *u, char *buf, size_t size);
 
 /* ---- small parameters -------------------------------------------------------- */
 
