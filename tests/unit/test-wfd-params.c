@@ -791,3 +791,94 @@ TEST(params_m3_request, "/params/M3 request body: mandatory names first, CRLF li
                 assert_false(l.params[i].has_value);
         assert_int_eq(wfd_m3_request_body(buf, 10), -ENOBUFS);
 }
+
+/* Every parser over every prefix of a real value, the prefix ending at an unmapped page. */
+static int parse_any(int which, const char *v, size_t n)
+{
+        union {
+                struct wfd_video_formats v;
+                struct wfd_3d_video_formats v3;
+                struct wfd_audio_codecs a;
+                struct wfd_client_rtp_ports p;
+                struct wfd_presentation_url u;
+                struct wfd_content_protection cp;
+                struct wfd_coupled_sink cs;
+                struct wfd_uibc_capability uibc;
+                struct wfd_av_format_change_timing t;
+        } x;
+        static struct wfd_display_edid edid;
+        static struct wfd_sink_caps caps;
+        struct wfd_param_list l;
+        bool b, none;
+        uint8_t u8;
+        uint16_t u16;
+        enum wfd_trigger_method tm;
+        enum wfd_route route;
+        int r;
+
+        switch (which) {
+        case 0: return wfd_video_formats_parse(v, n, false, &x.v);
+        case 1: return wfd_video_formats_parse(v, n, true, &x.v);
+        case 2: return wfd_3d_video_formats_parse(v, n, &x.v3);
+        case 3: return wfd_audio_codecs_parse(v, n, &x.a);
+        case 4: return wfd_client_rtp_ports_parse(v, n, &x.p);
+        case 5: return wfd_presentation_url_parse(v, n, &x.u);
+        case 6: return wfd_content_protection_parse(v, n, &x.cp);
+        case 7: return wfd_display_edid_parse(v, n, &edid);
+        case 8: return wfd_coupled_sink_parse(v, n, &x.cs);
+        case 9: return wfd_uibc_capability_parse(v, n, &x.uibc);
+        case 10: return wfd_av_format_change_timing_parse(v, n, &x.t);
+        case 11: return wfd_supported_parse(v, n, &b);
+        case 12: return wfd_idr_request_capability_parse(v, n, &b);
+        case 13: return wfd_connector_type_parse(v, n, &none, &u8);
+        case 14: return wfd_trigger_method_parse(v, n, &tm);
+        case 15: return wfd_route_parse(v, n, &route);
+        case 16: return wfd_uibc_setting_parse(v, n, &b);
+        case 17: return wfd_i2c_parse(v, n, &none, &u16);
+        case 18: return wfd_params_parse_body(v, n, &l);
+        case 19:
+                r = wfd_sink_caps_parse(v, n, &caps);
+                if (r == 0)
+                        wfd_sink_caps_clear(&caps);
+                return r;
+        default: return -EINVAL;
+        }
+}
+
+TEST(params_prefixes_guard_page, "/params/every parser, every prefix of real values, input ends at a PROT_NONE page") {
+        static const char *const values[] = {
+                "40 00 02 04 0001DEFF 053C7FFF 00000FFF 00 0000 0000 11 none none, 01 04 0001DEFF 053C7FFF 00000FFF 00 0000 0000 11 0780 0438",
+                "0040 00 0001 0001 0000500001 0010000000 00000000 00 0000 0000 11 none none",
+                "80 00 03 0F 0000000000000005 00 0001 1401 13 none none",
+                "LPCM 00000003 00, AAC 0000000f 00, AC3 00000007 00",
+                "RTP/AVP/UDP;unicast 19000 0 mode=play",
+                "rtsp://192.168.173.1/wfd1.0/streamid=0 none",
+                "HDCP2.1 port=1189",
+                "01 0a1b2c3d4e5f",
+                "input_category_list=GENERIC, HIDC;generic_cap_list=Keyboard;hidc_cap_list=Keyboard/USB, Mouse/USB;port=1234",
+                "00000bb800 000005dc00",
+                "supported", "1", "05", "TEARDOWN", "secondary", "disable", "7240", "none",
+                "wfd_audio_codecs: LPCM 00000003 00\r\nwfd_video_formats: 00 00 01 01 00000001 00000000 00000000 00 0000 0000 00 none none\r\nwfd_idr_request\r\n",
+        };
+        long pg = sysconf(_SC_PAGESIZE);
+        char *map = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        unsigned ok = 0;
+
+        assert_true(map != MAP_FAILED);
+        assert_int_eq(mprotect(map + pg, pg, PROT_NONE), 0);
+        for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+                size_t len = strlen(values[i]);
+                for (size_t n = 0; n <= len; n++) {
+                        char *start = map + pg - n;
+                        memcpy(start, values[i], n);
+                        for (int which = 0; which < 20; which++) {
+                                int r = parse_any(which, start, n);
+                                assert_true(r == 0 || r == -EBADMSG || r == -E2BIG);
+                                ok += r == 0 && n == len;
+                        }
+                }
+        }
+        /* each full value parses with at least its own parser */
+        assert_int_ge(ok, sizeof(values) / sizeof(values[0]));
+        munmap(map, 2 * pg);
+}
