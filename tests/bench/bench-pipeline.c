@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * `make bench`: our pipeline (encoder/media.h: testsrc capture -> damage-
+ * aware convert -> libx264 -> ts_mux -> rtp -> rtp_send) sending to a
+ * loopback UDP port, on the same testsrc pictures the anchors get.
+ *
+ * Usage: bench-pipeline WIDTH HEIGHT desktop|motion FRAMES fast|rt BITRATE_BPS
+ * Prints: RESULT tool=miracastd mode=M frames=N fps=F cpu_ms_per_frame=C lat_p50_ms=P lat_p99_ms=Q rss_mb=R
+ *
+ * fast: benchmark mode (capture as fast as the pipeline takes pictures),
+ * until FRAMES frames are sent. rt: 30 fps for FRAMES/30 seconds; frames the
+ * damage check skips cost (almost) nothing, which is the point.
+ * cpu_ms_per_frame = CPU of the whole process except the receiving thread,
+ * per source frame (fast: frames sent; rt: FRAMES offered at 30 fps). It
+ * includes rendering the testsrc pictures, which the anchors get for free.
+ * Latency: the pipeline's own capture -> last RTP packet sent (p50/p99).
+ * RSS: the process's peak.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../../encoder/capture.h"
+#include "../../encoder/media.h"
+
+struct rx {
+        int fd;
+        atomic_bool stop;
+        uint64_t packets, cpu_nsec;
+};
+
+static uint64_t now_usec(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+}
+
+static void *rx_main(void *userdata)
+{
+        struct rx *r = userdata;
+        static uint8_t buf[65536];
+        struct timespec ts;
+
+        while (!atomic_load(&r->stop)) {
+                struct pollfd pfd = { .fd = r->fd, .events = POLLIN };
+
+                if (poll(&pfd, 1, 50) <= 0)
+                        continue;
+                while (recv(r->fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+                        r->packets++;
+        }
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+        r->cpu_nsec = (uint64_t) ts.tv_sec * 1000000000ULL + (uint64_t) ts.tv_nsec;
+        return NULL;
+}
+
+int main(int argc, char **argv)
+{
+        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        socklen_t sl = sizeof(sa);
+        struct media_config cfg = {};
+        struct capture *c = NULL;
+        struct media *m = NULL;
+        struct media_stats st = {};
+        static struct rx rx;
+        struct rusage ru;
+        pthread_t th;
+        unsigned w, h, frames;
+        uint64_t t0, t1, bitrate_bps;
+        double cpu_ms, per;
+        bool rt;
+        int r, rcvbuf = 8 << 20;
+
+        if (argc != 7) {
+                fprintf(stderr, "usage: %s WIDTH HEIGHT desktop|motion FRAMES fast|rt BITRATE_BPS\n", argv[0]);
+                return 2;
+        }
+        w = (unsigned) atoi(argv[1]);
+        h = (unsigned) atoi(argv[2]);
+        frames = (unsigned) atoi(argv[4]);
+        rt = strcmp(argv[5], "rt") == 0;
+        bitrate_bps = strtoull(argv[6], NULL, 10);
+
+        r = capture_new(&(struct capture_config) { .backend = CAPTURE_BACKEND_TESTSRC, .width = w, .height = h,
+                                                   .pattern = capture_pattern_from_string(argv[3]) },
+                        &c);
+        if (r < 0) {
+                fprintf(stderr, "capture_new: %s\n", strerror(-r));
+                return 1;
+        }
+        rx.fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        (void) setsockopt(rx.fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+        if (bind(rx.fd, (struct sockaddr *) &sa, sizeof(sa)) < 0 || getsockname(rx.fd, (struct sockaddr *) &sa, &sl) < 0)
+                return 1;
+        pthread_create(&th, NULL, rx_main, &rx);
+
+        cfg = (struct media_config) {
+                .capture = c,
+                .encode = { .encoder = "software", .width = w, .height = h, .fps_num = 30, .fps_den = 1,
+                            .level_idc = h > 720 ? 40 : 31, .bitrate_bps = bitrate_bps, .idr_interval = 60 },
+                .dest_address = "127.0.0.1",
+                .dest_port = ntohs(sa.sin_port),
+                .benchmark = !rt,
+                .max_frames = rt ? 0 : frames,
+        };
+        r = media_new(&cfg, &m);
+        if (r < 0) {
+                fprintf(stderr, "media_new: %s\n", strerror(-r));
+                return 1;
+        }
+        t0 = now_usec();
+        media_start(m);
+        for (;;) {
+                struct pollfd pfd = { .fd = media_get_fd(m), .events = POLLIN };
+                struct media_event ev;
+
+                if (rt && now_usec() - t0 >= (uint64_t) frames * 1000000 / 30)
+                        break;
+                if (poll(&pfd, 1, 10) > 0 && media_read_event(m, &ev) == 0) {
+                        if (ev.type == MEDIA_EVENT_ERROR) {
+                                fprintf(stderr, "media error: %s\n", ev.reason);
+                                return 1;
+                        }
+                        break; /* ENDED: max_frames */
+                }
+        }
+        t1 = now_usec();
+        media_get_stats(m, &st);
+        m = media_free(m);
+        usleep(200000);
+        atomic_store(&rx.stop, true);
+        pthread_join(th, NULL);
+
+        getrusage(RUSAGE_SELF, &ru);
+        cpu_ms = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3 -
+                 rx.cpu_nsec / 1e6;
+        per = rt ? frames : (double) st.frames_sent;
+        printf("RESULT tool=miracastd mode=%s frames=%u sent=%llu skipped=%llu dropped=%llu fps=%.1f "
+               "cpu_ms_per_frame=%.2f lat_p50_ms=%.1f lat_p99_ms=%.1f rss_mb=%.1f encoder=%s rx_packets=%llu\n",
+               argv[5], frames, (unsigned long long) st.frames_sent, (unsigned long long) st.frames_skipped,
+               (unsigned long long) st.frames_dropped, st.frames_sent * 1e6 / (double) (t1 - t0),
+               per > 0 ? cpu_ms / per : -1.0, st.latency_p50_usec / 1e3, st.latency_p99_usec / 1e3,
+               ru.ru_maxrss / 1024.0, st.encoder, (unsigned long long) rx.packets);
+        capture_unref(c);
+        close(rx.fd);
+        return 0;
+}
