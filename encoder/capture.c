@@ -204,7 +204,9 @@ int capture_new(const struct capture_config *cfg, struct capture **ret)
                 return -ENOMEM;
         c->refcount = 1;
         pthread_mutex_init(&c->lock, NULL);
-        c->access = cfg->access ? cfg->access : CAPTURE_ACCESS_CPU;
+        /* Default: memory, plus the dma-buf where there is one (kms), so any encoder can use the frames. */
+        c->access = cfg->access ? cfg->access
+                                : CAPTURE_ACCESS_CPU | (cfg->backend == CAPTURE_BACKEND_KMS ? CAPTURE_ACCESS_DMABUF : 0);
         c->backend = cfg->backend;
 
         switch (cfg->backend) {
@@ -246,6 +248,11 @@ struct capture *capture_unref(struct capture *c)
         if (__atomic_sub_fetch(&c->refcount, 1, __ATOMIC_ACQ_REL) == 0)
                 capture_free(c);
         return NULL;
+}
+
+const char *capture_get_device(const struct capture *c)
+{
+        return c && c->device[0] ? c->device : NULL;
 }
 
 enum capture_backend capture_get_backend(const struct capture *c)

@@ -55,7 +55,12 @@ enum capture_pattern {
         _CAPTURE_PATTERN_INVALID = -1,
 };
 
-/* Which views of a frame the consumer needs (bit mask). */
+/*
+ * Which views of a frame the consumer needs (bit mask). CPU alone: every
+ * frame has f->data, and a buffer the CPU cannot read (tiled, compressed) is
+ * an error. CPU | DMABUF: f->data where the CPU can read the buffer, else
+ * NULL (then only a GPU encoder can use the frame).
+ */
 enum capture_access {
         CAPTURE_ACCESS_CPU = 1 << 0,    /* f->data: linear packed 32-bit pixels in memory */
         CAPTURE_ACCESS_DMABUF = 1 << 1, /* f->dmabuf_fd: the scan-out buffer (kms only) */
@@ -63,7 +68,7 @@ enum capture_access {
 
 struct capture_config {
         enum capture_backend backend;
-        unsigned access; /* enum capture_access mask; 0 means CAPTURE_ACCESS_CPU */
+        unsigned access; /* enum capture_access mask; 0: CPU, plus DMABUF for kms */
 
         /* testsrc */
         unsigned width, height; /* 0: 1280x720 */
@@ -122,6 +127,8 @@ struct capture *capture_unref(struct capture *c);
 
 /* Backend of an open capture, and its current size (may change on mode sets). */
 enum capture_backend capture_get_backend(const struct capture *c);
+/* kms: the DRM device in use ("/dev/dri/card0"), e.g. to derive a VAAPI device from; NULL otherwise. */
+const char *capture_get_device(const struct capture *c);
 int capture_get_size(struct capture *c, unsigned *ret_width, unsigned *ret_height);
 
 /*

@@ -50,6 +50,7 @@ struct capture {
         enum capture_backend backend;
         unsigned access;
         void *priv; /* backend state, owned by the backend (freed in close) */
+        char device[64]; /* kms: the DRM card opened; "" otherwise */
 
         /* current format */
         unsigned width, height, stride;

@@ -57,7 +57,8 @@ struct kms {
         bool want_cpu, want_dmabuf, with_cursor;
 
         struct kms_fb fb;  /* the primary plane's current framebuffer */
-        uint8_t *shadow;   /* CPU path: last picture, width * 4 bytes per row */
+        uint8_t *shadow;   /* CPU path: last picture, width * 4 bytes per row; NULL when fb.map is */
+        bool shadow_fresh; /* shadow holds nothing yet */
 
         /* cursor */
         uint32_t cursor_fb_id;
@@ -271,7 +272,7 @@ static void close_handles(int fd, const uint32_t handles[4])
  * CPU view is wanted) a read-only mapping. GEM handles are closed before
  * returning: only the dma-buf keeps the buffer.
  */
-static int kms_import_fb(struct kms *k, uint32_t fb_id, bool map, struct kms_fb *ret)
+static int kms_import_fb(struct kms *k, uint32_t fb_id, bool map, bool map_optional, struct kms_fb *ret)
 {
         struct kms_fb fb = { .fb_id = fb_id, .dmabuf_fd = -1 };
         uint32_t handles[4] = {};
@@ -319,6 +320,12 @@ static int kms_import_fb(struct kms *k, uint32_t fb_id, bool map, struct kms_fb 
         if (r < 0)
                 return capture_set_error(-errno ?: -EIO, "kms: cannot export framebuffer %u as dma-buf: %m", fb_id);
 
+        /* With the dma-buf view wanted too, a buffer the CPU cannot read just has no CPU view. */
+        if (map && map_optional &&
+            (fb.modifier != DRM_FORMAT_MOD_LINEAR ||
+             (fb.fourcc != DRM_FORMAT_XRGB8888 && fb.fourcc != DRM_FORMAT_ARGB8888 &&
+              fb.fourcc != DRM_FORMAT_XBGR8888 && fb.fourcc != DRM_FORMAT_ABGR8888)))
+                map = false;
         if (map) {
                 if (fb.fourcc != DRM_FORMAT_XRGB8888 && fb.fourcc != DRM_FORMAT_ARGB8888 &&
                     fb.fourcc != DRM_FORMAT_XBGR8888 && fb.fourcc != DRM_FORMAT_ABGR8888) {
@@ -341,7 +348,9 @@ static int kms_import_fb(struct kms *k, uint32_t fb_id, bool map, struct kms_fb 
                 }
                 fb.map_size = (size_t) fb.pitch * fb.height + fb.offset;
                 fb.map = mmap(NULL, fb.map_size, PROT_READ, MAP_SHARED, fb.dmabuf_fd, 0);
-                if (fb.map == MAP_FAILED) {
+                if (fb.map == MAP_FAILED && map_optional)
+                        fb.map = NULL;
+                else if (fb.map == MAP_FAILED) {
                         fb.map = NULL;
                         r = -errno;
                         kms_fb_clear(&fb);
@@ -363,17 +372,18 @@ static int kms_follow_flip(struct capture *c, uint64_t seq)
         if (id == 0 || id == k->fb.fb_id)
                 return 0; /* blank output keeps the last picture */
 
-        r = kms_import_fb(k, id, k->want_cpu, &fb);
+        r = kms_import_fb(k, id, k->want_cpu, k->want_dmabuf, &fb);
         if (r < 0)
                 return r;
         kms_fb_clear(&k->fb);
         k->fb = fb;
 
         if (fb.width != c->width || fb.height != c->height || fb.fourcc != c->fourcc ||
-            fb.modifier != c->modifier) {
+            fb.modifier != c->modifier || !fb.map != !k->shadow) {
                 uint8_t *shadow = NULL;
 
-                if (k->want_cpu) {
+                /* The CPU path compares against (and copies from) a shadow of the last picture. */
+                if (fb.map) {
                         shadow = calloc((size_t) fb.width * 4, fb.height);
                         if (!shadow)
                                 return -ENOMEM;
@@ -386,8 +396,8 @@ static int kms_follow_flip(struct capture *c, uint64_t seq)
                 free(k->shadow);
                 k->shadow = shadow;
                 /* A fresh shadow must be fully copied: compare against nothing. */
-                if (shadow)
-                        capture_mark_all(c, seq);
+                k->shadow_fresh = shadow != NULL;
+                capture_mark_all(c, seq);
         }
         return 0;
 }
@@ -428,7 +438,7 @@ static int kms_load_cursor(struct kms *k, uint32_t fb_id)
         uint32_t *img;
         int r;
 
-        r = kms_import_fb(k, fb_id, true, &fb);
+        r = kms_import_fb(k, fb_id, true, false, &fb);
         if (r < 0)
                 return r;
         if (fb.width > 512 || fb.height > 512) {
@@ -502,22 +512,21 @@ static void kms_update_cursor(struct capture *c, uint64_t seq)
 static int kms_update(struct capture *c, uint64_t seq)
 {
         struct kms *k = c->priv;
-        bool fresh;
         int r;
 
-        fresh = !k->shadow;
         r = kms_follow_flip(c, seq);
         if (r < 0)
                 return r;
         if (!k->fb.fb_id)
                 return capture_set_error(-ENODEV, "kms: output %s shows no framebuffer", k->connector);
 
-        if (!k->want_cpu) {
+        if (!k->fb.map) {
                 /* GPU path: no cheap way to compare; every picture counts as new. */
                 capture_mark_all(c, seq);
                 return 0;
         }
-        kms_diff_into_shadow(c, seq, fresh);
+        kms_diff_into_shadow(c, seq, k->shadow_fresh);
+        k->shadow_fresh = false;
         kms_update_cursor(c, seq);
         return 0;
 }
@@ -584,8 +593,11 @@ static int kms_fill(struct capture *c, struct capture_buffer *b)
                 b->frame.dmabuf_pitch = k->fb.pitch;
                 b->frame.drm_fd = k->fd;
         }
-        if (!k->want_cpu)
+        if (!k->fb.map || !b->pixels) {
+                b->frame.data = NULL; /* dma-buf only: tiled, compressed or not mappable */
+                b->frame.stride = 0;
                 return 0;
+        }
 
         /* Stale tiles, and the tiles under the cursor this buffer showed last time, come from the shadow. */
         for (unsigned ty = 0; ty < c->tiles_y; ty++) {
@@ -672,6 +684,7 @@ static int kms_open(struct capture *c, const struct capture_config *cfg)
         r = kms_open_card(k, cfg->device);
         if (r < 0)
                 return r;
+        snprintf(c->device, sizeof(c->device), "%s", k->path);
         if (drmSetClientCap(k->fd, DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1) < 0)
                 return capture_set_error(-ENOTSUP, "kms: %s does not support universal planes", k->path);
         /* Only atomic clients see the planes' CRTC_X/CRTC_Y (the cursor position); best effort. */

@@ -548,7 +548,11 @@ int media_new(const struct media_config *cfg, struct media **ret)
         m->cfg.encode.vaapi_device = NULL;
         m->capture = capture_ref(cfg->capture);
 
-        r = encode_new(&cfg->encode, &m->encoder);
+        /* VAAPI on the GPU that scans out what we capture, unless told otherwise. */
+        struct encode_config ecfg = cfg->encode;
+        if (!ecfg.vaapi_device)
+                ecfg.vaapi_device = capture_get_device(cfg->capture);
+        r = encode_new(&ecfg, &m->encoder);
         if (r < 0)
                 return r;
         /* encode_new() filled in defaults (frame rate, bit rate): read them back through the encoder. */

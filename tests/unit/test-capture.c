@@ -93,6 +93,7 @@ TEST(capture_testsrc_first_frame, "/capture/testsrc first frame: size, format, a
         assert_int_eq(w, 320);
         assert_int_eq(h, 240);
         assert_int_eq(capture_get_backend(c), CAPTURE_BACKEND_TESTSRC);
+        assert_null(capture_get_device(c));
         assert_int_eq(capture_grab(c, 0, &f), 0);
         assert_int_eq(f->seq, 1);
         assert_int_eq(f->width, 320);
@@ -280,10 +281,14 @@ TEST(capture_kms_read, "/capture/kms reads the scan-out buffer, follows it, comp
         if (r == -ENODEV && geteuid() != 0)
                 test_skip(capture_last_error());
         assert_int_eq(r, 0);
+        assert_true(strncmp(capture_get_device(c), "/dev/dri/card", 13) == 0);
         assert_int_eq(capture_grab(c, 0, &a), 0);
         assert_int_ge(a->width, 64);
         assert_int_ge(a->height, 64);
+        /* default access: the linear vkms buffer in memory and as a dma-buf for GPU encoders */
         assert_non_null(a->data);
+        assert_int_ge(a->dmabuf_fd, 0);
+        assert_int_ge(a->dmabuf_pitch, a->width * 4);
         assert_int_eq(capture_frame_damage(c, a, 0, NULL, 0) > 0, 1);
         assert_int_eq(capture_grab(c, 0, &b), 0);
         (void) check_damage(c, a, b);
