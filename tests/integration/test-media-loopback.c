@@ -28,6 +28,7 @@
 #include "../../encoder/capture.h"
 #include "../../encoder/media.h"
 #include "../../protocol/macro.h"
+#include "../lib/rtp-receive.h"
 #include "../lib/test.h"
 
 __attribute__((constructor)) static void quiet_ffmpeg(void)
@@ -35,203 +36,36 @@ __attribute__((constructor)) static void quiet_ffmpeg(void)
         av_log_set_level(AV_LOG_ERROR);
 }
 
-/* ---- a UDP receiver thread collecting RTP payloads ------------------------- */
+/* ---- receiving: tests/lib/rtp-receive.h checks every datagram and decodes with FFmpeg ---- */
 
 struct receiver {
-        int fd;
+        struct rtp_receive *rx;
         uint16_t port;
-        pthread_t thread;
-        volatile bool stop;
-        uint8_t *ts;    /* concatenated RTP payloads */
-        size_t ts_size, ts_alloc;
-        unsigned packets;
-        unsigned bad_version, bad_pt, bad_seq, bad_size;
-        uint16_t last_seq;
-        uint32_t ssrc;
-        bool ssrc_changed;
+        struct rtp_receive_result *res; /* large: allocated */
 };
 
-static void *receiver_thread(void *userdata)
+static void receiver_start(struct receiver *r)
 {
-        struct receiver *rx = userdata;
-        uint8_t buf[2048];
-
-        while (!rx->stop) {
-                struct pollfd p = { .fd = rx->fd, .events = POLLIN };
-                ssize_t n;
-
-                if (poll(&p, 1, 20) <= 0)
-                        continue;
-                n = recv(rx->fd, buf, sizeof(buf), 0);
-                if (n < 12)
-                        continue;
-                if ((buf[0] >> 6) != 2)
-                        rx->bad_version++;
-                if ((buf[1] & 0x7f) != 33)
-                        rx->bad_pt++;
-                if ((n - 12) % 188 != 0 || n - 12 > 7 * 188)
-                        rx->bad_size++;
-                uint16_t seq = (uint16_t) (buf[2] << 8 | buf[3]);
-                uint32_t ssrc = (uint32_t) buf[8] << 24 | buf[9] << 16 | buf[10] << 8 | buf[11];
-                if (rx->packets > 0 && seq != (uint16_t) (rx->last_seq + 1))
-                        rx->bad_seq++;
-                if (rx->packets > 0 && ssrc != rx->ssrc)
-                        rx->ssrc_changed = true;
-                rx->last_seq = seq;
-                rx->ssrc = ssrc;
-                rx->packets++;
-                if (rx->ts_size + (size_t) n > rx->ts_alloc) {
-                        rx->ts_alloc = (rx->ts_alloc + (size_t) n) * 2;
-                        rx->ts = realloc(rx->ts, rx->ts_alloc);
-                        if (!rx->ts)
-                                abort();
-                }
-                memcpy(rx->ts + rx->ts_size, buf + 12, (size_t) n - 12);
-                rx->ts_size += (size_t) n - 12;
-        }
-        return NULL;
+        *r = (struct receiver) {};
+        assert_int_eq(rtp_receive_start(0, true, &r->rx), 0);
+        r->port = rtp_receive_get_port(r->rx);
 }
 
-static void receiver_start(struct receiver *rx)
+/* Stop once no datagram came for 300 ms; the results land in r->res. */
+static void receiver_stop(struct receiver *r)
 {
-        struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-        socklen_t len = sizeof(sin);
-        int rcvbuf = 4 << 20;
-
-        *rx = (struct receiver) {};
-        rx->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        assert_int_ge(rx->fd, 0);
-        (void) setsockopt(rx->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-        assert_int_eq(bind(rx->fd, (struct sockaddr *) &sin, sizeof(sin)), 0);
-        assert_int_eq(getsockname(rx->fd, (struct sockaddr *) &sin, &len), 0);
-        rx->port = ntohs(sin.sin_port);
-        assert_int_eq(pthread_create(&rx->thread, NULL, receiver_thread, rx), 0);
+        r->res = calloc(1, sizeof(*r->res));
+        assert_non_null(r->res);
+        assert_int_eq(rtp_receive_finish(r->rx, 300, r->res), 0);
+        r->rx = NULL;
+        if (r->res->check.n_errors > 0)
+                printf("  conformance: %u errors, first: %s\n", r->res->check.n_errors, r->res->check.error);
 }
 
-static void receiver_stop(struct receiver *rx)
+static void receiver_clear(struct receiver *r)
 {
-        usleep(50000); /* let the last datagrams in */
-        rx->stop = true;
-        pthread_join(rx->thread, NULL);
-        close(rx->fd);
-}
-
-static void receiver_clear(struct receiver *rx)
-{
-        free(rx->ts);
-        rx->ts = NULL;
-}
-
-/* ---- TS checks --------------------------------------------------------------- */
-
-struct ts_summary {
-        unsigned pat, pmt, video, other, cc_errors;
-};
-
-static void ts_check(const uint8_t *ts, size_t size, struct ts_summary *ret)
-{
-        int cc[8192];
-
-        *ret = (struct ts_summary) {};
-        memset(cc, -1, sizeof(cc));
-        for (size_t off = 0; off + 188 <= size; off += 188) {
-                const uint8_t *p = ts + off;
-                unsigned pid = (p[1] & 0x1f) << 8 | p[2];
-                bool payload = p[3] & 0x10;
-
-                assert_int_eq(p[0], 0x47);
-                if (pid == 0)
-                        ret->pat++;
-                else if (pid == 0x100)
-                        ret->pmt++;
-                else if (pid == 0x1011)
-                        ret->video++;
-                else
-                        ret->other++;
-                if (payload && pid != 0x1fff) {
-                        int c = p[3] & 0x0f;
-                        if (cc[pid] >= 0 && c != ((cc[pid] + 1) & 0x0f))
-                                ret->cc_errors++;
-                        cc[pid] = c;
-                }
-        }
-}
-
-/* ---- decoding what arrived ----------------------------------------------------- */
-
-struct mem_reader {
-        const uint8_t *data;
-        size_t size, pos;
-};
-
-static int mem_read(void *opaque, uint8_t *buf, int size)
-{
-        struct mem_reader *m = opaque;
-        size_t n = MIN((size_t) size, m->size - m->pos);
-
-        if (n == 0)
-                return AVERROR_EOF;
-        memcpy(buf, m->data + m->pos, n);
-        m->pos += n;
-        return (int) n;
-}
-
-struct decoded {
-        int frames, keyframes, width, height;
-        enum AVCodecID codec;
-};
-
-static void decode_ts(const uint8_t *ts, size_t size, struct decoded *ret)
-{
-        struct mem_reader mr = { ts, size, 0 };
-        AVFormatContext *fc = avformat_alloc_context();
-        uint8_t *iobuf = av_malloc(65536);
-        AVIOContext *pb = avio_alloc_context(iobuf, 65536, 0, &mr, mem_read, NULL, NULL);
-        const AVCodec *codec;
-        AVCodecContext *dec;
-        AVPacket *pkt = av_packet_alloc();
-        AVFrame *frame = av_frame_alloc();
-        int r, vi;
-
-        *ret = (struct decoded) {};
-        fc->pb = pb;
-        assert_int_eq(avformat_open_input(&fc, NULL, av_find_input_format("mpegts"), NULL), 0);
-        assert_int_ge(avformat_find_stream_info(fc, NULL), 0);
-        vi = av_find_best_stream(fc, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0);
-        assert_int_ge(vi, 0);
-        ret->codec = fc->streams[vi]->codecpar->codec_id;
-        assert_int_eq(fc->streams[vi]->id, 0x1011);
-        codec = avcodec_find_decoder(ret->codec);
-        dec = avcodec_alloc_context3(codec);
-        assert_int_eq(avcodec_parameters_to_context(dec, fc->streams[vi]->codecpar), 0);
-        assert_int_eq(avcodec_open2(dec, codec, NULL), 0);
-
-        while (av_read_frame(fc, pkt) >= 0) {
-                if (pkt->stream_index == vi) {
-                        ret->keyframes += !!(pkt->flags & AV_PKT_FLAG_KEY);
-                        r = avcodec_send_packet(dec, pkt);
-                        assert_true(r == 0 || r == AVERROR_INVALIDDATA);
-                }
-                av_packet_unref(pkt);
-                while (avcodec_receive_frame(dec, frame) == 0) {
-                        ret->frames++;
-                        ret->width = frame->width;
-                        ret->height = frame->height;
-                        av_frame_unref(frame);
-                }
-        }
-        /* the NULL flush: the decoder returns what it still holds */
-        assert_int_eq(avcodec_send_packet(dec, NULL), 0);
-        while (avcodec_receive_frame(dec, frame) == 0) {
-                ret->frames++;
-                av_frame_unref(frame);
-        }
-        av_frame_free(&frame);
-        av_packet_free(&pkt);
-        avcodec_free_context(&dec);
-        avformat_close_input(&fc);
-        av_freep(&pb->buffer);
-        avio_context_free(&pb);
+        free(r->res);
+        r->res = NULL;
 }
 
 /* ---- helpers --------------------------------------------------------------------- */
@@ -334,8 +168,6 @@ TEST(media_loopback_x264, "/media/x264 320x240 over RTP/MP2T on loopback: 30 fra
         _cleanup_(media_freep) struct media *m = NULL;
         struct media_stats st;
         struct media_event ev;
-        struct ts_summary ts;
-        struct decoded d;
 
         receiver_start(&rx);
         cfg = config_for(c, rx.port);
@@ -366,26 +198,50 @@ TEST(media_loopback_x264, "/media/x264 320x240 over RTP/MP2T on loopback: 30 fra
         assert_int_ge(st.latency_p99_usec, st.latency_p50_usec);
         assert_int_ge(st.latency_p50_usec, 1);
         assert_int_ge(st.cpu_usec, 1);
-        assert_int_eq(st.rtp_packets, rx.packets);
-        assert_int_eq(st.bytes_sent, rx.ts_size + 12 * rx.packets);
+        assert_int_eq(st.rtp_packets, rx.res->packets);
+        assert_int_eq(st.bytes_sent, rx.res->bytes);
 
-        assert_int_eq(rx.bad_version, 0);
-        assert_int_eq(rx.bad_pt, 0);
-        assert_int_eq(rx.bad_seq, 0);
-        assert_int_eq(rx.bad_size, 0);
-        assert_false(rx.ssrc_changed);
-        ts_check(rx.ts, rx.ts_size, &ts);
-        assert_int_ge(ts.pat, 1);
-        assert_int_ge(ts.pmt, 1);
-        assert_int_ge(ts.video, 30);
-        assert_int_eq(ts.cc_errors, 0);
+        /* RTP/TS/PSI/PCR/PES conformance as sinks are tested (tests/lib/ts-check.h) */
+        assert_int_eq(rx.res->check.n_errors, 0);
+        assert_int_eq(rx.res->check.avc_profile_idc, 66);
+        assert_int_eq(rx.res->check.avc_level_idc, 31);
+        assert_int_ge(rx.res->check.n_pat, 1);
+        assert_int_ge(rx.res->check.n_pcr, 1);
+        assert_int_eq(rx.res->check.n_video_pes, 30);
+        assert_int_eq(rx.res->check.pmt_audio_stream_type, 0);
 
-        decode_ts(rx.ts, rx.ts_size, &d);
-        assert_int_eq(d.codec, AV_CODEC_ID_H264);
-        assert_int_eq(d.width, 320);
-        assert_int_eq(d.height, 240);
-        assert_int_eq(d.frames, 30);
-        assert_int_ge(d.keyframes, 1);
+        assert_str_eq(rx.res->codec, "h264");
+        assert_int_eq(rx.res->width, 320);
+        assert_int_eq(rx.res->height, 240);
+        assert_int_eq(rx.res->frames, 30);
+        assert_int_ge(rx.res->keyframes, 1);
+        assert_int_eq(rx.res->decode_errors, 0);
+        receiver_clear(&rx);
+}
+
+TEST(media_loopback_chp, "/media/x264 Constrained High 640x480 level 3.2: PMT and SPS agree, stream conforms") {
+        _cleanup_(capture_unrefp) struct capture *c = open_testsrc(CAPTURE_PATTERN_MOTION, 640, 480);
+        struct receiver rx;
+        struct media_config cfg;
+        _cleanup_(media_freep) struct media *m = NULL;
+
+        receiver_start(&rx);
+        cfg = config_for(c, rx.port);
+        cfg.encode.width = 640;
+        cfg.encode.height = 480;
+        cfg.encode.profile = ENCODE_PROFILE_CHP;
+        cfg.encode.level_idc = 32;
+        cfg.max_frames = 10;
+        assert_int_eq(media_new(&cfg, &m), 0);
+        assert_int_eq(media_start(m), 0);
+        assert_int_eq(wait_event(m, 20000).type, MEDIA_EVENT_ENDED);
+        receiver_stop(&rx);
+        assert_int_eq(rx.res->check.n_errors, 0);
+        assert_int_eq(rx.res->check.avc_profile_idc, 100);
+        assert_int_eq(rx.res->check.avc_level_idc, 32);
+        assert_int_eq(rx.res->frames, 10);
+        assert_int_eq(rx.res->width, 640);
+        assert_int_eq(rx.res->height, 480);
         receiver_clear(&rx);
 }
 
@@ -396,7 +252,6 @@ TEST(media_idr_request, "/media/IDR on request reaches the sink") {
         _cleanup_(media_freep) struct media *m = NULL;
         struct media_stats st;
         struct media_event ev;
-        struct decoded d;
 
         receiver_start(&rx);
         cfg = config_for(c, rx.port);
@@ -413,9 +268,10 @@ TEST(media_idr_request, "/media/IDR on request reaches the sink") {
         receiver_stop(&rx);
         assert_int_eq(media_get_stats(m, &st), 0);
         assert_int_eq(st.idr_frames, 2);
-        decode_ts(rx.ts, rx.ts_size, &d);
-        assert_int_eq(d.frames, 20);
-        assert_int_eq(d.keyframes, 2);
+        assert_int_eq(rx.res->check.n_errors, 0);
+        assert_int_eq(rx.res->frames, 20);
+        assert_int_eq(rx.res->keyframes, 2);
+        assert_int_eq(rx.res->check.n_random_access, 2);
         receiver_clear(&rx);
 }
 
@@ -425,11 +281,10 @@ TEST(media_still_screen, "/media/a still screen is not re-encoded, only kept ali
         struct media_config cfg;
         _cleanup_(media_freep) struct media *m = NULL;
         struct media_stats st;
-        struct decoded d;
 
         receiver_start(&rx);
         cfg = config_for(c, rx.port);
-        cfg.keepalive_fps = 10;
+        cfg.keepalive_fps = 4;
         assert_int_eq(media_new(&cfg, &m), 0);
         assert_int_eq(media_start(m), 0);
         /* wait until 30 pictures were grabbed (1 s at 30 fps) */
@@ -449,9 +304,11 @@ TEST(media_still_screen, "/media/a still screen is not re-encoded, only kept ali
         assert_int_ge(st.frames_skipped, st.frames_captured - 1);
         assert_int_ge(st.frames_repeated, 3);
         assert_int_le(st.frames_repeated, st.frames_captured / 2);
-        decode_ts(rx.ts, rx.ts_size, &d);
-        assert_int_eq(d.frames, (int) st.frames_sent);
-        assert_int_eq(d.width, 320);
+        /* PCR/PAT/PMT keep flowing between the keep-alive frames */
+        assert_int_eq(rx.res->check.n_errors, 0);
+        assert_int_le(rx.res->check.max_pcr_gap_27mhz, 27000000 / 10);
+        assert_int_eq(rx.res->frames, st.frames_sent);
+        assert_int_eq(rx.res->width, 320);
         receiver_clear(&rx);
 }
 
@@ -502,8 +359,6 @@ TEST(media_shared_capture, "/media/two sessions share one capture") {
         struct media_config cfg;
         _cleanup_(media_freep) struct media *a = NULL;
         _cleanup_(media_freep) struct media *b = NULL;
-        struct decoded d1, d2;
-
         receiver_start(&rx1);
         receiver_start(&rx2);
         cfg = config_for(c, rx1.port);
@@ -520,12 +375,12 @@ TEST(media_shared_capture, "/media/two sessions share one capture") {
         receiver_stop(&rx1);
         receiver_stop(&rx2);
         a = media_free(a);
-        decode_ts(rx1.ts, rx1.ts_size, &d1);
-        decode_ts(rx2.ts, rx2.ts_size, &d2);
-        assert_int_eq(d1.frames, 10);
-        assert_int_eq(d1.width, 320);
-        assert_int_eq(d2.frames, 10);
-        assert_int_eq(d2.width, 640);
+        assert_int_eq(rx1.res->check.n_errors, 0);
+        assert_int_eq(rx2.res->check.n_errors, 0);
+        assert_int_eq(rx1.res->frames, 10);
+        assert_int_eq(rx1.res->width, 320);
+        assert_int_eq(rx2.res->frames, 10);
+        assert_int_eq(rx2.res->width, 640);
         receiver_clear(&rx1);
         receiver_clear(&rx2);
 }
