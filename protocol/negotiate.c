@@ -246,7 +246,8 @@ static void pick_audio(const struct wfd_sink_caps *sink, const struct wfd_source
         (void) wfd_audio_mode_info(f, bit, &n->audio_rate_hz, &n->audio_channels);
 }
 
-static uint64_t target_bitrate(const struct wfd_usable_mode *u, uint64_t available, uint64_t cfg_max)
+static uint64_t target_bitrate(const struct wfd_usable_mode *u, uint64_t available, uint64_t cfg_max,
+                               uint64_t sink_max)
 {
         uint64_t t = u->needed_bps;
         uint64_t level_max = wfd_level_max_bitrate_bps(u->level_idc, u->profile == WFD_PROFILE_CHP);
@@ -255,6 +256,7 @@ static uint64_t target_bitrate(const struct wfd_usable_mode *u, uint64_t availab
                 t = MIN(t * WFD_NEGOTIATE_TARGET_HEADROOM, available);
         t = min_known(t, cfg_max);
         t = min_known(t, level_max);
+        t = min_known(t, sink_max);
         return t;
 }
 
@@ -359,7 +361,8 @@ int wfd_negotiate(const struct wfd_sink_caps *sink, const struct wfd_source_limi
         ctx.aspect_h = src->aspect_height;
         sort_modes(n->usable_modes, n->n_usable_modes, &ctx);
         n->video = n->usable_modes[0];
-        n->target_bitrate_bps = target_bitrate(&n->video, n->available_bps, src->max_bitrate_bps);
+        n->target_bitrate_bps = target_bitrate(&n->video, n->available_bps, src->max_bitrate_bps,
+                                               sink->has_max_bitrate ? sink->max_bitrate_bps : 0);
 
         /* 5. audio */
         pick_audio(sink, src, n);

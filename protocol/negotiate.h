@@ -32,8 +32,9 @@
  * rate is below that need the result is -ENOSR (INSUFFICIENT_RESOURCES); a sink
  * with no such mode gets -ENOSR only when no mode at all fits.
  * Target bit rate = min(needed_bps * WFD_NEGOTIATE_TARGET_HEADROOM, available
- * rate, configured max, the level's MaxBR for the profile); with an unknown
- * available rate it is min(needed_bps, configured max, MaxBR) (start low).
+ * rate, configured max, the level's MaxBR for the profile, the sink's
+ * microsoft_max_bitrate); with an unknown available rate it is
+ * min(needed_bps, configured max, MaxBR, microsoft_max_bitrate) (start low).
  *
  * Preference (first difference decides):
  *   1. the sink's native mode (native field) when it is eligible; native 00

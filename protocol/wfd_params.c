@@ -205,6 +205,7 @@ static const char *const param_names[_WFD_PARAM_MAX] = {
         [WFD_PARAM_ROUTE] = "wfd_route",
         [WFD_PARAM_I2C] = "wfd_I2C",
         [WFD_PARAM_AV_FORMAT_CHANGE_TIMING] = "wfd_av_format_change_timing",
+        [WFD_PARAM_MS_MAX_BITRATE] = "microsoft_max_bitrate",
 };
 
 const char *wfd_param_id_to_string(enum wfd_param_id id)
@@ -716,6 +717,22 @@ int wfd_i2c_parse(const char *value, size_t len, bool *ret_none, uint16_t *ret_p
         return 0;
 }
 
+int wfd_max_bitrate_parse(const char *value, size_t len, uint64_t *ret_bps)
+{
+        struct cursor c = { value, value + len };
+        const char *t;
+        size_t tl;
+        uint64_t v;
+
+        if (!ret_bps || (!value && len > 0))
+                return -EINVAL;
+        if (!cursor_take_token(&c, "", &t, &tl) || !parse_dec(t, tl, 9999999999ull, &v) || v == 0 ||
+            !cursor_at_end(&c))
+                return -EBADMSG;
+        *ret_bps = v;
+        return 0;
+}
+
 int wfd_av_format_change_timing_parse(const char *value, size_t len, struct wfd_av_format_change_timing *ret)
 {
         struct cursor c = { value, value + len };
@@ -835,6 +852,13 @@ static int sink_caps_apply(struct wfd_sink_caps *s, enum wfd_param_id id, const 
                 if (wfd_supported_parse(v, vl, &s->format_change_capability) < 0)
                         return -EBADMSG;
                 s->has_format_change_capability = true;
+                return 0;
+        case WFD_PARAM_MS_MAX_BITRATE:
+                if (s->has_max_bitrate)
+                        return 0;
+                if (wfd_max_bitrate_parse(v, vl, &s->max_bitrate_bps) < 0)
+                        return -EBADMSG;
+                s->has_max_bitrate = true;
                 return 0;
         case WFD_PARAM_I2C:
                 if (s->has_i2c)

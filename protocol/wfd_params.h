@@ -124,6 +124,7 @@ enum wfd_param_id {
         WFD_PARAM_ROUTE,
         WFD_PARAM_I2C,
         WFD_PARAM_AV_FORMAT_CHANGE_TIMING,
+        WFD_PARAM_MS_MAX_BITRATE,              /* microsoft_max_bitrate */
         _WFD_PARAM_MAX,
         _WFD_PARAM_UNKNOWN = -1,
 };
@@ -259,6 +260,9 @@ int wfd_uibc_setting_parse(const char *value, size_t len, bool *ret_enable);
 /* wfd_I2C: decimal port | "none" (ret_none set, *ret_port 0). */
 int wfd_i2c_parse(const char *value, size_t len, bool *ret_none, uint16_t *ret_port);
 
+/* microsoft_max_bitrate ([MS-WFDPE] 2.10.1.1): 1..10 decimal digits, bit/s, > 0. */
+int wfd_max_bitrate_parse(const char *value, size_t len, uint64_t *ret_bps);
+
 /* wfd_av_format_change_timing: pts:HEX10 SP dts:HEX10 (40-bit fields; 33-bit timestamps). */
 struct wfd_av_format_change_timing {
         uint64_t pts;
@@ -308,6 +312,8 @@ struct wfd_sink_caps {
         bool idr_request_capability;
         bool has_format_change_capability;
         bool format_change_capability;    /* microsoft_format_change_capability: supported */
+        bool has_max_bitrate;
+        uint64_t max_bitrate_bps;         /* microsoft_max_bitrate: we must encode at or below it */
         bool has_i2c;
         bool i2c_none;
         uint16_t i2c_port;

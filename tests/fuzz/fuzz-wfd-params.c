@@ -161,6 +161,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         bool b, none;
         uint8_t u8;
         uint16_t u16;
+        uint64_t u64;
         enum wfd_trigger_method tm;
         enum wfd_route route;
 
@@ -200,5 +201,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         (void) wfd_route_parse(s, size, &route);
         (void) wfd_uibc_setting_parse(s, size, &b);
         (void) wfd_i2c_parse(s, size, &none, &u16);
+        if (wfd_max_bitrate_parse(s, size, &u64) == 0)
+                CHECK(u64 > 0 && u64 <= 9999999999ull);
         return 0;
 }

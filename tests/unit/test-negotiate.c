@@ -334,6 +334,13 @@ TEST(neg_target_bitrate, "/negotiate/target bit rate: model when unknown, capped
         assert_int_eq(wfd_negotiate(&c, &src, &st, &n), 0);
         assert_int_eq(n.target_bitrate_bps, 5000000);
         wfd_sink_caps_clear(&c);
+
+        /* a sink's microsoft_max_bitrate caps the target (the source MUST stay at or below it) */
+        caps(LG_BODY "microsoft_max_bitrate: 3000000\r\n", &c);
+        assert_int_eq(wfd_negotiate(&c, &src_default, NULL, &n), 0);
+        assert_int_eq(n.target_bitrate_bps, 3000000);
+        assert_false(n.info.reduced_mode_list_due_to_bandwidth);
+        wfd_sink_caps_clear(&c);
 }
 
 TEST(neg_audio, "/negotiate/audio: AAC, LPCM for prefer-LPCM sinks, LPCM when unanswered, none") {

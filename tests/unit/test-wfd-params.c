@@ -678,6 +678,26 @@ TEST(params_i2c, "/params/wfd_I2C/port and none") {
         assert_int_eq(wfd_i2c_parse(S("70000"), &none, &port), -EBADMSG);
 }
 
+TEST(params_ms_max_bitrate, "/params/microsoft_max_bitrate/decimal bit/s, zero and garbage rejected") {
+        uint64_t bps = 7;
+        struct wfd_sink_caps c;
+
+        assert_int_eq(wfd_max_bitrate_parse(S("20000000"), &bps), 0);
+        assert_int_eq(bps, 20000000);
+        assert_int_eq(wfd_max_bitrate_parse(S(" 9999999999 "), &bps), 0);
+        assert_int_eq(bps, 9999999999ull);
+        bps = 7;
+        assert_int_eq(wfd_max_bitrate_parse(S("0"), &bps), -EBADMSG);
+        assert_int_eq(wfd_max_bitrate_parse(S("12345678901"), &bps), -EBADMSG);
+        assert_int_eq(wfd_max_bitrate_parse(S("20M"), &bps), -EBADMSG);
+        assert_int_eq(wfd_max_bitrate_parse(S("none"), &bps), -EBADMSG);
+        assert_int_eq(bps, 7);
+        assert_int_eq(wfd_sink_caps_parse(S("microsoft_max_bitrate: 8000000\r\n"), &c), 0);
+        assert_true(c.has_max_bitrate);
+        assert_int_eq(c.max_bitrate_bps, 8000000);
+        wfd_sink_caps_clear(&c);
+}
+
 TEST(params_av_format_change_timing, "/params/wfd_av_format_change_timing/Samsung capture value round trip") {
         struct wfd_av_format_change_timing t;
         char out[32];
@@ -812,6 +832,7 @@ static int parse_any(int which, const char *v, size_t n)
         bool b, none;
         uint8_t u8;
         uint16_t u16;
+        uint64_t u64;
         enum wfd_trigger_method tm;
         enum wfd_route route;
         int r;
@@ -835,6 +856,7 @@ static int parse_any(int which, const char *v, size_t n)
         case 15: return wfd_route_parse(v, n, &route);
         case 16: return wfd_uibc_setting_parse(v, n, &b);
         case 17: return wfd_i2c_parse(v, n, &none, &u16);
+        case 20: return wfd_max_bitrate_parse(v, n, &u64);
         case 18: return wfd_params_parse_body(v, n, &l);
         case 19:
                 r = wfd_sink_caps_parse(v, n, &caps);
@@ -857,7 +879,7 @@ TEST(params_prefixes_guard_page, "/params/every parser, every prefix of real val
                 "01 0a1b2c3d4e5f",
                 "input_category_list=GENERIC, HIDC;generic_cap_list=Keyboard;hidc_cap_list=Keyboard/USB, Mouse/USB;port=1234",
                 "00000bb800 000005dc00",
-                "supported", "1", "05", "TEARDOWN", "secondary", "disable", "7240", "none",
+                "supported", "1", "05", "TEARDOWN", "secondary", "disable", "7240", "none", "20000000",
                 "wfd_audio_codecs: LPCM 00000003 00\r\nwfd_video_formats: 00 00 01 01 00000001 00000000 00000000 00 0000 0000 00 none none\r\nwfd_idr_request\r\n",
         };
         long pg = sysconf(_SC_PAGESIZE);
@@ -871,7 +893,7 @@ TEST(params_prefixes_guard_page, "/params/every parser, every prefix of real val
                 for (size_t n = 0; n <= len; n++) {
                         char *start = map + pg - n;
                         memcpy(start, values[i], n);
-                        for (int which = 0; which < 20; which++) {
+                        for (int which = 0; which < 21; which++) {
                                 int r = parse_any(which, start, n);
                                 assert_true(r == 0 || r == -EBADMSG || r == -E2BIG);
                                 ok += r == 0 && n == len;
