@@ -70,6 +70,7 @@ struct nm {
         bool discovery_wanted, discovering;
         struct nm_peer *peers;        /* owned list */
         struct nm_conn *conn;         /* owned */
+        sd_event_source *ready_defer; /* owned: reports state_changed(true) once */
 };
 
 /* ---- peers --------------------------------------------------------------- */
@@ -686,6 +687,16 @@ static void nm_disconnect(void *backend, const char *address)
 
 /* ---- life cycle ---------------------------------------------------------------- */
 
+static int on_ready(sd_event_source *s, void *userdata)
+{
+        struct nm *n = userdata;
+
+        n->ready_defer = sd_event_source_disable_unref(n->ready_defer);
+        if (n->owner.state_changed)
+                n->owner.state_changed(n->owner.userdata, true, NULL);
+        return 0;
+}
+
 static int find_p2p_device(struct nm *n, char **ret)
 {
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
@@ -780,8 +791,12 @@ int nm_new(sd_event *event, const struct p2p_config *config, const char *bus_add
                 return r;
         }
         log_info("NM: using NetworkManager's Wi-Fi P2P device %s", n->device);
-        if (n->owner.state_changed)
-                n->owner.state_changed(n->owner.userdata, true, NULL);
+        /* Report readiness from the loop: the owner is still setting up. */
+        r = sd_event_add_defer(event, &n->ready_defer, on_ready, n);
+        if (r < 0) {
+                nm_free(n);
+                return r;
+        }
         *ret = n;
         return 0;
 }
@@ -805,6 +820,7 @@ struct nm *nm_free(struct nm *n)
         sd_bus_slot_unref(n->peer_removed);
         sd_bus_slot_unref(n->find_call);
         sd_event_source_disable_unref(n->find_timer);
+        sd_event_source_disable_unref(n->ready_defer);
         sd_bus_flush_close_unref(n->bus);
         free(n->device);
         sd_event_unref(n->event);

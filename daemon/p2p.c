@@ -184,7 +184,8 @@ static void on_group_down(void *userdata, const char *address, int error, const 
                 drop_listener(p);
         if (!sink)
                 return;
-        if (sink->cast_session) {
+        if (sink->cast_session && sink->cast_session->state == SESSION_STATE_CONNECTING) {
+                /* The group went before the sink connected to our listener. */
                 sink_cast_failed(sink, error);
                 return;
         }

@@ -1022,7 +1022,11 @@ static int wpas_try_connect(struct wpas *w)
         int r = wpas_ctrl_open(w->ctrl);
 
         if (r < 0) {
-                log_debug("P2P: wpa_supplicant %s not reachable: %s", w->ctrl_path, strerror(-r));
+                if (w->reconnect_usec == WPAS_RECONNECT_MIN_USEC)
+                        log_notice("P2P: wpa_supplicant %s is not reachable (%s); retrying in the background",
+                                   w->ctrl_path, strerror(-r));
+                else
+                        log_debug("P2P: wpa_supplicant %s not reachable: %s", w->ctrl_path, strerror(-r));
                 schedule_reconnect(w);
                 return r;
         }
@@ -1078,8 +1082,12 @@ int wpas_new(sd_event *event, const struct p2p_config *config, const char *ctrl_
                 wpas_free(w);
                 return r;
         }
-        if (wpas_try_connect(w) < 0)
-                log_notice("P2P: wpa_supplicant %s is not reachable yet; retrying in the background", ctrl_path);
+        /* Connect from the loop, never from here: the owner is still setting up and must not be called back. */
+        r = sd_event_add_time(event, &w->reconnect_timer, CLOCK_MONOTONIC, 0, 0, on_reconnect_timer, w);
+        if (r < 0) {
+                wpas_free(w);
+                return r;
+        }
         *ret = w;
         return 0;
 }

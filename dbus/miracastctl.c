@@ -528,11 +528,14 @@ static int cmd_scan(struct ctl *c, int argc, char **argv)
 
         r = sd_bus_call_method(c->bus, CTL_SERVICE, CTL_ROOT_PATH, CTL_MANAGER_IFACE, "StopDiscovery", &e, NULL,
                                NULL);
-        if (r < 0) {
+        /* Leaving sd_event_loop() closed the bus connection (sd_bus_attach_event's exit hook), and
+         * miracastd releases a client's discovery request when it disconnects: nothing to stop. */
+        if (r < 0 && r != -ENOTCONN) {
                 r = report_error("stopping discovery", r, &e);
                 sd_bus_error_free(&e);
                 return r;
         }
+        sd_bus_error_free(&e);
         fprintf(stderr, "%zu sink%s found.\n", c->n_found, c->n_found == 1 ? "" : "s");
         return EXIT_OK;
 }

@@ -158,6 +158,7 @@ static void rig_setup(struct rig *r)
                 .connect_failed = o_failed, .group_down = o_down, .userdata = &r->log,
         };
         assert_int_eq(wpas_new(r->e, &r->config, r->ctrl, &r->owner, &r->w), 0);
+        assert_false(r->log.up_seen); /* never called back from inside wpas_new() */
         assert_true(RUN_UNTIL(r, rr->log.up_seen && fake_wpas_has(rr->f, "P2P_PEER FIRST")));
 }
 
