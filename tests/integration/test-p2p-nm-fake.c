@@ -456,10 +456,15 @@ static void start_bus(void)
         snprintf(bus_address, sizeof(bus_address), "unix:path=%s", sock);
 }
 
+/* A failed case leaves its fake running (the assertion jumps over the teardown): stop it first. */
+static pid_t last_fake = -1;
+
 static void rig_setup(struct rig *r, const char *mode)
 {
         int rep[2], ctl[2];
 
+        kill_wait(last_fake);
+        last_fake = -1;
         start_bus();
         memset(r, 0, sizeof(*r));
         assert_int_eq(pipe2(rep, O_CLOEXEC), 0);
@@ -471,6 +476,7 @@ static void rig_setup(struct rig *r, const char *mode)
                 close(ctl[1]);
                 _exit(fake_nm_main(bus_address, mode, rep[1], ctl[0]));
         }
+        last_fake = r->fake_pid;
         close(rep[1]);
         close(ctl[0]);
         r->report_fd = rep[0];
@@ -493,6 +499,7 @@ static void rig_teardown(struct rig *r)
         r->nm = nm_free(r->nm);
         close(r->control_fd);
         (void) waitpid(r->fake_pid, NULL, 0);
+        last_fake = -1;
         close(r->report_fd);
         p2p_config_clear(&r->config);
         sd_event_unref(r->e);
@@ -507,8 +514,7 @@ TEST(nm_peers, "/p2p/nm/the P2P device is found, its WFD sink peer becomes a sin
         assert_int_eq(r.signal, -65);
         r.config.find_sec = 1;
         assert_int_eq(nm_p2p_ops.start_discovery(r.nm), 0);
-        assert_true(RUN_UNTIL(&r, rr->discovering));
-        assert_true(strstr(r.reports, "StartFind timeout=1\n") != NULL);
+        assert_true(RUN_UNTIL(&r, rr->discovering && strstr(rr->reports, "StartFind timeout=1\n") != NULL));
         /* renewed while wanted */
         assert_true(RUN_UNTIL(&r, strstr(strstr(rr->reports, "StartFind") + 1, "StartFind") != NULL));
         assert_int_eq(nm_p2p_ops.stop_discovery(r.nm), 0);
@@ -528,9 +534,10 @@ TEST(nm_connect_go, "/p2p/nm/connect: volatile wifi-p2p connection with our WFD 
         assert_int_eq(nm_p2p_ops.connect(r.nm, SINK, &pin), -EOPNOTSUPP);
         assert_int_eq(nm_p2p_ops.connect(r.nm, SINK, NULL), 0);
         assert_int_eq(nm_p2p_ops.connect(r.nm, SINK, NULL), -EBUSY);
-        assert_true(RUN_UNTIL(&r, rr->group_up));
-        assert_true(strstr(r.reports, "AddAndActivateConnection2 peer=42:00:00:00:01:00 wfd-ies=000006001"
-                                      "01c440032 device=" DEV_PATH " peer-object=" PEER_PATH) != NULL);
+        /* the fake's report pipe and the bus are separate channels: wait for both */
+        assert_true(RUN_UNTIL(&r, rr->group_up && strstr(rr->reports, "AddAndActivateConnection2 peer=42:00:00:00:01:00 "
+                                                                    "wfd-ies=00000600101c440032 device=" DEV_PATH
+                                                                    " peer-object=" PEER_PATH) != NULL));
         assert_str_eq(r.ifname, "p2p-nm0");
         assert_str_eq(r.local_ip, "10.42.0.1");
         assert_int_eq(r.role, P2P_ROLE_GO);
@@ -570,6 +577,8 @@ TEST(nm_absent, "/p2p/nm/no NetworkManager on the bus: EHOSTDOWN, so auto falls 
         struct p2p_config c;
         struct nm *n = NULL;
         sd_event *e = NULL;
+        kill_wait(last_fake);
+        last_fake = -1;
         start_bus();
         assert_int_eq(sd_event_new(&e), 0);
         assert_int_eq(p2p_config_init(&c), 0);
