@@ -190,9 +190,12 @@ static void media_post_job(struct media *m, struct media_job job)
                 encode_picture_unref(job.picture);
                 return;
         }
+        if (m->slot_full && m->slot.picture && !job.picture)
+                return; /* a keep-alive never displaces a real picture that is still waiting */
         if (m->slot_full) {
                 /* The encoder or the network is behind: the newer picture wins. */
-                m->stats.frames_dropped++;
+                if (m->slot.picture)
+                        m->stats.frames_dropped++;
                 encode_picture_unref(m->slot.picture);
         }
         m->slot = job;
@@ -327,6 +330,12 @@ static void *media_convert_thread(void *userdata)
                                 .tv_nsec = (next_tick % 1000000u) * 1000,
                         };
                         pthread_cond_timedwait(&m->cond, &m->lock, &until);
+                        continue;
+                }
+                /* A benchmark converts the next picture only once the encoder took the last one:
+                 * back-pressure instead of drops, and one picture buffer fewer in flight. */
+                if (m->cfg.benchmark && m->slot_full) {
+                        pthread_cond_wait(&m->cond, &m->lock);
                         continue;
                 }
                 /* Fixed schedule; after a stall start again from now rather than catching up in a burst. */
