@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The media pipeline's transport, as a sink sees it: testsrc -> encoder/media
+ * (ts_mux + rtp + rtp_send inside) -> loopback UDP -> tests/lib/rtp-receive
+ * (raw RTP/TS conformance checks, then FFmpeg's RTP/MPEG-TS demuxer and
+ * H.264 decoder).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "../../encoder/capture.h"
+#include "../../encoder/media.h"
+#include "../../protocol/ts_mux.h"
+#include "../lib/rtp-receive.h"
+#include "../lib/test.h"
+
+static void run(enum capture_pattern pattern, unsigned max_frames, unsigned run_ms, struct rtp_receive_result *res)
+{
+        struct capture *c = NULL;
+        struct media *m = NULL;
+        struct rtp_receive *rx = NULL;
+        struct media_config cfg;
+
+        assert_int_eq(capture_new(&(struct capture_config) { .backend = CAPTURE_BACKEND_TESTSRC, .width = 320,
+                                                             .height = 240, .pattern = pattern },
+                                  &c),
+                      0);
+        assert_int_eq(rtp_receive_start(0, true, &rx), 0);
+        cfg = (struct media_config) {
+                .capture = c,
+                .encode = { .encoder = "x264", .width = 320, .height = 240, .fps_num = 30, .fps_den = 1,
+                            .level_idc = 31, .bitrate_bps = 1000000 },
+                .dest_address = "127.0.0.1",
+                .dest_port = rtp_receive_get_port(rx),
+                .max_frames = max_frames,
+                .keepalive_fps = 2,
+        };
+        assert_int_eq(media_new(&cfg, &m), 0);
+        assert_int_eq(media_start(m), 0);
+        if (max_frames) {
+                struct pollfd p = { .fd = media_get_fd(m), .events = POLLIN };
+                struct media_event ev;
+
+                assert_int_eq(poll(&p, 1, 20000), 1);
+                assert_int_eq(media_read_event(m, &ev), 0);
+                assert_int_eq(ev.type, MEDIA_EVENT_ENDED);
+        } else
+                usleep(run_ms * 1000);
+        m = media_free(m);
+        assert_int_eq(rtp_receive_finish(rx, 500, res), 0);
+        capture_unref(c);
+        if (res->check.n_errors)
+                printf("  ts-check: %s\n", res->check.error);
+}
+
+TEST(media_transport_motion, "/rtp/media/every frame of a moving picture arrives conformant and decodes")
+{
+        struct rtp_receive_result *res = calloc(1, sizeof(*res));
+
+        run(CAPTURE_PATTERN_MOTION, 30, 0, res);
+        assert_int_eq(res->check.n_errors, 0);
+        assert_int_eq(res->check.n_video_pes, 30);
+        assert_int_ge(res->check.n_random_access, 1);
+        assert_int_ge(res->check.n_pcr, 1);
+        assert_int_eq(res->check.avc_level_idc, 31);
+        assert_str_eq(res->codec, "h264");
+        assert_int_eq(res->width, 320);
+        assert_int_eq(res->height, 240);
+        assert_int_eq(res->frames, 30);
+        assert_int_ge(res->keyframes, 1);
+        assert_int_eq(res->decode_errors, 0);
+        free(res);
+}
+
+TEST(media_transport_still, "/rtp/media/a still screen keeps PCR and PAT/PMT within 100 ms")
+{
+        struct rtp_receive_result *res = calloc(1, sizeof(*res));
+
+        /* 2 keep-alive frames per second: without idle PCRs the gaps would be 500 ms. */
+        run(CAPTURE_PATTERN_STILL, 0, 1500, res);
+        assert_int_eq(res->check.n_errors, 0);
+        assert_int_ge(res->check.n_pcr, 10);
+        assert_int_le(res->check.max_pcr_gap_27mhz, TS_CLOCK_27MHZ / 10);
+        assert_int_le(res->check.max_psi_gap_90khz, 9000);
+        assert_int_ge(res->frames, 1);
+        assert_int_le(res->frames, 10);
+        free(res);
+}
