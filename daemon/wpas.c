@@ -34,6 +34,7 @@
 #define WPAS_RECONNECT_MIN_USEC (1 * 1000000ULL)
 #define WPAS_RECONNECT_MAX_USEC (30 * 1000000ULL)
 #define WPAS_DHCP_LEASE_SEC     3600
+#define WPAS_LATE_GROUP_USEC    (15 * 1000000ULL)
 
 enum conn_state {
         CONN_CONNECTING,
@@ -92,6 +93,7 @@ struct wpas {
         struct wpas_peer_entry *peers;   /* owned list */
         struct wpas_conn *conn;       /* owned: the connect/group in progress, or NULL */
         char *peer_iter;              /* owned: next P2P_PEER NEXT- address during re-sync */
+        uint64_t cancelled_usec;      /* when we last cancelled a connect (a late group is ours to remove) */
 };
 
 static void conn_send_connect(struct wpas_conn *c, bool provdisc);
@@ -522,6 +524,7 @@ static int on_conn_timeout(sd_event_source *s, uint64_t usec, void *userdata)
 
         if (c->state == CONN_CONNECTING) {
                 (void) wpas_ctrl_send(w->ctrl, "P2P_CANCEL", NULL, NULL);
+                (void) sd_event_now(w->event, CLOCK_MONOTONIC, &w->cancelled_usec);
                 conn_end(w, -ETIMEDOUT, c->user_wait ? "the display did not accept in time" : "no answer from the display");
         } else {
                 /* A group came up but we could not address it in time. */
@@ -611,6 +614,7 @@ static void wpas_disconnect(void *backend, const char *address)
                 return;
         if (c->state == CONN_CONNECTING) {
                 (void) wpas_ctrl_send(w->ctrl, "P2P_CANCEL", NULL, NULL);
+                (void) sd_event_now(w->event, CLOCK_MONOTONIC, &w->cancelled_usec);
         } else {
                 if (w->config->persistent_group) {
                         log_info("P2P: keeping the group %s with %s (persistent)", c->ifname, c->peer);
@@ -736,6 +740,15 @@ static void group_started(struct wpas *w, const struct wpas_event *e)
         int r;
 
         if (!c || c->state != CONN_CONNECTING) {
+                uint64_t now = 0;
+
+                (void) sd_event_now(w->event, CLOCK_MONOTONIC, &now);
+                if (!c && w->cancelled_usec && now - w->cancelled_usec < WPAS_LATE_GROUP_USEC) {
+                        /* Formation finished just after we gave up on it: do not leave the group behind. */
+                        log_info("P2P: group %s of a cancelled connect came up late, removing it", e->group_ifname);
+                        remove_group(w, e->group_ifname);
+                        return;
+                }
                 log_info("P2P: group %s started that we did not ask for, ignoring", e->group_ifname);
                 return;
         }

@@ -415,6 +415,20 @@ TEST(timeout, "/p2p/wpas/the user never accepts: P2P_CANCEL and ETIMEDOUT at the
         rig_teardown(&r);
 }
 
+TEST(late_group, "/p2p/wpas/a group that comes up just after the user cancelled is removed, not kept") {
+        struct rig r;
+        rig_setup(&r);
+        rig_found_and_connect(&r, EV_FOUND, NULL, "P2P_CONNECT " SINK " pbc go_intent=7");
+        wpas_p2p_ops.disconnect(r.w, SINK);
+        assert_true(RUN_UNTIL(&r, fake_wpas_has(rr->f, "P2P_CANCEL")));
+        fake_wpas_event(r.f, "<3>P2P-GROUP-STARTED " GROUP_IF " GO ssid=\"DIRECT-iO\" freq=2437 passphrase=\"x\" "
+                             "go_dev_addr=42:00:00:00:00:00");
+        assert_true(RUN_UNTIL(&r, fake_wpas_has(rr->f, "P2P_GROUP_REMOVE " GROUP_IF)));
+        assert_false(r.log.group_up);
+        assert_false(r.log.failed); /* the owner asked for the cancel: no failure report */
+        rig_teardown(&r);
+}
+
 TEST(join, "/p2p/wpas/a sink already running a group is joined") {
         struct rig r;
         rig_setup(&r);
