@@ -338,13 +338,17 @@ static int parser_scan(struct rtsp_parser *p)
                 size_t n;
 
                 if (!lf) {
+                        /*
+                         * A partial line: refuse it once it is too long. Whether it also ends
+                         * past RTSP_MAX_HEADER_BYTES is decided when its LF arrives (at most
+                         * RTSP_MAX_LINE bytes away), so the error never depends on how the
+                         * stream was split.
+                         */
                         n = avail - pos;
                         if (n > 0 && line[n - 1] == '\r')
                                 n--;
                         if (n > RTSP_MAX_LINE)
                                 return -EMSGSIZE;
-                        if (avail > RTSP_MAX_HEADER_BYTES)
-                                return -ENOBUFS;
                         break;
                 }
 

@@ -33,7 +33,8 @@
 
 /*
  * Parse errors (all negative errnos). Every one is final: the byte stream cannot be
- * re-synchronised, so answer rtsp_error_to_status() and close the connection.
+ * re-synchronised, so answer rtsp_error_to_status() and close the connection. Messages
+ * and errors do not depend on how the stream is split into rtsp_parser_feed() calls.
  *   -EBADMSG          malformed start line or header (400 Bad Request)
  *   -EMSGSIZE         a line longer than RTSP_MAX_LINE (400)
  *   -E2BIG            more than RTSP_MAX_HEADERS header fields (400)

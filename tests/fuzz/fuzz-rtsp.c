@@ -1,26 +1,70 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Fuzz the RTSP codec: the input is fed to the parser in chunks whose sizes
- * come from the first byte, every message is run through the header helpers,
- * and a reply is built from what the peer sent (as the source FSM does).
+ * Fuzz the RTSP codec. The input (after its first byte) is parsed three ways:
+ * in one feed, in chunks of data[0] bytes, and byte by byte; the messages and the
+ * final result must be the same every time (a split-dependent parser is a bug).
+ * Every message also goes through the header helpers and a reply is built from
+ * what the peer sent, as the source state machine does.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../../protocol/rtsp.h"
 
-static void visit(const struct rtsp_message *m)
+struct digest {
+        uint64_t hash;
+        size_t n_messages;
+        int result;             /* the final rtsp_parser_next() error, -EAGAIN when input ran out */
+        size_t pending;
+};
+
+static void mix(struct digest *d, const void *p, size_t n)
+{
+        const unsigned char *c = p;
+        for (size_t i = 0; i < n; i++)
+                d->hash = (d->hash ^ c[i]) * 1099511628211ULL;
+}
+
+static void mix_str(struct digest *d, const char *s)
+{
+        mix(d, s ? s : "(null)", s ? strlen(s) + 1 : 7);
+}
+
+static void visit(const struct rtsp_message *m, struct digest *d)
 {
         struct rtsp_transport t;
         struct rtsp_builder b;
         char id[64], out[1024];
-        unsigned timeout;
+        unsigned timeout = 0;
         uint32_t cseq = 0;
         const char *v;
+        int r;
 
-        (void) rtsp_message_get_cseq(m, &cseq);
-        (void) rtsp_message_get_session(m, id, sizeof(id), &timeout);
+        mix(d, &m->type, sizeof(m->type));
+        mix(d, &m->version_major, sizeof(m->version_major));
+        mix(d, &m->version_minor, sizeof(m->version_minor));
+        if (m->type == RTSP_MESSAGE_REQUEST) {
+                mix_str(d, m->method_name);
+                mix_str(d, m->uri);
+        } else {
+                mix(d, &m->status, sizeof(m->status));
+                mix_str(d, m->reason);
+        }
+        for (size_t i = 0; i < m->n_headers; i++) {
+                mix_str(d, m->headers[i].name);
+                mix_str(d, m->headers[i].value);
+        }
+        mix(d, &m->body_len, sizeof(m->body_len));
+        mix(d, m->body, m->body_len);
+        if (m->body[m->body_len] != 0)
+                abort(); /* the body is NUL-terminated */
+
+        r = rtsp_message_get_cseq(m, &cseq);
+        mix(d, &r, sizeof(r));
+        r = rtsp_message_get_session(m, id, sizeof(id), &timeout);
+        mix(d, &r, sizeof(r));
         v = rtsp_message_get_header(m, "Transport");
         if (v)
                 (void) rtsp_transport_parse(v, &t);
@@ -37,12 +81,45 @@ static void visit(const struct rtsp_message *m)
         (void) rtsp_builder_finish(&b, "text/parameters", m->body, m->body_len);
 }
 
+static void parse(struct rtsp_parser *p, const uint8_t *data, size_t size, size_t chunk, struct digest *d)
+{
+        struct rtsp_message m;
+        size_t pos = 0;
+        int r = -EAGAIN;
+
+        *d = (struct digest) { .hash = 14695981039346656037ULL, .result = -EAGAIN };
+        rtsp_parser_init(p);
+        while (pos < size) {
+                size_t n = chunk < size - pos ? chunk : size - pos;
+                n = rtsp_parser_feed(p, data + pos, n);
+                pos += n;
+                while ((r = rtsp_parser_next(p, &m)) == 0) {
+                        visit(&m, d);
+                        d->n_messages++;
+                }
+                if (r != -EAGAIN)
+                        break;
+                if (n == 0)
+                        abort(); /* a full buffer always holds a message or an error */
+        }
+        d->result = r;
+        d->pending = r == -EAGAIN ? rtsp_parser_pending(p) : 0;
+        (void) rtsp_error_to_status(r);
+        (void) rtsp_error_to_string(r);
+}
+
+static void same(const struct digest *a, const struct digest *b)
+{
+        if (a->hash != b->hash || a->n_messages != b->n_messages || a->result != b->result ||
+            a->pending != b->pending)
+                abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         struct rtsp_parser *p;
-        struct rtsp_message m;
-        size_t chunk, pos = 0;
-        int r = 0;
+        struct digest whole, chunked, bytes;
+        size_t chunk;
 
         if (size == 0)
                 return 0;
@@ -53,23 +130,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         p = malloc(sizeof(*p));
         if (!p)
                 return 0;
-        rtsp_parser_init(p);
-        while (pos < size && r != -1) {
-                size_t n = chunk < size - pos ? chunk : size - pos;
-                n = rtsp_parser_feed(p, data + pos, n);
-                pos += n;
-                for (;;) {
-                        r = rtsp_parser_next(p, &m);
-                        if (r < 0)
-                                break;
-                        visit(&m);
-                }
-                if (r < 0 && r != -11 /* EAGAIN */) {
-                        (void) rtsp_error_to_status(r);
-                        break;
-                }
-                if (n == 0)
-                        break; /* full buffer without a message: impossible, limits fire first */
+        parse(p, data, size, size ? size : 1, &whole);
+        parse(p, data, size, chunk, &chunked);
+        same(&whole, &chunked);
+        if (size <= 4096) {
+                parse(p, data, size, 1, &bytes);
+                same(&whole, &bytes);
         }
         free(p);
         return 0;

@@ -445,11 +445,13 @@ TEST(rtsp_limit_header_bytes, "/rtsp/limit/RTSP_MAX_HEADER_BYTES: at the limit p
         assert_int_eq(parse_one(p, bad, &m), -ENOBUFS);
         assert_int_eq(rtsp_error_to_status(-ENOBUFS), 400);
 
-        /* Also without any line end in sight. */
+        /* Decided when the line that crosses the limit ends, whatever the split. */
         rtsp_parser_init(p);
         feed_all(p, ok, RTSP_MAX_HEADER_BYTES - 2);
         assert_int_eq(rtsp_parser_next(p, &m), -EAGAIN);
         feed_all(p, "X: abc", 6);
+        assert_int_eq(rtsp_parser_next(p, &m), -EAGAIN);
+        feed_all(p, "\r\n", 2);
         assert_int_eq(rtsp_parser_next(p, &m), -ENOBUFS);
 }
 
