@@ -365,7 +365,8 @@ static void config_help(const char *prog)
                "     --max-resolution WxH   Never send more than WxH\n"
                "     --max-fps N            Never send more than N frames per second\n"
                "     --max-bitrate BPS      Upper bit rate, e.g. 8000000, 8000k, 8M\n"
-               "     --log-level LEVEL      err, warning, notice, info, debug (default info)\n",
+               "     --log-level LEVEL      err, warning, notice, info, debug (default info)\n"
+               "  -o --option KEY=VALUE     Set any configuration file key, e.g. p2p-backend=none\n",
                prog, CONFIG_DEFAULT_RTSP_PORT);
 }
 
@@ -394,6 +395,7 @@ static const struct option config_options[] = {
         { "max-fps", required_argument, NULL, ARG_MAX_FPS },
         { "max-bitrate", required_argument, NULL, ARG_MAX_BITRATE },
         { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
+        { "option", required_argument, NULL, 'o' },
         {}
 };
 
@@ -406,7 +408,7 @@ int config_parse_argv(struct config *c, int argc, char *argv[])
         /* Pass 1: --help, --version, --config; the file must apply before the flags. */
         optind = 0;
         opterr = 1;
-        while ((opt = getopt_long(argc, argv, "hc:l:", config_options, NULL)) >= 0)
+        while ((opt = getopt_long(argc, argv, "hc:l:o:", config_options, NULL)) >= 0)
                 switch (opt) {
                 case 'h':
                         config_help(argv[0]);
@@ -436,7 +438,7 @@ int config_parse_argv(struct config *c, int argc, char *argv[])
         /* Pass 2: the flags override the file. */
         optind = 0;
         opterr = 0;
-        while ((opt = getopt_long(argc, argv, "hc:l:", config_options, NULL)) >= 0) {
+        while ((opt = getopt_long(argc, argv, "hc:l:o:", config_options, NULL)) >= 0) {
                 const char *key = NULL;
 
                 switch (opt) {
@@ -448,6 +450,27 @@ int config_parse_argv(struct config *c, int argc, char *argv[])
                 case ARG_MAX_FPS: key = "max-fps"; break;
                 case ARG_MAX_BITRATE: key = "max-bitrate"; break;
                 case ARG_LOG_LEVEL: key = "log-level"; break;
+                case 'o': {
+                        _cleanup_free_ char *k = strdup(optarg);
+                        char *eq = k ? strchr(k, '=') : NULL;
+
+                        if (!k)
+                                return -ENOMEM;
+                        if (!eq || eq == k) {
+                                log_error("--option \"%s\" is not KEY=VALUE", optarg);
+                                return -EINVAL;
+                        }
+                        *eq = '\0';
+                        if (strcasecmp(k, "listen") == 0 && !listen_from_flags) {
+                                for (unsigned i = 0; i < c->n_listen; i++)
+                                        free(c->listen[i]);
+                                c->n_listen = 0;
+                                listen_from_flags = true;
+                        }
+                        if (config_set(c, k, eq + 1, "command line") < 0)
+                                return -EINVAL;
+                        continue;
+                }
                 case 'l':
                         /* Flags replace the file's listen list. */
                         if (!listen_from_flags) {

@@ -87,6 +87,7 @@ struct session {
         char *encoder;               /* owned: encoder actually used */
         uint32_t bitrate_bps;
         struct session_info info;
+        bool negotiated;             /* info and format are final (StartMiracastSession answered) */
         char **sink_parameters;      /* owned: NULL-terminated name,value,name,value,... */
 
         struct session *next;        /* manager's list */
@@ -115,6 +116,9 @@ int session_new(struct manager *m, struct context *context, struct sink *sink, s
  */
 int session_attach_fd(struct session *s, int fd, const struct connection_stats *stats,
                       session_started_t started, void *userdata);
+
+/* A Cast() session: end with -ETIMEDOUT unless the sink's connection arrives within usec. */
+int session_arm_connect_timeout(struct session *s, uint64_t usec);
 
 /* User requests (Session1 methods). -ENOTCONN/-EBUSY when the state forbids. */
 int session_stop(struct session *s);     /* M5 TEARDOWN, M8 or grace timer, then ended */

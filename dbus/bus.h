@@ -24,12 +24,14 @@ struct sink;
 struct session;
 struct polkit;
 struct bus_discovery_client;
+struct bus_pending_cast;
 
 struct bus {
         sd_bus *bus;                 /* reference */
         struct manager *manager;     /* not owned */
         struct polkit *polkit;       /* owned; NULL = no polkit (session/private bus) */
         struct bus_discovery_client *discovery_clients; /* owned: StartDiscovery callers */
+        struct bus_pending_cast *pending_casts;         /* owned: Cast() calls awaiting negotiation */
 };
 
 /*
@@ -49,5 +51,10 @@ int session_bus_register(struct bus *b);
 void manager_bus_changed(struct bus *b, int change);
 void sink_bus_added(struct bus *b, struct sink *sink);
 void session_bus_added(struct bus *b, struct session *s);
+/* Answer Cast() call m once session s negotiated (its path) or ended (the
+ * error of its end reason). session-bus.c; takes a reference on m. */
+int session_bus_add_pending_cast(struct bus *b, struct session *s, sd_bus_message *m);
+/* Answer every pending Cast() with Failed (exit). */
+void session_bus_free_pending_casts(struct bus *b);
 /* Forget the StartDiscovery callers (manager-bus.c). */
 void manager_bus_free_clients(struct bus *b);

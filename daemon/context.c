@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* daemon/context.h: capture contexts and the serialized session operations. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../encoder/capture.h"
+#include "../protocol/macro.h"
+#include "context.h"
+#include "log.h"
+#include "manager.h"
+#include "session.h"
+#include "sink.h"
+
+int context_new(struct manager *m, const char *capture, struct context **ret)
+{
+        struct context *c, **tail;
+        unsigned id = 1;
+
+        for (struct context *i = m->contexts; i; i = i->next)
+                if (i->id >= id)
+                        id = i->id + 1;
+        c = calloc(1, sizeof(*c));
+        if (!c)
+                return -ENOMEM;
+        c->capture = strdup(capture);
+        if (!c->capture) {
+                free(c);
+                return -ENOMEM;
+        }
+        c->manager = m;
+        c->id = id;
+        for (tail = &m->contexts; *tail; tail = &(*tail)->next)
+                ;
+        *tail = c;
+        log_debug("Context %u created for capture \"%s\"", c->id, c->capture);
+        *ret = c;
+        return 0;
+}
+
+int context_get_capture(struct context *c, struct capture **ret)
+{
+        struct capture_config cfg = {};
+        _cleanup_free_ char *spec = NULL;
+        char *device = NULL, *connector = NULL;
+        int r;
+
+        if (c->capture_handle) {
+                *ret = c->capture_handle;
+                return 0;
+        }
+        spec = strdup(c->capture);
+        if (!spec)
+                return -ENOMEM;
+        if (strcmp(spec, "testsrc") == 0) {
+                cfg.backend = CAPTURE_BACKEND_TESTSRC;
+                /* The test picture is made at the configured maximum (default 1280x720); encoders scale. */
+                cfg.width = c->manager->config->max_width & ~1u;
+                cfg.height = c->manager->config->max_height & ~1u;
+                cfg.pattern = CAPTURE_PATTERN_DESKTOP;
+        } else if (strncmp(spec, "kms", 3) == 0 && (spec[3] == '\0' || spec[3] == ':')) {
+                cfg.backend = CAPTURE_BACKEND_KMS;
+                if (spec[3] == ':') {
+                        device = spec + 4;
+                        connector = strchr(device, ':');
+                        if (connector)
+                                *connector++ = '\0';
+                        if (!*device)
+                                device = NULL;
+                        if (connector && !*connector)
+                                connector = NULL;
+                }
+                cfg.device = device;
+                cfg.connector = connector;
+        } else
+                return -EINVAL;
+
+        r = capture_new(&cfg, &c->capture_handle);
+        if (r < 0)
+                return log_error_errno(r, "Context %u: cannot open capture \"%s\": %s", c->id, c->capture,
+                                       capture_last_error());
+        log_info("Context %u: capturing from %s", c->id, c->capture);
+        *ret = c->capture_handle;
+        return 0;
+}
+
+struct context *context_free(struct context *c)
+{
+        struct context **p;
+
+        if (!c)
+                return NULL;
+        for (struct session *s = c->manager->sessions, *next; s; s = next) {
+                next = s->next;
+                if (s->context == c)
+                        session_free(s);
+        }
+        for (p = &c->manager->contexts; *p; p = &(*p)->next)
+                if (*p == c) {
+                        *p = c->next;
+                        break;
+                }
+        log_debug("Context %u destroyed", c->id);
+        c->capture_handle = capture_unref(c->capture_handle);
+        free(c->capture);
+        free(c);
+        return NULL;
+}
+
+/* ---- StartMiracastSession ------------------------------------------------- */
+
+struct context_start {
+        struct manager *manager;
+        struct manager_op *op;       /* set while running */
+        unsigned session_id;
+        int fd;                      /* owned: our dup of the caller's socket */
+        struct connection_stats stats;
+        session_started_t started;
+        void *userdata;
+};
+
+static void context_start_free(void *userdata)
+{
+        struct context_start *cs = userdata;
+
+        safe_close(cs->fd);
+        free(cs);
+}
+
+static void context_on_session_started(struct session *s, int error, const struct session_info *info, void *userdata)
+{
+        struct context_start *cs = userdata;
+        struct manager *m = cs->manager;
+        struct manager_op *op = cs->op;
+
+        if (cs->started)
+                cs->started(s, error, info, cs->userdata);
+        /* The op (and cs with it) is freed here; nothing may touch cs afterwards. */
+        manager_op_done(m, op);
+}
+
+static int context_run_start(struct manager_op *op, void *userdata)
+{
+        struct context_start *cs = userdata;
+        _cleanup_close_ int fd = -1;
+        struct session *s;
+        int r;
+
+        s = manager_find_session_by_id(cs->manager, cs->session_id);
+        if (!s || s->state != SESSION_STATE_CONNECTING)
+                return -ESTALE;        /* ended while queued (e.g. stopped or shut down) */
+        cs->op = op;
+        /* session_attach_fd() dups it; ours closes when this returns. */
+        fd = steal_fd(cs->fd);
+        r = session_attach_fd(s, fd, &cs->stats, context_on_session_started, cs);
+        if (r < 0) {
+                log_warning_errno(r, "session %u: cannot start: %m", s->id);
+                if (cs->started)
+                        cs->started(s, r, NULL, cs->userdata);
+                session_end(s, r);
+                return r;
+        }
+        /* cs may be freed already (started() ran inside); do not touch it. */
+        return 1;
+}
+
+int context_start_session(struct context *c, int fd, const struct connection_stats *stats,
+                          struct sink *sink, struct session *existing,
+                          session_started_t started, void *userdata, struct session **ret_session)
+{
+        struct context_start *cs;
+        struct session *s = existing;
+        int r;
+
+        if (fd < 0 || !stats)
+                return -EINVAL;
+        if (existing && (existing->context != c || existing->state != SESSION_STATE_CONNECTING))
+                return -EINVAL;
+        if (c->manager->shutting_down)
+                return -ESHUTDOWN;
+        if (c->manager->n_ops >= MANAGER_MAX_QUEUED)
+                return -EBUSY;
+
+        cs = calloc(1, sizeof(*cs));
+        if (!cs)
+                return -ENOMEM;
+        cs->manager = c->manager;
+        cs->stats = *stats;
+        cs->started = started;
+        cs->userdata = userdata;
+        cs->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        if (cs->fd < 0) {
+                r = -errno;
+                free(cs);
+                return r;
+        }
+        if (!s) {
+                r = session_new(c->manager, c, sink, &s);
+                if (r < 0) {
+                        context_start_free(cs);
+                        return r;
+                }
+        }
+        cs->session_id = s->id;
+        r = manager_op_submit(c->manager, "start session", context_run_start, cs, context_start_free);
+        if (r < 0) {
+                context_start_free(cs);
+                if (!existing)
+                        session_free(s);
+                return r;
+        }
+        if (ret_session)
+                *ret_session = s;
+        return 0;
+}
+
+/* ---- StopMiracastSession -------------------------------------------------- */
+
+struct context_stop {
+        struct manager *manager;
+        unsigned session_id;
+};
+
+static int context_run_stop(struct manager_op *op, void *userdata)
+{
+        struct context_stop *cst = userdata;
+        struct session *s;
+
+        s = manager_find_session_by_id(cst->manager, cst->session_id);
+        if (!s || s->state == SESSION_STATE_ENDED)
+                return 0;
+        /* The TEARDOWN exchange runs on its own; the next operation need not wait for the sink. */
+        return session_stop(s);
+}
+
+int context_stop_session(struct context *c, struct session *s)
+{
+        struct context_stop *cst;
+        int r;
+
+        if (s->context != c)
+                return -EINVAL;
+        if (s->state == SESSION_STATE_ENDED || s->state == SESSION_STATE_ENDING)
+                return -EALREADY;
+        cst = calloc(1, sizeof(*cst));
+        if (!cst)
+                return -ENOMEM;
+        cst->manager = c->manager;
+        cst->session_id = s->id;
+        r = manager_op_submit(c->manager, "stop session", context_run_stop, cst, free);
+        if (r < 0)
+                free(cst);
+        return r;
+}

@@ -1,0 +1,958 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * daemon/session.h: one RTSP control connection driven by the pure source
+ * state machine (protocol/source_session.h), with the media pipeline
+ * (encoder/media.h) started, paused and stopped as the machine says.
+ *
+ * Re-entrancy: the machine's actions are valid only until the next call into
+ * it, so actions are never carried out while calling it again. Events that
+ * arise while carrying out actions (media started, media failed) are queued
+ * in priv->pending and fed in after the action list is done.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "../encoder/media.h"
+#include "../protocol/macro.h"
+#include "../protocol/source_session.h"
+#include "context.h"
+#include "log.h"
+#include "manager.h"
+#include "session.h"
+#include "sink.h"
+
+/* A sink that stops reading: drop it rather than buffer without bound. */
+#define SESSION_MAX_OUTPUT (256u * 1024)
+/* How long an ended session stays visible (State "ended", EndReason) on D-Bus. */
+#define SESSION_LINGER_USEC (30ULL * 1000 * 1000)
+
+#define log_session_full_errno(s, level, error, fmt, ...)                                      \
+        log_full_errno(level, error, "session %u (%s): " fmt, (s)->id,                          \
+                       (s)->peer && *(s)->peer ? (s)->peer : ((s)->sink ? (s)->sink->address : "-"), \
+                       ##__VA_ARGS__)
+#define log_session_debug(s, ...) log_session_full_errno(s, LOG_DEBUG, 0, __VA_ARGS__)
+#define log_session_info(s, ...) log_session_full_errno(s, LOG_INFO, 0, __VA_ARGS__)
+#define log_session_warning_errno(s, e, ...) log_session_full_errno(s, LOG_WARNING, e, __VA_ARGS__)
+#define log_session_error_errno(s, e, ...) log_session_full_errno(s, LOG_ERR, e, __VA_ARGS__)
+
+struct session_private {
+        int fd;                          /* owned: our dup of the RTSP connection */
+        sd_event_source *io;             /* owned: EPOLLIN (+EPOLLOUT while output waits) on fd */
+        sd_event_source *timer;          /* owned: the machine's one timer */
+        sd_event_source *media_io;       /* owned: EPOLLIN on the media event fd */
+        sd_event_source *linger;         /* owned: frees the ended session */
+        sd_event_source *connect_timer;  /* owned: Cast() waiting for the sink's connection */
+        struct source_session *fsm;      /* owned */
+        struct media *media;             /* owned */
+        char *out;                       /* owned: bytes not yet written */
+        size_t out_len;
+
+        session_started_t started;       /* pending StartMiracastSession answer */
+        void *started_userdata;
+
+        uint64_t attach_usec;            /* when the connection was attached (uptime) */
+        bool dispatching;                /* inside session_dispatch(): no nested FSM calls */
+        bool pending_media_started;
+        int pending_media_error;
+        char pending_media_text[160];
+};
+
+static const char *const session_state_table[_SESSION_STATE_MAX] = {
+        [SESSION_STATE_CONNECTING] = "connecting",
+        [SESSION_STATE_NEGOTIATING] = "negotiating",
+        [SESSION_STATE_PLAYING] = "playing",
+        [SESSION_STATE_PAUSED] = "paused",
+        [SESSION_STATE_ENDING] = "ending",
+        [SESSION_STATE_ENDED] = "ended",
+};
+
+const char *session_state_to_string(enum session_state state)
+{
+        if (state < 0 || state >= _SESSION_STATE_MAX)
+                return NULL;
+        return session_state_table[state];
+}
+
+static uint64_t session_now(struct session *s)
+{
+        uint64_t now = 0;
+
+        (void) sd_event_now(s->manager->event, CLOCK_MONOTONIC, &now);
+        return now;
+}
+
+static void session_notify(struct session *s, enum session_change change)
+{
+        if (s->notify)
+                s->notify(s, change);
+}
+
+static void session_set_state(struct session *s, enum session_state state)
+{
+        if (s->state == state)
+                return;
+        log_session_debug(s, "%s -> %s", session_state_to_string(s->state), session_state_to_string(state));
+        s->state = state;
+        session_notify(s, SESSION_CHANGED_STATE);
+}
+
+static int session_set_string(char **field, const char *value)
+{
+        char *copy = strdup(value ?: "");
+
+        if (!copy)
+                return -ENOMEM;
+        free(*field);
+        *field = copy;
+        return 0;
+}
+
+int session_new(struct manager *m, struct context *context, struct sink *sink, struct session **ret)
+{
+        struct session *s, **tail;
+
+        s = calloc(1, sizeof(*s));
+        if (!s)
+                return -ENOMEM;
+        s->priv = calloc(1, sizeof(*s->priv));
+        if (!s->priv) {
+                free(s);
+                return -ENOMEM;
+        }
+        s->priv->fd = -1;
+        s->manager = m;
+        s->context = context;
+        s->sink = sink;
+        s->id = m->next_session_id++;
+        s->state = SESSION_STATE_CONNECTING;
+        if (asprintf(&s->path, "/org/miracastd/session/%u", s->id) < 0) {
+                s->path = NULL;
+                goto fail;
+        }
+        if (session_set_string(&s->end_reason_text, "") < 0 || session_set_string(&s->peer, "") < 0 ||
+            session_set_string(&s->video_codec, "") < 0 || session_set_string(&s->audio_codec, "") < 0 ||
+            session_set_string(&s->encoder, "") < 0)
+                goto fail;
+
+        for (tail = &m->sessions; *tail; tail = &(*tail)->next)
+                ;
+        *tail = s;
+        context->n_sessions++;
+        log_session_debug(s, "created on context %u", context->id);
+        if (m->hooks.session_added)
+                m->hooks.session_added(s);
+        manager_update_status(m);
+        *ret = s;
+        return 0;
+
+fail:
+        free(s->path);
+        free(s->end_reason_text);
+        free(s->peer);
+        free(s->video_codec);
+        free(s->audio_codec);
+        free(s->encoder);
+        free(s->priv);
+        free(s);
+        return -ENOMEM;
+}
+
+static void session_free_sink_parameters(struct session *s)
+{
+        for (char **p = s->sink_parameters; p && *p; p++)
+                free(*p);
+        free(s->sink_parameters);
+        s->sink_parameters = NULL;
+}
+
+static void session_stop_media(struct session *s)
+{
+        struct session_private *p = s->priv;
+
+        p->media_io = sd_event_source_disable_unref(p->media_io);
+        p->media = media_free(p->media);
+}
+
+static void session_stop_io(struct session *s)
+{
+        struct session_private *p = s->priv;
+
+        p->connect_timer = sd_event_source_disable_unref(p->connect_timer);
+        p->timer = sd_event_source_disable_unref(p->timer);
+        p->io = sd_event_source_disable_unref(p->io);
+        p->fd = safe_close(p->fd);
+        free(p->out);
+        p->out = NULL;
+        p->out_len = 0;
+}
+
+struct session *session_free(struct session *s)
+{
+        struct session **i;
+
+        if (!s)
+                return NULL;
+        session_notify(s, SESSION_CHANGED_REMOVED);
+        for (i = &s->manager->sessions; *i; i = &(*i)->next)
+                if (*i == s) {
+                        *i = s->next;
+                        break;
+                }
+        if (s->sink && s->sink->cast_session == s)
+                s->sink->cast_session = NULL;
+        if (s->context)
+                s->context->n_sessions--;
+
+        session_stop_media(s);
+        session_stop_io(s);
+        s->priv->linger = sd_event_source_disable_unref(s->priv->linger);
+        s->priv->fsm = source_session_free(s->priv->fsm);
+        session_free_sink_parameters(s);
+        free(s->priv);
+        free(s->path);
+        free(s->end_reason_text);
+        free(s->peer);
+        free(s->video_codec);
+        free(s->audio_codec);
+        free(s->encoder);
+        free(s);
+        return NULL;
+}
+
+static int session_on_linger(sd_event_source *source, uint64_t usec, void *userdata)
+{
+        struct session *s = userdata;
+        struct manager *m = s->manager;
+
+        session_free(s);
+        manager_update_status(m);
+        return 0;
+}
+
+void session_end(struct session *s, int reason)
+{
+        struct session_private *p = s->priv;
+        session_started_t started;
+        int r;
+
+        if (s->state == SESSION_STATE_ENDED)
+                return;
+
+        session_stop_media(s);
+        /* Best effort: what the machine queued last (a TEARDOWN reply) goes out before the close. */
+        if (p->fd >= 0 && p->out_len > 0)
+                (void) !write(p->fd, p->out, p->out_len);
+        session_stop_io(s);
+
+        s->end_reason = reason;
+        if (!s->end_reason_text || !*s->end_reason_text) {
+                char buf[160];
+                if (reason < 0)
+                        snprintf(buf, sizeof(buf), "%s", strerror(-reason));
+                else
+                        snprintf(buf, sizeof(buf), "ended");
+                (void) session_set_string(&s->end_reason_text, buf);
+        }
+        if (reason < 0)
+                log_session_warning_errno(s, reason, "ended: %s", s->end_reason_text);
+        else
+                log_session_info(s, "ended: %s", s->end_reason_text);
+        session_set_state(s, SESSION_STATE_ENDED);
+
+        started = steal_ptr(p->started);
+        if (started)
+                started(s, reason < 0 ? reason : -ECONNRESET, NULL, p->started_userdata);
+
+        if (s->sink && s->sink->cast_session == s) {
+                s->sink->cast_session = NULL;
+                if (s->manager->p2p)
+                        s->manager->p2p->disconnect(s->manager->p2p_userdata, s->sink);
+        }
+
+        /* Freed later from the event loop, never under a caller's feet. */
+        r = sd_event_add_time_relative(s->manager->event, &p->linger, CLOCK_MONOTONIC,
+                                       s->manager->shutting_down ? 0 : SESSION_LINGER_USEC, 0, session_on_linger, s);
+        if (r < 0)
+                log_session_warning_errno(s, r, "Failed to schedule freeing, keeping it until exit: %m");
+        manager_session_gone(s->manager);
+}
+
+/* ---- output -------------------------------------------------------------- */
+
+static int session_update_io_events(struct session *s)
+{
+        struct session_private *p = s->priv;
+
+        if (!p->io)
+                return 0;
+        return sd_event_source_set_io_events(p->io, EPOLLIN | EPOLLRDHUP | (p->out_len ? EPOLLOUT : 0));
+}
+
+static int session_flush(struct session *s)
+{
+        struct session_private *p = s->priv;
+        ssize_t n;
+
+        while (p->out_len > 0) {
+                n = send(p->fd, p->out, p->out_len, MSG_NOSIGNAL | MSG_DONTWAIT);
+                if (n < 0) {
+                        if (errno == EAGAIN || errno == EINTR)
+                                break;
+                        return -errno;
+                }
+                memmove(p->out, p->out + n, p->out_len - n);
+                p->out_len -= n;
+        }
+        return session_update_io_events(s);
+}
+
+static int session_queue_output(struct session *s, const char *data, size_t len)
+{
+        struct session_private *p = s->priv;
+        char *n;
+
+        if (p->out_len + len > SESSION_MAX_OUTPUT)
+                return -ENOBUFS;
+        n = realloc(p->out, p->out_len + len);
+        if (!n)
+                return -ENOMEM;
+        memcpy(n + p->out_len, data, len);
+        p->out = n;
+        p->out_len += len;
+        return session_flush(s);
+}
+
+/* ---- carrying out the machine's actions ------------------------------------ */
+
+static void session_dispatch(struct session *s, int r, const struct source_session_actions *actions);
+
+static enum session_state session_state_from_fsm(enum source_session_state st)
+{
+        switch (st) {
+        case SOURCE_SESSION_STATE_CONNECTING:
+                return SESSION_STATE_CONNECTING;
+        case SOURCE_SESSION_STATE_NEGOTIATING:
+                return SESSION_STATE_NEGOTIATING;
+        case SOURCE_SESSION_STATE_PLAYING:
+                return SESSION_STATE_PLAYING;
+        case SOURCE_SESSION_STATE_PAUSED:
+                return SESSION_STATE_PAUSED;
+        case SOURCE_SESSION_STATE_ENDING:
+                return SESSION_STATE_ENDING;
+        default:
+                return SESSION_STATE_ENDED;
+        }
+}
+
+/* "name: value" lines of the M3 reply -> name,value,... for SinkParameters. */
+static int session_parse_sink_parameters(struct session *s, const char *body)
+{
+        char **l = NULL;
+        size_t n = 0;
+
+        while (body && *body) {
+                const char *eol = strpbrk(body, "\r\n"), *colon;
+                size_t len = eol ? (size_t) (eol - body) : strlen(body);
+                char **nl;
+
+                colon = memchr(body, ':', len);
+                if (colon && colon > body && n < 2 * 64) {
+                        const char *v = colon + 1;
+                        while (v < body + len && *v == ' ')
+                                v++;
+                        nl = realloc(l, (n + 3) * sizeof(char *));
+                        if (!nl)
+                                goto oom;
+                        l = nl;
+                        l[n] = strndup(body, colon - body);
+                        l[n + 1] = strndup(v, body + len - v);
+                        l[n + 2] = NULL;
+                        n += 2;
+                        if (!l[n - 2] || !l[n - 1])
+                                goto oom;
+                }
+                body += len;
+                while (*body == '\r' || *body == '\n')
+                        body++;
+        }
+        session_free_sink_parameters(s);
+        s->sink_parameters = l;
+        return 0;
+oom:
+        for (size_t i = 0; l && i < n; i++)
+                free(l[i]);
+        free(l);
+        return -ENOMEM;
+}
+
+static void session_take_format(struct session *s, const struct source_session_media *media)
+{
+        const struct source_session_format *f = &media->format;
+        char buf[64];
+
+        s->width = f->width;
+        s->height = f->height;
+        s->refresh_rate = f->fps;
+        s->bitrate_bps = f->bitrate_bps;
+        snprintf(buf, sizeof(buf), "H.264 %s %u.%u", f->h264_profile_idc == 100 ? "CHP" : "CBP",
+                 f->h264_level_idc / 10, f->h264_level_idc % 10);
+        (void) session_set_string(&s->video_codec, buf);
+        switch (f->audio_codec) {
+        case SOURCE_SESSION_AUDIO_LPCM:
+                snprintf(buf, sizeof(buf), "LPCM %u/%u", f->audio_sample_rate_hz, f->audio_channels);
+                break;
+        case SOURCE_SESSION_AUDIO_AAC:
+                snprintf(buf, sizeof(buf), "AAC %u/%u", f->audio_sample_rate_hz, f->audio_channels);
+                break;
+        case SOURCE_SESSION_AUDIO_AC3:
+                snprintf(buf, sizeof(buf), "AC3 %u/%u", f->audio_sample_rate_hz, f->audio_channels);
+                break;
+        default:
+                buf[0] = '\0';
+        }
+        (void) session_set_string(&s->audio_codec, buf);
+}
+
+static int session_on_media_event(sd_event_source *source, int fd, uint32_t revents, void *userdata)
+{
+        struct session *s = userdata;
+        struct session_private *p = s->priv;
+        struct source_session_actions actions = {};
+        struct media_event ev;
+        int r;
+
+        while (p->media && media_read_event(p->media, &ev) == 0) {
+                if (ev.type == MEDIA_EVENT_ENDED)
+                        continue;      /* we asked for it (MEDIA_STOP) */
+                log_session_error_errno(s, ev.error ?: -EIO, "media pipeline failed: %s", ev.reason);
+                r = source_session_media_failed(p->fsm, ev.error ?: -EIO, ev.reason, session_now(s), &actions);
+                session_dispatch(s, r, &actions);
+                return 0;      /* the session may be ended now; touch nothing */
+        }
+        return 0;
+}
+
+static int session_media_open(struct session *s, const struct source_session_media *m)
+{
+        struct session_private *p = s->priv;
+        const struct source_session_format *f = &m->format;
+        struct media_config cfg = {};
+        struct capture *capture;
+        struct media_stats st;
+        int r;
+
+        r = context_get_capture(s->context, &capture);
+        if (r < 0)
+                return r;
+
+        cfg.capture = capture;
+        cfg.encode.encoder = s->manager->config->encoder;
+        cfg.encode.width = f->width;
+        cfg.encode.height = f->height;
+        cfg.encode.fps_num = f->fps;
+        cfg.encode.fps_den = 1;
+        cfg.encode.profile = f->h264_profile_idc == 100 ? ENCODE_PROFILE_CHP : ENCODE_PROFILE_CBP;
+        cfg.encode.level_idc = f->h264_level_idc;
+        cfg.encode.bitrate_bps = f->bitrate_bps;
+        cfg.encode.slices = 1;
+        /* A sink that cannot be trusted to ask for IDRs gets one every second. */
+        cfg.encode.idr_interval = f->periodic_idr ? f->fps : 0;
+        cfg.dest_address = m->peer_address;
+        cfg.dest_port = m->peer_rtp_port;
+        cfg.local_port = m->server_rtp_port;
+
+        r = media_new(&cfg, &p->media);
+        if (r < 0) {
+                log_session_error_errno(s, r, "Failed to open the media pipeline (%s): %m", encode_last_error());
+                return r;
+        }
+        r = sd_event_add_io(s->manager->event, &p->media_io, media_get_fd(p->media), EPOLLIN,
+                            session_on_media_event, s);
+        if (r < 0)
+                return r;
+        r = media_start(p->media);
+        if (r < 0)
+                return r;
+        if (media_get_stats(p->media, &st) >= 0 && st.encoder[0])
+                (void) session_set_string(&s->encoder, st.encoder);
+        log_session_info(s, "streaming %ux%u@%u %s to %s:%u with %s at %u bit/s", f->width, f->height, f->fps,
+                         s->video_codec, m->peer_address, m->peer_rtp_port, s->encoder, f->bitrate_bps);
+        session_notify(s, SESSION_CHANGED_FORMAT);
+        return 0;
+}
+
+static int session_on_timer(sd_event_source *source, uint64_t usec, void *userdata);
+
+static int session_arm_timer(struct session *s, uint64_t usec)
+{
+        struct session_private *p = s->priv;
+        int r;
+
+        if (usec == 0)
+                return sd_event_source_set_enabled(p->timer, SD_EVENT_OFF);
+        if (!p->timer)
+                return sd_event_add_time(s->manager->event, &p->timer, CLOCK_MONOTONIC, usec, 0, session_on_timer, s);
+        r = sd_event_source_set_time(p->timer, usec);
+        if (r < 0)
+                return r;
+        return sd_event_source_set_enabled(p->timer, SD_EVENT_ONESHOT);
+}
+
+/* Carry out one list of actions. Returns 1 when the session ended (do not touch it after the caller's
+ * cleanup), 0 otherwise. */
+static int session_run_actions(struct session *s, const struct source_session_actions *actions)
+{
+        struct session_private *p = s->priv;
+        int r;
+
+        for (size_t i = 0; i < actions->n; i++) {
+                const struct source_session_action *a = &actions->items[i];
+
+                switch (a->type) {
+                case SOURCE_SESSION_ACTION_SEND:
+                        r = session_queue_output(s, a->send.data, a->send.len);
+                        if (r < 0) {
+                                log_session_warning_errno(s, r, "Failed to send to the sink: %m");
+                                p->pending_media_error = 0;
+                                session_end(s, r == -ENOBUFS ? -ETIMEDOUT : r);
+                                return 1;
+                        }
+                        break;
+
+                case SOURCE_SESSION_ACTION_NEGOTIATED: {
+                        const struct source_session_media *m = source_session_get_media(p->fsm);
+                        session_started_t started = steal_ptr(p->started);
+
+                        s->negotiated = true;
+                        s->info.monitor_connected = a->info->monitor_connected;
+                        s->info.reduced_mode_list_due_to_bandwidth = a->info->reduced_mode_list_due_to_bandwidth;
+                        if (m)
+                                session_take_format(s, m);
+                        (void) session_parse_sink_parameters(s, source_session_get_sink_parameters(p->fsm));
+                        session_notify(s, SESSION_CHANGED_FORMAT);
+                        if (started)
+                                started(s, 0, &s->info, p->started_userdata);
+                        break;
+                }
+
+                case SOURCE_SESSION_ACTION_MEDIA_START:
+                        session_take_format(s, a->media);
+                        r = session_media_open(s, a->media);
+                        if (r < 0) {
+                                session_stop_media(s);
+                                p->pending_media_error = r;
+                                snprintf(p->pending_media_text, sizeof(p->pending_media_text),
+                                         "media pipeline failed to start: %s", strerror(-r));
+                        } else
+                                p->pending_media_started = true;
+                        break;
+
+                case SOURCE_SESSION_ACTION_MEDIA_CHANGE_FORMAT:
+                        /* The pipeline takes its format at creation: start a new one (IDR first). */
+                        session_stop_media(s);
+                        session_take_format(s, a->media);
+                        r = session_media_open(s, a->media);
+                        if (r < 0) {
+                                session_stop_media(s);
+                                p->pending_media_error = r;
+                                snprintf(p->pending_media_text, sizeof(p->pending_media_text),
+                                         "media pipeline failed on format change: %s", strerror(-r));
+                        }
+                        break;
+
+                case SOURCE_SESSION_ACTION_MEDIA_PAUSE:
+                        if (p->media)
+                                (void) media_pause(p->media);
+                        break;
+                case SOURCE_SESSION_ACTION_MEDIA_RESUME:
+                        if (p->media)
+                                (void) media_resume(p->media);
+                        break;
+                case SOURCE_SESSION_ACTION_MEDIA_REQUEST_IDR:
+                        if (p->media)
+                                (void) media_request_idr(p->media);
+                        break;
+                case SOURCE_SESSION_ACTION_MEDIA_SET_BITRATE:
+                        if (p->media)
+                                (void) media_set_bitrate(p->media, a->bitrate_bps);
+                        s->bitrate_bps = a->bitrate_bps;
+                        session_notify(s, SESSION_CHANGED_FORMAT);
+                        break;
+                case SOURCE_SESSION_ACTION_MEDIA_STOP:
+                        session_stop_media(s);
+                        break;
+
+                case SOURCE_SESSION_ACTION_TIMER:
+                        r = session_arm_timer(s, a->timer_usec);
+                        if (r < 0) {
+                                log_session_error_errno(s, r, "Failed to arm the session timer: %m");
+                                session_end(s, r);
+                                return 1;
+                        }
+                        break;
+
+                case SOURCE_SESSION_ACTION_STATE_CHANGED:
+                        /* "ended" is set by session_end() on the ENDED action that always follows. */
+                        if (a->state != SOURCE_SESSION_STATE_ENDED)
+                                session_set_state(s, session_state_from_fsm(a->state));
+                        break;
+
+                case SOURCE_SESSION_ACTION_LOG: {
+                        int level = a->log.level == SOURCE_SESSION_LOG_WARNING ? LOG_WARNING
+                                    : a->log.level == SOURCE_SESSION_LOG_INFO  ? LOG_INFO
+                                                                               : LOG_DEBUG;
+                        if (a->log.status)
+                                log_session_full_errno(s, level, 0, "%s (answered %u)", a->log.text ?: "",
+                                                       a->log.status);
+                        else
+                                log_session_full_errno(s, level, 0, "%s", a->log.text ?: "");
+                        break;
+                }
+
+                case SOURCE_SESSION_ACTION_ENDED:
+                        (void) session_set_string(&s->end_reason_text, a->ended.text);
+                        session_end(s, a->ended.error);
+                        return 1;
+                }
+        }
+        return 0;
+}
+
+/*
+ * Carry out the result of one machine call (r its return value), then feed
+ * in the events that arose meanwhile. Returns with the session possibly
+ * ended (state ENDED, freed later from the event loop, never here).
+ */
+static void session_dispatch(struct session *s, int r, const struct source_session_actions *actions)
+{
+        struct session_private *p = s->priv;
+        struct source_session_actions more = {};
+
+        if (r < 0) {
+                if (r != -ESHUTDOWN)
+                        log_session_warning_errno(s, r, "State machine refused an event, ignoring: %m");
+                return;
+        }
+        if (p->dispatching) {
+                /* Cannot happen: every nested event is queued. Guard anyway. */
+                log_session_error_errno(s, -EDEADLK, "Nested state machine call, ending session");
+                session_end(s, -EDEADLK);
+                return;
+        }
+        p->dispatching = true;
+        for (;;) {
+                if (session_run_actions(s, actions) > 0 || s->state == SESSION_STATE_ENDED)
+                        break;
+                if (p->pending_media_error < 0) {
+                        int e = p->pending_media_error;
+                        p->pending_media_error = 0;
+                        r = source_session_media_failed(p->fsm, e, p->pending_media_text, session_now(s), &more);
+                } else if (p->pending_media_started) {
+                        p->pending_media_started = false;
+                        r = source_session_media_started(p->fsm, session_now(s), &more);
+                } else
+                        break;
+                if (r < 0) {
+                        if (r != -ESHUTDOWN)
+                                log_session_warning_errno(s, r, "State machine refused a media event: %m");
+                        break;
+                }
+                actions = &more;
+        }
+        p->dispatching = false;
+}
+
+/* ---- events from the world ----------------------------------------------- */
+
+static int session_on_timer(sd_event_source *source, uint64_t usec, void *userdata)
+{
+        struct session *s = userdata;
+        struct source_session_actions actions = {};
+        int r;
+
+        r = source_session_timer(s->priv->fsm, session_now(s), &actions);
+        session_dispatch(s, r, &actions);
+        return 0;
+}
+
+static int session_on_io(sd_event_source *source, int fd, uint32_t revents, void *userdata)
+{
+        struct session *s = userdata;
+        struct session_private *p = s->priv;
+        struct source_session_actions actions = {};
+        char buf[16384];
+        ssize_t n;
+        int r;
+
+        if (revents & EPOLLOUT) {
+                r = session_flush(s);
+                if (r < 0) {
+                        r = source_session_connection_closed(p->fsm, r, session_now(s), &actions);
+                        session_dispatch(s, r, &actions);
+                        return 0;
+                }
+        }
+        if (!(revents & (EPOLLIN | EPOLLHUP | EPOLLERR | EPOLLRDHUP)))
+                return 0;
+
+        /* One read per wakeup keeps a chatty sink from starving the others. */
+        n = recv(p->fd, buf, sizeof(buf), MSG_DONTWAIT);
+        if (n < 0) {
+                if (errno == EAGAIN || errno == EINTR)
+                        return 0;
+                r = source_session_connection_closed(p->fsm, -errno, session_now(s), &actions);
+        } else if (n == 0)
+                r = source_session_connection_closed(p->fsm, 0, session_now(s), &actions);
+        else
+                r = source_session_receive(p->fsm, buf, n, session_now(s), &actions);
+        session_dispatch(s, r, &actions);
+        return 0;
+}
+
+static int session_format_address(const struct sockaddr_storage *ss, char *host, size_t host_size,
+                                  uint16_t *ret_port)
+{
+        if (ss->ss_family == AF_INET) {
+                const struct sockaddr_in *sin = (const struct sockaddr_in *) ss;
+                inet_ntop(AF_INET, &sin->sin_addr, host, host_size);
+                *ret_port = ntohs(sin->sin_port);
+                return 0;
+        }
+        if (ss->ss_family == AF_INET6) {
+                const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *) ss;
+                struct in_addr v4;
+
+                if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+                        memcpy(&v4, &sin6->sin6_addr.s6_addr[12], 4);
+                        inet_ntop(AF_INET, &v4, host, host_size);
+                } else
+                        inet_ntop(AF_INET6, &sin6->sin6_addr, host, host_size);
+                *ret_port = ntohs(sin6->sin6_port);
+                return 0;
+        }
+        return -EAFNOSUPPORT;
+}
+
+/* Reserve a UDP port for our RTP source (server_port): bind to any port on local, read it back. The media
+ * pipeline binds it again right after SETUP. */
+static int session_pick_rtp_port(const struct sockaddr_storage *local, uint16_t *ret)
+{
+        struct sockaddr_storage ss = *local;
+        socklen_t len = sizeof(ss);
+        _cleanup_close_ int fd = -1;
+        uint16_t port;
+        char host[INET6_ADDRSTRLEN];
+
+        fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -errno;
+        if (ss.ss_family == AF_INET)
+                ((struct sockaddr_in *) &ss)->sin_port = 0;
+        else
+                ((struct sockaddr_in6 *) &ss)->sin6_port = 0;
+        if (bind(fd, (struct sockaddr *) &ss, ss.ss_family == AF_INET ? sizeof(struct sockaddr_in)
+                                                                      : sizeof(struct sockaddr_in6)) < 0)
+                return -errno;
+        if (getsockname(fd, (struct sockaddr *) &ss, &len) < 0)
+                return -errno;
+        (void) session_format_address(&ss, host, sizeof(host), &port);
+        *ret = port;
+        return 0;
+}
+
+static int session_on_connect_timeout(sd_event_source *source, uint64_t usec, void *userdata)
+{
+        struct session *s = userdata;
+
+        (void) session_set_string(&s->end_reason_text, "the sink did not connect in time");
+        session_end(s, -ETIMEDOUT);
+        return 0;
+}
+
+int session_arm_connect_timeout(struct session *s, uint64_t usec)
+{
+        struct session_private *p = s->priv;
+
+        if (s->state != SESSION_STATE_CONNECTING)
+                return -EBUSY;
+        p->connect_timer = sd_event_source_disable_unref(p->connect_timer);
+        return sd_event_add_time_relative(s->manager->event, &p->connect_timer, CLOCK_MONOTONIC, usec, 0,
+                                          session_on_connect_timeout, s);
+}
+
+int session_attach_fd(struct session *s, int fd, const struct connection_stats *stats,
+                      session_started_t started, void *userdata)
+{
+        struct session_private *p = s->priv;
+        struct source_session_actions actions = {};
+        struct source_session_config cfg = {};
+        struct sockaddr_storage peer = {}, local = {};
+        socklen_t peer_len = sizeof(peer), local_len = sizeof(local);
+        char peer_host[INET6_ADDRSTRLEN] = "", local_host[INET6_ADDRSTRLEN] = "", buf[96], sid[17];
+        uint16_t peer_port = 0, local_port = 0, rtp_port = 0;
+        uint8_t rnd[8];
+        struct config *config = s->manager->config;
+        int r;
+
+        if (s->state != SESSION_STATE_CONNECTING || p->fd >= 0)
+                return -EBUSY;
+
+        p->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        if (p->fd < 0)
+                return -errno;
+        p->connect_timer = sd_event_source_disable_unref(p->connect_timer);
+        /* O_NONBLOCK lives in the shared file description; recv/send use MSG_DONTWAIT anyway. */
+        if (getpeername(p->fd, (struct sockaddr *) &peer, &peer_len) < 0 ||
+            getsockname(p->fd, (struct sockaddr *) &local, &local_len) < 0)
+                return -errno;
+        r = session_format_address(&peer, peer_host, sizeof(peer_host), &peer_port);
+        if (r < 0)
+                return r;
+        r = session_format_address(&local, local_host, sizeof(local_host), &local_port);
+        if (r < 0)
+                return r;
+        snprintf(buf, sizeof(buf), strchr(peer_host, ':') ? "[%s]:%u" : "%s:%u", peer_host, peer_port);
+        r = session_set_string(&s->peer, buf);
+        if (r < 0)
+                return r;
+        r = session_pick_rtp_port(&local, &rtp_port);
+        if (r < 0)
+                return r;
+        if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+                return -EIO;
+        for (unsigned i = 0; i < sizeof(rnd); i++)
+                snprintf(sid + 2 * i, 3, "%02X", rnd[i]);
+
+        cfg.session_id = sid;
+        cfg.local_address = local_host;
+        cfg.local_rtsp_port = local_port;
+        cfg.peer_address = peer_host;
+        cfg.server_rtp_port = rtp_port;
+        cfg.limits.max_width = config->max_width;
+        cfg.limits.max_height = config->max_height;
+        cfg.limits.max_fps = config->max_fps;
+        cfg.limits.encoder_supports_chp = true;
+        /* Audio capture does not exist yet: offer video only rather than a silent track. */
+        cfg.limits.no_audio = true;
+        if (stats) {
+                cfg.stats.suggested_bps = stats->suggested_bps;
+                cfg.stats.local_max_bps = stats->local_max_bps;
+                cfg.stats.remote_max_bps = stats->remote_max_bps;
+        }
+        if (s->sink) {
+                cfg.identity.device_name = s->sink->name;
+                cfg.identity.wfd_rtsp_port = s->sink->control_port;
+        }
+        r = source_session_new(&cfg, &p->fsm);
+        if (r < 0)
+                return r;
+
+        r = sd_event_add_io(s->manager->event, &p->io, p->fd, EPOLLIN | EPOLLRDHUP, session_on_io, s);
+        if (r < 0)
+                return r;
+
+        p->attach_usec = session_now(s);
+        session_notify(s, SESSION_CHANGED_FORMAT);    /* Peer */
+        log_session_info(s, "RTSP connection from %s (RTP port %u), sending M1", s->peer, rtp_port);
+
+        r = source_session_start(p->fsm, session_now(s), &actions);
+        if (r < 0)
+                return r;
+        /* From here on started() is always called exactly once: with the session info, or with an
+         * error when the session ends first (possibly already inside the dispatch below). */
+        p->started = started;
+        p->started_userdata = userdata;
+        session_dispatch(s, r, &actions);
+        return 0;
+}
+
+/* ---- user requests ---------------------------------------------------------- */
+
+typedef int (*session_fsm_call_t)(struct source_session *fsm, uint64_t now, struct source_session_actions *ret);
+
+static int session_user_request(struct session *s, session_fsm_call_t call)
+{
+        struct source_session_actions actions = {};
+        int r;
+
+        if (s->state == SESSION_STATE_ENDED)
+                return -ESHUTDOWN;
+        if (!s->priv->fsm)
+                return -ENOTCONN;
+        r = call(s->priv->fsm, session_now(s), &actions);
+        if (r < 0)
+                return r;
+        session_dispatch(s, r, &actions);
+        return 0;
+}
+
+int session_stop(struct session *s)
+{
+        if (s->state == SESSION_STATE_ENDED)
+                return -EALREADY;
+        if (s->state == SESSION_STATE_CONNECTING && !s->priv->fsm) {
+                /* A Cast() still forming the group: nothing to tear down on RTSP. */
+                session_end(s, 0);
+                return 0;
+        }
+        log_session_info(s, "stopping (M5 TEARDOWN trigger)");
+        return session_user_request(s, source_session_teardown);
+}
+
+int session_pause(struct session *s)
+{
+        return session_user_request(s, source_session_pause);
+}
+
+int session_resume(struct session *s)
+{
+        return session_user_request(s, source_session_resume);
+}
+
+int session_request_idr(struct session *s)
+{
+        return session_user_request(s, source_session_request_idr);
+}
+
+int session_set_bitrate(struct session *s, uint32_t bitrate_bps)
+{
+        struct source_session_actions actions = {};
+        int r;
+
+        if (s->state == SESSION_STATE_ENDED)
+                return -ESHUTDOWN;
+        if (!s->priv->fsm)
+                return -ENOTCONN;
+        r = source_session_set_bitrate(s->priv->fsm, bitrate_bps, session_now(s), &actions);
+        if (r < 0)
+                return r;
+        session_dispatch(s, r, &actions);
+        return 0;
+}
+
+int session_get_statistics(struct session *s, struct session_statistics *ret)
+{
+        struct session_private *p = s->priv;
+        struct session_statistics st = {};
+        struct media_stats ms;
+
+        if (p->media && media_get_stats(p->media, &ms) >= 0) {
+                st.frames = ms.frames_sent;
+                st.drops = ms.frames_dropped;
+                st.bytes = ms.bytes_sent;
+                st.latency_p50_usec = ms.latency_p50_usec;
+                st.latency_p99_usec = ms.latency_p99_usec;
+        }
+        if (p->attach_usec && s->state != SESSION_STATE_ENDED)
+                st.uptime_usec = session_now(s) - p->attach_usec;
+        *ret = st;
+        return 0;
+}

@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* dbus/bus.h: connection, name, ObjectManager, hook wiring. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../daemon/log.h"
+#include "../daemon/manager.h"
+#include "../daemon/session.h"
+#include "../daemon/sink.h"
+#include "bus.h"
+#include "polkit.h"
+
+static void bus_hook_manager_changed(struct manager *m, enum manager_change change)
+{
+        manager_bus_changed(m->hooks.userdata, change);
+}
+
+static void bus_hook_sink_added(struct sink *sink)
+{
+        sink_bus_added(sink->manager->hooks.userdata, sink);
+}
+
+static void bus_hook_session_added(struct session *s)
+{
+        session_bus_added(s->manager->hooks.userdata, s);
+}
+
+static int bus_connect(const char *spec, sd_bus **ret)
+{
+        sd_bus *bus = NULL;
+        int r;
+
+        if (strcmp(spec, "system") == 0)
+                return sd_bus_open_system_with_description(ret, "miracastd");
+        if (strcmp(spec, "session") == 0)
+                return sd_bus_open_user_with_description(ret, "miracastd");
+
+        r = sd_bus_new(&bus);
+        if (r < 0)
+                return r;
+        (void) sd_bus_set_description(bus, "miracastd");
+        r = sd_bus_set_address(bus, spec);
+        if (r >= 0)
+                r = sd_bus_set_bus_client(bus, true);
+        if (r >= 0)
+                r = sd_bus_start(bus);
+        if (r < 0) {
+                sd_bus_unref(bus);
+                return r;
+        }
+        *ret = bus;
+        return 0;
+}
+
+int bus_open(struct manager *m, const char *spec, enum config_polkit polkit_mode, struct bus **ret)
+{
+        struct bus *b;
+        bool use_polkit;
+        int r;
+
+        b = calloc(1, sizeof(*b));
+        if (!b)
+                return -ENOMEM;
+        b->manager = m;
+
+        r = bus_connect(spec, &b->bus);
+        if (r < 0) {
+                log_full_errno(LOG_DEBUG, r, "Failed to connect to the %s bus: %m", spec);
+                goto fail;
+        }
+        r = sd_bus_attach_event(b->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0)
+                goto fail;
+
+        use_polkit = polkit_mode == CONFIG_POLKIT_REQUIRED ||
+                     (polkit_mode == CONFIG_POLKIT_AUTO && strcmp(spec, "system") == 0);
+        if (use_polkit) {
+                r = polkit_new(b->bus, &b->polkit);
+                if (r < 0)
+                        goto fail;
+        }
+
+        r = sd_bus_add_object_manager(b->bus, NULL, BUS_ROOT_PATH);
+        if (r < 0)
+                goto fail;
+        r = manager_bus_register(b);
+        if (r < 0)
+                goto fail;
+        r = sink_bus_register(b);
+        if (r < 0)
+                goto fail;
+        r = session_bus_register(b);
+        if (r < 0)
+                goto fail;
+
+        m->hooks = (struct manager_hooks) {
+                .manager_changed = bus_hook_manager_changed,
+                .sink_added = bus_hook_sink_added,
+                .session_added = bus_hook_session_added,
+                .userdata = b,
+        };
+        /* Objects that exist already (none at start-up, but keep it correct). */
+        for (struct sink *s = m->sinks; s; s = s->next)
+                sink_bus_added(b, s);
+        for (struct session *s = m->sessions; s; s = s->next)
+                session_bus_added(b, s);
+
+        r = sd_bus_request_name(b->bus, BUS_NAME, 0);
+        if (r < 0) {
+                log_full_errno(LOG_ERR, r, "Failed to acquire the bus name %s: %m", BUS_NAME);
+                goto fail;
+        }
+        log_info("D-Bus: %s on the %s bus%s", BUS_NAME, spec,
+                 use_polkit ? ", mutating calls authorized by polkit" : ", no polkit (the bus limits callers)");
+        *ret = b;
+        return 0;
+
+fail:
+        bus_free(b);
+        return r;
+}
+
+struct bus *bus_free(struct bus *b)
+{
+        struct manager *m;
+
+        if (!b)
+                return NULL;
+        m = b->manager;
+        if (m->hooks.userdata == b) {
+                m->hooks = (struct manager_hooks) {};
+                for (struct sink *s = m->sinks; s; s = s->next)
+                        s->notify = NULL;
+                for (struct session *s = m->sessions; s; s = s->next)
+                        s->notify = NULL;
+        }
+        session_bus_free_pending_casts(b);
+        manager_bus_free_clients(b);
+        b->polkit = polkit_free(b->polkit);
+        if (b->bus) {
+                (void) sd_bus_flush(b->bus);
+                b->bus = sd_bus_flush_close_unref(b->bus);
+        }
+        free(b);
+        return NULL;
+}

@@ -1,0 +1,355 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* org.miracastd.Session1 at /org/miracastd/session/<n>. */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../daemon/context.h"
+#include "../daemon/log.h"
+#include "../daemon/manager.h"
+#include "../daemon/session.h"
+#include "../daemon/sink.h"
+#include "bus-errors.h"
+#include "bus.h"
+#include "polkit.h"
+
+/* Bit rates a caller may ask for with SetBitrate (bit/s). */
+#define SESSION_BUS_MIN_BITRATE 100000u
+#define SESSION_BUS_MAX_BITRATE 200000000u
+
+struct bus_pending_cast {
+        struct bus_pending_cast *next;
+        unsigned session_id;
+        sd_bus_message *call;        /* reference */
+};
+
+int session_bus_add_pending_cast(struct bus *b, struct session *s, sd_bus_message *m)
+{
+        struct bus_pending_cast *pc = calloc(1, sizeof(*pc));
+
+        if (!pc)
+                return -ENOMEM;
+        pc->session_id = s->id;
+        pc->call = sd_bus_message_ref(m);
+        pc->next = b->pending_casts;
+        b->pending_casts = pc;
+        return 0;
+}
+
+static void session_bus_pending_cast_free(struct bus *b, struct bus_pending_cast *pc)
+{
+        for (struct bus_pending_cast **i = &b->pending_casts; *i; i = &(*i)->next)
+                if (*i == pc) {
+                        *i = pc->next;
+                        break;
+                }
+        sd_bus_message_unref(pc->call);
+        free(pc);
+}
+
+void session_bus_free_pending_casts(struct bus *b)
+{
+        while (b->pending_casts) {
+                (void) sd_bus_reply_method_errorf(b->pending_casts->call, BUS_ERROR_FAILED,
+                                                  "The daemon is shutting down");
+                session_bus_pending_cast_free(b, b->pending_casts);
+        }
+}
+
+/* Answer the Cast() waiting for s when its outcome is known. */
+static void session_bus_answer_cast(struct bus *b, struct session *s, bool removed)
+{
+        struct bus_pending_cast *pc;
+        sd_bus_error e = SD_BUS_ERROR_NULL;
+        int r;
+
+        for (pc = b->pending_casts; pc; pc = pc->next)
+                if (pc->session_id == s->id)
+                        break;
+        if (!pc)
+                return;
+        if (s->negotiated)
+                r = sd_bus_reply_method_return(pc->call, "o", s->path);
+        else if (s->state == SESSION_STATE_ENDED || removed) {
+                (void) bus_error_set(&e, s->end_reason < 0 ? s->end_reason : -ECONNRESET, "Cast failed: %s",
+                                     s->end_reason_text && *s->end_reason_text ? s->end_reason_text
+                                                                               : "session ended");
+                r = sd_bus_reply_method_error(pc->call, &e);
+                sd_bus_error_free(&e);
+        } else
+                return;
+        if (r < 0)
+                log_warning_errno(r, "Failed to answer Cast() for %s, ignoring: %m", s->path);
+        session_bus_pending_cast_free(b, pc);
+}
+
+static int session_object_find(sd_bus *bus, const char *path, const char *interface, void *userdata, void **found,
+                               sd_bus_error *error)
+{
+        struct bus *b = userdata;
+
+        for (struct session *s = b->manager->sessions; s; s = s->next)
+                if (strcmp(s->path, path) == 0) {
+                        *found = s;
+                        return 1;
+                }
+        return 0;
+}
+
+static int session_node_enumerator(sd_bus *bus, const char *path, void *userdata, char ***nodes, sd_bus_error *error)
+{
+        struct bus *b = userdata;
+        unsigned n = 0, i = 0;
+        char **l;
+
+        for (struct session *s = b->manager->sessions; s; s = s->next)
+                n++;
+        l = calloc(n + 1, sizeof(char *));
+        if (!l)
+                return -ENOMEM;
+        for (struct session *s = b->manager->sessions; s; s = s->next) {
+                l[i] = strdup(s->path);
+                if (!l[i]) {
+                        for (unsigned j = 0; j < i; j++)
+                                free(l[j]);
+                        free(l);
+                        return -ENOMEM;
+                }
+                i++;
+        }
+        *nodes = l;
+        return 1;
+}
+
+static struct bus *session_bus_of(struct session *s)
+{
+        return s->manager->hooks.userdata;
+}
+
+static int method_stop(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        struct session *s = userdata;
+        int r;
+
+        r = polkit_check(session_bus_of(s)->polkit, m, POLKIT_ACTION_CAST, error);
+        if (r <= 0)
+                return r < 0 ? r : 1;
+        if (s->state == SESSION_STATE_ENDED || s->state == SESSION_STATE_ENDING)
+                return bus_error_set(error, -EALREADY, "Session %u is already %s", s->id,
+                                     session_state_to_string(s->state));
+        r = context_stop_session(s->context, s);
+        if (r < 0)
+                return bus_error_set(error, r, "Cannot stop session %u: %m", s->id);
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+static int session_bus_simple(sd_bus_message *m, struct session *s, int (*fn)(struct session *s), const char *what,
+                              sd_bus_error *error)
+{
+        int r;
+
+        r = polkit_check(session_bus_of(s)->polkit, m, POLKIT_ACTION_CAST, error);
+        if (r <= 0)
+                return r < 0 ? r : 1;
+        r = fn(s);
+        if (r < 0)
+                return bus_error_set(error, r == -ENOTCONN ? -EBUSY : r, "Cannot %s session %u in state %s: %m", what,
+                                     s->id, session_state_to_string(s->state));
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+static int method_pause(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        return session_bus_simple(m, userdata, session_pause, "pause", error);
+}
+
+static int method_resume(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        return session_bus_simple(m, userdata, session_resume, "resume", error);
+}
+
+static int method_request_idr(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        return session_bus_simple(m, userdata, session_request_idr, "request an IDR frame in", error);
+}
+
+static int method_set_bitrate(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        struct session *s = userdata;
+        uint32_t bps;
+        int r;
+
+        r = polkit_check(session_bus_of(s)->polkit, m, POLKIT_ACTION_CAST, error);
+        if (r <= 0)
+                return r < 0 ? r : 1;
+        r = sd_bus_message_read(m, "u", &bps);
+        if (r < 0)
+                return r;
+        if (bps < SESSION_BUS_MIN_BITRATE || bps > SESSION_BUS_MAX_BITRATE)
+                return bus_error_set(error, -EINVAL, "Bit rate %u is outside %u..%u bit/s", bps,
+                                     SESSION_BUS_MIN_BITRATE, SESSION_BUS_MAX_BITRATE);
+        r = session_set_bitrate(s, bps);
+        if (r < 0)
+                return bus_error_set(error, r == -ENOTCONN ? -EBUSY : r, "Cannot set the bit rate of session %u in state %s: %m",
+                                     s->id, session_state_to_string(s->state));
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+static int property_get_state(sd_bus *bus, const char *path, const char *interface, const char *property,
+                              sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+        struct session *s = userdata;
+        return sd_bus_message_append(reply, "s", session_state_to_string(s->state));
+}
+
+static int property_get_sink(sd_bus *bus, const char *path, const char *interface, const char *property,
+                             sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+        struct session *s = userdata;
+        return sd_bus_message_append(reply, "o", s->sink ? s->sink->path : "/");
+}
+
+static int property_get_string(sd_bus *bus, const char *path, const char *interface, const char *property,
+                               sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+        struct session *s = userdata;
+        const char *v;
+
+        if (strcmp(property, "Peer") == 0)
+                v = s->peer;
+        else if (strcmp(property, "VideoCodec") == 0)
+                v = s->video_codec;
+        else if (strcmp(property, "AudioCodec") == 0)
+                v = s->audio_codec;
+        else if (strcmp(property, "Encoder") == 0)
+                v = s->encoder;
+        else
+                v = s->end_reason_text;
+        return sd_bus_message_append(reply, "s", v ?: "");
+}
+
+static int property_get_bool(sd_bus *bus, const char *path, const char *interface, const char *property,
+                             sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+        struct session *s = userdata;
+        bool v = strcmp(property, "MonitorConnected") == 0 ? s->info.monitor_connected
+                                                            : s->info.reduced_mode_list_due_to_bandwidth;
+        return sd_bus_message_append(reply, "b", (int) v);
+}
+
+static int property_get_sink_parameters(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                        sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+        struct session *s = userdata;
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'a', "{ss}");
+        if (r < 0)
+                return r;
+        for (char **p = s->sink_parameters; p && p[0] && p[1]; p += 2) {
+                r = sd_bus_message_append(reply, "{ss}", p[0], p[1]);
+                if (r < 0)
+                        return r;
+        }
+        return sd_bus_message_close_container(reply);
+}
+
+static int property_get_statistics(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                   sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+        struct session *s = userdata;
+        struct session_statistics st = {};
+
+        (void) session_get_statistics(s, &st);
+        return sd_bus_message_append(reply, "a{sv}", 6,
+                                     "frames", "t", st.frames,
+                                     "drops", "t", st.drops,
+                                     "bytes", "t", st.bytes,
+                                     "latency-p50-usec", "t", st.latency_p50_usec,
+                                     "latency-p99-usec", "t", st.latency_p99_usec,
+                                     "uptime-usec", "t", st.uptime_usec);
+}
+
+static const sd_bus_vtable session_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_METHOD_WITH_ARGS("Stop", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_stop, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Pause", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_pause, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Resume", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_resume,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("RequestIdr", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_request_idr,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SetBitrate", SD_BUS_ARGS("u", bitrate), SD_BUS_NO_RESULT, method_set_bitrate,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_PROPERTY("State", "s", property_get_state, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Sink", "o", property_get_sink, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Peer", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Width", "u", NULL, offsetof(struct session, width), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Height", "u", NULL, offsetof(struct session, height), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("RefreshRate", "u", NULL, offsetof(struct session, refresh_rate),
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("VideoCodec", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Encoder", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Bitrate", "u", NULL, offsetof(struct session, bitrate_bps),
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("AudioCodec", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("MonitorConnected", "b", property_get_bool, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("ReducedModeListDueToBandwidth", "b", property_get_bool, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("SinkParameters", "a{ss}", property_get_sink_parameters, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        /* Changes all the time: read it, no signal. */
+        SD_BUS_PROPERTY("Statistics", "a{sv}", property_get_statistics, 0, 0),
+        SD_BUS_PROPERTY("EndReason", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_VTABLE_END
+};
+
+int session_bus_register(struct bus *b)
+{
+        int r;
+
+        r = sd_bus_add_fallback_vtable(b->bus, NULL, BUS_SESSION_PREFIX, BUS_SESSION_IFACE, session_vtable,
+                                       session_object_find, b);
+        if (r < 0)
+                return r;
+        return sd_bus_add_node_enumerator(b->bus, NULL, BUS_SESSION_PREFIX, session_node_enumerator, b);
+}
+
+static void session_bus_notify(struct session *s, enum session_change change)
+{
+        struct bus *b = session_bus_of(s);
+        int r;
+
+        if (!b)
+                return;
+        switch (change) {
+        case SESSION_CHANGED_STATE:
+                r = sd_bus_emit_properties_changed(b->bus, s->path, BUS_SESSION_IFACE, "State", "EndReason", "Sink",
+                                                   NULL);
+                break;
+        case SESSION_CHANGED_FORMAT:
+                r = sd_bus_emit_properties_changed(b->bus, s->path, BUS_SESSION_IFACE, "Peer", "Width", "Height",
+                                                   "RefreshRate", "VideoCodec", "Encoder", "Bitrate", "AudioCodec",
+                                                   "MonitorConnected", "ReducedModeListDueToBandwidth",
+                                                   "SinkParameters", NULL);
+                break;
+        case SESSION_CHANGED_REMOVED:
+                r = sd_bus_emit_interfaces_removed(b->bus, s->path, BUS_SESSION_IFACE, NULL);
+                break;
+        default:
+                return;
+        }
+        if (r < 0)
+                log_warning_errno(r, "Failed to emit a signal for %s, ignoring: %m", s->path);
+        session_bus_answer_cast(b, s, change == SESSION_CHANGED_REMOVED);
+}
+
+void session_bus_added(struct bus *b, struct session *s)
+{
+        int r;
+
+        s->notify = session_bus_notify;
+        r = sd_bus_emit_interfaces_added(b->bus, s->path, BUS_SESSION_IFACE, NULL);
+        if (r < 0)
+                log_warning_errno(r, "Failed to emit InterfacesAdded for %s, ignoring: %m", s->path);
+}

@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* org.miracastd.Sink1 at /org/miracastd/sink/<aa_bb_cc_dd_ee_ff>. */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../daemon/config.h"
+#include "../daemon/log.h"
+#include "../daemon/manager.h"
+#include "../daemon/session.h"
+#include "../daemon/sink.h"
+#include "bus-errors.h"
+#include "bus.h"
+#include "polkit.h"
+
+static int sink_object_find(sd_bus *bus, const char *path, const char *interface, void *userdata, void **found,
+                            sd_bus_error *error)
+{
+        struct bus *b = userdata;
+
+        for (struct sink *s = b->manager->sinks; s; s = s->next)
+                if (strcmp(s->path, path) == 0) {
+                        *found = s;
+                        return 1;
+                }
+        return 0;
+}
+
+static int sink_node_enumerator(sd_bus *bus, const char *path, void *userdata, char ***nodes, sd_bus_error *error)
+{
+        struct bus *b = userdata;
+        unsigned n = 0, i = 0;
+        char **l;
+
+        for (struct sink *s = b->manager->sinks; s; s = s->next)
+                n++;
+        l = calloc(n + 1, sizeof(char *));
+        if (!l)
+                return -ENOMEM;
+        for (struct sink *s = b->manager->sinks; s; s = s->next) {
+                l[i] = strdup(s->path);
+                if (!l[i]) {
+                        for (unsigned j = 0; j < i; j++)
+                                free(l[j]);
+                        free(l);
+                        return -ENOMEM;
+                }
+                i++;
+        }
+        *nodes = l;
+        return 1;
+}
+
+/* Cast options: method s, pin s, go-intent i/u, output s, max-resolution s "WxH". */
+static int sink_bus_read_options(sd_bus_message *m, struct cast_options *o, sd_bus_error *error)
+{
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+                const char *key, *contents;
+
+                r = sd_bus_message_read(m, "s", &key);
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_peek_type(m, NULL, &contents);
+                if (r < 0)
+                        return r;
+                if (strcmp(key, "method") == 0 || strcmp(key, "pin") == 0 || strcmp(key, "output") == 0 ||
+                    strcmp(key, "max-resolution") == 0) {
+                        const char *v;
+
+                        if (strcmp(contents, "s") != 0)
+                                return bus_error_set(error, -EINVAL, "Option %s must be a string", key);
+                        r = sd_bus_message_read(m, "v", "s", &v);
+                        if (r < 0)
+                                return r;
+                        if (strcmp(key, "method") == 0) {
+                                if (strcmp(v, "pbc") != 0 && strcmp(v, "pin") != 0)
+                                        return bus_error_set(error, -EINVAL, "Option method must be \"pbc\" or \"pin\"");
+                                o->method = v;
+                        } else if (strcmp(key, "pin") == 0) {
+                                if (strlen(v) != 8 || strspn(v, "0123456789") != 8)
+                                        return bus_error_set(error, -EINVAL, "Option pin must be 8 digits");
+                                o->pin = v;
+                        } else if (strcmp(key, "output") == 0) {
+                                if (!*v || strlen(v) > 128)
+                                        return bus_error_set(error, -EINVAL, "Option output must name an output");
+                                o->output = v;
+                        } else if (config_parse_resolution(v, &o->max_width, &o->max_height) < 0)
+                                return bus_error_set(error, -EINVAL, "Option max-resolution must be WIDTHxHEIGHT");
+                } else if (strcmp(key, "go-intent") == 0) {
+                        int32_t i;
+                        uint32_t u;
+
+                        if (strcmp(contents, "i") == 0)
+                                r = sd_bus_message_read(m, "v", "i", &i);
+                        else if (strcmp(contents, "u") == 0) {
+                                r = sd_bus_message_read(m, "v", "u", &u);
+                                i = u > 15 ? 16 : (int32_t) u;
+                        } else
+                                return bus_error_set(error, -EINVAL, "Option go-intent must be an integer");
+                        if (r < 0)
+                                return r;
+                        if (i < 0 || i > 15)
+                                return bus_error_set(error, -EINVAL, "Option go-intent must be 0..15");
+                        o->go_intent = i;
+                } else
+                        return bus_error_set(error, -EINVAL,
+                                             "Unknown option \"%s\" (known: method, pin, go-intent, output, max-resolution)",
+                                             key);
+                r = sd_bus_message_exit_container(m);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        r = sd_bus_message_exit_container(m);
+        if (r < 0)
+                return r;
+        if (o->method && strcmp(o->method, "pin") == 0 && !o->pin)
+                return bus_error_set(error, -EINVAL, "Option method \"pin\" needs option pin");
+        return 0;
+}
+
+static int method_cast(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        struct sink *sink = userdata;
+        struct bus *b = sink->manager->hooks.userdata;
+        struct cast_options o = { .go_intent = -1 };
+        struct session *s;
+        int r;
+
+        r = polkit_check(b->polkit, m, POLKIT_ACTION_CAST, error);
+        if (r <= 0)
+                return r < 0 ? r : 1;
+
+        r = sink_bus_read_options(m, &o, error);
+        if (r < 0)
+                return r;
+        if (sink->manager->shutting_down)
+                return bus_error_set(error, -ESHUTDOWN, "The daemon is shutting down");
+        if (!sink->session_available && !sink->cast_session)
+                log_info("sink %s: casting although it reports no session available", sink->address);
+
+        r = sink_cast(sink, &o, &s);
+        if (r == -ENOTSUP)
+                return bus_error_set(error, r, "No P2P backend: cannot connect to sinks over Wi-Fi Direct");
+        if (r == -EBUSY)
+                return bus_error_set(error, r, "A cast to this sink is already in progress");
+        if (r < 0)
+                return bus_error_set(error, r, "Cast failed: %m");
+        /* Answered when the sink connected and negotiation produced the session info, or with the
+         * error that ended the session (Timeout, SinkRejected, InsufficientResources, ...). */
+        r = session_bus_add_pending_cast(b, s, m);
+        if (r < 0) {
+                (void) session_stop(s);
+                return bus_error_set(error, r, "Cast failed: %m");
+        }
+        return 1;
+}
+
+static int property_get_string(sd_bus *bus, const char *path, const char *interface, const char *property,
+                               sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+        struct sink *s = userdata;
+        const char *v = strcmp(property, "Name") == 0      ? s->name
+                        : strcmp(property, "Address") == 0 ? s->address
+                                                           : s->device_type;
+        return sd_bus_message_append(reply, "s", v ?: "");
+}
+
+static int property_get_session_available(sd_bus *bus, const char *path, const char *interface,
+                                          const char *property, sd_bus_message *reply, void *userdata,
+                                          sd_bus_error *error)
+{
+        struct sink *s = userdata;
+        return sd_bus_message_append(reply, "b", (int) s->session_available);
+}
+
+static const sd_bus_vtable sink_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_METHOD_WITH_ARGS("Cast", SD_BUS_ARGS("a{sv}", options), SD_BUS_RESULT("o", session), method_cast,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_PROPERTY("Name", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Address", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("DeviceType", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("SessionAvailable", "b", property_get_session_available, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("MaxThroughput", "u", NULL, offsetof(struct sink, max_throughput_mbps),
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("ControlPort", "q", NULL, offsetof(struct sink, control_port),
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Signal", "n", NULL, offsetof(struct sink, signal_dbm), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_VTABLE_END
+};
+
+int sink_bus_register(struct bus *b)
+{
+        int r;
+
+        r = sd_bus_add_fallback_vtable(b->bus, NULL, BUS_SINK_PREFIX, BUS_SINK_IFACE, sink_vtable, sink_object_find, b);
+        if (r < 0)
+                return r;
+        return sd_bus_add_node_enumerator(b->bus, NULL, BUS_SINK_PREFIX, sink_node_enumerator, b);
+}
+
+static void sink_bus_notify(struct sink *sink, enum sink_change change)
+{
+        struct bus *b = sink->manager->hooks.userdata;
+        int r;
+
+        if (!b)
+                return;
+        if (change == SINK_CHANGED_REMOVED)
+                r = sd_bus_emit_interfaces_removed(b->bus, sink->path, BUS_SINK_IFACE, NULL);
+        else
+                r = sd_bus_emit_properties_changed(b->bus, sink->path, BUS_SINK_IFACE, "Name", "DeviceType",
+                                                   "SessionAvailable", "MaxThroughput", "ControlPort", "Signal",
+                                                   NULL);
+        if (r < 0)
+                log_warning_errno(r, "Failed to emit a signal for %s, ignoring: %m", sink->path);
+}
+
+void sink_bus_added(struct bus *b, struct sink *sink)
+{
+        int r;
+
+        sink->notify = sink_bus_notify;
+        r = sd_bus_emit_interfaces_added(b->bus, sink->path, BUS_SINK_IFACE, NULL);
+        if (r < 0)
+                log_warning_errno(r, "Failed to emit InterfacesAdded for %s, ignoring: %m", sink->path);
+}

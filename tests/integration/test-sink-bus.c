@@ -1,0 +1,693 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Sink1 and the Cast() flow, in process: the real manager, sinks, sessions
+ * and D-Bus objects on a private dbus-daemon, with a FAKE P2P backend (no
+ * Wi-Fi radio exists here) standing in for daemon/p2p.c: on connect it
+ * either reports a failure like wpa_supplicant would, or "forms the group" by
+ * opening a loopback listener limited to 127.0.0.1 for the sink and starts
+ * the real C test sink (build/miracast-test-sink) against it.
+ * A second bus connection in the same event loop is the D-Bus client.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "../../daemon/config.h"
+#include "../../daemon/listener.h"
+#include "../../daemon/log.h"
+#include "../../daemon/manager.h"
+#include "../../daemon/session.h"
+#include "../../daemon/sink.h"
+#include "../../dbus/bus.h"
+#include "../lib/test.h"
+
+#define SINK_ADDR "02:11:22:33:44:55"
+#define SINK_PATH "/org/miracastd/sink/02_11_22_33_44_55"
+
+enum fake_mode {
+        FAKE_GROUP_UP,       /* listener for the sink + start the test sink */
+        FAKE_REJECTED,       /* the sink declined (P2P-GO-NEG-FAILURE status=...) */
+        FAKE_TIMEOUT,        /* nobody pressed OK on the TV */
+        FAKE_SILENT,         /* nothing happens (the sink goes away meanwhile) */
+};
+
+/* FAKE P2P backend: what daemon/p2p.c does, minus the radio. */
+struct fake_p2p {
+        enum fake_mode mode;
+        const char *sink_profile;
+        unsigned starts, stops, connects, disconnects;
+        struct sink *pending;
+        sd_event_source *defer;
+        struct listener *listener;
+        pid_t sink_pid;
+        char sink_log[128];
+};
+
+static char tmpdir[64];
+static pid_t bus_pid = -1;
+static sd_event *event;
+static struct config config;
+static struct manager *manager;
+static struct bus *daemon_bus;
+static sd_bus *client;
+static struct fake_p2p fake;
+static char signals[64 * 1024];   /* "member path interface prop=value ..." lines seen by the client */
+
+static sd_bus_message *last_reply;   /* the reply of the last successful call() */
+
+static void teardown(void)
+{
+        last_reply = sd_bus_message_unref(last_reply);
+        client = sd_bus_flush_close_unref(client);
+        daemon_bus = bus_free(daemon_bus);
+        fake.listener = NULL;          /* the manager frees its listeners */
+        manager = manager_free(manager);
+        config_clear(&config);
+        event = sd_event_unref(event);
+        if (fake.sink_pid > 0)
+                kill(fake.sink_pid, SIGKILL);
+        if (bus_pid > 0)
+                kill(bus_pid, SIGTERM);
+        if (tmpdir[0] && !getenv("KEEP_TMP")) {
+                char cmd[128];
+                snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+                (void) !system(cmd);
+        }
+}
+
+static int fake_on_defer(sd_event_source *s, void *userdata)
+{
+        struct sink *sink = fake.pending;
+        char port[16], connect[32], *build = getenv("MIRACAST_BUILD"), path[512];
+        int r;
+
+        fake.defer = sd_event_source_unref(fake.defer);
+        if (!sink)
+                return 0;
+        switch (fake.mode) {
+        case FAKE_REJECTED:
+                sink_cast_failed(sink, -ECONNREFUSED);
+                break;
+        case FAKE_TIMEOUT:
+                sink_cast_failed(sink, -ETIMEDOUT);
+                break;
+        case FAKE_SILENT:
+                break;
+        case FAKE_GROUP_UP:
+                r = listener_new(manager, "127.0.0.1", 0, "127.0.0.1", sink, &fake.listener);
+                if (r < 0) {
+                        sink_cast_failed(sink, r);
+                        break;
+                }
+                snprintf(port, sizeof(port), "%u", listener_get_port(fake.listener));
+                snprintf(connect, sizeof(connect), "127.0.0.1:%s", port);
+                snprintf(path, sizeof(path), "%s/miracast-test-sink", build ?: "build");
+                snprintf(fake.sink_log, sizeof(fake.sink_log), "%s/sink.log", tmpdir);
+                fake.sink_pid = fork();
+                if (fake.sink_pid == 0) {
+                        (void) prctl(PR_SET_PDEATHSIG, SIGTERM);
+                        FILE *f = freopen(fake.sink_log, "w", stdout);
+                        (void) f;
+                        dup2(STDOUT_FILENO, STDERR_FILENO);
+                        execl(path, path, "--connect", connect, "--profile", fake.sink_profile, "--duration", "0",
+                              "--timeout", "20", "--min-frames", "0", (char *) NULL);
+                        _exit(127);
+                }
+                break;
+        }
+        return 0;
+}
+
+static int fake_start_discovery(void *userdata)
+{
+        fake.starts++;
+        manager_set_discovering(manager, true);
+        return 0;
+}
+
+static int fake_stop_discovery(void *userdata)
+{
+        fake.stops++;
+        manager_set_discovering(manager, false);
+        return 0;
+}
+
+static int fake_connect(void *userdata, struct sink *sink, const struct cast_options *options)
+{
+        fake.connects++;
+        fake.pending = sink;
+        /* Backends never call back synchronously. */
+        return sd_event_add_defer(event, &fake.defer, fake_on_defer, NULL);
+}
+
+static void fake_disconnect(void *userdata, struct sink *sink)
+{
+        fake.disconnects++;
+        fake.pending = NULL;
+        fake.listener = listener_free(fake.listener);
+}
+
+static const struct p2p_backend fake_backend = {
+        .name = "fake",
+        .start_discovery = fake_start_discovery,
+        .stop_discovery = fake_stop_discovery,
+        .connect = fake_connect,
+        .disconnect = fake_disconnect,
+};
+
+/* ---- the client side ---------------------------------------------------------- */
+
+static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        const char *member = sd_bus_message_get_member(m), *path = sd_bus_message_get_path(m), *iface = NULL;
+        size_t len = strlen(signals);
+
+        if (strcmp(member, "PropertiesChanged") == 0) {
+                if (sd_bus_message_read(m, "s", &iface) < 0)
+                        return 0;
+                snprintf(signals + len, sizeof(signals) - len, "%s %s %s", member, path, iface);
+                if (sd_bus_message_enter_container(m, 'a', "{sv}") < 0)
+                        return 0;
+                while (sd_bus_message_enter_container(m, 'e', "sv") > 0) {
+                        const char *name, *contents = NULL, *s = NULL;
+                        char buf[256] = "", t;
+                        uint32_t u;
+                        int b;
+
+                        if (sd_bus_message_read(m, "s", &name) < 0 ||
+                            sd_bus_message_peek_type(m, &t, &contents) < 0 || !contents)
+                                return 0;
+                        if (strcmp(contents, "s") == 0 || strcmp(contents, "o") == 0) {
+                                (void) sd_bus_message_read(m, "v", contents, &s);
+                                snprintf(buf, sizeof(buf), "%s", s ?: "");
+                        } else if (strcmp(contents, "b") == 0) {
+                                (void) sd_bus_message_read(m, "v", "b", &b);
+                                snprintf(buf, sizeof(buf), "%s", b ? "true" : "false");
+                        } else if (strcmp(contents, "u") == 0) {
+                                (void) sd_bus_message_read(m, "v", "u", &u);
+                                snprintf(buf, sizeof(buf), "%u", u);
+                        } else
+                                (void) sd_bus_message_skip(m, "v");
+                        (void) sd_bus_message_exit_container(m);
+                        len = strlen(signals);
+                        snprintf(signals + len, sizeof(signals) - len, " %s=%s", name, buf);
+                }
+                len = strlen(signals);
+                snprintf(signals + len, sizeof(signals) - len, "\n");
+        } else {
+                const char *obj = NULL;
+                (void) sd_bus_message_read(m, "o", &obj);
+                snprintf(signals + len, sizeof(signals) - len, "%s %s\n", member, obj ?: "?");
+        }
+        return 0;
+}
+
+struct call_result {
+        bool done;
+        sd_bus_message *reply;
+        char error[256];
+};
+
+static int on_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        struct call_result *res = userdata;
+        const sd_bus_error *e = sd_bus_message_get_error(m);
+
+        res->done = true;
+        if (e)
+                snprintf(res->error, sizeof(res->error), "%s", e->name);
+        else
+                res->reply = sd_bus_message_ref(m);
+        return 0;
+}
+
+/* Run the loop until cond() or the limit (a hang guard, not a timing assertion). */
+static bool run_until(bool (*cond)(void *), void *arg)
+{
+        for (unsigned i = 0; i < 3000 && !cond(arg); i++)
+                (void) sd_event_run(event, 10 * 1000);
+        return cond(arg);
+}
+
+static bool call_done(void *arg)
+{
+        return ((struct call_result *) arg)->done;
+}
+
+/* Call a method with one optional pre-built message filler; returns the error name or "" on success. */
+static const char *call(struct call_result *res, const char *path, const char *iface, const char *member,
+                        int (*fill)(sd_bus_message *m, void *arg), void *arg)
+{
+        sd_bus_message *m = NULL;
+
+        *res = (struct call_result) {};
+        assert_int_ge(sd_bus_message_new_method_call(client, &m, "org.miracastd", path, iface, member), 0);
+        if (fill)
+                assert_int_ge(fill(m, arg), 0);
+        assert_int_ge(sd_bus_call_async(client, NULL, m, on_reply, res, 60ULL * 1000 * 1000), 0);
+        sd_bus_message_unref(m);
+        assert_true(run_until(call_done, res));
+        last_reply = sd_bus_message_unref(last_reply);
+        last_reply = res->reply;       /* freed by the next call() or at exit */
+        return res->error;
+}
+
+static int fill_options(sd_bus_message *m, void *arg)
+{
+        const char *spec = arg;   /* "" or "key=s:value" / "key=i:number" */
+        int r;
+
+        r = sd_bus_message_open_container(m, 'a', "{sv}");
+        if (r < 0 || !spec || !*spec)
+                return r < 0 ? r : sd_bus_message_close_container(m);
+        if (strncmp(spec, "go-intent=i:", 12) == 0)
+                r = sd_bus_message_append(m, "{sv}", "go-intent", "i", atoi(spec + 12));
+        else {
+                char key[32];
+                const char *v = strstr(spec, "=s:");
+                snprintf(key, sizeof(key), "%.*s", (int) (v - spec), spec);
+                r = sd_bus_message_append(m, "{sv}", key, "s", v + 3);
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_close_container(m);
+}
+
+static char *get_string(const char *path, const char *iface, const char *prop)
+{
+        /* Asynchronous: the daemon answers from the same event loop. */
+        struct call_result res = {};
+        const char *contents;
+        sd_bus_message *m = NULL;
+        char t;
+        char *s = NULL;
+
+        assert_int_ge(sd_bus_message_new_method_call(client, &m, "org.miracastd", path,
+                                                     "org.freedesktop.DBus.Properties", "Get"), 0);
+        assert_int_ge(sd_bus_message_append(m, "ss", iface, prop), 0);
+        assert_int_ge(sd_bus_call_async(client, NULL, m, on_reply, &res, 10ULL * 1000 * 1000), 0);
+        sd_bus_message_unref(m);
+        assert_true(run_until(call_done, &res));
+        if (res.error[0])
+                return strdup(res.error);
+        assert_int_ge(sd_bus_message_enter_container(res.reply, 'v', NULL), 0);
+        assert_int_ge(sd_bus_message_peek_type(res.reply, &t, &contents), 0);
+        if (t == 's' || t == 'o') {
+                const char *v;
+                assert_int_ge(sd_bus_message_read_basic(res.reply, t, &v), 0);
+                s = strdup(v);
+        } else if (t == 'b') {
+                int b;
+                assert_int_ge(sd_bus_message_read_basic(res.reply, 'b', &b), 0);
+                s = strdup(b ? "true" : "false");
+        } else if (t == 'u' || t == 'q' || t == 'n') {
+                uint32_t u = 0;
+                uint16_t q = 0;
+                int16_t n = 0;
+                char buf[16];
+                if (t == 'u')
+                        assert_int_ge(sd_bus_message_read_basic(res.reply, 'u', &u), 0);
+                else if (t == 'q') {
+                        assert_int_ge(sd_bus_message_read_basic(res.reply, 'q', &q), 0);
+                        u = q;
+                } else
+                        assert_int_ge(sd_bus_message_read_basic(res.reply, 'n', &n), 0);
+                snprintf(buf, sizeof(buf), "%d", t == 'n' ? n : (int) u);
+                s = strdup(buf);
+        } else
+                s = strdup("?");
+        sd_bus_message_unref(res.reply);
+        return s;
+}
+
+static bool signal_seen(void *arg)
+{
+        return strstr(signals, arg) != NULL;
+}
+
+static bool string_prop_is(const char *path, const char *iface, const char *prop, const char *want)
+{
+        char *v = get_string(path, iface, prop);
+        bool ok = v && strcmp(v, want) == 0;
+        free(v);
+        return ok;
+}
+
+struct prop_wait {
+        const char *path, *iface, *prop, *want;
+};
+
+static bool prop_reached(void *arg)
+{
+        struct prop_wait *w = arg;
+        return string_prop_is(w->path, w->iface, w->prop, w->want);
+}
+
+#define assert_prop(path, iface, prop, want)                                           \
+        do {                                                                           \
+                char *_v = get_string(path, iface, prop);                              \
+                assert_str_eq(_v, want);                                               \
+                free(_v);                                                              \
+        } while (0)
+
+static void setup(void)
+{
+        char conf[256], sock[256], addr[300];
+        FILE *f;
+
+        if (manager)
+                return;
+        atexit(teardown);
+        log_set_max_level(getenv("TEST_DEBUG") ? LOG_DEBUG : LOG_WARNING);
+        snprintf(tmpdir, sizeof(tmpdir), "/tmp/test-sink-bus.XXXXXX");
+        assert_non_null(mkdtemp(tmpdir));
+        snprintf(conf, sizeof(conf), "%s/bus.conf", tmpdir);
+        snprintf(sock, sizeof(sock), "%s/bus.sock", tmpdir);
+        f = fopen(conf, "w");
+        assert_non_null(f);
+        fprintf(f, "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
+                   " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
+                   "<busconfig><type>session</type><listen>unix:path=%s</listen><auth>EXTERNAL</auth>\n"
+                   "<policy context=\"default\"><allow send_destination=\"*\" eavesdrop=\"true\"/>"
+                   "<allow eavesdrop=\"true\"/><allow own=\"*\"/></policy></busconfig>\n", sock);
+        fclose(f);
+        bus_pid = fork();
+        if (bus_pid == 0) {
+                (void) prctl(PR_SET_PDEATHSIG, SIGTERM);   /* never outlive a crashed test */
+                execlp("dbus-daemon", "dbus-daemon", "--nofork", "--nopidfile", "--config-file", conf, (char *) NULL);
+                _exit(127);
+        }
+        for (unsigned i = 0; i < 300 && access(sock, F_OK) < 0; i++)
+                usleep(10000);
+        assert_int_eq(access(sock, F_OK), 0);
+        snprintf(addr, sizeof(addr), "unix:path=%s", sock);
+
+        assert_int_ge(sd_event_new(&event), 0);
+        assert_int_eq(config_init(&config), 0);
+        assert_int_eq(config_set(&config, "capture", "testsrc", "test"), 0);
+        assert_int_eq(config_set(&config, "encoder", "x264", "test"), 0);
+        assert_int_eq(config_set(&config, "max-resolution", "640x480", "test"), 0);
+        assert_int_eq(manager_new(event, &config, &manager), 0);
+        assert_int_eq(bus_open(manager, addr, CONFIG_POLKIT_AUTO, &daemon_bus), 0);
+        assert_int_eq(manager_start(manager), 0);
+        assert_int_eq(manager_set_p2p_backend(manager, &fake_backend, NULL), 0);
+
+        assert_int_ge(sd_bus_new(&client), 0);
+        assert_int_ge(sd_bus_set_address(client, addr), 0);
+        assert_int_ge(sd_bus_set_bus_client(client, true), 0);
+        assert_int_ge(sd_bus_start(client), 0);
+        assert_int_ge(sd_bus_attach_event(client, event, 0), 0);
+        assert_int_ge(sd_bus_match_signal(client, NULL, "org.miracastd", NULL, NULL, NULL, on_signal, NULL), 0);
+        /* Make sure the match is installed before anything happens. */
+        assert_int_ge(sd_bus_call_method(client, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                         "org.freedesktop.DBus", "GetId", NULL, NULL, NULL), 0);
+}
+
+static struct sink *add_sink(const char *name, uint32_t mbps)
+{
+        struct sink_info info = {
+                .name = name, .address = SINK_ADDR, .device_type = "primary-sink", .session_available = true,
+                .max_throughput_mbps = mbps, .control_port = 7236, .signal_dbm = -40,
+        };
+        struct sink *s = manager_find_sink(manager, SINK_ADDR);
+
+        if (s)
+                assert_int_eq(sink_update(s, &info), 0);
+        else
+                assert_int_eq(sink_new(manager, &info, &s), 0);
+        return s;
+}
+
+static bool sink_process_done(void *arg)
+{
+        int status;
+
+        if (fake.sink_pid <= 0)
+                return true;
+        if (waitpid(fake.sink_pid, &status, WNOHANG) == fake.sink_pid) {
+                *(int *) arg = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+                fake.sink_pid = -1;
+                return true;
+        }
+        return false;
+}
+
+static bool session_sent_frames(void *arg)
+{
+        struct session_statistics st = {};
+
+        (void) session_get_statistics(arg, &st);
+        return st.frames >= 30;
+}
+
+/* ---- the tests ---------------------------------------------------------------- */
+
+TEST(sink_added, "/sink-bus/sink_new exports Sink1 with every property and InterfacesAdded")
+{
+        setup();
+        add_sink("Living room \"TV\"", 50);
+        assert_true(run_until(signal_seen, "InterfacesAdded " SINK_PATH));
+        assert_prop(SINK_PATH, "org.miracastd.Sink1", "Name", "Living room \"TV\"");
+        assert_prop(SINK_PATH, "org.miracastd.Sink1", "Address", SINK_ADDR);
+        assert_prop(SINK_PATH, "org.miracastd.Sink1", "DeviceType", "primary-sink");
+        assert_prop(SINK_PATH, "org.miracastd.Sink1", "SessionAvailable", "true");
+        assert_prop(SINK_PATH, "org.miracastd.Sink1", "MaxThroughput", "50");
+        assert_prop(SINK_PATH, "org.miracastd.Sink1", "ControlPort", "7236");
+        assert_prop(SINK_PATH, "org.miracastd.Sink1", "Signal", "-40");
+        assert_prop("/org/miracastd", "org.miracastd.Manager1", "Backend", "fake");
+}
+
+TEST(sink_updated, "/sink-bus/sink_update emits PropertiesChanged with the new values")
+{
+        setup();
+        add_sink("Bedroom", 50);
+        assert_true(run_until(signal_seen, "PropertiesChanged " SINK_PATH " org.miracastd.Sink1 Name=Bedroom"));
+        assert_prop(SINK_PATH, "org.miracastd.Sink1", "Name", "Bedroom");
+}
+
+TEST(discovery, "/sink-bus/StartDiscovery and StopDiscovery reach the backend, Discovering follows")
+{
+        struct call_result res;
+
+        setup();
+        assert_str_eq(call(&res, "/org/miracastd", "org.miracastd.Manager1", "StartDiscovery", NULL, NULL), "");
+        assert_int_eq(fake.starts, 1);
+        assert_true(run_until(signal_seen, "PropertiesChanged /org/miracastd org.miracastd.Manager1 Discovering=true"));
+        /* One reference per caller: a second start is not a second backend start. */
+        assert_str_eq(call(&res, "/org/miracastd", "org.miracastd.Manager1", "StartDiscovery", NULL, NULL), "");
+        assert_int_eq(fake.starts, 1);
+        assert_str_eq(call(&res, "/org/miracastd", "org.miracastd.Manager1", "StopDiscovery", NULL, NULL), "");
+        assert_int_eq(fake.stops, 1);
+        assert_true(run_until(signal_seen, "Discovering=false"));
+        assert_str_eq(call(&res, "/org/miracastd", "org.miracastd.Manager1", "StopDiscovery", NULL, NULL),
+                      "org.miracastd.Error.NotFound");
+}
+
+TEST(cast_bad_options, "/sink-bus/Cast with bad options -> InvalidArguments, nothing started")
+{
+        struct call_result res;
+
+        setup();
+        add_sink("Bedroom", 50);
+        assert_str_eq(call(&res, SINK_PATH, "org.miracastd.Sink1", "Cast", fill_options, "colour=s:red"),
+                      "org.miracastd.Error.InvalidArguments");
+        assert_str_eq(call(&res, SINK_PATH, "org.miracastd.Sink1", "Cast", fill_options, "method=s:pin"),
+                      "org.miracastd.Error.InvalidArguments");
+        assert_str_eq(call(&res, SINK_PATH, "org.miracastd.Sink1", "Cast", fill_options, "go-intent=i:99"),
+                      "org.miracastd.Error.InvalidArguments");
+        assert_str_eq(call(&res, SINK_PATH, "org.miracastd.Sink1", "Cast", fill_options, "max-resolution=s:huge"),
+                      "org.miracastd.Error.InvalidArguments");
+        assert_int_eq(fake.connects, 0);
+        assert_str_eq(call(&res, "/org/miracastd/sink/00_00_00_00_00_01", "org.miracastd.Sink1", "Cast",
+                           fill_options, ""), "org.freedesktop.DBus.Error.UnknownObject");
+}
+
+TEST(cast_rejected, "/sink-bus/the sink declining the connection -> SinkRejected, session ended")
+{
+        struct call_result res;
+
+        setup();
+        add_sink("Bedroom", 50);
+        fake.mode = FAKE_REJECTED;
+        assert_str_eq(call(&res, SINK_PATH, "org.miracastd.Sink1", "Cast", fill_options, ""),
+                      "org.miracastd.Error.SinkRejected");
+        assert_int_eq(fake.connects, 1);
+        assert_true(run_until(signal_seen, "State=ended"));
+}
+
+TEST(cast_timeout, "/sink-bus/group formation timing out -> Timeout")
+{
+        struct call_result res;
+
+        setup();
+        add_sink("Bedroom", 50);
+        fake.mode = FAKE_TIMEOUT;
+        assert_str_eq(call(&res, SINK_PATH, "org.miracastd.Sink1", "Cast", fill_options, "method=s:pbc"),
+                      "org.miracastd.Error.Timeout");
+}
+
+TEST(cast_sink_lost, "/sink-bus/the sink vanishing during Cast -> NotFound, InterfacesRemoved")
+{
+        struct call_result res = {};
+        sd_bus_message *m = NULL;
+
+        setup();
+        add_sink("Bedroom", 50);
+        fake.mode = FAKE_SILENT;
+        assert_int_ge(sd_bus_message_new_method_call(client, &m, "org.miracastd", SINK_PATH, "org.miracastd.Sink1",
+                                                     "Cast"), 0);
+        assert_int_ge(fill_options(m, ""), 0);
+        assert_int_ge(sd_bus_call_async(client, NULL, m, on_reply, &res, 60ULL * 1000 * 1000), 0);
+        sd_bus_message_unref(m);
+        /* Let the call arrive and the backend be asked, then lose the peer. */
+        for (unsigned i = 0; i < 300 && !fake.pending; i++)
+                (void) sd_event_run(event, 10 * 1000);
+        assert_non_null(fake.pending);
+        /* A second Cast while the first is pending is refused. */
+        {
+                struct call_result res2;
+                assert_str_eq(call(&res2, SINK_PATH, "org.miracastd.Sink1", "Cast", fill_options, ""),
+                              "org.miracastd.Error.Busy");
+        }
+        sink_remove(manager_find_sink(manager, SINK_ADDR));
+        assert_true(run_until(call_done, &res));
+        assert_str_eq(res.error, "org.miracastd.Error.NotFound");
+        assert_true(run_until(signal_seen, "InterfacesRemoved " SINK_PATH));
+}
+
+TEST(cast_insufficient, "/sink-bus/a sink whose link cannot carry any mode -> InsufficientResources")
+{
+        struct call_result res;
+        int status = -1;
+
+        setup();
+        add_sink("Slow TV", 1);   /* 1 Mbit/s: below 640x480p60's 1.8 Mbit/s and 800x600p30's 1.4 */
+        fake.mode = FAKE_GROUP_UP;
+        fake.sink_profile = "small";
+        assert_str_eq(call(&res, SINK_PATH, "org.miracastd.Sink1", "Cast", fill_options, ""),
+                      "org.miracastd.Error.InsufficientResources");
+        assert_true(run_until(sink_process_done, &status));
+}
+
+TEST(cast_ok, "/sink-bus/Cast -> group -> sink connects -> session path; Stop tears down")
+{
+        struct call_result res;
+        const char *path;
+        char want[128];
+        int status = -1;
+
+        setup();
+        add_sink("Bedroom", 50);
+        fake.mode = FAKE_GROUP_UP;
+        fake.sink_profile = "small";
+        fake.disconnects = 0;
+        assert_str_eq(call(&res, SINK_PATH, "org.miracastd.Sink1", "Cast", fill_options, "max-resolution=s:640x480"),
+                      "");
+        assert_int_ge(sd_bus_message_read(res.reply, "o", &path), 0);
+        path = strdupa(path);
+        assert_true(strncmp(path, "/org/miracastd/session/", 23) == 0);
+        assert_prop(path, "org.miracastd.Session1", "Sink", SINK_PATH);
+        assert_prop(path, "org.miracastd.Session1", "Width", "640");
+        {
+                struct prop_wait w = { path, "org.miracastd.Session1", "State", "playing" };
+                assert_true(run_until(prop_reached, &w));
+        }
+        snprintf(want, sizeof(want), "PropertiesChanged %s org.miracastd.Session1 State=playing", path);
+        assert_true(run_until(signal_seen, want));
+        /* Let some video reach the sink before stopping, so it has something to decode. */
+        assert_true(run_until(session_sent_frames, manager_find_session_by_id(manager, atoi(path + 23))));
+        assert_str_eq(call(&res, path, "org.miracastd.Session1", "Stop", NULL, NULL), "");
+        {
+                struct prop_wait w = { path, "org.miracastd.Session1", "State", "ended" };
+                assert_true(run_until(prop_reached, &w));
+        }
+        assert_true(run_until(sink_process_done, &status));
+        assert_int_eq(status, 0);
+        /* The group goes away with the session. */
+        assert_int_ge(fake.disconnects, 1);
+}
+
+/*
+ * The introspection XML we install (dbus/org.miracastd.*.xml, documented with
+ * comments) must describe what the daemon really serves: the interface block
+ * of a live Introspect() equals the file's once comments and indentation are
+ * dropped from both.
+ */
+static char *xml_interface_normalized(const char *xml, const char *iface)
+{
+        char open_tag[128], *out, *o;
+        const char *start, *end;
+
+        snprintf(open_tag, sizeof(open_tag), "<interface name=\"%s\">", iface);
+        start = strstr(xml, open_tag);
+        if (!start)
+                return NULL;
+        end = strstr(start, "</interface>");
+        if (!end)
+                return NULL;
+        end += strlen("</interface>");
+        out = o = calloc(1, end - start + 1);
+        assert_non_null(out);
+        for (const char *p = start; p < end;) {
+                if (strncmp(p, "<!--", 4) == 0) {
+                        const char *c = strstr(p, "-->");
+                        p = c ? c + 3 : end;
+                } else if (*p == '\n' || *p == ' ' || *p == '\t') {
+                        /* Keep one space only between attributes inside a tag. */
+                        if (o > out && o[-1] != '>' && o[-1] != ' ' && p + 1 < end && p[1] != ' ' && p[1] != '\n')
+                                *o++ = ' ';
+                        p++;
+                } else
+                        *o++ = *p++;
+        }
+        *o = '\0';
+        return out;
+}
+
+static void check_introspection(const char *path, const char *iface)
+{
+        struct call_result res;
+        const char *xml, *src = getenv("MIRACAST_SRCDIR");
+        char file[512], *text = NULL, *want, *got;
+
+        assert_str_eq(call(&res, path, "org.freedesktop.DBus.Introspectable", "Introspect", NULL, NULL), "");
+        assert_int_ge(sd_bus_message_read(res.reply, "s", &xml), 0);
+        got = xml_interface_normalized(xml, iface);
+        assert_non_null(got);
+        snprintf(file, sizeof(file), "%s/dbus/%s.xml", src ?: ".", iface);
+        assert_int_ge(test_read_file(file, &text), 0);
+        want = xml_interface_normalized(text, iface);
+        assert_non_null(want);
+        if (strcmp(want, got) != 0)
+                fprintf(stderr, "%s differs from the live interface:\n  file: %s\n  live: %s\n", file, want, got);
+        assert_str_eq(want, got);
+        free(text);
+        free(want);
+        free(got);
+}
+
+TEST(introspection_files, "/sink-bus/dbus/org.miracastd.*.xml match the live introspection")
+{
+        struct call_result res;
+        int status = -1;
+
+        setup();
+        check_introspection("/org/miracastd", "org.miracastd.Manager1");
+        add_sink("Bedroom", 50);
+        check_introspection(SINK_PATH, "org.miracastd.Sink1");
+        /* A session object: a Cast that the sink rejects leaves one behind (state ended). */
+        fake.mode = FAKE_REJECTED;
+        assert_str_eq(call(&res, SINK_PATH, "org.miracastd.Sink1", "Cast", fill_options, ""),
+                      "org.miracastd.Error.SinkRejected");
+        assert_non_null(manager->sessions);
+        check_introspection(manager->sessions->path, "org.miracastd.Session1");
+        (void) status;
+}
