@@ -1,0 +1,127 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Sourced by the P2P scenarios INSIDE the VM, after guest-lib.sh. Plays a
+# Miracast TV on radio 1 in its own network namespace "tv": its own
+# wpa_supplicant advertising a WFD primary-sink IE (available, RTSP 7236),
+# accepting push-button or showing a PIN, addressing the group (dnsmasq when
+# it is GO, P2P IP allocation / udhcpc when client), then running the C test
+# sink against the source's RTSP port. Radio 0 gets the system wpa_supplicant
+# (ctrl_interface /run/wpa_supplicant) that miracastd talks to.
+#
+#   radios_up SOURCE_GO_INTENT TV_GO_INTENT
+#   tv_start METHOD(pbc|pin) PIN SINK_ARGS...   (agent in the background)
+#   tv_addr                                      TV's P2P device address
+TV_PIN=12345670
+TVCTL="wpa_cli -p /run/wpa_tv"
+
+radios_up() {
+        modprobe mac80211_hwsim radios=2 || { fail "modprobe mac80211_hwsim"; return 1; }
+        sleep 0.5
+        PHYB=$(basename "$(readlink -f /sys/class/net/wlan1/phy80211)")
+        ip netns add tv && iw phy "$PHYB" set netns name tv
+        ip netns exec tv ip link set lo up
+        cat >/tmp/src.conf <<CONF
+ctrl_interface=/run/wpa_supplicant
+update_config=0
+device_name=miracastd-vm
+device_type=1-0050F204-1
+config_methods=virtual_push_button physical_display keypad display
+p2p_go_intent=$1
+CONF
+        cat >/tmp/tv.conf <<CONF
+ctrl_interface=/run/wpa_tv
+update_config=0
+device_name=VM-TV
+device_type=7-0050F204-1
+config_methods=virtual_push_button physical_display keypad display
+p2p_go_intent=$2
+ip_addr_go=192.168.49.1
+ip_addr_mask=255.255.255.0
+ip_addr_start=192.168.49.200
+ip_addr_end=192.168.49.220
+CONF
+        wpa_supplicant -B -t -Dnl80211 -iwlan0 -c /tmp/src.conf -f /tmp/wpa-src.log -P /run/wpa-src.pid
+        ip netns exec tv wpa_supplicant -B -t -Dnl80211 -iwlan1 -c /tmp/tv.conf -f /tmp/wpa-tv.log -P /run/wpa-tv.pid
+        for _i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+                [ -S /run/wpa_supplicant/p2p-dev-wlan0 ] && [ -S /run/wpa_tv/p2p-dev-wlan1 ] && break
+                sleep 0.25
+        done
+        [ -S /run/wpa_tv/p2p-dev-wlan1 ] || { fail "TV wpa_supplicant did not come up"; return 1; }
+        $TVCTL -i p2p-dev-wlan1 set wifi_display 1 >/dev/null
+        $TVCTL -i p2p-dev-wlan1 wfd_subelem_set 0 000600111c440032 >/dev/null
+        pass "radios up: source wlan0 (system wpa_supplicant), TV wlan1 in netns tv"
+}
+
+tv_addr() {
+        $TVCTL -i p2p-dev-wlan1 status | sed -n 's/^p2p_device_address=//p'
+}
+
+# The agent: wpa_cli calls it once per event (IFNAME EVENT...).
+tv_start() {
+        _method=$1; shift
+        cat >/tmp/tv-agent.sh <<AGENT
+#!/bin/sh
+ifname=\$1; shift
+ev="\$*"
+echo "\$(cut -d' ' -f1 /proc/uptime) \$ev" >>/tmp/tv-events.log
+ctl="$TVCTL -i p2p-dev-wlan1"
+case "\$ev" in
+P2P-GO-NEG-REQUEST*|P2P-PROV-DISC-PBC-REQ*|P2P-PROV-DISC-ENTER-PIN*|P2P-PROV-DISC-SHOW-PIN*)
+        peer=\$(echo "\$ev" | awk '{print \$2}')
+        [ -e /tmp/tv-accepted ] && exit 0
+        touch /tmp/tv-accepted
+        if [ "$_method" = pin ]; then \$ctl p2p_connect "\$peer" $TV_PIN display >>/tmp/tv-events.log 2>&1
+        else \$ctl p2p_connect "\$peer" pbc >>/tmp/tv-events.log 2>&1; fi ;;
+P2P-GROUP-STARTED*" GO "*)
+        grp=\$(echo "\$ev" | awk '{print \$2}')
+        ip addr add 192.168.49.1/24 dev "\$grp"
+        dnsmasq -u root -i "\$grp" --bind-interfaces -p 0 --dhcp-range=192.168.49.100,192.168.49.150,255.255.255.0,1h \
+                --dhcp-leasefile=/tmp/tv-leases --pid-file=/tmp/tv-dnsmasq.pid >>/tmp/tv-events.log 2>&1
+        echo GO >/tmp/tv-role ;;
+AP-STA-CONNECTED*)
+        ip=\$(echo "\$ev" | sed -n 's/.*ip_addr=\([0-9.]*\).*/\1/p')
+        [ -n "\$ip" ] && echo "\$ip" >/tmp/tv-source-ip ;;
+P2P-GROUP-STARTED*" client "*)
+        grp=\$(echo "\$ev" | awk '{print \$2}')
+        ip=\$(echo "\$ev" | sed -n 's/.* ip_addr=\([0-9.]*\).*/\1/p')
+        go=\$(echo "\$ev" | sed -n 's/.* go_ip_addr=\([0-9.]*\).*/\1/p')
+        if [ -n "\$ip" ]; then ip addr add "\$ip/24" dev "\$grp"
+        else udhcpc -i "\$grp" -n -q -t 10 -s /usr/share/udhcpc/default.script >>/tmp/tv-events.log 2>&1; fi
+        echo client >/tmp/tv-role
+        echo "\${go:-192.168.49.1}" >/tmp/tv-source-ip ;;
+P2P-GROUP-REMOVED*)
+        echo removed >/tmp/tv-group-removed ;;
+esac
+exit 0
+AGENT
+        chmod +x /tmp/tv-agent.sh
+        rm -f /tmp/tv-accepted /tmp/tv-source-ip /tmp/tv-role /tmp/tv-group-removed
+        ip netns exec tv $TVCTL -i p2p-dev-wlan1 -a /tmp/tv-agent.sh -B -P /run/tv-agent.pid
+        # Group interfaces have their own control sockets: watch those too once they exist.
+        ( while sleep 0.2; do
+                for s in /run/wpa_tv/p2p-wlan1-*; do
+                        [ -S "$s" ] || continue
+                        g=$(basename "$s")
+                        [ -e /run/tv-agent-$g.pid ] && continue
+                        ip netns exec tv $TVCTL -i "$g" -a /tmp/tv-agent.sh -B -P /run/tv-agent-$g.pid
+                done
+          done ) &
+        TV_WATCH=$!
+        $TVCTL -i p2p-dev-wlan1 p2p_listen >/dev/null
+        # The sink connects as soon as it knows the source's address.
+        ( for _i in $(seq 1 900); do
+                if [ -s /tmp/tv-source-ip ]; then
+                        src=$(cat /tmp/tv-source-ip)
+                        # when GO with dnsmasq: the source's address is its lease
+                        [ "$(cat /tmp/tv-role 2>/dev/null)" = GO ] && [ -s /tmp/tv-leases ] &&
+                                src=$(awk '{print $3; exit}' /tmp/tv-leases)
+                        echo "$(now) sink connecting to $src:7236" >>/tmp/tv-events.log
+                        ip netns exec tv chroot /host /usr/bin/env PATH=/usr/bin:/usr/sbin \
+                                $B/miracast-test-sink --connect "$src:7236" --timeout 40 "$@" \
+                                >/tmp/tv-sink.log 2>&1
+                        echo "sink-exit=$?" >>/tmp/tv-sink.log
+                        exit 0
+                fi
+                sleep 0.2
+          done ) &
+        TV_SINK=$!
+}
