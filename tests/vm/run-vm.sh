@@ -39,7 +39,7 @@ trap 'rm -rf "$W"' EXIT
 mkdir -p "$W/root/payload/run"
 cp "$SCRIPT" "$W/root/payload/run/guest.sh"; chmod +x "$W/root/payload/run/guest.sh"
 # scenario helpers sit beside the scripts
-[ -f "$(dirname "$SCRIPT")/guest-lib.sh" ] && cp "$(dirname "$SCRIPT")/guest-lib.sh" "$W/root/payload/run/"
+for l in "$(dirname "$SCRIPT")"/guest-*.sh; do [ -f "$l" ] && cp "$l" "$W/root/payload/run/"; done
 echo "$*" >"$W/root/payload/run/args"
 (cd "$W/root" && find . | cpio -o -H newc --quiet) >"$W/overlay.cpio"
 # the kernel accepts concatenated archives; each must start 4-byte aligned
