@@ -1,0 +1,355 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Whole-product Wi-Fi Direct path without a radio: the real miracastd on a
+ * private dbus-daemon, driven by the real miracastctl, its wpas backend
+ * talking to a FAKE wpa_supplicant control socket (tests/lib/fake-wpas.h,
+ * replaying VM-recorded events; P2P needs a radio), the group netdev a real
+ * veth pair whose far end lives in a second network namespace where the real
+ * C test sink connects to the address the daemon armed its listener on.
+ *
+ *   miracastctl scan  -> StartDiscovery -> P2P_FIND; DEVICE-FOUND -> Sink1 listed
+ *   miracastctl cast  -> Sink1.Cast -> P2P_CONNECT; GROUP-STARTED (client,
+ *                        handshake IP) -> listener on 192.168.49.200:7236 only for
+ *                        192.168.49.1 -> test sink plays -> cast returns
+ *   session ends      -> P2P_GROUP_REMOVE
+ *   second cast, P2P-GROUP-REMOVED mid-session -> the session ends
+ *
+ * Runs as root (CI does).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../lib/fake-wpas.h"
+#include "../lib/netns-util.h"
+#include "../lib/test.h"
+
+#define SINK "42:00:00:00:01:00"
+#define GROUP_IF "p2p-e2e0"
+#define EV_FOUND "<3>P2P-DEVICE-FOUND " SINK " p2p_dev_addr=" SINK " pri_dev_type=7-0050F204-1 name='e2e-tv' " \
+                 "config_methods=0x188 dev_capab=0x25 group_capab=0x0 wfd_dev_info=0x00111c440032 new=1"
+#define EV_STARTED "<3>P2P-GROUP-STARTED " GROUP_IF " client ssid=\"DIRECT-e2\" freq=2437 psk=00 go_dev_addr=" SINK \
+                   " ip_addr=192.168.49.200 ip_mask=255.255.255.0 go_ip_addr=192.168.49.1"
+
+static char tmpdir[] = "/tmp/mcd-cast-XXXXXX";
+static char bus_addr[320];
+static pid_t bus_pid = -1, daemon_pid = -1;
+static bool ready;
+static sd_event *ev;
+static struct fake_wpas *fw;
+
+struct child {
+        pid_t pid;
+        bool done;
+        int status;
+        char out_path[256];
+        sd_event_source *src;
+};
+
+static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata)
+{
+        struct child *c = userdata;
+        c->status = si->si_code == CLD_EXITED ? si->si_status : 128 + si->si_status;
+        c->done = true;
+        return 0;
+}
+
+/* Start argv with stdout+stderr into a file, watched by the loop. */
+static void child_start(struct child *c, const char *name, char *const argv[])
+{
+        memset(c, 0, sizeof(*c));
+        snprintf(c->out_path, sizeof(c->out_path), "%s/%s.out", tmpdir, name);
+        c->pid = fork();
+        assert_int_ge(c->pid, 0);
+        if (c->pid == 0) {
+                FILE *f = freopen(c->out_path, "w", stdout);
+                if (!f)
+                        _exit(127);
+                dup2(STDOUT_FILENO, STDERR_FILENO);
+                sigset_t ss;
+                sigemptyset(&ss);
+                sigprocmask(SIG_SETMASK, &ss, NULL);
+                execvp(argv[0], argv);
+                _exit(127);
+        }
+        assert_int_eq(sd_event_add_child(ev, &c->src, c->pid, WEXITED, on_child, c), 0);
+}
+
+static char *child_output(struct child *c)
+{
+        char *text = NULL;
+        if (test_read_file(c->out_path, &text) < 0)
+                return strdup("");
+        return text;
+}
+
+static void child_reap(struct child *c)
+{
+        if (!c->done && c->pid > 0) {
+                kill(c->pid, SIGTERM);
+                (void) waitpid(c->pid, NULL, 0);
+        }
+        c->src = sd_event_source_unref(c->src);
+}
+
+#define RUN_UNTIL(cond)                                                                 \
+        ({                                                                              \
+                struct timespec _s, _n;                                                 \
+                bool _ok = true;                                                        \
+                clock_gettime(CLOCK_MONOTONIC, &_s);                                    \
+                while (!(cond)) {                                                       \
+                        clock_gettime(CLOCK_MONOTONIC, &_n);                            \
+                        if (_n.tv_sec - _s.tv_sec >= 60 || sd_event_run(ev, 50000) < 0) { \
+                                _ok = false;                                            \
+                                break;                                                  \
+                        }                                                               \
+                }                                                                       \
+                _ok;                                                                    \
+        })
+
+/* Keep serving the fake while time passes (polling interval, not an assertion). */
+static void run_for_ms(unsigned ms)
+{
+        struct timespec s, n;
+        clock_gettime(CLOCK_MONOTONIC, &s);
+        do {
+                (void) sd_event_run(ev, 50000);
+                clock_gettime(CLOCK_MONOTONIC, &n);
+        } while ((n.tv_sec - s.tv_sec) * 1000 + (n.tv_nsec - s.tv_nsec) / 1000000 < ms);
+}
+
+static bool log_has(const char *path, const char *what)
+{
+        char *text = NULL;
+        bool found;
+
+        if (test_read_file(path, &text) < 0)
+                return false;
+        found = strstr(text, what) != NULL;
+        free(text);
+        return found;
+}
+
+static void cleanup(void)
+{
+        kill_wait(daemon_pid);
+        kill_wait(bus_pid);
+}
+
+static void dump_daemon_log(void)
+{
+        char path[300], *text = NULL;
+        snprintf(path, sizeof(path), "%s/miracastd.log", tmpdir);
+        if (test_read_file(path, &text) >= 0) {
+                fprintf(stderr, "--- miracastd log:\n%s\n", text);
+                free(text);
+        }
+}
+
+static void setup(void)
+{
+        char conf[256], sock[256], cfg[256], arg[300], path[256];
+        const char *build = getenv("MIRACAST_BUILD");
+        struct stat st;
+        FILE *f;
+
+        static bool tried;
+
+        if (ready)
+                return;
+        assert_false(tried); /* a failed set-up is reported once, not retried */
+        tried = true;
+        assert_non_null(mkdtemp(tmpdir));
+        assert_int_eq(netns_test_setup("mcd-cast", GROUP_IF, "p2p-e2e0p"), 0);
+        assert_int_eq(netns_sh("ip -n %s addr add 192.168.49.1/24 dev p2p-e2e0p", netns_name), 0);
+        atexit(cleanup);
+        sigset_t ss;
+        sigemptyset(&ss);
+        sigaddset(&ss, SIGCHLD);
+        sigprocmask(SIG_BLOCK, &ss, NULL);
+        assert_int_eq(sd_event_new(&ev), 0);
+
+        /* private bus */
+        snprintf(conf, sizeof(conf), "%s/bus.conf", tmpdir);
+        snprintf(sock, sizeof(sock), "%s/bus", tmpdir);
+        f = fopen(conf, "w");
+        assert_non_null(f);
+        fprintf(f, "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\" "
+                   "\"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
+                   "<busconfig><type>session</type><listen>unix:path=%s</listen><policy context=\"default\">"
+                   "<allow send_destination=\"*\"/><allow receive_sender=\"*\"/><allow own=\"*\"/></policy></busconfig>\n",
+                sock);
+        fclose(f);
+        snprintf(arg, sizeof(arg), "--config-file=%s", conf);
+        char *bargv[] = { "dbus-daemon", arg, "--nofork", NULL };
+        bus_pid = spawn_argv(bargv);
+        for (int i = 0; i < 100 && stat(sock, &st) < 0; i++)
+                usleep(50 * 1000);
+        assert_int_eq(stat(sock, &st), 0);
+        snprintf(bus_addr, sizeof(bus_addr), "unix:path=%s", sock);
+        setenv("MIRACASTCTL_BUS", bus_addr, 1);
+
+        /* the FAKE wpa_supplicant P2P management interface socket */
+        snprintf(path, sizeof(path), "%s/p2p-dev-wlan0", tmpdir);
+        assert_int_eq(fake_wpas_new(ev, path, &fw), 0);
+
+        /* miracastd with the wpas backend on it */
+        snprintf(cfg, sizeof(cfg), "%s/miracastd.conf", tmpdir);
+        f = fopen(cfg, "w");
+        assert_non_null(f);
+        fprintf(f, "capture = testsrc\nencoder = x264\npolkit = off\nmax-resolution = 640x480\n"
+                   "p2p-backend = wpas\nwpas-ctrl = %s\np2p-runtime-dir = %s\np2p-device-name = e2e-source\n"
+                   "log-level = debug\n",
+                path, tmpdir);
+        fclose(f);
+        char daemon_bin[300], logpath[300];
+        snprintf(daemon_bin, sizeof(daemon_bin), "%s/miracastd", build ? build : "build");
+        snprintf(logpath, sizeof(logpath), "%s/miracastd.log", tmpdir);
+        daemon_pid = fork();
+        assert_int_ge(daemon_pid, 0);
+        if (daemon_pid == 0) {
+                if (!freopen(logpath, "w", stderr))
+                        _exit(127);
+                sigset_t none;
+                sigemptyset(&none);
+                sigprocmask(SIG_SETMASK, &none, NULL);
+                execl(daemon_bin, daemon_bin, "--config", cfg, "--bus", bus_addr, (char *) NULL);
+                _exit(127);
+        }
+        /* settings applied on the fake: the daemon's backend is attached */
+        if (!RUN_UNTIL(fake_wpas_has(fw, "WFD_SUBELEM_SET 0 000600101c440032"))) {
+                dump_daemon_log();
+                assert_true(false);
+        }
+        assert_true(fake_wpas_has(fw, "SET device_name e2e-source"));
+        ready = true;
+}
+
+static char ctl_bin[300], sink_bin[300];
+
+static void bins(void)
+{
+        const char *build = getenv("MIRACAST_BUILD");
+        snprintf(ctl_bin, sizeof(ctl_bin), "%s/miracastctl", build ? build : "build");
+        snprintf(sink_bin, sizeof(sink_bin), "%s/miracast-test-sink", build ? build : "build");
+}
+
+TEST(scan, "/p2p/cast/miracastctl scan: discovery reaches wpa_supplicant, the sink is listed with its properties") {
+        struct child scan;
+        char *out;
+
+        setup();
+        bins();
+        char *argv[] = { ctl_bin, "scan", "--timeout", "4", NULL };
+        child_start(&scan, "scan", argv);
+        assert_true(RUN_UNTIL(fake_wpas_has(fw, "P2P_FIND 30")));
+        fake_wpas_event(fw, EV_FOUND);
+        assert_true(RUN_UNTIL(scan.done));
+        out = child_output(&scan);
+        if (scan.status != 0 || !strstr(out, "e2e-tv") || !strstr(out, SINK)) {
+                fprintf(stderr, "--- scan output:\n%s\n", out);
+                dump_daemon_log();
+        }
+        assert_int_eq(scan.status, 0);
+        assert_true(strstr(out, "e2e-tv") != NULL);
+        assert_true(strstr(out, SINK) != NULL);
+        free(out);
+        child_reap(&scan);
+}
+
+TEST(cast, "/p2p/cast/miracastctl cast: P2P_CONNECT, group up, the sink plays over the group, group removed at the end") {
+        struct child cast, sink;
+        char *out;
+
+        setup();
+        bins();
+        fake_wpas_event(fw, EV_FOUND);
+        fake_wpas_clear_cmds(fw);
+        char *argv[] = { ctl_bin, "cast", SINK, "--timeout", "60", NULL };
+        child_start(&cast, "cast", argv);
+        assert_true(RUN_UNTIL(fake_wpas_has(fw, "P2P_CONNECT " SINK " pbc go_intent=7") || cast.done));
+        if (cast.done) {
+                out = child_output(&cast);
+                fprintf(stderr, "--- cast output:\n%s\n", out);
+                free(out);
+                dump_daemon_log();
+        }
+        assert_false(cast.done);
+        fake_wpas_event(fw, "<3>P2P-GO-NEG-SUCCESS role=client freq=2437 ht40=0 peer_dev=" SINK
+                            " peer_iface=46:00:00:00:01:00 wps_method=PBC");
+        fake_wpas_event(fw, "<3>P2P-GROUP-FORMATION-SUCCESS");
+        fake_wpas_event(fw, EV_STARTED);
+
+        char *sargv[] = { "ip", "netns", "exec", netns_name, sink_bin, "--connect", "192.168.49.200:7236",
+                          "--profile", "small", "--duration", "3", "--timeout", "30", NULL };
+        child_start(&sink, "sink", sargv);
+        assert_true(RUN_UNTIL(cast.done && sink.done));
+        out = child_output(&cast);
+        char *sout = child_output(&sink);
+        if (cast.status != 0 || sink.status != 0) {
+                fprintf(stderr, "--- cast output:\n%s\n--- sink output:\n%s\n", out, sout);
+                dump_daemon_log();
+        }
+        assert_int_eq(cast.status, 0);
+        assert_int_eq(sink.status, 0);
+        assert_true(strstr(sout, "result=ok") != NULL);
+        free(out);
+        free(sout);
+        /* the sink tore the session down: the group goes */
+        assert_true(RUN_UNTIL(fake_wpas_has(fw, "P2P_GROUP_REMOVE " GROUP_IF)));
+        fake_wpas_event(fw, "<3>P2P-GROUP-REMOVED " GROUP_IF " client reason=REQUESTED");
+        child_reap(&cast);
+        child_reap(&sink);
+}
+
+TEST(group_lost, "/p2p/cast/the group disappears mid-session: the session ends with a reason") {
+        struct child cast, sink, status;
+        char *out;
+
+        setup();
+        bins();
+        fake_wpas_event(fw, EV_FOUND);
+        fake_wpas_clear_cmds(fw);
+        char *argv[] = { ctl_bin, "cast", SINK, "--wait", "--timeout", "60", NULL };
+        child_start(&cast, "cast2", argv);
+        assert_true(RUN_UNTIL(fake_wpas_has(fw, "P2P_CONNECT " SINK " pbc go_intent=7")));
+        fake_wpas_event(fw, EV_STARTED);
+        char *sargv[] = { "ip", "netns", "exec", netns_name, sink_bin, "--connect", "192.168.49.200:7236",
+                          "--profile", "small", "--duration", "0", "--timeout", "30", "--min-frames", "0", NULL };
+        child_start(&sink, "sink2", sargv);
+        /* wait until playing */
+        bool playing = false;
+        for (int i = 0; i < 60 && !playing; i++) {
+                char *sa[] = { ctl_bin, "sessions", NULL };
+                child_start(&status, "sessions", sa);
+                assert_true(RUN_UNTIL(status.done));
+                out = child_output(&status);
+                playing = strstr(out, "playing") != NULL;
+                free(out);
+                child_reap(&status);
+                if (!playing)
+                        run_for_ms(500);
+        }
+        if (!playing)
+                dump_daemon_log();
+        assert_true(playing);
+        fake_wpas_clear_cmds(fw);
+        fake_wpas_event(fw, "<3>P2P-GROUP-REMOVED " GROUP_IF " client reason=GO_ENDING_SESSION");
+        /* the daemon ends the session with the reason (its log is the only place that keeps it once the
+         * session object is gone) */
+        char logpath[300];
+        snprintf(logpath, sizeof(logpath), "%s/miracastd.log", tmpdir);
+        assert_true(RUN_UNTIL(log_has(logpath, "P2P: ending session") &&
+                              log_has(logpath, "the P2P group was removed (GO_ENDING_SESSION)")));
+        /* the group is already gone: nothing to remove, and our address went with it */
+        run_for_ms(300);
+        assert_false(fake_wpas_has(fw, "P2P_GROUP_REMOVE " GROUP_IF));
+        assert_int_ne(netns_sh("ip -4 addr show dev " GROUP_IF " | grep -q 192.168.49.200"), 0);
+        child_reap(&cast);
+        child_reap(&sink);
+}
