@@ -133,7 +133,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         parse(p, data, size, size ? size : 1, &whole);
         parse(p, data, size, chunk, &chunked);
         same(&whole, &chunked);
-        if (size <= 4096) {
+        if (size <= 512) { /* byte by byte is slow; chunked covers splits of bigger inputs */
                 parse(p, data, size, 1, &bytes);
                 same(&whole, &bytes);
         }
