@@ -459,8 +459,9 @@ static void *media_encode_thread(void *userdata)
                 int r;
 
                 if (!m->slot_full && !m->quit) {
-                        /* Wake at least every 40 ms: PCR/PAT/PMT must flow while the screen is still. */
-                        uint64_t until = now_usec() + 40000;
+                        /* Wake at least every 40 ms (20 with audio): PCR/PAT/PMT and audio must flow
+                         * while the screen is still. */
+                        uint64_t until = now_usec() + (m->cfg.audio_lpcm_rate ? 20000 : 40000);
                         struct timespec ts = { .tv_sec = until / 1000000u, .tv_nsec = (until % 1000000u) * 1000 };
 
                         if (pthread_cond_timedwait(&m->cond, &m->lock, &ts) == ETIMEDOUT &&
@@ -584,6 +585,7 @@ int media_new(const struct media_config *cfg, struct media **ret)
                                      .avc_profile_idc = cfg->encode.profile == ENCODE_PROFILE_CHP ? 100 : 66,
                                      .avc_constraint_flags = cfg->encode.profile == ENCODE_PROFILE_CHP ? 0x0c : 0xc0,
                                      .avc_level_idc = cfg->encode.level_idc ? cfg->encode.level_idc : 31,
+                                     .audio_lpcm_rate = cfg->audio_lpcm_rate,
                              },
                              &m->output);
         if (r < 0)

@@ -24,8 +24,9 @@
  *   media_get_stats(m, &st);       any time, any thread
  *   m = media_free(m);             stops, joins the threads, closes everything
  *
- * Audio (a later issue) will add an LPCM/AAC track on PID 0x1100 to the same
- * mux; video-only sessions stay as they are.
+ * Audio capture is a later issue; a session that negotiated LPCM gets a
+ * silence track on PID 0x1100 (audio_lpcm_rate), since some sinks stall
+ * without the audio they were promised.
  */
 #pragma once
 
@@ -55,6 +56,8 @@ struct media_config {
         uint16_t local_port;         /* our RTP port (server_port); 0: any */
 
         unsigned keepalive_fps;      /* still screen: frames per second to keep the stream alive; 0: 5 */
+        unsigned audio_lpcm_rate;    /* LPCM negotiated: 44100 or 48000 sends a stereo silence track on
+                                      * PID 0x1100 (until audio capture exists); 0: video only */
         bool no_damage;              /* encode every frame even when unchanged (benchmarks, debugging) */
         unsigned max_frames;         /* end (MEDIA_EVENT_ENDED) after this many frames sent; 0: never */
         bool benchmark;              /* no frame-rate pacing: capture as fast as the pipeline allows */

@@ -13,6 +13,12 @@
  * Clocks: "now" (µs since the stream started) becomes the PCR (27 MHz); the
  * PTS is the capture time plus MEDIA_OUTPUT_PTS_OFFSET, the sink's room for
  * encoding, sending and decoding before the picture is due.
+ *
+ * Audio: until audio capture exists (a later issue), a session that
+ * negotiated LPCM gets a silence track, because some sinks stall or drift
+ * when the audio PID they were promised never shows up (wfd-protocol.md §7).
+ * It runs on the same clock: 480 sample frames (6 x 80, Android's 10 ms at
+ * 48 kHz) per PES, written up to "now" with every video frame and idle call.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -27,6 +33,9 @@
 
 /* 100 ms: above the capture-to-send p99 we measure at 1080p30 on 2 cores, with margin for the link. */
 #define MEDIA_OUTPUT_PTS_OFFSET_90KHZ 9000
+/* Sample frames per LPCM PES: 6 x 80 (the WFD LPCM header counts 80-frame units). */
+#define MEDIA_OUTPUT_LPCM_FRAMES 480
+#define MEDIA_OUTPUT_LPCM_CHANNELS 2
 /* Pace at 4x the video rate (rtp_send.h: 2-4x), never below 20 Mbit/s so an IDR leaves quickly. */
 #define MEDIA_OUTPUT_PACE_FACTOR 4
 #define MEDIA_OUTPUT_PACE_MIN_BPS 20000000ull
@@ -35,6 +44,9 @@ struct media_output {
         struct ts_mux *mux;           /* owned */
         struct rtp_mp2t_writer writer; /* owned buffer, reused for every frame */
         struct rtp_send *send;        /* owned: the socket */
+        unsigned audio_rate;          /* 0: no audio track */
+        uint64_t audio_samples;       /* sample frames of silence written so far */
+        int16_t silence[MEDIA_OUTPUT_LPCM_FRAMES * MEDIA_OUTPUT_LPCM_CHANNELS];
 };
 
 static uint64_t pace_for(uint64_t bitrate_bps)
@@ -63,9 +75,12 @@ int media_output_new(const struct media_output_config *cfg, struct media_output 
 
         if (!cfg || !cfg->dest_address || cfg->dest_port == 0 || !ret)
                 return -EINVAL;
+        if (cfg->audio_lpcm_rate && cfg->audio_lpcm_rate != 44100 && cfg->audio_lpcm_rate != 48000)
+                return -EINVAL;
         o = calloc(1, sizeof(*o));
         if (!o)
                 return -ENOMEM;
+        o->audio_rate = cfg->audio_lpcm_rate;
 
         /* RFC 3550: random SSRC and initial sequence number */
         if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
@@ -76,7 +91,9 @@ int media_output_new(const struct media_output_config *cfg, struct media_output 
                                .avc_profile_idc = cfg->avc_profile_idc,
                                .avc_constraint_flags = cfg->avc_constraint_flags,
                                .avc_level_idc = cfg->avc_level_idc,
-                               .audio = TS_AUDIO_NONE, /* audio: a later issue */
+                               .audio = o->audio_rate ? TS_AUDIO_LPCM : TS_AUDIO_NONE,
+                               .audio_sample_rate = o->audio_rate,
+                               .audio_channels = MEDIA_OUTPUT_LPCM_CHANNELS,
                        },
                        &o->mux);
         if (r < 0)
@@ -114,6 +131,28 @@ static int media_output_flush(struct media_output *o, enum rtp_send_kind kind)
         return r == RTP_SEND_OK ? 0 : 1;
 }
 
+/* Write silence PES until the audio clock has caught up with now. */
+static int media_output_audio(struct media_output *o, uint64_t now_usec)
+{
+        int r;
+
+        while (o->audio_rate && o->audio_samples * 1000000 / o->audio_rate <= now_usec) {
+                uint64_t pts = o->audio_samples * 90000 / o->audio_rate + MEDIA_OUTPUT_PTS_OFFSET_90KHZ;
+
+                r = ts_mux_write_audio(o->mux, (const uint8_t *) o->silence, sizeof(o->silence), pts,
+                                       now_usec * 27, &o->writer);
+                if (r < 0) {
+                        rtp_mp2t_writer_reset(&o->writer);
+                        return r;
+                }
+                r = media_output_flush(o, RTP_SEND_KIND_INDEPENDENT);
+                if (r < 0)
+                        return r;
+                o->audio_samples += MEDIA_OUTPUT_LPCM_FRAMES;
+        }
+        return 0;
+}
+
 int media_output_video(struct media_output *o, const uint8_t *au, size_t size, int64_t pts_90khz, bool idr,
                        uint64_t now_usec)
 {
@@ -121,6 +160,9 @@ int media_output_video(struct media_output *o, const uint8_t *au, size_t size, i
 
         if (!o || !au || size == 0 || pts_90khz < 0)
                 return -EINVAL;
+        r = media_output_audio(o, now_usec);
+        if (r < 0)
+                return r;
 
         r = ts_mux_write_video(o->mux, au, size, (uint64_t) pts_90khz + MEDIA_OUTPUT_PTS_OFFSET_90KHZ, idr,
                                now_usec * 27, &o->writer);
@@ -140,6 +182,9 @@ int media_output_idle(struct media_output *o, uint64_t now_usec)
 {
         int r;
 
+        r = media_output_audio(o, now_usec);
+        if (r < 0)
+                return r;
         r = ts_mux_write_idle(o->mux, now_usec * 27, &o->writer);
         if (r <= 0) {
                 rtp_mp2t_writer_reset(&o->writer);

@@ -24,6 +24,7 @@ struct media_output_config {
         uint8_t avc_profile_idc;     /* 66 or 100: for the PMT's AVC descriptor */
         uint8_t avc_constraint_flags;/* 0xC0 (CBP) or 0x0C (CHP) */
         uint8_t avc_level_idc;       /* 31..42 */
+        unsigned audio_lpcm_rate;    /* 0: video only; 44100/48000: an LPCM stereo silence track on 0x1100 */
 };
 
 struct media_output_stats {
@@ -51,7 +52,10 @@ uint16_t media_output_local_port(const struct media_output *o);
 int media_output_video(struct media_output *o, const uint8_t *au, size_t size, int64_t pts_90khz, bool idr,
                        uint64_t now_usec);
 
-/* Nothing to send for a while (still screen): emit PCR/PAT/PMT if they are due. 0 or negative errno. */
+/*
+ * Nothing to send for a while (still screen): emit PCR/PAT/PMT if they are
+ * due, and the audio track up to now. 0 or negative errno.
+ */
 int media_output_idle(struct media_output *o, uint64_t now_usec);
 
 /* Tell the sender about a new target bit rate (pacing). */

@@ -245,6 +245,30 @@ TEST(media_loopback_chp, "/media/x264 Constrained High 640x480 level 3.2: PMT an
         receiver_clear(&rx);
 }
 
+TEST(media_lpcm_silence, "/media/LPCM 48 kHz silence track: PMT lists LPCM, audio PES flow, stream conforms") {
+        _cleanup_(capture_unrefp) struct capture *c = open_testsrc(CAPTURE_PATTERN_DESKTOP, 320, 240);
+        struct receiver rx;
+        struct media_config cfg;
+        _cleanup_(media_freep) struct media *m = NULL;
+
+        receiver_start(&rx);
+        cfg = config_for(c, rx.port);
+        cfg.audio_lpcm_rate = 44000; /* not a WFD rate */
+        assert_int_eq(media_new(&cfg, &m), -EINVAL);
+        cfg.audio_lpcm_rate = 48000;
+        cfg.max_frames = 15; /* half a second */
+        assert_int_eq(media_new(&cfg, &m), 0);
+        assert_int_eq(media_start(m), 0);
+        assert_int_eq(wait_event(m, 20000).type, MEDIA_EVENT_ENDED);
+        receiver_stop(&rx);
+        assert_int_eq(rx.res->check.n_errors, 0);
+        assert_int_eq(rx.res->check.pmt_audio_stream_type, 0x83);
+        /* 10 ms per PES: about 50 in half a second (timing-independent lower bound) */
+        assert_int_ge(rx.res->check.n_audio_pes, 10);
+        assert_int_eq(rx.res->frames, 15);
+        receiver_clear(&rx);
+}
+
 TEST(media_idr_request, "/media/IDR on request reaches the sink") {
         _cleanup_(capture_unrefp) struct capture *c = open_testsrc(CAPTURE_PATTERN_MOTION, 320, 240);
         struct receiver rx;
