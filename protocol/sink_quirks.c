@@ -20,10 +20,8 @@ static const struct sink_quirk_entry quirk_table[] = {
         },
         {
                 /* Microsoft receivers announce control port 554 in their WFD IE (device info
-                 * 0x0151 seen): same LPCM preference as the adapter. */
+                 * 0x0151 seen; TVs and dongles use 7236): same LPCM preference as the adapter. */
                 .name = "Microsoft receiver (WFD IE port 554)",
-                .wfd_device_info_mask = 0x0003,
-                .wfd_device_info_value = 0x0001,
                 .wfd_rtsp_port = 554,
                 .quirks = SINK_QUIRK_PREFER_LPCM,
         },
@@ -62,13 +60,9 @@ static bool entry_matches(const struct sink_quirk_entry *e, const struct sink_id
                 if (!has_prefix(id->device_name, e->device_name_prefix))
                         return false;
         }
-        if (e->wfd_device_info_mask || e->wfd_rtsp_port) {
+        if (e->wfd_rtsp_port) {
                 any_key = true;
-                if (!id->has_wfd_ie)
-                        return false;
-                if ((id->wfd_device_info & e->wfd_device_info_mask) != e->wfd_device_info_value)
-                        return false;
-                if (e->wfd_rtsp_port && id->wfd_rtsp_port != e->wfd_rtsp_port)
+                if (id->wfd_rtsp_port != e->wfd_rtsp_port)
                         return false;
         }
         return any_key;

@@ -37,9 +37,9 @@ struct sink_identity {
         const char *user_agent;         /* User-Agent of a sink request */
         const char *server;             /* Server header of a sink reply */
         const char *device_name;        /* P2P device name, e.g. "[LG] webOS TV UN8000PTA r" */
-        bool has_wfd_ie;
+        bool has_wfd_ie;                /* wfd_device_info is known (no row keys on it yet) */
         uint16_t wfd_device_info;       /* WFD IE subelement 0 bitmap */
-        uint16_t wfd_rtsp_port;         /* WFD IE session management control port */
+        uint16_t wfd_rtsp_port;         /* WFD IE session management control port; 0 = unknown */
 };
 
 /* One row of the quirk table. Each non-NULL/non-zero key must match; at least one key is set. */
@@ -47,8 +47,6 @@ struct sink_quirk_entry {
         const char *name;               /* what the row is about, for logs and tests */
         const char *user_agent_prefix;  /* prefix of User-Agent or Server */
         const char *device_name_prefix; /* prefix of the P2P device name */
-        uint16_t wfd_device_info_mask;  /* (wfd_device_info & mask) == value, when mask != 0 */
-        uint16_t wfd_device_info_value;
         uint16_t wfd_rtsp_port;         /* 0 = any */
         unsigned quirks;                /* enum sink_quirk bits */
 };

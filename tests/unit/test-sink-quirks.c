@@ -26,8 +26,11 @@ TEST(quirks_ms_ie, "/quirks/Microsoft receiver by WFD IE (sink, port 554)") {
         id.wfd_device_info = 0x0011;
         id.wfd_rtsp_port = 7236;
         assert_int_eq(sink_quirks_lookup(&id, NULL), 0);
-        /* Without an IE nothing is known. */
-        id = (struct sink_identity) { .wfd_rtsp_port = 554, .wfd_device_info = 0x0151 };
+        /* The control port alone is enough (what the daemon's discovery keeps). */
+        id = (struct sink_identity) { .wfd_rtsp_port = 554 };
+        assert_int_eq(sink_quirks_lookup(&id, NULL), SINK_QUIRK_PREFER_LPCM);
+        /* Unknown port: nothing. */
+        id = (struct sink_identity) { .has_wfd_ie = true, .wfd_device_info = 0x0151 };
         assert_int_eq(sink_quirks_lookup(&id, NULL), 0);
 }
 
@@ -57,8 +60,7 @@ TEST(quirks_table_sane, "/quirks/every table row has a name, a key and known qui
         assert_int_ge(n, 3);
         for (size_t i = 0; i < n; i++) {
                 assert_non_null(t[i].name);
-                assert_true(t[i].user_agent_prefix || t[i].device_name_prefix ||
-                            t[i].wfd_device_info_mask || t[i].wfd_rtsp_port);
+                assert_true(t[i].user_agent_prefix || t[i].device_name_prefix || t[i].wfd_rtsp_port);
                 assert_int_ne(t[i].quirks, 0);
                 assert_int_eq(t[i].quirks & ~_SINK_QUIRK_ALL, 0);
         }
