@@ -125,9 +125,42 @@ if "$B/miracast-test-sink" --profile small --connect "127.0.0.1:$port" --frames 
 else
         fail "--bus none: a whole cast to the test sink decodes frames" "$(tail -n 3 "$T/nobus.sink")"
 fi
+# Several sessions at once (one capture shared, one encoder each).
+"$B/miracast-test-sink" --profile small --connect "127.0.0.1:$port" --frames 20 --timeout 20 >"$T/multi1.sink" 2>&1 &
+m1=$!
+"$B/miracast-test-sink" --profile vga --connect "127.0.0.1:$port" --frames 20 --timeout 20 >"$T/multi2.sink" 2>&1 &
+m2=$!
+wait $m1
+r1=$?
+wait $m2
+r2=$?
+check "two sinks at once: the first decodes frames" test "$r1" = 0
+check "two sinks at once: the second decodes frames" test "$r2" = 0
+check "two sinks at once: one capture for both" test "$(grep -c 'capturing from testsrc' "$T/nobus.log")" = 1
 kill -TERM "$DAEMON_PID"
 wait "$DAEMON_PID"
 check "--bus none: SIGTERM exits 0" test $? = 0
+
+# A config file with bad lines: each is logged with file:line and why, the good lines apply.
+cat >"$T/bad.conf" <<CONF
+[miracastd]
+max-fps = fast
+this line has no equals sign
+listen = 127.0.0.1:0
+CONF
+"$B/miracastd" --config "$T/bad.conf" --bus none -o p2p-backend=none --capture testsrc >"$T/badconf.log" 2>&1 &
+DAEMON_PID=$!
+pids+=($DAEMON_PID)
+check "bad config: the good listen line applies" wait_for "listener" grep -q "Listening for sinks on 127.0.0.1:" "$T/badconf.log"
+check "bad config: a bad value is logged with file:line and reason" grep -q "bad.conf:2: max-fps \"fast\" is not a number" "$T/badconf.log"
+check "bad config: a malformed line is logged with file:line" grep -q "bad.conf:3: expected key = value" "$T/badconf.log"
+kill -TERM "$DAEMON_PID"
+wait "$DAEMON_PID"
+check "bad config: daemon ran and exits 0" test $? = 0
+"$B/miracastd" --config "$T/missing.conf" --bus none >"$T/missing.log" 2>&1
+check "a missing --config file is an error" test $? != 0
+"$B/miracastd" --max-resolution huge --config /dev/null >"$T/badflag.log" 2>&1
+check "a bad flag is an error with a reason" grep -q "max-resolution \"huge\" is not WIDTHxHEIGHT" "$T/badflag.log"
 
 # ---- 2. private session-type bus -------------------------------------------
 bus_start user session
