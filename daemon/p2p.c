@@ -166,6 +166,15 @@ static void on_group_up(void *userdata, const struct p2p_group *g)
         log_info("P2P: waiting for %s to connect to %s:%u", g->peer, g->local_ip, p->config->rtsp_port);
 }
 
+static void on_link_rate(void *userdata, const char *address, uint64_t link_max_bps)
+{
+        struct p2p *p = userdata;
+
+        /* Read by the listener when the sink connects (connection statistics, local max). */
+        if (p->listener && strcasecmp(p->group_peer, address) == 0)
+                p->listener->link_max_bps = link_max_bps;
+}
+
 static void on_connect_failed(void *userdata, const char *address, int error, const char *reason)
 {
         struct p2p *p = userdata;
@@ -220,6 +229,7 @@ int p2p_new(struct manager *m, const struct p2p_config *config, struct p2p **ret
                 .connect_progress = on_progress,
                 .show_pin = on_show_pin,
                 .group_up = on_group_up,
+                .link_rate = on_link_rate,
                 .connect_failed = on_connect_failed,
                 .group_down = on_group_down,
                 .userdata = p,

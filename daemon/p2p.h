@@ -91,6 +91,8 @@ struct p2p_owner {
         void (*show_pin)(void *userdata, const char *address, const char *pin);
         /* Group formed and addressed; arm the listener now. */
         void (*group_up)(void *userdata, const struct p2p_group *group);
+        /* The link rate became known after group_up (GO role: the sink's station record). */
+        void (*link_rate)(void *userdata, const char *address, uint64_t link_max_bps);
         /* The connect failed before a group came up (error: -ETIMEDOUT, -ECONNREFUSED, ...). */
         void (*connect_failed)(void *userdata, const char *address, int error, const char *reason);
         /* The group of address is gone (error < 0 unless we removed it on request). */

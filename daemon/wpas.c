@@ -795,6 +795,27 @@ static void group_started(struct wpas *w, const struct wpas_event *e)
         }
 }
 
+static void on_sta_reply(struct wpas_ctrl *ctrl, int error, const char *reply, size_t len, void *userdata)
+{
+        struct wpas_conn *c = userdata;
+        const char *v;
+        size_t vl;
+        uint32_t rate;
+
+        if (error < 0 || c->w->conn != c)
+                return;
+        /* tx_rate_info=<100 kbit/s units>[ mcs ...] (hostapd's STA record) */
+        if (wpas_reply_get(reply, len, "tx_rate_info", &v, &vl) < 0)
+                return;
+        vl = strcspn(v, " \n");
+        if (wpas_parse_u32(v, vl, &rate) < 0 || rate == 0)
+                return;
+        c->link_max_bps = (uint64_t) rate * 100000ULL;
+        log_info("P2P: link to %s: %llu Mbit/s", c->peer, (unsigned long long) (c->link_max_bps / 1000000));
+        if (c->reported_up && c->w->owner.link_rate)
+                c->w->owner.link_rate(c->w->owner.userdata, c->peer, c->link_max_bps);
+}
+
 static bool event_is_conn_peer(const struct wpas_conn *c, const struct wpas_event *e)
 {
         return c && ((e->peer[0] && strcasecmp(e->peer, c->peer) == 0) ||
@@ -897,10 +918,18 @@ static void handle_conn_event(struct wpas *w, const struct wpas_event *e)
                 conn_end(w, e->removed_reason == WPAS_GROUP_REMOVED_REQUESTED ? -ECONNABORTED : -ECONNRESET, why);
                 return;
         case WPAS_EVENT_AP_STA_CONNECTED:
-                if (c && c->state != CONN_CONNECTING && event_is_conn_peer(c, e) && e->has_ip &&
-                    memcmp(e->ip_addr, c->peer_ip, 4) != 0)
+                if (!c || c->state == CONN_CONNECTING || !event_is_conn_peer(c, e))
+                        return;
+                if (e->has_ip && memcmp(e->ip_addr, c->peer_ip, 4) != 0)
                         log_warning("P2P: the sink took %u.%u.%u.%u in the handshake, expected the configured address",
                                     e->ip_addr[0], e->ip_addr[1], e->ip_addr[2], e->ip_addr[3]);
+                if (c->role == WPAS_ROLE_GO && c->group_ctrl && e->peer_iface[0]) {
+                        /* As GO, SIGNAL_POLL has no link; the sink's station record has its rate. */
+                        char cmd[64];
+                        snprintf(c->peer_iface, sizeof(c->peer_iface), "%s", e->peer_iface);
+                        snprintf(cmd, sizeof(cmd), "STA %s", e->peer_iface);
+                        (void) wpas_ctrl_send(c->group_ctrl, cmd, on_sta_reply, c);
+                }
                 return;
         case WPAS_EVENT_AP_STA_DISCONNECTED:
                 if (!c || c->state == CONN_CONNECTING || c->role != WPAS_ROLE_GO || !event_is_conn_peer(c, e))
@@ -965,7 +994,7 @@ static void on_group_event(struct wpas_ctrl *ctrl, const char *msg, size_t len, 
         /* Only station events matter here; P2P events arrive on the main socket too. */
         if (wpas_event_parse(msg, len, &e) < 0)
                 return;
-        if (e.type == WPAS_EVENT_AP_STA_DISCONNECTED)
+        if (e.type == WPAS_EVENT_AP_STA_DISCONNECTED || e.type == WPAS_EVENT_AP_STA_CONNECTED)
                 handle_conn_event(c->w, &e);
 }
 

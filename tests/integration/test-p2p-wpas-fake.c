@@ -94,6 +94,7 @@ static void o_up(void *u, const struct p2p_group *g)
         o->role = g->role;
         o->link_bps = g->link_max_bps;
 }
+static void o_link(void *u, const char *a, uint64_t bps) { ((struct owner_log *) u)->link_bps = bps; }
 static void o_failed(void *u, const char *a, int error, const char *reason)
 {
         struct owner_log *o = u;
@@ -154,7 +155,7 @@ static void rig_setup(struct rig *r)
         r->config.device_name = strdup("test-source");
         r->owner = (struct p2p_owner) {
                 .state_changed = o_state, .discovering_changed = o_disc, .peer_changed = o_peer,
-                .peer_lost = o_lost, .connect_progress = o_progress, .show_pin = o_pin, .group_up = o_up,
+                .peer_lost = o_lost, .connect_progress = o_progress, .show_pin = o_pin, .group_up = o_up, .link_rate = o_link,
                 .connect_failed = o_failed, .group_down = o_down, .userdata = &r->log,
         };
         assert_int_eq(wpas_new(r->e, &r->config, r->ctrl, &r->owner, &r->w), 0);
@@ -467,6 +468,27 @@ TEST(link_speed, "/p2p/wpas/SIGNAL_POLL on the group socket gives the link rate"
         assert_true(RUN_UNTIL(&r, rr->log.group_up));
         assert_int_eq(r.log.link_bps, 144000000);
         assert_true(fake_wpas_has(g, "SIGNAL_POLL"));
+        rig_teardown(&r);
+        fake_wpas_free(g);
+}
+
+TEST(link_speed_go, "/p2p/wpas/GO: the sink's station record gives the link rate after it associates") {
+        struct rig r;
+        struct fake_wpas *g = NULL;
+        char path[160];
+        rig_setup(&r);
+        snprintf(path, sizeof(path), "%s/" GROUP_IF, tmpdir);
+        assert_int_eq(fake_wpas_new(r.e, path, &g), 0);
+        fake_wpas_set_reply(g, "SIGNAL_POLL", "FAIL\n");
+        fake_wpas_set_reply(g, "STA " SINK_IFACE, SINK_IFACE "\nflags=[AUTH][ASSOC][AUTHORIZED]\nrx_rate_info=60\n"
+                                                  "tx_rate_info=650 mcs 7\nsignal=-30\n");
+        rig_found_and_connect(&r, EV_FOUND, NULL, "P2P_CONNECT " SINK " pbc go_intent=7");
+        fake_wpas_event(r.f, "<3>P2P-GROUP-STARTED " GROUP_IF " GO ssid=\"DIRECT-iO\" freq=2437 passphrase=\"x\" "
+                             "go_dev_addr=42:00:00:00:00:00");
+        assert_true(RUN_UNTIL(&r, rr->log.group_up));
+        assert_int_eq(r.log.link_bps, 0); /* no station yet */
+        fake_wpas_event(g, "<3>AP-STA-CONNECTED " SINK_IFACE " p2p_dev_addr=" SINK);
+        assert_true(RUN_UNTIL(&r, rr->log.link_bps == 65000000));
         rig_teardown(&r);
         fake_wpas_free(g);
 }
