@@ -637,6 +637,7 @@ static bool card_has_active_crtc(int fd)
 static int kms_open_card(struct kms *k, const char *device)
 {
         bool any = false;
+        int open_errno = 0;
 
         if (device) {
                 k->fd = open(device, O_RDWR | O_CLOEXEC);
@@ -652,8 +653,11 @@ static int kms_open_card(struct kms *k, const char *device)
 
                 snprintf(path, sizeof(path), "/dev/dri/card%d", i);
                 fd = open(path, O_RDWR | O_CLOEXEC);
-                if (fd < 0)
+                if (fd < 0) {
+                        if (errno != ENOENT && !open_errno)
+                                open_errno = errno;
                         continue;
+                }
                 any = true;
                 if (card_has_active_crtc(fd)) {
                         k->fd = fd;
@@ -662,8 +666,11 @@ static int kms_open_card(struct kms *k, const char *device)
                 }
                 close(fd);
         }
+        if (!any && open_errno)
+                return capture_set_error(-open_errno, "kms: cannot open /dev/dri/card*: %s (needs root, the "
+                                                      "video group, or a seat)", strerror(open_errno));
         return capture_set_error(-ENODEV, "kms: %s", any ? "no DRM card has an active output"
-                                                          : "no DRM device (/dev/dri/card* missing or unreadable)");
+                                                          : "no DRM device (/dev/dri/card* missing)");
 }
 
 static int kms_open(struct capture *c, const struct capture_config *cfg)
