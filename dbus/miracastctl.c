@@ -786,7 +786,15 @@ static int cmd_stop(struct ctl *c, int argc, char **argv)
                     (c->timeout_usec ? c->timeout_usec : 10 * USEC_PER_SEC) / USEC_PER_SEC);
                 return EXIT_TIMEOUT;
         }
-        return EXIT_OK;
+        if (c->result < 0) {
+                /* The loop ended without a verdict (a signal): say where the session stands. */
+                session_check(c, true);
+                if (c->result < 0) {
+                        err("session %s is still %s", ctl_path_id(c->session_path), c->last_state);
+                        return EXIT_FAILED;
+                }
+        }
+        return c->result;
 }
 
 static int cmd_simple_session(struct ctl *c, int argc, char **argv)
