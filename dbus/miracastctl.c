@@ -61,7 +61,7 @@ struct ctl {
         char *session_path;             /* the session being followed */
         char last_state[32];
         int result;                     /* exit code decided by a callback */
-        bool done;
+        bool end_reported;              /* "Session ended" was printed */
         size_t n_found;                 /* scan */
 };
 
@@ -566,6 +566,7 @@ static void session_report_state(struct ctl *c, const struct ctl_object *o)
         else if (strcmp(state, "ended") == 0) {
                 const char *why = ctl_prop_text(o, "EndReason", "");
                 progress(c, "Session ended%s%s", *why ? ": " : ".", why);
+                c->end_reported = true;
         } else
                 progress(c, "State: %s", state);
 }
@@ -582,8 +583,9 @@ static void session_check(struct ctl *c, bool until_ended)
         sd_bus_error_free(&e);
         if (r < 0) {
                 /* The object is gone: the session ended and was reported. */
-                if (strcmp(c->last_state, "ended") != 0)
+                if (!c->end_reported)
                         progress(c, "Session ended (the session object is gone).");
+                c->end_reported = true;
                 c->result = until_ended ? EXIT_OK : EXIT_FAILED;
                 (void) sd_event_exit(c->event, 0);
                 return;
@@ -794,6 +796,8 @@ static int cmd_stop(struct ctl *c, int argc, char **argv)
                         return EXIT_FAILED;
                 }
         }
+        if (!c->end_reported)
+                progress(c, "Session %s ended.", ctl_path_id(c->session_path));
         return c->result;
 }
 
