@@ -70,7 +70,7 @@ TEST(props_basic_types, "/miracastctl/props/basic types as text and JSON")
         check_value(m, "2.5", "2.5");
         check_value(m, "/org/miracastd/session/1", "\"/org/miracastd/session/1\"");
         sd_bus_message_unref(m);
-        sd_bus_flush_close_unref(bus);
+        sd_bus_close_unref(bus);
 }
 
 TEST(props_escaping, "/miracastctl/props/peer strings are escaped in JSON and sanitized in text")
@@ -82,7 +82,7 @@ TEST(props_escaping, "/miracastctl/props/peer strings are escaped in JSON and sa
         seal(m);
         check_value(m, "TV \"Living\"\\??room?", "\"TV \\\"Living\\\"\\\\\\n\\troom\\u0001\"");
         sd_bus_message_unref(m);
-        sd_bus_flush_close_unref(bus);
+        sd_bus_close_unref(bus);
 }
 
 TEST(props_containers, "/miracastctl/props/arrays, dicts and variants nest")
@@ -105,7 +105,7 @@ TEST(props_containers, "/miracastctl/props/arrays, dicts and variants nest")
         check_value(m, "", "[]");
         check_value(m, "(x, 3)", "[\"x\",3]");
         sd_bus_message_unref(m);
-        sd_bus_flush_close_unref(bus);
+        sd_bus_close_unref(bus);
 }
 
 TEST(props_read_props, "/miracastctl/props/a{sv} property maps and lookups")
@@ -135,7 +135,7 @@ TEST(props_read_props, "/miracastctl/props/a{sv} property maps and lookups")
         free(json);
         ctl_object_clear(&o);
         sd_bus_message_unref(m);
-        sd_bus_flush_close_unref(bus);
+        sd_bus_close_unref(bus);
 }
 
 TEST(props_sort, "/miracastctl/props/objects sort by numeric id")
