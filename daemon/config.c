@@ -145,7 +145,7 @@ static int config_replace_string(char **field, const char *value)
 }
 
 /* "testsrc", "kms", "kms:/dev/dri/card0", "kms:/dev/dri/card0:HDMI-A-1". */
-static bool config_capture_valid(const char *s)
+bool config_capture_is_valid(const char *s)
 {
         if (strcmp(s, "testsrc") == 0 || strcmp(s, "kms") == 0)
                 return true;
@@ -186,7 +186,7 @@ int config_set(struct config *c, const char *key, const char *value, const char 
         config_normalize_key(key, k, sizeof(k));
 
         if (strcmp(k, "capture") == 0) {
-                if (!config_capture_valid(value))
+                if (!config_capture_is_valid(value))
                         return log_error_errno(-EINVAL, "%s: capture \"%s\" is not kms[:DEVICE[:CONNECTOR]] or testsrc",
                                                origin, value);
                 return config_replace_string(&c->capture, value);

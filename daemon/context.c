@@ -18,9 +18,16 @@ int context_new(struct manager *m, const char *capture, struct context **ret)
         struct context *c, **tail;
         unsigned id = 1;
 
-        for (struct context *i = m->contexts; i; i = i->next)
+        unsigned n = 0;
+
+        for (struct context *i = m->contexts; i; i = i->next) {
                 if (i->id >= id)
                         id = i->id + 1;
+                n++;
+        }
+        /* A context per capture device: a handful at most; refuse a caller inventing outputs. */
+        if (n >= CONTEXT_MAX)
+                return -EBUSY;
         c = calloc(1, sizeof(*c));
         if (!c)
                 return -ENOMEM;

@@ -17,6 +17,8 @@
 struct manager;
 struct capture;
 
+#define CONTEXT_MAX 8
+
 struct context {
         struct manager *manager;     /* not owned */
         unsigned id;

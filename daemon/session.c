@@ -465,6 +465,8 @@ static int session_media_open(struct session *s, const struct source_session_med
         cfg.encode.slices = 1;
         /* A sink that cannot be trusted to ask for IDRs gets one every second. */
         cfg.encode.idr_interval = f->periodic_idr ? f->fps : 0;
+        if (f->audio_codec == SOURCE_SESSION_AUDIO_LPCM)
+                cfg.audio_lpcm_rate = f->audio_sample_rate_hz;
         cfg.dest_address = m->peer_address;
         cfg.dest_port = m->peer_rtp_port;
         cfg.local_port = m->server_rtp_port;
@@ -839,9 +841,16 @@ int session_attach_fd(struct session *s, int fd, const struct connection_stats *
         cfg.limits.max_width = config->max_width;
         cfg.limits.max_height = config->max_height;
         cfg.limits.max_fps = config->max_fps;
+        cfg.limits.max_bitrate_bps = config->max_bitrate_bps;
+        if (s->max_width && s->max_height &&
+            (!cfg.limits.max_width || s->max_width * s->max_height < cfg.limits.max_width * cfg.limits.max_height)) {
+                cfg.limits.max_width = s->max_width;    /* Cast(max-resolution) */
+                cfg.limits.max_height = s->max_height;
+        }
         cfg.limits.encoder_supports_chp = true;
-        /* Audio capture does not exist yet: offer video only rather than a silent track. */
-        cfg.limits.no_audio = true;
+        /* The pipeline sends LPCM (silence until audio capture exists), never AAC: pick LPCM whenever
+         * the sink lists it, which every WFD sink with audio must. */
+        cfg.quirks_add = SINK_QUIRK_PREFER_LPCM;
         if (stats) {
                 cfg.stats.suggested_bps = stats->suggested_bps;
                 cfg.stats.local_max_bps = stats->local_max_bps;

@@ -89,6 +89,7 @@ struct session {
         struct session_info info;
         bool negotiated;             /* info and format are final (StartMiracastSession answered) */
         char **sink_parameters;      /* owned: NULL-terminated name,value,name,value,... */
+        unsigned max_width, max_height; /* per-session limit (Cast max-resolution), 0 = config only */
 
         struct session *next;        /* manager's list */
         struct session_private *priv;/* owned: connection, FSM, media */

@@ -185,12 +185,27 @@ int sink_cast(struct sink *sink, const struct cast_options *options, struct sess
         if (sink->cast_session)
                 return -EBUSY;
         c = manager_default_context(m);
+        if (options && options->output) {
+                /* One context per capture device: reuse the one for this output, or create it. */
+                for (c = m->contexts; c; c = c->next)
+                        if (strcmp(c->capture, options->output) == 0)
+                                break;
+                if (!c) {
+                        r = context_new(m, options->output, &c);
+                        if (r < 0)
+                                return r;
+                }
+        }
         if (!c)
                 return -ENODEV;
 
         r = session_new(m, c, sink, &s);
         if (r < 0)
                 return r;
+        if (options) {
+                s->max_width = options->max_width;
+                s->max_height = options->max_height;
+        }
         sink->cast_session = s;
         r = session_arm_connect_timeout(s, SINK_CAST_TIMEOUT_USEC);
         if (r < 0) {

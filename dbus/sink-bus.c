@@ -87,8 +87,10 @@ static int sink_bus_read_options(sd_bus_message *m, struct cast_options *o, sd_b
                                         return bus_error_set(error, -EINVAL, "Option pin must be 8 digits");
                                 o->pin = v;
                         } else if (strcmp(key, "output") == 0) {
-                                if (!*v || strlen(v) > 128)
-                                        return bus_error_set(error, -EINVAL, "Option output must name an output");
+                                if (strlen(v) > 128 || !config_capture_is_valid(v))
+                                        return bus_error_set(error, -EINVAL, "Option output must be "
+                                                             "kms[:DEVICE[:CONNECTOR]] or testsrc "
+                                                             "(see Manager1.CaptureOutputs)");
                                 o->output = v;
                         } else if (config_parse_resolution(v, &o->max_width, &o->max_height) < 0)
                                 return bus_error_set(error, -EINVAL, "Option max-resolution must be WIDTHxHEIGHT");

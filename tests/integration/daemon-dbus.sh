@@ -111,8 +111,8 @@ prop() { busctl --address="$A" get-property org.miracastd "$1" "$2" "$3" 2>/dev/
 session_prop() { prop "$1" org.miracastd.Session1 "$2"; }
 state_is() { [ "$(session_prop "$1" State)" = "s \"$2\"" ]; }
 frames_above_zero() { session_prop "$1" Statistics | grep -Eq '"frames" t [1-9]'; }
-# at least 60 frames sent: the sink has had a keyframe and plenty after it to decode
-frames_flowing() { session_prop "$1" Statistics | grep -Eq '"frames" t ([6-9][0-9]|[1-9][0-9][0-9]+)'; }
+# at least 90 frames sent (1.5 s at 60 fps): the sink has had a keyframe and plenty after it to decode
+frames_flowing() { session_prop "$1" Statistics | grep -Eq '"frames" t (9[0-9]|[1-9][0-9][0-9]+)'; }
 
 # ---- 1. no bus at all ------------------------------------------------------
 daemon_start nobus --bus none --listen 127.0.0.1:0
@@ -220,9 +220,10 @@ check "Session1.VideoCodec names profile and level" test "$(session_prop $S Vide
 check "Session1.Sink is / for a plain listener" test "$(session_prop $S Sink)" = 'o "/"'
 check "Session1.Peer is the sink's address" sh -c "busctl --address='$A' get-property org.miracastd $S org.miracastd.Session1 Peer | grep -q '\"127.0.0.1:'"
 check "Session1.Encoder is libx264" test "$(session_prop $S Encoder)" = 's "libx264"'
+check "Session1.AudioCodec is LPCM (the small sink offers only LPCM)" test "$(session_prop $S AudioCodec)" = 's "LPCM 48000/2"'
 check "Session1.SinkParameters has wfd_video_formats" sh -c "busctl --address='$A' get-property org.miracastd $S org.miracastd.Session1 SinkParameters | grep -q wfd_video_formats"
 check "Session1.Statistics counts frames" wait_for "frames" frames_above_zero $S
-check "Session1.Statistics reaches 60 frames" wait_for "frames" frames_flowing $S
+check "Session1.Statistics reaches 90 frames" wait_for "frames" frames_flowing $S
 check "Session1.MonitorConnected is a boolean" sh -c "busctl --address='$A' get-property org.miracastd $S org.miracastd.Session1 MonitorConnected | grep -Eq '^b (true|false)$'"
 
 expect_error "SetBitrate below the minimum -> InvalidArguments" org.miracastd.Error.InvalidArguments \

@@ -445,7 +445,7 @@ static bool session_sent_frames(void *arg)
         struct session_statistics st = {};
 
         (void) session_get_statistics(arg, &st);
-        return st.frames >= 30;
+        return st.frames >= 90;
 }
 
 /* ---- the tests ---------------------------------------------------------------- */
@@ -504,6 +504,8 @@ TEST(cast_bad_options, "/sink-bus/Cast with bad options -> InvalidArguments, not
         assert_str_eq(call(&res, SINK_PATH, "org.miracastd.Sink1", "Cast", fill_options, "go-intent=i:99"),
                       "org.miracastd.Error.InvalidArguments");
         assert_str_eq(call(&res, SINK_PATH, "org.miracastd.Sink1", "Cast", fill_options, "max-resolution=s:huge"),
+                      "org.miracastd.Error.InvalidArguments");
+        assert_str_eq(call(&res, SINK_PATH, "org.miracastd.Sink1", "Cast", fill_options, "output=s:vnc:0"),
                       "org.miracastd.Error.InvalidArguments");
         assert_int_eq(fake.connects, 0);
         assert_str_eq(call(&res, "/org/miracastd/sink/00_00_00_00_00_01", "org.miracastd.Sink1", "Cast",
