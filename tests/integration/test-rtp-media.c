@@ -54,6 +54,9 @@ static void run(enum capture_pattern pattern, unsigned max_frames, unsigned run_
         capture_unref(c);
         if (res->check.n_errors)
                 printf("  ts-check: %s\n", res->check.error);
+        printf("  info: %u frames decoded, PTS lead over PCR >= %lld ms, %llu late PES\n", res->frames,
+               res->check.min_pts_lead_90khz == INT64_MAX ? -1LL : (long long) res->check.min_pts_lead_90khz / 90,
+               (unsigned long long) res->check.n_late_pes);
 }
 
 TEST(media_transport_motion, "/rtp/media/every frame of a moving picture arrives conformant and decodes")

@@ -67,8 +67,11 @@ static int bind_udp(uint16_t port, uint16_t *ret_port)
 /* An even port whose odd neighbour (RTCP) is free too, for FFmpeg to bind. */
 static int pick_rtp_port(uint16_t *ret)
 {
+        /* Other test processes may be picking at the same time: seed per process and call. */
+        unsigned seed = (unsigned) getpid() * 2654435761u ^ (unsigned) now_usec();
+
         for (int i = 0; i < 200; i++) {
-                uint16_t p = (uint16_t) (20000 + 2 * ((unsigned) rand() % 20000));
+                uint16_t p = (uint16_t) (20000 + 2 * (rand_r(&seed) % 20000));
                 int a, b;
 
                 a = bind_udp(p, NULL);
@@ -229,12 +232,57 @@ static void receive_free(struct rtp_receive *r)
         free(r);
 }
 
-int rtp_receive_start(uint16_t port, bool strict_seven, struct rtp_receive **ret)
+static int open_ffmpeg(struct rtp_receive *r)
 {
-        struct rtp_receive *r;
         AVDictionary *opts = NULL;
         FILE *f;
         int fd, q;
+
+        q = pick_rtp_port(&r->ffmpeg_port);
+        if (q < 0)
+                return q;
+        if (r->sdp_path[0])
+                unlink(r->sdp_path);
+        snprintf(r->sdp_path, sizeof(r->sdp_path), "/tmp/miracast-rtp-XXXXXX.sdp");
+        fd = mkstemps(r->sdp_path, 4);
+        if (fd < 0) {
+                r->sdp_path[0] = 0;
+                return -errno;
+        }
+        f = fdopen(fd, "w");
+        if (!f) {
+                q = -errno;
+                close(fd);
+                return q;
+        }
+        fprintf(f, "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=miracastd test\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+                   "m=video %u RTP/AVP 33\r\na=rtpmap:33 MP2T/90000\r\n",
+                r->ffmpeg_port);
+        fclose(f);
+
+        r->fmt = avformat_alloc_context();
+        if (!r->fmt)
+                return -ENOMEM;
+        r->fmt->interrupt_callback = (AVIOInterruptCB) { decode_interrupt, r };
+        av_dict_set(&opts, "protocol_whitelist", "file,udp,rtp", 0);
+        av_dict_set(&opts, "buffer_size", "4194304", 0);
+        av_dict_set(&opts, "reorder_queue_size", "0", 0);
+        /* Opening the SDP binds FFmpeg's socket, so the relay cannot lose the first packets. */
+        q = avformat_open_input(&r->fmt, r->sdp_path, av_find_input_format("sdp"), &opts);
+        av_dict_free(&opts);
+        if (q < 0) {
+                /* avformat_open_input() freed the context on failure. */
+                fprintf(stderr, "rtp-receive: opening %s (port %u): %s\n", r->sdp_path, r->ffmpeg_port,
+                        av_err2str(q));
+                return q == AVERROR(EADDRINUSE) ? -EADDRINUSE : -EIO;
+        }
+        return 0;
+}
+
+int rtp_receive_start(uint16_t port, bool strict_seven, struct rtp_receive **ret)
+{
+        struct rtp_receive *r;
+        int q;
 
         r = calloc(1, sizeof(*r));
         if (!r)
@@ -257,45 +305,15 @@ int rtp_receive_start(uint16_t port, bool strict_seven, struct rtp_receive **ret
                 q = -errno;
                 goto fail;
         }
-        q = pick_rtp_port(&r->ffmpeg_port);
+        /* The port FFmpeg binds was free a moment ago; another process may take it
+         * in between, so try a few. */
+        for (int attempt = 0;; attempt++) {
+                q = open_ffmpeg(r);
+                if (q != -EADDRINUSE || attempt == 4)
+                        break;
+        }
         if (q < 0)
                 goto fail;
-
-        snprintf(r->sdp_path, sizeof(r->sdp_path), "/tmp/miracast-rtp-XXXXXX.sdp");
-        fd = mkstemps(r->sdp_path, 4);
-        if (fd < 0) {
-                q = -errno;
-                r->sdp_path[0] = 0;
-                goto fail;
-        }
-        f = fdopen(fd, "w");
-        if (!f) {
-                q = -errno;
-                close(fd);
-                goto fail;
-        }
-        fprintf(f, "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=miracastd test\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-                   "m=video %u RTP/AVP 33\r\na=rtpmap:33 MP2T/90000\r\n",
-                r->ffmpeg_port);
-        fclose(f);
-
-        r->fmt = avformat_alloc_context();
-        if (!r->fmt) {
-                q = -ENOMEM;
-                goto fail;
-        }
-        r->fmt->interrupt_callback = (AVIOInterruptCB) { decode_interrupt, r };
-        av_dict_set(&opts, "protocol_whitelist", "file,udp,rtp", 0);
-        av_dict_set(&opts, "buffer_size", "4194304", 0);
-        av_dict_set(&opts, "reorder_queue_size", "0", 0);
-        /* Opening the SDP binds FFmpeg's socket, so the relay cannot lose the first packets. */
-        q = avformat_open_input(&r->fmt, r->sdp_path, av_find_input_format("sdp"), &opts);
-        av_dict_free(&opts);
-        if (q < 0) {
-                fprintf(stderr, "rtp-receive: opening %s: %s\n", r->sdp_path, av_err2str(q));
-                q = -EIO;
-                goto fail;
-        }
 
         atomic_store(&r->last_read_usec, now_usec());
         if (pthread_create(&r->decode_thread, NULL, decode_main, r) != 0) {

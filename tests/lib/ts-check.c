@@ -28,7 +28,7 @@ __attribute__((format(printf, 2, 3))) static int check_fail(struct ts_check *c, 
 
 void ts_check_init(struct ts_check *c)
 {
-        *c = (struct ts_check) { .strict_seven = true };
+        *c = (struct ts_check) { .strict_seven = true, .min_pts_lead_90khz = INT64_MAX };
         memset(c->cc, -1, sizeof(c->cc));
 }
 
@@ -328,6 +328,16 @@ int ts_check_ts(struct ts_check *c, const uint8_t *p)
                         if (TS_PACKET_SIZE - off < 6)
                                 return check_fail(c, "PID 0x%04x: PES header split over packets", pid);
                         b->declared_len = (unsigned) p[off + 4] << 8 | p[off + 5];
+                        if (c->have_pcr && TS_PACKET_SIZE - off >= 14 && (p[off + 7] & 0x80)) {
+                                /* Signed distance on the 33-bit clock. */
+                                uint64_t d = (read_pts(p + off + 9) - c->last_pcr / 300) & TS_PTS_MASK;
+                                int64_t lead = d >= (1ULL << 32) ? (int64_t) d - (int64_t) (1ULL << 33) : (int64_t) d;
+
+                                if (lead < c->min_pts_lead_90khz)
+                                        c->min_pts_lead_90khz = lead;
+                                if (lead < 0)
+                                        c->n_late_pes++;
+                        }
                 } else if (!b->active)
                         return 0; /* joined mid-PES (or after an error): skip to the next start */
                 r = pes_append(c, which, p + off, TS_PACKET_SIZE - off);

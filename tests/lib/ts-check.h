@@ -53,6 +53,11 @@ struct ts_check {
         uint64_t n_rtp, n_ts, n_null, n_pat, n_pmt, n_pcr;
         uint64_t n_video_pes, n_audio_pes, n_random_access;
         uint64_t max_pcr_gap_27mhz, max_psi_gap_90khz;
+        /* PTS minus the latest PCR (90 kHz) when each PES started: how early it arrived.
+         * A statistic, not an error (timing on a loaded test machine varies);
+         * INT64_MAX until a PES follows a PCR. n_late_pes: PES whose PTS had passed. */
+        int64_t min_pts_lead_90khz;
+        uint64_t n_late_pes;
         uint8_t pmt_audio_stream_type; /* 0 if the PMT lists no audio */
         uint8_t avc_profile_idc, avc_level_idc;
 

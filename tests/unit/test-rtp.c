@@ -429,7 +429,7 @@ TEST(rtp_roundtrip_ffmpeg, "/rtp/roundtrip/x264 -> ts_mux -> rtp_send -> FFmpeg 
         for (unsigned i = 0; i < n_frames; i++) {
                 uint64_t now = t0_27mhz + (uint64_t) i * TS_CLOCK_27MHZ / 30;
                 uint64_t pts = now / 300 + 9000; /* 100 ms ahead of the PCR */
-                bool idr = x.pkt && false;
+                bool idr;
                 int r;
 
                 x264_encode(&x, (int) i, (int64_t) pts);
@@ -455,6 +455,7 @@ TEST(rtp_roundtrip_ffmpeg, "/rtp/roundtrip/x264 -> ts_mux -> rtp_send -> FFmpeg 
         assert_int_eq(res->check.n_random_access, 3);
         assert_int_eq(res->check.avc_profile_idc, 66);
         assert_int_le(res->check.max_pcr_gap_27mhz, TS_CLOCK_27MHZ / 10);
+        assert_int_eq(res->check.min_pts_lead_90khz, 9000);
         assert_str_eq(res->codec, "h264");
         assert_int_eq(res->width, 320);
         assert_int_eq(res->height, 240);

@@ -267,6 +267,8 @@ TEST(ts_intervals, "/ts/mux/30 fps for 10 s: PCR and PAT/PMT within 100 ms, coun
         assert_int_ge(c.n_pat, 150);
         assert_int_le(c.max_pcr_gap_27mhz, 34 * MS_27MHZ);
         assert_int_le(c.max_psi_gap_90khz, 67 * 90);
+        assert_int_eq(c.min_pts_lead_90khz, 9000); /* PTS 100 ms ahead of the PCR sent with it */
+        assert_int_eq(c.n_late_pes, 0);
         ts_check_clear(&c);
         rtp_mp2t_writer_clear(&w);
         ts_mux_free(m);
