@@ -67,7 +67,7 @@ struct ts_mux;
 
 /* Repetition intervals (27 MHz ticks). Both below the 100 ms sinks require. */
 #define TS_MUX_PCR_INTERVAL (27000000ULL / 50)  /* 20 ms: in practice one PCR per video frame */
-#define TS_MUX_PSI_INTERVAL (27000000ULL / 20)  /* 50 ms */
+#define TS_MUX_PSI_INTERVAL (27000000ULL * 3 / 100) /* 30 ms: with every frame at 30 fps */
 
 /* Largest access unit accepted (bytes). */
 #define TS_MUX_MAX_AU_SIZE  (8U * 1024 * 1024)

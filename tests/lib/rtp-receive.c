@@ -333,6 +333,11 @@ fail:
         return q;
 }
 
+void rtp_receive_set_no_timing(struct rtp_receive *r, bool b)
+{
+        r->res->check.no_timing = b;
+}
+
 uint16_t rtp_receive_get_port(const struct rtp_receive *r)
 {
         return r->port;

@@ -47,6 +47,9 @@ struct rtp_receive_result {
  * (FFmpeg errors are mapped to -EIO and printed).
  */
 int rtp_receive_start(uint16_t port, bool strict_seven, struct rtp_receive **ret);
+/* Record PCR and PAT/PMT gaps without failing on them (ts_check.no_timing): for real-time
+ * senders whose timing depends on the machine's load. Call right after rtp_receive_start(). */
+void rtp_receive_set_no_timing(struct rtp_receive *r, bool b);
 uint16_t rtp_receive_get_port(const struct rtp_receive *r);
 /*
  * Wait until no datagram arrived for idle_ms (and at least one did, or
