@@ -49,13 +49,14 @@ check "listening on a kernel-chosen port ($out)" test -n "$port"
 
 for profile in generic small vga lg samsung dongle; do
         line=$("$B/miracast-test-sink" --connect "127.0.0.1:$port" --profile "$profile" --frames 20 \
-                --idr-after 5 --duration 30 --timeout 30 --expect-mode 640x480p60 2>"$T/$profile.log")
+                --idr-after 5 --duration 30 --timeout 30 --expect-mode 640x480p60 --expect-wfd-ts \
+                2>"$T/$profile.log")
         rc=$?
         echo "$profile: $line"
         if [ "$rc" = 0 ] && grep -q "^SINK result=ok " <<<"$line" && grep -q " end=frames" <<<"$line" &&
            grep -q " codec=h264 " <<<"$line" && grep -q " width=640 height=480 " <<<"$line" &&
            grep -qE " idr_keyframes=[1-9]" <<<"$line"; then
-                pass "profile $profile: negotiated, decoded, IDR on request, TEARDOWN"
+                pass "profile $profile: negotiated, decoded, WFD TS PIDs, IDR on request, TEARDOWN"
         else
                 fail "profile $profile" "exit $rc: $line; $(tail -n 3 "$T/$profile.log")"
         fi

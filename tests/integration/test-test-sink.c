@@ -575,3 +575,21 @@ TEST(sink_profile_mismatch, "/sink/a High-profile stream after M4 chose CBP fail
         assert_true(has(line, "M4_chose_CBP_but_the_stream_is_H.264_High"));
         src_cleanup();
 }
+
+TEST(sink_wfd_ts, "/sink/--expect-wfd-ts rejects a TS with FFmpeg's default PIDs")
+{
+        const char *args[] = { "--profile", "vga", "--frames", "10", "--duration", "30", "--expect-wfd-ts", NULL };
+        struct rtsp_message m;
+        char line[4096];
+
+        src_start(args);
+        src_negotiate_to_play();
+        src_start_ffmpeg(10);
+        expect_request(RTSP_METHOD_TEARDOWN, &m);
+        src_reply(&m, 200, "Session", "6B8B4567", NULL, NULL);
+
+        assert_int_eq(src_wait_sink(line, sizeof(line)), 1);
+        assert_true(has(line, "reason=TS_layout_PMT_0x1000_PCR_0x0100_video_0x0100"));
+        assert_true(has(line, " pids=0x1000/0x100/0x100/"));
+        src_cleanup();
+}

@@ -313,6 +313,16 @@ static void *decode_thread(void *userdata)
                         continue;
                 }
                 st = fmt->streams[pkt->stream_index];
+                pthread_mutex_lock(&m->lock);
+                if (fmt->nb_programs > 0) {
+                        m->stats.pmt_pid = fmt->programs[0]->pmt_pid;
+                        m->stats.pcr_pid = fmt->programs[0]->pcr_pid;
+                }
+                if (st->codecpar->codec_type == AVMEDIA_TYPE_VIDEO && m->stats.video_pid < 0)
+                        m->stats.video_pid = st->id;    /* mpegts: the stream id is the PID */
+                else if (st->codecpar->codec_type == AVMEDIA_TYPE_AUDIO && m->stats.audio_pid < 0)
+                        m->stats.audio_pid = st->id;
+                pthread_mutex_unlock(&m->lock);
                 if (st->codecpar->codec_type == AVMEDIA_TYPE_VIDEO && st->codecpar->codec_id != AV_CODEC_ID_NONE &&
                     (video_index < 0 || video_index == pkt->stream_index)) {
                         if (!dec) {
@@ -368,6 +378,7 @@ int sink_media_new(struct sink_media **ret)
         if (!m)
                 return -ENOMEM;
         m->frame_fd = -1;
+        m->stats.pmt_pid = m->stats.pcr_pid = m->stats.video_pid = m->stats.audio_pid = -1;
         pthread_mutex_init(&m->lock, NULL);
         pthread_cond_init(&m->cond, NULL);
 

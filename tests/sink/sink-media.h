@@ -43,6 +43,8 @@ struct sink_media_stats {
         uint64_t keyframes;             /* decoded IDR/key frames */
         uint64_t bframes;               /* B pictures: WFD's CBP/CHP allow none */
         uint64_t audio_packets;
+        int pmt_pid, pcr_pid;           /* of the first program, -1 until known */
+        int video_pid, audio_pid;       /* -1 until seen */
         uint64_t decode_errors;
         uint64_t first_frame_usec;      /* CLOCK_MONOTONIC of the first decoded frame, 0 = none */
         uint64_t last_keyframe_usec;

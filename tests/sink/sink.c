@@ -83,6 +83,7 @@ struct sink_options {
         uint64_t idr_after;                     /* send M13 after this many frames; 0 = never */
         const char *png_path;
         const char *expect_mode;                /* "640x480p60" */
+        bool expect_wfd_ts;                     /* PMT 0x0100, PCR 0x1000, video 0x1011, audio 0x1100 */
         bool verbose;
 };
 
@@ -899,6 +900,12 @@ static int sink_report(struct sink *s)
                 snprintf(why, sizeof(why), "M4 chose CBP but the stream is H.264 %s", st.h264_profile);
         else if (st.bframes > 0)
                 snprintf(why, sizeof(why), "%" PRIu64 " B pictures (WFD CBP/CHP allow none)", st.bframes);
+        else if (s->opt.expect_wfd_ts &&
+                 (st.pmt_pid != 0x0100 || st.pcr_pid != 0x1000 || st.video_pid != 0x1011 ||
+                  (st.audio_pid >= 0 && st.audio_pid != 0x1100)))
+                snprintf(why, sizeof(why), "TS layout PMT 0x%04x PCR 0x%04x video 0x%04x audio 0x%04x is not WFD's "
+                         "0x0100/0x1000/0x1011/0x1100", (unsigned) st.pmt_pid, (unsigned) st.pcr_pid,
+                         (unsigned) st.video_pid, (unsigned) st.audio_pid);
         else if (s->opt.expect_mode && strcmp(s->opt.expect_mode, mode) != 0)
                 snprintf(why, sizeof(why), "negotiated %s, expected %s", mode, s->opt.expect_mode);
         else if (s->idr_sent && s->idr_replies == 0)
@@ -924,7 +931,7 @@ static int sink_report(struct sink *s)
                "width=%u height=%u m4_audio=%s audio=%s audio_packets=%" PRIu64 " frames=%" PRIu64 " keyframes=%" PRIu64
                " bframes=%" PRIu64 " idr_requests=%u idr_keyframes=%" PRIu64 " keepalives=%u m4=%u rtp_packets=%" PRIu64
                " rtp_lost=%" PRIu64 " rtp_bad=%" PRIu64 " decode_errors=%" PRIu64 " mean_luma=%u"
-               " first_frame_ms=%lld server_port=%s end=%s%s%s\n",
+               " first_frame_ms=%lld server_port=%s pids=%#x/%#x/%#x/%#x end=%s%s%s\n",
                why[0] ? "fail" : "ok", mode, st.video_codec[0] ? st.video_codec : "none",
                s->have_mode ? sink_profile_bits_to_string(s->mode.profile_bits) : "none",
                s->have_mode ? sink_level_bits_to_string(s->mode.level_bits) : "none",
@@ -935,7 +942,8 @@ static int sink_report(struct sink *s)
                s->keepalives, s->m4_count, st.rtp_packets, st.rtp_lost, st.rtp_bad, st.decode_errors,
                st.mean_luma,
                st.first_frame_usec && s->play_usec ? (long long) (st.first_frame_usec - s->play_usec) / 1000 : -1LL,
-               s->server_port_seen ? "yes" : "no", s->end ? s->end : "none", why[0] ? " reason=" : "", why);
+               s->server_port_seen ? "yes" : "no", (unsigned) st.pmt_pid, (unsigned) st.pcr_pid,
+               (unsigned) st.video_pid, (unsigned) st.audio_pid, s->end ? s->end : "none", why[0] ? " reason=" : "", why);
         fflush(stdout);
         return why[0] ? 1 : 0;
 }
@@ -956,6 +964,8 @@ static void help(void)
                "  -t --timeout SEC         connect + negotiate deadline (default 15)\n"
                "  -o --png PATH            write the last decoded frame as PNG\n"
                "  -e --expect-mode MODE    fail unless M4 picks MODE, e.g. 640x480p60\n"
+               "     --expect-wfd-ts       fail unless the TS uses WFD's PIDs: PMT 0x0100, PCR 0x1000,\n"
+               "                           video 0x1011, audio 0x1100\n"
                "  -v --verbose             log RTSP messages and state changes to stderr\n"
                "  -h --help\n\nProfiles:\n");
         for (const struct sink_profile *const *p = sink_profile_list(); *p; p++)
@@ -987,6 +997,7 @@ static int parse_args(int argc, char **argv, struct sink_options *o)
                 { "idr-after", required_argument, NULL, 'i' }, { "timeout", required_argument, NULL, 't' },
                 { "png", required_argument, NULL, 'o' },      { "expect-mode", required_argument, NULL, 'e' },
                 { "verbose", no_argument, NULL, 'v' },        { "help", no_argument, NULL, 'h' },
+                { "expect-wfd-ts", no_argument, NULL, 'W' },
                 {}
         };
         uint64_t v;
@@ -996,7 +1007,7 @@ static int parse_args(int argc, char **argv, struct sink_options *o)
                 .profile = sink_profile_find("generic"), .duration_usec = 10 * USEC_PER_SEC,
                 .timeout_usec = 15 * USEC_PER_SEC, .min_frames = 1,
         };
-        while ((c = getopt_long(argc, argv, "c:p:r:d:f:m:i:t:o:e:vh", longopts, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "c:p:r:d:f:m:i:t:o:e:vhW", longopts, NULL)) >= 0) {
                 switch (c) {
                 case 'c':
                         o->connect = optarg;
@@ -1043,6 +1054,9 @@ static int parse_args(int argc, char **argv, struct sink_options *o)
                         break;
                 case 'v':
                         o->verbose = true;
+                        break;
+                case 'W':
+                        o->expect_wfd_ts = true;
                         break;
                 case 'h':
                         help();
