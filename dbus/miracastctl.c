@@ -717,6 +717,7 @@ static int cmd_cast(struct ctl *c, int argc, char **argv)
         if (c->no_wait)
                 return EXIT_OK;
 
+        c->result = -1;                 /* no verdict yet; session_check() sets one */
         session_check(c, c->wait);
         if (c->result < 0)
                 (void) ctl_loop(c, c->timeout_usec ? c->timeout_usec : 90 * USEC_PER_SEC, &timed_out);
@@ -780,6 +781,7 @@ static int cmd_stop(struct ctl *c, int argc, char **argv)
         progress(c, "Stopping session %s...", ctl_path_id(c->session_path));
         if (c->no_wait)
                 return EXIT_OK;
+        c->result = -1;                 /* no verdict yet; session_check() sets one */
         session_check(c, true);
         if (c->result < 0)
                 (void) ctl_loop(c, c->timeout_usec ? c->timeout_usec : 10 * USEC_PER_SEC, &timed_out);
@@ -1134,7 +1136,7 @@ int main(int argc, char **argv)
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
-        struct ctl c = { .interval_sec = 1.0 };
+        struct ctl c = { .interval_sec = 1.0, .result = -1 };
         double secs;
         int opt, r;
 
