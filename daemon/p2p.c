@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "p2p.h"
 
@@ -28,7 +29,11 @@ struct p2p {
         char *why;                        /* owned: listen-only reason */
         struct listener *listener;        /* not owned (the manager's list): the group listener */
         char group_peer[32];              /* sink address of that listener */
+        sd_event_source *slow_sink_timer; /* owned: warns when the sink does not connect soon after group up */
 };
+
+/* wfd-protocol.md 12: some firmware waits; say so loudly when the sink is slow to dial in. */
+#define P2P_SLOW_SINK_USEC (7 * 1000000ULL)
 
 static struct sink *find_sink(struct p2p *p, const char *address)
 {
@@ -64,6 +69,7 @@ static int mb_connect(void *userdata, struct sink *sink, const struct cast_optio
 
 static void drop_listener(struct p2p *p)
 {
+        p->slow_sink_timer = sd_event_source_disable_unref(p->slow_sink_timer);
         p->listener = listener_free(p->listener);
         p->group_peer[0] = 0;
 }
@@ -141,6 +147,19 @@ static void on_show_pin(void *userdata, const char *address, const char *pin)
         log_notice("P2P: enter PIN %s on the display %s", pin, address);
 }
 
+static int on_slow_sink(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        struct p2p *p = userdata;
+        struct sink *sink = find_sink(p, p->group_peer);
+
+        p->slow_sink_timer = sd_event_source_disable_unref(p->slow_sink_timer);
+        if (sink && sink->cast_session && sink->cast_session->state == SESSION_STATE_CONNECTING)
+                log_warning("P2P: %s has not connected to our RTSP port %u %llu s after the group came up; "
+                            "still waiting (check a firewall on the group interface)",
+                            sink->address, p->config->rtsp_port, (unsigned long long) (P2P_SLOW_SINK_USEC / 1000000));
+        return 0;
+}
+
 static void on_group_up(void *userdata, const struct p2p_group *g)
 {
         struct p2p *p = userdata;
@@ -164,6 +183,8 @@ static void on_group_up(void *userdata, const struct p2p_group *g)
         p->listener->link_max_bps = g->link_max_bps;
         snprintf(p->group_peer, sizeof(p->group_peer), "%s", g->peer);
         log_info("P2P: waiting for %s to connect to %s:%u", g->peer, g->local_ip, p->config->rtsp_port);
+        (void) sd_event_add_time_relative(p->manager->event, &p->slow_sink_timer, CLOCK_MONOTONIC, P2P_SLOW_SINK_USEC,
+                                          0, on_slow_sink, p);
 }
 
 static void on_link_rate(void *userdata, const char *address, uint64_t link_max_bps)
