@@ -28,39 +28,71 @@ CONF
         fi
 }
 
-# cast_to_tv METHOD: scan, cast, wait for decoded frames, stop; asserts each step.
-cast_to_tv() {
-        _method=$1
+# scan_for_tv: miracastctl scan lists the TV with its WFD information.
+scan_for_tv() {
         TVADDR=$(tv_addr)
         t=$(now)
-        $CTL scan --timeout 20 >/tmp/scan.log 2>&1
+        $CTL scan --timeout 12 >/tmp/scan.log 2>&1
+        cat /tmp/scan.log
         if grep -qi "$TVADDR" /tmp/scan.log && grep -q VM-TV /tmp/scan.log; then
                 pass "scan found the TV with its WFD information ($(elapsed "$t") s)"
         else
-                fail "scan did not find the TV $TVADDR"; cat /tmp/scan.log
+                fail "scan did not find the TV $TVADDR"
         fi
-        cat /tmp/scan.log
+}
+
+# cast_to_tv METHOD: cast and wait until it plays and the TV decodes; prints timings.
+cast_to_tv() {
+        _method=$1
+        : >/tmp/tv-events.log
         t_cast=$(now)
         if [ "$_method" = pin ]; then
-                $CTL cast "$TVADDR" --method pin --pin "$TV_PIN" --timeout 120 >/tmp/cast.log 2>&1
+                $CTL cast "$TVADDR" --method pin --pin "$TV_PIN" --timeout 150 >/tmp/cast.log 2>&1
         else
-                $CTL cast "$TVADDR" --timeout 120 >/tmp/cast.log 2>&1
+                $CTL cast "$TVADDR" --timeout 150 >/tmp/cast.log 2>&1
         fi
         rc=$?
+        t_play=$(now)
         cat /tmp/cast.log
-        if [ $rc = 0 ]; then pass "miracastctl cast: session playing ($(elapsed "$t_cast") s)"
-        else fail "miracastctl cast exited $rc"; tail -n 40 /tmp/daemon.log; fi
-        # timings from the event logs (upper bounds under emulation)
+        if [ $rc = 0 ]; then pass "miracastctl cast ($_method): session playing"
+        else fail "miracastctl cast ($_method) exited $rc"; tail -n 40 /tmp/daemon.log; fi
+        # timings (upper bounds under TCG emulation)
         g=$(grep -m1 'P2P-GROUP-STARTED' /tmp/tv-events.log | cut -d' ' -f1)
         [ -n "$g" ] && echo "TIME cast->group-started $(awk -v a="$t_cast" -v b="$g" 'BEGIN{printf "%.2f", b-a}') s"
         c=$(grep -m1 'sink connecting' /tmp/tv-events.log | cut -d' ' -f1)
         [ -n "$c" ] && echo "TIME cast->address $(awk -v a="$t_cast" -v b="$c" 'BEGIN{printf "%.2f", b-a}') s"
-        if wait_for /tmp/tv-sink.log 'sink-exit=' 60 >/dev/null; then :; fi
+        echo "TIME cast->M7(playing) $(awk -v a="$t_cast" -v b="$t_play" 'BEGIN{printf "%.2f", b-a}') s"
+        ff_at=""
+        for _i in $(seq 1 100); do
+                grep -q 'first_frame' /tmp/tv-sink.tmp 2>/dev/null && break
+                sleep 0.2
+        done
+}
+
+# stop_and_check: miracastctl stop ends the session (TEARDOWN), the TV's sink
+# reports what it decoded, the group is removed.
+stop_and_check() {
+        sleep 4
+        $CTL status >/tmp/status.log 2>&1; cat /tmp/status.log
+        $CTL stop --timeout 30 >/tmp/stop.log 2>&1; rc=$?
+        cat /tmp/stop.log
+        [ $rc = 0 ] && pass "miracastctl stop ended the session" || fail "miracastctl stop exited $rc"
+        wait_for /tmp/tv-sink.log 'sink-exit=' 30 >/dev/null
         if grep -q 'result=ok' /tmp/tv-sink.log; then
                 pass "TV decoded the stream: $(grep '^SINK' /tmp/tv-sink.log)"
                 ff=$(sed -n 's/.*first_frame_ms=\([0-9]*\).*/\1/p' /tmp/tv-sink.log)
-                [ -n "$ff" ] && echo "TIME sink-connect->first-frame ${ff} ms"
+                [ -n "$ff" ] && echo "TIME sink-connect->first-decoded-frame ${ff} ms"
         else
                 fail "TV sink did not decode"; cat /tmp/tv-sink.log; tail -n 40 /tmp/daemon.log
         fi
+        if wait_for /tmp/tv-events.log 'P2P-GROUP-REMOVED' 20 >/dev/null; then
+                pass "group removed after the session"
+        else
+                fail "group not removed after the session"
+        fi
+}
+
+daemon_down() {
+        kill $DAEMON 2>/dev/null; wait $DAEMON; rc=$?
+        [ $rc = 0 ] && pass "daemon exited cleanly on SIGTERM" || { fail "daemon exit status $rc"; tail -n 30 /tmp/daemon.log; }
 }

@@ -55,7 +55,15 @@ tv_addr() {
         $TVCTL -i p2p-dev-wlan1 status | sed -n 's/^p2p_device_address=//p'
 }
 
-# The agent: wpa_cli calls it once per event (IFNAME EVENT...).
+# tv_monitor IFNAME: feed every event of IFNAME's control socket to the agent.
+tv_monitor() {
+        ( sleep 100000 | ip netns exec tv $TVCTL -i "$1" 2>/dev/null |
+                while read -r _l; do
+                        case $_l in *"<"[0-9]">"*) /tmp/tv-agent.sh "$1" ${_l#*<[0-9]>} ;; esac
+                done ) &
+}
+
+# The agent: called once per event (IFNAME EVENT...).
 tv_start() {
         _method=$1; shift
         cat >/tmp/tv-agent.sh <<AGENT
@@ -73,8 +81,8 @@ P2P-GO-NEG-REQUEST*|P2P-PROV-DISC-PBC-REQ*|P2P-PROV-DISC-ENTER-PIN*|P2P-PROV-DIS
         else \$ctl p2p_connect "\$peer" pbc >>/tmp/tv-events.log 2>&1; fi ;;
 P2P-GROUP-STARTED*" GO "*)
         grp=\$(echo "\$ev" | awk '{print \$2}')
-        ip addr add 192.168.49.1/24 dev "\$grp"
-        dnsmasq -u root -i "\$grp" --bind-interfaces -p 0 --dhcp-range=192.168.49.100,192.168.49.150,255.255.255.0,1h \
+        ip netns exec tv ip addr add 192.168.49.1/24 dev "\$grp"
+        ip netns exec tv dnsmasq -u root -i "\$grp" --bind-interfaces -p 0 --dhcp-range=192.168.49.100,192.168.49.150,255.255.255.0,1h \
                 --dhcp-leasefile=/tmp/tv-leases --pid-file=/tmp/tv-dnsmasq.pid >>/tmp/tv-events.log 2>&1
         echo GO >/tmp/tv-role ;;
 AP-STA-CONNECTED*)
@@ -84,8 +92,8 @@ P2P-GROUP-STARTED*" client "*)
         grp=\$(echo "\$ev" | awk '{print \$2}')
         ip=\$(echo "\$ev" | sed -n 's/.* ip_addr=\([0-9.]*\).*/\1/p')
         go=\$(echo "\$ev" | sed -n 's/.* go_ip_addr=\([0-9.]*\).*/\1/p')
-        if [ -n "\$ip" ]; then ip addr add "\$ip/24" dev "\$grp"
-        else udhcpc -i "\$grp" -n -q -t 10 -s /usr/share/udhcpc/default.script >>/tmp/tv-events.log 2>&1; fi
+        if [ -n "\$ip" ]; then ip netns exec tv ip addr add "\$ip/24" dev "\$grp"
+        else ip netns exec tv udhcpc -i "\$grp" -n -q -t 10 -s /usr/share/udhcpc/default.script >>/tmp/tv-events.log 2>&1; fi
         echo client >/tmp/tv-role
         echo "\${go:-192.168.49.1}" >/tmp/tv-source-ip ;;
 P2P-GROUP-REMOVED*)
@@ -95,21 +103,34 @@ exit 0
 AGENT
         chmod +x /tmp/tv-agent.sh
         rm -f /tmp/tv-accepted /tmp/tv-source-ip /tmp/tv-role /tmp/tv-group-removed
-        ip netns exec tv $TVCTL -i p2p-dev-wlan1 -a /tmp/tv-agent.sh -B -P /run/tv-agent.pid
-        # Group interfaces have their own control sockets: watch those too once they exist.
+        # wpa_cli -a only forwards a few events (not GO-NEG-REQUEST), so follow
+        # the interactive monitor's "<N>EVENT" lines instead, per interface.
+        tv_monitor p2p-dev-wlan1
         ( while sleep 0.2; do
                 for s in /run/wpa_tv/p2p-wlan1-*; do
                         [ -S "$s" ] || continue
                         g=$(basename "$s")
-                        [ -e /run/tv-agent-$g.pid ] && continue
-                        ip netns exec tv $TVCTL -i "$g" -a /tmp/tv-agent.sh -B -P /run/tv-agent-$g.pid
+                        [ -e /tmp/tv-mon-$g ] && continue
+                        touch /tmp/tv-mon-$g
+                        tv_monitor "$g"
                 done
           done ) &
         TV_WATCH=$!
         $TVCTL -i p2p-dev-wlan1 p2p_listen >/dev/null
+        tv_rearm "$@"
+}
+
+# tv_rearm SINK_ARGS...: accept the next connection and run a new test sink
+# once the next group has addresses (after a session ended).
+tv_rearm() {
+        rm -f /tmp/tv-accepted /tmp/tv-source-ip /tmp/tv-role /tmp/tv-group-removed /tmp/tv-leases /tmp/tv-sink.log
+        [ -s /tmp/tv-dnsmasq.pid ] && kill "$(cat /tmp/tv-dnsmasq.pid)" 2>/dev/null
+        rm -f /tmp/tv-dnsmasq.pid /tmp/tv-mon-p2p-wlan1-*
+        $TVCTL -i p2p-dev-wlan1 p2p_listen >/dev/null
         # The sink connects as soon as it knows the source's address.
         ( for _i in $(seq 1 900); do
                 if [ -s /tmp/tv-source-ip ]; then
+                        sleep 0.5
                         src=$(cat /tmp/tv-source-ip)
                         # when GO with dnsmasq: the source's address is its lease
                         [ "$(cat /tmp/tv-role 2>/dev/null)" = GO ] && [ -s /tmp/tv-leases ] &&
@@ -117,8 +138,9 @@ AGENT
                         echo "$(now) sink connecting to $src:7236" >>/tmp/tv-events.log
                         ip netns exec tv chroot /host /usr/bin/env PATH=/usr/bin:/usr/sbin \
                                 $B/miracast-test-sink --connect "$src:7236" --timeout 40 "$@" \
-                                >/tmp/tv-sink.log 2>&1
-                        echo "sink-exit=$?" >>/tmp/tv-sink.log
+                                >/tmp/tv-sink.tmp 2>&1
+                        echo "sink-exit=$?" >>/tmp/tv-sink.tmp
+                        mv /tmp/tv-sink.tmp /tmp/tv-sink.log
                         exit 0
                 fi
                 sleep 0.2
