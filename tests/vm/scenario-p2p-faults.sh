@@ -24,6 +24,7 @@ fi
 $CTL sessions --json >/tmp/sessions.json 2>&1; cat /tmp/sessions.json
 if grep -q '"playing"' /tmp/sessions.json; then fail "a session still claims to play"; else pass "no session left playing"; fi
 wait_for /tmp/tv-sink.log 'sink-exit=' 30 >/dev/null
+GROUPS_REMOVED=$(cat /tmp/wpa-src*.log | grep -c 'P2P-GROUP-REMOVED')
 tv_rearm --profile small --duration 0 --min-frames 20
 scan_for_tv
 cast_to_tv pbc
@@ -32,8 +33,11 @@ stop_and_check
 # (2) wpa_supplicant restarts under the daemon
 kill "$(cat /run/wpa-src.pid)"; sleep 1
 wpa_supplicant -B -t -Dnl80211 -iwlan0 -c /tmp/src.conf -f /tmp/wpa-src2.log -P /run/wpa-src.pid
-if wait_for /tmp/daemon.log 'P2P: backend wpas ready' 40 >/dev/null &&
-   [ "$(grep -c 'P2P: backend wpas ready' /tmp/daemon.log)" -ge 2 ]; then
+for _i in $(seq 1 200); do
+        [ "$(grep -c 'P2P: backend wpas ready' /tmp/daemon.log)" -ge 2 ] && break
+        sleep 0.2
+done
+if [ "$(grep -c 'P2P: backend wpas ready' /tmp/daemon.log)" -ge 2 ]; then
         pass "daemon reconnected to the restarted wpa_supplicant"
 else
         fail "daemon did not reconnect to wpa_supplicant"; tail -n 20 /tmp/daemon.log
