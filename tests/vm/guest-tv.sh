@@ -87,7 +87,7 @@ P2P-GROUP-STARTED*" GO "*)
         echo GO >/tmp/tv-role ;;
 AP-STA-CONNECTED*)
         ip=\$(echo "\$ev" | sed -n 's/.*ip_addr=\([0-9.]*\).*/\1/p')
-        [ -n "\$ip" ] && echo "\$ip" >/tmp/tv-source-ip ;;
+        [ -n "\$ip" ] && echo "\$ip" >/tmp/tv-source-ip.\$\$ && mv /tmp/tv-source-ip.\$\$ /tmp/tv-source-ip ;;
 P2P-GROUP-STARTED*" client "*)
         grp=\$(echo "\$ev" | awk '{print \$2}')
         ip=\$(echo "\$ev" | sed -n 's/.* ip_addr=\([0-9.]*\).*/\1/p')
@@ -95,7 +95,7 @@ P2P-GROUP-STARTED*" client "*)
         if [ -n "\$ip" ]; then ip netns exec tv ip addr add "\$ip/24" dev "\$grp"
         else ip netns exec tv udhcpc -i "\$grp" -n -q -t 10 -s /usr/share/udhcpc/default.script >>/tmp/tv-events.log 2>&1; fi
         echo client >/tmp/tv-role
-        echo "\${go:-192.168.49.1}" >/tmp/tv-source-ip ;;
+        echo "\${go:-192.168.49.1}" >/tmp/tv-source-ip.\$\$ && mv /tmp/tv-source-ip.\$\$ /tmp/tv-source-ip ;;
 P2P-GROUP-REMOVED*)
         echo removed >/tmp/tv-group-removed ;;
 esac
@@ -132,6 +132,7 @@ tv_rearm() {
                 if [ -s /tmp/tv-source-ip ]; then
                         sleep 0.5
                         src=$(cat /tmp/tv-source-ip)
+                        [ -n "$src" ] || { sleep 0.2; continue; }
                         # when GO with dnsmasq: the source's address is its lease
                         [ "$(cat /tmp/tv-role 2>/dev/null)" = GO ] && [ -s /tmp/tv-leases ] &&
                                 src=$(awk '{print $3; exit}' /tmp/tv-leases)
