@@ -177,6 +177,19 @@ static int listener_on_io(sd_event_source *source, int fd, uint32_t revents, voi
         }
         (void) setsockopt(conn, IPPROTO_TCP, TCP_NODELAY, &(int) { 1 }, sizeof(int));
 
+        if (!l->sink) {
+                unsigned n = 0;
+
+                for (struct session *s = m->sessions; s; s = s->next)
+                        if (s->state != SESSION_STATE_ENDED)
+                                n++;
+                if (n >= MANAGER_MAX_SESSIONS) {
+                        log_warning("listener %s: refusing connection from %s: %u sessions already running",
+                                    l->description, peer_str, n);
+                        return 0;
+                }
+        }
+
         c = manager_default_context(m);
         if (!c) {
                 log_error("listener %s: no capture context, closing connection from %s", l->description, peer_str);

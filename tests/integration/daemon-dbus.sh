@@ -137,6 +137,13 @@ r2=$?
 check "two sinks at once: the first decodes frames" test "$r1" = 0
 check "two sinks at once: the second decodes frames" test "$r2" = 0
 check "two sinks at once: one capture for both" test "$(grep -c 'capturing from testsrc' "$T/nobus.log")" = 1
+
+# A plain listener takes at most 8 sessions at once; the 9th connection is refused and logged.
+for fd in 10 11 12 13 14 15 16 17; do eval "exec $fd<>/dev/tcp/127.0.0.1/$port"; done
+check "eight idle connections are sessions" wait_for "8 sessions" sh -c "[ \$(grep -c 'connected$' '$T/nobus.log') -ge 11 ]"
+exec 18<>/dev/tcp/127.0.0.1/$port
+check "the ninth connection is refused" wait_for "refusal" grep -q "refusing connection from 127.0.0.1:.*8 sessions already running" "$T/nobus.log"
+for fd in 10 11 12 13 14 15 16 17 18; do eval "exec $fd>&-"; done
 kill -TERM "$DAEMON_PID"
 wait "$DAEMON_PID"
 check "--bus none: SIGTERM exits 0" test $? = 0
