@@ -106,7 +106,7 @@ case "$port" in
 esac
 
 say "Test sink ($profile profile) connects to 127.0.0.1:$port"
-"$sinkbin" --connect "127.0.0.1:$port" --profile "$profile" --duration 0 --timeout 20 --expect-wfd-ts \
+"$sinkbin" --connect "127.0.0.1:$port" --profile "$profile" --duration 0 --timeout 20 --expect-wfd-ts --expect-audio \
         --png "$dir/frame.png" >"$dir/sink.out" 2>"$dir/sink.log" &
 sink_pid=$!
 

@@ -49,7 +49,7 @@ check "listening on a kernel-chosen port ($out)" test -n "$port"
 
 for profile in generic small vga lg samsung dongle; do
         line=$("$B/miracast-test-sink" --connect "127.0.0.1:$port" --profile "$profile" --frames 20 \
-                --idr-after 5 --duration 30 --timeout 30 --expect-mode 640x480p60 --expect-wfd-ts \
+                --idr-after 5 --duration 30 --timeout 30 --expect-mode 640x480p60 --expect-wfd-ts --expect-audio \
                 2>"$T/$profile.log")
         rc=$?
         echo "$profile: $line"

@@ -593,3 +593,21 @@ TEST(sink_wfd_ts, "/sink/--expect-wfd-ts rejects a TS with FFmpeg's default PIDs
         assert_true(has(line, " pids=0x1000/0x100/0x100/"));
         src_cleanup();
 }
+
+TEST(sink_expect_audio, "/sink/--expect-audio fails when M4 chose LPCM and no audio arrives")
+{
+        const char *args[] = { "--profile", "vga", "--frames", "10", "--duration", "30", "--expect-audio", NULL };
+        struct rtsp_message m;
+        char line[4096];
+
+        src_start(args);
+        src_negotiate_to_play();        /* M4: LPCM 00000002 00 */
+        src_start_ffmpeg(10);           /* video only */
+        expect_request(RTSP_METHOD_TEARDOWN, &m);
+        src_reply(&m, 200, "Session", "6B8B4567", NULL, NULL);
+
+        assert_int_eq(src_wait_sink(line, sizeof(line)), 1);
+        assert_true(has(line, " m4_audio=LPCM audio=none "));
+        assert_true(has(line, "reason=M4_chose_LPCM_audio_but_the_stream_carries_none"));
+        src_cleanup();
+}

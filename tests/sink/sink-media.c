@@ -346,6 +346,24 @@ static void *decode_thread(void *userdata)
                         snprintf(m->stats.audio_codec, sizeof(m->stats.audio_codec), "%s",
                                  avcodec_get_name(st->codecpar->codec_id));
                         pthread_mutex_unlock(&m->lock);
+                } else if (st->codecpar->codec_tag == 0x83) {
+                        /* WFD LPCM (stream_type 0x83 without an HDMV registration):
+                         * FFmpeg leaves it untyped, so check the 4-byte header of
+                         * wfd-protocol.md 8.3 ourselves: sub-stream 0xA0, frame count,
+                         * reserved 0, 16-bit (bits 7:6 = 0) stereo (bits 2:0 = 1)
+                         * at 44.1 or 48 kHz (bits 5:3 = 1 or 2). */
+                        bool ok = pkt->size >= 4 && pkt->data[0] == 0xA0 && pkt->data[1] > 0 &&
+                                  pkt->data[2] == 0 && (pkt->data[3] & 0xC7) == 0x01 &&
+                                  ((pkt->data[3] >> 3 & 7) == 1 || (pkt->data[3] >> 3 & 7) == 2);
+
+                        pthread_mutex_lock(&m->lock);
+                        m->stats.audio_packets++;
+                        if (!ok)
+                                m->stats.audio_bad++;
+                        if (m->stats.audio_pid < 0)
+                                m->stats.audio_pid = st->id;
+                        snprintf(m->stats.audio_codec, sizeof(m->stats.audio_codec), "lpcm");
+                        pthread_mutex_unlock(&m->lock);
                 }
                 av_packet_unref(pkt);
         }

@@ -42,7 +42,8 @@ struct sink_media_stats {
         uint64_t frames;                /* decoded video frames */
         uint64_t keyframes;             /* decoded IDR/key frames */
         uint64_t bframes;               /* B pictures: WFD's CBP/CHP allow none */
-        uint64_t audio_packets;
+        uint64_t audio_packets;         /* audio PES packets */
+        uint64_t audio_bad;             /* LPCM PES with a header that is not WFD's */
         int pmt_pid, pcr_pid;           /* of the first program, -1 until known */
         int video_pid, audio_pid;       /* -1 until seen */
         uint64_t decode_errors;

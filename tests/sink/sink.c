@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -84,6 +85,7 @@ struct sink_options {
         const char *png_path;
         const char *expect_mode;                /* "640x480p60" */
         bool expect_wfd_ts;                     /* PMT 0x0100, PCR 0x1000, video 0x1011, audio 0x1100 */
+        bool expect_audio;                      /* audio chosen in M4 must arrive, in that codec */
         bool verbose;
 };
 
@@ -906,6 +908,12 @@ static int sink_report(struct sink *s)
                 snprintf(why, sizeof(why), "TS layout PMT 0x%04x PCR 0x%04x video 0x%04x audio 0x%04x is not WFD's "
                          "0x0100/0x1000/0x1011/0x1100", (unsigned) st.pmt_pid, (unsigned) st.pcr_pid,
                          (unsigned) st.video_pid, (unsigned) st.audio_pid);
+        else if (st.audio_bad > 0)
+                snprintf(why, sizeof(why), "%" PRIu64 " LPCM packets without WFD's 4-byte header", st.audio_bad);
+        else if (s->opt.expect_audio && strcmp(m4_audio, "none") != 0 &&
+                 (st.audio_packets == 0 || strcasecmp(st.audio_codec, m4_audio) != 0))
+                snprintf(why, sizeof(why), "M4 chose %s audio but the stream carries %s (%" PRIu64 " packets)",
+                         m4_audio, st.audio_codec[0] ? st.audio_codec : "none", st.audio_packets);
         else if (s->opt.expect_mode && strcmp(s->opt.expect_mode, mode) != 0)
                 snprintf(why, sizeof(why), "negotiated %s, expected %s", mode, s->opt.expect_mode);
         else if (s->idr_sent && s->idr_replies == 0)
@@ -966,6 +974,7 @@ static void help(void)
                "  -e --expect-mode MODE    fail unless M4 picks MODE, e.g. 640x480p60\n"
                "     --expect-wfd-ts       fail unless the TS uses WFD's PIDs: PMT 0x0100, PCR 0x1000,\n"
                "                           video 0x1011, audio 0x1100\n"
+               "     --expect-audio        fail unless the audio codec chosen in M4 arrives\n"
                "  -v --verbose             log RTSP messages and state changes to stderr\n"
                "  -h --help\n\nProfiles:\n");
         for (const struct sink_profile *const *p = sink_profile_list(); *p; p++)
@@ -998,6 +1007,7 @@ static int parse_args(int argc, char **argv, struct sink_options *o)
                 { "png", required_argument, NULL, 'o' },      { "expect-mode", required_argument, NULL, 'e' },
                 { "verbose", no_argument, NULL, 'v' },        { "help", no_argument, NULL, 'h' },
                 { "expect-wfd-ts", no_argument, NULL, 'W' },
+                { "expect-audio", no_argument, NULL, 'A' },
                 {}
         };
         uint64_t v;
@@ -1007,7 +1017,7 @@ static int parse_args(int argc, char **argv, struct sink_options *o)
                 .profile = sink_profile_find("generic"), .duration_usec = 10 * USEC_PER_SEC,
                 .timeout_usec = 15 * USEC_PER_SEC, .min_frames = 1,
         };
-        while ((c = getopt_long(argc, argv, "c:p:r:d:f:m:i:t:o:e:vhW", longopts, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "c:p:r:d:f:m:i:t:o:e:vhWA", longopts, NULL)) >= 0) {
                 switch (c) {
                 case 'c':
                         o->connect = optarg;
@@ -1057,6 +1067,9 @@ static int parse_args(int argc, char **argv, struct sink_options *o)
                         break;
                 case 'W':
                         o->expect_wfd_ts = true;
+                        break;
+                case 'A':
+                        o->expect_audio = true;
                         break;
                 case 'h':
                         help();
