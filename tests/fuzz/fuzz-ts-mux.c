@@ -7,9 +7,12 @@
  * exactly what was written.
  *
  * Input: byte 0 = configuration (bits 0-1 audio: none, LPCM, AAC, none;
- * bit 2: LPCM at 44.1 kHz). Then records: op (bits 0-1: video, audio, idle,
- * force PSI; bit 2: IDR), 2 bytes time step in 100 us units, 2 bytes length,
- * then that many data bytes (fewer at the end of the input).
+ * bit 2: LPCM at 44.1 kHz; bit 3: arbitrary PTS). Then records: op (bits
+ * 0-1: video, audio, idle, force PSI; bit 2: IDR), 2 bytes time step in
+ * 100 us units, 2 bytes length, then that many data bytes (fewer at the end
+ * of the input). With arbitrary PTS, each PTS is the record's first 5 data
+ * bytes (any 40-bit value, of which the muxer keeps 33) instead of the clock
+ * plus 100 ms, and the checker does not require PTS to increase.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -116,12 +119,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ts_check_init(&c);
         c.on_pes = on_pes;
         c.userdata = &st;
+        c.no_pts_order = data[0] & 8;
 
         while (pos + 5 <= size) {
                 unsigned op = data[pos], step = (unsigned) data[pos + 1] << 8 | data[pos + 2];
                 size_t len = (size_t) data[pos + 3] << 8 | data[pos + 4];
                 const uint8_t *d = data + pos + 5;
-                uint64_t target;
+                uint64_t target, pts;
                 int r = 0;
 
                 pos += 5;
@@ -141,21 +145,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         check_out(&c, &w);
                 }
                 now = target;
+                pts = now / 300 + 9000;
+                if ((data[0] & 8) && len >= 5)
+                        pts = (uint64_t) d[0] << 32 | (uint64_t) d[1] << 24 | (uint64_t) d[2] << 16 |
+                              (uint64_t) d[3] << 8 | d[4];
 
                 switch (op & 3) {
                 case 0:
-                        r = ts_mux_write_video(mux, d, len, now / 300 + 9000, op & 4, now, &w);
+                        r = ts_mux_write_video(mux, d, len, pts, op & 4, now, &w);
                         if (r == 0)
-                                expect_push(&st, 0, (struct expect) { d, len, 0, now / 300 + 9000 }, &c);
+                                expect_push(&st, 0, (struct expect) { d, len, 0, pts }, &c);
                         else if (!(r == -EINVAL && len == 0))
                                 die("video write failed");
                         break;
                 case 1:
-                        r = ts_mux_write_audio(mux, d, len, now / 300 + 9000, now, &w);
+                        r = ts_mux_write_audio(mux, d, len, pts, now, &w);
                         if (r == 0)
                                 expect_push(&st, 1,
-                                            (struct expect) { d, len, cfg.audio == TS_AUDIO_LPCM ? 1 : 2,
-                                                              now / 300 + 9000 },
+                                            (struct expect) { d, len, cfg.audio == TS_AUDIO_LPCM ? 1 : 2, pts },
                                             &c);
                         else if (r != -EINVAL)
                                 die("audio write failed");

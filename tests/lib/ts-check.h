@@ -43,6 +43,7 @@ struct ts_check_pes_buf {
 struct ts_check {
         /* settings (set after ts_check_init) */
         bool strict_seven;       /* every RTP packet carries exactly 7 TS packets (default true) */
+        bool no_pts_order;       /* accept PTS that do not increase (fuzzing arbitrary timestamps) */
         bool no_timing;          /* record PCR and PAT/PMT gaps but do not count gaps > 100 ms as errors:
                                   * for streams from a real-time sender on a loaded test machine
                                   * (tests assert behaviour, not timing) */
