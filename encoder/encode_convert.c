@@ -117,17 +117,10 @@ CONVERT_TARGETS static void convert_rect_xbgr(const uint8_t *src, unsigned src_s
         }
 }
 
-static int convert_tiles(struct encoder *e, struct capture *c, struct capture_frame *f, struct encode_picture *p)
+/* Damage map of f against the picture p holds (all 1 when p cannot be patched); -errno or changed tiles. */
+static int picture_damage(struct encoder *e, struct capture *c, struct capture_frame *f, struct encode_picture *p,
+                          size_t n)
 {
-        enum AVPixelFormat fmt = encode_fourcc_to_pix_fmt(f->fourcc);
-        bool xrgb = fmt == AV_PIX_FMT_BGR0 || fmt == AV_PIX_FMT_BGRA;
-        unsigned tx, ty;
-        size_t n;
-        bool all;
-        int changed;
-
-        capture_frame_tiles(f, &tx, &ty);
-        n = (size_t) tx * ty;
         if (e->damage_map_size < n) {
                 uint8_t *m = realloc(e->damage_map, n);
                 if (!m)
@@ -135,17 +128,58 @@ static int convert_tiles(struct encoder *e, struct capture *c, struct capture_fr
                 e->damage_map = m;
                 e->damage_map_size = n;
         }
-
         /* The picture can be patched only if it shows an earlier frame of the same source and format. */
-        all = !c || p->seq == 0 || p->source != c || p->src_width != f->width || p->src_height != f->height ||
-              p->src_fourcc != f->fourcc || p->seq > f->seq;
-        if (all)
+        if (!c || p->seq == 0 || p->source != c || p->src_width != f->width || p->src_height != f->height ||
+            p->src_fourcc != f->fourcc || p->seq > f->seq) {
                 memset(e->damage_map, 1, n);
-        else {
-                changed = capture_frame_damage(c, f, p->seq, e->damage_map, n);
-                if (changed < 0)
-                        return changed;
+                return (int) n;
         }
+        return capture_frame_damage(c, f, p->seq, e->damage_map, n);
+}
+
+/*
+ * Scaling with libswscale, over the whole frame: vertical filters make a
+ * damaged band reach rows outside it, and swscale's slice output is not
+ * meant for patching bands into an earlier picture. An unchanged frame is
+ * still skipped.
+ */
+static int convert_sws(struct encoder *e, struct capture *c, struct capture_frame *f, struct encode_picture *p,
+                       enum AVPixelFormat fmt)
+{
+        const uint8_t *src[4] = { f->data };
+        int src_stride[4] = { (int) f->stride };
+        unsigned tx, ty;
+        int r;
+
+        capture_frame_tiles(f, &tx, &ty);
+        r = picture_damage(e, c, f, p, (size_t) tx * ty);
+        if (r <= 0)
+                return r; /* 0: the picture already shows this frame */
+
+        e->sws = sws_getCachedContext(e->sws, f->width, f->height, fmt, p->frame->width, p->frame->height,
+                                      p->frame->format, SWS_BILINEAR, NULL, NULL, NULL);
+        if (!e->sws)
+                return encode_set_error(-ENOTSUP, "swscale: cannot convert %ux%u %s to %dx%d %s", f->width,
+                                        f->height, av_get_pix_fmt_name(fmt), p->frame->width, p->frame->height,
+                                        av_get_pix_fmt_name(p->frame->format));
+        /* Full-range RGB in, BT.709 limited-range YUV out (matches the VUI encode.c writes). */
+        (void) sws_setColorspaceDetails(e->sws, sws_getCoefficients(SWS_CS_DEFAULT), 1,
+                                        sws_getCoefficients(SWS_CS_ITU709), 0, 0, 1 << 16, 1 << 16);
+        r = sws_scale(e->sws, src, src_stride, 0, f->height, p->frame->data, p->frame->linesize);
+        return r > 0 ? 0 : -EIO;
+}
+
+static int convert_tiles(struct encoder *e, struct capture *c, struct capture_frame *f, struct encode_picture *p)
+{
+        enum AVPixelFormat fmt = encode_fourcc_to_pix_fmt(f->fourcc);
+        bool xrgb = fmt == AV_PIX_FMT_BGR0 || fmt == AV_PIX_FMT_BGRA;
+        unsigned tx, ty;
+        int changed;
+
+        capture_frame_tiles(f, &tx, &ty);
+        changed = picture_damage(e, c, f, p, (size_t) tx * ty);
+        if (changed <= 0)
+                return changed;
 
         for (unsigned y = 0; y < ty; y++) {
                 const uint8_t *row = e->damage_map + (size_t) y * tx;
@@ -174,25 +208,6 @@ static int convert_tiles(struct encoder *e, struct capture *c, struct capture_fr
         return 0;
 }
 
-static int convert_sws(struct encoder *e, struct capture_frame *f, struct encode_picture *p, enum AVPixelFormat fmt)
-{
-        const uint8_t *src[4] = { f->data };
-        int src_stride[4] = { (int) f->stride };
-        int r;
-
-        e->sws = sws_getCachedContext(e->sws, f->width, f->height, fmt, p->frame->width, p->frame->height,
-                                      p->frame->format, SWS_BILINEAR, NULL, NULL, NULL);
-        if (!e->sws)
-                return encode_set_error(-ENOTSUP, "swscale: cannot convert %ux%u %s to %dx%d %s", f->width,
-                                        f->height, av_get_pix_fmt_name(fmt), p->frame->width, p->frame->height,
-                                        av_get_pix_fmt_name(p->frame->format));
-        /* Full-range RGB in, BT.709 limited-range YUV out (matches the VUI encode.c writes). */
-        (void) sws_setColorspaceDetails(e->sws, sws_getCoefficients(SWS_CS_DEFAULT), 1,
-                                        sws_getCoefficients(SWS_CS_ITU709), 0, 0, 1 << 16, 1 << 16);
-        r = sws_scale(e->sws, src, src_stride, 0, f->height, p->frame->data, p->frame->linesize);
-        return r > 0 ? 0 : -EIO;
-}
-
 int encode_convert_cpu(struct encoder *e, struct capture *c, struct capture_frame *f, struct encode_picture *p)
 {
         enum AVPixelFormat fmt = encode_fourcc_to_pix_fmt(f->fourcc);
@@ -207,5 +222,5 @@ int encode_convert_cpu(struct encoder *e, struct capture *c, struct capture_fram
         if (f->width == (unsigned) p->frame->width && f->height == (unsigned) p->frame->height &&
             p->frame->format == AV_PIX_FMT_NV12 && !(f->width & 1) && !(f->height & 1))
                 return convert_tiles(e, c, f, p);
-        return convert_sws(e, f, p, fmt);
+        return convert_sws(e, c, f, p, fmt);
 }

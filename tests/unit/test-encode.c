@@ -446,6 +446,41 @@ TEST(encode_matrix_matches_swscale, "/encode/our BT.709 converter agrees with li
         p = encode_picture_unref(p);
 }
 
+/* Convert 8 desktop frames into one reused picture, then compare with a conversion into a fresh one. */
+static void check_scaled_damage(unsigned sw, unsigned sh, unsigned dw, unsigned dh)
+{
+        _cleanup_(capture_unrefp) struct capture *c = open_testsrc(CAPTURE_PATTERN_DESKTOP, sw, sh);
+        _cleanup_(encode_freep) struct encoder *patched = open_x264(dw, dh, ENCODE_PROFILE_CBP, 31);
+        _cleanup_(encode_freep) struct encoder *full = open_x264(dw, dh, ENCODE_PROFILE_CBP, 31);
+        struct encode_picture *p = NULL, *q = NULL;
+        struct capture_frame *f = NULL;
+
+        for (int i = 0; i < 8; i++) {
+                f = capture_frame_unref(f);
+                p = encode_picture_unref(p);
+                assert_int_eq(capture_grab(c, 0, &f), 0);
+                assert_int_eq(encode_convert(patched, c, f, &p), 0);
+        }
+        assert_null(patched->pictures[1]); /* one buffer, patched 8 times */
+        assert_int_eq(encode_convert(full, NULL, f, &q), 0);
+        for (unsigned y = 0; y < dh; y++)
+                assert_mem_eq(p->frame->data[0] + y * p->frame->linesize[0],
+                              q->frame->data[0] + y * q->frame->linesize[0], dw);
+        for (unsigned y = 0; y < dh / 2; y++)
+                assert_mem_eq(p->frame->data[1] + y * p->frame->linesize[1],
+                              q->frame->data[1] + y * q->frame->linesize[1], dw);
+        p = encode_picture_unref(p);
+        q = encode_picture_unref(q);
+        f = capture_frame_unref(f);
+}
+
+TEST(encode_scaled_reuse, "/encode/scaled conversion into a reused picture equals a fresh one") {
+        check_scaled_damage(640, 480, 320, 240); /* down */
+        check_scaled_damage(320, 240, 640, 480); /* up */
+        check_scaled_damage(1280, 720, 640, 480); /* other aspect */
+        check_scaled_damage(640, 360, 1280, 720); /* 2x up */
+}
+
 TEST(encode_scaled, "/encode/scales 320x240 capture to a 640x480 stream (libswscale)") {
         _cleanup_(capture_unrefp) struct capture *c = open_testsrc(CAPTURE_PATTERN_MOTION, 320, 240);
         _cleanup_(encode_freep) struct encoder *e = open_x264(640, 480, ENCODE_PROFILE_CBP, 31);
