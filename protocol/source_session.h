@@ -3,7 +3,7 @@
  * The Wi-Fi Display source state machine (M1-M16), pure: no I/O, no clock, no
  * randomness. The daemon feeds it events and carries out the actions it returns.
  *
- *   events in                               actions out (in this order, per call)
+ *   events in                               actions out (kinds; a call returns them in order)
  *   source_session_start()       ----\      SEND          bytes to write to the RTSP connection
  *   source_session_receive()          \     NEGOTIATED    session info + format are known
  *   source_session_timer()             >--> MEDIA_START   stream media->format to media->peer
@@ -225,7 +225,7 @@ struct source_session *source_session_free(struct source_session *s);
 int source_session_start(struct source_session *s, uint64_t now_usec,
                          struct source_session_actions *ret);
 
-/* Bytes read from the RTSP connection, in any split. */
+/* Bytes read from the RTSP connection, in any split. -ENOTCONN before source_session_start(). */
 int source_session_receive(struct source_session *s, const void *data, size_t len,
                            uint64_t now_usec, struct source_session_actions *ret);
 
