@@ -62,7 +62,7 @@ bool wfd_negotiate_monitor_connected(const struct wfd_sink_caps *sink)
         if (sink->has_display_edid && wfd_display_edid_valid(&sink->display_edid))
                 return true;
         if (sink->has_connector_type)
-                return !sink->connector_type_none;
+                return !sink->connector_type_none && sink->connector_type != WFD_CONNECTOR_TYPE_NONE;
         if (sink->has_display_edid && sink->display_edid.none)
                 return false;
         v = wfd_sink_caps_video(sink);

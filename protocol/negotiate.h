@@ -59,7 +59,8 @@
  *
  * monitor_connected rule (MIRACAST_SESSION_INFO.MonitorConnected):
  *   1. a valid EDID (wfd_display_edid with >= 1 block carrying the EDID header) -> true;
- *   2. else wfd_connector_type with a value -> true, "none" -> false;
+ *   2. else wfd_connector_type: a connector -> true; "none" or 254 (the value
+ *      for "no connector") -> false;
  *   3. else wfd_display_edid "none" / 0 blocks -> false;
  *   4. else (the sink said neither) -> true when it offered video formats, else false.
  */

@@ -600,7 +600,7 @@ int wfd_connector_type_parse(const char *value, size_t len, bool *ret_none, uint
 
 const char *wfd_connector_type_to_string(uint8_t type)
 {
-        /* WFD connector type table (verify: values 6, 11 and 13..254 are reserved). */
+        /* WFD connector types as two independent WFD stacks number them; 7, 11 and 13..253 are reserved. */
         switch (type) {
         case 0:
                 return "VGA";
@@ -614,8 +614,8 @@ const char *wfd_connector_type_to_string(uint8_t type)
                 return "DVI";
         case 5:
                 return "HDMI";
-        case 7:
-                return "WFD";
+        case 6:
+                return "LVDS";
         case 8:
                 return "Japanese-D";
         case 9:
@@ -624,8 +624,10 @@ const char *wfd_connector_type_to_string(uint8_t type)
                 return "DisplayPort";
         case 12:
                 return "UDI";
-        case 255:
-                return "Other";
+        case WFD_CONNECTOR_TYPE_NONE:
+                return "none";
+        case WFD_CONNECTOR_TYPE_OTHER:
+                return "other";
         default:
                 return NULL;
         }

@@ -231,9 +231,16 @@ const char *wfd_supported_to_string(bool supported);
 /* wfd_idr_request_capability: "0" | "1". */
 int wfd_idr_request_capability_parse(const char *value, size_t len, bool *ret);
 
+/* wfd_connector_type values with a meaning beyond a connector name. */
+enum {
+        WFD_CONNECTOR_TYPE_HDMI = 5,
+        WFD_CONNECTOR_TYPE_NONE = 254,   /* no display connected */
+        WFD_CONNECTOR_TYPE_OTHER = 255,  /* a physical connector not in the table */
+};
+
 /* wfd_connector_type: HEX2 | "none" (ret_none set, *ret_type 0). */
 int wfd_connector_type_parse(const char *value, size_t len, bool *ret_none, uint8_t *ret_type);
-/* "VGA", "HDMI", "DisplayPort"...; NULL for reserved values. */
+/* "VGA", "HDMI", "LVDS", "DisplayPort", "none" (254), "other" (255)...; NULL for reserved values. */
 const char *wfd_connector_type_to_string(uint8_t type);
 
 enum wfd_trigger_method {

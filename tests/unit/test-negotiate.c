@@ -412,6 +412,14 @@ TEST(neg_monitor_connected, "/negotiate/monitor_connected rule: EDID, connector 
         assert_false(wfd_negotiate_monitor_connected(&c));
         wfd_sink_caps_clear(&c);
 
+        /* 254 = "no connector" */
+        caps("wfd_connector_type: FE\r\n" SMALL_BODY("00", "00000001", "00000000"), &c);
+        assert_false(wfd_negotiate_monitor_connected(&c));
+        wfd_sink_caps_clear(&c);
+        caps("wfd_connector_type: ff\r\n", &c);
+        assert_true(wfd_negotiate_monitor_connected(&c));
+        wfd_sink_caps_clear(&c);
+
         caps("wfd_display_edid: none\r\n" SMALL_BODY("00", "00000001", "00000000"), &c);
         assert_false(wfd_negotiate_monitor_connected(&c));
         wfd_sink_caps_clear(&c);

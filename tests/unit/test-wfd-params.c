@@ -627,7 +627,13 @@ TEST(params_connector_type, "/params/wfd_connector_type/HEX2 and none") {
         assert_int_eq(wfd_connector_type_parse(S("0x5"), &none, &t), -EBADMSG);
         assert_int_eq(wfd_connector_type_parse(S("105"), &none, &t), -EBADMSG);
         assert_str_eq(wfd_connector_type_to_string(10), "DisplayPort");
-        assert_null(wfd_connector_type_to_string(6));
+        assert_str_eq(wfd_connector_type_to_string(6), "LVDS");
+        assert_str_eq(wfd_connector_type_to_string(254), "none");
+        assert_str_eq(wfd_connector_type_to_string(255), "other");
+        assert_null(wfd_connector_type_to_string(7));
+        assert_null(wfd_connector_type_to_string(11));
+        assert_null(wfd_connector_type_to_string(13));
+        assert_null(wfd_connector_type_to_string(253));
 }
 
 TEST(params_trigger_method, "/params/wfd_trigger_method/SETUP PAUSE TEARDOWN PLAY") {
