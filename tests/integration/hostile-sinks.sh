@@ -1,0 +1,102 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Hostile sinks against the real miracastd on loopback (issue #6 item 2).
+# Each case (tests/integration/hostile-sinks.py) must get a bounded reaction
+# (an RTSP error status where one is due, or the connection closed, within the
+# case's deadline), and afterwards the daemon must still serve a normal session
+# to the test sink. At the end the daemon must be alive, have no sanitizer
+# report in its log, and exit 0 on SIGTERM (LeakSanitizer makes a leak a
+# non-zero exit in make check). The two slow cases (a sink that goes silent
+# while playing, one that never sends SETUP) run beside the others.
+. "${MIRACAST_SRCDIR:-.}/tests/lib/test-lib.sh"
+B=$MIRACAST_BUILD
+S=${MIRACAST_SRCDIR:-.}
+T=$(mktemp -d /tmp/hostile-sinks.XXXXXX)
+HOSTILE="python3 $S/tests/integration/hostile-sinks.py"
+daemon_pid=
+cleanup() {
+        [ -n "$daemon_pid" ] && kill -KILL "$daemon_pid" 2>/dev/null
+        jobs -p | while read -r p; do kill "$p" 2>/dev/null; done
+        rm -rf "$T"
+}
+trap cleanup EXIT
+
+"$B/miracastd" --bus none --listen 127.0.0.1:0 --capture testsrc --encoder x264 \
+        --max-resolution 320x240 --max-fps 15 --log-level info >"$T/daemon.log" 2>&1 &
+daemon_pid=$!
+for _ in $(seq 100); do
+        grep -q "Listening for sinks on 127.0.0.1:" "$T/daemon.log" && break
+        sleep 0.1
+done
+port=$(sed -n 's/.*Listening for sinks on .*:\([0-9]*\).*/\1/p' "$T/daemon.log" | head -n1)
+if [ -z "$port" ]; then
+        fail "daemon starts and listens" "$(tail -n 5 "$T/daemon.log")"
+        finish
+fi
+pass "daemon starts and listens on 127.0.0.1:$port"
+
+# A normal session: the test sink negotiates, decodes frames and tears down.
+fresh_session() {
+        timeout 30 "$B/miracast-test-sink" --connect "127.0.0.1:$port" --profile small \
+                --duration "${1:-1}" --timeout 20 >"$T/sink.out" 2>&1
+}
+
+# hostile CASE: play the case, then require a fresh normal session.
+hostile() {
+        local name=$1 out
+        out=$(timeout 60 $HOSTILE "$port" "$name" 2>&1)
+        local rc=$?
+        if [ $rc = 0 ]; then pass "$name: ${out#reaction: }"; else fail "$name" "$out"; fi
+        if fresh_session 1; then
+                pass "$name: a fresh session works afterwards"
+        else
+                fail "$name: a fresh session works afterwards" "$(tail -n 3 "$T/sink.out")"
+        fi
+}
+
+# The slow ones run in the background; their results are read at the end.
+$HOSTILE "$port" vanish-silent >"$T/vanish-silent.out" 2>&1 &
+silent_pid=$!
+$HOSTILE "$port" never-setup >"$T/never-setup.out" 2>&1 &
+never_setup_pid=$!
+
+for c in header-1mib content-length-short-then-close content-length-negative \
+         content-length-non-numeric content-length-huge binary-junk unknown-method \
+         pipelined-1000 slowloris play-before-setup setup-before-m4 m3-garbage \
+         m3-no-common-mode vanish-rst rtp-unreachable many-connections; do
+        hostile "$c"
+done
+
+background_result() {
+        local name=$1 pid=$2 rc out
+        wait "$pid"
+        rc=$?
+        out=$(cat "$T/$name.out")
+        if [ $rc = 0 ]; then pass "$name: ${out#reaction: }"; else fail "$name" "$out"; fi
+}
+background_result never-setup "$never_setup_pid"
+background_result vanish-silent "$silent_pid"
+if fresh_session 2; then
+        pass "after every case: a normal 2 s session works"
+else
+        fail "after every case: a normal 2 s session works" "$(tail -n 3 "$T/sink.out")"
+fi
+
+# Every hostile session ended with a logged reason.
+started=$(grep -c "RTSP connection from" "$T/daemon.log")
+ended=$(grep -c "): ended: " "$T/daemon.log")
+check "every session that started ended with a logged reason ($ended of $started)" test "$started" = "$ended"
+check "the daemon is still running" kill -0 "$daemon_pid"
+kill -TERM "$daemon_pid"
+wait "$daemon_pid"
+rc=$?
+daemon_pid=
+check "the daemon exits 0 on SIGTERM (no leak, no sanitizer error)" test "$rc" = 0
+if grep -qE "AddressSanitizer|LeakSanitizer|runtime error:" "$T/daemon.log"; then
+        fail "no sanitizer report in the daemon log" "$(grep -m3 -E "Sanitizer|runtime error" "$T/daemon.log")"
+else
+        pass "no sanitizer report in the daemon log"
+fi
+[ "$rc" = 0 ] || tail -n 20 "$T/daemon.log"
+finish
