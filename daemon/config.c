@@ -27,6 +27,7 @@ int config_init(struct config *c)
         *c = (struct config) {
                 .polkit = CONFIG_POLKIT_AUTO,
                 .log_level = LOG_INFO,
+                .max_sessions = CONFIG_DEFAULT_MAX_SESSIONS,
         };
         c->capture = strdup("kms");
         c->encoder = strdup("auto");
@@ -241,6 +242,12 @@ int config_set(struct config *c, const char *key, const char *value, const char 
                 if (config_parse_uint(value, CONFIG_MAX_FPS, &c->max_fps) < 0 || c->max_fps == 0)
                         return log_error_errno(-EINVAL, "%s: max-fps \"%s\" is not a number 1..%d",
                                                origin, value, CONFIG_MAX_FPS);
+                return 0;
+        }
+        if (strcmp(k, "max-sessions") == 0) {
+                if (config_parse_uint(value, CONFIG_MAX_MAX_SESSIONS, &c->max_sessions) < 0 || c->max_sessions == 0)
+                        return log_error_errno(-EINVAL, "%s: max-sessions \"%s\" is not a number 1..%d",
+                                               origin, value, CONFIG_MAX_MAX_SESSIONS);
                 return 0;
         }
         if (strcmp(k, "max-bitrate") == 0) {

@@ -7,8 +7,8 @@
  * comments and blank lines are accepted and ignored (so both a flat key=value
  * file and an ini file with a [miracastd] section work). Keys match the long
  * flags without "--" (capture, encoder, bus, polkit, listen, max-resolution,
- * max-fps, max-bitrate, log-level); '_' and '-' are the same and case is
- * ignored. "listen" may repeat. A bad line is logged with file:line and the
+ * max-fps, max-bitrate, log-level) plus max-sessions (file or -o only);
+ * '_' and '-' are the same and case is ignored. "listen" may repeat. A bad line is logged with file:line and the
  * reason and skipped; the rest of the file still applies.
  */
 #pragma once
@@ -21,6 +21,10 @@
 #define CONFIG_DEFAULT_PATH "/etc/miracastd/miracastd.conf"
 #define CONFIG_DEFAULT_RTSP_PORT 7236
 #define CONFIG_MAX_LISTEN 16
+/* Sessions not yet ended (each runs an encoder) beyond which a plain listener closes new
+ * connections at accept; P2P group listeners (one peer) are not limited. */
+#define CONFIG_DEFAULT_MAX_SESSIONS 8
+#define CONFIG_MAX_MAX_SESSIONS 64
 
 enum config_polkit {
         CONFIG_POLKIT_AUTO,          /* polkit on the system bus, none on session/private buses */
@@ -37,6 +41,7 @@ struct config {
         unsigned max_width, max_height; /* 0 = no limit */
         unsigned max_fps;            /* 0 = no limit */
         uint64_t max_bitrate_bps;    /* 0 = no limit */
+        unsigned max_sessions;       /* 1..CONFIG_MAX_MAX_SESSIONS */
         char *listen[CONFIG_MAX_LISTEN]; /* "ADDR[:PORT]" strings */
         unsigned n_listen;
         int log_level;               /* LOG_ERR..LOG_DEBUG */

@@ -183,8 +183,8 @@ static int listener_on_io(sd_event_source *source, int fd, uint32_t revents, voi
                 for (struct session *s = m->sessions; s; s = s->next)
                         if (s->state != SESSION_STATE_ENDED)
                                 n++;
-                if (n >= MANAGER_MAX_SESSIONS) {
-                        log_warning("listener %s: refusing connection from %s: %u sessions already running",
+                if (n >= m->config->max_sessions) {
+                        log_warning("listener %s: refusing connection from %s: %u sessions already running (max-sessions)",
                                     l->description, peer_str, n);
                         return 0;
                 }

@@ -28,8 +28,6 @@ struct context;
 struct manager;
 
 #define MANAGER_MAX_QUEUED 16
-/* Sessions a plain listener accepts at once (each runs an encoder); P2P casts are not counted against it. */
-#define MANAGER_MAX_SESSIONS 8
 
 enum manager_change {
         MANAGER_CHANGED_DISCOVERING,

@@ -6,6 +6,7 @@
 # prints one line "reaction: ..." saying what the daemon did. Exits 0 when the
 # reaction is the bounded one the case expects (an RTSP error status where one is
 # due, or the connection closed, within the case's deadline), 1 otherwise.
+import os
 import random
 import re
 import socket
@@ -380,30 +381,43 @@ def case_rtp_unreachable(port):
 
 
 def case_many_connections(port):
-    # 50 connections at once that never answer M1. The daemon starts sessions one at a
-    # time (each start runs until negotiation or the 5 s response timeout) and queues at
-    # most MANAGER_MAX_QUEUED (16) more: every other connection must be closed at once.
+    # 50 connections at once that never answer M1. The daemon holds at most max-sessions
+    # sessions (HOSTILE_MAX_SESSIONS, counting the ones other cases still hold) and starts
+    # them one at a time: every other connection must be closed at once.
     conns = []
     refused = 0
+    # Look before the first session's 5 s M1 response timeout frees a place.
+    deadline = time.monotonic() + 4.5
     for _ in range(50):
         try:
             conns.append(Conn(port))
         except OSError:
             refused += 1
+    limit = int(os.environ.get("HOSTILE_MAX_SESSIONS", "4"))
+    # Wait until all but `limit` are closed (the daemon accepts them one per wakeup, so
+    # under load this takes a moment), then look at what the others got.
+    while time.monotonic() < deadline and sum(c.closed for c in conns) < len(conns) - limit:
+        for c in conns:
+            if not c.closed:
+                c.fill(time.monotonic() + 0.01)
     got_m1 = closed = pending = 0
-    deadline = time.monotonic() + 3
+    served = False
     for c in conns:
-        m = c.next_message(max(0.01, deadline - time.monotonic()))
+        m = c.next_message(0.01)
         if m and m[0].startswith("OPTIONS"):
-            got_m1 += 1
-        elif c.closed:
+            served = True
+        if c.closed:
             closed += 1
+        elif m:
+            got_m1 += 1
         else:
             pending += 1
     for c in conns:
         c.close()
-    r = "%d got M1, %d closed at once, %d queued, %d refused" % (got_m1, closed, pending, refused)
-    if got_m1 < 1 or got_m1 + pending > 17:
+    r = "%d open with M1, %d open and queued, %d closed, %d refused" % (got_m1, pending, closed, refused)
+    # One more may still wait in the kernel's accept backlog when we look on a loaded
+    # machine; without a cap about 16 stay open (MANAGER_MAX_QUEUED).
+    if not served or got_m1 + pending > limit + 1:
         print("reaction: " + r)
         return None
     return r

@@ -14,6 +14,7 @@ B=$MIRACAST_BUILD
 S=${MIRACAST_SRCDIR:-.}
 T=$(mktemp -d /tmp/hostile-sinks.XXXXXX)
 HOSTILE="python3 $S/tests/integration/hostile-sinks.py"
+export HOSTILE_MAX_SESSIONS=4
 daemon_pid=
 cleanup() {
         [ -n "$daemon_pid" ] && kill -KILL "$daemon_pid" 2>/dev/null
@@ -23,7 +24,7 @@ cleanup() {
 trap cleanup EXIT
 
 "$B/miracastd" --bus none --listen 127.0.0.1:0 --capture testsrc --encoder x264 \
-        --max-resolution 320x240 --max-fps 15 --log-level info >"$T/daemon.log" 2>&1 &
+        --max-resolution 320x240 --max-fps 15 --log-level info -o max-sessions=4 >"$T/daemon.log" 2>&1 &
 daemon_pid=$!
 for _ in $(seq 100); do
         grep -q "Listening for sinks on 127.0.0.1:" "$T/daemon.log" && break
@@ -82,6 +83,9 @@ if fresh_session 2; then
 else
         fail "after every case: a normal 2 s session works" "$(tail -n 3 "$T/sink.out")"
 fi
+
+check "sinks over max-sessions are refused with a logged reason" \
+        grep -q "refusing connection from 127.0.0.1:.*sessions already running (max-sessions)" "$T/daemon.log"
 
 # Every hostile session ended with a logged reason.
 started=$(grep -c "RTSP connection from" "$T/daemon.log")
