@@ -204,6 +204,10 @@ e2e: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)bash tests/vm/run-e2e.sh $(BUILD)
 
+# Static analysis (cppcheck, gcc -fanalyzer, clang-tidy); not part of check: it takes minutes.
+lint:
+	$(Q)tools/lint.sh
+
 install: all
 	$(Q)tools/install.sh "$(DESTDIR)" "$(PREFIX)" "$(BUILD)"
 

@@ -950,7 +950,7 @@ ssize_t rtsp_builder_finish(struct rtsp_builder *b, const char *content_type,
         if (content_type || body_len > 0)
                 rtsp_builder_headerf(b, "Content-Length", "%zu", body_len);
         builder_puts(b, "\r\n");
-        if (body_len > 0)
+        if (body_len > 0 && body)       /* NULL with a length already failed above */
                 builder_append(b, body, body_len);
         if (b->error)
                 return b->error;

@@ -249,8 +249,9 @@ static void handle_response(struct source_session *s, const struct rtsp_message 
                 for (size_t i = 0; i < MAX_PENDING; i++)
                         if (s->pending[i].used)
                                 p = &s->pending[i];
-                source_session_log(s, SOURCE_SESSION_LOG_DEBUG, 0, "reply without CSeq taken for %s",
-                                   source_session_request_name(p->kind));
+                if (p)
+                        source_session_log(s, SOURCE_SESSION_LOG_DEBUG, 0, "reply without CSeq taken for %s",
+                                           source_session_request_name(p->kind));
         }
         if (!p) {
                 source_session_log(s, SOURCE_SESSION_LOG_DEBUG, 0,

@@ -101,6 +101,8 @@ int wfd_uibc_capability_parse(const char *value, size_t len, struct wfd_uibc_cap
                 return 0;
         }
         while (p < end) {
+                /* p < end, so p is not NULL; clang-analyzer 14 takes NULL < NULL + 0 for true. */
+                /* NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker) */
                 const char *semi = memchr(p, ';', (size_t) (end - p));
                 const char *sec_end = semi ? semi : end;
                 const char *sec = p, *eq, *k, *v;
