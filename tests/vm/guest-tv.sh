@@ -124,6 +124,11 @@ AGENT
 # once the next group has addresses (after a session ended).
 tv_rearm() {
         rm -f /tmp/tv-accepted /tmp/tv-source-ip /tmp/tv-role /tmp/tv-group-removed /tmp/tv-leases /tmp/tv-sink.log
+        # Like a real TV after a session: leave the old group (a GO keeps its
+        # group when the client leaves, and its address would shadow the next one).
+        for _g in /run/wpa_tv/p2p-wlan1-*; do
+                [ -S "$_g" ] && $TVCTL -i p2p-dev-wlan1 p2p_group_remove "$(basename "$_g")" >/dev/null
+        done
         [ -s /tmp/tv-dnsmasq.pid ] && kill "$(cat /tmp/tv-dnsmasq.pid)" 2>/dev/null
         rm -f /tmp/tv-dnsmasq.pid /tmp/tv-mon-p2p-wlan1-*
         $TVCTL -i p2p-dev-wlan1 p2p_listen >/dev/null
