@@ -123,7 +123,16 @@ AGENT
 # tv_rearm SINK_ARGS...: accept the next connection and run a new test sink
 # once the next group has addresses (after a session ended).
 tv_rearm() {
-        rm -f /tmp/tv-accepted /tmp/tv-source-ip /tmp/tv-role /tmp/tv-group-removed /tmp/tv-leases /tmp/tv-sink.log
+        # A TV drops whatever session it still had before it takes the next
+        # one: the previous sink (still waiting on a group that is gone) must
+        # not finish later and overwrite the next sink's report.
+        if [ -n "$TV_SINK" ]; then
+                kill "$TV_SINK" 2>/dev/null
+                pkill -f miracast-test-sink 2>/dev/null
+                wait "$TV_SINK" 2>/dev/null
+        fi
+        TV_RUN=$((${TV_RUN:-0} + 1))
+        rm -f /tmp/tv-accepted /tmp/tv-source-ip /tmp/tv-role /tmp/tv-group-removed /tmp/tv-leases /tmp/tv-sink.log /tmp/tv-sink.tmp*
         # Like a real TV after a session: leave the old group (a GO keeps its
         # group when the client leaves, and its address would shadow the next one).
         for _g in /run/wpa_tv/p2p-wlan1-*; do
@@ -144,9 +153,9 @@ tv_rearm() {
                         echo "$(now) sink connecting to $src:7236" >>/tmp/tv-events.log
                         ip netns exec tv chroot /host /usr/bin/env PATH=/usr/bin:/usr/sbin \
                                 $B/miracast-test-sink --connect "$src:7236" --timeout 40 "$@" \
-                                >/tmp/tv-sink.tmp 2>&1
-                        echo "sink-exit=$?" >>/tmp/tv-sink.tmp
-                        mv /tmp/tv-sink.tmp /tmp/tv-sink.log
+                                >/tmp/tv-sink.tmp$TV_RUN 2>&1
+                        echo "sink-exit=$?" >>/tmp/tv-sink.tmp$TV_RUN
+                        mv /tmp/tv-sink.tmp$TV_RUN /tmp/tv-sink.log
                         exit 0
                 fi
                 sleep 0.2
