@@ -165,6 +165,7 @@ static void setup(void)
         assert_false(tried); /* a failed set-up is reported once, not retried */
         tried = true;
         assert_non_null(mkdtemp(tmpdir));
+        test_remove_at_exit(tmpdir);
         assert_int_eq(netns_test_setup("mcd-cast", GROUP_IF, "p2p-e2e0p"), 0);
         assert_int_eq(netns_sh("ip -n %s addr add 192.168.49.1/24 dev p2p-e2e0p", netns_name), 0);
         atexit(cleanup);

@@ -28,6 +28,7 @@ static void setup_once(void)
         if (ns_ready)
                 return;
         assert_non_null(mkdtemp(tmpdir));
+        test_remove_at_exit(tmpdir);
         assert_int_eq(netns_test_setup("mcd-dhcp", "mcdva", "mcdvb"), 0);
         ns_ready = true;
 }

@@ -433,6 +433,7 @@ static void start_bus(void)
         if (bus_pid > 0)
                 return;
         assert_non_null(mkdtemp(tmpdir));
+        test_remove_at_exit(tmpdir);
         snprintf(conf, sizeof(conf), "%s/bus.conf", tmpdir);
         snprintf(sock, sizeof(sock), "%s/bus", tmpdir);
         f = fopen(conf, "w");

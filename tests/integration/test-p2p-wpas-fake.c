@@ -142,6 +142,7 @@ static void rig_setup(struct rig *r)
 {
         if (!ns_ready) {
                 assert_non_null(mkdtemp(tmpdir));
+                test_remove_at_exit(tmpdir);
                 assert_int_eq(netns_test_setup("mcd-wpas", GROUP_IF, "p2p-fk0p"), 0);
                 ns_ready = true;
         }

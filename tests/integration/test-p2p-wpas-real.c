@@ -97,6 +97,7 @@ static void setup(sd_event *e)
 {
         if (!ready) {
                 assert_non_null(mkdtemp(tmpdir));
+                test_remove_at_exit(tmpdir);
                 snprintf(global_path, sizeof(global_path), "%s/global", tmpdir);
                 snprintf(ctrl_dir, sizeof(ctrl_dir), "%s/ctrl", tmpdir);
                 snprintf(iface_path, sizeof(iface_path), "%s/mcdw0", ctrl_dir);

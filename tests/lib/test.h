@@ -29,6 +29,9 @@ const char *test_data_path(const char *rel);
 const char *test_shared_path(const char *rel);
 /* Read a whole file into a malloc'd NUL-terminated buffer; returns length or -errno. */
 long test_read_file(const char *path, char **ret);
+/* Remove the directory tree `dir` (a mkdtemp result) when this process exits
+ * (not in forked children); kept when $MIRACAST_KEEP_TMP is set, for debugging. */
+void test_remove_at_exit(const char *dir);
 
 #define TEST(fn, name)                                                           \
         static void fn(void);                                                    \
