@@ -63,11 +63,6 @@ cast_to_tv() {
         c=$(grep -m1 'sink connecting' /tmp/tv-events.log | cut -d' ' -f1)
         [ -n "$c" ] && echo "TIME cast->address $(awk -v a="$t_cast" -v b="$c" 'BEGIN{printf "%.2f", b-a}') s"
         echo "TIME cast->M7(playing) $(awk -v a="$t_cast" -v b="$t_play" 'BEGIN{printf "%.2f", b-a}') s"
-        ff_at=""
-        for _i in $(seq 1 100); do
-                grep -q 'first_frame' /tmp/tv-sink.tmp 2>/dev/null && break
-                sleep 0.2
-        done
 }
 
 # stop_and_check: miracastctl stop ends the session (TEARDOWN), the TV's sink
@@ -101,6 +96,15 @@ stop_and_check() {
                 grep -iE 'group|P2P:' /tmp/daemon.log | tail -n 15
                 grep -E 'P2P-GROUP|GROUP_REMOVE|p2p_group_remove' /tmp/wpa-src*.log | tail -n 10
         fi
+}
+
+# end_reason_on_bus WHAT: an ended session on D-Bus (Session1 lingers after it
+# ends) carries a non-empty EndReason.
+end_reason_on_bus() {
+        $CTL sessions --json >/tmp/sessions-end.json 2>&1
+        why=$(grep -o '"EndReason": *"[^"]\{1,\}"' /tmp/sessions-end.json | tail -1)
+        if [ -n "$why" ]; then pass "$1: $why"
+        else fail "$1: no EndReason on D-Bus"; cat /tmp/sessions-end.json; fi
 }
 
 daemon_down() {
