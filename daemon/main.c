@@ -94,6 +94,7 @@ static int main_run(struct config *config)
         manager_update_status(m);
         log_info("miracastd ready (capture %s, encoder %s)", config->capture, config->encoder);
 
+        /* > 0: the exit status the manager asked for (manager_drain()). */
         r = sd_event_loop(event);
         if (r < 0)
                 log_error_errno(r, "Event loop failed: %m");
@@ -129,5 +130,5 @@ int main(int argc, char *argv[])
 
         r = main_run(&config);
         config_clear(&config);
-        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        return r != 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

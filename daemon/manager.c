@@ -116,7 +116,8 @@ void manager_update_status(struct manager *m)
         for (struct listener *l = m->listeners; l; l = l->next)
                 n_listeners++;
         snprintf(buf, sizeof(buf), "STATUS=%s%u session(s), %u listener(s)%s%s",
-                 m->shutting_down ? "Shutting down: " : "", n_sessions, n_listeners,
+                 m->shutting_down ? "Shutting down: " : m->draining ? "Exiting after the last session: " : "",
+                 n_sessions, n_listeners,
                  m->discovering ? ", discovering" : "", m->p2p ? "" : ", no P2P backend");
         (void) sd_notify(false, buf);
 }
@@ -133,13 +134,13 @@ static int manager_on_shutdown_timeout(sd_event_source *s, uint64_t usec, void *
 /* Called whenever a session went away while shutting down. */
 static void manager_check_shutdown_done(struct manager *m)
 {
-        if (!m->shutting_down)
+        if (!m->shutting_down && !m->draining)
                 return;
         for (struct session *s = m->sessions; s; s = s->next)
                 if (s->state != SESSION_STATE_ENDED)
                         return;
-        log_info("All sessions ended, exiting");
-        (void) sd_event_exit(m->event, 0);
+        log_info("All sessions ended, exiting%s", m->shutting_down ? "" : " with failure status (for a restart)");
+        (void) sd_event_exit(m->event, m->shutting_down ? 0 : m->drain_exit_status);
 }
 
 void manager_shutdown(struct manager *m)
@@ -171,6 +172,18 @@ void manager_shutdown(struct manager *m)
         for (struct session *s = m->sessions; s; s = s->next)
                 if (s->state != SESSION_STATE_ENDED && s->state != SESSION_STATE_ENDING)
                         (void) session_stop(s);
+        manager_update_status(m);
+        manager_check_shutdown_done(m);
+}
+
+void manager_drain(struct manager *m, int exit_status)
+{
+        if (m->shutting_down || m->draining)
+                return;
+        m->draining = true;
+        m->drain_exit_status = exit_status;
+        while (m->listeners)
+                listener_free(m->listeners);
         manager_update_status(m);
         manager_check_shutdown_done(m);
 }

@@ -94,6 +94,8 @@ struct manager {
 
         bool shutting_down;
         sd_event_source *shutdown_timer; /* owned: hard limit on graceful shutdown */
+        bool draining;               /* manager_drain(): exit once the last session ended */
+        int drain_exit_status;
 
         struct manager_hooks hooks;
 };
@@ -112,6 +114,14 @@ int manager_start(struct manager *m);
  * call or the hard limit exits at once.
  */
 void manager_shutdown(struct manager *m);
+/*
+ * Stop taking new sinks (every listener closes) but let running sessions go
+ * on; once none is left, sd_event_exit(event, exit_status). Used when the
+ * D-Bus connection is lost: the cast on screen is not cut, and the service
+ * manager (Restart=on-failure) starts a fresh daemon afterwards. A later
+ * manager_shutdown() still tears down and exits 0.
+ */
+void manager_drain(struct manager *m, int exit_status);
 
 /* Plug in (or with NULL remove) the P2P backend; emits Backend change. */
 int manager_set_p2p_backend(struct manager *m, const struct p2p_backend *backend, void *userdata);

@@ -474,6 +474,10 @@ static int session_media_open(struct session *s, const struct source_session_med
         r = media_new(&cfg, &p->media);
         if (r < 0) {
                 log_session_error_errno(s, r, "Failed to open the media pipeline (%s): %m", encode_last_error());
+                /* The encoder's reason (no such encoder, no VAAPI driver) is what the user needs on D-Bus. */
+                snprintf(p->pending_media_text, sizeof(p->pending_media_text),
+                         "media pipeline failed to start: %s",
+                         encode_last_error()[0] ? encode_last_error() : strerror(-r));
                 return r;
         }
         r = sd_event_add_io(s->manager->event, &p->media_io, media_get_fd(p->media), EPOLLIN,
@@ -485,6 +489,9 @@ static int session_media_open(struct session *s, const struct source_session_med
                 return r;
         if (media_get_stats(p->media, &st) >= 0 && st.encoder[0])
                 (void) session_set_string(&s->encoder, st.encoder);
+        /* "auto" says which candidates it skipped and why (no VAAPI driver: software fallback). */
+        if (cfg.encode.encoder && strcmp(cfg.encode.encoder, "auto") == 0 && encode_last_error()[0])
+                log_session_info(s, "encoder auto: %s, using %s", encode_last_error(), s->encoder ?: "?");
         log_session_info(s, "streaming %ux%u@%u %s to %s:%u with %s at %u bit/s", f->width, f->height, f->fps,
                          s->video_codec, m->peer_address, m->peer_rtp_port, s->encoder, f->bitrate_bps);
         session_notify(s, SESSION_CHANGED_FORMAT);
@@ -547,12 +554,14 @@ static int session_run_actions(struct session *s, const struct source_session_ac
 
                 case SOURCE_SESSION_ACTION_MEDIA_START:
                         session_take_format(s, a->media);
+                        p->pending_media_text[0] = 0;
                         r = session_media_open(s, a->media);
                         if (r < 0) {
                                 session_stop_media(s);
                                 p->pending_media_error = r;
-                                snprintf(p->pending_media_text, sizeof(p->pending_media_text),
-                                         "media pipeline failed to start: %s", strerror(-r));
+                                if (!p->pending_media_text[0])
+                                        snprintf(p->pending_media_text, sizeof(p->pending_media_text),
+                                                 "media pipeline failed to start: %s", strerror(-r));
                         } else
                                 p->pending_media_started = true;
                         break;

@@ -26,6 +26,41 @@ static void bus_hook_session_added(struct session *s)
         session_bus_added(s->manager->hooks.userdata, s);
 }
 
+/* Stop reporting to this connection: daemon/ no longer calls into it. */
+static void bus_unhook(struct bus *b)
+{
+        struct manager *m = b->manager;
+
+        if (m->hooks.userdata != b)
+                return;
+        m->hooks = (struct manager_hooks) {};
+        for (struct sink *s = m->sinks; s; s = s->next)
+                s->notify = NULL;
+        for (struct session *s = m->sessions; s; s = s->next)
+                s->notify = NULL;
+}
+
+/*
+ * sd-bus synthesizes org.freedesktop.DBus.Local.Disconnected when the bus
+ * connection breaks (the dbus-daemon died or dropped us). Without the bus
+ * nobody can control or authorize casts, and the bus name is gone; a system
+ * service gets it back by being restarted. So: keep the sessions that run
+ * (the user's cast is not cut), take no new sinks, and exit with failure once
+ * the last session has ended, for Restart=on-failure to start a fresh daemon.
+ */
+static int bus_on_message(sd_bus_message *msg, void *userdata, sd_bus_error *ret_error)
+{
+        struct bus *b = userdata;
+
+        if (!sd_bus_message_is_signal(msg, "org.freedesktop.DBus.Local", "Disconnected"))
+                return 0;
+        log_warning("Lost the D-Bus connection: running sessions go on, no new sinks are taken, "
+                    "and the daemon exits with failure after the last session (for a restart)");
+        bus_unhook(b);
+        manager_drain(b->manager, EXIT_FAILURE);
+        return 0;
+}
+
 static int bus_connect(const char *spec, sd_bus **ret)
 {
         sd_bus *bus = NULL;
@@ -70,6 +105,9 @@ int bus_open(struct manager *m, const char *spec, enum config_polkit polkit_mode
                 goto fail;
         }
         r = sd_bus_attach_event(b->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0)
+                goto fail;
+        r = sd_bus_add_filter(b->bus, NULL, bus_on_message, b);
         if (r < 0)
                 goto fail;
 
@@ -123,18 +161,9 @@ fail:
 
 struct bus *bus_free(struct bus *b)
 {
-        struct manager *m;
-
         if (!b)
                 return NULL;
-        m = b->manager;
-        if (m->hooks.userdata == b) {
-                m->hooks = (struct manager_hooks) {};
-                for (struct sink *s = m->sinks; s; s = s->next)
-                        s->notify = NULL;
-                for (struct session *s = m->sessions; s; s = s->next)
-                        s->notify = NULL;
-        }
+        bus_unhook(b);
         session_bus_free_pending_casts(b);
         manager_bus_free_clients(b);
         b->polkit = polkit_free(b->polkit);
