@@ -14,7 +14,7 @@
 #                              $(BUILD)/fuzz/fuzz-*        (clang libFuzzer, `make fuzz`)
 #   tests/bench/bench-*.c   -> $(BUILD)/bench-*
 #
-# Targets: all check fuzz bench demo e2e install lint clean deps.
+# Targets: all check fuzz bench demo e2e install lint soak clean deps.
 # Variables: BUILD, SANITIZE=1 (ASan+UBSan), V=1, DESTDIR, PREFIX, FUZZ_SECONDS.
 
 PKG_CONFIG ?= pkg-config
@@ -86,7 +86,7 @@ REPLAY_BINS := $(patsubst fuzz-%.c,$(BUILD)/tests/fuzz-replay-%,$(notdir $(FUZZ_
 FUZZ_BINS   := $(patsubst fuzz-%.c,$(BUILD)/fuzz/fuzz-%,$(notdir $(FUZZ_SRC)))
 BENCH_BINS  := $(patsubst %.c,$(BUILD)/%,$(notdir $(BENCH_SRC)))
 
-.PHONY: all tests check run-check fuzz bench demo e2e install lint clean deps
+.PHONY: all tests check run-check fuzz bench demo e2e install lint soak clean deps
 .DELETE_ON_ERROR:
 # Keep objects made by chained pattern rules (fuzz, bench), so nothing rebuilds needlessly.
 .SECONDARY:
@@ -207,6 +207,12 @@ e2e: deps
 # Static analysis (cppcheck, gcc -fanalyzer, clang-tidy); not part of check: it takes minutes.
 lint:
 	$(Q)tools/lint.sh
+
+# 1000 back-to-back sessions against one ASan/LSan daemon (tools/soak.sh: SOAK_SESSIONS, SOAK_SEED,
+# SOAK_SAMPLE_EVERY, SOAK_STREAM_SECONDS); about 30 minutes, so not part of check (which runs 12).
+soak: deps
+	$(Q)$(MAKE) --no-print-directory BUILD=build/check SANITIZE=1 all
+	$(Q)tools/soak.sh build/check
 
 install: all
 	$(Q)tools/install.sh "$(DESTDIR)" "$(PREFIX)" "$(BUILD)"

@@ -1,0 +1,66 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Soak (issue #6 item 4): SOAK_SESSIONS (default 1000) back-to-back sessions
+# against ONE miracastd built with ASan/LSan (make soak builds build/check),
+# driven by tools/soak.py: connect, negotiate, stream SOAK_STREAM_SECONDS
+# (default 1), then TEARDOWN, RST or a plain close, picked at random with the
+# fixed seed SOAK_SEED (default 6). Every SOAK_SAMPLE_EVERY (default 50)
+# sessions the C test sink must decode frames and the daemon's fd count and
+# RSS are printed. Fails when a session fails, the fd count rises more than 2
+# over the first sample or RSS more than 32 MiB over it (bounds in soak.py),
+# or the daemon does not exit 0 on SIGTERM with no sanitizer report (a leak
+# found by LeakSanitizer at exit is a non-zero exit).
+# Usage: tools/soak.sh BUILD_DIR    (tests/integration/soak-short.sh runs 12)
+. "${MIRACAST_SRCDIR:-.}/tests/lib/test-lib.sh"
+B=${1:-${MIRACAST_BUILD:-build/check}}
+S=${MIRACAST_SRCDIR:-.}
+SESSIONS=${SOAK_SESSIONS:-1000}
+SEED=${SOAK_SEED:-6}
+EVERY=${SOAK_SAMPLE_EVERY:-50}
+STREAM=${SOAK_STREAM_SECONDS:-1}
+T=$(mktemp -d /tmp/soak.XXXXXX)
+daemon_pid=
+cleanup() {
+        [ -n "$daemon_pid" ] && kill -KILL "$daemon_pid" 2>/dev/null
+        [ -n "${KEEP_TMP:-}" ] || rm -rf "$T"
+}
+trap cleanup EXIT
+
+# A small quarantine keeps ASan's RSS about what the daemon really uses, so growth shows.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}:quarantine_size_mb=16
+"$B/miracastd" --config /dev/null --bus none -o p2p-backend=none --listen 127.0.0.1:0 --capture testsrc \
+        --encoder x264 --max-resolution 320x240 --max-fps 15 --log-level info >"$T/daemon.log" 2>&1 &
+daemon_pid=$!
+for _ in $(seq 300); do
+        grep -q "Listening for sinks on 127.0.0.1:" "$T/daemon.log" && break
+        sleep 0.1
+done
+port=$(sed -n 's/.*Listening for sinks on .*:\([0-9]*\).*/\1/p' "$T/daemon.log" | head -n1)
+if [ -z "$port" ]; then
+        fail "daemon starts and listens" "$(tail -n 5 "$T/daemon.log")"
+        finish
+fi
+pass "daemon starts and listens on 127.0.0.1:$port"
+echo "soak: $SESSIONS sessions, seed $SEED, sample every $EVERY, stream ${STREAM} s each"
+
+python3 "$S/tools/soak.py" "$port" "$daemon_pid" "$SESSIONS" "$SEED" "$EVERY" "$STREAM" \
+        "$B/miracast-test-sink" | tee "$T/soak.out" | grep --line-buffered -v '^CHECK '
+[ "${PIPESTATUS[0]}" = 0 ] || fail "soak driver ran to the end" "$(tail -n 3 "$T/soak.out")"
+while read -r _ verdict text; do
+        if [ "$verdict" = ok ]; then pass "$text"; else fail "$text"; fi
+done < <(grep '^CHECK ' "$T/soak.out")
+
+check "the daemon is still running" kill -0 "$daemon_pid"
+kill -TERM "$daemon_pid"
+wait "$daemon_pid"
+rc=$?
+daemon_pid=
+check "the daemon exits 0 on SIGTERM (LeakSanitizer found no leak)" test "$rc" = 0
+if grep -qE "AddressSanitizer|LeakSanitizer|runtime error:" "$T/daemon.log"; then
+        fail "no sanitizer report in the daemon log" "$(grep -m3 -E "Sanitizer|runtime error" "$T/daemon.log")"
+else
+        pass "no sanitizer report in the daemon log"
+fi
+[ "$rc" = 0 ] || tail -n 20 "$T/daemon.log"
+finish
