@@ -325,6 +325,28 @@ static bool line_is_blank(const char *s, size_t n)
         return true;
 }
 
+static int parse_start_line(char *line, struct rtsp_message *m);
+
+/*
+ * The complete first line of a message, judged as parser_tokenize() will judge
+ * it (the start line is never unfolded), so junk fails at its first LF instead
+ * of waiting for a header block that never comes. n excludes the line end and
+ * is at most RTSP_MAX_LINE.
+ */
+static int scan_start_line(const char *line, size_t n)
+{
+        char copy[RTSP_MAX_LINE + 1], *s = copy;
+        struct rtsp_message m = {};
+
+        if (memchr(line, 0, n) || memchr(line, '\r', n))
+                return -EBADMSG; /* a NUL, or a lone CR inside the line */
+        memcpy(copy, line, n);
+        copy[n] = 0;
+        while (is_blank(*s))
+                s++;
+        return parse_start_line(s, &m);
+}
+
 /* Step 1: find the end of the header block. 0 when found (p->header_len set), -EAGAIN, or an error. */
 static int parser_scan(struct rtsp_parser *p)
 {
@@ -359,6 +381,11 @@ static int parser_scan(struct rtsp_parser *p)
                         return -EMSGSIZE;
                 if ((size_t) (lf - base) + 1 > RTSP_MAX_HEADER_BYTES)
                         return -ENOBUFS;
+                if (pos == 0) {
+                        r = scan_start_line(line, n);
+                        if (r < 0)
+                                return r;
+                }
 
                 if (pos > 0 && line_is_blank(line, n)) {
                         p->header_len = (lf - base) + 1;

@@ -149,7 +149,8 @@ size_t rtsp_parser_feed(struct rtsp_parser *p, const void *data, size_t len);
  *   0         *ret holds a message (valid until the next call on p),
  *   -EAGAIN   the buffered bytes are only the start of a message: feed more,
  *   < 0       one of the parse errors above (sticky: every later call returns it).
- * Empty lines before a message are skipped.
+ * Empty lines before a message are skipped. A bad start line is an error as soon
+ * as its line end is buffered, without waiting for the rest of the header block.
  */
 int rtsp_parser_next(struct rtsp_parser *p, struct rtsp_message *ret);
 

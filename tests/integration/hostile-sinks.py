@@ -210,6 +210,23 @@ def case_binary_junk(port):
     return expect_error_or_close(c, 10)
 
 
+def case_junk_line(port):
+    # One short line of junk (the start of a TLS ClientHello, then CRLF) and nothing more:
+    # the start line alone is bad, so the answer is a 400 (not a close by the 5 s response
+    # timeout, which sends no status).
+    c = Conn(port)
+    c.next_message(5)
+    c.send(b"\x16\x03\x01\x02\x05\x01\x05\x01\xfc\x03\x03 junk\r\n")
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        m = c.next_message(deadline - time.monotonic())
+        if m is None:
+            return None
+        if status_of(m) == 400:
+            return "RTSP 400" + (", closed" if c.wait_closed(5) else "")
+    return None
+
+
 def case_unknown_method(port):
     c = Conn(port)
     answer_m1(c)
@@ -430,6 +447,7 @@ CASES = {
     "content-length-non-numeric": cl_lie("abc"),
     "content-length-huge": cl_lie("99999999999999999999"),
     "binary-junk": case_binary_junk,
+    "junk-line": case_junk_line,
     "unknown-method": case_unknown_method,
     "pipelined-1000": case_pipelined_1000,
     "slowloris": case_slowloris,

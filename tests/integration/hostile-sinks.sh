@@ -63,7 +63,7 @@ $HOSTILE "$port" never-setup >"$T/never-setup.out" 2>&1 &
 never_setup_pid=$!
 
 for c in header-1mib content-length-short-then-close content-length-negative \
-         content-length-non-numeric content-length-huge binary-junk unknown-method \
+         content-length-non-numeric content-length-huge binary-junk junk-line unknown-method \
          pipelined-1000 slowloris play-before-setup setup-before-m4 m3-garbage \
          m3-no-common-mode vanish-rst rtp-unreachable many-connections; do
         hostile "$c"

@@ -336,6 +336,45 @@ TEST(rtsp_parse_bad, "/rtsp/parse/malformed messages: distinct error and the sta
         }
 }
 
+/* A bad first line fails as soon as its LF is in, without the blank line that ends a header block. */
+static const struct {
+        const char *text;
+        int error;
+} bad_first_lines[] = {
+        { "\x16\x03\x01\x02\x05\x01 junk\n",                 -EBADMSG },
+        { "GET / HTTP/1.1\r\nHost: x\r\n",                     -EPROTONOSUPPORT },
+        { "HTTP/1.1 200 OK\r\n",                                 -EPROTONOSUPPORT },
+        { "OPTIONS * RTSP/1.0 trailing\r\nCSeq: 1\r\n",          -EBADMSG },
+        { "RTSP/1.0 2000 OK\r\n",                                -EBADMSG },
+        { "OPTIONS *\rX RTSP/1.0\r\n",                           -EBADMSG },
+        { "OPTIONS * RTSP/1.0\r\n",                              -EAGAIN },  /* good: waits */
+        { "RTSP/1.0 200 OK\r\nCSeq: 1\r\n",                      -EAGAIN },
+        { "OPTIONS * RTSP/1.0",                                  -EAGAIN },  /* no LF yet */
+};
+
+TEST(rtsp_parse_bad_first_line_early, "/rtsp/parse/a bad start line fails at its LF, not at the blank line") {
+        _cleanup_free_ struct rtsp_parser *p = parser_new();
+        struct rtsp_message m;
+
+        for (size_t i = 0; i < ARRAY_SIZE(bad_first_lines); i++) {
+                const char *t = bad_first_lines[i].text;
+                int r = parse_one(p, t, &m);
+
+                if (r != bad_first_lines[i].error)
+                        test_fail(__FILE__, __LINE__, "case %zu: got %d, want %d", i, r, bad_first_lines[i].error);
+                /* The same one byte at a time. */
+                rtsp_parser_init(p);
+                r = -EAGAIN;
+                for (size_t j = 0; t[j] && r == -EAGAIN; j++) {
+                        feed_all(p, t + j, 1);
+                        r = rtsp_parser_next(p, &m);
+                }
+                if (r != bad_first_lines[i].error)
+                        test_fail(__FILE__, __LINE__, "case %zu byte by byte: got %d, want %d", i, r,
+                                  bad_first_lines[i].error);
+        }
+}
+
 TEST(rtsp_parse_nul_in_header, "/rtsp/parse/NUL byte in the header block is malformed") {
         _cleanup_free_ struct rtsp_parser *p = parser_new();
         struct rtsp_message m;
