@@ -548,17 +548,23 @@ int wfd_coupled_sink_format(const struct wfd_coupled_sink *cs, char *buf, size_t
 
 /* ---- small parameters --------------------------------------------------------------------- */
 
-int wfd_supported_parse(const char *value, size_t len, bool *ret)
+/* A value that is one of two keywords: `yes` gives true, `no` false. */
+static int parse_keyword_bool(const char *value, size_t len, const char *yes, const char *no, bool *ret)
 {
         if (!ret || (!value && len > 0))
                 return -EINVAL;
-        if (value_is(value, len, "supported"))
+        if (value_is(value, len, yes))
                 *ret = true;
-        else if (value_is(value, len, "none"))
+        else if (value_is(value, len, no))
                 *ret = false;
         else
                 return -EBADMSG;
         return 0;
+}
+
+int wfd_supported_parse(const char *value, size_t len, bool *ret)
+{
+        return parse_keyword_bool(value, len, "supported", "none", ret);
 }
 
 const char *wfd_supported_to_string(bool supported)
@@ -568,15 +574,7 @@ const char *wfd_supported_to_string(bool supported)
 
 int wfd_idr_request_capability_parse(const char *value, size_t len, bool *ret)
 {
-        if (!ret || (!value && len > 0))
-                return -EINVAL;
-        if (value_is(value, len, "1"))
-                *ret = true;
-        else if (value_is(value, len, "0"))
-                *ret = false;
-        else
-                return -EBADMSG;
-        return 0;
+        return parse_keyword_bool(value, len, "1", "0", ret);
 }
 
 int wfd_connector_type_parse(const char *value, size_t len, bool *ret_none, uint8_t *ret_type)
@@ -661,14 +659,15 @@ const char *wfd_trigger_method_to_string(enum wfd_trigger_method t)
 
 int wfd_route_parse(const char *value, size_t len, enum wfd_route *ret)
 {
-        if (!ret || (!value && len > 0))
+        bool primary;
+        int r;
+
+        if (!ret)
                 return -EINVAL;
-        if (value_is(value, len, "primary"))
-                *ret = WFD_ROUTE_PRIMARY;
-        else if (value_is(value, len, "secondary"))
-                *ret = WFD_ROUTE_SECONDARY;
-        else
-                return -EBADMSG;
+        r = parse_keyword_bool(value, len, "primary", "secondary", &primary);
+        if (r < 0)
+                return r;
+        *ret = primary ? WFD_ROUTE_PRIMARY : WFD_ROUTE_SECONDARY;
         return 0;
 }
 
@@ -686,15 +685,7 @@ const char *wfd_route_to_string(enum wfd_route r)
 
 int wfd_uibc_setting_parse(const char *value, size_t len, bool *ret_enable)
 {
-        if (!ret_enable || (!value && len > 0))
-                return -EINVAL;
-        if (value_is(value, len, "enable"))
-                *ret_enable = true;
-        else if (value_is(value, len, "disable"))
-                *ret_enable = false;
-        else
-                return -EBADMSG;
-        return 0;
+        return parse_keyword_bool(value, len, "enable", "disable", ret_enable);
 }
 
 int wfd_i2c_parse(const char *value, size_t len, bool *ret_none, uint16_t *ret_port)
