@@ -27,6 +27,7 @@
 
 #include "../lib/fake-wpas.h"
 #include "../lib/netns-util.h"
+#include "../lib/test-bus.h"
 #include "../lib/test.h"
 
 #define SINK "42:00:00:00:01:00"
@@ -153,9 +154,8 @@ static void dump_daemon_log(void)
 
 static void setup(void)
 {
-        char conf[256], sock[256], cfg[256], arg[300], path[256];
+        char conf[256], sock[256], cfg[256], path[256];
         const char *build = getenv("MIRACAST_BUILD");
-        struct stat st;
         FILE *f;
 
         static bool tried;
@@ -186,12 +186,7 @@ static void setup(void)
                    "<allow send_destination=\"*\"/><allow receive_sender=\"*\"/><allow own=\"*\"/></policy></busconfig>\n",
                 sock);
         fclose(f);
-        snprintf(arg, sizeof(arg), "--config-file=%s", conf);
-        char *bargv[] = { "dbus-daemon", arg, "--nofork", NULL };
-        bus_pid = spawn_argv(bargv);
-        for (int i = 0; i < 100 && stat(sock, &st) < 0; i++)
-                usleep(50 * 1000);
-        assert_int_eq(stat(sock, &st), 0);
+        assert_int_eq(test_dbus_daemon_start(conf, NULL, 0, &bus_pid), 0);
         snprintf(bus_addr, sizeof(bus_addr), "unix:path=%s", sock);
         setenv("MIRACASTCTL_BUS", bus_addr, 1);
 

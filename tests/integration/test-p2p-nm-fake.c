@@ -24,6 +24,7 @@
 #include "../../daemon/nm.h"
 #include "../../daemon/p2p.h"
 #include "../lib/netns-util.h"
+#include "../lib/test-bus.h"
 #include "../lib/test.h"
 
 #define SINK "42:00:00:00:01:00"
@@ -444,16 +445,8 @@ static void start_bus(void)
                    "<policy context=\"default\"><allow send_destination=\"*\"/><allow receive_sender=\"*\"/><allow own=\"*\"/></policy></busconfig>\n",
                 sock);
         fclose(f);
-        char arg[300];
-        snprintf(arg, sizeof(arg), "--config-file=%s", conf);
-        char *argv[] = { "dbus-daemon", arg, "--nofork", NULL };
-        bus_pid = spawn_argv(argv);
-        assert_int_ge(bus_pid, 1);
+        assert_int_eq(test_dbus_daemon_start(conf, NULL, 0, &bus_pid), 0);
         atexit(bus_stop);
-        struct stat st;
-        for (int i = 0; i < 100 && stat(sock, &st) < 0; i++)
-                usleep(50 * 1000);
-        assert_int_eq(stat(sock, &st), 0);
         snprintf(bus_address, sizeof(bus_address), "unix:path=%s", sock);
 }
 

@@ -25,6 +25,7 @@
 #include "../../daemon/log.h"
 #include "../../daemon/manager.h"
 #include "../../dbus/bus.h"
+#include "../lib/test-bus.h"
 #include "../lib/test.h"
 
 enum answer {
@@ -202,15 +203,7 @@ static void setup(void)
                    "<allow receive_sender=\"*\"/><allow eavesdrop=\"true\"/>"
                    "<allow own=\"*\"/></policy></busconfig>\n", sock);
         fclose(f);
-        bus_pid = fork();
-        if (bus_pid == 0) {
-                (void) prctl(PR_SET_PDEATHSIG, SIGTERM);
-                execlp("dbus-daemon", "dbus-daemon", "--nofork", "--nopidfile", "--config-file", conf, (char *) NULL);
-                _exit(127);
-        }
-        for (unsigned i = 0; i < 300 && access(sock, F_OK) < 0; i++)
-                usleep(10000);
-        assert_int_eq(access(sock, F_OK), 0);
+        assert_int_eq(test_dbus_daemon_start(conf, NULL, 0, &bus_pid), 0);
         snprintf(addr, sizeof(addr), "unix:path=%s", sock);
 
         assert_int_ge(sd_event_new(&event), 0);
