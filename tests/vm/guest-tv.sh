@@ -9,6 +9,7 @@
 #
 #   radios_up SOURCE_GO_INTENT TV_GO_INTENT
 #   tv_start METHOD(pbc|pin) PIN SINK_ARGS...   (agent in the background)
+#   tv_autonomous_go                             TV already runs a group (join)
 #   tv_addr                                      TV's P2P device address
 TV_PIN=12345670
 TVCTL="wpa_cli -p /run/wpa_tv"
@@ -51,6 +52,22 @@ CONF
         pass "radios up: source wlan0 (system wpa_supplicant), TV wlan1 in netns tv"
 }
 
+# tv_autonomous_go: like a TV that keeps a group running, start an autonomous
+# GO group now (after tv_start); the source must join it.
+tv_autonomous_go() {
+        touch /tmp/tv-autogo
+        $TVCTL -i p2p-dev-wlan1 p2p_group_add >/dev/null
+        for _i in $(seq 1 100); do
+                [ "$(cat /tmp/tv-role 2>/dev/null)" = GO ] && break
+                sleep 0.2
+        done
+        if [ "$(cat /tmp/tv-role 2>/dev/null)" = GO ]; then
+                pass "TV runs an autonomous group: $(ls /run/wpa_tv | grep '^p2p-wlan1-' | head -1)"
+        else
+                fail "TV could not start an autonomous group"; tail -n 20 /tmp/tv-events.log
+        fi
+}
+
 tv_addr() {
         $TVCTL -i p2p-dev-wlan1 status | sed -n 's/^p2p_device_address=//p'
 }
@@ -77,6 +94,12 @@ P2P-GO-NEG-REQUEST*|P2P-PROV-DISC-PBC-REQ*|P2P-PROV-DISC-ENTER-PIN*|P2P-PROV-DIS
         peer=\$(echo "\$ev" | awk '{print \$2}')
         [ -e /tmp/tv-accepted ] && exit 0
         touch /tmp/tv-accepted
+        # Already group owner (tv_autonomous_go): the source joins our group,
+        # so push the button on the group interface instead of negotiating.
+        grp=\$(ls /run/wpa_tv | grep '^p2p-wlan1-' | head -1)
+        if [ -e /tmp/tv-autogo ] && [ -n "\$grp" ]; then
+                $TVCTL -i "\$grp" wps_pbc >>/tmp/tv-events.log 2>&1; exit 0
+        fi
         if [ "$_method" = pin ]; then \$ctl p2p_connect "\$peer" $TV_PIN display >>/tmp/tv-events.log 2>&1
         else \$ctl p2p_connect "\$peer" pbc >>/tmp/tv-events.log 2>&1; fi ;;
 P2P-GROUP-STARTED*" GO "*)
