@@ -117,8 +117,8 @@ void manager_update_status(struct manager *m)
                 n_listeners++;
         snprintf(buf, sizeof(buf), "STATUS=%s%u session(s), %u listener(s)%s%s",
                  m->shutting_down ? "Shutting down: " : m->draining ? "Exiting after the last session: " : "",
-                 n_sessions, n_listeners,
-                 m->discovering ? ", discovering" : "", m->p2p ? "" : ", no P2P backend");
+                 n_sessions, n_listeners, m->discovering ? ", discovering" : "",
+                 !m->p2p ? ", no P2P backend" : m->p2p_unavailable ? ", P2P backend unavailable" : "");
         (void) sd_notify(false, buf);
 }
 
@@ -202,6 +202,7 @@ int manager_set_p2p_backend(struct manager *m, const struct p2p_backend *backend
         m->p2p = backend;
         m->p2p_userdata = userdata;
         m->discovery_refs = 0;
+        m->p2p_unavailable = false;
         if (!backend)
                 manager_set_discovering(m, false);
         manager_notify(m, MANAGER_CHANGED_BACKEND);
@@ -249,6 +250,22 @@ void manager_set_discovering(struct manager *m, bool discovering)
         log_debug("Discovery %s", discovering ? "started" : "stopped");
         manager_notify(m, MANAGER_CHANGED_DISCOVERING);
         manager_update_status(m);
+}
+
+void manager_set_p2p_available(struct manager *m, bool available)
+{
+        if (!m->p2p || m->p2p_unavailable == !available)
+                return;
+        m->p2p_unavailable = !available;
+        if (!available)
+                manager_set_discovering(m, false);
+        manager_notify(m, MANAGER_CHANGED_BACKEND);
+        manager_update_status(m);
+}
+
+const char *manager_p2p_backend_name(const struct manager *m)
+{
+        return m->p2p && !m->p2p_unavailable ? m->p2p->name : "none";
 }
 
 struct sink *manager_find_sink(struct manager *m, const char *address)

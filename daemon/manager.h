@@ -87,6 +87,7 @@ struct manager {
         void *p2p_userdata;
         unsigned discovery_refs;     /* StartDiscovery calls not yet stopped */
         bool discovering;            /* as reported by the backend */
+        bool p2p_unavailable;        /* the backend's service (NetworkManager, wpa_supplicant) is away */
 
         struct manager_op *ops;      /* queued serialized operations, head runs */
         unsigned n_ops;
@@ -130,6 +131,14 @@ int manager_start_discovery(struct manager *m);
 int manager_stop_discovery(struct manager *m);
 /* The backend reports the radio's real discovery state. */
 void manager_set_discovering(struct manager *m, bool discovering);
+/*
+ * The backend reports whether its service is there. While it is away
+ * Manager1.Backend reads "none" (Backend change emitted); the backend stays
+ * plugged in, so discovery references are kept and take effect when it returns.
+ */
+void manager_set_p2p_available(struct manager *m, bool available);
+/* Manager1.Backend: the backend's name, or "none" without one or while it is away. */
+const char *manager_p2p_backend_name(const struct manager *m);
 
 /* Sink lookup by P2P device address (case-insensitive), or NULL. */
 struct sink *manager_find_sink(struct manager *m, const char *address);

@@ -35,6 +35,10 @@
 #define NM_AC_STATE_ACTIVATED         2
 #define NM_AC_STATE_DEACTIVATED       4
 
+/* Looking for the P2P device again after NetworkManager came back: first try at once, then back off. */
+#define NM_RESCAN_MIN_USEC            (250 * 1000ULL)
+#define NM_RESCAN_MAX_USEC            (5 * 1000000ULL)
+
 struct nm_peer {
         char *path;                   /* owned */
         char address[WPAS_ADDR_STRLEN];
@@ -63,7 +67,10 @@ struct nm {
         const struct p2p_config *config; /* not owned */
         struct p2p_owner owner;
         sd_bus *bus;                  /* owned */
-        char *device;                 /* owned: the WifiP2P device path */
+        char *device;                 /* owned: the WifiP2P device path; NULL while NetworkManager is away */
+        sd_bus_slot *owner_match;     /* owned: NameOwnerChanged of NetworkManager's bus name */
+        sd_event_source *rescan_timer; /* owned: looks for the P2P device after NetworkManager came back */
+        uint64_t rescan_usec;         /* next retry interval */
         sd_bus_slot *peer_added, *peer_removed; /* owned matches */
         sd_bus_slot *find_call;       /* owned */
         sd_event_source *find_timer;  /* owned: re-issues StartFind while wanted */
@@ -293,7 +300,7 @@ static void find_start(struct nm *n)
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         int r;
 
-        if (!n->discovery_wanted || n->conn)
+        if (!n->discovery_wanted || n->conn || !n->device)
                 return;
         n->find_call = sd_bus_slot_unref(n->find_call);
         r = sd_bus_message_new_method_call(n->bus, &m, NM_DEST, n->device, NM_P2P_IFACE, "StartFind");
@@ -342,7 +349,9 @@ static int nm_stop_discovery(void *backend)
         n->discovery_wanted = false;
         if (n->find_timer)
                 (void) sd_event_source_set_enabled(n->find_timer, SD_EVENT_OFF);
-        (void) sd_bus_call_method_async(n->bus, NULL, NM_DEST, n->device, NM_P2P_IFACE, "StopFind", NULL, NULL, "");
+        if (n->device)
+                (void) sd_bus_call_method_async(n->bus, NULL, NM_DEST, n->device, NM_P2P_IFACE, "StopFind", NULL,
+                                                NULL, "");
         set_discovering(n, false);
         return 0;
 }
@@ -636,6 +645,8 @@ static int nm_connect(void *backend, const char *address, const struct p2p_conne
         uint64_t now = 0;
         int r;
 
+        if (!n->device)
+                return -ENETDOWN; /* NetworkManager is away; its peers went with it */
         if (!p)
                 return -ENOENT;
         if (n->conn)
@@ -747,6 +758,132 @@ static int read_peers(struct nm *n)
         return r;
 }
 
+/* Follow the P2P device at n->device: peer signals and the current peers. */
+static int nm_attach(struct nm *n)
+{
+        int r;
+
+        r = sd_bus_match_signal(n->bus, &n->peer_added, NM_DEST, n->device, NM_P2P_IFACE, "PeerAdded", on_peer_added,
+                                n);
+        if (r >= 0)
+                r = sd_bus_match_signal(n->bus, &n->peer_removed, NM_DEST, n->device, NM_P2P_IFACE, "PeerRemoved",
+                                        on_peer_removed, n);
+        if (r >= 0)
+                r = read_peers(n);
+        return r;
+}
+
+/*
+ * NetworkManager left the bus (or was replaced): everything it held is gone.
+ * A pending connect fails and a group's session ends, both with why; the
+ * peers (our sinks) are dropped; discovery stops but stays wanted.
+ */
+static void nm_detach(struct nm *n, const char *why)
+{
+        char reason[160];
+
+        if (!n->device)
+                return;
+        log_warning("NM: %s; Wi-Fi Direct through NetworkManager is suspended until it returns", why);
+        free(steal_ptr(n->device));
+        n->peer_added = sd_bus_slot_unref(n->peer_added);
+        n->peer_removed = sd_bus_slot_unref(n->peer_removed);
+        n->find_call = sd_bus_slot_unref(n->find_call);
+        if (n->find_timer)
+                (void) sd_event_source_set_enabled(n->find_timer, SD_EVENT_OFF);
+        if (n->conn) {
+                snprintf(reason, sizeof(reason), "%s (it owned the P2P %s)", why,
+                         n->conn->up ? "group" : "connection attempt");
+                /* Nothing to deactivate: NetworkManager tears its P2P groups down when it quits. */
+                conn_end(n, -ECONNRESET, reason);
+        }
+        while (n->peers)
+                peer_remove(n, n->peers->path);
+        set_discovering(n, false);
+        n->ready_defer = sd_event_source_disable_unref(n->ready_defer);
+        if (n->owner.state_changed)
+                n->owner.state_changed(n->owner.userdata, false, why);
+}
+
+static int on_rescan_timer(sd_event_source *s, uint64_t usec, void *userdata);
+
+static void rescan_schedule(struct nm *n, uint64_t delay_usec)
+{
+        n->rescan_timer = sd_event_source_disable_unref(n->rescan_timer);
+        if (sd_event_add_time_relative(n->event, &n->rescan_timer, CLOCK_MONOTONIC, delay_usec, 0, on_rescan_timer,
+                                       n) < 0)
+                log_warning("NM: cannot schedule a look for the Wi-Fi P2P device; "
+                            "Wi-Fi Direct stays off until NetworkManager restarts again");
+}
+
+static int on_rescan_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        struct nm *n = userdata;
+        _cleanup_free_ char *device = NULL;
+        int r;
+
+        n->rescan_timer = sd_event_source_disable_unref(n->rescan_timer);
+        if (n->device)
+                return 0;
+        r = find_p2p_device(n, &device);
+        if (r == -EHOSTDOWN)
+                return 0; /* gone again: NameOwnerChanged brings us back here */
+        if (r < 0) {
+                if (n->rescan_usec == NM_RESCAN_MIN_USEC)
+                        log_notice("NM: NetworkManager is back but offers no usable Wi-Fi P2P device yet (%s); "
+                                   "checking again",
+                                   strerror(-r));
+                rescan_schedule(n, n->rescan_usec);
+                n->rescan_usec = MIN(n->rescan_usec * 2, NM_RESCAN_MAX_USEC);
+                return 0;
+        }
+        n->device = steal_ptr(device);
+        r = nm_attach(n);
+        if (r < 0) {
+                log_warning_errno(r, "NM: cannot follow the Wi-Fi P2P device %s, checking again: %m", n->device);
+                n->peer_added = sd_bus_slot_unref(n->peer_added);
+                n->peer_removed = sd_bus_slot_unref(n->peer_removed);
+                free(steal_ptr(n->device));
+                rescan_schedule(n, n->rescan_usec);
+                n->rescan_usec = MIN(n->rescan_usec * 2, NM_RESCAN_MAX_USEC);
+                return 0;
+        }
+        log_info("NM: NetworkManager is back, using its Wi-Fi P2P device %s%s", n->device,
+                 n->discovery_wanted ? "; resuming discovery" : "");
+        if (n->owner.state_changed)
+                n->owner.state_changed(n->owner.userdata, true, NULL);
+        /* Our WFD IEs travel in each wifi-p2p connection (NetworkManager clears its copy when idle),
+         * so the next cast carries them again; discovery restarts where it was. */
+        if (n->discovery_wanted) {
+                find_start(n);
+                if (n->find_timer) {
+                        (void) sd_event_source_set_time_relative(n->find_timer,
+                                                                 (uint64_t) n->config->find_sec * 1000000ULL);
+                        (void) sd_event_source_set_enabled(n->find_timer, SD_EVENT_ON);
+                }
+        }
+        return 0;
+}
+
+static int on_name_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        struct nm *n = userdata;
+        const char *name, *old_owner, *new_owner;
+
+        if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) < 0 || strcmp(name, NM_DEST) != 0)
+                return 0;
+        if (!new_owner[0]) {
+                nm_detach(n, "NetworkManager left the bus");
+                n->rescan_timer = sd_event_source_disable_unref(n->rescan_timer);
+                return 0;
+        }
+        /* A new NetworkManager: its objects are new (device paths are renumbered). */
+        nm_detach(n, "NetworkManager was replaced on the bus");
+        n->rescan_usec = NM_RESCAN_MIN_USEC;
+        rescan_schedule(n, 0);
+        return 0;
+}
+
 int nm_new(sd_event *event, const struct p2p_config *config, const char *bus_address,
            const struct p2p_owner *owner, struct nm **ret)
 {
@@ -758,6 +895,7 @@ int nm_new(sd_event *event, const struct p2p_config *config, const char *bus_add
                 return -ENOMEM;
         n->event = sd_event_ref(event);
         n->config = config;
+        n->rescan_usec = NM_RESCAN_MIN_USEC;
         if (owner)
                 n->owner = *owner;
         if (!bus_address || strcmp(bus_address, "system") == 0)
@@ -775,17 +913,17 @@ int nm_new(sd_event *event, const struct p2p_config *config, const char *bus_add
                 nm_free(n);
                 return -EHOSTDOWN;
         }
-        r = find_p2p_device(n, &n->device);
+        /* Watch the name before looking: a restart between the two is not missed. */
+        r = sd_bus_add_match(n->bus, &n->owner_match,
+                             "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
+                             "interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='" NM_DEST "'",
+                             on_name_owner_changed, n);
+        if (r >= 0)
+                r = find_p2p_device(n, &n->device);
         if (r >= 0)
                 r = sd_bus_attach_event(n->bus, event, 0);
         if (r >= 0)
-                r = sd_bus_match_signal(n->bus, &n->peer_added, NM_DEST, n->device, NM_P2P_IFACE, "PeerAdded",
-                                        on_peer_added, n);
-        if (r >= 0)
-                r = sd_bus_match_signal(n->bus, &n->peer_removed, NM_DEST, n->device, NM_P2P_IFACE, "PeerRemoved",
-                                        on_peer_removed, n);
-        if (r >= 0)
-                r = read_peers(n);
+                r = nm_attach(n);
         if (r < 0) {
                 nm_free(n);
                 return r;
@@ -805,7 +943,7 @@ struct nm *nm_free(struct nm *n)
 {
         if (!n)
                 return NULL;
-        if (n->conn && n->bus) {
+        if (n->conn && n->bus && n->device) {
                 /* bind-activation=dbus-client would end it anyway when our connection closes. */
                 deactivate(n, n->conn->active_path);
                 (void) sd_bus_flush(n->bus);
@@ -821,6 +959,8 @@ struct nm *nm_free(struct nm *n)
         sd_bus_slot_unref(n->find_call);
         sd_event_source_disable_unref(n->find_timer);
         sd_event_source_disable_unref(n->ready_defer);
+        sd_event_source_disable_unref(n->rescan_timer);
+        sd_bus_slot_unref(n->owner_match);
         sd_bus_flush_close_unref(n->bus);
         free(n->device);
         sd_event_unref(n->event);

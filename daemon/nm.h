@@ -15,6 +15,15 @@
  *                gateway), DEACTIVATED -> failed / group down
  *   end       -> DeactivateConnection
  *
+ * NetworkManager restarting: its bus name is watched. When it leaves, a
+ * pending connect fails and a group's session ends (reason "NetworkManager
+ * left the bus ..."), its peers are reported lost, discovery stops and
+ * state_changed(false) says why. When a new owner appears, the Wi-Fi P2P
+ * device is looked up again (device paths are renumbered; retried with
+ * backoff up to 5 s until the device is available), state_changed(true),
+ * peers are read again and discovery resumes if it was wanted. Our WFD IEs
+ * travel in each wifi-p2p connection, so the next cast carries them again.
+ *
  * Released NetworkManager versions only do push-button with GO intent 7 and
  * never join a running group; a PIN cast is refused with -EOPNOTSUPP.
  */

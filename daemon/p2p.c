@@ -93,6 +93,7 @@ static void on_state(void *userdata, bool available, const char *why)
                 log_info("P2P: backend %s ready", p->ops->name);
         else
                 log_warning("P2P: backend %s unavailable: %s", p->ops->name, why ? why : "unknown reason");
+        manager_set_p2p_available(p->manager, available);
         manager_update_status(p->manager);
 }
 

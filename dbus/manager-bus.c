@@ -197,7 +197,7 @@ static int property_get_backend(sd_bus *bus, const char *path, const char *inter
                                 sd_bus_message *reply, void *userdata, sd_bus_error *error)
 {
         struct bus *b = userdata;
-        return sd_bus_message_append(reply, "s", b->manager->p2p ? b->manager->p2p->name : "none");
+        return sd_bus_message_append(reply, "s", manager_p2p_backend_name(b->manager));
 }
 
 static int property_get_encoders(sd_bus *bus, const char *path, const char *interface, const char *property,

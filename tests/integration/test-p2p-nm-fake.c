@@ -8,7 +8,9 @@
  * call it gets on a pipe, and plays one scripted outcome per activation:
  * "go" (activated, no gateway), "client" (activated, gateway = the sink),
  * "reject" (deactivated). A byte on its control pipe deactivates the active
- * connection (the group is lost) or removes the peer.
+ * connection (the group is lost), removes or re-adds the peer, or makes the
+ * P2P device available; closing the pipe ends it (NetworkManager stops), and
+ * a new one can take the bus name with another device path (a restart).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,13 +32,19 @@
 #define SINK "42:00:00:00:01:00"
 #define PEER_PATH "/org/freedesktop/NetworkManager/WifiP2PPeer/1"
 #define DEV_PATH "/org/freedesktop/NetworkManager/Devices/7"
+#define DEV_PATH2 "/org/freedesktop/NetworkManager/Devices/12"
 #define AC_PATH "/org/freedesktop/NetworkManager/ActiveConnection/1"
 #define IP4_PATH "/org/freedesktop/NetworkManager/IP4Config/1"
 
 /* ---- the FAKE NetworkManager (child process) ------------------------------------ */
 
+/* Inherited by the forked fake: its P2P device path and initial device state (30 disconnected, 20 unavailable). */
+static const char *fake_dev_path = DEV_PATH;
+static uint32_t fake_dev_state = 30;
+
 struct fake_nm {
         sd_bus *bus;
+        uint32_t dev_state;
         int report_fd;
         const char *mode;
         uint32_t ac_state;
@@ -64,7 +72,8 @@ static void fake_report(struct fake_nm *f, const char *fmt, ...)
 
 static int fake_get_devices(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
-        return sd_bus_reply_method_return(m, "ao", 2, "/org/freedesktop/NetworkManager/Devices/1", DEV_PATH);
+        fake_report(userdata, "GetDevices");
+        return sd_bus_reply_method_return(m, "ao", 2, "/org/freedesktop/NetworkManager/Devices/1", fake_dev_path);
 }
 
 static void fake_set_state(struct fake_nm *f, uint32_t state, uint32_t reason)
@@ -172,12 +181,13 @@ static int fake_prop_peers(sd_bus *bus, const char *path, const char *iface, con
 static int fake_prop_u(sd_bus *bus, const char *path, const char *iface, const char *prop, sd_bus_message *reply,
                        void *userdata, sd_bus_error *error)
 {
+        struct fake_nm *f = userdata;
         uint32_t v = 0;
 
         if (strcmp(prop, "DeviceType") == 0)
-                v = strcmp(path, DEV_PATH) == 0 ? 30 : 2; /* Devices/1 is a plain Wi-Fi device */
+                v = strcmp(path, fake_dev_path) == 0 ? 30 : 2; /* Devices/1 is a plain Wi-Fi device */
         else if (strcmp(prop, "State") == 0)
-                v = strcmp(path, DEV_PATH) == 0 ? 30 : 100;
+                v = strcmp(path, fake_dev_path) == 0 ? f->dev_state : 100;
         return sd_bus_message_append(reply, "u", v);
 }
 
@@ -293,19 +303,20 @@ static int fake_on_control(sd_event_source *s, int fd, uint32_t revents, void *u
                 fake_set_state(f, 4, 3); /* the group went away */
         else if (c == 'r') {
                 f->peer_present = false;
-                (void) sd_bus_emit_signal(f->bus, DEV_PATH, "org.freedesktop.NetworkManager.Device.WifiP2P",
+                (void) sd_bus_emit_signal(f->bus, fake_dev_path, "org.freedesktop.NetworkManager.Device.WifiP2P",
                                           "PeerRemoved", "o", PEER_PATH);
         } else if (c == 'a') {
                 f->peer_present = true;
-                (void) sd_bus_emit_signal(f->bus, DEV_PATH, "org.freedesktop.NetworkManager.Device.WifiP2P",
+                (void) sd_bus_emit_signal(f->bus, fake_dev_path, "org.freedesktop.NetworkManager.Device.WifiP2P",
                                           "PeerAdded", "o", PEER_PATH);
-        }
+        } else if (c == 'u')
+                f->dev_state = 30; /* the device became available (its wpa_supplicant interface is ready) */
         return 0;
 }
 
 static int fake_nm_main(const char *address, const char *mode, int report_fd, int control_fd)
 {
-        struct fake_nm f = { .report_fd = report_fd, .mode = mode, .peer_present = true };
+        struct fake_nm f = { .report_fd = report_fd, .mode = mode, .peer_present = true, .dev_state = fake_dev_state };
         sd_event *e = NULL;
 
         if (sd_event_new(&e) < 0 || sd_bus_new(&f.bus) < 0 || sd_bus_set_address(f.bus, address) < 0 ||
@@ -313,11 +324,11 @@ static int fake_nm_main(const char *address, const char *mode, int report_fd, in
                 return 1;
         if (sd_bus_add_object_vtable(f.bus, NULL, "/org/freedesktop/NetworkManager", "org.freedesktop.NetworkManager",
                                      fake_manager_vtable, &f) < 0 ||
-            sd_bus_add_object_vtable(f.bus, NULL, DEV_PATH, "org.freedesktop.NetworkManager.Device", fake_device_vtable,
-                                     &f) < 0 ||
+            sd_bus_add_object_vtable(f.bus, NULL, fake_dev_path, "org.freedesktop.NetworkManager.Device",
+                                     fake_device_vtable, &f) < 0 ||
             sd_bus_add_object_vtable(f.bus, NULL, "/org/freedesktop/NetworkManager/Devices/1",
                                      "org.freedesktop.NetworkManager.Device", fake_device_vtable, &f) < 0 ||
-            sd_bus_add_object_vtable(f.bus, NULL, DEV_PATH, "org.freedesktop.NetworkManager.Device.WifiP2P",
+            sd_bus_add_object_vtable(f.bus, NULL, fake_dev_path, "org.freedesktop.NetworkManager.Device.WifiP2P",
                                      fake_p2p_vtable, &f) < 0 ||
             sd_bus_add_object_vtable(f.bus, NULL, PEER_PATH, "org.freedesktop.NetworkManager.WifiP2PPeer",
                                      fake_peer_vtable, &f) < 0 ||
@@ -348,9 +359,10 @@ struct rig {
         size_t reports_len;
         struct p2p_config config;
         struct nm *nm;
+        sd_event_source *report_src;
         /* what the backend reported */
         bool up, discovering, peer_seen, lost, group_up, failed, group_down;
-        char peer_name[64], peer_type[32], local_ip[32], peer_ip[32], ifname[32];
+        char peer_name[64], peer_type[32], local_ip[32], peer_ip[32], ifname[32], why[160], reason[200];
         unsigned tput;
         int16_t signal;
         enum p2p_role role;
@@ -358,7 +370,12 @@ struct rig {
         int error;
 };
 
-static void o_state(void *u, bool up, const char *why) { ((struct rig *) u)->up = up; }
+static void o_state(void *u, bool up, const char *why)
+{
+        struct rig *r = u;
+        r->up = up;
+        snprintf(r->why, sizeof(r->why), "%s", why ? why : "");
+}
 static void o_disc(void *u, bool on) { ((struct rig *) u)->discovering = on; }
 static void o_peer(void *u, const struct p2p_peer *p)
 {
@@ -392,6 +409,7 @@ static void o_down(void *u, const char *a, int error, const char *reason)
         struct rig *r = u;
         r->group_down = true;
         r->error = error;
+        snprintf(r->reason, sizeof(r->reason), "%s", reason ? reason : "");
 }
 
 static int on_report(sd_event_source *s, int fd, uint32_t revents, void *userdata)
@@ -453,14 +471,11 @@ static void start_bus(void)
 /* A failed case leaves its fake running (the assertion jumps over the teardown): stop it first. */
 static pid_t last_fake = -1;
 
-static void rig_setup(struct rig *r, const char *mode)
+/* Fork a fake NetworkManager (mode as above) and wait until it owns the bus name. */
+static void fake_start(struct rig *r, const char *mode)
 {
         int rep[2], ctl[2];
 
-        kill_wait(last_fake);
-        last_fake = -1;
-        start_bus();
-        memset(r, 0, sizeof(*r));
         assert_int_eq(pipe2(rep, O_CLOEXEC), 0);
         assert_int_eq(pipe2(ctl, O_CLOEXEC), 0);
         r->fake_pid = fork();
@@ -475,9 +490,33 @@ static void rig_setup(struct rig *r, const char *mode)
         close(ctl[0]);
         r->report_fd = rep[0];
         r->control_fd = ctl[1];
-        assert_int_eq(sd_event_new(&r->e), 0);
-        assert_int_eq(sd_event_add_io(r->e, NULL, r->report_fd, EPOLLIN, on_report, r), 0);
+        r->reports_len = 0;
+        r->reports[0] = 0;
+        r->report_src = sd_event_source_disable_unref(r->report_src);
+        assert_int_eq(sd_event_add_io(r->e, &r->report_src, r->report_fd, EPOLLIN, on_report, r), 0);
         assert_true(RUN_UNTIL(r, strstr(rr->reports, "ready\n") != NULL));
+}
+
+/* The fake NetworkManager quits: it leaves the bus. */
+static void fake_stop(struct rig *r)
+{
+        r->report_src = sd_event_source_disable_unref(r->report_src);
+        close(r->control_fd);
+        (void) waitpid(r->fake_pid, NULL, 0);
+        last_fake = -1;
+        close(r->report_fd);
+}
+
+static void rig_setup(struct rig *r, const char *mode)
+{
+        kill_wait(last_fake);
+        last_fake = -1;
+        start_bus();
+        memset(r, 0, sizeof(*r));
+        fake_dev_path = DEV_PATH;
+        fake_dev_state = 30;
+        assert_int_eq(sd_event_new(&r->e), 0);
+        fake_start(r, mode);
         assert_int_eq(p2p_config_init(&r->config), 0);
         struct p2p_owner owner = {
                 .state_changed = o_state, .discovering_changed = o_disc, .peer_changed = o_peer, .peer_lost = o_lost,
@@ -491,10 +530,7 @@ static void rig_setup(struct rig *r, const char *mode)
 static void rig_teardown(struct rig *r)
 {
         r->nm = nm_free(r->nm);
-        close(r->control_fd);
-        (void) waitpid(r->fake_pid, NULL, 0);
-        last_fake = -1;
-        close(r->report_fd);
+        fake_stop(r);
         p2p_config_clear(&r->config);
         sd_event_unref(r->e);
 }
@@ -580,4 +616,52 @@ TEST(nm_absent, "/p2p/nm/no NetworkManager on the bus: EHOSTDOWN, so auto falls 
         assert_null(n);
         p2p_config_clear(&c);
         sd_event_unref(e);
+}
+
+static unsigned count(const char *text, const char *what)
+{
+        unsigned n = 0;
+        for (const char *p = strstr(text, what); p; p = strstr(p + 1, what))
+                n++;
+        return n;
+}
+
+TEST(nm_restart, "/p2p/nm/NetworkManager restarts: the group's end says why, sinks go, discovery resumes, casts work") {
+        struct rig r;
+        rig_setup(&r, "client");
+        assert_int_eq(nm_p2p_ops.start_discovery(r.nm), 0);
+        assert_true(RUN_UNTIL(&r, rr->discovering && strstr(rr->reports, "StartFind") != NULL));
+        assert_int_eq(nm_p2p_ops.connect(r.nm, SINK, NULL), 0);
+        assert_true(RUN_UNTIL(&r, rr->group_up));
+
+        /* NetworkManager stops mid-session */
+        fake_stop(&r);
+        assert_true(RUN_UNTIL(&r, rr->group_down && rr->lost && !rr->up && !rr->discovering));
+        assert_int_eq(r.error, -ECONNRESET);
+        assert_true(strstr(r.reason, "NetworkManager left the bus") != NULL);
+        assert_true(strstr(r.reason, "P2P group") != NULL);
+        assert_true(strstr(r.why, "NetworkManager left the bus") != NULL);
+        assert_int_eq(nm_p2p_ops.connect(r.nm, SINK, NULL), -ENETDOWN);
+
+        /* it comes back with a renumbered P2P device that is not ready at first */
+        fake_dev_path = DEV_PATH2;
+        fake_dev_state = 20;
+        r.group_up = r.group_down = r.peer_seen = false;
+        fake_start(&r, "go");
+        assert_true(RUN_UNTIL(&r, count(rr->reports, "GetDevices") >= 2));
+        assert_false(r.up);
+        assert_false(r.peer_seen);
+        assert_int_eq(write(r.control_fd, "u", 1), 1);
+        /* found again: ready, its sink reported, discovery resumed without being asked again */
+        assert_true(RUN_UNTIL(&r, rr->up && rr->peer_seen && rr->discovering &&
+                                          strstr(rr->reports, "StartFind timeout=30") != NULL));
+        assert_false(r.lost);
+        assert_int_eq(nm_p2p_ops.connect(r.nm, SINK, NULL), 0);
+        assert_true(RUN_UNTIL(&r, rr->group_up && strstr(rr->reports, "AddAndActivateConnection2 peer=42:00:00:00:01:00 "
+                                                                    "wfd-ies=00000600101c440032 device=" DEV_PATH2
+                                                                    " peer-object=" PEER_PATH) != NULL));
+        assert_int_eq(r.role, P2P_ROLE_GO);
+        nm_p2p_ops.disconnect(r.nm, SINK);
+        assert_true(RUN_UNTIL(&r, strstr(rr->reports, "DeactivateConnection " AC_PATH) != NULL));
+        rig_teardown(&r);
 }
