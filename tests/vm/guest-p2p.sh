@@ -107,6 +107,23 @@ end_reason_on_bus() {
         else fail "$1: no EndReason on D-Bus"; cat /tmp/sessions-end.json; fi
 }
 
+# introspect_on_bus PATH IFACE MEMBER...: print busctl introspect of PATH's
+# IFACE and check it lists every MEMBER.
+introspect_on_bus() {
+        _path=$1 _iface=$2; shift 2
+        hostrun busctl --address="$BUS" introspect org.miracastd "$_path" "$_iface" >/tmp/introspect.txt 2>&1
+        echo "busctl introspect org.miracastd $_path $_iface"; cat /tmp/introspect.txt
+        _missing=""
+        for _m in "$@"; do grep -q "^\.$_m " /tmp/introspect.txt || _missing="$_missing $_m"; done
+        if [ -z "$_missing" ]; then pass "$_iface on $_path has $*"
+        else fail "$_iface on $_path lacks:$_missing"; fi
+}
+
+# first_path IFACE_LISTING: the object path of the first sink/session listed
+first_path() {
+        $CTL "$1" --json 2>/dev/null | grep -o '"path":"[^"]*"' | head -1 | cut -d'"' -f4
+}
+
 daemon_down() {
         kill $DAEMON 2>/dev/null; wait $DAEMON; rc=$?
         [ $rc = 0 ] && pass "daemon exited cleanly on SIGTERM" || { fail "daemon exit status $rc"; tail -n 30 /tmp/daemon.log; }
