@@ -178,7 +178,7 @@ static void on_group_up(void *userdata, const struct p2p_group *g)
         if (r < 0) {
                 log_error_errno(r, "P2P: cannot listen on %s:%u for %s: %m", g->local_ip, p->config->rtsp_port, g->peer);
                 p->ops->disconnect(p->backend, g->peer);
-                sink_cast_failed(sink, r);
+                sink_cast_failed(sink, r, "cannot listen for the sink on the group");
                 return;
         }
         p->listener->link_max_bps = g->link_max_bps;
@@ -203,7 +203,7 @@ static void on_connect_failed(void *userdata, const char *address, int error, co
         struct sink *sink = find_sink(p, address);
 
         if (sink)
-                sink_cast_failed(sink, error);
+                sink_cast_failed(sink, error, reason);
 }
 
 static void on_group_down(void *userdata, const char *address, int error, const char *reason)
@@ -217,7 +217,7 @@ static void on_group_down(void *userdata, const char *address, int error, const 
                 return;
         if (sink->cast_session && sink->cast_session->state == SESSION_STATE_CONNECTING) {
                 /* The group went before the sink connected to our listener. */
-                sink_cast_failed(sink, error);
+                sink_cast_failed(sink, error, reason);
                 return;
         }
         /* The group carried the session: end it with the reason (session_end may call back
@@ -226,7 +226,7 @@ static void on_group_down(void *userdata, const char *address, int error, const 
                 next = s->next;
                 if (s->sink == sink && s->state != SESSION_STATE_ENDED) {
                         log_info("P2P: ending session %u: %s", s->id, reason);
-                        session_end(s, error < 0 ? error : -ECONNRESET);
+                        session_end_full(s, error < 0 ? error : -ECONNRESET, reason);
                 }
         }
 }

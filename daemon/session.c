@@ -239,12 +239,19 @@ static int session_on_linger(sd_event_source *source, uint64_t usec, void *userd
 
 void session_end(struct session *s, int reason)
 {
+        session_end_full(s, reason, NULL);
+}
+
+void session_end_full(struct session *s, int reason, const char *text)
+{
         struct session_private *p = s->priv;
         session_started_t started;
         int r;
 
         if (s->state == SESSION_STATE_ENDED)
                 return;
+        if (text && *text)
+                (void) session_set_string(&s->end_reason_text, text);
 
         session_stop_media(s);
         /* Best effort: what the machine queued last (a TEARDOWN reply) goes out before the close. */

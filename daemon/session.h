@@ -130,8 +130,14 @@ int session_set_bitrate(struct session *s, uint32_t bitrate_bps);
 int session_get_statistics(struct session *s, struct session_statistics *ret);
 
 /* End now with reason (error < 0, or 0 = normal end): stops media, closes the
- * connection, state "ended"; the session is freed from a defer source. */
+ * connection, state "ended"; the session is freed from a defer source.
+ * EndReason is the text the state machine gave, else strerror(reason). */
 void session_end(struct session *s, int reason);
+/* session_end() with the reason in words from the layer that knows it (the
+ * P2P backend: "the P2P group was removed (GO_ENDING_SESSION)"): text
+ * becomes EndReason (and the Cast() error message) and is logged; the errno
+ * still picks the D-Bus error name. text NULL behaves like session_end(). */
+void session_end_full(struct session *s, int reason, const char *text);
 
 /* Free at once (manager teardown). Accepts NULL, returns NULL. */
 struct session *session_free(struct session *s);

@@ -153,7 +153,7 @@ struct sink *sink_remove(struct sink *sink)
         if (!sink)
                 return NULL;
         if (sink->cast_session)
-                sink_cast_failed(sink, -EHOSTUNREACH);
+                sink_cast_failed(sink, -EHOSTUNREACH, "the sink is gone (no longer seen by Wi-Fi Direct discovery)");
         /* Sessions keep a pointer to their sink for Session1.Sink. */
         for (struct session *s = sink->manager->sessions; s; s = s->next)
                 if (s->sink == sink)
@@ -225,13 +225,16 @@ int sink_cast(struct sink *sink, const struct cast_options *options, struct sess
         return 0;
 }
 
-void sink_cast_failed(struct sink *sink, int error)
+void sink_cast_failed(struct sink *sink, int error, const char *reason)
 {
         struct session *s = sink->cast_session;
 
         if (!s)
                 return;
         sink->cast_session = NULL;
-        log_sink_full_errno(sink, LOG_ERR, error < 0 ? error : -EIO, "connecting failed: %m");
-        session_end(s, error < 0 ? error : -EIO);
+        if (reason && *reason)
+                log_sink_full_errno(sink, LOG_ERR, error < 0 ? error : -EIO, "connecting failed: %s", reason);
+        else
+                log_sink_full_errno(sink, LOG_ERR, error < 0 ? error : -EIO, "connecting failed: %m");
+        session_end_full(s, error < 0 ? error : -EIO, reason);
 }

@@ -83,9 +83,10 @@ struct cast_options;
 int sink_cast(struct sink *sink, const struct cast_options *options, struct session **ret_session);
 
 /* The P2P backend reports that connecting to the sink failed (error < 0,
- * e.g. -ETIMEDOUT, -ECONNREFUSED when the sink rejected us): the pending
- * session ends with that reason. No-op without a pending cast. */
-void sink_cast_failed(struct sink *sink, int error);
+ * e.g. -ETIMEDOUT, -ECONNREFUSED when the sink rejected us; reason in words
+ * or NULL): the pending session ends with them (EndReason, Cast() error).
+ * No-op without a pending cast. */
+void sink_cast_failed(struct sink *sink, int error, const char *reason);
 
 /* Derive the D-Bus id from a MAC ("aa:bb:.." -> "aa_bb_.."), for paths. */
 int sink_address_to_id(const char *address, char *ret, unsigned size);

@@ -12,7 +12,8 @@
  *                        handshake IP) -> listener on 192.168.49.200:7236 only for
  *                        192.168.49.1 -> test sink plays -> cast returns
  *   session ends      -> P2P_GROUP_REMOVE
- *   second cast, P2P-GROUP-REMOVED mid-session -> the session ends
+ *   second cast, P2P-GROUP-REMOVED mid-session -> the session ends, its
+ *                        EndReason names wpa_supplicant's reason
  *
  * Runs as root (CI does).
  */
@@ -342,6 +343,14 @@ TEST(group_lost, "/p2p/cast/the group disappears mid-session: the session ends w
         snprintf(logpath, sizeof(logpath), "%s/miracastd.log", tmpdir);
         assert_true(RUN_UNTIL(log_has(logpath, "P2P: ending session") &&
                               log_has(logpath, "the P2P group was removed (GO_ENDING_SESSION)")));
+        /* Session1.EndReason carries the P2P layer's reason (miracastctl cast --wait prints it when the
+         * session ends), not just the errno's text */
+        assert_true(RUN_UNTIL(cast.done));
+        out = child_output(&cast);
+        if (!strstr(out, "Session ended: the P2P group was removed (GO_ENDING_SESSION)"))
+                fprintf(stderr, "--- cast output:\n%s\n", out);
+        assert_true(strstr(out, "Session ended: the P2P group was removed (GO_ENDING_SESSION)") != NULL);
+        free(out);
         /* the group is already gone: nothing to remove, and our address went with it */
         run_for_ms(300);
         assert_false(fake_wpas_has(fw, "P2P_GROUP_REMOVE " GROUP_IF));

@@ -95,17 +95,17 @@ static int fake_on_defer(sd_event_source *s, void *userdata)
                 return 0;
         switch (fake.mode) {
         case FAKE_REJECTED:
-                sink_cast_failed(sink, -ECONNREFUSED);
+                sink_cast_failed(sink, -ECONNREFUSED, NULL);
                 break;
         case FAKE_TIMEOUT:
-                sink_cast_failed(sink, -ETIMEDOUT);
+                sink_cast_failed(sink, -ETIMEDOUT, NULL);
                 break;
         case FAKE_SILENT:
                 break;
         case FAKE_GROUP_UP:
                 r = listener_new(manager, "127.0.0.1", 0, "127.0.0.1", sink, &fake.listener);
                 if (r < 0) {
-                        sink_cast_failed(sink, r);
+                        sink_cast_failed(sink, r, NULL);
                         break;
                 }
                 snprintf(port, sizeof(port), "%u", listener_get_port(fake.listener));
