@@ -45,6 +45,7 @@ struct encoder {
 
         pthread_mutex_t lock; /* pictures[] and their refcounts */
         struct encode_picture *pictures[ENCODE_PICTURES_MAX];
+        unsigned n_pictures;  /* pool size in use, <= ENCODE_PICTURES_MAX */
 
         /* stage 1 (convert thread only) */
         struct SwsContext *sws;

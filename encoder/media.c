@@ -13,8 +13,10 @@
  *                    encode time and capture-to-send latency.
  *
  * When the encode thread is still busy with the previous picture, the slot's
- * old picture is dropped for the new one (real time) or the convert thread
- * waits (benchmark mode): never more than one picture queued.
+ * old picture is dropped for the new one (real time: the convert thread takes
+ * it back and patches the new frame into it) or the convert thread waits
+ * (benchmark mode): never more than one picture queued, and two pictures in
+ * all (the encoder's last one, kept for keep-alive repeats, and the next).
  *
  * Locking: one mutex for everything shared (commands, state, slot, events,
  * statistics) and one condition variable, broadcast on every change. Heavy
@@ -58,6 +60,7 @@ struct media_command {
 struct media_job {
         struct encode_picture *picture; /* owned; NULL: repeat the last picture (keep-alive) */
         uint64_t grab_usec;             /* when the picture was taken (pts, latency) */
+        bool repeat;                    /* encode thread: a keep-alive of the last picture */
 };
 
 struct media {
@@ -282,6 +285,25 @@ static int media_capture_tick(struct media *m, uint64_t *last_seq, uint64_t *las
                 return 1;
         }
 
+        if (!m->cfg.benchmark) {
+                /*
+                 * A picture still waiting in the slot is older than this frame and will
+                 * be dropped for it anyway: take it back and patch it into this frame
+                 * (it shows a recent picture, so only the newly damaged tiles change).
+                 * Two pictures then suffice: the encoder's and this one.
+                 */
+                struct encode_picture *stale = NULL;
+
+                pthread_mutex_lock(&m->lock);
+                if (m->slot_full && m->slot.picture) {
+                        stale = steal_ptr(m->slot.picture);
+                        m->slot_full = false;
+                        m->stats.frames_dropped++;
+                }
+                pthread_mutex_unlock(&m->lock);
+                encode_picture_unref(stale);
+        }
+
         t0 = now_usec();
         r = encode_convert(m->encoder, m->capture, f, &picture);
         t1 = now_usec();
@@ -369,13 +391,13 @@ static void media_record_latency(struct media *m, uint64_t usec)
 }
 
 /* Encode one job and send what comes out. Runs without the lock. */
-static int media_encode_job(struct media *m, struct media_job *job, struct encode_picture **last,
+static int media_encode_job(struct media *m, struct media_job *job, struct encode_picture *last,
                             const char **ret_stage)
 {
         struct media_output_stats out;
         struct encode_packet pkt;
         struct encode_picture *picture;
-        bool repeat = !job->picture;
+        bool repeat = job->repeat;
         int64_t pts;
         uint64_t t0, t1, sent = 0, idr = 0, encode_usec = 0, bps;
         int r;
@@ -385,11 +407,7 @@ static int media_encode_job(struct media *m, struct media_job *job, struct encod
                 media_output_set_bitrate(m->output, bps);
                 m->output_bitrate = bps;
         }
-        if (job->picture) {
-                encode_picture_unref(*last);
-                *last = steal_ptr(job->picture);
-        }
-        picture = *last;
+        picture = last;
         if (!picture)
                 return 0; /* a keep-alive before anything was encoded */
 
@@ -481,10 +499,16 @@ static void *media_encode_thread(void *userdata)
                 job = m->slot;
                 m->slot = (struct media_job) {};
                 m->slot_full = false;
+                job.repeat = !job.picture;
+                if (job.picture) {
+                        /* Swap under the lock: the convert thread never sees both held. */
+                        encode_picture_unref(last);
+                        last = steal_ptr(job.picture);
+                }
                 pthread_cond_broadcast(&m->cond);
                 pthread_mutex_unlock(&m->lock);
 
-                r = media_encode_job(m, &job, &last, &stage);
+                r = media_encode_job(m, &job, last, &stage);
 
                 pthread_mutex_lock(&m->lock);
                 m->encode_cpu_usec = thread_cpu_usec();

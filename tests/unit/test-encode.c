@@ -178,6 +178,9 @@ TEST(encode_bad_config, "/encode/rejects odd sizes, bad levels, unknown and non-
         cfg.profile = 5;
         assert_int_eq(encode_new(&cfg, &e), -EINVAL);
         cfg.profile = ENCODE_PROFILE_CBP;
+        cfg.pictures = ENCODE_PICTURES_MAX + 1;
+        assert_int_eq(encode_new(&cfg, &e), -EINVAL);
+        cfg.pictures = 0;
         cfg.encoder = "h264_no_such_encoder";
         assert_int_eq(encode_new(&cfg, &e), -ENOENT);
         assert_true(strstr(encode_last_error(), "h264_no_such_encoder") != NULL);
@@ -516,16 +519,28 @@ TEST(encode_slices, "/encode/slices when the sink asks: several slice NAL units 
 
 TEST(encode_pictures_bounded, "/encode/picture pool is bounded: -EBUSY instead of growing") {
         _cleanup_(capture_unrefp) struct capture *c = open_testsrc(CAPTURE_PATTERN_DESKTOP, 320, 240);
-        _cleanup_(encode_freep) struct encoder *e = open_x264(320, 240, ENCODE_PROFILE_CBP, 31);
         _cleanup_(capture_frame_unrefp) struct capture_frame *f = NULL;
-        struct encode_picture *held[ENCODE_PICTURES_MAX + 1] = {};
+        /* libx264 copies each picture while it is sent: two by default; up to ENCODE_PICTURES_MAX when asked */
+        static const unsigned sizes[] = { 0, 1, 3, ENCODE_PICTURES_MAX };
+        static const unsigned expect[] = { 2, 1, 3, ENCODE_PICTURES_MAX };
 
         assert_int_eq(capture_grab(c, 0, &f), 0);
-        for (int i = 0; i < ENCODE_PICTURES_MAX; i++)
-                assert_int_eq(encode_convert(e, c, f, &held[i]), 0);
-        assert_int_eq(encode_convert(e, c, f, &held[ENCODE_PICTURES_MAX]), -EBUSY);
-        for (int i = 0; i < ENCODE_PICTURES_MAX; i++)
-                held[i] = encode_picture_unref(held[i]);
+        for (size_t k = 0; k < ARRAY_SIZE(sizes); k++) {
+                struct encode_config cfg = { .encoder = "x264", .width = 320, .height = 240, .pictures = sizes[k] };
+                _cleanup_(encode_freep) struct encoder *e = NULL;
+                struct encode_picture *held[ENCODE_PICTURES_MAX + 1] = {};
+
+                assert_int_eq(encode_new(&cfg, &e), 0);
+                for (unsigned i = 0; i < expect[k]; i++)
+                        assert_int_eq(encode_convert(e, c, f, &held[i]), 0);
+                assert_int_eq(encode_convert(e, c, f, &held[expect[k]]), -EBUSY);
+                /* a picture that was sent is free again once encode_send() returned (libx264 copied it) */
+                assert_int_eq(encode_send(e, held[0], 0), 0);
+                held[0] = encode_picture_unref(held[0]);
+                assert_int_eq(encode_convert(e, c, f, &held[0]), 0);
+                for (unsigned i = 0; i < expect[k]; i++)
+                        held[i] = encode_picture_unref(held[i]);
+        }
 }
 
 TEST(encode_vaapi_reported, "/encode/vaapi: compiled in; its absence is reported, not hidden") {
