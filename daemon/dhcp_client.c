@@ -285,6 +285,45 @@ fail:
         return r;
 }
 
+int dhcp_client_release(struct dhcp_client *c)
+{
+        struct dhcp_msg m = {
+                .op = DHCP_OP_REQUEST,
+                .type = DHCP_RELEASE,
+                .has_server_id = true,
+        };
+        struct sockaddr_in to = {
+                .sin_family = AF_INET,
+                .sin_port = htons(DHCP_SERVER_PORT),
+        };
+        uint8_t buf[DHCP_MAX_LEN];
+        ssize_t n;
+
+        if (!c || c->fd < 0 || (c->state != CLIENT_BOUND && c->state != CLIENT_RENEWING))
+                return -ENOLINK;
+        c->resend_timer = sd_event_source_disable_unref(c->resend_timer);
+        c->deadline_timer = sd_event_source_disable_unref(c->deadline_timer);
+        c->io = sd_event_source_disable_unref(c->io);
+        c->state = CLIENT_SELECTING; /* no lease any more */
+        m.xid = random_xid(c);
+        memcpy(m.chaddr, c->mac, 6);
+        memcpy(m.ciaddr, c->lease.address, 4);
+        memcpy(m.server_id, c->lease.server_id, 4);
+        m.client_id[0] = 1;
+        memcpy(m.client_id + 1, c->mac, 6);
+        m.client_id_len = 7;
+        memcpy(&to.sin_addr.s_addr, c->lease.server_id, 4);
+        n = dhcp_msg_build(&m, buf, sizeof(buf));
+        if (n < 0)
+                return (int) n;
+        if (sendto(c->fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *) &to, sizeof(to)) < 0)
+                return log_debug_errno(-errno, "DHCP client on %s: cannot send RELEASE: %m", c->ifname);
+        log_info("DHCP client on %s: released %u.%u.%u.%u to %u.%u.%u.%u", c->ifname, c->lease.address[0],
+                 c->lease.address[1], c->lease.address[2], c->lease.address[3], c->lease.server_id[0],
+                 c->lease.server_id[1], c->lease.server_id[2], c->lease.server_id[3]);
+        return 0;
+}
+
 struct dhcp_client *dhcp_client_free(struct dhcp_client *c)
 {
         if (!c)

@@ -181,8 +181,11 @@ static void handle(struct dhcp_server *s, const struct dhcp_msg *req)
         case DHCP_RELEASE:
         case DHCP_DECLINE:
                 i = lease_find(s, req->chaddr);
-                if (i >= 0)
+                if (i >= 0) {
+                        log_info("DHCP server on %s: %s %s its address", s->ifname, mac,
+                                 req->type == DHCP_RELEASE ? "released" : "declined");
                         s->leases[i] = (struct dhcp_lease_entry) {};
+                }
                 return;
         default:
                 return;

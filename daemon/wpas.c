@@ -470,6 +470,10 @@ static void remove_group(struct wpas *w, const char *ifname)
 {
         char cmd[64];
 
+        /* Our lease from the display's DHCP server goes back while the group still carries it. */
+        if (w->conn && w->conn->dhcp_client && strcmp(w->conn->ifname, ifname) == 0)
+                (void) dhcp_client_release(w->conn->dhcp_client);
+
         snprintf(cmd, sizeof(cmd), "P2P_GROUP_REMOVE %s", ifname);
         (void) wpas_ctrl_send(w->ctrl, cmd, NULL, NULL);
 }

@@ -137,7 +137,7 @@ static void on_client(struct dhcp_client *c, int error, const struct dhcp_lease 
         s->done = true;
 }
 
-TEST(client_dnsmasq, "/p2p/dhcp/our client gets a lease from dnsmasq (the sink as GO)") {
+TEST(client_dnsmasq, "/p2p/dhcp/our client gets a lease from dnsmasq (the sink as GO) and releases it") {
         struct dhcp_client *c = NULL;
         struct client_seen seen = {};
         sd_event *e = NULL;
@@ -167,6 +167,24 @@ TEST(client_dnsmasq, "/p2p/dhcp/our client gets a lease from dnsmasq (the sink a
         /* The address works: configure it and reach the GO. */
         assert_int_eq(p2p_netif_add_ipv4("mcdva", seen.lease.address, 24), 0);
         assert_int_eq(netns_sh("busybox ping -c 1 -W 5 192.168.50.1 >/dev/null"), 0);
+
+        /* The group ends: the lease goes back and dnsmasq's lease file forgets it. */
+        char addr[16], *text = NULL;
+        snprintf(addr, sizeof(addr), "%u.%u.%u.%u", seen.lease.address[0], seen.lease.address[1],
+                 seen.lease.address[2], seen.lease.address[3]);
+        assert_int_ge(test_read_file(leases, &text), 0);
+        assert_true(strstr(text, addr) != NULL);
+        free(text);
+        assert_int_eq(dhcp_client_release(c), 0);
+        assert_int_eq(dhcp_client_release(c), -ENOLINK);
+        bool released = false;
+        for (int i = 0; i < 100 && !released; i++) {
+                usleep(100 * 1000);
+                text = NULL;
+                released = test_read_file(leases, &text) >= 0 && !strstr(text, addr);
+                free(text);
+        }
+        assert_true(released);
         assert_int_eq(p2p_netif_del_ipv4("mcdva", seen.lease.address, 24), 0);
         dhcp_client_free(c);
         (void) netns_sh("kill $(cat %s) 2>/dev/null", pidfile);
