@@ -263,6 +263,15 @@ void manager_set_p2p_available(struct manager *m, bool available)
         manager_update_status(m);
 }
 
+const char *manager_cast_refusal(const struct manager *m, const struct cast_options *options)
+{
+        static const struct cast_options defaults = { .go_intent = -1 };
+
+        if (!m->p2p || !m->p2p->cast_refusal)
+                return NULL;
+        return m->p2p->cast_refusal(m->p2p_userdata, options ?: &defaults);
+}
+
 const char *manager_p2p_backend_name(const struct manager *m)
 {
         return m->p2p && !m->p2p_unavailable ? m->p2p->name : "none";

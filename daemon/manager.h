@@ -62,6 +62,9 @@ struct p2p_backend {
         int (*connect)(void *userdata, struct sink *sink, const struct cast_options *options);
         /* Abort a pending connect or remove the group of sink (session over). */
         void (*disconnect)(void *userdata, struct sink *sink);
+        /* Optional: why this backend cannot cast with these options (a sentence for the
+         * user, e.g. "no PIN through NetworkManager ..."), or NULL when it can. */
+        const char *(*cast_refusal)(void *userdata, const struct cast_options *options);
 };
 
 struct manager_hooks {
@@ -139,6 +142,9 @@ void manager_set_discovering(struct manager *m, bool discovering);
 void manager_set_p2p_available(struct manager *m, bool available);
 /* Manager1.Backend: the backend's name, or "none" without one or while it is away. */
 const char *manager_p2p_backend_name(const struct manager *m);
+
+/* Why the backend refuses a cast with options (sink_cast() then fails with -EOPNOTSUPP), or NULL. */
+const char *manager_cast_refusal(const struct manager *m, const struct cast_options *options);
 
 /* Sink lookup by P2P device address (case-insensitive), or NULL. */
 struct sink *manager_find_sink(struct manager *m, const char *address);

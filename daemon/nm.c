@@ -636,6 +636,26 @@ static int build_connection(struct nm *n, sd_bus_message *m, const char *peer)
         return r;
 }
 
+/*
+ * What NetworkManager can do for Wi-Fi P2P WPS (checked in its 1.4x sources,
+ * nm-device-wifi-p2p.c): activation always calls wpa_supplicant's P2P Connect
+ * with wps_method "pbc", no PIN, join false and GO intent 7. The wifi-p2p
+ * setting's wps-method is validated but never read at connect time, and there
+ * is no setting or secret for a P2P PIN. So a PIN cast cannot work through it.
+ */
+#define NM_PIN_REFUSAL                                                                                       \
+        "The nm backend cannot cast with a PIN: NetworkManager (up to at least 1.42, Debian 12) always "       \
+        "forms Wi-Fi P2P groups with push-button WPS; it ignores the wifi-p2p.wps-method setting and has no "  \
+        "setting for a PIN. Cast with method \"pbc\", or set p2p-backend=wpas in miracastd.conf to use "      \
+        "wpa_supplicant's control socket, which does PIN display and entry"
+
+static const char *nm_connect_refusal(void *backend, const struct p2p_connect_options *options)
+{
+        if (options && options->method && strcmp(options->method, "pbc") != 0)
+                return NM_PIN_REFUSAL;
+        return NULL;
+}
+
 static int nm_connect(void *backend, const char *address, const struct p2p_connect_options *options)
 {
         struct nm *n = backend;
@@ -651,8 +671,10 @@ static int nm_connect(void *backend, const char *address, const struct p2p_conne
                 return -ENOENT;
         if (n->conn)
                 return -EBUSY;
-        if (options && options->method && strcmp(options->method, "pbc") != 0)
-                return -EOPNOTSUPP; /* released NetworkManager does push-button only */
+        if (nm_connect_refusal(n, options))
+                return -EOPNOTSUPP; /* NM_PIN_REFUSAL */
+        if (options && options->go_intent >= 0 && options->go_intent != 7)
+                log_notice("NM: GO intent %d requested, but NetworkManager always negotiates with 7", options->go_intent);
         c = calloc(1, sizeof(*c));
         if (!c)
                 return -ENOMEM;
@@ -979,5 +1001,6 @@ const struct p2p_ops nm_p2p_ops = {
         .stop_discovery = nm_stop_discovery,
         .connect = nm_connect,
         .disconnect = nm_disconnect,
+        .connect_refusal = nm_connect_refusal,
         .free = nm_free_backend,
 };

@@ -24,8 +24,10 @@
  * peers are read again and discovery resumes if it was wanted. Our WFD IEs
  * travel in each wifi-p2p connection, so the next cast carries them again.
  *
- * Released NetworkManager versions only do push-button with GO intent 7 and
- * never join a running group; a PIN cast is refused with -EOPNOTSUPP.
+ * NetworkManager (up to at least 1.42) only does push-button with GO intent 7
+ * and never joins a running group: it ignores wifi-p2p.wps-method and has no
+ * PIN setting. A PIN cast is refused with -EOPNOTSUPP, and connect_refusal()
+ * says so and points to p2p-backend=wpas (Sink1.Cast's D-Bus error message).
  */
 #pragma once
 

@@ -67,6 +67,14 @@ static int mb_connect(void *userdata, struct sink *sink, const struct cast_optio
         return p->ops->connect(p->backend, sink->address, &o);
 }
 
+static const char *mb_cast_refusal(void *userdata, const struct cast_options *options)
+{
+        struct p2p *p = userdata;
+        struct p2p_connect_options o = { .method = options->method, .pin = options->pin, .go_intent = options->go_intent };
+
+        return p->ops->connect_refusal ? p->ops->connect_refusal(p->backend, &o) : NULL;
+}
+
 static void drop_listener(struct p2p *p)
 {
         p->slow_sink_timer = sd_event_source_disable_unref(p->slow_sink_timer);
@@ -273,6 +281,7 @@ int p2p_new(struct manager *m, const struct p2p_config *config, struct p2p **ret
                 .stop_discovery = mb_stop_discovery,
                 .connect = mb_connect,
                 .disconnect = mb_disconnect,
+                .cast_refusal = mb_cast_refusal,
         };
         r = manager_set_p2p_backend(m, &p->manager_backend, p);
         if (r < 0) {

@@ -115,6 +115,8 @@ struct p2p_ops {
         int (*connect)(void *backend, const char *address, const struct p2p_connect_options *options);
         /* Cancel a pending connect or remove the group (unless persistent). */
         void (*disconnect)(void *backend, const char *address);
+        /* Optional: why connect() would refuse these options (for the user), or NULL. */
+        const char *(*connect_refusal)(void *backend, const struct p2p_connect_options *options);
         void *(*free)(void *backend);
 };
 

@@ -184,6 +184,8 @@ int sink_cast(struct sink *sink, const struct cast_options *options, struct sess
                 return -ENOTSUP;
         if (sink->cast_session)
                 return -EBUSY;
+        if (manager_cast_refusal(m, options))
+                return -EOPNOTSUPP; /* the caller asks manager_cast_refusal() for the words */
         c = manager_default_context(m);
         if (options && options->output) {
                 /* One context per capture device: reuse the one for this output, or create it. */

@@ -149,6 +149,9 @@ static int method_cast(sd_bus_message *m, void *userdata, sd_bus_error *error)
                 log_info("sink %s: casting although it reports no session available", sink->address);
 
         r = sink_cast(sink, &o, &s);
+        /* -EOPNOTSUPP is -ENOTSUP: the backend refusing these options says why (e.g. no PIN through NM). */
+        if (r == -EOPNOTSUPP && manager_cast_refusal(sink->manager, &o))
+                return bus_error_set(error, r, "%s", manager_cast_refusal(sink->manager, &o));
         if (r == -ENOTSUP)
                 return bus_error_set(error, r, "No P2P backend: cannot connect to sinks over Wi-Fi Direct");
         if (r == -EBUSY)
