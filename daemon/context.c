@@ -119,7 +119,6 @@ struct context *context_free(struct context *c)
 
 struct context_start {
         struct manager *manager;
-        struct manager_op *op;       /* set while running */
         unsigned session_id;
         int fd;                      /* owned: our dup of the caller's socket */
         struct connection_stats stats;
@@ -135,18 +134,13 @@ static void context_start_free(void *userdata)
         free(cs);
 }
 
-static void context_on_session_started(struct session *s, int error, const struct session_info *info, void *userdata)
-{
-        struct context_start *cs = userdata;
-        struct manager *m = cs->manager;
-        struct manager_op *op = cs->op;
-
-        if (cs->started)
-                cs->started(s, error, info, cs->userdata);
-        /* The op (and cs with it) is freed here; nothing may touch cs afterwards. */
-        manager_op_done(m, op);
-}
-
+/*
+ * The serialized part of a start is ours: attach the connection and send M1.
+ * The rest waits for the sink (its M1 and M3 replies, up to the 5 s response
+ * timeout each), so it runs on its own like the TEARDOWN exchange of a stop,
+ * and a slow or silent sink never holds up other sinks' starts. started()
+ * still brings the session info (or the error) once negotiation is done.
+ */
 static int context_run_start(struct manager_op *op, void *userdata)
 {
         struct context_start *cs = userdata;
@@ -157,10 +151,9 @@ static int context_run_start(struct manager_op *op, void *userdata)
         s = manager_find_session_by_id(cs->manager, cs->session_id);
         if (!s || s->state != SESSION_STATE_CONNECTING)
                 return -ESTALE;        /* ended while queued (e.g. stopped or shut down) */
-        cs->op = op;
         /* session_attach_fd() dups it; ours closes when this returns. */
         fd = steal_fd(cs->fd);
-        r = session_attach_fd(s, fd, &cs->stats, context_on_session_started, cs);
+        r = session_attach_fd(s, fd, &cs->stats, cs->started, cs->userdata);
         if (r < 0) {
                 log_warning_errno(r, "session %u: cannot start: %m", s->id);
                 if (cs->started)
@@ -168,8 +161,7 @@ static int context_run_start(struct manager_op *op, void *userdata)
                 session_end(s, r);
                 return r;
         }
-        /* cs may be freed already (started() ran inside); do not touch it. */
-        return 1;
+        return 0;
 }
 
 int context_start_session(struct context *c, int fd, const struct connection_stats *stats,

@@ -6,7 +6,10 @@
  * = context_free, StartMiracastSession = context_start_session,
  * StopMiracastSession = context_stop_session) run one at a time: the
  * context_*_async() forms queue through manager_op_submit(), and a caller
- * beyond MANAGER_MAX_QUEUED gets -EBUSY.
+ * beyond MANAGER_MAX_QUEUED gets -EBUSY. What runs one at a time is the
+ * daemon's own part of each: a start's turn ends once the connection is
+ * attached and M1 sent, a stop's once the M5 trigger is sent; the exchanges
+ * with the sink that follow run on their own, so a slow sink delays nobody.
  */
 #pragma once
 
@@ -38,7 +41,8 @@ struct context *context_free(struct context *c);
  * right away, so the caller closes its own copy whenever it likes; the
  * session (returned at once in *ret_session, state "negotiating" once its
  * turn comes) calls started() with the session info or -ENOSR
- * (InsufficientResources) / another error. sink may be NULL. With
+ * (InsufficientResources) / another error once the sink's capabilities are
+ * negotiated (the queue moves on as soon as M1 is sent). sink may be NULL. With
  * existing != NULL (a Cast() session in "connecting") that session gets the
  * connection instead of a new one.
  */

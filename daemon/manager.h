@@ -12,6 +12,8 @@
  * start session and stop session run one at a time. Requests are queued in
  * arrival order (at most MANAGER_MAX_QUEUED waiting); a request beyond that
  * gets -EBUSY (D-Bus org.miracastd.Error.Busy). See manager_op_submit().
+ * An op holds the queue for the daemon's own work, not while it waits for a
+ * sink (see context.h).
  */
 #pragma once
 

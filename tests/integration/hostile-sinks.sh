@@ -69,6 +69,26 @@ for c in header-1mib content-length-short-then-close content-length-negative \
         hostile "$c"
 done
 
+# A silent sink (connects, never answers M1) must not hold up the next sink: the
+# normal session streams while the silent one still waits for its 5 s response timeout.
+exec 9<>"/dev/tcp/127.0.0.1/$port"
+silent_id=
+for _ in $(seq 100); do
+        silent_id=$(sed -n 's/.*session \([0-9]*\) (127.0.0.1:[0-9]*): RTSP connection from.*/\1/p' "$T/daemon.log" | tail -n1)
+        [ -n "$silent_id" ] && grep -q "session $silent_id .*sending M1" "$T/daemon.log" && break
+        sleep 0.1
+done
+if fresh_session 1; then
+        pass "a silent sink: a normal sink still plays meanwhile"
+else
+        fail "a silent sink: a normal sink still plays meanwhile" "$(tail -n 3 "$T/sink.out")"
+fi
+exec 9>&-
+streamed=$(grep -n "streaming " "$T/daemon.log" | tail -n1 | cut -d: -f1)
+silent_end=$(grep -n "session $silent_id (.*ended: " "$T/daemon.log" | head -n1 | cut -d: -f1)
+check "a silent sink: the next session streamed before the silent one ended (session $silent_id)" \
+        test -n "$streamed" -a \( -z "$silent_end" -o "${silent_end:-0}" -gt "${streamed:-0}" \)
+
 background_result() {
         local name=$1 pid=$2 rc out
         wait "$pid"
