@@ -458,7 +458,8 @@ int config_parse_argv(struct config *c, int argc, char *argv[])
                 case ARG_MAX_BITRATE: key = "max-bitrate"; break;
                 case ARG_LOG_LEVEL: key = "log-level"; break;
                 case 'o': {
-                        _cleanup_free_ char *k = strdup(optarg);
+                        /* getopt_long() sets optarg: -o takes a required argument. */
+                        _cleanup_free_ char *k = strdup(optarg); /* NOLINT(clang-analyzer-core.NonNullParamChecker) */
                         char *eq = k ? strchr(k, '=') : NULL;
 
                         if (!k)

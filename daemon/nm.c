@@ -459,7 +459,7 @@ static int get_ip4_address(struct nm *n, const char *ip4, char *addr, size_t siz
                 if (r < 0)
                         return r;
         }
-        return -ENOENT;
+        return r < 0 ? r : -ENOENT;
 }
 
 static void conn_activated(struct nm *n)

@@ -106,7 +106,8 @@ int p2p_config_set(struct p2p_config *c, const char *key, const char *value)
         if (!key || !value)
                 return -EINVAL;
         if (key_eq(key, "p2p-backend")) {
-                if (strcmp(value, "auto") && strcmp(value, "wpas") && strcmp(value, "nm") && strcmp(value, "none"))
+                if (strcmp(value, "auto") != 0 && strcmp(value, "wpas") != 0 && strcmp(value, "nm") != 0 &&
+                    strcmp(value, "none") != 0)
                         return log_error_errno(-EINVAL, "p2p-backend must be auto, wpas, nm or none, not \"%s\"", value);
                 return set_str(&c->backend, value);
         }

@@ -768,6 +768,7 @@ static int session_pick_rtp_port(const struct sockaddr_storage *local, uint16_t 
         _cleanup_close_ int fd = -1;
         uint16_t port;
         char host[INET6_ADDRSTRLEN];
+        int r;
 
         fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         if (fd < 0)
@@ -781,7 +782,9 @@ static int session_pick_rtp_port(const struct sockaddr_storage *local, uint16_t 
                 return -errno;
         if (getsockname(fd, (struct sockaddr *) &ss, &len) < 0)
                 return -errno;
-        (void) session_format_address(&ss, host, sizeof(host), &port);
+        r = session_format_address(&ss, host, sizeof(host), &port);
+        if (r < 0)
+                return r;        /* not IPv4/IPv6: port would be unset */
         *ret = port;
         return 0;
 }

@@ -365,7 +365,7 @@ static int kms_import_fb(struct kms *k, uint32_t fb_id, bool map, bool map_optio
 static int kms_follow_flip(struct capture *c, uint64_t seq)
 {
         struct kms *k = c->priv;
-        struct kms_fb fb;
+        struct kms_fb fb = { .dmabuf_fd = -1 };
         uint32_t id = kms_current_fb(k);
         int r;
 

@@ -3,16 +3,17 @@
 #
 # make lint: static analysis, all of it must be clean.
 #   cppcheck     protocol/ encoder/ daemon/ dbus/  (tools/lint/cppcheck.supp says why each suppression)
-#   gcc -fanalyzer  protocol/ (LINT_ANALYZER_DIRS widens it)
-#   clang-tidy   protocol/ with the committed .clang-tidy (LINT_TIDY_DIRS widens it)
+#   gcc -fanalyzer  protocol/ daemon/ encoder/ dbus/ (LINT_ANALYZER_DIRS narrows it); the judged
+#                false positives in tools/lint/analyzer.supp (file, function, warning) are dropped
+#   clang-tidy   protocol/ daemon/ encoder/ dbus/ with the committed .clang-tidy (LINT_TIDY_DIRS)
 # Usage: tools/lint.sh [TOOL...]   (TOOL = cppcheck, analyzer, clang-tidy; default all)
 # Prints one "lint TOOL: clean|N findings" line per tool and exits non-zero on any finding.
 set -u
 cd "$(dirname "$0")/.."
 
 : "${CC:=gcc}"
-: "${LINT_ANALYZER_DIRS:=protocol}"
-: "${LINT_TIDY_DIRS:=protocol}"
+: "${LINT_ANALYZER_DIRS:=protocol daemon encoder dbus}"
+: "${LINT_TIDY_DIRS:=protocol daemon encoder dbus}"
 PKGS="libsystemd libavcodec libavformat libavutil libswscale libdrm libva"
 CFLAGS_COMMON="-std=gnu11 -D_GNU_SOURCE"
 tools=("$@")
@@ -31,6 +32,37 @@ report() {
                 echo "lint $tool: $n findings (exit $rc)"
                 status=1
         fi
+}
+
+# Drop the findings listed in the suppression file SUPP (FILE FUNCTION OPTION per line):
+# a finding is its "FILE:LINE:COL: warning: ... [-Wanalyzer-X]" line plus the path lines
+# after it; FUNCTION comes from gcc's "FILE: In function 'F':" line before it. Prints
+# one "SUPPRESSED ..." line per dropped finding.
+analyzer_filter() {
+        awk -v supp="$1" '
+                BEGIN {
+                        while ((getline line < supp) > 0) {
+                                if (line ~ /^[ \t]*(#|$)/) continue
+                                split(line, f, /[ \t]+/)
+                                want[f[1] " " f[2] " " f[3]] = 1
+                        }
+                }
+                /: In function / {
+                        func_name = $0
+                        sub(/.*: In function /, "", func_name)
+                        sub(/^[^A-Za-z0-9_]+/, "", func_name)
+                        sub(/[^A-Za-z0-9_].*/, "", func_name)
+                        drop = 0
+                        next
+                }
+                /^[^ ]+:[0-9]+:[0-9]+: (warning|error): / {
+                        file = $0; sub(/:.*/, "", file)
+                        opt = $0; sub(/.*\[-W/, "-W", opt); sub(/\].*/, "", opt)
+                        drop = (file " " func_name " " opt) in want
+                        if (drop) print "SUPPRESSED " file " " func_name " " opt
+                }
+                !drop { print }
+        '
 }
 
 flags_for() {
@@ -60,7 +92,18 @@ for tool in "${tools[@]}"; do
                                         -c "$f" -o /dev/null >>"$out/analyzer.log" 2>&1 || rc=1
                         done
                 done
-                report "gcc -fanalyzer ($LINT_ANALYZER_DIRS)" "$out/analyzer.log" $rc
+                analyzer_filter tools/lint/analyzer.supp <"$out/analyzer.log" >"$out/analyzer.all"
+                grep -v '^SUPPRESSED' "$out/analyzer.all" >"$out/analyzer.kept"
+                n=$(grep -c '^SUPPRESSED' "$out/analyzer.all")
+                report "gcc -fanalyzer ($LINT_ANALYZER_DIRS; $n judged false positives dropped, tools/lint/analyzer.supp)" \
+                        "$out/analyzer.kept" $rc
+                # Which entries matched, and which match nothing any more (delete those).
+                sed -n 's/^SUPPRESSED /  dropped: /p' "$out/analyzer.all" | sort | uniq -c
+                grep -vE '^[[:space:]]*(#|$)' tools/lint/analyzer.supp | while read -r f fn opt; do
+                        case " $LINT_ANALYZER_DIRS " in *" ${f%%/*} "*) ;; *) continue ;; esac
+                        grep -qxF "SUPPRESSED $f $fn $opt" "$out/analyzer.all" ||
+                                echo "  stale entry in tools/lint/analyzer.supp (no such finding now): $f $fn $opt"
+                done
                 ;;
         clang-tidy)
                 rc=0
