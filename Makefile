@@ -30,8 +30,10 @@ CFLAGS     += -std=gnu11 -Wall -Wextra -Werror -MMD -MP -D_GNU_SOURCE -fno-stric
 CFLAGS     += -Wshadow -Wno-unused-parameter -Wno-missing-field-initializers -Wformat=2
 LDLIBS     += -lpthread -lm
 
+# Sanitized builds are the test builds: they also get the test-only fault hooks (MIRACAST_TEST_HOOKS).
 ifeq ($(SANITIZE),1)
 CFLAGS     += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+CFLAGS     += -DMIRACAST_TEST_HOOKS
 LDFLAGS    += -fsanitize=address,undefined
 endif
 

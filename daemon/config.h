@@ -74,7 +74,7 @@ int config_set(struct config *c, const char *key, const char *value, const char 
 int config_parse_argv(struct config *c, int argc, char *argv[]);
 
 /* Parsers shared with D-Bus argument checks. */
-bool config_capture_is_valid(const char *s);   /* kms[:DEVICE[:CONNECTOR]] or testsrc */
+bool config_capture_is_valid(const char *s);   /* kms[:DEVICE[:CONNECTOR]], testsrc or testsrc:resize=N */
 int config_parse_resolution(const char *s, unsigned *ret_width, unsigned *ret_height);
 int config_parse_bitrate(const char *s, uint64_t *ret_bps);
 int config_parse_log_level(const char *s, int *ret);

@@ -73,6 +73,8 @@ struct capture_config {
         /* testsrc */
         unsigned width, height; /* 0: 1280x720 */
         enum capture_pattern pattern;
+        unsigned resize_every;  /* every N pictures switch between width x height and half of it, as a
+                                 * mode set would (tests the size-change path); 0: never. Needs >= 128x128 */
 
         /* kms */
         const char *device;    /* "/dev/dri/card0"; NULL: the first card with an active CRTC */

@@ -39,6 +39,8 @@ struct testsrc {
         uint32_t *texture; /* motion: TEXTURE_SIZE^2 pixels */
         struct rect win[2], title[2], taskbar, band;
         uint64_t drawn; /* picture whose overlays the damage was computed for */
+        unsigned resize_every; /* switch between the full and the half size every N pictures; 0: never */
+        int full_w, full_h;
 };
 
 /* A 5x7 font, one byte per row, bit 4 = leftmost column. */
@@ -268,6 +270,38 @@ static void testsrc_free(struct testsrc *ts)
         free(ts);
 }
 
+/* Size-dependent state: wallpaper rows/columns, scale, window rectangles. */
+static int testsrc_layout(struct testsrc *ts, int w, int h)
+{
+        uint32_t *row_rg;
+        uint8_t *col_b;
+
+        row_rg = realloc(ts->row_rg, sizeof(uint32_t) * h);
+        if (!row_rg)
+                return -ENOMEM;
+        ts->row_rg = row_rg;
+        col_b = realloc(ts->col_b, w);
+        if (!col_b)
+                return -ENOMEM;
+        ts->col_b = col_b;
+        ts->w = w;
+        ts->h = h;
+        ts->scale = MAX(h / 270, 1);
+        for (int y = 0; y < h; y++)
+                ts->row_rg[y] = rgb(0x1c + 0x30 * y / h, 0x3a + 0x50 * y / h, 0);
+        for (int x = 0; x < w; x++)
+                ts->col_b[x] = (uint8_t) (0x70 + 0x60 * x / w);
+
+        ts->win[0] = (struct rect) { w * 8 / 100, h * 12 / 100, w * 45 / 100, h * 50 / 100 };
+        ts->win[1] = (struct rect) { w * 50 / 100, h * 30 / 100, w * 44 / 100, h * 45 / 100 };
+        for (int i = 0; i < 2; i++)
+                ts->title[i] = (struct rect) { ts->win[i].x, ts->win[i].y, ts->win[i].w, 12 * ts->scale };
+        ts->taskbar = (struct rect) { 0, h - h * 5 / 100, w, h * 5 / 100 };
+        ts->band = (struct rect) { ts->win[1].x + 4 * ts->scale, ts->win[1].y + 20 * ts->scale,
+                                   ts->win[1].w - 8 * ts->scale, GLYPH_H * ts->scale };
+        return 0;
+}
+
 static int testsrc_open(struct capture *c, const struct capture_config *cfg)
 {
         struct testsrc *ts;
@@ -279,36 +313,24 @@ static int testsrc_open(struct capture *c, const struct capture_config *cfg)
                 return capture_set_error(-EINVAL, "testsrc: size %dx%d unsupported (even, 64..8192)", w, h);
         if (cfg->pattern < 0 || cfg->pattern >= _CAPTURE_PATTERN_MAX)
                 return capture_set_error(-EINVAL, "testsrc: unknown pattern %d", (int) cfg->pattern);
+        if (cfg->resize_every && (w < 128 || h < 128))
+                return capture_set_error(-EINVAL, "testsrc: resizing needs at least 128x128, not %dx%d", w, h);
 
         ts = calloc(1, sizeof(*ts));
         if (!ts)
                 return -ENOMEM;
         ts->pattern = cfg->pattern;
-        ts->w = w;
-        ts->h = h;
-        ts->scale = MAX(h / 270, 1);
-        ts->row_rg = malloc(sizeof(uint32_t) * h);
-        ts->col_b = malloc(w);
+        ts->resize_every = cfg->resize_every;
+        ts->full_w = w;
+        ts->full_h = h;
         ts->texture = malloc(sizeof(uint32_t) * TEXTURE_SIZE * TEXTURE_SIZE);
-        if (!ts->row_rg || !ts->col_b || !ts->texture) {
+        if (!ts->texture || testsrc_layout(ts, w, h) < 0) {
                 testsrc_free(ts);
                 return -ENOMEM;
         }
-        for (int y = 0; y < h; y++)
-                ts->row_rg[y] = rgb(0x1c + 0x30 * y / h, 0x3a + 0x50 * y / h, 0);
-        for (int x = 0; x < w; x++)
-                ts->col_b[x] = (uint8_t) (0x70 + 0x60 * x / w);
         for (unsigned v = 0; v < TEXTURE_SIZE; v++)
                 for (unsigned u = 0; u < TEXTURE_SIZE; u++)
                         ts->texture[v * TEXTURE_SIZE + u] = texture_pixel(u, v);
-
-        ts->win[0] = (struct rect) { w * 8 / 100, h * 12 / 100, w * 45 / 100, h * 50 / 100 };
-        ts->win[1] = (struct rect) { w * 50 / 100, h * 30 / 100, w * 44 / 100, h * 45 / 100 };
-        for (int i = 0; i < 2; i++)
-                ts->title[i] = (struct rect) { ts->win[i].x, ts->win[i].y, ts->win[i].w, 12 * ts->scale };
-        ts->taskbar = (struct rect) { 0, h - h * 5 / 100, w, h * 5 / 100 };
-        ts->band = (struct rect) { ts->win[1].x + 4 * ts->scale, ts->win[1].y + 20 * ts->scale,
-                                   ts->win[1].w - 8 * ts->scale, GLYPH_H * ts->scale };
 
         c->priv = ts;
         r = capture_set_format(c, w, h, w * 4, DRM_FORMAT_XRGB8888, DRM_FORMAT_MOD_LINEAR);
@@ -319,10 +341,30 @@ static int testsrc_open(struct capture *c, const struct capture_config *cfg)
         return 0;
 }
 
+/* resize_every: the next picture switches between the full size and half of it (even), like a mode set. */
+static int testsrc_resize(struct capture *c)
+{
+        struct testsrc *ts = c->priv;
+        bool to_half = ts->w == ts->full_w;
+        int w = to_half ? (ts->full_w / 2) & ~1 : ts->full_w;
+        int h = to_half ? (ts->full_h / 2) & ~1 : ts->full_h;
+        int r;
+
+        r = testsrc_layout(ts, w, h);
+        if (r < 0)
+                return r;
+        /* Drops the pool and marks every tile of the next picture as changed. */
+        return capture_set_format(c, w, h, w * 4, DRM_FORMAT_XRGB8888, DRM_FORMAT_MOD_LINEAR);
+}
+
 static int testsrc_update(struct capture *c, uint64_t n)
 {
         struct testsrc *ts = c->priv;
-        struct rect counter = counter_rect(ts), box_old, box_new;
+        struct rect counter, box_old, box_new;
+
+        if (ts->resize_every && n > 1 && (n - 1) % ts->resize_every == 0)
+                return testsrc_resize(c);
+        counter = counter_rect(ts);
 
         if (ts->pattern == CAPTURE_PATTERN_MOTION) {
                 capture_mark_all(c, n);

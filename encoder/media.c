@@ -465,6 +465,25 @@ static int media_encode_job(struct media *m, struct media_job *job, struct encod
         return 0;
 }
 
+#ifdef MIRACAST_TEST_HOOKS
+/*
+ * Test-only fault hook, compiled into the sanitized test builds (make check,
+ * make soak) and nowhere else: with MIRACASTD_TEST_FAIL_ENCODE_AFTER=N in the
+ * environment, encoding fails with -EIO once N frames were encoded, so tests
+ * drive the real daemon's mid-stream encoder failure path. Called locked.
+ */
+static void media_test_fault_hook(struct media *m)
+{
+        const char *v = getenv("MIRACASTD_TEST_FAIL_ENCODE_AFTER");
+        char detail[96];
+
+        if (!v || m->stats.frames_encoded < strtoull(v, NULL, 10))
+                return;
+        snprintf(detail, sizeof(detail), "test fault hook: encoder failure injected after %s frames", v);
+        media_fail(m, -EIO, "encode", detail);
+}
+#endif
+
 static void *media_encode_thread(void *userdata)
 {
         struct media *m = userdata;
@@ -514,6 +533,10 @@ static void *media_encode_thread(void *userdata)
                 m->encode_cpu_usec = thread_cpu_usec();
                 if (r < 0)
                         media_fail(m, r, stage, strcmp(stage, "send") == 0 ? NULL : encode_last_error());
+#ifdef MIRACAST_TEST_HOOKS
+                else
+                        media_test_fault_hook(m);
+#endif
         }
         pthread_mutex_unlock(&m->lock);
         encode_picture_unref(last);

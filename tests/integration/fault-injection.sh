@@ -13,6 +13,12 @@
 #     the session ends, Session1.EndReason says why, the daemon serves the next
 #     sink the same bounded way. --encoder auto without VAAPI: the software
 #     fallback is logged with the reason and the sink decodes.
+#   - The encoder failing mid-stream (the test-only fault hook of sanitized
+#     builds, MIRACASTD_TEST_FAIL_ENCODE_AFTER): the session ends with the
+#     reason in Session1.EndReason, the sink is told, a fresh session works.
+#   - The capture size changing mid-stream (testsrc:resize=N flips between the
+#     full and the half size, as a mode set does) under two sinks sharing the
+#     capture: both keep decoding at their negotiated size.
 #   - The D-Bus connection dropping (the dbus-daemon killed mid-session): the
 #     daemon logs it, the running session goes on to its end, no new sinks are
 #     taken, then the daemon exits 1 by itself (for Restart=on-failure).
@@ -132,7 +138,8 @@ bus_start() {
         dbus-daemon --config-file="$T/bus.conf" --nofork --nopidfile 2>/dev/null &
         BUS_PID=$!
         pids+=($BUS_PID)
-        wait_for test -S "$T/bus.sock"
+        # The socket file exists before dbus-daemon listens: wait until it answers.
+        wait_for busctl --address="unix:path=$T/bus.sock" list
 }
 A="unix:path=$T/bus.sock"
 session_prop() { busctl --address="$A" get-property org.miracastd "/org/miracastd/session/$1" org.miracastd.Session1 "$2" 2>/dev/null; }
@@ -202,7 +209,78 @@ else
         fail "encoder auto: daemon starts" "$(tail -n 3 "$T/enc-auto.log")"
 fi
 
-# ---- 3. the D-Bus connection drops mid-session --------------------------------
+# ---- 3. the encoder fails mid-stream -------------------------------------------
+if MIRACASTD_TEST_FAIL_ENCODE_AFTER=40 daemon_start enc-fail --bus "$A" --encoder x264; then
+        wait_for busctl --address="$A" status org.miracastd
+        # --duration 0: plays until the source ends the session.
+        test_sink enc-fail1 --duration 0
+        check "encoder fails mid-stream: the session had played" grep -q "session 1 .*streaming" "$T/enc-fail.log"
+        check "encoder fails mid-stream: the session ends" wait_for state_is 1 ended
+        reason=$(session_prop 1 EndReason)
+        if [[ $reason == *"encoder failure injected after 40 frames"* ]]; then
+                pass "encoder fails mid-stream: Session1.EndReason says why: $reason"
+        else
+                fail "encoder fails mid-stream: Session1.EndReason says why" "got: $reason"
+        fi
+        check "encoder fails mid-stream: the sink decoded frames, then was told (TEARDOWN trigger)" \
+                grep -q "end=source-teardown" "$T/enc-fail1.out"
+        # A fresh session: 10 frames, torn down by the sink before the hook's 40.
+        if test_sink enc-fail2 --frames 10; then
+                pass "encoder fails mid-stream: a fresh session works afterwards"
+                fresh=yes
+        else
+                fail "encoder fails mid-stream: a fresh session works afterwards" "$(tail -n 2 "$T/enc-fail2.out")"
+                fresh=no
+        fi
+        kill -TERM "$DAEMON_PID"
+        wait "$DAEMON_PID"
+        rc=$?
+        check "encoder fails mid-stream: SIGTERM exits 0" test "$rc" = 0
+        check "encoder fails mid-stream: no sanitizer report" no_sanitizer_report "$T/enc-fail.log"
+        ok=no
+        [[ $reason == *"injected"* ]] && [ "$fresh" = yes ] && [ "$rc" = 0 ] && ok=yes
+        row "encoder fails mid-stream (test hook)" "session ended, EndReason ${reason#s }; sink told; fresh session ok; exit $rc" "$ok"
+else
+        fail "encoder fails mid-stream: daemon starts" "$(tail -n 3 "$T/enc-fail.log")"
+        row "encoder fails mid-stream (test hook)" "daemon did not start" no
+fi
+
+# ---- 4. the capture size changes mid-stream -------------------------------------
+# 320x240 <-> 160x120 every 10 pictures; two sinks share the capture and decode for 3 s.
+if daemon_start resize --bus none --encoder x264 --capture testsrc:resize=10; then
+        test_sink resize1 --duration 3 &
+        r1=$!
+        timeout 40 "$B/miracast-test-sink" --connect "127.0.0.1:$PORT" --profile vga --timeout 20 --duration 3 \
+                >"$T/resize2.out" 2>&1
+        rc2=$?
+        wait "$r1"
+        rc1=$?
+        sizes_ok=yes
+        for n in 1 2; do
+                out=$(grep "SINK result" "$T/resize$n.out")
+                if [ "$([ $n = 1 ] && echo "$rc1" || echo "$rc2")" = 0 ] && [[ $out == *"width=640 height=480"* ]] &&
+                   [[ $out == *"decode_errors=0"* ]]; then
+                        pass "capture resized mid-stream: sink $n decodes at its negotiated 640x480, no decode error"
+                else
+                        fail "capture resized mid-stream: sink $n decodes at its negotiated 640x480" "$out $(tail -n 2 "$T/resize$n.out")"
+                        sizes_ok=no
+                fi
+        done
+        frames=$(sed -n 's/.* frames=\([0-9]*\) .*/\1/p' "$T/resize1.out" "$T/resize2.out" | paste -sd/ -)
+        kill -TERM "$DAEMON_PID"
+        wait "$DAEMON_PID"
+        rc=$?
+        check "capture resized mid-stream: SIGTERM exits 0" test "$rc" = 0
+        check "capture resized mid-stream: no sanitizer report" no_sanitizer_report "$T/resize.log"
+        ok=no
+        [ "$sizes_ok" = yes ] && [ "$rc" = 0 ] && no_sanitizer_report "$T/resize.log" && ok=yes
+        row "capture 320x240<->160x120 every 10 pictures, 2 sinks" "rescaled: both decode 640x480, $frames frames, 0 decode errors; exit $rc" "$ok"
+else
+        fail "capture resized mid-stream: daemon starts" "$(tail -n 3 "$T/resize.log")"
+        row "capture size changes mid-stream" "daemon did not start" no
+fi
+
+# ---- 5. the D-Bus connection drops mid-session --------------------------------
 # The test sink plays 4 s and then sends TEARDOWN itself; the bus is killed as soon as
 # the session plays. Order is read from the daemon's log afterwards, not from timing.
 if daemon_start dbus-drop --bus "$A" --encoder x264; then

@@ -218,6 +218,48 @@ TEST(capture_shared, "/capture/shared by two consumers: one producer, frames out
         d = capture_frame_unref(d);
 }
 
+TEST(capture_testsrc_resize, "/capture/testsrc resize_every: the size flips to half and back, old frames stay valid") {
+        struct capture_config cfg = { .backend = CAPTURE_BACKEND_TESTSRC, .width = 320, .height = 240,
+                                      .resize_every = 3 };
+        _cleanup_(capture_unrefp) struct capture *c = NULL;
+        struct capture_frame *held = NULL;
+        static const unsigned want_w[] = { 320, 320, 320, 160, 160, 160, 320, 320 };
+        unsigned w, h;
+
+        assert_int_eq(capture_new(&cfg, &c), 0);
+        for (size_t i = 0; i < ARRAY_SIZE(want_w); i++) {
+                _cleanup_(capture_frame_unrefp) struct capture_frame *f = NULL;
+
+                assert_int_eq(capture_grab(c, 0, &f), 0);
+                assert_int_eq(f->width, want_w[i]);
+                assert_int_eq(f->height, want_w[i] * 3 / 4);
+                assert_int_eq(f->stride, want_w[i] * 4);
+                assert_int_eq(capture_get_size(c, &w, &h), 0);
+                assert_int_eq(w, want_w[i]);
+                if (held) {
+                        /* Against a frame of the other size, everything counts as changed. */
+                        unsigned tx, ty;
+                        capture_frame_tiles(f, &tx, &ty);
+                        assert_int_eq(tx * ty, (f->width + 31) / 32 * ((f->height + 31) / 32));
+                        if (held->width != f->width)
+                                assert_int_eq(capture_frame_damage(c, held, held->seq, NULL, 0),
+                                              (int) ((held->width + 31) / 32 * ((held->height + 31) / 32)));
+                        /* the older frame is still readable at its own size */
+                        assert_int_eq(held->data[(size_t) held->stride * (held->height - 1) + held->width * 4 - 1],
+                                      held->data[(size_t) held->stride * (held->height - 1) + held->width * 4 - 1]);
+                        held = capture_frame_unref(held);
+                }
+                held = capture_frame_ref(f);
+        }
+        held = capture_frame_unref(held);
+        /* Too small to halve: refused with the reason. */
+        cfg.width = 64;
+        cfg.height = 64;
+        c = capture_unref(c);
+        assert_int_eq(capture_new(&cfg, &c), -EINVAL);
+        assert_true(strstr(capture_last_error(), "128x128") != NULL);
+}
+
 TEST(capture_pool_bounded, "/capture/pool is bounded: -EBUSY when consumers hold every buffer") {
         _cleanup_(capture_unrefp) struct capture *c = open_testsrc(CAPTURE_PATTERN_MOTION, 320, 240);
         struct capture_frame *held[16] = {};
