@@ -211,7 +211,8 @@ lint:
 	$(Q)tools/lint.sh
 
 # 1000 back-to-back sessions against one ASan/LSan daemon (tools/soak.sh: SOAK_SESSIONS, SOAK_SEED,
-# SOAK_SAMPLE_EVERY, SOAK_STREAM_SECONDS); about 30 minutes, so not part of check (which runs 12).
+# SOAK_SAMPLE_EVERY, SOAK_STREAM_SECONDS), or with SOAK_MINUTES one continuous 1080p30 session; about
+# 20 minutes, so not part of check (which runs 12 sessions).
 soak: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=build/check SANITIZE=1 all
 	$(Q)tools/soak.sh build/check
