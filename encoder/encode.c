@@ -350,11 +350,12 @@ int encode_new(const struct encode_config *cfg, struct encoder **ret)
                 return r;
         /*
          * libx264 copies a picture into its own frame inside encode_send(), so
-         * two are enough for two stages (one converting, one encoding); hardware
-         * encoders keep references to theirs until the packet comes out.
+         * one is enough for a pipeline that converts while the encoder is idle
+         * (media.c); hardware encoders keep references to theirs until the
+         * packet comes out.
          */
         e->n_pictures = cfg->pictures ? cfg->pictures
-                                      : strcmp(e->codec->name, "libx264") == 0 ? 2 : ENCODE_PICTURES_MAX;
+                                      : strcmp(e->codec->name, "libx264") == 0 ? 1 : ENCODE_PICTURES_MAX;
 
         *ret = steal_ptr(e);
         return 0;

@@ -30,7 +30,7 @@
  * Memory (software, 1080p): libx264 keeps four frames of its own (two input
  * frames with their half-size planes for rate control, the reference and the
  * picture being reconstructed, ~20 MB), plus our pool of NV12 pictures
- * (3 MB each). libx264 asks for transparent huge pages for its buffers, which
+ * (3 MB each; one for libx264 by default). libx264 asks for transparent huge pages for its buffers, which
  * rounds each one it touches up to 2 MB (its 11 MB of output buffers, mostly
  * never written, become 4 MB resident); opening libx264 therefore turns THP
  * off for this process (prctl PR_SET_THP_DISABLE; no CPU cost measured).
@@ -63,7 +63,7 @@ struct encode_config {
         unsigned slices;           /* slices per picture when the sink asks for them; 0 or 1: one */
         unsigned idr_interval;     /* frames between periodic IDRs; 0: every 2 s */
         unsigned threads;          /* encoder threads; 0: 1 (the other core converts) */
-        unsigned pictures;         /* picture pool size, 1..4; 0: 2 for libx264 (it copies each picture
+        unsigned pictures;         /* picture pool size, 1..4; 0: 1 for libx264 (it copies each picture
                                     * during encode_send()), 4 for encoders that keep references */
         const char *vaapi_device;  /* DRM node for vaapi with CPU frames; NULL: /dev/dri/renderD128 */
 };

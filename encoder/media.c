@@ -1,26 +1,29 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The per-session media pipeline (see media.h): two threads and a one-slot
- * hand-over between them.
+ * The per-session media pipeline (see media.h): one thread that runs the
+ * command queue and, at every frame tick, grabs a picture, skips it when
+ * nothing changed (damage), converts the changed tiles, encodes, and hands
+ * the access unit to media_output (TS -> RTP -> UDP). On a still screen it
+ * re-encodes the last picture every 1/keepalive_fps seconds (an all-skip
+ * frame), and between frames it keeps PCR/PAT/PMT (and the audio track)
+ * flowing through media_output_idle().
  *
- *   convert thread   runs the command queue, paces the capture at the frame
- *                    rate, skips unchanged pictures (damage), converts the
- *                    changed tiles, and puts the picture into the slot. On a
- *                    still screen it asks for a keep-alive repeat every
- *                    1/keepalive_fps seconds instead.
- *   encode thread    takes the picture from the slot, encodes it, hands the
- *                    access unit to media_output (TS -> RTP -> UDP), records
- *                    encode time and capture-to-send latency.
+ * Why one thread and not a convert and an encode stage overlapping on two
+ * cores (what this file did before): at 1080p30 conversion takes ~1 ms and
+ * encoding ~8 ms, so at 30 fps there is nothing to overlap. On a loaded
+ * machine (make bench with two CPU hogs) a picture converted while the
+ * encoder was busy waited in the hand-over slot for up to a whole encode,
+ * and waking the encode thread took up to 20 ms more (p99), which is where
+ * the p99 latency of 60-75 ms came from (see README). Now a picture is
+ * grabbed only when the encoder is free, so it is the newest one there is,
+ * and goes straight on: frame ticks that pass while encoding runs long are
+ * dropped (frames_dropped), never queued. It also needs just one picture
+ * buffer: the damaged tiles are patched into the picture the encoder saw
+ * last (libx264 copies it during encode_send()).
  *
- * When the encode thread is still busy with the previous picture, the slot's
- * old picture is dropped for the new one (real time: the convert thread takes
- * it back and patches the new frame into it) or the convert thread waits
- * (benchmark mode): never more than one picture queued, and two pictures in
- * all (the encoder's last one, kept for keep-alive repeats, and the next).
- *
- * Locking: one mutex for everything shared (commands, state, slot, events,
- * statistics) and one condition variable, broadcast on every change. Heavy
- * work (grab, convert, encode, send) runs without the lock.
+ * Locking: one mutex for everything shared with the control side (commands,
+ * state, events, statistics) and one condition variable. Heavy work (grab,
+ * convert, encode, send) runs without the lock.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -56,27 +59,20 @@ struct media_command {
         uint64_t value;
 };
 
-/* What the convert thread hands to the encode thread. */
-struct media_job {
-        struct encode_picture *picture; /* owned; NULL: repeat the last picture (keep-alive) */
-        uint64_t grab_usec;             /* when the picture was taken (pts, latency) */
-        bool repeat;                    /* encode thread: a keep-alive of the last picture */
-};
-
 struct media {
         struct media_config cfg;
         char *dest_address;        /* owned copy of cfg.dest_address */
         struct capture *capture;   /* one reference */
         struct encoder *encoder;   /* owned */
-        struct media_output *output; /* owned, used by the encode thread only */
-        uint64_t output_bitrate;   /* encode thread: the rate output paces for */
+        struct media_output *output; /* owned, used by the pipeline thread only */
+        uint64_t output_bitrate;   /* pipeline thread: the rate output paces for */
         uint64_t sender_dropped;   /* under lock: frames the sender dropped (in stats.frames_dropped) */
         int event_fd;              /* owned */
         uint64_t interval_usec;    /* frame interval */
         uint64_t keepalive_usec;
 
-        pthread_t convert_thread, encode_thread;
-        bool convert_running, encode_running;
+        pthread_t thread;
+        bool thread_running;
 
         pthread_mutex_t lock;
         pthread_cond_t cond;
@@ -85,13 +81,11 @@ struct media {
         unsigned command_head, command_count;
         enum media_state state;
         bool quit;
-        struct media_job slot;
-        bool slot_full;
         struct media_event events[MEDIA_EVENTS_MAX];
         unsigned event_head, event_count;
         struct media_stats stats;
         uint64_t convert_usec_total, encode_usec_total;
-        uint64_t convert_cpu_usec, encode_cpu_usec;
+        uint64_t cpu_usec;         /* the pipeline thread's CPU time */
         uint64_t latency[MEDIA_LATENCY_SAMPLES];
         unsigned latency_count, latency_pos;
         uint64_t start_usec;       /* stream time zero (pts 0) */
@@ -158,7 +152,7 @@ static void media_push_event(struct media *m, enum media_event_type type, int er
         (void) !write(m->event_fd, &one, sizeof(one));
 }
 
-/* End the stream (lock held): both threads leave their loops. */
+/* End the stream (lock held): the pipeline thread leaves its loop. */
 static void media_end(struct media *m, int error, const char *reason)
 {
         if (m->state == MEDIA_STATE_ENDED)
@@ -181,30 +175,7 @@ static void media_fail(struct media *m, int error, const char *stage, const char
         media_end(m, error, reason);
 }
 
-/* ---- the convert thread -------------------------------------------------- */
-
-/* Hand a job to the encode thread (lock held). */
-static void media_post_job(struct media *m, struct media_job job)
-{
-        if (m->cfg.benchmark)
-                while (m->slot_full && !m->quit)
-                        pthread_cond_wait(&m->cond, &m->lock);
-        if (m->quit) {
-                encode_picture_unref(job.picture);
-                return;
-        }
-        if (m->slot_full && m->slot.picture && !job.picture)
-                return; /* a keep-alive never displaces a real picture that is still waiting */
-        if (m->slot_full) {
-                /* The encoder or the network is behind: the newer picture wins. */
-                if (m->slot.picture)
-                        m->stats.frames_dropped++;
-                encode_picture_unref(m->slot.picture);
-        }
-        m->slot = job;
-        m->slot_full = true;
-        pthread_cond_broadcast(&m->cond);
-}
+/* ---- the pipeline thread ------------------------------------------------- */
 
 /* Apply queued commands (lock held). */
 static void media_run_commands(struct media *m, uint64_t *next_tick)
@@ -249,139 +220,6 @@ static void media_run_commands(struct media *m, uint64_t *next_tick)
         }
 }
 
-/*
- * One tick: grab, and unless nothing changed, convert and post. Runs without
- * the lock; *last_seq / *last_post_usec belong to the convert thread.
- * Returns 1 when the picture was unchanged, 0 when posted (or dropped).
- */
-static int media_capture_tick(struct media *m, uint64_t *last_seq, uint64_t *last_post_usec,
-                              const char **ret_stage)
-{
-        _cleanup_(capture_frame_unrefp) struct capture_frame *f = NULL;
-        struct encode_picture *picture = NULL;
-        uint64_t grab, t0, t1;
-        bool unchanged;
-        int r;
-
-        grab = now_usec();
-        /* Sessions sharing the capture within half a frame get the same picture (benchmarks: never). */
-        r = capture_grab(m->capture, m->cfg.benchmark ? 0 : m->interval_usec / 2, &f);
-        if (r < 0) {
-                *ret_stage = "capture";
-                return r;
-        }
-        unchanged = !m->cfg.no_damage && *last_seq != 0 &&
-                    (f->seq == *last_seq || capture_frame_damage(m->capture, f, *last_seq, NULL, 0) == 0);
-
-        if (unchanged) {
-                pthread_mutex_lock(&m->lock);
-                m->stats.frames_captured++;
-                m->stats.frames_skipped++;
-                if (grab - *last_post_usec >= m->keepalive_usec) {
-                        media_post_job(m, (struct media_job) { .picture = NULL, .grab_usec = grab });
-                        *last_post_usec = grab;
-                }
-                pthread_mutex_unlock(&m->lock);
-                return 1;
-        }
-
-        if (!m->cfg.benchmark) {
-                /*
-                 * A picture still waiting in the slot is older than this frame and will
-                 * be dropped for it anyway: take it back and patch it into this frame
-                 * (it shows a recent picture, so only the newly damaged tiles change).
-                 * Two pictures then suffice: the encoder's and this one.
-                 */
-                struct encode_picture *stale = NULL;
-
-                pthread_mutex_lock(&m->lock);
-                if (m->slot_full && m->slot.picture) {
-                        stale = steal_ptr(m->slot.picture);
-                        m->slot_full = false;
-                        m->stats.frames_dropped++;
-                }
-                pthread_mutex_unlock(&m->lock);
-                encode_picture_unref(stale);
-        }
-
-        t0 = now_usec();
-        r = encode_convert(m->encoder, m->capture, f, &picture);
-        t1 = now_usec();
-        pthread_mutex_lock(&m->lock);
-        m->stats.frames_captured++;
-        if (r == -EBUSY) {
-                /* every picture is still with the encoder: drop this one */
-                m->stats.frames_dropped++;
-                r = 0;
-        } else if (r >= 0) {
-                m->convert_usec_total += t1 - t0;
-                m->stats.convert_usec_avg = m->convert_usec_total / (m->stats.frames_captured -
-                                                                     m->stats.frames_skipped);
-                media_post_job(m, (struct media_job) { .picture = picture, .grab_usec = grab });
-                *last_seq = f->seq;
-                *last_post_usec = grab;
-        } else
-                *ret_stage = "convert";
-        pthread_mutex_unlock(&m->lock);
-        return r;
-}
-
-static void *media_convert_thread(void *userdata)
-{
-        struct media *m = userdata;
-        uint64_t next_tick = 0, last_seq = 0, last_post = 0;
-        bool idle = false;
-
-        pthread_mutex_lock(&m->lock);
-        for (;;) {
-                uint64_t now;
-                const char *stage = "capture";
-                int r;
-
-                media_run_commands(m, &next_tick);
-                if (m->quit)
-                        break;
-                if (m->state != MEDIA_STATE_PLAYING) {
-                        pthread_cond_wait(&m->cond, &m->lock);
-                        continue;
-                }
-                now = now_usec();
-                if ((!m->cfg.benchmark || idle) && now < next_tick) {
-                        struct timespec until = {
-                                .tv_sec = next_tick / 1000000u,
-                                .tv_nsec = (next_tick % 1000000u) * 1000,
-                        };
-                        pthread_cond_timedwait(&m->cond, &m->lock, &until);
-                        continue;
-                }
-                /* A benchmark converts the next picture only once the encoder took the last one:
-                 * back-pressure instead of drops, and one picture buffer fewer in flight. */
-                if (m->cfg.benchmark && m->slot_full) {
-                        pthread_cond_wait(&m->cond, &m->lock);
-                        continue;
-                }
-                /* Fixed schedule; after a stall start again from now rather than catching up in a burst. */
-                next_tick += m->interval_usec;
-                if (next_tick + m->interval_usec < now)
-                        next_tick = now + m->interval_usec;
-                pthread_mutex_unlock(&m->lock);
-
-                r = media_capture_tick(m, &last_seq, &last_post, &stage);
-                /* Even a benchmark waits a frame interval when nothing changed, instead of spinning. */
-                idle = r == 1;
-
-                pthread_mutex_lock(&m->lock);
-                m->convert_cpu_usec = thread_cpu_usec();
-                if (r < 0)
-                        media_fail(m, r, stage,
-                                   strcmp(stage, "capture") == 0 ? capture_last_error() : encode_last_error());
-        }
-        pthread_mutex_unlock(&m->lock);
-        return NULL;
-}
-
-/* ---- the encode thread --------------------------------------------------- */
-
 static void media_record_latency(struct media *m, uint64_t usec)
 {
         m->latency[m->latency_pos] = usec;
@@ -390,14 +228,12 @@ static void media_record_latency(struct media *m, uint64_t usec)
                 m->latency_count++;
 }
 
-/* Encode one job and send what comes out. Runs without the lock. */
-static int media_encode_job(struct media *m, struct media_job *job, struct encode_picture *last,
-                            const char **ret_stage)
+/* Encode picture p (taken at grab_usec) and send what comes out. Runs without the lock. */
+static int media_encode(struct media *m, struct encode_picture *p, uint64_t grab_usec, bool repeat,
+                        const char **ret_stage)
 {
         struct media_output_stats out;
         struct encode_packet pkt;
-        struct encode_picture *picture;
-        bool repeat = job->repeat;
         int64_t pts;
         uint64_t t0, t1, sent = 0, idr = 0, encode_usec = 0, bps;
         int r;
@@ -407,15 +243,12 @@ static int media_encode_job(struct media *m, struct media_job *job, struct encod
                 media_output_set_bitrate(m->output, bps);
                 m->output_bitrate = bps;
         }
-        picture = last;
-        if (!picture)
-                return 0; /* a keep-alive before anything was encoded */
 
         /* pts: 90 kHz since the stream started; the muxer adds its own offset for PCR. */
-        pts = (int64_t) ((job->grab_usec - m->start_usec) * 9 / 100);
+        pts = (int64_t) ((grab_usec - m->start_usec) * 9 / 100);
 
         t0 = now_usec();
-        r = encode_send(m->encoder, picture, pts);
+        r = encode_send(m->encoder, p, pts);
         if (r < 0) {
                 *ret_stage = "encode";
                 return r;
@@ -458,11 +291,75 @@ static int media_encode_job(struct media *m, struct media_job *job, struct encod
         m->stats.encode_usec_avg = m->encode_usec_total / m->stats.frames_encoded;
         m->stats.encode_usec_max = MAX(m->stats.encode_usec_max, encode_usec);
         if (sent)
-                media_record_latency(m, now_usec() - job->grab_usec);
+                media_record_latency(m, now_usec() - grab_usec);
         if (m->cfg.max_frames && m->stats.frames_sent >= m->cfg.max_frames)
                 media_end(m, 0, "max_frames reached");
         pthread_mutex_unlock(&m->lock);
         return 0;
+}
+
+/*
+ * One tick: grab; unless nothing changed, convert and encode; on a still
+ * screen, a keep-alive repeat when one is due. Runs without the lock;
+ * *current (the picture, showing capture frame *last_seq) and the times
+ * belong to the pipeline thread. Returns 1 when the picture was unchanged,
+ * 0 when encoded (or dropped).
+ */
+static int media_tick(struct media *m, struct encode_picture **current, uint64_t *last_seq,
+                      uint64_t *last_encode_usec, const char **ret_stage)
+{
+        _cleanup_(capture_frame_unrefp) struct capture_frame *f = NULL;
+        uint64_t grab, t0, t1;
+        bool unchanged;
+        int r;
+
+        grab = now_usec();
+        /* Sessions sharing the capture within half a frame get the same picture (benchmarks: never). */
+        r = capture_grab(m->capture, m->cfg.benchmark ? 0 : m->interval_usec / 2, &f);
+        if (r < 0) {
+                *ret_stage = "capture";
+                return r;
+        }
+        unchanged = !m->cfg.no_damage && *last_seq != 0 &&
+                    (f->seq == *last_seq || capture_frame_damage(m->capture, f, *last_seq, NULL, 0) == 0);
+
+        if (unchanged) {
+                bool repeat = *current && grab - *last_encode_usec >= m->keepalive_usec;
+
+                pthread_mutex_lock(&m->lock);
+                m->stats.frames_captured++;
+                m->stats.frames_skipped++;
+                pthread_mutex_unlock(&m->lock);
+                if (!repeat)
+                        return 1;
+                *last_encode_usec = grab;
+                r = media_encode(m, *current, grab, true, ret_stage);
+                return r < 0 ? r : 1;
+        }
+
+        /* The encoder holds no picture between frames: ours is free to be patched. */
+        *current = encode_picture_unref(*current);
+        t0 = now_usec();
+        r = encode_convert(m->encoder, m->capture, f, current);
+        t1 = now_usec();
+        pthread_mutex_lock(&m->lock);
+        m->stats.frames_captured++;
+        if (r >= 0) {
+                m->convert_usec_total += t1 - t0;
+                m->stats.convert_usec_avg = m->convert_usec_total / (m->stats.frames_captured -
+                                                                     m->stats.frames_skipped);
+        } else if (r == -EBUSY)
+                m->stats.frames_dropped++; /* every picture is still with an encoder that keeps references */
+        pthread_mutex_unlock(&m->lock);
+        if (r == -EBUSY)
+                return 0;
+        if (r < 0) {
+                *ret_stage = "convert";
+                return r;
+        }
+        *last_seq = f->seq;
+        *last_encode_usec = grab;
+        return media_encode(m, *current, grab, false, ret_stage);
 }
 
 #ifdef MIRACAST_TEST_HOOKS
@@ -484,86 +381,103 @@ static void media_test_fault_hook(struct media *m)
 }
 #endif
 
-static void *media_encode_thread(void *userdata)
+static void media_wait_until(struct media *m, uint64_t until)
+{
+        struct timespec ts = { .tv_sec = until / 1000000u, .tv_nsec = (until % 1000000u) * 1000 };
+
+        pthread_cond_timedwait(&m->cond, &m->lock, &ts);
+}
+
+static void *media_thread(void *userdata)
 {
         struct media *m = userdata;
-        struct encode_picture *last = NULL;
+        struct encode_picture *current = NULL;
+        uint64_t next_tick = 0, last_seq = 0, last_encode = 0, prev_encode, last_output = 0;
+        /* PCR/PAT/PMT at least every 40 ms while nothing else goes out (audio: every 20 ms) */
+        uint64_t idle_usec = m->cfg.audio_lpcm_rate ? 20000 : 40000;
+        bool idle = false;
 
         pthread_mutex_lock(&m->lock);
         for (;;) {
-                struct media_job job;
-                const char *stage = "encode";
+                uint64_t now;
+                const char *stage = "capture";
                 int r;
 
-                if (!m->slot_full && !m->quit) {
-                        /* Wake at least every 40 ms (20 with audio): PCR/PAT/PMT and audio must flow
-                         * while the screen is still. */
-                        uint64_t until = now_usec() + (m->cfg.audio_lpcm_rate ? 20000 : 40000);
-                        struct timespec ts = { .tv_sec = until / 1000000u, .tv_nsec = (until % 1000000u) * 1000 };
-
-                        if (pthread_cond_timedwait(&m->cond, &m->lock, &ts) == ETIMEDOUT &&
-                            m->state == MEDIA_STATE_PLAYING && m->start_usec) {
-                                uint64_t start = m->start_usec;
-
-                                pthread_mutex_unlock(&m->lock);
-                                r = media_output_idle(m->output, now_usec() - start);
-                                pthread_mutex_lock(&m->lock);
-                                if (r < 0)
-                                        media_fail(m, r, "send", NULL);
-                        }
-                        continue;
-                }
+                media_run_commands(m, &next_tick);
                 if (m->quit)
                         break;
-                job = m->slot;
-                m->slot = (struct media_job) {};
-                m->slot_full = false;
-                job.repeat = !job.picture;
-                if (job.picture) {
-                        /* Swap under the lock: the convert thread never sees both held. */
-                        encode_picture_unref(last);
-                        last = steal_ptr(job.picture);
+                if (m->state != MEDIA_STATE_PLAYING) {
+                        pthread_cond_wait(&m->cond, &m->lock);
+                        continue;
                 }
-                pthread_cond_broadcast(&m->cond);
+                now = now_usec();
+                if (now >= last_output + idle_usec) {
+                        uint64_t start = m->start_usec;
+
+                        pthread_mutex_unlock(&m->lock);
+                        r = media_output_idle(m->output, now - start);
+                        pthread_mutex_lock(&m->lock);
+                        last_output = now;
+                        if (r < 0)
+                                media_fail(m, r, "send", NULL);
+                        continue;
+                }
+                if ((!m->cfg.benchmark || idle) && now < next_tick) {
+                        media_wait_until(m, MIN(next_tick, last_output + idle_usec));
+                        continue;
+                }
+                if (!m->cfg.benchmark) {
+                        /* Fixed schedule; ticks that passed while the last frame was encoded are dropped. */
+                        uint64_t missed = (now - next_tick) / m->interval_usec;
+
+                        m->stats.frames_dropped += missed;
+                        next_tick += (missed + 1) * m->interval_usec;
+                } else
+                        next_tick = now + m->interval_usec;
                 pthread_mutex_unlock(&m->lock);
 
-                r = media_encode_job(m, &job, last, &stage);
+                prev_encode = last_encode;
+                r = media_tick(m, &current, &last_seq, &last_encode, &stage);
+                /* Even a benchmark waits a frame interval when nothing changed, instead of spinning. */
+                idle = r == 1;
+                if (last_encode != prev_encode)
+                        last_output = now_usec(); /* a frame went out, with PCR/PAT/PMT as due */
 
                 pthread_mutex_lock(&m->lock);
-                m->encode_cpu_usec = thread_cpu_usec();
+                m->cpu_usec = thread_cpu_usec();
                 if (r < 0)
-                        media_fail(m, r, stage, strcmp(stage, "send") == 0 ? NULL : encode_last_error());
+                        media_fail(m, r, stage,
+                                   strcmp(stage, "capture") == 0 ? capture_last_error()
+                                   : strcmp(stage, "send") == 0  ? NULL
+                                                                 : encode_last_error());
 #ifdef MIRACAST_TEST_HOOKS
                 else
                         media_test_fault_hook(m);
 #endif
         }
         pthread_mutex_unlock(&m->lock);
-        encode_picture_unref(last);
+        encode_picture_unref(current);
         return NULL;
 }
 
 /* ---- control ------------------------------------------------------------- */
 
-static void media_stop_threads(struct media *m)
+static void media_stop_thread(struct media *m)
 {
         pthread_mutex_lock(&m->lock);
         m->quit = true;
         pthread_cond_broadcast(&m->cond);
         pthread_mutex_unlock(&m->lock);
-        if (m->convert_running)
-                pthread_join(m->convert_thread, NULL);
-        if (m->encode_running)
-                pthread_join(m->encode_thread, NULL);
-        m->convert_running = m->encode_running = false;
+        if (m->thread_running)
+                pthread_join(m->thread, NULL);
+        m->thread_running = false;
 }
 
 struct media *media_free(struct media *m)
 {
         if (!m)
                 return NULL;
-        media_stop_threads(m);
-        m->slot.picture = encode_picture_unref(m->slot.picture);
+        media_stop_thread(m);
         m->output = media_output_free(m->output);
         m->encoder = encode_free(m->encoder);
         m->capture = capture_unref(m->capture);
@@ -650,14 +564,10 @@ int media_new(const struct media_config *cfg, struct media **ret)
         m->stats.height = cfg->encode.height;
         m->stats.bitrate_bps = encode_get_bitrate(m->encoder);
 
-        r = -pthread_create(&m->encode_thread, NULL, media_encode_thread, m);
+        r = -pthread_create(&m->thread, NULL, media_thread, m);
         if (r < 0)
                 return r;
-        m->encode_running = true;
-        r = -pthread_create(&m->convert_thread, NULL, media_convert_thread, m);
-        if (r < 0)
-                return r;
-        m->convert_running = true;
+        m->thread_running = true;
 
         *ret = steal_ptr(m);
         return 0;
@@ -761,7 +671,7 @@ int media_get_stats(struct media *m, struct media_stats *ret)
         *ret = m->stats;
         ret->frames_dropped += m->sender_dropped;
         ret->bitrate_bps = encode_get_bitrate(m->encoder);
-        ret->cpu_usec = m->convert_cpu_usec + m->encode_cpu_usec;
+        ret->cpu_usec = m->cpu_usec;
         n = m->latency_count;
         memcpy(sorted, m->latency, n * sizeof(sorted[0]));
         pthread_mutex_unlock(&m->lock);

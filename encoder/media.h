@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The per-session media pipeline: capture -> convert -> H.264 encode ->
- * MPEG-TS -> RTP -> UDP to the sink, in its own threads.
+ * MPEG-TS -> RTP -> UDP to the sink, in its own thread.
  *
- * Threads: a convert thread (grabs from the shared capture at the frame rate,
- * skips unchanged pictures, converts the damaged tiles) and an encode thread
- * (encodes, packetizes, sends), so conversion and encoding overlap on two
- * cores. A one-slot hand-over between them drops the older picture when the
- * encoder or the network falls behind: frames are dropped, never queued
- * without bound.
+ * The thread grabs from the shared capture at the frame rate, skips
+ * unchanged pictures, converts the damaged tiles, encodes and sends. A
+ * picture is grabbed only when the encoder is free, so what goes out is the
+ * newest picture there is: when encoding or sending falls behind, frame ticks
+ * are dropped, never queued (media.c explains why this beats two overlapping
+ * stages).
  *
  * Control is asynchronous: media_start/pause/resume/request_idr/set_bitrate/
  * stop only queue a command and return at once (safe from the daemon's
@@ -16,13 +16,13 @@
  * its reason, the end of the stream) through media_get_fd(): poll it for
  * EPOLLIN, then media_read_event() until -EAGAIN.
  *
- *   media_new(&cfg, &m);           opens encoder + socket, threads idle
+ *   media_new(&cfg, &m);           opens encoder + socket, thread idle
  *   media_start(m);                streaming (an IDR first)
  *   media_pause(m); media_resume(m);
  *   media_request_idr(m);          e.g. on M13 or a decode error report
  *   media_set_bitrate(m, bps);
  *   media_get_stats(m, &st);       any time, any thread
- *   m = media_free(m);             stops, joins the threads, closes everything
+ *   m = media_free(m);             stops, joins the thread, closes everything
  *
  * Audio capture is a later issue; a session that negotiated LPCM gets a
  * silence track on PID 0x1100 (audio_lpcm_rate), since some sinks stall
@@ -42,7 +42,7 @@ enum media_state {
         MEDIA_STATE_IDLE,    /* created, not started */
         MEDIA_STATE_PLAYING,
         MEDIA_STATE_PAUSED,
-        MEDIA_STATE_ENDED,   /* stopped or failed; threads finished */
+        MEDIA_STATE_ENDED,   /* stopped or failed; the thread finished */
         _MEDIA_STATE_MAX,
         _MEDIA_STATE_INVALID = -1,
 };
@@ -85,7 +85,8 @@ struct media_stats {
         uint64_t frames_skipped;   /* grabbed but unchanged: not converted or encoded */
         uint64_t frames_encoded;   /* pictures encoded (including keep-alive repeats) */
         uint64_t frames_repeated;  /* keep-alive re-encodes of an unchanged picture */
-        uint64_t frames_dropped;   /* converted but dropped because encode/send fell behind */
+        uint64_t frames_dropped;   /* frame ticks skipped because the previous frame was still being
+                                    * encoded/sent, plus frames the sender dropped (stalled link) */
         uint64_t frames_sent;      /* access units handed to the network */
         uint64_t idr_frames;
         uint64_t bytes_sent;       /* UDP payload bytes (RTP headers + TS packets) */
@@ -97,7 +98,7 @@ struct media_stats {
         uint64_t encode_usec_max;
         uint64_t latency_p50_usec; /* capture -> last RTP packet of the frame sent, recent frames */
         uint64_t latency_p99_usec;
-        uint64_t cpu_usec;         /* CPU time used by the pipeline threads */
+        uint64_t cpu_usec;         /* CPU time used by the pipeline thread */
 };
 
 const char *media_state_to_string(enum media_state s);
@@ -107,10 +108,10 @@ const char *media_event_type_to_string(enum media_event_type t);
  * Create a pipeline: opens the encoder (encode_new(), so -ENODEV/-ENOENT/
  * -EINVAL come back here with encode_last_error() telling why), the UDP
  * socket (-EADDRINUSE for a taken local_port, -EINVAL for a bad address) and
- * the event fd, and starts the threads in MEDIA_STATE_IDLE. Returns 0 and *ret.
+ * the event fd, and starts the thread in MEDIA_STATE_IDLE. Returns 0 and *ret.
  */
 int media_new(const struct media_config *cfg, struct media **ret);
-/* Stop (if running), join the threads, free everything. Accepts NULL, returns NULL. */
+/* Stop (if running), join the thread, free everything. Accepts NULL, returns NULL. */
 struct media *media_free(struct media *m);
 
 /* Queue a command; 0, or -ESHUTDOWN once the pipeline has ended. Never blocks. */
