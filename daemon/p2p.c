@@ -16,6 +16,7 @@
 #include "listener.h"
 #include "log.h"
 #include "manager.h"
+#include "p2p_link.h"
 #include "session.h"
 #include "sink.h"
 
@@ -30,6 +31,7 @@ struct p2p {
         struct listener *listener;        /* not owned (the manager's list): the group listener */
         char group_peer[32];              /* sink address of that listener */
         sd_event_source *slow_sink_timer; /* owned: warns when the sink does not connect soon after group up */
+        struct p2p_link link;             /* the session's bit rate follows the link rate */
 };
 
 /* wfd-protocol.md 12: some firmware waits; say so loudly when the sink is slow to dial in. */
@@ -200,9 +202,13 @@ static void on_link_rate(void *userdata, const char *address, uint64_t link_max_
 {
         struct p2p *p = userdata;
 
+        uint64_t now = 0;
+
         /* Read by the listener when the sink connects (connection statistics, local max). */
         if (p->listener && strcasecmp(p->group_peer, address) == 0)
                 p->listener->link_max_bps = link_max_bps;
+        (void) sd_event_now(p->manager->event, CLOCK_MONOTONIC, &now);
+        p2p_link_sample(&p->link, find_sink(p, address), link_max_bps, now);
 }
 
 static void on_connect_failed(void *userdata, const char *address, int error, const char *reason)
@@ -251,6 +257,7 @@ int p2p_new(struct manager *m, const struct p2p_config *config, struct p2p **ret
                 return -ENOMEM;
         p->manager = m;
         p->config = config;
+        p2p_link_init(&p->link, config->link_poll_sec);
         p->owner = (struct p2p_owner) {
                 .state_changed = on_state,
                 .discovering_changed = on_discovering,

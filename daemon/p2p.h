@@ -20,6 +20,7 @@
 #define P2P_DEFAULT_MAX_THROUGHPUT_MBPS  50
 #define P2P_DEFAULT_CONNECT_TIMEOUT_SEC  120
 #define P2P_DEFAULT_FIND_SEC             30
+#define P2P_DEFAULT_LINK_POLL_SEC        3
 #define P2P_DEFAULT_SUBNET               "192.168.173.0"
 #define P2P_DEFAULT_WPAS_CTRL_DIR        "/run/wpa_supplicant"
 #define P2P_DEFAULT_RUNTIME_DIR          "/run/miracastd"
@@ -41,6 +42,8 @@ struct p2p_config {
         char *subnet;                 /* p2p-subnet: /24 used when we are GO, "a.b.c.0" */
         bool persistent_group;        /* p2p-persistent-group: keep the group when a session ends */
         bool handshake_ip;            /* p2p-handshake-ip: in-handshake IP allocation (default on) */
+        unsigned link_poll_sec;       /* p2p-link-poll-seconds: poll the link rate this often while a group
+                                         is up and adapt the session's bit rate (daemon/p2p_link.h); 0 off */
 };
 
 int p2p_config_init(struct p2p_config *c);
@@ -91,7 +94,8 @@ struct p2p_owner {
         void (*show_pin)(void *userdata, const char *address, const char *pin);
         /* Group formed and addressed; arm the listener now. */
         void (*group_up)(void *userdata, const struct p2p_group *group);
-        /* The link rate became known after group_up (GO role: the sink's station record). */
+        /* The link rate became known after group_up (GO role: the sink's station record), or changed:
+         * backends that can poll it do so every link_poll_sec while the group is up. */
         void (*link_rate)(void *userdata, const char *address, uint64_t link_max_bps);
         /* The connect failed before a group came up (error: -ETIMEDOUT, -ECONNREFUSED, ...). */
         void (*connect_failed)(void *userdata, const char *address, int error, const char *reason);

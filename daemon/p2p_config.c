@@ -22,6 +22,7 @@ int p2p_config_init(struct p2p_config *c)
                 .rtsp_port = 7236,
                 .connect_timeout_sec = P2P_DEFAULT_CONNECT_TIMEOUT_SEC,
                 .find_sec = P2P_DEFAULT_FIND_SEC,
+                .link_poll_sec = P2P_DEFAULT_LINK_POLL_SEC,
                 .handshake_ip = true,
         };
         /* systemd may list several runtime directories separated by ':'; ours is the first. */
@@ -169,6 +170,13 @@ int p2p_config_set(struct p2p_config *c, const char *key, const char *value)
         if (key_eq(key, "p2p-persistent-group")) {
                 if (parse_bool(value, &c->persistent_group) < 0)
                         return log_error_errno(-EINVAL, "p2p-persistent-group must be yes or no");
+                return 0;
+        }
+        if (key_eq(key, "p2p-link-poll-seconds")) {
+                r = parse_uint(value, 0, 60, &u);
+                if (r < 0)
+                        return log_error_errno(r, "p2p-link-poll-seconds must be 0 (off) .. 60, not \"%s\"", value);
+                c->link_poll_sec = u;
                 return 0;
         }
         if (key_eq(key, "p2p-handshake-ip")) {

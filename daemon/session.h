@@ -86,6 +86,7 @@ struct session {
         char *audio_codec;           /* owned: e.g. "AAC 48000/2", "" = none */
         char *encoder;               /* owned: encoder actually used */
         uint32_t bitrate_bps;
+        uint64_t link_rate_bps;      /* the P2P link rate, polled (daemon/p2p_link.h); 0 unknown */
         struct session_info info;
         bool negotiated;             /* info and format are final (StartMiracastSession answered) */
         char **sink_parameters;      /* owned: NULL-terminated name,value,name,value,... */

@@ -76,6 +76,7 @@ struct wpas_conn {
         struct dhcp_client *dhcp_client; /* owned (client without handshake address) */
         struct wpas_ctrl *group_ctrl;    /* owned: the group netdev's socket (SIGNAL_POLL, AP-STA-*) */
         uint64_t link_max_bps;
+        sd_event_source *link_timer;     /* owned: polls the link rate while the group is up */
         bool reported_up;
 };
 
@@ -98,6 +99,7 @@ struct wpas {
 
 static void conn_send_connect(struct wpas_conn *c, bool provdisc);
 static void group_report_up(struct wpas_conn *c);
+static void link_poll_start(struct wpas_conn *c);
 
 static char *mfree_str(char *p)
 {
@@ -434,6 +436,7 @@ static struct wpas_conn *conn_free(struct wpas_conn *c)
         c->dhcp_server = dhcp_server_free(c->dhcp_server);
         c->dhcp_client = dhcp_client_free(c->dhcp_client);
         c->group_ctrl = wpas_ctrl_free(c->group_ctrl);
+        c->link_timer = sd_event_source_disable_unref(c->link_timer);
         if (c->address_added)
                 (void) p2p_netif_del_ipv4(c->ifname, c->local_ip, c->prefixlen);
         if (c->w && c->w->ctrl)
@@ -656,6 +659,8 @@ static void group_report_up(struct wpas_conn *c)
                  (unsigned long long) (c->link_max_bps / 1000000));
         if (w->owner.group_up)
                 w->owner.group_up(w->owner.userdata, &g);
+        if (w->conn == c)
+                link_poll_start(c);
 }
 
 static void on_signal_poll(struct wpas_ctrl *ctrl, int error, const char *reply, size_t len, void *userdata)
@@ -668,8 +673,12 @@ static void on_signal_poll(struct wpas_ctrl *ctrl, int error, const char *reply,
         if (error == -ECANCELED)
                 return; /* conn freed */
         if (error >= 0 && wpas_reply_get(reply, len, "LINKSPEED", &v, &vl) >= 0 && wpas_parse_int(v, vl, &mbps) >= 0 &&
-            mbps > 0)
+            mbps > 0) {
                 c->link_max_bps = (uint64_t) mbps * 1000000ULL;
+                /* Polls after the group came up (link_poll_start) report every answer. */
+                if (c->reported_up && c->w->conn == c && c->w->owner.link_rate)
+                        c->w->owner.link_rate(c->w->owner.userdata, c->peer, c->link_max_bps);
+        }
         if (c->state == CONN_ADDRESSING && c->w->conn == c)
                 group_report_up(c);
 }
@@ -814,10 +823,39 @@ static void on_sta_reply(struct wpas_ctrl *ctrl, int error, const char *reply, s
         vl = strcspn(v, " \n");
         if (wpas_parse_u32(v, vl, &rate) < 0 || rate == 0)
                 return;
+        if (c->link_max_bps != (uint64_t) rate * 100000ULL)
+                log_info("P2P: link to %s: %llu Mbit/s", c->peer, (unsigned long long) (rate / 10));
         c->link_max_bps = (uint64_t) rate * 100000ULL;
-        log_info("P2P: link to %s: %llu Mbit/s", c->peer, (unsigned long long) (c->link_max_bps / 1000000));
         if (c->reported_up && c->w->owner.link_rate)
                 c->w->owner.link_rate(c->w->owner.userdata, c->peer, c->link_max_bps);
+}
+
+static int on_link_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        struct wpas_conn *c = userdata;
+        char cmd[64];
+
+        /* Client: our SIGNAL_POLL; GO: the sink's station record (SIGNAL_POLL has no link there). */
+        if (c->role == WPAS_ROLE_GO) {
+                if (c->peer_iface[0]) {
+                        snprintf(cmd, sizeof(cmd), "STA %s", c->peer_iface);
+                        (void) wpas_ctrl_send(c->group_ctrl, cmd, on_sta_reply, c);
+                }
+        } else
+                (void) wpas_ctrl_send(c->group_ctrl, "SIGNAL_POLL", on_signal_poll, c);
+        (void) sd_event_source_set_time(s, usec + (uint64_t) c->w->config->link_poll_sec * 1000000ULL);
+        (void) sd_event_source_set_enabled(s, SD_EVENT_ON);
+        return 0;
+}
+
+/* Poll the link rate every link_poll_sec while the group is up; each answer goes to owner.link_rate(). */
+static void link_poll_start(struct wpas_conn *c)
+{
+        if (!c->group_ctrl || c->w->config->link_poll_sec == 0 || c->link_timer)
+                return;
+        if (sd_event_add_time_relative(c->w->event, &c->link_timer, CLOCK_MONOTONIC,
+                                       (uint64_t) c->w->config->link_poll_sec * 1000000ULL, 0, on_link_timer, c) < 0)
+                log_warning("P2P: cannot poll the link rate of %s; the bit rate will not follow the link", c->ifname);
 }
 
 static bool event_is_conn_peer(const struct wpas_conn *c, const struct wpas_event *e)

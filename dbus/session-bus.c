@@ -262,13 +262,14 @@ static int property_get_statistics(sd_bus *bus, const char *path, const char *in
         struct session_statistics st = {};
 
         (void) session_get_statistics(s, &st);
-        return sd_bus_message_append(reply, "a{sv}", 6,
+        return sd_bus_message_append(reply, "a{sv}", 7,
                                      "frames", "t", st.frames,
                                      "drops", "t", st.drops,
                                      "bytes", "t", st.bytes,
                                      "latency-p50-usec", "t", st.latency_p50_usec,
                                      "latency-p99-usec", "t", st.latency_p99_usec,
-                                     "uptime-usec", "t", st.uptime_usec);
+                                     "uptime-usec", "t", st.uptime_usec,
+                                     "link-rate-bps", "t", s->link_rate_bps);
 }
 
 static const sd_bus_vtable session_vtable[] = {

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <systemd/sd-bus.h>
 #include <unistd.h>
 
 #include "../lib/fake-wpas.h"
@@ -201,7 +202,7 @@ static void setup(void)
         assert_non_null(f);
         fprintf(f, "capture = testsrc\nencoder = x264\npolkit = off\nmax-resolution = 640x480\n"
                    "p2p-backend = wpas\nwpas-ctrl = %s\np2p-runtime-dir = %s\np2p-device-name = e2e-source\n"
-                   "log-level = debug\n",
+                   "log-level = debug\np2p-link-poll-seconds = 1\n",
                 path, tmpdir);
         fclose(f);
         char daemon_bin[300], logpath[300];
@@ -357,4 +358,115 @@ TEST(group_lost, "/p2p/cast/the group disappears mid-session: the session ends w
         assert_int_ne(netns_sh("ip -4 addr show dev " GROUP_IF " | grep -q 192.168.49.200"), 0);
         child_reap(&cast);
         child_reap(&sink);
+}
+
+/* A u property of a session over our own client connection, or -1. */
+static int64_t session_u(sd_bus *bus, const char *path, const char *prop)
+{
+        sd_bus_error e = SD_BUS_ERROR_NULL;
+        uint32_t v = 0;
+        int r = sd_bus_get_property_trivial(bus, "org.miracastd", path, "org.miracastd.Session1", prop, &e, 'u', &v);
+        sd_bus_error_free(&e);
+        return r < 0 ? -1 : (int64_t) v;
+}
+
+/* Session1.Statistics "link-rate-bps", or -1. */
+static int64_t session_link_rate(sd_bus *bus, const char *path)
+{
+        sd_bus_error e = SD_BUS_ERROR_NULL;
+        sd_bus_message *m = NULL;
+        int64_t ret = -1;
+        const char *key;
+
+        if (sd_bus_get_property(bus, "org.miracastd", path, "org.miracastd.Session1", "Statistics", &e, &m, "a{sv}") < 0)
+                goto out;
+        if (sd_bus_message_enter_container(m, 'a', "{sv}") < 0)
+                goto out;
+        while (sd_bus_message_enter_container(m, 'e', "sv") > 0) {
+                uint64_t v;
+                if (sd_bus_message_read(m, "s", &key) < 0)
+                        goto out;
+                if (strcmp(key, "link-rate-bps") == 0) {
+                        if (sd_bus_message_read(m, "v", "t", &v) >= 0)
+                                ret = (int64_t) v;
+                        goto out;
+                }
+                if (sd_bus_message_skip(m, "v") < 0 || sd_bus_message_exit_container(m) < 0)
+                        goto out;
+        }
+out:
+        sd_bus_message_unref(m);
+        sd_bus_error_free(&e);
+        return ret;
+}
+
+TEST(link_adapt, "/p2p/cast/the link rate is polled during the session; the bit rate follows it down and back up") {
+        struct child cast, sink;
+        struct fake_wpas *g = NULL;
+        sd_bus *bus = NULL;
+        char path[300], session[128] = "";
+        char *out, *p;
+        int64_t negotiated;
+
+        setup();
+        bins();
+        /* the group netdev's control socket: SIGNAL_POLL answers LINKSPEED (Mbit/s) */
+        snprintf(path, sizeof(path), "%s/" GROUP_IF, tmpdir);
+        assert_int_eq(fake_wpas_new(ev, path, &g), 0);
+        fake_wpas_set_reply(g, "SIGNAL_POLL", "RSSI=-40\nLINKSPEED=144\nNOISE=9999\nFREQUENCY=2437\n");
+        fake_wpas_event(fw, EV_FOUND);
+        fake_wpas_clear_cmds(fw);
+        char *argv[] = { ctl_bin, "cast", SINK, "--timeout", "60", NULL };
+        child_start(&cast, "cast-link", argv);
+        assert_true(RUN_UNTIL(fake_wpas_has(fw, "P2P_CONNECT " SINK " pbc go_intent=7")));
+        fake_wpas_event(fw, EV_STARTED);
+        char *sargv[] = { "ip", "netns", "exec", netns_name, sink_bin, "--connect", "192.168.49.200:7236",
+                          "--profile", "small", "--duration", "0", "--timeout", "30", "--min-frames", "0", NULL };
+        child_start(&sink, "sink-link", sargv);
+        assert_true(RUN_UNTIL(cast.done));
+        out = child_output(&cast);
+        p = strstr(out, "/org/miracastd/session/");
+        if (cast.status != 0 || !p) {
+                fprintf(stderr, "--- cast output:\n%s\n", out);
+                dump_daemon_log();
+        }
+        assert_int_eq(cast.status, 0);
+        assert_non_null(p);
+        snprintf(session, sizeof(session), "%.*s", (int) strspn(p, "/abcdefghijklmnopqrstuvwxyz0123456789"), p);
+        free(out);
+
+        assert_int_ge(sd_bus_new(&bus), 0);
+        assert_int_ge(sd_bus_set_address(bus, bus_addr), 0);
+        assert_int_ge(sd_bus_set_bus_client(bus, 1), 0);
+        assert_int_ge(sd_bus_start(bus), 0);
+        negotiated = session_u(bus, session, "Bitrate");
+        /* 640x480p60 on a fast link: about 3.7 Mbit/s; the link allows 72 */
+        assert_int_ge(negotiated, 2300000);
+        assert_true(RUN_UNTIL(session_link_rate(bus, session) == 144000000));
+        assert_int_eq(session_u(bus, session, "Bitrate"), negotiated);
+
+        /* the link drops to 4 Mbit/s: video gets 2 Mbit/s */
+        fake_wpas_set_reply(g, "SIGNAL_POLL", "RSSI=-85\nLINKSPEED=4\nNOISE=9999\nFREQUENCY=2437\n");
+        assert_true(RUN_UNTIL(session_u(bus, session, "Bitrate") == 2000000));
+        assert_int_eq(session_link_rate(bus, session), 4000000);
+        /* it recovers: back to the negotiated rate (not the 72 Mbit/s the link would allow) */
+        fake_wpas_set_reply(g, "SIGNAL_POLL", "RSSI=-40\nLINKSPEED=144\nNOISE=9999\nFREQUENCY=2437\n");
+        assert_true(RUN_UNTIL(session_u(bus, session, "Bitrate") == negotiated));
+        char logpath[300];
+        snprintf(logpath, sizeof(logpath), "%s/miracastd.log", tmpdir);
+        assert_true(log_has(logpath, "lowering the bit rate"));
+        assert_true(log_has(logpath, "raising the bit rate"));
+
+        /* end it: Stop -> TEARDOWN; the group goes */
+        char *stop[] = { ctl_bin, "stop", session + strlen("/org/miracastd/session/"), NULL };
+        struct child st;
+        child_start(&st, "stop-link", stop);
+        assert_true(RUN_UNTIL(st.done));
+        assert_true(RUN_UNTIL(fake_wpas_has(fw, "P2P_GROUP_REMOVE " GROUP_IF)));
+        fake_wpas_event(fw, "<3>P2P-GROUP-REMOVED " GROUP_IF " client reason=REQUESTED");
+        child_reap(&st);
+        child_reap(&cast);
+        child_reap(&sink);
+        sd_bus_flush_close_unref(bus);
+        fake_wpas_free(g);
 }

@@ -494,6 +494,71 @@ TEST(link_speed_go, "/p2p/wpas/GO: the sink's station record gives the link rate
         fake_wpas_free(g);
 }
 
+static unsigned count_cmds(const struct fake_wpas *f, const char *prefix)
+{
+        unsigned n = 0;
+        for (unsigned i = 0; i < f->n_cmds; i++)
+                n += strncmp(f->cmds[i], prefix, strlen(prefix)) == 0;
+        return n;
+}
+
+TEST(link_poll, "/p2p/wpas/client: SIGNAL_POLL every p2p-link-poll-seconds while the group is up, each LINKSPEED reported") {
+        struct rig r;
+        struct fake_wpas *g = NULL;
+        char path[160];
+        rig_setup(&r);
+        r.config.link_poll_sec = 1;
+        snprintf(path, sizeof(path), "%s/" GROUP_IF, tmpdir);
+        assert_int_eq(fake_wpas_new(r.e, path, &g), 0);
+        fake_wpas_set_reply(g, "SIGNAL_POLL", "RSSI=-40\nLINKSPEED=144\nNOISE=9999\nFREQUENCY=2437\n");
+        rig_found_and_connect(&r, EV_FOUND, NULL, "P2P_CONNECT " SINK " pbc go_intent=7");
+        fake_wpas_event(r.f, "<3>P2P-GROUP-STARTED " GROUP_IF " client ssid=\"DIRECT-iO\" freq=2437 psk=00 "
+                             "go_dev_addr=" SINK " ip_addr=192.168.49.200 ip_mask=255.255.255.0 go_ip_addr=192.168.49.1");
+        assert_true(RUN_UNTIL(&r, rr->log.group_up));
+        /* the link degrades, then partly recovers: every poll's value reaches the owner */
+        fake_wpas_set_reply(g, "SIGNAL_POLL", "RSSI=-80\nLINKSPEED=6\nNOISE=9999\nFREQUENCY=2437\n");
+        assert_true(RUN_UNTIL(&r, rr->log.link_bps == 6000000));
+        fake_wpas_set_reply(g, "SIGNAL_POLL", "RSSI=-60\nLINKSPEED=54\nNOISE=9999\nFREQUENCY=2437\n");
+        assert_true(RUN_UNTIL(&r, rr->log.link_bps == 54000000));
+        assert_int_ge(count_cmds(g, "SIGNAL_POLL"), 3);
+        /* a failed poll changes nothing */
+        fake_wpas_set_reply(g, "SIGNAL_POLL", "FAIL\n");
+        unsigned polls = count_cmds(g, "SIGNAL_POLL");
+        assert_true(RUN_UNTIL(&r, count_cmds(g, "SIGNAL_POLL") >= polls + 2));
+        assert_int_eq(r.log.link_bps, 54000000);
+        /* the group goes: no more polls */
+        fake_wpas_event(r.f, "<3>P2P-GROUP-REMOVED " GROUP_IF " client reason=GO_ENDING_SESSION");
+        assert_true(RUN_UNTIL(&r, rr->log.group_down));
+        polls = count_cmds(g, "SIGNAL_POLL");
+        for (int i = 0; i < 30; i++)
+                (void) sd_event_run(r.e, 100 * 1000);
+        assert_int_eq(count_cmds(g, "SIGNAL_POLL"), polls);
+        rig_teardown(&r);
+        fake_wpas_free(g);
+}
+
+TEST(link_poll_go, "/p2p/wpas/GO: the sink's STA record is polled while the group is up") {
+        struct rig r;
+        struct fake_wpas *g = NULL;
+        char path[160];
+        rig_setup(&r);
+        r.config.link_poll_sec = 1;
+        snprintf(path, sizeof(path), "%s/" GROUP_IF, tmpdir);
+        assert_int_eq(fake_wpas_new(r.e, path, &g), 0);
+        fake_wpas_set_reply(g, "SIGNAL_POLL", "FAIL\n");
+        fake_wpas_set_reply(g, "STA " SINK_IFACE, SINK_IFACE "\nflags=[AUTH][ASSOC][AUTHORIZED]\ntx_rate_info=650 mcs 7\n");
+        rig_found_and_connect(&r, EV_FOUND, NULL, "P2P_CONNECT " SINK " pbc go_intent=7");
+        fake_wpas_event(r.f, "<3>P2P-GROUP-STARTED " GROUP_IF " GO ssid=\"DIRECT-iO\" freq=2437 passphrase=\"x\" "
+                             "go_dev_addr=42:00:00:00:00:00");
+        assert_true(RUN_UNTIL(&r, rr->log.group_up));
+        fake_wpas_event(g, "<3>AP-STA-CONNECTED " SINK_IFACE " p2p_dev_addr=" SINK);
+        assert_true(RUN_UNTIL(&r, rr->log.link_bps == 65000000));
+        fake_wpas_set_reply(g, "STA " SINK_IFACE, SINK_IFACE "\nflags=[AUTH][ASSOC][AUTHORIZED]\ntx_rate_info=60\n");
+        assert_true(RUN_UNTIL(&r, rr->log.link_bps == 6000000));
+        rig_teardown(&r);
+        fake_wpas_free(g);
+}
+
 TEST(client_dhcp, "/p2p/wpas/client role without a handshake address: our DHCP client against dnsmasq on the GO") {
         struct rig r;
         char pidfile[256];
