@@ -72,6 +72,7 @@ struct nm {
         sd_event_source *rescan_timer; /* owned: looks for the P2P device after NetworkManager came back */
         uint64_t rescan_usec;         /* next retry interval */
         sd_bus_slot *peer_added, *peer_removed; /* owned matches */
+        sd_bus_slot *device_state, *device_removed; /* owned: the P2P device leaving service */
         sd_bus_slot *find_call;       /* owned */
         sd_event_source *find_timer;  /* owned: re-issues StartFind while wanted */
         bool discovery_wanted, discovering;
@@ -599,7 +600,11 @@ static int build_connection(struct nm *n, sd_bus_message *m, const char *peer)
                 return (int) len;
         snprintf(id, sizeof(id), "miracastd %s", peer);
         r = sd_bus_message_open_container(m, 'a', "{sa{sv}}");
-        if (r >= 0)
+        /* With a firewall zone configured, NetworkManager puts the group netdev into it (firewalld). */
+        if (r >= 0 && n->config->firewall_zone)
+                r = sd_bus_message_append(m, "{sa{sv}}", "connection", 4, "id", "s", id, "type", "s", "wifi-p2p",
+                                          "autoconnect", "b", 0, "zone", "s", n->config->firewall_zone);
+        else if (r >= 0)
                 r = sd_bus_message_append(m, "{sa{sv}}", "connection", 3, "id", "s", id, "type", "s", "wifi-p2p",
                                           "autoconnect", "b", 0);
         if (r >= 0)
@@ -780,13 +785,22 @@ static int read_peers(struct nm *n)
         return r;
 }
 
-/* Follow the P2P device at n->device: peer signals and the current peers. */
+static int on_device_state(sd_bus_message *m, void *userdata, sd_bus_error *ret_error);
+static int on_device_removed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error);
+
+/* Follow the P2P device at n->device: its state, peer signals and the current peers. */
 static int nm_attach(struct nm *n)
 {
         int r;
 
         r = sd_bus_match_signal(n->bus, &n->peer_added, NM_DEST, n->device, NM_P2P_IFACE, "PeerAdded", on_peer_added,
                                 n);
+        if (r >= 0)
+                r = sd_bus_match_signal(n->bus, &n->device_state, NM_DEST, n->device, NM_DEV_IFACE, "StateChanged",
+                                        on_device_state, n);
+        if (r >= 0)
+                r = sd_bus_match_signal(n->bus, &n->device_removed, NM_DEST, NM_PATH, NM_IFACE, "DeviceRemoved",
+                                        on_device_removed, n);
         if (r >= 0)
                 r = sd_bus_match_signal(n->bus, &n->peer_removed, NM_DEST, n->device, NM_P2P_IFACE, "PeerRemoved",
                                         on_peer_removed, n);
@@ -810,6 +824,8 @@ static void nm_detach(struct nm *n, const char *why)
         free(steal_ptr(n->device));
         n->peer_added = sd_bus_slot_unref(n->peer_added);
         n->peer_removed = sd_bus_slot_unref(n->peer_removed);
+        n->device_state = sd_bus_slot_unref(n->device_state);
+        n->device_removed = sd_bus_slot_unref(n->device_removed);
         n->find_call = sd_bus_slot_unref(n->find_call);
         if (n->find_timer)
                 (void) sd_event_source_set_enabled(n->find_timer, SD_EVENT_OFF);
@@ -828,6 +844,41 @@ static void nm_detach(struct nm *n, const char *why)
 }
 
 static int on_rescan_timer(sd_event_source *s, uint64_t usec, void *userdata);
+
+static void rescan_schedule(struct nm *n, uint64_t delay_usec);
+
+/* NetworkManager stays but our P2P device goes out of service (its wpa_supplicant interface went,
+ * the radio was unplugged): like NetworkManager leaving, then look for a usable device again. */
+static void device_lost(struct nm *n, const char *why)
+{
+        nm_detach(n, why);
+        n->rescan_usec = NM_RESCAN_MIN_USEC;
+        rescan_schedule(n, NM_RESCAN_MIN_USEC);
+}
+
+static int on_device_state(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        struct nm *n = userdata;
+        uint32_t state, old, reason;
+        char why[128];
+
+        if (sd_bus_message_read(m, "uuu", &state, &old, &reason) < 0 || state > NM_DEVICE_STATE_UNAVAILABLE)
+                return 0;
+        snprintf(why, sizeof(why), "the Wi-Fi P2P device became unavailable (device state %u, reason %u)", state,
+                 reason);
+        device_lost(n, why);
+        return 0;
+}
+
+static int on_device_removed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        struct nm *n = userdata;
+        const char *path;
+
+        if (sd_bus_message_read(m, "o", &path) >= 0 && n->device && strcmp(path, n->device) == 0)
+                device_lost(n, "NetworkManager removed the Wi-Fi P2P device");
+        return 0;
+}
 
 static void rescan_schedule(struct nm *n, uint64_t delay_usec)
 {
@@ -852,8 +903,7 @@ static int on_rescan_timer(sd_event_source *s, uint64_t usec, void *userdata)
                 return 0; /* gone again: NameOwnerChanged brings us back here */
         if (r < 0) {
                 if (n->rescan_usec == NM_RESCAN_MIN_USEC)
-                        log_notice("NM: NetworkManager is back but offers no usable Wi-Fi P2P device yet (%s); "
-                                   "checking again",
+                        log_notice("NM: NetworkManager offers no usable Wi-Fi P2P device yet (%s); checking again",
                                    strerror(-r));
                 rescan_schedule(n, n->rescan_usec);
                 n->rescan_usec = MIN(n->rescan_usec * 2, NM_RESCAN_MAX_USEC);
@@ -865,12 +915,14 @@ static int on_rescan_timer(sd_event_source *s, uint64_t usec, void *userdata)
                 log_warning_errno(r, "NM: cannot follow the Wi-Fi P2P device %s, checking again: %m", n->device);
                 n->peer_added = sd_bus_slot_unref(n->peer_added);
                 n->peer_removed = sd_bus_slot_unref(n->peer_removed);
+                n->device_state = sd_bus_slot_unref(n->device_state);
+                n->device_removed = sd_bus_slot_unref(n->device_removed);
                 free(steal_ptr(n->device));
                 rescan_schedule(n, n->rescan_usec);
                 n->rescan_usec = MIN(n->rescan_usec * 2, NM_RESCAN_MAX_USEC);
                 return 0;
         }
-        log_info("NM: NetworkManager is back, using its Wi-Fi P2P device %s%s", n->device,
+        log_info("NM: Wi-Fi Direct through NetworkManager is back, on its Wi-Fi P2P device %s%s", n->device,
                  n->discovery_wanted ? "; resuming discovery" : "");
         if (n->owner.state_changed)
                 n->owner.state_changed(n->owner.userdata, true, NULL);
@@ -978,6 +1030,8 @@ struct nm *nm_free(struct nm *n)
         }
         sd_bus_slot_unref(n->peer_added);
         sd_bus_slot_unref(n->peer_removed);
+        sd_bus_slot_unref(n->device_state);
+        sd_bus_slot_unref(n->device_removed);
         sd_bus_slot_unref(n->find_call);
         sd_event_source_disable_unref(n->find_timer);
         sd_event_source_disable_unref(n->ready_defer);

@@ -23,6 +23,12 @@
  * backoff up to 5 s until the device is available), state_changed(true),
  * peers are read again and discovery resumes if it was wanted. Our WFD IEs
  * travel in each wifi-p2p connection, so the next cast carries them again.
+ * The same happens when NetworkManager stays but the P2P device goes out of
+ * service (its State drops to unavailable, or DeviceRemoved): detach with
+ * the reason, then look for a usable device again.
+ *
+ * p2p-firewall-zone sets the connection's connection.zone, so NetworkManager
+ * puts the group netdev into that firewalld zone.
  *
  * NetworkManager (up to at least 1.42) only does push-button with GO intent 7
  * and never joins a running group: it ignores wifi-p2p.wps-method and has no

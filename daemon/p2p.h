@@ -42,6 +42,8 @@ struct p2p_config {
         char *subnet;                 /* p2p-subnet: /24 used when we are GO, "a.b.c.0" */
         bool persistent_group;        /* p2p-persistent-group: keep the group when a session ends */
         bool handshake_ip;            /* p2p-handshake-ip: in-handshake IP allocation (default on) */
+        char *firewall_zone;          /* p2p-firewall-zone: firewalld zone for the group netdev (nm backend:
+                                         the connection's connection.zone); NULL: none */
         unsigned link_poll_sec;       /* p2p-link-poll-seconds: poll the link rate this often while a group
                                          is up and adapt the session's bit rate (daemon/p2p_link.h); 0 off */
 };

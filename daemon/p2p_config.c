@@ -50,6 +50,7 @@ void p2p_config_clear(struct p2p_config *c)
         free(c->runtime_dir);
         free(c->device_name);
         free(c->subnet);
+        free(c->firewall_zone);
         *c = (struct p2p_config) {};
 }
 
@@ -171,6 +172,14 @@ int p2p_config_set(struct p2p_config *c, const char *key, const char *value)
                 if (parse_bool(value, &c->persistent_group) < 0)
                         return log_error_errno(-EINVAL, "p2p-persistent-group must be yes or no");
                 return 0;
+        }
+        if (key_eq(key, "p2p-firewall-zone")) {
+                /* firewalld zone names: letters, digits, '-', '_', '/', at most 17 bytes (its limit) */
+                if (!value[0] || strlen(value) > 17 ||
+                    strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_/") != strlen(value))
+                        return log_error_errno(-EINVAL, "p2p-firewall-zone must be a firewalld zone name, not \"%s\"",
+                                               value);
+                return set_str(&c->firewall_zone, value);
         }
         if (key_eq(key, "p2p-link-poll-seconds")) {
                 r = parse_uint(value, 0, 60, &u);

@@ -255,7 +255,7 @@ TEST(nm_connect_go, "/p2p/nm/connect: volatile wifi-p2p connection with our WFD 
         /* the fake's report pipe and the bus are separate channels: wait for both */
         assert_true(RUN_UNTIL(&r, rr->group_up && strstr(rr->reports, "AddAndActivateConnection2 peer=42:00:00:00:01:00 "
                                                                     "wfd-ies=00000600101c440032 device=" DEV_PATH
-                                                                    " peer-object=" PEER_PATH) != NULL));
+                                                                    " peer-object=" PEER_PATH " zone=\n") != NULL));
         assert_str_eq(r.ifname, "p2p-nm0");
         assert_str_eq(r.local_ip, "10.42.0.1");
         assert_int_eq(r.role, P2P_ROLE_GO);
@@ -344,12 +344,36 @@ TEST(nm_restart, "/p2p/nm/NetworkManager restarts: the group's end says why, sin
         assert_true(RUN_UNTIL(&r, rr->up && rr->peer_seen && rr->discovering &&
                                           strstr(rr->reports, "StartFind timeout=30") != NULL));
         assert_false(r.lost);
+        /* with p2p-firewall-zone, the connection carries connection.zone */
+        assert_int_eq(p2p_config_set(&r.config, "p2p-firewall-zone", "trusted"), 0);
         assert_int_eq(nm_p2p_ops.connect(r.nm, SINK, NULL), 0);
         assert_true(RUN_UNTIL(&r, rr->group_up && strstr(rr->reports, "AddAndActivateConnection2 peer=42:00:00:00:01:00 "
                                                                     "wfd-ies=00000600101c440032 device=" DEV_PATH2
-                                                                    " peer-object=" PEER_PATH) != NULL));
+                                                                    " peer-object=" PEER_PATH " zone=trusted\n") != NULL));
         assert_int_eq(r.role, P2P_ROLE_GO);
         nm_p2p_ops.disconnect(r.nm, SINK);
         assert_true(RUN_UNTIL(&r, strstr(rr->reports, "DeactivateConnection " AC_PATH) != NULL));
+        rig_teardown(&r);
+}
+
+TEST(nm_device_unavailable, "/p2p/nm/the P2P device goes unavailable and comes back: the group ends with why, casts work again") {
+        struct rig r;
+        rig_setup(&r, "client");
+        assert_int_eq(nm_p2p_ops.start_discovery(r.nm), 0);
+        assert_true(RUN_UNTIL(&r, rr->discovering));
+        assert_int_eq(nm_p2p_ops.connect(r.nm, SINK, NULL), 0);
+        assert_true(RUN_UNTIL(&r, rr->group_up));
+        /* NetworkManager stays, the device goes out of service (its wpa_supplicant interface went) */
+        assert_int_eq(write(r.control_fd, "x", 1), 1);
+        assert_true(RUN_UNTIL(&r, rr->group_down && rr->lost && !rr->up && !rr->discovering));
+        assert_true(strstr(r.reason, "the Wi-Fi P2P device became unavailable") != NULL);
+        assert_true(strstr(r.why, "became unavailable") != NULL);
+        r.group_up = r.peer_seen = false;
+        r.reports_len = 0;
+        r.reports[0] = 0;
+        assert_int_eq(write(r.control_fd, "u", 1), 1);
+        assert_true(RUN_UNTIL(&r, rr->up && rr->peer_seen && rr->discovering && strstr(rr->reports, "StartFind") != NULL));
+        assert_int_eq(nm_p2p_ops.connect(r.nm, SINK, NULL), 0);
+        assert_true(RUN_UNTIL(&r, rr->group_up));
         rig_teardown(&r);
 }

@@ -10,8 +10,8 @@
  * scripted outcome per activation: "go" (activated, no gateway, our address
  * fake_go_address), "client" (activated, gateway = the sink), "reject"
  * (deactivated). A byte on control_fd: 'd' deactivates the active connection
- * (the group is lost), 'r'/'a' removes/re-adds the peer, 'u' makes the P2P
- * device available; closing it ends the fake (NetworkManager stops and leaves
+ * (the group is lost), 'r'/'a' removes/re-adds the peer, 'u'/'x' makes the P2P
+ * device available/unavailable (with the device's StateChanged signal); closing it ends the fake (NetworkManager stops and leaves
  * the bus). A new one may take the name with another device path (a restart).
  *
  * Header-only (the build links only the tests/lib files the Makefile lists).
@@ -89,7 +89,7 @@ static inline void fake_set_state(struct fake_nm *f, uint32_t state, uint32_t re
 static inline int fake_activate(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         struct fake_nm *f = userdata;
-        const char *group, *key, *peer = "", *dev, *specific;
+        const char *group, *key, *peer = "", *dev, *specific, *zone = "";
         const void *ies = NULL;
         size_t ies_len = 0;
         char hex[64] = "";
@@ -104,6 +104,8 @@ static inline int fake_activate(sd_bus_message *m, void *userdata, sd_bus_error 
                         (void) sd_bus_message_read(m, "s", &key);
                         if (strcmp(group, "wifi-p2p") == 0 && strcmp(key, "peer") == 0)
                                 (void) sd_bus_message_read(m, "v", "s", &peer);
+                        else if (strcmp(group, "connection") == 0 && strcmp(key, "zone") == 0)
+                                (void) sd_bus_message_read(m, "v", "s", &zone);
                         else if (strcmp(group, "wifi-p2p") == 0 && strcmp(key, "wfd-ies") == 0) {
                                 (void) sd_bus_message_enter_container(m, 'v', "ay");
                                 (void) sd_bus_message_read_array(m, 'y', &ies, &ies_len);
@@ -121,7 +123,8 @@ static inline int fake_activate(sd_bus_message *m, void *userdata, sd_bus_error 
                 return r;
         for (size_t i = 0; i < ies_len && i < 30; i++)
                 sprintf(hex + 2 * i, "%02x", ((const uint8_t *) ies)[i]);
-        fake_report(f, "AddAndActivateConnection2 peer=%s wfd-ies=%s device=%s peer-object=%s", peer, hex, dev, specific);
+        fake_report(f, "AddAndActivateConnection2 peer=%s wfd-ies=%s device=%s peer-object=%s zone=%s", peer, hex, dev,
+                    specific, zone);
         r = sd_bus_reply_method_return(m, "ooa{sv}", "/org/freedesktop/NetworkManager/Settings/9", FAKE_NM_AC_PATH, 0);
         if (r < 0)
                 return r;
@@ -254,6 +257,7 @@ static const sd_bus_vtable fake_device_vtable[] = {
         SD_BUS_PROPERTY("DeviceType", "u", fake_prop_u, 0, 0),
         SD_BUS_PROPERTY("State", "u", fake_prop_u, 0, 0),
         SD_BUS_PROPERTY("IpInterface", "s", fake_prop_s, 0, 0),
+        SD_BUS_SIGNAL("StateChanged", "uuu", 0),
         SD_BUS_VTABLE_END
 };
 
@@ -310,8 +314,13 @@ static inline int fake_on_control(sd_event_source *s, int fd, uint32_t revents, 
                 f->peer_present = true;
                 (void) sd_bus_emit_signal(f->bus, fake_dev_path, "org.freedesktop.NetworkManager.Device.WifiP2P",
                                           "PeerAdded", "o", FAKE_NM_PEER_PATH);
-        } else if (c == 'u')
-                f->dev_state = 30; /* the device became available (its wpa_supplicant interface is ready) */
+        } else if (c == 'u' || c == 'x') {
+                /* 'u': the device became available (its wpa_supplicant interface is ready); 'x': unavailable */
+                uint32_t old = f->dev_state;
+                f->dev_state = c == 'u' ? 30 : 20;
+                (void) sd_bus_emit_signal(f->bus, fake_dev_path, "org.freedesktop.NetworkManager.Device", "StateChanged",
+                                          "uuu", f->dev_state, old, c == 'u' ? 0u : 9u);
+        }
         return 0;
 }
 

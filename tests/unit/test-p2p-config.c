@@ -52,6 +52,15 @@ TEST(keys, "/p2p/config/keys set values, bad values are refused, foreign keys ar
         assert_int_eq(p2p_config_set(&c, "p2p-device-name", "Living room PC"), 0);
         assert_int_eq(p2p_config_set(&c, "p2p-device-name", "a\nb"), -EINVAL);
         assert_int_eq(p2p_config_set(&c, "p2p-connect-timeout", "2"), -EINVAL);
+        assert_null(c.firewall_zone);
+        assert_int_eq(p2p_config_set(&c, "p2p-firewall-zone", "trusted"), 0);
+        assert_str_eq(c.firewall_zone, "trusted");
+        assert_int_eq(p2p_config_set(&c, "p2p-firewall-zone", "bad zone"), -EINVAL);
+        assert_int_eq(p2p_config_set(&c, "p2p-firewall-zone", ""), -EINVAL);
+        assert_int_eq(c.link_poll_sec, 3);
+        assert_int_eq(p2p_config_set(&c, "p2p-link-poll-seconds", "0"), 0);
+        assert_int_eq(c.link_poll_sec, 0);
+        assert_int_eq(p2p_config_set(&c, "p2p-link-poll-seconds", "61"), -EINVAL);
         assert_int_eq(p2p_config_set(&c, "capture", "kms"), -ENOENT);
         p2p_config_clear(&c);
 }
