@@ -52,16 +52,19 @@ enum media_command_type {
         MEDIA_COMMAND_IDR,
         MEDIA_COMMAND_BITRATE,
         MEDIA_COMMAND_STOP,
+        MEDIA_COMMAND_FORMAT,
 };
 
 struct media_command {
         enum media_command_type type;
         uint64_t value;
+        struct encode_config format; /* MEDIA_COMMAND_FORMAT; its strings are not used */
 };
 
 struct media {
         struct media_config cfg;
         char *dest_address;        /* owned copy of cfg.dest_address */
+        char *vaapi_device;        /* owned: the VAAPI device the encoder was opened with, or NULL */
         struct capture *capture;   /* one reference */
         struct encoder *encoder;   /* owned */
         struct media_output *output; /* owned, used by the pipeline thread only */
@@ -81,6 +84,8 @@ struct media {
         unsigned command_head, command_count;
         enum media_state state;
         bool quit;
+        bool format_pending;       /* format: a format change for the pipeline thread to apply */
+        struct encode_config format;
         struct media_event events[MEDIA_EVENTS_MAX];
         unsigned event_head, event_count;
         struct media_stats stats;
@@ -214,6 +219,11 @@ static void media_run_commands(struct media *m, uint64_t *next_tick)
                         break;
                 case MEDIA_COMMAND_STOP:
                         media_end(m, 0, "stopped");
+                        break;
+                case MEDIA_COMMAND_FORMAT:
+                        /* applied by the pipeline thread outside the lock; the latest one wins */
+                        m->format = c.format;
+                        m->format_pending = true;
                         break;
                 }
                 m->stats.state = m->state;
@@ -381,6 +391,58 @@ static void media_test_fault_hook(struct media *m)
 }
 #endif
 
+/*
+ * Switch to m->format (taken from under the lock by the caller): a new
+ * encoder of the same backend with the new size, rate, profile and level
+ * (its first picture is an IDR with the new SPS/PPS), and the PMT's AVC
+ * descriptor; the output (SSRC, sequence, continuity counters, clocks) stays.
+ * Runs without the lock. The pictures belong to the old encoder: *current is
+ * dropped first.
+ */
+static int media_apply_format(struct media *m, const struct encode_config *format, struct encode_picture **current,
+                              uint64_t *last_seq)
+{
+        struct encode_config ecfg = *format;
+        struct encoder *e = NULL, *old;
+        bool chp = ecfg.profile == ENCODE_PROFILE_CHP;
+        int r;
+
+        ecfg.encoder = encode_get_codec_name(m->encoder); /* the backend that runs, not "auto" again */
+        ecfg.vaapi_device = m->vaapi_device;
+        if (!ecfg.bitrate_bps)
+                ecfg.bitrate_bps = encode_get_bitrate(m->encoder);
+        if (!ecfg.fps_num) {
+                ecfg.fps_num = m->cfg.encode.fps_num;
+                ecfg.fps_den = m->cfg.encode.fps_den;
+        }
+        *current = encode_picture_unref(*current);
+        *last_seq = 0;
+        r = encode_new(&ecfg, &e);
+        if (r < 0)
+                return r;
+        r = media_output_set_video(m->output, chp ? 100 : 66, chp ? 0x0c : 0xc0,
+                                   ecfg.level_idc ? (uint8_t) ecfg.level_idc : 31);
+        if (r < 0) {
+                encode_free(e);
+                return r;
+        }
+
+        pthread_mutex_lock(&m->lock);
+        old = m->encoder;
+        m->encoder = e;
+        ecfg.encoder = NULL;
+        ecfg.vaapi_device = NULL;
+        m->cfg.encode = ecfg;
+        m->interval_usec = (uint64_t) 1000000 * ecfg.fps_den / ecfg.fps_num;
+        m->stats.width = ecfg.width;
+        m->stats.height = ecfg.height;
+        m->stats.bitrate_bps = ecfg.bitrate_bps;
+        m->stats.format_changes++;
+        pthread_mutex_unlock(&m->lock);
+        encode_free(old);
+        return 0;
+}
+
 static void media_wait_until(struct media *m, uint64_t until)
 {
         struct timespec ts = { .tv_sec = until / 1000000u, .tv_nsec = (until % 1000000u) * 1000 };
@@ -406,6 +468,17 @@ static void *media_thread(void *userdata)
                 media_run_commands(m, &next_tick);
                 if (m->quit)
                         break;
+                if (m->format_pending) {
+                        struct encode_config format = m->format;
+
+                        m->format_pending = false;
+                        pthread_mutex_unlock(&m->lock);
+                        r = media_apply_format(m, &format, &current, &last_seq);
+                        pthread_mutex_lock(&m->lock);
+                        if (r < 0)
+                                media_fail(m, r, "format change", encode_last_error());
+                        continue;
+                }
                 if (m->state != MEDIA_STATE_PLAYING) {
                         pthread_cond_wait(&m->cond, &m->lock);
                         continue;
@@ -485,6 +558,7 @@ struct media *media_free(struct media *m)
         pthread_cond_destroy(&m->cond);
         pthread_mutex_destroy(&m->lock);
         free(m->dest_address);
+        free(m->vaapi_device);
         free(m);
         return NULL;
 }
@@ -523,6 +597,11 @@ int media_new(const struct media_config *cfg, struct media **ret)
         struct encode_config ecfg = cfg->encode;
         if (!ecfg.vaapi_device)
                 ecfg.vaapi_device = capture_get_device(cfg->capture);
+        if (ecfg.vaapi_device) {
+                m->vaapi_device = strdup(ecfg.vaapi_device);
+                if (!m->vaapi_device)
+                        return -ENOMEM;
+        }
         r = encode_new(&ecfg, &m->encoder);
         if (r < 0)
                 return r;
@@ -573,7 +652,8 @@ int media_new(const struct media_config *cfg, struct media **ret)
         return 0;
 }
 
-static int media_queue(struct media *m, enum media_command_type type, uint64_t value)
+static int media_queue_format(struct media *m, enum media_command_type type, uint64_t value,
+                              const struct encode_config *format)
 {
         int r = 0;
 
@@ -586,12 +666,17 @@ static int media_queue(struct media *m, enum media_command_type type, uint64_t v
                 r = -ENOBUFS;
         else {
                 m->commands[(m->command_head + m->command_count) % MEDIA_COMMANDS_MAX] =
-                        (struct media_command) { type, value };
+                        (struct media_command) { type, value, format ? *format : (struct encode_config) {} };
                 m->command_count++;
                 pthread_cond_broadcast(&m->cond);
         }
         pthread_mutex_unlock(&m->lock);
         return r;
+}
+
+static int media_queue(struct media *m, enum media_command_type type, uint64_t value)
+{
+        return media_queue_format(m, type, value, NULL);
 }
 
 int media_start(struct media *m)
@@ -624,6 +709,20 @@ int media_set_bitrate(struct media *m, uint64_t bitrate_bps)
 int media_stop(struct media *m)
 {
         return media_queue(m, MEDIA_COMMAND_STOP, 0);
+}
+
+int media_change_format(struct media *m, const struct encode_config *format)
+{
+        struct encode_config f;
+
+        if (!format || format->width < 16 || format->height < 16 || format->width > 8192 ||
+            format->height > 8192 || (format->width & 1) || (format->height & 1) ||
+            (format->fps_num == 0) != (format->fps_den == 0))
+                return -EINVAL;
+        f = *format;
+        f.encoder = NULL;
+        f.vaapi_device = NULL;
+        return media_queue_format(m, MEDIA_COMMAND_FORMAT, 0, &f);
 }
 
 int media_get_fd(struct media *m)

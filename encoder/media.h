@@ -21,6 +21,7 @@
  *   media_pause(m); media_resume(m);
  *   media_request_idr(m);          e.g. on M13 or a decode error report
  *   media_set_bitrate(m, bps);
+ *   media_change_format(m, &fmt);  new size/profile/level, same RTP stream
  *   media_get_stats(m, &st);       any time, any thread
  *   m = media_free(m);             stops, joins the thread, closes everything
  *
@@ -85,6 +86,7 @@ struct media_stats {
         uint64_t frames_skipped;   /* grabbed but unchanged: not converted or encoded */
         uint64_t frames_encoded;   /* pictures encoded (including keep-alive repeats) */
         uint64_t frames_repeated;  /* keep-alive re-encodes of an unchanged picture */
+        uint64_t format_changes;   /* media_change_format() applied */
         uint64_t frames_dropped;   /* frame ticks skipped because the previous frame was still being
                                     * encoded/sent, plus frames the sender dropped (stalled link) */
         uint64_t frames_sent;      /* access units handed to the network */
@@ -121,6 +123,19 @@ int media_resume(struct media *m);
 int media_request_idr(struct media *m);
 int media_set_bitrate(struct media *m, uint64_t bitrate_bps);
 int media_stop(struct media *m);
+/*
+ * Switch the running stream to a new format in place (a WFD mid-session
+ * format change, M4 with wfd_av_format_change_timing): width, height, frame
+ * rate (0/0: keep), profile, level, bit rate (0: keep) and the other encode
+ * fields of format; format->encoder and vaapi_device are ignored (the running
+ * backend stays). The stream goes on: same RTP SSRC and sequence, TS
+ * continuity counters, PCR/PTS clock; the next picture is an IDR with the new
+ * SPS/PPS, preceded by PAT and a PMT with a new version when its AVC
+ * descriptor changes. Queued like the other commands: 0, -EINVAL for a bad
+ * size or rate, -ESHUTDOWN, -ENOBUFS. If the encoder refuses the new format,
+ * the pipeline ends with MEDIA_EVENT_ERROR ("format change: ...").
+ */
+int media_change_format(struct media *m, const struct encode_config *format);
 
 /* The fd to poll (EPOLLIN) for events; owned by m. */
 int media_get_fd(struct media *m);

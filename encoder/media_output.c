@@ -194,6 +194,14 @@ int media_output_idle(struct media_output *o, uint64_t now_usec)
         return r < 0 ? r : 0;
 }
 
+int media_output_set_video(struct media_output *o, uint8_t avc_profile_idc, uint8_t avc_constraint_flags,
+                           uint8_t avc_level_idc)
+{
+        int r = ts_mux_set_video(o->mux, avc_profile_idc, avc_constraint_flags, avc_level_idc);
+
+        return r < 0 ? r : 0;
+}
+
 void media_output_set_bitrate(struct media_output *o, uint64_t bitrate_bps)
 {
         rtp_send_set_pace(o->send, pace_for(bitrate_bps));

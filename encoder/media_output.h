@@ -58,6 +58,14 @@ int media_output_video(struct media_output *o, const uint8_t *au, size_t size, i
  */
 int media_output_idle(struct media_output *o, uint64_t now_usec);
 
+/*
+ * A new video format from the next IDR on: the PMT's AVC descriptor changes
+ * (new PMT version, sent before that IDR). SSRC, RTP sequence, continuity
+ * counters and the clocks carry on. 0 or -EINVAL.
+ */
+int media_output_set_video(struct media_output *o, uint8_t avc_profile_idc, uint8_t avc_constraint_flags,
+                           uint8_t avc_level_idc);
+
 /* Tell the sender about a new target bit rate (pacing). */
 void media_output_set_bitrate(struct media_output *o, uint64_t bitrate_bps);
 

@@ -23,6 +23,7 @@ struct ts_mux {
         struct ts_mux_config cfg;
 
         uint8_t cc_pat, cc_pmt, cc_video, cc_audio;
+        uint8_t pmt_version;        /* 0..31, +1 whenever the PMT's content changes */
 
         bool pcr_sent, psi_sent;
         uint64_t last_pcr_27mhz;
@@ -111,7 +112,7 @@ static void build_pmt(struct ts_mux *mux)
         n += 2;
         s[n++] = TS_PROGRAM_NUMBER >> 8;
         s[n++] = TS_PROGRAM_NUMBER & 0xFF;
-        s[n++] = 0xC1;
+        s[n++] = 0xC1 | (uint8_t) (mux->pmt_version << 1); /* reserved, version, current_next_indicator */
         s[n++] = 0x00;
         s[n++] = 0x00;
         s[n++] = 0xE0 | (TS_PID_PCR >> 8);
@@ -511,4 +512,21 @@ void ts_mux_force_psi(struct ts_mux *mux)
 {
         mux->psi_sent = false;
         mux->pcr_sent = false;
+}
+
+int ts_mux_set_video(struct ts_mux *mux, uint8_t avc_profile_idc, uint8_t avc_constraint_flags,
+                     uint8_t avc_level_idc)
+{
+        if (!mux || avc_profile_idc == 0 || avc_level_idc == 0)
+                return -EINVAL;
+        if (mux->cfg.avc_profile_idc == avc_profile_idc && mux->cfg.avc_constraint_flags == avc_constraint_flags &&
+            mux->cfg.avc_level_idc == avc_level_idc)
+                return 0;
+        mux->cfg.avc_profile_idc = avc_profile_idc;
+        mux->cfg.avc_constraint_flags = avc_constraint_flags;
+        mux->cfg.avc_level_idc = avc_level_idc;
+        mux->pmt_version = (mux->pmt_version + 1) & 0x1F;
+        build_pmt(mux);
+        ts_mux_force_psi(mux);
+        return 1;
 }

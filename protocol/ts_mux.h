@@ -149,3 +149,13 @@ uint64_t ts_mux_next_deadline_27mhz(const struct ts_mux *mux);
 
 /* Make the next write start with PCR, PAT and PMT (e.g. after a pause). */
 void ts_mux_force_psi(struct ts_mux *mux);
+
+/*
+ * A mid-stream format change: the AVC video descriptor the PMT carries from
+ * now on (the SPS of the next IDR). When it differs, the PMT's version_number
+ * goes up by one (mod 32) and the next write starts with PCR, PAT and the new
+ * PMT; continuity counters carry on. Returns 1 when the PMT changed, 0 when it
+ * already said this, -EINVAL for a zero profile or level.
+ */
+int ts_mux_set_video(struct ts_mux *mux, uint8_t avc_profile_idc, uint8_t avc_constraint_flags,
+                     uint8_t avc_level_idc);

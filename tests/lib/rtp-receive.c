@@ -130,6 +130,16 @@ static void count_frame(struct rtp_receive *r, const AVFrame *f)
 
         res->width = f->width;
         res->height = f->height;
+        if (res->n_sizes == 0 || res->sizes[res->n_sizes - 1].width != f->width ||
+            res->sizes[res->n_sizes - 1].height != f->height) {
+                if (res->n_sizes < sizeof(res->sizes) / sizeof(res->sizes[0])) {
+                        res->sizes[res->n_sizes].width = f->width;
+                        res->sizes[res->n_sizes].height = f->height;
+                        res->sizes[res->n_sizes].first_key = f->key_frame;
+                        res->n_sizes++;
+                }
+        }
+        res->sizes[res->n_sizes - 1].frames++;
         if (f->key_frame)
                 res->keyframes++;
         if (res->n_pts < RTP_RECEIVE_MAX_FRAMES)

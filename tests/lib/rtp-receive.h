@@ -36,6 +36,12 @@ struct rtp_receive_result {
         unsigned decode_errors;  /* packets the decoder rejected */
         unsigned n_pts;          /* PTS (90 kHz, as in the TS) of the first RTP_RECEIVE_MAX_FRAMES pictures */
         int64_t pts[RTP_RECEIVE_MAX_FRAMES];
+        unsigned n_sizes;        /* picture sizes in decoding order: one entry per run of the same size */
+        struct {
+                int width, height;
+                unsigned frames;
+                bool first_key;  /* the run started with a key frame */
+        } sizes[8];
         uint64_t packets, bytes; /* datagrams received */
         struct ts_check check;   /* raw RTP/TS conformance (PES buffers already freed) */
 };

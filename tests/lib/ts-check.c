@@ -132,6 +132,19 @@ static int check_psi(struct ts_check *c, uint16_t pid, const uint8_t *p, size_t 
                         return check_fail(c, "PMT ES loop does not end at the CRC");
                 if (!video)
                         return check_fail(c, "PMT without the H.264 stream on 0x1011");
+                {
+                        /* A PMT whose content changed must carry a new version_number, or demuxers ignore it. */
+                        uint32_t crc = (uint32_t) s[end] << 24 | (uint32_t) s[end + 1] << 16 |
+                                       (uint32_t) s[end + 2] << 8 | s[end + 3];
+                        uint8_t version = (s[5] >> 1) & 0x1F;
+
+                        if (c->n_pmt > 0 && crc != c->pmt_crc && version == c->pmt_version)
+                                return check_fail(c, "PMT changed without a new version_number (%u)", version);
+                        if (c->n_pmt == 0 || version != c->pmt_version)
+                                c->n_pmt_versions++;
+                        c->pmt_crc = crc;
+                        c->pmt_version = version;
+                }
                 c->n_pmt++;
         }
         if (c->have_rtp) {

@@ -64,6 +64,9 @@ struct ts_check {
         uint64_t n_late_pes;
         uint8_t pmt_audio_stream_type; /* 0 if the PMT lists no audio */
         uint8_t avc_profile_idc, avc_level_idc;
+        uint8_t pmt_version;     /* version_number of the latest PMT */
+        uint64_t n_pmt_versions; /* PMT versions seen (1 for a stream whose PMT never changes) */
+        uint32_t pmt_crc;        /* state: CRC32 of the latest PMT; a new one needs a new version */
 
         /* state */
         bool have_rtp;
