@@ -52,6 +52,7 @@ struct session_private {
         sd_event_source *connect_timer;  /* owned: Cast() waiting for the sink's connection */
         struct source_session *fsm;      /* owned */
         struct media *media;             /* owned */
+        unsigned media_lpcm_rate;        /* the running pipeline's LPCM track (0: none) */
         char *out;                       /* owned: bytes not yet written */
         size_t out_len;
 
@@ -474,6 +475,7 @@ static int session_media_open(struct session *s, const struct source_session_med
         cfg.encode.idr_interval = f->periodic_idr ? f->fps : 0;
         if (f->audio_codec == SOURCE_SESSION_AUDIO_LPCM)
                 cfg.audio_lpcm_rate = f->audio_sample_rate_hz;
+        p->media_lpcm_rate = cfg.audio_lpcm_rate;
         cfg.dest_address = m->peer_address;
         cfg.dest_port = m->peer_rtp_port;
         cfg.local_port = m->server_rtp_port;
@@ -501,6 +503,40 @@ static int session_media_open(struct session *s, const struct source_session_med
                 log_session_info(s, "encoder auto: %s, using %s", encode_last_error(), s->encoder ?: "?");
         log_session_info(s, "streaming %ux%u@%u %s to %s:%u with %s at %u bit/s", f->width, f->height, f->fps,
                          s->video_codec, m->peer_address, m->peer_rtp_port, s->encoder, f->bitrate_bps);
+        session_notify(s, SESSION_CHANGED_FORMAT);
+        return 0;
+}
+
+/*
+ * A format change with the same audio: the running pipeline switches in place
+ * (media_change_format(): same RTP stream, the next picture an IDR with the
+ * new SPS). -ENOTSUP when it cannot (no pipeline, the audio track changes).
+ */
+static int session_media_change(struct session *s, const struct source_session_media *m)
+{
+        struct session_private *p = s->priv;
+        const struct source_session_format *f = &m->format;
+        struct encode_config e = {
+                .width = f->width,
+                .height = f->height,
+                .fps_num = f->fps,
+                .fps_den = 1,
+                .profile = f->h264_profile_idc == 100 ? ENCODE_PROFILE_CHP : ENCODE_PROFILE_CBP,
+                .level_idc = f->h264_level_idc,
+                .bitrate_bps = f->bitrate_bps,
+                .slices = 1,
+                .idr_interval = f->periodic_idr ? f->fps : 0,
+        };
+        unsigned lpcm = f->audio_codec == SOURCE_SESSION_AUDIO_LPCM ? f->audio_sample_rate_hz : 0;
+        int r;
+
+        if (!p->media || lpcm != p->media_lpcm_rate)
+                return -ENOTSUP;
+        r = media_change_format(p->media, &e);
+        if (r < 0)
+                return r;
+        log_session_info(s, "format change in place: %ux%u@%u %s at %u bit/s", f->width, f->height, f->fps,
+                         s->video_codec, f->bitrate_bps);
         session_notify(s, SESSION_CHANGED_FORMAT);
         return 0;
 }
@@ -574,9 +610,11 @@ static int session_run_actions(struct session *s, const struct source_session_ac
                         break;
 
                 case SOURCE_SESSION_ACTION_MEDIA_CHANGE_FORMAT:
-                        /* The pipeline takes its format at creation: start a new one (IDR first). */
-                        session_stop_media(s);
                         session_take_format(s, a->media);
+                        if (session_media_change(s, a->media) >= 0)
+                                break;
+                        /* A new audio track (or no pipeline): start a new pipeline (IDR first). */
+                        session_stop_media(s);
                         r = session_media_open(s, a->media);
                         if (r < 0) {
                                 session_stop_media(s);
