@@ -67,12 +67,23 @@ struct p2p_backend {
         /* Optional: why this backend cannot cast with these options (a sentence for the
          * user, e.g. "no PIN through NetworkManager ..."), or NULL when it can. */
         const char *(*cast_refusal)(void *userdata, const struct cast_options *options);
+        /* The PIN the user read on the sink (after sink_pin_request()): connect with it.
+         * -EOPNOTSUPP when the backend has no PIN flows, -ENOENT when nothing waits for one. */
+        int (*provide_pin)(void *userdata, struct sink *sink, const char *pin);
 };
 
 struct manager_hooks {
         void (*manager_changed)(struct manager *m, enum manager_change change);
         void (*sink_added)(struct sink *sink);        /* install sink->notify here */
         void (*session_added)(struct session *s);     /* install s->notify here */
+        /*
+         * PIN flows of the pending Cast() session s (dbus/agent-bus.c calls the
+         * caller's org.miracastd.Agent1). -errno when no agent can take it. The
+         * answer to pin_request comes back as sink_pin_entered(); a refusal or
+         * timeout as sink_cast_failed().
+         */
+        int (*pin_display)(struct sink *sink, struct session *s, const char *pin);
+        int (*pin_request)(struct sink *sink, struct session *s);
         void *userdata;
 };
 

@@ -84,6 +84,15 @@ static void drop_listener(struct p2p *p)
         p->group_peer[0] = 0;
 }
 
+static int mb_provide_pin(void *userdata, struct sink *sink, const char *pin)
+{
+        struct p2p *p = userdata;
+
+        if (!p->ops->provide_pin)
+                return -EOPNOTSUPP;
+        return p->ops->provide_pin(p->backend, sink->address, pin);
+}
+
 static void mb_disconnect(void *userdata, struct sink *sink)
 {
         struct p2p *p = userdata;
@@ -154,8 +163,21 @@ static void on_progress(void *userdata, const char *address, const char *what)
 
 static void on_show_pin(void *userdata, const char *address, const char *pin)
 {
-        /* No agent interface yet: the PIN goes to the log (journal), which the user can read. */
-        log_notice("P2P: enter PIN %s on the display %s", pin, address);
+        struct p2p *p = userdata;
+        struct sink *sink = find_sink(p, address);
+
+        if (sink)
+                sink_pin_display(sink, pin);
+        else
+                log_notice("P2P: enter PIN %s on the display %s", pin, address);
+}
+
+static int on_request_pin(void *userdata, const char *address)
+{
+        struct p2p *p = userdata;
+        struct sink *sink = find_sink(p, address);
+
+        return sink ? sink_pin_request(sink) : -ENOENT;
 }
 
 static int on_slow_sink(sd_event_source *s, uint64_t usec, void *userdata)
@@ -265,6 +287,7 @@ int p2p_new(struct manager *m, const struct p2p_config *config, struct p2p **ret
                 .peer_lost = on_peer_lost,
                 .connect_progress = on_progress,
                 .show_pin = on_show_pin,
+                .request_pin = on_request_pin,
                 .group_up = on_group_up,
                 .link_rate = on_link_rate,
                 .connect_failed = on_connect_failed,
@@ -289,6 +312,7 @@ int p2p_new(struct manager *m, const struct p2p_config *config, struct p2p **ret
                 .connect = mb_connect,
                 .disconnect = mb_disconnect,
                 .cast_refusal = mb_cast_refusal,
+                .provide_pin = mb_provide_pin,
         };
         r = manager_set_p2p_backend(m, &p->manager_backend, p);
         if (r < 0) {

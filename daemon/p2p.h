@@ -21,6 +21,7 @@
 #define P2P_DEFAULT_CONNECT_TIMEOUT_SEC  120
 #define P2P_DEFAULT_FIND_SEC             30
 #define P2P_DEFAULT_LINK_POLL_SEC        3
+#define P2P_DEFAULT_AGENT_TIMEOUT_SEC    60
 #define P2P_DEFAULT_SUBNET               "192.168.173.0"
 #define P2P_DEFAULT_WPAS_CTRL_DIR        "/run/wpa_supplicant"
 #define P2P_DEFAULT_RUNTIME_DIR          "/run/miracastd"
@@ -46,6 +47,8 @@ struct p2p_config {
                                          the connection's connection.zone); NULL: none */
         unsigned link_poll_sec;       /* p2p-link-poll-seconds: poll the link rate this often while a group
                                          is up and adapt the session's bit rate (daemon/p2p_link.h); 0 off */
+        unsigned agent_timeout_sec;   /* p2p-agent-timeout: how long an Agent1 may take to show or
+                                         ask for a PIN, then the connect is cancelled (default 60) */
 };
 
 int p2p_config_init(struct p2p_config *c);
@@ -94,6 +97,14 @@ struct p2p_owner {
         void (*connect_progress)(void *userdata, const char *address, const char *what);
         /* We must show this PIN to the user (the sink asks for it). */
         void (*show_pin)(void *userdata, const char *address, const char *pin);
+        /*
+         * The sink shows a PIN and the connect has none: ask the user. Returns 0
+         * when the PIN will come through ops->provide_pin() (or the connect is
+         * cancelled through ops->disconnect()), -errno when nobody can answer
+         * (the backend then fails the connect). Must not call into the backend
+         * before returning.
+         */
+        int (*request_pin)(void *userdata, const char *address);
         /* Group formed and addressed; arm the listener now. */
         void (*group_up)(void *userdata, const struct p2p_group *group);
         /* The link rate became known after group_up (GO role: the sink's station record), or changed:
@@ -108,7 +119,9 @@ struct p2p_owner {
 
 /* Options of one connect (from Sink1.Cast). */
 struct p2p_connect_options {
-        const char *method;           /* "pbc" (default), "pin" (we show a generated PIN, or enter `pin`) */
+        const char *method;           /* "pbc" (default), "pin": enter `pin` (the sink shows it); without
+                                         `pin`, a sink that can display a PIN is asked to show one and
+                                         owner->request_pin() asks the user, else we show a generated one */
         const char *pin;              /* the sink's PIN to enter (keypad), or ours to display */
         int go_intent;                /* -1: config */
 };
@@ -123,6 +136,12 @@ struct p2p_ops {
         void (*disconnect)(void *backend, const char *address);
         /* Optional: why connect() would refuse these options (for the user), or NULL. */
         const char *(*connect_refusal)(void *backend, const struct p2p_connect_options *options);
+        /*
+         * The PIN the user read on the sink, after owner->request_pin(): connect
+         * with it. -ENOENT when no connect to address waits for a PIN, -EINVAL
+         * for a PIN that is not 4 or 8 digits. NULL in backends without PIN flows.
+         */
+        int (*provide_pin)(void *backend, const char *address, const char *pin);
         void *(*free)(void *backend);
 };
 

@@ -21,6 +21,7 @@ int p2p_config_init(struct p2p_config *c)
                 .max_throughput_mbps = P2P_DEFAULT_MAX_THROUGHPUT_MBPS,
                 .rtsp_port = 7236,
                 .connect_timeout_sec = P2P_DEFAULT_CONNECT_TIMEOUT_SEC,
+                .agent_timeout_sec = P2P_DEFAULT_AGENT_TIMEOUT_SEC,
                 .find_sec = P2P_DEFAULT_FIND_SEC,
                 .link_poll_sec = P2P_DEFAULT_LINK_POLL_SEC,
                 .handshake_ip = true,
@@ -152,6 +153,13 @@ int p2p_config_set(struct p2p_config *c, const char *key, const char *value)
                 if (r < 0)
                         return log_error_errno(r, "p2p-connect-timeout must be 5..600 seconds, not \"%s\"", value);
                 c->connect_timeout_sec = u;
+                return 0;
+        }
+        if (key_eq(key, "p2p-agent-timeout")) {
+                r = parse_uint(value, 1, 600, &u);
+                if (r < 0)
+                        return log_error_errno(r, "p2p-agent-timeout must be 1..600 seconds, not \"%s\"", value);
+                c->agent_timeout_sec = u;
                 return 0;
         }
         if (key_eq(key, "p2p-find-seconds")) {

@@ -227,6 +227,51 @@ int sink_cast(struct sink *sink, const struct cast_options *options, struct sess
         return 0;
 }
 
+void sink_pin_display(struct sink *sink, const char *pin)
+{
+        struct manager *m = sink->manager;
+        int r = -ENOKEY;
+
+        if (sink->cast_session && m->hooks.pin_display)
+                r = m->hooks.pin_display(sink, sink->cast_session, pin);
+        if (r < 0)
+                /* No agent: the journal is where the user can read it. */
+                log_sink_full_errno(sink, LOG_NOTICE, 0, "enter PIN %s on the display", pin);
+}
+
+int sink_pin_request(struct sink *sink)
+{
+        struct manager *m = sink->manager;
+
+        if (!sink->cast_session)
+                return -ENOENT;
+        if (!m->hooks.pin_request)
+                return -ENOKEY;
+        return m->hooks.pin_request(sink, sink->cast_session);
+}
+
+int sink_pin_entered(struct sink *sink, const char *pin)
+{
+        struct manager *m = sink->manager;
+
+        if (!sink->cast_session)
+                return -ENOENT;
+        if (!m->p2p || !m->p2p->provide_pin)
+                return -EOPNOTSUPP;
+        return m->p2p->provide_pin(m->p2p_userdata, sink, pin);
+}
+
+void sink_cast_abort(struct sink *sink, int error, const char *reason)
+{
+        struct session *s = sink->cast_session;
+
+        if (!s)
+                return;
+        log_sink_full_errno(sink, LOG_ERR, error < 0 ? error : -ECANCELED, "connecting cancelled: %s", reason);
+        /* Still the cast session: ending it makes the backend cancel the connect. */
+        session_end_full(s, error < 0 ? error : -ECANCELED, reason);
+}
+
 void sink_cast_failed(struct sink *sink, int error, const char *reason)
 {
         struct session *s = sink->cast_session;

@@ -88,5 +88,25 @@ int sink_cast(struct sink *sink, const struct cast_options *options, struct sess
  * No-op without a pending cast. */
 void sink_cast_failed(struct sink *sink, int error, const char *reason);
 
+/*
+ * PIN flows of a pending cast (the P2P glue calls these):
+ * sink_pin_display(): the user must enter pin on the sink; shown through the
+ * manager's pin_display hook (Agent1.DisplayPinCode), else logged.
+ * sink_pin_request(): the sink shows a PIN; asks through the pin_request hook
+ * (Agent1.RequestPinCode). Returns 0 when asked, -ENOENT without a pending
+ * cast, -ENOKEY when no agent can ask.
+ * sink_pin_entered(): the user's answer; hands it to the P2P backend.
+ * Returns its error (the caller then fails the cast), -ENOENT without a
+ * pending cast.
+ */
+void sink_pin_display(struct sink *sink, const char *pin);
+int sink_pin_request(struct sink *sink);
+int sink_pin_entered(struct sink *sink, const char *pin);
+
+/* The user's side of a pending cast failed (the PIN agent refused, timed out
+ * or gave a bad PIN): the backend cancels its connect (P2P_CANCEL) and the
+ * session ends with error/reason. No-op without a pending cast. */
+void sink_cast_abort(struct sink *sink, int error, const char *reason);
+
 /* Derive the D-Bus id from a MAC ("aa:bb:.." -> "aa_bb_.."), for paths. */
 int sink_address_to_id(const char *address, char *ret, unsigned size);

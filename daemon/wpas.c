@@ -47,6 +47,7 @@ struct wpas_peer_entry {
         char name[WPAS_NAME_MAX];
         struct wfd_device_info info;
         bool is_go;
+        int64_t config_methods;       /* WPS config methods, -1 unknown */
         int16_t signal_dbm;
         bool reported;                /* told the owner (it is a WFD sink) */
         struct wpas_peer_entry *next;
@@ -61,6 +62,7 @@ struct wpas_conn {
         bool join;
         bool provdisc_retried;
         bool user_wait;
+        bool pin_wanted;              /* the display shows a PIN: the owner asks the user (provide_pin) */
         enum conn_state state;
         sd_event_source *timeout;     /* owned: overall connect timeout */
         sd_event_source *again;       /* owned: re-reports a kept (persistent) group */
@@ -296,7 +298,8 @@ static void peers_clear(struct wpas *w)
 
 /* A peer seen with (or without) WFD information: add, update or drop it. */
 static void peer_update(struct wpas *w, const char *address, const char *name, bool has_wfd,
-                        const struct wfd_device_info *info, int64_t group_capab, int signal_dbm)
+                        const struct wfd_device_info *info, int64_t group_capab, int64_t config_methods,
+                        int signal_dbm)
 {
         struct wpas_peer_entry *p = peer_find(w, address);
 
@@ -311,6 +314,7 @@ static void peer_update(struct wpas *w, const char *address, const char *name, b
                 if (!p)
                         return;
                 snprintf(p->address, sizeof(p->address), "%s", address);
+                p->config_methods = -1;
                 p->next = w->peers;
                 w->peers = p;
                 log_info("P2P: found sink %s (%s)", address, name && name[0] ? name : "no name");
@@ -320,6 +324,8 @@ static void peer_update(struct wpas *w, const char *address, const char *name, b
         p->info = *info;
         if (group_capab >= 0)
                 p->is_go = group_capab & 1; /* P2P Group Capability bit 0: group owner */
+        if (config_methods >= 0)
+                p->config_methods = config_methods;
         if (signal_dbm)
                 p->signal_dbm = signal_dbm;
         peer_report(w, p);
@@ -340,7 +346,8 @@ static void on_peer_reply(struct wpas_ctrl *ctrl, int error, const char *reply, 
         }
         if (pe.wfd_subelems_len > 0)
                 (void) wfd_ie_parse_subelems(pe.wfd_subelems, pe.wfd_subelems_len, &ie);
-        peer_update(w, pe.address, pe.name, ie.has_device_info, &ie.device_info, pe.group_capab, pe.level);
+        peer_update(w, pe.address, pe.name, ie.has_device_info, &ie.device_info, pe.group_capab, pe.config_methods,
+                    pe.level);
 
         /* Re-sync iteration after (re)connecting: P2P_PEER FIRST, NEXT-<addr>, ... */
         if (w->peer_iter) {
@@ -492,7 +499,9 @@ static void on_connect_reply(struct wpas_ctrl *ctrl, int error, const char *repl
         r = wpas_reply_to_errno(reply, len);
         if (r < 0) {
                 char why[128];
-                snprintf(why, sizeof(why), "wpa_supplicant refused P2P_CONNECT: %.*s", (int) strcspn(reply, "\n"), reply);
+                snprintf(why, sizeof(why), "wpa_supplicant refused %s: %.*s",
+                         c->method == WPAS_WPS_PIN_KEYPAD && !c->pin[0] ? "P2P_PROV_DISC" : "P2P_CONNECT",
+                         (int) strcspn(reply, "\n"), reply);
                 conn_end(w, r, why);
                 return;
         }
@@ -516,6 +525,17 @@ static void conn_send_connect(struct wpas_conn *c, bool provdisc)
         };
         char cmd[160];
 
+        if (c->method == WPAS_WPS_PIN_KEYPAD && !c->pin[0]) {
+                /* The display is to show a PIN we do not know yet: provision discovery asks it to
+                 * ("display": the peer displays); its answer, P2P-PROV-DISC-ENTER-PIN, makes the
+                 * owner ask the user, and provide_pin() then sends P2P_CONNECT <pin> keypad. */
+                if (c->pin_wanted)
+                        return;
+                snprintf(cmd, sizeof(cmd), "P2P_PROV_DISC %s display%s", c->peer, c->join ? " join" : "");
+                reassert_wfd(c->w);
+                (void) wpas_ctrl_send(c->w->ctrl, cmd, on_connect_reply, c);
+                return;
+        }
         if (wpas_build_p2p_connect(&p, cmd, sizeof(cmd)) < 0) {
                 conn_end(c->w, -EINVAL, "invalid connect parameters");
                 return;
@@ -579,7 +599,12 @@ static int wpas_connect(void *backend, const char *address, const struct p2p_con
         c->go_intent = options && options->go_intent >= 0 ? options->go_intent : w->config->go_intent;
         c->method = WPAS_WPS_PBC;
         if (options && options->method && strcmp(options->method, "pin") == 0)
-                c->method = options->pin ? WPAS_WPS_PIN_KEYPAD : WPAS_WPS_PIN_DISPLAY;
+                /* Without a PIN: a sink that can display one (WPS config method Display, 0x0008) shows
+                 * it and the user types it here (the usual TV flow); else we show a generated one. */
+                c->method = options->pin || (w->owner.request_pin && p->config_methods >= 0 &&
+                                             (p->config_methods & 0x0008))
+                                    ? WPAS_WPS_PIN_KEYPAD
+                                    : WPAS_WPS_PIN_DISPLAY;
         else if (options && options->method && strcmp(options->method, "pbc") != 0) {
                 free(c);
                 return -EINVAL;
@@ -609,6 +634,23 @@ static int wpas_connect(void *backend, const char *address, const struct p2p_con
         log_info("P2P: connecting to %s (%s%s, GO intent %d)", c->peer,
                  c->method == WPAS_WPS_PBC ? "push button" : c->method == WPAS_WPS_PIN_KEYPAD ? "PIN entry" : "PIN display",
                  c->join ? ", joining its group" : "", c->go_intent);
+        return 0;
+}
+
+static int wpas_provide_pin(void *backend, const char *address, const char *pin)
+{
+        struct wpas *w = backend;
+        struct wpas_conn *c = w->conn;
+        size_t n = strlen(pin);
+
+        if (!c || !c->pin_wanted || c->state != CONN_CONNECTING || strcasecmp(c->peer, address) != 0)
+                return -ENOENT;
+        if ((n != 4 && n != 8) || strspn(pin, "0123456789") != n)
+                return -EINVAL;
+        c->pin_wanted = false;
+        snprintf(c->pin, sizeof(c->pin), "%s", pin);
+        conn_progress(c, "connecting with the PIN the user entered");
+        conn_send_connect(c, false);
         return 0;
 }
 
@@ -931,8 +973,18 @@ static void handle_conn_event(struct wpas *w, const struct wpas_event *e)
                         conn_send_connect(c, false);
                         return;
                 }
+                if (c->pin_wanted)
+                        return; /* the user is being asked already */
+                if (w->owner.request_pin && w->owner.request_pin(w->owner.userdata, c->peer) >= 0 && w->conn == c) {
+                        c->pin_wanted = true;
+                        c->method = WPAS_WPS_PIN_KEYPAD;
+                        c->pin[0] = 0;
+                        conn_progress(c, "the display shows a PIN: asking the user for it");
+                        return;
+                }
                 (void) wpas_ctrl_send(w->ctrl, "P2P_CANCEL", NULL, NULL);
-                conn_end(w, -ENOKEY, "the display shows a PIN: cast again with method \"pin\" and that PIN");
+                conn_end(w, -ENOKEY, "the display shows a PIN and no agent can ask for it: "
+                                     "cast again with method \"pin\" and that PIN");
                 return;
         case WPAS_EVENT_P2P_PROV_DISC_PBC_RESP:
                 if (c && event_is_conn_peer(c, e))
@@ -1000,7 +1052,7 @@ static void handle_event(struct wpas *w, const char *msg, size_t len)
                 struct wfd_device_info info = {};
                 if (e.has_wfd_dev_info)
                         (void) wfd_device_info_parse(e.wfd_dev_info, 6, &info);
-                peer_update(w, e.peer, e.name, e.has_wfd_dev_info, &info, e.group_capab, 0);
+                peer_update(w, e.peer, e.name, e.has_wfd_dev_info, &info, e.group_capab, e.config_methods, 0);
                 if (e.has_wfd_dev_info && e.is_new != 0)
                         peer_query(w, e.peer); /* signal level and the full WFD subelements */
                 return;
@@ -1216,6 +1268,7 @@ const struct p2p_ops wpas_p2p_ops = {
         .stop_discovery = wpas_stop_discovery,
         .connect = wpas_connect,
         .disconnect = wpas_disconnect,
+        .provide_pin = wpas_provide_pin,
         .free = wpas_free_backend,
 };
 

@@ -31,6 +31,8 @@ const char *bus_error_name_from_errno(int error)
         case EINVAL:
         case ERANGE:
                 return BUS_ERROR_INVALID_ARGUMENTS;
+        case EEXIST:
+                return BUS_ERROR_ALREADY_EXISTS;
         default:
                 return BUS_ERROR_FAILED;
         }

@@ -9,6 +9,7 @@
  *   -ETIMEDOUT                      org.miracastd.Error.Timeout
  *   -ECONNREFUSED                   org.miracastd.Error.SinkRejected
  *   -EINVAL, -ERANGE                org.miracastd.Error.InvalidArguments
+ *   -EEXIST                         org.miracastd.Error.AlreadyExists
  *   anything else                   org.miracastd.Error.Failed
  * (Wrong argument types never reach us: sd-bus answers those with the
  * standard org.freedesktop.DBus.Error.InvalidArgs.)
@@ -24,6 +25,7 @@
 #define BUS_ERROR_TIMEOUT                "org.miracastd.Error.Timeout"
 #define BUS_ERROR_SINK_REJECTED          "org.miracastd.Error.SinkRejected"
 #define BUS_ERROR_INVALID_ARGUMENTS      "org.miracastd.Error.InvalidArguments"
+#define BUS_ERROR_ALREADY_EXISTS         "org.miracastd.Error.AlreadyExists"
 #define BUS_ERROR_FAILED                 "org.miracastd.Error.Failed"
 
 /* The error name for a negative errno (table above). */

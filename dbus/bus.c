@@ -61,6 +61,16 @@ static int bus_on_message(sd_bus_message *msg, void *userdata, sd_bus_error *ret
         return 0;
 }
 
+static int bus_hook_pin_display(struct sink *sink, struct session *s, const char *pin)
+{
+        return agent_bus_pin_display(sink->manager->hooks.userdata, sink, s, pin);
+}
+
+static int bus_hook_pin_request(struct sink *sink, struct session *s)
+{
+        return agent_bus_pin_request(sink->manager->hooks.userdata, sink, s);
+}
+
 static int bus_connect(const char *spec, sd_bus **ret)
 {
         sd_bus *bus = NULL;
@@ -136,6 +146,8 @@ int bus_open(struct manager *m, const char *spec, enum config_polkit polkit_mode
                 .manager_changed = bus_hook_manager_changed,
                 .sink_added = bus_hook_sink_added,
                 .session_added = bus_hook_session_added,
+                .pin_display = bus_hook_pin_display,
+                .pin_request = bus_hook_pin_request,
                 .userdata = b,
         };
         /* Objects that exist already (none at start-up, but keep it correct). */
@@ -165,6 +177,7 @@ struct bus *bus_free(struct bus *b)
                 return NULL;
         bus_unhook(b);
         session_bus_free_pending_casts(b);
+        agent_bus_free_all(b);
         manager_bus_free_clients(b);
         b->polkit = polkit_free(b->polkit);
         if (b->bus) {

@@ -2,11 +2,12 @@
 /*
  * The daemon's D-Bus connection: bus name org.miracastd, ObjectManager at
  * /org/miracastd, and the three object types (manager-bus.c, sink-bus.c,
- * session-bus.c). bus_open() installs the manager's hooks so daemon/ reports
+ * session-bus.c), plus the clients' PIN agents (agent-bus.c). bus_open() installs the manager's hooks so daemon/ reports
  * changes without knowing sd-bus.
  */
 #pragma once
 
+#include <stdbool.h>
 #include <systemd/sd-bus.h>
 
 #include "../daemon/config.h"
@@ -18,6 +19,7 @@
 #define BUS_MANAGER_IFACE   "org.miracastd.Manager1"
 #define BUS_SINK_IFACE      "org.miracastd.Sink1"
 #define BUS_SESSION_IFACE   "org.miracastd.Session1"
+#define BUS_AGENT_IFACE     "org.miracastd.Agent1"    /* implemented by clients */
 
 struct manager;
 struct sink;
@@ -25,6 +27,8 @@ struct session;
 struct polkit;
 struct bus_discovery_client;
 struct bus_pending_cast;
+struct bus_agent;
+struct bus_agent_call;
 
 struct bus {
         sd_bus *bus;                 /* reference */
@@ -32,6 +36,8 @@ struct bus {
         struct polkit *polkit;       /* owned; NULL = no polkit (session/private bus) */
         struct bus_discovery_client *discovery_clients; /* owned: StartDiscovery callers */
         struct bus_pending_cast *pending_casts;         /* owned: Cast() calls awaiting negotiation */
+        struct bus_agent *agents;                       /* owned: registered PIN agents, first = default */
+        struct bus_agent_call *agent_calls;             /* owned: calls into agents */
 };
 
 /*
@@ -56,5 +62,21 @@ void session_bus_added(struct bus *b, struct session *s);
 int session_bus_add_pending_cast(struct bus *b, struct session *s, sd_bus_message *m);
 /* Answer every pending Cast() with Failed (exit). */
 void session_bus_free_pending_casts(struct bus *b);
+/* The unique name of the caller whose Cast() created s and waits for it, or NULL. */
+const char *session_bus_cast_caller(struct bus *b, struct session *s);
+
+/* agent-bus.c: Manager1.RegisterAgent(o) / UnregisterAgent(o) handlers. */
+int agent_bus_method_register(sd_bus_message *m, struct bus *b, sd_bus_error *error);
+int agent_bus_method_unregister(sd_bus_message *m, struct bus *b, sd_bus_error *error);
+/* Whether caller registered an agent. */
+bool agent_bus_has_agent(struct bus *b, const char *caller);
+/* The manager's pin_display / pin_request hooks: Agent1.DisplayPinCode / RequestPinCode of the
+ * agent of s's Cast() caller, else the first registered one; -ENOKEY when there is none. */
+int agent_bus_pin_display(struct bus *b, struct sink *sink, struct session *s, const char *pin);
+int agent_bus_pin_request(struct bus *b, struct sink *sink, struct session *s);
+/* s changed state or is removed: calls for it end (Agent1.Cancel() when it ended). */
+void agent_bus_session_changed(struct bus *b, struct session *s, bool removed);
+/* Exit: Cancel() pending calls, Release() every agent, forget them. */
+void agent_bus_free_all(struct bus *b);
 /* Forget the StartDiscovery callers (manager-bus.c). */
 void manager_bus_free_clients(struct bus *b);

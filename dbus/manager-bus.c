@@ -186,6 +186,16 @@ static int method_listen(sd_bus_message *m, void *userdata, sd_bus_error *error)
         return sd_bus_reply_method_return(m, "s", l->description);
 }
 
+static int method_register_agent(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        return agent_bus_method_register(m, userdata, error);
+}
+
+static int method_unregister_agent(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        return agent_bus_method_unregister(m, userdata, error);
+}
+
 static int property_get_discovering(sd_bus *bus, const char *path, const char *interface, const char *property,
                                     sd_bus_message *reply, void *userdata, sd_bus_error *error)
 {
@@ -243,6 +253,10 @@ static const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Listen", SD_BUS_ARGS("s", address, "a{sv}", options), SD_BUS_RESULT("s", listening),
                                 method_listen, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("RegisterAgent", SD_BUS_ARGS("o", agent), SD_BUS_NO_RESULT, method_register_agent,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("UnregisterAgent", SD_BUS_ARGS("o", agent), SD_BUS_NO_RESULT,
+                                method_unregister_agent, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_PROPERTY("Discovering", "b", property_get_discovering, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Backend", "s", property_get_backend, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Encoders", "as", property_get_encoders, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),

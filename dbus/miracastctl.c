@@ -27,6 +27,10 @@
 
 #define USEC_PER_SEC ((uint64_t) 1000000)
 
+/* Our PIN agent during `cast --method pin` without --pin (org.miracastd.Agent1). */
+#define CTL_AGENT_PATH  "/org/miracastd/ctl/agent"
+#define CTL_AGENT_IFACE "org.miracastd.Agent1"
+
 /* Exit codes (documented in --help and miracastctl(1)). */
 enum {
         EXIT_OK = 0,
@@ -63,6 +67,14 @@ struct ctl {
         int result;                     /* exit code decided by a callback */
         bool end_reported;              /* "Session ended" was printed */
         size_t n_found;                 /* scan */
+
+        /* cast: the Cast() reply, and the PIN agent */
+        sd_bus_message *cast_reply;
+        sd_bus_slot *agent_slot;        /* the Agent1 vtable, NULL when no agent is registered */
+        sd_bus_message *pin_request;    /* RequestPinCode waiting for a line on stdin */
+        sd_event_source *stdin_source;
+        char pin_buf[64];
+        size_t pin_len;
 };
 
 static const char *arg0 = "miracastctl";
@@ -107,6 +119,7 @@ static const struct {
         { "org.miracastd.Error.Timeout", "timed out", EXIT_TIMEOUT },
         { "org.miracastd.Error.SinkRejected", "the display rejected the connection", EXIT_REJECTED },
         { "org.miracastd.Error.InvalidArguments", "invalid arguments", EXIT_USAGE },
+        { "org.miracastd.Error.AlreadyExists", "already exists", EXIT_FAILED },
         { "org.miracastd.Error.Failed", "failed", EXIT_FAILED },
         { "org.freedesktop.DBus.Error.InvalidArgs", "invalid arguments", EXIT_USAGE },
         { "org.freedesktop.DBus.Error.ServiceUnknown",
@@ -127,6 +140,12 @@ static int report_error(const char *what, int r, const sd_bus_error *e)
         if (e && sd_bus_error_is_set(e)) {
                 for (size_t i = 0; i < ARRAY_SIZE(error_table); i++)
                         if (strcmp(e->name, error_table[i].name) == 0) {
+                                /* A PIN agent that declined is no polkit matter. */
+                                if (strcmp(e->name, "org.miracastd.Error.NotAuthorized") == 0 && e->message &&
+                                    strstr(e->message, "the agent refused")) {
+                                        err("%s: %s", what, e->message);
+                                        return error_table[i].exit_code;
+                                }
                                 if (e->message && *e->message && strcmp(e->message, error_table[i].text) != 0)
                                         err("%s: %s: %s", what, error_table[i].text, e->message);
                                 else
@@ -654,11 +673,185 @@ static int on_removed_any(sd_bus_message *m, void *userdata, sd_bus_error *ret_e
         return 0;
 }
 
+/* ---- PIN agent (cast --method pin without --pin) ------------------------------ */
+
+/* "12345670" -> "1234 5670", as TVs show it. */
+static void format_pin(const char *pin, char *buf, size_t size)
+{
+        if (strlen(pin) == 8)
+                snprintf(buf, size, "%.4s %.4s", pin, pin + 4);
+        else
+                snprintf(buf, size, "%s", pin);
+}
+
+static int agent_display_pin(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        struct ctl *c = userdata;
+        const char *sink, *pin;
+        char shown[32];
+        int r;
+
+        r = sd_bus_message_read(m, "os", &sink, &pin);
+        if (r < 0)
+                return r;
+        format_pin(pin, shown, sizeof(shown));
+        progress(c, "Enter PIN %s on the TV", shown);
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+static void agent_stop_reading(struct ctl *c)
+{
+        c->stdin_source = sd_event_source_disable_unref(c->stdin_source);
+        c->pin_request = sd_bus_message_unref(c->pin_request);
+        c->pin_len = 0;
+}
+
+/* A whole line (or end of input) arrived: answer RequestPinCode with it. */
+static void agent_answer(struct ctl *c, bool eof)
+{
+        while (c->pin_len > 0 && (c->pin_buf[c->pin_len - 1] == '\n' || c->pin_buf[c->pin_len - 1] == '\r'))
+                c->pin_len--;
+        c->pin_buf[c->pin_len] = 0;
+        if (c->pin_len == 0 && eof)
+                (void) sd_bus_reply_method_errorf(c->pin_request, "org.miracastd.Error.Rejected",
+                                                  "No PIN entered (end of input)");
+        else
+                (void) sd_bus_reply_method_return(c->pin_request, "s", c->pin_buf);
+        agent_stop_reading(c);
+}
+
+/*
+ * Read what stdin has (one read per wake-up, so a terminal or pipe never blocks the loop; a
+ * regular file is read to the line end at once). True when the answer went out.
+ */
+static bool agent_read_stdin(struct ctl *c, bool whole_line)
+{
+        char *nl;
+        ssize_t n;
+
+        do {
+                n = read(STDIN_FILENO, c->pin_buf + c->pin_len, sizeof(c->pin_buf) - 1 - c->pin_len);
+                if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                        return false;
+                if (n <= 0) {
+                        agent_answer(c, true);
+                        return true;
+                }
+                nl = memchr(c->pin_buf + c->pin_len, '\n', (size_t) n);
+                c->pin_len = nl ? (size_t) (nl - c->pin_buf) : c->pin_len + (size_t) n;
+                if (nl || c->pin_len + 1 >= sizeof(c->pin_buf)) {
+                        agent_answer(c, false);  /* an overlong line is the daemon's to refuse */
+                        return true;
+                }
+        } while (whole_line);
+        return false;
+}
+
+static int on_stdin(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+        struct ctl *c = userdata;
+
+        if (c->pin_request)
+                (void) agent_read_stdin(c, false);
+        return 0;
+}
+
+static int agent_request_pin(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        struct ctl *c = userdata;
+        const char *sink;
+        int r;
+
+        r = sd_bus_message_read(m, "o", &sink);
+        if (r < 0)
+                return r;
+        if (c->pin_request)
+                return sd_bus_reply_method_errorf(m, "org.miracastd.Error.Busy", "Already asking for a PIN");
+        c->pin_request = sd_bus_message_ref(m);
+        c->pin_len = 0;
+        fprintf(stderr, "The TV shows a PIN: type it and press Enter: ");
+        fflush(stderr);
+        r = sd_event_add_io(c->event, &c->stdin_source, STDIN_FILENO, EPOLLIN, on_stdin, c);
+        if (r == -EPERM)
+                /* stdin is a regular file (scripts, tests): reading it never blocks. */
+                (void) agent_read_stdin(c, true);
+        else if (r < 0) {
+                agent_stop_reading(c);
+                return sd_bus_reply_method_errorf(m, "org.miracastd.Error.Failed", "Cannot read the PIN: %s",
+                                                  strerror(-r));
+        }
+        return 1;
+}
+
+static int agent_cancel(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        struct ctl *c = userdata;
+
+        if (c->pin_request) {
+                fputc('\n', stderr);
+                agent_stop_reading(c);
+        }
+        progress(c, "The daemon cancelled the PIN request.");
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+static int agent_release(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+static const sd_bus_vtable agent_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_METHOD_WITH_ARGS("DisplayPinCode", SD_BUS_ARGS("o", sink, "s", pin), SD_BUS_NO_RESULT,
+                                agent_display_pin, 0),
+        SD_BUS_METHOD_WITH_ARGS("RequestPinCode", SD_BUS_ARGS("o", sink), SD_BUS_RESULT("s", pin),
+                                agent_request_pin, 0),
+        SD_BUS_METHOD_WITH_ARGS("Cancel", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, agent_cancel, 0),
+        SD_BUS_METHOD_WITH_ARGS("Release", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, agent_release, 0),
+        SD_BUS_VTABLE_END
+};
+
+/* Serve Agent1 at CTL_AGENT_PATH and register it for the duration of the cast. */
+static int agent_register(struct ctl *c)
+{
+        sd_bus_error e = SD_BUS_ERROR_NULL;
+        int r;
+
+        r = sd_bus_add_object_vtable(c->bus, &c->agent_slot, CTL_AGENT_PATH, CTL_AGENT_IFACE, agent_vtable, c);
+        if (r < 0)
+                return report_error("serving the PIN agent", r, NULL);
+        r = sd_bus_call_method(c->bus, CTL_SERVICE, CTL_ROOT_PATH, CTL_MANAGER_IFACE, "RegisterAgent", &e, NULL, "o",
+                               CTL_AGENT_PATH);
+        if (r < 0) {
+                r = report_error("registering the PIN agent", r, &e);
+                sd_bus_error_free(&e);
+                return r;
+        }
+        return 0;
+}
+
+static void agent_unregister(struct ctl *c)
+{
+        if (!c->agent_slot)
+                return;
+        agent_stop_reading(c);
+        (void) sd_bus_call_method(c->bus, CTL_SERVICE, CTL_ROOT_PATH, CTL_MANAGER_IFACE, "UnregisterAgent", NULL, NULL,
+                                  "o", CTL_AGENT_PATH);
+        c->agent_slot = sd_bus_slot_unref(c->agent_slot);
+}
+
+static int on_cast_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        struct ctl *c = userdata;
+
+        c->cast_reply = sd_bus_message_ref(m);
+        return 0;
+}
+
 static int cmd_cast(struct ctl *c, int argc, char **argv)
 {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL, *reply = NULL;
-        _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *props_slot = NULL, *removed_slot = NULL;
-        sd_bus_error e = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *props_slot = NULL, *removed_slot = NULL, *cast_slot = NULL;
         _cleanup_free_ char *sink = NULL;
         const char *session;
         bool timed_out = false;
@@ -700,13 +893,33 @@ static int cmd_cast(struct ctl *c, int argc, char **argv)
         if (r < 0)
                 return report_error("building the Cast call", r, NULL);
 
-        progress(c, "Casting to %s...", argv[1]);
-        r = sd_bus_call(c->bus, call, 120 * USEC_PER_SEC, &e, &reply);
-        if (r < 0) {
-                r = report_error("cast failed", r, &e);
-                sd_bus_error_free(&e);
-                return r;
+        /* PIN without a PIN: we are the agent that shows ours or asks for the TV's. */
+        if (c->method && strcmp(c->method, "pin") == 0 && !c->pin) {
+                r = agent_register(c);
+                if (r)
+                        return r;
         }
+
+        progress(c, "Casting to %s...", argv[1]);
+        /* Asynchronous, so the loop serves the agent while the group forms. */
+        r = sd_bus_call_async(c->bus, &cast_slot, call, on_cast_reply, c, 120 * USEC_PER_SEC);
+        if (r < 0) {
+                agent_unregister(c);
+                return report_error("cast failed", r, NULL);
+        }
+        while (!c->cast_reply) {
+                r = sd_event_run(c->event, UINT64_MAX);
+                if (r < 0 || sd_event_get_state(c->event) == SD_EVENT_FINISHED)
+                        break;
+        }
+        agent_unregister(c);
+        reply = steal_ptr(c->cast_reply);
+        if (!reply) {
+                err("cast interrupted before the daemon answered");
+                return EXIT_FAILED;
+        }
+        if (sd_bus_message_is_method_error(reply, NULL))
+                return report_error("cast failed", sd_bus_message_get_errno(reply), sd_bus_message_get_error(reply));
         r = sd_bus_message_read(reply, "o", &session);
         if (r < 0)
                 return report_error("reading the Cast reply", r, NULL);
@@ -1073,7 +1286,9 @@ static void help(void)
                "  --json                    machine-readable output (one JSON document or line)\n"
                "  --output NAME             cast: capture this output (connector, e.g. HDMI-A-1)\n"
                "  --max-res WxH             cast: largest resolution to negotiate\n"
-               "  --method pbc|pin, --pin N cast: Wi-Fi Direct provisioning\n"
+               "  --method pbc|pin, --pin N cast: Wi-Fi Direct provisioning; --method pin without --pin\n"
+               "                            shows the PIN to enter on the TV, or asks on stdin for the\n"
+               "                            PIN the TV shows (a PIN agent for the time of the cast)\n"
                "  --peer IP                 listen: accept only this peer address\n"
                "  --watch                   status: refresh every --interval seconds (default 1)\n"
                "  --interval SEC            status --watch period\n"

@@ -37,6 +37,14 @@ int session_bus_add_pending_cast(struct bus *b, struct session *s, sd_bus_messag
         return 0;
 }
 
+const char *session_bus_cast_caller(struct bus *b, struct session *s)
+{
+        for (struct bus_pending_cast *pc = b->pending_casts; pc; pc = pc->next)
+                if (pc->session_id == s->id)
+                        return sd_bus_message_get_sender(pc->call);
+        return NULL;
+}
+
 static void session_bus_pending_cast_free(struct bus *b, struct bus_pending_cast *pc)
 {
         for (struct bus_pending_cast **i = &b->pending_casts; *i; i = &(*i)->next)
@@ -342,6 +350,8 @@ static void session_bus_notify(struct session *s, enum session_change change)
         }
         if (r < 0)
                 log_warning_errno(r, "Failed to emit a signal for %s, ignoring: %m", s->path);
+        if (change != SESSION_CHANGED_FORMAT)
+                agent_bus_session_changed(b, s, change == SESSION_CHANGED_REMOVED);
         session_bus_answer_cast(b, s, change == SESSION_CHANGED_REMOVED);
 }
 

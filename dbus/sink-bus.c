@@ -123,8 +123,6 @@ static int sink_bus_read_options(sd_bus_message *m, struct cast_options *o, sd_b
         r = sd_bus_message_exit_container(m);
         if (r < 0)
                 return r;
-        if (o->method && strcmp(o->method, "pin") == 0 && !o->pin)
-                return bus_error_set(error, -EINVAL, "Option method \"pin\" needs option pin");
         return 0;
 }
 
@@ -143,6 +141,10 @@ static int method_cast(sd_bus_message *m, void *userdata, sd_bus_error *error)
         r = sink_bus_read_options(m, &o, error);
         if (r < 0)
                 return r;
+        /* Without a PIN, the caller's agent (or the default one) shows or asks for it. */
+        if (o.method && strcmp(o.method, "pin") == 0 && !o.pin && !b->agents)
+                return bus_error_set(error, -EINVAL, "Option method \"pin\" needs option pin, or a PIN agent "
+                                                     "(Manager1.RegisterAgent) to show or ask for the PIN");
         if (sink->manager->shutting_down)
                 return bus_error_set(error, -ESHUTDOWN, "The daemon is shutting down");
         if (!sink->session_available && !sink->cast_session)

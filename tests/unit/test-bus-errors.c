@@ -17,6 +17,7 @@ TEST(bus_errors_names, "/bus-errors/every errno class maps to its org.miracastd.
         assert_str_eq(bus_error_name_from_errno(-ETIMEDOUT), "org.miracastd.Error.Timeout");
         assert_str_eq(bus_error_name_from_errno(-ECONNREFUSED), "org.miracastd.Error.SinkRejected");
         assert_str_eq(bus_error_name_from_errno(-EINVAL), "org.miracastd.Error.InvalidArguments");
+        assert_str_eq(bus_error_name_from_errno(-EEXIST), "org.miracastd.Error.AlreadyExists");
         assert_str_eq(bus_error_name_from_errno(-EIO), "org.miracastd.Error.Failed");
         assert_str_eq(bus_error_name_from_errno(-ENOTSUP), "org.miracastd.Error.Failed");
 }

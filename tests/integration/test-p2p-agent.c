@@ -1,0 +1,619 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * PIN agents (org.miracastd.Agent1, Manager1.RegisterAgent) end to end: the
+ * real miracastd on a private dbus-daemon, its wpas backend talking to a
+ * FAKE wpa_supplicant control socket (tests/lib/fake-wpas.h; P2P needs a
+ * radio), and agents served by this test on their own bus connections (the
+ * Cast() caller's connection, as a desktop client would), plus the real
+ * miracastctl as an agent reading the PIN from stdin.
+ *
+ *   RegisterAgent twice                          -> AlreadyExists
+ *   sink can only type a PIN, Cast(method=pin)   -> P2P_CONNECT <sink> pin, the generated
+ *                                                   PIN reaches the caller's DisplayPinCode
+ *   sink displays a PIN, Cast(method=pin)        -> P2P_PROV_DISC <sink> display,
+ *                                                   ENTER-PIN -> RequestPinCode -> P2P_CONNECT <pin> keypad
+ *   push-button Cast, the sink asks for a PIN    -> RequestPinCode instead of failing
+ *   agent never answers                          -> Timeout, P2P_CANCEL, Cancel()
+ *   agent refuses                                -> NotAuthorized, P2P_CANCEL
+ *   agent's owner leaves the bus                 -> unregistered: no agent is asked
+ *   miracastctl cast --method pin                -> prompts and sends the PIN / prints ours
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <systemd/sd-bus.h>
+
+#include "../lib/fake-wpas.h"
+#include "../lib/netns-util.h"
+#include "../lib/test.h"
+
+#define FOUND_FMT "<3>P2P-DEVICE-FOUND %s p2p_dev_addr=%s pri_dev_type=7-0050F204-1 name='pin-tv' " \
+                  "config_methods=%s dev_capab=0x25 group_capab=0x0 wfd_dev_info=0x00111c440032 new=1"
+/* WPS config methods: 0x0008 display, 0x0080 push button, 0x0100 keypad */
+#define CM_DISPLAY "0x188"
+#define CM_KEYPAD  "0x180"
+
+static char tmpdir[] = "/tmp/mcd-agent-XXXXXX";
+static char bus_addr[320], logpath[300];
+static pid_t bus_pid = -1, daemon_pid = -1;
+static bool ready;
+static sd_event *ev;
+static struct fake_wpas *fw;
+
+#define RUN_UNTIL(cond)                                                                 \
+        ({                                                                              \
+                struct timespec _s, _n;                                                 \
+                bool _ok = true;                                                        \
+                clock_gettime(CLOCK_MONOTONIC, &_s);                                    \
+                while (!(cond)) {                                                       \
+                        clock_gettime(CLOCK_MONOTONIC, &_n);                            \
+                        if (_n.tv_sec - _s.tv_sec >= 40 || sd_event_run(ev, 50000) < 0) { \
+                                _ok = false;                                            \
+                                break;                                                  \
+                        }                                                               \
+                }                                                                       \
+                _ok;                                                                    \
+        })
+
+static bool log_has(const char *what)
+{
+        char *text = NULL;
+        bool found;
+
+        if (test_read_file(logpath, &text) < 0)
+                return false;
+        found = strstr(text, what) != NULL;
+        free(text);
+        return found;
+}
+
+static void dump_daemon_log(void)
+{
+        char *text = NULL;
+        if (test_read_file(logpath, &text) >= 0) {
+                fprintf(stderr, "--- miracastd log:\n%s\n", text);
+                free(text);
+        }
+}
+
+static void cleanup(void)
+{
+        kill_wait(daemon_pid);
+        kill_wait(bus_pid);
+}
+
+static void setup(void)
+{
+        char conf[256], sock[256], cfg[256], arg[300], path[256], daemon_bin[300];
+        const char *build = getenv("MIRACAST_BUILD");
+        static bool tried;
+        struct stat st;
+        FILE *f;
+
+        if (ready)
+                return;
+        assert_false(tried); /* a failed set-up is reported once, not retried */
+        tried = true;
+        assert_non_null(mkdtemp(tmpdir));
+        test_remove_at_exit(tmpdir);
+        atexit(cleanup);
+        sigset_t ss;
+        sigemptyset(&ss);
+        sigaddset(&ss, SIGCHLD);
+        sigprocmask(SIG_BLOCK, &ss, NULL);
+        assert_int_eq(sd_event_new(&ev), 0);
+
+        snprintf(conf, sizeof(conf), "%s/bus.conf", tmpdir);
+        snprintf(sock, sizeof(sock), "%s/bus", tmpdir);
+        f = fopen(conf, "w");
+        assert_non_null(f);
+        fprintf(f, "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\" "
+                   "\"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
+                   "<busconfig><type>session</type><listen>unix:path=%s</listen><policy context=\"default\">"
+                   "<allow send_destination=\"*\"/><allow receive_sender=\"*\"/><allow own=\"*\"/></policy></busconfig>\n",
+                sock);
+        fclose(f);
+        snprintf(arg, sizeof(arg), "--config-file=%s", conf);
+        char *bargv[] = { "dbus-daemon", arg, "--nofork", NULL };
+        bus_pid = spawn_argv(bargv);
+        for (int i = 0; i < 100 && stat(sock, &st) < 0; i++)
+                usleep(50 * 1000);
+        assert_int_eq(stat(sock, &st), 0);
+        snprintf(bus_addr, sizeof(bus_addr), "unix:path=%s", sock);
+        setenv("MIRACASTCTL_BUS", bus_addr, 1);
+
+        snprintf(path, sizeof(path), "%s/p2p-dev-wlan0", tmpdir);
+        assert_int_eq(fake_wpas_new(ev, path, &fw), 0);
+
+        /* A short agent timeout so the silent-agent case ends quickly (no timing is asserted). */
+        snprintf(cfg, sizeof(cfg), "%s/miracastd.conf", tmpdir);
+        f = fopen(cfg, "w");
+        assert_non_null(f);
+        fprintf(f, "capture = testsrc\nencoder = x264\npolkit = off\n"
+                   "p2p-backend = wpas\nwpas-ctrl = %s\np2p-runtime-dir = %s\np2p-device-name = pin-source\n"
+                   "p2p-agent-timeout = 2\nlog-level = debug\n",
+                path, tmpdir);
+        fclose(f);
+        snprintf(daemon_bin, sizeof(daemon_bin), "%s/miracastd", build ? build : "build");
+        snprintf(logpath, sizeof(logpath), "%s/miracastd.log", tmpdir);
+        daemon_pid = fork();
+        assert_int_ge(daemon_pid, 0);
+        if (daemon_pid == 0) {
+                if (!freopen(logpath, "w", stderr))
+                        _exit(127);
+                sigset_t none;
+                sigemptyset(&none);
+                sigprocmask(SIG_SETMASK, &none, NULL);
+                execl(daemon_bin, daemon_bin, "--config", cfg, "--bus", bus_addr, (char *) NULL);
+                _exit(127);
+        }
+        if (!RUN_UNTIL(fake_wpas_has(fw, "WFD_SUBELEM_SET 0 000600101c440032"))) {
+                dump_daemon_log();
+                assert_true(false);
+        }
+        ready = true;
+}
+
+/* A sink with its own address per test, so no test sees another's state. */
+static void sink_appears(const char *addr, const char *config_methods)
+{
+        char line[512], what[64];
+
+        snprintf(line, sizeof(line), FOUND_FMT, addr, addr, config_methods);
+        fake_wpas_event(fw, line);
+        snprintf(what, sizeof(what), "found sink %s", addr);
+        if (!RUN_UNTIL(log_has(what)))
+                dump_daemon_log();
+        assert_true(log_has(what));
+}
+
+static void sink_path(const char *addr, char *buf, size_t size)
+{
+        snprintf(buf, size, "/org/miracastd/sink/%s", addr);
+        for (char *p = buf; *p; p++)
+                if (*p == ':')
+                        *p = '_';
+}
+
+/* ---- an agent served by the test on its own connection ---------------------------- */
+
+enum agent_mode {
+        AGENT_ANSWER,
+        AGENT_REFUSE,
+        AGENT_SILENT,
+};
+
+struct agent {
+        sd_bus *bus;
+        sd_bus_slot *vtable;
+        const char *path;
+        enum agent_mode mode;
+        const char *answer;            /* RequestPinCode's reply */
+        char shown_pin[32], shown_sink[128], asked_sink[128];
+        unsigned displays, requests, cancels, releases;
+        sd_bus_message *held;          /* AGENT_SILENT: the request never answered */
+};
+
+struct cast {
+        sd_bus_slot *slot;
+        bool done;
+        char error[128], message[256];
+};
+
+static int agent_display(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        struct agent *a = userdata;
+        const char *sink, *pin;
+
+        assert_int_ge(sd_bus_message_read(m, "os", &sink, &pin), 0);
+        snprintf(a->shown_sink, sizeof(a->shown_sink), "%s", sink);
+        snprintf(a->shown_pin, sizeof(a->shown_pin), "%s", pin);
+        a->displays++;
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+static int agent_request(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        struct agent *a = userdata;
+        const char *sink;
+
+        assert_int_ge(sd_bus_message_read(m, "o", &sink), 0);
+        snprintf(a->asked_sink, sizeof(a->asked_sink), "%s", sink);
+        a->requests++;
+        switch (a->mode) {
+        case AGENT_ANSWER:
+                return sd_bus_reply_method_return(m, "s", a->answer);
+        case AGENT_REFUSE:
+                return sd_bus_reply_method_errorf(m, "org.miracastd.Error.Rejected", "the user said no");
+        case AGENT_SILENT:
+                a->held = sd_bus_message_ref(m);
+                return 1;
+        }
+        return 1;
+}
+
+static int agent_cancel(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        ((struct agent *) userdata)->cancels++;
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+static int agent_release(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        ((struct agent *) userdata)->releases++;
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+static const sd_bus_vtable agent_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_METHOD_WITH_ARGS("DisplayPinCode", SD_BUS_ARGS("o", sink, "s", pin), SD_BUS_NO_RESULT, agent_display, 0),
+        SD_BUS_METHOD_WITH_ARGS("RequestPinCode", SD_BUS_ARGS("o", sink), SD_BUS_RESULT("s", pin), agent_request, 0),
+        SD_BUS_METHOD_WITH_ARGS("Cancel", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, agent_cancel, 0),
+        SD_BUS_METHOD_WITH_ARGS("Release", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, agent_release, 0),
+        SD_BUS_VTABLE_END
+};
+
+/* Connect (attached to the loop); with a path, serve Agent1 there and register it. */
+static void agent_open(struct agent *a, const char *path)
+{
+        sd_bus_error e = SD_BUS_ERROR_NULL;
+
+        memset(a, 0, sizeof(*a));
+        a->path = path;
+        assert_int_ge(sd_bus_new(&a->bus), 0);
+        assert_int_ge(sd_bus_set_address(a->bus, bus_addr), 0);
+        assert_int_ge(sd_bus_set_bus_client(a->bus, 1), 0);
+        assert_int_ge(sd_bus_start(a->bus), 0);
+        assert_int_ge(sd_bus_attach_event(a->bus, ev, 0), 0);
+        if (!path)
+                return;
+        assert_int_ge(sd_bus_add_object_vtable(a->bus, &a->vtable, path, "org.miracastd.Agent1", agent_vtable, a), 0);
+        if (sd_bus_call_method(a->bus, "org.miracastd", "/org/miracastd", "org.miracastd.Manager1", "RegisterAgent",
+                               &e, NULL, "o", path) < 0)
+                fprintf(stderr, "RegisterAgent: %s: %s\n", e.name, e.message);
+        assert_false(sd_bus_error_is_set(&e));
+        sd_bus_error_free(&e);
+}
+
+static void agent_close(struct agent *a)
+{
+        a->held = sd_bus_message_unref(a->held);
+        a->vtable = sd_bus_slot_unref(a->vtable);
+        a->bus = sd_bus_flush_close_unref(a->bus);
+}
+
+static int on_cast_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        struct cast *c = userdata;
+        const sd_bus_error *e = sd_bus_message_get_error(m);
+
+        if (e) {
+                snprintf(c->error, sizeof(c->error), "%s", e->name);
+                snprintf(c->message, sizeof(c->message), "%s", e->message ?: "");
+        }
+        c->done = true;
+        return 0;
+}
+
+/* Sink1.Cast from a's connection, answered into c; method "pin" or NULL (push button). */
+static void cast_start(struct agent *a, const char *addr, const char *method, struct cast *c)
+{
+        char path[128];
+
+        memset(c, 0, sizeof(*c));
+        sink_path(addr, path, sizeof(path));
+        if (method)
+                assert_int_ge(sd_bus_call_method_async(a->bus, &c->slot, "org.miracastd", path, "org.miracastd.Sink1",
+                                                       "Cast", on_cast_reply, c, "a{sv}", 1, "method", "s", method),
+                              0);
+        else
+                assert_int_ge(sd_bus_call_method_async(a->bus, &c->slot, "org.miracastd", path, "org.miracastd.Sink1",
+                                                       "Cast", on_cast_reply, c, "a{sv}", 0),
+                              0);
+}
+
+/* Wait for a recorded command; on failure show what happened. */
+static void expect_cmd(const char *cmd)
+{
+        if (!RUN_UNTIL(fake_wpas_has(fw, cmd))) {
+                fprintf(stderr, "command never sent: %s\n--- commands:\n", cmd);
+                for (unsigned i = 0; i < fw->n_cmds; i++)
+                        fprintf(stderr, "  %s\n", fw->cmds[i]);
+                dump_daemon_log();
+        }
+        assert_true(fake_wpas_has(fw, cmd));
+}
+
+/* The display rejects us: the pending cast ends (SinkRejected). */
+static void sink_rejects(struct cast *c)
+{
+        fake_wpas_event(fw, "<3>P2P-GO-NEG-FAILURE status=11");
+        assert_true(RUN_UNTIL(c->done));
+        assert_str_eq(c->error, "org.miracastd.Error.SinkRejected");
+        c->slot = sd_bus_slot_unref(c->slot);
+}
+
+static void cast_wait_finished(struct cast *c)
+{
+        assert_true(RUN_UNTIL(c->done));
+        c->slot = sd_bus_slot_unref(c->slot);
+}
+
+TEST(register_twice, "/p2p/agent/RegisterAgent twice is AlreadyExists; UnregisterAgent of another path is NotFound") {
+        struct agent a;
+        sd_bus_error e = SD_BUS_ERROR_NULL;
+
+        setup();
+        agent_open(&a, "/test/agent");
+        assert_int_le(sd_bus_call_method(a.bus, "org.miracastd", "/org/miracastd", "org.miracastd.Manager1",
+                                         "RegisterAgent", &e, NULL, "o", "/test/agent2"),
+                      -1);
+        assert_str_eq(e.name, "org.miracastd.Error.AlreadyExists");
+        sd_bus_error_free(&e);
+        assert_int_le(sd_bus_call_method(a.bus, "org.miracastd", "/org/miracastd", "org.miracastd.Manager1",
+                                         "UnregisterAgent", &e, NULL, "o", "/test/other"),
+                      -1);
+        assert_str_eq(e.name, "org.miracastd.Error.NotFound");
+        sd_bus_error_free(&e);
+        /* unregistering for real frees the slot: registering again works */
+        assert_int_ge(sd_bus_call_method(a.bus, "org.miracastd", "/org/miracastd", "org.miracastd.Manager1",
+                                         "UnregisterAgent", &e, NULL, "o", "/test/agent"),
+                      0);
+        assert_int_ge(sd_bus_call_method(a.bus, "org.miracastd", "/org/miracastd", "org.miracastd.Manager1",
+                                         "RegisterAgent", &e, NULL, "o", "/test/agent"),
+                      0);
+        agent_close(&a);
+}
+
+TEST(display, "/p2p/agent/we show a PIN: the generated PIN goes to the Cast caller's agent, not the default one") {
+        struct agent other, a;
+        struct cast c;
+        char path[128];
+
+        setup();
+        sink_appears("42:00:00:00:0a:01", CM_KEYPAD);
+        agent_open(&other, "/test/default");   /* registered first: the default agent */
+        agent_open(&a, "/test/agent");
+        fake_wpas_set_reply(fw, "P2P_CONNECT 42:00:00:00:0a:01 pin", "87654321\n");
+        cast_start(&a, "42:00:00:00:0a:01", "pin", &c);
+        expect_cmd("P2P_CONNECT 42:00:00:00:0a:01 pin go_intent=7");
+        assert_true(RUN_UNTIL(a.displays > 0));
+        assert_str_eq(a.shown_pin, "87654321");
+        sink_path("42:00:00:00:0a:01", path, sizeof(path));
+        assert_str_eq(a.shown_sink, path);
+        assert_int_eq(other.displays, 0);
+        /* the cast fails: the agent is told to stop showing the PIN */
+        sink_rejects(&c);
+        assert_true(RUN_UNTIL(a.cancels > 0));
+        agent_close(&other);
+        agent_close(&a);
+}
+
+TEST(request, "/p2p/agent/the display shows a PIN: provision discovery, RequestPinCode, P2P_CONNECT <pin> keypad") {
+        struct agent a;
+        struct cast c;
+        char path[128];
+
+        setup();
+        sink_appears("42:00:00:00:0a:02", CM_DISPLAY);
+        agent_open(&a, "/test/agent");
+        a.answer = "1234 5670"; /* as the TV shows it */
+        cast_start(&a, "42:00:00:00:0a:02", "pin", &c);
+        expect_cmd("P2P_PROV_DISC 42:00:00:00:0a:02 display");
+        assert_false(fake_wpas_find(fw, "P2P_CONNECT 42:00:00:00:0a:02 pin go_intent=7", 0) >= 0);
+        fake_wpas_event(fw, "<3>P2P-PROV-DISC-ENTER-PIN 42:00:00:00:0a:02 p2p_dev_addr=42:00:00:00:0a:02");
+        expect_cmd("P2P_CONNECT 42:00:00:00:0a:02 12345670 keypad go_intent=7");
+        assert_int_eq(a.requests, 1);
+        sink_path("42:00:00:00:0a:02", path, sizeof(path));
+        assert_str_eq(a.asked_sink, path);
+        assert_false(c.done);
+        sink_rejects(&c);
+        agent_close(&a);
+}
+
+TEST(request_pbc, "/p2p/agent/a push-button cast whose display demands a PIN asks the agent instead of failing") {
+        struct agent a;
+        struct cast c;
+
+        setup();
+        sink_appears("42:00:00:00:0a:03", CM_DISPLAY);
+        agent_open(&a, "/test/agent");
+        a.answer = "11112222";
+        cast_start(&a, "42:00:00:00:0a:03", NULL, &c);
+        expect_cmd("P2P_CONNECT 42:00:00:00:0a:03 pbc go_intent=7");
+        fake_wpas_event(fw, "<3>P2P-PROV-DISC-ENTER-PIN 42:00:00:00:0a:03 p2p_dev_addr=42:00:00:00:0a:03");
+        expect_cmd("P2P_CONNECT 42:00:00:00:0a:03 11112222 keypad go_intent=7");
+        assert_false(fake_wpas_has(fw, "P2P_CANCEL"));
+        sink_rejects(&c);
+        agent_close(&a);
+}
+
+TEST(timeout, "/p2p/agent/an agent that never answers: Timeout, P2P_CANCEL, and Cancel() to the agent") {
+        struct agent a;
+        struct cast c;
+
+        setup();
+        sink_appears("42:00:00:00:0a:04", CM_DISPLAY);
+        agent_open(&a, "/test/agent");
+        a.mode = AGENT_SILENT;
+        fake_wpas_clear_cmds(fw);
+        cast_start(&a, "42:00:00:00:0a:04", "pin", &c);
+        expect_cmd("P2P_PROV_DISC 42:00:00:00:0a:04 display");
+        fake_wpas_event(fw, "<3>P2P-PROV-DISC-ENTER-PIN 42:00:00:00:0a:04 p2p_dev_addr=42:00:00:00:0a:04");
+        cast_wait_finished(&c);
+        if (strcmp(c.error, "org.miracastd.Error.Timeout") != 0)
+                fprintf(stderr, "Cast: %s: %s\n", c.error, c.message);
+        assert_str_eq(c.error, "org.miracastd.Error.Timeout");
+        assert_true(strstr(c.message, "agent") != NULL);
+        assert_int_eq(a.requests, 1);
+        expect_cmd("P2P_CANCEL");
+        assert_true(RUN_UNTIL(a.cancels > 0));
+        agent_close(&a);
+}
+
+TEST(refuse, "/p2p/agent/an agent that refuses: NotAuthorized and P2P_CANCEL") {
+        struct agent a;
+        struct cast c;
+
+        setup();
+        sink_appears("42:00:00:00:0a:05", CM_DISPLAY);
+        agent_open(&a, "/test/agent");
+        a.mode = AGENT_REFUSE;
+        fake_wpas_clear_cmds(fw);
+        cast_start(&a, "42:00:00:00:0a:05", "pin", &c);
+        expect_cmd("P2P_PROV_DISC 42:00:00:00:0a:05 display");
+        fake_wpas_event(fw, "<3>P2P-PROV-DISC-ENTER-PIN 42:00:00:00:0a:05 p2p_dev_addr=42:00:00:00:0a:05");
+        cast_wait_finished(&c);
+        assert_str_eq(c.error, "org.miracastd.Error.NotAuthorized");
+        assert_true(strstr(c.message, "the user said no") != NULL);
+        expect_cmd("P2P_CANCEL");
+        assert_false(fake_wpas_find(fw, "P2P_CONNECT 42:00:00:00:0a:05 pin go_intent=7", 0) >= 0);
+        agent_close(&a);
+}
+
+TEST(owner_leaves, "/p2p/agent/an agent whose owner leaves the bus is unregistered and never asked") {
+        struct agent gone, caster;
+        struct cast c;
+
+        setup();
+        sink_appears("42:00:00:00:0a:06", CM_DISPLAY);
+        agent_open(&gone, "/test/gone");
+        agent_close(&gone);
+        assert_true(RUN_UNTIL(log_has("agent /test/gone of") && log_has("left the bus, unregistered")));
+        /* no agent left: a PIN cast without a PIN is refused up front ... */
+        agent_open(&caster, NULL);
+        cast_start(&caster, "42:00:00:00:0a:06", "pin", &c);
+        cast_wait_finished(&c);
+        assert_str_eq(c.error, "org.miracastd.Error.InvalidArguments");
+        /* ... and a display that demands a PIN during a push-button cast fails with the reason */
+        fake_wpas_clear_cmds(fw);
+        cast_start(&caster, "42:00:00:00:0a:06", NULL, &c);
+        expect_cmd("P2P_CONNECT 42:00:00:00:0a:06 pbc go_intent=7");
+        fake_wpas_event(fw, "<3>P2P-PROV-DISC-ENTER-PIN 42:00:00:00:0a:06 p2p_dev_addr=42:00:00:00:0a:06");
+        cast_wait_finished(&c);
+        assert_str_eq(c.error, "org.miracastd.Error.Failed");
+        assert_true(strstr(c.message, "no agent") != NULL);
+        expect_cmd("P2P_CANCEL");
+        agent_close(&caster);
+}
+
+/* ---- miracastctl as the agent ------------------------------------------------------ */
+
+struct child {
+        pid_t pid;
+        bool done;
+        int status;
+        char out_path[256];
+        sd_event_source *src;
+};
+
+static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata)
+{
+        struct child *c = userdata;
+        c->status = si->si_code == CLD_EXITED ? si->si_status : 128 + si->si_status;
+        c->done = true;
+        return 0;
+}
+
+/* miracastctl cast ADDR --method pin, stdin from a file holding input, stdout+stderr into a file. */
+static void ctl_cast_start(struct child *c, const char *name, const char *addr, const char *input)
+{
+        const char *build = getenv("MIRACAST_BUILD");
+        char ctl[300], in_path[256];
+        FILE *f;
+
+        memset(c, 0, sizeof(*c));
+        snprintf(ctl, sizeof(ctl), "%s/miracastctl", build ? build : "build");
+        snprintf(in_path, sizeof(in_path), "%s/%s.in", tmpdir, name);
+        snprintf(c->out_path, sizeof(c->out_path), "%s/%s.out", tmpdir, name);
+        f = fopen(in_path, "w");
+        assert_non_null(f);
+        fputs(input, f);
+        fclose(f);
+        c->pid = fork();
+        assert_int_ge(c->pid, 0);
+        if (c->pid == 0) {
+                sigset_t none;
+                if (!freopen(in_path, "r", stdin) || !freopen(c->out_path, "w", stdout))
+                        _exit(127);
+                dup2(STDOUT_FILENO, STDERR_FILENO);
+                sigemptyset(&none);
+                sigprocmask(SIG_SETMASK, &none, NULL);
+                execl(ctl, ctl, "cast", addr, "--method", "pin", "--timeout", "30", (char *) NULL);
+                _exit(127);
+        }
+        assert_int_eq(sd_event_add_child(ev, &c->src, c->pid, WEXITED, on_child, c), 0);
+}
+
+static bool child_says(struct child *c, const char *what)
+{
+        char *text = NULL;
+        bool found;
+
+        if (test_read_file(c->out_path, &text) < 0)
+                return false;
+        found = strstr(text, what) != NULL;
+        if (!found && c->done)
+                fprintf(stderr, "--- miracastctl output (no \"%s\"):\n%s\n", what, text);
+        free(text);
+        return found;
+}
+
+static void child_finish(struct child *c)
+{
+        assert_true(RUN_UNTIL(c->done));
+        c->src = sd_event_source_unref(c->src);
+}
+
+TEST(ctl_request, "/p2p/agent/miracastctl cast --method pin: prompts for the TV's PIN and sends what stdin says") {
+        struct child c;
+
+        setup();
+        sink_appears("42:00:00:00:0a:07", CM_DISPLAY);
+        ctl_cast_start(&c, "ctl-request", "42:00:00:00:0a:07", "8765 4321\n");
+        expect_cmd("P2P_PROV_DISC 42:00:00:00:0a:07 display");
+        fake_wpas_event(fw, "<3>P2P-PROV-DISC-ENTER-PIN 42:00:00:00:0a:07 p2p_dev_addr=42:00:00:00:0a:07");
+        expect_cmd("P2P_CONNECT 42:00:00:00:0a:07 87654321 keypad go_intent=7");
+        assert_true(child_says(&c, "The TV shows a PIN"));
+        fake_wpas_event(fw, "<3>P2P-GO-NEG-FAILURE status=11");
+        child_finish(&c);
+        assert_int_eq(c.status, 8); /* the display rejected us */
+}
+
+TEST(ctl_display, "/p2p/agent/miracastctl cast --method pin: prints the PIN to enter on the TV") {
+        struct child c;
+
+        setup();
+        sink_appears("42:00:00:00:0a:08", CM_KEYPAD);
+        fake_wpas_set_reply(fw, "P2P_CONNECT 42:00:00:00:0a:08 pin", "13572468\n");
+        ctl_cast_start(&c, "ctl-display", "42:00:00:00:0a:08", "");
+        expect_cmd("P2P_CONNECT 42:00:00:00:0a:08 pin go_intent=7");
+        assert_true(RUN_UNTIL(child_says(&c, "Enter PIN 1357 2468 on the TV") || c.done));
+        assert_true(child_says(&c, "Enter PIN 1357 2468 on the TV"));
+        fake_wpas_event(fw, "<3>P2P-GO-NEG-FAILURE status=11");
+        child_finish(&c);
+        assert_int_eq(c.status, 8);
+}
+
+TEST(ctl_no_input, "/p2p/agent/miracastctl cast --method pin with nothing on stdin declines: not authorized, P2P_CANCEL") {
+        struct child c;
+
+        setup();
+        sink_appears("42:00:00:00:0a:09", CM_DISPLAY);
+        fake_wpas_clear_cmds(fw);
+        ctl_cast_start(&c, "ctl-eof", "42:00:00:00:0a:09", "");
+        expect_cmd("P2P_PROV_DISC 42:00:00:00:0a:09 display");
+        fake_wpas_event(fw, "<3>P2P-PROV-DISC-ENTER-PIN 42:00:00:00:0a:09 p2p_dev_addr=42:00:00:00:0a:09");
+        child_finish(&c);
+        assert_int_eq(c.status, 4);
+        assert_true(child_says(&c, "the agent refused to give the PIN"));
+        assert_true(child_says(&c, "No PIN entered"));
+        assert_false(child_says(&c, "polkit"));
+        expect_cmd("P2P_CANCEL");
+}
