@@ -66,7 +66,9 @@ struct ctl {
         char last_state[32];
         int result;                     /* exit code decided by a callback */
         bool end_reported;              /* "Session ended" was printed */
-        size_t n_found;                 /* scan */
+        struct ctl_object *scan;        /* scan: the sinks seen, latest properties */
+        size_t n_scan;
+        bool scan_done;
 
         /* cast: the Cast() reply, and the PIN agent */
         sd_bus_message *cast_reply;
@@ -462,7 +464,52 @@ static int cmd_sessions(struct ctl *c, int argc, char **argv)
         return EXIT_OK;
 }
 
-/* scan: InterfacesAdded(o path, a{sa{sv}} interfaces) for new sinks. */
+/*
+ * scan keeps one entry per sink path with its latest properties: InterfacesAdded adds or
+ * replaces it (a sink lost and found again is still one sink), PropertiesChanged re-reads it,
+ * InterfacesRemoved drops it. The list is printed once, at the end.
+ */
+static struct ctl_object *scan_find(struct ctl *c, const char *path)
+{
+        for (size_t i = 0; i < c->n_scan; i++)
+                if (strcmp(c->scan[i].path, path) == 0)
+                        return &c->scan[i];
+        return NULL;
+}
+
+/* Takes over *o (cleared on return). */
+static int scan_store(struct ctl *c, struct ctl_object *o)
+{
+        struct ctl_object *old = scan_find(c, o->path), *n;
+
+        if (old) {
+                ctl_object_clear(old);
+                *old = *o;
+        } else {
+                n = realloc(c->scan, (c->n_scan + 1) * sizeof(*n));
+                if (!n) {
+                        ctl_object_clear(o);
+                        return -ENOMEM;
+                }
+                c->scan = n;
+                c->scan[c->n_scan++] = *o;
+        }
+        *o = (struct ctl_object) {};
+        return 0;
+}
+
+static void scan_forget(struct ctl *c, const char *path)
+{
+        struct ctl_object *o = scan_find(c, path);
+
+        if (!o)
+                return;
+        fprintf(stderr, "Lost %s (%s)\n", ctl_prop_text(o, "Name", "-"), ctl_prop_text(o, "Address", "-"));
+        ctl_object_clear(o);
+        *o = c->scan[--c->n_scan];
+}
+
+/* InterfacesAdded(o path, a{sa{sv}} interfaces) */
 static int on_interfaces_added_scan(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
         struct ctl *c = userdata;
@@ -487,13 +534,10 @@ static int on_interfaces_added_scan(sd_bus_message *m, void *userdata, sd_bus_er
                         o.path = strdup(path);
                         o.iface = strdup(iface);
                         if (o.path && o.iface && ctl_read_props(m, &o.props, &o.n_props) >= 0) {
-                                c->n_found++;
-                                if (c->json) {
-                                        ctl_object_print_json(stdout, &o);
-                                        fputc('\n', stdout);
-                                } else
-                                        print_sink_line(&o);
-                                fflush(stdout);
+                                if (!scan_find(c, path))
+                                        fprintf(stderr, "Found %s (%s)\n", ctl_prop_text(&o, "Name", "-"),
+                                                ctl_prop_text(&o, "Address", "-"));
+                                (void) scan_store(c, &o);
                         }
                         ctl_object_clear(&o);
                 }
@@ -502,9 +546,48 @@ static int on_interfaces_added_scan(sd_bus_message *m, void *userdata, sd_bus_er
         return 0;
 }
 
+/* InterfacesRemoved(o path, as interfaces) */
+static int on_interfaces_removed_scan(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        struct ctl *c = userdata;
+        const char *path, *iface;
+
+        if (sd_bus_message_read(m, "o", &path) < 0 || sd_bus_message_enter_container(m, 'a', "s") < 0)
+                return 0;
+        while (sd_bus_message_read(m, "s", &iface) > 0)
+                if (strcmp(iface, CTL_SINK_IFACE) == 0)
+                        scan_forget(c, path);
+        return 0;
+}
+
+/* PropertiesChanged on a sink we list: re-read all of it. */
+static int on_sink_changed_scan(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        struct ctl *c = userdata;
+        const char *path = sd_bus_message_get_path(m), *iface;
+        sd_bus_error e = SD_BUS_ERROR_NULL;
+        struct ctl_object o = {};
+
+        if (!path || !scan_find(c, path) || sd_bus_message_read(m, "s", &iface) < 0 ||
+            strcmp(iface, CTL_SINK_IFACE) != 0)
+                return 0;
+        if (ctl_object_get_all(c->bus, path, CTL_SINK_IFACE, &o, &e) >= 0)
+                (void) scan_store(c, &o);
+        sd_bus_error_free(&e);
+        ctl_object_clear(&o);
+        return 0;
+}
+
+static int on_scan_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        ((struct ctl *) userdata)->scan_done = true;
+        return 0;
+}
+
 static int cmd_scan(struct ctl *c, int argc, char **argv)
 {
-        _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
+        _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *added = NULL, *removed = NULL, *changed = NULL;
+        _cleanup_(sd_event_source_unrefp) sd_event_source *timer = NULL;
         sd_bus_error e = SD_BUS_ERROR_NULL;
         uint64_t timeout = c->timeout_usec ? c->timeout_usec : 10 * USEC_PER_SEC;
         struct ctl_object *objs = NULL;
@@ -514,8 +597,15 @@ static int cmd_scan(struct ctl *c, int argc, char **argv)
         r = ctl_attach_event(c);
         if (r)
                 return r;
-        r = sd_bus_match_signal(c->bus, &slot, CTL_SERVICE, CTL_ROOT_PATH, "org.freedesktop.DBus.ObjectManager",
+        r = sd_bus_match_signal(c->bus, &added, CTL_SERVICE, CTL_ROOT_PATH, "org.freedesktop.DBus.ObjectManager",
                                 "InterfacesAdded", on_interfaces_added_scan, c);
+        if (r >= 0)
+                r = sd_bus_match_signal(c->bus, &removed, CTL_SERVICE, CTL_ROOT_PATH,
+                                        "org.freedesktop.DBus.ObjectManager", "InterfacesRemoved",
+                                        on_interfaces_removed_scan, c);
+        if (r >= 0)
+                r = sd_bus_match_signal(c->bus, &changed, CTL_SERVICE, NULL, "org.freedesktop.DBus.Properties",
+                                        "PropertiesChanged", on_sink_changed_scan, c);
         if (r < 0)
                 return report_error("watching for sinks", r, NULL);
 
@@ -528,34 +618,51 @@ static int cmd_scan(struct ctl *c, int argc, char **argv)
         }
         /* Sinks already known (seen in an earlier scan) count too. */
         if (get_objects(c, CTL_SINK_IFACE, &objs, &n) == 0) {
-                if (!c->json)
-                        printf("%-20s %-17s %-24s %-9s %-9s %s\n", "ID", "ADDRESS", "NAME", "TYPE", "AVAILABLE",
-                               "SIGNAL");
                 for (size_t i = 0; i < n; i++) {
-                        if (c->json) {
-                                ctl_object_print_json(stdout, &objs[i]);
-                                fputc('\n', stdout);
-                        } else
-                                print_sink_line(&objs[i]);
+                        if (!scan_find(c, objs[i].path))
+                                fprintf(stderr, "Found %s (%s)\n", ctl_prop_text(&objs[i], "Name", "-"),
+                                        ctl_prop_text(&objs[i], "Address", "-"));
+                        (void) scan_store(c, &objs[i]);
                 }
-                c->n_found += n;
                 ctl_objects_free(objs, n);
         }
         fprintf(stderr, "Discovering Miracast sinks for %" PRIu64 " s (Ctrl-C stops)...\n", timeout / USEC_PER_SEC);
 
-        (void) ctl_loop(c, timeout, NULL);
+        /* Our own loop, not sd_event_loop(): leaving that closes the bus, and StopDiscovery needs it. */
+        r = sd_event_add_time_relative(c->event, &timer, CLOCK_MONOTONIC, timeout, 0, on_scan_timer, c);
+        if (r < 0)
+                return report_error("arming a timer", r, NULL);
+        while (!c->scan_done) {
+                r = sd_event_run(c->event, UINT64_MAX);
+                if (r < 0 || sd_event_get_state(c->event) == SD_EVENT_FINISHED)
+                        break;  /* Ctrl-C: the bus is closed, the daemon releases our discovery */
+        }
 
-        r = sd_bus_call_method(c->bus, CTL_SERVICE, CTL_ROOT_PATH, CTL_MANAGER_IFACE, "StopDiscovery", &e, NULL,
-                               NULL);
-        /* Leaving sd_event_loop() closed the bus connection (sd_bus_attach_event's exit hook), and
-         * miracastd releases a client's discovery request when it disconnects: nothing to stop. */
+        if (!c->scan_done) {
+                r = 0;
+        } else
+                r = sd_bus_call_method(c->bus, CTL_SERVICE, CTL_ROOT_PATH, CTL_MANAGER_IFACE, "StopDiscovery", &e,
+                                       NULL, NULL);
         if (r < 0 && r != -ENOTCONN) {
                 r = report_error("stopping discovery", r, &e);
                 sd_bus_error_free(&e);
                 return r;
         }
         sd_bus_error_free(&e);
-        fprintf(stderr, "%zu sink%s found.\n", c->n_found, c->n_found == 1 ? "" : "s");
+
+        /* Each sink once, with what the daemon said last. */
+        ctl_objects_sort(c->scan, c->n_scan);
+        if (!c->json && c->n_scan > 0)
+                printf("%-20s %-17s %-24s %-9s %-9s %s\n", "ID", "ADDRESS", "NAME", "TYPE", "AVAILABLE", "SIGNAL");
+        for (size_t i = 0; i < c->n_scan; i++) {
+                if (c->json) {
+                        ctl_object_print_json(stdout, &c->scan[i]);
+                        fputc('\n', stdout);
+                } else
+                        print_sink_line(&c->scan[i]);
+        }
+        fflush(stdout);
+        fprintf(stderr, "%zu sink%s found.\n", c->n_scan, c->n_scan == 1 ? "" : "s");
         return EXIT_OK;
 }
 
@@ -1269,7 +1376,7 @@ static void help(void)
                "Control miracastd, the Miracast (Wi-Fi Display) source daemon, over D-Bus.\n\n"
                "Commands:\n"
                "  info                      daemon version, backend, encoders, capture outputs\n"
-               "  scan                      discover sinks (for --timeout, default 10 s) and list them\n"
+               "  scan                      discover sinks (for --timeout, default 10 s), then list each once\n"
                "  sinks                     list known sinks\n"
                "  cast SINK                 cast to SINK (id, address, name or path); shows progress and\n"
                "                            returns once the session plays (--wait: once it ends)\n"
@@ -1438,6 +1545,11 @@ int main(int argc, char **argv)
                 if (r == 0)
                         r = commands[i].fn(&c, argc - optind, argv + optind);
                 free(c.session_path);
+                ctl_objects_free(c.scan, c.n_scan);
+                c.stdin_source = sd_event_source_disable_unref(c.stdin_source);
+                c.pin_request = sd_bus_message_unref(c.pin_request);
+                c.cast_reply = sd_bus_message_unref(c.cast_reply);
+                c.agent_slot = sd_bus_slot_unref(c.agent_slot);
                 c.bus = sd_bus_flush_close_unref(c.bus);
                 c.event = sd_event_unref(c.event);
                 return r;

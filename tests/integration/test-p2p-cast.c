@@ -260,6 +260,63 @@ TEST(scan, "/p2p/cast/miracastctl scan: discovery reaches wpa_supplicant, the si
         child_reap(&scan);
 }
 
+static bool child_says(struct child *c, const char *what)
+{
+        char *text = child_output(c);
+        bool found = strstr(text, what) != NULL;
+
+        free(text);
+        return found;
+}
+
+static unsigned count(const char *text, const char *what)
+{
+        unsigned n = 0;
+        for (const char *p = strstr(text, what); p; p = strstr(p + 1, what))
+                n++;
+        return n;
+}
+
+TEST(scan_once, "/p2p/cast/miracastctl scan lists a sink once, with its latest name, after it was lost and found again") {
+        struct child scan;
+        char *out;
+
+        setup();
+        bins();
+        fake_wpas_clear_cmds(fw);
+        char *argv[] = { ctl_bin, "scan", "--timeout", "4", NULL };
+        child_start(&scan, "scan-once", argv);
+        /* the events come once the scan listens and has listed what was known */
+        assert_true(RUN_UNTIL(fake_wpas_has(fw, "P2P_FIND 30") && child_says(&scan, "Discovering Miracast sinks")));
+        fake_wpas_event(fw, "<3>P2P-DEVICE-FOUND 42:00:00:00:02:00 p2p_dev_addr=42:00:00:00:02:00 "
+                            "pri_dev_type=7-0050F204-1 name='old-name' config_methods=0x188 dev_capab=0x25 "
+                            "group_capab=0x0 wfd_dev_info=0x00111c440032 new=1");
+        fake_wpas_event(fw, "<3>P2P-DEVICE-LOST p2p_dev_addr=42:00:00:00:02:00");
+        fake_wpas_event(fw, "<3>P2P-DEVICE-FOUND 42:00:00:00:02:00 p2p_dev_addr=42:00:00:00:02:00 "
+                            "pri_dev_type=7-0050F204-1 name='mid-name' config_methods=0x188 dev_capab=0x25 "
+                            "group_capab=0x0 wfd_dev_info=0x00111c440032 new=1");
+        fake_wpas_event(fw, "<3>P2P-DEVICE-FOUND 42:00:00:00:02:00 p2p_dev_addr=42:00:00:00:02:00 "
+                            "pri_dev_type=7-0050F204-1 name='new-name' config_methods=0x188 dev_capab=0x25 "
+                            "group_capab=0x0 wfd_dev_info=0x00111c440032 new=0");
+        assert_true(RUN_UNTIL(scan.done));
+        out = child_output(&scan);
+        if (scan.status != 0 || count(out, "42:00:00:00:02:00 ") != 1 || !strstr(out, "new-name") ||
+            count(out, "Found old-name (42:00:00:00:02:00)") != 1) {
+                fprintf(stderr, "--- scan output:\n%s\n", out);
+                dump_daemon_log();
+        }
+        assert_int_eq(scan.status, 0);
+        /* one table line for it (the "Found" progress line names it in parentheses) */
+        assert_int_eq(count(out, "42:00:00:00:02:00 "), 1);
+        assert_int_eq(count(out, "Found old-name (42:00:00:00:02:00)"), 1);
+        /* the table line carries the latest name */
+        const char *line = strstr(out, "42:00:00:00:02:00 ");
+        assert_non_null(line);
+        assert_true(strncmp(line + 18, "new-name", 8) == 0);
+        free(out);
+        child_reap(&scan);
+}
+
 TEST(cast, "/p2p/cast/miracastctl cast: P2P_CONNECT, group up, the sink plays over the group, group removed at the end") {
         struct child cast, sink;
         char *out;
