@@ -28,6 +28,7 @@ struct polkit;
 struct bus_discovery_client;
 struct bus_pending_cast;
 struct bus_agent;
+struct bus_cast_owner;
 struct bus_agent_call;
 
 struct bus {
@@ -38,6 +39,7 @@ struct bus {
         struct bus_pending_cast *pending_casts;         /* owned: Cast() calls awaiting negotiation */
         struct bus_agent *agents;                       /* owned: registered PIN agents, first = default */
         struct bus_agent_call *agent_calls;             /* owned: calls into agents */
+        struct bus_cast_owner *cast_owners;             /* owned: callers non-persistent casts are bound to */
 };
 
 /*
@@ -60,8 +62,11 @@ void session_bus_added(struct bus *b, struct session *s);
 /* Answer Cast() call m once session s negotiated (its path) or ended (the
  * error of its end reason). session-bus.c; takes a reference on m. */
 int session_bus_add_pending_cast(struct bus *b, struct session *s, sd_bus_message *m);
-/* Answer every pending Cast() with Failed (exit). */
+/* Answer every pending Cast() with Failed, forget the bound callers (exit). */
 void session_bus_free_pending_casts(struct bus *b);
+/* Bind s to the bus connection that sent Cast() m: when it leaves the bus, s is
+ * stopped (a connect in progress is cancelled). session-bus.c. */
+int session_bus_bind_to_caller(struct bus *b, struct session *s, sd_bus_message *m);
 /* The unique name of the caller whose Cast() created s and waits for it, or NULL. */
 const char *session_bus_cast_caller(struct bus *b, struct session *s);
 

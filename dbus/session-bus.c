@@ -18,6 +18,14 @@
 #define SESSION_BUS_MIN_BITRATE 100000u
 #define SESSION_BUS_MAX_BITRATE 200000000u
 
+/* The caller a non-persistent Cast() session is bound to. */
+struct bus_cast_owner {
+        struct bus_cast_owner *next;
+        struct bus *bus;             /* not owned */
+        unsigned session_id;
+        sd_bus_track *track;         /* owned: the caller's unique name */
+};
+
 struct bus_pending_cast {
         struct bus_pending_cast *next;
         unsigned session_id;
@@ -34,6 +42,84 @@ int session_bus_add_pending_cast(struct bus *b, struct session *s, sd_bus_messag
         pc->call = sd_bus_message_ref(m);
         pc->next = b->pending_casts;
         b->pending_casts = pc;
+        return 0;
+}
+
+static struct bus_cast_owner *session_bus_cast_owner_free(struct bus_cast_owner *o)
+{
+        if (!o)
+                return NULL;
+        for (struct bus_cast_owner **i = &o->bus->cast_owners; *i; i = &(*i)->next)
+                if (*i == o) {
+                        *i = o->next;
+                        break;
+                }
+        sd_bus_track_unref(o->track);
+        free(o);
+        return NULL;
+}
+
+static void session_bus_unbind(struct bus *b, unsigned session_id)
+{
+        for (struct bus_cast_owner *o = b->cast_owners, *next; o; o = next) {
+                next = o->next;
+                if (o->session_id == session_id)
+                        session_bus_cast_owner_free(o);
+        }
+}
+
+/*
+ * The client that started a cast left the bus (closed, crashed, Ctrl-C on
+ * miracastctl cast --wait): nobody can show the cast's state or stop it any
+ * more, and the screen keeps going to the TV, so the cast stops, as
+ * NetworkManager's bind-activation=dbus-client and iwd's agent-bound
+ * requests do. A client that wants the cast to outlive it casts with
+ * persistent=true (miracastctl cast without --wait does).
+ */
+static int session_bus_on_caller_gone(sd_bus_track *track, void *userdata)
+{
+        struct bus_cast_owner *o = userdata;
+        struct bus *b = o->bus;
+        struct session *s = manager_find_session_by_id(b->manager, o->session_id);
+        int r;
+
+        session_bus_cast_owner_free(o);
+        if (!s || s->state == SESSION_STATE_ENDING || s->state == SESSION_STATE_ENDED)
+                return 0;
+        log_info("session %u: the client that started the cast left the bus, stopping it "
+                 "(Cast option persistent keeps a cast running)", s->id);
+        if (s->state == SESSION_STATE_CONNECTING) {
+                /* Still forming the group: cancel it (session_end makes the backend send P2P_CANCEL). */
+                session_end_full(s, -ECANCELED, "the client that started the cast left the bus");
+                return 0;
+        }
+        r = context_stop_session(s->context, s);
+        if (r < 0)
+                log_warning_errno(r, "session %u: cannot stop it, ignoring: %m", s->id);
+        return 0;
+}
+
+int session_bus_bind_to_caller(struct bus *b, struct session *s, sd_bus_message *m)
+{
+        struct bus_cast_owner *o;
+        int r;
+
+        if (!sd_bus_message_get_sender(m))
+                return -ENXIO;   /* a direct connection: nothing to watch */
+        o = calloc(1, sizeof(*o));
+        if (!o)
+                return -ENOMEM;
+        o->bus = b;
+        o->session_id = s->id;
+        o->next = b->cast_owners;
+        b->cast_owners = o;
+        r = sd_bus_track_new(b->bus, &o->track, session_bus_on_caller_gone, o);
+        if (r >= 0)
+                r = sd_bus_track_add_sender(o->track, m);
+        if (r < 0) {
+                session_bus_cast_owner_free(o);
+                return r;
+        }
         return 0;
 }
 
@@ -63,6 +149,8 @@ void session_bus_free_pending_casts(struct bus *b)
                                                   "The daemon is shutting down");
                 session_bus_pending_cast_free(b, b->pending_casts);
         }
+        while (b->cast_owners)
+                session_bus_cast_owner_free(b->cast_owners);
 }
 
 /* Answer the Cast() waiting for s when its outcome is known. */
@@ -352,6 +440,8 @@ static void session_bus_notify(struct session *s, enum session_change change)
                 log_warning_errno(r, "Failed to emit a signal for %s, ignoring: %m", s->path);
         if (change != SESSION_CHANGED_FORMAT)
                 agent_bus_session_changed(b, s, change == SESSION_CHANGED_REMOVED);
+        if (change == SESSION_CHANGED_REMOVED || s->state == SESSION_STATE_ENDED)
+                session_bus_unbind(b, s->id);
         session_bus_answer_cast(b, s, change == SESSION_CHANGED_REMOVED);
 }
 

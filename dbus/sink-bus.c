@@ -52,8 +52,8 @@ static int sink_node_enumerator(sd_bus *bus, const char *path, void *userdata, c
         return 1;
 }
 
-/* Cast options: method s, pin s, go-intent i/u, output s, max-resolution s "WxH". */
-static int sink_bus_read_options(sd_bus_message *m, struct cast_options *o, sd_bus_error *error)
+/* Cast options: method s, pin s, go-intent i/u, output s, max-resolution s "WxH", persistent b. */
+static int sink_bus_read_options(sd_bus_message *m, struct cast_options *o, bool *persistent, sd_bus_error *error)
 {
         int r;
 
@@ -94,6 +94,15 @@ static int sink_bus_read_options(sd_bus_message *m, struct cast_options *o, sd_b
                                 o->output = v;
                         } else if (config_parse_resolution(v, &o->max_width, &o->max_height) < 0)
                                 return bus_error_set(error, -EINVAL, "Option max-resolution must be WIDTHxHEIGHT");
+                } else if (strcmp(key, "persistent") == 0) {
+                        int v;
+
+                        if (strcmp(contents, "b") != 0)
+                                return bus_error_set(error, -EINVAL, "Option persistent must be a boolean");
+                        r = sd_bus_message_read(m, "v", "b", &v);
+                        if (r < 0)
+                                return r;
+                        *persistent = v;
                 } else if (strcmp(key, "go-intent") == 0) {
                         int32_t i;
                         uint32_t u;
@@ -112,7 +121,8 @@ static int sink_bus_read_options(sd_bus_message *m, struct cast_options *o, sd_b
                         o->go_intent = i;
                 } else
                         return bus_error_set(error, -EINVAL,
-                                             "Unknown option \"%s\" (known: method, pin, go-intent, output, max-resolution)",
+                                             "Unknown option \"%s\" (known: method, pin, go-intent, output, max-resolution, "
+                                             "persistent)",
                                              key);
                 r = sd_bus_message_exit_container(m);
                 if (r < 0)
@@ -131,6 +141,7 @@ static int method_cast(sd_bus_message *m, void *userdata, sd_bus_error *error)
         struct sink *sink = userdata;
         struct bus *b = sink->manager->hooks.userdata;
         struct cast_options o = { .go_intent = -1 };
+        bool persistent = false;
         struct session *s;
         int r;
 
@@ -138,7 +149,7 @@ static int method_cast(sd_bus_message *m, void *userdata, sd_bus_error *error)
         if (r <= 0)
                 return r < 0 ? r : 1;
 
-        r = sink_bus_read_options(m, &o, error);
+        r = sink_bus_read_options(m, &o, &persistent, error);
         if (r < 0)
                 return r;
         /* Without a PIN, the caller's agent (or the default one) shows or asks for it. */
@@ -166,6 +177,13 @@ static int method_cast(sd_bus_message *m, void *userdata, sd_bus_error *error)
         if (r < 0) {
                 (void) session_stop(s);
                 return bus_error_set(error, r, "Cast failed: %m");
+        }
+        /* Unless persistent, the cast lives as long as its caller's bus connection. */
+        if (!persistent) {
+                r = session_bus_bind_to_caller(b, s, m);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to watch the caller of session %u, it outlives the caller: %m",
+                                          s->id);
         }
         return 1;
 }

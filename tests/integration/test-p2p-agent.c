@@ -17,6 +17,7 @@
  *   agent refuses                                -> NotAuthorized, P2P_CANCEL
  *   agent's owner leaves the bus                 -> unregistered: no agent is asked
  *   miracastctl cast --method pin                -> prompts and sends the PIN / prints ours
+ *   the Cast() caller leaves while connecting    -> P2P_CANCEL, unless the cast was persistent
  */
 #include <errno.h>
 #include <signal.h>
@@ -308,7 +309,11 @@ static void cast_start(struct agent *a, const char *addr, const char *method, st
 
         memset(c, 0, sizeof(*c));
         sink_path(addr, path, sizeof(path));
-        if (method)
+        if (method && strcmp(method, "persistent") == 0)
+                assert_int_ge(sd_bus_call_method_async(a->bus, &c->slot, "org.miracastd", path, "org.miracastd.Sink1",
+                                                       "Cast", on_cast_reply, c, "a{sv}", 1, "persistent", "b", 1),
+                              0);
+        else if (method)
                 assert_int_ge(sd_bus_call_method_async(a->bus, &c->slot, "org.miracastd", path, "org.miracastd.Sink1",
                                                        "Cast", on_cast_reply, c, "a{sv}", 1, "method", "s", method),
                               0);
@@ -616,4 +621,73 @@ TEST(ctl_no_input, "/p2p/agent/miracastctl cast --method pin with nothing on std
         assert_true(child_says(&c, "No PIN entered"));
         assert_false(child_says(&c, "polkit"));
         expect_cmd("P2P_CANCEL");
+}
+
+/* ---- the Cast() caller leaving the bus ------------------------------------------------ */
+
+/* Close a's connection and return once miracastd has surely seen its NameOwnerChanged: the
+ * bus answers NameHasOwner false only after it sent that signal, and a later call to miracastd
+ * reaches it after the signal. */
+static void client_leave(struct agent *a)
+{
+        struct agent b;
+        const char *u = NULL;
+        char name[64];
+        int has = 1;
+
+        assert_int_ge(sd_bus_get_unique_name(a->bus, &u), 0);
+        snprintf(name, sizeof(name), "%s", u);
+        agent_close(a);
+        agent_open(&b, NULL);
+        for (int i = 0; i < 200 && has; i++) {
+                sd_bus_message *reply = NULL;
+                assert_int_ge(sd_bus_call_method(b.bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                                 "org.freedesktop.DBus", "NameHasOwner", NULL, &reply, "s", name),
+                              0);
+                assert_int_ge(sd_bus_message_read(reply, "b", &has), 0);
+                sd_bus_message_unref(reply);
+                if (has)
+                        (void) sd_event_run(ev, 10000);
+        }
+        assert_false(has);
+        assert_int_ge(sd_bus_get_property_trivial(b.bus, "org.miracastd", "/org/miracastd", "org.miracastd.Manager1",
+                                                  "Discovering", NULL, 'b', &has),
+                      0);
+        agent_close(&b);
+}
+
+TEST(caller_leaves, "/p2p/agent/the Cast() caller leaves the bus while connecting: the connect is cancelled") {
+        struct agent a;
+        struct cast c;
+
+        setup();
+        sink_appears("42:00:00:00:0a:0a", CM_DISPLAY);
+        agent_open(&a, NULL);
+        fake_wpas_clear_cmds(fw);
+        cast_start(&a, "42:00:00:00:0a:0a", NULL, &c);
+        expect_cmd("P2P_CONNECT 42:00:00:00:0a:0a pbc go_intent=7");
+        c.slot = sd_bus_slot_unref(c.slot);
+        client_leave(&a);
+        expect_cmd("P2P_CANCEL");
+        assert_true(RUN_UNTIL(log_has("the client that started the cast left the bus")));
+}
+
+TEST(caller_leaves_persistent, "/p2p/agent/a persistent cast goes on after its caller left the bus") {
+        struct agent a;
+        struct cast c;
+
+        setup();
+        sink_appears("42:00:00:00:0a:0b", CM_DISPLAY);
+        agent_open(&a, NULL);
+        fake_wpas_clear_cmds(fw);
+        cast_start(&a, "42:00:00:00:0a:0b", "persistent", &c);
+        expect_cmd("P2P_CONNECT 42:00:00:00:0a:0b pbc go_intent=7");
+        c.slot = sd_bus_slot_unref(c.slot);
+        client_leave(&a);
+        for (int i = 0; i < 5; i++)
+                (void) sd_event_run(ev, 10000);
+        assert_false(fake_wpas_has(fw, "P2P_CANCEL"));
+        /* still connecting: the display's refusal is what ends it */
+        fake_wpas_event(fw, "<3>P2P-GO-NEG-FAILURE status=11");
+        assert_true(RUN_UNTIL(log_has("sink 42:00:00:00:0a:0b (\"pin-tv\"): connecting failed: GO negotiation failed")));
 }
