@@ -162,6 +162,34 @@ else
         else
                 fail "policy: root can own org.miracastd" "$out"
         fi
+        # A client's PIN agent: root (the daemon) may call org.miracastd.Agent1 on another
+        # user's connection, and nothing else. gdbus monitor is a long-lived plain client.
+        setpriv --reuid=65534 --regid=65534 --clear-groups \
+                gdbus monitor --address "$addr" --dest org.freedesktop.DBus >/dev/null 2>&1 &
+        mon_pid=$!
+        agent=
+        for i in $(seq 50); do
+                for n in $(busctl --address="$addr" list --no-legend --unique 2>/dev/null | awk '{print $1}'); do
+                        [ "$(busctl --address="$addr" call org.freedesktop.DBus /org/freedesktop/DBus \
+                                org.freedesktop.DBus GetConnectionUnixUser s "$n" 2>/dev/null)" = "u 65534" ] && agent=$n
+                done
+                [ -n "$agent" ] && break
+                sleep 0.1
+        done
+        out=$(busctl --address="$addr" call "$agent" /org/example/agent org.miracastd.Agent1 Cancel 2>&1)
+        if [ -n "$agent" ] && ! grep -qi "access denied" <<<"$out"; then
+                pass "policy: root may call a client's org.miracastd.Agent1"
+        else
+                fail "policy: root may call a client's org.miracastd.Agent1" "${agent:-no client}: $out"
+        fi
+        out=$(busctl --address="$addr" call "$agent" /org/example/agent org.example.Other Cancel 2>&1)
+        if [ -n "$agent" ] && grep -qi "access denied" <<<"$out"; then
+                pass "policy: root may not call other interfaces of a client (control)"
+        else
+                fail "policy: root may not call other interfaces of a client (control)" "${agent:-no client}: $out"
+        fi
+        kill "$mon_pid" 2>/dev/null
+        wait "$mon_pid" 2>/dev/null
         out=$(request_name org.miracastd.other)
         if grep -qE "Access denied|not allowed to own" <<<"$out"; then
                 pass "policy: this bus denies names nobody allowed (control)"

@@ -164,6 +164,8 @@ static const char *call(struct call_result *res, const char *path, const char *i
                 assert_int_ge(sd_bus_message_append(m, "sa{sv}", listen_address, 0), 0);
         else if (strcmp(member, "Get") == 0)
                 assert_int_ge(sd_bus_message_append(m, "ss", "org.miracastd.Manager1", "Version"), 0);
+        else if (strcmp(member, "RegisterAgent") == 0)
+                assert_int_ge(sd_bus_message_append(m, "o", "/test/agent"), 0);
         assert_int_ge(sd_bus_call_async(client, NULL, m, on_reply, res, 30ULL * 1000 * 1000), 0);
         sd_bus_message_unref(m);
         for (unsigned i = 0; i < 3000 && !res->done; i++)
@@ -258,6 +260,23 @@ TEST(polkit_no, "/polkit/a denied Listen -> NotAuthorized and no listener")
         assert_str_eq(call(&res, "/org/miracastd", "org.miracastd.Manager1", "Listen", "127.0.0.1:0"),
                       "org.miracastd.Error.NotAuthorized");
         assert_int_eq(count_listeners(), before);
+}
+
+TEST(polkit_agent, "/polkit/RegisterAgent asks for org.miracastd.cast: denied registers nothing, allowed registers")
+{
+        struct call_result res;
+
+        setup();
+        answer = ANSWER_NO;
+        assert_str_eq(call(&res, "/org/miracastd", "org.miracastd.Manager1", "RegisterAgent", NULL),
+                      "org.miracastd.Error.NotAuthorized");
+        assert_null(daemon_bus->agents);
+        answer = ANSWER_YES;
+        checks = 0;
+        assert_str_eq(call(&res, "/org/miracastd", "org.miracastd.Manager1", "RegisterAgent", NULL), "");
+        assert_int_eq(checks, 1);
+        assert_str_eq(last_action, "org.miracastd.cast");
+        assert_non_null(daemon_bus->agents);
 }
 
 TEST(polkit_challenge, "/polkit/a challenge (authentication needed) is a no, and the message says why")
