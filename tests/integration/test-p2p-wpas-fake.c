@@ -29,6 +29,7 @@
                     "config_methods=0x188 dev_capab=0x25 group_capab=0x1 wfd_dev_info=0x00111c440032 new=0"
 
 static bool ns_ready;
+static bool rig_pin_owner;      /* rig_setup(): the owner answers request_pin() (tests set it first) */
 static char tmpdir[] = "/tmp/mcd-wpas-XXXXXX";
 
 /* What the backend reported to us, its owner. */
@@ -43,6 +44,8 @@ struct owner_log {
         bool peer_is_go;
         bool lost;
         char pin[16];
+        unsigned pin_requests;
+        int pin_request_answer;       /* what request_pin() returns */
         bool group_up;
         char local_ip[16], peer_ip[16], ifname[32];
         enum p2p_role role;
@@ -84,6 +87,12 @@ static void o_progress(void *u, const char *a, const char *what)
         snprintf(((struct owner_log *) u)->progress, 160, "%s", what);
 }
 static void o_pin(void *u, const char *a, const char *pin) { snprintf(((struct owner_log *) u)->pin, 16, "%s", pin); }
+static int o_request_pin(void *u, const char *a)
+{
+        struct owner_log *o = u;
+        o->pin_requests++;
+        return o->pin_request_answer;
+}
 static void o_up(void *u, const struct p2p_group *g)
 {
         struct owner_log *o = u;
@@ -159,6 +168,8 @@ static void rig_setup(struct rig *r)
                 .peer_lost = o_lost, .connect_progress = o_progress, .show_pin = o_pin, .group_up = o_up, .link_rate = o_link,
                 .connect_failed = o_failed, .group_down = o_down, .userdata = &r->log,
         };
+        if (rig_pin_owner)
+                r->owner.request_pin = o_request_pin;
         assert_int_eq(wpas_new(r->e, &r->config, r->ctrl, &r->owner, &r->w), 0);
         assert_false(r->log.up_seen); /* never called back from inside wpas_new() */
         assert_true(RUN_UNTIL(r, rr->log.up_seen && fake_wpas_has(rr->f, "P2P_PEER FIRST")));
@@ -319,6 +330,49 @@ TEST(pin_display, "/p2p/wpas/PIN display: the generated PIN is shown to the user
         assert_true(RUN_UNTIL(&r, strcmp(rr->log.pin, "87654321") == 0));
         fake_wpas_event(r.f, "<3>P2P-PROV-DISC-SHOW-PIN " SINK " 11112222 p2p_dev_addr=" SINK);
         assert_true(RUN_UNTIL(&r, strcmp(rr->log.pin, "11112222") == 0));
+        rig_teardown(&r);
+}
+
+TEST(pin_request, "/p2p/wpas/method pin without a PIN to a display: P2P_PROV_DISC display, ENTER-PIN asks the owner, "
+                  "provide_pin connects") {
+        struct rig r;
+        struct p2p_connect_options o = { .method = "pin", .go_intent = -1 };
+        rig_pin_owner = true;
+        rig_setup(&r);
+        rig_pin_owner = false;
+        rig_found_and_connect(&r, EV_FOUND, &o, "P2P_PROV_DISC " SINK " display");
+        /* nothing asked for yet: a PIN is not welcome */
+        assert_int_eq(wpas_p2p_ops.provide_pin(r.w, SINK, "12345670"), -ENOENT);
+        fake_wpas_event(r.f, "<3>P2P-PROV-DISC-ENTER-PIN " SINK " p2p_dev_addr=" SINK);
+        assert_true(RUN_UNTIL(&r, rr->log.pin_requests == 1));
+        /* the sink answering GO negotiation meanwhile must not make us connect without the PIN */
+        fake_wpas_event(r.f, "<3>P2P-GO-NEG-REQUEST " SINK " dev_passwd_id=5 go_intent=7");
+        fake_wpas_event(r.f, "<3>P2P-PROV-DISC-ENTER-PIN " SINK " p2p_dev_addr=" SINK);
+        for (int i = 0; i < 5; i++)
+                (void) sd_event_run(r.e, 10 * 1000);
+        assert_int_eq(r.log.pin_requests, 1);
+        assert_false(fake_wpas_find(r.f, "P2P_CONNECT " SINK " pin go_intent=7", 0) >= 0);
+        assert_int_eq(wpas_p2p_ops.provide_pin(r.w, "42:00:00:00:09:09", "12345670"), -ENOENT);
+        assert_int_eq(wpas_p2p_ops.provide_pin(r.w, SINK, "1234567"), -EINVAL);
+        assert_int_eq(wpas_p2p_ops.provide_pin(r.w, SINK, "1234567a"), -EINVAL);
+        assert_int_eq(wpas_p2p_ops.provide_pin(r.w, SINK, "12345670"), 0);
+        assert_true(RUN_UNTIL(&r, fake_wpas_has(rr->f, "P2P_CONNECT " SINK " 12345670 keypad go_intent=7")));
+        assert_false(r.log.failed);
+        rig_teardown(&r);
+}
+
+TEST(pin_request_refused, "/p2p/wpas/ENTER-PIN during push button with an owner that cannot ask: -ENOKEY, P2P_CANCEL") {
+        struct rig r;
+        rig_pin_owner = true;
+        rig_setup(&r);
+        rig_pin_owner = false;
+        r.log.pin_request_answer = -ENOKEY;
+        rig_found_and_connect(&r, EV_FOUND, NULL, "P2P_CONNECT " SINK " pbc go_intent=7");
+        fake_wpas_event(r.f, "<3>P2P-PROV-DISC-ENTER-PIN " SINK " p2p_dev_addr=" SINK);
+        assert_true(RUN_UNTIL(&r, rr->log.failed));
+        assert_int_eq(r.log.pin_requests, 1);
+        assert_int_eq(r.log.fail_error, -ENOKEY);
+        assert_true(RUN_UNTIL(&r, fake_wpas_has(rr->f, "P2P_CANCEL")));
         rig_teardown(&r);
 }
 
