@@ -70,7 +70,12 @@ struct ctl {
         size_t n_scan;
         bool scan_done;
 
-        /* cast: the Cast() reply, and the PIN agent */
+        sd_event_source *sigint, *sigterm;
+
+        /* cast: the Cast() reply, the session it creates, and the PIN agent */
+        const char *cast_sink;          /* the sink's object path */
+        char *pending_session;          /* the session Cast() created, before it answered */
+        bool interrupted;
         sd_bus_message *cast_reply;
         sd_bus_slot *agent_slot;        /* the Agent1 vtable, NULL when no agent is registered */
         sd_bus_message *pin_request;    /* RequestPinCode waiting for a line on stdin */
@@ -205,8 +210,8 @@ static int ctl_attach_event(struct ctl *c)
         sigaddset(&mask, SIGINT);
         sigaddset(&mask, SIGTERM);
         sigprocmask(SIG_BLOCK, &mask, NULL);
-        (void) sd_event_add_signal(c->event, NULL, SIGINT, NULL, NULL);    /* NULL handler: exit the loop */
-        (void) sd_event_add_signal(c->event, NULL, SIGTERM, NULL, NULL);
+        (void) sd_event_add_signal(c->event, &c->sigint, SIGINT, NULL, NULL);    /* NULL handler: exit the loop */
+        (void) sd_event_add_signal(c->event, &c->sigterm, SIGTERM, NULL, NULL);
         return 0;
 }
 
@@ -947,6 +952,67 @@ static void agent_unregister(struct ctl *c)
         c->agent_slot = sd_bus_slot_unref(c->agent_slot);
 }
 
+/* A session in state connecting bound to our sink: the one our Cast() created. */
+static bool is_our_pending_session(struct ctl *c, const struct ctl_object *o)
+{
+        return strcmp(ctl_prop_text(o, "Sink", ""), c->cast_sink) == 0 &&
+               strcmp(ctl_prop_text(o, "State", ""), "connecting") == 0;
+}
+
+/* The session our Cast() created appears at once (state connecting): remember it, so an
+ * interrupt before Cast() answers can stop it. */
+static int on_session_added_cast(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        struct ctl *c = userdata;
+        const char *path, *iface;
+
+        if (c->pending_session || c->cast_reply || sd_bus_message_read(m, "o", &path) < 0 ||
+            sd_bus_message_enter_container(m, 'a', "{sa{sv}}") < 0)
+                return 0;
+        while (sd_bus_message_enter_container(m, 'e', "sa{sv}") > 0) {
+                struct ctl_object o = {};
+
+                if (sd_bus_message_read(m, "s", &iface) < 0)
+                        return 0;
+                if (strcmp(iface, CTL_SESSION_IFACE) == 0 && ctl_read_props(m, &o.props, &o.n_props) >= 0 &&
+                    is_our_pending_session(c, &o)) {
+                        c->pending_session = strdup(path);
+                        progress(c, "Session %s created, connecting (Ctrl-C cancels).", ctl_path_id(path));
+                } else if (strcmp(iface, CTL_SESSION_IFACE) != 0)
+                        (void) sd_bus_message_skip(m, "a{sv}");
+                ctl_object_clear(&o);
+                (void) sd_bus_message_exit_container(m);
+        }
+        return 0;
+}
+
+/* Ctrl-C or SIGTERM while Cast() is pending: the cast is persistent (it must outlive us once it
+ * plays), so stop its session ourselves rather than leave a connect going on. */
+static int on_cast_interrupt(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+        struct ctl *c = userdata;
+
+        c->interrupted = true;
+        if (!c->pending_session) {
+                /* Its InterfacesAdded may still wait in the queue: ask. */
+                struct ctl_object *objs = NULL;
+                size_t n = 0;
+
+                if (get_objects(c, CTL_SESSION_IFACE, &objs, &n) == 0) {
+                        for (size_t i = 0; i < n && !c->pending_session; i++)
+                                if (is_our_pending_session(c, &objs[i]))
+                                        c->pending_session = strdup(objs[i].path);
+                        ctl_objects_free(objs, n);
+                }
+        }
+        if (c->pending_session) {
+                progress(c, "Interrupted: stopping session %s.", ctl_path_id(c->pending_session));
+                (void) sd_bus_call_method(c->bus, CTL_SERVICE, c->pending_session, CTL_SESSION_IFACE, "Stop", NULL,
+                                          NULL, NULL);
+        }
+        return sd_event_exit(c->event, EXIT_FAILED);
+}
+
 static int on_cast_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
         struct ctl *c = userdata;
@@ -958,7 +1024,9 @@ static int on_cast_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_er
 static int cmd_cast(struct ctl *c, int argc, char **argv)
 {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL, *reply = NULL;
-        _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *props_slot = NULL, *removed_slot = NULL, *cast_slot = NULL;
+        _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *props_slot = NULL, *removed_slot = NULL, *cast_slot = NULL,
+                                          *added_slot = NULL;
+        _cleanup_(sd_event_source_unrefp) sd_event_source *int_source = NULL, *term_source = NULL;
         _cleanup_free_ char *sink = NULL;
         const char *session;
         bool timed_out = false;
@@ -979,8 +1047,21 @@ static int cmd_cast(struct ctl *c, int argc, char **argv)
         if (r >= 0)
                 r = sd_bus_match_signal(c->bus, &removed_slot, CTL_SERVICE, CTL_ROOT_PATH,
                                         "org.freedesktop.DBus.ObjectManager", "InterfacesRemoved", on_removed_any, c);
+        if (r >= 0)
+                r = sd_bus_match_signal(c->bus, &added_slot, CTL_SERVICE, CTL_ROOT_PATH,
+                                        "org.freedesktop.DBus.ObjectManager", "InterfacesAdded", on_session_added_cast,
+                                        c);
         if (r < 0)
                 return report_error("watching the session", r, NULL);
+        c->cast_sink = sink;
+        /* Until Cast() answers, an interrupt stops the session (see on_cast_interrupt). */
+        c->sigint = sd_event_source_disable_unref(c->sigint);
+        c->sigterm = sd_event_source_disable_unref(c->sigterm);
+        r = sd_event_add_signal(c->event, &int_source, SIGINT, on_cast_interrupt, c);
+        if (r >= 0)
+                r = sd_event_add_signal(c->event, &term_source, SIGTERM, on_cast_interrupt, c);
+        if (r < 0)
+                return report_error("watching signals", r, NULL);
 
         r = sd_bus_message_new_method_call(c->bus, &call, CTL_SERVICE, sink, CTL_SINK_IFACE, "Cast");
         if (r >= 0)
@@ -1025,14 +1106,21 @@ static int cmd_cast(struct ctl *c, int argc, char **argv)
         agent_unregister(c);
         reply = steal_ptr(c->cast_reply);
         if (!reply) {
-                err("cast interrupted before the daemon answered");
+                err("cast interrupted before the daemon answered%s",
+                    c->pending_session ? "; the session was stopped" : "");
                 return EXIT_FAILED;
         }
+        /* From here on an interrupt just leaves (the session, persistent unless --wait, goes on). */
+        int_source = sd_event_source_disable_unref(int_source);
+        term_source = sd_event_source_disable_unref(term_source);
+        (void) sd_event_add_signal(c->event, &c->sigint, SIGINT, NULL, NULL);
+        (void) sd_event_add_signal(c->event, &c->sigterm, SIGTERM, NULL, NULL);
         if (sd_bus_message_is_method_error(reply, NULL))
                 return report_error("cast failed", sd_bus_message_get_errno(reply), sd_bus_message_get_error(reply));
         r = sd_bus_message_read(reply, "o", &session);
         if (r < 0)
                 return report_error("reading the Cast reply", r, NULL);
+        free(c->session_path);
         c->session_path = strdup(session);
         if (!c->session_path)
                 return EXIT_FAILED;
@@ -1553,6 +1641,9 @@ int main(int argc, char **argv)
                 c.pin_request = sd_bus_message_unref(c.pin_request);
                 c.cast_reply = sd_bus_message_unref(c.cast_reply);
                 c.agent_slot = sd_bus_slot_unref(c.agent_slot);
+                free(c.pending_session);
+                c.sigint = sd_event_source_unref(c.sigint);
+                c.sigterm = sd_event_source_unref(c.sigterm);
                 c.bus = sd_bus_flush_close_unref(c.bus);
                 c.event = sd_event_unref(c.event);
                 return r;

@@ -18,6 +18,7 @@
  *   agent's owner leaves the bus                 -> unregistered: no agent is asked
  *   miracastctl cast --method pin                -> prompts and sends the PIN / prints ours
  *   the Cast() caller leaves while connecting    -> P2P_CANCEL, unless the cast was persistent
+ *   Ctrl-C on miracastctl cast while connecting  -> it stops the session it created: P2P_CANCEL
  */
 #include <errno.h>
 #include <signal.h>
@@ -526,8 +527,10 @@ static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata)
         return 0;
 }
 
-/* miracastctl cast ADDR --method pin, stdin from a file holding input, stdout+stderr into a file. */
-static void ctl_cast_start(struct child *c, const char *name, const char *addr, const char *input)
+/* miracastctl cast ADDR --method pin (method NULL: push button), stdin from a file holding input,
+ * stdout+stderr into a file. */
+static void ctl_cast_start_method(struct child *c, const char *name, const char *addr, const char *method,
+                                  const char *input)
 {
         const char *build = getenv("MIRACAST_BUILD");
         char ctl[300], in_path[256];
@@ -550,13 +553,21 @@ static void ctl_cast_start(struct child *c, const char *name, const char *addr, 
                 dup2(STDOUT_FILENO, STDERR_FILENO);
                 sigemptyset(&none);
                 sigprocmask(SIG_SETMASK, &none, NULL);
-                execl(ctl, ctl, "cast", addr, "--method", "pin", "--timeout", "30", (char *) NULL);
+                if (method)
+                        execl(ctl, ctl, "cast", addr, "--method", method, "--timeout", "30", (char *) NULL);
+                else
+                        execl(ctl, ctl, "cast", addr, "--timeout", "30", (char *) NULL);
                 _exit(127);
         }
         assert_int_eq(sd_event_add_child(ev, &c->src, c->pid, WEXITED, on_child, c), 0);
 }
 
-static bool child_says(struct child *c, const char *what)
+static void ctl_cast_start(struct child *c, const char *name, const char *addr, const char *input)
+{
+        ctl_cast_start_method(c, name, addr, "pin", input);
+}
+
+static bool child_has(struct child *c, const char *what, bool show_if_missing)
 {
         char *text = NULL;
         bool found;
@@ -564,10 +575,15 @@ static bool child_says(struct child *c, const char *what)
         if (test_read_file(c->out_path, &text) < 0)
                 return false;
         found = strstr(text, what) != NULL;
-        if (!found && c->done)
+        if (!found && show_if_missing && c->done)
                 fprintf(stderr, "--- miracastctl output (no \"%s\"):\n%s\n", what, text);
         free(text);
         return found;
+}
+
+static bool child_says(struct child *c, const char *what)
+{
+        return child_has(c, what, true);
 }
 
 static void child_finish(struct child *c)
@@ -619,7 +635,7 @@ TEST(ctl_no_input, "/p2p/agent/miracastctl cast --method pin with nothing on std
         assert_int_eq(c.status, 4);
         assert_true(child_says(&c, "the agent refused to give the PIN"));
         assert_true(child_says(&c, "No PIN entered"));
-        assert_false(child_says(&c, "polkit"));
+        assert_false(child_has(&c, "polkit", false));
         expect_cmd("P2P_CANCEL");
 }
 
@@ -690,4 +706,22 @@ TEST(caller_leaves_persistent, "/p2p/agent/a persistent cast goes on after its c
         /* still connecting: the display's refusal is what ends it */
         fake_wpas_event(fw, "<3>P2P-GO-NEG-FAILURE status=11");
         assert_true(RUN_UNTIL(log_has("sink 42:00:00:00:0a:0b (\"pin-tv\"): connecting failed: GO negotiation failed")));
+}
+
+TEST(ctl_interrupt, "/p2p/agent/Ctrl-C on miracastctl cast while connecting stops the (persistent) cast: P2P_CANCEL") {
+        struct child c;
+
+        setup();
+        sink_appears("42:00:00:00:0a:0c", CM_DISPLAY);
+        fake_wpas_clear_cmds(fw);
+        ctl_cast_start_method(&c, "ctl-int", "42:00:00:00:0a:0c", NULL, "");
+        expect_cmd("P2P_CONNECT 42:00:00:00:0a:0c pbc go_intent=7");
+        assert_true(RUN_UNTIL(child_says(&c, "connecting (Ctrl-C cancels)") || c.done));
+        assert_false(c.done);
+        assert_false(fake_wpas_has(fw, "P2P_CANCEL"));
+        kill(c.pid, SIGINT);
+        child_finish(&c);
+        assert_int_eq(c.status, 1);
+        assert_true(child_says(&c, "Interrupted: stopping session"));
+        expect_cmd("P2P_CANCEL");
 }
