@@ -38,6 +38,9 @@
 /* Looking for the P2P device again after NetworkManager came back: first try at once, then back off. */
 #define NM_RESCAN_MIN_USEC            (250 * 1000ULL)
 #define NM_RESCAN_MAX_USEC            (5 * 1000000ULL)
+/* Our calls to NetworkManager are few and some are synchronous: a stuck NetworkManager must not
+ * hold the daemon's loop for sd-bus's default 25 s. */
+#define NM_CALL_TIMEOUT_USEC          (5 * 1000000ULL)
 
 struct nm_peer {
         char *path;                   /* owned */
@@ -78,7 +81,8 @@ struct nm {
         bool discovery_wanted, discovering;
         struct nm_peer *peers;        /* owned list */
         struct nm_conn *conn;         /* owned */
-        sd_event_source *ready_defer; /* owned: reports state_changed(true) once */
+        sd_event_source *ready_defer; /* owned: reports the first state_changed() */
+        const char *waiting;          /* p2p-backend=nm at start-up without a usable device: why (static) */
 };
 
 /* ---- peers --------------------------------------------------------------- */
@@ -731,7 +735,7 @@ static int on_ready(sd_event_source *s, void *userdata)
 
         n->ready_defer = sd_event_source_disable_unref(n->ready_defer);
         if (n->owner.state_changed)
-                n->owner.state_changed(n->owner.userdata, true, NULL);
+                n->owner.state_changed(n->owner.userdata, !!n->device, n->device ? NULL : n->waiting);
         return 0;
 }
 
@@ -742,7 +746,14 @@ static int find_p2p_device(struct nm *n, char **ret)
         const char *path;
         int r;
 
-        r = sd_bus_call_method(n->bus, NM_DEST, NM_PATH, NM_IFACE, "GetDevices", &e, &reply, "");
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+
+        /* Never D-Bus-activate a NetworkManager that is installed but not running: we only use one that runs. */
+        r = sd_bus_message_new_method_call(n->bus, &m, NM_DEST, NM_PATH, NM_IFACE, "GetDevices");
+        if (r >= 0)
+                r = sd_bus_message_set_auto_start(m, false);
+        if (r >= 0)
+                r = sd_bus_call(n->bus, m, 0, &e, &reply);
         if (r < 0)
                 return sd_bus_error_has_name(&e, SD_BUS_ERROR_SERVICE_UNKNOWN) ||
                                        sd_bus_error_has_name(&e, SD_BUS_ERROR_NAME_HAS_NO_OWNER)
@@ -987,22 +998,35 @@ int nm_new(sd_event *event, const struct p2p_config *config, const char *bus_add
                 nm_free(n);
                 return -EHOSTDOWN;
         }
+        (void) sd_bus_set_method_call_timeout(n->bus, NM_CALL_TIMEOUT_USEC);
         /* Watch the name before looking: a restart between the two is not missed. */
         r = sd_bus_add_match(n->bus, &n->owner_match,
                              "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
                              "interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='" NM_DEST "'",
                              on_name_owner_changed, n);
         if (r >= 0)
-                r = find_p2p_device(n, &n->device);
-        if (r >= 0)
                 r = sd_bus_attach_event(n->bus, event, 0);
-        if (r >= 0)
-                r = nm_attach(n);
+        if (r >= 0) {
+                r = find_p2p_device(n, &n->device);
+                /* Asked for by name (p2p-backend=nm): wait for NetworkManager and its device, as for a
+                 * restart. "auto" reports the error so that it can fall back to wpa_supplicant. */
+                if ((r == -EHOSTDOWN || r == -ENODEV) && config->backend && strcmp(config->backend, "nm") == 0) {
+                        n->waiting = r == -EHOSTDOWN ? "waiting for NetworkManager to start"
+                                                     : "waiting for NetworkManager's Wi-Fi P2P device";
+                        log_notice("NM: %s", n->waiting);
+                        if (r == -ENODEV)
+                                rescan_schedule(n, n->rescan_usec);
+                        r = 0;
+                } else if (r >= 0) {
+                        r = nm_attach(n);
+                        if (r >= 0)
+                                log_info("NM: using NetworkManager's Wi-Fi P2P device %s", n->device);
+                }
+        }
         if (r < 0) {
                 nm_free(n);
                 return r;
         }
-        log_info("NM: using NetworkManager's Wi-Fi P2P device %s", n->device);
         /* Report readiness from the loop: the owner is still setting up. */
         r = sd_event_add_defer(event, &n->ready_defer, on_ready, n);
         if (r < 0) {

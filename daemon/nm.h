@@ -47,9 +47,13 @@ struct nm;
 extern const struct p2p_ops nm_p2p_ops;
 
 /*
- * Use the NetworkManager on bus_address ("system" or a D-Bus address).
+ * Use the NetworkManager on bus_address ("system" or a D-Bus address); an
+ * installed NetworkManager that does not run is never D-Bus-activated.
  * Returns -ENODEV when NetworkManager runs but manages no Wi-Fi P2P device,
- * -EHOSTDOWN when it does not run (so "auto" falls back to wpas).
+ * -EHOSTDOWN when it does not run (so "auto" falls back to wpas). With
+ * config->backend "nm" those two are waited for instead: 0, then
+ * state_changed(false, "waiting for ...") and state_changed(true) once the
+ * device is usable (as after a restart).
  */
 int nm_new(sd_event *event, const struct p2p_config *config, const char *bus_address,
            const struct p2p_owner *owner, struct nm **ret);

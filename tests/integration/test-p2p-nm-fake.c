@@ -377,3 +377,37 @@ TEST(nm_device_unavailable, "/p2p/nm/the P2P device goes unavailable and comes b
         assert_true(RUN_UNTIL(&r, rr->group_up));
         rig_teardown(&r);
 }
+
+TEST(nm_wait, "/p2p/nm/p2p-backend=nm waits for NetworkManager and its device; auto does not") {
+        struct rig r;
+        kill_wait(last_fake);
+        last_fake = -1;
+        start_bus();
+        memset(&r, 0, sizeof(r));
+        fake_dev_path = DEV_PATH;
+        fake_dev_state = 20;
+        assert_int_eq(sd_event_new(&r.e), 0);
+        assert_int_eq(p2p_config_init(&r.config), 0);
+        struct p2p_owner owner = {
+                .state_changed = o_state, .discovering_changed = o_disc, .peer_changed = o_peer, .peer_lost = o_lost,
+                .group_up = o_up, .connect_failed = o_failed, .group_down = o_down, .userdata = &r,
+        };
+        /* auto: no NetworkManager is an error (fall back to wpas) */
+        assert_int_eq(nm_new(r.e, &r.config, bus_address, &owner, &r.nm), -EHOSTDOWN);
+        assert_null(r.nm);
+        /* nm: wait for it */
+        assert_int_eq(p2p_config_set(&r.config, "p2p-backend", "nm"), 0);
+        assert_int_eq(nm_new(r.e, &r.config, bus_address, &owner, &r.nm), 0);
+        assert_true(RUN_UNTIL(&r, strstr(rr->why, "waiting for NetworkManager to start") != NULL));
+        assert_false(r.up);
+        assert_int_eq(nm_p2p_ops.start_discovery(r.nm), 0); /* kept for later */
+        /* it starts, its device not ready yet */
+        fake_start(&r, "go");
+        assert_true(RUN_UNTIL(&r, strstr(rr->reports, "GetDevices") != NULL));
+        assert_false(r.up);
+        assert_int_eq(write(r.control_fd, "u", 1), 1);
+        assert_true(RUN_UNTIL(&r, rr->up && rr->peer_seen && rr->discovering && strstr(rr->reports, "StartFind") != NULL));
+        assert_int_eq(nm_p2p_ops.connect(r.nm, SINK, NULL), 0);
+        assert_true(RUN_UNTIL(&r, rr->group_up));
+        rig_teardown(&r);
+}
