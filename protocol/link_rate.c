@@ -49,6 +49,11 @@ int link_rate_decide(const struct link_rate_policy *p, uint64_t link_bps, uint32
                    now_usec >= last_change_usec && now_usec - last_change_usec >= p->hold_usec) {
                 d.action = LINK_RATE_RAISE;
                 d.bitrate_bps = (uint32_t) MIN(budget, (uint64_t) cap_bps);
+                if (d.bitrate_bps <= current_bps) {
+                        /* A zero raise margin: the budget only equals the current rate. */
+                        d.action = LINK_RATE_KEEP;
+                        d.bitrate_bps = current_bps;
+                }
         }
         *ret = d;
         return 0;

@@ -79,6 +79,19 @@ TEST(link_rate_raise, "/link-rate/a recovered link raises again, capped at the n
         assert_int_eq(decide(144 * M, 3 * M, 8 * M, 5 * S, 10 * S).action, LINK_RATE_KEEP);
 }
 
+TEST(link_rate_zero_margin, "/link-rate/with no raise margin a budget equal to the bit rate keeps it") {
+        struct link_rate_policy p;
+        struct link_rate_decision d;
+
+        link_rate_policy_init(&p);
+        p.raise_margin_pct = 0;
+        p.lower_margin_pct = 0;
+        p.budget_pct = 100;
+        assert_int_eq(link_rate_decide(&p, 3 * M, 3 * M, 8 * M, 100 * S, 0, &d), 0);
+        assert_int_eq(d.action, LINK_RATE_KEEP);
+        assert_int_eq(d.bitrate_bps, 3 * M);
+}
+
 TEST(link_rate_huge, "/link-rate/absurd link rates saturate instead of wrapping") {
         struct link_rate_decision d = decide(UINT64_MAX, 3 * M, 8 * M, 20 * S, 0);
         assert_int_eq(d.action, LINK_RATE_RAISE);
