@@ -1372,6 +1372,10 @@ static int on_watch_tick(sd_event_source *s, uint64_t usec, void *userdata)
                        ctl_prop_text(&o, "State", "?"), mode, frames, fps, mbps, prop_u64(&o, "drops"),
                        (double) prop_u64(&o, "latency-p50-usec") / 1000, (double) prop_u64(&o, "latency-p99-usec") / 1000,
                        (double) prop_u64(&o, "uptime-usec") / USEC_PER_SEC);
+                /* Wi-Fi Direct sessions: the polled link rate and the bit rate that follows it */
+                if (prop_u64(&o, "link-rate-bps") > 0)
+                        printf("         link=%.0f Mbit/s bitrate=%.2f Mbit/s\n", (double) prop_u64(&o, "link-rate-bps") / 1e6,
+                               (double) strtoull(ctl_prop_text(&o, "Bitrate", "0"), NULL, 10) / 1e6);
         }
         fflush(stdout);
         if (strcmp(ctl_prop_text(&o, "State", ""), "ended") == 0) {

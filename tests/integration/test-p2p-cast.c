@@ -501,6 +501,13 @@ TEST(link_adapt, "/p2p/cast/the link rate is polled during the session; the bit 
         assert_int_ge(negotiated, 2300000);
         assert_true(RUN_UNTIL(session_link_rate(bus, session) == 144000000));
         assert_int_eq(session_u(bus, session, "Bitrate"), negotiated);
+        /* miracastctl status --watch shows the link rate and the bit rate */
+        struct child watch;
+        char *wargv[] = { ctl_bin, "status", session + strlen("/org/miracastd/session/"), "--watch", "--interval", "1",
+                          NULL };
+        child_start(&watch, "watch-link", wargv);
+        assert_true(RUN_UNTIL(log_has(watch.out_path, "link=144 Mbit/s bitrate=")));
+        child_reap(&watch);
 
         /* the link drops to 4 Mbit/s: video gets 2 Mbit/s */
         fake_wpas_set_reply(g, "SIGNAL_POLL", "RSSI=-85\nLINKSPEED=4\nNOISE=9999\nFREQUENCY=2437\n");
