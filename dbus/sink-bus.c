@@ -152,6 +152,9 @@ static int method_cast(sd_bus_message *m, void *userdata, sd_bus_error *error)
         r = sink_bus_read_options(m, &o, &persistent, error);
         if (r < 0)
                 return r;
+        /* A backend that cannot do these options at all (no PIN through NetworkManager) says so first. */
+        if (manager_cast_refusal(sink->manager, &o))
+                return bus_error_set(error, -EOPNOTSUPP, "%s", manager_cast_refusal(sink->manager, &o));
         /* Without a PIN, the caller's agent (or the default one) shows or asks for it. */
         if (o.method && strcmp(o.method, "pin") == 0 && !o.pin && !b->agents)
                 return bus_error_set(error, -EINVAL, "Option method \"pin\" needs option pin, or a PIN agent "

@@ -261,6 +261,9 @@ static char *cast(const char *method, const char *pin, sd_bus_error *e)
         if (pin)
                 r = sd_bus_call_method(client, "org.miracastd", SINK_PATH, SINK_IF, "Cast", e, &reply, "a{sv}", 2,
                                        "method", "s", method, "pin", "s", pin);
+        else if (strcmp(method, "pbc") != 0)
+                r = sd_bus_call_method(client, "org.miracastd", SINK_PATH, SINK_IF, "Cast", e, &reply, "a{sv}", 1,
+                                       "method", "s", method);
         else
                 r = sd_bus_call_method(client, "org.miracastd", SINK_PATH, SINK_IF, "Cast", e, &reply, "a{sv}", 0);
         if (r >= 0 && sd_bus_message_read(reply, "o", &path) >= 0)
@@ -291,6 +294,11 @@ TEST(nmd_pin, "/p2p/nm-daemon/Backend nm, the sink is listed, a PIN cast is refu
         sd_bus_error_free(&e);
         /* nothing was asked of NetworkManager */
         assert_null(strstr(fake_reports(), "AddAndActivateConnection2"));
+        /* without a PIN and without an agent: the same reason, not a request for a PIN */
+        path = cast("pin", NULL, &e);
+        assert_null(path);
+        assert_true(strstr(e.message, "p2p-backend=wpas") != NULL);
+        sd_bus_error_free(&e);
 }
 
 TEST(nmd_restart, "/p2p/nm-daemon/NetworkManager restarts mid-session: EndReason, sinks, Backend, discovery, a new cast") {
