@@ -49,6 +49,10 @@ cast_to_tv() {
         t_cast=$(now)
         if [ "$_method" = pin ]; then
                 $CTL cast "$TVADDR" --method pin --pin "$TV_PIN" --timeout 150 >/tmp/cast.log 2>&1
+        elif [ "$_method" = pin-agent ]; then
+                # no --pin: miracastctl registers as the daemon's PIN agent and
+                # asks on stdin for the PIN the TV shows; the "user" types it
+                echo "$TV_PIN" | $CTL cast "$TVADDR" --method pin --timeout 150 >/tmp/cast.log 2>&1
         else
                 $CTL cast "$TVADDR" --timeout 150 >/tmp/cast.log 2>&1
         fi
