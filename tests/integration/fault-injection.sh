@@ -76,8 +76,10 @@ daemon_start() {
 no_sanitizer_report() { ! grep -qE "AddressSanitizer|LeakSanitizer|runtime error:" "$1"; }
 
 # ---- 1. signals in each session state ---------------------------------------
+# signal_case SIG STATE [twice]: twice sends a second SIG once the first shutdown has begun,
+# which exits at once with every session, media thread and socket still alive.
 signal_case() {
-        local sig=$1 state=$2 name="sig$1-$2" rc out sink_rc
+        local sig=$1 state=$2 twice=${3:-} name="sig$1-$2${3:+-$3}" rc out sink_rc
         if ! daemon_start "$name" --bus none --encoder x264; then
                 fail "$name: daemon starts" "$(tail -n 3 "$T/$name.log")"
                 row "SIG$sig, $state" "daemon did not start" no
@@ -93,6 +95,13 @@ signal_case() {
                 return
         fi
         kill -"$sig" "$DAEMON_PID"
+        if [ -n "$twice" ]; then
+                wait_for grep -q "Shutting down" "$T/$name.log"
+                kill -"$sig" "$DAEMON_PID"
+                wait_for sh -c "! kill -0 $DAEMON_PID"
+                check "$name: the second signal exits at once (before the 2 s grace)" \
+                        grep -q "Second termination request, exiting now" "$T/$name.log"
+        fi
         wait "$sink_pid"
         sink_rc=$?
         out=$(sed -n 's/^reaction: //p' "$T/$name.sink")
@@ -107,7 +116,7 @@ signal_case() {
         fi
         local ok=no
         [ "$sink_rc" = 0 ] && [ "$rc" = 0 ] && no_sanitizer_report "$T/$name.log" && ok=yes
-        row "SIG$sig, $state" "$out; exit $rc" "$ok"
+        row "SIG$sig${twice:+ x2}, $state" "$out; exit $rc" "$ok"
 }
 
 for sig in TERM INT; do
@@ -116,6 +125,7 @@ for sig in TERM INT; do
         done
 done
 signal_case TERM playing-deaf
+signal_case TERM playing-deaf twice
 
 # ---- private bus for the D-Bus cases ----------------------------------------
 cat >"$T/bus.conf" <<CONF
