@@ -158,7 +158,7 @@ state_is() { [ "$(session_prop "$1" State)" = "s \"$2\"" ]; }
 test_sink() {
         local name=$1
         shift
-        timeout 40 "$B/miracast-test-sink" --connect "127.0.0.1:$PORT" --profile small --timeout 20 "$@" \
+        timeout 60 "$B/miracast-test-sink" --connect "127.0.0.1:$PORT" --profile small --timeout 20 "$@" \
                 >"$T/$name.out" 2>&1
 }
 
@@ -193,7 +193,7 @@ fi
 
 # auto without VAAPI (no GPU here): software fallback, logged with the reason.
 if daemon_start enc-auto --bus none --encoder auto; then
-        if test_sink enc-auto --duration 1; then
+        if test_sink enc-auto --frames 10; then
                 pass "encoder auto: the sink decodes frames"
                 sink_ok=yes
         else
@@ -256,11 +256,11 @@ else
 fi
 
 # ---- 4. the capture size changes mid-stream -------------------------------------
-# 320x240 <-> 160x120 every 10 pictures; two sinks share the capture and decode for 3 s.
+# 320x240 <-> 160x120 every 10 pictures; two sinks share the capture and decode 60 frames each.
 if daemon_start resize --bus none --encoder x264 --capture testsrc:resize=10; then
-        test_sink resize1 --duration 3 &
+        test_sink resize1 --frames 60 &
         r1=$!
-        timeout 40 "$B/miracast-test-sink" --connect "127.0.0.1:$PORT" --profile vga --timeout 20 --duration 3 \
+        timeout 60 "$B/miracast-test-sink" --connect "127.0.0.1:$PORT" --profile vga --timeout 20 --frames 60 \
                 >"$T/resize2.out" 2>&1
         rc2=$?
         wait "$r1"
