@@ -534,3 +534,54 @@ TEST(link_adapt, "/p2p/cast/the link rate is polled during the session; the bit 
         sd_bus_flush_close_unref(bus);
         fake_wpas_free(g);
 }
+
+/* A string property of the manager or a sink, or NULL when absent. */
+static char *bus_prop_string(sd_bus *bus, const char *path, const char *iface, const char *prop)
+{
+        sd_bus_error e = SD_BUS_ERROR_NULL;
+        char *v = NULL;
+
+        if (sd_bus_get_property_string(bus, "org.miracastd", path, iface, prop, &e, &v) < 0)
+                v = NULL;
+        sd_bus_error_free(&e);
+        return v;
+}
+
+static bool bus_prop_is(sd_bus *bus, const char *path, const char *iface, const char *prop, const char *want)
+{
+        char *v = bus_prop_string(bus, path, iface, prop);
+        bool same = v && strcmp(v, want) == 0;
+        free(v);
+        return same;
+}
+
+TEST(wpas_restart, "/p2p/cast/wpa_supplicant goes away: Backend none, its sinks go; back: wpas, settings re-applied") {
+        sd_bus *bus = NULL;
+        char *name;
+
+        setup();
+        assert_int_ge(sd_bus_new(&bus), 0);
+        assert_int_ge(sd_bus_set_address(bus, bus_addr), 0);
+        assert_int_ge(sd_bus_set_bus_client(bus, 1), 0);
+        assert_int_ge(sd_bus_start(bus), 0);
+        fake_wpas_event(fw, EV_FOUND);
+        assert_true(RUN_UNTIL(bus_prop_is(bus, "/org/miracastd/sink/42_00_00_00_01_00", "org.miracastd.Sink1", "Name",
+                                          "e2e-tv")));
+        assert_true(bus_prop_is(bus, "/org/miracastd", "org.miracastd.Manager1", "Backend", "wpas"));
+
+        /* wpa_supplicant dies: noticed at the next PING at the latest */
+        fake_wpas_crash(fw);
+        assert_true(RUN_UNTIL(bus_prop_is(bus, "/org/miracastd", "org.miracastd.Manager1", "Backend", "none")));
+        name = bus_prop_string(bus, "/org/miracastd/sink/42_00_00_00_01_00", "org.miracastd.Sink1", "Name");
+        assert_null(name);
+
+        /* it comes back: reconnected, settings and WFD IE re-applied, Backend wpas again */
+        fake_wpas_clear_cmds(fw);
+        assert_int_eq(fake_wpas_start(fw), 0);
+        assert_true(RUN_UNTIL(bus_prop_is(bus, "/org/miracastd", "org.miracastd.Manager1", "Backend", "wpas") &&
+                              fake_wpas_has(fw, "WFD_SUBELEM_SET 0 000600101c440032")));
+        fake_wpas_event(fw, EV_FOUND);
+        assert_true(RUN_UNTIL(bus_prop_is(bus, "/org/miracastd/sink/42_00_00_00_01_00", "org.miracastd.Sink1", "Name",
+                                          "e2e-tv")));
+        sd_bus_flush_close_unref(bus);
+}
