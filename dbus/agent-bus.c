@@ -373,6 +373,7 @@ void agent_bus_free_all(struct bus *b)
                 agent_call_free(b->agent_calls);
         }
         while (b->agents) {
+                log_debug("D-Bus: releasing agent %s of %s", b->agents->path, b->agents->owner);
                 agent_send(b, b->agents->owner, b->agents->path, "Release");
                 agent_free(b->agents);
         }

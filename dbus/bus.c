@@ -71,6 +71,14 @@ static int bus_hook_pin_request(struct sink *sink, struct session *s)
         return agent_bus_pin_request(sink->manager->hooks.userdata, sink, s);
 }
 
+/* The loop is exiting: agents get Release() (and pending PIN requests Cancel()) while the
+ * connection still carries them. */
+static int bus_on_exit(sd_event_source *s, void *userdata)
+{
+        agent_bus_free_all(userdata);
+        return 0;
+}
+
 static int bus_connect(const char *spec, sd_bus **ret)
 {
         sd_bus *bus = NULL;
@@ -115,6 +123,12 @@ int bus_open(struct manager *m, const char *spec, enum config_polkit polkit_mode
                 goto fail;
         }
         r = sd_bus_attach_event(b->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0)
+                goto fail;
+        /* Before sd-bus's own exit hook flushes and closes the connection. */
+        r = sd_event_add_exit(m->event, &b->exit_source, bus_on_exit, b);
+        if (r >= 0)
+                r = sd_event_source_set_priority(b->exit_source, SD_EVENT_PRIORITY_IMPORTANT);
         if (r < 0)
                 goto fail;
         r = sd_bus_add_filter(b->bus, NULL, bus_on_message, b);
@@ -179,6 +193,7 @@ struct bus *bus_free(struct bus *b)
         session_bus_free_pending_casts(b);
         agent_bus_free_all(b);
         manager_bus_free_clients(b);
+        b->exit_source = sd_event_source_disable_unref(b->exit_source);
         b->polkit = polkit_free(b->polkit);
         if (b->bus) {
                 (void) sd_bus_flush(b->bus);

@@ -40,6 +40,7 @@ struct bus {
         struct bus_agent *agents;                       /* owned: registered PIN agents, first = default */
         struct bus_agent_call *agent_calls;             /* owned: calls into agents */
         struct bus_cast_owner *cast_owners;             /* owned: callers non-persistent casts are bound to */
+        sd_event_source *exit_source;                   /* owned: releases the agents when the loop exits */
 };
 
 /*

@@ -796,6 +796,27 @@ static void format_pin(const char *pin, char *buf, size_t size)
                 snprintf(buf, size, "%s", pin);
 }
 
+/*
+ * Only miracastd may talk to our agent (on the system bus its D-Bus policy already says so; on
+ * a session bus anyone of ours could). The methods are SD_BUS_VTABLE_UNPRIVILEGED with this
+ * check instead of sd-bus's capability check, which would need the root daemon's credentials.
+ */
+static bool agent_caller_is_daemon(struct ctl *c, sd_bus_message *m)
+{
+        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+        const char *sender = sd_bus_message_get_sender(m), *owner;
+
+        return sender && sd_bus_get_name_creds(c->bus, CTL_SERVICE, SD_BUS_CREDS_UNIQUE_NAME, &creds) >= 0 &&
+               sd_bus_creds_get_unique_name(creds, &owner) >= 0 && strcmp(sender, owner) == 0;
+}
+
+#define AGENT_CHECK_CALLER(c, m)                                                                              \
+        do {                                                                                                  \
+                if (!agent_caller_is_daemon(c, m))                                                            \
+                        return sd_bus_reply_method_errorf(m, SD_BUS_ERROR_ACCESS_DENIED,                      \
+                                                          "Only " CTL_SERVICE " may call this agent");       \
+        } while (0)
+
 static int agent_display_pin(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         struct ctl *c = userdata;
@@ -803,6 +824,7 @@ static int agent_display_pin(sd_bus_message *m, void *userdata, sd_bus_error *er
         char shown[32];
         int r;
 
+        AGENT_CHECK_CALLER(c, m);
         r = sd_bus_message_read(m, "os", &sink, &pin);
         if (r < 0)
                 return r;
@@ -874,6 +896,7 @@ static int agent_request_pin(sd_bus_message *m, void *userdata, sd_bus_error *er
         const char *sink;
         int r;
 
+        AGENT_CHECK_CALLER(c, m);
         r = sd_bus_message_read(m, "o", &sink);
         if (r < 0)
                 return r;
@@ -899,6 +922,7 @@ static int agent_cancel(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         struct ctl *c = userdata;
 
+        AGENT_CHECK_CALLER(c, m);
         if (c->pin_request) {
                 fputc('\n', stderr);
                 agent_stop_reading(c);
@@ -915,11 +939,12 @@ static int agent_release(sd_bus_message *m, void *userdata, sd_bus_error *error)
 static const sd_bus_vtable agent_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_METHOD_WITH_ARGS("DisplayPinCode", SD_BUS_ARGS("o", sink, "s", pin), SD_BUS_NO_RESULT,
-                                agent_display_pin, 0),
+                                agent_display_pin, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("RequestPinCode", SD_BUS_ARGS("o", sink), SD_BUS_RESULT("s", pin),
-                                agent_request_pin, 0),
-        SD_BUS_METHOD_WITH_ARGS("Cancel", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, agent_cancel, 0),
-        SD_BUS_METHOD_WITH_ARGS("Release", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, agent_release, 0),
+                                agent_request_pin, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Cancel", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, agent_cancel, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Release", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, agent_release,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END
 };
 

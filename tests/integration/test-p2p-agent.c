@@ -19,6 +19,7 @@
  *   miracastctl cast --method pin                -> prompts and sends the PIN / prints ours
  *   the Cast() caller leaves while connecting    -> P2P_CANCEL, unless the cast was persistent
  *   Ctrl-C on miracastctl cast while connecting  -> it stops the session it created: P2P_CANCEL
+ *   the daemon exits                             -> Release() to every agent
  */
 #include <errno.h>
 #include <signal.h>
@@ -254,10 +255,14 @@ static int agent_release(sd_bus_message *m, void *userdata, sd_bus_error *error)
 
 static const sd_bus_vtable agent_vtable[] = {
         SD_BUS_VTABLE_START(0),
-        SD_BUS_METHOD_WITH_ARGS("DisplayPinCode", SD_BUS_ARGS("o", sink, "s", pin), SD_BUS_NO_RESULT, agent_display, 0),
-        SD_BUS_METHOD_WITH_ARGS("RequestPinCode", SD_BUS_ARGS("o", sink), SD_BUS_RESULT("s", pin), agent_request, 0),
-        SD_BUS_METHOD_WITH_ARGS("Cancel", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, agent_cancel, 0),
-        SD_BUS_METHOD_WITH_ARGS("Release", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, agent_release, 0),
+        /* UNPRIVILEGED: else sd-bus asks the bus for the caller's credentials first, which fails
+         * once the caller is gone (Release() from an exiting daemon). */
+        SD_BUS_METHOD_WITH_ARGS("DisplayPinCode", SD_BUS_ARGS("o", sink, "s", pin), SD_BUS_NO_RESULT, agent_display,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("RequestPinCode", SD_BUS_ARGS("o", sink), SD_BUS_RESULT("s", pin), agent_request,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Cancel", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, agent_cancel, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Release", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, agent_release, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END
 };
 
@@ -617,6 +622,26 @@ TEST(ctl_display, "/p2p/agent/miracastctl cast --method pin: prints the PIN to e
         expect_cmd("P2P_CONNECT 42:00:00:00:0a:08 pin go_intent=7");
         assert_true(RUN_UNTIL(child_says(&c, "Enter PIN 1357 2468 on the TV") || c.done));
         assert_true(child_says(&c, "Enter PIN 1357 2468 on the TV"));
+        /* only miracastd may talk to miracastctl's agent: another client is refused */
+        {
+                char *log = NULL, *p, name[64] = "";
+                const char *key = "agent /org/miracastd/ctl/agent registered by ";
+                struct agent other;
+                sd_bus_error e = SD_BUS_ERROR_NULL;
+
+                assert_int_ge(test_read_file(logpath, &log), 0);
+                for (p = strstr(log, key); p; p = strstr(p + 1, key))
+                        snprintf(name, sizeof(name), "%.*s", (int) strcspn(p + strlen(key), "\n"), p + strlen(key));
+                free(log);
+                assert_true(name[0] == ':');
+                agent_open(&other, NULL);
+                assert_true(sd_bus_call_method(other.bus, name, "/org/miracastd/ctl/agent", "org.miracastd.Agent1",
+                                               "DisplayPinCode", &e, NULL, "os", "/", "99999999") < 0);
+                assert_str_eq(e.name, "org.freedesktop.DBus.Error.AccessDenied");
+                sd_bus_error_free(&e);
+                agent_close(&other);
+                assert_false(child_has(&c, "9999 9999", false));
+        }
         fake_wpas_event(fw, "<3>P2P-GO-NEG-FAILURE status=11");
         child_finish(&c);
         assert_int_eq(c.status, 8);
@@ -724,4 +749,19 @@ TEST(ctl_interrupt, "/p2p/agent/Ctrl-C on miracastctl cast while connecting stop
         assert_int_eq(c.status, 1);
         assert_true(child_says(&c, "Interrupted: stopping session"));
         expect_cmd("P2P_CANCEL");
+}
+
+/* Last: it stops the daemon every other case shares. */
+TEST(release, "/p2p/agent/the daemon exiting calls Release() on every registered agent") {
+        struct agent a;
+        int status = -1;
+
+        setup();
+        agent_open(&a, "/test/agent");
+        assert_int_eq(kill(daemon_pid, SIGTERM), 0);
+        assert_true(RUN_UNTIL(a.releases > 0));
+        assert_int_eq(waitpid(daemon_pid, &status, 0), daemon_pid);
+        daemon_pid = -1;
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        agent_close(&a);
 }
