@@ -959,13 +959,25 @@ static void handle_conn_event(struct wpas *w, const struct wpas_event *e)
                 snprintf(why, sizeof(why), "provision discovery failed (status %d)", e->status);
                 conn_end(w, e->status == 1 ? -ETIMEDOUT : -EIO, why);
                 return;
-        case WPAS_EVENT_P2P_PROV_DISC_SHOW_PIN:
+        case WPAS_EVENT_P2P_PROV_DISC_SHOW_PIN: {
+                bool again;
+
                 if (!c || !event_is_conn_peer(c, e))
                         return;
+                /* The display asked us to show a PIN it will have its user type (wpa_supplicant
+                 * generated it): show it, and connect with it as the displaying side, as
+                 * wpa_supplicant expects after this event, unless that is our connect already. */
+                again = c->state == CONN_CONNECTING &&
+                        (c->method != WPAS_WPS_PIN_DISPLAY || strcmp(c->pin, e->pin) != 0);
                 snprintf(c->pin, sizeof(c->pin), "%s", e->pin);
+                c->method = WPAS_WPS_PIN_DISPLAY;
+                c->pin_wanted = false;
                 if (w->owner.show_pin)
                         w->owner.show_pin(w->owner.userdata, c->peer, e->pin);
+                if (again && w->conn == c)
+                        conn_send_connect(c, false);
                 return;
+        }
         case WPAS_EVENT_P2P_PROV_DISC_ENTER_PIN:
                 if (!c || !event_is_conn_peer(c, e) || c->state != CONN_CONNECTING)
                         return;

@@ -330,6 +330,26 @@ TEST(pin_display, "/p2p/wpas/PIN display: the generated PIN is shown to the user
         assert_true(RUN_UNTIL(&r, strcmp(rr->log.pin, "87654321") == 0));
         fake_wpas_event(r.f, "<3>P2P-PROV-DISC-SHOW-PIN " SINK " 11112222 p2p_dev_addr=" SINK);
         assert_true(RUN_UNTIL(&r, strcmp(rr->log.pin, "11112222") == 0));
+        /* the PIN the display will ask for is the one we connect with */
+        assert_true(RUN_UNTIL(&r, fake_wpas_has(rr->f, "P2P_CONNECT " SINK " 11112222 display go_intent=7")));
+        rig_teardown(&r);
+}
+
+TEST(pin_show_pbc, "/p2p/wpas/a push-button cast the display answers with SHOW-PIN: the PIN is shown, "
+                   "P2P_CONNECT <pin> display") {
+        struct rig r;
+        rig_setup(&r);
+        rig_found_and_connect(&r, EV_FOUND, NULL, "P2P_CONNECT " SINK " pbc go_intent=7");
+        fake_wpas_event(r.f, "<3>P2P-PROV-DISC-SHOW-PIN " SINK " 33334444 p2p_dev_addr=" SINK);
+        assert_true(RUN_UNTIL(&r, strcmp(rr->log.pin, "33334444") == 0));
+        assert_true(RUN_UNTIL(&r, fake_wpas_has(rr->f, "P2P_CONNECT " SINK " 33334444 display go_intent=7")));
+        /* the same event again changes nothing */
+        fake_wpas_clear_cmds(r.f);
+        fake_wpas_event(r.f, "<3>P2P-PROV-DISC-SHOW-PIN " SINK " 33334444 p2p_dev_addr=" SINK);
+        for (int i = 0; i < 5; i++)
+                (void) sd_event_run(r.e, 10 * 1000);
+        assert_false(fake_wpas_find(r.f, "P2P_CONNECT " SINK " 33334444 display go_intent=7", 0) >= 0);
+        assert_false(r.log.failed);
         rig_teardown(&r);
 }
 
