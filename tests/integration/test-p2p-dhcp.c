@@ -122,6 +122,89 @@ TEST(server_udhcpc, "/p2p/dhcp/our server gives the sink (busybox udhcpc) the .2
         sd_event_unref(e);
 }
 
+/*
+ * Run busybox udhcpc in the peer namespace, like a sink: it configures the
+ * address it gets (a RELEASE is sent from it). With release, it stays until
+ * the lease is seen, then SIGTERM makes it release (-R) and quit. Returns
+ * its exit status.
+ */
+static int run_udhcpc(sd_event *e, struct lease_seen *seen, bool release)
+{
+        char script[256];
+        FILE *f;
+
+        snprintf(script, sizeof(script), "%s/udhcpc-conf.sh", tmpdir);
+        f = fopen(script, "w");
+        assert_non_null(f);
+        fprintf(f, "#!/bin/sh\ncase \"$1\" in\n"
+                   "bound) ip addr add \"$ip/24\" dev \"$interface\" ;;\n"
+                   "deconfig) ip -4 addr flush dev \"$interface\" ;;\nesac\nexit 0\n");
+        fclose(f);
+        chmod(script, 0755);
+        char *argv[] = { "ip", "netns", "exec", netns_name, "busybox", "udhcpc", "-i", "mcdvb", "-f", "-n", "-t", "5",
+                         "-T", "1", "-s", script, release ? "-R" : "-q", NULL };
+        struct child_seen ch = { .status = -1 };
+        sd_event_source *child = NULL;
+        sigset_t ss;
+
+        sigemptyset(&ss);
+        sigaddset(&ss, SIGCHLD);
+        sigprocmask(SIG_BLOCK, &ss, NULL);
+        pid_t pid = spawn_argv(argv);
+        assert_int_ge(pid, 1);
+        assert_int_eq(sd_event_add_child(e, &child, pid, WEXITED, on_child, &ch), 0);
+        if (release) {
+                event_run_until(e, &seen->done, 40);
+                assert_true(seen->done);
+                /* bound: its script configured the address */
+                bool bound = false;
+                for (int i = 0; i < 100 && !bound; i++) {
+                        (void) sd_event_run(e, 100 * 1000);
+                        bound = netns_sh("ip -n %s -4 addr show dev mcdvb | grep -q 'inet '", netns_name) == 0;
+                }
+                assert_true(bound);
+                (void) kill(pid, SIGTERM);
+        }
+        event_run_until(e, &ch.done, 40);
+        assert_true(ch.done);
+        /* the server reads a RELEASE sent at exit */
+        for (int i = 0; i < 5; i++)
+                (void) sd_event_run(e, 100 * 1000);
+        sd_event_source_unref(child);
+        return ch.status;
+}
+
+TEST(server_release, "/p2p/dhcp/our server forgets a released lease: its only address goes to the next client") {
+        const uint8_t ip[4] = { 192, 168, 174, 1 }, mask[4] = { 255, 255, 255, 0 }, pool[4] = { 192, 168, 174, 2 };
+        struct dhcp_server *srv = NULL;
+        struct lease_seen seen = {};
+        sd_event *e = NULL;
+        uint8_t first_mac[6];
+
+        setup_once();
+        (void) netns_sh("ip netns pids %s | xargs -r kill 2>/dev/null; sleep 0.2", netns_name);
+        assert_int_eq(sd_event_new(&e), 0);
+        assert_int_eq(p2p_netif_add_ipv4("mcdva", ip, 24), 0);
+        /* a pool of one address */
+        assert_int_eq(dhcp_server_new(e, "mcdva", ip, mask, pool, 1, 3600, on_server_lease, &seen, &srv), 0);
+        (void) run_udhcpc(e, &seen, true); /* leases .2, then releases it as it quits (-R) */
+        assert_true(seen.done);
+        assert_mem_eq(seen.ip, pool, 4);
+        memcpy(first_mac, seen.mac, 6);
+        /* another client (new MAC) gets the same, only address */
+        assert_int_eq(netns_sh("ip -n %s link set mcdvb address 02:00:00:00:ee:01", netns_name), 0);
+        seen.done = false;
+        assert_int_eq(run_udhcpc(e, &seen, false), 0);
+        assert_true(seen.done);
+        assert_mem_eq(seen.ip, pool, 4);
+        assert_mem_eq(seen.mac, "\x02\x00\x00\x00\xee\x01", 6);
+        assert_true(memcmp(seen.mac, first_mac, 6) != 0);
+        dhcp_server_free(srv);
+        assert_int_eq(p2p_netif_del_ipv4("mcdva", ip, 24), 0);
+        (void) netns_sh("ip -n %s -4 addr flush dev mcdvb", netns_name);
+        sd_event_unref(e);
+}
+
 struct client_seen {
         bool done;
         int error;
