@@ -30,10 +30,12 @@
  * Memory (software, 1080p): libx264 keeps four frames of its own (two input
  * frames with their half-size planes for rate control, the reference and the
  * picture being reconstructed, ~20 MB), plus our pool of NV12 pictures
- * (3 MB each; one for libx264 by default). libx264 asks for transparent huge pages for its buffers, which
- * rounds each one it touches up to 2 MB (its 11 MB of output buffers, mostly
- * never written, become 4 MB resident); opening libx264 therefore turns THP
- * off for this process (prctl PR_SET_THP_DISABLE; no CPU cost measured).
+ * (3 MB each; one for libx264 by default). libx264 asks for transparent
+ * huge pages for its buffers, which rounds each one it touches up to 2 MB
+ * (its 11 MB of output buffers, mostly never written, become 4 MB resident);
+ * opening libx264 therefore turns THP off for this process (prctl
+ * PR_SET_THP_DISABLE). The price: 0-5% more CPU per 1080p frame in our
+ * (noisy) A/B runs, as libx264's frames lose their huge pages too.
  */
 #pragma once
 
