@@ -6,6 +6,7 @@
  *
  * Usage: bench-pipeline WIDTH HEIGHT desktop|motion FRAMES fast|rt BITRATE_BPS
  * Prints: RESULT tool=miracastd mode=M frames=N fps=F cpu_ms_per_frame=C lat_p50_ms=P lat_p99_ms=Q rss_mb=R
+ *         ... convert_ms_avg=A encode_ms_avg=E encode_ms_max=X (the pipeline's own stage times)
  *
  * fast: benchmark mode (capture as fast as the pipeline takes pictures),
  * until FRAMES frames are sent. rt: 30 fps for FRAMES/30 seconds; frames the
@@ -147,11 +148,13 @@ int main(int argc, char **argv)
                  rx.cpu_nsec / 1e6;
         per = rt ? frames : (double) st.frames_sent;
         printf("RESULT tool=miracastd mode=%s frames=%u sent=%llu skipped=%llu dropped=%llu fps=%.1f "
-               "cpu_ms_per_frame=%.2f lat_p50_ms=%.1f lat_p99_ms=%.1f rss_mb=%.1f encoder=%s rx_packets=%llu\n",
+               "cpu_ms_per_frame=%.2f lat_p50_ms=%.1f lat_p99_ms=%.1f rss_mb=%.1f encoder=%s rx_packets=%llu "
+               "convert_ms_avg=%.2f encode_ms_avg=%.2f encode_ms_max=%.1f\n",
                argv[5], frames, (unsigned long long) st.frames_sent, (unsigned long long) st.frames_skipped,
                (unsigned long long) st.frames_dropped, st.frames_sent * 1e6 / (double) (t1 - t0),
                per > 0 ? cpu_ms / per : -1.0, st.latency_p50_usec / 1e3, st.latency_p99_usec / 1e3,
-               ru.ru_maxrss / 1024.0, st.encoder, (unsigned long long) rx.packets);
+               ru.ru_maxrss / 1024.0, st.encoder, (unsigned long long) rx.packets, st.convert_usec_avg / 1e3,
+               st.encode_usec_avg / 1e3, st.encode_usec_max / 1e3);
         capture_unref(c);
         close(rx.fd);
         return 0;

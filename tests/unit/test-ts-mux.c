@@ -434,6 +434,57 @@ TEST(ts_errors, "/ts/mux/bad arguments and configurations are refused")
         assert_null(ts_mux_free(NULL));
 }
 
+TEST(ts_set_video, "/ts/mux/format change: the new AVC descriptor under PMT version + 1 before the next frame")
+{
+        static const uint8_t au[] = { 0, 0, 0, 1, 0x09, 0xF0, 0, 0, 0, 1, 0x41, 0x9A, 0x02 };
+        struct ts_mux *m = mux_video();
+        struct rtp_mp2t_writer w;
+        struct ts_check c;
+        const uint8_t *p;
+        uint64_t now = 27000000ULL;
+
+        ts_check_init(&c);
+        rtp_mp2t_writer_init(&w, 7, 100);
+        assert_int_eq(ts_mux_write_video(m, au, sizeof(au), 90000, true, now, &w), 0);
+        p = ts_at(&w, 1);
+        assert_int_eq(ts_pid(p), 0x0100);
+        assert_int_eq(p[10], 0xC1); /* version 0, current */
+        check_all(&c, &w);
+        rtp_mp2t_writer_reset(&w);
+
+        assert_int_eq(ts_mux_set_video(m, 100, 0x0C, 42), 0); /* what the PMT already says */
+        assert_int_eq(ts_mux_set_video(m, 0, 0xC0, 31), -EINVAL);
+        assert_int_eq(ts_mux_set_video(NULL, 66, 0xC0, 31), -EINVAL);
+        assert_int_eq(ts_mux_set_video(m, 66, 0xC0, 31), 1);
+
+        /* Even a delta frame right after (nothing else due) starts with PAT and the new PMT. */
+        assert_int_eq(ts_mux_write_video(m, au, sizeof(au), 93000, false, now + MS_27MHZ, &w), 0);
+        assert_int_eq(ts_pid(ts_at(&w, 0)), 0x0000);
+        p = ts_at(&w, 1);
+        assert_int_eq(ts_pid(p), 0x0100);
+        assert_int_eq(p[10], 0xC3); /* version 1 */
+        assert_int_eq(p[24], 66);
+        assert_int_eq(p[25], 0xC0);
+        assert_int_eq(p[26], 31);
+        assert_int_eq(ts_crc32(p + 5, 3 + ((p[6] & 0x0F) << 8 | p[7])), 0);
+        check_all(&c, &w);
+        rtp_mp2t_writer_reset(&w);
+
+        /* version_number is 5 bits: 32 changes in all wrap around to 0 */
+        for (int i = 0; i < 31; i++)
+                assert_int_eq(ts_mux_set_video(m, 66, 0xC0, i % 2 ? 31 : 32), 1);
+        assert_int_eq(ts_mux_write_video(m, au, sizeof(au), 96000, false, now + 2 * MS_27MHZ, &w), 0);
+        assert_int_eq(ts_at(&w, 1)[10], 0xC1);
+        rtp_mp2t_writer_clear(&w);
+
+        /* the checker saw one stream: counters continuous, and the changed PMT came with a new version */
+        assert_int_eq(ts_check_finish(&c), 0);
+        assert_int_eq(c.n_errors, 0);
+        assert_int_eq(c.n_pmt_versions, 2);
+        ts_check_clear(&c);
+        ts_mux_free(m);
+}
+
 TEST(ts_check_catches, "/ts/check/corrupted CRC, counter, PID and sequence are reported")
 {
         static const uint8_t au[] = { 1, 2, 3, 4, 5 };
