@@ -12,6 +12,7 @@
  *                        handshake IP) -> listener on 192.168.49.200:7236 only for
  *                        192.168.49.1 -> test sink plays -> cast returns
  *   session ends      -> P2P_GROUP_REMOVE
+ *   cast --wait, Ctrl-C while playing -> the session stops, the group goes
  *   second cast, P2P-GROUP-REMOVED mid-session -> the session ends, its
  *                        EndReason names wpa_supplicant's reason
  *
@@ -584,4 +585,36 @@ TEST(wpas_restart, "/p2p/cast/wpa_supplicant goes away: Backend none, its sinks 
         assert_true(RUN_UNTIL(bus_prop_is(bus, "/org/miracastd/sink/42_00_00_00_01_00", "org.miracastd.Sink1", "Name",
                                           "e2e-tv")));
         sd_bus_flush_close_unref(bus);
+}
+
+TEST(wait_interrupt, "/p2p/cast/Ctrl-C on miracastctl cast --wait stops the playing session it is bound to") {
+        struct child cast, sink;
+        char logpath[300];
+
+        setup();
+        bins();
+        snprintf(logpath, sizeof(logpath), "%s/miracastd.log", tmpdir);
+        fake_wpas_event(fw, EV_FOUND);
+        fake_wpas_clear_cmds(fw);
+        char *argv[] = { ctl_bin, "cast", SINK, "--wait", "--timeout", "60", NULL };
+        child_start(&cast, "cast3", argv);
+        assert_true(RUN_UNTIL(fake_wpas_has(fw, "P2P_CONNECT " SINK " pbc go_intent=7")));
+        fake_wpas_event(fw, EV_STARTED);
+        char *sargv[] = { "ip", "netns", "exec", netns_name, sink_bin, "--connect", "192.168.49.200:7236",
+                          "--profile", "small", "--duration", "0", "--timeout", "30", "--min-frames", "0", NULL };
+        child_start(&sink, "sink3", sargv);
+        assert_true(RUN_UNTIL(child_says(&cast, "Playing:") || cast.done));
+        if (cast.done)
+                dump_daemon_log();
+        assert_false(cast.done);
+        kill(cast.pid, SIGINT);
+        /* miracastctl leaves the bus: the daemon stops the session (TEARDOWN), the sink ends, the group goes */
+        assert_true(RUN_UNTIL(cast.done && sink.done));
+        assert_true(RUN_UNTIL(fake_wpas_has(fw, "P2P_GROUP_REMOVE " GROUP_IF)));
+        assert_true(log_has(logpath, "the client that started the cast left the bus, stopping it"));
+        /* ended by our M5 TEARDOWN trigger (it may come before the first decoded frame: no result=ok) */
+        assert_true(child_says(&sink, "end=source-teardown"));
+        fake_wpas_event(fw, "<3>P2P-GROUP-REMOVED " GROUP_IF " client reason=REQUESTED");
+        child_reap(&cast);
+        child_reap(&sink);
 }
