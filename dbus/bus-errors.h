@@ -18,15 +18,7 @@
 
 #include <systemd/sd-bus.h>
 
-#define BUS_ERROR_INSUFFICIENT_RESOURCES "org.miracastd.Error.InsufficientResources"
-#define BUS_ERROR_NOT_AUTHORIZED         "org.miracastd.Error.NotAuthorized"
-#define BUS_ERROR_BUSY                   "org.miracastd.Error.Busy"
-#define BUS_ERROR_NOT_FOUND              "org.miracastd.Error.NotFound"
-#define BUS_ERROR_TIMEOUT                "org.miracastd.Error.Timeout"
-#define BUS_ERROR_SINK_REJECTED          "org.miracastd.Error.SinkRejected"
-#define BUS_ERROR_INVALID_ARGUMENTS      "org.miracastd.Error.InvalidArguments"
-#define BUS_ERROR_ALREADY_EXISTS         "org.miracastd.Error.AlreadyExists"
-#define BUS_ERROR_FAILED                 "org.miracastd.Error.Failed"
+#include "bus-names.h"
 
 /* The error name for a negative errno (table above). */
 const char *bus_error_name_from_errno(int error);

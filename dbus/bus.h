@@ -11,15 +11,7 @@
 #include <systemd/sd-bus.h>
 
 #include "../daemon/config.h"
-
-#define BUS_NAME            "org.miracastd"
-#define BUS_ROOT_PATH       "/org/miracastd"
-#define BUS_SINK_PREFIX     "/org/miracastd/sink"
-#define BUS_SESSION_PREFIX  "/org/miracastd/session"
-#define BUS_MANAGER_IFACE   "org.miracastd.Manager1"
-#define BUS_SINK_IFACE      "org.miracastd.Sink1"
-#define BUS_SESSION_IFACE   "org.miracastd.Session1"
-#define BUS_AGENT_IFACE     "org.miracastd.Agent1"    /* implemented by clients */
+#include "bus-names.h"
 
 struct manager;
 struct sink;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../protocol/macro.h"
+#include "bus-names.h"
 #include "miracastctl-props.h"
 
 void ctl_json_string(FILE *f, const char *s)
@@ -332,7 +333,7 @@ int ctl_objects_get_managed(sd_bus *bus, const char *iface, struct ctl_object **
         size_t n = 0;
         int r;
 
-        r = sd_bus_call_method(bus, CTL_SERVICE, CTL_ROOT_PATH, "org.freedesktop.DBus.ObjectManager",
+        r = sd_bus_call_method(bus, BUS_NAME, BUS_ROOT_PATH, "org.freedesktop.DBus.ObjectManager",
                                "GetManagedObjects", error, &reply, NULL);
         if (r < 0)
                 return r;
@@ -405,7 +406,7 @@ int ctl_object_get_all(sd_bus *bus, const char *path, const char *iface, struct 
         struct ctl_object o = {};
         int r;
 
-        r = sd_bus_call_method(bus, CTL_SERVICE, path, "org.freedesktop.DBus.Properties", "GetAll", error, &reply,
+        r = sd_bus_call_method(bus, BUS_NAME, path, "org.freedesktop.DBus.Properties", "GetAll", error, &reply,
                                "s", iface);
         if (r < 0)
                 return r;

@@ -16,12 +16,6 @@
 #include <stdio.h>
 #include <systemd/sd-bus.h>
 
-#define CTL_SERVICE       "org.miracastd"
-#define CTL_ROOT_PATH     "/org/miracastd"
-#define CTL_MANAGER_IFACE "org.miracastd.Manager1"
-#define CTL_SINK_IFACE    "org.miracastd.Sink1"
-#define CTL_SESSION_IFACE "org.miracastd.Session1"
-
 struct ctl_prop {
         char *name;
         char *text;     /* "1920", "a, b", "frames=10 bytes=...", strings unquoted */

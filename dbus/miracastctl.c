@@ -23,13 +23,13 @@
 #include <systemd/sd-event.h>
 
 #include "../protocol/macro.h"
+#include "bus-names.h"
 #include "miracastctl-props.h"
 
 #define USEC_PER_SEC ((uint64_t) 1000000)
 
 /* Our PIN agent during `cast --method pin` without --pin (org.miracastd.Agent1). */
-#define CTL_AGENT_PATH  "/org/miracastd/ctl/agent"
-#define CTL_AGENT_IFACE "org.miracastd.Agent1"
+#define CTL_AGENT_PATH  BUS_ROOT_PATH "/ctl/agent"
 
 /* Exit codes (documented in --help and miracastctl(1)). */
 enum {
@@ -116,18 +116,18 @@ static const struct {
         const char *text;
         int exit_code;
 } error_table[] = {
-        { "org.miracastd.Error.InsufficientResources",
+        { BUS_ERROR_INSUFFICIENT_RESOURCES,
           "the sink and this machine have no video format in common (insufficient resources)", EXIT_REJECTED },
-        { "org.miracastd.Error.NotAuthorized",
+        { BUS_ERROR_NOT_AUTHORIZED,
           "not authorized (polkit denied it; casting needs an active local session, managing needs an administrator)",
           EXIT_NOT_AUTHORIZED },
-        { "org.miracastd.Error.Busy", "busy: another operation is in progress", EXIT_BUSY },
-        { "org.miracastd.Error.NotFound", "not found", EXIT_NOT_FOUND },
-        { "org.miracastd.Error.Timeout", "timed out", EXIT_TIMEOUT },
-        { "org.miracastd.Error.SinkRejected", "the display rejected the connection", EXIT_REJECTED },
-        { "org.miracastd.Error.InvalidArguments", "invalid arguments", EXIT_USAGE },
-        { "org.miracastd.Error.AlreadyExists", "already exists", EXIT_FAILED },
-        { "org.miracastd.Error.Failed", "failed", EXIT_FAILED },
+        { BUS_ERROR_BUSY, "busy: another operation is in progress", EXIT_BUSY },
+        { BUS_ERROR_NOT_FOUND, "not found", EXIT_NOT_FOUND },
+        { BUS_ERROR_TIMEOUT, "timed out", EXIT_TIMEOUT },
+        { BUS_ERROR_SINK_REJECTED, "the display rejected the connection", EXIT_REJECTED },
+        { BUS_ERROR_INVALID_ARGUMENTS, "invalid arguments", EXIT_USAGE },
+        { BUS_ERROR_ALREADY_EXISTS, "already exists", EXIT_FAILED },
+        { BUS_ERROR_FAILED, "failed", EXIT_FAILED },
         { "org.freedesktop.DBus.Error.InvalidArgs", "invalid arguments", EXIT_USAGE },
         { "org.freedesktop.DBus.Error.ServiceUnknown",
           "miracastd is not running on this bus (try: systemctl start miracastd)", EXIT_NO_DAEMON },
@@ -148,7 +148,7 @@ static int report_error(const char *what, int r, const sd_bus_error *e)
                 for (size_t i = 0; i < ARRAY_SIZE(error_table); i++)
                         if (strcmp(e->name, error_table[i].name) == 0) {
                                 /* A PIN agent that declined is no polkit matter. */
-                                if (strcmp(e->name, "org.miracastd.Error.NotAuthorized") == 0 && e->message &&
+                                if (strcmp(e->name, BUS_ERROR_NOT_AUTHORIZED) == 0 && e->message &&
                                     strstr(e->message, "the agent refused")) {
                                         err("%s: %s", what, e->message);
                                         return error_table[i].exit_code;
@@ -278,9 +278,9 @@ static int resolve_session(struct ctl *c, const char *arg, char **ret)
                         err("\"%s\" is not a session number or object path (see: miracastctl sessions)", arg);
                         return -EXIT_USAGE;
                 }
-                return asprintf(ret, CTL_ROOT_PATH "/session/%s", arg) < 0 ? -EXIT_FAILED : 0;
+                return asprintf(ret, BUS_ROOT_PATH "/session/%s", arg) < 0 ? -EXIT_FAILED : 0;
         }
-        r = get_objects(c, CTL_SESSION_IFACE, &objs, &n);
+        r = get_objects(c, BUS_SESSION_IFACE, &objs, &n);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n; i++)
@@ -308,7 +308,7 @@ static int resolve_sink(struct ctl *c, const char *arg, char **ret)
         size_t n = 0, hits = 0, pick = 0;
         int r;
 
-        r = get_objects(c, CTL_SINK_IFACE, &objs, &n);
+        r = get_objects(c, BUS_SINK_IFACE, &objs, &n);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n; i++) {
@@ -409,7 +409,7 @@ static int cmd_info(struct ctl *c, int argc, char **argv)
         struct ctl_object o = {};
         int r;
 
-        r = ctl_object_get_all(c->bus, CTL_ROOT_PATH, CTL_MANAGER_IFACE, &o, &e);
+        r = ctl_object_get_all(c->bus, BUS_ROOT_PATH, BUS_MANAGER_IFACE, &o, &e);
         if (r < 0) {
                 r = report_error("reading the manager", r, &e);
                 sd_bus_error_free(&e);
@@ -431,7 +431,7 @@ static int cmd_sinks(struct ctl *c, int argc, char **argv)
         size_t n = 0;
         int r;
 
-        r = get_objects(c, CTL_SINK_IFACE, &objs, &n);
+        r = get_objects(c, BUS_SINK_IFACE, &objs, &n);
         if (r < 0)
                 return -r;
         if (c->json)
@@ -453,7 +453,7 @@ static int cmd_sessions(struct ctl *c, int argc, char **argv)
         size_t n = 0;
         int r;
 
-        r = get_objects(c, CTL_SESSION_IFACE, &objs, &n);
+        r = get_objects(c, BUS_SESSION_IFACE, &objs, &n);
         if (r < 0)
                 return -r;
         if (c->json)
@@ -533,7 +533,7 @@ static int on_interfaces_added_scan(sd_bus_message *m, void *userdata, sd_bus_er
 
                 if (sd_bus_message_read(m, "s", &iface) < 0)
                         return 0;
-                if (strcmp(iface, CTL_SINK_IFACE) != 0) {
+                if (strcmp(iface, BUS_SINK_IFACE) != 0) {
                         (void) sd_bus_message_skip(m, "a{sv}");
                 } else {
                         o.path = strdup(path);
@@ -560,7 +560,7 @@ static int on_interfaces_removed_scan(sd_bus_message *m, void *userdata, sd_bus_
         if (sd_bus_message_read(m, "o", &path) < 0 || sd_bus_message_enter_container(m, 'a', "s") < 0)
                 return 0;
         while (sd_bus_message_read(m, "s", &iface) > 0)
-                if (strcmp(iface, CTL_SINK_IFACE) == 0)
+                if (strcmp(iface, BUS_SINK_IFACE) == 0)
                         scan_forget(c, path);
         return 0;
 }
@@ -574,9 +574,9 @@ static int on_sink_changed_scan(sd_bus_message *m, void *userdata, sd_bus_error 
         struct ctl_object o = {};
 
         if (!path || !scan_find(c, path) || sd_bus_message_read(m, "s", &iface) < 0 ||
-            strcmp(iface, CTL_SINK_IFACE) != 0)
+            strcmp(iface, BUS_SINK_IFACE) != 0)
                 return 0;
-        if (ctl_object_get_all(c->bus, path, CTL_SINK_IFACE, &o, &e) >= 0)
+        if (ctl_object_get_all(c->bus, path, BUS_SINK_IFACE, &o, &e) >= 0)
                 (void) scan_store(c, &o);
         sd_bus_error_free(&e);
         ctl_object_clear(&o);
@@ -602,19 +602,19 @@ static int cmd_scan(struct ctl *c, int argc, char **argv)
         r = ctl_attach_event(c);
         if (r)
                 return r;
-        r = sd_bus_match_signal(c->bus, &added, CTL_SERVICE, CTL_ROOT_PATH, "org.freedesktop.DBus.ObjectManager",
+        r = sd_bus_match_signal(c->bus, &added, BUS_NAME, BUS_ROOT_PATH, "org.freedesktop.DBus.ObjectManager",
                                 "InterfacesAdded", on_interfaces_added_scan, c);
         if (r >= 0)
-                r = sd_bus_match_signal(c->bus, &removed, CTL_SERVICE, CTL_ROOT_PATH,
+                r = sd_bus_match_signal(c->bus, &removed, BUS_NAME, BUS_ROOT_PATH,
                                         "org.freedesktop.DBus.ObjectManager", "InterfacesRemoved",
                                         on_interfaces_removed_scan, c);
         if (r >= 0)
-                r = sd_bus_match_signal(c->bus, &changed, CTL_SERVICE, NULL, "org.freedesktop.DBus.Properties",
+                r = sd_bus_match_signal(c->bus, &changed, BUS_NAME, NULL, "org.freedesktop.DBus.Properties",
                                         "PropertiesChanged", on_sink_changed_scan, c);
         if (r < 0)
                 return report_error("watching for sinks", r, NULL);
 
-        r = sd_bus_call_method(c->bus, CTL_SERVICE, CTL_ROOT_PATH, CTL_MANAGER_IFACE, "StartDiscovery", &e, NULL,
+        r = sd_bus_call_method(c->bus, BUS_NAME, BUS_ROOT_PATH, BUS_MANAGER_IFACE, "StartDiscovery", &e, NULL,
                                NULL);
         if (r < 0) {
                 r = report_error("starting discovery", r, &e);
@@ -622,7 +622,7 @@ static int cmd_scan(struct ctl *c, int argc, char **argv)
                 return r;
         }
         /* Sinks already known (seen in an earlier scan) count too. */
-        if (get_objects(c, CTL_SINK_IFACE, &objs, &n) == 0) {
+        if (get_objects(c, BUS_SINK_IFACE, &objs, &n) == 0) {
                 for (size_t i = 0; i < n; i++) {
                         if (!scan_find(c, objs[i].path))
                                 fprintf(stderr, "Found %s (%s)\n", ctl_prop_text(&objs[i], "Name", "-"),
@@ -646,7 +646,7 @@ static int cmd_scan(struct ctl *c, int argc, char **argv)
         if (!c->scan_done) {
                 r = 0;
         } else
-                r = sd_bus_call_method(c->bus, CTL_SERVICE, CTL_ROOT_PATH, CTL_MANAGER_IFACE, "StopDiscovery", &e,
+                r = sd_bus_call_method(c->bus, BUS_NAME, BUS_ROOT_PATH, BUS_MANAGER_IFACE, "StopDiscovery", &e,
                                        NULL, NULL);
         if (r < 0 && r != -ENOTCONN) {
                 r = report_error("stopping discovery", r, &e);
@@ -710,7 +710,7 @@ static void session_check(struct ctl *c, bool until_ended)
         const char *state;
         int r;
 
-        r = ctl_object_get_all(c->bus, c->session_path, CTL_SESSION_IFACE, &o, &e);
+        r = ctl_object_get_all(c->bus, c->session_path, BUS_SESSION_IFACE, &o, &e);
         sd_bus_error_free(&e);
         if (r < 0) {
                 /* The object is gone: the session ended and was reported. */
@@ -764,10 +764,10 @@ static int watch_session(struct ctl *c, sd_bus_message_handler_t cb, sd_bus_slot
 {
         int r;
 
-        r = sd_bus_match_signal(c->bus, ret_props, CTL_SERVICE, NULL, "org.freedesktop.DBus.Properties",
+        r = sd_bus_match_signal(c->bus, ret_props, BUS_NAME, NULL, "org.freedesktop.DBus.Properties",
                                 "PropertiesChanged", cb, c);
         if (r >= 0)
-                r = sd_bus_match_signal(c->bus, ret_removed, CTL_SERVICE, CTL_ROOT_PATH,
+                r = sd_bus_match_signal(c->bus, ret_removed, BUS_NAME, BUS_ROOT_PATH,
                                         "org.freedesktop.DBus.ObjectManager", "InterfacesRemoved", cb, c);
         if (r < 0)
                 return report_error("watching the session", r, NULL);
@@ -806,7 +806,7 @@ static bool agent_caller_is_daemon(struct ctl *c, sd_bus_message *m)
         _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
         const char *sender = sd_bus_message_get_sender(m), *owner;
 
-        return sender && sd_bus_get_name_creds(c->bus, CTL_SERVICE, SD_BUS_CREDS_UNIQUE_NAME, &creds) >= 0 &&
+        return sender && sd_bus_get_name_creds(c->bus, BUS_NAME, SD_BUS_CREDS_UNIQUE_NAME, &creds) >= 0 &&
                sd_bus_creds_get_unique_name(creds, &owner) >= 0 && strcmp(sender, owner) == 0;
 }
 
@@ -814,7 +814,7 @@ static bool agent_caller_is_daemon(struct ctl *c, sd_bus_message *m)
         do {                                                                                                  \
                 if (!agent_caller_is_daemon(c, m))                                                            \
                         return sd_bus_reply_method_errorf(m, SD_BUS_ERROR_ACCESS_DENIED,                      \
-                                                          "Only " CTL_SERVICE " may call this agent");       \
+                                                          "Only " BUS_NAME " may call this agent");       \
         } while (0)
 
 static int agent_display_pin(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -847,7 +847,7 @@ static void agent_answer(struct ctl *c, bool eof)
                 c->pin_len--;
         c->pin_buf[c->pin_len] = 0;
         if (c->pin_len == 0 && eof)
-                (void) sd_bus_reply_method_errorf(c->pin_request, "org.miracastd.Error.Rejected",
+                (void) sd_bus_reply_method_errorf(c->pin_request, BUS_ERROR_REJECTED,
                                                   "No PIN entered (end of input)");
         else
                 (void) sd_bus_reply_method_return(c->pin_request, "s", c->pin_buf);
@@ -901,7 +901,7 @@ static int agent_request_pin(sd_bus_message *m, void *userdata, sd_bus_error *er
         if (r < 0)
                 return r;
         if (c->pin_request)
-                return sd_bus_reply_method_errorf(m, "org.miracastd.Error.Busy", "Already asking for a PIN");
+                return sd_bus_reply_method_errorf(m, BUS_ERROR_BUSY, "Already asking for a PIN");
         c->pin_request = sd_bus_message_ref(m);
         c->pin_len = 0;
         fprintf(stderr, "The TV shows a PIN: type it and press Enter: ");
@@ -912,7 +912,7 @@ static int agent_request_pin(sd_bus_message *m, void *userdata, sd_bus_error *er
                 (void) agent_read_stdin(c, true);
         else if (r < 0) {
                 agent_stop_reading(c);
-                return sd_bus_reply_method_errorf(m, "org.miracastd.Error.Failed", "Cannot read the PIN: %s",
+                return sd_bus_reply_method_errorf(m, BUS_ERROR_FAILED, "Cannot read the PIN: %s",
                                                   strerror(-r));
         }
         return 1;
@@ -954,10 +954,10 @@ static int agent_register(struct ctl *c)
         sd_bus_error e = SD_BUS_ERROR_NULL;
         int r;
 
-        r = sd_bus_add_object_vtable(c->bus, &c->agent_slot, CTL_AGENT_PATH, CTL_AGENT_IFACE, agent_vtable, c);
+        r = sd_bus_add_object_vtable(c->bus, &c->agent_slot, CTL_AGENT_PATH, BUS_AGENT_IFACE, agent_vtable, c);
         if (r < 0)
                 return report_error("serving the PIN agent", r, NULL);
-        r = sd_bus_call_method(c->bus, CTL_SERVICE, CTL_ROOT_PATH, CTL_MANAGER_IFACE, "RegisterAgent", &e, NULL, "o",
+        r = sd_bus_call_method(c->bus, BUS_NAME, BUS_ROOT_PATH, BUS_MANAGER_IFACE, "RegisterAgent", &e, NULL, "o",
                                CTL_AGENT_PATH);
         if (r < 0) {
                 r = report_error("registering the PIN agent", r, &e);
@@ -972,7 +972,7 @@ static void agent_unregister(struct ctl *c)
         if (!c->agent_slot)
                 return;
         agent_stop_reading(c);
-        (void) sd_bus_call_method(c->bus, CTL_SERVICE, CTL_ROOT_PATH, CTL_MANAGER_IFACE, "UnregisterAgent", NULL, NULL,
+        (void) sd_bus_call_method(c->bus, BUS_NAME, BUS_ROOT_PATH, BUS_MANAGER_IFACE, "UnregisterAgent", NULL, NULL,
                                   "o", CTL_AGENT_PATH);
         c->agent_slot = sd_bus_slot_unref(c->agent_slot);
 }
@@ -999,11 +999,11 @@ static int on_session_added_cast(sd_bus_message *m, void *userdata, sd_bus_error
 
                 if (sd_bus_message_read(m, "s", &iface) < 0)
                         return 0;
-                if (strcmp(iface, CTL_SESSION_IFACE) == 0 && ctl_read_props(m, &o.props, &o.n_props) >= 0 &&
+                if (strcmp(iface, BUS_SESSION_IFACE) == 0 && ctl_read_props(m, &o.props, &o.n_props) >= 0 &&
                     is_our_pending_session(c, &o)) {
                         c->pending_session = strdup(path);
                         progress(c, "Session %s created, connecting (Ctrl-C cancels).", ctl_path_id(path));
-                } else if (strcmp(iface, CTL_SESSION_IFACE) != 0)
+                } else if (strcmp(iface, BUS_SESSION_IFACE) != 0)
                         (void) sd_bus_message_skip(m, "a{sv}");
                 ctl_object_clear(&o);
                 (void) sd_bus_message_exit_container(m);
@@ -1023,7 +1023,7 @@ static int on_cast_interrupt(sd_event_source *s, const struct signalfd_siginfo *
                 struct ctl_object *objs = NULL;
                 size_t n = 0;
 
-                if (get_objects(c, CTL_SESSION_IFACE, &objs, &n) == 0) {
+                if (get_objects(c, BUS_SESSION_IFACE, &objs, &n) == 0) {
                         for (size_t i = 0; i < n && !c->pending_session; i++)
                                 if (is_our_pending_session(c, &objs[i]))
                                         c->pending_session = strdup(objs[i].path);
@@ -1032,7 +1032,7 @@ static int on_cast_interrupt(sd_event_source *s, const struct signalfd_siginfo *
         }
         if (c->pending_session) {
                 progress(c, "Interrupted: stopping session %s.", ctl_path_id(c->pending_session));
-                (void) sd_bus_call_method(c->bus, CTL_SERVICE, c->pending_session, CTL_SESSION_IFACE, "Stop", NULL,
+                (void) sd_bus_call_method(c->bus, BUS_NAME, c->pending_session, BUS_SESSION_IFACE, "Stop", NULL,
                                           NULL, NULL);
         }
         return sd_event_exit(c->event, EXIT_FAILED);
@@ -1067,13 +1067,13 @@ static int cmd_cast(struct ctl *c, int argc, char **argv)
         r = ctl_attach_event(c);
         if (r)
                 return r;
-        r = sd_bus_match_signal(c->bus, &props_slot, CTL_SERVICE, NULL, "org.freedesktop.DBus.Properties",
+        r = sd_bus_match_signal(c->bus, &props_slot, BUS_NAME, NULL, "org.freedesktop.DBus.Properties",
                                 "PropertiesChanged", on_session_changed_cast, c);
         if (r >= 0)
-                r = sd_bus_match_signal(c->bus, &removed_slot, CTL_SERVICE, CTL_ROOT_PATH,
+                r = sd_bus_match_signal(c->bus, &removed_slot, BUS_NAME, BUS_ROOT_PATH,
                                         "org.freedesktop.DBus.ObjectManager", "InterfacesRemoved", on_removed_any, c);
         if (r >= 0)
-                r = sd_bus_match_signal(c->bus, &added_slot, CTL_SERVICE, CTL_ROOT_PATH,
+                r = sd_bus_match_signal(c->bus, &added_slot, BUS_NAME, BUS_ROOT_PATH,
                                         "org.freedesktop.DBus.ObjectManager", "InterfacesAdded", on_session_added_cast,
                                         c);
         if (r < 0)
@@ -1088,7 +1088,7 @@ static int cmd_cast(struct ctl *c, int argc, char **argv)
         if (r < 0)
                 return report_error("watching signals", r, NULL);
 
-        r = sd_bus_message_new_method_call(c->bus, &call, CTL_SERVICE, sink, CTL_SINK_IFACE, "Cast");
+        r = sd_bus_message_new_method_call(c->bus, &call, BUS_NAME, sink, BUS_SINK_IFACE, "Cast");
         if (r >= 0)
                 r = sd_bus_message_open_container(call, 'a', "{sv}");
         if (r >= 0 && c->output)
@@ -1173,9 +1173,9 @@ static int call_session_method(struct ctl *c, const char *path, const char *meth
         int r;
 
         if (types)
-                r = sd_bus_call_method(c->bus, CTL_SERVICE, path, CTL_SESSION_IFACE, method, &e, NULL, types, arg);
+                r = sd_bus_call_method(c->bus, BUS_NAME, path, BUS_SESSION_IFACE, method, &e, NULL, types, arg);
         else
-                r = sd_bus_call_method(c->bus, CTL_SERVICE, path, CTL_SESSION_IFACE, method, &e, NULL, NULL);
+                r = sd_bus_call_method(c->bus, BUS_NAME, path, BUS_SESSION_IFACE, method, &e, NULL, NULL);
         if (r < 0) {
                 r = report_error(what, r, &e);
                 sd_bus_error_free(&e);
@@ -1205,7 +1205,7 @@ static int cmd_stop(struct ctl *c, int argc, char **argv)
                 return r;
         sd_bus_slot_unref(removed_slot);
         removed_slot = NULL;
-        r = sd_bus_match_signal(c->bus, &removed_slot, CTL_SERVICE, CTL_ROOT_PATH,
+        r = sd_bus_match_signal(c->bus, &removed_slot, BUS_NAME, BUS_ROOT_PATH,
                                 "org.freedesktop.DBus.ObjectManager", "InterfacesRemoved", on_removed_any, c);
         if (r < 0)
                 return report_error("watching the session", r, NULL);
@@ -1300,7 +1300,7 @@ static int cmd_listen(struct ctl *c, int argc, char **argv)
                 err("listen wants one ADDRESS[:PORT], e.g. 0.0.0.0:7236");
                 return EXIT_USAGE;
         }
-        r = sd_bus_message_new_method_call(c->bus, &call, CTL_SERVICE, CTL_ROOT_PATH, CTL_MANAGER_IFACE, "Listen");
+        r = sd_bus_message_new_method_call(c->bus, &call, BUS_NAME, BUS_ROOT_PATH, BUS_MANAGER_IFACE, "Listen");
         if (r >= 0)
                 r = sd_bus_message_append(call, "s", argv[1]);
         if (r >= 0)
@@ -1371,7 +1371,7 @@ static int on_watch_tick(sd_event_source *s, uint64_t usec, void *userdata)
         char mode[64];
         int r;
 
-        r = ctl_object_get_all(c->bus, c->session_path, CTL_SESSION_IFACE, &o, &e);
+        r = ctl_object_get_all(c->bus, c->session_path, BUS_SESSION_IFACE, &o, &e);
         sd_bus_error_free(&e);
         if (r < 0) {
                 progress(c, "Session %s is gone.", ctl_path_id(c->session_path));
@@ -1450,7 +1450,7 @@ static int cmd_status(struct ctl *c, int argc, char **argv)
                 r = resolve_session(c, argv[1], &c->session_path);
                 if (r < 0)
                         return -r;
-                r = ctl_object_get_all(c->bus, c->session_path, CTL_SESSION_IFACE, &o, &e);
+                r = ctl_object_get_all(c->bus, c->session_path, BUS_SESSION_IFACE, &o, &e);
                 if (r < 0) {
                         char what[128];
                         snprintf(what, sizeof(what), "session %s", argv[1]);
@@ -1468,7 +1468,7 @@ static int cmd_status(struct ctl *c, int argc, char **argv)
         }
 
         /* No session named: the manager and every session. */
-        r = get_objects(c, CTL_SESSION_IFACE, &objs, &n);
+        r = get_objects(c, BUS_SESSION_IFACE, &objs, &n);
         if (r < 0)
                 return -r;
         if (c->json)
