@@ -231,7 +231,12 @@ check "Session1.AudioCodec is LPCM (the small sink offers only LPCM)" test "$(se
 check "Session1.SinkParameters has wfd_video_formats" sh -c "busctl --address='$A' get-property org.miracastd $S org.miracastd.Session1 SinkParameters | grep -q wfd_video_formats"
 check "Session1.Statistics counts frames" wait_for "frames" frames_above_zero $S
 check "Session1.Statistics reaches 90 frames" wait_for "frames" frames_flowing $S
-check "Session1.MonitorConnected is a boolean" sh -c "busctl --address='$A' get-property org.miracastd $S org.miracastd.Session1 MonitorConnected | grep -Eq '^b (true|false)$'"
+# The small sink sends wfd_display_edid none and no wfd_connector_type: no monitor (negotiate.h,
+# monitor_connected rule 3). Nothing limits the rate (no max-bitrate, a plain listener has no link
+# rate), so no mode was dropped for bandwidth. Section 3b has both the other way.
+check "Session1.MonitorConnected is false (EDID none, no connector type)" test "$(session_prop $S MonitorConnected)" = "b false"
+check "Session1.ReducedModeListDueToBandwidth is false (no rate limit)" \
+        test "$(session_prop $S ReducedModeListDueToBandwidth)" = "b false"
 
 expect_error "SetBitrate below the minimum -> InvalidArguments" org.miracastd.Error.InvalidArguments \
         --object-path $S --method org.miracastd.Session1.SetBitrate 1
@@ -281,6 +286,34 @@ check "SIGTERM mid-stream: the sink got the M5 TEARDOWN trigger" grep -q "M5 tri
 check "SIGTERM mid-stream: the sink sent TEARDOWN (M8)" grep -q "^TEARDOWN " "$T/term.sink"
 check "SIGTERM mid-stream: the daemon logged the shutdown" grep -q "Shutting down" "$T/user.log"
 check "PropertiesChanged State ending on shutdown" grep -q "session/2: .*{'State': <'ending'>" "$T/signals"
+
+# ---- 3b. MonitorConnected and ReducedModeListDueToBandwidth true -----------
+# The LG profile answers only video, audio and RTP ports: no EDID, no connector type, but video
+# formats, so a monitor is connected (negotiate.h, monitor_connected rule 4). With modes up to
+# 800x600 and max-bitrate 1.6 Mbit/s, the bit-rate model (0.1 bit/pixel) drops its 640x480p60
+# (1.84 Mbit/s), 720x480p60 and 720x576p50 (2.07) and 800x600p60 (2.88) and keeps 800x600p30
+# (1.44), 800x480p30 and 640x360p30: the list was reduced for bandwidth.
+daemon_start flags --bus "$A" --max-resolution 800x600 --max-bitrate 1600000
+check "flags: daemon owns org.miracastd" wait_for "name" name_owned "$A"
+out=$(busctl --address="$A" call org.miracastd /org/miracastd org.miracastd.Manager1 Listen 'sa{sv}' 127.0.0.1:0 0)
+port=${out##*:}
+port=${port%\"}
+sink_start flags --profile lg --connect "127.0.0.1:$port" --duration 0 --timeout 20
+S=/org/miracastd/session/1
+check "flags: session reaches playing" wait_for "playing" state_is $S playing
+check "flags: the mode is 800x600p30, the largest that fits 1.6 Mbit/s" \
+        test "$(session_prop $S Width) $(session_prop $S Height) $(session_prop $S RefreshRate)" = "u 800 u 600 u 30"
+check "flags: Session1.MonitorConnected is true (video formats, no EDID or connector type)" \
+        test "$(session_prop $S MonitorConnected)" = "b true"
+check "flags: Session1.ReducedModeListDueToBandwidth is true (max-bitrate dropped modes)" \
+        test "$(session_prop $S ReducedModeListDueToBandwidth)" = "b true"
+check "flags: frames flow" wait_for "frames" frames_flowing $S
+check "flags: Session1.Stop works" busctl --address="$A" call org.miracastd $S org.miracastd.Session1 Stop
+wait "$SINK_PID"
+check "flags: the sink decoded frames and ends cleanly" test $? = 0
+kill -TERM "$DAEMON_PID"
+wait "$DAEMON_PID"
+check "flags: SIGTERM exits 0" test $? = 0
 
 # ---- 4. system-bus mode with polkit absent ---------------------------------
 bus_start system system
