@@ -59,22 +59,23 @@ static int agent_display_pin(sd_bus_message *m, void *userdata, sd_bus_error *er
 
 static void agent_stop_reading(struct ctl *c)
 {
-        c->stdin_source = sd_event_source_disable_unref(c->stdin_source);
-        c->pin_request = sd_bus_message_unref(c->pin_request);
-        c->pin_len = 0;
+        c->agent.stdin_source = sd_event_source_disable_unref(c->agent.stdin_source);
+        c->agent.pin_request = sd_bus_message_unref(c->agent.pin_request);
+        c->agent.pin_len = 0;
 }
 
 /* A whole line (or end of input) arrived: answer RequestPinCode with it. */
 static void agent_answer(struct ctl *c, bool eof)
 {
-        while (c->pin_len > 0 && (c->pin_buf[c->pin_len - 1] == '\n' || c->pin_buf[c->pin_len - 1] == '\r'))
-                c->pin_len--;
-        c->pin_buf[c->pin_len] = 0;
-        if (c->pin_len == 0 && eof)
-                (void) sd_bus_reply_method_errorf(c->pin_request, BUS_ERROR_REJECTED,
-                                                  "No PIN entered (end of input)");
+        struct ctl_agent *a = &c->agent;
+
+        while (a->pin_len > 0 && (a->pin_buf[a->pin_len - 1] == '\n' || a->pin_buf[a->pin_len - 1] == '\r'))
+                a->pin_len--;
+        a->pin_buf[a->pin_len] = 0;
+        if (a->pin_len == 0 && eof)
+                (void) sd_bus_reply_method_errorf(a->pin_request, BUS_ERROR_REJECTED, "No PIN entered (end of input)");
         else
-                (void) sd_bus_reply_method_return(c->pin_request, "s", c->pin_buf);
+                (void) sd_bus_reply_method_return(a->pin_request, "s", a->pin_buf);
         agent_stop_reading(c);
 }
 
@@ -84,20 +85,21 @@ static void agent_answer(struct ctl *c, bool eof)
  */
 static bool agent_read_stdin(struct ctl *c, bool whole_line)
 {
+        struct ctl_agent *a = &c->agent;
         char *nl;
         ssize_t n;
 
         do {
-                n = read(STDIN_FILENO, c->pin_buf + c->pin_len, sizeof(c->pin_buf) - 1 - c->pin_len);
+                n = read(STDIN_FILENO, a->pin_buf + a->pin_len, sizeof(a->pin_buf) - 1 - a->pin_len);
                 if (n < 0 && (errno == EAGAIN || errno == EINTR))
                         return false;
                 if (n <= 0) {
                         agent_answer(c, true);
                         return true;
                 }
-                nl = memchr(c->pin_buf + c->pin_len, '\n', (size_t) n);
-                c->pin_len = nl ? (size_t) (nl - c->pin_buf) : c->pin_len + (size_t) n;
-                if (nl || c->pin_len + 1 >= sizeof(c->pin_buf)) {
+                nl = memchr(a->pin_buf + a->pin_len, '\n', (size_t) n);
+                a->pin_len = nl ? (size_t) (nl - a->pin_buf) : a->pin_len + (size_t) n;
+                if (nl || a->pin_len + 1 >= sizeof(a->pin_buf)) {
                         agent_answer(c, false);  /* an overlong line is the daemon's to refuse */
                         return true;
                 }
@@ -109,7 +111,7 @@ static int on_stdin(sd_event_source *s, int fd, uint32_t revents, void *userdata
 {
         struct ctl *c = userdata;
 
-        if (c->pin_request)
+        if (c->agent.pin_request)
                 (void) agent_read_stdin(c, false);
         return 0;
 }
@@ -124,13 +126,13 @@ static int agent_request_pin(sd_bus_message *m, void *userdata, sd_bus_error *er
         r = sd_bus_message_read(m, "o", &sink);
         if (r < 0)
                 return r;
-        if (c->pin_request)
+        if (c->agent.pin_request)
                 return sd_bus_reply_method_errorf(m, BUS_ERROR_BUSY, "Already asking for a PIN");
-        c->pin_request = sd_bus_message_ref(m);
-        c->pin_len = 0;
+        c->agent.pin_request = sd_bus_message_ref(m);
+        c->agent.pin_len = 0;
         fprintf(stderr, "The TV shows a PIN: type it and press Enter: ");
         fflush(stderr);
-        r = sd_event_add_io(c->event, &c->stdin_source, STDIN_FILENO, EPOLLIN, on_stdin, c);
+        r = sd_event_add_io(c->event, &c->agent.stdin_source, STDIN_FILENO, EPOLLIN, on_stdin, c);
         if (r == -EPERM)
                 /* stdin is a regular file (scripts, tests): reading it never blocks. */
                 (void) agent_read_stdin(c, true);
@@ -147,7 +149,7 @@ static int agent_cancel(sd_bus_message *m, void *userdata, sd_bus_error *error)
         struct ctl *c = userdata;
 
         AGENT_CHECK_CALLER(c, m);
-        if (c->pin_request) {
+        if (c->agent.pin_request) {
                 fputc('\n', stderr);
                 agent_stop_reading(c);
         }
@@ -178,7 +180,7 @@ int ctl_agent_register(struct ctl *c)
         sd_bus_error e = SD_BUS_ERROR_NULL;
         int r;
 
-        r = sd_bus_add_object_vtable(c->bus, &c->agent_slot, CTL_AGENT_PATH, BUS_AGENT_IFACE, agent_vtable, c);
+        r = sd_bus_add_object_vtable(c->bus, &c->agent.slot, CTL_AGENT_PATH, BUS_AGENT_IFACE, agent_vtable, c);
         if (r < 0)
                 return ctl_report_error("serving the PIN agent", r, NULL);
         r = sd_bus_call_method(c->bus, BUS_NAME, BUS_ROOT_PATH, BUS_MANAGER_IFACE, "RegisterAgent", &e, NULL, "o",
@@ -193,10 +195,16 @@ int ctl_agent_register(struct ctl *c)
 
 void ctl_agent_unregister(struct ctl *c)
 {
-        if (!c->agent_slot)
+        if (!c->agent.slot)
                 return;
         agent_stop_reading(c);
         (void) sd_bus_call_method(c->bus, BUS_NAME, BUS_ROOT_PATH, BUS_MANAGER_IFACE, "UnregisterAgent", NULL, NULL,
                                   "o", CTL_AGENT_PATH);
-        c->agent_slot = sd_bus_slot_unref(c->agent_slot);
+        c->agent.slot = sd_bus_slot_unref(c->agent.slot);
+}
+
+void ctl_agent_clear(struct ctl *c)
+{
+        agent_stop_reading(c);
+        c->agent.slot = sd_bus_slot_unref(c->agent.slot);
 }

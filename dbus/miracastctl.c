@@ -196,10 +196,8 @@ int main(int argc, char **argv)
                         r = commands[i].fn(&c, argc - optind, argv + optind);
                 free(c.session_path);
                 ctl_objects_free(c.scan, c.n_scan);
-                c.stdin_source = sd_event_source_disable_unref(c.stdin_source);
-                c.pin_request = sd_bus_message_unref(c.pin_request);
+                ctl_agent_clear(&c);
                 c.cast_reply = sd_bus_message_unref(c.cast_reply);
-                c.agent_slot = sd_bus_slot_unref(c.agent_slot);
                 free(c.pending_session);
                 c.sigint = sd_event_source_unref(c.sigint);
                 c.sigterm = sd_event_source_unref(c.sigterm);

@@ -39,6 +39,15 @@ enum {
         EXIT_REJECTED = 8,              /* sink rejected us / no common format */
 };
 
+/* The Agent1 server of cast --method pin without --pin (miracastctl-agent.c owns it). */
+struct ctl_agent {
+        sd_bus_slot *slot;              /* the Agent1 vtable, NULL when no agent is registered */
+        sd_bus_message *pin_request;    /* RequestPinCode waiting for a line on stdin */
+        sd_event_source *stdin_source;
+        char pin_buf[64];
+        size_t pin_len;
+};
+
 struct ctl {
         const char *bus_spec;
         bool json;
@@ -72,11 +81,7 @@ struct ctl {
         char *pending_session;          /* the session Cast() created, before it answered */
         bool interrupted;
         sd_bus_message *cast_reply;
-        sd_bus_slot *agent_slot;        /* the Agent1 vtable, NULL when no agent is registered */
-        sd_bus_message *pin_request;    /* RequestPinCode waiting for a line on stdin */
-        sd_event_source *stdin_source;
-        char pin_buf[64];
-        size_t pin_len;
+        struct ctl_agent agent;
 };
 
 /* ---- miracastctl-print.c ---- */
@@ -129,6 +134,8 @@ int ctl_on_session_removed(sd_bus_message *m, void *userdata, sd_bus_error *ret_
 int ctl_agent_register(struct ctl *c);
 /* Unregister and stop serving it; no-op when not registered. */
 void ctl_agent_unregister(struct ctl *c);
+/* Exit: drop what is left of the agent without calling the daemon. */
+void ctl_agent_clear(struct ctl *c);
 
 /* ---- the verbs: argv[0] is the verb; each returns an exit code ---- */
 
