@@ -33,6 +33,10 @@
 #define SESSION_MAX_OUTPUT (256u * 1024)
 /* How long an ended session stays visible (State "ended", EndReason) on D-Bus. */
 #define SESSION_LINGER_USEC (30ULL * 1000 * 1000)
+/* The machine's timer also releases requests held back for pacing (docs/rtsp-pacing.md), so
+ * it must fire close to its time: sd-event's default accuracy (0 = 250 ms) would stretch the
+ * 100 ms send gap to up to 350 ms. */
+#define SESSION_TIMER_ACCURACY_USEC 1000ULL
 
 #define log_session_full_errno(s, level, error, fmt, ...)                                      \
         log_full_errno(level, error, "session %u (%s): " fmt, (s)->id,                          \
@@ -551,7 +555,8 @@ static int session_arm_timer(struct session *s, uint64_t usec)
         if (usec == 0)
                 return sd_event_source_set_enabled(p->timer, SD_EVENT_OFF);
         if (!p->timer)
-                return sd_event_add_time(s->manager->event, &p->timer, CLOCK_MONOTONIC, usec, 0, session_on_timer, s);
+                return sd_event_add_time(s->manager->event, &p->timer, CLOCK_MONOTONIC, usec,
+                                         SESSION_TIMER_ACCURACY_USEC, session_on_timer, s);
         r = sd_event_source_set_time(p->timer, usec);
         if (r < 0)
                 return r;
