@@ -23,6 +23,7 @@
 #include "../encoder/media.h"
 #include "../protocol/macro.h"
 #include "../protocol/source_session.h"
+#include "../protocol/wfd_params.h"
 #include "context.h"
 #include "log.h"
 #include "manager.h"
@@ -364,45 +365,43 @@ static enum session_state session_state_from_fsm(enum source_session_state st)
         }
 }
 
-/* "name: value" lines of the M3 reply -> name,value,... for SinkParameters. */
-static int session_parse_sink_parameters(struct session *s, const char *body)
+/*
+ * SinkParameters: the sink's M3 reply as name,value,... The body was parsed by
+ * the state machine already; split it with the same parser (protocol/wfd_params.h),
+ * so D-Bus shows exactly the lines the negotiation read. Bare names are left out.
+ */
+static int session_take_sink_parameters(struct session *s, const char *body)
 {
-        char **l = NULL;
+        struct wfd_param_list l;
+        char **v;
         size_t n = 0;
+        int r;
 
-        while (body && *body) {
-                const char *eol = strpbrk(body, "\r\n"), *colon;
-                size_t len = eol ? (size_t) (eol - body) : strlen(body);
-                char **nl;
-
-                colon = memchr(body, ':', len);
-                if (colon && colon > body && n < 2 * 64) {
-                        const char *v = colon + 1;
-                        while (v < body + len && *v == ' ')
-                                v++;
-                        nl = realloc(l, (n + 3) * sizeof(char *));
-                        if (!nl)
-                                goto oom;
-                        l = nl;
-                        l[n] = strndup(body, colon - body);
-                        l[n + 1] = strndup(v, body + len - v);
-                        l[n + 2] = NULL;
-                        n += 2;
-                        if (!l[n - 2] || !l[n - 1])
-                                goto oom;
-                }
-                body += len;
-                while (*body == '\r' || *body == '\n')
-                        body++;
-        }
         session_free_sink_parameters(s);
-        s->sink_parameters = l;
+        if (!body)
+                return 0;
+        r = wfd_params_parse_body(body, strlen(body), &l);
+        if (r < 0)
+                return r;
+        v = calloc(2 * l.n + 1, sizeof(char *));
+        if (!v)
+                return -ENOMEM;
+        /* Stored now and NULL-terminated at every step: on -ENOMEM it keeps the pairs so far. */
+        s->sink_parameters = v;
+        for (size_t i = 0; i < l.n; i++) {
+                const struct wfd_param *p = &l.params[i];
+
+                if (!p->has_value)
+                        continue;
+                v[n] = strndup(p->name, p->name_len);
+                if (!v[n])
+                        return -ENOMEM;
+                v[++n] = strndup(p->value, p->value_len);
+                if (!v[n])
+                        return -ENOMEM;
+                n++;
+        }
         return 0;
-oom:
-        for (size_t i = 0; l && i < n; i++)
-                free(l[i]);
-        free(l);
-        return -ENOMEM;
 }
 
 static void session_take_format(struct session *s, const struct source_session_media *media)
@@ -593,7 +592,7 @@ static int session_run_actions(struct session *s, const struct source_session_ac
                         s->info.reduced_mode_list_due_to_bandwidth = a->info->reduced_mode_list_due_to_bandwidth;
                         if (m)
                                 session_take_format(s, m);
-                        (void) session_parse_sink_parameters(s, source_session_get_sink_parameters(p->fsm));
+                        (void) session_take_sink_parameters(s, source_session_get_sink_parameters(p->fsm));
                         session_notify(s, SESSION_CHANGED_FORMAT);
                         if (started)
                                 started(s, 0, &s->info, p->started_userdata);
