@@ -151,7 +151,7 @@ static int context_run_start(struct manager_op *op, void *userdata)
         int r;
 
         s = manager_find_session_by_id(cs->manager, cs->session_id);
-        if (!s || s->state != SESSION_STATE_CONNECTING)
+        if (!s || s->state != SOURCE_SESSION_STATE_CONNECTING)
                 return -ESTALE;        /* ended while queued (e.g. stopped or shut down) */
         /* session_attach_fd() dups it; ours closes when this returns. */
         fd = steal_fd(cs->fd);
@@ -176,7 +176,7 @@ int context_start_session(struct context *c, int fd, const struct connection_sta
 
         if (fd < 0 || !stats)
                 return -EINVAL;
-        if (existing && (existing->context != c || existing->state != SESSION_STATE_CONNECTING))
+        if (existing && (existing->context != c || existing->state != SOURCE_SESSION_STATE_CONNECTING))
                 return -EINVAL;
         if (c->manager->shutting_down)
                 return -ESHUTDOWN;
@@ -229,7 +229,7 @@ static int context_run_stop(struct manager_op *op, void *userdata)
         struct session *s;
 
         s = manager_find_session_by_id(cst->manager, cst->session_id);
-        if (!s || s->state == SESSION_STATE_ENDED)
+        if (!s || s->state == SOURCE_SESSION_STATE_ENDED)
                 return 0;
         /* The TEARDOWN exchange runs on its own; the next operation need not wait for the sink. */
         return session_stop(s);
@@ -242,7 +242,7 @@ int context_stop_session(struct context *c, struct session *s)
 
         if (s->context != c)
                 return -EINVAL;
-        if (s->state == SESSION_STATE_ENDED || s->state == SESSION_STATE_ENDING)
+        if (s->state == SOURCE_SESSION_STATE_ENDED || s->state == SOURCE_SESSION_STATE_ENDING)
                 return -EALREADY;
         cst = calloc(1, sizeof(*cst));
         if (!cst)

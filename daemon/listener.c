@@ -181,7 +181,7 @@ static int listener_on_io(sd_event_source *source, int fd, uint32_t revents, voi
                 unsigned n = 0;
 
                 for (struct session *s = m->sessions; s; s = s->next)
-                        if (s->state != SESSION_STATE_ENDED)
+                        if (s->state != SOURCE_SESSION_STATE_ENDED)
                                 n++;
                 if (n >= m->config->max_sessions) {
                         log_warning("listener %s: refusing connection from %s: %u sessions already running (max-sessions)",
@@ -202,7 +202,7 @@ static int listener_on_io(sd_event_source *source, int fd, uint32_t revents, voi
                 stats.local_max_bps = l->link_max_bps;
         if (l->sink) {
                 stats.remote_max_bps = (uint64_t) l->sink->max_throughput_mbps * 1000 * 1000;
-                if (l->sink->cast_session && l->sink->cast_session->state == SESSION_STATE_CONNECTING &&
+                if (l->sink->cast_session && l->sink->cast_session->state == SOURCE_SESSION_STATE_CONNECTING &&
                     l->sink->cast_session->context == c)
                         existing = l->sink->cast_session;
         }

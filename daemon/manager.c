@@ -111,7 +111,7 @@ void manager_update_status(struct manager *m)
         char buf[256];
 
         for (struct session *s = m->sessions; s; s = s->next)
-                if (s->state != SESSION_STATE_ENDED)
+                if (s->state != SOURCE_SESSION_STATE_ENDED)
                         n_sessions++;
         for (struct listener *l = m->listeners; l; l = l->next)
                 n_listeners++;
@@ -137,7 +137,7 @@ static void manager_check_shutdown_done(struct manager *m)
         if (!m->shutting_down && !m->draining)
                 return;
         for (struct session *s = m->sessions; s; s = s->next)
-                if (s->state != SESSION_STATE_ENDED)
+                if (s->state != SOURCE_SESSION_STATE_ENDED)
                         return;
         log_info("All sessions ended, exiting%s", m->shutting_down ? "" : " with failure status (for a restart)");
         (void) sd_event_exit(m->event, m->shutting_down ? 0 : m->drain_exit_status);
@@ -170,7 +170,7 @@ void manager_shutdown(struct manager *m)
 
         /* Stop directly, not through the queue: a queued start must not delay the exit. */
         for (struct session *s = m->sessions; s; s = s->next)
-                if (s->state != SESSION_STATE_ENDED && s->state != SESSION_STATE_ENDING)
+                if (s->state != SOURCE_SESSION_STATE_ENDED && s->state != SOURCE_SESSION_STATE_ENDING)
                         (void) session_stop(s);
         manager_update_status(m);
         manager_check_shutdown_done(m);

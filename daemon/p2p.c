@@ -186,7 +186,7 @@ static int on_slow_sink(sd_event_source *s, uint64_t usec, void *userdata)
         struct sink *sink = find_sink(p, p->group_peer);
 
         p->slow_sink_timer = sd_event_source_disable_unref(p->slow_sink_timer);
-        if (sink && sink->cast_session && sink->cast_session->state == SESSION_STATE_CONNECTING)
+        if (sink && sink->cast_session && sink->cast_session->state == SOURCE_SESSION_STATE_CONNECTING)
                 log_warning("P2P: %s has not connected to our RTSP port %u %llu s after the group came up; "
                             "still waiting (check a firewall on the group interface)",
                             sink->address, p->config->rtsp_port, (unsigned long long) (P2P_SLOW_SINK_USEC / 1000000));
@@ -251,7 +251,7 @@ static void on_group_down(void *userdata, const char *address, int error, const 
                 drop_listener(p);
         if (!sink)
                 return;
-        if (sink->cast_session && sink->cast_session->state == SESSION_STATE_CONNECTING) {
+        if (sink->cast_session && sink->cast_session->state == SOURCE_SESSION_STATE_CONNECTING) {
                 /* The group went before the sink connected to our listener. */
                 sink_cast_failed(sink, error, reason);
                 return;
@@ -260,7 +260,7 @@ static void on_group_down(void *userdata, const char *address, int error, const 
          * into disconnect(), which finds nothing left to do). */
         for (struct session *s = p->manager->sessions, *next; s; s = next) {
                 next = s->next;
-                if (s->sink == sink && s->state != SESSION_STATE_ENDED) {
+                if (s->sink == sink && s->state != SOURCE_SESSION_STATE_ENDED) {
                         log_info("P2P: ending session %u: %s", s->id, reason);
                         session_end_full(s, error < 0 ? error : -ECONNRESET, reason);
                 }

@@ -23,6 +23,7 @@
 #include "../encoder/media.h"
 #include "../protocol/macro.h"
 #include "../protocol/source_session.h"
+#include "../protocol/wfd_params.h"
 #include "context.h"
 #include "log.h"
 #include "manager.h"
@@ -33,6 +34,10 @@
 #define SESSION_MAX_OUTPUT (256u * 1024)
 /* How long an ended session stays visible (State "ended", EndReason) on D-Bus. */
 #define SESSION_LINGER_USEC (30ULL * 1000 * 1000)
+/* The machine's timer also releases requests held back for pacing (docs/rtsp-pacing.md), so
+ * it must fire close to its time: sd-event's default accuracy (0 = 250 ms) would stretch the
+ * 100 ms send gap to up to 350 ms. */
+#define SESSION_TIMER_ACCURACY_USEC 1000ULL
 
 #define log_session_full_errno(s, level, error, fmt, ...)                                      \
         log_full_errno(level, error, "session %u (%s): " fmt, (s)->id,                          \
@@ -66,22 +71,6 @@ struct session_private {
         char pending_media_text[160];
 };
 
-static const char *const session_state_table[_SESSION_STATE_MAX] = {
-        [SESSION_STATE_CONNECTING] = "connecting",
-        [SESSION_STATE_NEGOTIATING] = "negotiating",
-        [SESSION_STATE_PLAYING] = "playing",
-        [SESSION_STATE_PAUSED] = "paused",
-        [SESSION_STATE_ENDING] = "ending",
-        [SESSION_STATE_ENDED] = "ended",
-};
-
-const char *session_state_to_string(enum session_state state)
-{
-        if (state < 0 || state >= _SESSION_STATE_MAX)
-                return NULL;
-        return session_state_table[state];
-}
-
 static uint64_t session_now(struct session *s)
 {
         uint64_t now = 0;
@@ -96,11 +85,12 @@ static void session_notify(struct session *s, enum session_change change)
                 s->notify(s, change);
 }
 
-static void session_set_state(struct session *s, enum session_state state)
+static void session_set_state(struct session *s, enum source_session_state state)
 {
         if (s->state == state)
                 return;
-        log_session_debug(s, "%s -> %s", session_state_to_string(s->state), session_state_to_string(state));
+        log_session_debug(s, "%s -> %s", source_session_state_to_string(s->state),
+                          source_session_state_to_string(state));
         s->state = state;
         session_notify(s, SESSION_CHANGED_STATE);
 }
@@ -133,7 +123,7 @@ int session_new(struct manager *m, struct context *context, struct sink *sink, s
         s->context = context;
         s->sink = sink;
         s->id = m->next_session_id++;
-        s->state = SESSION_STATE_CONNECTING;
+        s->state = SOURCE_SESSION_STATE_CONNECTING;
         if (asprintf(&s->path, "/org/miracastd/session/%u", s->id) < 0) {
                 s->path = NULL;
                 goto fail;
@@ -249,7 +239,7 @@ void session_end_full(struct session *s, int reason, const char *text)
         session_started_t started;
         int r;
 
-        if (s->state == SESSION_STATE_ENDED)
+        if (s->state == SOURCE_SESSION_STATE_ENDED)
                 return;
         if (text && *text)
                 (void) session_set_string(&s->end_reason_text, text);
@@ -273,7 +263,7 @@ void session_end_full(struct session *s, int reason, const char *text)
                 log_session_warning_errno(s, reason, "ended: %s", s->end_reason_text);
         else
                 log_session_info(s, "ended: %s", s->end_reason_text);
-        session_set_state(s, SESSION_STATE_ENDED);
+        session_set_state(s, SOURCE_SESSION_STATE_ENDED);
 
         started = steal_ptr(p->started);
         if (started)
@@ -342,63 +332,43 @@ static int session_queue_output(struct session *s, const char *data, size_t len)
 
 static void session_dispatch(struct session *s, int r, const struct source_session_actions *actions);
 
-static enum session_state session_state_from_fsm(enum source_session_state st)
+/*
+ * SinkParameters: the sink's M3 reply as name,value,... The body was parsed by
+ * the state machine already; split it with the same parser (protocol/wfd_params.h),
+ * so D-Bus shows exactly the lines the negotiation read. Bare names are left out.
+ */
+static int session_take_sink_parameters(struct session *s, const char *body)
 {
-        switch (st) {
-        case SOURCE_SESSION_STATE_CONNECTING:
-                return SESSION_STATE_CONNECTING;
-        case SOURCE_SESSION_STATE_NEGOTIATING:
-                return SESSION_STATE_NEGOTIATING;
-        case SOURCE_SESSION_STATE_PLAYING:
-                return SESSION_STATE_PLAYING;
-        case SOURCE_SESSION_STATE_PAUSED:
-                return SESSION_STATE_PAUSED;
-        case SOURCE_SESSION_STATE_ENDING:
-                return SESSION_STATE_ENDING;
-        default:
-                return SESSION_STATE_ENDED;
-        }
-}
-
-/* "name: value" lines of the M3 reply -> name,value,... for SinkParameters. */
-static int session_parse_sink_parameters(struct session *s, const char *body)
-{
-        char **l = NULL;
+        struct wfd_param_list l;
+        char **v;
         size_t n = 0;
+        int r;
 
-        while (body && *body) {
-                const char *eol = strpbrk(body, "\r\n"), *colon;
-                size_t len = eol ? (size_t) (eol - body) : strlen(body);
-                char **nl;
-
-                colon = memchr(body, ':', len);
-                if (colon && colon > body && n < 2 * 64) {
-                        const char *v = colon + 1;
-                        while (v < body + len && *v == ' ')
-                                v++;
-                        nl = realloc(l, (n + 3) * sizeof(char *));
-                        if (!nl)
-                                goto oom;
-                        l = nl;
-                        l[n] = strndup(body, colon - body);
-                        l[n + 1] = strndup(v, body + len - v);
-                        l[n + 2] = NULL;
-                        n += 2;
-                        if (!l[n - 2] || !l[n - 1])
-                                goto oom;
-                }
-                body += len;
-                while (*body == '\r' || *body == '\n')
-                        body++;
-        }
         session_free_sink_parameters(s);
-        s->sink_parameters = l;
+        if (!body)
+                return 0;
+        r = wfd_params_parse_body(body, strlen(body), &l);
+        if (r < 0)
+                return r;
+        v = calloc(2 * l.n + 1, sizeof(char *));
+        if (!v)
+                return -ENOMEM;
+        /* Stored now and NULL-terminated at every step: on -ENOMEM it keeps the pairs so far. */
+        s->sink_parameters = v;
+        for (size_t i = 0; i < l.n; i++) {
+                const struct wfd_param *p = &l.params[i];
+
+                if (!p->has_value)
+                        continue;
+                v[n] = strndup(p->name, p->name_len);
+                if (!v[n])
+                        return -ENOMEM;
+                v[++n] = strndup(p->value, p->value_len);
+                if (!v[n])
+                        return -ENOMEM;
+                n++;
+        }
         return 0;
-oom:
-        for (size_t i = 0; l && i < n; i++)
-                free(l[i]);
-        free(l);
-        return -ENOMEM;
 }
 
 static void session_take_format(struct session *s, const struct source_session_media *media)
@@ -551,7 +521,8 @@ static int session_arm_timer(struct session *s, uint64_t usec)
         if (usec == 0)
                 return sd_event_source_set_enabled(p->timer, SD_EVENT_OFF);
         if (!p->timer)
-                return sd_event_add_time(s->manager->event, &p->timer, CLOCK_MONOTONIC, usec, 0, session_on_timer, s);
+                return sd_event_add_time(s->manager->event, &p->timer, CLOCK_MONOTONIC, usec,
+                                         SESSION_TIMER_ACCURACY_USEC, session_on_timer, s);
         r = sd_event_source_set_time(p->timer, usec);
         if (r < 0)
                 return r;
@@ -588,7 +559,7 @@ static int session_run_actions(struct session *s, const struct source_session_ac
                         s->info.reduced_mode_list_due_to_bandwidth = a->info->reduced_mode_list_due_to_bandwidth;
                         if (m)
                                 session_take_format(s, m);
-                        (void) session_parse_sink_parameters(s, source_session_get_sink_parameters(p->fsm));
+                        (void) session_take_sink_parameters(s, source_session_get_sink_parameters(p->fsm));
                         session_notify(s, SESSION_CHANGED_FORMAT);
                         if (started)
                                 started(s, 0, &s->info, p->started_userdata);
@@ -658,7 +629,7 @@ static int session_run_actions(struct session *s, const struct source_session_ac
                 case SOURCE_SESSION_ACTION_STATE_CHANGED:
                         /* "ended" is set by session_end() on the ENDED action that always follows. */
                         if (a->state != SOURCE_SESSION_STATE_ENDED)
-                                session_set_state(s, session_state_from_fsm(a->state));
+                                session_set_state(s, a->state);
                         break;
 
                 case SOURCE_SESSION_ACTION_LOG: {
@@ -705,7 +676,7 @@ static void session_dispatch(struct session *s, int r, const struct source_sessi
         }
         p->dispatching = true;
         for (;;) {
-                if (session_run_actions(s, actions) > 0 || s->state == SESSION_STATE_ENDED)
+                if (session_run_actions(s, actions) > 0 || s->state == SOURCE_SESSION_STATE_ENDED)
                         break;
                 if (p->pending_media_error < 0) {
                         int e = p->pending_media_error;
@@ -840,7 +811,7 @@ int session_arm_connect_timeout(struct session *s, uint64_t usec)
 {
         struct session_private *p = s->priv;
 
-        if (s->state != SESSION_STATE_CONNECTING)
+        if (s->state != SOURCE_SESSION_STATE_CONNECTING)
                 return -EBUSY;
         p->connect_timer = sd_event_source_disable_unref(p->connect_timer);
         return sd_event_add_time_relative(s->manager->event, &p->connect_timer, CLOCK_MONOTONIC, usec, 0,
@@ -861,7 +832,7 @@ int session_attach_fd(struct session *s, int fd, const struct connection_stats *
         struct config *config = s->manager->config;
         int r;
 
-        if (s->state != SESSION_STATE_CONNECTING || p->fd >= 0)
+        if (s->state != SOURCE_SESSION_STATE_CONNECTING || p->fd >= 0)
                 return -EBUSY;
 
         p->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
@@ -949,7 +920,7 @@ static int session_user_request(struct session *s, session_fsm_call_t call)
         struct source_session_actions actions = {};
         int r;
 
-        if (s->state == SESSION_STATE_ENDED)
+        if (s->state == SOURCE_SESSION_STATE_ENDED)
                 return -ESHUTDOWN;
         if (!s->priv->fsm)
                 return -ENOTCONN;
@@ -962,9 +933,9 @@ static int session_user_request(struct session *s, session_fsm_call_t call)
 
 int session_stop(struct session *s)
 {
-        if (s->state == SESSION_STATE_ENDED)
+        if (s->state == SOURCE_SESSION_STATE_ENDED)
                 return -EALREADY;
-        if (s->state == SESSION_STATE_CONNECTING && !s->priv->fsm) {
+        if (s->state == SOURCE_SESSION_STATE_CONNECTING && !s->priv->fsm) {
                 /* A Cast() still forming the group: nothing to tear down on RTSP. */
                 session_end(s, 0);
                 return 0;
@@ -993,7 +964,7 @@ int session_set_bitrate(struct session *s, uint32_t bitrate_bps)
         struct source_session_actions actions = {};
         int r;
 
-        if (s->state == SESSION_STATE_ENDED)
+        if (s->state == SOURCE_SESSION_STATE_ENDED)
                 return -ESHUTDOWN;
         if (!s->priv->fsm)
                 return -ENOTCONN;
@@ -1017,7 +988,7 @@ int session_get_statistics(struct session *s, struct session_statistics *ret)
                 st.latency_p50_usec = ms.latency_p50_usec;
                 st.latency_p99_usec = ms.latency_p99_usec;
         }
-        if (p->attach_usec && s->state != SESSION_STATE_ENDED)
+        if (p->attach_usec && s->state != SOURCE_SESSION_STATE_ENDED)
                 st.uptime_usec = session_now(s) - p->attach_usec;
         *ret = st;
         return 0;

@@ -21,20 +21,12 @@
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
+#include "../protocol/source_session.h"
+
 struct manager;
 struct context;
 struct sink;
 struct session;
-
-enum session_state {
-        SESSION_STATE_CONNECTING,    /* Cast() in progress, no RTSP connection yet */
-        SESSION_STATE_NEGOTIATING,   /* M1..M7 */
-        SESSION_STATE_PLAYING,
-        SESSION_STATE_PAUSED,
-        SESSION_STATE_ENDING,        /* TEARDOWN triggered / M8 received, waiting */
-        SESSION_STATE_ENDED,
-        _SESSION_STATE_MAX,
-};
 
 enum session_change {
         SESSION_CHANGED_STATE,       /* State, EndReason */
@@ -75,7 +67,9 @@ struct session {
         struct sink *sink;           /* not owned; NULL for a plain listener connection */
         unsigned id;
         char *path;                  /* owned: D-Bus object path */
-        enum session_state state;
+        /* The state machine's state (Session1.State, source_session_state_to_string()); CONNECTING
+         * also covers a Cast() with no RTSP connection (and no machine) yet. */
+        enum source_session_state state;
         int end_reason;              /* 0 while running, then -errno (0 after a clean M8) */
         char *end_reason_text;       /* owned: EndReason, "" while running */
         char *peer;                  /* owned: "ADDR:PORT" of the sink, "" before connecting */
@@ -98,8 +92,6 @@ struct session {
         /* Installed by dbus/session-bus.c; NULL when D-Bus is off. */
         void (*notify)(struct session *s, enum session_change change);
 };
-
-const char *session_state_to_string(enum session_state state);
 
 /*
  * Create a session bound to context (and sink, may be NULL) and add it to the

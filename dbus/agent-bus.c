@@ -248,7 +248,7 @@ static int agent_on_reply(sd_bus_message *reply, void *userdata, sd_bus_error *r
         struct bus_agent_call *c = userdata;
         struct bus *b = c->bus;
         struct session *s = manager_find_session_by_id(b->manager, c->session_id);
-        struct sink *sink = s && s->state == SESSION_STATE_CONNECTING && s->sink && s->sink->cast_session == s
+        struct sink *sink = s && s->state == SOURCE_SESSION_STATE_CONNECTING && s->sink && s->sink->cast_session == s
                                     ? s->sink
                                     : NULL;
         const sd_bus_error *e = sd_bus_message_get_error(reply);
@@ -359,10 +359,10 @@ int agent_bus_pin_request(struct bus *b, struct sink *sink, struct session *s)
 
 void agent_bus_session_changed(struct bus *b, struct session *s, bool removed)
 {
-        if (!removed && s->state == SESSION_STATE_CONNECTING)
+        if (!removed && s->state == SOURCE_SESSION_STATE_CONNECTING)
                 return;
         /* Connected (the PIN did its job): forget quietly. Ended first: the agent stops asking. */
-        agent_drop_calls(b, s->id, removed || s->state == SESSION_STATE_ENDED);
+        agent_drop_calls(b, s->id, removed || s->state == SOURCE_SESSION_STATE_ENDED);
 }
 
 void agent_bus_free_all(struct bus *b)

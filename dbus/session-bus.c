@@ -84,11 +84,11 @@ static int session_bus_on_caller_gone(sd_bus_track *track, void *userdata)
         int r;
 
         session_bus_cast_owner_free(o);
-        if (!s || s->state == SESSION_STATE_ENDING || s->state == SESSION_STATE_ENDED)
+        if (!s || s->state == SOURCE_SESSION_STATE_ENDING || s->state == SOURCE_SESSION_STATE_ENDED)
                 return 0;
         log_info("session %u: the client that started the cast left the bus, stopping it "
                  "(Cast option persistent keeps a cast running)", s->id);
-        if (s->state == SESSION_STATE_CONNECTING) {
+        if (s->state == SOURCE_SESSION_STATE_CONNECTING) {
                 /* Still forming the group: cancel it (session_end makes the backend send P2P_CANCEL). */
                 session_end_full(s, -ECANCELED, "the client that started the cast left the bus");
                 return 0;
@@ -167,7 +167,7 @@ static void session_bus_answer_cast(struct bus *b, struct session *s, bool remov
                 return;
         if (s->negotiated)
                 r = sd_bus_reply_method_return(pc->call, "o", s->path);
-        else if (s->state == SESSION_STATE_ENDED || removed) {
+        else if (s->state == SOURCE_SESSION_STATE_ENDED || removed) {
                 (void) bus_error_set(&e, s->end_reason < 0 ? s->end_reason : -ECONNRESET, "Cast failed: %s",
                                      s->end_reason_text && *s->end_reason_text ? s->end_reason_text
                                                                                : "session ended");
@@ -231,9 +231,9 @@ static int method_stop(sd_bus_message *m, void *userdata, sd_bus_error *error)
         r = polkit_check(session_bus_of(s)->polkit, m, POLKIT_ACTION_CAST, error);
         if (r <= 0)
                 return r < 0 ? r : 1;
-        if (s->state == SESSION_STATE_ENDED || s->state == SESSION_STATE_ENDING)
+        if (s->state == SOURCE_SESSION_STATE_ENDED || s->state == SOURCE_SESSION_STATE_ENDING)
                 return bus_error_set(error, -EALREADY, "Session %u is already %s", s->id,
-                                     session_state_to_string(s->state));
+                                     source_session_state_to_string(s->state));
         r = context_stop_session(s->context, s);
         if (r < 0)
                 return bus_error_set(error, r, "Cannot stop session %u: %m", s->id);
@@ -251,7 +251,7 @@ static int session_bus_simple(sd_bus_message *m, struct session *s, int (*fn)(st
         r = fn(s);
         if (r < 0)
                 return bus_error_set(error, r == -ENOTCONN ? -EBUSY : r, "Cannot %s session %u in state %s: %m", what,
-                                     s->id, session_state_to_string(s->state));
+                                     s->id, source_session_state_to_string(s->state));
         return sd_bus_reply_method_return(m, NULL);
 }
 
@@ -288,7 +288,7 @@ static int method_set_bitrate(sd_bus_message *m, void *userdata, sd_bus_error *e
         r = session_set_bitrate(s, bps);
         if (r < 0)
                 return bus_error_set(error, r == -ENOTCONN ? -EBUSY : r, "Cannot set the bit rate of session %u in state %s: %m",
-                                     s->id, session_state_to_string(s->state));
+                                     s->id, source_session_state_to_string(s->state));
         return sd_bus_reply_method_return(m, NULL);
 }
 
@@ -296,7 +296,7 @@ static int property_get_state(sd_bus *bus, const char *path, const char *interfa
                               sd_bus_message *reply, void *userdata, sd_bus_error *error)
 {
         struct session *s = userdata;
-        return sd_bus_message_append(reply, "s", session_state_to_string(s->state));
+        return sd_bus_message_append(reply, "s", source_session_state_to_string(s->state));
 }
 
 static int property_get_sink(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -440,7 +440,7 @@ static void session_bus_notify(struct session *s, enum session_change change)
                 log_warning_errno(r, "Failed to emit a signal for %s, ignoring: %m", s->path);
         if (change != SESSION_CHANGED_FORMAT)
                 agent_bus_session_changed(b, s, change == SESSION_CHANGED_REMOVED);
-        if (change == SESSION_CHANGED_REMOVED || s->state == SESSION_STATE_ENDED)
+        if (change == SESSION_CHANGED_REMOVED || s->state == SOURCE_SESSION_STATE_ENDED)
                 session_bus_unbind(b, s->id);
         session_bus_answer_cast(b, s, change == SESSION_CHANGED_REMOVED);
 }

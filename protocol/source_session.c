@@ -14,7 +14,7 @@
  *   M1           M1 200, M2 already answered     -> M3 GET_PARAMETER               M3
  *   M1           M1 200, quirk m3-without-m2     -> M3                             M3
  *   M1           M1 200, no M2 yet               -> arm M2 wait                    WAIT_M2
- *   WAIT_M2      sink OPTIONS (M2)               -> 200 Public, M3                 M3
+ *   WAIT_M2      sink OPTIONS (M2)               -> 200 Public, M3 held (pacing)   M3
  *   WAIT_M2      M2 wait expired                 -> M3 anyway (logged)             M3
  *   M3           M3 200                          -> negotiate, NEGOTIATED, M4      M4
  *   M3           M3 303 (first time)             -> M3 with the mandatory names    M3
@@ -36,6 +36,11 @@
  *   PLAYING/PAUSED  sink silent for the timeout  -> ENDED keepalive-timeout        ENDED
  *   any          sink M13 wfd_idr_request        -> 200, MEDIA_REQUEST_IDR (coalesced)
  *   any          sink GET/SET_PARAMETER keep-alive -> 200 + Session
+ *   any          our request while our last message is unanswered and younger than the
+ *                send gap                        -> held; sent by the timer when the gap is over
+ *
+ * Pacing (docs/rtsp-pacing.md): two of our messages never follow each other within the send
+ * gap (100 ms) unless the sink answered the first; replies are never held.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -242,12 +247,12 @@ static void handle_response(struct source_session *s, const struct rtsp_message 
 
         if (rtsp_message_get_cseq(m, &cseq) >= 0) {
                 for (size_t i = 0; i < MAX_PENDING; i++)
-                        if (s->pending[i].used && s->pending[i].cseq == cseq)
+                        if (s->pending[i].used && s->pending[i].sent && s->pending[i].cseq == cseq)
                                 p = &s->pending[i];
         } else if (source_session_pending_count(s) == 1) {
                 /* A reply without CSeq: with one request in flight it can only be that one. */
                 for (size_t i = 0; i < MAX_PENDING; i++)
-                        if (s->pending[i].used)
+                        if (s->pending[i].used && s->pending[i].sent)
                                 p = &s->pending[i];
                 if (p)
                         source_session_log(s, SOURCE_SESSION_LOG_DEBUG, 0, "reply without CSeq taken for %s",
@@ -261,6 +266,7 @@ static void handle_response(struct source_session *s, const struct rtsp_message 
         }
         req = *p;
         p->used = false;
+        source_session_pacer_answered(s, req.cseq);
 
         switch (req.kind) {
         case REQUEST_M1:
@@ -744,6 +750,7 @@ int source_session_new(const struct source_session_config *config, struct source
         s->first_keepalive = config->first_keepalive_usec ?: SOURCE_SESSION_FIRST_KEEPALIVE_USEC;
         s->grace = config->teardown_grace_usec ?: SOURCE_SESSION_TEARDOWN_GRACE_USEC;
         s->idr_coalesce = config->idr_coalesce_usec ?: SOURCE_SESSION_IDR_COALESCE_USEC;
+        s->send_gap = config->send_gap_usec ?: SOURCE_SESSION_SEND_GAP_USEC;
 
         rtsp_parser_init(&s->parser);
         s->phase = PHASE_INIT;
@@ -780,6 +787,8 @@ struct source_session *source_session_free(struct source_session *s)
         free(s->sink_parameters);
         free(s->negotiation);
         free(s->next_negotiation);
+        for (size_t i = 0; i < s->n_held; i++)
+                free(s->held[i].data);
         free(s->items);
         free(s->item_offsets);
         free(s->item_texts);
@@ -791,7 +800,7 @@ struct source_session *source_session_free(struct source_session *s)
 
 int source_session_start(struct source_session *s, uint64_t now_usec, struct source_session_actions *ret)
 {
-        BEGIN(s, ret);
+        BEGIN(s, now_usec, ret);
         if (s->phase != PHASE_INIT)
                 return -EALREADY;
         s->phase = PHASE_M1;
@@ -807,7 +816,7 @@ int source_session_receive(struct source_session *s, const void *data, size_t le
         struct rtsp_message m;
         int r;
 
-        BEGIN(s, ret);
+        BEGIN(s, now_usec, ret);
         if (len > 0 && !data)
                 return -EINVAL;
         if (s->phase == PHASE_INIT)
@@ -846,11 +855,11 @@ int source_session_receive(struct source_session *s, const void *data, size_t le
 
 int source_session_timer(struct source_session *s, uint64_t now, struct source_session_actions *ret)
 {
-        BEGIN(s, ret);
+        BEGIN(s, now, ret);
 
         for (size_t i = 0; i < MAX_PENDING && s->phase != PHASE_ENDED; i++) {
                 struct pending_request *p = &s->pending[i];
-                if (!p->used || p->deadline_usec > now)
+                if (!p->used || !p->sent || p->deadline_usec > now)
                         continue;
                 p->used = false;
                 if (p->kind == REQUEST_M16)
@@ -901,7 +910,7 @@ int source_session_timer(struct source_session *s, uint64_t now, struct source_s
 int source_session_connection_closed(struct source_session *s, int error, uint64_t now,
                                      struct source_session_actions *ret)
 {
-        BEGIN(s, ret);
+        BEGIN(s, now, ret);
         if (s->phase == PHASE_ENDING)
                 source_session_end(s, SOURCE_SESSION_END_TEARDOWN_BY_USER, 0,
                                    "stopped: the sink closed the connection");
@@ -916,7 +925,7 @@ int source_session_connection_closed(struct source_session *s, int error, uint64
 
 int source_session_media_started(struct source_session *s, uint64_t now, struct source_session_actions *ret)
 {
-        BEGIN(s, ret);
+        BEGIN(s, now, ret);
         source_session_log(s, SOURCE_SESSION_LOG_DEBUG, 0, "media flowing");
         return source_session_finish_call(s, ret);
 }
@@ -926,11 +935,14 @@ int source_session_media_failed(struct source_session *s, int error, const char 
 {
         char e[128];
 
-        BEGIN(s, ret);
+        BEGIN(s, now, ret);
         s->media_state = MEDIA_STOPPED; /* it is gone already, no MEDIA_STOP */
-        if (s->session_created && s->phase != PHASE_ENDING)
-                source_session_send_trigger(s, REQUEST_M5_TEARDOWN, WFD_TRIGGER_TEARDOWN, now); /* tell the sink,
-                                            politely */
+        if (s->session_created && s->phase != PHASE_ENDING) {
+                /* Tell the sink, politely. We close right after, so nothing is held back: the sink
+                 * reads what is there, then the end of the connection. */
+                source_session_send_trigger(s, REQUEST_M5_TEARDOWN, WFD_TRIGGER_TEARDOWN, now);
+                source_session_pacer_flush(s);
+        }
         source_session_end(s, SOURCE_SESSION_END_MEDIA_FAILED, error < 0 ? error : -EIO, "media failed: %s",
                            source_session_escape(text ? text : strerror(error < 0 ? -error : EIO), e, sizeof(e)));
         return source_session_finish_call(s, ret);
@@ -938,7 +950,7 @@ int source_session_media_failed(struct source_session *s, int error, const char 
 
 int source_session_pause(struct source_session *s, uint64_t now, struct source_session_actions *ret)
 {
-        BEGIN(s, ret);
+        BEGIN(s, now, ret);
         if (s->phase == PHASE_ENDING)
                 return -ESHUTDOWN;
         if (s->phase == PHASE_PAUSED || s->pause_requested)
@@ -952,7 +964,7 @@ int source_session_pause(struct source_session *s, uint64_t now, struct source_s
 
 int source_session_resume(struct source_session *s, uint64_t now, struct source_session_actions *ret)
 {
-        BEGIN(s, ret);
+        BEGIN(s, now, ret);
         if (s->phase == PHASE_ENDING)
                 return -ESHUTDOWN;
         if (s->phase == PHASE_PLAYING || s->resume_requested)
@@ -966,7 +978,7 @@ int source_session_resume(struct source_session *s, uint64_t now, struct source_
 
 int source_session_teardown(struct source_session *s, uint64_t now, struct source_session_actions *ret)
 {
-        BEGIN(s, ret);
+        BEGIN(s, now, ret);
         if (s->phase == PHASE_ENDING)
                 return -EALREADY;
         if (!s->session_created)
@@ -984,7 +996,7 @@ int source_session_teardown(struct source_session *s, uint64_t now, struct sourc
 
 int source_session_request_idr(struct source_session *s, uint64_t now, struct source_session_actions *ret)
 {
-        BEGIN(s, ret);
+        BEGIN(s, now, ret);
         if (s->phase == PHASE_ENDING)
                 return -ESHUTDOWN;
         if (s->phase != PHASE_PLAYING && s->phase != PHASE_PAUSED)
@@ -998,7 +1010,7 @@ int source_session_set_bitrate(struct source_session *s, uint32_t bitrate_bps, u
 {
         struct source_session_action *a;
 
-        BEGIN(s, ret);
+        BEGIN(s, now, ret);
         if (bitrate_bps == 0)
                 return -EINVAL;
         if (s->phase == PHASE_ENDING)

@@ -17,6 +17,12 @@
  * (reply to PLAY first, then RTP), and ENDED is always last: flush the queued
  * bytes, then close the connection. Time is CLOCK_MONOTONIC usec given by the caller.
  *
+ * Each SEND is one whole RTSP message; write it when it comes. Two of our
+ * messages never come in one call unless the first is a reply (several requests
+ * in one read) or the session ends: a request of ours that would follow our
+ * previous message too closely is held back and comes with a later call, usually
+ * the TIMER (docs/rtsp-pacing.md). Fire the timer within a few ms of its time.
+ *
  * Flow (docs/wfd-protocol.md 4.2):
  *   start -> M1 OPTIONS -> (M1 200 + M2 answered) -> M3 GET_PARAMETER -> negotiate ->
  *   M4 SET_PARAMETER -> M5 trigger SETUP -> sink SETUP (M6) -> sink PLAY (M7) -> playing
@@ -41,6 +47,8 @@ struct source_session;
 #define SOURCE_SESSION_FIRST_KEEPALIVE_USEC   (20 * 1000000ULL)  /* first M16 after PLAY */
 #define SOURCE_SESSION_TEARDOWN_GRACE_USEC    (2 * 1000000ULL)   /* M5 TEARDOWN -> close */
 #define SOURCE_SESSION_IDR_COALESCE_USEC      (300 * 1000ULL)    /* M13 storms -> one IDR per window */
+#define SOURCE_SESSION_SEND_GAP_USEC          (100 * 1000ULL)    /* our request after an unanswered message
+                                                                    of ours (docs/rtsp-pacing.md) */
 #define SOURCE_SESSION_DEFAULT_RTP_PORT       19000              /* when the sink names none */
 #define SOURCE_SESSION_MAX_SESSION_ID         64                 /* bytes incl. NUL */
 
@@ -146,6 +154,7 @@ struct source_session_config {
         uint64_t first_keepalive_usec;
         uint64_t teardown_grace_usec;
         uint64_t idr_coalesce_usec;
+        uint64_t send_gap_usec;
 };
 
 enum source_session_action_type {

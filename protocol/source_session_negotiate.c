@@ -321,7 +321,7 @@ int source_session_change_format(struct source_session *s, const struct source_s
         char body[4096];
         int r;
 
-        BEGIN(s, ret);
+        BEGIN(s, now, ret);
         if (!limits)
                 return -EINVAL;
         if (s->phase == PHASE_ENDING)

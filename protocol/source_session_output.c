@@ -1,8 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * What the source state machine emits: the action list of one call, the bytes
- * of our requests and replies, the table of our requests awaiting a reply, and
- * the one timer (the earliest of all deadlines). See source_session_private.h.
+ * of our requests and replies, the table of our requests awaiting a reply, the
+ * pacer that keeps our messages apart, and the one timer (the earliest of all
+ * deadlines). See source_session_private.h.
+ *
+ * Pacing (docs/rtsp-pacing.md): some sinks read one RTSP message per recv()
+ * and lose the rest of the read. So a request of ours leaves at once only when
+ * the sink has shown that it read our previous message (it answered it), or
+ * when send_gap has passed since that message went out; otherwise it waits in
+ * s->held and the timer sends it when the gap is over. Replies are never held:
+ * the sink is blocked waiting for exactly that answer.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -129,6 +137,11 @@ static void send_bytes(struct source_session *s, const char *data, size_t n)
         s->item_offsets[s->n_items - 1] = s->out_len;
         a->send.len = n;
         s->out_len += n;
+        /* A reply, unless send_request() says otherwise right after. */
+        s->sent_any = true;
+        s->last_send = s->now;
+        s->last_send_cseq = 0;
+        s->last_send_unread = true;
 }
 
 void source_session_push_media(struct source_session *s, enum source_session_action_type type)
@@ -138,8 +151,9 @@ void source_session_push_media(struct source_session *s, enum source_session_act
                 a->media = &s->media;
 }
 
-void source_session_begin_call(struct source_session *s)
+void source_session_begin_call(struct source_session *s, uint64_t now)
 {
+        s->now = now;
         s->n_items = 0;
         s->out_len = 0;
         s->oom = 0;
@@ -180,8 +194,10 @@ static uint64_t next_deadline(const struct source_session *s)
         if (s->phase == PHASE_ENDED)
                 return 0;
         for (size_t i = 0; i < MAX_PENDING; i++)
-                if (s->pending[i].used)
+                if (s->pending[i].used && s->pending[i].sent)
                         t = MIN(t, s->pending[i].deadline_usec);
+        if (s->n_held > 0)
+                t = MIN(t, s->last_send + s->send_gap);
         if (s->phase == PHASE_WAIT_M2)
                 t = MIN(t, s->m2_deadline);
         if (s->phase == PHASE_WAIT_SETUP || s->phase == PHASE_WAIT_PLAY)
@@ -197,11 +213,17 @@ static uint64_t next_deadline(const struct source_session *s)
         return t == UINT64_MAX ? 0 : MAX(t, 1);
 }
 
+static void pacer_release(struct source_session *s);
+
 int source_session_finish_call(struct source_session *s, struct source_session_actions *ret)
 {
-        uint64_t t = next_deadline(s);
-        enum source_session_state st = source_session_phase_to_state(s->phase);
+        enum source_session_state st;
         struct source_session_action *a;
+        uint64_t t;
+
+        pacer_release(s);
+        t = next_deadline(s);
+        st = source_session_phase_to_state(s->phase);
 
         if (t != s->timer_armed) {
                 a = source_session_push_action(s, SOURCE_SESSION_ACTION_TIMER);
@@ -279,6 +301,10 @@ void source_session_end(struct source_session *s, enum source_session_end_reason
         s->idr_pending = false;
         for (size_t i = 0; i < MAX_PENDING; i++)
                 s->pending[i].used = false;
+        /* Requests still held back are dropped: the connection closes after ENDED. */
+        for (size_t i = 0; i < s->n_held; i++)
+                free(s->held[i].data);
+        s->n_held = 0;
 }
 
 /* ---- sending requests and replies ------------------------------------------ */
@@ -298,19 +324,71 @@ void source_session_send_built(struct source_session *s, struct rtsp_builder *b,
 }
 
 static struct pending_request *pending_add(struct source_session *s, enum request_kind kind, uint32_t cseq,
-                                           uint64_t now)
+                                           bool sent, uint64_t now)
 {
         for (size_t i = 0; i < MAX_PENDING; i++)
                 if (!s->pending[i].used) {
                         s->pending[i] = (struct pending_request) {
                                 .used = true,
+                                .sent = sent,
                                 .cseq = cseq,
                                 .kind = kind,
-                                .deadline_usec = now + s->response_timeout,
+                                .deadline_usec = sent ? now + s->response_timeout : 0,
                         };
                         return &s->pending[i];
                 }
         return NULL;
+}
+
+/* ---- pacing ------------------------------------------------------------------- */
+
+/* May a request of ours go out now, as far as our previous message is concerned? */
+static bool pacer_may_send(const struct source_session *s)
+{
+        return !s->sent_any || !s->last_send_unread || s->now >= s->last_send + s->send_gap;
+}
+
+/* Send request bytes now: SEND action, response timer from now, remember it as our last message. */
+static void pacer_send(struct source_session *s, const char *data, size_t len, uint32_t cseq)
+{
+        send_bytes(s, data, len);
+        if (s->phase == PHASE_ENDED)
+                return;
+        s->last_send_cseq = cseq;
+        for (size_t i = 0; i < MAX_PENDING; i++)
+                if (s->pending[i].used && !s->pending[i].sent && s->pending[i].cseq == cseq) {
+                        s->pending[i].sent = true;
+                        s->pending[i].deadline_usec = s->now + s->response_timeout;
+                }
+}
+
+/* Send the oldest held request if the gap allows (at most one per call: it restarts the gap). */
+static void pacer_release(struct source_session *s)
+{
+        struct held_request h;
+
+        if (s->n_held == 0 || s->phase == PHASE_ENDED || s->oom || !pacer_may_send(s))
+                return;
+        h = s->held[0];
+        memmove(&s->held[0], &s->held[1], (s->n_held - 1) * sizeof(s->held[0]));
+        s->n_held--;
+        pacer_send(s, h.data, h.len, h.cseq);
+        free(h.data);
+}
+
+void source_session_pacer_flush(struct source_session *s)
+{
+        for (size_t i = 0; i < s->n_held && s->phase != PHASE_ENDED; i++)
+                pacer_send(s, s->held[i].data, s->held[i].len, s->held[i].cseq);
+        for (size_t i = 0; i < s->n_held; i++)
+                free(s->held[i].data);
+        s->n_held = 0;
+}
+
+void source_session_pacer_answered(struct source_session *s, uint32_t cseq)
+{
+        if (s->last_send_cseq == cseq)
+                s->last_send_unread = false;
 }
 
 bool source_session_pending_has(const struct source_session *s, enum request_kind kind)
@@ -333,11 +411,12 @@ size_t source_session_pending_count(const struct source_session *s)
 bool source_session_send_request(struct source_session *s, enum request_kind kind, const char *method,
                                  const char *uri, const char *body, size_t body_len, uint64_t now)
 {
-        char buf[MESSAGE_SIZE];
+        char buf[MESSAGE_SIZE], *held;
         struct rtsp_builder b;
         uint32_t cseq;
+        ssize_t n;
 
-        if (source_session_pending_count(s) >= MAX_PENDING)
+        if (s->phase == PHASE_ENDED || source_session_pending_count(s) >= MAX_PENDING)
                 return false;
         cseq = s->next_cseq++;
         rtsp_builder_init(&b, buf, sizeof(buf));
@@ -347,10 +426,27 @@ bool source_session_send_request(struct source_session *s, enum request_kind kin
                 rtsp_builder_header(&b, "Require", WFD_OPTION);
         if (s->session_created)
                 rtsp_builder_session(&b, s->session_id, 0); /* never ";timeout=" in requests */
-        source_session_send_built(s, &b, body_len > 0 ? "text/parameters" : NULL, body, body_len);
-        if (s->phase == PHASE_ENDED)
+        n = rtsp_builder_finish(&b, body_len > 0 ? "text/parameters" : NULL, body, body_len);
+        if (n < 0) {
+                /* Our own bug (a buffer too small): end loudly rather than send garbage. */
+                source_session_end(s, SOURCE_SESSION_END_PROTOCOL_ERROR, (int) n,
+                                   "internal error: cannot build an RTSP message (%s)", strerror((int) -n));
                 return false;
-        (void) pending_add(s, kind, cseq, now);
+        }
+        if (s->n_held == 0 && pacer_may_send(s)) {
+                (void) pending_add(s, kind, cseq, false, now);
+                pacer_send(s, buf, (size_t) n, cseq);
+                return s->phase != PHASE_ENDED;
+        }
+        /* Too soon after our last message: hold it; finish_call() or the timer sends it. */
+        held = malloc((size_t) n);
+        if (!held) {
+                s->oom = -ENOMEM;
+                return false;
+        }
+        memcpy(held, buf, (size_t) n);
+        s->held[s->n_held++] = (struct held_request) { .data = held, .len = (size_t) n, .cseq = cseq };
+        (void) pending_add(s, kind, cseq, false, now);
         return true;
 }
 

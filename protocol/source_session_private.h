@@ -53,9 +53,17 @@ enum request_kind {
 
 struct pending_request {
         bool used;
+        bool sent;                              /* false while the pacer holds it back */
         uint32_t cseq;
         enum request_kind kind;
-        uint64_t deadline_usec;
+        uint64_t deadline_usec;                 /* valid once sent */
+};
+
+/* One of our requests held back by the pacer (docs/rtsp-pacing.md). */
+struct held_request {
+        char *data;                             /* owned: the whole message */
+        size_t len;
+        uint32_t cseq;
 };
 
 enum media_state {
@@ -119,6 +127,16 @@ struct source_session {
         enum media_state media_state;
         bool pause_requested, resume_requested;
 
+        /* pacing: never two of our messages back to back (docs/rtsp-pacing.md) */
+        uint64_t send_gap;
+        uint64_t now;                           /* time of the current call */
+        bool sent_any;
+        uint64_t last_send;                     /* when our last message went out */
+        uint32_t last_send_cseq;                /* its CSeq when it was our request, 0 for a reply */
+        bool last_send_unread;                  /* the sink has not shown that it read it */
+        struct held_request held[MAX_PENDING];  /* FIFO, oldest first */
+        size_t n_held;
+
         uint64_t timer_armed;
         bool ended_now;                         /* ENDED still to be appended in this call */
         enum source_session_end_reason end_reason;
@@ -141,14 +159,14 @@ struct reply {
         char buf[MESSAGE_SIZE];
 };
 
-/* Entry-point prologue: argument check, refuse after the end, reset the call's output. */
-#define BEGIN(s, ret)                                   \
+/* Entry-point prologue: argument check, refuse after the end, reset the call's output, note the time. */
+#define BEGIN(s, now_usec, ret)                         \
         do {                                            \
                 if (!(s) || !(ret))                     \
                         return -EINVAL;                 \
                 if ((s)->phase == PHASE_ENDED)          \
                         return -ESHUTDOWN;              \
-                source_session_begin_call(s);           \
+                source_session_begin_call(s, now_usec); \
         } while (0)
 
 static inline void *mfree(void *p)
@@ -164,7 +182,7 @@ const char *source_session_escape(const char *in, char *buf, size_t size);
 const char *source_session_request_name(enum request_kind kind);
 
 /* Start a call (empty action list) and finish it (TIMER, STATE_CHANGED, ENDED appended; pointers fixed). */
-void source_session_begin_call(struct source_session *s);
+void source_session_begin_call(struct source_session *s, uint64_t now);
 int source_session_finish_call(struct source_session *s, struct source_session_actions *ret);
 
 /* Append an action; NULL (and s->oom set) when out of memory. */
@@ -188,6 +206,10 @@ bool source_session_pending_has(const struct source_session *s, enum request_kin
 size_t source_session_pending_count(const struct source_session *s);
 bool source_session_send_request(struct source_session *s, enum request_kind kind, const char *method,
                                  const char *uri, const char *body, size_t body_len, uint64_t now);
+/* The sink answered the request with this CSeq: if it was the last message we sent, it has read it. */
+void source_session_pacer_answered(struct source_session *s, uint32_t cseq);
+/* Send what the pacer holds back now, gap or not (the session is about to end). */
+void source_session_pacer_flush(struct source_session *s);
 void source_session_send_trigger(struct source_session *s, enum request_kind kind,
                                  enum wfd_trigger_method method, uint64_t now);
 

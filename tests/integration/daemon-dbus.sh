@@ -228,7 +228,10 @@ check "Session1.Sink is / for a plain listener" test "$(session_prop $S Sink)" =
 check "Session1.Peer is the sink's address" sh -c "busctl --address='$A' get-property org.miracastd $S org.miracastd.Session1 Peer | grep -q '\"127.0.0.1:'"
 check "Session1.Encoder is libx264" test "$(session_prop $S Encoder)" = 's "libx264"'
 check "Session1.AudioCodec is LPCM (the small sink offers only LPCM)" test "$(session_prop $S AudioCodec)" = 's "LPCM 48000/2"'
-check "Session1.SinkParameters has wfd_video_formats" sh -c "busctl --address='$A' get-property org.miracastd $S org.miracastd.Session1 SinkParameters | grep -q wfd_video_formats"
+sink_parameters_pinned() {
+        session_prop "$1" SinkParameters | grep -qF 'a{ss} 6 "wfd_video_formats" "00 00 01 01 00000001 00000001 00000000 00 0000 0000 00 none none" "wfd_audio_codecs" "LPCM 00000002 00" "wfd_client_rtp_ports" "RTP/AVP/UDP;unicast '
+}
+check "Session1.SinkParameters is the small sink's M3 reply, pair by pair" sink_parameters_pinned $S
 check "Session1.Statistics counts frames" wait_for "frames" frames_above_zero $S
 check "Session1.Statistics reaches 90 frames" wait_for "frames" frames_flowing $S
 # The small sink sends wfd_display_edid none and no wfd_connector_type: no monitor (negotiate.h,

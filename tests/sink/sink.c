@@ -86,8 +86,12 @@ struct sink_options {
         const char *expect_mode;                /* "640x480p60" */
         bool expect_wfd_ts;                     /* PMT 0x0100, PCR 0x1000, video 0x1011, audio 0x1100 */
         bool expect_audio;                      /* audio chosen in M4 must arrive, in that codec */
+        bool one_message_per_read;              /* fail when one recv() holds two RTSP messages */
         bool verbose;
 };
+
+/* --one-message-per-read: how long a slow receiver takes from wake-up to recv(). */
+#define ONE_MESSAGE_READ_DELAY_USEC 5000
 
 struct sink {
         struct sink_options opt;
@@ -642,6 +646,9 @@ static int on_tcp(sd_event_source *es, int fd, uint32_t revents, void *userdata)
         if (!(revents & (EPOLLIN | EPOLLHUP | EPOLLERR)))
                 return 0;
 
+        /* A receiver on a small board does not call recv() the instant data arrives. */
+        if (s->opt.one_message_per_read)
+                (void) usleep(ONE_MESSAGE_READ_DELAY_USEC);
         n = recv(fd, buf, sizeof(buf), 0);
         if (n < 0) {
                 if (errno == EAGAIN || errno == EINTR)
@@ -657,6 +664,7 @@ static int on_tcp(sd_event_source *es, int fd, uint32_t revents, void *userdata)
                 return 0;
         }
 
+        unsigned messages = 0;
         for (size_t off = 0; off < (size_t) n;) {
                 struct rtsp_message msg;
 
@@ -667,6 +675,16 @@ static int on_tcp(sd_event_source *es, int fd, uint32_t revents, void *userdata)
                                 break;
                         if (r < 0) {
                                 sink_fail(s, "bad RTSP from the source: %s", rtsp_error_to_string(r));
+                                return 0;
+                        }
+                        /* Such a receiver handles the first message of a read and loses the rest,
+                         * then waits forever for what it lost (docs/rtsp-pacing.md). */
+                        if (s->opt.one_message_per_read && ++messages > 1) {
+                                sink_fail(s, "two RTSP messages from the source in one read (in state %s, "
+                                          "the second %s %s): a one-message-per-read receiver stalls here",
+                                          sink_state_names[s->state],
+                                          msg.type == RTSP_MESSAGE_REQUEST ? msg.method_name : "reply",
+                                          msg.type == RTSP_MESSAGE_REQUEST ? msg.uri : msg.reason);
                                 return 0;
                         }
                         if (verbose)
@@ -975,6 +993,9 @@ static void help(void)
                "     --expect-wfd-ts       fail unless the TS uses WFD's PIDs: PMT 0x0100, PCR 0x1000,\n"
                "                           video 0x1011, audio 0x1100\n"
                "     --expect-audio        fail unless the audio codec chosen in M4 arrives\n"
+               "     --one-message-per-read  act like receivers that read one RTSP message per recv()\n"
+               "                           (lazycast-style): wait 5 ms before each read and fail when\n"
+               "                           a read holds more than one message from the source\n"
                "  -v --verbose             log RTSP messages and state changes to stderr\n"
                "  -h --help\n\nProfiles:\n");
         for (const struct sink_profile *const *p = sink_profile_list(); *p; p++)
@@ -1008,6 +1029,7 @@ static int parse_args(int argc, char **argv, struct sink_options *o)
                 { "verbose", no_argument, NULL, 'v' },        { "help", no_argument, NULL, 'h' },
                 { "expect-wfd-ts", no_argument, NULL, 'W' },
                 { "expect-audio", no_argument, NULL, 'A' },
+                { "one-message-per-read", no_argument, NULL, 'O' },
                 {}
         };
         uint64_t v;
@@ -1070,6 +1092,9 @@ static int parse_args(int argc, char **argv, struct sink_options *o)
                         break;
                 case 'A':
                         o->expect_audio = true;
+                        break;
+                case 'O':
+                        o->one_message_per_read = true;
                         break;
                 case 'h':
                         help();

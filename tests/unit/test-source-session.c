@@ -19,6 +19,7 @@
 
 #define SEC 1000000ULL
 #define T0 (1000 * SEC)
+#define GAP SOURCE_SESSION_SEND_GAP_USEC
 
 /* The LG webOS M3 reply from ../shared/data/wfd-captures (CRLF restored). */
 static const char lg_m3_body[] =
@@ -52,7 +53,64 @@ struct harness {
         uint32_t sink_cseq;                     /* the sink's own request counter */
         struct rtsp_parser parser;
         struct rtsp_message msg;                /* parsed by sent() */
+
+        /* Pacing monitor (docs/rtsp-pacing.md), checked on every call of every test: a request of
+         * ours leaves only when the sink answered our previous message or GAP has passed since it. */
+        struct {
+                bool any;                       /* we sent something */
+                uint64_t last;                  /* when */
+                uint32_t last_request_cseq;     /* its CSeq if it was a request, else 0 */
+                bool answered;                  /* the sink answered it */
+                struct rtsp_parser in;          /* what the sink sends, to see its replies */
+        } pace;
 };
+
+/* The sink's bytes: note when it answers our last message. */
+static void pace_watch_input(struct harness *h, const char *bytes, size_t n)
+{
+        struct rtsp_message m;
+        uint32_t cseq;
+        int r;
+
+        while (n > 0) {
+                size_t k = rtsp_parser_feed(&h->pace.in, bytes, n);
+                bytes += k;
+                n -= k;
+                while ((r = rtsp_parser_next(&h->pace.in, &m)) == 0)
+                        if (m.type == RTSP_MESSAGE_RESPONSE && rtsp_message_get_cseq(&m, &cseq) == 0 &&
+                            h->pace.last_request_cseq && cseq == h->pace.last_request_cseq)
+                                h->pace.answered = true;
+                if (r != -EAGAIN) {
+                        rtsp_parser_init(&h->pace.in); /* garbage on purpose: start over */
+                        return;
+                }
+                if (k == 0)
+                        return;
+        }
+}
+
+/* Our message i of the current call, sent at h->now: check the rule, then remember it. */
+static void pace_check_send(struct harness *h, const char *data, size_t len, bool ending)
+{
+        bool request = strncmp(data, "RTSP/", 5) != 0;
+        uint32_t cseq = 0;
+
+        if (request) {
+                const char *c = strstr(data, "\r\nCSeq: ");
+                if (c)
+                        cseq = (uint32_t) strtoul(c + 8, NULL, 10);
+                /* The last words before closing (ENDED in the same call) are exempt. */
+                if (!ending && h->pace.any && !h->pace.answered && h->now < h->pace.last + GAP)
+                        test_fail(__FILE__, __LINE__,
+                                  "request (CSeq %u) only %llu us after our previous, unanswered message",
+                                  cseq, (unsigned long long) (h->now - h->pace.last));
+        }
+        (void) len;
+        h->pace.any = true;
+        h->pace.last = h->now;
+        h->pace.last_request_cseq = cseq;
+        h->pace.answered = false;
+}
 
 static void record(struct harness *h, int r, const struct source_session_actions *a)
 {
@@ -65,6 +123,7 @@ static void record(struct harness *h, int r, const struct source_session_actions
         if (r < 0)
                 return;
         assert_true(a->n <= ARRAY_SIZE(h->types));
+        bool ending = a->n > 0 && a->items[a->n - 1].type == SOURCE_SESSION_ACTION_ENDED;
         for (size_t i = 0; i < a->n; i++) {
                 const struct source_session_action *x = &a->items[i];
                 h->types[h->n_actions++] = x->type;
@@ -74,6 +133,7 @@ static void record(struct harness *h, int r, const struct source_session_actions
                         assert_true(x->send.len < sizeof(h->sends[0]));
                         memcpy(h->sends[h->n_sends], x->send.data, x->send.len);
                         h->sends[h->n_sends][x->send.len] = 0;
+                        pace_check_send(h, h->sends[h->n_sends], x->send.len, ending);
                         h->send_len[h->n_sends++] = x->send.len;
                         break;
                 case SOURCE_SESSION_ACTION_TIMER:
@@ -140,6 +200,7 @@ static struct harness *harness_new_with(void (*tweak)(struct source_session_conf
         if (tweak)
                 tweak(&h->cfg);
         h->now = T0;
+        rtsp_parser_init(&h->pace.in);
         assert_int_eq(source_session_new(&h->cfg, &h->s), 0);
         return h;
 }
@@ -165,6 +226,7 @@ static void start(struct harness *h)
 static void feed(struct harness *h, const char *bytes, size_t n)
 {
         struct source_session_actions a;
+        pace_watch_input(h, bytes, n);
         record(h, source_session_receive(h->s, bytes, n, h->now, &a), &a);
         assert_int_eq(h->r, 0);
 }
@@ -244,15 +306,22 @@ static bool body_has(const struct rtsp_message *m, const char *s)
         return m->body_len > 0 && strstr(m->body, s) != NULL;
 }
 
-/* M1 sent; sink answers M1 and sends M2; we answer M2 and send M3. */
+/*
+ * M1 sent; sink answers M1 and sends M2; we answer M2, and M3 follows one send gap later.
+ * Starts one gap before T0, so that M3 leaves at T0 and later times read as before pacing.
+ */
 static void to_m3(struct harness *h)
 {
+        h->now = T0 - GAP;
         start(h);
         sink_reply(h, 1, 200, "Public: org.wfa.wfd1.0, GET_PARAMETER, SET_PARAMETER\r\n", NULL);
         sink_request(h, "OPTIONS", "*", "Require: org.wfa.wfd1.0\r\n", NULL);
-        assert_int_eq(h->n_sends, 2);
+        assert_int_eq(h->n_sends, 1);
         expect_reply(h, 0, 200);
-        expect_request(h, 1, RTSP_METHOD_GET_PARAMETER, 2);
+        assert_int_eq(h->timer, T0);
+        fire(h, T0);
+        assert_int_eq(h->n_sends, 1);
+        expect_request(h, 0, RTSP_METHOD_GET_PARAMETER, 2);
 }
 
 static void to_m4(struct harness *h)
@@ -273,6 +342,12 @@ static void to_setup(struct harness *h)
         sink_request(h, "SETUP", "rtsp://192.168.49.1/wfd1.0/streamid=0",
                      "Transport: RTP/AVP/UDP;unicast;client_port=19000\r\n", NULL);
         expect_reply(h, 0, 200);
+}
+
+/* Let one send gap pass: the sink has had time to read our last message. */
+static void idle(struct harness *h)
+{
+        h->now += GAP;
 }
 
 static void to_playing(struct harness *h)
@@ -332,7 +407,7 @@ TEST(fsm_m1_not_wfd, "/fsm/M1 reply whose Public lacks SET_PARAMETER: not a WFD 
         harness_free(h);
 }
 
-TEST(fsm_m2_then_m3, "/fsm/M2 answered with Public; M3 only after the M2 exchange") {
+TEST(fsm_m2_then_m3, "/fsm/M2 answered with Public; M3 one send gap after the M2 reply") {
         struct harness *h = harness_new();
         const struct rtsp_message *m;
 
@@ -341,14 +416,22 @@ TEST(fsm_m2_then_m3, "/fsm/M2 answered with Public; M3 only after the M2 exchang
         assert_int_eq(h->n_sends, 0); /* no M3 before M2 */
         assert_int_eq(h->timer, T0 + 5 * SEC); /* M2 wait */
         sink_request(h, "OPTIONS", "*", "Require: org.wfa.wfd1.0\r\n", NULL);
-        assert_int_eq(h->n_sends, 2);
+        /* Only the reply: a sink that reads one message per recv() would lose an M3 right behind it. */
+        assert_int_eq(h->n_sends, 1);
+        assert_true(h->timer_seen);
+        assert_int_eq(h->timer, T0 + GAP);
         m = sent(h, 0);
         assert_int_eq(m->status, 200);
         assert_int_eq(cseq_of(m), 0);
         assert_true(rtsp_list_contains(rtsp_message_get_header(m, "Public"), "org.wfa.wfd1.0"));
         assert_true(rtsp_list_contains(rtsp_message_get_header(m, "Public"), "SETUP"));
         assert_true(rtsp_list_contains(rtsp_message_get_header(m, "Public"), "TEARDOWN"));
-        m = sent(h, 1);
+        fire(h, T0 + GAP - 1); /* early: still held */
+        assert_int_eq(h->n_sends, 0);
+        fire(h, T0 + GAP);
+        assert_int_eq(h->n_sends, 1);
+        assert_int_eq(h->timer, T0 + GAP + 5 * SEC); /* its response time counts from now */
+        m = sent(h, 0);
         assert_int_eq(m->method, RTSP_METHOD_GET_PARAMETER);
         assert_str_eq(m->uri, "rtsp://localhost/wfd1.0");
         assert_int_eq(cseq_of(m), 2);
@@ -359,13 +442,28 @@ TEST(fsm_m2_then_m3, "/fsm/M2 answered with Public; M3 only after the M2 exchang
         harness_free(h);
 }
 
-TEST(fsm_m2_before_m1_reply, "/fsm/M2 before the M1 reply: M3 right after the M1 reply") {
+TEST(fsm_m2_before_m1_reply, "/fsm/M2 before the M1 reply: M3 after the M1 reply, one gap after the M2 reply") {
         struct harness *h = harness_new();
 
         start(h);
         sink_request(h, "OPTIONS", "*", "Require: org.wfa.wfd1.0\r\n", NULL);
         assert_int_eq(h->n_sends, 1);
         expect_reply(h, 0, 200);
+        /* The M1 reply shows the sink read M1, not our M2 reply sent after it. */
+        h->now = T0 + GAP / 2;
+        sink_reply(h, 1, 200, "Public: org.wfa.wfd1.0, GET_PARAMETER, SET_PARAMETER\r\n", NULL);
+        assert_int_eq(h->n_sends, 0);
+        assert_int_eq(h->timer, T0 + GAP);
+        fire(h, T0 + GAP);
+        assert_int_eq(h->n_sends, 1);
+        expect_request(h, 0, RTSP_METHOD_GET_PARAMETER, 2);
+        harness_free(h);
+
+        /* Long after the M2 reply: at once. */
+        h = harness_new();
+        start(h);
+        sink_request(h, "OPTIONS", "*", "Require: org.wfa.wfd1.0\r\n", NULL);
+        h->now = T0 + GAP;
         sink_reply(h, 1, 200, "Public: org.wfa.wfd1.0, GET_PARAMETER, SET_PARAMETER\r\n", NULL);
         assert_int_eq(h->n_sends, 1);
         expect_request(h, 0, RTSP_METHOD_GET_PARAMETER, 2);
@@ -807,6 +905,7 @@ TEST(fsm_m5_teardown, "/fsm/M5 trigger TEARDOWN by the user, then the sink's M8"
         const struct rtsp_message *m;
 
         to_playing(h);
+        idle(h);
         record(h, source_session_teardown(h->s, h->now, &a), &a);
         assert_int_eq(h->r, 0);
         m = sent(h, 0);
@@ -865,6 +964,7 @@ TEST(fsm_m5_pause_play, "/fsm/M5 triggers PAUSE and PLAY by the user; state erro
         h = harness_new();
         to_playing(h);
         assert_int_eq(source_session_resume(h->s, h->now, &a), -EALREADY);
+        idle(h);
         record(h, source_session_pause(h->s, h->now, &a), &a);
         assert_int_eq(h->r, 0);
         assert_str_eq(sent(h, 0)->body, "wfd_trigger_method: PAUSE\r\n");
@@ -873,6 +973,7 @@ TEST(fsm_m5_pause_play, "/fsm/M5 triggers PAUSE and PLAY by the user; state erro
         sink_reply(h, 5, 200, NULL, NULL);
         sink_request(h, "PAUSE", "rtsp://x/wfd1.0/streamid=0", "Session: 6B8B4567\r\n", NULL);
         assert_int_eq(count(h, SOURCE_SESSION_ACTION_MEDIA_PAUSE), 1);
+        idle(h);
         record(h, source_session_resume(h->s, h->now, &a), &a);
         assert_int_eq(h->r, 0);
         assert_str_eq(sent(h, 0)->body, "wfd_trigger_method: PLAY\r\n");
@@ -1091,6 +1192,147 @@ TEST(fsm_setup_timeout, "/fsm/no SETUP after the trigger, or no PLAY after SETUP
         harness_free(h);
 }
 
+/* ---- pacing (docs/rtsp-pacing.md) -------------------------------------------------------- */
+
+TEST(fsm_pacing_user_request, "/fsm/pacing/a user request right after our PLAY reply waits one gap, then times out from then") {
+        struct harness *h = harness_new();
+        struct source_session_actions a;
+        const struct rtsp_message *m;
+
+        to_playing(h);                          /* PLAY answered at T0 */
+        h->now = T0 + 10000;
+        record(h, source_session_pause(h->s, h->now, &a), &a);
+        assert_int_eq(h->r, 0);
+        assert_int_eq(h->n_sends, 0);           /* held */
+        assert_int_eq(h->timer, T0 + GAP);
+        assert_int_eq(source_session_pause(h->s, h->now, &a), -EALREADY);
+        fire(h, T0 + GAP);
+        m = sent(h, 0);
+        assert_str_eq(m->body, "wfd_trigger_method: PAUSE\r\n");
+        assert_int_eq(cseq_of(m), 5);
+        assert_int_eq(h->timer, T0 + GAP + 5 * SEC); /* response timeout from sending, not from asking */
+        fire(h, T0 + GAP + 5 * SEC - 1);
+        assert_int_eq(h->n_sends, 0);
+        harness_free(h);
+}
+
+TEST(fsm_pacing_order, "/fsm/pacing/held requests leave in order, one gap apart") {
+        struct harness *h = harness_new();
+        struct source_session_actions a;
+
+        to_playing(h);
+        record(h, source_session_pause(h->s, h->now, &a), &a);
+        assert_int_eq(h->n_sends, 0);
+        record(h, source_session_teardown(h->s, h->now, &a), &a);
+        assert_int_eq(h->n_sends, 0);
+        assert_int_eq(source_session_get_state(h->s), SOURCE_SESSION_STATE_ENDING);
+        fire(h, T0 + GAP);
+        assert_int_eq(h->n_sends, 1);
+        assert_str_eq(sent(h, 0)->body, "wfd_trigger_method: PAUSE\r\n");
+        assert_int_eq(h->timer, T0 + 2 * GAP);
+        fire(h, T0 + 2 * GAP);
+        assert_int_eq(h->n_sends, 1);
+        assert_str_eq(sent(h, 0)->body, "wfd_trigger_method: TEARDOWN\r\n");
+        assert_int_eq(cseq_of(sent(h, 0)), 6);
+        harness_free(h);
+}
+
+TEST(fsm_pacing_answered, "/fsm/pacing/once the sink answered our last message, our next request goes at once") {
+        struct harness *h = harness_new();
+
+        to_m4(h);                               /* M4 right after the M3 reply: no wait */
+        sink_reply(h, 3, 200, NULL, NULL);
+        expect_request(h, 0, RTSP_METHOD_SET_PARAMETER, 4);     /* M5 SETUP, at once */
+        harness_free(h);
+
+        /* A sink request in between: our reply is now the last message, and unanswered. */
+        h = harness_new();
+        to_m3(h);
+        sink_request(h, "GET_PARAMETER", "rtsp://localhost/wfd1.0", NULL, NULL);
+        expect_reply(h, 0, 200);
+        sink_reply(h, 2, 200, NULL, lg_m3_body);
+        assert_int_eq(count(h, SOURCE_SESSION_ACTION_NEGOTIATED), 1);
+        assert_int_eq(h->n_sends, 0);           /* M4 held */
+        fire(h, T0 + GAP);
+        expect_request(h, 0, RTSP_METHOD_SET_PARAMETER, 3);
+        harness_free(h);
+}
+
+TEST(fsm_pacing_keepalive, "/fsm/pacing/M16 due right after we answered the sink's own keep-alive waits one gap") {
+        struct harness *h = harness_new();
+
+        to_playing(h);
+        h->now = T0 + 20 * SEC - 1000;
+        sink_request(h, "GET_PARAMETER", "rtsp://localhost/wfd1.0", "Session: 6B8B4567\r\n", NULL);
+        expect_reply(h, 0, 200);
+        fire(h, T0 + 20 * SEC);
+        assert_int_eq(h->n_sends, 0);
+        assert_int_eq(h->timer, T0 + 20 * SEC - 1000 + GAP);
+        fire(h, T0 + 20 * SEC - 1000 + GAP);
+        expect_request(h, 0, RTSP_METHOD_GET_PARAMETER, 5);
+        harness_free(h);
+}
+
+TEST(fsm_pacing_held_cseq, "/fsm/pacing/a reply naming the CSeq of a request not sent yet answers nothing") {
+        struct harness *h = harness_new();
+
+        start(h);
+        sink_reply(h, 1, 200, "Public: org.wfa.wfd1.0, GET_PARAMETER, SET_PARAMETER\r\n", NULL);
+        sink_request(h, "OPTIONS", "*", NULL, NULL);
+        assert_int_eq(h->n_sends, 1);           /* M3 (CSeq 2) held */
+        sink_reply(h, 2, 200, NULL, lg_m3_body);
+        assert_int_eq(count(h, SOURCE_SESSION_ACTION_NEGOTIATED), 0);
+        assert_false(h->ended);
+        fire(h, T0 + GAP);
+        expect_request(h, 0, RTSP_METHOD_GET_PARAMETER, 2);
+        harness_free(h);
+}
+
+TEST(fsm_pacing_end_drops, "/fsm/pacing/a request still held when the session ends is dropped") {
+        struct harness *h = harness_new();
+
+        start(h);
+        sink_reply(h, 1, 200, "Public: org.wfa.wfd1.0, GET_PARAMETER, SET_PARAMETER\r\n", NULL);
+        sink_request(h, "OPTIONS", "*", NULL, NULL);
+        sink_request(h, "TEARDOWN", "rtsp://localhost/wfd1.0", NULL, NULL);
+        assert_int_eq(h->n_sends, 1);
+        expect_reply(h, 0, 200);                /* only the reply, no M3 */
+        assert_true(h->ended);
+        assert_int_eq(h->timer, 0);
+        harness_free(h);
+}
+
+TEST(fsm_pacing_media_failed, "/fsm/pacing/media failed right after a reply: the TEARDOWN trigger goes out with the end") {
+        struct harness *h = harness_new();
+        struct source_session_actions a;
+
+        to_playing(h);
+        record(h, source_session_pause(h->s, h->now, &a), &a);          /* held */
+        record(h, source_session_media_failed(h->s, -EIO, "gone", h->now, &a), &a);
+        assert_int_eq(h->n_sends, 2);           /* we close right after: nothing is left to pace */
+        assert_str_eq(sent(h, 0)->body, "wfd_trigger_method: PAUSE\r\n");
+        assert_str_eq(sent(h, 1)->body, "wfd_trigger_method: TEARDOWN\r\n");
+        assert_true(h->ended);
+        harness_free(h);
+}
+
+static void long_gap(struct source_session_config *c)
+{
+        c->send_gap_usec = 2 * SEC;
+}
+
+TEST(fsm_pacing_config, "/fsm/pacing/send_gap_usec sets the gap") {
+        struct harness *h = harness_new_with(long_gap);
+
+        start(h);
+        sink_reply(h, 1, 200, "Public: org.wfa.wfd1.0, GET_PARAMETER, SET_PARAMETER\r\n", NULL);
+        sink_request(h, "OPTIONS", "*", NULL, NULL);
+        assert_int_eq(h->timer, T0 + 2 * SEC);
+        fire(h, T0 + 2 * SEC);
+        expect_request(h, 0, RTSP_METHOD_GET_PARAMETER, 2);
+        harness_free(h);
+}
+
 /* ---- RTSP error statuses ---------------------------------------------------------------- */
 
 static void raw_request_status(const char *raw, unsigned want)
@@ -1169,7 +1411,9 @@ TEST(fsm_unknown_reply, "/fsm/reply with an unknown CSeq is ignored; one without
         }
         /* that was M1's reply: we now wait for M2 */
         sink_request(h, "OPTIONS", "*", NULL, NULL);
-        expect_request(h, 1, RTSP_METHOD_GET_PARAMETER, 2);
+        expect_reply(h, 0, 200);
+        fire(h, T0 + GAP);
+        expect_request(h, 0, RTSP_METHOD_GET_PARAMETER, 2);
         harness_free(h);
 }
 
@@ -1237,6 +1481,7 @@ TEST(fsm_change_format, "/fsm/mid-session M4 format change, then MEDIA_CHANGE_FO
         const struct rtsp_message *m;
 
         to_playing(h);
+        idle(h);
         record(h, source_session_change_format(h->s, &l, 0x123456, h->now, &a), &a);
         assert_int_eq(h->r, 0);
         m = sent(h, 0);
@@ -1285,6 +1530,7 @@ TEST(fsm_quirk_prefer_lpcm, "/fsm/quirk prefer-lpcm from the M2 User-Agent (MSFT
         sink_request(h, "OPTIONS", "*", "Require: org.wfa.wfd1.0\r\nUser-Agent: MSFT-WDD\r\n", NULL);
         assert_int_eq(source_session_get_quirks(h->s), SINK_QUIRK_PREFER_LPCM);
         assert_str_eq(source_session_get_sink_user_agent(h->s), "MSFT-WDD");
+        fire(h, T0 + GAP); /* M3 */
         sink_reply(h, 2, 200, NULL, lg_m3_body);
         assert_true(body_has(sent(h, 0), "wfd_audio_codecs: LPCM 00000002 00"));
         assert_int_eq(source_session_get_media(h->s)->format.audio_codec, SOURCE_SESSION_AUDIO_LPCM);
@@ -1517,7 +1763,14 @@ TEST(fsm_byte_by_byte, "/fsm/the sink's messages fed one byte at a time give the
         start(h);
         n = snprintf(buf, sizeof(buf),
                      "RTSP/1.0 200 OK\r\nCSeq: 1\r\nPublic: org.wfa.wfd1.0, GET_PARAMETER, SET_PARAMETER\r\n\r\n"
-                     "OPTIONS * RTSP/1.0\r\nCSeq: 1\r\nRequire: org.wfa.wfd1.0\r\n\r\n"
+                     "OPTIONS * RTSP/1.0\r\nCSeq: 1\r\nRequire: org.wfa.wfd1.0\r\n\r\n");
+        for (int i = 0; i < n; i++) {
+                feed(h, buf + i, 1);
+                total_sends += h->n_sends;
+        }
+        fire(h, T0 + GAP); /* M3 */
+        total_sends += h->n_sends;
+        n = snprintf(buf, sizeof(buf),
                      "RTSP/1.0 200 OK\r\nCSeq: 2\r\nContent-Type: text/parameters\r\nContent-Length: %zu\r\n\r\n%s",
                      strlen(lg_m3_body), lg_m3_body);
         for (int i = 0; i < n; i++) {
@@ -1896,6 +2149,7 @@ static void golden_event(struct golden *g, const char *ev)
                         assert_non_null(g->h);
                         g->h->cfg = g->cfg;
                         g->h->now = T0;
+                        rtsp_parser_init(&g->h->pace.in);
                         assert_int_eq(source_session_new(&g->cfg, &g->h->s), 0);
                 }
                 golden_record(g, source_session_start(g->h->s, T0, &a), &a);
@@ -1991,6 +2245,7 @@ static void run_transcript(const char *profile)
                                 golden_settle(&g);
                                 if (!g.h)
                                         golden_fail(&g, "<< before @start");
+                                pace_watch_input(g.h, msg, len);
                                 golden_record(&g, source_session_receive(g.h->s, msg, len, g.h->now, &a), &a);
                         } else
                                 golden_expect_send(&g, lines + start, end - start, l[2] == '=');
