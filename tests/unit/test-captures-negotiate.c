@@ -182,9 +182,9 @@ static bool audio_accepted(const char *spec, const struct wfd_negotiation *n)
 /*
  * What a correct source picks for each capture holding a sink M3 reply, with
  * a 1080p60 CBP+CHP 4.2 encoder: 1080p30 (CEA 7) when the sink lists it at a
- * sufficient level (the practical default of docs/protocol.md, "Choosing the
- * format"), AAC 2ch when offered, LPCM for the Microsoft adapters (quirk table)
- * and for a sink that publishes no audio codecs. "|" separates accepted
+ * sufficient level (see docs/protocol.md, "Choosing the format"), AAC 2ch
+ * when offered, LPCM for the Microsoft adapters (quirk table) and for a sink
+ * that publishes no audio codecs. "|" separates accepted
  * alternatives: the Windows 10 sink lists 1080p60 at level 4.2.
  */
 static const struct expected_pick {
