@@ -4,7 +4,7 @@
  * on port 67 bound to the interface (SO_BINDTODEVICE), a small pool, one
  * lease per client hardware address, options subnet mask, server id and
  * lease time only: no router and no DNS, so the sink never routes its
- * Internet traffic through us (docs/p2p-and-dbus.md 6.2). Replies are
+ * Internet traffic through us (docs/p2p.md, "Addressing and DHCP"). Replies are
  * broadcast, because the client has no address yet.
  *
  * Why our own and not a supervised dnsmasq: the group lives for one

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The `nm` P2P backend: NetworkManager's Wi-Fi P2P device over D-Bus
- * (docs/p2p-and-dbus.md 7). NetworkManager owns wpa_supplicant, the group,
+ * (docs/p2p.md, "The nm backend"). NetworkManager owns wpa_supplicant, the group,
  * addressing (shared mode when GO, DHCP when client) and the firewall zone;
  * we only ask:
  *

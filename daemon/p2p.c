@@ -34,7 +34,7 @@ struct p2p {
         struct p2p_link link;             /* the session's bit rate follows the link rate */
 };
 
-/* wfd-protocol.md 12: some firmware waits; say so loudly when the sink is slow to dial in. */
+/* docs/protocol.md, "Sink quirks": some firmware waits; say so loudly when the sink is slow to dial in. */
 #define P2P_SLOW_SINK_USEC (7 * 1000000ULL)
 
 static struct sink *find_sink(struct p2p *p, const char *address)

@@ -145,7 +145,7 @@ static int cmds_add(char ***cmds, size_t *n, const char *fmt, ...)
 int wpas_wfd_commands(const struct p2p_config *config, char ***ret)
 {
         struct wfd_device_info info = {
-                .bitmap = WFD_DEVICE_SOURCE | WFD_DEVINFO_AVAILABLE, /* P2P preferred, no HDCP (wfd-protocol.md 2.3) */
+                .bitmap = WFD_DEVICE_SOURCE | WFD_DEVINFO_AVAILABLE, /* P2P preferred, no HDCP (docs/protocol.md, "WFD IE") */
                 .control_port = config->rtsp_port,
                 .max_throughput_mbps = config->max_throughput_mbps > UINT16_MAX ? UINT16_MAX
                                                                                  : config->max_throughput_mbps,

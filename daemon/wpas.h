@@ -2,7 +2,7 @@
 /*
  * The `wpas` P2P backend: drives wpa_supplicant's control socket for the P2P
  * management interface (p2p-dev-<wlan> or <wlan>), following
- * docs/p2p-and-dbus.md 5:
+ * docs/p2p.md, "The wpas backend":
  *
  *   link up     -> SET device_name/device_type/config_methods/p2p_go_intent,
  *                  ip_addr_* (in-handshake IP allocation), SET wifi_display 1,

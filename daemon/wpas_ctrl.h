@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * A client for one wpa_supplicant control socket (docs/p2p-and-dbus.md 2.1):
+ * A client for one wpa_supplicant control socket (docs/p2p.md, "The wpas backend"):
  * two Unix datagram sockets bound to paths in our runtime directory, one for
  * request/reply (commands are queued, one in flight, each with a timeout),
  * one that sends ATTACH and then only receives events. A periodic PING on

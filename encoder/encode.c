@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * H.264 encoding for Wi-Fi Display with libavcodec: choosing the backend,
- * configuring the codec the way sinks need it (wfd-protocol.md §6.2), the
+ * configuring the codec the way sinks need it (docs/protocol.md, "Video formats"), the
  * picture pool, and the send/receive loop. See encode.h for the contract.
  *
  * Time base is 1/90000 (the MPEG-TS clock), so pts go straight into PES

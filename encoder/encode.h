@@ -3,7 +3,7 @@
  * H.264 encoding with FFmpeg's libavcodec, as Wi-Fi Display sinks need it:
  * no B-frames, one reference, SPS+PPS in front of every IDR, access unit
  * delimiters, constant bit rate with a small VBV buffer, profile and level as
- * negotiated (wfd-protocol.md §6.2), IDR on request.
+ * negotiated (docs/protocol.md, "Video formats"), IDR on request.
  *
  * Backends (encode_config.encoder):
  *   "vaapi"     h264_vaapi. dma-buf frames from kms capture are mapped to VA

@@ -16,7 +16,7 @@
  *
  * Audio: until audio capture exists (a later issue), a session that
  * negotiated LPCM gets a silence track, because some sinks stall or drift
- * when the audio PID they were promised never shows up (wfd-protocol.md §7).
+ * when the audio PID they were promised never shows up (docs/protocol.md, "Audio").
  * It runs on the same clock: 480 sample frames (6 x 80, Android's 10 ms at
  * 48 kHz) per PES, written up to "now" with every video frame and idle call.
  */

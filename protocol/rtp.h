@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * RTP (RFC 3550) for MPEG-2 transport streams (RFC 2250), as Wi-Fi Display
- * sends them (wfd-protocol.md §8.1): version 2, payload type 33, a 90 kHz
+ * sends them (docs/media.md, "RTP"): version 2, payload type 33, a 90 kHz
  * timestamp, one SSRC per session, sequence +1 per packet, marker unused,
  * exactly RTP_TS_PER_PACKET (7) TS packets per RTP packet: 12 + 7 * 188 =
  * 1328 bytes, which fits a 1500-byte MTU with IP and UDP headers.

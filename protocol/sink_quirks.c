@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The per-sink quirk table. Each row names the device it was derived from; see
- * ../shared/data/wfd-captures/ and docs/wfd-protocol.md section 12.
+ * tests/data/wfd-captures/ and docs/protocol.md, "Sink quirks".
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,7 +13,7 @@
 static const struct sink_quirk_entry quirk_table[] = {
         {
                 /* Microsoft Wireless Display Adapter (UA "MSFT-WDD"): works best, or only, with
-                 * LPCM audio (wfd-protocol.md section 7). */
+                 * LPCM audio (docs/protocol.md, "Audio"). */
                 .name = "Microsoft Wireless Display Adapter",
                 .user_agent_prefix = "MSFT-WDD",
                 .quirks = SINK_QUIRK_PREFER_LPCM,

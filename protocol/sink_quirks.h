@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Per-sink interop quirks (docs/wfd-protocol.md section 12), looked up by what a
+ * Per-sink interop quirks (docs/protocol.md, "Sink quirks"), looked up by what a
  * sink reveals about itself: the User-Agent of its requests, the Server header
  * of its replies, its P2P device name and the Device Information subelement of
  * its WFD IE. Behaviour every sink gets (accept any URI, tolerate a missing

@@ -128,7 +128,7 @@ int source_session_end_reason_to_errno(enum source_session_end_reason reason)
 
 static uint64_t keepalive_interval(const struct source_session *s)
 {
-        /* wfd-protocol.md 9: the interval must be shorter than timeout - 5 s. */
+        /* docs/protocol.md, "Keep-alive": the interval must be shorter than timeout - 5 s. */
         uint64_t t = (uint64_t) s->timeout_sec * 1000000ULL;
         return t > 10000000ULL ? t - 5000000ULL : t / 2;
 }
@@ -310,7 +310,7 @@ static void handle_response(struct source_session *s, const struct rtsp_message 
                 break;
         case REQUEST_M16:
                 if (m->status != RTSP_STATUS_OK && s->keepalive_enabled) {
-                        /* wfd-protocol.md 9: stop M16 for this sink, keep the session. */
+                        /* docs/protocol.md, "Keep-alive": stop M16 for this sink, keep the session. */
                         s->keepalive_enabled = false;
                         source_session_log(s, SOURCE_SESSION_LOG_WARNING, m->status,
                                            "sink answered M16 keep-alive with %u; no more keep-alives to this sink",
@@ -336,7 +336,7 @@ static bool check_session(struct source_session *s, const struct rtsp_message *m
                                               "no session exists yet (no SETUP)");
                 return false;
         }
-        /* wfd-protocol.md 12: tolerate a missing or wrong Session header, use the only session. */
+        /* Tolerate a missing or wrong Session header, use the only session (docs/protocol.md, "Sink quirks"). */
         if (r >= 0 && strcmp(id, s->session_id) != 0)
                 source_session_log(s, SOURCE_SESSION_LOG_DEBUG, 0, "sink used session id \"%s\", ours is %s; accepted",
                                    source_session_escape(id, e, sizeof(e)), s->session_id);
@@ -406,7 +406,7 @@ static void handle_setup(struct source_session *s, const struct rtsp_message *m,
                 s->media.peer_rtp_port = t.client_port[0];
                 s->media.peer_rtcp_port = t.client_port_range ? t.client_port[1] : 0;
         } else
-                /* wfd-protocol.md 4.4: no client_port, use wfd_client_rtp_ports (already in media) or 19000. */
+                /* No client_port: use wfd_client_rtp_ports (already in media) or 19000 (docs/protocol.md, "SETUP"). */
                 source_session_log(s, SOURCE_SESSION_LOG_DEBUG, 0, "SETUP without client_port; using port %u",
                                    s->media.peer_rtp_port);
 
@@ -591,7 +591,7 @@ static void handle_set_parameter(struct source_session *s, const struct rtsp_mes
                                               "trigger methods go from source to sink only");
                         return;
                 default:
-                        break; /* unknown and vendor lines are ignored (wfd-protocol.md 3) */
+                        break; /* unknown and vendor lines are ignored (docs/protocol.md, "RTSP framing") */
                 }
         }
         free(l);

@@ -23,7 +23,7 @@
  * previous message too closely is held back and comes with a later call, usually
  * the TIMER (docs/rtsp-pacing.md). Fire the timer within a few ms of its time.
  *
- * Flow (docs/wfd-protocol.md 4.2):
+ * Flow (docs/protocol.md, "Message flow"):
  *   start -> M1 OPTIONS -> (M1 200 + M2 answered) -> M3 GET_PARAMETER -> negotiate ->
  *   M4 SET_PARAMETER -> M5 trigger SETUP -> sink SETUP (M6) -> sink PLAY (M7) -> playing
  *   playing: M16 keep-alives, M13 IDR requests, M9 PAUSE, M7 PLAY, M8 TEARDOWN,
@@ -39,7 +39,7 @@
 
 struct source_session;
 
-/* Defaults (docs/wfd-protocol.md section 9), used when a config field is 0. */
+/* Defaults (docs/protocol.md, "Keep-alive"), used when a config field is 0. */
 #define SOURCE_SESSION_RESPONSE_TIMEOUT_USEC  (5 * 1000000ULL)   /* per request */
 #define SOURCE_SESSION_M2_TIMEOUT_USEC        (5 * 1000000ULL)   /* wait for M2 before M3 anyway */
 #define SOURCE_SESSION_SETUP_TIMEOUT_USEC     (10 * 1000000ULL)  /* M5 SETUP acked -> M6; M6 -> M7 */
@@ -91,7 +91,7 @@ enum source_session_audio_codec {
 struct source_session_format {
         unsigned width, height, fps;            /* progressive always */
         unsigned h264_profile_idc;              /* 66 Constrained Baseline, 100 Constrained High */
-        unsigned h264_constraint_flags;         /* 0xC0 for CBP, 0x0C for CHP (wfd-protocol.md 6.2) */
+        unsigned h264_constraint_flags;         /* 0xC0 for CBP, 0x0C for CHP (docs/protocol.md, "Video formats") */
         unsigned h264_level_idc;                /* 31, 32, 40, 41, 42 */
         bool single_slice;                      /* sink's min-slice-size is 0 */
         enum source_session_audio_codec audio_codec;

@@ -34,7 +34,7 @@ static void limits_to_wfd(const struct source_session *s, const struct source_se
                 .no_audio = l->no_audio,
         };
         if (safe || (s->quirks & SINK_QUIRK_SAFE_FORMAT)) {
-                /* wfd-protocol.md 10: next-lower mode, CBP, LPCM. */
+                /* docs/protocol.md, "Errors and fallbacks": next-lower mode, CBP, LPCM. */
                 ret->encoder_profiles = WFD_PROFILE_CBP;
                 ret->prefer_lpcm = true;
                 if (!safe) {
@@ -216,7 +216,7 @@ void source_session_negotiate_m3_reply(struct source_session *s, const struct rt
         send_m4(s, s->negotiation, now);
 }
 
-/* 303 to M4: retry once with a safer format (wfd-protocol.md 10). */
+/* 303 to M4: retry once with a safer format (docs/protocol.md, "Errors and fallbacks"). */
 void source_session_negotiate_m4_refused(struct source_session *s, const struct rtsp_message *m, uint64_t now)
 {
         _cleanup_free_ struct wfd_negotiation *n = NULL;
@@ -268,7 +268,7 @@ void source_session_negotiate_send_m3(struct source_session *s, uint64_t now)
 
 /*
  * 303 to M3: the sink refuses some names it was asked for (it should just leave them out).
- * Ask once more for the mandatory three only (wfd-protocol.md 5.1).
+ * Ask once more for the mandatory three only (docs/protocol.md, "WFD parameters").
  */
 static void retry_m3(struct source_session *s, const struct rtsp_message *m, uint64_t now)
 {

@@ -139,7 +139,7 @@ static void build_pmt(struct ts_mux *mux)
         s[n++] = 0x1F; /* fixed_frame_rate 0, temporal_poc 0, picture_to_display_conversion 0, reserved */
 
         if (mux->cfg.audio == TS_AUDIO_LPCM) {
-                /* WFD LPCM descriptor (wfd-protocol.md §8.2). */
+                /* WFD LPCM descriptor (docs/media.md, "MPEG-TS layout"). */
                 uint8_t freq = mux->cfg.audio_sample_rate == 44100 ? 1 : 2;
 
                 s[n++] = TS_STREAM_TYPE_LPCM;
@@ -454,7 +454,7 @@ int ts_mux_write_audio(struct ts_mux *mux, const uint8_t *data, size_t len, uint
                         return -EINVAL;
                 frames = len / (2 * mux->cfg.audio_channels);
                 stream_id = TS_STREAM_ID_LPCM;
-                /* WFD LPCM header (wfd-protocol.md §8.3). */
+                /* WFD LPCM header (docs/media.md, "LPCM audio"). */
                 lpcm[0] = 0xA0;
                 lpcm[1] = (uint8_t) (frames / 80 > 0 ? (frames / 80 > 255 ? 255 : frames / 80) : 1);
                 lpcm[2] = 0x00;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * MPEG-2 transport stream muxer with the Wi-Fi Display layout
- * (wfd-protocol.md §8.2; the Android layout sinks are tested with):
+ * (docs/media.md, "MPEG-TS layout"; the Android layout sinks are tested with):
  *
  *   PID 0x0000  PAT: program 1 -> PMT PID 0x0100
  *   PID 0x0100  PMT: PCR_PID 0x1000; video 0x1B on 0x1011 with an AVC video

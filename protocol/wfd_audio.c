@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * wfd_audio_codecs: parse and format, and what each mode bit means
- * (docs/wfd-protocol.md §7). See wfd_audio.h.
+ * (docs/protocol.md, "Audio"). See wfd_audio.h.
  */
 #include <errno.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Wi-Fi Display IE subelements: parse and build (wfd-protocol.md section 2). */
+/* Wi-Fi Display IE subelements: parse and build (docs/protocol.md, "WFD IE"). */
 #include <errno.h>
 #include <string.h>
 
@@ -156,7 +156,7 @@ int wfd_ie_parse_subelems(const uint8_t *buf, size_t len, struct wfd_ie *ret)
                         ie.has_ext_capability = true;
                         break;
                 case WFD_SUBELEM_LOCAL_IP:
-                        /* version(1) = 1 + IPv4(4); see wfd-protocol.md 2.2 on the doubtful size. */
+                        /* version(1) = 1 + IPv4(4); see docs/protocol.md on the doubtful size. */
                         if (blen < 5)
                                 return -EBADMSG;
                         ie.local_ip_version = body[0];

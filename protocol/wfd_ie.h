@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The Wi-Fi Display information element (docs/wfd-protocol.md section 2):
+ * The Wi-Fi Display information element (docs/protocol.md, "WFD IE"):
  * parse the subelements a peer advertises and build the ones we advertise.
  *
  *   element:    DD len 50-6F-9A 0A subelements...
@@ -44,7 +44,7 @@ enum wfd_device_type {
         WFD_DEVICE_DUAL_ROLE = 3,
 };
 
-/* Device Information bitmap bits (wfd-protocol.md 2.3). */
+/* Device Information bitmap bits (docs/protocol.md, "WFD IE"). */
 #define WFD_DEVINFO_TYPE_MASK                0x0003
 #define WFD_DEVINFO_COUPLED_SINK_AT_SOURCE   0x0004
 #define WFD_DEVINFO_COUPLED_SINK_AT_SINK     0x0008

@@ -19,7 +19,7 @@
 #define I(t, b, w, h, f, lvl, sc) { t, b, w, h, f, true, sc, false, lvl }
 
 /*
- * WFD tables 5-10/5-11/5-12 (docs/wfd-protocol.md §6.1) and [MS-WFDPE]
+ * WFD tables 5-10/5-11/5-12 (docs/protocol.md, "Video formats") and [MS-WFDPE]
  * 2.7.1.1.1. The last column before the scope is the minimum level_idc, checked
  * against wfd_level_min_for() by tests/unit/test-wfd-modes.c.
  */

@@ -3,7 +3,7 @@
  * The Wi-Fi Display resolution/refresh-rate tables (CEA, VESA, HH) in ONE
  * table, plus the H.264 profile and level bitmaps of wfd_video_formats.
  *
- * Bit meanings come from the WFD spec tables (docs/wfd-protocol.md §6.1) and,
+ * Bit meanings come from the WFD spec tables (docs/protocol.md, "Video formats") and,
  * for wfdx_video_formats, from [MS-WFDPE] 2.7.1.1.1 (CEA 17-26, VESA 29-32,
  * level bits 5-7). A few bits mean different things in the two parameters
  * (VESA 29 is 1920x1200p60 in Android's plain table but 2560x1440p30 in wfdx),

@@ -2,7 +2,7 @@
 /*
  * WFD text/parameters bodies and the WFD values that are not video, audio
  * or UIBC: parse and format; a whole M3 reply as struct wfd_sink_caps; the
- * M3 request. See wfd_params.h; grammar in docs/wfd-protocol.md §5.
+ * M3 request. See wfd_params.h; notes in docs/protocol.md, "WFD parameters".
  */
 #include <errno.h>
 #include <stdio.h>

@@ -2,7 +2,7 @@
 /*
  * WFD parameters: the text/parameters body (name lists and "name: value"
  * lines) and every wfd_* value a source meets, parsed into structs and
- * serialized back (docs/wfd-protocol.md §5, §7, §11; [MS-WFDPE] for the
+ * serialized back (docs/protocol.md, "WFD parameters" and "Audio"; [MS-WFDPE] for the
  * Microsoft names).
  *
  * The value codecs of video, audio and UIBC live in wfd_video.h, wfd_audio.h

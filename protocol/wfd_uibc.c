@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * wfd_uibc_capability: parse and format (docs/wfd-protocol.md §5). See
+ * wfd_uibc_capability: parse and format (docs/protocol.md, "WFD parameters"). See
  * wfd_uibc.h.
  */
 #include <errno.h>

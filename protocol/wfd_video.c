@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * wfd_video_formats, wfdx_video_formats and wfd_3d_video_formats: parse and
- * format. See wfd_video.h; grammar in docs/wfd-protocol.md §5 and [MS-WFDPE]
+ * format. See wfd_video.h; notes in docs/protocol.md, "WFD parameters", and [MS-WFDPE]
  * 2.7.1.1.
  */
 #include <errno.h>

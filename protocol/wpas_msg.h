@@ -4,7 +4,7 @@
  * aa:.. key=value ..."), command replies ("OK", "FAIL-...", key=value lists,
  * the P2P_PEER record) and the few commands we build with arguments.
  *
- * Grammar (docs/p2p-and-dbus.md 2.1, 4): an optional "IFNAME=<if> " prefix
+ * Grammar (docs/p2p.md, "The wpas backend"): an optional "IFNAME=<if> " prefix
  * (global control socket), an optional "<level>", the event name, then words
  * separated by spaces. A word is "key=value" when it starts with
  * [A-Za-z0-9_]+ followed by '='; otherwise it is positional. Values may be
@@ -115,7 +115,7 @@ enum wpas_role {
         WPAS_ROLE_CLIENT,
 };
 
-/* P2P-GROUP-REMOVED reason=; docs/p2p-and-dbus.md 4. */
+/* P2P-GROUP-REMOVED reason=, as wpa_supplicant 2.10 prints it. */
 enum wpas_group_removed_reason {
         WPAS_GROUP_REMOVED_UNKNOWN,        /* absent or a value we do not know */
         WPAS_GROUP_REMOVED_REQUESTED,

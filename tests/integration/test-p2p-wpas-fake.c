@@ -2,7 +2,7 @@
 /*
  * The wpas backend against a FAKE per-interface control socket
  * (tests/lib/fake-wpas.h) replaying event sequences recorded with two real
- * wpa_supplicant 2.10 over mac80211_hwsim (shared/vm/NOTES.md), checking the
+ * wpa_supplicant 2.10 over mac80211_hwsim (docs/testing.md, "End-to-end in a VM"), checking the
  * commands the backend sends in answer and what it reports to its owner.
  * The group netdev is a real veth pair in private network namespaces, so
  * addressing and DHCP (our server with busybox udhcpc, our client with

@@ -29,16 +29,6 @@ const char *test_data_path(const char *rel)
         return path_buf;
 }
 
-const char *test_shared_path(const char *rel)
-{
-        const char *e = getenv("MIRACAST_SHARED");
-        if (e)
-                snprintf(path_buf, sizeof(path_buf), "%s/%s", e, rel);
-        else
-                snprintf(path_buf, sizeof(path_buf), "%s/../shared/%s", source_root(), rel);
-        return path_buf;
-}
-
 long test_read_file(const char *path, char **ret)
 {
         struct stat st;

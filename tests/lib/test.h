@@ -25,8 +25,6 @@ void test_fail(const char *file, int line, const char *fmt, ...) __attribute__((
 void test_skip(const char *why) __attribute__((noreturn));
 /* Path of a data file: $MIRACAST_TEST_DATA or the source tree's tests/data, joined with rel. */
 const char *test_data_path(const char *rel);
-/* Path to ../shared (captures); $MIRACAST_SHARED overrides. */
-const char *test_shared_path(const char *rel);
 /* Read a whole file into a malloc'd NUL-terminated buffer; returns length or -errno. */
 long test_read_file(const char *path, char **ret);
 /* Remove the directory tree `dir` (a mkdtemp result) when this process exits

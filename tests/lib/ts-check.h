@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * A conformance checker for the RTP/MPEG-TS stream a Wi-Fi Display source
- * sends (wfd-protocol.md §8), for tests and fuzz targets. libc only (it is
+ * sends (docs/media.md, "MPEG-TS layout"), for tests and fuzz targets. libc only (it is
  * also compiled into the libFuzzer binaries, which link protocol/ alone).
  *
  * Feed it every received datagram with ts_check_rtp() (or raw 188-byte TS

@@ -349,7 +349,7 @@ static void *decode_thread(void *userdata)
                 } else if (st->codecpar->codec_tag == 0x83) {
                         /* WFD LPCM (stream_type 0x83 without an HDMV registration):
                          * FFmpeg leaves it untyped, so check the 4-byte header of
-                         * wfd-protocol.md 8.3 ourselves: sub-stream 0xA0, frame count,
+                         * docs/media.md ("LPCM audio") ourselves: sub-stream 0xA0, frame count,
                          * reserved 0, 16-bit (bits 7:6 = 0) stereo (bits 2:0 = 1)
                          * at 44.1 or 48 kHz (bits 5:3 = 1 or 2). */
                         bool ok = pkt->size >= 4 && pkt->data[0] == 0xA0 && pkt->data[1] > 0 &&

@@ -2,7 +2,7 @@
 /*
  * Sink profiles (M3 answers + device quirks) and M4 mode parsing for the test
  * sink. Values of the device profiles are copied from the captures in
- * ../shared/data/wfd-captures/; the file each came from is named next to it.
+ * tests/data/wfd-captures/; the file each came from is named next to it.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -141,7 +141,7 @@ const char *sink_profile_get(const struct sink_profile *p, const char *name)
         return NULL;
 }
 
-/* wfd-protocol.md 6.1 */
+/* docs/protocol.md, "Video formats" */
 static const struct {
         unsigned w, h, fps;
         bool interlaced;

@@ -5,7 +5,7 @@
  * needs to know what the source chose in M4 (one h264-codec entry with one
  * resolution bit, one audio codec).
  *
- * The profiles come from /work/shared/data/wfd-captures/ (see README there):
+ * The profiles come from tests/data/wfd-captures/ (see tests/data/README.md):
  *   generic  1080p30/720p60/720p30/640x480p60, CBP+CHP 4.1, LPCM+AAC
  *   small    640x480p60 (CEA 0) and 800x600p30 (VESA 0), CBP 3.1, LPCM (the VM)
  *   vga      640x480p60 only, CBP 3.1, LPCM (fast deterministic tests)
@@ -70,7 +70,7 @@ void sink_video_mode_to_string(const struct sink_video_mode *m, char *buf, size_
 /* "CBP"/"CHP"/"?" and "3.1".."4.2"/"?" */
 const char *sink_profile_bits_to_string(unsigned bits);
 const char *sink_level_bits_to_string(unsigned bits);
-/* H.264 level_idc of a WFD level bit (wfd-protocol.md 6.2): 1 -> 31 ... 16 -> 42; 0 if unknown. */
+/* H.264 level_idc of a WFD level bit (docs/protocol.md, "Video formats"): 1 -> 31 .. 16 -> 42, else 0. */
 int sink_level_bits_to_idc(unsigned bits);
 
 /*

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Every RTSP message in ../shared/data/wfd-captures/ goes through the RTSP codec.
+ * Every RTSP message in tests/data/wfd-captures/ goes through the RTSP codec.
  *
- * The captures are published logs (see their README): LF line ends, "# " lines
+ * The captures are published logs (see tests/data/README.md): LF line ends, "# " lines
  * that stand in for the software peer's messages, and loggers that drop the
  * empty line after the headers. Before feeding the parser, this test rebuilds
  * the byte stream a device sent: CRLF restored, annotation lines dropped, the
@@ -266,15 +266,15 @@ static char *read_capture(const char *file)
         char rel[256], *text = NULL;
         long n;
 
-        snprintf(rel, sizeof(rel), "data/wfd-captures/%s", file);
-        n = test_read_file(test_shared_path(rel), &text);
+        snprintf(rel, sizeof(rel), "wfd-captures/%s", file);
+        n = test_read_file(test_data_path(rel), &text);
         if (n < 0)
-                test_fail(__FILE__, __LINE__, "cannot read %s: %s", test_shared_path(rel), strerror((int) -n));
+                test_fail(__FILE__, __LINE__, "cannot read %s: %s", test_data_path(rel), strerror((int) -n));
         return text;
 }
 
 TEST(captures_all_listed, "/captures/every file of the corpus has an expectation here") {
-        const char *dir = test_shared_path("data/wfd-captures");
+        const char *dir = test_data_path("wfd-captures");
         DIR *d = opendir(dir);
         struct dirent *e;
         size_t n = 0;
@@ -328,7 +328,7 @@ TEST(captures_parse, "/captures/every message of every capture parses: one read,
         assert_int_eq(total, 62);
 }
 
-/* The messages whose exact content the README documents. */
+/* The messages whose exact content tests/data/README.md describes. */
 TEST(captures_details, "/captures/documented details: Samsung and LG M3 reply lengths, CSeq 0, UA, 7 M13s") {
         _cleanup_free_ struct rtsp_parser *p = malloc(sizeof(*p));
         struct rtsp_message m;

@@ -11,7 +11,7 @@
 #include "../../protocol/rtsp.h"
 #include "../lib/test.h"
 
-/* Messages shaped like those real sinks/sources send (see ../shared/data/wfd-captures). */
+/* Messages shaped like those real sinks/sources send (see tests/data/wfd-captures). */
 static const char m1_request[] =
         "OPTIONS * RTSP/1.0\r\n"
         "CSeq: 1\r\n"

@@ -21,7 +21,7 @@
 #define T0 (1000 * SEC)
 #define GAP SOURCE_SESSION_SEND_GAP_USEC
 
-/* The LG webOS M3 reply from ../shared/data/wfd-captures (CRLF restored). */
+/* The LG webOS M3 reply from tests/data/wfd-captures (CRLF restored). */
 static const char lg_m3_body[] =
         "wfd_audio_codecs: LPCM 00000003 00, AAC 00000001 00\r\n"
         "wfd_video_formats: 40 00 01 10 000194FF 155575DF 00000555 00 0000 0000 1F none none, "

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* WFD IE subelements (wfd-protocol.md section 2; values from real devices and the VM). */
+/* WFD IE subelements (docs/protocol.md, "WFD IE"; values from real devices and the VM). */
 #include <errno.h>
 #include <string.h>
 

@@ -2,7 +2,7 @@
 /*
  * wpa_supplicant event/reply parsing. The event lines are the ones recorded
  * in the VM with two wpa_supplicant 2.10 over mac80211_hwsim
- * (shared/vm/NOTES.md) and the grammar of shared/docs/p2p-and-dbus.md 4.
+ * (docs/testing.md, "End-to-end in a VM"); grammar in docs/p2p.md.
  */
 #include <errno.h>
 #include <stdio.h>
