@@ -160,7 +160,7 @@ static int sink_bus_resolve_output(const char *output, char *buf, size_t size, s
         }
         r = capture_find_output(&spec, device, sizeof(device));
         if (r < 0)
-                return bus_error_set(error, r, "Output \"%s\": %s", output, capture_last_error());
+                return bus_error_set(error, r, "%s", capture_last_error());
         if (spec.connector[0])
                 snprintf(buf, size, "kms:%s:%s", device, spec.connector);
         else

@@ -728,8 +728,9 @@ int capture_find_output(const struct capture_spec *spec, char *ret_device, size_
         if (spec->connector[0])
                 return capture_set_error(-ENODEV, "no output named %s%s%s (outputs: %s)", spec->connector,
                                          spec->device[0] ? " on " : "", spec->device, names);
-        return capture_set_error(-ENODEV, "%s%s has no connected output (outputs: %s)",
-                                 spec->device[0] ? "" : "no DRM card", spec->device, names);
+        if (spec->device[0])
+                return capture_set_error(-ENODEV, "%s has no connected output (outputs: %s)", spec->device, names);
+        return capture_set_error(-ENODEV, "no connected output on any DRM card (outputs: %s)", names);
 }
 
 int capture_list_outputs(char ***ret)
