@@ -24,11 +24,11 @@ static int parse_connector(const char *s, size_t len, struct capture_spec *spec)
         return 0;
 }
 
-/* A device is a path, opened read-write by a root daemon: keep it to a plain absolute path. */
+/* A device is a path a root daemon opens read-write, named by D-Bus callers: a DRM node, nothing else. */
 static int parse_device(const char *s, size_t len, struct capture_spec *spec)
 {
-        if (len < 2 || len >= sizeof(spec->device) || s[0] != '/' || !in_set(s, len, DEVICE_CHARS) ||
-            memmem(s, len, "..", 2))
+        if (len <= 9 || len >= sizeof(spec->device) || strncmp(s, "/dev/dri/", 9) != 0 ||
+            !in_set(s, len, DEVICE_CHARS) || memmem(s, len, "..", 2))
                 return -EINVAL;
         memcpy(spec->device, s, len);
         spec->device[len] = '\0';

@@ -37,7 +37,7 @@ struct capture_spec {
 
 /*
  * Parse s. Returns 0 and fills *ret, or -EINVAL when s is not one of the
- * forms above (DEVICE is an absolute path of [A-Za-z0-9._/-] without "..";
+ * forms above (DEVICE is a path under /dev/dri/ of [A-Za-z0-9._/-] without "..";
  * CONNECTOR is [A-Za-z0-9-] and, written alone, ends in -NUMBER so a typo of
  * "testsrc" or "kms" is an error rather than an output name).
  */

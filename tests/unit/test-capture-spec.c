@@ -36,6 +36,7 @@ TEST(spec_forms, "/capture-spec/every documented form parses to backend, device 
         s = parse_ok("kms:/dev/dri/card1");
         assert_str_eq(s.device, "/dev/dri/card1");
         assert_str_eq(s.connector, "");
+        assert_str_eq(parse_ok("kms:/dev/dri/by-path/platform-gpu-card").device, "/dev/dri/by-path/platform-gpu-card");
 
         s = parse_ok("kms:/dev/dri/card0:HDMI-A-1");
         assert_int_eq(s.backend, CAPTURE_BACKEND_KMS);
@@ -68,7 +69,7 @@ TEST(spec_invalid, "/capture-spec/typos, unsafe devices and oversized parts are 
                 "testsrc:size=3", "testsrcx", "tesrsrc", "HDMI", "HDMI-A", "HDMI-A-", "-1", "HDMI A-1",
                 "HDMI_A-1", "kms:dev/dri/card0", "kms:/dev/dri/../../etc/shadow", "kms:/dev/dri/card0:",
                 "kms:/dev/dri/card0:HDMI A", "kms:/dev/dri/card0:HDMI-A-1:x", "kms:/dev/dri/card 0",
-                "vnc:0", "kms:/", "HDMI-A-1\n",
+                "vnc:0", "kms:/", "HDMI-A-1\n", "kms:/dev/sda", "kms:/dev/dri/", "kms:/etc/passwd:HDMI-A-1",
         };
         struct capture_spec s = { .resize_every = 7 };
         char longname[200];
