@@ -2,17 +2,25 @@
 #
 # miracastd — one Makefile for everything. Sources are found by wildcard, so a
 # new file in a directory needs no edit here:
-#   protocol/*.c            -> $(BUILD)/libprotocol.a   (libc only, no pkg-config)
-#   encoder/*.c             -> $(BUILD)/libencoder.a    (FFmpeg, libdrm, libva)
-#   daemon/*.c but main.c   -> $(BUILD)/libdaemon.a     (libsystemd)
-#   dbus/*.c but miracastctl*.c -> $(BUILD)/libdbus.a
-#   daemon/main.c           -> $(BUILD)/miracastd
-#   dbus/miracastctl*.c     -> $(BUILD)/miracastctl
-#   tests/sink/*.c          -> $(BUILD)/miracast-test-sink
-#   tests/unit/test-*.c, tests/integration/test-*.c -> $(BUILD)/tests/test-*
-#   tests/fuzz/fuzz-*.c     -> $(BUILD)/tests/fuzz-replay-* (gcc, replays seeds in `make check`)
+#   protocol/*.c            -> $(BUILD)/libprotocol.a   (libc only)
+#   encoder/*.c             -> $(BUILD)/libencoder.a    (+ FFmpeg, libdrm, libva)
+#   daemon/*.c but main.c   -> $(BUILD)/libdaemon.a     (+ libsystemd; encoder/ headers)
+#   dbus/*.c but miracastctl*.c -> $(BUILD)/libdbus.a   (+ libsystemd; daemon/ headers)
+#   daemon/main.c           -> $(BUILD)/miracastd           (everything)
+#   dbus/miracastctl*.c     -> $(BUILD)/miracastctl         (libdbus.a, libprotocol.a, libsystemd)
+#   tests/sink/*.c          -> $(BUILD)/miracast-test-sink  (libprotocol.a, libsystemd, FFmpeg)
+#   tests/unit/test-*.c, tests/integration/test-*.c -> $(BUILD)/tests/test-* (see "tests" below)
+#   tests/fuzz/fuzz-*.c     -> $(BUILD)/tests/fuzz-replay-* (gcc, libprotocol.a only; replays seeds in `make check`)
 #                              $(BUILD)/fuzz/fuzz-*        (clang libFuzzer, `make fuzz`)
-#   tests/bench/bench-*.c   -> $(BUILD)/bench-*
+#   tests/bench/bench-*.c   -> $(BUILD)/bench-*             (libencoder.a, libprotocol.a, FFmpeg, libdrm, libva)
+#
+# Layers: each directory compiles with the flags of the libraries it may use,
+# and after each compile its dependency list (every header it read, system
+# headers included) is checked against what the layer may include, so
+# #include <systemd/sd-bus.h> in encoder/ or <libavcodec/avcodec.h> in daemon/
+# fails the build even where the header sits in the default include path.
+# Programs and tests link only the archives and libraries they may use, so a
+# call across a layer fails at link time too.
 #
 # Targets: all check fuzz bench demo e2e install lint soak clean deps.
 # Variables: BUILD, SANITIZE=1 (ASan+UBSan), V=1, DESTDIR, PREFIX, FUZZ_SECONDS.
@@ -26,7 +34,8 @@ CLANG      ?= clang
 FUZZ_SECONDS ?= 60
 
 CFLAGS     ?= -O2 -g
-CFLAGS     += -std=gnu11 -Wall -Wextra -Werror -MMD -MP -D_GNU_SOURCE -fno-strict-aliasing
+# -MD, not -MMD: the layer check reads the system headers from the .d file too.
+CFLAGS     += -std=gnu11 -Wall -Wextra -Werror -MD -MP -D_GNU_SOURCE -fno-strict-aliasing
 CFLAGS     += -Wshadow -Wno-unused-parameter -Wno-missing-field-initializers -Wformat=2
 LDLIBS     += -lpthread -lm
 
@@ -44,14 +53,42 @@ Q := @
 endif
 
 ENCODER_PKGS := libavcodec libavformat libavutil libswscale libdrm libva
-DAEMON_PKGS  := libsystemd
-ALL_PKGS     := $(DAEMON_PKGS) $(ENCODER_PKGS)
+SYSTEMD_PKGS := libsystemd
+SINK_PKGS    := libsystemd libavcodec libavformat libavutil libswscale
+ALL_PKGS     := $(SYSTEMD_PKGS) $(ENCODER_PKGS)
 
-# Deferred (=) so pkg-config runs only after `deps` had its chance to install.
-ENCODER_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(ENCODER_PKGS))
-DAEMON_CFLAGS  = $(shell $(PKG_CONFIG) --cflags $(DAEMON_PKGS))
-ALL_CFLAGS     = $(shell $(PKG_CONFIG) --cflags $(ALL_PKGS))
-ALL_LIBS       = $(shell $(PKG_CONFIG) --libs $(ALL_PKGS))
+# pkg-config runs only when a recipe first needs it (after `deps` had its chance to install), once
+# per make: $(call pkg,--cflags,PKGS). Missing packages stop the build with one line saying what to do.
+pkg = $(if $(shell $(PKG_CONFIG) --exists $(2) 2>/dev/null && echo y),$(shell $(PKG_CONFIG) $(1) $(2)),$\
+        $(error Missing build dependencies ($(2)): run `make deps` (tools/install-deps.sh) first))
+# $(call lazy,VAR,VALUE): VAR is computed the first time it is used, then kept.
+lazy = $(eval $(1) := $(2))$($(1))
+
+ENCODER_CFLAGS = $(call lazy,ENCODER_CFLAGS,$(call pkg,--cflags,$(ENCODER_PKGS)))
+ENCODER_LIBS   = $(call lazy,ENCODER_LIBS,$(call pkg,--libs,$(ENCODER_PKGS)))
+SYSTEMD_CFLAGS = $(call lazy,SYSTEMD_CFLAGS,$(call pkg,--cflags,$(SYSTEMD_PKGS)))
+SYSTEMD_LIBS   = $(call lazy,SYSTEMD_LIBS,$(call pkg,--libs,$(SYSTEMD_PKGS)))
+SINK_LIBS      = $(call lazy,SINK_LIBS,$(call pkg,--libs,$(SINK_PKGS)))
+ALL_CFLAGS     = $(call lazy,ALL_CFLAGS,$(call pkg,--cflags,$(ALL_PKGS)))
+ALL_LIBS       = $(call lazy,ALL_LIBS,$(call pkg,--libs,$(ALL_PKGS)))
+
+# What each layer may not include, as extended regexps over the paths in its .d file.
+USES_SYSTEMD := /systemd/sd-[a-z-]+\.h
+USES_MEDIA   := /(libav[a-z]+|libsw[a-z]+|libdrm|va)/[A-Za-z0-9_-]+\.h|/xf86drm[A-Za-z]*\.h
+UP_FROM      = [^ ]*\.\./($(1))/[^ :]+
+DENY_protocol := $(USES_SYSTEMD)|$(USES_MEDIA)|$(call UP_FROM,encoder|daemon|dbus|tests)
+DENY_encoder  := $(USES_SYSTEMD)|$(call UP_FROM,daemon|dbus|tests)
+ALLOW_encoder := daemon/log\.h$$
+DENY_daemon   := $(USES_MEDIA)|$(call UP_FROM,dbus|tests)
+DENY_dbus     := $(USES_MEDIA)|$(call UP_FROM,tests)
+# $(call layer_check,LAYER): after compiling $@, fail when its .d names a header LAYER may not use.
+define layer_check
+	$(Q)bad=$$(grep -oE '$(DENY_$(1))' $(@:.o=.d) | grep -vE '$(or $(ALLOW_$(1)),^$$^)' | sort -u); \
+	if [ -n "$$bad" ]; then \
+		echo "$<: the $(1)/ layer may not include $$(echo $$bad | cut -d' ' -f1-3) (Makefile: DENY_$(1))" >&2; \
+		rm -f $@; exit 1; \
+	fi
+endef
 
 PROTOCOL_SRC := $(wildcard protocol/*.c)
 ENCODER_SRC  := $(wildcard encoder/*.c)
@@ -61,6 +98,18 @@ CTL_SRC      := $(wildcard dbus/miracastctl*.c)
 SINK_SRC     := $(wildcard tests/sink/*.c)
 TESTLIB_SRC  := tests/lib/test.c tests/lib/test-util.c tests/lib/test-bus.c tests/lib/ts-check.c tests/lib/rtp-receive.c
 UNIT_SRC     := $(wildcard tests/unit/test-*.c tests/integration/test-*.c)
+
+# A test links the lowest layer its #include lines reach, read from its source (a new test needs
+# no edit here):
+#   protocol  protocol/ headers, tests/lib/test.h, ts-check.h and libc: libprotocol.a only
+#   encoder   also encoder/ headers, FFmpeg, libdrm, libva, rtp-receive.h: + libencoder.a and those
+#   full      daemon/, dbus/, libsystemd or the bus/fake helpers: every archive and library
+includes_any = $(if $(UNIT_SRC),$(shell grep -lE '^\#include *["<](\.\./)*($(1))' $(UNIT_SRC)))
+TESTS_FULL     := $(call includes_any,daemon/|dbus/|systemd/|lib/(test-bus|fake-|netns))
+TESTS_ENCODER  := $(filter-out $(TESTS_FULL),$(call includes_any,encoder/|libav|libsw|xf86drm|va/|lib/rtp-receive))
+TESTS_PROTOCOL := $(filter-out $(TESTS_FULL) $(TESTS_ENCODER),$(UNIT_SRC))
+TESTLIB_PROTOCOL := tests/lib/test.c tests/lib/test-util.c tests/lib/ts-check.c
+TESTLIB_ENCODER  := $(TESTLIB_PROTOCOL) tests/lib/rtp-receive.c
 FUZZ_SRC     := $(wildcard tests/fuzz/fuzz-*.c)
 BENCH_SRC    := $(wildcard tests/bench/bench-*.c)
 
@@ -99,28 +148,40 @@ tests: $(PROGRAMS) $(TEST_BINS) $(REPLAY_BINS) $(BENCH_BINS)
 
 # ---- compile rules --------------------------------------------------------
 
-# protocol/ gets no pkg-config flags on purpose: libc only, so a stray
-# #include <systemd/...> or <libavcodec/...> fails the build.
+# protocol/ gets no pkg-config flags on purpose: libc only.
 $(BUILD)/protocol/%.o: protocol/%.c
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(call layer_check,protocol)
 
 $(BUILD)/encoder/%.o: encoder/%.c
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(CFLAGS) $(ENCODER_CFLAGS) -c $< -o $@
+	$(call layer_check,encoder)
 
+# daemon/ uses encoder/ through its headers, which therefore need no FFmpeg/libdrm/libva headers.
 $(BUILD)/daemon/%.o: daemon/%.c
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(CFLAGS) $(ALL_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(SYSTEMD_CFLAGS) -c $< -o $@
+	$(call layer_check,daemon)
+
+# main.c wires the layers together: the one daemon/ file that may include dbus/.
+$(BUILD)/daemon/main.o: daemon/main.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) $(SYSTEMD_CFLAGS) -c $< -o $@
+	$(call layer_check,dbus)
 
 $(BUILD)/dbus/%.o: dbus/%.c
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(CFLAGS) $(ALL_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(SYSTEMD_CFLAGS) -c $< -o $@
+	$(call layer_check,dbus)
 
+# Tests may include anything; what they link is decided below.
 $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
@@ -141,30 +202,42 @@ $(BUILD)/miracastd: $(call obj,daemon/main.c) $(ALL_LIBS_A)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS) $(LDLIBS)
 
-$(BUILD)/miracastctl: $(call obj,$(CTL_SRC)) $(ALL_LIBS_A)
+# The CLI talks D-Bus only: no FFmpeg, libdrm or libva (check with ldd).
+$(BUILD)/miracastctl: $(call obj,$(CTL_SRC)) $(LIBDBUS) $(LIBPROTOCOL)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS) $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(SYSTEMD_LIBS) $(LDLIBS)
 
-$(BUILD)/miracast-test-sink: $(call obj,$(SINK_SRC)) $(ALL_LIBS_A)
+$(BUILD)/miracast-test-sink: $(call obj,$(SINK_SRC)) $(LIBPROTOCOL)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS) $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(SINK_LIBS) $(LDLIBS)
 
-$(BUILD)/bench-%: $(BUILD)/tests/bench/bench-%.o $(ALL_LIBS_A)
+$(BUILD)/bench-%: $(BUILD)/tests/bench/bench-%.o $(LIBENCODER) $(LIBPROTOCOL)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS) $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ENCODER_LIBS) $(LDLIBS)
 
 # ---- tests ----------------------------------------------------------------
 
+test_bin = $(patsubst %.c,$(BUILD)/tests/%,$(notdir $(1)))
+$(call test_bin,$(TESTS_PROTOCOL)): $(call obj,$(TESTLIB_PROTOCOL)) $(LIBPROTOCOL)
+$(call test_bin,$(TESTS_ENCODER)):  $(call obj,$(TESTLIB_ENCODER)) $(LIBENCODER) $(LIBPROTOCOL)
+$(call test_bin,$(TESTS_ENCODER)):  TEST_LIBS = $(ENCODER_LIBS)
+$(call test_bin,$(TESTS_FULL)):     $(call obj,$(TESTLIB_SRC)) $(ALL_LIBS_A)
+$(call test_bin,$(TESTS_FULL)):     TEST_LIBS = $(ALL_LIBS)
+
 define test_rule
-$(BUILD)/tests/$(basename $(notdir $(1))): $(call obj,$(1)) $(call obj,$(TESTLIB_SRC)) $(ALL_LIBS_A)
+$(call test_bin,$(1)): $(call obj,$(1))
 	@echo "  LD      $$@"
-	$(Q)$(CC) $(LDFLAGS) -o $$@ $$^ $(ALL_LIBS) $(LDLIBS)
+	$$(Q)$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(TEST_LIBS) $$(LDLIBS)
 endef
 $(foreach t,$(UNIT_SRC),$(eval $(call test_rule,$(t))))
 
-$(BUILD)/tests/fuzz-replay-%: $(BUILD)/tests/fuzz/fuzz-%.o $(call obj,tests/fuzz/replay-main.c tests/lib/test-util.c) $(ALL_LIBS_A)
+$(BUILD)/tests/fuzz-replay-%: $(BUILD)/tests/fuzz/fuzz-%.o $(call obj,tests/fuzz/replay-main.c tests/lib/test-util.c) $(LIBPROTOCOL)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS) $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The targets a newcomer types first (check, demo, bench, e2e, soak, fuzz) install what is
+# missing first and only then run a second make, so nothing asks pkg-config before the
+# packages are there.
 
 # `make check`: install what is missing, build everything with ASan+UBSan in
 # its own directory, run every test, end with "N passed, N failed".
@@ -189,7 +262,8 @@ $(BUILD)/fuzz/fuzz-%: $(BUILD)/fuzz/obj/tests/fuzz/fuzz-%.o $(patsubst %.c,$(BUI
 	@echo "  LD      $@"
 	$(Q)$(CLANG) -fsanitize=fuzzer,address,undefined -o $@ $^
 
-fuzz: deps $(FUZZ_BINS)
+fuzz: deps
+	$(Q)$(MAKE) --no-print-directory $(FUZZ_BINS)
 	$(Q)tools/run-fuzz.sh $(BUILD)/fuzz $(FUZZ_SECONDS)
 
 # ---- the rest ---------------------------------------------------------------

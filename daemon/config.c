@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../encoder/capture_spec.h"
 #include "../protocol/macro.h"
 #include "config.h"
 #include "log.h"
@@ -145,24 +146,6 @@ static int config_replace_string(char **field, const char *value)
         return 0;
 }
 
-/* "testsrc", "testsrc:resize=N", "kms", "kms:/dev/dri/card0", "kms:/dev/dri/card0:HDMI-A-1". */
-bool config_capture_is_valid(const char *s)
-{
-        if (strcmp(s, "testsrc") == 0 || strcmp(s, "kms") == 0)
-                return true;
-        if (strncmp(s, "testsrc:resize=", 15) == 0) {
-                /* test picture that switches size every N pictures (1..100000), like a mode set */
-                size_t n = strspn(s + 15, "0123456789");
-                return n > 0 && n <= 6 && s[15 + n] == '\0' && atoi(s + 15) >= 1 && atoi(s + 15) <= 100000;
-        }
-        if (strncmp(s, "kms:", 4) != 0 || s[4] == '\0')
-                return false;
-        for (const char *p = s + 4; *p; p++)
-                if (!isprint((unsigned char) *p) || *p == ' ')
-                        return false;
-        return true;
-}
-
 /* FFmpeg encoder names are [a-z0-9_]; "auto", "vaapi", "x264" are ours. */
 static bool config_encoder_valid(const char *s)
 {
@@ -192,8 +175,8 @@ int config_set(struct config *c, const char *key, const char *value, const char 
         config_normalize_key(key, k, sizeof(k));
 
         if (strcmp(k, "capture") == 0) {
-                if (!config_capture_is_valid(value))
-                        return log_error_errno(-EINVAL, "%s: capture \"%s\" is not kms[:DEVICE[:CONNECTOR]], testsrc or testsrc:resize=N",
+                if (!capture_spec_is_valid(value))
+                        return log_error_errno(-EINVAL, "%s: capture \"%s\" is not kms[:DEVICE[:CONNECTOR]], CONNECTOR, testsrc or testsrc:resize=N",
                                                origin, value);
                 return config_replace_string(&c->capture, value);
         }
@@ -368,7 +351,7 @@ static void config_help(const char *prog)
                "  -h --help                 Show this help\n"
                "     --version              Show the version\n"
                "  -c --config FILE          Read FILE instead of " CONFIG_DEFAULT_PATH "\n"
-               "     --capture SPEC         kms[:DEVICE[:CONNECTOR]] or testsrc[:resize=N] (default kms)\n"
+               "     --capture SPEC         kms[:DEVICE[:CONNECTOR]], CONNECTOR or testsrc[:resize=N] (default kms)\n"
                "     --encoder NAME         auto, vaapi, x264 or any FFmpeg H.264 encoder (default auto)\n"
                "     --bus BUS              system, session, none or a D-Bus address (default system;\n"
                "                            without --bus, no reachable bus just turns D-Bus off)\n"

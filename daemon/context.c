@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../encoder/capture.h"
+#include "../encoder/capture_spec.h"
 #include "../protocol/macro.h"
 #include "context.h"
 #include "log.h"
@@ -49,41 +50,26 @@ int context_new(struct manager *m, const char *capture, struct context **ret)
 int context_get_capture(struct context *c, struct capture **ret)
 {
         struct capture_config cfg = {};
-        _cleanup_free_ char *spec = NULL;
-        char *device = NULL, *connector = NULL;
+        struct capture_spec spec;
         int r;
 
         if (c->capture_handle) {
                 *ret = c->capture_handle;
                 return 0;
         }
-        spec = strdup(c->capture);
-        if (!spec)
-                return -ENOMEM;
-        if (strcmp(spec, "testsrc") == 0 || strncmp(spec, "testsrc:resize=", 15) == 0) {
-                cfg.backend = CAPTURE_BACKEND_TESTSRC;
-                if (spec[7] == ':')
-                        cfg.resize_every = (unsigned) atoi(spec + 15); /* validated by config_capture_is_valid() */
+        r = capture_spec_parse(c->capture, &spec);
+        if (r < 0)
+                return r;
+        cfg.backend = spec.backend;
+        if (spec.backend == CAPTURE_BACKEND_TESTSRC) {
+                cfg.resize_every = spec.resize_every;
                 /* The test picture is made at the configured maximum (default 1280x720); encoders scale. */
                 cfg.width = c->manager->config->max_width & ~1u;
                 cfg.height = c->manager->config->max_height & ~1u;
                 cfg.pattern = CAPTURE_PATTERN_DESKTOP;
-        } else if (strncmp(spec, "kms", 3) == 0 && (spec[3] == '\0' || spec[3] == ':')) {
-                cfg.backend = CAPTURE_BACKEND_KMS;
-                if (spec[3] == ':') {
-                        device = spec + 4;
-                        connector = strchr(device, ':');
-                        if (connector)
-                                *connector++ = '\0';
-                        if (!*device)
-                                device = NULL;
-                        if (connector && !*connector)
-                                connector = NULL;
-                }
-                cfg.device = device;
-                cfg.connector = connector;
-        } else
-                return -EINVAL;
+        }
+        cfg.device = spec.device[0] ? spec.device : NULL;
+        cfg.connector = spec.connector[0] ? spec.connector : NULL;
 
         r = capture_new(&cfg, &c->capture_handle);
         if (r < 0)

@@ -8,7 +8,9 @@
 #include "../daemon/listener.h"
 #include "../daemon/log.h"
 #include "../daemon/manager.h"
-#include "../daemon/media-info.h"
+#include "../encoder/capture.h"
+#include "../encoder/encode.h"
+#include "../protocol/macro.h"
 #include "bus-errors.h"
 #include "bus.h"
 #include "polkit.h"
@@ -213,30 +215,25 @@ static int property_get_backend(sd_bus *bus, const char *path, const char *inter
 static int property_get_encoders(sd_bus *bus, const char *path, const char *interface, const char *property,
                                  sd_bus_message *reply, void *userdata, sd_bus_error *error)
 {
-        char **names = NULL;
+        _cleanup_(strv_freep) char **names = NULL;
         int r;
 
-        r = media_info_list_encoders(&names);
+        r = encode_list_encoders(&names);
         if (r < 0)
                 return r;
-        r = sd_bus_message_append_strv(reply, names);
-        media_info_strv_free(names);
-        return r;
+        return sd_bus_message_append_strv(reply, names);
 }
 
 static int property_get_capture_outputs(sd_bus *bus, const char *path, const char *interface, const char *property,
                                         sd_bus_message *reply, void *userdata, sd_bus_error *error)
 {
-        struct bus *b = userdata;
-        char **names = NULL;
+        _cleanup_(strv_freep) char **names = NULL;
         int r;
 
-        r = media_info_list_outputs(b->manager, &names);
+        r = capture_list_outputs(&names);
         if (r < 0)
                 return r;
-        r = sd_bus_message_append_strv(reply, names);
-        media_info_strv_free(names);
-        return r;
+        return sd_bus_message_append_strv(reply, names);
 }
 
 static int property_get_version(sd_bus *bus, const char *path, const char *interface, const char *property,

@@ -2,6 +2,7 @@
 /* org.miracastd.Sink1 at /org/miracastd/sink/<aa_bb_cc_dd_ee_ff>. */
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +11,8 @@
 #include "../daemon/manager.h"
 #include "../daemon/session.h"
 #include "../daemon/sink.h"
+#include "../encoder/capture.h"
+#include "../encoder/capture_spec.h"
 #include "bus-errors.h"
 #include "bus.h"
 #include "polkit.h"
@@ -87,10 +90,10 @@ static int sink_bus_read_options(sd_bus_message *m, struct cast_options *o, bool
                                         return bus_error_set(error, -EINVAL, "Option pin must be 8 digits");
                                 o->pin = v;
                         } else if (strcmp(key, "output") == 0) {
-                                if (strlen(v) > 128 || !config_capture_is_valid(v))
-                                        return bus_error_set(error, -EINVAL, "Option output must be "
-                                                             "kms[:DEVICE[:CONNECTOR]] or testsrc "
-                                                             "(see Manager1.CaptureOutputs)");
+                                if (!capture_spec_is_valid(v))
+                                        return bus_error_set(error, -EINVAL, "Option output must be a "
+                                                             "connector name (HDMI-A-1), kms[:DEVICE[:CONNECTOR]] "
+                                                             "or testsrc (see Manager1.CaptureOutputs)");
                                 o->output = v;
                         } else if (config_parse_resolution(v, &o->max_width, &o->max_height) < 0)
                                 return bus_error_set(error, -EINVAL, "Option max-resolution must be WIDTHxHEIGHT");
@@ -136,11 +139,41 @@ static int sink_bus_read_options(sd_bus_message *m, struct cast_options *o, bool
         return 0;
 }
 
+/*
+ * A named output must exist now: the caller hears "no output named HDMI-A-1"
+ * at once, not a failed session after the Wi-Fi Direct connection. A connector
+ * given alone becomes kms:CARD:CONNECTOR, so casts to one output share one
+ * capture however they name it.
+ */
+static int sink_bus_resolve_output(const char *output, char *buf, size_t size, sd_bus_error *error)
+{
+        struct capture_spec spec;
+        char device[CAPTURE_SPEC_DEVICE_MAX];
+        int r;
+
+        r = capture_spec_parse(output, &spec);
+        if (r < 0)
+                return bus_error_set(error, r, "Invalid output \"%s\"", output);
+        if (spec.backend != CAPTURE_BACKEND_KMS || (!spec.device[0] && !spec.connector[0])) {
+                snprintf(buf, size, "%s", output);
+                return 0;
+        }
+        r = capture_find_output(&spec, device, sizeof(device));
+        if (r < 0)
+                return bus_error_set(error, r, "%s", capture_last_error());
+        if (spec.connector[0])
+                snprintf(buf, size, "kms:%s:%s", device, spec.connector);
+        else
+                snprintf(buf, size, "%s", output);
+        return 0;
+}
+
 static int method_cast(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         struct sink *sink = userdata;
         struct bus *b = sink->manager->hooks.userdata;
         struct cast_options o = { .go_intent = -1 };
+        char output[CAPTURE_SPEC_MAX + 1];
         bool persistent = false;
         struct session *s;
         int r;
@@ -152,6 +185,12 @@ static int method_cast(sd_bus_message *m, void *userdata, sd_bus_error *error)
         r = sink_bus_read_options(m, &o, &persistent, error);
         if (r < 0)
                 return r;
+        if (o.output) {
+                r = sink_bus_resolve_output(o.output, output, sizeof(output), error);
+                if (r < 0)
+                        return r;
+                o.output = output;
+        }
         /* A backend that cannot do these options at all (no PIN through NetworkManager) says so first. */
         if (manager_cast_refusal(sink->manager, &o))
                 return bus_error_set(error, -EOPNOTSUPP, "%s", manager_cast_refusal(sink->manager, &o));

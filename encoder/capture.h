@@ -36,6 +36,7 @@
 #include <stdint.h>
 
 struct capture;
+struct capture_spec;
 
 /* Damage granularity in pixels (even, so 4:2:0 chroma tiles line up). */
 #define CAPTURE_TILE_SIZE 32
@@ -78,7 +79,8 @@ struct capture_config {
 
         /* kms */
         const char *device;    /* "/dev/dri/card0"; NULL: the first card with an active CRTC */
-        const char *connector; /* "HDMI-A-1", "eDP-1", "Virtual-1"; NULL: first connected, active */
+        const char *connector; /* "HDMI-A-1", "eDP-1", "Virtual-1"; NULL: first connected, active.
+                                * Without a device: on whichever card has it */
         bool no_cursor;        /* do not composite the cursor plane */
 };
 
@@ -122,6 +124,22 @@ enum capture_pattern capture_pattern_from_string(const char *s);
  */
 int capture_new(const struct capture_config *cfg, struct capture **ret);
 const char *capture_last_error(void);
+
+/*
+ * What this machine can capture, for Manager1.CaptureOutputs: "testsrc", then
+ * "kms:/dev/dri/cardN:CONNECTOR" for every connected connector of every card
+ * we can open. NULL-terminated; free with strv_free() (protocol/macro.h).
+ */
+int capture_list_outputs(char ***ret);
+
+/*
+ * Does the output a capture spec (capture_spec.h) names exist? Returns 0 (and
+ * for kms the card that has it in ret_device, when given), or -ENODEV with a
+ * sentence in capture_last_error() naming the outputs there are. testsrc
+ * always exists; a bare "kms" names the first connected output of any card.
+ * Whether the output is active and readable shows only when it is opened.
+ */
+int capture_find_output(const struct capture_spec *spec, char *ret_device, size_t size);
 
 /* Reference counting; thread-safe. unref returns NULL. */
 struct capture *capture_ref(struct capture *c);

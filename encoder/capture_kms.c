@@ -37,6 +37,12 @@
 
 #include "../protocol/macro.h"
 #include "capture_backend.h"
+#include "capture_spec.h"
+
+/* Cards looked at when none is named: /dev/dri/card0 .. card15. */
+#define KMS_MAX_CARDS 16
+/* Outputs listed across all cards, at most. */
+#define KMS_MAX_OUTPUTS 64
 
 struct kms_fb {
         uint32_t fb_id;
@@ -131,11 +137,10 @@ static int plane_prop_value(int fd, uint32_t plane_id, uint32_t prop_id, int64_t
         return r;
 }
 
+/* "HDMI-A-1": the name capture specs and Manager1.CaptureOutputs use (capture_spec.c). */
 static void connector_name(const drmModeConnector *conn, char *buf, size_t size)
 {
-        const char *type = drmModeGetConnectorTypeName(conn->connector_type);
-
-        snprintf(buf, size, "%s-%u", type ? type : "Unknown", conn->connector_type_id);
+        capture_connector_name(drmModeGetConnectorTypeName(conn->connector_type), conn->connector_type_id, buf, size);
 }
 
 /* The CRTC driving a connector, 0 when the output is off. */
@@ -634,11 +639,153 @@ static bool card_has_active_crtc(int fd)
         return active;
 }
 
-static int kms_open_card(struct kms *k, const char *device)
+/* Append the connectors of the open card at path to out[*n..max). */
+static void kms_list_card(int fd, const char *path, struct capture_output *out, size_t max, size_t *n)
 {
+        drmModeResPtr res = drmModeGetResources(fd);
+
+        for (int i = 0; res && i < res->count_connectors && *n < max; i++) {
+                drmModeConnectorPtr conn = drmModeGetConnector(fd, res->connectors[i]);
+
+                if (!conn)
+                        continue;
+                snprintf(out[*n].device, sizeof(out[*n].device), "%s", path);
+                connector_name(conn, out[*n].connector, sizeof(out[*n].connector));
+                out[*n].connected = conn->connection == DRM_MODE_CONNECTED;
+                (*n)++;
+                drmModeFreeConnector(conn);
+        }
+        drmModeFreeResources(res);
+}
+
+/* Every connector of every card we can open, in card order. A card we cannot open is not ours to capture. */
+static size_t kms_list_outputs(const char *device, struct capture_output *out, size_t max)
+{
+        size_t n = 0;
+
+        for (int i = 0; i < KMS_MAX_CARDS && n < max; i++) {
+                char path[CAPTURE_SPEC_DEVICE_MAX];
+                _cleanup_close_ int fd = -1;
+
+                if (device)
+                        snprintf(path, sizeof(path), "%s", device);
+                else
+                        snprintf(path, sizeof(path), "/dev/dri/card%d", i);
+                fd = open(path, O_RDWR | O_CLOEXEC | O_NONBLOCK);
+                if (fd >= 0)
+                        kms_list_card(fd, path, out, max, &n);
+                if (device)
+                        break;
+        }
+        return n;
+}
+
+/* "a, b (disconnected), c" for error messages. */
+static void kms_output_names(const struct capture_output *out, size_t n, char *buf, size_t size)
+{
+        buf[0] = '\0';
+        for (size_t i = 0; i < n; i++)
+                snprintf(buf + strlen(buf), size - strlen(buf), "%skms:%s:%s%s", i ? ", " : "", out[i].device,
+                         out[i].connector, out[i].connected ? "" : " (disconnected)");
+        if (!buf[0])
+                snprintf(buf, size, "none");
+}
+
+int capture_find_output(const struct capture_spec *spec, char *ret_device, size_t size)
+{
+        struct capture_output *out;
+        char names[512];
+        size_t n;
+        int r;
+
+        capture_set_error(0, "%s", "");
+        if (!spec)
+                return -EINVAL;
+        if (spec->backend == CAPTURE_BACKEND_TESTSRC) {
+                if (ret_device && size)
+                        ret_device[0] = '\0';
+                return 0;
+        }
+        if (spec->backend != CAPTURE_BACKEND_KMS)
+                return capture_set_error(-EINVAL, "unknown capture backend %d", (int) spec->backend);
+
+        out = calloc(KMS_MAX_OUTPUTS, sizeof(*out));
+        if (!out)
+                return -ENOMEM;
+        n = kms_list_outputs(spec->device[0] ? spec->device : NULL, out, KMS_MAX_OUTPUTS);
+        r = capture_spec_match(spec, out, n);
+        if (r >= 0) {
+                if (ret_device)
+                        snprintf(ret_device, size, "%s", out[r].device);
+                free(out);
+                return 0;
+        }
+        kms_output_names(out, n, names, sizeof(names));
+        free(out);
+        if (r == -ENOTCONN)
+                return capture_set_error(-ENODEV, "output %s%s%s is disconnected", spec->device,
+                                         spec->device[0] ? ":" : "", spec->connector);
+        if (spec->connector[0])
+                return capture_set_error(-ENODEV, "no output named %s%s%s (outputs: %s)", spec->connector,
+                                         spec->device[0] ? " on " : "", spec->device, names);
+        if (spec->device[0])
+                return capture_set_error(-ENODEV, "%s has no connected output (outputs: %s)", spec->device, names);
+        return capture_set_error(-ENODEV, "no connected output on any DRM card (outputs: %s)", names);
+}
+
+int capture_list_outputs(char ***ret)
+{
+        _cleanup_free_ struct capture_output *out = NULL;
+        char **l;
+        size_t n, j = 0;
+
+        out = calloc(KMS_MAX_OUTPUTS, sizeof(*out));
+        if (!out)
+                return -ENOMEM;
+        n = kms_list_outputs(NULL, out, KMS_MAX_OUTPUTS);
+        l = calloc(n + 2, sizeof(char *));
+        if (!l)
+                return -ENOMEM;
+        l[j] = strdup("testsrc");
+        if (!l[j++]) {
+                strv_free(l);
+                return -ENOMEM;
+        }
+        for (size_t i = 0; i < n; i++) {
+                if (!out[i].connected)
+                        continue;
+                if (asprintf(&l[j], "kms:%s:%s", out[i].device, out[i].connector) < 0) {
+                        l[j] = NULL;
+                        strv_free(l);
+                        return -ENOMEM;
+                }
+                j++;
+        }
+        *ret = l;
+        return 0;
+}
+
+static int kms_open_card(struct kms *k, const char *device, const char *connector)
+{
+        char found[CAPTURE_SPEC_DEVICE_MAX];
         bool any = false;
         int open_errno = 0;
 
+        if (!device && connector) {
+                /* A connector without a card: the card that has it. */
+                struct capture_spec spec = { .backend = CAPTURE_BACKEND_KMS };
+                int r;
+
+                snprintf(spec.connector, sizeof(spec.connector), "%s", connector);
+                r = capture_find_output(&spec, found, sizeof(found));
+                if (r < 0) {
+                        char why[256];
+
+                        snprintf(why, sizeof(why), "%s", capture_last_error());
+                        return capture_set_error(r, "kms: %s", why);
+                }
+                device = found;
+        }
         if (device) {
                 k->fd = open(device, O_RDWR | O_CLOEXEC);
                 if (k->fd < 0)
@@ -647,7 +794,7 @@ static int kms_open_card(struct kms *k, const char *device)
                 snprintf(k->path, sizeof(k->path), "%s", device);
                 return 0;
         }
-        for (int i = 0; i < 16; i++) {
+        for (int i = 0; i < KMS_MAX_CARDS; i++) {
                 char path[64];
                 int fd;
 
@@ -688,7 +835,7 @@ static int kms_open(struct capture *c, const struct capture_config *cfg)
         k->with_cursor = !cfg->no_cursor;
         c->priv = k;
 
-        r = kms_open_card(k, cfg->device);
+        r = kms_open_card(k, cfg->device, cfg->connector);
         if (r < 0)
                 return r;
         snprintf(c->device, sizeof(c->device), "%s", k->path);

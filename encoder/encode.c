@@ -25,6 +25,33 @@
 
 static __thread char last_error[512];
 
+int encode_list_encoders(char ***ret)
+{
+        const AVCodec *codec;
+        void *it = NULL;
+        size_t n = 0;
+        char **l;
+
+        while ((codec = av_codec_iterate(&it)))
+                n += codec->id == AV_CODEC_ID_H264 && av_codec_is_encoder(codec);
+        l = calloc(n + 1, sizeof(char *));
+        if (!l)
+                return -ENOMEM;
+        it = NULL;
+        n = 0;
+        while ((codec = av_codec_iterate(&it))) {
+                if (codec->id != AV_CODEC_ID_H264 || !av_codec_is_encoder(codec))
+                        continue;
+                l[n] = strdup(codec->name);
+                if (!l[n++]) {
+                        strv_free(l);
+                        return -ENOMEM;
+                }
+        }
+        *ret = l;
+        return 0;
+}
+
 const char *encode_last_error(void)
 {
         return last_error;

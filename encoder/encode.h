@@ -100,6 +100,12 @@ struct encoder *encode_free(struct encoder *e);
  */
 const char *encode_last_error(void);
 
+/*
+ * The H.264 encoders this FFmpeg offers ("libx264", "h264_vaapi", ...), for
+ * Manager1.Encoders. NULL-terminated; free with strv_free() (protocol/macro.h).
+ */
+int encode_list_encoders(char ***ret);
+
 /* The FFmpeg encoder in use ("libx264", "h264_vaapi", ...) and the backend chosen ("software", "vaapi", "ffmpeg"). */
 const char *encode_get_codec_name(const struct encoder *e);
 const char *encode_get_backend_name(const struct encoder *e);

@@ -53,6 +53,16 @@ static inline int safe_close(int fd)
                         *p = fn(*p);                                             \
         }
 
+/* A NULL-terminated array of owned strings (D-Bus "as"): frees each, then the array. Returns NULL. */
+static inline char **strv_free(char **l)
+{
+        for (char **i = l; l && *i; i++)
+                free(*i);
+        free(l);
+        return NULL;
+}
+DEFINE_CLEANUP(char **, strv_free);
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))

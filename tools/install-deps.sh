@@ -32,12 +32,20 @@ done
 
 [ -z "$missing" ] && exit 0
 
-echo "install-deps: installing:$missing"
+# One line for the person watching; apt's chatter goes to a log, shown only when it fails.
+# shellcheck disable=SC2086
+set -- $missing
+echo "install-deps: installing $# Debian package(s) miracastd needs to build, test and demo:$missing"
 if [ "$(id -u)" != 0 ]; then
         echo "install-deps: not root; run as root or install them yourself:$missing" >&2
         exit 1
 fi
+log=$(mktemp "${TMPDIR:-/tmp}/miracastd-install-deps.XXXXXX")
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -q
 # shellcheck disable=SC2086
-apt-get install -y -q --no-install-recommends $missing
+if ! { apt-get update -q && apt-get install -y -q --no-install-recommends $missing; } >"$log" 2>&1; then
+        tail -n 20 "$log" >&2
+        echo "install-deps: apt-get failed (full log: $log)" >&2
+        exit 1
+fi
+rm -f "$log"

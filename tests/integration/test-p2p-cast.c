@@ -363,6 +363,29 @@ TEST(cast, "/p2p/cast/miracastctl cast: P2P_CONNECT, group up, the sink plays ov
         child_reap(&sink);
 }
 
+TEST(cast_output, "/p2p/cast/miracastctl cast --output CONNECTOR, as --help shows it: looked up, a missing one is named") {
+        struct child cast;
+        char *out;
+
+        setup();
+        bins();
+        fake_wpas_event(fw, EV_FOUND);
+        fake_wpas_clear_cmds(fw);
+        /* No machine has a DP-99: exit 5 (not found) with the name, before any radio work. It used to be
+         * refused as malformed (exit 2), though --help and miracastctl(1) show this form. */
+        char *argv[] = { ctl_bin, "cast", SINK, "--output", "DP-99", "--timeout", "20", NULL };
+        child_start(&cast, "cast-output", argv);
+        assert_true(RUN_UNTIL(cast.done));
+        out = child_output(&cast);
+        if (cast.status != 5 || !strstr(out, "no output named DP-99"))
+                fprintf(stderr, "--- cast output (exit %d):\n%s\n", cast.status, out);
+        assert_int_eq(cast.status, 5);
+        assert_true(strstr(out, "no output named DP-99") != NULL);
+        assert_false(fake_wpas_has(fw, "P2P_CONNECT"));
+        free(out);
+        child_reap(&cast);
+}
+
 TEST(group_lost, "/p2p/cast/the group disappears mid-session: the session ends with a reason") {
         struct child cast, sink, status;
         char *out;

@@ -215,6 +215,7 @@ struct call_result {
         bool done;
         sd_bus_message *reply;
         char error[256];
+        char message[512];
 };
 
 static int on_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
@@ -223,9 +224,10 @@ static int on_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
         const sd_bus_error *e = sd_bus_message_get_error(m);
 
         res->done = true;
-        if (e)
+        if (e) {
                 snprintf(res->error, sizeof(res->error), "%s", e->name);
-        else
+                snprintf(res->message, sizeof(res->message), "%s", e->message ?: "");
+        } else
                 res->reply = sd_bus_message_ref(m);
         return 0;
 }
@@ -510,6 +512,32 @@ TEST(cast_bad_options, "/sink-bus/Cast with bad options -> InvalidArguments, not
         assert_int_eq(fake.connects, 0);
         assert_str_eq(call(&res, "/org/miracastd/sink/00_00_00_00_00_01", "org.miracastd.Sink1", "Cast",
                            fill_options, ""), "org.freedesktop.DBus.Error.UnknownObject");
+}
+
+TEST(cast_output_names, "/sink-bus/Cast output: a bare connector name is accepted; a missing output -> NotFound naming it")
+{
+        struct call_result res;
+
+        setup();
+        add_sink("Bedroom", 50);
+        /* The form --help shows ("--output HDMI-A-1"): looked up across the DRM cards, not refused as
+         * malformed. No machine has a DP-99, so the answer is NotFound with the name and the outputs. */
+        assert_str_eq(call(&res, SINK_PATH, "org.miracastd.Sink1", "Cast", fill_options, "output=s:DP-99"),
+                      "org.miracastd.Error.NotFound");
+        if (!strstr(res.message, "no output named DP-99") || !strstr(res.message, "outputs:"))
+                test_fail(__FILE__, __LINE__, "unclear error: %s", res.message);
+        assert_str_eq(call(&res, SINK_PATH, "org.miracastd.Sink1", "Cast", fill_options, "output=s:kms::DP-99"),
+                      "org.miracastd.Error.NotFound");
+        /* A named card that does not exist is found missing now, not after the Wi-Fi Direct connection. */
+        assert_str_eq(call(&res, SINK_PATH, "org.miracastd.Sink1", "Cast", fill_options,
+                           "output=s:kms:/dev/dri/card99:HDMI-A-1"),
+                      "org.miracastd.Error.NotFound");
+        if (!strstr(res.message, "no output named HDMI-A-1 on /dev/dri/card99"))
+                test_fail(__FILE__, __LINE__, "unclear error: %s", res.message);
+        /* Typos stay malformed. */
+        assert_str_eq(call(&res, SINK_PATH, "org.miracastd.Sink1", "Cast", fill_options, "output=s:HDMI"),
+                      "org.miracastd.Error.InvalidArguments");
+        assert_int_eq(fake.connects, 0);
 }
 
 TEST(cast_rejected, "/sink-bus/the sink declining the connection -> SinkRejected, session ended")

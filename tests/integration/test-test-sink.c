@@ -358,7 +358,9 @@ static void src_start_ffmpeg(unsigned seconds)
 
 TEST(sink_full_session, "/sink/full session: negotiates, decodes 640x480, M13, M16, TEARDOWN, PNG")
 {
-        const char *png = "/tmp/miracast-test-sink-test.png";
+        char png[64];
+        /* per process: other checkouts may run this test at the same time */
+        snprintf(png, sizeof(png), "/tmp/miracast-test-sink-test-%d.png", (int) getpid());
         const char *args[] = { "--profile", "vga", "--frames", "30", "--idr-after", "10", "--png", png,
                                "--expect-mode", "640x480p60", "--duration", "30", NULL };
         struct rtsp_message m;

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The capture spec: one string naming what to capture, spelled the same in the
+ * `capture` configuration key, `miracastd --capture`, the D-Bus cast option
+ * `output` (`miracastctl cast --output`) and Manager1.CaptureOutputs:
+ *
+ *   testsrc                the synthetic test picture
+ *   testsrc:resize=N       the same, switching size every N pictures (1..100000)
+ *   kms                    the first connected, active DRM output
+ *   kms:DEVICE             the first active output of DEVICE ("/dev/dri/card0")
+ *   kms:DEVICE:CONNECTOR   one output of one card
+ *   kms::CONNECTOR         one output, on whichever card has it
+ *   CONNECTOR              the same ("HDMI-A-1", "eDP-1", "Virtual-1")
+ *
+ * Parsing is pure (libc only) and bounded, so the daemon's config, its D-Bus
+ * argument checks and the capture itself share one grammar. Whether the
+ * output exists is a separate question: capture_find_output() (capture.h).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "capture.h"
+
+#define CAPTURE_SPEC_MAX 128           /* longest spec accepted */
+#define CAPTURE_SPEC_DEVICE_MAX 64     /* including the NUL */
+#define CAPTURE_SPEC_CONNECTOR_MAX 32  /* including the NUL */
+#define CAPTURE_SPEC_RESIZE_MAX 100000
+
+struct capture_spec {
+        enum capture_backend backend;
+        unsigned resize_every;                       /* testsrc: 0 = never */
+        char device[CAPTURE_SPEC_DEVICE_MAX];        /* kms: "" = any card */
+        char connector[CAPTURE_SPEC_CONNECTOR_MAX];  /* kms: "" = first connected, active output */
+};
+
+/*
+ * Parse s. Returns 0 and fills *ret, or -EINVAL when s is not one of the
+ * forms above (DEVICE is a path under /dev/dri/ of [A-Za-z0-9._/-] without "..";
+ * CONNECTOR is [A-Za-z0-9-] and, written alone, ends in -NUMBER so a typo of
+ * "testsrc" or "kms" is an error rather than an output name).
+ */
+int capture_spec_parse(const char *s, struct capture_spec *ret);
+
+static inline bool capture_spec_is_valid(const char *s)
+{
+        struct capture_spec spec;
+
+        return capture_spec_parse(s, &spec) >= 0;
+}
+
+/* The kms connector name for DRM connector type name and index: "HDMI-A" 1 -> "HDMI-A-1". */
+void capture_connector_name(const char *type_name, unsigned type_id, char *buf, size_t size);
+
+/* One DRM connector, as capture_find_output() sees it. */
+struct capture_output {
+        char device[CAPTURE_SPEC_DEVICE_MAX];
+        char connector[CAPTURE_SPEC_CONNECTOR_MAX];
+        bool connected;
+};
+
+/*
+ * Which of n outputs a kms spec names (pure; outputs in card order). Returns
+ * the index of the first connected output matching the spec's device and
+ * connector (either may be empty: any), or
+ *   -ENODEV    no output with that name (on that device),
+ *   -ENOTCONN  the output exists but nothing is plugged in,
+ *   -EINVAL    spec is not a kms spec.
+ */
+int capture_spec_match(const struct capture_spec *spec, const struct capture_output *outputs, size_t n);
