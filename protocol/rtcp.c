@@ -12,30 +12,27 @@
 
 /* ---- parsing ------------------------------------------------------------------------------ */
 
-static void read_report_block(struct byte_cursor *c, struct rtcp_report_block *b)
+static bool read_report_block(struct byte_cursor *c, struct rtcp_report_block *b)
 {
         uint32_t lost;
 
-        (void) byte_cursor_be32(c, &b->ssrc);
-        (void) byte_cursor_be32(c, &lost);
+        if (!byte_cursor_be32(c, &b->ssrc) || !byte_cursor_be32(c, &lost) || !byte_cursor_be32(c, &b->highest_seq) ||
+            !byte_cursor_be32(c, &b->jitter) || !byte_cursor_be32(c, &b->lsr) || !byte_cursor_be32(c, &b->dlsr))
+                return false;
         b->fraction_lost = (uint8_t) (lost >> 24);
         lost &= 0xffffff;
         /* 24-bit two's complement (RFC 3550 6.4.1: it can go negative with duplicates) */
         b->cumulative_lost = (lost & 0x800000) ? (int32_t) lost - 0x1000000 : (int32_t) lost;
-        (void) byte_cursor_be32(c, &b->highest_seq);
-        (void) byte_cursor_be32(c, &b->jitter);
-        (void) byte_cursor_be32(c, &b->lsr);
-        (void) byte_cursor_be32(c, &b->dlsr);
+        return true;
 }
 
 static int read_report_blocks(struct byte_cursor *c, unsigned count, struct rtcp_info *info)
 {
-        if (byte_cursor_left(c) < (size_t) count * RTCP_REPORT_BLOCK_SIZE)
-                return -EBADMSG;
         for (unsigned i = 0; i < count; i++) {
                 struct rtcp_report_block b;
 
-                read_report_block(c, &b);
+                if (!read_report_block(c, &b))
+                        return -EBADMSG;
                 if (info->n_reports < RTCP_MAX_REPORTS)
                         info->reports[info->n_reports++] = b;
                 else
@@ -50,17 +47,17 @@ static int parse_one(uint8_t pt, uint8_t count, struct byte_cursor *c, struct rt
         uint32_t ssrc, media_ssrc;
 
         switch (pt) {
-        case RTCP_PT_SR:
-                if (byte_cursor_left(c) < 24)
+        case RTCP_PT_SR: {
+                uint32_t ntp_hi, ntp_lo;
+
+                if (!byte_cursor_be32(c, &info->sr_ssrc) || !byte_cursor_be32(c, &ntp_hi) ||
+                    !byte_cursor_be32(c, &ntp_lo) || !byte_cursor_be32(c, &info->sr_rtp_timestamp) ||
+                    !byte_cursor_be32(c, &info->sr_packet_count) || !byte_cursor_be32(c, &info->sr_octet_count))
                         return -EBADMSG;
                 info->has_sr = true;
-                (void) byte_cursor_be32(c, &info->sr_ssrc);
-                info->sr_ntp = (uint64_t) byte_get_be32(c->p) << 32 | byte_get_be32(c->p + 4);
-                (void) byte_cursor_skip(c, 8);
-                (void) byte_cursor_be32(c, &info->sr_rtp_timestamp);
-                (void) byte_cursor_be32(c, &info->sr_packet_count);
-                (void) byte_cursor_be32(c, &info->sr_octet_count);
+                info->sr_ntp = (uint64_t) ntp_hi << 32 | ntp_lo;
                 return read_report_blocks(c, count, info);
+        }
         case RTCP_PT_RR:
                 if (!byte_cursor_be32(c, &ssrc))
                         return -EBADMSG;
@@ -83,8 +80,8 @@ static int parse_one(uint8_t pt, uint8_t count, struct byte_cursor *c, struct rt
                         while (byte_cursor_left(c) > 0) {
                                 struct rtcp_nack n = { .media_ssrc = media_ssrc };
 
-                                (void) byte_cursor_be16(c, &n.pid);
-                                (void) byte_cursor_be16(c, &n.blp);
+                                if (!byte_cursor_be16(c, &n.pid) || !byte_cursor_be16(c, &n.blp))
+                                        return -EBADMSG;
                                 if (info->n_nacks < RTCP_MAX_NACKS)
                                         info->nacks[info->n_nacks++] = n;
                                 else

@@ -61,9 +61,8 @@ static int parse_pointers(struct byte_cursor *c, struct uibc_event *e)
         for (unsigned i = 0; i < n; i++) {
                 struct uibc_pointer p;
 
-                (void) byte_cursor_u8(c, &p.id);
-                (void) byte_cursor_be16(c, &p.x);
-                (void) byte_cursor_be16(c, &p.y);
+                if (!byte_cursor_u8(c, &p.id) || !byte_cursor_be16(c, &p.x) || !byte_cursor_be16(c, &p.y))
+                        return -EBADMSG;
                 if (e->n_pointers < UIBC_MAX_POINTERS)
                         e->pointers[e->n_pointers++] = p;
                 else
@@ -169,19 +168,19 @@ ssize_t uibc_msg_parse(const uint8_t *buf, size_t len, struct uibc_event *ret)
         }
 
         c = byte_cursor_init(buf + off, total - off);
+        /* body_score() checked that these fit; the checks stay for the reader (and the analyzers) */
         if (e.category == UIBC_CATEGORY_GENERIC) {
-                (void) byte_cursor_u8(&c, &e.generic_id);
-                (void) byte_cursor_be16(&c, &blen);
-                (void) byte_cursor_sub(&c, blen, &body);   /* body_score() checked it fits */
+                if (!byte_cursor_u8(&c, &e.generic_id) || !byte_cursor_be16(&c, &blen) ||
+                    !byte_cursor_sub(&c, blen, &body))
+                        return -EBADMSG;
                 r = parse_generic(&body, &e);
                 if (r < 0)
                         return r;
         } else {
-                (void) byte_cursor_u8(&c, &e.hidc_path);
-                (void) byte_cursor_u8(&c, &e.hidc_type);
-                (void) byte_cursor_u8(&c, &e.hidc_usage);
-                (void) byte_cursor_be16(&c, &blen);
-                (void) byte_cursor_take(&c, blen, &e.hid);
+                if (!byte_cursor_u8(&c, &e.hidc_path) || !byte_cursor_u8(&c, &e.hidc_type) ||
+                    !byte_cursor_u8(&c, &e.hidc_usage) || !byte_cursor_be16(&c, &blen) ||
+                    !byte_cursor_take(&c, blen, &e.hid))
+                        return -EBADMSG;
                 e.hid_len = blen;
                 e.type = e.hidc_usage <= UIBC_HIDC_REPORT_DESCRIPTOR ? UIBC_EVENT_HIDC : UIBC_EVENT_IGNORED;
         }

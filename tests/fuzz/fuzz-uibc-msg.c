@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Fuzz the UIBC packet parser as a TCP stream, and run every parsed event
+ * Fuzz the UIBC packet parser as a TCP stream (every proper prefix of the
+ * first packet must be -EAGAIN), and run every parsed event
  * through what the injector would do: rebuild and re-parse (same event),
  * map its pointers into a target rectangle (always inside it), map its key
  * codes and pass them through the VT/SysRq filter (never lets SysRq
@@ -52,6 +53,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         __builtin_trap();
                 if (e.hid && (e.hid < data + off || e.hid + e.hid_len > data + off + n))
                         __builtin_trap();
+
+                /* every proper prefix of the first packet is "need more" */
+                if (off == 0)
+                        for (size_t p = 0; p < (size_t) n; p++)
+                                if (uibc_msg_parse(data, p, &again) != -EAGAIN)
+                                        __builtin_trap();
 
                 if (e.type != UIBC_EVENT_IGNORED) {
                         k = uibc_msg_build(&e, out, sizeof(out));
