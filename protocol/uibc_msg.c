@@ -100,7 +100,13 @@ static int parse_generic(struct byte_cursor *c, struct uibc_event *e)
                 e->type = e->generic_id == UIBC_GENERIC_VSCROLL ? UIBC_EVENT_VSCROLL : UIBC_EVENT_HSCROLL;
                 if (!byte_cursor_be16(c, &u16))
                         return -EBADMSG;
-                e->scroll = (int16_t) u16;
+                /* B15-14 unit, B13 direction (set: left for a horizontal scroll, so up for a vertical one), B12-0 count */
+                e->scroll_unit = (uint8_t) (u16 >> 14);
+                e->scroll = (int16_t) (u16 & UIBC_SCROLL_MAX_COUNT);
+                if (u16 & 0x2000)
+                        e->scroll = (int16_t) -e->scroll;
+                if (e->scroll_unit > UIBC_SCROLL_UNIT_NOTCH)
+                        e->type = UIBC_EVENT_IGNORED;   /* reserved unit: no meaning to act on */
                 return 0;
         case UIBC_GENERIC_ROTATE:
                 e->type = UIBC_EVENT_ROTATE;
@@ -201,6 +207,10 @@ ssize_t uibc_msg_build(const struct uibc_event *e, uint8_t *buf, size_t size)
                 return -EINVAL;
         if (e->type == UIBC_EVENT_HIDC && (e->hid_len > UIBC_MAX_HID_LEN || (!e->hid && e->hid_len > 0)))
                 return -EINVAL;
+        if ((e->type == UIBC_EVENT_VSCROLL || e->type == UIBC_EVENT_HSCROLL) &&
+            (e->scroll_unit > UIBC_SCROLL_UNIT_NOTCH || e->scroll > UIBC_SCROLL_MAX_COUNT ||
+             e->scroll < -UIBC_SCROLL_MAX_COUNT))
+                return -EINVAL;
 
         byte_writer_u8(&w, e->has_timestamp ? UIBC_T_SPEC : 0);
         byte_writer_u8(&w, e->type == UIBC_EVENT_HIDC ? UIBC_CATEGORY_HIDC : UIBC_CATEGORY_GENERIC);
@@ -255,7 +265,8 @@ ssize_t uibc_msg_build(const struct uibc_event *e, uint8_t *buf, size_t size)
                         break;
                 case UIBC_EVENT_VSCROLL:
                 case UIBC_EVENT_HSCROLL:
-                        byte_writer_be16(&w, (uint16_t) e->scroll);
+                        byte_writer_be16(&w, (uint16_t) (e->scroll_unit << 14 | (e->scroll < 0 ? 0x2000 : 0) |
+                                                         (e->scroll < 0 ? -e->scroll : e->scroll)));
                         break;
                 default: /* UIBC_EVENT_ROTATE */
                         byte_writer_u8(&w, (uint8_t) e->rotate_int);

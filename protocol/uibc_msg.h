@@ -89,6 +89,13 @@ enum uibc_hidc_usage {
         UIBC_HIDC_REPORT_DESCRIPTOR = 1,
 };
 
+/* Scroll units (bits 15-14 of a scroll body); 2 and 3 are reserved and parse as IGNORED. */
+enum uibc_scroll_unit {
+        UIBC_SCROLL_UNIT_PIXEL = 0,      /* pixels of the negotiated mode */
+        UIBC_SCROLL_UNIT_NOTCH = 1,      /* mouse wheel notches */
+};
+#define UIBC_SCROLL_MAX_COUNT     0x1fff
+
 struct uibc_pointer {
         uint8_t id;
         uint16_t x, y;                   /* pixels of the negotiated mode, origin top-left */
@@ -112,8 +119,9 @@ struct uibc_event {
         /* ZOOM: centre and factor int + frac/256 */
         uint16_t zoom_x, zoom_y;
         uint8_t zoom_int, zoom_frac;
-        /* VSCROLL/HSCROLL: signed units */
-        int16_t scroll;
+        /* VSCROLL/HSCROLL: the 16-bit field is unit (bits 15-14), direction (bit 13), count (bits 12-0) */
+        uint8_t scroll_unit;             /* enum uibc_scroll_unit */
+        int16_t scroll;                  /* count, negative when the direction bit is set (up / left) */
         /* ROTATE: radians int + frac/256 (int is signed) */
         int8_t rotate_int;
         uint8_t rotate_frac;
@@ -146,6 +154,7 @@ ssize_t uibc_msg_parse(const uint8_t *buf, size_t len, struct uibc_event *ret);
  * hid_len > UIBC_MAX_HID_LEN), -ENOBUFS.
  */
 ssize_t uibc_msg_build(const struct uibc_event *e, uint8_t *buf, size_t size);
+/* (also -EINVAL for a scroll with a unit above 1 or a count above UIBC_SCROLL_MAX_COUNT) */
 
 const char *uibc_event_type_to_string(enum uibc_event_type t);
 

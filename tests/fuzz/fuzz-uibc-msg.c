@@ -18,7 +18,7 @@
 static void same_event(const struct uibc_event *a, const struct uibc_event *b)
 {
         if (a->type != b->type || a->n_pointers != b->n_pointers || a->key_code1 != b->key_code1 ||
-            a->key_code2 != b->key_code2 || a->scroll != b->scroll || a->zoom_x != b->zoom_x ||
+            a->key_code2 != b->key_code2 || a->scroll != b->scroll || a->scroll_unit != b->scroll_unit || a->zoom_x != b->zoom_x ||
             a->rotate_int != b->rotate_int || a->hid_len != b->hid_len ||
             (a->hid_len && memcmp(a->hid, b->hid, a->hid_len) != 0) || a->has_timestamp != b->has_timestamp)
                 __builtin_trap();

@@ -115,7 +115,7 @@ TEST(test_uibc_parse_padding, "/uibc/parse/MiracleCast pads to an even length: t
 
         /* T set, timestamp 0, vscroll -3, two pad bytes: read at offset 4 the bytes would also make a
          * (zero-pointer) touch down that fills Length exactly; the flag decides, not the exact fit */
-        static const uint8_t ts_padded[] = { 0x10, 0x00, 0x00, 0x0d, 0x00, 0x00, 0x06, 0x00, 0x02, 0xff, 0xfd, 0x00, 0x00 };
+        static const uint8_t ts_padded[] = { 0x10, 0x00, 0x00, 0x0d, 0x00, 0x00, 0x06, 0x00, 0x02, 0x60, 0x03, 0x00, 0x00 };
         assert_int_eq(parse_exact(ts_padded, sizeof(ts_padded), &e), sizeof(ts_padded));
         assert_int_eq(e.type, UIBC_EVENT_VSCROLL);
         assert_int_eq(e.scroll, -3);
@@ -160,8 +160,10 @@ TEST(test_uibc_parse_multi, "/uibc/parse/two-finger move, and more pointers than
 
 TEST(test_uibc_parse_other_generic, "/uibc/parse/key, zoom, scroll both ways, rotate: fields and rebuild") {
         static const uint8_t zoom[] = { 0x00, 0x00, 0x00, 0x0d, 0x05, 0x00, 0x06, 0x01, 0x00, 0x00, 0x80, 0x01, 0x80 };
-        static const uint8_t vscroll[] = { 0x00, 0x00, 0x00, 0x09, 0x06, 0x00, 0x02, 0xff, 0xfd };
+        /* scroll: unit (B15-14), direction (B13), count (B12-0): 3 notches up, 2 pixels right */
+        static const uint8_t vscroll[] = { 0x00, 0x00, 0x00, 0x09, 0x06, 0x00, 0x02, 0x60, 0x03 };
         static const uint8_t hscroll[] = { 0x00, 0x00, 0x00, 0x09, 0x07, 0x00, 0x02, 0x00, 0x02 };
+        static const uint8_t reserved_unit[] = { 0x00, 0x00, 0x00, 0x09, 0x06, 0x00, 0x02, 0x80, 0x01 };
         static const uint8_t rotate[] = { 0x00, 0x00, 0x00, 0x09, 0x08, 0x00, 0x02, 0xff, 0x80 };
         const struct { const uint8_t *b; size_t n; } all[] = {
                 { key_down_a, sizeof(key_down_a) }, { zoom, sizeof(zoom) }, { vscroll, sizeof(vscroll) },
@@ -182,10 +184,23 @@ TEST(test_uibc_parse_other_generic, "/uibc/parse/key, zoom, scroll both ways, ro
         assert_int_eq(e.zoom_frac, 0x80);
         assert_int_eq(parse_exact(vscroll, sizeof(vscroll), &e), sizeof(vscroll));
         assert_int_eq(e.type, UIBC_EVENT_VSCROLL);
+        assert_int_eq(e.scroll_unit, UIBC_SCROLL_UNIT_NOTCH);
         assert_int_eq(e.scroll, -3);
         assert_int_eq(parse_exact(hscroll, sizeof(hscroll), &e), sizeof(hscroll));
         assert_int_eq(e.type, UIBC_EVENT_HSCROLL);
+        assert_int_eq(e.scroll_unit, UIBC_SCROLL_UNIT_PIXEL);
         assert_int_eq(e.scroll, 2);
+        assert_int_eq(parse_exact(reserved_unit, sizeof(reserved_unit), &e), sizeof(reserved_unit));
+        assert_int_eq(e.type, UIBC_EVENT_IGNORED);
+        /* the largest count both ways; one more cannot be written */
+        e = (struct uibc_event) { .type = UIBC_EVENT_HSCROLL, .scroll = -UIBC_SCROLL_MAX_COUNT };
+        assert_int_eq(uibc_msg_build(&e, out, sizeof(out)), 9);
+        assert_int_eq(out[7], 0x3f);
+        assert_int_eq(out[8], 0xff);
+        e.scroll = UIBC_SCROLL_MAX_COUNT + 1;
+        assert_int_eq(uibc_msg_build(&e, out, sizeof(out)), -EINVAL);
+        e.scroll = 1, e.scroll_unit = 2;
+        assert_int_eq(uibc_msg_build(&e, out, sizeof(out)), -EINVAL);
         assert_int_eq(parse_exact(rotate, sizeof(rotate), &e), sizeof(rotate));
         assert_int_eq(e.type, UIBC_EVENT_ROTATE);
         assert_int_eq(e.rotate_int, -1);
