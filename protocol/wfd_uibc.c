@@ -197,3 +197,61 @@ int wfd_uibc_capability_format(const struct wfd_uibc_capability *u, char *buf, s
                 out_printf(&o, ";port=none");
         return out_finish(&o);
 }
+
+/* ---- our offer ---------------------------------------------------------------------------------- */
+
+int wfd_uibc_capability_intersect(const struct wfd_uibc_capability *ours, const struct wfd_uibc_capability *sink,
+                                  uint16_t port, struct wfd_uibc_capability *ret)
+{
+        struct wfd_uibc_capability u = {};
+
+        if (!ours || !sink || !ret || port == 0 || ours->n_hidc > WFD_MAX_UIBC_HIDC ||
+            sink->n_hidc > WFD_MAX_UIBC_HIDC)
+                return -EINVAL;
+        if (ours->none || sink->none)
+                return -ENOENT;
+
+        if ((ours->categories & sink->categories & WFD_UIBC_CATEGORY_GENERIC)) {
+                u.generic_types = ours->generic_types & sink->generic_types & ((1u << _WFD_UIBC_INPUT_MAX) - 1);
+                if (u.generic_types)
+                        u.categories |= WFD_UIBC_CATEGORY_GENERIC;
+        }
+        if ((ours->categories & sink->categories & WFD_UIBC_CATEGORY_HIDC)) {
+                for (size_t i = 0; i < ours->n_hidc; i++)
+                        for (size_t j = 0; j < sink->n_hidc; j++)
+                                if (ours->hidc[i].type == sink->hidc[j].type &&
+                                    ours->hidc[i].path == sink->hidc[j].path) {
+                                        u.hidc[u.n_hidc++] = ours->hidc[i];
+                                        break;
+                                }
+                if (u.n_hidc)
+                        u.categories |= WFD_UIBC_CATEGORY_HIDC;
+        }
+        if (!u.categories)
+                return -ENOENT;
+        u.has_port = true;
+        u.port = port;
+        *ret = u;
+        return 0;
+}
+
+int wfd_uibc_setting_format(bool enable, char *buf, size_t size)
+{
+        if (!buf)
+                return -EINVAL;
+        return format_into(buf, size, "%s", enable ? "enable" : "disable");
+}
+
+int wfd_uibc_format_m4(const struct wfd_uibc_capability *u, bool enable, char *buf, size_t size)
+{
+        char cap[1024];   /* 16 HIDC pairs of at most 24 characters, 8 types, the rest: < 700 */
+        int r;
+
+        if (!u || !buf)
+                return -EINVAL;
+        r = wfd_uibc_capability_format(u, cap, sizeof(cap));
+        if (r < 0)
+                return r;
+        return format_into(buf, size, "wfd_uibc_capability: %s\r\nwfd_uibc_setting: %s\r\n", cap,
+                           enable ? "enable" : "disable");
+}

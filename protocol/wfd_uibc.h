@@ -62,3 +62,24 @@ struct wfd_uibc_capability {
 
 int wfd_uibc_capability_parse(const char *value, size_t len, struct wfd_uibc_capability *ret);
 int wfd_uibc_capability_format(const struct wfd_uibc_capability *u, char *buf, size_t size);
+
+/*
+ * What we offer in M4 (or M14): the categories, GENERIC types and HIDC
+ * type/path pairs both ours and the sink's capability list, with our TCP
+ * port. GENERIC is kept only with a GENERIC type in common, HIDC only with a
+ * pair in common. Returns 0 and *ret, -ENOENT when nothing is in common
+ * (offer nothing), -EINVAL for a NULL argument or port 0.
+ */
+int wfd_uibc_capability_intersect(const struct wfd_uibc_capability *ours, const struct wfd_uibc_capability *sink,
+                                  uint16_t port, struct wfd_uibc_capability *ret);
+
+/* "enable" / "disable" (the wfd_uibc_setting value); returns the length or -ENOBUFS / -EINVAL. */
+int wfd_uibc_setting_format(bool enable, char *buf, size_t size);
+
+/*
+ * The two M4 lines, CRLF-terminated:
+ *   wfd_uibc_capability: <u>\r\n
+ *   wfd_uibc_setting: enable|disable\r\n
+ * Returns the length or -ENOBUFS / -EINVAL.
+ */
+int wfd_uibc_format_m4(const struct wfd_uibc_capability *u, bool enable, char *buf, size_t size);
