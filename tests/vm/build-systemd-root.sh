@@ -34,12 +34,14 @@ if ! command -v mmdebstrap >/dev/null; then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends mmdebstrap >/dev/null
 fi
 
-# What the guest needs: systemd as PID 1 with logind (sessions for polkit),
+# What the guest needs: systemd as PID 1 with logind (sessions for polkit;
+# kbd's openvt gives a user a session on a virtual terminal, which is what
+# polkit calls local and active),
 # the system bus, the real polkitd, and the libraries of our packages and of
 # the test sink (FFmpeg, libdrm, libva), so the .debs install offline.
 PKGS="systemd systemd-sysv dbus libpam-systemd polkitd pkexec procps iproute2 libcap2-bin
       libavcodec59 libavformat59 libavutil57 libswscale6 libdrm2 libva2 libva-drm2 libsystemd0
-      login passwd util-linux"
+      login passwd util-linux kbd"
 log "mmdebstrap bookworm into $R"
 rm -rf "$R.new"
 mmdebstrap --variant=minbase --mode=root --format=directory \

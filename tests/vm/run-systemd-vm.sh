@@ -65,7 +65,7 @@ ExecStopPost=/bin/systemctl poweroff --no-block
 UNIT
 ln -sf /etc/systemd/system/miracast-e2e.service "$W/root/etc/systemd/system/multi-user.target.wants/miracast-e2e.service"
 
-APPEND="console=ttyS0 loglevel=4 panic=-1 edd=off rdinit=/init systemd.show_status=0 systemd.log_target=console"
+APPEND="console=ttyS0 loglevel=4 panic=-1 edd=off rdinit=/init systemd.show_status=0"
 QEMU=(qemu-system-x86_64 -machine pc -accel tcg,thread=multi -cpu max -smp 2 -m "$MEM"
       -nographic -no-reboot -nic none -device virtio-rng-pci
       -kernel "$CACHE/vmlinuz" -initrd "$CACHE/systemd-initrd.img"

@@ -25,7 +25,31 @@ wait_until() {
                 sleep 0.2
         done
 }
-as_alice() { su - alice -c "$*"; }          # PAM + pam_systemd: a local logind session
+# alice logs in on virtual terminal 2 (login -f through openvt: PAM, pam_systemd,
+# a logind session on seat0, in the foreground, so local and active as polkit
+# sees it); commands reach her login shell through a queue only she reads.
+alice_login() {
+        install -d -o alice -m 0700 /run/alice-q
+        cat >/home/alice/.bash_profile <<'PROFILE'
+while :; do
+        for f in /run/alice-q/*.cmd; do
+                [ -e "$f" ] || continue
+                bash "$f" >"${f%.cmd}.out" 2>&1; echo $? >"${f%.cmd}.tmp"; mv "${f%.cmd}.tmp" "${f%.cmd}.rc"; rm -f "$f"
+        done
+        sleep 0.2
+done
+PROFILE
+        openvt -c 2 -s -f -- login -f alice
+        wait_until 30 sh -c 'loginctl list-sessions --no-legend | grep -q "alice.*seat0"'
+}
+alice_n=0
+as_alice() {
+        alice_n=$((alice_n + 1))
+        local q=/run/alice-q/$alice_n
+        printf '%s\n' "$*" >"$q.cmd.new"; chown alice "$q.cmd.new"; mv "$q.cmd.new" "$q.cmd"
+        wait_until 60 test -e "$q.rc" || { echo "alice's session did not run: $*"; return 99; }
+        cat "$q.out"; return "$(cat "$q.rc")"
+}
 as_bob() { setpriv --reuid=bob --regid=bob --init-groups -- "$@"; }   # no session at all
 cd /e2e
 echo "TIME boot $(now) s (systemd $(systemctl --version | head -1 | cut -d' ' -f2))"
@@ -82,20 +106,21 @@ echo "INFO idle RSS $(awk '/^VmRSS/{print $2, $3}' /proc/$main/status)"
 ./miracast-test-sink --connect 127.0.0.1:7236 --profile small --duration 0 --min-frames 30 \
 	>/tmp/sink.out 2>/tmp/sink.err &
 sink=$!
-wait_until 60 sh -c 'timeout 5 busctl --system tree org.miracastd 2>/dev/null | grep -q /org/miracastd/session' ||
+wait_until 60 sh -c 'timeout 5 busctl --system tree org.miracastd 2>/dev/null | grep -q /org/miracastd/session/' ||
 	fail "no session object appeared"
-sess=$(busctl --system tree org.miracastd 2>/dev/null | grep -o '/org/miracastd/session[^ ]*' | head -1)
+sess=$(busctl --system tree org.miracastd 2>/dev/null | grep -o '/org/miracastd/session/[^ ]*' | head -1)
 wait_until 60 sh -c "busctl --system get-property org.miracastd $sess org.miracastd.Session1 State 2>/dev/null | grep -q playing" &&
 	pass "the session plays ($sess)" || fail "the session never played"
 sleep 3
 echo "INFO session: $(miracastctl status 2>&1 | head -5 | tr '\n' ' ')"
-loginctl list-sessions --no-legend >/dev/null 2>&1
+alice_login && pass "alice has a local session on seat0: $(loginctl list-sessions --no-legend | grep alice | tr -s ' ')" ||
+        fail "alice could not log in on tty2: $(loginctl list-sessions --no-legend)"
 out=$(as_bob miracastctl stop 2>&1); rc=$?
 echo "INFO bob (no session): miracastctl stop -> $rc: $out"
 check "polkit refuses another user: miracastctl exits 4 (not authorized)" test "$rc" = 4
 check "the session keeps playing after the refusal" sh -c \
 	"busctl --system get-property org.miracastd $sess org.miracastd.Session1 State | grep -q playing"
-out=$(as_alice 'loginctl show-session $XDG_SESSION_ID -p Active -p Remote -p Class; miracastctl stop' 2>&1); rc=$?
+out=$(as_alice 'loginctl show-session $XDG_SESSION_ID -p Active -p Remote -p Seat -p Class >&2; miracastctl stop' 2>&1); rc=$?
 echo "INFO alice (local session): miracastctl stop -> $rc: $(echo $out)"
 check "polkit lets the active local user stop the cast (exit 0)" test "$rc" = 0
 wait_until 30 sh -c "! kill -0 $sink 2>/dev/null" || { fail "the test sink did not end"; kill "$sink"; }
