@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* dbus/polkit.h: CheckAuthorization over D-Bus, asynchronously. */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +74,19 @@ struct polkit *polkit_free(struct polkit *p)
         return NULL;
 }
 
+/* Keep a refusal's text for the caller; out of memory leaves none (the generic error is used). */
+__attribute__((format(printf, 2, 3)))
+static void polkit_query_set_reason(struct polkit_query *q, const char *fmt, ...)
+{
+        va_list ap;
+
+        free(q->reason);
+        va_start(ap, fmt);
+        if (vasprintf(&q->reason, fmt, ap) < 0)
+                q->reason = NULL;
+        va_end(ap);
+}
+
 static int polkit_on_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
 {
         struct polkit_query *q = userdata;
@@ -86,7 +101,7 @@ static int polkit_on_reply(sd_bus_message *reply, void *userdata, sd_bus_error *
                 /* Not running, not installed, or it failed: never treat that as a yes. */
                 log_warning("polkit check for %s failed (%s: %s): refusing", q->action, e->name,
                             e->message ?: "no message");
-                (void) asprintf(&q->reason, "Authorization check failed, polkit unavailable (%s)", e->name);
+                polkit_query_set_reason(q, "Authorization check failed, polkit unavailable (%s)", e->name);
         } else {
                 /* (is_authorized, is_challenge, details): the details are not needed. */
                 r = sd_bus_message_enter_container(reply, 'r', "bba{ss}");
@@ -94,10 +109,10 @@ static int polkit_on_reply(sd_bus_message *reply, void *userdata, sd_bus_error *
                         r = sd_bus_message_read(reply, "bb", &authorized, &challenge);
                 if (r < 0) {
                         log_warning_errno(r, "polkit sent an unreadable answer for %s, refusing: %m", q->action);
-                        (void) asprintf(&q->reason, "Authorization check failed: bad answer from polkit");
+                        polkit_query_set_reason(q, "Authorization check failed: bad answer from polkit");
                         authorized = 0;
                 } else if (!authorized)
-                        (void) asprintf(&q->reason, challenge
+                        polkit_query_set_reason(q, challenge
                                         ? "Not authorized for %s: interactive authentication required"
                                         : "Not authorized for %s", q->action);
         }

@@ -36,7 +36,12 @@ for s in "$here"/scenario-*.sh; do
         # scenario runs once more, and the retry is reported, not hidden.
         for attempt in 1 2; do
                 # The guest sees the repo at /share; scenario args: build dir relative to the repo.
-                bash "$here/run-vm.sh" -H -s "$root" -t "$E2E_TIMEOUT" "$s" "${build#$root/}" >"$log" 2>&1
+                if grep -q '^# e2e-runner: systemd' "$s"; then
+                        # Debian with systemd as PID 1, our packages installed in it.
+                        bash "$here/run-systemd-vm.sh" -t $((E2E_TIMEOUT > 900 ? E2E_TIMEOUT : 900)) "$build" "$s" >"$log" 2>&1
+                else
+                        bash "$here/run-vm.sh" -H -s "$root" -t "$E2E_TIMEOUT" "$s" "${build#$root/}" >"$log" 2>&1
+                fi
                 rc=$?
                 line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n1)
                 p=$(echo "$line" | sed -nE 's/^([0-9]+) passed.*/\1/p'); p=${p:-0}
@@ -50,7 +55,7 @@ for s in "$here"/scenario-*.sh; do
                         retried+=("$name")
                 fi
         done
-        grep -E '^(ok|FAIL|TIME|PATTERN) ' "$log" | sed 's/^/    /'
+        grep -E '^(ok|FAIL|TIME|PATTERN|INFO) ' "$log" | sed 's/^/    /'
         printf '%-28s %3d passed, %d failed (%ds, vm exit %s)\n' "$name" "$p" "$f" $((SECONDS - start)) "$rc"
         if [ "$f" != 0 ]; then
                 failed+=("$name")

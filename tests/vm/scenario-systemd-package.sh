@@ -1,0 +1,149 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# e2e-runner: systemd
+#
+# Scenario: our Debian packages on Debian 12 booted with systemd as PID 1
+# (run-systemd-vm.sh), checked as an administrator and two users would meet
+# them: install, D-Bus activation, Type=notify readiness, the hardening really
+# applied (systemd-analyze security on the running unit, capability sets read
+# from /proc), the real polkitd letting the active local user act on a cast
+# and refusing another user (miracastctl's documented exit code 4), a whole
+# cast to the test sink, the watchdog restarting a hung daemon, and purge.
+P=0 F=0
+pass() { echo "ok   $*"; P=$((P + 1)); }
+fail() { echo "FAIL $*"; F=$((F + 1)); }
+check() { local what=$1; shift; if "$@"; then pass "$what"; else fail "$what"; fi; }
+finish() { echo "$P passed, $F failed"; [ "$F" = 0 ]; exit $?; }
+now() { cut -d' ' -f1 /proc/uptime; }
+prop() { systemctl show -P "$1" miracastd.service; }
+# wait_until SECS CMD...: poll CMD every 0.2 s until SECS have passed (by the clock: a call may be slow)
+wait_until() {
+        local end; end=$(awk -v t="$(now)" -v s="$1" 'BEGIN{print t + s}'); shift
+        while :; do
+                "$@" && return 0
+                awk -v t="$(now)" -v e="$end" 'BEGIN{exit !(t >= e)}' && return 1
+                sleep 0.2
+        done
+}
+# alice logs in on virtual terminal 2 (login -f through openvt: PAM, pam_systemd,
+# a logind session on seat0, in the foreground, so local and active as polkit
+# sees it); commands reach her login shell through a queue only she reads.
+alice_login() {
+        install -d -o alice -m 0700 /run/alice-q
+        cat >/home/alice/.bash_profile <<'PROFILE'
+while :; do
+        for f in /run/alice-q/*.cmd; do
+                [ -e "$f" ] || continue
+                bash "$f" >"${f%.cmd}.out" 2>&1; echo $? >"${f%.cmd}.tmp"; mv "${f%.cmd}.tmp" "${f%.cmd}.rc"; rm -f "$f"
+        done
+        sleep 0.2
+done
+PROFILE
+        openvt -c 2 -s -f -- login -f alice
+        wait_until 30 sh -c 'loginctl list-sessions --no-legend | grep -q "alice.*seat0"'
+}
+alice_n=0
+as_alice() {
+        alice_n=$((alice_n + 1))
+        local q=/run/alice-q/$alice_n
+        printf '%s\n' "$*" >"$q.cmd.new"; chown alice "$q.cmd.new"; mv "$q.cmd.new" "$q.cmd"
+        wait_until 60 test -e "$q.rc" || { echo "alice's session did not run: $*"; return 99; }
+        cat "$q.out"; return "$(cat "$q.rc")"
+}
+as_bob() { setpriv --reuid=bob --regid=bob --init-groups -- "$@"; }   # no session at all
+cd /e2e
+echo "TIME boot $(now) s (systemd $(systemctl --version | head -1 | cut -d' ' -f2))"
+
+# ---- install --------------------------------------------------------------------
+t=$(now)
+check "dpkg -i installs miracastd and miracastctl" dpkg -i debs/miracastd_*.deb debs/miracastctl_*.deb
+echo "TIME install $(awk -v a="$t" -v b="$(now)" 'BEGIN{printf "%.1f", b-a}') s"
+check "the unit is known to systemd" test "$(prop LoadState)" = loaded
+check "not started by the install (started on demand)" test "$(prop ActiveState)" = inactive
+check "polkit knows our actions" sh -c 'pkaction --action-id org.miracastd.cast >/dev/null'
+# No radio here: serve sinks on loopback, the test pattern, software H.264.
+cat >/etc/miracastd/miracastd.conf <<'CONF'
+[miracastd]
+capture = testsrc
+encoder = x264
+listen = 127.0.0.1:7236
+p2p-backend = none
+CONF
+
+# ---- D-Bus activation and readiness ----------------------------------------------
+t=$(now)
+v=$(timeout 60 busctl --system get-property org.miracastd /org/miracastd org.miracastd.Manager1 Version 2>&1)
+check "the first D-Bus call starts the daemon (Version: $v)" sh -c "echo '$v' | grep -q '^s \"'"
+echo "TIME activation $(awk -v a="$t" -v b="$(now)" 'BEGIN{printf "%.1f", b-a}') s"
+check "Type=notify: active (running) only after READY" sh -c \
+	'[ "$(systemctl show -P ActiveState miracastd)" = active ] && [ "$(systemctl show -P SubState miracastd)" = running ] && [ "$(systemctl show -P Type miracastd)" = notify ]'
+main=$(prop MainPID)
+if [ "$main" -gt 0 ]; then
+        pass "it runs under the unit (MainPID $main)"
+else
+        fail "the daemon is not running: $(systemctl status miracastd --no-pager 2>&1 | tail -n 15)"
+        finish
+fi
+
+# ---- hardening, as applied ---------------------------------------------------------
+exposure=$(systemd-analyze security miracastd.service 2>/dev/null | sed -n 's/.*Overall exposure level for miracastd.service: \([0-9.]*\).*/\1/p')
+echo "INFO systemd-analyze security miracastd.service (running): ${exposure:-?}"
+check "exposure on the running unit is at most 2.5 (target 2.0)" awk -v e="${exposure:-99}" 'BEGIN{exit !(e <= 2.5)}'
+cg=$(prop ControlGroup)
+for pid in $(cat "/sys/fs/cgroup/unified$cg/cgroup.procs" 2>/dev/null || cat "/sys/fs/cgroup$cg/cgroup.procs"); do
+	echo "INFO pid $pid $(tr '\0' ' ' </proc/$pid/cmdline) $(grep -E '^(Uid|CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp|VmRSS)' /proc/$pid/status | tr -s '\t ' ' ' | tr '\n' ' ')"
+done
+bnd=$(awk '/^CapBnd/{print $2}' /proc/$main/status)
+check "bounding set is CAP_SYS_ADMIN+CAP_NET_ADMIN+CAP_NET_BIND_SERVICE+CAP_NET_RAW only ($bnd)" \
+	test "$(capsh --decode=$bnd | cut -d= -f2)" = "cap_net_bind_service,cap_net_admin,cap_net_raw,cap_sys_admin"
+check "NoNewPrivileges applied" grep -q '^NoNewPrivs:[[:space:]]*1' /proc/$main/status
+check "seccomp filter applied" grep -q '^Seccomp:[[:space:]]*2' /proc/$main/status
+check "no capability outside the set is effective" sh -c \
+	"[ \$(( 0x$(awk '/^CapEff/{print $2}' /proc/$main/status) & ~0x$bnd )) = 0 ]"
+echo "INFO idle RSS $(awk '/^VmRSS/{print $2, $3}' /proc/$main/status)"
+
+# ---- a whole cast to the test sink, and polkit ---------------------------------------
+./miracast-test-sink --connect 127.0.0.1:7236 --profile small --duration 0 --min-frames 30 \
+	>/tmp/sink.out 2>/tmp/sink.err &
+sink=$!
+wait_until 60 sh -c 'timeout 5 busctl --system tree org.miracastd 2>/dev/null | grep -q /org/miracastd/session/' ||
+	fail "no session object appeared"
+sess=$(busctl --system tree org.miracastd 2>/dev/null | grep -o '/org/miracastd/session/[^ ]*' | head -1)
+wait_until 60 sh -c "busctl --system get-property org.miracastd $sess org.miracastd.Session1 State 2>/dev/null | grep -q playing" &&
+	pass "the session plays ($sess)" || fail "the session never played"
+sleep 3
+echo "INFO session: $(miracastctl status 2>&1 | head -5 | tr '\n' ' ')"
+alice_login && pass "alice has a local session on seat0: $(loginctl list-sessions --no-legend | grep alice | tr -s ' ')" ||
+        fail "alice could not log in on tty2: $(loginctl list-sessions --no-legend)"
+out=$(as_bob miracastctl stop 2>&1); rc=$?
+echo "INFO bob (no session): miracastctl stop -> $rc: $out"
+check "polkit refuses another user: miracastctl exits 4 (not authorized)" test "$rc" = 4
+check "the session keeps playing after the refusal" sh -c \
+	"busctl --system get-property org.miracastd $sess org.miracastd.Session1 State | grep -q playing"
+out=$(as_alice 'loginctl show-session $XDG_SESSION_ID -p Active -p Remote -p Seat -p Class >&2; miracastctl stop' 2>&1); rc=$?
+echo "INFO alice (local session): miracastctl stop -> $rc: $(echo $out)"
+check "polkit lets the active local user stop the cast (exit 0)" test "$rc" = 0
+wait_until 30 sh -c "! kill -0 $sink 2>/dev/null" || { fail "the test sink did not end"; kill "$sink"; }
+wait "$sink"; src=$?
+echo "INFO sink: $(cat /tmp/sink.out)"
+check "the test sink decoded the cast (exit $src)" sh -c 'grep -q "result=ok" /tmp/sink.out'
+
+# ---- the watchdog -------------------------------------------------------------------
+mkdir -p /run/systemd/system/miracastd.service.d
+printf '[Service]\nWatchdogSec=3s\n' >/run/systemd/system/miracastd.service.d/watchdog.conf
+systemctl daemon-reload; systemctl restart miracastd
+old=$(prop MainPID); n0=$(prop NRestarts)
+kill -STOP "$old"
+t=$(now)
+wait_until 40 sh -c "[ \"\$(systemctl show -P MainPID miracastd)\" != $old ] && [ \"\$(systemctl show -P ActiveState miracastd)\" = active ]"
+echo "TIME watchdog restart $(awk -v a="$t" -v b="$(now)" 'BEGIN{printf "%.1f", b-a}') s"
+check "a hung daemon is restarted by the watchdog (NRestarts $n0 -> $(prop NRestarts))" test "$(prop NRestarts)" -gt "$n0"
+check "the journal says why" sh -c 'journalctl -u miracastd --no-pager | grep -qi watchdog'
+rm -rf /run/systemd/system/miracastd.service.d; systemctl daemon-reload
+
+# ---- removal ------------------------------------------------------------------------
+systemctl stop miracastd
+check "dpkg --purge removes both packages" dpkg --purge miracastctl miracastd
+check "purge leaves no configuration behind" test ! -e /etc/miracastd
+check "purge leaves no unit behind" test ! -e /lib/systemd/system/miracastd.service
+finish
