@@ -22,7 +22,7 @@
 # Programs and tests link only the archives and libraries they may use, so a
 # call across a layer fails at link time too.
 #
-# Targets: all check fuzz bench demo e2e install lint soak clean deps.
+# Targets: all check fuzz bench demo e2e install lint soak clean deps deb.
 # Variables: BUILD, SANITIZE=1 (ASan+UBSan), V=1, DESTDIR, PREFIX, FUZZ_SECONDS.
 
 PKG_CONFIG ?= pkg-config
@@ -137,7 +137,7 @@ REPLAY_BINS := $(patsubst fuzz-%.c,$(BUILD)/tests/fuzz-replay-%,$(notdir $(FUZZ_
 FUZZ_BINS   := $(patsubst fuzz-%.c,$(BUILD)/fuzz/fuzz-%,$(notdir $(FUZZ_SRC)))
 BENCH_BINS  := $(patsubst %.c,$(BUILD)/%,$(notdir $(BENCH_SRC)))
 
-.PHONY: all tests check run-check fuzz bench demo e2e install lint soak clean deps
+.PHONY: all tests check run-check fuzz bench demo e2e install lint soak clean deps deb
 .DELETE_ON_ERROR:
 # Keep objects made by chained pattern rules (fuzz, bench), so nothing rebuilds needlessly.
 .SECONDARY:
@@ -290,6 +290,10 @@ lint:
 soak: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=build/check SANITIZE=1 all
 	$(Q)tools/soak.sh build/check
+
+# Debian packages (debian/) built by dpkg-buildpackage and checked by lintian, into $(BUILD)/deb.
+deb:
+	$(Q)tools/build-deb.sh $(BUILD)/deb
 
 install: all
 	$(Q)tools/install.sh "$(DESTDIR)" "$(PREFIX)" "$(BUILD)"

@@ -8,8 +8,8 @@
 #   run-systemd-vm.sh [-t SECS] [-m MB] BUILD SCRIPT [ARGS...]
 #
 # BUILD is the build directory whose miracast-test-sink goes into the guest.
-# The packages are built from the working tree by dpkg-buildpackage in a
-# scratch copy (nothing is written next to the repository). In the guest,
+# The packages are built from the working tree by tools/build-deb.sh (a
+# scratch copy; nothing is written next to the repository). In the guest,
 # /e2e holds the .debs, the test sink, the script (as guest.sh) and its
 # helpers; the script's output goes to the serial console, and its exit code
 # comes back as @@GUEST-EXIT=N@@ as with run-vm.sh.
@@ -33,17 +33,13 @@ trap 'rm -rf "$W"' EXIT
 
 # ---- the packages, from the working tree --------------------------------------
 echo "run-systemd-vm: building the Debian packages" >&2
-mkdir -p "$W/src"
-(cd "$ROOT" && git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t "$W/src" 2>/dev/null) ||
-	{ echo "run-systemd-vm: cannot copy the source tree" >&2; exit 1; }
-if ! (cd "$W/src" && dpkg-buildpackage -us -uc -b -j"$(nproc)") >"$BUILD/deb-build.log" 2>&1; then
-	tail -n 30 "$BUILD/deb-build.log"; exit 1
-fi
+bash "$ROOT/tools/build-deb.sh" "$W/debs" >"$BUILD/deb-build.out" 2>&1 || { cat "$BUILD/deb-build.out"; exit 1; }
+grep '^build-deb: lintian' "$BUILD/deb-build.out" >&2
 
 # ---- a scratch copy of the root file system --------------------------------------
 cp -a "$CACHE/systemd-root" "$W/root"
 mkdir -p "$W/root/e2e/debs"
-cp "$W"/*.deb "$W/root/e2e/debs/"
+cp "$W"/debs/*.deb "$W/root/e2e/debs/"
 rm -f "$W/root/e2e/debs/"*-dbgsym_*.deb
 cp "$BUILD/miracast-test-sink" "$W/root/e2e/"
 cp "$SCRIPT" "$W/root/e2e/guest.sh"; chmod +x "$W/root/e2e/guest.sh"
