@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* daemon/context.h: capture contexts and the serialized session operations. */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -46,7 +47,7 @@ int context_new(struct manager *m, const char *capture, struct context **ret)
         return 0;
 }
 
-int context_get_capture(struct context *c, struct capture **ret)
+int context_acquire_capture(struct context *c, struct capture **ret)
 {
         struct capture_config cfg = {};
         _cleanup_free_ char *spec = NULL;
@@ -54,6 +55,7 @@ int context_get_capture(struct context *c, struct capture **ret)
         int r;
 
         if (c->capture_handle) {
+                c->capture_users++;
                 *ret = c->capture_handle;
                 return 0;
         }
@@ -90,8 +92,22 @@ int context_get_capture(struct context *c, struct capture **ret)
                 return log_error_errno(r, "Context %u: cannot open capture \"%s\": %s", c->id, c->capture,
                                        capture_last_error());
         log_info("Context %u: capturing from %s", c->id, c->capture);
+        c->capture_users = 1;
         *ret = c->capture_handle;
         return 0;
+}
+
+struct capture *context_release_capture(struct context *c, struct capture *capture)
+{
+        if (!capture)
+                return NULL;
+        assert(capture == c->capture_handle && c->capture_users > 0);
+        if (--c->capture_users > 0)
+                return NULL;
+        /* Media pipelines hold their own reference until they stop; this closes the device once they did. */
+        c->capture_handle = capture_unref(c->capture_handle);
+        log_info("Context %u: capture %s closed (no session uses it)", c->id, c->capture);
+        return NULL;
 }
 
 struct context *context_free(struct context *c)

@@ -52,6 +52,8 @@ struct session_private {
         sd_event_source *connect_timer;  /* owned: Cast() waiting for the sink's connection */
         struct source_session *fsm;      /* owned */
         struct media *media;             /* owned */
+        struct capture *capture;         /* a use of the context's capture (context_acquire_capture()), from the
+                                            first media start until the session ends */
         unsigned media_lpcm_rate;        /* the running pipeline's LPCM track (0: none) */
         char *out;                       /* owned: bytes not yet written */
         size_t out_len;
@@ -182,6 +184,15 @@ static void session_stop_media(struct session *s)
         p->media = media_free(p->media);
 }
 
+/* The session is over: its use of the shared capture ends (the last user closes it). */
+static void session_release_capture(struct session *s)
+{
+        struct session_private *p = s->priv;
+
+        session_stop_media(s);
+        p->capture = context_release_capture(s->context, p->capture);
+}
+
 static void session_stop_io(struct session *s)
 {
         struct session_private *p = s->priv;
@@ -209,10 +220,10 @@ struct session *session_free(struct session *s)
                 }
         if (s->sink && s->sink->cast_session == s)
                 s->sink->cast_session = NULL;
+        session_release_capture(s);
         if (s->context)
                 s->context->n_sessions--;
 
-        session_stop_media(s);
         session_stop_io(s);
         s->priv->linger = sd_event_source_disable_unref(s->priv->linger);
         s->priv->fsm = source_session_free(s->priv->fsm);
@@ -254,7 +265,7 @@ void session_end_full(struct session *s, int reason, const char *text)
         if (text && *text)
                 (void) session_set_string(&s->end_reason_text, text);
 
-        session_stop_media(s);
+        session_release_capture(s);
         /* Best effort: what the machine queued last (a TEARDOWN reply) goes out before the close. */
         if (p->fd >= 0 && p->out_len > 0)
                 (void) !write(p->fd, p->out, p->out_len);
@@ -453,15 +464,16 @@ static int session_media_open(struct session *s, const struct source_session_med
         struct session_private *p = s->priv;
         const struct source_session_format *f = &m->format;
         struct media_config cfg = {};
-        struct capture *capture;
         struct media_stats st;
         int r;
 
-        r = context_get_capture(s->context, &capture);
-        if (r < 0)
-                return r;
+        if (!p->capture) {
+                r = context_acquire_capture(s->context, &p->capture);
+                if (r < 0)
+                        return r;
+        }
 
-        cfg.capture = capture;
+        cfg.capture = p->capture;
         cfg.encode.encoder = s->manager->config->encoder;
         cfg.encode.width = f->width;
         cfg.encode.height = f->height;
