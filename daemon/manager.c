@@ -72,6 +72,7 @@ struct manager *manager_free(struct manager *m)
                 sink_remove(m->sinks);
         while (m->contexts)
                 context_free(m->contexts);
+        observers_clear(&m->observers);
         sd_event_unref(m->event);
         free(m);
         return NULL;
@@ -101,8 +102,7 @@ int manager_start(struct manager *m)
 
 static void manager_notify(struct manager *m, enum manager_change change)
 {
-        if (m->hooks.manager_changed)
-                m->hooks.manager_changed(m, change);
+        observers_notify(&m->observers, m, change);
 }
 
 void manager_update_status(struct manager *m)

@@ -94,8 +94,7 @@ static uint64_t session_now(struct session *s)
 
 static void session_notify(struct session *s, enum session_change change)
 {
-        if (s->notify)
-                s->notify(s, change);
+        observers_notify(&s->observers, s, change);
 }
 
 static void session_set_state(struct session *s, enum session_state state)
@@ -150,8 +149,7 @@ int session_new(struct manager *m, struct context *context, struct sink *sink, s
         *tail = s;
         context->n_sessions++;
         log_session_debug(s, "created on context %u", context->id);
-        if (m->hooks.session_added)
-                m->hooks.session_added(s);
+        observers_notify(&m->observers, s, MANAGER_CHANGED_SESSION_ADDED);
         manager_update_status(m);
         *ret = s;
         return 0;
@@ -213,6 +211,7 @@ struct session *session_free(struct session *s)
         if (!s)
                 return NULL;
         session_notify(s, SESSION_CHANGED_REMOVED);
+        observers_clear(&s->observers);
         for (i = &s->manager->sessions; *i; i = &(*i)->next)
                 if (*i == s) {
                         *i = s->next;

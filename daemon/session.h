@@ -7,8 +7,9 @@
  * (protocol/source_session.h), carries out the actions it returns (send
  * bytes, arm its timer, start/pause/resume/stop media through
  * encoder/media.h) and polls the media thread's event fd. It reports state
- * and property changes through s->notify, which dbus/session-bus.c installs
- * (org.miracastd.Session1 at /org/miracastd/session/<id>).
+ * and property changes to s->observers: dbus/session-bus.c
+ * (org.miracastd.Session1 at /org/miracastd/session/<id>), the PIN agents
+ * (dbus/agent-bus.c), the sink of a Cast() (daemon/sink.c).
  *
  * Life cycle: sessions belong to the manager (list) and to a context.
  * A session that ends stays visible in state "ended" (with EndReason) until
@@ -20,6 +21,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <systemd/sd-event.h>
+
+#include "observers.h"
 
 struct manager;
 struct context;
@@ -36,11 +39,12 @@ enum session_state {
         _SESSION_STATE_MAX,
 };
 
+/* What s->observers hear (the object passed is the session). */
 enum session_change {
         SESSION_CHANGED_STATE,       /* State, EndReason */
         SESSION_CHANGED_FORMAT,      /* Width, Height, RefreshRate, VideoCodec, AudioCodec, Encoder, Bitrate,
                                         MonitorConnected, ReducedModeListDueToBandwidth, SinkParameters, Peer */
-        SESSION_CHANGED_REMOVED,     /* about to be freed */
+        SESSION_CHANGED_REMOVED,     /* about to be freed; the list is cleared right after */
 };
 
 /* Connection statistics given to StartMiracastSession (bit/s, 0 = unknown). */
@@ -95,8 +99,7 @@ struct session {
         struct session *next;        /* manager's list */
         struct session_private *priv;/* owned: connection, FSM, media */
 
-        /* Installed by dbus/session-bus.c; NULL when D-Bus is off. */
-        void (*notify)(struct session *s, enum session_change change);
+        struct observers observers;  /* owned: who follows the session (enum session_change) */
 };
 
 const char *session_state_to_string(enum session_state state);

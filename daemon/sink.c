@@ -65,6 +65,7 @@ static struct sink *sink_free(struct sink *sink)
         free(sink->address);
         free(sink->device_type);
         free(sink->path);
+        observers_clear(&sink->observers);
         free(sink);
         return NULL;
 }
@@ -125,8 +126,7 @@ int sink_new(struct manager *m, const struct sink_info *info, struct sink **ret)
         m->sinks = sink;
         log_sink_full_errno(sink, LOG_INFO, 0, "found (%s, %s)", sink->device_type,
                             sink->session_available ? "available" : "busy");
-        if (m->hooks.sink_added)
-                m->hooks.sink_added(sink);
+        observers_notify(&m->observers, sink, MANAGER_CHANGED_SINK_ADDED);
         *ret = steal_ptr(sink);
         return 0;
 }
@@ -141,8 +141,8 @@ int sink_update(struct sink *sink, const struct sink_info *info)
         r = sink_apply(sink, info, &changed);
         if (r < 0)
                 return r;
-        if (changed && sink->notify)
-                sink->notify(sink, SINK_CHANGED_PROPERTIES);
+        if (changed)
+                observers_notify(&sink->observers, sink, SINK_CHANGED_PROPERTIES);
         return 0;
 }
 
@@ -161,8 +161,7 @@ struct sink *sink_remove(struct sink *sink)
         for (struct listener *l = sink->manager->listeners; l; l = l->next)
                 if (l->sink == sink)
                         l->sink = NULL;
-        if (sink->notify)
-                sink->notify(sink, SINK_CHANGED_REMOVED);
+        observers_notify(&sink->observers, sink, SINK_CHANGED_REMOVED);
         for (p = &sink->manager->sinks; *p; p = &(*p)->next)
                 if (*p == sink) {
                         *p = sink->next;

@@ -17,13 +17,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "observers.h"
+
 struct manager;
 struct session;
 struct listener;
 
+/* What sink->observers hear (the object passed is the sink). */
 enum sink_change {
         SINK_CHANGED_PROPERTIES,  /* any of the sink_info fields */
-        SINK_CHANGED_REMOVED,     /* about to be freed */
+        SINK_CHANGED_REMOVED,     /* about to be freed; the list is cleared right after */
 };
 
 /* What discovery knows about a sink; sink_new()/sink_update() copy it. */
@@ -52,8 +55,7 @@ struct sink {
         struct session *cast_session;/* not owned: the session a Cast() is filling, or NULL */
         struct sink *next;           /* manager's list */
 
-        /* Installed by dbus/sink-bus.c; NULL when D-Bus is off. */
-        void (*notify)(struct sink *sink, enum sink_change change);
+        struct observers observers;  /* owned: who follows the sink (dbus/sink-bus.c) */
 };
 
 /*

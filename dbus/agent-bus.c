@@ -357,12 +357,24 @@ int agent_bus_pin_request(struct bus *b, struct sink *sink, struct session *s)
         return agent_call(b, sink, s, NULL);
 }
 
-void agent_bus_session_changed(struct bus *b, struct session *s, bool removed)
+static void agent_on_session_changed(void *object, unsigned change, void *userdata)
 {
-        if (!removed && s->state == SESSION_STATE_CONNECTING)
+        struct session *s = object;
+        bool removed = change == SESSION_CHANGED_REMOVED;
+
+        if (change == SESSION_CHANGED_FORMAT || (!removed && s->state == SESSION_STATE_CONNECTING))
                 return;
         /* Connected (the PIN did its job): forget quietly. Ended first: the agent stops asking. */
-        agent_drop_calls(b, s->id, removed || s->state == SESSION_STATE_ENDED);
+        agent_drop_calls(userdata, s->id, removed || s->state == SESSION_STATE_ENDED);
+}
+
+void agent_bus_session_added(struct bus *b, struct session *s)
+{
+        int r;
+
+        r = observers_add(&s->observers, agent_on_session_changed, b, NULL);
+        if (r < 0)
+                log_warning_errno(r, "Failed to follow %s for PIN agents, ignoring: %m", s->path);
 }
 
 void agent_bus_free_all(struct bus *b)
