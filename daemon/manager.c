@@ -38,6 +38,7 @@ int manager_new(sd_event *event, struct config *config, struct manager **ret)
         m->config = config;
         m->next_sink_id = 1;
         m->next_session_id = 1;
+        m->next_listener_id = 1;
         *ret = m;
         return 0;
 }
@@ -300,6 +301,14 @@ struct session *manager_find_session_by_id(struct manager *m, unsigned id)
         for (struct session *s = m->sessions; s; s = s->next)
                 if (s->id == id)
                         return s;
+        return NULL;
+}
+
+struct listener *manager_find_listener_by_id(struct manager *m, unsigned id)
+{
+        for (struct listener *l = m->listeners; l; l = l->next)
+                if (l->id == id)
+                        return l;
         return NULL;
 }
 

@@ -64,8 +64,8 @@ struct p2p_backend {
         /*
          * Connect to sink (form the P2P group). On success the backend later
          * creates the group listener with listener_new(m, addr, port,
-         * peer, sink, ...) so the sink's RTSP connection lands in
-         * sink->cast_session; on failure it calls sink_cast_failed().
+         * peer, sink, ...) so the sink's RTSP connection goes to the session
+         * of its Cast() (sink_get_cast_session()); on failure it calls sink_cast_failed().
          */
         int (*connect)(void *userdata, struct sink *sink, const struct cast_options *options);
         /* Abort a pending connect or remove the group of sink (session over). */
@@ -101,7 +101,7 @@ struct manager {
         struct sink *sinks;          /* owned list */
         struct session *sessions;    /* owned list (each also linked to its context) */
         struct listener *listeners;  /* owned list */
-        unsigned next_sink_id, next_session_id;
+        unsigned next_sink_id, next_session_id, next_listener_id;
 
         const struct p2p_backend *p2p;
         void *p2p_userdata;
@@ -168,6 +168,7 @@ const char *manager_cast_refusal(const struct manager *m, const struct cast_opti
 struct sink *manager_find_sink(struct manager *m, const char *address);
 struct sink *manager_find_sink_by_id(struct manager *m, unsigned id);
 struct session *manager_find_session_by_id(struct manager *m, unsigned id);
+struct listener *manager_find_listener_by_id(struct manager *m, unsigned id);
 
 /* The default context (first configured capture), or NULL. */
 struct context *manager_default_context(struct manager *m);

@@ -34,10 +34,8 @@
 /* How long an ended session stays visible (State "ended", EndReason) on D-Bus. */
 #define SESSION_LINGER_USEC (30ULL * 1000 * 1000)
 
-#define log_session_full_errno(s, level, error, fmt, ...)                                      \
-        log_full_errno(level, error, "session %u (%s): " fmt, (s)->id,                          \
-                       (s)->peer && *(s)->peer ? (s)->peer : ((s)->sink ? (s)->sink->address : "-"), \
-                       ##__VA_ARGS__)
+#define log_session_full_errno(s, level, error, fmt, ...) \
+        log_full_errno(level, error, "session %u (%s): " fmt, (s)->id, session_log_name(s), ##__VA_ARGS__)
 #define log_session_debug(s, ...) log_session_full_errno(s, LOG_DEBUG, 0, __VA_ARGS__)
 #define log_session_info(s, ...) log_session_full_errno(s, LOG_INFO, 0, __VA_ARGS__)
 #define log_session_warning_errno(s, e, ...) log_session_full_errno(s, LOG_WARNING, e, __VA_ARGS__)
@@ -82,6 +80,22 @@ const char *session_state_to_string(enum session_state state)
         if (state < 0 || state >= _SESSION_STATE_MAX)
                 return NULL;
         return session_state_table[state];
+}
+
+struct sink *session_get_sink(struct session *s)
+{
+        return s->sink_id ? manager_find_sink_by_id(s->manager, s->sink_id) : NULL;
+}
+
+/* The peer's address once connected, else the sink's, for log lines. */
+static const char *session_log_name(struct session *s)
+{
+        struct sink *sink;
+
+        if (s->peer && *s->peer)
+                return s->peer;
+        sink = session_get_sink(s);
+        return sink ? sink->address : "-";
 }
 
 static uint64_t session_now(struct session *s)
@@ -132,7 +146,7 @@ int session_new(struct manager *m, struct context *context, struct sink *sink, s
         s->priv->fd = -1;
         s->manager = m;
         s->context = context;
-        s->sink = sink;
+        s->sink_id = sink ? sink->id : 0;
         s->id = m->next_session_id++;
         s->state = SESSION_STATE_CONNECTING;
         if (asprintf(&s->path, "/org/miracastd/session/%u", s->id) < 0) {
@@ -217,8 +231,6 @@ struct session *session_free(struct session *s)
                         *i = s->next;
                         break;
                 }
-        if (s->sink && s->sink->cast_session == s)
-                s->sink->cast_session = NULL;
         session_release_capture(s);
         if (s->context)
                 s->context->n_sessions--;
@@ -288,12 +300,6 @@ void session_end_full(struct session *s, int reason, const char *text)
         started = steal_ptr(p->started);
         if (started)
                 started(s, reason < 0 ? reason : -ECONNRESET, NULL, p->started_userdata);
-
-        if (s->sink && s->sink->cast_session == s) {
-                s->sink->cast_session = NULL;
-                if (s->manager->p2p)
-                        s->manager->p2p->disconnect(s->manager->p2p_userdata, s->sink);
-        }
 
         /* Freed later from the event loop, never under a caller's feet. */
         r = sd_event_add_time_relative(s->manager->event, &p->linger, CLOCK_MONOTONIC,
@@ -870,6 +876,7 @@ int session_attach_fd(struct session *s, int fd, const struct connection_stats *
         uint16_t peer_port = 0, local_port = 0, rtp_port = 0;
         uint8_t rnd[8];
         struct config *config = s->manager->config;
+        struct sink *sink;
         int r;
 
         if (s->state != SESSION_STATE_CONNECTING || p->fd >= 0)
@@ -924,9 +931,10 @@ int session_attach_fd(struct session *s, int fd, const struct connection_stats *
                 cfg.stats.local_max_bps = stats->local_max_bps;
                 cfg.stats.remote_max_bps = stats->remote_max_bps;
         }
-        if (s->sink) {
-                cfg.identity.device_name = s->sink->name;
-                cfg.identity.wfd_rtsp_port = s->sink->control_port;
+        sink = session_get_sink(s);
+        if (sink) {
+                cfg.identity.device_name = sink->name;
+                cfg.identity.wfd_rtsp_port = sink->control_port;
         }
         r = source_session_new(&cfg, &p->fsm);
         if (r < 0)

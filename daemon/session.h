@@ -75,8 +75,8 @@ struct session_private;
 
 struct session {
         struct manager *manager;     /* not owned */
-        struct context *context;     /* not owned */
-        struct sink *sink;           /* not owned; NULL for a plain listener connection */
+        struct context *context;     /* parent: the context frees its sessions before itself */
+        unsigned sink_id;            /* the sink cast to (session_get_sink()), 0 for a plain listener connection */
         unsigned id;
         char *path;                  /* owned: D-Bus object path */
         enum session_state state;
@@ -103,6 +103,9 @@ struct session {
 };
 
 const char *session_state_to_string(enum session_state state);
+
+/* The sink this session casts to, or NULL (a plain listener connection, or the sink is gone). */
+struct sink *session_get_sink(struct session *s);
 
 /*
  * Create a session bound to context (and sink, may be NULL) and add it to the

@@ -248,15 +248,15 @@ static int agent_on_reply(sd_bus_message *reply, void *userdata, sd_bus_error *r
         struct bus_agent_call *c = userdata;
         struct bus *b = c->bus;
         struct session *s = manager_find_session_by_id(b->manager, c->session_id);
-        struct sink *sink = s && s->state == SESSION_STATE_CONNECTING && s->sink && s->sink->cast_session == s
-                                    ? s->sink
-                                    : NULL;
+        struct sink *sink = s && s->state == SESSION_STATE_CONNECTING ? session_get_sink(s) : NULL;
         const sd_bus_error *e = sd_bus_message_get_error(reply);
         char reason[320], pin[16];
         const char *text;
         int r;
 
         c->slot = sd_bus_slot_unref(c->slot);
+        if (sink && sink_get_cast_session(sink) != s)
+                sink = NULL;     /* no longer the sink's Cast() */
         if (!sink) {
                 agent_call_free(c);
                 return 0;

@@ -303,7 +303,9 @@ static int property_get_sink(sd_bus *bus, const char *path, const char *interfac
                              sd_bus_message *reply, void *userdata, sd_bus_error *error)
 {
         struct session *s = userdata;
-        return sd_bus_message_append(reply, "o", s->sink ? s->sink->path : "/");
+        struct sink *sink = session_get_sink(s);
+
+        return sd_bus_message_append(reply, "o", sink ? sink->path : "/");
 }
 
 static int property_get_string(sd_bus *bus, const char *path, const char *interface, const char *property,

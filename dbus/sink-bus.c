@@ -161,7 +161,7 @@ static int method_cast(sd_bus_message *m, void *userdata, sd_bus_error *error)
                                                      "(Manager1.RegisterAgent) to show or ask for the PIN");
         if (sink->manager->shutting_down)
                 return bus_error_set(error, -ESHUTDOWN, "The daemon is shutting down");
-        if (!sink->session_available && !sink->cast_session)
+        if (!sink->session_available && !sink->cast_session_id)
                 log_info("sink %s: casting although it reports no session available", sink->address);
 
         r = sink_cast(sink, &o, &s);
