@@ -162,16 +162,14 @@ static void context_start_free(void *userdata)
 static int context_run_start(struct manager_op *op, void *userdata)
 {
         struct context_start *cs = userdata;
-        _cleanup_close_ int fd = -1;
         struct session *s;
         int r;
 
         s = manager_find_session_by_id(cs->manager, cs->session_id);
         if (!s || s->state != SESSION_STATE_CONNECTING)
                 return -ESTALE;        /* ended while queued (e.g. stopped or shut down) */
-        /* session_attach_fd() dups it; ours closes when this returns. */
-        fd = steal_fd(cs->fd);
-        r = session_attach_fd(s, fd, &cs->stats, cs->started, cs->userdata);
+        /* Our dup of the caller's connection becomes the session's. */
+        r = session_attach_fd(s, steal_fd(cs->fd), &cs->stats, cs->started, cs->userdata);
         if (r < 0) {
                 log_warning_errno(r, "session %u: cannot start: %m", s->id);
                 if (cs->started)

@@ -876,15 +876,14 @@ int session_attach_fd(struct session *s, int fd, const struct connection_stats *
         uint16_t peer_port = 0, local_port = 0, rtp_port = 0;
         uint8_t rnd[8];
         struct config *config = s->manager->config;
+        _cleanup_close_ int owned = fd;
         struct sink *sink;
         int r;
 
         if (s->state != SESSION_STATE_CONNECTING || p->fd >= 0)
                 return -EBUSY;
 
-        p->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-        if (p->fd < 0)
-                return -errno;
+        p->fd = steal_fd(owned);
         p->connect_timer = sd_event_source_disable_unref(p->connect_timer);
         /* O_NONBLOCK lives in the shared file description; recv/send use MSG_DONTWAIT anyway. */
         if (getpeername(p->fd, (struct sockaddr *) &peer, &peer_len) < 0 ||

@@ -114,9 +114,8 @@ struct sink *session_get_sink(struct session *s);
 int session_new(struct manager *m, struct context *context, struct sink *sink, struct session **ret);
 
 /*
- * Give the session its RTSP connection: fd is dup()ed (the caller keeps and
- * closes its own fd; note that O_NONBLOCK and the like are shared between
- * dups, the session itself only uses MSG_DONTWAIT) and M1 is sent.
+ * Give the session its RTSP connection and send M1: fd becomes the
+ * session's, also when this fails (hand it over with steal_fd()).
  * On success started is called exactly once, with the session info or an
  * error when the session ends before negotiating; this may already happen
  * before session_attach_fd() returns (e.g. the peer is gone). On failure
