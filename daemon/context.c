@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* daemon/context.h: capture contexts and the serialized session operations. */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -47,13 +48,14 @@ int context_new(struct manager *m, const char *capture, struct context **ret)
         return 0;
 }
 
-int context_get_capture(struct context *c, struct capture **ret)
+int context_acquire_capture(struct context *c, struct capture **ret)
 {
         struct capture_config cfg = {};
         struct capture_spec spec;
         int r;
 
         if (c->capture_handle) {
+                c->capture_users++;
                 *ret = c->capture_handle;
                 return 0;
         }
@@ -76,8 +78,22 @@ int context_get_capture(struct context *c, struct capture **ret)
                 return log_error_errno(r, "Context %u: cannot open capture \"%s\": %s", c->id, c->capture,
                                        capture_last_error());
         log_info("Context %u: capturing from %s", c->id, c->capture);
+        c->capture_users = 1;
         *ret = c->capture_handle;
         return 0;
+}
+
+struct capture *context_release_capture(struct context *c, struct capture *capture)
+{
+        if (!capture)
+                return NULL;
+        assert(capture == c->capture_handle && c->capture_users > 0);
+        if (--c->capture_users > 0)
+                return NULL;
+        /* Media pipelines hold their own reference until they stop; this closes the device once they did. */
+        c->capture_handle = capture_unref(c->capture_handle);
+        log_info("Context %u: capture %s closed (no session uses it)", c->id, c->capture);
+        return NULL;
 }
 
 struct context *context_free(struct context *c)
@@ -132,16 +148,14 @@ static void context_start_free(void *userdata)
 static int context_run_start(struct manager_op *op, void *userdata)
 {
         struct context_start *cs = userdata;
-        _cleanup_close_ int fd = -1;
         struct session *s;
         int r;
 
         s = manager_find_session_by_id(cs->manager, cs->session_id);
         if (!s || s->state != SOURCE_SESSION_STATE_CONNECTING)
                 return -ESTALE;        /* ended while queued (e.g. stopped or shut down) */
-        /* session_attach_fd() dups it; ours closes when this returns. */
-        fd = steal_fd(cs->fd);
-        r = session_attach_fd(s, fd, &cs->stats, cs->started, cs->userdata);
+        /* Our dup of the caller's connection becomes the session's. */
+        r = session_attach_fd(s, steal_fd(cs->fd), &cs->stats, cs->started, cs->userdata);
         if (r < 0) {
                 log_warning_errno(r, "session %u: cannot start: %m", s->id);
                 if (cs->started)

@@ -26,7 +26,8 @@ struct context {
         struct manager *manager;     /* not owned */
         unsigned id;
         char *capture;               /* owned: "kms[:DEVICE[:CONNECTOR]]" or "testsrc" */
-        struct capture *capture_handle; /* owned: opened by the first session that streams, shared */
+        struct capture *capture_handle; /* owned: open while capture_users > 0 */
+        unsigned capture_users;      /* sessions holding the capture (context_acquire_capture()) */
         unsigned n_sessions;
         struct context *next;        /* manager's list */
 };
@@ -50,9 +51,18 @@ int context_start_session(struct context *c, int fd, const struct connection_sta
                           struct sink *sink, struct session *existing,
                           session_started_t started, void *userdata, struct session **ret_session);
 
-/* The context's capture, opened on first use and shared by its sessions
- * (capture_new() errors: -ENODEV, -EACCES, ...). Owned by the context. */
-int context_get_capture(struct context *c, struct capture **ret);
+/*
+ * The context's capture, shared by its sessions: the first session that
+ * streams opens it (capture_new() errors: -ENODEV, -EACCES, ...), the others
+ * get the same one. The context owns it; each successful call counts one
+ * user, and context_release_capture() closes it when the last user lets go,
+ * so the device is not held between casts and the next open finds the
+ * outputs as they are then (an output plugged in meanwhile). *ret is valid
+ * until the caller's context_release_capture().
+ */
+int context_acquire_capture(struct context *c, struct capture **ret);
+/* Drop one user of the capture (a session ended). Returns NULL. */
+struct capture *context_release_capture(struct context *c, struct capture *capture);
 
 /* StopMiracastSession, queued: M5 TEARDOWN, wait for M8 (or grace), ended.
  * Never closes a socket the caller owns (the session only closes its dup). */

@@ -155,7 +155,8 @@ static int listener_on_io(sd_event_source *source, int fd, uint32_t revents, voi
         struct sockaddr_storage peer = {};
         socklen_t peer_len = sizeof(peer);
         struct connection_stats stats = {};
-        struct session *existing = NULL;
+        struct session *existing = NULL, *cast;
+        struct sink *sink = l->sink_id ? manager_find_sink_by_id(m, l->sink_id) : NULL;
         struct context *c;
         char peer_str[80];
         _cleanup_close_ int conn = -1;
@@ -177,7 +178,7 @@ static int listener_on_io(sd_event_source *source, int fd, uint32_t revents, voi
         }
         (void) setsockopt(conn, IPPROTO_TCP, TCP_NODELAY, &(int) { 1 }, sizeof(int));
 
-        if (!l->sink) {
+        if (!sink) {
                 unsigned n = 0;
 
                 for (struct session *s = m->sessions; s; s = s->next)
@@ -200,16 +201,16 @@ static int listener_on_io(sd_event_source *source, int fd, uint32_t revents, voi
         stats.local_max_bps = m->config->max_bitrate_bps;
         if (l->link_max_bps && (!stats.local_max_bps || l->link_max_bps < stats.local_max_bps))
                 stats.local_max_bps = l->link_max_bps;
-        if (l->sink) {
-                stats.remote_max_bps = (uint64_t) l->sink->max_throughput_mbps * 1000 * 1000;
-                if (l->sink->cast_session && l->sink->cast_session->state == SOURCE_SESSION_STATE_CONNECTING &&
-                    l->sink->cast_session->context == c)
-                        existing = l->sink->cast_session;
+        if (sink) {
+                stats.remote_max_bps = (uint64_t) sink->max_throughput_mbps * 1000 * 1000;
+                cast = sink_get_cast_session(sink);
+                if (cast && cast->state == SOURCE_SESSION_STATE_CONNECTING && cast->context == c)
+                        existing = cast;
         }
         stats.suggested_bps = stats.local_max_bps && stats.remote_max_bps ? MIN(stats.local_max_bps, stats.remote_max_bps)
                                                                          : MAX(stats.local_max_bps, stats.remote_max_bps);
 
-        r = context_start_session(c, conn, &stats, l->sink, existing, listener_on_session_started, NULL, NULL);
+        r = context_start_session(c, conn, &stats, sink, existing, listener_on_session_started, NULL, NULL);
         if (r < 0) {
                 log_warning_errno(r, "listener %s: cannot start a session for %s, closing: %m", l->description, peer_str);
                 return 0;
@@ -233,7 +234,7 @@ int listener_new(struct manager *m, const char *address, uint16_t port, const ch
                 return -ENOMEM;
         l->manager = m;
         l->fd = -1;
-        l->sink = sink;
+        l->sink_id = sink ? sink->id : 0;
 
         r = listener_make_sockaddr(address, port, &l->address, &l->address_len);
         if (r < 0)
@@ -272,6 +273,7 @@ int listener_new(struct manager *m, const char *address, uint16_t port, const ch
                 r = -ENOMEM;
                 goto fail;
         }
+        l->id = m->next_listener_id++;
         l->next = m->listeners;
         m->listeners = l;
         log_info("Listening for sinks on %s%s%s%s", l->description, allowed_peer ? " (only from " : "",

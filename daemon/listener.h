@@ -26,7 +26,8 @@ struct listener {
         struct sockaddr_storage address; /* bound address (port filled in when 0 was asked) */
         socklen_t address_len;
         struct sockaddr_storage allowed_peer; /* ss_family AF_UNSPEC = anyone */
-        struct sink *sink;           /* not owned: P2P group listener for this sink, or NULL */
+        unsigned id;                 /* unique within the manager (manager_find_listener_by_id()) */
+        unsigned sink_id;            /* P2P group listener: the sink cast to (manager_find_sink_by_id()), 0 = none */
         uint64_t link_max_bps;       /* P2P group link rate (SIGNAL_POLL LINKSPEED), 0 = unknown; set by
                                         daemon/p2p.c, caps local_max_bps of the connection statistics */
         char *description;           /* owned: "127.0.0.1:7236" */
@@ -45,7 +46,7 @@ int listener_parse_address(const char *s, uint16_t default_port, struct sockaddr
  * and add the listener to the manager.
  *   allowed_peer: numeric IP; only connections from it are accepted; NULL = any.
  *   sink: for a P2P group listener the sink being cast to: its connection
- *         fills sink->cast_session; NULL for plain listeners.
+ *         goes to the sink's Cast() session; NULL for plain listeners.
  * port 0 binds an ephemeral port (see listener_get_port()).
  * Returns -EINVAL for a bad address, -EADDRINUSE etc. from bind().
  * The listener belongs to the manager; free it with listener_free() when the

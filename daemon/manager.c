@@ -38,6 +38,7 @@ int manager_new(sd_event *event, struct config *config, struct manager **ret)
         m->config = config;
         m->next_sink_id = 1;
         m->next_session_id = 1;
+        m->next_listener_id = 1;
         *ret = m;
         return 0;
 }
@@ -72,6 +73,7 @@ struct manager *manager_free(struct manager *m)
                 sink_remove(m->sinks);
         while (m->contexts)
                 context_free(m->contexts);
+        observers_clear(&m->observers);
         sd_event_unref(m->event);
         free(m);
         return NULL;
@@ -101,8 +103,7 @@ int manager_start(struct manager *m)
 
 static void manager_notify(struct manager *m, enum manager_change change)
 {
-        if (m->hooks.manager_changed)
-                m->hooks.manager_changed(m, change);
+        observers_notify(&m->observers, m, change);
 }
 
 void manager_update_status(struct manager *m)
@@ -300,6 +301,14 @@ struct session *manager_find_session_by_id(struct manager *m, unsigned id)
         for (struct session *s = m->sessions; s; s = s->next)
                 if (s->id == id)
                         return s;
+        return NULL;
+}
+
+struct listener *manager_find_listener_by_id(struct manager *m, unsigned id)
+{
+        for (struct listener *l = m->listeners; l; l = l->next)
+                if (l->id == id)
+                        return l;
         return NULL;
 }
 

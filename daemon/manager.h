@@ -5,8 +5,10 @@
  * discovered sinks, all sessions and all listeners, and the plugged-in P2P
  * backend. dbus/ exports it as org.miracastd.Manager1 at /org/miracastd.
  *
- * Hooks go one way: daemon/ calls the function pointers in struct
- * manager_hooks (installed by dbus/, NULL when D-Bus is off), never sd-bus.
+ * Arrows go one way: daemon/ never calls sd-bus. Changes go out through
+ * subscriber lists (m->observers here, sink->observers, s->observers) that
+ * dbus/ and anyone else subscribe to; the PIN requests of a cast go to the
+ * one party that can answer them through struct manager_hooks.
  *
  * Serialization (the "seed contract"): create context, destroy context,
  * start session and stop session run one at a time. Requests are queued in
@@ -22,6 +24,7 @@
 #include <systemd/sd-event.h>
 
 #include "config.h"
+#include "observers.h"
 
 struct sink;
 struct session;
@@ -31,10 +34,13 @@ struct manager;
 
 #define MANAGER_MAX_QUEUED 16
 
+/* What m->observers hear; the object passed is the manager unless said otherwise. */
 enum manager_change {
         MANAGER_CHANGED_DISCOVERING,
         MANAGER_CHANGED_BACKEND,
         MANAGER_CHANGED_OUTPUTS,     /* Encoders / CaptureOutputs */
+        MANAGER_CHANGED_SINK_ADDED,  /* object: the new sink; subscribe to sink->observers here */
+        MANAGER_CHANGED_SESSION_ADDED, /* object: the new session; subscribe to s->observers here */
 };
 
 /* Options of Sink1.Cast(a{sv}); all optional (NULL / 0 / -1 = default). */
@@ -58,8 +64,8 @@ struct p2p_backend {
         /*
          * Connect to sink (form the P2P group). On success the backend later
          * creates the group listener with listener_new(m, addr, port,
-         * peer, sink, ...) so the sink's RTSP connection lands in
-         * sink->cast_session; on failure it calls sink_cast_failed().
+         * peer, sink, ...) so the sink's RTSP connection goes to the session
+         * of its Cast() (sink_get_cast_session()); on failure it calls sink_cast_failed().
          */
         int (*connect)(void *userdata, struct sink *sink, const struct cast_options *options);
         /* Abort a pending connect or remove the group of sink (session over). */
@@ -72,10 +78,8 @@ struct p2p_backend {
         int (*provide_pin)(void *userdata, struct sink *sink, const char *pin);
 };
 
+/* Requests that exactly one party answers (not notifications: those go to the observers). */
 struct manager_hooks {
-        void (*manager_changed)(struct manager *m, enum manager_change change);
-        void (*sink_added)(struct sink *sink);        /* install sink->notify here */
-        void (*session_added)(struct session *s);     /* install s->notify here */
         /*
          * PIN flows of the pending Cast() session s (dbus/agent-bus.c calls the
          * caller's org.miracastd.Agent1). -errno when no agent can take it. The
@@ -84,7 +88,7 @@ struct manager_hooks {
          */
         int (*pin_display)(struct sink *sink, struct session *s, const char *pin);
         int (*pin_request)(struct sink *sink, struct session *s);
-        void *userdata;
+        void *userdata;              /* the party's (dbus/: its struct bus) */
 };
 
 struct manager_op;
@@ -97,7 +101,7 @@ struct manager {
         struct sink *sinks;          /* owned list */
         struct session *sessions;    /* owned list (each also linked to its context) */
         struct listener *listeners;  /* owned list */
-        unsigned next_sink_id, next_session_id;
+        unsigned next_sink_id, next_session_id, next_listener_id;
 
         const struct p2p_backend *p2p;
         void *p2p_userdata;
@@ -114,7 +118,8 @@ struct manager {
         bool draining;               /* manager_drain(): exit once the last session ended */
         int drain_exit_status;
 
-        struct manager_hooks hooks;
+        struct observers observers;  /* owned: who follows the manager (enum manager_change) */
+        struct manager_hooks hooks;  /* installed by dbus/, empty when D-Bus is off */
 };
 
 /* Create the manager for event (referenced) and config (borrowed). */
@@ -163,6 +168,7 @@ const char *manager_cast_refusal(const struct manager *m, const struct cast_opti
 struct sink *manager_find_sink(struct manager *m, const char *address);
 struct sink *manager_find_sink_by_id(struct manager *m, unsigned id);
 struct session *manager_find_session_by_id(struct manager *m, unsigned id);
+struct listener *manager_find_listener_by_id(struct manager *m, unsigned id);
 
 /* The default context (first configured capture), or NULL. */
 struct context *manager_default_context(struct manager *m);

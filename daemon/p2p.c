@@ -28,7 +28,7 @@ struct p2p {
         void *backend;                    /* owned, freed with ops->free */
         struct p2p_backend manager_backend; /* what the manager calls */
         char *why;                        /* owned: listen-only reason */
-        struct listener *listener;        /* not owned (the manager's list): the group listener */
+        unsigned listener_id;             /* the group listener (the manager owns it), 0 = none */
         char group_peer[32];              /* sink address of that listener */
         sd_event_source *slow_sink_timer; /* owned: warns when the sink does not connect soon after group up */
         struct p2p_link link;             /* the session's bit rate follows the link rate */
@@ -77,10 +77,13 @@ static const char *mb_cast_refusal(void *userdata, const struct cast_options *op
         return p->ops->connect_refusal ? p->ops->connect_refusal(p->backend, &o) : NULL;
 }
 
+/* The manager may have closed it already (shutdown, lost bus): look it up, never keep a pointer. */
 static void drop_listener(struct p2p *p)
 {
         p->slow_sink_timer = sd_event_source_disable_unref(p->slow_sink_timer);
-        p->listener = listener_free(p->listener);
+        if (p->listener_id)
+                (void) listener_free(manager_find_listener_by_id(p->manager, p->listener_id));
+        p->listener_id = 0;
         p->group_peer[0] = 0;
 }
 
@@ -97,7 +100,7 @@ static void mb_disconnect(void *userdata, struct sink *sink)
 {
         struct p2p *p = userdata;
 
-        if (p->listener && strcasecmp(p->group_peer, sink->address) == 0)
+        if (p->listener_id && strcasecmp(p->group_peer, sink->address) == 0)
                 drop_listener(p);
         p->ops->disconnect(p->backend, sink->address);
 }
@@ -151,7 +154,7 @@ static void on_peer_lost(void *userdata, const char *address)
                 return;
         /* A sink we are casting to keeps its object until the cast ends; P2P discovery
          * stops seeing peers during group formation. */
-        if (sink->cast_session || (p->listener && strcasecmp(p->group_peer, address) == 0))
+        if (sink_get_cast_session(sink) || (p->listener_id && strcasecmp(p->group_peer, address) == 0))
                 return;
         (void) sink_remove(sink);
 }
@@ -184,9 +187,10 @@ static int on_slow_sink(sd_event_source *s, uint64_t usec, void *userdata)
 {
         struct p2p *p = userdata;
         struct sink *sink = find_sink(p, p->group_peer);
+        struct session *cast = sink ? sink_get_cast_session(sink) : NULL;
 
         p->slow_sink_timer = sd_event_source_disable_unref(p->slow_sink_timer);
-        if (sink && sink->cast_session && sink->cast_session->state == SOURCE_SESSION_STATE_CONNECTING)
+        if (cast && cast->state == SOURCE_SESSION_STATE_CONNECTING)
                 log_warning("P2P: %s has not connected to our RTSP port %u %llu s after the group came up; "
                             "still waiting (check a firewall on the group interface)",
                             sink->address, p->config->rtsp_port, (unsigned long long) (P2P_SLOW_SINK_USEC / 1000000));
@@ -197,6 +201,7 @@ static void on_group_up(void *userdata, const struct p2p_group *g)
 {
         struct p2p *p = userdata;
         struct sink *sink = find_sink(p, g->peer);
+        struct listener *l;
         int r;
 
         drop_listener(p);
@@ -206,14 +211,15 @@ static void on_group_up(void *userdata, const struct p2p_group *g)
                 return;
         }
         /* Armed before the sink can connect: bound to our group address, only the sink may connect. */
-        r = listener_new(p->manager, g->local_ip, p->config->rtsp_port, g->peer_ip, sink, &p->listener);
+        r = listener_new(p->manager, g->local_ip, p->config->rtsp_port, g->peer_ip, sink, &l);
         if (r < 0) {
                 log_error_errno(r, "P2P: cannot listen on %s:%u for %s: %m", g->local_ip, p->config->rtsp_port, g->peer);
                 p->ops->disconnect(p->backend, g->peer);
                 sink_cast_failed(sink, r, "cannot listen for the sink on the group");
                 return;
         }
-        p->listener->link_max_bps = g->link_max_bps;
+        l->link_max_bps = g->link_max_bps;
+        p->listener_id = l->id;
         snprintf(p->group_peer, sizeof(p->group_peer), "%s", g->peer);
         log_info("P2P: waiting for %s to connect to %s:%u", g->peer, g->local_ip, p->config->rtsp_port);
         (void) sd_event_add_time_relative(p->manager->event, &p->slow_sink_timer, CLOCK_MONOTONIC, P2P_SLOW_SINK_USEC,
@@ -224,11 +230,12 @@ static void on_link_rate(void *userdata, const char *address, uint64_t link_max_
 {
         struct p2p *p = userdata;
 
+        struct listener *l = p->listener_id ? manager_find_listener_by_id(p->manager, p->listener_id) : NULL;
         uint64_t now = 0;
 
         /* Read by the listener when the sink connects (connection statistics, local max). */
-        if (p->listener && strcasecmp(p->group_peer, address) == 0)
-                p->listener->link_max_bps = link_max_bps;
+        if (l && strcasecmp(p->group_peer, address) == 0)
+                l->link_max_bps = link_max_bps;
         (void) sd_event_now(p->manager->event, CLOCK_MONOTONIC, &now);
         p2p_link_sample(&p->link, find_sink(p, address), link_max_bps, now);
 }
@@ -246,12 +253,13 @@ static void on_group_down(void *userdata, const char *address, int error, const 
 {
         struct p2p *p = userdata;
         struct sink *sink = find_sink(p, address);
+        struct session *cast = sink ? sink_get_cast_session(sink) : NULL;
 
-        if (p->listener && strcasecmp(p->group_peer, address) == 0)
+        if (p->listener_id && strcasecmp(p->group_peer, address) == 0)
                 drop_listener(p);
         if (!sink)
                 return;
-        if (sink->cast_session && sink->cast_session->state == SOURCE_SESSION_STATE_CONNECTING) {
+        if (cast && cast->state == SOURCE_SESSION_STATE_CONNECTING) {
                 /* The group went before the sink connected to our listener. */
                 sink_cast_failed(sink, error, reason);
                 return;
@@ -260,7 +268,7 @@ static void on_group_down(void *userdata, const char *address, int error, const 
          * into disconnect(), which finds nothing left to do). */
         for (struct session *s = p->manager->sessions, *next; s; s = next) {
                 next = s->next;
-                if (s->sink == sink && s->state != SOURCE_SESSION_STATE_ENDED) {
+                if (s->sink_id == sink->id && s->state != SOURCE_SESSION_STATE_ENDED) {
                         log_info("P2P: ending session %u: %s", s->id, reason);
                         session_end_full(s, error < 0 ? error : -ECONNRESET, reason);
                 }

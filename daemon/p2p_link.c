@@ -50,7 +50,7 @@ void p2p_link_sample(struct p2p_link *l, struct sink *sink, uint64_t link_bps, u
         if (!sink)
                 return;
         for (struct session *s = sink->manager->sessions; s; s = s->next) {
-                if (s->sink != sink || s->state == SOURCE_SESSION_STATE_ENDED)
+                if (s->sink_id != sink->id || s->state == SOURCE_SESSION_STATE_ENDED)
                         continue;
                 s->link_rate_bps = link_bps;
                 if (s->state == SOURCE_SESSION_STATE_PLAYING && s->negotiated)

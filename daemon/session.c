@@ -39,10 +39,8 @@
  * 100 ms send gap to up to 350 ms. */
 #define SESSION_TIMER_ACCURACY_USEC 1000ULL
 
-#define log_session_full_errno(s, level, error, fmt, ...)                                      \
-        log_full_errno(level, error, "session %u (%s): " fmt, (s)->id,                          \
-                       (s)->peer && *(s)->peer ? (s)->peer : ((s)->sink ? (s)->sink->address : "-"), \
-                       ##__VA_ARGS__)
+#define log_session_full_errno(s, level, error, fmt, ...) \
+        log_full_errno(level, error, "session %u (%s): " fmt, (s)->id, session_log_name(s), ##__VA_ARGS__)
 #define log_session_debug(s, ...) log_session_full_errno(s, LOG_DEBUG, 0, __VA_ARGS__)
 #define log_session_info(s, ...) log_session_full_errno(s, LOG_INFO, 0, __VA_ARGS__)
 #define log_session_warning_errno(s, e, ...) log_session_full_errno(s, LOG_WARNING, e, __VA_ARGS__)
@@ -57,6 +55,8 @@ struct session_private {
         sd_event_source *connect_timer;  /* owned: Cast() waiting for the sink's connection */
         struct source_session *fsm;      /* owned */
         struct media *media;             /* owned */
+        struct capture *capture;         /* a use of the context's capture (context_acquire_capture()), from the
+                                            first media start until the session ends */
         unsigned media_lpcm_rate;        /* the running pipeline's LPCM track (0: none) */
         char *out;                       /* owned: bytes not yet written */
         size_t out_len;
@@ -71,6 +71,22 @@ struct session_private {
         char pending_media_text[160];
 };
 
+struct sink *session_get_sink(struct session *s)
+{
+        return s->sink_id ? manager_find_sink_by_id(s->manager, s->sink_id) : NULL;
+}
+
+/* The peer's address once connected, else the sink's, for log lines. */
+static const char *session_log_name(struct session *s)
+{
+        struct sink *sink;
+
+        if (s->peer && *s->peer)
+                return s->peer;
+        sink = session_get_sink(s);
+        return sink ? sink->address : "-";
+}
+
 static uint64_t session_now(struct session *s)
 {
         uint64_t now = 0;
@@ -81,8 +97,7 @@ static uint64_t session_now(struct session *s)
 
 static void session_notify(struct session *s, enum session_change change)
 {
-        if (s->notify)
-                s->notify(s, change);
+        observers_notify(&s->observers, s, change);
 }
 
 static void session_set_state(struct session *s, enum source_session_state state)
@@ -121,7 +136,7 @@ int session_new(struct manager *m, struct context *context, struct sink *sink, s
         s->priv->fd = -1;
         s->manager = m;
         s->context = context;
-        s->sink = sink;
+        s->sink_id = sink ? sink->id : 0;
         s->id = m->next_session_id++;
         s->state = SOURCE_SESSION_STATE_CONNECTING;
         if (asprintf(&s->path, "/org/miracastd/session/%u", s->id) < 0) {
@@ -138,8 +153,7 @@ int session_new(struct manager *m, struct context *context, struct sink *sink, s
         *tail = s;
         context->n_sessions++;
         log_session_debug(s, "created on context %u", context->id);
-        if (m->hooks.session_added)
-                m->hooks.session_added(s);
+        observers_notify(&m->observers, s, MANAGER_CHANGED_SESSION_ADDED);
         manager_update_status(m);
         *ret = s;
         return 0;
@@ -172,6 +186,15 @@ static void session_stop_media(struct session *s)
         p->media = media_free(p->media);
 }
 
+/* The session is over: its use of the shared capture ends (the last user closes it). */
+static void session_release_capture(struct session *s)
+{
+        struct session_private *p = s->priv;
+
+        session_stop_media(s);
+        p->capture = context_release_capture(s->context, p->capture);
+}
+
 static void session_stop_io(struct session *s)
 {
         struct session_private *p = s->priv;
@@ -192,17 +215,16 @@ struct session *session_free(struct session *s)
         if (!s)
                 return NULL;
         session_notify(s, SESSION_CHANGED_REMOVED);
+        observers_clear(&s->observers);
         for (i = &s->manager->sessions; *i; i = &(*i)->next)
                 if (*i == s) {
                         *i = s->next;
                         break;
                 }
-        if (s->sink && s->sink->cast_session == s)
-                s->sink->cast_session = NULL;
+        session_release_capture(s);
         if (s->context)
                 s->context->n_sessions--;
 
-        session_stop_media(s);
         session_stop_io(s);
         s->priv->linger = sd_event_source_disable_unref(s->priv->linger);
         s->priv->fsm = source_session_free(s->priv->fsm);
@@ -244,7 +266,7 @@ void session_end_full(struct session *s, int reason, const char *text)
         if (text && *text)
                 (void) session_set_string(&s->end_reason_text, text);
 
-        session_stop_media(s);
+        session_release_capture(s);
         /* Best effort: what the machine queued last (a TEARDOWN reply) goes out before the close. */
         if (p->fd >= 0 && p->out_len > 0)
                 (void) !write(p->fd, p->out, p->out_len);
@@ -268,12 +290,6 @@ void session_end_full(struct session *s, int reason, const char *text)
         started = steal_ptr(p->started);
         if (started)
                 started(s, reason < 0 ? reason : -ECONNRESET, NULL, p->started_userdata);
-
-        if (s->sink && s->sink->cast_session == s) {
-                s->sink->cast_session = NULL;
-                if (s->manager->p2p)
-                        s->manager->p2p->disconnect(s->manager->p2p_userdata, s->sink);
-        }
 
         /* Freed later from the event loop, never under a caller's feet. */
         r = sd_event_add_time_relative(s->manager->event, &p->linger, CLOCK_MONOTONIC,
@@ -423,15 +439,16 @@ static int session_media_open(struct session *s, const struct source_session_med
         struct session_private *p = s->priv;
         const struct source_session_format *f = &m->format;
         struct media_config cfg = {};
-        struct capture *capture;
         struct media_stats st;
         int r;
 
-        r = context_get_capture(s->context, &capture);
-        if (r < 0)
-                return r;
+        if (!p->capture) {
+                r = context_acquire_capture(s->context, &p->capture);
+                if (r < 0)
+                        return r;
+        }
 
-        cfg.capture = capture;
+        cfg.capture = p->capture;
         cfg.encode.encoder = s->manager->config->encoder;
         cfg.encode.width = f->width;
         cfg.encode.height = f->height;
@@ -830,14 +847,14 @@ int session_attach_fd(struct session *s, int fd, const struct connection_stats *
         uint16_t peer_port = 0, local_port = 0, rtp_port = 0;
         uint8_t rnd[8];
         struct config *config = s->manager->config;
+        _cleanup_close_ int owned = fd;
+        struct sink *sink;
         int r;
 
         if (s->state != SOURCE_SESSION_STATE_CONNECTING || p->fd >= 0)
                 return -EBUSY;
 
-        p->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-        if (p->fd < 0)
-                return -errno;
+        p->fd = steal_fd(owned);
         p->connect_timer = sd_event_source_disable_unref(p->connect_timer);
         /* O_NONBLOCK lives in the shared file description; recv/send use MSG_DONTWAIT anyway. */
         if (getpeername(p->fd, (struct sockaddr *) &peer, &peer_len) < 0 ||
@@ -884,9 +901,10 @@ int session_attach_fd(struct session *s, int fd, const struct connection_stats *
                 cfg.stats.local_max_bps = stats->local_max_bps;
                 cfg.stats.remote_max_bps = stats->remote_max_bps;
         }
-        if (s->sink) {
-                cfg.identity.device_name = s->sink->name;
-                cfg.identity.wfd_rtsp_port = s->sink->control_port;
+        sink = session_get_sink(s);
+        if (sink) {
+                cfg.identity.device_name = sink->name;
+                cfg.identity.wfd_rtsp_port = sink->control_port;
         }
         r = source_session_new(&cfg, &p->fsm);
         if (r < 0)

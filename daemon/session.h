@@ -7,8 +7,9 @@
  * (protocol/source_session.h), carries out the actions it returns (send
  * bytes, arm its timer, start/pause/resume/stop media through
  * encoder/media.h) and polls the media thread's event fd. It reports state
- * and property changes through s->notify, which dbus/session-bus.c installs
- * (org.miracastd.Session1 at /org/miracastd/session/<id>).
+ * and property changes to s->observers: dbus/session-bus.c
+ * (org.miracastd.Session1 at /org/miracastd/session/<id>), the PIN agents
+ * (dbus/agent-bus.c), the sink of a Cast() (daemon/sink.c).
  *
  * Life cycle: sessions belong to the manager (list) and to a context.
  * A session that ends stays visible in state "ended" (with EndReason) until
@@ -22,17 +23,19 @@
 #include <systemd/sd-event.h>
 
 #include "../protocol/source_session.h"
+#include "observers.h"
 
 struct manager;
 struct context;
 struct sink;
 struct session;
 
+/* What s->observers hear (the object passed is the session). */
 enum session_change {
         SESSION_CHANGED_STATE,       /* State, EndReason */
         SESSION_CHANGED_FORMAT,      /* Width, Height, RefreshRate, VideoCodec, AudioCodec, Encoder, Bitrate,
                                         MonitorConnected, ReducedModeListDueToBandwidth, SinkParameters, Peer */
-        SESSION_CHANGED_REMOVED,     /* about to be freed */
+        SESSION_CHANGED_REMOVED,     /* about to be freed; the list is cleared right after */
 };
 
 /* Connection statistics given to StartMiracastSession (bit/s, 0 = unknown). */
@@ -63,8 +66,8 @@ struct session_private;
 
 struct session {
         struct manager *manager;     /* not owned */
-        struct context *context;     /* not owned */
-        struct sink *sink;           /* not owned; NULL for a plain listener connection */
+        struct context *context;     /* parent: the context frees its sessions before itself */
+        unsigned sink_id;            /* the sink cast to (session_get_sink()), 0 for a plain listener connection */
         unsigned id;
         char *path;                  /* owned: D-Bus object path */
         /* The state machine's state (Session1.State, source_session_state_to_string()); CONNECTING
@@ -89,9 +92,11 @@ struct session {
         struct session *next;        /* manager's list */
         struct session_private *priv;/* owned: connection, FSM, media */
 
-        /* Installed by dbus/session-bus.c; NULL when D-Bus is off. */
-        void (*notify)(struct session *s, enum session_change change);
+        struct observers observers;  /* owned: who follows the session (enum session_change) */
 };
+
+/* The sink this session casts to, or NULL (a plain listener connection, or the sink is gone). */
+struct sink *session_get_sink(struct session *s);
 
 /*
  * Create a session bound to context (and sink, may be NULL) and add it to the
@@ -100,9 +105,8 @@ struct session {
 int session_new(struct manager *m, struct context *context, struct sink *sink, struct session **ret);
 
 /*
- * Give the session its RTSP connection: fd is dup()ed (the caller keeps and
- * closes its own fd; note that O_NONBLOCK and the like are shared between
- * dups, the session itself only uses MSG_DONTWAIT) and M1 is sent.
+ * Give the session its RTSP connection and send M1: fd becomes the
+ * session's, also when this fails (hand it over with steal_fd()).
  * On success started is called exactly once, with the session info or an
  * error when the session ends before negotiating; this may already happen
  * before session_attach_fd() returns (e.g. the peer is gone). On failure

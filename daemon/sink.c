@@ -65,6 +65,7 @@ static struct sink *sink_free(struct sink *sink)
         free(sink->address);
         free(sink->device_type);
         free(sink->path);
+        observers_clear(&sink->observers);
         free(sink);
         return NULL;
 }
@@ -125,8 +126,7 @@ int sink_new(struct manager *m, const struct sink_info *info, struct sink **ret)
         m->sinks = sink;
         log_sink_full_errno(sink, LOG_INFO, 0, "found (%s, %s)", sink->device_type,
                             sink->session_available ? "available" : "busy");
-        if (m->hooks.sink_added)
-                m->hooks.sink_added(sink);
+        observers_notify(&m->observers, sink, MANAGER_CHANGED_SINK_ADDED);
         *ret = steal_ptr(sink);
         return 0;
 }
@@ -141,9 +141,14 @@ int sink_update(struct sink *sink, const struct sink_info *info)
         r = sink_apply(sink, info, &changed);
         if (r < 0)
                 return r;
-        if (changed && sink->notify)
-                sink->notify(sink, SINK_CHANGED_PROPERTIES);
+        if (changed)
+                observers_notify(&sink->observers, sink, SINK_CHANGED_PROPERTIES);
         return 0;
+}
+
+struct session *sink_get_cast_session(struct sink *sink)
+{
+        return sink->cast_session_id ? manager_find_session_by_id(sink->manager, sink->cast_session_id) : NULL;
 }
 
 struct sink *sink_remove(struct sink *sink)
@@ -152,17 +157,10 @@ struct sink *sink_remove(struct sink *sink)
 
         if (!sink)
                 return NULL;
-        if (sink->cast_session)
+        if (sink_get_cast_session(sink))
                 sink_cast_failed(sink, -EHOSTUNREACH, "the sink is gone (no longer seen by Wi-Fi Direct discovery)");
-        /* Sessions keep a pointer to their sink for Session1.Sink. */
-        for (struct session *s = sink->manager->sessions; s; s = s->next)
-                if (s->sink == sink)
-                        s->sink = NULL;
-        for (struct listener *l = sink->manager->listeners; l; l = l->next)
-                if (l->sink == sink)
-                        l->sink = NULL;
-        if (sink->notify)
-                sink->notify(sink, SINK_CHANGED_REMOVED);
+        /* Sessions and listeners know the sink by id: they find it gone. */
+        observers_notify(&sink->observers, sink, SINK_CHANGED_REMOVED);
         for (p = &sink->manager->sinks; *p; p = &(*p)->next)
                 if (*p == sink) {
                         *p = sink->next;
@@ -170,6 +168,30 @@ struct sink *sink_remove(struct sink *sink)
                 }
         log_sink_full_errno(sink, LOG_INFO, 0, "gone");
         return sink_free(sink);
+}
+
+/*
+ * The sink follows the session of its Cast(): when it ends, the cast is over
+ * and the backend removes the group (or cancels the connect). A failed connect
+ * (sink_cast_failed()) clears cast_session_id first: the backend knows already.
+ */
+static void sink_on_cast_session_changed(void *object, unsigned change, void *userdata)
+{
+        struct session *s = object;
+        struct manager *m = userdata;
+        struct sink *sink = manager_find_sink_by_id(m, s->sink_id);
+
+        if (!sink || sink->cast_session_id != s->id)
+                return;
+        if (change == SESSION_CHANGED_REMOVED) {
+                sink->cast_session_id = 0;      /* freed without ending (daemon exit): nothing to tell */
+                return;
+        }
+        if (change != SESSION_CHANGED_STATE || s->state != SOURCE_SESSION_STATE_ENDED)
+                return;
+        sink->cast_session_id = 0;
+        if (m->p2p)
+                m->p2p->disconnect(m->p2p_userdata, sink);
 }
 
 int sink_cast(struct sink *sink, const struct cast_options *options, struct session **ret_session)
@@ -182,7 +204,7 @@ int sink_cast(struct sink *sink, const struct cast_options *options, struct sess
 
         if (!m->p2p)
                 return -ENOTSUP;
-        if (sink->cast_session)
+        if (sink_get_cast_session(sink))
                 return -EBUSY;
         if (manager_cast_refusal(m, options))
                 return -EOPNOTSUPP; /* the caller asks manager_cast_refusal() for the words */
@@ -208,17 +230,22 @@ int sink_cast(struct sink *sink, const struct cast_options *options, struct sess
                 s->max_width = options->max_width;
                 s->max_height = options->max_height;
         }
-        sink->cast_session = s;
+        r = observers_add(&s->observers, sink_on_cast_session_changed, m, NULL);
+        if (r < 0) {
+                session_end(s, r);
+                return r;
+        }
+        sink->cast_session_id = s->id;
         r = session_arm_connect_timeout(s, SINK_CAST_TIMEOUT_USEC);
         if (r < 0) {
-                sink->cast_session = NULL;
+                sink->cast_session_id = 0;
                 session_end(s, r);
                 return r;
         }
         r = m->p2p->connect(m->p2p_userdata, sink, options ?: &defaults);
         if (r < 0) {
                 log_sink_full_errno(sink, LOG_ERR, r, "P2P backend %s failed to connect: %m", m->p2p->name);
-                sink->cast_session = NULL;
+                sink->cast_session_id = 0;
                 session_end(s, r);
                 return r;
         }
@@ -230,10 +257,11 @@ int sink_cast(struct sink *sink, const struct cast_options *options, struct sess
 void sink_pin_display(struct sink *sink, const char *pin)
 {
         struct manager *m = sink->manager;
+        struct session *s = sink_get_cast_session(sink);
         int r = -ENOKEY;
 
-        if (sink->cast_session && m->hooks.pin_display)
-                r = m->hooks.pin_display(sink, sink->cast_session, pin);
+        if (s && m->hooks.pin_display)
+                r = m->hooks.pin_display(sink, s, pin);
         if (r < 0)
                 /* No agent: the journal is where the user can read it. */
                 log_sink_full_errno(sink, LOG_NOTICE, 0, "enter PIN %s on the display", pin);
@@ -242,19 +270,20 @@ void sink_pin_display(struct sink *sink, const char *pin)
 int sink_pin_request(struct sink *sink)
 {
         struct manager *m = sink->manager;
+        struct session *s = sink_get_cast_session(sink);
 
-        if (!sink->cast_session)
+        if (!s)
                 return -ENOENT;
         if (!m->hooks.pin_request)
                 return -ENOKEY;
-        return m->hooks.pin_request(sink, sink->cast_session);
+        return m->hooks.pin_request(sink, s);
 }
 
 int sink_pin_entered(struct sink *sink, const char *pin)
 {
         struct manager *m = sink->manager;
 
-        if (!sink->cast_session)
+        if (!sink_get_cast_session(sink))
                 return -ENOENT;
         if (!m->p2p || !m->p2p->provide_pin)
                 return -EOPNOTSUPP;
@@ -263,7 +292,7 @@ int sink_pin_entered(struct sink *sink, const char *pin)
 
 void sink_cast_abort(struct sink *sink, int error, const char *reason)
 {
-        struct session *s = sink->cast_session;
+        struct session *s = sink_get_cast_session(sink);
 
         if (!s)
                 return;
@@ -274,11 +303,11 @@ void sink_cast_abort(struct sink *sink, int error, const char *reason)
 
 void sink_cast_failed(struct sink *sink, int error, const char *reason)
 {
-        struct session *s = sink->cast_session;
+        struct session *s = sink_get_cast_session(sink);
 
         if (!s)
                 return;
-        sink->cast_session = NULL;
+        sink->cast_session_id = 0;
         if (reason && *reason)
                 log_sink_full_errno(sink, LOG_ERR, error < 0 ? error : -EIO, "connecting failed: %s", reason);
         else

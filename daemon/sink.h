@@ -17,13 +17,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "observers.h"
+
 struct manager;
 struct session;
 struct listener;
 
+/* What sink->observers hear (the object passed is the sink). */
 enum sink_change {
         SINK_CHANGED_PROPERTIES,  /* any of the sink_info fields */
-        SINK_CHANGED_REMOVED,     /* about to be freed */
+        SINK_CHANGED_REMOVED,     /* about to be freed; the list is cleared right after */
 };
 
 /* What discovery knows about a sink; sink_new()/sink_update() copy it. */
@@ -49,11 +52,11 @@ struct sink {
         int16_t signal_dbm;
         char *path;                  /* owned: D-Bus object path */
 
-        struct session *cast_session;/* not owned: the session a Cast() is filling, or NULL */
+        unsigned cast_session_id;    /* the session of this sink's Cast() from sink_cast() until it ends, 0 = none;
+                                        written by sink.c only, read through sink_get_cast_session() */
         struct sink *next;           /* manager's list */
 
-        /* Installed by dbus/sink-bus.c; NULL when D-Bus is off. */
-        void (*notify)(struct sink *sink, enum sink_change change);
+        struct observers observers;  /* owned: who follows the sink (dbus/sink-bus.c) */
 };
 
 /*
@@ -107,6 +110,9 @@ int sink_pin_entered(struct sink *sink, const char *pin);
  * or gave a bad PIN): the backend cancels its connect (P2P_CANCEL) and the
  * session ends with error/reason. No-op without a pending cast. */
 void sink_cast_abort(struct sink *sink, int error, const char *reason);
+
+/* The session of the sink's Cast() (connecting or running), or NULL. Owned by the manager. */
+struct session *sink_get_cast_session(struct sink *sink);
 
 /* Derive the D-Bus id from a MAC ("aa:bb:.." -> "aa_bb_.."), for paths. */
 int sink_address_to_id(const char *address, char *ret, unsigned size);

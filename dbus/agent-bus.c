@@ -248,15 +248,15 @@ static int agent_on_reply(sd_bus_message *reply, void *userdata, sd_bus_error *r
         struct bus_agent_call *c = userdata;
         struct bus *b = c->bus;
         struct session *s = manager_find_session_by_id(b->manager, c->session_id);
-        struct sink *sink = s && s->state == SOURCE_SESSION_STATE_CONNECTING && s->sink && s->sink->cast_session == s
-                                    ? s->sink
-                                    : NULL;
+        struct sink *sink = s && s->state == SOURCE_SESSION_STATE_CONNECTING ? session_get_sink(s) : NULL;
         const sd_bus_error *e = sd_bus_message_get_error(reply);
         char reason[320], pin[16];
         const char *text;
         int r;
 
         c->slot = sd_bus_slot_unref(c->slot);
+        if (sink && sink_get_cast_session(sink) != s)
+                sink = NULL;     /* no longer the sink's Cast() */
         if (!sink) {
                 agent_call_free(c);
                 return 0;
@@ -357,12 +357,24 @@ int agent_bus_pin_request(struct bus *b, struct sink *sink, struct session *s)
         return agent_call(b, sink, s, NULL);
 }
 
-void agent_bus_session_changed(struct bus *b, struct session *s, bool removed)
+static void agent_on_session_changed(void *object, unsigned change, void *userdata)
 {
-        if (!removed && s->state == SOURCE_SESSION_STATE_CONNECTING)
+        struct session *s = object;
+        bool removed = change == SESSION_CHANGED_REMOVED;
+
+        if (change == SESSION_CHANGED_FORMAT || (!removed && s->state == SOURCE_SESSION_STATE_CONNECTING))
                 return;
         /* Connected (the PIN did its job): forget quietly. Ended first: the agent stops asking. */
-        agent_drop_calls(b, s->id, removed || s->state == SOURCE_SESSION_STATE_ENDED);
+        agent_drop_calls(userdata, s->id, removed || s->state == SOURCE_SESSION_STATE_ENDED);
+}
+
+void agent_bus_session_added(struct bus *b, struct session *s)
+{
+        int r;
+
+        r = observers_add(&s->observers, agent_on_session_changed, b, NULL);
+        if (r < 0)
+                log_warning_errno(r, "Failed to follow %s for PIN agents, ignoring: %m", s->path);
 }
 
 void agent_bus_free_all(struct bus *b)

@@ -11,19 +11,23 @@
 #include "bus.h"
 #include "polkit.h"
 
-static void bus_hook_manager_changed(struct manager *m, enum manager_change change)
+/* New sinks and sessions get their D-Bus objects (and the PIN agents follow sessions). */
+static void bus_on_manager_changed(void *object, unsigned change, void *userdata)
 {
-        manager_bus_changed(m->hooks.userdata, change);
-}
+        struct bus *b = userdata;
 
-static void bus_hook_sink_added(struct sink *sink)
-{
-        sink_bus_added(sink->manager->hooks.userdata, sink);
-}
-
-static void bus_hook_session_added(struct session *s)
-{
-        session_bus_added(s->manager->hooks.userdata, s);
+        switch (change) {
+        case MANAGER_CHANGED_SINK_ADDED:
+                sink_bus_added(b, object);
+                break;
+        case MANAGER_CHANGED_SESSION_ADDED:
+                /* Agents first: an agent hears Cancel() before the Cast() caller gets its error. */
+                agent_bus_session_added(b, object);
+                session_bus_added(b, object);
+                break;
+        default:
+                manager_bus_changed(b, change);
+        }
 }
 
 /* Stop reporting to this connection: daemon/ no longer calls into it. */
@@ -31,13 +35,13 @@ static void bus_unhook(struct bus *b)
 {
         struct manager *m = b->manager;
 
-        if (m->hooks.userdata != b)
-                return;
-        m->hooks = (struct manager_hooks) {};
+        observers_remove_userdata(&m->observers, b);
         for (struct sink *s = m->sinks; s; s = s->next)
-                s->notify = NULL;
+                observers_remove_userdata(&s->observers, b);
         for (struct session *s = m->sessions; s; s = s->next)
-                s->notify = NULL;
+                observers_remove_userdata(&s->observers, b);
+        if (m->hooks.userdata == b)
+                m->hooks = (struct manager_hooks) {};
 }
 
 /*
@@ -156,19 +160,19 @@ int bus_open(struct manager *m, const char *spec, enum config_polkit polkit_mode
         if (r < 0)
                 goto fail;
 
+        r = observers_add(&m->observers, bus_on_manager_changed, b, NULL);
+        if (r < 0)
+                goto fail;
         m->hooks = (struct manager_hooks) {
-                .manager_changed = bus_hook_manager_changed,
-                .sink_added = bus_hook_sink_added,
-                .session_added = bus_hook_session_added,
                 .pin_display = bus_hook_pin_display,
                 .pin_request = bus_hook_pin_request,
                 .userdata = b,
         };
         /* Objects that exist already (none at start-up, but keep it correct). */
         for (struct sink *s = m->sinks; s; s = s->next)
-                sink_bus_added(b, s);
+                bus_on_manager_changed(s, MANAGER_CHANGED_SINK_ADDED, b);
         for (struct session *s = m->sessions; s; s = s->next)
-                session_bus_added(b, s);
+                bus_on_manager_changed(s, MANAGER_CHANGED_SESSION_ADDED, b);
 
         r = sd_bus_request_name(b->bus, BUS_NAME, 0);
         if (r < 0) {

@@ -2,8 +2,9 @@
 /*
  * The daemon's D-Bus connection: bus name org.miracastd, ObjectManager at
  * /org/miracastd, and the three object types (manager-bus.c, sink-bus.c,
- * session-bus.c), plus the clients' PIN agents (agent-bus.c). bus_open() installs the manager's hooks so daemon/ reports
- * changes without knowing sd-bus.
+ * session-bus.c), plus the clients' PIN agents (agent-bus.c). bus_open()
+ * subscribes to the manager's observers (and, through them, to every sink
+ * and session), so daemon/ reports changes without knowing sd-bus.
  */
 #pragma once
 
@@ -48,7 +49,7 @@ struct bus *bus_free(struct bus *b);
 int manager_bus_register(struct bus *b);
 int sink_bus_register(struct bus *b);
 int session_bus_register(struct bus *b);
-/* Hooks for struct manager_hooks. */
+/* A manager change (enum manager_change), a new sink, a new session: emit and follow it. */
 void manager_bus_changed(struct bus *b, int change);
 void sink_bus_added(struct bus *b, struct sink *sink);
 void session_bus_added(struct bus *b, struct session *s);
@@ -72,8 +73,9 @@ bool agent_bus_has_agent(struct bus *b, const char *caller);
  * agent of s's Cast() caller, else the first registered one; -ENOKEY when there is none. */
 int agent_bus_pin_display(struct bus *b, struct sink *sink, struct session *s, const char *pin);
 int agent_bus_pin_request(struct bus *b, struct sink *sink, struct session *s);
-/* s changed state or is removed: calls for it end (Agent1.Cancel() when it ended). */
-void agent_bus_session_changed(struct bus *b, struct session *s, bool removed);
+/* Follow session s: once it connected or ended, the agent calls made for it end
+ * (Agent1.Cancel() when it ended). */
+void agent_bus_session_added(struct bus *b, struct session *s);
 /* Exit: Cancel() pending calls, Release() every agent, forget them. */
 void agent_bus_free_all(struct bus *b);
 /* Forget the StartDiscovery callers (manager-bus.c). */

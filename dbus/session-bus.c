@@ -303,7 +303,9 @@ static int property_get_sink(sd_bus *bus, const char *path, const char *interfac
                              sd_bus_message *reply, void *userdata, sd_bus_error *error)
 {
         struct session *s = userdata;
-        return sd_bus_message_append(reply, "o", s->sink ? s->sink->path : "/");
+        struct sink *sink = session_get_sink(s);
+
+        return sd_bus_message_append(reply, "o", sink ? sink->path : "/");
 }
 
 static int property_get_string(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -412,13 +414,12 @@ int session_bus_register(struct bus *b)
         return sd_bus_add_node_enumerator(b->bus, NULL, BUS_SESSION_PREFIX, session_node_enumerator, b);
 }
 
-static void session_bus_notify(struct session *s, enum session_change change)
+static void session_bus_on_changed(void *object, unsigned change, void *userdata)
 {
-        struct bus *b = session_bus_of(s);
+        struct session *s = object;
+        struct bus *b = userdata;
         int r;
 
-        if (!b)
-                return;
         switch (change) {
         case SESSION_CHANGED_STATE:
                 r = sd_bus_emit_properties_changed(b->bus, s->path, BUS_SESSION_IFACE, "State", "EndReason", "Sink",
@@ -438,8 +439,6 @@ static void session_bus_notify(struct session *s, enum session_change change)
         }
         if (r < 0)
                 log_warning_errno(r, "Failed to emit a signal for %s, ignoring: %m", s->path);
-        if (change != SESSION_CHANGED_FORMAT)
-                agent_bus_session_changed(b, s, change == SESSION_CHANGED_REMOVED);
         if (change == SESSION_CHANGED_REMOVED || s->state == SOURCE_SESSION_STATE_ENDED)
                 session_bus_unbind(b, s->id);
         session_bus_answer_cast(b, s, change == SESSION_CHANGED_REMOVED);
@@ -449,7 +448,9 @@ void session_bus_added(struct bus *b, struct session *s)
 {
         int r;
 
-        s->notify = session_bus_notify;
+        r = observers_add(&s->observers, session_bus_on_changed, b, NULL);
+        if (r < 0)
+                log_warning_errno(r, "Failed to follow %s, its D-Bus properties will not change: %m", s->path);
         r = sd_bus_emit_interfaces_added(b->bus, s->path, BUS_SESSION_IFACE, NULL);
         if (r < 0)
                 log_warning_errno(r, "Failed to emit InterfacesAdded for %s, ignoring: %m", s->path);

@@ -200,7 +200,7 @@ static int method_cast(sd_bus_message *m, void *userdata, sd_bus_error *error)
                                                      "(Manager1.RegisterAgent) to show or ask for the PIN");
         if (sink->manager->shutting_down)
                 return bus_error_set(error, -ESHUTDOWN, "The daemon is shutting down");
-        if (!sink->session_available && !sink->cast_session)
+        if (!sink->session_available && !sink->cast_session_id)
                 log_info("sink %s: casting although it reports no session available", sink->address);
 
         r = sink_cast(sink, &o, &s);
@@ -275,13 +275,12 @@ int sink_bus_register(struct bus *b)
         return sd_bus_add_node_enumerator(b->bus, NULL, BUS_SINK_PREFIX, sink_node_enumerator, b);
 }
 
-static void sink_bus_notify(struct sink *sink, enum sink_change change)
+static void sink_bus_on_changed(void *object, unsigned change, void *userdata)
 {
-        struct bus *b = sink->manager->hooks.userdata;
+        struct sink *sink = object;
+        struct bus *b = userdata;
         int r;
 
-        if (!b)
-                return;
         if (change == SINK_CHANGED_REMOVED)
                 r = sd_bus_emit_interfaces_removed(b->bus, sink->path, BUS_SINK_IFACE, NULL);
         else
@@ -296,7 +295,9 @@ void sink_bus_added(struct bus *b, struct sink *sink)
 {
         int r;
 
-        sink->notify = sink_bus_notify;
+        r = observers_add(&sink->observers, sink_bus_on_changed, b, NULL);
+        if (r < 0)
+                log_warning_errno(r, "Failed to follow %s, its D-Bus properties will not change: %m", sink->path);
         r = sd_bus_emit_interfaces_added(b->bus, sink->path, BUS_SINK_IFACE, NULL);
         if (r < 0)
                 log_warning_errno(r, "Failed to emit InterfacesAdded for %s, ignoring: %m", sink->path);

@@ -125,8 +125,12 @@ if "$B/miracast-test-sink" --profile small --connect "127.0.0.1:$port" --frames 
 else
         fail "--bus none: a whole cast to the test sink decodes frames" "$(tail -n 3 "$T/nobus.sink")"
 fi
-# Several sessions at once (one capture shared, one encoder each).
-"$B/miracast-test-sink" --profile small --connect "127.0.0.1:$port" --frames 20 --timeout 20 >"$T/multi1.sink" 2>&1 &
+# The capture is not held between casts: closed when the last session ends, opened anew by the next cast.
+check "the capture closes when the last session ends" \
+        wait_for "capture closed" grep -q "Context 1: capture testsrc closed (no session uses it)" "$T/nobus.log"
+# Several sessions at once (one capture shared, one encoder each). The first streams longer, so the
+# second surely starts while the first still holds the capture.
+"$B/miracast-test-sink" --profile small --connect "127.0.0.1:$port" --frames 60 --timeout 20 >"$T/multi1.sink" 2>&1 &
 m1=$!
 "$B/miracast-test-sink" --profile vga --connect "127.0.0.1:$port" --frames 20 --timeout 20 >"$T/multi2.sink" 2>&1 &
 m2=$!
@@ -136,7 +140,10 @@ wait $m2
 r2=$?
 check "two sinks at once: the first decodes frames" test "$r1" = 0
 check "two sinks at once: the second decodes frames" test "$r2" = 0
-check "two sinks at once: one capture for both" test "$(grep -c 'capturing from testsrc' "$T/nobus.log")" = 1
+check "two sinks at once: one capture for both (opened anew after the first cast)" \
+        test "$(grep -c 'capturing from testsrc' "$T/nobus.log")" = 2
+check "two sinks at once: the capture closes after the last of them" \
+        wait_for "second close" sh -c "[ \$(grep -c 'capture testsrc closed' '$T/nobus.log') -eq 2 ]"
 
 # A plain listener takes at most 8 sessions at once; the 9th connection is refused and logged.
 for fd in 10 11 12 13 14 15 16 17; do eval "exec $fd<>/dev/tcp/127.0.0.1/$port"; done

@@ -15,6 +15,8 @@
  *   cast --wait, Ctrl-C while playing -> the session stops, the group goes
  *   second cast, P2P-GROUP-REMOVED mid-session -> the session ends, its
  *                        EndReason names wpa_supplicant's reason
+ *   SIGTERM mid-session -> TEARDOWN, the group goes, the daemon exits 0 (last:
+ *                        it ends the daemon)
  *
  * Runs as root (CI does).
  */
@@ -638,6 +640,44 @@ TEST(wait_interrupt, "/p2p/cast/Ctrl-C on miracastctl cast --wait stops the play
         /* ended by our M5 TEARDOWN trigger (it may come before the first decoded frame: no result=ok) */
         assert_true(child_says(&sink, "end=source-teardown"));
         fake_wpas_event(fw, "<3>P2P-GROUP-REMOVED " GROUP_IF " client reason=REQUESTED");
+        child_reap(&cast);
+        child_reap(&sink);
+}
+
+/* Last: it ends the daemon. The manager closes every listener on SIGTERM, the P2P glue's group
+ * listener included; the glue must not free it a second time when the session then ends. */
+TEST(sigterm_mid_session, "/p2p/cast/SIGTERM mid-session: TEARDOWN, the group is removed, the daemon exits 0") {
+        struct child cast, sink;
+        int status = -1;
+        pid_t r;
+
+        setup();
+        bins();
+        fake_wpas_event(fw, EV_FOUND);
+        fake_wpas_clear_cmds(fw);
+        char *argv[] = { ctl_bin, "cast", SINK, "--timeout", "60", NULL };
+        child_start(&cast, "cast4", argv);
+        assert_true(RUN_UNTIL(fake_wpas_has(fw, "P2P_CONNECT " SINK " pbc go_intent=7")));
+        fake_wpas_event(fw, EV_STARTED);
+        char *sargv[] = { "ip", "netns", "exec", netns_name, sink_bin, "--connect", "192.168.49.200:7236",
+                          "--profile", "small", "--duration", "30", "--timeout", "60", "--min-frames", "0", NULL };
+        child_start(&sink, "sink4", sargv);
+        /* cast returns once the session is negotiated */
+        assert_true(RUN_UNTIL(cast.done));
+        if (cast.status != 0)
+                dump_daemon_log();
+        assert_int_eq(cast.status, 0);
+
+        kill(daemon_pid, SIGTERM);
+        assert_true(RUN_UNTIL((r = waitpid(daemon_pid, &status, WNOHANG)) == daemon_pid));
+        daemon_pid = -1;
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                dump_daemon_log();
+        assert_true(WIFEXITED(status));
+        assert_int_eq(WEXITSTATUS(status), 0);
+        assert_true(fake_wpas_has(fw, "P2P_GROUP_REMOVE " GROUP_IF));
+        assert_true(RUN_UNTIL(sink.done));
+        assert_true(child_says(&sink, "end=source-teardown"));
         child_reap(&cast);
         child_reap(&sink);
 }
