@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "hex.h"
 #include "byte_cursor.h"
 #include "macro.h"
 #include "mice_msg.h"
@@ -365,17 +366,6 @@ ssize_t mice_msg_build_stop_projection(const char *friendly_name, const uint8_t 
 
 /* ---- _display._tcp TXT ------------------------------------------------------------------------ */
 
-static int hex_val(uint8_t ch)
-{
-        if (ch >= '0' && ch <= '9')
-                return ch - '0';
-        if (ch >= 'a' && ch <= 'f')
-                return ch - 'a' + 10;
-        if (ch >= 'A' && ch <= 'F')
-                return ch - 'A' + 10;
-        return -1;
-}
-
 static bool key_is(const uint8_t *k, size_t kl, const char *name)
 {
         size_t n = strlen(name);
@@ -414,7 +404,7 @@ static int parse_guid(const uint8_t *v, size_t vl, char out[MICE_CONTAINER_ID_MA
                         out[i] = '-';
                         continue;
                 }
-                h = hex_val(v[i]);
+                h = hex_digit(v[i]);
                 if (h < 0)
                         return -EBADMSG;
                 out[i] = "0123456789abcdef"[h];
@@ -430,7 +420,7 @@ static int parse_mac(const uint8_t *v, size_t vl, uint8_t out[6])
         if (vl != 17 && vl != 12)
                 return -EBADMSG;
         for (size_t i = 0, o = 0; o < 6; o++) {
-                int hi = hex_val(v[i]), lo = hex_val(v[i + 1]);
+                int hi = hex_digit(v[i]), lo = hex_digit(v[i + 1]);
 
                 if (hi < 0 || lo < 0)
                         return -EBADMSG;

@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hex.h"
+
 struct cursor {
         const char *p, *end;
 };
@@ -69,17 +71,6 @@ static inline bool cursor_expect_char(struct cursor *c, char ch)
 static inline bool token_eq(const char *t, size_t len, const char *word)
 {
         return strlen(word) == len && strncasecmp(t, word, len) == 0;
-}
-
-static inline int hex_digit(char c)
-{
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
 }
 
 /* 1..max_digits hex digits, nothing else. */

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "hex.h"
 #include "wfd_ie.h"
 
 #define WFD_SUBELEM_HDR 3  /* id(1) + length(2) */
@@ -291,17 +292,6 @@ ssize_t wfd_hex_encode(const uint8_t *buf, size_t len, char *out, size_t size)
         }
         out[2 * len] = 0;
         return 2 * len;
-}
-
-static int hex_digit(char ch)
-{
-        if (ch >= '0' && ch <= '9')
-                return ch - '0';
-        if (ch >= 'a' && ch <= 'f')
-                return ch - 'a' + 10;
-        if (ch >= 'A' && ch <= 'F')
-                return ch - 'A' + 10;
-        return -1;
 }
 
 int wfd_hex_decode(const char *hex, size_t len, uint8_t *out, size_t size, size_t *ret_len)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hex.h"
 #include "wpas_msg.h"
 
 #include "macro.h"
@@ -176,17 +177,6 @@ const struct wpas_word *wpas_line_positional(const struct wpas_line *l, size_t n
         return NULL;
 }
 
-static int hexval(char ch)
-{
-        if (ch >= '0' && ch <= '9')
-                return ch - '0';
-        if (ch >= 'a' && ch <= 'f')
-                return ch - 'a' + 10;
-        if (ch >= 'A' && ch <= 'F')
-                return ch - 'A' + 10;
-        return -1;
-}
-
 ssize_t wpas_word_unescape(const struct wpas_word *w, char *out, size_t size)
 {
         size_t n = 0;
@@ -210,8 +200,8 @@ ssize_t wpas_word_unescape(const struct wpas_word *w, char *out, size_t size)
                                 int hi, lo;
                                 if (i + 2 >= w->value_len)
                                         return -EBADMSG;
-                                hi = hexval(w->value[i + 1]);
-                                lo = hexval(w->value[i + 2]);
+                                hi = hex_digit(w->value[i + 1]);
+                                lo = hex_digit(w->value[i + 2]);
                                 if (hi < 0 || lo < 0)
                                         return -EBADMSG;
                                 ch = (char) (hi << 4 | lo);
@@ -239,7 +229,7 @@ int wpas_parse_mac(const char *s, size_t len, uint8_t ret[6])
         if (len != 17)
                 return -EBADMSG;
         for (int i = 0; i < 6; i++) {
-                int hi = hexval(s[i * 3]), lo = hexval(s[i * 3 + 1]);
+                int hi = hex_digit(s[i * 3]), lo = hex_digit(s[i * 3 + 1]);
                 if (hi < 0 || lo < 0)
                         return -EBADMSG;
                 if (i < 5 && s[i * 3 + 2] != ':')
@@ -269,7 +259,7 @@ int wpas_parse_u32(const char *s, size_t len, uint32_t *ret)
         if (len == 0 || len > 10)
                 return -EBADMSG;
         for (size_t i = 0; i < len; i++) {
-                int d = hexval(s[i]);
+                int d = hex_digit(s[i]);
                 if (d < 0 || (unsigned) d >= base)
                         return -EBADMSG;
                 v = v * base + d;
