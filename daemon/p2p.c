@@ -267,6 +267,21 @@ static void on_group_down(void *userdata, const char *address, int error, const 
         }
 }
 
+/* ---- session end -------------------------------------------------------------- */
+
+void p2p_group_release(struct manager *m, struct session *ended)
+{
+        struct sink *sink = ended->sink;
+
+        if (!sink || !m->p2p)
+                return;
+        /* A second RTSP connection of the same sink may still use the group. */
+        for (struct session *s = m->sessions; s; s = s->next)
+                if (s != ended && s->sink == sink && s->state != SESSION_STATE_ENDED)
+                        return;
+        m->p2p->disconnect(m->p2p_userdata, sink);
+}
+
 /* ---- life cycle -------------------------------------------------------------- */
 
 int p2p_new(struct manager *m, const struct p2p_config *config, struct p2p **ret)

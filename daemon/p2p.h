@@ -165,6 +165,18 @@ struct p2p *p2p_free(struct p2p *p);
 /* Why there is no backend (listen-only), or NULL when there is one. */
 const char *p2p_unavailable_reason(const struct p2p *p);
 
+struct session;
+/*
+ * A session ended (whoever ended it: the user, the sink's TEARDOWN, a
+ * closed connection, a keep-alive timeout): release the Wi-Fi Direct group
+ * that carried it, unless another session of the same sink still runs on
+ * it. The backend cancels a pending connect, or removes the group unless
+ * p2p-persistent-group keeps it; discovery resumes when it was wanted.
+ * Called from one place, session_end_full(); does nothing for sessions
+ * without a sink (listen mode) or without a P2P backend.
+ */
+void p2p_group_release(struct manager *m, struct session *ended);
+
 /*
  * Pick and create the backend the configuration asks for ("auto": NM when it
  * manages the Wi-Fi device, else wpa_supplicant's control socket). Returns

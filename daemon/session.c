@@ -26,6 +26,7 @@
 #include "context.h"
 #include "log.h"
 #include "manager.h"
+#include "p2p.h"
 #include "session.h"
 #include "sink.h"
 
@@ -279,11 +280,10 @@ void session_end_full(struct session *s, int reason, const char *text)
         if (started)
                 started(s, reason < 0 ? reason : -ECONNRESET, NULL, p->started_userdata);
 
-        if (s->sink && s->sink->cast_session == s) {
+        if (s->sink && s->sink->cast_session == s)
                 s->sink->cast_session = NULL;
-                if (s->manager->p2p)
-                        s->manager->p2p->disconnect(s->manager->p2p_userdata, s->sink);
-        }
+        /* The group goes with the session it carried, whichever side ended it. */
+        p2p_group_release(s->manager, s);
 
         /* Freed later from the event loop, never under a caller's feet. */
         r = sd_event_add_time_relative(s->manager->event, &p->linger, CLOCK_MONOTONIC,
