@@ -86,7 +86,8 @@ $TVCTL -i p2p-dev-wlan1 set p2p_go_intent 0 >/dev/null
 SINKPATH=$(first_path sinks)
 : >/tmp/tv-events.log
 t_cast=$(now)
-hostrun busctl --address="$BUS" call org.miracastd "$SINKPATH" org.miracastd.Sink1 Cast 'a{sv}' 3 \
+# (Cast answers once the session negotiated: allow for slow emulation)
+hostrun busctl --address="$BUS" --timeout=150 call org.miracastd "$SINKPATH" org.miracastd.Sink1 Cast 'a{sv}' 3 \
         go-intent u 15 persistent b true output s testsrc:resize=100000 >/tmp/cast2.log 2>&1 &&
         pass "Sink1.Cast with go-intent 15: $(cat /tmp/cast2.log)" ||
         { fail "Sink1.Cast with go-intent 15"; cat /tmp/cast2.log; }
