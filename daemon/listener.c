@@ -191,7 +191,12 @@ static int listener_on_io(sd_event_source *source, int fd, uint32_t revents, voi
                 }
         }
 
-        c = manager_default_context(m);
+        /* The sink's cast waits for this connection: it takes it, with the capture the cast asked for
+         * (Cast option output); any other connection gets a new session on the default capture. */
+        cast = sink ? sink_get_cast_session(sink) : NULL;
+        if (cast && cast->state == SOURCE_SESSION_STATE_CONNECTING)
+                existing = cast;
+        c = existing ? existing->context : manager_default_context(m);
         if (!c) {
                 log_error("listener %s: no capture context, closing connection from %s", l->description, peer_str);
                 return 0;
@@ -201,12 +206,8 @@ static int listener_on_io(sd_event_source *source, int fd, uint32_t revents, voi
         stats.local_max_bps = m->config->max_bitrate_bps;
         if (l->link_max_bps && (!stats.local_max_bps || l->link_max_bps < stats.local_max_bps))
                 stats.local_max_bps = l->link_max_bps;
-        if (sink) {
+        if (sink)
                 stats.remote_max_bps = (uint64_t) sink->max_throughput_mbps * 1000 * 1000;
-                cast = sink_get_cast_session(sink);
-                if (cast && cast->state == SOURCE_SESSION_STATE_CONNECTING && cast->context == c)
-                        existing = cast;
-        }
         stats.suggested_bps = stats.local_max_bps && stats.remote_max_bps ? MIN(stats.local_max_bps, stats.remote_max_bps)
                                                                          : MAX(stats.local_max_bps, stats.remote_max_bps);
 

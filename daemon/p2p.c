@@ -275,6 +275,8 @@ static void on_group_down(void *userdata, const char *address, int error, const 
         }
 }
 
+/* ---- session end -------------------------------------------------------------- */
+
 /* ---- life cycle -------------------------------------------------------------- */
 
 int p2p_new(struct manager *m, const struct p2p_config *config, struct p2p **ret)

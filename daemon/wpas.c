@@ -24,6 +24,7 @@
 
 #include "../protocol/macro.h"
 #include "../protocol/wfd_ie.h"
+#include "../protocol/wpas_cmd.h"
 #include "../protocol/wpas_msg.h"
 #include "dhcp_client.h"
 #include "dhcp_server.h"
@@ -111,117 +112,45 @@ static char *mfree_str(char *p)
 
 /* ---- commands ----------------------------------------------------------- */
 
-char **wpas_commands_free(char **cmds)
+/* host: room for the host name, the default device name */
+static void settings_from_config(const struct p2p_config *config, char host[static 256], struct wpas_settings *ret)
 {
-        for (char **p = cmds; p && *p; p++)
-                free(*p);
-        free(cmds);
-        return NULL;
-}
-
-static int cmds_add(char ***cmds, size_t *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int cmds_add(char ***cmds, size_t *n, const char *fmt, ...)
-{
-        va_list ap;
-        char **t, *s;
-        int r;
-
-        va_start(ap, fmt);
-        r = vasprintf(&s, fmt, ap);
-        va_end(ap);
-        if (r < 0)
-                return -ENOMEM;
-        t = realloc(*cmds, (*n + 2) * sizeof(char *));
-        if (!t) {
-                free(s);
-                return -ENOMEM;
-        }
-        t[(*n)++] = s;
-        t[*n] = NULL;
-        *cmds = t;
-        return 0;
-}
-
-int wpas_wfd_commands(const struct p2p_config *config, char ***ret)
-{
-        struct wfd_device_info info = {
-                .bitmap = WFD_DEVICE_SOURCE | WFD_DEVINFO_AVAILABLE, /* P2P preferred, no HDCP (docs/protocol.md, "WFD IE") */
-                .control_port = config->rtsp_port,
-                .max_throughput_mbps = config->max_throughput_mbps > UINT16_MAX ? UINT16_MAX
-                                                                                 : config->max_throughput_mbps,
+        *ret = (struct wpas_settings) {
+                .device_name = config->device_name,
+                .go_intent = config->go_intent,
+                .handshake_ip = config->handshake_ip,
+                .rtsp_port = config->rtsp_port,
+                .max_throughput_mbps = config->max_throughput_mbps,
         };
-        uint8_t body[WFD_DEVICE_INFO_LEN];
-        char hex[32];
-        char **cmds = NULL;
-        size_t n = 0;
+        if (!ret->device_name) {
+                /* Default: the host name (wpas_cmd_settings() makes it safe for the command line). */
+                host[0] = host[255] = 0;
+                (void) gethostname(host, 255);
+                ret->device_name = host;
+        }
+        if (config->subnet)
+                (void) wpas_parse_ipv4(config->subnet, strlen(config->subnet), ret->subnet);
+}
 
-        wfd_device_info_build(&info, body);
-        if (wfd_subelem_format_set(body, sizeof(body), hex, sizeof(hex)) < 0)
+int wpas_settings_commands(const struct p2p_config *config, struct wpas_cmd_list *ret)
+{
+        struct wpas_settings s;
+        char host[256];
+
+        if (config->handshake_ip && (!config->subnet || wpas_parse_ipv4(config->subnet, strlen(config->subnet),
+                                                                        (uint8_t[4]) {}) < 0))
                 return -EINVAL;
-        if (cmds_add(&cmds, &n, "SET wifi_display 1") < 0 ||
-            cmds_add(&cmds, &n, "WFD_SUBELEM_SET %d %s", WFD_SUBELEM_DEVICE_INFO, hex) < 0) {
-                wpas_commands_free(cmds);
-                return -ENOMEM;
-        }
-        *ret = cmds;
-        return 0;
+        settings_from_config(config, host, &s);
+        return wpas_cmd_settings(&s, ret);
 }
 
-static void device_name_sanitize(const char *in, char out[33])
+int wpas_wfd_commands(const struct p2p_config *config, struct wpas_cmd_list *ret)
 {
-        /* P2P device names are at most 32 bytes; keep the command one line. */
-        size_t n = 0;
+        struct wpas_settings s;
+        char host[256];
 
-        for (; in && *in && n < 32; in++)
-                out[n++] = (unsigned char) *in < 0x20 || *in == 0x7f ? '_' : *in;
-        out[n] = 0;
-}
-
-int wpas_settings_commands(const struct p2p_config *config, char ***ret)
-{
-        char name[33], host[256] = "";
-        char **cmds = NULL, **wfd = NULL;
-        size_t n = 0;
-        int r;
-
-        if (config->device_name)
-                device_name_sanitize(config->device_name, name);
-        else {
-                (void) gethostname(host, sizeof(host) - 1);
-                device_name_sanitize(host[0] ? host : "miracastd", name);
-        }
-        r = cmds_add(&cmds, &n, "SET device_name %s", name);
-        if (r >= 0)
-                r = cmds_add(&cmds, &n, "SET device_type 1-0050F204-1"); /* category 1: computer */
-        if (r >= 0)
-                r = cmds_add(&cmds, &n, "SET config_methods virtual_push_button display keypad");
-        if (r >= 0)
-                r = cmds_add(&cmds, &n, "SET p2p_go_intent %d", config->go_intent);
-        if (r >= 0 && config->handshake_ip) {
-                uint8_t s[4];
-                if (wpas_parse_ipv4(config->subnet, strlen(config->subnet), s) < 0)
-                        r = -EINVAL;
-                /* We are .1 and the one sink gets .2, by handshake or by our DHCP server. */
-                if (r >= 0)
-                        r = cmds_add(&cmds, &n, "SET ip_addr_go %u.%u.%u.1", s[0], s[1], s[2]);
-                if (r >= 0)
-                        r = cmds_add(&cmds, &n, "SET ip_addr_mask 255.255.255.0");
-                if (r >= 0)
-                        r = cmds_add(&cmds, &n, "SET ip_addr_start %u.%u.%u.2", s[0], s[1], s[2]);
-                if (r >= 0)
-                        r = cmds_add(&cmds, &n, "SET ip_addr_end %u.%u.%u.2", s[0], s[1], s[2]);
-        }
-        if (r >= 0)
-                r = wpas_wfd_commands(config, &wfd);
-        for (char **p = wfd; r >= 0 && p && *p; p++)
-                r = cmds_add(&cmds, &n, "%s", *p);
-        wpas_commands_free(wfd);
-        if (r < 0) {
-                wpas_commands_free(cmds);
-                return r;
-        }
-        *ret = cmds;
-        return 0;
+        settings_from_config(config, host, &s);
+        return wpas_cmd_wfd(&s, ret);
 }
 
 static void on_setting_reply(struct wpas_ctrl *ctrl, int error, const char *reply, size_t len, void *userdata)
@@ -232,20 +161,19 @@ static void on_setting_reply(struct wpas_ctrl *ctrl, int error, const char *repl
                 log_warning("wpa_supplicant refused %s: %.*s, continuing", cmd, (int) strcspn(reply, "\n"), reply);
 }
 
-static void send_commands(struct wpas *w, char **cmds)
+static void send_commands(struct wpas *w, const struct wpas_cmd_list *cmds)
 {
-        for (char **p = cmds; p && *p; p++)
-                (void) wpas_ctrl_send(w->ctrl, *p, on_setting_reply, (void *) "a setting");
+        for (size_t i = 0; i < cmds->n; i++)
+                (void) wpas_ctrl_send(w->ctrl, cmds->cmd[i], on_setting_reply, (void *) "a setting");
 }
 
 static void reassert_wfd(struct wpas *w)
 {
-        char **cmds = NULL;
+        struct wpas_cmd_list cmds;
 
         /* Other users of this wpa_supplicant (NetworkManager) clear WFD when idle (docs 3.1). */
         if (wpas_wfd_commands(w->config, &cmds) >= 0)
-                send_commands(w, cmds);
-        wpas_commands_free(cmds);
+                send_commands(w, &cmds);
 }
 
 /* ---- peers -------------------------------------------------------------- */
@@ -336,7 +264,7 @@ static void on_peer_reply(struct wpas_ctrl *ctrl, int error, const char *reply, 
         struct wpas *w = userdata;
         struct wpas_peer pe;
         struct wfd_ie ie = {};
-        char next[64];
+        char next[WPAS_CMD_MAX];
 
         if (error < 0)
                 return;
@@ -353,17 +281,17 @@ static void on_peer_reply(struct wpas_ctrl *ctrl, int error, const char *reply, 
         if (w->peer_iter) {
                 free(w->peer_iter);
                 w->peer_iter = strdup(pe.address);
-                snprintf(next, sizeof(next), "P2P_PEER NEXT-%s", pe.address);
-                (void) wpas_ctrl_send(w->ctrl, next, on_peer_reply, w);
+                if (wpas_cmd_p2p_peer_next(pe.address, next, sizeof(next)) >= 0)
+                        (void) wpas_ctrl_send(w->ctrl, next, on_peer_reply, w);
         }
 }
 
 static void peer_query(struct wpas *w, const char *address)
 {
-        char cmd[64];
+        char cmd[WPAS_CMD_MAX];
 
-        snprintf(cmd, sizeof(cmd), "P2P_PEER %s", address);
-        (void) wpas_ctrl_send(w->ctrl, cmd, on_peer_reply, w);
+        if (wpas_cmd_p2p_peer(address, cmd, sizeof(cmd)) >= 0)
+                (void) wpas_ctrl_send(w->ctrl, cmd, on_peer_reply, w);
 }
 
 /* ---- discovery ---------------------------------------------------------- */
@@ -393,12 +321,15 @@ static void on_find_reply(struct wpas_ctrl *ctrl, int error, const char *reply, 
 
 static void find_start(struct wpas *w)
 {
-        char cmd[32];
+        char cmd[WPAS_CMD_MAX];
 
         if (!w->up || !w->discovery_wanted || w->conn)
                 return;
         reassert_wfd(w);
-        snprintf(cmd, sizeof(cmd), "P2P_FIND %u", w->config->find_sec);
+        if (wpas_cmd_p2p_find(w->config->find_sec, cmd, sizeof(cmd)) < 0) {
+                log_warning("P2P: cannot search for %u s, ignoring", w->config->find_sec);
+                return;
+        }
         (void) wpas_ctrl_send(w->ctrl, cmd, on_find_reply, w);
 }
 
@@ -419,7 +350,7 @@ static int wpas_stop_discovery(void *backend)
 
         w->discovery_wanted = false;
         if (w->up)
-                (void) wpas_ctrl_send(w->ctrl, "P2P_STOP_FIND", NULL, NULL);
+                (void) wpas_ctrl_send(w->ctrl, WPAS_CMD_P2P_STOP_FIND, NULL, NULL);
         set_discovering(w, false);
         return 0;
 }
@@ -478,13 +409,16 @@ static void conn_end(struct wpas *w, int error, const char *reason)
 
 static void remove_group(struct wpas *w, const char *ifname)
 {
-        char cmd[64];
+        char cmd[WPAS_CMD_MAX];
 
         /* Our lease from the display's DHCP server goes back while the group still carries it. */
         if (w->conn && w->conn->dhcp_client && strcmp(w->conn->ifname, ifname) == 0)
                 (void) dhcp_client_release(w->conn->dhcp_client);
 
-        snprintf(cmd, sizeof(cmd), "P2P_GROUP_REMOVE %s", ifname);
+        if (wpas_cmd_p2p_group_remove(ifname, cmd, sizeof(cmd)) < 0) {
+                log_warning("P2P: cannot remove a group with the interface name \"%s\", ignoring", ifname);
+                return;
+        }
         (void) wpas_ctrl_send(w->ctrl, cmd, NULL, NULL);
 }
 
@@ -523,7 +457,7 @@ static void conn_send_connect(struct wpas_conn *c, bool provdisc)
                 .provdisc = provdisc,
                 .go_intent = c->go_intent,
         };
-        char cmd[160];
+        char cmd[WPAS_CMD_MAX];
 
         if (c->method == WPAS_WPS_PIN_KEYPAD && !c->pin[0]) {
                 /* The display is to show a PIN we do not know yet: provision discovery asks it to
@@ -531,12 +465,15 @@ static void conn_send_connect(struct wpas_conn *c, bool provdisc)
                  * owner ask the user, and provide_pin() then sends P2P_CONNECT <pin> keypad. */
                 if (c->pin_wanted)
                         return;
-                snprintf(cmd, sizeof(cmd), "P2P_PROV_DISC %s display%s", c->peer, c->join ? " join" : "");
+                if (wpas_cmd_p2p_prov_disc_display(c->peer, c->join, cmd, sizeof(cmd)) < 0) {
+                        conn_end(c->w, -EINVAL, "invalid connect parameters");
+                        return;
+                }
                 reassert_wfd(c->w);
                 (void) wpas_ctrl_send(c->w->ctrl, cmd, on_connect_reply, c);
                 return;
         }
-        if (wpas_build_p2p_connect(&p, cmd, sizeof(cmd)) < 0) {
+        if (wpas_cmd_p2p_connect(&p, cmd, sizeof(cmd)) < 0) {
                 conn_end(c->w, -EINVAL, "invalid connect parameters");
                 return;
         }
@@ -550,7 +487,7 @@ static int on_conn_timeout(sd_event_source *s, uint64_t usec, void *userdata)
         struct wpas *w = c->w;
 
         if (c->state == CONN_CONNECTING) {
-                (void) wpas_ctrl_send(w->ctrl, "P2P_CANCEL", NULL, NULL);
+                (void) wpas_ctrl_send(w->ctrl, WPAS_CMD_P2P_CANCEL, NULL, NULL);
                 (void) sd_event_now(w->event, CLOCK_MONOTONIC, &w->cancelled_usec);
                 conn_end(w, -ETIMEDOUT, c->user_wait ? "the display did not accept in time" : "no answer from the display");
         } else {
@@ -628,7 +565,7 @@ static int wpas_connect(void *backend, const char *address, const struct p2p_con
         w->conn = c;
 
         if (w->discovering || w->discovery_wanted)
-                (void) wpas_ctrl_send(w->ctrl, "P2P_STOP_FIND", NULL, NULL);
+                (void) wpas_ctrl_send(w->ctrl, WPAS_CMD_P2P_STOP_FIND, NULL, NULL);
         set_discovering(w, false);
         conn_send_connect(c, false);
         log_info("P2P: connecting to %s (%s%s, GO intent %d)", c->peer,
@@ -662,7 +599,7 @@ static void wpas_disconnect(void *backend, const char *address)
         if (!c || (address && strcasecmp(c->peer, address) != 0))
                 return;
         if (c->state == CONN_CONNECTING) {
-                (void) wpas_ctrl_send(w->ctrl, "P2P_CANCEL", NULL, NULL);
+                (void) wpas_ctrl_send(w->ctrl, WPAS_CMD_P2P_CANCEL, NULL, NULL);
                 (void) sd_event_now(w->event, CLOCK_MONOTONIC, &w->cancelled_usec);
         } else {
                 if (w->config->persistent_group) {
@@ -734,7 +671,7 @@ static int group_address_ready(struct wpas_conn *c)
         if (r < 0)
                 return log_error_errno(r, "P2P: cannot add our address to %s: %m", c->ifname);
         c->address_added = true;
-        if (c->group_ctrl && wpas_ctrl_send(c->group_ctrl, "SIGNAL_POLL", on_signal_poll, c) >= 0)
+        if (c->group_ctrl && wpas_ctrl_send(c->group_ctrl, WPAS_CMD_SIGNAL_POLL, on_signal_poll, c) >= 0)
                 return 0;
         group_report_up(c);
         return 0;
@@ -875,16 +812,14 @@ static void on_sta_reply(struct wpas_ctrl *ctrl, int error, const char *reply, s
 static int on_link_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
         struct wpas_conn *c = userdata;
-        char cmd[64];
+        char cmd[WPAS_CMD_MAX];
 
         /* Client: our SIGNAL_POLL; GO: the sink's station record (SIGNAL_POLL has no link there). */
         if (c->role == WPAS_ROLE_GO) {
-                if (c->peer_iface[0]) {
-                        snprintf(cmd, sizeof(cmd), "STA %s", c->peer_iface);
+                if (c->peer_iface[0] && wpas_cmd_sta(c->peer_iface, cmd, sizeof(cmd)) >= 0)
                         (void) wpas_ctrl_send(c->group_ctrl, cmd, on_sta_reply, c);
-                }
         } else
-                (void) wpas_ctrl_send(c->group_ctrl, "SIGNAL_POLL", on_signal_poll, c);
+                (void) wpas_ctrl_send(c->group_ctrl, WPAS_CMD_SIGNAL_POLL, on_signal_poll, c);
         (void) sd_event_source_set_time(s, usec + (uint64_t) c->w->config->link_poll_sec * 1000000ULL);
         (void) sd_event_source_set_enabled(s, SD_EVENT_ON);
         return 0;
@@ -924,29 +859,33 @@ static void handle_conn_event(struct wpas *w, const struct wpas_event *e)
         case WPAS_EVENT_P2P_GO_NEG_FAILURE:
                 if (!c || c->state != CONN_CONNECTING)
                         return;
-                if (e->status == 1) {
+                if (e->status == WPAS_P2P_STATUS_FAIL_INFO_UNAVAILABLE) {
+                        /* The display asks its user; it sends GO-NEG-REQUEST when they accept. */
                         c->user_wait = true;
-                        conn_progress(c, wpas_p2p_status_to_string(1));
+                        conn_progress(c, wpas_p2p_status_to_string(e->status));
                         return;
                 }
                 snprintf(why, sizeof(why), "GO negotiation failed: %s (status %d)", wpas_p2p_status_to_string(e->status),
                          e->status);
-                if (e->status == 10 || e->status == 11) {
+                if (e->status == WPAS_P2P_STATUS_FAIL_INCOMPATIBLE_PROVISIONING ||
+                    e->status == WPAS_P2P_STATUS_FAIL_REJECTED_BY_USER) {
                         conn_end(w, -ECONNREFUSED, why);
                         return;
                 }
-                if (!c->provdisc_retried && e->status != 7 && e->status != 9) {
+                /* A retry cannot help without a common channel or with two devices insisting on GO. */
+                if (!c->provdisc_retried && e->status != WPAS_P2P_STATUS_FAIL_NO_COMMON_CHANNELS &&
+                    e->status != WPAS_P2P_STATUS_FAIL_BOTH_GO_INTENT_15) {
                         c->provdisc_retried = true;
                         conn_progress(c, "retrying with provision discovery");
                         conn_send_connect(c, true);
                         return;
                 }
-                conn_end(w, e->status == 7 ? -EHOSTUNREACH : -EIO, why);
+                conn_end(w, e->status == WPAS_P2P_STATUS_FAIL_NO_COMMON_CHANNELS ? -EHOSTUNREACH : -EIO, why);
                 return;
         case WPAS_EVENT_P2P_PROV_DISC_FAILURE:
                 if (!c || c->state != CONN_CONNECTING || (e->peer[0] && !event_is_conn_peer(c, e)))
                         return;
-                if (e->status == 2) {
+                if (e->status == WPAS_PROV_DISC_REJECTED) {
                         conn_end(w, -ECONNREFUSED, "the display rejected the request");
                         return;
                 }
@@ -956,8 +895,9 @@ static void handle_conn_event(struct wpas *w, const struct wpas_event *e)
                         conn_send_connect(c, true);
                         return;
                 }
-                snprintf(why, sizeof(why), "provision discovery failed (status %d)", e->status);
-                conn_end(w, e->status == 1 ? -ETIMEDOUT : -EIO, why);
+                snprintf(why, sizeof(why), "provision discovery failed: %s (status %d)",
+                         wpas_prov_disc_status_to_string(e->status), e->status);
+                conn_end(w, e->status == WPAS_PROV_DISC_TIMEOUT ? -ETIMEDOUT : -EIO, why);
                 return;
         case WPAS_EVENT_P2P_PROV_DISC_SHOW_PIN: {
                 bool again;
@@ -994,7 +934,7 @@ static void handle_conn_event(struct wpas *w, const struct wpas_event *e)
                         conn_progress(c, "the display shows a PIN: asking the user for it");
                         return;
                 }
-                (void) wpas_ctrl_send(w->ctrl, "P2P_CANCEL", NULL, NULL);
+                (void) wpas_ctrl_send(w->ctrl, WPAS_CMD_P2P_CANCEL, NULL, NULL);
                 conn_end(w, -ENOKEY, "the display shows a PIN and no agent can ask for it: "
                                      "cast again with method \"pin\" and that PIN");
                 return;
@@ -1031,10 +971,10 @@ static void handle_conn_event(struct wpas *w, const struct wpas_event *e)
                                     e->ip_addr[0], e->ip_addr[1], e->ip_addr[2], e->ip_addr[3]);
                 if (c->role == WPAS_ROLE_GO && c->group_ctrl && e->peer_iface[0]) {
                         /* As GO, SIGNAL_POLL has no link; the sink's station record has its rate. */
-                        char cmd[64];
+                        char cmd[WPAS_CMD_MAX];
                         snprintf(c->peer_iface, sizeof(c->peer_iface), "%s", e->peer_iface);
-                        snprintf(cmd, sizeof(cmd), "STA %s", e->peer_iface);
-                        (void) wpas_ctrl_send(c->group_ctrl, cmd, on_sta_reply, c);
+                        if (wpas_cmd_sta(e->peer_iface, cmd, sizeof(cmd)) >= 0)
+                                (void) wpas_ctrl_send(c->group_ctrl, cmd, on_sta_reply, c);
                 }
                 return;
         case WPAS_EVENT_AP_STA_DISCONNECTED:
@@ -1128,17 +1068,18 @@ static void set_state(struct wpas *w, bool up, const char *why)
 
 static void wpas_link_up(struct wpas *w)
 {
-        char **cmds = NULL;
+        struct wpas_cmd_list cmds;
+        char cmd[WPAS_CMD_MAX];
 
         w->reconnect_usec = WPAS_RECONNECT_MIN_USEC;
         log_info("P2P: connected to wpa_supplicant at %s", w->ctrl_path);
         if (wpas_settings_commands(w->config, &cmds) >= 0)
-                send_commands(w, cmds);
-        wpas_commands_free(cmds);
+                send_commands(w, &cmds);
         /* Re-sync the peer table: P2P_PEER FIRST, then NEXT-<addr> until it ends. */
         free(w->peer_iter);
         w->peer_iter = strdup("");
-        (void) wpas_ctrl_send(w->ctrl, "P2P_PEER FIRST", on_peer_reply, w);
+        if (wpas_cmd_p2p_peer(NULL, cmd, sizeof(cmd)) >= 0)
+                (void) wpas_ctrl_send(w->ctrl, cmd, on_peer_reply, w);
         set_state(w, true, NULL);
         find_start(w);
 }
@@ -1248,7 +1189,7 @@ struct wpas *wpas_free(struct wpas *w)
         if (w->conn && w->ctrl && wpas_ctrl_is_open(w->ctrl)) {
                 /* Best effort: do not leave a group or a pending connect behind. */
                 if (w->conn->state == CONN_CONNECTING)
-                        (void) wpas_ctrl_send(w->ctrl, "P2P_CANCEL", NULL, NULL);
+                        (void) wpas_ctrl_send(w->ctrl, WPAS_CMD_P2P_CANCEL, NULL, NULL);
                 else if (!w->config->persistent_group)
                         remove_group(w, w->conn->ifname);
         }

@@ -50,12 +50,12 @@ void wpas_set_timeouts(struct wpas *w, uint64_t cmd_timeout_usec, uint64_t ping_
  */
 int wpas_find_ctrl_path(const char *path, char **ret);
 
+struct wpas_cmd_list;
 /*
- * The commands that apply our settings on link up, in order (NULL-terminated,
- * free with strv_free-like wpas_commands_free()). Exposed so the test with
- * the real wpa_supplicant checks each one is accepted.
+ * The commands that apply our settings on link up, in order
+ * (protocol/wpas_cmd.h, from the configuration). Exposed so the test with
+ * the real wpa_supplicant checks each one is accepted. 0 or -EINVAL.
  */
-int wpas_settings_commands(const struct p2p_config *config, char ***ret);
+int wpas_settings_commands(const struct p2p_config *config, struct wpas_cmd_list *ret);
 /* Just the WFD part, re-sent before each P2P_FIND and P2P_CONNECT. */
-int wpas_wfd_commands(const struct p2p_config *config, char ***ret);
-char **wpas_commands_free(char **cmds);
+int wpas_wfd_commands(const struct p2p_config *config, struct wpas_cmd_list *ret);

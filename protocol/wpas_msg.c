@@ -475,18 +475,36 @@ const char *wpas_group_removed_reason_to_string(enum wpas_group_removed_reason r
 const char *wpas_p2p_status_to_string(int status)
 {
         static const char *const texts[] = {
-                [0] = "success",
-                [1] = "waiting for the display to accept",
-                [2] = "incompatible parameters",
-                [3] = "limit reached",
-                [4] = "invalid parameters",
-                [5] = "unable to accommodate request",
-                [6] = "previous protocol error",
-                [7] = "no common channel (check 2.4/5 GHz and the current Wi-Fi connection)",
-                [8] = "unknown P2P group",
-                [9] = "both devices demand to be group owner",
-                [10] = "display rejected the request (incompatible provisioning method)",
-                [11] = "display rejected the request",
+                [WPAS_P2P_STATUS_SUCCESS] = "success",
+                [WPAS_P2P_STATUS_FAIL_INFO_UNAVAILABLE] = "waiting for the display to accept",
+                [WPAS_P2P_STATUS_FAIL_INCOMPATIBLE_PARAMETERS] = "incompatible parameters",
+                [WPAS_P2P_STATUS_FAIL_LIMIT_REACHED] = "limit reached",
+                [WPAS_P2P_STATUS_FAIL_INVALID_PARAMETERS] = "invalid parameters",
+                [WPAS_P2P_STATUS_FAIL_UNABLE_TO_ACCOMMODATE] = "unable to accommodate request",
+                [WPAS_P2P_STATUS_FAIL_PREVIOUS_PROTOCOL_ERROR] = "previous protocol error",
+                [WPAS_P2P_STATUS_FAIL_NO_COMMON_CHANNELS] =
+                        "no common channel (check 2.4/5 GHz and the current Wi-Fi connection)",
+                [WPAS_P2P_STATUS_FAIL_UNKNOWN_GROUP] = "unknown P2P group",
+                [WPAS_P2P_STATUS_FAIL_BOTH_GO_INTENT_15] = "both devices demand to be group owner",
+                [WPAS_P2P_STATUS_FAIL_INCOMPATIBLE_PROVISIONING] =
+                        "display rejected the request (incompatible provisioning method)",
+                [WPAS_P2P_STATUS_FAIL_REJECTED_BY_USER] = "display rejected the request",
+                [WPAS_P2P_STATUS_SUCCESS_ACCEPTED_BY_USER] = "accepted on the display",
+        };
+
+        if (status < 0 || (size_t) status >= ARRAY_SIZE(texts))
+                return "unknown status";
+        return texts[status];
+}
+
+const char *wpas_prov_disc_status_to_string(int status)
+{
+        static const char *const texts[] = {
+                [WPAS_PROV_DISC_SUCCESS] = "success",
+                [WPAS_PROV_DISC_TIMEOUT] = "no answer from the display",
+                [WPAS_PROV_DISC_REJECTED] = "the display rejected the request",
+                [WPAS_PROV_DISC_TIMEOUT_JOIN] = "no answer from the display's group",
+                [WPAS_PROV_DISC_INFO_UNAVAILABLE] = "the display has no answer yet",
         };
 
         if (status < 0 || (size_t) status >= ARRAY_SIZE(texts))
@@ -820,63 +838,4 @@ int wpas_peer_parse(const char *buf, size_t len, struct wpas_peer *ret)
 
         *ret = p;
         return 0;
-}
-
-static bool pin_valid(const char *pin)
-{
-        size_t n = strlen(pin);
-
-        if (n != 4 && n != 8)
-                return false;
-        for (size_t i = 0; i < n; i++)
-                if (pin[i] < '0' || pin[i] > '9')
-                        return false;
-        return true;
-}
-
-ssize_t wpas_build_p2p_connect(const struct wpas_connect_params *p, char *out, size_t size)
-{
-        uint8_t mac[6];
-        char addr[WPAS_ADDR_STRLEN];
-        const char *how;
-        char intent[24] = "", freq[24] = "";
-        int n;
-
-        if (!p->peer || wpas_parse_mac(p->peer, strlen(p->peer), mac) < 0)
-                return -EINVAL;
-        wpas_format_mac(mac, addr);
-        if (p->go_intent < -1 || p->go_intent > 15 || p->freq_mhz < 0)
-                return -EINVAL;
-        if (p->pin && !pin_valid(p->pin))
-                return -EINVAL;
-
-        switch (p->method) {
-        case WPAS_WPS_PBC:
-                how = "pbc";
-                break;
-        case WPAS_WPS_PIN_DISPLAY:
-                how = p->pin ? " display" : "pin";
-                break;
-        case WPAS_WPS_PIN_KEYPAD:
-                if (!p->pin)
-                        return -EINVAL;
-                how = " keypad";
-                break;
-        default:
-                return -EINVAL;
-        }
-        if (p->go_intent >= 0 && !p->join)
-                snprintf(intent, sizeof(intent), " go_intent=%d", p->go_intent);
-        if (p->freq_mhz > 0)
-                snprintf(freq, sizeof(freq), " freq=%d", p->freq_mhz);
-
-        n = snprintf(out, size, "P2P_CONNECT %s %s%s%s%s%s%s%s", addr,
-                     p->method == WPAS_WPS_PBC || !p->pin ? "" : p->pin, how,
-                     p->join ? " join" : "", p->provdisc ? " provdisc" : "", p->auth ? " auth" : "",
-                     intent, freq);
-        if (n < 0)
-                return -EINVAL;
-        if ((size_t) n >= size)
-                return -ENOBUFS;
-        return n;
 }

@@ -2,7 +2,8 @@
 /*
  * wpa_supplicant control interface messages: events ("<3>P2P-DEVICE-FOUND
  * aa:.. key=value ..."), command replies ("OK", "FAIL-...", key=value lists,
- * the P2P_PEER record) and the few commands we build with arguments.
+ * the P2P_PEER record) and the status codes they carry. The commands we
+ * send are built in wpas_cmd.h.
  *
  * Grammar (docs/p2p.md, "The wpas backend"): an optional "IFNAME=<if> " prefix
  * (global control socket), an optional "<level>", the event name, then words
@@ -175,8 +176,43 @@ const char *wpas_event_type_to_string(enum wpas_event_type t);
 const char *wpas_role_to_string(enum wpas_role r);
 const char *wpas_group_removed_reason_to_string(enum wpas_group_removed_reason r);
 
-/* GO negotiation / provision discovery status codes (docs 4) as a short text. */
+/*
+ * P2P Status attribute codes: Wi-Fi P2P Technical Specification 4.1.2,
+ * Table 8 "Status codes". wpa_supplicant reports them in
+ * P2P-GO-NEG-FAILURE status= and P2P-INVITATION-RESULT status=.
+ */
+enum wpas_p2p_status {
+        WPAS_P2P_STATUS_SUCCESS = 0,
+        WPAS_P2P_STATUS_FAIL_INFO_UNAVAILABLE = 1,        /* the peer's user has not accepted yet */
+        WPAS_P2P_STATUS_FAIL_INCOMPATIBLE_PARAMETERS = 2,
+        WPAS_P2P_STATUS_FAIL_LIMIT_REACHED = 3,
+        WPAS_P2P_STATUS_FAIL_INVALID_PARAMETERS = 4,
+        WPAS_P2P_STATUS_FAIL_UNABLE_TO_ACCOMMODATE = 5,
+        WPAS_P2P_STATUS_FAIL_PREVIOUS_PROTOCOL_ERROR = 6, /* or disruptive behaviour */
+        WPAS_P2P_STATUS_FAIL_NO_COMMON_CHANNELS = 7,
+        WPAS_P2P_STATUS_FAIL_UNKNOWN_GROUP = 8,
+        WPAS_P2P_STATUS_FAIL_BOTH_GO_INTENT_15 = 9,
+        WPAS_P2P_STATUS_FAIL_INCOMPATIBLE_PROVISIONING = 10,
+        WPAS_P2P_STATUS_FAIL_REJECTED_BY_USER = 11,
+        WPAS_P2P_STATUS_SUCCESS_ACCEPTED_BY_USER = 12,
+};
+
+/*
+ * P2P-PROV-DISC-FAILURE status=: not a spec code but wpa_supplicant's own
+ * enum p2p_prov_disc_status (src/p2p/p2p.h).
+ */
+enum wpas_prov_disc_status {
+        WPAS_PROV_DISC_SUCCESS = 0,
+        WPAS_PROV_DISC_TIMEOUT = 1,
+        WPAS_PROV_DISC_REJECTED = 2,
+        WPAS_PROV_DISC_TIMEOUT_JOIN = 3,
+        WPAS_PROV_DISC_INFO_UNAVAILABLE = 4,
+};
+
+/* A P2P status code (enum wpas_p2p_status) as a short text for the user; "unknown status" otherwise. */
 const char *wpas_p2p_status_to_string(int status);
+/* A provision discovery status (enum wpas_prov_disc_status) as a short text; "unknown status" otherwise. */
+const char *wpas_prov_disc_status_to_string(int status);
 
 /* Kind of a command reply. */
 enum wpas_reply {
@@ -220,28 +256,3 @@ struct wpas_peer {
  * line is not a MAC address or a known field is malformed.
  */
 int wpas_peer_parse(const char *buf, size_t len, struct wpas_peer *ret);
-
-/* How P2P_CONNECT provisions (docs 3.4). */
-enum wpas_wps_method {
-        WPAS_WPS_PBC,            /* push button */
-        WPAS_WPS_PIN_DISPLAY,    /* we show the PIN: "pin" (generated) or "<pin> display" */
-        WPAS_WPS_PIN_KEYPAD,     /* we enter the PIN the sink shows: "<pin> keypad" */
-};
-
-struct wpas_connect_params {
-        const char *peer;          /* P2P device address */
-        enum wpas_wps_method method;
-        const char *pin;           /* 8 digits, or NULL for a generated one (display only) */
-        bool join;                 /* join the peer's running group */
-        bool provdisc;             /* send provision discovery first */
-        bool auth;                 /* only authorize the peer */
-        int go_intent;             /* 0..15, or -1 to omit */
-        int freq_mhz;              /* > 0 to force, 0 to omit */
-};
-
-/*
- * Build "P2P_CONNECT ..." into out. Returns the length, -EINVAL for a bad
- * address, PIN (must be 4 or 8 digits), GO intent, or a PIN missing for
- * keypad; -ENOBUFS when out is too small.
- */
-ssize_t wpas_build_p2p_connect(const struct wpas_connect_params *p, char *out, size_t size);

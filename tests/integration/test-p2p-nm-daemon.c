@@ -7,6 +7,8 @@
  * the group listener on this machine:
  *
  *   Backend "nm", the WFD sink peer is a Sink1, a PIN Cast is refused with why
+ *   the sink ends the session (TEARDOWN; a cast of another capture) or
+ *     vanishes (killed): DeactivateConnection
  *   StartDiscovery -> StartFind; Cast -> AddAndActivateConnection2 -> ACTIVATED
  *     -> listener on 127.x.y.1:7236 -> the test sink plays
  *   NetworkManager stops mid-session: the session ends with an EndReason that
@@ -299,6 +301,83 @@ TEST(nmd_pin, "/p2p/nm-daemon/Backend nm, the sink is listed, a PIN cast is refu
         assert_null(path);
         assert_true(strstr(e.message, "p2p-backend=wpas") != NULL);
         sd_bus_error_free(&e);
+}
+
+/* Forget what the fake reported so far. */
+static void reports_clear(void)
+{
+        (void) fake_reports();
+        reports_len = 0;
+        reports[0] = 0;
+}
+
+/* Sink1.Cast with the output option (a capture that gets its own context); the session path. */
+static char *cast_output(const char *output)
+{
+        sd_bus_error e = SD_BUS_ERROR_NULL;
+        sd_bus_message *reply = NULL;
+        const char *path;
+        char *ret = NULL;
+
+        if (sd_bus_call_method(client, "org.miracastd", SINK_PATH, SINK_IF, "Cast", &e, &reply, "a{sv}", 1, "output",
+                               "s", output) >= 0 &&
+            sd_bus_message_read(reply, "o", &path) >= 0)
+                ret = strdup(path);
+        else
+                fprintf(stderr, "Cast: %s: %s\n", e.name, e.message);
+        sd_bus_message_unref(reply);
+        sd_bus_error_free(&e);
+        return ret;
+}
+
+TEST(nmd_sink_teardown, "/p2p/nm-daemon/the sink's TEARDOWN, casting another capture: the session plays it, "
+                       "the connection is deactivated") {
+        char *session, out[320], *text = NULL;
+        pid_t sink;
+        int status = -1;
+
+        setup();
+        reports_clear();
+        sink = sink_start("sink-teardown", "2");
+        session = cast_output("testsrc:resize=100000");
+        assert_non_null(session);
+        assert_int_eq(waitpid(sink, &status, 0), sink);
+        snprintf(out, sizeof(out), "%s/sink-teardown.out", tmpdir);
+        assert_int_ge(test_read_file(out, &text), 0);
+        if (!strstr(text, "end=duration") || !WAIT_UNTIL(strstr(fake_reports(), "DeactivateConnection " FAKE_NM_AC_PATH))) {
+                fprintf(stderr, "--- sink: %s\n", text);
+                dump_daemon_log();
+        }
+        assert_true(strstr(text, "end=duration") != NULL); /* the sink's own TEARDOWN ended it */
+        assert_true(strstr(fake_reports(), "DeactivateConnection " FAKE_NM_AC_PATH) != NULL);
+        /* the cast's session is the one that played and ended */
+        assert_true(WAIT_UNTIL(prop_is(session, SESSION_IF, "State", "ended")));
+        assert_true(prop_contains(session, SESSION_IF, "EndReason", "TEARDOWN"));
+        free(text);
+        free(session);
+}
+
+TEST(nmd_sink_vanishes, "/p2p/nm-daemon/the sink vanishes mid-stream (killed): the connection is deactivated") {
+        sd_bus_error e = SD_BUS_ERROR_NULL;
+        char *session;
+        pid_t sink;
+
+        setup();
+        assert_true(WAIT_UNTIL(prop_is(SINK_PATH, SINK_IF, "Name", "[TV] Living Room")));
+        reports_clear();
+        sink = sink_start("sink-vanish", "0");
+        session = cast("pbc", NULL, &e);
+        assert_non_null(session);
+        assert_true(WAIT_UNTIL(prop_is(session, SESSION_IF, "State", "playing")));
+        assert_null(strstr(fake_reports(), "DeactivateConnection"));
+        assert_int_eq(kill(sink, SIGKILL), 0);
+        assert_int_eq(waitpid(sink, NULL, 0), sink);
+        if (!WAIT_UNTIL(strstr(fake_reports(), "DeactivateConnection " FAKE_NM_AC_PATH) != NULL))
+                dump_daemon_log();
+        assert_true(strstr(fake_reports(), "DeactivateConnection " FAKE_NM_AC_PATH) != NULL);
+        assert_true(WAIT_UNTIL(prop_is(session, SESSION_IF, "State", "ended")));
+        free(session);
+        reports_clear();
 }
 
 TEST(nmd_restart, "/p2p/nm-daemon/NetworkManager restarts mid-session: EndReason, sinks, Backend, discovery, a new cast") {

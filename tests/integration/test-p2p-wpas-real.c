@@ -26,6 +26,7 @@
 #include "../../daemon/wpas.h"
 #include "../../daemon/wpas_ctrl.h"
 #include "../../protocol/wfd_ie.h"
+#include "../../protocol/wpas_cmd.h"
 #include "../lib/netns-util.h"
 #include "../lib/test.h"
 
@@ -110,7 +111,8 @@ static void setup(sd_event *e)
 
 TEST(settings_accepted, "/p2p/wpas-real/every radio-less setting the backend sends is accepted") {
         struct p2p_config cfg;
-        char **cmds = NULL, out[4096];
+        struct wpas_cmd_list cmds;
+        char out[4096];
         sd_event *e = NULL;
 
         assert_int_eq(sd_event_new(&e), 0);
@@ -118,15 +120,15 @@ TEST(settings_accepted, "/p2p/wpas-real/every radio-less setting the backend sen
         assert_int_eq(p2p_config_init(&cfg), 0);
         cfg.device_name = strdup("miracastd test");
         assert_int_eq(wpas_settings_commands(&cfg, &cmds), 0);
-        unsigned n = 0;
-        for (char **p = cmds; *p; p++, n++) {
+        for (size_t i = 0; i < cmds.n; i++) {
+                const char *cmd = cmds.cmd[i];
                 /* SET wifi_display is process-wide: on an interface it needs P2P (a radio); the global socket takes it. */
-                const char *path = strcmp(*p, "SET wifi_display 1") == 0 ? global_path : iface_path;
-                assert_int_eq(command(e, path, *p, out, sizeof(out)), 0);
+                const char *path = strcmp(cmd, "SET wifi_display 1") == 0 ? global_path : iface_path;
+                assert_int_eq(command(e, path, cmd, out, sizeof(out)), 0);
                 if (strcmp(out, "OK\n") != 0)
-                        test_fail(__FILE__, __LINE__, "\"%s\" -> \"%s\"", *p, out);
+                        test_fail(__FILE__, __LINE__, "\"%s\" -> \"%s\"", cmd, out);
         }
-        assert_int_ge(n, 9);
+        assert_int_ge(cmds.n, 9);
         assert_int_eq(command(e, iface_path, "WFD_SUBELEM_GET 0", out, sizeof(out)), 0);
         assert_str_eq(out, "000600101c440032");
         assert_int_eq(command(e, global_path, "STATUS", out, sizeof(out)), 0);
@@ -134,14 +136,14 @@ TEST(settings_accepted, "/p2p/wpas-real/every radio-less setting the backend sen
         /* not everything is accepted: the check can fail */
         assert_int_eq(command(e, iface_path, "SET p2p_go_intent 16", out, sizeof(out)), 0);
         assert_str_eq(out, "FAIL\n");
-        wpas_commands_free(cmds);
         p2p_config_clear(&cfg);
         sd_event_unref(e);
 }
 
 TEST(wfd_port_throughput, "/p2p/wpas-real/the WFD IE carries the configured port and throughput") {
         struct p2p_config cfg;
-        char **cmds = NULL, out[256];
+        struct wpas_cmd_list cmds;
+        char out[256];
         sd_event *e = NULL;
         uint8_t body[16];
         size_t n;
@@ -153,7 +155,7 @@ TEST(wfd_port_throughput, "/p2p/wpas-real/the WFD IE carries the configured port
         cfg.rtsp_port = 7250;
         cfg.max_throughput_mbps = 300;
         assert_int_eq(wpas_wfd_commands(&cfg, &cmds), 0);
-        assert_int_eq(command(e, iface_path, cmds[1], out, sizeof(out)), 0);
+        assert_int_eq(command(e, iface_path, cmds.cmd[1], out, sizeof(out)), 0);
         assert_str_eq(out, "OK\n");
         assert_int_eq(command(e, iface_path, "WFD_SUBELEM_GET 0", out, sizeof(out)), 0);
         assert_int_eq(wfd_subelem_parse_get(out, strlen(out), body, sizeof(body), &n), 0);
@@ -163,7 +165,6 @@ TEST(wfd_port_throughput, "/p2p/wpas-real/the WFD IE carries the configured port
         assert_false(d.bitmap & WFD_DEVINFO_CONTENT_PROTECTION); /* no HDCP claimed */
         assert_int_eq(d.control_port, 7250);
         assert_int_eq(d.max_throughput_mbps, 300);
-        wpas_commands_free(cmds);
         p2p_config_clear(&cfg);
         sd_event_unref(e);
 }

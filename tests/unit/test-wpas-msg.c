@@ -105,6 +105,13 @@ TEST(go_neg_failure, "/wpas/event/P2P-GO-NEG-FAILURE status") {
         assert_int_eq(e.status, 1);
         assert_str_eq(wpas_p2p_status_to_string(1), "waiting for the display to accept");
         assert_str_eq(wpas_p2p_status_to_string(99), "unknown status");
+        assert_str_eq(wpas_p2p_status_to_string(-1), "unknown status");
+        /* Table 8 ends at 12, "accepted by user" */
+        assert_str_eq(wpas_p2p_status_to_string(WPAS_P2P_STATUS_SUCCESS_ACCEPTED_BY_USER), "accepted on the display");
+        assert_str_eq(wpas_p2p_status_to_string(13), "unknown status");
+        assert_int_eq(parse("<3>P2P-GO-NEG-FAILURE status=11", &e), 0);
+        assert_int_eq(e.status, WPAS_P2P_STATUS_FAIL_REJECTED_BY_USER);
+        assert_str_eq(wpas_p2p_status_to_string(e.status), "display rejected the request");
         assert_int_eq(parse("<3>P2P-GO-NEG-FAILURE status=x", &e), -EBADMSG);
 }
 
@@ -179,7 +186,10 @@ TEST(prov_disc, "/wpas/event/P2P-PROV-DISC-* PBC and PIN") {
         assert_int_eq(e.type, WPAS_EVENT_P2P_PROV_DISC_ENTER_PIN);
         assert_int_eq(parse("<3>P2P-PROV-DISC-FAILURE p2p_dev_addr=42:00:00:00:01:00 status=2", &e), 0);
         assert_int_eq(e.type, WPAS_EVENT_P2P_PROV_DISC_FAILURE);
-        assert_int_eq(e.status, 2);
+        assert_int_eq(e.status, WPAS_PROV_DISC_REJECTED);
+        assert_str_eq(wpas_prov_disc_status_to_string(e.status), "the display rejected the request");
+        assert_str_eq(wpas_prov_disc_status_to_string(WPAS_PROV_DISC_TIMEOUT), "no answer from the display");
+        assert_str_eq(wpas_prov_disc_status_to_string(5), "unknown status");
         assert_int_eq(parse("<3>P2P-PROV-DISC-SHOW-PIN 42:00:00:00:01:00 1234x670", &e), -EBADMSG);
 }
 
@@ -309,41 +319,6 @@ TEST(peer_parse, "/wpas/peer/P2P_PEER reply with wfd_subelems") {
         assert_int_eq(wpas_peer_parse("", 0, &p), -ENOENT);
         assert_int_eq(wpas_peer_parse("not-a-mac\nage=1\n", 16, &p), -EBADMSG);
         assert_int_eq(wpas_peer_parse("42:00:00:00:01:00\nwfd_subelems=0g\n", 34, &p), -EBADMSG);
-}
-
-TEST(build_connect, "/wpas/cmd/P2P_CONNECT variants") {
-        char buf[128];
-        struct wpas_connect_params p = { .peer = "42:00:00:00:01:00", .method = WPAS_WPS_PBC, .go_intent = 7 };
-        assert_int_ge(wpas_build_p2p_connect(&p, buf, sizeof(buf)), 0);
-        assert_str_eq(buf, "P2P_CONNECT 42:00:00:00:01:00 pbc go_intent=7");
-        p.join = true;
-        assert_int_ge(wpas_build_p2p_connect(&p, buf, sizeof(buf)), 0);
-        assert_str_eq(buf, "P2P_CONNECT 42:00:00:00:01:00 pbc join");
-        p = (struct wpas_connect_params) { .peer = "42:00:00:00:01:00", .method = WPAS_WPS_PIN_KEYPAD,
-                                           .pin = "12345670", .go_intent = -1, .provdisc = true };
-        assert_int_ge(wpas_build_p2p_connect(&p, buf, sizeof(buf)), 0);
-        assert_str_eq(buf, "P2P_CONNECT 42:00:00:00:01:00 12345670 keypad provdisc");
-        p = (struct wpas_connect_params) { .peer = "42:00:00:00:01:00", .method = WPAS_WPS_PIN_DISPLAY,
-                                           .go_intent = 15, .freq_mhz = 2437 };
-        assert_int_ge(wpas_build_p2p_connect(&p, buf, sizeof(buf)), 0);
-        assert_str_eq(buf, "P2P_CONNECT 42:00:00:00:01:00 pin go_intent=15 freq=2437");
-        p.pin = "1234";
-        assert_int_ge(wpas_build_p2p_connect(&p, buf, sizeof(buf)), 0);
-        assert_str_eq(buf, "P2P_CONNECT 42:00:00:00:01:00 1234 display go_intent=15 freq=2437");
-        /* Injection and bad values are refused. */
-        p.pin = "1234 join";
-        assert_int_eq(wpas_build_p2p_connect(&p, buf, sizeof(buf)), -EINVAL);
-        p.pin = NULL;
-        p.go_intent = 16;
-        assert_int_eq(wpas_build_p2p_connect(&p, buf, sizeof(buf)), -EINVAL);
-        p.go_intent = 7;
-        p.peer = "42:00:00:00:01:00 pbc";
-        assert_int_eq(wpas_build_p2p_connect(&p, buf, sizeof(buf)), -EINVAL);
-        p.peer = "42:00:00:00:01:00";
-        p.method = WPAS_WPS_PIN_KEYPAD;
-        assert_int_eq(wpas_build_p2p_connect(&p, buf, sizeof(buf)), -EINVAL);
-        p.method = WPAS_WPS_PBC;
-        assert_int_eq(wpas_build_p2p_connect(&p, buf, 10), -ENOBUFS);
 }
 
 TEST(parse_helpers, "/wpas/parse/mac, ipv4, integers") {
