@@ -81,7 +81,7 @@ struct p2p_backend {
 /* Requests that exactly one party answers (not notifications: those go to the observers). */
 struct manager_hooks {
         /*
-         * PIN flows of the pending Cast() session s (dbus/agent-bus.c calls the
+         * PIN flows of the pending Cast() session s (dbus/agent_bus.c calls the
          * caller's org.miracastd.Agent1). -errno when no agent can take it. The
          * answer to pin_request comes back as sink_pin_entered(); a refusal or
          * timeout as sink_cast_failed().

@@ -7,9 +7,9 @@
  * (protocol/source_session.h), carries out the actions it returns (send
  * bytes, arm its timer, start/pause/resume/stop media through
  * encoder/media.h) and polls the media thread's event fd. It reports state
- * and property changes to s->observers: dbus/session-bus.c
+ * and property changes to s->observers: dbus/session_bus.c
  * (org.miracastd.Session1 at /org/miracastd/session/<id>), the PIN agents
- * (dbus/agent-bus.c), the sink of a Cast() (daemon/sink.c).
+ * (dbus/agent_bus.c), the sink of a Cast() (daemon/sink.c).
  *
  * Life cycle: sessions belong to the manager (list) and to a context.
  * A session that ends stays visible in state "ended" (with EndReason) until

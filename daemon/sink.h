@@ -2,7 +2,7 @@
 /*
  * A discovered Miracast sink (TV, dongle, PC). The P2P code (daemon/p2p*)
  * creates, updates and removes sinks as wpa_supplicant reports peers; the
- * manager owns them; dbus/sink-bus.c exports each one as an
+ * manager owns them; dbus/sink_bus.c exports each one as an
  * org.miracastd.Sink1 object at /org/miracastd/sink/<address with '_'>.
  *
  * Casting: Sink1.Cast() -> sink_cast() creates a session in state
@@ -56,7 +56,7 @@ struct sink {
                                         written by sink.c only, read through sink_get_cast_session() */
         struct sink *next;           /* manager's list */
 
-        struct observers observers;  /* owned: who follows the sink (dbus/sink-bus.c) */
+        struct observers observers;  /* owned: who follows the sink (dbus/sink_bus.c) */
 };
 
 /*

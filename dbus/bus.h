@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The daemon's D-Bus connection: bus name org.miracastd, ObjectManager at
- * /org/miracastd, and the three object types (manager-bus.c, sink-bus.c,
- * session-bus.c), plus the clients' PIN agents (agent-bus.c). bus_open()
+ * /org/miracastd, and the three object types (manager_bus.c, sink_bus.c,
+ * session_bus.c), plus the clients' PIN agents (agent_bus.c). bus_open()
  * subscribes to the manager's observers (and, through them, to every sink
  * and session), so daemon/ reports changes without knowing sd-bus.
  */
@@ -12,7 +12,7 @@
 #include <systemd/sd-bus.h>
 
 #include "../daemon/config.h"
-#include "bus-names.h"
+#include "bus_names.h"
 
 struct manager;
 struct sink;
@@ -54,17 +54,17 @@ void manager_bus_changed(struct bus *b, int change);
 void sink_bus_added(struct bus *b, struct sink *sink);
 void session_bus_added(struct bus *b, struct session *s);
 /* Answer Cast() call m once session s negotiated (its path) or ended (the
- * error of its end reason). session-bus.c; takes a reference on m. */
+ * error of its end reason). session_bus.c; takes a reference on m. */
 int session_bus_add_pending_cast(struct bus *b, struct session *s, sd_bus_message *m);
 /* Answer every pending Cast() with Failed, forget the bound callers (exit). */
 void session_bus_free_pending_casts(struct bus *b);
 /* Bind s to the bus connection that sent Cast() m: when it leaves the bus, s is
- * stopped (a connect in progress is cancelled). session-bus.c. */
+ * stopped (a connect in progress is cancelled). session_bus.c. */
 int session_bus_bind_to_caller(struct bus *b, struct session *s, sd_bus_message *m);
 /* The unique name of the caller whose Cast() created s and waits for it, or NULL. */
 const char *session_bus_cast_caller(struct bus *b, struct session *s);
 
-/* agent-bus.c: Manager1.RegisterAgent(o) / UnregisterAgent(o) handlers. */
+/* agent_bus.c: Manager1.RegisterAgent(o) / UnregisterAgent(o) handlers. */
 int agent_bus_method_register(sd_bus_message *m, struct bus *b, sd_bus_error *error);
 int agent_bus_method_unregister(sd_bus_message *m, struct bus *b, sd_bus_error *error);
 /* Whether caller registered an agent. */
@@ -78,5 +78,5 @@ int agent_bus_pin_request(struct bus *b, struct sink *sink, struct session *s);
 void agent_bus_session_added(struct bus *b, struct session *s);
 /* Exit: Cancel() pending calls, Release() every agent, forget them. */
 void agent_bus_free_all(struct bus *b);
-/* Forget the StartDiscovery callers (manager-bus.c). */
+/* Forget the StartDiscovery callers (manager_bus.c). */
 void manager_bus_free_clients(struct bus *b);

@@ -2,15 +2,15 @@
 /*
  * miracastctl: command-line client of the org.miracastd D-Bus API. Its files:
  *   miracastctl.c          main: options, --help, the verb table
- *   miracastctl-bus.c      connect, run the event loop, find sinks and sessions, explain failed calls
- *   miracastctl-print.c    errors, progress lines, sink and session lines and blocks
- *   miracastctl-props.c    D-Bus properties read as text and JSON (miracastctl-props.h)
- *   miracastctl-scan.c     scan, sinks, listen
- *   miracastctl-cast.c     cast
- *   miracastctl-session.c  follow a session's State; stop, pause, resume, idr, bitrate
- *   miracastctl-status.c   info, sessions, status [--watch]
- *   miracastctl-agent.c    the Agent1 PIN agent served during cast --method pin
- * A pure client: it includes libsystemd, bus-names.h and protocol/macro.h, no daemon header.
+ *   miracastctl_bus.c      connect, run the event loop, find sinks and sessions, explain failed calls
+ *   miracastctl_print.c    errors, progress lines, sink and session lines and blocks
+ *   miracastctl_props.c    D-Bus properties read as text and JSON (miracastctl_props.h)
+ *   miracastctl_scan.c     scan, sinks, listen
+ *   miracastctl_cast.c     cast
+ *   miracastctl_session.c  follow a session's State; stop, pause, resume, idr, bitrate
+ *   miracastctl_status.c   info, sessions, status [--watch]
+ *   miracastctl_agent.c    the Agent1 PIN agent served during cast --method pin
+ * A pure client: it includes libsystemd, bus_names.h and protocol/macro.h, no daemon header.
  */
 #pragma once
 
@@ -20,8 +20,8 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
-#include "bus-names.h"
-#include "miracastctl-props.h"
+#include "bus_names.h"
+#include "miracastctl_props.h"
 
 #define CTL_PROGRAM "miracastctl"
 #define USEC_PER_SEC ((uint64_t) 1000000)
@@ -39,7 +39,7 @@ enum {
         EXIT_REJECTED = 8,              /* sink rejected us / no common format */
 };
 
-/* The Agent1 server of cast --method pin without --pin (miracastctl-agent.c owns it). */
+/* The Agent1 server of cast --method pin without --pin (miracastctl_agent.c owns it). */
 struct ctl_agent {
         sd_bus_slot *slot;              /* the Agent1 vtable, NULL when no agent is registered */
         sd_bus_message *pin_request;    /* RequestPinCode waiting for a line on stdin */
@@ -84,7 +84,7 @@ struct ctl {
         struct ctl_agent agent;
 };
 
-/* ---- miracastctl-print.c ---- */
+/* ---- miracastctl_print.c ---- */
 
 /* "miracastctl: MESSAGE" on stderr. */
 void ctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -100,7 +100,7 @@ void ctl_format_mode(const struct ctl_object *o, char *buf, size_t size);
 /* The human-readable status block of one session. */
 void ctl_print_session_status(const struct ctl_object *o);
 
-/* ---- miracastctl-bus.c ---- */
+/* ---- miracastctl_bus.c ---- */
 
 /*
  * Report a failed call: "miracastctl: WHAT: explanation (daemon's message)", from the error
@@ -120,7 +120,7 @@ int ctl_get_objects(struct ctl *c, const char *iface, struct ctl_object **ret, s
 int ctl_resolve_session(struct ctl *c, const char *arg, char **ret);
 int ctl_resolve_sink(struct ctl *c, const char *arg, char **ret);
 
-/* ---- miracastctl-session.c ---- */
+/* ---- miracastctl_session.c ---- */
 
 /* Re-read c->session_path, print its state changes, and exit the loop with a verdict in
  * c->result once it plays (until_ended false) or ended. */
@@ -128,7 +128,7 @@ void ctl_session_check(struct ctl *c, bool until_ended);
 /* InterfacesRemoved handler: checks c->session_path when that is the object removed. */
 int ctl_on_session_removed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error);
 
-/* ---- miracastctl-agent.c ---- */
+/* ---- miracastctl_agent.c ---- */
 
 /* Serve Agent1 and register it with the daemon. Returns 0 or an exit code. */
 int ctl_agent_register(struct ctl *c);
@@ -139,13 +139,13 @@ void ctl_agent_clear(struct ctl *c);
 
 /* ---- the verbs: argv[0] is the verb; each returns an exit code ---- */
 
-int cmd_info(struct ctl *c, int argc, char **argv);          /* miracastctl-status.c */
+int cmd_info(struct ctl *c, int argc, char **argv);          /* miracastctl_status.c */
 int cmd_sessions(struct ctl *c, int argc, char **argv);
 int cmd_status(struct ctl *c, int argc, char **argv);
-int cmd_scan(struct ctl *c, int argc, char **argv);          /* miracastctl-scan.c */
+int cmd_scan(struct ctl *c, int argc, char **argv);          /* miracastctl_scan.c */
 int cmd_sinks(struct ctl *c, int argc, char **argv);
 int cmd_listen(struct ctl *c, int argc, char **argv);
-int cmd_cast(struct ctl *c, int argc, char **argv);          /* miracastctl-cast.c */
-int cmd_stop(struct ctl *c, int argc, char **argv);          /* miracastctl-session.c */
+int cmd_cast(struct ctl *c, int argc, char **argv);          /* miracastctl_cast.c */
+int cmd_stop(struct ctl *c, int argc, char **argv);          /* miracastctl_session.c */
 int cmd_simple_session(struct ctl *c, int argc, char **argv); /* pause, resume, idr */
 int cmd_bitrate(struct ctl *c, int argc, char **argv);

@@ -9,7 +9,7 @@
 
 #include "../daemon/log.h"
 #include "../protocol/macro.h"
-#include "bus-errors.h"
+#include "bus_errors.h"
 #include "polkit.h"
 
 /* polkit's CheckAuthorizationFlags: AllowUserInteraction. */

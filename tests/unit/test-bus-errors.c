@@ -3,7 +3,7 @@
 #include <string.h>
 #include <systemd/sd-bus.h>
 
-#include "../../dbus/bus-errors.h"
+#include "../../dbus/bus_errors.h"
 #include "../lib/test.h"
 
 TEST(bus_errors_names, "/bus-errors/every errno class maps to its org.miracastd.Error name")

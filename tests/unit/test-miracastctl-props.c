@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * miracastctl's generic D-Bus value formatting (dbus/miracastctl-props.c):
+ * miracastctl's generic D-Bus value formatting (dbus/miracastctl_props.c):
  * every D-Bus type the daemon's properties use becomes the right text and
  * valid JSON, strings from sinks are escaped, and a{sv} property maps read
  * back in order. Messages are built and sealed locally with sd-bus; no bus.
@@ -8,7 +8,7 @@
 #include <sys/socket.h>
 #include <systemd/sd-bus.h>
 
-#include "../../dbus/miracastctl-props.c"
+#include "../../dbus/miracastctl_props.c"
 #include "../lib/test.h"
 
 /*

@@ -13,7 +13,7 @@
 #include "../daemon/sink.h"
 #include "../encoder/capture.h"
 #include "../encoder/capture_spec.h"
-#include "bus-errors.h"
+#include "bus_errors.h"
 #include "bus.h"
 #include "polkit.h"
 

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* dbus/bus-errors.h: errno -> org.miracastd.Error.* */
+/* dbus/bus_errors.h: errno -> org.miracastd.Error.* */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "bus-errors.h"
+#include "bus_errors.h"
 
 const char *bus_error_name_from_errno(int error)
 {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The names of the org.miracastd D-Bus API, once, for both ends: the daemon's
- * objects (bus.c, *-bus.c, bus-errors.c) and the miracastctl client. Plain
+ * objects (bus.c, *-bus.c, bus_errors.c) and the miracastctl client. Plain
  * strings, no includes, so a client can use it without any daemon header.
  * The interfaces themselves are described in dbus/org.miracastd.*.xml.
  */
@@ -20,7 +20,7 @@
 #define BUS_SESSION_IFACE   "org.miracastd.Session1"
 #define BUS_AGENT_IFACE     "org.miracastd.Agent1"    /* implemented by clients */
 
-/* Error names of the daemon's replies (errno mapping: bus-errors.h). */
+/* Error names of the daemon's replies (errno mapping: bus_errors.h). */
 #define BUS_ERROR_INSUFFICIENT_RESOURCES "org.miracastd.Error.InsufficientResources"
 #define BUS_ERROR_NOT_AUTHORIZED         "org.miracastd.Error.NotAuthorized"
 #define BUS_ERROR_BUSY                   "org.miracastd.Error.Busy"

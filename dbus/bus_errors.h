@@ -18,7 +18,7 @@
 
 #include <systemd/sd-bus.h>
 
-#include "bus-names.h"
+#include "bus_names.h"
 
 /* The error name for a negative errno (table above). */
 const char *bus_error_name_from_errno(int error);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Generic D-Bus value reading for miracastctl: any type to a text form and a
- * JSON form, objects from GetManagedObjects/GetAll. See miracastctl-props.h.
+ * JSON form, objects from GetManagedObjects/GetAll. See miracastctl_props.h.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "../protocol/macro.h"
-#include "bus-names.h"
-#include "miracastctl-props.h"
+#include "bus_names.h"
+#include "miracastctl_props.h"
 
 void ctl_json_string(FILE *f, const char *s)
 {

@@ -10,7 +10,7 @@
 #include "../daemon/manager.h"
 #include "../daemon/session.h"
 #include "../daemon/sink.h"
-#include "bus-errors.h"
+#include "bus_errors.h"
 #include "bus.h"
 #include "polkit.h"
 

@@ -11,7 +11,7 @@
 #include "../encoder/capture.h"
 #include "../encoder/encode.h"
 #include "../protocol/macro.h"
-#include "bus-errors.h"
+#include "bus_errors.h"
 #include "bus.h"
 #include "polkit.h"
 
