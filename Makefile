@@ -43,7 +43,7 @@ else
 Q := @
 endif
 
-ENCODER_PKGS := libavcodec libavformat libavutil libswscale libdrm libva
+ENCODER_PKGS := libavcodec libavformat libavutil libswscale libdrm libva x264
 DAEMON_PKGS  := libsystemd
 ALL_PKGS     := $(DAEMON_PKGS) $(ENCODER_PKGS)
 

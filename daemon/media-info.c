@@ -55,6 +55,12 @@ int media_info_list_encoders(char ***ret)
 
         if (!l)
                 return -ENOMEM;
+        /* Our direct libx264 backend (encoder/encode_x264.c), linked in, not an FFmpeg codec. */
+        r = media_info_strv_push(&l, &n, strdup("x264"));
+        if (r < 0) {
+                media_info_strv_free(l);
+                return r;
+        }
         while ((codec = av_codec_iterate(&it))) {
                 if (codec->id != AV_CODEC_ID_H264 || !av_codec_is_encoder(codec))
                         continue;

@@ -8,7 +8,7 @@
 
 struct manager;
 
-/* H.264 encoders FFmpeg offers here, e.g. "libx264", "h264_vaapi", "h264_nvenc". */
+/* H.264 encoders: "x264" (ours, libx264 direct), then those FFmpeg offers here, e.g. "libx264", "h264_vaapi". */
 int media_info_list_encoders(char ***ret);
 
 /* Capture outputs: "testsrc", then "kms:/dev/dri/cardN:CONNECTOR" for every

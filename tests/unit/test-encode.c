@@ -197,7 +197,7 @@ TEST(encode_x264_cbp, "/encode/x264 Constrained Baseline: decodes, SPS 66 + set0
         int first, w = 0, h = 0, profile = 0;
         unsigned types;
 
-        assert_str_eq(encode_get_codec_name(e), "libx264");
+        assert_str_eq(encode_get_codec_name(e), "x264");
         assert_str_eq(encode_get_backend_name(e), "software");
         for (int i = 0; i < 10; i++)
                 encode_one(e, c, &s, i);
