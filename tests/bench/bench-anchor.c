@@ -263,6 +263,7 @@ int main(int argc, char **argv)
         snprintf(loc, sizeof(loc), "location=%s", argv[4]);
         t0 = now_usec();
         if (strcmp(argv[1], "ffmpeg") == 0) {
+                /* -re paces reading to the input's 30 fps; fast runs put the harmless -y in its place. */
                 char *const a[] = { "ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", rt ? "-re" : "-y",
                                     "-f", "rawvideo", "-pix_fmt", "bgra", "-video_size", size, "-framerate", "30",
                                     "-i", argv[4], "-c:v", "libx264", "-preset", "ultrafast", "-tune",
