@@ -52,7 +52,7 @@ else
 Q := @
 endif
 
-ENCODER_PKGS := libavcodec libavformat libavutil libswscale libdrm libva
+ENCODER_PKGS := libavcodec libavformat libavutil libswscale libdrm libva x264
 SYSTEMD_PKGS := libsystemd
 SINK_PKGS    := libsystemd libavcodec libavformat libavutil libswscale
 ALL_PKGS     := $(SYSTEMD_PKGS) $(ENCODER_PKGS)

@@ -34,11 +34,17 @@ int encode_list_encoders(char ***ret)
 
         while ((codec = av_codec_iterate(&it)))
                 n += codec->id == AV_CODEC_ID_H264 && av_codec_is_encoder(codec);
-        l = calloc(n + 1, sizeof(char *));
+        l = calloc(n + 2, sizeof(char *));
         if (!l)
                 return -ENOMEM;
+        /* Our direct libx264 backend (encode_x264.c), linked in, not an FFmpeg codec: first. */
+        l[0] = strdup("x264");
+        if (!l[0]) {
+                free(l);
+                return -ENOMEM;
+        }
         it = NULL;
-        n = 0;
+        n = 1;
         while ((codec = av_codec_iterate(&it))) {
                 if (codec->id != AV_CODEC_ID_H264 || !av_codec_is_encoder(codec))
                         continue;
@@ -129,6 +135,7 @@ static void encoder_free_pictures(struct encoder *e)
                         continue;
                 /* A caller still holding a picture after encode_free() is a bug. */
                 av_frame_free(&p->frame);
+                free(p->mb_map);
                 free(p);
                 e->pictures[i] = NULL;
         }
@@ -144,6 +151,7 @@ struct encoder *encode_free(struct encoder *e)
         encoder_free_pictures(e);
         encode_convert_clear(e);
         e->vaapi = encode_vaapi_free(e->vaapi);
+        e->x264 = encode_x264_free(e->x264);
         pthread_mutex_destroy(&e->lock);
         free(e->encoder_name);
         free(e->vaapi_device);
@@ -285,7 +293,14 @@ static int encoder_try(struct encoder *e, const char *name)
 {
         const char *codec_name;
 
-        if (strcmp(name, "software") == 0 || strcmp(name, "x264") == 0 || strcmp(name, "libx264") == 0) {
+        if (strcmp(name, "software") == 0 || strcmp(name, "x264") == 0) {
+                /* libx264 called directly: it takes our damage as mb_info. */
+                e->backend = "software";
+                e->codec = NULL;
+                return encode_x264_open(e);
+        }
+        if (strcmp(name, "libx264") == 0 || strcmp(name, "ffmpeg-x264") == 0) {
+                /* The same libx264 through libavcodec (no damage hints); kept to compare and fall back. */
                 e->backend = "software";
                 codec_name = "libx264";
         } else if (strcmp(name, "vaapi") == 0 || strcmp(name, "h264_vaapi") == 0) {
@@ -381,8 +396,9 @@ int encode_new(const struct encode_config *cfg, struct encoder **ret)
          * (media.c); hardware encoders keep references to theirs until the
          * packet comes out.
          */
-        e->n_pictures = cfg->pictures ? cfg->pictures
-                                      : strcmp(e->codec->name, "libx264") == 0 ? 1 : ENCODE_PICTURES_MAX;
+        e->n_pictures = cfg->pictures                                        ? cfg->pictures
+                        : e->x264 || strcmp(e->codec->name, "libx264") == 0 ? 1
+                                                                            : ENCODE_PICTURES_MAX;
 
         *ret = steal_ptr(e);
         return 0;
@@ -390,6 +406,8 @@ int encode_new(const struct encode_config *cfg, struct encoder **ret)
 
 const char *encode_get_codec_name(const struct encoder *e)
 {
+        if (e && e->x264)
+                return "x264";
         return e && e->codec ? e->codec->name : NULL;
 }
 
@@ -422,8 +440,13 @@ static int encoder_alloc_picture(struct encoder *e, struct encode_picture **ret)
                         r = r < 0 ? -ENOMEM : 0;
                 }
         }
+        if (r >= 0 && e->x264) {
+                p->mb_map = calloc(encode_x264_mb_count(e), 1);
+                r = p->mb_map ? 0 : -ENOMEM;
+        }
         if (r < 0) {
                 av_frame_free(&p->frame);
+                free(p->mb_map);
                 free(p);
                 return r;
         }
@@ -481,6 +504,9 @@ int encode_convert(struct encoder *e, struct capture *c, struct capture_frame *f
         if (r < 0)
                 return r;
 
+        /* The converter sets mb_map_valid when it knows what changed since prev_seq. */
+        p->prev_seq = p->seq;
+        p->mb_map_valid = false;
         if (e->vaapi)
                 r = encode_vaapi_convert(e, c, f, p);
         else
@@ -533,6 +559,8 @@ static int encoder_apply_bitrate(struct encoder *e)
 
         if (bps == e->applied_bitrate)
                 return 0;
+        if (e->x264)
+                return encode_x264_set_bitrate(e, bps);
         if (e->reopen_on_bitrate) {
                 /* A fresh codec starts with an IDR; the sink sees a clean switch. */
                 int r = encoder_open_codec(e);
@@ -574,6 +602,15 @@ int encode_send(struct encoder *e, struct encode_picture *p, int64_t pts_90khz)
                         idr = true;
         }
 
+        if (e->x264) {
+                r = encode_x264_send(e, p, pts_90khz, idr);
+                if (r < 0)
+                        return r;
+                e->last_pts = pts_90khz;
+                e->sent_any = true;
+                return 0;
+        }
+
         r = av_frame_ref(e->send_frame, p->frame);
         if (r < 0)
                 return -ENOMEM;
@@ -601,17 +638,12 @@ int encode_send(struct encoder *e, struct encode_picture *p, int64_t pts_90khz)
  * stays free of emulation-prevention bytes (profile_idc 100 and a level_idc
  * > 3 around it).
  */
-static int encoder_mark_constrained_high(AVPacket *pkt)
+static void encoder_mark_constrained_high(uint8_t *data, size_t size)
 {
-        int r = av_packet_make_writable(pkt);
-
-        if (r < 0)
-                return -ENOMEM;
-        for (int i = 0; i + 6 < pkt->size; i++)
-                if (pkt->data[i] == 0 && pkt->data[i + 1] == 0 && pkt->data[i + 2] == 1 &&
-                    (pkt->data[i + 3] & 0x1f) == 7 && pkt->data[i + 4] == 100)
-                        pkt->data[i + 5] |= 0x0c;
-        return 0;
+        for (size_t i = 0; i + 6 < size; i++)
+                if (data[i] == 0 && data[i + 1] == 0 && data[i + 2] == 1 && (data[i + 3] & 0x1f) == 7 &&
+                    data[i + 4] == 100)
+                        data[i + 5] |= 0x0c;
 }
 
 int encode_receive(struct encoder *e, struct encode_packet *ret)
@@ -620,6 +652,18 @@ int encode_receive(struct encoder *e, struct encode_packet *ret)
 
         if (!e || !ret)
                 return -EINVAL;
+
+        if (e->x264) {
+                r = encode_x264_receive(e, ret);
+                if (r < 0)
+                        return r;
+                /* The access unit is in x264's own output buffer, ours until the next encode call. */
+                if (ret->idr && e->cfg.profile == ENCODE_PROFILE_CHP)
+                        encoder_mark_constrained_high((uint8_t *) ret->data, ret->size);
+                if (ret->idr)
+                        e->last_idr_usec = now_usec();
+                return 0;
+        }
 
         av_packet_unref(e->pkt);
         r = avcodec_receive_packet(e->ctx, e->pkt);
@@ -632,9 +676,9 @@ int encode_receive(struct encoder *e, struct encode_packet *ret)
         }
         if ((e->pkt->flags & AV_PKT_FLAG_KEY) && e->cfg.profile == ENCODE_PROFILE_CHP &&
             strcmp(e->codec->name, "libx264") == 0) {
-                r = encoder_mark_constrained_high(e->pkt);
-                if (r < 0)
-                        return r;
+                if (av_packet_make_writable(e->pkt) < 0)
+                        return -ENOMEM;
+                encoder_mark_constrained_high(e->pkt->data, (size_t) e->pkt->size);
         }
 
         *ret = (struct encode_packet) {
@@ -656,6 +700,10 @@ int encode_flush(struct encoder *e)
                 return -EINVAL;
         if (e->flushed)
                 return 0;
+        if (e->x264) {
+                e->flushed = true;
+                return 0;
+        }
         /* The NULL frame: the codec returns what it still holds, then EOF. */
         r = avcodec_send_frame(e->ctx, NULL);
         if (r < 0 && r != AVERROR_EOF)

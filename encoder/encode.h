@@ -10,9 +10,14 @@
  *               surfaces without copying (DRM_PRIME -> VAAPI, av_hwframe_map)
  *               and scaled/converted to NV12 on the GPU (VA video processing);
  *               CPU frames are converted with libswscale and uploaded.
- *   "software"  libx264 ("x264" is an alias): ultrafast + zerolatency, from
- *               NV12 made by our own damage-aware converter (same size) or
- *               libswscale (scaling).
+ *   "software"  libx264 called directly ("x264" is an alias; codec name
+ *               "x264"): ultrafast + zerolatency, from NV12 made by our own
+ *               damage-aware converter (same size) or libswscale (scaling).
+ *               The converter's tile damage goes to x264 as per-macroblock
+ *               mb_info (X264_MBINFO_CONSTANT for unchanged macroblocks), so
+ *               x264 skips them without analysis (encode_x264.c).
+ *   "libx264"   the same libx264 through FFmpeg ("ffmpeg-x264" is an alias),
+ *               same settings, without damage hints (FFmpeg 5.1 cannot pass them).
  *   NAME        any FFmpeg H.264 encoder by name (e.g. "h264_nvenc",
  *               "h264_qsv"), fed NV12 from the CPU.
  *   "auto"      (or NULL) vaapi, then software; why each candidate was skipped
@@ -56,7 +61,7 @@ enum encode_profile {
 };
 
 struct encode_config {
-        const char *encoder;       /* "auto" (NULL), "vaapi", "software"/"x264", or an FFmpeg encoder name */
+        const char *encoder;       /* "auto" (NULL), "vaapi", "software"/"x264", "libx264", or an FFmpeg encoder name */
         unsigned width, height;    /* negotiated output size (even) */
         unsigned fps_num, fps_den; /* negotiated frame rate; 0/0: 30/1 */
         enum encode_profile profile;
@@ -101,12 +106,13 @@ struct encoder *encode_free(struct encoder *e);
 const char *encode_last_error(void);
 
 /*
- * The H.264 encoders this FFmpeg offers ("libx264", "h264_vaapi", ...), for
+ * The H.264 encoders we can use: "x264" (our direct libx264 path) first, then those this FFmpeg
+ * offers ("libx264", "h264_vaapi", ...), for
  * Manager1.Encoders. NULL-terminated; free with strv_free() (protocol/macro.h).
  */
 int encode_list_encoders(char ***ret);
 
-/* The FFmpeg encoder in use ("libx264", "h264_vaapi", ...) and the backend chosen ("software", "vaapi", "ffmpeg"). */
+/* The encoder in use ("x264" direct, "libx264", "h264_vaapi", ...) and the backend chosen ("software", "vaapi", "ffmpeg"). */
 const char *encode_get_codec_name(const struct encoder *e);
 const char *encode_get_backend_name(const struct encoder *e);
 
@@ -149,6 +155,12 @@ void encode_request_idr(struct encoder *e);
 /* Change the target bit rate; takes effect with the next picture. Thread-safe. -EINVAL for 0. */
 int encode_set_bitrate(struct encoder *e, uint64_t bitrate_bps);
 uint64_t encode_get_bitrate(const struct encoder *e);
+
+/*
+ * x264 backend: macroblocks passed as constant (unchanged) and macroblocks
+ * sent in total since encode_new(). -ENOTSUP on other backends.
+ */
+int encode_x264_stats(const struct encoder *e, uint64_t *ret_constant, uint64_t *ret_total);
 
 static inline void encode_freep(struct encoder **e)
 {

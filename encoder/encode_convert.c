@@ -178,8 +178,12 @@ static int convert_tiles(struct encoder *e, struct capture *c, struct capture_fr
 
         capture_frame_tiles(f, &tx, &ty);
         changed = picture_damage(e, c, f, p, (size_t) tx * ty);
-        if (changed <= 0)
+        if (changed < 0)
                 return changed;
+        if (e->x264)
+                encode_x264_fill_mb_map(e, p, e->damage_map, tx, ty);
+        if (changed == 0)
+                return 0;
 
         for (unsigned y = 0; y < ty; y++) {
                 const uint8_t *row = e->damage_map + (size_t) y * tx;

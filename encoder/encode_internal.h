@@ -18,6 +18,7 @@
 #define ENCODE_PICTURES_MAX 4
 
 struct encode_vaapi;
+struct encode_x264;
 struct SwsContext;
 
 struct encode_picture {
@@ -29,6 +30,10 @@ struct encode_picture {
         uint64_t seq;            /* 0: nothing valid */
         unsigned src_width, src_height;
         uint32_t src_fourcc;
+        /* x264 backend: which macroblocks changed since prev_seq, the picture it held before */
+        uint64_t prev_seq;
+        uint8_t *mb_map;        /* owned; 1 = changed; NULL on other backends */
+        bool mb_map_valid;      /* set by the tile converter; false: unknown (all changed) */
 };
 
 struct encoder {
@@ -52,6 +57,7 @@ struct encoder {
         uint8_t *damage_map;
         size_t damage_map_size;
         struct encode_vaapi *vaapi; /* owned; NULL unless backend "vaapi" */
+        struct encode_x264 *x264;   /* owned; NULL unless codec "x264" (libx264 called directly) */
 
         /* stage 2 (encode thread only) */
         int64_t last_pts;
@@ -77,6 +83,17 @@ int encode_vaapi_convert(struct encoder *e, struct capture *c, struct capture_fr
 /* A VAAPI surface AVFrame of the output size for the picture pool. */
 int encode_vaapi_alloc_frame(struct encoder *e, AVFrame **ret);
 struct encode_vaapi *encode_vaapi_free(struct encode_vaapi *va);
+
+/* encode_x264.c: libx264 called directly, with our damage as mb_info. */
+int encode_x264_open(struct encoder *e);
+struct encode_x264 *encode_x264_free(struct encode_x264 *x);
+unsigned encode_x264_mb_count(const struct encoder *e);
+/* Fill p->mb_map from the converter's tile damage map (tx * ty tiles, nonzero = changed). */
+void encode_x264_fill_mb_map(struct encoder *e, struct encode_picture *p, const uint8_t *tiles, unsigned tx,
+                             unsigned ty);
+int encode_x264_set_bitrate(struct encoder *e, uint64_t bps);
+int encode_x264_send(struct encoder *e, struct encode_picture *p, int64_t pts_90khz, bool idr);
+int encode_x264_receive(struct encoder *e, struct encode_packet *ret);
 
 int encode_set_error(int error, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void encode_append_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -2,22 +2,40 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # make bench: our pipeline against two anchors on the same testsrc pictures,
-# 720p30 and 1080p30, desktop-like and full-motion content, each run as fast
-# as possible ("fast") and at real-time 30 fps ("rt").
-#   miracastd  build/bench-pipeline (encoder/media.h, damage-aware)
-#   ffmpeg     ffmpeg CLI: raw BGRA -> libx264 ultrafast zerolatency -> rtp_mpegts
+# 720p30 and 1080p30, still / desktop-like / full-motion content, each run as
+# fast as possible ("fast") and at real-time 30 fps ("rt"). Method and
+# numbers: docs/benchmarks.md.
+#   miracastd  build/bench-pipeline (encoder/media.h: testsrc capture,
+#              damage-aware convert, libx264 with damage as mb_info)
+#   ffmpeg     ffmpeg CLI: raw BGRA file -> libx264 ultrafast zerolatency -> rtp_mpegts
 #   gstreamer  gst-launch-1.0, GNOME Network Displays' software x264enc settings
-# The anchors read our testsrc frames as raw BGRA from a pipe (build/bench-anchor).
+# The anchors read the clip from a raw BGRA file in the page cache
+# (build/bench-anchor dump writes it once per case, cat warms the cache);
+# ours captures the identical pictures through its own testsrc capture.
+# Same bit rate (8 Mbit/s 720p, 12 Mbit/s 1080p) and GOP (60) everywhere.
 #
 # One line per case and tool:
-#   BENCH case=C tool=T fps=<fast run> cpu_ms_per_frame=<rt run> lat_p50_ms=<rt> lat_p99_ms=<rt> rss_mb=<peak of both>
-# then per case: BENCH ratio case=C vs=ffmpeg|gstreamer cpu=<ours/theirs, rt runs>
+#   BENCH case=C tool=T fps=<fast> cpu_ms_per_frame=<rt> lat_p50_ms= lat_p99_ms= rss_mb=<peak>
+#         ssim=<rt> psnr_db=<rt> bytes=<rt> q_frames=<frames compared>
+# (anchors print late_p50_ms/late_p99_ms instead of lat_*: see bench-anchor.c)
+# then per case and anchor:
+#   BENCH ratio case=C vs=A ratio=<our cpu / theirs, rt> ssim_delta=<ours - theirs>
+#   BENCH ratio case=C vs=A ratio=n/a reason=ssim_below_anchor ssim_delta=...   (ours worse by > 0.005)
 # Raw per-run results are printed as "  RESULT ..." lines.
-# Environment: BENCH_FRAMES (default 150 = 5 s per run), BENCH_CASES (default all four).
+# Environment: BENCH_FRAMES (default 150 = 5 s per run), BENCH_CASES (default
+# all six), BENCH_QUICK=1 (60 frames, the three 720p cases), BENCH_ENCODER
+# (ours, default "software"; "libx264" = the FFmpeg path), BENCH_TMP.
 set -u
 build=${1:-build}
-frames=${BENCH_FRAMES:-150}
-cases=${BENCH_CASES:-"720p30-desktop 720p30-motion 1080p30-desktop 1080p30-motion"}
+all_cases="720p30-still 720p30-desktop 720p30-motion 1080p30-still 1080p30-desktop 1080p30-motion"
+if [ "${BENCH_QUICK:-0}" = 1 ]; then
+        frames=${BENCH_FRAMES:-60}
+        cases=${BENCH_CASES:-"720p30-still 720p30-desktop 720p30-motion"}
+else
+        frames=${BENCH_FRAMES:-150}
+        cases=${BENCH_CASES:-$all_cases}
+fi
+encoder=${BENCH_ENCODER:-software}
 
 for b in "$build/bench-pipeline" "$build/bench-anchor"; do
         [ -x "$b" ] || { echo "bench: $b missing (run make bench)" >&2; exit 1; }
@@ -25,13 +43,36 @@ done
 for t in ffmpeg gst-launch-1.0; do
         command -v "$t" >/dev/null || { echo "bench: $t not installed (tools/install-deps.sh)" >&2; exit 1; }
 done
+tmp=$(mktemp -d "${BENCH_TMP:-${TMPDIR:-/tmp}}/miracast-bench.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
 
 field() { # field NAME LINE
         sed -nE "s/.* $1=([^ ]+).*/\1/p" <<<"$2"
 }
 
+# quality TS W H: "ssim psnr frames" of what a receiver shows against the
+# source clip: the decoded stream turned into RGB with the matrix it signals
+# (BT.601 when it signals none, as libswscale then assumes), compared frame
+# by frame in decode order (our pipeline encodes each captured picture once,
+# in order; a still screen repeats one picture). Comparing in RGB makes every
+# tool pay for its own colour conversion; it also counts the 4:2:0 chroma
+# loss all of them share, which lowers the absolute numbers on colourful
+# detail (docs/benchmarks.md).
+quality() {
+        local ts=$1 w=$2 h=$3 out
+        out=$(ffmpeg -hide_banner -nostdin -loglevel quiet -i "$ts" -fps_mode passthrough -f rawvideo -pix_fmt gbrp - |
+                ffmpeg -hide_banner -nostdin -loglevel info \
+                -f rawvideo -pix_fmt gbrp -video_size "${w}x$h" -framerate 30 -i - \
+                -f rawvideo -pix_fmt bgra -video_size "${w}x$h" -framerate 30 -i "$tmp/src.raw" \
+                -lavfi "[1:v]format=gbrp,split[b1][b2];[0:v]split[a1][a2];[a1][b1]ssim=shortest=1;[a2][b2]psnr=shortest=1" \
+                -f null - 2>&1)
+        echo "$(sed -nE 's/.*SSIM .* All:([0-9.]+).*/\1/p' <<<"$out" | grep . || echo n/a)" \
+                "$(sed -nE 's/.*PSNR .* average:([0-9.a-z]+).*/\1/p' <<<"$out" | grep . || echo n/a)" \
+                "$(grep -oE 'frame= *[0-9]+' <<<"$out" | tail -1 | grep -oE '[0-9]+' || echo 0)"
+}
+
 status=0
-declare -A cpu
+declare -A cpu ssim
 for c in $cases; do
         case $c in
         720p30-*) w=1280 h=720 rate=8000000 ;;
@@ -39,13 +80,19 @@ for c in $cases; do
         *) echo "bench: unknown case $c" >&2; exit 1 ;;
         esac
         pattern=${c#*-}
+        "$build/bench-anchor" dump $w $h "$pattern" "$frames" "$tmp/src.raw" || { echo "bench: dump failed" >&2; exit 1; }
+        cat "$tmp/src.raw" >/dev/null # into the page cache, once
         for tool in miracastd ffmpeg gstreamer; do
                 declare -A res=()
                 for mode in fast rt; do
+                        ts=""
+                        [ $mode = rt ] && ts=$tmp/$tool.ts
                         if [ $tool = miracastd ]; then
-                                line=$("$build/bench-pipeline" $w $h $pattern $frames $mode $rate 2>/dev/null | grep '^RESULT')
+                                line=$("$build/bench-pipeline" $w $h "$pattern" "$frames" $mode $rate "$ts" "$encoder" \
+                                        2>/dev/null | grep '^RESULT')
                         else
-                                line=$("$build/bench-anchor" $tool $w $h $pattern $frames $mode $rate 2>/dev/null | grep '^RESULT')
+                                line=$("$build/bench-anchor" $tool $w $h "$tmp/src.raw" "$frames" $mode $rate $ts \
+                                        2>/dev/null | grep '^RESULT')
                         fi
                         if [ -z "$line" ]; then
                                 echo "  RESULT case=$c tool=$tool mode=$mode FAILED"
@@ -56,20 +103,37 @@ for c in $cases; do
                         res[$mode]=$line
                 done
                 [ -n "${res[fast]:-}" ] && [ -n "${res[rt]:-}" ] || continue
+                read -r q_ssim q_psnr q_n < <(quality "$tmp/$tool.ts" $w $h)
+                rm -f "$tmp/$tool.ts"
                 fps=$(field fps "${res[fast]}")
                 cpu_rt=$(field cpu_ms_per_frame "${res[rt]}")
-                p50=$(field lat_p50_ms "${res[rt]}")
-                p99=$(field lat_p99_ms "${res[rt]}")
+                if [ $tool = miracastd ]; then
+                        lat="lat_p50_ms=$(field lat_p50_ms "${res[rt]}") lat_p99_ms=$(field lat_p99_ms "${res[rt]}")"
+                else
+                        lat="late_p50_ms=$(field late_p50_ms "${res[rt]}") late_p99_ms=$(field late_p99_ms "${res[rt]}")"
+                fi
                 rss=$(awk -v a="$(field rss_mb "${res[fast]}")" -v b="$(field rss_mb "${res[rt]}")" \
                         'BEGIN { printf "%.1f", (a + 0 > b + 0) ? a : b }')
                 cpu[$c,$tool]=$cpu_rt
-                echo "BENCH case=$c tool=$tool fps=$fps cpu_ms_per_frame=$cpu_rt lat_p50_ms=$p50 lat_p99_ms=$p99 rss_mb=$rss"
+                ssim[$c,$tool]=$q_ssim
+                echo "BENCH case=$c tool=$tool fps=$fps cpu_ms_per_frame=$cpu_rt $lat rss_mb=$rss" \
+                        "ssim=$q_ssim psnr_db=$q_psnr bytes=$(field bytes "${res[rt]}") q_frames=$q_n"
         done
         for vs in ffmpeg gstreamer; do
-                if [ -n "${cpu[$c,miracastd]:-}" ] && [ -n "${cpu[$c,$vs]:-}" ]; then
-                        awk -v c="$c" -v vs="$vs" -v o="${cpu[$c,miracastd]}" -v t="${cpu[$c,$vs]}" \
-                                'BEGIN { printf "BENCH ratio case=%s vs=%s cpu=%.2f\n", c, vs, (t + 0 > 0) ? o / t : 0 }'
-                fi
+                [ -n "${cpu[$c,miracastd]:-}" ] && [ -n "${cpu[$c,$vs]:-}" ] || continue
+                awk -v c="$c" -v vs="$vs" -v o="${cpu[$c,miracastd]}" -v t="${cpu[$c,$vs]}" \
+                        -v so="${ssim[$c,miracastd]}" -v st="${ssim[$c,$vs]}" 'BEGIN {
+                        if (so !~ /^[0-9.]+$/ || st !~ /^[0-9.]+$/) {
+                                printf "BENCH ratio case=%s vs=%s ratio=n/a reason=no_quality\n", c, vs
+                                exit
+                        }
+                        d = so - st
+                        if (d < -0.005)
+                                printf "BENCH ratio case=%s vs=%s ratio=n/a reason=ssim_below_anchor ssim_delta=%.4f\n", c, vs, d
+                        else
+                                printf "BENCH ratio case=%s vs=%s ratio=%.2f ssim_delta=%.4f\n", c, vs, (t + 0 > 0) ? o / t : 0, d
+                }'
         done
+        rm -f "$tmp/src.raw"
 done
 exit $status

@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 : "${CC:=gcc}"
 : "${LINT_ANALYZER_DIRS:=protocol daemon encoder dbus}"
 : "${LINT_TIDY_DIRS:=protocol daemon encoder dbus}"
-PKGS="libsystemd libavcodec libavformat libavutil libswscale libdrm libva"
+PKGS="libsystemd libavcodec libavformat libavutil libswscale libdrm libva x264"
 CFLAGS_COMMON="-std=gnu11 -D_GNU_SOURCE"
 tools=("$@")
 [ ${#tools[@]} = 0 ] && tools=(cppcheck analyzer clang-tidy)

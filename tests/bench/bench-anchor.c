@@ -1,25 +1,34 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * `make bench` anchor runner: feeds our testsrc pictures (raw BGRA, the very
- * frames our pipeline captures) into an anchor tool's stdin, receives the
- * RTP/MP2T it sends to loopback, and reports what the tool cost:
+ * `make bench` anchor runner. Two jobs:
  *
+ *   bench-anchor dump WIDTH HEIGHT still|desktop|motion FRAMES FILE
+ *       writes testsrc pictures 1..FRAMES (the very pictures our pipeline
+ *       captures, encoder/capture_testsrc.c) as raw BGRA into FILE, the
+ *       source clip the anchors read and the quality check compares against.
+ *
+ *   bench-anchor TOOL WIDTH HEIGHT FILE FRAMES fast|rt BITRATE_BPS [TS_OUT]
+ *       runs an anchor tool on that clip, reading it from the file (which
+ *       bench.sh has put in the page cache: the cheapest way to hand a tool
+ *       raw frames), receives the RTP/MP2T it sends to loopback, writes the
+ *       received MPEG-TS to TS_OUT for the quality check, and reports cost:
  *   ffmpeg     the ffmpeg CLI: rawvideo bgra -> libx264 ultrafast zerolatency
  *              -> rtp_mpegts
  *   gstreamer  gst-launch-1.0 with GNOME Network Displays' software settings:
- *              videoconvert ! x264enc (ultrafast, zerolatency, threads=1, CBR,
- *              no CABAC, no 8x8dct, 1 ref, no B-frames) ! mpegtsmux !
- *              rtpmp2tpay ! udpsink
+ *              filesrc ! rawvideoparse ! videoconvert ! x264enc (ultrafast,
+ *              zerolatency, threads=1, CBR, no CABAC, no 8x8dct, 1 ref, no
+ *              B-frames) ! mpegtsmux ! rtpmp2tpay ! udpsink
  *
- * Usage: bench-anchor TOOL WIDTH HEIGHT desktop|motion FRAMES fast|rt BITRATE_BPS
- * Prints: RESULT tool=T mode=M frames=N fps=F cpu_ms_per_frame=C lat_p50_ms=P lat_p99_ms=Q rss_mb=R
+ * Prints: RESULT tool=T mode=M frames=N received=R fps=F cpu_ms_per_frame=C late_p50_ms=P late_p99_ms=Q
+ *         rss_mb=R bytes=B exit=X
  *
- * fast: frames are written as fast as the tool reads them. rt: one frame
- * every 1/30 s, like a live screen capture. CPU and peak RSS are the tool's
- * own (wait4() rusage of the child); the picture generator's cost is ours.
- * Latency: from the moment the tool has read a frame (write() to its pipe
- * returned) to the arrival of the last RTP packet carrying that frame's PES
- * (found by PTS: frame i has PTS first + 3000 i).
+ * fast: the tool reads the file as fast as it can. rt: the tool paces itself
+ * to 30 fps (ffmpeg -re; GStreamer's clock at udpsink), like a live capture.
+ * CPU and peak RSS are the tool's own (wait4() rusage of the child).
+ * Latency cannot be taken from outside a tool that reads a file by itself;
+ * "late" is each frame's arrival (last RTP packet of its PES, found by PTS:
+ * frame i has PTS first + 3000 i) against the 30 fps schedule anchored at
+ * the earliest frame: jitter plus added delay, not end-to-end latency.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -38,6 +47,7 @@
 #include <unistd.h>
 
 #include "../../encoder/capture.h"
+#include "../../protocol/macro.h"
 
 #define MAX_FRAMES 2000
 
@@ -49,7 +59,8 @@ struct rx {
         uint64_t first_pts;
         long cur;                      /* frame index of the PES being received, -1 none */
         uint64_t arrival[MAX_FRAMES];  /* usec of the last packet carrying frame i */
-        uint64_t packets;
+        uint64_t packets, bytes;
+        FILE *ts_out;                  /* received MPEG-TS, or NULL */
 };
 
 static uint64_t now_usec(void)
@@ -133,6 +144,9 @@ static void *rx_main(void *userdata)
 
                         t = now_usec();
                         r->packets++;
+                        r->bytes += (size_t) n - off;
+                        if (r->ts_out && (size_t) n > off)
+                                fwrite(buf + off, 1, (size_t) n - off, r->ts_out);
                         for (; off + 188 <= (size_t) n; off += 188)
                                 rx_ts(r, buf + off, t);
                 }
@@ -146,64 +160,76 @@ static int cmp_u64(const void *a, const void *b)
         return x < y ? -1 : x > y;
 }
 
-static pid_t spawn(char *const argv[], int *ret_stdin)
+static pid_t spawn(char *const argv[])
 {
-        int p[2];
         pid_t pid;
 
-        if (pipe2(p, O_CLOEXEC) < 0)
-                return -1;
         pid = fork();
         if (pid == 0) {
-                int devnull = open("/dev/null", O_WRONLY);
+                int devnull = open("/dev/null", O_RDWR);
 
-                dup2(p[0], 0);
-                if (devnull >= 0)
+                if (devnull >= 0) {
+                        dup2(devnull, 0);
                         dup2(devnull, 1);
+                }
                 execvp(argv[0], argv);
                 _exit(127);
         }
-        close(p[0]);
-        *ret_stdin = p[1];
         return pid;
 }
 
-static int write_all(int fd, const uint8_t *d, size_t n)
+/* Write testsrc pictures 1..frames as raw BGRA. */
+static int dump(unsigned w, unsigned h, const char *pattern, unsigned frames, const char *path)
 {
-        while (n > 0) {
-                ssize_t k = write(fd, d, n);
+        struct capture *c = NULL;
+        FILE *out;
+        int r;
 
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                d += k;
-                n -= (size_t) k;
+        r = capture_new(&(struct capture_config) { .backend = CAPTURE_BACKEND_TESTSRC, .width = w, .height = h,
+                                                   .pattern = capture_pattern_from_string(pattern) },
+                        &c);
+        if (r < 0) {
+                fprintf(stderr, "capture_new: %s\n", strerror(-r));
+                return 1;
         }
-        return 0;
+        out = fopen(path, "we");
+        if (!out)
+                return 1;
+        for (unsigned i = 0; i < frames; i++) {
+                struct capture_frame *f = NULL;
+
+                if (capture_grab(c, 0, &f) < 0)
+                        return 1;
+                for (unsigned y = 0; y < h; y++)
+                        fwrite(f->data + (size_t) y * f->stride, 1, (size_t) w * 4, out);
+                capture_frame_unref(f);
+        }
+        capture_unref(c);
+        return fclose(out) == 0 ? 0 : 1;
 }
 
 int main(int argc, char **argv)
 {
-        static uint64_t written[MAX_FRAMES], lat[MAX_FRAMES];
+        static uint64_t late[MAX_FRAMES];
         static struct rx rx;
-        char size[32], port[16], url[64], blocksize[32], wstr[32], bitrate[32], kbps[32], hstr[32];
+        char size[32], port[16], url[64], blocksize[32], wstr[32], bitrate[32], kbps[32], hstr[32], loc[4200];
         struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
         socklen_t sl = sizeof(sa);
-        struct capture *c = NULL;
         struct rusage ru;
         pthread_t th;
-        unsigned w, h, frames, n_lat = 0;
-        uint64_t bitrate_bps, t0, t1;
+        unsigned w, h, frames, n_late = 0;
+        uint64_t bitrate_bps, t0, t1, base = UINT64_MAX;
         bool rt;
-        int in, status, r;
+        int status;
         pid_t pid;
-        uint8_t *row;
 
-        if (argc != 8) {
-                fprintf(stderr, "usage: %s ffmpeg|gstreamer WIDTH HEIGHT desktop|motion FRAMES fast|rt BITRATE_BPS\n",
-                        argv[0]);
+        if (argc == 7 && strcmp(argv[1], "dump") == 0)
+                return dump((unsigned) atoi(argv[2]), (unsigned) atoi(argv[3]), argv[4], (unsigned) atoi(argv[5]),
+                            argv[6]);
+        if (argc != 8 && argc != 9) {
+                fprintf(stderr, "usage: %s ffmpeg|gstreamer WIDTH HEIGHT FILE FRAMES fast|rt BITRATE_BPS [TS_OUT]\n"
+                                "       %s dump WIDTH HEIGHT still|desktop|motion FRAMES FILE\n",
+                        argv[0], argv[0]);
                 return 2;
         }
         w = (unsigned) atoi(argv[2]);
@@ -213,16 +239,8 @@ int main(int argc, char **argv)
         bitrate_bps = strtoull(argv[7], NULL, 10);
         if (frames == 0 || frames > MAX_FRAMES || w == 0 || h == 0)
                 return 2;
-        signal(SIGPIPE, SIG_IGN);
-
-        r = capture_new(&(struct capture_config) { .backend = CAPTURE_BACKEND_TESTSRC, .width = w, .height = h,
-                                                   .pattern = capture_pattern_from_string(argv[4]) },
-                        &c);
-        if (r < 0) {
-                fprintf(stderr, "capture_new: %s\n", strerror(-r));
+        if (argc == 9 && !(rx.ts_out = fopen(argv[8], "we")))
                 return 1;
-        }
-        row = malloc((size_t) w * h * 4);
 
         rx.fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         {
@@ -242,69 +260,54 @@ int main(int argc, char **argv)
         snprintf(bitrate, sizeof(bitrate), "%llu", (unsigned long long) bitrate_bps);
         snprintf(kbps, sizeof(kbps), "bitrate=%llu", (unsigned long long) (bitrate_bps / 1000));
         snprintf(hstr, sizeof(hstr), "height=%u", h);
+        snprintf(loc, sizeof(loc), "location=%s", argv[4]);
+        t0 = now_usec();
         if (strcmp(argv[1], "ffmpeg") == 0) {
-                char *const a[] = { "ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-f", "rawvideo",
-                                    "-pix_fmt", "bgra", "-video_size", size, "-framerate", "30", "-i", "pipe:0",
-                                    "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-pix_fmt",
-                                    "yuv420p", "-b:v", bitrate, "-maxrate", bitrate, "-bufsize", bitrate, "-g",
-                                    "60", "-f", "rtp_mpegts", url, NULL };
-                pid = spawn(a, &in);
+                /* -re paces reading to the input's 30 fps; fast runs put the harmless -y in its place. */
+                char *const a[] = { "ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", rt ? "-re" : "-y",
+                                    "-f", "rawvideo", "-pix_fmt", "bgra", "-video_size", size, "-framerate", "30",
+                                    "-i", argv[4], "-c:v", "libx264", "-preset", "ultrafast", "-tune",
+                                    "zerolatency", "-pix_fmt", "yuv420p", "-b:v", bitrate, "-maxrate", bitrate,
+                                    "-bufsize", bitrate, "-g", "60", "-f", "rtp_mpegts", url, NULL };
+                pid = spawn(a);
         } else {
-                char *const a[] = { "gst-launch-1.0", "-q", "fdsrc", "fd=0", blocksize, "!", "rawvideoparse",
+                char *const a[] = { "gst-launch-1.0", "-q", "filesrc", loc, blocksize, "!", "rawvideoparse",
                                     wstr, hstr, "format=bgra", "framerate=30/1", "!", "videoconvert", "!",
                                     "video/x-raw,format=I420", "!", "x264enc", "tune=zerolatency",
                                     "speed-preset=ultrafast", "threads=1", "pass=cbr", kbps, "cabac=false",
                                     "dct8x8=false", "ref=1", "bframes=0", "key-int-max=60", "!", "mpegtsmux",
-                                    "!", "rtpmp2tpay", "!", "udpsink", "host=127.0.0.1", port, "sync=false",
-                                    "async=false", NULL };
-                pid = spawn(a, &in);
+                                    "!", "rtpmp2tpay", "!", "udpsink", "host=127.0.0.1", port,
+                                    rt ? "sync=true" : "sync=false", "async=false", NULL };
+                pid = spawn(a);
         }
         if (pid < 0)
                 return 1;
-
-        t0 = now_usec();
-        for (unsigned i = 0; i < frames; i++) {
-                struct capture_frame *f = NULL;
-
-                if (rt) {
-                        uint64_t due = t0 + (uint64_t) i * 1000000 / 30, t = now_usec();
-                        if (due > t)
-                                usleep((useconds_t) (due - t));
-                }
-                r = capture_grab(c, 0, &f);
-                if (r < 0)
-                        return 1;
-                for (unsigned y = 0; y < h; y++)
-                        memcpy(row + (size_t) y * w * 4, f->data + (size_t) y * f->stride, (size_t) w * 4);
-                capture_frame_unref(f);
-                if (write_all(in, row, (size_t) w * h * 4) < 0)
-                        break;
-                written[i] = now_usec();
-        }
-        close(in);
         if (wait4(pid, &status, 0, &ru) < 0)
                 return 1;
         t1 = now_usec();
         usleep(300000);
         atomic_store(&rx.stop, true);
         pthread_join(th, NULL);
+        if (rx.ts_out)
+                fclose(rx.ts_out);
 
         for (unsigned i = 0; i < frames; i++)
-                if (rx.arrival[i] && rx.arrival[i] >= written[i])
-                        lat[n_lat++] = rx.arrival[i] - written[i];
-        qsort(lat, n_lat, sizeof(lat[0]), cmp_u64);
+                if (rx.arrival[i])
+                        base = MIN(base, rx.arrival[i] - (uint64_t) i * 1000000 / 30);
+        for (unsigned i = 0; i < frames; i++)
+                if (rx.arrival[i])
+                        late[n_late++] = rx.arrival[i] - (uint64_t) i * 1000000 / 30 - base;
+        qsort(late, n_late, sizeof(late[0]), cmp_u64);
         {
                 double cpu_ms = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
                                 (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
 
-                printf("RESULT tool=%s mode=%s frames=%u received=%u fps=%.1f cpu_ms_per_frame=%.2f lat_p50_ms=%.1f "
-                       "lat_p99_ms=%.1f rss_mb=%.1f exit=%d\n",
-                       argv[1], argv[6], frames, n_lat, frames * 1e6 / (double) (t1 - t0), cpu_ms / frames,
-                       n_lat ? lat[(n_lat - 1) / 2] / 1e3 : -1.0, n_lat ? lat[(n_lat - 1) * 99 / 100] / 1e3 : -1.0,
-                       ru.ru_maxrss / 1024.0, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+                printf("RESULT tool=%s mode=%s frames=%u received=%u fps=%.1f cpu_ms_per_frame=%.2f late_p50_ms=%.1f "
+                       "late_p99_ms=%.1f rss_mb=%.1f bytes=%llu exit=%d\n",
+                       argv[1], argv[6], frames, n_late, frames * 1e6 / (double) (t1 - t0), cpu_ms / frames,
+                       n_late ? late[(n_late - 1) / 2] / 1e3 : -1.0, n_late ? late[(n_late - 1) * 99 / 100] / 1e3 : -1.0,
+                       ru.ru_maxrss / 1024.0, (unsigned long long) rx.bytes, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
         }
-        free(row);
-        capture_unref(c);
         close(rx.fd);
         return 0;
 }

@@ -4,9 +4,11 @@
  * aware convert -> libx264 -> ts_mux -> rtp -> rtp_send) sending to a
  * loopback UDP port, on the same testsrc pictures the anchors get.
  *
- * Usage: bench-pipeline WIDTH HEIGHT desktop|motion FRAMES fast|rt BITRATE_BPS
+ * Usage: bench-pipeline WIDTH HEIGHT still|desktop|motion FRAMES fast|rt BITRATE_BPS [TS_OUT [ENCODER]]
  * Prints: RESULT tool=miracastd mode=M frames=N fps=F cpu_ms_per_frame=C lat_p50_ms=P lat_p99_ms=Q rss_mb=R
- *         ... convert_ms_avg=A encode_ms_avg=E encode_ms_max=X (the pipeline's own stage times)
+ *         ... convert_ms_avg=A encode_ms_avg=E encode_ms_max=X (the pipeline's own stage times) bytes=B
+ * TS_OUT receives the MPEG-TS as it arrived, for bench.sh's quality check;
+ * ENCODER is the encode_config.encoder name (default "software").
  *
  * fast: benchmark mode (capture as fast as the pipeline takes pictures),
  * until FRAMES frames are sent. rt: 30 fps for FRAMES/30 seconds; frames the
@@ -36,7 +38,8 @@
 struct rx {
         int fd;
         atomic_bool stop;
-        uint64_t packets, cpu_nsec;
+        uint64_t packets, bytes, cpu_nsec;
+        FILE *ts_out; /* received MPEG-TS, or NULL */
 };
 
 static uint64_t now_usec(void)
@@ -58,8 +61,18 @@ static void *rx_main(void *userdata)
 
                 if (poll(&pfd, 1, 50) <= 0)
                         continue;
-                while (recv(r->fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+                ssize_t n;
+
+                while ((n = recv(r->fd, buf, sizeof(buf), MSG_DONTWAIT)) > 12) {
+                        size_t off = 12 + 4 * (buf[0] & 0x0F);
+
                         r->packets++;
+                        if ((size_t) n <= off)
+                                continue;
+                        r->bytes += (size_t) n - off;
+                        if (r->ts_out)
+                                fwrite(buf + off, 1, (size_t) n - off, r->ts_out);
+                }
         }
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
         r->cpu_nsec = (uint64_t) ts.tv_sec * 1000000000ULL + (uint64_t) ts.tv_nsec;
@@ -83,8 +96,9 @@ int main(int argc, char **argv)
         bool rt;
         int r, rcvbuf = 8 << 20;
 
-        if (argc != 7) {
-                fprintf(stderr, "usage: %s WIDTH HEIGHT desktop|motion FRAMES fast|rt BITRATE_BPS\n", argv[0]);
+        if (argc < 7 || argc > 9) {
+                fprintf(stderr, "usage: %s WIDTH HEIGHT still|desktop|motion FRAMES fast|rt BITRATE_BPS [TS_OUT [ENCODER]]\n",
+                        argv[0]);
                 return 2;
         }
         w = (unsigned) atoi(argv[1]);
@@ -92,6 +106,8 @@ int main(int argc, char **argv)
         frames = (unsigned) atoi(argv[4]);
         rt = strcmp(argv[5], "rt") == 0;
         bitrate_bps = strtoull(argv[6], NULL, 10);
+        if (argc >= 8 && argv[7][0] && !(rx.ts_out = fopen(argv[7], "we")))
+                return 1;
 
         r = capture_new(&(struct capture_config) { .backend = CAPTURE_BACKEND_TESTSRC, .width = w, .height = h,
                                                    .pattern = capture_pattern_from_string(argv[3]) },
@@ -108,7 +124,7 @@ int main(int argc, char **argv)
 
         cfg = (struct media_config) {
                 .capture = c,
-                .encode = { .encoder = "software", .width = w, .height = h, .fps_num = 30, .fps_den = 1,
+                .encode = { .encoder = argc >= 9 ? argv[8] : "software", .width = w, .height = h, .fps_num = 30, .fps_den = 1,
                             .level_idc = h > 720 ? 40 : 31, .bitrate_bps = bitrate_bps, .idr_interval = 60 },
                 .dest_address = "127.0.0.1",
                 .dest_port = ntohs(sa.sin_port),
@@ -142,6 +158,8 @@ int main(int argc, char **argv)
         usleep(200000);
         atomic_store(&rx.stop, true);
         pthread_join(th, NULL);
+        if (rx.ts_out)
+                fclose(rx.ts_out);
 
         getrusage(RUSAGE_SELF, &ru);
         cpu_ms = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3 -
@@ -149,12 +167,12 @@ int main(int argc, char **argv)
         per = rt ? frames : (double) st.frames_sent;
         printf("RESULT tool=miracastd mode=%s frames=%u sent=%llu skipped=%llu dropped=%llu fps=%.1f "
                "cpu_ms_per_frame=%.2f lat_p50_ms=%.1f lat_p99_ms=%.1f rss_mb=%.1f encoder=%s rx_packets=%llu "
-               "convert_ms_avg=%.2f encode_ms_avg=%.2f encode_ms_max=%.1f\n",
+               "convert_ms_avg=%.2f encode_ms_avg=%.2f encode_ms_max=%.1f bytes=%llu\n",
                argv[5], frames, (unsigned long long) st.frames_sent, (unsigned long long) st.frames_skipped,
                (unsigned long long) st.frames_dropped, st.frames_sent * 1e6 / (double) (t1 - t0),
                per > 0 ? cpu_ms / per : -1.0, st.latency_p50_usec / 1e3, st.latency_p99_usec / 1e3,
                ru.ru_maxrss / 1024.0, st.encoder, (unsigned long long) rx.packets, st.convert_usec_avg / 1e3,
-               st.encode_usec_avg / 1e3, st.encode_usec_max / 1e3);
+               st.encode_usec_avg / 1e3, st.encode_usec_max / 1e3, (unsigned long long) rx.bytes);
         capture_unref(c);
         close(rx.fd);
         return 0;

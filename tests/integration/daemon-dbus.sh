@@ -233,7 +233,7 @@ check "Session1.RefreshRate is 60" test "$(session_prop $S RefreshRate)" = "u 60
 check "Session1.VideoCodec names profile and level" test "$(session_prop $S VideoCodec)" = 's "H.264 CBP 3.1"'
 check "Session1.Sink is / for a plain listener" test "$(session_prop $S Sink)" = 'o "/"'
 check "Session1.Peer is the sink's address" sh -c "busctl --address='$A' get-property org.miracastd $S org.miracastd.Session1 Peer | grep -q '\"127.0.0.1:'"
-check "Session1.Encoder is libx264" test "$(session_prop $S Encoder)" = 's "libx264"'
+check "Session1.Encoder is x264" test "$(session_prop $S Encoder)" = 's "x264"'
 check "Session1.AudioCodec is LPCM (the small sink offers only LPCM)" test "$(session_prop $S AudioCodec)" = 's "LPCM 48000/2"'
 sink_parameters_pinned() {
         session_prop "$1" SinkParameters | grep -qF 'a{ss} 6 "wfd_video_formats" "00 00 01 01 00000001 00000001 00000000 00 0000 0000 00 none none" "wfd_audio_codecs" "LPCM 00000002 00" "wfd_client_rtp_ports" "RTP/AVP/UDP;unicast '

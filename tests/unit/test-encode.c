@@ -197,7 +197,7 @@ TEST(encode_x264_cbp, "/encode/x264 Constrained Baseline: decodes, SPS 66 + set0
         int first, w = 0, h = 0, profile = 0;
         unsigned types;
 
-        assert_str_eq(encode_get_codec_name(e), "libx264");
+        assert_str_eq(encode_get_codec_name(e), "x264");
         assert_str_eq(encode_get_backend_name(e), "software");
         for (int i = 0; i < 10; i++)
                 encode_one(e, c, &s, i);
@@ -370,6 +370,157 @@ TEST(encode_repeat_is_cheap, "/encode/sending an unchanged picture again gives a
                 assert_int_le(s.au[i].size, 64);
         assert_int_eq(decode_stream(&s, &w, &h, &profile), 30);
         stream_clear(&s);
+}
+
+/* Expected constant macroblocks of a 320x240 frame from a tile damage map (32x32 tiles = 2x2 macroblocks). */
+static unsigned constant_mbs(const uint8_t *tiles, unsigned tx)
+{
+        unsigned n = 0;
+
+        for (unsigned y = 0; y < 15; y++)
+                for (unsigned x = 0; x < 20; x++)
+                        n += !tiles[(y / 2) * tx + x / 2];
+        return n;
+}
+
+TEST(encode_x264_mb_info, "/encode/x264 gets exactly the undamaged macroblocks as constant, a repeat as all constant") {
+        _cleanup_(capture_unrefp) struct capture *c = open_testsrc(CAPTURE_PATTERN_DESKTOP, 320, 240);
+        _cleanup_(encode_freep) struct encoder *e = open_x264(320, 240, ENCODE_PROFILE_CBP, 31);
+        struct stream s = {};
+        uint64_t constant = 0, total = 0, before, last_seq = 0;
+        uint8_t tiles[10 * 8];
+        unsigned tx, ty, expected;
+        int w, h, profile;
+
+        for (int i = 0; i < 6; i++) {
+                _cleanup_(capture_frame_unrefp) struct capture_frame *f = NULL;
+                _cleanup_(encode_picture_unrefp) struct encode_picture *p = NULL;
+                int changed = 0;
+
+                assert_int_eq(capture_grab(c, 0, &f), 0);
+                capture_frame_tiles(f, &tx, &ty);
+                assert_int_eq(tx * ty, ARRAY_SIZE(tiles));
+                if (last_seq) {
+                        changed = capture_frame_damage(c, f, last_seq, tiles, sizeof(tiles));
+                        assert_int_ge(changed, 1);
+                        assert_int_le(changed, (int) ARRAY_SIZE(tiles) / 2); /* a desktop: mostly still */
+                }
+                assert_int_eq(encode_x264_stats(e, &before, &total), 0);
+                assert_int_eq(encode_convert(e, c, f, &p), 0);
+                assert_int_eq(encode_send(e, p, (int64_t) i * 3000), 0);
+                receive_all(e, &s);
+                assert_int_eq(encode_x264_stats(e, &constant, &total), 0);
+                assert_int_eq(total, (uint64_t) (i + 1) * 300);
+                /* the first picture has nothing to compare with: no hints at all */
+                expected = last_seq ? constant_mbs(tiles, tx) : 0;
+                assert_int_eq(constant - before, expected);
+                if (last_seq)
+                        assert_int_ge(expected, 150);
+                last_seq = f->seq;
+
+                if (i == 5) {
+                        /* the same picture again (keep-alive): every macroblock constant */
+                        assert_int_eq(encode_send(e, p, (int64_t) (i + 1) * 3000), 0);
+                        receive_all(e, &s);
+                        before = constant;
+                        assert_int_eq(encode_x264_stats(e, &constant, &total), 0);
+                        assert_int_eq(constant - before, 300);
+                }
+        }
+        assert_int_eq(s.n, 7);
+        assert_true(s.au[0].idr);
+        assert_int_le(s.au[6].size, 64); /* the repeat is an all-skip frame */
+        assert_int_eq(decode_stream(&s, &w, &h, &profile), 7);
+        stream_clear(&s);
+
+        /* The FFmpeg path has no hints to count. */
+        {
+                struct encode_config cfg = { .encoder = "libx264", .width = 320, .height = 240 };
+                _cleanup_(encode_freep) struct encoder *ff = NULL;
+
+                assert_int_eq(encode_new(&cfg, &ff), 0);
+                assert_str_eq(encode_get_codec_name(ff), "libx264");
+                assert_int_eq(encode_x264_stats(ff, &constant, &total), -ENOTSUP);
+        }
+}
+
+/* Decode s and return the sum of squared luma errors against the pictures in ref (n frames, 320x240). */
+static uint64_t luma_sse(const struct stream *s, uint8_t *const *ref, unsigned n)
+{
+        const AVCodec *codec = avcodec_find_decoder(AV_CODEC_ID_H264);
+        AVCodecContext *ctx = avcodec_alloc_context3(codec);
+        AVPacket *pkt = av_packet_alloc();
+        AVFrame *frame = av_frame_alloc();
+        unsigned k = 0;
+        uint64_t sse = 0;
+
+        assert_int_eq(avcodec_open2(ctx, codec, NULL), 0);
+        for (unsigned i = 0; i <= s->n; i++) {
+                if (i < s->n) {
+                        pkt->data = s->au[i].data;
+                        pkt->size = (int) s->au[i].size;
+                        assert_int_eq(avcodec_send_packet(ctx, pkt), 0);
+                } else
+                        assert_int_eq(avcodec_send_packet(ctx, NULL), 0);
+                while (avcodec_receive_frame(ctx, frame) == 0) {
+                        assert_true(k < n);
+                        for (int y = 0; y < 240; y++)
+                                for (int x = 0; x < 320; x++) {
+                                        int d = frame->data[0][y * frame->linesize[0] + x] - ref[k][y * 320 + x];
+                                        sse += (uint64_t) (d * d);
+                                }
+                        k++;
+                        av_frame_unref(frame);
+                }
+        }
+        assert_int_eq(k, n);
+        av_frame_free(&frame);
+        av_packet_free(&pkt);
+        avcodec_free_context(&ctx);
+        return sse;
+}
+
+TEST(encode_x264_same_quality, "/encode/x264 with damage hints looks as good as libx264 through FFmpeg") {
+        const char *names[2] = { "x264", "libx264" };
+        uint8_t *ref[12] = {};
+        uint64_t sse[2];
+        size_t bytes[2];
+
+        for (int k = 0; k < 2; k++) {
+                _cleanup_(capture_unrefp) struct capture *c = open_testsrc(CAPTURE_PATTERN_DESKTOP, 320, 240);
+                struct encode_config cfg = { .encoder = names[k], .width = 320, .height = 240, .bitrate_bps = 1000000 };
+                _cleanup_(encode_freep) struct encoder *e = NULL;
+                struct stream s = {};
+
+                assert_int_eq(encode_new(&cfg, &e), 0);
+                for (int i = 0; i < 12; i++) {
+                        _cleanup_(capture_frame_unrefp) struct capture_frame *f = NULL;
+                        _cleanup_(encode_picture_unrefp) struct encode_picture *p = NULL;
+
+                        assert_int_eq(capture_grab(c, 0, &f), 0);
+                        assert_int_eq(encode_convert(e, c, f, &p), 0);
+                        if (k == 0) {
+                                ref[i] = malloc(320 * 240);
+                                assert_non_null(ref[i]);
+                                for (int y = 0; y < 240; y++)
+                                        memcpy(ref[i] + y * 320, p->frame->data[0] + y * p->frame->linesize[0], 320);
+                        }
+                        assert_int_eq(encode_send(e, p, (int64_t) i * 3000), 0);
+                        receive_all(e, &s);
+                }
+                assert_int_eq(encode_flush(e), 0);
+                receive_all(e, &s);
+                sse[k] = luma_sse(&s, ref, 12);
+                bytes[k] = 0;
+                for (unsigned i = 0; i < s.n; i++)
+                        bytes[k] += s.au[i].size;
+                stream_clear(&s);
+        }
+        /* Same pictures, same settings: the hints may only skip work, not detail (5% slack for rate control). */
+        assert_int_le(sse[0], sse[1] + sse[1] / 20 + 320 * 240);
+        assert_int_le(bytes[0], bytes[1] + bytes[1] / 10);
+        for (int i = 0; i < 12; i++)
+                free(ref[i]);
 }
 
 TEST(encode_damage_conversion, "/encode/damage-only conversion gives the same NV12 as a full conversion") {
