@@ -206,7 +206,9 @@ static void media_run_commands(struct media *m, uint64_t *next_tick)
                         if (m->state == MEDIA_STATE_PAUSED) {
                                 m->state = MEDIA_STATE_PLAYING;
                                 *next_tick = now_usec();
-                                /* The sink may have flushed its decoder while paused. */
+                                /* Nothing from the pause is sent late; the sink may have flushed its
+                                 * decoder while paused, so the first picture is an IDR. */
+                                media_output_resume(m->output, *next_tick - m->start_usec);
                                 encode_request_idr(m->encoder);
                         }
                         break;

@@ -194,6 +194,18 @@ int media_output_idle(struct media_output *o, uint64_t now_usec)
         return r < 0 ? r : 0;
 }
 
+void media_output_resume(struct media_output *o, uint64_t now_usec)
+{
+        if (o->audio_rate) {
+                uint64_t now_samples = now_usec * o->audio_rate / 1000000;
+
+                /* whole PES from the present on; the PTS jump tells the sink audio paused */
+                now_samples -= now_samples % MEDIA_OUTPUT_LPCM_FRAMES;
+                o->audio_samples = MAX(o->audio_samples, now_samples);
+        }
+        ts_mux_force_psi(o->mux);
+}
+
 int media_output_set_video(struct media_output *o, uint8_t avc_profile_idc, uint8_t avc_constraint_flags,
                            uint8_t avc_level_idc)
 {

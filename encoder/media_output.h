@@ -59,6 +59,13 @@ int media_output_video(struct media_output *o, const uint8_t *au, size_t size, i
 int media_output_idle(struct media_output *o, uint64_t now_usec);
 
 /*
+ * The stream resumes after a pause at now_usec: the audio clock jumps to the
+ * present (the pause's worth of audio is never sent: it would arrive as a
+ * burst of stale packets), and the next write starts with PCR, PAT and PMT.
+ */
+void media_output_resume(struct media_output *o, uint64_t now_usec);
+
+/*
  * A new video format from the next IDR on: the PMT's AVC descriptor changes
  * (new PMT version, sent before that IDR). SSRC, RTP sequence, continuity
  * counters and the clocks carry on. 0 or -EINVAL.
