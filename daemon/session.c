@@ -440,6 +440,14 @@ static int session_on_media_event(sd_event_source *source, int fd, uint32_t reve
         while (p->media && media_read_event(p->media, &ev) == 0) {
                 if (ev.type == MEDIA_EVENT_ENDED)
                         continue;      /* we asked for it (MEDIA_STOP) */
+                if (ev.type == MEDIA_EVENT_AUDIO) {
+                        /* the audio track goes on (silence if need be); say what plays or why it is silent */
+                        if (ev.reason[0])
+                                log_session_info(s, "audio: silent: %s", ev.reason);
+                        else
+                                log_session_info(s, "audio: playing sound from its input");
+                        continue;
+                }
                 log_session_error_errno(s, ev.error ?: -EIO, "media pipeline failed: %s", ev.reason);
                 r = source_session_media_failed(p->fsm, ev.error ?: -EIO, ev.reason, session_now(s), &actions);
                 session_dispatch(s, r, &actions);

@@ -93,8 +93,8 @@ static struct media_config config_for(struct capture *c, uint16_t port)
         };
 }
 
-/* Wait (poll on the media fd) for the next event; fails the test after timeout_ms. */
-static struct media_event wait_event(struct media *m, int timeout_ms)
+/* Wait (poll on the media fd) for the next event, AUDIO ones included; fails the test after timeout_ms. */
+static struct media_event wait_event_any(struct media *m, int timeout_ms)
 {
         struct pollfd p = { .fd = media_get_fd(m), .events = POLLIN };
         struct media_event ev;
@@ -106,6 +106,17 @@ static struct media_event wait_event(struct media *m, int timeout_ms)
         return ev;
 }
 
+/* The next ERROR or ENDED event: AUDIO events (what the audio input does) are passed over. */
+static struct media_event wait_event(struct media *m, int timeout_ms)
+{
+        struct media_event ev;
+
+        do
+                ev = wait_event_any(m, timeout_ms);
+        while (ev.type == MEDIA_EVENT_AUDIO);
+        return ev;
+}
+
 static void wait_stats(struct media *m, uint64_t frames_sent, struct media_stats *st)
 {
         struct media_event ev;
@@ -114,7 +125,7 @@ static void wait_stats(struct media *m, uint64_t frames_sent, struct media_stats
                 assert_int_eq(media_get_stats(m, st), 0);
                 if (st->frames_sent >= frames_sent)
                         return;
-                if (media_read_event(m, &ev) == 0)
+                if (media_read_event(m, &ev) == 0 && ev.type != MEDIA_EVENT_AUDIO)
                         test_fail(__FILE__, __LINE__, "unexpected event %s: %s",
                                   media_event_type_to_string(ev.type), ev.reason);
                 usleep(10000);
@@ -270,6 +281,78 @@ TEST(media_lpcm_silence, "/media/LPCM 48 kHz silence track: PMT lists LPCM, audi
         assert_int_ge(rx.res->check.n_audio_pes, 10);
         assert_int_eq(rx.res->frames, 15);
         receiver_clear(&rx);
+}
+
+TEST(media_aac_tone, "/media/AAC 48 kHz tone: PMT lists ADTS AAC, ADTS frames flow every ~21 ms, stream conforms") {
+        _cleanup_(capture_unrefp) struct capture *c = open_testsrc(CAPTURE_PATTERN_DESKTOP, 320, 240);
+        struct receiver rx;
+        struct media_config cfg;
+        _cleanup_(media_freep) struct media *m = NULL;
+        struct media_stats st;
+
+        receiver_start(&rx);
+        cfg = config_for(c, rx.port);
+        cfg.audio_codec = TS_AUDIO_AAC;
+        cfg.audio_source = (struct audio_source_config) { .kind = AUDIO_SOURCE_TONE, .tone_hz = 1000 };
+        cfg.max_frames = 30;
+        assert_int_eq(media_new(&cfg, &m), 0);
+        assert_int_eq(media_start(m), 0);
+        assert_int_eq(wait_event(m, 20000).type, MEDIA_EVENT_ENDED);
+        receiver_stop(&rx);
+        assert_int_eq(media_get_stats(m, &st), 0);
+        assert_str_eq(st.audio_codec, "aac");
+        assert_str_eq(st.audio_input, "tone");
+        assert_str_eq(st.audio_reason, "");
+        assert_true(st.audio_level_dbfs > -20.5 && st.audio_level_dbfs < -19.5);
+        assert_int_ge(st.audio_frames, 480 * 20);
+        assert_int_eq(rx.res->check.n_errors, 0);
+        assert_int_eq(rx.res->check.pmt_audio_stream_type, 0x0F);
+        /* one PES per 1024-frame AAC frame: about as many as 21 ms steps in the sound sent */
+        assert_int_ge(rx.res->check.n_audio_pes, st.audio_frames / 1024 - 2);
+        assert_int_le(rx.res->check.n_audio_pes, st.audio_frames / 1024 + 1);
+        assert_int_eq(rx.res->frames, 30);
+        receiver_clear(&rx);
+}
+
+TEST(media_audio_fd_attach, "/media/an fd attached mid-stream plays; its end is an AUDIO event, not an error") {
+        _cleanup_(capture_unrefp) struct capture *c = open_testsrc(CAPTURE_PATTERN_DESKTOP, 320, 240);
+        struct receiver rx;
+        struct media_config cfg;
+        _cleanup_(media_freep) struct media *m = NULL;
+        struct media_stats st;
+        struct media_event ev;
+        int sv[2];
+
+        receiver_start(&rx);
+        cfg = config_for(c, rx.port);
+        cfg.audio_codec = TS_AUDIO_LPCM;
+        cfg.audio_rate_hz = 48000;
+        assert_int_eq(media_new(&cfg, &m), 0);
+        assert_int_eq(media_start(m), 0);
+        /* a silence source says why it is silent */
+        ev = wait_event_any(m, 5000);
+        assert_int_eq(ev.type, MEDIA_EVENT_AUDIO);
+        assert_str_eq(ev.reason, "no audio input attached");
+        assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+        assert_int_eq(media_attach_audio_fd(m, sv[0]), 0);
+        ev = wait_event_any(m, 5000);
+        assert_int_eq(ev.type, MEDIA_EVENT_AUDIO);
+        assert_true(strstr(ev.reason, "waiting") != NULL);
+        assert_int_eq(write(sv[1], "garbage garbage!", 16), 16);
+        ev = wait_event_any(m, 5000);
+        assert_int_eq(ev.type, MEDIA_EVENT_AUDIO);
+        assert_true(strstr(ev.reason, "not an audio stream") != NULL);
+        close(sv[1]);
+        wait_stats(m, 10, &st);
+        assert_int_eq(st.state, MEDIA_STATE_PLAYING);
+        assert_str_eq(st.audio_input, "fd");
+        assert_int_eq(media_stop(m), 0);
+        assert_int_eq(wait_event(m, 5000).type, MEDIA_EVENT_ENDED);
+        receiver_stop(&rx);
+        assert_int_eq(rx.res->check.n_errors, 0);
+        assert_int_ge(rx.res->check.n_audio_pes, 10);
+        receiver_clear(&rx);
+        assert_int_eq(media_attach_audio_fd(m, -1), -EINVAL);
 }
 
 TEST(media_idr_request, "/media/IDR on request reaches the sink") {
