@@ -31,8 +31,9 @@ int config_init(struct config *c)
         };
         c->capture = strdup("kms");
         c->encoder = strdup("auto");
+        c->audio_source = strdup("silence");
         c->bus = strdup("system");
-        if (!c->capture || !c->encoder || !c->bus || p2p_config_init(&c->p2p) < 0) {
+        if (!c->capture || !c->encoder || !c->audio_source || !c->bus || p2p_config_init(&c->p2p) < 0) {
                 config_clear(c);
                 return -ENOMEM;
         }
@@ -43,6 +44,7 @@ void config_clear(struct config *c)
 {
         free(c->capture);
         free(c->encoder);
+        free(c->audio_source);
         free(c->bus);
         free(c->config_path);
         for (unsigned i = 0; i < c->n_listen; i++)
@@ -145,10 +147,10 @@ static int config_replace_string(char **field, const char *value)
         return 0;
 }
 
-/* "testsrc", "testsrc:resize=N", "kms", "kms:/dev/dri/card0", "kms:/dev/dri/card0:HDMI-A-1". */
+/* "testsrc", "testsrc:resize=N", "testsrc:flash" (white once a second, for A/V sync tests), "kms", "kms:/dev/dri/card0", "kms:/dev/dri/card0:HDMI-A-1". */
 bool config_capture_is_valid(const char *s)
 {
-        if (strcmp(s, "testsrc") == 0 || strcmp(s, "kms") == 0)
+        if (strcmp(s, "testsrc") == 0 || strcmp(s, "kms") == 0 || strcmp(s, "testsrc:flash") == 0)
                 return true;
         if (strncmp(s, "testsrc:resize=", 15) == 0) {
                 /* test picture that switches size every N pictures (1..100000), like a mode set */
@@ -193,7 +195,7 @@ int config_set(struct config *c, const char *key, const char *value, const char 
 
         if (strcmp(k, "capture") == 0) {
                 if (!config_capture_is_valid(value))
-                        return log_error_errno(-EINVAL, "%s: capture \"%s\" is not kms[:DEVICE[:CONNECTOR]], testsrc or testsrc:resize=N",
+                        return log_error_errno(-EINVAL, "%s: capture \"%s\" is not kms[:DEVICE[:CONNECTOR]], testsrc, testsrc:resize=N or testsrc:flash",
                                                origin, value);
                 return config_replace_string(&c->capture, value);
         }
@@ -202,6 +204,12 @@ int config_set(struct config *c, const char *key, const char *value, const char 
                         return log_error_errno(-EINVAL, "%s: encoder \"%s\" is not auto, vaapi, x264 or an FFmpeg encoder name",
                                                origin, value);
                 return config_replace_string(&c->encoder, value);
+        }
+        if (strcmp(k, "audio-source") == 0) {
+                if (strcmp(value, "silence") != 0 && strcmp(value, "tone") != 0 && strcmp(value, "beep") != 0)
+                        return log_error_errno(-EINVAL, "%s: audio-source \"%s\" is not silence, tone or beep",
+                                               origin, value);
+                return config_replace_string(&c->audio_source, value);
         }
         if (strcmp(k, "bus") == 0) {
                 if (!*value)
@@ -368,7 +376,10 @@ static void config_help(const char *prog)
                "  -h --help                 Show this help\n"
                "     --version              Show the version\n"
                "  -c --config FILE          Read FILE instead of " CONFIG_DEFAULT_PATH "\n"
-               "     --capture SPEC         kms[:DEVICE[:CONNECTOR]] or testsrc[:resize=N] (default kms)\n"
+               "     --capture SPEC         kms[:DEVICE[:CONNECTOR]], testsrc[:resize=N] or testsrc:flash\n"
+               "                            (default kms)\n"
+               "     --audio-source SRC     silence, tone or beep: the sound sent until an audio input is\n"
+               "                            attached (default silence)\n"
                "     --encoder NAME         auto, vaapi, x264 or any FFmpeg H.264 encoder (default auto)\n"
                "     --bus BUS              system, session, none or a D-Bus address (default system;\n"
                "                            without --bus, no reachable bus just turns D-Bus off)\n"
@@ -386,6 +397,7 @@ enum {
         ARG_VERSION = 0x100,
         ARG_CAPTURE,
         ARG_ENCODER,
+        ARG_AUDIO_SOURCE,
         ARG_BUS,
         ARG_POLKIT,
         ARG_MAX_RESOLUTION,
@@ -400,6 +412,7 @@ static const struct option config_options[] = {
         { "config", required_argument, NULL, 'c' },
         { "capture", required_argument, NULL, ARG_CAPTURE },
         { "encoder", required_argument, NULL, ARG_ENCODER },
+        { "audio-source", required_argument, NULL, ARG_AUDIO_SOURCE },
         { "bus", required_argument, NULL, ARG_BUS },
         { "polkit", required_argument, NULL, ARG_POLKIT },
         { "listen", required_argument, NULL, 'l' },
@@ -456,6 +469,7 @@ int config_parse_argv(struct config *c, int argc, char *argv[])
                 switch (opt) {
                 case ARG_CAPTURE: key = "capture"; break;
                 case ARG_ENCODER: key = "encoder"; break;
+                case ARG_AUDIO_SOURCE: key = "audio-source"; break;
                 case ARG_BUS: key = "bus"; break;
                 case ARG_POLKIT: key = "polkit"; break;
                 case ARG_MAX_RESOLUTION: key = "max-resolution"; break;

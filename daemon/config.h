@@ -35,6 +35,7 @@ enum config_polkit {
 struct config {
         char *capture;               /* "kms[:DEVICE[:CONNECTOR]]" or "testsrc" */
         char *encoder;               /* "auto", "vaapi", "x264" or an FFmpeg encoder name */
+        char *audio_source;          /* until an audio fd is attached: "silence", "tone" or "beep" */
         char *bus;                   /* "system", "session", "none" or a D-Bus address */
         bool bus_explicit;           /* bus set by flag/file: failing to connect is fatal */
         enum config_polkit polkit;
@@ -74,7 +75,7 @@ int config_set(struct config *c, const char *key, const char *value, const char 
 int config_parse_argv(struct config *c, int argc, char *argv[]);
 
 /* Parsers shared with D-Bus argument checks. */
-bool config_capture_is_valid(const char *s);   /* kms[:DEVICE[:CONNECTOR]], testsrc or testsrc:resize=N */
+bool config_capture_is_valid(const char *s);   /* kms[:DEVICE[:CONNECTOR]], testsrc, testsrc:resize=N or testsrc:flash */
 int config_parse_resolution(const char *s, unsigned *ret_width, unsigned *ret_height);
 int config_parse_bitrate(const char *s, uint64_t *ret_bps);
 int config_parse_log_level(const char *s, int *ret);

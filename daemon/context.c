@@ -60,9 +60,11 @@ int context_get_capture(struct context *c, struct capture **ret)
         spec = strdup(c->capture);
         if (!spec)
                 return -ENOMEM;
-        if (strcmp(spec, "testsrc") == 0 || strncmp(spec, "testsrc:resize=", 15) == 0) {
+        if (strcmp(spec, "testsrc") == 0 || strncmp(spec, "testsrc:resize=", 15) == 0 ||
+            strcmp(spec, "testsrc:flash") == 0) {
                 cfg.backend = CAPTURE_BACKEND_TESTSRC;
-                if (spec[7] == ':')
+                cfg.flash = strcmp(spec, "testsrc:flash") == 0;
+                if (spec[7] == ':' && !cfg.flash)
                         cfg.resize_every = (unsigned) atoi(spec + 15); /* validated by config_capture_is_valid() */
                 /* The test picture is made at the configured maximum (default 1280x720); encoders scale. */
                 cfg.width = c->manager->config->max_width & ~1u;

@@ -52,7 +52,8 @@ struct session_private {
         sd_event_source *connect_timer;  /* owned: Cast() waiting for the sink's connection */
         struct source_session *fsm;      /* owned */
         struct media *media;             /* owned */
-        unsigned media_lpcm_rate;        /* the running pipeline's LPCM track (0: none) */
+        enum ts_audio_codec media_audio; /* the running pipeline's audio track */
+        unsigned media_audio_rate;
         char *out;                       /* owned: bytes not yet written */
         size_t out_len;
 
@@ -456,6 +457,21 @@ static int session_on_media_event(sd_event_source *source, int fd, uint32_t reve
         return 0;
 }
 
+/* The negotiated audio track and where its sound comes from (config audio-source; an fd may follow). */
+static void session_media_audio(struct session *s, const struct source_session_format *f, struct media_config *cfg)
+{
+        const char *src = s->manager->config->audio_source;
+
+        cfg->audio_codec = f->audio_codec == SOURCE_SESSION_AUDIO_LPCM ? TS_AUDIO_LPCM
+                           : f->audio_codec == SOURCE_SESSION_AUDIO_AAC ? TS_AUDIO_AAC
+                                                                        : TS_AUDIO_NONE;
+        cfg->audio_rate_hz = cfg->audio_codec != TS_AUDIO_NONE ? f->audio_sample_rate_hz : 0;
+        cfg->audio_source = (struct audio_source_config) {
+                .kind = src && strcmp(src, "silence") != 0 ? AUDIO_SOURCE_TONE : AUDIO_SOURCE_SILENCE,
+                .tone_beep = src && strcmp(src, "beep") == 0,
+        };
+}
+
 static int session_media_open(struct session *s, const struct source_session_media *m)
 {
         struct session_private *p = s->priv;
@@ -481,9 +497,9 @@ static int session_media_open(struct session *s, const struct source_session_med
         cfg.encode.slices = 1;
         /* A sink that cannot be trusted to ask for IDRs gets one every second. */
         cfg.encode.idr_interval = f->periodic_idr ? f->fps : 0;
-        if (f->audio_codec == SOURCE_SESSION_AUDIO_LPCM)
-                cfg.audio_lpcm_rate = f->audio_sample_rate_hz;
-        p->media_lpcm_rate = cfg.audio_lpcm_rate;
+        session_media_audio(s, f, &cfg);
+        p->media_audio = cfg.audio_codec;
+        p->media_audio_rate = cfg.audio_rate_hz;
         cfg.dest_address = m->peer_address;
         cfg.dest_port = m->peer_rtp_port;
         cfg.local_port = m->server_rtp_port;
@@ -535,10 +551,11 @@ static int session_media_change(struct session *s, const struct source_session_m
                 .slices = 1,
                 .idr_interval = f->periodic_idr ? f->fps : 0,
         };
-        unsigned lpcm = f->audio_codec == SOURCE_SESSION_AUDIO_LPCM ? f->audio_sample_rate_hz : 0;
+        struct media_config a = {};
         int r;
 
-        if (!p->media || lpcm != p->media_lpcm_rate)
+        session_media_audio(s, f, &a);
+        if (!p->media || a.audio_codec != p->media_audio || a.audio_rate_hz != p->media_audio_rate)
                 return -ENOTSUP;
         r = media_change_format(p->media, &e);
         if (r < 0)
@@ -913,9 +930,6 @@ int session_attach_fd(struct session *s, int fd, const struct connection_stats *
                 cfg.limits.max_height = s->max_height;
         }
         cfg.limits.encoder_supports_chp = true;
-        /* The pipeline sends LPCM (silence until audio capture exists), never AAC: pick LPCM whenever
-         * the sink lists it, which every WFD sink with audio must. */
-        cfg.quirks_add = SINK_QUIRK_PREFER_LPCM;
         if (stats) {
                 cfg.stats.suggested_bps = stats->suggested_bps;
                 cfg.stats.local_max_bps = stats->local_max_bps;
