@@ -1026,6 +1026,21 @@ int session_set_bitrate(struct session *s, uint32_t bitrate_bps)
         return 0;
 }
 
+int session_attach_audio(struct session *s, int fd)
+{
+        struct session_private *p = s->priv;
+        int r;
+
+        if (!p->media) {
+                safe_close(fd);
+                return -ENOTCONN;
+        }
+        r = media_attach_audio_fd(p->media, fd);
+        if (r >= 0)
+                log_session_info(s, "audio input attached");
+        return r;
+}
+
 int session_get_statistics(struct session *s, struct session_statistics *ret)
 {
         struct session_private *p = s->priv;
@@ -1038,6 +1053,13 @@ int session_get_statistics(struct session *s, struct session_statistics *ret)
                 st.bytes = ms.bytes_sent;
                 st.latency_p50_usec = ms.latency_p50_usec;
                 st.latency_p99_usec = ms.latency_p99_usec;
+                if (strcmp(ms.audio_codec, "none") != 0) {
+                        snprintf(st.audio_input, sizeof(st.audio_input), "%s", ms.audio_input);
+                        st.audio_level_dbfs = ms.audio_level_dbfs;
+                        st.audio_underruns = ms.audio_underruns;
+                        st.audio_dropped = ms.audio_dropped;
+                        snprintf(st.audio_silence_reason, sizeof(st.audio_silence_reason), "%s", ms.audio_reason);
+                }
         }
         if (p->attach_usec && s->state != SESSION_STATE_ENDED)
                 st.uptime_usec = session_now(s) - p->attach_usec;
