@@ -13,13 +13,17 @@
 #   BENCH case=C tool=T fps=<fast run> cpu_ms_per_frame=<rt run> lat_p50_ms=<rt> lat_p99_ms=<rt> rss_mb=<peak of both>
 # then per case: BENCH ratio case=C vs=ffmpeg|gstreamer cpu=<ours/theirs, rt runs>
 # Raw per-run results are printed as "  RESULT ..." lines.
-# Environment: BENCH_FRAMES (default 150 = 5 s per run), BENCH_CASES (default all four).
+# Then the audio path (build/bench-audio: test tone -> AAC-LC or LPCM -> TS -> RTP -> UDP):
+#   BENCH audio codec=aac|lpcm cpu_ms_per_s=<CPU ms per second of sound> core_pct=<% of one core>
+# Environment: BENCH_FRAMES (default 150 = 5 s per run), BENCH_CASES (default all four; set
+# and empty: none, e.g. for the audio lines alone),
+# BENCH_AUDIO_SECONDS (default 60 s of sound per codec; 0 skips the audio lines).
 set -u
 build=${1:-build}
 frames=${BENCH_FRAMES:-150}
-cases=${BENCH_CASES:-"720p30-desktop 720p30-motion 1080p30-desktop 1080p30-motion"}
+cases=${BENCH_CASES-"720p30-desktop 720p30-motion 1080p30-desktop 1080p30-motion"}
 
-for b in "$build/bench-pipeline" "$build/bench-anchor"; do
+for b in "$build/bench-pipeline" "$build/bench-anchor" "$build/bench-audio"; do
         [ -x "$b" ] || { echo "bench: $b missing (run make bench)" >&2; exit 1; }
 done
 for t in ffmpeg gst-launch-1.0; do
@@ -71,5 +75,16 @@ for c in $cases; do
                                 'BEGIN { printf "BENCH ratio case=%s vs=%s cpu=%.2f\n", c, vs, (t + 0 > 0) ? o / t : 0 }'
                 fi
         done
+done
+for codec in aac lpcm; do
+        [ "${BENCH_AUDIO_SECONDS:-60}" = 0 ] && break
+        line=$("$build/bench-audio" $codec "${BENCH_AUDIO_SECONDS:-60}" 2>/dev/null | grep '^RESULT')
+        if [ -z "$line" ]; then
+                echo "  RESULT audio codec=$codec FAILED"
+                status=1
+                continue
+        fi
+        echo "  RESULT audio ${line#RESULT }"
+        echo "BENCH audio codec=$codec cpu_ms_per_s=$(field cpu_ms_per_s "$line") core_pct=$(field core_pct "$line")"
 done
 exit $status
