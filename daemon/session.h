@@ -64,7 +64,7 @@ struct session_statistics {
         uint64_t uptime_usec;
         /* audio: what plays and how (all zero/empty without an audio track) */
         char audio_input[16];        /* "silence", "tone", "fd" */
-        double audio_level_dbfs;     /* RMS of the last ~100 ms sent */
+        double audio_level_dbfs;     /* RMS of the loudest 100 ms of the last second sent */
         uint64_t audio_underruns;    /* the attached input ran dry */
         uint64_t audio_dropped;      /* input frames dropped (jitter buffer full or late) */
         char audio_silence_reason[128]; /* why the track is silent, "" while sound plays */

@@ -54,6 +54,8 @@ struct audio_source {
         uint64_t starved;              /* consecutive frames read without input sound */
         double level_sum;              /* squares over level_frames, for level_dbfs */
         unsigned level_frames;
+        double level_ms[10];           /* mean squares of the last ten 100 ms stretches */
+        unsigned level_pos;
         struct audio_source_stats stats;
 
         /* the fd reader; changed only by attach/free (the control side) */
@@ -489,9 +491,13 @@ void audio_source_read(struct audio_source *s, uint64_t first_frame, int16_t *ou
                 s->level_sum += (double) out[i] * out[i];
         s->level_frames += frames;
         if (s->level_frames >= s->cfg.rate_hz / 10) {
-                double ms = s->level_sum / ((double) s->level_frames * ch) / (32768.0 * 32768.0);
+                double max = 0;
 
-                s->stats.level_dbfs = ms > 1e-12 ? 10 * log10(ms) : -120;
+                s->level_ms[s->level_pos] = s->level_sum / ((double) s->level_frames * ch) / (32768.0 * 32768.0);
+                s->level_pos = (s->level_pos + 1) % ARRAY_SIZE(s->level_ms);
+                for (size_t i = 0; i < ARRAY_SIZE(s->level_ms); i++)
+                        max = MAX(max, s->level_ms[i]);
+                s->stats.level_dbfs = max > 1e-12 ? 10 * log10(max) : -120;
                 s->level_sum = 0;
                 s->level_frames = 0;
         }

@@ -57,7 +57,7 @@ struct audio_source_stats {
         uint64_t frames_received;  /* from the fd */
         uint64_t frames_dropped;   /* fd frames dropped: buffer overflow, or too late to play */
         uint64_t underruns;        /* times the fd input ran dry */
-        double level_dbfs;         /* RMS of the last ~100 ms handed out; -120 for silence */
+        double level_dbfs;         /* RMS of the loudest 100 ms of the last second handed out; -120: silence */
         unsigned reason_seq;       /* changes whenever silence_reason does */
         char silence_reason[128];  /* why we fill silence, "" while real sound plays */
 };

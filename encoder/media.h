@@ -119,7 +119,7 @@ struct media_stats {
         uint64_t audio_silence_frames; /* of those, silence filled in for a missing fd input */
         uint64_t audio_underruns;  /* the fd input ran dry */
         uint64_t audio_dropped;    /* fd frames dropped (jitter buffer full, or too late) */
-        double audio_level_dbfs;   /* RMS of the last ~100 ms sent */
+        double audio_level_dbfs;   /* RMS of the loudest 100 ms of the last second sent */
         uint64_t audio_cpu_usec;   /* pipeline thread CPU time spent reading and encoding sound */
         char audio_reason[128];    /* why the track is silent; "" while sound plays */
 };
