@@ -27,6 +27,7 @@ struct audio_encoder {
         AVFrame *frame;         /* owned: the frame being filled */
         AVPacket *pkt;          /* owned: the last packet received */
         unsigned channels, fill;
+        unsigned sfi;           /* ADTS sampling_frequency_index */
         int64_t frame_pos;      /* position of frame's first sample */
         uint8_t *adts;          /* owned: header + the last packet */
         size_t adts_size;
@@ -65,6 +66,7 @@ int audio_encode_new(unsigned rate_hz, unsigned channels, uint64_t bitrate_bps, 
         if (!e)
                 return -ENOMEM;
         e->channels = channels;
+        e->sfi = (unsigned) sample_rate_index(rate_hz);
         e->ctx = avcodec_alloc_context3(codec);
         e->frame = av_frame_alloc();
         e->pkt = av_packet_alloc();
@@ -136,7 +138,7 @@ int audio_encode_send(struct audio_encoder *e, const int16_t *pcm, unsigned fram
 int audio_encode_receive(struct audio_encoder *e, struct audio_encode_packet *ret)
 {
         size_t len;
-        int r, sfi;
+        int r;
 
         if (!e || !ret)
                 return -EINVAL;
@@ -160,10 +162,9 @@ int audio_encode_receive(struct audio_encoder *e, struct audio_encode_packet *re
         }
         /* ADTS fixed + variable header (ISO/IEC 14496-3 1.A.2.2), no CRC: syncword, MPEG-4,
          * layer 0, protection_absent; AAC LC (profile 1); frame_length; buffer fullness VBR. */
-        sfi = sample_rate_index((unsigned) e->ctx->sample_rate);
         e->adts[0] = 0xFF;
         e->adts[1] = 0xF1;
-        e->adts[2] = (uint8_t) (1 << 6 | sfi << 2 | (e->channels >> 2 & 1));
+        e->adts[2] = (uint8_t) (1u << 6 | e->sfi << 2 | (e->channels >> 2 & 1));
         e->adts[3] = (uint8_t) ((e->channels & 3) << 6 | (len >> 11 & 3));
         e->adts[4] = (uint8_t) (len >> 3 & 0xFF);
         e->adts[5] = (uint8_t) ((len & 7) << 5 | 0x1F);
