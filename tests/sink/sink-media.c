@@ -389,6 +389,14 @@ static void *decode_thread(void *userdata)
          * the picture size from the in-band SPS of the first IDR.
          */
         fmt->probesize = 188 * 1000;
+        /*
+         * WFD LPCM (stream_type 0x83 without an HDMV registration) has no codec
+         * FFmpeg knows, so libavformat probes its payload, and while it does it
+         * holds back every packet behind the first LPCM one, video included,
+         * until probesize bytes piled up (~1 s): a TV shows pictures meanwhile.
+         * One packet is enough to give up; we parse LPCM ourselves.
+         */
+        fmt->max_probe_packets = 1;
         r = avformat_open_input(&fmt, NULL, av_find_input_format("mpegts"), NULL);
         if (r < 0) {
                 set_error(m, "opening the MPEG-TS stream", r);
