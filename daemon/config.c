@@ -32,8 +32,9 @@ int config_init(struct config *c)
         };
         c->capture = strdup("kms");
         c->encoder = strdup("auto");
+        c->audio_source = strdup("silence");
         c->bus = strdup("system");
-        if (!c->capture || !c->encoder || !c->bus || p2p_config_init(&c->p2p) < 0) {
+        if (!c->capture || !c->encoder || !c->audio_source || !c->bus || p2p_config_init(&c->p2p) < 0) {
                 config_clear(c);
                 return -ENOMEM;
         }
@@ -44,6 +45,7 @@ void config_clear(struct config *c)
 {
         free(c->capture);
         free(c->encoder);
+        free(c->audio_source);
         free(c->bus);
         free(c->config_path);
         for (unsigned i = 0; i < c->n_listen; i++)
@@ -176,7 +178,7 @@ int config_set(struct config *c, const char *key, const char *value, const char 
 
         if (strcmp(k, "capture") == 0) {
                 if (!capture_spec_is_valid(value))
-                        return log_error_errno(-EINVAL, "%s: capture \"%s\" is not kms[:DEVICE[:CONNECTOR]], CONNECTOR, testsrc or testsrc:resize=N",
+                        return log_error_errno(-EINVAL, "%s: capture \"%s\" is not kms[:DEVICE[:CONNECTOR]], CONNECTOR, testsrc, testsrc:resize=N or testsrc:flash",
                                                origin, value);
                 return config_replace_string(&c->capture, value);
         }
@@ -185,6 +187,12 @@ int config_set(struct config *c, const char *key, const char *value, const char 
                         return log_error_errno(-EINVAL, "%s: encoder \"%s\" is not auto, vaapi, x264 or an FFmpeg encoder name",
                                                origin, value);
                 return config_replace_string(&c->encoder, value);
+        }
+        if (strcmp(k, "audio-source") == 0) {
+                if (strcmp(value, "silence") != 0 && strcmp(value, "tone") != 0 && strcmp(value, "beep") != 0)
+                        return log_error_errno(-EINVAL, "%s: audio-source \"%s\" is not silence, tone or beep",
+                                               origin, value);
+                return config_replace_string(&c->audio_source, value);
         }
         if (strcmp(k, "bus") == 0) {
                 if (!*value)
@@ -351,7 +359,10 @@ static void config_help(const char *prog)
                "  -h --help                 Show this help\n"
                "     --version              Show the version\n"
                "  -c --config FILE          Read FILE instead of " CONFIG_DEFAULT_PATH "\n"
-               "     --capture SPEC         kms[:DEVICE[:CONNECTOR]], CONNECTOR or testsrc[:resize=N] (default kms)\n"
+               "     --capture SPEC         kms[:DEVICE[:CONNECTOR]], CONNECTOR, testsrc[:resize=N] or\n"
+               "                            testsrc:flash (default kms)\n"
+               "     --audio-source SRC     silence, tone or beep: the sound sent until an audio input is\n"
+               "                            attached (default silence)\n"
                "     --encoder NAME         auto, vaapi, x264 or any FFmpeg H.264 encoder (default auto)\n"
                "     --bus BUS              system, session, none or a D-Bus address (default system;\n"
                "                            without --bus, no reachable bus just turns D-Bus off)\n"
@@ -369,6 +380,7 @@ enum {
         ARG_VERSION = 0x100,
         ARG_CAPTURE,
         ARG_ENCODER,
+        ARG_AUDIO_SOURCE,
         ARG_BUS,
         ARG_POLKIT,
         ARG_MAX_RESOLUTION,
@@ -383,6 +395,7 @@ static const struct option config_options[] = {
         { "config", required_argument, NULL, 'c' },
         { "capture", required_argument, NULL, ARG_CAPTURE },
         { "encoder", required_argument, NULL, ARG_ENCODER },
+        { "audio-source", required_argument, NULL, ARG_AUDIO_SOURCE },
         { "bus", required_argument, NULL, ARG_BUS },
         { "polkit", required_argument, NULL, ARG_POLKIT },
         { "listen", required_argument, NULL, 'l' },
@@ -439,6 +452,7 @@ int config_parse_argv(struct config *c, int argc, char *argv[])
                 switch (opt) {
                 case ARG_CAPTURE: key = "capture"; break;
                 case ARG_ENCODER: key = "encoder"; break;
+                case ARG_AUDIO_SOURCE: key = "audio-source"; break;
                 case ARG_BUS: key = "bus"; break;
                 case ARG_POLKIT: key = "polkit"; break;
                 case ARG_MAX_RESOLUTION: key = "max-resolution"; break;

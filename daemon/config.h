@@ -35,6 +35,7 @@ enum config_polkit {
 struct config {
         char *capture;               /* a capture spec (encoder/capture_spec.h): "kms", "HDMI-A-1", "testsrc" */
         char *encoder;               /* "auto", "vaapi", "x264" or an FFmpeg encoder name */
+        char *audio_source;          /* until an audio fd is attached: "silence", "tone" or "beep" */
         char *bus;                   /* "system", "session", "none" or a D-Bus address */
         bool bus_explicit;           /* bus set by flag/file: failing to connect is fatal */
         enum config_polkit polkit;

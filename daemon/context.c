@@ -65,6 +65,7 @@ int context_acquire_capture(struct context *c, struct capture **ret)
         cfg.backend = spec.backend;
         if (spec.backend == CAPTURE_BACKEND_TESTSRC) {
                 cfg.resize_every = spec.resize_every;
+                cfg.flash = spec.flash;
                 /* The test picture is made at the configured maximum (default 1280x720); encoders scale. */
                 cfg.width = c->manager->config->max_width & ~1u;
                 cfg.height = c->manager->config->max_height & ~1u;

@@ -57,7 +57,8 @@ struct session_private {
         struct media *media;             /* owned */
         struct capture *capture;         /* a use of the context's capture (context_acquire_capture()), from the
                                             first media start until the session ends */
-        unsigned media_lpcm_rate;        /* the running pipeline's LPCM track (0: none) */
+        enum ts_audio_codec media_audio; /* the running pipeline's audio track */
+        unsigned media_audio_rate;
         char *out;                       /* owned: bytes not yet written */
         size_t out_len;
 
@@ -426,12 +427,35 @@ static int session_on_media_event(sd_event_source *source, int fd, uint32_t reve
         while (p->media && media_read_event(p->media, &ev) == 0) {
                 if (ev.type == MEDIA_EVENT_ENDED)
                         continue;      /* we asked for it (MEDIA_STOP) */
+                if (ev.type == MEDIA_EVENT_AUDIO) {
+                        /* the audio track goes on (silence if need be); say what plays or why it is silent */
+                        if (ev.reason[0])
+                                log_session_info(s, "audio: silent: %s", ev.reason);
+                        else
+                                log_session_info(s, "audio: playing sound from its input");
+                        continue;
+                }
                 log_session_error_errno(s, ev.error ?: -EIO, "media pipeline failed: %s", ev.reason);
                 r = source_session_media_failed(p->fsm, ev.error ?: -EIO, ev.reason, session_now(s), &actions);
                 session_dispatch(s, r, &actions);
                 return 0;      /* the session may be ended now; touch nothing */
         }
         return 0;
+}
+
+/* The negotiated audio track and where its sound comes from (config audio-source; an fd may follow). */
+static void session_media_audio(struct session *s, const struct source_session_format *f, struct media_config *cfg)
+{
+        const char *src = s->manager->config->audio_source;
+
+        cfg->audio_codec = f->audio_codec == SOURCE_SESSION_AUDIO_LPCM ? TS_AUDIO_LPCM
+                           : f->audio_codec == SOURCE_SESSION_AUDIO_AAC ? TS_AUDIO_AAC
+                                                                        : TS_AUDIO_NONE;
+        cfg->audio_rate_hz = cfg->audio_codec != TS_AUDIO_NONE ? f->audio_sample_rate_hz : 0;
+        cfg->audio_source = (struct audio_source_config) {
+                .kind = src && strcmp(src, "silence") != 0 ? AUDIO_SOURCE_TONE : AUDIO_SOURCE_SILENCE,
+                .tone_beep = src && strcmp(src, "beep") == 0,
+        };
 }
 
 static int session_media_open(struct session *s, const struct source_session_media *m)
@@ -460,9 +484,9 @@ static int session_media_open(struct session *s, const struct source_session_med
         cfg.encode.slices = 1;
         /* A sink that cannot be trusted to ask for IDRs gets one every second. */
         cfg.encode.idr_interval = f->periodic_idr ? f->fps : 0;
-        if (f->audio_codec == SOURCE_SESSION_AUDIO_LPCM)
-                cfg.audio_lpcm_rate = f->audio_sample_rate_hz;
-        p->media_lpcm_rate = cfg.audio_lpcm_rate;
+        session_media_audio(s, f, &cfg);
+        p->media_audio = cfg.audio_codec;
+        p->media_audio_rate = cfg.audio_rate_hz;
         cfg.dest_address = m->peer_address;
         cfg.dest_port = m->peer_rtp_port;
         cfg.local_port = m->server_rtp_port;
@@ -514,10 +538,11 @@ static int session_media_change(struct session *s, const struct source_session_m
                 .slices = 1,
                 .idr_interval = f->periodic_idr ? f->fps : 0,
         };
-        unsigned lpcm = f->audio_codec == SOURCE_SESSION_AUDIO_LPCM ? f->audio_sample_rate_hz : 0;
+        struct media_config a = {};
         int r;
 
-        if (!p->media || lpcm != p->media_lpcm_rate)
+        session_media_audio(s, f, &a);
+        if (!p->media || a.audio_codec != p->media_audio || a.audio_rate_hz != p->media_audio_rate)
                 return -ENOTSUP;
         r = media_change_format(p->media, &e);
         if (r < 0)
@@ -893,9 +918,6 @@ int session_attach_fd(struct session *s, int fd, const struct connection_stats *
                 cfg.limits.max_height = s->max_height;
         }
         cfg.limits.encoder_supports_chp = true;
-        /* The pipeline sends LPCM (silence until audio capture exists), never AAC: pick LPCM whenever
-         * the sink lists it, which every WFD sink with audio must. */
-        cfg.quirks_add = SINK_QUIRK_PREFER_LPCM;
         if (stats) {
                 cfg.stats.suggested_bps = stats->suggested_bps;
                 cfg.stats.local_max_bps = stats->local_max_bps;
@@ -993,6 +1015,21 @@ int session_set_bitrate(struct session *s, uint32_t bitrate_bps)
         return 0;
 }
 
+int session_attach_audio(struct session *s, int fd)
+{
+        struct session_private *p = s->priv;
+        int r;
+
+        if (!p->media) {
+                safe_close(fd);
+                return -ENOTCONN;
+        }
+        r = media_attach_audio_fd(p->media, fd);
+        if (r >= 0)
+                log_session_info(s, "audio input attached");
+        return r;
+}
+
 int session_get_statistics(struct session *s, struct session_statistics *ret)
 {
         struct session_private *p = s->priv;
@@ -1005,6 +1042,13 @@ int session_get_statistics(struct session *s, struct session_statistics *ret)
                 st.bytes = ms.bytes_sent;
                 st.latency_p50_usec = ms.latency_p50_usec;
                 st.latency_p99_usec = ms.latency_p99_usec;
+                if (strcmp(ms.audio_codec, "none") != 0) {
+                        snprintf(st.audio_input, sizeof(st.audio_input), "%s", ms.audio_input);
+                        st.audio_level_dbfs = ms.audio_level_dbfs;
+                        st.audio_underruns = ms.audio_underruns;
+                        st.audio_dropped = ms.audio_dropped;
+                        snprintf(st.audio_silence_reason, sizeof(st.audio_silence_reason), "%s", ms.audio_reason);
+                }
         }
         if (p->attach_usec && s->state != SOURCE_SESSION_STATE_ENDED)
                 st.uptime_usec = session_now(s) - p->attach_usec;

@@ -20,6 +20,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <systemd/sd-event.h>
 
 #include "../protocol/source_session.h"
@@ -56,6 +57,12 @@ struct session_statistics {
         uint64_t frames, drops, bytes;
         uint64_t latency_p50_usec, latency_p99_usec;
         uint64_t uptime_usec;
+        /* audio: what plays and how (all zero/empty without an audio track) */
+        char audio_input[16];        /* "silence", "tone", "fd" */
+        double audio_level_dbfs;     /* RMS of the loudest 100 ms of the last second sent */
+        uint64_t audio_underruns;    /* the attached input ran dry */
+        uint64_t audio_dropped;      /* input frames dropped (jitter buffer full or late) */
+        char audio_silence_reason[128]; /* why the track is silent, "" while sound plays */
 };
 
 /* Called once when negotiation produced the session info (error == 0) or
@@ -88,6 +95,7 @@ struct session {
         bool negotiated;             /* info and format are final (StartMiracastSession answered) */
         char **sink_parameters;      /* owned: NULL-terminated name,value,name,value,... */
         unsigned max_width, max_height; /* per-session limit (Cast max-resolution), 0 = config only */
+        uid_t owner_uid;             /* who may attach audio: the Cast() caller; root for listener sessions */
 
         struct session *next;        /* manager's list */
         struct session_private *priv;/* owned: connection, FSM, media */
@@ -125,6 +133,12 @@ int session_resume(struct session *s);   /* M5 PLAY */
 int session_request_idr(struct session *s);
 int session_set_bitrate(struct session *s, uint32_t bitrate_bps);
 int session_get_statistics(struct session *s, struct session_statistics *ret);
+/*
+ * Play the PCM on fd (protocol/audio_stream.h) in this session's audio track
+ * from now on; fd is taken over, also on failure. -ENOTCONN before the
+ * stream plays, -ENOTSUP without an audio track.
+ */
+int session_attach_audio(struct session *s, int fd);
 
 /* End now with reason (error < 0, or 0 = normal end): stops media, closes the
  * connection, state "ended"; the session is freed from a defer source.

@@ -119,6 +119,16 @@ static int on_watch_tick(sd_event_source *s, uint64_t usec, void *userdata)
                        ctl_prop_text(&o, "State", "?"), mode, frames, fps, mbps, prop_u64(&o, "drops"),
                        (double) prop_u64(&o, "latency-p50-usec") / 1000, (double) prop_u64(&o, "latency-p99-usec") / 1000,
                        (double) prop_u64(&o, "uptime-usec") / USEC_PER_SEC);
+                /* sessions with audio: what plays, how loud, and whether the input keeps up */
+                {
+                        const char *st = ctl_prop_text(&o, "Statistics", ""), *in = strstr(st, "audio-input="),
+                                   *lvl = strstr(st, "audio-level-dbfs=");
+
+                        if (in && in[strlen("audio-input=")] != ' ' && lvl)
+                                printf("         audio=%.*s level=%.1f dBFS underruns=%" PRIu64 "\n",
+                                       (int) strcspn(in + strlen("audio-input="), " "), in + strlen("audio-input="),
+                                       strtod(lvl + strlen("audio-level-dbfs="), NULL), prop_u64(&o, "audio-underruns"));
+                }
                 /* Wi-Fi Direct sessions: the polled link rate and the bit rate that follows it */
                 if (prop_u64(&o, "link-rate-bps") > 0)
                         printf("         link=%.0f Mbit/s bitrate=%.2f Mbit/s\n", (double) prop_u64(&o, "link-rate-bps") / 1e6,

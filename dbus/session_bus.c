@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* org.miracastd.Session1 at /org/miracastd/session/<n>. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../daemon/context.h"
+#include "../protocol/macro.h"
 #include "../daemon/log.h"
 #include "../daemon/manager.h"
 #include "../daemon/session.h"
@@ -40,6 +42,15 @@ int session_bus_add_pending_cast(struct bus *b, struct session *s, sd_bus_messag
                 return -ENOMEM;
         pc->session_id = s->id;
         pc->call = sd_bus_message_ref(m);
+        /* the caller's uid owns the cast: only it may attach the session's audio */
+        {
+                _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+                uid_t uid;
+
+                if (sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID, &creds) >= 0 &&
+                    sd_bus_creds_get_euid(creds, &uid) >= 0)
+                        s->owner_uid = uid;
+        }
         pc->next = b->pending_casts;
         b->pending_casts = pc;
         return 0;
@@ -292,6 +303,66 @@ static int method_set_bitrate(sd_bus_message *m, void *userdata, sd_bus_error *e
         return sd_bus_reply_method_return(m, NULL);
 }
 
+/*
+ * AttachAudio(h fd, a{sv} format): the PCM stream of protocol/audio_stream.h
+ * (in-band header, so format may stay empty; "stream" = "mca1" names it).
+ * Only the session's owner may attach: sound goes to someone's TV.
+ */
+static int method_attach_audio(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+        struct session *s = userdata;
+        uid_t uid;
+        int fd, copy, r;
+
+        r = polkit_check(session_bus_of(s)->polkit, m, POLKIT_ACTION_CAST, error);
+        if (r <= 0)
+                return r < 0 ? r : 1;
+        r = sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID, &creds);
+        if (r >= 0)
+                r = sd_bus_creds_get_euid(creds, &uid);
+        if (r < 0)
+                return bus_error_set(error, -EPERM, "Cannot tell who is calling: %s", strerror(-r));
+        if (uid != s->owner_uid)
+                return bus_error_set(error, -EPERM, "Session %u belongs to uid %u; uid %u may not attach its audio",
+                                     s->id, (unsigned) s->owner_uid, (unsigned) uid);
+        r = sd_bus_message_read(m, "h", &fd);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_enter_container(m, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+                const char *key, *value;
+
+                r = sd_bus_message_read(m, "s", &key);
+                if (r < 0)
+                        return r;
+                if (strcmp(key, "stream") != 0)
+                        return bus_error_set(error, -EINVAL, "Unknown audio format key \"%s\"", key);
+                r = sd_bus_message_read(m, "v", "s", &value);
+                if (r < 0)
+                        return bus_error_set(error, -EINVAL, "Audio format \"stream\" must be a string");
+                if (strcmp(value, "mca1") != 0)
+                        return bus_error_set(error, -EINVAL, "Audio stream format \"%s\" is not mca1", value);
+                r = sd_bus_message_exit_container(m);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        /* the message owns fd: the session gets its own copy */
+        copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        if (copy < 0)
+                return bus_error_set(error, -errno, "Cannot take the audio fd: %m");
+        r = session_attach_audio(s, copy);
+        if (r < 0)
+                return bus_error_set(error, r == -ENOTCONN ? -EBUSY : r,
+                                     "Cannot attach audio to session %u in state %s: %m", s->id,
+                                     source_session_state_to_string(s->state));
+        return sd_bus_reply_method_return(m, NULL);
+}
+
 static int property_get_state(sd_bus *bus, const char *path, const char *interface, const char *property,
                               sd_bus_message *reply, void *userdata, sd_bus_error *error)
 {
@@ -360,14 +431,19 @@ static int property_get_statistics(sd_bus *bus, const char *path, const char *in
         struct session_statistics st = {};
 
         (void) session_get_statistics(s, &st);
-        return sd_bus_message_append(reply, "a{sv}", 7,
+        return sd_bus_message_append(reply, "a{sv}", 12,
                                      "frames", "t", st.frames,
                                      "drops", "t", st.drops,
                                      "bytes", "t", st.bytes,
                                      "latency-p50-usec", "t", st.latency_p50_usec,
                                      "latency-p99-usec", "t", st.latency_p99_usec,
                                      "uptime-usec", "t", st.uptime_usec,
-                                     "link-rate-bps", "t", s->link_rate_bps);
+                                     "link-rate-bps", "t", s->link_rate_bps,
+                                     "audio-input", "s", st.audio_input,
+                                     "audio-level-dbfs", "d", st.audio_level_dbfs,
+                                     "audio-underruns", "t", st.audio_underruns,
+                                     "audio-dropped", "t", st.audio_dropped,
+                                     "audio-silence-reason", "s", st.audio_silence_reason);
 }
 
 static const sd_bus_vtable session_vtable[] = {
@@ -380,6 +456,8 @@ static const sd_bus_vtable session_vtable[] = {
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("SetBitrate", SD_BUS_ARGS("u", bitrate), SD_BUS_NO_RESULT, method_set_bitrate,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("AttachAudio", SD_BUS_ARGS("h", fd, "a{sv}", format), SD_BUS_NO_RESULT,
+                                method_attach_audio, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_PROPERTY("State", "s", property_get_state, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Sink", "o", property_get_sink, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Peer", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),

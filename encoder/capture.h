@@ -67,6 +67,9 @@ enum capture_access {
         CAPTURE_ACCESS_DMABUF = 1 << 1, /* f->dmabuf_fd: the scan-out buffer (kms only) */
 };
 
+/* testsrc flash: white from each whole second of CLOCK_MONOTONIC for this long (audio_source.h beeps along). */
+#define CAPTURE_FLASH_USEC 100000ULL
+
 struct capture_config {
         enum capture_backend backend;
         unsigned access; /* enum capture_access mask; 0: CPU, plus DMABUF for kms */
@@ -76,6 +79,8 @@ struct capture_config {
         enum capture_pattern pattern;
         unsigned resize_every;  /* every N pictures switch between width x height and half of it, as a
                                  * mode set would (tests the size-change path); 0: never. Needs >= 128x128 */
+        bool flash;             /* the whole picture white for CAPTURE_FLASH_USEC from every whole second
+                                 * of CLOCK_MONOTONIC (A/V sync tests: the tone source beeps then) */
 
         /* kms */
         const char *device;    /* "/dev/dri/card0"; NULL: the first card with an active CRTC */

@@ -75,6 +75,10 @@ static int parse_testsrc(const char *s, struct capture_spec *spec)
         spec->backend = CAPTURE_BACKEND_TESTSRC;
         if (*s == '\0')
                 return 0;
+        if (strcmp(s, ":flash") == 0) {
+                spec->flash = true;
+                return 0;
+        }
         if (strncmp(s, ":resize=", 8) != 0)
                 return -EINVAL;
         s += 8;

@@ -6,6 +6,8 @@
  *
  *   testsrc                the synthetic test picture
  *   testsrc:resize=N       the same, switching size every N pictures (1..100000)
+ *   testsrc:flash          the same, white once a second (A/V sync tests: the beep of
+ *                          audio-source beep comes at the same instants)
  *   kms                    the first connected, active DRM output
  *   kms:DEVICE             the first active output of DEVICE ("/dev/dri/card0")
  *   kms:DEVICE:CONNECTOR   one output of one card
@@ -31,6 +33,7 @@
 struct capture_spec {
         enum capture_backend backend;
         unsigned resize_every;                       /* testsrc: 0 = never */
+        bool flash;                                  /* testsrc: white once a second */
         char device[CAPTURE_SPEC_DEVICE_MAX];        /* kms: "" = any card */
         char connector[CAPTURE_SPEC_CONNECTOR_MAX];  /* kms: "" = first connected, active output */
 };

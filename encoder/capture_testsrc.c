@@ -13,6 +13,11 @@
  *   still    the desktop alone: nothing ever changes after the first picture
  *            (an idle screen).
  *
+ * With cfg.flash, any pattern turns all white for CAPTURE_FLASH_USEC from
+ * every whole second of CLOCK_MONOTONIC, decided when the picture is taken:
+ * the tone audio source beeps at the same instants on the same clock, so a
+ * sink can measure the A/V offset end to end.
+ *
  * Picture N is a pure function of (pattern, size, N). Rendering is per
  * rectangle: a pixel is the background at that point, overdrawn by whichever
  * overlay covers it, so stale tiles of a reused buffer can be redrawn alone.
@@ -21,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <drm_fourcc.h>
 
@@ -40,6 +46,8 @@ struct testsrc {
         struct rect win[2], title[2], taskbar, band;
         uint64_t drawn; /* picture whose overlays the damage was computed for */
         unsigned resize_every; /* switch between the full and the half size every N pictures; 0: never */
+        bool flash;            /* cfg.flash */
+        bool flash_on;         /* the picture being made is the white flash */
         int full_w, full_h;
 };
 
@@ -201,6 +209,15 @@ static void testsrc_render(const struct testsrc *ts, uint8_t *pix, unsigned stri
         int text_w = (int) text_len * GLYPH_W * ts->scale;
         int scroll = (int) (((int64_t) n * 2 * ts->scale) % text_w);
 
+        if (ts->flash_on) {
+                for (int y = r.y; y < r.y + r.h; y++) {
+                        uint32_t *row = ROW(pix, stride, y);
+
+                        for (int x = r.x; x < r.x + r.w; x++)
+                                row[x] = rgb(0xff, 0xff, 0xff);
+                }
+                return;
+        }
         if (ts->pattern == CAPTURE_PATTERN_MOTION) {
                 unsigned ou = (unsigned) ((int64_t) n * 4 * ts->scale), ov = (unsigned) ((int64_t) n * 2 * ts->scale);
 
@@ -321,6 +338,7 @@ static int testsrc_open(struct capture *c, const struct capture_config *cfg)
                 return -ENOMEM;
         ts->pattern = cfg->pattern;
         ts->resize_every = cfg->resize_every;
+        ts->flash = cfg->flash;
         ts->full_w = w;
         ts->full_h = h;
         ts->texture = malloc(sizeof(uint32_t) * TEXTURE_SIZE * TEXTURE_SIZE);
@@ -365,6 +383,21 @@ static int testsrc_update(struct capture *c, uint64_t n)
         if (ts->resize_every && n > 1 && (n - 1) % ts->resize_every == 0)
                 return testsrc_resize(c);
         counter = counter_rect(ts);
+
+        if (ts->flash) {
+                struct timespec now;
+                bool on;
+
+                clock_gettime(CLOCK_MONOTONIC, &now);
+                on = (uint64_t) now.tv_nsec / 1000 < CAPTURE_FLASH_USEC;
+                if (on != ts->flash_on) {
+                        ts->flash_on = on;
+                        capture_mark_all(c, n);
+                        return 0;
+                }
+                if (on)
+                        return 0; /* white stays white */
+        }
 
         if (ts->pattern == CAPTURE_PATTERN_MOTION) {
                 capture_mark_all(c, n);

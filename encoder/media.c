@@ -44,6 +44,8 @@
 #define MEDIA_COMMANDS_MAX 32
 #define MEDIA_EVENTS_MAX 8
 #define MEDIA_LATENCY_SAMPLES 512
+/* Sample frames per audio block: 480 (10 ms at 48 kHz; 6 x 80, the WFD LPCM unit). */
+#define MEDIA_AUDIO_BLOCK 480
 
 enum media_command_type {
         MEDIA_COMMAND_START,
@@ -68,6 +70,11 @@ struct media {
         struct capture *capture;   /* one reference */
         struct encoder *encoder;   /* owned */
         struct media_output *output; /* owned, used by the pipeline thread only */
+        struct audio_source *audio;  /* owned; NULL without an audio track. Thread-safe itself */
+        uint64_t audio_pos;          /* pipeline thread: sample-clock frame of the next block to send */
+        uint64_t audio_start_pos;    /* pipeline thread: sample-clock frame of the stream's time zero */
+        unsigned audio_reason_seq;   /* pipeline thread: the last reason reported as MEDIA_EVENT_AUDIO */
+        int16_t audio_block[MEDIA_AUDIO_BLOCK * 2];
         uint64_t output_bitrate;   /* pipeline thread: the rate output paces for */
         uint64_t sender_dropped;   /* under lock: frames the sender dropped (in stats.frames_dropped) */
         int event_fd;              /* owned */
@@ -115,6 +122,8 @@ const char *media_event_type_to_string(enum media_event_type t)
                 return "error";
         case MEDIA_EVENT_ENDED:
                 return "ended";
+        case MEDIA_EVENT_AUDIO:
+                return "audio";
         default:
                 return NULL;
         }
@@ -126,6 +135,12 @@ static uint64_t now_usec(void)
 
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
+}
+
+/* The CLOCK_MONOTONIC sample clock of audio_source.h: the frame at usec. */
+static uint64_t usec_to_frame(uint64_t usec, unsigned rate)
+{
+        return usec / 1000000 * rate + usec % 1000000 * rate / 1000000;
 }
 
 static uint64_t thread_cpu_usec(void)
@@ -144,10 +159,10 @@ static void media_push_event(struct media *m, enum media_event_type type, int er
         uint64_t one = 1;
         va_list ap;
 
-        if (m->event_count == MEDIA_EVENTS_MAX) {
-                /* Only ERROR and ENDED exist and each ends the stream: an overflow cannot happen. */
+        /* ERROR and ENDED end the stream, so at most one of them comes; AUDIO events (informational)
+         * leave room for it and are dropped when nobody reads them. */
+        if (m->event_count == MEDIA_EVENTS_MAX || (type == MEDIA_EVENT_AUDIO && m->event_count >= MEDIA_EVENTS_MAX - 1))
                 return;
-        }
         ev = &m->events[(m->event_head + m->event_count) % MEDIA_EVENTS_MAX];
         *ev = (struct media_event) { .type = type, .error = error };
         va_start(ap, fmt);
@@ -196,6 +211,10 @@ static void media_run_commands(struct media *m, uint64_t *next_tick)
                                 m->state = MEDIA_STATE_PLAYING;
                                 m->start_usec = now_usec();
                                 *next_tick = m->start_usec;
+                                if (m->audio) {
+                                        m->audio_start_pos = usec_to_frame(m->start_usec, m->cfg.audio_rate_hz);
+                                        m->audio_pos = m->audio_start_pos;
+                                }
                         }
                         break;
                 case MEDIA_COMMAND_PAUSE:
@@ -206,7 +225,11 @@ static void media_run_commands(struct media *m, uint64_t *next_tick)
                         if (m->state == MEDIA_STATE_PAUSED) {
                                 m->state = MEDIA_STATE_PLAYING;
                                 *next_tick = now_usec();
-                                /* The sink may have flushed its decoder while paused. */
+                                /* Nothing from the pause is sent late; the sink may have flushed its
+                                 * decoder while paused, so the first picture is an IDR. */
+                                media_output_resume(m->output);
+                                if (m->audio)
+                                        m->audio_pos = usec_to_frame(*next_tick, m->cfg.audio_rate_hz);
                                 encode_request_idr(m->encoder);
                         }
                         break;
@@ -236,6 +259,50 @@ static void media_record_latency(struct media *m, uint64_t usec)
         m->latency_pos = (m->latency_pos + 1) % MEDIA_LATENCY_SAMPLES;
         if (m->latency_count < MEDIA_LATENCY_SAMPLES)
                 m->latency_count++;
+}
+
+/*
+ * Send the sound up to now - AUDIO_SOURCE_DELAY_USEC, block by block, each
+ * with the PTS of its place on the clock. Runs without the lock.
+ */
+static int media_pump_audio(struct media *m, uint64_t now)
+{
+        struct audio_source_stats as;
+        uint64_t until, t0, frames = 0;
+        int r = 0;
+
+        if (!m->audio || now < AUDIO_SOURCE_DELAY_USEC)
+                return 0;
+        until = usec_to_frame(now - AUDIO_SOURCE_DELAY_USEC, m->cfg.audio_rate_hz);
+        if (m->audio_pos + MEDIA_AUDIO_BLOCK > until)
+                return 0;
+        t0 = thread_cpu_usec();
+        while (m->audio_pos + MEDIA_AUDIO_BLOCK <= until) {
+                audio_source_read(m->audio, m->audio_pos, m->audio_block, MEDIA_AUDIO_BLOCK);
+                r = media_output_audio(m->output, m->audio_block, MEDIA_AUDIO_BLOCK,
+                                       (int64_t) (m->audio_pos - m->audio_start_pos), now - m->start_usec);
+                if (r < 0)
+                        break;
+                m->audio_pos += MEDIA_AUDIO_BLOCK;
+                frames += MEDIA_AUDIO_BLOCK;
+        }
+        audio_source_get_stats(m->audio, &as);
+
+        pthread_mutex_lock(&m->lock);
+        m->stats.audio_frames += frames;
+        m->stats.audio_cpu_usec += thread_cpu_usec() - t0;
+        snprintf(m->stats.audio_input, sizeof(m->stats.audio_input), "%s", as.input);
+        m->stats.audio_silence_frames = as.frames_silence;
+        m->stats.audio_underruns = as.underruns;
+        m->stats.audio_dropped = as.frames_dropped;
+        m->stats.audio_level_dbfs = as.level_dbfs;
+        snprintf(m->stats.audio_reason, sizeof(m->stats.audio_reason), "%s", as.silence_reason);
+        if (as.reason_seq != m->audio_reason_seq) {
+                m->audio_reason_seq = as.reason_seq;
+                media_push_event(m, MEDIA_EVENT_AUDIO, 0, "%s", as.silence_reason);
+        }
+        pthread_mutex_unlock(&m->lock);
+        return r;
 }
 
 /* Encode picture p (taken at grab_usec) and send what comes out. Runs without the lock. */
@@ -271,6 +338,11 @@ static int media_encode(struct media *m, struct encode_picture *p, uint64_t grab
                         break;
                 if (r < 0) {
                         *ret_stage = "encode";
+                        return r;
+                }
+                r = media_pump_audio(m, t1);
+                if (r < 0) {
+                        *ret_stage = "send";
                         return r;
                 }
                 r = media_output_video(m->output, pkt.data, pkt.size, pkt.pts_90khz, pkt.idr, t1 - m->start_usec);
@@ -456,7 +528,7 @@ static void *media_thread(void *userdata)
         struct encode_picture *current = NULL;
         uint64_t next_tick = 0, last_seq = 0, last_encode = 0, prev_encode, last_output = 0;
         /* PCR/PAT/PMT at least every 40 ms while nothing else goes out (audio: every 20 ms) */
-        uint64_t idle_usec = m->cfg.audio_lpcm_rate ? 20000 : 40000;
+        uint64_t idle_usec = m->audio ? 10000 : 40000;
         bool idle = false;
 
         pthread_mutex_lock(&m->lock);
@@ -488,7 +560,9 @@ static void *media_thread(void *userdata)
                         uint64_t start = m->start_usec;
 
                         pthread_mutex_unlock(&m->lock);
-                        r = media_output_idle(m->output, now - start);
+                        r = media_pump_audio(m, now);
+                        if (r >= 0)
+                                r = media_output_idle(m->output, now - start);
                         pthread_mutex_lock(&m->lock);
                         last_output = now;
                         if (r < 0)
@@ -552,6 +626,7 @@ struct media *media_free(struct media *m)
                 return NULL;
         media_stop_thread(m);
         m->output = media_output_free(m->output);
+        m->audio = audio_source_free(m->audio);
         m->encoder = encode_free(m->encoder);
         m->capture = capture_unref(m->capture);
         m->event_fd = safe_close(m->event_fd);
@@ -593,6 +668,27 @@ int media_new(const struct media_config *cfg, struct media **ret)
         m->cfg.encode.vaapi_device = NULL;
         m->capture = capture_ref(cfg->capture);
 
+        /* The older LPCM-silence form of the audio configuration. */
+        if (m->cfg.audio_codec == TS_AUDIO_NONE && m->cfg.audio_lpcm_rate) {
+                m->cfg.audio_codec = TS_AUDIO_LPCM;
+                m->cfg.audio_rate_hz = m->cfg.audio_lpcm_rate;
+                m->cfg.audio_source = (struct audio_source_config) { .kind = AUDIO_SOURCE_SILENCE };
+        }
+        if (m->cfg.audio_codec != TS_AUDIO_NONE) {
+                struct audio_source_config acfg = m->cfg.audio_source;
+
+                if (m->cfg.audio_codec == TS_AUDIO_AAC && !m->cfg.audio_rate_hz)
+                        m->cfg.audio_rate_hz = 48000; /* the only AAC rate WFD has */
+                acfg.rate_hz = m->cfg.audio_rate_hz;
+                acfg.channels = 2;
+                r = audio_source_new(&acfg, &m->audio);
+                if (r < 0)
+                        return r;
+                snprintf(m->stats.audio_codec, sizeof(m->stats.audio_codec), "%s",
+                         ts_audio_codec_to_string(m->cfg.audio_codec));
+        } else
+                snprintf(m->stats.audio_codec, sizeof(m->stats.audio_codec), "none");
+
         /* VAAPI on the GPU that scans out what we capture, unless told otherwise. */
         struct encode_config ecfg = cfg->encode;
         if (!ecfg.vaapi_device)
@@ -625,7 +721,9 @@ int media_new(const struct media_config *cfg, struct media **ret)
                                      .avc_profile_idc = cfg->encode.profile == ENCODE_PROFILE_CHP ? 100 : 66,
                                      .avc_constraint_flags = cfg->encode.profile == ENCODE_PROFILE_CHP ? 0x0c : 0xc0,
                                      .avc_level_idc = cfg->encode.level_idc ? cfg->encode.level_idc : 31,
-                                     .audio_lpcm_rate = cfg->audio_lpcm_rate,
+                                     .audio = m->cfg.audio_codec,
+                                     .audio_rate_hz = m->cfg.audio_rate_hz,
+                                     .audio_channels = 2,
                              },
                              &m->output);
         if (r < 0)
@@ -723,6 +821,19 @@ int media_change_format(struct media *m, const struct encode_config *format)
         f.encoder = NULL;
         f.vaapi_device = NULL;
         return media_queue_format(m, MEDIA_COMMAND_FORMAT, 0, &f);
+}
+
+int media_attach_audio_fd(struct media *m, int fd)
+{
+        if (!m || fd < 0) {
+                safe_close(fd);
+                return -EINVAL;
+        }
+        if (!m->audio) {
+                safe_close(fd);
+                return -ENOTSUP;
+        }
+        return audio_source_attach_fd(m->audio, fd);
 }
 
 int media_get_fd(struct media *m)

@@ -25,15 +25,20 @@
  *   media_get_stats(m, &st);       any time, any thread
  *   m = media_free(m);             stops, joins the thread, closes everything
  *
- * Audio capture is a later issue; a session that negotiated LPCM gets a
- * silence track on PID 0x1100 (audio_lpcm_rate), since some sinks stall
- * without the audio they were promised.
+ * Audio (docs/audio.md): a session that negotiated audio gets an
+ * audio_source (silence, the test tone, or an fd attached later with
+ * media_attach_audio_fd()) read on the same CLOCK_MONOTONIC clock as the
+ * pictures, encoded as LPCM or AAC on PID 0x1100. The track never stalls:
+ * missing sound is silence, and MEDIA_EVENT_AUDIO says why whenever that
+ * reason changes.
  */
 #pragma once
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "../protocol/ts_mux.h"
+#include "audio_source.h"
 #include "encode.h"
 
 struct capture;
@@ -57,8 +62,11 @@ struct media_config {
         uint16_t local_port;         /* our RTP port (server_port); 0: any */
 
         unsigned keepalive_fps;      /* still screen: frames per second to keep the stream alive; 0: 5 */
-        unsigned audio_lpcm_rate;    /* LPCM negotiated: 44100 or 48000 sends a stereo silence track on
-                                      * PID 0x1100 (until audio capture exists); 0: video only */
+        enum ts_audio_codec audio_codec; /* negotiated audio: LPCM (44.1/48 kHz) or AAC (48 kHz), 2 channels */
+        unsigned audio_rate_hz;
+        struct audio_source_config audio_source; /* kind and tone; rate and channels are filled in */
+        unsigned audio_lpcm_rate;    /* older form: with audio_codec NONE, 44100 or 48000 means LPCM
+                                      * stereo at that rate from a silence source; 0: video only */
         bool no_damage;              /* encode every frame even when unchanged (benchmarks, debugging) */
         unsigned max_frames;         /* end (MEDIA_EVENT_ENDED) after this many frames sent; 0: never */
         bool benchmark;              /* no frame-rate pacing: capture as fast as the pipeline allows */
@@ -67,6 +75,8 @@ struct media_config {
 enum media_event_type {
         MEDIA_EVENT_ERROR, /* the pipeline failed and stopped; error + reason say why */
         MEDIA_EVENT_ENDED, /* the stream ended (media_stop() or max_frames reached) */
+        MEDIA_EVENT_AUDIO, /* not an error: the audio input changed; reason says what plays or why
+                            * silence does ("" reason: real sound plays again) */
         _MEDIA_EVENT_MAX,
 };
 
@@ -101,6 +111,17 @@ struct media_stats {
         uint64_t latency_p50_usec; /* capture -> last RTP packet of the frame sent, recent frames */
         uint64_t latency_p99_usec;
         uint64_t cpu_usec;         /* CPU time used by the pipeline thread */
+
+        /* audio (all zero without) */
+        char audio_codec[8];       /* "lpcm", "aac", "none" */
+        char audio_input[16];      /* "silence", "tone", "fd" */
+        uint64_t audio_frames;     /* sample frames sent */
+        uint64_t audio_silence_frames; /* of those, silence filled in for a missing fd input */
+        uint64_t audio_underruns;  /* the fd input ran dry */
+        uint64_t audio_dropped;    /* fd frames dropped (jitter buffer full, or too late) */
+        double audio_level_dbfs;   /* RMS of the loudest 100 ms of the last second sent */
+        uint64_t audio_cpu_usec;   /* pipeline thread CPU time spent reading and encoding sound */
+        char audio_reason[128];    /* why the track is silent; "" while sound plays */
 };
 
 const char *media_state_to_string(enum media_state s);
@@ -136,6 +157,15 @@ int media_stop(struct media *m);
  * the pipeline ends with MEDIA_EVENT_ERROR ("format change: ...").
  */
 int media_change_format(struct media *m, const struct encode_config *format);
+
+/*
+ * Play the PCM stream on fd (protocol/audio_stream.h) from now on, instead
+ * of the configured audio source; fd is taken over, also on failure.
+ * Thread-safe, never blocks. 0, -ENOTSUP without an audio track, or
+ * -errno. What goes wrong later (format, EOF, flood) comes as
+ * MEDIA_EVENT_AUDIO, and the track goes on with silence.
+ */
+int media_attach_audio_fd(struct media *m, int fd);
 
 /* The fd to poll (EPOLLIN) for events; owned by m. */
 int media_get_fd(struct media *m);

@@ -14,11 +14,11 @@
  * PTS is the capture time plus MEDIA_OUTPUT_PTS_OFFSET, the sink's room for
  * encoding, sending and decoding before the picture is due.
  *
- * Audio: until audio capture exists (a later issue), a session that
- * negotiated LPCM gets a silence track, because some sinks stall or drift
- * when the audio PID they were promised never shows up (docs/protocol.md, "Audio").
- * It runs on the same clock: 480 sample frames (6 x 80, Android's 10 ms at
- * 48 kHz) per PES, written up to "now" with every video frame and idle call.
+ * Audio: media.c reads blocks of sound from its audio_source on the same
+ * clock and hands them here: LPCM goes out as it is (one PES per block,
+ * 480 sample frames = 6 x 80, Android's 10 ms at 48 kHz), AAC through
+ * audio_encode (one PES per ADTS frame). Either way the PTS is the block's
+ * capture time plus the offset video uses, so the sink plays them together.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -28,14 +28,12 @@
 #include "../protocol/macro.h"
 #include "../protocol/rtp.h"
 #include "../protocol/ts_mux.h"
+#include "audio_encode.h"
 #include "media_output.h"
 #include "rtp_send.h"
 
 /* 100 ms: above the capture-to-send p99 we measure at 1080p30 on 2 cores, with margin for the link. */
 #define MEDIA_OUTPUT_PTS_OFFSET_90KHZ 9000
-/* Sample frames per LPCM PES: 6 x 80 (the WFD LPCM header counts 80-frame units). */
-#define MEDIA_OUTPUT_LPCM_FRAMES 480
-#define MEDIA_OUTPUT_LPCM_CHANNELS 2
 /* Pace at 4x the video rate (rtp_send.h: 2-4x), never below 20 Mbit/s so an IDR leaves quickly. */
 #define MEDIA_OUTPUT_PACE_FACTOR 4
 #define MEDIA_OUTPUT_PACE_MIN_BPS 20000000ull
@@ -44,9 +42,9 @@ struct media_output {
         struct ts_mux *mux;           /* owned */
         struct rtp_mp2t_writer writer; /* owned buffer, reused for every frame */
         struct rtp_send *send;        /* owned: the socket */
-        unsigned audio_rate;          /* 0: no audio track */
-        uint64_t audio_samples;       /* sample frames of silence written so far */
-        int16_t silence[MEDIA_OUTPUT_LPCM_FRAMES * MEDIA_OUTPUT_LPCM_CHANNELS];
+        enum ts_audio_codec audio;
+        unsigned audio_rate, audio_channels;
+        struct audio_encoder *aac;    /* owned: AAC only */
 };
 
 static uint64_t pace_for(uint64_t bitrate_bps)
@@ -60,6 +58,7 @@ struct media_output *media_output_free(struct media_output *o)
                 return NULL;
         o->send = rtp_send_free(o->send);
         o->mux = ts_mux_free(o->mux);
+        o->aac = audio_encode_free(o->aac);
         rtp_mp2t_writer_clear(&o->writer);
         free(o);
         return NULL;
@@ -75,12 +74,23 @@ int media_output_new(const struct media_output_config *cfg, struct media_output 
 
         if (!cfg || !cfg->dest_address || cfg->dest_port == 0 || !ret)
                 return -EINVAL;
-        if (cfg->audio_lpcm_rate && cfg->audio_lpcm_rate != 44100 && cfg->audio_lpcm_rate != 48000)
+        if ((cfg->audio == TS_AUDIO_LPCM && ((cfg->audio_rate_hz != 44100 && cfg->audio_rate_hz != 48000) ||
+                                             cfg->audio_channels != 2)) ||
+            (cfg->audio == TS_AUDIO_AAC && (cfg->audio_rate_hz != 48000 || cfg->audio_channels < 1 ||
+                                            cfg->audio_channels > 2)) ||
+            cfg->audio < 0 || cfg->audio >= _TS_AUDIO_MAX)
                 return -EINVAL;
         o = calloc(1, sizeof(*o));
         if (!o)
                 return -ENOMEM;
-        o->audio_rate = cfg->audio_lpcm_rate;
+        o->audio = cfg->audio;
+        o->audio_rate = cfg->audio_rate_hz;
+        o->audio_channels = cfg->audio_channels;
+        if (o->audio == TS_AUDIO_AAC) {
+                r = audio_encode_new(o->audio_rate, o->audio_channels, 0, &o->aac);
+                if (r < 0)
+                        return r;
+        }
 
         /* RFC 3550: random SSRC and initial sequence number */
         if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
@@ -91,9 +101,9 @@ int media_output_new(const struct media_output_config *cfg, struct media_output 
                                .avc_profile_idc = cfg->avc_profile_idc,
                                .avc_constraint_flags = cfg->avc_constraint_flags,
                                .avc_level_idc = cfg->avc_level_idc,
-                               .audio = o->audio_rate ? TS_AUDIO_LPCM : TS_AUDIO_NONE,
+                               .audio = o->audio,
                                .audio_sample_rate = o->audio_rate,
-                               .audio_channels = MEDIA_OUTPUT_LPCM_CHANNELS,
+                               .audio_channels = o->audio_channels,
                        },
                        &o->mux);
         if (r < 0)
@@ -131,26 +141,43 @@ static int media_output_flush(struct media_output *o, enum rtp_send_kind kind)
         return r == RTP_SEND_OK ? 0 : 1;
 }
 
-/* Write silence PES until the audio clock has caught up with now. */
-static int media_output_audio(struct media_output *o, uint64_t now_usec)
+/* Mux one audio PES at pos (sample frames since the start) and send it. */
+static int media_output_audio_pes(struct media_output *o, const uint8_t *data, size_t len, int64_t pos,
+                                  uint64_t now_usec)
 {
+        int64_t pts = pos * 90000 / (int64_t) o->audio_rate + MEDIA_OUTPUT_PTS_OFFSET_90KHZ;
         int r;
 
-        while (o->audio_rate && o->audio_samples * 1000000 / o->audio_rate <= now_usec) {
-                uint64_t pts = o->audio_samples * 90000 / o->audio_rate + MEDIA_OUTPUT_PTS_OFFSET_90KHZ;
+        if (pts < 0)
+                return 0; /* before the stream's time zero (AAC priming): nothing a sink could play */
+        r = ts_mux_write_audio(o->mux, data, len, (uint64_t) pts, now_usec * 27, &o->writer);
+        if (r < 0) {
+                rtp_mp2t_writer_reset(&o->writer);
+                return r;
+        }
+        r = media_output_flush(o, RTP_SEND_KIND_INDEPENDENT);
+        return r < 0 ? r : 0;
+}
 
-                r = ts_mux_write_audio(o->mux, (const uint8_t *) o->silence, sizeof(o->silence), pts,
-                                       now_usec * 27, &o->writer);
-                if (r < 0) {
-                        rtp_mp2t_writer_reset(&o->writer);
-                        return r;
-                }
-                r = media_output_flush(o, RTP_SEND_KIND_INDEPENDENT);
+int media_output_audio(struct media_output *o, const int16_t *pcm, unsigned frames, int64_t pos, uint64_t now_usec)
+{
+        struct audio_encode_packet pkt;
+        int r;
+
+        if (!o || !pcm || frames == 0 || o->audio == TS_AUDIO_NONE)
+                return -EINVAL;
+        if (o->audio == TS_AUDIO_LPCM)
+                return media_output_audio_pes(o, (const uint8_t *) pcm, (size_t) frames * o->audio_channels * 2, pos,
+                                              now_usec);
+        r = audio_encode_send(o->aac, pcm, frames, pos);
+        if (r < 0)
+                return r;
+        while ((r = audio_encode_receive(o->aac, &pkt)) == 0) {
+                r = media_output_audio_pes(o, pkt.data, pkt.size, pkt.pos, now_usec);
                 if (r < 0)
                         return r;
-                o->audio_samples += MEDIA_OUTPUT_LPCM_FRAMES;
         }
-        return 0;
+        return r == -EAGAIN ? 0 : r;
 }
 
 int media_output_video(struct media_output *o, const uint8_t *au, size_t size, int64_t pts_90khz, bool idr,
@@ -160,10 +187,6 @@ int media_output_video(struct media_output *o, const uint8_t *au, size_t size, i
 
         if (!o || !au || size == 0 || pts_90khz < 0)
                 return -EINVAL;
-        r = media_output_audio(o, now_usec);
-        if (r < 0)
-                return r;
-
         r = ts_mux_write_video(o->mux, au, size, (uint64_t) pts_90khz + MEDIA_OUTPUT_PTS_OFFSET_90KHZ, idr,
                                now_usec * 27, &o->writer);
         if (r == -E2BIG) {
@@ -182,9 +205,6 @@ int media_output_idle(struct media_output *o, uint64_t now_usec)
 {
         int r;
 
-        r = media_output_audio(o, now_usec);
-        if (r < 0)
-                return r;
         r = ts_mux_write_idle(o->mux, now_usec * 27, &o->writer);
         if (r <= 0) {
                 rtp_mp2t_writer_reset(&o->writer);
@@ -192,6 +212,11 @@ int media_output_idle(struct media_output *o, uint64_t now_usec)
         }
         r = media_output_flush(o, RTP_SEND_KIND_INDEPENDENT);
         return r < 0 ? r : 0;
+}
+
+void media_output_resume(struct media_output *o)
+{
+        ts_mux_force_psi(o->mux);
 }
 
 int media_output_set_video(struct media_output *o, uint8_t avc_profile_idc, uint8_t avc_constraint_flags,

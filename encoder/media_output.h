@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../protocol/ts_mux.h"
+
 struct media_output;
 
 struct media_output_config {
@@ -24,7 +26,9 @@ struct media_output_config {
         uint8_t avc_profile_idc;     /* 66 or 100: for the PMT's AVC descriptor */
         uint8_t avc_constraint_flags;/* 0xC0 (CBP) or 0x0C (CHP) */
         uint8_t avc_level_idc;       /* 31..42 */
-        unsigned audio_lpcm_rate;    /* 0: video only; 44100/48000: an LPCM stereo silence track on 0x1100 */
+        enum ts_audio_codec audio;   /* TS_AUDIO_NONE: video only; LPCM or AAC on PID 0x1100 */
+        unsigned audio_rate_hz;      /* LPCM: 44100 or 48000; AAC: 48000 */
+        unsigned audio_channels;     /* 2 (1 for AAC mono) */
 };
 
 struct media_output_stats {
@@ -53,10 +57,25 @@ int media_output_video(struct media_output *o, const uint8_t *au, size_t size, i
                        uint64_t now_usec);
 
 /*
+ * One block of sound (S16 interleaved, the configured rate and channels)
+ * whose first frame is pos sample frames after the stream's start (its PTS
+ * is pos / rate plus the same offset as video). LPCM: one PES per call;
+ * AAC: encoded, one PES per ADTS frame that comes out. 0 or negative errno.
+ */
+int media_output_audio(struct media_output *o, const int16_t *pcm, unsigned frames, int64_t pos, uint64_t now_usec);
+
+/*
  * Nothing to send for a while (still screen): emit PCR/PAT/PMT if they are
- * due, and the audio track up to now. 0 or negative errno.
+ * due. 0 or negative errno.
  */
 int media_output_idle(struct media_output *o, uint64_t now_usec);
+
+/*
+ * The stream resumes after a pause: the next write starts with PCR, PAT and
+ * PMT. (The caller's audio clock moves on to the present: the pause's worth
+ * of sound is never sent, it would arrive as a burst of stale packets.)
+ */
+void media_output_resume(struct media_output *o);
 
 /*
  * A new video format from the next IDR on: the PMT's AVC descriptor changes

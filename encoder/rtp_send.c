@@ -36,6 +36,7 @@ struct rtp_send {
         unsigned max_queued_bytes;
         unsigned stall_usec;
         bool need_idr;
+        uint64_t pace_next_nsec;   /* the pacer's clock: no burst leaves before this, across frames */
         struct rtp_send_stats stats;
 };
 
@@ -252,7 +253,6 @@ int rtp_send_frame(struct rtp_send *s, const uint8_t *packets, size_t n, size_t 
 {
         struct mmsghdr msgs[RTP_SEND_MAX_BURST];
         struct iovec iov[RTP_SEND_MAX_BURST];
-        uint64_t start, sent_bits = 0;
         size_t i = 0;
         int queued = 0;
 
@@ -272,18 +272,17 @@ int rtp_send_frame(struct rtp_send *s, const uint8_t *packets, size_t n, size_t 
         if (ioctl(s->fd, SIOCOUTQ, &queued) == 0 && (unsigned) queued > s->max_queued_bytes)
                 return drop_frame(s, n);
 
-        start = now_nsec();
         while (i < n) {
                 size_t burst = n - i < s->burst_packets ? n - i : s->burst_packets;
+                uint64_t t = now_nsec();
                 int k;
 
-                if (s->pace_bps > 0 && sent_bits > 0) {
-                        uint64_t due = start + sent_bits * 1000000000ULL / s->pace_bps, t = now_nsec();
-
-                        if (due > t) {
-                                sleep_until_nsec(due);
-                                s->stats.pace_usec += (due - t) / 1000;
-                        }
+                /* The pacer's clock carries over from one frame to the next, so many small frames
+                 * sent back to back (audio, PCR) are paced like one big one. */
+                if (s->pace_bps > 0 && s->pace_next_nsec > t) {
+                        sleep_until_nsec(s->pace_next_nsec);
+                        s->stats.pace_usec += (s->pace_next_nsec - t) / 1000;
+                        t = s->pace_next_nsec;
                 }
                 for (size_t j = 0; j < burst; j++) {
                         iov[j] = (struct iovec) { (void *) (packets + (i + j) * packet_size), packet_size };
@@ -317,7 +316,9 @@ int rtp_send_frame(struct rtp_send *s, const uint8_t *packets, size_t n, size_t 
                 }
                 s->stats.packets += (uint64_t) k;
                 s->stats.bytes += (uint64_t) k * packet_size;
-                sent_bits += (uint64_t) k * packet_size * 8;
+                if (s->pace_bps > 0)
+                        s->pace_next_nsec = MAX(s->pace_next_nsec, t) +
+                                            (uint64_t) k * packet_size * 8 * 1000000000ULL / s->pace_bps;
                 i += (size_t) k;
         }
         s->stats.frames_sent++;

@@ -6,7 +6,9 @@
  *
  * Pacing: a frame's packets go out in bursts of cfg.burst_packets with
  * sendmmsg(); between bursts the sender sleeps so the average rate stays at
- * cfg.pace_bps. A large IDR sent at line rate overruns P2P links; a sensible
+ * cfg.pace_bps. The pacing clock carries over between calls: frames sent
+ * back to back (say many small audio frames) are paced as one stream, never
+ * as separate bursts. A large IDR sent at line rate overruns P2P links; a sensible
  * pace is 2-4x the video bit rate (and well above it, so a frame still leaves
  * within a fraction of the frame interval).
  *

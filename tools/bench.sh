@@ -22,22 +22,26 @@
 #   BENCH ratio case=C vs=A ratio=<our cpu / theirs, rt> ssim_delta=<ours - theirs>
 #   BENCH ratio case=C vs=A ratio=n/a reason=ssim_below_anchor ssim_delta=...   (ours worse by > 0.005)
 # Raw per-run results are printed as "  RESULT ..." lines.
+# Then the audio path (build/bench-audio: test tone -> AAC-LC or LPCM -> TS -> RTP -> UDP):
+#   BENCH audio codec=aac|lpcm cpu_ms_per_s=<CPU ms per second of sound> core_pct=<% of one core>
 # Environment: BENCH_FRAMES (default 150 = 5 s per run), BENCH_CASES (default
-# all six), BENCH_QUICK=1 (60 frames, the three 720p cases), BENCH_ENCODER
-# (ours, default "software"; "libx264" = the FFmpeg path), BENCH_TMP.
+# all six; set and empty: none, e.g. for the audio lines alone), BENCH_QUICK=1
+# (60 frames, the three 720p cases), BENCH_ENCODER (ours, default "software";
+# "libx264" = the FFmpeg path), BENCH_AUDIO_SECONDS (default 60 s of sound per
+# codec; 0 skips the audio lines), BENCH_TMP.
 set -u
 build=${1:-build}
 all_cases="720p30-still 720p30-desktop 720p30-motion 1080p30-still 1080p30-desktop 1080p30-motion"
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
         frames=${BENCH_FRAMES:-60}
-        cases=${BENCH_CASES:-"720p30-still 720p30-desktop 720p30-motion"}
+        cases=${BENCH_CASES-"720p30-still 720p30-desktop 720p30-motion"}
 else
         frames=${BENCH_FRAMES:-150}
-        cases=${BENCH_CASES:-$all_cases}
+        cases=${BENCH_CASES-$all_cases}
 fi
 encoder=${BENCH_ENCODER:-software}
 
-for b in "$build/bench-pipeline" "$build/bench-anchor"; do
+for b in "$build/bench-pipeline" "$build/bench-anchor" "$build/bench-audio"; do
         [ -x "$b" ] || { echo "bench: $b missing (run make bench)" >&2; exit 1; }
 done
 for t in ffmpeg gst-launch-1.0; do
@@ -135,5 +139,16 @@ for c in $cases; do
                 }'
         done
         rm -f "$tmp/src.raw"
+done
+for codec in aac lpcm; do
+        [ "${BENCH_AUDIO_SECONDS:-60}" = 0 ] && break
+        line=$("$build/bench-audio" $codec "${BENCH_AUDIO_SECONDS:-60}" 2>/dev/null | grep '^RESULT')
+        if [ -z "$line" ]; then
+                echo "  RESULT audio codec=$codec FAILED"
+                status=1
+                continue
+        fi
+        echo "  RESULT audio ${line#RESULT }"
+        echo "BENCH audio codec=$codec cpu_ms_per_s=$(field cpu_ms_per_s "$line") core_pct=$(field core_pct "$line")"
 done
 exit $status

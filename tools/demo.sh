@@ -3,12 +3,14 @@
 #
 # `make demo`: the whole product on one machine, no Wi-Fi and no display.
 #   1. a private dbus-daemon (so nothing on the system bus is touched),
-#   2. miracastd on it: test pattern capture, software (x264) encoder,
+#   2. miracastd on it: test pattern capture, software (x264) encoder, and a
+#      test beep (1000 Hz) in step with a white flash of the picture each second,
 #   3. Manager1.Listen on 127.0.0.1 (port chosen by the kernel) via miracastctl,
 #   4. the C test sink connects like a TV would, negotiates, decodes,
 #   5. miracastctl shows the negotiated mode, encoder and live statistics,
 #   6. after ~10 s Session1.Stop (RTSP TEARDOWN), the sink writes a PNG of a
-#      frame it decoded, everything is shut down and reaped.
+#      frame it decoded and says what it heard (tone, level, A/V offset),
+#      everything is shut down and reaped.
 # Usage: tools/demo.sh [BUILD_DIR]   (make demo builds first)
 # Environment: DEMO_SECONDS (default 10), DEMO_PROFILE (sink profile, default generic),
 #              DEMO_DIR (where logs and the PNG go; default a new /tmp/miracastd-demo.*).
@@ -86,8 +88,8 @@ export MIRACASTCTL_BUS=$address
 
 # --config /dev/null: an installed /etc/miracastd/miracastd.conf must not change
 # the demo; p2p-backend=none: never touch this machine's Wi-Fi.
-say "miracastd --capture testsrc --encoder x264 --bus $address"
-"$daemon" --config /dev/null -o p2p-backend=none --capture testsrc --encoder x264 --bus "$address" \
+say "miracastd --capture testsrc:flash --audio-source beep --encoder x264 --bus $address"
+"$daemon" --config /dev/null -o p2p-backend=none --capture testsrc:flash --audio-source beep --encoder x264 --bus "$address" \
         >"$dir/daemon.log" 2>&1 &
 daemon_pid=$!
 for _ in $(seq 100); do
@@ -161,8 +163,11 @@ bus_pid=
 
 mode=$(sed -n 's/.* mode=\([^ ]*\).*/\1/p' "$dir/sink.out")
 frames=$(sed -n 's/.* frames=\([0-9]*\).*/\1/p' "$dir/sink.out")
+heard() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" "$dir/sink.out"; }
 say "Done"
 echo "negotiated mode: $mode, frames decoded by the sink: $frames"
+echo "heard: $(heard audio) $(heard audio_rate) Hz, a $(heard audio_freq_hz) Hz tone at $(heard audio_level_dbfs) dBFS," \
+     "$(heard audio_gaps) gaps; flash to beep $(heard av_offset_ms_median) ms (median of $(heard av_pairs))"
 echo "decoded frame written to: $dir/frame.png"
 echo "logs: $dir/daemon.log $dir/sink.log"
 echo "demo: OK"

@@ -28,6 +28,7 @@
 #include "../../encoder/capture.h"
 #include "../../encoder/media.h"
 #include "../../protocol/macro.h"
+#include "../../protocol/ts_mux.h"
 #include "../lib/rtp-receive.h"
 #include "../lib/test.h"
 
@@ -92,8 +93,8 @@ static struct media_config config_for(struct capture *c, uint16_t port)
         };
 }
 
-/* Wait (poll on the media fd) for the next event; fails the test after timeout_ms. */
-static struct media_event wait_event(struct media *m, int timeout_ms)
+/* Wait (poll on the media fd) for the next event, AUDIO ones included; fails the test after timeout_ms. */
+static struct media_event wait_event_any(struct media *m, int timeout_ms)
 {
         struct pollfd p = { .fd = media_get_fd(m), .events = POLLIN };
         struct media_event ev;
@@ -105,6 +106,17 @@ static struct media_event wait_event(struct media *m, int timeout_ms)
         return ev;
 }
 
+/* The next ERROR or ENDED event: AUDIO events (what the audio input does) are passed over. */
+static struct media_event wait_event(struct media *m, int timeout_ms)
+{
+        struct media_event ev;
+
+        do
+                ev = wait_event_any(m, timeout_ms);
+        while (ev.type == MEDIA_EVENT_AUDIO);
+        return ev;
+}
+
 static void wait_stats(struct media *m, uint64_t frames_sent, struct media_stats *st)
 {
         struct media_event ev;
@@ -113,7 +125,7 @@ static void wait_stats(struct media *m, uint64_t frames_sent, struct media_stats
                 assert_int_eq(media_get_stats(m, st), 0);
                 if (st->frames_sent >= frames_sent)
                         return;
-                if (media_read_event(m, &ev) == 0)
+                if (media_read_event(m, &ev) == 0 && ev.type != MEDIA_EVENT_AUDIO)
                         test_fail(__FILE__, __LINE__, "unexpected event %s: %s",
                                   media_event_type_to_string(ev.type), ev.reason);
                 usleep(10000);
@@ -271,6 +283,78 @@ TEST(media_lpcm_silence, "/media/LPCM 48 kHz silence track: PMT lists LPCM, audi
         receiver_clear(&rx);
 }
 
+TEST(media_aac_tone, "/media/AAC 48 kHz tone: PMT lists ADTS AAC, ADTS frames flow every ~21 ms, stream conforms") {
+        _cleanup_(capture_unrefp) struct capture *c = open_testsrc(CAPTURE_PATTERN_DESKTOP, 320, 240);
+        struct receiver rx;
+        struct media_config cfg;
+        _cleanup_(media_freep) struct media *m = NULL;
+        struct media_stats st;
+
+        receiver_start(&rx);
+        cfg = config_for(c, rx.port);
+        cfg.audio_codec = TS_AUDIO_AAC;
+        cfg.audio_source = (struct audio_source_config) { .kind = AUDIO_SOURCE_TONE, .tone_hz = 1000 };
+        cfg.max_frames = 30;
+        assert_int_eq(media_new(&cfg, &m), 0);
+        assert_int_eq(media_start(m), 0);
+        assert_int_eq(wait_event(m, 20000).type, MEDIA_EVENT_ENDED);
+        receiver_stop(&rx);
+        assert_int_eq(media_get_stats(m, &st), 0);
+        assert_str_eq(st.audio_codec, "aac");
+        assert_str_eq(st.audio_input, "tone");
+        assert_str_eq(st.audio_reason, "");
+        assert_true(st.audio_level_dbfs > -20.5 && st.audio_level_dbfs < -19.5);
+        assert_int_ge(st.audio_frames, 480 * 20);
+        assert_int_eq(rx.res->check.n_errors, 0);
+        assert_int_eq(rx.res->check.pmt_audio_stream_type, 0x0F);
+        /* one PES per 1024-frame AAC frame: about as many as 21 ms steps in the sound sent */
+        assert_int_ge(rx.res->check.n_audio_pes, st.audio_frames / 1024 - 2);
+        assert_int_le(rx.res->check.n_audio_pes, st.audio_frames / 1024 + 1);
+        assert_int_eq(rx.res->frames, 30);
+        receiver_clear(&rx);
+}
+
+TEST(media_audio_fd_attach, "/media/an fd attached mid-stream plays; its end is an AUDIO event, not an error") {
+        _cleanup_(capture_unrefp) struct capture *c = open_testsrc(CAPTURE_PATTERN_DESKTOP, 320, 240);
+        struct receiver rx;
+        struct media_config cfg;
+        _cleanup_(media_freep) struct media *m = NULL;
+        struct media_stats st;
+        struct media_event ev;
+        int sv[2];
+
+        receiver_start(&rx);
+        cfg = config_for(c, rx.port);
+        cfg.audio_codec = TS_AUDIO_LPCM;
+        cfg.audio_rate_hz = 48000;
+        assert_int_eq(media_new(&cfg, &m), 0);
+        assert_int_eq(media_start(m), 0);
+        /* a silence source says why it is silent */
+        ev = wait_event_any(m, 5000);
+        assert_int_eq(ev.type, MEDIA_EVENT_AUDIO);
+        assert_str_eq(ev.reason, "no audio input attached");
+        assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+        assert_int_eq(media_attach_audio_fd(m, sv[0]), 0);
+        ev = wait_event_any(m, 5000);
+        assert_int_eq(ev.type, MEDIA_EVENT_AUDIO);
+        assert_true(strstr(ev.reason, "waiting") != NULL);
+        assert_int_eq(write(sv[1], "garbage garbage!", 16), 16);
+        ev = wait_event_any(m, 5000);
+        assert_int_eq(ev.type, MEDIA_EVENT_AUDIO);
+        assert_true(strstr(ev.reason, "not an audio stream") != NULL);
+        close(sv[1]);
+        wait_stats(m, 10, &st);
+        assert_int_eq(st.state, MEDIA_STATE_PLAYING);
+        assert_str_eq(st.audio_input, "fd");
+        assert_int_eq(media_stop(m), 0);
+        assert_int_eq(wait_event(m, 5000).type, MEDIA_EVENT_ENDED);
+        receiver_stop(&rx);
+        assert_int_eq(rx.res->check.n_errors, 0);
+        assert_int_ge(rx.res->check.n_audio_pes, 10);
+        receiver_clear(&rx);
+        assert_int_eq(media_attach_audio_fd(m, -1), -EINVAL);
+}
+
 TEST(media_idr_request, "/media/IDR on request reaches the sink") {
         _cleanup_(capture_unrefp) struct capture *c = open_testsrc(CAPTURE_PATTERN_MOTION, 320, 240);
         struct receiver rx;
@@ -380,6 +464,153 @@ TEST(media_pause_resume, "/media/pause stops frames, resume restarts them with a
         assert_int_eq(wait_event(m, 5000).type, MEDIA_EVENT_ENDED);
         receiver_stop(&rx);
         receiver_clear(&rx);
+}
+
+/* ---- resume after a pause: what reaches the sink in the first moments --------------------- */
+
+#define RESUME_MAX_DGRAMS 20000
+
+struct dgram_log {
+        int fd;
+        uint16_t port;
+        pthread_t thread;
+        volatile bool stop;
+        unsigned n;
+        uint64_t usec[RESUME_MAX_DGRAMS];
+        uint16_t len[RESUME_MAX_DGRAMS];
+        uint8_t data[RESUME_MAX_DGRAMS][1328];
+};
+
+static uint64_t mono_usec(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
+}
+
+/* Records every datagram with its arrival time until stopped and 300 ms pass without one. */
+static void *dgram_log_thread(void *userdata)
+{
+        struct dgram_log *l = userdata;
+
+        for (;;) {
+                struct pollfd p = { .fd = l->fd, .events = POLLIN };
+                ssize_t k;
+
+                if (poll(&p, 1, 300) <= 0) {
+                        if (l->stop)
+                                return NULL;
+                        continue;
+                }
+                k = recv(l->fd, l->data[l->n < RESUME_MAX_DGRAMS ? l->n : 0], sizeof(l->data[0]), 0);
+                if (k < 0 || l->n >= RESUME_MAX_DGRAMS)
+                        continue;
+                l->usec[l->n] = mono_usec();
+                l->len[l->n] = (uint16_t) k;
+                l->n++;
+        }
+}
+
+static struct dgram_log *dgram_log_start(void)
+{
+        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        socklen_t sl = sizeof(sa);
+        struct dgram_log *l = calloc(1, sizeof(*l));
+        int big = 8 << 20;
+
+        assert_non_null(l);
+        l->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        assert_int_ge(l->fd, 0);
+        /* A big buffer (SO_RCVBUFFORCE needs root; SO_RCVBUF is capped): we count what was sent, not what fit. */
+        if (setsockopt(l->fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big)) < 0)
+                (void) setsockopt(l->fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
+        assert_int_eq(bind(l->fd, (struct sockaddr *) &sa, sizeof(sa)), 0);
+        assert_int_eq(getsockname(l->fd, (struct sockaddr *) &sa, &sl), 0);
+        l->port = ntohs(sa.sin_port);
+        assert_int_eq(pthread_create(&l->thread, NULL, dgram_log_thread, l), 0);
+        return l;
+}
+
+static void dgram_log_stop(struct dgram_log *l)
+{
+        l->stop = true;
+        pthread_join(l->thread, NULL);
+        close(l->fd);
+}
+
+static uint64_t pes_pts(const uint8_t *pes)
+{
+        return ((uint64_t) (pes[9] >> 1 & 7) << 30) | (uint64_t) pes[10] << 22 | (uint64_t) (pes[11] >> 1) << 15 |
+               (uint64_t) pes[12] << 7 | pes[13] >> 1;
+}
+
+TEST(media_resume_no_burst, "/media/resume after a 2 s pause: no stale audio burst, first video an IDR, fresh PTS") {
+        _cleanup_(capture_unrefp) struct capture *c = open_testsrc(CAPTURE_PATTERN_MOTION, 320, 240);
+        struct media_config cfg;
+        _cleanup_(media_freep) struct media *m = NULL;
+        struct dgram_log *l = dgram_log_start();
+        struct media_stats st;
+        uint64_t resume, bytes_50ms = 0, packets_50ms = 0, video_pts = 0, audio_pts = 0;
+        bool have_video = false, have_audio = false, video_rai = false;
+
+        cfg = config_for(c, l->port);
+        cfg.audio_lpcm_rate = 48000;
+        cfg.encode.idr_interval = 1000;
+        assert_int_eq(media_new(&cfg, &m), 0);
+        assert_int_eq(media_start(m), 0);
+        wait_stats(m, 10, &st);
+        assert_int_eq(media_pause(m), 0);
+        usleep(2000000);
+        resume = mono_usec();
+        assert_int_eq(media_resume(m), 0);
+        wait_stats(m, st.frames_sent + 10, &st);
+        assert_int_eq(media_stop(m), 0);
+        assert_int_eq(wait_event(m, 5000).type, MEDIA_EVENT_ENDED);
+        dgram_log_stop(l);
+
+        for (unsigned i = 0; i < l->n; i++) {
+                if (l->usec[i] < resume)
+                        continue;
+                if (l->usec[i] < resume + 50000) {
+                        packets_50ms++;
+                        bytes_50ms += l->len[i];
+                }
+                for (unsigned off = 12; off + TS_PACKET_SIZE <= l->len[i]; off += TS_PACKET_SIZE) {
+                        const uint8_t *ts = l->data[i] + off;
+                        unsigned pid = (ts[1] & 0x1f) << 8 | ts[2], afc = ts[3] >> 4 & 3, hdr = 4;
+                        bool rai = false;
+
+                        if (!(ts[1] & 0x40) || (pid != 0x1011 && pid != 0x1100))
+                                continue;
+                        if (afc & 2) {
+                                rai = ts[4] > 0 && (ts[5] & 0x40);
+                                hdr += 1 + ts[4];
+                        }
+                        if (hdr + 14 > TS_PACKET_SIZE)
+                                continue;
+                        if (pid == 0x1011 && !have_video) {
+                                have_video = true;
+                                video_rai = rai;
+                                video_pts = pes_pts(ts + hdr);
+                        } else if (pid == 0x1100 && !have_audio) {
+                                have_audio = true;
+                                audio_pts = pes_pts(ts + hdr);
+                        }
+                }
+        }
+        printf("  first 50 ms after resume: %llu packets, %llu bytes; first video PTS %llu (RAI %d), audio PTS %llu\n",
+               (unsigned long long) packets_50ms, (unsigned long long) bytes_50ms, (unsigned long long) video_pts,
+               video_rai, (unsigned long long) audio_pts);
+        assert_true(have_video && have_audio);
+        /* The first picture after resume is an IDR (random_access_indicator on its first TS packet). */
+        assert_true(video_rai);
+        /* 50 ms of 1 Mbit/s video plus 48 kHz stereo LPCM is ~20 kB; two seconds of stale audio would be ~400 kB. */
+        assert_int_le(bytes_50ms, 100000);
+        /* Audio resumes at the present: its first PTS is not seconds behind the first picture's. */
+        assert_int_ge(audio_pts + 9000, video_pts);
+        assert_int_le(audio_pts, video_pts + 9000);
+        free(l);
 }
 
 TEST(media_shared_capture, "/media/two sessions share one capture") {

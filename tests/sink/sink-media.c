@@ -45,6 +45,7 @@ struct sink_media {
         struct sink_media_stats stats;
 
         AVFrame *last_frame;            /* owned; touched by the decode thread only until joined */
+        struct sink_audio *audio;       /* owned; touched by the decode thread only until joined */
 };
 
 static uint64_t now_usec(void)
@@ -169,10 +170,20 @@ static unsigned frame_mean_luma(const AVFrame *f)
         return n ? (unsigned) (sum / n) : 0;
 }
 
+static int64_t to_90khz(int64_t ts, AVRational tb)
+{
+        return ts == AV_NOPTS_VALUE ? AV_NOPTS_VALUE : av_rescale_q(ts, tb, (AVRational) { 1, 90000 });
+}
+
 static void on_frame(struct sink_media *m, AVCodecContext *dec, AVFrame *frame)
 {
         uint64_t one = 1;
         const char *pname;
+        int64_t pts = to_90khz(frame->best_effort_timestamp, dec->pkt_timebase);
+        unsigned luma = frame_mean_luma(frame);
+
+        if (pts != AV_NOPTS_VALUE)
+                sink_audio_video_frame(m->audio, pts, luma);
 
         pthread_mutex_lock(&m->lock);
         m->stats.frames++;
@@ -191,7 +202,7 @@ static void on_frame(struct sink_media *m, AVCodecContext *dec, AVFrame *frame)
         pname = avcodec_profile_name(dec->codec_id, dec->profile);
         snprintf(m->stats.h264_profile, sizeof(m->stats.h264_profile), "%s", pname ? pname : "unknown");
         m->stats.h264_level = dec->level;
-        m->stats.mean_luma = frame_mean_luma(frame);
+        m->stats.mean_luma = luma;
         pthread_mutex_unlock(&m->lock);
 
         av_frame_unref(m->last_frame);
@@ -252,12 +263,103 @@ static int open_video_decoder(struct sink_media *m, const AVStream *st, AVCodecC
         return 0;
 }
 
+/* Channel 0 of decoded or parsed sound into the analysis (decode thread). */
+static void on_sound(struct sink_media *m, const float *x, unsigned frames, unsigned rate, int64_t pts_90khz)
+{
+        sink_audio_feed(m->audio, x, frames, rate, pts_90khz);
+        pthread_mutex_lock(&m->lock);
+        m->stats.audio_rate = rate;
+        pthread_mutex_unlock(&m->lock);
+}
+
+/* AAC (or any codec FFmpeg decodes): every frame that comes out of pkt. */
+static void decode_audio(struct sink_media *m, AVCodecContext *dec, const AVPacket *pkt, AVFrame *frame)
+{
+        float buf[8192];
+
+        if (avcodec_send_packet(dec, pkt) < 0) {
+                pthread_mutex_lock(&m->lock);
+                m->stats.audio_decode_errors++;
+                pthread_mutex_unlock(&m->lock);
+                return;
+        }
+        while (avcodec_receive_frame(dec, frame) == 0) {
+                unsigned n = MIN((unsigned) frame->nb_samples, ARRAY_SIZE(buf));
+                int64_t pts = to_90khz(frame->best_effort_timestamp, dec->pkt_timebase);
+
+                for (unsigned i = 0; i < n; i++) {
+                        switch (frame->format) {
+                        case AV_SAMPLE_FMT_FLTP:
+                                buf[i] = ((const float *) frame->data[0])[i];
+                                break;
+                        case AV_SAMPLE_FMT_S16:
+                                buf[i] = ((const int16_t *) frame->data[0])[i * frame->ch_layout.nb_channels] / 32768.0f;
+                                break;
+                        case AV_SAMPLE_FMT_S16P:
+                                buf[i] = ((const int16_t *) frame->data[0])[i] / 32768.0f;
+                                break;
+                        default:
+                                buf[i] = 0;
+                        }
+                }
+                if (pts != AV_NOPTS_VALUE)
+                        on_sound(m, buf, n, (unsigned) frame->sample_rate, pts);
+                av_frame_unref(frame);
+        }
+}
+
+/* WFD LPCM (wfd-protocol: 4-byte header, big-endian 16-bit interleaved): channel 0 into the analysis. */
+static void parse_lpcm(struct sink_media *m, const AVPacket *pkt, AVRational tb)
+{
+        static const unsigned rates[8] = { [1] = 44100, [2] = 48000 };
+        float buf[4096];
+        unsigned rate, channels, frames;
+
+        if (pkt->size < 4 || pkt->pts == AV_NOPTS_VALUE)
+                return;
+        rate = rates[pkt->data[3] >> 3 & 7];
+        channels = (pkt->data[3] & 7) == 1 ? 2 : 1;
+        if (!rate)
+                return;
+        frames = MIN((unsigned) (pkt->size - 4) / (2 * channels), ARRAY_SIZE(buf));
+        for (unsigned i = 0; i < frames; i++) {
+                const uint8_t *p = pkt->data + 4 + (size_t) i * 2 * channels;
+
+                buf[i] = (int16_t) (p[0] << 8 | p[1]) / 32768.0f;
+        }
+        on_sound(m, buf, frames, rate, to_90khz(pkt->pts, tb));
+}
+
+static int open_audio_decoder(const AVStream *st, AVCodecContext **ret)
+{
+        const AVCodec *codec = avcodec_find_decoder(st->codecpar->codec_id);
+        AVCodecContext *dec;
+        int r;
+
+        if (!codec)
+                return AVERROR_DECODER_NOT_FOUND;
+        dec = avcodec_alloc_context3(codec);
+        if (!dec)
+                return AVERROR(ENOMEM);
+        r = avcodec_parameters_to_context(dec, st->codecpar);
+        if (r >= 0) {
+                dec->pkt_timebase = st->time_base;
+                r = avcodec_open2(dec, codec, NULL);
+        }
+        if (r < 0) {
+                avcodec_free_context(&dec);
+                return r;
+        }
+        *ret = dec;
+        return 0;
+}
+
 static void *decode_thread(void *userdata)
 {
         struct sink_media *m = userdata;
         AVFormatContext *fmt = NULL;
         AVIOContext *avio = NULL;
-        AVCodecContext *dec = NULL;
+        AVCodecContext *dec = NULL, *adec = NULL;
         AVPacket *pkt = NULL;
         AVFrame *frame = NULL;
         uint8_t *avio_buf;
@@ -287,6 +389,14 @@ static void *decode_thread(void *userdata)
          * the picture size from the in-band SPS of the first IDR.
          */
         fmt->probesize = 188 * 1000;
+        /*
+         * WFD LPCM (stream_type 0x83 without an HDMV registration) has no codec
+         * FFmpeg knows, so libavformat probes its payload, and while it does it
+         * holds back every packet behind the first LPCM one, video included,
+         * until probesize bytes piled up (~1 s): a TV shows pictures meanwhile.
+         * One packet is enough to give up; we parse LPCM ourselves.
+         */
+        fmt->max_probe_packets = 1;
         r = avformat_open_input(&fmt, NULL, av_find_input_format("mpegts"), NULL);
         if (r < 0) {
                 set_error(m, "opening the MPEG-TS stream", r);
@@ -327,6 +437,8 @@ static void *decode_thread(void *userdata)
                     (video_index < 0 || video_index == pkt->stream_index)) {
                         if (!dec) {
                                 r = open_video_decoder(m, st, &dec);
+                                if (r >= 0)
+                                        dec->pkt_timebase = st->time_base;
                                 if (r < 0) {
                                         set_error(m, "opening the video decoder", r);
                                         av_packet_unref(pkt);
@@ -346,6 +458,13 @@ static void *decode_thread(void *userdata)
                         snprintf(m->stats.audio_codec, sizeof(m->stats.audio_codec), "%s",
                                  avcodec_get_name(st->codecpar->codec_id));
                         pthread_mutex_unlock(&m->lock);
+                        if (!adec && open_audio_decoder(st, &adec) < 0) {
+                                pthread_mutex_lock(&m->lock);
+                                m->stats.audio_decode_errors++;
+                                pthread_mutex_unlock(&m->lock);
+                        }
+                        if (adec)
+                                decode_audio(m, adec, pkt, frame);
                 } else if (st->codecpar->codec_tag == 0x83) {
                         /* WFD LPCM (stream_type 0x83 without an HDMV registration):
                          * FFmpeg leaves it untyped, so check the 4-byte header of
@@ -364,6 +483,8 @@ static void *decode_thread(void *userdata)
                                 m->stats.audio_pid = st->id;
                         snprintf(m->stats.audio_codec, sizeof(m->stats.audio_codec), "lpcm");
                         pthread_mutex_unlock(&m->lock);
+                        if (ok)
+                                parse_lpcm(m, pkt, st->time_base);
                 }
                 av_packet_unref(pkt);
         }
@@ -371,7 +492,11 @@ static void *decode_thread(void *userdata)
                 (void) decode_packet(m, dec, NULL, frame);      /* drain the decoder */
 
 finish:
+        pthread_mutex_lock(&m->lock);
+        sink_audio_get_result(m->audio, &m->stats.audio);
+        pthread_mutex_unlock(&m->lock);
         avcodec_free_context(&dec);
+        avcodec_free_context(&adec);
         av_frame_free(&frame);
         av_packet_free(&pkt);
         avformat_close_input(&fmt);     /* custom I/O: does not free avio */
@@ -407,6 +532,9 @@ int sink_media_new(struct sink_media **ret)
         m->last_frame = av_frame_alloc();
         if (!m->ring || !m->last_frame)
                 return -ENOMEM;
+        r = sink_audio_new(&m->audio);
+        if (r < 0)
+                return r;
 
         av_log_set_level(AV_LOG_ERROR);
         r = pthread_create(&m->thread, NULL, decode_thread, m);
@@ -522,6 +650,7 @@ struct sink_media *sink_media_free(struct sink_media *m)
                 return NULL;
         sink_media_stop(m);
         av_frame_free(&m->last_frame);
+        m->audio = sink_audio_free(m->audio);
         free(m->ring);
         m->frame_fd = safe_close(m->frame_fd);
         pthread_cond_destroy(&m->cond);

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "../../protocol/macro.h"
+#include "sink-audio.h"
 
 struct sink_media;
 
@@ -50,6 +51,9 @@ struct sink_media_stats {
         uint64_t first_frame_usec;      /* CLOCK_MONOTONIC of the first decoded frame, 0 = none */
         uint64_t last_keyframe_usec;
         unsigned mean_luma;             /* 0..255 of the last frame (a black screen is ~16) */
+        unsigned audio_rate;            /* of the decoded sound, 0 before any */
+        uint64_t audio_decode_errors;   /* audio packets the decoder rejected */
+        struct sink_audio_result audio; /* what the sound was (sink-audio.h); final after sink_media_stop() */
         char error[128];                /* why the demuxer/decoder gave up, "" if it did not */
 };
 

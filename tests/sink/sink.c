@@ -19,6 +19,7 @@
  *   any state --error, timeout, TCP closed--> DONE (result=fail)
  */
 #include <errno.h>
+#include <math.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <netdb.h>
@@ -87,6 +88,11 @@ struct sink_options {
         bool expect_wfd_ts;                     /* PMT 0x0100, PCR 0x1000, video 0x1011, audio 0x1100 */
         bool expect_audio;                      /* audio chosen in M4 must arrive, in that codec */
         bool one_message_per_read;              /* fail when one recv() holds two RTSP messages */
+        double expect_tone_hz;                  /* 0: any; else the tone within 2% */
+        bool have_expect_level;
+        double expect_level_dbfs;               /* the tone's RMS level within 1 dB */
+        double max_av_offset_ms;                /* 0: not checked; else |median| and |worst| within */
+        int64_t max_audio_gaps;                 /* -1: not checked */
         bool verbose;
 };
 
@@ -932,6 +938,22 @@ static int sink_report(struct sink *s)
                  (st.audio_packets == 0 || strcasecmp(st.audio_codec, m4_audio) != 0))
                 snprintf(why, sizeof(why), "M4 chose %s audio but the stream carries %s (%" PRIu64 " packets)",
                          m4_audio, st.audio_codec[0] ? st.audio_codec : "none", st.audio_packets);
+        else if (s->opt.expect_tone_hz > 0 && fabs(st.audio.freq_hz - s->opt.expect_tone_hz) > s->opt.expect_tone_hz * 0.02)
+                snprintf(why, sizeof(why), "heard a %.1f Hz tone, expected %.1f Hz +-2%%", st.audio.freq_hz,
+                         s->opt.expect_tone_hz);
+        else if (s->opt.have_expect_level && fabs(st.audio.level_dbfs - s->opt.expect_level_dbfs) > 1.0)
+                snprintf(why, sizeof(why), "tone level %.2f dBFS, expected %.2f +-1 dB", st.audio.level_dbfs,
+                         s->opt.expect_level_dbfs);
+        else if (s->opt.max_audio_gaps >= 0 && st.audio.gaps > s->opt.max_audio_gaps)
+                snprintf(why, sizeof(why), "%u gaps in the sound (longest %.0f ms), at most %lld allowed", st.audio.gaps,
+                         st.audio.max_gap_ms, (long long) s->opt.max_audio_gaps);
+        else if (s->opt.max_av_offset_ms > 0 && st.audio.pairs == 0)
+                snprintf(why, sizeof(why), "no flash/beep pairs to measure A/V sync (%u flashes, %u beeps)",
+                         st.audio.flashes, st.audio.beeps);
+        else if (s->opt.max_av_offset_ms > 0 && (fabs(st.audio.av_offset_ms_median) > s->opt.max_av_offset_ms ||
+                                                 fabs(st.audio.av_clock_ms_worst) > s->opt.max_av_offset_ms))
+                snprintf(why, sizeof(why), "A/V offset median %.1f ms, clock error up to %.1f ms, beyond %.0f ms",
+                         st.audio.av_offset_ms_median, st.audio.av_clock_ms_worst, s->opt.max_av_offset_ms);
         else if (s->opt.expect_mode && strcmp(s->opt.expect_mode, mode) != 0)
                 snprintf(why, sizeof(why), "negotiated %s, expected %s", mode, s->opt.expect_mode);
         else if (s->idr_sent && s->idr_replies == 0)
@@ -957,7 +979,10 @@ static int sink_report(struct sink *s)
                "width=%u height=%u m4_audio=%s audio=%s audio_packets=%" PRIu64 " frames=%" PRIu64 " keyframes=%" PRIu64
                " bframes=%" PRIu64 " idr_requests=%u idr_keyframes=%" PRIu64 " keepalives=%u m4=%u rtp_packets=%" PRIu64
                " rtp_lost=%" PRIu64 " rtp_bad=%" PRIu64 " decode_errors=%" PRIu64 " mean_luma=%u"
-               " first_frame_ms=%lld server_port=%s pids=%#x/%#x/%#x/%#x end=%s%s%s\n",
+               " first_frame_ms=%lld server_port=%s pids=%#x/%#x/%#x/%#x"
+               " audio_seconds=%.2f audio_rate=%u audio_freq_hz=%.2f audio_level_dbfs=%.2f audio_gaps=%u"
+               " audio_max_gap_ms=%.0f audio_decode_errors=%" PRIu64 " av_pairs=%u av_offset_ms_median=%.1f"
+               " av_offset_ms_worst=%.1f av_clock_ms_worst=%.1f end=%s%s%s\n",
                why[0] ? "fail" : "ok", mode, st.video_codec[0] ? st.video_codec : "none",
                s->have_mode ? sink_profile_bits_to_string(s->mode.profile_bits) : "none",
                s->have_mode ? sink_level_bits_to_string(s->mode.level_bits) : "none",
@@ -969,7 +994,11 @@ static int sink_report(struct sink *s)
                st.mean_luma,
                st.first_frame_usec && s->play_usec ? (long long) (st.first_frame_usec - s->play_usec) / 1000 : -1LL,
                s->server_port_seen ? "yes" : "no", (unsigned) st.pmt_pid, (unsigned) st.pcr_pid,
-               (unsigned) st.video_pid, (unsigned) st.audio_pid, s->end ? s->end : "none", why[0] ? " reason=" : "", why);
+               (unsigned) st.video_pid, (unsigned) st.audio_pid, st.audio.seconds, st.audio_rate, st.audio.freq_hz,
+               st.audio.level_dbfs, st.audio.gaps, st.audio.max_gap_ms, st.audio_decode_errors, st.audio.pairs,
+               st.audio.av_offset_ms_median, st.audio.av_offset_ms_worst, st.audio.av_clock_ms_worst,
+               s->end ? s->end : "none",
+               why[0] ? " reason=" : "", why);
         fflush(stdout);
         return why[0] ? 1 : 0;
 }
@@ -996,6 +1025,12 @@ static void help(void)
                "     --one-message-per-read  act like receivers that read one RTSP message per recv()\n"
                "                           (lazycast-style): wait 5 ms before each read and fail when\n"
                "                           a read holds more than one message from the source\n"
+               "     --expect-tone HZ      fail unless the sound is a tone of HZ (+-2%%)\n"
+               "     --expect-level DBFS   fail unless the tone's RMS level is DBFS (+-1 dB; full-scale sine -3)\n"
+               "     --max-audio-gaps N    fail if the sound's PTS jump more than 40 ms more than N times\n"
+               "     --max-av-offset MS    fail unless white flashes and beeps (testsrc:flash, tone beep) pair\n"
+               "                           up within MS: the median offset, and the worst clock error (the\n"
+               "                           beep outside the frames around the flash, frame drops aside)\n"
                "  -v --verbose             log RTSP messages and state changes to stderr\n"
                "  -h --help\n\nProfiles:\n");
         for (const struct sink_profile *const *p = sink_profile_list(); *p; p++)
@@ -1030,6 +1065,10 @@ static int parse_args(int argc, char **argv, struct sink_options *o)
                 { "expect-wfd-ts", no_argument, NULL, 'W' },
                 { "expect-audio", no_argument, NULL, 'A' },
                 { "one-message-per-read", no_argument, NULL, 'O' },
+                { "expect-tone", required_argument, NULL, 'T' },
+                { "expect-level", required_argument, NULL, 'L' },
+                { "max-audio-gaps", required_argument, NULL, 'G' },
+                { "max-av-offset", required_argument, NULL, 'S' },
                 {}
         };
         uint64_t v;
@@ -1037,7 +1076,7 @@ static int parse_args(int argc, char **argv, struct sink_options *o)
 
         *o = (struct sink_options) {
                 .profile = sink_profile_find("generic"), .duration_usec = 10 * USEC_PER_SEC,
-                .timeout_usec = 15 * USEC_PER_SEC, .min_frames = 1,
+                .timeout_usec = 15 * USEC_PER_SEC, .min_frames = 1, .max_audio_gaps = -1,
         };
         while ((c = getopt_long(argc, argv, "c:p:r:d:f:m:i:t:o:e:vhWA", longopts, NULL)) >= 0) {
                 switch (c) {
@@ -1095,6 +1134,32 @@ static int parse_args(int argc, char **argv, struct sink_options *o)
                         break;
                 case 'O':
                         o->one_message_per_read = true;
+                        break;
+                case 'T':
+                        if (parse_uint(optarg, "tone frequency", 24000, &v) < 0 || v == 0)
+                                return -EINVAL;
+                        o->expect_tone_hz = (double) v;
+                        break;
+                case 'L': {
+                        char *end;
+
+                        o->expect_level_dbfs = strtod(optarg, &end);
+                        if (end == optarg || *end || o->expect_level_dbfs > 0 || o->expect_level_dbfs < -120) {
+                                fprintf(stderr, "miracast-test-sink: invalid level \"%s\" (dBFS, <= 0)\n", optarg);
+                                return -EINVAL;
+                        }
+                        o->have_expect_level = true;
+                        break;
+                }
+                case 'G':
+                        if (parse_uint(optarg, "gap count", UINT32_MAX, &v) < 0)
+                                return -EINVAL;
+                        o->max_audio_gaps = (int64_t) v;
+                        break;
+                case 'S':
+                        if (parse_uint(optarg, "A/V offset", 10000, &v) < 0 || v == 0)
+                                return -EINVAL;
+                        o->max_av_offset_ms = (double) v;
                         break;
                 case 'h':
                         help();

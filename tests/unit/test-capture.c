@@ -343,3 +343,33 @@ TEST(capture_kms_read, "/capture/kms reads the scan-out buffer, follows it, comp
         assert_null(c2);
         assert_true(strstr(capture_last_error(), "NoSuchConnector-7") != NULL);
 }
+
+TEST(capture_testsrc_flash, "/capture/testsrc flash: white exactly in the first 100 ms of each CLOCK_MONOTONIC second") {
+        struct capture_config cfg = { .backend = CAPTURE_BACKEND_TESTSRC, .width = 160, .height = 120,
+                                      .pattern = CAPTURE_PATTERN_DESKTOP, .flash = true };
+        _cleanup_(capture_unrefp) struct capture *c = NULL;
+        unsigned white = 0, other = 0;
+
+        assert_int_eq(capture_new(&cfg, &c), 0);
+        for (int i = 0; i < 130; i++) {
+                _cleanup_(capture_frame_unrefp) struct capture_frame *f = NULL;
+                uint64_t in_second;
+                bool is_white;
+
+                assert_int_eq(capture_grab(c, 0, &f), 0);
+                in_second = f->capture_usec % 1000000;
+                is_white = memcmp(f->data + (size_t) 60 * f->stride + 80 * 4, "\xff\xff\xff", 3) == 0 &&
+                           memcmp(f->data, "\xff\xff\xff", 3) == 0;
+                white += is_white;
+                other += !is_white;
+                /* the picture is decided a few µs before capture_usec is stamped: allow 2 ms at the edges */
+                if (is_white)
+                        assert_true(in_second < CAPTURE_FLASH_USEC + 2000);
+                else
+                        assert_true(in_second >= CAPTURE_FLASH_USEC || in_second < 2000);
+                usleep(10000);
+        }
+        /* 1.3 s (or more, under load) covers at least one flash */
+        assert_int_ge(white, 3);
+        assert_int_ge(other, 3 * white);
+}

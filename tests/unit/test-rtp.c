@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libavcodec/avcodec.h>
@@ -274,6 +275,37 @@ TEST(rtp_send_pacing, "/rtp_send/pacing spreads a frame's bursts")
         assert_int_eq(st.packets, 32);
         assert_int_ge(st.pace_usec, 1);
         assert_int_eq(drain(sv[1]), 32);
+        rtp_send_free(s);
+        close(sv[1]);
+}
+
+TEST(rtp_send_pacing_across_frames, "/rtp_send/many small frames back to back are paced as one stream")
+{
+        static uint8_t pk[RTP_MP2T_PACKET_SIZE];
+        struct rtp_send_stats st;
+        struct rtp_send *s = NULL;
+        struct timespec t0, t1;
+        uint64_t usec;
+        int sv[2];
+
+        assert_int_eq(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv), 0);
+        assert_int_eq(rtp_send_new_from_fd(sv[0],
+                                           &(struct rtp_send_config) { .pace_bps = 10000000, .sndbuf_bytes = 1 << 20 },
+                                           &s),
+                      0);
+        make_packets(pk, 1, 1);
+        /* 60 one-packet frames (say, audio caught up in one go): 60 x 10624 bits at 10 Mbit/s is
+         * 64 ms; the pacer must spread them, not let each through at once as its own "first burst" */
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        for (int i = 0; i < 60; i++)
+                assert_int_eq(rtp_send_frame(s, pk, 1, RTP_MP2T_PACKET_SIZE, RTP_SEND_KIND_INDEPENDENT), RTP_SEND_OK);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        usec = (uint64_t) (t1.tv_sec - t0.tv_sec) * 1000000 + (uint64_t) (t1.tv_nsec - t0.tv_nsec) / 1000;
+        rtp_send_get_stats(s, &st);
+        assert_int_eq(st.packets, 60);
+        assert_int_ge(usec, 59 * 1062); /* the last packet leaves 59 packet times after the first */
+        assert_int_ge(st.pace_usec, 20000); /* most of it asleep (the rest: our own work, under ASan) */
+        assert_int_eq(drain(sv[1]), 60);
         rtp_send_free(s);
         close(sv[1]);
 }
