@@ -6,7 +6,7 @@
 
 static int has(const char *s, const char *what)
 {
-        return s && strstr(s, what);
+        return s && strcasestr(s, what);
 }
 
 struct cast_error_text cast_error_no_backend(void)

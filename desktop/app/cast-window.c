@@ -26,6 +26,7 @@ struct cast_window {
         char *bus_address;              /* NULL: system bus */
         GDBusConnection *bus;           /* owned */
         GDBusObjectManager *om;         /* owned */
+        GDBusProxy *manager;            /* owned: Manager1 (the ObjectManager does not list its own object) */
         GCancellable *cancel;           /* owned: cancelled when the window goes */
         struct cast_agent *agent;       /* owned */
         bool discovering, agent_registered;
@@ -48,6 +49,7 @@ struct cast_window {
 
 static void window_refresh(struct cast_window *cw);
 static void window_connect(struct cast_window *cw);
+static void on_service_started(GObject *src, GAsyncResult *res, gpointer userdata);
 
 /* ---- small helpers over the ObjectManager's cached properties ---------- */
 
@@ -181,11 +183,27 @@ static void manager_call(struct cast_window *cw, const char *method, GVariant *a
                                (gpointer) method);
 }
 
+static void on_discovery_started(GObject *src, GAsyncResult *res, gpointer userdata)
+{
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) v = g_dbus_connection_call_finish(G_DBUS_CONNECTION(src), res, &error);
+        struct cast_window *cw;
+
+        if (v || g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+                return;
+        cw = userdata;
+        cw->discovering = false;
+        /* Without discovery the list stays empty: say why. */
+        error_show_gerror(cw, error);
+}
+
 static void daemon_appeared(struct cast_window *cw)
 {
         if (!cw->discovering) {
                 cw->discovering = true;
-                manager_call(cw, "StartDiscovery", NULL, cw->cancel);
+                g_dbus_connection_call(cw->bus, BUS_NAME, BUS_ROOT_PATH, BUS_MANAGER_IFACE, "StartDiscovery", NULL,
+                                       NULL, G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION, -1, cw->cancel,
+                                       on_discovery_started, cw);
         }
         if (cw->agent && !cw->agent_registered) {
                 cw->agent_registered = true;
@@ -483,7 +501,8 @@ static void refresh_casting(struct cast_window *cw)
                 sub = g_strdup("Waiting for the display to close the connection");
         } else {
                 title = g_strdup_printf("Connecting to %s…", name);
-                sub = g_strdup(state && *state ? state_words(state) : "Asking the display");
+                sub = g_strdup(g_strcmp0(state, "negotiating") == 0 ? state_words(state)
+                                                                    : "Waiting for the display to accept");
         }
         g_autofree char *esc_title = g_markup_escape_text(title, -1);
         adw_preferences_row_set_title(ADW_PREFERENCES_ROW(cw->casting_row), esc_title);
@@ -495,7 +514,8 @@ static void refresh_casting(struct cast_window *cw)
 
 static void refresh_manager(struct cast_window *cw)
 {
-        g_autoptr(GDBusProxy) m = proxy_get(cw, BUS_ROOT_PATH, BUS_MANAGER_IFACE);
+        g_autofree char *owner = cw->manager ? g_dbus_proxy_get_name_owner(cw->manager) : NULL;
+        GDBusProxy *m = owner ? cw->manager : NULL;
         g_autoptr(GVariant) outs = m ? g_dbus_proxy_get_cached_property(m, "CaptureOutputs") : NULL;
         g_autofree char *backend = prop_string(m, "Backend");
         guint n = g_list_model_get_n_items(G_LIST_MODEL(cw->outputs));
@@ -567,6 +587,29 @@ static void on_proxy_props(GDBusObjectManagerClient *om, GDBusObjectProxy *o, GD
         window_refresh(userdata);
 }
 
+static void on_manager_props(GDBusProxy *p, GVariant *changed, GStrv inval, gpointer userdata)
+{
+        window_refresh(userdata);
+}
+
+static void on_manager_ready(GObject *src, GAsyncResult *res, gpointer userdata)
+{
+        g_autoptr(GError) error = NULL;
+        GDBusProxy *p = g_dbus_proxy_new_finish(res, &error);
+        struct cast_window *cw;
+
+        if (!p) {
+                if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+                        g_message("Manager1 proxy: %s", error->message);
+                return;
+        }
+        cw = userdata;
+        cw->manager = p;
+        g_signal_connect(p, "g-properties-changed", G_CALLBACK(on_manager_props), cw);
+        g_signal_connect_swapped(p, "notify::g-name-owner", G_CALLBACK(window_refresh), cw);
+        window_refresh(cw);
+}
+
 static void on_om_ready(GObject *src, GAsyncResult *res, gpointer userdata)
 {
         g_autoptr(GError) error = NULL;
@@ -588,13 +631,17 @@ static void on_om_ready(GObject *src, GAsyncResult *res, gpointer userdata)
         g_signal_connect(om, "interface-added", G_CALLBACK(on_objects_changed), cw);
         g_signal_connect(om, "interface-removed", G_CALLBACK(on_objects_changed), cw);
         g_signal_connect(om, "interface-proxy-properties-changed", G_CALLBACK(on_proxy_props), cw);
+        g_dbus_proxy_new(cw->bus, G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START, NULL, BUS_NAME, BUS_ROOT_PATH,
+                         BUS_MANAGER_IFACE, cw->cancel, on_manager_ready, cw);
         on_name_owner(G_OBJECT(om), NULL, cw);
 }
 
 static void on_service_started(GObject *src, GAsyncResult *res, gpointer userdata)
 {
         g_autoptr(GError) error = NULL;
-        g_autoptr(GVariant) v = g_dbus_connection_call_finish(G_DBUS_CONNECTION(src), res, &error);
+        /* res NULL: the name already has an owner (on_name_checked) */
+        g_autoptr(GVariant) v = res ? g_dbus_connection_call_finish(G_DBUS_CONNECTION(src), res, &error)
+                                    : g_variant_ref_sink(g_variant_new("(u)", 2));
         struct cast_window *cw;
         g_autofree char *name = NULL;
 
@@ -624,12 +671,35 @@ static void on_service_started(GObject *src, GAsyncResult *res, gpointer userdat
                                          BUS_ROOT_PATH, NULL, NULL, NULL, cw->cancel, on_om_ready, cw);
 }
 
-static void window_activate_service(struct cast_window *cw)
+static void on_name_checked(GObject *src, GAsyncResult *res, gpointer userdata)
 {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) v = g_dbus_connection_call_finish(G_DBUS_CONNECTION(src), res, &error);
+        struct cast_window *cw;
+        gboolean owned = FALSE;
+
+        if (!v && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+                return;
+        cw = userdata;
+        if (v)
+                g_variant_get(v, "(b)", &owned);
+        if (owned) {
+                /* dbus-daemon answers StartServiceByName with ServiceUnknown for a running daemon that has no
+                 * service file (a private bus), so ask for activation only when nobody owns the name. */
+                on_service_started(src, NULL, cw);
+                return;
+        }
         /* Starts miracastd through D-Bus activation when it is installed but not running. */
         g_dbus_connection_call(cw->bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
                                "StartServiceByName", g_variant_new("(su)", BUS_NAME, 0), G_VARIANT_TYPE("(u)"),
                                G_DBUS_CALL_FLAGS_NONE, 30000, cw->cancel, on_service_started, cw);
+}
+
+static void window_activate_service(struct cast_window *cw)
+{
+        g_dbus_connection_call(cw->bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                               "NameHasOwner", g_variant_new("(s)", BUS_NAME), G_VARIANT_TYPE("(b)"),
+                               G_DBUS_CALL_FLAGS_NONE, -1, cw->cancel, on_name_checked, cw);
 }
 
 static void on_bus_ready(GObject *src, GAsyncResult *res, gpointer userdata)
@@ -858,6 +928,7 @@ static void on_window_destroy(GtkWidget *w, gpointer userdata)
         g_cancellable_cancel(cw->cancel);
         g_clear_object(&cw->cancel);
         cw->agent = cast_agent_free(cw->agent);
+        g_clear_object(&cw->manager);
         g_clear_object(&cw->om);
         if (cw->bus)
                 (void) g_dbus_connection_flush_sync(cw->bus, NULL, NULL);
