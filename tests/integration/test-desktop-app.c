@@ -132,9 +132,14 @@ static void dump(struct child *app)
                 fprintf(stderr, "--- miracastd log:\n%s\n", text);
                 free(text);
         }
+        snprintf(path, sizeof(path), "%s/xvfb.log", tmpdir);
+        if (test_read_file(path, &text) >= 0) {
+                fprintf(stderr, "--- Xvfb log (display %s):\n%s\n", display, text);
+                free(text);
+        }
 }
 
-/* Xvfb picks a free display and writes its number to the pipe (-displayfd). */
+/* Xvfb on a display of our own; it writes the number to the pipe once it listens (-displayfd). */
 static void xvfb_start(void)
 {
         int p[2];
@@ -148,15 +153,21 @@ static void xvfb_start(void)
                 char fd[16];
                 close(p[0]);
                 snprintf(fd, sizeof(fd), "%d", p[1]);
-                if (!freopen("/dev/null", "w", stderr))
+                char log[300];
+                snprintf(log, sizeof(log), "%s/xvfb.log", tmpdir);
+                if (!freopen(log, "w", stderr))
                         _exit(127);
-                execlp("Xvfb", "Xvfb", "-displayfd", fd, "-screen", "0", "1280x800x24", "-nolisten", "tcp",
+                /* Not :0 and up, which other X servers on this machine (in other network namespaces,
+                 * sharing /tmp/.X11-unix) take first; -displayfd says when it is ready. */
+                char num[16];
+                snprintf(num, sizeof(num), ":%d", 300 + (int) (getpid() % 600));
+                execlp("Xvfb", "Xvfb", num, "-displayfd", fd, "-screen", "0", "1280x800x24", "-nolisten", "tcp",
                        (char *) NULL);
                 _exit(127);
         }
         close(p[1]);
         n = read(p[0], buf, sizeof(buf) - 1);
-        close(p[0]);
+        /* p[0] stays open: Xvfb may write the number again, and dies if nobody can read it (EPIPE). */
         if (n <= 0)
                 fprintf(stderr, "Xvfb did not start (is it installed? tools/install-deps.sh)\n");
         assert_int_ge(n, 1);
