@@ -23,7 +23,7 @@
 # Programs and tests link only the archives and libraries they may use, so a
 # call across a layer fails at link time too.
 #
-# Targets: all check fuzz bench demo e2e install lint soak screenshots clean deps.
+# Targets: all check fuzz bench demo e2e install lint soak screenshots gnome-shell-test clean deps.
 # Variables: BUILD, SANITIZE=1 (ASan+UBSan), V=1, DESTDIR, PREFIX, FUZZ_SECONDS.
 
 PKG_CONFIG ?= pkg-config
@@ -148,7 +148,7 @@ REPLAY_BINS := $(patsubst fuzz-%.c,$(BUILD)/tests/fuzz-replay-%,$(notdir $(FUZZ_
 FUZZ_BINS   := $(patsubst fuzz-%.c,$(BUILD)/fuzz/fuzz-%,$(notdir $(FUZZ_SRC)))
 BENCH_BINS  := $(patsubst %.c,$(BUILD)/%,$(notdir $(BENCH_SRC)))
 
-.PHONY: all tests check run-check fuzz bench demo e2e install lint soak screenshots clean deps
+.PHONY: all tests check run-check fuzz bench demo e2e install lint soak screenshots gnome-shell-test clean deps
 .DELETE_ON_ERROR:
 # Keep objects made by chained pattern rules (fuzz, bench), so nothing rebuilds needlessly.
 .SECONDARY:
@@ -300,6 +300,7 @@ demo: deps
 
 e2e: deps
 	$(Q)$(MAKE) --no-print-directory all
+	$(Q)bash tests/desktop/gnome-shell-extension.sh $(BUILD) $(BUILD)/screenshots
 	$(Q)bash tests/vm/run-e2e.sh $(BUILD)
 
 # Static analysis (cppcheck, gcc -fanalyzer, clang-tidy); not part of check: it takes minutes.
@@ -313,13 +314,22 @@ soak: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=build/check SANITIZE=1 all
 	$(Q)tools/soak.sh build/check
 
-# The desktop app driven against a real daemon under Xvfb (test-desktop-app); prints each PNG's path.
+# The desktop app under Xvfb (test-desktop-app) and the GNOME Shell extension in a headless
+# GNOME Shell 48 (tests/desktop/gnome-shell-extension.sh; its trixie chroot is built once, ~3 min),
+# both against a real daemon; prints each PNG's path.
 screenshots: deps
 	$(Q)$(MAKE) --no-print-directory all $(BUILD)/tests/test-desktop-app
 	$(Q)rm -rf $(BUILD)/screenshots && mkdir -p $(BUILD)/screenshots
 	$(Q)MIRACAST_BUILD=$(abspath $(BUILD)) MIRACAST_SCREENSHOT_DIR=$(abspath $(BUILD)/screenshots) \
 		$(BUILD)/tests/test-desktop-app >$(BUILD)/screenshots/test.log 2>&1 || { cat $(BUILD)/screenshots/test.log; exit 1; }
+	$(Q)bash tests/desktop/gnome-shell-extension.sh $(BUILD) $(BUILD)/screenshots >$(BUILD)/screenshots/shell.log 2>&1 || \
+		{ cat $(BUILD)/screenshots/shell.log; exit 1; }
 	$(Q)for f in $(BUILD)/screenshots/*.png; do echo "screenshot: $(abspath $(BUILD))/screenshots/$${f##*/}"; done
+
+# The GNOME Shell extension alone, in headless GNOME Shell 48 (also part of e2e).
+gnome-shell-test: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)bash tests/desktop/gnome-shell-extension.sh $(BUILD) $(BUILD)/screenshots
 
 install: all
 	$(Q)tools/install.sh "$(DESTDIR)" "$(PREFIX)" "$(BUILD)"

@@ -16,6 +16,7 @@ import St from 'gi://St';
 import {Extension} from 'resource:///org/gnome/shell/extensions/extension.js';
 import * as Dialog from 'resource:///org/gnome/shell/ui/dialog.js';
 import * as Main from 'resource:///org/gnome/shell/ui/main.js';
+import * as MessageTray from 'resource:///org/gnome/shell/ui/messageTray.js';
 import * as ModalDialog from 'resource:///org/gnome/shell/ui/modalDialog.js';
 import * as PanelMenu from 'resource:///org/gnome/shell/ui/panelMenu.js';
 import * as PopupMenu from 'resource:///org/gnome/shell/ui/popupMenu.js';
@@ -37,6 +38,17 @@ const AGENT_XML = `<node><interface name="org.miracastd.Agent1">
 <method name="DisplayPinCode"><arg type="o" name="sink" direction="in"/><arg type="s" name="pin" direction="in"/></method>
 <method name="RequestPinCode"><arg type="o" name="sink" direction="in"/><arg type="s" name="pin" direction="out"/></method>
 <method name="Cancel"/><method name="Release"/>
+</interface></node>`;
+
+// Test-only: with MIRACAST_SHELL_TEST=1 in the shell's environment, the extension owns
+// org.miracastd.ShellTest on the session bus so a test can do what a person does (open the
+// menu, click a display, type a PIN, press Stop) and read what is shown.
+const TEST_XML = `<node><interface name="org.miracastd.ShellTest1">
+<method name="OpenMenu"/><method name="OpenIndicator"/><method name="CloseMenus"/>
+<method name="Cast"><arg type="s" name="display" direction="in"/></method>
+<method name="TypePin"><arg type="s" name="pin" direction="in"/></method>
+<method name="SubmitPin"/><method name="Stop"/>
+<method name="State"><arg type="s" name="json" direction="out"/></method>
 </interface></node>`;
 
 const STATE_WORDS = {
@@ -284,8 +296,11 @@ class CastingIndicator extends PanelMenu.Button {
         this._label = new St.Label({text: 'Casting', y_align: Clutter.ActorAlign.CENTER});
         box.add_child(this._label);
         this.add_child(box);
-        this._title = new PopupMenu.PopupMenuItem('', {reactive: false});
-        this._mode = new PopupMenu.PopupMenuItem('', {reactive: false});
+        // Information, not actions: neither clickable nor greyed out.
+        const info = {activate: false, hover: false, can_focus: false};
+        this._title = new PopupMenu.PopupMenuItem('', info);
+        this._title.label.add_style_class_name('miracast-title');
+        this._mode = new PopupMenu.PopupMenuItem('', info);
         this._mode.label.add_style_class_name('miracast-state');
         this.menu.addMenuItem(this._title);
         this.menu.addMenuItem(this._mode);
@@ -413,9 +428,61 @@ export default class MiracastExtension extends Extension {
         this._agentRegistered = false;
         this._client = new CastClient(this._bus, what => this._changed(what));
         this._refresh();
+        if (GLib.getenv('MIRACAST_SHELL_TEST') === '1')
+            this._testEnable();
+    }
+
+    _testEnable() {
+        const quick = Main.panel.statusArea.quickSettings;
+        const toggle = this._indicator.toggle;
+        this._test = Gio.DBusExportedObject.wrapJSObject(TEST_XML, {
+            OpenMenu: () => {
+                // The shell greets root with a banner; keep it out of the screenshots.
+                for (const n of [...MessageTray.getSystemSource?.().notifications ?? []])
+                    n.destroy();
+                quick.menu.open(false);
+                toggle.menu.open(false);
+            },
+            OpenIndicator: () => {
+                quick.menu.close(false);
+                this._panel.menu.open(false);
+            },
+            CloseMenus: () => {
+                this._panel.menu.close(false);
+                quick.menu.close(false);
+            },
+            Cast: name => {
+                const sink = this._client.sinks().find(k => k.Name === name);
+                if (!sink)
+                    throw new Error(`no display named ${name}`);
+                this.cast(sink.path, toggle.usePin);
+            },
+            TypePin: pin => this._dialog?._entry.set_text(pin),
+            SubmitPin: () => this._dialog?._connect(),
+            Stop: () => this.stop(),
+            State: () => JSON.stringify({
+                owner: this._client.owner,
+                displays: this._client.sinks().map(k => `${k.Name}: ${this._client.sinkSession(k.path)?.State ?? 'available'}`),
+                casting: this.casting ? this._client.sinkName(this.casting) : null,
+                session: this._session ? this._client.session(this._session)?.State ?? null : null,
+                dialog: this._dialog ? this._dialog.constructor.name : null,
+                panel: this._panel.visible ? this._panel.accessible_name : null,
+                status: this._status,
+                error: toggle._errorItem.visible ? toggle._errorItem.label.text : null,
+                checked: toggle.checked,
+            }),
+        });
+        this._test.export(Gio.DBus.session, '/org/miracastd/ShellTest');
+        this._testName = Gio.bus_own_name_on_connection(Gio.DBus.session, 'org.miracastd.ShellTest',
+            Gio.BusNameOwnerFlags.NONE, null, null);
     }
 
     disable() {
+        if (this._test) {
+            Gio.bus_unown_name(this._testName);
+            this._test.unexport();
+            this._test = null;
+        }
         this._closeDialog();
         if (this._discovering)
             this._client.call(ROOT, MANAGER, 'StopDiscovery', null, null, -1, null);
