@@ -132,7 +132,7 @@ static const char *state_words(const char *state)
 
 static void error_show(struct cast_window *cw, struct cast_error_text t, const char *detail)
 {
-        g_autofree char *subtitle = detail && *detail ? g_strdup_printf("%s\n<small>%s</small>", t.next, detail)
+        g_autofree char *subtitle = detail && *detail ? g_strdup_printf("%s Details: %s", t.next, detail)
                                                       : g_strdup(t.next);
         g_autofree char *esc_title = g_markup_escape_text(t.what, -1);
         g_autofree char *esc_next = g_markup_escape_text(t.next, -1);

@@ -11,7 +11,8 @@
 #   a click casts; the display asks for a PIN: the PIN dialog     [shell-pin.png]
 #   the typed PIN reaches P2P_CONNECT; the sink plays; the panel
 #   indicator shows the display and the mode                      [shell-casting.png]
-#   Stop ends the session and the P2P group.
+#   Stop ends the session and the P2P group;
+#   with the daemon gone and no service file, the menu says it is not installed [shell-missing.png]
 # The extension is driven through its test-only org.miracastd.ShellTest
 # object (MIRACAST_SHELL_TEST=1); screenshots via gnome-screenshot.
 #
@@ -118,7 +119,8 @@ CONF
 for _ in $(seq 50); do [ -S "$work/p2p-dev-wlan0" ] && break; sleep 0.1; done
 "$build/miracastd" --config "$work/miracastd.conf" --bus "unix:path=$rig/run/dbus/system_bus_socket" \
         2>"$work/miracastd.log" &
-pids+=($!)
+daemon_pid=$!
+pids+=($daemon_pid)
 
 "${C[@]}" gsettings set org.gnome.shell enabled-extensions "['$uuid']"
 "${C[@]}" gsettings set org.gnome.shell disable-user-extensions false
@@ -182,5 +184,14 @@ wait_for "the cast to end" state_has '"casting":null'
 wait_for "the group removal" grep -q "^P2P_GROUP_REMOVE p2p-gs0" "$work/wpas.log"
 state | grep -q '"panel":null' || fail "the indicator stayed after Stop: $(state)"
 ok "Stop ends the session, the group and the indicator"
+
+# The daemon goes away, and this bus has nothing to activate it with.
+call CloseMenus >/dev/null
+kill "$daemon_pid"
+wait_for "the daemon to leave the bus" state_has '"owner":null'
+call OpenMenu >/dev/null
+wait_for "the not-installed message" state_has 'miracastd is not installed'
+shot shell-missing.png
+ok "opening the menu without the daemon tries activation and says it is not installed"
 echo "gnome-shell-extension: $((SECONDS - start)) s"
 echo "$passed passed, 0 failed"
