@@ -52,6 +52,8 @@ static int autotest_step(struct autotest *t, const char *line)
                 return cast_window_pin_submit(t->cw) ? 1 : -1;
         if (strcmp(verb, "wait-state") == 0)
                 return g_strcmp0(cast_window_cast_state(t->cw), arg) == 0 ? 1 : 0;
+        if (strcmp(verb, "wait-error") == 0)
+                return strstr(cast_window_error(t->cw), arg) ? 1 : 0;
         if (strcmp(verb, "stop") == 0)
                 return cast_window_stop(t->cw) ? 1 : -1;
         if (strcmp(verb, "sleep") == 0)

@@ -9,6 +9,7 @@
  *   type-pin DIGITS         type into it
  *   submit-pin              press Enter in it
  *   wait-state STATE        our cast is in STATE ("" = idle)
+ *   wait-error TEXT         the error shown contains TEXT
  *   stop                    press Stop
  *   shot FILE               write the window as a PNG and print "screenshot: FILE"
  *   sleep MSEC

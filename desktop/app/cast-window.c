@@ -988,6 +988,12 @@ const char *cast_window_page(struct cast_window *cw)
         return gtk_stack_get_visible_child_name(GTK_STACK(cw->stack));
 }
 
+const char *cast_window_error(struct cast_window *cw)
+{
+        return gtk_widget_get_visible(cw->error_group) ? adw_preferences_row_get_title(ADW_PREFERENCES_ROW(cw->error_row))
+                                                       : "";
+}
+
 bool cast_window_pin_dialog_open(struct cast_window *cw)
 {
         return cw->pin_dialog && gtk_widget_get_mapped(cw->pin_dialog);

@@ -25,5 +25,7 @@ bool cast_window_pin_type(struct cast_window *cw, const char *digits);
 bool cast_window_pin_submit(struct cast_window *cw);
 bool cast_window_stop(struct cast_window *cw);
 const char *cast_window_page(struct cast_window *cw);
+/* The error shown ("" when none): its first sentence. */
+const char *cast_window_error(struct cast_window *cw);
 /* Render the window, and the PIN dialog over it when open, into a PNG. 0 or -errno. */
 int cast_window_save_png(struct cast_window *cw, const char *path);

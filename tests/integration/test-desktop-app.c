@@ -11,6 +11,7 @@
  *                        -> Agent1.RequestPinCode -> PIN dialog, typed              [pin.png]
  *   Enter in dialog   -> P2P_CONNECT <pin> keypad; group up; the sink plays          [casting.png]
  *   Stop              -> Session1.Stop -> the sink's session ends, group removed
+ *   a display refuses -> Cast fails SinkRejected -> "The display refused the connection."  [error.png]
  *   no daemon on the bus -> the "not installed" page                                 [missing.png]
  *
  * PNGs go to $MIRACAST_SCREENSHOT_DIR (make screenshots), else a temporary
@@ -371,6 +372,40 @@ TEST(cast, "/desktop/app/lists two displays, casts to one with a PIN, shows the 
         assert_png(path, 400, 400);
         child_reap(&app);
         child_reap(&sink);
+}
+
+TEST(refused, "/desktop/app/a display that refuses: the error in plain words, and the window idle again") {
+        struct child app;
+        char script[1024], path[300];
+
+        setup();
+        snprintf(script, sizeof(script),
+                 "wait-page main\n"
+                 "wait-displays 2\n"
+                 "cast Living Room TV\n"
+                 "wait-error The display refused the connection.\n"
+                 "wait-state \n"
+                 "sleep 300\n"
+                 "shot %s/error.png\n",
+                 shots);
+        fake_wpas_clear_cmds(fw);
+        app_start(&app, "app-refused", bus_addr, script);
+        if (!RUN_UNTIL(fake_wpas_has(fw, "P2P_FIND 30") || app.done))
+                dump(&app);
+        assert_false(app.done);
+        fake_wpas_event(fw, FOUND(TV, "Living Room TV"));
+        fake_wpas_event(fw, FOUND(OFFICE, "Office Display"));
+        if (!RUN_UNTIL(fake_wpas_has(fw, "P2P_CONNECT " TV " pbc go_intent=7") || app.done))
+                dump(&app);
+        assert_true(fake_wpas_has(fw, "P2P_CONNECT " TV " pbc go_intent=7"));
+        /* status 11: the display declined (Wi-Fi P2P spec, "rejected by user") */
+        fake_wpas_event(fw, "<3>P2P-GO-NEG-FAILURE status=11");
+        if (!RUN_UNTIL(app.done) || app.status != 0)
+                dump(&app);
+        assert_int_eq(app.status, 0);
+        snprintf(path, sizeof(path), "%s/error.png", shots);
+        assert_png(path, 400, 400);
+        child_reap(&app);
 }
 
 TEST(missing, "/desktop/app/no miracastd on the bus and none to activate: the \"not installed\" page") {
