@@ -16,7 +16,7 @@
 # The extension is driven through its test-only org.miracastd.ShellTest
 # object (MIRACAST_SHELL_TEST=1); screenshots via gnome-screenshot.
 #
-# Usage: gnome-shell-extension.sh BUILD OUTDIR. Root. The chroot is made once
+# Usage: gnome-shell-extension.sh BUILD OUTDIR. Root (the shell itself runs as user "rig"). The chroot is made once
 # with mmdebstrap (about 3 min, 1.3 GiB) in $MIRACAST_GNOME_RIG
 # (default /var/cache/miracastd-rig/gnome48) and reused.
 set -eu
@@ -41,6 +41,8 @@ adwaita-icon-theme,procps trixie "$rig.new" "${mirror:-http://deb.debian.org/deb
         dbus-uuidgen >"$rig.new/etc/machine-id"
         mv "$rig.new" "$rig"
 fi
+# The shell runs as an ordinary user, as on a desktop (as root it greets with a warning banner).
+chroot "$rig" id rig >/dev/null 2>&1 || chroot "$rig" useradd -M -d /home/rig -s /bin/sh rig
 
 if [ "${MCD_SHELL_INNER:-}" != 1 ]; then
         # Private mounts (fresh /run, /tmp and /root in the chroot) and a private network.
@@ -70,10 +72,14 @@ ok() { echo "ok   $*"; passed=$((passed + 1)); }
 mount --rbind /dev "$rig/dev"
 mount -t proc proc "$rig/proc"
 mount --rbind /sys "$rig/sys"
-for d in run tmp root; do mount -t tmpfs tmpfs "$rig/$d"; done
-mkdir -p -m 700 "$rig/run/user/0"
-mkdir -p "$rig/run/dbus" "$rig/root/.local/share/gnome-shell/extensions/$uuid"
-cp "$src/desktop/gnome-shell-extension/$uuid"/* "$rig/root/.local/share/gnome-shell/extensions/$uuid/"
+for d in run tmp home; do mount -t tmpfs tmpfs "$rig/$d"; done
+uid=$(chroot "$rig" id -u rig)
+mkdir -p -m 700 "$rig/run/user/$uid"
+mkdir -p "$rig/run/dbus" "$rig/home/rig/.local/share/gnome-shell/extensions/$uuid"
+cp "$src/desktop/gnome-shell-extension/$uuid"/* "$rig/home/rig/.local/share/gnome-shell/extensions/$uuid/"
+# Seen once already: no "Screen Lock disabled" banner (there is no display manager here) over the screenshots.
+touch "$rig/home/rig/.local/share/gnome-shell/lock-warning-shown"
+chroot "$rig" chown -R rig:rig /home/rig "/run/user/$uid"
 
 # network: the group interface here, the sink at the far end of a veth pair
 ip link set lo up
@@ -90,15 +96,15 @@ cat >"$rig/tmp/system.conf" <<CONF
 <!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 <busconfig><type>system</type><listen>unix:path=/run/dbus/system_bus_socket</listen>
-<auth>EXTERNAL</auth><policy context="default"><allow send_destination="*"/><allow receive_sender="*"/>
+<auth>EXTERNAL</auth><policy context="default"><allow user="*"/><allow send_destination="*"/><allow receive_sender="*"/>
 <allow own="*"/></policy></busconfig>
 CONF
 chroot "$rig" dbus-daemon --config-file=/tmp/system.conf --fork --print-pid >"$work/sysbus.pid"
 pids+=("$(cat "$work/sysbus.pid")")
-session=$(chroot "$rig" dbus-daemon --session --fork --print-address=1 --print-pid=2 2>"$work/sessbus.pid")
+U=(chroot --userspec=rig:rig "$rig" env HOME=/home/rig USER=rig XDG_RUNTIME_DIR="/run/user/$uid")
+session=$("${U[@]}" dbus-daemon --session --fork --print-address=1 --print-pid=2 2>"$work/sessbus.pid")
 pids+=("$(cat "$work/sessbus.pid")")
-C=(chroot "$rig" env HOME=/root XDG_RUNTIME_DIR=/run/user/0 DBUS_SESSION_BUS_ADDRESS="$session"
-   XDG_SESSION_TYPE=wayland XDG_CURRENT_DESKTOP=GNOME)
+C=("${U[@]}" DBUS_SESSION_BUS_ADDRESS="$session" XDG_SESSION_TYPE=wayland XDG_CURRENT_DESKTOP=GNOME)
 
 # miracastd (built here) on that bus, with the fake wpa_supplicant
 python3 "$src/tests/desktop/fake-wpas.py" "$work/p2p-dev-wlan0" "$work/wpas.log" p2p-gs0 \

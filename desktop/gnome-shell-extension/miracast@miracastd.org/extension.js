@@ -16,7 +16,6 @@ import St from 'gi://St';
 import {Extension} from 'resource:///org/gnome/shell/extensions/extension.js';
 import * as Dialog from 'resource:///org/gnome/shell/ui/dialog.js';
 import * as Main from 'resource:///org/gnome/shell/ui/main.js';
-import * as MessageTray from 'resource:///org/gnome/shell/ui/messageTray.js';
 import * as ModalDialog from 'resource:///org/gnome/shell/ui/modalDialog.js';
 import * as PanelMenu from 'resource:///org/gnome/shell/ui/panelMenu.js';
 import * as PopupMenu from 'resource:///org/gnome/shell/ui/popupMenu.js';
@@ -437,9 +436,6 @@ export default class MiracastExtension extends Extension {
         const toggle = this._indicator.toggle;
         this._test = Gio.DBusExportedObject.wrapJSObject(TEST_XML, {
             OpenMenu: () => {
-                // The shell greets root with a banner; keep it out of the screenshots.
-                for (const n of [...MessageTray.getSystemSource?.().notifications ?? []])
-                    n.destroy();
                 quick.menu.open(false);
                 toggle.menu.open(false);
             },
