@@ -9,6 +9,7 @@
 #   daemon/main.c           -> $(BUILD)/miracastd           (everything)
 #   dbus/miracastctl*.c     -> $(BUILD)/miracastctl         (libdbus.a, libprotocol.a, libsystemd)
 #   tests/sink/*.c          -> $(BUILD)/miracast-test-sink  (libprotocol.a, libsystemd, FFmpeg)
+#   desktop/app/*.c         -> $(BUILD)/miracast-cast       (GTK 4, libadwaita, GIO; of ours only dbus/bus-names.h)
 #   tests/unit/test-*.c, tests/integration/test-*.c -> $(BUILD)/tests/test-* (see "tests" below)
 #   tests/fuzz/fuzz-*.c     -> $(BUILD)/tests/fuzz-replay-* (gcc, libprotocol.a only; replays seeds in `make check`)
 #                              $(BUILD)/fuzz/fuzz-*        (clang libFuzzer, `make fuzz`)
@@ -22,7 +23,7 @@
 # Programs and tests link only the archives and libraries they may use, so a
 # call across a layer fails at link time too.
 #
-# Targets: all check fuzz bench demo e2e install lint soak clean deps deb.
+# Targets: all check fuzz bench demo e2e install lint soak screenshots gnome-shell-test clean deps deb.
 # Variables: BUILD, SANITIZE=1 (ASan+UBSan), V=1, DESTDIR, PREFIX, FUZZ_SECONDS.
 
 PKG_CONFIG ?= pkg-config
@@ -55,6 +56,7 @@ endif
 ENCODER_PKGS := libavcodec libavformat libavutil libswscale libdrm libva x264
 SYSTEMD_PKGS := libsystemd
 SINK_PKGS    := libsystemd libavcodec libavformat libavutil libswscale
+APP_PKGS     := gtk4 libadwaita-1
 ALL_PKGS     := $(SYSTEMD_PKGS) $(ENCODER_PKGS)
 
 # pkg-config runs only when a recipe first needs it (after `deps` had its chance to install), once
@@ -69,6 +71,8 @@ ENCODER_LIBS   = $(call lazy,ENCODER_LIBS,$(call pkg,--libs,$(ENCODER_PKGS)))
 SYSTEMD_CFLAGS = $(call lazy,SYSTEMD_CFLAGS,$(call pkg,--cflags,$(SYSTEMD_PKGS)))
 SYSTEMD_LIBS   = $(call lazy,SYSTEMD_LIBS,$(call pkg,--libs,$(SYSTEMD_PKGS)))
 SINK_LIBS      = $(call lazy,SINK_LIBS,$(call pkg,--libs,$(SINK_PKGS)))
+APP_CFLAGS     = $(call lazy,APP_CFLAGS,$(call pkg,--cflags,$(APP_PKGS)))
+APP_LIBS       = $(call lazy,APP_LIBS,$(call pkg,--libs,$(APP_PKGS)))
 ALL_CFLAGS     = $(call lazy,ALL_CFLAGS,$(call pkg,--cflags,$(ALL_PKGS)))
 ALL_LIBS       = $(call lazy,ALL_LIBS,$(call pkg,--libs,$(ALL_PKGS)))
 
@@ -81,6 +85,9 @@ DENY_encoder  := $(USES_SYSTEMD)|$(call UP_FROM,daemon|dbus|tests)
 ALLOW_encoder := daemon/log\.h$$
 DENY_daemon   := $(USES_MEDIA)|$(call UP_FROM,dbus|tests)
 DENY_dbus     := $(USES_MEDIA)|$(call UP_FROM,tests)
+# The desktop app is a D-Bus client like any other: GTK/GIO, and the API's names, nothing of the daemon.
+DENY_app      := $(USES_SYSTEMD)|$(USES_MEDIA)|$(call UP_FROM,protocol|encoder|daemon|dbus|tests)
+ALLOW_app     := /dbus/bus-names\.h$$
 # $(call layer_check,LAYER): after compiling $@, fail when its .d names a header LAYER may not use.
 define layer_check
 	$(Q)bad=$$(grep -oE '$(DENY_$(1))' $(@:.o=.d) | grep -vE '$(or $(ALLOW_$(1)),^$$^)' | sort -u); \
@@ -96,6 +103,7 @@ DAEMON_SRC   := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
 DBUS_SRC     := $(filter-out dbus/miracastctl%,$(wildcard dbus/*.c))
 CTL_SRC      := $(wildcard dbus/miracastctl*.c)
 SINK_SRC     := $(wildcard tests/sink/*.c)
+APP_SRC      := $(wildcard desktop/app/*.c)
 TESTLIB_SRC  := tests/lib/test.c tests/lib/test-util.c tests/lib/test-bus.c tests/lib/ts-check.c tests/lib/rtp-receive.c
 UNIT_SRC     := $(wildcard tests/unit/test-*.c tests/integration/test-*.c)
 
@@ -132,12 +140,15 @@ endif
 ifneq ($(SINK_SRC),)
 PROGRAMS += $(BUILD)/miracast-test-sink
 endif
+ifneq ($(APP_SRC),)
+PROGRAMS += $(BUILD)/miracast-cast
+endif
 TEST_BINS   := $(patsubst %.c,$(BUILD)/tests/%,$(notdir $(UNIT_SRC)))
 REPLAY_BINS := $(patsubst fuzz-%.c,$(BUILD)/tests/fuzz-replay-%,$(notdir $(FUZZ_SRC)))
 FUZZ_BINS   := $(patsubst fuzz-%.c,$(BUILD)/fuzz/fuzz-%,$(notdir $(FUZZ_SRC)))
 BENCH_BINS  := $(patsubst %.c,$(BUILD)/%,$(notdir $(BENCH_SRC)))
 
-.PHONY: all tests check run-check fuzz bench demo e2e install lint soak clean deps deb
+.PHONY: all tests check run-check fuzz bench demo e2e install lint soak screenshots gnome-shell-test clean deps deb
 .DELETE_ON_ERROR:
 # Keep objects made by chained pattern rules (fuzz, bench), so nothing rebuilds needlessly.
 .SECONDARY:
@@ -181,6 +192,12 @@ $(BUILD)/dbus/%.o: dbus/%.c
 	$(Q)$(CC) $(CFLAGS) $(SYSTEMD_CFLAGS) -c $< -o $@
 	$(call layer_check,dbus)
 
+$(BUILD)/desktop/app/%.o: desktop/app/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) $(APP_CFLAGS) -c $< -o $@
+	$(call layer_check,app)
+
 # Tests may include anything; what they link is decided below.
 $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
@@ -210,6 +227,11 @@ $(BUILD)/miracastctl: $(call obj,$(CTL_SRC)) $(LIBDBUS) $(LIBPROTOCOL)
 $(BUILD)/miracast-test-sink: $(call obj,$(SINK_SRC)) $(LIBPROTOCOL)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(SINK_LIBS) $(LDLIBS)
+
+# The desktop app links GTK and libadwaita only, none of the daemon's archives.
+$(BUILD)/miracast-cast: $(call obj,$(APP_SRC))
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(APP_LIBS) $(LDLIBS)
 
 $(BUILD)/bench-%: $(BUILD)/tests/bench/bench-%.o $(LIBENCODER) $(LIBPROTOCOL)
 	@echo "  LD      $@"
@@ -278,6 +300,7 @@ demo: deps
 
 e2e: deps
 	$(Q)$(MAKE) --no-print-directory all
+	$(Q)bash tests/desktop/gnome-shell-extension.sh $(BUILD) $(BUILD)/screenshots
 	$(Q)bash tests/vm/run-e2e.sh $(BUILD)
 
 # Static analysis (cppcheck, gcc -fanalyzer, clang-tidy); not part of check: it takes minutes.
@@ -294,6 +317,23 @@ soak: deps
 # Debian packages (debian/) built by dpkg-buildpackage and checked by lintian, into $(BUILD)/deb.
 deb:
 	$(Q)tools/build-deb.sh $(BUILD)/deb
+
+# The desktop app under Xvfb (test-desktop-app) and the GNOME Shell extension in a headless
+# GNOME Shell 48 (tests/desktop/gnome-shell-extension.sh; its trixie chroot is built once, ~3 min),
+# both against a real daemon; prints each PNG's path.
+screenshots: deps
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/tests/test-desktop-app
+	$(Q)rm -rf $(BUILD)/screenshots && mkdir -p $(BUILD)/screenshots
+	$(Q)MIRACAST_BUILD=$(abspath $(BUILD)) MIRACAST_SCREENSHOT_DIR=$(abspath $(BUILD)/screenshots) \
+		$(BUILD)/tests/test-desktop-app >$(BUILD)/screenshots/test.log 2>&1 || { cat $(BUILD)/screenshots/test.log; exit 1; }
+	$(Q)bash tests/desktop/gnome-shell-extension.sh $(BUILD) $(BUILD)/screenshots >$(BUILD)/screenshots/shell.log 2>&1 || \
+		{ cat $(BUILD)/screenshots/shell.log; exit 1; }
+	$(Q)for f in $(BUILD)/screenshots/*.png; do echo "screenshot: $(abspath $(BUILD))/screenshots/$${f##*/}"; done
+
+# The GNOME Shell extension alone, in headless GNOME Shell 48 (also part of e2e).
+gnome-shell-test: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)bash tests/desktop/gnome-shell-extension.sh $(BUILD) $(BUILD)/screenshots
 
 install: all
 	$(Q)tools/install.sh "$(DESTDIR)" "$(PREFIX)" "$(BUILD)"

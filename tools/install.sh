@@ -12,6 +12,9 @@
 #   /usr/share/polkit-1/actions/org.miracastd.policy
 #   /usr/share/man/man{1,5,8}/...
 #   /etc/miracastd/miracastd.conf                     (example; an existing file is kept)
+#   /usr/bin/miracast-cast, /usr/share/applications/org.miracastd.Cast.desktop,
+#   /usr/share/icons/hicolor/scalable/apps/org.miracastd.Cast.svg  (the desktop app, when built)
+#   /usr/share/gnome-shell/extensions/miracast@miracastd.org/       (the GNOME Shell extension)
 # Every installed path is printed, one per line, after "install:".
 set -eu
 
@@ -79,6 +82,18 @@ for page in "$srcdir"/man/*.[158]; do
         section=${page##*.}
         subst "$page" >"$tmp/page"
         inst 0644 "$tmp/page" "$mandir/man$section/$(basename "$page")"
+done
+
+# The "Cast screen" button: the app (built when GTK 4 and libadwaita are there) and the extension.
+if [ -x "$build/miracast-cast" ]; then
+        inst 0755 "$build/miracast-cast" "$bindir/miracast-cast"
+        inst 0644 "$srcdir/desktop/app/org.miracastd.Cast.desktop" "$datadir/applications/org.miracastd.Cast.desktop"
+        inst 0644 "$srcdir/desktop/app/org.miracastd.Cast.svg" "$datadir/icons/hicolor/scalable/apps/org.miracastd.Cast.svg"
+fi
+ext=miracast@miracastd.org
+for f in "$srcdir/desktop/gnome-shell-extension/$ext"/*; do
+        [ -f "$f" ] || continue
+        inst 0644 "$f" "$datadir/gnome-shell/extensions/$ext/$(basename "$f")"
 done
 
 conf="$sysconfdir/miracastd/miracastd.conf"

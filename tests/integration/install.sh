@@ -33,6 +33,12 @@ files="
 /usr/share/doc/miracastd/miracastd.conf
 "
 [ -f "$src/daemon/main.c" ] && files="$files /usr/sbin/miracastd"
+# the "Cast screen" button: the app (when built) and the GNOME Shell extension
+[ -x "$MIRACAST_BUILD/miracast-cast" ] && files="$files /usr/bin/miracast-cast
+/usr/share/applications/org.miracastd.Cast.desktop /usr/share/icons/hicolor/scalable/apps/org.miracastd.Cast.svg"
+for f in "$src"/desktop/gnome-shell-extension/miracast@miracastd.org/*; do
+        files="$files /usr/share/gnome-shell/extensions/miracast@miracastd.org/${f##*/}"
+done
 for f in $files; do
         check "installed $f" test -s "$dest$f"
         grep -qx "install: $f" <<<"$out" || fail "install.sh reports $f"

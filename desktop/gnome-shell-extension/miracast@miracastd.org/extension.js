@@ -1,0 +1,685 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+//
+// Screen Cast for GNOME Shell 45+: a Quick Settings toggle listing the
+// displays org.miracastd sees (live, from its ObjectManager; discovery runs
+// while the menu is open), a click casts, PIN prompts through an Agent1
+// object, and a panel indicator with the display, the mode and Stop while
+// casting. A pure client of the daemon's D-Bus API (docs/dbus-api.md); every
+// call is asynchronous so the shell never waits on miracastd.
+
+import Clutter from 'gi://Clutter';
+import Gio from 'gi://Gio';
+import GLib from 'gi://GLib';
+import GObject from 'gi://GObject';
+import St from 'gi://St';
+
+import {Extension} from 'resource:///org/gnome/shell/extensions/extension.js';
+import * as Dialog from 'resource:///org/gnome/shell/ui/dialog.js';
+import * as Main from 'resource:///org/gnome/shell/ui/main.js';
+import * as ModalDialog from 'resource:///org/gnome/shell/ui/modalDialog.js';
+import * as PanelMenu from 'resource:///org/gnome/shell/ui/panelMenu.js';
+import * as PopupMenu from 'resource:///org/gnome/shell/ui/popupMenu.js';
+import {QuickMenuToggle, SystemIndicator} from 'resource:///org/gnome/shell/ui/quickSettings.js';
+
+import * as Errors from './errors.js';
+
+const BUS_NAME = 'org.miracastd';
+const ROOT = '/org/miracastd';
+const MANAGER = 'org.miracastd.Manager1';
+const SINK = 'org.miracastd.Sink1';
+const SESSION = 'org.miracastd.Session1';
+const AGENT_PATH = '/org/miracastd/shell/agent';
+// Cast() answers once the display plays; group formation and the sink may take 90 s.
+const CAST_TIMEOUT_MSEC = 150 * 1000;
+const ICON = 'video-display-symbolic';
+
+const AGENT_XML = `<node><interface name="org.miracastd.Agent1">
+<method name="DisplayPinCode"><arg type="o" name="sink" direction="in"/><arg type="s" name="pin" direction="in"/></method>
+<method name="RequestPinCode"><arg type="o" name="sink" direction="in"/><arg type="s" name="pin" direction="out"/></method>
+<method name="Cancel"/><method name="Release"/>
+</interface></node>`;
+
+// Test-only: with MIRACAST_SHELL_TEST=1 in the shell's environment, the extension owns
+// org.miracastd.ShellTest on the session bus so a test can do what a person does (open the
+// menu, click a display, type a PIN, press Stop) and read what is shown.
+const TEST_XML = `<node><interface name="org.miracastd.ShellTest1">
+<method name="OpenMenu"/><method name="OpenIndicator"/><method name="CloseMenus"/>
+<method name="Cast"><arg type="s" name="display" direction="in"/></method>
+<method name="TypePin"><arg type="s" name="pin" direction="in"/></method>
+<method name="SubmitPin"/><method name="Stop"/>
+<method name="State"><arg type="s" name="json" direction="out"/></method>
+</interface></node>`;
+
+const STATE_WORDS = {
+    connecting: 'Connecting…',
+    negotiating: 'Agreeing on a picture format…',
+    playing: 'Casting',
+    paused: 'Paused',
+    ending: 'Stopping…',
+};
+
+function remoteError(e) {
+    const name = Gio.DBusError.is_remote_error(e) ? Gio.DBusError.get_remote_error(e) : null;
+    if (name)
+        Gio.DBusError.strip_remote_error(e);
+    return {name, message: e.message};
+}
+
+// The daemon's objects and their properties, kept from the ObjectManager's signals.
+class CastClient {
+    constructor(bus, onChanged) {
+        this._bus = bus;
+        this._onChanged = onChanged;
+        this._cancel = new Gio.Cancellable();
+        this.objects = new Map(); // path -> {iface: {prop: value}}
+        this.manager = {};
+        this.owner = null;
+        this._subs = [
+            bus.signal_subscribe(BUS_NAME, 'org.freedesktop.DBus.ObjectManager', null, ROOT, null,
+                Gio.DBusSignalFlags.NONE, (c, s, p, i, signal, params) => this._onObjectManager(signal, params)),
+            bus.signal_subscribe(BUS_NAME, 'org.freedesktop.DBus.Properties', 'PropertiesChanged', null, null,
+                Gio.DBusSignalFlags.NONE, (c, s, path, i, n, params) => this._onProperties(path, params)),
+        ];
+        this._watch = Gio.bus_watch_name_on_connection(bus, BUS_NAME, Gio.BusNameWatcherFlags.NONE,
+            (c, name, owner) => this._onAppeared(owner), () => this._onVanished());
+    }
+
+    destroy() {
+        this._cancel.cancel();
+        Gio.bus_unwatch_name(this._watch);
+        for (const id of this._subs)
+            this._bus.signal_unsubscribe(id);
+        this._subs = [];
+    }
+
+    call(path, iface, method, params, replyType, timeout, callback) {
+        this._bus.call(BUS_NAME, path, iface, method, params, replyType,
+            Gio.DBusCallFlags.ALLOW_INTERACTIVE_AUTHORIZATION, timeout ?? -1, this._cancel, (conn, res) => {
+                let reply = null, error = null;
+                try {
+                    reply = conn.call_finish(res);
+                } catch (e) {
+                    if (e.matches?.(Gio.IOErrorEnum, Gio.IOErrorEnum.CANCELLED))
+                        return;
+                    error = remoteError(e);
+                }
+                callback?.(reply, error);
+            });
+    }
+
+    // Start miracastd through D-Bus activation when nobody owns the name yet.
+    // callback(null) when it is up (or starting), callback(reason) otherwise.
+    activate(callback) {
+        if (this.owner) {
+            callback(null);
+            return;
+        }
+        this._bus.call('org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus',
+            'StartServiceByName', new GLib.Variant('(su)', [BUS_NAME, 0]), null, Gio.DBusCallFlags.NONE,
+            30000, this._cancel, (conn, res) => {
+                try {
+                    conn.call_finish(res);
+                    callback(null);
+                } catch (e) {
+                    if (e.matches?.(Gio.IOErrorEnum, Gio.IOErrorEnum.CANCELLED))
+                        return;
+                    const {name, message} = remoteError(e);
+                    callback(name === 'org.freedesktop.DBus.Error.ServiceUnknown' ? 'not-installed' : message);
+                }
+            });
+    }
+
+    _onAppeared(owner) {
+        this.owner = owner;
+        this.call(ROOT, 'org.freedesktop.DBus.ObjectManager', 'GetManagedObjects', null, null, -1, reply => {
+            if (!reply)
+                return;
+            const [objects] = reply.recursiveUnpack();
+            this.objects = new Map(Object.entries(objects));
+            this._onChanged('objects');
+        });
+        this.call(ROOT, 'org.freedesktop.DBus.Properties', 'GetAll', new GLib.Variant('(s)', [MANAGER]), null, -1,
+            reply => {
+                if (!reply)
+                    return;
+                [this.manager] = reply.recursiveUnpack();
+                this._onChanged('manager');
+            });
+        this._onChanged('appeared');
+    }
+
+    _onVanished() {
+        this.owner = null;
+        this.objects.clear();
+        this.manager = {};
+        this._onChanged('vanished');
+    }
+
+    _onObjectManager(signal, params) {
+        if (signal === 'InterfacesAdded') {
+            const [path, ifaces] = params.recursiveUnpack();
+            this.objects.set(path, Object.assign(this.objects.get(path) ?? {}, ifaces));
+        } else if (signal === 'InterfacesRemoved') {
+            const [path, names] = params.recursiveUnpack();
+            const o = this.objects.get(path);
+            for (const n of names)
+                delete o?.[n];
+            if (o && Object.keys(o).length === 0)
+                this.objects.delete(path);
+        }
+        this._onChanged('objects');
+    }
+
+    _onProperties(path, params) {
+        const [iface, changed] = params.recursiveUnpack();
+        if (path === ROOT && iface === MANAGER) {
+            Object.assign(this.manager, changed);
+        } else {
+            const o = this.objects.get(path);
+            if (!o?.[iface])
+                return;
+            Object.assign(o[iface], changed);
+        }
+        this._onChanged('properties');
+    }
+
+    sinks() {
+        return [...this.objects].filter(([, o]) => o[SINK])
+            .map(([path, o]) => ({path, ...o[SINK]}))
+            .sort((a, b) => (a.Name ?? '').localeCompare(b.Name ?? ''));
+    }
+
+    session(path) {
+        return this.objects.get(path)?.[SESSION] ?? null;
+    }
+
+    // The live session of a sink, if any.
+    sinkSession(sinkPath) {
+        let found = null;
+        for (const [path, o] of this.objects) {
+            const s = o[SESSION];
+            if (s && s.Sink === sinkPath && s.State !== 'ended')
+                found = {path, ...s};
+        }
+        return found;
+    }
+
+    sinkName(path) {
+        return this.objects.get(path)?.[SINK]?.Name || 'the display';
+    }
+}
+
+// The PIN prompt: the display shows a PIN, the user types it here.
+const PinDialog = GObject.registerClass(
+class PinDialog extends ModalDialog.ModalDialog {
+    _init(sinkName, onDone) {
+        super._init({styleClass: 'prompt-dialog'});
+        this._onDone = onDone;
+        const content = new Dialog.MessageDialogContent({
+            title: "Enter the display's PIN",
+            description: `${sinkName} shows a PIN on its screen. Type it here to connect.`,
+        });
+        this._entry = new St.Entry({
+            style_class: 'miracast-pin-entry',
+            hint_text: '1234 5670',
+            can_focus: true,
+            x_align: Clutter.ActorAlign.CENTER,
+        });
+        this._entry.clutter_text.connect('activate', () => this._connect());
+        this._entry.clutter_text.connect('text-changed', () => this._update());
+        content.add_child(this._entry);
+        this.contentLayout.add_child(content);
+        this.addButton({label: 'Cancel', action: () => this._finish(null), key: Clutter.KEY_Escape});
+        this._connectButton = this.addButton({label: 'Connect', action: () => this._connect(), default: true});
+        this._update();
+        this.setInitialKeyFocus(this._entry);
+    }
+
+    _digits() {
+        return this._entry.get_text().replace(/[^0-9]/g, '').length;
+    }
+
+    _update() {
+        // Agent1: 4 or 8 digits; spaces and dashes between them are fine.
+        const ok = [4, 8].includes(this._digits());
+        this._connectButton.reactive = ok;
+        this._connectButton.can_focus = ok;
+    }
+
+    _connect() {
+        if ([4, 8].includes(this._digits()))
+            this._finish(this._entry.get_text());
+    }
+
+    _finish(pin) {
+        const done = this._onDone;
+        this._onDone = null;
+        done?.(pin);
+        this.close();
+    }
+
+    cancel() {
+        this._onDone = null;
+        this.close();
+    }
+});
+
+// We show a PIN, the user types it on the display.
+const PinShowDialog = GObject.registerClass(
+class PinShowDialog extends ModalDialog.ModalDialog {
+    _init(sinkName, pin) {
+        super._init({styleClass: 'prompt-dialog'});
+        const content = new Dialog.MessageDialogContent({
+            title: 'Enter this PIN on the display',
+            description: `Type this PIN on ${sinkName}:`,
+        });
+        // TVs show 8-digit PINs as "1234 5670".
+        const text = pin.length === 8 ? `${pin.slice(0, 4)} ${pin.slice(4)}` : pin;
+        content.add_child(new St.Label({text, style_class: 'miracast-pin', x_align: Clutter.ActorAlign.CENTER}));
+        this.contentLayout.add_child(content);
+        this.addButton({label: 'Close', action: () => this.close(), key: Clutter.KEY_Escape, default: true});
+    }
+
+    cancel() {
+        this.close();
+    }
+});
+
+// Shown in the top bar while casting: the display, the mode, and Stop.
+const CastingIndicator = GObject.registerClass(
+class CastingIndicator extends PanelMenu.Button {
+    _init(onStop) {
+        super._init(0.0, 'Screen cast', false);
+        const box = new St.BoxLayout({style_class: 'panel-status-indicators-box'});
+        box.add_child(new St.Icon({icon_name: ICON, style_class: 'system-status-icon'}));
+        this._label = new St.Label({text: 'Casting', y_align: Clutter.ActorAlign.CENTER});
+        box.add_child(this._label);
+        this.add_child(box);
+        // Information, not actions: neither clickable nor greyed out.
+        const info = {activate: false, hover: false, can_focus: false};
+        this._title = new PopupMenu.PopupMenuItem('', info);
+        this._title.label.add_style_class_name('miracast-title');
+        this._mode = new PopupMenu.PopupMenuItem('', info);
+        this._mode.label.add_style_class_name('miracast-state');
+        this.menu.addMenuItem(this._title);
+        this.menu.addMenuItem(this._mode);
+        this.menu.addMenuItem(new PopupMenu.PopupSeparatorMenuItem());
+        this.menu.addAction('Stop Casting', onStop);
+        this.accessible_name = 'Screen cast in progress';
+    }
+
+    update(title, mode, label) {
+        this._title.label.text = title;
+        this._mode.label.text = mode;
+        this._label.text = label;
+        this.accessible_name = `${title}. ${mode}`;
+    }
+});
+
+const CastToggle = GObject.registerClass(
+class CastToggle extends QuickMenuToggle {
+    _init(ext) {
+        super._init({title: 'Screen Cast', iconName: ICON, toggleMode: false});
+        this._ext = ext;
+        this.menu.setHeader(ICON, 'Screen Cast', 'Show this screen on a TV or display');
+
+        this._errorItem = new PopupMenu.PopupMenuItem('', {reactive: false});
+        this._errorItem.label.add_style_class_name('miracast-error');
+        this._errorItem.label.clutter_text.line_wrap = true;
+        this.menu.addMenuItem(this._errorItem);
+        this._statusItem = new PopupMenu.PopupMenuItem('', {reactive: false});
+        this._statusItem.label.add_style_class_name('miracast-state');
+        this._statusItem.label.clutter_text.line_wrap = true;
+        this.menu.addMenuItem(this._statusItem);
+        this._displays = new PopupMenu.PopupMenuSection();
+        this.menu.addMenuItem(this._displays);
+        this._stopItem = this.menu.addAction('Stop Casting', () => ext.stop());
+
+        this.menu.addMenuItem(new PopupMenu.PopupSeparatorMenuItem('Show'));
+        const dup = new PopupMenu.PopupMenuItem('Duplicate this screen');
+        dup.setOrnament(PopupMenu.Ornament.DOT);
+        this.menu.addMenuItem(dup);
+        // No Cast option for these in miracastd yet: shown, but not offered.
+        for (const text of ['Extend (not available yet)', 'A window (not available yet)']) {
+            const item = new PopupMenu.PopupMenuItem(text, {reactive: false});
+            item.label.add_style_class_name('miracast-state');
+            this.menu.addMenuItem(item);
+        }
+        this.menu.addMenuItem(new PopupMenu.PopupSeparatorMenuItem('Sound'));
+        const sound = new PopupMenu.PopupMenuItem('Not sent yet: miracastd has no sound option', {reactive: false});
+        sound.label.add_style_class_name('miracast-state');
+        this.menu.addMenuItem(sound);
+        this.menu.addMenuItem(new PopupMenu.PopupSeparatorMenuItem());
+        this._pinSwitch = new PopupMenu.PopupSwitchMenuItem('Connect with a PIN', false);
+        this.menu.addMenuItem(this._pinSwitch);
+
+        this.connect('clicked', () => {
+            if (ext.casting)
+                ext.stop();
+            else
+                this.menu.open(true);
+        });
+        this.menu.connect('open-state-changed', (m, open) => ext.menuOpenChanged(open));
+    }
+
+    get usePin() {
+        return this._pinSwitch.state;
+    }
+
+    showError(err, detail) {
+        this._errorItem.visible = !!err;
+        if (err)
+            this._errorItem.label.text = detail ? `${err.what}\n${err.next}\n(${detail})` : `${err.what}\n${err.next}`;
+    }
+
+    update(client, casting, status) {
+        this._statusItem.visible = !!status;
+        this._statusItem.label.text = status ?? '';
+        this._stopItem.visible = !!casting;
+        this._displays.removeAll();
+        for (const sink of client.sinks()) {
+            const s = client.sinkSession(sink.path);
+            const state = s ? STATE_WORDS[s.State] ?? s.State
+                : sink.SessionAvailable === false ? 'In use by another device' : 'Available';
+            const item = new PopupMenu.PopupMenuItem(sink.Name || 'Unnamed display');
+            const label = new St.Label({text: state, style_class: 'miracast-state',
+                x_expand: true, x_align: Clutter.ActorAlign.END, y_align: Clutter.ActorAlign.CENTER});
+            item.add_child(label);
+            item.accessible_name = `${sink.Name}, ${state}`;
+            item.setSensitive(!casting);
+            item.connect('activate', () => this._ext.cast(sink.path, this.usePin));
+            this._displays.addMenuItem(item);
+        }
+        this.checked = !!casting;
+        this.subtitle = casting ? client.sinkName(casting) : null;
+    }
+});
+
+const CastIndicator = GObject.registerClass(
+class CastIndicator extends SystemIndicator {
+    _init(ext) {
+        super._init();
+        this.toggle = new CastToggle(ext);
+        this.quickSettingsItems.push(this.toggle);
+    }
+});
+
+export default class MiracastExtension extends Extension {
+    enable() {
+        this._bus = Gio.DBus.system;
+        this.casting = null;   // the Sink1 path of our cast
+        this._session = null;  // the Session1 path Cast() returned
+        this._stopping = false;
+        this._menuOpen = false;
+        this._discovering = false;
+        this._status = null;
+        this._dialog = null;
+        this._pendingPin = null;
+
+        this._indicator = new CastIndicator(this);
+        Main.panel.statusArea.quickSettings.addExternalIndicator(this._indicator);
+        this._panel = new CastingIndicator(() => this.stop());
+        this._panel.visible = false;
+        Main.panel.addToStatusArea(`${this.uuid}-casting`, this._panel, 0, 'right');
+
+        this._agent = Gio.DBusExportedObject.wrapJSObject(AGENT_XML, this);
+        this._agent.export(this._bus, AGENT_PATH);
+        this._agentRegistered = false;
+        this._client = new CastClient(this._bus, what => this._changed(what));
+        this._refresh();
+        if (GLib.getenv('MIRACAST_SHELL_TEST') === '1')
+            this._testEnable();
+    }
+
+    _testEnable() {
+        const quick = Main.panel.statusArea.quickSettings;
+        const toggle = this._indicator.toggle;
+        this._test = Gio.DBusExportedObject.wrapJSObject(TEST_XML, {
+            OpenMenu: () => {
+                quick.menu.open(false);
+                toggle.menu.open(false);
+            },
+            OpenIndicator: () => {
+                quick.menu.close(false);
+                this._panel.menu.open(false);
+            },
+            CloseMenus: () => {
+                this._panel.menu.close(false);
+                quick.menu.close(false);
+            },
+            Cast: name => {
+                const sink = this._client.sinks().find(k => k.Name === name);
+                if (!sink)
+                    throw new Error(`no display named ${name}`);
+                this.cast(sink.path, toggle.usePin);
+            },
+            TypePin: pin => this._dialog?._entry.set_text(pin),
+            SubmitPin: () => this._dialog?._connect(),
+            Stop: () => this.stop(),
+            State: () => JSON.stringify({
+                owner: this._client.owner,
+                displays: this._client.sinks().map(k => `${k.Name}: ${this._client.sinkSession(k.path)?.State ?? 'available'}`),
+                casting: this.casting ? this._client.sinkName(this.casting) : null,
+                session: this._session ? this._client.session(this._session)?.State ?? null : null,
+                dialog: this._dialog ? this._dialog.constructor.name : null,
+                panel: this._panel.visible ? this._panel.accessible_name : null,
+                status: this._status,
+                error: toggle._errorItem.visible ? toggle._errorItem.label.text : null,
+                checked: toggle.checked,
+            }),
+        });
+        this._test.export(Gio.DBus.session, '/org/miracastd/ShellTest');
+        this._testName = Gio.bus_own_name_on_connection(Gio.DBus.session, 'org.miracastd.ShellTest',
+            Gio.BusNameOwnerFlags.NONE, null, null);
+    }
+
+    disable() {
+        if (this._test) {
+            Gio.bus_unown_name(this._testName);
+            this._test.unexport();
+            this._test = null;
+        }
+        this._closeDialog();
+        if (this._discovering)
+            this._client.call(ROOT, MANAGER, 'StopDiscovery', null, null, -1, null);
+        this._client.destroy();
+        this._client = null;
+        this._agent.unexport();
+        this._agent = null;
+        this._panel.destroy();
+        this._panel = null;
+        this._indicator.quickSettingsItems.forEach(i => i.destroy());
+        this._indicator.destroy();
+        this._indicator = null;
+    }
+
+    // ---- Agent1 (called by miracastd) ----
+
+    DisplayPinCode(sink, pin) {
+        this._closeDialog();
+        this._dialog = new PinShowDialog(this._client.sinkName(sink), pin);
+        this._dialog.open();
+    }
+
+    RequestPinCodeAsync([sink], invocation) {
+        this._closeDialog();
+        this._pendingPin = invocation;
+        this._dialog = new PinDialog(this._client.sinkName(sink), pin => {
+            this._dialog = null;
+            const inv = this._pendingPin;
+            this._pendingPin = null;
+            if (!inv)
+                return;
+            if (pin)
+                inv.return_value(new GLib.Variant('(s)', [pin]));
+            else
+                inv.return_dbus_error('org.miracastd.Error.Rejected', 'The user declined');
+        });
+        this._dialog.open();
+    }
+
+    Cancel() {
+        this._closeDialog();
+    }
+
+    Release() {
+        this._agentRegistered = false;
+        this._closeDialog();
+    }
+
+    _closeDialog() {
+        if (this._pendingPin) {
+            this._pendingPin.return_dbus_error('org.miracastd.Error.Rejected', 'The request is over');
+            this._pendingPin = null;
+        }
+        this._dialog?.cancel();
+        this._dialog = null;
+    }
+
+    // ---- the daemon ----
+
+    _changed(what) {
+        if (what === 'appeared') {
+            this._status = null;
+            if (!this._agentRegistered) {
+                this._agentRegistered = true;
+                this._client.call(ROOT, MANAGER, 'RegisterAgent', new GLib.Variant('(o)', [AGENT_PATH]), null, -1,
+                    (r, e) => {
+                        if (e)
+                            this._agentRegistered = false;
+                    });
+            }
+            if (this._menuOpen)
+                this._startDiscovery();
+        } else if (what === 'vanished') {
+            this._agentRegistered = false;
+            this._discovering = false;
+            this._closeDialog();
+            if (this.casting && !this._stopping)
+                this._error({what: 'miracastd stopped, and the cast with it.', next: 'Start it again, then cast again.'});
+            this._clearCast();
+        }
+        this._refresh();
+    }
+
+    _startDiscovery() {
+        if (this._discovering || !this._client.owner)
+            return;
+        this._discovering = true;
+        this._client.call(ROOT, MANAGER, 'StartDiscovery', null, null, -1, (r, e) => {
+            if (!e)
+                return;
+            this._discovering = false;
+            this._error(Errors.explain(e.name, e.message), e.message);
+        });
+    }
+
+    menuOpenChanged(open) {
+        this._menuOpen = open;
+        if (!open) {
+            if (this._discovering) {
+                this._discovering = false;
+                this._client.call(ROOT, MANAGER, 'StopDiscovery', null, null, -1, null);
+            }
+            return;
+        }
+        this._indicator.toggle.showError(null);
+        if (this._client.owner) {
+            this._startDiscovery();
+            return;
+        }
+        this._status = 'Starting miracastd…';
+        this._refresh();
+        this._client.activate(reason => {
+            if (reason === 'not-installed')
+                this._status = 'miracastd is not installed. Install the miracastd package to cast.';
+            else if (reason)
+                this._status = `miracastd could not start: ${reason}. See journalctl -u miracastd.`;
+            this._refresh();
+        });
+    }
+
+    cast(sinkPath, usePin) {
+        if (this.casting)
+            return;
+        this._indicator.toggle.showError(null);
+        this.casting = sinkPath;
+        this._stopping = false;
+        // persistent=false: the cast ends if the shell goes, since nothing else would show that it runs.
+        const options = {
+            method: new GLib.Variant('s', usePin ? 'pin' : 'pbc'),
+            persistent: new GLib.Variant('b', false),
+        };
+        this._client.call(sinkPath, SINK, 'Cast', new GLib.Variant('(a{sv})', [options]),
+            new GLib.VariantType('(o)'), CAST_TIMEOUT_MSEC, (reply, e) => {
+                if (!this._client)
+                    return;
+                if (e) {
+                    this._closeDialog();
+                    if (!this._stopping)
+                        this._error(Errors.explain(e.name, e.message), e.message);
+                    this._clearCast();
+                } else {
+                    [this._session] = reply.deepUnpack();
+                }
+                this._refresh();
+            });
+        this._refresh();
+    }
+
+    stop() {
+        if (!this.casting)
+            return;
+        const s = this._session ? {path: this._session} : this._client.sinkSession(this.casting);
+        this._stopping = true;
+        if (s)
+            this._client.call(s.path, SESSION, 'Stop', null, null, -1, null);
+        this._refresh();
+    }
+
+    _clearCast() {
+        this.casting = null;
+        this._session = null;
+        this._stopping = false;
+    }
+
+    _error(err, detail) {
+        this._indicator.toggle.showError(err, detail);
+        if (!this._menuOpen)
+            Main.notify('Screen Cast', `${err.what} ${err.next}`);
+    }
+
+    _refresh() {
+        if (!this._client)
+            return;
+        // Our session ended after Cast() answered: say why unless we stopped it.
+        if (this._session) {
+            const s = this._client.session(this._session);
+            if (!s || s.State === 'ended') {
+                if (!this._stopping)
+                    this._error({what: 'The cast ended.', next: 'Choose the display to cast again.'}, s?.EndReason);
+                this._clearCast();
+            }
+        }
+        let status = this._status;
+        if (!status && this._client.owner && this._client.manager.Backend === 'none')
+            this._indicator.toggle.showError(Errors.NO_BACKEND);
+        if (!status && this._client.owner && this._client.sinks().length === 0)
+            status = 'Searching for displays…';
+        this._indicator.toggle.update(this._client, this.casting, status);
+
+        this._panel.visible = !!this.casting;
+        if (this.casting) {
+            const name = this._client.sinkName(this.casting);
+            const s = this._session ? this._client.session(this._session) : this._client.sinkSession(this.casting);
+            if (s && (s.State === 'playing' || s.State === 'paused')) {
+                this._panel.update(`Casting to ${name}`,
+                    `${s.Width}×${s.Height} at ${s.RefreshRate} Hz · ${s.VideoCodec || 'video'} · Duplicate`,
+                    s.State === 'paused' ? 'Paused' : 'Casting');
+            } else {
+                this._panel.update(this._stopping ? `Stopping the cast to ${name}…` : `Connecting to ${name}…`,
+                    STATE_WORDS[s?.State] ?? 'Waiting for the display to accept', 'Connecting');
+            }
+        }
+    }
+}

@@ -1,0 +1,203 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# The GNOME Shell extension in a real, headless GNOME Shell 48 (Debian trixie
+# in a chroot; bookworm's 43 cannot load ES-module extensions), against the
+# real miracastd (built here, run outside the chroot on the chroot's system
+# bus), a FAKE wpa_supplicant (fake-wpas.py: P2P needs a radio) and the C
+# test sink in a network namespace:
+#   the extension loads and is enabled with no errors;
+#   its menu lists two displays                                  [shell-menu.png]
+#   a click casts; the display asks for a PIN: the PIN dialog     [shell-pin.png]
+#   the typed PIN reaches P2P_CONNECT; the sink plays; the panel
+#   indicator shows the display and the mode                      [shell-casting.png]
+#   Stop ends the session and the P2P group;
+#   with the daemon gone and no service file, the menu says it is not installed [shell-missing.png]
+# The extension is driven through its test-only org.miracastd.ShellTest
+# object (MIRACAST_SHELL_TEST=1); screenshots via gnome-screenshot.
+#
+# Usage: gnome-shell-extension.sh BUILD OUTDIR. Root (the shell itself runs as user "rig"). The chroot is made once
+# with mmdebstrap (about 3 min, 1.3 GiB) in $MIRACAST_GNOME_RIG
+# (default /var/cache/miracastd-rig/gnome48) and reused.
+set -eu
+build=$(cd "${1:-build}" && pwd)
+out=${2:-$build/screenshots}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+src=$(cd "$(dirname "$0")/../.." && pwd)
+rig=${MIRACAST_GNOME_RIG:-/var/cache/miracastd-rig/gnome48}
+uuid=miracast@miracastd.org
+start=$SECONDS
+
+if [ ! -x "$rig/usr/bin/gnome-shell" ]; then
+        echo "gnome-shell-extension: building the GNOME 48 chroot in $rig (once)"
+        mirror=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n1)
+        mkdir -p "$(dirname "$rig")"
+        rm -rf "$rig.new"
+        mmdebstrap --variant=apt --include=gnome-shell,gjs,dbus,dbus-x11,dbus-user-session,libglib2.0-bin,\
+dconf-cli,dconf-gsettings-backend,gnome-screenshot,libgl1-mesa-dri,libegl-mesa0,fonts-cantarell,\
+adwaita-icon-theme,procps trixie "$rig.new" "${mirror:-http://deb.debian.org/debian}" >"$build/gnome-rig.log" 2>&1 ||
+                { tail -n 20 "$build/gnome-rig.log"; echo "gnome-shell-extension: mmdebstrap failed" >&2; exit 1; }
+        dbus-uuidgen >"$rig.new/etc/machine-id"
+        mv "$rig.new" "$rig"
+fi
+# The shell runs as an ordinary user, as on a desktop (as root it greets with a warning banner).
+chroot "$rig" id rig >/dev/null 2>&1 || chroot "$rig" useradd -M -d /home/rig -s /bin/sh rig
+
+if [ "${MCD_SHELL_INNER:-}" != 1 ]; then
+        # Private mounts (fresh /run, /tmp and /root in the chroot) and a private network.
+        MCD_SHELL_INNER=1 exec unshare -m -n --propagation private "$0" "$build" "$out"
+fi
+
+work=$(mktemp -d /tmp/mcd-shell-XXXXXX)
+ns=mcd-shell-$$
+pids=()
+cleanup() {
+        for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+        ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null || true
+        ip netns del "$ns" 2>/dev/null || true
+        rm -rf "$work"
+}
+trap cleanup EXIT
+fail() {
+        echo "FAIL: $*"
+        echo "--- gnome-shell log (tail):"; tail -n 40 "$rig/tmp/shell.log" 2>/dev/null || true
+        echo "--- miracastd log (tail):"; tail -n 30 "$work/miracastd.log" || true
+        echo "--- fake wpa_supplicant:"; cat "$work/wpas.log" || true
+        exit 1
+}
+passed=0
+ok() { echo "ok   $*"; passed=$((passed + 1)); }
+
+mount --rbind /dev "$rig/dev"
+mount -t proc proc "$rig/proc"
+mount --rbind /sys "$rig/sys"
+for d in run tmp home; do mount -t tmpfs tmpfs "$rig/$d"; done
+uid=$(chroot "$rig" id -u rig)
+mkdir -p -m 700 "$rig/run/user/$uid"
+mkdir -p "$rig/run/dbus" "$rig/home/rig/.local/share/gnome-shell/extensions/$uuid"
+cp "$src/desktop/gnome-shell-extension/$uuid"/* "$rig/home/rig/.local/share/gnome-shell/extensions/$uuid/"
+# Seen once already: no "Screen Lock disabled" banner (there is no display manager here) over the screenshots.
+touch "$rig/home/rig/.local/share/gnome-shell/lock-warning-shown"
+chroot "$rig" chown -R rig:rig /home/rig "/run/user/$uid"
+
+# network: the group interface here, the sink at the far end of a veth pair
+ip link set lo up
+ip netns add "$ns"
+ip link add p2p-gs0 type veth peer name p2p-gs0p
+ip link set p2p-gs0p netns "$ns"
+ip link set p2p-gs0 up
+ip -n "$ns" link set lo up
+ip -n "$ns" link set p2p-gs0p up
+ip -n "$ns" addr add 192.168.49.1/24 dev p2p-gs0p
+
+# the chroot's system bus (a test policy: anyone may own and call; the real one is checked by install.sh)
+cat >"$rig/tmp/system.conf" <<CONF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig><type>system</type><listen>unix:path=/run/dbus/system_bus_socket</listen>
+<auth>EXTERNAL</auth><policy context="default"><allow user="*"/><allow send_destination="*"/><allow receive_sender="*"/>
+<allow own="*"/></policy></busconfig>
+CONF
+chroot "$rig" dbus-daemon --config-file=/tmp/system.conf --fork --print-pid >"$work/sysbus.pid"
+pids+=("$(cat "$work/sysbus.pid")")
+U=(chroot --userspec=rig:rig "$rig" env HOME=/home/rig USER=rig XDG_RUNTIME_DIR="/run/user/$uid")
+session=$("${U[@]}" dbus-daemon --session --fork --print-address=1 --print-pid=2 2>"$work/sessbus.pid")
+pids+=("$(cat "$work/sessbus.pid")")
+C=("${U[@]}" DBUS_SESSION_BUS_ADDRESS="$session" XDG_SESSION_TYPE=wayland XDG_CURRENT_DESKTOP=GNOME)
+
+# miracastd (built here) on that bus, with the fake wpa_supplicant
+python3 "$src/tests/desktop/fake-wpas.py" "$work/p2p-dev-wlan0" "$work/wpas.log" p2p-gs0 \
+        ip netns exec "$ns" "$build/miracast-test-sink" --connect 192.168.49.200:7236 --profile small \
+        --duration 0 --timeout 60 --min-frames 0 &
+pids+=($!)
+cat >"$work/miracastd.conf" <<CONF
+capture = testsrc
+encoder = x264
+polkit = off
+max-resolution = 640x480
+p2p-backend = wpas
+wpas-ctrl = $work/p2p-dev-wlan0
+p2p-runtime-dir = $work
+p2p-device-name = shell-source
+log-level = debug
+CONF
+for _ in $(seq 50); do [ -S "$work/p2p-dev-wlan0" ] && break; sleep 0.1; done
+"$build/miracastd" --config "$work/miracastd.conf" --bus "unix:path=$rig/run/dbus/system_bus_socket" \
+        2>"$work/miracastd.log" &
+daemon_pid=$!
+pids+=($daemon_pid)
+
+"${C[@]}" gsettings set org.gnome.shell enabled-extensions "['$uuid']"
+"${C[@]}" gsettings set org.gnome.shell disable-user-extensions false
+"${C[@]}" MIRACAST_SHELL_TEST=1 gnome-shell --headless --virtual-monitor 1280x800 --wayland --no-x11 \
+        >"$rig/tmp/shell.log" 2>&1 &
+pids+=($!)
+
+call() { "${C[@]}" gdbus call --session -d org.miracastd.ShellTest -o /org/miracastd/ShellTest \
+        -m "org.miracastd.ShellTest1.$1" "${@:2}"; }
+state() { call State 2>/dev/null || true; }
+# wait_for WHAT CMD...: poll up to 60 s
+wait_for() {
+        local what=$1; shift
+        for _ in $(seq 300); do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done
+        fail "timed out waiting for $what (state: $(state))"
+}
+shot() {
+        sleep 0.7   # let menus and dialogs finish their animations
+        "${C[@]}" gnome-screenshot -f "/tmp/$1" >>"$work/screenshot.log" 2>&1 || fail "gnome-screenshot $1"
+        cp "$rig/tmp/$1" "$out/$1"
+        echo "screenshot: $out/$1"
+}
+
+t0=$SECONDS
+wait_for "the shell and the extension's test object" call State
+ok "gnome-shell 48 up, extension enabled in $((SECONDS - t0)) s"
+info=$("${C[@]}" gdbus call --session -d org.gnome.Shell -o /org/gnome/Shell \
+        -m org.gnome.Shell.Extensions.GetExtensionInfo "$uuid")
+grep -q "'state': <1.0>" <<<"$info" || fail "extension state is not ENABLED: $info"
+errs=$("${C[@]}" gdbus call --session -d org.gnome.Shell -o /org/gnome/Shell \
+        -m org.gnome.Shell.Extensions.GetExtensionErrors "$uuid")
+[ "$errs" = "(@as [],)" ] || fail "extension errors: $errs"
+! grep -E "JS ERROR|$uuid.*(Error|error)" "$rig/tmp/shell.log" || fail "JS errors in the shell log"
+ok "extension state ENABLED, no errors"
+
+call OpenMenu >/dev/null
+has2() { state | grep -q "Living Room TV: available" && state | grep -q "Office Display: available"; }
+wait_for "two displays in the menu" has2
+grep -q "^P2P_FIND" "$work/wpas.log" || fail "opening the menu did not start discovery"
+ok "the open menu started discovery and lists two displays"
+shot shell-menu.png
+
+call Cast "Office Display" >/dev/null
+state_has() { state | grep -qF -- "$1"; }
+wait_for "the PIN dialog" state_has PinDialog
+grep -q "^P2P_CONNECT 42:00:00:00:0e:02 pbc" "$work/wpas.log" || fail "no push-button connect"
+call TypePin "1234 5670" >/dev/null
+shot shell-pin.png
+ok "a click casts; the display's PIN request opens the PIN dialog"
+call SubmitPin >/dev/null
+wait_for "the PIN in P2P_CONNECT" grep -q "^P2P_CONNECT 42:00:00:00:0e:02 12345670 keypad" "$work/wpas.log"
+wait_for "the session to play" state_has '"session":"playing"'
+state | grep -q 'Casting to Office Display. 640×480 at' || fail "indicator does not show name and mode: $(state)"
+ok "the typed PIN reaches wpa_supplicant; the sink plays; the indicator shows the display and the mode"
+call CloseMenus >/dev/null
+call OpenIndicator >/dev/null
+shot shell-casting.png
+
+call Stop >/dev/null
+wait_for "the cast to end" state_has '"casting":null'
+wait_for "the group removal" grep -q "^P2P_GROUP_REMOVE p2p-gs0" "$work/wpas.log"
+state | grep -q '"panel":null' || fail "the indicator stayed after Stop: $(state)"
+ok "Stop ends the session, the group and the indicator"
+
+# The daemon goes away, and this bus has nothing to activate it with.
+call CloseMenus >/dev/null
+kill "$daemon_pid"
+wait_for "the daemon to leave the bus" state_has '"owner":null'
+call OpenMenu >/dev/null
+wait_for "the not-installed message" state_has 'miracastd is not installed'
+shot shell-missing.png
+ok "opening the menu without the daemon tries activation and says it is not installed"
+echo "gnome-shell-extension: $((SECONDS - start)) s"
+echo "$passed passed, 0 failed"

@@ -1,0 +1,440 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The desktop app (desktop/app, miracast-cast) end to end, with screenshots:
+ * the real miracastd on a private dbus-daemon, its wpas backend talking to a
+ * FAKE wpa_supplicant control socket (tests/lib/fake-wpas.h; P2P needs a
+ * radio), the real C test sink in a second network namespace, and the app
+ * under Xvfb, driven by its --autotest script the way a person would:
+ *
+ *   window opens      -> StartDiscovery -> P2P_FIND; two DEVICE-FOUND -> two rows   [list.png]
+ *   Enter on a row    -> Sink1.Cast -> P2P_CONNECT pbc; the display asks for a PIN
+ *                        -> Agent1.RequestPinCode -> PIN dialog, typed              [pin.png]
+ *   Enter in dialog   -> P2P_CONNECT <pin> keypad; group up; the sink plays          [casting.png]
+ *   Stop              -> Session1.Stop -> the sink's session ends, group removed
+ *   a display refuses -> Cast fails SinkRejected -> "The display refused the connection."  [error.png]
+ *   no daemon on the bus -> the "not installed" page                                 [missing.png]
+ *
+ * PNGs go to $MIRACAST_SCREENSHOT_DIR (make screenshots), else a temporary
+ * directory. Runs as root (CI does); needs Xvfb (tools/install-deps.sh).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <systemd/sd-bus.h>
+#include <unistd.h>
+
+#include "../lib/fake-wpas.h"
+#include "../lib/netns-util.h"
+#include "../lib/test-bus.h"
+#include "../lib/test.h"
+
+#define TV     "42:00:00:00:0d:01"
+#define OFFICE "42:00:00:00:0d:02"
+#define GROUP_IF "p2p-app0"
+#define FOUND(addr, name) "<3>P2P-DEVICE-FOUND " addr " p2p_dev_addr=" addr " pri_dev_type=7-0050F204-1 name='" name \
+                          "' config_methods=0x188 dev_capab=0x25 group_capab=0x0 wfd_dev_info=0x00111c440032 new=1"
+
+static char tmpdir[] = "/tmp/mcd-app-XXXXXX";
+static char bus_addr[320], shots[256], display[16];
+static pid_t bus_pid = -1, daemon_pid = -1, xvfb_pid = -1;
+static bool ready;
+static sd_event *ev;
+static struct fake_wpas *fw;
+
+struct child {
+        pid_t pid;
+        bool done;
+        int status;
+        char out_path[300];
+        sd_event_source *src;
+};
+
+static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata)
+{
+        struct child *c = userdata;
+        c->status = si->si_code == CLD_EXITED ? si->si_status : 128 + si->si_status;
+        c->done = true;
+        return 0;
+}
+
+static void child_start(struct child *c, const char *name, char *const argv[])
+{
+        memset(c, 0, sizeof(*c));
+        snprintf(c->out_path, sizeof(c->out_path), "%s/%s.out", tmpdir, name);
+        c->pid = fork();
+        assert_int_ge(c->pid, 0);
+        if (c->pid == 0) {
+                if (!freopen(c->out_path, "w", stdout))
+                        _exit(127);
+                dup2(STDOUT_FILENO, STDERR_FILENO);
+                sigset_t ss;
+                sigemptyset(&ss);
+                sigprocmask(SIG_SETMASK, &ss, NULL);
+                execvp(argv[0], argv);
+                _exit(127);
+        }
+        assert_int_eq(sd_event_add_child(ev, &c->src, c->pid, WEXITED, on_child, c), 0);
+}
+
+static char *child_output(struct child *c)
+{
+        char *text = NULL;
+        if (test_read_file(c->out_path, &text) < 0)
+                return strdup("");
+        return text;
+}
+
+static void child_reap(struct child *c)
+{
+        if (!c->done && c->pid > 0) {
+                kill(c->pid, SIGTERM);
+                (void) waitpid(c->pid, NULL, 0);
+        }
+        c->src = sd_event_source_unref(c->src);
+}
+
+#define RUN_UNTIL(cond)                                                                 \
+        ({                                                                              \
+                struct timespec _s, _n;                                                 \
+                bool _ok = true;                                                        \
+                clock_gettime(CLOCK_MONOTONIC, &_s);                                    \
+                while (!(cond)) {                                                       \
+                        clock_gettime(CLOCK_MONOTONIC, &_n);                            \
+                        if (_n.tv_sec - _s.tv_sec >= 60 || sd_event_run(ev, 50000) < 0) { \
+                                _ok = false;                                            \
+                                break;                                                  \
+                        }                                                               \
+                }                                                               \
+                _ok;                                                                    \
+        })
+
+static void cleanup(void)
+{
+        kill_wait(daemon_pid);
+        kill_wait(xvfb_pid);
+        kill_wait(bus_pid);
+}
+
+static void dump(struct child *app)
+{
+        char path[300], *text = NULL;
+
+        if (app) {
+                text = child_output(app);
+                fprintf(stderr, "--- app output (exit %d):\n%s\n", app->done ? app->status : -1, text);
+                free(text);
+        }
+        snprintf(path, sizeof(path), "%s/miracastd.log", tmpdir);
+        if (test_read_file(path, &text) >= 0) {
+                fprintf(stderr, "--- miracastd log:\n%s\n", text);
+                free(text);
+        }
+        snprintf(path, sizeof(path), "%s/xvfb.log", tmpdir);
+        if (test_read_file(path, &text) >= 0) {
+                fprintf(stderr, "--- Xvfb log (display %s):\n%s\n", display, text);
+                free(text);
+        }
+}
+
+/* Xvfb on a display of our own; it writes the number to the pipe once it listens (-displayfd). */
+static void xvfb_start(void)
+{
+        int p[2];
+        char buf[16] = "";
+        ssize_t n;
+
+        assert_int_eq(pipe(p), 0);
+        xvfb_pid = fork();
+        assert_int_ge(xvfb_pid, 0);
+        if (xvfb_pid == 0) {
+                char fd[16];
+                close(p[0]);
+                snprintf(fd, sizeof(fd), "%d", p[1]);
+                char log[300];
+                snprintf(log, sizeof(log), "%s/xvfb.log", tmpdir);
+                if (!freopen(log, "w", stderr))
+                        _exit(127);
+                /* Not :0 and up, which other X servers on this machine (in other network namespaces,
+                 * sharing /tmp/.X11-unix) take first; -displayfd says when it is ready. */
+                char num[16];
+                snprintf(num, sizeof(num), ":%d", 300 + (int) (getpid() % 600));
+                execlp("Xvfb", "Xvfb", num, "-displayfd", fd, "-screen", "0", "1280x800x24", "-nolisten", "tcp",
+                       (char *) NULL);
+                _exit(127);
+        }
+        close(p[1]);
+        n = read(p[0], buf, sizeof(buf) - 1);
+        /* p[0] stays open: Xvfb may write the number again, and dies if nobody can read it (EPIPE). */
+        if (n <= 0)
+                fprintf(stderr, "Xvfb did not start (is it installed? tools/install-deps.sh)\n");
+        assert_int_ge(n, 1);
+        buf[strcspn(buf, "\n")] = 0;
+        snprintf(display, sizeof(display), ":%s", buf);
+}
+
+static void setup(void)
+{
+        char conf[300], sock[300], cfg[300], path[300], daemon_bin[300], logpath[300];
+        const char *build = getenv("MIRACAST_BUILD"), *dir = getenv("MIRACAST_SCREENSHOT_DIR");
+        static bool tried;
+        FILE *f;
+
+        if (ready)
+                return;
+        assert_false(tried);
+        tried = true;
+        assert_non_null(mkdtemp(tmpdir));
+        test_remove_at_exit(tmpdir);
+        snprintf(shots, sizeof(shots), "%s", dir && *dir ? dir : tmpdir);
+        assert_int_eq(netns_test_setup("mcd-app", GROUP_IF, "p2p-app0p"), 0);
+        assert_int_eq(netns_sh("ip -n %s addr add 192.168.49.1/24 dev p2p-app0p", netns_name), 0);
+        atexit(cleanup);
+        sigset_t ss;
+        sigemptyset(&ss);
+        sigaddset(&ss, SIGCHLD);
+        sigprocmask(SIG_BLOCK, &ss, NULL);
+        assert_int_eq(sd_event_new(&ev), 0);
+        xvfb_start();
+
+        snprintf(conf, sizeof(conf), "%s/bus.conf", tmpdir);
+        snprintf(sock, sizeof(sock), "%s/bus", tmpdir);
+        f = fopen(conf, "w");
+        assert_non_null(f);
+        fprintf(f, "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\" "
+                   "\"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
+                   "<busconfig><type>session</type><listen>unix:path=%s</listen><policy context=\"default\">"
+                   "<allow send_destination=\"*\"/><allow receive_sender=\"*\"/><allow own=\"*\"/></policy></busconfig>\n",
+                sock);
+        fclose(f);
+        assert_int_eq(test_dbus_daemon_start(conf, NULL, 0, &bus_pid), 0);
+        snprintf(bus_addr, sizeof(bus_addr), "unix:path=%s", sock);
+
+        snprintf(path, sizeof(path), "%s/p2p-dev-wlan0", tmpdir);
+        assert_int_eq(fake_wpas_new(ev, path, &fw), 0);
+        snprintf(cfg, sizeof(cfg), "%s/miracastd.conf", tmpdir);
+        f = fopen(cfg, "w");
+        assert_non_null(f);
+        fprintf(f, "capture = testsrc\nencoder = x264\npolkit = off\nmax-resolution = 640x480\n"
+                   "p2p-backend = wpas\nwpas-ctrl = %s\np2p-runtime-dir = %s\np2p-device-name = app-source\n"
+                   "log-level = debug\n",
+                path, tmpdir);
+        fclose(f);
+        snprintf(daemon_bin, sizeof(daemon_bin), "%s/miracastd", build ? build : "build");
+        snprintf(logpath, sizeof(logpath), "%s/miracastd.log", tmpdir);
+        daemon_pid = fork();
+        assert_int_ge(daemon_pid, 0);
+        if (daemon_pid == 0) {
+                if (!freopen(logpath, "w", stderr))
+                        _exit(127);
+                sigset_t none;
+                sigemptyset(&none);
+                sigprocmask(SIG_SETMASK, &none, NULL);
+                execl(daemon_bin, daemon_bin, "--config", cfg, "--bus", bus_addr, (char *) NULL);
+                _exit(127);
+        }
+        if (!RUN_UNTIL(fake_wpas_has(fw, "SET device_name app-source"))) {
+                dump(NULL);
+                assert_true(false);
+        }
+        ready = true;
+}
+
+/* Start the app on bus with the autotest script text. */
+static void app_start(struct child *app, const char *name, const char *bus, const char *script)
+{
+        char script_path[300], app_bin[300], runtime[300];
+        const char *build = getenv("MIRACAST_BUILD");
+        FILE *f;
+
+        snprintf(script_path, sizeof(script_path), "%s/%s.script", tmpdir, name);
+        f = fopen(script_path, "w");
+        assert_non_null(f);
+        fputs(script, f);
+        fclose(f);
+        snprintf(app_bin, sizeof(app_bin), "%s/miracast-cast", build ? build : "build");
+        snprintf(runtime, sizeof(runtime), "%s/runtime", tmpdir);
+        (void) mkdir(runtime, 0700);
+        setenv("DISPLAY", display, 1);
+        setenv("GDK_BACKEND", "x11", 1);
+        /* The cairo renderer draws the same pixels on every machine, GPU or not. */
+        setenv("GSK_RENDERER", "cairo", 1);
+        setenv("XDG_RUNTIME_DIR", runtime, 1);
+        /* GApplication looks for a session bus; give it ours rather than have it spawn dbus-launch. */
+        setenv("DBUS_SESSION_BUS_ADDRESS", bus, 1);
+        setenv("GTK_A11Y", "none", 1);
+        /* GTK and fontconfig keep caches until exit by design; leak reports would be theirs, not ours. */
+        setenv("ASAN_OPTIONS", "detect_leaks=0", 1);
+        char *argv[] = { app_bin, "--bus", (char *) bus, "--autotest", script_path, NULL };
+        child_start(app, name, argv);
+}
+
+static bool app_says(struct child *app, const char *what)
+{
+        char *text = child_output(app);
+        bool found = strstr(text, what) != NULL;
+        free(text);
+        return found;
+}
+
+/* A PNG of the window's size: signature, IHDR width and height. */
+static void assert_png(const char *path, unsigned min_w, unsigned min_h)
+{
+        char *data = NULL;
+        long n = test_read_file(path, &data);
+        const unsigned char *u = (const unsigned char *) data;
+
+        if (n < 0)
+                fprintf(stderr, "no screenshot at %s\n", path);
+        assert_int_ge(n, 2000);
+        assert_int_eq(memcmp(data, "\x89PNG\r\n\x1a\n", 8), 0);
+        unsigned w = (unsigned) u[16] << 24 | u[17] << 16 | u[18] << 8 | u[19];
+        unsigned h = (unsigned) u[20] << 24 | u[21] << 16 | u[22] << 8 | u[23];
+        assert_int_ge(w, min_w);
+        assert_int_ge(h, min_h);
+        free(data);
+}
+
+TEST(cast, "/desktop/app/lists two displays, casts to one with a PIN, shows the cast, stops; screenshots") {
+        struct child app, sink;
+        char script[2048], sink_bin[300], path[300];
+        const char *build = getenv("MIRACAST_BUILD");
+
+        setup();
+        snprintf(script, sizeof(script),
+                 "wait-page main\n"
+                 "wait-displays 2\n"
+                 "sleep 300\n"
+                 "shot %s/list.png\n"
+                 "cast Office Display\n"
+                 "wait-pin\n"
+                 "type-pin 1234 5670\n"
+                 "sleep 300\n"
+                 "shot %s/pin.png\n"
+                 "submit-pin\n"
+                 "wait-state playing\n"
+                 "sleep 500\n"
+                 "shot %s/casting.png\n"
+                 "stop\n"
+                 "wait-state \n",
+                 shots, shots, shots);
+        app_start(&app, "app", bus_addr, script);
+
+        /* the open window starts discovery; two displays answer */
+        if (!RUN_UNTIL(fake_wpas_has(fw, "P2P_FIND 30") || app.done)) {
+                dump(&app);
+                assert_true(false);
+        }
+        assert_false(app.done);
+        fake_wpas_event(fw, FOUND(TV, "Living Room TV"));
+        fake_wpas_event(fw, FOUND(OFFICE, "Office Display"));
+
+        /* the row casts with a push button; the display asks for its PIN instead */
+        if (!RUN_UNTIL(fake_wpas_has(fw, "P2P_CONNECT " OFFICE " pbc go_intent=7") || app.done))
+                dump(&app);
+        assert_true(fake_wpas_has(fw, "P2P_CONNECT " OFFICE " pbc go_intent=7"));
+        fake_wpas_event(fw, "<3>P2P-PROV-DISC-ENTER-PIN " OFFICE " p2p_dev_addr=" OFFICE);
+
+        /* what was typed in the dialog reaches wpa_supplicant, spaces dropped */
+        if (!RUN_UNTIL(fake_wpas_has(fw, "P2P_CONNECT " OFFICE " 12345670 keypad go_intent=7") || app.done))
+                dump(&app);
+        assert_true(fake_wpas_has(fw, "P2P_CONNECT " OFFICE " 12345670 keypad go_intent=7"));
+        assert_true(app_says(&app, "screenshot: "));
+        fake_wpas_event(fw, "<3>P2P-GROUP-STARTED " GROUP_IF " client ssid=\"DIRECT-ap\" freq=2437 psk=00 go_dev_addr="
+                            OFFICE " ip_addr=192.168.49.200 ip_mask=255.255.255.0 go_ip_addr=192.168.49.1");
+        snprintf(sink_bin, sizeof(sink_bin), "%s/miracast-test-sink", build ? build : "build");
+        char *sargv[] = { "ip", "netns", "exec", netns_name, sink_bin, "--connect", "192.168.49.200:7236",
+                          "--profile", "small", "--duration", "0", "--timeout", "60", "--min-frames", "0", NULL };
+        child_start(&sink, "sink", sargv);
+
+        /* the app saw it play, took its picture, pressed Stop and saw the cast end */
+        if (!RUN_UNTIL(app.done && sink.done) || app.status != 0 || sink.status != 0) {
+                char *s = child_output(&sink);
+                fprintf(stderr, "--- sink output (exit %d):\n%s\n", sink.status, s);
+                free(s);
+                dump(&app);
+        }
+        assert_int_eq(app.status, 0);
+        assert_int_eq(sink.status, 0);
+        assert_true(app_says(&app, "autotest: all steps passed"));
+        /* the session ended by our Stop: the group goes */
+        assert_true(RUN_UNTIL(fake_wpas_has(fw, "P2P_GROUP_REMOVE " GROUP_IF)));
+        fake_wpas_event(fw, "<3>P2P-GROUP-REMOVED " GROUP_IF " client reason=REQUESTED");
+
+        snprintf(path, sizeof(path), "%s/list.png", shots);
+        assert_png(path, 400, 400);
+        snprintf(path, sizeof(path), "%s/pin.png", shots);
+        assert_png(path, 400, 400);
+        snprintf(path, sizeof(path), "%s/casting.png", shots);
+        assert_png(path, 400, 400);
+        child_reap(&app);
+        child_reap(&sink);
+}
+
+TEST(refused, "/desktop/app/a display that refuses: the error in plain words, and the window idle again") {
+        struct child app;
+        char script[1024], path[300];
+
+        setup();
+        snprintf(script, sizeof(script),
+                 "wait-page main\n"
+                 "wait-displays 2\n"
+                 "cast Living Room TV\n"
+                 "wait-error The display refused the connection.\n"
+                 "wait-state \n"
+                 "sleep 300\n"
+                 "shot %s/error.png\n",
+                 shots);
+        fake_wpas_clear_cmds(fw);
+        app_start(&app, "app-refused", bus_addr, script);
+        if (!RUN_UNTIL(fake_wpas_has(fw, "P2P_FIND 30") || app.done))
+                dump(&app);
+        assert_false(app.done);
+        fake_wpas_event(fw, FOUND(TV, "Living Room TV"));
+        fake_wpas_event(fw, FOUND(OFFICE, "Office Display"));
+        if (!RUN_UNTIL(fake_wpas_has(fw, "P2P_CONNECT " TV " pbc go_intent=7") || app.done))
+                dump(&app);
+        assert_true(fake_wpas_has(fw, "P2P_CONNECT " TV " pbc go_intent=7"));
+        /* status 11: the display declined (Wi-Fi P2P spec, "rejected by user") */
+        fake_wpas_event(fw, "<3>P2P-GO-NEG-FAILURE status=11");
+        if (!RUN_UNTIL(app.done) || app.status != 0)
+                dump(&app);
+        assert_int_eq(app.status, 0);
+        snprintf(path, sizeof(path), "%s/error.png", shots);
+        assert_png(path, 400, 400);
+        child_reap(&app);
+}
+
+TEST(missing, "/desktop/app/no miracastd on the bus and none to activate: the \"not installed\" page") {
+        struct child app;
+        char script[512], conf[300], sock[300], addr[320], path[300];
+        pid_t empty_bus = -1;
+        FILE *f;
+
+        setup();
+        /* a second bus with nobody on it and no service files */
+        snprintf(conf, sizeof(conf), "%s/empty.conf", tmpdir);
+        snprintf(sock, sizeof(sock), "%s/empty-bus", tmpdir);
+        f = fopen(conf, "w");
+        assert_non_null(f);
+        fprintf(f, "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\" "
+                   "\"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
+                   "<busconfig><type>session</type><listen>unix:path=%s</listen><policy context=\"default\">"
+                   "<allow send_destination=\"*\"/><allow receive_sender=\"*\"/><allow own=\"*\"/></policy></busconfig>\n",
+                sock);
+        fclose(f);
+        assert_int_eq(test_dbus_daemon_start(conf, NULL, 0, &empty_bus), 0);
+        snprintf(addr, sizeof(addr), "unix:path=%s", sock);
+        snprintf(script, sizeof(script), "wait-page missing\nsleep 200\nshot %s/missing.png\n", shots);
+        app_start(&app, "app-missing", addr, script);
+        if (!RUN_UNTIL(app.done) || app.status != 0)
+                dump(&app);
+        kill_wait(empty_bus);
+        assert_int_eq(app.status, 0);
+        snprintf(path, sizeof(path), "%s/missing.png", shots);
+        assert_png(path, 400, 400);
+        child_reap(&app);
+}
