@@ -9,7 +9,7 @@
 #   daemon/main.c           -> $(BUILD)/miracastd           (everything)
 #   dbus/miracastctl*.c     -> $(BUILD)/miracastctl         (libdbus.a, libprotocol.a, libsystemd)
 #   tests/sink/*.c          -> $(BUILD)/miracast-test-sink  (libprotocol.a, libsystemd, FFmpeg)
-#   desktop/app/*.c         -> $(BUILD)/miracast-cast       (GTK 4, libadwaita, GIO; of ours only dbus/bus-names.h)
+#   desktop/app/*.c         -> $(BUILD)/miracast-cast       (GTK 4, libadwaita, GIO; of ours only dbus/bus_names.h)
 #   tests/unit/test-*.c, tests/integration/test-*.c -> $(BUILD)/tests/test-* (see "tests" below)
 #   tests/fuzz/fuzz-*.c     -> $(BUILD)/tests/fuzz-replay-* (gcc, libprotocol.a only; replays seeds in `make check`)
 #                              $(BUILD)/fuzz/fuzz-*        (clang libFuzzer, `make fuzz`)
@@ -87,7 +87,7 @@ DENY_daemon   := $(USES_MEDIA)|$(call UP_FROM,dbus|tests)
 DENY_dbus     := $(USES_MEDIA)|$(call UP_FROM,tests)
 # The desktop app is a D-Bus client like any other: GTK/GIO, and the API's names, nothing of the daemon.
 DENY_app      := $(USES_SYSTEMD)|$(USES_MEDIA)|$(call UP_FROM,protocol|encoder|daemon|dbus|tests)
-ALLOW_app     := /dbus/bus-names\.h$$
+ALLOW_app     := /dbus/bus_names\.h$$
 # $(call layer_check,LAYER): after compiling $@, fail when its .d names a header LAYER may not use.
 define layer_check
 	$(Q)bad=$$(grep -oE '$(DENY_$(1))' $(@:.o=.d) | grep -vE '$(or $(ALLOW_$(1)),^$$^)' | sort -u); \

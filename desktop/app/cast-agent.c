@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 
-#include "../../dbus/bus-names.h"
+#include "../../dbus/bus_names.h"
 #include "cast-agent.h"
 
 /* The interface as dbus/org.miracastd.Agent1.xml describes it. */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <string.h>
 
-#include "../../dbus/bus-names.h"
+#include "../../dbus/bus_names.h"
 #include "cast-errors.h"
 
 static int has(const char *s, const char *what)

@@ -12,7 +12,7 @@ struct cast_error_text {
 };
 
 /*
- * Plain words for a reply error (name as in dbus/bus-names.h, message the
+ * Plain words for a reply error (name as in dbus/bus_names.h, message the
  * daemon's text, either may be NULL). Never fails: unknown errors get a
  * generic text; the caller shows the daemon's message as detail.
  */

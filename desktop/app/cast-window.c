@@ -13,7 +13,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "../../dbus/bus-names.h"
+#include "../../dbus/bus_names.h"
 #include "cast-agent.h"
 #include "cast-errors.h"
 #include "cast-window.h"
