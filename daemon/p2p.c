@@ -153,7 +153,8 @@ static void on_peer_lost(void *userdata, const char *address)
          * stops seeing peers during group formation. */
         if (sink->cast_session || (p->listener && strcasecmp(p->group_peer, address) == 0))
                 return;
-        (void) sink_remove(sink);
+        /* A device also announced over MS-MICE stays, reachable over the LAN. */
+        (void) sink_lost(sink, SINK_PROTOCOL_P2P);
 }
 
 static void on_progress(void *userdata, const char *address, const char *what)

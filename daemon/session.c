@@ -271,8 +271,7 @@ void session_end_full(struct session *s, int reason, const char *text)
 
         if (s->sink && s->sink->cast_session == s) {
                 s->sink->cast_session = NULL;
-                if (s->manager->p2p)
-                        s->manager->p2p->disconnect(s->manager->p2p_userdata, s->sink);
+                sink_cast_disconnect(s->sink);
         }
 
         /* Freed later from the event loop, never under a caller's feet. */

@@ -57,6 +57,26 @@ static char *sink_sanitize_name(const char *name)
         return copy;
 }
 
+static bool sink_object_id_valid(const char *id)
+{
+        return id && *id && strlen(id) < 200 &&
+               strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == strlen(id);
+}
+
+const char *sink_protocol_to_string(unsigned protocols)
+{
+        switch (protocols & (SINK_PROTOCOL_P2P | SINK_PROTOCOL_MICE)) {
+        case SINK_PROTOCOL_P2P:
+                return "p2p";
+        case SINK_PROTOCOL_MICE:
+                return "mice";
+        case SINK_PROTOCOL_P2P | SINK_PROTOCOL_MICE:
+                return "p2p mice";
+        default:
+                return "";
+        }
+}
+
 static struct sink *sink_free(struct sink *sink)
 {
         if (!sink)
@@ -102,7 +122,11 @@ int sink_new(struct manager *m, const struct sink_info *info, struct sink **ret)
         bool changed;
         int r;
 
-        if (!info || sink_address_to_id(info->address, id, sizeof(id)) < 0)
+        if (!info || !info->address)
+                return -EINVAL;
+        /* A MICE sink without p2pMAC has no MAC: its path comes from its own id. */
+        if (sink_address_to_id(info->address, id, sizeof(id)) < 0 &&
+            (!sink_object_id_valid(info->object_id) || strlen(info->address) > 64))
                 return -EINVAL;
         if (manager_find_sink(m, info->address))
                 return -EEXIST;
@@ -111,8 +135,10 @@ int sink_new(struct manager *m, const struct sink_info *info, struct sink **ret)
         if (!sink)
                 return -ENOMEM;
         sink->address = strdup(info->address);
-        if (!sink->address || asprintf(&sink->path, "/org/miracastd/sink/%s", id) < 0)
+        if (!sink->address ||
+            asprintf(&sink->path, "/org/miracastd/sink/%s", sink_object_id_valid(info->object_id) ? info->object_id : id) < 0)
                 return -ENOMEM;
+        sink->protocols = info->protocols ?: SINK_PROTOCOL_P2P;
         for (char *p = sink->address; *p; p++)
                 *p = tolower((unsigned char) *p);
         r = sink_apply(sink, info, &changed);
@@ -141,6 +167,10 @@ int sink_update(struct sink *sink, const struct sink_info *info)
         r = sink_apply(sink, info, &changed);
         if (r < 0)
                 return r;
+        if ((sink->protocols | (info->protocols ?: SINK_PROTOCOL_P2P)) != sink->protocols) {
+                sink->protocols |= info->protocols ?: SINK_PROTOCOL_P2P;
+                changed = true;
+        }
         if (changed && sink->notify)
                 sink->notify(sink, SINK_CHANGED_PROPERTIES);
         return 0;
@@ -172,19 +202,73 @@ struct sink *sink_remove(struct sink *sink)
         return sink_free(sink);
 }
 
+void sink_add_protocols(struct sink *sink, unsigned protocols)
+{
+        if ((sink->protocols | protocols) == sink->protocols)
+                return;
+        sink->protocols |= protocols;
+        log_sink_full_errno(sink, LOG_INFO, 0, "now reachable over %s", sink_protocol_to_string(sink->protocols));
+        if (sink->notify)
+                sink->notify(sink, SINK_CHANGED_PROPERTIES);
+}
+
+struct sink *sink_lost(struct sink *sink, unsigned protocol)
+{
+        if (!sink)
+                return NULL;
+        if (sink->protocols & ~protocol) {
+                if (sink->protocols & protocol) {
+                        sink->protocols &= ~protocol;
+                        if (sink->notify)
+                                sink->notify(sink, SINK_CHANGED_PROPERTIES);
+                }
+                return sink;
+        }
+        return sink_remove(sink);
+}
+
+/* The transport a cast uses: MS-MICE when the device offers it (no radio to retune, works
+ * where the Wi-Fi driver has no P2P), else Wi-Fi Direct. */
+static const struct p2p_backend *sink_cast_transport(struct sink *sink, unsigned protocol, void **ret_userdata)
+{
+        struct manager *m = sink->manager;
+
+        if (protocol == SINK_PROTOCOL_MICE) {
+                *ret_userdata = m->mice_userdata;
+                return m->mice;
+        }
+        *ret_userdata = m->p2p_userdata;
+        return m->p2p;
+}
+
+void sink_cast_disconnect(struct sink *sink)
+{
+        const struct p2p_backend *b;
+        void *userdata;
+
+        b = sink_cast_transport(sink, sink->cast_protocol, &userdata);
+        if (b)
+                b->disconnect(userdata, sink);
+}
+
 int sink_cast(struct sink *sink, const struct cast_options *options, struct session **ret_session)
 {
         struct manager *m = sink->manager;
         static const struct cast_options defaults = { .go_intent = -1 };
+        const struct p2p_backend *transport;
+        void *transport_userdata;
+        unsigned protocol;
         struct context *c;
         struct session *s;
         int r;
 
-        if (!m->p2p)
+        protocol = (sink->protocols & SINK_PROTOCOL_MICE) && m->mice ? SINK_PROTOCOL_MICE : SINK_PROTOCOL_P2P;
+        transport = sink_cast_transport(sink, protocol, &transport_userdata);
+        if (!transport || !(sink->protocols & protocol))
                 return -ENOTSUP;
         if (sink->cast_session)
                 return -EBUSY;
-        if (manager_cast_refusal(m, options))
+        if (protocol == SINK_PROTOCOL_P2P && manager_cast_refusal(m, options))
                 return -EOPNOTSUPP; /* the caller asks manager_cast_refusal() for the words */
         c = manager_default_context(m);
         if (options && options->output) {
@@ -209,20 +293,21 @@ int sink_cast(struct sink *sink, const struct cast_options *options, struct sess
                 s->max_height = options->max_height;
         }
         sink->cast_session = s;
+        sink->cast_protocol = protocol;
         r = session_arm_connect_timeout(s, SINK_CAST_TIMEOUT_USEC);
         if (r < 0) {
                 sink->cast_session = NULL;
                 session_end(s, r);
                 return r;
         }
-        r = m->p2p->connect(m->p2p_userdata, sink, options ?: &defaults);
+        r = transport->connect(transport_userdata, sink, options ?: &defaults);
         if (r < 0) {
-                log_sink_full_errno(sink, LOG_ERR, r, "P2P backend %s failed to connect: %m", m->p2p->name);
+                log_sink_full_errno(sink, LOG_ERR, r, "%s failed to connect: %m", transport->name);
                 sink->cast_session = NULL;
                 session_end(s, r);
                 return r;
         }
-        log_sink_full_errno(sink, LOG_INFO, 0, "connecting for session %u", s->id);
+        log_sink_full_errno(sink, LOG_INFO, 0, "connecting over %s for session %u", transport->name, s->id);
         *ret_session = s;
         return 0;
 }

@@ -234,9 +234,10 @@ static int property_get_string(sd_bus *bus, const char *path, const char *interf
                                sd_bus_message *reply, void *userdata, sd_bus_error *error)
 {
         struct sink *s = userdata;
-        const char *v = strcmp(property, "Name") == 0      ? s->name
-                        : strcmp(property, "Address") == 0 ? s->address
-                                                           : s->device_type;
+        const char *v = strcmp(property, "Name") == 0       ? s->name
+                        : strcmp(property, "Address") == 0  ? s->address
+                        : strcmp(property, "Protocol") == 0 ? sink_protocol_to_string(s->protocols)
+                                                            : s->device_type;
         return sd_bus_message_append(reply, "s", v ?: "");
 }
 
@@ -255,6 +256,7 @@ static const sd_bus_vtable sink_vtable[] = {
         SD_BUS_PROPERTY("Name", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Address", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("DeviceType", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Protocol", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("SessionAvailable", "b", property_get_session_available, 0,
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("MaxThroughput", "u", NULL, offsetof(struct sink, max_throughput_mbps),
@@ -286,7 +288,7 @@ static void sink_bus_notify(struct sink *sink, enum sink_change change)
                 r = sd_bus_emit_interfaces_removed(b->bus, sink->path, BUS_SINK_IFACE, NULL);
         else
                 r = sd_bus_emit_properties_changed(b->bus, sink->path, BUS_SINK_IFACE, "Name", "DeviceType",
-                                                   "SessionAvailable", "MaxThroughput", "ControlPort", "Signal",
+                                                   "Protocol", "SessionAvailable", "MaxThroughput", "ControlPort", "Signal",
                                                    NULL);
         if (r < 0)
                 log_warning_errno(r, "Failed to emit a signal for %s, ignoring: %m", sink->path);
