@@ -155,7 +155,7 @@ static int avahi_on_resolved(sd_bus_message *m, void *userdata, sd_bus_error *re
                           sd_bus_message_get_error(m)->message);
                 return 0;
         }
-        r = sd_bus_message_read(m, "iisssisq", &ifindex, &protocol, &name, &type, &domain, &host, &aprotocol,
+        r = sd_bus_message_read(m, "iissssisq", &ifindex, &protocol, &name, &type, &domain, &host, &aprotocol,
                                 &address, &port);
         if (r >= 0)
                 r = avahi_read_txt(m, &txt);

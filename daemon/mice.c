@@ -488,7 +488,11 @@ static int mice_cast_handle_input(struct mice_cast *c)
                                 mice_cast_fail_errno(c, -EBADMSG,
                                                      "the sink sent bytes on port %u that are not an MS-MICE "
                                                      "message (%s; first bytes %02x %02x %02x %02x)",
-                                                     c->sink_port, strerror((int) -n), c->in[0],
+                                                     c->sink_port,
+                                                     n == -E2BIG             ? "its Size is over 4096 bytes"
+                                                     : n == -EPROTONOSUPPORT ? "its Version is not 1"
+                                                                             : "malformed TLVs",
+                                                     c->in[0],
                                                      c->in_len > 1 ? c->in[1] : 0, c->in_len > 2 ? c->in[2] : 0,
                                                      c->in_len > 3 ? c->in[3] : 0);
                         return 1;
