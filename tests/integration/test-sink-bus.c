@@ -475,6 +475,44 @@ TEST(sink_updated, "/sink-bus/sink_update emits PropertiesChanged with the new v
         assert_prop(SINK_PATH, "org.miracastd.Sink1", "Name", "Bedroom");
 }
 
+TEST(sink_protocols, "/sink-bus/Protocol: a P2P sink also found over MS-MICE is \"p2p mice\"; losing one keeps the other")
+{
+        static const char path[] = "/org/miracastd/sink/02_aa_bb_cc_dd_ee";
+        struct sink_info p2p = { .name = "Office", .address = "02:aa:bb:cc:dd:ee", .device_type = "primary-sink" };
+        struct sink_info mice = { .name = "Lobby", .address = "10.1.2.3", .object_id = "mice_0123_abc",
+                                  .protocols = SINK_PROTOCOL_MICE };
+        struct sink *s, *m;
+
+        setup();
+        assert_int_eq(sink_new(manager, &p2p, &s), 0);
+        assert_true(run_until(signal_seen, "InterfacesAdded /org/miracastd/sink/02_aa_bb_cc_dd_ee"));
+        assert_prop(path, "org.miracastd.Sink1", "Protocol", "p2p");
+        sink_add_protocols(s, SINK_PROTOCOL_MICE);
+        assert_true(run_until(signal_seen, "PropertiesChanged /org/miracastd/sink/02_aa_bb_cc_dd_ee org.miracastd.Sink1 "
+                                           "Name=Office DeviceType=primary-sink Protocol=p2p mice"));
+        assert_prop(path, "org.miracastd.Sink1", "Protocol", "p2p mice");
+        /* P2P discovery loses the peer: the device is still on the LAN. */
+        assert_true(sink_lost(s, SINK_PROTOCOL_P2P) == s);
+        assert_prop(path, "org.miracastd.Sink1", "Protocol", "mice");
+        /* The peer comes back over P2P (sink_update from daemon/p2p.c). */
+        assert_int_eq(sink_update(s, &p2p), 0);
+        assert_prop(path, "org.miracastd.Sink1", "Protocol", "p2p mice");
+        assert_true(sink_lost(s, SINK_PROTOCOL_P2P) == s);
+        assert_null(sink_lost(s, SINK_PROTOCOL_MICE));
+        assert_true(run_until(signal_seen, "InterfacesRemoved /org/miracastd/sink/02_aa_bb_cc_dd_ee"));
+
+        /* An MS-MICE sink without p2pMAC: its own path, its LAN address. */
+        assert_int_eq(sink_new(manager, &mice, &m), 0);
+        assert_prop("/org/miracastd/sink/mice_0123_abc", "org.miracastd.Sink1", "Address", "10.1.2.3");
+        assert_prop("/org/miracastd/sink/mice_0123_abc", "org.miracastd.Sink1", "Protocol", "mice");
+        mice.address = "10.1.2.4";
+        mice.object_id = "mice/../x";
+        assert_int_eq(sink_new(manager, &mice, &s), -EINVAL);
+        mice.object_id = NULL;
+        assert_int_eq(sink_new(manager, &mice, &s), -EINVAL);
+        assert_null(sink_lost(m, SINK_PROTOCOL_MICE));
+}
+
 TEST(discovery, "/sink-bus/StartDiscovery and StopDiscovery reach the backend, Discovering follows")
 {
         struct call_result res;
