@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <stdarg.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -17,6 +19,7 @@
 #include "../protocol/mice_msg.h"
 #include "avahi.h"
 #include "context.h"
+#include "firewalld.h"
 #include "log.h"
 #include "manager.h"
 #include "mice.h"
@@ -61,7 +64,9 @@ struct mice_cast {
         sd_event_source *timer;       /* owned: connect / connect-back limit */
         uint8_t in[MICE_MAX_MESSAGE];
         size_t in_len;
+        bool sent_ready;              /* SOURCE_READY went out */
         bool stopped_by_sink;         /* no STOP_PROJECTION back */
+        struct firewalld_hole *hole;  /* owned: TCP rtsp_port from sink_ip, for the cast's duration */
         unsigned n_refused;           /* RTSP connections from other addresses */
         char refused_from[INET_ADDRSTRLEN];
         struct mice_cast *next;
@@ -71,6 +76,7 @@ struct mice {
         struct manager *manager;      /* not owned */
         const struct p2p_config *config; /* not owned */
         struct avahi_browser *avahi;  /* owned */
+        struct firewalld *firewalld;  /* owned: NULL without a system bus */
         struct p2p_backend backend;   /* what the manager calls */
         struct mice_service *services;/* owned list */
         struct mice_cast *casts;      /* owned list */
@@ -230,6 +236,7 @@ static struct mice_cast *mice_cast_free(struct mice_cast *c)
                         *p = c->next;
                         break;
                 }
+        c->hole = firewalld_hole_free(c->hole);
         c->timer = sd_event_source_disable_unref(c->timer);
         c->listen_io = sd_event_source_disable_unref(c->listen_io);
         c->ctrl_io = sd_event_source_disable_unref(c->ctrl_io);
@@ -254,7 +261,7 @@ static void mice_cast_send_stop(struct mice_cast *c)
         uint8_t buf[MICE_MAX_MESSAGE];
         ssize_t n;
 
-        if (c->ctrl_fd < 0 || c->phase == MICE_CAST_CONNECTING || c->stopped_by_sink)
+        if (c->ctrl_fd < 0 || !c->sent_ready || c->stopped_by_sink)
                 return;
         n = mice_msg_build_stop_projection(c->mice->friendly_name, c->mice->source_id, MICE_SOURCE_ID_LEN, buf,
                                            sizeof(buf));
@@ -422,15 +429,76 @@ static int mice_cast_open_listener(struct mice_cast *c)
         return sd_event_add_io(c->mice->manager->event, &c->listen_io, fd, EPOLLIN, mice_on_accept, c);
 }
 
-/* Connected to 7250: open the listener where the sink can reach us, then SOURCE_READY. */
+static void mice_cast_send_ready(struct mice_cast *c)
+{
+        struct mice *mc = c->mice;
+        uint8_t buf[MICE_MAX_MESSAGE];
+        char id[2 * MICE_SOURCE_ID_LEN + 1];
+        ssize_t n;
+        int r;
+
+        n = mice_msg_build_source_ready(mc->friendly_name, c->rtsp_port, mc->source_id, MICE_SOURCE_ID_LEN, buf,
+                                        sizeof(buf));
+        if (n < 0)
+                return mice_cast_fail_errno(c, (int) n, "cannot build SOURCE_READY: %s", strerror((int) -n));
+        /* A fresh connection's send buffer takes a few hundred bytes at once. */
+        if (send(c->ctrl_fd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT) != n)
+                return mice_cast_fail_errno(c, -errno ?: -EIO, "cannot send SOURCE_READY to the sink: %m");
+        c->sent_ready = true;
+        mice_hex(mc->source_id, MICE_SOURCE_ID_LEN, id, sizeof(id));
+        log_cast(c, LOG_INFO, 0, "-> SOURCE_READY (%zd bytes): FRIENDLY_NAME \"%s\", RTSP_PORT %u, SOURCE_ID %s", n,
+                 mc->friendly_name, c->rtsp_port, id);
+        log_cast(c, LOG_INFO, 0, "waiting for the sink to connect to %s:%u", c->local_ip, c->rtsp_port);
+        r = mice_cast_arm_timer(c, MICE_CONNECT_BACK_USEC, mice_on_connect_back_timeout);
+        if (r < 0)
+                return mice_cast_fail_errno(c, r, "cannot wait for the sink: %s", strerror(-r));
+}
+
+static void mice_on_firewall(struct firewalld_hole *hole, int error, const char *why, void *userdata)
+{
+        struct mice_cast *c = userdata;
+
+        if (error == 0)
+                log_cast(c, LOG_INFO, 0, "firewalld: TCP %u open from %s in zone %s for this cast", c->rtsp_port,
+                         c->sink_ip, why);
+        else if (error == -EHOSTDOWN)
+                log_cast(c, LOG_INFO, 0, "firewalld is not running: if another firewall runs, it must let TCP %u in "
+                         "from %s", c->rtsp_port, c->sink_ip);
+        else
+                log_cast(c, LOG_WARNING, error, "firewalld refused to open TCP %u from %s (%s); the sink may not reach us",
+                         c->rtsp_port, c->sink_ip, why ?: "no reason given");
+        /* Either way: the sink may still get through. */
+        mice_cast_send_ready(c);
+}
+
+/* The interface holding addr, for the firewall zone. */
+static int mice_ifname_of(const char *addr, char *buf, size_t size)
+{
+        struct ifaddrs *ifa = NULL;
+        struct in_addr a;
+        int r = -ENODEV;
+
+        if (inet_pton(AF_INET, addr, &a) != 1 || getifaddrs(&ifa) < 0)
+                return -EINVAL;
+        for (struct ifaddrs *i = ifa; i; i = i->ifa_next)
+                if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET &&
+                    ((struct sockaddr_in *) i->ifa_addr)->sin_addr.s_addr == a.s_addr) {
+                        snprintf(buf, size, "%s", i->ifa_name);
+                        r = 0;
+                        break;
+                }
+        freeifaddrs(ifa);
+        return r;
+}
+
+/* Connected to 7250: open the listener where the sink can reach us, the firewall for the
+ * sink, then SOURCE_READY. */
 static void mice_cast_connected(struct mice_cast *c)
 {
         struct mice *mc = c->mice;
         struct sockaddr_in local = {};
         socklen_t len = sizeof(local);
-        uint8_t buf[MICE_MAX_MESSAGE];
-        char id[2 * MICE_SOURCE_ID_LEN + 1];
-        ssize_t n;
+        char ifname[IF_NAMESIZE + 1];
         int r;
 
         if (getsockname(c->ctrl_fd, (struct sockaddr *) &local, &len) < 0)
@@ -440,26 +508,17 @@ static void mice_cast_connected(struct mice_cast *c)
         if (r < 0)
                 return mice_cast_fail_errno(c, r, "cannot listen for the sink's RTSP connection on %s: %s",
                                             c->local_ip, strerror(-r));
-
-        n = mice_msg_build_source_ready(mc->friendly_name, c->rtsp_port, mc->source_id, MICE_SOURCE_ID_LEN, buf,
-                                        sizeof(buf));
-        if (n < 0)
-                return mice_cast_fail_errno(c, (int) n, "cannot build SOURCE_READY: %s", strerror((int) -n));
-        /* A fresh connection's send buffer takes a few hundred bytes at once. */
-        if (send(c->ctrl_fd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT) != n)
-                return mice_cast_fail_errno(c, -errno ?: -EIO, "cannot send SOURCE_READY to the sink: %m");
+        /* From now on only messages from the sink (none is expected before our SOURCE_READY). */
         c->phase = MICE_CAST_WAITING;
-        mice_hex(mc->source_id, MICE_SOURCE_ID_LEN, id, sizeof(id));
-        log_cast(c, LOG_INFO, 0, "-> SOURCE_READY (%zd bytes): FRIENDLY_NAME \"%s\", RTSP_PORT %u, SOURCE_ID %s", n,
-                 mc->friendly_name, c->rtsp_port, id);
-        log_cast(c, LOG_INFO, 0, "waiting for the sink to connect to %s:%u (a firewall on this host must let TCP %u in "
-                 "from %s)", c->local_ip, c->rtsp_port, c->rtsp_port, c->sink_ip);
-
         r = sd_event_source_set_io_events(c->ctrl_io, EPOLLIN | EPOLLRDHUP);
-        if (r >= 0)
-                r = mice_cast_arm_timer(c, MICE_CONNECT_BACK_USEC, mice_on_connect_back_timeout);
         if (r < 0)
-                return mice_cast_fail_errno(c, r, "cannot wait for the sink: %s", strerror(-r));
+                return mice_cast_fail_errno(c, r, "cannot watch the MS-MICE connection: %s", strerror(-r));
+
+        if (mc->firewalld && mice_ifname_of(c->local_ip, ifname, sizeof(ifname)) >= 0 &&
+            firewalld_open(mc->firewalld, ifname, c->sink_ip, c->rtsp_port, mice_on_firewall, c, &c->hole) >= 0)
+                return;         /* SOURCE_READY once firewalld answered */
+        log_cast(c, LOG_INFO, 0, "a firewall on this host must let TCP %u in from %s", c->rtsp_port, c->sink_ip);
+        mice_cast_send_ready(c);
 }
 
 /*
@@ -690,6 +749,9 @@ int mice_new(struct manager *m, const struct p2p_config *config, struct mice **r
         mc->manager = m;
         mc->config = config;
         mice_init_identity(mc);
+        r = firewalld_new(m->event, "system", &mc->firewalld);
+        if (r < 0)
+                log_debug_errno(r, "MS-MICE: no firewalld client (%m)");
         r = avahi_browser_new(m->event, "system", "_display._tcp",
                               &(struct avahi_owner) {
                                       .service_found = mice_on_service_found,
@@ -700,6 +762,7 @@ int mice_new(struct manager *m, const struct p2p_config *config, struct mice **r
                               &mc->avahi);
         if (r < 0) {
                 log_notice("MS-MICE: no system bus (%s): sinks on the LAN are not discovered", strerror(-r));
+                mc->firewalld = firewalld_free(mc->firewalld);
                 free(mc);
                 return 0;
         }
@@ -713,6 +776,7 @@ int mice_new(struct manager *m, const struct p2p_config *config, struct mice **r
         r = manager_set_mice(m, &mc->backend, mc);
         if (r < 0) {
                 mc->avahi = avahi_browser_free(mc->avahi);
+                mc->firewalld = firewalld_free(mc->firewalld);
                 free(mc);
                 return r;
         }
@@ -736,6 +800,7 @@ struct mice *mice_free(struct mice *mc)
                 mice_service_free(sv);
         }
         mc->avahi = avahi_browser_free(mc->avahi);
+        mc->firewalld = firewalld_free(mc->firewalld);
         free(mc);
         return NULL;
 }

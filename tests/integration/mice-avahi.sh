@@ -119,6 +119,12 @@ record=$(ip netns exec "$NS_SRC" env DBUS_SYSTEM_BUS_ADDRESS="unix:path=$T/src-s
 echo "mDNS record seen by the source: $record"
 pass "avahi-daemon in two namespaces: the source resolves the sink's _display._tcp"
 
+# A fake firewalld on the source's system bus (none runs here): the cast must open TCP 7236
+# for the sink only, before SOURCE_READY, and close it afterwards.
+FAKE_FIREWALLD_BUS="unix:path=$T/src-sys.sock" "$B/tests/test-firewalld" >"$T/firewalld.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 50); do grep -q "ready" "$T/firewalld.log" 2>/dev/null && break; sleep 0.1; done
+
 ip netns exec "$NS_SRC" env DBUS_SYSTEM_BUS_ADDRESS="unix:path=$T/src-sys.sock" \
         "$B/miracastd" --config /dev/null -o p2p-backend=none --capture testsrc --encoder x264 \
         --max-resolution 640x480 --bus "$MIRACASTCTL_BUS" --log-level debug >"$T/daemon.log" 2>&1 &
@@ -158,6 +164,14 @@ else
         fail "normal cast" "exit $rc: $line; $(tail -n 5 "$T/cast.sinklog"); $(tail -n 5 "$T/cast.ctl")"
 fi
 check "normal: the source sent STOP_PROJECTION when the session ended" grep -q "^MICE <- STOP_PROJECTION" "$T/cast.sink"
+rule='rule family="ipv4" source address="10.77.0.2" port port="7236" protocol="tcp" accept'
+cat "$T/firewalld.log"
+check "firewall: the zone of the LAN interface was asked" grep -qx "getZoneOfInterface(ms$id)" "$T/firewalld.log"
+check "firewall: TCP 7236 opened for the sink only" grep -qxF "addRichRule(, $rule)" "$T/firewalld.log"
+check "firewall: the rule was removed after the cast" grep -qxF "removeRichRule(public, $rule)" "$T/firewalld.log"
+fw=$(grep -n "firewalld: TCP 7236 open from 10.77.0.2 in zone public" "$T/daemon.log" | head -n 1 | cut -d: -f1)
+sr=$(grep -n -- "-> SOURCE_READY" "$T/daemon.log" | head -n 1 | cut -d: -f1)
+check "firewall: opened before SOURCE_READY went out (log lines $fw < $sr)" test "${fw:-999999}" -lt "${sr:-0}"
 
 # expect_cast_fails NAME REGEX: Cast() fails and the session's EndReason says why
 expect_cast_fails() {
@@ -212,6 +226,8 @@ wait "$bad_pid" "$sink_pid"
 check "intruder: its RTSP connection was closed without a session" grep -q "result=fail" "$T/intruder.bad"
 
 check "the daemon keeps running after every failure" alive
+adds=$(grep -c "^addRichRule" "$T/firewalld.log"); removes=$(grep -c "^removeRichRule" "$T/firewalld.log")
+check "firewall: every cast's rule was removed again ($adds added, $removes removed)" test "$adds" = 6 -a "$removes" = 6
 check "no RTSP listener is left on the LAN after the casts" \
         sh -c "! ip netns exec $NS_SRC ss -ltn | grep -q '10.77.0.1:'"
 check "the daemon logged the mDNS discovery" grep -q "MS-MICE: sink \"Test MICE Sink\" at 10.77.0.2:7250" "$T/daemon.log"
