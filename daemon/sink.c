@@ -262,7 +262,10 @@ int sink_cast(struct sink *sink, const struct cast_options *options, struct sess
         struct session *s;
         int r;
 
-        protocol = (sink->protocols & SINK_PROTOCOL_MICE) && m->mice ? SINK_PROTOCOL_MICE : SINK_PROTOCOL_P2P;
+        if (options && options->protocol)
+                protocol = strcmp(options->protocol, "mice") == 0 ? SINK_PROTOCOL_MICE : SINK_PROTOCOL_P2P;
+        else
+                protocol = (sink->protocols & SINK_PROTOCOL_MICE) && m->mice ? SINK_PROTOCOL_MICE : SINK_PROTOCOL_P2P;
         transport = sink_cast_transport(sink, protocol, &transport_userdata);
         if (!transport || !(sink->protocols & protocol))
                 return -ENOTSUP;
@@ -357,11 +360,39 @@ void sink_cast_abort(struct sink *sink, int error, const char *reason)
         session_end_full(s, error < 0 ? error : -ECANCELED, reason);
 }
 
+/*
+ * An MS-MICE attempt failed before the sink's RTSP connection: a device that is also a
+ * Wi-Fi Direct peer gets a second try over P2P ([MS-MICE] 3.2.5.8 falls back to P2P), with
+ * default options (push button). Not when the sink said stop, the user cancelled or the
+ * sink is being removed (-EHOSTUNREACH from sink_remove()).
+ */
+static bool sink_cast_fall_back(struct sink *sink, int error, const char *reason)
+{
+        static const struct cast_options defaults = { .go_intent = -1 };
+        struct manager *m = sink->manager;
+        int r;
+
+        if (sink->cast_protocol != SINK_PROTOCOL_MICE || !(sink->protocols & SINK_PROTOCOL_P2P) || !m->p2p ||
+            m->p2p_unavailable || error == -ECONNREFUSED || error == -ECANCELED || error == -EHOSTUNREACH ||
+            sink->cast_session->state != SOURCE_SESSION_STATE_CONNECTING || manager_cast_refusal(m, &defaults))
+                return false;
+        sink->cast_protocol = SINK_PROTOCOL_P2P;
+        r = m->p2p->connect(m->p2p_userdata, sink, &defaults);
+        if (r < 0) {
+                log_sink_full_errno(sink, LOG_WARNING, r, "falling back to Wi-Fi Direct failed too: %m");
+                return false;
+        }
+        log_sink_full_errno(sink, LOG_NOTICE, 0, "MS-MICE failed (%s); trying Wi-Fi Direct", reason ?: "no reason");
+        return true;
+}
+
 void sink_cast_failed(struct sink *sink, int error, const char *reason)
 {
         struct session *s = sink->cast_session;
 
         if (!s)
+                return;
+        if (sink_cast_fall_back(sink, error, reason))
                 return;
         sink->cast_session = NULL;
         if (reason && *reason)

@@ -55,7 +55,8 @@ static int sink_node_enumerator(sd_bus *bus, const char *path, void *userdata, c
         return 1;
 }
 
-/* Cast options: method s, pin s, go-intent i/u, output s, max-resolution s "WxH", persistent b. */
+/* Cast options: method s, pin s, go-intent i/u, output s, max-resolution s "WxH", persistent b,
+ * protocol s ("p2p" or "mice"). */
 static int sink_bus_read_options(sd_bus_message *m, struct cast_options *o, bool *persistent, sd_bus_error *error)
 {
         int r;
@@ -73,7 +74,7 @@ static int sink_bus_read_options(sd_bus_message *m, struct cast_options *o, bool
                 if (r < 0)
                         return r;
                 if (strcmp(key, "method") == 0 || strcmp(key, "pin") == 0 || strcmp(key, "output") == 0 ||
-                    strcmp(key, "max-resolution") == 0) {
+                    strcmp(key, "max-resolution") == 0 || strcmp(key, "protocol") == 0) {
                         const char *v;
 
                         if (strcmp(contents, "s") != 0)
@@ -81,7 +82,11 @@ static int sink_bus_read_options(sd_bus_message *m, struct cast_options *o, bool
                         r = sd_bus_message_read(m, "v", "s", &v);
                         if (r < 0)
                                 return r;
-                        if (strcmp(key, "method") == 0) {
+                        if (strcmp(key, "protocol") == 0) {
+                                if (strcmp(v, "p2p") != 0 && strcmp(v, "mice") != 0)
+                                        return bus_error_set(error, -EINVAL, "Option protocol must be \"p2p\" or \"mice\"");
+                                o->protocol = v;
+                        } else if (strcmp(key, "method") == 0) {
                                 if (strcmp(v, "pbc") != 0 && strcmp(v, "pin") != 0)
                                         return bus_error_set(error, -EINVAL, "Option method must be \"pbc\" or \"pin\"");
                                 o->method = v;
@@ -191,6 +196,9 @@ static int method_cast(sd_bus_message *m, void *userdata, sd_bus_error *error)
                         return r;
                 o.output = output;
         }
+        if (o.protocol && !strstr(sink_protocol_to_string(sink->protocols), o.protocol))
+                return bus_error_set(error, -EINVAL, "Option protocol \"%s\": this sink is reachable over %s only",
+                                     o.protocol, sink_protocol_to_string(sink->protocols));
         /* A backend that cannot do these options at all (no PIN through NetworkManager) says so first. */
         if (manager_cast_refusal(sink->manager, &o))
                 return bus_error_set(error, -EOPNOTSUPP, "%s", manager_cast_refusal(sink->manager, &o));
