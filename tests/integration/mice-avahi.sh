@@ -96,6 +96,20 @@ cat >"$T/snk-services/display.service" <<'SVC'
   </service>
 </service-group>
 SVC
+# A second device that names its Wi-Fi Direct address: its sink is keyed by that address.
+cat >"$T/snk-services/display2.service" <<'SVC'
+<?xml version="1.0" standalone='no'?>
+<!DOCTYPE service-group SYSTEM "avahi-service.dtd">
+<service-group>
+  <name>Test P2P+MICE Sink</name>
+  <service>
+    <type>_display._tcp</type>
+    <port>7250</port>
+    <txt-record>container_id={66666666-7777-8888-9999-000000000000}</txt-record>
+    <txt-record>p2pMAC=02:11:22:33:44:66</txt-record>
+  </service>
+</service-group>
+SVC
 start_bus src-sys system; start_bus snk-sys system; start_bus api session
 start_avahi "$NS_SRC" src "ms$id" "$T/src-services"
 src_avahi_pid=$avahi_pid
@@ -139,6 +153,8 @@ check "scan lists the MS-MICE sink with protocol mice" grep -qE "^$SINK +10\.77\
 prop=$(busctl --address="$MIRACASTCTL_BUS" get-property org.miracastd "/org/miracastd/sink/$SINK" \
         org.miracastd.Sink1 Protocol 2>&1)
 check "Sink1.Protocol is \"mice\" ($prop)" test "$prop" = 's "mice"'
+check "a sink announcing p2pMAC is keyed by its P2P address (to merge with the P2P peer)" \
+        grep -qE "^02_11_22_33_44_66 +02:11:22:33:44:66 +Test P2P\+MICE Sink +mice " <<<"$out"
 
 alive() { kill -0 "$daemon_pid" 2>/dev/null && ctl info >/dev/null 2>&1; }
 
