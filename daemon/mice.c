@@ -279,7 +279,7 @@ static void mice_cast_end(struct mice_cast *c, int error, const char *reason)
 {
         struct mice *mc = c->mice;
         struct sink *sink = manager_find_sink_by_id(mc->manager, c->sink_id);
-        struct session *s = sink ? sink->cast_session : NULL;
+        struct session *s = sink ? sink_get_cast_session(sink) : NULL;
 
         if (c->phase != MICE_CAST_STREAMING || !s || s->state == SOURCE_SESSION_STATE_CONNECTING) {
                 /* Before the session has its connection: the cast failed. sink_cast_failed() does not
@@ -360,7 +360,7 @@ static int mice_on_accept(sd_event_source *source, int fd, uint32_t revents, voi
         c->phase = MICE_CAST_STREAMING;
 
         sink = manager_find_sink_by_id(mc->manager, sink_id);
-        s = sink ? sink->cast_session : NULL;
+        s = sink ? sink_get_cast_session(sink) : NULL;
         if (!s || s->state != SOURCE_SESSION_STATE_CONNECTING || !s->context) {
                 mice_cast_fail_errno(c, -ECANCELED, "the cast was cancelled before the sink connected");
                 return 0;

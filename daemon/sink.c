@@ -63,6 +63,11 @@ static bool sink_object_id_valid(const char *id)
                strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == strlen(id);
 }
 
+struct session *sink_get_cast_session(struct sink *sink)
+{
+        return sink->cast_session;
+}
+
 const char *sink_protocol_to_string(unsigned protocols)
 {
         switch (protocols & (SINK_PROTOCOL_P2P | SINK_PROTOCOL_MICE)) {

@@ -77,6 +77,9 @@ struct sink {
  */
 int sink_new(struct manager *m, const struct sink_info *info, struct sink **ret);
 
+/* The session a Cast() to the sink is filling or running, or NULL. */
+struct session *sink_get_cast_session(struct sink *sink);
+
 /* Sink1.Protocol: "p2p", "mice", "p2p mice". */
 const char *sink_protocol_to_string(unsigned protocols);
 
