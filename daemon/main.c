@@ -18,6 +18,7 @@
 #include "config.h"
 #include "log.h"
 #include "manager.h"
+#include "mice.h"
 #include "p2p.h"
 
 static int main_on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
@@ -35,6 +36,7 @@ static int main_run(struct config *config)
         struct manager *m = NULL;
         struct bus *bus = NULL;
         struct p2p *p2p = NULL;
+        struct mice *mice = NULL;
         sigset_t mask;
         int r;
 
@@ -89,6 +91,12 @@ static int main_run(struct config *config)
                 log_error_errno(r, "Failed to set up Wi-Fi Direct: %m");
                 goto finish;
         }
+        /* MS-MICE: sinks on the LAN, found through avahi-daemon (mice.c logs when it is off). */
+        r = mice_new(m, &config->p2p, &mice);
+        if (r < 0) {
+                log_error_errno(r, "Failed to set up MS-MICE: %m");
+                goto finish;
+        }
 
         (void) sd_notify(false, "READY=1");
         manager_update_status(m);
@@ -103,6 +111,7 @@ finish:
         (void) sd_notify(false, "STOPPING=1");
         bus = bus_free(bus);
         p2p = p2p_free(p2p);
+        mice = mice_free(mice);
         m = manager_free(m);
         return r;
 }

@@ -118,7 +118,7 @@ void manager_update_status(struct manager *m)
                 n_listeners++;
         snprintf(buf, sizeof(buf), "STATUS=%s%u session(s), %u listener(s)%s%s",
                  m->shutting_down ? "Shutting down: " : m->draining ? "Exiting after the last session: " : "",
-                 n_sessions, n_listeners, m->discovering ? ", discovering" : "",
+                 n_sessions, n_listeners, manager_is_discovering(m) ? ", discovering" : "",
                  !m->p2p ? ", no P2P backend" : m->p2p_unavailable ? ", P2P backend unavailable" : "");
         (void) sd_notify(false, buf);
 }
@@ -215,12 +215,21 @@ int manager_start_discovery(struct manager *m)
 {
         int r;
 
-        if (!m->p2p)
+        if (!m->p2p && !m->mice)
                 return -ENOTSUP;
         if (m->discovery_refs == 0) {
-                r = m->p2p->start_discovery(m->p2p_userdata);
-                if (r < 0)
-                        return r;
+                if (m->p2p) {
+                        r = m->p2p->start_discovery(m->p2p_userdata);
+                        if (r < 0 && !m->mice)
+                                return r;
+                        if (r < 0)
+                                log_warning_errno(r, "P2P discovery failed to start, browsing for MS-MICE only: %m");
+                }
+                if (m->mice) {
+                        r = m->mice->start_discovery(m->mice_userdata);
+                        if (r < 0)
+                                log_warning_errno(r, "MS-MICE discovery failed to start, ignoring: %m");
+                }
         }
         m->discovery_refs++;
         return 0;
@@ -230,26 +239,70 @@ int manager_stop_discovery(struct manager *m)
 {
         int r;
 
-        if (!m->p2p)
+        if (!m->p2p && !m->mice)
                 return -ENOTSUP;
         if (m->discovery_refs == 0)
                 return -EALREADY;
         if (m->discovery_refs == 1) {
-                r = m->p2p->stop_discovery(m->p2p_userdata);
-                if (r < 0)
-                        return r;
+                if (m->mice)
+                        (void) m->mice->stop_discovery(m->mice_userdata);
+                if (m->p2p) {
+                        r = m->p2p->stop_discovery(m->p2p_userdata);
+                        if (r < 0)
+                                return r;
+                }
         }
         m->discovery_refs--;
         return 0;
 }
 
+int manager_set_mice(struct manager *m, const struct p2p_backend *mice, void *userdata)
+{
+        int r;
+
+        if (mice && (!mice->name || !mice->start_discovery || !mice->stop_discovery || !mice->connect ||
+                     !mice->disconnect))
+                return -EINVAL;
+        if (m->mice && m->discovery_refs > 0)
+                (void) m->mice->stop_discovery(m->mice_userdata);
+        m->mice = mice;
+        m->mice_userdata = userdata;
+        if (!mice)
+                manager_set_mice_discovering(m, false);
+        else if (m->discovery_refs > 0) {
+                r = mice->start_discovery(userdata);
+                if (r < 0)
+                        log_warning_errno(r, "MS-MICE discovery failed to start, ignoring: %m");
+        }
+        return 0;
+}
+
+void manager_set_mice_discovering(struct manager *m, bool discovering)
+{
+        bool before = manager_is_discovering(m);
+
+        m->mice_discovering = discovering;
+        if (before != manager_is_discovering(m)) {
+                manager_notify(m, MANAGER_CHANGED_DISCOVERING);
+                manager_update_status(m);
+        }
+}
+
+bool manager_is_discovering(const struct manager *m)
+{
+        return m->discovering || m->mice_discovering;
+}
+
 void manager_set_discovering(struct manager *m, bool discovering)
 {
+        bool before = manager_is_discovering(m);
+
         if (m->discovering == discovering)
                 return;
         m->discovering = discovering;
         log_debug("Discovery %s", discovering ? "started" : "stopped");
-        manager_notify(m, MANAGER_CHANGED_DISCOVERING);
+        if (before != manager_is_discovering(m))
+                manager_notify(m, MANAGER_CHANGED_DISCOVERING);
         manager_update_status(m);
 }
 

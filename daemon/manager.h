@@ -50,6 +50,7 @@ struct cast_options {
         int go_intent;               /* 0..15, -1 = backend default */
         const char *output;          /* capture output (connector name), NULL = context default */
         unsigned max_width, max_height; /* 0 = no extra limit */
+        const char *protocol;        /* "p2p", "mice", NULL = MS-MICE when the sink offers it */
 };
 
 /*
@@ -108,6 +109,11 @@ struct manager {
         unsigned discovery_refs;     /* StartDiscovery calls not yet stopped */
         bool discovering;            /* as reported by the backend */
         bool p2p_unavailable;        /* the backend's service (NetworkManager, wpa_supplicant) is away */
+        /* MS-MICE (daemon/mice.h): discovery over Avahi and casts over the LAN, in the same
+         * shape as a P2P backend; NULL when off. */
+        const struct p2p_backend *mice;
+        void *mice_userdata;
+        bool mice_discovering;       /* as reported by daemon/mice.c */
 
         struct manager_op *ops;      /* queued serialized operations, head runs */
         unsigned n_ops;
@@ -147,7 +153,14 @@ void manager_drain(struct manager *m, int exit_status);
 
 /* Plug in (or with NULL remove) the P2P backend; emits Backend change. */
 int manager_set_p2p_backend(struct manager *m, const struct p2p_backend *backend, void *userdata);
-/* Reference-counted discovery: -ENOTSUP without a backend. */
+/* Plug in (or with NULL remove) MS-MICE; discovery references already taken start it. */
+int manager_set_mice(struct manager *m, const struct p2p_backend *mice, void *userdata);
+/* MS-MICE reports whether it browses now. */
+void manager_set_mice_discovering(struct manager *m, bool discovering);
+/* Manager1.Discovering: P2P or MS-MICE discovery runs. */
+bool manager_is_discovering(const struct manager *m);
+
+/* Reference-counted discovery of P2P peers and MS-MICE sinks: -ENOTSUP without either. */
 int manager_start_discovery(struct manager *m);
 int manager_stop_discovery(struct manager *m);
 /* The backend reports the radio's real discovery state. */

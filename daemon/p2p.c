@@ -156,7 +156,8 @@ static void on_peer_lost(void *userdata, const char *address)
          * stops seeing peers during group formation. */
         if (sink_get_cast_session(sink) || (p->listener_id && strcasecmp(p->group_peer, address) == 0))
                 return;
-        (void) sink_remove(sink);
+        /* A device also announced over MS-MICE stays, reachable over the LAN. */
+        (void) sink_lost(sink, SINK_PROTOCOL_P2P);
 }
 
 static void on_progress(void *userdata, const char *address, const char *what)

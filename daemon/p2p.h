@@ -49,6 +49,7 @@ struct p2p_config {
                                          is up and adapt the session's bit rate (daemon/p2p_link.h); 0 off */
         unsigned agent_timeout_sec;   /* p2p-agent-timeout: how long an Agent1 may take to show or
                                          ask for a PIN, then the connect is cancelled (default 60) */
+        bool mice;                    /* mice: MS-MICE discovery (Avahi) and casts over the LAN (daemon/mice.h) */
 };
 
 int p2p_config_init(struct p2p_config *c);

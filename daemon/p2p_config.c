@@ -25,6 +25,7 @@ int p2p_config_init(struct p2p_config *c)
                 .find_sec = P2P_DEFAULT_FIND_SEC,
                 .link_poll_sec = P2P_DEFAULT_LINK_POLL_SEC,
                 .handshake_ip = true,
+                .mice = true,
         };
         /* systemd may list several runtime directories separated by ':'; ours is the first. */
         if (rt && rt[0]) {
@@ -194,6 +195,11 @@ int p2p_config_set(struct p2p_config *c, const char *key, const char *value)
                 if (r < 0)
                         return log_error_errno(r, "p2p-link-poll-seconds must be 0 (off) .. 60, not \"%s\"", value);
                 c->link_poll_sec = u;
+                return 0;
+        }
+        if (key_eq(key, "mice")) {
+                if (parse_bool(value, &c->mice) < 0)
+                        return log_error_errno(-EINVAL, "mice must be yes or no");
                 return 0;
         }
         if (key_eq(key, "p2p-handshake-ip")) {

@@ -57,6 +57,26 @@ static char *sink_sanitize_name(const char *name)
         return copy;
 }
 
+static bool sink_object_id_valid(const char *id)
+{
+        return id && *id && strlen(id) < 200 &&
+               strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == strlen(id);
+}
+
+const char *sink_protocol_to_string(unsigned protocols)
+{
+        switch (protocols & (SINK_PROTOCOL_P2P | SINK_PROTOCOL_MICE)) {
+        case SINK_PROTOCOL_P2P:
+                return "p2p";
+        case SINK_PROTOCOL_MICE:
+                return "mice";
+        case SINK_PROTOCOL_P2P | SINK_PROTOCOL_MICE:
+                return "p2p mice";
+        default:
+                return "";
+        }
+}
+
 static struct sink *sink_free(struct sink *sink)
 {
         if (!sink)
@@ -103,7 +123,11 @@ int sink_new(struct manager *m, const struct sink_info *info, struct sink **ret)
         bool changed;
         int r;
 
-        if (!info || sink_address_to_id(info->address, id, sizeof(id)) < 0)
+        if (!info || !info->address)
+                return -EINVAL;
+        /* A MICE sink without p2pMAC has no MAC: its path comes from its own id. */
+        if (sink_address_to_id(info->address, id, sizeof(id)) < 0 &&
+            (!sink_object_id_valid(info->object_id) || strlen(info->address) > 64))
                 return -EINVAL;
         if (manager_find_sink(m, info->address))
                 return -EEXIST;
@@ -112,8 +136,10 @@ int sink_new(struct manager *m, const struct sink_info *info, struct sink **ret)
         if (!sink)
                 return -ENOMEM;
         sink->address = strdup(info->address);
-        if (!sink->address || asprintf(&sink->path, "/org/miracastd/sink/%s", id) < 0)
+        if (!sink->address ||
+            asprintf(&sink->path, "/org/miracastd/sink/%s", sink_object_id_valid(info->object_id) ? info->object_id : id) < 0)
                 return -ENOMEM;
+        sink->protocols = info->protocols ?: SINK_PROTOCOL_P2P;
         for (char *p = sink->address; *p; p++)
                 *p = tolower((unsigned char) *p);
         r = sink_apply(sink, info, &changed);
@@ -141,6 +167,10 @@ int sink_update(struct sink *sink, const struct sink_info *info)
         r = sink_apply(sink, info, &changed);
         if (r < 0)
                 return r;
+        if ((sink->protocols | (info->protocols ?: SINK_PROTOCOL_P2P)) != sink->protocols) {
+                sink->protocols |= info->protocols ?: SINK_PROTOCOL_P2P;
+                changed = true;
+        }
         if (changed)
                 observers_notify(&sink->observers, sink, SINK_CHANGED_PROPERTIES);
         return 0;
@@ -170,6 +200,53 @@ struct sink *sink_remove(struct sink *sink)
         return sink_free(sink);
 }
 
+void sink_add_protocols(struct sink *sink, unsigned protocols)
+{
+        if ((sink->protocols | protocols) == sink->protocols)
+                return;
+        sink->protocols |= protocols;
+        log_sink_full_errno(sink, LOG_INFO, 0, "now reachable over %s", sink_protocol_to_string(sink->protocols));
+        observers_notify(&sink->observers, sink, SINK_CHANGED_PROPERTIES);
+}
+
+struct sink *sink_lost(struct sink *sink, unsigned protocol)
+{
+        if (!sink)
+                return NULL;
+        if (sink->protocols & ~protocol) {
+                if (sink->protocols & protocol) {
+                        sink->protocols &= ~protocol;
+                        observers_notify(&sink->observers, sink, SINK_CHANGED_PROPERTIES);
+                }
+                return sink;
+        }
+        return sink_remove(sink);
+}
+
+/* The transport a cast uses: MS-MICE when the device offers it (no radio to retune, works
+ * where the Wi-Fi driver has no P2P), else Wi-Fi Direct. */
+static const struct p2p_backend *sink_cast_transport(struct sink *sink, unsigned protocol, void **ret_userdata)
+{
+        struct manager *m = sink->manager;
+
+        if (protocol == SINK_PROTOCOL_MICE) {
+                *ret_userdata = m->mice_userdata;
+                return m->mice;
+        }
+        *ret_userdata = m->p2p_userdata;
+        return m->p2p;
+}
+
+void sink_cast_disconnect(struct sink *sink)
+{
+        const struct p2p_backend *b;
+        void *userdata;
+
+        b = sink_cast_transport(sink, sink->cast_protocol, &userdata);
+        if (b)
+                b->disconnect(userdata, sink);
+}
+
 /*
  * The sink follows the session of its Cast(): when it ends, the cast is over
  * and the backend removes the group (or cancels the connect). A failed connect
@@ -190,23 +267,30 @@ static void sink_on_cast_session_changed(void *object, unsigned change, void *us
         if (change != SESSION_CHANGED_STATE || s->state != SOURCE_SESSION_STATE_ENDED)
                 return;
         sink->cast_session_id = 0;
-        if (m->p2p)
-                m->p2p->disconnect(m->p2p_userdata, sink);
+        sink_cast_disconnect(sink);
 }
 
 int sink_cast(struct sink *sink, const struct cast_options *options, struct session **ret_session)
 {
         struct manager *m = sink->manager;
         static const struct cast_options defaults = { .go_intent = -1 };
+        const struct p2p_backend *transport;
+        void *transport_userdata;
+        unsigned protocol;
         struct context *c;
         struct session *s;
         int r;
 
-        if (!m->p2p)
+        if (options && options->protocol)
+                protocol = strcmp(options->protocol, "mice") == 0 ? SINK_PROTOCOL_MICE : SINK_PROTOCOL_P2P;
+        else
+                protocol = (sink->protocols & SINK_PROTOCOL_MICE) && m->mice ? SINK_PROTOCOL_MICE : SINK_PROTOCOL_P2P;
+        transport = sink_cast_transport(sink, protocol, &transport_userdata);
+        if (!transport || !(sink->protocols & protocol))
                 return -ENOTSUP;
         if (sink_get_cast_session(sink))
                 return -EBUSY;
-        if (manager_cast_refusal(m, options))
+        if (protocol == SINK_PROTOCOL_P2P && manager_cast_refusal(m, options))
                 return -EOPNOTSUPP; /* the caller asks manager_cast_refusal() for the words */
         c = manager_default_context(m);
         if (options && options->output) {
@@ -236,20 +320,21 @@ int sink_cast(struct sink *sink, const struct cast_options *options, struct sess
                 return r;
         }
         sink->cast_session_id = s->id;
+        sink->cast_protocol = protocol;
         r = session_arm_connect_timeout(s, SINK_CAST_TIMEOUT_USEC);
         if (r < 0) {
                 sink->cast_session_id = 0;
                 session_end(s, r);
                 return r;
         }
-        r = m->p2p->connect(m->p2p_userdata, sink, options ?: &defaults);
+        r = transport->connect(transport_userdata, sink, options ?: &defaults);
         if (r < 0) {
-                log_sink_full_errno(sink, LOG_ERR, r, "P2P backend %s failed to connect: %m", m->p2p->name);
+                log_sink_full_errno(sink, LOG_ERR, r, "%s failed to connect: %m", transport->name);
                 sink->cast_session_id = 0;
                 session_end(s, r);
                 return r;
         }
-        log_sink_full_errno(sink, LOG_INFO, 0, "connecting for session %u", s->id);
+        log_sink_full_errno(sink, LOG_INFO, 0, "connecting over %s for session %u", transport->name, s->id);
         *ret_session = s;
         return 0;
 }
@@ -301,11 +386,40 @@ void sink_cast_abort(struct sink *sink, int error, const char *reason)
         session_end_full(s, error < 0 ? error : -ECANCELED, reason);
 }
 
+/*
+ * An MS-MICE attempt failed before the sink's RTSP connection: a device that is also a
+ * Wi-Fi Direct peer gets a second try over P2P ([MS-MICE] 3.2.5.8 falls back to P2P), with
+ * default options (push button). Not when the sink said stop, the user cancelled or the
+ * sink is being removed (-EHOSTUNREACH from sink_remove()).
+ */
+static bool sink_cast_fall_back(struct sink *sink, int error, const char *reason)
+{
+        static const struct cast_options defaults = { .go_intent = -1 };
+        struct manager *m = sink->manager;
+        int r;
+
+        if (sink->cast_protocol != SINK_PROTOCOL_MICE || !(sink->protocols & SINK_PROTOCOL_P2P) || !m->p2p ||
+            m->p2p_unavailable || error == -ECONNREFUSED || error == -ECANCELED || error == -EHOSTUNREACH ||
+            !sink_get_cast_session(sink) || sink_get_cast_session(sink)->state != SOURCE_SESSION_STATE_CONNECTING ||
+            manager_cast_refusal(m, &defaults))
+                return false;
+        sink->cast_protocol = SINK_PROTOCOL_P2P;
+        r = m->p2p->connect(m->p2p_userdata, sink, &defaults);
+        if (r < 0) {
+                log_sink_full_errno(sink, LOG_WARNING, r, "falling back to Wi-Fi Direct failed too: %m");
+                return false;
+        }
+        log_sink_full_errno(sink, LOG_NOTICE, 0, "MS-MICE failed (%s); trying Wi-Fi Direct", reason ?: "no reason");
+        return true;
+}
+
 void sink_cast_failed(struct sink *sink, int error, const char *reason)
 {
         struct session *s = sink_get_cast_session(sink);
 
         if (!s)
+                return;
+        if (sink_cast_fall_back(sink, error, reason))
                 return;
         sink->cast_session_id = 0;
         if (reason && *reason)

@@ -23,6 +23,12 @@ struct manager;
 struct session;
 struct listener;
 
+/* How a sink can be reached (Sink1.Protocol); a bit set, one device may offer both. */
+enum sink_protocol {
+        SINK_PROTOCOL_P2P = 1 << 0,   /* Wi-Fi Direct peer (daemon/p2p.c) */
+        SINK_PROTOCOL_MICE = 1 << 1,  /* MS-MICE over the LAN, found by mDNS (daemon/mice.c) */
+};
+
 /* What sink->observers hear (the object passed is the sink). */
 enum sink_change {
         SINK_CHANGED_PROPERTIES,  /* any of the sink_info fields */
@@ -38,6 +44,10 @@ struct sink_info {
         uint32_t max_throughput_mbps;/* WFD Device Info max throughput, Mbit/s, 0 = unknown */
         uint16_t control_port;       /* WFD Device Info session management control port (7236) */
         int16_t signal_dbm;          /* last seen RSSI in dBm, 0 = unknown */
+        unsigned protocols;          /* SINK_PROTOCOL_* bits; 0 = SINK_PROTOCOL_P2P */
+        /* D-Bus path element when address is not a MAC (a MICE sink that announces no p2pMAC:
+         * address is then its LAN address); [A-Za-z0-9_] only. NULL otherwise. */
+        const char *object_id;
 };
 
 struct sink {
@@ -50,6 +60,8 @@ struct sink {
         uint32_t max_throughput_mbps;
         uint16_t control_port;
         int16_t signal_dbm;
+        unsigned protocols;          /* SINK_PROTOCOL_* bits */
+        unsigned cast_protocol;      /* the SINK_PROTOCOL_* the pending/running Cast() uses */
         char *path;                  /* owned: D-Bus object path */
 
         unsigned cast_session_id;    /* the session of this sink's Cast() from sink_cast() until it ends, 0 = none;
@@ -68,6 +80,20 @@ struct sink {
  */
 int sink_new(struct manager *m, const struct sink_info *info, struct sink **ret);
 
+/* Sink1.Protocol: "p2p", "mice", "p2p mice". */
+const char *sink_protocol_to_string(unsigned protocols);
+
+/* Another discovery (MS-MICE beside P2P) reached the same device: add protocol bits.
+ * Emits PropertiesChanged when they changed. */
+void sink_add_protocols(struct sink *sink, unsigned protocols);
+
+/* One discovery lost the sink: drop protocol; when no protocol is left the sink is
+ * removed (sink_remove()). Returns NULL when it was removed, else sink. */
+struct sink *sink_lost(struct sink *sink, unsigned protocol);
+
+/* The cast session ended: let the transport it used (P2P backend or MS-MICE) clean up. */
+void sink_cast_disconnect(struct sink *sink);
+
 /* Replace the sink's properties with info (address must match: -EINVAL).
  * Emits PropertiesChanged for what changed. */
 int sink_update(struct sink *sink, const struct sink_info *info);
@@ -78,8 +104,9 @@ struct sink *sink_remove(struct sink *sink);
 
 /*
  * Start a cast to the sink: creates a session in state "connecting" and asks
- * the P2P backend to connect. options may be NULL. Returns -ENOTSUP without
- * a P2P backend, -EBUSY when a cast to this sink is already pending or
+ * the transport to connect: MS-MICE when the sink offers it (manager->mice),
+ * else the P2P backend. options may be NULL. Returns -ENOTSUP without
+ * that transport, -EBUSY when a cast to this sink is already pending or
  * running, or the backend's error. *ret_session is owned by the manager.
  */
 struct cast_options;

@@ -125,7 +125,7 @@ static int method_stop_discovery(sd_bus_message *m, void *userdata, sd_bus_error
         if (r <= 0)
                 return r < 0 ? r : 1;
 
-        if (!b->manager->p2p)
+        if (!b->manager->p2p && !b->manager->mice)
                 return bus_error_set(error, -ENOTSUP, "No P2P backend: Wi-Fi Direct discovery is not available");
         sender = sd_bus_message_get_sender(m) ?: ":private";
         c = bus_discovery_client_find(b, sender);
@@ -202,7 +202,7 @@ static int property_get_discovering(sd_bus *bus, const char *path, const char *i
                                     sd_bus_message *reply, void *userdata, sd_bus_error *error)
 {
         struct bus *b = userdata;
-        return sd_bus_message_append(reply, "b", (int) b->manager->discovering);
+        return sd_bus_message_append(reply, "b", (int) manager_is_discovering(b->manager));
 }
 
 static int property_get_backend(sd_bus *bus, const char *path, const char *interface, const char *property,

@@ -45,8 +45,8 @@ void ctl_print_json_array(const struct ctl_object *objs, size_t n)
 
 void ctl_print_sink_line(const struct ctl_object *o)
 {
-        printf("%-20s %-17s %-24s %-9s %-9s %s dBm\n", ctl_path_id(o->path), ctl_prop_text(o, "Address", "-"),
-               ctl_prop_text(o, "Name", "-"), ctl_prop_text(o, "DeviceType", "-"),
+        printf("%-20s %-17s %-24s %-8s %-9s %-9s %s dBm\n", ctl_path_id(o->path), ctl_prop_text(o, "Address", "-"),
+               ctl_prop_text(o, "Name", "-"), ctl_prop_text(o, "Protocol", "-"), ctl_prop_text(o, "DeviceType", "-"),
                ctl_prop_text(o, "SessionAvailable", "-"), ctl_prop_text(o, "Signal", "-"));
 }
 

@@ -22,7 +22,7 @@ int cmd_sinks(struct ctl *c, int argc, char **argv)
         if (c->json)
                 ctl_print_json_array(objs, n);
         else {
-                printf("%-20s %-17s %-24s %-9s %-9s %s\n", "ID", "ADDRESS", "NAME", "TYPE", "AVAILABLE", "SIGNAL");
+                printf("%-20s %-17s %-24s %-8s %-9s %-9s %s\n", "ID", "ADDRESS", "NAME", "PROTOCOL", "TYPE", "AVAILABLE", "SIGNAL");
                 for (size_t i = 0; i < n; i++)
                         ctl_print_sink_line(&objs[i]);
                 if (n == 0)
@@ -221,7 +221,7 @@ int cmd_scan(struct ctl *c, int argc, char **argv)
         /* Each sink once, with what the daemon said last. */
         ctl_objects_sort(c->scan, c->n_scan);
         if (!c->json && c->n_scan > 0)
-                printf("%-20s %-17s %-24s %-9s %-9s %s\n", "ID", "ADDRESS", "NAME", "TYPE", "AVAILABLE", "SIGNAL");
+                printf("%-20s %-17s %-24s %-8s %-9s %-9s %s\n", "ID", "ADDRESS", "NAME", "PROTOCOL", "TYPE", "AVAILABLE", "SIGNAL");
         for (size_t i = 0; i < c->n_scan; i++) {
                 if (c->json) {
                         ctl_object_print_json(stdout, &c->scan[i]);

@@ -55,7 +55,8 @@ static int sink_node_enumerator(sd_bus *bus, const char *path, void *userdata, c
         return 1;
 }
 
-/* Cast options: method s, pin s, go-intent i/u, output s, max-resolution s "WxH", persistent b. */
+/* Cast options: method s, pin s, go-intent i/u, output s, max-resolution s "WxH", persistent b,
+ * protocol s ("p2p" or "mice"). */
 static int sink_bus_read_options(sd_bus_message *m, struct cast_options *o, bool *persistent, sd_bus_error *error)
 {
         int r;
@@ -73,7 +74,7 @@ static int sink_bus_read_options(sd_bus_message *m, struct cast_options *o, bool
                 if (r < 0)
                         return r;
                 if (strcmp(key, "method") == 0 || strcmp(key, "pin") == 0 || strcmp(key, "output") == 0 ||
-                    strcmp(key, "max-resolution") == 0) {
+                    strcmp(key, "max-resolution") == 0 || strcmp(key, "protocol") == 0) {
                         const char *v;
 
                         if (strcmp(contents, "s") != 0)
@@ -81,7 +82,11 @@ static int sink_bus_read_options(sd_bus_message *m, struct cast_options *o, bool
                         r = sd_bus_message_read(m, "v", "s", &v);
                         if (r < 0)
                                 return r;
-                        if (strcmp(key, "method") == 0) {
+                        if (strcmp(key, "protocol") == 0) {
+                                if (strcmp(v, "p2p") != 0 && strcmp(v, "mice") != 0)
+                                        return bus_error_set(error, -EINVAL, "Option protocol must be \"p2p\" or \"mice\"");
+                                o->protocol = v;
+                        } else if (strcmp(key, "method") == 0) {
                                 if (strcmp(v, "pbc") != 0 && strcmp(v, "pin") != 0)
                                         return bus_error_set(error, -EINVAL, "Option method must be \"pbc\" or \"pin\"");
                                 o->method = v;
@@ -191,6 +196,9 @@ static int method_cast(sd_bus_message *m, void *userdata, sd_bus_error *error)
                         return r;
                 o.output = output;
         }
+        if (o.protocol && !strstr(sink_protocol_to_string(sink->protocols), o.protocol))
+                return bus_error_set(error, -EINVAL, "Option protocol \"%s\": this sink is reachable over %s only",
+                                     o.protocol, sink_protocol_to_string(sink->protocols));
         /* A backend that cannot do these options at all (no PIN through NetworkManager) says so first. */
         if (manager_cast_refusal(sink->manager, &o))
                 return bus_error_set(error, -EOPNOTSUPP, "%s", manager_cast_refusal(sink->manager, &o));
@@ -234,9 +242,10 @@ static int property_get_string(sd_bus *bus, const char *path, const char *interf
                                sd_bus_message *reply, void *userdata, sd_bus_error *error)
 {
         struct sink *s = userdata;
-        const char *v = strcmp(property, "Name") == 0      ? s->name
-                        : strcmp(property, "Address") == 0 ? s->address
-                                                           : s->device_type;
+        const char *v = strcmp(property, "Name") == 0       ? s->name
+                        : strcmp(property, "Address") == 0  ? s->address
+                        : strcmp(property, "Protocol") == 0 ? sink_protocol_to_string(s->protocols)
+                                                            : s->device_type;
         return sd_bus_message_append(reply, "s", v ?: "");
 }
 
@@ -255,6 +264,7 @@ static const sd_bus_vtable sink_vtable[] = {
         SD_BUS_PROPERTY("Name", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Address", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("DeviceType", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Protocol", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("SessionAvailable", "b", property_get_session_available, 0,
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("MaxThroughput", "u", NULL, offsetof(struct sink, max_throughput_mbps),
@@ -285,7 +295,7 @@ static void sink_bus_on_changed(void *object, unsigned change, void *userdata)
                 r = sd_bus_emit_interfaces_removed(b->bus, sink->path, BUS_SINK_IFACE, NULL);
         else
                 r = sd_bus_emit_properties_changed(b->bus, sink->path, BUS_SINK_IFACE, "Name", "DeviceType",
-                                                   "SessionAvailable", "MaxThroughput", "ControlPort", "Signal",
+                                                   "Protocol", "SessionAvailable", "MaxThroughput", "ControlPort", "Signal",
                                                    NULL);
         if (r < 0)
                 log_warning_errno(r, "Failed to emit a signal for %s, ignoring: %m", sink->path);

@@ -75,8 +75,9 @@ CONF
 daemon_start() {
         local name=$1
         shift
-        "$B/miracastd" --config /dev/null -o p2p-backend=none --capture testsrc --encoder x264 --max-resolution 640x480 \
-                --log-level debug "$@" >"$T/$name.log" 2>&1 &
+        # mice=no: StartDiscovery must fail for want of any discovery, whatever the host's system bus holds
+        "$B/miracastd" --config /dev/null -o p2p-backend=none -o mice=no --capture testsrc --encoder x264 \
+                --max-resolution 640x480 --log-level debug "$@" >"$T/$name.log" 2>&1 &
         DAEMON_PID=$!
         pids+=($DAEMON_PID)
 }

@@ -475,6 +475,133 @@ TEST(sink_updated, "/sink-bus/sink_update emits PropertiesChanged with the new v
         assert_prop(SINK_PATH, "org.miracastd.Sink1", "Name", "Bedroom");
 }
 
+TEST(sink_protocols, "/sink-bus/Protocol: a P2P sink also found over MS-MICE is \"p2p mice\"; losing one keeps the other")
+{
+        static const char path[] = "/org/miracastd/sink/02_aa_bb_cc_dd_ee";
+        struct sink_info p2p = { .name = "Office", .address = "02:aa:bb:cc:dd:ee", .device_type = "primary-sink" };
+        struct sink_info mice = { .name = "Lobby", .address = "10.1.2.3", .object_id = "mice_0123_abc",
+                                  .protocols = SINK_PROTOCOL_MICE };
+        struct sink *s, *m;
+
+        setup();
+        assert_int_eq(sink_new(manager, &p2p, &s), 0);
+        assert_true(run_until(signal_seen, "InterfacesAdded /org/miracastd/sink/02_aa_bb_cc_dd_ee"));
+        assert_prop(path, "org.miracastd.Sink1", "Protocol", "p2p");
+        sink_add_protocols(s, SINK_PROTOCOL_MICE);
+        assert_true(run_until(signal_seen, "PropertiesChanged /org/miracastd/sink/02_aa_bb_cc_dd_ee org.miracastd.Sink1 "
+                                           "Name=Office DeviceType=primary-sink Protocol=p2p mice"));
+        assert_prop(path, "org.miracastd.Sink1", "Protocol", "p2p mice");
+        /* P2P discovery loses the peer: the device is still on the LAN. */
+        assert_true(sink_lost(s, SINK_PROTOCOL_P2P) == s);
+        assert_prop(path, "org.miracastd.Sink1", "Protocol", "mice");
+        /* The peer comes back over P2P (sink_update from daemon/p2p.c). */
+        assert_int_eq(sink_update(s, &p2p), 0);
+        assert_prop(path, "org.miracastd.Sink1", "Protocol", "p2p mice");
+        assert_true(sink_lost(s, SINK_PROTOCOL_P2P) == s);
+        assert_null(sink_lost(s, SINK_PROTOCOL_MICE));
+        assert_true(run_until(signal_seen, "InterfacesRemoved /org/miracastd/sink/02_aa_bb_cc_dd_ee"));
+
+        /* An MS-MICE sink without p2pMAC: its own path, its LAN address. */
+        assert_int_eq(sink_new(manager, &mice, &m), 0);
+        assert_prop("/org/miracastd/sink/mice_0123_abc", "org.miracastd.Sink1", "Address", "10.1.2.3");
+        assert_prop("/org/miracastd/sink/mice_0123_abc", "org.miracastd.Sink1", "Protocol", "mice");
+        mice.address = "10.1.2.4";
+        mice.object_id = "mice/../x";
+        assert_int_eq(sink_new(manager, &mice, &s), -EINVAL);
+        mice.object_id = NULL;
+        assert_int_eq(sink_new(manager, &mice, &s), -EINVAL);
+        assert_null(sink_lost(m, SINK_PROTOCOL_MICE));
+}
+
+/* An MS-MICE transport that fails every attempt (what daemon/mice.c does for a silent sink). */
+static struct sink *mice_pending;
+static unsigned mice_connects, mice_disconnects;
+static int mice_error;
+static sd_event_source *mice_defer;
+
+static int fake_mice_on_defer(sd_event_source *s, void *userdata)
+{
+        struct sink *sink = mice_pending;
+
+        mice_defer = sd_event_source_unref(mice_defer);
+        mice_pending = NULL;
+        if (sink)
+                sink_cast_failed(sink, mice_error, "the MS-MICE attempt failed (test)");
+        return 0;
+}
+
+static int fake_mice_discovery(void *userdata)
+{
+        return 0;
+}
+
+static int fake_mice_connect(void *userdata, struct sink *sink, const struct cast_options *options)
+{
+        mice_connects++;
+        mice_pending = sink;
+        return sd_event_add_defer(event, &mice_defer, fake_mice_on_defer, NULL);
+}
+
+static void fake_mice_disconnect(void *userdata, struct sink *sink)
+{
+        mice_disconnects++;
+        mice_pending = NULL;
+}
+
+static const struct p2p_backend fake_mice = {
+        .name = "fake-mice",
+        .start_discovery = fake_mice_discovery,
+        .stop_discovery = fake_mice_discovery,
+        .connect = fake_mice_connect,
+        .disconnect = fake_mice_disconnect,
+};
+
+TEST(cast_mice_fallback, "/sink-bus/Cast to a \"p2p mice\" sink: MS-MICE first, its failure falls back to P2P; option protocol picks one")
+{
+        struct call_result res;
+        struct fake_p2p saved = fake;
+        struct sink *s;
+
+        setup();
+        fake.connects = 0;
+        s = add_sink("Bedroom", 50);
+        assert_int_eq(manager_set_mice(manager, &fake_mice, NULL), 0);
+        sink_add_protocols(s, SINK_PROTOCOL_MICE);
+
+        /* MS-MICE times out: Wi-Fi Direct is tried, and its answer is the Cast() answer. */
+        mice_error = -ETIMEDOUT;
+        fake.mode = FAKE_REJECTED;
+        assert_str_eq(call(&res, SINK_PATH, "org.miracastd.Sink1", "Cast", fill_options, ""),
+                      "org.miracastd.Error.SinkRejected");
+        assert_int_eq(mice_connects, 1);
+        assert_int_eq(fake.connects, 1);
+
+        /* The sink itself said STOP_PROJECTION: no second try. */
+        mice_error = -ECONNREFUSED;
+        assert_str_eq(call(&res, SINK_PATH, "org.miracastd.Sink1", "Cast", fill_options, ""),
+                      "org.miracastd.Error.SinkRejected");
+        assert_true(strstr(res.message, "MS-MICE attempt failed") != NULL);
+        assert_int_eq(mice_connects, 2);
+        assert_int_eq(fake.connects, 1);
+
+        /* protocol=p2p skips MS-MICE; protocol=mice on a P2P-only sink is refused. */
+        assert_str_eq(call(&res, SINK_PATH, "org.miracastd.Sink1", "Cast", fill_options, "protocol=s:p2p"),
+                      "org.miracastd.Error.SinkRejected");
+        assert_int_eq(mice_connects, 2);
+        assert_int_eq(fake.connects, 2);
+        assert_true(sink_lost(s, SINK_PROTOCOL_MICE) == s);
+        assert_str_eq(call(&res, SINK_PATH, "org.miracastd.Sink1", "Cast", fill_options, "protocol=s:mice"),
+                      "org.miracastd.Error.InvalidArguments");
+        assert_str_eq(call(&res, SINK_PATH, "org.miracastd.Sink1", "Cast", fill_options, "protocol=s:usb"),
+                      "org.miracastd.Error.InvalidArguments");
+        assert_int_eq(mice_connects, 2);
+        assert_int_eq(mice_disconnects, 0);
+        assert_int_eq(manager_set_mice(manager, NULL, NULL), 0);
+        /* The cases after this one count from where they would have without it. */
+        fake.connects = saved.connects;
+        fake.mode = saved.mode;
+}
+
 TEST(discovery, "/sink-bus/StartDiscovery and StopDiscovery reach the backend, Discovering follows")
 {
         struct call_result res;

@@ -40,6 +40,7 @@
 #include "../../protocol/macro.h"
 #include "../../protocol/rtsp.h"
 #include "sink-media.h"
+#include "sink-mice.h"
 #include "sink-profile.h"
 
 #define USEC_PER_SEC 1000000ULL
@@ -94,6 +95,8 @@ struct sink_options {
         double max_av_offset_ms;                /* 0: not checked; else |median| and |worst| within */
         int64_t max_audio_gaps;                 /* -1: not checked */
         bool verbose;
+        const char *mice;                       /* --mice ADDR[:PORT]: wait for SOURCE_READY there first */
+        int mice_variant;                       /* enum sink_mice_variant */
 };
 
 /* --one-message-per-read: how long a slow receiver takes from wake-up to recv(). */
@@ -102,6 +105,8 @@ struct sink_options {
 struct sink {
         struct sink_options opt;
         sd_event *event;
+        int mice_fd;                            /* owned: the source's MS-MICE connection (--mice) */
+        char mice_connect[80];                  /* where SOURCE_READY said to connect */
 
         int tcp_fd;                             /* owned */
         sd_event_source *tcp_io;                /* owned: EPOLLIN (+EPOLLOUT while out_len > 0) */
@@ -741,6 +746,14 @@ static int on_frame(sd_event_source *es, int fd, uint32_t revents, void *userdat
         if (s->opt.idr_after > 0 && !s->idr_sent && st.frames >= s->opt.idr_after)
                 sink_send_idr_request(s);
         if (s->opt.stop_after_frames > 0 && st.frames >= s->opt.stop_after_frames &&
+            s->opt.mice_variant == SINK_MICE_STOP && s->mice_fd >= 0) {
+                /* MS-MICE: the sink ends the projection on 7250, the source closes RTSP. */
+                (void) sink_mice_send_stop(s->mice_fd);
+                s->mice_fd = safe_close(s->mice_fd);
+                s->opt.stop_after_frames = 0;
+                return 0;
+        }
+        if (s->opt.stop_after_frames > 0 && st.frames >= s->opt.stop_after_frames &&
             (!s->idr_sent || st.keyframes > s->idr_sent_keyframes))
                 sink_send_teardown(s, "frames");
         return 0;
@@ -1031,6 +1044,10 @@ static void help(void)
                "     --max-av-offset MS    fail unless white flashes and beeps (testsrc:flash, tone beep) pair\n"
                "                           up within MS: the median offset, and the worst clock error (the\n"
                "                           beep outside the frames around the flash, frame drops aside)\n"
+               "     --mice ADDR[:PORT]    act as an MS-MICE sink: listen on ADDR:7250, take SOURCE_READY,\n"
+               "                           then connect to the RTSP port it names (--connect not needed)\n"
+               "     --mice-variant V      normal, stop (STOP_PROJECTION after --frames), garbage, silent\n"
+               "                           (never connect back), security (answer with PIN_CHALLENGE)\n"
                "  -v --verbose             log RTSP messages and state changes to stderr\n"
                "  -h --help\n\nProfiles:\n");
         for (const struct sink_profile *const *p = sink_profile_list(); *p; p++)
@@ -1069,6 +1086,8 @@ static int parse_args(int argc, char **argv, struct sink_options *o)
                 { "expect-level", required_argument, NULL, 'L' },
                 { "max-audio-gaps", required_argument, NULL, 'G' },
                 { "max-av-offset", required_argument, NULL, 'S' },
+                { "mice", required_argument, NULL, 'M' },
+                { "mice-variant", required_argument, NULL, 'V' },
                 {}
         };
         uint64_t v;
@@ -1161,6 +1180,16 @@ static int parse_args(int argc, char **argv, struct sink_options *o)
                                 return -EINVAL;
                         o->max_av_offset_ms = (double) v;
                         break;
+                case 'M':
+                        o->mice = optarg;
+                        break;
+                case 'V':
+                        o->mice_variant = sink_mice_variant_from_string(optarg);
+                        if (o->mice_variant < 0) {
+                                fprintf(stderr, "miracast-test-sink: unknown --mice-variant \"%s\"\n", optarg);
+                                return -EINVAL;
+                        }
+                        break;
                 case 'h':
                         help();
                         exit(0);
@@ -1172,10 +1201,50 @@ static int parse_args(int argc, char **argv, struct sink_options *o)
                 fprintf(stderr, "miracast-test-sink: unexpected argument \"%s\"\n", argv[optind]);
                 return -EINVAL;
         }
-        if (!o->connect) {
+        if (!o->connect && !o->mice) {
                 fprintf(stderr, "miracast-test-sink: --connect HOST:PORT is required (see --help)\n");
                 return -EINVAL;
         }
+        return 0;
+}
+
+/*
+ * --mice: take SOURCE_READY, then act out the variant. Returns 1 to go on with the RTSP
+ * session (s->opt.connect set), 0 when the variant is done (its lines printed), -errno.
+ */
+static int sink_mice_run(struct sink *s)
+{
+        int r;
+
+        r = sink_mice_wait_source_ready(s->opt.mice, s->opt.timeout_usec, s->mice_connect, sizeof(s->mice_connect));
+        if (r < 0) {
+                printf("SINK result=fail end=mice reason=%s\n", strerror(-r));
+                return r;
+        }
+        s->mice_fd = r;
+        switch (s->opt.mice_variant) {
+        case SINK_MICE_GARBAGE:
+                r = sink_mice_send_garbage(s->mice_fd);
+                break;
+        case SINK_MICE_SECURITY:
+                r = sink_mice_send_pin_challenge(s->mice_fd);
+                break;
+        case SINK_MICE_SILENT:
+                r = 0;
+                break;
+        default:
+                s->opt.connect = s->mice_connect;
+                printf("MICE connecting back to %s\n", s->mice_connect);
+                fflush(stdout);
+                return 1;
+        }
+        if (r < 0)
+                return r;
+        /* The source ends the attempt: it closes 7250 (after STOP_PROJECTION when it gave up waiting). */
+        (void) sink_mice_drain(s->mice_fd, s->opt.timeout_usec);
+        printf("SINK result=ok end=mice-%s\n", s->opt.mice_variant == SINK_MICE_GARBAGE    ? "garbage"
+                                              : s->opt.mice_variant == SINK_MICE_SECURITY ? "security"
+                                                                                           : "silent");
         return 0;
 }
 
@@ -1188,7 +1257,7 @@ int main(int argc, char **argv)
         s = calloc(1, sizeof(*s));
         if (!s)
                 return 1;
-        s->tcp_fd = s->udp_fd = -1;
+        s->tcp_fd = s->udp_fd = s->mice_fd = -1;
         if (parse_args(argc, argv, &s->opt) < 0) {
                 free(s);
                 return 2;
@@ -1210,6 +1279,14 @@ int main(int argc, char **argv)
         r = sink_media_new(&s->media);
         if (r < 0)
                 goto fail;
+        if (s->opt.mice) {
+                r = sink_mice_run(s);
+                if (r <= 0) {
+                        safe_close(s->mice_fd);
+                        sink_free(s);
+                        return r < 0 ? 1 : 0;
+                }
+        }
         r = sink_connect(s);
         if (r < 0)
                 goto fail;
@@ -1242,6 +1319,9 @@ int main(int argc, char **argv)
                 goto fail;
 
         (void) sd_event_loop(s->event);
+        if (s->mice_fd >= 0)
+                (void) sink_mice_drain(s->mice_fd, 3 * USEC_PER_SEC);
+        s->mice_fd = safe_close(s->mice_fd);
         r = sink_report(s);
         sink_free(s);
         return r;

@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * daemon/firewalld.c against a FAKE firewalld on a private dbus-daemon (no
+ * firewalld runs here): the fake owns org.fedoraproject.FirewallD1 and
+ * answers getZoneOfInterface, addRichRule and removeRichRule with
+ * firewalld's signatures, recording each call. The client must put the rule
+ * for one peer and port into the interface's zone, remove it when the hole
+ * is freed, and say -EHOSTDOWN when no firewalld is on the bus.
+ *
+ * With FAKE_FIREWALLD_BUS=ADDRESS in the environment the binary only plays
+ * the fake on that bus, printing each call on stdout, until SIGTERM
+ * (tests/integration/mice-avahi.sh uses it for a whole MS-MICE cast).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "../../daemon/firewalld.h"
+#include "../../daemon/log.h"
+#include "../lib/test-bus.h"
+#include "../lib/test.h"
+
+#define RULE_7236 "rule family=\"ipv4\" source address=\"10.1.2.3\" port port=\"7236\" protocol=\"tcp\" accept"
+
+static sd_event *event;
+static char address[512], tmpdir[64];
+static pid_t bus_pid;
+static sd_bus *fake_bus;
+static char calls[4096];          /* "method(args)\n" per call the fake got */
+
+struct outcome {
+        bool done;
+        int error;
+        char why[256];
+};
+
+static void on_done(struct firewalld_hole *hole, int error, const char *why, void *userdata)
+{
+        struct outcome *o = userdata;
+
+        o->done = true;
+        o->error = error;
+        snprintf(o->why, sizeof(o->why), "%s", why ?: "");
+}
+
+static bool run_until(bool (*cond)(void *), void *arg)
+{
+        for (int i = 0; i < 1000 && !cond(arg); i++)
+                (void) sd_event_run(event, 10 * 1000);
+        return cond(arg);
+}
+
+static bool outcome_done(void *arg)
+{
+        return ((struct outcome *) arg)->done;
+}
+
+static bool call_seen(void *arg)
+{
+        return strstr(calls, arg) != NULL;
+}
+
+static void record(const char *method, const char *a, const char *b)
+{
+        size_t n = strlen(calls);
+        snprintf(calls + n, sizeof(calls) - n, "%s(%s%s%s)\n", method, a, b ? ", " : "", b ?: "");
+}
+
+static int fake_get_zone(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        const char *ifname;
+
+        if (sd_bus_message_read(m, "s", &ifname) < 0)
+                return -EINVAL;
+        record("getZoneOfInterface", ifname, NULL);
+        return sd_bus_reply_method_return(m, "s", strcmp(ifname, "eth7") == 0 ? "home" : "");
+}
+
+static int fake_add(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        const char *zone, *rule;
+        int32_t timeout;
+
+        if (sd_bus_message_read(m, "ssi", &zone, &rule, &timeout) < 0)
+                return -EINVAL;
+        record("addRichRule", zone, rule);
+        if (strstr(rule, "10.6.6.6"))
+                return sd_bus_error_set(error, "org.fedoraproject.FirewallD1.Exception", "INVALID_RULE: test refusal");
+        return sd_bus_reply_method_return(m, "s", *zone ? zone : "public");
+}
+
+static int fake_remove(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        const char *zone, *rule;
+
+        if (sd_bus_message_read(m, "ss", &zone, &rule) < 0)
+                return -EINVAL;
+        record("removeRichRule", zone, rule);
+        return sd_bus_reply_method_return(m, "s", zone);
+}
+
+static const sd_bus_vtable fake_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_METHOD("getZoneOfInterface", "s", "s", fake_get_zone, 0),
+        SD_BUS_METHOD("addRichRule", "ssi", "s", fake_add, 0),
+        SD_BUS_METHOD("removeRichRule", "ss", "s", fake_remove, 0),
+        SD_BUS_VTABLE_END
+};
+
+/* The fake alone, for the shell test; runs before the test runner's main(). */
+__attribute__((constructor)) static void fake_firewalld_serve(void)
+{
+        const char *addr = getenv("FAKE_FIREWALLD_BUS");
+        sigset_t mask;
+        int r;
+
+        if (!addr)
+                return;
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+        snprintf(address, sizeof(address), "%s", addr);
+        r = sd_event_new(&event);
+        if (r >= 0)
+                r = sd_event_add_signal(event, NULL, SIGTERM, NULL, NULL);
+        if (r >= 0)
+                r = sd_bus_new(&fake_bus);
+        if (r >= 0)
+                r = sd_bus_set_address(fake_bus, address);
+        if (r >= 0)
+                r = sd_bus_set_bus_client(fake_bus, true);
+        if (r >= 0)
+                r = sd_bus_start(fake_bus);
+        if (r >= 0)
+                r = sd_bus_attach_event(fake_bus, event, 0);
+        if (r >= 0)
+                r = sd_bus_add_object_vtable(fake_bus, NULL, "/org/fedoraproject/FirewallD1",
+                                             "org.fedoraproject.FirewallD1.zone", fake_vtable, NULL);
+        if (r >= 0)
+                r = sd_bus_request_name(fake_bus, "org.fedoraproject.FirewallD1", 0);
+        if (r < 0) {
+                fprintf(stderr, "fake firewalld: %s\n", strerror(-r));
+                exit(1);
+        }
+        printf("fake firewalld ready\n");
+        fflush(stdout);
+        for (;;) {
+                size_t n = strlen(calls);
+                if (sd_event_run(event, UINT64_MAX) < 0 || sd_event_get_state(event) == SD_EVENT_FINISHED)
+                        break;
+                if (strlen(calls) != n) {
+                        fputs(calls + n, stdout);
+                        fflush(stdout);
+                }
+                if (strlen(calls) > sizeof(calls) / 2)
+                        calls[0] = '\0';
+        }
+        exit(0);
+}
+
+static void teardown(void)
+{
+        char cmd[128];
+
+        fake_bus = sd_bus_flush_close_unref(fake_bus);
+        if (bus_pid > 0)
+                kill(bus_pid, SIGTERM);
+        snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+        (void) !system(cmd);
+}
+
+static void setup(void)
+{
+        char conf[128], sock[128];
+        FILE *f;
+
+        if (event)
+                return;
+        atexit(teardown);
+        log_set_max_level(getenv("TEST_DEBUG") ? LOG_DEBUG : LOG_WARNING);
+        snprintf(tmpdir, sizeof(tmpdir), "/tmp/test-firewalld.XXXXXX");
+        assert_non_null(mkdtemp(tmpdir));
+        snprintf(conf, sizeof(conf), "%s/bus.conf", tmpdir);
+        snprintf(sock, sizeof(sock), "%s/bus.sock", tmpdir);
+        f = fopen(conf, "w");
+        assert_non_null(f);
+        fprintf(f, "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
+                   " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
+                   "<busconfig><type>session</type><listen>unix:path=%s</listen><auth>EXTERNAL</auth>\n"
+                   "<policy context=\"default\"><allow send_destination=\"*\" eavesdrop=\"true\"/>"
+                   "<allow eavesdrop=\"true\"/><allow own=\"*\"/></policy></busconfig>\n",
+                sock);
+        fclose(f);
+        assert_int_eq(test_dbus_daemon_start(conf, NULL, 0, &bus_pid), 0);
+        snprintf(address, sizeof(address), "unix:path=%s", sock);
+        assert_int_ge(sd_event_new(&event), 0);
+}
+
+static void start_fake(void)
+{
+        assert_int_ge(sd_bus_new(&fake_bus), 0);
+        assert_int_ge(sd_bus_set_address(fake_bus, address), 0);
+        assert_int_ge(sd_bus_set_bus_client(fake_bus, true), 0);
+        assert_int_ge(sd_bus_start(fake_bus), 0);
+        assert_int_ge(sd_bus_attach_event(fake_bus, event, 0), 0);
+        assert_int_ge(sd_bus_add_object_vtable(fake_bus, NULL, "/org/fedoraproject/FirewallD1",
+                                               "org.fedoraproject.FirewallD1.zone", fake_vtable, NULL),
+                      0);
+        assert_int_ge(sd_bus_request_name(fake_bus, "org.fedoraproject.FirewallD1", 0), 0);
+}
+
+TEST(absent, "/firewalld/no firewalld on the bus -> -EHOSTDOWN, nothing started")
+{
+        struct firewalld *f = NULL;
+        struct firewalld_hole *h = NULL;
+        struct outcome o = {};
+
+        setup();
+        assert_int_eq(firewalld_new(event, address, &f), 0);
+        assert_int_eq(firewalld_open(f, "eth7", "10.1.2.3", 7236, on_done, &o, &h), 0);
+        assert_true(run_until(outcome_done, &o));
+        assert_int_eq(o.error, -EHOSTDOWN);
+        h = firewalld_hole_free(h);
+        f = firewalld_free(f);
+}
+
+TEST(open_close, "/firewalld/open puts the peer's rule into the interface's zone; freeing removes it")
+{
+        struct firewalld *f = NULL;
+        struct firewalld_hole *h = NULL;
+        struct outcome o = {};
+
+        setup();
+        if (!fake_bus)
+                start_fake();
+        calls[0] = '\0';
+        assert_int_eq(firewalld_new(event, address, &f), 0);
+        assert_int_eq(firewalld_open(f, "eth7", "10.1.2.3", 7236, on_done, &o, &h), 0);
+        assert_true(run_until(outcome_done, &o));
+        assert_int_eq(o.error, 0);
+        assert_str_eq(o.why, "home");
+        assert_true(call_seen("getZoneOfInterface(eth7)\naddRichRule(home, " RULE_7236 ")\n"));
+        assert_false(call_seen("removeRichRule"));
+        h = firewalld_hole_free(h);
+        assert_true(run_until(call_seen, "removeRichRule(home, " RULE_7236 ")\n"));
+
+        /* An interface in no zone: the default zone (firewalld picks it for ""). */
+        o = (struct outcome) {};
+        assert_int_eq(firewalld_open(f, "eth9", "10.1.2.3", 7236, on_done, &o, &h), 0);
+        assert_true(run_until(outcome_done, &o));
+        assert_int_eq(o.error, 0);
+        assert_str_eq(o.why, "public");
+        assert_true(call_seen("addRichRule(, " RULE_7236 ")\n"));
+        h = firewalld_hole_free(h);
+        assert_true(run_until(call_seen, "removeRichRule(public, " RULE_7236 ")\n"));
+        f = firewalld_free(f);
+}
+
+TEST(refused, "/firewalld/firewalld refusing the rule -> an error with its message; nothing to remove")
+{
+        struct firewalld *f = NULL;
+        struct firewalld_hole *h = NULL;
+        struct outcome o = {};
+
+        setup();
+        if (!fake_bus)
+                start_fake();
+        calls[0] = '\0';
+        assert_int_eq(firewalld_new(event, address, &f), 0);
+        assert_int_eq(firewalld_open(f, "eth7", "10.6.6.6", 7236, on_done, &o, &h), 0);
+        assert_true(run_until(outcome_done, &o));
+        assert_true(o.error < 0 && o.error != -EHOSTDOWN);
+        assert_true(strstr(o.why, "INVALID_RULE") != NULL);
+        h = firewalld_hole_free(h);
+        for (int i = 0; i < 20; i++)
+                (void) sd_event_run(event, 10 * 1000);
+        assert_false(call_seen("removeRichRule"));
+        assert_int_eq(firewalld_open(f, "eth7", "10.1.2.3\" accept rule family=\"ipv4", 7236, on_done, &o, &h),
+                      -EINVAL);
+        f = firewalld_free(f);
+}
