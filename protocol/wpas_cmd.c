@@ -69,7 +69,7 @@ static void device_name_sanitize(const char *in, char out[WPAS_DEVICE_NAME_MAX +
 int wpas_cmd_wfd(const struct wpas_settings *s, struct wpas_cmd_list *ret)
 {
         struct wfd_device_info info = {
-                .bitmap = WFD_DEVICE_SOURCE | WFD_DEVINFO_AVAILABLE, /* P2P preferred, no HDCP (wfd-protocol.md 2.3) */
+                .bitmap = WFD_DEVICE_SOURCE | WFD_DEVINFO_AVAILABLE, /* P2P preferred, no HDCP (docs/protocol.md, "WFD IE") */
                 .control_port = s->rtsp_port,
                 .max_throughput_mbps = s->max_throughput_mbps > UINT16_MAX ? UINT16_MAX : s->max_throughput_mbps,
         };

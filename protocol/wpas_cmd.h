@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * wpa_supplicant control interface commands we send (docs/p2p-and-dbus.md
- * 3, 5), built into caller buffers. daemon/wpas.c decides when to send
+ * wpa_supplicant control interface commands we send (docs/p2p.md, "The wpas
+ * backend"), built into caller buffers. daemon/wpas.c decides when to send
  * what; these functions only spell it, so every argument that reaches
  * wpa_supplicant (peer addresses, interface names, PINs, the device name)
  * is checked in one place and unit-tested.
