@@ -43,7 +43,7 @@ else
 Q := @
 endif
 
-ENCODER_PKGS := libavcodec libavformat libavutil libswscale libdrm libva
+ENCODER_PKGS := libavcodec libavformat libavutil libswscale libdrm libva libpipewire-0.3
 DAEMON_PKGS  := libsystemd
 ALL_PKGS     := $(DAEMON_PKGS) $(ENCODER_PKGS)
 
@@ -95,7 +95,7 @@ BENCH_BINS  := $(patsubst %.c,$(BUILD)/%,$(notdir $(BENCH_SRC)))
 
 all: $(PROGRAMS)
 
-tests: $(PROGRAMS) $(TEST_BINS) $(REPLAY_BINS) $(BENCH_BINS)
+tests: $(PROGRAMS) $(TEST_BINS) $(REPLAY_BINS) $(BENCH_BINS) $(BUILD)/tests/pw-test-producer
 
 # ---- compile rules --------------------------------------------------------
 
@@ -161,6 +161,11 @@ $(BUILD)/tests/$(basename $(notdir $(1))): $(call obj,$(1)) $(call obj,$(TESTLIB
 	$(Q)$(CC) $(LDFLAGS) -o $$@ $$^ $(ALL_LIBS) $(LDLIBS)
 endef
 $(foreach t,$(UNIT_SRC),$(eval $(call test_rule,$(t))))
+
+# A PipeWire video producer for tests/integration/pipewire-capture.sh.
+$(BUILD)/tests/pw-test-producer: $(BUILD)/tests/pipewire/pw-test-producer.o
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS) $(LDLIBS)
 
 $(BUILD)/tests/fuzz-replay-%: $(BUILD)/tests/fuzz/fuzz-%.o $(call obj,tests/fuzz/replay-main.c tests/lib/test-util.c) $(ALL_LIBS_A)
 	@echo "  LD      $@"

@@ -42,6 +42,7 @@ int config_init(struct config *c)
 void config_clear(struct config *c)
 {
         free(c->capture);
+        free(c->pipewire_remote);
         free(c->encoder);
         free(c->bus);
         free(c->config_path);
@@ -145,11 +146,21 @@ static int config_replace_string(char **field, const char *value)
         return 0;
 }
 
-/* "testsrc", "testsrc:resize=N", "kms", "kms:/dev/dri/card0", "kms:/dev/dri/card0:HDMI-A-1". */
+/* "testsrc", "testsrc:resize=N", "kms", "kms:/dev/dri/card0", "kms:/dev/dri/card0:HDMI-A-1", "pipewire",
+ * "pipewire:42", "pipewire:NODE-NAME". */
 bool config_capture_is_valid(const char *s)
 {
-        if (strcmp(s, "testsrc") == 0 || strcmp(s, "kms") == 0)
+        if (strcmp(s, "testsrc") == 0 || strcmp(s, "kms") == 0 || strcmp(s, "pipewire") == 0)
                 return true;
+        if (strncmp(s, "pipewire:", 9) == 0) {
+                /* a node id or node.name: printable, no spaces, short */
+                if (s[9] == '\0' || strlen(s + 9) > 100)
+                        return false;
+                for (const char *p = s + 9; *p; p++)
+                        if (!isprint((unsigned char) *p) || *p == ' ')
+                                return false;
+                return true;
+        }
         if (strncmp(s, "testsrc:resize=", 15) == 0) {
                 /* test picture that switches size every N pictures (1..100000), like a mode set */
                 size_t n = strspn(s + 15, "0123456789");
@@ -193,9 +204,16 @@ int config_set(struct config *c, const char *key, const char *value, const char 
 
         if (strcmp(k, "capture") == 0) {
                 if (!config_capture_is_valid(value))
-                        return log_error_errno(-EINVAL, "%s: capture \"%s\" is not kms[:DEVICE[:CONNECTOR]], testsrc or testsrc:resize=N",
+                        return log_error_errno(-EINVAL, "%s: capture \"%s\" is not kms[:DEVICE[:CONNECTOR]], pipewire[:NODE], testsrc or testsrc:resize=N",
                                                origin, value);
                 return config_replace_string(&c->capture, value);
+        }
+        if (strcmp(k, "pipewire-remote") == 0) {
+                /* a socket path; the daemon connects there and nowhere else (no XDG_RUNTIME_DIR lookup) */
+                if (value[0] != '/' || strlen(value) >= 108)
+                        return log_error_errno(-EINVAL, "%s: pipewire-remote \"%s\" is not an absolute socket path",
+                                               origin, value);
+                return config_replace_string(&c->pipewire_remote, value);
         }
         if (strcmp(k, "encoder") == 0) {
                 if (!config_encoder_valid(value))
@@ -368,7 +386,9 @@ static void config_help(const char *prog)
                "  -h --help                 Show this help\n"
                "     --version              Show the version\n"
                "  -c --config FILE          Read FILE instead of " CONFIG_DEFAULT_PATH "\n"
-               "     --capture SPEC         kms[:DEVICE[:CONNECTOR]] or testsrc[:resize=N] (default kms)\n"
+               "     --capture SPEC         kms[:DEVICE[:CONNECTOR]], pipewire[:NODE] or testsrc[:resize=N]\n"
+               "                            (default kms)\n"
+               "     --pipewire-remote PATH PipeWire socket for --capture pipewire\n"
                "     --encoder NAME         auto, vaapi, x264 or any FFmpeg H.264 encoder (default auto)\n"
                "     --bus BUS              system, session, none or a D-Bus address (default system;\n"
                "                            without --bus, no reachable bus just turns D-Bus off)\n"
@@ -385,6 +405,7 @@ static void config_help(const char *prog)
 enum {
         ARG_VERSION = 0x100,
         ARG_CAPTURE,
+        ARG_PIPEWIRE_REMOTE,
         ARG_ENCODER,
         ARG_BUS,
         ARG_POLKIT,
@@ -399,6 +420,7 @@ static const struct option config_options[] = {
         { "version", no_argument, NULL, ARG_VERSION },
         { "config", required_argument, NULL, 'c' },
         { "capture", required_argument, NULL, ARG_CAPTURE },
+        { "pipewire-remote", required_argument, NULL, ARG_PIPEWIRE_REMOTE },
         { "encoder", required_argument, NULL, ARG_ENCODER },
         { "bus", required_argument, NULL, ARG_BUS },
         { "polkit", required_argument, NULL, ARG_POLKIT },
@@ -455,6 +477,7 @@ int config_parse_argv(struct config *c, int argc, char *argv[])
 
                 switch (opt) {
                 case ARG_CAPTURE: key = "capture"; break;
+                case ARG_PIPEWIRE_REMOTE: key = "pipewire-remote"; break;
                 case ARG_ENCODER: key = "encoder"; break;
                 case ARG_BUS: key = "bus"; break;
                 case ARG_POLKIT: key = "polkit"; break;

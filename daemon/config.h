@@ -6,7 +6,7 @@
  * File format: "key = value" lines; "[section]" headers, '#' and ';'
  * comments and blank lines are accepted and ignored (so both a flat key=value
  * file and an ini file with a [miracastd] section work). Keys match the long
- * flags without "--" (capture, encoder, bus, polkit, listen, max-resolution,
+ * flags without "--" (capture, pipewire-remote, encoder, bus, polkit, listen, max-resolution,
  * max-fps, max-bitrate, log-level) plus max-sessions (file or -o only);
  * '_' and '-' are the same and case is ignored. "listen" may repeat. A bad line is logged with file:line and the
  * reason and skipped; the rest of the file still applies.
@@ -33,7 +33,8 @@ enum config_polkit {
 };
 
 struct config {
-        char *capture;               /* "kms[:DEVICE[:CONNECTOR]]" or "testsrc" */
+        char *capture;               /* "kms[:DEVICE[:CONNECTOR]]", "pipewire[:NODE]" or "testsrc" */
+        char *pipewire_remote;       /* PipeWire socket path for capture pipewire; NULL: none */
         char *encoder;               /* "auto", "vaapi", "x264" or an FFmpeg encoder name */
         char *bus;                   /* "system", "session", "none" or a D-Bus address */
         bool bus_explicit;           /* bus set by flag/file: failing to connect is fatal */
@@ -74,7 +75,7 @@ int config_set(struct config *c, const char *key, const char *value, const char 
 int config_parse_argv(struct config *c, int argc, char *argv[]);
 
 /* Parsers shared with D-Bus argument checks. */
-bool config_capture_is_valid(const char *s);   /* kms[:DEVICE[:CONNECTOR]], testsrc or testsrc:resize=N */
+bool config_capture_is_valid(const char *s);   /* kms[:DEVICE[:CONNECTOR]], pipewire[:NODE], testsrc[:resize=N] */
 int config_parse_resolution(const char *s, unsigned *ret_width, unsigned *ret_height);
 int config_parse_bitrate(const char *s, uint64_t *ret_bps);
 int config_parse_log_level(const char *s, int *ret);

@@ -46,13 +46,18 @@ int context_new(struct manager *m, const char *capture, struct context **ret)
         return 0;
 }
 
-int context_get_capture(struct context *c, struct capture **ret)
+int context_get_capture(struct context *c, unsigned width, unsigned height, struct capture **ret)
 {
         struct capture_config cfg = {};
         _cleanup_free_ char *spec = NULL;
         char *device = NULL, *connector = NULL;
         int r;
 
+        if (c->capture_handle && capture_get_error(c->capture_handle) < 0) {
+                /* Its source went away (PipeWire stopped, output unplugged): open it again. */
+                log_info("Context %u: reopening capture \"%s\"", c->id, c->capture);
+                c->capture_handle = capture_unref(c->capture_handle);
+        }
         if (c->capture_handle) {
                 *ret = c->capture_handle;
                 return 0;
@@ -82,6 +87,13 @@ int context_get_capture(struct context *c, struct capture **ret)
                 }
                 cfg.device = device;
                 cfg.connector = connector;
+        } else if (strncmp(spec, "pipewire", 8) == 0 && (spec[8] == '\0' || spec[8] == ':')) {
+                cfg.backend = CAPTURE_BACKEND_PIPEWIRE;
+                cfg.pipewire_node = spec[8] == ':' ? spec + 9 : NULL;
+                cfg.pipewire_remote = c->manager->config->pipewire_remote;
+                /* Ask the producer for the first session's size; the encoder scales anything else. */
+                cfg.width = width & ~1u;
+                cfg.height = height & ~1u;
         } else
                 return -EINVAL;
 

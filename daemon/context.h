@@ -50,9 +50,10 @@ int context_start_session(struct context *c, int fd, const struct connection_sta
                           struct sink *sink, struct session *existing,
                           session_started_t started, void *userdata, struct session **ret_session);
 
-/* The context's capture, opened on first use and shared by its sessions
+/* The context's capture, opened on first use and shared by its sessions; width x height is the size
+ * a scaling source (pipewire) is asked for
  * (capture_new() errors: -ENODEV, -EACCES, ...). Owned by the context. */
-int context_get_capture(struct context *c, struct capture **ret);
+int context_get_capture(struct context *c, unsigned width, unsigned height, struct capture **ret);
 
 /* StopMiracastSession, queued: M5 TEARDOWN, wait for M8 (or grace), ended.
  * Never closes a socket the caller owns (the session only closes its dup). */

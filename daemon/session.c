@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../encoder/capture.h"
 #include "../encoder/media.h"
 #include "../protocol/macro.h"
 #include "../protocol/source_session.h"
@@ -457,9 +458,13 @@ static int session_media_open(struct session *s, const struct source_session_med
         struct media_stats st;
         int r;
 
-        r = context_get_capture(s->context, &capture);
-        if (r < 0)
+        r = context_get_capture(s->context, f->width, f->height, &capture);
+        if (r < 0) {
+                /* The capture's reason (no such node, no common format) is what the user needs to see. */
+                snprintf(p->pending_media_text, sizeof(p->pending_media_text), "capture failed to start: %s",
+                         capture_last_error()[0] ? capture_last_error() : strerror(-r));
                 return r;
+        }
 
         cfg.capture = capture;
         cfg.encode.encoder = s->manager->config->encoder;
