@@ -393,6 +393,10 @@ static void on_stream_state_changed(void *userdata, enum pw_stream_state old, en
                 p->own_node = pw_stream_get_node_id(p->stream);
         if (state == PW_STREAM_STATE_ERROR)
                 pipewire_fail(p, -EIO, "pipewire: stream from node %s failed: %s", p->target, error ?: "unknown error");
+        else if (state == PW_STREAM_STATE_UNCONNECTED && old != PW_STREAM_STATE_UNCONNECTED && !p->got_picture)
+                /* WirePlumber drops a stream whose target does not exist (we asked it not to pick another) */
+                pipewire_fail(p, -ENODEV, "pipewire: no node %s to link to (the session manager disconnected us)",
+                              p->target);
         else if (state == PW_STREAM_STATE_UNCONNECTED && old != PW_STREAM_STATE_UNCONNECTED)
                 pipewire_fail(p, -ENODEV, "pipewire: stream from node %s was disconnected", p->target);
         /* PAUSED (the producer paused, or no link yet): keep showing the last picture. */

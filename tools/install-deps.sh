@@ -11,7 +11,7 @@ build-essential pkg-config clang libclang-rt-14-dev
 libsystemd-dev libavcodec-dev libavformat-dev libavutil-dev libswscale-dev
 libdrm-dev libva-dev libpipewire-0.3-dev
 dbus libglib2.0-bin wpasupplicant iproute2 busybox-static dnsmasq-base systemd libxml2-utils man-db strace
-ffmpeg gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+ffmpeg gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good pipewire pipewire-bin wireplumber
 gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly
 "
 
