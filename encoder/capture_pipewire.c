@@ -55,6 +55,7 @@
 #define PIPEWIRE_OPEN_TIMEOUT_SEC 5
 #define PIPEWIRE_MAX_DAMAGE_RECTS 16
 #define PIPEWIRE_CURSOR_MAX 256
+#define PIPEWIRE_FORMATS_TEXT "BGRx/RGBx/BGRA/RGBA/xRGB/xBGR/ARGB/ABGR in memory"
 
 struct pipewire {
         struct pw_thread_loop *loop;
@@ -65,13 +66,15 @@ struct pipewire {
         struct spa_hook registry_listener;
         struct pw_stream *stream;
         struct spa_hook stream_listener;
-        char target[128]; /* what we asked for, for messages ("" : the default source) */
+        char target[128]; /* what we asked for, for messages ("(default)": no node named) */
+        bool target_named;
 
         /* Everything below is shared with the pw thread: touched only under the loop's lock. */
         int error;           /* sticky: the stream is dead */
         char error_text[200];
         uint32_t own_node;   /* our stream's node id, SPA_ID_INVALID until known */
         uint32_t peer_node;  /* the node linked to us, SPA_ID_INVALID until a link shows up */
+        bool target_seen;    /* a node with the id or node.name we target exists */
         enum pw_stream_state state;
 
         /* negotiated format (pw side) */
@@ -237,14 +240,19 @@ static void pipewire_take_cursor(struct pipewire *p, struct spa_buffer *buf)
         cur = m->data;
         if (!spa_meta_cursor_is_valid(cur))
                 return; /* no news about the cursor */
-        if (cur->bitmap_offset >= sizeof(*cur) && cur->bitmap_offset + sizeof(struct spa_meta_bitmap) <= m->size)
+        if (cur->bitmap_offset >= sizeof(*cur) && cur->bitmap_offset + sizeof(struct spa_meta_bitmap) <= m->size) {
                 pipewire_take_cursor_bitmap(p, SPA_PTROFF(cur, cur->bitmap_offset, struct spa_meta_bitmap),
                                             m->size - cur->bitmap_offset);
+                p->cursor_gen_changed = true; /* a new image, maybe the same: redraw once */
+        }
         visible = p->cursor_img && p->cursor_w > 0;
+        /* Producers repeat the cursor in every buffer: only a move or a new image is damage. */
+        if (visible != p->cursor_visible || p->cursor_x != cur->position.x - cur->hotspot.x ||
+            p->cursor_y != cur->position.y - cur->hotspot.y)
+                p->cursor_gen_changed = true;
         p->cursor_x = cur->position.x - cur->hotspot.x;
         p->cursor_y = cur->position.y - cur->hotspot.y;
         p->cursor_visible = visible;
-        p->cursor_gen_changed = true;
 }
 
 /* Add this buffer's damage to the pending damage. */
@@ -393,10 +401,14 @@ static void on_stream_state_changed(void *userdata, enum pw_stream_state old, en
                 p->own_node = pw_stream_get_node_id(p->stream);
         if (state == PW_STREAM_STATE_ERROR)
                 pipewire_fail(p, -EIO, "pipewire: stream from node %s failed: %s", p->target, error ?: "unknown error");
-        else if (state == PW_STREAM_STATE_UNCONNECTED && old != PW_STREAM_STATE_UNCONNECTED && !p->got_picture)
-                /* WirePlumber drops a stream whose target does not exist (we asked it not to pick another) */
-                pipewire_fail(p, -ENODEV, "pipewire: no node %s to link to (the session manager disconnected us)",
-                              p->target);
+        else if (state == PW_STREAM_STATE_UNCONNECTED && old != PW_STREAM_STATE_UNCONNECTED && !p->got_picture) {
+                /* WirePlumber drops a stream it cannot link (we asked it not to pick another node) */
+                if (p->target_seen)
+                        pipewire_fail(p, -ENOTSUP, "pipewire: node %s exists but could not be linked to us (no "
+                                      "common format? we read " PIPEWIRE_FORMATS_TEXT ")", p->target);
+                else
+                        pipewire_fail(p, -ENODEV, "pipewire: no node %s to link to", p->target);
+        }
         else if (state == PW_STREAM_STATE_UNCONNECTED && old != PW_STREAM_STATE_UNCONNECTED)
                 pipewire_fail(p, -ENODEV, "pipewire: stream from node %s was disconnected", p->target);
         /* PAUSED (the producer paused, or no link yet): keep showing the last picture. */
@@ -435,6 +447,14 @@ static void on_registry_global(void *userdata, uint32_t id, uint32_t permissions
         struct pipewire *p = userdata;
         const char *in, *out;
 
+        if (props && p->target_named && strcmp(type, PW_TYPE_INTERFACE_Node) == 0) {
+                const char *name = spa_dict_lookup(props, PW_KEY_NODE_NAME);
+                char idbuf[16];
+
+                snprintf(idbuf, sizeof(idbuf), "%u", id);
+                if ((name && strcmp(name, p->target) == 0) || strcmp(idbuf, p->target) == 0)
+                        p->target_seen = true;
+        }
         if (!props || strcmp(type, PW_TYPE_INTERFACE_Link) != 0)
                 return;
         if (p->own_node == SPA_ID_INVALID && p->stream)
@@ -572,6 +592,7 @@ static int pipewire_open(struct capture *c, const struct capture_config *cfg)
         p->own_node = SPA_ID_INVALID;
         p->peer_node = SPA_ID_INVALID;
         snprintf(p->target, sizeof(p->target), "%s", cfg->pipewire_node ?: "(default)");
+        p->target_named = cfg->pipewire_node != NULL;
 
         if (cfg->have_pipewire_fd) {
                 /* pw_context_connect_fd() owns what it gets: give it a dup, the caller keeps its fd. */
@@ -654,8 +675,7 @@ static int pipewire_open(struct capture *c, const struct capture_config *cfg)
                 if (p->fmt_gen == 0)
                         r = capture_set_error(-ENOTSUP,
                                               "pipewire: no picture from node %s within %d s: no format agreed "
-                                              "(stream %s, %s); we read BGRx/RGBx/BGRA/RGBA/xRGB/xBGR/ARGB/ABGR "
-                                              "in memory",
+                                              "(stream %s, %s); we read " PIPEWIRE_FORMATS_TEXT,
                                               p->target, PIPEWIRE_OPEN_TIMEOUT_SEC, stream_state_name(p->state),
                                               p->peer_node == SPA_ID_INVALID ? "not linked to any node"
                                                                             : "linked, but the producer's formats "
@@ -751,6 +771,7 @@ static int pipewire_apply_format(struct capture *c, uint64_t seq)
         p->shadow = shadow;
         p->shadow_fresh = true;
         p->shown_cursor_visible = false;
+        p->cursor_gen_changed = true; /* draw it again on the new picture */
         p->applied_gen = p->fmt_gen;
         capture_mark_all(c, seq);
         return 0;

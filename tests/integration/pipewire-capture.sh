@@ -77,8 +77,12 @@ producer_start() {
         "$P" --remote "$REMOTE" --name "$name" "$@" >"$T/$name.out" 2>"$T/$name.err" &
         PROD_PID=$!
         pids+=($PROD_PID)
-        # it streams only once linked to a consumer; "paused" means its node is up
-        wait_for "producer $name" grep -q "stream paused" "$T/$name.err"
+        # It streams only once linked to a consumer; "paused" means its node is up. WirePlumber drops a
+        # stream whose target it does not know yet (node.dont-reconnect), so give it a moment to see the
+        # node's port: a portal's node exists long before the cast, this rig's does not.
+        wait_for "producer $name" grep -q "stream paused" "$T/$name.err" &&
+                wait_for "producer $name port" sh -c "pw-link -o 2>/dev/null | grep -q '^$name:'" &&
+                sleep 0.5
 }
 
 # daemon_start NAME CAPTURE: miracastd in $T/NAME.log, pid in $DAEMON_PID, port in $PORT
@@ -150,7 +154,6 @@ if out=$(check_bars "$T/bars.png" 2>&1); then
 else
         fail "decoded picture" "$out"
 fi
-check "damage metadata used: unchanged frames skipped" grep -q "media flowing" "$T/main.log"
 
 # ---- 2. a still producer: no buffers, the session lives on at almost no CPU ---
 sink still --duration 9 --min-frames 1 &
@@ -173,6 +176,11 @@ if [ "$rc" = 0 ] && sink_has still "result=ok" && sink_has still "end=duration";
 else
         fail "still producer: session" "rc $rc: $(cat "$T/still.sink")"
 fi
+# 9 s at 60 Hz: ~4 s of a 30 fps producer, then ~5 s still at the 5/s keep-alive repeat, ~150 frames;
+# a capture that reported a change on every tick would give ~540.
+frames=$(sed -n 's/.* frames=\([0-9]*\) .*/\1/p' "$T/still.sink")
+check "still producer: only new pictures and keep-alive repeats encoded ($frames frames in 9 s)" \
+        test "${frames:-0}" -gt 20 -a "${frames:-999}" -lt 300
 check "still producer: PCR/TS keeps flowing (RTP packets arrive)" grep -qE " rtp_packets=([5-9][0-9]|[1-9][0-9][0-9]+) " "$T/still.sink"
 check "still producer: idle cost below 3% of a core (target 1%): ${idle}%" awk -v v="$idle" 'BEGIN { exit !(v < 3) }'
 kill -USR1 "$PROD_PID"                # moving again
@@ -218,7 +226,9 @@ producer_start yuy2 --format yuy2
 daemon_start yuy2 pipewire:yuy2
 sink yuy2 --duration 5
 check "YUY2-only producer: the session fails" grep -q "result=fail" "$T/yuy2.sink"
-check "YUY2-only producer: the log says no format was agreed" grep -q "no format agreed" "$T/yuy2.log"
+# WirePlumber either links and the negotiation finds nothing, or refuses the link: both say what we read
+check "YUY2-only producer: the log says no format was agreed" \
+        grep -qE "(no format agreed|exists but could not be linked).*we read BGRx" "$T/yuy2.log"
 check "YUY2-only producer: the daemon keeps running" kill -0 "$DAEMON_PID"
 kill "$DAEMON_PID"
 daemon_start nonode pipewire:no-such-node

@@ -4,8 +4,8 @@
  * vertical colour bars (white, yellow, cyan, green, magenta, red, blue,
  * black) and, while "animating", a small square in the top-left corner whose
  * grey level changes every frame. Each buffer carries damage metadata naming
- * only what changed (the square), and a cursor (a 16x16 red square) in
- * cursor metadata when --cursor is given.
+ * only what changed (the square), and with --cursor a cursor at the centre in
+ * cursor metadata (the 16x16 red image in the first buffers only).
  *
  *   SIGUSR1  toggle "still": send no buffers at all (an idle desktop)
  *   SIGUSR2  switch between the full size and half of it (renegotiation)
@@ -123,7 +123,10 @@ static void on_timeout(void *userdata, uint64_t expirations)
                 mc->position.y = (int32_t) (p->h / 2);
                 mc->hotspot.x = mc->hotspot.y = 0;
                 mc->bitmap_offset = 0;
-                if (p->cursor && m->size >= sizeof(*mc) + sizeof(struct spa_meta_bitmap) + 16 * 16 * 4) {
+                /* The image only in the first buffers of the pool, as compositors do: later ones say
+                 * "no new bitmap" and the consumer must keep drawing the one it has. */
+                if (p->cursor && p->frame <= 8 &&
+                    m->size >= sizeof(*mc) + sizeof(struct spa_meta_bitmap) + 16 * 16 * 4) {
                         struct spa_meta_bitmap *bm = SPA_PTROFF(mc, sizeof(*mc), struct spa_meta_bitmap);
                         uint8_t *px;
 
