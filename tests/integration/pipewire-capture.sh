@@ -247,4 +247,8 @@ wait "$sink_pid"
 check "PipeWire gone: the session ends with the reason in the log" \
         wait_for "end reason" grep -qE "ended: .*(connection to PipeWire was lost|went away|disconnected)" "$T/main.log"
 check "PipeWire gone: the daemon keeps running" kill -0 "$DAEMON_PID"
+kill -TERM "$DAEMON_PID"
+wait "$DAEMON_PID"
+rc=$?
+check "daemon exits 0 on SIGTERM after all that (sanitized builds: no leaks)" test "$rc" = 0
 finish
