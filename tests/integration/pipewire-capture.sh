@@ -8,9 +8,9 @@
 # cursor metadata. The C test sink decodes what miracastd sends and we check
 # the picture: bars at their places, the cursor composited, after a resize
 # too. Then: a still producer (no buffers at all) keeps the session alive at
-# almost no CPU; a producer that goes away, PipeWire itself going away and a
-# producer offering only YUY2 end the session with a reason while the daemon
-# keeps running.
+# almost no CPU; a producer that goes away, PipeWire itself going away, a
+# producer offering only YUY2, one sending only empty buffers and a missing
+# node end the session with a reason while the daemon keeps running.
 . "${MIRACAST_SRCDIR:-.}/tests/lib/test-lib.sh"
 
 B=$MIRACAST_BUILD
@@ -103,12 +103,14 @@ sink() {
 }
 sink_has() { grep -q -- "$2" "$T/$1.sink"; }
 
-# check_bars PNG: the eight bars in the middle row, the grey square's corner and the red cursor at the centre.
+# check_bars PNG [nocursor]: the eight bars in the middle row, the grey square's corner and the red cursor
+# at the centre.
 check_bars() {
         ffmpeg -v error -i "$1" -f rawvideo -pix_fmt rgb24 -y "$1.rgb" &&
-                python3 - "$1.rgb" 1280 720 <<'PY'
+                python3 - "$1.rgb" 1280 720 "${2:-}" <<'PY'
 import sys
 data = open(sys.argv[1], 'rb').read()
+want_cursor = sys.argv[4] != "nocursor"
 w, h = int(sys.argv[2]), int(sys.argv[3])
 assert len(data) == w * h * 3, "size %d" % len(data)
 def px(x, y):
@@ -124,7 +126,7 @@ for i, want in enumerate(bars):
         bad.append("bar %d at x=%d: %s, want %s" % (i, i * w // 8 + w // 16, got, want))
 # the cursor's top-left is the picture's centre (hotspot 0,0), 16x16 at 1280x720
 cur = tuple(px(w // 2 + 6, h // 2 + 6))
-if not near(cur, (255, 0, 0)):
+if want_cursor and not near(cur, (255, 0, 0)):
     bad.append("cursor at centre: %s, want red" % (cur,))
 g = px(10, 10)
 if not (abs(g[0] - g[1]) < 24 and abs(g[1] - g[2]) < 24 and 30 < g[0] < 250):
@@ -154,6 +156,19 @@ if out=$(check_bars "$T/bars.png" 2>&1); then
 else
         fail "decoded picture" "$out"
 fi
+
+# Without a node, the session manager links us to the (only) video source. (The producer sent its
+# cursor image to the first consumer only, long ago: no cursor here.)
+daemon_start default pipewire
+if sink default --frames 10 --duration 20 --png "$T/default.png" && sink_has default "result=ok" &&
+        out=$(check_bars "$T/default.png" nocursor 2>&1); then
+        pass "--capture pipewire without a node: linked to the default source, same picture"
+else
+        fail "--capture pipewire without a node" "$(cat "$T/default.sink") ${out:-}"
+fi
+kill "$DAEMON_PID"
+DAEMON_PID=$MAIN_PID
+PORT=$MAIN_PORT
 
 # ---- 2. a still producer: no buffers, the session lives on at almost no CPU ---
 sink still --duration 9 --min-frames 1 &
@@ -230,7 +245,13 @@ check "YUY2-only producer: the session fails" grep -q "result=fail" "$T/yuy2.sin
 check "YUY2-only producer: the log says no format was agreed" \
         grep -qE "(no format agreed|exists but could not be linked).*we read BGRx" "$T/yuy2.log"
 check "YUY2-only producer: the daemon keeps running" kill -0 "$DAEMON_PID"
-kill "$DAEMON_PID"
+kill "$DAEMON_PID" "$PROD_PID"
+producer_start empty --empty
+daemon_start empty pipewire:empty
+sink empty --duration 5
+check "producer of empty buffers only: the session fails, saying no picture came" \
+        grep -q "node empty sent no picture" "$T/empty.log"
+kill "$DAEMON_PID" "$PROD_PID"
 daemon_start nonode pipewire:no-such-node
 sink nonode --duration 5
 check "missing node: the log names the node" grep -qE "no node no-such-node to link to|no-such-node.*not linked to any node" "$T/nonode.log"

@@ -12,6 +12,7 @@
  *
  * Usage: pw-test-producer --remote SOCKET [--name NODE] [--size WxH]
  *                         [--format bgrx|rgbx|xrgb|yuy2] [--fps N] [--cursor]
+ *                         [--empty]   (every buffer's chunk says 0 bytes)
  * Prints "READY node=ID" once the stream is streaming.
  */
 #include <errno.h>
@@ -36,7 +37,7 @@ struct producer {
         struct spa_source *timer;
         uint32_t format;
         unsigned full_w, full_h, w, h, fps;
-        bool still, cursor, ready, damage_all;
+        bool still, cursor, ready, damage_all, empty;
         uint64_t frame;
 };
 
@@ -97,7 +98,7 @@ static void on_timeout(void *userdata, uint64_t expirations)
         draw(p, buf->datas[0].data, p->w * bpp);
         buf->datas[0].chunk->offset = 0;
         buf->datas[0].chunk->stride = p->w * bpp;
-        buf->datas[0].chunk->size = p->w * bpp * p->h;
+        buf->datas[0].chunk->size = p->empty ? 0 : p->w * bpp * p->h;
 
         m = spa_buffer_find_meta(buf, SPA_META_VideoDamage);
         if (m) {
@@ -248,6 +249,7 @@ int main(int argc, char *argv[])
                 { "remote", required_argument, NULL, 'r' }, { "name", required_argument, NULL, 'n' },
                 { "size", required_argument, NULL, 's' },   { "format", required_argument, NULL, 'f' },
                 { "fps", required_argument, NULL, 'F' },    { "cursor", no_argument, NULL, 'c' },
+                { "empty", no_argument, NULL, 'e' },
                 {}
         };
         struct producer p = { .format = SPA_VIDEO_FORMAT_BGRx, .full_w = 1280, .full_h = 720, .fps = 30 };
@@ -277,6 +279,7 @@ int main(int argc, char *argv[])
                         break;
                 case 'F': p.fps = (unsigned) atoi(optarg) ?: 30; break;
                 case 'c': p.cursor = true; break;
+                case 'e': p.empty = true; break;
                 default: return 2;
                 }
         if (!remote || strlen(remote) >= sizeof(sa.sun_path)) {
