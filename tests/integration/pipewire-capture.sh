@@ -236,7 +236,19 @@ else
         fail "producer back" "$(cat "$T/back.sink") $(tail -n 5 "$T/main.log")"
 fi
 
-# ---- 5. a producer offering only YUY2, and a node that does not exist ------------
+# ---- 5. other formats: xRGB (alpha/padding first, shifted while copying) and RGBx -----------
+for fmt in xrgb rgbx; do
+        producer_start "$fmt" --format "$fmt" --cursor
+        daemon_start "$fmt" "pipewire:$fmt"
+        if sink "$fmt" --frames 10 --duration 20 --png "$T/$fmt.png" && out=$(check_bars "$T/$fmt.png" 2>&1); then
+                pass "a $fmt producer: bars, square and cursor in place"
+        else
+                fail "a $fmt producer" "$(cat "$T/$fmt.sink") ${out:-}"
+        fi
+        kill "$DAEMON_PID" "$PROD_PID"
+done
+
+# ---- 6. a producer offering only YUY2, and a node that does not exist ------------
 producer_start yuy2 --format yuy2
 daemon_start yuy2 pipewire:yuy2
 sink yuy2 --duration 5
@@ -257,7 +269,7 @@ sink nonode --duration 5
 check "missing node: the log names the node" grep -qE "no node no-such-node to link to|no-such-node.*not linked to any node" "$T/nonode.log"
 kill "$DAEMON_PID"
 
-# ---- 6. PipeWire itself goes away mid-stream -----------------------------------
+# ---- 7. PipeWire itself goes away mid-stream -----------------------------------
 DAEMON_PID=$MAIN_PID
 PORT=$MAIN_PORT
 sink pwgone --duration 0 &
