@@ -260,7 +260,7 @@ static void pipewire_take_damage(struct pipewire *p, struct spa_buffer *buf)
 {
         struct spa_meta *m = spa_buffer_find_meta(buf, SPA_META_VideoDamage);
         struct spa_meta_region *r;
-        bool any = false;
+        size_t n = 0;
 
         if (!m) {
                 pending_mark_all(p);
@@ -271,10 +271,10 @@ static void pipewire_take_damage(struct pipewire *p, struct spa_buffer *buf)
                         break;
                 pending_mark_rect(p, r->region.position.x, r->region.position.y, (int) r->region.size.width,
                                   (int) r->region.size.height);
-                any = true;
+                n++;
         }
-        /* Producers that fill the array up to the end may have had more regions than fit: be safe. */
-        if (!any || (size_t) m->size / sizeof(*r) >= PIPEWIRE_MAX_DAMAGE_RECTS)
+        /* No region at all, or every slot used (there may have been more than fit): take the whole picture. */
+        if (n == 0 || n == m->size / sizeof(*r))
                 pending_mark_all(p);
 }
 
