@@ -53,7 +53,7 @@ else
 Q := @
 endif
 
-ENCODER_PKGS := libavcodec libavformat libavutil libswscale libdrm libva x264
+ENCODER_PKGS := libavcodec libavformat libavutil libswscale libdrm libva x264 libpipewire-0.3
 SYSTEMD_PKGS := libsystemd
 SINK_PKGS    := libsystemd libavcodec libavformat libavutil libswscale
 APP_PKGS     := gtk4 libadwaita-1
@@ -155,7 +155,7 @@ BENCH_BINS  := $(patsubst %.c,$(BUILD)/%,$(notdir $(BENCH_SRC)))
 
 all: $(PROGRAMS)
 
-tests: $(PROGRAMS) $(TEST_BINS) $(REPLAY_BINS) $(BENCH_BINS)
+tests: $(PROGRAMS) $(TEST_BINS) $(REPLAY_BINS) $(BENCH_BINS) $(BUILD)/tests/pw-test-producer
 
 # ---- compile rules --------------------------------------------------------
 
@@ -252,6 +252,11 @@ $(call test_bin,$(1)): $(call obj,$(1))
 	$$(Q)$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(TEST_LIBS) $$(LDLIBS)
 endef
 $(foreach t,$(UNIT_SRC),$(eval $(call test_rule,$(t))))
+
+# A PipeWire video producer for tests/integration/pipewire-capture.sh.
+$(BUILD)/tests/pw-test-producer: $(BUILD)/tests/pipewire/pw-test-producer.o
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS) $(LDLIBS)
 
 $(BUILD)/tests/fuzz-replay-%: $(BUILD)/tests/fuzz/fuzz-%.o $(call obj,tests/fuzz/replay-main.c tests/lib/test-util.c) $(LIBPROTOCOL)
 	@echo "  LD      $@"

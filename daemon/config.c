@@ -44,6 +44,7 @@ int config_init(struct config *c)
 void config_clear(struct config *c)
 {
         free(c->capture);
+        free(c->pipewire_remote);
         free(c->encoder);
         free(c->audio_source);
         free(c->bus);
@@ -178,9 +179,16 @@ int config_set(struct config *c, const char *key, const char *value, const char 
 
         if (strcmp(k, "capture") == 0) {
                 if (!capture_spec_is_valid(value))
-                        return log_error_errno(-EINVAL, "%s: capture \"%s\" is not kms[:DEVICE[:CONNECTOR]], CONNECTOR, testsrc, testsrc:resize=N or testsrc:flash",
+                        return log_error_errno(-EINVAL, "%s: capture \"%s\" is not kms[:DEVICE[:CONNECTOR]], CONNECTOR, pipewire[:NODE], testsrc, testsrc:resize=N or testsrc:flash",
                                                origin, value);
                 return config_replace_string(&c->capture, value);
+        }
+        if (strcmp(k, "pipewire-remote") == 0) {
+                /* a socket path; the daemon connects there and nowhere else (no XDG_RUNTIME_DIR lookup) */
+                if (value[0] != '/' || strlen(value) >= 108)
+                        return log_error_errno(-EINVAL, "%s: pipewire-remote \"%s\" is not an absolute socket path",
+                                               origin, value);
+                return config_replace_string(&c->pipewire_remote, value);
         }
         if (strcmp(k, "encoder") == 0) {
                 if (!config_encoder_valid(value))
@@ -359,8 +367,9 @@ static void config_help(const char *prog)
                "  -h --help                 Show this help\n"
                "     --version              Show the version\n"
                "  -c --config FILE          Read FILE instead of " CONFIG_DEFAULT_PATH "\n"
-               "     --capture SPEC         kms[:DEVICE[:CONNECTOR]], CONNECTOR, testsrc[:resize=N] or\n"
-               "                            testsrc:flash (default kms)\n"
+               "     --capture SPEC         kms[:DEVICE[:CONNECTOR]], CONNECTOR, pipewire[:NODE],\n"
+               "                            testsrc[:resize=N] or testsrc:flash (default kms)\n"
+               "     --pipewire-remote PATH PipeWire socket for --capture pipewire\n"
                "     --audio-source SRC     silence, tone or beep: the sound sent until an audio input is\n"
                "                            attached (default silence)\n"
                "     --encoder NAME         auto, vaapi, x264 or any FFmpeg H.264 encoder (default auto)\n"
@@ -379,6 +388,7 @@ static void config_help(const char *prog)
 enum {
         ARG_VERSION = 0x100,
         ARG_CAPTURE,
+        ARG_PIPEWIRE_REMOTE,
         ARG_ENCODER,
         ARG_AUDIO_SOURCE,
         ARG_BUS,
@@ -394,6 +404,7 @@ static const struct option config_options[] = {
         { "version", no_argument, NULL, ARG_VERSION },
         { "config", required_argument, NULL, 'c' },
         { "capture", required_argument, NULL, ARG_CAPTURE },
+        { "pipewire-remote", required_argument, NULL, ARG_PIPEWIRE_REMOTE },
         { "encoder", required_argument, NULL, ARG_ENCODER },
         { "audio-source", required_argument, NULL, ARG_AUDIO_SOURCE },
         { "bus", required_argument, NULL, ARG_BUS },
@@ -451,6 +462,7 @@ int config_parse_argv(struct config *c, int argc, char *argv[])
 
                 switch (opt) {
                 case ARG_CAPTURE: key = "capture"; break;
+                case ARG_PIPEWIRE_REMOTE: key = "pipewire-remote"; break;
                 case ARG_ENCODER: key = "encoder"; break;
                 case ARG_AUDIO_SOURCE: key = "audio-source"; break;
                 case ARG_BUS: key = "bus"; break;

@@ -6,7 +6,7 @@
  * File format: "key = value" lines; "[section]" headers, '#' and ';'
  * comments and blank lines are accepted and ignored (so both a flat key=value
  * file and an ini file with a [miracastd] section work). Keys match the long
- * flags without "--" (capture, encoder, bus, polkit, listen, max-resolution,
+ * flags without "--" (capture, pipewire-remote, encoder, bus, polkit, listen, max-resolution,
  * max-fps, max-bitrate, log-level) plus max-sessions (file or -o only);
  * '_' and '-' are the same and case is ignored. "listen" may repeat. A bad line is logged with file:line and the
  * reason and skipped; the rest of the file still applies.
@@ -33,7 +33,8 @@ enum config_polkit {
 };
 
 struct config {
-        char *capture;               /* a capture spec (encoder/capture_spec.h): "kms", "HDMI-A-1", "testsrc" */
+        char *capture;               /* a capture spec (encoder/capture_spec.h): "kms", "HDMI-A-1", "pipewire:42", "testsrc" */
+        char *pipewire_remote;       /* PipeWire socket path for capture pipewire; NULL: none */
         char *encoder;               /* "auto", "vaapi", "x264" or an FFmpeg encoder name */
         char *audio_source;          /* until an audio fd is attached: "silence", "tone" or "beep" */
         char *bus;                   /* "system", "session", "none" or a D-Bus address */

@@ -48,12 +48,20 @@ int context_new(struct manager *m, const char *capture, struct context **ret)
         return 0;
 }
 
-int context_acquire_capture(struct context *c, struct capture **ret)
+int context_acquire_capture(struct context *c, unsigned width, unsigned height, struct capture **ret)
 {
         struct capture_config cfg = {};
         struct capture_spec spec;
         int r;
 
+        if (c->capture_handle && capture_get_error(c->capture_handle) < 0) {
+                /* Its source went away (PipeWire stopped, output unplugged): open it again. The
+                 * sessions still using the broken one end on its error; their media keeps its
+                 * own reference, and context_release_capture() ignores what is no longer ours. */
+                log_info("Context %u: reopening capture \"%s\"", c->id, c->capture);
+                c->capture_handle = capture_unref(c->capture_handle);
+                c->capture_users = 0;
+        }
         if (c->capture_handle) {
                 c->capture_users++;
                 *ret = c->capture_handle;
@@ -70,6 +78,12 @@ int context_acquire_capture(struct context *c, struct capture **ret)
                 cfg.width = c->manager->config->max_width & ~1u;
                 cfg.height = c->manager->config->max_height & ~1u;
                 cfg.pattern = CAPTURE_PATTERN_DESKTOP;
+        } else if (spec.backend == CAPTURE_BACKEND_PIPEWIRE) {
+                cfg.pipewire_node = spec.node[0] ? spec.node : NULL;
+                cfg.pipewire_remote = c->manager->config->pipewire_remote;
+                /* Ask the producer for the first session's size; the encoder scales anything else. */
+                cfg.width = width & ~1u;
+                cfg.height = height & ~1u;
         }
         cfg.device = spec.device[0] ? spec.device : NULL;
         cfg.connector = spec.connector[0] ? spec.connector : NULL;
@@ -86,9 +100,9 @@ int context_acquire_capture(struct context *c, struct capture **ret)
 
 struct capture *context_release_capture(struct context *c, struct capture *capture)
 {
-        if (!capture)
-                return NULL;
-        assert(capture == c->capture_handle && c->capture_users > 0);
+        if (!capture || capture != c->capture_handle)
+                return NULL;    /* none, or one replaced after its error (context_acquire_capture()) */
+        assert(c->capture_users > 0);
         if (--c->capture_users > 0)
                 return NULL;
         /* Media pipelines hold their own reference until they stop; this closes the device once they did. */

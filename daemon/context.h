@@ -58,9 +58,11 @@ int context_start_session(struct context *c, int fd, const struct connection_sta
  * user, and context_release_capture() closes it when the last user lets go,
  * so the device is not held between casts and the next open finds the
  * outputs as they are then (an output plugged in meanwhile). *ret is valid
- * until the caller's context_release_capture().
+ * until the caller's context_release_capture(). width x height is the size a
+ * scaling source (pipewire) is asked for. A capture that failed (its source
+ * went away) is opened anew.
  */
-int context_acquire_capture(struct context *c, struct capture **ret);
+int context_acquire_capture(struct context *c, unsigned width, unsigned height, struct capture **ret);
 /* Drop one user of the capture (a session ended). Returns NULL. */
 struct capture *context_release_capture(struct context *c, struct capture *capture);
 

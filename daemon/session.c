@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../encoder/capture.h"
 #include "../encoder/media.h"
 #include "../protocol/macro.h"
 #include "../protocol/source_session.h"
@@ -467,9 +468,13 @@ static int session_media_open(struct session *s, const struct source_session_med
         int r;
 
         if (!p->capture) {
-                r = context_acquire_capture(s->context, &p->capture);
-                if (r < 0)
+                r = context_acquire_capture(s->context, f->width, f->height, &p->capture);
+                if (r < 0) {
+                        /* The capture's reason (no such node, no common format) is what the user needs to see. */
+                        snprintf(p->pending_media_text, sizeof(p->pending_media_text), "capture failed to start: %s",
+                                 capture_last_error()[0] ? capture_last_error() : strerror(-r));
                         return r;
+                }
         }
 
         cfg.capture = p->capture;

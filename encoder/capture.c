@@ -25,6 +25,7 @@ static __thread char last_error[256];
 static const char *const backend_names[_CAPTURE_BACKEND_MAX] = {
         [CAPTURE_BACKEND_TESTSRC] = "testsrc",
         [CAPTURE_BACKEND_KMS] = "kms",
+        [CAPTURE_BACKEND_PIPEWIRE] = "pipewire",
 };
 
 static const char *const pattern_names[_CAPTURE_PATTERN_MAX] = {
@@ -216,6 +217,9 @@ int capture_new(const struct capture_config *cfg, struct capture **ret)
         case CAPTURE_BACKEND_KMS:
                 c->ops = &capture_kms_ops;
                 break;
+        case CAPTURE_BACKEND_PIPEWIRE:
+                c->ops = &capture_pipewire_ops;
+                break;
         default:
                 c->ops = NULL;
                 return capture_set_error(-EINVAL, "unknown capture backend %d", (int) cfg->backend);
@@ -253,6 +257,18 @@ struct capture *capture_unref(struct capture *c)
 const char *capture_get_device(const struct capture *c)
 {
         return c && c->device[0] ? c->device : NULL;
+}
+
+int capture_get_error(struct capture *c)
+{
+        int r;
+
+        if (!c)
+                return -EINVAL;
+        pthread_mutex_lock(&c->lock);
+        r = c->error;
+        pthread_mutex_unlock(&c->lock);
+        return r;
 }
 
 enum capture_backend capture_get_backend(const struct capture *c)
@@ -333,6 +349,8 @@ static int capture_produce(struct capture *c, struct capture_buffer **ret)
 
         c->changed = 0;
         r = c->ops->update(c, seq);
+        if (r == -ENODEV || r == -ECONNRESET)
+                c->error = r;
         if (r < 0)
                 return r;
         seq = c->seq + 1; /* update() may have reset the format, not the sequence */

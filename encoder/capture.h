@@ -6,6 +6,10 @@
  *            moving text, a small moving box and a burnt-in frame counter) or
  *            "motion" (every pixel moves every frame). Deterministic: frame N
  *            always looks the same.
+ *   pipewire a PipeWire video node (screen cast, portal stream, camera), through
+ *            an fd from the user session or a configured socket; buffers in
+ *            memory, damage and cursor metadata used where the producer
+ *            sends them.
  *   kms      the scan-out framebuffer of a DRM/KMS output (libdrm): GetFB2 ->
  *            PRIME dma-buf; mapped and copied for the CPU path, or handed over
  *            as a dma-buf for the GPU path. Needs CAP_SYS_ADMIN (or DRM master).
@@ -44,6 +48,7 @@ struct capture_spec;
 enum capture_backend {
         CAPTURE_BACKEND_TESTSRC,
         CAPTURE_BACKEND_KMS,
+        CAPTURE_BACKEND_PIPEWIRE,
         _CAPTURE_BACKEND_MAX,
         _CAPTURE_BACKEND_INVALID = -1,
 };
@@ -87,6 +92,14 @@ struct capture_config {
         const char *connector; /* "HDMI-A-1", "eDP-1", "Virtual-1"; NULL: first connected, active.
                                 * Without a device: on whichever card has it */
         bool no_cursor;        /* do not composite the cursor plane */
+
+        /* pipewire: connect through pipewire_fd (when have_pipewire_fd; dup'ed, the caller keeps it) or to the
+         * socket at pipewire_remote; consume node pipewire_node (id or node.name; NULL: whatever
+         * the session manager links us to). width x height is the size asked of the producer. */
+        bool have_pipewire_fd;
+        int pipewire_fd;
+        const char *pipewire_remote;
+        const char *pipewire_node;
 };
 
 /*
@@ -110,7 +123,7 @@ struct capture_frame {
         int drm_fd; /* the DRM device the buffer lives on (not owned), to derive a VAAPI device */
 };
 
-/* Backend and pattern names ("testsrc", "kms"; "desktop", "motion", "still"). */
+/* Backend and pattern names ("testsrc", "kms", "pipewire"; "desktop", "motion", "still"). */
 const char *capture_backend_to_string(enum capture_backend b);
 enum capture_backend capture_backend_from_string(const char *s);
 const char *capture_pattern_to_string(enum capture_pattern p);
@@ -155,6 +168,9 @@ enum capture_backend capture_get_backend(const struct capture *c);
 /* kms: the DRM device in use ("/dev/dri/card0"), e.g. to derive a VAAPI device from; NULL otherwise. */
 const char *capture_get_device(const struct capture *c);
 int capture_get_size(struct capture *c, unsigned *ret_width, unsigned *ret_height);
+/* The error that ended the source (-ENODEV output or node gone, -ECONNRESET PipeWire gone), 0 while
+ * it works: a capture that failed so stays failed and should be opened anew. */
+int capture_get_error(struct capture *c);
 
 /*
  * Grab the current picture. Returns 0 and a new frame reference in *ret.

@@ -51,6 +51,7 @@ struct capture {
         unsigned access;
         void *priv; /* backend state, owned by the backend (freed in close) */
         char device[64]; /* kms: the DRM card opened; "" otherwise */
+        int error;       /* sticky: the source is gone (capture_get_error()) */
 
         /* current format */
         unsigned width, height, stride;
@@ -69,6 +70,7 @@ struct capture {
 
 extern const struct capture_ops capture_testsrc_ops;
 extern const struct capture_ops capture_kms_ops;
+extern const struct capture_ops capture_pipewire_ops;
 
 /* (Re)configure size and format; drops the pool and marks every tile changed. */
 int capture_set_format(struct capture *c, unsigned width, unsigned height, unsigned stride, uint32_t fourcc,

@@ -92,6 +92,26 @@ static int parse_testsrc(const char *s, struct capture_spec *spec)
         return 0;
 }
 
+/* ":NODE" or nothing: a node id or node.name, printable, no spaces. */
+static int parse_pipewire(const char *s, struct capture_spec *spec)
+{
+        size_t n;
+
+        spec->backend = CAPTURE_BACKEND_PIPEWIRE;
+        if (*s == '\0')
+                return 0;
+        if (*s++ != ':')
+                return -EINVAL;
+        n = strlen(s);
+        if (n == 0 || n >= sizeof(spec->node))
+                return -EINVAL;
+        for (size_t i = 0; i < n; i++)
+                if ((unsigned char) s[i] <= ' ' || (unsigned char) s[i] >= 0x7f)
+                        return -EINVAL;
+        memcpy(spec->node, s, n + 1);
+        return 0;
+}
+
 int capture_spec_parse(const char *s, struct capture_spec *ret)
 {
         struct capture_spec spec = {};
@@ -101,6 +121,8 @@ int capture_spec_parse(const char *s, struct capture_spec *ret)
                 return -EINVAL;
         if (strncmp(s, "testsrc", 7) == 0)
                 r = parse_testsrc(s + 7, &spec);
+        else if (strncmp(s, "pipewire", 8) == 0 && (s[8] == '\0' || s[8] == ':'))
+                r = parse_pipewire(s + 8, &spec);
         else if (strncmp(s, "kms", 3) == 0 && (s[3] == '\0' || s[3] == ':'))
                 r = parse_kms(s + 3, &spec);
         else

@@ -13,6 +13,8 @@
  *   kms:DEVICE:CONNECTOR   one output of one card
  *   kms::CONNECTOR         one output, on whichever card has it
  *   CONNECTOR              the same ("HDMI-A-1", "eDP-1", "Virtual-1")
+ *   pipewire               the default video source of the configured PipeWire remote
+ *   pipewire:NODE          one PipeWire node, by id ("42") or node.name
  *
  * Parsing is pure (libc only) and bounded, so the daemon's config, its D-Bus
  * argument checks and the capture itself share one grammar. Whether the
@@ -29,6 +31,7 @@
 #define CAPTURE_SPEC_DEVICE_MAX 64     /* including the NUL */
 #define CAPTURE_SPEC_CONNECTOR_MAX 32  /* including the NUL */
 #define CAPTURE_SPEC_RESIZE_MAX 100000
+#define CAPTURE_SPEC_NODE_MAX 101      /* including the NUL */
 
 struct capture_spec {
         enum capture_backend backend;
@@ -36,6 +39,7 @@ struct capture_spec {
         bool flash;                                  /* testsrc: white once a second */
         char device[CAPTURE_SPEC_DEVICE_MAX];        /* kms: "" = any card */
         char connector[CAPTURE_SPEC_CONNECTOR_MAX];  /* kms: "" = first connected, active output */
+        char node[CAPTURE_SPEC_NODE_MAX];            /* pipewire: id or node.name, "" = the default source */
 };
 
 /*

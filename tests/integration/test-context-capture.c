@@ -47,8 +47,8 @@ TEST(shared_then_closed, "/context/capture: shared by two users, closed when the
 
         fixture_init(&f, 320, 240);
         assert_null(f.context->capture_handle);
-        assert_int_eq(context_acquire_capture(f.context, &a), 0);
-        assert_int_eq(context_acquire_capture(f.context, &b), 0);
+        assert_int_eq(context_acquire_capture(f.context, 0, 0, &a), 0);
+        assert_int_eq(context_acquire_capture(f.context, 0, 0, &b), 0);
         assert_true(a == b);
         assert_int_eq(f.context->capture_users, 2);
 
@@ -68,7 +68,7 @@ TEST(reopened_anew, "/context/capture: the next open sees what changed meanwhile
         struct fixture f;
 
         fixture_init(&f, 320, 240);
-        assert_int_eq(context_acquire_capture(f.context, &c), 0);
+        assert_int_eq(context_acquire_capture(f.context, 0, 0, &c), 0);
         assert_int_eq(capture_get_size(c, &w, &h), 0);
         assert_int_eq(w, 320);
         c = context_release_capture(f.context, c);
@@ -76,7 +76,7 @@ TEST(reopened_anew, "/context/capture: the next open sees what changed meanwhile
         /* Between two casts the world changed; the second cast must not get the first one's capture. */
         f.config.max_width = 640;
         f.config.max_height = 480;
-        assert_int_eq(context_acquire_capture(f.context, &c), 0);
+        assert_int_eq(context_acquire_capture(f.context, 0, 0, &c), 0);
         assert_int_eq(capture_get_size(c, &w, &h), 0);
         assert_int_eq(w, 640);
         assert_int_eq(h, 480);
@@ -90,7 +90,7 @@ TEST(context_free_closes, "/context/capture: destroying the context closes a cap
         struct fixture f;
 
         fixture_init(&f, 320, 240);
-        assert_int_eq(context_acquire_capture(f.context, &c), 0);
+        assert_int_eq(context_acquire_capture(f.context, 0, 0, &c), 0);
         /* manager_free() -> context_free(): no leak under ASan even with a user left. */
         fixture_clear(&f);
 }

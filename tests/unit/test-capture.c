@@ -292,6 +292,28 @@ static bool have_dri_card(void)
         return any;
 }
 
+TEST(capture_pipewire_no_remote, "/capture/pipewire without a connection, or with a dead socket, says why") {
+        struct capture_config cfg = { .backend = CAPTURE_BACKEND_PIPEWIRE, .pipewire_node = "42" };
+        struct capture *c = NULL;
+
+        /* no fd and no socket path: the daemon does not go looking for one */
+        assert_int_eq(capture_new(&cfg, &c), -EINVAL);
+        assert_null(c);
+        assert_true(strstr(capture_last_error(), "pipewire-remote") != NULL);
+
+        cfg.pipewire_remote = "/nonexistent/pipewire-0";
+        assert_int_eq(capture_new(&cfg, &c), -ENOENT);
+        assert_null(c);
+        assert_true(strstr(capture_last_error(), "/nonexistent/pipewire-0") != NULL);
+
+        /* the CPU path reads memory; a dma-buf only consumer is refused, not half served */
+        cfg.access = CAPTURE_ACCESS_DMABUF;
+        assert_int_eq(capture_new(&cfg, &c), -ENOTSUP);
+        assert_true(strstr(capture_last_error(), "dma-buf") != NULL);
+        assert_str_eq(capture_backend_to_string(CAPTURE_BACKEND_PIPEWIRE), "pipewire");
+        assert_int_eq(capture_backend_from_string("pipewire"), CAPTURE_BACKEND_PIPEWIRE);
+}
+
 TEST(capture_kms_absent, "/capture/kms without a DRM device says so") {
         struct capture_config cfg = { .backend = CAPTURE_BACKEND_KMS };
         struct capture *c = NULL;

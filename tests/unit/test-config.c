@@ -124,6 +124,31 @@ TEST(config_argv_bad, "/config/argv: a bad flag value or stray argument is an er
         config_clear(&c);
 }
 
+TEST(config_pipewire, "/config/capture pipewire[:NODE] and pipewire-remote: accepted forms and refusals")
+{
+        struct config c;
+        char *argv[] = { "miracastd", "--config", "/dev/null", "--capture", "pipewire:42",
+                         "--pipewire-remote", "/run/pw/pipewire-0", NULL };
+
+        assert_true(config_capture_is_valid("pipewire"));
+        assert_true(config_capture_is_valid("pipewire:42"));
+        assert_true(config_capture_is_valid("pipewire:alsa_input.usb-cam"));
+        assert_false(config_capture_is_valid("pipewire:"));
+        assert_false(config_capture_is_valid("pipewire:a b"));
+        assert_false(config_capture_is_valid("pipewire:\x01"));
+        assert_false(config_capture_is_valid("pipewirex"));
+
+        assert_int_eq(config_init(&c), 0);
+        assert_true(c.pipewire_remote == NULL); /* off by default */
+        assert_int_eq(config_parse_argv(&c, 7, argv), 0);
+        assert_str_eq(c.capture, "pipewire:42");
+        assert_str_eq(c.pipewire_remote, "/run/pw/pipewire-0");
+        /* only an absolute socket path: the daemon never goes looking in a runtime directory */
+        assert_int_eq(config_set(&c, "pipewire-remote", "pipewire-0", "test"), -EINVAL);
+        assert_str_eq(c.pipewire_remote, "/run/pw/pipewire-0");
+        config_clear(&c);
+}
+
 TEST(config_parsers, "/config/parsers: resolution, bit rate, log level edge cases")
 {
         unsigned w = 0, h = 0;
