@@ -5,7 +5,7 @@
  * black) and, while "animating", a small square in the top-left corner whose
  * grey level changes every frame. Each buffer carries damage metadata naming
  * only what changed (the square), and with --cursor a cursor at the centre in
- * cursor metadata (the 16x16 red image in the first buffers only).
+ * cursor metadata (the 16x16 red image in the first buffers after each format only).
  *
  *   SIGUSR1  toggle "still": send no buffers at all (an idle desktop)
  *   SIGUSR2  switch between the full size and half of it (renegotiation)
@@ -39,6 +39,7 @@ struct producer {
         unsigned full_w, full_h, w, h, fps;
         bool still, cursor, ready, damage_all, empty;
         uint64_t frame;
+        uint64_t fresh;        /* buffers sent since the last format (a new consumer, a resize) */
 };
 
 static const uint32_t bars[8] = { 0xffffff, 0xffff00, 0x00ffff, 0x00ff00, 0xff00ff, 0xff0000, 0x0000ff, 0x000000 };
@@ -95,6 +96,7 @@ static void on_timeout(void *userdata, uint64_t expirations)
         if (!buf->datas[0].data)
                 return;
         p->frame++;
+        p->fresh++;
         draw(p, buf->datas[0].data, p->w * bpp);
         buf->datas[0].chunk->offset = 0;
         buf->datas[0].chunk->stride = p->w * bpp;
@@ -108,7 +110,7 @@ static void on_timeout(void *userdata, uint64_t expirations)
 
                 /* A buffer may hold an older picture: the first ones of a pool, and after a resize,
                  * say "everything"; later only the square changes. */
-                if (p->frame <= 8 || p->damage_all)
+                if (p->fresh <= 8 || p->damage_all)
                         r[0].region = SPA_REGION(0, 0, p->w, p->h);
                 else
                         r[0].region = SPA_REGION(0, 0, sq, sq);
@@ -124,9 +126,10 @@ static void on_timeout(void *userdata, uint64_t expirations)
                 mc->position.y = (int32_t) (p->h / 2);
                 mc->hotspot.x = mc->hotspot.y = 0;
                 mc->bitmap_offset = 0;
-                /* The image only in the first buffers of the pool, as compositors do: later ones say
-                 * "no new bitmap" and the consumer must keep drawing the one it has. */
-                if (p->cursor && p->frame <= 8 &&
+                /* The image only in the first buffers after a format is set (a consumer connected, or
+                 * the size changed), as compositors do: later ones say "no new bitmap" and the
+                 * consumer must keep drawing the one it has. */
+                if (p->cursor && p->fresh <= 8 &&
                     m->size >= sizeof(*mc) + sizeof(struct spa_meta_bitmap) + 16 * 16 * 4) {
                         struct spa_meta_bitmap *bm = SPA_PTROFF(mc, sizeof(*mc), struct spa_meta_bitmap);
                         uint8_t *px;
@@ -187,6 +190,7 @@ static void on_param_changed(void *userdata, uint32_t id, const struct spa_pod *
                 return;
         fprintf(stderr, "producer: format %ux%u\n", info.size.width, info.size.height);
         p->damage_all = true;
+        p->fresh = 0;
         params[0] = spa_pod_builder_add_object(&pb, SPA_TYPE_OBJECT_ParamBuffers, SPA_PARAM_Buffers,
                 SPA_PARAM_BUFFERS_buffers, SPA_POD_CHOICE_RANGE_Int(4, 2, 8),
                 SPA_PARAM_BUFFERS_blocks, SPA_POD_Int(1),

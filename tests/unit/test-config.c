@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "../../daemon/config.h"
+#include "../../encoder/capture_spec.h"
 #include "../../daemon/log.h"
 #include "../lib/test.h"
 
@@ -130,13 +131,22 @@ TEST(config_pipewire, "/config/capture pipewire[:NODE] and pipewire-remote: acce
         char *argv[] = { "miracastd", "--config", "/dev/null", "--capture", "pipewire:42",
                          "--pipewire-remote", "/run/pw/pipewire-0", NULL };
 
-        assert_true(config_capture_is_valid("pipewire"));
-        assert_true(config_capture_is_valid("pipewire:42"));
-        assert_true(config_capture_is_valid("pipewire:alsa_input.usb-cam"));
-        assert_false(config_capture_is_valid("pipewire:"));
-        assert_false(config_capture_is_valid("pipewire:a b"));
-        assert_false(config_capture_is_valid("pipewire:\x01"));
-        assert_false(config_capture_is_valid("pipewirex"));
+        assert_true(capture_spec_is_valid("pipewire"));
+        assert_true(capture_spec_is_valid("pipewire:42"));
+        assert_true(capture_spec_is_valid("pipewire:alsa_input.usb-cam"));
+        assert_false(capture_spec_is_valid("pipewire:"));
+        assert_false(capture_spec_is_valid("pipewire:a b"));
+        assert_false(capture_spec_is_valid("pipewire:\x01"));
+        assert_false(capture_spec_is_valid("pipewirex"));
+        {
+                struct capture_spec spec;
+
+                assert_int_eq(capture_spec_parse("pipewire:alsa_input.usb-cam", &spec), 0);
+                assert_int_eq(spec.backend, CAPTURE_BACKEND_PIPEWIRE);
+                assert_str_eq(spec.node, "alsa_input.usb-cam");
+                assert_int_eq(capture_spec_parse("pipewire", &spec), 0);
+                assert_str_eq(spec.node, "");
+        }
 
         assert_int_eq(config_init(&c), 0);
         assert_true(c.pipewire_remote == NULL); /* off by default */
