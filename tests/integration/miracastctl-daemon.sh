@@ -177,7 +177,7 @@ check "session 1 reaches playing" wait_for state_is 1 playing
 expect "sessions lists it" 0 "^1 +playing +127\.0\.0\.1:[0-9]+ +640x480@60 " "$CTL" sessions
 same_interface "dbus/org.miracastd.Manager1.xml matches the daemon" org.miracastd.Manager1 /org/miracastd
 same_interface "dbus/org.miracastd.Session1.xml matches the daemon" org.miracastd.Session1 /org/miracastd/session/1
-expect "status names the mode and encoder" 0 "Encoder +libx264" "$CTL" status 1
+expect "status names the mode and encoder" 0 "Encoder +x264" "$CTL" status 1
 expect "status without SESSION picks the only one" 0 "Session 1 \(/org/miracastd/session/1\)" "$CTL" status
 expect "status --json has the numbers" 0 '"Width":640,"Height":480' "$CTL" --json status 1
 expect "status --watch prints live lines" 0 "^playing +640x480@60 +frames=" \
