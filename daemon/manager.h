@@ -44,6 +44,7 @@ struct cast_options {
         int go_intent;               /* 0..15, -1 = backend default */
         const char *output;          /* capture output (connector name), NULL = context default */
         unsigned max_width, max_height; /* 0 = no extra limit */
+        bool input;                  /* allow input from the display (UIBC); polkit org.miracastd.input */
 };
 
 /*

@@ -32,6 +32,7 @@ enum session_change {
         SESSION_CHANGED_STATE,       /* State, EndReason */
         SESSION_CHANGED_FORMAT,      /* Width, Height, RefreshRate, VideoCodec, AudioCodec, Encoder, Bitrate,
                                         MonitorConnected, ReducedModeListDueToBandwidth, SinkParameters, Peer */
+        SESSION_CHANGED_INPUT,       /* InputEnabled */
         SESSION_CHANGED_REMOVED,     /* about to be freed */
 };
 
@@ -85,6 +86,8 @@ struct session {
         bool negotiated;             /* info and format are final (StartMiracastSession answered) */
         char **sink_parameters;      /* owned: NULL-terminated name,value,name,value,... */
         unsigned max_width, max_height; /* per-session limit (Cast max-resolution), 0 = config only */
+        bool input_allowed;          /* Session1.InputEnabled: the person allowed input from the display */
+        bool input_active;           /* input is being injected now (offered, enabled by the sink, playing) */
 
         struct session *next;        /* manager's list */
         struct session_private *priv;/* owned: connection, FSM, media */
@@ -121,6 +124,9 @@ int session_resume(struct session *s);   /* M5 PLAY */
 int session_request_idr(struct session *s);
 int session_set_bitrate(struct session *s, uint32_t bitrate_bps);
 int session_get_statistics(struct session *s, struct session_statistics *ret);
+/* Allow or withdraw input from the display (UIBC, docs/uibc.md); logged. -EALREADY, -ENOTSUP (the sink
+ * offers no input), -EBUSY (between M4 and PLAY), -errno from the listener. */
+int session_set_input(struct session *s, bool allow);
 
 /* End now with reason (error < 0, or 0 = normal end): stops media, closes the
  * connection, state "ended"; the session is freed from a defer source.

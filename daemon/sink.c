@@ -207,6 +207,7 @@ int sink_cast(struct sink *sink, const struct cast_options *options, struct sess
         if (options) {
                 s->max_width = options->max_width;
                 s->max_height = options->max_height;
+                s->input_allowed = options->input;
         }
         sink->cast_session = s;
         r = session_arm_connect_timeout(s, SINK_CAST_TIMEOUT_USEC);
