@@ -26,6 +26,7 @@ struct listener {
         struct sockaddr_storage address; /* bound address (port filled in when 0 was asked) */
         socklen_t address_len;
         struct sockaddr_storage allowed_peer; /* ss_family AF_UNSPEC = anyone */
+        bool input;                  /* sessions it accepts have input from the display allowed (Listen input) */
         struct sink *sink;           /* not owned: P2P group listener for this sink, or NULL */
         uint64_t link_max_bps;       /* P2P group link rate (SIGNAL_POLL LINKSPEED), 0 = unknown; set by
                                         daemon/p2p.c, caps local_max_bps of the connection statistics */
