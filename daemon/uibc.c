@@ -305,6 +305,8 @@ static bool process_buffer(struct uibc_channel *c)
                         continue;
                 }
                 length = c->len - off >= 4 ? ((size_t) c->buf[off + 2] << 8) | c->buf[off + 3] : 0;
+                if (n != -E2BIG && length >= UIBC_HEADER_SIZE && length <= UIBC_MAX_PACKET && length > c->len - off)
+                        break; /* refused from its header already: skip it once it is all here */
                 if (n == -E2BIG || length < UIBC_HEADER_SIZE || length > c->len - off) {
                         c->n.bad++;
                         log_uibc(c, LOG_WARNING, (int) n,

@@ -61,9 +61,13 @@ static int device_create(int fd, const char *name, const char *suffix, uint16_t 
 
 static int open_uinput(int fd)
 {
+        /* Tests point this at a path that is not uinput, so a host that has uinput never gets
+         * devices (or a remote pointer) from `make check`. */
+        const char *path = getenv("MIRACASTD_UINPUT_PATH") ?: "/dev/uinput";
+
         if (fd >= 0)
                 return fd;
-        fd = open("/dev/uinput", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+        fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
         return fd < 0 ? -errno : fd;
 }
 

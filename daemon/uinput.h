@@ -12,6 +12,7 @@
  * dying) makes both vanish. The fd comes from the caller (-1: open
  * /dev/uinput here), so a future privileged helper can open it and pass it
  * to an unprivileged injector (docs/uibc.md, "Where injection runs").
+ * $MIRACASTD_UINPUT_PATH replaces /dev/uinput (tests).
  * Every call re-checks its arguments and refuses (-EINVAL) what is out of
  * range: the injector trusts no caller.
  */

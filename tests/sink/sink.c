@@ -40,6 +40,7 @@
 #include "../../protocol/rtsp.h"
 #include "sink-media.h"
 #include "sink-profile.h"
+#include "sink-uibc.h"
 
 #define USEC_PER_SEC 1000000ULL
 #define REPLY_TIMEOUT_USEC (5 * USEC_PER_SEC)
@@ -87,6 +88,8 @@ struct sink_options {
         bool expect_wfd_ts;                     /* PMT 0x0100, PCR 0x1000, video 0x1011, audio 0x1100 */
         bool expect_audio;                      /* audio chosen in M4 must arrive, in that codec */
         bool one_message_per_read;              /* fail when one recv() holds two RTSP messages */
+        const char *uibc_script;                /* list UIBC in M3, send this script once enabled */
+        int expect_uibc;                        /* -1 don't care, 0 fail when offered, 1 fail unless offered */
         bool verbose;
 };
 
@@ -105,6 +108,7 @@ struct sink {
         sd_event_source *deadline_timer;        /* owned: negotiation / teardown deadline */
         sd_event_source *duration_timer;        /* owned: armed in PLAYING */
         struct sink_media *media;               /* owned */
+        struct sink_uibc *uibc;                 /* owned; with --uibc-script */
         uint16_t udp_port;
 
         struct rtsp_parser parser;
@@ -166,12 +170,25 @@ __attribute__((format(printf, 1, 2))) static void sink_log(const char *fmt, ...)
                         sink_log(__VA_ARGS__);                                   \
         } while (0)
 
+static void sink_uibc_maybe_start(struct sink *s)
+{
+        struct sockaddr_storage source = {};
+        socklen_t len = sizeof(source);
+
+        if (s->state != SINK_STATE_PLAYING || !sink_uibc_ready(s->uibc))
+                return;
+        if (getpeername(s->tcp_fd, (struct sockaddr *) &source, &len) < 0 ||
+            sink_uibc_start(s->uibc, s->event, &source) < 0)
+                sink_log("UIBC: cannot connect to the source's UIBC port");
+}
+
 static void sink_set_state(struct sink *s, enum sink_state state)
 {
         if (s->state == state)
                 return;
         sink_debug("state %s -> %s", sink_state_names[s->state], sink_state_names[state]);
         s->state = state;
+        sink_uibc_maybe_start(s);
 }
 
 /* Record the first failure and end the session. */
@@ -376,7 +393,8 @@ static void sink_handle_m3(struct sink *s, const struct rtsp_message *req)
                         continue;
                 memcpy(name, le - nl, nl);
                 name[nl] = '\0';
-                value = sink_profile_get(s->opt.profile, name);
+                value = s->uibc && strcmp(name, "wfd_uibc_capability") == 0 ? SINK_UIBC_CAPABILITY
+                                                                            : sink_profile_get(s->opt.profile, name);
                 if (!value) {
                         sink_debug("M3 asks for %s, profile %s omits it", name, s->opt.profile->name);
                         continue;
@@ -506,6 +524,8 @@ static void sink_handle_request(struct sink *s, const struct rtsp_message *req)
                         sink_handle_m3(s, req);
                 return;
         case RTSP_METHOD_SET_PARAMETER:
+                sink_uibc_params(s->uibc, req->body, req->body_len);
+                sink_uibc_maybe_start(s);
                 if (sink_body_get(req->body, req->body_len, "wfd_trigger_method", value, sizeof(value)) == 0) {
                         sink_handle_trigger(s, req, value);
                         return;
@@ -880,6 +900,7 @@ static void sink_free(struct sink *s)
         s->udp_io = sd_event_source_disable_unref(s->udp_io);
         s->tcp_io = sd_event_source_disable_unref(s->tcp_io);
         s->media = sink_media_free(s->media);
+        s->uibc = sink_uibc_free(s->uibc);
         s->udp_fd = safe_close(s->udp_fd);
         s->tcp_fd = safe_close(s->tcp_fd);
         s->event = sd_event_unref(s->event);
@@ -890,7 +911,7 @@ static void sink_free(struct sink *s)
 static int sink_report(struct sink *s)
 {
         struct sink_media_stats st;
-        char mode[32] = "none", why[300] = "", m4_audio[16] = "none";
+        char mode[32] = "none", why[300] = "", m4_audio[16] = "none", uibc[256];
         int r;
 
         /* The codec name of the M4 audio choice ("LPCM 00000002 00" -> "LPCM"). */
@@ -934,6 +955,10 @@ static int sink_report(struct sink *s)
                          m4_audio, st.audio_codec[0] ? st.audio_codec : "none", st.audio_packets);
         else if (s->opt.expect_mode && strcmp(s->opt.expect_mode, mode) != 0)
                 snprintf(why, sizeof(why), "negotiated %s, expected %s", mode, s->opt.expect_mode);
+        else if (s->opt.expect_uibc >= 0 && sink_uibc_offered(s->uibc) != s->opt.expect_uibc)
+                snprintf(why, sizeof(why), "the source %s input (UIBC), expected %s",
+                         sink_uibc_offered(s->uibc) ? "offered" : "did not offer",
+                         s->opt.expect_uibc ? "an offer" : "none");
         else if (s->idr_sent && s->idr_replies == 0)
                 snprintf(why, sizeof(why), "M13 IDR request never answered");
         else if (s->idr_sent && st.keyframes <= s->idr_sent_keyframes && s->opt.stop_after_frames)
@@ -947,6 +972,7 @@ static int sink_report(struct sink *s)
                         sink_log("wrote %s", s->opt.png_path);
         }
 
+        sink_uibc_summary(s->uibc, uibc, sizeof(uibc));
         for (char *p = why; *p; p++)        /* one token per value in the summary */
                 if (*p == ' ')
                         *p = '_';
@@ -957,7 +983,7 @@ static int sink_report(struct sink *s)
                "width=%u height=%u m4_audio=%s audio=%s audio_packets=%" PRIu64 " frames=%" PRIu64 " keyframes=%" PRIu64
                " bframes=%" PRIu64 " idr_requests=%u idr_keyframes=%" PRIu64 " keepalives=%u m4=%u rtp_packets=%" PRIu64
                " rtp_lost=%" PRIu64 " rtp_bad=%" PRIu64 " decode_errors=%" PRIu64 " mean_luma=%u"
-               " first_frame_ms=%lld server_port=%s pids=%#x/%#x/%#x/%#x end=%s%s%s\n",
+               " first_frame_ms=%lld server_port=%s pids=%#x/%#x/%#x/%#x%s end=%s%s%s\n",
                why[0] ? "fail" : "ok", mode, st.video_codec[0] ? st.video_codec : "none",
                s->have_mode ? sink_profile_bits_to_string(s->mode.profile_bits) : "none",
                s->have_mode ? sink_level_bits_to_string(s->mode.level_bits) : "none",
@@ -969,7 +995,8 @@ static int sink_report(struct sink *s)
                st.mean_luma,
                st.first_frame_usec && s->play_usec ? (long long) (st.first_frame_usec - s->play_usec) / 1000 : -1LL,
                s->server_port_seen ? "yes" : "no", (unsigned) st.pmt_pid, (unsigned) st.pcr_pid,
-               (unsigned) st.video_pid, (unsigned) st.audio_pid, s->end ? s->end : "none", why[0] ? " reason=" : "", why);
+               (unsigned) st.video_pid, (unsigned) st.audio_pid, uibc, s->end ? s->end : "none", why[0] ? " reason=" : "",
+               why);
         fflush(stdout);
         return why[0] ? 1 : 0;
 }
@@ -996,6 +1023,10 @@ static void help(void)
                "     --one-message-per-read  act like receivers that read one RTSP message per recv()\n"
                "                           (lazycast-style): wait 5 ms before each read and fail when\n"
                "                           a read holds more than one message from the source\n"
+               "     --uibc-script FILE    list GENERIC input (UIBC) in M3; once the source offers and\n"
+               "                           enables it and the session plays, connect to its UIBC port\n"
+               "                           and send FILE's steps (see tests/sink/sink-uibc.h)\n"
+               "     --expect-uibc yes|no  fail unless the source offers input (yes) or does not (no)\n"
                "  -v --verbose             log RTSP messages and state changes to stderr\n"
                "  -h --help\n\nProfiles:\n");
         for (const struct sink_profile *const *p = sink_profile_list(); *p; p++)
@@ -1030,6 +1061,8 @@ static int parse_args(int argc, char **argv, struct sink_options *o)
                 { "expect-wfd-ts", no_argument, NULL, 'W' },
                 { "expect-audio", no_argument, NULL, 'A' },
                 { "one-message-per-read", no_argument, NULL, 'O' },
+                { "uibc-script", required_argument, NULL, 'U' },
+                { "expect-uibc", required_argument, NULL, 'X' },
                 {}
         };
         uint64_t v;
@@ -1037,7 +1070,7 @@ static int parse_args(int argc, char **argv, struct sink_options *o)
 
         *o = (struct sink_options) {
                 .profile = sink_profile_find("generic"), .duration_usec = 10 * USEC_PER_SEC,
-                .timeout_usec = 15 * USEC_PER_SEC, .min_frames = 1,
+                .timeout_usec = 15 * USEC_PER_SEC, .min_frames = 1, .expect_uibc = -1,
         };
         while ((c = getopt_long(argc, argv, "c:p:r:d:f:m:i:t:o:e:vhWA", longopts, NULL)) >= 0) {
                 switch (c) {
@@ -1093,6 +1126,16 @@ static int parse_args(int argc, char **argv, struct sink_options *o)
                 case 'A':
                         o->expect_audio = true;
                         break;
+                case 'U':
+                        o->uibc_script = optarg;
+                        break;
+                case 'X':
+                        if (strcmp(optarg, "yes") != 0 && strcmp(optarg, "no") != 0) {
+                                fprintf(stderr, "miracast-test-sink: --expect-uibc takes yes or no\n");
+                                return -EINVAL;
+                        }
+                        o->expect_uibc = strcmp(optarg, "yes") == 0;
+                        break;
                 case 'O':
                         o->one_message_per_read = true;
                         break;
@@ -1145,6 +1188,11 @@ int main(int argc, char **argv)
         r = sink_media_new(&s->media);
         if (r < 0)
                 goto fail;
+        if (s->opt.uibc_script) {
+                r = sink_uibc_new(s->opt.uibc_script, &s->uibc);
+                if (r < 0)
+                        goto fail;
+        }
         r = sink_connect(s);
         if (r < 0)
                 goto fail;
