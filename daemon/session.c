@@ -623,6 +623,8 @@ static int session_run_actions(struct session *s, const struct source_session_ac
 
                 case SOURCE_SESSION_ACTION_MEDIA_CHANGE_FORMAT:
                         session_take_format(s, a->media);
+                        if (s->input_active)
+                                session_input_activate(s, true); /* input arrives in the new mode's pixels */
                         if (session_media_change(s, a->media) >= 0)
                                 break;
                         /* A new audio track (or no pipeline): start a new pipeline (IDR first). */
