@@ -912,6 +912,7 @@ static int sink_report(struct sink *s)
 {
         struct sink_media_stats st;
         char mode[32] = "none", why[300] = "", m4_audio[16] = "none", uibc[256];
+        bool decoded;
         int r;
 
         /* The codec name of the M4 audio choice ("LPCM 00000002 00" -> "LPCM"). */
@@ -920,6 +921,7 @@ static int sink_report(struct sink *s)
 
         sink_media_stop(s->media);
         sink_media_get_stats(s->media, &st);
+        decoded = st.frames > 0 || s->opt.min_frames > 0;
         if (s->have_mode)
                 sink_video_mode_to_string(&s->mode, mode, sizeof(mode));
 
@@ -930,14 +932,15 @@ static int sink_report(struct sink *s)
         else if (st.frames < s->opt.min_frames)
                 snprintf(why, sizeof(why), "decoded %" PRIu64 " frames, wanted at least %" PRIu64 "%s%s",
                          st.frames, s->opt.min_frames, st.error[0] ? "; decoder: " : "", st.error);
-        else if (strcmp(st.video_codec, "h264") != 0)
+        /* --min-frames 0 and nothing decoded: there is no picture to judge, only the rest. */
+        else if (decoded && strcmp(st.video_codec, "h264") != 0)
                 snprintf(why, sizeof(why), "video codec is \"%s\", not h264", st.video_codec);
-        else if (st.width != s->mode.width || st.height != s->mode.height)
+        else if (decoded && (st.width != s->mode.width || st.height != s->mode.height))
                 snprintf(why, sizeof(why), "decoded %ux%u but M4 said %s", st.width, st.height, mode);
-        else if (st.h264_level > sink_level_bits_to_idc(s->mode.level_bits))
+        else if (decoded && st.h264_level > sink_level_bits_to_idc(s->mode.level_bits))
                 snprintf(why, sizeof(why), "stream level_idc %d above the M4 level %s", st.h264_level,
                          sink_level_bits_to_string(s->mode.level_bits));
-        else if (s->mode.profile_bits == 1 && strcmp(st.h264_profile, "Constrained Baseline") != 0)
+        else if (decoded && s->mode.profile_bits == 1 && strcmp(st.h264_profile, "Constrained Baseline") != 0)
                 snprintf(why, sizeof(why), "M4 chose CBP but the stream is H.264 %s", st.h264_profile);
         else if (st.bframes > 0)
                 snprintf(why, sizeof(why), "%" PRIu64 " B pictures (WFD CBP/CHP allow none)", st.bframes);
