@@ -81,7 +81,7 @@ hostrun $B/miracast-test-sink --connect 127.0.0.1:7237 --uibc-script $SCRIPT --e
 rc=$?
 echo "TIME consent-session $(elapsed "$t1")s"
 if [ $rc = 0 ] && grep -q '^SINK result=ok .* uibc=offered .*uibc_connected=yes' /tmp/sink.log; then
-        pass "consent: 1920x1080p30 negotiated, input offered, script sent: $(grep -oE '(frames|uibc_packets)=[^ ]*' /tmp/sink.log | tr '\n' ' ')"
+        pass "consent: 1920x1080p30 negotiated, input offered, script sent: $(grep -oE ' (frames|uibc_packets)=[^ ]*' /tmp/sink.log | tr -d '\n')"
 else
         fail "consent: sink rc=$rc"; tail -n 8 /tmp/sink.log
 fi
