@@ -155,7 +155,7 @@ static int listener_on_io(sd_event_source *source, int fd, uint32_t revents, voi
         struct sockaddr_storage peer = {};
         socklen_t peer_len = sizeof(peer);
         struct connection_stats stats = {};
-        struct session *existing = NULL, *cast;
+        struct session *existing = NULL, *cast, *started = NULL;
         struct sink *sink = l->sink_id ? manager_find_sink_by_id(m, l->sink_id) : NULL;
         struct context *c;
         char peer_str[80];
@@ -211,10 +211,16 @@ static int listener_on_io(sd_event_source *source, int fd, uint32_t revents, voi
         stats.suggested_bps = stats.local_max_bps && stats.remote_max_bps ? MIN(stats.local_max_bps, stats.remote_max_bps)
                                                                          : MAX(stats.local_max_bps, stats.remote_max_bps);
 
-        r = context_start_session(c, conn, &stats, sink, existing, listener_on_session_started, NULL, NULL);
+        r = context_start_session(c, conn, &stats, sink, existing, listener_on_session_started, NULL, &started);
         if (r < 0) {
                 log_warning_errno(r, "listener %s: cannot start a session for %s, closing: %m", l->description, peer_str);
                 return 0;
+        }
+        /* Before the queued start attaches the connection, so M4 can offer input. */
+        if (l->input && !started->input_allowed) {
+                started->input_allowed = true;
+                log_info("listener %s: input from the display allowed for session %u (Listen option input)",
+                         l->description, started->id);
         }
         log_info("listener %s: sink %s connected", l->description, peer_str);
         /* conn is closed here: the session works on its own dup. */

@@ -12,6 +12,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
 #include <systemd/sd-event.h>
@@ -28,6 +29,7 @@ struct listener {
         struct sockaddr_storage allowed_peer; /* ss_family AF_UNSPEC = anyone */
         unsigned id;                 /* unique within the manager (manager_find_listener_by_id()) */
         unsigned sink_id;            /* P2P group listener: the sink cast to (manager_find_sink_by_id()), 0 = none */
+        bool input;                  /* sessions it accepts have input from the display allowed (Listen input) */
         uint64_t link_max_bps;       /* P2P group link rate (SIGNAL_POLL LINKSPEED), 0 = unknown; set by
                                         daemon/p2p.c, caps local_max_bps of the connection statistics */
         char *description;           /* owned: "127.0.0.1:7236" */

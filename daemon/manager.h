@@ -51,6 +51,7 @@ struct cast_options {
         const char *output;          /* capture output (connector name), NULL = context default */
         unsigned max_width, max_height; /* 0 = no extra limit */
         const char *protocol;        /* "p2p", "mice", NULL = MS-MICE when the sink offers it */
+        bool input;                  /* allow input from the display (UIBC); polkit org.miracastd.input */
 };
 
 /*

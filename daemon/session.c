@@ -30,6 +30,7 @@
 #include "manager.h"
 #include "session.h"
 #include "sink.h"
+#include "uibc.h"
 
 /* A sink that stops reading: drop it rather than buffer without bound. */
 #define SESSION_MAX_OUTPUT (256u * 1024)
@@ -55,6 +56,7 @@ struct session_private {
         sd_event_source *linger;         /* owned: frees the ended session */
         sd_event_source *connect_timer;  /* owned: Cast() waiting for the sink's connection */
         struct source_session *fsm;      /* owned */
+        struct uibc_channel *uibc;       /* owned: while input is allowed (daemon/uibc.h) */
         struct media *media;             /* owned */
         struct capture *capture;         /* a use of the context's capture (context_acquire_capture()), from the
                                             first media start until the session ends */
@@ -204,6 +206,7 @@ static void session_stop_io(struct session *s)
         p->connect_timer = sd_event_source_disable_unref(p->connect_timer);
         p->timer = sd_event_source_disable_unref(p->timer);
         p->io = sd_event_source_disable_unref(p->io);
+        p->uibc = uibc_channel_free(p->uibc);   /* the input devices go with it */
         p->fd = safe_close(p->fd);
         free(p->out);
         p->out = NULL;
@@ -576,6 +579,43 @@ static int session_arm_timer(struct session *s, uint64_t usec)
         return sd_event_source_set_enabled(p->timer, SD_EVENT_ONESHOT);
 }
 
+/* ---- input from the display (UIBC) ------------------------------------------- */
+
+static int session_input_listen(struct session *s, const struct sockaddr_storage *local,
+                                const struct sockaddr_storage *peer)
+{
+        struct uibc_channel_config cfg = { .session_id = s->id, .local = local, .peer = peer };
+        int r;
+
+        if (s->priv->uibc)
+                return 0;
+        r = uibc_channel_new(s->manager->event, &cfg, &s->priv->uibc);
+        if (r < 0)
+                return log_session_error_errno(s, r, "Failed to open the UIBC listener, no input: %m");
+        return 0;
+}
+
+/* The state machine says inject or stop: create or destroy the devices. */
+static void session_input_activate(struct session *s, bool active)
+{
+        struct session_private *p = s->priv;
+        unsigned tw = s->width, th = s->height;
+        int r;
+
+        if (!p->uibc)
+                return;
+        /* Coordinates land on what is cast: the capture's size (the KMS output, the test picture),
+         * held by the session since its media started. */
+        if (active && p->capture)
+                (void) capture_get_size(p->capture, &tw, &th);
+        r = uibc_channel_set_active(p->uibc, active, s->width, s->height, tw, th);
+        if (r < 0)
+                log_session_error_errno(s, r, "Failed to create the input devices (/dev/uinput: %m); "
+                                        "input from the display stays off");
+        s->input_active = active && r >= 0;
+        session_notify(s, SESSION_CHANGED_INPUT);
+}
+
 /* Carry out one list of actions. Returns 1 when the session ended (do not touch it after the caller's
  * cleanup), 0 otherwise. */
 static int session_run_actions(struct session *s, const struct source_session_actions *actions)
@@ -629,6 +669,8 @@ static int session_run_actions(struct session *s, const struct source_session_ac
 
                 case SOURCE_SESSION_ACTION_MEDIA_CHANGE_FORMAT:
                         session_take_format(s, a->media);
+                        if (s->input_active)
+                                session_input_activate(s, true); /* input arrives in the new mode's pixels */
                         if (session_media_change(s, a->media) >= 0)
                                 break;
                         /* A new audio track (or no pipeline): start a new pipeline (IDR first). */
@@ -690,6 +732,10 @@ static int session_run_actions(struct session *s, const struct source_session_ac
                                 log_session_full_errno(s, level, 0, "%s", a->log.text ?: "");
                         break;
                 }
+
+                case SOURCE_SESSION_ACTION_UIBC:
+                        session_input_activate(s, a->uibc.active);
+                        break;
 
                 case SOURCE_SESSION_ACTION_ENDED:
                         (void) session_set_string(&s->end_reason_text, a->ended.text);
@@ -933,6 +979,13 @@ int session_attach_fd(struct session *s, int fd, const struct connection_stats *
                 cfg.identity.device_name = sink->name;
                 cfg.identity.wfd_rtsp_port = sink->control_port;
         }
+        if (s->input_allowed) {
+                r = session_input_listen(s, &local, &peer);
+                if (r >= 0) {
+                        cfg.input_allowed = true;
+                        cfg.uibc_port = uibc_channel_get_port(p->uibc);
+                }
+        }
         r = source_session_new(&cfg, &p->fsm);
         if (r < 0)
                 return r;
@@ -987,6 +1040,43 @@ int session_stop(struct session *s)
         }
         log_session_info(s, "stopping (M5 TEARDOWN trigger)");
         return session_user_request(s, source_session_teardown);
+}
+
+int session_set_input(struct session *s, bool allow)
+{
+        struct session_private *p = s->priv;
+        struct source_session_actions actions = {};
+        struct sockaddr_storage local = {}, peer = {};
+        socklen_t local_len = sizeof(local), peer_len = sizeof(peer);
+        int r;
+
+        if (s->state == SOURCE_SESSION_STATE_ENDED)
+                return -ESHUTDOWN;
+        if (allow == s->input_allowed)
+                return -EALREADY;
+        if (p->fsm) {
+                if (allow) {
+                        if (getsockname(p->fd, (struct sockaddr *) &local, &local_len) < 0 ||
+                            getpeername(p->fd, (struct sockaddr *) &peer, &peer_len) < 0)
+                                return -errno;
+                        r = session_input_listen(s, &local, &peer);
+                        if (r < 0)
+                                return r;
+                }
+                r = source_session_set_input(p->fsm, allow, uibc_channel_get_port(p->uibc), session_now(s), &actions);
+                if (r < 0) {
+                        if (allow)
+                                p->uibc = uibc_channel_free(p->uibc);
+                        return r;
+                }
+                session_dispatch(s, r, &actions);
+                if (!allow)
+                        p->uibc = uibc_channel_free(p->uibc);
+        }
+        s->input_allowed = allow;
+        log_session_info(s, "input from the display %s", allow ? "allowed" : "withdrawn");
+        session_notify(s, SESSION_CHANGED_INPUT);
+        return 0;
 }
 
 int session_pause(struct session *s)

@@ -36,6 +36,7 @@ enum session_change {
         SESSION_CHANGED_STATE,       /* State, EndReason */
         SESSION_CHANGED_FORMAT,      /* Width, Height, RefreshRate, VideoCodec, AudioCodec, Encoder, Bitrate,
                                         MonitorConnected, ReducedModeListDueToBandwidth, SinkParameters, Peer */
+        SESSION_CHANGED_INPUT,       /* InputEnabled */
         SESSION_CHANGED_REMOVED,     /* about to be freed; the list is cleared right after */
 };
 
@@ -96,6 +97,8 @@ struct session {
         char **sink_parameters;      /* owned: NULL-terminated name,value,name,value,... */
         unsigned max_width, max_height; /* per-session limit (Cast max-resolution), 0 = config only */
         uid_t owner_uid;             /* who may attach audio: the Cast() caller; root for listener sessions */
+        bool input_allowed;          /* Session1.InputEnabled: the person allowed input from the display */
+        bool input_active;           /* input is being injected now (offered, enabled by the sink, playing) */
 
         struct session *next;        /* manager's list */
         struct session_private *priv;/* owned: connection, FSM, media */
@@ -139,6 +142,10 @@ int session_get_statistics(struct session *s, struct session_statistics *ret);
  * stream plays, -ENOTSUP without an audio track.
  */
 int session_attach_audio(struct session *s, int fd);
+
+/* Allow or withdraw input from the display (UIBC, docs/uibc.md); logged. -EALREADY, -ENOTSUP (the sink
+ * offers no input), -EBUSY (between M4 and PLAY), -errno from the listener. */
+int session_set_input(struct session *s, bool allow);
 
 /* End now with reason (error < 0, or 0 = normal end): stops media, closes the
  * connection, state "ended"; the session is freed from a defer source.

@@ -362,7 +362,7 @@ static void agent_on_session_changed(void *object, unsigned change, void *userda
         struct session *s = object;
         bool removed = change == SESSION_CHANGED_REMOVED;
 
-        if (change == SESSION_CHANGED_FORMAT || (!removed && s->state == SOURCE_SESSION_STATE_CONNECTING))
+        if (change == SESSION_CHANGED_FORMAT || change == SESSION_CHANGED_INPUT || (!removed && s->state == SOURCE_SESSION_STATE_CONNECTING))
                 return;
         /* Connected (the PIN did its job): forget quietly. Ended first: the agent stops asking. */
         agent_drop_calls(userdata, s->id, removed || s->state == SOURCE_SESSION_STATE_ENDED);

@@ -142,6 +142,7 @@ static int method_listen(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         struct bus *b = userdata;
         const char *address, *allowed_peer = NULL;
+        int input = false;
         struct listener *l;
         int r;
 
@@ -165,8 +166,14 @@ static int method_listen(sd_bus_message *m, void *userdata, sd_bus_error *error)
                         r = sd_bus_message_read(m, "v", "s", &allowed_peer);
                         if (r < 0)
                                 return bus_error_set(error, -EINVAL, "Option allowed-peer must be a string");
+                } else if (strcmp(key, "input") == 0) {
+                        /* Listen is for administrators (org.miracastd.manage): their consent covers it. */
+                        r = sd_bus_message_read(m, "v", "b", &input);
+                        if (r < 0)
+                                return bus_error_set(error, -EINVAL, "Option input must be a boolean");
                 } else
-                        return bus_error_set(error, -EINVAL, "Unknown option \"%s\" (known: allowed-peer)", key);
+                        return bus_error_set(error, -EINVAL, "Unknown option \"%s\" (known: allowed-peer, input)",
+                                             key);
                 r = sd_bus_message_exit_container(m);
                 if (r < 0)
                         return r;
@@ -185,6 +192,9 @@ static int method_listen(sd_bus_message *m, void *userdata, sd_bus_error *error)
                                      address, allowed_peer ? ", or allowed-peer is not a numeric address" : "");
         if (r < 0)
                 return bus_error_set(error, r, "Cannot listen on %s: %m", address);
+        l->input = input;
+        if (input)
+                log_info("listener %s: input from the display allowed for its sessions", l->description);
         return sd_bus_reply_method_return(m, "s", l->description);
 }
 

@@ -41,6 +41,8 @@ static void help(void)
                "  --json                    machine-readable output (one JSON document or line)\n"
                "  --output NAME             cast: capture this output (connector, e.g. HDMI-A-1)\n"
                "  --max-res WxH             cast: largest resolution to negotiate\n"
+               "  --allow-input             cast, listen: allow input from the display (touch, mouse,\n"
+               "                            keyboard) in the session(s)\n"
                "  --method pbc|pin, --pin N cast: Wi-Fi Direct provisioning; --method pin without --pin\n"
                "                            shows the PIN to enter on the TV, or asks on stdin for the\n"
                "                            PIN the TV shows (a PIN agent for the time of the cast)\n"
@@ -90,7 +92,7 @@ static int parse_seconds(const char *arg, const char *what, double *ret)
 int main(int argc, char **argv)
 {
         enum { ARG_BUS = 0x100, ARG_JSON, ARG_OUTPUT, ARG_MAX_RES, ARG_METHOD, ARG_PIN, ARG_PEER, ARG_WATCH,
-               ARG_INTERVAL, ARG_WAIT, ARG_NO_WAIT, ARG_TIMEOUT, ARG_VERSION };
+               ARG_INTERVAL, ARG_WAIT, ARG_ALLOW_INPUT, ARG_NO_WAIT, ARG_TIMEOUT, ARG_VERSION };
         static const struct option longopts[] = {
                 { "bus", required_argument, NULL, ARG_BUS },
                 { "json", no_argument, NULL, ARG_JSON },
@@ -102,6 +104,7 @@ int main(int argc, char **argv)
                 { "watch", no_argument, NULL, ARG_WATCH },
                 { "interval", required_argument, NULL, ARG_INTERVAL },
                 { "wait", no_argument, NULL, ARG_WAIT },
+                { "allow-input", no_argument, NULL, ARG_ALLOW_INPUT },
                 { "no-wait", no_argument, NULL, ARG_NO_WAIT },
                 { "timeout", required_argument, NULL, ARG_TIMEOUT },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -157,6 +160,9 @@ int main(int argc, char **argv)
                         break;
                 case ARG_WAIT:
                         c.wait = true;
+                        break;
+                case ARG_ALLOW_INPUT:
+                        c.allow_input = true;
                         break;
                 case ARG_NO_WAIT:
                         c.no_wait = true;

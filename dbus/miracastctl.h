@@ -53,6 +53,7 @@ struct ctl {
         bool json;
         bool watch;
         bool wait;                      /* cast: keep watching until the session ends */
+        bool allow_input;               /* cast: Cast option input (UIBC) */
         bool no_wait;                   /* stop/cast: return right after the call */
         double interval_sec;
         uint64_t timeout_usec;          /* 0 = command default */

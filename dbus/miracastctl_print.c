@@ -75,7 +75,8 @@ void ctl_print_session_status(const struct ctl_object *o)
 {
         static const char *const order[] = {
                 "State", "Sink", "Peer", "Width", "Height", "RefreshRate", "VideoCodec", "Encoder", "Bitrate",
-                "AudioCodec", "MonitorConnected", "ReducedModeListDueToBandwidth", "EndReason", "Statistics",
+                "AudioCodec", "MonitorConnected", "ReducedModeListDueToBandwidth", "InputEnabled", "InputActive",
+                "EndReason", "Statistics",
                 "SinkParameters",
         };
         char mode[64];

@@ -252,6 +252,8 @@ int cmd_listen(struct ctl *c, int argc, char **argv)
                 r = sd_bus_message_open_container(call, 'a', "{sv}");
         if (r >= 0 && c->peer)
                 r = sd_bus_message_append(call, "{sv}", "allowed-peer", "s", c->peer);
+        if (r >= 0 && c->allow_input)
+                r = sd_bus_message_append(call, "{sv}", "input", "b", 1);
         if (r >= 0)
                 r = sd_bus_message_close_container(call);
         if (r >= 0)

@@ -22,6 +22,7 @@
 
 #define POLKIT_ACTION_CAST   "org.miracastd.cast"
 #define POLKIT_ACTION_MANAGE "org.miracastd.manage"
+#define POLKIT_ACTION_INPUT  "org.miracastd.input"   /* UIBC: the display may drive this desktop */
 #define POLKIT_MAX_PENDING   64
 
 struct polkit;

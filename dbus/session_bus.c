@@ -281,6 +281,40 @@ static int method_request_idr(sd_bus_message *m, void *userdata, sd_bus_error *e
         return session_bus_simple(m, userdata, session_request_idr, "request an IDR frame in", error);
 }
 
+static int method_enable_input(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        struct session *s = userdata;
+        int r;
+
+        /* Consent to being driven by the display: its own polkit action, stricter than casting. */
+        r = polkit_check(session_bus_of(s)->polkit, m, POLKIT_ACTION_INPUT, error);
+        if (r <= 0)
+                return r < 0 ? r : 1;
+        r = session_set_input(s, true);
+        if (r == -ENOTSUP)
+                return bus_error_set(error, r, "Session %u: the display offers no input we can take", s->id);
+        if (r < 0 && r != -EALREADY)
+                return bus_error_set(error, r == -ENOTCONN ? -EBUSY : r, "Cannot enable input in session %u (%s): %m",
+                                     s->id, source_session_state_to_string(s->state));
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+static int method_disable_input(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        struct session *s = userdata;
+        int r;
+
+        /* Withdrawing consent is never harder than casting. */
+        r = polkit_check(session_bus_of(s)->polkit, m, POLKIT_ACTION_CAST, error);
+        if (r <= 0)
+                return r < 0 ? r : 1;
+        r = session_set_input(s, false);
+        if (r < 0 && r != -EALREADY)
+                return bus_error_set(error, r == -ENOTCONN ? -EBUSY : r, "Cannot disable input in session %u (%s): %m",
+                                     s->id, source_session_state_to_string(s->state));
+        return sd_bus_reply_method_return(m, NULL);
+}
+
 static int method_set_bitrate(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         struct session *s = userdata;
@@ -403,6 +437,8 @@ static int property_get_bool(sd_bus *bus, const char *path, const char *interfac
 {
         struct session *s = userdata;
         bool v = strcmp(property, "MonitorConnected") == 0 ? s->info.monitor_connected
+                 : strcmp(property, "InputEnabled") == 0   ? s->input_allowed
+                 : strcmp(property, "InputActive") == 0    ? s->input_active
                                                             : s->info.reduced_mode_list_due_to_bandwidth;
         return sd_bus_message_append(reply, "b", (int) v);
 }
@@ -454,6 +490,10 @@ static const sd_bus_vtable session_vtable[] = {
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("RequestIdr", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_request_idr,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("EnableInput", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_enable_input,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("DisableInput", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_disable_input,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("SetBitrate", SD_BUS_ARGS("u", bitrate), SD_BUS_NO_RESULT, method_set_bitrate,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("AttachAudio", SD_BUS_ARGS("h", fd, "a{sv}", format), SD_BUS_NO_RESULT,
@@ -471,6 +511,8 @@ static const sd_bus_vtable session_vtable[] = {
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("AudioCodec", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("MonitorConnected", "b", property_get_bool, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("InputEnabled", "b", property_get_bool, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("InputActive", "b", property_get_bool, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("ReducedModeListDueToBandwidth", "b", property_get_bool, 0,
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("SinkParameters", "a{ss}", property_get_sink_parameters, 0,
@@ -508,6 +550,10 @@ static void session_bus_on_changed(void *object, unsigned change, void *userdata
                                                    "RefreshRate", "VideoCodec", "Encoder", "Bitrate", "AudioCodec",
                                                    "MonitorConnected", "ReducedModeListDueToBandwidth",
                                                    "SinkParameters", NULL);
+                break;
+        case SESSION_CHANGED_INPUT:
+                r = sd_bus_emit_properties_changed(b->bus, s->path, BUS_SESSION_IFACE, "InputEnabled", "InputActive",
+                                                   NULL);
                 break;
         case SESSION_CHANGED_REMOVED:
                 r = sd_bus_emit_interfaces_removed(b->bus, s->path, BUS_SESSION_IFACE, NULL);

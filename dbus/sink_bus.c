@@ -56,7 +56,7 @@ static int sink_node_enumerator(sd_bus *bus, const char *path, void *userdata, c
 }
 
 /* Cast options: method s, pin s, go-intent i/u, output s, max-resolution s "WxH", persistent b,
- * protocol s ("p2p" or "mice"). */
+ * protocol s ("p2p" or "mice"), input b. */
 static int sink_bus_read_options(sd_bus_message *m, struct cast_options *o, bool *persistent, sd_bus_error *error)
 {
         int r;
@@ -102,15 +102,18 @@ static int sink_bus_read_options(sd_bus_message *m, struct cast_options *o, bool
                                 o->output = v;
                         } else if (config_parse_resolution(v, &o->max_width, &o->max_height) < 0)
                                 return bus_error_set(error, -EINVAL, "Option max-resolution must be WIDTHxHEIGHT");
-                } else if (strcmp(key, "persistent") == 0) {
+                } else if (strcmp(key, "persistent") == 0 || strcmp(key, "input") == 0) {
                         int v;
 
                         if (strcmp(contents, "b") != 0)
-                                return bus_error_set(error, -EINVAL, "Option persistent must be a boolean");
+                                return bus_error_set(error, -EINVAL, "Option %s must be a boolean", key);
                         r = sd_bus_message_read(m, "v", "b", &v);
                         if (r < 0)
                                 return r;
-                        *persistent = v;
+                        if (strcmp(key, "input") == 0)
+                                o->input = v;
+                        else
+                                *persistent = v;
                 } else if (strcmp(key, "go-intent") == 0) {
                         int32_t i;
                         uint32_t u;
@@ -130,7 +133,7 @@ static int sink_bus_read_options(sd_bus_message *m, struct cast_options *o, bool
                 } else
                         return bus_error_set(error, -EINVAL,
                                              "Unknown option \"%s\" (known: method, pin, go-intent, output, max-resolution, "
-                                             "persistent)",
+                                             "persistent, input)",
                                              key);
                 r = sd_bus_message_exit_container(m);
                 if (r < 0)
@@ -183,13 +186,21 @@ static int method_cast(sd_bus_message *m, void *userdata, sd_bus_error *error)
         struct session *s;
         int r;
 
-        r = polkit_check(b->polkit, m, POLKIT_ACTION_CAST, error);
-        if (r <= 0)
-                return r < 0 ? r : 1;
-
+        /* Options first (again on each polkit round trip: the message is rewound), because casting with
+         * input asks polkit for org.miracastd.input instead of org.miracastd.cast; the policy makes the
+         * former the stricter one, and one message can wait for one polkit answer only. */
         r = sink_bus_read_options(m, &o, &persistent, error);
         if (r < 0)
                 return r;
+        r = sd_bus_message_rewind(m, true);
+        if (r < 0)
+                return r;
+        r = polkit_check(b->polkit, m, o.input ? POLKIT_ACTION_INPUT : POLKIT_ACTION_CAST, error);
+        if (r <= 0)
+                return r < 0 ? r : 1;
+        if (o.input)
+                log_info("sink %s: cast with input from the display allowed (polkit %s)", sink->address,
+                         POLKIT_ACTION_INPUT);
         if (o.output) {
                 r = sink_bus_resolve_output(o.output, output, sizeof(output), error);
                 if (r < 0)

@@ -308,6 +308,9 @@ static void handle_response(struct source_session *s, const struct rtsp_message 
                                            "sink answered M5 trigger TEARDOWN with %u; closing after the grace time",
                                            m->status);
                 break;
+        case REQUEST_UIBC:
+                source_session_uibc_reply(s, m);
+                break;
         case REQUEST_M16:
                 if (m->status != RTSP_STATUS_OK && s->keepalive_enabled) {
                         /* docs/protocol.md, "Keep-alive": stop M16 for this sink, keep the session. */
@@ -569,7 +572,8 @@ static void handle_set_parameter(struct source_session *s, const struct rtsp_mes
                         source_session_log(s, SOURCE_SESSION_LOG_INFO, 0, "sink changed its connector type");
                         break;
                 case WFD_PARAM_UIBC_CAPABILITY:                                 /* M14 */
-                        source_session_log(s, SOURCE_SESSION_LOG_DEBUG, 0, "UIBC not implemented; capability ignored");
+                        source_session_log(s, SOURCE_SESSION_LOG_DEBUG, 0,
+                                           "sink's mid-session wfd_uibc_capability ignored; the M3 one counts");
                         break;
                 case WFD_PARAM_UIBC_SETTING: {                                  /* M15 */
                         bool enable;
@@ -578,9 +582,11 @@ static void handle_set_parameter(struct source_session *s, const struct rtsp_mes
                                 source_session_reject(s, m, RTSP_STATUS_BAD_REQUEST, "malformed wfd_uibc_setting");
                                 return;
                         }
-                        if (enable) {
+                        if (source_session_uibc_sink_setting(s, enable) != RTSP_STATUS_OK) {
                                 free(l);
-                                source_session_reject(s, m, RTSP_STATUS_NOT_ACCEPTABLE, "UIBC is not implemented");
+                                source_session_reject(s, m, RTSP_STATUS_NOT_ACCEPTABLE,
+                                                      "wfd_uibc_setting: enable, but input is not allowed for "
+                                                      "this session");
                                 return;
                         }
                         break;
@@ -757,6 +763,8 @@ int source_session_new(const struct source_session_config *config, struct source
         s->reported_state = SOURCE_SESSION_STATE_CONNECTING;
         s->next_cseq = 1;
         s->keepalive_enabled = true;
+        s->uibc_allowed = config->input_allowed && config->uibc_port != 0;
+        s->uibc_port = config->uibc_port;
 
         {
                 struct sink_identity id = s->config.identity;
@@ -866,6 +874,11 @@ int source_session_timer(struct source_session *s, uint64_t now, struct source_s
                         continue; /* liveness decides, below */
                 if (p->kind == REQUEST_M5_TEARDOWN)
                         continue; /* the grace timer decides */
+                if (p->kind == REQUEST_UIBC) {
+                        source_session_log(s, SOURCE_SESSION_LOG_WARNING, 0,
+                                           "no reply to our wfd_uibc_setting; input stays as it was");
+                        continue;
+                }
                 if (p->kind == REQUEST_M4_CHANGE) {
                         source_session_log(s, SOURCE_SESSION_LOG_WARNING, 0,
                                            "no reply to the format change; keeping the format");

@@ -147,6 +147,10 @@ struct source_session_config {
         unsigned quirks_add;                    /* forced on (daemon config), enum sink_quirk bits */
         unsigned quirks_remove;                 /* forced off, wins over the table and quirks_add */
 
+        /* UIBC (docs/uibc.md): offered in M4 only when input_allowed and the sink lists input in M3. */
+        bool input_allowed;                     /* the person allowed input from the display */
+        uint16_t uibc_port;                     /* our UIBC TCP listener (required with input_allowed) */
+
         unsigned session_timeout_sec;           /* 0 = SOURCE_SESSION_TIMEOUT_SEC */
         uint64_t response_timeout_usec;         /* 0 = default; likewise the others */
         uint64_t m2_timeout_usec;
@@ -170,6 +174,7 @@ enum source_session_action_type {
         SOURCE_SESSION_ACTION_TIMER,            /* .timer_usec: arm at this absolute time; 0 = disarm */
         SOURCE_SESSION_ACTION_STATE_CHANGED,    /* .state */
         SOURCE_SESSION_ACTION_LOG,              /* .log: something odd happened, for the daemon's log */
+        SOURCE_SESSION_ACTION_UIBC,             /* .uibc: inject input from now on, or stop (destroy the device) */
         SOURCE_SESSION_ACTION_ENDED,            /* .ended: flush SEND bytes, close; nothing follows */
 };
 
@@ -191,6 +196,10 @@ struct source_session_action {
                 uint32_t bitrate_bps;
                 uint64_t timer_usec;
                 enum source_session_state state;
+                struct {
+                        bool active;            /* allowed, offered, enabled by the sink, and playing */
+                        uint32_t generic_types; /* 1 << enum wfd_uibc_input_type agreed with the sink */
+                } uibc;
                 struct {
                         enum source_session_log_level level;
                         unsigned status;        /* RTSP status we answered, 0 if none */
@@ -279,7 +288,30 @@ int source_session_set_bitrate(struct source_session *s, uint32_t bitrate_bps, u
 int source_session_change_format(struct source_session *s, const struct source_session_limits *limits,
                                  uint64_t pts_90khz, uint64_t now_usec, struct source_session_actions *ret);
 
+/*
+ * Input from the display (UIBC) allowed or withdrawn by the person, mid-session
+ * (port: our listener, required when allowing). Before M4 it only changes what
+ * M4 will offer. While playing or paused: allowing sends SET_PARAMETER with
+ * wfd_uibc_capability (the offer) and wfd_uibc_setting: enable; withdrawing sends
+ * wfd_uibc_setting: disable, and the UIBC action goes inactive at once.
+ * -EALREADY when nothing changes, -ENOTSUP when the sink listed no input type
+ * we can inject, -EBUSY between M4 and PLAY, -ESHUTDOWN once ending.
+ */
+int source_session_set_input(struct source_session *s, bool allow, uint16_t port, uint64_t now_usec,
+                             struct source_session_actions *ret);
+
 /* ---- queries (for D-Bus properties and logs) ---- */
+
+/* UIBC as it stands (all false before negotiation). */
+struct source_session_uibc {
+        bool allowed;                           /* the person's consent (config, then set_input) */
+        bool offered;                           /* we offered input to the sink */
+        bool sink_enabled;                      /* the sink's last wfd_uibc_setting (enable when it never said) */
+        bool active;                            /* the last UIBC action */
+        uint32_t generic_types;                 /* what was offered */
+        uint16_t port;
+};
+void source_session_get_uibc(const struct source_session *s, struct source_session_uibc *ret);
 
 enum source_session_state source_session_get_state(const struct source_session *s);
 

@@ -127,6 +127,12 @@ static void send_m4(struct source_session *s, const struct wfd_negotiation *n, u
                                    strerror(-r));
                 return;
         }
+        r = source_session_uibc_append_m4(s, body, (size_t) r, sizeof(body));
+        if (r < 0) {
+                source_session_end(s, SOURCE_SESSION_END_NEGOTIATION_FAILED, r, "cannot write the M4 UIBC lines (%s)",
+                                   strerror(-r));
+                return;
+        }
         s->m4_attempts++;
         (void) source_session_send_request(s, REQUEST_M4, "SET_PARAMETER", SOURCE_URI, body, (size_t) r, now);
         s->phase = PHASE_M4;

@@ -31,6 +31,7 @@ static const char *const request_names[] = {
         [REQUEST_M5_PAUSE]    = "M5 trigger PAUSE",
         [REQUEST_M5_TEARDOWN] = "M5 trigger TEARDOWN",
         [REQUEST_M16]         = "M16 keep-alive (GET_PARAMETER)",
+        [REQUEST_UIBC]        = "wfd_uibc_setting (SET_PARAMETER)",
 };
 
 const char *source_session_request_name(enum request_kind kind)
@@ -231,6 +232,7 @@ int source_session_finish_call(struct source_session *s, struct source_session_a
                         a->timer_usec = t;
                 s->timer_armed = t;
         }
+        source_session_uibc_report(s);
         if (st != s->reported_state) {
                 a = source_session_push_action(s, SOURCE_SESSION_ACTION_STATE_CHANGED);
                 if (a)

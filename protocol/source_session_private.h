@@ -49,6 +49,7 @@ enum request_kind {
         REQUEST_M5_PAUSE,
         REQUEST_M5_TEARDOWN,
         REQUEST_M16,
+        REQUEST_UIBC,                           /* our wfd_uibc_setting (+ capability) mid-session */
 };
 
 struct pending_request {
@@ -137,6 +138,14 @@ struct source_session {
         struct held_request held[MAX_PENDING];  /* FIFO, oldest first */
         size_t n_held;
 
+        /* UIBC (source_session_uibc.c) */
+        bool uibc_allowed;
+        uint16_t uibc_port;
+        bool uibc_offered;                      /* an offer went out in M4 or was accepted mid-session */
+        bool uibc_sink_enabled;
+        bool uibc_reported_active;
+        struct wfd_uibc_capability uibc_offer;
+
         uint64_t timer_armed;
         bool ended_now;                         /* ENDED still to be appended in this call */
         enum source_session_end_reason end_reason;
@@ -222,6 +231,17 @@ void source_session_reply(struct source_session *s, const struct rtsp_message *r
 /* Answer req with an error status and LOG why. */
 void source_session_reject(struct source_session *s, const struct rtsp_message *req, unsigned status,
                            const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* ---- source_session_uibc.c ---- */
+
+/* Append the UIBC lines to an M4 body of len bytes when input is allowed and the sink lists some.
+ * Returns the new length, or a negative errno (the body is then unchanged). */
+int source_session_uibc_append_m4(struct source_session *s, char *body, size_t len, size_t size);
+/* The sink's wfd_uibc_setting (M15): the RTSP status to answer. */
+unsigned source_session_uibc_sink_setting(struct source_session *s, bool enable);
+void source_session_uibc_reply(struct source_session *s, const struct rtsp_message *m);
+/* From finish_call: a UIBC action when "active" changed. */
+void source_session_uibc_report(struct source_session *s);
 
 /* ---- source_session_negotiate.c ---- */
 

@@ -42,6 +42,7 @@
 #include "sink-media.h"
 #include "sink-mice.h"
 #include "sink-profile.h"
+#include "sink-uibc.h"
 
 #define USEC_PER_SEC 1000000ULL
 #define REPLY_TIMEOUT_USEC (5 * USEC_PER_SEC)
@@ -94,6 +95,8 @@ struct sink_options {
         double expect_level_dbfs;               /* the tone's RMS level within 1 dB */
         double max_av_offset_ms;                /* 0: not checked; else |median| and |worst| within */
         int64_t max_audio_gaps;                 /* -1: not checked */
+        const char *uibc_script;                /* list UIBC in M3, send this script once enabled */
+        int expect_uibc;                        /* -1 don't care, 0 fail when offered, 1 fail unless offered */
         bool verbose;
         const char *mice;                       /* --mice ADDR[:PORT]: wait for SOURCE_READY there first */
         int mice_variant;                       /* enum sink_mice_variant */
@@ -116,6 +119,7 @@ struct sink {
         sd_event_source *deadline_timer;        /* owned: negotiation / teardown deadline */
         sd_event_source *duration_timer;        /* owned: armed in PLAYING */
         struct sink_media *media;               /* owned */
+        struct sink_uibc *uibc;                 /* owned; with --uibc-script */
         uint16_t udp_port;
 
         struct rtsp_parser parser;
@@ -177,12 +181,25 @@ __attribute__((format(printf, 1, 2))) static void sink_log(const char *fmt, ...)
                         sink_log(__VA_ARGS__);                                   \
         } while (0)
 
+static void sink_uibc_maybe_start(struct sink *s)
+{
+        struct sockaddr_storage source = {};
+        socklen_t len = sizeof(source);
+
+        if (s->state != SINK_STATE_PLAYING || !sink_uibc_ready(s->uibc))
+                return;
+        if (getpeername(s->tcp_fd, (struct sockaddr *) &source, &len) < 0 ||
+            sink_uibc_start(s->uibc, s->event, &source) < 0)
+                sink_log("UIBC: cannot connect to the source's UIBC port");
+}
+
 static void sink_set_state(struct sink *s, enum sink_state state)
 {
         if (s->state == state)
                 return;
         sink_debug("state %s -> %s", sink_state_names[s->state], sink_state_names[state]);
         s->state = state;
+        sink_uibc_maybe_start(s);
 }
 
 /* Record the first failure and end the session. */
@@ -387,7 +404,8 @@ static void sink_handle_m3(struct sink *s, const struct rtsp_message *req)
                         continue;
                 memcpy(name, le - nl, nl);
                 name[nl] = '\0';
-                value = sink_profile_get(s->opt.profile, name);
+                value = s->uibc && strcmp(name, "wfd_uibc_capability") == 0 ? SINK_UIBC_CAPABILITY
+                                                                            : sink_profile_get(s->opt.profile, name);
                 if (!value) {
                         sink_debug("M3 asks for %s, profile %s omits it", name, s->opt.profile->name);
                         continue;
@@ -517,6 +535,8 @@ static void sink_handle_request(struct sink *s, const struct rtsp_message *req)
                         sink_handle_m3(s, req);
                 return;
         case RTSP_METHOD_SET_PARAMETER:
+                sink_uibc_params(s->uibc, req->body, req->body_len);
+                sink_uibc_maybe_start(s);
                 if (sink_body_get(req->body, req->body_len, "wfd_trigger_method", value, sizeof(value)) == 0) {
                         sink_handle_trigger(s, req, value);
                         return;
@@ -899,6 +919,7 @@ static void sink_free(struct sink *s)
         s->udp_io = sd_event_source_disable_unref(s->udp_io);
         s->tcp_io = sd_event_source_disable_unref(s->tcp_io);
         s->media = sink_media_free(s->media);
+        s->uibc = sink_uibc_free(s->uibc);
         s->udp_fd = safe_close(s->udp_fd);
         s->tcp_fd = safe_close(s->tcp_fd);
         s->event = sd_event_unref(s->event);
@@ -909,7 +930,8 @@ static void sink_free(struct sink *s)
 static int sink_report(struct sink *s)
 {
         struct sink_media_stats st;
-        char mode[32] = "none", why[300] = "", m4_audio[16] = "none";
+        char mode[32] = "none", why[300] = "", m4_audio[16] = "none", uibc[256];
+        bool decoded;
         int r;
 
         /* The codec name of the M4 audio choice ("LPCM 00000002 00" -> "LPCM"). */
@@ -918,6 +940,7 @@ static int sink_report(struct sink *s)
 
         sink_media_stop(s->media);
         sink_media_get_stats(s->media, &st);
+        decoded = st.frames > 0 || s->opt.min_frames > 0;
         if (s->have_mode)
                 sink_video_mode_to_string(&s->mode, mode, sizeof(mode));
 
@@ -928,14 +951,15 @@ static int sink_report(struct sink *s)
         else if (st.frames < s->opt.min_frames)
                 snprintf(why, sizeof(why), "decoded %" PRIu64 " frames, wanted at least %" PRIu64 "%s%s",
                          st.frames, s->opt.min_frames, st.error[0] ? "; decoder: " : "", st.error);
-        else if (strcmp(st.video_codec, "h264") != 0)
+        /* --min-frames 0 and nothing decoded: there is no picture to judge, only the rest. */
+        else if (decoded && strcmp(st.video_codec, "h264") != 0)
                 snprintf(why, sizeof(why), "video codec is \"%s\", not h264", st.video_codec);
-        else if (st.width != s->mode.width || st.height != s->mode.height)
+        else if (decoded && (st.width != s->mode.width || st.height != s->mode.height))
                 snprintf(why, sizeof(why), "decoded %ux%u but M4 said %s", st.width, st.height, mode);
-        else if (st.h264_level > sink_level_bits_to_idc(s->mode.level_bits))
+        else if (decoded && st.h264_level > sink_level_bits_to_idc(s->mode.level_bits))
                 snprintf(why, sizeof(why), "stream level_idc %d above the M4 level %s", st.h264_level,
                          sink_level_bits_to_string(s->mode.level_bits));
-        else if (s->mode.profile_bits == 1 && strcmp(st.h264_profile, "Constrained Baseline") != 0)
+        else if (decoded && s->mode.profile_bits == 1 && strcmp(st.h264_profile, "Constrained Baseline") != 0)
                 snprintf(why, sizeof(why), "M4 chose CBP but the stream is H.264 %s", st.h264_profile);
         else if (st.bframes > 0)
                 snprintf(why, sizeof(why), "%" PRIu64 " B pictures (WFD CBP/CHP allow none)", st.bframes);
@@ -969,6 +993,10 @@ static int sink_report(struct sink *s)
                          st.audio.av_offset_ms_median, st.audio.av_clock_ms_worst, s->opt.max_av_offset_ms);
         else if (s->opt.expect_mode && strcmp(s->opt.expect_mode, mode) != 0)
                 snprintf(why, sizeof(why), "negotiated %s, expected %s", mode, s->opt.expect_mode);
+        else if (s->opt.expect_uibc >= 0 && sink_uibc_offered(s->uibc) != s->opt.expect_uibc)
+                snprintf(why, sizeof(why), "the source %s input (UIBC), expected %s",
+                         sink_uibc_offered(s->uibc) ? "offered" : "did not offer",
+                         s->opt.expect_uibc ? "an offer" : "none");
         else if (s->idr_sent && s->idr_replies == 0)
                 snprintf(why, sizeof(why), "M13 IDR request never answered");
         else if (s->idr_sent && st.keyframes <= s->idr_sent_keyframes && s->opt.stop_after_frames)
@@ -982,6 +1010,7 @@ static int sink_report(struct sink *s)
                         sink_log("wrote %s", s->opt.png_path);
         }
 
+        sink_uibc_summary(s->uibc, uibc, sizeof(uibc));
         for (char *p = why; *p; p++)        /* one token per value in the summary */
                 if (*p == ' ')
                         *p = '_';
@@ -995,7 +1024,7 @@ static int sink_report(struct sink *s)
                " first_frame_ms=%lld server_port=%s pids=%#x/%#x/%#x/%#x"
                " audio_seconds=%.2f audio_rate=%u audio_freq_hz=%.2f audio_level_dbfs=%.2f audio_gaps=%u"
                " audio_max_gap_ms=%.0f audio_decode_errors=%" PRIu64 " av_pairs=%u av_offset_ms_median=%.1f"
-               " av_offset_ms_worst=%.1f av_clock_ms_worst=%.1f end=%s%s%s\n",
+               " av_offset_ms_worst=%.1f av_clock_ms_worst=%.1f%s end=%s%s%s\n",
                why[0] ? "fail" : "ok", mode, st.video_codec[0] ? st.video_codec : "none",
                s->have_mode ? sink_profile_bits_to_string(s->mode.profile_bits) : "none",
                s->have_mode ? sink_level_bits_to_string(s->mode.level_bits) : "none",
@@ -1009,7 +1038,7 @@ static int sink_report(struct sink *s)
                s->server_port_seen ? "yes" : "no", (unsigned) st.pmt_pid, (unsigned) st.pcr_pid,
                (unsigned) st.video_pid, (unsigned) st.audio_pid, st.audio.seconds, st.audio_rate, st.audio.freq_hz,
                st.audio.level_dbfs, st.audio.gaps, st.audio.max_gap_ms, st.audio_decode_errors, st.audio.pairs,
-               st.audio.av_offset_ms_median, st.audio.av_offset_ms_worst, st.audio.av_clock_ms_worst,
+               st.audio.av_offset_ms_median, st.audio.av_offset_ms_worst, st.audio.av_clock_ms_worst, uibc,
                s->end ? s->end : "none",
                why[0] ? " reason=" : "", why);
         fflush(stdout);
@@ -1048,6 +1077,10 @@ static void help(void)
                "                           then connect to the RTSP port it names (--connect not needed)\n"
                "     --mice-variant V      normal, stop (STOP_PROJECTION after --frames), garbage, silent\n"
                "                           (never connect back), security (answer with PIN_CHALLENGE)\n"
+               "     --uibc-script FILE    list GENERIC input (UIBC) in M3; once the source offers and\n"
+               "                           enables it and the session plays, connect to its UIBC port\n"
+               "                           and send FILE's steps (see tests/sink/sink-uibc.h)\n"
+               "     --expect-uibc yes|no  fail unless the source offers input (yes) or does not (no)\n"
                "  -v --verbose             log RTSP messages and state changes to stderr\n"
                "  -h --help\n\nProfiles:\n");
         for (const struct sink_profile *const *p = sink_profile_list(); *p; p++)
@@ -1088,6 +1121,8 @@ static int parse_args(int argc, char **argv, struct sink_options *o)
                 { "max-av-offset", required_argument, NULL, 'S' },
                 { "mice", required_argument, NULL, 'M' },
                 { "mice-variant", required_argument, NULL, 'V' },
+                { "uibc-script", required_argument, NULL, 'U' },
+                { "expect-uibc", required_argument, NULL, 'X' },
                 {}
         };
         uint64_t v;
@@ -1095,7 +1130,7 @@ static int parse_args(int argc, char **argv, struct sink_options *o)
 
         *o = (struct sink_options) {
                 .profile = sink_profile_find("generic"), .duration_usec = 10 * USEC_PER_SEC,
-                .timeout_usec = 15 * USEC_PER_SEC, .min_frames = 1, .max_audio_gaps = -1,
+                .timeout_usec = 15 * USEC_PER_SEC, .min_frames = 1, .max_audio_gaps = -1, .expect_uibc = -1,
         };
         while ((c = getopt_long(argc, argv, "c:p:r:d:f:m:i:t:o:e:vhWA", longopts, NULL)) >= 0) {
                 switch (c) {
@@ -1150,6 +1185,16 @@ static int parse_args(int argc, char **argv, struct sink_options *o)
                         break;
                 case 'A':
                         o->expect_audio = true;
+                        break;
+                case 'U':
+                        o->uibc_script = optarg;
+                        break;
+                case 'X':
+                        if (strcmp(optarg, "yes") != 0 && strcmp(optarg, "no") != 0) {
+                                fprintf(stderr, "miracast-test-sink: --expect-uibc takes yes or no\n");
+                                return -EINVAL;
+                        }
+                        o->expect_uibc = strcmp(optarg, "yes") == 0;
                         break;
                 case 'O':
                         o->one_message_per_read = true;
@@ -1286,6 +1331,11 @@ int main(int argc, char **argv)
                         sink_free(s);
                         return r < 0 ? 1 : 0;
                 }
+        }
+        if (s->opt.uibc_script) {
+                r = sink_uibc_new(s->opt.uibc_script, &s->uibc);
+                if (r < 0)
+                        goto fail;
         }
         r = sink_connect(s);
         if (r < 0)

@@ -15,6 +15,7 @@
 #include "../../protocol/macro.h"
 #include "../../protocol/rtsp.h"
 #include "../../protocol/source_session.h"
+#include "../../protocol/wfd_uibc.h"
 #include "../lib/test.h"
 
 #define SEC 1000000ULL
@@ -50,6 +51,8 @@ struct harness {
         struct source_session_media media;      /* from the last MEDIA_START/CHANGE_FORMAT */
         struct source_session_info info;
         uint32_t bitrate;
+        bool uibc_active;                       /* last UIBC action seen (any call) */
+        uint32_t uibc_types;
         uint32_t sink_cseq;                     /* the sink's own request counter */
         struct rtsp_parser parser;
         struct rtsp_message msg;                /* parsed by sent() */
@@ -161,6 +164,10 @@ static void record(struct harness *h, int r, const struct source_session_actions
                         break;
                 case SOURCE_SESSION_ACTION_MEDIA_SET_BITRATE:
                         h->bitrate = x->bitrate_bps;
+                        break;
+                case SOURCE_SESSION_ACTION_UIBC:
+                        h->uibc_active = x->uibc.active;
+                        h->uibc_types = x->uibc.generic_types;
                         break;
                 default:
                         break;
@@ -1040,13 +1047,215 @@ TEST(fsm_m13_coalesced, "/fsm/M13 IDR requests: always 200, a storm becomes one 
         harness_free(h);
 }
 
-TEST(fsm_m14_m15, "/fsm/M14 UIBC capability ignored with 200; M15 enable 406, disable 200") {
+TEST(fsm_m14_m15, "/fsm/M14 UIBC capability ignored with 200; input not allowed: M15 enable 406, disable 200") {
         struct harness *h = harness_new();
 
         to_playing(h);
         sink_set(h, "wfd_uibc_capability: none\r\n", 200);
         sink_set(h, "wfd_uibc_setting: enable\r\n", 406);
         sink_set(h, "wfd_uibc_setting: disable\r\n", 200);
+        assert_int_eq(count(h, SOURCE_SESSION_ACTION_UIBC), 0);
+        harness_free(h);
+}
+
+/* ---- UIBC (docs/uibc.md) ------------------------------------------------------- */
+
+static const char uibc_m3_body[] =
+        "wfd_audio_codecs: LPCM 00000003 00\r\n"
+        "wfd_video_formats: 40 00 01 10 000194FF 155575DF 00000555 00 0000 0000 1F none none\r\n"
+        "wfd_client_rtp_ports: RTP/AVP/UDP;unicast 19000 0 mode=play\r\n"
+        "wfd_uibc_capability: input_category_list=GENERIC, HIDC;generic_cap_list=Mouse, MultiTouch, "
+        "Joystick;hidc_cap_list=Keyboard/USB;port=none\r\n";
+
+static void allow_input(struct source_session_config *c)
+{
+        c->input_allowed = true;
+        c->uibc_port = 7239;
+}
+
+/* Like to_playing(), with a sink that lists UIBC in M3; returns M4's body in buf. */
+static void to_playing_uibc(struct harness *h, char *m4, size_t size)
+{
+        to_m3(h);
+        sink_reply(h, 2, 200, NULL, uibc_m3_body);
+        expect_request(h, 0, RTSP_METHOD_SET_PARAMETER, 3);
+        snprintf(m4, size, "%.*s", (int) sent(h, 0)->body_len, sent(h, 0)->body);
+        sink_reply(h, 3, 200, NULL, NULL);
+        sink_reply(h, 4, 200, NULL, NULL);
+        sink_request(h, "SETUP", "rtsp://192.168.49.1/wfd1.0/streamid=0",
+                     "Transport: RTP/AVP/UDP;unicast;client_port=19000\r\n", NULL);
+        expect_reply(h, 0, 200);
+        assert_int_eq(count(h, SOURCE_SESSION_ACTION_UIBC), 0); /* not before PLAY */
+        sink_request(h, "PLAY", "rtsp://192.168.49.1/wfd1.0/streamid=0", "Session: 6B8B4567\r\n", NULL);
+        expect_reply(h, 0, 200);
+}
+
+TEST(fsm_uibc_m3_asks, "/fsm/uibc/M3 always asks wfd_uibc_capability (asking reveals nothing)") {
+        struct harness *h = harness_new();
+
+        to_m3(h);
+        assert_true(body_has(sent(h, 0), "wfd_uibc_capability"));
+        harness_free(h);
+}
+
+TEST(fsm_uibc_not_allowed, "/fsm/uibc/input not allowed: a UIBC sink gets no offer in M4, M15 enable 406") {
+        struct harness *h = harness_new();
+        char m4[4096];
+
+        to_playing_uibc(h, m4, sizeof(m4));
+        assert_null(strstr(m4, "wfd_uibc"));
+        assert_int_eq(count(h, SOURCE_SESSION_ACTION_UIBC), 0);
+        sink_set(h, "wfd_uibc_setting: enable\r\n", 406);
+        assert_int_eq(count(h, SOURCE_SESSION_ACTION_UIBC), 0);
+        harness_free(h);
+}
+
+TEST(fsm_uibc_offer_m4, "/fsm/uibc/allowed: M4 offers the GENERIC intersection with our port, active on PLAY") {
+        struct harness *h = harness_new_with(allow_input);
+        struct source_session_uibc u;
+        char m4[4096];
+
+        to_playing_uibc(h, m4, sizeof(m4));
+        /* Joystick and HIDC are the sink's, not ours; Keyboard is ours, not the sink's. */
+        assert_non_null(strstr(m4, "wfd_uibc_capability: input_category_list=GENERIC;generic_cap_list=Mouse, "
+                                   "MultiTouch;hidc_cap_list=none;port=7239\r\n"));
+        assert_non_null(strstr(m4, "wfd_uibc_setting: enable\r\n"));
+        assert_int_eq(count(h, SOURCE_SESSION_ACTION_UIBC), 1);
+        assert_true(h->uibc_active);
+        assert_int_eq(h->uibc_types, (1u << WFD_UIBC_INPUT_MOUSE) | (1u << WFD_UIBC_INPUT_MULTI_TOUCH));
+        source_session_get_uibc(h->s, &u);
+        assert_true(u.allowed && u.offered && u.sink_enabled && u.active);
+        assert_int_eq(u.port, 7239);
+        harness_free(h);
+}
+
+TEST(fsm_uibc_sink_without_uibc, "/fsm/uibc/allowed, but the sink lists no UIBC: no offer, never active") {
+        struct harness *h = harness_new_with(allow_input);
+
+        to_playing(h); /* LG reply: no wfd_uibc_capability */
+        assert_int_eq(count(h, SOURCE_SESSION_ACTION_UIBC), 0);
+        sink_set(h, "wfd_uibc_setting: enable\r\n", 406);
+        harness_free(h);
+}
+
+TEST(fsm_uibc_m15_both_ways, "/fsm/uibc/M15 disable from the sink stops input, enable resumes; media plays on") {
+        struct harness *h = harness_new_with(allow_input);
+        char m4[4096];
+
+        to_playing_uibc(h, m4, sizeof(m4));
+        assert_true(h->uibc_active);
+        sink_set(h, "wfd_uibc_setting: disable\r\n", 200);
+        assert_int_eq(count(h, SOURCE_SESSION_ACTION_UIBC), 1);
+        assert_false(h->uibc_active);
+        assert_int_eq(count(h, SOURCE_SESSION_ACTION_MEDIA_PAUSE), 0);
+        assert_int_eq(source_session_get_state(h->s), SOURCE_SESSION_STATE_PLAYING);
+        sink_set(h, "wfd_uibc_setting: disable\r\n", 200); /* again: nothing new */
+        assert_int_eq(count(h, SOURCE_SESSION_ACTION_UIBC), 0);
+        sink_set(h, "wfd_uibc_setting: enable\r\n", 200);
+        assert_int_eq(count(h, SOURCE_SESSION_ACTION_UIBC), 1);
+        assert_true(h->uibc_active);
+        sink_set(h, "wfd_uibc_setting: maybe\r\n", 400);
+        harness_free(h);
+}
+
+TEST(fsm_uibc_pause_teardown, "/fsm/uibc/pause (M9) and standby deactivate, PLAY reactivates, end deactivates") {
+        struct harness *h = harness_new_with(allow_input);
+        char m4[4096];
+        int i;
+
+        to_playing_uibc(h, m4, sizeof(m4));
+        sink_request(h, "PAUSE", "rtsp://192.168.49.1/wfd1.0/streamid=0", "Session: 6B8B4567\r\n", NULL);
+        assert_int_eq(count(h, SOURCE_SESSION_ACTION_UIBC), 1);
+        assert_false(h->uibc_active);
+        sink_request(h, "PLAY", "rtsp://192.168.49.1/wfd1.0/streamid=0", "Session: 6B8B4567\r\n", NULL);
+        assert_true(h->uibc_active);
+        sink_set(h, "wfd_standby\r\n", 200);
+        assert_false(h->uibc_active);
+        sink_request(h, "PLAY", "rtsp://192.168.49.1/wfd1.0/streamid=0", "Session: 6B8B4567\r\n", NULL);
+        assert_true(h->uibc_active);
+        sink_request(h, "TEARDOWN", "rtsp://192.168.49.1/wfd1.0/streamid=0", "Session: 6B8B4567\r\n", NULL);
+        assert_true(h->ended);
+        assert_false(h->uibc_active);
+        i = index_of(h, SOURCE_SESSION_ACTION_UIBC);
+        assert_true(i >= 0 && i < index_of(h, SOURCE_SESSION_ACTION_ENDED));
+        harness_free(h);
+}
+
+TEST(fsm_uibc_set_input, "/fsm/uibc/allowed mid-session: our SET_PARAMETER offer; 200 activates; withdrawn: disable") {
+        struct harness *h = harness_new();
+        struct source_session_actions a;
+        const struct rtsp_message *m;
+        char m4[4096];
+        uint32_t cseq;
+
+        to_playing_uibc(h, m4, sizeof(m4));
+        idle(h);
+        assert_int_eq(source_session_set_input(h->s, true, 0, h->now, &a), -EINVAL);
+        record(h, source_session_set_input(h->s, true, 7240, h->now, &a), &a);
+        assert_int_eq(h->r, 0);
+        m = sent(h, 0);
+        assert_int_eq(m->method, RTSP_METHOD_SET_PARAMETER);
+        assert_true(body_has(m, "wfd_uibc_capability: input_category_list=GENERIC;generic_cap_list=Mouse, "
+                                "MultiTouch;hidc_cap_list=none;port=7240\r\n"));
+        assert_true(body_has(m, "wfd_uibc_setting: enable\r\n"));
+        assert_int_eq(count(h, SOURCE_SESSION_ACTION_UIBC), 0); /* not before the sink's 200 */
+        cseq = cseq_of(m);
+        assert_int_eq(source_session_set_input(h->s, true, 7240, h->now, &a), -EALREADY);
+        sink_reply(h, cseq, 200, NULL, NULL);
+        assert_int_eq(count(h, SOURCE_SESSION_ACTION_UIBC), 1);
+        assert_true(h->uibc_active);
+
+        idle(h);
+        record(h, source_session_set_input(h->s, false, 0, h->now, &a), &a);
+        assert_int_eq(h->r, 0);
+        assert_true(body_has(sent(h, 0), "wfd_uibc_setting: disable\r\n"));
+        assert_false(body_has(sent(h, 0), "wfd_uibc_capability"));
+        assert_int_eq(count(h, SOURCE_SESSION_ACTION_UIBC), 1); /* at once, not after the reply */
+        assert_false(h->uibc_active);
+        sink_reply(h, cseq_of(sent(h, 0)), 200, NULL, NULL);
+        sink_set(h, "wfd_uibc_setting: enable\r\n", 406); /* withdrawn: the sink cannot re-enable */
+        assert_false(h->uibc_active);
+
+        /* Allowed again at the same port: "enable" alone. */
+        idle(h);
+        record(h, source_session_set_input(h->s, true, 7240, h->now, &a), &a);
+        assert_int_eq(h->r, 0);
+        assert_true(body_has(sent(h, 0), "wfd_uibc_setting: enable\r\n"));
+        assert_false(body_has(sent(h, 0), "wfd_uibc_capability"));
+        sink_reply(h, cseq_of(sent(h, 0)), 200, NULL, NULL);
+        assert_true(h->uibc_active);
+        harness_free(h);
+}
+
+TEST(fsm_uibc_set_input_refused, "/fsm/uibc/mid-session offer refused by the sink (406) or no UIBC sink: no input") {
+        struct harness *h = harness_new();
+        struct source_session_actions a;
+        char m4[4096];
+
+        to_playing_uibc(h, m4, sizeof(m4));
+        idle(h);
+        record(h, source_session_set_input(h->s, true, 7240, h->now, &a), &a);
+        sink_reply(h, cseq_of(sent(h, 0)), 406, NULL, NULL);
+        assert_int_eq(h->last_log_status, 406);
+        assert_int_eq(count(h, SOURCE_SESSION_ACTION_UIBC), 0);
+        assert_false(h->uibc_active);
+        assert_false(h->ended);
+        harness_free(h);
+
+        h = harness_new();
+        to_playing(h);
+        assert_int_eq(source_session_set_input(h->s, true, 7240, h->now, &a), -ENOTSUP);
+        harness_free(h);
+
+        /* Between M4 and PLAY: -EBUSY; before M4: it only changes M4. */
+        h = harness_new();
+        to_m3(h);
+        record(h, source_session_set_input(h->s, true, 7241, h->now, &a), &a);
+        assert_int_eq(h->r, 0);
+        assert_int_eq(h->n_sends, 0);
+        sink_reply(h, 2, 200, NULL, uibc_m3_body);
+        assert_true(body_has(sent(h, 0), "port=7241"));
+        assert_int_eq(source_session_set_input(h->s, false, 0, h->now, &a), -EBUSY);
         harness_free(h);
 }
 

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The UIBC channel of one session (docs/uibc.md): a TCP listener on the
+ * address the RTSP connection uses, one connection accepted, only from the
+ * sink's address, only within a timeout; bytes read from it go through
+ * protocol/uibc_msg (parse, rate limit, coordinate clamping, key filter) and
+ * the surviving events to the injector (daemon/uinput.h), which exists only
+ * while the channel is active (allowed, enabled by the sink, playing).
+ *
+ * Bad input is logged with the reason and skipped; the session is never
+ * ended by anything that arrives here. A stream that cannot be framed any
+ * more (a length field out of range) closes this connection only.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <systemd/sd-event.h>
+
+struct uibc_channel;
+
+#define UIBC_CHANNEL_ACCEPT_TIMEOUT_USEC (60 * 1000000ULL)
+
+struct uibc_channel_config {
+        unsigned session_id;                    /* for the log */
+        const struct sockaddr_storage *local;   /* bind here (port ignored) */
+        const struct sockaddr_storage *peer;    /* the only address accepted (port ignored) */
+        uint64_t accept_timeout_usec;           /* 0 = UIBC_CHANNEL_ACCEPT_TIMEOUT_USEC */
+};
+
+/* Listen. Returns 0, or -errno from socket/bind/listen. */
+int uibc_channel_new(sd_event *event, const struct uibc_channel_config *cfg, struct uibc_channel **ret);
+/* Close everything; the injector's devices vanish. Logs the counters. Accepts NULL, returns NULL. */
+struct uibc_channel *uibc_channel_free(struct uibc_channel *c);
+
+uint16_t uibc_channel_get_port(const struct uibc_channel *c);
+
+/*
+ * Inject from now on (create the devices for a cast area of target_w x
+ * target_h, input arriving in mode_w x mode_h pixels) or stop (destroy them).
+ * Returns 0, or the injector's error (the channel then stays inactive and
+ * drops what arrives; the caller logs).
+ */
+int uibc_channel_set_active(struct uibc_channel *c, bool active, uint32_t mode_w, uint32_t mode_h,
+                            uint32_t target_w, uint32_t target_h);
