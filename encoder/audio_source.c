@@ -19,6 +19,7 @@
 #include <math.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sys/socket.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -182,6 +183,12 @@ static void reader_end(struct audio_source *s, bool flush, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(buf, sizeof(buf), fmt, ap);
         va_end(ap);
+        /* Bad input: we read no more, so tell the producer at once (its writes fail with EPIPE)
+         * instead of letting it block on a full socket. Not a close: the fd is closed by
+         * reader_stop() after this thread is joined. A pipe has no shutdown(); its writer
+         * sees EPIPE when we close. */
+        if (flush)
+                (void) shutdown(s->fd, SHUT_RDWR);
         pthread_mutex_lock(&s->lock);
         s->fd_live = false;
         if (flush) {

@@ -159,6 +159,28 @@ static void send_frames(int fd, uint64_t pos, unsigned n, int16_t value)
         write_all(fd, b, AUDIO_STREAM_PACKET_HEADER_SIZE + 4 * n);
 }
 
+/* Like send_frames(), but a refused write (the source shut the socket) returns -errno. */
+static int send_frames_nowait(int fd, uint64_t pos, unsigned n, int16_t value)
+{
+        uint8_t b[AUDIO_STREAM_PACKET_HEADER_SIZE + 4 * 4800];
+        int16_t *pcm = (int16_t *) (b + AUDIO_STREAM_PACKET_HEADER_SIZE);
+        size_t len = AUDIO_STREAM_PACKET_HEADER_SIZE + 4 * n, done = 0;
+
+        assert_true(n <= 4800);
+        audio_stream_write_packet_header(4 * n, 0, pos * 1000000000ULL / RATE + 1, b);
+        for (unsigned i = 0; i < n; i++) {
+                pcm[2 * i] = (int16_t) (value + (int16_t) i);
+                pcm[2 * i + 1] = -1;
+        }
+        while (done < len) {
+                ssize_t k = send(fd, b + done, len - done, MSG_NOSIGNAL);
+                if (k < 0)
+                        return -errno;
+                done += (size_t) k;
+        }
+        return 0;
+}
+
 static struct audio_source_stats wait_received(struct audio_source *s, uint64_t frames)
 {
         struct audio_source_stats st;
@@ -302,9 +324,11 @@ TEST(audio_source_fd_bad, "/audio-source/fd: wrong format, garbage, a flood: a c
                         write_all(sv[1], "RIFF....WAVEfmt ", 16);
                 else
                         send_header(sv[1], cases[i].rate, cases[i].channels);
-                /* 4 s of sound at once, far faster than real time */
+                /* 4 s of sound at once, far faster than real time; once the source has had enough it
+                 * reads no more and shuts the socket, so a write fails instead of blocking. */
                 for (int k = 0; cases[i].flood && k < 40; k++)
-                        send_frames(sv[1], now_frame(), 4800, 1);
+                        if (send_frames_nowait(sv[1], now_frame(), 4800, 1) < 0)
+                                break;
                 wait_reason(s, cases[i].why);
                 audio_source_read(s, now_frame(), pcm, 480);
                 assert_int_eq(pcm[0], 0);
