@@ -26,8 +26,10 @@ run_one() {
         local name=$1; shift
         local log="$logdir/$name.log"
         local start=$SECONDS
-        "$@" >"$log" 2>&1
+        # A hung test is a failure, not a stuck run: TEST_TIMEOUT seconds each (default 600).
+        timeout -k 10 "${TEST_TIMEOUT:-600}" "$@" >"$log" 2>&1
         local rc=$?
+        [ "$rc" = 124 ] && echo "  $name did not finish within ${TEST_TIMEOUT:-600} s (TEST_TIMEOUT)" >>"$log"
         local line
         line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n1)
         local p=0 f=0 s=0
