@@ -176,6 +176,40 @@ void capture_mark_all(struct capture *c, uint64_t seq)
         c->changed += n;
 }
 
+void capture_blend_cursor(struct capture *c, struct capture_buffer *b, const uint32_t *img, int x, int y, int w,
+                          int h, bool rgb_swapped)
+{
+        int x0 = MAX(x, 0), y0 = MAX(y, 0);
+        int x1 = MIN(x + w, (int) c->width), y1 = MIN(y + h, (int) c->height);
+
+        b->overlay[2] = 0;
+        if (!img || x0 >= x1 || y0 >= y1)
+                return;
+        for (int row = y0; row < y1; row++) {
+                uint32_t *dst = (uint32_t *) (b->pixels + (size_t) row * b->frame.stride);
+                const uint32_t *src = img + (size_t) (row - y) * w;
+
+                for (int col = x0; col < x1; col++) {
+                        uint32_t s = src[col - x], d = dst[col], a = s >> 24, out = 0xff000000u;
+
+                        if (a == 0)
+                                continue;
+                        if (rgb_swapped)
+                                s = (s & 0xff00ff00u) | (s & 0xff) << 16 | (s >> 16 & 0xff);
+                        for (int sh = 0; sh < 24; sh += 8) {
+                                uint32_t v = (s >> sh & 0xff) + ((d >> sh & 0xff) * (255 - a) + 127) / 255;
+
+                                out |= MIN(v, 255u) << sh;
+                        }
+                        dst[col] = out;
+                }
+        }
+        b->overlay[0] = x0;
+        b->overlay[1] = y0;
+        b->overlay[2] = x1 - x0;
+        b->overlay[3] = y1 - y0;
+}
+
 static struct capture *capture_free(struct capture *c)
 {
         if (!c)

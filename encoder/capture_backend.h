@@ -78,6 +78,13 @@ int capture_set_format(struct capture *c, unsigned width, unsigned height, unsig
 /* Mark the tiles touching the rectangle (clipped to the picture) as changed in sequence seq. */
 void capture_mark_rect(struct capture *c, int x, int y, int w, int h, uint64_t seq);
 void capture_mark_all(struct capture *c, uint64_t seq);
+/*
+ * Blend a premultiplied ARGB cursor image (w x h, top-left at x, y; may lie partly outside)
+ * onto b's pixels and record where in b->overlay (w = 0: nothing drawn). rgb_swapped: the
+ * picture is XBGR, so the cursor's red and blue trade places. Shared by kms and pipewire.
+ */
+void capture_blend_cursor(struct capture *c, struct capture_buffer *b, const uint32_t *img, int x, int y, int w,
+                          int h, bool rgb_swapped);
 /* printf into the thread's capture_last_error() buffer; returns error. */
 int capture_set_error(int error, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 uint64_t capture_now_usec(void);

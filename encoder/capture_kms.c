@@ -540,37 +540,9 @@ static int kms_update(struct capture *c, uint64_t seq)
 static void kms_draw_cursor(struct capture *c, struct capture_buffer *b)
 {
         struct kms *k = c->priv;
-        int x0 = MAX(k->cursor_x, 0), y0 = MAX(k->cursor_y, 0);
-        int x1 = MIN(k->cursor_x + k->cursor_w, (int) c->width);
-        int y1 = MIN(k->cursor_y + k->cursor_h, (int) c->height);
-        bool rgb_swapped = c->fourcc == DRM_FORMAT_XBGR8888 || c->fourcc == DRM_FORMAT_ABGR8888;
 
-        b->overlay[2] = 0;
-        if (!k->cursor_visible || x0 >= x1 || y0 >= y1)
-                return;
-        for (int y = y0; y < y1; y++) {
-                uint32_t *dst = (uint32_t *) (b->pixels + (size_t) y * b->frame.stride);
-                const uint32_t *src = k->cursor + (size_t) (y - k->cursor_y) * k->cursor_w;
-
-                for (int x = x0; x < x1; x++) {
-                        uint32_t s = src[x - k->cursor_x], d = dst[x], a = s >> 24, out = 0xff000000u;
-
-                        if (a == 0)
-                                continue;
-                        if (rgb_swapped)
-                                s = (s & 0xff00ff00u) | (s & 0xff) << 16 | (s >> 16 & 0xff);
-                        for (int sh = 0; sh < 24; sh += 8) {
-                                uint32_t v = (s >> sh & 0xff) + ((d >> sh & 0xff) * (255 - a) + 127) / 255;
-
-                                out |= MIN(v, 255u) << sh;
-                        }
-                        dst[x] = out;
-                }
-        }
-        b->overlay[0] = x0;
-        b->overlay[1] = y0;
-        b->overlay[2] = x1 - x0;
-        b->overlay[3] = y1 - y0;
+        capture_blend_cursor(c, b, k->cursor_visible ? k->cursor : NULL, k->cursor_x, k->cursor_y, k->cursor_w,
+                             k->cursor_h, c->fourcc == DRM_FORMAT_XBGR8888 || c->fourcc == DRM_FORMAT_ABGR8888);
 }
 
 static bool rect_touches_tile(const int r[4], unsigned tx, unsigned ty)

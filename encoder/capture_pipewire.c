@@ -851,36 +851,9 @@ static void pipewire_draw_cursor(struct capture *c, struct capture_buffer *b)
 {
         struct pipewire *p = c->priv;
         const int *cr = p->shown_cursor;
-        int x0 = MAX(cr[0], 0), y0 = MAX(cr[1], 0);
-        int x1 = MIN(cr[0] + cr[2], (int) c->width), y1 = MIN(cr[1] + cr[3], (int) c->height);
-        bool rgb_swapped = c->fourcc == DRM_FORMAT_XBGR8888;
 
-        b->overlay[2] = 0;
-        if (!p->shown_cursor_visible || x0 >= x1 || y0 >= y1)
-                return;
-        for (int y = y0; y < y1; y++) {
-                uint32_t *dst = (uint32_t *) (b->pixels + (size_t) y * b->frame.stride);
-                const uint32_t *src = p->shown_img + (size_t) (y - cr[1]) * p->shown_w;
-
-                for (int x = x0; x < x1; x++) {
-                        uint32_t s = src[x - cr[0]], d = dst[x], a = s >> 24, out = 0xff000000u;
-
-                        if (a == 0)
-                                continue;
-                        if (rgb_swapped)
-                                s = (s & 0xff00ff00u) | (s & 0xff) << 16 | (s >> 16 & 0xff);
-                        for (int sh = 0; sh < 24; sh += 8) {
-                                uint32_t v = (s >> sh & 0xff) + ((d >> sh & 0xff) * (255 - a) + 127) / 255;
-
-                                out |= MIN(v, 255u) << sh;
-                        }
-                        dst[x] = out;
-                }
-        }
-        b->overlay[0] = x0;
-        b->overlay[1] = y0;
-        b->overlay[2] = x1 - x0;
-        b->overlay[3] = y1 - y0;
+        capture_blend_cursor(c, b, p->shown_cursor_visible ? p->shown_img : NULL, cr[0], cr[1], cr[2], cr[3],
+                             c->fourcc == DRM_FORMAT_XBGR8888);
 }
 
 static int pipewire_fill(struct capture *c, struct capture_buffer *b)

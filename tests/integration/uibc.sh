@@ -28,20 +28,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cat >"$T/bus.conf" <<CONF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:path=$T/bus</listen>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/><allow own="*"/>
-  </policy>
-</busconfig>
-CONF
-dbus-daemon --config-file="$T/bus.conf" --nofork --nopidfile >"$T/bus.log" 2>&1 &
-bus_pid=$!
-for _ in $(seq 100); do [ -S "$T/bus" ] && break; sleep 0.1; done
+private_bus "$T/bus"
+bus_pid=$private_bus_pid
 export MIRACASTCTL_BUS="unix:path=$T/bus"
 
 MIRACASTD_UINPUT_PATH=$T/no-uinput "$B/miracastd" --config /dev/null -o p2p-backend=none --capture testsrc \

@@ -21,7 +21,7 @@ finish() {
 }
 
 # private_bus SOCKET [TYPE]: start a private dbus-daemon (TYPE session or system, default
-# session) listening on SOCKET, where anyone may own any name and call anything; its config
+# session) listening on SOCKET, where any user may connect, own any name and call anything; its config
 # is SOCKET.conf, its output SOCKET.log. Waits for the socket; the pid is $private_bus_pid.
 private_bus() {
         local sock=$1 type=${2:-session}
@@ -32,6 +32,7 @@ private_bus() {
   <type>$type</type>
   <listen>unix:path=$sock</listen>
   <policy context="default">
+    <allow user="*"/>
     <allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/><allow own="*"/>
   </policy>
 </busconfig>
