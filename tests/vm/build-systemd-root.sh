@@ -41,6 +41,7 @@ fi
 # the test sink (FFmpeg, libdrm, libva), so the .debs install offline.
 PKGS="systemd systemd-sysv dbus libpam-systemd polkitd pkexec procps iproute2 libcap2-bin
       libavcodec59 libavformat59 libavutil57 libswscale6 libdrm2 libva2 libva-drm2 libsystemd0
+      libx264-164 libpipewire-0.3-0
       login passwd util-linux kbd"
 log "mmdebstrap bookworm into $R"
 rm -rf "$R.new"

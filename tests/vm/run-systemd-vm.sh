@@ -40,6 +40,18 @@ grep '^build-deb: lintian' "$BUILD/deb-build.out" >&2
 cp -a "$CACHE/systemd-root" "$W/root"
 mkdir -p "$W/root/e2e/debs"
 cp "$W"/debs/*.deb "$W/root/e2e/debs/"
+# The guest has no network: every package our .debs depend on must be in the root file
+# system already. Say which one is missing here rather than as a dpkg error in the guest.
+missing=$(for d in "$W"/debs/miracastd_*.deb "$W"/debs/miracastctl_*.deb; do dpkg-deb -f "$d" Depends; done |
+	tr ',' '\n' | sed -e 's/([^)]*)//g' -e 's/|.*//' -e 's/ //g' | sort -u |
+	while read -r p; do
+		[ -n "$p" ] || continue
+		chroot "$W/root" dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q ' installed' || echo "$p"
+	done)
+if [ -n "$missing" ]; then
+	echo "run-systemd-vm: the root file system lacks $(echo $missing); add it to build-systemd-root.sh" >&2
+	exit 1
+fi
 rm -f "$W/root/e2e/debs/"*-dbgsym_*.deb
 cp "$BUILD/miracast-test-sink" "$W/root/e2e/"
 cp "$SCRIPT" "$W/root/e2e/guest.sh"; chmod +x "$W/root/e2e/guest.sh"
