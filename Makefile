@@ -24,7 +24,7 @@
 # call across a layer fails at link time too.
 #
 # Targets: all check fuzz bench demo e2e install lint soak screenshots gnome-shell-test clean deps deb.
-# Variables: BUILD, SANITIZE=1 (ASan+UBSan), V=1, DESTDIR, PREFIX, FUZZ_SECONDS.
+# Variables: BUILD, SANITIZE=1 (ASan+UBSan), V=1, DESTDIR, PREFIX, FUZZ_SECONDS, FUZZ_RUNS, FUZZ_MERGE.
 
 PKG_CONFIG ?= pkg-config
 BUILD      ?= build
@@ -33,6 +33,8 @@ DESTDIR    ?=
 CC         ?= gcc
 CLANG      ?= clang
 FUZZ_SECONDS ?= 60
+# make fuzz merges what it finds into tests/fuzz/corpus/ (minimized); FUZZ_MERGE=0 leaves the tree alone.
+FUZZ_MERGE ?= 1
 
 CFLAGS     ?= -O2 -g
 # -MD, not -MMD: the layer check reads the system headers from the .d file too.
@@ -291,7 +293,7 @@ $(BUILD)/fuzz/fuzz-%: $(BUILD)/fuzz/obj/tests/fuzz/fuzz-%.o $(patsubst %.c,$(BUI
 
 fuzz: deps
 	$(Q)$(MAKE) --no-print-directory $(FUZZ_BINS)
-	$(Q)tools/run-fuzz.sh $(BUILD)/fuzz $(FUZZ_SECONDS)
+	$(Q)FUZZ_MERGE=$(FUZZ_MERGE) tools/run-fuzz.sh $(BUILD)/fuzz $(FUZZ_SECONDS)
 
 # ---- the rest ---------------------------------------------------------------
 
