@@ -254,10 +254,8 @@ void session_end_full(struct session *s, int reason, const char *text)
                         snprintf(buf, sizeof(buf), "ended");
                 (void) session_set_string(&s->end_reason_text, buf);
         }
-        if (reason < 0)
-                log_session_warning_errno(s, reason, "ended: %s", s->end_reason_text);
-        else
-                log_session_info(s, "ended: %s", s->end_reason_text);
+        /* main logs the end ("ended: ..."), once, with what D-Bus shows */
+        log_session_debug(s, "connection closed: %s", s->end_reason_text);
         s->state = SOURCE_SESSION_STATE_ENDED;
         /* The last word about this session: main ends its object with this reason (and answers a
          * pending start with it). */
