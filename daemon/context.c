@@ -78,8 +78,11 @@ int context_get_worker(struct context *c, struct stream_worker **ret)
                 r = stream_worker_new(c, &c->worker);
                 if (r < 0)
                         return r;
-                log_info("Context %u: stream worker %d runs capture %s", c->id,
-                         (int) stream_worker_get_pid(c->worker), c->capture);
+                if (stream_worker_get_pid(c->worker) > 0)
+                        log_info("Context %u: stream worker %d runs capture %s", c->id,
+                                 (int) stream_worker_get_pid(c->worker), c->capture);
+                else
+                        log_info("Context %u: a socket-activated stream worker runs capture %s", c->id, c->capture);
         }
         (void) sd_event_source_set_enabled(c->worker_idle, SD_EVENT_OFF);
         c->worker_sessions++;

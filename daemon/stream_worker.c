@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,6 +27,9 @@
 #define MIRACASTD_LIBEXECDIR "/usr/libexec/miracastd"
 #endif
 #define STREAM_WORKER_BINARY "miracastd-stream"
+/* systemd's socket units for socket-activated workers (systemd/miracastd-stream*.socket). */
+#define STREAM_WORKER_SOCKET "/run/miracastd-stream.sock"
+#define STREAM_WORKER_KMS_SOCKET "/run/miracastd-stream-kms.sock"
 #define STREAM_WORKER_CONTROL_FD 3
 #define STREAM_WORKER_MAX_FDS 2
 /* How long a closed worker gets to end its sessions and exit before it is killed (at exit only). */
@@ -299,47 +303,68 @@ static int stream_worker_on_exit(sd_event_source *source, int fd, uint32_t reven
         return 0;
 }
 
+/*
+ * Under systemd the workers are socket-activated services of their own
+ * (miracastd-stream.socket, Accept=yes: one miracastd-stream@.service per
+ * connection, started as the user miracastd with an empty capability set), so
+ * main needs no CAP_SETUID; connecting is all it does. -ENOENT etc. when the
+ * socket is not there (started by hand): then main forks the worker itself.
+ */
+static int stream_worker_connect(const char *path)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        int fd;
+
+        if (strlen(path) >= sizeof(sa.sun_path))
+                return -EINVAL;
+        memcpy(sa.sun_path, path, strlen(path));
+        fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -errno;
+        if (connect(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0) {
+                int r = -errno;
+                safe_close(fd);
+                return r;
+        }
+        return fd;
+}
+
+/* The worker's configuration: the first message on every channel, however the worker was started. */
+static int stream_worker_configure(struct stream_worker *w, struct context *c)
+{
+        static uint8_t buf[2048];
+        struct config *config = c->manager->config;
+        struct worker_msg_writer msg;
+
+        worker_msg_begin(&msg, buf, sizeof(buf), WORKER_MSG_CONFIG, 0);
+        worker_msg_put_u64(&msg, WORKER_FIELD_CONTEXT_ID, c->id);
+        worker_msg_put_str(&msg, WORKER_FIELD_CAPTURE, c->capture);
+        worker_msg_put_str(&msg, WORKER_FIELD_ENCODER, config->encoder);
+        if (config->audio_source)
+                worker_msg_put_str(&msg, WORKER_FIELD_AUDIO_SOURCE, config->audio_source);
+        worker_msg_put_u64(&msg, WORKER_FIELD_MAX_WIDTH, config->max_width);
+        worker_msg_put_u64(&msg, WORKER_FIELD_MAX_HEIGHT, config->max_height);
+        worker_msg_put_u64(&msg, WORKER_FIELD_FPS, config->max_fps);
+        worker_msg_put_u64(&msg, WORKER_FIELD_BITRATE, config->max_bitrate_bps);
+        worker_msg_put_u64(&msg, WORKER_FIELD_LOG_LEVEL, (uint64_t) log_get_max_level());
+        return stream_worker_send(w, &msg, NULL, 0);
+}
+
 int stream_worker_new(struct context *c, struct stream_worker **ret)
 {
-        struct config *config = c->manager->config;
-        char path[PATH_MAX], id[16], res[32], fps[16], bitrate[32], level[8];
-        char *argv[24];
+        char path[PATH_MAX];
+        char *argv[4];
+        const char *socket_path;
         struct capture_spec spec;
         struct stream_worker *w;
+        bool kms;
         int sv[2], n = 0, r;
 
-        r = stream_worker_find_binary(path, sizeof(path));
-        if (r < 0)
-                return log_error_errno(r, "Cannot find %s (next to miracastd or in %s): %m", STREAM_WORKER_BINARY,
-                                       MIRACASTD_LIBEXECDIR);
-        argv[n++] = path;
-        snprintf(id, sizeof(id), "%u", c->id);
-        argv[n++] = (char *) "--context";
-        argv[n++] = id;
-        argv[n++] = (char *) "--capture";
-        argv[n++] = c->capture;
-        argv[n++] = (char *) "--encoder";
-        argv[n++] = config->encoder;
-        if (config->audio_source) {
-                argv[n++] = (char *) "--audio-source";
-                argv[n++] = config->audio_source;
-        }
-        snprintf(res, sizeof(res), "%ux%u", config->max_width, config->max_height);
-        argv[n++] = (char *) "--max-resolution";
-        argv[n++] = res;
-        snprintf(fps, sizeof(fps), "%u", config->max_fps);
-        argv[n++] = (char *) "--max-fps";
-        argv[n++] = fps;
-        snprintf(bitrate, sizeof(bitrate), "%llu", (unsigned long long) config->max_bitrate_bps);
-        argv[n++] = (char *) "--max-bitrate";
-        argv[n++] = bitrate;
-        snprintf(level, sizeof(level), "%d", log_get_max_level());
-        argv[n++] = (char *) "--log-level";
-        argv[n++] = level;
-        /* KMS capture needs CAP_SYS_ADMIN; until the KMS helper exists that worker stays root. */
-        if (capture_spec_parse(c->capture, &spec) >= 0 && spec.backend == CAPTURE_BACKEND_KMS)
-                argv[n++] = (char *) "--keep-privileges";
-        argv[n] = NULL;
+        /* KMS capture needs CAP_SYS_ADMIN: until the KMS helper exists, that worker keeps root
+         * (forked: --keep-privileges; socket-activated: its own unit with that capability). */
+        kms = capture_spec_parse(c->capture, &spec) >= 0 && spec.backend == CAPTURE_BACKEND_KMS;
+        socket_path = getenv(kms ? "MIRACASTD_STREAM_KMS_SOCKET" : "MIRACASTD_STREAM_SOCKET") ?:
+                      (kms ? STREAM_WORKER_KMS_SOCKET : STREAM_WORKER_SOCKET);
 
         w = calloc(1, sizeof(*w));
         if (!w)
@@ -348,30 +373,49 @@ int stream_worker_new(struct context *c, struct stream_worker **ret)
         w->queue_tail = &w->queue;
         w->context = c;
         w->event = sd_event_ref(c->manager->event);
-        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-                r = -errno;
-                goto fail;
-        }
-        w->fd = sv[0];
-        r = stream_worker_spawn(argv, sv[1], -1, &w->pid);
-        safe_close(sv[1]);
-        if (r < 0)
-                goto fail;
-        w->pidfd = (int) syscall(SYS_pidfd_open, w->pid, 0);
-        if (w->pidfd < 0) {
-                r = -errno;
-                goto fail;
+
+        r = stream_worker_connect(socket_path);
+        if (r >= 0) {
+                w->fd = r;
+                log_debug("Context %u: stream worker from %s", c->id, socket_path);
+        } else {
+                r = stream_worker_find_binary(path, sizeof(path));
+                if (r < 0) {
+                        log_error_errno(r, "Cannot find %s (next to miracastd or in %s): %m", STREAM_WORKER_BINARY,
+                                        MIRACASTD_LIBEXECDIR);
+                        goto fail;
+                }
+                argv[n++] = path;
+                if (kms)
+                        argv[n++] = (char *) "--keep-privileges";
+                argv[n] = NULL;
+                if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+                        r = -errno;
+                        goto fail;
+                }
+                w->fd = sv[0];
+                r = stream_worker_spawn(argv, sv[1], -1, &w->pid);
+                safe_close(sv[1]);
+                if (r < 0)
+                        goto fail;
+                w->pidfd = (int) syscall(SYS_pidfd_open, w->pid, 0);
+                if (w->pidfd < 0) {
+                        r = -errno;
+                        goto fail;
+                }
+                r = sd_event_add_io(w->event, &w->pid_io, w->pidfd, EPOLLIN, stream_worker_on_exit, w);
+                if (r < 0)
+                        goto fail;
         }
         r = sd_event_add_io(w->event, &w->io, w->fd, EPOLLIN, stream_worker_on_io, w);
-        if (r >= 0)
-                r = sd_event_add_io(w->event, &w->pid_io, w->pidfd, EPOLLIN, stream_worker_on_exit, w);
         if (r >= 0)
                 r = sd_event_add_defer(w->event, &w->defer, stream_worker_on_defer, w);
         if (r >= 0)
                 r = sd_event_source_set_enabled(w->defer, SD_EVENT_OFF);
+        if (r >= 0)
+                r = stream_worker_configure(w, c);
         if (r < 0)
                 goto fail;
-        log_debug("Context %u: stream worker %d started (%s)", c->id, (int) w->pid, path);
         *ret = w;
         return 0;
 

@@ -41,6 +41,8 @@ enum worker_msg_type {
         WORKER_MSG_END,              /* end now (ERROR, TEXT); no REPLY, the worker sends ENDED */
         WORKER_MSG_LINK_RATE,        /* LINK_RATE */
         WORKER_MSG_PIPEWIRE_FD,      /* session 0, + fd: a connection to the PipeWire remote for the capture */
+        WORKER_MSG_CONFIG,           /* session 0, first and once: CONTEXT_ID CAPTURE ENCODER AUDIO_SOURCE
+                                        MAX_WIDTH MAX_HEIGHT FPS (max) BITRATE (max) LOG_LEVEL */
 
         /* worker -> main */
         WORKER_MSG_REPLY = 64,       /* SEQ, ERROR */
@@ -85,6 +87,8 @@ enum worker_field {
         WORKER_FIELD_AUDIO_UNDERRUNS,
         WORKER_FIELD_AUDIO_DROPPED,
         WORKER_FIELD_LINK_RATE,
+        WORKER_FIELD_CONTEXT_ID,
+        WORKER_FIELD_LOG_LEVEL,
 
         WORKER_FIELD_FIRST_STRING = 0x1000,
         WORKER_FIELD_TEXT = WORKER_FIELD_FIRST_STRING,
@@ -95,6 +99,8 @@ enum worker_field {
         WORKER_FIELD_SINK_PARAMETER,
         WORKER_FIELD_AUDIO_INPUT,
         WORKER_FIELD_AUDIO_SILENCE_REASON,
+        WORKER_FIELD_CAPTURE,
+        WORKER_FIELD_AUDIO_SOURCE,
 };
 
 struct worker_msg_field {

@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * miracastd-stream: the stream worker (stream.h, docs/process-model.md).
- * Started by miracastd only, with the control socket on fd 3:
+ * Started with the control socket on fd 3, either forked by miracastd or by
+ * systemd's socket activation (miracastd-stream.socket, Accept=yes, which
+ * also puts the connection on fd 3):
  *
- *   miracastd-stream --context ID --capture SPEC [--encoder E] [--audio-source S]
- *                    [--max-resolution WxH] [--max-fps N] [--max-bitrate BPS]
- *                    [--log-level N] [--user NAME] [--keep-privileges]
+ *   miracastd-stream [--user NAME] [--keep-privileges]
  *
- * It drops its privileges first, then serves main's requests until main
- * closes the socket, and exits 0 (1 when it could not start).
+ * It drops its privileges first (when started as root), then takes its
+ * configuration from main's first message and serves main's requests until
+ * main closes the socket, and exits 0 (1 when it could not start).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -133,6 +134,9 @@ static void stream_session_new(struct stream *st, const struct worker_msg *m, in
         }
 }
 
+static void stream_hangup(struct stream *st);
+static int stream_configure(struct stream *st, const struct worker_msg *m);
+
 static void stream_handle(struct stream *st, const struct worker_msg *m, int *fds, size_t n_fds)
 {
         struct session *s;
@@ -141,6 +145,16 @@ static void stream_handle(struct stream *st, const struct worker_msg *m, int *fd
         char text[160] = "";
         int r;
 
+        if (m->type == WORKER_MSG_CONFIG || !st->config->configured) {
+                r = m->type == WORKER_MSG_CONFIG ? stream_configure(st, m) : -ENOTCONN;
+                if (r < 0) {
+                        /* Nothing sensible to do without it: main sees the hangup. */
+                        log_error_errno(r, "Bad or missing configuration from miracastd (%s), exiting: %m",
+                                        worker_msg_type_to_string(m->type));
+                        stream_hangup(st);
+                }
+                return;
+        }
         if (m->type == WORKER_MSG_SESSION_NEW) {
                 stream_session_new(st, m, fds, n_fds);
                 return;
@@ -281,19 +295,6 @@ static int stream_on_signal(sd_event_source *s, const struct signalfd_siginfo *s
         return 0;
 }
 
-static int parse_unsigned(const char *s, uint64_t max, uint64_t *ret)
-{
-        char *end;
-        unsigned long long v;
-
-        errno = 0;
-        v = strtoull(s, &end, 10);
-        if (errno || end == s || *end || v > max || s[0] == '-')
-                return -EINVAL;
-        *ret = v;
-        return 0;
-}
-
 /*
  * miracastd links no FFmpeg or libdrm, so it asks here: --probe prints
  * "encoder NAME" and "output NAME" lines (Manager1.Encoders, CaptureOutputs);
@@ -329,58 +330,16 @@ static int stream_probe(const char *output_spec)
 
 static int stream_parse_argv(struct stream_config *c, int argc, char *argv[])
 {
-        enum { ARG_CONTEXT = 0x100, ARG_CAPTURE, ARG_ENCODER, ARG_AUDIO, ARG_RES, ARG_FPS, ARG_BITRATE, ARG_LOG, ARG_USER, ARG_KEEP };
+        enum { ARG_USER = 0x100, ARG_KEEP };
         static const struct option options[] = {
-                { "context", required_argument, NULL, ARG_CONTEXT },
-                { "capture", required_argument, NULL, ARG_CAPTURE },
-                { "encoder", required_argument, NULL, ARG_ENCODER },
-                { "audio-source", required_argument, NULL, ARG_AUDIO },
-                { "max-resolution", required_argument, NULL, ARG_RES },
-                { "max-fps", required_argument, NULL, ARG_FPS },
-                { "max-bitrate", required_argument, NULL, ARG_BITRATE },
-                { "log-level", required_argument, NULL, ARG_LOG },
                 { "user", required_argument, NULL, ARG_USER },
                 { "keep-privileges", no_argument, NULL, ARG_KEEP },
                 {}
         };
-        uint64_t v;
         int o;
 
         while ((o = getopt_long(argc, argv, "", options, NULL)) >= 0) {
                 switch (o) {
-                case ARG_CONTEXT:
-                        if (parse_unsigned(optarg, UINT32_MAX, &v) < 0)
-                                return -EINVAL;
-                        c->context_id = (unsigned) v;
-                        break;
-                case ARG_CAPTURE:
-                        c->capture = optarg;
-                        break;
-                case ARG_ENCODER:
-                        c->encoder = optarg;
-                        break;
-                case ARG_AUDIO:
-                        c->audio_source = optarg;
-                        break;
-                case ARG_RES:
-                        if (sscanf(optarg, "%ux%u", &c->max_width, &c->max_height) != 2)
-                                return -EINVAL;
-                        break;
-                case ARG_FPS:
-                        if (parse_unsigned(optarg, 1000, &v) < 0)
-                                return -EINVAL;
-                        c->max_fps = (unsigned) v;
-                        break;
-                case ARG_BITRATE:
-                        if (parse_unsigned(optarg, UINT64_MAX, &v) < 0)
-                                return -EINVAL;
-                        c->max_bitrate_bps = v;
-                        break;
-                case ARG_LOG:
-                        if (parse_unsigned(optarg, LOG_DEBUG, &v) < 0)
-                                return -EINVAL;
-                        c->log_level = (int) v;
-                        break;
                 case ARG_USER:
                         c->user = optarg;
                         break;
@@ -391,14 +350,66 @@ static int stream_parse_argv(struct stream_config *c, int argc, char *argv[])
                         return -EINVAL;
                 }
         }
-        if (optind < argc || !c->capture)
-                return -EINVAL;
+        return optind < argc ? -EINVAL : 0;
+}
+
+static int stream_take_string(const struct worker_msg *m, uint16_t tag, char **field)
+{
+        char buf[256];
+        char *copy;
+        int r;
+
+        r = worker_msg_get_str(m, tag, buf, sizeof(buf));
+        if (r < 0)
+                return r;
+        copy = strdup(buf);
+        if (!copy)
+                return -ENOMEM;
+        free(*field);
+        *field = copy;
+        return 0;
+}
+
+/* main's first message: what this worker captures and how it encodes. */
+static int stream_configure(struct stream *st, const struct worker_msg *m)
+{
+        struct stream_config *c = st->config;
+        int64_t v;
+        int r;
+
+        if (c->configured)
+                return -EALREADY;
+        r = stream_take_string(m, WORKER_FIELD_CAPTURE, &c->capture);
+        if (r < 0)
+                return r;
+        (void) stream_take_string(m, WORKER_FIELD_ENCODER, &c->encoder);
+        (void) stream_take_string(m, WORKER_FIELD_AUDIO_SOURCE, &c->audio_source);
+        if (!c->encoder) {
+                c->encoder = strdup("auto");
+                if (!c->encoder)
+                        return -ENOMEM;
+        }
+        if (worker_msg_get_ranged(m, WORKER_FIELD_CONTEXT_ID, 0, UINT32_MAX, &v) >= 0)
+                c->context_id = (unsigned) v;
+        if (worker_msg_get_ranged(m, WORKER_FIELD_MAX_WIDTH, 0, 16384, &v) >= 0)
+                c->max_width = (unsigned) v;
+        if (worker_msg_get_ranged(m, WORKER_FIELD_MAX_HEIGHT, 0, 16384, &v) >= 0)
+                c->max_height = (unsigned) v;
+        if (worker_msg_get_ranged(m, WORKER_FIELD_FPS, 0, 1000, &v) >= 0)
+                c->max_fps = (unsigned) v;
+        if (worker_msg_get_ranged(m, WORKER_FIELD_BITRATE, 0, INT64_MAX, &v) >= 0)
+                c->max_bitrate_bps = (uint64_t) v;
+        if (worker_msg_get_ranged(m, WORKER_FIELD_LOG_LEVEL, LOG_EMERG, LOG_DEBUG, &v) >= 0)
+                log_set_max_level((int) v);
+        c->configured = true;
+        log_debug("Stream worker for context %u (capture %s, encoder %s) ready", c->context_id, c->capture,
+                  c->encoder ?: "auto");
         return 0;
 }
 
 int main(int argc, char *argv[])
 {
-        struct stream_config config = { .encoder = "auto", .audio_source = "silence", .log_level = LOG_INFO };
+        struct stream_config config = {};
         struct stream st = { .config = &config, .control_fd = -1 };
         sigset_t mask;
         int type = 0, r;
@@ -413,7 +424,6 @@ int main(int argc, char *argv[])
                 fprintf(stderr, "%s is started by miracastd, not by hand (bad arguments)\n", argv[0]);
                 return EXIT_FAILURE;
         }
-        log_set_max_level(config.log_level);
         if (getsockopt(STREAM_CONTROL_FD, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || type != SOCK_SEQPACKET) {
                 log_error("No control socket on fd %d: miracastd-stream is started by miracastd", STREAM_CONTROL_FD);
                 return EXIT_FAILURE;
@@ -450,7 +460,6 @@ int main(int argc, char *argv[])
                 log_error_errno(r, "Failed to set up the event loop: %m");
                 goto finish;
         }
-        log_debug("Stream worker for capture %s ready", config.capture);
         r = sd_event_loop(st.event);
         if (r < 0)
                 log_error_errno(r, "Event loop failed: %m");
@@ -463,5 +472,8 @@ finish:
         st.control_io = sd_event_source_disable_unref(st.control_io);
         safe_close(st.control_fd);
         st.event = sd_event_unref(st.event);
+        free(config.capture);
+        free(config.encoder);
+        free(config.audio_source);
         return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

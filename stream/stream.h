@@ -22,22 +22,24 @@
 struct capture;
 struct session;
 
-/* What main passes on the command line: the daemon's configuration this worker needs. */
+/* The daemon's configuration this worker needs: main sends it first (WORKER_MSG_CONFIG), so a
+ * worker started by systemd's socket activation gets it the same way as one main forked. */
 struct stream_config {
+        bool configured;             /* CONFIG arrived; nothing else is served before */
         unsigned context_id;         /* main's context, for the log */
-        const char *capture;         /* capture spec (encoder/capture_spec.h) */
-        const char *encoder;         /* "auto", "x264", ... */
-        const char *audio_source;    /* "silence", "tone", "beep" */
+        char *capture;               /* owned: capture spec (encoder/capture_spec.h) */
+        char *encoder;               /* owned: "auto", "x264", ... */
+        char *audio_source;          /* owned: "silence", "tone", "beep" */
         unsigned max_width, max_height, max_fps;
         uint64_t max_bitrate_bps;
-        int log_level;
+        /* From the command line: */
         bool keep_privileges;        /* kms capture without the helper: stay root (logged) */
         const char *user;            /* drop to this user (default "miracastd", else nobody) */
 };
 
 struct stream {
         sd_event *event;             /* reference */
-        const struct stream_config *config; /* not owned */
+        struct stream_config *config;/* not owned */
         int control_fd;              /* owned: SOCK_SEQPACKET to main */
         sd_event_source *control_io; /* owned */
         sd_event_source *stats_timer;/* owned: pushes STATISTICS every STREAM_STATS_USEC */

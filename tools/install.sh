@@ -5,6 +5,8 @@
 #   tools/install.sh DESTDIR PREFIX BUILD
 # DESTDIR may be empty (install into /). With PREFIX=/usr:
 #   /usr/sbin/miracastd, /usr/bin/miracastctl
+#   /usr/libexec/miracastd/miracastd-stream          (the stream worker; docs/process-model.md)
+#   /usr/lib/sysusers.d/miracastd.conf               (its user, created by systemd-sysusers)
 #   /usr/lib/systemd/system/miracastd.service        ($SYSTEMDUNITDIR overrides)
 #   /usr/share/dbus-1/system.d/org.miracastd.conf
 #   /usr/share/dbus-1/system-services/org.miracastd.service
@@ -34,6 +36,7 @@ else
 fi
 unitdir=${SYSTEMDUNITDIR:-$prefix/lib/systemd/system}
 sbindir=$prefix/sbin
+libexecdir=$prefix/libexec/miracastd
 bindir=$prefix/bin
 datadir=$prefix/share
 mandir=$datadir/man
@@ -64,6 +67,10 @@ trap 'rm -rf "$tmp"' EXIT
 
 if [ -f "$srcdir/daemon/main.c" ]; then
         inst 0755 "$build/miracastd" "$sbindir/miracastd"
+fi
+if [ -x "$build/miracastd-stream" ]; then
+        inst 0755 "$build/miracastd-stream" "$libexecdir/miracastd-stream"
+        inst 0644 "$srcdir/systemd/miracastd.sysusers" "$prefix/lib/sysusers.d/miracastd.conf"
 fi
 inst 0755 "$build/miracastctl" "$bindir/miracastctl"
 
@@ -104,6 +111,9 @@ else
 fi
 inst 0644 "$srcdir/systemd/miracastd.conf" "$datadir/doc/miracastd/miracastd.conf"
 
+if [ -z "$destdir" ] && command -v systemd-sysusers >/dev/null 2>&1 && [ -e "$prefix/lib/sysusers.d/miracastd.conf" ]; then
+        systemd-sysusers "$prefix/lib/sysusers.d/miracastd.conf" || true
+fi
 if [ -z "$destdir" ] && command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
         systemctl daemon-reload || true
         echo "install: done; start with: systemctl enable --now miracastd"

@@ -33,6 +33,8 @@ files="
 /usr/share/doc/miracastd/miracastd.conf
 "
 [ -f "$src/daemon/main.c" ] && files="$files /usr/sbin/miracastd"
+[ -x "$MIRACAST_BUILD/miracastd-stream" ] && files="$files /usr/libexec/miracastd/miracastd-stream
+/usr/lib/sysusers.d/miracastd.conf"
 # the "Cast screen" button: the app (when built) and the GNOME Shell extension
 [ -x "$MIRACAST_BUILD/miracast-cast" ] && files="$files /usr/bin/miracast-cast
 /usr/share/applications/org.miracastd.Cast.desktop /usr/share/icons/hicolor/scalable/apps/org.miracastd.Cast.svg"
@@ -85,7 +87,7 @@ else
         fail "systemd-analyze security exposure <= 4.0" "got '${score}'"
 fi
 check "unit keeps only the documented capabilities" grep -qx \
-        "CapabilityBoundingSet=CAP_SYS_ADMIN CAP_NET_ADMIN CAP_NET_BIND_SERVICE CAP_NET_RAW" "$unit"
+        "CapabilityBoundingSet=CAP_SYS_ADMIN CAP_NET_ADMIN CAP_NET_BIND_SERVICE CAP_NET_RAW CAP_SETUID CAP_SETGID" "$unit"
 check "unit is Type=notify with watchdog" bash -c "grep -qx Type=notify '$unit' && grep -q '^WatchdogSec=' '$unit'"
 
 # The unit itself, not an alias that exists only once enabled: activation must work on a fresh install.
