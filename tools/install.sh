@@ -8,6 +8,7 @@
 #   /usr/libexec/miracastd/miracastd-stream          (the stream worker; docs/process-model.md)
 #   /usr/lib/sysusers.d/miracastd.conf               (its user, created by systemd-sysusers)
 #   /usr/lib/systemd/system/miracastd.service        ($SYSTEMDUNITDIR overrides)
+#   /usr/lib/systemd/system/miracastd-stream{,-kms}.socket, miracastd-stream{,-kms}@.service
 #   /usr/share/dbus-1/system.d/org.miracastd.conf
 #   /usr/share/dbus-1/system-services/org.miracastd.service
 #   /usr/share/dbus-1/interfaces/org.miracastd.{Manager1,Sink1,Session1}.xml
@@ -59,7 +60,8 @@ inst() {
 
 # Substitute the paths into a template.
 subst() {
-        sed -e "s|@sbindir@|$sbindir|g" -e "s|@bindir@|$bindir|g" -e "s|@sysconfdir@|$sysconfdir|g" "$1"
+        sed -e "s|@sbindir@|$sbindir|g" -e "s|@bindir@|$bindir|g" -e "s|@sysconfdir@|$sysconfdir|g" \
+                -e "s|@libexecdir@|$libexecdir|g" "$1"
 }
 
 tmp=$(mktemp -d)
@@ -76,6 +78,12 @@ inst 0755 "$build/miracastctl" "$bindir/miracastctl"
 
 subst "$srcdir/systemd/miracastd.service.in" >"$tmp/miracastd.service"
 inst 0644 "$tmp/miracastd.service" "$unitdir/miracastd.service"
+for u in miracastd-stream@.service miracastd-stream-kms@.service; do
+        subst "$srcdir/systemd/$u.in" >"$tmp/$u"
+        inst 0644 "$tmp/$u" "$unitdir/$u"
+done
+inst 0644 "$srcdir/systemd/miracastd-stream.socket" "$unitdir/miracastd-stream.socket"
+inst 0644 "$srcdir/systemd/miracastd-stream-kms.socket" "$unitdir/miracastd-stream-kms.socket"
 inst 0644 "$srcdir/systemd/org.miracastd.conf" "$datadir/dbus-1/system.d/org.miracastd.conf"
 inst 0644 "$srcdir/systemd/org.miracastd.dbus-service" "$datadir/dbus-1/system-services/org.miracastd.service"
 inst 0644 "$srcdir/systemd/org.miracastd.policy" "$datadir/polkit-1/actions/org.miracastd.policy"
