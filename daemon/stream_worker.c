@@ -628,7 +628,7 @@ static int stream_probe_run(const char *arg1, const char *arg2, int (*each)(cons
         size_t len = 0;
         int pipefd[2], r, status = 0;
         uint64_t deadline = now_usec() + STREAM_WORKER_CALL_TIMEOUT_USEC;
-        pid_t pid;
+        pid_t pid = 0;
 
         r = stream_worker_find_binary(path, sizeof(path));
         if (r < 0)
