@@ -43,6 +43,7 @@ enum worker_msg_type {
         WORKER_MSG_PIPEWIRE_FD,      /* session 0, + fd: a connection to the PipeWire remote for the capture */
         WORKER_MSG_CONFIG,           /* session 0, first and once: CONTEXT_ID CAPTURE ENCODER AUDIO_SOURCE
                                         MAX_WIDTH MAX_HEIGHT FPS (max) BITRATE (max) LOG_LEVEL */
+        WORKER_MSG_INPUT_STATE,      /* ACTIVE: main's answer to INPUT (the devices exist or not); no REPLY */
 
         /* worker -> main */
         WORKER_MSG_REPLY = 64,       /* SEQ, ERROR */
@@ -52,6 +53,8 @@ enum worker_msg_type {
         WORKER_MSG_STATISTICS,       /* FRAMES DROPS BYTES LATENCY_* AUDIO_* */
         WORKER_MSG_INPUT,            /* ACTIVE MODE_WIDTH MODE_HEIGHT TARGET_WIDTH TARGET_HEIGHT */
         WORKER_MSG_ENDED,            /* ERROR TEXT; the last message about this session */
+        WORKER_MSG_INPUT_EVENT,      /* one parsed, mapped UIBC event for main's injector: INPUT_KIND and
+                                        X Y BUTTON | KEY DOWN | VERTICAL NOTCHES | (CONTACT_ID X Y)... */
         _WORKER_MSG_TYPE_MAX,
 };
 
@@ -89,6 +92,15 @@ enum worker_field {
         WORKER_FIELD_LINK_RATE,
         WORKER_FIELD_CONTEXT_ID,
         WORKER_FIELD_LOG_LEVEL,
+        WORKER_FIELD_INPUT_KIND,     /* enum worker_input_kind */
+        WORKER_FIELD_X,              /* desktop pixels, within the cast area */
+        WORKER_FIELD_Y,
+        WORKER_FIELD_BUTTON,         /* BTN_LEFT down 1, up 0, unchanged -1 */
+        WORKER_FIELD_KEY,            /* an evdev KEY_* */
+        WORKER_FIELD_DOWN,
+        WORKER_FIELD_VERTICAL,
+        WORKER_FIELD_NOTCHES,        /* wheel notches, evdev's sign */
+        WORKER_FIELD_CONTACT_ID,     /* a touch contact: CONTACT_ID then its X and Y */
 
         WORKER_FIELD_FIRST_STRING = 0x1000,
         WORKER_FIELD_TEXT = WORKER_FIELD_FIRST_STRING,
@@ -101,6 +113,13 @@ enum worker_field {
         WORKER_FIELD_AUDIO_SILENCE_REASON,
         WORKER_FIELD_CAPTURE,
         WORKER_FIELD_AUDIO_SOURCE,
+};
+
+enum worker_input_kind {
+        WORKER_INPUT_POINTER = 1,
+        WORKER_INPUT_KEY,
+        WORKER_INPUT_WHEEL,
+        WORKER_INPUT_TOUCH,
 };
 
 struct worker_msg_field {

@@ -125,7 +125,6 @@ static void stream_session_new(struct stream *st, const struct worker_msg *m, in
         (void) stream_get_u16(m, WORKER_FIELD_SINK_RTSP_PORT, &params.sink_rtsp_port);
         if (worker_msg_get_u64(m, WORKER_FIELD_INPUT_ALLOWED, &v) >= 0)
                 params.input_allowed = v != 0;
-        (void) stream_get_u16(m, WORKER_FIELD_UIBC_PORT, &params.uibc_port);
 
         r = session_new(st, &params, steal_fd(fds[0]), n_fds > 1 ? steal_fd(fds[1]) : -1, &s);
         if (r < 0) {
@@ -160,6 +159,11 @@ static void stream_handle(struct stream *st, const struct worker_msg *m, int *fd
                 return;
         }
         s = session_find(st, m->session);
+        if (m->type == WORKER_MSG_INPUT_STATE) {
+                if (s && worker_msg_get_u64(m, WORKER_FIELD_ACTIVE, &v) >= 0)
+                        session_input_state(s, v != 0);
+                return;
+        }
         if (m->type == WORKER_MSG_END) {
                 if (!s)
                         return;
@@ -196,15 +200,11 @@ static void stream_handle(struct stream *st, const struct worker_msg *m, int *fd
                 if (r >= 0)
                         r = v <= UINT32_MAX ? session_set_bitrate(s, (uint32_t) v) : -EINVAL;
                 break;
-        case WORKER_MSG_SET_INPUT: {
-                uint16_t port = 0;
-
-                (void) stream_get_u16(m, WORKER_FIELD_UIBC_PORT, &port);
+        case WORKER_MSG_SET_INPUT:
                 r = worker_msg_get_u64(m, WORKER_FIELD_ACTIVE, &v);
                 if (r >= 0)
-                        r = session_set_input(s, v != 0, port);
+                        r = session_set_input(s, v != 0);
                 break;
-        }
         case WORKER_MSG_ATTACH_AUDIO:
                 r = n_fds > 0 ? session_attach_audio(s, steal_fd(fds[0])) : -EBADF;
                 break;
