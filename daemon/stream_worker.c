@@ -619,6 +619,69 @@ static char **strv_copy(char **l)
         return c;
 }
 
+/*
+ * Under systemd, ask a socket-activated KMS worker (it has the DRM nodes that main's sandbox
+ * lacks): WORKER_MSG_PROBE, the lines come back as TEXT fields of the REPLY. -ENOENT etc. when
+ * there is no such socket (then the binary is run here).
+ */
+static int stream_probe_socket(const char *spec, int (*each)(const char *line, void *userdata), void *userdata)
+{
+        static uint8_t buf[WORKER_MSG_MAX];
+        static struct worker_msg m;
+        const char *path = getenv("MIRACASTD_STREAM_KMS_SOCKET") ?: STREAM_WORKER_KMS_SOCKET;
+        uint64_t deadline = now_usec() + STREAM_WORKER_CALL_TIMEOUT_USEC, seq = 0;
+        struct worker_msg_writer w;
+        _cleanup_close_ int fd = -1;
+        size_t len;
+        int64_t error = 0;
+        ssize_t n;
+        int r;
+
+        fd = stream_worker_connect(path);
+        if (fd < 0)
+                return fd;
+        worker_msg_begin(&w, buf, sizeof(buf), WORKER_MSG_PROBE, 0);
+        worker_msg_put_u64(&w, WORKER_FIELD_SEQ, 1);
+        if (spec)
+                worker_msg_put_str(&w, WORKER_FIELD_TEXT, spec);
+        r = worker_msg_finish(&w, &len);
+        if (r < 0)
+                return r;
+        if (send(fd, buf, len, MSG_NOSIGNAL) < 0)
+                return -errno;
+        for (;;) {
+                struct pollfd p = { .fd = fd, .events = POLLIN };
+                uint64_t now = now_usec();
+
+                if (now >= deadline)
+                        return -ETIMEDOUT;
+                if (poll(&p, 1, (int) ((deadline - now) / 1000) + 1) <= 0)
+                        continue;
+                n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+                if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                        continue;
+                if (n <= 0)
+                        return -ECONNRESET;
+                if (worker_msg_parse(buf, (size_t) n, &m) == 0 && m.type == WORKER_MSG_REPLY &&
+                    worker_msg_get_u64(&m, WORKER_FIELD_SEQ, &seq) == 0 && seq == 1)
+                        break;
+        }
+        for (size_t i = 0; i < m.n_fields; i++) {
+                char line[512];
+
+                if (m.fields[i].tag != WORKER_FIELD_TEXT || m.fields[i].len >= sizeof(line))
+                        continue;
+                memcpy(line, m.fields[i].value, m.fields[i].len);
+                line[m.fields[i].len] = '\0';
+                r = each(line, userdata);
+                if (r < 0)
+                        return r;
+        }
+        if (worker_msg_get_ranged(&m, WORKER_FIELD_ERROR, -4095, 0, &error) < 0)
+                return -EBADMSG;
+        return error < 0 ? -ENODEV : 0;
+}
+
 /* Run the worker binary with args, its stdout lines to each(), bounded in time and size. */
 static int stream_probe_run(const char *arg1, const char *arg2, int (*each)(const char *line, void *userdata),
                             void *userdata)
@@ -705,7 +768,9 @@ static int stream_probe(void)
                 stream_probe_clear();
                 return -ENOMEM;
         }
-        r = stream_probe_run("--probe", NULL, probe_line, &p);
+        r = stream_probe_socket(NULL, probe_line, &p);
+        if (r == -ENOENT || r == -ECONNREFUSED || r == -EACCES)
+                r = stream_probe_run("--probe", NULL, probe_line, &p);
         if (r < 0) {
                 stream_probe_clear();
                 return log_warning_errno(r, "Cannot ask %s for encoders and outputs: %m", STREAM_WORKER_BINARY);
@@ -765,7 +830,9 @@ int stream_probe_find_output(const char *spec, char *ret_device, size_t device_s
         struct probe_find f = { device, error, sizeof(device), sizeof(error) };
         int r;
 
-        r = stream_probe_run("--probe-output", spec, probe_find_line, &f);
+        r = stream_probe_socket(spec, probe_find_line, &f);
+        if (r == -ENOENT || r == -ECONNREFUSED || r == -EACCES)
+                r = stream_probe_run("--probe-output", spec, probe_find_line, &f);
         if (r < 0) {
                 snprintf(error_text, error_size, "%s", error[0] ? error : strerror(-r));
                 return r == -EIO ? r : -ENODEV;

@@ -44,6 +44,8 @@ enum worker_msg_type {
         WORKER_MSG_CONFIG,           /* session 0, first and once: CONTEXT_ID CAPTURE ENCODER AUDIO_SOURCE
                                         MAX_WIDTH MAX_HEIGHT FPS (max) BITRATE (max) LOG_LEVEL */
         WORKER_MSG_INPUT_STATE,      /* ACTIVE: main's answer to INPUT (the devices exist or not); no REPLY */
+        WORKER_MSG_PROBE,            /* session 0, instead of CONFIG: encoders and outputs (TEXT: an output
+                                        spec to look up); the REPLY has TEXT lines as --probe prints them */
 
         /* worker -> main */
         WORKER_MSG_REPLY = 64,       /* SEQ, ERROR */

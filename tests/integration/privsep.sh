@@ -19,8 +19,10 @@ B=$MIRACAST_BUILD
 T=$(mktemp -d /tmp/miracast-privsep.XXXXXX)
 daemon_pid=
 sink_pid=
+bus_pid=
 cleanup() {
         [ -n "$sink_pid" ] && kill "$sink_pid" 2>/dev/null
+        [ -n "$bus_pid" ] && kill "$bus_pid" 2>/dev/null
         [ -n "$daemon_pid" ] && kill -KILL "$daemon_pid" 2>/dev/null
         wait 2>/dev/null
         [ -n "${KEEP_TMP:-}" ] || rm -rf "$T"
@@ -134,6 +136,47 @@ rc=$?
 daemon_pid=
 check "daemon exits 0 on SIGTERM" test "$rc" = 0
 check "no sanitizer report" sh -c "! grep -q 'Sanitizer' '$T/daemon.log'"
+
+# ---- socket-activated workers (as under systemd) ----------------------------------------------
+# systemd-socket-activate plays miracastd-stream.socket (Accept=yes: one worker per connection, the
+# connection on fd 3) and miracastd-stream-kms.socket (which also answers the probes: main's
+# sandbox has no DRM nodes under systemd).
+if command -v systemd-socket-activate >/dev/null; then
+        systemd-socket-activate --seqpacket --accept -l "$T/stream.sock" "$B/miracastd-stream" >"$T/sa.log" 2>&1 &
+        sa_pid=$!
+        systemd-socket-activate --seqpacket --accept -l "$T/kms.sock" "$B/miracastd-stream" >"$T/sa-kms.log" 2>&1 &
+        sa_kms_pid=$!
+        private_bus "$T/bus"
+        bus_pid=$private_bus_pid
+        for _ in $(seq 50); do [ -S "$T/stream.sock" ] && [ -S "$T/kms.sock" ] && break; sleep 0.1; done
+        MIRACASTD_STREAM_SOCKET=$T/stream.sock MIRACASTD_STREAM_KMS_SOCKET=$T/kms.sock MIRACASTD_STREAM=/nonexistent \
+                "$B/miracastd" --config /dev/null -o p2p-backend=none -o mice=no --bus "unix:path=$T/bus" \
+                --listen 127.0.0.1:0 --capture testsrc --encoder x264 --max-resolution 640x480 --log-level debug \
+                >"$T/socket.log" 2>&1 &
+        daemon_pid=$!
+        for _ in $(seq 100); do grep -q "Listening for sinks on 127.0.0.1:" "$T/socket.log" && break; sleep 0.1; done
+        sport=$(sed -n 's/.*Listening for sinks on .*:\([0-9]*\).*/\1/p' "$T/socket.log" | head -n1)
+        enc=$(busctl --address="unix:path=$T/bus" get-property org.miracastd /org/miracastd org.miracastd.Manager1 \
+                Encoders 2>&1)
+        check "socket: Manager1.Encoders comes from the probe socket ($enc)" grep -q '"x264"' <<<"$enc"
+        timeout 60 "$B/miracast-test-sink" --connect "127.0.0.1:$sport" --profile small --frames 10 --timeout 20 \
+                >"$T/socket-sink.out" 2>&1
+        check "socket: a cast through a socket-activated worker works" grep -q "^SINK result=ok" "$T/socket-sink.out"
+        check "socket: main connected instead of forking" grep -q "socket-activated stream worker runs capture testsrc" \
+                "$T/socket.log"
+        check "socket: main forked nothing" sh -c "! pgrep -P $daemon_pid >/dev/null"
+        kill -TERM "$daemon_pid"
+        wait "$daemon_pid"
+        rc=$?
+        daemon_pid=
+        check "socket: daemon exits 0 on SIGTERM" test "$rc" = 0
+        kill "$sa_pid" "$sa_kms_pid" "$bus_pid" 2>/dev/null
+        wait "$sa_pid" "$sa_kms_pid" "$bus_pid" 2>/dev/null
+        bus_pid=
+        check "socket: no sanitizer report" sh -c "! grep -q 'Sanitizer' '$T/socket.log' '$T/sa.log' '$T/sa-kms.log'"
+else
+        echo "skip: no systemd-socket-activate, socket-activated workers not tested"
+fi
 
 # ---- a worker that lies -------------------------------------------------------------------
 MIRACASTD_STREAM=${MIRACAST_SRCDIR:-.}/tests/integration/hostile-worker.py "$B/miracastd" --config /dev/null \
