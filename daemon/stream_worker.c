@@ -53,6 +53,7 @@ struct stream_worker {
         struct queued_msg *queue, **queue_tail; /* owned: arrived during stream_worker_call() */
         uint64_t seq;
         bool dead;                   /* exited or broke the protocol: no more messages */
+        bool hung;                   /* a call timed out: failed from the loop (not inside the caller) */
         struct stream_worker *next;  /* the closing list */
 };
 
@@ -207,6 +208,14 @@ static int stream_worker_on_defer(sd_event_source *source, void *userdata)
         struct stream_worker *w = userdata;
 
         (void) sd_event_source_set_enabled(source, SD_EVENT_OFF);
+        if (w->hung && !w->dead) {
+                /* A worker that does not answer is as good as dead: its sessions end, it is killed
+                 * (forked) or left to exit once it sees the closed channel (socket-activated). */
+                if (w->pid > 0)
+                        (void) kill(w->pid, SIGKILL);
+                stream_worker_fail(w, "did not answer");
+                return 0;
+        }
         while (w->queue && !w->dead) {
                 struct queued_msg *q = w->queue;
 
@@ -545,6 +554,8 @@ int stream_worker_call(struct stream_worker *w, struct worker_msg_writer *msg, c
                 if (now >= deadline) {
                         log_warning("Stream worker %d did not answer within %llu s", (int) w->pid,
                                     STREAM_WORKER_CALL_TIMEOUT_USEC / 1000000ULL);
+                        w->hung = true;
+                        (void) sd_event_source_set_enabled(w->defer, SD_EVENT_ONESHOT);
                         return -ETIMEDOUT;
                 }
                 n = stream_worker_recv(w, buf, sizeof(buf));

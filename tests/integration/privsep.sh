@@ -178,6 +178,47 @@ else
         echo "skip: no systemd-socket-activate, socket-activated workers not tested"
 fi
 
+# ---- a worker that hangs --------------------------------------------------------------------
+private_bus "$T/bus2"
+bus_pid=$private_bus_pid
+"$B/miracastd" --config /dev/null -o p2p-backend=none -o mice=no --bus "unix:path=$T/bus2" --listen 127.0.0.1:0 \
+        --capture testsrc --encoder x264 --max-resolution 640x480 >"$T/hang.log" 2>&1 &
+daemon_pid=$!
+for _ in $(seq 100); do grep -q "Listening for sinks on 127.0.0.1:" "$T/hang.log" && break; sleep 0.1; done
+gport=$(sed -n 's/.*Listening for sinks on .*:\([0-9]*\).*/\1/p' "$T/hang.log" | head -n1)
+timeout 60 "$B/miracast-test-sink" --connect "127.0.0.1:$gport" --profile small --duration 0 --timeout 20 \
+        >"$T/hang-sink.out" 2>&1 &
+sink_pid=$!
+worker=
+for _ in $(seq 150); do
+        worker=$(pgrep -P "$daemon_pid" | head -n1)
+        [ -n "$worker" ] && grep -q "streaming " "$T/hang.log" && break
+        sleep 0.1
+done
+spath=$(busctl --address="unix:path=$T/bus2" tree --list org.miracastd 2>/dev/null | grep '/session/' | head -n1)
+[ -n "$worker" ] && kill -STOP "$worker"
+start=$SECONDS
+out=$(busctl --address="unix:path=$T/bus2" --timeout=30 call org.miracastd "$spath" org.miracastd.Session1 Pause 2>&1)
+check "hang: a request to a stopped worker fails after the 5 s limit ($out, $((SECONDS - start)) s)" \
+        test -n "$out" -a $((SECONDS - start)) -le 10
+for _ in $(seq 50); do grep -q "ended: the stream worker did not answer" "$T/hang.log" && break; sleep 0.1; done
+check "hang: the session ends with a reason" grep -q "ended: the stream worker did not answer" "$T/hang.log"
+for _ in $(seq 50); do kill -0 "$worker" 2>/dev/null || break; sleep 0.1; done
+check "hang: the hung worker is killed" sh -c "! kill -0 $worker 2>/dev/null"
+kill "$sink_pid" 2>/dev/null
+wait "$sink_pid" 2>/dev/null
+sink_pid=
+check "hang: main answers D-Bus again" busctl --address="unix:path=$T/bus2" get-property org.miracastd /org/miracastd \
+        org.miracastd.Manager1 Version
+kill -TERM "$daemon_pid"
+wait "$daemon_pid"
+rc=$?
+daemon_pid=
+check "hang: daemon exits 0 on SIGTERM" test "$rc" = 0
+kill "$bus_pid" 2>/dev/null
+wait "$bus_pid" 2>/dev/null
+bus_pid=
+
 # ---- a worker that lies -------------------------------------------------------------------
 MIRACASTD_STREAM=${MIRACAST_SRCDIR:-.}/tests/integration/hostile-worker.py "$B/miracastd" --config /dev/null \
         -o p2p-backend=none -o mice=no --bus none --listen 127.0.0.1:0 --capture testsrc --log-level debug \
