@@ -47,6 +47,8 @@
 
 struct session_private {
         struct stream_worker *worker;    /* the context's, while attached (counted by context_get_worker()) */
+        struct stream_worker *mice_worker; /* the context's, while it reads the sink's MS-MICE connection
+                                              (counted too) */
         sd_event_source *linger;         /* owned: frees the ended session */
         sd_event_source *connect_timer;  /* owned: Cast() waiting for the sink's connection */
         /* Input from the display: the devices, while the worker says input is active. */
@@ -173,7 +175,48 @@ static void session_free_sink_parameters(struct session *s)
 
 bool session_is_on_worker(const struct session *s, const struct stream_worker *w)
 {
-        return w && s->priv->worker == w;
+        return w && (s->priv->worker == w || s->priv->mice_worker == w);
+}
+
+int session_watch_mice(struct session *s, int fd)
+{
+        uint8_t buf[64];
+        struct session_private *p = s->priv;
+        struct worker_msg_writer w;
+        struct stream_worker *worker;
+        int r;
+
+        if (p->mice_worker || s->state == SOURCE_SESSION_STATE_ENDED)
+                return -EBUSY;
+        r = context_get_worker(s->context, &worker);
+        if (r < 0)
+                return r;
+        worker_msg_begin(&w, buf, sizeof(buf), WORKER_MSG_MICE_WATCH, s->id);
+        r = stream_worker_send(worker, &w, &fd, 1);
+        if (r < 0) {
+                context_put_worker(s->context);
+                return r;
+        }
+        p->mice_worker = worker;
+        return 0;
+}
+
+/* The MS-MICE watch is over (reported, or the session ended: then the worker drops it). */
+static void session_unwatch_mice(struct session *s, bool tell)
+{
+        uint8_t buf[64];
+        struct session_private *p = s->priv;
+        struct worker_msg_writer w;
+
+        if (!p->mice_worker)
+                return;
+        /* Without a session there, END only drops the watch; with one, session_detach() says it too. */
+        if (tell && p->mice_worker != p->worker && !stream_worker_is_dead(p->mice_worker)) {
+                worker_msg_begin(&w, buf, sizeof(buf), WORKER_MSG_END, s->id);
+                (void) stream_worker_send(p->mice_worker, &w, NULL, 0);
+        }
+        p->mice_worker = NULL;
+        context_put_worker(s->context);
 }
 
 /* The session no longer runs on the worker (ended on either side); the last one lets it go. When
@@ -219,6 +262,7 @@ struct session *session_free(struct session *s)
                         *i = s->next;
                         break;
                 }
+        session_unwatch_mice(s, true);
         session_detach(s, true, -ESHUTDOWN, NULL);
         if (s->context)
                 s->context->n_sessions--;
@@ -265,6 +309,7 @@ void session_end_full(struct session *s, int reason, const char *text)
 
         /* The worker ends its side: what the machine queued last (a TEARDOWN reply) goes out before
          * the close there. */
+        session_unwatch_mice(s, true);
         session_detach(s, true, reason, text);
         session_stop_io(s);
 
@@ -592,6 +637,30 @@ static int session_on_input_event(struct session *s, const struct worker_msg *m)
         return 0;
 }
 
+/* What the sink said on MS-MICE (read and parsed in the worker): to the MS-MICE backend. */
+static int session_on_mice_event(struct session *s, const struct worker_msg *m)
+{
+        struct manager *mgr = s->manager;
+        struct sink *sink = session_get_sink(s);
+        char text[512] = "";
+        unsigned kind = 0;
+        int64_t e = 0;
+
+        if (!s->priv->mice_worker)
+                return 0;
+        if (session_get_ranged(m, WORKER_FIELD_MICE_KIND, WORKER_MICE_CLOSED, &kind) < 0 || kind == 0 ||
+            worker_msg_get_ranged(m, WORKER_FIELD_ERROR, -4095, 0, &e) == -ERANGE ||
+            worker_msg_get_str(m, WORKER_FIELD_TEXT, text, sizeof(text)) == -ENOBUFS)
+                return -EBADMSG;
+        for (char *c = text; *c; c++)
+                if ((unsigned char) *c < 0x20 || *c == 0x7f)
+                        *c = ' ';
+        session_unwatch_mice(s, false);         /* a report ends the watch */
+        if (sink && mgr->mice && mgr->mice->control_event)
+                mgr->mice->control_event(mgr->mice_userdata, sink, kind, (int) e, text);
+        return 0;
+}
+
 static int session_on_ended(struct session *s, const struct worker_msg *m)
 {
         char text[160] = "";
@@ -638,6 +707,9 @@ void session_on_worker_msg(struct session *s, const struct worker_msg *m)
                 break;
         case WORKER_MSG_INPUT_EVENT:
                 r = session_on_input_event(s, m);
+                break;
+        case WORKER_MSG_MICE_EVENT:
+                r = session_on_mice_event(s, m);
                 break;
         case WORKER_MSG_ENDED:
                 r = session_on_ended(s, m);

@@ -46,6 +46,8 @@ enum worker_msg_type {
         WORKER_MSG_INPUT_STATE,      /* ACTIVE: main's answer to INPUT (the devices exist or not); no REPLY */
         WORKER_MSG_PROBE,            /* session 0, instead of CONFIG: encoders and outputs (TEXT: an output
                                         spec to look up); the REPLY has TEXT lines as --probe prints them */
+        WORKER_MSG_MICE_WATCH,       /* + fd: read the sink's MS-MICE connection for this (Cast) session;
+                                        END drops it. No REPLY: MICE_EVENT says what came */
 
         /* worker -> main */
         WORKER_MSG_REPLY = 64,       /* SEQ, ERROR */
@@ -57,6 +59,8 @@ enum worker_msg_type {
         WORKER_MSG_ENDED,            /* ERROR TEXT; the last message about this session */
         WORKER_MSG_INPUT_EVENT,      /* one parsed, mapped UIBC event for main's injector: INPUT_KIND and
                                         X Y BUTTON | KEY DOWN | VERTICAL NOTCHES | (CONTACT_ID X Y)... */
+        WORKER_MSG_MICE_EVENT,       /* MICE_KIND ERROR TEXT: the sink's MS-MICE connection said something
+                                        (always the end of the watch) */
         _WORKER_MSG_TYPE_MAX,
 };
 
@@ -103,6 +107,7 @@ enum worker_field {
         WORKER_FIELD_VERTICAL,
         WORKER_FIELD_NOTCHES,        /* wheel notches, evdev's sign */
         WORKER_FIELD_CONTACT_ID,     /* a touch contact: CONTACT_ID then its X and Y */
+        WORKER_FIELD_MICE_KIND,      /* enum worker_mice_kind */
 
         WORKER_FIELD_FIRST_STRING = 0x1000,
         WORKER_FIELD_TEXT = WORKER_FIELD_FIRST_STRING,
@@ -122,6 +127,12 @@ enum worker_input_kind {
         WORKER_INPUT_KEY,
         WORKER_INPUT_WHEEL,
         WORKER_INPUT_TOUCH,
+};
+
+enum worker_mice_kind {
+        WORKER_MICE_STOP_PROJECTION = 1, /* TEXT: the sink's friendly name */
+        WORKER_MICE_REFUSED,         /* ERROR, TEXT: why the sink's message ends the cast */
+        WORKER_MICE_CLOSED,          /* ERROR: the sink closed the connection */
 };
 
 struct worker_msg_field {

@@ -27,6 +27,7 @@
 #include "../encoder/encode.h"
 #include "../protocol/macro.h"
 #include "../protocol/worker_msg.h"
+#include "mice_watch.h"
 #include "session.h"
 #include "stream.h"
 
@@ -163,6 +164,12 @@ static void stream_handle(struct stream *st, const struct worker_msg *m, int *fd
                 stream_session_new(st, m, fds, n_fds);
                 return;
         }
+        if (m->type == WORKER_MSG_MICE_WATCH) {
+                r = n_fds > 0 ? mice_watch_new(st, m->session, steal_fd(fds[0])) : -EBADF;
+                if (r < 0)
+                        log_error_errno(r, "Session %u: cannot read the sink's MS-MICE connection: %m", m->session);
+                return;
+        }
         s = session_find(st, m->session);
         if (m->type == WORKER_MSG_INPUT_STATE) {
                 if (s && worker_msg_get_u64(m, WORKER_FIELD_ACTIVE, &v) >= 0)
@@ -170,6 +177,7 @@ static void stream_handle(struct stream *st, const struct worker_msg *m, int *fd
                 return;
         }
         if (m->type == WORKER_MSG_END) {
+                mice_watch_drop(st, m->session);
                 if (!s)
                         return;
                 if (worker_msg_get_ranged(m, WORKER_FIELD_ERROR, -4095, 0, &e) < 0)
@@ -226,6 +234,7 @@ static void stream_hangup(struct stream *st)
         st->exiting = true;
         st->control_io = sd_event_source_disable_unref(st->control_io);
         st->control_fd = safe_close(st->control_fd);
+        mice_watch_drop_all(st);
         while (st->sessions)
                 session_free(st->sessions);
         stream_maybe_exit(st);
@@ -514,6 +523,7 @@ int main(int argc, char *argv[])
                 log_error_errno(r, "Event loop failed: %m");
 
 finish:
+        mice_watch_drop_all(&st);
         while (st.sessions)
                 session_free(st.sessions);
         st.capture_handle = NULL; /* released by its last session */
