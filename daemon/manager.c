@@ -100,6 +100,9 @@ int manager_start(struct manager *m)
         }
         if (!m->listeners)
                 log_info("Not listening for sinks (no --listen, no listen= and no Manager1.Listen call yet)");
+        /* Encoders and CaptureOutputs come from a worker (main links no FFmpeg/libdrm): ask now, in
+         * the background, so no D-Bus call waits for it. */
+        (void) stream_probe_start(m);
         manager_update_status(m);
         return 0;
 }

@@ -20,6 +20,7 @@
 #include "context.h"
 #include "log.h"
 #include "manager.h"
+#include "observers.h"
 #include "session.h"
 #include "stream_worker.h"
 
@@ -463,6 +464,7 @@ struct stream_worker *stream_worker_close(struct stream_worker *w)
 
 void stream_worker_reap_all(void)
 {
+        stream_probe_cancel();
         uint64_t deadline = now_usec() + STREAM_WORKER_REAP_USEC;
 
         while (closing) {
@@ -764,30 +766,221 @@ static int probe_line(const char *line, void *userdata)
         return 0;
 }
 
+/*
+ * The probe of encoders and outputs runs once, in the background from the start
+ * (stream_probe_start()), so no D-Bus call waits for a worker to load FFmpeg; a property read
+ * before it finished waits for the rest of it (bounded).
+ */
+struct probe_job {
+        struct manager *manager;     /* not owned: told when the lists are there */
+        sd_event_source *io;         /* owned */
+        int fd;                      /* owned: the KMS worker's socket, or the forked probe's stdout */
+        pid_t pid;                   /* forked probe, 0 for the socket */
+        uint64_t deadline;
+        size_t len;
+        uint8_t buf[WORKER_MSG_MAX];
+};
+static struct probe_job *probe_job;
+
+static void probe_job_free(void)
+{
+        struct probe_job *j = steal_ptr(probe_job);
+
+        if (!j)
+                return;
+        j->io = sd_event_source_disable_unref(j->io);
+        j->fd = safe_close(j->fd);
+        if (j->pid > 0) {
+                (void) kill(j->pid, SIGKILL);
+                while (waitpid(j->pid, NULL, 0) < 0 && errno == EINTR)
+                        ;
+        }
+        free(j);
+}
+
+/* The answer is complete (r == 0) or the probe failed: fill the cache or not. */
+static void probe_job_finish(int r)
+{
+        struct probe_job *j = probe_job;
+        struct probe_lists p = {};
+        static struct worker_msg m;
+        bool socket_reply = j->pid == 0;
+        int status = 0;
+
+        if (j->pid > 0) {
+                while (waitpid(j->pid, &status, 0) < 0 && errno == EINTR)
+                        ;
+                j->pid = 0;
+                if (r >= 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
+                        r = -EIO;
+        }
+        stream_probe_clear();
+        probe_encoders = calloc(1, sizeof(char *));   /* empty lists, not NULL, when nothing is found */
+        probe_outputs = calloc(1, sizeof(char *));
+        if (!probe_encoders || !probe_outputs)
+                r = -ENOMEM;
+        if (r >= 0 && socket_reply) {
+                /* a REPLY datagram from the socket: its TEXT fields are the lines */
+                if (worker_msg_parse(j->buf, j->len, &m) < 0 || m.type != WORKER_MSG_REPLY)
+                        r = -EBADMSG;
+                for (size_t i = 0; r >= 0 && i < m.n_fields; i++) {
+                        char line[512];
+
+                        if (m.fields[i].tag != WORKER_FIELD_TEXT || m.fields[i].len >= sizeof(line))
+                                continue;
+                        memcpy(line, m.fields[i].value, m.fields[i].len);
+                        line[m.fields[i].len] = '\0';
+                        r = probe_line(line, &p);
+                }
+        } else if (r >= 0) {
+                /* the forked probe's stdout: whole lines */
+                j->buf[MIN(j->len, sizeof(j->buf) - 1)] = '\0';
+                for (char *line = (char *) j->buf, *nl; r >= 0 && *line; line = nl + 1) {
+                        nl = strchr(line, '\n');
+                        if (!nl)
+                                break;
+                        *nl = '\0';
+                        r = probe_line(line, &p);
+                }
+        }
+        if (r < 0) {
+                stream_probe_clear();
+                log_warning_errno(r, "Cannot ask %s for encoders and outputs: %m", STREAM_WORKER_BINARY);
+        } else {
+                probed = true;
+                log_debug("Probe: %zu encoders, %zu outputs", p.n_encoders, p.n_outputs);
+                if (j->manager)
+                        observers_notify(&j->manager->observers, j->manager, MANAGER_CHANGED_OUTPUTS);
+        }
+        probe_job_free();
+}
+
+/* Read what is there: 1 when the job is over (finished or failed), 0 for more. */
+static int probe_job_step(void)
+{
+        struct probe_job *j = probe_job;
+        ssize_t n;
+
+        if (j->pid == 0) {
+                n = recv(j->fd, j->buf, sizeof(j->buf), MSG_DONTWAIT);
+                if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                        return 0;
+                j->len = n > 0 ? (size_t) n : 0;
+                probe_job_finish(n > 0 ? 0 : -ECONNRESET);
+                return 1;
+        }
+        if (j->len >= sizeof(j->buf) - 1) {
+                probe_job_finish(-EFBIG);
+                return 1;
+        }
+        n = read(j->fd, j->buf + j->len, sizeof(j->buf) - 1 - j->len);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                return 0;
+        if (n > 0) {
+                j->len += (size_t) n;
+                return 0;
+        }
+        probe_job_finish(n < 0 ? -errno : 0);
+        return 1;
+}
+
+static int probe_on_io(sd_event_source *source, int fd, uint32_t revents, void *userdata)
+{
+        (void) probe_job_step();
+        return 0;
+}
+
+/* Start the probe: ask a socket-activated KMS worker, else fork the binary with --probe. */
+static int probe_job_start(struct manager *m)
+{
+        static uint8_t buf[64];
+        char path[PATH_MAX];
+        char *argv[] = { path, (char *) "--probe", NULL };
+        struct worker_msg_writer w;
+        struct probe_job *j;
+        int pipefd[2], fd, r;
+        size_t len;
+
+        j = calloc(1, sizeof(*j));
+        if (!j)
+                return -ENOMEM;
+        j->manager = m;
+        j->deadline = now_usec() + STREAM_WORKER_CALL_TIMEOUT_USEC;
+        fd = stream_worker_connect(getenv("MIRACASTD_STREAM_KMS_SOCKET") ?: STREAM_WORKER_KMS_SOCKET);
+        if (fd >= 0) {
+                j->fd = fd;
+                worker_msg_begin(&w, buf, sizeof(buf), WORKER_MSG_PROBE, 0);
+                worker_msg_put_u64(&w, WORKER_FIELD_SEQ, 1);
+                if (worker_msg_finish(&w, &len) < 0 || send(fd, buf, len, MSG_NOSIGNAL) < 0) {
+                        safe_close(fd);
+                        free(j);
+                        return -EIO;
+                }
+        } else {
+                r = stream_worker_find_binary(path, sizeof(path));
+                if (r >= 0 && pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) < 0)
+                        r = -errno;
+                if (r < 0) {
+                        free(j);
+                        return r;
+                }
+                r = stream_worker_spawn(argv, -1, pipefd[1], &j->pid);
+                safe_close(pipefd[1]);
+                if (r < 0) {
+                        safe_close(pipefd[0]);
+                        free(j);
+                        return r;
+                }
+                j->fd = pipefd[0];
+        }
+        probe_job = j;
+        return 0;
+}
+
+int stream_probe_start(struct manager *m)
+{
+        int r;
+
+        if (probed || probe_job)
+                return 0;
+        r = probe_job_start(m);
+        if (r < 0)
+                return log_warning_errno(r, "Cannot start the probe of encoders and outputs: %m");
+        r = sd_event_add_io(m->event, &probe_job->io, probe_job->fd, EPOLLIN, probe_on_io, NULL);
+        if (r < 0)
+                probe_job->io = NULL;   /* a property read will wait for it */
+        return 0;
+}
+
+void stream_probe_cancel(void)
+{
+        probe_job_free();
+}
+
 static int stream_probe(void)
 {
-        struct probe_lists p = {};
         int r;
 
         if (probed)
                 return 0;
-        stream_probe_clear();
-        /* Empty lists, not NULL, when the probe finds nothing. */
-        probe_encoders = calloc(1, sizeof(char *));
-        probe_outputs = calloc(1, sizeof(char *));
-        if (!probe_encoders || !probe_outputs) {
-                stream_probe_clear();
-                return -ENOMEM;
+        if (!probe_job) {
+                r = probe_job_start(NULL);
+                if (r < 0)
+                        return r;
         }
-        r = stream_probe_socket(NULL, probe_line, &p);
-        if (r == -ENOENT || r == -ECONNREFUSED || r == -EACCES)
-                r = stream_probe_run("--probe", NULL, probe_line, &p);
-        if (r < 0) {
-                stream_probe_clear();
-                return log_warning_errno(r, "Cannot ask %s for encoders and outputs: %m", STREAM_WORKER_BINARY);
+        /* Wait for the rest of it here (bounded): the caller answers a D-Bus call with it. */
+        for (;;) {
+                struct pollfd p = { .fd = probe_job->fd, .events = POLLIN };
+                uint64_t now = now_usec();
+
+                if (now >= probe_job->deadline) {
+                        probe_job_finish(-ETIMEDOUT);
+                        return -ETIMEDOUT;
+                }
+                (void) poll(&p, 1, (int) ((probe_job->deadline - now) / 1000) + 1);
+                if (probe_job_step() > 0)
+                        return probed ? 0 : -EIO;
         }
-        probed = true;
-        return 0;
 }
 
 int stream_probe_encoders(char ***ret)
@@ -855,5 +1048,6 @@ int stream_probe_find_output(const char *spec, char *ret_device, size_t device_s
 /* Cached lists live until exit: LeakSanitizer would call them leaks. */
 static void __attribute__((destructor)) stream_probe_fini(void)
 {
+        probe_job_free();
         stream_probe_clear();
 }

@@ -60,8 +60,10 @@ if [ -z "$port" ]; then
         finish
 fi
 pass "daemon starts and listens on 127.0.0.1:$port"
+# The probe of encoders and outputs (miracastd-stream --probe) runs once at start-up, then exits.
+for _ in $(seq 100); do pgrep -P "$daemon_pid" >/dev/null || break; sleep 0.1; done
 idle_main=$(field "$daemon_pid" VmRSS | awk '{print $1}')
-check "idle: no stream worker runs" sh -c "! pgrep -P $daemon_pid >/dev/null"
+check "idle: no stream worker runs (the start-up probe exited)" sh -c "! pgrep -P $daemon_pid >/dev/null"
 echo "idle: main ${idle_main} kB RSS, no other process"
 
 timeout 60 "$B/miracast-test-sink" --connect "127.0.0.1:$port" --profile small --duration 6 --timeout 20 \
