@@ -54,8 +54,6 @@ const char *worker_msg_type_to_string(uint16_t type)
                 [WORKER_MSG_SET_INPUT] = "set-input",
                 [WORKER_MSG_ATTACH_AUDIO] = "attach-audio",
                 [WORKER_MSG_END] = "end",
-                [WORKER_MSG_LINK_RATE] = "link-rate",
-                [WORKER_MSG_PIPEWIRE_FD] = "pipewire-fd",
                 [WORKER_MSG_CONFIG] = "config",
                 [WORKER_MSG_INPUT_STATE] = "input-state",
                 [WORKER_MSG_PROBE] = "probe",

@@ -30,7 +30,8 @@
 
 enum worker_msg_type {
         /* main -> worker; every request but SESSION_NEW is answered by one REPLY (field SEQ, ERROR) */
-        WORKER_MSG_SESSION_NEW = 1,  /* + fd: the RTSP connection. Answered by events, not a REPLY */
+        WORKER_MSG_SESSION_NEW = 1,  /* + fd: the RTSP connection (+ fd: a connection to the PipeWire remote
+                                        for the capture). Answered by events, not a REPLY */
         WORKER_MSG_STOP,             /* M5 TEARDOWN trigger */
         WORKER_MSG_PAUSE,
         WORKER_MSG_RESUME,
@@ -39,8 +40,6 @@ enum worker_msg_type {
         WORKER_MSG_SET_INPUT,        /* ACTIVE (allow), UIBC_PORT */
         WORKER_MSG_ATTACH_AUDIO,     /* + fd */
         WORKER_MSG_END,              /* end now (ERROR, TEXT); no REPLY, the worker sends ENDED */
-        WORKER_MSG_LINK_RATE,        /* LINK_RATE */
-        WORKER_MSG_PIPEWIRE_FD,      /* session 0, + fd: a connection to the PipeWire remote for the capture */
         WORKER_MSG_CONFIG,           /* session 0, first and once: CONTEXT_ID CAPTURE ENCODER AUDIO_SOURCE
                                         MAX_WIDTH MAX_HEIGHT FPS (max) BITRATE (max) LOG_LEVEL */
         WORKER_MSG_INPUT_STATE,      /* ACTIVE: main's answer to INPUT (the devices exist or not); no REPLY */
@@ -95,7 +94,7 @@ enum worker_field {
         WORKER_FIELD_AUDIO_LEVEL_MDBFS, /* dBFS x 1000, two's complement */
         WORKER_FIELD_AUDIO_UNDERRUNS,
         WORKER_FIELD_AUDIO_DROPPED,
-        WORKER_FIELD_LINK_RATE,
+        WORKER_FIELD_LINK_RATE,      /* unused, kept so the numbers stay */
         WORKER_FIELD_CONTEXT_ID,
         WORKER_FIELD_LOG_LEVEL,
         WORKER_FIELD_INPUT_KIND,     /* enum worker_input_kind */
