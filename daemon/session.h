@@ -165,4 +165,8 @@ struct session *session_free(struct session *s);
 struct stream_worker;
 struct worker_msg;
 bool session_is_on_worker(const struct session *s, const struct stream_worker *w);
+/* MS-MICE: the context's stream worker reads what the sink sends on fd (a copy crosses; the caller
+ * keeps fd for writing) until the session ends; what it read goes to the MS-MICE backend's
+ * control_event(). */
+int session_watch_mice(struct session *s, int fd);
 void session_on_worker_msg(struct session *s, const struct worker_msg *m);

@@ -31,6 +31,7 @@
 #include "../protocol/wfd_params.h"
 #include "../protocol/worker_msg.h"
 #include "session.h"
+#include "uibc.h"
 
 /* A sink that stops reading: drop it rather than buffer without bound. */
 #define SESSION_MAX_OUTPUT (256u * 1024)
@@ -53,6 +54,8 @@ struct session_private {
         sd_event_source *media_io;       /* owned: EPOLLIN on the media event fd */
         sd_event_source *linger;         /* owned: frees the ended session */
         struct source_session *fsm;      /* owned */
+        struct uibc_channel *uibc;       /* owned: while input is allowed (stream/uibc.h) */
+        unsigned input_mode_width, input_mode_height, input_target_width, input_target_height;
         struct media *media;             /* owned */
         struct capture *capture;         /* a use of the worker's capture (stream_acquire_capture()), from the
                                             first media start until the session ends */
@@ -178,6 +181,7 @@ static void session_stop_io(struct session *s)
 
         p->timer = sd_event_source_disable_unref(p->timer);
         p->io = sd_event_source_disable_unref(p->io);
+        p->uibc = uibc_channel_free(p->uibc);
         p->fd = safe_close(p->fd);
         free(p->out);
         p->out = NULL;
@@ -549,16 +553,31 @@ static int session_arm_timer(struct session *s, uint64_t usec)
 
 /* ---- input from the display (UIBC) ------------------------------------------- */
 
-/* The state machine says inject or stop: main (which holds the UIBC channel and /dev/uinput) creates
- * or destroys the devices. */
+static int session_input_listen(struct session *s, const struct sockaddr_storage *local,
+                                const struct sockaddr_storage *peer)
+{
+        struct uibc_channel_config cfg = { .session_id = s->id, .local = local, .peer = peer };
+        int r;
+
+        if (s->priv->uibc)
+                return 0;
+        r = uibc_channel_new(s->stream->event, s->stream, &cfg, &s->priv->uibc);
+        if (r < 0)
+                return log_session_error_errno(s, r, "Failed to open the UIBC listener, no input: %m");
+        return 0;
+}
+
+/* The state machine says inject or stop: main (which alone holds /dev/uinput) creates or destroys
+ * the devices, the channel here forwards what it parsed or stops. */
 static void session_input_activate(struct session *s, bool active)
 {
         static uint8_t buf[256];
         struct session_private *p = s->priv;
         struct worker_msg_writer w;
         unsigned tw = s->width, th = s->height;
+        int r;
 
-        if (!s->input_allowed)
+        if (!p->uibc)
                 return;
         /* Coordinates land on what is cast: the capture's size (the KMS output, the test picture),
          * held by the session since its media started. */
@@ -572,6 +591,30 @@ static void session_input_activate(struct session *s, bool active)
         worker_msg_put_u64(&w, WORKER_FIELD_TARGET_WIDTH, tw);
         worker_msg_put_u64(&w, WORKER_FIELD_TARGET_HEIGHT, th);
         session_send(s, &w);
+        /* Off at once; on only once main says its devices exist (session_input_state()), so
+         * nothing is forwarded that main could not inject. */
+        p->input_mode_width = s->width;
+        p->input_mode_height = s->height;
+        p->input_target_width = tw;
+        p->input_target_height = th;
+        if (!active) {
+                r = uibc_channel_set_active(p->uibc, false, 0, 0, 0, 0);
+                if (r < 0)
+                        log_session_error_errno(s, r, "Failed to stop forwarding input: %m");
+        }
+}
+
+void session_input_state(struct session *s, bool active)
+{
+        struct session_private *p = s->priv;
+        int r;
+
+        if (!p->uibc || (active && !s->input_active))
+                return;
+        r = uibc_channel_set_active(p->uibc, active, p->input_mode_width, p->input_mode_height,
+                                    p->input_target_width, p->input_target_height);
+        if (r < 0)
+                log_session_error_errno(s, r, "Failed to forward input from the display: %m");
 }
 
 /* Carry out one list of actions. Returns 1 when the session ended (do not touch it after the caller's
@@ -927,7 +970,6 @@ int session_new(struct stream *st, const struct session_params *params, int fd, 
         s->max_height = params->max_height;
         s->sink_rtsp_port = params->sink_rtsp_port;
         s->input_allowed = params->input_allowed;
-        s->uibc_port = params->uibc_port;
         if (session_set_string(&s->end_reason_text, "") < 0 || session_set_string(&s->peer, "") < 0 ||
             session_set_string(&s->video_codec, "") < 0 || session_set_string(&s->audio_codec, "") < 0 ||
             session_set_string(&s->encoder, "") < 0 ||
@@ -989,9 +1031,9 @@ int session_new(struct stream *st, const struct session_params *params, int fd, 
                 cfg.identity.device_name = s->device_name;
                 cfg.identity.wfd_rtsp_port = s->sink_rtsp_port;
         }
-        if (s->input_allowed && s->uibc_port) {
+        if (s->input_allowed && session_input_listen(s, &local, &peer) >= 0) {
                 cfg.input_allowed = true;
-                cfg.uibc_port = s->uibc_port;
+                cfg.uibc_port = uibc_channel_get_port(p->uibc);
         }
         r = source_session_new(&cfg, &p->fsm);
         if (r < 0)
@@ -1045,10 +1087,12 @@ int session_stop(struct session *s)
         return session_user_request(s, source_session_teardown);
 }
 
-int session_set_input(struct session *s, bool allow, uint16_t uibc_port)
+int session_set_input(struct session *s, bool allow)
 {
         struct session_private *p = s->priv;
         struct source_session_actions actions = {};
+        struct sockaddr_storage local = {}, peer = {};
+        socklen_t local_len = sizeof(local), peer_len = sizeof(peer);
         int r;
 
         if (s->state == SOURCE_SESSION_STATE_ENDED)
@@ -1056,12 +1100,24 @@ int session_set_input(struct session *s, bool allow, uint16_t uibc_port)
         if (allow == s->input_allowed)
                 return -EALREADY;
         if (p->fsm) {
-                r = source_session_set_input(p->fsm, allow, uibc_port, session_now(s), &actions);
-                if (r < 0)
+                if (allow) {
+                        if (getsockname(p->fd, (struct sockaddr *) &local, &local_len) < 0 ||
+                            getpeername(p->fd, (struct sockaddr *) &peer, &peer_len) < 0)
+                                return -errno;
+                        r = session_input_listen(s, &local, &peer);
+                        if (r < 0)
+                                return r;
+                }
+                r = source_session_set_input(p->fsm, allow, uibc_channel_get_port(p->uibc), session_now(s), &actions);
+                if (r < 0) {
+                        if (allow)
+                                p->uibc = uibc_channel_free(p->uibc);
                         return r;
+                }
                 s->input_allowed = allow;
-                s->uibc_port = allow ? uibc_port : 0;
                 session_dispatch(s, r, &actions);
+                if (!allow)
+                        p->uibc = uibc_channel_free(p->uibc);
         }
         s->input_allowed = allow;
         return 0;

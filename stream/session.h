@@ -30,8 +30,7 @@ struct session_params {
         unsigned max_width, max_height; /* Cast max-resolution, 0 = config only */
         const char *device_name;     /* the sink's name, NULL for a plain listener connection */
         uint16_t sink_rtsp_port;
-        bool input_allowed;
-        uint16_t uibc_port;          /* main's UIBC listener, when input is allowed */
+        bool input_allowed;          /* the worker opens the UIBC listener */
 };
 
 struct session {
@@ -53,7 +52,6 @@ struct session {
         char *device_name;           /* owned: NULL for a plain listener connection */
         uint16_t sink_rtsp_port;
         bool input_allowed;
-        uint16_t uibc_port;
         bool input_active;
         int pipewire_fd;             /* owned: -1, or a PipeWire connection for opening the capture */
 
@@ -73,8 +71,10 @@ int session_pause(struct session *s);
 int session_resume(struct session *s);
 int session_request_idr(struct session *s);
 int session_set_bitrate(struct session *s, uint32_t bitrate_bps);
-int session_set_input(struct session *s, bool allow, uint16_t uibc_port);
+int session_set_input(struct session *s, bool allow);
 int session_attach_audio(struct session *s, int fd);
+/* main created the input devices (active) or could not / removed them: forward input or not. */
+void session_input_state(struct session *s, bool active);
 /* Push STATISTICS (the stream's timer). */
 void session_send_statistics(struct session *s);
 
