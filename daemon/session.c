@@ -431,6 +431,11 @@ static int session_on_media_event(sd_event_source *source, int fd, uint32_t reve
         while (p->media && media_read_event(p->media, &ev) == 0) {
                 if (ev.type == MEDIA_EVENT_ENDED)
                         continue;      /* we asked for it (MEDIA_STOP) */
+                if (ev.type == MEDIA_EVENT_CONGESTED) {
+                        /* ABR is at its floor and the link still cannot carry it (docs/rtcp.md) */
+                        log_session_warning_errno(s, 0, "network: %s", ev.reason);
+                        continue;
+                }
                 if (ev.type == MEDIA_EVENT_AUDIO) {
                         /* the audio track goes on (silence if need be); say what plays or why it is silent */
                         if (ev.reason[0])
@@ -498,6 +503,9 @@ static int session_media_open(struct session *s, const struct source_session_med
         cfg.dest_address = m->peer_address;
         cfg.dest_port = m->peer_rtp_port;
         cfg.local_port = m->server_rtp_port;
+        /* RTCP on the RTP ports + 1 and the bit rate adapted to what it and the link say */
+        cfg.rtcp = true;
+        cfg.abr = true;
 
         r = media_new(&cfg, &p->media);
         if (r < 0) {
@@ -508,6 +516,8 @@ static int session_media_open(struct session *s, const struct source_session_med
                          encode_last_error()[0] ? encode_last_error() : strerror(-r));
                 return r;
         }
+        if (s->link_rate_bps)
+                (void) media_set_link_rate(p->media, s->link_rate_bps);
         r = sd_event_add_io(s->manager->event, &p->media_io, media_get_fd(p->media), EPOLLIN,
                             session_on_media_event, s);
         if (r < 0)
@@ -1125,6 +1135,13 @@ int session_attach_audio(struct session *s, int fd)
         return r;
 }
 
+void session_set_link_rate(struct session *s, uint64_t link_bps)
+{
+        s->link_rate_bps = link_bps;
+        if (s->priv->media)
+                (void) media_set_link_rate(s->priv->media, link_bps);
+}
+
 int session_get_statistics(struct session *s, struct session_statistics *ret)
 {
         struct session_private *p = s->priv;
@@ -1137,6 +1154,19 @@ int session_get_statistics(struct session *s, struct session_statistics *ret)
                 st.bytes = ms.bytes_sent;
                 st.latency_p50_usec = ms.latency_p50_usec;
                 st.latency_p99_usec = ms.latency_p99_usec;
+                st.bitrate_bps = ms.bitrate_bps;
+                st.rtcp = ms.rtcp;
+                st.rtcp_reports = ms.rtcp_reports;
+                st.loss_percent = ms.loss_percent;
+                st.packets_lost = ms.packets_lost;
+                st.jitter_usec = ms.jitter_usec;
+                st.rtt_usec = ms.rtt_usec;
+                st.nack_items = ms.nack_items;
+                st.rtx_sent = ms.rtx_sent;
+                st.rtx_missing = ms.rtx_missing;
+                st.send_queue_bytes = ms.send_queue_bytes;
+                st.abr_lowered = ms.abr_lowered;
+                st.abr_raised = ms.abr_raised;
                 if (strcmp(ms.audio_codec, "none") != 0) {
                         snprintf(st.audio_input, sizeof(st.audio_input), "%s", ms.audio_input);
                         st.audio_level_dbfs = ms.audio_level_dbfs;

@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../protocol/abr.h"
 #include "../protocol/macro.h"
 #include "capture.h"
 #include "encode.h"
@@ -46,6 +47,9 @@
 #define MEDIA_LATENCY_SAMPLES 512
 /* Sample frames per audio block: 480 (10 ms at 48 kHz; 6 x 80, the WFD LPCM unit). */
 #define MEDIA_AUDIO_BLOCK 480
+/* How often the thread reads RTCP (a NACK is answered within this) and samples the send queue for ABR. */
+#define MEDIA_FEEDBACK_USEC 10000
+#define MEDIA_ABR_SAMPLE_USEC 250000
 
 enum media_command_type {
         MEDIA_COMMAND_START,
@@ -80,6 +84,11 @@ struct media {
         int event_fd;              /* owned */
         uint64_t interval_usec;    /* frame interval */
         uint64_t keepalive_usec;
+        /* pipeline thread (the config's max_bps also changes in media_run_commands(), which the thread runs) */
+        struct abr_config abr_cfg;
+        struct abr_state abr;
+        bool abr_running;
+        uint64_t abr_next_sample;
 
         pthread_t thread;
         bool thread_running;
@@ -101,6 +110,7 @@ struct media {
         uint64_t latency[MEDIA_LATENCY_SAMPLES];
         unsigned latency_count, latency_pos;
         uint64_t start_usec;       /* stream time zero (pts 0) */
+        uint64_t link_bps;         /* media_set_link_rate() */
 };
 
 static const char *const state_names[_MEDIA_STATE_MAX] = {
@@ -124,6 +134,8 @@ const char *media_event_type_to_string(enum media_event_type t)
                 return "ended";
         case MEDIA_EVENT_AUDIO:
                 return "audio";
+        case MEDIA_EVENT_CONGESTED:
+                return "congested";
         default:
                 return NULL;
         }
@@ -159,9 +171,10 @@ static void media_push_event(struct media *m, enum media_event_type type, int er
         uint64_t one = 1;
         va_list ap;
 
-        /* ERROR and ENDED end the stream, so at most one of them comes; AUDIO events (informational)
-         * leave room for it and are dropped when nobody reads them. */
-        if (m->event_count == MEDIA_EVENTS_MAX || (type == MEDIA_EVENT_AUDIO && m->event_count >= MEDIA_EVENTS_MAX - 1))
+        /* ERROR and ENDED end the stream, so at most one of them comes; AUDIO and CONGESTED events
+         * (informational) leave room for it and are dropped when nobody reads them. */
+        if (m->event_count == MEDIA_EVENTS_MAX ||
+            ((type == MEDIA_EVENT_AUDIO || type == MEDIA_EVENT_CONGESTED) && m->event_count >= MEDIA_EVENTS_MAX - 1))
                 return;
         ev = &m->events[(m->event_head + m->event_count) % MEDIA_EVENTS_MAX];
         *ev = (struct media_event) { .type = type, .error = error };
@@ -197,6 +210,19 @@ static void media_fail(struct media *m, int error, const char *stage, const char
 
 /* ---- the pipeline thread ------------------------------------------------- */
 
+/* (Re)start the bit rate controller under the maximum max_bps, at the encoder's rate (lock held). */
+static void media_abr_reset(struct media *m, uint64_t max_bps, uint64_t now)
+{
+        if (!m->cfg.abr)
+                return;
+        abr_config_init(&m->abr_cfg, (uint32_t) MIN(max_bps, (uint64_t) UINT32_MAX));
+        if (m->cfg.abr_min_bps)
+                m->abr_cfg.min_bps = MIN(m->cfg.abr_min_bps, m->abr_cfg.max_bps);
+        m->abr_running = abr_state_init(&m->abr, &m->abr_cfg, (uint32_t) MIN(encode_get_bitrate(m->encoder),
+                                                                               (uint64_t) UINT32_MAX),
+                                        now) >= 0;
+}
+
 /* Apply queued commands (lock held). */
 static void media_run_commands(struct media *m, uint64_t *next_tick)
 {
@@ -211,6 +237,7 @@ static void media_run_commands(struct media *m, uint64_t *next_tick)
                                 m->state = MEDIA_STATE_PLAYING;
                                 m->start_usec = now_usec();
                                 *next_tick = m->start_usec;
+                                media_abr_reset(m, encode_get_bitrate(m->encoder), m->start_usec);
                                 if (m->audio) {
                                         m->audio_start_pos = usec_to_frame(m->start_usec, m->cfg.audio_rate_hz);
                                         m->audio_pos = m->audio_start_pos;
@@ -239,6 +266,8 @@ static void media_run_commands(struct media *m, uint64_t *next_tick)
                 case MEDIA_COMMAND_BITRATE:
                         (void) encode_set_bitrate(m->encoder, c.value);
                         m->stats.bitrate_bps = c.value;
+                        /* the new ceiling (negotiated, SetBitrate, the link policy); adapt under it */
+                        media_abr_reset(m, c.value, now_usec());
                         break;
                 case MEDIA_COMMAND_STOP:
                         media_end(m, 0, "stopped");
@@ -303,6 +332,72 @@ static int media_pump_audio(struct media *m, uint64_t now)
         }
         pthread_mutex_unlock(&m->lock);
         return r;
+}
+
+/*
+ * Read the sink's RTCP (NACKs are answered inside), and at each receiver
+ * report or every MEDIA_ABR_SAMPLE_USEC let the controller decide the bit
+ * rate. Runs without the lock.
+ */
+static int media_feedback(struct media *m, uint64_t now)
+{
+        struct media_output_feedback fb;
+        struct media_output_stats out;
+        struct abr_decision d = {};
+        int q, r;
+
+        r = media_output_poll_rtcp(m->output, now - m->start_usec, &fb);
+        if (r < 0)
+                return r;
+        if (fb.idr)
+                encode_request_idr(m->encoder);
+        q = media_output_queued_bytes(m->output);
+        media_output_get_stats(m->output, &out);
+
+        pthread_mutex_lock(&m->lock);
+        if (m->abr_running && (fb.report || now >= m->abr_next_sample)) {
+                struct abr_sample in = {
+                        .now_usec = now,
+                        .has_loss = fb.report,
+                        .fraction_lost = fb.fraction_lost,
+                        .queue_bytes = q > 0 ? (uint64_t) q : 0,
+                        .link_bps = m->link_bps,
+                };
+
+                m->abr_next_sample = now + MEDIA_ABR_SAMPLE_USEC;
+                if (abr_update(&m->abr, &m->abr_cfg, &in, &d) >= 0) {
+                        if (d.action != ABR_KEEP) {
+                                (void) encode_set_bitrate(m->encoder, d.bitrate_bps);
+                                m->stats.bitrate_bps = d.bitrate_bps;
+                                if (d.action == ABR_LOWER)
+                                        m->stats.abr_lowered++;
+                                else
+                                        m->stats.abr_raised++;
+                                snprintf(m->stats.abr_reason, sizeof(m->stats.abr_reason), "%s",
+                                         abr_reason_to_string(d.reason) ?: "");
+                        }
+                        if (d.request_idr) {
+                                encode_request_idr(m->encoder);
+                                m->stats.abr_idrs++;
+                        }
+                        if (d.smaller_mode)
+                                media_push_event(m, MEDIA_EVENT_CONGESTED, 0,
+                                                 "still congested at the lowest bit rate (%u bit/s)",
+                                                 d.bitrate_bps);
+                }
+        }
+        m->stats.rtcp = out.rtcp;
+        m->stats.rtcp_reports = out.rtcp_reports;
+        m->stats.loss_percent = out.fraction_lost * 100.0 / 256;
+        m->stats.packets_lost = out.cumulative_lost;
+        m->stats.jitter_usec = out.jitter_usec;
+        m->stats.rtt_usec = out.rtt_usec;
+        m->stats.nack_items = out.nack_items;
+        m->stats.rtx_sent = out.rtx_sent;
+        m->stats.rtx_missing = out.rtx_missing;
+        m->stats.send_queue_bytes = q > 0 ? (uint64_t) q : 0;
+        pthread_mutex_unlock(&m->lock);
+        return 0;
 }
 
 /* Encode picture p (taken at grab_usec) and send what comes out. Runs without the lock. */
@@ -510,6 +605,7 @@ static int media_apply_format(struct media *m, const struct encode_config *forma
         m->stats.height = ecfg.height;
         m->stats.bitrate_bps = ecfg.bitrate_bps;
         m->stats.format_changes++;
+        media_abr_reset(m, ecfg.bitrate_bps, now_usec());
         pthread_mutex_unlock(&m->lock);
         encode_free(old);
         return 0;
@@ -526,7 +622,8 @@ static void *media_thread(void *userdata)
 {
         struct media *m = userdata;
         struct encode_picture *current = NULL;
-        uint64_t next_tick = 0, last_seq = 0, last_encode = 0, prev_encode, last_output = 0;
+        uint64_t next_tick = 0, last_seq = 0, last_encode = 0, prev_encode, last_output = 0, next_feedback = 0;
+        bool feedback = m->cfg.rtcp || m->cfg.abr;
         /* PCR/PAT/PMT at least every 40 ms while nothing else goes out (audio: every 20 ms) */
         uint64_t idle_usec = m->audio ? 10000 : 40000;
         bool idle = false;
@@ -556,6 +653,15 @@ static void *media_thread(void *userdata)
                         continue;
                 }
                 now = now_usec();
+                if (feedback && now >= next_feedback) {
+                        pthread_mutex_unlock(&m->lock);
+                        r = media_feedback(m, now);
+                        pthread_mutex_lock(&m->lock);
+                        next_feedback = now + MEDIA_FEEDBACK_USEC;
+                        if (r < 0)
+                                media_fail(m, r, "rtcp", NULL);
+                        continue;
+                }
                 if (now >= last_output + idle_usec) {
                         uint64_t start = m->start_usec;
 
@@ -570,7 +676,8 @@ static void *media_thread(void *userdata)
                         continue;
                 }
                 if ((!m->cfg.benchmark || idle) && now < next_tick) {
-                        media_wait_until(m, MIN(next_tick, last_output + idle_usec));
+                        media_wait_until(m, MIN(MIN(next_tick, last_output + idle_usec),
+                                                feedback ? next_feedback : UINT64_MAX));
                         continue;
                 }
                 if (!m->cfg.benchmark) {
@@ -724,6 +831,7 @@ int media_new(const struct media_config *cfg, struct media **ret)
                                      .audio = m->cfg.audio_codec,
                                      .audio_rate_hz = m->cfg.audio_rate_hz,
                                      .audio_channels = 2,
+                                     .rtcp = cfg->rtcp,
                              },
                              &m->output);
         if (r < 0)
@@ -802,6 +910,16 @@ int media_set_bitrate(struct media *m, uint64_t bitrate_bps)
         if (bitrate_bps == 0 || bitrate_bps > 1000000000ull)
                 return -EINVAL;
         return media_queue(m, MEDIA_COMMAND_BITRATE, bitrate_bps);
+}
+
+int media_set_link_rate(struct media *m, uint64_t link_bps)
+{
+        if (!m)
+                return -EINVAL;
+        pthread_mutex_lock(&m->lock);
+        m->link_bps = link_bps;
+        pthread_mutex_unlock(&m->lock);
+        return 0;
 }
 
 int media_stop(struct media *m)

@@ -24,9 +24,14 @@
 #include <unistd.h>
 
 #include "../protocol/macro.h"
+#include "../protocol/rtcp.h"
 #include "rtp_send.h"
 
 #define RTP_SEND_MAX_BURST 64
+/* The largest packet the retransmission history keeps (an RTP/MP2T packet is 1328 bytes). */
+#define RTP_SEND_RTX_PACKET_MAX 1500
+/* At most this many packets resent for one NACK datagram (64 items x 17 packets would be 1088). */
+#define RTP_SEND_RTX_MAX_PER_CALL 512
 
 struct rtp_send {
         int fd;
@@ -38,6 +43,13 @@ struct rtp_send {
         bool need_idr;
         uint64_t pace_next_nsec;   /* the pacer's clock: no burst leaves before this, across frames */
         struct rtp_send_stats stats;
+
+        /* retransmission history (cfg.rtx_slots > 0), all owned: slot i holds rtx_len[i] bytes at
+         * rtx_buf + i * RTP_SEND_RTX_PACKET_MAX; rtx.tags says which sequence number it is */
+        struct rtcp_rtx_history rtx;
+        uint32_t *rtx_tags;
+        uint8_t *rtx_buf;
+        uint16_t *rtx_len;
 };
 
 static uint64_t now_nsec(void)
@@ -56,8 +68,7 @@ static void sleep_until_nsec(uint64_t t)
                 ;
 }
 
-/* Parse an IPv4/IPv6 literal (IPv6 may carry %scope) into *sa. */
-static int parse_address(const char *addr, uint16_t port, struct sockaddr_storage *sa, socklen_t *len)
+int rtp_send_parse_address(const char *addr, uint16_t port, struct sockaddr_storage *sa, socklen_t *len)
 {
         struct sockaddr_in *in4 = (struct sockaddr_in *) sa;
         struct sockaddr_in6 *in6 = (struct sockaddr_in6 *) sa;
@@ -96,14 +107,32 @@ static int parse_address(const char *addr, uint16_t port, struct sockaddr_storag
         return 0;
 }
 
-static struct rtp_send *send_alloc(const struct rtp_send_config *cfg, int *ret_sndbuf)
+static int send_alloc_history(struct rtp_send *s, unsigned n)
+{
+        if (n == 0)
+                return 0;
+        if (n < 16 || n > 32768 || (n & (n - 1)))
+                return -EINVAL;
+        s->rtx_tags = calloc(n, sizeof(*s->rtx_tags));
+        s->rtx_len = calloc(n, sizeof(*s->rtx_len));
+        s->rtx_buf = malloc((size_t) n * RTP_SEND_RTX_PACKET_MAX);
+        if (!s->rtx_tags || !s->rtx_len || !s->rtx_buf)
+                return -ENOMEM;
+        return rtcp_rtx_history_init(&s->rtx, s->rtx_tags, n);
+}
+
+static struct rtp_send *send_alloc(const struct rtp_send_config *cfg, int *ret_sndbuf, int *ret_error)
 {
         struct rtp_send *s;
 
+        *ret_error = -ENOMEM;
         s = calloc(1, sizeof(*s));
         if (!s)
                 return NULL;
         s->fd = -1;
+        *ret_error = send_alloc_history(s, cfg->rtx_slots);
+        if (*ret_error < 0)
+                return rtp_send_free(s);
         s->pace_bps = cfg->pace_bps;
         s->burst_packets = cfg->burst_packets ? cfg->burst_packets : 16;
         if (s->burst_packets > RTP_SEND_MAX_BURST)
@@ -117,21 +146,21 @@ static struct rtp_send *send_alloc(const struct rtp_send_config *cfg, int *ret_s
 int rtp_send_new_from_fd(int fd, const struct rtp_send_config *cfg, struct rtp_send **ret)
 {
         struct rtp_send *s;
-        int sndbuf, fl;
+        int sndbuf, fl, r;
 
         if (fd < 0 || !cfg || !ret) {
                 (void) safe_close(fd);
                 return -EINVAL;
         }
-        s = send_alloc(cfg, &sndbuf);
+        s = send_alloc(cfg, &sndbuf, &r);
         if (!s) {
                 (void) safe_close(fd);
-                return -ENOMEM;
+                return r;
         }
         s->fd = fd;
         fl = fcntl(fd, F_GETFL);
         if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
-                int r = -errno;
+                r = -errno;
                 rtp_send_free(s);
                 return r;
         }
@@ -149,11 +178,11 @@ int rtp_send_new(const struct rtp_send_config *cfg, struct rtp_send **ret)
 
         if (!cfg || !ret || !cfg->dest_address || cfg->dest_port == 0)
                 return -EINVAL;
-        r = parse_address(cfg->dest_address, cfg->dest_port, &dst, &dst_len);
+        r = rtp_send_parse_address(cfg->dest_address, cfg->dest_port, &dst, &dst_len);
         if (r < 0)
                 return r;
         if (cfg->local_address) {
-                r = parse_address(cfg->local_address, cfg->local_port, &src, &src_len);
+                r = rtp_send_parse_address(cfg->local_address, cfg->local_port, &src, &src_len);
                 if (r < 0)
                         return r;
                 if (src.ss_family != dst.ss_family)
@@ -170,9 +199,9 @@ int rtp_send_new(const struct rtp_send_config *cfg, struct rtp_send **ret)
                 }
         }
 
-        s = send_alloc(cfg, &sndbuf);
+        s = send_alloc(cfg, &sndbuf, &r);
         if (!s)
-                return -ENOMEM;
+                return r;
 
         s->fd = socket(dst.ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (s->fd < 0) {
@@ -216,6 +245,9 @@ struct rtp_send *rtp_send_free(struct rtp_send *s)
         if (!s)
                 return NULL;
         s->fd = safe_close(s->fd);
+        free(s->rtx_tags);
+        free(s->rtx_len);
+        free(s->rtx_buf);
         free(s);
         return NULL;
 }
@@ -238,6 +270,62 @@ void rtp_send_set_pace(struct rtp_send *s, uint64_t pace_bps)
 void rtp_send_get_stats(const struct rtp_send *s, struct rtp_send_stats *ret)
 {
         *ret = s->stats;
+}
+
+int rtp_send_get_queued_bytes(const struct rtp_send *s)
+{
+        int queued = 0;
+
+        if (ioctl(s->fd, SIOCOUTQ, &queued) < 0)
+                return -errno;
+        return queued;
+}
+
+/* Keep a copy of packets that the kernel took, for NACKs. */
+static void history_record(struct rtp_send *s, const uint8_t *packets, size_t n, size_t packet_size)
+{
+        if (!s->rtx_tags || packet_size < 12 || packet_size > RTP_SEND_RTX_PACKET_MAX)
+                return;
+        for (size_t i = 0; i < n; i++) {
+                const uint8_t *p = packets + i * packet_size;
+                size_t slot = rtcp_rtx_history_record(&s->rtx, (uint16_t) (p[2] << 8 | p[3]));
+
+                memcpy(s->rtx_buf + slot * RTP_SEND_RTX_PACKET_MAX, p, packet_size);
+                s->rtx_len[slot] = (uint16_t) packet_size;
+        }
+}
+
+int rtp_send_retransmit(struct rtp_send *s, const struct rtcp_nack *nacks, size_t n, uint32_t ssrc)
+{
+        size_t slots[RTP_SEND_RTX_MAX_PER_CALL], k, missing = 0;
+        int sent = 0;
+
+        if (!s || (n > 0 && !nacks))
+                return -EINVAL;
+        if (!s->rtx_tags)
+                return -ENOTSUP;
+        for (size_t i = 0; i < n; i++)
+                if (nacks[i].media_ssrc == ssrc)
+                        s->stats.rtx_requested += 1 + (uint64_t) __builtin_popcount(nacks[i].blp);
+        k = rtcp_rtx_history_resolve(&s->rtx, nacks, n, ssrc, slots, sizeof(slots) / sizeof(slots[0]), &missing);
+        s->stats.rtx_missing += missing;
+        for (size_t i = 0; i < k; i++) {
+                ssize_t w = send(s->fd, s->rtx_buf + slots[i] * RTP_SEND_RTX_PACKET_MAX, s->rtx_len[slots[i]],
+                                 MSG_DONTWAIT | MSG_NOSIGNAL);
+
+                if (w < 0) {
+                        if (errno == EAGAIN || errno == ENOBUFS)
+                                break; /* the link is full: the rest would only add to the congestion */
+                        if (errno == ECONNREFUSED || errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                s->stats.rtx_sent++;
+                s->stats.packets++;
+                s->stats.bytes += (uint64_t) w;
+                sent++;
+        }
+        return sent;
 }
 
 static int drop_frame(struct rtp_send *s, size_t n_unsent)
@@ -314,6 +402,7 @@ int rtp_send_frame(struct rtp_send *s, const uint8_t *packets, size_t n, size_t 
                                 return -errno;
                         }
                 }
+                history_record(s, packets + i * packet_size, (size_t) k, packet_size);
                 s->stats.packets += (uint64_t) k;
                 s->stats.bytes += (uint64_t) k * packet_size;
                 if (s->pace_bps > 0)
