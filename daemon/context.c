@@ -77,7 +77,7 @@ int context_acquire_capture(struct context *c, unsigned width, unsigned height, 
                 /* The test picture is made at the configured maximum (default 1280x720); encoders scale. */
                 cfg.width = c->manager->config->max_width & ~1u;
                 cfg.height = c->manager->config->max_height & ~1u;
-                cfg.pattern = CAPTURE_PATTERN_DESKTOP;
+                cfg.pattern = spec.motion ? CAPTURE_PATTERN_MOTION : CAPTURE_PATTERN_DESKTOP;
         } else if (spec.backend == CAPTURE_BACKEND_PIPEWIRE) {
                 cfg.pipewire_node = spec.node[0] ? spec.node : NULL;
                 cfg.pipewire_remote = c->manager->config->pipewire_remote;
