@@ -179,7 +179,7 @@ int config_set(struct config *c, const char *key, const char *value, const char 
 
         if (strcmp(k, "capture") == 0) {
                 if (!capture_spec_is_valid(value))
-                        return log_error_errno(-EINVAL, "%s: capture \"%s\" is not kms[:DEVICE[:CONNECTOR]], CONNECTOR, pipewire[:NODE], testsrc, testsrc:resize=N, testsrc:flash or testsrc:motion",
+                        return log_error_errno(-EINVAL, "%s: capture \"%s\" is not kms[:DEVICE[:CONNECTOR]], CONNECTOR, pipewire[:NODE], testsrc, testsrc:resize=N, testsrc:flash, testsrc:motion or testsrc:noise",
                                                origin, value);
                 return config_replace_string(&c->capture, value);
         }
@@ -368,7 +368,7 @@ static void config_help(const char *prog)
                "     --version              Show the version\n"
                "  -c --config FILE          Read FILE instead of " CONFIG_DEFAULT_PATH "\n"
                "     --capture SPEC         kms[:DEVICE[:CONNECTOR]], CONNECTOR, pipewire[:NODE],\n"
-               "                            testsrc[:resize=N], testsrc:flash or testsrc:motion (default kms)\n"
+               "                            testsrc[:resize=N], testsrc:flash|motion|noise (default kms)\n"
                "     --pipewire-remote PATH PipeWire socket for --capture pipewire\n"
                "     --audio-source SRC     silence, tone or beep: the sound sent until an audio input is\n"
                "                            attached (default silence)\n"

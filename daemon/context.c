@@ -78,6 +78,7 @@ int context_acquire_capture(struct context *c, unsigned width, unsigned height, 
                 cfg.width = c->manager->config->max_width & ~1u;
                 cfg.height = c->manager->config->max_height & ~1u;
                 cfg.pattern = spec.motion ? CAPTURE_PATTERN_MOTION : CAPTURE_PATTERN_DESKTOP;
+                cfg.noise = spec.noise;
         } else if (spec.backend == CAPTURE_BACKEND_PIPEWIRE) {
                 cfg.pipewire_node = spec.node[0] ? spec.node : NULL;
                 cfg.pipewire_remote = c->manager->config->pipewire_remote;

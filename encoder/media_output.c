@@ -43,6 +43,8 @@
 /* RFC 3550 suggests 5 s at least for large sessions; ours has two members and the sink needs an
  * SR soon for its RTT (LSR), so one a second. */
 #define MEDIA_OUTPUT_SR_INTERVAL_USEC 1000000ull
+/* NACK repair may add a tenth of the video rate on average (rtp_send_set_rtx_budget()). */
+#define MEDIA_OUTPUT_RTX_SHARE_DIV 10
 
 struct media_output {
         struct ts_mux *mux;           /* owned */
@@ -133,6 +135,8 @@ int media_output_new(const struct media_output_config *cfg, struct media_output 
 
         if (cfg->rtcp) {
                 uint16_t port = rtp_send_get_local_port(o->send);
+
+                rtp_send_set_rtx_budget(o->send, cfg->bitrate_bps / MEDIA_OUTPUT_RTX_SHARE_DIV);
 
                 /* RTCP is a help, not a must: a taken port (or our RTP port 65535) leaves the stream
                  * without it, and media_output_get_stats() says so (rtcp false). */
@@ -257,6 +261,7 @@ int media_output_set_video(struct media_output *o, uint8_t avc_profile_idc, uint
 void media_output_set_bitrate(struct media_output *o, uint64_t bitrate_bps)
 {
         rtp_send_set_pace(o->send, pace_for(bitrate_bps));
+        rtp_send_set_rtx_budget(o->send, bitrate_bps / MEDIA_OUTPUT_RTX_SHARE_DIV);
 }
 
 static uint64_t now_ntp(void)

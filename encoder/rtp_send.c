@@ -32,6 +32,8 @@
 #define RTP_SEND_RTX_PACKET_MAX 1500
 /* At most this many packets resent for one NACK datagram (64 items x 17 packets would be 1088). */
 #define RTP_SEND_RTX_MAX_PER_CALL 512
+/* The burst the resend budget allows (rtp_send_set_rtx_budget()). */
+#define RTP_SEND_RTX_BURST_BYTES (64 * 1500)
 
 struct rtp_send {
         int fd;
@@ -50,6 +52,9 @@ struct rtp_send {
         uint32_t *rtx_tags;
         uint8_t *rtx_buf;
         uint16_t *rtx_len;
+        uint64_t rtx_budget_bps;   /* 0: no limit */
+        uint64_t rtx_tokens;       /* bytes that may be resent now (token bucket) */
+        uint64_t rtx_refill_nsec;  /* when the bucket was last filled */
 };
 
 static uint64_t now_nsec(void)
@@ -267,6 +272,11 @@ void rtp_send_set_pace(struct rtp_send *s, uint64_t pace_bps)
         s->pace_bps = pace_bps;
 }
 
+void rtp_send_set_rtx_budget(struct rtp_send *s, uint64_t bps)
+{
+        s->rtx_budget_bps = bps;
+}
+
 void rtp_send_get_stats(const struct rtp_send *s, struct rtp_send_stats *ret)
 {
         *ret = s->stats;
@@ -309,7 +319,21 @@ int rtp_send_retransmit(struct rtp_send *s, const struct rtcp_nack *nacks, size_
                         s->stats.rtx_requested += 1 + (uint64_t) __builtin_popcount(nacks[i].blp);
         k = rtcp_rtx_history_resolve(&s->rtx, nacks, n, ssrc, slots, sizeof(slots) / sizeof(slots[0]), &missing);
         s->stats.rtx_missing += missing;
+        if (s->rtx_budget_bps > 0) {
+                uint64_t t = now_nsec(), dt = MIN(t - s->rtx_refill_nsec, 1000000000ULL);
+
+                if (s->rtx_refill_nsec == 0)
+                        s->rtx_tokens = RTP_SEND_RTX_BURST_BYTES;
+                else
+                        s->rtx_tokens = MIN((uint64_t) RTP_SEND_RTX_BURST_BYTES,
+                                            s->rtx_tokens + dt * s->rtx_budget_bps / 8 / 1000000000ULL);
+                s->rtx_refill_nsec = t;
+        }
         for (size_t i = 0; i < k; i++) {
+                if (s->rtx_budget_bps > 0 && s->rtx_tokens < s->rtx_len[slots[i]]) {
+                        s->stats.rtx_over_budget += k - i;
+                        break;
+                }
                 ssize_t w = send(s->fd, s->rtx_buf + slots[i] * RTP_SEND_RTX_PACKET_MAX, s->rtx_len[slots[i]],
                                  MSG_DONTWAIT | MSG_NOSIGNAL);
 
@@ -320,6 +344,8 @@ int rtp_send_retransmit(struct rtp_send *s, const struct rtcp_nack *nacks, size_
                                 continue;
                         return -errno;
                 }
+                if (s->rtx_budget_bps > 0)
+                        s->rtx_tokens -= MIN(s->rtx_tokens, (uint64_t) w);
                 s->stats.rtx_sent++;
                 s->stats.packets++;
                 s->stats.bytes += (uint64_t) w;

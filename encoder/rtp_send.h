@@ -28,6 +28,9 @@
  * rtp_send_retransmit() sends the ones a NACK names again, unchanged (same
  * sequence number and timestamp: the sink's reorder buffer puts them back in
  * place). Dropped packets were never sent and are never resent.
+ * rtp_send_set_rtx_budget() caps the resends' average rate: on a congested
+ * link the sink NACKs a large share of the stream, and resending all of it
+ * would only deepen the congestion.
  *
  *   rtp_send_new(&cfg, &s);
  *   port = rtp_send_get_local_port(s);           for server_port
@@ -87,6 +90,7 @@ struct rtp_send_stats {
         uint64_t rtx_requested;   /* sequence numbers NACKed (for our SSRC) */
         uint64_t rtx_sent;        /* packets sent again */
         uint64_t rtx_missing;     /* NACKed but no longer (or never) held: too old, dropped, not ours */
+        uint64_t rtx_over_budget; /* held but not resent: over rtp_send_set_rtx_budget() */
 };
 
 /*
@@ -113,6 +117,8 @@ int rtp_send_get_fd(const struct rtp_send *s);
 
 /* Change the pacing rate (e.g. with the encoder bit rate). */
 void rtp_send_set_pace(struct rtp_send *s, uint64_t pace_bps);
+/* Cap what rtp_send_retransmit() sends to bps on average (a burst of 64 packets); 0: no cap. */
+void rtp_send_set_rtx_budget(struct rtp_send *s, uint64_t bps);
 
 /*
  * Send n packets of packet_size bytes each, contiguous at packets, paced.
@@ -129,7 +135,7 @@ int rtp_send_frame(struct rtp_send *s, const uint8_t *packets, size_t n, size_t 
  * Send again the packets that the generic NACK items nacks[0..n) name for
  * ssrc (items for another SSRC are ignored), from the history, each at most
  * once per call, in the order asked, not paced (a NACK is already late) but
- * never blocking: a full socket ends the call. Returns the number of packets
+ * never blocking: a full socket, or the resend budget spent, ends the call. Returns the number of packets
  * sent again, -ENOTSUP without a history, or a negative errno for a broken
  * socket.
  */

@@ -31,6 +31,9 @@ TEST(spec_forms, "/capture-spec/every documented form parses to backend, device 
         assert_int_eq(s.backend, CAPTURE_BACKEND_TESTSRC);
         assert_true(s.motion);
         assert_true(!parse_ok("testsrc").motion);
+        assert_true(!s.noise);
+        s = parse_ok("testsrc:noise");
+        assert_true(s.motion && s.noise);
 
         s = parse_ok("kms");
         assert_int_eq(s.backend, CAPTURE_BACKEND_KMS);
