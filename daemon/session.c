@@ -420,6 +420,54 @@ static void session_take_format(struct session *s, const struct source_session_m
         (void) session_set_string(&s->audio_codec, buf);
 }
 
+/* What the configuration and Cast(max-resolution) allow. */
+static void session_limits(struct session *s, struct source_session_limits *ret)
+{
+        const struct config *config = s->manager->config;
+
+        *ret = (struct source_session_limits) {
+                .max_width = config->max_width,
+                .max_height = config->max_height,
+                .max_fps = config->max_fps,
+                .max_bitrate_bps = config->max_bitrate_bps,
+                .encoder_supports_chp = true,
+        };
+        if (s->max_width && s->max_height &&
+            (!ret->max_width || s->max_width * s->max_height < ret->max_width * ret->max_height)) {
+                ret->max_width = s->max_width;    /* Cast(max-resolution) */
+                ret->max_height = s->max_height;
+        }
+}
+
+/*
+ * The media's bit rate adaptation is at its floor and the link still cannot
+ * carry it: ask for a smaller mode (M4 format change, or in place with
+ * microsoft_format_change_capability), under 3/4 of the current size.
+ */
+static void session_media_congested(struct session *s, const char *reason)
+{
+        struct session_private *p = s->priv;
+        struct source_session_actions actions = {};
+        struct source_session_limits l;
+        int r;
+
+        log_session_warning_errno(s, 0, "network: %s", reason);
+        if (!p->fsm || !p->media || s->width <= 640)
+                return;
+        session_limits(s, &l);
+        l.max_width = s->width * 3 / 4;
+        l.max_height = s->height * 3 / 4;
+        /* the new format starts a little after the M4 round trip */
+        r = source_session_change_format(p->fsm, &l, media_get_pts_90khz(p->media) + 9000, session_now(s),
+                                         &actions);
+        if (r < 0) {
+                log_session_warning_errno(s, r, "network: no smaller mode to change to: %m");
+                return;
+        }
+        log_session_info(s, "network: asking for a mode within %ux%u", l.max_width, l.max_height);
+        session_dispatch(s, r, &actions);
+}
+
 static int session_on_media_event(sd_event_source *source, int fd, uint32_t revents, void *userdata)
 {
         struct session *s = userdata;
@@ -433,8 +481,8 @@ static int session_on_media_event(sd_event_source *source, int fd, uint32_t reve
                         continue;      /* we asked for it (MEDIA_STOP) */
                 if (ev.type == MEDIA_EVENT_CONGESTED) {
                         /* ABR is at its floor and the link still cannot carry it (docs/rtcp.md) */
-                        log_session_warning_errno(s, 0, "network: %s", ev.reason);
-                        continue;
+                        session_media_congested(s, ev.reason);
+                        return 0;      /* actions ran: read the rest next time (the fd stays readable) */
                 }
                 if (ev.type == MEDIA_EVENT_AUDIO) {
                         /* the audio track goes on (silence if need be); say what plays or why it is silent */
@@ -932,7 +980,6 @@ int session_attach_fd(struct session *s, int fd, const struct connection_stats *
         char peer_host[INET6_ADDRSTRLEN] = "", local_host[INET6_ADDRSTRLEN] = "", buf[96], sid[17];
         uint16_t peer_port = 0, local_port = 0, rtp_port = 0;
         uint8_t rnd[8];
-        struct config *config = s->manager->config;
         _cleanup_close_ int owned = fd;
         struct sink *sink;
         int r;
@@ -969,16 +1016,7 @@ int session_attach_fd(struct session *s, int fd, const struct connection_stats *
         cfg.local_rtsp_port = local_port;
         cfg.peer_address = peer_host;
         cfg.server_rtp_port = rtp_port;
-        cfg.limits.max_width = config->max_width;
-        cfg.limits.max_height = config->max_height;
-        cfg.limits.max_fps = config->max_fps;
-        cfg.limits.max_bitrate_bps = config->max_bitrate_bps;
-        if (s->max_width && s->max_height &&
-            (!cfg.limits.max_width || s->max_width * s->max_height < cfg.limits.max_width * cfg.limits.max_height)) {
-                cfg.limits.max_width = s->max_width;    /* Cast(max-resolution) */
-                cfg.limits.max_height = s->max_height;
-        }
-        cfg.limits.encoder_supports_chp = true;
+        session_limits(s, &cfg.limits);
         if (stats) {
                 cfg.stats.suggested_bps = stats->suggested_bps;
                 cfg.stats.local_max_bps = stats->local_max_bps;

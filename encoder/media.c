@@ -1011,6 +1011,20 @@ int media_get_stats(struct media *m, struct media_stats *ret)
         return 0;
 }
 
+uint64_t media_get_pts_90khz(struct media *m)
+{
+        uint64_t start;
+
+        if (!m)
+                return 0;
+        pthread_mutex_lock(&m->lock);
+        start = m->start_usec;
+        pthread_mutex_unlock(&m->lock);
+        if (!start)
+                return 0;
+        return (now_usec() - start) * 9 / 100 + MEDIA_OUTPUT_PTS_OFFSET_90KHZ;
+}
+
 uint16_t media_get_local_port(struct media *m)
 {
         return m && m->output ? media_output_local_port(m->output) : 0;

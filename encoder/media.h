@@ -206,6 +206,11 @@ int media_read_event(struct media *m, struct media_event *ret);
 
 /* A consistent snapshot of the statistics; thread-safe. */
 int media_get_stats(struct media *m, struct media_stats *ret);
+/*
+ * The PTS (90 kHz, as the stream carries it) of a picture captured now
+ * (for wfd_av_format_change_timing); 0 before media_start(). Thread-safe.
+ */
+uint64_t media_get_pts_90khz(struct media *m);
 /* The local RTP port actually bound (for server_port in the SETUP reply). */
 uint16_t media_get_local_port(struct media *m);
 

@@ -35,8 +35,6 @@
 #include "rtcp_channel.h"
 #include "rtp_send.h"
 
-/* 100 ms: above the capture-to-send p99 we measure at 1080p30 on 2 cores, with margin for the link. */
-#define MEDIA_OUTPUT_PTS_OFFSET_90KHZ 9000
 /* Pace at 4x the video rate (rtp_send.h: 2-4x), never below 20 Mbit/s so an IDR leaves quickly. */
 #define MEDIA_OUTPUT_PACE_FACTOR 4
 #define MEDIA_OUTPUT_PACE_MIN_BPS 20000000ull
