@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "../encoder/capture_spec.h"
+#include "../protocol/latency_mode.h"
 #include "../protocol/macro.h"
 #include "config.h"
 #include "log.h"
@@ -195,6 +196,15 @@ int config_set(struct config *c, const char *key, const char *value, const char 
                         return log_error_errno(-EINVAL, "%s: encoder \"%s\" is not auto, vaapi, x264 or an FFmpeg encoder name",
                                                origin, value);
                 return config_replace_string(&c->encoder, value);
+        }
+        if (strcmp(k, "latency") == 0) {
+                enum latency_mode mode = latency_mode_from_string(value);
+
+                if (mode < 0)
+                        return log_error_errno(-EINVAL, "%s: latency \"%s\" is not low-latency, balanced or quality",
+                                               origin, value);
+                c->latency = mode;
+                return 0;
         }
         if (strcmp(k, "audio-source") == 0) {
                 if (strcmp(value, "silence") != 0 && strcmp(value, "tone") != 0 && strcmp(value, "beep") != 0)

@@ -22,6 +22,7 @@
 
 #include "../encoder/capture.h"
 #include "../encoder/media.h"
+#include "../protocol/latency_mode.h"
 #include "../protocol/macro.h"
 #include "../protocol/source_session.h"
 #include "../protocol/wfd_params.h"
@@ -141,6 +142,7 @@ int session_new(struct manager *m, struct context *context, struct sink *sink, s
         s->manager = m;
         s->context = context;
         s->sink_id = sink ? sink->id : 0;
+        s->latency = m->config->latency;
         s->id = m->next_session_id++;
         s->state = SOURCE_SESSION_STATE_CONNECTING;
         if (asprintf(&s->path, "/org/miracastd/session/%u", s->id) < 0) {
@@ -424,6 +426,7 @@ static void session_take_format(struct session *s, const struct source_session_m
 static void session_limits(struct session *s, struct source_session_limits *ret)
 {
         const struct config *config = s->manager->config;
+        struct latency_mode_params lp;
 
         *ret = (struct source_session_limits) {
                 .max_width = config->max_width,
@@ -437,6 +440,8 @@ static void session_limits(struct session *s, struct source_session_limits *ret)
                 ret->max_width = s->max_width;    /* Cast(max-resolution) */
                 ret->max_height = s->max_height;
         }
+        if (latency_mode_get_params(s->latency, &lp) >= 0 && lp.max_fps && (!ret->max_fps || ret->max_fps > lp.max_fps))
+                ret->max_fps = lp.max_fps;        /* quality: fewer, better pictures */
 }
 
 /*
@@ -554,6 +559,7 @@ static int session_media_open(struct session *s, const struct source_session_med
         /* RTCP on the RTP ports + 1 and the bit rate adapted to what it and the link say */
         cfg.rtcp = true;
         cfg.abr = true;
+        cfg.latency = s->latency;
 
         r = media_new(&cfg, &p->media);
         if (r < 0) {

@@ -109,6 +109,8 @@ struct session {
         uid_t owner_uid;             /* who may attach audio: the Cast() caller; root for listener sessions */
         bool input_allowed;          /* Session1.InputEnabled: the person allowed input from the display */
         bool input_active;           /* input is being injected now (offered, enabled by the sink, playing) */
+        int latency;                 /* enum latency_mode (protocol/latency_mode.h): the config's, or the Cast /
+                                        Listen option; fixed once the stream starts */
 
         struct session *next;        /* manager's list */
         struct session_private *priv;/* owned: connection, FSM, media */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../daemon/context.h"
+#include "../protocol/latency_mode.h"
 #include "../protocol/macro.h"
 #include "../daemon/log.h"
 #include "../daemon/manager.h"
@@ -467,7 +468,7 @@ static int property_get_statistics(sd_bus *bus, const char *path, const char *in
         struct session_statistics st = {};
 
         (void) session_get_statistics(s, &st);
-        return sd_bus_message_append(reply, "a{sv}", 25,
+        return sd_bus_message_append(reply, "a{sv}", 26,
                                      "frames", "t", st.frames,
                                      "drops", "t", st.drops,
                                      "bytes", "t", st.bytes,
@@ -492,7 +493,8 @@ static int property_get_statistics(sd_bus *bus, const char *path, const char *in
                                      "send-queue-bytes", "t", st.send_queue_bytes,
                                      "abr-lowered", "t", st.abr_lowered,
                                      "abr-raised", "t", st.abr_raised,
-                                     "rtcp", "b", st.rtcp);
+                                     "rtcp", "b", st.rtcp,
+                                     "latency-mode", "s", latency_mode_to_string(s->latency) ?: "balanced");
 }
 
 static const sd_bus_vtable session_vtable[] = {

@@ -215,7 +215,13 @@ static void media_abr_reset(struct media *m, uint64_t max_bps, uint64_t now)
 {
         if (!m->cfg.abr)
                 return;
+        struct latency_mode_params lp;
+
         abr_config_init(&m->abr_cfg, (uint32_t) MIN(max_bps, (uint64_t) UINT32_MAX));
+        if (latency_mode_get_params(m->cfg.latency, &lp) >= 0) {
+                m->abr_cfg.queue_high_usec = lp.abr_queue_high_usec;
+                m->abr_cfg.loss_lower_pct = lp.abr_loss_lower_pct;
+        }
         if (m->cfg.abr_min_bps)
                 m->abr_cfg.min_bps = MIN(m->cfg.abr_min_bps, m->abr_cfg.max_bps);
         m->abr_running = abr_state_init(&m->abr, &m->abr_cfg, (uint32_t) MIN(encode_get_bitrate(m->encoder),
@@ -578,6 +584,8 @@ static int media_apply_format(struct media *m, const struct encode_config *forma
         ecfg.vaapi_device = m->vaapi_device;
         if (!ecfg.bitrate_bps)
                 ecfg.bitrate_bps = encode_get_bitrate(m->encoder);
+        if (!ecfg.vbv_usec)
+                ecfg.vbv_usec = m->cfg.encode.vbv_usec; /* the latency mode's */
         if (!ecfg.fps_num) {
                 ecfg.fps_num = m->cfg.encode.fps_num;
                 ecfg.fps_den = m->cfg.encode.fps_den;
@@ -798,6 +806,10 @@ int media_new(const struct media_config *cfg, struct media **ret)
 
         /* VAAPI on the GPU that scans out what we capture, unless told otherwise. */
         struct encode_config ecfg = cfg->encode;
+        struct latency_mode_params lp;
+
+        if (!ecfg.vbv_usec && latency_mode_get_params(cfg->latency, &lp) >= 0)
+                ecfg.vbv_usec = m->cfg.encode.vbv_usec = lp.vbv_usec;
         if (!ecfg.vaapi_device)
                 ecfg.vaapi_device = capture_get_device(cfg->capture);
         if (ecfg.vaapi_device) {

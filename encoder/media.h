@@ -46,6 +46,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "../protocol/latency_mode.h"
 #include "../protocol/ts_mux.h"
 #include "audio_source.h"
 #include "encode.h"
@@ -82,6 +83,8 @@ struct media_config {
         bool rtcp;                   /* RTCP (SR, RR, NACK repair) on the RTP ports + 1 */
         bool abr;                    /* adapt the bit rate to loss, send queue and link rate */
         uint32_t abr_min_bps;        /* the lowest rate ABR goes to; 0: ABR_DEFAULT_MIN_BPS */
+        enum latency_mode latency;   /* VBV size (unless encode.vbv_usec is set) and ABR bounds
+                                      * (protocol/latency_mode.h); the session caps the frame rate */
 };
 
 enum media_event_type {
