@@ -1023,6 +1023,7 @@ int session_attach_fd(struct session *s, int fd, const struct connection_stats *
         cfg.peer_address = peer_host;
         cfg.server_rtp_port = rtp_port;
         session_limits(s, &cfg.limits);
+        cfg.latency_mode = s->latency;
         if (stats) {
                 cfg.stats.suggested_bps = stats->suggested_bps;
                 cfg.stats.local_max_bps = stats->local_max_bps;

@@ -151,6 +151,10 @@ struct source_session_config {
         bool input_allowed;                     /* the person allowed input from the display */
         uint16_t uibc_port;                     /* our UIBC TCP listener (required with input_allowed) */
 
+        int latency_mode;                       /* enum latency_mode (latency_mode.h): a sink with
+                                                 * microsoft_latency_management_capability: supported
+                                                 * hears it in M4 as low, normal or high */
+
         unsigned session_timeout_sec;           /* 0 = SOURCE_SESSION_TIMEOUT_SEC */
         uint64_t response_timeout_usec;         /* 0 = default; likewise the others */
         uint64_t m2_timeout_usec;

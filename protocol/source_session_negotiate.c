@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "latency_mode.h"
 #include "macro.h"
 #include "source_session_private.h"
 
@@ -132,6 +133,22 @@ static void send_m4(struct source_session *s, const struct wfd_negotiation *n, u
                 source_session_end(s, SOURCE_SESSION_END_NEGOTIATION_FAILED, r, "cannot write the M4 UIBC lines (%s)",
                                    strerror(-r));
                 return;
+        }
+        if (s->caps.has_latency_management && s->caps.latency_management) {
+                struct latency_mode_params lp;
+                int k;
+
+                /* [MS-WFDPE] 2.2.2: latency-mode = "low" / "normal" / "high" */
+                if (latency_mode_get_params(s->config.latency_mode, &lp) < 0)
+                        (void) latency_mode_get_params(LATENCY_MODE_BALANCED, &lp);
+                k = snprintf(body + r, sizeof(body) - (size_t) r, "microsoft_latency_management_capability: %s\r\n",
+                             lp.ms_latency);
+                if (k < 0 || (size_t) k >= sizeof(body) - (size_t) r) {
+                        source_session_end(s, SOURCE_SESSION_END_NEGOTIATION_FAILED, -ENOBUFS,
+                                           "cannot write the M4 latency line");
+                        return;
+                }
+                r += k;
         }
         s->m4_attempts++;
         (void) source_session_send_request(s, REQUEST_M4, "SET_PARAMETER", SOURCE_URI, body, (size_t) r, now);
