@@ -104,6 +104,7 @@ struct sink_options {
         bool rtcp;                              /* --rtcp: receiver reports to the source's RTP port + 1 */
         bool nack;                              /* --nack: also reorder and ask for lost packets again */
         uint64_t nack_hold_usec;                /* how long a gap may hold the stream back */
+        bool ms_latency;                        /* --ms-latency: microsoft_latency_management_capability */
 };
 
 /* --one-message-per-read: how long a slow receiver takes from wake-up to recv(). */
@@ -143,6 +144,7 @@ struct sink {
         char session_id[128];
         char presentation_url[512];
         char audio_format[512];
+        char ms_latency[16];                    /* what M4 said for microsoft_latency_management_capability */
         struct sink_video_mode mode;
         bool have_mode;
         bool server_port_seen;
@@ -413,7 +415,9 @@ static void sink_handle_m3(struct sink *s, const struct rtsp_message *req)
                 memcpy(name, le - nl, nl);
                 name[nl] = '\0';
                 value = s->uibc && strcmp(name, "wfd_uibc_capability") == 0 ? SINK_UIBC_CAPABILITY
-                                                                            : sink_profile_get(s->opt.profile, name);
+                        : s->opt.ms_latency && strcmp(name, "microsoft_latency_management_capability") == 0
+                                ? "supported"
+                                : sink_profile_get(s->opt.profile, name);
                 if (!value) {
                         sink_debug("M3 asks for %s, profile %s omits it", name, s->opt.profile->name);
                         continue;
@@ -457,6 +461,11 @@ static void sink_handle_m4(struct sink *s, const struct rtsp_message *req)
                 sink_video_mode_to_string(&mode, mode_str, sizeof(mode_str));
                 sink_log("M4: video %s %s %s (%s bit %u)", mode_str, sink_profile_bits_to_string(mode.profile_bits),
                          sink_level_bits_to_string(mode.level_bits), mode.table, mode.bit);
+        }
+        if (sink_body_get(req->body, req->body_len, "microsoft_latency_management_capability", value,
+                          sizeof(value)) == 0) {
+                snprintf(s->ms_latency, sizeof(s->ms_latency), "%.15s", value);
+                sink_log("M4: latency mode %s", value);
         }
         if (sink_body_get(req->body, req->body_len, "wfd_audio_codecs", value, sizeof(value)) == 0) {
                 snprintf(s->audio_format, sizeof(s->audio_format), "%s", value);
@@ -1094,7 +1103,7 @@ static int sink_report(struct sink *s)
                " rtp_lost=%" PRIu64 " rtp_bad=%" PRIu64 " decode_errors=%" PRIu64 " mean_luma=%u"
                " rtcp_rr=%" PRIu64 " rtcp_sr=%" PRIu64 " nacked=%" PRIu64 " recovered=%" PRIu64
                " unrecovered=%" PRIu64 " late=%" PRIu64 " max_hold_ms=%" PRIu64 " max_frame_gap_ms=%" PRIu64
-               " rx_kbps=%" PRIu64
+               " rx_kbps=%" PRIu64 " ms_latency=%s"
                " first_frame_ms=%lld server_port=%s pids=%#x/%#x/%#x/%#x"
                " audio_seconds=%.2f audio_rate=%u audio_freq_hz=%.2f audio_level_dbfs=%.2f audio_gaps=%u"
                " audio_max_gap_ms=%.0f audio_decode_errors=%" PRIu64 " av_pairs=%u av_offset_ms_median=%.1f"
@@ -1110,6 +1119,7 @@ static int sink_report(struct sink *s)
                st.mean_luma, rs.rr_sent, rs.sr_received, rs.nacked, rs.recovered, rs.unrecovered, rs.late,
                rs.max_hold_usec / 1000, st.max_frame_gap_usec / 1000,
                s->play_usec && now_usec() > s->play_usec ? st.rtp_bytes * 8000 / (now_usec() - s->play_usec) : 0,
+               s->ms_latency[0] ? s->ms_latency : "none",
                st.first_frame_usec && s->play_usec ? (long long) (st.first_frame_usec - s->play_usec) / 1000 : -1LL,
                s->server_port_seen ? "yes" : "no", (unsigned) st.pmt_pid, (unsigned) st.pcr_pid,
                (unsigned) st.video_pid, (unsigned) st.audio_pid, st.audio.seconds, st.audio_rate, st.audio.freq_hz,
@@ -1161,6 +1171,8 @@ static void help(void)
                "                           (from our RTP port + 1)\n"
                "     --nack[=MS]           --rtcp, and hold packets after a gap up to MS ms (default\n"
                "                           150) while asking for the missing ones with generic NACKs\n"
+               "     --ms-latency          answer microsoft_latency_management_capability: supported\n"
+               "                           in M3; the SINK line says what M4 set (ms_latency=)\n"
                "  -v --verbose             log RTSP messages and state changes to stderr\n"
                "  -h --help\n\nProfiles:\n");
         for (const struct sink_profile *const *p = sink_profile_list(); *p; p++)
@@ -1205,6 +1217,7 @@ static int parse_args(int argc, char **argv, struct sink_options *o)
                 { "expect-uibc", required_argument, NULL, 'X' },
                 { "rtcp", no_argument, NULL, 'R' },
                 { "nack", optional_argument, NULL, 'N' },
+                { "ms-latency", no_argument, NULL, 'Y' },
                 {}
         };
         uint64_t v;
@@ -1274,6 +1287,9 @@ static int parse_args(int argc, char **argv, struct sink_options *o)
                         break;
                 case 'R':
                         o->rtcp = true;
+                        break;
+                case 'Y':
+                        o->ms_latency = true;
                         break;
                 case 'N':
                         o->rtcp = o->nack = true;
