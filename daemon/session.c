@@ -555,6 +555,7 @@ static int session_media_open(struct session *s, const struct source_session_med
         p->media_audio_rate = cfg.audio_rate_hz;
         cfg.dest_address = m->peer_address;
         cfg.dest_port = m->peer_rtp_port;
+        cfg.dest_rtcp_port = m->peer_rtcp_port;
         cfg.local_port = m->server_rtp_port;
         /* RTCP on the RTP ports + 1 and the bit rate adapted to what it and the link say */
         cfg.rtcp = true;

@@ -833,6 +833,7 @@ int media_new(const struct media_config *cfg, struct media **ret)
                                      .dest_address = m->dest_address,
                                      .dest_port = cfg->dest_port,
                                      .local_port = cfg->local_port,
+                                     .dest_rtcp_port = cfg->dest_rtcp_port,
                                      .width = cfg->encode.width,
                                      .height = cfg->encode.height,
                                      .bitrate_bps = m->output_bitrate,

@@ -70,6 +70,7 @@ struct media_config {
         const char *dest_address;    /* the sink's IP address (IPv4 or IPv6 literal) */
         uint16_t dest_port;          /* the sink's RTP port (client_port from SETUP) */
         uint16_t local_port;         /* our RTP port (server_port); 0: any */
+        uint16_t dest_rtcp_port;     /* the sink's RTCP port (SETUP client_port=RTP-RTCP); 0: its RTP port + 1 */
 
         unsigned keepalive_fps;      /* still screen: frames per second to keep the stream alive; 0: 5 */
         enum ts_audio_codec audio_codec; /* negotiated audio: LPCM (44.1/48 kHz) or AAC (48 kHz), 2 channels */

@@ -138,10 +138,10 @@ int media_output_new(const struct media_output_config *cfg, struct media_output 
 
                 /* RTCP is a help, not a must: a taken port (or our RTP port 65535) leaves the stream
                  * without it, and media_output_get_stats() says so (rtcp false). */
-                if (port < 65535 && cfg->dest_port < 65535)
+                if (port < 65535 && (cfg->dest_rtcp_port || cfg->dest_port < 65535))
                         (void) rtcp_channel_new(&(struct rtcp_channel_config) {
                                                         .dest_address = cfg->dest_address,
-                                                        .dest_port = cfg->dest_port + 1,
+                                                        .dest_port = cfg->dest_rtcp_port ?: cfg->dest_port + 1,
                                                         .local_port = port + 1,
                                                 },
                                                 &o->rtcp);

@@ -25,6 +25,7 @@ struct media_output_config {
         const char *dest_address;    /* the sink's IP literal */
         uint16_t dest_port;          /* the sink's RTP port */
         uint16_t local_port;         /* 0: any */
+        uint16_t dest_rtcp_port;     /* the sink's RTCP port; 0: dest_port + 1 */
         unsigned width, height;      /* the H.264 stream's size */
         uint64_t bitrate_bps;        /* video target, for pacing */
         uint8_t avc_profile_idc;     /* 66 or 100: for the PMT's AVC descriptor */
