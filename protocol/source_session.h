@@ -109,6 +109,8 @@ struct source_session_media {
         uint16_t peer_rtp_port;                 /* sink's client_port (RTP) */
         uint16_t peer_rtcp_port;                /* second port of a client_port range, 0 if none */
         uint16_t server_rtp_port;               /* our UDP source port (config) */
+        bool tcp;                               /* RTP/AVP/TCP: we connect to peer_rtp_port and send the
+                                                 * packets framed by their length (RFC 4571), no RTCP */
 };
 
 /* What StartMiracastSession reports once the M3 reply is negotiated. */

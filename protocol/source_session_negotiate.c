@@ -101,6 +101,8 @@ static void negotiation_to_media(struct source_session *s, const struct wfd_nego
         ret->peer_rtp_port = port;
         ret->peer_rtcp_port = 0;
         ret->server_rtp_port = s->config.server_rtp_port;
+        /* a sink that lists only TCP in wfd_client_rtp_ports (M4 echoes it); SETUP may say again */
+        ret->tcp = s->caps.has_client_rtp_ports && s->caps.client_rtp_ports.transport == WFD_RTP_TCP;
 }
 
 /* Build and send M4 for negotiation n (initial, retry). */
@@ -329,6 +331,7 @@ void source_session_negotiate_change_reply(struct source_session *s, const struc
         s->negotiation = steal_ptr(s->next_negotiation);
         s->next_media.peer_rtp_port = s->media.peer_rtp_port;
         s->next_media.peer_rtcp_port = s->media.peer_rtcp_port;
+        s->next_media.tcp = s->media.tcp;
         s->media = s->next_media;
         if (s->media_state != MEDIA_STOPPED)
                 source_session_push_media(s, SOURCE_SESSION_ACTION_MEDIA_CHANGE_FORMAT);
@@ -377,6 +380,7 @@ int source_session_change_format(struct source_session *s, const struct source_s
                 negotiation_to_media(s, n, &next);
                 next.peer_rtp_port = s->media.peer_rtp_port;
                 next.peer_rtcp_port = s->media.peer_rtcp_port;
+                next.tcp = s->media.tcp;
                 s->media = next;
                 free(s->negotiation);
                 s->negotiation = steal_ptr(n);

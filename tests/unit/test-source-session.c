@@ -750,7 +750,25 @@ static void setup_with(struct harness *h, const char *uri, const char *transport
         assert_false(h->ended);
 }
 
-TEST(fsm_m6_461, "/fsm/M6 SETUP with TCP, multicast or non-RTP transport: 461") {
+TEST(fsm_m6_tcp, "/fsm/M6 SETUP with RTP/AVP/TCP (not interleaved): 200, echoed, media over TCP") {
+        struct harness *h = harness_new();
+        const struct rtsp_message *m;
+
+        to_m4(h);
+        sink_reply(h, 3, 200, NULL, NULL);
+        sink_reply(h, 4, 200, NULL, NULL);
+        assert_false(source_session_get_media(h->s)->tcp);
+        sink_request(h, "SETUP", "rtsp://x/wfd1.0/streamid=0", "Transport: RTP/AVP/TCP;unicast;client_port=1030\r\n",
+                     NULL);
+        m = sent(h, 0);
+        assert_int_eq(m->status, 200);
+        assert_str_eq(rtsp_message_get_header(m, "Transport"), "RTP/AVP/TCP;unicast;client_port=1030;server_port=16384");
+        assert_true(source_session_get_media(h->s)->tcp);
+        assert_int_eq(source_session_get_media(h->s)->peer_rtp_port, 1030);
+        harness_free(h);
+}
+
+TEST(fsm_m6_461, "/fsm/M6 SETUP with interleaved TCP, multicast or non-RTP transport: 461") {
         struct harness *h;
 
         h = harness_new();
