@@ -558,7 +558,8 @@ static int session_media_open(struct session *s, const struct source_session_med
         cfg.dest_rtcp_port = m->peer_rtcp_port;
         cfg.local_port = m->server_rtp_port;
         /* RTCP on the RTP ports + 1 and the bit rate adapted to what it and the link say */
-        cfg.rtcp = true;
+        cfg.rtcp = !m->tcp;
+        cfg.tcp = m->tcp;
         cfg.abr = true;
         cfg.latency = s->latency;
 
@@ -585,8 +586,9 @@ static int session_media_open(struct session *s, const struct source_session_med
         /* "auto" says which candidates it skipped and why (no VAAPI driver: software fallback). */
         if (cfg.encode.encoder && strcmp(cfg.encode.encoder, "auto") == 0 && encode_last_error()[0])
                 log_session_info(s, "encoder auto: %s, using %s", encode_last_error(), s->encoder ?: "?");
-        log_session_info(s, "streaming %ux%u@%u %s to %s:%u with %s at %u bit/s", f->width, f->height, f->fps,
-                         s->video_codec, m->peer_address, m->peer_rtp_port, s->encoder, f->bitrate_bps);
+        log_session_info(s, "streaming %ux%u@%u %s to %s:%u%s with %s at %u bit/s", f->width, f->height, f->fps,
+                         s->video_codec, m->peer_address, m->peer_rtp_port, m->tcp ? " (RTP over TCP)" : "",
+                         s->encoder, f->bitrate_bps);
         session_notify(s, SESSION_CHANGED_FORMAT);
         return 0;
 }

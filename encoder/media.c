@@ -845,6 +845,7 @@ int media_new(const struct media_config *cfg, struct media **ret)
                                      .audio_rate_hz = m->cfg.audio_rate_hz,
                                      .audio_channels = 2,
                                      .rtcp = cfg->rtcp,
+                                     .tcp = cfg->tcp,
                              },
                              &m->output);
         if (r < 0)

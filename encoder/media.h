@@ -81,7 +81,8 @@ struct media_config {
         bool no_damage;              /* encode every frame even when unchanged (benchmarks, debugging) */
         unsigned max_frames;         /* end (MEDIA_EVENT_ENDED) after this many frames sent; 0: never */
         bool benchmark;              /* no frame-rate pacing: capture as fast as the pipeline allows */
-        bool rtcp;                   /* RTCP (SR, RR, NACK repair) on the RTP ports + 1 */
+        bool rtcp;                   /* RTCP (SR, RR, NACK repair) on the RTP ports + 1 (UDP only) */
+        bool tcp;                    /* RTP/AVP/TCP: connect to dest_port, RFC 4571 framing */
         bool abr;                    /* adapt the bit rate to loss, send queue and link rate */
         uint32_t abr_min_bps;        /* the lowest rate ABR goes to; 0: ABR_DEFAULT_MIN_BPS */
         enum latency_mode latency;   /* VBV size (unless encode.vbv_usec is set) and ABR bounds

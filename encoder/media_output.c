@@ -125,13 +125,14 @@ int media_output_new(const struct media_output_config *cfg, struct media_output 
                                  .dest_port = cfg->dest_port,
                                  .local_port = cfg->local_port,
                                  .pace_bps = pace_for(cfg->bitrate_bps),
-                                 .rtx_slots = cfg->rtcp ? MEDIA_OUTPUT_RTX_SLOTS : 0,
+                                 .rtx_slots = cfg->rtcp && !cfg->tcp ? MEDIA_OUTPUT_RTX_SLOTS : 0,
+                                 .tcp = cfg->tcp,
                          },
                          &o->send);
         if (r < 0)
                 return r;
 
-        if (cfg->rtcp) {
+        if (cfg->rtcp && !cfg->tcp) {
                 uint16_t port = rtp_send_get_local_port(o->send);
 
                 rtp_send_set_rtx_budget(o->send, cfg->bitrate_bps / MEDIA_OUTPUT_RTX_SHARE_DIV);

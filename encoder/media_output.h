@@ -36,6 +36,7 @@ struct media_output_config {
         unsigned audio_channels;     /* 2 (1 for AAC mono) */
         bool rtcp;                   /* RTCP on our RTP port + 1 to the sink's RTP port + 1, and NACK repair
                                       * from a history of MEDIA_OUTPUT_RTX_SLOTS packets (docs/rtcp.md) */
+        bool tcp;                    /* RTP/AVP/TCP to dest_port (RFC 4571 framing); no RTCP then */
 };
 
 /* Android's source keeps 1024 packets for NACKs: 1.3 MB, 0.9 s of a 12 Mbit/s stream. */

@@ -15,6 +15,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,12 @@ struct rtp_send {
         uint64_t rtx_budget_bps;   /* 0: no limit */
         uint64_t rtx_tokens;       /* bytes that may be resent now (token bucket) */
         uint64_t rtx_refill_nsec;  /* when the bucket was last filled */
+
+        /* TCP (cfg.tcp) */
+        bool tcp;
+        bool tcp_connecting;       /* connect() in progress */
+        uint8_t tcp_pending[2 + 65535]; /* the unsent rest of a packet the kernel took only in part */
+        size_t tcp_pending_len;
 };
 
 static uint64_t now_nsec(void)
@@ -204,14 +211,23 @@ int rtp_send_new(const struct rtp_send_config *cfg, struct rtp_send **ret)
                 }
         }
 
+        if (cfg->tcp && cfg->rtx_slots)
+                return -EINVAL;
         s = send_alloc(cfg, &sndbuf, &r);
         if (!s)
                 return r;
+        s->tcp = cfg->tcp;
 
-        s->fd = socket(dst.ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        s->fd = socket(dst.ss_family, (cfg->tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (s->fd < 0) {
                 r = -errno;
                 goto fail;
+        }
+        if (cfg->tcp) {
+                /* the packets are small and late ones are useless: no Nagle; a port still in TIME_WAIT
+                 * from the last session may be ours again */
+                (void) setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &(int) { 1 }, sizeof(int));
+                (void) setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &(int) { 1 }, sizeof(int));
         }
         /* No SO_REUSEADDR: it would let two sessions share one server_port (UDP has no TIME_WAIT). */
         (void) setsockopt(s->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
@@ -228,8 +244,11 @@ int rtp_send_new(const struct rtp_send_config *cfg, struct rtp_send **ret)
                 goto fail;
         }
         if (connect(s->fd, (struct sockaddr *) &dst, dst_len) < 0) {
-                r = -errno;
-                goto fail;
+                if (!cfg->tcp || errno != EINPROGRESS) {
+                        r = -errno;
+                        goto fail;
+                }
+                s->tcp_connecting = true;
         }
         src_len = sizeof(src);
         if (getsockname(s->fd, (struct sockaddr *) &src, &src_len) < 0) {
@@ -362,6 +381,147 @@ static int drop_frame(struct rtp_send *s, size_t n_unsent)
         return RTP_SEND_DROPPED;
 }
 
+/* Wait up to stall_usec for the socket to take more (TCP). true when it can. */
+static bool tcp_wait_writable(struct rtp_send *s)
+{
+        struct pollfd pfd = { .fd = s->fd, .events = POLLOUT };
+
+        s->stats.stalls++;
+        return poll(&pfd, 1, (int) ((s->stall_usec + 999) / 1000)) > 0;
+}
+
+/* The connection is up (0), still coming (-EINPROGRESS), or failed (-errno). */
+static int tcp_check_connected(struct rtp_send *s)
+{
+        int err = 0;
+        socklen_t len = sizeof(err);
+
+        if (!s->tcp_connecting)
+                return 0;
+        if (!tcp_wait_writable(s))
+                return -EINPROGRESS;
+        if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+                return -errno;
+        if (err)
+                return -err;
+        s->tcp_connecting = false;
+        return 0;
+}
+
+/* Write the rest of a packet the kernel took in part. 0 when none is left, -EAGAIN, -errno. */
+static int tcp_flush_pending(struct rtp_send *s)
+{
+        while (s->tcp_pending_len > 0) {
+                ssize_t w = send(s->fd, s->tcp_pending, s->tcp_pending_len, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+                if (w < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        if (errno != EAGAIN)
+                                return -errno;
+                        if (!tcp_wait_writable(s))
+                                return -EAGAIN;
+                        continue;
+                }
+                memmove(s->tcp_pending, s->tcp_pending + w, s->tcp_pending_len - (size_t) w);
+                s->tcp_pending_len -= (size_t) w;
+        }
+        return 0;
+}
+
+/* RFC 4571 framing: [length(16)] packet, for a burst of packets. Returns packets sent whole, or -errno. */
+static int tcp_send_burst(struct rtp_send *s, const uint8_t *packets, size_t n, size_t packet_size)
+{
+        struct iovec iov[2 * RTP_SEND_MAX_BURST];
+        uint8_t hdr[2] = { (uint8_t) (packet_size >> 8), (uint8_t) packet_size };
+        size_t total = n * (packet_size + 2), done;
+        ssize_t w;
+        int r;
+
+        for (size_t j = 0; j < n; j++) {
+                iov[2 * j] = (struct iovec) { hdr, 2 };
+                iov[2 * j + 1] = (struct iovec) { (void *) (packets + j * packet_size), packet_size };
+        }
+        for (;;) {
+                w = sendmsg(s->fd, &(struct msghdr) { .msg_iov = iov, .msg_iovlen = 2 * n }, MSG_DONTWAIT | MSG_NOSIGNAL);
+                if (w >= 0 || errno != EINTR)
+                        break;
+        }
+        if (w < 0)
+                return errno == EAGAIN ? 0 : -errno;
+        done = (size_t) w / (packet_size + 2);
+        if ((size_t) w < total && (size_t) w % (packet_size + 2) != 0) {
+                /* keep the rest of the packet cut in the middle, and try to finish it now */
+                size_t off = (size_t) w % (packet_size + 2);
+
+                memcpy(s->tcp_pending, hdr, 2);
+                memcpy(s->tcp_pending + 2, packets + done * packet_size, packet_size);
+                memmove(s->tcp_pending, s->tcp_pending + off, packet_size + 2 - off);
+                s->tcp_pending_len = packet_size + 2 - off;
+                r = tcp_flush_pending(s);
+                if (r < 0 && r != -EAGAIN)
+                        return r;
+                done++; /* it is the kernel's now, or will be before anything else */
+        }
+        return (int) done;
+}
+
+static int drop_frame(struct rtp_send *s, size_t n_unsent);
+
+/* rtp_send_frame() for TCP: the same drop policy, with the framing kept whole. */
+static int tcp_send_frame(struct rtp_send *s, const uint8_t *packets, size_t n, size_t packet_size,
+                          enum rtp_send_kind kind)
+{
+        size_t i = 0;
+        int queued = 0, r;
+
+        if (packet_size > 65535)
+                return -EINVAL;
+        r = tcp_check_connected(s);
+        if (r == -EINPROGRESS)
+                return drop_frame(s, n);
+        if (r < 0)
+                return r;
+        r = tcp_flush_pending(s);
+        if (r == -EAGAIN)
+                return drop_frame(s, n);
+        if (r < 0)
+                return r;
+        if (ioctl(s->fd, SIOCOUTQ, &queued) == 0 && (unsigned) queued > s->max_queued_bytes)
+                return drop_frame(s, n);
+        while (i < n) {
+                size_t burst = MIN(n - i, (size_t) s->burst_packets);
+                uint64_t t = now_nsec();
+                int k;
+
+                if (s->pace_bps > 0 && s->pace_next_nsec > t) {
+                        sleep_until_nsec(s->pace_next_nsec);
+                        s->stats.pace_usec += (s->pace_next_nsec - t) / 1000;
+                        t = s->pace_next_nsec;
+                }
+                k = tcp_send_burst(s, packets + i * packet_size, burst, packet_size);
+                if (k < 0)
+                        return k;
+                if (k == 0) {
+                        if (!tcp_wait_writable(s))
+                                return drop_frame(s, n - i);
+                        continue;
+                }
+                s->stats.packets += (uint64_t) k;
+                s->stats.bytes += (uint64_t) k * packet_size;
+                if (s->pace_bps > 0)
+                        s->pace_next_nsec = MAX(s->pace_next_nsec, t) +
+                                            (uint64_t) k * (packet_size + 2) * 8 * 1000000000ULL / s->pace_bps;
+                i += (size_t) k;
+                if (s->tcp_pending_len > 0 && i < n)
+                        return drop_frame(s, n - i); /* the link is full: the rest of the frame waits no longer */
+        }
+        s->stats.frames_sent++;
+        if (kind == RTP_SEND_KIND_IDR)
+                s->need_idr = false;
+        return RTP_SEND_OK;
+}
+
 int rtp_send_frame(struct rtp_send *s, const uint8_t *packets, size_t n, size_t packet_size,
                    enum rtp_send_kind kind)
 {
@@ -381,6 +541,8 @@ int rtp_send_frame(struct rtp_send *s, const uint8_t *packets, size_t n, size_t 
                 s->stats.packets_dropped += n;
                 return RTP_SEND_NEED_IDR;
         }
+        if (s->tcp)
+                return tcp_send_frame(s, packets, n, packet_size, kind);
         /* The socket buffer is the queue: when it is already this full, the link is
          * behind; sending more would only add latency. */
         if (ioctl(s->fd, SIOCOUTQ, &queued) == 0 && (unsigned) queued > s->max_queued_bytes)

@@ -22,6 +22,14 @@
  * ECONNREFUSED (the sink's port is not open yet, ICMP) is counted in
  * send_errors and is not a stall.
  *
+ * TCP (cfg.tcp, RTP/AVP/TCP when the sink asks for it): the socket connects
+ * to the sink's port without blocking; frames wait for the connection up to
+ * stall_usec (else they are dropped, as on a full socket). Each packet goes
+ * out behind its 16-bit length (RFC 4571). A packet the kernel took only in
+ * part is finished first on the next call, so the framing never breaks;
+ * whole frames are still dropped (never cut) when the socket is too full.
+ * A reset or refused connection is an error (-ECONNRESET, -ECONNREFUSED...).
+ *
  * Repair (RTCP generic NACK, docs/rtcp.md): with cfg.rtx_slots the sender
  * keeps a copy of the last rtx_slots packets it handed to the kernel, indexed
  * by their RTP sequence number (protocol/rtcp.h's history), and
@@ -61,6 +69,8 @@ struct rtp_send_config {
         unsigned stall_usec;        /* how long to wait for a full socket mid-frame; 0: 20000 */
         int dscp;                   /* IP DSCP for the packets (e.g. 46 EF, 34 AF41); 0: leave */
         unsigned rtx_slots;         /* packets kept for retransmission: a power of two 16..32768; 0: none */
+        bool tcp;                   /* RTP/AVP/TCP: connect to dest_port and frame every packet with its
+                                     * 16-bit length (RFC 4571); no retransmission history */
 };
 
 /* What a batch of packets holds, for the drop policy. */

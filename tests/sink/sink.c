@@ -105,6 +105,7 @@ struct sink_options {
         bool nack;                              /* --nack: also reorder and ask for lost packets again */
         uint64_t nack_hold_usec;                /* how long a gap may hold the stream back */
         bool ms_latency;                        /* --ms-latency: microsoft_latency_management_capability */
+        bool tcp;                               /* --tcp: ask for RTP/AVP/TCP, accept on our RTP port */
 };
 
 /* --one-message-per-read: how long a slow receiver takes from wake-up to recv(). */
@@ -129,6 +130,14 @@ struct sink {
         int rtcp_fd;                            /* owned: our RTP port + 1 */
         sd_event_source *rtcp_io;               /* owned */
         sd_event_source *rtcp_timer;            /* owned: sink_rtcp_tick() every few ms */
+        int rtp_listen_fd;                      /* owned: --tcp, our RTP port */
+        sd_event_source *rtp_listen_io;         /* owned */
+        int rtp_tcp_fd;                         /* owned: the source's RTP connection */
+        sd_event_source *rtp_tcp_io;            /* owned */
+        uint8_t rtp_tcp_buf[2 + 65535 + 65536]; /* RFC 4571 frames not yet complete */
+        size_t rtp_tcp_len;
+        bool rtp_tcp_seen;                      /* the source connected */
+        bool rtp_tcp_bad;                       /* a frame shorter than an RTP header: framing lost */
         uint16_t udp_port;
 
         struct rtsp_parser parser;
@@ -351,7 +360,8 @@ static void sink_send_setup(struct sink *s)
 {
         char transport[128];
 
-        snprintf(transport, sizeof(transport), "RTP/AVP/UDP;unicast;client_port=%u", s->udp_port);
+        snprintf(transport, sizeof(transport), "RTP/AVP/%s;unicast;client_port=%u", s->opt.tcp ? "TCP" : "UDP",
+                 s->udp_port);
         sink_request(s, RTSP_METHOD_SETUP, sink_stream_uri(s), "Transport", transport, NULL, false);
         sink_set_state(s, SINK_STATE_SETUP_SENT);
 }
@@ -424,7 +434,8 @@ static void sink_handle_m3(struct sink *s, const struct rtsp_message *req)
                 }
                 if (strcmp(name, "wfd_client_rtp_ports") == 0)
                         len += (size_t) snprintf(body + len, sizeof(body) - len,
-                                                 "%s: RTP/AVP/UDP;unicast %u 0 mode=play\r\n", name, s->udp_port);
+                                                 "%s: RTP/AVP/%s;unicast %u 0 mode=play\r\n", name,
+                                                 s->opt.tcp ? "TCP" : "UDP", s->udp_port);
                 else
                         len += (size_t) snprintf(body + len, sizeof(body) - len, "%s: %s\r\n", name, value);
                 if (len >= sizeof(body)) {
@@ -478,7 +489,8 @@ static void sink_handle_m4(struct sink *s, const struct rtsp_message *req)
                 snprintf(s->presentation_url, sizeof(s->presentation_url), "%s", value);
         }
         if (sink_body_get(req->body, req->body_len, "wfd_client_rtp_ports", value, sizeof(value)) == 0) {
-                snprintf(port_value, sizeof(port_value), "RTP/AVP/UDP;unicast %u 0 mode=play", s->udp_port);
+                snprintf(port_value, sizeof(port_value), "RTP/AVP/%s;unicast %u 0 mode=play",
+                         s->opt.tcp ? "TCP" : "UDP", s->udp_port);
                 if (strcmp(value, port_value) != 0) {
                         sink_fail(s, "M4 wfd_client_rtp_ports \"%s\" is not our \"%s\"", value, port_value);
                         return;
@@ -635,6 +647,10 @@ static void sink_handle_response(struct sink *s, const struct rtsp_message *rsp)
                         sink_fail(s, "SETUP reply Transport does not echo client_port=%u", s->udp_port);
                         return;
                 }
+                if (s->opt.tcp != (tr.lower == RTSP_LOWER_TRANSPORT_TCP)) {
+                        sink_fail(s, "SETUP reply Transport \"%s\" is not RTP/AVP/%s", t, s->opt.tcp ? "TCP" : "UDP");
+                        return;
+                }
                 s->server_port_seen = tr.has_server_port;
                 sink_log("SETUP: session %s timeout %u server_port %s", s->session_id, timeout,
                          tr.has_server_port ? "present" : "missing");
@@ -769,6 +785,76 @@ static int on_udp(sd_event_source *es, int fd, uint32_t revents, void *userdata)
                         sink_media_feed_rtp(s->media, buf, (size_t) n);
         }
         return 0;
+}
+
+/* --tcp: RFC 4571 frames from the source's connection, each an RTP packet. */
+static int on_rtp_tcp(sd_event_source *es, int fd, uint32_t revents, void *userdata)
+{
+        struct sink *s = userdata;
+        size_t off = 0;
+        ssize_t n;
+
+        n = recv(fd, s->rtp_tcp_buf + s->rtp_tcp_len, sizeof(s->rtp_tcp_buf) - s->rtp_tcp_len, MSG_DONTWAIT);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+                s->rtp_tcp_io = sd_event_source_disable_unref(s->rtp_tcp_io);
+                s->rtp_tcp_fd = safe_close(s->rtp_tcp_fd);
+                return 0;
+        }
+        if (n < 0)
+                return 0;
+        s->rtp_tcp_len += (size_t) n;
+        while (s->rtp_tcp_len - off >= 2) {
+                size_t len = (size_t) s->rtp_tcp_buf[off] << 8 | s->rtp_tcp_buf[off + 1];
+
+                if (len < 12)
+                        s->rtp_tcp_bad = true;
+                if (s->rtp_tcp_len - off < 2 + len)
+                        break;
+                sink_media_feed_rtp(s->media, s->rtp_tcp_buf + off + 2, len);
+                off += 2 + len;
+        }
+        memmove(s->rtp_tcp_buf, s->rtp_tcp_buf + off, s->rtp_tcp_len - off);
+        s->rtp_tcp_len -= off;
+        return 0;
+}
+
+static int on_rtp_listen(sd_event_source *es, int fd, uint32_t revents, void *userdata)
+{
+        struct sink *s = userdata;
+        int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+        if (c < 0)
+                return 0;
+        if (s->rtp_tcp_fd >= 0) {
+                close(c); /* one RTP connection per session */
+                return 0;
+        }
+        s->rtp_tcp_fd = c;
+        s->rtp_tcp_seen = true;
+        sink_log("RTP over TCP: the source connected");
+        return sd_event_add_io(s->event, &s->rtp_tcp_io, c, EPOLLIN, on_rtp_tcp, s);
+}
+
+/* --tcp: listen on our RTP port number (TCP), where SETUP tells the source to connect. */
+static int sink_open_rtp_tcp(struct sink *s)
+{
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof(ss);
+        int fd, r;
+
+        if (getsockname(s->udp_fd, (struct sockaddr *) &ss, &sl) < 0)
+                return -errno;
+        fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0)
+                return -errno;
+        (void) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &(int) { 4 << 20 }, sizeof(int));
+        if (bind(fd, (struct sockaddr *) &ss, sl) < 0 || listen(fd, 2) < 0) {
+                r = -errno;
+                close(fd);
+                return r;
+        }
+        s->rtp_listen_fd = fd;
+        return sd_event_add_io(s->event, &s->rtp_listen_io, fd, EPOLLIN, on_rtp_listen, s);
 }
 
 static int on_rtcp(sd_event_source *es, int fd, uint32_t revents, void *userdata)
@@ -994,6 +1080,10 @@ static void sink_free(struct sink *s)
         s->rtcp_timer = sd_event_source_disable_unref(s->rtcp_timer);
         s->rtcp = sink_rtcp_free(s->rtcp);
         s->rtcp_fd = safe_close(s->rtcp_fd);
+        s->rtp_tcp_io = sd_event_source_disable_unref(s->rtp_tcp_io);
+        s->rtp_listen_io = sd_event_source_disable_unref(s->rtp_listen_io);
+        s->rtp_tcp_fd = safe_close(s->rtp_tcp_fd);
+        s->rtp_listen_fd = safe_close(s->rtp_listen_fd);
         s->tcp_io = sd_event_source_disable_unref(s->tcp_io);
         s->media = sink_media_free(s->media);
         s->uibc = sink_uibc_free(s->uibc);
@@ -1103,7 +1193,7 @@ static int sink_report(struct sink *s)
                " rtp_lost=%" PRIu64 " rtp_bad=%" PRIu64 " decode_errors=%" PRIu64 " mean_luma=%u"
                " rtcp_rr=%" PRIu64 " rtcp_sr=%" PRIu64 " nacked=%" PRIu64 " recovered=%" PRIu64
                " unrecovered=%" PRIu64 " late=%" PRIu64 " max_hold_ms=%" PRIu64 " max_frame_gap_ms=%" PRIu64
-               " rx_kbps=%" PRIu64 " ms_latency=%s"
+               " rx_kbps=%" PRIu64 " ms_latency=%s transport=%s"
                " first_frame_ms=%lld server_port=%s pids=%#x/%#x/%#x/%#x"
                " audio_seconds=%.2f audio_rate=%u audio_freq_hz=%.2f audio_level_dbfs=%.2f audio_gaps=%u"
                " audio_max_gap_ms=%.0f audio_decode_errors=%" PRIu64 " av_pairs=%u av_offset_ms_median=%.1f"
@@ -1120,6 +1210,7 @@ static int sink_report(struct sink *s)
                rs.max_hold_usec / 1000, st.max_frame_gap_usec / 1000,
                s->play_usec && now_usec() > s->play_usec ? st.rtp_bytes * 8000 / (now_usec() - s->play_usec) : 0,
                s->ms_latency[0] ? s->ms_latency : "none",
+               !s->opt.tcp ? "udp" : s->rtp_tcp_bad ? "tcp-bad-framing" : s->rtp_tcp_seen ? "tcp" : "tcp-never-connected",
                st.first_frame_usec && s->play_usec ? (long long) (st.first_frame_usec - s->play_usec) / 1000 : -1LL,
                s->server_port_seen ? "yes" : "no", (unsigned) st.pmt_pid, (unsigned) st.pcr_pid,
                (unsigned) st.video_pid, (unsigned) st.audio_pid, st.audio.seconds, st.audio_rate, st.audio.freq_hz,
@@ -1171,6 +1262,8 @@ static void help(void)
                "                           (from our RTP port + 1)\n"
                "     --nack[=MS]           --rtcp, and hold packets after a gap up to MS ms (default\n"
                "                           150) while asking for the missing ones with generic NACKs\n"
+               "     --tcp                 list only RTP/AVP/TCP in M3 and SETUP; accept the source's\n"
+               "                           RTP connection on our RTP port (RFC 4571 framing)\n"
                "     --ms-latency          answer microsoft_latency_management_capability: supported\n"
                "                           in M3; the SINK line says what M4 set (ms_latency=)\n"
                "  -v --verbose             log RTSP messages and state changes to stderr\n"
@@ -1218,6 +1311,7 @@ static int parse_args(int argc, char **argv, struct sink_options *o)
                 { "rtcp", no_argument, NULL, 'R' },
                 { "nack", optional_argument, NULL, 'N' },
                 { "ms-latency", no_argument, NULL, 'Y' },
+                { "tcp", no_argument, NULL, 'Z' },
                 {}
         };
         uint64_t v;
@@ -1290,6 +1384,9 @@ static int parse_args(int argc, char **argv, struct sink_options *o)
                         break;
                 case 'Y':
                         o->ms_latency = true;
+                        break;
+                case 'Z':
+                        o->tcp = true;
                         break;
                 case 'N':
                         o->rtcp = o->nack = true;
@@ -1412,7 +1509,7 @@ int main(int argc, char **argv)
         s = calloc(1, sizeof(*s));
         if (!s)
                 return 1;
-        s->tcp_fd = s->udp_fd = s->mice_fd = s->rtcp_fd = -1;
+        s->tcp_fd = s->udp_fd = s->mice_fd = s->rtcp_fd = s->rtp_listen_fd = s->rtp_tcp_fd = -1;
         if (parse_args(argc, argv, &s->opt) < 0) {
                 free(s);
                 return 2;
@@ -1463,6 +1560,8 @@ int main(int argc, char **argv)
                 r = sd_event_add_io(s->event, &s->udp_io, s->udp_fd, EPOLLIN, on_udp, s);
         if (r >= 0 && s->opt.rtcp)
                 r = sink_open_rtcp(s);
+        if (r >= 0 && s->opt.tcp)
+                r = sink_open_rtp_tcp(s);
         if (r >= 0)
                 r = sd_event_add_io(s->event, &s->frame_io, sink_media_frame_fd(s->media), EPOLLIN, on_frame, s);
         if (r >= 0)

@@ -211,3 +211,52 @@ TEST(rtcp_channel, "/rtcp-channel/an SR reaches the sink's port; its report pars
         close(other);
 }
 
+
+TEST(tcp_framing, "/rtp-send/tcp/RTP/AVP/TCP: connects, every packet behind its 16-bit length (RFC 4571)")
+{
+        struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        socklen_t len = sizeof(a);
+        struct rtp_send *s = NULL;
+        uint8_t buf[5 * PKT], rx[5 * (PKT + 2)], want[PKT];
+        size_t got = 0;
+        int l, c;
+
+        l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        assert_true(l >= 0);
+        assert_int_eq(bind(l, (struct sockaddr *) &a, sizeof(a)), 0);
+        assert_int_eq(listen(l, 1), 0);
+        assert_int_eq(getsockname(l, (struct sockaddr *) &a, &len), 0);
+        /* a history makes no sense over TCP */
+        assert_int_eq(rtp_send_new(&(struct rtp_send_config) { .dest_address = "127.0.0.1",
+                                                                .dest_port = ntohs(a.sin_port), .tcp = true,
+                                                                .rtx_slots = 64 },
+                                   &s),
+                      -EINVAL);
+        assert_int_eq(rtp_send_new(&(struct rtp_send_config) { .dest_address = "127.0.0.1",
+                                                                .dest_port = ntohs(a.sin_port), .tcp = true },
+                                   &s),
+                      0);
+        c = accept(l, NULL, NULL);
+        assert_true(c >= 0);
+        for (size_t i = 0; i < 5; i++)
+                make_packet(buf + i * PKT, (uint16_t) (500 + i));
+        assert_int_eq(rtp_send_frame(s, buf, 5, PKT, RTP_SEND_KIND_IDR), RTP_SEND_OK);
+        while (got < sizeof(rx)) {
+                ssize_t n = recv(c, rx + got, sizeof(rx) - got, 0);
+
+                assert_true(n > 0);
+                got += (size_t) n;
+        }
+        for (size_t i = 0; i < 5; i++) {
+                const uint8_t *f = rx + i * (PKT + 2);
+
+                assert_int_eq(f[0] << 8 | f[1], PKT);
+                make_packet(want, (uint16_t) (500 + i));
+                assert_true(memcmp(f + 2, want, PKT) == 0);
+        }
+        rtp_send_free(s);
+        /* nothing more than the five frames, then the end of the stream */
+        assert_int_eq(recv(c, rx, 1, 0), 0);
+        close(c);
+        close(l);
+}
