@@ -578,12 +578,19 @@ static int media_apply_format(struct media *m, const struct encode_config *forma
         struct encode_config ecfg = *format;
         struct encoder *e = NULL, *old;
         bool chp = ecfg.profile == ENCODE_PROFILE_CHP;
+        uint64_t max_bps;
         int r;
 
         ecfg.encoder = encode_get_codec_name(m->encoder); /* the backend that runs, not "auto" again */
         ecfg.vaapi_device = m->vaapi_device;
         if (!ecfg.bitrate_bps)
                 ecfg.bitrate_bps = encode_get_bitrate(m->encoder);
+        max_bps = ecfg.bitrate_bps;
+        /* While adapting (a smaller mode is ABR's last resort) the new mode starts at the adapted
+         * rate, not at its maximum: the link that could not carry the old one is still there.
+         * (m->abr belongs to this thread.) */
+        if (m->abr_running && m->abr.bitrate_bps && m->abr.bitrate_bps < ecfg.bitrate_bps)
+                ecfg.bitrate_bps = m->abr.bitrate_bps;
         if (!ecfg.vbv_usec)
                 ecfg.vbv_usec = m->cfg.encode.vbv_usec; /* the latency mode's */
         if (!ecfg.fps_num) {
@@ -613,7 +620,7 @@ static int media_apply_format(struct media *m, const struct encode_config *forma
         m->stats.height = ecfg.height;
         m->stats.bitrate_bps = ecfg.bitrate_bps;
         m->stats.format_changes++;
-        media_abr_reset(m, ecfg.bitrate_bps, now_usec());
+        media_abr_reset(m, max_bps, now_usec());
         pthread_mutex_unlock(&m->lock);
         encode_free(old);
         return 0;
