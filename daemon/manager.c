@@ -325,7 +325,7 @@ void manager_set_p2p_available(struct manager *m, bool available)
 
 const char *manager_cast_refusal(const struct manager *m, const struct cast_options *options)
 {
-        static const struct cast_options defaults = { .go_intent = -1 };
+        static const struct cast_options defaults = { .go_intent = -1, .latency = -1 };
 
         if (!m->p2p || !m->p2p->cast_refusal)
                 return NULL;

@@ -52,6 +52,7 @@ struct cast_options {
         unsigned max_width, max_height; /* 0 = no extra limit */
         const char *protocol;        /* "p2p", "mice", NULL = MS-MICE when the sink offers it */
         bool input;                  /* allow input from the display (UIBC); polkit org.miracastd.input */
+        int latency;                 /* enum latency_mode; -1 (_LATENCY_MODE_INVALID): the config's */
 };
 
 /*

@@ -132,6 +132,7 @@ int session_new(struct manager *m, struct context *context, struct sink *sink, s
         s->manager = m;
         s->context = context;
         s->sink_id = sink ? sink->id : 0;
+        s->latency = m->config->latency;
         s->id = m->next_session_id++;
         s->state = SOURCE_SESSION_STATE_CONNECTING;
         if (asprintf(&s->path, "/org/miracastd/session/%u", s->id) < 0) {
@@ -456,6 +457,32 @@ static int session_on_statistics(struct session *s, const struct worker_msg *m)
                 st.latency_p50_usec = v;
         if (worker_msg_get_u64(m, WORKER_FIELD_LATENCY_P99, &v) >= 0)
                 st.latency_p99_usec = v;
+        if (worker_msg_get_u64(m, WORKER_FIELD_RATE_NOW, &v) >= 0)
+                st.bitrate_bps = v;
+        if (worker_msg_get_u64(m, WORKER_FIELD_RTCP, &v) >= 0)
+                st.rtcp = v != 0;
+        if (worker_msg_get_u64(m, WORKER_FIELD_RTCP_REPORTS, &v) >= 0)
+                st.rtcp_reports = v;
+        if (worker_msg_get_ranged(m, WORKER_FIELD_LOSS_PPM, 0, 1000000, &level) >= 0)
+                st.loss_percent = (double) level / 10000.0;
+        if (worker_msg_get_i64(m, WORKER_FIELD_PACKETS_LOST, &level) >= 0)
+                st.packets_lost = level;
+        if (worker_msg_get_u64(m, WORKER_FIELD_JITTER, &v) >= 0)
+                st.jitter_usec = v;
+        if (worker_msg_get_u64(m, WORKER_FIELD_RTT, &v) >= 0)
+                st.rtt_usec = v;
+        if (worker_msg_get_u64(m, WORKER_FIELD_NACK_ITEMS, &v) >= 0)
+                st.nack_items = v;
+        if (worker_msg_get_u64(m, WORKER_FIELD_RTX_SENT, &v) >= 0)
+                st.rtx_sent = v;
+        if (worker_msg_get_u64(m, WORKER_FIELD_RTX_MISSING, &v) >= 0)
+                st.rtx_missing = v;
+        if (worker_msg_get_u64(m, WORKER_FIELD_SEND_QUEUE, &v) >= 0)
+                st.send_queue_bytes = v;
+        if (worker_msg_get_u64(m, WORKER_FIELD_ABR_LOWERED, &v) >= 0)
+                st.abr_lowered = v;
+        if (worker_msg_get_u64(m, WORKER_FIELD_ABR_RAISED, &v) >= 0)
+                st.abr_raised = v;
         if (worker_msg_get_str(m, WORKER_FIELD_AUDIO_INPUT, st.audio_input, sizeof(st.audio_input)) == -ENOBUFS)
                 return -EBADMSG;
         if (worker_msg_get_ranged(m, WORKER_FIELD_AUDIO_LEVEL_MDBFS, -1000000, 1000000, &level) >= 0)
@@ -839,6 +866,10 @@ int session_attach_fd(struct session *s, int fd, const struct connection_stats *
         /* The worker opens the UIBC listener (and parses what arrives there). */
         if (s->input_allowed)
                 worker_msg_put_u64(&w, WORKER_FIELD_INPUT_ALLOWED, 1);
+        if (s->latency >= 0)
+                worker_msg_put_u64(&w, WORKER_FIELD_LATENCY_MODE, (uint64_t) s->latency);
+        if (s->link_rate_bps)
+                worker_msg_put_u64(&w, WORKER_FIELD_LINK_RATE, s->link_rate_bps);
 
         r = context_get_worker(s->context, &worker);
         if (r < 0)
@@ -958,6 +989,22 @@ int session_attach_audio(struct session *s, int fd)
         if (r >= 0)
                 log_session_info(s, "audio input attached");
         return r;
+}
+
+void session_set_link_rate(struct session *s, uint64_t link_bps)
+{
+        uint8_t buf[64];
+        struct worker_msg_writer w;
+
+        if (s->link_rate_bps == link_bps)
+                return;
+        s->link_rate_bps = link_bps;
+        if (!s->priv->worker || s->state == SOURCE_SESSION_STATE_ENDED)
+                return;        /* SESSION_NEW carries it */
+        /* The worker's ABR takes it as a ceiling; no answer is needed, so none is awaited. */
+        worker_msg_begin(&w, buf, sizeof(buf), WORKER_MSG_LINK_RATE, s->id);
+        worker_msg_put_u64(&w, WORKER_FIELD_LINK_RATE, link_bps);
+        (void) stream_worker_send(s->priv->worker, &w, NULL, 0);
 }
 
 int session_get_statistics(struct session *s, struct session_statistics *ret)

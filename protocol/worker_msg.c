@@ -38,7 +38,7 @@ static uint64_t get_le64(const uint8_t *p)
 
 static bool type_is_known(uint16_t type)
 {
-        return (type >= WORKER_MSG_SESSION_NEW && type <= WORKER_MSG_MICE_WATCH) ||
+        return (type >= WORKER_MSG_SESSION_NEW && type <= WORKER_MSG_LINK_RATE) ||
                (type >= WORKER_MSG_REPLY && type < _WORKER_MSG_TYPE_MAX);
 }
 
@@ -58,6 +58,7 @@ const char *worker_msg_type_to_string(uint16_t type)
                 [WORKER_MSG_INPUT_STATE] = "input-state",
                 [WORKER_MSG_PROBE] = "probe",
                 [WORKER_MSG_MICE_WATCH] = "mice-watch",
+                [WORKER_MSG_LINK_RATE] = "link-rate",
                 [WORKER_MSG_REPLY] = "reply",
                 [WORKER_MSG_STATE] = "state",
                 [WORKER_MSG_FORMAT] = "format",

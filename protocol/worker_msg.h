@@ -47,6 +47,7 @@ enum worker_msg_type {
                                         spec to look up); the REPLY has TEXT lines as --probe prints them */
         WORKER_MSG_MICE_WATCH,       /* + fd: read the sink's MS-MICE connection for this (Cast) session;
                                         END drops it. No REPLY: MICE_EVENT says what came */
+        WORKER_MSG_LINK_RATE,        /* LINK_RATE: the P2P link rate main polls (ABR's ceiling); no REPLY */
 
         /* worker -> main */
         WORKER_MSG_REPLY = 64,       /* SEQ, ERROR */
@@ -94,7 +95,7 @@ enum worker_field {
         WORKER_FIELD_AUDIO_LEVEL_MDBFS, /* dBFS x 1000, two's complement */
         WORKER_FIELD_AUDIO_UNDERRUNS,
         WORKER_FIELD_AUDIO_DROPPED,
-        WORKER_FIELD_LINK_RATE,      /* unused, kept so the numbers stay */
+        WORKER_FIELD_LINK_RATE,      /* bit/s, 0 unknown */
         WORKER_FIELD_CONTEXT_ID,
         WORKER_FIELD_LOG_LEVEL,
         WORKER_FIELD_INPUT_KIND,     /* enum worker_input_kind */
@@ -107,6 +108,21 @@ enum worker_field {
         WORKER_FIELD_NOTCHES,        /* wheel notches, evdev's sign */
         WORKER_FIELD_CONTACT_ID,     /* a touch contact: CONTACT_ID then its X and Y */
         WORKER_FIELD_MICE_KIND,      /* enum worker_mice_kind */
+        WORKER_FIELD_LATENCY_MODE,   /* enum latency_mode (protocol/latency_mode.h) */
+        /* STATISTICS of the network (docs/rtcp.md) */
+        WORKER_FIELD_RATE_NOW,       /* the encoder's bit rate now (ABR) */
+        WORKER_FIELD_RTCP,           /* 1: our RTCP socket is open */
+        WORKER_FIELD_RTCP_REPORTS,
+        WORKER_FIELD_LOSS_PPM,       /* loss of the last report, percent x 10000 */
+        WORKER_FIELD_PACKETS_LOST,   /* cumulative, two's complement */
+        WORKER_FIELD_JITTER,
+        WORKER_FIELD_RTT,
+        WORKER_FIELD_NACK_ITEMS,
+        WORKER_FIELD_RTX_SENT,
+        WORKER_FIELD_RTX_MISSING,
+        WORKER_FIELD_SEND_QUEUE,
+        WORKER_FIELD_ABR_LOWERED,
+        WORKER_FIELD_ABR_RAISED,
 
         WORKER_FIELD_FIRST_STRING = 0x1000,
         WORKER_FIELD_TEXT = WORKER_FIELD_FIRST_STRING,

@@ -25,6 +25,7 @@
 #include "../encoder/capture.h"
 #include "../encoder/capture_spec.h"
 #include "../encoder/encode.h"
+#include "../protocol/latency_mode.h"
 #include "../protocol/macro.h"
 #include "../protocol/worker_msg.h"
 #include "mice_watch.h"
@@ -126,6 +127,10 @@ static void stream_session_new(struct stream *st, const struct worker_msg *m, in
         (void) stream_get_u16(m, WORKER_FIELD_SINK_RTSP_PORT, &params.sink_rtsp_port);
         if (worker_msg_get_u64(m, WORKER_FIELD_INPUT_ALLOWED, &v) >= 0)
                 params.input_allowed = v != 0;
+        if (worker_msg_get_u64(m, WORKER_FIELD_LATENCY_MODE, &v) >= 0 && v < _LATENCY_MODE_MAX)
+                params.latency = (int) v;
+        if (worker_msg_get_u64(m, WORKER_FIELD_LINK_RATE, &v) >= 0)
+                params.link_rate_bps = v;
 
         r = session_new(st, &params, steal_fd(fds[0]), n_fds > 1 ? steal_fd(fds[1]) : -1, &s);
         if (r < 0) {
@@ -174,6 +179,11 @@ static void stream_handle(struct stream *st, const struct worker_msg *m, int *fd
         if (m->type == WORKER_MSG_INPUT_STATE) {
                 if (s && worker_msg_get_u64(m, WORKER_FIELD_ACTIVE, &v) >= 0)
                         session_input_state(s, v != 0);
+                return;
+        }
+        if (m->type == WORKER_MSG_LINK_RATE) {
+                if (s && worker_msg_get_u64(m, WORKER_FIELD_LINK_RATE, &v) >= 0)
+                        session_set_link_rate(s, v);
                 return;
         }
         if (m->type == WORKER_MSG_END) {

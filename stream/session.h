@@ -31,6 +31,8 @@ struct session_params {
         const char *device_name;     /* the sink's name, NULL for a plain listener connection */
         uint16_t sink_rtsp_port;
         bool input_allowed;          /* the worker opens the UIBC listener */
+        int latency;                 /* enum latency_mode (protocol/latency_mode.h) */
+        uint64_t link_rate_bps;      /* the P2P link rate main polls, 0 unknown */
 };
 
 struct session {
@@ -53,6 +55,8 @@ struct session {
         uint16_t sink_rtsp_port;
         bool input_allowed;
         bool input_active;
+        int latency;                 /* enum latency_mode: fixed for the session */
+        uint64_t link_rate_bps;      /* the P2P link rate (ABR's ceiling), 0 unknown */
         int pipewire_fd;             /* owned: -1, or a PipeWire connection for opening the capture */
 
         struct session *next;        /* the stream's list */
@@ -73,6 +77,8 @@ int session_request_idr(struct session *s);
 int session_set_bitrate(struct session *s, uint32_t bitrate_bps);
 int session_set_input(struct session *s, bool allow);
 int session_attach_audio(struct session *s, int fd);
+/* The P2P link rate (bit/s, 0 unknown) main polls: the media's ABR ceiling. */
+void session_set_link_rate(struct session *s, uint64_t link_bps);
 /* main created the input devices (active) or could not / removed them: forward input or not. */
 void session_input_state(struct session *s, bool active);
 /* Push STATISTICS (the stream's timer). */
