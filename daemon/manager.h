@@ -52,6 +52,7 @@ struct cast_options {
         unsigned max_width, max_height; /* 0 = no extra limit */
         const char *protocol;        /* "p2p", "mice", NULL = MS-MICE when the sink offers it */
         bool input;                  /* allow input from the display (UIBC); polkit org.miracastd.input */
+        bool no_audio;               /* negotiate no audio where the sink allows (Cast audio "none") */
 };
 
 /*

@@ -437,6 +437,10 @@ static int session_on_media_event(sd_event_source *source, int fd, uint32_t reve
                                 log_session_info(s, "audio: silent: %s", ev.reason);
                         else
                                 log_session_info(s, "audio: playing sound from its input");
+                        if (s->audio_silent != !!ev.reason[0]) {
+                                s->audio_silent = ev.reason[0];
+                                session_notify(s, SESSION_CHANGED_AUDIO);
+                        }
                         continue;
                 }
                 log_session_error_errno(s, ev.error ?: -EIO, "media pipeline failed: %s", ev.reason);
@@ -457,9 +461,12 @@ static void session_media_audio(struct session *s, const struct source_session_f
                                                                         : TS_AUDIO_NONE;
         cfg->audio_rate_hz = cfg->audio_codec != TS_AUDIO_NONE ? f->audio_sample_rate_hz : 0;
         cfg->audio_source = (struct audio_source_config) {
-                .kind = src && strcmp(src, "silence") != 0 ? AUDIO_SOURCE_TONE : AUDIO_SOURCE_SILENCE,
+                .kind = src && (strcmp(src, "tone") == 0 || strcmp(src, "beep") == 0) ? AUDIO_SOURCE_TONE
+                                                                                       : AUDIO_SOURCE_SILENCE,
                 .tone_beep = src && strcmp(src, "beep") == 0,
         };
+        cfg->audio_pipewire = src && strcmp(src, "pipewire") == 0;
+        cfg->audio_pipewire_remote = s->manager->config->pipewire_remote;
 }
 
 static int session_media_open(struct session *s, const struct source_session_media *m)
@@ -969,6 +976,7 @@ int session_attach_fd(struct session *s, int fd, const struct connection_stats *
                 cfg.limits.max_height = s->max_height;
         }
         cfg.limits.encoder_supports_chp = true;
+        cfg.limits.no_audio = s->no_audio;          /* Cast(audio "none") */
         if (stats) {
                 cfg.stats.suggested_bps = stats->suggested_bps;
                 cfg.stats.local_max_bps = stats->local_max_bps;
@@ -1120,8 +1128,11 @@ int session_attach_audio(struct session *s, int fd)
                 return -ENOTCONN;
         }
         r = media_attach_audio_fd(p->media, fd);
-        if (r >= 0)
+        if (r >= 0) {
                 log_session_info(s, "audio input attached");
+                s->audio_attached = true;
+                session_notify(s, SESSION_CHANGED_AUDIO);
+        }
         return r;
 }
 

@@ -37,6 +37,7 @@ enum session_change {
         SESSION_CHANGED_FORMAT,      /* Width, Height, RefreshRate, VideoCodec, AudioCodec, Encoder, Bitrate,
                                         MonitorConnected, ReducedModeListDueToBandwidth, SinkParameters, Peer */
         SESSION_CHANGED_INPUT,       /* InputEnabled */
+        SESSION_CHANGED_AUDIO,       /* AudioSource, AudioState */
         SESSION_CHANGED_REMOVED,     /* about to be freed; the list is cleared right after */
 };
 
@@ -99,6 +100,10 @@ struct session {
         uid_t owner_uid;             /* who may attach audio: the Cast() caller; root for listener sessions */
         bool input_allowed;          /* Session1.InputEnabled: the person allowed input from the display */
         bool input_active;           /* input is being injected now (offered, enabled by the sink, playing) */
+        bool no_audio;               /* Cast(audio "none"): negotiate no audio where the sink allows */
+        char audio_routing[8];       /* AttachAudio(routing): "tv", "mirror"; "" none given */
+        bool audio_attached;         /* an audio fd was attached */
+        bool audio_silent;           /* the track plays silence (the reason is in the statistics) */
 
         struct session *next;        /* manager's list */
         struct session_private *priv;/* owned: connection, FSM, media */

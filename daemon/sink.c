@@ -314,6 +314,7 @@ int sink_cast(struct sink *sink, const struct cast_options *options, struct sess
                 s->max_width = options->max_width;
                 s->max_height = options->max_height;
                 s->input_allowed = options->input;
+                s->no_audio = options->no_audio;
         }
         r = observers_add(&s->observers, sink_on_cast_session_changed, m, NULL);
         if (r < 0) {

@@ -1,0 +1,294 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# The person's sound on the TV, with the real pieces: PipeWire + WirePlumber
+# on a private runtime directory and session bus, miracastd-user started by
+# D-Bus activation on that bus, the real miracastd on a private "system" bus
+# (network namespace, MS-MICE discovery through two real avahi-daemons, as in
+# mice-avahi.sh), and the test sink decoding what arrives. A producer plays
+# into the default output (PipeWire's "speakers", a null sink): a 1000 Hz
+# tone at -20 dBFS beeping for 100 ms from each whole second as it is played,
+# while the daemon's test picture flashes white on the same seconds.
+#
+#   tv       AAC sink: "Miracast: <TV>" is the default output during the cast,
+#            the sink hears the tone (frequency, level, no gaps, A/V offset),
+#            "speakers" is the default again after the cast;
+#   mirror   LPCM-only sink: the default stays, the sink hears the tone;
+#   none     no audio asked: the daemon negotiates none;
+#   stalled  miracastd-user stopped (SIGSTOP) mid-cast: the daemon fills
+#            silence and says why on D-Bus (AudioState, Statistics), then plays
+#            again;
+#   crash    miracastd-user killed (-9) during a tv cast: the daemon ends the
+#            cast (bound to our connection), the state file stays, the next
+#            start restores the default output and removes it.
+. "${MIRACAST_SRCDIR:-.}/tests/lib/test-lib.sh"
+
+B=$MIRACAST_BUILD
+for tool in pipewire wireplumber pw-cli pw-metadata avahi-daemon ip busctl; do
+        if ! command -v "$tool" >/dev/null; then
+                echo "FAIL user-session-audio needs $tool (tools/install-deps.sh installs it)"
+                exit 1
+        fi
+done
+[ "$(id -u)" = 0 ] || { echo "FAIL user-session-audio needs root (network namespaces)"; exit 1; }
+
+T=$(mktemp -d /tmp/miracast-usersess.XXXXXX)
+id=$$
+NS_SRC=usrc$id NS_SNK=usnk$id
+pids=()
+cleanup() {
+        for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+        pkill_user
+        wait 2>/dev/null
+        ip netns del "$NS_SRC" 2>/dev/null; ip netns del "$NS_SNK" 2>/dev/null
+        [ -n "${KEEP_TMP:-}" ] || rm -rf "$T"
+}
+# miracastd-user is started by the bus: find it by its unique state directory
+pkill_user() { local p; p=$(user_pid); [ -n "$p" ] && kill "$p" 2>/dev/null; }
+user_pid() { pgrep -f -- "--state-dir $T/state" | head -n 1; }
+trap cleanup EXIT
+
+# wait_for SECONDS CMD...: poll CMD every 0.1 s
+wait_for() {
+        local n=$(($1 * 10)) i
+        shift
+        for i in $(seq "$n"); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+        return 1
+}
+# field NAME LINE: the value of NAME= on a SINK line
+field() { sed -nE "s/.* $1=([^ ]*).*/\1/p" <<<"$2"; }
+
+# ---- network: the source and the sink, MS-MICE over avahi ----------------------------------
+ip netns add "$NS_SRC"; ip netns add "$NS_SNK"
+ip link add "us$id" type veth peer name "uk$id"
+ip link set "us$id" netns "$NS_SRC"; ip link set "uk$id" netns "$NS_SNK"
+ip -n "$NS_SRC" addr add 10.78.0.1/24 dev "us$id"; ip -n "$NS_SNK" addr add 10.78.0.2/24 dev "uk$id"
+for ns in $NS_SRC $NS_SNK; do ip -n "$ns" link set lo up; done
+ip -n "$NS_SRC" link set "us$id" up multicast on; ip -n "$NS_SNK" link set "uk$id" up multicast on
+
+start_avahi() { # NS NAME IFACE SERVICES_DIR
+        cat >"$T/$2-avahi.conf" <<CONF
+[server]
+host-name=$2
+use-ipv4=yes
+use-ipv6=no
+allow-interfaces=$3
+ratelimit-interval-usec=0
+[wide-area]
+enable-wide-area=no
+[publish]
+publish-workstation=no
+publish-hinfo=no
+CONF
+        ip netns exec "$1" unshare -m --propagation private sh -c "
+                mount -t tmpfs tmpfs /run/avahi-daemon 2>/dev/null || { mkdir -p /run/avahi-daemon && mount -t tmpfs tmpfs /run/avahi-daemon; }
+                mount --bind '$4' /etc/avahi/services
+                DBUS_SYSTEM_BUS_ADDRESS=unix:path=$T/$2-sys DBUS_SESSION_BUS_ADDRESS= exec avahi-daemon -f '$T/$2-avahi.conf' --no-rlimits --no-chroot --no-drop-root" \
+                >"$T/$2-avahi.log" 2>&1 &
+        pids+=($!)
+}
+mkdir -p "$T/src-services" "$T/snk-services"
+cat >"$T/snk-services/display.service" <<'SVC'
+<?xml version="1.0" standalone='no'?>
+<!DOCTYPE service-group SYSTEM "avahi-service.dtd">
+<service-group>
+  <name>Living Room TV</name>
+  <service>
+    <type>_display._tcp</type>
+    <port>7250</port>
+    <txt-record>container_id={12121212-3434-5656-7878-909090909090}</txt-record>
+  </service>
+</service-group>
+SVC
+private_bus "$T/src-sys" system; pids+=($private_bus_pid)
+private_bus "$T/snk-sys" system; pids+=($private_bus_pid)
+# the daemon's bus: "the system bus" of miracastd-user
+private_bus "$T/api" system; pids+=($private_bus_pid)
+API="unix:path=$T/api"
+start_avahi "$NS_SRC" src "us$id" "$T/src-services"
+start_avahi "$NS_SNK" snk "uk$id" "$T/snk-services"
+
+# ---- the person's session: session bus with activation, PipeWire, WirePlumber --------------
+export XDG_RUNTIME_DIR=$T/rt XDG_STATE_HOME=$T/xdg-state HOME=$T/home
+mkdir -m 700 "$XDG_RUNTIME_DIR" "$HOME"
+export PIPEWIRE_RUNTIME_DIR=$XDG_RUNTIME_DIR
+mkdir -p "$T/services"
+cat >"$T/services/org.miracastd.User.service" <<SVC
+[D-BUS Service]
+Name=org.miracastd.User
+Exec=$B/miracastd-user --log-level debug --state-dir $T/state
+SVC
+cat >"$T/ses.conf" <<CONF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:path=$T/ses</listen>
+  <servicedir>$T/services</servicedir>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/><allow own="*"/>
+  </policy>
+</busconfig>
+CONF
+export DBUS_SESSION_BUS_ADDRESS="unix:path=$T/ses"
+# What activation passes on to miracastd-user: the daemon's bus as its system bus.
+DBUS_SYSTEM_BUS_ADDRESS=$API dbus-daemon --config-file="$T/ses.conf" --nofork --nopidfile >"$T/ses.log" 2>&1 &
+pids+=($!)
+wait_for 10 test -S "$T/ses" || { echo "FAIL the session bus did not start"; exit 1; }
+
+pipewire >"$T/pipewire.log" 2>&1 &
+pids+=($!)
+wait_for 20 test -S "$XDG_RUNTIME_DIR/pipewire-0" || { echo "FAIL PipeWire did not start: $(tail -n 3 "$T/pipewire.log")"; exit 1; }
+wireplumber >"$T/wireplumber.log" 2>&1 &
+pids+=($!)
+wait_for 20 sh -c "pw-cli ls Metadata 2>/dev/null | grep -q default" ||
+        { echo "FAIL WirePlumber did not start: $(tail -n 3 "$T/wireplumber.log")"; exit 1; }
+# No sound card here: a null sink plays the part of the speakers.
+pw-cli create-node adapter '{ factory.name=support.null-audio-sink node.name=speakers node.description=Speakers
+        media.class=Audio/Sink object.linger=true audio.position=[FL FR] }' >/dev/null
+default_sink() { pw-metadata 0 default.audio.sink 2>/dev/null | sed -nE "s/.*value:'\{ *\"name\": *\"([^\"]*)\".*/\1/p"; }
+configured_sink() { pw-metadata 0 default.configured.audio.sink 2>/dev/null | sed -nE "s/.*value:'\{ *\"name\": *\"([^\"]*)\".*/\1/p"; }
+check "PipeWire + WirePlumber: \"speakers\" is the default output" wait_for 20 sh -c '[ "$(pw-metadata 0 default.audio.sink 2>/dev/null | grep -o "\"speakers\"")" ]'
+
+"$B/tests/pw-test-tone" --beep >"$T/tone.out" 2>"$T/tone.err" &
+pids+=($!)
+check "the producer beeps into the default output" wait_for 20 grep -q READY "$T/tone.out"
+
+# ---- the daemon -------------------------------------------------------------------------------
+ip netns exec "$NS_SRC" env DBUS_SYSTEM_BUS_ADDRESS="unix:path=$T/src-sys" \
+        "$B/miracastd" --config /dev/null -o p2p-backend=none --capture testsrc:flash --audio-source silence \
+        --encoder x264 --max-resolution 640x480 --bus "$API" --log-level debug >"$T/daemon.log" 2>&1 &
+daemon_pid=$!
+pids+=($daemon_pid)
+export MIRACASTCTL_BUS=$API
+wait_for 30 "$B/miracastctl" info || { echo "FAIL the daemon did not start: $(tail -n 5 "$T/daemon.log")"; exit 1; }
+SINK=/org/miracastd/sink/mice_12121212_3434_5656_7878_909090909090
+"$B/miracastctl" scan --timeout 4 >"$T/scan.out" 2>&1
+check "the daemon found the sink over MS-MICE" busctl --address="$API" introspect org.miracastd "$SINK" org.miracastd.Sink1
+
+user() { busctl --address="$DBUS_SESSION_BUS_ADDRESS" --timeout=60 "$@"; }
+session_prop() { busctl --address="$API" get-property org.miracastd "$1" org.miracastd.Session1 "$2" 2>/dev/null; }
+
+# run_sink NAME ARGS...: the test sink in its namespace, in the background ($sink_pid)
+run_sink() {
+        local name=$1; shift
+        ip netns exec "$NS_SNK" "$B/miracast-test-sink" --mice 10.78.0.2 --timeout 30 "$@" \
+                >"$T/$name.sink" 2>"$T/$name.sinklog" &
+        sink_pid=$!
+        wait_for 5 grep -q "MICE listening" "$T/$name.sink"
+}
+# cast NAME AUDIO: User1.Cast with video "daemon"; the session path in $S
+cast() {
+        local out
+        out=$(user call org.miracastd.User /org/miracastd/user org.miracastd.User1 Cast 'oa{sv}' "$SINK" 2 \
+                video s daemon audio s "$2" 2>&1)
+        echo "$1: User1.Cast: $out"
+        S=$(sed -nE 's/^o "(.*)"$/\1/p' <<<"$out")
+        [ -n "$S" ]
+}
+# judge NAME CODEC: the sink heard the tone and the flashes paired with the beeps
+judge() {
+        local name=$1 codec=$2 rc line
+        wait "$sink_pid"; rc=$?
+        line=$(grep "^SINK result" "$T/$name.sink")
+        echo "$name: $line"
+        echo "MEASURED $name $codec freq=$(field audio_freq_hz "$line") level=$(field audio_level_dbfs "$line")" \
+             "gaps=$(field audio_gaps "$line") av_median=$(field av_offset_ms_median "$line")" \
+             "av_worst=$(field av_offset_ms_worst "$line") clock_worst=$(field av_clock_ms_worst "$line")" \
+             "pairs=$(field av_pairs "$line")"
+        if [ "$rc" = 0 ] && grep -q "^SINK result=ok " <<<"$line" && [ "$(field audio "$line")" = "$codec" ] &&
+           [ "$(field audio_gaps "$line")" = 0 ] && [ "${line/av_pairs=/}" != "$line" ] &&
+           [ "$(field av_pairs "$line")" -ge 3 ]; then
+                pass "$name: the sink heard 1000 Hz +-2% at -20 dBFS +-1 dB as $codec, no gaps, |A/V| <= 40 ms"
+        else
+                fail "$name ($codec)" "exit $rc: $line; $(tail -n 3 "$T/$name.sinklog")"
+        fi
+}
+SINK_ARGS=(--duration 8 --expect-audio --expect-tone 1000 --expect-level -20 --max-audio-gaps 0 --max-av-offset 40)
+
+# ---- tv: the TV becomes the default output ---------------------------------------------------
+run_sink tv --profile generic "${SINK_ARGS[@]}"
+check "tv: User1.Cast answers with the daemon's session (activation started miracastd-user)" cast tv tv
+check "tv: User1.Sessions lists it" bash -c "busctl --address='$DBUS_SESSION_BUS_ADDRESS' get-property \
+        org.miracastd.User /org/miracastd/user org.miracastd.User1 Sessions | grep -qF '\"$S\"'"
+check "tv: \"Miracast: Living Room TV\" is the default output" \
+        wait_for 10 sh -c "pw-metadata 0 default.audio.sink | grep -q miracast-tv- &&
+                           pw-cli ls Node | grep -q 'node.description = \"Miracast: Living Room TV\"'"
+check "tv: the state file names the previous default" wait_for 5 grep -q "^node=miracast-tv-" "$T/state/audio-default"
+check "tv: the daemon reads the sound from the fd" \
+        wait_for 10 sh -c "busctl --address='$API' get-property org.miracastd '$S' org.miracastd.Session1 Statistics |
+                           grep -q '\"audio-input\" s \"fd\"'"
+check "tv: Session1.AudioSource is \"tv\", AudioState \"playing\"" wait_for 5 sh -c \
+        "busctl --address='$API' get-property org.miracastd '$S' org.miracastd.Session1 AudioSource | grep -qx 's \"tv\"' &&
+         busctl --address='$API' get-property org.miracastd '$S' org.miracastd.Session1 AudioState | grep -qx 's \"playing\"'"
+judge tv aac
+check "tv: after the cast \"speakers\" is the default output again" wait_for 10 sh -c \
+        "pw-metadata 0 default.audio.sink | grep -q '\"speakers\"' && ! pw-cli ls Node | grep -q miracast-tv-"
+check "tv: the state file is gone" wait_for 5 test ! -e "$T/state/audio-default"
+check "tv: User1.Sessions is empty again" wait_for 10 sh -c "busctl --address='$DBUS_SESSION_BUS_ADDRESS' \
+        get-property org.miracastd.User /org/miracastd/user org.miracastd.User1 Sessions | grep -qx 'ao 0'"
+
+# ---- mirror: the speakers keep playing, LPCM-only sink --------------------------------------
+run_sink mirror --profile dongle "${SINK_ARGS[@]}"
+check "mirror: User1.Cast" cast mirror mirror
+sleep 2
+check "mirror: \"speakers\" stays the default output" sh -c "pw-metadata 0 default.audio.sink | grep -q '\"speakers\"'"
+check "mirror: Session1.AudioSource is \"mirror\"" sh -c \
+        "busctl --address='$API' get-property org.miracastd '$S' org.miracastd.Session1 AudioSource | grep -qx 's \"mirror\"'"
+judge mirror lpcm
+
+# ---- none: no audio track at all --------------------------------------------------------------
+run_sink none --profile generic --duration 4
+check "none: User1.Cast" cast none none
+check "none: AudioSource and AudioState are \"none\"" sh -c \
+        "busctl --address='$API' get-property org.miracastd '$S' org.miracastd.Session1 AudioState | grep -qx 's \"none\"' &&
+         busctl --address='$API' get-property org.miracastd '$S' org.miracastd.Session1 AudioSource | grep -qx 's \"none\"'"
+wait "$sink_pid"
+line=$(grep "^SINK result" "$T/none.sink")
+echo "none: $line"
+check "none: the sink saw no audio offered in M4 (m4_audio=$(field m4_audio "$line"))" \
+        sh -c "grep -q '^SINK result=ok ' '$T/none.sink' && [ '$(field audio "$line")' = none ]"
+check "none: no output was created, \"speakers\" stayed the default" sh -c \
+        "pw-metadata 0 default.audio.sink | grep -q '\"speakers\"' && ! grep -q 'cast [0-9]* .*none.*default audio output' '$T/ses.log'"
+
+# ---- stalled: the component stops sending; the daemon fills silence and says why ----------
+run_sink stalled --profile generic --duration 8 --expect-audio
+check "stalled: User1.Cast" cast stalled mirror
+check "stalled: sound plays" wait_for 10 sh -c \
+        "busctl --address='$API' get-property org.miracastd '$S' org.miracastd.Session1 AudioState | grep -qx 's \"playing\"'"
+upid=$(user_pid)
+kill -STOP "$upid"
+check "stalled: AudioState \"silent\" while miracastd-user is stopped" wait_for 5 sh -c \
+        "busctl --address='$API' get-property org.miracastd '$S' org.miracastd.Session1 AudioState | grep -qx 's \"silent\"'"
+reason=$(busctl --address="$API" get-property org.miracastd "$S" org.miracastd.Session1 Statistics |
+        grep -oE '"audio-silence-reason" s "[^"]*"')
+check "stalled: the reason is on D-Bus ($reason)" grep -qE 'sent nothing|closed' <<<"$reason"
+check "stalled: and in the journal" grep -qE "audio: silent: audio input (sent nothing|closed)" "$T/daemon.log"
+kill -CONT "$upid"
+check "stalled: sound plays again" wait_for 10 sh -c \
+        "busctl --address='$API' get-property org.miracastd '$S' org.miracastd.Session1 AudioState | grep -qx 's \"playing\"'"
+wait "$sink_pid"
+check "stalled: the sink played to the end (the session never stalled)" grep -q "^SINK result=ok .* end=duration" "$T/stalled.sink"
+
+# ---- crash: kill -9 during a tv cast ----------------------------------------------------------
+run_sink crash --profile generic --duration 0
+check "crash: User1.Cast" cast crash tv
+check "crash: the TV output is the default" wait_for 10 sh -c "pw-metadata 0 default.audio.sink | grep -q miracast-tv-"
+kill -9 "$(user_pid)"
+check "crash: the daemon ends the cast of the dead component" wait_for 15 sh -c \
+        "! busctl --address='$API' get-property org.miracastd '$S' org.miracastd.Session1 State 2>/dev/null | grep -qv ended"
+check "crash: the TV output went with it, \"speakers\" plays again" wait_for 10 sh -c \
+        "pw-metadata 0 default.audio.sink | grep -q '\"speakers\"' && ! pw-cli ls Node | grep -q miracast-tv-"
+check "crash: the state file remains" test -s "$T/state/audio-default"
+check "crash: the configured default still names the dead output" sh -c \
+        "pw-metadata 0 default.configured.audio.sink | grep -q miracast-tv-"
+wait "$sink_pid"
+# any call activates it again
+user get-property org.miracastd.User /org/miracastd/user org.miracastd.User1 Sessions >/dev/null 2>&1
+check "crash: the next start restores the configured default" wait_for 10 sh -c \
+        "! pw-metadata 0 default.configured.audio.sink | grep -q miracast-tv-"
+check "crash: and removes the state file" wait_for 5 test ! -e "$T/state/audio-default"
+check "crash: said so in its log" grep -q "Restored the default audio output a previous run changed" "$T/ses.log"
+
+grep -E "miracastd-user|cast [0-9]|audio" "$T/ses.log" | tail -n 20
+finish
