@@ -230,7 +230,13 @@ check "tv: User1.Sessions is empty again" wait_for 10 sh -c "busctl --address='$
 
 # ---- mirror: the speakers keep playing, LPCM-only sink --------------------------------------
 run_sink mirror --profile dongle "${SINK_ARGS[@]}"
-check "mirror: User1.Cast" cast mirror mirror
+# through miracastctl this time: cast --audio goes to User1.Cast on the session bus
+out=$("$B/miracastctl" cast --audio mirror "${SINK##*/}" 2>&1)
+echo "mirror: miracastctl: $out"
+S=$(sed -nE 's/^Session [0-9]+ created \((.*)\)\.$/\1/p' <<<"$out" | head -n 1)
+check "mirror: miracastctl cast --audio mirror plays ($S)" grep -q "^Playing: " <<<"$out"
+check "mirror: miracastctl status shows the audio source and state" wait_for 5 sh -c \
+        "'$B/miracastctl' status '$S' | grep -E 'AudioSource +mirror' && '$B/miracastctl' status '$S' | grep -E 'AudioState +playing'"
 sleep 2
 check "mirror: \"speakers\" stays the default output" sh -c "pw-metadata 0 default.audio.sink | grep -q '\"speakers\"'"
 check "mirror: Session1.AudioSource is \"mirror\"" sh -c \
