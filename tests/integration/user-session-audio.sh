@@ -296,5 +296,38 @@ check "crash: the next start restores the configured default" wait_for 10 sh -c 
 check "crash: and removes the state file" wait_for 5 test ! -e "$T/state/audio-default"
 check "crash: said so in its log" grep -q "Restored the default audio output a previous run changed" "$T/ses.log"
 
+# ---- kiosk: the daemon itself captures a PipeWire's default output (audio-source pipewire) ------
+# Another daemon on its own bus, in the root namespace, with a listener on loopback; the producer
+# still beeps into "speakers".
+private_bus "$T/kiosk" session; pids+=($private_bus_pid)
+kiosk_daemon() { # NAME REMOTE
+        "$B/miracastd" --config /dev/null -o p2p-backend=none --capture testsrc:flash --audio-source pipewire \
+                --pipewire-remote "$2" --encoder x264 --max-resolution 640x480 --bus "unix:path=$T/kiosk" \
+                >"$T/$1.log" 2>&1 &
+        kiosk_pid=$!
+        pids+=($kiosk_pid)
+        MIRACASTCTL_BUS="unix:path=$T/kiosk" wait_for 30 "$B/miracastctl" info
+        out=$(MIRACASTCTL_BUS="unix:path=$T/kiosk" "$B/miracastctl" listen 127.0.0.1:0)
+        kiosk_port=${out##*:}
+}
+kiosk_daemon kiosk "$XDG_RUNTIME_DIR/pipewire-0"
+"$B/miracast-test-sink" --connect "127.0.0.1:$kiosk_port" --profile generic --timeout 30 "${SINK_ARGS[@]}" \
+        >"$T/kiosk.sink" 2>"$T/kiosk.sinklog" &
+sink_pid=$!
+check "kiosk: Session1.AudioSource is \"kiosk\"" wait_for 15 sh -c \
+        "busctl --address='unix:path=$T/kiosk' get-property org.miracastd /org/miracastd/session/1 org.miracastd.Session1 \
+         AudioSource | grep -qx 's \"kiosk\"'"
+judge kiosk aac
+kill "$kiosk_pid"; wait "$kiosk_pid" 2>/dev/null
+
+# no PipeWire at the configured remote: the session plays silence and the journal says why
+kiosk_daemon kiosk-none "$T/no-such-pipewire"
+"$B/miracast-test-sink" --connect "127.0.0.1:$kiosk_port" --profile generic --timeout 30 --duration 3 \
+        --expect-audio >"$T/kiosk-none.sink" 2>"$T/kiosk-none.sinklog"
+check "kiosk without PipeWire: the session plays, silent" grep -q "^SINK result=ok .*audio=aac" "$T/kiosk-none.sink"
+check "kiosk without PipeWire: the journal says why" \
+        grep -q "audio: silent: audio-source pipewire: cannot capture from PipeWire at $T/no-such-pipewire" "$T/kiosk-none.log"
+kill "$kiosk_pid"; wait "$kiosk_pid" 2>/dev/null
+
 grep -E "miracastd-user|cast [0-9]|audio" "$T/ses.log" | tail -n 20
 finish
