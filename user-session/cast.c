@@ -169,6 +169,7 @@ static int cast_on_attach_audio_reply(sd_bus_message *m, void *userdata, sd_bus_
         struct cast *c = userdata;
         const sd_bus_error *e = sd_bus_message_get_error(m);
 
+        c->attach_slot = sd_bus_slot_unref(c->attach_slot);
         if (!e) {
                 log_cast(LOG_INFO, c, 0, "sound attached (routing %s)", cast_audio_to_string(c->audio));
                 return 0;
@@ -247,7 +248,7 @@ static void cast_start_audio(struct cast *c)
                 r = sd_bus_message_append(call, "ha{sv}", theirs, 2, "stream", "s", "mca1", "routing", "s",
                                           cast_audio_to_string(c->audio));
         if (r >= 0)
-                r = sd_bus_call_async(u->system_bus, NULL, call, cast_on_attach_audio_reply, c, 0);
+                r = sd_bus_call_async(u->system_bus, &c->attach_slot, call, cast_on_attach_audio_reply, c, 0);
         if (r < 0) {
                 log_cast(LOG_WARNING, c, r, "cannot call AttachAudio: %m; no sound");
                 c->sound = audio_free(c->sound);
@@ -550,6 +551,7 @@ struct cast *cast_free(struct cast *c)
         c->end_defer = sd_event_source_disable_unref(c->end_defer);
         c->sink_cast_slot = sd_bus_slot_unref(c->sink_cast_slot);
         c->stop_slot = sd_bus_slot_unref(c->stop_slot);
+        c->attach_slot = sd_bus_slot_unref(c->attach_slot);
         c->props_match = sd_bus_slot_unref(c->props_match);
         c->removed_match = sd_bus_slot_unref(c->removed_match);
         c->sink_cast = sd_bus_message_unref(c->sink_cast);

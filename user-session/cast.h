@@ -54,6 +54,7 @@ struct cast {
         sd_bus_message *sink_cast;    /* owned: Sink1.Cast being built, its options container open */
         sd_bus_slot *sink_cast_slot;  /* owned: Sink1.Cast in flight */
         sd_bus_slot *stop_slot;       /* owned: Session1.Stop in flight */
+        sd_bus_slot *attach_slot;     /* owned: Session1.AttachAudio in flight */
         sd_bus_slot *props_match;     /* owned: PropertiesChanged of our Session1 */
         sd_bus_slot *removed_match;   /* owned: InterfacesRemoved on the daemon's ObjectManager */
         struct screencast *screencast; /* owned */

@@ -221,7 +221,13 @@ check "tv: the daemon reads the sound from the fd" \
 check "tv: Session1.AudioSource is \"tv\", AudioState \"playing\"" wait_for 5 sh -c \
         "busctl --address='$API' get-property org.miracastd '$S' org.miracastd.Session1 AudioSource | grep -qx 's \"tv\"' &&
          busctl --address='$API' get-property org.miracastd '$S' org.miracastd.Session1 AudioState | grep -qx 's \"playing\"'"
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null; }
+upid=$(user_pid)
+t0=$(date +%s.%N); c0=$(cpu_ticks "$upid")
 judge tv aac
+t1=$(date +%s.%N); c1=$(cpu_ticks "$upid")
+echo "MEASURED miracastd-user cpu_ms_per_s=$(awk -v a="$c0" -v b="$c1" -v t0="$t0" -v t1="$t1" -v hz="$(getconf CLK_TCK)" \
+        'BEGIN { printf "%.1f", (b - a) * 1000 / hz / (t1 - t0) }') (tv capture + routing, this build)"
 check "tv: after the cast \"speakers\" is the default output again" wait_for 10 sh -c \
         "pw-metadata 0 default.audio.sink | grep -q '\"speakers\"' && ! pw-cli ls Node | grep -q miracast-tv-"
 check "tv: the state file is gone" wait_for 5 test ! -e "$T/state/audio-default"
@@ -256,6 +262,14 @@ check "none: the sink saw no audio offered in M4 (m4_audio=$(field m4_audio "$li
         sh -c "grep -q '^SINK result=ok ' '$T/none.sink' && [ '$(field audio "$line")' = none ]"
 check "none: no output was created, \"speakers\" stayed the default" sh -c \
         "pw-metadata 0 default.audio.sink | grep -q '\"speakers\"' && ! grep -q 'cast [0-9]* .*none.*default audio output' '$T/ses.log'"
+
+# ---- a sink without audio: tv asked, nothing to capture, the default stays --------------------
+run_sink noaudio --profile noaudio --duration 4
+check "noaudio: User1.Cast with audio tv" cast noaudio tv
+wait "$sink_pid"
+check "noaudio: the sink played video only" grep -q "^SINK result=ok .*m4_audio=none audio=none" "$T/noaudio.sink"
+check "noaudio: miracastd-user says the sink takes no audio" grep -q "the sink takes no audio" "$T/ses.log"
+check "noaudio: \"speakers\" stayed the default output" sh -c "pw-metadata 0 default.audio.sink | grep -q '\"speakers\"'"
 
 # ---- stalled: the component stops sending; the daemon fills silence and says why ----------
 run_sink stalled --profile generic --duration 8 --expect-audio
