@@ -206,6 +206,42 @@ judge() {
 }
 SINK_ARGS=(--duration 8 --expect-audio --expect-tone 1000 --expect-level -20 --max-audio-gaps 0 --max-av-offset 40)
 
+# ---- errors -----------------------------------------------------------------------------------------
+# expect_error NAME ERROR-NAME ARGS...: a User1 call fails with that D-Bus error
+expect_error() {
+        local name=$1 want=$2 out
+        shift 2
+        # busctl prints only an error's message: python-dbus gives its name (nothing printed: success)
+        out=$(/usr/bin/python3 - "$@" <<'PY' 2>&1
+import dbus, sys
+bus = dbus.bus.BusConnection(__import__("os").environ["DBUS_SESSION_BUS_ADDRESS"])
+u = bus.get_object("org.miracastd.User", "/org/miracastd/user")
+a = sys.argv[1:]
+try:
+    if a[0] == "Cast":
+        opts = {a[i]: a[i + 2] for i in range(4, len(a), 3)}
+        u.Cast(dbus.ObjectPath(a[2]), dbus.Dictionary(opts, signature="sv"), dbus_interface="org.miracastd.User1", timeout=60)
+    else:
+        u.Stop(dbus.ObjectPath(a[2]), dbus_interface="org.miracastd.User1")
+except dbus.DBusException as e:
+    print(e.get_dbus_name(), e.get_dbus_message())
+PY
+)
+        if grep -q "^$want " <<<"$out"; then pass "$name ($out)"; else fail "$name" "wanted $want, got: $out"; fi
+}
+expect_error "Cast with video monitor: no portal yet -> NotSupported" org.miracastd.Error.NotSupported \
+        Cast 'oa{sv}' "$SINK" 1 video s monitor
+expect_error "Cast with an unknown option -> InvalidArguments" org.miracastd.Error.InvalidArguments \
+        Cast 'oa{sv}' "$SINK" 1 colour s red
+expect_error "Cast with audio \"speakers\" -> InvalidArguments" org.miracastd.Error.InvalidArguments \
+        Cast 'oa{sv}' "$SINK" 1 audio s speakers
+expect_error "Cast to a path that is no sink -> InvalidArguments" org.miracastd.Error.InvalidArguments \
+        Cast 'oa{sv}' /org/miracastd 1 video s daemon
+expect_error "Cast passes the daemon's errors through (a bad PIN option)" org.miracastd.Error.InvalidArguments \
+        Cast 'oa{sv}' "$SINK" 2 video s daemon pin s 12
+expect_error "Stop of a session it does not run -> NotFound" org.miracastd.Error.NotFound \
+        Stop o /org/miracastd/session/99
+
 # ---- tv: the TV becomes the default output ---------------------------------------------------
 run_sink tv --profile generic "${SINK_ARGS[@]}"
 check "tv: User1.Cast answers with the daemon's session (activation started miracastd-user)" cast tv tv
@@ -342,6 +378,14 @@ check "kiosk without PipeWire: the session plays, silent" grep -q "^SINK result=
 check "kiosk without PipeWire: the journal says why" \
         grep -q "audio: silent: audio-source pipewire: cannot capture from PipeWire at $T/no-such-pipewire" "$T/kiosk-none.log"
 kill "$kiosk_pid"; wait "$kiosk_pid" 2>/dev/null
+
+# ---- idle exit -------------------------------------------------------------------------------------
+kill "$(user_pid)" 2>/dev/null
+wait_for 10 sh -c "! pgrep -f -- '--state-dir $T/state'"
+DBUS_SYSTEM_BUS_ADDRESS=$API timeout 20 "$B/miracastd-user" --idle-exit 1 --state-dir "$T/state2" >"$T/idle.log" 2>&1
+rc=$?
+check "idle: exits 0 after --idle-exit 1 without a cast, and says why (exit $rc)" \
+        sh -c "[ $rc = 0 ] && grep -q 'No cast for 1 s, exiting' '$T/idle.log'"
 
 grep -E "miracastd-user|cast [0-9]|audio" "$T/ses.log" | tail -n 20
 finish
