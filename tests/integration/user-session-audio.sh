@@ -150,9 +150,18 @@ default_sink() { pw-metadata 0 default.audio.sink 2>/dev/null | sed -nE "s/.*val
 configured_sink() { pw-metadata 0 default.configured.audio.sink 2>/dev/null | sed -nE "s/.*value:'\{ *\"name\": *\"([^\"]*)\".*/\1/p"; }
 check "PipeWire + WirePlumber: \"speakers\" is the default output" wait_for 20 sh -c '[ "$(pw-metadata 0 default.audio.sink 2>/dev/null | grep -o "\"speakers\"")" ]'
 
-"$B/tests/pw-test-tone" --beep >"$T/tone.out" 2>"$T/tone.err" &
+# PulseAudio programs reach PipeWire through pipewire-pulse.
+pipewire-pulse >"$T/pipewire-pulse.log" 2>&1 &
 pids+=($!)
-check "the producer beeps into the default output" wait_for 20 grep -q READY "$T/tone.out"
+check "pipewire-pulse serves PulseAudio clients" wait_for 20 sh -c "pactl info | grep -q 'on PipeWire'"
+
+tone_start() {
+        "$B/tests/pw-test-tone" --beep >"$T/tone.out" 2>"$T/tone.err" &
+        tone_pid=$!
+        pids+=($tone_pid)
+        wait_for 20 grep -q READY "$T/tone.out"
+}
+check "the producer beeps into the default output" tone_start
 
 # ---- the daemon -------------------------------------------------------------------------------
 ip netns exec "$NS_SRC" env DBUS_SYSTEM_BUS_ADDRESS="unix:path=$T/src-sys" \
@@ -345,6 +354,41 @@ check "crash: the next start restores the configured default" wait_for 10 sh -c 
         "! pw-metadata 0 default.configured.audio.sink | grep -q miracast-tv-"
 check "crash: and removes the state file" wait_for 5 test ! -e "$T/state/audio-default"
 check "crash: said so in its log" grep -q "Restored the default audio output a previous run changed" "$T/ses.log"
+
+# ---- pulse: a PulseAudio client's sound (pipewire-pulse), tv routing -------------------------------
+kill "$tone_pid"; wait "$tone_pid" 2>/dev/null
+# 1000 Hz at -20 dBFS RMS, continuous, through pacat (pulseaudio-utils)
+python3 -c '
+import math, struct, sys
+amp = 32767 * 10 ** (-20 / 20) * math.sqrt(2)
+period = bytes(b"".join(struct.pack("<hh", *(2 * [int(round(amp * math.sin(2 * math.pi * i / 48)))])) for i in range(48)))
+out = sys.stdout.buffer
+try:
+    while True:
+        out.write(period * 100)
+except BrokenPipeError:
+    pass
+' 2>/dev/null | pacat --playback --raw --format=s16le --rate=48000 --channels=2 --latency-msec=40 \
+        --client-name=pulse-test >"$T/pacat.log" 2>&1 &
+pacat_pid=$!
+pids+=($pacat_pid)
+check "pulse: pacat plays into the default output" wait_for 10 sh -c "pactl list short sink-inputs | grep -q ."
+run_sink pulse --profile generic --duration 6 --expect-audio --expect-tone 1000 --expect-level -20 --max-audio-gaps 0
+check "pulse: User1.Cast" cast pulse tv
+# pactl list short: sinks "ID NAME ...", sink-inputs "ID SINK-ID CLIENT ..."
+pacat_on_tv() {
+        local tv
+        tv=$(pactl list short sinks | awk '$2 ~ /^miracast-tv-/ { print $1 }')
+        [ -n "$tv" ] && pactl list short sink-inputs | awk -v tv="$tv" '$2 == tv { found = 1 } END { exit !found }'
+}
+check "pulse: pacat follows the default to the TV output" wait_for 10 pacat_on_tv
+wait "$sink_pid"
+line=$(grep "^SINK result" "$T/pulse.sink")
+echo "pulse: $line"
+echo "MEASURED pulse aac freq=$(field audio_freq_hz "$line") level=$(field audio_level_dbfs "$line") gaps=$(field audio_gaps "$line")"
+check "pulse: the sink heard the PulseAudio client's 1000 Hz at -20 dBFS, no gaps" grep -q "^SINK result=ok " "$T/pulse.sink"
+kill "$pacat_pid"; wait "$pacat_pid" 2>/dev/null
+check "the beeping producer again" tone_start
 
 # ---- kiosk: the daemon itself captures a PipeWire's default output (audio-source pipewire) ------
 # Another daemon on its own bus, in the root namespace, with a listener on loopback; the producer

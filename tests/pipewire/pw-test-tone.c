@@ -37,14 +37,6 @@ struct tone {
         uint64_t phase;          /* samples generated, for the sine's phase */
 };
 
-static int64_t now_nsec(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t) ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 static void on_process(void *userdata)
 {
         struct tone *t = userdata;
@@ -72,10 +64,10 @@ static void on_process(void *userdata)
                 start = tm.now + tm.delay * 1000000000LL * tm.rate.num / tm.rate.denom +
                         (int64_t) (tm.queued + tm.buffered + frames) * 1000000000LL / TONE_RATE;
         else
-                start = now_nsec();
+                start = -1;     /* no time yet (the first cycles): silence rather than a misplaced beep */
         for (uint32_t i = 0; i < frames; i++) {
                 int64_t ts = start + (int64_t) i * 1000000000LL / TONE_RATE;
-                bool on = !t->beep || ts % 1000000000LL < TONE_BEEP_NSEC;
+                bool on = !t->beep || (start >= 0 && ts % 1000000000LL < TONE_BEEP_NSEC);
                 double v = on ? t->amplitude * sin(2 * M_PI * t->hz * (double) t->phase / TONE_RATE) : 0;
                 int16_t s = (int16_t) lrint(v);
 
