@@ -260,6 +260,11 @@ check "tv: \"Miracast: Living Room TV\" is the default output" \
         wait_for 10 sh -c "pw-metadata 0 default.audio.sink | grep -q miracast-tv- &&
                            pw-cli ls Node | grep -q 'node.description = \"Miracast: Living Room TV\"'"
 check "tv: the state file names the previous default" wait_for 5 grep -q "^node=miracast-tv-" "$T/state/audio-default"
+# The producer was moved to the new default; the move disturbs its timing for a moment (one beep came
+# 49 ms late under load in make check). A player started now plays on the TV output from its first buffer:
+# that is the clock chain under test here, not the session manager's move.
+kill "$tone_pid"; wait "$tone_pid" 2>/dev/null
+check "tv: the beeping producer restarted on the TV output" tone_start
 check "tv: the daemon reads the sound from the fd" \
         wait_for 10 sh -c "busctl --address='$API' get-property org.miracastd '$S' org.miracastd.Session1 Statistics |
                            grep -q '\"audio-input\" s \"fd\"'"
