@@ -53,6 +53,7 @@ struct cast_options {
         const char *protocol;        /* "p2p", "mice", NULL = MS-MICE when the sink offers it */
         bool input;                  /* allow input from the display (UIBC); polkit org.miracastd.input */
         int latency;                 /* enum latency_mode; -1 (_LATENCY_MODE_INVALID): the config's */
+        bool no_audio;               /* negotiate no audio where the sink allows (Cast audio "none") */
 };
 
 /*

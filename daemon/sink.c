@@ -316,6 +316,7 @@ int sink_cast(struct sink *sink, const struct cast_options *options, struct sess
                 s->input_allowed = options->input;
                 if (options->latency >= 0)
                         s->latency = options->latency;
+                s->no_audio = options->no_audio;
         }
         r = observers_add(&s->observers, sink_on_cast_session_changed, m, NULL);
         if (r < 0) {

@@ -32,7 +32,7 @@
 #define STREAM_WORKER_SOCKET "/run/miracastd-stream.sock"
 #define STREAM_WORKER_KMS_SOCKET "/run/miracastd-stream-kms.sock"
 #define STREAM_WORKER_CONTROL_FD 3
-#define STREAM_WORKER_MAX_FDS 2
+#define STREAM_WORKER_MAX_FDS 3
 /* How long a closed worker gets to end its sessions and exit before it is killed (at exit only). */
 #define STREAM_WORKER_REAP_USEC (5 * 1000 * 1000ULL)
 

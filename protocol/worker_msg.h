@@ -123,6 +123,9 @@ enum worker_field {
         WORKER_FIELD_SEND_QUEUE,
         WORKER_FIELD_ABR_LOWERED,
         WORKER_FIELD_ABR_RAISED,
+        WORKER_FIELD_NO_AUDIO,       /* SESSION_NEW: Cast(audio "none") */
+        WORKER_FIELD_AUDIO_PIPEWIRE_FD, /* SESSION_NEW: which fd (1 or 2) is a PipeWire connection for
+                                        audio-source pipewire; without it fd 1 is the capture's */
 
         WORKER_FIELD_FIRST_STRING = 0x1000,
         WORKER_FIELD_TEXT = WORKER_FIELD_FIRST_STRING,

@@ -33,6 +33,8 @@ struct session_params {
         bool input_allowed;          /* the worker opens the UIBC listener */
         int latency;                 /* enum latency_mode (protocol/latency_mode.h) */
         uint64_t link_rate_bps;      /* the P2P link rate main polls, 0 unknown */
+        bool no_audio;               /* Cast(audio "none"): negotiate no audio where the sink allows */
+        int audio_pipewire_fd;       /* taken over: -1, or a PipeWire connection for audio-source pipewire */
 };
 
 struct session {
@@ -58,6 +60,7 @@ struct session {
         int latency;                 /* enum latency_mode: fixed for the session */
         uint64_t link_rate_bps;      /* the P2P link rate (ABR's ceiling), 0 unknown */
         int pipewire_fd;             /* owned: -1, or a PipeWire connection for opening the capture */
+        int audio_pipewire_fd;       /* owned: -1, or a PipeWire connection for audio-source pipewire */
 
         struct session *next;        /* the stream's list */
         struct session_private *priv;/* owned: connection, FSM, media */
