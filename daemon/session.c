@@ -839,28 +839,25 @@ static int session_connect_pipewire(struct session *s)
  * $XDG_RUNTIME_DIR, then $PIPEWIRE_REMOTE or "pipewire-0"), resolved here in
  * main's environment. Without it the track is silence and the worker says why.
  */
-static int session_connect_audio_pipewire(struct session *s)
+static int session_connect_audio_pipewire(struct session *s, char *path, size_t size)
 {
         const struct config *config = s->manager->config;
         const char *dir, *name;
-        char path[sizeof(((struct sockaddr_un *) NULL)->sun_path)];
-        int fd;
 
+        path[0] = '\0';
         if (!config->audio_source || strcmp(config->audio_source, "pipewire") != 0 || s->no_audio)
                 return -1;
-        if (config->pipewire_remote)
-                return session_connect_pipewire_socket(s, config->pipewire_remote);
-        name = getenv("PIPEWIRE_REMOTE") ?: "pipewire-0";
+        name = config->pipewire_remote ?: getenv("PIPEWIRE_REMOTE") ?: "pipewire-0";
         if (name[0] == '/')
-                return session_connect_pipewire_socket(s, name);
-        dir = getenv("PIPEWIRE_RUNTIME_DIR") ?: getenv("XDG_RUNTIME_DIR");
-        if (!dir || snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int) sizeof(path)) {
-                log_session_warning_errno(s, -ENOENT, "audio-source pipewire: no pipewire-remote and no runtime "
-                                          "directory to find PipeWire in; the sound is silence");
-                return -1;
+                snprintf(path, size, "%s", name);
+        else {
+                dir = getenv("PIPEWIRE_RUNTIME_DIR") ?: getenv("XDG_RUNTIME_DIR");
+                if (!dir || snprintf(path, size, "%s/%s", dir, name) >= (int) size) {
+                        snprintf(path, size, "%s", name);
+                        return -1;      /* the worker says why the sound is silence */
+                }
         }
-        fd = session_connect_pipewire_socket(s, path);
-        return fd;
+        return session_connect_pipewire_socket(s, path);
 }
 
 int session_attach_fd(struct session *s, int fd, const struct connection_stats *stats,
@@ -878,6 +875,7 @@ int session_attach_fd(struct session *s, int fd, const struct connection_stats *
         struct sink *sink;
         int fds[3], r;
         size_t n_fds;
+        char audio_pw_path[sizeof(((struct sockaddr_un *) NULL)->sun_path)];
 
         if (s->state != SOURCE_SESSION_STATE_CONNECTING || p->worker || p->attach_usec)
                 return -EBUSY;
@@ -922,7 +920,9 @@ int session_attach_fd(struct session *s, int fd, const struct connection_stats *
         p->worker = worker;
         n_fds = 0;
         fds[n_fds++] = fd;
-        audio_pw_fd = session_connect_audio_pipewire(s);
+        audio_pw_fd = session_connect_audio_pipewire(s, audio_pw_path, sizeof(audio_pw_path));
+        if (audio_pw_path[0])
+                worker_msg_put_str(&w, WORKER_FIELD_AUDIO_PIPEWIRE_REMOTE, audio_pw_path);
         if (audio_pw_fd >= 0) {
                 worker_msg_put_u64(&w, WORKER_FIELD_AUDIO_PIPEWIRE_FD, n_fds);
                 fds[n_fds++] = audio_pw_fd;

@@ -138,6 +138,8 @@ enum worker_field {
         WORKER_FIELD_AUDIO_SILENCE_REASON,
         WORKER_FIELD_CAPTURE,
         WORKER_FIELD_AUDIO_SOURCE,
+        WORKER_FIELD_AUDIO_PIPEWIRE_REMOTE, /* SESSION_NEW: the PipeWire socket main tried for audio-source
+                                        pipewire (with no fd: it could not connect; the worker says why) */
 };
 
 enum worker_input_kind {

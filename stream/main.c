@@ -103,6 +103,7 @@ static void stream_session_new(struct stream *st, const struct worker_msg *m, in
 {
         struct session_params params = { .id = m->session, .audio_pipewire_fd = -1 };
         size_t video_pw = 1;
+        char audio_remote[256];
         char device_name[256];
         uint64_t v;
         struct session *s;
@@ -132,6 +133,8 @@ static void stream_session_new(struct stream *st, const struct worker_msg *m, in
                 params.latency = (int) v;
         if (worker_msg_get_u64(m, WORKER_FIELD_LINK_RATE, &v) >= 0)
                 params.link_rate_bps = v;
+        if (worker_msg_get_str(m, WORKER_FIELD_AUDIO_PIPEWIRE_REMOTE, audio_remote, sizeof(audio_remote)) >= 0)
+                params.audio_pipewire_remote = audio_remote;
         if (worker_msg_get_u64(m, WORKER_FIELD_NO_AUDIO, &v) >= 0)
                 params.no_audio = v != 0;
         if (worker_msg_get_u64(m, WORKER_FIELD_AUDIO_PIPEWIRE_FD, &v) >= 0 && v >= 1 && v < n_fds) {

@@ -214,6 +214,7 @@ struct session *session_free(struct session *s)
         free(s->audio_codec);
         free(s->encoder);
         free(s->device_name);
+        free(s->audio_pipewire_remote);
         free(s);
         return NULL;
 }
@@ -494,6 +495,8 @@ static void session_media_audio(struct session *s, const struct source_session_f
         cfg->audio_pipewire = src && strcmp(src, "pipewire") == 0;
         if (cfg->audio_pipewire && cfg->audio_codec != TS_AUDIO_NONE && s->audio_pipewire_fd >= 0)
                 cfg->audio_pipewire_fd = steal_fd(s->audio_pipewire_fd);
+        /* Without the fd (main could not connect) media tries the path itself and says why it is silent. */
+        cfg->audio_pipewire_remote = s->audio_pipewire_remote;
 }
 
 static int session_media_open(struct session *s, const struct source_session_media *m)
@@ -997,6 +1000,7 @@ static void session_free_partial(struct session *s)
         free(s->device_name);
         safe_close(s->pipewire_fd);
         safe_close(s->audio_pipewire_fd);
+        free(s->audio_pipewire_remote);
         free(s);
 }
 
@@ -1043,6 +1047,10 @@ int session_new(struct stream *st, const struct session_params *params, int fd, 
         s->max_height = params->max_height;
         s->latency = params->latency;
         s->no_audio = params->no_audio;
+        if (params->audio_pipewire_remote && session_set_string(&s->audio_pipewire_remote, params->audio_pipewire_remote) < 0) {
+                session_free_partial(s);
+                return -ENOMEM;
+        }
         s->link_rate_bps = params->link_rate_bps;
         s->sink_rtsp_port = params->sink_rtsp_port;
         s->input_allowed = params->input_allowed;

@@ -35,6 +35,7 @@ struct session_params {
         uint64_t link_rate_bps;      /* the P2P link rate main polls, 0 unknown */
         bool no_audio;               /* Cast(audio "none"): negotiate no audio where the sink allows */
         int audio_pipewire_fd;       /* taken over: -1, or a PipeWire connection for audio-source pipewire */
+        const char *audio_pipewire_remote; /* the socket main tried for it (NULL: none) */
 };
 
 struct session {
@@ -58,9 +59,11 @@ struct session {
         bool input_allowed;
         bool input_active;
         int latency;                 /* enum latency_mode: fixed for the session */
+        bool no_audio;               /* Cast(audio "none"): negotiate no audio where the sink allows */
         uint64_t link_rate_bps;      /* the P2P link rate (ABR's ceiling), 0 unknown */
         int pipewire_fd;             /* owned: -1, or a PipeWire connection for opening the capture */
         int audio_pipewire_fd;       /* owned: -1, or a PipeWire connection for audio-source pipewire */
+        char *audio_pipewire_remote; /* owned: the socket main tried for it, NULL: none */
 
         struct session *next;        /* the stream's list */
         struct session_private *priv;/* owned: connection, FSM, media */
