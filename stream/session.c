@@ -462,7 +462,9 @@ static int session_on_media_event(sd_event_source *source, int fd, uint32_t reve
                         return 0;      /* actions ran: read the rest next time (the fd stays readable) */
                 }
                 if (ev.type == MEDIA_EVENT_AUDIO) {
-                        /* the audio track goes on (silence if need be); say what plays or why it is silent */
+                        /* the audio track goes on (silence if need be); say what plays or why it is silent.
+                         * main's AudioState follows the statistics: push them now, before the journal line */
+                        session_send_statistics(s);
                         if (ev.reason[0])
                                 log_session_info(s, "audio: silent: %s", ev.reason);
                         else
