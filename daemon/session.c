@@ -29,6 +29,7 @@
 #include "log.h"
 #include "manager.h"
 #include "session.h"
+#include "session_video.h"
 #include "sink.h"
 #include "uibc.h"
 
@@ -196,7 +197,7 @@ static void session_release_capture(struct session *s)
         struct session_private *p = s->priv;
 
         session_stop_media(s);
-        p->capture = context_release_capture(s->context, p->capture);
+        p->capture = session_video_release_capture(s, p->capture);
 }
 
 static void session_stop_io(struct session *s)
@@ -234,6 +235,7 @@ struct session *session_free(struct session *s)
         s->priv->linger = sd_event_source_disable_unref(s->priv->linger);
         s->priv->fsm = source_session_free(s->priv->fsm);
         session_free_sink_parameters(s);
+        s->video = session_video_free(s->video);
         free(s->priv);
         free(s->path);
         free(s->end_reason_text);
@@ -471,7 +473,7 @@ static int session_media_open(struct session *s, const struct source_session_med
         int r;
 
         if (!p->capture) {
-                r = context_acquire_capture(s->context, f->width, f->height, &p->capture);
+                r = session_video_acquire_capture(s, f->width, f->height, &p->capture);
                 if (r < 0) {
                         /* The capture's reason (no such node, no common format) is what the user needs to see. */
                         snprintf(p->pending_media_text, sizeof(p->pending_media_text), "capture failed to start: %s",

@@ -30,6 +30,7 @@ struct manager;
 struct context;
 struct sink;
 struct session;
+struct session_video;
 
 /* What s->observers hear (the object passed is the session). */
 enum session_change {
@@ -99,6 +100,8 @@ struct session {
         uid_t owner_uid;             /* who may attach audio: the Cast() caller; root for listener sessions */
         bool input_allowed;          /* Session1.InputEnabled: the person allowed input from the display */
         bool input_active;           /* input is being injected now (offered, enabled by the sink, playing) */
+        struct session_video *video; /* owned: the cast's own desktop stream (daemon/session_video.h), NULL:
+                                        the context's capture */
 
         struct session *next;        /* manager's list */
         struct session_private *priv;/* owned: connection, FSM, media */

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "manager.h"
 #include "session.h"
+#include "session_video.h"
 #include "sink.h"
 
 /* Group formation (with a user pressing OK on the TV) plus the sink connecting to us. */
@@ -314,6 +315,14 @@ int sink_cast(struct sink *sink, const struct cast_options *options, struct sess
                 s->max_width = options->max_width;
                 s->max_height = options->max_height;
                 s->input_allowed = options->input;
+        }
+        if (options && options->have_pipewire_fd) {
+                r = session_video_new(options->video_source, options->pipewire_fd, options->pipewire_node,
+                                      &s->video);
+                if (r < 0) {
+                        session_end(s, r);
+                        return r;
+                }
         }
         r = observers_add(&s->observers, sink_on_cast_session_changed, m, NULL);
         if (r < 0) {

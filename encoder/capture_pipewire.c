@@ -638,10 +638,13 @@ static int pipewire_open(struct capture *c, const struct capture_config *cfg)
         if (props && cfg->pipewire_node) {
                 unsigned long id = strtoul(cfg->pipewire_node, &end, 10);
 
-                /* A number is a node id (a portal hands those out), anything else a node.name. */
+                /* A number is a node id (a portal hands those out), anything else a node.name. An id goes
+                 * only as the connect target: session managers read a numeric target.object as an
+                 * object.serial, which is another number, and would refuse the link. */
                 if (*cfg->pipewire_node && !*end && id < SPA_ID_INVALID)
                         target_id = (uint32_t) id;
-                pw_properties_set(props, PW_KEY_TARGET_OBJECT, cfg->pipewire_node);
+                else
+                        pw_properties_set(props, PW_KEY_TARGET_OBJECT, cfg->pipewire_node);
         }
         /* Do not follow the session manager to another node when ours goes away. */
         if (props)
