@@ -258,6 +258,14 @@ $(BUILD)/tests/pw-test-producer: $(BUILD)/tests/pipewire/pw-test-producer.o
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS) $(LDLIBS)
 
+# Drives the portal client (user-session/screencast_portal.c) alone against a real desktop portal
+# (tests/desktop/sway-portal.sh); compiled from source here so it needs no user-session rules.
+SCREENCAST_CLIENT_SRC := user-session/screencast_portal.c user-session/sway_output.c daemon/log.c
+tests: $(BUILD)/tests/screencast-client
+$(BUILD)/tests/screencast-client: $(BUILD)/tests/desktop/screencast-client.o $(SCREENCAST_CLIENT_SRC) user-session/screencast.h user-session/sway_output.h
+	@echo "  CCLD    $@"
+	$(Q)$(CC) $(filter-out -MD -MP,$(CFLAGS)) $(SYSTEMD_CFLAGS) $(LDFLAGS) -o $@ $(filter %.o %.c,$^) $(SYSTEMD_LIBS) $(LDLIBS)
+
 $(BUILD)/tests/fuzz-replay-%: $(BUILD)/tests/fuzz/fuzz-%.o $(call obj,tests/fuzz/replay-main.c tests/lib/test-util.c) $(LIBPROTOCOL)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -304,7 +312,9 @@ demo: deps
 	$(Q)tools/demo.sh $(BUILD)
 
 e2e: deps
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/tests/screencast-client $(BUILD)/tests/test-sink-bus
+	$(Q)tools/build-xdpw-nogpu.sh
+	$(Q)MIRACAST_BUILD=$(abspath $(BUILD)) bash tests/desktop/sway-portal.sh $(BUILD)
 	$(Q)bash tests/desktop/gnome-shell-extension.sh $(BUILD) $(BUILD)/screenshots
 	$(Q)bash tests/vm/run-e2e.sh $(BUILD)
 

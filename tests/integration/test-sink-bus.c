@@ -125,8 +125,8 @@ static int fake_on_defer(sd_event_source *s, void *userdata)
                         dup2(STDOUT_FILENO, STDERR_FILENO);
                         if (fake.sink_png)      /* decode and keep a picture to check */
                                 execl(path, path, "--connect", connect, "--profile", fake.sink_profile,
-                                      "--duration", "0", "--timeout", "20", "--frames", "20", "--png",
-                                      fake.sink_png, (char *) NULL);
+                                      "--duration", "0", "--timeout", "20", "--frames",
+                                      getenv("MIRACAST_PW_FRAMES") ?: "20", "--png", fake.sink_png, (char *) NULL);
                         execl(path, path, "--connect", connect, "--profile", fake.sink_profile, "--duration", "0",
                               "--timeout", "20", "--min-frames", "0", (char *) NULL);
                         _exit(127);
@@ -753,12 +753,14 @@ static bool session_ended(void *arg)
  * A cast with the caller's PipeWire connection. With MIRACAST_PW_REMOTE (a PipeWire socket) and
  * MIRACAST_PW_NODE (a node id there), set by tests/integration/pipewire-cast.sh, the stream plays and
  * the sink keeps a picture in MIRACAST_PW_PNG for the script to check; without them the "PipeWire" is
- * a socket nobody answers on, and the session ends saying the stream never came.
+ * a socket nobody answers on, and the session ends saying the stream never came. MIRACAST_PW_FD (an
+ * inherited fd, from a real desktop portal) replaces the socket path; MIRACAST_PW_KIND the video-source.
  */
 TEST(cast_pipewire_stream, "/sink-bus/Cast with pipewire-fd + node: that session's own stream, VideoSource; no picture -> ended with the reason")
 {
         const char *remote = getenv("MIRACAST_PW_REMOTE"), *node = getenv("MIRACAST_PW_NODE");
-        struct pipewire_options o = { -1, 0, "window", NULL };
+        const char *kind = getenv("MIRACAST_PW_KIND") ?: "window", *inherited = getenv("MIRACAST_PW_FD");
+        struct pipewire_options o = { -1, 0, kind, NULL };
         struct call_result res;
         int sp[2] = { -1, -1 }, status = -1;
         unsigned id, connects = fake.connects;
@@ -768,7 +770,13 @@ TEST(cast_pipewire_stream, "/sink-bus/Cast with pipewire-fd + node: that session
         add_sink("Bedroom", 50);
         fake.mode = FAKE_GROUP_UP;
         fake.sink_profile = "small";
-        if (remote && node) {
+        if (inherited && node) {
+                /* A desktop portal's fd (tests/desktop/screencast-client passes it down). */
+                o.fd = atoi(inherited);
+                o.node = (uint32_t) atoi(node);
+                fake.sink_png = getenv("MIRACAST_PW_PNG");
+                remote = "(inherited fd)";
+        } else if (remote && node) {
                 struct sockaddr_un sa = { .sun_family = AF_UNIX };
 
                 o.fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -788,7 +796,7 @@ TEST(cast_pipewire_stream, "/sink-bus/Cast with pipewire-fd + node: that session
         assert_int_ge(sd_bus_message_read(res.reply, "o", &path), 0);
         path = strdupa(path);
         id = (unsigned) atoi(path + 23);
-        assert_prop(path, "org.miracastd.Session1", "VideoSource", "window");
+        assert_prop(path, "org.miracastd.Session1", "VideoSource", kind);
         if (remote && node) {
                 struct prop_wait w = { path, "org.miracastd.Session1", "State", "playing" };
 
