@@ -485,7 +485,8 @@ int cast_new(struct user *u, sd_bus_message *call, sd_bus_error *error)
         else {
                 const char *key = strrchr(c->sink_path, '/') + 1;
                 struct screencast_request req = { .kind = cast_video_to_string(c->video), .restore_key = key,
-                                                  .width = c->max_width, .height = c->max_height };
+                                                  .width = c->max_width, .height = c->max_height,
+                                                  .state_dir = u->state_dir };
 
                 r = screencast_start(u->bus, &req, cast_on_screencast_ready, cast_on_screencast_closed, c,
                                      &c->screencast);

@@ -82,19 +82,22 @@ struct screencast {
         sd_bus_slot *owner_match;     /* owned: the portal leaving the bus */
 
         char *sway_output;            /* owned: the headless output created for "extend", NULL: none */
+        char *state_dir;              /* owned: where the restore tokens are, NULL: the default */
 };
 
 DEFINE_CLEANUP(struct screencast *, screencast_free);
 
 /* ---- restore tokens --------------------------------------------------------- */
 
-/* $XDG_STATE_HOME/miracastd/screencast-tokens (~/.local/state/...): "KEY TOKEN" lines. */
-static int token_file_path(char *buf, size_t size, bool create_dir)
+/* STATE_DIR/screencast-tokens, by default $XDG_STATE_HOME/miracastd/ (~/.local/state/...): "KEY TOKEN" lines. */
+static int token_file_path(const char *state_dir, char *buf, size_t size, bool create_dir)
 {
         const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
         int n;
 
-        if (state && *state == '/')
+        if (state_dir && *state_dir)
+                n = snprintf(buf, size, "%s", state_dir);
+        else if (state && *state == '/')
                 n = snprintf(buf, size, "%s/miracastd", state);
         else if (home && *home == '/')
                 n = snprintf(buf, size, "%s/.local/state/miracastd", home);
@@ -106,8 +109,10 @@ static int token_file_path(char *buf, size_t size, bool create_dir)
                 char parent[4096];
 
                 /* ~/.local/state may not exist yet either. */
-                snprintf(parent, sizeof(parent), "%.*s", (int) (strrchr(buf, '/') - buf), buf);
-                (void) mkdir(parent, 0700);
+                if (strrchr(buf, '/') > buf) {
+                        snprintf(parent, sizeof(parent), "%.*s", (int) (strrchr(buf, '/') - buf), buf);
+                        (void) mkdir(parent, 0700);
+                }
                 if (mkdir(buf, 0700) < 0 && errno != EEXIST)
                         return -errno;
         }
@@ -126,14 +131,14 @@ static bool restore_key_is_valid(const char *key)
         return true;
 }
 
-static int token_load(const char *key, char *ret, size_t size)
+static int token_load(const char *state_dir, const char *key, char *ret, size_t size)
 {
         char path[4096], line[sizeof(((struct screencast *) 0)->restore_key) + RESTORE_TOKEN_MAX + 4];
         FILE *f;
         size_t klen = strlen(key);
         int r = -ENOENT;
 
-        if (token_file_path(path, sizeof(path), false) < 0)
+        if (token_file_path(state_dir, path, sizeof(path), false) < 0)
                 return -ENOENT;
         f = fopen(path, "re");
         if (!f)
@@ -150,7 +155,7 @@ static int token_load(const char *key, char *ret, size_t size)
 }
 
 /* Replace (token != NULL) or drop key's line; written to a temporary file and renamed over. */
-static int token_store(const char *key, const char *token)
+static int token_store(const char *state_dir, const char *key, const char *token)
 {
         char path[4096], tmp[4200], line[sizeof(((struct screencast *) 0)->restore_key) + RESTORE_TOKEN_MAX + 4];
         size_t klen = strlen(key);
@@ -159,7 +164,7 @@ static int token_store(const char *key, const char *token)
 
         if (token && (strlen(token) >= RESTORE_TOKEN_MAX || strpbrk(token, " \n\r")))
                 return -EINVAL;
-        r = token_file_path(path, sizeof(path), true);
+        r = token_file_path(state_dir, path, sizeof(path), true);
         if (r < 0)
                 return r;
         snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
@@ -359,7 +364,8 @@ static int screencast_select_sources(struct screencast *sc)
                                           cursors & CURSOR_METADATA ? CURSOR_METADATA : CURSOR_EMBEDDED);
         if (r >= 0 && version >= 4) {
                 r = sd_bus_message_append(call, "{sv}", "persist_mode", "u", PERSIST_UNTIL_REVOKED);
-                if (r >= 0 && sc->restore_key[0] && token_load(sc->restore_key, restore, sizeof(restore)) >= 0) {
+                if (r >= 0 && sc->restore_key[0] &&
+                    token_load(sc->state_dir, sc->restore_key, restore, sizeof(restore)) >= 0) {
                         log_debug("screencast: restoring the share for %s", sc->restore_key);
                         r = sd_bus_message_append(call, "{sv}", "restore_token", "s", restore);
                 }
@@ -436,7 +442,7 @@ static int screencast_read_start_results(struct screencast *sc, sd_bus_message *
 
                         r = sd_bus_message_read(m, "v", "s", &token);
                         if (r >= 0 && sc->restore_key[0]) {
-                                int q = token_store(sc->restore_key, token);
+                                int q = token_store(sc->state_dir, sc->restore_key, token);
 
                                 if (q < 0)
                                         log_warning_errno(q, "screencast: cannot keep the restore token: %m");
@@ -494,7 +500,7 @@ static int on_response(sd_bus_message *m, void *userdata, sd_bus_error *ret_erro
                         screencast_fail(sc, -ECANCELED);
                 else if (sc->step == STEP_SELECT && sc->restore_key[0]) {
                         /* A stale restore token can make the portal refuse: forget it for next time. */
-                        (void) token_store(sc->restore_key, NULL);
+                        (void) token_store(sc->state_dir, sc->restore_key, NULL);
                         screencast_fail(sc, -EIO);
                 } else
                         screencast_fail(sc, -EIO);
@@ -592,6 +598,11 @@ int screencast_start(sd_bus *session_bus, const struct screencast_request *req, 
                 sc->extend = true;
         } else
                 return -EINVAL;
+        if (req && req->state_dir) {
+                sc->state_dir = strdup(req->state_dir);
+                if (!sc->state_dir)
+                        return -ENOMEM;
+        }
         if (req && req->restore_key) {
                 if (!restore_key_is_valid(req->restore_key))
                         return -EINVAL;
@@ -655,6 +666,7 @@ struct screencast *screencast_free(struct screencast *sc)
         sd_bus_unref(sc->bus);
         free(sc->session_handle);
         free(sc->request_path);
+        free(sc->state_dir);
         free(sc);
         return NULL;
 }
