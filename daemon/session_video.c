@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* daemon/session_video.h: a cast's own PipeWire stream, or the context's shared capture. */
+/* daemon/session_video.h: a cast's own PipeWire stream (main's side: checked, kept, named). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -9,11 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../encoder/capture.h"
 #include "../encoder/capture_spec.h"
 #include "../protocol/macro.h"
 #include "context.h"
-#include "log.h"
 #include "session.h"
 #include "session_video.h"
 
@@ -104,48 +102,6 @@ struct session_video *session_video_free(struct session_video *v)
         return NULL;
 }
 
-int session_video_acquire_capture(struct session *s, unsigned width, unsigned height, struct capture **ret)
-{
-        struct session_video *v = s->video;
-        struct capture_config cfg = {
-                .backend = CAPTURE_BACKEND_PIPEWIRE,
-                .have_pipewire_fd = true,
-        };
-        char node[16];
-        int r;
-
-        if (!v)
-                return context_acquire_capture(s->context, width, height, ret);
-        if (v->pipewire_fd < 0)
-                return -EBADF; /* used up: a session opens its stream once */
-        snprintf(node, sizeof(node), "%u", v->pipewire_node);
-        cfg.pipewire_fd = v->pipewire_fd;
-        cfg.pipewire_node = node;
-        /* Ask for the negotiated size: a virtual monitor is made exactly so big, a compositor scales. */
-        cfg.width = width & ~1u;
-        cfg.height = height & ~1u;
-        r = capture_new(&cfg, ret);
-        if (r < 0)
-                return log_error_errno(r, "session %u: cannot open its %s stream (node %u): %s", s->id,
-                                       session_video_kind_to_string(v->kind), v->pipewire_node,
-                                       capture_last_error());
-        /* The capture has its own dup; ours is not needed again (one stream per cast). */
-        v->pipewire_fd = safe_close(v->pipewire_fd);
-        log_info("session %u: capturing the %s the user session shared (PipeWire node %u)", s->id,
-                 session_video_kind_to_string(v->kind), v->pipewire_node);
-        return 0;
-}
-
-struct capture *session_video_release_capture(struct session *s, struct capture *capture)
-{
-        if (!capture)
-                return NULL;
-        if (!s->video)
-                return context_release_capture(s->context, capture);
-        /* Ours alone: closing it ends the stream (the desktop's "shared" indicator goes off). */
-        return capture_unref(capture);
-}
-
 const char *session_video_source_name(const struct session *s)
 {
         struct capture_spec spec;
@@ -154,5 +110,15 @@ const char *session_video_source_name(const struct session *s)
                 return session_video_kind_to_string(s->video->kind);
         if (!s->context || capture_spec_parse(s->context->capture, &spec) < 0)
                 return "";
-        return capture_backend_to_string(spec.backend);
+        /* Main links no capture backend: the names, as capture_backend_to_string() spells them. */
+        switch (spec.backend) {
+        case CAPTURE_BACKEND_KMS:
+                return "kms";
+        case CAPTURE_BACKEND_PIPEWIRE:
+                return "pipewire";
+        case CAPTURE_BACKEND_TESTSRC:
+                return "testsrc";
+        default:
+                return "";
+        }
 }

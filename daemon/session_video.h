@@ -7,17 +7,18 @@
  * the context's capture (which other casts may use), so the next cast cannot
  * see this person's screen and this one ends when its stream ends.
  *
- * Sessions without one use their context's capture (daemon/context.h). Either
- * way the session asks here: session_video_acquire_capture() /
- * session_video_release_capture().
+ * Main only checks and keeps the fd: it goes to the stream worker with the
+ * session's connection (WORKER_FIELD_PIPEWIRE_NODE says it is the session's
+ * own stream), and the worker opens the capture (stream/capture.c,
+ * stream_open_own_capture()). Sessions without one use their context's capture.
+ * Such casts go to the context "pipewire" (an unprivileged worker) whatever the
+ * daemon's capture is.
  */
 #pragma once
 
 #include <stdbool.h>
 #include <stdint.h>
 
-struct capture;
-struct context;
 struct session;
 
 enum session_video_kind {
@@ -49,15 +50,7 @@ int session_video_check_fd(int fd, const char **ret_why);
 int session_video_new(const char *kind, int pipewire_fd, uint32_t pipewire_node, struct session_video **ret);
 struct session_video *session_video_free(struct session_video *v);
 
-/*
- * The capture for session s, as big as width x height where the producer can
- * scale: its own stream when s->video is set (opened now, -errno and
- * capture_last_error() when the node is gone or sends nothing usable), else
- * the context's shared capture (context_acquire_capture()).
- */
-int session_video_acquire_capture(struct session *s, unsigned width, unsigned height, struct capture **ret);
-/* Let go of what session_video_acquire_capture() gave. Returns NULL. */
-struct capture *session_video_release_capture(struct session *s, struct capture *capture);
+#define SESSION_VIDEO_CONTEXT "pipewire" /* the capture spec of the context desktop casts run in */
 
 /* Session1.VideoSource: monitor, window, extend, pipewire (a cast's stream) or the context's backend (kms,
  * testsrc, pipewire). */
