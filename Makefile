@@ -353,7 +353,7 @@ fuzz: deps
 # ---- the rest ---------------------------------------------------------------
 
 bench: deps
-	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
+	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS) $(BUILD)/tests/pw-test-producer
 	$(Q)tools/bench.sh $(BUILD)
 
 demo: deps
