@@ -139,6 +139,39 @@ else
         check "extend: that output is gone after the cast" sh -c "! swaymsg -t get_outputs | grep -q '${out#created output }'"
 fi
 
+# ---- the real component: User1.Cast through miracastd-user -------------------------------
+# user_cast KIND NAME: miracastd-user on this desktop's session bus casts to the daemon objects of
+# test-sink-bus (its private bus is the component's "system" bus); the picture in $T/NAME.png.
+user_cast() {
+        MIRACAST_USER_BUS=$DBUS_SESSION_BUS_ADDRESS MIRACAST_PW_KIND=$1 MIRACAST_PW_PNG=$T/$2.png \
+                MIRACAST_USER_LOG_DIR=$T "$B/tests/test-sink-bus" "/sink-bus/User1.Cast through miracastd-user" \
+                >"$T/$2.out" 2>&1
+}
+echo HEADLESS-1 >"$T/choose"
+rm -f "$T/state/miracastd/screencast-tokens"     # the component keeps its own tokens (per sink)
+if user_cast monitor user-monitor && grep -q "^ok " "$T/user-monitor.out"; then
+        pass "miracastd-user: User1.Cast video monitor -> portal -> Sink1.Cast with the share (VideoSource monitor)"
+else
+        fail "miracastd-user monitor cast" "$(tail -n 8 "$T/user-monitor.out") $(tail -n 5 "$T/miracastd-user.log")"
+fi
+if out=$(picture user-monitor 80,60=g 300,220=g 480,120=r 160,400=r 2>&1); then
+        pass "miracastd-user monitor: decoded picture shows the window and the background in place"
+else
+        fail "miracastd-user monitor: decoded picture" "$out"
+fi
+check "miracastd-user kept a restore token for the sink" grep -q "02_11_22_33_44_55 " "$T/state/miracastd/screencast-tokens"
+echo newest >"$T/choose"
+if user_cast extend user-extend && grep -q "^ok " "$T/user-extend.out"; then
+        pass "miracastd-user: User1.Cast video extend -> a new output -> cast (VideoSource extend)"
+else
+        fail "miracastd-user extend cast" "$(tail -n 8 "$T/user-extend.out") $(tail -n 5 "$T/miracastd-user.log")"
+fi
+if out=$(picture user-extend 20,20=b 320,240=b 620,460=b 2>&1); then
+        pass "miracastd-user extend: the new output (640x480, the max-resolution asked) fills the picture"
+else
+        fail "miracastd-user extend: decoded picture" "$out"
+fi
+
 # ---- revoke: the portal backend stops the share mid-cast (last: it does not come back) ----------
 echo HEADLESS-1 >"$T/choose"
 KEY=revoke MIRACAST_PW_FRAMES=100000 cast monitor revoke &

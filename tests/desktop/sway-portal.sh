@@ -16,6 +16,7 @@
 #   monitor  HEADLESS-1: red background, a green floating window at the top left
 #   window   xdg-desktop-portal-wlr 0.7 has no window source: NotSupported
 #   extend   a headless output created for the cast at 640x480 (blue): only blue
+#   miracastd-user  the real component: User1.Cast monitor and extend, the same pictures
 #   revoke   the shared output switched off mid-cast: the session ends with a reason
 #   restore  the restore token is kept per key; the next cast needs no chooser
 #   no portal  NotSupported
@@ -48,6 +49,9 @@ chmod 700 "$T/rt"
 cat >"$T/sway.conf" <<'CONF'
 output HEADLESS-1 resolution 1280x720 position 0,0 bg #ff0000 solid_color
 output HEADLESS-2 bg #0000ff solid_color
+output HEADLESS-3 bg #0000ff solid_color
+output HEADLESS-4 bg #0000ff solid_color
+output HEADLESS-5 bg #0000ff solid_color
 default_border none
 for_window [app_id="rigwin"] floating enable, resize set 640 360, move position 0 0
 exec foot --app-id=rigwin -o colors.background=00ff00 -o colors.foreground=00ff00 sh -c 'sleep 100000'

@@ -58,6 +58,7 @@ struct fake_p2p {
 };
 
 static char tmpdir[64];
+static char bus_address[300];     /* the private bus the daemon objects are on */
 static pid_t bus_pid = -1;
 static sd_event *event;
 static struct config config;
@@ -400,6 +401,7 @@ static void setup(void)
         fclose(f);
         assert_int_eq(test_dbus_daemon_start(conf, NULL, 0, &bus_pid), 0);
         snprintf(addr, sizeof(addr), "unix:path=%s", sock);
+        snprintf(bus_address, sizeof(bus_address), "%s", addr);
 
         assert_int_ge(sd_event_new(&event), 0);
         assert_int_eq(config_init(&config), 0);
@@ -828,6 +830,85 @@ TEST(cast_pipewire_stream, "/sink-bus/Cast with pipewire-fd + node: that session
                 assert_non_null(c);
                 assert_true(c != manager_default_context(manager));
         }
+}
+
+static bool user_name_owned(void *arg)
+{
+        return sd_bus_get_name_creds(arg, "org.miracastd.User", 0, NULL) >= 0;
+}
+
+/*
+ * The whole desktop path: miracastd-user (the real user-session component) on the session bus of a
+ * desktop with a ScreenCast portal (MIRACAST_USER_BUS, set by tests/desktop/sway-portal.sh), this
+ * test's private bus as its "system" bus. User1.Cast asks the portal, hands the share to Sink1.Cast,
+ * the sink decodes 20 pictures into MIRACAST_PW_PNG for the script to check.
+ */
+TEST(cast_user_session, "/sink-bus/User1.Cast through miracastd-user and the desktop's portal: the daemon's session shows that video source")
+{
+        const char *user_bus = getenv("MIRACAST_USER_BUS"), *kind = getenv("MIRACAST_PW_KIND") ?: "monitor";
+        const char *build = getenv("MIRACAST_BUILD") ?: "build";
+        struct call_result res = {};
+        sd_bus_message *m = NULL;
+        sd_bus *ubus = NULL;
+        char prog[512], log[256];
+        const char *path;
+        int status = -1;
+        unsigned connects = fake.connects;
+        pid_t user_pid;
+
+        if (!user_bus)
+                test_skip("MIRACAST_USER_BUS not set (tests/desktop/sway-portal.sh sets it)");
+        setup();
+        add_sink("Bedroom", 50);
+        fake.mode = FAKE_GROUP_UP;
+        fake.sink_profile = "small";
+        fake.sink_png = getenv("MIRACAST_PW_PNG");
+        snprintf(prog, sizeof(prog), "%s/miracastd-user", build);
+        snprintf(log, sizeof(log), "%s/miracastd-user.log", getenv("MIRACAST_USER_LOG_DIR") ?: tmpdir);
+        user_pid = fork();
+        if (user_pid == 0) {
+                (void) prctl(PR_SET_PDEATHSIG, SIGTERM);
+                FILE *f = freopen(log, "w", stderr);
+                (void) f;
+                setenv("DBUS_SESSION_BUS_ADDRESS", user_bus, 1);
+                setenv("DBUS_SYSTEM_BUS_ADDRESS", bus_address, 1);
+                execl(prog, prog, "--idle-exit", "0", "--log-level", "debug", (char *) NULL);
+                _exit(127);
+        }
+        assert_int_ge(user_pid, 1);
+        assert_int_ge(sd_bus_new(&ubus), 0);
+        assert_int_ge(sd_bus_set_address(ubus, user_bus), 0);
+        assert_int_ge(sd_bus_set_bus_client(ubus, true), 0);
+        assert_int_ge(sd_bus_start(ubus), 0);
+        assert_int_ge(sd_bus_attach_event(ubus, event, 0), 0);
+        assert_true(run_until(user_name_owned, ubus));
+
+        assert_int_ge(sd_bus_message_new_method_call(ubus, &m, "org.miracastd.User", "/org/miracastd/user",
+                                                     "org.miracastd.User1", "Cast"), 0);
+        assert_int_ge(sd_bus_message_append(m, "oa{sv}", SINK_PATH, 3, "video", "s", kind, "audio", "s", "mirror",
+                                            "max-resolution", "s", "640x480"), 0);
+        assert_int_ge(sd_bus_call_async(ubus, NULL, m, on_reply, &res, 60ULL * 1000 * 1000), 0);
+        sd_bus_message_unref(m);
+        assert_true(run_until(call_done, &res));
+        if (res.error[0])
+                test_fail(__FILE__, __LINE__, "User1.Cast: %s: %s", res.error, res.message);
+        assert_int_ge(sd_bus_message_read(res.reply, "o", &path), 0);
+        path = strdupa(path);
+        sd_bus_message_unref(res.reply);
+        assert_prop(path, "org.miracastd.Session1", "VideoSource", kind);
+        {
+                struct prop_wait w = { path, "org.miracastd.Session1", "State", "playing" };
+
+                assert_true(run_until(prop_reached, &w));
+        }
+        /* The sink leaves after 20 decoded pictures; the component ends its cast and the share. */
+        assert_true(run_until(sink_process_done, &status));
+        assert_int_eq(status, 0);
+        kill(user_pid, SIGTERM);
+        waitpid(user_pid, NULL, 0);
+        sd_bus_flush_close_unref(ubus);
+        fake.sink_png = NULL;
+        fake.connects = connects;
 }
 
 TEST(cast_rejected, "/sink-bus/the sink declining the connection -> SinkRejected, session ended")
