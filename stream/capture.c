@@ -6,6 +6,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "../daemon/log.h"
 #include "../encoder/capture.h"
@@ -52,6 +53,8 @@ int stream_acquire_capture(struct stream *st, unsigned width, unsigned height, i
                                                "not set, or miracastd could not connect to it)");
                 cfg.have_pipewire_fd = true;
                 cfg.pipewire_fd = pipewire_fd;
+                if (config->encoder && strcmp(config->encoder, "vaapi") == 0)
+                        cfg.access = CAPTURE_ACCESS_CPU | CAPTURE_ACCESS_DMABUF;
                 /* Ask the producer for the first session's size; the encoder scales anything else. */
                 cfg.width = width & ~1u;
                 cfg.height = height & ~1u;
@@ -100,6 +103,9 @@ int stream_open_own_capture(struct stream *st, unsigned width, unsigned height, 
                 return -EBADF;
         snprintf(id, sizeof(id), "%u", node);
         cfg.pipewire_node = id;
+        /* An encoder that imports dma-bufs gets them where the compositor has them (no CPU copy). */
+        if (st->config->encoder && strcmp(st->config->encoder, "vaapi") == 0)
+                cfg.access = CAPTURE_ACCESS_CPU | CAPTURE_ACCESS_DMABUF;
         r = capture_new(&cfg, ret);
         if (r < 0)
                 return log_error_errno(r, "Context %u: cannot open a desktop stream (node %u): %s",

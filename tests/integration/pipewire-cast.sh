@@ -70,6 +70,13 @@ if MIRACAST_PW_REMOTE=$REMOTE MIRACAST_PW_NODE=$node MIRACAST_PW_PNG=$png \
 else
         fail "Cast with pipewire-fd + pipewire-node" "$(tail -n 20 "$T/test.log")"
 fi
+# Offering dma-buf as well (what the worker does for the vaapi encoder) must not cost a memory producer.
+if MIRACAST_PW_REMOTE=$REMOTE MIRACAST_PW_NODE=$node "$B/tests/test-capture" "dma-buf too" >"$T/dmabuf.log" 2>&1 &&
+        grep -q "^ok " "$T/dmabuf.log"; then
+        pass "a capture offering dma-buf and memory gets CPU frames from a memory-only producer"
+else
+        fail "dma-buf offer with a memory producer" "$(tail -n 5 "$T/dmabuf.log")"
+fi
 # The same picture check as pipewire-capture.sh (640x480: the fake sink's "small" profile).
 if ffmpeg -v error -i "$png" -f rawvideo -pix_fmt rgb24 -y "$png.rgb" 2>"$T/ffmpeg.log" &&
         out=$(python3 - "$png.rgb" 640 480 <<'PY' 2>&1
