@@ -274,7 +274,7 @@ static void sink_on_cast_session_changed(void *object, unsigned change, void *us
 int sink_cast(struct sink *sink, const struct cast_options *options, struct session **ret_session)
 {
         struct manager *m = sink->manager;
-        static const struct cast_options defaults = { .go_intent = -1 };
+        static const struct cast_options defaults = { .go_intent = -1, .latency = -1 };
         const struct p2p_backend *transport;
         const char *output = options ? options->output : NULL;
         void *transport_userdata;
@@ -319,6 +319,8 @@ int sink_cast(struct sink *sink, const struct cast_options *options, struct sess
                 s->max_width = options->max_width;
                 s->max_height = options->max_height;
                 s->input_allowed = options->input;
+                if (options->latency >= 0)
+                        s->latency = options->latency;
         }
         if (options && options->have_pipewire_fd) {
                 r = session_video_new(options->video_source, options->pipewire_fd, options->pipewire_node,
@@ -408,7 +410,7 @@ void sink_cast_abort(struct sink *sink, int error, const char *reason)
  */
 static bool sink_cast_fall_back(struct sink *sink, int error, const char *reason)
 {
-        static const struct cast_options defaults = { .go_intent = -1 };
+        static const struct cast_options defaults = { .go_intent = -1, .latency = -1 };
         struct manager *m = sink->manager;
         int r;
 

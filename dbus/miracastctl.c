@@ -41,6 +41,7 @@ static void help(void)
                "  --json                    machine-readable output (one JSON document or line)\n"
                "  --output NAME             cast: capture this output (connector, e.g. HDMI-A-1)\n"
                "  --max-res WxH             cast: largest resolution to negotiate\n"
+               "  --latency MODE            cast, listen: low-latency, balanced (default) or quality\n"
                "  --allow-input             cast, listen: allow input from the display (touch, mouse,\n"
                "                            keyboard) in the session(s)\n"
                "  --method pbc|pin, --pin N cast: Wi-Fi Direct provisioning; --method pin without --pin\n"
@@ -92,7 +93,7 @@ static int parse_seconds(const char *arg, const char *what, double *ret)
 int main(int argc, char **argv)
 {
         enum { ARG_BUS = 0x100, ARG_JSON, ARG_OUTPUT, ARG_MAX_RES, ARG_METHOD, ARG_PIN, ARG_PEER, ARG_WATCH,
-               ARG_INTERVAL, ARG_WAIT, ARG_ALLOW_INPUT, ARG_NO_WAIT, ARG_TIMEOUT, ARG_VERSION };
+               ARG_INTERVAL, ARG_WAIT, ARG_ALLOW_INPUT, ARG_NO_WAIT, ARG_TIMEOUT, ARG_VERSION, ARG_LATENCY };
         static const struct option longopts[] = {
                 { "bus", required_argument, NULL, ARG_BUS },
                 { "json", no_argument, NULL, ARG_JSON },
@@ -105,6 +106,7 @@ int main(int argc, char **argv)
                 { "interval", required_argument, NULL, ARG_INTERVAL },
                 { "wait", no_argument, NULL, ARG_WAIT },
                 { "allow-input", no_argument, NULL, ARG_ALLOW_INPUT },
+                { "latency", required_argument, NULL, ARG_LATENCY },
                 { "no-wait", no_argument, NULL, ARG_NO_WAIT },
                 { "timeout", required_argument, NULL, ARG_TIMEOUT },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -163,6 +165,14 @@ int main(int argc, char **argv)
                         break;
                 case ARG_ALLOW_INPUT:
                         c.allow_input = true;
+                        break;
+                case ARG_LATENCY:
+                        if (strcmp(optarg, "low-latency") != 0 && strcmp(optarg, "balanced") != 0 &&
+                            strcmp(optarg, "quality") != 0) {
+                                ctl_err("--latency wants low-latency, balanced or quality, got \"%s\"", optarg);
+                                return EXIT_USAGE;
+                        }
+                        c.latency = optarg;
                         break;
                 case ARG_NO_WAIT:
                         c.no_wait = true;

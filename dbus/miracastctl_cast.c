@@ -140,6 +140,8 @@ int cmd_cast(struct ctl *c, int argc, char **argv)
                 r = sd_bus_message_append(call, "{sv}", "max-resolution", "s", c->max_res);
         if (r >= 0 && c->allow_input)
                 r = sd_bus_message_append(call, "{sv}", "input", "b", 1);
+        if (r >= 0 && c->latency)
+                r = sd_bus_message_append(call, "{sv}", "latency", "s", c->latency);
         if (r >= 0 && c->method)
                 r = sd_bus_message_append(call, "{sv}", "method", "s", c->method);
         if (r >= 0 && c->pin)

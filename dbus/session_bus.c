@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../daemon/context.h"
+#include "../protocol/latency_mode.h"
 #include "../protocol/macro.h"
 #include "../daemon/log.h"
 #include "../daemon/manager.h"
@@ -474,7 +475,7 @@ static int property_get_statistics(sd_bus *bus, const char *path, const char *in
         struct session_statistics st = {};
 
         (void) session_get_statistics(s, &st);
-        return sd_bus_message_append(reply, "a{sv}", 12,
+        return sd_bus_message_append(reply, "a{sv}", 26,
                                      "frames", "t", st.frames,
                                      "drops", "t", st.drops,
                                      "bytes", "t", st.bytes,
@@ -486,7 +487,21 @@ static int property_get_statistics(sd_bus *bus, const char *path, const char *in
                                      "audio-level-dbfs", "d", st.audio_level_dbfs,
                                      "audio-underruns", "t", st.audio_underruns,
                                      "audio-dropped", "t", st.audio_dropped,
-                                     "audio-silence-reason", "s", st.audio_silence_reason);
+                                     "audio-silence-reason", "s", st.audio_silence_reason,
+                                     "bitrate-bps", "t", st.bitrate_bps,
+                                     "rtcp-reports", "t", st.rtcp_reports,
+                                     "loss-percent", "d", st.loss_percent,
+                                     "packets-lost", "x", st.packets_lost,
+                                     "jitter-usec", "t", st.jitter_usec,
+                                     "rtt-usec", "t", st.rtt_usec,
+                                     "nack-items", "t", st.nack_items,
+                                     "retransmitted", "t", st.rtx_sent,
+                                     "retransmit-missing", "t", st.rtx_missing,
+                                     "send-queue-bytes", "t", st.send_queue_bytes,
+                                     "abr-lowered", "t", st.abr_lowered,
+                                     "abr-raised", "t", st.abr_raised,
+                                     "rtcp", "b", st.rtcp,
+                                     "latency-mode", "s", latency_mode_to_string(s->latency) ?: "balanced");
 }
 
 static const sd_bus_vtable session_vtable[] = {

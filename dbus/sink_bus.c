@@ -14,6 +14,7 @@
 #include "../daemon/sink.h"
 #include "../daemon/stream_worker.h"
 #include "../encoder/capture_spec.h"
+#include "../protocol/latency_mode.h"
 #include "bus_errors.h"
 #include "bus.h"
 #include "polkit.h"
@@ -57,7 +58,8 @@ static int sink_node_enumerator(sd_bus *bus, const char *path, void *userdata, c
 }
 
 /* Cast options: method s, pin s, go-intent i/u, output s, max-resolution s "WxH", persistent b,
- * protocol s ("p2p" or "mice"), input b, pipewire-fd h + pipewire-node u (+ video-source s). */
+ * protocol s ("p2p" or "mice"), input b, latency s (low-latency, balanced, quality), pipewire-fd h +
+ * pipewire-node u (+ video-source s). */
 static int sink_bus_read_options(sd_bus_message *m, struct cast_options *o, bool *persistent, sd_bus_error *error)
 {
         int r;
@@ -75,7 +77,7 @@ static int sink_bus_read_options(sd_bus_message *m, struct cast_options *o, bool
                 if (r < 0)
                         return r;
                 if (strcmp(key, "method") == 0 || strcmp(key, "pin") == 0 || strcmp(key, "output") == 0 ||
-                    strcmp(key, "max-resolution") == 0 || strcmp(key, "protocol") == 0) {
+                    strcmp(key, "max-resolution") == 0 || strcmp(key, "protocol") == 0 || strcmp(key, "latency") == 0) {
                         const char *v;
 
                         if (strcmp(contents, "s") != 0)
@@ -83,7 +85,12 @@ static int sink_bus_read_options(sd_bus_message *m, struct cast_options *o, bool
                         r = sd_bus_message_read(m, "v", "s", &v);
                         if (r < 0)
                                 return r;
-                        if (strcmp(key, "protocol") == 0) {
+                        if (strcmp(key, "latency") == 0) {
+                                o->latency = latency_mode_from_string(v);
+                                if (o->latency < 0)
+                                        return bus_error_set(error, -EINVAL, "Option latency must be \"low-latency\", "
+                                                             "\"balanced\" or \"quality\"");
+                        } else if (strcmp(key, "protocol") == 0) {
                                 if (strcmp(v, "p2p") != 0 && strcmp(v, "mice") != 0)
                                         return bus_error_set(error, -EINVAL, "Option protocol must be \"p2p\" or \"mice\"");
                                 o->protocol = v;
@@ -171,7 +178,8 @@ static int sink_bus_read_options(sd_bus_message *m, struct cast_options *o, bool
                 } else
                         return bus_error_set(error, -EINVAL,
                                              "Unknown option \"%s\" (known: method, pin, go-intent, output, max-resolution, "
-                                             "persistent, input, pipewire-fd, pipewire-node, video-source)",
+                                             "persistent, input, protocol, latency, pipewire-fd, pipewire-node, "
+                                             "video-source)",
                                              key);
                 r = sd_bus_message_exit_container(m);
                 if (r < 0)
@@ -226,7 +234,7 @@ static int method_cast(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         struct sink *sink = userdata;
         struct bus *b = sink->manager->hooks.userdata;
-        struct cast_options o = { .go_intent = -1 };
+        struct cast_options o = { .go_intent = -1, .latency = -1 };
         char output[CAPTURE_SPEC_MAX + 1];
         bool persistent = false;
         struct session *s;
