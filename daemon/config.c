@@ -207,8 +207,9 @@ int config_set(struct config *c, const char *key, const char *value, const char 
                 return 0;
         }
         if (strcmp(k, "audio-source") == 0) {
-                if (strcmp(value, "silence") != 0 && strcmp(value, "tone") != 0 && strcmp(value, "beep") != 0)
-                        return log_error_errno(-EINVAL, "%s: audio-source \"%s\" is not silence, tone or beep",
+                if (strcmp(value, "silence") != 0 && strcmp(value, "tone") != 0 && strcmp(value, "beep") != 0 &&
+                    strcmp(value, "pipewire") != 0)
+                        return log_error_errno(-EINVAL, "%s: audio-source \"%s\" is not silence, tone, beep or pipewire",
                                                origin, value);
                 return config_replace_string(&c->audio_source, value);
         }
@@ -379,8 +380,9 @@ static void config_help(const char *prog)
                "  -c --config FILE          Read FILE instead of " CONFIG_DEFAULT_PATH "\n"
                "     --capture SPEC         kms[:DEVICE[:CONNECTOR]], CONNECTOR, pipewire[:NODE],\n"
                "                            testsrc[:resize=N], testsrc:flash|motion|noise (default kms)\n"
-               "     --pipewire-remote PATH PipeWire socket for --capture pipewire\n"
-               "     --audio-source SRC     silence, tone or beep: the sound sent until an audio input is\n"
+               "     --pipewire-remote PATH PipeWire socket for --capture pipewire and --audio-source pipewire\n"
+               "     --audio-source SRC     silence, tone, beep, or pipewire (what that PipeWire's default\n"
+               "                            output plays; kiosks): the sound sent until an audio input is\n"
                "                            attached (default silence)\n"
                "     --encoder NAME         auto, vaapi, x264 or any FFmpeg H.264 encoder (default auto)\n"
                "     --bus BUS              system, session, none or a D-Bus address (default system;\n"

@@ -59,6 +59,7 @@ struct cast_options {
         uint32_t pipewire_node;
         const char *video_source;
         int latency;                 /* enum latency_mode; -1 (_LATENCY_MODE_INVALID): the config's */
+        bool no_audio;               /* negotiate no audio where the sink allows (Cast audio "none") */
 };
 
 /*

@@ -497,6 +497,11 @@ static int session_on_statistics(struct session *s, const struct worker_msg *m)
                                sizeof(st.audio_silence_reason)) == -ENOBUFS)
                 return -EBADMSG;
         s->priv->stats = st;
+        /* Session1.AudioState follows the worker's reason for silence (the journal line came from the worker) */
+        if (s->audio_silent != (st.audio_silence_reason[0] != 0)) {
+                s->audio_silent = st.audio_silence_reason[0] != 0;
+                session_notify(s, SESSION_CHANGED_AUDIO);
+        }
         return 0;
 }
 
@@ -802,15 +807,13 @@ int session_arm_connect_timeout(struct session *s, uint64_t usec)
  * another user and may not reach the socket (a private runtime directory), so main
  * connects and hands the connection over. -1 when the capture is not PipeWire.
  */
-static int session_connect_pipewire(struct session *s)
+/* A connection to the PipeWire socket at remote, for the worker (which may not reach it); -1 on failure. */
+static int session_connect_pipewire_socket(struct session *s, const char *remote)
 {
-        const char *remote = s->manager->config->pipewire_remote;
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        struct capture_spec spec;
         int fd;
 
-        if (capture_spec_parse(s->context->capture, &spec) < 0 || spec.backend != CAPTURE_BACKEND_PIPEWIRE ||
-            !remote || strlen(remote) >= sizeof(sa.sun_path))
+        if (!remote || strlen(remote) >= sizeof(sa.sun_path))
                 return -1;
         memcpy(sa.sun_path, remote, strlen(remote));
         fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -823,6 +826,42 @@ static int session_connect_pipewire(struct session *s)
         return fd;
 }
 
+static int session_connect_pipewire(struct session *s)
+{
+        struct capture_spec spec;
+
+        if (capture_spec_parse(s->context->capture, &spec) < 0 || spec.backend != CAPTURE_BACKEND_PIPEWIRE)
+                return -1;
+        return session_connect_pipewire_socket(s, s->manager->config->pipewire_remote);
+}
+
+/*
+ * audio-source pipewire (kiosks): the PipeWire whose default output plays is
+ * pipewire-remote, else libpipewire's own default ($PIPEWIRE_RUNTIME_DIR or
+ * $XDG_RUNTIME_DIR, then $PIPEWIRE_REMOTE or "pipewire-0"), resolved here in
+ * main's environment. Without it the track is silence and the worker says why.
+ */
+static int session_connect_audio_pipewire(struct session *s, char *path, size_t size)
+{
+        const struct config *config = s->manager->config;
+        const char *dir, *name;
+
+        path[0] = '\0';
+        if (!config->audio_source || strcmp(config->audio_source, "pipewire") != 0 || s->no_audio)
+                return -1;
+        name = config->pipewire_remote ?: getenv("PIPEWIRE_REMOTE") ?: "pipewire-0";
+        if (name[0] == '/')
+                snprintf(path, size, "%s", name);
+        else {
+                dir = getenv("PIPEWIRE_RUNTIME_DIR") ?: getenv("XDG_RUNTIME_DIR");
+                if (!dir || snprintf(path, size, "%s/%s", dir, name) >= (int) size) {
+                        snprintf(path, size, "%s", name);
+                        return -1;      /* the worker says why the sound is silence */
+                }
+        }
+        return session_connect_pipewire_socket(s, path);
+}
+
 int session_attach_fd(struct session *s, int fd, const struct connection_stats *stats,
                       session_started_t started, void *userdata)
 {
@@ -832,11 +871,13 @@ int session_attach_fd(struct session *s, int fd, const struct connection_stats *
         socklen_t peer_len = sizeof(peer);
         char peer_host[INET6_ADDRSTRLEN] = "", addr[96];
         uint16_t peer_port = 0;
-        _cleanup_close_ int owned = fd, pw_fd = -1;
+        _cleanup_close_ int owned = fd, pw_fd = -1, audio_pw_fd = -1;
         struct worker_msg_writer w;
         struct stream_worker *worker;
         struct sink *sink;
-        int fds[2], r;
+        int fds[3], r;
+        size_t n_fds;
+        char audio_pw_path[sizeof(((struct sockaddr_un *) NULL)->sun_path)];
 
         if (s->state != SOURCE_SESSION_STATE_CONNECTING || p->worker || p->attach_usec)
                 return -EBUSY;
@@ -872,11 +913,22 @@ int session_attach_fd(struct session *s, int fd, const struct connection_stats *
                 worker_msg_put_u64(&w, WORKER_FIELD_LATENCY_MODE, (uint64_t) s->latency);
         if (s->link_rate_bps)
                 worker_msg_put_u64(&w, WORKER_FIELD_LINK_RATE, s->link_rate_bps);
+        if (s->no_audio)
+                worker_msg_put_u64(&w, WORKER_FIELD_NO_AUDIO, 1);
 
         r = context_get_worker(s->context, &worker);
         if (r < 0)
                 return r;
         p->worker = worker;
+        n_fds = 0;
+        fds[n_fds++] = fd;
+        audio_pw_fd = session_connect_audio_pipewire(s, audio_pw_path, sizeof(audio_pw_path));
+        if (audio_pw_path[0])
+                worker_msg_put_str(&w, WORKER_FIELD_AUDIO_PIPEWIRE_REMOTE, audio_pw_path);
+        if (audio_pw_fd >= 0) {
+                worker_msg_put_u64(&w, WORKER_FIELD_AUDIO_PIPEWIRE_FD, n_fds);
+                fds[n_fds++] = audio_pw_fd;
+        }
         if (s->video) {
                 /* The cast's own desktop stream (Sink1.Cast pipewire-fd): the worker consumes that node
                  * through it for this session alone. */
@@ -886,9 +938,9 @@ int session_attach_fd(struct session *s, int fd, const struct connection_stats *
                         return -errno;
         } else
                 pw_fd = session_connect_pipewire(s);
-        fds[0] = fd;
-        fds[1] = pw_fd;
-        r = stream_worker_send(worker, &w, fds, pw_fd >= 0 ? 2 : 1);
+        if (pw_fd >= 0)
+                fds[n_fds++] = pw_fd;
+        r = stream_worker_send(worker, &w, fds, n_fds);
         if (r < 0) {
                 session_detach(s, false, 0, NULL);
                 return log_session_error_errno(s, r, "Cannot hand the connection to the stream worker: %m");
@@ -996,8 +1048,11 @@ int session_attach_audio(struct session *s, int fd)
         r = session_call(s, WORKER_MSG_ATTACH_AUDIO, 0, 0, fd);
         if (r == -ESHUTDOWN)
                 r = -ENOTCONN;
-        if (r >= 0)
+        if (r >= 0) {
                 log_session_info(s, "audio input attached");
+                s->audio_attached = true;
+                session_notify(s, SESSION_CHANGED_AUDIO);
+        }
         return r;
 }
 

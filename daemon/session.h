@@ -39,6 +39,7 @@ enum session_change {
         SESSION_CHANGED_FORMAT,      /* Width, Height, RefreshRate, VideoCodec, AudioCodec, Encoder, Bitrate,
                                         MonitorConnected, ReducedModeListDueToBandwidth, SinkParameters, Peer */
         SESSION_CHANGED_INPUT,       /* InputEnabled */
+        SESSION_CHANGED_AUDIO,       /* AudioSource, AudioState */
         SESSION_CHANGED_REMOVED,     /* about to be freed; the list is cleared right after */
 };
 
@@ -115,6 +116,10 @@ struct session {
                                         the context's capture */
         int latency;                 /* enum latency_mode (protocol/latency_mode.h): the config's, or the Cast /
                                         Listen option; fixed once the stream starts */
+        bool no_audio;               /* Cast(audio "none"): negotiate no audio where the sink allows */
+        char audio_routing[8];       /* AttachAudio(routing): "tv", "mirror"; "" none given */
+        bool audio_attached;         /* an audio fd was attached */
+        bool audio_silent;           /* the track plays silence (the reason is in the statistics) */
 
         struct session *next;        /* manager's list */
         struct session_private *priv;/* owned: connection, FSM, media */

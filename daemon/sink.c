@@ -321,6 +321,7 @@ int sink_cast(struct sink *sink, const struct cast_options *options, struct sess
                 s->input_allowed = options->input;
                 if (options->latency >= 0)
                         s->latency = options->latency;
+                s->no_audio = options->no_audio;
         }
         if (options && options->have_pipewire_fd) {
                 r = session_video_new(options->video_source, options->pipewire_fd, options->pipewire_node,

@@ -32,7 +32,7 @@
 #define STREAM_WORKER_SOCKET "/run/miracastd-stream.sock"
 #define STREAM_WORKER_KMS_SOCKET "/run/miracastd-stream-kms.sock"
 #define STREAM_WORKER_CONTROL_FD 3
-#define STREAM_WORKER_MAX_FDS 2
+#define STREAM_WORKER_MAX_FDS 3
 /* How long a closed worker gets to end its sessions and exit before it is killed (at exit only). */
 #define STREAM_WORKER_REAP_USEC (5 * 1000 * 1000ULL)
 
@@ -418,6 +418,9 @@ int stream_worker_new(struct context *c, struct stream_worker **ret)
                         goto fail;
         }
         r = sd_event_add_io(w->event, &w->io, w->fd, EPOLLIN, stream_worker_on_io, w);
+        /* What the worker reported is read before D-Bus requests that ask about it. */
+        if (r >= 0)
+                r = sd_event_source_set_priority(w->io, SD_EVENT_PRIORITY_IMPORTANT);
         if (r >= 0)
                 r = sd_event_add_defer(w->event, &w->defer, stream_worker_on_defer, w);
         if (r >= 0)

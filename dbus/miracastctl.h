@@ -60,6 +60,7 @@ struct ctl {
         uint64_t timeout_usec;          /* 0 = command default */
         const char *output;
         const char *max_res;
+        const char *audio;              /* cast: tv|mirror|none, through miracastd-user on the session bus */
         const char *method;
         const char *pin;
         const char *peer;

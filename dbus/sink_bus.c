@@ -58,8 +58,8 @@ static int sink_node_enumerator(sd_bus *bus, const char *path, void *userdata, c
 }
 
 /* Cast options: method s, pin s, go-intent i/u, output s, max-resolution s "WxH", persistent b,
- * protocol s ("p2p" or "mice"), input b, latency s (low-latency, balanced, quality), pipewire-fd h +
- * pipewire-node u (+ video-source s). */
+ * protocol s ("p2p" or "mice"), input b, latency s (low-latency, balanced, quality), audio s ("auto" or "none"),
+ * pipewire-fd h + pipewire-node u (+ video-source s). */
 static int sink_bus_read_options(sd_bus_message *m, struct cast_options *o, bool *persistent, sd_bus_error *error)
 {
         int r;
@@ -77,7 +77,8 @@ static int sink_bus_read_options(sd_bus_message *m, struct cast_options *o, bool
                 if (r < 0)
                         return r;
                 if (strcmp(key, "method") == 0 || strcmp(key, "pin") == 0 || strcmp(key, "output") == 0 ||
-                    strcmp(key, "max-resolution") == 0 || strcmp(key, "protocol") == 0 || strcmp(key, "latency") == 0) {
+                    strcmp(key, "max-resolution") == 0 || strcmp(key, "protocol") == 0 || strcmp(key, "latency") == 0 ||
+                    strcmp(key, "audio") == 0) {
                         const char *v;
 
                         if (strcmp(contents, "s") != 0)
@@ -90,6 +91,12 @@ static int sink_bus_read_options(sd_bus_message *m, struct cast_options *o, bool
                                 if (o->latency < 0)
                                         return bus_error_set(error, -EINVAL, "Option latency must be \"low-latency\", "
                                                              "\"balanced\" or \"quality\"");
+                        } else if (strcmp(key, "audio") == 0) {
+                                /* "none": no audio track where the sink allows; the user-session component
+                                 * passes it on for User1.Cast(audio "none") */
+                                if (strcmp(v, "none") != 0 && strcmp(v, "auto") != 0)
+                                        return bus_error_set(error, -EINVAL, "Option audio must be \"auto\" or \"none\"");
+                                o->no_audio = strcmp(v, "none") == 0;
                         } else if (strcmp(key, "protocol") == 0) {
                                 if (strcmp(v, "p2p") != 0 && strcmp(v, "mice") != 0)
                                         return bus_error_set(error, -EINVAL, "Option protocol must be \"p2p\" or \"mice\"");
@@ -178,8 +185,8 @@ static int sink_bus_read_options(sd_bus_message *m, struct cast_options *o, bool
                 } else
                         return bus_error_set(error, -EINVAL,
                                              "Unknown option \"%s\" (known: method, pin, go-intent, output, max-resolution, "
-                                             "persistent, input, protocol, latency, pipewire-fd, pipewire-node, "
-                                             "video-source)",
+                                             "persistent, input, protocol, latency, audio, pipewire-fd, "
+                                             "pipewire-node, video-source)",
                                              key);
                 r = sd_bus_message_exit_container(m);
                 if (r < 0)

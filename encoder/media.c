@@ -34,11 +34,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "../protocol/abr.h"
 #include "../protocol/macro.h"
+#include "audio_pipewire.h"
 #include "capture.h"
 #include "encode.h"
 #include "media.h"
@@ -80,6 +82,7 @@ struct media {
         struct encoder *encoder;   /* owned */
         struct media_output *output; /* owned, used by the pipeline thread only */
         struct audio_source *audio;  /* owned; NULL without an audio track. Thread-safe itself */
+        struct audio_pipewire *audio_pw; /* owned: cfg.audio_pipewire's capture, writing into audio's fd */
         uint64_t audio_pos;          /* pipeline thread: sample-clock frame of the next block to send */
         uint64_t audio_start_pos;    /* pipeline thread: sample-clock frame of the stream's time zero */
         unsigned audio_reason_seq;   /* pipeline thread: the last reason reported as MEDIA_EVENT_AUDIO */
@@ -760,6 +763,7 @@ struct media *media_free(struct media *m)
                 return NULL;
         media_stop_thread(m);
         m->output = media_output_free(m->output);
+        m->audio_pw = audio_pipewire_free(m->audio_pw);
         m->audio = audio_source_free(m->audio);
         m->encoder = encode_free(m->encoder);
         m->capture = capture_unref(m->capture);
@@ -772,9 +776,44 @@ struct media *media_free(struct media *m)
         return NULL;
 }
 
+/*
+ * audio-source = pipewire (kiosk, headless, tests): capture what the configured PipeWire's default output
+ * plays, through the same fd path a user-session component's sound takes (framed PCM, jitter buffer,
+ * every check). Sound is never worth failing the session for: without PipeWire the track is silence, and
+ * the event says why.
+ */
+static void media_start_audio_pipewire(struct media *m, const char *remote, int remote_fd)
+{
+        int fds[2], r;
+
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0) {
+                media_push_event(m, MEDIA_EVENT_AUDIO, 0, "audio-source pipewire: socketpair: %s", strerror(errno));
+                safe_close(remote_fd);
+                return;
+        }
+        r = audio_pipewire_start(&(struct audio_pipewire_config) {
+                                         .remote = remote,
+                                         .remote_fd = remote_fd,
+                                         .rate_hz = m->cfg.audio_rate_hz,
+                                         .channels = 2,
+                                         .name = "miracastd",
+                                 },
+                                 fds[0], &m->audio_pw);
+        if (r < 0) {
+                safe_close(fds[1]);
+                media_push_event(m, MEDIA_EVENT_AUDIO, 0, "audio-source pipewire: cannot capture from PipeWire%s%s: %s",
+                                 remote ? " at " : "", remote ?: "", strerror(-r));
+                return;
+        }
+        r = audio_source_attach_fd(m->audio, fds[1]);
+        if (r < 0)
+                media_push_event(m, MEDIA_EVENT_AUDIO, 0, "audio-source pipewire: %s", strerror(-r));
+}
+
 int media_new(const struct media_config *cfg, struct media **ret)
 {
         _cleanup_(media_freep) struct media *m = NULL;
+        _cleanup_close_ int audio_pw_fd = cfg->audio_pipewire_fd > 0 ? cfg->audio_pipewire_fd : -1;
         pthread_condattr_t attr;
         const char *name;
         int r;
@@ -800,6 +839,7 @@ int media_new(const struct media_config *cfg, struct media **ret)
         m->cfg.dest_address = m->dest_address;
         m->cfg.encode.encoder = NULL; /* only valid during encode_new() */
         m->cfg.encode.vaapi_device = NULL;
+        m->cfg.audio_pipewire_remote = NULL;  /* only valid during media_new() */
         m->capture = capture_ref(cfg->capture);
 
         /* The older LPCM-silence form of the audio configuration. */
@@ -873,6 +913,9 @@ int media_new(const struct media_config *cfg, struct media **ret)
         m->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         if (m->event_fd < 0)
                 return -errno;
+        if (m->audio && m->cfg.audio_pipewire)
+                /* after event_fd: it may report why there is no sound */
+                media_start_audio_pipewire(m, cfg->audio_pipewire_remote, steal_fd(audio_pw_fd));
 
         m->state = MEDIA_STATE_IDLE;
         m->stats.state = MEDIA_STATE_IDLE;

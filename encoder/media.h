@@ -77,6 +77,10 @@ struct media_config {
         enum ts_audio_codec audio_codec; /* negotiated audio: LPCM (44.1/48 kHz) or AAC (48 kHz), 2 channels */
         unsigned audio_rate_hz;
         struct audio_source_config audio_source; /* kind and tone; rate and channels are filled in */
+        bool audio_pipewire;         /* sound from a PipeWire instance's default output (audio-source pipewire) */
+        const char *audio_pipewire_remote; /* its socket; NULL: libpipewire's default */
+        int audio_pipewire_fd;       /* > 0: a connection to that socket made for us (taken over by media_new();
+                                      * the stream worker cannot open the socket itself); 0: none */
         unsigned audio_lpcm_rate;    /* older form: with audio_codec NONE, 44100 or 48000 means LPCM
                                       * stereo at that rate from a silence source; 0: video only */
         bool no_damage;              /* encode every frame even when unchanged (benchmarks, debugging) */

@@ -123,6 +123,9 @@ enum worker_field {
         WORKER_FIELD_SEND_QUEUE,
         WORKER_FIELD_ABR_LOWERED,
         WORKER_FIELD_ABR_RAISED,
+        WORKER_FIELD_NO_AUDIO,       /* SESSION_NEW: Cast(audio "none") */
+        WORKER_FIELD_AUDIO_PIPEWIRE_FD, /* SESSION_NEW: which fd (1 or 2) is a PipeWire connection for
+                                        audio-source pipewire; without it fd 1 is the capture's */
         WORKER_FIELD_PIPEWIRE_NODE,  /* SESSION_NEW: the PipeWire fd is the session's own stream (a desktop
                                         cast), consume this node through it, share it with no other session */
 
@@ -137,6 +140,8 @@ enum worker_field {
         WORKER_FIELD_AUDIO_SILENCE_REASON,
         WORKER_FIELD_CAPTURE,
         WORKER_FIELD_AUDIO_SOURCE,
+        WORKER_FIELD_AUDIO_PIPEWIRE_REMOTE, /* SESSION_NEW: the PipeWire socket main tried for audio-source
+                                        pipewire (with no fd: it could not connect; the worker says why) */
 };
 
 enum worker_input_kind {

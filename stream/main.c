@@ -33,7 +33,7 @@
 #include "stream.h"
 
 #define STREAM_CONTROL_FD 3
-#define STREAM_MAX_FDS 2
+#define STREAM_MAX_FDS 3
 
 int stream_send(struct stream *st, struct worker_msg_writer *w)
 {
@@ -101,7 +101,9 @@ static int stream_get_u16(const struct worker_msg *m, uint16_t tag, uint16_t *re
 
 static void stream_session_new(struct stream *st, const struct worker_msg *m, int *fds, size_t n_fds)
 {
-        struct session_params params = { .id = m->session };
+        struct session_params params = { .id = m->session, .audio_pipewire_fd = -1 };
+        size_t video_pw = 1;
+        char audio_remote[256];
         char device_name[256];
         uint64_t v;
         struct session *s;
@@ -131,10 +133,19 @@ static void stream_session_new(struct stream *st, const struct worker_msg *m, in
                 params.latency = (int) v;
         if (worker_msg_get_u64(m, WORKER_FIELD_LINK_RATE, &v) >= 0)
                 params.link_rate_bps = v;
+        if (worker_msg_get_str(m, WORKER_FIELD_AUDIO_PIPEWIRE_REMOTE, audio_remote, sizeof(audio_remote)) >= 0)
+                params.audio_pipewire_remote = audio_remote;
+        if (worker_msg_get_u64(m, WORKER_FIELD_NO_AUDIO, &v) >= 0)
+                params.no_audio = v != 0;
+        if (worker_msg_get_u64(m, WORKER_FIELD_AUDIO_PIPEWIRE_FD, &v) >= 0 && v >= 1 && v < n_fds) {
+                params.audio_pipewire_fd = steal_fd(fds[v]);
+                if (v == 1)
+                        video_pw = 2;   /* the capture's connection, if any, comes after it */
+        }
         if (worker_msg_get_u64(m, WORKER_FIELD_PIPEWIRE_NODE, &v) >= 0 && v > 0 && v < UINT32_MAX)
                 params.own_node = (uint32_t) v;
 
-        r = session_new(st, &params, steal_fd(fds[0]), n_fds > 1 ? steal_fd(fds[1]) : -1, &s);
+        r = session_new(st, &params, steal_fd(fds[0]), n_fds > video_pw ? steal_fd(fds[video_pw]) : -1, &s);
         if (r < 0) {
                 log_error_errno(r, "Session %u: cannot start: %m", m->session);
                 stream_report_failed_start(st, m->session, r);
@@ -263,7 +274,7 @@ static int stream_on_control(sd_event_source *source, int fd, uint32_t revents, 
         } control;
         struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
         struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &control, .msg_controllen = sizeof(control) };
-        int fds[STREAM_MAX_FDS] = { -1, -1 };
+        int fds[STREAM_MAX_FDS] = { -1, -1, -1 };
         size_t n_fds = 0;
         ssize_t n;
 

@@ -206,6 +206,7 @@ struct session *session_free(struct session *s)
         session_release_capture(s);
         session_stop_io(s);
         s->pipewire_fd = safe_close(s->pipewire_fd);
+        s->audio_pipewire_fd = safe_close(s->audio_pipewire_fd);
         s->priv->linger = sd_event_source_disable_unref(s->priv->linger);
         s->priv->fsm = source_session_free(s->priv->fsm);
         session_free_sink_parameters(s);
@@ -216,6 +217,7 @@ struct session *session_free(struct session *s)
         free(s->audio_codec);
         free(s->encoder);
         free(s->device_name);
+        free(s->audio_pipewire_remote);
         free(s);
         return NULL;
 }
@@ -463,7 +465,9 @@ static int session_on_media_event(sd_event_source *source, int fd, uint32_t reve
                         return 0;      /* actions ran: read the rest next time (the fd stays readable) */
                 }
                 if (ev.type == MEDIA_EVENT_AUDIO) {
-                        /* the audio track goes on (silence if need be); say what plays or why it is silent */
+                        /* the audio track goes on (silence if need be); say what plays or why it is silent.
+                         * main's AudioState follows the statistics: push them now, before the journal line */
+                        session_send_statistics(s);
                         if (ev.reason[0])
                                 log_session_info(s, "audio: silent: %s", ev.reason);
                         else
@@ -488,9 +492,16 @@ static void session_media_audio(struct session *s, const struct source_session_f
                                                                         : TS_AUDIO_NONE;
         cfg->audio_rate_hz = cfg->audio_codec != TS_AUDIO_NONE ? f->audio_sample_rate_hz : 0;
         cfg->audio_source = (struct audio_source_config) {
-                .kind = src && strcmp(src, "silence") != 0 ? AUDIO_SOURCE_TONE : AUDIO_SOURCE_SILENCE,
+                .kind = src && (strcmp(src, "tone") == 0 || strcmp(src, "beep") == 0) ? AUDIO_SOURCE_TONE
+                                                                                       : AUDIO_SOURCE_SILENCE,
                 .tone_beep = src && strcmp(src, "beep") == 0,
         };
+        /* audio-source pipewire: main connected to that PipeWire for us (we may not reach its socket) */
+        cfg->audio_pipewire = src && strcmp(src, "pipewire") == 0;
+        if (cfg->audio_pipewire && cfg->audio_codec != TS_AUDIO_NONE && s->audio_pipewire_fd >= 0)
+                cfg->audio_pipewire_fd = steal_fd(s->audio_pipewire_fd);
+        /* Without the fd (main could not connect) media tries the path itself and says why it is silent. */
+        cfg->audio_pipewire_remote = s->audio_pipewire_remote;
 }
 
 static int session_media_open(struct session *s, const struct source_session_media *m)
@@ -997,6 +1008,8 @@ static void session_free_partial(struct session *s)
         free(s->encoder);
         free(s->device_name);
         safe_close(s->pipewire_fd);
+        safe_close(s->audio_pipewire_fd);
+        free(s->audio_pipewire_remote);
         free(s);
 }
 
@@ -1019,7 +1032,7 @@ int session_new(struct stream *st, const struct session_params *params, int fd, 
         char peer_host[INET6_ADDRSTRLEN] = "", local_host[INET6_ADDRSTRLEN] = "", buf[96], sid[17];
         uint16_t peer_port = 0, local_port = 0, rtp_port = 0;
         uint8_t rnd[8];
-        _cleanup_close_ int owned = fd, owned_pw = pipewire_fd;
+        _cleanup_close_ int owned = fd, owned_pw = pipewire_fd, owned_audio_pw = params->audio_pipewire_fd;
         struct session *s, **tail;
         int r;
 
@@ -1029,6 +1042,7 @@ int session_new(struct stream *st, const struct session_params *params, int fd, 
         if (!s)
                 return -ENOMEM;
         s->pipewire_fd = steal_fd(owned_pw);
+        s->audio_pipewire_fd = steal_fd(owned_audio_pw);
         s->priv = p = calloc(1, sizeof(*s->priv));
         if (!p) {
                 session_free_partial(s);
@@ -1041,6 +1055,11 @@ int session_new(struct stream *st, const struct session_params *params, int fd, 
         s->max_width = params->max_width;
         s->max_height = params->max_height;
         s->latency = params->latency;
+        s->no_audio = params->no_audio;
+        if (params->audio_pipewire_remote && session_set_string(&s->audio_pipewire_remote, params->audio_pipewire_remote) < 0) {
+                session_free_partial(s);
+                return -ENOMEM;
+        }
         s->link_rate_bps = params->link_rate_bps;
         s->sink_rtsp_port = params->sink_rtsp_port;
         s->input_allowed = params->input_allowed;
@@ -1090,6 +1109,7 @@ int session_new(struct stream *st, const struct session_params *params, int fd, 
         cfg.peer_address = peer_host;
         cfg.server_rtp_port = rtp_port;
         session_limits(s, &cfg.limits);
+        cfg.limits.no_audio = s->no_audio;          /* Cast(audio "none") */
         cfg.latency_mode = s->latency;
         cfg.stats.suggested_bps = params->stats.suggested_bps;
         cfg.stats.local_max_bps = params->stats.local_max_bps;

@@ -33,6 +33,9 @@ struct session_params {
         bool input_allowed;          /* the worker opens the UIBC listener */
         int latency;                 /* enum latency_mode (protocol/latency_mode.h) */
         uint64_t link_rate_bps;      /* the P2P link rate main polls, 0 unknown */
+        bool no_audio;               /* Cast(audio "none"): negotiate no audio where the sink allows */
+        int audio_pipewire_fd;       /* taken over: -1, or a PipeWire connection for audio-source pipewire */
+        const char *audio_pipewire_remote; /* the socket main tried for it (NULL: none) */
         uint32_t own_node;           /* nonzero: the PipeWire fd is this session's own stream, of this node */
 };
 
@@ -57,8 +60,11 @@ struct session {
         bool input_allowed;
         bool input_active;
         int latency;                 /* enum latency_mode: fixed for the session */
+        bool no_audio;               /* Cast(audio "none"): negotiate no audio where the sink allows */
         uint64_t link_rate_bps;      /* the P2P link rate (ABR's ceiling), 0 unknown */
         int pipewire_fd;             /* owned: -1, or a PipeWire connection for opening the capture */
+        int audio_pipewire_fd;       /* owned: -1, or a PipeWire connection for audio-source pipewire */
+        char *audio_pipewire_remote; /* owned: the socket main tried for it, NULL: none */
         uint32_t own_node;           /* nonzero: pipewire_fd reaches this session's own stream (a desktop cast):
                                         its capture is private, not the stream's shared one */
 
