@@ -239,8 +239,27 @@ static int on_request_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret
         const sd_bus_error *e = sd_bus_message_get_error(m);
 
         sc->call_slot = sd_bus_slot_unref(sc->call_slot);
-        if (!e)
+        if (!e) {
+                const char *handle;
+                char *copy;
+
+                /* Portals before 0.9 chose the Request path themselves: follow the one it names. */
+                if (sd_bus_message_read(m, "o", &handle) < 0 || !sc->request_path ||
+                    strcmp(handle, sc->request_path) == 0)
+                        return 0;
+                copy = strdup(handle);
+                if (!copy) {
+                        screencast_fail(sc, -ENOMEM);
+                        return 0;
+                }
+                free(sc->request_path);
+                sc->request_path = copy;
+                sc->request_match = sd_bus_slot_unref(sc->request_match);
+                if (sd_bus_match_signal_async(sc->bus, &sc->request_match, PORTAL_NAME, sc->request_path,
+                                              PORTAL_REQUEST, "Response", on_response, NULL, sc) < 0)
+                        screencast_fail(sc, -EIO);
                 return 0;
+        }
         log_debug("screencast: portal call failed: %s: %s", e->name, e->message ?: "");
         /* No portal, or one without ScreenCast: the desktop cannot do this at all. */
         if (sd_bus_error_has_names(e, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_UNKNOWN_METHOD,
