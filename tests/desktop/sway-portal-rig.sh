@@ -46,7 +46,10 @@ dbus-update-activation-environment WAYLAND_DISPLAY XDG_CURRENT_DESKTOP XDG_RUNTI
 "$XDPW" -l DEBUG >"$T/xdpw.log" 2>&1 &
 XDPW_PID=$!
 pids+=($!)
-wait_for "xdg-desktop-portal-wlr" sh -c "busctl --user list 2>/dev/null | grep -q impl.portal.desktop.wlr"
+# Ours must own its name before xdg-desktop-portal looks for it, or the bus activates the stock
+# (GPU-only) one: NameHasOwner, not "busctl list", which also lists activatable names.
+wait_for "xdg-desktop-portal-wlr" sh -c "busctl --user call org.freedesktop.DBus /org/freedesktop/DBus \
+        org.freedesktop.DBus NameHasOwner s org.freedesktop.impl.portal.desktop.wlr | grep -q true"
 /usr/libexec/xdg-desktop-portal -v >"$T/portal.log" 2>&1 &
 pids+=($!)
 wait_for "xdg-desktop-portal" busctl --user get-property org.freedesktop.portal.Desktop \
