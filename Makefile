@@ -313,6 +313,12 @@ $(BUILD)/tests/pw-test-producer: $(BUILD)/tests/pipewire/pw-test-producer.o
 $(BUILD)/tests/pw-test-tone: $(BUILD)/tests/pipewire/pw-test-tone.o
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS) $(LDLIBS)
+# Drives the portal client (user-session/screencast_portal.c) alone against a real desktop portal
+# (tests/desktop/sway-portal.sh).
+tests: $(BUILD)/tests/screencast-client
+$(BUILD)/tests/screencast-client: $(call obj,tests/desktop/screencast-client.c user-session/screencast_portal.c user-session/sway_output.c daemon/log.c)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(SYSTEMD_LIBS) $(LDLIBS)
 
 $(BUILD)/tests/fuzz-replay-%: $(BUILD)/tests/fuzz/fuzz-%.o $(call obj,tests/fuzz/replay-main.c tests/lib/test-util.c) $(LIBPROTOCOL)
 	@echo "  LD      $@"
@@ -352,7 +358,7 @@ fuzz: deps
 # ---- the rest ---------------------------------------------------------------
 
 bench: deps
-	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
+	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS) $(BUILD)/tests/pw-test-producer
 	$(Q)tools/bench.sh $(BUILD)
 
 demo: deps
@@ -360,7 +366,9 @@ demo: deps
 	$(Q)tools/demo.sh $(BUILD)
 
 e2e: deps
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/tests/screencast-client $(BUILD)/tests/test-sink-bus
+	$(Q)tools/build-xdpw-nogpu.sh || echo "e2e: no GPU-less xdg-desktop-portal-wlr (its Debian source is needed): sway-portal skips"
+	$(Q)MIRACAST_BUILD=$(abspath $(BUILD)) bash tests/desktop/sway-portal.sh $(BUILD)
 	$(Q)bash tests/desktop/gnome-shell-extension.sh $(BUILD) $(BUILD)/screenshots
 	$(Q)bash tests/vm/run-e2e.sh $(BUILD)
 

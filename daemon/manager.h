@@ -52,6 +52,12 @@ struct cast_options {
         unsigned max_width, max_height; /* 0 = no extra limit */
         const char *protocol;        /* "p2p", "mice", NULL = MS-MICE when the sink offers it */
         bool input;                  /* allow input from the display (UIBC); polkit org.miracastd.input */
+        /* The picture from the caller's desktop (daemon/session_video.h): a connection to its PipeWire
+         * (not owned: the session dups it) and the node; video_source "monitor", "window", "extend". */
+        bool have_pipewire_fd;
+        int pipewire_fd;
+        uint32_t pipewire_node;
+        const char *video_source;
         int latency;                 /* enum latency_mode; -1 (_LATENCY_MODE_INVALID): the config's */
         bool no_audio;               /* negotiate no audio where the sink allows (Cast audio "none") */
 };

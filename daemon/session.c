@@ -27,6 +27,7 @@
 #include "log.h"
 #include "manager.h"
 #include "session.h"
+#include "session_video.h"
 #include "sink.h"
 #include "stream_worker.h"
 #include "uinput.h"
@@ -271,6 +272,7 @@ struct session *session_free(struct session *s)
         session_stop_io(s);
         s->priv->linger = sd_event_source_disable_unref(s->priv->linger);
         session_free_sink_parameters(s);
+        s->video = session_video_free(s->video);
         free(s->priv);
         free(s->path);
         free(s->end_reason_text);
@@ -927,7 +929,15 @@ int session_attach_fd(struct session *s, int fd, const struct connection_stats *
                 worker_msg_put_u64(&w, WORKER_FIELD_AUDIO_PIPEWIRE_FD, n_fds);
                 fds[n_fds++] = audio_pw_fd;
         }
-        pw_fd = session_connect_pipewire(s);
+        if (s->video) {
+                /* The cast's own desktop stream (Sink1.Cast pipewire-fd): the worker consumes that node
+                 * through it for this session alone. */
+                worker_msg_put_u64(&w, WORKER_FIELD_PIPEWIRE_NODE, s->video->pipewire_node);
+                pw_fd = fcntl(s->video->pipewire_fd, F_DUPFD_CLOEXEC, 3);
+                if (pw_fd < 0)
+                        return -errno;
+        } else
+                pw_fd = session_connect_pipewire(s);
         if (pw_fd >= 0)
                 fds[n_fds++] = pw_fd;
         r = stream_worker_send(worker, &w, fds, n_fds);

@@ -31,6 +31,7 @@ struct manager;
 struct context;
 struct sink;
 struct session;
+struct session_video;
 
 /* What s->observers hear (the object passed is the session). */
 enum session_change {
@@ -111,6 +112,8 @@ struct session {
         uid_t owner_uid;             /* who may attach audio: the Cast() caller; root for listener sessions */
         bool input_allowed;          /* Session1.InputEnabled: the person allowed input from the display */
         bool input_active;           /* input is being injected now (offered, enabled by the sink, playing) */
+        struct session_video *video; /* owned: the cast's own desktop stream (daemon/session_video.h), NULL:
+                                        the context's capture */
         int latency;                 /* enum latency_mode (protocol/latency_mode.h): the config's, or the Cast /
                                         Listen option; fixed once the stream starts */
         bool no_audio;               /* Cast(audio "none"): negotiate no audio where the sink allows */

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "manager.h"
 #include "session.h"
+#include "session_video.h"
 #include "sink.h"
 
 /* Group formation (with a user pressing OK on the TV) plus the sink connecting to us. */
@@ -275,6 +276,7 @@ int sink_cast(struct sink *sink, const struct cast_options *options, struct sess
         struct manager *m = sink->manager;
         static const struct cast_options defaults = { .go_intent = -1, .latency = -1 };
         const struct p2p_backend *transport;
+        const char *output = options ? options->output : NULL;
         void *transport_userdata;
         unsigned protocol;
         struct context *c;
@@ -293,13 +295,16 @@ int sink_cast(struct sink *sink, const struct cast_options *options, struct sess
         if (protocol == SINK_PROTOCOL_P2P && manager_cast_refusal(m, options))
                 return -EOPNOTSUPP; /* the caller asks manager_cast_refusal() for the words */
         c = manager_default_context(m);
-        if (options && options->output) {
+        if (options && options->have_pipewire_fd)
+                /* A desktop stream: an unprivileged worker of its own kind, whatever the daemon captures. */
+                output = SESSION_VIDEO_CONTEXT;
+        if (output) {
                 /* One context per capture device: reuse the one for this output, or create it. */
                 for (c = m->contexts; c; c = c->next)
-                        if (strcmp(c->capture, options->output) == 0)
+                        if (strcmp(c->capture, output) == 0)
                                 break;
                 if (!c) {
-                        r = context_new(m, options->output, &c);
+                        r = context_new(m, output, &c);
                         if (r < 0)
                                 return r;
                 }
@@ -317,6 +322,14 @@ int sink_cast(struct sink *sink, const struct cast_options *options, struct sess
                 if (options->latency >= 0)
                         s->latency = options->latency;
                 s->no_audio = options->no_audio;
+        }
+        if (options && options->have_pipewire_fd) {
+                r = session_video_new(options->video_source, options->pipewire_fd, options->pipewire_node,
+                                      &s->video);
+                if (r < 0) {
+                        session_end(s, r);
+                        return r;
+                }
         }
         r = observers_add(&s->observers, sink_on_cast_session_changed, m, NULL);
         if (r < 0) {

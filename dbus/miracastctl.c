@@ -45,6 +45,8 @@ static void help(void)
                "  --audio tv|mirror|none    cast: with this session's sound, through miracastd-user on the\n"
                "                            session bus: tv (the TV becomes the default output), mirror\n"
                "                            (the speakers keep playing) or none (no audio track)\n"
+               "  --extend                  cast: the TV becomes a new screen next to this session's\n"
+               "                            (the desktop's screen-cast portal, through miracastd-user)\n"
                "  --allow-input             cast, listen: allow input from the display (touch, mouse,\n"
                "                            keyboard) in the session(s)\n"
                "  --method pbc|pin, --pin N cast: Wi-Fi Direct provisioning; --method pin without --pin\n"
@@ -97,13 +99,14 @@ int main(int argc, char **argv)
 {
         enum { ARG_BUS = 0x100, ARG_JSON, ARG_OUTPUT, ARG_MAX_RES, ARG_METHOD, ARG_PIN, ARG_PEER, ARG_WATCH,
                ARG_INTERVAL, ARG_WAIT, ARG_ALLOW_INPUT, ARG_NO_WAIT, ARG_TIMEOUT, ARG_VERSION, ARG_LATENCY,
-               ARG_AUDIO };
+               ARG_AUDIO, ARG_EXTEND };
         static const struct option longopts[] = {
                 { "bus", required_argument, NULL, ARG_BUS },
                 { "json", no_argument, NULL, ARG_JSON },
                 { "output", required_argument, NULL, ARG_OUTPUT },
                 { "max-res", required_argument, NULL, ARG_MAX_RES },
                 { "audio", required_argument, NULL, ARG_AUDIO },
+                { "extend", no_argument, NULL, ARG_EXTEND },
                 { "method", required_argument, NULL, ARG_METHOD },
                 { "pin", required_argument, NULL, ARG_PIN },
                 { "peer", required_argument, NULL, ARG_PEER },
@@ -151,6 +154,9 @@ int main(int argc, char **argv)
                                 return EXIT_USAGE;
                         }
                         c.audio = optarg;
+                        break;
+                case ARG_EXTEND:
+                        c.video = "extend";
                         break;
                 case ARG_METHOD:
                         if (strcmp(optarg, "pbc") != 0 && strcmp(optarg, "pin") != 0) {

@@ -61,6 +61,7 @@ struct ctl {
         const char *output;
         const char *max_res;
         const char *audio;              /* cast: tv|mirror|none, through miracastd-user on the session bus */
+        const char *video;              /* cast: "extend" (--extend), through miracastd-user; NULL: the daemon's */
         const char *method;
         const char *pin;
         const char *peer;

@@ -109,15 +109,21 @@ int cmd_cast(struct ctl *c, int argc, char **argv)
                         "--output does not go with it");
                 return EXIT_USAGE;
         }
+        if (c->video && c->output) {
+                ctl_err("--extend shares a new screen of this desktop: --output does not go with it");
+                return EXIT_USAGE;
+        }
         r = ctl_resolve_sink(c, argv[1], &sink);
         if (r < 0)
                 return -r;
-        if (c->audio) {
-                /* The sound is the person's: miracastd-user (started by activation) captures it and casts
-                 * for us; its cast lives as long as it does, whether or not we stay. */
+        if (c->audio || c->video) {
+                /* The sound and the screen are the person's: miracastd-user (started by activation) captures
+                 * them and casts for us; its cast lives as long as it does, whether or not we stay. */
                 r = sd_bus_open_user(&user_bus);
                 if (r < 0)
-                        return ctl_report_error("connecting to the session bus (needed for --audio)", r, NULL);
+                        return ctl_report_error(c->video ? "connecting to the session bus (needed for --extend)"
+                                                         : "connecting to the session bus (needed for --audio)",
+                                                r, NULL);
         }
         r = ctl_attach_event(c);
         if (r)
@@ -153,9 +159,11 @@ int cmd_cast(struct ctl *c, int argc, char **argv)
                         r = sd_bus_message_append(call, "o", sink);
                 if (r >= 0)
                         r = sd_bus_message_open_container(call, 'a', "{sv}");
+                /* --extend: the portal's new screen; else the daemon's configured capture. Without --audio
+                 * miracastd-user's default sound routing (tv) goes with a screen of the desktop. */
                 if (r >= 0)
-                        r = sd_bus_message_append(call, "{sv}", "video", "s", "daemon");
-                if (r >= 0)
+                        r = sd_bus_message_append(call, "{sv}", "video", "s", c->video ?: "daemon");
+                if (r >= 0 && c->audio)
                         r = sd_bus_message_append(call, "{sv}", "audio", "s", c->audio);
         } else {
                 r = sd_bus_message_new_method_call(c->bus, &call, BUS_NAME, sink, BUS_SINK_IFACE, "Cast");

@@ -12,6 +12,7 @@
 #include "../daemon/log.h"
 #include "../daemon/manager.h"
 #include "../daemon/session.h"
+#include "../daemon/session_video.h"
 #include "../daemon/sink.h"
 #include "bus_errors.h"
 #include "bus.h"
@@ -483,6 +484,12 @@ static int property_get_audio(sd_bus *bus, const char *path, const char *interfa
         return sd_bus_message_append(reply, "s", v);
 }
 
+static int property_get_video_source(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                     sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+        return sd_bus_message_append(reply, "s", session_video_source_name(userdata));
+}
+
 static int property_get_bool(sd_bus *bus, const char *path, const char *interface, const char *property,
                              sd_bus_message *reply, void *userdata, sd_bus_error *error)
 {
@@ -587,6 +594,7 @@ static const sd_bus_vtable session_vtable[] = {
         /* Changes all the time: read it, no signal. */
         SD_BUS_PROPERTY("Statistics", "a{sv}", property_get_statistics, 0, 0),
         SD_BUS_PROPERTY("EndReason", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("VideoSource", "s", property_get_video_source, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_VTABLE_END
 };
 

@@ -10,6 +10,7 @@
 #include "../daemon/log.h"
 #include "../daemon/manager.h"
 #include "../daemon/session.h"
+#include "../daemon/session_video.h"
 #include "../daemon/sink.h"
 #include "../daemon/stream_worker.h"
 #include "../encoder/capture_spec.h"
@@ -57,7 +58,8 @@ static int sink_node_enumerator(sd_bus *bus, const char *path, void *userdata, c
 }
 
 /* Cast options: method s, pin s, go-intent i/u, output s, max-resolution s "WxH", persistent b,
- * protocol s ("p2p" or "mice"), input b, latency s (low-latency, balanced, quality), audio s ("auto" or "none"). */
+ * protocol s ("p2p" or "mice"), input b, latency s (low-latency, balanced, quality), audio s ("auto" or "none"),
+ * pipewire-fd h + pipewire-node u (+ video-source s). */
 static int sink_bus_read_options(sd_bus_message *m, struct cast_options *o, bool *persistent, sd_bus_error *error)
 {
         int r;
@@ -127,6 +129,43 @@ static int sink_bus_read_options(sd_bus_message *m, struct cast_options *o, bool
                                 o->input = v;
                         else
                                 *persistent = v;
+                } else if (strcmp(key, "pipewire-fd") == 0) {
+                        const char *why;
+                        int fd;
+
+                        if (strcmp(contents, "h") != 0)
+                                return bus_error_set(error, -EINVAL, "Option pipewire-fd must be a file descriptor (h)");
+                        r = sd_bus_message_read(m, "v", "h", &fd);
+                        if (r < 0)
+                                return r;
+                        /* Only the caller's own fd, which came with this message, is ever used. */
+                        if (session_video_check_fd(fd, &why) < 0)
+                                return bus_error_set(error, -EINVAL, "Option pipewire-fd: %s", why);
+                        o->have_pipewire_fd = true;
+                        o->pipewire_fd = fd;
+                } else if (strcmp(key, "pipewire-node") == 0) {
+                        uint32_t u;
+
+                        if (strcmp(contents, "u") != 0)
+                                return bus_error_set(error, -EINVAL, "Option pipewire-node must be a node id (u)");
+                        r = sd_bus_message_read(m, "v", "u", &u);
+                        if (r < 0)
+                                return r;
+                        if (u == 0 || u == UINT32_MAX)
+                                return bus_error_set(error, -EINVAL, "Option pipewire-node: %u is not a node id", u);
+                        o->pipewire_node = u;
+                } else if (strcmp(key, "video-source") == 0) {
+                        const char *v;
+
+                        if (strcmp(contents, "s") != 0)
+                                return bus_error_set(error, -EINVAL, "Option video-source must be a string");
+                        r = sd_bus_message_read(m, "v", "s", &v);
+                        if (r < 0)
+                                return r;
+                        if (session_video_kind_from_string(v) < 0)
+                                return bus_error_set(error, -EINVAL, "Option video-source must be \"monitor\", "
+                                                     "\"window\" or \"extend\"");
+                        o->video_source = v;
                 } else if (strcmp(key, "go-intent") == 0) {
                         int32_t i;
                         uint32_t u;
@@ -146,7 +185,8 @@ static int sink_bus_read_options(sd_bus_message *m, struct cast_options *o, bool
                 } else
                         return bus_error_set(error, -EINVAL,
                                              "Unknown option \"%s\" (known: method, pin, go-intent, output, max-resolution, "
-                                             "persistent, input, protocol, latency, audio)",
+                                             "persistent, input, protocol, latency, audio, pipewire-fd, "
+                                             "pipewire-node, video-source)",
                                              key);
                 r = sd_bus_message_exit_container(m);
                 if (r < 0)
@@ -157,6 +197,13 @@ static int sink_bus_read_options(sd_bus_message *m, struct cast_options *o, bool
         r = sd_bus_message_exit_container(m);
         if (r < 0)
                 return r;
+        /* The desktop's stream comes as a pair, and replaces the daemon's own capture. */
+        if (o->have_pipewire_fd != (o->pipewire_node != 0))
+                return bus_error_set(error, -EINVAL, "Options pipewire-fd and pipewire-node go together");
+        if (o->video_source && !o->have_pipewire_fd)
+                return bus_error_set(error, -EINVAL, "Option video-source needs pipewire-fd and pipewire-node");
+        if (o->have_pipewire_fd && o->output)
+                return bus_error_set(error, -EINVAL, "Options output and pipewire-fd exclude each other");
         return 0;
 }
 

@@ -26,10 +26,14 @@
  *   fill    copy stale tiles from the shadow into the pool buffer and
  *           blend the cursor on top (as kms does).
  *
- * dma-buf buffers (the zero-copy VAAPI path) are not offered yet: the
- * formats we announce carry no modifier, so producers that can give memory
- * do, and producers that offer only dma-buf fail the negotiation with a
- * clear error.
+ * dma-buf (the zero-copy VAAPI path): only when the consumer asked for
+ * CAPTURE_ACCESS_DMABUF (the worker does when the encoder is "vaapi") do we
+ * also offer the 32-bit RGB formats with modifiers (linear, or the driver's
+ * implicit one), first; a producer that gives dma-bufs then has its buffer
+ * handed to the encoder as the frame's dmabuf_fd (no CPU copy, no tile
+ * compare: the damage metadata marks the tiles), and the buffer goes back
+ * to the producer when a newer one is shown. Without a GPU here this path
+ * is compiled and reviewed, not run; memory buffers stay the tested path.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -81,6 +85,10 @@ struct pipewire {
         unsigned fmt_gen;    /* increases with each negotiated format */
         unsigned width, height;
         uint32_t spa_format;
+        bool dmabuf_offer;   /* set at open: we offered dma-buf formats (the encoder can import them) */
+        bool dmabuf;         /* the negotiated format has a modifier: buffers are dma-bufs */
+        uint64_t modifier;
+        struct pw_buffer *shown; /* dma-buf: the buffer the latest frame points at, back when a newer one shows */
 
         struct pw_buffer *held; /* the newest buffer not yet copied (one at most) */
         unsigned tiles_x, tiles_y;
@@ -286,7 +294,13 @@ static bool pipewire_buffer_has_picture(struct pipewire *p, struct pw_buffer *b)
         struct spa_meta_header *h = spa_buffer_find_meta_data(buf, SPA_META_Header, sizeof(*h));
         uint32_t stride;
 
-        if (buf->n_datas < 1 || !d->data || !d->chunk)
+        if (buf->n_datas < 1 || !d->chunk)
+                return false;
+        if (p->dmabuf)
+                /* Nothing to map or measure: the encoder imports it with the negotiated modifier. */
+                return d->type == SPA_DATA_DmaBuf && d->fd >= 0 && !(d->chunk->flags & SPA_CHUNK_FLAG_CORRUPTED) &&
+                       !(h && (h->flags & SPA_META_HEADER_FLAG_CORRUPTED)) && d->chunk->size > 0;
+        if (!d->data)
                 return false;
         if (h && (h->flags & SPA_META_HEADER_FLAG_CORRUPTED))
                 return false;
@@ -328,6 +342,8 @@ static void on_stream_remove_buffer(void *userdata, struct pw_buffer *b)
 
         if (p->held == b)
                 p->held = NULL;
+        if (p->shown == b)
+                p->shown = NULL;
 }
 
 static void on_stream_param_changed(void *userdata, uint32_t id, const struct spa_pod *param)
@@ -363,14 +379,20 @@ static void on_stream_param_changed(void *userdata, uint32_t id, const struct sp
         p->width = info.size.width;
         p->height = info.size.height;
         p->spa_format = info.format;
+        /* A modifier in the format: the producer took our dma-buf offer. */
+        p->dmabuf = p->dmabuf_offer && spa_pod_find_prop(param, NULL, SPA_FORMAT_VIDEO_modifier) != NULL;
+        p->modifier = p->dmabuf ? info.modifier : DRM_FORMAT_MOD_LINEAR;
         p->fmt_gen++;
         pending_mark_all(p);
 
-        /* Buffers in memory, 2..8 of them (we hold one at most); damage and cursor metadata if offered. */
+        /* Buffers in memory (or dma-bufs), 2..8 of them (we hold two at most); damage and cursor metadata
+         * if offered. */
         params[0] = spa_pod_builder_add_object(&pb, SPA_TYPE_OBJECT_ParamBuffers, SPA_PARAM_Buffers,
                 SPA_PARAM_BUFFERS_buffers, SPA_POD_CHOICE_RANGE_Int(4, 2, 8),
                 SPA_PARAM_BUFFERS_blocks, SPA_POD_Int(1),
-                SPA_PARAM_BUFFERS_dataType, SPA_POD_CHOICE_FLAGS_Int((1 << SPA_DATA_MemFd) | (1 << SPA_DATA_MemPtr)));
+                SPA_PARAM_BUFFERS_dataType, SPA_POD_CHOICE_FLAGS_Int(p->dmabuf ? 1 << SPA_DATA_DmaBuf
+                                                                                : (1 << SPA_DATA_MemFd) |
+                                                                                  (1 << SPA_DATA_MemPtr)));
         params[1] = spa_pod_builder_add_object(&pb, SPA_TYPE_OBJECT_ParamMeta, SPA_PARAM_Meta,
                 SPA_PARAM_META_type, SPA_POD_Id(SPA_META_Header),
                 SPA_PARAM_META_size, SPA_POD_Int(sizeof(struct spa_meta_header)));
@@ -508,8 +530,9 @@ static void pipewire_free(struct pipewire *p)
         if (p->loop) {
                 pw_thread_loop_lock(p->loop);
                 if (p->stream) {
-                        /* the held buffer goes back with the stream */
+                        /* the held and shown buffers go back with the stream */
                         p->held = NULL;
+                        p->shown = NULL;
                         spa_hook_remove(&p->stream_listener);
                         pw_stream_destroy(p->stream);
                 }
@@ -533,6 +556,34 @@ static void pipewire_free(struct pipewire *p)
         free(p->shadow);
         free(p->shown_img);
         free(p);
+}
+
+/* The formats with modifiers an importing encoder takes: linear, or the driver's implicit layout. */
+static const struct spa_pod *pipewire_build_dmabuf_format(const struct capture_config *cfg,
+                                                          struct spa_pod_builder *pb)
+{
+        struct spa_rectangle want = { cfg->width ?: 1280, cfg->height ?: 720 };
+        struct spa_rectangle min = { 16, 16 }, max = { 8192, 8192 };
+        struct spa_fraction rate = { 30, 1 }, rate_min = { 0, 1 }, rate_max = { 240, 1 };
+        struct spa_pod_frame f, ch;
+
+        spa_pod_builder_push_object(pb, &f, SPA_TYPE_OBJECT_Format, SPA_PARAM_EnumFormat);
+        spa_pod_builder_add(pb, SPA_FORMAT_mediaType, SPA_POD_Id(SPA_MEDIA_TYPE_video),
+                            SPA_FORMAT_mediaSubtype, SPA_POD_Id(SPA_MEDIA_SUBTYPE_raw),
+                            /* the byte orders VAAPI imports as XRGB8888/XBGR8888 without a shift */
+                            SPA_FORMAT_VIDEO_format, SPA_POD_CHOICE_ENUM_Id(5, SPA_VIDEO_FORMAT_BGRx,
+                                                                           SPA_VIDEO_FORMAT_BGRx, SPA_VIDEO_FORMAT_RGBx,
+                                                                           SPA_VIDEO_FORMAT_BGRA, SPA_VIDEO_FORMAT_RGBA),
+                            0);
+        spa_pod_builder_prop(pb, SPA_FORMAT_VIDEO_modifier, SPA_POD_PROP_FLAG_MANDATORY | SPA_POD_PROP_FLAG_DONT_FIXATE);
+        spa_pod_builder_push_choice(pb, &ch, SPA_CHOICE_Enum, 0);
+        spa_pod_builder_long(pb, (int64_t) DRM_FORMAT_MOD_LINEAR);
+        spa_pod_builder_long(pb, (int64_t) DRM_FORMAT_MOD_LINEAR);
+        spa_pod_builder_long(pb, (int64_t) DRM_FORMAT_MOD_INVALID);
+        spa_pod_builder_pop(pb, &ch);
+        spa_pod_builder_add(pb, SPA_FORMAT_VIDEO_size, SPA_POD_CHOICE_RANGE_Rectangle(&want, &min, &max),
+                            SPA_FORMAT_VIDEO_framerate, SPA_POD_CHOICE_RANGE_Fraction(&rate, &rate_min, &rate_max), 0);
+        return spa_pod_builder_pop(pb, &f);
 }
 
 static int pipewire_build_formats(const struct capture_config *cfg, struct spa_pod_builder *pb,
@@ -566,8 +617,9 @@ static int pipewire_open(struct capture *c, const struct capture_config *cfg)
 {
         struct pipewire *p;
         struct pw_properties *props;
-        const struct spa_pod *params[1];
-        uint8_t buf[1024];
+        const struct spa_pod *params[2];
+        unsigned n_params = 0;
+        uint8_t buf[2048];
         struct spa_pod_builder pb = SPA_POD_BUILDER_INIT(buf, sizeof(buf));
         uint32_t target_id = PW_ID_ANY;
         char *end;
@@ -638,10 +690,13 @@ static int pipewire_open(struct capture *c, const struct capture_config *cfg)
         if (props && cfg->pipewire_node) {
                 unsigned long id = strtoul(cfg->pipewire_node, &end, 10);
 
-                /* A number is a node id (a portal hands those out), anything else a node.name. */
+                /* A number is a node id (a portal hands those out), anything else a node.name. An id goes
+                 * only as the connect target: session managers read a numeric target.object as an
+                 * object.serial, which is another number, and would refuse the link. */
                 if (*cfg->pipewire_node && !*end && id < SPA_ID_INVALID)
                         target_id = (uint32_t) id;
-                pw_properties_set(props, PW_KEY_TARGET_OBJECT, cfg->pipewire_node);
+                else
+                        pw_properties_set(props, PW_KEY_TARGET_OBJECT, cfg->pipewire_node);
         }
         /* Do not follow the session manager to another node when ours goes away. */
         if (props)
@@ -652,10 +707,17 @@ static int pipewire_open(struct capture *c, const struct capture_config *cfg)
                 return capture_set_error(-ENOMEM, "pipewire: cannot create a stream");
         }
         pw_stream_add_listener(p->stream, &p->stream_listener, &stream_events, p);
-        r = pipewire_build_formats(cfg, &pb, &params[0]);
+        /* dma-buf first, where the consumer can import it: a producer prefers what comes first. */
+        p->dmabuf_offer = c->access & CAPTURE_ACCESS_DMABUF;
+        if (p->dmabuf_offer) {
+                params[n_params] = pipewire_build_dmabuf_format(cfg, &pb);
+                if (params[n_params])
+                        n_params++;
+        }
+        r = pipewire_build_formats(cfg, &pb, &params[n_params]);
         if (r >= 0)
                 r = pw_stream_connect(p->stream, PW_DIRECTION_INPUT, target_id,
-                                      PW_STREAM_FLAG_AUTOCONNECT | PW_STREAM_FLAG_MAP_BUFFERS, params, 1);
+                                      PW_STREAM_FLAG_AUTOCONNECT | PW_STREAM_FLAG_MAP_BUFFERS, params, n_params + 1);
         if (r < 0) {
                 pw_thread_loop_unlock(p->loop);
                 return capture_set_error(r, "pipewire: cannot connect a stream to node %s: %s", p->target,
@@ -762,7 +824,7 @@ static int pipewire_apply_format(struct capture *c, uint64_t seq)
         if (!shadow)
                 return -ENOMEM;
         /* Drops the pool and marks every tile of the next picture as changed (a mode set). */
-        r = capture_set_format(c, p->width, p->height, p->width * 4, fourcc, DRM_FORMAT_MOD_LINEAR);
+        r = capture_set_format(c, p->width, p->height, p->width * 4, fourcc, p->modifier);
         if (r < 0) {
                 free(shadow);
                 return r;
@@ -827,7 +889,20 @@ static int pipewire_update(struct capture *c, uint64_t seq)
                 if (r < 0)
                         goto out;
         }
-        if (p->held && p->applied_gen == p->fmt_gen) {
+        if (p->held && p->applied_gen == p->fmt_gen && p->dmabuf) {
+                /* No pixels to compare: the damage metadata says which tiles changed. The buffer stays
+                 * ours while frames point at it; the one before goes back (its frame was encoded). */
+                for (unsigned ty = 0; ty < p->tiles_y; ty++)
+                        for (unsigned tx = 0; tx < p->tiles_x; tx++)
+                                if (p->pending[(size_t) ty * p->tiles_x + tx])
+                                        capture_mark_rect(c, tx * CAPTURE_TILE_SIZE, ty * CAPTURE_TILE_SIZE,
+                                                          CAPTURE_TILE_SIZE, CAPTURE_TILE_SIZE, seq);
+                memset(p->pending, 0, (size_t) p->tiles_x * p->tiles_y);
+                if (p->shown)
+                        pw_stream_queue_buffer(p->stream, p->shown);
+                p->shown = p->held;
+                p->held = NULL;
+        } else if (p->held && p->applied_gen == p->fmt_gen) {
                 pipewire_copy_held(c, seq);
                 pw_stream_queue_buffer(p->stream, p->held);
                 p->held = NULL;
@@ -861,6 +936,29 @@ static int pipewire_fill(struct capture *c, struct capture_buffer *b)
         struct pipewire *p = c->priv;
         size_t row_bytes = (size_t) c->width * 4;
 
+        if (p->dmabuf) {
+                struct spa_data *d;
+                int fd = -1;
+
+                /* The pw thread may drop the buffer (remove_buffer): look at it under the loop's lock. */
+                pw_thread_loop_lock(p->loop);
+                if (p->shown) {
+                        d = &p->shown->buffer->datas[0];
+                        fd = fcntl((int) d->fd, F_DUPFD_CLOEXEC, 3);
+                        b->frame.dmabuf_offset = d->chunk->offset;
+                        b->frame.dmabuf_pitch = d->chunk->stride > 0 ? (uint32_t) d->chunk->stride : c->width * 4;
+                }
+                pw_thread_loop_unlock(p->loop);
+                if (fd < 0)
+                        return -EIO;
+                if (b->frame.dmabuf_fd >= 0)
+                        close(b->frame.dmabuf_fd);
+                b->frame.dmabuf_fd = fd;
+                b->frame.drm_fd = -1;   /* not a DRM device's buffer: the encoder opens a render node */
+                b->frame.data = NULL;   /* only an importing encoder can use it (the cursor is not drawn) */
+                b->frame.stride = 0;
+                return 0;
+        }
         if (!p->shadow || !b->pixels)
                 return -EIO;
         /* Stale tiles, and the tiles under the cursor this buffer showed last time, come from the shadow. */

@@ -6,7 +6,9 @@
  * the access unit to media_output (TS -> RTP -> UDP). On a still screen it
  * re-encodes the last picture every 1/keepalive_fps seconds (an all-skip
  * frame), and between frames it keeps PCR/PAT/PMT (and the audio track)
- * flowing through media_output_idle().
+ * flowing through media_output_idle(). After a second of stillness (an idle
+ * desktop) the repeat slows to once a second: each is a whole encode, and the
+ * idle cost is mostly them.
  *
  * Why one thread and not a convert and an encode stage overlapping on two
  * cores (what this file did before): at 1080p30 conversion takes ~1 ms and
@@ -49,6 +51,9 @@
 #define MEDIA_LATENCY_SAMPLES 512
 /* Sample frames per audio block: 480 (10 ms at 48 kHz; 6 x 80, the WFD LPCM unit). */
 #define MEDIA_AUDIO_BLOCK 480
+/* A picture unchanged this long is an idle screen: keep-alive repeats slow down to one a second. */
+#define MEDIA_STILL_USEC 1000000ULL
+#define MEDIA_STILL_KEEPALIVE_USEC 1000000ULL
 /* How often the thread reads RTCP (a NACK is answered within this) and samples the send queue for ABR. */
 #define MEDIA_FEEDBACK_USEC 10000
 #define MEDIA_ABR_SAMPLE_USEC 250000
@@ -87,6 +92,7 @@ struct media {
         int event_fd;              /* owned */
         uint64_t interval_usec;    /* frame interval */
         uint64_t keepalive_usec;
+        uint64_t last_change_usec; /* pipeline thread: when a changed picture was last encoded */
         /* pipeline thread (the config's max_bps also changes in media_run_commands(), which the thread runs) */
         struct abr_config abr_cfg;
         struct abr_state abr;
@@ -510,7 +516,12 @@ static int media_tick(struct media *m, struct encode_picture **current, uint64_t
                     (f->seq == *last_seq || capture_frame_damage(m->capture, f, *last_seq, NULL, 0) == 0);
 
         if (unchanged) {
-                bool repeat = *current && grab - *last_encode_usec >= m->keepalive_usec;
+                /* Still for longer than MEDIA_STILL_USEC (an idle desktop): repeat only once a second.
+                 * Each repeat is a whole encode; PCR/PAT/PMT keep the stream alive in between. */
+                uint64_t interval = grab - m->last_change_usec >= MEDIA_STILL_USEC
+                                            ? MAX(m->keepalive_usec, MEDIA_STILL_KEEPALIVE_USEC)
+                                            : m->keepalive_usec;
+                bool repeat = *current && grab - *last_encode_usec >= interval;
 
                 pthread_mutex_lock(&m->lock);
                 m->stats.frames_captured++;
@@ -545,6 +556,7 @@ static int media_tick(struct media *m, struct encode_picture **current, uint64_t
         }
         *last_seq = f->seq;
         *last_encode_usec = grab;
+        m->last_change_usec = grab;
         return media_encode(m, *current, grab, false, ret_stage);
 }
 

@@ -72,7 +72,8 @@ struct media_config {
         uint16_t local_port;         /* our RTP port (server_port); 0: any */
         uint16_t dest_rtcp_port;     /* the sink's RTCP port (SETUP client_port=RTP-RTCP); 0: its RTP port + 1 */
 
-        unsigned keepalive_fps;      /* still screen: frames per second to keep the stream alive; 0: 5 */
+        unsigned keepalive_fps;      /* still screen: frames per second to keep the stream alive; 0: 5.
+                                      * After a second without change: at most one a second */
         enum ts_audio_codec audio_codec; /* negotiated audio: LPCM (44.1/48 kHz) or AAC (48 kHz), 2 channels */
         unsigned audio_rate_hz;
         struct audio_source_config audio_source; /* kind and tone; rate and channels are filled in */

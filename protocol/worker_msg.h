@@ -126,6 +126,8 @@ enum worker_field {
         WORKER_FIELD_NO_AUDIO,       /* SESSION_NEW: Cast(audio "none") */
         WORKER_FIELD_AUDIO_PIPEWIRE_FD, /* SESSION_NEW: which fd (1 or 2) is a PipeWire connection for
                                         audio-source pipewire; without it fd 1 is the capture's */
+        WORKER_FIELD_PIPEWIRE_NODE,  /* SESSION_NEW: the PipeWire fd is the session's own stream (a desktop
+                                        cast), consume this node through it, share it with no other session */
 
         WORKER_FIELD_FIRST_STRING = 0x1000,
         WORKER_FIELD_TEXT = WORKER_FIELD_FIRST_STRING,

@@ -5,6 +5,8 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "../daemon/log.h"
 #include "../encoder/capture.h"
@@ -52,6 +54,8 @@ int stream_acquire_capture(struct stream *st, unsigned width, unsigned height, i
                                                "not set, or miracastd could not connect to it)");
                 cfg.have_pipewire_fd = true;
                 cfg.pipewire_fd = pipewire_fd;
+                if (config->encoder && strcmp(config->encoder, "vaapi") == 0)
+                        cfg.access = CAPTURE_ACCESS_CPU | CAPTURE_ACCESS_DMABUF;
                 /* Ask the producer for the first session's size; the encoder scales anything else. */
                 cfg.width = width & ~1u;
                 cfg.height = height & ~1u;
@@ -80,4 +84,33 @@ struct capture *stream_release_capture(struct stream *st, struct capture *captur
         st->capture_handle = capture_unref(st->capture_handle);
         log_info("Context %u: capture %s closed (no session uses it)", st->config->context_id, st->config->capture);
         return NULL;
+}
+
+int stream_open_own_capture(struct stream *st, unsigned width, unsigned height, int pipewire_fd, uint32_t node,
+                            struct capture **ret)
+{
+        struct capture_config cfg = {
+                .backend = CAPTURE_BACKEND_PIPEWIRE,
+                .have_pipewire_fd = true,
+                .pipewire_fd = pipewire_fd,
+                /* The negotiated size: a virtual monitor is made exactly so big, a compositor scales. */
+                .width = width & ~1u,
+                .height = height & ~1u,
+        };
+        char id[16];
+        int r;
+
+        if (pipewire_fd < 0)
+                return -EBADF;
+        snprintf(id, sizeof(id), "%u", node);
+        cfg.pipewire_node = id;
+        /* An encoder that imports dma-bufs gets them where the compositor has them (no CPU copy). */
+        if (st->config->encoder && strcmp(st->config->encoder, "vaapi") == 0)
+                cfg.access = CAPTURE_ACCESS_CPU | CAPTURE_ACCESS_DMABUF;
+        r = capture_new(&cfg, ret);
+        if (r < 0)
+                return log_error_errno(r, "Context %u: cannot open a desktop stream (node %u): %s",
+                                       st->config->context_id, node, capture_last_error());
+        log_info("Context %u: capturing a desktop stream (PipeWire node %u)", st->config->context_id, node);
+        return 0;
 }

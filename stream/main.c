@@ -142,6 +142,8 @@ static void stream_session_new(struct stream *st, const struct worker_msg *m, in
                 if (v == 1)
                         video_pw = 2;   /* the capture's connection, if any, comes after it */
         }
+        if (worker_msg_get_u64(m, WORKER_FIELD_PIPEWIRE_NODE, &v) >= 0 && v > 0 && v < UINT32_MAX)
+                params.own_node = (uint32_t) v;
 
         r = session_new(st, &params, steal_fd(fds[0]), n_fds > video_pw ? steal_fd(fds[video_pw]) : -1, &s);
         if (r < 0) {

@@ -173,7 +173,10 @@ static void session_release_capture(struct session *s)
         struct session_private *p = s->priv;
 
         session_stop_media(s);
-        p->capture = stream_release_capture(s->stream, p->capture);
+        if (s->own_node)
+                p->capture = capture_unref(p->capture); /* its own: closing it ends the desktop's share */
+        else
+                p->capture = stream_release_capture(s->stream, p->capture);
 }
 
 static void session_stop_io(struct session *s)
@@ -510,7 +513,11 @@ static int session_media_open(struct session *s, const struct source_session_med
         int r;
 
         if (!p->capture) {
-                r = stream_acquire_capture(s->stream, f->width, f->height, s->pipewire_fd, &p->capture);
+                if (s->own_node)
+                        r = stream_open_own_capture(s->stream, f->width, f->height, s->pipewire_fd, s->own_node,
+                                                    &p->capture);
+                else
+                        r = stream_acquire_capture(s->stream, f->width, f->height, s->pipewire_fd, &p->capture);
                 s->pipewire_fd = safe_close(s->pipewire_fd);    /* one connection per capture open */
                 if (r < 0) {
                         /* The capture's reason (no such node, no common format) is what the user needs to see. */
@@ -1056,6 +1063,7 @@ int session_new(struct stream *st, const struct session_params *params, int fd, 
         s->link_rate_bps = params->link_rate_bps;
         s->sink_rtsp_port = params->sink_rtsp_port;
         s->input_allowed = params->input_allowed;
+        s->own_node = params->own_node;
         if (session_set_string(&s->end_reason_text, "") < 0 || session_set_string(&s->peer, "") < 0 ||
             session_set_string(&s->video_codec, "") < 0 || session_set_string(&s->audio_codec, "") < 0 ||
             session_set_string(&s->encoder, "") < 0 ||

@@ -36,6 +36,7 @@ struct session_params {
         bool no_audio;               /* Cast(audio "none"): negotiate no audio where the sink allows */
         int audio_pipewire_fd;       /* taken over: -1, or a PipeWire connection for audio-source pipewire */
         const char *audio_pipewire_remote; /* the socket main tried for it (NULL: none) */
+        uint32_t own_node;           /* nonzero: the PipeWire fd is this session's own stream, of this node */
 };
 
 struct session {
@@ -64,6 +65,8 @@ struct session {
         int pipewire_fd;             /* owned: -1, or a PipeWire connection for opening the capture */
         int audio_pipewire_fd;       /* owned: -1, or a PipeWire connection for audio-source pipewire */
         char *audio_pipewire_remote; /* owned: the socket main tried for it, NULL: none */
+        uint32_t own_node;           /* nonzero: pipewire_fd reaches this session's own stream (a desktop cast):
+                                        its capture is private, not the stream's shared one */
 
         struct session *next;        /* the stream's list */
         struct session_private *priv;/* owned: connection, FSM, media */

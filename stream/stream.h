@@ -65,6 +65,11 @@ int stream_send(struct stream *st, struct worker_msg_writer *w);
 int stream_acquire_capture(struct stream *st, unsigned width, unsigned height, int pipewire_fd,
                            struct capture **ret);
 struct capture *stream_release_capture(struct stream *st, struct capture *capture);
+/* A session's own capture (a desktop cast: Sink1.Cast pipewire-fd/-node): node through the caller's
+ * PipeWire connection pipewire_fd (the capture dups it), asked for width x height; not shared, released
+ * with capture_unref(). -errno with capture_last_error() when the node sends nothing usable. */
+int stream_open_own_capture(struct stream *st, unsigned width, unsigned height, int pipewire_fd, uint32_t node,
+                            struct capture **ret);
 
 /* The last session ended and main closed the channel: leave the loop once nothing is left. */
 void stream_maybe_exit(struct stream *st);

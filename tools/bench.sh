@@ -24,14 +24,16 @@
 # Raw per-run results are printed as "  RESULT ..." lines.
 # Then the audio path (build/bench-audio: test tone -> AAC-LC or LPCM -> TS -> RTP -> UDP):
 #   BENCH audio codec=aac|lpcm cpu_ms_per_s=<CPU ms per second of sound> core_pct=<% of one core>
+# Then desktop-pipewire (tools/bench-desktop.sh: a PipeWire producer consumed
+# by our pipewire backend and by GStreamer's pipewiresrc, and the idle desktop).
 # Environment: BENCH_FRAMES (default 150 = 5 s per run), BENCH_CASES (default
-# all six; set and empty: none, e.g. for the audio lines alone), BENCH_QUICK=1
+# all seven; set and empty: none, e.g. for the audio lines alone), BENCH_QUICK=1
 # (60 frames, the three 720p cases), BENCH_ENCODER (ours, default "software";
 # "libx264" = the FFmpeg path), BENCH_AUDIO_SECONDS (default 60 s of sound per
 # codec; 0 skips the audio lines), BENCH_TMP.
 set -u
 build=${1:-build}
-all_cases="720p30-still 720p30-desktop 720p30-motion 1080p30-still 1080p30-desktop 1080p30-motion"
+all_cases="720p30-still 720p30-desktop 720p30-motion 1080p30-still 1080p30-desktop 1080p30-motion desktop-pipewire"
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
         frames=${BENCH_FRAMES:-60}
         cases=${BENCH_CASES-"720p30-still 720p30-desktop 720p30-motion"}
@@ -78,6 +80,7 @@ quality() {
 status=0
 declare -A cpu ssim
 for c in $cases; do
+        [ "$c" = desktop-pipewire ] && continue # below: needs a PipeWire producer
         case $c in
         720p30-*) w=1280 h=720 rate=8000000 ;;
         1080p30-*) w=1920 h=1080 rate=12000000 ;;
@@ -140,6 +143,10 @@ for c in $cases; do
         done
         rm -f "$tmp/src.raw"
 done
+# The desktop's picture through PipeWire, ours against GStreamer's pipewiresrc, and the idle desktop.
+if [[ " $cases " == *" desktop-pipewire "* ]]; then
+        tools/bench-desktop.sh "$build" "$frames" || status=1
+fi
 for codec in aac lpcm; do
         [ "${BENCH_AUDIO_SECONDS:-60}" = 0 ] && break
         line=$("$build/bench-audio" $codec "${BENCH_AUDIO_SECONDS:-60}" 2>/dev/null | grep '^RESULT')

@@ -14,6 +14,8 @@ dbus python3-dbus libglib2.0-bin wpasupplicant iproute2 busybox-static dnsmasq-b
 ffmpeg gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good pipewire pipewire-bin wireplumber
 pipewire-pulse pulseaudio-utils
 gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly
+sway swaybg foot xdg-desktop-portal xdg-desktop-portal-wlr gstreamer1.0-pipewire
+meson ninja-build cmake libinih-dev libgbm-dev libwayland-dev wayland-protocols scdoc
 "
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then

@@ -400,7 +400,17 @@ static int cast_read_options(struct cast *c, sd_bus_message *m, sd_bus_error *er
                 r = sd_bus_message_read(m, "s", &key);
                 if (r < 0)
                         return r;
-                if (cast_option_passes_through(key)) {
+                if (strcmp(key, "max-resolution") == 0 && sd_bus_message_peek_type(m, NULL, &contents) >= 0 &&
+                    strcmp(contents, "s") == 0) {
+                        /* Passed through too; remembered as the size of an output made for extend. */
+                        r = sd_bus_message_read(m, "v", "s", &v);
+                        if (r >= 0 && sscanf(v, "%ux%u", &c->max_width, &c->max_height) != 2)
+                                c->max_width = c->max_height = 0;
+                        if (r >= 0)
+                                r = sd_bus_message_append(c->sink_cast, "{sv}", key, "s", v);
+                        if (r < 0)
+                                return r;
+                } else if (cast_option_passes_through(key)) {
                         r = sd_bus_message_open_container(c->sink_cast, 'e', "sv");
                         if (r >= 0)
                                 r = sd_bus_message_append(c->sink_cast, "s", key);
@@ -491,7 +501,9 @@ int cast_new(struct user *u, sd_bus_message *call, sd_bus_error *error)
                 r = cast_send(c);
         else {
                 const char *key = strrchr(c->sink_path, '/') + 1;
-                struct screencast_request req = { .kind = cast_video_to_string(c->video), .restore_key = key };
+                struct screencast_request req = { .kind = cast_video_to_string(c->video), .restore_key = key,
+                                                  .width = c->max_width, .height = c->max_height,
+                                                  .state_dir = u->state_dir };
 
                 r = screencast_start(u->bus, &req, cast_on_screencast_ready, cast_on_screencast_closed, c,
                                      &c->screencast);

@@ -62,6 +62,7 @@ struct cast {
         sd_event_source *end_defer;   /* owned: frees the cast outside the callback that ended it */
         char *end_reason;             /* owned */
         bool session_over;            /* the daemon ended the session itself: nothing to stop */
+        unsigned max_width, max_height; /* option max-resolution (0: none): the size of an output made for extend */
 };
 
 const char *cast_video_to_string(enum cast_video v);

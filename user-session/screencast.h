@@ -20,6 +20,9 @@ struct screencast;
 struct screencast_request {
         const char *kind;        /* "monitor", "window", "extend" */
         const char *restore_key; /* e.g. the sink's address: the restore token is kept per key */
+        const char *state_dir;   /* where restore tokens are kept; NULL: $XDG_STATE_HOME/miracastd */
+        unsigned width, height;  /* extend: the virtual monitor's size where we make it (wlroots); 0: 1920x1080.
+                                  * A portal's VIRTUAL source takes the size the daemon asks for. */
 };
 
 /*

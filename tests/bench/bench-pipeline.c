@@ -4,9 +4,11 @@
  * aware convert -> libx264 -> ts_mux -> rtp -> rtp_send) sending to a
  * loopback UDP port, on the same testsrc pictures the anchors get.
  *
- * Usage: bench-pipeline WIDTH HEIGHT still|desktop|motion FRAMES fast|rt BITRATE_BPS [TS_OUT [ENCODER]]
+ * Usage: bench-pipeline WIDTH HEIGHT still|desktop|motion|pipewire:NODE FRAMES fast|rt BITRATE_BPS [TS_OUT [ENCODER]]
+ * (pipewire:NODE: that node of the PipeWire at $BENCH_PIPEWIRE_REMOTE, through our pipewire backend)
  * Prints: RESULT tool=miracastd mode=M frames=N fps=F cpu_ms_per_frame=C lat_p50_ms=P lat_p99_ms=Q rss_mb=R
  *         ... convert_ms_avg=A encode_ms_avg=E encode_ms_max=X (the pipeline's own stage times) bytes=B
+ *         core_pct=P (CPU per wall time: the idle-desktop line)
  * TS_OUT receives the MPEG-TS as it arrived, for bench.sh's quality check;
  * ENCODER is the encode_config.encoder name (default "software").
  *
@@ -97,7 +99,8 @@ int main(int argc, char **argv)
         int r, rcvbuf = 8 << 20;
 
         if (argc < 7 || argc > 9) {
-                fprintf(stderr, "usage: %s WIDTH HEIGHT still|desktop|motion FRAMES fast|rt BITRATE_BPS [TS_OUT [ENCODER]]\n",
+                fprintf(stderr, "usage: %s WIDTH HEIGHT still|desktop|motion|pipewire:NODE FRAMES fast|rt BITRATE_BPS "
+                                "[TS_OUT [ENCODER]]\n",
                         argv[0]);
                 return 2;
         }
@@ -109,9 +112,16 @@ int main(int argc, char **argv)
         if (argc >= 8 && argv[7][0] && !(rx.ts_out = fopen(argv[7], "we")))
                 return 1;
 
-        r = capture_new(&(struct capture_config) { .backend = CAPTURE_BACKEND_TESTSRC, .width = w, .height = h,
-                                                   .pattern = capture_pattern_from_string(argv[3]) },
-                        &c);
+        if (strncmp(argv[3], "pipewire:", 9) == 0)
+                /* desktop-pipewire: a PipeWire node (bench.sh's producer) through our pipewire backend */
+                r = capture_new(&(struct capture_config) { .backend = CAPTURE_BACKEND_PIPEWIRE, .width = w,
+                                                           .height = h, .pipewire_node = argv[3] + 9,
+                                                           .pipewire_remote = getenv("BENCH_PIPEWIRE_REMOTE") },
+                                &c);
+        else
+                r = capture_new(&(struct capture_config) { .backend = CAPTURE_BACKEND_TESTSRC, .width = w, .height = h,
+                                                           .pattern = capture_pattern_from_string(argv[3]) },
+                                &c);
         if (r < 0) {
                 fprintf(stderr, "capture_new: %s\n", strerror(-r));
                 return 1;
@@ -167,12 +177,13 @@ int main(int argc, char **argv)
         per = rt ? frames : (double) st.frames_sent;
         printf("RESULT tool=miracastd mode=%s frames=%u sent=%llu skipped=%llu dropped=%llu fps=%.1f "
                "cpu_ms_per_frame=%.2f lat_p50_ms=%.1f lat_p99_ms=%.1f rss_mb=%.1f encoder=%s rx_packets=%llu "
-               "convert_ms_avg=%.2f encode_ms_avg=%.2f encode_ms_max=%.1f bytes=%llu\n",
+               "convert_ms_avg=%.2f encode_ms_avg=%.2f encode_ms_max=%.1f bytes=%llu core_pct=%.2f\n",
                argv[5], frames, (unsigned long long) st.frames_sent, (unsigned long long) st.frames_skipped,
                (unsigned long long) st.frames_dropped, st.frames_sent * 1e6 / (double) (t1 - t0),
                per > 0 ? cpu_ms / per : -1.0, st.latency_p50_usec / 1e3, st.latency_p99_usec / 1e3,
                ru.ru_maxrss / 1024.0, st.encoder, (unsigned long long) rx.packets, st.convert_usec_avg / 1e3,
-               st.encode_usec_avg / 1e3, st.encode_usec_max / 1e3, (unsigned long long) rx.bytes);
+               st.encode_usec_avg / 1e3, st.encode_usec_max / 1e3, (unsigned long long) rx.bytes,
+               cpu_ms * 100.0 / ((t1 - t0) / 1e3));
         capture_unref(c);
         close(rx.fd);
         return 0;

@@ -62,5 +62,7 @@ expect "daemon not on the bus: listen" 3 "listen failed: miracastd is not runnin
         "$CTL" --bus "unix:path=$tmp/bus" listen 127.0.0.1:7236
 expect "daemon not on the bus: --json sessions" 3 "miracastd is not running" \
         "$CTL" --json --bus "unix:path=$tmp/bus" sessions
+expect "--extend with --output" 2 "extend shares a new screen of this desktop: --output does not go with it" \
+        "$CTL" --bus "unix:path=$tmp/bus" --extend --output HDMI-A-1 cast foo
 
 finish

@@ -424,6 +424,33 @@ TEST(media_still_screen, "/media/a still screen is not re-encoded, only kept ali
         receiver_clear(&rx);
 }
 
+TEST(media_idle_backoff, "/media/an idle screen: after a second, keep-alive repeats slow to one a second") {
+        _cleanup_(capture_unrefp) struct capture *c = open_testsrc(CAPTURE_PATTERN_STILL, 320, 240);
+        struct receiver rx;
+        struct media_config cfg;
+        _cleanup_(media_freep) struct media *m = NULL;
+        struct media_stats st;
+
+        receiver_start(&rx);
+        cfg = config_for(c, rx.port);
+        cfg.keepalive_fps = 10;
+        assert_int_eq(media_new(&cfg, &m), 0);
+        assert_int_eq(media_start(m), 0);
+        usleep(4000000);
+        assert_int_eq(media_stop(m), 0);
+        assert_int_eq(wait_event(m, 5000).type, MEDIA_EVENT_ENDED);
+        receiver_stop(&rx);
+        assert_int_eq(media_get_stats(m, &st), 0);
+        /* 4 s still: ~10 repeats in the first second, then ~1 a second (~13); at a steady 10/s it
+         * would be ~40. Bounds leave room for a loaded machine on both sides. */
+        assert_int_eq(st.frames_encoded - st.frames_repeated, 1);
+        assert_int_ge(st.frames_repeated, 4);
+        assert_int_le(st.frames_repeated, 20);
+        assert_int_eq(rx.res->check.n_errors, 0);
+        assert_int_eq(rx.res->frames, st.frames_sent);
+        receiver_clear(&rx);
+}
+
 TEST(media_pause_resume, "/media/pause stops frames, resume restarts them with an IDR; bit rate changes") {
         _cleanup_(capture_unrefp) struct capture *c = open_testsrc(CAPTURE_PATTERN_DESKTOP, 320, 240);
         struct receiver rx;

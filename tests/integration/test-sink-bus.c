@@ -9,11 +9,14 @@
  * A second bus connection in the same event loop is the D-Bus client.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -21,6 +24,7 @@
 #include <systemd/sd-event.h>
 
 #include "../../daemon/config.h"
+#include "../../daemon/context.h"
 #include "../../daemon/listener.h"
 #include "../../daemon/log.h"
 #include "../../daemon/manager.h"
@@ -44,6 +48,7 @@ enum fake_mode {
 struct fake_p2p {
         enum fake_mode mode;
         const char *sink_profile;
+        const char *sink_png;   /* the sink writes its last decoded picture here; NULL: none */
         unsigned starts, stops, connects, disconnects;
         struct sink *pending;
         sd_event_source *defer;
@@ -53,6 +58,7 @@ struct fake_p2p {
 };
 
 static char tmpdir[64];
+static char bus_address[300];     /* the private bus the daemon objects are on */
 static pid_t bus_pid = -1;
 static sd_event *event;
 static struct config config;
@@ -118,6 +124,10 @@ static int fake_on_defer(sd_event_source *s, void *userdata)
                         FILE *f = freopen(fake.sink_log, "w", stdout);
                         (void) f;
                         dup2(STDOUT_FILENO, STDERR_FILENO);
+                        if (fake.sink_png)      /* decode and keep a picture to check */
+                                execl(path, path, "--connect", connect, "--profile", fake.sink_profile,
+                                      "--duration", "0", "--timeout", "20", "--frames",
+                                      getenv("MIRACAST_PW_FRAMES") ?: "20", "--png", fake.sink_png, (char *) NULL);
                         execl(path, path, "--connect", connect, "--profile", fake.sink_profile, "--duration", "0",
                               "--timeout", "20", "--min-frames", "0", (char *) NULL);
                         _exit(127);
@@ -391,6 +401,7 @@ static void setup(void)
         fclose(f);
         assert_int_eq(test_dbus_daemon_start(conf, NULL, 0, &bus_pid), 0);
         snprintf(addr, sizeof(addr), "unix:path=%s", sock);
+        snprintf(bus_address, sizeof(bus_address), "%s", addr);
 
         assert_int_ge(sd_event_new(&event), 0);
         assert_int_eq(config_init(&config), 0);
@@ -667,6 +678,239 @@ TEST(cast_output_names, "/sink-bus/Cast output: a bare connector name is accepte
         assert_str_eq(call(&res, SINK_PATH, "org.miracastd.Sink1", "Cast", fill_options, "output=s:HDMI"),
                       "org.miracastd.Error.InvalidArguments");
         assert_int_eq(fake.connects, 0);
+}
+
+/* Cast options for a desktop stream: pipewire-fd h, pipewire-node u, video-source s (-1 / 0 / NULL: left out). */
+struct pipewire_options {
+        int fd;
+        uint32_t node;
+        const char *video_source;
+        const char *output;
+};
+
+static int fill_pipewire_options(sd_bus_message *m, void *arg)
+{
+        const struct pipewire_options *o = arg;
+        int r;
+
+        r = sd_bus_message_open_container(m, 'a', "{sv}");
+        if (r >= 0 && o->fd >= 0)
+                r = sd_bus_message_append(m, "{sv}", "pipewire-fd", "h", o->fd);
+        if (r >= 0 && o->node)
+                r = sd_bus_message_append(m, "{sv}", "pipewire-node", "u", o->node);
+        if (r >= 0 && o->video_source)
+                r = sd_bus_message_append(m, "{sv}", "video-source", "s", o->video_source);
+        if (r >= 0 && o->output)
+                r = sd_bus_message_append(m, "{sv}", "output", "s", o->output);
+        if (r < 0)
+                return r;
+        return sd_bus_message_close_container(m);
+}
+
+static void expect_invalid(const struct pipewire_options *o, const char *words)
+{
+        struct call_result res;
+
+        assert_str_eq(call(&res, SINK_PATH, "org.miracastd.Sink1", "Cast", fill_pipewire_options, (void *) o),
+                      "org.miracastd.Error.InvalidArguments");
+        if (!strstr(res.message, words))
+                test_fail(__FILE__, __LINE__, "error without \"%s\": %s", words, res.message);
+}
+
+TEST(cast_pipewire_bad, "/sink-bus/Cast pipewire-fd/-node/video-source: a bad fd, node or pairing -> InvalidArguments with the reason")
+{
+        int pipefd[2], sp[2], lone;
+        unsigned connects;
+
+        setup();
+        add_sink("Bedroom", 50);
+        connects = fake.connects;
+        assert_int_eq(pipe2(pipefd, O_CLOEXEC), 0);
+        assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp), 0);
+        lone = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        assert_int_ge(lone, 0);
+
+        expect_invalid(&(struct pipewire_options) { pipefd[0], 42, "monitor", NULL }, "pipewire-fd: not a socket");
+        expect_invalid(&(struct pipewire_options) { lone, 42, "monitor", NULL }, "not connected");
+        expect_invalid(&(struct pipewire_options) { sp[0], 0, NULL, NULL }, "go together");
+        expect_invalid(&(struct pipewire_options) { -1, 42, NULL, NULL }, "go together");
+        expect_invalid(&(struct pipewire_options) { -1, 0, "window", NULL }, "needs pipewire-fd");
+        expect_invalid(&(struct pipewire_options) { sp[0], 42, "tv", NULL }, "video-source must be");
+        expect_invalid(&(struct pipewire_options) { sp[0], UINT32_MAX, NULL, NULL }, "not a node id");
+        expect_invalid(&(struct pipewire_options) { sp[0], 42, NULL, "testsrc" }, "exclude each other");
+        assert_int_eq(fake.connects, connects);         /* nothing started */
+        close(pipefd[0]);
+        close(pipefd[1]);
+        close(sp[0]);
+        close(sp[1]);
+        close(lone);
+}
+
+static bool session_ended(void *arg)
+{
+        struct session *s = manager_find_session_by_id(manager, *(unsigned *) arg);
+
+        return !s || s->state == SOURCE_SESSION_STATE_ENDED;
+}
+
+/*
+ * A cast with the caller's PipeWire connection. With MIRACAST_PW_REMOTE (a PipeWire socket) and
+ * MIRACAST_PW_NODE (a node id there), set by tests/integration/pipewire-cast.sh, the stream plays and
+ * the sink keeps a picture in MIRACAST_PW_PNG for the script to check; without them the "PipeWire" is
+ * a socket nobody answers on, and the session ends saying the stream never came. MIRACAST_PW_FD (an
+ * inherited fd, from a real desktop portal) replaces the socket path; MIRACAST_PW_KIND the video-source.
+ */
+TEST(cast_pipewire_stream, "/sink-bus/Cast with pipewire-fd + node: that session's own stream, VideoSource; no picture -> ended with the reason")
+{
+        const char *remote = getenv("MIRACAST_PW_REMOTE"), *node = getenv("MIRACAST_PW_NODE");
+        const char *kind = getenv("MIRACAST_PW_KIND") ?: "window", *inherited = getenv("MIRACAST_PW_FD");
+        struct pipewire_options o = { -1, 0, kind, NULL };
+        struct call_result res;
+        int sp[2] = { -1, -1 }, status = -1;
+        unsigned id, connects = fake.connects;
+        const char *path;
+
+        setup();
+        add_sink("Bedroom", 50);
+        fake.mode = FAKE_GROUP_UP;
+        fake.sink_profile = "small";
+        if (inherited && node) {
+                /* A desktop portal's fd (tests/desktop/screencast-client passes it down). */
+                o.fd = atoi(inherited);
+                o.node = (uint32_t) atoi(node);
+                fake.sink_png = getenv("MIRACAST_PW_PNG");
+                remote = "(inherited fd)";
+        } else if (remote && node) {
+                struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+                o.fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+                assert_int_ge(o.fd, 0);
+                snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", remote);
+                assert_int_eq(connect(o.fd, (struct sockaddr *) &sa, sizeof(sa)), 0);
+                o.node = (uint32_t) atoi(node);
+                fake.sink_png = getenv("MIRACAST_PW_PNG");
+        } else {
+                assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp), 0);
+                o.fd = sp[0];
+                o.node = 4242;
+        }
+        assert_str_eq(call(&res, SINK_PATH, "org.miracastd.Sink1", "Cast", fill_pipewire_options, &o), "");
+        /* The daemon has its own dup: ours may go at once. */
+        close(o.fd);
+        assert_int_ge(sd_bus_message_read(res.reply, "o", &path), 0);
+        path = strdupa(path);
+        id = (unsigned) atoi(path + 23);
+        assert_prop(path, "org.miracastd.Session1", "VideoSource", kind);
+        if (remote && node) {
+                struct prop_wait w = { path, "org.miracastd.Session1", "State", "playing" };
+
+                assert_true(run_until(prop_reached, &w));
+                /* The sink leaves after 20 decoded pictures, with the last one in the PNG. */
+                assert_true(run_until(sink_process_done, &status));
+                assert_int_eq(status, 0);
+                assert_true(run_until(session_ended, &id));
+        } else {
+                char *reason;
+
+                /* Nobody speaks PipeWire on that socket: the open gives up after its 5 s with a reason. */
+                assert_true(run_until(session_ended, &id));
+                reason = get_string(path, "org.miracastd.Session1", "EndReason");
+                if (!strstr(reason, "capture failed to start: pipewire:"))
+                        test_fail(__FILE__, __LINE__, "unclear end reason: %s", reason);
+                free(reason);
+                close(sp[1]);
+                (void) run_until(sink_process_done, &status);
+        }
+        fake.sink_png = NULL;
+        fake.connects = connects;      /* the cases after this one count from where they would have */
+        /* A desktop cast runs in the "pipewire" context (an unprivileged worker), not the default one. */
+        {
+                struct context *c;
+
+                for (c = manager->contexts; c && strcmp(c->capture, "pipewire") != 0; c = c->next)
+                        ;
+                assert_non_null(c);
+                assert_true(c != manager_default_context(manager));
+        }
+}
+
+static bool user_name_owned(void *arg)
+{
+        return sd_bus_get_name_creds(arg, "org.miracastd.User", 0, NULL) >= 0;
+}
+
+/*
+ * The whole desktop path: miracastd-user (the real user-session component) on the session bus of a
+ * desktop with a ScreenCast portal (MIRACAST_USER_BUS, set by tests/desktop/sway-portal.sh), this
+ * test's private bus as its "system" bus. User1.Cast asks the portal, hands the share to Sink1.Cast,
+ * the sink decodes 20 pictures into MIRACAST_PW_PNG for the script to check.
+ */
+TEST(cast_user_session, "/sink-bus/User1.Cast through miracastd-user and the desktop's portal: the daemon's session shows that video source")
+{
+        const char *user_bus = getenv("MIRACAST_USER_BUS"), *kind = getenv("MIRACAST_PW_KIND") ?: "monitor";
+        const char *build = getenv("MIRACAST_BUILD") ?: "build";
+        struct call_result res = {};
+        sd_bus_message *m = NULL;
+        sd_bus *ubus = NULL;
+        char prog[512], log[256];
+        const char *path;
+        int status = -1;
+        unsigned connects = fake.connects;
+        pid_t user_pid;
+
+        if (!user_bus)
+                test_skip("MIRACAST_USER_BUS not set (tests/desktop/sway-portal.sh sets it)");
+        setup();
+        add_sink("Bedroom", 50);
+        fake.mode = FAKE_GROUP_UP;
+        fake.sink_profile = "small";
+        fake.sink_png = getenv("MIRACAST_PW_PNG");
+        snprintf(prog, sizeof(prog), "%s/miracastd-user", build);
+        snprintf(log, sizeof(log), "%s/miracastd-user.log", getenv("MIRACAST_USER_LOG_DIR") ?: tmpdir);
+        user_pid = fork();
+        if (user_pid == 0) {
+                (void) prctl(PR_SET_PDEATHSIG, SIGTERM);
+                FILE *f = freopen(log, "w", stderr);
+                (void) f;
+                setenv("DBUS_SESSION_BUS_ADDRESS", user_bus, 1);
+                setenv("DBUS_SYSTEM_BUS_ADDRESS", bus_address, 1);
+                execl(prog, prog, "--idle-exit", "0", "--log-level", "debug", (char *) NULL);
+                _exit(127);
+        }
+        assert_int_ge(user_pid, 1);
+        assert_int_ge(sd_bus_new(&ubus), 0);
+        assert_int_ge(sd_bus_set_address(ubus, user_bus), 0);
+        assert_int_ge(sd_bus_set_bus_client(ubus, true), 0);
+        assert_int_ge(sd_bus_start(ubus), 0);
+        assert_int_ge(sd_bus_attach_event(ubus, event, 0), 0);
+        assert_true(run_until(user_name_owned, ubus));
+
+        assert_int_ge(sd_bus_message_new_method_call(ubus, &m, "org.miracastd.User", "/org/miracastd/user",
+                                                     "org.miracastd.User1", "Cast"), 0);
+        assert_int_ge(sd_bus_message_append(m, "oa{sv}", SINK_PATH, 3, "video", "s", kind, "audio", "s", "mirror",
+                                            "max-resolution", "s", "640x480"), 0);
+        assert_int_ge(sd_bus_call_async(ubus, NULL, m, on_reply, &res, 60ULL * 1000 * 1000), 0);
+        sd_bus_message_unref(m);
+        assert_true(run_until(call_done, &res));
+        if (res.error[0])
+                test_fail(__FILE__, __LINE__, "User1.Cast: %s: %s", res.error, res.message);
+        assert_int_ge(sd_bus_message_read(res.reply, "o", &path), 0);
+        path = strdupa(path);
+        sd_bus_message_unref(res.reply);
+        assert_prop(path, "org.miracastd.Session1", "VideoSource", kind);
+        {
+                struct prop_wait w = { path, "org.miracastd.Session1", "State", "playing" };
+
+                assert_true(run_until(prop_reached, &w));
+        }
+        /* The sink leaves after 20 decoded pictures; the component ends its cast and the share. */
+        assert_true(run_until(sink_process_done, &status));
+        assert_int_eq(status, 0);
+        kill(user_pid, SIGTERM);
+        waitpid(user_pid, NULL, 0);
+        sd_bus_flush_close_unref(ubus);
+        fake.sink_png = NULL;
+        fake.connects = connects;
 }
 
 TEST(cast_rejected, "/sink-bus/the sink declining the connection -> SinkRejected, session ended")

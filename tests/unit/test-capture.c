@@ -314,6 +314,30 @@ TEST(capture_pipewire_no_remote, "/capture/pipewire without a connection, or wit
         assert_int_eq(capture_backend_from_string("pipewire"), CAPTURE_BACKEND_PIPEWIRE);
 }
 
+/*
+ * A consumer that can import dma-bufs (the worker with encoder vaapi) offers them first, next to the
+ * memory formats; a producer that only has memory must still give CPU frames. Needs a PipeWire with a
+ * memory producer: MIRACAST_PW_REMOTE and MIRACAST_PW_NODE (tests/integration/pipewire-cast.sh).
+ */
+TEST(capture_pipewire_dmabuf_offer, "/capture/pipewire offering dma-buf too: a memory-only producer still gives CPU frames") {
+        struct capture_config cfg = { .backend = CAPTURE_BACKEND_PIPEWIRE, .width = 640, .height = 360,
+                                      .access = CAPTURE_ACCESS_CPU | CAPTURE_ACCESS_DMABUF };
+        _cleanup_(capture_unrefp) struct capture *c = NULL;
+        _cleanup_(capture_frame_unrefp) struct capture_frame *f = NULL;
+
+        cfg.pipewire_remote = getenv("MIRACAST_PW_REMOTE");
+        cfg.pipewire_node = getenv("MIRACAST_PW_NODE");
+        if (!cfg.pipewire_remote || !cfg.pipewire_node)
+                test_skip("MIRACAST_PW_REMOTE/MIRACAST_PW_NODE not set (pipewire-cast.sh sets them)");
+        if (capture_new(&cfg, &c) < 0)
+                test_fail(__FILE__, __LINE__, "capture_new: %s", capture_last_error());
+        assert_int_eq(capture_grab(c, 0, &f), 0);
+        assert_non_null(f->data);
+        assert_int_eq(f->dmabuf_fd, -1);
+        assert_true(f->modifier == DRM_FORMAT_MOD_LINEAR);
+        assert_true(f->width > 0 && f->height > 0);
+}
+
 TEST(capture_kms_absent, "/capture/kms without a DRM device says so") {
         struct capture_config cfg = { .backend = CAPTURE_BACKEND_KMS };
         struct capture *c = NULL;
