@@ -27,6 +27,7 @@
 #include <systemd/sd-bus.h>
 #include <unistd.h>
 
+#include "../lib/daemon-rig.h"
 #include "../lib/fake-wpas.h"
 #include "../lib/netns-util.h"
 #include "../lib/test-bus.h"
@@ -38,102 +39,31 @@
 #define FOUND(addr, name) "<3>P2P-DEVICE-FOUND " addr " p2p_dev_addr=" addr " pri_dev_type=7-0050F204-1 name='" name \
                           "' config_methods=0x188 dev_capab=0x25 group_capab=0x0 wfd_dev_info=0x00111c440032 new=1"
 
-static char tmpdir[] = "/tmp/mcd-app-XXXXXX";
-static char bus_addr[320], shots[256], display[16];
-static pid_t bus_pid = -1, daemon_pid = -1, xvfb_pid = -1;
-static bool ready;
-static sd_event *ev;
+static struct rig rig;
+static sd_event *ev;          /* rig.ev and rig.fw, under the names the cases use */
 static struct fake_wpas *fw;
+static char shots[256], display[16];
+static pid_t xvfb_pid = -1;
+static bool ready;
 
-struct child {
-        pid_t pid;
-        bool done;
-        int status;
-        char out_path[300];
-        sd_event_source *src;
-};
-
-static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata)
-{
-        struct child *c = userdata;
-        c->status = si->si_code == CLD_EXITED ? si->si_status : 128 + si->si_status;
-        c->done = true;
-        return 0;
-}
-
-static void child_start(struct child *c, const char *name, char *const argv[])
-{
-        memset(c, 0, sizeof(*c));
-        snprintf(c->out_path, sizeof(c->out_path), "%s/%s.out", tmpdir, name);
-        c->pid = fork();
-        assert_int_ge(c->pid, 0);
-        if (c->pid == 0) {
-                if (!freopen(c->out_path, "w", stdout))
-                        _exit(127);
-                dup2(STDOUT_FILENO, STDERR_FILENO);
-                sigset_t ss;
-                sigemptyset(&ss);
-                sigprocmask(SIG_SETMASK, &ss, NULL);
-                execvp(argv[0], argv);
-                _exit(127);
-        }
-        assert_int_eq(sd_event_add_child(ev, &c->src, c->pid, WEXITED, on_child, c), 0);
-}
-
-static char *child_output(struct child *c)
-{
-        char *text = NULL;
-        if (test_read_file(c->out_path, &text) < 0)
-                return strdup("");
-        return text;
-}
-
-static void child_reap(struct child *c)
-{
-        if (!c->done && c->pid > 0) {
-                kill(c->pid, SIGTERM);
-                (void) waitpid(c->pid, NULL, 0);
-        }
-        c->src = sd_event_source_unref(c->src);
-}
-
-#define RUN_UNTIL(cond)                                                                 \
-        ({                                                                              \
-                struct timespec _s, _n;                                                 \
-                bool _ok = true;                                                        \
-                clock_gettime(CLOCK_MONOTONIC, &_s);                                    \
-                while (!(cond)) {                                                       \
-                        clock_gettime(CLOCK_MONOTONIC, &_n);                            \
-                        if (_n.tv_sec - _s.tv_sec >= 60 || sd_event_run(ev, 50000) < 0) { \
-                                _ok = false;                                            \
-                                break;                                                  \
-                        }                                                               \
-                }                                                               \
-                _ok;                                                                    \
-        })
+#define RUN_UNTIL(cond) RIG_RUN_UNTIL(&rig, cond, 60)
 
 static void cleanup(void)
 {
-        kill_wait(daemon_pid);
         kill_wait(xvfb_pid);
-        kill_wait(bus_pid);
 }
 
-static void dump(struct child *app)
+static void dump(struct rig_child *app)
 {
         char path[300], *text = NULL;
 
         if (app) {
-                text = child_output(app);
+                text = rig_child_output(app);
                 fprintf(stderr, "--- app output (exit %d):\n%s\n", app->done ? app->status : -1, text);
                 free(text);
         }
-        snprintf(path, sizeof(path), "%s/miracastd.log", tmpdir);
-        if (test_read_file(path, &text) >= 0) {
-                fprintf(stderr, "--- miracastd log:\n%s\n", text);
-                free(text);
-        }
-        snprintf(path, sizeof(path), "%s/xvfb.log", tmpdir);
+        rig_dump_log(&rig);
+        snprintf(path, sizeof(path), "%s/xvfb.log", rig.dir);
         if (test_read_file(path, &text) >= 0) {
                 fprintf(stderr, "--- Xvfb log (display %s):\n%s\n", display, text);
                 free(text);
@@ -155,7 +85,7 @@ static void xvfb_start(void)
                 close(p[0]);
                 snprintf(fd, sizeof(fd), "%d", p[1]);
                 char log[300];
-                snprintf(log, sizeof(log), "%s/xvfb.log", tmpdir);
+                snprintf(log, sizeof(log), "%s/xvfb.log", rig.dir);
                 if (!freopen(log, "w", stderr))
                         _exit(127);
                 /* Not :0 and up, which other X servers on this machine (in other network namespaces,
@@ -178,85 +108,40 @@ static void xvfb_start(void)
 
 static void setup(void)
 {
-        char conf[300], sock[300], cfg[300], path[300], daemon_bin[300], logpath[300];
-        const char *build = getenv("MIRACAST_BUILD"), *dir = getenv("MIRACAST_SCREENSHOT_DIR");
+        const char *dir = getenv("MIRACAST_SCREENSHOT_DIR");
         static bool tried;
-        FILE *f;
 
         if (ready)
                 return;
         assert_false(tried);
         tried = true;
-        assert_non_null(mkdtemp(tmpdir));
-        test_remove_at_exit(tmpdir);
-        snprintf(shots, sizeof(shots), "%s", dir && *dir ? dir : tmpdir);
+        rig_setup(&rig, "/tmp/mcd-app-XXXXXX");
+        ev = rig.ev;
+        fw = rig.fw;
+        snprintf(shots, sizeof(shots), "%s", dir && *dir ? dir : rig.dir);
         assert_int_eq(netns_test_setup("mcd-app", GROUP_IF, "p2p-app0p"), 0);
         assert_int_eq(netns_sh("ip -n %s addr add 192.168.49.1/24 dev p2p-app0p", netns_name), 0);
         atexit(cleanup);
-        sigset_t ss;
-        sigemptyset(&ss);
-        sigaddset(&ss, SIGCHLD);
-        sigprocmask(SIG_BLOCK, &ss, NULL);
-        assert_int_eq(sd_event_new(&ev), 0);
         xvfb_start();
 
-        snprintf(conf, sizeof(conf), "%s/bus.conf", tmpdir);
-        snprintf(sock, sizeof(sock), "%s/bus", tmpdir);
-        f = fopen(conf, "w");
-        assert_non_null(f);
-        fprintf(f, "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\" "
-                   "\"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
-                   "<busconfig><type>session</type><listen>unix:path=%s</listen><policy context=\"default\">"
-                   "<allow send_destination=\"*\"/><allow receive_sender=\"*\"/><allow own=\"*\"/></policy></busconfig>\n",
-                sock);
-        fclose(f);
-        assert_int_eq(test_dbus_daemon_start(conf, NULL, 0, &bus_pid), 0);
-        snprintf(bus_addr, sizeof(bus_addr), "unix:path=%s", sock);
-
-        snprintf(path, sizeof(path), "%s/p2p-dev-wlan0", tmpdir);
-        assert_int_eq(fake_wpas_new(ev, path, &fw), 0);
-        snprintf(cfg, sizeof(cfg), "%s/miracastd.conf", tmpdir);
-        f = fopen(cfg, "w");
-        assert_non_null(f);
-        fprintf(f, "capture = testsrc\nencoder = x264\npolkit = off\nmax-resolution = 640x480\n"
-                   "p2p-backend = wpas\nwpas-ctrl = %s\np2p-runtime-dir = %s\np2p-device-name = app-source\n"
-                   "log-level = debug\n",
-                path, tmpdir);
-        fclose(f);
-        snprintf(daemon_bin, sizeof(daemon_bin), "%s/miracastd", build ? build : "build");
-        snprintf(logpath, sizeof(logpath), "%s/miracastd.log", tmpdir);
-        daemon_pid = fork();
-        assert_int_ge(daemon_pid, 0);
-        if (daemon_pid == 0) {
-                if (!freopen(logpath, "w", stderr))
-                        _exit(127);
-                sigset_t none;
-                sigemptyset(&none);
-                sigprocmask(SIG_SETMASK, &none, NULL);
-                execl(daemon_bin, daemon_bin, "--config", cfg, "--bus", bus_addr, (char *) NULL);
-                _exit(127);
-        }
-        if (!RUN_UNTIL(fake_wpas_has(fw, "SET device_name app-source"))) {
-                dump(NULL);
-                assert_true(false);
-        }
+        rig_daemon_start(&rig, "app-source", "max-resolution = 640x480\n");
         ready = true;
 }
 
 /* Start the app on bus with the autotest script text. */
-static void app_start(struct child *app, const char *name, const char *bus, const char *script)
+static void app_start(struct rig_child *app, const char *name, const char *bus, const char *script)
 {
         char script_path[300], app_bin[300], runtime[300];
         const char *build = getenv("MIRACAST_BUILD");
         FILE *f;
 
-        snprintf(script_path, sizeof(script_path), "%s/%s.script", tmpdir, name);
+        snprintf(script_path, sizeof(script_path), "%s/%s.script", rig.dir, name);
         f = fopen(script_path, "w");
         assert_non_null(f);
         fputs(script, f);
         fclose(f);
         snprintf(app_bin, sizeof(app_bin), "%s/miracast-cast", build ? build : "build");
-        snprintf(runtime, sizeof(runtime), "%s/runtime", tmpdir);
+        snprintf(runtime, sizeof(runtime), "%s/runtime", rig.dir);
         (void) mkdir(runtime, 0700);
         setenv("DISPLAY", display, 1);
         setenv("GDK_BACKEND", "x11", 1);
@@ -269,15 +154,7 @@ static void app_start(struct child *app, const char *name, const char *bus, cons
         /* GTK and fontconfig keep caches until exit by design; leak reports would be theirs, not ours. */
         setenv("ASAN_OPTIONS", "detect_leaks=0", 1);
         char *argv[] = { app_bin, "--bus", (char *) bus, "--autotest", script_path, NULL };
-        child_start(app, name, argv);
-}
-
-static bool app_says(struct child *app, const char *what)
-{
-        char *text = child_output(app);
-        bool found = strstr(text, what) != NULL;
-        free(text);
-        return found;
+        rig_child_start(&rig, app, name, argv);
 }
 
 /* A PNG of the window's size: signature, IHDR width and height. */
@@ -299,7 +176,7 @@ static void assert_png(const char *path, unsigned min_w, unsigned min_h)
 }
 
 TEST(cast, "/desktop/app/lists two displays, casts to one with a PIN, shows the cast, stops; screenshots") {
-        struct child app, sink;
+        struct rig_child app, sink;
         char script[2048], sink_bin[300], path[300];
         const char *build = getenv("MIRACAST_BUILD");
 
@@ -321,7 +198,7 @@ TEST(cast, "/desktop/app/lists two displays, casts to one with a PIN, shows the 
                  "stop\n"
                  "wait-state \n",
                  shots, shots, shots);
-        app_start(&app, "app", bus_addr, script);
+        app_start(&app, "app", rig.bus_addr, script);
 
         /* the open window starts discovery; two displays answer */
         if (!RUN_UNTIL(fake_wpas_has(fw, "P2P_FIND 30") || app.done)) {
@@ -342,24 +219,24 @@ TEST(cast, "/desktop/app/lists two displays, casts to one with a PIN, shows the 
         if (!RUN_UNTIL(fake_wpas_has(fw, "P2P_CONNECT " OFFICE " 12345670 keypad go_intent=7") || app.done))
                 dump(&app);
         assert_true(fake_wpas_has(fw, "P2P_CONNECT " OFFICE " 12345670 keypad go_intent=7"));
-        assert_true(app_says(&app, "screenshot: "));
+        assert_true(rig_child_says(&app, "screenshot: "));
         fake_wpas_event(fw, "<3>P2P-GROUP-STARTED " GROUP_IF " client ssid=\"DIRECT-ap\" freq=2437 psk=00 go_dev_addr="
                             OFFICE " ip_addr=192.168.49.200 ip_mask=255.255.255.0 go_ip_addr=192.168.49.1");
         snprintf(sink_bin, sizeof(sink_bin), "%s/miracast-test-sink", build ? build : "build");
         char *sargv[] = { "ip", "netns", "exec", netns_name, sink_bin, "--connect", "192.168.49.200:7236",
                           "--profile", "small", "--duration", "0", "--timeout", "60", "--min-frames", "0", NULL };
-        child_start(&sink, "sink", sargv);
+        rig_child_start(&rig, &sink, "sink", sargv);
 
         /* the app saw it play, took its picture, pressed Stop and saw the cast end */
         if (!RUN_UNTIL(app.done && sink.done) || app.status != 0 || sink.status != 0) {
-                char *s = child_output(&sink);
+                char *s = rig_child_output(&sink);
                 fprintf(stderr, "--- sink output (exit %d):\n%s\n", sink.status, s);
                 free(s);
                 dump(&app);
         }
         assert_int_eq(app.status, 0);
         assert_int_eq(sink.status, 0);
-        assert_true(app_says(&app, "autotest: all steps passed"));
+        assert_true(rig_child_says(&app, "autotest: all steps passed"));
         /* the session ended by our Stop: the group goes */
         assert_true(RUN_UNTIL(fake_wpas_has(fw, "P2P_GROUP_REMOVE " GROUP_IF)));
         fake_wpas_event(fw, "<3>P2P-GROUP-REMOVED " GROUP_IF " client reason=REQUESTED");
@@ -370,12 +247,12 @@ TEST(cast, "/desktop/app/lists two displays, casts to one with a PIN, shows the 
         assert_png(path, 400, 400);
         snprintf(path, sizeof(path), "%s/casting.png", shots);
         assert_png(path, 400, 400);
-        child_reap(&app);
-        child_reap(&sink);
+        rig_child_reap(&app);
+        rig_child_reap(&sink);
 }
 
 TEST(refused, "/desktop/app/a display that refuses: the error in plain words, and the window idle again") {
-        struct child app;
+        struct rig_child app;
         char script[1024], path[300];
 
         setup();
@@ -389,7 +266,7 @@ TEST(refused, "/desktop/app/a display that refuses: the error in plain words, an
                  "shot %s/error.png\n",
                  shots);
         fake_wpas_clear_cmds(fw);
-        app_start(&app, "app-refused", bus_addr, script);
+        app_start(&app, "app-refused", rig.bus_addr, script);
         if (!RUN_UNTIL(fake_wpas_has(fw, "P2P_FIND 30") || app.done))
                 dump(&app);
         assert_false(app.done);
@@ -405,29 +282,17 @@ TEST(refused, "/desktop/app/a display that refuses: the error in plain words, an
         assert_int_eq(app.status, 0);
         snprintf(path, sizeof(path), "%s/error.png", shots);
         assert_png(path, 400, 400);
-        child_reap(&app);
+        rig_child_reap(&app);
 }
 
 TEST(missing, "/desktop/app/no miracastd on the bus and none to activate: the \"not installed\" page") {
-        struct child app;
-        char script[512], conf[300], sock[300], addr[320], path[300];
+        struct rig_child app;
+        char script[512], addr[320], path[300];
         pid_t empty_bus = -1;
-        FILE *f;
 
         setup();
         /* a second bus with nobody on it and no service files */
-        snprintf(conf, sizeof(conf), "%s/empty.conf", tmpdir);
-        snprintf(sock, sizeof(sock), "%s/empty-bus", tmpdir);
-        f = fopen(conf, "w");
-        assert_non_null(f);
-        fprintf(f, "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\" "
-                   "\"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
-                   "<busconfig><type>session</type><listen>unix:path=%s</listen><policy context=\"default\">"
-                   "<allow send_destination=\"*\"/><allow receive_sender=\"*\"/><allow own=\"*\"/></policy></busconfig>\n",
-                sock);
-        fclose(f);
-        assert_int_eq(test_dbus_daemon_start(conf, NULL, 0, &empty_bus), 0);
-        snprintf(addr, sizeof(addr), "unix:path=%s", sock);
+        rig_bus_start(&rig, "empty-bus", &empty_bus, addr, sizeof(addr));
         snprintf(script, sizeof(script), "wait-page missing\nsleep 200\nshot %s/missing.png\n", shots);
         app_start(&app, "app-missing", addr, script);
         if (!RUN_UNTIL(app.done) || app.status != 0)
@@ -436,5 +301,5 @@ TEST(missing, "/desktop/app/no miracastd on the bus and none to activate: the \"
         assert_int_eq(app.status, 0);
         snprintf(path, sizeof(path), "%s/missing.png", shots);
         assert_png(path, 400, 400);
-        child_reap(&app);
+        rig_child_reap(&app);
 }

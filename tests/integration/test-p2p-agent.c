@@ -32,8 +32,8 @@
 
 #include <systemd/sd-bus.h>
 
+#include "../lib/daemon-rig.h"
 #include "../lib/fake-wpas.h"
-#include "../lib/netns-util.h"
 #include "../lib/test.h"
 
 #define FOUND_FMT "<3>P2P-DEVICE-FOUND %s p2p_dev_addr=%s pri_dev_type=7-0050F204-1 name='pin-tv' " \
@@ -42,124 +42,26 @@
 #define CM_DISPLAY "0x188"
 #define CM_KEYPAD  "0x180"
 
-static char tmpdir[] = "/tmp/mcd-agent-XXXXXX";
-static char bus_addr[320], logpath[300];
-static pid_t bus_pid = -1, daemon_pid = -1;
-static bool ready;
-static sd_event *ev;
+static struct rig rig;
+static sd_event *ev;          /* rig.ev and rig.fw, under the names the cases use */
 static struct fake_wpas *fw;
+static bool ready;
 
-#define RUN_UNTIL(cond)                                                                 \
-        ({                                                                              \
-                struct timespec _s, _n;                                                 \
-                bool _ok = true;                                                        \
-                clock_gettime(CLOCK_MONOTONIC, &_s);                                    \
-                while (!(cond)) {                                                       \
-                        clock_gettime(CLOCK_MONOTONIC, &_n);                            \
-                        if (_n.tv_sec - _s.tv_sec >= 40 || sd_event_run(ev, 50000) < 0) { \
-                                _ok = false;                                            \
-                                break;                                                  \
-                        }                                                               \
-                }                                                                       \
-                _ok;                                                                    \
-        })
-
-static bool log_has(const char *what)
-{
-        char *text = NULL;
-        bool found;
-
-        if (test_read_file(logpath, &text) < 0)
-                return false;
-        found = strstr(text, what) != NULL;
-        free(text);
-        return found;
-}
-
-static void dump_daemon_log(void)
-{
-        char *text = NULL;
-        if (test_read_file(logpath, &text) >= 0) {
-                fprintf(stderr, "--- miracastd log:\n%s\n", text);
-                free(text);
-        }
-}
-
-static void cleanup(void)
-{
-        kill_wait(daemon_pid);
-        kill_wait(bus_pid);
-}
+#define RUN_UNTIL(cond) RIG_RUN_UNTIL(&rig, cond, 40)
 
 static void setup(void)
 {
-        char conf[256], sock[256], cfg[256], arg[300], path[256], daemon_bin[300];
-        const char *build = getenv("MIRACAST_BUILD");
         static bool tried;
-        struct stat st;
-        FILE *f;
 
         if (ready)
                 return;
         assert_false(tried); /* a failed set-up is reported once, not retried */
         tried = true;
-        assert_non_null(mkdtemp(tmpdir));
-        test_remove_at_exit(tmpdir);
-        atexit(cleanup);
-        sigset_t ss;
-        sigemptyset(&ss);
-        sigaddset(&ss, SIGCHLD);
-        sigprocmask(SIG_BLOCK, &ss, NULL);
-        assert_int_eq(sd_event_new(&ev), 0);
-
-        snprintf(conf, sizeof(conf), "%s/bus.conf", tmpdir);
-        snprintf(sock, sizeof(sock), "%s/bus", tmpdir);
-        f = fopen(conf, "w");
-        assert_non_null(f);
-        fprintf(f, "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\" "
-                   "\"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
-                   "<busconfig><type>session</type><listen>unix:path=%s</listen><policy context=\"default\">"
-                   "<allow send_destination=\"*\"/><allow receive_sender=\"*\"/><allow own=\"*\"/></policy></busconfig>\n",
-                sock);
-        fclose(f);
-        snprintf(arg, sizeof(arg), "--config-file=%s", conf);
-        char *bargv[] = { "dbus-daemon", arg, "--nofork", NULL };
-        bus_pid = spawn_argv(bargv);
-        for (int i = 0; i < 100 && stat(sock, &st) < 0; i++)
-                usleep(50 * 1000);
-        assert_int_eq(stat(sock, &st), 0);
-        snprintf(bus_addr, sizeof(bus_addr), "unix:path=%s", sock);
-        setenv("MIRACASTCTL_BUS", bus_addr, 1);
-
-        snprintf(path, sizeof(path), "%s/p2p-dev-wlan0", tmpdir);
-        assert_int_eq(fake_wpas_new(ev, path, &fw), 0);
-
+        rig_setup(&rig, "/tmp/mcd-agent-XXXXXX");
+        ev = rig.ev;
+        fw = rig.fw;
         /* A short agent timeout so the silent-agent case ends quickly (no timing is asserted). */
-        snprintf(cfg, sizeof(cfg), "%s/miracastd.conf", tmpdir);
-        f = fopen(cfg, "w");
-        assert_non_null(f);
-        fprintf(f, "capture = testsrc\nencoder = x264\npolkit = off\n"
-                   "p2p-backend = wpas\nwpas-ctrl = %s\np2p-runtime-dir = %s\np2p-device-name = pin-source\n"
-                   "p2p-agent-timeout = 2\nlog-level = debug\n",
-                path, tmpdir);
-        fclose(f);
-        snprintf(daemon_bin, sizeof(daemon_bin), "%s/miracastd", build ? build : "build");
-        snprintf(logpath, sizeof(logpath), "%s/miracastd.log", tmpdir);
-        daemon_pid = fork();
-        assert_int_ge(daemon_pid, 0);
-        if (daemon_pid == 0) {
-                if (!freopen(logpath, "w", stderr))
-                        _exit(127);
-                sigset_t none;
-                sigemptyset(&none);
-                sigprocmask(SIG_SETMASK, &none, NULL);
-                execl(daemon_bin, daemon_bin, "--config", cfg, "--bus", bus_addr, (char *) NULL);
-                _exit(127);
-        }
-        if (!RUN_UNTIL(fake_wpas_has(fw, "WFD_SUBELEM_SET 0 000600101c440032"))) {
-                dump_daemon_log();
-                assert_true(false);
-        }
+        rig_daemon_start(&rig, "pin-source", "p2p-agent-timeout = 2\n");
         ready = true;
 }
 
@@ -171,9 +73,9 @@ static void sink_appears(const char *addr, const char *config_methods)
         snprintf(line, sizeof(line), FOUND_FMT, addr, addr, config_methods);
         fake_wpas_event(fw, line);
         snprintf(what, sizeof(what), "found sink %s", addr);
-        if (!RUN_UNTIL(log_has(what)))
-                dump_daemon_log();
-        assert_true(log_has(what));
+        if (!RUN_UNTIL(rig_log_has(&rig, what)))
+                rig_dump_log(&rig);
+        assert_true(rig_log_has(&rig, what));
 }
 
 static void sink_path(const char *addr, char *buf, size_t size)
@@ -274,7 +176,7 @@ static void agent_open(struct agent *a, const char *path)
         memset(a, 0, sizeof(*a));
         a->path = path;
         assert_int_ge(sd_bus_new(&a->bus), 0);
-        assert_int_ge(sd_bus_set_address(a->bus, bus_addr), 0);
+        assert_int_ge(sd_bus_set_address(a->bus, rig.bus_addr), 0);
         assert_int_ge(sd_bus_set_bus_client(a->bus, 1), 0);
         assert_int_ge(sd_bus_start(a->bus), 0);
         assert_int_ge(sd_bus_attach_event(a->bus, ev, 0), 0);
@@ -336,7 +238,7 @@ static void expect_cmd(const char *cmd)
                 fprintf(stderr, "command never sent: %s\n--- commands:\n", cmd);
                 for (unsigned i = 0; i < fw->n_cmds; i++)
                         fprintf(stderr, "  %s\n", fw->cmds[i]);
-                dump_daemon_log();
+                rig_dump_log(&rig);
         }
         assert_true(fake_wpas_has(fw, cmd));
 }
@@ -496,7 +398,7 @@ TEST(owner_leaves, "/p2p/agent/an agent whose owner leaves the bus is unregister
         sink_appears("42:00:00:00:0a:06", CM_DISPLAY);
         agent_open(&gone, "/test/gone");
         agent_close(&gone);
-        assert_true(RUN_UNTIL(log_has("agent /test/gone of") && log_has("left the bus, unregistered")));
+        assert_true(RUN_UNTIL(rig_log_has(&rig, "agent /test/gone of") && rig_log_has(&rig, "left the bus, unregistered")));
         /* no agent left: a PIN cast without a PIN is refused up front ... */
         agent_open(&caster, NULL);
         cast_start(&caster, "42:00:00:00:0a:06", "pin", &c);
@@ -516,89 +418,48 @@ TEST(owner_leaves, "/p2p/agent/an agent whose owner leaves the bus is unregister
 
 /* ---- miracastctl as the agent ------------------------------------------------------ */
 
-struct child {
-        pid_t pid;
-        bool done;
-        int status;
-        char out_path[256];
-        sd_event_source *src;
-};
-
-static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata)
-{
-        struct child *c = userdata;
-        c->status = si->si_code == CLD_EXITED ? si->si_status : 128 + si->si_status;
-        c->done = true;
-        return 0;
-}
-
-/* miracastctl cast ADDR --method pin (method NULL: push button), stdin from a file holding input,
- * stdout+stderr into a file. */
-static void ctl_cast_start_method(struct child *c, const char *name, const char *addr, const char *method,
+/* miracastctl cast ADDR --method pin (method NULL: push button), stdin from input. */
+static void ctl_cast_start_method(struct rig_child *c, const char *name, const char *addr, const char *method,
                                   const char *input)
 {
         const char *build = getenv("MIRACAST_BUILD");
-        char ctl[300], in_path[256];
-        FILE *f;
+        char ctl[300];
 
-        memset(c, 0, sizeof(*c));
         snprintf(ctl, sizeof(ctl), "%s/miracastctl", build ? build : "build");
-        snprintf(in_path, sizeof(in_path), "%s/%s.in", tmpdir, name);
-        snprintf(c->out_path, sizeof(c->out_path), "%s/%s.out", tmpdir, name);
-        f = fopen(in_path, "w");
-        assert_non_null(f);
-        fputs(input, f);
-        fclose(f);
-        c->pid = fork();
-        assert_int_ge(c->pid, 0);
-        if (c->pid == 0) {
-                sigset_t none;
-                if (!freopen(in_path, "r", stdin) || !freopen(c->out_path, "w", stdout))
-                        _exit(127);
-                dup2(STDOUT_FILENO, STDERR_FILENO);
-                sigemptyset(&none);
-                sigprocmask(SIG_SETMASK, &none, NULL);
-                if (method)
-                        execl(ctl, ctl, "cast", addr, "--method", method, "--timeout", "30", (char *) NULL);
-                else
-                        execl(ctl, ctl, "cast", addr, "--timeout", "30", (char *) NULL);
-                _exit(127);
-        }
-        assert_int_eq(sd_event_add_child(ev, &c->src, c->pid, WEXITED, on_child, c), 0);
+        char *argv[] = { ctl, "cast", (char *) addr, "--timeout", "30", method ? "--method" : NULL, (char *) method,
+                         NULL };
+        rig_child_start_input(&rig, c, name, argv, input);
 }
 
-static void ctl_cast_start(struct child *c, const char *name, const char *addr, const char *input)
+static void ctl_cast_start(struct rig_child *c, const char *name, const char *addr, const char *input)
 {
         ctl_cast_start_method(c, name, addr, "pin", input);
 }
 
-static bool child_has(struct child *c, const char *what, bool show_if_missing)
+static bool child_has(struct rig_child *c, const char *what, bool show_if_missing)
 {
-        char *text = NULL;
-        bool found;
+        char *text = rig_child_output(c);
+        bool found = strstr(text, what) != NULL;
 
-        if (test_read_file(c->out_path, &text) < 0)
-                return false;
-        found = strstr(text, what) != NULL;
         if (!found && show_if_missing && c->done)
                 fprintf(stderr, "--- miracastctl output (no \"%s\"):\n%s\n", what, text);
         free(text);
         return found;
 }
 
-static bool child_says(struct child *c, const char *what)
+static bool child_says(struct rig_child *c, const char *what)
 {
         return child_has(c, what, true);
 }
 
-static void child_finish(struct child *c)
+static void child_finish(struct rig_child *c)
 {
         assert_true(RUN_UNTIL(c->done));
         c->src = sd_event_source_unref(c->src);
 }
 
 TEST(ctl_request, "/p2p/agent/miracastctl cast --method pin: prompts for the TV's PIN and sends what stdin says") {
-        struct child c;
+        struct rig_child c;
 
         setup();
         sink_appears("42:00:00:00:0a:07", CM_DISPLAY);
@@ -613,7 +474,7 @@ TEST(ctl_request, "/p2p/agent/miracastctl cast --method pin: prompts for the TV'
 }
 
 TEST(ctl_display, "/p2p/agent/miracastctl cast --method pin: prints the PIN to enter on the TV") {
-        struct child c;
+        struct rig_child c;
 
         setup();
         sink_appears("42:00:00:00:0a:08", CM_KEYPAD);
@@ -629,7 +490,7 @@ TEST(ctl_display, "/p2p/agent/miracastctl cast --method pin: prints the PIN to e
                 struct agent other;
                 sd_bus_error e = SD_BUS_ERROR_NULL;
 
-                assert_int_ge(test_read_file(logpath, &log), 0);
+                assert_int_ge(test_read_file(rig.log_path, &log), 0);
                 for (p = strstr(log, key); p; p = strstr(p + 1, key))
                         snprintf(name, sizeof(name), "%.*s", (int) strcspn(p + strlen(key), "\n"), p + strlen(key));
                 free(log);
@@ -648,7 +509,7 @@ TEST(ctl_display, "/p2p/agent/miracastctl cast --method pin: prints the PIN to e
 }
 
 TEST(ctl_no_input, "/p2p/agent/miracastctl cast --method pin with nothing on stdin declines: not authorized, P2P_CANCEL") {
-        struct child c;
+        struct rig_child c;
 
         setup();
         sink_appears("42:00:00:00:0a:09", CM_DISPLAY);
@@ -710,7 +571,7 @@ TEST(caller_leaves, "/p2p/agent/the Cast() caller leaves the bus while connectin
         c.slot = sd_bus_slot_unref(c.slot);
         client_leave(&a);
         expect_cmd("P2P_CANCEL");
-        assert_true(RUN_UNTIL(log_has("the client that started the cast left the bus")));
+        assert_true(RUN_UNTIL(rig_log_has(&rig, "the client that started the cast left the bus")));
 }
 
 TEST(caller_leaves_persistent, "/p2p/agent/a persistent cast goes on after its caller left the bus") {
@@ -730,11 +591,11 @@ TEST(caller_leaves_persistent, "/p2p/agent/a persistent cast goes on after its c
         assert_false(fake_wpas_has(fw, "P2P_CANCEL"));
         /* still connecting: the display's refusal is what ends it */
         fake_wpas_event(fw, "<3>P2P-GO-NEG-FAILURE status=11");
-        assert_true(RUN_UNTIL(log_has("sink 42:00:00:00:0a:0b (\"pin-tv\"): connecting failed: GO negotiation failed")));
+        assert_true(RUN_UNTIL(rig_log_has(&rig, "sink 42:00:00:00:0a:0b (\"pin-tv\"): connecting failed: GO negotiation failed")));
 }
 
 TEST(ctl_interrupt, "/p2p/agent/Ctrl-C on miracastctl cast while connecting stops the (persistent) cast: P2P_CANCEL") {
-        struct child c;
+        struct rig_child c;
 
         setup();
         sink_appears("42:00:00:00:0a:0c", CM_DISPLAY);
@@ -758,10 +619,10 @@ TEST(release, "/p2p/agent/the daemon exiting calls Release() on every registered
 
         setup();
         agent_open(&a, "/test/agent");
-        assert_int_eq(kill(daemon_pid, SIGTERM), 0);
+        assert_int_eq(kill(rig.daemon_pid, SIGTERM), 0);
         assert_true(RUN_UNTIL(a.releases > 0));
-        assert_int_eq(waitpid(daemon_pid, &status, 0), daemon_pid);
-        daemon_pid = -1;
+        assert_int_eq(waitpid(rig.daemon_pid, &status, 0), rig.daemon_pid);
+        rig.daemon_pid = -1;
         assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
         agent_close(&a);
 }
