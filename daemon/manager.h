@@ -52,6 +52,8 @@ struct cast_options {
         unsigned max_width, max_height; /* 0 = no extra limit */
         const char *protocol;        /* "p2p", "mice", NULL = MS-MICE when the sink offers it */
         bool input;                  /* allow input from the display (UIBC); polkit org.miracastd.input */
+        bool input_set;              /* the caller said yes or no to input; unset: the agent is asked
+                                        (manager_hooks.input_request) when the display offers input */
 };
 
 /*
@@ -90,6 +92,12 @@ struct manager_hooks {
          */
         int (*pin_display)(struct sink *sink, struct session *s, const char *pin);
         int (*pin_request)(struct sink *sink, struct session *s);
+        /*
+         * The display of the playing Cast() session s offers input (UIBC) and the cast did not
+         * say whether to allow it: ask the person ("Allow input from <display>?"). A yes comes
+         * back as session_set_input(s, true); no, no answer or no agent leave input off.
+         */
+        int (*input_request)(struct sink *sink, struct session *s);
         void *userdata;              /* the party's (dbus/: its struct bus) */
 };
 

@@ -308,6 +308,8 @@ struct source_session_uibc {
         bool offered;                           /* we offered input to the sink */
         bool sink_enabled;                      /* the sink's last wfd_uibc_setting (enable when it never said) */
         bool active;                            /* the last UIBC action */
+        bool sink_can_input;                    /* the sink's M3 lists input we can inject: there is
+                                                   something to ask the person about */
         uint32_t generic_types;                 /* what was offered */
         uint16_t port;
 };

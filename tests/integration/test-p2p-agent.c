@@ -20,6 +20,16 @@
  *   the Cast() caller leaves while connecting    -> P2P_CANCEL, unless the cast was persistent
  *   Ctrl-C on miracastctl cast while connecting  -> it stops the session it created: P2P_CANCEL
  *   the daemon exits                             -> Release() to every agent
+ *
+ * Input consent (RequestInput), with the real C test sink listing UIBC input, in
+ * a second network namespace across a veth "group" netdev:
+ *   a Cast() that did not say "input", playing   -> RequestInput(session, "pin-tv");
+ *                                                   yes: the sink gets the offer, InputEnabled
+ *                                                   no / no answer: no offer, input stays off
+ *   Cast(input=false)                            -> nobody is asked
+ *   miracastctl cast --wait, "y" on stdin         -> its agent asks [y/N]; y allows
+ *
+ * Runs as root (CI does).
  */
 #include <errno.h>
 #include <signal.h>
@@ -34,6 +44,7 @@
 
 #include "../lib/daemon-rig.h"
 #include "../lib/fake-wpas.h"
+#include "../lib/netns-util.h"
 #include "../lib/test.h"
 
 #define FOUND_FMT "<3>P2P-DEVICE-FOUND %s p2p_dev_addr=%s pri_dev_type=7-0050F204-1 name='pin-tv' " \
@@ -41,6 +52,7 @@
 /* WPS config methods: 0x0008 display, 0x0080 push button, 0x0100 keypad */
 #define CM_DISPLAY "0x188"
 #define CM_KEYPAD  "0x180"
+#define GROUP_IF "p2p-agt0"
 
 static struct rig rig;
 static sd_event *ev;          /* rig.ev and rig.fw, under the names the cases use */
@@ -60,6 +72,11 @@ static void setup(void)
         rig_setup(&rig, "/tmp/mcd-agent-XXXXXX");
         ev = rig.ev;
         fw = rig.fw;
+        /* the group netdev of the input cases; the test sink sits at its far end */
+        assert_int_eq(netns_test_setup("mcd-agent", GROUP_IF, "p2p-agt0p"), 0);
+        assert_int_eq(netns_sh("ip -n %s addr add 192.168.49.1/24 dev p2p-agt0p", netns_name), 0);
+        /* No uinput: allowed input is offered and enabled, but never injected into this host. */
+        setenv("MIRACASTD_UINPUT_PATH", "/nonexistent/uinput", 1);
         /* A short agent timeout so the silent-agent case ends quickly (no timing is asserted). */
         rig_daemon_start(&rig, "pin-source", "p2p-agent-timeout = 2\n");
         ready = true;
@@ -100,6 +117,9 @@ struct agent {
         const char *path;
         enum agent_mode mode;
         const char *answer;            /* RequestPinCode's reply */
+        int input_answer;              /* RequestInput: 1 allow, 0 deny, -1 never answer */
+        unsigned input_requests;
+        char input_session[128], input_name[128];
         char shown_pin[32], shown_sink[128], asked_sink[128];
         unsigned displays, requests, cancels, releases;
         sd_bus_message *held;          /* AGENT_SILENT: the request never answered */
@@ -143,6 +163,23 @@ static int agent_request(sd_bus_message *m, void *userdata, sd_bus_error *error)
         return 1;
 }
 
+static int agent_request_input(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        struct agent *a = userdata;
+        const char *session, *name;
+
+        assert_int_ge(sd_bus_message_read(m, "os", &session, &name), 0);
+        snprintf(a->input_session, sizeof(a->input_session), "%s", session);
+        snprintf(a->input_name, sizeof(a->input_name), "%s", name);
+        a->input_requests++;
+        if (a->input_answer < 0) {
+                sd_bus_message_unref(a->held);
+                a->held = sd_bus_message_ref(m);
+                return 1;
+        }
+        return sd_bus_reply_method_return(m, "b", a->input_answer > 0);
+}
+
 static int agent_cancel(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         ((struct agent *) userdata)->cancels++;
@@ -163,6 +200,8 @@ static const sd_bus_vtable agent_vtable[] = {
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("RequestPinCode", SD_BUS_ARGS("o", sink), SD_BUS_RESULT("s", pin), agent_request,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("RequestInput", SD_BUS_ARGS("o", session, "s", display_name), SD_BUS_RESULT("b", allow),
+                                agent_request_input, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Cancel", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, agent_cancel, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Release", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, agent_release, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END
@@ -610,6 +649,167 @@ TEST(ctl_interrupt, "/p2p/agent/Ctrl-C on miracastctl cast while connecting stop
         assert_int_eq(c.status, 1);
         assert_true(child_says(&c, "Interrupted: stopping session"));
         expect_cmd("P2P_CANCEL");
+}
+
+/* ---- input consent: RequestInput ------------------------------------------------------ */
+
+/* Cast to addr from a's connection (input: -1 unset, else the option), the group comes up and the
+ * test sink, listing UIBC input, plays for a few seconds; returns once the sink finished. */
+static void cast_and_play_uibc(struct agent *a, const char *addr, int input, const char *expect_uibc,
+                               struct rig_child *sink)
+{
+        const char *build = getenv("MIRACAST_BUILD");
+        char path[128], sink_bin[300], script[300], started[512];
+        struct cast c;
+
+        memset(&c, 0, sizeof(c));
+        sink_path(addr, path, sizeof(path));
+        fake_wpas_clear_cmds(fw);
+        if (input >= 0)
+                assert_int_ge(sd_bus_call_method_async(a->bus, &c.slot, "org.miracastd", path, "org.miracastd.Sink1",
+                                                       "Cast", on_cast_reply, &c, "a{sv}", 1, "input", "b", input),
+                              0);
+        else
+                assert_int_ge(sd_bus_call_method_async(a->bus, &c.slot, "org.miracastd", path, "org.miracastd.Sink1",
+                                                       "Cast", on_cast_reply, &c, "a{sv}", 0),
+                              0);
+        snprintf(started, sizeof(started), "P2P_CONNECT %s pbc go_intent=7", addr);
+        expect_cmd(started);
+        snprintf(started, sizeof(started),
+                 "<3>P2P-GROUP-STARTED " GROUP_IF " client ssid=\"DIRECT-ag\" freq=2437 psk=00 go_dev_addr=%s "
+                 "ip_addr=192.168.49.200 ip_mask=255.255.255.0 go_ip_addr=192.168.49.1",
+                 addr);
+        fake_wpas_event(fw, started);
+        snprintf(sink_bin, sizeof(sink_bin), "%s/miracast-test-sink", build ? build : "build");
+        snprintf(script, sizeof(script), "%s", test_data_path("uibc/script.txt"));
+        char *sargv[] = { "ip", "netns", "exec", netns_name, sink_bin, "--connect", "192.168.49.200:7236",
+                          "--profile", "small", "--duration", "4", "--timeout", "30", "--min-frames", "0",
+                          "--uibc-script", script, "--expect-uibc", (char *) expect_uibc, NULL };
+        rig_child_start(&rig, sink, "sink-input", sargv);
+        assert_true(RUN_UNTIL(c.done));
+        if (c.error[0])
+                fprintf(stderr, "Cast: %s: %s\n", c.error, c.message);
+        assert_false(c.error[0]);
+        c.slot = sd_bus_slot_unref(c.slot);
+        if (!RUN_UNTIL(sink->done) || sink->status != 0) {
+                char *out = rig_child_output(sink);
+                fprintf(stderr, "--- sink output (exit %d):\n%s\n", sink->status, out);
+                free(out);
+                rig_dump_log(&rig);
+        }
+        assert_int_eq(sink->status, 0);
+        /* the sink's TEARDOWN ended the session: the group goes */
+        expect_cmd("P2P_GROUP_REMOVE " GROUP_IF);
+        fake_wpas_event(fw, "<3>P2P-GROUP-REMOVED " GROUP_IF " client reason=REQUESTED");
+}
+
+TEST(input_allow, "/p2p/agent/input: the display offers input, the agent allows it: the sink gets the offer") {
+        struct rig_child sink;
+        struct agent a;
+
+        setup();
+        sink_appears("42:00:00:00:0a:10", CM_DISPLAY);
+        agent_open(&a, "/test/agent");
+        a.input_answer = 1;
+        cast_and_play_uibc(&a, "42:00:00:00:0a:10", -1, "yes", &sink);
+        assert_int_eq(a.input_requests, 1);
+        assert_str_eq(a.input_name, "pin-tv");
+        assert_true(strncmp(a.input_session, "/org/miracastd/session/", 23) == 0);
+        assert_true(rig_child_says(&sink, "uibc=offered"));
+        assert_true(rig_log_has(&rig, "the agent allowed input from the display"));
+        assert_true(rig_log_has(&rig, "input from the display allowed"));
+        rig_child_reap(&sink);
+        agent_close(&a);
+}
+
+TEST(input_deny, "/p2p/agent/input: the agent says no: no offer, input stays off, the cast plays on") {
+        struct rig_child sink;
+        struct agent a;
+
+        setup();
+        sink_appears("42:00:00:00:0a:11", CM_DISPLAY);
+        agent_open(&a, "/test/agent");
+        a.input_answer = 0;
+        cast_and_play_uibc(&a, "42:00:00:00:0a:11", -1, "no", &sink);
+        assert_int_eq(a.input_requests, 1);
+        assert_true(rig_child_says(&sink, "result=ok"));
+        assert_true(rig_child_says(&sink, "uibc=none"));
+        assert_true(rig_log_has(&rig, "input from the display declined by the agent; input stays off"));
+        rig_child_reap(&sink);
+        agent_close(&a);
+}
+
+TEST(input_timeout, "/p2p/agent/input: the agent never answers: after p2p-agent-timeout input stays off, Cancel()") {
+        struct rig_child sink;
+        struct agent a;
+
+        setup();
+        sink_appears("42:00:00:00:0a:12", CM_DISPLAY);
+        agent_open(&a, "/test/agent");
+        a.input_answer = -1;
+        /* the sink plays 4 s; the agent's 2 s run out while it does */
+        cast_and_play_uibc(&a, "42:00:00:00:0a:12", -1, "no", &sink);
+        assert_int_eq(a.input_requests, 1);
+        assert_true(rig_log_has(&rig, "the agent did not answer about input within 2 s; input stays off"));
+        assert_true(RUN_UNTIL(a.cancels > 0));
+        assert_true(rig_child_says(&sink, "uibc=none"));
+        rig_child_reap(&sink);
+        agent_close(&a);
+}
+
+TEST(input_said_no, "/p2p/agent/input: a Cast() with input=false: nobody is asked") {
+        struct rig_child sink;
+        struct agent a;
+
+        setup();
+        sink_appears("42:00:00:00:0a:13", CM_DISPLAY);
+        agent_open(&a, "/test/agent");
+        a.input_answer = 1;
+        cast_and_play_uibc(&a, "42:00:00:00:0a:13", 0, "no", &sink);
+        assert_int_eq(a.input_requests, 0);
+        assert_true(rig_child_says(&sink, "uibc=none"));
+        rig_child_reap(&sink);
+        agent_close(&a);
+}
+
+TEST(input_ctl, "/p2p/agent/input: miracastctl cast --wait asks \"Allow input from ...? [y/N]\"; y allows it") {
+        const char *build = getenv("MIRACAST_BUILD");
+        char ctl[300], sink_bin[300], script[300];
+        struct rig_child cast, sink;
+
+        setup();
+        sink_appears("42:00:00:00:0a:14", CM_DISPLAY);
+        fake_wpas_clear_cmds(fw);
+        snprintf(ctl, sizeof(ctl), "%s/miracastctl", build ? build : "build");
+        char *argv[] = { ctl, "cast", "42:00:00:00:0a:14", "--wait", "--timeout", "30", NULL };
+        rig_child_start_input(&rig, &cast, "ctl-input", argv, "y\n");
+        expect_cmd("P2P_CONNECT 42:00:00:00:0a:14 pbc go_intent=7");
+        fake_wpas_event(fw, "<3>P2P-GROUP-STARTED " GROUP_IF " client ssid=\"DIRECT-ag\" freq=2437 psk=00 "
+                            "go_dev_addr=42:00:00:00:0a:14 ip_addr=192.168.49.200 ip_mask=255.255.255.0 "
+                            "go_ip_addr=192.168.49.1");
+        snprintf(sink_bin, sizeof(sink_bin), "%s/miracast-test-sink", build ? build : "build");
+        snprintf(script, sizeof(script), "%s", test_data_path("uibc/script.txt"));
+        char *sargv[] = { "ip", "netns", "exec", netns_name, sink_bin, "--connect", "192.168.49.200:7236",
+                          "--profile", "small", "--duration", "4", "--timeout", "30", "--min-frames", "0",
+                          "--uibc-script", script, "--expect-uibc", "yes", NULL };
+        rig_child_start(&rig, &sink, "sink-ctl-input", sargv);
+        /* --wait: miracastctl ends with the session, which the sink ends after its 4 s */
+        if (!RUN_UNTIL(sink.done && cast.done) || sink.status != 0 ||
+            !rig_child_says(&cast, "Allow input from \"pin-tv\"")) {
+                char *out = rig_child_output(&cast), *sout = rig_child_output(&sink);
+                fprintf(stderr, "--- miracastctl:\n%s\n--- sink (exit %d):\n%s\n", out, sink.status, sout);
+                free(out);
+                free(sout);
+                rig_dump_log(&rig);
+        }
+        assert_int_eq(sink.status, 0);
+        assert_true(rig_child_says(&cast, "Allow input from \"pin-tv\""));
+        assert_true(rig_child_says(&cast, "Input from the display allowed."));
+        assert_true(rig_child_says(&sink, "uibc=offered"));
+        expect_cmd("P2P_GROUP_REMOVE " GROUP_IF);
+        fake_wpas_event(fw, "<3>P2P-GROUP-REMOVED " GROUP_IF " client reason=REQUESTED");
+        rig_child_reap(&cast);
+        rig_child_reap(&sink);
 }
 
 /* Last: it stops the daemon every other case shares. */

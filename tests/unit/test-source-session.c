@@ -1100,11 +1100,16 @@ TEST(fsm_uibc_m3_asks, "/fsm/uibc/M3 always asks wfd_uibc_capability (asking rev
 
 TEST(fsm_uibc_not_allowed, "/fsm/uibc/input not allowed: a UIBC sink gets no offer in M4, M15 enable 406") {
         struct harness *h = harness_new();
+        struct source_session_uibc u;
         char m4[4096];
 
         to_playing_uibc(h, m4, sizeof(m4));
         assert_null(strstr(m4, "wfd_uibc"));
         assert_int_eq(count(h, SOURCE_SESSION_ACTION_UIBC), 0);
+        /* nothing offered, but there is input to ask the person about */
+        source_session_get_uibc(h->s, &u);
+        assert_true(u.sink_can_input);
+        assert_false(u.allowed || u.offered || u.active);
         sink_set(h, "wfd_uibc_setting: enable\r\n", 406);
         assert_int_eq(count(h, SOURCE_SESSION_ACTION_UIBC), 0);
         harness_free(h);
@@ -1131,9 +1136,12 @@ TEST(fsm_uibc_offer_m4, "/fsm/uibc/allowed: M4 offers the GENERIC intersection w
 
 TEST(fsm_uibc_sink_without_uibc, "/fsm/uibc/allowed, but the sink lists no UIBC: no offer, never active") {
         struct harness *h = harness_new_with(allow_input);
+        struct source_session_uibc u;
 
         to_playing(h); /* LG reply: no wfd_uibc_capability */
         assert_int_eq(count(h, SOURCE_SESSION_ACTION_UIBC), 0);
+        source_session_get_uibc(h->s, &u);
+        assert_false(u.sink_can_input);
         sink_set(h, "wfd_uibc_setting: enable\r\n", 406);
         harness_free(h);
 }
