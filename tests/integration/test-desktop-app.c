@@ -13,6 +13,14 @@
  *   Stop              -> Session1.Stop -> the sink's session ends, group removed
  *   a display refuses -> Cast fails SinkRejected -> "The display refused the connection."  [error.png]
  *   no daemon on the bus -> the "not installed" page                                 [missing.png]
+ *   (without miracastd-user: Extend/window/sound/delay disabled; rows say "Wi-Fi Direct")
+ *
+ * With a FAKE org.miracastd.User (tests/desktop/fake-user1.h) on the session bus:
+ *   the choices are usable; Show Extend, Sound On Both, Delay Low   [options.png]
+ *   a real Return (xdotool) on the focused row -> User1.Cast(sink, video=extend audio=mirror
+ *   latency=low-latency) -> Sink1.Cast; the sink lists UIBC input -> Agent1.RequestInput ->
+ *   "Allow input from Office Display?"                                [input.png]
+ *   real Tab, Return (xdotool) -> allowed: the sink gets the UIBC offer; Stop -> User1.Stop
  *
  * PNGs go to $MIRACAST_SCREENSHOT_DIR (make screenshots), else a temporary
  * directory. Runs as root (CI does); needs Xvfb (tools/install-deps.sh).
@@ -32,6 +40,7 @@
 #include "../lib/netns-util.h"
 #include "../lib/test-bus.h"
 #include "../lib/test.h"
+#include "../desktop/fake-user1.h"
 
 #define TV     "42:00:00:00:0d:01"
 #define OFFICE "42:00:00:00:0d:02"
@@ -184,6 +193,10 @@ TEST(cast, "/desktop/app/lists two displays, casts to one with a PIN, shows the 
         snprintf(script, sizeof(script),
                  "wait-page main\n"
                  "wait-displays 2\n"
+                 "wait-display-text Office Display|Wi-Fi Direct\n"
+                 /* no miracastd-user on this bus: only what the daemon can do alone */
+                 "refuse-choose Show|Extend\n"
+                 "refuse-choose Sound|On Both\n"
                  "sleep 300\n"
                  "shot %s/list.png\n"
                  "cast Office Display\n"
@@ -249,6 +262,104 @@ TEST(cast, "/desktop/app/lists two displays, casts to one with a PIN, shows the 
         assert_png(path, 400, 400);
         rig_child_reap(&app);
         rig_child_reap(&sink);
+}
+
+/* Press real keys in the app's X display (keyboard navigation, not a test hook). */
+static void press_keys(const char *keys)
+{
+        assert_int_eq(netns_sh("DISPLAY=%s xdotool key --delay 150 %s", display, keys), 0);
+}
+
+TEST(user1_cast, "/desktop/app/with miracastd-user: desktop choices, User1.Cast by keyboard, the input question, Stop") {
+        struct rig_child app, sink;
+        struct fake_user1 *user1 = NULL;
+        char script[2048], sink_bin[300], path[300], uibc[300];
+        const char *build = getenv("MIRACAST_BUILD");
+
+        setup();
+        assert_int_eq(fake_user1_new(ev, rig.bus_addr, &user1), 0);
+        snprintf(script, sizeof(script),
+                 "wait-page main\n"
+                 "wait-user1 yes\n"
+                 "wait-displays 2\n"
+                 "choose Show|Extend\n"
+                 "choose Sound|On Both\n"
+                 "choose Delay|Low Delay\n"
+                 "sleep 300\n"
+                 "shot %s/options.png\n"
+                 "focus-display Office Display\n"
+                 "say press Return\n"
+                 "wait-state playing\n"
+                 "wait-input\n"
+                 "sleep 300\n"
+                 "shot %s/input.png\n"
+                 "say press Tab Return\n"
+                 "wait-input-closed\n"
+                 "sleep 1500\n"
+                 "stop\n"
+                 "wait-state \n",
+                 shots, shots);
+        fake_wpas_clear_cmds(fw);
+        app_start(&app, "app-user1", rig.bus_addr, script);
+        if (!RUN_UNTIL(fake_wpas_has(fw, "P2P_FIND 30") || app.done))
+                dump(&app);
+        assert_false(app.done);
+        fake_wpas_event(fw, FOUND(TV, "Living Room TV"));
+        fake_wpas_event(fw, FOUND(OFFICE, "Office Display"));
+
+        /* Return on the focused row casts, through miracastd-user with the chosen options */
+        if (!RUN_UNTIL(rig_child_says(&app, "autotest: press Return") || app.done))
+                dump(&app);
+        assert_false(app.done);
+        press_keys("Return");
+        if (!RUN_UNTIL(fake_wpas_has(fw, "P2P_CONNECT " OFFICE " pbc go_intent=7") || app.done))
+                dump(&app);
+        assert_true(fake_wpas_has(fw, "P2P_CONNECT " OFFICE " pbc go_intent=7"));
+        assert_int_eq(user1->casts, 1);
+        if (strcmp(user1->last_options, "method=pbc video=extend audio=mirror latency=low-latency") != 0)
+                fprintf(stderr, "User1.Cast options: %s\n", user1->last_options);
+        assert_str_eq(user1->last_options, "method=pbc video=extend audio=mirror latency=low-latency");
+
+        fake_wpas_event(fw, "<3>P2P-GROUP-STARTED " GROUP_IF " client ssid=\"DIRECT-ap\" freq=2437 psk=00 go_dev_addr="
+                            OFFICE " ip_addr=192.168.49.200 ip_mask=255.255.255.0 go_ip_addr=192.168.49.1");
+        snprintf(sink_bin, sizeof(sink_bin), "%s/miracast-test-sink", build ? build : "build");
+        snprintf(uibc, sizeof(uibc), "%s", test_data_path("uibc/script.txt"));
+        char *sargv[] = { "ip", "netns", "exec", netns_name, sink_bin, "--connect", "192.168.49.200:7236",
+                          "--profile", "small", "--duration", "0", "--timeout", "60", "--min-frames", "0",
+                          "--uibc-script", uibc, "--expect-uibc", "yes", NULL };
+        rig_child_start(&rig, &sink, "sink-user1", sargv);
+
+        /* the display offers input: the app asks; Tab to Allow, Return */
+        if (!RUN_UNTIL(rig_child_says(&app, "autotest: press Tab Return") || app.done))
+                dump(&app);
+        assert_false(app.done);
+        press_keys("Tab Return");
+        if (!RUN_UNTIL(rig_log_has(&rig, "input from the display allowed") || app.done))
+                dump(&app);
+        assert_true(rig_log_has(&rig, "the agent allowed input from the display"));
+
+        /* Stop goes to miracastd-user, which stops the daemon's session */
+        if (!RUN_UNTIL((app.done && sink.done)) || app.status != 0 || sink.status != 0) {
+                char *s = rig_child_output(&sink);
+                fprintf(stderr, "--- sink output (exit %d):\n%s\n", sink.status, s);
+                free(s);
+                dump(&app);
+        }
+        assert_int_eq(app.status, 0);
+        assert_int_eq(sink.status, 0);
+        assert_int_eq(user1->stops, 1);
+        assert_true(strncmp(user1->last_stop, "/org/miracastd/session/", 23) == 0);
+        assert_true(rig_child_says(&sink, "uibc=offered"));
+        assert_true(RUN_UNTIL(fake_wpas_has(fw, "P2P_GROUP_REMOVE " GROUP_IF)));
+        fake_wpas_event(fw, "<3>P2P-GROUP-REMOVED " GROUP_IF " client reason=REQUESTED");
+
+        snprintf(path, sizeof(path), "%s/options.png", shots);
+        assert_png(path, 400, 400);
+        snprintf(path, sizeof(path), "%s/input.png", shots);
+        assert_png(path, 400, 400);
+        rig_child_reap(&app);
+        rig_child_reap(&sink);
+        fake_user1_free(user1);
 }
 
 TEST(refused, "/desktop/app/a display that refuses: the error in plain words, and the window idle again") {
