@@ -10,6 +10,7 @@
 #   dbus/miracastctl*.c     -> $(BUILD)/miracastctl         (libdbus.a, libprotocol.a, libsystemd)
 #   tests/sink/*.c          -> $(BUILD)/miracast-test-sink  (libprotocol.a, libsystemd, FFmpeg)
 #   desktop/app/*.c         -> $(BUILD)/miracast-cast       (GTK 4, libadwaita, GIO; of ours only dbus/bus_names.h)
+#   user-session/*.c        -> $(BUILD)/miracastd-user      (libsystemd, libpipewire-0.3, libprotocol.a; dbus/bus_names.h)
 #   tests/unit/test-*.c, tests/integration/test-*.c -> $(BUILD)/tests/test-* (see "tests" below)
 #   tests/fuzz/fuzz-*.c     -> $(BUILD)/tests/fuzz-replay-* (gcc, libprotocol.a only; replays seeds in `make check`)
 #                              $(BUILD)/fuzz/fuzz-*        (clang libFuzzer, `make fuzz`)
@@ -24,7 +25,7 @@
 # call across a layer fails at link time too.
 #
 # Targets: all check fuzz bench demo e2e install lint soak screenshots gnome-shell-test clean deps deb.
-# Variables: BUILD, SANITIZE=1 (ASan+UBSan), V=1, DESTDIR, PREFIX, FUZZ_SECONDS.
+# Variables: BUILD, SANITIZE=1 (ASan+UBSan), V=1, DESTDIR, PREFIX, FUZZ_SECONDS, FUZZ_RUNS, FUZZ_MERGE.
 
 PKG_CONFIG ?= pkg-config
 BUILD      ?= build
@@ -33,6 +34,8 @@ DESTDIR    ?=
 CC         ?= gcc
 CLANG      ?= clang
 FUZZ_SECONDS ?= 60
+# make fuzz merges what it finds into tests/fuzz/corpus/ (minimized); FUZZ_MERGE=0 leaves the tree alone.
+FUZZ_MERGE ?= 1
 
 CFLAGS     ?= -O2 -g
 # -MD, not -MMD: the layer check reads the system headers from the .d file too.
@@ -57,6 +60,7 @@ ENCODER_PKGS := libavcodec libavformat libavutil libswscale libdrm libva x264 li
 SYSTEMD_PKGS := libsystemd
 SINK_PKGS    := libsystemd libavcodec libavformat libavutil libswscale
 APP_PKGS     := gtk4 libadwaita-1
+USER_PKGS    := libsystemd libpipewire-0.3
 ALL_PKGS     := $(SYSTEMD_PKGS) $(ENCODER_PKGS)
 
 # pkg-config runs only when a recipe first needs it (after `deps` had its chance to install), once
@@ -72,6 +76,8 @@ SYSTEMD_CFLAGS = $(call lazy,SYSTEMD_CFLAGS,$(call pkg,--cflags,$(SYSTEMD_PKGS))
 SYSTEMD_LIBS   = $(call lazy,SYSTEMD_LIBS,$(call pkg,--libs,$(SYSTEMD_PKGS)))
 SINK_LIBS      = $(call lazy,SINK_LIBS,$(call pkg,--libs,$(SINK_PKGS)))
 APP_CFLAGS     = $(call lazy,APP_CFLAGS,$(call pkg,--cflags,$(APP_PKGS)))
+USER_CFLAGS    = $(call lazy,USER_CFLAGS,$(call pkg,--cflags,$(USER_PKGS)))
+USER_LIBS      = $(call lazy,USER_LIBS,$(call pkg,--libs,$(USER_PKGS)))
 APP_LIBS       = $(call lazy,APP_LIBS,$(call pkg,--libs,$(APP_PKGS)))
 ALL_CFLAGS     = $(call lazy,ALL_CFLAGS,$(call pkg,--cflags,$(ALL_PKGS)))
 ALL_LIBS       = $(call lazy,ALL_LIBS,$(call pkg,--libs,$(ALL_PKGS)))
@@ -88,6 +94,10 @@ DENY_dbus     := $(USES_MEDIA)|$(call UP_FROM,tests)
 # The desktop app is a D-Bus client like any other: GTK/GIO, and the API's names, nothing of the daemon.
 DENY_app      := $(USES_SYSTEMD)|$(USES_MEDIA)|$(call UP_FROM,protocol|encoder|daemon|dbus|tests)
 ALLOW_app     := /dbus/bus_names\.h$$
+# The user-session component is a client of the daemon's D-Bus API that owns the person's PipeWire and
+# portal: protocol/ (the audio stream format), the API's names and the libc-only log.h, no daemon/encoder code.
+DENY_user     := $(USES_MEDIA)|$(call UP_FROM,encoder|daemon|dbus|tests|desktop)
+ALLOW_user    := /daemon/log\.h$$|/dbus/bus_names\.h$$
 # $(call layer_check,LAYER): after compiling $@, fail when its .d names a header LAYER may not use.
 define layer_check
 	$(Q)bad=$$(grep -oE '$(DENY_$(1))' $(@:.o=.d) | grep -vE '$(or $(ALLOW_$(1)),^$$^)' | sort -u); \
@@ -104,6 +114,7 @@ DBUS_SRC     := $(filter-out dbus/miracastctl%,$(wildcard dbus/*.c))
 CTL_SRC      := $(wildcard dbus/miracastctl*.c)
 SINK_SRC     := $(wildcard tests/sink/*.c)
 APP_SRC      := $(wildcard desktop/app/*.c)
+USER_SRC     := $(wildcard user-session/*.c)
 TESTLIB_SRC  := tests/lib/test.c tests/lib/test-util.c tests/lib/test-bus.c tests/lib/ts-check.c tests/lib/rtp-receive.c \
                 tests/lib/daemon-rig.c
 UNIT_SRC     := $(wildcard tests/unit/test-*.c tests/integration/test-*.c)
@@ -143,6 +154,9 @@ PROGRAMS += $(BUILD)/miracast-test-sink
 endif
 ifneq ($(APP_SRC),)
 PROGRAMS += $(BUILD)/miracast-cast
+endif
+ifneq ($(USER_SRC),)
+PROGRAMS += $(BUILD)/miracastd-user
 endif
 TEST_BINS   := $(patsubst %.c,$(BUILD)/tests/%,$(notdir $(UNIT_SRC)))
 REPLAY_BINS := $(patsubst fuzz-%.c,$(BUILD)/tests/fuzz-replay-%,$(notdir $(FUZZ_SRC)))
@@ -199,6 +213,12 @@ $(BUILD)/desktop/app/%.o: desktop/app/%.c
 	$(Q)$(CC) $(CFLAGS) $(APP_CFLAGS) -c $< -o $@
 	$(call layer_check,app)
 
+$(BUILD)/user-session/%.o: user-session/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) $(USER_CFLAGS) -c $< -o $@
+	$(call layer_check,user)
+
 # Tests may include anything; what they link is decided below.
 $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
@@ -233,6 +253,11 @@ $(BUILD)/miracast-test-sink: $(call obj,$(SINK_SRC)) $(LIBPROTOCOL)
 $(BUILD)/miracast-cast: $(call obj,$(APP_SRC))
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(APP_LIBS) $(LDLIBS)
+
+# The user-session component: its own files, the libc-only log.c, the protocol/ writers.
+$(BUILD)/miracastd-user: $(call obj,$(USER_SRC) daemon/log.c) $(LIBPROTOCOL)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(USER_LIBS) $(LDLIBS)
 
 $(BUILD)/bench-%: $(BUILD)/tests/bench/bench-%.o $(LIBENCODER) $(LIBPROTOCOL)
 	@echo "  LD      $@"
@@ -292,7 +317,7 @@ $(BUILD)/fuzz/fuzz-%: $(BUILD)/fuzz/obj/tests/fuzz/fuzz-%.o $(patsubst %.c,$(BUI
 
 fuzz: deps
 	$(Q)$(MAKE) --no-print-directory $(FUZZ_BINS)
-	$(Q)tools/run-fuzz.sh $(BUILD)/fuzz $(FUZZ_SECONDS)
+	$(Q)FUZZ_MERGE=$(FUZZ_MERGE) tools/run-fuzz.sh $(BUILD)/fuzz $(FUZZ_SECONDS)
 
 # ---- the rest ---------------------------------------------------------------
 

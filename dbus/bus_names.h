@@ -20,6 +20,11 @@
 #define BUS_SESSION_IFACE   "org.miracastd.Session1"
 #define BUS_AGENT_IFACE     "org.miracastd.Agent1"    /* implemented by clients */
 
+/* The user-session component (miracastd-user) on each user's session bus. */
+#define BUS_USER_NAME       "org.miracastd.User"
+#define BUS_USER_PATH       "/org/miracastd/user"
+#define BUS_USER_IFACE      "org.miracastd.User1"
+
 /* Error names of the daemon's replies (errno mapping: bus_errors.h). */
 #define BUS_ERROR_INSUFFICIENT_RESOURCES "org.miracastd.Error.InsufficientResources"
 #define BUS_ERROR_NOT_AUTHORIZED         "org.miracastd.Error.NotAuthorized"
@@ -32,3 +37,6 @@
 #define BUS_ERROR_FAILED                 "org.miracastd.Error.Failed"
 /* An agent's reply to RequestPinCode when the user declines (Agent1.xml). */
 #define BUS_ERROR_REJECTED               "org.miracastd.Error.Rejected"
+/* User1.Cast: the person cancelled the screen chooser; the desktop cannot share the screen that way. */
+#define BUS_ERROR_CANCELLED              "org.miracastd.Error.Cancelled"
+#define BUS_ERROR_NOT_SUPPORTED          "org.miracastd.Error.NotSupported"

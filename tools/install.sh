@@ -9,6 +9,9 @@
 #   /usr/share/dbus-1/system.d/org.miracastd.conf
 #   /usr/share/dbus-1/system-services/org.miracastd.service
 #   /usr/share/dbus-1/interfaces/org.miracastd.{Manager1,Sink1,Session1}.xml
+#   /usr/libexec/miracastd-user                       (the user-session component, when built)
+#   /usr/lib/systemd/user/miracastd-user.service      ($SYSTEMDUSERUNITDIR overrides)
+#   /usr/share/dbus-1/services/org.miracastd.User.service
 #   /usr/share/polkit-1/actions/org.miracastd.policy
 #   /usr/share/man/man{1,5,8}/...
 #   /etc/miracastd/miracastd.conf                     (example; an existing file is kept)
@@ -33,6 +36,8 @@ else
         sysconfdir=${SYSCONFDIR:-/etc}
 fi
 unitdir=${SYSTEMDUNITDIR:-$prefix/lib/systemd/system}
+userunitdir=${SYSTEMDUSERUNITDIR:-$prefix/lib/systemd/user}
+libexecdir=$prefix/libexec
 sbindir=$prefix/sbin
 bindir=$prefix/bin
 datadir=$prefix/share
@@ -56,7 +61,8 @@ inst() {
 
 # Substitute the paths into a template.
 subst() {
-        sed -e "s|@sbindir@|$sbindir|g" -e "s|@bindir@|$bindir|g" -e "s|@sysconfdir@|$sysconfdir|g" "$1"
+        sed -e "s|@sbindir@|$sbindir|g" -e "s|@bindir@|$bindir|g" -e "s|@sysconfdir@|$sysconfdir|g" \
+            -e "s|@libexecdir@|$libexecdir|g" "$1"
 }
 
 tmp=$(mktemp -d)
@@ -76,6 +82,15 @@ for xml in "$srcdir"/dbus/org.miracastd.*.xml; do
         [ -f "$xml" ] || continue
         inst 0644 "$xml" "$datadir/dbus-1/interfaces/$(basename "$xml")"
 done
+
+# The user-session component: started on the session bus by D-Bus activation through its user unit.
+if [ -x "$build/miracastd-user" ]; then
+        inst 0755 "$build/miracastd-user" "$libexecdir/miracastd-user"
+        subst "$srcdir/systemd/miracastd-user.service.in" >"$tmp/miracastd-user.service"
+        inst 0644 "$tmp/miracastd-user.service" "$userunitdir/miracastd-user.service"
+        subst "$srcdir/systemd/org.miracastd.User.service.in" >"$tmp/org.miracastd.User.service"
+        inst 0644 "$tmp/org.miracastd.User.service" "$datadir/dbus-1/services/org.miracastd.User.service"
+fi
 
 for page in "$srcdir"/man/*.[158]; do
         [ -f "$page" ] || continue

@@ -69,6 +69,14 @@ else
         fail "miracastctl --help runs" "$(cat "$tmp/c-help")"
 fi
 
+# ---- miracastd-user ------------------------------------------------------------------------
+if "$MIRACAST_BUILD/miracastd-user" --help >"$tmp/u-help" 2>&1; then
+        options_in <"$tmp/u-help" >"$tmp/u-help-opts"
+        man_section "$src/man/miracastd-user.1" OPTIONS | options_in >"$tmp/u-man-opts"
+        compare "miracastd-user --help options = miracastd-user(1) OPTIONS" "$tmp/u-help-opts" "$tmp/u-man-opts"
+else
+        fail "miracastd-user --help runs" "$(cat "$tmp/u-help")"
+fi
 # ---- citations of docs/ sections ------------------------------------------------------------
 cites=0
 missing=

@@ -27,6 +27,7 @@ files="
 /usr/share/dbus-1/system-services/org.miracastd.service
 /usr/share/polkit-1/actions/org.miracastd.policy
 /usr/share/man/man1/miracastctl.1
+/usr/share/man/man1/miracastd-user.1
 /usr/share/man/man5/miracastd.conf.5
 /usr/share/man/man8/miracastd.8
 /etc/miracastd/miracastd.conf
@@ -36,6 +37,9 @@ files="
 # the "Cast screen" button: the app (when built) and the GNOME Shell extension
 [ -x "$MIRACAST_BUILD/miracast-cast" ] && files="$files /usr/bin/miracast-cast
 /usr/share/applications/org.miracastd.Cast.desktop /usr/share/icons/hicolor/scalable/apps/org.miracastd.Cast.svg"
+# the user-session component (when built)
+[ -x "$MIRACAST_BUILD/miracastd-user" ] && files="$files /usr/libexec/miracastd-user
+/usr/lib/systemd/user/miracastd-user.service /usr/share/dbus-1/services/org.miracastd.User.service"
 for f in "$src"/desktop/gnome-shell-extension/miracast@miracastd.org/*; do
         files="$files /usr/share/gnome-shell/extensions/miracast@miracastd.org/${f##*/}"
 done
@@ -91,6 +95,14 @@ check "unit is Type=notify with watchdog" bash -c "grep -qx Type=notify '$unit' 
 # The unit itself, not an alias that exists only once enabled: activation must work on a fresh install.
 check "activation file names the unit" grep -qx "SystemdService=miracastd.service" \
         "$dest/usr/share/dbus-1/system-services/org.miracastd.service"
+if [ -x "$MIRACAST_BUILD/miracastd-user" ]; then
+        check "session-bus activation of miracastd-user names its user unit" bash -c \
+                "grep -qx SystemdService=miracastd-user.service '$dest/usr/share/dbus-1/services/org.miracastd.User.service' &&
+                 grep -qx Exec=/usr/libexec/miracastd-user '$dest/usr/share/dbus-1/services/org.miracastd.User.service'"
+        check "the user unit runs the installed component" bash -c \
+                "grep -qx ExecStart=/usr/libexec/miracastd-user '$dest/usr/lib/systemd/user/miracastd-user.service' &&
+                 grep -qx BusName=org.miracastd.User '$dest/usr/lib/systemd/user/miracastd-user.service'"
+fi
 for x in /usr/share/dbus-1/system.d/org.miracastd.conf /usr/share/polkit-1/actions/org.miracastd.policy \
          $(cd "$dest" && ls usr/share/dbus-1/interfaces/*.xml 2>/dev/null | sed 's|^|/|'); do
         check "well-formed XML $x" xmllint --noout "$dest$x"
@@ -100,7 +112,7 @@ check "polkit: cast allowed to the active session" bash -c \
 check "polkit: manage needs an administrator" bash -c \
         "xmllint --xpath 'string(//action[@id=\"org.miracastd.manage\"]/defaults/allow_active)' '$dest/usr/share/polkit-1/actions/org.miracastd.policy' | grep -qx auth_admin_keep"
 
-for page in man1/miracastctl.1 man5/miracastd.conf.5 man8/miracastd.8; do
+for page in man1/miracastctl.1 man1/miracastd-user.1 man5/miracastd.conf.5 man8/miracastd.8; do
         warn=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$dest/usr/share/man/$page" 2>&1 >/dev/null)
         if [ -z "$warn" ] && MANWIDTH=80 man -l "$dest/usr/share/man/$page" 2>/dev/null | grep -q "SEE ALSO"; then
                 pass "man page $page renders without warnings"
