@@ -55,6 +55,7 @@ struct cast_window {
         char *cast_session;             /* owned: the Session1 path Cast() returned */
         bool stopping;                  /* we asked for the stop: no error when it ends */
         bool cast_via_user1;            /* started with User1.Cast: stopped with User1.Stop */
+        bool cast_video_daemon;         /* Duplicate without a ScreenCast portal: User1 "video" "daemon" */
 
         GDBusConnection *session_bus;   /* owned: where org.miracastd.User lives; NULL until known */
         bool user1;                     /* org.miracastd.User runs or is activatable */
@@ -434,8 +435,11 @@ static void cast_clear(struct cast_window *cw)
 {
         g_clear_pointer(&cw->cast_sink, g_free);
         g_clear_pointer(&cw->cast_session, g_free);
-        cw->stopping = cw->cast_via_user1 = false;
+        cw->stopping = cw->cast_via_user1 = cw->cast_video_daemon = false;
 }
+
+static void cast_call(struct cast_window *cw);
+static const char *choice_get(struct cast_window *cw, unsigned row);
 
 static void on_cast_done(GObject *src, GAsyncResult *res, gpointer userdata)
 {
@@ -446,6 +450,16 @@ static void on_cast_done(GObject *src, GAsyncResult *res, gpointer userdata)
         if (!v) {
                 if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
                         return;   /* the window is gone; cw with it */
+                g_autofree char *name = g_dbus_error_get_remote_error(error);
+                /* Duplicate on a desktop without a ScreenCast portal (X11, some compositors): the daemon's
+                 * own capture of the screen still works; miracastd-user keeps the sound and the cast. */
+                if (cw->cast_via_user1 && !cw->cast_video_daemon && !cw->stopping &&
+                    g_strcmp0(name, "org.miracastd.Error.NotSupported") == 0 &&
+                    g_strcmp0(choice_get(cw, CHOICE_SHOW), "monitor") == 0) {
+                        cw->cast_video_daemon = true;
+                        cast_call(cw);
+                        return;
+                }
                 pin_dialog_close(cw);
                 if (!cw->stopping)
                         error_show_gerror(cw, error);
@@ -465,33 +479,30 @@ static const char *choice_get(struct cast_window *cw, unsigned row)
         return choice_values[row][0];
 }
 
-static void cast_start(struct cast_window *cw, const char *sink_path)
+/* Cast() to cw->cast_sink with the options the window shows. */
+static void cast_call(struct cast_window *cw)
 {
-        const char *input = choice_get(cw, CHOICE_INPUT);
+        const char *input = choice_get(cw, CHOICE_INPUT), *sink_path = cw->cast_sink;
         GVariantBuilder b;
         guint out;
 
-        if (cw->cast_sink)
-                return; /* one cast at a time; Stop first */
-        error_clear(cw);
         g_variant_builder_init(&b, G_VARIANT_TYPE("a{sv}"));
         g_variant_builder_add(&b, "{sv}", "method",
                               g_variant_new_string(gtk_switch_get_active(GTK_SWITCH(cw->pin_switch)) ? "pin" : "pbc"));
         /* "ask": no option, so the daemon asks our agent once the display offers input. */
         if (g_strcmp0(input, "ask") != 0)
                 g_variant_builder_add(&b, "{sv}", "input", g_variant_new_boolean(g_strcmp0(input, "allow") == 0));
-        cw->cast_sink = g_strdup(sink_path);
 
-        if (cw->user1) {
+        if (cw->cast_via_user1) {
                 const char *latency = choice_get(cw, CHOICE_LATENCY);
 
-                g_variant_builder_add(&b, "{sv}", "video", g_variant_new_string(choice_get(cw, CHOICE_SHOW)));
+                g_variant_builder_add(&b, "{sv}", "video",
+                                      g_variant_new_string(cw->cast_video_daemon ? "daemon" : choice_get(cw, CHOICE_SHOW)));
                 g_variant_builder_add(&b, "{sv}", "audio", g_variant_new_string(choice_get(cw, CHOICE_SOUND)));
                 /* balanced is the daemon's default: say only what differs. */
                 if (g_strcmp0(latency, "balanced") != 0)
                         g_variant_builder_add(&b, "{sv}", "latency", g_variant_new_string(latency));
                 /* miracastd-user keeps its own connection to the daemon for the cast's life. */
-                cw->cast_via_user1 = true;
                 g_dbus_connection_call(cw->session_bus, USER1_NAME, USER1_PATH, USER1_IFACE, "Cast",
                                        g_variant_new("(oa{sv})", sink_path, &b), G_VARIANT_TYPE("(o)"),
                                        G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION, CAST_TIMEOUT_MSEC,
@@ -508,6 +519,16 @@ static void cast_start(struct cast_window *cw, const char *sink_path)
                                        G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION, CAST_TIMEOUT_MSEC,
                                        cw->cancel, on_cast_done, cw);
         }
+}
+
+static void cast_start(struct cast_window *cw, const char *sink_path)
+{
+        if (cw->cast_sink)
+                return; /* one cast at a time; Stop first */
+        error_clear(cw);
+        cw->cast_sink = g_strdup(sink_path);
+        cw->cast_via_user1 = cw->user1;
+        cast_call(cw);
         window_refresh(cw);
 }
 

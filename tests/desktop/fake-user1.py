@@ -8,7 +8,9 @@
 #   Cast(o sink, a{sv} options) -> (o session): logs the options, then
 #       Sink1.Cast(sink) on the system bus with the pass-through options
 #       (method, pin, max-resolution, input) and persistent=false; the daemon's
-#       answer (path or error) goes back unchanged.
+#       answer (path or error) goes back unchanged. video "monitor" fails with
+#       org.miracastd.Error.NotSupported, as the real one does without a
+#       ScreenCast portal (there is none in the chroot); "daemon" is forwarded.
 #   Stop(o session): logs it, then Session1.Stop(session).
 # Usage: fake-user1.py LOG
 import sys
@@ -44,6 +46,10 @@ def on_call(conn, sender, path, iface, method, params, inv):
     if method == "Cast":
         sink, opts = params.unpack()
         log.write("Cast %s %s\n" % (sink, " ".join("%s=%s" % (k, opts[k]) for k in sorted(opts))))
+        if opts.get("video", "monitor") == "monitor":
+            inv.return_dbus_error("org.miracastd.Error.NotSupported",
+                                  'This desktop cannot share the screen as "monitor" (no ScreenCast portal)')
+            return
         fwd = {k: GLib.Variant(PASS[k], v) for k, v in opts.items() if k in PASS}
         fwd["persistent"] = GLib.Variant("b", False)
         forward(inv, sink, "org.miracastd.Sink1", "Cast", GLib.Variant("(a{sv})", (fwd,)), GLib.VariantType("(o)"))

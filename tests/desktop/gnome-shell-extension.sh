@@ -18,6 +18,7 @@
 #   with a FAKE org.miracastd.User (fake-user1.py) on the session bus: the
 #   choices are usable (Extend, On both, Low delay)               [shell-options.png]
 #   and a cast goes through User1.Cast with them; Stop through User1.Stop;
+#   Duplicate where the portal is missing (NotSupported) is cast again with video "daemon";
 #   with the daemon gone and no service file, the menu says it is not installed [shell-missing.png]
 #   with a service file: opening the menu starts the daemon (D-Bus activation) and
 #   lists the displays again
@@ -243,6 +244,18 @@ call Stop >/dev/null
 wait_for "User1.Stop" grep -q "^Stop /org/miracastd/session/" "$rig/tmp/user1.log"
 wait_for "the second cast to end" state_has '"casting":null'
 ok "Stop goes to User1.Stop, which ends the session"
+# Duplicate, and no ScreenCast portal (none in the chroot): the daemon's own capture instead
+call Choose Show "Duplicate this screen" >/dev/null || fail "cannot choose Duplicate"
+call Cast "Living Room TV" >/dev/null
+wait_for "User1.Cast with video daemon" grep -q "^Cast .* video=daemon$" "$rig/tmp/user1.log"
+grep -q "^Cast .* video=monitor$" "$rig/tmp/user1.log" || fail "monitor was not tried first: $(cat "$rig/tmp/user1.log")"
+wait_for "the third input question" state_has InputDialog
+call AnswerInput false >/dev/null
+wait_for "the third session to play" state_has '"session":"playing"'
+state | grep -q '"error":null' || fail "an error is shown: $(state)"
+call Stop >/dev/null
+wait_for "the third cast to end" state_has '"casting":null'
+ok "Duplicate without a ScreenCast portal: NotSupported, then video daemon casts"
 
 # The daemon goes away, and this bus has nothing to activate it with.
 call CloseMenus >/dev/null

@@ -21,6 +21,9 @@
  *   latency=low-latency) -> Sink1.Cast; the sink lists UIBC input -> Agent1.RequestInput ->
  *   "Allow input from Office Display?"                                [input.png]
  *   real Tab, Return (xdotool) -> allowed: the sink gets the UIBC offer; Stop -> User1.Stop
+ * With the real miracastd-user (no ScreenCast portal here):
+ *   Duplicate -> User1.Cast(video=monitor) NotSupported -> again with video=daemon -> the
+ *   daemon's own capture plays; Stop -> User1.Stop ends the session
  *
  * PNGs go to $MIRACAST_SCREENSHOT_DIR (make screenshots), else a temporary
  * directory. Runs as root (CI does); needs Xvfb (tools/install-deps.sh).
@@ -360,6 +363,70 @@ TEST(user1_cast, "/desktop/app/with miracastd-user: desktop choices, User1.Cast 
         rig_child_reap(&app);
         rig_child_reap(&sink);
         fake_user1_free(user1);
+}
+
+TEST(user1_real, "/desktop/app/the real miracastd-user: Duplicate without a portal falls back to the daemon's capture; Stop") {
+        struct rig_child app, sink, user;
+        char script[1024], sink_bin[300], user_bin[300], sys_env[400], sess_env[400];
+        const char *build = getenv("MIRACAST_BUILD");
+
+        setup();
+        /* miracastd-user finds the daemon on the "system" bus and serves User1 on the "session" bus:
+         * both are the rig's bus here. */
+        snprintf(user_bin, sizeof(user_bin), "%s/miracastd-user", build ? build : "build");
+        snprintf(sys_env, sizeof(sys_env), "DBUS_SYSTEM_BUS_ADDRESS=%s", rig.bus_addr);
+        snprintf(sess_env, sizeof(sess_env), "DBUS_SESSION_BUS_ADDRESS=%s", rig.bus_addr);
+        char *uargv[] = { "env", sys_env, sess_env, user_bin, "--idle-exit", "0", NULL };
+        rig_child_start(&rig, &user, "miracastd-user", uargv);
+        snprintf(script, sizeof(script),
+                 "wait-page main\n"
+                 "wait-user1 yes\n"
+                 "wait-displays 2\n"
+                 "cast Living Room TV\n"
+                 "wait-state playing\n"
+                 "sleep 500\n"
+                 "stop\n"
+                 "wait-state \n");
+        fake_wpas_clear_cmds(fw);
+        app_start(&app, "app-user1-real", rig.bus_addr, script);
+        if (!RUN_UNTIL(fake_wpas_has(fw, "P2P_FIND 30") || app.done || user.done))
+                dump(&app);
+        assert_false(app.done);
+        fake_wpas_event(fw, FOUND(TV, "Living Room TV"));
+        fake_wpas_event(fw, FOUND(OFFICE, "Office Display"));
+        /* no ScreenCast portal here: "monitor" is NotSupported, the app asks for "daemon" */
+        if (!RUN_UNTIL(fake_wpas_has(fw, "P2P_CONNECT " TV " pbc go_intent=7") || app.done || user.done)) {
+                char *u = rig_child_output(&user);
+                fprintf(stderr, "--- miracastd-user:\n%s\n", u);
+                free(u);
+                dump(&app);
+        }
+        assert_true(fake_wpas_has(fw, "P2P_CONNECT " TV " pbc go_intent=7"));
+        fake_wpas_event(fw, "<3>P2P-GROUP-STARTED " GROUP_IF " client ssid=\"DIRECT-ap\" freq=2437 psk=00 go_dev_addr="
+                            TV " ip_addr=192.168.49.200 ip_mask=255.255.255.0 go_ip_addr=192.168.49.1");
+        snprintf(sink_bin, sizeof(sink_bin), "%s/miracast-test-sink", build ? build : "build");
+        char *sargv[] = { "ip", "netns", "exec", netns_name, sink_bin, "--connect", "192.168.49.200:7236",
+                          "--profile", "small", "--duration", "0", "--timeout", "60", "--min-frames", "0", NULL };
+        rig_child_start(&rig, &sink, "sink-user1-real", sargv);
+        if (!RUN_UNTIL(app.done && sink.done) || app.status != 0 || sink.status != 0) {
+                char *u = rig_child_output(&user), *s = rig_child_output(&sink);
+                fprintf(stderr, "--- miracastd-user:\n%s\n--- sink (exit %d):\n%s\n", u, sink.status, s);
+                free(u);
+                free(s);
+                dump(&app);
+        }
+        assert_int_eq(app.status, 0);
+        assert_int_eq(sink.status, 0);
+        /* the daemon's session came from miracastd-user's connection, and its Stop ended it */
+        assert_true(rig_child_says(&sink, "end=source-teardown"));
+        assert_true(RUN_UNTIL(fake_wpas_has(fw, "P2P_GROUP_REMOVE " GROUP_IF)));
+        fake_wpas_event(fw, "<3>P2P-GROUP-REMOVED " GROUP_IF " client reason=REQUESTED");
+        assert_true(rig_child_says(&user, "(video daemon, audio tv)"));
+        assert_true(RUN_UNTIL(rig_child_says(&user, "stopped (User1.Stop)")));
+        assert_false(user.done); /* still serving */
+        rig_child_reap(&app);
+        rig_child_reap(&sink);
+        rig_child_reap(&user);
 }
 
 TEST(refused, "/desktop/app/a display that refuses: the error in plain words, and the window idle again") {

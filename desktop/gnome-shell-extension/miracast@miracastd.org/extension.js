@@ -797,24 +797,34 @@ export default class MiracastExtension extends Extension {
         };
         if (this._viaUser1) {
             // miracastd-user shares the screen, routes the sound and holds the cast for its life.
-            options.video = new GLib.Variant('s', toggle.choice.video);
             options.audio = new GLib.Variant('s', toggle.choice.audio);
             if (toggle.choice.latency !== 'balanced')
                 options.latency = new GLib.Variant('s', toggle.choice.latency);
-            Gio.DBus.session.call(USER_NAME, USER_PATH, USER1, 'Cast',
-                new GLib.Variant('(oa{sv})', [sinkPath, options]), new GLib.VariantType('(o)'),
-                Gio.DBusCallFlags.ALLOW_INTERACTIVE_AUTHORIZATION, CAST_TIMEOUT_MSEC, this._cancel, (c, res) => {
-                    let reply = null;
-                    try {
-                        reply = c.call_finish(res);
-                    } catch (e) {
-                        if (e.matches?.(Gio.IOErrorEnum, Gio.IOErrorEnum.CANCELLED))
+            const callUser1 = video => {
+                options.video = new GLib.Variant('s', video);
+                Gio.DBus.session.call(USER_NAME, USER_PATH, USER1, 'Cast',
+                    new GLib.Variant('(oa{sv})', [sinkPath, options]), new GLib.VariantType('(o)'),
+                    Gio.DBusCallFlags.ALLOW_INTERACTIVE_AUTHORIZATION, CAST_TIMEOUT_MSEC, this._cancel, (c, res) => {
+                        let reply = null;
+                        try {
+                            reply = c.call_finish(res);
+                        } catch (e) {
+                            if (e.matches?.(Gio.IOErrorEnum, Gio.IOErrorEnum.CANCELLED))
+                                return;
+                            const err = remoteError(e);
+                            // Duplicate without a ScreenCast portal: the daemon's own capture still works.
+                            if (video === 'monitor' && !this._stopping &&
+                                err.name === 'org.miracastd.Error.NotSupported') {
+                                callUser1('daemon');
+                                return;
+                            }
+                            done(null, err);
                             return;
-                        done(null, remoteError(e));
-                        return;
-                    }
-                    done(reply, null);
-                });
+                        }
+                        done(reply, null);
+                    });
+            };
+            callUser1(toggle.choice.video);
         } else {
             // persistent=false: the cast ends if the shell goes, since nothing else would show that it runs.
             options.persistent = new GLib.Variant('b', false);
