@@ -13,6 +13,7 @@
  *   Stop              -> Session1.Stop -> the sink's session ends, group removed
  *   a display refuses -> Cast fails SinkRejected -> "The display refused the connection."  [error.png]
  *   no daemon on the bus -> the "not installed" page                                 [missing.png]
+ *   installed, not running -> StartServiceByName starts it (D-Bus activation); the main page
  *   (without miracastd-user: Extend/window/sound/delay disabled; rows say "Wi-Fi Direct")
  *
  * With a FAKE org.miracastd.User (tests/desktop/fake-user1.h) on the session bus:
@@ -470,7 +471,7 @@ TEST(missing, "/desktop/app/no miracastd on the bus and none to activate: the \"
 
         setup();
         /* a second bus with nobody on it and no service files */
-        rig_bus_start(&rig, "empty-bus", &empty_bus, addr, sizeof(addr));
+        rig_bus_start(&rig, "empty-bus", NULL, &empty_bus, addr, sizeof(addr));
         snprintf(script, sizeof(script), "wait-page missing\nsleep 200\nshot %s/missing.png\n", shots);
         app_start(&app, "app-missing", addr, script);
         if (!RUN_UNTIL(app.done) || app.status != 0)
@@ -479,5 +480,50 @@ TEST(missing, "/desktop/app/no miracastd on the bus and none to activate: the \"
         assert_int_eq(app.status, 0);
         snprintf(path, sizeof(path), "%s/missing.png", shots);
         assert_png(path, 400, 400);
+        rig_child_reap(&app);
+}
+
+TEST(activation, "/desktop/app/miracastd installed but not running: the window starts it (D-Bus activation) and lists it") {
+        struct rig_child app;
+        char script[256], services[200], path[300], cfg[300], log[300], addr[320];
+        const char *build = getenv("MIRACAST_BUILD");
+        pid_t bus = -1;
+        FILE *f;
+
+        setup();
+        /* a bus whose only service is miracastd, started by dbus-daemon on the first call to it; the
+         * daemon finds its bus in $DBUS_STARTER_ADDRESS, as a bus-activated service does */
+        snprintf(services, sizeof(services), "%s/services", rig.dir);
+        assert_int_eq(mkdir(services, 0755), 0);
+        snprintf(cfg, sizeof(cfg), "%s/activated.conf", rig.dir);
+        snprintf(log, sizeof(log), "%s/activated.log", rig.dir);
+        f = fopen(cfg, "w");
+        assert_non_null(f);
+        fprintf(f, "capture = testsrc\nencoder = x264\npolkit = off\np2p-backend = none\nlog-level = debug\n");
+        fclose(f);
+        snprintf(path, sizeof(path), "%s/org.miracastd.service", services);
+        f = fopen(path, "w");
+        assert_non_null(f);
+        fprintf(f, "[D-BUS Service]\nName=org.miracastd\n"
+                   "Exec=/bin/sh -c 'exec %s/miracastd --config %s --bus \"$DBUS_STARTER_ADDRESS\" 2>%s'\n",
+                build ? build : "build", cfg, log);
+        fclose(f);
+        rig_bus_start(&rig, "activation-bus", services, &bus, addr, sizeof(addr));
+        snprintf(script, sizeof(script), "wait-page main\nwait-error no Wi-Fi Direct\n");
+        app_start(&app, "app-activation", addr, script);
+        if (!RUN_UNTIL(app.done) || app.status != 0) {
+                char *text = NULL;
+                if (test_read_file(log, &text) >= 0)
+                        fprintf(stderr, "--- activated miracastd:\n%s\n", text);
+                free(text);
+                dump(&app);
+        }
+        assert_int_eq(app.status, 0);
+        /* it was the bus that started it, for the window */
+        char *text = NULL;
+        assert_int_ge(test_read_file(log, &text), 0);
+        assert_non_null(strstr(text, "miracastd ready"));
+        free(text);
+        kill_wait(bus);
         rig_child_reap(&app);
 }

@@ -33,7 +33,8 @@ static void rig_cleanup(void)
         rig_kill(&rig_at_exit->bus_pid);
 }
 
-void rig_bus_start(const struct rig *rig, const char *name, pid_t *ret_pid, char *ret_addr, size_t size)
+void rig_bus_start(const struct rig *rig, const char *name, const char *servicedir, pid_t *ret_pid, char *ret_addr,
+                   size_t size)
 {
         char conf[300], sock[300];
         FILE *f;
@@ -44,9 +45,9 @@ void rig_bus_start(const struct rig *rig, const char *name, pid_t *ret_pid, char
         assert_non_null(f);
         fprintf(f, "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\" "
                    "\"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
-                   "<busconfig><type>session</type><listen>unix:path=%s</listen><policy context=\"default\">"
+                   "<busconfig><type>session</type><listen>unix:path=%s</listen>%s%s%s<policy context=\"default\">"
                    "<allow send_destination=\"*\"/><allow receive_sender=\"*\"/><allow own=\"*\"/></policy></busconfig>\n",
-                sock);
+                sock, servicedir ? "<servicedir>" : "", servicedir ?: "", servicedir ? "</servicedir>" : "");
         fclose(f);
         assert_int_eq(test_dbus_daemon_start(conf, NULL, 0, ret_pid), 0);
         snprintf(ret_addr, size, "unix:path=%s", sock);
@@ -74,7 +75,7 @@ void rig_setup(struct rig *rig, const char *dir_template)
         sigprocmask(SIG_BLOCK, &ss, NULL);
         assert_int_eq(sd_event_new(&rig->ev), 0);
 
-        rig_bus_start(rig, "bus", &rig->bus_pid, rig->bus_addr, sizeof(rig->bus_addr));
+        rig_bus_start(rig, "bus", NULL, &rig->bus_pid, rig->bus_addr, sizeof(rig->bus_addr));
         setenv("MIRACASTCTL_BUS", rig->bus_addr, 1);
 
         assert_int_eq(fake_wpas_new(rig->ev, rig->wpas_path, &rig->fw), 0);

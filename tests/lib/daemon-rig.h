@@ -62,9 +62,10 @@ struct rig_child {
                 _ok;                                                                              \
         })
 
-/* Another private dbus-daemon (nobody on it, no service files), socket DIR/name, config DIR/name.conf;
- * *ret_pid is killed by the caller (kill_wait). */
-void rig_bus_start(const struct rig *rig, const char *name, pid_t *ret_pid, char *ret_addr, size_t size);
+/* Another private dbus-daemon, socket DIR/name, config DIR/name.conf, nobody on it; servicedir: where
+ * it finds service files for D-Bus activation (NULL: none). *ret_pid is killed by the caller (kill_wait). */
+void rig_bus_start(const struct rig *rig, const char *name, const char *servicedir, pid_t *ret_pid, char *ret_addr,
+                   size_t size);
 
 /* mkdtemp(dir_template), block SIGCHLD, the loop, the private bus (setting
  * $MIRACASTCTL_BUS) and the fake wpa_supplicant. */
