@@ -229,6 +229,9 @@ wait_for "the menu to see miracastd-user" state_has '"user1":true'
 call Choose Show "Extend (a new screen)" >/dev/null || fail "cannot choose Extend with miracastd-user"
 call Choose Sound "On both" >/dev/null || fail "cannot choose On both"
 call Choose Delay "Low delay" >/dev/null || fail "cannot choose Low delay"
+state | grep -q '"choice":{"video":"extend","audio":"mirror","latency":"low-latency","input":"ask"}' ||
+        fail "the choices did not stick: $(state)"
+call OpenChoice Sound >/dev/null
 shot shell-options.png
 call Cast "Living Room TV" >/dev/null
 wait_for "User1.Cast" grep -q "^Cast /org/miracastd/sink/42_00_00_00_0e_01 " "$rig/tmp/user1.log"

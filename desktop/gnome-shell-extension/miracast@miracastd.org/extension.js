@@ -80,6 +80,7 @@ const TEST_XML = `<node><interface name="org.miracastd.ShellTest1">
 <method name="TypePin"><arg type="s" name="pin" direction="in"/></method>
 <method name="SubmitPin"/><method name="Stop"/>
 <method name="Choose"><arg type="s" name="title" direction="in"/><arg type="s" name="label" direction="in"/></method>
+<method name="OpenChoice"><arg type="s" name="title" direction="in"/></method>
 <method name="AnswerInput"><arg type="b" name="allow" direction="in"/></method>
 <method name="State"><arg type="s" name="json" direction="out"/></method>
 </interface></node>`;
@@ -403,17 +404,23 @@ class CastToggle extends QuickMenuToggle {
         this.user1 = false;
         this.choice = Object.fromEntries(CHOICES.map(c => [c.key, c.def]));
         this._choiceItems = [];  // {choice, value, text, item}
+        this._choiceMenus = {};  // key -> the "Show: Duplicate this screen" submenu item
+        this.menu.addMenuItem(new PopupMenu.PopupSeparatorMenuItem());
         for (const c of CHOICES) {
-            this.menu.addMenuItem(new PopupMenu.PopupSeparatorMenuItem(c.title));
+            // One line per option, its choices folded below it: the menu stays short.
+            const sub = new PopupMenu.PopupSubMenuMenuItem(c.title);
+            this._choiceMenus[c.key] = sub;
             for (const [value, text] of c.items) {
                 const item = new PopupMenu.PopupMenuItem(text);
                 item.connect('activate', () => {
                     this.choose(c.key, value);
+                    sub.setSubmenuShown(false);
                     return Clutter.EVENT_STOP;
                 });
                 this._choiceItems.push({choice: c, value, text, item});
-                this.menu.addMenuItem(item);
+                sub.menu.addMenuItem(item);
             }
+            this.menu.addMenuItem(sub);
         }
         this._user1Item = new PopupMenu.PopupMenuItem(
             'Extend, a window, sound and delay need miracastd-user, the desktop part of miracastd, ' +
@@ -461,7 +468,20 @@ class CastToggle extends QuickMenuToggle {
         return this.user1 || c.choice.always || c.value === 'monitor';
     }
 
+    openChoice(key) {
+        this._choiceMenus[key]?.setSubmenuShown(true);
+    }
+
     _updateChoices() {
+        for (const c of CHOICES) {
+            const sub = this._choiceMenus[c.key];
+            const usable = this.user1 || c.always || c.key === 'video';
+            const current = c.items.find(([value]) => value === this.choice[c.key])?.[1];
+            sub.label.text = usable ? `${c.title}: ${current}` : `${c.title}: needs miracastd-user`;
+            // They apply to the next cast: fixed while one runs.
+            sub.setSensitive(usable && !this._casting);
+            sub.accessible_name = sub.label.text;
+        }
         for (const c of this._choiceItems) {
             const usable = this._usable(c);
             c.item.setSensitive(usable);
@@ -499,6 +519,10 @@ class CastToggle extends QuickMenuToggle {
         }
         this.checked = !!casting;
         this.subtitle = casting ? client.sinkName(casting) : null;
+        if (this._casting !== !!casting) {
+            this._casting = !!casting;
+            this._updateChoices();
+        }
     }
 });
 
@@ -566,6 +590,12 @@ export default class MiracastExtension extends Extension {
             TypePin: pin => this._dialog?._entry.set_text(pin),
             SubmitPin: () => this._dialog?._connect(),
             Stop: () => this.stop(),
+            OpenChoice: title => {
+                const c = CHOICES.find(k => k.title === title);
+                if (!c)
+                    throw new Error(`no option ${title}`);
+                toggle.openChoice(c.key);
+            },
             Choose: (title, label) => {
                 const c = CHOICES.find(k => k.title === title);
                 const value = c?.items.find(([, text]) => text === label)?.[0];
