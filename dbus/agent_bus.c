@@ -313,11 +313,40 @@ static int agent_on_reply(sd_bus_message *reply, void *userdata, sd_bus_error *r
         return 0;
 }
 
+/* Send m to agent a for session s, tracked in b->agent_calls until answered (callback gets the
+ * struct bus_agent_call) or dropped. */
+static int agent_call_send(struct bus *b, struct bus_agent *a, struct session *s, int kind, sd_bus_message *m,
+                           sd_bus_message_handler_t callback)
+{
+        struct bus_agent_call *c = calloc(1, sizeof(*c));
+        int r;
+
+        if (!c)
+                return -ENOMEM;
+        c->bus = b;
+        c->next = b->agent_calls;
+        b->agent_calls = c;
+        c->session_id = s->id;
+        c->kind = kind;
+        c->start_usec = agent_now_usec();
+        c->owner = strdup(a->owner);
+        c->path = strdup(a->path);
+        if (!c->owner || !c->path) {
+                agent_call_free(c);
+                return -ENOMEM;
+        }
+        r = sd_bus_call_async(b->bus, &c->slot, m, callback, c, agent_timeout_usec(b));
+        if (r < 0) {
+                agent_call_free(c);
+                return r;
+        }
+        return 0;
+}
+
 static int agent_call(struct bus *b, struct sink *sink, struct session *s, const char *pin)
 {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         struct bus_agent *a = agent_for_session(b, s);
-        struct bus_agent_call *c;
         int r;
 
         if (!a)
@@ -333,26 +362,9 @@ static int agent_call(struct bus *b, struct sink *sink, struct session *s, const
                 r = sd_bus_message_append(m, "s", pin);
         if (r < 0)
                 return r;
-        c = calloc(1, sizeof(*c));
-        if (!c)
-                return -ENOMEM;
-        c->bus = b;
-        c->next = b->agent_calls;
-        b->agent_calls = c;
-        c->session_id = s->id;
-        c->kind = pin ? AGENT_CALL_PIN_DISPLAY : AGENT_CALL_PIN_REQUEST;
-        c->start_usec = agent_now_usec();
-        c->owner = strdup(a->owner);
-        c->path = strdup(a->path);
-        if (!c->owner || !c->path) {
-                agent_call_free(c);
-                return -ENOMEM;
-        }
-        r = sd_bus_call_async(b->bus, &c->slot, m, agent_on_reply, c, agent_timeout_usec(b));
-        if (r < 0) {
-                agent_call_free(c);
+        r = agent_call_send(b, a, s, pin ? AGENT_CALL_PIN_DISPLAY : AGENT_CALL_PIN_REQUEST, m, agent_on_reply);
+        if (r < 0)
                 return r;
-        }
         log_info("sink %s: %s agent %s of %s", sink->address,
                  pin ? "showing the PIN through" : "asking for the PIN the display shows through", a->path, a->owner);
         return 0;
@@ -448,7 +460,6 @@ int agent_bus_input_request(struct bus *b, struct sink *sink, struct session *s)
 {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         struct bus_agent *a = agent_for_session(b, s);
-        struct bus_agent_call *c;
         int r;
 
         if (!a)
@@ -458,26 +469,9 @@ int agent_bus_input_request(struct bus *b, struct sink *sink, struct session *s)
                 r = sd_bus_message_append(m, "os", s->path, sink->name && sink->name[0] ? sink->name : sink->address);
         if (r < 0)
                 return r;
-        c = calloc(1, sizeof(*c));
-        if (!c)
-                return -ENOMEM;
-        c->bus = b;
-        c->next = b->agent_calls;
-        b->agent_calls = c;
-        c->session_id = s->id;
-        c->kind = AGENT_CALL_INPUT;
-        c->start_usec = agent_now_usec();
-        c->owner = strdup(a->owner);
-        c->path = strdup(a->path);
-        if (!c->owner || !c->path) {
-                agent_call_free(c);
-                return -ENOMEM;
-        }
-        r = sd_bus_call_async(b->bus, &c->slot, m, agent_on_input_reply, c, agent_timeout_usec(b));
-        if (r < 0) {
-                agent_call_free(c);
+        r = agent_call_send(b, a, s, AGENT_CALL_INPUT, m, agent_on_input_reply);
+        if (r < 0)
                 return r;
-        }
         log_info("session %u: the display offers input; asking agent %s of %s whether to allow it", s->id, a->path,
                  a->owner);
         return 0;

@@ -154,46 +154,37 @@ static const char *protocol_words(const char *protocol)
         return NULL;
 }
 
-/* Session1.VideoSource and AudioSource in words; NULL when absent or not worth saying. */
-static const char *video_source_words(const char *source)
+/* Words for the values of a D-Bus property: NULL-terminated {value, words} pairs. */
+struct words {
+        const char *value, *words;
+};
+
+static const char *words_for(const struct words *table, const char *value)
 {
-        if (g_strcmp0(source, "extend") == 0)
-                return "Extend";
-        if (g_strcmp0(source, "window") == 0)
-                return "A window";
-        if (g_strcmp0(source, "monitor") == 0 || g_strcmp0(source, "kms") == 0 || g_strcmp0(source, "pipewire") == 0)
-                return "Duplicate";
-        if (g_strcmp0(source, "testsrc") == 0)
-                return "Test picture";
+        for (; table->value; table++)
+                if (g_strcmp0(table->value, value) == 0)
+                        return table->words;
         return NULL;
 }
 
-static const char *audio_source_words(const char *source)
-{
-        if (g_strcmp0(source, "tv") == 0)
-                return "Sound on the display";
-        if (g_strcmp0(source, "mirror") == 0)
-                return "Sound on both";
-        if (g_strcmp0(source, "none") == 0)
-                return "No sound";
-        if (g_strcmp0(source, "tone") == 0)
-                return "Test tone";
-        return NULL;
-}
+/* Session1.VideoSource and AudioSource; NULL when absent or not worth saying. */
+static const struct words video_source_words[] = {
+        { "extend", "Extend" }, { "window", "A window" }, { "monitor", "Duplicate" }, { "kms", "Duplicate" },
+        { "pipewire", "Duplicate" }, { "testsrc", "Test picture" }, {},
+};
+static const struct words audio_source_words[] = {
+        { "tv", "Sound on the display" }, { "mirror", "Sound on both" }, { "none", "No sound" },
+        { "tone", "Test tone" }, {},
+};
+/* Session1.State */
+static const struct words state_words_table[] = {
+        { "connecting", "Connecting…" }, { "negotiating", "Agreeing on a picture format…" },
+        { "playing", "Casting" }, { "paused", "Paused" }, { "ending", "Stopping…" }, {},
+};
 
 static const char *state_words(const char *state)
 {
-        if (g_strcmp0(state, "connecting") == 0)
-                return "Connecting…";
-        if (g_strcmp0(state, "negotiating") == 0)
-                return "Agreeing on a picture format…";
-        if (g_strcmp0(state, "playing") == 0)
-                return "Casting";
-        if (g_strcmp0(state, "paused") == 0)
-                return "Paused";
-        if (g_strcmp0(state, "ending") == 0)
-                return "Stopping…";
-        return state;
+        return words_for(state_words_table, state) ?: state;
 }
 
 /* ---- errors ------------------------------------------------------------- */
@@ -660,7 +651,8 @@ static void refresh_casting(struct cast_window *cw)
                 guint32 w = prop_u32(s, "Width"), h = prop_u32(s, "Height"), hz = prop_u32(s, "RefreshRate");
                 g_autofree char *codec = prop_string(s, "VideoCodec");
                 g_autofree char *video = prop_string(s, "VideoSource"), *audio = prop_string(s, "AudioSource");
-                const char *mode = video_source_words(video), *sound = audio_source_words(audio);
+                const char *mode = words_for(video_source_words, video),
+                           *sound = words_for(audio_source_words, audio);
                 title = g_strdup_printf("%s to %s", g_strcmp0(state, "paused") == 0 ? "Paused" : "Casting", name);
                 sub = g_strdup_printf("%u×%u at %u Hz · %s%s%s%s%s", w, h, hz, *codec ? codec : "video",
                                       mode ? " · " : "", mode ? mode : "", sound ? " · " : "", sound ? sound : "");
@@ -886,18 +878,28 @@ static void on_service_started(GObject *src, GAsyncResult *res, gpointer userdat
                                          BUS_ROOT_PATH, NULL, NULL, NULL, cw->cancel, on_om_ready, cw);
 }
 
-static void on_name_checked(GObject *src, GAsyncResult *res, gpointer userdata)
+/* Finish a NameHasOwner call: false when it was cancelled (the window is gone, and cw with it), else
+ * true with *ret_owned (FALSE on any error). */
+static bool name_has_owner_finish(GObject *src, GAsyncResult *res, gboolean *ret_owned)
 {
         g_autoptr(GError) error = NULL;
         g_autoptr(GVariant) v = g_dbus_connection_call_finish(G_DBUS_CONNECTION(src), res, &error);
-        struct cast_window *cw;
-        gboolean owned = FALSE;
 
         if (!v && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-                return;
-        cw = userdata;
+                return false;
+        *ret_owned = FALSE;
         if (v)
-                g_variant_get(v, "(b)", &owned);
+                g_variant_get(v, "(b)", ret_owned);
+        return true;
+}
+
+static void on_name_checked(GObject *src, GAsyncResult *res, gpointer userdata)
+{
+        struct cast_window *cw = userdata;
+        gboolean owned;
+
+        if (!name_has_owner_finish(src, res, &owned))
+                return;
         if (owned) {
                 /* dbus-daemon answers StartServiceByName with ServiceUnknown for a running daemon that has no
                  * service file (a private bus), so ask for activation only when nobody owns the name. */
@@ -938,16 +940,11 @@ static void on_user1_activatable(GObject *src, GAsyncResult *res, gpointer userd
 
 static void on_user1_owner(GObject *src, GAsyncResult *res, gpointer userdata)
 {
-        g_autoptr(GError) error = NULL;
-        g_autoptr(GVariant) v = g_dbus_connection_call_finish(G_DBUS_CONNECTION(src), res, &error);
-        struct cast_window *cw;
-        gboolean owned = FALSE;
+        struct cast_window *cw = userdata;
+        gboolean owned;
 
-        if (!v && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        if (!name_has_owner_finish(src, res, &owned))
                 return;
-        cw = userdata;
-        if (v)
-                g_variant_get(v, "(b)", &owned);
         if (owned) {
                 cw->user1 = true;
                 window_refresh(cw);
