@@ -1079,14 +1079,6 @@ int session_set_input(struct session *s, bool allow)
         return 0;
 }
 
-bool session_sink_offers_input(struct session *s)
-{
-        struct source_session_uibc u;
-
-        source_session_get_uibc(s->priv->fsm, &u);
-        return u.sink_can_input;
-}
-
 int session_pause(struct session *s)
 {
         return session_user_request(s, source_session_pause);

@@ -146,8 +146,6 @@ int session_attach_audio(struct session *s, int fd);
 /* Allow or withdraw input from the display (UIBC, docs/uibc.md); logged. -EALREADY, -ENOTSUP (the sink
  * offers no input), -EBUSY (between M4 and PLAY), -errno from the listener. */
 int session_set_input(struct session *s, bool allow);
-/* The display listed input we can inject (M3): there is something to allow. */
-bool session_sink_offers_input(struct session *s);
 
 /* End now with reason (error < 0, or 0 = normal end): stops media, closes the
  * connection, state "ended"; the session is freed from a defer source.

@@ -252,6 +252,15 @@ void sink_cast_disconnect(struct sink *sink)
  * and the backend removes the group (or cancels the connect). A failed connect
  * (sink_cast_failed()) clears cast_session_id first: the backend knows already.
  */
+/* The display's M3 reply (Session1.SinkParameters) lists input we can inject: there is something to allow. */
+static bool sink_session_offers_input(const struct session *s)
+{
+        for (char **p = s->sink_parameters; p && p[0] && p[1]; p += 2)
+                if (strcmp(p[0], "wfd_uibc_capability") == 0)
+                        return source_session_uibc_sink_can_input(p[1], strlen(p[1]));
+        return false;
+}
+
 /* First PLAYING of a Cast() that left input unset, to a display that offers input: ask the person, once. */
 static void sink_cast_ask_input(struct sink *sink, struct session *s)
 {
@@ -261,7 +270,7 @@ static void sink_cast_ask_input(struct sink *sink, struct session *s)
         if (!sink->cast_ask_input)
                 return;
         sink->cast_ask_input = false;
-        if (s->input_allowed || !session_sink_offers_input(s))
+        if (s->input_allowed || !sink_session_offers_input(s))
                 return;
         r = m->hooks.input_request ? m->hooks.input_request(sink, s) : -ENOKEY;
         if (r < 0)

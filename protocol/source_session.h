@@ -308,12 +308,14 @@ struct source_session_uibc {
         bool offered;                           /* we offered input to the sink */
         bool sink_enabled;                      /* the sink's last wfd_uibc_setting (enable when it never said) */
         bool active;                            /* the last UIBC action */
-        bool sink_can_input;                    /* the sink's M3 lists input we can inject: there is
-                                                   something to ask the person about */
         uint32_t generic_types;                 /* what was offered */
         uint16_t port;
 };
 void source_session_get_uibc(const struct source_session *s, struct source_session_uibc *ret);
+
+/* Whether a sink's wfd_uibc_capability value (from its M3 reply; len bytes, no CRLF) lists input
+ * we can inject, i.e. whether allowing input would make an offer: something to ask the person. */
+bool source_session_uibc_sink_can_input(const char *capability, size_t len);
 
 enum source_session_state source_session_get_state(const struct source_session *s);
 

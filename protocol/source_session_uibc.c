@@ -159,8 +159,6 @@ int source_session_set_input(struct source_session *s, bool allow, uint16_t port
 
 void source_session_get_uibc(const struct source_session *s, struct source_session_uibc *ret)
 {
-        struct wfd_uibc_capability offer;
-
         if (!ret)
                 return;
         *ret = (struct source_session_uibc) {};
@@ -171,10 +169,16 @@ void source_session_get_uibc(const struct source_session *s, struct source_sessi
                 .offered = s->uibc_offered,
                 .sink_enabled = s->uibc_sink_enabled,
                 .active = s->uibc_reported_active,
-                /* Any port: only whether the intersection is empty matters here. */
-                .sink_can_input = s->has_caps && s->caps.has_uibc_capability &&
-                                  wfd_uibc_capability_intersect(&ours, &s->caps.uibc_capability, 1, &offer) >= 0,
                 .generic_types = s->uibc_offer.generic_types,
                 .port = s->uibc_port,
         };
+}
+
+bool source_session_uibc_sink_can_input(const char *capability, size_t len)
+{
+        struct wfd_uibc_capability sink, offer;
+
+        /* Any port: only whether the intersection is empty matters here. */
+        return capability && wfd_uibc_capability_parse(capability, len, &sink) >= 0 &&
+               wfd_uibc_capability_intersect(&ours, &sink, 1, &offer) >= 0;
 }
