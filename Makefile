@@ -6,7 +6,9 @@
 #   encoder/*.c             -> $(BUILD)/libencoder.a    (+ FFmpeg, libdrm, libva)
 #   daemon/*.c but main.c   -> $(BUILD)/libdaemon.a     (+ libsystemd; encoder/ headers)
 #   dbus/*.c but miracastctl*.c -> $(BUILD)/libdbus.a   (+ libsystemd; daemon/ headers)
-#   daemon/main.c           -> $(BUILD)/miracastd           (everything)
+#   daemon/main.c           -> $(BUILD)/miracastd           (libdbus.a, libdaemon.a, libprotocol.a, libsystemd:
+#                              no FFmpeg, libdrm, libva or PipeWire; docs/process-model.md)
+#   stream/*.c              -> $(BUILD)/miracastd-stream    (the stream worker: libencoder.a, libprotocol.a, everything)
 #   dbus/miracastctl*.c     -> $(BUILD)/miracastctl         (libdbus.a, libprotocol.a, libsystemd)
 #   tests/sink/*.c          -> $(BUILD)/miracast-test-sink  (libprotocol.a, libsystemd, FFmpeg)
 #   desktop/app/*.c         -> $(BUILD)/miracast-cast       (GTK 4, libadwaita, GIO; of ours only dbus/bus_names.h)
@@ -91,6 +93,9 @@ DENY_encoder  := $(USES_SYSTEMD)|$(call UP_FROM,daemon|dbus|tests)
 ALLOW_encoder := daemon/log\.h$$
 DENY_daemon   := $(USES_MEDIA)|$(call UP_FROM,dbus|tests)
 DENY_dbus     := $(USES_MEDIA)|$(call UP_FROM,tests)
+# The stream worker: encoder/ and protocol/ through their headers, of daemon/ only the log.
+DENY_stream   := $(USES_MEDIA)|$(call UP_FROM,daemon|dbus|tests)
+ALLOW_stream  := daemon/log\.h$$
 # The desktop app is a D-Bus client like any other: GTK/GIO, and the API's names, nothing of the daemon.
 DENY_app      := $(USES_SYSTEMD)|$(USES_MEDIA)|$(call UP_FROM,protocol|encoder|daemon|dbus|tests)
 ALLOW_app     := /dbus/bus_names\.h$$
@@ -110,6 +115,7 @@ endef
 PROTOCOL_SRC := $(wildcard protocol/*.c)
 ENCODER_SRC  := $(wildcard encoder/*.c)
 DAEMON_SRC   := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
+STREAM_SRC   := $(wildcard stream/*.c)
 DBUS_SRC     := $(filter-out dbus/miracastctl%,$(wildcard dbus/*.c))
 CTL_SRC      := $(wildcard dbus/miracastctl*.c)
 SINK_SRC     := $(wildcard tests/sink/*.c)
@@ -145,6 +151,9 @@ ALL_LIBS_A   = $(LIBDBUS) $(LIBDAEMON) $(LIBENCODER) $(LIBPROTOCOL)
 PROGRAMS :=
 ifneq ($(wildcard daemon/main.c),)
 PROGRAMS += $(BUILD)/miracastd
+endif
+ifneq ($(STREAM_SRC),)
+PROGRAMS += $(BUILD)/miracastd-stream
 endif
 ifneq ($(CTL_SRC),)
 PROGRAMS += $(BUILD)/miracastctl
@@ -201,6 +210,16 @@ $(BUILD)/daemon/main.o: daemon/main.c
 	$(Q)$(CC) $(CFLAGS) $(SYSTEMD_CFLAGS) -c $< -o $@
 	$(call layer_check,dbus)
 
+# Where main looks for miracastd-stream when it is not next to the running binary.
+LIBEXECDIR ?= $(PREFIX)/libexec/miracastd
+$(BUILD)/daemon/stream_worker.o: CFLAGS += -DMIRACASTD_LIBEXECDIR='"$(LIBEXECDIR)"'
+
+$(BUILD)/stream/%.o: stream/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) $(SYSTEMD_CFLAGS) -c $< -o $@
+	$(call layer_check,stream)
+
 $(BUILD)/dbus/%.o: dbus/%.c
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
@@ -236,7 +255,13 @@ $(BUILD)/%.a:
 	@echo "  AR      $@"
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/miracastd: $(call obj,daemon/main.c) $(ALL_LIBS_A)
+# main links no media library: the encoder layer runs in miracastd-stream (check with ldd). Of
+# encoder/ only the pure capture spec parser (config and Cast options are checked in main).
+$(BUILD)/miracastd: $(call obj,daemon/main.c) $(LIBDBUS) $(LIBDAEMON) $(BUILD)/encoder/capture_spec.o $(LIBPROTOCOL)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(SYSTEMD_LIBS) $(LDLIBS)
+
+$(BUILD)/miracastd-stream: $(call obj,$(STREAM_SRC)) $(BUILD)/daemon/log.o $(LIBENCODER) $(LIBPROTOCOL)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS) $(LDLIBS)
 

@@ -3,17 +3,17 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../encoder/capture.h"
-#include "../encoder/capture_spec.h"
 #include "../protocol/macro.h"
 #include "context.h"
 #include "log.h"
 #include "manager.h"
 #include "session.h"
 #include "sink.h"
+#include "stream_worker.h"
 
 int context_new(struct manager *m, const char *capture, struct context **ret)
 {
@@ -48,67 +48,65 @@ int context_new(struct manager *m, const char *capture, struct context **ret)
         return 0;
 }
 
-int context_acquire_capture(struct context *c, unsigned width, unsigned height, struct capture **ret)
+static int context_on_worker_idle(sd_event_source *source, void *userdata)
 {
-        struct capture_config cfg = {};
-        struct capture_spec spec;
-        int r;
+        struct context *c = userdata;
 
-        if (c->capture_handle && capture_get_error(c->capture_handle) < 0) {
-                /* Its source went away (PipeWire stopped, output unplugged): open it again. The
-                 * sessions still using the broken one end on its error; their media keeps its
-                 * own reference, and context_release_capture() ignores what is no longer ours. */
-                log_info("Context %u: reopening capture \"%s\"", c->id, c->capture);
-                c->capture_handle = capture_unref(c->capture_handle);
-                c->capture_users = 0;
+        (void) sd_event_source_set_enabled(source, SD_EVENT_OFF);
+        if (c->worker_sessions == 0 && c->worker) {
+                log_debug("Context %u: no session left, closing its stream worker", c->id);
+                c->worker = stream_worker_close(c->worker);
         }
-        if (c->capture_handle) {
-                c->capture_users++;
-                *ret = c->capture_handle;
-                return 0;
-        }
-        r = capture_spec_parse(c->capture, &spec);
-        if (r < 0)
-                return r;
-        cfg.backend = spec.backend;
-        if (spec.backend == CAPTURE_BACKEND_TESTSRC) {
-                cfg.resize_every = spec.resize_every;
-                cfg.flash = spec.flash;
-                /* The test picture is made at the configured maximum (default 1280x720); encoders scale. */
-                cfg.width = c->manager->config->max_width & ~1u;
-                cfg.height = c->manager->config->max_height & ~1u;
-                cfg.pattern = CAPTURE_PATTERN_DESKTOP;
-        } else if (spec.backend == CAPTURE_BACKEND_PIPEWIRE) {
-                cfg.pipewire_node = spec.node[0] ? spec.node : NULL;
-                cfg.pipewire_remote = c->manager->config->pipewire_remote;
-                /* Ask the producer for the first session's size; the encoder scales anything else. */
-                cfg.width = width & ~1u;
-                cfg.height = height & ~1u;
-        }
-        cfg.device = spec.device[0] ? spec.device : NULL;
-        cfg.connector = spec.connector[0] ? spec.connector : NULL;
-
-        r = capture_new(&cfg, &c->capture_handle);
-        if (r < 0)
-                return log_error_errno(r, "Context %u: cannot open capture \"%s\": %s", c->id, c->capture,
-                                       capture_last_error());
-        log_info("Context %u: capturing from %s", c->id, c->capture);
-        c->capture_users = 1;
-        *ret = c->capture_handle;
         return 0;
 }
 
-struct capture *context_release_capture(struct context *c, struct capture *capture)
+int context_get_worker(struct context *c, struct stream_worker **ret)
 {
-        if (!capture || capture != c->capture_handle)
-                return NULL;    /* none, or one replaced after its error (context_acquire_capture()) */
-        assert(c->capture_users > 0);
-        if (--c->capture_users > 0)
-                return NULL;
-        /* Media pipelines hold their own reference until they stop; this closes the device once they did. */
-        c->capture_handle = capture_unref(c->capture_handle);
-        log_info("Context %u: capture %s closed (no session uses it)", c->id, c->capture);
-        return NULL;
+        int r;
+
+        if (c->worker && stream_worker_is_dead(c->worker)) {
+                /* Its sessions ended with it; a new session gets a new process. */
+                c->worker = stream_worker_close(c->worker);
+                c->worker_sessions = 0;
+        }
+        if (!c->worker) {
+                if (!c->worker_idle) {
+                        r = sd_event_add_defer(c->manager->event, &c->worker_idle, context_on_worker_idle, c);
+                        if (r < 0)
+                                return r;
+                }
+                r = stream_worker_new(c, &c->worker);
+                if (r < 0)
+                        return r;
+                if (stream_worker_get_pid(c->worker) > 0)
+                        log_info("Context %u: stream worker %d runs capture %s", c->id,
+                                 (int) stream_worker_get_pid(c->worker), c->capture);
+                else
+                        log_info("Context %u: a socket-activated stream worker runs capture %s", c->id, c->capture);
+        }
+        (void) sd_event_source_set_enabled(c->worker_idle, SD_EVENT_OFF);
+        c->worker_sessions++;
+        *ret = c->worker;
+        return 0;
+}
+
+void context_put_worker(struct context *c)
+{
+        if (c->worker_sessions == 0)
+                return;
+        if (--c->worker_sessions == 0 && c->worker_idle)
+                (void) sd_event_source_set_enabled(c->worker_idle, SD_EVENT_ONESHOT);
+}
+
+void context_worker_failed(struct context *c, struct stream_worker *w, const char *why)
+{
+        char text[160];
+
+        snprintf(text, sizeof(text), "the stream worker %s", why);
+        /* session_end_full() detaches and never frees (the session lingers), so the list holds. */
+        for (struct session *s = c->manager->sessions; s; s = s->next)
+                if (s->context == c && session_is_on_worker(s, w))
+                        session_end_full(s, -EIO, text);
 }
 
 struct context *context_free(struct context *c)
@@ -128,7 +126,8 @@ struct context *context_free(struct context *c)
                         break;
                 }
         log_debug("Context %u destroyed", c->id);
-        c->capture_handle = capture_unref(c->capture_handle);
+        c->worker_idle = sd_event_source_disable_unref(c->worker_idle);
+        c->worker = stream_worker_close(c->worker);
         free(c->capture);
         free(c);
         return NULL;

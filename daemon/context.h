@@ -18,7 +18,7 @@
 #include "session.h"
 
 struct manager;
-struct capture;
+struct stream_worker;
 
 #define CONTEXT_MAX 8
 
@@ -26,8 +26,11 @@ struct context {
         struct manager *manager;     /* not owned */
         unsigned id;
         char *capture;               /* owned: "kms[:DEVICE[:CONNECTOR]]" or "testsrc" */
-        struct capture *capture_handle; /* owned: open while capture_users > 0 */
-        unsigned capture_users;      /* sessions holding the capture (context_acquire_capture()) */
+        /* The context's stream worker (daemon/stream_worker.h): it opens the capture and runs the
+         * sessions' connections and media, so sessions sharing a capture share a process. */
+        struct stream_worker *worker;/* owned: while worker_sessions > 0 */
+        unsigned worker_sessions;    /* sessions attached to it (context_get_worker()) */
+        sd_event_source *worker_idle;/* owned: closes an idle worker from the event loop */
         unsigned n_sessions;
         struct context *next;        /* manager's list */
 };
@@ -52,19 +55,15 @@ int context_start_session(struct context *c, int fd, const struct connection_sta
                           session_started_t started, void *userdata, struct session **ret_session);
 
 /*
- * The context's capture, shared by its sessions: the first session that
- * streams opens it (capture_new() errors: -ENODEV, -EACCES, ...), the others
- * get the same one. The context owns it; each successful call counts one
- * user, and context_release_capture() closes it when the last user lets go,
- * so the device is not held between casts and the next open finds the
- * outputs as they are then (an output plugged in meanwhile). *ret is valid
- * until the caller's context_release_capture(). width x height is the size a
- * scaling source (pipewire) is asked for. A capture that failed (its source
- * went away) is opened anew.
+ * The context's stream worker for one more session: started when there is
+ * none (or the last one died), counted until context_put_worker(). The last
+ * put closes it from the event loop (its process exits, so an idle daemon
+ * holds no encoder). -errno when it cannot be started.
  */
-int context_acquire_capture(struct context *c, unsigned width, unsigned height, struct capture **ret);
-/* Drop one user of the capture (a session ended). Returns NULL. */
-struct capture *context_release_capture(struct context *c, struct capture *capture);
+int context_get_worker(struct context *c, struct stream_worker **ret);
+void context_put_worker(struct context *c);
+/* The worker w exited or broke the protocol: its sessions end with why. */
+void context_worker_failed(struct context *c, struct stream_worker *w, const char *why);
 
 /* StopMiracastSession, queued: M5 TEARDOWN, wait for M8 (or grace), ended.
  * Never closes a socket the caller owns (the session only closes its dup). */

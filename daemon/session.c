@@ -1,13 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * daemon/session.h: one RTSP control connection driven by the pure source
- * state machine (protocol/source_session.h), with the media pipeline
- * (encoder/media.h) started, paused and stopped as the machine says.
- *
- * Re-entrancy: the machine's actions are valid only until the next call into
- * it, so actions are never carried out while calling it again. Events that
- * arise while carrying out actions (media started, media failed) are queued
- * in priv->pending and fed in after the action list is done.
+ * daemon/session.h: main's proxy of a session whose connection, state
+ * machine and media run in the context's stream worker (stream/session.c).
+ * Requests go to the worker and wait for its answer; what the worker
+ * reports arrives as messages (session_on_worker_msg()), every value
+ * checked before it reaches D-Bus.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -16,30 +13,27 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
-#include "../encoder/capture.h"
-#include "../encoder/media.h"
+#include "../encoder/capture_spec.h"
 #include "../protocol/macro.h"
-#include "../protocol/source_session.h"
-#include "../protocol/wfd_params.h"
+#include "../protocol/worker_msg.h"
 #include "context.h"
 #include "log.h"
 #include "manager.h"
 #include "session.h"
 #include "sink.h"
+#include "stream_worker.h"
 #include "uibc.h"
 
-/* A sink that stops reading: drop it rather than buffer without bound. */
-#define SESSION_MAX_OUTPUT (256u * 1024)
 /* How long an ended session stays visible (State "ended", EndReason) on D-Bus. */
 #define SESSION_LINGER_USEC (30ULL * 1000 * 1000)
-/* The machine's timer also releases requests held back for pacing (docs/rtsp-pacing.md), so
- * it must fire close to its time: sd-event's default accuracy (0 = 250 ms) would stretch the
- * 100 ms send gap to up to 350 ms. */
-#define SESSION_TIMER_ACCURACY_USEC 1000ULL
+/* Bounds on what a worker may report (it parses sinks' bytes: main trusts nothing it says). */
+#define SESSION_MAX_DIMENSION 16384
+#define SESSION_MAX_FPS 1000
+#define SESSION_MAX_PROPERTY 128
 
 #define log_session_full_errno(s, level, error, fmt, ...) \
         log_full_errno(level, error, "session %u (%s): " fmt, (s)->id, session_log_name(s), ##__VA_ARGS__)
@@ -49,30 +43,18 @@
 #define log_session_error_errno(s, e, ...) log_session_full_errno(s, LOG_ERR, e, __VA_ARGS__)
 
 struct session_private {
-        int fd;                          /* owned: our dup of the RTSP connection */
-        sd_event_source *io;             /* owned: EPOLLIN (+EPOLLOUT while output waits) on fd */
-        sd_event_source *timer;          /* owned: the machine's one timer */
-        sd_event_source *media_io;       /* owned: EPOLLIN on the media event fd */
+        struct stream_worker *worker;    /* the context's, while attached (counted by context_get_worker()) */
+        struct sockaddr_storage local, peer; /* of the RTSP connection: the UIBC listener's */
+        bool have_addresses;
         sd_event_source *linger;         /* owned: frees the ended session */
         sd_event_source *connect_timer;  /* owned: Cast() waiting for the sink's connection */
-        struct source_session *fsm;      /* owned */
         struct uibc_channel *uibc;       /* owned: while input is allowed (daemon/uibc.h) */
-        struct media *media;             /* owned */
-        struct capture *capture;         /* a use of the context's capture (context_acquire_capture()), from the
-                                            first media start until the session ends */
-        enum ts_audio_codec media_audio; /* the running pipeline's audio track */
-        unsigned media_audio_rate;
-        char *out;                       /* owned: bytes not yet written */
-        size_t out_len;
 
         session_started_t started;       /* pending StartMiracastSession answer */
         void *started_userdata;
 
         uint64_t attach_usec;            /* when the connection was attached (uptime) */
-        bool dispatching;                /* inside session_dispatch(): no nested FSM calls */
-        bool pending_media_started;
-        int pending_media_error;
-        char pending_media_text[160];
+        struct session_statistics stats; /* the worker's last report */
 };
 
 struct sink *session_get_sink(struct session *s)
@@ -137,7 +119,6 @@ int session_new(struct manager *m, struct context *context, struct sink *sink, s
                 free(s);
                 return -ENOMEM;
         }
-        s->priv->fd = -1;
         s->manager = m;
         s->context = context;
         s->sink_id = sink ? sink->id : 0;
@@ -182,21 +163,29 @@ static void session_free_sink_parameters(struct session *s)
         s->sink_parameters = NULL;
 }
 
-static void session_stop_media(struct session *s)
+bool session_is_on_worker(const struct session *s, const struct stream_worker *w)
 {
-        struct session_private *p = s->priv;
-
-        p->media_io = sd_event_source_disable_unref(p->media_io);
-        p->media = media_free(p->media);
+        return w && s->priv->worker == w;
 }
 
-/* The session is over: its use of the shared capture ends (the last user closes it). */
-static void session_release_capture(struct session *s)
+/* The session no longer runs on the worker (ended on either side); the last one lets it go. When
+ * tell, the worker hears END (reason, text) and ends its side (best effort). */
+static void session_detach(struct session *s, bool tell, int reason, const char *text)
 {
+        static uint8_t buf[512];
         struct session_private *p = s->priv;
+        struct worker_msg_writer w;
 
-        session_stop_media(s);
-        p->capture = context_release_capture(s->context, p->capture);
+        if (!p->worker)
+                return;
+        if (tell && !stream_worker_is_dead(p->worker)) {
+                worker_msg_begin(&w, buf, sizeof(buf), WORKER_MSG_END, s->id);
+                worker_msg_put_i64(&w, WORKER_FIELD_ERROR, reason);
+                worker_msg_put_str(&w, WORKER_FIELD_TEXT, text && strlen(text) < 256 ? text : NULL);
+                (void) stream_worker_send(p->worker, &w, NULL, 0);
+        }
+        p->worker = NULL;
+        context_put_worker(s->context);
 }
 
 static void session_stop_io(struct session *s)
@@ -204,13 +193,7 @@ static void session_stop_io(struct session *s)
         struct session_private *p = s->priv;
 
         p->connect_timer = sd_event_source_disable_unref(p->connect_timer);
-        p->timer = sd_event_source_disable_unref(p->timer);
-        p->io = sd_event_source_disable_unref(p->io);
         p->uibc = uibc_channel_free(p->uibc);   /* the input devices go with it */
-        p->fd = safe_close(p->fd);
-        free(p->out);
-        p->out = NULL;
-        p->out_len = 0;
 }
 
 struct session *session_free(struct session *s)
@@ -226,13 +209,12 @@ struct session *session_free(struct session *s)
                         *i = s->next;
                         break;
                 }
-        session_release_capture(s);
+        session_detach(s, true, -ESHUTDOWN, NULL);
         if (s->context)
                 s->context->n_sessions--;
 
         session_stop_io(s);
         s->priv->linger = sd_event_source_disable_unref(s->priv->linger);
-        s->priv->fsm = source_session_free(s->priv->fsm);
         session_free_sink_parameters(s);
         free(s->priv);
         free(s->path);
@@ -271,10 +253,9 @@ void session_end_full(struct session *s, int reason, const char *text)
         if (text && *text)
                 (void) session_set_string(&s->end_reason_text, text);
 
-        session_release_capture(s);
-        /* Best effort: what the machine queued last (a TEARDOWN reply) goes out before the close. */
-        if (p->fd >= 0 && p->out_len > 0)
-                (void) !write(p->fd, p->out, p->out_len);
+        /* The worker ends its side: what the machine queued last (a TEARDOWN reply) goes out before
+         * the close there. */
+        session_detach(s, true, reason, text);
         session_stop_io(s);
 
         s->end_reason = reason;
@@ -290,6 +271,7 @@ void session_end_full(struct session *s, int reason, const char *text)
                 log_session_warning_errno(s, reason, "ended: %s", s->end_reason_text);
         else
                 log_session_info(s, "ended: %s", s->end_reason_text);
+        s->input_active = false;
         session_set_state(s, SOURCE_SESSION_STATE_ENDED);
 
         started = steal_ptr(p->started);
@@ -304,538 +286,216 @@ void session_end_full(struct session *s, int reason, const char *text)
         manager_session_gone(s->manager);
 }
 
-/* ---- output -------------------------------------------------------------- */
+/* ---- what the worker reports -------------------------------------------------- */
 
-static int session_update_io_events(struct session *s)
+/* A text property from the worker: bounded, printable ASCII only (it goes to D-Bus as UTF-8). */
+static int session_take_text(const struct worker_msg *m, uint16_t tag, char **field)
 {
-        struct session_private *p = s->priv;
-
-        if (!p->io)
-                return 0;
-        return sd_event_source_set_io_events(p->io, EPOLLIN | EPOLLRDHUP | (p->out_len ? EPOLLOUT : 0));
-}
-
-static int session_flush(struct session *s)
-{
-        struct session_private *p = s->priv;
-        ssize_t n;
-
-        while (p->out_len > 0) {
-                n = send(p->fd, p->out, p->out_len, MSG_NOSIGNAL | MSG_DONTWAIT);
-                if (n < 0) {
-                        if (errno == EAGAIN || errno == EINTR)
-                                break;
-                        return -errno;
-                }
-                memmove(p->out, p->out + n, p->out_len - n);
-                p->out_len -= n;
-        }
-        return session_update_io_events(s);
-}
-
-static int session_queue_output(struct session *s, const char *data, size_t len)
-{
-        struct session_private *p = s->priv;
-        char *n;
-
-        if (p->out_len + len > SESSION_MAX_OUTPUT)
-                return -ENOBUFS;
-        n = realloc(p->out, p->out_len + len);
-        if (!n)
-                return -ENOMEM;
-        memcpy(n + p->out_len, data, len);
-        p->out = n;
-        p->out_len += len;
-        return session_flush(s);
-}
-
-/* ---- carrying out the machine's actions ------------------------------------ */
-
-static void session_dispatch(struct session *s, int r, const struct source_session_actions *actions);
-
-/*
- * SinkParameters: the sink's M3 reply as name,value,... The body was parsed by
- * the state machine already; split it with the same parser (protocol/wfd_params.h),
- * so D-Bus shows exactly the lines the negotiation read. Bare names are left out.
- */
-static int session_take_sink_parameters(struct session *s, const char *body)
-{
-        struct wfd_param_list l;
-        char **v;
-        size_t n = 0;
+        char buf[SESSION_MAX_PROPERTY];
         int r;
 
-        session_free_sink_parameters(s);
-        if (!body)
+        r = worker_msg_get_str(m, tag, buf, sizeof(buf));
+        if (r == -ENOENT)
                 return 0;
-        r = wfd_params_parse_body(body, strlen(body), &l);
+        if (r < 0)
+                return -EBADMSG;
+        for (char *c = buf; *c; c++)
+                if (*c < 0x20 || *c > 0x7e)
+                        return -EBADMSG;
+        return session_set_string(field, buf);
+}
+
+static int session_get_ranged(const struct worker_msg *m, uint16_t tag, int64_t max, unsigned *ret)
+{
+        int64_t v;
+        int r = worker_msg_get_ranged(m, tag, 0, max, &v);
+
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return -EBADMSG;
+        *ret = (unsigned) v;
+        return 0;
+}
+
+static int session_on_format(struct session *s, const struct worker_msg *m)
+{
+        unsigned w = s->width, h = s->height, fps = s->refresh_rate, bitrate = s->bitrate_bps;
+        int r;
+
+        if (session_get_ranged(m, WORKER_FIELD_WIDTH, SESSION_MAX_DIMENSION, &w) < 0 ||
+            session_get_ranged(m, WORKER_FIELD_HEIGHT, SESSION_MAX_DIMENSION, &h) < 0 ||
+            session_get_ranged(m, WORKER_FIELD_FPS, SESSION_MAX_FPS, &fps) < 0 ||
+            session_get_ranged(m, WORKER_FIELD_BITRATE, UINT32_MAX, &bitrate) < 0)
+                return -EBADMSG;
+        r = session_take_text(m, WORKER_FIELD_VIDEO_CODEC, &s->video_codec);
+        if (r >= 0)
+                r = session_take_text(m, WORKER_FIELD_AUDIO_CODEC, &s->audio_codec);
+        if (r >= 0)
+                r = session_take_text(m, WORKER_FIELD_ENCODER, &s->encoder);
         if (r < 0)
                 return r;
-        v = calloc(2 * l.n + 1, sizeof(char *));
+        s->width = w;
+        s->height = h;
+        s->refresh_rate = fps;
+        s->bitrate_bps = bitrate;
+        session_notify(s, SESSION_CHANGED_FORMAT);
+        return 0;
+}
+
+/* SinkParameters: the sink's M3 reply as name,value,... as the worker's parser split it. */
+static int session_on_negotiated(struct session *s, const struct worker_msg *m)
+{
+        struct session_private *p = s->priv;
+        session_started_t started;
+        unsigned monitor = 0, reduced = 0;
+        size_t n = 0, k = 0;
+        char **v;
+
+        if (session_get_ranged(m, WORKER_FIELD_MONITOR_CONNECTED, 1, &monitor) < 0 ||
+            session_get_ranged(m, WORKER_FIELD_REDUCED_MODES, 1, &reduced) < 0)
+                return -EBADMSG;
+        for (size_t i = 0; i < m->n_fields; i++)
+                if (m->fields[i].tag == WORKER_FIELD_SINK_PARAMETER)
+                        n++;
+        n &= ~(size_t) 1;       /* a name without its value (a cut-off list) is left out */
+        session_free_sink_parameters(s);
+        v = calloc(n + 1, sizeof(char *));
         if (!v)
                 return -ENOMEM;
-        /* Stored now and NULL-terminated at every step: on -ENOMEM it keeps the pairs so far. */
         s->sink_parameters = v;
-        for (size_t i = 0; i < l.n; i++) {
-                const struct wfd_param *p = &l.params[i];
+        for (size_t i = 0; i < m->n_fields && k < n; i++) {
+                const struct worker_msg_field *f = &m->fields[i];
 
-                if (!p->has_value)
+                if (f->tag != WORKER_FIELD_SINK_PARAMETER)
                         continue;
-                v[n] = strndup(p->name, p->name_len);
-                if (!v[n])
+                v[k] = strndup((const char *) f->value, f->len);
+                if (!v[k])
                         return -ENOMEM;
-                v[++n] = strndup(p->value, p->value_len);
-                if (!v[n])
-                        return -ENOMEM;
-                n++;
-        }
-        return 0;
-}
-
-static void session_take_format(struct session *s, const struct source_session_media *media)
-{
-        const struct source_session_format *f = &media->format;
-        char buf[64];
-
-        s->width = f->width;
-        s->height = f->height;
-        s->refresh_rate = f->fps;
-        s->bitrate_bps = f->bitrate_bps;
-        snprintf(buf, sizeof(buf), "H.264 %s %u.%u", f->h264_profile_idc == 100 ? "CHP" : "CBP",
-                 f->h264_level_idc / 10, f->h264_level_idc % 10);
-        (void) session_set_string(&s->video_codec, buf);
-        switch (f->audio_codec) {
-        case SOURCE_SESSION_AUDIO_LPCM:
-                snprintf(buf, sizeof(buf), "LPCM %u/%u", f->audio_sample_rate_hz, f->audio_channels);
-                break;
-        case SOURCE_SESSION_AUDIO_AAC:
-                snprintf(buf, sizeof(buf), "AAC %u/%u", f->audio_sample_rate_hz, f->audio_channels);
-                break;
-        case SOURCE_SESSION_AUDIO_AC3:
-                snprintf(buf, sizeof(buf), "AC3 %u/%u", f->audio_sample_rate_hz, f->audio_channels);
-                break;
-        default:
-                buf[0] = '\0';
-        }
-        (void) session_set_string(&s->audio_codec, buf);
-}
-
-static int session_on_media_event(sd_event_source *source, int fd, uint32_t revents, void *userdata)
-{
-        struct session *s = userdata;
-        struct session_private *p = s->priv;
-        struct source_session_actions actions = {};
-        struct media_event ev;
-        int r;
-
-        while (p->media && media_read_event(p->media, &ev) == 0) {
-                if (ev.type == MEDIA_EVENT_ENDED)
-                        continue;      /* we asked for it (MEDIA_STOP) */
-                if (ev.type == MEDIA_EVENT_AUDIO) {
-                        /* the audio track goes on (silence if need be); say what plays or why it is silent */
-                        if (ev.reason[0])
-                                log_session_info(s, "audio: silent: %s", ev.reason);
-                        else
-                                log_session_info(s, "audio: playing sound from its input");
-                        continue;
-                }
-                log_session_error_errno(s, ev.error ?: -EIO, "media pipeline failed: %s", ev.reason);
-                r = source_session_media_failed(p->fsm, ev.error ?: -EIO, ev.reason, session_now(s), &actions);
-                session_dispatch(s, r, &actions);
-                return 0;      /* the session may be ended now; touch nothing */
-        }
-        return 0;
-}
-
-/* The negotiated audio track and where its sound comes from (config audio-source; an fd may follow). */
-static void session_media_audio(struct session *s, const struct source_session_format *f, struct media_config *cfg)
-{
-        const char *src = s->manager->config->audio_source;
-
-        cfg->audio_codec = f->audio_codec == SOURCE_SESSION_AUDIO_LPCM ? TS_AUDIO_LPCM
-                           : f->audio_codec == SOURCE_SESSION_AUDIO_AAC ? TS_AUDIO_AAC
-                                                                        : TS_AUDIO_NONE;
-        cfg->audio_rate_hz = cfg->audio_codec != TS_AUDIO_NONE ? f->audio_sample_rate_hz : 0;
-        cfg->audio_source = (struct audio_source_config) {
-                .kind = src && strcmp(src, "silence") != 0 ? AUDIO_SOURCE_TONE : AUDIO_SOURCE_SILENCE,
-                .tone_beep = src && strcmp(src, "beep") == 0,
-        };
-}
-
-static int session_media_open(struct session *s, const struct source_session_media *m)
-{
-        struct session_private *p = s->priv;
-        const struct source_session_format *f = &m->format;
-        struct media_config cfg = {};
-        struct media_stats st;
-        int r;
-
-        if (!p->capture) {
-                r = context_acquire_capture(s->context, f->width, f->height, &p->capture);
-                if (r < 0) {
-                        /* The capture's reason (no such node, no common format) is what the user needs to see. */
-                        snprintf(p->pending_media_text, sizeof(p->pending_media_text), "capture failed to start: %s",
-                                 capture_last_error()[0] ? capture_last_error() : strerror(-r));
-                        return r;
-                }
+                k++;
         }
 
-        cfg.capture = p->capture;
-        cfg.encode.encoder = s->manager->config->encoder;
-        cfg.encode.width = f->width;
-        cfg.encode.height = f->height;
-        cfg.encode.fps_num = f->fps;
-        cfg.encode.fps_den = 1;
-        cfg.encode.profile = f->h264_profile_idc == 100 ? ENCODE_PROFILE_CHP : ENCODE_PROFILE_CBP;
-        cfg.encode.level_idc = f->h264_level_idc;
-        cfg.encode.bitrate_bps = f->bitrate_bps;
-        cfg.encode.slices = 1;
-        /* A sink that cannot be trusted to ask for IDRs gets one every second. */
-        cfg.encode.idr_interval = f->periodic_idr ? f->fps : 0;
-        session_media_audio(s, f, &cfg);
-        p->media_audio = cfg.audio_codec;
-        p->media_audio_rate = cfg.audio_rate_hz;
-        cfg.dest_address = m->peer_address;
-        cfg.dest_port = m->peer_rtp_port;
-        cfg.local_port = m->server_rtp_port;
-
-        r = media_new(&cfg, &p->media);
-        if (r < 0) {
-                log_session_error_errno(s, r, "Failed to open the media pipeline (%s): %m", encode_last_error());
-                /* The encoder's reason (no such encoder, no VAAPI driver) is what the user needs on D-Bus. */
-                snprintf(p->pending_media_text, sizeof(p->pending_media_text),
-                         "media pipeline failed to start: %s",
-                         encode_last_error()[0] ? encode_last_error() : strerror(-r));
-                return r;
-        }
-        r = sd_event_add_io(s->manager->event, &p->media_io, media_get_fd(p->media), EPOLLIN,
-                            session_on_media_event, s);
-        if (r < 0)
-                return r;
-        r = media_start(p->media);
-        if (r < 0)
-                return r;
-        if (media_get_stats(p->media, &st) >= 0 && st.encoder[0])
-                (void) session_set_string(&s->encoder, st.encoder);
-        /* "auto" says which candidates it skipped and why (no VAAPI driver: software fallback). */
-        if (cfg.encode.encoder && strcmp(cfg.encode.encoder, "auto") == 0 && encode_last_error()[0])
-                log_session_info(s, "encoder auto: %s, using %s", encode_last_error(), s->encoder ?: "?");
-        log_session_info(s, "streaming %ux%u@%u %s to %s:%u with %s at %u bit/s", f->width, f->height, f->fps,
-                         s->video_codec, m->peer_address, m->peer_rtp_port, s->encoder, f->bitrate_bps);
+        s->negotiated = true;
+        s->info.monitor_connected = monitor;
+        s->info.reduced_mode_list_due_to_bandwidth = reduced;
         session_notify(s, SESSION_CHANGED_FORMAT);
+        started = steal_ptr(p->started);
+        if (started)
+                started(s, 0, &s->info, p->started_userdata);
         return 0;
 }
 
-/*
- * A format change with the same audio: the running pipeline switches in place
- * (media_change_format(): same RTP stream, the next picture an IDR with the
- * new SPS). -ENOTSUP when it cannot (no pipeline, the audio track changes).
- */
-static int session_media_change(struct session *s, const struct source_session_media *m)
+static int session_on_statistics(struct session *s, const struct worker_msg *m)
 {
-        struct session_private *p = s->priv;
-        const struct source_session_format *f = &m->format;
-        struct encode_config e = {
-                .width = f->width,
-                .height = f->height,
-                .fps_num = f->fps,
-                .fps_den = 1,
-                .profile = f->h264_profile_idc == 100 ? ENCODE_PROFILE_CHP : ENCODE_PROFILE_CBP,
-                .level_idc = f->h264_level_idc,
-                .bitrate_bps = f->bitrate_bps,
-                .slices = 1,
-                .idr_interval = f->periodic_idr ? f->fps : 0,
-        };
-        struct media_config a = {};
-        int r;
+        struct session_statistics st = {};
+        uint64_t v;
+        int64_t level;
 
-        session_media_audio(s, f, &a);
-        if (!p->media || a.audio_codec != p->media_audio || a.audio_rate_hz != p->media_audio_rate)
-                return -ENOTSUP;
-        r = media_change_format(p->media, &e);
-        if (r < 0)
-                return r;
-        log_session_info(s, "format change in place: %ux%u@%u %s at %u bit/s", f->width, f->height, f->fps,
-                         s->video_codec, f->bitrate_bps);
-        session_notify(s, SESSION_CHANGED_FORMAT);
+        if (worker_msg_get_u64(m, WORKER_FIELD_FRAMES, &v) >= 0)
+                st.frames = v;
+        if (worker_msg_get_u64(m, WORKER_FIELD_DROPS, &v) >= 0)
+                st.drops = v;
+        if (worker_msg_get_u64(m, WORKER_FIELD_BYTES, &v) >= 0)
+                st.bytes = v;
+        if (worker_msg_get_u64(m, WORKER_FIELD_LATENCY_P50, &v) >= 0)
+                st.latency_p50_usec = v;
+        if (worker_msg_get_u64(m, WORKER_FIELD_LATENCY_P99, &v) >= 0)
+                st.latency_p99_usec = v;
+        if (worker_msg_get_str(m, WORKER_FIELD_AUDIO_INPUT, st.audio_input, sizeof(st.audio_input)) == -ENOBUFS)
+                return -EBADMSG;
+        if (worker_msg_get_ranged(m, WORKER_FIELD_AUDIO_LEVEL_MDBFS, -1000000, 1000000, &level) >= 0)
+                st.audio_level_dbfs = (double) level / 1000.0;
+        if (worker_msg_get_u64(m, WORKER_FIELD_AUDIO_UNDERRUNS, &v) >= 0)
+                st.audio_underruns = v;
+        if (worker_msg_get_u64(m, WORKER_FIELD_AUDIO_DROPPED, &v) >= 0)
+                st.audio_dropped = v;
+        if (worker_msg_get_str(m, WORKER_FIELD_AUDIO_SILENCE_REASON, st.audio_silence_reason,
+                               sizeof(st.audio_silence_reason)) == -ENOBUFS)
+                return -EBADMSG;
+        s->priv->stats = st;
         return 0;
 }
 
-static int session_on_timer(sd_event_source *source, uint64_t usec, void *userdata);
-
-static int session_arm_timer(struct session *s, uint64_t usec)
+/* The state machine says inject or stop: create or destroy the devices (main holds /dev/uinput). */
+static int session_on_input(struct session *s, const struct worker_msg *m)
 {
         struct session_private *p = s->priv;
+        unsigned active = 0, mw = 0, mh = 0, tw = 0, th = 0;
         int r;
 
-        if (usec == 0)
-                return sd_event_source_set_enabled(p->timer, SD_EVENT_OFF);
-        if (!p->timer)
-                return sd_event_add_time(s->manager->event, &p->timer, CLOCK_MONOTONIC, usec,
-                                         SESSION_TIMER_ACCURACY_USEC, session_on_timer, s);
-        r = sd_event_source_set_time(p->timer, usec);
-        if (r < 0)
-                return r;
-        return sd_event_source_set_enabled(p->timer, SD_EVENT_ONESHOT);
-}
-
-/* ---- input from the display (UIBC) ------------------------------------------- */
-
-static int session_input_listen(struct session *s, const struct sockaddr_storage *local,
-                                const struct sockaddr_storage *peer)
-{
-        struct uibc_channel_config cfg = { .session_id = s->id, .local = local, .peer = peer };
-        int r;
-
-        if (s->priv->uibc)
-                return 0;
-        r = uibc_channel_new(s->manager->event, &cfg, &s->priv->uibc);
-        if (r < 0)
-                return log_session_error_errno(s, r, "Failed to open the UIBC listener, no input: %m");
-        return 0;
-}
-
-/* The state machine says inject or stop: create or destroy the devices. */
-static void session_input_activate(struct session *s, bool active)
-{
-        struct session_private *p = s->priv;
-        unsigned tw = s->width, th = s->height;
-        int r;
-
+        if (session_get_ranged(m, WORKER_FIELD_ACTIVE, 1, &active) < 0 ||
+            session_get_ranged(m, WORKER_FIELD_MODE_WIDTH, SESSION_MAX_DIMENSION, &mw) < 0 ||
+            session_get_ranged(m, WORKER_FIELD_MODE_HEIGHT, SESSION_MAX_DIMENSION, &mh) < 0 ||
+            session_get_ranged(m, WORKER_FIELD_TARGET_WIDTH, SESSION_MAX_DIMENSION, &tw) < 0 ||
+            session_get_ranged(m, WORKER_FIELD_TARGET_HEIGHT, SESSION_MAX_DIMENSION, &th) < 0)
+                return -EBADMSG;
         if (!p->uibc)
-                return;
-        /* Coordinates land on what is cast: the capture's size (the KMS output, the test picture),
-         * held by the session since its media started. */
-        if (active && p->capture)
-                (void) capture_get_size(p->capture, &tw, &th);
-        r = uibc_channel_set_active(p->uibc, active, s->width, s->height, tw, th);
+                return 0;
+        r = uibc_channel_set_active(p->uibc, active, mw, mh, tw, th);
         if (r < 0)
                 log_session_error_errno(s, r, "Failed to create the input devices (/dev/uinput: %m); "
                                         "input from the display stays off");
         s->input_active = active && r >= 0;
         session_notify(s, SESSION_CHANGED_INPUT);
-}
-
-/* Carry out one list of actions. Returns 1 when the session ended (do not touch it after the caller's
- * cleanup), 0 otherwise. */
-static int session_run_actions(struct session *s, const struct source_session_actions *actions)
-{
-        struct session_private *p = s->priv;
-        int r;
-
-        for (size_t i = 0; i < actions->n; i++) {
-                const struct source_session_action *a = &actions->items[i];
-
-                switch (a->type) {
-                case SOURCE_SESSION_ACTION_SEND:
-                        r = session_queue_output(s, a->send.data, a->send.len);
-                        if (r < 0) {
-                                log_session_warning_errno(s, r, "Failed to send to the sink: %m");
-                                p->pending_media_error = 0;
-                                session_end(s, r == -ENOBUFS ? -ETIMEDOUT : r);
-                                return 1;
-                        }
-                        break;
-
-                case SOURCE_SESSION_ACTION_NEGOTIATED: {
-                        const struct source_session_media *m = source_session_get_media(p->fsm);
-                        session_started_t started = steal_ptr(p->started);
-
-                        s->negotiated = true;
-                        s->info.monitor_connected = a->info->monitor_connected;
-                        s->info.reduced_mode_list_due_to_bandwidth = a->info->reduced_mode_list_due_to_bandwidth;
-                        if (m)
-                                session_take_format(s, m);
-                        (void) session_take_sink_parameters(s, source_session_get_sink_parameters(p->fsm));
-                        session_notify(s, SESSION_CHANGED_FORMAT);
-                        if (started)
-                                started(s, 0, &s->info, p->started_userdata);
-                        break;
-                }
-
-                case SOURCE_SESSION_ACTION_MEDIA_START:
-                        session_take_format(s, a->media);
-                        p->pending_media_text[0] = 0;
-                        r = session_media_open(s, a->media);
-                        if (r < 0) {
-                                session_stop_media(s);
-                                p->pending_media_error = r;
-                                if (!p->pending_media_text[0])
-                                        snprintf(p->pending_media_text, sizeof(p->pending_media_text),
-                                                 "media pipeline failed to start: %s", strerror(-r));
-                        } else
-                                p->pending_media_started = true;
-                        break;
-
-                case SOURCE_SESSION_ACTION_MEDIA_CHANGE_FORMAT:
-                        session_take_format(s, a->media);
-                        if (s->input_active)
-                                session_input_activate(s, true); /* input arrives in the new mode's pixels */
-                        if (session_media_change(s, a->media) >= 0)
-                                break;
-                        /* A new audio track (or no pipeline): start a new pipeline (IDR first). */
-                        session_stop_media(s);
-                        r = session_media_open(s, a->media);
-                        if (r < 0) {
-                                session_stop_media(s);
-                                p->pending_media_error = r;
-                                snprintf(p->pending_media_text, sizeof(p->pending_media_text),
-                                         "media pipeline failed on format change: %s", strerror(-r));
-                        }
-                        break;
-
-                case SOURCE_SESSION_ACTION_MEDIA_PAUSE:
-                        if (p->media)
-                                (void) media_pause(p->media);
-                        break;
-                case SOURCE_SESSION_ACTION_MEDIA_RESUME:
-                        if (p->media)
-                                (void) media_resume(p->media);
-                        break;
-                case SOURCE_SESSION_ACTION_MEDIA_REQUEST_IDR:
-                        if (p->media)
-                                (void) media_request_idr(p->media);
-                        break;
-                case SOURCE_SESSION_ACTION_MEDIA_SET_BITRATE:
-                        if (p->media)
-                                (void) media_set_bitrate(p->media, a->bitrate_bps);
-                        s->bitrate_bps = a->bitrate_bps;
-                        session_notify(s, SESSION_CHANGED_FORMAT);
-                        break;
-                case SOURCE_SESSION_ACTION_MEDIA_STOP:
-                        session_stop_media(s);
-                        break;
-
-                case SOURCE_SESSION_ACTION_TIMER:
-                        r = session_arm_timer(s, a->timer_usec);
-                        if (r < 0) {
-                                log_session_error_errno(s, r, "Failed to arm the session timer: %m");
-                                session_end(s, r);
-                                return 1;
-                        }
-                        break;
-
-                case SOURCE_SESSION_ACTION_STATE_CHANGED:
-                        /* "ended" is set by session_end() on the ENDED action that always follows. */
-                        if (a->state != SOURCE_SESSION_STATE_ENDED)
-                                session_set_state(s, a->state);
-                        break;
-
-                case SOURCE_SESSION_ACTION_LOG: {
-                        int level = a->log.level == SOURCE_SESSION_LOG_WARNING ? LOG_WARNING
-                                    : a->log.level == SOURCE_SESSION_LOG_INFO  ? LOG_INFO
-                                                                               : LOG_DEBUG;
-                        if (a->log.status)
-                                log_session_full_errno(s, level, 0, "%s (answered %u)", a->log.text ?: "",
-                                                       a->log.status);
-                        else
-                                log_session_full_errno(s, level, 0, "%s", a->log.text ?: "");
-                        break;
-                }
-
-                case SOURCE_SESSION_ACTION_UIBC:
-                        session_input_activate(s, a->uibc.active);
-                        break;
-
-                case SOURCE_SESSION_ACTION_ENDED:
-                        (void) session_set_string(&s->end_reason_text, a->ended.text);
-                        session_end(s, a->ended.error);
-                        return 1;
-                }
-        }
         return 0;
 }
 
-/*
- * Carry out the result of one machine call (r its return value), then feed
- * in the events that arose meanwhile. Returns with the session possibly
- * ended (state ENDED, freed later from the event loop, never here).
- */
-static void session_dispatch(struct session *s, int r, const struct source_session_actions *actions)
+static int session_on_ended(struct session *s, const struct worker_msg *m)
 {
-        struct session_private *p = s->priv;
-        struct source_session_actions more = {};
+        char text[160] = "";
+        int64_t e = 0;
 
-        if (r < 0) {
-                if (r != -ESHUTDOWN)
-                        log_session_warning_errno(s, r, "State machine refused an event, ignoring: %m");
+        if (worker_msg_get_ranged(m, WORKER_FIELD_ERROR, -4095, 0, &e) == -ERANGE ||
+            worker_msg_get_str(m, WORKER_FIELD_TEXT, text, sizeof(text)) == -ENOBUFS)
+                text[0] = '\0';
+        for (char *c = text; *c; c++)
+                if ((unsigned char) *c < 0x20)
+                        *c = ' ';
+        /* Its side is over already: nothing to tell it. */
+        session_detach(s, false, 0, NULL);
+        session_end_full(s, (int) e, text[0] ? text : NULL);
+        return 0;
+}
+
+void session_on_worker_msg(struct session *s, const struct worker_msg *m)
+{
+        unsigned state;
+        int r = 0;
+
+        if (s->state == SOURCE_SESSION_STATE_ENDED)
                 return;
+        switch (m->type) {
+        case WORKER_MSG_STATE:
+                /* "ended" only comes with ENDED (and its reason) */
+                state = s->state;
+                r = session_get_ranged(m, WORKER_FIELD_STATE, SOURCE_SESSION_STATE_ENDED - 1, &state);
+                if (r >= 0)
+                        session_set_state(s, (enum source_session_state) state);
+                break;
+        case WORKER_MSG_FORMAT:
+                r = session_on_format(s, m);
+                break;
+        case WORKER_MSG_NEGOTIATED:
+                r = session_on_negotiated(s, m);
+                break;
+        case WORKER_MSG_STATISTICS:
+                r = session_on_statistics(s, m);
+                break;
+        case WORKER_MSG_INPUT:
+                r = session_on_input(s, m);
+                break;
+        case WORKER_MSG_ENDED:
+                r = session_on_ended(s, m);
+                break;
+        default:
+                break;
         }
-        if (p->dispatching) {
-                /* Cannot happen: every nested event is queued. Guard anyway. */
-                log_session_error_errno(s, -EDEADLK, "Nested state machine call, ending session");
-                session_end(s, -EDEADLK);
-                return;
-        }
-        p->dispatching = true;
-        for (;;) {
-                if (session_run_actions(s, actions) > 0 || s->state == SOURCE_SESSION_STATE_ENDED)
-                        break;
-                if (p->pending_media_error < 0) {
-                        int e = p->pending_media_error;
-                        p->pending_media_error = 0;
-                        r = source_session_media_failed(p->fsm, e, p->pending_media_text, session_now(s), &more);
-                } else if (p->pending_media_started) {
-                        p->pending_media_started = false;
-                        r = source_session_media_started(p->fsm, session_now(s), &more);
-                } else
-                        break;
-                if (r < 0) {
-                        if (r != -ESHUTDOWN)
-                                log_session_warning_errno(s, r, "State machine refused a media event: %m");
-                        break;
-                }
-                actions = &more;
-        }
-        p->dispatching = false;
+        if (r < 0)
+                log_session_warning_errno(s, r, "Ignoring a bad %s report from the stream worker",
+                                          worker_msg_type_to_string(m->type));
 }
 
-/* ---- events from the world ----------------------------------------------- */
-
-static int session_on_timer(sd_event_source *source, uint64_t usec, void *userdata)
-{
-        struct session *s = userdata;
-        struct source_session_actions actions = {};
-        int r;
-
-        r = source_session_timer(s->priv->fsm, session_now(s), &actions);
-        session_dispatch(s, r, &actions);
-        return 0;
-}
-
-static int session_on_io(sd_event_source *source, int fd, uint32_t revents, void *userdata)
-{
-        struct session *s = userdata;
-        struct session_private *p = s->priv;
-        struct source_session_actions actions = {};
-        char buf[16384];
-        ssize_t n;
-        int r;
-
-        if (revents & EPOLLOUT) {
-                r = session_flush(s);
-                if (r < 0) {
-                        r = source_session_connection_closed(p->fsm, r, session_now(s), &actions);
-                        session_dispatch(s, r, &actions);
-                        return 0;
-                }
-        }
-        if (!(revents & (EPOLLIN | EPOLLHUP | EPOLLERR | EPOLLRDHUP)))
-                return 0;
-
-        /* One read per wakeup keeps a chatty sink from starving the others. */
-        n = recv(p->fd, buf, sizeof(buf), MSG_DONTWAIT);
-        if (n < 0) {
-                if (errno == EAGAIN || errno == EINTR)
-                        return 0;
-                r = source_session_connection_closed(p->fsm, -errno, session_now(s), &actions);
-        } else if (n == 0)
-                r = source_session_connection_closed(p->fsm, 0, session_now(s), &actions);
-        else
-                r = source_session_receive(p->fsm, buf, n, session_now(s), &actions);
-        session_dispatch(s, r, &actions);
-        return 0;
-}
+/* ---- connecting ---------------------------------------------------------------- */
 
 static int session_format_address(const struct sockaddr_storage *ss, char *host, size_t host_size,
                                   uint16_t *ret_port)
@@ -861,36 +521,6 @@ static int session_format_address(const struct sockaddr_storage *ss, char *host,
         return -EAFNOSUPPORT;
 }
 
-/* Reserve a UDP port for our RTP source (server_port): bind to any port on local, read it back. The media
- * pipeline binds it again right after SETUP. */
-static int session_pick_rtp_port(const struct sockaddr_storage *local, uint16_t *ret)
-{
-        struct sockaddr_storage ss = *local;
-        socklen_t len = sizeof(ss);
-        _cleanup_close_ int fd = -1;
-        uint16_t port;
-        char host[INET6_ADDRSTRLEN];
-        int r;
-
-        fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        if (fd < 0)
-                return -errno;
-        if (ss.ss_family == AF_INET)
-                ((struct sockaddr_in *) &ss)->sin_port = 0;
-        else
-                ((struct sockaddr_in6 *) &ss)->sin6_port = 0;
-        if (bind(fd, (struct sockaddr *) &ss, ss.ss_family == AF_INET ? sizeof(struct sockaddr_in)
-                                                                      : sizeof(struct sockaddr_in6)) < 0)
-                return -errno;
-        if (getsockname(fd, (struct sockaddr *) &ss, &len) < 0)
-                return -errno;
-        r = session_format_address(&ss, host, sizeof(host), &port);
-        if (r < 0)
-                return r;        /* not IPv4/IPv6: port would be unset */
-        *ret = port;
-        return 0;
-}
-
 static int session_on_connect_timeout(sd_event_source *source, uint64_t usec, void *userdata)
 {
         struct session *s = userdata;
@@ -911,167 +541,180 @@ int session_arm_connect_timeout(struct session *s, uint64_t usec)
                                           session_on_connect_timeout, s);
 }
 
+/* ---- input from the display (UIBC) ------------------------------------------- */
+
+static int session_input_listen(struct session *s)
+{
+        struct uibc_channel_config cfg = { .session_id = s->id, .local = &s->priv->local, .peer = &s->priv->peer };
+        int r;
+
+        if (s->priv->uibc)
+                return 0;
+        r = uibc_channel_new(s->manager->event, &cfg, &s->priv->uibc);
+        if (r < 0)
+                return log_session_error_errno(s, r, "Failed to open the UIBC listener, no input: %m");
+        return 0;
+}
+
+/*
+ * A connection to the PipeWire remote for the worker's capture: the worker runs as
+ * another user and may not reach the socket (a private runtime directory), so main
+ * connects and hands the connection over. -1 when the capture is not PipeWire.
+ */
+static int session_connect_pipewire(struct session *s)
+{
+        const char *remote = s->manager->config->pipewire_remote;
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        struct capture_spec spec;
+        int fd;
+
+        if (capture_spec_parse(s->context->capture, &spec) < 0 || spec.backend != CAPTURE_BACKEND_PIPEWIRE ||
+            !remote || strlen(remote) >= sizeof(sa.sun_path))
+                return -1;
+        memcpy(sa.sun_path, remote, strlen(remote));
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -1;
+        if (connect(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0) {
+                log_session_warning_errno(s, -errno, "Cannot connect to the PipeWire remote %s: %m", remote);
+                return safe_close(fd);
+        }
+        return fd;
+}
+
 int session_attach_fd(struct session *s, int fd, const struct connection_stats *stats,
                       session_started_t started, void *userdata)
 {
+        static uint8_t buf[1024];
         struct session_private *p = s->priv;
-        struct source_session_actions actions = {};
-        struct source_session_config cfg = {};
-        struct sockaddr_storage peer = {}, local = {};
-        socklen_t peer_len = sizeof(peer), local_len = sizeof(local);
-        char peer_host[INET6_ADDRSTRLEN] = "", local_host[INET6_ADDRSTRLEN] = "", buf[96], sid[17];
-        uint16_t peer_port = 0, local_port = 0, rtp_port = 0;
-        uint8_t rnd[8];
-        struct config *config = s->manager->config;
-        _cleanup_close_ int owned = fd;
+        socklen_t peer_len = sizeof(p->peer), local_len = sizeof(p->local);
+        char peer_host[INET6_ADDRSTRLEN] = "", addr[96];
+        uint16_t peer_port = 0;
+        _cleanup_close_ int owned = fd, pw_fd = -1;
+        struct worker_msg_writer w;
+        struct stream_worker *worker;
         struct sink *sink;
-        int r;
+        int fds[2], r;
 
-        if (s->state != SOURCE_SESSION_STATE_CONNECTING || p->fd >= 0)
+        if (s->state != SOURCE_SESSION_STATE_CONNECTING || p->worker || p->attach_usec)
                 return -EBUSY;
 
-        p->fd = steal_fd(owned);
         p->connect_timer = sd_event_source_disable_unref(p->connect_timer);
-        /* O_NONBLOCK lives in the shared file description; recv/send use MSG_DONTWAIT anyway. */
-        if (getpeername(p->fd, (struct sockaddr *) &peer, &peer_len) < 0 ||
-            getsockname(p->fd, (struct sockaddr *) &local, &local_len) < 0)
+        if (getpeername(fd, (struct sockaddr *) &p->peer, &peer_len) < 0 ||
+            getsockname(fd, (struct sockaddr *) &p->local, &local_len) < 0)
                 return -errno;
-        r = session_format_address(&peer, peer_host, sizeof(peer_host), &peer_port);
+        p->have_addresses = true;
+        r = session_format_address(&p->peer, peer_host, sizeof(peer_host), &peer_port);
         if (r < 0)
                 return r;
-        r = session_format_address(&local, local_host, sizeof(local_host), &local_port);
+        snprintf(addr, sizeof(addr), strchr(peer_host, ':') ? "[%s]:%u" : "%s:%u", peer_host, peer_port);
+        r = session_set_string(&s->peer, addr);
         if (r < 0)
                 return r;
-        snprintf(buf, sizeof(buf), strchr(peer_host, ':') ? "[%s]:%u" : "%s:%u", peer_host, peer_port);
-        r = session_set_string(&s->peer, buf);
-        if (r < 0)
-                return r;
-        r = session_pick_rtp_port(&local, &rtp_port);
-        if (r < 0)
-                return r;
-        if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
-                return -EIO;
-        for (unsigned i = 0; i < sizeof(rnd); i++)
-                snprintf(sid + 2 * i, 3, "%02X", rnd[i]);
 
-        cfg.session_id = sid;
-        cfg.local_address = local_host;
-        cfg.local_rtsp_port = local_port;
-        cfg.peer_address = peer_host;
-        cfg.server_rtp_port = rtp_port;
-        cfg.limits.max_width = config->max_width;
-        cfg.limits.max_height = config->max_height;
-        cfg.limits.max_fps = config->max_fps;
-        cfg.limits.max_bitrate_bps = config->max_bitrate_bps;
-        if (s->max_width && s->max_height &&
-            (!cfg.limits.max_width || s->max_width * s->max_height < cfg.limits.max_width * cfg.limits.max_height)) {
-                cfg.limits.max_width = s->max_width;    /* Cast(max-resolution) */
-                cfg.limits.max_height = s->max_height;
-        }
-        cfg.limits.encoder_supports_chp = true;
+        worker_msg_begin(&w, buf, sizeof(buf), WORKER_MSG_SESSION_NEW, s->id);
         if (stats) {
-                cfg.stats.suggested_bps = stats->suggested_bps;
-                cfg.stats.local_max_bps = stats->local_max_bps;
-                cfg.stats.remote_max_bps = stats->remote_max_bps;
+                worker_msg_put_u64(&w, WORKER_FIELD_SUGGESTED_BPS, stats->suggested_bps);
+                worker_msg_put_u64(&w, WORKER_FIELD_LOCAL_MAX_BPS, stats->local_max_bps);
+                worker_msg_put_u64(&w, WORKER_FIELD_REMOTE_MAX_BPS, stats->remote_max_bps);
         }
+        worker_msg_put_u64(&w, WORKER_FIELD_MAX_WIDTH, s->max_width);
+        worker_msg_put_u64(&w, WORKER_FIELD_MAX_HEIGHT, s->max_height);
         sink = session_get_sink(s);
         if (sink) {
-                cfg.identity.device_name = sink->name;
-                cfg.identity.wfd_rtsp_port = sink->control_port;
+                worker_msg_put_str(&w, WORKER_FIELD_DEVICE_NAME, sink->name && strlen(sink->name) < 256 ? sink->name : "");
+                worker_msg_put_u64(&w, WORKER_FIELD_SINK_RTSP_PORT, sink->control_port);
         }
-        if (s->input_allowed) {
-                r = session_input_listen(s, &local, &peer);
-                if (r >= 0) {
-                        cfg.input_allowed = true;
-                        cfg.uibc_port = uibc_channel_get_port(p->uibc);
-                }
+        if (s->input_allowed && session_input_listen(s) >= 0) {
+                worker_msg_put_u64(&w, WORKER_FIELD_INPUT_ALLOWED, 1);
+                worker_msg_put_u64(&w, WORKER_FIELD_UIBC_PORT, uibc_channel_get_port(p->uibc));
         }
-        r = source_session_new(&cfg, &p->fsm);
-        if (r < 0)
-                return r;
 
-        r = sd_event_add_io(s->manager->event, &p->io, p->fd, EPOLLIN | EPOLLRDHUP, session_on_io, s);
+        r = context_get_worker(s->context, &worker);
         if (r < 0)
                 return r;
+        p->worker = worker;
+        pw_fd = session_connect_pipewire(s);
+        fds[0] = fd;
+        fds[1] = pw_fd;
+        r = stream_worker_send(worker, &w, fds, pw_fd >= 0 ? 2 : 1);
+        if (r < 0) {
+                session_detach(s, false, 0, NULL);
+                return log_session_error_errno(s, r, "Cannot hand the connection to the stream worker: %m");
+        }
 
         p->attach_usec = session_now(s);
         session_notify(s, SESSION_CHANGED_FORMAT);    /* Peer */
-        log_session_info(s, "RTSP connection from %s (RTP port %u), sending M1", s->peer, rtp_port);
-
-        r = source_session_start(p->fsm, session_now(s), &actions);
-        if (r < 0)
-                return r;
+        log_session_debug(s, "RTSP connection from %s handed to stream worker %d", s->peer,
+                          (int) stream_worker_get_pid(worker));
         /* From here on started() is always called exactly once: with the session info, or with an
-         * error when the session ends first (possibly already inside the dispatch below). */
+         * error when the session ends first. */
         p->started = started;
         p->started_userdata = userdata;
-        session_dispatch(s, r, &actions);
         return 0;
 }
 
 /* ---- user requests ---------------------------------------------------------- */
 
-typedef int (*session_fsm_call_t)(struct source_session *fsm, uint64_t now, struct source_session_actions *ret);
-
-static int session_user_request(struct session *s, session_fsm_call_t call)
+/* One request to the worker and its answer. */
+static int session_call(struct session *s, uint16_t type, uint16_t tag, uint64_t value, int fd)
 {
-        struct source_session_actions actions = {};
-        int r;
+        uint8_t buf[128];
+        struct worker_msg_writer w;
 
         if (s->state == SOURCE_SESSION_STATE_ENDED)
                 return -ESHUTDOWN;
-        if (!s->priv->fsm)
+        if (!s->priv->worker)
                 return -ENOTCONN;
-        r = call(s->priv->fsm, session_now(s), &actions);
-        if (r < 0)
-                return r;
-        session_dispatch(s, r, &actions);
-        return 0;
+        worker_msg_begin(&w, buf, sizeof(buf), type, s->id);
+        if (tag)
+                worker_msg_put_u64(&w, tag, value);
+        return stream_worker_call(s->priv->worker, &w, fd >= 0 ? &fd : NULL, fd >= 0 ? 1 : 0);
 }
 
 int session_stop(struct session *s)
 {
         if (s->state == SOURCE_SESSION_STATE_ENDED)
                 return -EALREADY;
-        if (s->state == SOURCE_SESSION_STATE_CONNECTING && !s->priv->fsm) {
+        if (s->state == SOURCE_SESSION_STATE_CONNECTING && !s->priv->worker) {
                 /* A Cast() still forming the group: nothing to tear down on RTSP. */
                 session_end(s, 0);
                 return 0;
         }
         log_session_info(s, "stopping (M5 TEARDOWN trigger)");
-        return session_user_request(s, source_session_teardown);
+        return session_call(s, WORKER_MSG_STOP, 0, 0, -1);
 }
 
 int session_set_input(struct session *s, bool allow)
 {
+        static uint8_t buf[128];
         struct session_private *p = s->priv;
-        struct source_session_actions actions = {};
-        struct sockaddr_storage local = {}, peer = {};
-        socklen_t local_len = sizeof(local), peer_len = sizeof(peer);
+        struct worker_msg_writer w;
         int r;
 
         if (s->state == SOURCE_SESSION_STATE_ENDED)
                 return -ESHUTDOWN;
         if (allow == s->input_allowed)
                 return -EALREADY;
-        if (p->fsm) {
+        if (p->worker) {
                 if (allow) {
-                        if (getsockname(p->fd, (struct sockaddr *) &local, &local_len) < 0 ||
-                            getpeername(p->fd, (struct sockaddr *) &peer, &peer_len) < 0)
-                                return -errno;
-                        r = session_input_listen(s, &local, &peer);
+                        r = session_input_listen(s);
                         if (r < 0)
                                 return r;
                 }
-                r = source_session_set_input(p->fsm, allow, uibc_channel_get_port(p->uibc), session_now(s), &actions);
+                worker_msg_begin(&w, buf, sizeof(buf), WORKER_MSG_SET_INPUT, s->id);
+                worker_msg_put_u64(&w, WORKER_FIELD_ACTIVE, allow);
+                worker_msg_put_u64(&w, WORKER_FIELD_UIBC_PORT, p->uibc ? uibc_channel_get_port(p->uibc) : 0);
+                r = stream_worker_call(p->worker, &w, NULL, 0);
                 if (r < 0) {
                         if (allow)
                                 p->uibc = uibc_channel_free(p->uibc);
                         return r;
                 }
-                session_dispatch(s, r, &actions);
-                if (!allow)
+                if (!allow) {
                         p->uibc = uibc_channel_free(p->uibc);
+                        s->input_active = false;
+                }
         }
         s->input_allowed = allow;
         log_session_info(s, "input from the display %s", allow ? "allowed" : "withdrawn");
@@ -1081,45 +724,33 @@ int session_set_input(struct session *s, bool allow)
 
 int session_pause(struct session *s)
 {
-        return session_user_request(s, source_session_pause);
+        return session_call(s, WORKER_MSG_PAUSE, 0, 0, -1);
 }
 
 int session_resume(struct session *s)
 {
-        return session_user_request(s, source_session_resume);
+        return session_call(s, WORKER_MSG_RESUME, 0, 0, -1);
 }
 
 int session_request_idr(struct session *s)
 {
-        return session_user_request(s, source_session_request_idr);
+        return session_call(s, WORKER_MSG_REQUEST_IDR, 0, 0, -1);
 }
 
 int session_set_bitrate(struct session *s, uint32_t bitrate_bps)
 {
-        struct source_session_actions actions = {};
-        int r;
-
-        if (s->state == SOURCE_SESSION_STATE_ENDED)
-                return -ESHUTDOWN;
-        if (!s->priv->fsm)
-                return -ENOTCONN;
-        r = source_session_set_bitrate(s->priv->fsm, bitrate_bps, session_now(s), &actions);
-        if (r < 0)
-                return r;
-        session_dispatch(s, r, &actions);
-        return 0;
+        return session_call(s, WORKER_MSG_SET_BITRATE, WORKER_FIELD_BITRATE, bitrate_bps, -1);
 }
 
 int session_attach_audio(struct session *s, int fd)
 {
-        struct session_private *p = s->priv;
+        _cleanup_close_ int owned = fd;
         int r;
 
-        if (!p->media) {
-                safe_close(fd);
-                return -ENOTCONN;
-        }
-        r = media_attach_audio_fd(p->media, fd);
+        /* The fd goes to the worker (a copy crosses with SCM_RIGHTS; ours closes here). */
+        r = session_call(s, WORKER_MSG_ATTACH_AUDIO, 0, 0, fd);
+        if (r == -ESHUTDOWN)
+                r = -ENOTCONN;
         if (r >= 0)
                 log_session_info(s, "audio input attached");
         return r;
@@ -1129,22 +760,10 @@ int session_get_statistics(struct session *s, struct session_statistics *ret)
 {
         struct session_private *p = s->priv;
         struct session_statistics st = {};
-        struct media_stats ms;
 
-        if (p->media && media_get_stats(p->media, &ms) >= 0) {
-                st.frames = ms.frames_sent;
-                st.drops = ms.frames_dropped;
-                st.bytes = ms.bytes_sent;
-                st.latency_p50_usec = ms.latency_p50_usec;
-                st.latency_p99_usec = ms.latency_p99_usec;
-                if (strcmp(ms.audio_codec, "none") != 0) {
-                        snprintf(st.audio_input, sizeof(st.audio_input), "%s", ms.audio_input);
-                        st.audio_level_dbfs = ms.audio_level_dbfs;
-                        st.audio_underruns = ms.audio_underruns;
-                        st.audio_dropped = ms.audio_dropped;
-                        snprintf(st.audio_silence_reason, sizeof(st.audio_silence_reason), "%s", ms.audio_reason);
-                }
-        }
+        /* Pushed by the worker every 500 ms, so this stays synchronous and never waits for it. */
+        if (s->state != SOURCE_SESSION_STATE_ENDED)
+                st = p->stats;
         if (p->attach_usec && s->state != SOURCE_SESSION_STATE_ENDED)
                 st.uptime_usec = session_now(s) - p->attach_usec;
         *ret = st;

@@ -2,12 +2,13 @@
 /*
  * One Miracast session: one RTSP control connection to one sink.
  *
- * session.c owns the RTSP socket (nonblocking, sd-event io, an output
- * buffer), feeds what arrives into the pure source state machine
- * (protocol/source_session.h), carries out the actions it returns (send
- * bytes, arm its timer, start/pause/resume/stop media through
- * encoder/media.h) and polls the media thread's event fd. It reports state
- * and property changes to s->observers: dbus/session_bus.c
+ * The connection, the source state machine (protocol/source_session.h) and
+ * the media pipeline run in the context's unprivileged stream worker
+ * (stream/session.c, daemon/stream_worker.h, docs/process-model.md); this is
+ * main's proxy: it hands the accepted connection over, forwards the
+ * requests below and keeps what the worker reports (state, format,
+ * statistics), plus the UIBC channel and its input devices, which need
+ * /dev/uinput. It reports state and property changes to s->observers: dbus/session_bus.c
  * (org.miracastd.Session1 at /org/miracastd/session/<id>), the PIN agents
  * (dbus/agent_bus.c), the sink of a Cast() (daemon/sink.c).
  *
@@ -159,3 +160,9 @@ void session_end_full(struct session *s, int reason, const char *text);
 
 /* Free at once (manager teardown). Accepts NULL, returns NULL. */
 struct session *session_free(struct session *s);
+
+/* The stream worker's side (daemon/stream_worker.h): is s one of w's, and a message about it. */
+struct stream_worker;
+struct worker_msg;
+bool session_is_on_worker(const struct session *s, const struct stream_worker *w);
+void session_on_worker_msg(struct session *s, const struct worker_msg *m);

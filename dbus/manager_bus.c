@@ -8,8 +8,7 @@
 #include "../daemon/listener.h"
 #include "../daemon/log.h"
 #include "../daemon/manager.h"
-#include "../encoder/capture.h"
-#include "../encoder/encode.h"
+#include "../daemon/stream_worker.h"
 #include "../protocol/macro.h"
 #include "bus_errors.h"
 #include "bus.h"
@@ -228,7 +227,7 @@ static int property_get_encoders(sd_bus *bus, const char *path, const char *inte
         _cleanup_(strv_freep) char **names = NULL;
         int r;
 
-        r = encode_list_encoders(&names);
+        r = stream_probe_encoders(&names);
         if (r < 0)
                 return r;
         return sd_bus_message_append_strv(reply, names);
@@ -240,7 +239,7 @@ static int property_get_capture_outputs(sd_bus *bus, const char *path, const cha
         _cleanup_(strv_freep) char **names = NULL;
         int r;
 
-        r = capture_list_outputs(&names);
+        r = stream_probe_outputs(&names);
         if (r < 0)
                 return r;
         return sd_bus_message_append_strv(reply, names);

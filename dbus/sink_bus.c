@@ -11,7 +11,7 @@
 #include "../daemon/manager.h"
 #include "../daemon/session.h"
 #include "../daemon/sink.h"
-#include "../encoder/capture.h"
+#include "../daemon/stream_worker.h"
 #include "../encoder/capture_spec.h"
 #include "bus_errors.h"
 #include "bus.h"
@@ -158,7 +158,7 @@ static int sink_bus_read_options(sd_bus_message *m, struct cast_options *o, bool
 static int sink_bus_resolve_output(const char *output, char *buf, size_t size, sd_bus_error *error)
 {
         struct capture_spec spec;
-        char device[CAPTURE_SPEC_DEVICE_MAX];
+        char device[CAPTURE_SPEC_DEVICE_MAX], why[256];
         int r;
 
         r = capture_spec_parse(output, &spec);
@@ -168,9 +168,10 @@ static int sink_bus_resolve_output(const char *output, char *buf, size_t size, s
                 snprintf(buf, size, "%s", output);
                 return 0;
         }
-        r = capture_find_output(&spec, device, sizeof(device));
+        /* Asked of the stream worker binary: main links no libdrm. */
+        r = stream_probe_find_output(output, device, sizeof(device), why, sizeof(why));
         if (r < 0)
-                return bus_error_set(error, r, "%s", capture_last_error());
+                return bus_error_set(error, r, "%s", why);
         if (spec.connector[0])
                 snprintf(buf, size, "kms:%s:%s", device, spec.connector);
         else

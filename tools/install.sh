@@ -5,11 +5,14 @@
 #   tools/install.sh DESTDIR PREFIX BUILD
 # DESTDIR may be empty (install into /). With PREFIX=/usr:
 #   /usr/sbin/miracastd, /usr/bin/miracastctl
+#   /usr/libexec/miracastd/miracastd-stream          (the stream worker; docs/process-model.md)
+#   /usr/lib/sysusers.d/miracastd.conf               (its user, created by systemd-sysusers)
 #   /usr/lib/systemd/system/miracastd.service        ($SYSTEMDUNITDIR overrides)
+#   /usr/lib/systemd/system/miracastd-stream{,-kms}.socket, miracastd-stream{,-kms}@.service
 #   /usr/share/dbus-1/system.d/org.miracastd.conf
 #   /usr/share/dbus-1/system-services/org.miracastd.service
 #   /usr/share/dbus-1/interfaces/org.miracastd.{Manager1,Sink1,Session1}.xml
-#   /usr/libexec/miracastd-user                       (the user-session component, when built)
+#   /usr/libexec/miracastd/miracastd-user            (the user-session component, when built)
 #   /usr/lib/systemd/user/miracastd-user.service      ($SYSTEMDUSERUNITDIR overrides)
 #   /usr/share/dbus-1/services/org.miracastd.User.service
 #   /usr/share/polkit-1/actions/org.miracastd.policy
@@ -37,8 +40,8 @@ else
 fi
 unitdir=${SYSTEMDUNITDIR:-$prefix/lib/systemd/system}
 userunitdir=${SYSTEMDUSERUNITDIR:-$prefix/lib/systemd/user}
-libexecdir=$prefix/libexec
 sbindir=$prefix/sbin
+libexecdir=$prefix/libexec/miracastd
 bindir=$prefix/bin
 datadir=$prefix/share
 mandir=$datadir/man
@@ -62,7 +65,7 @@ inst() {
 # Substitute the paths into a template.
 subst() {
         sed -e "s|@sbindir@|$sbindir|g" -e "s|@bindir@|$bindir|g" -e "s|@sysconfdir@|$sysconfdir|g" \
-            -e "s|@libexecdir@|$libexecdir|g" "$1"
+                -e "s|@libexecdir@|$libexecdir|g" "$1"
 }
 
 tmp=$(mktemp -d)
@@ -71,10 +74,20 @@ trap 'rm -rf "$tmp"' EXIT
 if [ -f "$srcdir/daemon/main.c" ]; then
         inst 0755 "$build/miracastd" "$sbindir/miracastd"
 fi
+if [ -x "$build/miracastd-stream" ]; then
+        inst 0755 "$build/miracastd-stream" "$libexecdir/miracastd-stream"
+        inst 0644 "$srcdir/systemd/miracastd.sysusers" "$prefix/lib/sysusers.d/miracastd.conf"
+fi
 inst 0755 "$build/miracastctl" "$bindir/miracastctl"
 
 subst "$srcdir/systemd/miracastd.service.in" >"$tmp/miracastd.service"
 inst 0644 "$tmp/miracastd.service" "$unitdir/miracastd.service"
+for u in miracastd-stream@.service miracastd-stream-kms@.service; do
+        subst "$srcdir/systemd/$u.in" >"$tmp/$u"
+        inst 0644 "$tmp/$u" "$unitdir/$u"
+done
+inst 0644 "$srcdir/systemd/miracastd-stream.socket" "$unitdir/miracastd-stream.socket"
+inst 0644 "$srcdir/systemd/miracastd-stream-kms.socket" "$unitdir/miracastd-stream-kms.socket"
 inst 0644 "$srcdir/systemd/org.miracastd.conf" "$datadir/dbus-1/system.d/org.miracastd.conf"
 inst 0644 "$srcdir/systemd/org.miracastd.dbus-service" "$datadir/dbus-1/system-services/org.miracastd.service"
 inst 0644 "$srcdir/systemd/org.miracastd.policy" "$datadir/polkit-1/actions/org.miracastd.policy"
@@ -119,6 +132,9 @@ else
 fi
 inst 0644 "$srcdir/systemd/miracastd.conf" "$datadir/doc/miracastd/miracastd.conf"
 
+if [ -z "$destdir" ] && command -v systemd-sysusers >/dev/null 2>&1 && [ -e "$prefix/lib/sysusers.d/miracastd.conf" ]; then
+        systemd-sysusers "$prefix/lib/sysusers.d/miracastd.conf" || true
+fi
 if [ -z "$destdir" ] && command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
         systemctl daemon-reload || true
         echo "install: done; start with: systemctl enable --now miracastd"

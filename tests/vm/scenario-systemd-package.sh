@@ -6,7 +6,9 @@
 # (run-systemd-vm.sh), checked as an administrator and two users would meet
 # them: install, D-Bus activation, Type=notify readiness, the hardening really
 # applied (systemd-analyze security on the running unit, capability sets read
-# from /proc), the real polkitd letting the active local user act on a cast
+# from /proc for main and for the socket-activated stream worker that holds
+# the sink's connection: the user miracastd, no capability; docs/process-model.md),
+# idle RSS of all processes, the real polkitd letting the active local user act on a cast
 # and refusing another user (miracastctl's documented exit code 4), a whole
 # cast to the test sink, the watchdog restarting a hung daemon, and purge.
 P=0 F=0
@@ -88,19 +90,26 @@ fi
 # ---- hardening, as applied ---------------------------------------------------------
 exposure=$(systemd-analyze security miracastd.service 2>/dev/null | sed -n 's/.*Overall exposure level for miracastd.service: \([0-9.]*\).*/\1/p')
 echo "INFO systemd-analyze security miracastd.service (running): ${exposure:-?}"
-check "exposure on the running unit is at most 2.5 (target 2.0)" awk -v e="${exposure:-99}" 'BEGIN{exit !(e <= 2.5)}'
+check "exposure on the running unit is at most 2.0" awk -v e="${exposure:-99}" 'BEGIN{exit !(e <= 2.0)}'
 cg=$(prop ControlGroup)
 for pid in $(cat "/sys/fs/cgroup/unified$cg/cgroup.procs" 2>/dev/null || cat "/sys/fs/cgroup$cg/cgroup.procs"); do
 	echo "INFO pid $pid $(tr '\0' ' ' </proc/$pid/cmdline) $(grep -E '^(Uid|CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp|VmRSS)' /proc/$pid/status | tr -s '\t ' ' ' | tr '\n' ' ')"
 done
 bnd=$(awk '/^CapBnd/{print $2}' /proc/$main/status)
-check "bounding set is CAP_SYS_ADMIN+CAP_NET_ADMIN+CAP_NET_BIND_SERVICE+CAP_NET_RAW only ($bnd)" \
-	test "$(capsh --decode=$bnd | cut -d= -f2)" = "cap_net_bind_service,cap_net_admin,cap_net_raw,cap_sys_admin"
+check "bounding set is CAP_NET_ADMIN+CAP_NET_BIND_SERVICE+CAP_NET_RAW only ($bnd)" \
+	test "$(capsh --decode=$bnd | cut -d= -f2)" = "cap_net_bind_service,cap_net_admin,cap_net_raw"
+check "the stream workers' user exists (systemd-sysusers from the package)" id miracastd
+check "the stream worker socket listens" sh -c '[ "$(systemctl show -P ActiveState miracastd-stream.socket)" = active ]'
 check "NoNewPrivileges applied" grep -q '^NoNewPrivs:[[:space:]]*1' /proc/$main/status
 check "seccomp filter applied" grep -q '^Seccomp:[[:space:]]*2' /proc/$main/status
 check "no capability outside the set is effective" sh -c \
 	"[ \$(( 0x$(awk '/^CapEff/{print $2}' /proc/$main/status) & ~0x$bnd )) = 0 ]"
-echo "INFO idle RSS $(awk '/^VmRSS/{print $2, $3}' /proc/$main/status)"
+# Idle: main alone (no stream worker runs without a session); all processes < 8 MB RSS.
+workers() { systemctl list-units --no-legend --plain 'miracastd-stream@*' 'miracastd-stream-kms@*' | awk '$3 == "active" {print $1}'; }
+idle=$(awk '/^VmRSS/{print $2}' /proc/$main/status)
+echo "INFO idle RSS: main $idle kB, stream workers running: $(workers | wc -l)"
+check "idle: no stream worker runs" test -z "$(workers)"
+check "idle: all of the daemon's processes together under 8 MB RSS ($idle kB)" test "$idle" -lt 8192
 
 # ---- a whole cast to the test sink, and polkit ---------------------------------------
 ./miracast-test-sink --connect 127.0.0.1:7236 --profile small --duration 0 --min-frames 30 \
@@ -113,6 +122,28 @@ wait_until 60 sh -c "busctl --system get-property org.miracastd $sess org.miraca
 	pass "the session plays ($sess)" || fail "the session never played"
 sleep 3
 echo "INFO session: $(miracastctl status 2>&1 | head -5 | tr '\n' ' ')"
+# The process that holds the sink's RTSP connection: a socket-activated worker as miracastd, CapEff 0.
+w=$(workers | head -1)
+wpid=$(systemctl show -P MainPID "$w" 2>/dev/null)
+for pid in $main $wpid; do
+	echo "INFO cast: pid $pid $(tr '\0' ' ' </proc/$pid/cmdline) $(ps -o user= -p $pid) $(grep -E '^(Uid|CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp|VmRSS)' /proc/$pid/status | tr -s '\t ' ' ' | tr '\n' ' ')"
+done
+holders=$(ss -Htnp state established '( sport = :7236 )' | grep -o 'pid=[0-9]*' | sort -u | tr '\n' ' ')
+echo "INFO RTSP connection held by: $holders (main $main, worker $wpid in $w)"
+if [ -n "$wpid" ] && [ "$wpid" -gt 0 ]; then
+	pass "a stream worker unit runs the cast ($w, pid $wpid)"
+	check "the worker holds the RTSP connection" sh -c "echo '$holders' | grep -qw 'pid=$wpid'"
+	check "main holds no connection to the sink" sh -c "! echo '$holders' | grep -qw 'pid=$main'"
+	check "the worker runs as miracastd" test "$(awk '/^Uid/{print $3}' /proc/$wpid/status)" = "$(id -u miracastd)"
+	check "the worker's CapEff, CapPrm and CapBnd are 0" sh -c \
+		"grep -Eq '^CapEff:[[:space:]]*0+$' /proc/$wpid/status && grep -Eq '^CapPrm:[[:space:]]*0+$' /proc/$wpid/status && grep -Eq '^CapBnd:[[:space:]]*0+$' /proc/$wpid/status"
+	check "the worker has NoNewPrivs and a seccomp filter" sh -c \
+		"grep -q '^NoNewPrivs:[[:space:]]*1' /proc/$wpid/status && grep -q '^Seccomp:[[:space:]]*2' /proc/$wpid/status"
+	wexp=$(systemd-analyze security "$w" 2>/dev/null | sed -n 's/.*Overall exposure level for .*: \([0-9.]*\).*/\1/p')
+	echo "INFO systemd-analyze security $w (running): ${wexp:-?}"
+else
+	fail "no stream worker unit runs the cast: $(systemctl list-units --no-legend 'miracastd-stream*' 2>&1)"
+fi
 alice_login && pass "alice has a local session on seat0: $(loginctl list-sessions --no-legend | grep alice | tr -s ' ')" ||
         fail "alice could not log in on tty2: $(loginctl list-sessions --no-legend)"
 out=$(as_bob miracastctl stop 2>&1); rc=$?
@@ -127,6 +158,8 @@ wait_until 30 sh -c "! kill -0 $sink 2>/dev/null" || { fail "the test sink did n
 wait "$sink"; src=$?
 echo "INFO sink: $(cat /tmp/sink.out)"
 check "the test sink decoded the cast (exit $src)" sh -c 'grep -q "result=ok" /tmp/sink.out'
+check "the stream worker ends with the last session" wait_until 20 sh -c "[ -z \"\$(systemctl list-units --no-legend --plain 'miracastd-stream@*' | awk '\$3 == \"active\"')\" ]"
+echo "INFO idle RSS after the cast: main $(awk '/^VmRSS/{print $2}' /proc/$main/status) kB"
 
 # ---- the watchdog -------------------------------------------------------------------
 mkdir -p /run/systemd/system/miracastd.service.d

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The control messages between miracastd and its stream workers
+ * (miracastd-stream, docs/process-model.md), one message per SOCK_SEQPACKET
+ * datagram; fds (the RTSP connection, an audio input) travel beside a
+ * message with SCM_RIGHTS.
+ *
+ *   message: Type(2) Flags(2) = 0  Session(4)  Field...      (little-endian)
+ *   field:   Tag(2)  Length(2, value only)  Value
+ *
+ * A tag below WORKER_FIELD_FIRST_STRING carries an unsigned 64-bit number
+ * (Length 8); from it on, text without NUL (Length <= WORKER_MSG_MAX_STRING).
+ * A tag may repeat (sink parameters come as name, value, name, value...).
+ * The worker is the less trusted side: main parses what it sends with the
+ * same bounds as anything from the network, and checks every value it uses.
+ *
+ * Pure: no I/O, no allocation. Parsed fields are views into the caller's buffer.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define WORKER_MSG_HEADER_SIZE 8
+#define WORKER_MSG_FIELD_HEADER_SIZE 4
+#define WORKER_MSG_MAX 65536
+#define WORKER_MSG_MAX_STRING 32768
+#define WORKER_MSG_MAX_FIELDS 512
+
+enum worker_msg_type {
+        /* main -> worker; every request but SESSION_NEW is answered by one REPLY (field SEQ, ERROR) */
+        WORKER_MSG_SESSION_NEW = 1,  /* + fd: the RTSP connection. Answered by events, not a REPLY */
+        WORKER_MSG_STOP,             /* M5 TEARDOWN trigger */
+        WORKER_MSG_PAUSE,
+        WORKER_MSG_RESUME,
+        WORKER_MSG_REQUEST_IDR,
+        WORKER_MSG_SET_BITRATE,      /* BITRATE */
+        WORKER_MSG_SET_INPUT,        /* ACTIVE (allow), UIBC_PORT */
+        WORKER_MSG_ATTACH_AUDIO,     /* + fd */
+        WORKER_MSG_END,              /* end now (ERROR, TEXT); no REPLY, the worker sends ENDED */
+        WORKER_MSG_LINK_RATE,        /* LINK_RATE */
+        WORKER_MSG_PIPEWIRE_FD,      /* session 0, + fd: a connection to the PipeWire remote for the capture */
+        WORKER_MSG_CONFIG,           /* session 0, first and once: CONTEXT_ID CAPTURE ENCODER AUDIO_SOURCE
+                                        MAX_WIDTH MAX_HEIGHT FPS (max) BITRATE (max) LOG_LEVEL */
+
+        /* worker -> main */
+        WORKER_MSG_REPLY = 64,       /* SEQ, ERROR */
+        WORKER_MSG_STATE,            /* STATE */
+        WORKER_MSG_FORMAT,           /* WIDTH HEIGHT FPS BITRATE VIDEO_CODEC AUDIO_CODEC ENCODER */
+        WORKER_MSG_NEGOTIATED,       /* MONITOR_CONNECTED REDUCED_MODES SINK_PARAMETER... */
+        WORKER_MSG_STATISTICS,       /* FRAMES DROPS BYTES LATENCY_* AUDIO_* */
+        WORKER_MSG_INPUT,            /* ACTIVE MODE_WIDTH MODE_HEIGHT TARGET_WIDTH TARGET_HEIGHT */
+        WORKER_MSG_ENDED,            /* ERROR TEXT; the last message about this session */
+        _WORKER_MSG_TYPE_MAX,
+};
+
+enum worker_field {
+        WORKER_FIELD_SEQ = 1,
+        WORKER_FIELD_ERROR,          /* errno as a negative number in two's complement */
+        WORKER_FIELD_STATE,          /* enum source_session_state */
+        WORKER_FIELD_WIDTH,
+        WORKER_FIELD_HEIGHT,
+        WORKER_FIELD_FPS,
+        WORKER_FIELD_BITRATE,
+        WORKER_FIELD_SUGGESTED_BPS,
+        WORKER_FIELD_LOCAL_MAX_BPS,
+        WORKER_FIELD_REMOTE_MAX_BPS,
+        WORKER_FIELD_MAX_WIDTH,
+        WORKER_FIELD_MAX_HEIGHT,
+        WORKER_FIELD_SINK_RTSP_PORT,
+        WORKER_FIELD_INPUT_ALLOWED,
+        WORKER_FIELD_UIBC_PORT,
+        WORKER_FIELD_ACTIVE,
+        WORKER_FIELD_MODE_WIDTH,
+        WORKER_FIELD_MODE_HEIGHT,
+        WORKER_FIELD_TARGET_WIDTH,
+        WORKER_FIELD_TARGET_HEIGHT,
+        WORKER_FIELD_MONITOR_CONNECTED,
+        WORKER_FIELD_REDUCED_MODES,
+        WORKER_FIELD_FRAMES,
+        WORKER_FIELD_DROPS,
+        WORKER_FIELD_BYTES,
+        WORKER_FIELD_LATENCY_P50,
+        WORKER_FIELD_LATENCY_P99,
+        WORKER_FIELD_AUDIO_LEVEL_MDBFS, /* dBFS x 1000, two's complement */
+        WORKER_FIELD_AUDIO_UNDERRUNS,
+        WORKER_FIELD_AUDIO_DROPPED,
+        WORKER_FIELD_LINK_RATE,
+        WORKER_FIELD_CONTEXT_ID,
+        WORKER_FIELD_LOG_LEVEL,
+
+        WORKER_FIELD_FIRST_STRING = 0x1000,
+        WORKER_FIELD_TEXT = WORKER_FIELD_FIRST_STRING,
+        WORKER_FIELD_DEVICE_NAME,
+        WORKER_FIELD_VIDEO_CODEC,
+        WORKER_FIELD_AUDIO_CODEC,
+        WORKER_FIELD_ENCODER,
+        WORKER_FIELD_SINK_PARAMETER,
+        WORKER_FIELD_AUDIO_INPUT,
+        WORKER_FIELD_AUDIO_SILENCE_REASON,
+        WORKER_FIELD_CAPTURE,
+        WORKER_FIELD_AUDIO_SOURCE,
+};
+
+struct worker_msg_field {
+        uint16_t tag;
+        uint16_t len;
+        const uint8_t *value;        /* into the parsed buffer */
+};
+
+struct worker_msg {
+        uint16_t type;               /* enum worker_msg_type */
+        uint32_t session;            /* the session's id; 0 for the worker as a whole */
+        size_t n_fields;
+        struct worker_msg_field fields[WORKER_MSG_MAX_FIELDS];
+};
+
+/* Builds one message into a caller's buffer; the first error sticks and worker_msg_finish() returns it. */
+struct worker_msg_writer {
+        uint8_t *buf;
+        size_t size, len;
+        int error;
+        size_t n_fields;
+};
+
+const char *worker_msg_type_to_string(uint16_t type);
+
+/* Start a message of type about session in buf (size bytes, at most WORKER_MSG_MAX used). */
+void worker_msg_begin(struct worker_msg_writer *w, uint8_t *buf, size_t size, uint16_t type, uint32_t session);
+/* Append a number field (tag < WORKER_FIELD_FIRST_STRING; else the writer fails with -EINVAL). */
+void worker_msg_put_u64(struct worker_msg_writer *w, uint16_t tag, uint64_t value);
+void worker_msg_put_i64(struct worker_msg_writer *w, uint16_t tag, int64_t value);
+/* Append a text field (tag >= WORKER_FIELD_FIRST_STRING); NULL is "". Text longer than
+ * WORKER_MSG_MAX_STRING or holding a NUL is -EINVAL. */
+void worker_msg_put_str(struct worker_msg_writer *w, uint16_t tag, const char *s);
+/* The message's length, or the first error: -ENOBUFS (does not fit), -EINVAL (a bad field). */
+int worker_msg_finish(const struct worker_msg_writer *w, size_t *ret_len);
+
+/*
+ * Parse one whole datagram. Returns 0 and fills *ret, or -EBADMSG: shorter
+ * than the header, flags not 0, an unknown type, a field running past len, a
+ * number field not 8 bytes, a text field with a NUL or over
+ * WORKER_MSG_MAX_STRING, more than WORKER_MSG_MAX_FIELDS fields, or len over
+ * WORKER_MSG_MAX. *ret is written only on success.
+ */
+int worker_msg_parse(const uint8_t *buf, size_t len, struct worker_msg *ret);
+
+/* The first field tag as a number: 0, or -ENOENT when absent, -EINVAL when tag is a text tag. */
+int worker_msg_get_u64(const struct worker_msg *m, uint16_t tag, uint64_t *ret);
+int worker_msg_get_i64(const struct worker_msg *m, uint16_t tag, int64_t *ret);
+/* A number that must fit in [min, max] (an errno, a size from the less trusted side): -ERANGE otherwise. */
+int worker_msg_get_ranged(const struct worker_msg *m, uint16_t tag, int64_t min, int64_t max, int64_t *ret);
+/* The first field tag as text, NUL-terminated into buf: 0, -ENOENT, -ENOBUFS (does not fit; buf untouched). */
+int worker_msg_get_str(const struct worker_msg *m, uint16_t tag, char *buf, size_t size);

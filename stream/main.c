@@ -1,0 +1,479 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * miracastd-stream: the stream worker (stream.h, docs/process-model.md).
+ * Started with the control socket on fd 3, either forked by miracastd or by
+ * systemd's socket activation (miracastd-stream.socket, Accept=yes, which
+ * also puts the connection on fd 3):
+ *
+ *   miracastd-stream [--user NAME] [--keep-privileges]
+ *
+ * It drops its privileges first (when started as root), then takes its
+ * configuration from main's first message and serves main's requests until
+ * main closes the socket, and exits 0 (1 when it could not start).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "../daemon/log.h"
+#include "../encoder/capture.h"
+#include "../encoder/capture_spec.h"
+#include "../encoder/encode.h"
+#include "../protocol/macro.h"
+#include "../protocol/worker_msg.h"
+#include "session.h"
+#include "stream.h"
+
+#define STREAM_CONTROL_FD 3
+#define STREAM_MAX_FDS 2
+
+int stream_send(struct stream *st, struct worker_msg_writer *w)
+{
+        size_t len;
+        ssize_t n;
+        int r;
+
+        if (st->control_fd < 0)
+                return -ENOTCONN;
+        r = worker_msg_finish(w, &len);
+        if (r < 0)
+                return r;
+        /* Blocking: main always reads, also while it waits for a reply, so this cannot deadlock. */
+        do
+                n = send(st->control_fd, w->buf, len, MSG_NOSIGNAL);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return -errno;
+        return 0;
+}
+
+void stream_maybe_exit(struct stream *st)
+{
+        if (st->exiting && !st->sessions)
+                (void) sd_event_exit(st->event, 0);
+}
+
+static void stream_reply(struct stream *st, uint32_t session, uint64_t seq, int error)
+{
+        uint8_t buf[64];
+        struct worker_msg_writer w;
+        int r;
+
+        worker_msg_begin(&w, buf, sizeof(buf), WORKER_MSG_REPLY, session);
+        worker_msg_put_u64(&w, WORKER_FIELD_SEQ, seq);
+        worker_msg_put_i64(&w, WORKER_FIELD_ERROR, error);
+        r = stream_send(st, &w);
+        if (r < 0)
+                log_warning_errno(r, "Cannot answer miracastd: %m");
+}
+
+/* A session main asked for could not start: tell main it ended, with why. */
+static void stream_report_failed_start(struct stream *st, uint32_t id, int error)
+{
+        uint8_t buf[256];
+        struct worker_msg_writer w;
+        char text[160];
+
+        snprintf(text, sizeof(text), "cannot start: %s", strerror(-error));
+        worker_msg_begin(&w, buf, sizeof(buf), WORKER_MSG_ENDED, id);
+        worker_msg_put_i64(&w, WORKER_FIELD_ERROR, error);
+        worker_msg_put_str(&w, WORKER_FIELD_TEXT, text);
+        (void) stream_send(st, &w);
+}
+
+static int stream_get_u16(const struct worker_msg *m, uint16_t tag, uint16_t *ret)
+{
+        int64_t v;
+
+        if (worker_msg_get_ranged(m, tag, 0, UINT16_MAX, &v) < 0)
+                return -EBADMSG;
+        *ret = (uint16_t) v;
+        return 0;
+}
+
+static void stream_session_new(struct stream *st, const struct worker_msg *m, int *fds, size_t n_fds)
+{
+        struct session_params params = { .id = m->session };
+        char device_name[256];
+        uint64_t v;
+        struct session *s;
+        int r;
+
+        if (n_fds < 1) {
+                log_error("Session %u: no connection came with the request", m->session);
+                stream_report_failed_start(st, m->session, -EBADF);
+                return;
+        }
+        if (worker_msg_get_u64(m, WORKER_FIELD_SUGGESTED_BPS, &v) >= 0)
+                params.stats.suggested_bps = v;
+        if (worker_msg_get_u64(m, WORKER_FIELD_LOCAL_MAX_BPS, &v) >= 0)
+                params.stats.local_max_bps = v;
+        if (worker_msg_get_u64(m, WORKER_FIELD_REMOTE_MAX_BPS, &v) >= 0)
+                params.stats.remote_max_bps = v;
+        if (worker_msg_get_u64(m, WORKER_FIELD_MAX_WIDTH, &v) >= 0 && v <= 16384)
+                params.max_width = (unsigned) v;
+        if (worker_msg_get_u64(m, WORKER_FIELD_MAX_HEIGHT, &v) >= 0 && v <= 16384)
+                params.max_height = (unsigned) v;
+        if (worker_msg_get_str(m, WORKER_FIELD_DEVICE_NAME, device_name, sizeof(device_name)) >= 0)
+                params.device_name = device_name;
+        (void) stream_get_u16(m, WORKER_FIELD_SINK_RTSP_PORT, &params.sink_rtsp_port);
+        if (worker_msg_get_u64(m, WORKER_FIELD_INPUT_ALLOWED, &v) >= 0)
+                params.input_allowed = v != 0;
+        (void) stream_get_u16(m, WORKER_FIELD_UIBC_PORT, &params.uibc_port);
+
+        r = session_new(st, &params, steal_fd(fds[0]), n_fds > 1 ? steal_fd(fds[1]) : -1, &s);
+        if (r < 0) {
+                log_error_errno(r, "Session %u: cannot start: %m", m->session);
+                stream_report_failed_start(st, m->session, r);
+        }
+}
+
+static void stream_hangup(struct stream *st);
+static int stream_configure(struct stream *st, const struct worker_msg *m);
+
+static void stream_handle(struct stream *st, const struct worker_msg *m, int *fds, size_t n_fds)
+{
+        struct session *s;
+        uint64_t seq = 0, v = 0;
+        int64_t e;
+        char text[160] = "";
+        int r;
+
+        if (m->type == WORKER_MSG_CONFIG || !st->config->configured) {
+                r = m->type == WORKER_MSG_CONFIG ? stream_configure(st, m) : -ENOTCONN;
+                if (r < 0) {
+                        /* Nothing sensible to do without it: main sees the hangup. */
+                        log_error_errno(r, "Bad or missing configuration from miracastd (%s), exiting: %m",
+                                        worker_msg_type_to_string(m->type));
+                        stream_hangup(st);
+                }
+                return;
+        }
+        if (m->type == WORKER_MSG_SESSION_NEW) {
+                stream_session_new(st, m, fds, n_fds);
+                return;
+        }
+        s = session_find(st, m->session);
+        if (m->type == WORKER_MSG_END) {
+                if (!s)
+                        return;
+                if (worker_msg_get_ranged(m, WORKER_FIELD_ERROR, -4095, 0, &e) < 0)
+                        e = 0;
+                (void) worker_msg_get_str(m, WORKER_FIELD_TEXT, text, sizeof(text));
+                session_end_full(s, (int) e, text[0] ? text : NULL);
+                return;
+        }
+        if (m->type >= WORKER_MSG_REPLY) {
+                log_warning("Ignoring a %s message from miracastd", worker_msg_type_to_string(m->type));
+                return;
+        }
+        (void) worker_msg_get_u64(m, WORKER_FIELD_SEQ, &seq);
+        if (!s || s->state == SOURCE_SESSION_STATE_ENDED) {
+                stream_reply(st, m->session, seq, -ESHUTDOWN);
+                return;
+        }
+        switch (m->type) {
+        case WORKER_MSG_STOP:
+                r = session_stop(s);
+                break;
+        case WORKER_MSG_PAUSE:
+                r = session_pause(s);
+                break;
+        case WORKER_MSG_RESUME:
+                r = session_resume(s);
+                break;
+        case WORKER_MSG_REQUEST_IDR:
+                r = session_request_idr(s);
+                break;
+        case WORKER_MSG_SET_BITRATE:
+                r = worker_msg_get_u64(m, WORKER_FIELD_BITRATE, &v);
+                if (r >= 0)
+                        r = v <= UINT32_MAX ? session_set_bitrate(s, (uint32_t) v) : -EINVAL;
+                break;
+        case WORKER_MSG_SET_INPUT: {
+                uint16_t port = 0;
+
+                (void) stream_get_u16(m, WORKER_FIELD_UIBC_PORT, &port);
+                r = worker_msg_get_u64(m, WORKER_FIELD_ACTIVE, &v);
+                if (r >= 0)
+                        r = session_set_input(s, v != 0, port);
+                break;
+        }
+        case WORKER_MSG_ATTACH_AUDIO:
+                r = n_fds > 0 ? session_attach_audio(s, steal_fd(fds[0])) : -EBADF;
+                break;
+        default:
+                r = -EOPNOTSUPP;
+        }
+        /* The session may have ended meanwhile; the reply still answers the request. */
+        stream_reply(st, m->session, seq, r);
+}
+
+/* Main is gone or closed the channel: end what runs (no one to report to) and leave. */
+static void stream_hangup(struct stream *st)
+{
+        st->exiting = true;
+        st->control_io = sd_event_source_disable_unref(st->control_io);
+        st->control_fd = safe_close(st->control_fd);
+        while (st->sessions)
+                session_free(st->sessions);
+        stream_maybe_exit(st);
+}
+
+static int stream_on_control(sd_event_source *source, int fd, uint32_t revents, void *userdata)
+{
+        static uint8_t buf[WORKER_MSG_MAX];
+        static struct worker_msg m;
+        struct stream *st = userdata;
+        union {
+                struct cmsghdr h;
+                char b[CMSG_SPACE(sizeof(int) * STREAM_MAX_FDS)];
+        } control;
+        struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &control, .msg_controllen = sizeof(control) };
+        int fds[STREAM_MAX_FDS] = { -1, -1 };
+        size_t n_fds = 0;
+        ssize_t n;
+
+        n = recvmsg(st->control_fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+        if (n < 0) {
+                if (errno == EAGAIN || errno == EINTR)
+                        return 0;
+                log_error_errno(-errno, "Control channel failed: %m");
+                stream_hangup(st);
+                return 0;
+        }
+        if (n == 0) {
+                log_debug("miracastd closed the control channel, exiting");
+                stream_hangup(st);
+                return 0;
+        }
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+                if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+                        continue;
+                size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+                int *p = (int *) CMSG_DATA(c);
+                for (size_t i = 0; i < k; i++) {
+                        if (n_fds < STREAM_MAX_FDS)
+                                fds[n_fds++] = p[i];
+                        else
+                                safe_close(p[i]);
+                }
+        }
+        if (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))
+                log_warning("Truncated message from miracastd, ignoring it");
+        else if (worker_msg_parse(buf, (size_t) n, &m) < 0)
+                log_warning("Malformed message from miracastd, ignoring it");
+        else
+                stream_handle(st, &m, fds, n_fds);
+        for (size_t i = 0; i < n_fds; i++)
+                safe_close(fds[i]);
+        return 0;
+}
+
+static int stream_on_stats(sd_event_source *source, uint64_t usec, void *userdata)
+{
+        struct stream *st = userdata;
+
+        for (struct session *s = st->sessions; s; s = s->next)
+                if (s->state != SOURCE_SESSION_STATE_ENDED)
+                        session_send_statistics(s);
+        (void) sd_event_source_set_time(source, usec + STREAM_STATS_USEC);
+        return 0;
+}
+
+static int stream_on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+        /* main ends us by closing the channel; a signal (the service stopping) means the same. */
+        stream_hangup(userdata);
+        return 0;
+}
+
+/*
+ * miracastd links no FFmpeg or libdrm, so it asks here: --probe prints
+ * "encoder NAME" and "output NAME" lines (Manager1.Encoders, CaptureOutputs);
+ * --probe-output SPEC prints "device CARD" and exits 0, or "error TEXT" and
+ * exits 2. Runs with main's privileges (it reads no sink's bytes).
+ */
+static int stream_probe(const char *output_spec)
+{
+        _cleanup_(strv_freep) char **encoders = NULL, **outputs = NULL;
+        struct capture_spec spec;
+        char device[CAPTURE_SPEC_DEVICE_MAX] = "";
+
+        if (output_spec) {
+                if (capture_spec_parse(output_spec, &spec) < 0) {
+                        printf("error invalid output \"%s\"\n", output_spec);
+                        return 2;
+                }
+                if (capture_find_output(&spec, device, sizeof(device)) < 0) {
+                        printf("error %s\n", capture_last_error());
+                        return 2;
+                }
+                printf("device %s\n", device);
+                return 0;
+        }
+        if (encode_list_encoders(&encoders) >= 0)
+                for (char **e = encoders; *e; e++)
+                        printf("encoder %s\n", *e);
+        if (capture_list_outputs(&outputs) >= 0)
+                for (char **o = outputs; *o; o++)
+                        printf("output %s\n", *o);
+        return 0;
+}
+
+static int stream_parse_argv(struct stream_config *c, int argc, char *argv[])
+{
+        enum { ARG_USER = 0x100, ARG_KEEP };
+        static const struct option options[] = {
+                { "user", required_argument, NULL, ARG_USER },
+                { "keep-privileges", no_argument, NULL, ARG_KEEP },
+                {}
+        };
+        int o;
+
+        while ((o = getopt_long(argc, argv, "", options, NULL)) >= 0) {
+                switch (o) {
+                case ARG_USER:
+                        c->user = optarg;
+                        break;
+                case ARG_KEEP:
+                        c->keep_privileges = true;
+                        break;
+                default:
+                        return -EINVAL;
+                }
+        }
+        return optind < argc ? -EINVAL : 0;
+}
+
+static int stream_take_string(const struct worker_msg *m, uint16_t tag, char **field)
+{
+        char buf[256];
+        char *copy;
+        int r;
+
+        r = worker_msg_get_str(m, tag, buf, sizeof(buf));
+        if (r < 0)
+                return r;
+        copy = strdup(buf);
+        if (!copy)
+                return -ENOMEM;
+        free(*field);
+        *field = copy;
+        return 0;
+}
+
+/* main's first message: what this worker captures and how it encodes. */
+static int stream_configure(struct stream *st, const struct worker_msg *m)
+{
+        struct stream_config *c = st->config;
+        int64_t v;
+        int r;
+
+        if (c->configured)
+                return -EALREADY;
+        r = stream_take_string(m, WORKER_FIELD_CAPTURE, &c->capture);
+        if (r < 0)
+                return r;
+        (void) stream_take_string(m, WORKER_FIELD_ENCODER, &c->encoder);
+        (void) stream_take_string(m, WORKER_FIELD_AUDIO_SOURCE, &c->audio_source);
+        if (!c->encoder) {
+                c->encoder = strdup("auto");
+                if (!c->encoder)
+                        return -ENOMEM;
+        }
+        if (worker_msg_get_ranged(m, WORKER_FIELD_CONTEXT_ID, 0, UINT32_MAX, &v) >= 0)
+                c->context_id = (unsigned) v;
+        if (worker_msg_get_ranged(m, WORKER_FIELD_MAX_WIDTH, 0, 16384, &v) >= 0)
+                c->max_width = (unsigned) v;
+        if (worker_msg_get_ranged(m, WORKER_FIELD_MAX_HEIGHT, 0, 16384, &v) >= 0)
+                c->max_height = (unsigned) v;
+        if (worker_msg_get_ranged(m, WORKER_FIELD_FPS, 0, 1000, &v) >= 0)
+                c->max_fps = (unsigned) v;
+        if (worker_msg_get_ranged(m, WORKER_FIELD_BITRATE, 0, INT64_MAX, &v) >= 0)
+                c->max_bitrate_bps = (uint64_t) v;
+        if (worker_msg_get_ranged(m, WORKER_FIELD_LOG_LEVEL, LOG_EMERG, LOG_DEBUG, &v) >= 0)
+                log_set_max_level((int) v);
+        c->configured = true;
+        log_debug("Stream worker for context %u (capture %s, encoder %s) ready", c->context_id, c->capture,
+                  c->encoder ?: "auto");
+        return 0;
+}
+
+int main(int argc, char *argv[])
+{
+        struct stream_config config = {};
+        struct stream st = { .config = &config, .control_fd = -1 };
+        sigset_t mask;
+        int type = 0, r;
+        socklen_t len = sizeof(type);
+
+        log_set_prefix_priority(!isatty(STDERR_FILENO) || getenv("JOURNAL_STREAM"));
+        if (argc == 2 && strcmp(argv[1], "--probe") == 0)
+                return stream_probe(NULL);
+        if (argc == 3 && strcmp(argv[1], "--probe-output") == 0)
+                return stream_probe(argv[2]);
+        if (stream_parse_argv(&config, argc, argv) < 0) {
+                fprintf(stderr, "%s is started by miracastd, not by hand (bad arguments)\n", argv[0]);
+                return EXIT_FAILURE;
+        }
+        if (getsockopt(STREAM_CONTROL_FD, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || type != SOCK_SEQPACKET) {
+                log_error("No control socket on fd %d: miracastd-stream is started by miracastd", STREAM_CONTROL_FD);
+                return EXIT_FAILURE;
+        }
+        st.control_fd = STREAM_CONTROL_FD;
+        (void) fcntl(st.control_fd, F_SETFD, FD_CLOEXEC);
+
+        /* Before anything reads from a sink. */
+        r = stream_drop_privileges(&config);
+        if (r < 0)
+                return EXIT_FAILURE;
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+                return EXIT_FAILURE;
+        (void) signal(SIGPIPE, SIG_IGN);
+
+        r = sd_event_new(&st.event);
+        if (r < 0)
+                goto finish;
+        r = sd_event_add_signal(st.event, NULL, SIGTERM, stream_on_signal, &st);
+        if (r >= 0)
+                r = sd_event_add_signal(st.event, NULL, SIGINT, stream_on_signal, &st);
+        if (r >= 0)
+                r = sd_event_add_io(st.event, &st.control_io, st.control_fd, EPOLLIN, stream_on_control, &st);
+        if (r >= 0)
+                r = sd_event_add_time_relative(st.event, &st.stats_timer, CLOCK_MONOTONIC, STREAM_STATS_USEC, 0,
+                                               stream_on_stats, &st);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(st.stats_timer, SD_EVENT_ON);
+        if (r < 0) {
+                log_error_errno(r, "Failed to set up the event loop: %m");
+                goto finish;
+        }
+        r = sd_event_loop(st.event);
+        if (r < 0)
+                log_error_errno(r, "Event loop failed: %m");
+
+finish:
+        while (st.sessions)
+                session_free(st.sessions);
+        st.capture_handle = NULL; /* released by its last session */
+        st.stats_timer = sd_event_source_disable_unref(st.stats_timer);
+        st.control_io = sd_event_source_disable_unref(st.control_io);
+        safe_close(st.control_fd);
+        st.event = sd_event_unref(st.event);
+        free(config.capture);
+        free(config.encoder);
+        free(config.audio_source);
+        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}

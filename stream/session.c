@@ -1,0 +1,1140 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * stream/session.h: one RTSP control connection driven by the pure source
+ * state machine (protocol/source_session.h), with the media pipeline
+ * (encoder/media.h) started, paused and stopped as the machine says. This was
+ * daemon/session.c before the process split (docs/process-model.md): it runs
+ * in the unprivileged worker, and what used to change the D-Bus object now
+ * goes to main as a message (session_notify()).
+ *
+ * Re-entrancy: the machine's actions are valid only until the next call into
+ * it, so actions are never carried out while calling it again. Events that
+ * arise while carrying out actions (media started, media failed) are queued
+ * in priv->pending and fed in after the action list is done.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "../daemon/log.h"
+#include "../encoder/capture.h"
+#include "../encoder/media.h"
+#include "../protocol/macro.h"
+#include "../protocol/source_session.h"
+#include "../protocol/wfd_params.h"
+#include "../protocol/worker_msg.h"
+#include "session.h"
+
+/* A sink that stops reading: drop it rather than buffer without bound. */
+#define SESSION_MAX_OUTPUT (256u * 1024)
+/* The machine's timer also releases requests held back for pacing (docs/rtsp-pacing.md), so
+ * it must fire close to its time: sd-event's default accuracy (0 = 250 ms) would stretch the
+ * 100 ms send gap to up to 350 ms. */
+#define SESSION_TIMER_ACCURACY_USEC 1000ULL
+
+#define log_session_full_errno(s, level, error, fmt, ...) \
+        log_full_errno(level, error, "session %u (%s): " fmt, (s)->id, session_log_name(s), ##__VA_ARGS__)
+#define log_session_debug(s, ...) log_session_full_errno(s, LOG_DEBUG, 0, __VA_ARGS__)
+#define log_session_info(s, ...) log_session_full_errno(s, LOG_INFO, 0, __VA_ARGS__)
+#define log_session_warning_errno(s, e, ...) log_session_full_errno(s, LOG_WARNING, e, __VA_ARGS__)
+#define log_session_error_errno(s, e, ...) log_session_full_errno(s, LOG_ERR, e, __VA_ARGS__)
+
+struct session_private {
+        int fd;                          /* owned: our dup of the RTSP connection */
+        sd_event_source *io;             /* owned: EPOLLIN (+EPOLLOUT while output waits) on fd */
+        sd_event_source *timer;          /* owned: the machine's one timer */
+        sd_event_source *media_io;       /* owned: EPOLLIN on the media event fd */
+        sd_event_source *linger;         /* owned: frees the ended session */
+        struct source_session *fsm;      /* owned */
+        struct media *media;             /* owned */
+        struct capture *capture;         /* a use of the worker's capture (stream_acquire_capture()), from the
+                                            first media start until the session ends */
+        enum ts_audio_codec media_audio; /* the running pipeline's audio track */
+        unsigned media_audio_rate;
+        char *out;                       /* owned: bytes not yet written */
+        size_t out_len;
+
+        uint64_t attach_usec;            /* when the connection was attached (uptime) */
+        bool dispatching;                /* inside session_dispatch(): no nested FSM calls */
+        bool pending_media_started;
+        int pending_media_error;
+        char pending_media_text[160];
+};
+
+/* What changed, for main's copy of the session (daemon/session.h has the same list). */
+enum session_change {
+        SESSION_CHANGED_STATE,
+        SESSION_CHANGED_FORMAT,
+        SESSION_CHANGED_INPUT,
+};
+
+/* The peer's address for log lines. */
+static const char *session_log_name(struct session *s)
+{
+        return s->peer && *s->peer ? s->peer : "-";
+}
+
+static uint64_t session_now(struct session *s)
+{
+        uint64_t now = 0;
+
+        (void) sd_event_now(s->stream->event, CLOCK_MONOTONIC, &now);
+        return now;
+}
+
+/* Send one message about this session; a broken channel is logged (the stream exits on its hangup). */
+static void session_send(struct session *s, struct worker_msg_writer *w)
+{
+        int r = stream_send(s->stream, w);
+
+        if (r < 0)
+                log_session_warning_errno(s, r, "Cannot report to miracastd: %m");
+}
+
+/* Main keeps the D-Bus object: tell it what changed. */
+static void session_notify(struct session *s, enum session_change change)
+{
+        static uint8_t buf[WORKER_MSG_MAX];
+        struct worker_msg_writer w;
+
+        switch (change) {
+        case SESSION_CHANGED_STATE:
+                worker_msg_begin(&w, buf, sizeof(buf), WORKER_MSG_STATE, s->id);
+                worker_msg_put_u64(&w, WORKER_FIELD_STATE, s->state);
+                break;
+        case SESSION_CHANGED_FORMAT:
+                worker_msg_begin(&w, buf, sizeof(buf), WORKER_MSG_FORMAT, s->id);
+                worker_msg_put_u64(&w, WORKER_FIELD_WIDTH, s->width);
+                worker_msg_put_u64(&w, WORKER_FIELD_HEIGHT, s->height);
+                worker_msg_put_u64(&w, WORKER_FIELD_FPS, s->refresh_rate);
+                worker_msg_put_u64(&w, WORKER_FIELD_BITRATE, s->bitrate_bps);
+                worker_msg_put_str(&w, WORKER_FIELD_VIDEO_CODEC, s->video_codec);
+                worker_msg_put_str(&w, WORKER_FIELD_AUDIO_CODEC, s->audio_codec);
+                worker_msg_put_str(&w, WORKER_FIELD_ENCODER, s->encoder);
+                break;
+        case SESSION_CHANGED_INPUT:
+        default:
+                return;         /* sent by session_input_activate() with the sizes */
+        }
+        session_send(s, &w);
+}
+
+static void session_set_state(struct session *s, enum source_session_state state)
+{
+        if (s->state == state)
+                return;
+        log_session_debug(s, "%s -> %s", source_session_state_to_string(s->state),
+                          source_session_state_to_string(state));
+        s->state = state;
+        session_notify(s, SESSION_CHANGED_STATE);
+}
+
+static int session_set_string(char **field, const char *value)
+{
+        char *copy = strdup(value ?: "");
+
+        if (!copy)
+                return -ENOMEM;
+        free(*field);
+        *field = copy;
+        return 0;
+}
+
+static void session_free_sink_parameters(struct session *s)
+{
+        for (char **p = s->sink_parameters; p && *p; p++)
+                free(*p);
+        free(s->sink_parameters);
+        s->sink_parameters = NULL;
+}
+
+static void session_stop_media(struct session *s)
+{
+        struct session_private *p = s->priv;
+
+        p->media_io = sd_event_source_disable_unref(p->media_io);
+        p->media = media_free(p->media);
+}
+
+/* The session is over: its use of the shared capture ends (the last user closes it). */
+static void session_release_capture(struct session *s)
+{
+        struct session_private *p = s->priv;
+
+        session_stop_media(s);
+        p->capture = stream_release_capture(s->stream, p->capture);
+}
+
+static void session_stop_io(struct session *s)
+{
+        struct session_private *p = s->priv;
+
+        p->timer = sd_event_source_disable_unref(p->timer);
+        p->io = sd_event_source_disable_unref(p->io);
+        p->fd = safe_close(p->fd);
+        free(p->out);
+        p->out = NULL;
+        p->out_len = 0;
+}
+
+struct session *session_free(struct session *s)
+{
+        struct session **i;
+
+        if (!s)
+                return NULL;
+        for (i = &s->stream->sessions; *i; i = &(*i)->next)
+                if (*i == s) {
+                        *i = s->next;
+                        break;
+                }
+        session_release_capture(s);
+        session_stop_io(s);
+        s->pipewire_fd = safe_close(s->pipewire_fd);
+        s->priv->linger = sd_event_source_disable_unref(s->priv->linger);
+        s->priv->fsm = source_session_free(s->priv->fsm);
+        session_free_sink_parameters(s);
+        free(s->priv);
+        free(s->end_reason_text);
+        free(s->peer);
+        free(s->video_codec);
+        free(s->audio_codec);
+        free(s->encoder);
+        free(s->device_name);
+        free(s);
+        return NULL;
+}
+
+static int session_on_linger(sd_event_source *source, void *userdata)
+{
+        struct session *s = userdata;
+        struct stream *st = s->stream;
+
+        session_free(s);
+        stream_maybe_exit(st);
+        return 0;
+}
+
+void session_end(struct session *s, int reason)
+{
+        session_end_full(s, reason, NULL);
+}
+
+void session_end_full(struct session *s, int reason, const char *text)
+{
+        static uint8_t msg[WORKER_MSG_MAX];
+        struct session_private *p = s->priv;
+        struct worker_msg_writer w;
+        int r;
+
+        if (s->state == SOURCE_SESSION_STATE_ENDED)
+                return;
+        if (text && *text)
+                (void) session_set_string(&s->end_reason_text, text);
+
+        session_release_capture(s);
+        /* Best effort: what the machine queued last (a TEARDOWN reply) goes out before the close. */
+        if (p->fd >= 0 && p->out_len > 0)
+                (void) !write(p->fd, p->out, p->out_len);
+        session_stop_io(s);
+
+        s->end_reason = reason;
+        if (!s->end_reason_text || !*s->end_reason_text) {
+                char buf[160];
+                if (reason < 0)
+                        snprintf(buf, sizeof(buf), "%s", strerror(-reason));
+                else
+                        snprintf(buf, sizeof(buf), "ended");
+                (void) session_set_string(&s->end_reason_text, buf);
+        }
+        /* main logs the end ("ended: ..."), once, with what D-Bus shows */
+        log_session_debug(s, "connection closed: %s", s->end_reason_text);
+        s->state = SOURCE_SESSION_STATE_ENDED;
+        /* The last word about this session: main ends its object with this reason (and answers a
+         * pending start with it). */
+        worker_msg_begin(&w, msg, sizeof(msg), WORKER_MSG_ENDED, s->id);
+        worker_msg_put_i64(&w, WORKER_FIELD_ERROR, reason);
+        worker_msg_put_str(&w, WORKER_FIELD_TEXT, s->end_reason_text);
+        session_send(s, &w);
+
+        /* Freed later from the event loop, never under a caller's feet. */
+        r = sd_event_add_defer(s->stream->event, &p->linger, session_on_linger, s);
+        if (r < 0)
+                log_session_warning_errno(s, r, "Failed to schedule freeing, keeping it until exit: %m");
+}
+
+/* ---- output -------------------------------------------------------------- */
+
+static int session_update_io_events(struct session *s)
+{
+        struct session_private *p = s->priv;
+
+        if (!p->io)
+                return 0;
+        return sd_event_source_set_io_events(p->io, EPOLLIN | EPOLLRDHUP | (p->out_len ? EPOLLOUT : 0));
+}
+
+static int session_flush(struct session *s)
+{
+        struct session_private *p = s->priv;
+        ssize_t n;
+
+        while (p->out_len > 0) {
+                n = send(p->fd, p->out, p->out_len, MSG_NOSIGNAL | MSG_DONTWAIT);
+                if (n < 0) {
+                        if (errno == EAGAIN || errno == EINTR)
+                                break;
+                        return -errno;
+                }
+                memmove(p->out, p->out + n, p->out_len - n);
+                p->out_len -= n;
+        }
+        return session_update_io_events(s);
+}
+
+static int session_queue_output(struct session *s, const char *data, size_t len)
+{
+        struct session_private *p = s->priv;
+        char *n;
+
+        if (p->out_len + len > SESSION_MAX_OUTPUT)
+                return -ENOBUFS;
+        n = realloc(p->out, p->out_len + len);
+        if (!n)
+                return -ENOMEM;
+        memcpy(n + p->out_len, data, len);
+        p->out = n;
+        p->out_len += len;
+        return session_flush(s);
+}
+
+/* ---- carrying out the machine's actions ------------------------------------ */
+
+static void session_dispatch(struct session *s, int r, const struct source_session_actions *actions);
+static void session_send_negotiated(struct session *s);
+
+/*
+ * SinkParameters: the sink's M3 reply as name,value,... The body was parsed by
+ * the state machine already; split it with the same parser (protocol/wfd_params.h),
+ * so D-Bus shows exactly the lines the negotiation read. Bare names are left out.
+ */
+static int session_take_sink_parameters(struct session *s, const char *body)
+{
+        struct wfd_param_list l;
+        char **v;
+        size_t n = 0;
+        int r;
+
+        session_free_sink_parameters(s);
+        if (!body)
+                return 0;
+        r = wfd_params_parse_body(body, strlen(body), &l);
+        if (r < 0)
+                return r;
+        v = calloc(2 * l.n + 1, sizeof(char *));
+        if (!v)
+                return -ENOMEM;
+        /* Stored now and NULL-terminated at every step: on -ENOMEM it keeps the pairs so far. */
+        s->sink_parameters = v;
+        for (size_t i = 0; i < l.n; i++) {
+                const struct wfd_param *p = &l.params[i];
+
+                if (!p->has_value)
+                        continue;
+                v[n] = strndup(p->name, p->name_len);
+                if (!v[n])
+                        return -ENOMEM;
+                v[++n] = strndup(p->value, p->value_len);
+                if (!v[n])
+                        return -ENOMEM;
+                n++;
+        }
+        return 0;
+}
+
+static void session_take_format(struct session *s, const struct source_session_media *media)
+{
+        const struct source_session_format *f = &media->format;
+        char buf[64];
+
+        s->width = f->width;
+        s->height = f->height;
+        s->refresh_rate = f->fps;
+        s->bitrate_bps = f->bitrate_bps;
+        snprintf(buf, sizeof(buf), "H.264 %s %u.%u", f->h264_profile_idc == 100 ? "CHP" : "CBP",
+                 f->h264_level_idc / 10, f->h264_level_idc % 10);
+        (void) session_set_string(&s->video_codec, buf);
+        switch (f->audio_codec) {
+        case SOURCE_SESSION_AUDIO_LPCM:
+                snprintf(buf, sizeof(buf), "LPCM %u/%u", f->audio_sample_rate_hz, f->audio_channels);
+                break;
+        case SOURCE_SESSION_AUDIO_AAC:
+                snprintf(buf, sizeof(buf), "AAC %u/%u", f->audio_sample_rate_hz, f->audio_channels);
+                break;
+        case SOURCE_SESSION_AUDIO_AC3:
+                snprintf(buf, sizeof(buf), "AC3 %u/%u", f->audio_sample_rate_hz, f->audio_channels);
+                break;
+        default:
+                buf[0] = '\0';
+        }
+        (void) session_set_string(&s->audio_codec, buf);
+}
+
+static int session_on_media_event(sd_event_source *source, int fd, uint32_t revents, void *userdata)
+{
+        struct session *s = userdata;
+        struct session_private *p = s->priv;
+        struct source_session_actions actions = {};
+        struct media_event ev;
+        int r;
+
+        while (p->media && media_read_event(p->media, &ev) == 0) {
+                if (ev.type == MEDIA_EVENT_ENDED)
+                        continue;      /* we asked for it (MEDIA_STOP) */
+                if (ev.type == MEDIA_EVENT_AUDIO) {
+                        /* the audio track goes on (silence if need be); say what plays or why it is silent */
+                        if (ev.reason[0])
+                                log_session_info(s, "audio: silent: %s", ev.reason);
+                        else
+                                log_session_info(s, "audio: playing sound from its input");
+                        continue;
+                }
+                log_session_error_errno(s, ev.error ?: -EIO, "media pipeline failed: %s", ev.reason);
+                r = source_session_media_failed(p->fsm, ev.error ?: -EIO, ev.reason, session_now(s), &actions);
+                session_dispatch(s, r, &actions);
+                return 0;      /* the session may be ended now; touch nothing */
+        }
+        return 0;
+}
+
+/* The negotiated audio track and where its sound comes from (config audio-source; an fd may follow). */
+static void session_media_audio(struct session *s, const struct source_session_format *f, struct media_config *cfg)
+{
+        const char *src = s->stream->config->audio_source;
+
+        cfg->audio_codec = f->audio_codec == SOURCE_SESSION_AUDIO_LPCM ? TS_AUDIO_LPCM
+                           : f->audio_codec == SOURCE_SESSION_AUDIO_AAC ? TS_AUDIO_AAC
+                                                                        : TS_AUDIO_NONE;
+        cfg->audio_rate_hz = cfg->audio_codec != TS_AUDIO_NONE ? f->audio_sample_rate_hz : 0;
+        cfg->audio_source = (struct audio_source_config) {
+                .kind = src && strcmp(src, "silence") != 0 ? AUDIO_SOURCE_TONE : AUDIO_SOURCE_SILENCE,
+                .tone_beep = src && strcmp(src, "beep") == 0,
+        };
+}
+
+static int session_media_open(struct session *s, const struct source_session_media *m)
+{
+        struct session_private *p = s->priv;
+        const struct source_session_format *f = &m->format;
+        struct media_config cfg = {};
+        struct media_stats st;
+        int r;
+
+        if (!p->capture) {
+                r = stream_acquire_capture(s->stream, f->width, f->height, s->pipewire_fd, &p->capture);
+                s->pipewire_fd = safe_close(s->pipewire_fd);    /* one connection per capture open */
+                if (r < 0) {
+                        /* The capture's reason (no such node, no common format) is what the user needs to see. */
+                        snprintf(p->pending_media_text, sizeof(p->pending_media_text), "capture failed to start: %s",
+                                 capture_last_error()[0] ? capture_last_error() : strerror(-r));
+                        return r;
+                }
+        }
+
+        cfg.capture = p->capture;
+        cfg.encode.encoder = s->stream->config->encoder;
+        cfg.encode.width = f->width;
+        cfg.encode.height = f->height;
+        cfg.encode.fps_num = f->fps;
+        cfg.encode.fps_den = 1;
+        cfg.encode.profile = f->h264_profile_idc == 100 ? ENCODE_PROFILE_CHP : ENCODE_PROFILE_CBP;
+        cfg.encode.level_idc = f->h264_level_idc;
+        cfg.encode.bitrate_bps = f->bitrate_bps;
+        cfg.encode.slices = 1;
+        /* A sink that cannot be trusted to ask for IDRs gets one every second. */
+        cfg.encode.idr_interval = f->periodic_idr ? f->fps : 0;
+        session_media_audio(s, f, &cfg);
+        p->media_audio = cfg.audio_codec;
+        p->media_audio_rate = cfg.audio_rate_hz;
+        cfg.dest_address = m->peer_address;
+        cfg.dest_port = m->peer_rtp_port;
+        cfg.local_port = m->server_rtp_port;
+
+        r = media_new(&cfg, &p->media);
+        if (r < 0) {
+                log_session_error_errno(s, r, "Failed to open the media pipeline (%s): %m", encode_last_error());
+                /* The encoder's reason (no such encoder, no VAAPI driver) is what the user needs on D-Bus. */
+                snprintf(p->pending_media_text, sizeof(p->pending_media_text),
+                         "media pipeline failed to start: %s",
+                         encode_last_error()[0] ? encode_last_error() : strerror(-r));
+                return r;
+        }
+        r = sd_event_add_io(s->stream->event, &p->media_io, media_get_fd(p->media), EPOLLIN,
+                            session_on_media_event, s);
+        if (r < 0)
+                return r;
+        r = media_start(p->media);
+        if (r < 0)
+                return r;
+        if (media_get_stats(p->media, &st) >= 0 && st.encoder[0])
+                (void) session_set_string(&s->encoder, st.encoder);
+        /* "auto" says which candidates it skipped and why (no VAAPI driver: software fallback). */
+        if (cfg.encode.encoder && strcmp(cfg.encode.encoder, "auto") == 0 && encode_last_error()[0])
+                log_session_info(s, "encoder auto: %s, using %s", encode_last_error(), s->encoder ?: "?");
+        log_session_info(s, "streaming %ux%u@%u %s to %s:%u with %s at %u bit/s", f->width, f->height, f->fps,
+                         s->video_codec, m->peer_address, m->peer_rtp_port, s->encoder, f->bitrate_bps);
+        session_notify(s, SESSION_CHANGED_FORMAT);
+        return 0;
+}
+
+/*
+ * A format change with the same audio: the running pipeline switches in place
+ * (media_change_format(): same RTP stream, the next picture an IDR with the
+ * new SPS). -ENOTSUP when it cannot (no pipeline, the audio track changes).
+ */
+static int session_media_change(struct session *s, const struct source_session_media *m)
+{
+        struct session_private *p = s->priv;
+        const struct source_session_format *f = &m->format;
+        struct encode_config e = {
+                .width = f->width,
+                .height = f->height,
+                .fps_num = f->fps,
+                .fps_den = 1,
+                .profile = f->h264_profile_idc == 100 ? ENCODE_PROFILE_CHP : ENCODE_PROFILE_CBP,
+                .level_idc = f->h264_level_idc,
+                .bitrate_bps = f->bitrate_bps,
+                .slices = 1,
+                .idr_interval = f->periodic_idr ? f->fps : 0,
+        };
+        struct media_config a = {};
+        int r;
+
+        session_media_audio(s, f, &a);
+        if (!p->media || a.audio_codec != p->media_audio || a.audio_rate_hz != p->media_audio_rate)
+                return -ENOTSUP;
+        r = media_change_format(p->media, &e);
+        if (r < 0)
+                return r;
+        log_session_info(s, "format change in place: %ux%u@%u %s at %u bit/s", f->width, f->height, f->fps,
+                         s->video_codec, f->bitrate_bps);
+        session_notify(s, SESSION_CHANGED_FORMAT);
+        return 0;
+}
+
+static int session_on_timer(sd_event_source *source, uint64_t usec, void *userdata);
+
+static int session_arm_timer(struct session *s, uint64_t usec)
+{
+        struct session_private *p = s->priv;
+        int r;
+
+        if (usec == 0)
+                return sd_event_source_set_enabled(p->timer, SD_EVENT_OFF);
+        if (!p->timer)
+                return sd_event_add_time(s->stream->event, &p->timer, CLOCK_MONOTONIC, usec,
+                                         SESSION_TIMER_ACCURACY_USEC, session_on_timer, s);
+        r = sd_event_source_set_time(p->timer, usec);
+        if (r < 0)
+                return r;
+        return sd_event_source_set_enabled(p->timer, SD_EVENT_ONESHOT);
+}
+
+/* ---- input from the display (UIBC) ------------------------------------------- */
+
+/* The state machine says inject or stop: main (which holds the UIBC channel and /dev/uinput) creates
+ * or destroys the devices. */
+static void session_input_activate(struct session *s, bool active)
+{
+        static uint8_t buf[256];
+        struct session_private *p = s->priv;
+        struct worker_msg_writer w;
+        unsigned tw = s->width, th = s->height;
+
+        if (!s->input_allowed)
+                return;
+        /* Coordinates land on what is cast: the capture's size (the KMS output, the test picture),
+         * held by the session since its media started. */
+        if (active && p->capture)
+                (void) capture_get_size(p->capture, &tw, &th);
+        s->input_active = active;
+        worker_msg_begin(&w, buf, sizeof(buf), WORKER_MSG_INPUT, s->id);
+        worker_msg_put_u64(&w, WORKER_FIELD_ACTIVE, active);
+        worker_msg_put_u64(&w, WORKER_FIELD_MODE_WIDTH, s->width);
+        worker_msg_put_u64(&w, WORKER_FIELD_MODE_HEIGHT, s->height);
+        worker_msg_put_u64(&w, WORKER_FIELD_TARGET_WIDTH, tw);
+        worker_msg_put_u64(&w, WORKER_FIELD_TARGET_HEIGHT, th);
+        session_send(s, &w);
+}
+
+/* Carry out one list of actions. Returns 1 when the session ended (do not touch it after the caller's
+ * cleanup), 0 otherwise. */
+static int session_run_actions(struct session *s, const struct source_session_actions *actions)
+{
+        struct session_private *p = s->priv;
+        int r;
+
+        for (size_t i = 0; i < actions->n; i++) {
+                const struct source_session_action *a = &actions->items[i];
+
+                switch (a->type) {
+                case SOURCE_SESSION_ACTION_SEND:
+                        r = session_queue_output(s, a->send.data, a->send.len);
+                        if (r < 0) {
+                                log_session_warning_errno(s, r, "Failed to send to the sink: %m");
+                                p->pending_media_error = 0;
+                                session_end(s, r == -ENOBUFS ? -ETIMEDOUT : r);
+                                return 1;
+                        }
+                        break;
+
+                case SOURCE_SESSION_ACTION_NEGOTIATED: {
+                        const struct source_session_media *m = source_session_get_media(p->fsm);
+
+                        s->monitor_connected = a->info->monitor_connected;
+                        s->reduced_modes = a->info->reduced_mode_list_due_to_bandwidth;
+                        if (m)
+                                session_take_format(s, m);
+                        (void) session_take_sink_parameters(s, source_session_get_sink_parameters(p->fsm));
+                        /* The format first: main answers StartMiracastSession on NEGOTIATED. */
+                        session_notify(s, SESSION_CHANGED_FORMAT);
+                        session_send_negotiated(s);
+                        break;
+                }
+
+                case SOURCE_SESSION_ACTION_MEDIA_START:
+                        session_take_format(s, a->media);
+                        p->pending_media_text[0] = 0;
+                        r = session_media_open(s, a->media);
+                        if (r < 0) {
+                                session_stop_media(s);
+                                p->pending_media_error = r;
+                                if (!p->pending_media_text[0])
+                                        snprintf(p->pending_media_text, sizeof(p->pending_media_text),
+                                                 "media pipeline failed to start: %s", strerror(-r));
+                        } else
+                                p->pending_media_started = true;
+                        break;
+
+                case SOURCE_SESSION_ACTION_MEDIA_CHANGE_FORMAT:
+                        session_take_format(s, a->media);
+                        if (s->input_active)
+                                session_input_activate(s, true); /* input arrives in the new mode's pixels */
+                        if (session_media_change(s, a->media) >= 0)
+                                break;
+                        /* A new audio track (or no pipeline): start a new pipeline (IDR first). */
+                        session_stop_media(s);
+                        r = session_media_open(s, a->media);
+                        if (r < 0) {
+                                session_stop_media(s);
+                                p->pending_media_error = r;
+                                snprintf(p->pending_media_text, sizeof(p->pending_media_text),
+                                         "media pipeline failed on format change: %s", strerror(-r));
+                        }
+                        break;
+
+                case SOURCE_SESSION_ACTION_MEDIA_PAUSE:
+                        if (p->media)
+                                (void) media_pause(p->media);
+                        break;
+                case SOURCE_SESSION_ACTION_MEDIA_RESUME:
+                        if (p->media)
+                                (void) media_resume(p->media);
+                        break;
+                case SOURCE_SESSION_ACTION_MEDIA_REQUEST_IDR:
+                        if (p->media)
+                                (void) media_request_idr(p->media);
+                        break;
+                case SOURCE_SESSION_ACTION_MEDIA_SET_BITRATE:
+                        if (p->media)
+                                (void) media_set_bitrate(p->media, a->bitrate_bps);
+                        s->bitrate_bps = a->bitrate_bps;
+                        session_notify(s, SESSION_CHANGED_FORMAT);
+                        break;
+                case SOURCE_SESSION_ACTION_MEDIA_STOP:
+                        session_stop_media(s);
+                        break;
+
+                case SOURCE_SESSION_ACTION_TIMER:
+                        r = session_arm_timer(s, a->timer_usec);
+                        if (r < 0) {
+                                log_session_error_errno(s, r, "Failed to arm the session timer: %m");
+                                session_end(s, r);
+                                return 1;
+                        }
+                        break;
+
+                case SOURCE_SESSION_ACTION_STATE_CHANGED:
+                        /* "ended" is set by session_end() on the ENDED action that always follows. */
+                        if (a->state != SOURCE_SESSION_STATE_ENDED)
+                                session_set_state(s, a->state);
+                        break;
+
+                case SOURCE_SESSION_ACTION_LOG: {
+                        int level = a->log.level == SOURCE_SESSION_LOG_WARNING ? LOG_WARNING
+                                    : a->log.level == SOURCE_SESSION_LOG_INFO  ? LOG_INFO
+                                                                               : LOG_DEBUG;
+                        if (a->log.status)
+                                log_session_full_errno(s, level, 0, "%s (answered %u)", a->log.text ?: "",
+                                                       a->log.status);
+                        else
+                                log_session_full_errno(s, level, 0, "%s", a->log.text ?: "");
+                        break;
+                }
+
+                case SOURCE_SESSION_ACTION_UIBC:
+                        session_input_activate(s, a->uibc.active);
+                        break;
+
+                case SOURCE_SESSION_ACTION_ENDED:
+                        (void) session_set_string(&s->end_reason_text, a->ended.text);
+                        session_end(s, a->ended.error);
+                        return 1;
+                }
+        }
+        return 0;
+}
+
+/*
+ * Carry out the result of one machine call (r its return value), then feed
+ * in the events that arose meanwhile. Returns with the session possibly
+ * ended (state ENDED, freed later from the event loop, never here).
+ */
+static void session_dispatch(struct session *s, int r, const struct source_session_actions *actions)
+{
+        struct session_private *p = s->priv;
+        struct source_session_actions more = {};
+
+        if (r < 0) {
+                if (r != -ESHUTDOWN)
+                        log_session_warning_errno(s, r, "State machine refused an event, ignoring: %m");
+                return;
+        }
+        if (p->dispatching) {
+                /* Cannot happen: every nested event is queued. Guard anyway. */
+                log_session_error_errno(s, -EDEADLK, "Nested state machine call, ending session");
+                session_end(s, -EDEADLK);
+                return;
+        }
+        p->dispatching = true;
+        for (;;) {
+                if (session_run_actions(s, actions) > 0 || s->state == SOURCE_SESSION_STATE_ENDED)
+                        break;
+                if (p->pending_media_error < 0) {
+                        int e = p->pending_media_error;
+                        p->pending_media_error = 0;
+                        r = source_session_media_failed(p->fsm, e, p->pending_media_text, session_now(s), &more);
+                } else if (p->pending_media_started) {
+                        p->pending_media_started = false;
+                        r = source_session_media_started(p->fsm, session_now(s), &more);
+                } else
+                        break;
+                if (r < 0) {
+                        if (r != -ESHUTDOWN)
+                                log_session_warning_errno(s, r, "State machine refused a media event: %m");
+                        break;
+                }
+                actions = &more;
+        }
+        p->dispatching = false;
+}
+
+/* ---- events from the world ----------------------------------------------- */
+
+static int session_on_timer(sd_event_source *source, uint64_t usec, void *userdata)
+{
+        struct session *s = userdata;
+        struct source_session_actions actions = {};
+        int r;
+
+        r = source_session_timer(s->priv->fsm, session_now(s), &actions);
+        session_dispatch(s, r, &actions);
+        return 0;
+}
+
+static int session_on_io(sd_event_source *source, int fd, uint32_t revents, void *userdata)
+{
+        struct session *s = userdata;
+        struct session_private *p = s->priv;
+        struct source_session_actions actions = {};
+        char buf[16384];
+        ssize_t n;
+        int r;
+
+        if (revents & EPOLLOUT) {
+                r = session_flush(s);
+                if (r < 0) {
+                        r = source_session_connection_closed(p->fsm, r, session_now(s), &actions);
+                        session_dispatch(s, r, &actions);
+                        return 0;
+                }
+        }
+        if (!(revents & (EPOLLIN | EPOLLHUP | EPOLLERR | EPOLLRDHUP)))
+                return 0;
+
+        /* One read per wakeup keeps a chatty sink from starving the others. */
+        n = recv(p->fd, buf, sizeof(buf), MSG_DONTWAIT);
+        if (n < 0) {
+                if (errno == EAGAIN || errno == EINTR)
+                        return 0;
+                r = source_session_connection_closed(p->fsm, -errno, session_now(s), &actions);
+        } else if (n == 0)
+                r = source_session_connection_closed(p->fsm, 0, session_now(s), &actions);
+        else
+                r = source_session_receive(p->fsm, buf, n, session_now(s), &actions);
+        session_dispatch(s, r, &actions);
+        return 0;
+}
+
+static int session_format_address(const struct sockaddr_storage *ss, char *host, size_t host_size,
+                                  uint16_t *ret_port)
+{
+        if (ss->ss_family == AF_INET) {
+                const struct sockaddr_in *sin = (const struct sockaddr_in *) ss;
+                inet_ntop(AF_INET, &sin->sin_addr, host, host_size);
+                *ret_port = ntohs(sin->sin_port);
+                return 0;
+        }
+        if (ss->ss_family == AF_INET6) {
+                const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *) ss;
+                struct in_addr v4;
+
+                if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+                        memcpy(&v4, &sin6->sin6_addr.s6_addr[12], 4);
+                        inet_ntop(AF_INET, &v4, host, host_size);
+                } else
+                        inet_ntop(AF_INET6, &sin6->sin6_addr, host, host_size);
+                *ret_port = ntohs(sin6->sin6_port);
+                return 0;
+        }
+        return -EAFNOSUPPORT;
+}
+
+/* Reserve a UDP port for our RTP source (server_port): bind to any port on local, read it back. The media
+ * pipeline binds it again right after SETUP. */
+static int session_pick_rtp_port(const struct sockaddr_storage *local, uint16_t *ret)
+{
+        struct sockaddr_storage ss = *local;
+        socklen_t len = sizeof(ss);
+        _cleanup_close_ int fd = -1;
+        uint16_t port;
+        char host[INET6_ADDRSTRLEN];
+        int r;
+
+        fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -errno;
+        if (ss.ss_family == AF_INET)
+                ((struct sockaddr_in *) &ss)->sin_port = 0;
+        else
+                ((struct sockaddr_in6 *) &ss)->sin6_port = 0;
+        if (bind(fd, (struct sockaddr *) &ss, ss.ss_family == AF_INET ? sizeof(struct sockaddr_in)
+                                                                      : sizeof(struct sockaddr_in6)) < 0)
+                return -errno;
+        if (getsockname(fd, (struct sockaddr *) &ss, &len) < 0)
+                return -errno;
+        r = session_format_address(&ss, host, sizeof(host), &port);
+        if (r < 0)
+                return r;        /* not IPv4/IPv6: port would be unset */
+        *ret = port;
+        return 0;
+}
+
+/* The negotiation's result for main, which answers StartMiracastSession with it. */
+static void session_send_negotiated(struct session *s)
+{
+        static uint8_t buf[WORKER_MSG_MAX];
+        struct worker_msg_writer w;
+        size_t len;
+
+        worker_msg_begin(&w, buf, sizeof(buf), WORKER_MSG_NEGOTIATED, s->id);
+        worker_msg_put_u64(&w, WORKER_FIELD_MONITOR_CONNECTED, s->monitor_connected);
+        worker_msg_put_u64(&w, WORKER_FIELD_REDUCED_MODES, s->reduced_modes);
+        for (char **v = s->sink_parameters; v && *v; v++) {
+                struct worker_msg_writer saved = w;
+
+                worker_msg_put_str(&w, WORKER_FIELD_SINK_PARAMETER, *v);
+                if (worker_msg_finish(&w, &len) < 0) {
+                        /* More than fits in one message (the RTSP body limit is smaller, so only in
+                         * theory): what fitted goes; main drops a name left without its value. */
+                        w = saved;
+                        break;
+                }
+        }
+        session_send(s, &w);
+}
+
+static void session_free_partial(struct session *s)
+{
+        free(s->priv);
+        free(s->end_reason_text);
+        free(s->peer);
+        free(s->video_codec);
+        free(s->audio_codec);
+        free(s->encoder);
+        free(s->device_name);
+        safe_close(s->pipewire_fd);
+        free(s);
+}
+
+struct session *session_find(struct stream *st, unsigned id)
+{
+        for (struct session *s = st->sessions; s; s = s->next)
+                if (s->id == id)
+                        return s;
+        return NULL;
+}
+
+int session_new(struct stream *st, const struct session_params *params, int fd, int pipewire_fd,
+                struct session **ret)
+{
+        struct session_private *p;
+        struct source_session_actions actions = {};
+        struct source_session_config cfg = {};
+        struct sockaddr_storage peer = {}, local = {};
+        socklen_t peer_len = sizeof(peer), local_len = sizeof(local);
+        char peer_host[INET6_ADDRSTRLEN] = "", local_host[INET6_ADDRSTRLEN] = "", buf[96], sid[17];
+        uint16_t peer_port = 0, local_port = 0, rtp_port = 0;
+        uint8_t rnd[8];
+        const struct stream_config *config = st->config;
+        _cleanup_close_ int owned = fd, owned_pw = pipewire_fd;
+        struct session *s, **tail;
+        int r;
+
+        if (session_find(st, params->id))
+                return -EEXIST;
+        s = calloc(1, sizeof(*s));
+        if (!s)
+                return -ENOMEM;
+        s->pipewire_fd = steal_fd(owned_pw);
+        s->priv = p = calloc(1, sizeof(*s->priv));
+        if (!p) {
+                session_free_partial(s);
+                return -ENOMEM;
+        }
+        p->fd = -1;
+        s->stream = st;
+        s->id = params->id;
+        s->state = SOURCE_SESSION_STATE_CONNECTING;
+        s->max_width = params->max_width;
+        s->max_height = params->max_height;
+        s->sink_rtsp_port = params->sink_rtsp_port;
+        s->input_allowed = params->input_allowed;
+        s->uibc_port = params->uibc_port;
+        if (session_set_string(&s->end_reason_text, "") < 0 || session_set_string(&s->peer, "") < 0 ||
+            session_set_string(&s->video_codec, "") < 0 || session_set_string(&s->audio_codec, "") < 0 ||
+            session_set_string(&s->encoder, "") < 0 ||
+            (params->device_name && session_set_string(&s->device_name, params->device_name) < 0)) {
+                session_free_partial(s);
+                return -ENOMEM;
+        }
+        for (tail = &st->sessions; *tail; tail = &(*tail)->next)
+                ;
+        *tail = s;
+        /* From here on session_free() cleans up. */
+
+        p->fd = steal_fd(owned);
+        /* O_NONBLOCK lives in the shared file description; recv/send use MSG_DONTWAIT anyway. */
+        if (getpeername(p->fd, (struct sockaddr *) &peer, &peer_len) < 0 ||
+            getsockname(p->fd, (struct sockaddr *) &local, &local_len) < 0) {
+                r = -errno;
+                goto fail;
+        }
+        r = session_format_address(&peer, peer_host, sizeof(peer_host), &peer_port);
+        if (r < 0)
+                goto fail;
+        r = session_format_address(&local, local_host, sizeof(local_host), &local_port);
+        if (r < 0)
+                goto fail;
+        snprintf(buf, sizeof(buf), strchr(peer_host, ':') ? "[%s]:%u" : "%s:%u", peer_host, peer_port);
+        r = session_set_string(&s->peer, buf);
+        if (r < 0)
+                goto fail;
+        r = session_pick_rtp_port(&local, &rtp_port);
+        if (r < 0)
+                goto fail;
+        if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd)) {
+                r = -EIO;
+                goto fail;
+        }
+        for (unsigned i = 0; i < sizeof(rnd); i++)
+                snprintf(sid + 2 * i, 3, "%02X", rnd[i]);
+
+        cfg.session_id = sid;
+        cfg.local_address = local_host;
+        cfg.local_rtsp_port = local_port;
+        cfg.peer_address = peer_host;
+        cfg.server_rtp_port = rtp_port;
+        cfg.limits.max_width = config->max_width;
+        cfg.limits.max_height = config->max_height;
+        cfg.limits.max_fps = config->max_fps;
+        cfg.limits.max_bitrate_bps = config->max_bitrate_bps;
+        if (s->max_width && s->max_height &&
+            (!cfg.limits.max_width || s->max_width * s->max_height < cfg.limits.max_width * cfg.limits.max_height)) {
+                cfg.limits.max_width = s->max_width;    /* Cast(max-resolution) */
+                cfg.limits.max_height = s->max_height;
+        }
+        cfg.limits.encoder_supports_chp = true;
+        cfg.stats.suggested_bps = params->stats.suggested_bps;
+        cfg.stats.local_max_bps = params->stats.local_max_bps;
+        cfg.stats.remote_max_bps = params->stats.remote_max_bps;
+        if (s->device_name) {
+                cfg.identity.device_name = s->device_name;
+                cfg.identity.wfd_rtsp_port = s->sink_rtsp_port;
+        }
+        if (s->input_allowed && s->uibc_port) {
+                cfg.input_allowed = true;
+                cfg.uibc_port = s->uibc_port;
+        }
+        r = source_session_new(&cfg, &p->fsm);
+        if (r < 0)
+                goto fail;
+
+        r = sd_event_add_io(st->event, &p->io, p->fd, EPOLLIN | EPOLLRDHUP, session_on_io, s);
+        if (r < 0)
+                goto fail;
+
+        p->attach_usec = session_now(s);
+        log_session_info(s, "RTSP connection from %s (RTP port %u), sending M1", s->peer, rtp_port);
+
+        r = source_session_start(p->fsm, session_now(s), &actions);
+        if (r < 0)
+                goto fail;
+        *ret = s;
+        /* The session may end already inside this dispatch (ENDED goes to main); it is freed later. */
+        session_dispatch(s, r, &actions);
+        return 0;
+
+fail:
+        session_free(s);
+        return r;
+}
+
+/* ---- user requests ---------------------------------------------------------- */
+
+typedef int (*session_fsm_call_t)(struct source_session *fsm, uint64_t now, struct source_session_actions *ret);
+
+static int session_user_request(struct session *s, session_fsm_call_t call)
+{
+        struct source_session_actions actions = {};
+        int r;
+
+        if (s->state == SOURCE_SESSION_STATE_ENDED)
+                return -ESHUTDOWN;
+        if (!s->priv->fsm)
+                return -ENOTCONN;
+        r = call(s->priv->fsm, session_now(s), &actions);
+        if (r < 0)
+                return r;
+        session_dispatch(s, r, &actions);
+        return 0;
+}
+
+int session_stop(struct session *s)
+{
+        if (s->state == SOURCE_SESSION_STATE_ENDED)
+                return -EALREADY;
+        log_session_info(s, "stopping (M5 TEARDOWN trigger)");
+        return session_user_request(s, source_session_teardown);
+}
+
+int session_set_input(struct session *s, bool allow, uint16_t uibc_port)
+{
+        struct session_private *p = s->priv;
+        struct source_session_actions actions = {};
+        int r;
+
+        if (s->state == SOURCE_SESSION_STATE_ENDED)
+                return -ESHUTDOWN;
+        if (allow == s->input_allowed)
+                return -EALREADY;
+        if (p->fsm) {
+                r = source_session_set_input(p->fsm, allow, uibc_port, session_now(s), &actions);
+                if (r < 0)
+                        return r;
+                s->input_allowed = allow;
+                s->uibc_port = allow ? uibc_port : 0;
+                session_dispatch(s, r, &actions);
+        }
+        s->input_allowed = allow;
+        return 0;
+}
+
+int session_pause(struct session *s)
+{
+        return session_user_request(s, source_session_pause);
+}
+
+int session_resume(struct session *s)
+{
+        return session_user_request(s, source_session_resume);
+}
+
+int session_request_idr(struct session *s)
+{
+        return session_user_request(s, source_session_request_idr);
+}
+
+int session_set_bitrate(struct session *s, uint32_t bitrate_bps)
+{
+        struct source_session_actions actions = {};
+        int r;
+
+        if (s->state == SOURCE_SESSION_STATE_ENDED)
+                return -ESHUTDOWN;
+        if (!s->priv->fsm)
+                return -ENOTCONN;
+        r = source_session_set_bitrate(s->priv->fsm, bitrate_bps, session_now(s), &actions);
+        if (r < 0)
+                return r;
+        session_dispatch(s, r, &actions);
+        return 0;
+}
+
+int session_attach_audio(struct session *s, int fd)
+{
+        struct session_private *p = s->priv;
+        int r;
+
+        if (!p->media) {
+                safe_close(fd);
+                return -ENOTCONN;
+        }
+        r = media_attach_audio_fd(p->media, fd);
+        if (r >= 0)
+                log_session_info(s, "audio input attached");
+        return r;
+}
+
+/* Session1.Statistics lives in main: it gets the numbers every STREAM_STATS_USEC. */
+void session_send_statistics(struct session *s)
+{
+        static uint8_t buf[1024];
+        struct session_private *p = s->priv;
+        struct worker_msg_writer w;
+        struct media_stats ms;
+
+        if (!p->media || media_get_stats(p->media, &ms) < 0)
+                return;
+        worker_msg_begin(&w, buf, sizeof(buf), WORKER_MSG_STATISTICS, s->id);
+        worker_msg_put_u64(&w, WORKER_FIELD_FRAMES, ms.frames_sent);
+        worker_msg_put_u64(&w, WORKER_FIELD_DROPS, ms.frames_dropped);
+        worker_msg_put_u64(&w, WORKER_FIELD_BYTES, ms.bytes_sent);
+        worker_msg_put_u64(&w, WORKER_FIELD_LATENCY_P50, ms.latency_p50_usec);
+        worker_msg_put_u64(&w, WORKER_FIELD_LATENCY_P99, ms.latency_p99_usec);
+        if (strcmp(ms.audio_codec, "none") != 0) {
+                worker_msg_put_str(&w, WORKER_FIELD_AUDIO_INPUT, ms.audio_input);
+                worker_msg_put_i64(&w, WORKER_FIELD_AUDIO_LEVEL_MDBFS, (int64_t) (ms.audio_level_dbfs * 1000.0));
+                worker_msg_put_u64(&w, WORKER_FIELD_AUDIO_UNDERRUNS, ms.audio_underruns);
+                worker_msg_put_u64(&w, WORKER_FIELD_AUDIO_DROPPED, ms.audio_dropped);
+                worker_msg_put_str(&w, WORKER_FIELD_AUDIO_SILENCE_REASON, ms.audio_reason);
+        }
+        session_send(s, &w);
+}
