@@ -100,9 +100,10 @@ ALLOW_stream  := daemon/log\.h$$
 DENY_app      := $(USES_SYSTEMD)|$(USES_MEDIA)|$(call UP_FROM,protocol|encoder|daemon|dbus|tests)
 ALLOW_app     := /dbus/bus_names\.h$$
 # The user-session component is a client of the daemon's D-Bus API that owns the person's PipeWire and
-# portal: protocol/ (the audio stream format), the API's names and the libc-only log.h, no daemon/encoder code.
+# portal: protocol/ (the audio stream format), the API's names, the libc-only log.h and the PipeWire audio
+# capture it shares with the daemon's kiosk mode (encoder/audio_pipewire.c: libpipewire only); nothing else.
 DENY_user     := $(USES_MEDIA)|$(call UP_FROM,encoder|daemon|dbus|tests|desktop)
-ALLOW_user    := /daemon/log\.h$$|/dbus/bus_names\.h$$
+ALLOW_user    := /daemon/log\.h$$|/dbus/bus_names\.h$$|/encoder/audio_pipewire\.h$$
 # $(call layer_check,LAYER): after compiling $@, fail when its .d names a header LAYER may not use.
 define layer_check
 	$(Q)bad=$$(grep -oE '$(DENY_$(1))' $(@:.o=.d) | grep -vE '$(or $(ALLOW_$(1)),^$$^)' | sort -u); \
@@ -179,7 +180,7 @@ BENCH_BINS  := $(patsubst %.c,$(BUILD)/%,$(notdir $(BENCH_SRC)))
 
 all: $(PROGRAMS)
 
-tests: $(PROGRAMS) $(TEST_BINS) $(REPLAY_BINS) $(BENCH_BINS) $(BUILD)/tests/pw-test-producer
+tests: $(PROGRAMS) $(TEST_BINS) $(REPLAY_BINS) $(BENCH_BINS) $(BUILD)/tests/pw-test-producer $(BUILD)/tests/pw-test-tone
 
 # ---- compile rules --------------------------------------------------------
 
@@ -280,7 +281,7 @@ $(BUILD)/miracast-cast: $(call obj,$(APP_SRC))
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(APP_LIBS) $(LDLIBS)
 
 # The user-session component: its own files, the libc-only log.c, the protocol/ writers.
-$(BUILD)/miracastd-user: $(call obj,$(USER_SRC) daemon/log.c) $(LIBPROTOCOL)
+$(BUILD)/miracastd-user: $(call obj,$(USER_SRC) daemon/log.c encoder/audio_pipewire.c) $(LIBPROTOCOL)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(USER_LIBS) $(LDLIBS)
 
@@ -306,6 +307,11 @@ $(foreach t,$(UNIT_SRC),$(eval $(call test_rule,$(t))))
 
 # A PipeWire video producer for tests/integration/pipewire-capture.sh.
 $(BUILD)/tests/pw-test-producer: $(BUILD)/tests/pipewire/pw-test-producer.o
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS) $(LDLIBS)
+
+# A PipeWire sound producer (a tone, or beeps on the second) for tests/integration/user-session-audio.sh.
+$(BUILD)/tests/pw-test-tone: $(BUILD)/tests/pipewire/pw-test-tone.o
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS) $(LDLIBS)
 

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "../encoder/capture_spec.h"
+#include "../protocol/latency_mode.h"
 #include "../protocol/macro.h"
 #include "config.h"
 #include "log.h"
@@ -179,7 +180,7 @@ int config_set(struct config *c, const char *key, const char *value, const char 
 
         if (strcmp(k, "capture") == 0) {
                 if (!capture_spec_is_valid(value))
-                        return log_error_errno(-EINVAL, "%s: capture \"%s\" is not kms[:DEVICE[:CONNECTOR]], CONNECTOR, pipewire[:NODE], testsrc, testsrc:resize=N or testsrc:flash",
+                        return log_error_errno(-EINVAL, "%s: capture \"%s\" is not kms[:DEVICE[:CONNECTOR]], CONNECTOR, pipewire[:NODE], testsrc, testsrc:resize=N, testsrc:flash, testsrc:motion or testsrc:noise",
                                                origin, value);
                 return config_replace_string(&c->capture, value);
         }
@@ -196,9 +197,19 @@ int config_set(struct config *c, const char *key, const char *value, const char 
                                                origin, value);
                 return config_replace_string(&c->encoder, value);
         }
+        if (strcmp(k, "latency") == 0) {
+                enum latency_mode mode = latency_mode_from_string(value);
+
+                if (mode < 0)
+                        return log_error_errno(-EINVAL, "%s: latency \"%s\" is not low-latency, balanced or quality",
+                                               origin, value);
+                c->latency = mode;
+                return 0;
+        }
         if (strcmp(k, "audio-source") == 0) {
-                if (strcmp(value, "silence") != 0 && strcmp(value, "tone") != 0 && strcmp(value, "beep") != 0)
-                        return log_error_errno(-EINVAL, "%s: audio-source \"%s\" is not silence, tone or beep",
+                if (strcmp(value, "silence") != 0 && strcmp(value, "tone") != 0 && strcmp(value, "beep") != 0 &&
+                    strcmp(value, "pipewire") != 0)
+                        return log_error_errno(-EINVAL, "%s: audio-source \"%s\" is not silence, tone, beep or pipewire",
                                                origin, value);
                 return config_replace_string(&c->audio_source, value);
         }
@@ -368,9 +379,10 @@ static void config_help(const char *prog)
                "     --version              Show the version\n"
                "  -c --config FILE          Read FILE instead of " CONFIG_DEFAULT_PATH "\n"
                "     --capture SPEC         kms[:DEVICE[:CONNECTOR]], CONNECTOR, pipewire[:NODE],\n"
-               "                            testsrc[:resize=N] or testsrc:flash (default kms)\n"
-               "     --pipewire-remote PATH PipeWire socket for --capture pipewire\n"
-               "     --audio-source SRC     silence, tone or beep: the sound sent until an audio input is\n"
+               "                            testsrc[:resize=N], testsrc:flash|motion|noise (default kms)\n"
+               "     --pipewire-remote PATH PipeWire socket for --capture pipewire and --audio-source pipewire\n"
+               "     --audio-source SRC     silence, tone, beep, or pipewire (what that PipeWire's default\n"
+               "                            output plays; kiosks): the sound sent until an audio input is\n"
                "                            attached (default silence)\n"
                "     --encoder NAME         auto, vaapi, x264 or any FFmpeg H.264 encoder (default auto)\n"
                "     --bus BUS              system, session, none or a D-Bus address (default system;\n"

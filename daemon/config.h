@@ -36,7 +36,8 @@ struct config {
         char *capture;               /* a capture spec (encoder/capture_spec.h): "kms", "HDMI-A-1", "pipewire:42", "testsrc" */
         char *pipewire_remote;       /* PipeWire socket path for capture pipewire; NULL: none */
         char *encoder;               /* "auto", "vaapi", "x264" or an FFmpeg encoder name */
-        char *audio_source;          /* until an audio fd is attached: "silence", "tone" or "beep" */
+        int latency;                 /* enum latency_mode: the default for casts and listeners */
+        char *audio_source;          /* until an audio fd is attached: "silence", "tone", "beep" or "pipewire" */
         char *bus;                   /* "system", "session", "none" or a D-Bus address */
         bool bus_explicit;           /* bus set by flag/file: failing to connect is fatal */
         enum config_polkit polkit;

@@ -216,6 +216,8 @@ static int listener_on_io(sd_event_source *source, int fd, uint32_t revents, voi
                 log_warning_errno(r, "listener %s: cannot start a session for %s, closing: %m", l->description, peer_str);
                 return 0;
         }
+        if (l->latency >= 0)
+                started->latency = l->latency;
         /* Before the queued start attaches the connection, so M4 can offer input. */
         if (l->input && !started->input_allowed) {
                 started->input_allowed = true;
@@ -241,6 +243,7 @@ int listener_new(struct manager *m, const char *address, uint16_t port, const ch
                 return -ENOMEM;
         l->manager = m;
         l->fd = -1;
+        l->latency = -1;
         l->sink_id = sink ? sink->id : 0;
 
         r = listener_make_sockaddr(address, port, &l->address, &l->address_len);

@@ -30,6 +30,7 @@ struct listener {
         unsigned id;                 /* unique within the manager (manager_find_listener_by_id()) */
         unsigned sink_id;            /* P2P group listener: the sink cast to (manager_find_sink_by_id()), 0 = none */
         bool input;                  /* sessions it accepts have input from the display allowed (Listen input) */
+        int latency;                 /* enum latency_mode of its sessions (Listen latency); -1: the config's */
         uint64_t link_max_bps;       /* P2P group link rate (SIGNAL_POLL LINKSPEED), 0 = unknown; set by
                                         daemon/p2p.c, caps local_max_bps of the connection statistics */
         char *description;           /* owned: "127.0.0.1:7236" */

@@ -14,6 +14,7 @@
 #include "manager.h"
 #include "session.h"
 #include "sink.h"
+#include "stream_worker.h"
 
 /* How long a graceful shutdown may wait for sinks to answer TEARDOWN. */
 #define MANAGER_SHUTDOWN_USEC (5ULL * 1000 * 1000)
@@ -73,6 +74,8 @@ struct manager *manager_free(struct manager *m)
                 sink_remove(m->sinks);
         while (m->contexts)
                 context_free(m->contexts);
+        /* The stream workers end their sessions and exit; wait for them (bounded), so none outlives us. */
+        stream_worker_reap_all();
         observers_clear(&m->observers);
         sd_event_unref(m->event);
         free(m);
@@ -97,6 +100,9 @@ int manager_start(struct manager *m)
         }
         if (!m->listeners)
                 log_info("Not listening for sinks (no --listen, no listen= and no Manager1.Listen call yet)");
+        /* Encoders and CaptureOutputs come from a worker (main links no FFmpeg/libdrm): ask now, in
+         * the background, so no D-Bus call waits for it. */
+        (void) stream_probe_start(m);
         manager_update_status(m);
         return 0;
 }
@@ -319,7 +325,7 @@ void manager_set_p2p_available(struct manager *m, bool available)
 
 const char *manager_cast_refusal(const struct manager *m, const struct cast_options *options)
 {
-        static const struct cast_options defaults = { .go_intent = -1 };
+        static const struct cast_options defaults = { .go_intent = -1, .latency = -1 };
 
         if (!m->p2p || !m->p2p->cast_refusal)
                 return NULL;

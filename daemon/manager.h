@@ -54,6 +54,8 @@ struct cast_options {
         bool input;                  /* allow input from the display (UIBC); polkit org.miracastd.input */
         bool input_set;              /* the caller said yes or no to input; unset: the agent is asked
                                         (manager_hooks.input_request) when the display offers input */
+        int latency;                 /* enum latency_mode; -1 (_LATENCY_MODE_INVALID): the config's */
+        bool no_audio;               /* negotiate no audio where the sink allows (Cast audio "none") */
 };
 
 /*
@@ -80,6 +82,10 @@ struct p2p_backend {
         /* The PIN the user read on the sink (after sink_pin_request()): connect with it.
          * -EOPNOTSUPP when the backend has no PIN flows, -ENOENT when nothing waits for one. */
         int (*provide_pin)(void *userdata, struct sink *sink, const char *pin);
+        /* Optional (MS-MICE): what the stream worker read on sink's control connection for its Cast()
+         * session (daemon/session.h session_watch_mice()): kind is enum worker_mice_kind, text a
+         * checked, printable sentence or name. */
+        void (*control_event)(void *userdata, struct sink *sink, unsigned kind, int error, const char *text);
 };
 
 /* Requests that exactly one party answers (not notifications: those go to the observers). */

@@ -17,6 +17,7 @@
 
 #include "../protocol/macro.h"
 #include "../protocol/mice_msg.h"
+#include "../protocol/worker_msg.h"
 #include "avahi.h"
 #include "context.h"
 #include "firewalld.h"
@@ -62,8 +63,6 @@ struct mice_cast {
         int listen_fd;                /* owned: our RTSP listener on local_ip, WAITING only */
         sd_event_source *listen_io;   /* owned */
         sd_event_source *timer;       /* owned: connect / connect-back limit */
-        uint8_t in[MICE_MAX_MESSAGE];
-        size_t in_len;
         bool sent_ready;              /* SOURCE_READY went out */
         bool stopped_by_sink;         /* no STOP_PROJECTION back */
         struct firewalld_hole *hole;  /* owned: TCP rtsp_port from sink_ip, for the cast's duration */
@@ -496,6 +495,8 @@ static int mice_ifname_of(const char *addr, char *buf, size_t size)
 static void mice_cast_connected(struct mice_cast *c)
 {
         struct mice *mc = c->mice;
+        struct sink *sink;
+        struct session *s;
         struct sockaddr_in local = {};
         socklen_t len = sizeof(local);
         char ifname[IF_NAMESIZE + 1];
@@ -508,11 +509,15 @@ static void mice_cast_connected(struct mice_cast *c)
         if (r < 0)
                 return mice_cast_fail_errno(c, r, "cannot listen for the sink's RTSP connection on %s: %s",
                                             c->local_ip, strerror(-r));
-        /* From now on only messages from the sink (none is expected before our SOURCE_READY). */
+        /* From now on only messages from the sink (none is expected before our SOURCE_READY): the
+         * cast's stream worker reads and parses them; main only writes here. */
         c->phase = MICE_CAST_WAITING;
-        r = sd_event_source_set_io_events(c->ctrl_io, EPOLLIN | EPOLLRDHUP);
+        c->ctrl_io = sd_event_source_disable_unref(c->ctrl_io);
+        sink = manager_find_sink_by_id(mc->manager, c->sink_id);
+        s = sink ? sink_get_cast_session(sink) : NULL;
+        r = s ? session_watch_mice(s, c->ctrl_fd) : -ECANCELED;
         if (r < 0)
-                return mice_cast_fail_errno(c, r, "cannot watch the MS-MICE connection: %s", strerror(-r));
+                return mice_cast_fail_errno(c, r, "cannot read the sink's MS-MICE connection: %s", strerror(-r));
 
         if (mc->firewalld && mice_ifname_of(c->local_ip, ifname, sizeof(ifname)) >= 0 &&
             firewalld_open(mc->firewalld, ifname, c->sink_ip, c->rtsp_port, mice_on_firewall, c, &c->hole) >= 0)
@@ -522,103 +527,60 @@ static void mice_cast_connected(struct mice_cast *c)
 }
 
 /*
- * What the sink sent so far. Every complete message ends the cast (the sink may only
- * send STOP_PROJECTION), so nothing is ever consumed. Returns 1 when c is gone.
+ * What the sink said on the control connection, read and parsed by the context's stream
+ * worker (stream/mice_watch.c): main parses nothing a sink sends on 7250. Every report ends
+ * the watch; what it means depends on where the cast is.
  */
-static int mice_cast_handle_input(struct mice_cast *c)
+static void mice_control_event(void *userdata, struct sink *sink, unsigned kind, int error, const char *text)
 {
-        if (c->in_len > 0) {
-                struct mice_msg msg;
-                uint8_t command = 0;
-                ssize_t n;
+        struct mice *mc = userdata;
+        struct mice_cast *c = mice_find_cast(mc, sink->id);
 
-                n = mice_msg_parse(c->in, c->in_len, &msg);
-                if (n == -EAGAIN)
-                        return 0;
-                if (n < 0) {
-                        /* A secured variant we do not parse still has a readable header. */
-                        if (mice_msg_peek(c->in, c->in_len, NULL, NULL, &command) == 0 &&
-                            mice_command_is_security(command) && c->in[2] == MICE_VERSION)
-                                mice_cast_fail_errno(c, -EPROTONOSUPPORT,
-                                                     "the sink asked for secured MS-MICE (%s: PIN or DTLS), "
-                                                     "which miracastd does not support",
-                                                     mice_command_to_string(command));
-                        else
-                                mice_cast_fail_errno(c, -EBADMSG,
-                                                     "the sink sent bytes on port %u that are not an MS-MICE "
-                                                     "message (%s; first bytes %02x %02x %02x %02x)",
-                                                     c->sink_port,
-                                                     n == -E2BIG             ? "its Size is over 4096 bytes"
-                                                     : n == -EPROTONOSUPPORT ? "its Version is not 1"
-                                                                             : "malformed TLVs",
-                                                     c->in[0],
-                                                     c->in_len > 1 ? c->in[1] : 0, c->in_len > 2 ? c->in[2] : 0,
-                                                     c->in_len > 3 ? c->in[3] : 0);
-                        return 1;
-                }
-                log_cast(c, LOG_INFO, 0, "<- %s (%u bytes, %u TLVs)",
-                         mice_command_to_string(msg.command) ?: "unknown command", msg.size, msg.n_tlvs);
-                if (msg.command == MICE_COMMAND_STOP_PROJECTION) {
-                        char name[MICE_FRIENDLY_NAME_UTF8_MAX] = "";
-                        if (msg.friendly_name)
-                                (void) mice_friendly_name_to_utf8(msg.friendly_name, msg.friendly_name_len, name,
-                                                                  sizeof(name));
-                        c->stopped_by_sink = true;
-                        mice_cast_fail_errno(c, c->phase == MICE_CAST_STREAMING ? 0 : -ECONNREFUSED,
-                                             "the sink \"%s\" stopped the projection (MS-MICE STOP_PROJECTION)%s", name,
-                                             c->phase == MICE_CAST_STREAMING ? "" : " before connecting to us");
-                        return 1;
-                }
-                mice_cast_fail_errno(c, mice_command_is_security(msg.command) ? -EPROTONOSUPPORT : -EPROTO,
-                                     "%s", mice_msg_refusal_reason(&msg) ?: "unexpected MS-MICE message");
-                return 1;
-        }
-        return 0;
-}
-
-static int mice_on_ctrl_io(sd_event_source *source, int fd, uint32_t revents, void *userdata)
-{
-        struct mice_cast *c = userdata;
-        ssize_t n;
-
-        if (c->phase == MICE_CAST_CONNECTING) {
-                int error = 0;
-                socklen_t len = sizeof(error);
-
-                if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len) < 0)
-                        error = errno;
-                if (error) {
-                        mice_cast_fail_errno(c, -error, "cannot connect to the sink's MS-MICE port %s:%u: %s",
-                                             c->sink_ip, c->sink_port, strerror(error));
-                        return 0;
-                }
-                mice_cast_connected(c);
-                return 0;
-        }
-
-        if (c->in_len >= sizeof(c->in)) {
-                mice_cast_fail_errno(c, -EBADMSG, "the sink sent more than %zu bytes without a complete message",
-                                     sizeof(c->in));
-                return 0;
-        }
-        n = recv(fd, c->in + c->in_len, sizeof(c->in) - c->in_len, MSG_DONTWAIT);
-        if (n < 0 && (errno == EAGAIN || errno == EINTR))
-                return 0;
-        if (n <= 0) {
-                int error = n < 0 ? -errno : -ECONNRESET;
+        if (!c)
+                return;
+        switch (kind) {
+        case WORKER_MICE_STOP_PROJECTION:
+                c->stopped_by_sink = true;
+                mice_cast_fail_errno(c, c->phase == MICE_CAST_STREAMING ? 0 : -ECONNREFUSED,
+                                     "the sink \"%s\" stopped the projection (MS-MICE STOP_PROJECTION)%s", text,
+                                     c->phase == MICE_CAST_STREAMING ? "" : " before connecting to us");
+                return;
+        case WORKER_MICE_CLOSED:
                 if (c->phase == MICE_CAST_STREAMING) {
                         /* The RTSP connection carries the session; its keep-alive decides. */
                         log_cast(c, LOG_INFO, 0, "the sink closed the MS-MICE connection; the session goes on");
-                        c->ctrl_io = sd_event_source_disable_unref(c->ctrl_io);
                         c->ctrl_fd = safe_close(c->ctrl_fd);
-                        return 0;
+                        return;
                 }
-                mice_cast_fail_errno(c, error, "the sink closed the MS-MICE connection before connecting to us%s%s",
-                                     n < 0 ? ": " : "", n < 0 ? strerror(-error) : "");
+                mice_cast_fail_errno(c, error < 0 ? error : -ECONNRESET,
+                                     "the sink closed the MS-MICE connection before connecting to us%s%s",
+                                     error < 0 && error != -ECONNRESET ? ": " : "",
+                                     error < 0 && error != -ECONNRESET ? strerror(-error) : "");
+                return;
+        default:
+                mice_cast_fail_errno(c, error < 0 ? error : -EPROTO, "%s", text[0] ? text : "unexpected MS-MICE message");
+                return;
+        }
+}
+
+/* The connect to the sink's 7250 completed (or failed). Reading what the sink sends is the stream
+ * worker's (mice_cast_connected()), so this watches the connect only. */
+static int mice_on_ctrl_io(sd_event_source *source, int fd, uint32_t revents, void *userdata)
+{
+        struct mice_cast *c = userdata;
+        socklen_t len = sizeof(int);
+        int error = 0;
+
+        if (c->phase != MICE_CAST_CONNECTING)
+                return 0;
+        if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len) < 0)
+                error = errno;
+        if (error) {
+                mice_cast_fail_errno(c, -error, "cannot connect to the sink's MS-MICE port %s:%u: %s", c->sink_ip,
+                                     c->sink_port, strerror(error));
                 return 0;
         }
-        c->in_len += n;
-        (void) mice_cast_handle_input(c);
+        mice_cast_connected(c);
         return 0;
 }
 
@@ -772,6 +734,7 @@ int mice_new(struct manager *m, const struct p2p_config *config, struct mice **r
                 .stop_discovery = mice_stop_discovery,
                 .connect = mice_connect,
                 .disconnect = mice_disconnect,
+                .control_event = mice_control_event,
         };
         r = manager_set_mice(m, &mc->backend, mc);
         if (r < 0) {

@@ -52,7 +52,7 @@ void p2p_link_sample(struct p2p_link *l, struct sink *sink, uint64_t link_bps, u
         for (struct session *s = sink->manager->sessions; s; s = s->next) {
                 if (s->sink_id != sink->id || s->state == SOURCE_SESSION_STATE_ENDED)
                         continue;
-                s->link_rate_bps = link_bps;
+                session_set_link_rate(s, link_bps);
                 if (s->state == SOURCE_SESSION_STATE_PLAYING && s->negotiated)
                         adapt(l, s, link_bps, now_usec);
         }

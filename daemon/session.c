@@ -4,7 +4,9 @@
  * machine and media run in the context's stream worker (stream/session.c).
  * Requests go to the worker and wait for its answer; what the worker
  * reports arrives as messages (session_on_worker_msg()), every value
- * checked before it reaches D-Bus.
+ * checked before it reaches D-Bus. Input from the display is parsed in the
+ * worker (stream/uibc.c); main injects the parsed events (daemon/uinput.h),
+ * checking them again: the worker's word is no better than the sink's.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -19,6 +21,7 @@
 
 #include "../encoder/capture_spec.h"
 #include "../protocol/macro.h"
+#include "../protocol/uibc_msg.h"
 #include "../protocol/worker_msg.h"
 #include "context.h"
 #include "log.h"
@@ -26,7 +29,7 @@
 #include "session.h"
 #include "sink.h"
 #include "stream_worker.h"
-#include "uibc.h"
+#include "uinput.h"
 
 /* How long an ended session stays visible (State "ended", EndReason) on D-Bus. */
 #define SESSION_LINGER_USEC (30ULL * 1000 * 1000)
@@ -44,11 +47,16 @@
 
 struct session_private {
         struct stream_worker *worker;    /* the context's, while attached (counted by context_get_worker()) */
-        struct sockaddr_storage local, peer; /* of the RTSP connection: the UIBC listener's */
-        bool have_addresses;
+        struct stream_worker *mice_worker; /* the context's, while it reads the sink's MS-MICE connection
+                                              (counted too) */
         sd_event_source *linger;         /* owned: frees the ended session */
         sd_event_source *connect_timer;  /* owned: Cast() waiting for the sink's connection */
-        struct uibc_channel *uibc;       /* owned: while input is allowed (daemon/uibc.h) */
+        /* Input from the display: the devices, while the worker says input is active. */
+        struct uinput_injector *injector;/* owned */
+        uint32_t input_width, input_height; /* the cast area the devices cover */
+        struct uibc_key_filter keys;     /* main's own SysRq / VT switch / zap filter */
+        struct uibc_rate_limit rate;     /* and its own rate limit */
+        uint64_t input_dropped;
 
         session_started_t started;       /* pending StartMiracastSession answer */
         void *started_userdata;
@@ -56,6 +64,8 @@ struct session_private {
         uint64_t attach_usec;            /* when the connection was attached (uptime) */
         struct session_statistics stats; /* the worker's last report */
 };
+
+static void session_send_input_state(struct session *s);
 
 struct sink *session_get_sink(struct session *s)
 {
@@ -122,6 +132,7 @@ int session_new(struct manager *m, struct context *context, struct sink *sink, s
         s->manager = m;
         s->context = context;
         s->sink_id = sink ? sink->id : 0;
+        s->latency = m->config->latency;
         s->id = m->next_session_id++;
         s->state = SOURCE_SESSION_STATE_CONNECTING;
         if (asprintf(&s->path, "/org/miracastd/session/%u", s->id) < 0) {
@@ -165,7 +176,48 @@ static void session_free_sink_parameters(struct session *s)
 
 bool session_is_on_worker(const struct session *s, const struct stream_worker *w)
 {
-        return w && s->priv->worker == w;
+        return w && (s->priv->worker == w || s->priv->mice_worker == w);
+}
+
+int session_watch_mice(struct session *s, int fd)
+{
+        uint8_t buf[64];
+        struct session_private *p = s->priv;
+        struct worker_msg_writer w;
+        struct stream_worker *worker;
+        int r;
+
+        if (p->mice_worker || s->state == SOURCE_SESSION_STATE_ENDED)
+                return -EBUSY;
+        r = context_get_worker(s->context, &worker);
+        if (r < 0)
+                return r;
+        worker_msg_begin(&w, buf, sizeof(buf), WORKER_MSG_MICE_WATCH, s->id);
+        r = stream_worker_send(worker, &w, &fd, 1);
+        if (r < 0) {
+                context_put_worker(s->context);
+                return r;
+        }
+        p->mice_worker = worker;
+        return 0;
+}
+
+/* The MS-MICE watch is over (reported, or the session ended: then the worker drops it). */
+static void session_unwatch_mice(struct session *s, bool tell)
+{
+        uint8_t buf[64];
+        struct session_private *p = s->priv;
+        struct worker_msg_writer w;
+
+        if (!p->mice_worker)
+                return;
+        /* Without a session there, END only drops the watch; with one, session_detach() says it too. */
+        if (tell && p->mice_worker != p->worker && !stream_worker_is_dead(p->mice_worker)) {
+                worker_msg_begin(&w, buf, sizeof(buf), WORKER_MSG_END, s->id);
+                (void) stream_worker_send(p->mice_worker, &w, NULL, 0);
+        }
+        p->mice_worker = NULL;
+        context_put_worker(s->context);
 }
 
 /* The session no longer runs on the worker (ended on either side); the last one lets it go. When
@@ -193,7 +245,9 @@ static void session_stop_io(struct session *s)
         struct session_private *p = s->priv;
 
         p->connect_timer = sd_event_source_disable_unref(p->connect_timer);
-        p->uibc = uibc_channel_free(p->uibc);   /* the input devices go with it */
+        if (p->injector)
+                log_session_info(s, "UIBC: input off; virtual input devices removed");
+        p->injector = uinput_injector_free(p->injector);   /* releases anything held */
 }
 
 struct session *session_free(struct session *s)
@@ -209,6 +263,7 @@ struct session *session_free(struct session *s)
                         *i = s->next;
                         break;
                 }
+        session_unwatch_mice(s, true);
         session_detach(s, true, -ESHUTDOWN, NULL);
         if (s->context)
                 s->context->n_sessions--;
@@ -255,6 +310,7 @@ void session_end_full(struct session *s, int reason, const char *text)
 
         /* The worker ends its side: what the machine queued last (a TEARDOWN reply) goes out before
          * the close there. */
+        session_unwatch_mice(s, true);
         session_detach(s, true, reason, text);
         session_stop_io(s);
 
@@ -401,6 +457,32 @@ static int session_on_statistics(struct session *s, const struct worker_msg *m)
                 st.latency_p50_usec = v;
         if (worker_msg_get_u64(m, WORKER_FIELD_LATENCY_P99, &v) >= 0)
                 st.latency_p99_usec = v;
+        if (worker_msg_get_u64(m, WORKER_FIELD_RATE_NOW, &v) >= 0)
+                st.bitrate_bps = v;
+        if (worker_msg_get_u64(m, WORKER_FIELD_RTCP, &v) >= 0)
+                st.rtcp = v != 0;
+        if (worker_msg_get_u64(m, WORKER_FIELD_RTCP_REPORTS, &v) >= 0)
+                st.rtcp_reports = v;
+        if (worker_msg_get_ranged(m, WORKER_FIELD_LOSS_PPM, 0, 1000000, &level) >= 0)
+                st.loss_percent = (double) level / 10000.0;
+        if (worker_msg_get_i64(m, WORKER_FIELD_PACKETS_LOST, &level) >= 0)
+                st.packets_lost = level;
+        if (worker_msg_get_u64(m, WORKER_FIELD_JITTER, &v) >= 0)
+                st.jitter_usec = v;
+        if (worker_msg_get_u64(m, WORKER_FIELD_RTT, &v) >= 0)
+                st.rtt_usec = v;
+        if (worker_msg_get_u64(m, WORKER_FIELD_NACK_ITEMS, &v) >= 0)
+                st.nack_items = v;
+        if (worker_msg_get_u64(m, WORKER_FIELD_RTX_SENT, &v) >= 0)
+                st.rtx_sent = v;
+        if (worker_msg_get_u64(m, WORKER_FIELD_RTX_MISSING, &v) >= 0)
+                st.rtx_missing = v;
+        if (worker_msg_get_u64(m, WORKER_FIELD_SEND_QUEUE, &v) >= 0)
+                st.send_queue_bytes = v;
+        if (worker_msg_get_u64(m, WORKER_FIELD_ABR_LOWERED, &v) >= 0)
+                st.abr_lowered = v;
+        if (worker_msg_get_u64(m, WORKER_FIELD_ABR_RAISED, &v) >= 0)
+                st.abr_raised = v;
         if (worker_msg_get_str(m, WORKER_FIELD_AUDIO_INPUT, st.audio_input, sizeof(st.audio_input)) == -ENOBUFS)
                 return -EBADMSG;
         if (worker_msg_get_ranged(m, WORKER_FIELD_AUDIO_LEVEL_MDBFS, -1000000, 1000000, &level) >= 0)
@@ -413,6 +495,11 @@ static int session_on_statistics(struct session *s, const struct worker_msg *m)
                                sizeof(st.audio_silence_reason)) == -ENOBUFS)
                 return -EBADMSG;
         s->priv->stats = st;
+        /* Session1.AudioState follows the worker's reason for silence (the journal line came from the worker) */
+        if (s->audio_silent != (st.audio_silence_reason[0] != 0)) {
+                s->audio_silent = st.audio_silence_reason[0] != 0;
+                session_notify(s, SESSION_CHANGED_AUDIO);
+        }
         return 0;
 }
 
@@ -421,7 +508,8 @@ static int session_on_input(struct session *s, const struct worker_msg *m)
 {
         struct session_private *p = s->priv;
         unsigned active = 0, mw = 0, mh = 0, tw = 0, th = 0;
-        int r;
+        char name[64];
+        int r = 0;
 
         if (session_get_ranged(m, WORKER_FIELD_ACTIVE, 1, &active) < 0 ||
             session_get_ranged(m, WORKER_FIELD_MODE_WIDTH, SESSION_MAX_DIMENSION, &mw) < 0 ||
@@ -429,14 +517,179 @@ static int session_on_input(struct session *s, const struct worker_msg *m)
             session_get_ranged(m, WORKER_FIELD_TARGET_WIDTH, SESSION_MAX_DIMENSION, &tw) < 0 ||
             session_get_ranged(m, WORKER_FIELD_TARGET_HEIGHT, SESSION_MAX_DIMENSION, &th) < 0)
                 return -EBADMSG;
-        if (!p->uibc)
-                return 0;
-        r = uibc_channel_set_active(p->uibc, active, mw, mh, tw, th);
-        if (r < 0)
-                log_session_error_errno(s, r, "Failed to create the input devices (/dev/uinput: %m); "
-                                        "input from the display stays off");
-        s->input_active = active && r >= 0;
+        if (!s->input_allowed)
+                active = false;         /* the person withdrew it: whatever the worker says */
+        if (!active || tw == 0 || th == 0) {
+                if (p->injector)
+                        log_session_info(s, "UIBC: input off; virtual input devices removed");
+                p->injector = uinput_injector_free(p->injector);
+        } else if (!p->injector || tw != p->input_width || th != p->input_height) {
+                p->injector = uinput_injector_free(p->injector);
+                snprintf(name, sizeof(name), "miracastd session %u", s->id);
+                r = uinput_injector_new(-1, -1, name, tw, th, &p->injector);
+                if (r < 0)
+                        log_session_error_errno(s, r, "Failed to create the input devices (/dev/uinput: %m); "
+                                                "input from the display stays off");
+                else {
+                        p->input_width = tw;
+                        p->input_height = th;
+                        uibc_key_filter_init(&p->keys);
+                        (void) uibc_rate_limit_init(&p->rate, UIBC_DEFAULT_RATE_PER_SEC, UIBC_DEFAULT_BURST,
+                                                    session_now(s));
+                        log_session_info(s, "UIBC: input on: %ux%u from the display mapped to %ux%u", mw, mh, tw, th);
+                }
+        }
+        s->input_active = p->injector != NULL;
         session_notify(s, SESSION_CHANGED_INPUT);
+        session_send_input_state(s);
+        return 0;
+}
+
+/* Tell the worker whether the devices exist: it forwards input only then. */
+static void session_send_input_state(struct session *s)
+{
+        uint8_t buf[64];
+        struct worker_msg_writer w;
+
+        if (!s->priv->worker)
+                return;
+        worker_msg_begin(&w, buf, sizeof(buf), WORKER_MSG_INPUT_STATE, s->id);
+        worker_msg_put_u64(&w, WORKER_FIELD_ACTIVE, s->input_active);
+        (void) stream_worker_send(s->priv->worker, &w, NULL, 0);
+}
+
+static int session_get_coordinate(const struct worker_msg_field *f, uint32_t limit, int32_t *ret)
+{
+        uint64_t v = 0;
+
+        if (f->len != 8)
+                return -EBADMSG;
+        for (int i = 7; i >= 0; i--)
+                v = v << 8 | f->value[i];
+        if (v >= limit)         /* also negative numbers: huge as unsigned */
+                return -ERANGE;
+        *ret = (int32_t) v;
+        return 0;
+}
+
+/* One event the worker parsed from the sink: checked again, limited again, injected. */
+static int session_on_input_event(struct session *s, const struct worker_msg *m)
+{
+        struct session_private *p = s->priv;
+        struct uinput_contact contacts[UINPUT_MAX_CONTACTS];
+        unsigned kind = 0, key = 0, down = 0, vertical = 0;
+        int64_t button = -1, notches = 0;
+        size_t n = 0;
+        int32_t x = 0, y = 0;
+        bool release = false;
+        int r;
+
+        if (session_get_ranged(m, WORKER_FIELD_INPUT_KIND, WORKER_INPUT_TOUCH, &kind) < 0 || kind == 0)
+                return -EBADMSG;
+        if (!p->injector) {
+                p->input_dropped++;
+                return 0;
+        }
+        switch (kind) {
+        case WORKER_INPUT_POINTER:
+                for (size_t i = 0; i < m->n_fields; i++) {
+                        const struct worker_msg_field *f = &m->fields[i];
+                        if ((f->tag == WORKER_FIELD_X && session_get_coordinate(f, p->input_width, &x) < 0) ||
+                            (f->tag == WORKER_FIELD_Y && session_get_coordinate(f, p->input_height, &y) < 0))
+                                return -EBADMSG;
+                }
+                if (worker_msg_get_ranged(m, WORKER_FIELD_BUTTON, -1, 1, &button) == -ERANGE)
+                        return -EBADMSG;
+                release = button == 0;
+                break;
+        case WORKER_INPUT_KEY:
+                if (session_get_ranged(m, WORKER_FIELD_KEY, 0x2ff, &key) < 0 ||
+                    session_get_ranged(m, WORKER_FIELD_DOWN, 1, &down) < 0)
+                        return -EBADMSG;
+                release = !down;
+                if (!uibc_key_filter_allow(&p->keys, (uint16_t) key, down)) {
+                        log_session_full_errno(s, LOG_NOTICE, 0, "UIBC: key %u %s blocked (SysRq / VT switch / zap "
+                                               "combination)", key, down ? "press" : "release");
+                        return 0;
+                }
+                break;
+        case WORKER_INPUT_WHEEL:
+                if (session_get_ranged(m, WORKER_FIELD_VERTICAL, 1, &vertical) < 0 ||
+                    worker_msg_get_ranged(m, WORKER_FIELD_NOTCHES, -1000, 1000, &notches) < 0)
+                        return -EBADMSG;
+                break;
+        case WORKER_INPUT_TOUCH:
+                /* CONTACT_ID X Y, in that order, per contact */
+                for (size_t i = 0; i < m->n_fields; i++) {
+                        const struct worker_msg_field *f = &m->fields[i];
+                        unsigned id;
+
+                        if (f->tag != WORKER_FIELD_CONTACT_ID)
+                                continue;
+                        if (n >= UINPUT_MAX_CONTACTS || i + 2 >= m->n_fields || m->fields[i + 1].tag != WORKER_FIELD_X ||
+                            m->fields[i + 2].tag != WORKER_FIELD_Y ||
+                            session_get_coordinate(f, 256, &(int32_t) { 0 }) < 0 ||
+                            session_get_coordinate(&m->fields[i + 1], p->input_width, &contacts[n].x) < 0 ||
+                            session_get_coordinate(&m->fields[i + 2], p->input_height, &contacts[n].y) < 0)
+                                return -EBADMSG;
+                        id = f->value[0];
+                        contacts[n++].id = (uint8_t) id;
+                }
+                release = n == 0;
+                break;
+        }
+        /* Releases always pass, so a cut flood never leaves anything held. */
+        if (!release && !uibc_rate_limit_take(&p->rate, session_now(s))) {
+                if (p->input_dropped++ == 0)
+                        log_session_full_errno(s, LOG_WARNING, 0, "UIBC: more than %u events/s from the stream worker; "
+                                               "dropping the excess", UIBC_DEFAULT_RATE_PER_SEC);
+                return 0;
+        }
+        switch (kind) {
+        case WORKER_INPUT_POINTER:
+                r = uinput_injector_pointer(p->injector, x, y, (int) button);
+                break;
+        case WORKER_INPUT_KEY:
+                r = uinput_injector_key(p->injector, (uint16_t) key, down);
+                break;
+        case WORKER_INPUT_WHEEL:
+                r = uinput_injector_wheel(p->injector, vertical, (int32_t) notches);
+                break;
+        default:
+                r = uinput_injector_touch(p->injector, contacts, n);
+                break;
+        }
+        if (r < 0) {
+                log_session_warning_errno(s, r, "UIBC: injecting failed: %m; input off");
+                p->injector = uinput_injector_free(p->injector);
+                s->input_active = false;
+                session_notify(s, SESSION_CHANGED_INPUT);
+                session_send_input_state(s);
+        }
+        return 0;
+}
+
+/* What the sink said on MS-MICE (read and parsed in the worker): to the MS-MICE backend. */
+static int session_on_mice_event(struct session *s, const struct worker_msg *m)
+{
+        struct manager *mgr = s->manager;
+        struct sink *sink = session_get_sink(s);
+        char text[512] = "";
+        unsigned kind = 0;
+        int64_t e = 0;
+
+        if (!s->priv->mice_worker)
+                return 0;
+        if (session_get_ranged(m, WORKER_FIELD_MICE_KIND, WORKER_MICE_CLOSED, &kind) < 0 || kind == 0 ||
+            worker_msg_get_ranged(m, WORKER_FIELD_ERROR, -4095, 0, &e) == -ERANGE ||
+            worker_msg_get_str(m, WORKER_FIELD_TEXT, text, sizeof(text)) == -ENOBUFS)
+                return -EBADMSG;
+        for (char *c = text; *c; c++)
+                if ((unsigned char) *c < 0x20 || *c == 0x7f)
+                        *c = ' ';
+        session_unwatch_mice(s, false);         /* a report ends the watch */
+        if (sink && mgr->mice && mgr->mice->control_event)
+                mgr->mice->control_event(mgr->mice_userdata, sink, kind, (int) e, text);
         return 0;
 }
 
@@ -483,6 +736,12 @@ void session_on_worker_msg(struct session *s, const struct worker_msg *m)
                 break;
         case WORKER_MSG_INPUT:
                 r = session_on_input(s, m);
+                break;
+        case WORKER_MSG_INPUT_EVENT:
+                r = session_on_input_event(s, m);
+                break;
+        case WORKER_MSG_MICE_EVENT:
+                r = session_on_mice_event(s, m);
                 break;
         case WORKER_MSG_ENDED:
                 r = session_on_ended(s, m);
@@ -541,35 +800,18 @@ int session_arm_connect_timeout(struct session *s, uint64_t usec)
                                           session_on_connect_timeout, s);
 }
 
-/* ---- input from the display (UIBC) ------------------------------------------- */
-
-static int session_input_listen(struct session *s)
-{
-        struct uibc_channel_config cfg = { .session_id = s->id, .local = &s->priv->local, .peer = &s->priv->peer };
-        int r;
-
-        if (s->priv->uibc)
-                return 0;
-        r = uibc_channel_new(s->manager->event, &cfg, &s->priv->uibc);
-        if (r < 0)
-                return log_session_error_errno(s, r, "Failed to open the UIBC listener, no input: %m");
-        return 0;
-}
-
 /*
  * A connection to the PipeWire remote for the worker's capture: the worker runs as
  * another user and may not reach the socket (a private runtime directory), so main
  * connects and hands the connection over. -1 when the capture is not PipeWire.
  */
-static int session_connect_pipewire(struct session *s)
+/* A connection to the PipeWire socket at remote, for the worker (which may not reach it); -1 on failure. */
+static int session_connect_pipewire_socket(struct session *s, const char *remote)
 {
-        const char *remote = s->manager->config->pipewire_remote;
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        struct capture_spec spec;
         int fd;
 
-        if (capture_spec_parse(s->context->capture, &spec) < 0 || spec.backend != CAPTURE_BACKEND_PIPEWIRE ||
-            !remote || strlen(remote) >= sizeof(sa.sun_path))
+        if (!remote || strlen(remote) >= sizeof(sa.sun_path))
                 return -1;
         memcpy(sa.sun_path, remote, strlen(remote));
         fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -582,29 +824,66 @@ static int session_connect_pipewire(struct session *s)
         return fd;
 }
 
+static int session_connect_pipewire(struct session *s)
+{
+        struct capture_spec spec;
+
+        if (capture_spec_parse(s->context->capture, &spec) < 0 || spec.backend != CAPTURE_BACKEND_PIPEWIRE)
+                return -1;
+        return session_connect_pipewire_socket(s, s->manager->config->pipewire_remote);
+}
+
+/*
+ * audio-source pipewire (kiosks): the PipeWire whose default output plays is
+ * pipewire-remote, else libpipewire's own default ($PIPEWIRE_RUNTIME_DIR or
+ * $XDG_RUNTIME_DIR, then $PIPEWIRE_REMOTE or "pipewire-0"), resolved here in
+ * main's environment. Without it the track is silence and the worker says why.
+ */
+static int session_connect_audio_pipewire(struct session *s, char *path, size_t size)
+{
+        const struct config *config = s->manager->config;
+        const char *dir, *name;
+
+        path[0] = '\0';
+        if (!config->audio_source || strcmp(config->audio_source, "pipewire") != 0 || s->no_audio)
+                return -1;
+        name = config->pipewire_remote ?: getenv("PIPEWIRE_REMOTE") ?: "pipewire-0";
+        if (name[0] == '/')
+                snprintf(path, size, "%s", name);
+        else {
+                dir = getenv("PIPEWIRE_RUNTIME_DIR") ?: getenv("XDG_RUNTIME_DIR");
+                if (!dir || snprintf(path, size, "%s/%s", dir, name) >= (int) size) {
+                        snprintf(path, size, "%s", name);
+                        return -1;      /* the worker says why the sound is silence */
+                }
+        }
+        return session_connect_pipewire_socket(s, path);
+}
+
 int session_attach_fd(struct session *s, int fd, const struct connection_stats *stats,
                       session_started_t started, void *userdata)
 {
         static uint8_t buf[1024];
         struct session_private *p = s->priv;
-        socklen_t peer_len = sizeof(p->peer), local_len = sizeof(p->local);
+        struct sockaddr_storage peer = {};
+        socklen_t peer_len = sizeof(peer);
         char peer_host[INET6_ADDRSTRLEN] = "", addr[96];
         uint16_t peer_port = 0;
-        _cleanup_close_ int owned = fd, pw_fd = -1;
+        _cleanup_close_ int owned = fd, pw_fd = -1, audio_pw_fd = -1;
         struct worker_msg_writer w;
         struct stream_worker *worker;
         struct sink *sink;
-        int fds[2], r;
+        int fds[3], r;
+        size_t n_fds;
+        char audio_pw_path[sizeof(((struct sockaddr_un *) NULL)->sun_path)];
 
         if (s->state != SOURCE_SESSION_STATE_CONNECTING || p->worker || p->attach_usec)
                 return -EBUSY;
 
         p->connect_timer = sd_event_source_disable_unref(p->connect_timer);
-        if (getpeername(fd, (struct sockaddr *) &p->peer, &peer_len) < 0 ||
-            getsockname(fd, (struct sockaddr *) &p->local, &local_len) < 0)
+        if (getpeername(fd, (struct sockaddr *) &peer, &peer_len) < 0)
                 return -errno;
-        p->have_addresses = true;
-        r = session_format_address(&p->peer, peer_host, sizeof(peer_host), &peer_port);
+        r = session_format_address(&peer, peer_host, sizeof(peer_host), &peer_port);
         if (r < 0)
                 return r;
         snprintf(addr, sizeof(addr), strchr(peer_host, ':') ? "[%s]:%u" : "%s:%u", peer_host, peer_port);
@@ -625,19 +904,33 @@ int session_attach_fd(struct session *s, int fd, const struct connection_stats *
                 worker_msg_put_str(&w, WORKER_FIELD_DEVICE_NAME, sink->name && strlen(sink->name) < 256 ? sink->name : "");
                 worker_msg_put_u64(&w, WORKER_FIELD_SINK_RTSP_PORT, sink->control_port);
         }
-        if (s->input_allowed && session_input_listen(s) >= 0) {
+        /* The worker opens the UIBC listener (and parses what arrives there). */
+        if (s->input_allowed)
                 worker_msg_put_u64(&w, WORKER_FIELD_INPUT_ALLOWED, 1);
-                worker_msg_put_u64(&w, WORKER_FIELD_UIBC_PORT, uibc_channel_get_port(p->uibc));
-        }
+        if (s->latency >= 0)
+                worker_msg_put_u64(&w, WORKER_FIELD_LATENCY_MODE, (uint64_t) s->latency);
+        if (s->link_rate_bps)
+                worker_msg_put_u64(&w, WORKER_FIELD_LINK_RATE, s->link_rate_bps);
+        if (s->no_audio)
+                worker_msg_put_u64(&w, WORKER_FIELD_NO_AUDIO, 1);
 
         r = context_get_worker(s->context, &worker);
         if (r < 0)
                 return r;
         p->worker = worker;
+        n_fds = 0;
+        fds[n_fds++] = fd;
+        audio_pw_fd = session_connect_audio_pipewire(s, audio_pw_path, sizeof(audio_pw_path));
+        if (audio_pw_path[0])
+                worker_msg_put_str(&w, WORKER_FIELD_AUDIO_PIPEWIRE_REMOTE, audio_pw_path);
+        if (audio_pw_fd >= 0) {
+                worker_msg_put_u64(&w, WORKER_FIELD_AUDIO_PIPEWIRE_FD, n_fds);
+                fds[n_fds++] = audio_pw_fd;
+        }
         pw_fd = session_connect_pipewire(s);
-        fds[0] = fd;
-        fds[1] = pw_fd;
-        r = stream_worker_send(worker, &w, fds, pw_fd >= 0 ? 2 : 1);
+        if (pw_fd >= 0)
+                fds[n_fds++] = pw_fd;
+        r = stream_worker_send(worker, &w, fds, n_fds);
         if (r < 0) {
                 session_detach(s, false, 0, NULL);
                 return log_session_error_errno(s, r, "Cannot hand the connection to the stream worker: %m");
@@ -697,22 +990,16 @@ int session_set_input(struct session *s, bool allow)
         if (allow == s->input_allowed)
                 return -EALREADY;
         if (p->worker) {
-                if (allow) {
-                        r = session_input_listen(s);
-                        if (r < 0)
-                                return r;
-                }
                 worker_msg_begin(&w, buf, sizeof(buf), WORKER_MSG_SET_INPUT, s->id);
                 worker_msg_put_u64(&w, WORKER_FIELD_ACTIVE, allow);
-                worker_msg_put_u64(&w, WORKER_FIELD_UIBC_PORT, p->uibc ? uibc_channel_get_port(p->uibc) : 0);
                 r = stream_worker_call(p->worker, &w, NULL, 0);
-                if (r < 0) {
-                        if (allow)
-                                p->uibc = uibc_channel_free(p->uibc);
+                if (r < 0)
                         return r;
-                }
                 if (!allow) {
-                        p->uibc = uibc_channel_free(p->uibc);
+                        /* At once, whatever the worker does next. */
+                        if (p->injector)
+                                log_session_info(s, "UIBC: input off; virtual input devices removed");
+                        p->injector = uinput_injector_free(p->injector);
                         s->input_active = false;
                 }
         }
@@ -751,9 +1038,28 @@ int session_attach_audio(struct session *s, int fd)
         r = session_call(s, WORKER_MSG_ATTACH_AUDIO, 0, 0, fd);
         if (r == -ESHUTDOWN)
                 r = -ENOTCONN;
-        if (r >= 0)
+        if (r >= 0) {
                 log_session_info(s, "audio input attached");
+                s->audio_attached = true;
+                session_notify(s, SESSION_CHANGED_AUDIO);
+        }
         return r;
+}
+
+void session_set_link_rate(struct session *s, uint64_t link_bps)
+{
+        uint8_t buf[64];
+        struct worker_msg_writer w;
+
+        if (s->link_rate_bps == link_bps)
+                return;
+        s->link_rate_bps = link_bps;
+        if (!s->priv->worker || s->state == SOURCE_SESSION_STATE_ENDED)
+                return;        /* SESSION_NEW carries it */
+        /* The worker's ABR takes it as a ceiling; no answer is needed, so none is awaited. */
+        worker_msg_begin(&w, buf, sizeof(buf), WORKER_MSG_LINK_RATE, s->id);
+        worker_msg_put_u64(&w, WORKER_FIELD_LINK_RATE, link_bps);
+        (void) stream_worker_send(s->priv->worker, &w, NULL, 0);
 }
 
 int session_get_statistics(struct session *s, struct session_statistics *ret)

@@ -38,6 +38,7 @@ enum session_change {
         SESSION_CHANGED_FORMAT,      /* Width, Height, RefreshRate, VideoCodec, AudioCodec, Encoder, Bitrate,
                                         MonitorConnected, ReducedModeListDueToBandwidth, SinkParameters, Peer */
         SESSION_CHANGED_INPUT,       /* InputEnabled */
+        SESSION_CHANGED_AUDIO,       /* AudioSource, AudioState */
         SESSION_CHANGED_REMOVED,     /* about to be freed; the list is cleared right after */
 };
 
@@ -59,6 +60,16 @@ struct session_statistics {
         uint64_t frames, drops, bytes;
         uint64_t latency_p50_usec, latency_p99_usec;
         uint64_t uptime_usec;
+        /* the network (docs/rtcp.md): what the sink's RTCP receiver reports said, the repair, ABR */
+        uint64_t bitrate_bps;        /* the encoder's rate now (ABR moves it under Bitrate) */
+        bool rtcp;                   /* our RTCP socket is open */
+        uint64_t rtcp_reports;       /* receiver report blocks about our stream; 0: the sink sends none */
+        double loss_percent;         /* of the last report */
+        int64_t packets_lost;        /* cumulative, of the last report */
+        uint64_t jitter_usec, rtt_usec; /* of the last report; rtt 0 unknown */
+        uint64_t nack_items, rtx_sent, rtx_missing; /* NACK items received, packets resent, no longer held */
+        uint64_t send_queue_bytes;   /* unsent bytes in the RTP socket (SIOCOUTQ) */
+        uint64_t abr_lowered, abr_raised; /* bit rate changes ABR made */
         /* audio: what plays and how (all zero/empty without an audio track) */
         char audio_input[16];        /* "silence", "tone", "fd" */
         double audio_level_dbfs;     /* RMS of the loudest 100 ms of the last second sent */
@@ -100,6 +111,12 @@ struct session {
         uid_t owner_uid;             /* who may attach audio: the Cast() caller; root for listener sessions */
         bool input_allowed;          /* Session1.InputEnabled: the person allowed input from the display */
         bool input_active;           /* input is being injected now (offered, enabled by the sink, playing) */
+        int latency;                 /* enum latency_mode (protocol/latency_mode.h): the config's, or the Cast /
+                                        Listen option; fixed once the stream starts */
+        bool no_audio;               /* Cast(audio "none"): negotiate no audio where the sink allows */
+        char audio_routing[8];       /* AttachAudio(routing): "tv", "mirror"; "" none given */
+        bool audio_attached;         /* an audio fd was attached */
+        bool audio_silent;           /* the track plays silence (the reason is in the statistics) */
 
         struct session *next;        /* manager's list */
         struct session_private *priv;/* owned: connection, FSM, media */
@@ -137,6 +154,8 @@ int session_resume(struct session *s);   /* M5 PLAY */
 int session_request_idr(struct session *s);
 int session_set_bitrate(struct session *s, uint32_t bitrate_bps);
 int session_get_statistics(struct session *s, struct session_statistics *ret);
+/* The P2P link rate (bit/s, 0 unknown): Statistics link-rate-bps and the media's ABR ceiling. */
+void session_set_link_rate(struct session *s, uint64_t link_bps);
 /*
  * Play the PCM on fd (protocol/audio_stream.h) in this session's audio track
  * from now on; fd is taken over, also on failure. -ENOTCONN before the
@@ -165,4 +184,8 @@ struct session *session_free(struct session *s);
 struct stream_worker;
 struct worker_msg;
 bool session_is_on_worker(const struct session *s, const struct stream_worker *w);
+/* MS-MICE: the context's stream worker reads what the sink sends on fd (a copy crosses; the caller
+ * keeps fd for writing) until the session ends; what it read goes to the MS-MICE backend's
+ * control_event(). */
+int session_watch_mice(struct session *s, int fd);
 void session_on_worker_msg(struct session *s, const struct worker_msg *m);

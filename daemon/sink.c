@@ -301,7 +301,7 @@ static void sink_on_cast_session_changed(void *object, unsigned change, void *us
 int sink_cast(struct sink *sink, const struct cast_options *options, struct session **ret_session)
 {
         struct manager *m = sink->manager;
-        static const struct cast_options defaults = { .go_intent = -1 };
+        static const struct cast_options defaults = { .go_intent = -1, .latency = -1 };
         const struct p2p_backend *transport;
         void *transport_userdata;
         unsigned protocol;
@@ -342,6 +342,9 @@ int sink_cast(struct sink *sink, const struct cast_options *options, struct sess
                 s->max_width = options->max_width;
                 s->max_height = options->max_height;
                 s->input_allowed = options->input;
+                if (options->latency >= 0)
+                        s->latency = options->latency;
+                s->no_audio = options->no_audio;
         }
         r = observers_add(&s->observers, sink_on_cast_session_changed, m, NULL);
         if (r < 0) {
@@ -424,7 +427,7 @@ void sink_cast_abort(struct sink *sink, int error, const char *reason)
  */
 static bool sink_cast_fall_back(struct sink *sink, int error, const char *reason)
 {
-        static const struct cast_options defaults = { .go_intent = -1 };
+        static const struct cast_options defaults = { .go_intent = -1, .latency = -1 };
         struct manager *m = sink->manager;
         int r;
 

@@ -20,6 +20,7 @@
 #include "context.h"
 #include "log.h"
 #include "manager.h"
+#include "observers.h"
 #include "session.h"
 #include "stream_worker.h"
 
@@ -31,7 +32,7 @@
 #define STREAM_WORKER_SOCKET "/run/miracastd-stream.sock"
 #define STREAM_WORKER_KMS_SOCKET "/run/miracastd-stream-kms.sock"
 #define STREAM_WORKER_CONTROL_FD 3
-#define STREAM_WORKER_MAX_FDS 2
+#define STREAM_WORKER_MAX_FDS 3
 /* How long a closed worker gets to end its sessions and exit before it is killed (at exit only). */
 #define STREAM_WORKER_REAP_USEC (5 * 1000 * 1000ULL)
 
@@ -53,6 +54,7 @@ struct stream_worker {
         struct queued_msg *queue, **queue_tail; /* owned: arrived during stream_worker_call() */
         uint64_t seq;
         bool dead;                   /* exited or broke the protocol: no more messages */
+        bool hung;                   /* a call timed out: failed from the loop (not inside the caller) */
         struct stream_worker *next;  /* the closing list */
 };
 
@@ -207,6 +209,14 @@ static int stream_worker_on_defer(sd_event_source *source, void *userdata)
         struct stream_worker *w = userdata;
 
         (void) sd_event_source_set_enabled(source, SD_EVENT_OFF);
+        if (w->hung && !w->dead) {
+                /* A worker that does not answer is as good as dead: its sessions end, it is killed
+                 * (forked) or left to exit once it sees the closed channel (socket-activated). */
+                if (w->pid > 0)
+                        (void) kill(w->pid, SIGKILL);
+                stream_worker_fail(w, "did not answer");
+                return 0;
+        }
         while (w->queue && !w->dead) {
                 struct queued_msg *q = w->queue;
 
@@ -408,6 +418,9 @@ int stream_worker_new(struct context *c, struct stream_worker **ret)
                         goto fail;
         }
         r = sd_event_add_io(w->event, &w->io, w->fd, EPOLLIN, stream_worker_on_io, w);
+        /* What the worker reported is read before D-Bus requests that ask about it. */
+        if (r >= 0)
+                r = sd_event_source_set_priority(w->io, SD_EVENT_PRIORITY_IMPORTANT);
         if (r >= 0)
                 r = sd_event_add_defer(w->event, &w->defer, stream_worker_on_defer, w);
         if (r >= 0)
@@ -454,6 +467,7 @@ struct stream_worker *stream_worker_close(struct stream_worker *w)
 
 void stream_worker_reap_all(void)
 {
+        stream_probe_cancel();
         uint64_t deadline = now_usec() + STREAM_WORKER_REAP_USEC;
 
         while (closing) {
@@ -545,6 +559,8 @@ int stream_worker_call(struct stream_worker *w, struct worker_msg_writer *msg, c
                 if (now >= deadline) {
                         log_warning("Stream worker %d did not answer within %llu s", (int) w->pid,
                                     STREAM_WORKER_CALL_TIMEOUT_USEC / 1000000ULL);
+                        w->hung = true;
+                        (void) sd_event_source_set_enabled(w->defer, SD_EVENT_ONESHOT);
                         return -ETIMEDOUT;
                 }
                 n = stream_worker_recv(w, buf, sizeof(buf));
@@ -619,6 +635,69 @@ static char **strv_copy(char **l)
         return c;
 }
 
+/*
+ * Under systemd, ask a socket-activated KMS worker (it has the DRM nodes that main's sandbox
+ * lacks): WORKER_MSG_PROBE, the lines come back as TEXT fields of the REPLY. -ENOENT etc. when
+ * there is no such socket (then the binary is run here).
+ */
+static int stream_probe_socket(const char *spec, int (*each)(const char *line, void *userdata), void *userdata)
+{
+        static uint8_t buf[WORKER_MSG_MAX];
+        static struct worker_msg m;
+        const char *path = getenv("MIRACASTD_STREAM_KMS_SOCKET") ?: STREAM_WORKER_KMS_SOCKET;
+        uint64_t deadline = now_usec() + STREAM_WORKER_CALL_TIMEOUT_USEC, seq = 0;
+        struct worker_msg_writer w;
+        _cleanup_close_ int fd = -1;
+        size_t len;
+        int64_t error = 0;
+        ssize_t n;
+        int r;
+
+        fd = stream_worker_connect(path);
+        if (fd < 0)
+                return fd;
+        worker_msg_begin(&w, buf, sizeof(buf), WORKER_MSG_PROBE, 0);
+        worker_msg_put_u64(&w, WORKER_FIELD_SEQ, 1);
+        if (spec)
+                worker_msg_put_str(&w, WORKER_FIELD_TEXT, spec);
+        r = worker_msg_finish(&w, &len);
+        if (r < 0)
+                return r;
+        if (send(fd, buf, len, MSG_NOSIGNAL) < 0)
+                return -errno;
+        for (;;) {
+                struct pollfd p = { .fd = fd, .events = POLLIN };
+                uint64_t now = now_usec();
+
+                if (now >= deadline)
+                        return -ETIMEDOUT;
+                if (poll(&p, 1, (int) ((deadline - now) / 1000) + 1) <= 0)
+                        continue;
+                n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+                if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                        continue;
+                if (n <= 0)
+                        return -ECONNRESET;
+                if (worker_msg_parse(buf, (size_t) n, &m) == 0 && m.type == WORKER_MSG_REPLY &&
+                    worker_msg_get_u64(&m, WORKER_FIELD_SEQ, &seq) == 0 && seq == 1)
+                        break;
+        }
+        for (size_t i = 0; i < m.n_fields; i++) {
+                char line[512];
+
+                if (m.fields[i].tag != WORKER_FIELD_TEXT || m.fields[i].len >= sizeof(line))
+                        continue;
+                memcpy(line, m.fields[i].value, m.fields[i].len);
+                line[m.fields[i].len] = '\0';
+                r = each(line, userdata);
+                if (r < 0)
+                        return r;
+        }
+        if (worker_msg_get_ranged(&m, WORKER_FIELD_ERROR, -4095, 0, &error) < 0)
+                return -EBADMSG;
+        return error < 0 ? -ENODEV : 0;
+}
+
 /* Run the worker binary with args, its stdout lines to each(), bounded in time and size. */
 static int stream_probe_run(const char *arg1, const char *arg2, int (*each)(const char *line, void *userdata),
                             void *userdata)
@@ -690,28 +769,221 @@ static int probe_line(const char *line, void *userdata)
         return 0;
 }
 
+/*
+ * The probe of encoders and outputs runs once, in the background from the start
+ * (stream_probe_start()), so no D-Bus call waits for a worker to load FFmpeg; a property read
+ * before it finished waits for the rest of it (bounded).
+ */
+struct probe_job {
+        struct manager *manager;     /* not owned: told when the lists are there */
+        sd_event_source *io;         /* owned */
+        int fd;                      /* owned: the KMS worker's socket, or the forked probe's stdout */
+        pid_t pid;                   /* forked probe, 0 for the socket */
+        uint64_t deadline;
+        size_t len;
+        uint8_t buf[WORKER_MSG_MAX];
+};
+static struct probe_job *probe_job;
+
+static void probe_job_free(void)
+{
+        struct probe_job *j = steal_ptr(probe_job);
+
+        if (!j)
+                return;
+        j->io = sd_event_source_disable_unref(j->io);
+        j->fd = safe_close(j->fd);
+        if (j->pid > 0) {
+                (void) kill(j->pid, SIGKILL);
+                while (waitpid(j->pid, NULL, 0) < 0 && errno == EINTR)
+                        ;
+        }
+        free(j);
+}
+
+/* The answer is complete (r == 0) or the probe failed: fill the cache or not. */
+static void probe_job_finish(int r)
+{
+        struct probe_job *j = probe_job;
+        struct probe_lists p = {};
+        static struct worker_msg m;
+        bool socket_reply = j->pid == 0;
+        int status = 0;
+
+        if (j->pid > 0) {
+                while (waitpid(j->pid, &status, 0) < 0 && errno == EINTR)
+                        ;
+                j->pid = 0;
+                if (r >= 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
+                        r = -EIO;
+        }
+        stream_probe_clear();
+        probe_encoders = calloc(1, sizeof(char *));   /* empty lists, not NULL, when nothing is found */
+        probe_outputs = calloc(1, sizeof(char *));
+        if (!probe_encoders || !probe_outputs)
+                r = -ENOMEM;
+        if (r >= 0 && socket_reply) {
+                /* a REPLY datagram from the socket: its TEXT fields are the lines */
+                if (worker_msg_parse(j->buf, j->len, &m) < 0 || m.type != WORKER_MSG_REPLY)
+                        r = -EBADMSG;
+                for (size_t i = 0; r >= 0 && i < m.n_fields; i++) {
+                        char line[512];
+
+                        if (m.fields[i].tag != WORKER_FIELD_TEXT || m.fields[i].len >= sizeof(line))
+                                continue;
+                        memcpy(line, m.fields[i].value, m.fields[i].len);
+                        line[m.fields[i].len] = '\0';
+                        r = probe_line(line, &p);
+                }
+        } else if (r >= 0) {
+                /* the forked probe's stdout: whole lines */
+                j->buf[MIN(j->len, sizeof(j->buf) - 1)] = '\0';
+                for (char *line = (char *) j->buf, *nl; r >= 0 && *line; line = nl + 1) {
+                        nl = strchr(line, '\n');
+                        if (!nl)
+                                break;
+                        *nl = '\0';
+                        r = probe_line(line, &p);
+                }
+        }
+        if (r < 0) {
+                stream_probe_clear();
+                log_warning_errno(r, "Cannot ask %s for encoders and outputs: %m", STREAM_WORKER_BINARY);
+        } else {
+                probed = true;
+                log_debug("Probe: %zu encoders, %zu outputs", p.n_encoders, p.n_outputs);
+                if (j->manager)
+                        observers_notify(&j->manager->observers, j->manager, MANAGER_CHANGED_OUTPUTS);
+        }
+        probe_job_free();
+}
+
+/* Read what is there: 1 when the job is over (finished or failed), 0 for more. */
+static int probe_job_step(void)
+{
+        struct probe_job *j = probe_job;
+        ssize_t n;
+
+        if (j->pid == 0) {
+                n = recv(j->fd, j->buf, sizeof(j->buf), MSG_DONTWAIT);
+                if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                        return 0;
+                j->len = n > 0 ? (size_t) n : 0;
+                probe_job_finish(n > 0 ? 0 : -ECONNRESET);
+                return 1;
+        }
+        if (j->len >= sizeof(j->buf) - 1) {
+                probe_job_finish(-EFBIG);
+                return 1;
+        }
+        n = read(j->fd, j->buf + j->len, sizeof(j->buf) - 1 - j->len);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                return 0;
+        if (n > 0) {
+                j->len += (size_t) n;
+                return 0;
+        }
+        probe_job_finish(n < 0 ? -errno : 0);
+        return 1;
+}
+
+static int probe_on_io(sd_event_source *source, int fd, uint32_t revents, void *userdata)
+{
+        (void) probe_job_step();
+        return 0;
+}
+
+/* Start the probe: ask a socket-activated KMS worker, else fork the binary with --probe. */
+static int probe_job_start(struct manager *m)
+{
+        static uint8_t buf[64];
+        char path[PATH_MAX];
+        char *argv[] = { path, (char *) "--probe", NULL };
+        struct worker_msg_writer w;
+        struct probe_job *j;
+        int pipefd[2], fd, r;
+        size_t len;
+
+        j = calloc(1, sizeof(*j));
+        if (!j)
+                return -ENOMEM;
+        j->manager = m;
+        j->deadline = now_usec() + STREAM_WORKER_CALL_TIMEOUT_USEC;
+        fd = stream_worker_connect(getenv("MIRACASTD_STREAM_KMS_SOCKET") ?: STREAM_WORKER_KMS_SOCKET);
+        if (fd >= 0) {
+                j->fd = fd;
+                worker_msg_begin(&w, buf, sizeof(buf), WORKER_MSG_PROBE, 0);
+                worker_msg_put_u64(&w, WORKER_FIELD_SEQ, 1);
+                if (worker_msg_finish(&w, &len) < 0 || send(fd, buf, len, MSG_NOSIGNAL) < 0) {
+                        safe_close(fd);
+                        free(j);
+                        return -EIO;
+                }
+        } else {
+                r = stream_worker_find_binary(path, sizeof(path));
+                if (r >= 0 && pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) < 0)
+                        r = -errno;
+                if (r < 0) {
+                        free(j);
+                        return r;
+                }
+                r = stream_worker_spawn(argv, -1, pipefd[1], &j->pid);
+                safe_close(pipefd[1]);
+                if (r < 0) {
+                        safe_close(pipefd[0]);
+                        free(j);
+                        return r;
+                }
+                j->fd = pipefd[0];
+        }
+        probe_job = j;
+        return 0;
+}
+
+int stream_probe_start(struct manager *m)
+{
+        int r;
+
+        if (probed || probe_job)
+                return 0;
+        r = probe_job_start(m);
+        if (r < 0)
+                return log_warning_errno(r, "Cannot start the probe of encoders and outputs: %m");
+        r = sd_event_add_io(m->event, &probe_job->io, probe_job->fd, EPOLLIN, probe_on_io, NULL);
+        if (r < 0)
+                probe_job->io = NULL;   /* a property read will wait for it */
+        return 0;
+}
+
+void stream_probe_cancel(void)
+{
+        probe_job_free();
+}
+
 static int stream_probe(void)
 {
-        struct probe_lists p = {};
         int r;
 
         if (probed)
                 return 0;
-        stream_probe_clear();
-        /* Empty lists, not NULL, when the probe finds nothing. */
-        probe_encoders = calloc(1, sizeof(char *));
-        probe_outputs = calloc(1, sizeof(char *));
-        if (!probe_encoders || !probe_outputs) {
-                stream_probe_clear();
-                return -ENOMEM;
+        if (!probe_job) {
+                r = probe_job_start(NULL);
+                if (r < 0)
+                        return r;
         }
-        r = stream_probe_run("--probe", NULL, probe_line, &p);
-        if (r < 0) {
-                stream_probe_clear();
-                return log_warning_errno(r, "Cannot ask %s for encoders and outputs: %m", STREAM_WORKER_BINARY);
+        /* Wait for the rest of it here (bounded): the caller answers a D-Bus call with it. */
+        for (;;) {
+                struct pollfd p = { .fd = probe_job->fd, .events = POLLIN };
+                uint64_t now = now_usec();
+
+                if (now >= probe_job->deadline) {
+                        probe_job_finish(-ETIMEDOUT);
+                        return -ETIMEDOUT;
+                }
+                (void) poll(&p, 1, (int) ((probe_job->deadline - now) / 1000) + 1);
+                if (probe_job_step() > 0)
+                        return probed ? 0 : -EIO;
         }
-        probed = true;
-        return 0;
 }
 
 int stream_probe_encoders(char ***ret)
@@ -765,7 +1037,9 @@ int stream_probe_find_output(const char *spec, char *ret_device, size_t device_s
         struct probe_find f = { device, error, sizeof(device), sizeof(error) };
         int r;
 
-        r = stream_probe_run("--probe-output", spec, probe_find_line, &f);
+        r = stream_probe_socket(spec, probe_find_line, &f);
+        if (r == -ENOENT || r == -ECONNREFUSED || r == -EACCES)
+                r = stream_probe_run("--probe-output", spec, probe_find_line, &f);
         if (r < 0) {
                 snprintf(error_text, error_size, "%s", error[0] ? error : strerror(-r));
                 return r == -EIO ? r : -ENODEV;
@@ -777,5 +1051,6 @@ int stream_probe_find_output(const char *spec, char *ret_device, size_t device_s
 /* Cached lists live until exit: LeakSanitizer would call them leaks. */
 static void __attribute__((destructor)) stream_probe_fini(void)
 {
+        probe_job_free();
         stream_probe_clear();
 }

@@ -50,9 +50,14 @@ int stream_worker_call(struct stream_worker *w, struct worker_msg_writer *msg, c
 
 /*
  * The probes that used to run in main (main links no FFmpeg or libdrm):
- * `miracastd-stream --probe` once, answers cached. NULL-terminated lists, the
- * caller frees them (strv_free()).
+ * `miracastd-stream --probe` (or a socket-activated KMS worker) once, started
+ * in the background by stream_probe_start() (MANAGER_CHANGED_OUTPUTS when the
+ * answer is there), answers cached; a read before that waits for it
+ * (bounded). NULL-terminated lists, the caller frees them (strv_free()).
  */
+struct manager;
+int stream_probe_start(struct manager *m);
+void stream_probe_cancel(void);
 int stream_probe_encoders(char ***ret);
 int stream_probe_outputs(char ***ret);
 /* Does the output a capture spec names exist: 0 and its card in ret_device, or -ENODEV with

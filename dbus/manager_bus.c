@@ -9,6 +9,7 @@
 #include "../daemon/log.h"
 #include "../daemon/manager.h"
 #include "../daemon/stream_worker.h"
+#include "../protocol/latency_mode.h"
 #include "../protocol/macro.h"
 #include "bus_errors.h"
 #include "bus.h"
@@ -141,7 +142,7 @@ static int method_listen(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         struct bus *b = userdata;
         const char *address, *allowed_peer = NULL;
-        int input = false;
+        int input = false, latency = -1;
         struct listener *l;
         int r;
 
@@ -165,14 +166,21 @@ static int method_listen(sd_bus_message *m, void *userdata, sd_bus_error *error)
                         r = sd_bus_message_read(m, "v", "s", &allowed_peer);
                         if (r < 0)
                                 return bus_error_set(error, -EINVAL, "Option allowed-peer must be a string");
+                } else if (strcmp(key, "latency") == 0) {
+                        const char *v;
+
+                        r = sd_bus_message_read(m, "v", "s", &v);
+                        if (r < 0 || (latency = latency_mode_from_string(v)) < 0)
+                                return bus_error_set(error, -EINVAL, "Option latency must be \"low-latency\", "
+                                                     "\"balanced\" or \"quality\"");
                 } else if (strcmp(key, "input") == 0) {
                         /* Listen is for administrators (org.miracastd.manage): their consent covers it. */
                         r = sd_bus_message_read(m, "v", "b", &input);
                         if (r < 0)
                                 return bus_error_set(error, -EINVAL, "Option input must be a boolean");
                 } else
-                        return bus_error_set(error, -EINVAL, "Unknown option \"%s\" (known: allowed-peer, input)",
-                                             key);
+                        return bus_error_set(error, -EINVAL,
+                                             "Unknown option \"%s\" (known: allowed-peer, input, latency)", key);
                 r = sd_bus_message_exit_container(m);
                 if (r < 0)
                         return r;
@@ -192,6 +200,7 @@ static int method_listen(sd_bus_message *m, void *userdata, sd_bus_error *error)
         if (r < 0)
                 return bus_error_set(error, r, "Cannot listen on %s: %m", address);
         l->input = input;
+        l->latency = latency;
         if (input)
                 log_info("listener %s: input from the display allowed for its sessions", l->description);
         return sd_bus_reply_method_return(m, "s", l->description);

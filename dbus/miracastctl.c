@@ -41,6 +41,10 @@ static void help(void)
                "  --json                    machine-readable output (one JSON document or line)\n"
                "  --output NAME             cast: capture this output (connector, e.g. HDMI-A-1)\n"
                "  --max-res WxH             cast: largest resolution to negotiate\n"
+               "  --latency MODE            cast, listen: low-latency, balanced (default) or quality\n"
+               "  --audio tv|mirror|none    cast: with this session's sound, through miracastd-user on the\n"
+               "                            session bus: tv (the TV becomes the default output), mirror\n"
+               "                            (the speakers keep playing) or none (no audio track)\n"
                "  --allow-input             cast, listen: allow input from the display (touch, mouse,\n"
                "                            keyboard) in the session(s)\n"
                "  --method pbc|pin, --pin N cast: Wi-Fi Direct provisioning; --method pin without --pin\n"
@@ -92,12 +96,14 @@ static int parse_seconds(const char *arg, const char *what, double *ret)
 int main(int argc, char **argv)
 {
         enum { ARG_BUS = 0x100, ARG_JSON, ARG_OUTPUT, ARG_MAX_RES, ARG_METHOD, ARG_PIN, ARG_PEER, ARG_WATCH,
-               ARG_INTERVAL, ARG_WAIT, ARG_ALLOW_INPUT, ARG_NO_WAIT, ARG_TIMEOUT, ARG_VERSION };
+               ARG_INTERVAL, ARG_WAIT, ARG_ALLOW_INPUT, ARG_NO_WAIT, ARG_TIMEOUT, ARG_VERSION, ARG_LATENCY,
+               ARG_AUDIO };
         static const struct option longopts[] = {
                 { "bus", required_argument, NULL, ARG_BUS },
                 { "json", no_argument, NULL, ARG_JSON },
                 { "output", required_argument, NULL, ARG_OUTPUT },
                 { "max-res", required_argument, NULL, ARG_MAX_RES },
+                { "audio", required_argument, NULL, ARG_AUDIO },
                 { "method", required_argument, NULL, ARG_METHOD },
                 { "pin", required_argument, NULL, ARG_PIN },
                 { "peer", required_argument, NULL, ARG_PEER },
@@ -105,6 +111,7 @@ int main(int argc, char **argv)
                 { "interval", required_argument, NULL, ARG_INTERVAL },
                 { "wait", no_argument, NULL, ARG_WAIT },
                 { "allow-input", no_argument, NULL, ARG_ALLOW_INPUT },
+                { "latency", required_argument, NULL, ARG_LATENCY },
                 { "no-wait", no_argument, NULL, ARG_NO_WAIT },
                 { "timeout", required_argument, NULL, ARG_TIMEOUT },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -138,6 +145,13 @@ int main(int argc, char **argv)
                         c.max_res = optarg;
                         break;
                 }
+                case ARG_AUDIO:
+                        if (strcmp(optarg, "tv") != 0 && strcmp(optarg, "mirror") != 0 && strcmp(optarg, "none") != 0) {
+                                ctl_err("--audio wants tv, mirror or none, got \"%s\"", optarg);
+                                return EXIT_USAGE;
+                        }
+                        c.audio = optarg;
+                        break;
                 case ARG_METHOD:
                         if (strcmp(optarg, "pbc") != 0 && strcmp(optarg, "pin") != 0) {
                                 ctl_err("--method wants pbc or pin, got \"%s\"", optarg);
@@ -163,6 +177,14 @@ int main(int argc, char **argv)
                         break;
                 case ARG_ALLOW_INPUT:
                         c.allow_input = true;
+                        break;
+                case ARG_LATENCY:
+                        if (strcmp(optarg, "low-latency") != 0 && strcmp(optarg, "balanced") != 0 &&
+                            strcmp(optarg, "quality") != 0) {
+                                ctl_err("--latency wants low-latency, balanced or quality, got \"%s\"", optarg);
+                                return EXIT_USAGE;
+                        }
+                        c.latency = optarg;
                         break;
                 case ARG_NO_WAIT:
                         c.no_wait = true;

@@ -55,11 +55,13 @@ struct ctl {
         bool watch;
         bool wait;                      /* cast: keep watching until the session ends */
         bool allow_input;               /* cast: Cast option input (UIBC) */
+        const char *latency;            /* cast, listen: option latency (low-latency, balanced, quality) */
         bool no_wait;                   /* stop/cast: return right after the call */
         double interval_sec;
         uint64_t timeout_usec;          /* 0 = command default */
         const char *output;
         const char *max_res;
+        const char *audio;              /* cast: tv|mirror|none, through miracastd-user on the session bus */
         const char *method;
         const char *pin;
         const char *peer;

@@ -94,6 +94,7 @@ int cmd_cast(struct ctl *c, int argc, char **argv)
         _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *props_slot = NULL, *removed_slot = NULL, *cast_slot = NULL,
                                           *added_slot = NULL;
         _cleanup_(sd_event_source_unrefp) sd_event_source *int_source = NULL, *term_source = NULL;
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *user_bus = NULL;
         _cleanup_free_ char *sink = NULL;
         const char *session;
         bool timed_out = false, ask_input;
@@ -103,9 +104,21 @@ int cmd_cast(struct ctl *c, int argc, char **argv)
                 ctl_err("cast wants one SINK (id, address, name or object path; see: miracastctl sinks)");
                 return EXIT_USAGE;
         }
+        if (c->audio && c->output) {
+                ctl_err("--audio casts through miracastd-user, which takes the daemon's configured capture: "
+                        "--output does not go with it");
+                return EXIT_USAGE;
+        }
         r = ctl_resolve_sink(c, argv[1], &sink);
         if (r < 0)
                 return -r;
+        if (c->audio) {
+                /* The sound is the person's: miracastd-user (started by activation) captures it and casts
+                 * for us; its cast lives as long as it does, whether or not we stay. */
+                r = sd_bus_open_user(&user_bus);
+                if (r < 0)
+                        return ctl_report_error("connecting to the session bus (needed for --audio)", r, NULL);
+        }
         r = ctl_attach_event(c);
         if (r)
                 return r;
@@ -131,21 +144,39 @@ int cmd_cast(struct ctl *c, int argc, char **argv)
         if (r < 0)
                 return ctl_report_error("watching signals", r, NULL);
 
-        r = sd_bus_message_new_method_call(c->bus, &call, BUS_NAME, sink, BUS_SINK_IFACE, "Cast");
-        if (r >= 0)
-                r = sd_bus_message_open_container(call, 'a', "{sv}");
+        if (user_bus) {
+                r = sd_bus_attach_event(user_bus, c->event, 0);
+                if (r >= 0)
+                        r = sd_bus_message_new_method_call(user_bus, &call, BUS_USER_NAME, BUS_USER_PATH,
+                                                           BUS_USER_IFACE, "Cast");
+                if (r >= 0)
+                        r = sd_bus_message_append(call, "o", sink);
+                if (r >= 0)
+                        r = sd_bus_message_open_container(call, 'a', "{sv}");
+                if (r >= 0)
+                        r = sd_bus_message_append(call, "{sv}", "video", "s", "daemon");
+                if (r >= 0)
+                        r = sd_bus_message_append(call, "{sv}", "audio", "s", c->audio);
+        } else {
+                r = sd_bus_message_new_method_call(c->bus, &call, BUS_NAME, sink, BUS_SINK_IFACE, "Cast");
+                if (r >= 0)
+                        r = sd_bus_message_open_container(call, 'a', "{sv}");
+        }
         if (r >= 0 && c->output)
                 r = sd_bus_message_append(call, "{sv}", "output", "s", c->output);
         if (r >= 0 && c->max_res)
                 r = sd_bus_message_append(call, "{sv}", "max-resolution", "s", c->max_res);
         if (r >= 0 && c->allow_input)
                 r = sd_bus_message_append(call, "{sv}", "input", "b", 1);
+        if (r >= 0 && c->latency)
+                r = sd_bus_message_append(call, "{sv}", "latency", "s", c->latency);
         if (r >= 0 && c->method)
                 r = sd_bus_message_append(call, "{sv}", "method", "s", c->method);
         if (r >= 0 && c->pin)
                 r = sd_bus_message_append(call, "{sv}", "pin", "s", c->pin);
-        /* We exit once it plays: the cast outlives us. With --wait it ends with us (Ctrl-C stops it). */
-        if (r >= 0 && !c->wait)
+        /* We exit once it plays: the cast outlives us. With --wait it ends with us (Ctrl-C stops it).
+         * miracastd-user always casts as its own (not persistent) cast. */
+        if (r >= 0 && !c->wait && !user_bus)
                 r = sd_bus_message_append(call, "{sv}", "persistent", "b", 1);
         if (r >= 0)
                 r = sd_bus_message_close_container(call);
@@ -165,7 +196,7 @@ int cmd_cast(struct ctl *c, int argc, char **argv)
 
         ctl_progress(c, "Casting to %s...", argv[1]);
         /* Asynchronous, so the loop serves the agent while the group forms. */
-        r = sd_bus_call_async(c->bus, &cast_slot, call, on_cast_reply, c, 120 * USEC_PER_SEC);
+        r = sd_bus_call_async(user_bus ?: c->bus, &cast_slot, call, on_cast_reply, c, 120 * USEC_PER_SEC);
         if (r < 0) {
                 ctl_agent_unregister(c);
                 return ctl_report_error("cast failed", r, NULL);
@@ -206,6 +237,10 @@ int cmd_cast(struct ctl *c, int argc, char **argv)
         ctl_session_check(c, c->wait);
         if (c->result < 0)
                 (void) ctl_loop(c, c->timeout_usec ? c->timeout_usec : 90 * USEC_PER_SEC, &timed_out);
+        /* --wait through miracastd-user: the cast is not bound to us, so Ctrl-C stops it explicitly. */
+        if (user_bus && c->wait && c->result != EXIT_OK && !timed_out && strcmp(c->last_state, "ended") != 0)
+                (void) sd_bus_call_method(user_bus, BUS_USER_NAME, BUS_USER_PATH, BUS_USER_IFACE, "Stop", NULL, NULL,
+                                          "o", session);
         if (timed_out) {
                 ctl_err("session %s still %s after %" PRIu64 " s; it keeps running (miracastctl stop %s ends it)",
                         ctl_path_id(session), c->last_state[0] ? c->last_state : "starting",

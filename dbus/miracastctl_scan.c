@@ -254,6 +254,8 @@ int cmd_listen(struct ctl *c, int argc, char **argv)
                 r = sd_bus_message_append(call, "{sv}", "allowed-peer", "s", c->peer);
         if (r >= 0 && c->allow_input)
                 r = sd_bus_message_append(call, "{sv}", "input", "b", 1);
+        if (r >= 0 && c->latency)
+                r = sd_bus_message_append(call, "{sv}", "latency", "s", c->latency);
         if (r >= 0)
                 r = sd_bus_message_close_container(call);
         if (r >= 0)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../daemon/context.h"
+#include "../protocol/latency_mode.h"
 #include "../protocol/macro.h"
 #include "../daemon/log.h"
 #include "../daemon/manager.h"
@@ -339,13 +340,16 @@ static int method_set_bitrate(sd_bus_message *m, void *userdata, sd_bus_error *e
 
 /*
  * AttachAudio(h fd, a{sv} format): the PCM stream of protocol/audio_stream.h
- * (in-band header, so format may stay empty; "stream" = "mca1" names it).
+ * (in-band header, so format may stay empty; "stream" = "mca1" names it;
+ * "routing" = "tv" or "mirror" says where the user-session component took
+ * the sound from, shown as AudioSource).
  * Only the session's owner may attach: sound goes to someone's TV.
  */
 static int method_attach_audio(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
         struct session *s = userdata;
+        const char *routing = NULL;
         uid_t uid;
         int fd, copy, r;
 
@@ -372,12 +376,17 @@ static int method_attach_audio(sd_bus_message *m, void *userdata, sd_bus_error *
                 r = sd_bus_message_read(m, "s", &key);
                 if (r < 0)
                         return r;
-                if (strcmp(key, "stream") != 0)
-                        return bus_error_set(error, -EINVAL, "Unknown audio format key \"%s\"", key);
+                if (strcmp(key, "stream") != 0 && strcmp(key, "routing") != 0)
+                        return bus_error_set(error, -EINVAL, "Unknown audio format key \"%s\" (known: stream, routing)",
+                                             key);
                 r = sd_bus_message_read(m, "v", "s", &value);
                 if (r < 0)
-                        return bus_error_set(error, -EINVAL, "Audio format \"stream\" must be a string");
-                if (strcmp(value, "mca1") != 0)
+                        return bus_error_set(error, -EINVAL, "Audio format \"%s\" must be a string", key);
+                if (strcmp(key, "routing") == 0) {
+                        if (strcmp(value, "tv") != 0 && strcmp(value, "mirror") != 0)
+                                return bus_error_set(error, -EINVAL, "Audio routing \"%s\" is not tv or mirror", value);
+                        routing = value;
+                } else if (strcmp(value, "mca1") != 0)
                         return bus_error_set(error, -EINVAL, "Audio stream format \"%s\" is not mca1", value);
                 r = sd_bus_message_exit_container(m);
                 if (r < 0)
@@ -389,6 +398,7 @@ static int method_attach_audio(sd_bus_message *m, void *userdata, sd_bus_error *
         copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
         if (copy < 0)
                 return bus_error_set(error, -errno, "Cannot take the audio fd: %m");
+        snprintf(s->audio_routing, sizeof(s->audio_routing), "%s", routing ?: "");
         r = session_attach_audio(s, copy);
         if (r < 0)
                 return bus_error_set(error, r == -ENOTCONN ? -EBUSY : r,
@@ -432,6 +442,47 @@ static int property_get_string(sd_bus *bus, const char *path, const char *interf
         return sd_bus_message_append(reply, "s", v ?: "");
 }
 
+/*
+ * AudioSource: where the track's sound comes from. An attached fd: the
+ * user-session component's routing ("tv", "mirror"), or "fd" when it named
+ * none; else the daemon's audio-source ("pipewire" shows as "kiosk", "beep"
+ * as "tone"); "none" without an audio track.
+ */
+static const char *session_bus_audio_source(struct session *s)
+{
+        const char *src = s->manager->config->audio_source;
+
+        if (!s->audio_codec || !s->audio_codec[0])
+                return "none";
+        if (s->audio_attached)
+                return s->audio_routing[0] ? s->audio_routing : "fd";
+        if (src && strcmp(src, "pipewire") == 0)
+                return "kiosk";
+        if (src && (strcmp(src, "tone") == 0 || strcmp(src, "beep") == 0))
+                return "tone";
+        return "silence";
+}
+
+static int property_get_audio(sd_bus *bus, const char *path, const char *interface, const char *property,
+                              sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+        struct session *s = userdata;
+        struct session_statistics st = {};
+        const char *v;
+
+        if (strcmp(property, "AudioSource") == 0)
+                v = session_bus_audio_source(s);
+        else if (!s->audio_codec || !s->audio_codec[0])
+                v = "none";
+        else {
+                /* The track's state now (the change signal follows the media's events); why it is silent is
+                 * in Statistics "audio-silence-reason". Before the pipeline runs there is no sound either. */
+                int r = session_get_statistics(s, &st);
+                v = r >= 0 && st.audio_input[0] && !st.audio_silence_reason[0] ? "playing" : "silent";
+        }
+        return sd_bus_message_append(reply, "s", v);
+}
+
 static int property_get_bool(sd_bus *bus, const char *path, const char *interface, const char *property,
                              sd_bus_message *reply, void *userdata, sd_bus_error *error)
 {
@@ -467,7 +518,7 @@ static int property_get_statistics(sd_bus *bus, const char *path, const char *in
         struct session_statistics st = {};
 
         (void) session_get_statistics(s, &st);
-        return sd_bus_message_append(reply, "a{sv}", 12,
+        return sd_bus_message_append(reply, "a{sv}", 26,
                                      "frames", "t", st.frames,
                                      "drops", "t", st.drops,
                                      "bytes", "t", st.bytes,
@@ -479,7 +530,21 @@ static int property_get_statistics(sd_bus *bus, const char *path, const char *in
                                      "audio-level-dbfs", "d", st.audio_level_dbfs,
                                      "audio-underruns", "t", st.audio_underruns,
                                      "audio-dropped", "t", st.audio_dropped,
-                                     "audio-silence-reason", "s", st.audio_silence_reason);
+                                     "audio-silence-reason", "s", st.audio_silence_reason,
+                                     "bitrate-bps", "t", st.bitrate_bps,
+                                     "rtcp-reports", "t", st.rtcp_reports,
+                                     "loss-percent", "d", st.loss_percent,
+                                     "packets-lost", "x", st.packets_lost,
+                                     "jitter-usec", "t", st.jitter_usec,
+                                     "rtt-usec", "t", st.rtt_usec,
+                                     "nack-items", "t", st.nack_items,
+                                     "retransmitted", "t", st.rtx_sent,
+                                     "retransmit-missing", "t", st.rtx_missing,
+                                     "send-queue-bytes", "t", st.send_queue_bytes,
+                                     "abr-lowered", "t", st.abr_lowered,
+                                     "abr-raised", "t", st.abr_raised,
+                                     "rtcp", "b", st.rtcp,
+                                     "latency-mode", "s", latency_mode_to_string(s->latency) ?: "balanced");
 }
 
 static const sd_bus_vtable session_vtable[] = {
@@ -510,6 +575,8 @@ static const sd_bus_vtable session_vtable[] = {
         SD_BUS_PROPERTY("Bitrate", "u", NULL, offsetof(struct session, bitrate_bps),
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("AudioCodec", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("AudioSource", "s", property_get_audio, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("AudioState", "s", property_get_audio, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("MonitorConnected", "b", property_get_bool, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("InputEnabled", "b", property_get_bool, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("InputActive", "b", property_get_bool, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
@@ -548,11 +615,15 @@ static void session_bus_on_changed(void *object, unsigned change, void *userdata
         case SESSION_CHANGED_FORMAT:
                 r = sd_bus_emit_properties_changed(b->bus, s->path, BUS_SESSION_IFACE, "Peer", "Width", "Height",
                                                    "RefreshRate", "VideoCodec", "Encoder", "Bitrate", "AudioCodec",
-                                                   "MonitorConnected", "ReducedModeListDueToBandwidth",
+                                                   "AudioSource", "AudioState", "MonitorConnected", "ReducedModeListDueToBandwidth",
                                                    "SinkParameters", NULL);
                 break;
         case SESSION_CHANGED_INPUT:
                 r = sd_bus_emit_properties_changed(b->bus, s->path, BUS_SESSION_IFACE, "InputEnabled", "InputActive",
+                                                   NULL);
+                break;
+        case SESSION_CHANGED_AUDIO:
+                r = sd_bus_emit_properties_changed(b->bus, s->path, BUS_SESSION_IFACE, "AudioSource", "AudioState",
                                                    NULL);
                 break;
         case SESSION_CHANGED_REMOVED:

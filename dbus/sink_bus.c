@@ -13,6 +13,7 @@
 #include "../daemon/sink.h"
 #include "../daemon/stream_worker.h"
 #include "../encoder/capture_spec.h"
+#include "../protocol/latency_mode.h"
 #include "bus_errors.h"
 #include "bus.h"
 #include "polkit.h"
@@ -56,7 +57,7 @@ static int sink_node_enumerator(sd_bus *bus, const char *path, void *userdata, c
 }
 
 /* Cast options: method s, pin s, go-intent i/u, output s, max-resolution s "WxH", persistent b,
- * protocol s ("p2p" or "mice"), input b. */
+ * protocol s ("p2p" or "mice"), input b, latency s (low-latency, balanced, quality), audio s ("auto" or "none"). */
 static int sink_bus_read_options(sd_bus_message *m, struct cast_options *o, bool *persistent, sd_bus_error *error)
 {
         int r;
@@ -74,7 +75,8 @@ static int sink_bus_read_options(sd_bus_message *m, struct cast_options *o, bool
                 if (r < 0)
                         return r;
                 if (strcmp(key, "method") == 0 || strcmp(key, "pin") == 0 || strcmp(key, "output") == 0 ||
-                    strcmp(key, "max-resolution") == 0 || strcmp(key, "protocol") == 0) {
+                    strcmp(key, "max-resolution") == 0 || strcmp(key, "protocol") == 0 || strcmp(key, "latency") == 0 ||
+                    strcmp(key, "audio") == 0) {
                         const char *v;
 
                         if (strcmp(contents, "s") != 0)
@@ -82,7 +84,18 @@ static int sink_bus_read_options(sd_bus_message *m, struct cast_options *o, bool
                         r = sd_bus_message_read(m, "v", "s", &v);
                         if (r < 0)
                                 return r;
-                        if (strcmp(key, "protocol") == 0) {
+                        if (strcmp(key, "latency") == 0) {
+                                o->latency = latency_mode_from_string(v);
+                                if (o->latency < 0)
+                                        return bus_error_set(error, -EINVAL, "Option latency must be \"low-latency\", "
+                                                             "\"balanced\" or \"quality\"");
+                        } else if (strcmp(key, "audio") == 0) {
+                                /* "none": no audio track where the sink allows; the user-session component
+                                 * passes it on for User1.Cast(audio "none") */
+                                if (strcmp(v, "none") != 0 && strcmp(v, "auto") != 0)
+                                        return bus_error_set(error, -EINVAL, "Option audio must be \"auto\" or \"none\"");
+                                o->no_audio = strcmp(v, "none") == 0;
+                        } else if (strcmp(key, "protocol") == 0) {
                                 if (strcmp(v, "p2p") != 0 && strcmp(v, "mice") != 0)
                                         return bus_error_set(error, -EINVAL, "Option protocol must be \"p2p\" or \"mice\"");
                                 o->protocol = v;
@@ -135,7 +148,7 @@ static int sink_bus_read_options(sd_bus_message *m, struct cast_options *o, bool
                 } else
                         return bus_error_set(error, -EINVAL,
                                              "Unknown option \"%s\" (known: method, pin, go-intent, output, max-resolution, "
-                                             "persistent, input)",
+                                             "persistent, input, protocol, latency, audio)",
                                              key);
                 r = sd_bus_message_exit_container(m);
                 if (r < 0)
@@ -183,7 +196,7 @@ static int method_cast(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         struct sink *sink = userdata;
         struct bus *b = sink->manager->hooks.userdata;
-        struct cast_options o = { .go_intent = -1 };
+        struct cast_options o = { .go_intent = -1, .latency = -1 };
         char output[CAPTURE_SPEC_MAX + 1];
         bool persistent = false;
         struct session *s;

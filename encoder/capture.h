@@ -86,6 +86,9 @@ struct capture_config {
                                  * mode set would (tests the size-change path); 0: never. Needs >= 128x128 */
         bool flash;             /* the whole picture white for CAPTURE_FLASH_USEC from every whole second
                                  * of CLOCK_MONOTONIC (A/V sync tests: the tone source beeps then) */
+        bool noise;             /* motion: a noise texture that jumps to a random place every picture, so
+                                 * neither prediction helps and the encoder needs its whole bit rate
+                                 * (network tests: a stream that really fills what it was given) */
 
         /* kms */
         const char *device;    /* "/dev/dri/card0"; NULL: the first card with an active CRTC */

@@ -79,6 +79,14 @@ static int parse_testsrc(const char *s, struct capture_spec *spec)
                 spec->flash = true;
                 return 0;
         }
+        if (strcmp(s, ":motion") == 0) {
+                spec->motion = true;
+                return 0;
+        }
+        if (strcmp(s, ":noise") == 0) {
+                spec->motion = spec->noise = true;
+                return 0;
+        }
         if (strncmp(s, ":resize=", 8) != 0)
                 return -EINVAL;
         s += 8;

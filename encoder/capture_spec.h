@@ -8,6 +8,9 @@
  *   testsrc:resize=N       the same, switching size every N pictures (1..100000)
  *   testsrc:flash          the same, white once a second (A/V sync tests: the beep of
  *                          audio-source beep comes at the same instants)
+ *   testsrc:motion         a test picture where every pixel moves
+ *   testsrc:noise          moving noise no encoder can predict: a stream at its full bit
+ *                          rate (shaped-link and bit rate adaptation tests)
  *   kms                    the first connected, active DRM output
  *   kms:DEVICE             the first active output of DEVICE ("/dev/dri/card0")
  *   kms:DEVICE:CONNECTOR   one output of one card
@@ -37,6 +40,8 @@ struct capture_spec {
         enum capture_backend backend;
         unsigned resize_every;                       /* testsrc: 0 = never */
         bool flash;                                  /* testsrc: white once a second */
+        bool motion;                                 /* testsrc: every pixel moves (the "motion" pattern) */
+        bool noise;                                  /* testsrc: motion of noise that jumps: incompressible */
         char device[CAPTURE_SPEC_DEVICE_MAX];        /* kms: "" = any card */
         char connector[CAPTURE_SPEC_CONNECTOR_MAX];  /* kms: "" = first connected, active output */
         char node[CAPTURE_SPEC_NODE_MAX];            /* pipewire: id or node.name, "" = the default source */

@@ -48,6 +48,7 @@ struct testsrc {
         unsigned resize_every; /* switch between the full and the half size every N pictures; 0: never */
         bool flash;            /* cfg.flash */
         bool flash_on;         /* the picture being made is the white flash */
+        bool noise;            /* cfg.noise */
         int full_w, full_h;
 };
 
@@ -221,6 +222,14 @@ static void testsrc_render(const struct testsrc *ts, uint8_t *pix, unsigned stri
         if (ts->pattern == CAPTURE_PATTERN_MOTION) {
                 unsigned ou = (unsigned) ((int64_t) n * 4 * ts->scale), ov = (unsigned) ((int64_t) n * 2 * ts->scale);
 
+                if (ts->noise) {
+                        /* a jump no motion search follows (a multiplicative hash of the picture number) */
+                        uint32_t hash = (uint32_t) n * 2654435761u;
+
+                        ou = hash >> 8;
+                        ov = hash >> 20;
+                }
+
                 for (int y = r.y; y < r.y + r.h; y++) {
                         const uint32_t *trow = ts->texture + ((y + ov) % TEXTURE_SIZE) * TEXTURE_SIZE;
                         uint32_t *row = ROW(pix, stride, y);
@@ -339,6 +348,7 @@ static int testsrc_open(struct capture *c, const struct capture_config *cfg)
         ts->pattern = cfg->pattern;
         ts->resize_every = cfg->resize_every;
         ts->flash = cfg->flash;
+        ts->noise = cfg->noise;
         ts->full_w = w;
         ts->full_h = h;
         ts->texture = malloc(sizeof(uint32_t) * TEXTURE_SIZE * TEXTURE_SIZE);
@@ -349,6 +359,16 @@ static int testsrc_open(struct capture *c, const struct capture_config *cfg)
         for (unsigned v = 0; v < TEXTURE_SIZE; v++)
                 for (unsigned u = 0; u < TEXTURE_SIZE; u++)
                         ts->texture[v * TEXTURE_SIZE + u] = texture_pixel(u, v);
+        if (ts->noise) {
+                uint32_t x = 0x9e3779b9u; /* xorshift32: the same noise every run */
+
+                for (unsigned i = 0; i < TEXTURE_SIZE * TEXTURE_SIZE; i++) {
+                        x ^= x << 13;
+                        x ^= x >> 17;
+                        x ^= x << 5;
+                        ts->texture[i] = x & 0xffffff;
+                }
+        }
 
         c->priv = ts;
         r = capture_set_format(c, w, h, w * 4, DRM_FORMAT_XRGB8888, DRM_FORMAT_MOD_LINEAR);

@@ -105,12 +105,22 @@ enum encode_profile encode_profile_from_string(const char *s)
         return _ENCODE_PROFILE_INVALID;
 }
 
-/* VBV buffer: a quarter second keeps IDRs decent while bounding the sink's buffering. */
-static int vbv_size_bits(uint64_t bitrate_bps)
+/* VBV buffer: a quarter second by default keeps IDRs decent while bounding the sink's buffering. */
+static uint64_t vbv_usec(const struct encoder *e)
 {
-        uint64_t b = bitrate_bps / 4;
+        return e->cfg.vbv_usec ? MIN(e->cfg.vbv_usec, 10000000ULL) : 250000;
+}
 
-        return (int) MIN(b, (uint64_t) INT32_MAX);
+static int vbv_size_bits(const struct encoder *e, uint64_t bitrate_bps)
+{
+        uint64_t b = bitrate_bps / 1000 * vbv_usec(e) / 1000;
+
+        return (int) MAX(MIN(b, (uint64_t) INT32_MAX), 1);
+}
+
+uint64_t encode_vbv_kbit(const struct encoder *e, uint64_t bitrate_bps)
+{
+        return MAX(bitrate_bps / 1000 * vbv_usec(e) / 1000000, 1);
 }
 
 static uint64_t frame_interval_usec(const struct encoder *e)
@@ -176,7 +186,7 @@ static void encoder_configure_common(struct encoder *e, AVCodecContext *ctx)
         ctx->bit_rate = bps;
         ctx->rc_max_rate = bps;
         ctx->rc_min_rate = 0;
-        ctx->rc_buffer_size = vbv_size_bits(bps);
+        ctx->rc_buffer_size = vbv_size_bits(e, bps);
         ctx->slices = e->cfg.slices > 1 ? e->cfg.slices : 0;
         ctx->thread_count = e->cfg.threads;
         if (e->cfg.level_idc)
@@ -571,7 +581,7 @@ static int encoder_apply_bitrate(struct encoder *e)
         }
         e->ctx->bit_rate = bps;
         e->ctx->rc_max_rate = bps;
-        e->ctx->rc_buffer_size = vbv_size_bits(bps);
+        e->ctx->rc_buffer_size = vbv_size_bits(e, bps);
         e->applied_bitrate = bps;
         return 0;
 }

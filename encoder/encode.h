@@ -69,6 +69,7 @@ struct encode_config {
         uint64_t bitrate_bps;      /* CBR target; 0: 8 Mbit/s */
         unsigned slices;           /* slices per picture when the sink asks for them; 0 or 1: one */
         unsigned idr_interval;     /* frames between periodic IDRs; 0: every 2 s */
+        uint64_t vbv_usec;         /* VBV buffer as time at the bit rate (latency modes); 0: 250 ms */
         unsigned threads;          /* encoder threads; 0: 1 (the other core converts) */
         unsigned pictures;         /* picture pool size, 1..4; 0: 1 for libx264 (it copies each picture
                                     * during encode_send()), 4 for encoders that keep references */

@@ -74,6 +74,8 @@ struct encoder {
 /* encode_convert.c: CPU conversion of a captured frame into a software picture. */
 int encode_convert_cpu(struct encoder *e, struct capture *c, struct capture_frame *f, struct encode_picture *p);
 void encode_convert_clear(struct encoder *e);
+/* The VBV buffer in kbit for bitrate_bps (encode_config.vbv_usec; x264 counts kbit). */
+uint64_t encode_vbv_kbit(const struct encoder *e, uint64_t bitrate_bps);
 /* AVPixelFormat of a capture fourcc (AV_PIX_FMT_NONE when not a packed 32-bit RGB format). */
 enum AVPixelFormat encode_fourcc_to_pix_fmt(uint32_t fourcc);
 

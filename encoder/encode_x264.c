@@ -52,13 +52,13 @@ struct encode_x264 *encode_x264_free(struct encode_x264 *x)
         return NULL;
 }
 
-static void x264_apply_rate(x264_param_t *p, uint64_t bps)
+static void x264_apply_rate(const struct encoder *e, x264_param_t *p, uint64_t bps)
 {
-        /* x264 counts kbit/s; the VBV holds a quarter second, as encode.c gives FFmpeg. */
+        /* x264 counts kbit/s; the VBV holds what encode.c gives FFmpeg (a quarter second by default). */
         p->rc.i_rc_method = X264_RC_ABR;
         p->rc.i_bitrate = (int) MAX(bps / 1000, (uint64_t) 1);
         p->rc.i_vbv_max_bitrate = p->rc.i_bitrate;
-        p->rc.i_vbv_buffer_size = (int) MAX(bps / 4 / 1000, (uint64_t) 1);
+        p->rc.i_vbv_buffer_size = (int) MIN(encode_vbv_kbit(e, bps), (uint64_t) INT32_MAX);
 }
 
 int encode_x264_open(struct encoder *e)
@@ -100,7 +100,7 @@ int encode_x264_open(struct encoder *e)
         p->b_annexb = 1;
         if (e->cfg.level_idc)
                 p->i_level_idc = (int) e->cfg.level_idc;
-        x264_apply_rate(p, bps);
+        x264_apply_rate(e, p, bps);
         p->rc.f_vbv_buffer_init = 0.75f; /* libavcodec's default initial occupancy */
         p->rc.i_qp_min = 12;             /* see encoder_configure_x264() */
         p->vui.i_sar_width = 1;
@@ -162,7 +162,7 @@ int encode_x264_set_bitrate(struct encoder *e, uint64_t bps)
 {
         struct encode_x264 *x = e->x264;
 
-        x264_apply_rate(&x->param, bps);
+        x264_apply_rate(e, &x->param, bps);
         if (x264_encoder_reconfig(x->enc, &x->param) < 0)
                 return encode_set_error(-EIO, "x264: cannot change the bit rate to %llu", (unsigned long long) bps);
         e->applied_bitrate = bps;

@@ -32,10 +32,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "../protocol/abr.h"
 #include "../protocol/macro.h"
+#include "audio_pipewire.h"
 #include "capture.h"
 #include "encode.h"
 #include "media.h"
@@ -46,6 +49,9 @@
 #define MEDIA_LATENCY_SAMPLES 512
 /* Sample frames per audio block: 480 (10 ms at 48 kHz; 6 x 80, the WFD LPCM unit). */
 #define MEDIA_AUDIO_BLOCK 480
+/* How often the thread reads RTCP (a NACK is answered within this) and samples the send queue for ABR. */
+#define MEDIA_FEEDBACK_USEC 10000
+#define MEDIA_ABR_SAMPLE_USEC 250000
 
 enum media_command_type {
         MEDIA_COMMAND_START,
@@ -71,6 +77,7 @@ struct media {
         struct encoder *encoder;   /* owned */
         struct media_output *output; /* owned, used by the pipeline thread only */
         struct audio_source *audio;  /* owned; NULL without an audio track. Thread-safe itself */
+        struct audio_pipewire *audio_pw; /* owned: cfg.audio_pipewire's capture, writing into audio's fd */
         uint64_t audio_pos;          /* pipeline thread: sample-clock frame of the next block to send */
         uint64_t audio_start_pos;    /* pipeline thread: sample-clock frame of the stream's time zero */
         unsigned audio_reason_seq;   /* pipeline thread: the last reason reported as MEDIA_EVENT_AUDIO */
@@ -80,6 +87,11 @@ struct media {
         int event_fd;              /* owned */
         uint64_t interval_usec;    /* frame interval */
         uint64_t keepalive_usec;
+        /* pipeline thread (the config's max_bps also changes in media_run_commands(), which the thread runs) */
+        struct abr_config abr_cfg;
+        struct abr_state abr;
+        bool abr_running;
+        uint64_t abr_next_sample;
 
         pthread_t thread;
         bool thread_running;
@@ -101,6 +113,7 @@ struct media {
         uint64_t latency[MEDIA_LATENCY_SAMPLES];
         unsigned latency_count, latency_pos;
         uint64_t start_usec;       /* stream time zero (pts 0) */
+        uint64_t link_bps;         /* media_set_link_rate() */
 };
 
 static const char *const state_names[_MEDIA_STATE_MAX] = {
@@ -124,6 +137,8 @@ const char *media_event_type_to_string(enum media_event_type t)
                 return "ended";
         case MEDIA_EVENT_AUDIO:
                 return "audio";
+        case MEDIA_EVENT_CONGESTED:
+                return "congested";
         default:
                 return NULL;
         }
@@ -159,9 +174,10 @@ static void media_push_event(struct media *m, enum media_event_type type, int er
         uint64_t one = 1;
         va_list ap;
 
-        /* ERROR and ENDED end the stream, so at most one of them comes; AUDIO events (informational)
-         * leave room for it and are dropped when nobody reads them. */
-        if (m->event_count == MEDIA_EVENTS_MAX || (type == MEDIA_EVENT_AUDIO && m->event_count >= MEDIA_EVENTS_MAX - 1))
+        /* ERROR and ENDED end the stream, so at most one of them comes; AUDIO and CONGESTED events
+         * (informational) leave room for it and are dropped when nobody reads them. */
+        if (m->event_count == MEDIA_EVENTS_MAX ||
+            ((type == MEDIA_EVENT_AUDIO || type == MEDIA_EVENT_CONGESTED) && m->event_count >= MEDIA_EVENTS_MAX - 1))
                 return;
         ev = &m->events[(m->event_head + m->event_count) % MEDIA_EVENTS_MAX];
         *ev = (struct media_event) { .type = type, .error = error };
@@ -197,6 +213,25 @@ static void media_fail(struct media *m, int error, const char *stage, const char
 
 /* ---- the pipeline thread ------------------------------------------------- */
 
+/* (Re)start the bit rate controller under the maximum max_bps, at the encoder's rate (lock held). */
+static void media_abr_reset(struct media *m, uint64_t max_bps, uint64_t now)
+{
+        if (!m->cfg.abr)
+                return;
+        struct latency_mode_params lp;
+
+        abr_config_init(&m->abr_cfg, (uint32_t) MIN(max_bps, (uint64_t) UINT32_MAX));
+        if (latency_mode_get_params(m->cfg.latency, &lp) >= 0) {
+                m->abr_cfg.queue_high_usec = lp.abr_queue_high_usec;
+                m->abr_cfg.loss_lower_pct = lp.abr_loss_lower_pct;
+        }
+        if (m->cfg.abr_min_bps)
+                m->abr_cfg.min_bps = MIN(m->cfg.abr_min_bps, m->abr_cfg.max_bps);
+        m->abr_running = abr_state_init(&m->abr, &m->abr_cfg, (uint32_t) MIN(encode_get_bitrate(m->encoder),
+                                                                               (uint64_t) UINT32_MAX),
+                                        now) >= 0;
+}
+
 /* Apply queued commands (lock held). */
 static void media_run_commands(struct media *m, uint64_t *next_tick)
 {
@@ -211,6 +246,7 @@ static void media_run_commands(struct media *m, uint64_t *next_tick)
                                 m->state = MEDIA_STATE_PLAYING;
                                 m->start_usec = now_usec();
                                 *next_tick = m->start_usec;
+                                media_abr_reset(m, encode_get_bitrate(m->encoder), m->start_usec);
                                 if (m->audio) {
                                         m->audio_start_pos = usec_to_frame(m->start_usec, m->cfg.audio_rate_hz);
                                         m->audio_pos = m->audio_start_pos;
@@ -239,6 +275,8 @@ static void media_run_commands(struct media *m, uint64_t *next_tick)
                 case MEDIA_COMMAND_BITRATE:
                         (void) encode_set_bitrate(m->encoder, c.value);
                         m->stats.bitrate_bps = c.value;
+                        /* the new ceiling (negotiated, SetBitrate, the link policy); adapt under it */
+                        media_abr_reset(m, c.value, now_usec());
                         break;
                 case MEDIA_COMMAND_STOP:
                         media_end(m, 0, "stopped");
@@ -303,6 +341,72 @@ static int media_pump_audio(struct media *m, uint64_t now)
         }
         pthread_mutex_unlock(&m->lock);
         return r;
+}
+
+/*
+ * Read the sink's RTCP (NACKs are answered inside), and at each receiver
+ * report or every MEDIA_ABR_SAMPLE_USEC let the controller decide the bit
+ * rate. Runs without the lock.
+ */
+static int media_feedback(struct media *m, uint64_t now)
+{
+        struct media_output_feedback fb;
+        struct media_output_stats out;
+        struct abr_decision d = {};
+        int q, r;
+
+        r = media_output_poll_rtcp(m->output, now - m->start_usec, &fb);
+        if (r < 0)
+                return r;
+        if (fb.idr)
+                encode_request_idr(m->encoder);
+        q = media_output_queued_bytes(m->output);
+        media_output_get_stats(m->output, &out);
+
+        pthread_mutex_lock(&m->lock);
+        if (m->abr_running && (fb.report || now >= m->abr_next_sample)) {
+                struct abr_sample in = {
+                        .now_usec = now,
+                        .has_loss = fb.report,
+                        .fraction_lost = fb.fraction_lost,
+                        .queue_bytes = q > 0 ? (uint64_t) q : 0,
+                        .link_bps = m->link_bps,
+                };
+
+                m->abr_next_sample = now + MEDIA_ABR_SAMPLE_USEC;
+                if (abr_update(&m->abr, &m->abr_cfg, &in, &d) >= 0) {
+                        if (d.action != ABR_KEEP) {
+                                (void) encode_set_bitrate(m->encoder, d.bitrate_bps);
+                                m->stats.bitrate_bps = d.bitrate_bps;
+                                if (d.action == ABR_LOWER)
+                                        m->stats.abr_lowered++;
+                                else
+                                        m->stats.abr_raised++;
+                                snprintf(m->stats.abr_reason, sizeof(m->stats.abr_reason), "%s",
+                                         abr_reason_to_string(d.reason) ?: "");
+                        }
+                        if (d.request_idr) {
+                                encode_request_idr(m->encoder);
+                                m->stats.abr_idrs++;
+                        }
+                        if (d.smaller_mode)
+                                media_push_event(m, MEDIA_EVENT_CONGESTED, 0,
+                                                 "still congested at the lowest bit rate (%u bit/s)",
+                                                 d.bitrate_bps);
+                }
+        }
+        m->stats.rtcp = out.rtcp;
+        m->stats.rtcp_reports = out.rtcp_reports;
+        m->stats.loss_percent = out.fraction_lost * 100.0 / 256;
+        m->stats.packets_lost = out.cumulative_lost;
+        m->stats.jitter_usec = out.jitter_usec;
+        m->stats.rtt_usec = out.rtt_usec;
+        m->stats.nack_items = out.nack_items;
+        m->stats.rtx_sent = out.rtx_sent;
+        m->stats.rtx_missing = out.rtx_missing;
+        m->stats.send_queue_bytes = q > 0 ? (uint64_t) q : 0;
+        pthread_mutex_unlock(&m->lock);
+        return 0;
 }
 
 /* Encode picture p (taken at grab_usec) and send what comes out. Runs without the lock. */
@@ -477,12 +581,21 @@ static int media_apply_format(struct media *m, const struct encode_config *forma
         struct encode_config ecfg = *format;
         struct encoder *e = NULL, *old;
         bool chp = ecfg.profile == ENCODE_PROFILE_CHP;
+        uint64_t max_bps;
         int r;
 
         ecfg.encoder = encode_get_codec_name(m->encoder); /* the backend that runs, not "auto" again */
         ecfg.vaapi_device = m->vaapi_device;
         if (!ecfg.bitrate_bps)
                 ecfg.bitrate_bps = encode_get_bitrate(m->encoder);
+        max_bps = ecfg.bitrate_bps;
+        /* While adapting (a smaller mode is ABR's last resort) the new mode starts at the adapted
+         * rate, not at its maximum: the link that could not carry the old one is still there.
+         * (m->abr belongs to this thread.) */
+        if (m->abr_running && m->abr.bitrate_bps && m->abr.bitrate_bps < ecfg.bitrate_bps)
+                ecfg.bitrate_bps = m->abr.bitrate_bps;
+        if (!ecfg.vbv_usec)
+                ecfg.vbv_usec = m->cfg.encode.vbv_usec; /* the latency mode's */
         if (!ecfg.fps_num) {
                 ecfg.fps_num = m->cfg.encode.fps_num;
                 ecfg.fps_den = m->cfg.encode.fps_den;
@@ -510,6 +623,7 @@ static int media_apply_format(struct media *m, const struct encode_config *forma
         m->stats.height = ecfg.height;
         m->stats.bitrate_bps = ecfg.bitrate_bps;
         m->stats.format_changes++;
+        media_abr_reset(m, max_bps, now_usec());
         pthread_mutex_unlock(&m->lock);
         encode_free(old);
         return 0;
@@ -526,7 +640,8 @@ static void *media_thread(void *userdata)
 {
         struct media *m = userdata;
         struct encode_picture *current = NULL;
-        uint64_t next_tick = 0, last_seq = 0, last_encode = 0, prev_encode, last_output = 0;
+        uint64_t next_tick = 0, last_seq = 0, last_encode = 0, prev_encode, last_output = 0, next_feedback = 0;
+        bool feedback = m->cfg.rtcp || m->cfg.abr;
         /* PCR/PAT/PMT at least every 40 ms while nothing else goes out (audio: every 20 ms) */
         uint64_t idle_usec = m->audio ? 10000 : 40000;
         bool idle = false;
@@ -556,6 +671,15 @@ static void *media_thread(void *userdata)
                         continue;
                 }
                 now = now_usec();
+                if (feedback && now >= next_feedback) {
+                        pthread_mutex_unlock(&m->lock);
+                        r = media_feedback(m, now);
+                        pthread_mutex_lock(&m->lock);
+                        next_feedback = now + MEDIA_FEEDBACK_USEC;
+                        if (r < 0)
+                                media_fail(m, r, "rtcp", NULL);
+                        continue;
+                }
                 if (now >= last_output + idle_usec) {
                         uint64_t start = m->start_usec;
 
@@ -570,7 +694,8 @@ static void *media_thread(void *userdata)
                         continue;
                 }
                 if ((!m->cfg.benchmark || idle) && now < next_tick) {
-                        media_wait_until(m, MIN(next_tick, last_output + idle_usec));
+                        media_wait_until(m, MIN(MIN(next_tick, last_output + idle_usec),
+                                                feedback ? next_feedback : UINT64_MAX));
                         continue;
                 }
                 if (!m->cfg.benchmark) {
@@ -626,6 +751,7 @@ struct media *media_free(struct media *m)
                 return NULL;
         media_stop_thread(m);
         m->output = media_output_free(m->output);
+        m->audio_pw = audio_pipewire_free(m->audio_pw);
         m->audio = audio_source_free(m->audio);
         m->encoder = encode_free(m->encoder);
         m->capture = capture_unref(m->capture);
@@ -638,9 +764,44 @@ struct media *media_free(struct media *m)
         return NULL;
 }
 
+/*
+ * audio-source = pipewire (kiosk, headless, tests): capture what the configured PipeWire's default output
+ * plays, through the same fd path a user-session component's sound takes (framed PCM, jitter buffer,
+ * every check). Sound is never worth failing the session for: without PipeWire the track is silence, and
+ * the event says why.
+ */
+static void media_start_audio_pipewire(struct media *m, const char *remote, int remote_fd)
+{
+        int fds[2], r;
+
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0) {
+                media_push_event(m, MEDIA_EVENT_AUDIO, 0, "audio-source pipewire: socketpair: %s", strerror(errno));
+                safe_close(remote_fd);
+                return;
+        }
+        r = audio_pipewire_start(&(struct audio_pipewire_config) {
+                                         .remote = remote,
+                                         .remote_fd = remote_fd,
+                                         .rate_hz = m->cfg.audio_rate_hz,
+                                         .channels = 2,
+                                         .name = "miracastd",
+                                 },
+                                 fds[0], &m->audio_pw);
+        if (r < 0) {
+                safe_close(fds[1]);
+                media_push_event(m, MEDIA_EVENT_AUDIO, 0, "audio-source pipewire: cannot capture from PipeWire%s%s: %s",
+                                 remote ? " at " : "", remote ?: "", strerror(-r));
+                return;
+        }
+        r = audio_source_attach_fd(m->audio, fds[1]);
+        if (r < 0)
+                media_push_event(m, MEDIA_EVENT_AUDIO, 0, "audio-source pipewire: %s", strerror(-r));
+}
+
 int media_new(const struct media_config *cfg, struct media **ret)
 {
         _cleanup_(media_freep) struct media *m = NULL;
+        _cleanup_close_ int audio_pw_fd = cfg->audio_pipewire_fd > 0 ? cfg->audio_pipewire_fd : -1;
         pthread_condattr_t attr;
         const char *name;
         int r;
@@ -666,6 +827,7 @@ int media_new(const struct media_config *cfg, struct media **ret)
         m->cfg.dest_address = m->dest_address;
         m->cfg.encode.encoder = NULL; /* only valid during encode_new() */
         m->cfg.encode.vaapi_device = NULL;
+        m->cfg.audio_pipewire_remote = NULL;  /* only valid during media_new() */
         m->capture = capture_ref(cfg->capture);
 
         /* The older LPCM-silence form of the audio configuration. */
@@ -691,6 +853,10 @@ int media_new(const struct media_config *cfg, struct media **ret)
 
         /* VAAPI on the GPU that scans out what we capture, unless told otherwise. */
         struct encode_config ecfg = cfg->encode;
+        struct latency_mode_params lp;
+
+        if (!ecfg.vbv_usec && latency_mode_get_params(cfg->latency, &lp) >= 0)
+                ecfg.vbv_usec = m->cfg.encode.vbv_usec = lp.vbv_usec;
         if (!ecfg.vaapi_device)
                 ecfg.vaapi_device = capture_get_device(cfg->capture);
         if (ecfg.vaapi_device) {
@@ -714,6 +880,7 @@ int media_new(const struct media_config *cfg, struct media **ret)
                                      .dest_address = m->dest_address,
                                      .dest_port = cfg->dest_port,
                                      .local_port = cfg->local_port,
+                                     .dest_rtcp_port = cfg->dest_rtcp_port,
                                      .width = cfg->encode.width,
                                      .height = cfg->encode.height,
                                      .bitrate_bps = m->output_bitrate,
@@ -724,6 +891,8 @@ int media_new(const struct media_config *cfg, struct media **ret)
                                      .audio = m->cfg.audio_codec,
                                      .audio_rate_hz = m->cfg.audio_rate_hz,
                                      .audio_channels = 2,
+                                     .rtcp = cfg->rtcp,
+                                     .tcp = cfg->tcp,
                              },
                              &m->output);
         if (r < 0)
@@ -732,6 +901,9 @@ int media_new(const struct media_config *cfg, struct media **ret)
         m->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         if (m->event_fd < 0)
                 return -errno;
+        if (m->audio && m->cfg.audio_pipewire)
+                /* after event_fd: it may report why there is no sound */
+                media_start_audio_pipewire(m, cfg->audio_pipewire_remote, steal_fd(audio_pw_fd));
 
         m->state = MEDIA_STATE_IDLE;
         m->stats.state = MEDIA_STATE_IDLE;
@@ -802,6 +974,16 @@ int media_set_bitrate(struct media *m, uint64_t bitrate_bps)
         if (bitrate_bps == 0 || bitrate_bps > 1000000000ull)
                 return -EINVAL;
         return media_queue(m, MEDIA_COMMAND_BITRATE, bitrate_bps);
+}
+
+int media_set_link_rate(struct media *m, uint64_t link_bps)
+{
+        if (!m)
+                return -EINVAL;
+        pthread_mutex_lock(&m->lock);
+        m->link_bps = link_bps;
+        pthread_mutex_unlock(&m->lock);
+        return 0;
 }
 
 int media_stop(struct media *m)
@@ -891,6 +1073,20 @@ int media_get_stats(struct media *m, struct media_stats *ret)
                 ret->latency_p99_usec = sorted[(n - 1) * 99 / 100];
         }
         return 0;
+}
+
+uint64_t media_get_pts_90khz(struct media *m)
+{
+        uint64_t start;
+
+        if (!m)
+                return 0;
+        pthread_mutex_lock(&m->lock);
+        start = m->start_usec;
+        pthread_mutex_unlock(&m->lock);
+        if (!start)
+                return 0;
+        return (now_usec() - start) * 9 / 100 + MEDIA_OUTPUT_PTS_OFFSET_90KHZ;
 }
 
 uint16_t media_get_local_port(struct media *m)

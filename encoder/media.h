@@ -31,12 +31,22 @@
  * pictures, encoded as LPCM or AAC on PID 0x1100. The track never stalls:
  * missing sound is silence, and MEDIA_EVENT_AUDIO says why whenever that
  * reason changes.
+ *
+ * The network (docs/rtcp.md): with cfg.rtcp the pipeline sends RTCP sender
+ * reports, reads the sink's receiver reports and answers its generic NACKs
+ * from a bounded history; with cfg.abr it adapts the encoder's bit rate
+ * (protocol/abr.h) to the loss the sink reports, the local send queue and
+ * the Wi-Fi link rate (media_set_link_rate()), never above the rate set by
+ * media_set_bitrate() (the negotiated one at first). When even the lowest
+ * rate is too much, MEDIA_EVENT_CONGESTED asks the session for a smaller
+ * mode.
  */
 #pragma once
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "../protocol/latency_mode.h"
 #include "../protocol/ts_mux.h"
 #include "audio_source.h"
 #include "encode.h"
@@ -60,16 +70,27 @@ struct media_config {
         const char *dest_address;    /* the sink's IP address (IPv4 or IPv6 literal) */
         uint16_t dest_port;          /* the sink's RTP port (client_port from SETUP) */
         uint16_t local_port;         /* our RTP port (server_port); 0: any */
+        uint16_t dest_rtcp_port;     /* the sink's RTCP port (SETUP client_port=RTP-RTCP); 0: its RTP port + 1 */
 
         unsigned keepalive_fps;      /* still screen: frames per second to keep the stream alive; 0: 5 */
         enum ts_audio_codec audio_codec; /* negotiated audio: LPCM (44.1/48 kHz) or AAC (48 kHz), 2 channels */
         unsigned audio_rate_hz;
         struct audio_source_config audio_source; /* kind and tone; rate and channels are filled in */
+        bool audio_pipewire;         /* sound from a PipeWire instance's default output (audio-source pipewire) */
+        const char *audio_pipewire_remote; /* its socket; NULL: libpipewire's default */
+        int audio_pipewire_fd;       /* > 0: a connection to that socket made for us (taken over by media_new();
+                                      * the stream worker cannot open the socket itself); 0: none */
         unsigned audio_lpcm_rate;    /* older form: with audio_codec NONE, 44100 or 48000 means LPCM
                                       * stereo at that rate from a silence source; 0: video only */
         bool no_damage;              /* encode every frame even when unchanged (benchmarks, debugging) */
         unsigned max_frames;         /* end (MEDIA_EVENT_ENDED) after this many frames sent; 0: never */
         bool benchmark;              /* no frame-rate pacing: capture as fast as the pipeline allows */
+        bool rtcp;                   /* RTCP (SR, RR, NACK repair) on the RTP ports + 1 (UDP only) */
+        bool tcp;                    /* RTP/AVP/TCP: connect to dest_port, RFC 4571 framing */
+        bool abr;                    /* adapt the bit rate to loss, send queue and link rate */
+        uint32_t abr_min_bps;        /* the lowest rate ABR goes to; 0: ABR_DEFAULT_MIN_BPS */
+        enum latency_mode latency;   /* VBV size (unless encode.vbv_usec is set) and ABR bounds
+                                      * (protocol/latency_mode.h); the session caps the frame rate */
 };
 
 enum media_event_type {
@@ -77,6 +98,8 @@ enum media_event_type {
         MEDIA_EVENT_ENDED, /* the stream ended (media_stop() or max_frames reached) */
         MEDIA_EVENT_AUDIO, /* not an error: the audio input changed; reason says what plays or why
                             * silence does ("" reason: real sound plays again) */
+        MEDIA_EVENT_CONGESTED, /* not an error: still congested at the lowest bit rate; a smaller mode
+                                * would help (the session may change format); repeated while it lasts */
         _MEDIA_EVENT_MAX,
 };
 
@@ -112,6 +135,22 @@ struct media_stats {
         uint64_t latency_p99_usec;
         uint64_t cpu_usec;         /* CPU time used by the pipeline thread */
 
+        /* network feedback (RTCP; all zero without) and adaptation */
+        bool rtcp;                 /* the RTCP socket is open */
+        uint64_t rtcp_reports;     /* receiver report blocks about our stream */
+        double loss_percent;       /* of the last report */
+        int64_t packets_lost;      /* cumulative, of the last report */
+        uint64_t jitter_usec;      /* of the last report */
+        uint64_t rtt_usec;         /* of the last report with an LSR; 0 unknown */
+        uint64_t nack_items;       /* generic NACK items received */
+        uint64_t rtx_sent;         /* packets sent again */
+        uint64_t rtx_missing;      /* NACKed but no longer held */
+        uint64_t send_queue_bytes; /* SIOCOUTQ at the last sample */
+        uint64_t abr_lowered;      /* ABR decisions */
+        uint64_t abr_raised;
+        uint64_t abr_idrs;
+        char abr_reason[16];       /* of the last change: loss, queue, link, probe, ceiling; "" none */
+
         /* audio (all zero without) */
         char audio_codec[8];       /* "lpcm", "aac", "none" */
         char audio_input[16];      /* "silence", "tone", "fd" */
@@ -144,6 +183,8 @@ int media_resume(struct media *m);
 int media_request_idr(struct media *m);
 int media_set_bitrate(struct media *m, uint64_t bitrate_bps);
 int media_stop(struct media *m);
+/* The Wi-Fi link rate (bit/s, 0 unknown) for the ABR's ceiling; thread-safe, never blocks. */
+int media_set_link_rate(struct media *m, uint64_t link_bps);
 /*
  * Switch the running stream to a new format in place (a WFD mid-session
  * format change, M4 with wfd_av_format_change_timing): width, height, frame
@@ -174,6 +215,11 @@ int media_read_event(struct media *m, struct media_event *ret);
 
 /* A consistent snapshot of the statistics; thread-safe. */
 int media_get_stats(struct media *m, struct media_stats *ret);
+/*
+ * The PTS (90 kHz, as the stream carries it) of a picture captured now
+ * (for wfd_av_format_change_timing); 0 before media_start(). Thread-safe.
+ */
+uint64_t media_get_pts_90khz(struct media *m);
 /* The local RTP port actually bound (for server_port in the SETUP reply). */
 uint16_t media_get_local_port(struct media *m);
 

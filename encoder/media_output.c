@@ -24,19 +24,25 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 
 #include "../protocol/macro.h"
 #include "../protocol/rtp.h"
 #include "../protocol/ts_mux.h"
+#include "../protocol/rtcp.h"
 #include "audio_encode.h"
 #include "media_output.h"
+#include "rtcp_channel.h"
 #include "rtp_send.h"
 
-/* 100 ms: above the capture-to-send p99 we measure at 1080p30 on 2 cores, with margin for the link. */
-#define MEDIA_OUTPUT_PTS_OFFSET_90KHZ 9000
 /* Pace at 4x the video rate (rtp_send.h: 2-4x), never below 20 Mbit/s so an IDR leaves quickly. */
 #define MEDIA_OUTPUT_PACE_FACTOR 4
 #define MEDIA_OUTPUT_PACE_MIN_BPS 20000000ull
+/* RFC 3550 suggests 5 s at least for large sessions; ours has two members and the sink needs an
+ * SR soon for its RTT (LSR), so one a second. */
+#define MEDIA_OUTPUT_SR_INTERVAL_USEC 1000000ull
+/* NACK repair may add a tenth of the video rate on average (rtp_send_set_rtx_budget()). */
+#define MEDIA_OUTPUT_RTX_SHARE_DIV 10
 
 struct media_output {
         struct ts_mux *mux;           /* owned */
@@ -45,6 +51,10 @@ struct media_output {
         enum ts_audio_codec audio;
         unsigned audio_rate, audio_channels;
         struct audio_encoder *aac;    /* owned: AAC only */
+        struct rtcp_channel *rtcp;    /* owned: NULL without RTCP */
+        bool sr_due;                  /* no SR sent yet */
+        uint64_t next_sr_usec;
+        struct media_output_stats fb; /* the RTCP part of the statistics */
 };
 
 static uint64_t pace_for(uint64_t bitrate_bps)
@@ -57,6 +67,7 @@ struct media_output *media_output_free(struct media_output *o)
         if (!o)
                 return NULL;
         o->send = rtp_send_free(o->send);
+        o->rtcp = rtcp_channel_free(o->rtcp);
         o->mux = ts_mux_free(o->mux);
         o->aac = audio_encode_free(o->aac);
         rtp_mp2t_writer_clear(&o->writer);
@@ -114,10 +125,29 @@ int media_output_new(const struct media_output_config *cfg, struct media_output 
                                  .dest_port = cfg->dest_port,
                                  .local_port = cfg->local_port,
                                  .pace_bps = pace_for(cfg->bitrate_bps),
+                                 .rtx_slots = cfg->rtcp && !cfg->tcp ? MEDIA_OUTPUT_RTX_SLOTS : 0,
+                                 .tcp = cfg->tcp,
                          },
                          &o->send);
         if (r < 0)
                 return r;
+
+        if (cfg->rtcp && !cfg->tcp) {
+                uint16_t port = rtp_send_get_local_port(o->send);
+
+                rtp_send_set_rtx_budget(o->send, cfg->bitrate_bps / MEDIA_OUTPUT_RTX_SHARE_DIV);
+
+                /* RTCP is a help, not a must: a taken port (or our RTP port 65535) leaves the stream
+                 * without it, and media_output_get_stats() says so (rtcp false). */
+                if (port < 65535 && (cfg->dest_rtcp_port || cfg->dest_port < 65535))
+                        (void) rtcp_channel_new(&(struct rtcp_channel_config) {
+                                                        .dest_address = cfg->dest_address,
+                                                        .dest_port = cfg->dest_rtcp_port ?: cfg->dest_port + 1,
+                                                        .local_port = port + 1,
+                                                },
+                                                &o->rtcp);
+                o->sr_due = true;
+        }
 
         *ret = steal_ptr(o);
         return 0;
@@ -230,6 +260,110 @@ int media_output_set_video(struct media_output *o, uint8_t avc_profile_idc, uint
 void media_output_set_bitrate(struct media_output *o, uint64_t bitrate_bps)
 {
         rtp_send_set_pace(o->send, pace_for(bitrate_bps));
+        rtp_send_set_rtx_budget(o->send, bitrate_bps / MEDIA_OUTPUT_RTX_SHARE_DIV);
+}
+
+static uint64_t now_ntp(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return rtcp_ntp_from_unix_usec((uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u);
+}
+
+/* One compound from the sink: repair, then remember what its report says. */
+static int media_output_feedback(struct media_output *o, const struct rtcp_info *info, uint64_t ntp,
+                                 struct media_output_feedback *fb)
+{
+        uint32_t ssrc = o->writer.ssrc;
+        int r;
+
+        if (info->n_nacks > 0) {
+                for (size_t i = 0; i < info->n_nacks; i++)
+                        o->fb.nack_items += info->nacks[i].media_ssrc == ssrc;
+                r = rtp_send_retransmit(o->send, info->nacks, info->n_nacks, ssrc);
+                if (r < 0 && r != -ENOTSUP)
+                        return r;
+                if (r > 0)
+                        fb->rtx_sent += (unsigned) r;
+        }
+        if ((info->pli && info->pli_media_ssrc == ssrc) || (info->fir && info->fir_media_ssrc == ssrc)) {
+                o->fb.idr_requests++;
+                fb->idr = true;
+        }
+        for (size_t i = 0; i < info->n_reports; i++) {
+                const struct rtcp_report_block *b = &info->reports[i];
+                uint64_t rtt;
+
+                if (b->ssrc != ssrc)
+                        continue;
+                o->fb.rtcp_reports++;
+                o->fb.fraction_lost = b->fraction_lost;
+                o->fb.cumulative_lost = b->cumulative_lost;
+                o->fb.jitter_usec = rtcp_jitter_usec(b->jitter, 90000);
+                if (rtcp_rtt_usec(ntp, b->lsr, b->dlsr, &rtt) == 0)
+                        o->fb.rtt_usec = rtt;
+                fb->report = true;
+                fb->fraction_lost = MAX(fb->fraction_lost, b->fraction_lost);
+        }
+        return 0;
+}
+
+int media_output_poll_rtcp(struct media_output *o, uint64_t now_usec, struct media_output_feedback *ret)
+{
+        struct media_output_feedback fb = {};
+        struct rtcp_info info;
+        int r;
+
+        if (!o || !ret)
+                return -EINVAL;
+        if (!o->rtcp) {
+                *ret = fb;
+                return 0;
+        }
+        /* Bounded: a flood of datagrams must not starve the pictures. */
+        for (unsigned i = 0; i < 64; i++) {
+                r = rtcp_channel_receive(o->rtcp, &info);
+                if (r == -EAGAIN)
+                        break;
+                if (r == -EBADMSG)
+                        continue;
+                if (r < 0)
+                        return r;
+                r = media_output_feedback(o, &info, now_ntp(), &fb);
+                if (r < 0)
+                        return r;
+        }
+        if (o->sr_due || now_usec >= o->next_sr_usec) {
+                struct rtp_send_stats s;
+
+                rtp_send_get_stats(o->send, &s);
+                /* The same instant on both clocks: the RTP timestamp is stream time in 90 kHz, as
+                 * ts_mux stamps the packets. */
+                r = rtcp_channel_send_sr(o->rtcp, &(struct rtcp_sender_info) {
+                                                          .ssrc = o->writer.ssrc,
+                                                          .ntp = now_ntp(),
+                                                          .rtp_timestamp = (uint32_t) (now_usec * 9 / 100),
+                                                          .packet_count = (uint32_t) s.packets,
+                                                          .octet_count = (uint32_t) (s.bytes - s.packets * 12),
+                                                  });
+                if (r >= 0)
+                        o->fb.sr_sent++;
+                o->sr_due = false;
+                o->next_sr_usec = now_usec + MEDIA_OUTPUT_SR_INTERVAL_USEC;
+        }
+        *ret = fb;
+        return 0;
+}
+
+int media_output_queued_bytes(const struct media_output *o)
+{
+        return o ? rtp_send_get_queued_bytes(o->send) : -EINVAL;
+}
+
+int media_output_rtcp_fd(const struct media_output *o)
+{
+        return o && o->rtcp ? rtcp_channel_get_fd(o->rtcp) : -1;
 }
 
 void media_output_get_stats(const struct media_output *o, struct media_output_stats *ret)
@@ -237,10 +371,13 @@ void media_output_get_stats(const struct media_output *o, struct media_output_st
         struct rtp_send_stats s;
 
         rtp_send_get_stats(o->send, &s);
-        *ret = (struct media_output_stats) {
-                .bytes_sent = s.bytes,
-                .rtp_packets = s.packets,
-                .send_errors = s.send_errors,
-                .frames_dropped = s.frames_dropped,
-        };
+        *ret = o->fb;
+        ret->bytes_sent = s.bytes;
+        ret->rtp_packets = s.packets;
+        ret->send_errors = s.send_errors;
+        ret->frames_dropped = s.frames_dropped;
+        ret->rtcp = o->rtcp != NULL;
+        ret->rtx_requested = s.rtx_requested;
+        ret->rtx_sent = s.rtx_sent;
+        ret->rtx_missing = s.rtx_missing;
 }

@@ -15,6 +15,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,9 +25,16 @@
 #include <unistd.h>
 
 #include "../protocol/macro.h"
+#include "../protocol/rtcp.h"
 #include "rtp_send.h"
 
 #define RTP_SEND_MAX_BURST 64
+/* The largest packet the retransmission history keeps (an RTP/MP2T packet is 1328 bytes). */
+#define RTP_SEND_RTX_PACKET_MAX 1500
+/* At most this many packets resent for one NACK datagram (64 items x 17 packets would be 1088). */
+#define RTP_SEND_RTX_MAX_PER_CALL 512
+/* The burst the resend budget allows (rtp_send_set_rtx_budget()). */
+#define RTP_SEND_RTX_BURST_BYTES (64 * 1500)
 
 struct rtp_send {
         int fd;
@@ -38,6 +46,22 @@ struct rtp_send {
         bool need_idr;
         uint64_t pace_next_nsec;   /* the pacer's clock: no burst leaves before this, across frames */
         struct rtp_send_stats stats;
+
+        /* retransmission history (cfg.rtx_slots > 0), all owned: slot i holds rtx_len[i] bytes at
+         * rtx_buf + i * RTP_SEND_RTX_PACKET_MAX; rtx.tags says which sequence number it is */
+        struct rtcp_rtx_history rtx;
+        uint32_t *rtx_tags;
+        uint8_t *rtx_buf;
+        uint16_t *rtx_len;
+        uint64_t rtx_budget_bps;   /* 0: no limit */
+        uint64_t rtx_tokens;       /* bytes that may be resent now (token bucket) */
+        uint64_t rtx_refill_nsec;  /* when the bucket was last filled */
+
+        /* TCP (cfg.tcp) */
+        bool tcp;
+        bool tcp_connecting;       /* connect() in progress */
+        uint8_t tcp_pending[2 + 65535]; /* the unsent rest of a packet the kernel took only in part */
+        size_t tcp_pending_len;
 };
 
 static uint64_t now_nsec(void)
@@ -56,8 +80,7 @@ static void sleep_until_nsec(uint64_t t)
                 ;
 }
 
-/* Parse an IPv4/IPv6 literal (IPv6 may carry %scope) into *sa. */
-static int parse_address(const char *addr, uint16_t port, struct sockaddr_storage *sa, socklen_t *len)
+int rtp_send_parse_address(const char *addr, uint16_t port, struct sockaddr_storage *sa, socklen_t *len)
 {
         struct sockaddr_in *in4 = (struct sockaddr_in *) sa;
         struct sockaddr_in6 *in6 = (struct sockaddr_in6 *) sa;
@@ -96,14 +119,32 @@ static int parse_address(const char *addr, uint16_t port, struct sockaddr_storag
         return 0;
 }
 
-static struct rtp_send *send_alloc(const struct rtp_send_config *cfg, int *ret_sndbuf)
+static int send_alloc_history(struct rtp_send *s, unsigned n)
+{
+        if (n == 0)
+                return 0;
+        if (n < 16 || n > 32768 || (n & (n - 1)))
+                return -EINVAL;
+        s->rtx_tags = calloc(n, sizeof(*s->rtx_tags));
+        s->rtx_len = calloc(n, sizeof(*s->rtx_len));
+        s->rtx_buf = malloc((size_t) n * RTP_SEND_RTX_PACKET_MAX);
+        if (!s->rtx_tags || !s->rtx_len || !s->rtx_buf)
+                return -ENOMEM;
+        return rtcp_rtx_history_init(&s->rtx, s->rtx_tags, n);
+}
+
+static struct rtp_send *send_alloc(const struct rtp_send_config *cfg, int *ret_sndbuf, int *ret_error)
 {
         struct rtp_send *s;
 
+        *ret_error = -ENOMEM;
         s = calloc(1, sizeof(*s));
         if (!s)
                 return NULL;
         s->fd = -1;
+        *ret_error = send_alloc_history(s, cfg->rtx_slots);
+        if (*ret_error < 0)
+                return rtp_send_free(s);
         s->pace_bps = cfg->pace_bps;
         s->burst_packets = cfg->burst_packets ? cfg->burst_packets : 16;
         if (s->burst_packets > RTP_SEND_MAX_BURST)
@@ -117,21 +158,21 @@ static struct rtp_send *send_alloc(const struct rtp_send_config *cfg, int *ret_s
 int rtp_send_new_from_fd(int fd, const struct rtp_send_config *cfg, struct rtp_send **ret)
 {
         struct rtp_send *s;
-        int sndbuf, fl;
+        int sndbuf, fl, r;
 
         if (fd < 0 || !cfg || !ret) {
                 (void) safe_close(fd);
                 return -EINVAL;
         }
-        s = send_alloc(cfg, &sndbuf);
+        s = send_alloc(cfg, &sndbuf, &r);
         if (!s) {
                 (void) safe_close(fd);
-                return -ENOMEM;
+                return r;
         }
         s->fd = fd;
         fl = fcntl(fd, F_GETFL);
         if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
-                int r = -errno;
+                r = -errno;
                 rtp_send_free(s);
                 return r;
         }
@@ -149,11 +190,11 @@ int rtp_send_new(const struct rtp_send_config *cfg, struct rtp_send **ret)
 
         if (!cfg || !ret || !cfg->dest_address || cfg->dest_port == 0)
                 return -EINVAL;
-        r = parse_address(cfg->dest_address, cfg->dest_port, &dst, &dst_len);
+        r = rtp_send_parse_address(cfg->dest_address, cfg->dest_port, &dst, &dst_len);
         if (r < 0)
                 return r;
         if (cfg->local_address) {
-                r = parse_address(cfg->local_address, cfg->local_port, &src, &src_len);
+                r = rtp_send_parse_address(cfg->local_address, cfg->local_port, &src, &src_len);
                 if (r < 0)
                         return r;
                 if (src.ss_family != dst.ss_family)
@@ -170,14 +211,23 @@ int rtp_send_new(const struct rtp_send_config *cfg, struct rtp_send **ret)
                 }
         }
 
-        s = send_alloc(cfg, &sndbuf);
+        if (cfg->tcp && cfg->rtx_slots)
+                return -EINVAL;
+        s = send_alloc(cfg, &sndbuf, &r);
         if (!s)
-                return -ENOMEM;
+                return r;
+        s->tcp = cfg->tcp;
 
-        s->fd = socket(dst.ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        s->fd = socket(dst.ss_family, (cfg->tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (s->fd < 0) {
                 r = -errno;
                 goto fail;
+        }
+        if (cfg->tcp) {
+                /* the packets are small and late ones are useless: no Nagle; a port still in TIME_WAIT
+                 * from the last session may be ours again */
+                (void) setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &(int) { 1 }, sizeof(int));
+                (void) setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &(int) { 1 }, sizeof(int));
         }
         /* No SO_REUSEADDR: it would let two sessions share one server_port (UDP has no TIME_WAIT). */
         (void) setsockopt(s->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
@@ -194,8 +244,11 @@ int rtp_send_new(const struct rtp_send_config *cfg, struct rtp_send **ret)
                 goto fail;
         }
         if (connect(s->fd, (struct sockaddr *) &dst, dst_len) < 0) {
-                r = -errno;
-                goto fail;
+                if (!cfg->tcp || errno != EINPROGRESS) {
+                        r = -errno;
+                        goto fail;
+                }
+                s->tcp_connecting = true;
         }
         src_len = sizeof(src);
         if (getsockname(s->fd, (struct sockaddr *) &src, &src_len) < 0) {
@@ -216,6 +269,9 @@ struct rtp_send *rtp_send_free(struct rtp_send *s)
         if (!s)
                 return NULL;
         s->fd = safe_close(s->fd);
+        free(s->rtx_tags);
+        free(s->rtx_len);
+        free(s->rtx_buf);
         free(s);
         return NULL;
 }
@@ -235,9 +291,86 @@ void rtp_send_set_pace(struct rtp_send *s, uint64_t pace_bps)
         s->pace_bps = pace_bps;
 }
 
+void rtp_send_set_rtx_budget(struct rtp_send *s, uint64_t bps)
+{
+        s->rtx_budget_bps = bps;
+}
+
 void rtp_send_get_stats(const struct rtp_send *s, struct rtp_send_stats *ret)
 {
         *ret = s->stats;
+}
+
+int rtp_send_get_queued_bytes(const struct rtp_send *s)
+{
+        int queued = 0;
+
+        if (ioctl(s->fd, SIOCOUTQ, &queued) < 0)
+                return -errno;
+        return queued;
+}
+
+/* Keep a copy of packets that the kernel took, for NACKs. */
+static void history_record(struct rtp_send *s, const uint8_t *packets, size_t n, size_t packet_size)
+{
+        if (!s->rtx_tags || packet_size < 12 || packet_size > RTP_SEND_RTX_PACKET_MAX)
+                return;
+        for (size_t i = 0; i < n; i++) {
+                const uint8_t *p = packets + i * packet_size;
+                size_t slot = rtcp_rtx_history_record(&s->rtx, (uint16_t) (p[2] << 8 | p[3]));
+
+                memcpy(s->rtx_buf + slot * RTP_SEND_RTX_PACKET_MAX, p, packet_size);
+                s->rtx_len[slot] = (uint16_t) packet_size;
+        }
+}
+
+int rtp_send_retransmit(struct rtp_send *s, const struct rtcp_nack *nacks, size_t n, uint32_t ssrc)
+{
+        size_t slots[RTP_SEND_RTX_MAX_PER_CALL], k, missing = 0;
+        int sent = 0;
+
+        if (!s || (n > 0 && !nacks))
+                return -EINVAL;
+        if (!s->rtx_tags)
+                return -ENOTSUP;
+        for (size_t i = 0; i < n; i++)
+                if (nacks[i].media_ssrc == ssrc)
+                        s->stats.rtx_requested += 1 + (uint64_t) __builtin_popcount(nacks[i].blp);
+        k = rtcp_rtx_history_resolve(&s->rtx, nacks, n, ssrc, slots, sizeof(slots) / sizeof(slots[0]), &missing);
+        s->stats.rtx_missing += missing;
+        if (s->rtx_budget_bps > 0) {
+                uint64_t t = now_nsec(), dt = MIN(t - s->rtx_refill_nsec, 1000000000ULL);
+
+                if (s->rtx_refill_nsec == 0)
+                        s->rtx_tokens = RTP_SEND_RTX_BURST_BYTES;
+                else
+                        s->rtx_tokens = MIN((uint64_t) RTP_SEND_RTX_BURST_BYTES,
+                                            s->rtx_tokens + dt * s->rtx_budget_bps / 8 / 1000000000ULL);
+                s->rtx_refill_nsec = t;
+        }
+        for (size_t i = 0; i < k; i++) {
+                if (s->rtx_budget_bps > 0 && s->rtx_tokens < s->rtx_len[slots[i]]) {
+                        s->stats.rtx_over_budget += k - i;
+                        break;
+                }
+                ssize_t w = send(s->fd, s->rtx_buf + slots[i] * RTP_SEND_RTX_PACKET_MAX, s->rtx_len[slots[i]],
+                                 MSG_DONTWAIT | MSG_NOSIGNAL);
+
+                if (w < 0) {
+                        if (errno == EAGAIN || errno == ENOBUFS)
+                                break; /* the link is full: the rest would only add to the congestion */
+                        if (errno == ECONNREFUSED || errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (s->rtx_budget_bps > 0)
+                        s->rtx_tokens -= MIN(s->rtx_tokens, (uint64_t) w);
+                s->stats.rtx_sent++;
+                s->stats.packets++;
+                s->stats.bytes += (uint64_t) w;
+                sent++;
+        }
+        return sent;
 }
 
 static int drop_frame(struct rtp_send *s, size_t n_unsent)
@@ -246,6 +379,147 @@ static int drop_frame(struct rtp_send *s, size_t n_unsent)
         s->stats.packets_dropped += n_unsent;
         s->need_idr = true;
         return RTP_SEND_DROPPED;
+}
+
+/* Wait up to stall_usec for the socket to take more (TCP). true when it can. */
+static bool tcp_wait_writable(struct rtp_send *s)
+{
+        struct pollfd pfd = { .fd = s->fd, .events = POLLOUT };
+
+        s->stats.stalls++;
+        return poll(&pfd, 1, (int) ((s->stall_usec + 999) / 1000)) > 0;
+}
+
+/* The connection is up (0), still coming (-EINPROGRESS), or failed (-errno). */
+static int tcp_check_connected(struct rtp_send *s)
+{
+        int err = 0;
+        socklen_t len = sizeof(err);
+
+        if (!s->tcp_connecting)
+                return 0;
+        if (!tcp_wait_writable(s))
+                return -EINPROGRESS;
+        if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+                return -errno;
+        if (err)
+                return -err;
+        s->tcp_connecting = false;
+        return 0;
+}
+
+/* Write the rest of a packet the kernel took in part. 0 when none is left, -EAGAIN, -errno. */
+static int tcp_flush_pending(struct rtp_send *s)
+{
+        while (s->tcp_pending_len > 0) {
+                ssize_t w = send(s->fd, s->tcp_pending, s->tcp_pending_len, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+                if (w < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        if (errno != EAGAIN)
+                                return -errno;
+                        if (!tcp_wait_writable(s))
+                                return -EAGAIN;
+                        continue;
+                }
+                memmove(s->tcp_pending, s->tcp_pending + w, s->tcp_pending_len - (size_t) w);
+                s->tcp_pending_len -= (size_t) w;
+        }
+        return 0;
+}
+
+/* RFC 4571 framing: [length(16)] packet, for a burst of packets. Returns packets sent whole, or -errno. */
+static int tcp_send_burst(struct rtp_send *s, const uint8_t *packets, size_t n, size_t packet_size)
+{
+        struct iovec iov[2 * RTP_SEND_MAX_BURST];
+        uint8_t hdr[2] = { (uint8_t) (packet_size >> 8), (uint8_t) packet_size };
+        size_t total = n * (packet_size + 2), done;
+        ssize_t w;
+        int r;
+
+        for (size_t j = 0; j < n; j++) {
+                iov[2 * j] = (struct iovec) { hdr, 2 };
+                iov[2 * j + 1] = (struct iovec) { (void *) (packets + j * packet_size), packet_size };
+        }
+        for (;;) {
+                w = sendmsg(s->fd, &(struct msghdr) { .msg_iov = iov, .msg_iovlen = 2 * n }, MSG_DONTWAIT | MSG_NOSIGNAL);
+                if (w >= 0 || errno != EINTR)
+                        break;
+        }
+        if (w < 0)
+                return errno == EAGAIN ? 0 : -errno;
+        done = (size_t) w / (packet_size + 2);
+        if ((size_t) w < total && (size_t) w % (packet_size + 2) != 0) {
+                /* keep the rest of the packet cut in the middle, and try to finish it now */
+                size_t off = (size_t) w % (packet_size + 2);
+
+                memcpy(s->tcp_pending, hdr, 2);
+                memcpy(s->tcp_pending + 2, packets + done * packet_size, packet_size);
+                memmove(s->tcp_pending, s->tcp_pending + off, packet_size + 2 - off);
+                s->tcp_pending_len = packet_size + 2 - off;
+                r = tcp_flush_pending(s);
+                if (r < 0 && r != -EAGAIN)
+                        return r;
+                done++; /* it is the kernel's now, or will be before anything else */
+        }
+        return (int) done;
+}
+
+static int drop_frame(struct rtp_send *s, size_t n_unsent);
+
+/* rtp_send_frame() for TCP: the same drop policy, with the framing kept whole. */
+static int tcp_send_frame(struct rtp_send *s, const uint8_t *packets, size_t n, size_t packet_size,
+                          enum rtp_send_kind kind)
+{
+        size_t i = 0;
+        int queued = 0, r;
+
+        if (packet_size > 65535)
+                return -EINVAL;
+        r = tcp_check_connected(s);
+        if (r == -EINPROGRESS)
+                return drop_frame(s, n);
+        if (r < 0)
+                return r;
+        r = tcp_flush_pending(s);
+        if (r == -EAGAIN)
+                return drop_frame(s, n);
+        if (r < 0)
+                return r;
+        if (ioctl(s->fd, SIOCOUTQ, &queued) == 0 && (unsigned) queued > s->max_queued_bytes)
+                return drop_frame(s, n);
+        while (i < n) {
+                size_t burst = MIN(n - i, (size_t) s->burst_packets);
+                uint64_t t = now_nsec();
+                int k;
+
+                if (s->pace_bps > 0 && s->pace_next_nsec > t) {
+                        sleep_until_nsec(s->pace_next_nsec);
+                        s->stats.pace_usec += (s->pace_next_nsec - t) / 1000;
+                        t = s->pace_next_nsec;
+                }
+                k = tcp_send_burst(s, packets + i * packet_size, burst, packet_size);
+                if (k < 0)
+                        return k;
+                if (k == 0) {
+                        if (!tcp_wait_writable(s))
+                                return drop_frame(s, n - i);
+                        continue;
+                }
+                s->stats.packets += (uint64_t) k;
+                s->stats.bytes += (uint64_t) k * packet_size;
+                if (s->pace_bps > 0)
+                        s->pace_next_nsec = MAX(s->pace_next_nsec, t) +
+                                            (uint64_t) k * (packet_size + 2) * 8 * 1000000000ULL / s->pace_bps;
+                i += (size_t) k;
+                if (s->tcp_pending_len > 0 && i < n)
+                        return drop_frame(s, n - i); /* the link is full: the rest of the frame waits no longer */
+        }
+        s->stats.frames_sent++;
+        if (kind == RTP_SEND_KIND_IDR)
+                s->need_idr = false;
+        return RTP_SEND_OK;
 }
 
 int rtp_send_frame(struct rtp_send *s, const uint8_t *packets, size_t n, size_t packet_size,
@@ -267,6 +541,8 @@ int rtp_send_frame(struct rtp_send *s, const uint8_t *packets, size_t n, size_t 
                 s->stats.packets_dropped += n;
                 return RTP_SEND_NEED_IDR;
         }
+        if (s->tcp)
+                return tcp_send_frame(s, packets, n, packet_size, kind);
         /* The socket buffer is the queue: when it is already this full, the link is
          * behind; sending more would only add latency. */
         if (ioctl(s->fd, SIOCOUTQ, &queued) == 0 && (unsigned) queued > s->max_queued_bytes)
@@ -314,6 +590,7 @@ int rtp_send_frame(struct rtp_send *s, const uint8_t *packets, size_t n, size_t 
                                 return -errno;
                         }
                 }
+                history_record(s, packets + i * packet_size, (size_t) k, packet_size);
                 s->stats.packets += (uint64_t) k;
                 s->stats.bytes += (uint64_t) k * packet_size;
                 if (s->pace_bps > 0)

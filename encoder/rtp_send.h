@@ -22,6 +22,24 @@
  * ECONNREFUSED (the sink's port is not open yet, ICMP) is counted in
  * send_errors and is not a stall.
  *
+ * TCP (cfg.tcp, RTP/AVP/TCP when the sink asks for it): the socket connects
+ * to the sink's port without blocking; frames wait for the connection up to
+ * stall_usec (else they are dropped, as on a full socket). Each packet goes
+ * out behind its 16-bit length (RFC 4571). A packet the kernel took only in
+ * part is finished first on the next call, so the framing never breaks;
+ * whole frames are still dropped (never cut) when the socket is too full.
+ * A reset or refused connection is an error (-ECONNRESET, -ECONNREFUSED...).
+ *
+ * Repair (RTCP generic NACK, docs/rtcp.md): with cfg.rtx_slots the sender
+ * keeps a copy of the last rtx_slots packets it handed to the kernel, indexed
+ * by their RTP sequence number (protocol/rtcp.h's history), and
+ * rtp_send_retransmit() sends the ones a NACK names again, unchanged (same
+ * sequence number and timestamp: the sink's reorder buffer puts them back in
+ * place). Dropped packets were never sent and are never resent.
+ * rtp_send_set_rtx_budget() caps the resends' average rate: on a congested
+ * link the sink NACKs a large share of the stream, and resending all of it
+ * would only deepen the congestion.
+ *
  *   rtp_send_new(&cfg, &s);
  *   port = rtp_send_get_local_port(s);           for server_port
  *   per frame: r = rtp_send_frame(s, w.data, w.n_packets, RTP_MP2T_PACKET_SIZE,
@@ -34,6 +52,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 struct rtp_send;
 
@@ -49,6 +68,9 @@ struct rtp_send_config {
         unsigned max_queued_bytes;  /* drop a frame when more than this waits in the socket; 0: sndbuf_bytes / 2 */
         unsigned stall_usec;        /* how long to wait for a full socket mid-frame; 0: 20000 */
         int dscp;                   /* IP DSCP for the packets (e.g. 46 EF, 34 AF41); 0: leave */
+        unsigned rtx_slots;         /* packets kept for retransmission: a power of two 16..32768; 0: none */
+        bool tcp;                   /* RTP/AVP/TCP: connect to dest_port and frame every packet with its
+                                     * 16-bit length (RFC 4571); no retransmission history */
 };
 
 /* What a batch of packets holds, for the drop policy. */
@@ -75,6 +97,10 @@ struct rtp_send_stats {
         uint64_t send_errors;     /* packets refused by the kernel (ECONNREFUSED, ENOBUFS, ...) */
         uint64_t stalls;          /* EAGAIN waits */
         uint64_t pace_usec;       /* total time slept for pacing */
+        uint64_t rtx_requested;   /* sequence numbers NACKed (for our SSRC) */
+        uint64_t rtx_sent;        /* packets sent again */
+        uint64_t rtx_missing;     /* NACKed but no longer (or never) held: too old, dropped, not ours */
+        uint64_t rtx_over_budget; /* held but not resent: over rtp_send_set_rtx_budget() */
 };
 
 /*
@@ -101,6 +127,8 @@ int rtp_send_get_fd(const struct rtp_send *s);
 
 /* Change the pacing rate (e.g. with the encoder bit rate). */
 void rtp_send_set_pace(struct rtp_send *s, uint64_t pace_bps);
+/* Cap what rtp_send_retransmit() sends to bps on average (a burst of 64 packets); 0: no cap. */
+void rtp_send_set_rtx_budget(struct rtp_send *s, uint64_t bps);
 
 /*
  * Send n packets of packet_size bytes each, contiguous at packets, paced.
@@ -113,8 +141,28 @@ void rtp_send_set_pace(struct rtp_send *s, uint64_t pace_bps);
 int rtp_send_frame(struct rtp_send *s, const uint8_t *packets, size_t n, size_t packet_size,
                    enum rtp_send_kind kind);
 
+/*
+ * Send again the packets that the generic NACK items nacks[0..n) name for
+ * ssrc (items for another SSRC are ignored), from the history, each at most
+ * once per call, in the order asked, not paced (a NACK is already late) but
+ * never blocking: a full socket, or the resend budget spent, ends the call. Returns the number of packets
+ * sent again, -ENOTSUP without a history, or a negative errno for a broken
+ * socket.
+ */
+struct rtcp_nack;
+int rtp_send_retransmit(struct rtp_send *s, const struct rtcp_nack *nacks, size_t n, uint32_t ssrc);
+
+/* Unsent bytes in the socket (SIOCOUTQ: the kernel buffer and the qdisc), or a negative errno. */
+int rtp_send_get_queued_bytes(const struct rtp_send *s);
+
 /* A copy of the counters. Not thread-safe: call from the sending thread. */
 void rtp_send_get_stats(const struct rtp_send *s, struct rtp_send_stats *ret);
+
+/*
+ * An IPv4 or IPv6 literal (IPv6 may carry %scope) and port as a socket
+ * address; NULL addr: IPv4 any. 0, or -EINVAL. (Shared with rtcp_channel.c.)
+ */
+int rtp_send_parse_address(const char *addr, uint16_t port, struct sockaddr_storage *sa, socklen_t *len);
 
 static inline void rtp_send_freep(struct rtp_send **s)
 {

@@ -398,12 +398,15 @@ static void handle_setup(struct source_session *s, const struct rtsp_message *m,
                                               source_session_escape(value, tr, sizeof(tr)));
                         return;
                 }
-                if (t.lower != RTSP_LOWER_TRANSPORT_UDP || !t.unicast || t.interleaved) {
+                if (!t.unicast || t.interleaved) {
+                        /* RTP interleaved in the RTSP connection ($ frames) is not done */
                         source_session_reject(s, m, RTSP_STATUS_UNSUPPORTED_TRANSPORT,
-                                              "only RTP/AVP/UDP unicast is supported, got \"%s\"",
+                                              "only RTP/AVP/UDP or RTP/AVP/TCP unicast (not interleaved) is "
+                                              "supported, got \"%s\"",
                                               source_session_escape(value, tr, sizeof(tr)));
                         return;
                 }
+                s->media.tcp = t.lower == RTSP_LOWER_TRANSPORT_TCP;
         }
         if (t.has_client_port) {
                 s->media.peer_rtp_port = t.client_port[0];
@@ -415,7 +418,10 @@ static void handle_setup(struct source_session *s, const struct rtsp_message *m,
 
         s->session_created = true;
         source_session_reply_start(s, &r, m, RTSP_STATUS_OK, s->timeout_sec);
-        if (s->media.peer_rtcp_port)
+        if (s->media.tcp)
+                rtsp_builder_headerf(&r.b, "Transport", "RTP/AVP/TCP;unicast;client_port=%u;server_port=%u",
+                                     s->media.peer_rtp_port, s->media.server_rtp_port);
+        else if (s->media.peer_rtcp_port)
                 rtsp_builder_headerf(&r.b, "Transport", "RTP/AVP/UDP;unicast;client_port=%u-%u;server_port=%u-%u",
                                      s->media.peer_rtp_port, s->media.peer_rtcp_port, s->media.server_rtp_port,
                                      s->media.server_rtp_port + 1u);

@@ -109,6 +109,8 @@ struct source_session_media {
         uint16_t peer_rtp_port;                 /* sink's client_port (RTP) */
         uint16_t peer_rtcp_port;                /* second port of a client_port range, 0 if none */
         uint16_t server_rtp_port;               /* our UDP source port (config) */
+        bool tcp;                               /* RTP/AVP/TCP: we connect to peer_rtp_port and send the
+                                                 * packets framed by their length (RFC 4571), no RTCP */
 };
 
 /* What StartMiracastSession reports once the M3 reply is negotiated. */
@@ -150,6 +152,10 @@ struct source_session_config {
         /* UIBC (docs/uibc.md): offered in M4 only when input_allowed and the sink lists input in M3. */
         bool input_allowed;                     /* the person allowed input from the display */
         uint16_t uibc_port;                     /* our UIBC TCP listener (required with input_allowed) */
+
+        int latency_mode;                       /* enum latency_mode (latency_mode.h): a sink with
+                                                 * microsoft_latency_management_capability: supported
+                                                 * hears it in M4 as low, normal or high */
 
         unsigned session_timeout_sec;           /* 0 = SOURCE_SESSION_TIMEOUT_SEC */
         uint64_t response_timeout_usec;         /* 0 = default; likewise the others */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "latency_mode.h"
 #include "macro.h"
 #include "source_session_private.h"
 
@@ -100,6 +101,8 @@ static void negotiation_to_media(struct source_session *s, const struct wfd_nego
         ret->peer_rtp_port = port;
         ret->peer_rtcp_port = 0;
         ret->server_rtp_port = s->config.server_rtp_port;
+        /* a sink that lists only TCP in wfd_client_rtp_ports (M4 echoes it); SETUP may say again */
+        ret->tcp = s->caps.has_client_rtp_ports && s->caps.client_rtp_ports.transport == WFD_RTP_TCP;
 }
 
 /* Build and send M4 for negotiation n (initial, retry). */
@@ -132,6 +135,22 @@ static void send_m4(struct source_session *s, const struct wfd_negotiation *n, u
                 source_session_end(s, SOURCE_SESSION_END_NEGOTIATION_FAILED, r, "cannot write the M4 UIBC lines (%s)",
                                    strerror(-r));
                 return;
+        }
+        if (s->caps.has_latency_management && s->caps.latency_management) {
+                struct latency_mode_params lp;
+                int k;
+
+                /* [MS-WFDPE] 2.2.2: latency-mode = "low" / "normal" / "high" */
+                if (latency_mode_get_params(s->config.latency_mode, &lp) < 0)
+                        (void) latency_mode_get_params(LATENCY_MODE_BALANCED, &lp);
+                k = snprintf(body + r, sizeof(body) - (size_t) r, "microsoft_latency_management_capability: %s\r\n",
+                             lp.ms_latency);
+                if (k < 0 || (size_t) k >= sizeof(body) - (size_t) r) {
+                        source_session_end(s, SOURCE_SESSION_END_NEGOTIATION_FAILED, -ENOBUFS,
+                                           "cannot write the M4 latency line");
+                        return;
+                }
+                r += k;
         }
         s->m4_attempts++;
         (void) source_session_send_request(s, REQUEST_M4, "SET_PARAMETER", SOURCE_URI, body, (size_t) r, now);
@@ -312,6 +331,7 @@ void source_session_negotiate_change_reply(struct source_session *s, const struc
         s->negotiation = steal_ptr(s->next_negotiation);
         s->next_media.peer_rtp_port = s->media.peer_rtp_port;
         s->next_media.peer_rtcp_port = s->media.peer_rtcp_port;
+        s->next_media.tcp = s->media.tcp;
         s->media = s->next_media;
         if (s->media_state != MEDIA_STOPPED)
                 source_session_push_media(s, SOURCE_SESSION_ACTION_MEDIA_CHANGE_FORMAT);
@@ -360,6 +380,7 @@ int source_session_change_format(struct source_session *s, const struct source_s
                 negotiation_to_media(s, n, &next);
                 next.peer_rtp_port = s->media.peer_rtp_port;
                 next.peer_rtcp_port = s->media.peer_rtcp_port;
+                next.tcp = s->media.tcp;
                 s->media = next;
                 free(s->negotiation);
                 s->negotiation = steal_ptr(n);

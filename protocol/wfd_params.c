@@ -206,6 +206,7 @@ static const char *const param_names[_WFD_PARAM_MAX] = {
         [WFD_PARAM_I2C] = "wfd_I2C",
         [WFD_PARAM_AV_FORMAT_CHANGE_TIMING] = "wfd_av_format_change_timing",
         [WFD_PARAM_MS_MAX_BITRATE] = "microsoft_max_bitrate",
+        [WFD_PARAM_MS_LATENCY_MANAGEMENT] = "microsoft_latency_management_capability",
 };
 
 const char *wfd_param_id_to_string(enum wfd_param_id id)
@@ -846,6 +847,13 @@ static int sink_caps_apply(struct wfd_sink_caps *s, enum wfd_param_id id, const 
                         return -EBADMSG;
                 s->has_format_change_capability = true;
                 return 0;
+        case WFD_PARAM_MS_LATENCY_MANAGEMENT:
+                if (s->has_latency_management)
+                        return 0;
+                if (wfd_supported_parse(v, vl, &s->latency_management) < 0)
+                        return -EBADMSG;
+                s->has_latency_management = true;
+                return 0;
         case WFD_PARAM_MS_MAX_BITRATE:
                 if (s->has_max_bitrate)
                         return 0;
@@ -945,6 +953,7 @@ static const char *const m3_names[] = {
         "wfd_idr_request_capability",
         "microsoft_format_change_capability",
         "wfdx_video_formats",
+        "microsoft_latency_management_capability",
 };
 
 const char *const *wfd_m3_request_names(size_t *ret_n)

@@ -125,6 +125,7 @@ enum wfd_param_id {
         WFD_PARAM_I2C,
         WFD_PARAM_AV_FORMAT_CHANGE_TIMING,
         WFD_PARAM_MS_MAX_BITRATE,              /* microsoft_max_bitrate */
+        WFD_PARAM_MS_LATENCY_MANAGEMENT,       /* microsoft_latency_management_capability */
         _WFD_PARAM_MAX,
         _WFD_PARAM_UNKNOWN = -1,
 };
@@ -319,6 +320,9 @@ struct wfd_sink_caps {
         bool idr_request_capability;
         bool has_format_change_capability;
         bool format_change_capability;    /* microsoft_format_change_capability: supported */
+        bool has_latency_management;
+        bool latency_management;          /* microsoft_latency_management_capability: supported ([MS-WFDPE]:
+                                           * M4 may then tell it low, normal or high) */
         bool has_max_bitrate;
         uint64_t max_bitrate_bps;         /* microsoft_max_bitrate: we must encode at or below it */
         bool has_i2c;

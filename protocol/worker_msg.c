@@ -38,7 +38,7 @@ static uint64_t get_le64(const uint8_t *p)
 
 static bool type_is_known(uint16_t type)
 {
-        return (type >= WORKER_MSG_SESSION_NEW && type <= WORKER_MSG_CONFIG) ||
+        return (type >= WORKER_MSG_SESSION_NEW && type <= WORKER_MSG_LINK_RATE) ||
                (type >= WORKER_MSG_REPLY && type < _WORKER_MSG_TYPE_MAX);
 }
 
@@ -54,9 +54,11 @@ const char *worker_msg_type_to_string(uint16_t type)
                 [WORKER_MSG_SET_INPUT] = "set-input",
                 [WORKER_MSG_ATTACH_AUDIO] = "attach-audio",
                 [WORKER_MSG_END] = "end",
-                [WORKER_MSG_LINK_RATE] = "link-rate",
-                [WORKER_MSG_PIPEWIRE_FD] = "pipewire-fd",
                 [WORKER_MSG_CONFIG] = "config",
+                [WORKER_MSG_INPUT_STATE] = "input-state",
+                [WORKER_MSG_PROBE] = "probe",
+                [WORKER_MSG_MICE_WATCH] = "mice-watch",
+                [WORKER_MSG_LINK_RATE] = "link-rate",
                 [WORKER_MSG_REPLY] = "reply",
                 [WORKER_MSG_STATE] = "state",
                 [WORKER_MSG_FORMAT] = "format",
@@ -64,6 +66,8 @@ const char *worker_msg_type_to_string(uint16_t type)
                 [WORKER_MSG_STATISTICS] = "statistics",
                 [WORKER_MSG_INPUT] = "input",
                 [WORKER_MSG_ENDED] = "ended",
+                [WORKER_MSG_INPUT_EVENT] = "input-event",
+                [WORKER_MSG_MICE_EVENT] = "mice-event",
         };
 
         if (type >= sizeof(names) / sizeof(names[0]) || !names[type])

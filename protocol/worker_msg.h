@@ -30,7 +30,8 @@
 
 enum worker_msg_type {
         /* main -> worker; every request but SESSION_NEW is answered by one REPLY (field SEQ, ERROR) */
-        WORKER_MSG_SESSION_NEW = 1,  /* + fd: the RTSP connection. Answered by events, not a REPLY */
+        WORKER_MSG_SESSION_NEW = 1,  /* + fd: the RTSP connection (+ fd: a connection to the PipeWire remote
+                                        for the capture). Answered by events, not a REPLY */
         WORKER_MSG_STOP,             /* M5 TEARDOWN trigger */
         WORKER_MSG_PAUSE,
         WORKER_MSG_RESUME,
@@ -39,10 +40,14 @@ enum worker_msg_type {
         WORKER_MSG_SET_INPUT,        /* ACTIVE (allow), UIBC_PORT */
         WORKER_MSG_ATTACH_AUDIO,     /* + fd */
         WORKER_MSG_END,              /* end now (ERROR, TEXT); no REPLY, the worker sends ENDED */
-        WORKER_MSG_LINK_RATE,        /* LINK_RATE */
-        WORKER_MSG_PIPEWIRE_FD,      /* session 0, + fd: a connection to the PipeWire remote for the capture */
         WORKER_MSG_CONFIG,           /* session 0, first and once: CONTEXT_ID CAPTURE ENCODER AUDIO_SOURCE
                                         MAX_WIDTH MAX_HEIGHT FPS (max) BITRATE (max) LOG_LEVEL */
+        WORKER_MSG_INPUT_STATE,      /* ACTIVE: main's answer to INPUT (the devices exist or not); no REPLY */
+        WORKER_MSG_PROBE,            /* session 0, instead of CONFIG: encoders and outputs (TEXT: an output
+                                        spec to look up); the REPLY has TEXT lines as --probe prints them */
+        WORKER_MSG_MICE_WATCH,       /* + fd: read the sink's MS-MICE connection for this (Cast) session;
+                                        END drops it. No REPLY: MICE_EVENT says what came */
+        WORKER_MSG_LINK_RATE,        /* LINK_RATE: the P2P link rate main polls (ABR's ceiling); no REPLY */
 
         /* worker -> main */
         WORKER_MSG_REPLY = 64,       /* SEQ, ERROR */
@@ -52,6 +57,10 @@ enum worker_msg_type {
         WORKER_MSG_STATISTICS,       /* FRAMES DROPS BYTES LATENCY_* AUDIO_* */
         WORKER_MSG_INPUT,            /* ACTIVE MODE_WIDTH MODE_HEIGHT TARGET_WIDTH TARGET_HEIGHT */
         WORKER_MSG_ENDED,            /* ERROR TEXT; the last message about this session */
+        WORKER_MSG_INPUT_EVENT,      /* one parsed, mapped UIBC event for main's injector: INPUT_KIND and
+                                        X Y BUTTON | KEY DOWN | VERTICAL NOTCHES | (CONTACT_ID X Y)... */
+        WORKER_MSG_MICE_EVENT,       /* MICE_KIND ERROR TEXT: the sink's MS-MICE connection said something
+                                        (always the end of the watch) */
         _WORKER_MSG_TYPE_MAX,
 };
 
@@ -86,9 +95,37 @@ enum worker_field {
         WORKER_FIELD_AUDIO_LEVEL_MDBFS, /* dBFS x 1000, two's complement */
         WORKER_FIELD_AUDIO_UNDERRUNS,
         WORKER_FIELD_AUDIO_DROPPED,
-        WORKER_FIELD_LINK_RATE,
+        WORKER_FIELD_LINK_RATE,      /* bit/s, 0 unknown */
         WORKER_FIELD_CONTEXT_ID,
         WORKER_FIELD_LOG_LEVEL,
+        WORKER_FIELD_INPUT_KIND,     /* enum worker_input_kind */
+        WORKER_FIELD_X,              /* desktop pixels, within the cast area */
+        WORKER_FIELD_Y,
+        WORKER_FIELD_BUTTON,         /* BTN_LEFT down 1, up 0, unchanged -1 */
+        WORKER_FIELD_KEY,            /* an evdev KEY_* */
+        WORKER_FIELD_DOWN,
+        WORKER_FIELD_VERTICAL,
+        WORKER_FIELD_NOTCHES,        /* wheel notches, evdev's sign */
+        WORKER_FIELD_CONTACT_ID,     /* a touch contact: CONTACT_ID then its X and Y */
+        WORKER_FIELD_MICE_KIND,      /* enum worker_mice_kind */
+        WORKER_FIELD_LATENCY_MODE,   /* enum latency_mode (protocol/latency_mode.h) */
+        /* STATISTICS of the network (docs/rtcp.md) */
+        WORKER_FIELD_RATE_NOW,       /* the encoder's bit rate now (ABR) */
+        WORKER_FIELD_RTCP,           /* 1: our RTCP socket is open */
+        WORKER_FIELD_RTCP_REPORTS,
+        WORKER_FIELD_LOSS_PPM,       /* loss of the last report, percent x 10000 */
+        WORKER_FIELD_PACKETS_LOST,   /* cumulative, two's complement */
+        WORKER_FIELD_JITTER,
+        WORKER_FIELD_RTT,
+        WORKER_FIELD_NACK_ITEMS,
+        WORKER_FIELD_RTX_SENT,
+        WORKER_FIELD_RTX_MISSING,
+        WORKER_FIELD_SEND_QUEUE,
+        WORKER_FIELD_ABR_LOWERED,
+        WORKER_FIELD_ABR_RAISED,
+        WORKER_FIELD_NO_AUDIO,       /* SESSION_NEW: Cast(audio "none") */
+        WORKER_FIELD_AUDIO_PIPEWIRE_FD, /* SESSION_NEW: which fd (1 or 2) is a PipeWire connection for
+                                        audio-source pipewire; without it fd 1 is the capture's */
 
         WORKER_FIELD_FIRST_STRING = 0x1000,
         WORKER_FIELD_TEXT = WORKER_FIELD_FIRST_STRING,
@@ -101,6 +138,21 @@ enum worker_field {
         WORKER_FIELD_AUDIO_SILENCE_REASON,
         WORKER_FIELD_CAPTURE,
         WORKER_FIELD_AUDIO_SOURCE,
+        WORKER_FIELD_AUDIO_PIPEWIRE_REMOTE, /* SESSION_NEW: the PipeWire socket main tried for audio-source
+                                        pipewire (with no fd: it could not connect; the worker says why) */
+};
+
+enum worker_input_kind {
+        WORKER_INPUT_POINTER = 1,
+        WORKER_INPUT_KEY,
+        WORKER_INPUT_WHEEL,
+        WORKER_INPUT_TOUCH,
+};
+
+enum worker_mice_kind {
+        WORKER_MICE_STOP_PROJECTION = 1, /* TEXT: the sink's friendly name */
+        WORKER_MICE_REFUSED,         /* ERROR, TEXT: why the sink's message ends the cast */
+        WORKER_MICE_CLOSED,          /* ERROR: the sink closed the connection */
 };
 
 struct worker_msg_field {

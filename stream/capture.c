@@ -42,7 +42,8 @@ int stream_acquire_capture(struct stream *st, unsigned width, unsigned height, i
                 /* The test picture is made at the configured maximum (default 1280x720); encoders scale. */
                 cfg.width = config->max_width & ~1u;
                 cfg.height = config->max_height & ~1u;
-                cfg.pattern = CAPTURE_PATTERN_DESKTOP;
+                cfg.pattern = spec.motion ? CAPTURE_PATTERN_MOTION : CAPTURE_PATTERN_DESKTOP;
+                cfg.noise = spec.noise;
         } else if (spec.backend == CAPTURE_BACKEND_PIPEWIRE) {
                 cfg.pipewire_node = spec.node[0] ? spec.node : NULL;
                 /* main connected to the remote for us: the worker may not reach its socket. */

@@ -25,13 +25,15 @@
 #include "../encoder/capture.h"
 #include "../encoder/capture_spec.h"
 #include "../encoder/encode.h"
+#include "../protocol/latency_mode.h"
 #include "../protocol/macro.h"
 #include "../protocol/worker_msg.h"
+#include "mice_watch.h"
 #include "session.h"
 #include "stream.h"
 
 #define STREAM_CONTROL_FD 3
-#define STREAM_MAX_FDS 2
+#define STREAM_MAX_FDS 3
 
 int stream_send(struct stream *st, struct worker_msg_writer *w)
 {
@@ -99,7 +101,9 @@ static int stream_get_u16(const struct worker_msg *m, uint16_t tag, uint16_t *re
 
 static void stream_session_new(struct stream *st, const struct worker_msg *m, int *fds, size_t n_fds)
 {
-        struct session_params params = { .id = m->session };
+        struct session_params params = { .id = m->session, .audio_pipewire_fd = -1 };
+        size_t video_pw = 1;
+        char audio_remote[256];
         char device_name[256];
         uint64_t v;
         struct session *s;
@@ -125,9 +129,21 @@ static void stream_session_new(struct stream *st, const struct worker_msg *m, in
         (void) stream_get_u16(m, WORKER_FIELD_SINK_RTSP_PORT, &params.sink_rtsp_port);
         if (worker_msg_get_u64(m, WORKER_FIELD_INPUT_ALLOWED, &v) >= 0)
                 params.input_allowed = v != 0;
-        (void) stream_get_u16(m, WORKER_FIELD_UIBC_PORT, &params.uibc_port);
+        if (worker_msg_get_u64(m, WORKER_FIELD_LATENCY_MODE, &v) >= 0 && v < _LATENCY_MODE_MAX)
+                params.latency = (int) v;
+        if (worker_msg_get_u64(m, WORKER_FIELD_LINK_RATE, &v) >= 0)
+                params.link_rate_bps = v;
+        if (worker_msg_get_str(m, WORKER_FIELD_AUDIO_PIPEWIRE_REMOTE, audio_remote, sizeof(audio_remote)) >= 0)
+                params.audio_pipewire_remote = audio_remote;
+        if (worker_msg_get_u64(m, WORKER_FIELD_NO_AUDIO, &v) >= 0)
+                params.no_audio = v != 0;
+        if (worker_msg_get_u64(m, WORKER_FIELD_AUDIO_PIPEWIRE_FD, &v) >= 0 && v >= 1 && v < n_fds) {
+                params.audio_pipewire_fd = steal_fd(fds[v]);
+                if (v == 1)
+                        video_pw = 2;   /* the capture's connection, if any, comes after it */
+        }
 
-        r = session_new(st, &params, steal_fd(fds[0]), n_fds > 1 ? steal_fd(fds[1]) : -1, &s);
+        r = session_new(st, &params, steal_fd(fds[0]), n_fds > video_pw ? steal_fd(fds[video_pw]) : -1, &s);
         if (r < 0) {
                 log_error_errno(r, "Session %u: cannot start: %m", m->session);
                 stream_report_failed_start(st, m->session, r);
@@ -136,6 +152,7 @@ static void stream_session_new(struct stream *st, const struct worker_msg *m, in
 
 static void stream_hangup(struct stream *st);
 static int stream_configure(struct stream *st, const struct worker_msg *m);
+static void stream_probe_reply(struct stream *st, const struct worker_msg *m);
 
 static void stream_handle(struct stream *st, const struct worker_msg *m, int *fds, size_t n_fds)
 {
@@ -145,6 +162,10 @@ static void stream_handle(struct stream *st, const struct worker_msg *m, int *fd
         char text[160] = "";
         int r;
 
+        if (m->type == WORKER_MSG_PROBE && !st->config->configured) {
+                stream_probe_reply(st, m);
+                return;
+        }
         if (m->type == WORKER_MSG_CONFIG || !st->config->configured) {
                 r = m->type == WORKER_MSG_CONFIG ? stream_configure(st, m) : -ENOTCONN;
                 if (r < 0) {
@@ -159,8 +180,25 @@ static void stream_handle(struct stream *st, const struct worker_msg *m, int *fd
                 stream_session_new(st, m, fds, n_fds);
                 return;
         }
+        if (m->type == WORKER_MSG_MICE_WATCH) {
+                r = n_fds > 0 ? mice_watch_new(st, m->session, steal_fd(fds[0])) : -EBADF;
+                if (r < 0)
+                        log_error_errno(r, "Session %u: cannot read the sink's MS-MICE connection: %m", m->session);
+                return;
+        }
         s = session_find(st, m->session);
+        if (m->type == WORKER_MSG_INPUT_STATE) {
+                if (s && worker_msg_get_u64(m, WORKER_FIELD_ACTIVE, &v) >= 0)
+                        session_input_state(s, v != 0);
+                return;
+        }
+        if (m->type == WORKER_MSG_LINK_RATE) {
+                if (s && worker_msg_get_u64(m, WORKER_FIELD_LINK_RATE, &v) >= 0)
+                        session_set_link_rate(s, v);
+                return;
+        }
         if (m->type == WORKER_MSG_END) {
+                mice_watch_drop(st, m->session);
                 if (!s)
                         return;
                 if (worker_msg_get_ranged(m, WORKER_FIELD_ERROR, -4095, 0, &e) < 0)
@@ -196,15 +234,11 @@ static void stream_handle(struct stream *st, const struct worker_msg *m, int *fd
                 if (r >= 0)
                         r = v <= UINT32_MAX ? session_set_bitrate(s, (uint32_t) v) : -EINVAL;
                 break;
-        case WORKER_MSG_SET_INPUT: {
-                uint16_t port = 0;
-
-                (void) stream_get_u16(m, WORKER_FIELD_UIBC_PORT, &port);
+        case WORKER_MSG_SET_INPUT:
                 r = worker_msg_get_u64(m, WORKER_FIELD_ACTIVE, &v);
                 if (r >= 0)
-                        r = session_set_input(s, v != 0, port);
+                        r = session_set_input(s, v != 0);
                 break;
-        }
         case WORKER_MSG_ATTACH_AUDIO:
                 r = n_fds > 0 ? session_attach_audio(s, steal_fd(fds[0])) : -EBADF;
                 break;
@@ -221,6 +255,7 @@ static void stream_hangup(struct stream *st)
         st->exiting = true;
         st->control_io = sd_event_source_disable_unref(st->control_io);
         st->control_fd = safe_close(st->control_fd);
+        mice_watch_drop_all(st);
         while (st->sessions)
                 session_free(st->sessions);
         stream_maybe_exit(st);
@@ -237,7 +272,7 @@ static int stream_on_control(sd_event_source *source, int fd, uint32_t revents, 
         } control;
         struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
         struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &control, .msg_controllen = sizeof(control) };
-        int fds[STREAM_MAX_FDS] = { -1, -1 };
+        int fds[STREAM_MAX_FDS] = { -1, -1, -1 };
         size_t n_fds = 0;
         ssize_t n;
 
@@ -296,36 +331,80 @@ static int stream_on_signal(sd_event_source *s, const struct signalfd_siginfo *s
 }
 
 /*
- * miracastd links no FFmpeg or libdrm, so it asks here: --probe prints
- * "encoder NAME" and "output NAME" lines (Manager1.Encoders, CaptureOutputs);
- * --probe-output SPEC prints "device CARD" and exits 0, or "error TEXT" and
- * exits 2. Runs with main's privileges (it reads no sink's bytes).
+ * miracastd links no FFmpeg or libdrm, so it asks here: "encoder NAME" and
+ * "output NAME" lines (Manager1.Encoders, CaptureOutputs), or for an output
+ * spec "device CARD" (0) or "error TEXT" (-ENODEV). Asked with --probe /
+ * --probe-output SPEC (forked by main: the lines on stdout, exit 0 or 2) or
+ * with WORKER_MSG_PROBE (a socket-activated KMS worker, which has the DRM
+ * nodes main's sandbox lacks). Reads no sink's bytes.
  */
-static int stream_probe(const char *output_spec)
+static int stream_probe_lines(const char *output_spec, void (*emit)(const char *line, void *userdata), void *userdata)
 {
         _cleanup_(strv_freep) char **encoders = NULL, **outputs = NULL;
         struct capture_spec spec;
-        char device[CAPTURE_SPEC_DEVICE_MAX] = "";
+        char device[CAPTURE_SPEC_DEVICE_MAX] = "", line[512];
 
         if (output_spec) {
                 if (capture_spec_parse(output_spec, &spec) < 0) {
-                        printf("error invalid output \"%s\"\n", output_spec);
-                        return 2;
+                        snprintf(line, sizeof(line), "error invalid output \"%s\"", output_spec);
+                        emit(line, userdata);
+                        return -ENODEV;
                 }
                 if (capture_find_output(&spec, device, sizeof(device)) < 0) {
-                        printf("error %s\n", capture_last_error());
-                        return 2;
+                        snprintf(line, sizeof(line), "error %s", capture_last_error());
+                        emit(line, userdata);
+                        return -ENODEV;
                 }
-                printf("device %s\n", device);
+                snprintf(line, sizeof(line), "device %s", device);
+                emit(line, userdata);
                 return 0;
         }
         if (encode_list_encoders(&encoders) >= 0)
-                for (char **e = encoders; *e; e++)
-                        printf("encoder %s\n", *e);
+                for (char **e = encoders; *e; e++) {
+                        snprintf(line, sizeof(line), "encoder %s", *e);
+                        emit(line, userdata);
+                }
         if (capture_list_outputs(&outputs) >= 0)
-                for (char **o = outputs; *o; o++)
-                        printf("output %s\n", *o);
+                for (char **o = outputs; *o; o++) {
+                        snprintf(line, sizeof(line), "output %s", *o);
+                        emit(line, userdata);
+                }
         return 0;
+}
+
+static void stream_probe_print(const char *line, void *userdata)
+{
+        printf("%s\n", line);
+}
+
+static int stream_probe(const char *output_spec)
+{
+        return stream_probe_lines(output_spec, stream_probe_print, NULL) < 0 ? 2 : 0;
+}
+
+static void stream_probe_add(const char *line, void *userdata)
+{
+        worker_msg_put_str(userdata, WORKER_FIELD_TEXT, line);
+}
+
+/* WORKER_MSG_PROBE: the same lines in the REPLY. */
+static void stream_probe_reply(struct stream *st, const struct worker_msg *m)
+{
+        static uint8_t buf[WORKER_MSG_MAX];
+        char spec[256];
+        struct worker_msg_writer w;
+        uint64_t seq = 0;
+        int r;
+
+        (void) worker_msg_get_u64(m, WORKER_FIELD_SEQ, &seq);
+        worker_msg_begin(&w, buf, sizeof(buf), WORKER_MSG_REPLY, 0);
+        worker_msg_put_u64(&w, WORKER_FIELD_SEQ, seq);
+        r = stream_probe_lines(worker_msg_get_str(m, WORKER_FIELD_TEXT, spec, sizeof(spec)) >= 0 ? spec : NULL,
+                               stream_probe_add, &w);
+        worker_msg_put_i64(&w, WORKER_FIELD_ERROR, r);
+        r = stream_send(st, &w);
+        if (r < 0)
+                log_warning_errno(r, "Cannot answer miracastd's probe: %m");
 }
 
 static int stream_parse_argv(struct stream_config *c, int argc, char *argv[])
@@ -465,6 +544,7 @@ int main(int argc, char *argv[])
                 log_error_errno(r, "Event loop failed: %m");
 
 finish:
+        mice_watch_drop_all(&st);
         while (st.sessions)
                 session_free(st.sessions);
         st.capture_handle = NULL; /* released by its last session */

@@ -26,11 +26,13 @@
 #include "../daemon/log.h"
 #include "../encoder/capture.h"
 #include "../encoder/media.h"
+#include "../protocol/latency_mode.h"
 #include "../protocol/macro.h"
 #include "../protocol/source_session.h"
 #include "../protocol/wfd_params.h"
 #include "../protocol/worker_msg.h"
 #include "session.h"
+#include "uibc.h"
 
 /* A sink that stops reading: drop it rather than buffer without bound. */
 #define SESSION_MAX_OUTPUT (256u * 1024)
@@ -53,6 +55,8 @@ struct session_private {
         sd_event_source *media_io;       /* owned: EPOLLIN on the media event fd */
         sd_event_source *linger;         /* owned: frees the ended session */
         struct source_session *fsm;      /* owned */
+        struct uibc_channel *uibc;       /* owned: while input is allowed (stream/uibc.h) */
+        unsigned input_mode_width, input_mode_height, input_target_width, input_target_height;
         struct media *media;             /* owned */
         struct capture *capture;         /* a use of the worker's capture (stream_acquire_capture()), from the
                                             first media start until the session ends */
@@ -178,6 +182,7 @@ static void session_stop_io(struct session *s)
 
         p->timer = sd_event_source_disable_unref(p->timer);
         p->io = sd_event_source_disable_unref(p->io);
+        p->uibc = uibc_channel_free(p->uibc);
         p->fd = safe_close(p->fd);
         free(p->out);
         p->out = NULL;
@@ -198,6 +203,7 @@ struct session *session_free(struct session *s)
         session_release_capture(s);
         session_stop_io(s);
         s->pipewire_fd = safe_close(s->pipewire_fd);
+        s->audio_pipewire_fd = safe_close(s->audio_pipewire_fd);
         s->priv->linger = sd_event_source_disable_unref(s->priv->linger);
         s->priv->fsm = source_session_free(s->priv->fsm);
         session_free_sink_parameters(s);
@@ -208,6 +214,7 @@ struct session *session_free(struct session *s)
         free(s->audio_codec);
         free(s->encoder);
         free(s->device_name);
+        free(s->audio_pipewire_remote);
         free(s);
         return NULL;
 }
@@ -387,6 +394,57 @@ static void session_take_format(struct session *s, const struct source_session_m
         (void) session_set_string(&s->audio_codec, buf);
 }
 
+/* What the configuration and Cast(max-resolution) allow. */
+static void session_limits(struct session *s, struct source_session_limits *ret)
+{
+        const struct stream_config *config = s->stream->config;
+        struct latency_mode_params lp;
+
+        *ret = (struct source_session_limits) {
+                .max_width = config->max_width,
+                .max_height = config->max_height,
+                .max_fps = config->max_fps,
+                .max_bitrate_bps = config->max_bitrate_bps,
+                .encoder_supports_chp = true,
+        };
+        if (s->max_width && s->max_height &&
+            (!ret->max_width || s->max_width * s->max_height < ret->max_width * ret->max_height)) {
+                ret->max_width = s->max_width;    /* Cast(max-resolution) */
+                ret->max_height = s->max_height;
+        }
+        if (latency_mode_get_params(s->latency, &lp) >= 0 && lp.max_fps && (!ret->max_fps || ret->max_fps > lp.max_fps))
+                ret->max_fps = lp.max_fps;        /* quality: fewer, better pictures */
+}
+
+/*
+ * The media's bit rate adaptation is at its floor and the link still cannot
+ * carry it: ask for a smaller mode (M4 format change, or in place with
+ * microsoft_format_change_capability), under 3/4 of the current size.
+ */
+static void session_media_congested(struct session *s, const char *reason)
+{
+        struct session_private *p = s->priv;
+        struct source_session_actions actions = {};
+        struct source_session_limits l;
+        int r;
+
+        log_session_warning_errno(s, 0, "network: %s", reason);
+        if (!p->fsm || !p->media || s->width <= 640)
+                return;
+        session_limits(s, &l);
+        l.max_width = s->width * 3 / 4;
+        l.max_height = s->height * 3 / 4;
+        /* the new format starts a little after the M4 round trip */
+        r = source_session_change_format(p->fsm, &l, media_get_pts_90khz(p->media) + 9000, session_now(s),
+                                         &actions);
+        if (r < 0) {
+                log_session_warning_errno(s, r, "network: no smaller mode to change to: %m");
+                return;
+        }
+        log_session_info(s, "network: asking for a mode within %ux%u", l.max_width, l.max_height);
+        session_dispatch(s, r, &actions);
+}
+
 static int session_on_media_event(sd_event_source *source, int fd, uint32_t revents, void *userdata)
 {
         struct session *s = userdata;
@@ -398,8 +456,15 @@ static int session_on_media_event(sd_event_source *source, int fd, uint32_t reve
         while (p->media && media_read_event(p->media, &ev) == 0) {
                 if (ev.type == MEDIA_EVENT_ENDED)
                         continue;      /* we asked for it (MEDIA_STOP) */
+                if (ev.type == MEDIA_EVENT_CONGESTED) {
+                        /* ABR is at its floor and the link still cannot carry it (docs/rtcp.md) */
+                        session_media_congested(s, ev.reason);
+                        return 0;      /* actions ran: read the rest next time (the fd stays readable) */
+                }
                 if (ev.type == MEDIA_EVENT_AUDIO) {
-                        /* the audio track goes on (silence if need be); say what plays or why it is silent */
+                        /* the audio track goes on (silence if need be); say what plays or why it is silent.
+                         * main's AudioState follows the statistics: push them now, before the journal line */
+                        session_send_statistics(s);
                         if (ev.reason[0])
                                 log_session_info(s, "audio: silent: %s", ev.reason);
                         else
@@ -424,9 +489,16 @@ static void session_media_audio(struct session *s, const struct source_session_f
                                                                         : TS_AUDIO_NONE;
         cfg->audio_rate_hz = cfg->audio_codec != TS_AUDIO_NONE ? f->audio_sample_rate_hz : 0;
         cfg->audio_source = (struct audio_source_config) {
-                .kind = src && strcmp(src, "silence") != 0 ? AUDIO_SOURCE_TONE : AUDIO_SOURCE_SILENCE,
+                .kind = src && (strcmp(src, "tone") == 0 || strcmp(src, "beep") == 0) ? AUDIO_SOURCE_TONE
+                                                                                       : AUDIO_SOURCE_SILENCE,
                 .tone_beep = src && strcmp(src, "beep") == 0,
         };
+        /* audio-source pipewire: main connected to that PipeWire for us (we may not reach its socket) */
+        cfg->audio_pipewire = src && strcmp(src, "pipewire") == 0;
+        if (cfg->audio_pipewire && cfg->audio_codec != TS_AUDIO_NONE && s->audio_pipewire_fd >= 0)
+                cfg->audio_pipewire_fd = steal_fd(s->audio_pipewire_fd);
+        /* Without the fd (main could not connect) media tries the path itself and says why it is silent. */
+        cfg->audio_pipewire_remote = s->audio_pipewire_remote;
 }
 
 static int session_media_open(struct session *s, const struct source_session_media *m)
@@ -465,7 +537,13 @@ static int session_media_open(struct session *s, const struct source_session_med
         p->media_audio_rate = cfg.audio_rate_hz;
         cfg.dest_address = m->peer_address;
         cfg.dest_port = m->peer_rtp_port;
+        cfg.dest_rtcp_port = m->peer_rtcp_port;
         cfg.local_port = m->server_rtp_port;
+        /* RTCP on the RTP ports + 1 and the bit rate adapted to what it and the link say */
+        cfg.rtcp = !m->tcp;
+        cfg.tcp = m->tcp;
+        cfg.abr = true;
+        cfg.latency = s->latency;
 
         r = media_new(&cfg, &p->media);
         if (r < 0) {
@@ -476,6 +554,8 @@ static int session_media_open(struct session *s, const struct source_session_med
                          encode_last_error()[0] ? encode_last_error() : strerror(-r));
                 return r;
         }
+        if (s->link_rate_bps)
+                (void) media_set_link_rate(p->media, s->link_rate_bps);
         r = sd_event_add_io(s->stream->event, &p->media_io, media_get_fd(p->media), EPOLLIN,
                             session_on_media_event, s);
         if (r < 0)
@@ -488,8 +568,9 @@ static int session_media_open(struct session *s, const struct source_session_med
         /* "auto" says which candidates it skipped and why (no VAAPI driver: software fallback). */
         if (cfg.encode.encoder && strcmp(cfg.encode.encoder, "auto") == 0 && encode_last_error()[0])
                 log_session_info(s, "encoder auto: %s, using %s", encode_last_error(), s->encoder ?: "?");
-        log_session_info(s, "streaming %ux%u@%u %s to %s:%u with %s at %u bit/s", f->width, f->height, f->fps,
-                         s->video_codec, m->peer_address, m->peer_rtp_port, s->encoder, f->bitrate_bps);
+        log_session_info(s, "streaming %ux%u@%u %s to %s:%u%s with %s at %u bit/s", f->width, f->height, f->fps,
+                         s->video_codec, m->peer_address, m->peer_rtp_port, m->tcp ? " (RTP over TCP)" : "",
+                         s->encoder, f->bitrate_bps);
         session_notify(s, SESSION_CHANGED_FORMAT);
         return 0;
 }
@@ -549,16 +630,31 @@ static int session_arm_timer(struct session *s, uint64_t usec)
 
 /* ---- input from the display (UIBC) ------------------------------------------- */
 
-/* The state machine says inject or stop: main (which holds the UIBC channel and /dev/uinput) creates
- * or destroys the devices. */
+static int session_input_listen(struct session *s, const struct sockaddr_storage *local,
+                                const struct sockaddr_storage *peer)
+{
+        struct uibc_channel_config cfg = { .session_id = s->id, .local = local, .peer = peer };
+        int r;
+
+        if (s->priv->uibc)
+                return 0;
+        r = uibc_channel_new(s->stream->event, s->stream, &cfg, &s->priv->uibc);
+        if (r < 0)
+                return log_session_error_errno(s, r, "Failed to open the UIBC listener, no input: %m");
+        return 0;
+}
+
+/* The state machine says inject or stop: main (which alone holds /dev/uinput) creates or destroys
+ * the devices, the channel here forwards what it parsed or stops. */
 static void session_input_activate(struct session *s, bool active)
 {
         static uint8_t buf[256];
         struct session_private *p = s->priv;
         struct worker_msg_writer w;
         unsigned tw = s->width, th = s->height;
+        int r;
 
-        if (!s->input_allowed)
+        if (!p->uibc)
                 return;
         /* Coordinates land on what is cast: the capture's size (the KMS output, the test picture),
          * held by the session since its media started. */
@@ -572,6 +668,30 @@ static void session_input_activate(struct session *s, bool active)
         worker_msg_put_u64(&w, WORKER_FIELD_TARGET_WIDTH, tw);
         worker_msg_put_u64(&w, WORKER_FIELD_TARGET_HEIGHT, th);
         session_send(s, &w);
+        /* Off at once; on only once main says its devices exist (session_input_state()), so
+         * nothing is forwarded that main could not inject. */
+        p->input_mode_width = s->width;
+        p->input_mode_height = s->height;
+        p->input_target_width = tw;
+        p->input_target_height = th;
+        if (!active) {
+                r = uibc_channel_set_active(p->uibc, false, 0, 0, 0, 0);
+                if (r < 0)
+                        log_session_error_errno(s, r, "Failed to stop forwarding input: %m");
+        }
+}
+
+void session_input_state(struct session *s, bool active)
+{
+        struct session_private *p = s->priv;
+        int r;
+
+        if (!p->uibc || (active && !s->input_active))
+                return;
+        r = uibc_channel_set_active(p->uibc, active, p->input_mode_width, p->input_mode_height,
+                                    p->input_target_width, p->input_target_height);
+        if (r < 0)
+                log_session_error_errno(s, r, "Failed to forward input from the display: %m");
 }
 
 /* Carry out one list of actions. Returns 1 when the session ended (do not touch it after the caller's
@@ -881,6 +1001,8 @@ static void session_free_partial(struct session *s)
         free(s->encoder);
         free(s->device_name);
         safe_close(s->pipewire_fd);
+        safe_close(s->audio_pipewire_fd);
+        free(s->audio_pipewire_remote);
         free(s);
 }
 
@@ -903,8 +1025,7 @@ int session_new(struct stream *st, const struct session_params *params, int fd, 
         char peer_host[INET6_ADDRSTRLEN] = "", local_host[INET6_ADDRSTRLEN] = "", buf[96], sid[17];
         uint16_t peer_port = 0, local_port = 0, rtp_port = 0;
         uint8_t rnd[8];
-        const struct stream_config *config = st->config;
-        _cleanup_close_ int owned = fd, owned_pw = pipewire_fd;
+        _cleanup_close_ int owned = fd, owned_pw = pipewire_fd, owned_audio_pw = params->audio_pipewire_fd;
         struct session *s, **tail;
         int r;
 
@@ -914,6 +1035,7 @@ int session_new(struct stream *st, const struct session_params *params, int fd, 
         if (!s)
                 return -ENOMEM;
         s->pipewire_fd = steal_fd(owned_pw);
+        s->audio_pipewire_fd = steal_fd(owned_audio_pw);
         s->priv = p = calloc(1, sizeof(*s->priv));
         if (!p) {
                 session_free_partial(s);
@@ -925,9 +1047,15 @@ int session_new(struct stream *st, const struct session_params *params, int fd, 
         s->state = SOURCE_SESSION_STATE_CONNECTING;
         s->max_width = params->max_width;
         s->max_height = params->max_height;
+        s->latency = params->latency;
+        s->no_audio = params->no_audio;
+        if (params->audio_pipewire_remote && session_set_string(&s->audio_pipewire_remote, params->audio_pipewire_remote) < 0) {
+                session_free_partial(s);
+                return -ENOMEM;
+        }
+        s->link_rate_bps = params->link_rate_bps;
         s->sink_rtsp_port = params->sink_rtsp_port;
         s->input_allowed = params->input_allowed;
-        s->uibc_port = params->uibc_port;
         if (session_set_string(&s->end_reason_text, "") < 0 || session_set_string(&s->peer, "") < 0 ||
             session_set_string(&s->video_codec, "") < 0 || session_set_string(&s->audio_codec, "") < 0 ||
             session_set_string(&s->encoder, "") < 0 ||
@@ -972,16 +1100,9 @@ int session_new(struct stream *st, const struct session_params *params, int fd, 
         cfg.local_rtsp_port = local_port;
         cfg.peer_address = peer_host;
         cfg.server_rtp_port = rtp_port;
-        cfg.limits.max_width = config->max_width;
-        cfg.limits.max_height = config->max_height;
-        cfg.limits.max_fps = config->max_fps;
-        cfg.limits.max_bitrate_bps = config->max_bitrate_bps;
-        if (s->max_width && s->max_height &&
-            (!cfg.limits.max_width || s->max_width * s->max_height < cfg.limits.max_width * cfg.limits.max_height)) {
-                cfg.limits.max_width = s->max_width;    /* Cast(max-resolution) */
-                cfg.limits.max_height = s->max_height;
-        }
-        cfg.limits.encoder_supports_chp = true;
+        session_limits(s, &cfg.limits);
+        cfg.limits.no_audio = s->no_audio;          /* Cast(audio "none") */
+        cfg.latency_mode = s->latency;
         cfg.stats.suggested_bps = params->stats.suggested_bps;
         cfg.stats.local_max_bps = params->stats.local_max_bps;
         cfg.stats.remote_max_bps = params->stats.remote_max_bps;
@@ -989,9 +1110,9 @@ int session_new(struct stream *st, const struct session_params *params, int fd, 
                 cfg.identity.device_name = s->device_name;
                 cfg.identity.wfd_rtsp_port = s->sink_rtsp_port;
         }
-        if (s->input_allowed && s->uibc_port) {
+        if (s->input_allowed && session_input_listen(s, &local, &peer) >= 0) {
                 cfg.input_allowed = true;
-                cfg.uibc_port = s->uibc_port;
+                cfg.uibc_port = uibc_channel_get_port(p->uibc);
         }
         r = source_session_new(&cfg, &p->fsm);
         if (r < 0)
@@ -1045,10 +1166,12 @@ int session_stop(struct session *s)
         return session_user_request(s, source_session_teardown);
 }
 
-int session_set_input(struct session *s, bool allow, uint16_t uibc_port)
+int session_set_input(struct session *s, bool allow)
 {
         struct session_private *p = s->priv;
         struct source_session_actions actions = {};
+        struct sockaddr_storage local = {}, peer = {};
+        socklen_t local_len = sizeof(local), peer_len = sizeof(peer);
         int r;
 
         if (s->state == SOURCE_SESSION_STATE_ENDED)
@@ -1056,12 +1179,24 @@ int session_set_input(struct session *s, bool allow, uint16_t uibc_port)
         if (allow == s->input_allowed)
                 return -EALREADY;
         if (p->fsm) {
-                r = source_session_set_input(p->fsm, allow, uibc_port, session_now(s), &actions);
-                if (r < 0)
+                if (allow) {
+                        if (getsockname(p->fd, (struct sockaddr *) &local, &local_len) < 0 ||
+                            getpeername(p->fd, (struct sockaddr *) &peer, &peer_len) < 0)
+                                return -errno;
+                        r = session_input_listen(s, &local, &peer);
+                        if (r < 0)
+                                return r;
+                }
+                r = source_session_set_input(p->fsm, allow, uibc_channel_get_port(p->uibc), session_now(s), &actions);
+                if (r < 0) {
+                        if (allow)
+                                p->uibc = uibc_channel_free(p->uibc);
                         return r;
+                }
                 s->input_allowed = allow;
-                s->uibc_port = allow ? uibc_port : 0;
                 session_dispatch(s, r, &actions);
+                if (!allow)
+                        p->uibc = uibc_channel_free(p->uibc);
         }
         s->input_allowed = allow;
         return 0;
@@ -1098,6 +1233,13 @@ int session_set_bitrate(struct session *s, uint32_t bitrate_bps)
         return 0;
 }
 
+void session_set_link_rate(struct session *s, uint64_t link_bps)
+{
+        s->link_rate_bps = link_bps;
+        if (s->priv->media)
+                (void) media_set_link_rate(s->priv->media, link_bps);
+}
+
 int session_attach_audio(struct session *s, int fd)
 {
         struct session_private *p = s->priv;
@@ -1129,6 +1271,19 @@ void session_send_statistics(struct session *s)
         worker_msg_put_u64(&w, WORKER_FIELD_BYTES, ms.bytes_sent);
         worker_msg_put_u64(&w, WORKER_FIELD_LATENCY_P50, ms.latency_p50_usec);
         worker_msg_put_u64(&w, WORKER_FIELD_LATENCY_P99, ms.latency_p99_usec);
+        worker_msg_put_u64(&w, WORKER_FIELD_RATE_NOW, ms.bitrate_bps);
+        worker_msg_put_u64(&w, WORKER_FIELD_RTCP, ms.rtcp);
+        worker_msg_put_u64(&w, WORKER_FIELD_RTCP_REPORTS, ms.rtcp_reports);
+        worker_msg_put_u64(&w, WORKER_FIELD_LOSS_PPM, (uint64_t) (ms.loss_percent * 10000.0 + 0.5));
+        worker_msg_put_i64(&w, WORKER_FIELD_PACKETS_LOST, ms.packets_lost);
+        worker_msg_put_u64(&w, WORKER_FIELD_JITTER, ms.jitter_usec);
+        worker_msg_put_u64(&w, WORKER_FIELD_RTT, ms.rtt_usec);
+        worker_msg_put_u64(&w, WORKER_FIELD_NACK_ITEMS, ms.nack_items);
+        worker_msg_put_u64(&w, WORKER_FIELD_RTX_SENT, ms.rtx_sent);
+        worker_msg_put_u64(&w, WORKER_FIELD_RTX_MISSING, ms.rtx_missing);
+        worker_msg_put_u64(&w, WORKER_FIELD_SEND_QUEUE, ms.send_queue_bytes);
+        worker_msg_put_u64(&w, WORKER_FIELD_ABR_LOWERED, ms.abr_lowered);
+        worker_msg_put_u64(&w, WORKER_FIELD_ABR_RAISED, ms.abr_raised);
         if (strcmp(ms.audio_codec, "none") != 0) {
                 worker_msg_put_str(&w, WORKER_FIELD_AUDIO_INPUT, ms.audio_input);
                 worker_msg_put_i64(&w, WORKER_FIELD_AUDIO_LEVEL_MDBFS, (int64_t) (ms.audio_level_dbfs * 1000.0));

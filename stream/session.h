@@ -30,8 +30,12 @@ struct session_params {
         unsigned max_width, max_height; /* Cast max-resolution, 0 = config only */
         const char *device_name;     /* the sink's name, NULL for a plain listener connection */
         uint16_t sink_rtsp_port;
-        bool input_allowed;
-        uint16_t uibc_port;          /* main's UIBC listener, when input is allowed */
+        bool input_allowed;          /* the worker opens the UIBC listener */
+        int latency;                 /* enum latency_mode (protocol/latency_mode.h) */
+        uint64_t link_rate_bps;      /* the P2P link rate main polls, 0 unknown */
+        bool no_audio;               /* Cast(audio "none"): negotiate no audio where the sink allows */
+        int audio_pipewire_fd;       /* taken over: -1, or a PipeWire connection for audio-source pipewire */
+        const char *audio_pipewire_remote; /* the socket main tried for it (NULL: none) */
 };
 
 struct session {
@@ -53,9 +57,13 @@ struct session {
         char *device_name;           /* owned: NULL for a plain listener connection */
         uint16_t sink_rtsp_port;
         bool input_allowed;
-        uint16_t uibc_port;
         bool input_active;
+        int latency;                 /* enum latency_mode: fixed for the session */
+        bool no_audio;               /* Cast(audio "none"): negotiate no audio where the sink allows */
+        uint64_t link_rate_bps;      /* the P2P link rate (ABR's ceiling), 0 unknown */
         int pipewire_fd;             /* owned: -1, or a PipeWire connection for opening the capture */
+        int audio_pipewire_fd;       /* owned: -1, or a PipeWire connection for audio-source pipewire */
+        char *audio_pipewire_remote; /* owned: the socket main tried for it, NULL: none */
 
         struct session *next;        /* the stream's list */
         struct session_private *priv;/* owned: connection, FSM, media */
@@ -73,8 +81,12 @@ int session_pause(struct session *s);
 int session_resume(struct session *s);
 int session_request_idr(struct session *s);
 int session_set_bitrate(struct session *s, uint32_t bitrate_bps);
-int session_set_input(struct session *s, bool allow, uint16_t uibc_port);
+int session_set_input(struct session *s, bool allow);
 int session_attach_audio(struct session *s, int fd);
+/* The P2P link rate (bit/s, 0 unknown) main polls: the media's ABR ceiling. */
+void session_set_link_rate(struct session *s, uint64_t link_bps);
+/* main created the input devices (active) or could not / removed them: forward input or not. */
+void session_input_state(struct session *s, bool active);
 /* Push STATISTICS (the stream's timer). */
 void session_send_statistics(struct session *s);
 

@@ -20,6 +20,7 @@
 #include "../protocol/worker_msg.h"
 
 struct capture;
+struct mice_watch;
 struct session;
 
 /* The daemon's configuration this worker needs: main sends it first (WORKER_MSG_CONFIG), so a
@@ -44,6 +45,7 @@ struct stream {
         sd_event_source *control_io; /* owned */
         sd_event_source *stats_timer;/* owned: pushes STATISTICS every STREAM_STATS_USEC */
         struct session *sessions;    /* owned list */
+        struct mice_watch *mice_watches; /* owned list (stream/mice_watch.h) */
         bool exiting;                /* main closed the channel: end everything, then exit */
 
         /* The context's capture, shared by its sessions (as daemon/context.h had it). */

@@ -115,10 +115,12 @@ void cast_end(struct cast *c, const char *reason)
 
 /* ---- the daemon's session ------------------------------------------------ */
 
+static void cast_start_audio(struct cast *c);
+
 static int cast_on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
         struct cast *c = userdata;
-        const char *iface, *state = NULL, *reason = NULL;
+        const char *iface, *state = NULL, *reason = NULL, *codec = NULL;
         int r;
 
         r = sd_bus_message_read(m, "s", &iface);
@@ -136,10 +138,22 @@ static int cast_on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_
                         r = sd_bus_message_read(m, "v", "s", &state);
                 else if (strcmp(key, "EndReason") == 0)
                         r = sd_bus_message_read(m, "v", "s", &reason);
+                else if (strcmp(key, "AudioCodec") == 0)
+                        r = sd_bus_message_read(m, "v", "s", &codec);
                 else
                         r = sd_bus_message_skip(m, "v");
                 if (r < 0 || sd_bus_message_exit_container(m) < 0)
                         return 0;
+        }
+        /* A new audio format (the sink renegotiated) gets a new pipeline, which drops the attached fd:
+         * capture again at the new rate and attach. */
+        if (codec && c->audio_codec && strcmp(codec, c->audio_codec) != 0 && !c->end_defer &&
+            (!state || strcmp(state, "ended") != 0)) {
+                log_cast(LOG_INFO, c, 0, "the audio format changed (%s -> %s): attaching the sound again",
+                         c->audio_codec[0] ? c->audio_codec : "none", codec[0] ? codec : "none");
+                c->attach_slot = sd_bus_slot_unref(c->attach_slot);
+                c->sound = audio_free(c->sound);
+                cast_start_audio(c);
         }
         if (state && strcmp(state, "ended") == 0) {
                 char buf[300];
@@ -169,6 +183,7 @@ static int cast_on_attach_audio_reply(sd_bus_message *m, void *userdata, sd_bus_
         struct cast *c = userdata;
         const sd_bus_error *e = sd_bus_message_get_error(m);
 
+        c->attach_slot = sd_bus_slot_unref(c->attach_slot);
         if (!e) {
                 log_cast(LOG_INFO, c, 0, "sound attached (routing %s)", cast_audio_to_string(c->audio));
                 return 0;
@@ -210,6 +225,8 @@ static void cast_start_audio(struct cast *c)
                 log_cast(LOG_WARNING, c, r, "cannot read the session's audio codec, no sound: %m");
                 return;
         }
+        free(c->audio_codec);
+        c->audio_codec = strdup(codec);
         if (!codec[0]) {
                 log_cast(LOG_INFO, c, 0, "the sink takes no audio: nothing to capture");
                 return;
@@ -247,12 +264,12 @@ static void cast_start_audio(struct cast *c)
                 r = sd_bus_message_append(call, "ha{sv}", theirs, 2, "stream", "s", "mca1", "routing", "s",
                                           cast_audio_to_string(c->audio));
         if (r >= 0)
-                r = sd_bus_call_async(u->system_bus, NULL, call, cast_on_attach_audio_reply, c, 0);
+                r = sd_bus_call_async(u->system_bus, &c->attach_slot, call, cast_on_attach_audio_reply, c, 0);
         if (r < 0) {
                 log_cast(LOG_WARNING, c, r, "cannot call AttachAudio: %m; no sound");
                 c->sound = audio_free(c->sound);
         }
-        /* sd-bus keeps its own copy of theirs; ours closes here. */
+        /* the message holds its own copy of theirs; ours went to audio_start(), theirs closes here */
 }
 
 static int cast_on_sink_cast_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
@@ -550,13 +567,14 @@ struct cast *cast_free(struct cast *c)
         c->end_defer = sd_event_source_disable_unref(c->end_defer);
         c->sink_cast_slot = sd_bus_slot_unref(c->sink_cast_slot);
         c->stop_slot = sd_bus_slot_unref(c->stop_slot);
+        c->attach_slot = sd_bus_slot_unref(c->attach_slot);
         c->props_match = sd_bus_slot_unref(c->props_match);
         c->removed_match = sd_bus_slot_unref(c->removed_match);
         c->sink_cast = sd_bus_message_unref(c->sink_cast);
         user_casts_changed(c->user);
         free(c->sink_path);
         free(c->session_path);
-        free(c->tv_name);
+        free(c->audio_codec);
         free(c->end_reason);
         free(c);
         return NULL;

@@ -48,12 +48,13 @@ struct cast {
         enum cast_audio audio;
         char *sink_path;              /* owned: the daemon's Sink1 */
         char *session_path;           /* owned: the daemon's Session1, once Sink1.Cast answered */
-        char *tv_name;                /* owned: Sink1.Name, for the "Miracast: <TV name>" output */
+        char *audio_codec;            /* owned: the session's AudioCodec when the sound was attached */
         sd_bus_message *call;         /* reference: the User1.Cast call, until answered */
         sd_bus_message *stop_call;    /* reference: a User1.Stop call, until the daemon answered */
         sd_bus_message *sink_cast;    /* owned: Sink1.Cast being built, its options container open */
         sd_bus_slot *sink_cast_slot;  /* owned: Sink1.Cast in flight */
         sd_bus_slot *stop_slot;       /* owned: Session1.Stop in flight */
+        sd_bus_slot *attach_slot;     /* owned: Session1.AttachAudio in flight */
         sd_bus_slot *props_match;     /* owned: PropertiesChanged of our Session1 */
         sd_bus_slot *removed_match;   /* owned: InterfacesRemoved on the daemon's ObjectManager */
         struct screencast *screencast; /* owned */

@@ -105,7 +105,8 @@ static int user_on_daemon_owner(sd_bus_message *m, void *userdata, sd_bus_error 
         struct user *u = userdata;
         const char *name, *old_owner, *new_owner;
 
-        if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) < 0 || new_owner[0])
+        if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) < 0 || strcmp(name, BUS_NAME) != 0 ||
+            new_owner[0])
                 return 0;
         for (struct cast *c = u->casts; c; c = c->next) {
                 c->session_over = true;
@@ -154,8 +155,10 @@ int user_new(sd_event *event, const struct user_config *cfg, struct user **ret)
         r = sd_bus_attach_event(u->system_bus, event, 0);
         if (r < 0)
                 return r;
-        r = sd_bus_match_signal_async(u->system_bus, &u->daemon_gone, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                      "org.freedesktop.DBus", "NameOwnerChanged", user_on_daemon_owner, NULL, u);
+        r = sd_bus_add_match_async(u->system_bus, &u->daemon_gone,
+                                   "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
+                                   "interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='" BUS_NAME "'",
+                                   user_on_daemon_owner, NULL, u);
         if (r < 0)
                 return r;
 

@@ -151,9 +151,16 @@ else
 fi
 check "AttachAudio refuses an unknown format key" \
         bash -c "! /usr/bin/python3 '$T/attach.py' '$MIRACASTCTL_BUS' '$S' rate 44100 3</dev/null 2>/dev/null"
+check "AttachAudio refuses a routing other than tv or mirror" \
+        bash -c "! /usr/bin/python3 '$T/attach.py' '$MIRACASTCTL_BUS' '$S' routing speakers 3</dev/null 2>/dev/null"
+audio_prop() { busctl --address="$MIRACASTCTL_BUS" get-property org.miracastd "$S" org.miracastd.Session1 "$1"; }
+check "before any input: AudioSource \"silence\", AudioState \"silent\"" \
+        test "$(audio_prop AudioSource) $(audio_prop AudioState)" = 's "silence" s "silent"'
 check "the silence source says why it is silent" log_has "audio: silent: no audio input attached"
 check "AttachAudio with a 440 Hz producer" attach tone
 check "its sound plays" log_has "audio: playing sound from its input"
+check "AudioSource \"fd\" (attached without routing), AudioState \"playing\"" \
+        test "$(audio_prop AudioSource) $(audio_prop AudioState)" = 's "fd" s "playing"'
 check "the producer stops sending: silence, and why" log_has "audio: silent: audio input sent nothing for 200 ms"
 check "Statistics show the fd input" bash -c "busctl --address='$MIRACASTCTL_BUS' get-property org.miracastd '$S' \
         org.miracastd.Session1 Statistics | grep -q '\"audio-input\" s \"fd\"'"

@@ -7,17 +7,22 @@
 # context's stream worker, running as the miracastd user (nobody without one)
 # with every capability set empty and no_new_privs; main must hold no
 # connection to the sink and link no FFmpeg. Once the cast ended the worker
-# exits. Prints each process's user, capabilities and RSS (the numbers the
-# issue asks for); the RSS bound (all processes < 8 MB idle) is checked on
-# release builds only (ASan's shadow memory makes any sanitized process big).
+# exits. A worker that crashes mid-cast ends only its session (with a reason)
+# and the next cast gets a fresh one; a worker that lies (hostile-worker.py)
+# is ignored report by report, then dropped, and main runs on. Prints each
+# process's user, capabilities and RSS (the numbers the issue asks for); the
+# RSS bound (all processes < 8 MB idle) is checked on release builds only
+# (ASan's shadow memory makes any sanitized process big).
 . "${MIRACAST_SRCDIR:-.}/tests/lib/test-lib.sh"
 
 B=$MIRACAST_BUILD
 T=$(mktemp -d /tmp/miracast-privsep.XXXXXX)
 daemon_pid=
 sink_pid=
+bus_pid=
 cleanup() {
         [ -n "$sink_pid" ] && kill "$sink_pid" 2>/dev/null
+        [ -n "$bus_pid" ] && kill "$bus_pid" 2>/dev/null
         [ -n "$daemon_pid" ] && kill -KILL "$daemon_pid" 2>/dev/null
         wait 2>/dev/null
         [ -n "${KEEP_TMP:-}" ] || rm -rf "$T"
@@ -55,8 +60,10 @@ if [ -z "$port" ]; then
         finish
 fi
 pass "daemon starts and listens on 127.0.0.1:$port"
+# The probe of encoders and outputs (miracastd-stream --probe) runs once at start-up, then exits.
+for _ in $(seq 100); do pgrep -P "$daemon_pid" >/dev/null || break; sleep 0.1; done
 idle_main=$(field "$daemon_pid" VmRSS | awk '{print $1}')
-check "idle: no stream worker runs" sh -c "! pgrep -P $daemon_pid >/dev/null"
+check "idle: no stream worker runs (the start-up probe exited)" sh -c "! pgrep -P $daemon_pid >/dev/null"
 echo "idle: main ${idle_main} kB RSS, no other process"
 
 timeout 60 "$B/miracast-test-sink" --connect "127.0.0.1:$port" --profile small --duration 6 --timeout 20 \
@@ -104,10 +111,137 @@ if [ -z "$sanitized" ]; then
         check "idle: all processes together under 8 MB RSS (${idle_after} kB)" test "$idle_after" -lt 8192
 fi
 
+# ---- a worker that crashes mid-cast ----------------------------------------------------------
+timeout 60 "$B/miracast-test-sink" --connect "127.0.0.1:$port" --profile small --duration 0 --timeout 20 \
+        >"$T/crash.out" 2>&1 &
+sink_pid=$!
+worker=
+for _ in $(seq 150); do
+        worker=$(pgrep -P "$daemon_pid" | head -n1)
+        [ -n "$worker" ] && [ "$(grep -c "streaming " "$T/daemon.log")" -ge 2 ] && break
+        sleep 0.1
+done
+check "crash: a second cast plays (worker $worker)" test -n "$worker"
+[ -n "$worker" ] && kill -KILL "$worker"
+wait "$sink_pid"
+sink_pid=
+check "crash: the session ends with a reason" grep -q "ended: the stream worker exited" "$T/daemon.log"
+check "crash: main logs how the worker ended" grep -q "Stream worker $worker killed by Killed" "$T/daemon.log"
+check "crash: main is still running" kill -0 "$daemon_pid"
+timeout 60 "$B/miracast-test-sink" --connect "127.0.0.1:$port" --profile small --frames 10 --timeout 20 \
+        >"$T/after.out" 2>&1
+check "crash: the next cast works with a fresh worker" grep -q "^SINK result=ok" "$T/after.out"
+
 kill -TERM "$daemon_pid"
 wait "$daemon_pid"
 rc=$?
 daemon_pid=
 check "daemon exits 0 on SIGTERM" test "$rc" = 0
 check "no sanitizer report" sh -c "! grep -q 'Sanitizer' '$T/daemon.log'"
+
+# ---- socket-activated workers (as under systemd) ----------------------------------------------
+# systemd-socket-activate plays miracastd-stream.socket (Accept=yes: one worker per connection, the
+# connection on fd 3) and miracastd-stream-kms.socket (which also answers the probes: main's
+# sandbox has no DRM nodes under systemd).
+if command -v systemd-socket-activate >/dev/null; then
+        systemd-socket-activate --seqpacket --accept -l "$T/stream.sock" "$B/miracastd-stream" >"$T/sa.log" 2>&1 &
+        sa_pid=$!
+        systemd-socket-activate --seqpacket --accept -l "$T/kms.sock" "$B/miracastd-stream" >"$T/sa-kms.log" 2>&1 &
+        sa_kms_pid=$!
+        private_bus "$T/bus"
+        bus_pid=$private_bus_pid
+        for _ in $(seq 50); do [ -S "$T/stream.sock" ] && [ -S "$T/kms.sock" ] && break; sleep 0.1; done
+        MIRACASTD_STREAM_SOCKET=$T/stream.sock MIRACASTD_STREAM_KMS_SOCKET=$T/kms.sock MIRACASTD_STREAM=/nonexistent \
+                "$B/miracastd" --config /dev/null -o p2p-backend=none -o mice=no --bus "unix:path=$T/bus" \
+                --listen 127.0.0.1:0 --capture testsrc --encoder x264 --max-resolution 640x480 --log-level debug \
+                >"$T/socket.log" 2>&1 &
+        daemon_pid=$!
+        for _ in $(seq 100); do grep -q "Listening for sinks on 127.0.0.1:" "$T/socket.log" && break; sleep 0.1; done
+        sport=$(sed -n 's/.*Listening for sinks on .*:\([0-9]*\).*/\1/p' "$T/socket.log" | head -n1)
+        enc=$(busctl --address="unix:path=$T/bus" get-property org.miracastd /org/miracastd org.miracastd.Manager1 \
+                Encoders 2>&1)
+        check "socket: Manager1.Encoders comes from the probe socket ($enc)" grep -q '"x264"' <<<"$enc"
+        timeout 60 "$B/miracast-test-sink" --connect "127.0.0.1:$sport" --profile small --frames 10 --timeout 20 \
+                >"$T/socket-sink.out" 2>&1
+        check "socket: a cast through a socket-activated worker works" grep -q "^SINK result=ok" "$T/socket-sink.out"
+        check "socket: main connected instead of forking" grep -q "socket-activated stream worker runs capture testsrc" \
+                "$T/socket.log"
+        check "socket: main forked nothing" sh -c "! pgrep -P $daemon_pid >/dev/null"
+        kill -TERM "$daemon_pid"
+        wait "$daemon_pid"
+        rc=$?
+        daemon_pid=
+        check "socket: daemon exits 0 on SIGTERM" test "$rc" = 0
+        kill "$sa_pid" "$sa_kms_pid" "$bus_pid" 2>/dev/null
+        wait "$sa_pid" "$sa_kms_pid" "$bus_pid" 2>/dev/null
+        bus_pid=
+        check "socket: no sanitizer report" sh -c "! grep -q 'Sanitizer' '$T/socket.log' '$T/sa.log' '$T/sa-kms.log'"
+else
+        echo "skip: no systemd-socket-activate, socket-activated workers not tested"
+fi
+
+# ---- a worker that hangs --------------------------------------------------------------------
+private_bus "$T/bus2"
+bus_pid=$private_bus_pid
+"$B/miracastd" --config /dev/null -o p2p-backend=none -o mice=no --bus "unix:path=$T/bus2" --listen 127.0.0.1:0 \
+        --capture testsrc --encoder x264 --max-resolution 640x480 >"$T/hang.log" 2>&1 &
+daemon_pid=$!
+for _ in $(seq 100); do grep -q "Listening for sinks on 127.0.0.1:" "$T/hang.log" && break; sleep 0.1; done
+gport=$(sed -n 's/.*Listening for sinks on .*:\([0-9]*\).*/\1/p' "$T/hang.log" | head -n1)
+timeout 60 "$B/miracast-test-sink" --connect "127.0.0.1:$gport" --profile small --duration 0 --timeout 20 \
+        >"$T/hang-sink.out" 2>&1 &
+sink_pid=$!
+worker=
+for _ in $(seq 150); do
+        worker=$(pgrep -P "$daemon_pid" | head -n1)
+        [ -n "$worker" ] && grep -q "streaming " "$T/hang.log" && break
+        sleep 0.1
+done
+spath=$(busctl --address="unix:path=$T/bus2" tree --list org.miracastd 2>/dev/null | grep '/session/' | head -n1)
+[ -n "$worker" ] && kill -STOP "$worker"
+start=$SECONDS
+out=$(busctl --address="unix:path=$T/bus2" --timeout=30 call org.miracastd "$spath" org.miracastd.Session1 Pause 2>&1)
+check "hang: a request to a stopped worker fails after the 5 s limit ($out, $((SECONDS - start)) s)" \
+        test -n "$out" -a $((SECONDS - start)) -le 10
+for _ in $(seq 50); do grep -q "ended: the stream worker did not answer" "$T/hang.log" && break; sleep 0.1; done
+check "hang: the session ends with a reason" grep -q "ended: the stream worker did not answer" "$T/hang.log"
+for _ in $(seq 50); do kill -0 "$worker" 2>/dev/null || break; sleep 0.1; done
+check "hang: the hung worker is killed" sh -c "! kill -0 $worker 2>/dev/null"
+kill "$sink_pid" 2>/dev/null
+wait "$sink_pid" 2>/dev/null
+sink_pid=
+check "hang: main answers D-Bus again" busctl --address="unix:path=$T/bus2" get-property org.miracastd /org/miracastd \
+        org.miracastd.Manager1 Version
+kill -TERM "$daemon_pid"
+wait "$daemon_pid"
+rc=$?
+daemon_pid=
+check "hang: daemon exits 0 on SIGTERM" test "$rc" = 0
+kill "$bus_pid" 2>/dev/null
+wait "$bus_pid" 2>/dev/null
+bus_pid=
+
+# ---- a worker that lies -------------------------------------------------------------------
+MIRACASTD_STREAM=${MIRACAST_SRCDIR:-.}/tests/integration/hostile-worker.py "$B/miracastd" --config /dev/null \
+        -o p2p-backend=none -o mice=no --bus none --listen 127.0.0.1:0 --capture testsrc --log-level debug \
+        >"$T/hostile.log" 2>&1 &
+daemon_pid=$!
+for _ in $(seq 100); do grep -q "Listening for sinks on 127.0.0.1:" "$T/hostile.log" && break; sleep 0.1; done
+hport=$(sed -n 's/.*Listening for sinks on .*:\([0-9]*\).*/\1/p' "$T/hostile.log" | head -n1)
+timeout 30 "$B/miracast-test-sink" --connect "127.0.0.1:$hport" --profile small --timeout 8 >"$T/hostile-sink.out" 2>&1
+for _ in $(seq 100); do grep -q "ended: the stream worker" "$T/hostile.log" && break; sleep 0.1; done
+check "hostile worker: a state out of range is ignored" grep -q "Ignoring a bad state report from the stream worker" "$T/hostile.log"
+check "hostile worker: a huge size and a codec with control characters are ignored" \
+        test "$(grep -c "Ignoring a bad format report from the stream worker" "$T/hostile.log")" = 2
+check "hostile worker: a good report still counts (playing)" grep -q "connecting -> playing" "$T/hostile.log"
+check "hostile worker: no control character reached the daemon's state" sh -c "! grep -q \$'\\x1b' '$T/hostile.log'"
+check "hostile worker: a malformed message drops the worker" grep -q "sent a malformed message" "$T/hostile.log"
+check "hostile worker: its session ends with a reason" grep -q "ended: the stream worker sent a malformed message" "$T/hostile.log"
+check "hostile worker: main is still running" kill -0 "$daemon_pid"
+kill -TERM "$daemon_pid"
+wait "$daemon_pid"
+rc=$?
+daemon_pid=
+check "hostile worker: daemon exits 0 on SIGTERM" test "$rc" = 0
+check "hostile worker: no sanitizer report" sh -c "! grep -q 'Sanitizer' '$T/hostile.log'"
 finish

@@ -636,6 +636,8 @@ TEST(cast_bad_options, "/sink-bus/Cast with bad options -> InvalidArguments, not
                       "org.miracastd.Error.InvalidArguments");
         assert_str_eq(call(&res, SINK_PATH, "org.miracastd.Sink1", "Cast", fill_options, "output=s:vnc:0"),
                       "org.miracastd.Error.InvalidArguments");
+        assert_str_eq(call(&res, SINK_PATH, "org.miracastd.Sink1", "Cast", fill_options, "latency=s:fast"),
+                      "org.miracastd.Error.InvalidArguments");
         assert_int_eq(fake.connects, 0);
         assert_str_eq(call(&res, "/org/miracastd/sink/00_00_00_00_00_01", "org.miracastd.Sink1", "Cast",
                            fill_options, ""), "org.freedesktop.DBus.Error.UnknownObject");

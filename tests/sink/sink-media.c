@@ -189,6 +189,9 @@ static void on_frame(struct sink_media *m, AVCodecContext *dec, AVFrame *frame)
         m->stats.frames++;
         if (m->stats.frames == 1)
                 m->stats.first_frame_usec = now_usec();
+        else
+                m->stats.max_frame_gap_usec = MAX(m->stats.max_frame_gap_usec, now_usec() - m->stats.last_frame_usec);
+        m->stats.last_frame_usec = now_usec();
         if (frame->key_frame) {
                 m->stats.keyframes++;
                 m->stats.last_keyframe_usec = now_usec();

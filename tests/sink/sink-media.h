@@ -50,6 +50,8 @@ struct sink_media_stats {
         uint64_t decode_errors;
         uint64_t first_frame_usec;      /* CLOCK_MONOTONIC of the first decoded frame, 0 = none */
         uint64_t last_keyframe_usec;
+        uint64_t last_frame_usec;
+        uint64_t max_frame_gap_usec;    /* the longest time between two decoded frames (a freeze) */
         unsigned mean_luma;             /* 0..255 of the last frame (a black screen is ~16) */
         unsigned audio_rate;            /* of the decoded sound, 0 before any */
         uint64_t audio_decode_errors;   /* audio packets the decoder rejected */

@@ -99,6 +99,18 @@ static const struct sink_param dongle_params[] = {
         {}
 };
 
+/* A display without speakers (a monitor behind a dongle): generic's video, no audio codecs at all. */
+static const struct sink_param noaudio_params[] = {
+        { "wfd_video_formats",
+          "00 00 01 08 000000E1 00000000 00000000 00 0000 0000 00 none none, "
+          "02 08 000000E1 00000000 00000000 00 0000 0000 00 none none" },
+        { "wfd_audio_codecs", "none" },
+        { "wfd_client_rtp_ports", "RTP/AVP/UDP;unicast %u 0 mode=play" },
+        { "wfd_content_protection", "none" },
+        { "wfd_display_edid", "none" },
+        {}
+};
+
 static const struct sink_profile profiles[] = {
         { .name = "generic", .description = "1080p30/720p60/720p30/VGA, CBP+CHP 4.1, LPCM+AAC",
           .user_agent = "miracast-test-sink", .first_cseq = 1, .params = generic_params },
@@ -114,10 +126,12 @@ static const struct sink_profile profiles[] = {
         { .name = "dongle", .description = "MS Display Adapter: LPCM only, drops TCP on M3 before M2 reply",
           .user_agent = "MSFT-WDD", .first_cseq = 1, .strict_m2_before_m3 = true,
           .params = dongle_params },
+        { .name = "noaudio", .description = "generic's video, no audio (a display without speakers)",
+          .user_agent = "miracast-test-sink", .first_cseq = 1, .params = noaudio_params },
 };
 
 static const struct sink_profile *const profile_list[] = {
-        &profiles[0], &profiles[1], &profiles[2], &profiles[3], &profiles[4], &profiles[5], NULL,
+        &profiles[0], &profiles[1], &profiles[2], &profiles[3], &profiles[4], &profiles[5], &profiles[6], NULL,
 };
 
 const struct sink_profile *sink_profile_find(const char *name)

@@ -42,6 +42,7 @@
 #include "sink-media.h"
 #include "sink-mice.h"
 #include "sink-profile.h"
+#include "sink-rtcp.h"
 #include "sink-uibc.h"
 
 #define USEC_PER_SEC 1000000ULL
@@ -100,6 +101,11 @@ struct sink_options {
         bool verbose;
         const char *mice;                       /* --mice ADDR[:PORT]: wait for SOURCE_READY there first */
         int mice_variant;                       /* enum sink_mice_variant */
+        bool rtcp;                              /* --rtcp: receiver reports to the source's RTP port + 1 */
+        bool nack;                              /* --nack: also reorder and ask for lost packets again */
+        uint64_t nack_hold_usec;                /* how long a gap may hold the stream back */
+        bool ms_latency;                        /* --ms-latency: microsoft_latency_management_capability */
+        bool tcp;                               /* --tcp: ask for RTP/AVP/TCP, accept on our RTP port */
 };
 
 /* --one-message-per-read: how long a slow receiver takes from wake-up to recv(). */
@@ -120,6 +126,18 @@ struct sink {
         sd_event_source *duration_timer;        /* owned: armed in PLAYING */
         struct sink_media *media;               /* owned */
         struct sink_uibc *uibc;                 /* owned; with --uibc-script */
+        struct sink_rtcp *rtcp;                 /* owned; with --rtcp / --nack */
+        int rtcp_fd;                            /* owned: our RTP port + 1 */
+        sd_event_source *rtcp_io;               /* owned */
+        sd_event_source *rtcp_timer;            /* owned: sink_rtcp_tick() every few ms */
+        int rtp_listen_fd;                      /* owned: --tcp, our RTP port */
+        sd_event_source *rtp_listen_io;         /* owned */
+        int rtp_tcp_fd;                         /* owned: the source's RTP connection */
+        sd_event_source *rtp_tcp_io;            /* owned */
+        uint8_t rtp_tcp_buf[2 + 65535 + 65536]; /* RFC 4571 frames not yet complete */
+        size_t rtp_tcp_len;
+        bool rtp_tcp_seen;                      /* the source connected */
+        bool rtp_tcp_bad;                       /* a frame shorter than an RTP header: framing lost */
         uint16_t udp_port;
 
         struct rtsp_parser parser;
@@ -135,6 +153,7 @@ struct sink {
         char session_id[128];
         char presentation_url[512];
         char audio_format[512];
+        char ms_latency[16];                    /* what M4 said for microsoft_latency_management_capability */
         struct sink_video_mode mode;
         bool have_mode;
         bool server_port_seen;
@@ -341,7 +360,8 @@ static void sink_send_setup(struct sink *s)
 {
         char transport[128];
 
-        snprintf(transport, sizeof(transport), "RTP/AVP/UDP;unicast;client_port=%u", s->udp_port);
+        snprintf(transport, sizeof(transport), "RTP/AVP/%s;unicast;client_port=%u", s->opt.tcp ? "TCP" : "UDP",
+                 s->udp_port);
         sink_request(s, RTSP_METHOD_SETUP, sink_stream_uri(s), "Transport", transport, NULL, false);
         sink_set_state(s, SINK_STATE_SETUP_SENT);
 }
@@ -405,14 +425,17 @@ static void sink_handle_m3(struct sink *s, const struct rtsp_message *req)
                 memcpy(name, le - nl, nl);
                 name[nl] = '\0';
                 value = s->uibc && strcmp(name, "wfd_uibc_capability") == 0 ? SINK_UIBC_CAPABILITY
-                                                                            : sink_profile_get(s->opt.profile, name);
+                        : s->opt.ms_latency && strcmp(name, "microsoft_latency_management_capability") == 0
+                                ? "supported"
+                                : sink_profile_get(s->opt.profile, name);
                 if (!value) {
                         sink_debug("M3 asks for %s, profile %s omits it", name, s->opt.profile->name);
                         continue;
                 }
                 if (strcmp(name, "wfd_client_rtp_ports") == 0)
                         len += (size_t) snprintf(body + len, sizeof(body) - len,
-                                                 "%s: RTP/AVP/UDP;unicast %u 0 mode=play\r\n", name, s->udp_port);
+                                                 "%s: RTP/AVP/%s;unicast %u 0 mode=play\r\n", name,
+                                                 s->opt.tcp ? "TCP" : "UDP", s->udp_port);
                 else
                         len += (size_t) snprintf(body + len, sizeof(body) - len, "%s: %s\r\n", name, value);
                 if (len >= sizeof(body)) {
@@ -450,6 +473,11 @@ static void sink_handle_m4(struct sink *s, const struct rtsp_message *req)
                 sink_log("M4: video %s %s %s (%s bit %u)", mode_str, sink_profile_bits_to_string(mode.profile_bits),
                          sink_level_bits_to_string(mode.level_bits), mode.table, mode.bit);
         }
+        if (sink_body_get(req->body, req->body_len, "microsoft_latency_management_capability", value,
+                          sizeof(value)) == 0) {
+                snprintf(s->ms_latency, sizeof(s->ms_latency), "%.15s", value);
+                sink_log("M4: latency mode %s", value);
+        }
         if (sink_body_get(req->body, req->body_len, "wfd_audio_codecs", value, sizeof(value)) == 0) {
                 snprintf(s->audio_format, sizeof(s->audio_format), "%s", value);
                 sink_log("M4: audio %s", value);
@@ -461,7 +489,8 @@ static void sink_handle_m4(struct sink *s, const struct rtsp_message *req)
                 snprintf(s->presentation_url, sizeof(s->presentation_url), "%s", value);
         }
         if (sink_body_get(req->body, req->body_len, "wfd_client_rtp_ports", value, sizeof(value)) == 0) {
-                snprintf(port_value, sizeof(port_value), "RTP/AVP/UDP;unicast %u 0 mode=play", s->udp_port);
+                snprintf(port_value, sizeof(port_value), "RTP/AVP/%s;unicast %u 0 mode=play",
+                         s->opt.tcp ? "TCP" : "UDP", s->udp_port);
                 if (strcmp(value, port_value) != 0) {
                         sink_fail(s, "M4 wfd_client_rtp_ports \"%s\" is not our \"%s\"", value, port_value);
                         return;
@@ -618,6 +647,10 @@ static void sink_handle_response(struct sink *s, const struct rtsp_message *rsp)
                         sink_fail(s, "SETUP reply Transport does not echo client_port=%u", s->udp_port);
                         return;
                 }
+                if (s->opt.tcp != (tr.lower == RTSP_LOWER_TRANSPORT_TCP)) {
+                        sink_fail(s, "SETUP reply Transport \"%s\" is not RTP/AVP/%s", t, s->opt.tcp ? "TCP" : "UDP");
+                        return;
+                }
                 s->server_port_seen = tr.has_server_port;
                 sink_log("SETUP: session %s timeout %u server_port %s", s->session_id, timeout,
                          tr.has_server_port ? "present" : "missing");
@@ -740,13 +773,139 @@ static int on_udp(sd_event_source *es, int fd, uint32_t revents, void *userdata)
         uint8_t buf[65536];
 
         for (int i = 0; i < 256; i++) {
-                ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+                struct sockaddr_storage from;
+                socklen_t fl = sizeof(from);
+                ssize_t n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *) &from, &fl);
 
                 if (n < 0)
                         break;
-                sink_media_feed_rtp(s->media, buf, (size_t) n);
+                if (s->rtcp)
+                        sink_rtcp_feed(s->rtcp, buf, (size_t) n, &from, now_usec());
+                else
+                        sink_media_feed_rtp(s->media, buf, (size_t) n);
         }
         return 0;
+}
+
+/* --tcp: RFC 4571 frames from the source's connection, each an RTP packet. */
+static int on_rtp_tcp(sd_event_source *es, int fd, uint32_t revents, void *userdata)
+{
+        struct sink *s = userdata;
+        size_t off = 0;
+        ssize_t n;
+
+        n = recv(fd, s->rtp_tcp_buf + s->rtp_tcp_len, sizeof(s->rtp_tcp_buf) - s->rtp_tcp_len, MSG_DONTWAIT);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+                s->rtp_tcp_io = sd_event_source_disable_unref(s->rtp_tcp_io);
+                s->rtp_tcp_fd = safe_close(s->rtp_tcp_fd);
+                return 0;
+        }
+        if (n < 0)
+                return 0;
+        s->rtp_tcp_len += (size_t) n;
+        while (s->rtp_tcp_len - off >= 2) {
+                size_t len = (size_t) s->rtp_tcp_buf[off] << 8 | s->rtp_tcp_buf[off + 1];
+
+                if (len < 12)
+                        s->rtp_tcp_bad = true;
+                if (s->rtp_tcp_len - off < 2 + len)
+                        break;
+                sink_media_feed_rtp(s->media, s->rtp_tcp_buf + off + 2, len);
+                off += 2 + len;
+        }
+        memmove(s->rtp_tcp_buf, s->rtp_tcp_buf + off, s->rtp_tcp_len - off);
+        s->rtp_tcp_len -= off;
+        return 0;
+}
+
+static int on_rtp_listen(sd_event_source *es, int fd, uint32_t revents, void *userdata)
+{
+        struct sink *s = userdata;
+        int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+        if (c < 0)
+                return 0;
+        if (s->rtp_tcp_fd >= 0) {
+                close(c); /* one RTP connection per session */
+                return 0;
+        }
+        s->rtp_tcp_fd = c;
+        s->rtp_tcp_seen = true;
+        sink_log("RTP over TCP: the source connected");
+        return sd_event_add_io(s->event, &s->rtp_tcp_io, c, EPOLLIN, on_rtp_tcp, s);
+}
+
+/* --tcp: listen on our RTP port number (TCP), where SETUP tells the source to connect. */
+static int sink_open_rtp_tcp(struct sink *s)
+{
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof(ss);
+        int fd, r;
+
+        if (getsockname(s->udp_fd, (struct sockaddr *) &ss, &sl) < 0)
+                return -errno;
+        fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0)
+                return -errno;
+        (void) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &(int) { 4 << 20 }, sizeof(int));
+        if (bind(fd, (struct sockaddr *) &ss, sl) < 0 || listen(fd, 2) < 0) {
+                r = -errno;
+                close(fd);
+                return r;
+        }
+        s->rtp_listen_fd = fd;
+        return sd_event_add_io(s->event, &s->rtp_listen_io, fd, EPOLLIN, on_rtp_listen, s);
+}
+
+static int on_rtcp(sd_event_source *es, int fd, uint32_t revents, void *userdata)
+{
+        struct sink *s = userdata;
+
+        sink_rtcp_receive(s->rtcp, now_usec());
+        return 0;
+}
+
+#define RTCP_TICK_USEC 5000ULL
+
+static int on_rtcp_timer(sd_event_source *es, uint64_t usec, void *userdata)
+{
+        struct sink *s = userdata;
+
+        sink_rtcp_tick(s->rtcp, now_usec());
+        return sd_event_source_set_time(es, usec + RTCP_TICK_USEC);
+}
+
+/* Our RTCP socket: the RTP socket's address, port + 1. */
+static int sink_open_rtcp(struct sink *s)
+{
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof(ss);
+        int fd, r;
+
+        if (getsockname(s->udp_fd, (struct sockaddr *) &ss, &sl) < 0)
+                return -errno;
+        if (ss.ss_family == AF_INET)
+                ((struct sockaddr_in *) &ss)->sin_port = htons((uint16_t) (s->udp_port + 1));
+        else
+                ((struct sockaddr_in6 *) &ss)->sin6_port = htons((uint16_t) (s->udp_port + 1));
+        fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0)
+                return -errno;
+        if (bind(fd, (struct sockaddr *) &ss, sl) < 0) {
+                r = -errno;
+                close(fd);
+                return r;
+        }
+        s->rtcp_fd = fd;
+        r = sink_rtcp_new(s->media, fd, s->opt.nack, s->opt.nack_hold_usec, &s->rtcp);
+        if (r >= 0)
+                r = sd_event_add_io(s->event, &s->rtcp_io, fd, EPOLLIN, on_rtcp, s);
+        if (r >= 0)
+                r = sd_event_add_time_relative(s->event, &s->rtcp_timer, CLOCK_MONOTONIC, RTCP_TICK_USEC, 1000,
+                                               on_rtcp_timer, s);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(s->rtcp_timer, SD_EVENT_ON);
+        return r;
 }
 
 static int on_frame(sd_event_source *es, int fd, uint32_t revents, void *userdata)
@@ -917,6 +1076,14 @@ static void sink_free(struct sink *s)
         s->deadline_timer = sd_event_source_disable_unref(s->deadline_timer);
         s->frame_io = sd_event_source_disable_unref(s->frame_io);
         s->udp_io = sd_event_source_disable_unref(s->udp_io);
+        s->rtcp_io = sd_event_source_disable_unref(s->rtcp_io);
+        s->rtcp_timer = sd_event_source_disable_unref(s->rtcp_timer);
+        s->rtcp = sink_rtcp_free(s->rtcp);
+        s->rtcp_fd = safe_close(s->rtcp_fd);
+        s->rtp_tcp_io = sd_event_source_disable_unref(s->rtp_tcp_io);
+        s->rtp_listen_io = sd_event_source_disable_unref(s->rtp_listen_io);
+        s->rtp_tcp_fd = safe_close(s->rtp_tcp_fd);
+        s->rtp_listen_fd = safe_close(s->rtp_listen_fd);
         s->tcp_io = sd_event_source_disable_unref(s->tcp_io);
         s->media = sink_media_free(s->media);
         s->uibc = sink_uibc_free(s->uibc);
@@ -930,6 +1097,7 @@ static void sink_free(struct sink *s)
 static int sink_report(struct sink *s)
 {
         struct sink_media_stats st;
+        struct sink_rtcp_stats rs = {};
         char mode[32] = "none", why[300] = "", m4_audio[16] = "none", uibc[256];
         bool decoded;
         int r;
@@ -940,6 +1108,8 @@ static int sink_report(struct sink *s)
 
         sink_media_stop(s->media);
         sink_media_get_stats(s->media, &st);
+        if (s->rtcp)
+                sink_rtcp_get_stats(s->rtcp, &rs);
         decoded = st.frames > 0 || s->opt.min_frames > 0;
         if (s->have_mode)
                 sink_video_mode_to_string(&s->mode, mode, sizeof(mode));
@@ -1021,6 +1191,9 @@ static int sink_report(struct sink *s)
                "width=%u height=%u m4_audio=%s audio=%s audio_packets=%" PRIu64 " frames=%" PRIu64 " keyframes=%" PRIu64
                " bframes=%" PRIu64 " idr_requests=%u idr_keyframes=%" PRIu64 " keepalives=%u m4=%u rtp_packets=%" PRIu64
                " rtp_lost=%" PRIu64 " rtp_bad=%" PRIu64 " decode_errors=%" PRIu64 " mean_luma=%u"
+               " rtcp_rr=%" PRIu64 " rtcp_sr=%" PRIu64 " nacked=%" PRIu64 " recovered=%" PRIu64
+               " unrecovered=%" PRIu64 " late=%" PRIu64 " max_hold_ms=%" PRIu64 " max_frame_gap_ms=%" PRIu64
+               " rx_kbps=%" PRIu64 " ms_latency=%s transport=%s"
                " first_frame_ms=%lld server_port=%s pids=%#x/%#x/%#x/%#x"
                " audio_seconds=%.2f audio_rate=%u audio_freq_hz=%.2f audio_level_dbfs=%.2f audio_gaps=%u"
                " audio_max_gap_ms=%.0f audio_decode_errors=%" PRIu64 " av_pairs=%u av_offset_ms_median=%.1f"
@@ -1033,7 +1206,11 @@ static int sink_report(struct sink *s)
                st.bframes, s->idr_requests, s->idr_sent && st.keyframes > s->idr_sent_keyframes
                                         ? st.keyframes - s->idr_sent_keyframes : 0,
                s->keepalives, s->m4_count, st.rtp_packets, st.rtp_lost, st.rtp_bad, st.decode_errors,
-               st.mean_luma,
+               st.mean_luma, rs.rr_sent, rs.sr_received, rs.nacked, rs.recovered, rs.unrecovered, rs.late,
+               rs.max_hold_usec / 1000, st.max_frame_gap_usec / 1000,
+               s->play_usec && now_usec() > s->play_usec ? st.rtp_bytes * 8000 / (now_usec() - s->play_usec) : 0,
+               s->ms_latency[0] ? s->ms_latency : "none",
+               !s->opt.tcp ? "udp" : s->rtp_tcp_bad ? "tcp-bad-framing" : s->rtp_tcp_seen ? "tcp" : "tcp-never-connected",
                st.first_frame_usec && s->play_usec ? (long long) (st.first_frame_usec - s->play_usec) / 1000 : -1LL,
                s->server_port_seen ? "yes" : "no", (unsigned) st.pmt_pid, (unsigned) st.pcr_pid,
                (unsigned) st.video_pid, (unsigned) st.audio_pid, st.audio.seconds, st.audio_rate, st.audio.freq_hz,
@@ -1081,6 +1258,14 @@ static void help(void)
                "                           enables it and the session plays, connect to its UIBC port\n"
                "                           and send FILE's steps (see tests/sink/sink-uibc.h)\n"
                "     --expect-uibc yes|no  fail unless the source offers input (yes) or does not (no)\n"
+               "     --rtcp                send RTCP receiver reports to the source's RTP port + 1\n"
+               "                           (from our RTP port + 1)\n"
+               "     --nack[=MS]           --rtcp, and hold packets after a gap up to MS ms (default\n"
+               "                           150) while asking for the missing ones with generic NACKs\n"
+               "     --tcp                 list only RTP/AVP/TCP in M3 and SETUP; accept the source's\n"
+               "                           RTP connection on our RTP port (RFC 4571 framing)\n"
+               "     --ms-latency          answer microsoft_latency_management_capability: supported\n"
+               "                           in M3; the SINK line says what M4 set (ms_latency=)\n"
                "  -v --verbose             log RTSP messages and state changes to stderr\n"
                "  -h --help\n\nProfiles:\n");
         for (const struct sink_profile *const *p = sink_profile_list(); *p; p++)
@@ -1123,6 +1308,10 @@ static int parse_args(int argc, char **argv, struct sink_options *o)
                 { "mice-variant", required_argument, NULL, 'V' },
                 { "uibc-script", required_argument, NULL, 'U' },
                 { "expect-uibc", required_argument, NULL, 'X' },
+                { "rtcp", no_argument, NULL, 'R' },
+                { "nack", optional_argument, NULL, 'N' },
+                { "ms-latency", no_argument, NULL, 'Y' },
+                { "tcp", no_argument, NULL, 'Z' },
                 {}
         };
         uint64_t v;
@@ -1131,6 +1320,7 @@ static int parse_args(int argc, char **argv, struct sink_options *o)
         *o = (struct sink_options) {
                 .profile = sink_profile_find("generic"), .duration_usec = 10 * USEC_PER_SEC,
                 .timeout_usec = 15 * USEC_PER_SEC, .min_frames = 1, .max_audio_gaps = -1, .expect_uibc = -1,
+                .nack_hold_usec = 150000,
         };
         while ((c = getopt_long(argc, argv, "c:p:r:d:f:m:i:t:o:e:vhWA", longopts, NULL)) >= 0) {
                 switch (c) {
@@ -1188,6 +1378,23 @@ static int parse_args(int argc, char **argv, struct sink_options *o)
                         break;
                 case 'U':
                         o->uibc_script = optarg;
+                        break;
+                case 'R':
+                        o->rtcp = true;
+                        break;
+                case 'Y':
+                        o->ms_latency = true;
+                        break;
+                case 'Z':
+                        o->tcp = true;
+                        break;
+                case 'N':
+                        o->rtcp = o->nack = true;
+                        if (optarg) {
+                                if (parse_uint(optarg, "NACK hold", 10000, &v) < 0 || v == 0)
+                                        return -EINVAL;
+                                o->nack_hold_usec = v * 1000;
+                        }
                         break;
                 case 'X':
                         if (strcmp(optarg, "yes") != 0 && strcmp(optarg, "no") != 0) {
@@ -1302,7 +1509,7 @@ int main(int argc, char **argv)
         s = calloc(1, sizeof(*s));
         if (!s)
                 return 1;
-        s->tcp_fd = s->udp_fd = s->mice_fd = -1;
+        s->tcp_fd = s->udp_fd = s->mice_fd = s->rtcp_fd = s->rtp_listen_fd = s->rtp_tcp_fd = -1;
         if (parse_args(argc, argv, &s->opt) < 0) {
                 free(s);
                 return 2;
@@ -1351,6 +1558,10 @@ int main(int argc, char **argv)
         r = sd_event_add_io(s->event, &s->tcp_io, s->tcp_fd, EPOLLIN, on_tcp, s);
         if (r >= 0)
                 r = sd_event_add_io(s->event, &s->udp_io, s->udp_fd, EPOLLIN, on_udp, s);
+        if (r >= 0 && s->opt.rtcp)
+                r = sink_open_rtcp(s);
+        if (r >= 0 && s->opt.tcp)
+                r = sink_open_rtp_tcp(s);
         if (r >= 0)
                 r = sd_event_add_io(s->event, &s->frame_io, sink_media_frame_fd(s->media), EPOLLIN, on_frame, s);
         if (r >= 0)

@@ -27,6 +27,13 @@ TEST(spec_forms, "/capture-spec/every documented form parses to backend, device 
         assert_int_eq(s.backend, CAPTURE_BACKEND_TESTSRC);
         assert_int_eq(s.resize_every, 30);
         assert_int_eq(parse_ok("testsrc:resize=100000").resize_every, 100000);
+        s = parse_ok("testsrc:motion");
+        assert_int_eq(s.backend, CAPTURE_BACKEND_TESTSRC);
+        assert_true(s.motion);
+        assert_true(!parse_ok("testsrc").motion);
+        assert_true(!s.noise);
+        s = parse_ok("testsrc:noise");
+        assert_true(s.motion && s.noise);
 
         s = parse_ok("kms");
         assert_int_eq(s.backend, CAPTURE_BACKEND_KMS);

@@ -14,6 +14,7 @@
 
 #include "../../protocol/macro.h"
 #include "../../protocol/rtsp.h"
+#include "../../protocol/latency_mode.h"
 #include "../../protocol/source_session.h"
 #include "../../protocol/wfd_uibc.h"
 #include "../lib/test.h"
@@ -749,7 +750,25 @@ static void setup_with(struct harness *h, const char *uri, const char *transport
         assert_false(h->ended);
 }
 
-TEST(fsm_m6_461, "/fsm/M6 SETUP with TCP, multicast or non-RTP transport: 461") {
+TEST(fsm_m6_tcp, "/fsm/M6 SETUP with RTP/AVP/TCP (not interleaved): 200, echoed, media over TCP") {
+        struct harness *h = harness_new();
+        const struct rtsp_message *m;
+
+        to_m4(h);
+        sink_reply(h, 3, 200, NULL, NULL);
+        sink_reply(h, 4, 200, NULL, NULL);
+        assert_false(source_session_get_media(h->s)->tcp);
+        sink_request(h, "SETUP", "rtsp://x/wfd1.0/streamid=0", "Transport: RTP/AVP/TCP;unicast;client_port=1030\r\n",
+                     NULL);
+        m = sent(h, 0);
+        assert_int_eq(m->status, 200);
+        assert_str_eq(rtsp_message_get_header(m, "Transport"), "RTP/AVP/TCP;unicast;client_port=1030;server_port=16384");
+        assert_true(source_session_get_media(h->s)->tcp);
+        assert_int_eq(source_session_get_media(h->s)->peer_rtp_port, 1030);
+        harness_free(h);
+}
+
+TEST(fsm_m6_461, "/fsm/M6 SETUP with interleaved TCP, multicast or non-RTP transport: 461") {
         struct harness *h;
 
         h = harness_new();
@@ -1732,6 +1751,39 @@ TEST(fsm_change_format_ms, "/fsm/format change without M4 when the sink has micr
         assert_int_eq(count(h, SOURCE_SESSION_ACTION_MEDIA_CHANGE_FORMAT), 1);
         assert_int_eq(h->media.format.height, 720);
         assert_int_eq(h->media.peer_rtp_port, 1028);
+        harness_free(h);
+}
+
+static void low_latency(struct source_session_config *c)
+{
+        c->latency_mode = LATENCY_MODE_LOW;
+}
+
+TEST(fsm_ms_latency, "/fsm/M4 tells a sink with microsoft_latency_management_capability the latency mode, no other") {
+        struct harness *h = harness_new_with(low_latency);
+        char body[1024];
+
+        to_m3(h);
+        /* the M3 request asks for it */
+        assert_true(body_has(sent(h, 0), "microsoft_latency_management_capability"));
+        snprintf(body, sizeof(body), "%smicrosoft_latency_management_capability: supported\r\n", lg_m3_body);
+        sink_reply(h, 2, 200, NULL, body);
+        assert_true(body_has(sent(h, 0), "microsoft_latency_management_capability: low\r\n"));
+        harness_free(h);
+
+        h = harness_new_with(low_latency);
+        to_m3(h);
+        snprintf(body, sizeof(body), "%smicrosoft_latency_management_capability: none\r\n", lg_m3_body);
+        sink_reply(h, 2, 200, NULL, body);
+        assert_int_eq(sent(h, 0)->method, RTSP_METHOD_SET_PARAMETER);
+        assert_true(!body_has(sent(h, 0), "microsoft_latency_management_capability"));
+        harness_free(h);
+
+        h = harness_new(); /* balanced by default: normal */
+        to_m3(h);
+        snprintf(body, sizeof(body), "%smicrosoft_latency_management_capability: supported\r\n", lg_m3_body);
+        sink_reply(h, 2, 200, NULL, body);
+        assert_true(body_has(sent(h, 0), "microsoft_latency_management_capability: normal\r\n"));
         harness_free(h);
 }
 

@@ -106,6 +106,8 @@ check "no capability outside the set is effective" sh -c \
 	"[ \$(( 0x$(awk '/^CapEff/{print $2}' /proc/$main/status) & ~0x$bnd )) = 0 ]"
 # Idle: main alone (no stream worker runs without a session); all processes < 8 MB RSS.
 workers() { systemctl list-units --no-legend --plain 'miracastd-stream@*' 'miracastd-stream-kms@*' | awk '$3 == "active" {print $1}'; }
+# (The start-up probe of encoders and outputs runs in a KMS worker unit for a moment.)
+wait_until 30 sh -c "[ -z \"\$(systemctl list-units --no-legend --plain 'miracastd-stream@*' 'miracastd-stream-kms@*' | awk '\$3 == \"active\"')\" ]"
 idle=$(awk '/^VmRSS/{print $2}' /proc/$main/status)
 echo "INFO idle RSS: main $idle kB, stream workers running: $(workers | wc -l)"
 check "idle: no stream worker runs" test -z "$(workers)"
@@ -123,12 +125,18 @@ wait_until 60 sh -c "busctl --system get-property org.miracastd $sess org.miraca
 sleep 3
 echo "INFO session: $(miracastctl status 2>&1 | head -5 | tr '\n' ' ')"
 # The process that holds the sink's RTSP connection: a socket-activated worker as miracastd, CapEff 0.
-w=$(workers | head -1)
-wpid=$(systemctl show -P MainPID "$w" 2>/dev/null)
+# (A miracastd-stream-kms@ unit may be up too, briefly: it answers the daemon's probe of encoders
+# and outputs, since main's sandbox has no DRM nodes.)
+holders=$(ss -Htnp state established '( sport = :7236 )' | grep -o 'pid=[0-9]*' | sort -u | tr '\n' ' ')
+w= wpid=
+for u in $(systemctl list-units --no-legend --plain 'miracastd-stream@*' | awk '$3 == "active" {print $1}'); do
+	p=$(systemctl show -P MainPID "$u")
+	[ -z "$w" ] && { w=$u; wpid=$p; }
+	echo "$holders" | grep -qw "pid=$p" && { w=$u; wpid=$p; }
+done
 for pid in $main $wpid; do
 	echo "INFO cast: pid $pid $(tr '\0' ' ' </proc/$pid/cmdline) $(ps -o user= -p $pid) $(grep -E '^(Uid|CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp|VmRSS)' /proc/$pid/status | tr -s '\t ' ' ' | tr '\n' ' ')"
 done
-holders=$(ss -Htnp state established '( sport = :7236 )' | grep -o 'pid=[0-9]*' | sort -u | tr '\n' ' ')
 echo "INFO RTSP connection held by: $holders (main $main, worker $wpid in $w)"
 if [ -n "$wpid" ] && [ "$wpid" -gt 0 ]; then
 	pass "a stream worker unit runs the cast ($w, pid $wpid)"

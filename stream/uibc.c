@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The UIBC channel of one session (see uibc.h): listener, the one connection,
- * and the policy between protocol/uibc_msg and daemon/uinput.
+ * and the policy between protocol/uibc_msg and main's injector (through
+ * stream/input_forward.h). Once daemon/uibc.c: it moved into the stream
+ * worker with the process split, so main parses no UIBC byte.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -13,11 +15,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../daemon/log.h"
 #include "../protocol/macro.h"
 #include "../protocol/uibc_msg.h"
-#include "log.h"
+#include "input_forward.h"
 #include "uibc.h"
-#include "uinput.h"
 
 #define log_uibc(c, level, error, fmt, ...) \
         log_full_errno(level, error, "session %u: UIBC: " fmt, (c)->session_id, ##__VA_ARGS__)
@@ -30,6 +32,7 @@
 
 struct uibc_channel {
         sd_event *event;                 /* not owned (a reference is held) */
+        struct stream *stream;           /* not owned: where events go */
         unsigned session_id;
         struct sockaddr_storage peer;
         int listen_fd;                   /* owned; closed once the connection is accepted */
@@ -44,10 +47,10 @@ struct uibc_channel {
 
         bool active;
         struct uibc_rect mode, target;
-        struct uinput_injector *injector;/* owned; only while active */
+        struct input_forward *injector;  /* owned; only while active: main injects */
         struct uibc_rate_limit rate;
         struct uibc_key_filter keys;
-        struct uinput_contact contacts[UINPUT_MAX_CONTACTS]; /* touch contacts now down */
+        struct input_contact contacts[INPUT_FORWARD_MAX_CONTACTS]; /* touch contacts now down */
         size_t n_contacts;
         bool hidc_warned;
 
@@ -132,7 +135,7 @@ static int inject_key(struct uibc_channel *c, uint16_t code, bool down)
         }
         /* Shift around the key as a US keyboard would type the character. */
         if (shift && down && uibc_key_filter_allow(&c->keys, KEY_LEFTSHIFT, true)) {
-                r = uinput_injector_key(c->injector, KEY_LEFTSHIFT, true);
+                r = input_forward_key(c->injector, KEY_LEFTSHIFT, true);
                 if (r < 0)
                         return r;
         }
@@ -141,12 +144,12 @@ static int inject_key(struct uibc_channel *c, uint16_t code, bool down)
                 log_uibc(c, LOG_NOTICE, 0, "key %u %s blocked (SysRq / VT switch / zap combination)", key,
                          down ? "press" : "release");
         } else {
-                r = uinput_injector_key(c->injector, key, down);
+                r = input_forward_key(c->injector, key, down);
                 if (r < 0)
                         return r;
         }
         if (shift && !down && uibc_key_filter_allow(&c->keys, KEY_LEFTSHIFT, false))
-                return uinput_injector_key(c->injector, KEY_LEFTSHIFT, false);
+                return input_forward_key(c->injector, KEY_LEFTSHIFT, false);
         return 0;
 }
 
@@ -158,8 +161,8 @@ static void contact_set(struct uibc_channel *c, uint8_t id, int32_t x, int32_t y
                         c->contacts[i].y = y;
                         return;
                 }
-        if (c->n_contacts < UINPUT_MAX_CONTACTS)
-                c->contacts[c->n_contacts++] = (struct uinput_contact) { .id = id, .x = x, .y = y };
+        if (c->n_contacts < INPUT_FORWARD_MAX_CONTACTS)
+                c->contacts[c->n_contacts++] = (struct input_contact) { .id = id, .x = x, .y = y };
 }
 
 static void contact_remove(struct uibc_channel *c, uint8_t id)
@@ -198,7 +201,7 @@ static int inject_pointers(struct uibc_channel *c, const struct uibc_event *e)
                 return 0;
 
         if (e->n_pointers == 1 && c->n_contacts == 0)
-                return uinput_injector_pointer(c->injector, x[0], y[0],
+                return input_forward_pointer(c->injector, x[0], y[0],
                                                e->type == UIBC_EVENT_TOUCH_DOWN ? 1
                                                : e->type == UIBC_EVENT_TOUCH_UP ? 0 : -1);
         for (size_t i = 0; i < e->n_pointers; i++) {
@@ -209,7 +212,7 @@ static int inject_pointers(struct uibc_channel *c, const struct uibc_event *e)
                 else
                         contact_set(c, e->pointers[i].id, x[i], y[i]);
         }
-        return uinput_injector_touch(c->injector, c->contacts, c->n_contacts);
+        return input_forward_touch(c->injector, c->contacts, c->n_contacts);
 }
 
 static int inject_scroll(struct uibc_channel *c, const struct uibc_event *e)
@@ -224,7 +227,7 @@ static int inject_scroll(struct uibc_channel *c, const struct uibc_event *e)
         if (notches == 0)
                 return 0;
         /* UIBC counts down/right as positive; evdev's REL_WHEEL counts up as positive. */
-        return uinput_injector_wheel(c->injector, e->type == UIBC_EVENT_VSCROLL,
+        return input_forward_wheel(c->injector, e->type == UIBC_EVENT_VSCROLL,
                                      e->type == UIBC_EVENT_VSCROLL ? -notches : notches);
 }
 
@@ -384,7 +387,8 @@ static int on_accept_timeout(sd_event_source *source, uint64_t usec, void *userd
 
 /* ---- life cycle --------------------------------------------------------------------------- */
 
-int uibc_channel_new(sd_event *event, const struct uibc_channel_config *cfg, struct uibc_channel **ret)
+int uibc_channel_new(sd_event *event, struct stream *st, const struct uibc_channel_config *cfg,
+                     struct uibc_channel **ret)
 {
         struct uibc_channel *c;
         struct sockaddr_storage ss;
@@ -398,6 +402,7 @@ int uibc_channel_new(sd_event *event, const struct uibc_channel_config *cfg, str
         if (!c)
                 return -ENOMEM;
         c->event = sd_event_ref(event);
+        c->stream = st;
         c->session_id = cfg->session_id;
         c->peer = *cfg->peer;
         c->fd = -1;
@@ -436,7 +441,7 @@ struct uibc_channel *uibc_channel_free(struct uibc_channel *c)
 {
         if (!c)
                 return NULL;
-        c->injector = uinput_injector_free(c->injector);
+        c->injector = input_forward_free(c->injector);
         if (c->n.packets || c->n.bad || c->n.refused_peers)
                 log_uibc(c, LOG_INFO, 0,
                          "closed: %llu packets, %llu injected, %llu while inactive, %llu rate-limited, %llu bad, "
@@ -462,15 +467,12 @@ uint16_t uibc_channel_get_port(const struct uibc_channel *c)
 int uibc_channel_set_active(struct uibc_channel *c, bool active, uint32_t mode_w, uint32_t mode_h,
                             uint32_t target_w, uint32_t target_h)
 {
-        char name[64];
         int r;
 
         if (!c)
                 return -EINVAL;
         if (!active) {
-                if (c->injector)
-                        log_uibc(c, LOG_INFO, 0, "input off; virtual input devices removed");
-                c->injector = uinput_injector_free(c->injector);
+                c->injector = input_forward_free(c->injector);
                 c->n_contacts = 0;
                 uibc_key_filter_init(&c->keys);
                 c->active = false;
@@ -482,15 +484,13 @@ int uibc_channel_set_active(struct uibc_channel *c, bool active, uint32_t mode_w
         /* The injector's own coordinates: the cast area is its whole range. */
         c->target = (struct uibc_rect) { .width = target_w, .height = target_h };
         if (!c->injector) {
-                snprintf(name, sizeof(name), "miracastd session %u", c->session_id);
-                r = uinput_injector_new(-1, -1, name, target_w, target_h, &c->injector);
+                /* main creates the devices (it got the same sizes in WORKER_MSG_INPUT) and logs it */
+                r = input_forward_new(c->stream, c->session_id, &c->injector);
                 if (r < 0) {
                         c->active = false;
                         return r;
                 }
                 (void) uibc_rate_limit_init(&c->rate, UIBC_DEFAULT_RATE_PER_SEC, UIBC_DEFAULT_BURST, now_usec(c));
-                log_uibc(c, LOG_INFO, 0, "input on: %ux%u from the display mapped to %ux%u",
-                         mode_w, mode_h, target_w, target_h);
         }
         c->active = true;
         return 0;

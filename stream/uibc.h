@@ -4,8 +4,9 @@
  * address the RTSP connection uses, one connection accepted, only from the
  * sink's address, only within a timeout; bytes read from it go through
  * protocol/uibc_msg (parse, rate limit, coordinate clamping, key filter) and
- * the surviving events to the injector (daemon/uinput.h), which exists only
- * while the channel is active (allowed, enabled by the sink, playing).
+ * the surviving events to main's injector (stream/input_forward.h; main owns
+ * /dev/uinput), only while the channel is active (allowed, enabled by the
+ * sink, playing). Runs in the stream worker (docs/process-model.md).
  *
  * Bad input is logged with the reason and skipped; the session is never
  * ended by anything that arrives here. A stream that cannot be framed any
@@ -19,6 +20,7 @@
 #include <systemd/sd-event.h>
 
 struct uibc_channel;
+struct stream;
 
 #define UIBC_CHANNEL_ACCEPT_TIMEOUT_USEC (60 * 1000000ULL)
 
@@ -29,18 +31,18 @@ struct uibc_channel_config {
         uint64_t accept_timeout_usec;           /* 0 = UIBC_CHANNEL_ACCEPT_TIMEOUT_USEC */
 };
 
-/* Listen. Returns 0, or -errno from socket/bind/listen. */
-int uibc_channel_new(sd_event *event, const struct uibc_channel_config *cfg, struct uibc_channel **ret);
+/* Listen; events go to main through st. Returns 0, or -errno from socket/bind/listen. */
+int uibc_channel_new(sd_event *event, struct stream *st, const struct uibc_channel_config *cfg,
+                     struct uibc_channel **ret);
 /* Close everything; the injector's devices vanish. Logs the counters. Accepts NULL, returns NULL. */
 struct uibc_channel *uibc_channel_free(struct uibc_channel *c);
 
 uint16_t uibc_channel_get_port(const struct uibc_channel *c);
 
 /*
- * Inject from now on (create the devices for a cast area of target_w x
- * target_h, input arriving in mode_w x mode_h pixels) or stop (destroy them).
- * Returns 0, or the injector's error (the channel then stays inactive and
- * drops what arrives; the caller logs).
+ * Forward from now on (for a cast area of target_w x target_h, input arriving
+ * in mode_w x mode_h pixels; main creates the devices) or stop. Returns 0 or
+ * -errno (the channel then stays inactive and drops what arrives).
  */
 int uibc_channel_set_active(struct uibc_channel *c, bool active, uint32_t mode_w, uint32_t mode_h,
                             uint32_t target_w, uint32_t target_h);

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* stream/input_forward.h: parsed input events to main. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "../protocol/worker_msg.h"
+#include "input_forward.h"
+#include "stream.h"
+
+struct input_forward {
+        struct stream *stream;       /* not owned */
+        unsigned session_id;
+};
+
+int input_forward_new(struct stream *st, unsigned session_id, struct input_forward **ret)
+{
+        struct input_forward *f = calloc(1, sizeof(*f));
+
+        if (!f)
+                return -ENOMEM;
+        f->stream = st;
+        f->session_id = session_id;
+        *ret = f;
+        return 0;
+}
+
+struct input_forward *input_forward_free(struct input_forward *f)
+{
+        free(f);
+        return NULL;
+}
+
+static void begin(struct input_forward *f, struct worker_msg_writer *w, uint8_t *buf, size_t size,
+                  enum worker_input_kind kind)
+{
+        worker_msg_begin(w, buf, size, WORKER_MSG_INPUT_EVENT, f->session_id);
+        worker_msg_put_u64(w, WORKER_FIELD_INPUT_KIND, kind);
+}
+
+int input_forward_pointer(struct input_forward *f, int32_t x, int32_t y, int left)
+{
+        uint8_t buf[128];
+        struct worker_msg_writer w;
+
+        begin(f, &w, buf, sizeof(buf), WORKER_INPUT_POINTER);
+        worker_msg_put_i64(&w, WORKER_FIELD_X, x);
+        worker_msg_put_i64(&w, WORKER_FIELD_Y, y);
+        worker_msg_put_i64(&w, WORKER_FIELD_BUTTON, left);
+        return stream_send(f->stream, &w);
+}
+
+int input_forward_key(struct input_forward *f, uint16_t key, bool down)
+{
+        uint8_t buf[128];
+        struct worker_msg_writer w;
+
+        begin(f, &w, buf, sizeof(buf), WORKER_INPUT_KEY);
+        worker_msg_put_u64(&w, WORKER_FIELD_KEY, key);
+        worker_msg_put_u64(&w, WORKER_FIELD_DOWN, down);
+        return stream_send(f->stream, &w);
+}
+
+int input_forward_wheel(struct input_forward *f, bool vertical, int32_t notches)
+{
+        uint8_t buf[128];
+        struct worker_msg_writer w;
+
+        begin(f, &w, buf, sizeof(buf), WORKER_INPUT_WHEEL);
+        worker_msg_put_u64(&w, WORKER_FIELD_VERTICAL, vertical);
+        worker_msg_put_i64(&w, WORKER_FIELD_NOTCHES, notches);
+        return stream_send(f->stream, &w);
+}
+
+int input_forward_touch(struct input_forward *f, const struct input_contact *c, size_t n)
+{
+        uint8_t buf[1024];
+        struct worker_msg_writer w;
+
+        if (n > INPUT_FORWARD_MAX_CONTACTS)
+                return -EINVAL;
+        begin(f, &w, buf, sizeof(buf), WORKER_INPUT_TOUCH);
+        for (size_t i = 0; i < n; i++) {
+                worker_msg_put_u64(&w, WORKER_FIELD_CONTACT_ID, c[i].id);
+                worker_msg_put_i64(&w, WORKER_FIELD_X, c[i].x);
+                worker_msg_put_i64(&w, WORKER_FIELD_Y, c[i].y);
+        }
+        return stream_send(f->stream, &w);
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The worker's end of input from the display: stream/uibc.c parses, maps and
+ * filters what the sink sends, then hands each event here, and it goes to
+ * main as WORKER_MSG_INPUT_EVENT; main, which alone may open /dev/uinput,
+ * checks it again and injects it (daemon/uinput.h). Same calls as
+ * daemon/uinput.h's injector, so the channel's code did not change shape.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct stream;
+
+#define INPUT_FORWARD_MAX_CONTACTS 10
+
+struct input_contact {
+        uint8_t id;                  /* the sink's pointer id */
+        int32_t x, y;                /* desktop pixels */
+};
+
+struct input_forward;
+
+int input_forward_new(struct stream *st, unsigned session_id, struct input_forward **ret);
+struct input_forward *input_forward_free(struct input_forward *f);
+
+/* Absolute pointer: move to (x, y), optionally with BTN_LEFT down (1), up (0) or unchanged (-1). */
+int input_forward_pointer(struct input_forward *f, int32_t x, int32_t y, int left);
+int input_forward_key(struct input_forward *f, uint16_t key, bool down);
+int input_forward_wheel(struct input_forward *f, bool vertical, int32_t notches);
+int input_forward_touch(struct input_forward *f, const struct input_contact *c, size_t n);
