@@ -484,15 +484,15 @@ static void cast_call(struct cast_window *cw)
         if (g_strcmp0(input, "ask") != 0)
                 g_variant_builder_add(&b, "{sv}", "input", g_variant_new_boolean(g_strcmp0(input, "allow") == 0));
 
-        if (cw->cast_via_user1) {
-                const char *latency = choice_get(cw, CHOICE_LATENCY);
+        /* balanced is the daemon's default: say only what differs (the daemon and miracastd-user both
+         * take it). */
+        if (g_strcmp0(choice_get(cw, CHOICE_LATENCY), "balanced") != 0)
+                g_variant_builder_add(&b, "{sv}", "latency", g_variant_new_string(choice_get(cw, CHOICE_LATENCY)));
 
+        if (cw->cast_via_user1) {
                 g_variant_builder_add(&b, "{sv}", "video",
                                       g_variant_new_string(cw->cast_video_daemon ? "daemon" : choice_get(cw, CHOICE_SHOW)));
                 g_variant_builder_add(&b, "{sv}", "audio", g_variant_new_string(choice_get(cw, CHOICE_SOUND)));
-                /* balanced is the daemon's default: say only what differs. */
-                if (g_strcmp0(latency, "balanced") != 0)
-                        g_variant_builder_add(&b, "{sv}", "latency", g_variant_new_string(latency));
                 /* miracastd-user keeps its own connection to the daemon for the cast's life. */
                 g_dbus_connection_call(cw->session_bus, USER1_NAME, USER1_PATH, USER1_IFACE, "Cast",
                                        g_variant_new("(oa{sv})", sink_path, &b), G_VARIANT_TYPE("(o)"),
@@ -713,7 +713,8 @@ static void refresh_choices(struct cast_window *cw)
                 "Not available: this needs miracastd-user, the desktop part of miracastd, which is not installed "
                 "(only the whole screen can be cast without it)";
 
-        for (unsigned r = 0; r < CHOICE_INPUT; r++)
+        /* Delay and input are the daemon's own Cast options: usable either way. */
+        for (unsigned r = 0; r < CHOICE_LATENCY; r++)
                 for (unsigned i = 0; i < 3; i++) {
                         GtkWidget *b = cw->choice_buttons[r][i];
                         /* Duplicate works either way: the daemon captures the screen itself. */
@@ -730,10 +731,15 @@ static void refresh_choices(struct cast_window *cw)
                 }
         adw_action_row_set_subtitle(ADW_ACTION_ROW(cw->choice_rows[CHOICE_SOUND]),
                                     cw->user1 ? "Where the sound plays" : "Needs miracastd-user (not installed)");
-        adw_action_row_set_subtitle(ADW_ACTION_ROW(cw->choice_rows[CHOICE_LATENCY]),
-                                    cw->user1 ? "Delay against picture quality" : "Needs miracastd-user (not installed)");
-        for (unsigned i = 0; i < 3; i++)
-                gtk_widget_set_sensitive(cw->choice_buttons[CHOICE_INPUT][i], !cw->cast_sink);
+        for (unsigned r = CHOICE_LATENCY; r < _CHOICE_MAX; r++)
+                for (unsigned i = 0; i < 3; i++) {
+                        gtk_widget_set_sensitive(cw->choice_buttons[r][i], !cw->cast_sink);
+                        if (r == CHOICE_LATENCY) {
+                                gtk_widget_set_tooltip_text(cw->choice_buttons[r][i], tips[r][i]);
+                                gtk_accessible_update_property(GTK_ACCESSIBLE(cw->choice_buttons[r][i]),
+                                                               GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, tips[r][i], -1);
+                        }
+                }
         /* With miracastd-user the desktop's own chooser picks the screen. */
         if (cw->user1) {
                 gtk_widget_set_sensitive(cw->output_dropdown, FALSE);

@@ -7,7 +7,7 @@
  *
  *   Cast(o sink, a{sv} options) -> (o session)
  *       records the options, then Sink1.Cast(sink) on the daemon (same bus here)
- *       with the pass-through options (method, pin, go-intent, max-resolution,
+ *       with the pass-through options (method, pin, max-resolution, latency,
  *       input) and persistent=false; the daemon's answer (path or error) is passed
  *       back unchanged. video/audio/latency are only recorded: the daemon on this
  *       branch casts its own configured capture.
@@ -103,7 +103,7 @@ static inline int fake_user1_cast(sd_bus_message *m, void *userdata, sd_bus_erro
                         len += snprintf(f->last_options + len, sizeof(f->last_options) - len, "%s%s=%s",
                                         len ? " " : "", key, s);
                         if (r >= 0 && (strcmp(key, "method") == 0 || strcmp(key, "pin") == 0 ||
-                                       strcmp(key, "max-resolution") == 0))
+                                       strcmp(key, "max-resolution") == 0 || strcmp(key, "latency") == 0))
                                 r = sd_bus_message_append(call, "{sv}", key, "s", s);
                 } else if (strcmp(contents, "b") == 0) {
                         r = sd_bus_message_read(m, "v", "b", &b);

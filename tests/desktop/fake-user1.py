@@ -7,7 +7,7 @@
 # PipeWire (tests/desktop/fake-user1.h is its twin for the C tests):
 #   Cast(o sink, a{sv} options) -> (o session): logs the options, then
 #       Sink1.Cast(sink) on the system bus with the pass-through options
-#       (method, pin, max-resolution, input) and persistent=false; the daemon's
+#       (method, pin, max-resolution, latency, input) and persistent=false; the daemon's
 #       answer (path or error) goes back unchanged. video "monitor" fails with
 #       org.miracastd.Error.NotSupported, as the real one does without a
 #       ScreenCast portal (there is none in the chroot); "daemon" is forwarded.
@@ -22,7 +22,7 @@ XML = """<node><interface name="org.miracastd.User1">
 <arg type="o" name="session" direction="out"/></method>
 <method name="Stop"><arg type="o" name="session" direction="in"/></method>
 </interface></node>"""
-PASS = {"method": "s", "pin": "s", "max-resolution": "s", "input": "b"}
+PASS = {"method": "s", "pin": "s", "max-resolution": "s", "latency": "s", "input": "b"}
 
 log = open(sys.argv[1], "a", buffering=1)
 system = Gio.bus_get_sync(Gio.BusType.SYSTEM, None)

@@ -170,6 +170,45 @@ static void app_start(struct rig_child *app, const char *name, const char *bus, 
         rig_child_start(&rig, app, name, argv);
 }
 
+/* Whether some Session1 on the bus says "latency-mode" mode in its Statistics. */
+static bool session_latency_is(const char *mode)
+{
+        sd_bus *bus = NULL;
+        bool found = false;
+
+        if (sd_bus_new(&bus) < 0 || sd_bus_set_address(bus, rig.bus_addr) < 0 || sd_bus_set_bus_client(bus, 1) < 0 ||
+            sd_bus_start(bus) < 0) {
+                sd_bus_unref(bus);
+                return false;
+        }
+        for (unsigned id = 1; id < 16 && !found; id++) {
+                sd_bus_message *m = NULL;
+                char path[64];
+                const char *key, *v;
+
+                snprintf(path, sizeof(path), "/org/miracastd/session/%u", id);
+                if (sd_bus_get_property(bus, "org.miracastd", path, "org.miracastd.Session1", "Statistics", NULL, &m,
+                                        "a{sv}") < 0 ||
+                    sd_bus_message_enter_container(m, 'a', "{sv}") < 0) {
+                        sd_bus_message_unref(m);
+                        continue;
+                }
+                while (!found && sd_bus_message_enter_container(m, 'e', "sv") > 0) {
+                        if (sd_bus_message_read(m, "s", &key) < 0)
+                                break;
+                        if (strcmp(key, "latency-mode") == 0 && sd_bus_message_read(m, "v", "s", &v) >= 0)
+                                found = strcmp(v, mode) == 0;
+                        else if (sd_bus_message_skip(m, "v") < 0)
+                                break;
+                        if (sd_bus_message_exit_container(m) < 0)
+                                break;
+                }
+                sd_bus_message_unref(m);
+        }
+        sd_bus_flush_close_unref(bus);
+        return found;
+}
+
 /* A PNG of the window's size: signature, IHDR width and height. */
 static void assert_png(const char *path, unsigned min_w, unsigned min_h)
 {
@@ -201,6 +240,8 @@ TEST(cast, "/desktop/app/lists two displays, casts to one with a PIN, shows the 
                  /* no miracastd-user on this bus: only what the daemon can do alone */
                  "refuse-choose Show|Extend\n"
                  "refuse-choose Sound|On Both\n"
+                 /* the delay is the daemon's own Cast option: usable without miracastd-user */
+                 "choose Delay|Low Delay\n"
                  "sleep 300\n"
                  "shot %s/list.png\n"
                  "cast Office Display\n"
@@ -243,6 +284,10 @@ TEST(cast, "/desktop/app/lists two displays, casts to one with a PIN, shows the 
         char *sargv[] = { "ip", "netns", "exec", netns_name, sink_bin, "--connect", "192.168.49.200:7236",
                           "--profile", "small", "--duration", "0", "--timeout", "60", "--min-frames", "0", NULL };
         rig_child_start(&rig, &sink, "sink", sargv);
+        /* Low Delay reached the daemon through Sink1.Cast (Session1.Statistics "latency-mode") */
+        if (!RUN_UNTIL(session_latency_is("low-latency") || app.done))
+                dump(&app);
+        assert_true(session_latency_is("low-latency"));
 
         /* the app saw it play, took its picture, pressed Stop and saw the cast end */
         if (!RUN_UNTIL(app.done && sink.done) || app.status != 0 || sink.status != 0) {
@@ -320,9 +365,9 @@ TEST(user1_cast, "/desktop/app/with miracastd-user: desktop choices, User1.Cast 
                 dump(&app);
         assert_true(fake_wpas_has(fw, "P2P_CONNECT " OFFICE " pbc go_intent=7"));
         assert_int_eq(user1->casts, 1);
-        if (strcmp(user1->last_options, "method=pbc video=extend audio=mirror latency=low-latency") != 0)
+        if (strcmp(user1->last_options, "method=pbc latency=low-latency video=extend audio=mirror") != 0)
                 fprintf(stderr, "User1.Cast options: %s\n", user1->last_options);
-        assert_str_eq(user1->last_options, "method=pbc video=extend audio=mirror latency=low-latency");
+        assert_str_eq(user1->last_options, "method=pbc latency=low-latency video=extend audio=mirror");
 
         fake_wpas_event(fw, "<3>P2P-GROUP-STARTED " GROUP_IF " client ssid=\"DIRECT-ap\" freq=2437 psk=00 go_dev_addr="
                             OFFICE " ip_addr=192.168.49.200 ip_mask=255.255.255.0 go_ip_addr=192.168.49.1");

@@ -55,7 +55,8 @@ const CHOICES = [
         ['monitor', 'Duplicate this screen'], ['extend', 'Extend (a new screen)'], ['window', 'A window']]},
     {key: 'audio', title: 'Sound', def: 'tv', items: [
         ['tv', 'On the display'], ['mirror', 'On both'], ['none', 'Off']]},
-    {key: 'latency', title: 'Delay', def: 'balanced', items: [
+    // The daemon's own Cast option: usable without miracastd-user too.
+    {key: 'latency', title: 'Delay', def: 'balanced', always: true, items: [
         ['low-latency', 'Low delay'], ['balanced', 'Balanced'], ['quality', 'Best picture']]},
     // "ask": no input option, so the daemon asks our agent when the display offers input.
     {key: 'input', title: 'Input from the display', def: 'ask', always: true, items: [
@@ -423,7 +424,7 @@ class CastToggle extends QuickMenuToggle {
             this.menu.addMenuItem(sub);
         }
         this._user1Item = new PopupMenu.PopupMenuItem(
-            'Extend, a window, sound and delay need miracastd-user, the desktop part of miracastd, ' +
+            'Extend, a window and sound need miracastd-user, the desktop part of miracastd, ' +
             'which is not installed.', {reactive: false});
         this._user1Item.label.add_style_class_name('miracast-state');
         this._user1Item.label.clutter_text.line_wrap = true;
@@ -812,6 +813,9 @@ export default class MiracastExtension extends Extension {
         const options = {method: new GLib.Variant('s', usePin ? 'pin' : 'pbc')};
         if (toggle.choice.input !== 'ask')
             options.input = new GLib.Variant('b', toggle.choice.input === 'allow');
+        // balanced is the daemon's default: say only what differs.
+        if (toggle.choice.latency !== 'balanced')
+            options.latency = new GLib.Variant('s', toggle.choice.latency);
         const done = (reply, e) => {
             if (!this._client)
                 return;
@@ -828,8 +832,6 @@ export default class MiracastExtension extends Extension {
         if (this._viaUser1) {
             // miracastd-user shares the screen, routes the sound and holds the cast for its life.
             options.audio = new GLib.Variant('s', toggle.choice.audio);
-            if (toggle.choice.latency !== 'balanced')
-                options.latency = new GLib.Variant('s', toggle.choice.latency);
             const callUser1 = video => {
                 options.video = new GLib.Variant('s', video);
                 Gio.DBus.session.call(USER_NAME, USER_PATH, USER1, 'Cast',
