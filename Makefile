@@ -122,7 +122,8 @@ CTL_SRC      := $(wildcard dbus/miracastctl*.c)
 SINK_SRC     := $(wildcard tests/sink/*.c)
 APP_SRC      := $(wildcard desktop/app/*.c)
 USER_SRC     := $(wildcard user-session/*.c)
-TESTLIB_SRC  := tests/lib/test.c tests/lib/test-util.c tests/lib/test-bus.c tests/lib/ts-check.c tests/lib/rtp-receive.c
+TESTLIB_SRC  := tests/lib/test.c tests/lib/test-util.c tests/lib/test-bus.c tests/lib/ts-check.c tests/lib/rtp-receive.c \
+                tests/lib/daemon-rig.c
 UNIT_SRC     := $(wildcard tests/unit/test-*.c tests/integration/test-*.c)
 
 # A test links the lowest layer its #include lines reach, read from its source (a new test needs
@@ -131,7 +132,7 @@ UNIT_SRC     := $(wildcard tests/unit/test-*.c tests/integration/test-*.c)
 #   encoder   also encoder/ headers, FFmpeg, libdrm, libva, rtp-receive.h: + libencoder.a and those
 #   full      daemon/, dbus/, libsystemd or the bus/fake helpers: every archive and library
 includes_any = $(if $(UNIT_SRC),$(shell grep -lE '^\#include *["<](\.\./)*($(1))' $(UNIT_SRC)))
-TESTS_FULL     := $(call includes_any,daemon/|dbus/|systemd/|lib/(test-bus|fake-|netns))
+TESTS_FULL     := $(call includes_any,daemon/|dbus/|systemd/|lib/(test-bus|fake-|netns|daemon-rig))
 TESTS_ENCODER  := $(filter-out $(TESTS_FULL),$(call includes_any,encoder/|libav|libsw|xf86drm|va/|lib/rtp-receive))
 TESTS_PROTOCOL := $(filter-out $(TESTS_FULL) $(TESTS_ENCODER),$(UNIT_SRC))
 TESTLIB_PROTOCOL := tests/lib/test.c tests/lib/test-util.c tests/lib/ts-check.c

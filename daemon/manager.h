@@ -58,6 +58,8 @@ struct cast_options {
         int pipewire_fd;
         uint32_t pipewire_node;
         const char *video_source;
+        bool input_set;              /* the caller said yes or no to input; unset: the agent is asked
+                                        (manager_hooks.input_request) when the display offers input */
         int latency;                 /* enum latency_mode; -1 (_LATENCY_MODE_INVALID): the config's */
         bool no_audio;               /* negotiate no audio where the sink allows (Cast audio "none") */
 };
@@ -102,6 +104,12 @@ struct manager_hooks {
          */
         int (*pin_display)(struct sink *sink, struct session *s, const char *pin);
         int (*pin_request)(struct sink *sink, struct session *s);
+        /*
+         * The display of the playing Cast() session s offers input (UIBC) and the cast did not
+         * say whether to allow it: ask the person ("Allow input from <display>?"). A yes comes
+         * back as session_set_input(s, true); no, no answer or no agent leave input off.
+         */
+        int (*input_request)(struct sink *sink, struct session *s);
         void *userdata;              /* the party's (dbus/: its struct bus) */
 };
 

@@ -253,6 +253,32 @@ void sink_cast_disconnect(struct sink *sink)
  * and the backend removes the group (or cancels the connect). A failed connect
  * (sink_cast_failed()) clears cast_session_id first: the backend knows already.
  */
+/* The display's M3 reply (Session1.SinkParameters) lists input we can inject: there is something to allow. */
+static bool sink_session_offers_input(const struct session *s)
+{
+        for (char **p = s->sink_parameters; p && p[0] && p[1]; p += 2)
+                if (strcmp(p[0], "wfd_uibc_capability") == 0)
+                        return source_session_uibc_sink_can_input(p[1], strlen(p[1]));
+        return false;
+}
+
+/* First PLAYING of a Cast() that left input unset, to a display that offers input: ask the person, once. */
+static void sink_cast_ask_input(struct sink *sink, struct session *s)
+{
+        struct manager *m = sink->manager;
+        int r;
+
+        if (!sink->cast_ask_input)
+                return;
+        sink->cast_ask_input = false;
+        if (s->input_allowed || !sink_session_offers_input(s))
+                return;
+        r = m->hooks.input_request ? m->hooks.input_request(sink, s) : -ENOKEY;
+        if (r < 0)
+                log_sink_full_errno(sink, LOG_INFO, r, "the display offers input, but nobody can be asked "
+                                    "(no agent: %m); input stays off");
+}
+
 static void sink_on_cast_session_changed(void *object, unsigned change, void *userdata)
 {
         struct session *s = object;
@@ -265,6 +291,8 @@ static void sink_on_cast_session_changed(void *object, unsigned change, void *us
                 sink->cast_session_id = 0;      /* freed without ending (daemon exit): nothing to tell */
                 return;
         }
+        if (change == SESSION_CHANGED_STATE && s->state == SOURCE_SESSION_STATE_PLAYING)
+                sink_cast_ask_input(sink, s);
         if (change != SESSION_CHANGED_STATE || s->state != SOURCE_SESSION_STATE_ENDED)
                 return;
         sink->cast_session_id = 0;
@@ -338,6 +366,7 @@ int sink_cast(struct sink *sink, const struct cast_options *options, struct sess
         }
         sink->cast_session_id = s->id;
         sink->cast_protocol = protocol;
+        sink->cast_ask_input = !options || !options->input_set;
         r = session_arm_connect_timeout(s, SINK_CAST_TIMEOUT_USEC);
         if (r < 0) {
                 sink->cast_session_id = 0;

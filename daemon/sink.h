@@ -62,6 +62,7 @@ struct sink {
         int16_t signal_dbm;
         unsigned protocols;          /* SINK_PROTOCOL_* bits */
         unsigned cast_protocol;      /* the SINK_PROTOCOL_* the pending/running Cast() uses */
+        bool cast_ask_input;         /* the Cast() left input unset: ask once it plays (manager_hooks.input_request) */
         char *path;                  /* owned: D-Bus object path */
 
         unsigned cast_session_id;    /* the session of this sink's Cast() from sink_cast() until it ends, 0 = none;

@@ -9,11 +9,17 @@
  * first registered one:
  *   DisplayPinCode(o sink, s pin)   the user must type pin on the TV
  *   RequestPinCode(o sink) -> s     the TV shows a PIN: what does it say?
+ *   RequestInput(o session, s name) -> b   once playing, when the display offers input
+ *                                   (UIBC) and the Cast() did not say: allow it?
  *   Cancel()                        the request is over (cast ended, timeout)
  *   Release()                       the daemon exits; the agent is unregistered
  * An error reply or no reply within p2p-agent-timeout ends the cast: the
  * session ends (P2P_CANCEL through the backend) and Cast() fails with
  * NotAuthorized (the agent refused) or Timeout.
+ * RequestInput never ends the cast: no, an error or no answer within
+ * p2p-agent-timeout leave input off. A yes is the agent speaking for the
+ * person, so polkit's org.miracastd.input is still asked about the agent's
+ * bus name (it may ask for the password) before session_set_input().
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -45,7 +51,11 @@ struct bus_agent_call {
         struct bus *bus;             /* not owned */
         unsigned session_id;
         char *owner, *path;          /* owned: the agent called */
-        bool request;                /* RequestPinCode, else DisplayPinCode */
+        enum {
+                AGENT_CALL_PIN_DISPLAY,
+                AGENT_CALL_PIN_REQUEST,
+                AGENT_CALL_INPUT,    /* RequestInput, then (slot) polkit about the agent's owner */
+        } kind;
         uint64_t start_usec;         /* CLOCK_MONOTONIC */
         sd_bus_slot *slot;           /* owned: the pending call, NULL once answered */
 };
@@ -214,12 +224,13 @@ static struct bus_agent *agent_for_session(struct bus *b, struct session *s)
         return a ?: b->agents;
 }
 
-/* Forget the calls made for session id; with cancel, tell those agents with Cancel(). */
-static void agent_drop_calls(struct bus *b, unsigned session_id, bool cancel)
+/* Forget the PIN calls (with input: all calls) made for session id; with cancel, tell those agents
+ * with Cancel(). */
+static void agent_drop_calls(struct bus *b, unsigned session_id, bool input, bool cancel)
 {
         for (struct bus_agent_call *c = b->agent_calls, *next; c; c = next) {
                 next = c->next;
-                if (c->session_id != session_id)
+                if (c->session_id != session_id || (c->kind == AGENT_CALL_INPUT && !input))
                         continue;
                 if (cancel)
                         agent_send(b, c->owner, c->path, "Cancel");
@@ -268,12 +279,12 @@ static int agent_on_reply(sd_bus_message *reply, void *userdata, sd_bus_error *r
 
                 if (timed_out) {
                         snprintf(reason, sizeof(reason), "the agent did not %s within %llu s",
-                                 c->request ? "give the PIN" : "show the PIN",
+                                 c->kind == AGENT_CALL_PIN_REQUEST ? "give the PIN" : "show the PIN",
                                  (unsigned long long) (timeout / 1000000));
                         r = -ETIMEDOUT;
                 } else {
                         snprintf(reason, sizeof(reason), "the agent refused to %s: %s%s%.160s",
-                                 c->request ? "give the PIN" : "show the PIN", e->name,
+                                 c->kind == AGENT_CALL_PIN_REQUEST ? "give the PIN" : "show the PIN", e->name,
                                  e->message ? ": " : "", e->message ?: "");
                         r = -EACCES;
                 }
@@ -283,7 +294,7 @@ static int agent_on_reply(sd_bus_message *reply, void *userdata, sd_bus_error *r
                 sink_cast_abort(sink, r, reason);
                 return 0;
         }
-        if (!c->request) {
+        if (c->kind == AGENT_CALL_PIN_DISPLAY) {
                 log_debug("sink %s: agent %s shows the PIN", sink->address, c->path);
                 return 0;       /* kept: Cancel() if the cast fails */
         }
@@ -302,17 +313,46 @@ static int agent_on_reply(sd_bus_message *reply, void *userdata, sd_bus_error *r
         return 0;
 }
 
+/* Send m to agent a for session s, tracked in b->agent_calls until answered (callback gets the
+ * struct bus_agent_call) or dropped. */
+static int agent_call_send(struct bus *b, struct bus_agent *a, struct session *s, int kind, sd_bus_message *m,
+                           sd_bus_message_handler_t callback)
+{
+        struct bus_agent_call *c = calloc(1, sizeof(*c));
+        int r;
+
+        if (!c)
+                return -ENOMEM;
+        c->bus = b;
+        c->next = b->agent_calls;
+        b->agent_calls = c;
+        c->session_id = s->id;
+        c->kind = kind;
+        c->start_usec = agent_now_usec();
+        c->owner = strdup(a->owner);
+        c->path = strdup(a->path);
+        if (!c->owner || !c->path) {
+                agent_call_free(c);
+                return -ENOMEM;
+        }
+        r = sd_bus_call_async(b->bus, &c->slot, m, callback, c, agent_timeout_usec(b));
+        if (r < 0) {
+                agent_call_free(c);
+                return r;
+        }
+        return 0;
+}
+
 static int agent_call(struct bus *b, struct sink *sink, struct session *s, const char *pin)
 {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         struct bus_agent *a = agent_for_session(b, s);
-        struct bus_agent_call *c;
         int r;
 
         if (!a)
                 return -ENOKEY;
         /* One request per session at a time: a newer PIN replaces an older one. */
-        agent_drop_calls(b, s->id, true);
+        agent_drop_calls(b, s->id, false, true);
 
         r = sd_bus_message_new_method_call(b->bus, &m, a->owner, a->path, BUS_AGENT_IFACE,
                                            pin ? "DisplayPinCode" : "RequestPinCode");
@@ -322,26 +362,9 @@ static int agent_call(struct bus *b, struct sink *sink, struct session *s, const
                 r = sd_bus_message_append(m, "s", pin);
         if (r < 0)
                 return r;
-        c = calloc(1, sizeof(*c));
-        if (!c)
-                return -ENOMEM;
-        c->bus = b;
-        c->next = b->agent_calls;
-        b->agent_calls = c;
-        c->session_id = s->id;
-        c->request = !pin;
-        c->start_usec = agent_now_usec();
-        c->owner = strdup(a->owner);
-        c->path = strdup(a->path);
-        if (!c->owner || !c->path) {
-                agent_call_free(c);
-                return -ENOMEM;
-        }
-        r = sd_bus_call_async(b->bus, &c->slot, m, agent_on_reply, c, agent_timeout_usec(b));
-        if (r < 0) {
-                agent_call_free(c);
+        r = agent_call_send(b, a, s, pin ? AGENT_CALL_PIN_DISPLAY : AGENT_CALL_PIN_REQUEST, m, agent_on_reply);
+        if (r < 0)
                 return r;
-        }
         log_info("sink %s: %s agent %s of %s", sink->address,
                  pin ? "showing the PIN through" : "asking for the PIN the display shows through", a->path, a->owner);
         return 0;
@@ -357,15 +380,114 @@ int agent_bus_pin_request(struct bus *b, struct sink *sink, struct session *s)
         return agent_call(b, sink, s, NULL);
 }
 
+/* ---- RequestInput ---------------------------------------------------------------- */
+
+/* The person allowed it and polkit agreed: input on, unless the session went meanwhile. */
+static void agent_input_allow(struct bus_agent_call *c)
+{
+        struct session *s = manager_find_session_by_id(c->bus->manager, c->session_id);
+        unsigned id = c->session_id;
+        int r;
+
+        agent_call_free(c);
+        if (!s || s->state == SOURCE_SESSION_STATE_ENDED)
+                return;
+        r = session_set_input(s, true);
+        if (r < 0 && r != -EALREADY)
+                log_warning_errno(r, "session %u: input from the display was allowed, but cannot be turned on: %m", id);
+}
+
+static void agent_on_input_authorized(bool authorized, const char *reason, void *userdata)
+{
+        struct bus_agent_call *c = userdata;
+
+        if (!authorized) {
+                log_info("session %u: the agent %s allowed input from the display, but polkit (%s) refused: %s; "
+                         "input stays off", c->session_id, c->owner, POLKIT_ACTION_INPUT, reason ?: "no reason");
+                agent_call_free(c);
+                return;
+        }
+        agent_input_allow(c);
+}
+
+static int agent_on_input_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
+{
+        struct bus_agent_call *c = userdata;
+        struct bus *b = c->bus;
+        struct session *s = manager_find_session_by_id(b->manager, c->session_id);
+        const sd_bus_error *e = sd_bus_message_get_error(reply);
+        int allow = 0, r;
+
+        c->slot = sd_bus_slot_unref(c->slot);
+        if (!s || s->state == SOURCE_SESSION_STATE_ENDED) {
+                agent_call_free(c);
+                return 0;
+        }
+        if (e) {
+                uint64_t timeout = agent_timeout_usec(b);
+
+                if (sd_bus_error_has_name(e, SD_BUS_ERROR_NO_REPLY) &&
+                    agent_now_usec() - c->start_usec + 100000 >= timeout) {
+                        log_info("session %u: the agent did not answer about input within %llu s; input stays off",
+                                 c->session_id, (unsigned long long) (timeout / 1000000));
+                        agent_send(b, c->owner, c->path, "Cancel");
+                } else
+                        log_info("session %u: the agent refused input from the display (%s%s%.160s); input stays off",
+                                 c->session_id, e->name, e->message ? ": " : "", e->message ?: "");
+                agent_call_free(c);
+                return 0;
+        }
+        r = sd_bus_message_read(reply, "b", &allow);
+        if (r < 0 || !allow) {
+                log_info("session %u: input from the display declined by the agent; input stays off", c->session_id);
+                agent_call_free(c);
+                return 0;
+        }
+        log_info("session %u: the agent allowed input from the display", c->session_id);
+        r = polkit_check_name(b->polkit, c->owner, POLKIT_ACTION_INPUT, agent_on_input_authorized, c, &c->slot);
+        if (r == 0)
+                return 0;       /* polkit answers later */
+        if (r < 0) {
+                log_warning_errno(r, "session %u: cannot ask polkit about input, input stays off: %m", c->session_id);
+                agent_call_free(c);
+                return 0;
+        }
+        agent_input_allow(c);
+        return 0;
+}
+
+int agent_bus_input_request(struct bus *b, struct sink *sink, struct session *s)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        struct bus_agent *a = agent_for_session(b, s);
+        int r;
+
+        if (!a)
+                return -ENOKEY;
+        r = sd_bus_message_new_method_call(b->bus, &m, a->owner, a->path, BUS_AGENT_IFACE, "RequestInput");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "os", s->path, sink->name && sink->name[0] ? sink->name : sink->address);
+        if (r < 0)
+                return r;
+        r = agent_call_send(b, a, s, AGENT_CALL_INPUT, m, agent_on_input_reply);
+        if (r < 0)
+                return r;
+        log_info("session %u: the display offers input; asking agent %s of %s whether to allow it", s->id, a->path,
+                 a->owner);
+        return 0;
+}
+
 static void agent_on_session_changed(void *object, unsigned change, void *userdata)
 {
         struct session *s = object;
         bool removed = change == SESSION_CHANGED_REMOVED;
+        bool ended = removed || s->state == SOURCE_SESSION_STATE_ENDED;
 
         if (change == SESSION_CHANGED_FORMAT || change == SESSION_CHANGED_INPUT || (!removed && s->state == SOURCE_SESSION_STATE_CONNECTING))
                 return;
-        /* Connected (the PIN did its job): forget quietly. Ended first: the agent stops asking. */
-        agent_drop_calls(userdata, s->id, removed || s->state == SOURCE_SESSION_STATE_ENDED);
+        /* Connected (the PIN did its job): forget quietly. Ended first: the agent stops asking,
+         * about the PIN or about input. */
+        agent_drop_calls(userdata, s->id, ended, ended);
 }
 
 void agent_bus_session_added(struct bus *b, struct session *s)

@@ -75,6 +75,11 @@ static int bus_hook_pin_request(struct sink *sink, struct session *s)
         return agent_bus_pin_request(sink->manager->hooks.userdata, sink, s);
 }
 
+static int bus_hook_input_request(struct sink *sink, struct session *s)
+{
+        return agent_bus_input_request(sink->manager->hooks.userdata, sink, s);
+}
+
 /* The loop is exiting: agents get Release() (and pending PIN requests Cancel()) while the
  * connection still carries them. */
 static int bus_on_exit(sd_event_source *s, void *userdata)
@@ -166,6 +171,7 @@ int bus_open(struct manager *m, const char *spec, enum config_polkit polkit_mode
         m->hooks = (struct manager_hooks) {
                 .pin_display = bus_hook_pin_display,
                 .pin_request = bus_hook_pin_request,
+                .input_request = bus_hook_input_request,
                 .userdata = b,
         };
         /* Objects that exist already (none at start-up, but keep it correct). */

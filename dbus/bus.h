@@ -73,6 +73,9 @@ bool agent_bus_has_agent(struct bus *b, const char *caller);
  * agent of s's Cast() caller, else the first registered one; -ENOKEY when there is none. */
 int agent_bus_pin_display(struct bus *b, struct sink *sink, struct session *s, const char *pin);
 int agent_bus_pin_request(struct bus *b, struct sink *sink, struct session *s);
+/* Agent1.RequestInput for the playing session s; a yes (and polkit org.miracastd.input for the
+ * agent's owner) turns input on with session_set_input(). -ENOKEY without an agent. */
+int agent_bus_input_request(struct bus *b, struct sink *sink, struct session *s);
 /* Follow session s: once it connected or ended, the agent calls made for it end
  * (Agent1.Cancel() when it ended). */
 void agent_bus_session_added(struct bus *b, struct session *s);

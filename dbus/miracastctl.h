@@ -42,7 +42,8 @@ enum {
 /* The Agent1 server of cast --method pin without --pin (miracastctl_agent.c owns it). */
 struct ctl_agent {
         sd_bus_slot *slot;              /* the Agent1 vtable, NULL when no agent is registered */
-        sd_bus_message *pin_request;    /* RequestPinCode waiting for a line on stdin */
+        sd_bus_message *pin_request;    /* RequestPinCode or RequestInput waiting for a line on stdin */
+        bool asking_input;              /* pin_request is a RequestInput: the line is y or n */
         sd_event_source *stdin_source;
         char pin_buf[64];
         size_t pin_len;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* miracastctl.h: the Agent1 PIN agent miracastctl serves during cast --method pin without --pin. */
+/* miracastctl.h: the Agent1 agent miracastctl serves during cast --method pin without --pin (PINs)
+ * and cast --wait without --allow-input (the "Allow input from <display>?" question). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -62,6 +63,7 @@ static void agent_stop_reading(struct ctl *c)
         c->agent.stdin_source = sd_event_source_disable_unref(c->agent.stdin_source);
         c->agent.pin_request = sd_bus_message_unref(c->agent.pin_request);
         c->agent.pin_len = 0;
+        c->agent.asking_input = false;
 }
 
 /* A whole line (or end of input) arrived: answer RequestPinCode with it. */
@@ -72,7 +74,13 @@ static void agent_answer(struct ctl *c, bool eof)
         while (a->pin_len > 0 && (a->pin_buf[a->pin_len - 1] == '\n' || a->pin_buf[a->pin_len - 1] == '\r'))
                 a->pin_len--;
         a->pin_buf[a->pin_len] = 0;
-        if (a->pin_len == 0 && eof)
+        if (a->asking_input) {
+                /* Only a yes allows; an empty line or the end of input is the default, no. */
+                bool yes = a->pin_buf[0] == 'y' || a->pin_buf[0] == 'Y';
+
+                (void) sd_bus_reply_method_return(a->pin_request, "b", yes);
+                ctl_progress(c, "Input from the display %s.", yes ? "allowed" : "not allowed");
+        } else if (a->pin_len == 0 && eof)
                 (void) sd_bus_reply_method_errorf(a->pin_request, BUS_ERROR_REJECTED, "No PIN entered (end of input)");
         else
                 (void) sd_bus_reply_method_return(a->pin_request, "s", a->pin_buf);
@@ -116,6 +124,30 @@ static int on_stdin(sd_event_source *s, int fd, uint32_t revents, void *userdata
         return 0;
 }
 
+/* Ask on stderr and answer m with the next line of stdin (agent_answer()). */
+static int agent_ask(struct ctl *c, sd_bus_message *m, bool input, const char *question)
+{
+        int r;
+
+        if (c->agent.pin_request)
+                return sd_bus_reply_method_errorf(m, BUS_ERROR_BUSY, "Already asking a question");
+        c->agent.pin_request = sd_bus_message_ref(m);
+        c->agent.pin_len = 0;
+        c->agent.asking_input = input;
+        fputs(question, stderr);
+        fflush(stderr);
+        r = sd_event_add_io(c->event, &c->agent.stdin_source, STDIN_FILENO, EPOLLIN, on_stdin, c);
+        if (r == -EPERM)
+                /* stdin is a regular file (scripts, tests): reading it never blocks. */
+                (void) agent_read_stdin(c, true);
+        else if (r < 0) {
+                agent_stop_reading(c);
+                return sd_bus_reply_method_errorf(m, BUS_ERROR_FAILED, "Cannot read the answer: %s",
+                                                  strerror(-r));
+        }
+        return 1;
+}
+
 static int agent_request_pin(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         struct ctl *c = userdata;
@@ -126,22 +158,29 @@ static int agent_request_pin(sd_bus_message *m, void *userdata, sd_bus_error *er
         r = sd_bus_message_read(m, "o", &sink);
         if (r < 0)
                 return r;
-        if (c->agent.pin_request)
-                return sd_bus_reply_method_errorf(m, BUS_ERROR_BUSY, "Already asking for a PIN");
-        c->agent.pin_request = sd_bus_message_ref(m);
-        c->agent.pin_len = 0;
-        fprintf(stderr, "The TV shows a PIN: type it and press Enter: ");
-        fflush(stderr);
-        r = sd_event_add_io(c->event, &c->agent.stdin_source, STDIN_FILENO, EPOLLIN, on_stdin, c);
-        if (r == -EPERM)
-                /* stdin is a regular file (scripts, tests): reading it never blocks. */
-                (void) agent_read_stdin(c, true);
-        else if (r < 0) {
-                agent_stop_reading(c);
-                return sd_bus_reply_method_errorf(m, BUS_ERROR_FAILED, "Cannot read the PIN: %s",
-                                                  strerror(-r));
-        }
-        return 1;
+        return agent_ask(c, m, false, "The TV shows a PIN: type it and press Enter: ");
+}
+
+static int agent_request_input(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        struct ctl *c = userdata;
+        const char *session, *name;
+        char question[300], safe[128];
+        size_t i;
+        int r;
+
+        AGENT_CHECK_CALLER(c, m);
+        r = sd_bus_message_read(m, "os", &session, &name);
+        if (r < 0)
+                return r;
+        /* The name is the display's own (from the air): printable characters only. */
+        for (i = 0; name[i] && i + 1 < sizeof(safe); i++)
+                safe[i] = (unsigned char) name[i] < 0x20 || name[i] == 0x7f ? '?' : name[i];
+        safe[i] = 0;
+        snprintf(question, sizeof(question),
+                 "Allow input from \"%s\" (its touch screen, mouse or keyboard controls this computer)? [y/N] ",
+                 safe);
+        return agent_ask(c, m, true, question);
 }
 
 static int agent_cancel(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -153,7 +192,7 @@ static int agent_cancel(sd_bus_message *m, void *userdata, sd_bus_error *error)
                 fputc('\n', stderr);
                 agent_stop_reading(c);
         }
-        ctl_progress(c, "The daemon cancelled the PIN request.");
+        ctl_progress(c, "The daemon cancelled its question.");
         return sd_bus_reply_method_return(m, NULL);
 }
 
@@ -168,6 +207,8 @@ static const sd_bus_vtable agent_vtable[] = {
                                 agent_display_pin, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("RequestPinCode", SD_BUS_ARGS("o", sink), SD_BUS_RESULT("s", pin),
                                 agent_request_pin, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("RequestInput", SD_BUS_ARGS("o", session, "s", display_name), SD_BUS_RESULT("b", allow),
+                                agent_request_input, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Cancel", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, agent_cancel, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Release", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, agent_release,
                                 SD_BUS_VTABLE_UNPRIVILEGED),

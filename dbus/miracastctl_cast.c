@@ -97,7 +97,7 @@ int cmd_cast(struct ctl *c, int argc, char **argv)
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *user_bus = NULL;
         _cleanup_free_ char *sink = NULL;
         const char *session;
-        bool timed_out = false;
+        bool timed_out = false, ask_input;
         int r;
 
         if (argc != 2) {
@@ -193,8 +193,10 @@ int cmd_cast(struct ctl *c, int argc, char **argv)
         if (r < 0)
                 return ctl_report_error("building the Cast call", r, NULL);
 
-        /* PIN without a PIN: we are the agent that shows ours or asks for the TV's. */
-        if (c->method && strcmp(c->method, "pin") == 0 && !c->pin) {
+        /* PIN without a PIN: we are the agent that shows ours or asks for the TV's. With --wait and
+         * no --allow-input we stay and are asked whether to allow input, should the display offer it. */
+        ask_input = c->wait && !c->allow_input;
+        if ((c->method && strcmp(c->method, "pin") == 0 && !c->pin) || ask_input) {
                 r = ctl_agent_register(c);
                 if (r)
                         return r;
@@ -212,7 +214,8 @@ int cmd_cast(struct ctl *c, int argc, char **argv)
                 if (r < 0 || sd_event_get_state(c->event) == SD_EVENT_FINISHED)
                         break;
         }
-        ctl_agent_unregister(c);
+        if (!ask_input || !c->cast_reply || sd_bus_message_is_method_error(c->cast_reply, NULL))
+                ctl_agent_unregister(c);
         reply = steal_ptr(c->cast_reply);
         if (!reply) {
                 ctl_err("cast interrupted before the daemon answered%s",

@@ -197,3 +197,72 @@ int polkit_check(struct polkit *p, sd_bus_message *m, const char *action, sd_bus
         log_debug("Asked polkit whether %s may do %s", sender, action);
         return 0;
 }
+
+/* ---- polkit_check_name() --------------------------------------------------------- */
+
+struct polkit_name_query {
+        polkit_done_t done;
+        void *userdata;
+        char action[64];
+};
+
+static int polkit_name_on_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
+{
+        struct polkit_name_query *q = userdata;
+        const sd_bus_error *e = sd_bus_message_get_error(reply);
+        int authorized = 0, challenge = 0, r;
+        char reason[160];
+
+        if (e) {
+                log_warning("polkit check for %s failed (%s: %s): refusing", q->action, e->name,
+                            e->message ?: "no message");
+                snprintf(reason, sizeof(reason), "polkit unavailable (%s)", e->name);
+        } else {
+                r = sd_bus_message_enter_container(reply, 'r', "bba{ss}");
+                if (r >= 0)
+                        r = sd_bus_message_read(reply, "bb", &authorized, &challenge);
+                if (r < 0)
+                        authorized = 0;
+                snprintf(reason, sizeof(reason), "%s", r < 0 ? "bad answer from polkit" : "not authorized");
+        }
+        q->done(authorized, authorized ? NULL : reason, q->userdata);
+        return 0;
+}
+
+int polkit_check_name(struct polkit *p, const char *name, const char *action, polkit_done_t done, void *userdata,
+                      sd_bus_slot **ret_slot)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
+        struct polkit_name_query *q;
+        int r;
+
+        if (!p)
+                return 1;
+        if (!name || !action || !done || !ret_slot || strlen(action) >= sizeof(q->action))
+                return -EINVAL;
+        q = calloc(1, sizeof(*q));
+        if (!q)
+                return -ENOMEM;
+        q->done = done;
+        q->userdata = userdata;
+        snprintf(q->action, sizeof(q->action), "%s", action);
+
+        r = sd_bus_message_new_method_call(p->bus, &call, "org.freedesktop.PolicyKit1",
+                                           "/org/freedesktop/PolicyKit1/Authority",
+                                           "org.freedesktop.PolicyKit1.Authority", "CheckAuthorization");
+        if (r >= 0)
+                r = sd_bus_message_append(call, "(sa{sv})sa{ss}us", "system-bus-name", 1, "name", "s", name,
+                                          action, 0, POLKIT_FLAG_ALLOW_USER_INTERACTION, "");
+        if (r >= 0)
+                r = sd_bus_call_async(p->bus, ret_slot, call, polkit_name_on_reply, q, 120ULL * 1000 * 1000);
+        if (r >= 0)
+                /* q goes with the slot: answered, or dropped by the caller. */
+                r = sd_bus_slot_set_destroy_callback(*ret_slot, free);
+        if (r < 0) {
+                *ret_slot = sd_bus_slot_unref(*ret_slot);
+                free(q);
+                return r;
+        }
+        log_debug("Asked polkit whether %s may do %s", name, action);
+        return 0;
+}

@@ -18,6 +18,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <systemd/sd-bus.h>
 
 #define POLKIT_ACTION_CAST   "org.miracastd.cast"
@@ -32,3 +33,13 @@ int polkit_new(sd_bus *bus, struct polkit **ret);
 struct polkit *polkit_free(struct polkit *p);
 
 int polkit_check(struct polkit *p, sd_bus_message *m, const char *action, sd_bus_error *error);
+
+/*
+ * The same question about a bus name rather than a method call (e.g. the agent that said yes
+ * on the person's behalf), with interactive authentication allowed. Returns 1 (authorized
+ * at once: p == NULL), 0 when done() will be called with the answer (unref *ret_slot
+ * first to drop it), or -errno. An unreachable polkit is a no.
+ */
+typedef void (*polkit_done_t)(bool authorized, const char *reason, void *userdata);
+int polkit_check_name(struct polkit *p, const char *name, const char *action, polkit_done_t done, void *userdata,
+                      sd_bus_slot **ret_slot);

@@ -125,8 +125,10 @@ static int sink_bus_read_options(sd_bus_message *m, struct cast_options *o, bool
                         r = sd_bus_message_read(m, "v", "b", &v);
                         if (r < 0)
                                 return r;
-                        if (strcmp(key, "input") == 0)
+                        if (strcmp(key, "input") == 0) {
                                 o->input = v;
+                                o->input_set = true;
+                        }
                         else
                                 *persistent = v;
                 } else if (strcmp(key, "pipewire-fd") == 0) {

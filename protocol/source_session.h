@@ -319,6 +319,10 @@ struct source_session_uibc {
 };
 void source_session_get_uibc(const struct source_session *s, struct source_session_uibc *ret);
 
+/* Whether a sink's wfd_uibc_capability value (from its M3 reply; len bytes, no CRLF) lists input
+ * we can inject, i.e. whether allowing input would make an offer: something to ask the person. */
+bool source_session_uibc_sink_can_input(const char *capability, size_t len);
+
 enum source_session_state source_session_get_state(const struct source_session *s);
 
 /* Why it ended (SOURCE_SESSION_END_NONE while running), and the text of ENDED. */

@@ -173,3 +173,12 @@ void source_session_get_uibc(const struct source_session *s, struct source_sessi
                 .port = s->uibc_port,
         };
 }
+
+bool source_session_uibc_sink_can_input(const char *capability, size_t len)
+{
+        struct wfd_uibc_capability sink, offer;
+
+        /* Any port: only whether the intersection is empty matters here. */
+        return capability && wfd_uibc_capability_parse(capability, len, &sink) >= 0 &&
+               wfd_uibc_capability_intersect(&ours, &sink, 1, &offer) >= 0;
+}

@@ -11,6 +11,8 @@ static const char agent_xml[] =
         "<arg type='s' name='pin' direction='in'/></method>"
         "<method name='RequestPinCode'><arg type='o' name='sink' direction='in'/>"
         "<arg type='s' name='pin' direction='out'/></method>"
+        "<method name='RequestInput'><arg type='o' name='session' direction='in'/>"
+        "<arg type='s' name='display_name' direction='in'/><arg type='b' name='allow' direction='out'/></method>"
         "<method name='Cancel'/><method name='Release'/>"
         "</interface></node>";
 
@@ -19,13 +21,19 @@ struct cast_agent {
         guint registration;
         const struct cast_agent_ops *ops;
         void *userdata;
-        GDBusMethodInvocation *pending;    /* owned: the unanswered RequestPinCode */
+        GDBusMethodInvocation *pending;    /* owned: the unanswered RequestPinCode or RequestInput */
+        gboolean pending_input;            /* pending is a RequestInput */
 };
 
 static void agent_drop_pending(struct cast_agent *a)
 {
         if (!a->pending)
                 return;
+        if (a->pending_input) {
+                /* Moot or replaced: no is the safe answer. */
+                g_dbus_method_invocation_return_value(g_steal_pointer(&a->pending), g_variant_new("(b)", FALSE));
+                return;
+        }
         g_dbus_method_invocation_return_dbus_error(g_steal_pointer(&a->pending), BUS_ERROR_REJECTED,
                                                    "The request is over");
 }
@@ -34,7 +42,7 @@ static void agent_method_call(GDBusConnection *c, const char *sender, const char
                               const char *method, GVariant *params, GDBusMethodInvocation *inv, gpointer userdata)
 {
         struct cast_agent *a = userdata;
-        const char *sink, *pin;
+        const char *sink, *pin, *session, *name;
 
         if (g_strcmp0(method, "DisplayPinCode") == 0) {
                 g_variant_get(params, "(&o&s)", &sink, &pin);
@@ -45,7 +53,14 @@ static void agent_method_call(GDBusConnection *c, const char *sender, const char
                 /* One request at a time: a newer one replaces the old. */
                 agent_drop_pending(a);
                 a->pending = inv;
+                a->pending_input = FALSE;
                 a->ops->request_pin(a->userdata, sink);
+        } else if (g_strcmp0(method, "RequestInput") == 0) {
+                g_variant_get(params, "(&o&s)", &session, &name);
+                agent_drop_pending(a);
+                a->pending = inv;
+                a->pending_input = TRUE;
+                a->ops->request_input(a->userdata, session, name);
         } else if (g_strcmp0(method, "Cancel") == 0) {
                 agent_drop_pending(a);
                 a->ops->cancel(a->userdata);
@@ -95,7 +110,7 @@ struct cast_agent *cast_agent_free(struct cast_agent *a)
 
 gboolean cast_agent_reply_pin(struct cast_agent *a, const char *pin)
 {
-        if (!a->pending)
+        if (!a->pending || a->pending_input)
                 return FALSE;
         g_dbus_method_invocation_return_value(g_steal_pointer(&a->pending), g_variant_new("(s)", pin));
         return TRUE;
@@ -103,9 +118,17 @@ gboolean cast_agent_reply_pin(struct cast_agent *a, const char *pin)
 
 gboolean cast_agent_reject(struct cast_agent *a)
 {
-        if (!a->pending)
+        if (!a->pending || a->pending_input)
                 return FALSE;
         g_dbus_method_invocation_return_dbus_error(g_steal_pointer(&a->pending), BUS_ERROR_REJECTED,
                                                    "The user declined");
+        return TRUE;
+}
+
+gboolean cast_agent_reply_input(struct cast_agent *a, gboolean allow)
+{
+        if (!a->pending || !a->pending_input)
+                return FALSE;
+        g_dbus_method_invocation_return_value(g_steal_pointer(&a->pending), g_variant_new("(b)", allow));
         return TRUE;
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * org.miracastd.Agent1 served by the app (dbus/org.miracastd.Agent1.xml):
- * miracastd calls it when a display shows a PIN to type here, or when we must
- * show a PIN to type on the display. The object lives on the app's bus
+ * miracastd calls it when a display shows a PIN to type here, when we must
+ * show a PIN to type on the display, and to ask whether a display that offers
+ * input (touch, mouse, keyboard) may drive this desktop. The object lives on the app's bus
  * connection; registering it with Manager1 is the window's job.
  */
 #pragma once
@@ -16,6 +17,8 @@ struct cast_agent_ops {
         void (*display_pin)(void *userdata, const char *sink_path, const char *pin);
         /* Ask for the display's PIN; answer with cast_agent_reply_pin() or cast_agent_reject(). */
         void (*request_pin)(void *userdata, const char *sink_path);
+        /* Ask "Allow input from display_name?"; answer with cast_agent_reply_input(). */
+        void (*request_input)(void *userdata, const char *session_path, const char *display_name);
         /* The request in progress is over (Cancel) or the daemon dropped us (Release). */
         void (*cancel)(void *userdata);
         void (*release)(void *userdata);
@@ -30,3 +33,5 @@ struct cast_agent *cast_agent_free(struct cast_agent *a);
 /* Answer the pending RequestPinCode; false when none is pending. */
 gboolean cast_agent_reply_pin(struct cast_agent *a, const char *pin);
 gboolean cast_agent_reject(struct cast_agent *a);
+/* Answer the pending RequestInput; false when none is pending. */
+gboolean cast_agent_reply_input(struct cast_agent *a, gboolean allow);

@@ -50,6 +50,50 @@ static int autotest_step(struct autotest *t, const char *line)
                 return cast_window_pin_type(t->cw, arg) ? 1 : -1;
         if (strcmp(verb, "submit-pin") == 0)
                 return cast_window_pin_submit(t->cw) ? 1 : -1;
+        if (strcmp(verb, "wait-input") == 0)
+                return cast_window_input_dialog_open(t->cw) ? 1 : 0;
+        if (strcmp(verb, "answer-input") == 0)
+                return cast_window_input_answer(t->cw, strcmp(arg, "allow") == 0) ? 1 : -1;
+        if (strcmp(verb, "wait-input-closed") == 0)
+                return cast_window_input_dialog_open(t->cw) ? 0 : 1;
+        if (strcmp(verb, "wait-user1") == 0)
+                return cast_window_user1(t->cw) == (strcmp(arg, "yes") == 0) ? 1 : 0;
+        if (strcmp(verb, "choose") == 0) {
+                /* choose TITLE|LABEL */
+                char *bar = strchr(arg, '|');
+                if (!bar)
+                        return -1;
+                *bar = 0;
+                return cast_window_choose(t->cw, arg, bar + 1) ? 1 : -1;
+        }
+        if (strcmp(verb, "refuse-choose") == 0) {
+                /* refuse-choose TITLE|LABEL: the button must not be usable */
+                char *bar = strchr(arg, '|');
+                if (!bar)
+                        return -1;
+                *bar = 0;
+                return cast_window_choose(t->cw, arg, bar + 1) ? -1 : 1;
+        }
+        if (strcmp(verb, "wait-casting-text") == 0)
+                return strstr(cast_window_casting_text(t->cw), arg) ? 1 : 0;
+        if (strcmp(verb, "wait-display-text") == 0) {
+                /* wait-display-text NAME|TEXT */
+                char *bar = strchr(arg, '|');
+                const char *text;
+                if (!bar)
+                        return -1;
+                *bar = 0;
+                text = cast_window_display_text(t->cw, arg);
+                return text && strstr(text, bar + 1) ? 1 : 0;
+        }
+        if (strcmp(verb, "focus-display") == 0)
+                return cast_window_focus_display(t->cw, arg) ? 1 : -1;
+        if (strcmp(verb, "say") == 0) {
+                /* A marker the test waits for before it presses real keys. */
+                printf("autotest: %s\n", arg);
+                fflush(stdout);
+                return 1;
+        }
         if (strcmp(verb, "wait-state") == 0)
                 return g_strcmp0(cast_window_cast_state(t->cw), arg) == 0 ? 1 : 0;
         if (strcmp(verb, "wait-error") == 0)

@@ -69,6 +69,18 @@ struct cast_error_text cast_error_explain(const char *name, const char *message)
                         "miracastd is still busy with this display.",
                         "Wait a few seconds, then try again.",
                 };
+        /* From the user-session component (miracastd-user(1)). */
+        if (strcmp(name, "org.miracastd.Error.Cancelled") == 0)
+                return (struct cast_error_text) {
+                        "The screen choice was cancelled.",
+                        "Click the display again and pick what to share.",
+                };
+        if (strcmp(name, "org.miracastd.Error.NotSupported") == 0)
+                return (struct cast_error_text) {
+                        "This desktop cannot share the screen that way.",
+                        "Choose Duplicate, or use a desktop with a screen-cast portal (GNOME, KDE Plasma, wlroots "
+                        "with xdg-desktop-portal-wlr).",
+                };
         if (strcmp(name, BUS_ERROR_INVALID_ARGUMENTS) == 0)
                 return (struct cast_error_text) {
                         "miracastd did not accept the chosen settings.",

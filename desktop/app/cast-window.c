@@ -8,7 +8,13 @@
  *   start -> StartServiceByName (activation) -> ObjectManager client -> "main"
  *            ServiceUnknown / spawn failure  -> "missing" page (Try again)
  *   name owner gone -> "missing" page; back -> discovery and agent again
- *   row activated -> Sink1.Cast(options) -> casting card until the session ends
+ *   row activated -> User1.Cast(sink, options) on the session bus when the
+ *                    user-session component (miracastd-user) is there or
+ *                    activatable, else Sink1.Cast(options) on the system bus
+ *                    -> casting card until the session ends
+ *
+ * Extend, a window, sound and latency need miracastd-user (the portal and
+ * PipeWire are the user's); without it they are shown disabled, saying why.
  */
 #include <errno.h>
 #include <string.h>
@@ -20,6 +26,20 @@
 
 /* Cast() answers once the display plays or failed; group formation and the sink may take 90 s. */
 #define CAST_TIMEOUT_MSEC (150 * 1000)
+
+/* The user-session component (miracastd-user(1)) on the session bus. */
+#define USER1_NAME  "org.miracastd.User"
+#define USER1_PATH  "/org/miracastd/user"
+#define USER1_IFACE "org.miracastd.User1"
+
+/* The option rows: labels and what each sends. */
+enum { CHOICE_SHOW, CHOICE_SOUND, CHOICE_LATENCY, CHOICE_INPUT, _CHOICE_MAX };
+static const char *const choice_values[_CHOICE_MAX][3] = {
+        [CHOICE_SHOW] = { "monitor", "extend", "window" },      /* User1 "video" */
+        [CHOICE_SOUND] = { "tv", "mirror", "none" },            /* User1 "audio" */
+        [CHOICE_LATENCY] = { "low-latency", "balanced", "quality" },
+        [CHOICE_INPUT] = { "ask", "allow", "never" },           /* "input": unset, true, false */
+};
 
 struct cast_window {
         GtkWindow *window;              /* owned by the application */
@@ -34,16 +54,23 @@ struct cast_window {
         char *cast_sink;                /* owned: the Sink1 path we cast to, NULL while idle */
         char *cast_session;             /* owned: the Session1 path Cast() returned */
         bool stopping;                  /* we asked for the stop: no error when it ends */
+        bool cast_via_user1;            /* started with User1.Cast: stopped with User1.Stop */
+        bool cast_video_daemon;         /* Duplicate without a ScreenCast portal: User1 "video" "daemon" */
+
+        GDBusConnection *session_bus;   /* owned: where org.miracastd.User lives; NULL until known */
+        bool user1;                     /* org.miracastd.User runs or is activatable */
 
         GtkWidget *stack, *missing_page, *retry;
         GtkWidget *error_group, *error_row;
         GtkWidget *casting_group, *casting_row, *stop;
         GtkWidget *list, *placeholder;
         GtkWidget *output_dropdown, *pin_switch;
+        GtkWidget *choice_rows[_CHOICE_MAX], *choice_buttons[_CHOICE_MAX][3];
         GtkStringList *outputs;         /* owned by the dropdown */
         GHashTable *rows;               /* sink path -> AdwActionRow (owned by the list) */
 
         GtkWidget *pin_dialog, *pin_entry;  /* the open PIN dialog, NULL otherwise */
+        GtkWidget *input_dialog;        /* the open "Allow input" dialog, NULL otherwise */
         char *state_text;               /* owned: for cast_window_cast_state() */
 };
 
@@ -113,19 +140,51 @@ static GDBusProxy *sink_session(struct cast_window *cw, const char *sink_path)
         return found;
 }
 
+/* Sink1.Protocol in words: how we would reach the display. NULL when unknown. */
+static const char *protocol_words(const char *protocol)
+{
+        bool p2p = protocol && strstr(protocol, "p2p"), mice = protocol && strstr(protocol, "mice");
+
+        if (p2p && mice)
+                return "Wi-Fi Direct or network";
+        if (p2p)
+                return "Wi-Fi Direct";
+        if (mice)
+                return "Network";
+        return NULL;
+}
+
+/* Words for the values of a D-Bus property: NULL-terminated {value, words} pairs. */
+struct words {
+        const char *value, *words;
+};
+
+static const char *words_for(const struct words *table, const char *value)
+{
+        for (; table->value; table++)
+                if (g_strcmp0(table->value, value) == 0)
+                        return table->words;
+        return NULL;
+}
+
+/* Session1.VideoSource and AudioSource; NULL when absent or not worth saying. */
+static const struct words video_source_words[] = {
+        { "extend", "Extend" }, { "window", "A window" }, { "monitor", "Duplicate" }, { "kms", "Duplicate" },
+        { "pipewire", "Duplicate" }, { "testsrc", "Test picture" }, {},
+};
+static const struct words audio_source_words[] = {
+        { "tv", "Sound on the display" }, { "mirror", "Sound on both" }, { "none", "No sound" },
+        { "tone", "Test tone" }, {},
+};
+/* Session1.State */
+static const struct words state_words_table[] = {
+        { "connecting", "Connecting…" }, { "negotiating", "Agreeing on a picture format…" },
+        { "playing", "Casting" }, { "paused", "Paused" }, { "ending", "Stopping…" }, {},
+};
+
 static const char *state_words(const char *state)
 {
-        if (g_strcmp0(state, "connecting") == 0)
-                return "Connecting…";
-        if (g_strcmp0(state, "negotiating") == 0)
-                return "Agreeing on a picture format…";
-        if (g_strcmp0(state, "playing") == 0)
-                return "Casting";
-        if (g_strcmp0(state, "paused") == 0)
-                return "Paused";
-        if (g_strcmp0(state, "ending") == 0)
-                return "Stopping…";
-        return state;
+        return words_for(state_words_table, state) ?: state;
 }
 
 /* ---- errors ------------------------------------------------------------- */
@@ -304,9 +363,45 @@ static void agent_display_pin(void *userdata, const char *sink_path, const char 
         gtk_window_present(GTK_WINDOW(cw->pin_dialog));
 }
 
+static void input_dialog_close(struct cast_window *cw)
+{
+        if (!cw->input_dialog)
+                return;
+        gtk_window_destroy(GTK_WINDOW(g_steal_pointer(&cw->input_dialog)));
+}
+
+static void on_input_response(AdwMessageDialog *d, const char *response, gpointer userdata)
+{
+        struct cast_window *cw = userdata;
+
+        cast_agent_reply_input(cw->agent, g_strcmp0(response, "allow") == 0);
+        cw->input_dialog = NULL;
+}
+
+static void agent_request_input(void *userdata, const char *session_path, const char *display_name)
+{
+        struct cast_window *cw = userdata;
+        g_autofree char *heading = g_strdup_printf("Allow input from %s?", *display_name ? display_name : "the display");
+
+        input_dialog_close(cw);
+        cw->input_dialog = adw_message_dialog_new(cw->window, heading,
+                                                  "Its touch screen, mouse or keyboard would control this computer "
+                                                  "while you cast. Allow it only for a display you trust.");
+        adw_message_dialog_add_responses(ADW_MESSAGE_DIALOG(cw->input_dialog), "deny", "_Don't Allow", "allow",
+                                         "_Allow", NULL);
+        adw_message_dialog_set_response_appearance(ADW_MESSAGE_DIALOG(cw->input_dialog), "allow",
+                                                   ADW_RESPONSE_SUGGESTED);
+        /* Enter or Escape alone never hand over the keyboard. */
+        adw_message_dialog_set_default_response(ADW_MESSAGE_DIALOG(cw->input_dialog), "deny");
+        adw_message_dialog_set_close_response(ADW_MESSAGE_DIALOG(cw->input_dialog), "deny");
+        g_signal_connect(cw->input_dialog, "response", G_CALLBACK(on_input_response), cw);
+        gtk_window_present(GTK_WINDOW(cw->input_dialog));
+}
+
 static void agent_cancel(void *userdata)
 {
         pin_dialog_close(userdata);
+        input_dialog_close(userdata);
 }
 
 static void agent_release(void *userdata)
@@ -314,11 +409,13 @@ static void agent_release(void *userdata)
         struct cast_window *cw = userdata;
         cw->agent_registered = false;
         pin_dialog_close(cw);
+        input_dialog_close(cw);
 }
 
 static const struct cast_agent_ops agent_ops = {
         .display_pin = agent_display_pin,
         .request_pin = agent_request_pin,
+        .request_input = agent_request_input,
         .cancel = agent_cancel,
         .release = agent_release,
 };
@@ -329,8 +426,11 @@ static void cast_clear(struct cast_window *cw)
 {
         g_clear_pointer(&cw->cast_sink, g_free);
         g_clear_pointer(&cw->cast_session, g_free);
-        cw->stopping = false;
+        cw->stopping = cw->cast_via_user1 = cw->cast_video_daemon = false;
 }
+
+static void cast_call(struct cast_window *cw);
+static const char *choice_get(struct cast_window *cw, unsigned row);
 
 static void on_cast_done(GObject *src, GAsyncResult *res, gpointer userdata)
 {
@@ -341,6 +441,16 @@ static void on_cast_done(GObject *src, GAsyncResult *res, gpointer userdata)
         if (!v) {
                 if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
                         return;   /* the window is gone; cw with it */
+                g_autofree char *name = g_dbus_error_get_remote_error(error);
+                /* Duplicate on a desktop without a ScreenCast portal (X11, some compositors): the daemon's
+                 * own capture of the screen still works; miracastd-user keeps the sound and the cast. */
+                if (cw->cast_via_user1 && !cw->cast_video_daemon && !cw->stopping &&
+                    g_strcmp0(name, "org.miracastd.Error.NotSupported") == 0 &&
+                    g_strcmp0(choice_get(cw, CHOICE_SHOW), "monitor") == 0) {
+                        cw->cast_video_daemon = true;
+                        cast_call(cw);
+                        return;
+                }
                 pin_dialog_close(cw);
                 if (!cw->stopping)
                         error_show_gerror(cw, error);
@@ -351,28 +461,65 @@ static void on_cast_done(GObject *src, GAsyncResult *res, gpointer userdata)
         window_refresh(cw);
 }
 
-static void cast_start(struct cast_window *cw, const char *sink_path)
+/* The value of the chosen button of an option row (its first one when none is). */
+static const char *choice_get(struct cast_window *cw, unsigned row)
 {
+        for (unsigned i = 0; i < 3; i++)
+                if (gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(cw->choice_buttons[row][i])))
+                        return choice_values[row][i];
+        return choice_values[row][0];
+}
+
+/* Cast() to cw->cast_sink with the options the window shows. */
+static void cast_call(struct cast_window *cw)
+{
+        const char *input = choice_get(cw, CHOICE_INPUT), *sink_path = cw->cast_sink;
         GVariantBuilder b;
         guint out;
 
-        if (cw->cast_sink)
-                return; /* one cast at a time; Stop first */
-        error_clear(cw);
         g_variant_builder_init(&b, G_VARIANT_TYPE("a{sv}"));
         g_variant_builder_add(&b, "{sv}", "method",
                               g_variant_new_string(gtk_switch_get_active(GTK_SWITCH(cw->pin_switch)) ? "pin" : "pbc"));
-        out = gtk_drop_down_get_selected(GTK_DROP_DOWN(cw->output_dropdown));
-        if (out != GTK_INVALID_LIST_POSITION && out > 0)
-                g_variant_builder_add(&b, "{sv}", "output",
-                                      g_variant_new_string(gtk_string_list_get_string(cw->outputs, out)));
-        /* persistent=false: the cast ends when this app does, since nothing else would show it runs. */
-        g_variant_builder_add(&b, "{sv}", "persistent", g_variant_new_boolean(FALSE));
+        /* "ask": no option, so the daemon asks our agent once the display offers input. */
+        if (g_strcmp0(input, "ask") != 0)
+                g_variant_builder_add(&b, "{sv}", "input", g_variant_new_boolean(g_strcmp0(input, "allow") == 0));
 
+        /* balanced is the daemon's default: say only what differs (the daemon and miracastd-user both
+         * take it). */
+        if (g_strcmp0(choice_get(cw, CHOICE_LATENCY), "balanced") != 0)
+                g_variant_builder_add(&b, "{sv}", "latency", g_variant_new_string(choice_get(cw, CHOICE_LATENCY)));
+
+        if (cw->cast_via_user1) {
+                g_variant_builder_add(&b, "{sv}", "video",
+                                      g_variant_new_string(cw->cast_video_daemon ? "daemon" : choice_get(cw, CHOICE_SHOW)));
+                g_variant_builder_add(&b, "{sv}", "audio", g_variant_new_string(choice_get(cw, CHOICE_SOUND)));
+                /* miracastd-user keeps its own connection to the daemon for the cast's life. */
+                g_dbus_connection_call(cw->session_bus, USER1_NAME, USER1_PATH, USER1_IFACE, "Cast",
+                                       g_variant_new("(oa{sv})", sink_path, &b), G_VARIANT_TYPE("(o)"),
+                                       G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION, CAST_TIMEOUT_MSEC,
+                                       cw->cancel, on_cast_done, cw);
+        } else {
+                out = gtk_drop_down_get_selected(GTK_DROP_DOWN(cw->output_dropdown));
+                if (out != GTK_INVALID_LIST_POSITION && out > 0)
+                        g_variant_builder_add(&b, "{sv}", "output",
+                                              g_variant_new_string(gtk_string_list_get_string(cw->outputs, out)));
+                /* persistent=false: the cast ends when this app does, since nothing else would show it runs. */
+                g_variant_builder_add(&b, "{sv}", "persistent", g_variant_new_boolean(FALSE));
+                g_dbus_connection_call(cw->bus, BUS_NAME, sink_path, BUS_SINK_IFACE, "Cast",
+                                       g_variant_new("(a{sv})", &b), G_VARIANT_TYPE("(o)"),
+                                       G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION, CAST_TIMEOUT_MSEC,
+                                       cw->cancel, on_cast_done, cw);
+        }
+}
+
+static void cast_start(struct cast_window *cw, const char *sink_path)
+{
+        if (cw->cast_sink)
+                return; /* one cast at a time; Stop first */
+        error_clear(cw);
         cw->cast_sink = g_strdup(sink_path);
-        g_dbus_connection_call(cw->bus, BUS_NAME, sink_path, BUS_SINK_IFACE, "Cast", g_variant_new("(a{sv})", &b),
-                               G_VARIANT_TYPE("(o)"), G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION,
-                               CAST_TIMEOUT_MSEC, cw->cancel, on_cast_done, cw);
+        cw->cast_via_user1 = cw->user1;
+        cast_call(cw);
         window_refresh(cw);
 }
 
@@ -387,7 +534,12 @@ static void on_stop_clicked(GtkButton *b, gpointer userdata)
         session = cw->cast_session ? proxy_get(cw, cw->cast_session, BUS_SESSION_IFACE)
                                    : sink_session(cw, cw->cast_sink);
         cw->stopping = true;
-        if (session)
+        if (cw->cast_via_user1 && cw->cast_session)
+                /* Its cast: miracastd-user also closes the screen share and gives the sound back. */
+                g_dbus_connection_call(cw->session_bus, USER1_NAME, USER1_PATH, USER1_IFACE, "Stop",
+                                       g_variant_new("(o)", cw->cast_session), NULL, G_DBUS_CALL_FLAGS_NONE, -1,
+                                       cw->cancel, on_call_done, (gpointer) "User1.Stop");
+        else if (session)
                 g_dbus_connection_call(cw->bus, BUS_NAME, g_dbus_proxy_get_object_path(session), BUS_SESSION_IFACE,
                                        "Stop", NULL, NULL, G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION, -1,
                                        cw->cancel, on_call_done, (gpointer) "Stop");
@@ -438,14 +590,18 @@ static void refresh_rows(struct cast_window *cw)
                 g_hash_table_add(seen, g_hash_table_lookup_extended(cw->rows, path, &key, NULL) ? key : NULL);
 
                 g_autofree char *name = prop_string(p, "Name");
+                g_autofree char *protocol = prop_string(p, "Protocol");
                 g_autoptr(GDBusProxy) s = sink_session(cw, path);
                 g_autofree char *state = prop_string(s, "State");
-                const char *sub = s ? state_words(state)
-                                    : prop_bool(p, "SessionAvailable", TRUE) ? "Available"
-                                                                             : "In use by another device";
+                const char *how = protocol_words(protocol);
+                const char *st = s ? state_words(state)
+                                   : prop_bool(p, "SessionAvailable", TRUE) ? "Available"
+                                                                            : "In use by another device";
+                g_autofree char *sub = how ? g_strdup_printf("%s · %s", st, how) : g_strdup(st);
                 g_autofree char *esc = g_markup_escape_text(*name ? name : "Unnamed display", -1);
-                g_autofree char *label = g_strdup_printf("%s, %s. Press Enter to cast your screen to it.",
-                                                         *name ? name : "Unnamed display", sub);
+                g_autofree char *label = g_strdup_printf("%s, %s%s%s. Press Enter to cast your screen to it.",
+                                                         *name ? name : "Unnamed display", st,
+                                                         how ? ", over " : "", how ? how : "");
 
                 adw_preferences_row_set_title(ADW_PREFERENCES_ROW(row), esc);
                 adw_action_row_set_subtitle(ADW_ACTION_ROW(row), sub);
@@ -494,8 +650,12 @@ static void refresh_casting(struct cast_window *cw)
         if (g_strcmp0(state, "playing") == 0 || g_strcmp0(state, "paused") == 0) {
                 guint32 w = prop_u32(s, "Width"), h = prop_u32(s, "Height"), hz = prop_u32(s, "RefreshRate");
                 g_autofree char *codec = prop_string(s, "VideoCodec");
+                g_autofree char *video = prop_string(s, "VideoSource"), *audio = prop_string(s, "AudioSource");
+                const char *mode = words_for(video_source_words, video),
+                           *sound = words_for(audio_source_words, audio);
                 title = g_strdup_printf("%s to %s", g_strcmp0(state, "paused") == 0 ? "Paused" : "Casting", name);
-                sub = g_strdup_printf("%u×%u at %u Hz · %s · Duplicate", w, h, hz, *codec ? codec : "video");
+                sub = g_strdup_printf("%u×%u at %u Hz · %s%s%s%s%s", w, h, hz, *codec ? codec : "video",
+                                      mode ? " · " : "", mode ? mode : "", sound ? " · " : "", sound ? sound : "");
         } else if (cw->stopping) {
                 title = g_strdup_printf("Stopping the cast to %s…", name);
                 sub = g_strdup("Waiting for the display to close the connection");
@@ -536,11 +696,63 @@ static void refresh_manager(struct cast_window *cw)
                 error_show(cw, cast_error_no_backend(), NULL);
 }
 
+/* What needs miracastd-user is usable only with it; without, each says why in plain words. */
+static void refresh_choices(struct cast_window *cw)
+{
+        static const char *const tips[_CHOICE_MAX][3] = {
+                [CHOICE_SHOW] = { "Show the same picture as this screen",
+                                  "Add a screen: the display becomes a second monitor",
+                                  "Show one window (the desktop asks which)" },
+                [CHOICE_SOUND] = { "Play the sound on the display only", "Play the sound here and on the display",
+                                   "Send no sound" },
+                [CHOICE_LATENCY] = { "Quickest reaction, for presenting and pointing",
+                                     "The usual balance of delay and picture quality",
+                                     "Best picture for video, with more delay" },
+        };
+        static const char *const missing =
+                "Not available: this needs miracastd-user, the desktop part of miracastd, which is not installed "
+                "(only the whole screen can be cast without it)";
+
+        /* Delay and input are the daemon's own Cast options: usable either way. */
+        for (unsigned r = 0; r < CHOICE_LATENCY; r++)
+                for (unsigned i = 0; i < 3; i++) {
+                        GtkWidget *b = cw->choice_buttons[r][i];
+                        /* Duplicate works either way: the daemon captures the screen itself. */
+                        bool on = cw->user1 || (r == CHOICE_SHOW && i == 0);
+                        const char *tip = on ? tips[r][i] : missing;
+
+                        gtk_widget_set_sensitive(b, on && !cw->cast_sink);
+                        gtk_widget_set_tooltip_text(b, tip);
+                        gtk_accessible_update_property(GTK_ACCESSIBLE(b), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, tip,
+                                                       -1);
+                        /* Extend or a window chosen, then miracastd-user went: back to what works. */
+                        if (!on && r == CHOICE_SHOW && gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(b)))
+                                gtk_toggle_button_set_active(GTK_TOGGLE_BUTTON(cw->choice_buttons[r][0]), TRUE);
+                }
+        adw_action_row_set_subtitle(ADW_ACTION_ROW(cw->choice_rows[CHOICE_SOUND]),
+                                    cw->user1 ? "Where the sound plays" : "Needs miracastd-user (not installed)");
+        for (unsigned r = CHOICE_LATENCY; r < _CHOICE_MAX; r++)
+                for (unsigned i = 0; i < 3; i++) {
+                        gtk_widget_set_sensitive(cw->choice_buttons[r][i], !cw->cast_sink);
+                        if (r == CHOICE_LATENCY) {
+                                gtk_widget_set_tooltip_text(cw->choice_buttons[r][i], tips[r][i]);
+                                gtk_accessible_update_property(GTK_ACCESSIBLE(cw->choice_buttons[r][i]),
+                                                               GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, tips[r][i], -1);
+                        }
+                }
+        /* With miracastd-user the desktop's own chooser picks the screen. */
+        if (cw->user1) {
+                gtk_widget_set_sensitive(cw->output_dropdown, FALSE);
+                gtk_widget_set_tooltip_text(cw->output_dropdown, "The desktop asks which screen when the cast starts");
+        }
+}
+
 static void window_refresh(struct cast_window *cw)
 {
         refresh_casting(cw);
         refresh_rows(cw);
         refresh_manager(cw);
+        refresh_choices(cw);
 }
 
 /* ---- connecting to the daemon ------------------------------------------- */
@@ -564,6 +776,7 @@ static void on_name_owner(GObject *om, GParamSpec *pspec, gpointer userdata)
                 /* Its discovery reference and our agent went with it. */
                 cw->discovering = cw->agent_registered = false;
                 pin_dialog_close(cw);
+                input_dialog_close(cw);
                 if (cw->cast_sink && !cw->stopping) {
                         struct cast_error_text t = { "miracastd stopped, and the cast with it.",
                                                      "Start it again (systemctl start miracastd), then cast again." };
@@ -671,18 +884,28 @@ static void on_service_started(GObject *src, GAsyncResult *res, gpointer userdat
                                          BUS_ROOT_PATH, NULL, NULL, NULL, cw->cancel, on_om_ready, cw);
 }
 
-static void on_name_checked(GObject *src, GAsyncResult *res, gpointer userdata)
+/* Finish a NameHasOwner call: false when it was cancelled (the window is gone, and cw with it), else
+ * true with *ret_owned (FALSE on any error). */
+static bool name_has_owner_finish(GObject *src, GAsyncResult *res, gboolean *ret_owned)
 {
         g_autoptr(GError) error = NULL;
         g_autoptr(GVariant) v = g_dbus_connection_call_finish(G_DBUS_CONNECTION(src), res, &error);
-        struct cast_window *cw;
-        gboolean owned = FALSE;
 
         if (!v && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-                return;
-        cw = userdata;
+                return false;
+        *ret_owned = FALSE;
         if (v)
-                g_variant_get(v, "(b)", &owned);
+                g_variant_get(v, "(b)", ret_owned);
+        return true;
+}
+
+static void on_name_checked(GObject *src, GAsyncResult *res, gpointer userdata)
+{
+        struct cast_window *cw = userdata;
+        gboolean owned;
+
+        if (!name_has_owner_finish(src, res, &owned))
+                return;
         if (owned) {
                 /* dbus-daemon answers StartServiceByName with ServiceUnknown for a running daemon that has no
                  * service file (a private bus), so ask for activation only when nobody owns the name. */
@@ -702,6 +925,62 @@ static void window_activate_service(struct cast_window *cw)
                                G_DBUS_CALL_FLAGS_NONE, -1, cw->cancel, on_name_checked, cw);
 }
 
+/* ---- the user-session component (org.miracastd.User on the session bus) -- */
+
+static void on_user1_activatable(GObject *src, GAsyncResult *res, gpointer userdata)
+{
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) v = g_dbus_connection_call_finish(G_DBUS_CONNECTION(src), res, &error);
+        g_autofree const char **names = NULL;
+        struct cast_window *cw;
+
+        if (!v && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+                return;
+        cw = userdata;
+        if (v) {
+                g_variant_get(v, "(^a&s)", &names);
+                cw->user1 = g_strv_contains(names, USER1_NAME);
+        }
+        window_refresh(cw);
+}
+
+static void on_user1_owner(GObject *src, GAsyncResult *res, gpointer userdata)
+{
+        struct cast_window *cw = userdata;
+        gboolean owned;
+
+        if (!name_has_owner_finish(src, res, &owned))
+                return;
+        if (owned) {
+                cw->user1 = true;
+                window_refresh(cw);
+                return;
+        }
+        /* Not running: installed means activatable (it exits when idle). */
+        g_dbus_connection_call(cw->session_bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                               "org.freedesktop.DBus", "ListActivatableNames", NULL, G_VARIANT_TYPE("(as)"),
+                               G_DBUS_CALL_FLAGS_NONE, -1, cw->cancel, on_user1_activatable, cw);
+}
+
+static void on_session_bus(GObject *src, GAsyncResult *res, gpointer userdata)
+{
+        g_autoptr(GError) error = NULL;
+        GDBusConnection *bus = g_bus_get_finish(res, &error);
+        struct cast_window *cw;
+
+        if (!bus) {
+                if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+                        g_message("No session bus (%s): casting without miracastd-user", error->message);
+                return;
+        }
+        cw = userdata;
+        g_clear_object(&cw->session_bus);
+        cw->session_bus = bus;
+        g_dbus_connection_call(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                               "NameHasOwner", g_variant_new("(s)", USER1_NAME), G_VARIANT_TYPE("(b)"),
+                               G_DBUS_CALL_FLAGS_NONE, -1, cw->cancel, on_user1_owner, cw);
+}
+
 static void on_bus_ready(GObject *src, GAsyncResult *res, gpointer userdata)
 {
         g_autoptr(GError) error = NULL;
@@ -718,6 +997,7 @@ static void on_bus_ready(GObject *src, GAsyncResult *res, gpointer userdata)
         cw->bus = bus;
         if (cast_agent_new(bus, &agent_ops, cw, &cw->agent) < 0)
                 g_message("Could not export the PIN agent; casts that need a PIN will fail");
+        g_bus_get(G_BUS_TYPE_SESSION, cw->cancel, on_session_bus, cw);
         window_activate_service(cw);
 }
 
@@ -749,9 +1029,10 @@ static void on_retry(GtkButton *b, gpointer userdata)
 
 /* ---- building the window ------------------------------------------------ */
 
-/* A row of linked toggle buttons; those in disabled[] are insensitive with why as tooltip. */
-static GtkWidget *choice_row(const char *title, const char *subtitle, const char *const labels[],
-                             const char *const tooltips[], const bool enabled[], unsigned n)
+/* A row of n linked toggle buttons (into buttons[]), the one at active chosen; refresh_choices() sets
+ * which are usable and their tooltips. */
+static GtkWidget *choice_row(const char *title, const char *subtitle, const char *const labels[], unsigned active,
+                             GtkWidget *buttons[], unsigned n)
 {
         GtkWidget *row = adw_action_row_new();
         GtkWidget *box = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 0);
@@ -767,11 +1048,12 @@ static GtkWidget *choice_row(const char *title, const char *subtitle, const char
                         gtk_toggle_button_set_group(GTK_TOGGLE_BUTTON(b), GTK_TOGGLE_BUTTON(first));
                 else
                         first = b;
-                gtk_toggle_button_set_active(GTK_TOGGLE_BUTTON(b), i == 0 && enabled[i]);
-                gtk_widget_set_sensitive(b, enabled[i]);
-                gtk_widget_set_tooltip_text(b, tooltips[i]);
-                gtk_accessible_update_property(GTK_ACCESSIBLE(b), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, tooltips[i], -1);
+                gtk_toggle_button_set_active(GTK_TOGGLE_BUTTON(b), i == active);
+                /* A screen reader says "Show: Extend", not just "Extend". */
+                g_autofree char *label = g_strdup_printf("%s: %s", title, labels[i]);
+                gtk_accessible_update_property(GTK_ACCESSIBLE(b), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
                 gtk_box_append(GTK_BOX(box), b);
+                buttons[i] = b;
         }
         adw_action_row_add_suffix(ADW_ACTION_ROW(row), box);
         return row;
@@ -864,26 +1146,30 @@ static void window_build(struct cast_window *cw)
 
         g = group_new(page, "Options", NULL);
         {
-                static const char *const labels[] = { "Duplicate", "Extend", "A Window" };
-                static const char *const tips[] = {
-                        "Show the same picture as this screen",
-                        "Not available yet: miracastd cannot create a second screen (no Cast option for it)",
-                        "Not available yet: miracastd cannot capture a single window (no Cast option for it)",
+                static const char *const labels[_CHOICE_MAX][3] = {
+                        [CHOICE_SHOW] = { "Duplicate", "Extend", "A Window" },
+                        [CHOICE_SOUND] = { "On the Display", "On Both", "Off" },
+                        [CHOICE_LATENCY] = { "Low Delay", "Balanced", "Best Picture" },
+                        [CHOICE_INPUT] = { "Ask", "Allow", "Never" },
                 };
-                static const bool enabled[] = { true, false, false };
-                row = choice_row("Show", "What the display shows", labels, tips, enabled, 3);
-                adw_preferences_group_add(ADW_PREFERENCES_GROUP(g), row);
-        }
-        {
-                static const char *const labels[] = { "On the Display", "On Both", "Off" };
-                static const char *const tips[] = {
-                        "Not available yet: miracastd has no Cast option for sound",
-                        "Not available yet: miracastd has no Cast option for sound",
-                        "Not available yet: miracastd has no Cast option for sound",
+                static const char *const titles[_CHOICE_MAX] = { "Show", "Sound", "Delay", "Input from the display" };
+                static const char *const subtitles[_CHOICE_MAX] = {
+                        "What the display shows", "Where the sound plays", "Delay against picture quality",
+                        "Its touch screen, mouse or keyboard controlling this computer",
                 };
-                static const bool enabled[] = { false, false, false };
-                row = choice_row("Sound", "Not sent yet", labels, tips, enabled, 3);
-                adw_preferences_group_add(ADW_PREFERENCES_GROUP(g), row);
+                static const unsigned active[_CHOICE_MAX] = { 0, 0, 1, 0 };
+
+                for (unsigned r = 0; r < _CHOICE_MAX; r++) {
+                        cw->choice_rows[r] = choice_row(titles[r], subtitles[r], labels[r], active[r],
+                                                        cw->choice_buttons[r], 3);
+                        adw_preferences_group_add(ADW_PREFERENCES_GROUP(g), cw->choice_rows[r]);
+                }
+                static const char *const input_tips[] = {
+                        "Ask when the display offers input", "Allow it for this cast without asking",
+                        "Never allow it, and do not ask",
+                };
+                for (unsigned i = 0; i < 3; i++)
+                        gtk_widget_set_tooltip_text(cw->choice_buttons[CHOICE_INPUT][i], input_tips[i]);
         }
         {
                 static const char *const first[] = { "Whole screen", NULL };
@@ -928,6 +1214,7 @@ static void on_window_destroy(GtkWidget *w, gpointer userdata)
         g_cancellable_cancel(cw->cancel);
         g_clear_object(&cw->cancel);
         cw->agent = cast_agent_free(cw->agent);
+        g_clear_object(&cw->session_bus);
         g_clear_object(&cw->manager);
         g_clear_object(&cw->om);
         if (cw->bus)
@@ -950,6 +1237,7 @@ struct cast_window *cast_window_new(GtkApplication *app, const char *bus_address
         cw->state_text = g_strdup("");
         cw->window = GTK_WINDOW(adw_application_window_new(app));
         window_build(cw);
+        refresh_choices(cw);
         g_signal_connect(cw->window, "destroy", G_CALLBACK(on_window_destroy), cw);
         gtk_window_present(cw->window);
         window_connect(cw);
@@ -992,6 +1280,70 @@ const char *cast_window_error(struct cast_window *cw)
 {
         return gtk_widget_get_visible(cw->error_group) ? adw_preferences_row_get_title(ADW_PREFERENCES_ROW(cw->error_row))
                                                        : "";
+}
+
+bool cast_window_input_dialog_open(struct cast_window *cw)
+{
+        return cw->input_dialog && gtk_widget_get_mapped(cw->input_dialog);
+}
+
+bool cast_window_input_answer(struct cast_window *cw, bool allow)
+{
+        if (!cw->input_dialog)
+                return false;
+        adw_message_dialog_response(ADW_MESSAGE_DIALOG(cw->input_dialog), allow ? "allow" : "deny");
+        return true;
+}
+
+bool cast_window_user1(struct cast_window *cw)
+{
+        return cw->user1;
+}
+
+bool cast_window_choose(struct cast_window *cw, const char *title, const char *label)
+{
+        for (unsigned r = 0; r < _CHOICE_MAX; r++) {
+                if (g_strcmp0(adw_preferences_row_get_title(ADW_PREFERENCES_ROW(cw->choice_rows[r])), title) != 0)
+                        continue;
+                for (unsigned i = 0; i < 3; i++) {
+                        GtkWidget *b = cw->choice_buttons[r][i];
+                        if (g_strcmp0(gtk_button_get_label(GTK_BUTTON(b)), label) == 0 && gtk_widget_is_sensitive(b)) {
+                                gtk_widget_grab_focus(b);
+                                return gtk_widget_activate(b);
+                        }
+                }
+        }
+        return false;
+}
+
+const char *cast_window_casting_text(struct cast_window *cw)
+{
+        return gtk_widget_get_visible(cw->casting_group) ? adw_action_row_get_subtitle(ADW_ACTION_ROW(cw->casting_row))
+                                                         : "";
+}
+
+const char *cast_window_display_text(struct cast_window *cw, const char *name)
+{
+        GHashTableIter it;
+        gpointer row;
+
+        g_hash_table_iter_init(&it, cw->rows);
+        while (g_hash_table_iter_next(&it, NULL, &row))
+                if (g_strcmp0(adw_preferences_row_get_title(row), name) == 0)
+                        return adw_action_row_get_subtitle(row);
+        return NULL;
+}
+
+bool cast_window_focus_display(struct cast_window *cw, const char *name)
+{
+        GHashTableIter it;
+        gpointer row;
+
+        g_hash_table_iter_init(&it, cw->rows);
+        while (g_hash_table_iter_next(&it, NULL, &row))
+                if (g_strcmp0(adw_preferences_row_get_title(row), name) == 0)
+                        return gtk_widget_grab_focus(row);
+        return false;
 }
 
 bool cast_window_pin_dialog_open(struct cast_window *cw)
@@ -1047,9 +1399,11 @@ int cast_window_save_png(struct cast_window *cw, const char *path)
                 return -EAGAIN;
         gtk_snapshot_append_color(s, &(GdkRGBA) { 0.98f, 0.98f, 0.98f, 1 }, &GRAPHENE_RECT_INIT(0, 0, w, h));
         gtk_snapshot_append_node(s, main_node);
-        if (cast_window_pin_dialog_open(cw)) {
+        if (cast_window_pin_dialog_open(cw) || cast_window_input_dialog_open(cw)) {
                 /* A dialog is its own window; draw it centred over the dimmed main one, as a desktop would. */
-                dlg_node = render_window(GTK_WINDOW(cw->pin_dialog), &dw, &dh);
+                dlg_node = render_window(GTK_WINDOW(cast_window_pin_dialog_open(cw) ? cw->pin_dialog
+                                                                                    : cw->input_dialog),
+                                         &dw, &dh);
                 gtk_snapshot_append_color(s, &(GdkRGBA) { 0, 0, 0, 0.35f }, &GRAPHENE_RECT_INIT(0, 0, w, h));
                 gtk_snapshot_save(s);
                 gtk_snapshot_translate(s, &GRAPHENE_POINT_INIT((w - dw) / 2.0f, (h - dh) / 2.0f));

@@ -21,6 +21,18 @@ bool cast_window_activate_display(struct cast_window *cw, const char *name);
 /* "" while idle, else the state of the cast we started ("connecting" .. "playing"). */
 const char *cast_window_cast_state(struct cast_window *cw);
 bool cast_window_pin_dialog_open(struct cast_window *cw);
+/* The "Allow input from ...?" dialog (Agent1.RequestInput). */
+bool cast_window_input_dialog_open(struct cast_window *cw);
+bool cast_window_input_answer(struct cast_window *cw, bool allow);
+/* org.miracastd.User (miracastd-user) was found: the desktop-only choices are usable. */
+bool cast_window_user1(struct cast_window *cw);
+/* Press the button labelled label in the option row titled title; false when absent or disabled. */
+bool cast_window_choose(struct cast_window *cw, const char *title, const char *label);
+/* The casting card's second line ("" when not casting); a display row's subtitle (NULL when not listed). */
+const char *cast_window_casting_text(struct cast_window *cw);
+const char *cast_window_display_text(struct cast_window *cw, const char *name);
+/* Give the keyboard focus to a display's row (for tests that then press real keys). */
+bool cast_window_focus_display(struct cast_window *cw, const char *name);
 bool cast_window_pin_type(struct cast_window *cw, const char *digits);
 bool cast_window_pin_submit(struct cast_window *cw);
 bool cast_window_stop(struct cast_window *cw);

@@ -8,6 +8,7 @@
 #   P2P_FIND                         -> two displays found
 #   P2P_CONNECT <office> pbc         -> the display asks for its PIN
 #   P2P_CONNECT <office> <pin> keypad -> group started; the test sink is launched
+#   P2P_CONNECT <tv> pbc             -> group started; the test sink is launched
 #   P2P_GROUP_REMOVE <if>            -> group removed
 # Usage: fake-wpas.py SOCKET LOG GROUP_IF SINK_COMMAND...
 import os
@@ -30,6 +31,9 @@ REACTIONS = [
     (f"P2P_CONNECT {OFFICE} 12345670 keypad",
      [f'<3>P2P-GROUP-STARTED {group_if} client ssid="DIRECT-gs" freq=2437 psk=00 go_dev_addr={OFFICE} '
       "ip_addr=192.168.49.200 ip_mask=255.255.255.0 go_ip_addr=192.168.49.1", "SINK"]),
+    (f"P2P_CONNECT {TV} pbc",
+     [f'<3>P2P-GROUP-STARTED {group_if} client ssid="DIRECT-gs" freq=2437 psk=00 go_dev_addr={TV} '
+      "ip_addr=192.168.49.200 ip_mask=255.255.255.0 go_ip_addr=192.168.49.1", "SINK"]),
     (f"P2P_GROUP_REMOVE {group_if}", [f"<3>P2P-GROUP-REMOVED {group_if} client reason=REQUESTED"]),
 ]
 
@@ -51,7 +55,10 @@ while True:
         reply = "PONG\n"
     else:
         log.write(cmd + "\n")
-    sock.sendto(reply.encode(), addr)
+    try:
+        sock.sendto(reply.encode(), addr)
+    except OSError:
+        pass  # the daemon went away (the test stops and restarts it)
     for prefix, events in REACTIONS:
         if cmd.startswith(prefix):
             for ev in events:

@@ -7,12 +7,21 @@
 # bus), a FAKE wpa_supplicant (fake-wpas.py: P2P needs a radio) and the C
 # test sink in a network namespace:
 #   the extension loads and is enabled with no errors;
-#   its menu lists two displays                                  [shell-menu.png]
+#   its menu lists two displays, "Wi-Fi Direct"; without miracastd-user
+#   Extend/sound/delay cannot be chosen                           [shell-menu.png]
 #   a click casts; the display asks for a PIN: the PIN dialog     [shell-pin.png]
-#   the typed PIN reaches P2P_CONNECT; the sink plays; the panel
-#   indicator shows the display and the mode                      [shell-casting.png]
+#   the typed PIN reaches P2P_CONNECT; the sink plays and offers input (UIBC):
+#   "Allow input from Office Display?"                            [shell-input.png]
+#   Allow: the daemon turns input on; the panel indicator shows the display
+#   and the mode                                                  [shell-casting.png]
 #   Stop ends the session and the P2P group;
+#   with a FAKE org.miracastd.User (fake-user1.py) on the session bus: the
+#   choices are usable (Extend, On both, Low delay)               [shell-options.png]
+#   and a cast goes through User1.Cast with them; Stop through User1.Stop;
+#   Duplicate where the portal is missing (NotSupported) is cast again with video "daemon";
 #   with the daemon gone and no service file, the menu says it is not installed [shell-missing.png]
+#   with a service file: opening the menu starts the daemon (D-Bus activation) and
+#   lists the displays again
 # The extension is driven through its test-only org.miracastd.ShellTest
 # object (MIRACAST_SHELL_TEST=1); screenshots via gnome-screenshot.
 #
@@ -96,9 +105,10 @@ cat >"$rig/tmp/system.conf" <<CONF
 <!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 <busconfig><type>system</type><listen>unix:path=/run/dbus/system_bus_socket</listen>
-<auth>EXTERNAL</auth><policy context="default"><allow user="*"/><allow send_destination="*"/><allow receive_sender="*"/>
+<auth>EXTERNAL</auth><servicedir>/tmp/services</servicedir><policy context="default"><allow user="*"/><allow send_destination="*"/><allow receive_sender="*"/>
 <allow own="*"/></policy></busconfig>
 CONF
+mkdir -p "$rig/tmp/services"
 chroot "$rig" dbus-daemon --config-file=/tmp/system.conf --fork --print-pid >"$work/sysbus.pid"
 pids+=("$(cat "$work/sysbus.pid")")
 U=(chroot --userspec=rig:rig "$rig" env HOME=/home/rig USER=rig XDG_RUNTIME_DIR="/run/user/$uid")
@@ -109,7 +119,7 @@ C=("${U[@]}" DBUS_SESSION_BUS_ADDRESS="$session" XDG_SESSION_TYPE=wayland XDG_CU
 # miracastd (built here) on that bus, with the fake wpa_supplicant
 python3 "$src/tests/desktop/fake-wpas.py" "$work/p2p-dev-wlan0" "$work/wpas.log" p2p-gs0 \
         ip netns exec "$ns" "$build/miracast-test-sink" --connect 192.168.49.200:7236 --profile small \
-        --duration 0 --timeout 60 --min-frames 0 &
+        --duration 0 --timeout 60 --min-frames 0 --uibc-script "$src/tests/data/uibc/script.txt" &
 pids+=($!)
 cat >"$work/miracastd.conf" <<CONF
 capture = testsrc
@@ -123,10 +133,14 @@ p2p-device-name = shell-source
 log-level = debug
 CONF
 for _ in $(seq 50); do [ -S "$work/p2p-dev-wlan0" ] && break; sleep 0.1; done
-"$build/miracastd" --config "$work/miracastd.conf" --bus "unix:path=$rig/run/dbus/system_bus_socket" \
-        2>"$work/miracastd.log" &
-daemon_pid=$!
-pids+=($daemon_pid)
+# No uinput: allowed input is offered and enabled, but never injected into this host.
+start_daemon() {
+        MIRACASTD_UINPUT_PATH=/nonexistent/uinput "$build/miracastd" --config "$work/miracastd.conf" \
+                --bus "unix:path=$rig/run/dbus/system_bus_socket" 2>>"$work/miracastd.log" &
+        daemon_pid=$!
+        pids+=($daemon_pid)
+}
+start_daemon
 
 "${C[@]}" gsettings set org.gnome.shell enabled-extensions "['$uuid']"
 "${C[@]}" gsettings set org.gnome.shell disable-user-extensions false
@@ -166,7 +180,12 @@ call OpenMenu >/dev/null
 has2() { state | grep -q "Living Room TV: available" && state | grep -q "Office Display: available"; }
 wait_for "two displays in the menu" has2
 grep -q "^P2P_FIND" "$work/wpas.log" || fail "opening the menu did not start discovery"
-ok "the open menu started discovery and lists two displays"
+state | grep -q '"Office Display: Wi-Fi Direct"' || fail "the display's protocol is not shown: $(state)"
+ok "the open menu started discovery and lists two displays, reached over Wi-Fi Direct"
+state | grep -q '"user1":false' || fail "miracastd-user seen where there is none: $(state)"
+call Choose Show "Extend (a new screen)" >/dev/null 2>&1 && fail "Extend could be chosen without miracastd-user"
+call Choose Sound "On both" >/dev/null 2>&1 && fail "sound could be chosen without miracastd-user"
+ok "without miracastd-user, Extend and sound cannot be chosen"
 shot shell-menu.png
 
 call Cast "Office Display" >/dev/null
@@ -181,6 +200,14 @@ wait_for "the PIN in P2P_CONNECT" grep -q "^P2P_CONNECT 42:00:00:00:0e:02 123456
 wait_for "the session to play" state_has '"session":"playing"'
 state | grep -q 'Casting to Office Display. 640×480 at' || fail "indicator does not show name and mode: $(state)"
 ok "the typed PIN reaches wpa_supplicant; the sink plays; the indicator shows the display and the mode"
+# the cast did not say about input, and the sink offers it: the question
+wait_for "the input question" state_has InputDialog
+grep -q "asking agent /org/miracastd/shell/agent" "$work/miracastd.log" || fail "the daemon did not ask the shell's agent"
+shot shell-input.png
+call AnswerInput true >/dev/null
+wait_for "input allowed" grep -q "input from the display allowed" "$work/miracastd.log"
+grep -q "the agent allowed input from the display" "$work/miracastd.log" || fail "not allowed through the agent"
+ok "the display offers input: \"Allow input from Office Display?\"; Allow turns input on"
 call CloseMenus >/dev/null
 call OpenIndicator >/dev/null
 shot shell-casting.png
@@ -191,6 +218,48 @@ wait_for "the group removal" grep -q "^P2P_GROUP_REMOVE p2p-gs0" "$work/wpas.log
 state | grep -q '"panel":null' || fail "the indicator stayed after Stop: $(state)"
 ok "Stop ends the session, the group and the indicator"
 
+# miracastd-user appears on the session bus (the fake): the desktop choices become usable
+call CloseMenus >/dev/null
+cp "$src/tests/desktop/fake-user1.py" "$rig/tmp/fake-user1.py"
+"${C[@]}" python3 /tmp/fake-user1.py /tmp/user1.log &
+pids+=($!)
+wait_for "the fake miracastd-user" grep -q "owning org.miracastd.User" "$rig/tmp/user1.log"
+call OpenMenu >/dev/null
+wait_for "the menu to see miracastd-user" state_has '"user1":true'
+call Choose Show "Extend (a new screen)" >/dev/null || fail "cannot choose Extend with miracastd-user"
+call Choose Sound "On both" >/dev/null || fail "cannot choose On both"
+call Choose Delay "Low delay" >/dev/null || fail "cannot choose Low delay"
+state | grep -q '"choice":{"video":"extend","audio":"mirror","latency":"low-latency","input":"ask"}' ||
+        fail "the choices did not stick: $(state)"
+call OpenChoice Sound >/dev/null
+shot shell-options.png
+call Cast "Living Room TV" >/dev/null
+wait_for "User1.Cast" grep -q "^Cast /org/miracastd/sink/42_00_00_00_0e_01 " "$rig/tmp/user1.log"
+grep -q "^Cast .* audio=mirror latency=low-latency method=pbc video=extend$" "$rig/tmp/user1.log" ||
+        fail "User1.Cast options: $(cat "$rig/tmp/user1.log")"
+wait_for "the push-button connect" grep -q "^P2P_CONNECT 42:00:00:00:0e:01 pbc" "$work/wpas.log"
+wait_for "the second input question" state_has InputDialog
+call AnswerInput false >/dev/null
+wait_for "input declined" grep -q "input from the display declined by the agent" "$work/miracastd.log"
+wait_for "the second session to play" state_has '"session":"playing"'
+ok "with miracastd-user: the choices go to User1.Cast; Don't Allow leaves input off"
+call Stop >/dev/null
+wait_for "User1.Stop" grep -q "^Stop /org/miracastd/session/" "$rig/tmp/user1.log"
+wait_for "the second cast to end" state_has '"casting":null'
+ok "Stop goes to User1.Stop, which ends the session"
+# Duplicate, and no ScreenCast portal (none in the chroot): the daemon's own capture instead
+call Choose Show "Duplicate this screen" >/dev/null || fail "cannot choose Duplicate"
+call Cast "Living Room TV" >/dev/null
+wait_for "User1.Cast with video daemon" grep -q "^Cast .* video=daemon$" "$rig/tmp/user1.log"
+grep -q "^Cast .* video=monitor$" "$rig/tmp/user1.log" || fail "monitor was not tried first: $(cat "$rig/tmp/user1.log")"
+wait_for "the third input question" state_has InputDialog
+call AnswerInput false >/dev/null
+wait_for "the third session to play" state_has '"session":"playing"'
+state | grep -q '"error":null' || fail "an error is shown: $(state)"
+call Stop >/dev/null
+wait_for "the third cast to end" state_has '"casting":null'
+ok "Duplicate without a ScreenCast portal: NotSupported, then video daemon casts"
+
 # The daemon goes away, and this bus has nothing to activate it with.
 call CloseMenus >/dev/null
 kill "$daemon_pid"
@@ -199,5 +268,29 @@ call OpenMenu >/dev/null
 wait_for "the not-installed message" state_has 'miracastd is not installed'
 shot shell-missing.png
 ok "opening the menu without the daemon tries activation and says it is not installed"
+
+# Installed: a service file. The activated program (inside the chroot) cannot run the daemon built
+# here (its libraries are outside), so it asks this script to, and waits until the name is owned.
+call CloseMenus >/dev/null
+cat >"$rig/tmp/activate.sh" <<'SH'
+touch /tmp/activation-requested
+for _ in $(seq 300); do
+        gdbus call --system -d org.freedesktop.DBus -o /org/freedesktop/DBus \
+                -m org.freedesktop.DBus.NameHasOwner org.miracastd 2>/dev/null | grep -q true && exit 0
+        sleep 0.1
+done
+exit 1
+SH
+printf '[D-BUS Service]\nName=org.miracastd\nExec=/bin/sh /tmp/activate.sh\nUser=root\n' \
+        >"$rig/tmp/services/org.miracastd.service"
+"${C[@]}" gdbus call --system -d org.freedesktop.DBus -o /org/freedesktop/DBus \
+        -m org.freedesktop.DBus.ReloadConfig >/dev/null || fail "ReloadConfig"
+call OpenMenu >/dev/null
+wait_for "the activation request" test -e "$rig/tmp/activation-requested"
+start_daemon
+wait_for "the daemon started on demand" state_has '"owner":":'
+wait_for "two displays after activation" has2
+state | grep -q 'not installed' && fail "still says not installed: $(state)"
+ok "opening the menu starts miracastd through D-Bus activation and lists the displays"
 echo "gnome-shell-extension: $((SECONDS - start)) s"
 echo "$passed passed, 0 failed"

@@ -13,6 +13,18 @@
  *   Stop              -> Session1.Stop -> the sink's session ends, group removed
  *   a display refuses -> Cast fails SinkRejected -> "The display refused the connection."  [error.png]
  *   no daemon on the bus -> the "not installed" page                                 [missing.png]
+ *   installed, not running -> StartServiceByName starts it (D-Bus activation); the main page
+ *   (without miracastd-user: Extend/window/sound/delay disabled; rows say "Wi-Fi Direct")
+ *
+ * With a FAKE org.miracastd.User (tests/desktop/fake-user1.h) on the session bus:
+ *   the choices are usable; Show Extend, Sound On Both, Delay Low   [options.png]
+ *   a real Return (xdotool) on the focused row -> User1.Cast(sink, video=extend audio=mirror
+ *   latency=low-latency) -> Sink1.Cast; the sink lists UIBC input -> Agent1.RequestInput ->
+ *   "Allow input from Office Display?"                                [input.png]
+ *   real Tab, Return (xdotool) -> allowed: the sink gets the UIBC offer; Stop -> User1.Stop
+ * With the real miracastd-user (no ScreenCast portal here):
+ *   Duplicate -> User1.Cast(video=monitor) NotSupported -> again with video=daemon -> the
+ *   daemon's own capture plays; Stop -> User1.Stop ends the session
  *
  * PNGs go to $MIRACAST_SCREENSHOT_DIR (make screenshots), else a temporary
  * directory. Runs as root (CI does); needs Xvfb (tools/install-deps.sh).
@@ -27,10 +39,12 @@
 #include <systemd/sd-bus.h>
 #include <unistd.h>
 
+#include "../lib/daemon-rig.h"
 #include "../lib/fake-wpas.h"
 #include "../lib/netns-util.h"
 #include "../lib/test-bus.h"
 #include "../lib/test.h"
+#include "../desktop/fake-user1.h"
 
 #define TV     "42:00:00:00:0d:01"
 #define OFFICE "42:00:00:00:0d:02"
@@ -38,102 +52,31 @@
 #define FOUND(addr, name) "<3>P2P-DEVICE-FOUND " addr " p2p_dev_addr=" addr " pri_dev_type=7-0050F204-1 name='" name \
                           "' config_methods=0x188 dev_capab=0x25 group_capab=0x0 wfd_dev_info=0x00111c440032 new=1"
 
-static char tmpdir[] = "/tmp/mcd-app-XXXXXX";
-static char bus_addr[320], shots[256], display[16];
-static pid_t bus_pid = -1, daemon_pid = -1, xvfb_pid = -1;
-static bool ready;
-static sd_event *ev;
+static struct rig rig;
+static sd_event *ev;          /* rig.ev and rig.fw, under the names the cases use */
 static struct fake_wpas *fw;
+static char shots[256], display[16];
+static pid_t xvfb_pid = -1;
+static bool ready;
 
-struct child {
-        pid_t pid;
-        bool done;
-        int status;
-        char out_path[300];
-        sd_event_source *src;
-};
-
-static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata)
-{
-        struct child *c = userdata;
-        c->status = si->si_code == CLD_EXITED ? si->si_status : 128 + si->si_status;
-        c->done = true;
-        return 0;
-}
-
-static void child_start(struct child *c, const char *name, char *const argv[])
-{
-        memset(c, 0, sizeof(*c));
-        snprintf(c->out_path, sizeof(c->out_path), "%s/%s.out", tmpdir, name);
-        c->pid = fork();
-        assert_int_ge(c->pid, 0);
-        if (c->pid == 0) {
-                if (!freopen(c->out_path, "w", stdout))
-                        _exit(127);
-                dup2(STDOUT_FILENO, STDERR_FILENO);
-                sigset_t ss;
-                sigemptyset(&ss);
-                sigprocmask(SIG_SETMASK, &ss, NULL);
-                execvp(argv[0], argv);
-                _exit(127);
-        }
-        assert_int_eq(sd_event_add_child(ev, &c->src, c->pid, WEXITED, on_child, c), 0);
-}
-
-static char *child_output(struct child *c)
-{
-        char *text = NULL;
-        if (test_read_file(c->out_path, &text) < 0)
-                return strdup("");
-        return text;
-}
-
-static void child_reap(struct child *c)
-{
-        if (!c->done && c->pid > 0) {
-                kill(c->pid, SIGTERM);
-                (void) waitpid(c->pid, NULL, 0);
-        }
-        c->src = sd_event_source_unref(c->src);
-}
-
-#define RUN_UNTIL(cond)                                                                 \
-        ({                                                                              \
-                struct timespec _s, _n;                                                 \
-                bool _ok = true;                                                        \
-                clock_gettime(CLOCK_MONOTONIC, &_s);                                    \
-                while (!(cond)) {                                                       \
-                        clock_gettime(CLOCK_MONOTONIC, &_n);                            \
-                        if (_n.tv_sec - _s.tv_sec >= 60 || sd_event_run(ev, 50000) < 0) { \
-                                _ok = false;                                            \
-                                break;                                                  \
-                        }                                                               \
-                }                                                               \
-                _ok;                                                                    \
-        })
+#define RUN_UNTIL(cond) RIG_RUN_UNTIL(&rig, cond, 60)
 
 static void cleanup(void)
 {
-        kill_wait(daemon_pid);
         kill_wait(xvfb_pid);
-        kill_wait(bus_pid);
 }
 
-static void dump(struct child *app)
+static void dump(struct rig_child *app)
 {
         char path[300], *text = NULL;
 
         if (app) {
-                text = child_output(app);
+                text = rig_child_output(app);
                 fprintf(stderr, "--- app output (exit %d):\n%s\n", app->done ? app->status : -1, text);
                 free(text);
         }
-        snprintf(path, sizeof(path), "%s/miracastd.log", tmpdir);
-        if (test_read_file(path, &text) >= 0) {
-                fprintf(stderr, "--- miracastd log:\n%s\n", text);
-                free(text);
-        }
-        snprintf(path, sizeof(path), "%s/xvfb.log", tmpdir);
+        rig_dump_log(&rig);
+        snprintf(path, sizeof(path), "%s/xvfb.log", rig.dir);
         if (test_read_file(path, &text) >= 0) {
                 fprintf(stderr, "--- Xvfb log (display %s):\n%s\n", display, text);
                 free(text);
@@ -155,7 +98,7 @@ static void xvfb_start(void)
                 close(p[0]);
                 snprintf(fd, sizeof(fd), "%d", p[1]);
                 char log[300];
-                snprintf(log, sizeof(log), "%s/xvfb.log", tmpdir);
+                snprintf(log, sizeof(log), "%s/xvfb.log", rig.dir);
                 if (!freopen(log, "w", stderr))
                         _exit(127);
                 /* Not :0 and up, which other X servers on this machine (in other network namespaces,
@@ -178,85 +121,40 @@ static void xvfb_start(void)
 
 static void setup(void)
 {
-        char conf[300], sock[300], cfg[300], path[300], daemon_bin[300], logpath[300];
-        const char *build = getenv("MIRACAST_BUILD"), *dir = getenv("MIRACAST_SCREENSHOT_DIR");
+        const char *dir = getenv("MIRACAST_SCREENSHOT_DIR");
         static bool tried;
-        FILE *f;
 
         if (ready)
                 return;
         assert_false(tried);
         tried = true;
-        assert_non_null(mkdtemp(tmpdir));
-        test_remove_at_exit(tmpdir);
-        snprintf(shots, sizeof(shots), "%s", dir && *dir ? dir : tmpdir);
+        rig_setup(&rig, "/tmp/mcd-app-XXXXXX");
+        ev = rig.ev;
+        fw = rig.fw;
+        snprintf(shots, sizeof(shots), "%s", dir && *dir ? dir : rig.dir);
         assert_int_eq(netns_test_setup("mcd-app", GROUP_IF, "p2p-app0p"), 0);
         assert_int_eq(netns_sh("ip -n %s addr add 192.168.49.1/24 dev p2p-app0p", netns_name), 0);
         atexit(cleanup);
-        sigset_t ss;
-        sigemptyset(&ss);
-        sigaddset(&ss, SIGCHLD);
-        sigprocmask(SIG_BLOCK, &ss, NULL);
-        assert_int_eq(sd_event_new(&ev), 0);
         xvfb_start();
 
-        snprintf(conf, sizeof(conf), "%s/bus.conf", tmpdir);
-        snprintf(sock, sizeof(sock), "%s/bus", tmpdir);
-        f = fopen(conf, "w");
-        assert_non_null(f);
-        fprintf(f, "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\" "
-                   "\"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
-                   "<busconfig><type>session</type><listen>unix:path=%s</listen><policy context=\"default\">"
-                   "<allow send_destination=\"*\"/><allow receive_sender=\"*\"/><allow own=\"*\"/></policy></busconfig>\n",
-                sock);
-        fclose(f);
-        assert_int_eq(test_dbus_daemon_start(conf, NULL, 0, &bus_pid), 0);
-        snprintf(bus_addr, sizeof(bus_addr), "unix:path=%s", sock);
-
-        snprintf(path, sizeof(path), "%s/p2p-dev-wlan0", tmpdir);
-        assert_int_eq(fake_wpas_new(ev, path, &fw), 0);
-        snprintf(cfg, sizeof(cfg), "%s/miracastd.conf", tmpdir);
-        f = fopen(cfg, "w");
-        assert_non_null(f);
-        fprintf(f, "capture = testsrc\nencoder = x264\npolkit = off\nmax-resolution = 640x480\n"
-                   "p2p-backend = wpas\nwpas-ctrl = %s\np2p-runtime-dir = %s\np2p-device-name = app-source\n"
-                   "log-level = debug\n",
-                path, tmpdir);
-        fclose(f);
-        snprintf(daemon_bin, sizeof(daemon_bin), "%s/miracastd", build ? build : "build");
-        snprintf(logpath, sizeof(logpath), "%s/miracastd.log", tmpdir);
-        daemon_pid = fork();
-        assert_int_ge(daemon_pid, 0);
-        if (daemon_pid == 0) {
-                if (!freopen(logpath, "w", stderr))
-                        _exit(127);
-                sigset_t none;
-                sigemptyset(&none);
-                sigprocmask(SIG_SETMASK, &none, NULL);
-                execl(daemon_bin, daemon_bin, "--config", cfg, "--bus", bus_addr, (char *) NULL);
-                _exit(127);
-        }
-        if (!RUN_UNTIL(fake_wpas_has(fw, "SET device_name app-source"))) {
-                dump(NULL);
-                assert_true(false);
-        }
+        rig_daemon_start(&rig, "app-source", "max-resolution = 640x480\n");
         ready = true;
 }
 
 /* Start the app on bus with the autotest script text. */
-static void app_start(struct child *app, const char *name, const char *bus, const char *script)
+static void app_start(struct rig_child *app, const char *name, const char *bus, const char *script)
 {
         char script_path[300], app_bin[300], runtime[300];
         const char *build = getenv("MIRACAST_BUILD");
         FILE *f;
 
-        snprintf(script_path, sizeof(script_path), "%s/%s.script", tmpdir, name);
+        snprintf(script_path, sizeof(script_path), "%s/%s.script", rig.dir, name);
         f = fopen(script_path, "w");
         assert_non_null(f);
         fputs(script, f);
         fclose(f);
         snprintf(app_bin, sizeof(app_bin), "%s/miracast-cast", build ? build : "build");
-        snprintf(runtime, sizeof(runtime), "%s/runtime", tmpdir);
+        snprintf(runtime, sizeof(runtime), "%s/runtime", rig.dir);
         (void) mkdir(runtime, 0700);
         setenv("DISPLAY", display, 1);
         setenv("GDK_BACKEND", "x11", 1);
@@ -269,14 +167,45 @@ static void app_start(struct child *app, const char *name, const char *bus, cons
         /* GTK and fontconfig keep caches until exit by design; leak reports would be theirs, not ours. */
         setenv("ASAN_OPTIONS", "detect_leaks=0", 1);
         char *argv[] = { app_bin, "--bus", (char *) bus, "--autotest", script_path, NULL };
-        child_start(app, name, argv);
+        rig_child_start(&rig, app, name, argv);
 }
 
-static bool app_says(struct child *app, const char *what)
+/* Whether some Session1 on the bus says "latency-mode" mode in its Statistics. */
+static bool session_latency_is(const char *mode)
 {
-        char *text = child_output(app);
-        bool found = strstr(text, what) != NULL;
-        free(text);
+        sd_bus *bus = NULL;
+        bool found = false;
+
+        if (sd_bus_new(&bus) < 0 || sd_bus_set_address(bus, rig.bus_addr) < 0 || sd_bus_set_bus_client(bus, 1) < 0 ||
+            sd_bus_start(bus) < 0) {
+                sd_bus_unref(bus);
+                return false;
+        }
+        for (unsigned id = 1; id < 16 && !found; id++) {
+                sd_bus_message *m = NULL;
+                char path[64];
+                const char *key, *v;
+
+                snprintf(path, sizeof(path), "/org/miracastd/session/%u", id);
+                if (sd_bus_get_property(bus, "org.miracastd", path, "org.miracastd.Session1", "Statistics", NULL, &m,
+                                        "a{sv}") < 0 ||
+                    sd_bus_message_enter_container(m, 'a', "{sv}") < 0) {
+                        sd_bus_message_unref(m);
+                        continue;
+                }
+                while (!found && sd_bus_message_enter_container(m, 'e', "sv") > 0) {
+                        if (sd_bus_message_read(m, "s", &key) < 0)
+                                break;
+                        if (strcmp(key, "latency-mode") == 0 && sd_bus_message_read(m, "v", "s", &v) >= 0)
+                                found = strcmp(v, mode) == 0;
+                        else if (sd_bus_message_skip(m, "v") < 0)
+                                break;
+                        if (sd_bus_message_exit_container(m) < 0)
+                                break;
+                }
+                sd_bus_message_unref(m);
+        }
+        sd_bus_flush_close_unref(bus);
         return found;
 }
 
@@ -299,7 +228,7 @@ static void assert_png(const char *path, unsigned min_w, unsigned min_h)
 }
 
 TEST(cast, "/desktop/app/lists two displays, casts to one with a PIN, shows the cast, stops; screenshots") {
-        struct child app, sink;
+        struct rig_child app, sink;
         char script[2048], sink_bin[300], path[300];
         const char *build = getenv("MIRACAST_BUILD");
 
@@ -307,6 +236,12 @@ TEST(cast, "/desktop/app/lists two displays, casts to one with a PIN, shows the 
         snprintf(script, sizeof(script),
                  "wait-page main\n"
                  "wait-displays 2\n"
+                 "wait-display-text Office Display|Wi-Fi Direct\n"
+                 /* no miracastd-user on this bus: only what the daemon can do alone */
+                 "refuse-choose Show|Extend\n"
+                 "refuse-choose Sound|On Both\n"
+                 /* the delay is the daemon's own Cast option: usable without miracastd-user */
+                 "choose Delay|Low Delay\n"
                  "sleep 300\n"
                  "shot %s/list.png\n"
                  "cast Office Display\n"
@@ -321,7 +256,7 @@ TEST(cast, "/desktop/app/lists two displays, casts to one with a PIN, shows the 
                  "stop\n"
                  "wait-state \n",
                  shots, shots, shots);
-        app_start(&app, "app", bus_addr, script);
+        app_start(&app, "app", rig.bus_addr, script);
 
         /* the open window starts discovery; two displays answer */
         if (!RUN_UNTIL(fake_wpas_has(fw, "P2P_FIND 30") || app.done)) {
@@ -342,24 +277,28 @@ TEST(cast, "/desktop/app/lists two displays, casts to one with a PIN, shows the 
         if (!RUN_UNTIL(fake_wpas_has(fw, "P2P_CONNECT " OFFICE " 12345670 keypad go_intent=7") || app.done))
                 dump(&app);
         assert_true(fake_wpas_has(fw, "P2P_CONNECT " OFFICE " 12345670 keypad go_intent=7"));
-        assert_true(app_says(&app, "screenshot: "));
+        assert_true(rig_child_says(&app, "screenshot: "));
         fake_wpas_event(fw, "<3>P2P-GROUP-STARTED " GROUP_IF " client ssid=\"DIRECT-ap\" freq=2437 psk=00 go_dev_addr="
                             OFFICE " ip_addr=192.168.49.200 ip_mask=255.255.255.0 go_ip_addr=192.168.49.1");
         snprintf(sink_bin, sizeof(sink_bin), "%s/miracast-test-sink", build ? build : "build");
         char *sargv[] = { "ip", "netns", "exec", netns_name, sink_bin, "--connect", "192.168.49.200:7236",
                           "--profile", "small", "--duration", "0", "--timeout", "60", "--min-frames", "0", NULL };
-        child_start(&sink, "sink", sargv);
+        rig_child_start(&rig, &sink, "sink", sargv);
+        /* Low Delay reached the daemon through Sink1.Cast (Session1.Statistics "latency-mode") */
+        if (!RUN_UNTIL(session_latency_is("low-latency") || app.done))
+                dump(&app);
+        assert_true(session_latency_is("low-latency"));
 
         /* the app saw it play, took its picture, pressed Stop and saw the cast end */
         if (!RUN_UNTIL(app.done && sink.done) || app.status != 0 || sink.status != 0) {
-                char *s = child_output(&sink);
+                char *s = rig_child_output(&sink);
                 fprintf(stderr, "--- sink output (exit %d):\n%s\n", sink.status, s);
                 free(s);
                 dump(&app);
         }
         assert_int_eq(app.status, 0);
         assert_int_eq(sink.status, 0);
-        assert_true(app_says(&app, "autotest: all steps passed"));
+        assert_true(rig_child_says(&app, "autotest: all steps passed"));
         /* the session ended by our Stop: the group goes */
         assert_true(RUN_UNTIL(fake_wpas_has(fw, "P2P_GROUP_REMOVE " GROUP_IF)));
         fake_wpas_event(fw, "<3>P2P-GROUP-REMOVED " GROUP_IF " client reason=REQUESTED");
@@ -370,12 +309,174 @@ TEST(cast, "/desktop/app/lists two displays, casts to one with a PIN, shows the 
         assert_png(path, 400, 400);
         snprintf(path, sizeof(path), "%s/casting.png", shots);
         assert_png(path, 400, 400);
-        child_reap(&app);
-        child_reap(&sink);
+        rig_child_reap(&app);
+        rig_child_reap(&sink);
+}
+
+/* Press real keys in the app's X display (keyboard navigation, not a test hook). */
+static void press_keys(const char *keys)
+{
+        assert_int_eq(netns_sh("DISPLAY=%s xdotool key --delay 150 %s", display, keys), 0);
+}
+
+TEST(user1_cast, "/desktop/app/with miracastd-user: desktop choices, User1.Cast by keyboard, the input question, Stop") {
+        struct rig_child app, sink;
+        struct fake_user1 *user1 = NULL;
+        char script[2048], sink_bin[300], path[300], uibc[300];
+        const char *build = getenv("MIRACAST_BUILD");
+
+        setup();
+        assert_int_eq(fake_user1_new(ev, rig.bus_addr, &user1), 0);
+        snprintf(script, sizeof(script),
+                 "wait-page main\n"
+                 "wait-user1 yes\n"
+                 "wait-displays 2\n"
+                 "choose Show|Extend\n"
+                 "choose Sound|On Both\n"
+                 "choose Delay|Low Delay\n"
+                 "sleep 300\n"
+                 "shot %s/options.png\n"
+                 "focus-display Office Display\n"
+                 "say press Return\n"
+                 "wait-state playing\n"
+                 "wait-input\n"
+                 "sleep 300\n"
+                 "shot %s/input.png\n"
+                 "say press Tab Return\n"
+                 "wait-input-closed\n"
+                 "sleep 1500\n"
+                 "stop\n"
+                 "wait-state \n",
+                 shots, shots);
+        fake_wpas_clear_cmds(fw);
+        app_start(&app, "app-user1", rig.bus_addr, script);
+        if (!RUN_UNTIL(fake_wpas_has(fw, "P2P_FIND 30") || app.done))
+                dump(&app);
+        assert_false(app.done);
+        fake_wpas_event(fw, FOUND(TV, "Living Room TV"));
+        fake_wpas_event(fw, FOUND(OFFICE, "Office Display"));
+
+        /* Return on the focused row casts, through miracastd-user with the chosen options */
+        if (!RUN_UNTIL(rig_child_says(&app, "autotest: press Return") || app.done))
+                dump(&app);
+        assert_false(app.done);
+        press_keys("Return");
+        if (!RUN_UNTIL(fake_wpas_has(fw, "P2P_CONNECT " OFFICE " pbc go_intent=7") || app.done))
+                dump(&app);
+        assert_true(fake_wpas_has(fw, "P2P_CONNECT " OFFICE " pbc go_intent=7"));
+        assert_int_eq(user1->casts, 1);
+        if (strcmp(user1->last_options, "method=pbc latency=low-latency video=extend audio=mirror") != 0)
+                fprintf(stderr, "User1.Cast options: %s\n", user1->last_options);
+        assert_str_eq(user1->last_options, "method=pbc latency=low-latency video=extend audio=mirror");
+
+        fake_wpas_event(fw, "<3>P2P-GROUP-STARTED " GROUP_IF " client ssid=\"DIRECT-ap\" freq=2437 psk=00 go_dev_addr="
+                            OFFICE " ip_addr=192.168.49.200 ip_mask=255.255.255.0 go_ip_addr=192.168.49.1");
+        snprintf(sink_bin, sizeof(sink_bin), "%s/miracast-test-sink", build ? build : "build");
+        snprintf(uibc, sizeof(uibc), "%s", test_data_path("uibc/script.txt"));
+        char *sargv[] = { "ip", "netns", "exec", netns_name, sink_bin, "--connect", "192.168.49.200:7236",
+                          "--profile", "small", "--duration", "0", "--timeout", "60", "--min-frames", "0",
+                          "--uibc-script", uibc, "--expect-uibc", "yes", NULL };
+        rig_child_start(&rig, &sink, "sink-user1", sargv);
+
+        /* the display offers input: the app asks; Tab to Allow, Return */
+        if (!RUN_UNTIL(rig_child_says(&app, "autotest: press Tab Return") || app.done))
+                dump(&app);
+        assert_false(app.done);
+        press_keys("Tab Return");
+        if (!RUN_UNTIL(rig_log_has(&rig, "input from the display allowed") || app.done))
+                dump(&app);
+        assert_true(rig_log_has(&rig, "the agent allowed input from the display"));
+
+        /* Stop goes to miracastd-user, which stops the daemon's session */
+        if (!RUN_UNTIL((app.done && sink.done)) || app.status != 0 || sink.status != 0) {
+                char *s = rig_child_output(&sink);
+                fprintf(stderr, "--- sink output (exit %d):\n%s\n", sink.status, s);
+                free(s);
+                dump(&app);
+        }
+        assert_int_eq(app.status, 0);
+        assert_int_eq(sink.status, 0);
+        assert_int_eq(user1->stops, 1);
+        assert_true(strncmp(user1->last_stop, "/org/miracastd/session/", 23) == 0);
+        assert_true(rig_child_says(&sink, "uibc=offered"));
+        assert_true(RUN_UNTIL(fake_wpas_has(fw, "P2P_GROUP_REMOVE " GROUP_IF)));
+        fake_wpas_event(fw, "<3>P2P-GROUP-REMOVED " GROUP_IF " client reason=REQUESTED");
+
+        snprintf(path, sizeof(path), "%s/options.png", shots);
+        assert_png(path, 400, 400);
+        snprintf(path, sizeof(path), "%s/input.png", shots);
+        assert_png(path, 400, 400);
+        rig_child_reap(&app);
+        rig_child_reap(&sink);
+        fake_user1_free(user1);
+}
+
+TEST(user1_real, "/desktop/app/the real miracastd-user: Duplicate without a portal falls back to the daemon's capture; Stop") {
+        struct rig_child app, sink, user;
+        char script[1024], sink_bin[300], user_bin[300], sys_env[400], sess_env[400];
+        const char *build = getenv("MIRACAST_BUILD");
+
+        setup();
+        /* miracastd-user finds the daemon on the "system" bus and serves User1 on the "session" bus:
+         * both are the rig's bus here. */
+        snprintf(user_bin, sizeof(user_bin), "%s/miracastd-user", build ? build : "build");
+        snprintf(sys_env, sizeof(sys_env), "DBUS_SYSTEM_BUS_ADDRESS=%s", rig.bus_addr);
+        snprintf(sess_env, sizeof(sess_env), "DBUS_SESSION_BUS_ADDRESS=%s", rig.bus_addr);
+        char *uargv[] = { "env", sys_env, sess_env, user_bin, "--idle-exit", "0", NULL };
+        rig_child_start(&rig, &user, "miracastd-user", uargv);
+        snprintf(script, sizeof(script),
+                 "wait-page main\n"
+                 "wait-user1 yes\n"
+                 "wait-displays 2\n"
+                 "cast Living Room TV\n"
+                 "wait-state playing\n"
+                 "sleep 500\n"
+                 "stop\n"
+                 "wait-state \n");
+        fake_wpas_clear_cmds(fw);
+        app_start(&app, "app-user1-real", rig.bus_addr, script);
+        if (!RUN_UNTIL(fake_wpas_has(fw, "P2P_FIND 30") || app.done || user.done))
+                dump(&app);
+        assert_false(app.done);
+        fake_wpas_event(fw, FOUND(TV, "Living Room TV"));
+        fake_wpas_event(fw, FOUND(OFFICE, "Office Display"));
+        /* no ScreenCast portal here: "monitor" is NotSupported, the app asks for "daemon" */
+        if (!RUN_UNTIL(fake_wpas_has(fw, "P2P_CONNECT " TV " pbc go_intent=7") || app.done || user.done)) {
+                char *u = rig_child_output(&user);
+                fprintf(stderr, "--- miracastd-user:\n%s\n", u);
+                free(u);
+                dump(&app);
+        }
+        assert_true(fake_wpas_has(fw, "P2P_CONNECT " TV " pbc go_intent=7"));
+        fake_wpas_event(fw, "<3>P2P-GROUP-STARTED " GROUP_IF " client ssid=\"DIRECT-ap\" freq=2437 psk=00 go_dev_addr="
+                            TV " ip_addr=192.168.49.200 ip_mask=255.255.255.0 go_ip_addr=192.168.49.1");
+        snprintf(sink_bin, sizeof(sink_bin), "%s/miracast-test-sink", build ? build : "build");
+        char *sargv[] = { "ip", "netns", "exec", netns_name, sink_bin, "--connect", "192.168.49.200:7236",
+                          "--profile", "small", "--duration", "0", "--timeout", "60", "--min-frames", "0", NULL };
+        rig_child_start(&rig, &sink, "sink-user1-real", sargv);
+        if (!RUN_UNTIL(app.done && sink.done) || app.status != 0 || sink.status != 0) {
+                char *u = rig_child_output(&user), *s = rig_child_output(&sink);
+                fprintf(stderr, "--- miracastd-user:\n%s\n--- sink (exit %d):\n%s\n", u, sink.status, s);
+                free(u);
+                free(s);
+                dump(&app);
+        }
+        assert_int_eq(app.status, 0);
+        assert_int_eq(sink.status, 0);
+        /* the daemon's session came from miracastd-user's connection, and its Stop ended it */
+        assert_true(rig_child_says(&sink, "end=source-teardown"));
+        assert_true(RUN_UNTIL(fake_wpas_has(fw, "P2P_GROUP_REMOVE " GROUP_IF)));
+        fake_wpas_event(fw, "<3>P2P-GROUP-REMOVED " GROUP_IF " client reason=REQUESTED");
+        assert_true(rig_child_says(&user, "(video daemon, audio tv)"));
+        assert_true(RUN_UNTIL(rig_child_says(&user, "stopped (User1.Stop)")));
+        assert_false(user.done); /* still serving */
+        rig_child_reap(&app);
+        rig_child_reap(&sink);
+        rig_child_reap(&user);
 }
 
 TEST(refused, "/desktop/app/a display that refuses: the error in plain words, and the window idle again") {
-        struct child app;
+        struct rig_child app;
         char script[1024], path[300];
 
         setup();
@@ -389,7 +490,7 @@ TEST(refused, "/desktop/app/a display that refuses: the error in plain words, an
                  "shot %s/error.png\n",
                  shots);
         fake_wpas_clear_cmds(fw);
-        app_start(&app, "app-refused", bus_addr, script);
+        app_start(&app, "app-refused", rig.bus_addr, script);
         if (!RUN_UNTIL(fake_wpas_has(fw, "P2P_FIND 30") || app.done))
                 dump(&app);
         assert_false(app.done);
@@ -405,29 +506,17 @@ TEST(refused, "/desktop/app/a display that refuses: the error in plain words, an
         assert_int_eq(app.status, 0);
         snprintf(path, sizeof(path), "%s/error.png", shots);
         assert_png(path, 400, 400);
-        child_reap(&app);
+        rig_child_reap(&app);
 }
 
 TEST(missing, "/desktop/app/no miracastd on the bus and none to activate: the \"not installed\" page") {
-        struct child app;
-        char script[512], conf[300], sock[300], addr[320], path[300];
+        struct rig_child app;
+        char script[512], addr[320], path[300];
         pid_t empty_bus = -1;
-        FILE *f;
 
         setup();
         /* a second bus with nobody on it and no service files */
-        snprintf(conf, sizeof(conf), "%s/empty.conf", tmpdir);
-        snprintf(sock, sizeof(sock), "%s/empty-bus", tmpdir);
-        f = fopen(conf, "w");
-        assert_non_null(f);
-        fprintf(f, "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\" "
-                   "\"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
-                   "<busconfig><type>session</type><listen>unix:path=%s</listen><policy context=\"default\">"
-                   "<allow send_destination=\"*\"/><allow receive_sender=\"*\"/><allow own=\"*\"/></policy></busconfig>\n",
-                sock);
-        fclose(f);
-        assert_int_eq(test_dbus_daemon_start(conf, NULL, 0, &empty_bus), 0);
-        snprintf(addr, sizeof(addr), "unix:path=%s", sock);
+        rig_bus_start(&rig, "empty-bus", NULL, &empty_bus, addr, sizeof(addr));
         snprintf(script, sizeof(script), "wait-page missing\nsleep 200\nshot %s/missing.png\n", shots);
         app_start(&app, "app-missing", addr, script);
         if (!RUN_UNTIL(app.done) || app.status != 0)
@@ -436,5 +525,50 @@ TEST(missing, "/desktop/app/no miracastd on the bus and none to activate: the \"
         assert_int_eq(app.status, 0);
         snprintf(path, sizeof(path), "%s/missing.png", shots);
         assert_png(path, 400, 400);
-        child_reap(&app);
+        rig_child_reap(&app);
+}
+
+TEST(activation, "/desktop/app/miracastd installed but not running: the window starts it (D-Bus activation) and lists it") {
+        struct rig_child app;
+        char script[256], services[200], path[300], cfg[300], log[300], addr[320];
+        const char *build = getenv("MIRACAST_BUILD");
+        pid_t bus = -1;
+        FILE *f;
+
+        setup();
+        /* a bus whose only service is miracastd, started by dbus-daemon on the first call to it; the
+         * daemon finds its bus in $DBUS_STARTER_ADDRESS, as a bus-activated service does */
+        snprintf(services, sizeof(services), "%s/services", rig.dir);
+        assert_int_eq(mkdir(services, 0755), 0);
+        snprintf(cfg, sizeof(cfg), "%s/activated.conf", rig.dir);
+        snprintf(log, sizeof(log), "%s/activated.log", rig.dir);
+        f = fopen(cfg, "w");
+        assert_non_null(f);
+        fprintf(f, "capture = testsrc\nencoder = x264\npolkit = off\np2p-backend = none\nlog-level = debug\n");
+        fclose(f);
+        snprintf(path, sizeof(path), "%s/org.miracastd.service", services);
+        f = fopen(path, "w");
+        assert_non_null(f);
+        fprintf(f, "[D-BUS Service]\nName=org.miracastd\n"
+                   "Exec=/bin/sh -c 'exec %s/miracastd --config %s --bus \"$DBUS_STARTER_ADDRESS\" 2>%s'\n",
+                build ? build : "build", cfg, log);
+        fclose(f);
+        rig_bus_start(&rig, "activation-bus", services, &bus, addr, sizeof(addr));
+        snprintf(script, sizeof(script), "wait-page main\nwait-error no Wi-Fi Direct\n");
+        app_start(&app, "app-activation", addr, script);
+        if (!RUN_UNTIL(app.done) || app.status != 0) {
+                char *text = NULL;
+                if (test_read_file(log, &text) >= 0)
+                        fprintf(stderr, "--- activated miracastd:\n%s\n", text);
+                free(text);
+                dump(&app);
+        }
+        assert_int_eq(app.status, 0);
+        /* it was the bus that started it, for the window */
+        char *text = NULL;
+        assert_int_ge(test_read_file(log, &text), 0);
+        assert_non_null(strstr(text, "miracastd ready"));
+        free(text);
+        kill_wait(bus);
+        rig_child_reap(&app);
 }

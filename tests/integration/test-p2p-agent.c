@@ -20,6 +20,16 @@
  *   the Cast() caller leaves while connecting    -> P2P_CANCEL, unless the cast was persistent
  *   Ctrl-C on miracastctl cast while connecting  -> it stops the session it created: P2P_CANCEL
  *   the daemon exits                             -> Release() to every agent
+ *
+ * Input consent (RequestInput), with the real C test sink listing UIBC input, in
+ * a second network namespace across a veth "group" netdev:
+ *   a Cast() that did not say "input", playing   -> RequestInput(session, "pin-tv");
+ *                                                   yes: the sink gets the offer, InputEnabled
+ *                                                   no / no answer: no offer, input stays off
+ *   Cast(input=false)                            -> nobody is asked
+ *   miracastctl cast --wait, "y" on stdin         -> its agent asks [y/N]; y allows
+ *
+ * Runs as root (CI does).
  */
 #include <errno.h>
 #include <signal.h>
@@ -32,6 +42,7 @@
 
 #include <systemd/sd-bus.h>
 
+#include "../lib/daemon-rig.h"
 #include "../lib/fake-wpas.h"
 #include "../lib/netns-util.h"
 #include "../lib/test.h"
@@ -41,125 +52,33 @@
 /* WPS config methods: 0x0008 display, 0x0080 push button, 0x0100 keypad */
 #define CM_DISPLAY "0x188"
 #define CM_KEYPAD  "0x180"
+#define GROUP_IF "p2p-agt0"
 
-static char tmpdir[] = "/tmp/mcd-agent-XXXXXX";
-static char bus_addr[320], logpath[300];
-static pid_t bus_pid = -1, daemon_pid = -1;
-static bool ready;
-static sd_event *ev;
+static struct rig rig;
+static sd_event *ev;          /* rig.ev and rig.fw, under the names the cases use */
 static struct fake_wpas *fw;
+static bool ready;
 
-#define RUN_UNTIL(cond)                                                                 \
-        ({                                                                              \
-                struct timespec _s, _n;                                                 \
-                bool _ok = true;                                                        \
-                clock_gettime(CLOCK_MONOTONIC, &_s);                                    \
-                while (!(cond)) {                                                       \
-                        clock_gettime(CLOCK_MONOTONIC, &_n);                            \
-                        if (_n.tv_sec - _s.tv_sec >= 40 || sd_event_run(ev, 50000) < 0) { \
-                                _ok = false;                                            \
-                                break;                                                  \
-                        }                                                               \
-                }                                                                       \
-                _ok;                                                                    \
-        })
-
-static bool log_has(const char *what)
-{
-        char *text = NULL;
-        bool found;
-
-        if (test_read_file(logpath, &text) < 0)
-                return false;
-        found = strstr(text, what) != NULL;
-        free(text);
-        return found;
-}
-
-static void dump_daemon_log(void)
-{
-        char *text = NULL;
-        if (test_read_file(logpath, &text) >= 0) {
-                fprintf(stderr, "--- miracastd log:\n%s\n", text);
-                free(text);
-        }
-}
-
-static void cleanup(void)
-{
-        kill_wait(daemon_pid);
-        kill_wait(bus_pid);
-}
+#define RUN_UNTIL(cond) RIG_RUN_UNTIL(&rig, cond, 40)
 
 static void setup(void)
 {
-        char conf[256], sock[256], cfg[256], arg[300], path[256], daemon_bin[300];
-        const char *build = getenv("MIRACAST_BUILD");
         static bool tried;
-        struct stat st;
-        FILE *f;
 
         if (ready)
                 return;
         assert_false(tried); /* a failed set-up is reported once, not retried */
         tried = true;
-        assert_non_null(mkdtemp(tmpdir));
-        test_remove_at_exit(tmpdir);
-        atexit(cleanup);
-        sigset_t ss;
-        sigemptyset(&ss);
-        sigaddset(&ss, SIGCHLD);
-        sigprocmask(SIG_BLOCK, &ss, NULL);
-        assert_int_eq(sd_event_new(&ev), 0);
-
-        snprintf(conf, sizeof(conf), "%s/bus.conf", tmpdir);
-        snprintf(sock, sizeof(sock), "%s/bus", tmpdir);
-        f = fopen(conf, "w");
-        assert_non_null(f);
-        fprintf(f, "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\" "
-                   "\"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
-                   "<busconfig><type>session</type><listen>unix:path=%s</listen><policy context=\"default\">"
-                   "<allow send_destination=\"*\"/><allow receive_sender=\"*\"/><allow own=\"*\"/></policy></busconfig>\n",
-                sock);
-        fclose(f);
-        snprintf(arg, sizeof(arg), "--config-file=%s", conf);
-        char *bargv[] = { "dbus-daemon", arg, "--nofork", NULL };
-        bus_pid = spawn_argv(bargv);
-        for (int i = 0; i < 100 && stat(sock, &st) < 0; i++)
-                usleep(50 * 1000);
-        assert_int_eq(stat(sock, &st), 0);
-        snprintf(bus_addr, sizeof(bus_addr), "unix:path=%s", sock);
-        setenv("MIRACASTCTL_BUS", bus_addr, 1);
-
-        snprintf(path, sizeof(path), "%s/p2p-dev-wlan0", tmpdir);
-        assert_int_eq(fake_wpas_new(ev, path, &fw), 0);
-
+        rig_setup(&rig, "/tmp/mcd-agent-XXXXXX");
+        ev = rig.ev;
+        fw = rig.fw;
+        /* the group netdev of the input cases; the test sink sits at its far end */
+        assert_int_eq(netns_test_setup("mcd-agent", GROUP_IF, "p2p-agt0p"), 0);
+        assert_int_eq(netns_sh("ip -n %s addr add 192.168.49.1/24 dev p2p-agt0p", netns_name), 0);
+        /* No uinput: allowed input is offered and enabled, but never injected into this host. */
+        setenv("MIRACASTD_UINPUT_PATH", "/nonexistent/uinput", 1);
         /* A short agent timeout so the silent-agent case ends quickly (no timing is asserted). */
-        snprintf(cfg, sizeof(cfg), "%s/miracastd.conf", tmpdir);
-        f = fopen(cfg, "w");
-        assert_non_null(f);
-        fprintf(f, "capture = testsrc\nencoder = x264\npolkit = off\n"
-                   "p2p-backend = wpas\nwpas-ctrl = %s\np2p-runtime-dir = %s\np2p-device-name = pin-source\n"
-                   "p2p-agent-timeout = 2\nlog-level = debug\n",
-                path, tmpdir);
-        fclose(f);
-        snprintf(daemon_bin, sizeof(daemon_bin), "%s/miracastd", build ? build : "build");
-        snprintf(logpath, sizeof(logpath), "%s/miracastd.log", tmpdir);
-        daemon_pid = fork();
-        assert_int_ge(daemon_pid, 0);
-        if (daemon_pid == 0) {
-                if (!freopen(logpath, "w", stderr))
-                        _exit(127);
-                sigset_t none;
-                sigemptyset(&none);
-                sigprocmask(SIG_SETMASK, &none, NULL);
-                execl(daemon_bin, daemon_bin, "--config", cfg, "--bus", bus_addr, (char *) NULL);
-                _exit(127);
-        }
-        if (!RUN_UNTIL(fake_wpas_has(fw, "WFD_SUBELEM_SET 0 000600101c440032"))) {
-                dump_daemon_log();
-                assert_true(false);
-        }
+        rig_daemon_start(&rig, "pin-source", "p2p-agent-timeout = 2\n");
         ready = true;
 }
 
@@ -171,9 +90,9 @@ static void sink_appears(const char *addr, const char *config_methods)
         snprintf(line, sizeof(line), FOUND_FMT, addr, addr, config_methods);
         fake_wpas_event(fw, line);
         snprintf(what, sizeof(what), "found sink %s", addr);
-        if (!RUN_UNTIL(log_has(what)))
-                dump_daemon_log();
-        assert_true(log_has(what));
+        if (!RUN_UNTIL(rig_log_has(&rig, what)))
+                rig_dump_log(&rig);
+        assert_true(rig_log_has(&rig, what));
 }
 
 static void sink_path(const char *addr, char *buf, size_t size)
@@ -198,6 +117,9 @@ struct agent {
         const char *path;
         enum agent_mode mode;
         const char *answer;            /* RequestPinCode's reply */
+        int input_answer;              /* RequestInput: 1 allow, 0 deny, -1 never answer */
+        unsigned input_requests;
+        char input_session[128], input_name[128];
         char shown_pin[32], shown_sink[128], asked_sink[128];
         unsigned displays, requests, cancels, releases;
         sd_bus_message *held;          /* AGENT_SILENT: the request never answered */
@@ -241,6 +163,23 @@ static int agent_request(sd_bus_message *m, void *userdata, sd_bus_error *error)
         return 1;
 }
 
+static int agent_request_input(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        struct agent *a = userdata;
+        const char *session, *name;
+
+        assert_int_ge(sd_bus_message_read(m, "os", &session, &name), 0);
+        snprintf(a->input_session, sizeof(a->input_session), "%s", session);
+        snprintf(a->input_name, sizeof(a->input_name), "%s", name);
+        a->input_requests++;
+        if (a->input_answer < 0) {
+                sd_bus_message_unref(a->held);
+                a->held = sd_bus_message_ref(m);
+                return 1;
+        }
+        return sd_bus_reply_method_return(m, "b", a->input_answer > 0);
+}
+
 static int agent_cancel(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         ((struct agent *) userdata)->cancels++;
@@ -261,6 +200,8 @@ static const sd_bus_vtable agent_vtable[] = {
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("RequestPinCode", SD_BUS_ARGS("o", sink), SD_BUS_RESULT("s", pin), agent_request,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("RequestInput", SD_BUS_ARGS("o", session, "s", display_name), SD_BUS_RESULT("b", allow),
+                                agent_request_input, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Cancel", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, agent_cancel, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Release", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, agent_release, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END
@@ -274,7 +215,7 @@ static void agent_open(struct agent *a, const char *path)
         memset(a, 0, sizeof(*a));
         a->path = path;
         assert_int_ge(sd_bus_new(&a->bus), 0);
-        assert_int_ge(sd_bus_set_address(a->bus, bus_addr), 0);
+        assert_int_ge(sd_bus_set_address(a->bus, rig.bus_addr), 0);
         assert_int_ge(sd_bus_set_bus_client(a->bus, 1), 0);
         assert_int_ge(sd_bus_start(a->bus), 0);
         assert_int_ge(sd_bus_attach_event(a->bus, ev, 0), 0);
@@ -336,7 +277,7 @@ static void expect_cmd(const char *cmd)
                 fprintf(stderr, "command never sent: %s\n--- commands:\n", cmd);
                 for (unsigned i = 0; i < fw->n_cmds; i++)
                         fprintf(stderr, "  %s\n", fw->cmds[i]);
-                dump_daemon_log();
+                rig_dump_log(&rig);
         }
         assert_true(fake_wpas_has(fw, cmd));
 }
@@ -496,7 +437,7 @@ TEST(owner_leaves, "/p2p/agent/an agent whose owner leaves the bus is unregister
         sink_appears("42:00:00:00:0a:06", CM_DISPLAY);
         agent_open(&gone, "/test/gone");
         agent_close(&gone);
-        assert_true(RUN_UNTIL(log_has("agent /test/gone of") && log_has("left the bus, unregistered")));
+        assert_true(RUN_UNTIL(rig_log_has(&rig, "agent /test/gone of") && rig_log_has(&rig, "left the bus, unregistered")));
         /* no agent left: a PIN cast without a PIN is refused up front ... */
         agent_open(&caster, NULL);
         cast_start(&caster, "42:00:00:00:0a:06", "pin", &c);
@@ -516,89 +457,48 @@ TEST(owner_leaves, "/p2p/agent/an agent whose owner leaves the bus is unregister
 
 /* ---- miracastctl as the agent ------------------------------------------------------ */
 
-struct child {
-        pid_t pid;
-        bool done;
-        int status;
-        char out_path[256];
-        sd_event_source *src;
-};
-
-static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata)
-{
-        struct child *c = userdata;
-        c->status = si->si_code == CLD_EXITED ? si->si_status : 128 + si->si_status;
-        c->done = true;
-        return 0;
-}
-
-/* miracastctl cast ADDR --method pin (method NULL: push button), stdin from a file holding input,
- * stdout+stderr into a file. */
-static void ctl_cast_start_method(struct child *c, const char *name, const char *addr, const char *method,
+/* miracastctl cast ADDR --method pin (method NULL: push button), stdin from input. */
+static void ctl_cast_start_method(struct rig_child *c, const char *name, const char *addr, const char *method,
                                   const char *input)
 {
         const char *build = getenv("MIRACAST_BUILD");
-        char ctl[300], in_path[256];
-        FILE *f;
+        char ctl[300];
 
-        memset(c, 0, sizeof(*c));
         snprintf(ctl, sizeof(ctl), "%s/miracastctl", build ? build : "build");
-        snprintf(in_path, sizeof(in_path), "%s/%s.in", tmpdir, name);
-        snprintf(c->out_path, sizeof(c->out_path), "%s/%s.out", tmpdir, name);
-        f = fopen(in_path, "w");
-        assert_non_null(f);
-        fputs(input, f);
-        fclose(f);
-        c->pid = fork();
-        assert_int_ge(c->pid, 0);
-        if (c->pid == 0) {
-                sigset_t none;
-                if (!freopen(in_path, "r", stdin) || !freopen(c->out_path, "w", stdout))
-                        _exit(127);
-                dup2(STDOUT_FILENO, STDERR_FILENO);
-                sigemptyset(&none);
-                sigprocmask(SIG_SETMASK, &none, NULL);
-                if (method)
-                        execl(ctl, ctl, "cast", addr, "--method", method, "--timeout", "30", (char *) NULL);
-                else
-                        execl(ctl, ctl, "cast", addr, "--timeout", "30", (char *) NULL);
-                _exit(127);
-        }
-        assert_int_eq(sd_event_add_child(ev, &c->src, c->pid, WEXITED, on_child, c), 0);
+        char *argv[] = { ctl, "cast", (char *) addr, "--timeout", "30", method ? "--method" : NULL, (char *) method,
+                         NULL };
+        rig_child_start_input(&rig, c, name, argv, input);
 }
 
-static void ctl_cast_start(struct child *c, const char *name, const char *addr, const char *input)
+static void ctl_cast_start(struct rig_child *c, const char *name, const char *addr, const char *input)
 {
         ctl_cast_start_method(c, name, addr, "pin", input);
 }
 
-static bool child_has(struct child *c, const char *what, bool show_if_missing)
+static bool child_has(struct rig_child *c, const char *what, bool show_if_missing)
 {
-        char *text = NULL;
-        bool found;
+        char *text = rig_child_output(c);
+        bool found = strstr(text, what) != NULL;
 
-        if (test_read_file(c->out_path, &text) < 0)
-                return false;
-        found = strstr(text, what) != NULL;
         if (!found && show_if_missing && c->done)
                 fprintf(stderr, "--- miracastctl output (no \"%s\"):\n%s\n", what, text);
         free(text);
         return found;
 }
 
-static bool child_says(struct child *c, const char *what)
+static bool child_says(struct rig_child *c, const char *what)
 {
         return child_has(c, what, true);
 }
 
-static void child_finish(struct child *c)
+static void child_finish(struct rig_child *c)
 {
         assert_true(RUN_UNTIL(c->done));
         c->src = sd_event_source_unref(c->src);
 }
 
 TEST(ctl_request, "/p2p/agent/miracastctl cast --method pin: prompts for the TV's PIN and sends what stdin says") {
-        struct child c;
+        struct rig_child c;
 
         setup();
         sink_appears("42:00:00:00:0a:07", CM_DISPLAY);
@@ -613,7 +513,7 @@ TEST(ctl_request, "/p2p/agent/miracastctl cast --method pin: prompts for the TV'
 }
 
 TEST(ctl_display, "/p2p/agent/miracastctl cast --method pin: prints the PIN to enter on the TV") {
-        struct child c;
+        struct rig_child c;
 
         setup();
         sink_appears("42:00:00:00:0a:08", CM_KEYPAD);
@@ -629,7 +529,7 @@ TEST(ctl_display, "/p2p/agent/miracastctl cast --method pin: prints the PIN to e
                 struct agent other;
                 sd_bus_error e = SD_BUS_ERROR_NULL;
 
-                assert_int_ge(test_read_file(logpath, &log), 0);
+                assert_int_ge(test_read_file(rig.log_path, &log), 0);
                 for (p = strstr(log, key); p; p = strstr(p + 1, key))
                         snprintf(name, sizeof(name), "%.*s", (int) strcspn(p + strlen(key), "\n"), p + strlen(key));
                 free(log);
@@ -648,7 +548,7 @@ TEST(ctl_display, "/p2p/agent/miracastctl cast --method pin: prints the PIN to e
 }
 
 TEST(ctl_no_input, "/p2p/agent/miracastctl cast --method pin with nothing on stdin declines: not authorized, P2P_CANCEL") {
-        struct child c;
+        struct rig_child c;
 
         setup();
         sink_appears("42:00:00:00:0a:09", CM_DISPLAY);
@@ -710,7 +610,7 @@ TEST(caller_leaves, "/p2p/agent/the Cast() caller leaves the bus while connectin
         c.slot = sd_bus_slot_unref(c.slot);
         client_leave(&a);
         expect_cmd("P2P_CANCEL");
-        assert_true(RUN_UNTIL(log_has("the client that started the cast left the bus")));
+        assert_true(RUN_UNTIL(rig_log_has(&rig, "the client that started the cast left the bus")));
 }
 
 TEST(caller_leaves_persistent, "/p2p/agent/a persistent cast goes on after its caller left the bus") {
@@ -730,11 +630,11 @@ TEST(caller_leaves_persistent, "/p2p/agent/a persistent cast goes on after its c
         assert_false(fake_wpas_has(fw, "P2P_CANCEL"));
         /* still connecting: the display's refusal is what ends it */
         fake_wpas_event(fw, "<3>P2P-GO-NEG-FAILURE status=11");
-        assert_true(RUN_UNTIL(log_has("sink 42:00:00:00:0a:0b (\"pin-tv\"): connecting failed: GO negotiation failed")));
+        assert_true(RUN_UNTIL(rig_log_has(&rig, "sink 42:00:00:00:0a:0b (\"pin-tv\"): connecting failed: GO negotiation failed")));
 }
 
 TEST(ctl_interrupt, "/p2p/agent/Ctrl-C on miracastctl cast while connecting stops the (persistent) cast: P2P_CANCEL") {
-        struct child c;
+        struct rig_child c;
 
         setup();
         sink_appears("42:00:00:00:0a:0c", CM_DISPLAY);
@@ -751,6 +651,167 @@ TEST(ctl_interrupt, "/p2p/agent/Ctrl-C on miracastctl cast while connecting stop
         expect_cmd("P2P_CANCEL");
 }
 
+/* ---- input consent: RequestInput ------------------------------------------------------ */
+
+/* Cast to addr from a's connection (input: -1 unset, else the option), the group comes up and the
+ * test sink, listing UIBC input, plays for a few seconds; returns once the sink finished. */
+static void cast_and_play_uibc(struct agent *a, const char *addr, int input, const char *expect_uibc,
+                               struct rig_child *sink)
+{
+        const char *build = getenv("MIRACAST_BUILD");
+        char path[128], sink_bin[300], script[300], started[512];
+        struct cast c;
+
+        memset(&c, 0, sizeof(c));
+        sink_path(addr, path, sizeof(path));
+        fake_wpas_clear_cmds(fw);
+        if (input >= 0)
+                assert_int_ge(sd_bus_call_method_async(a->bus, &c.slot, "org.miracastd", path, "org.miracastd.Sink1",
+                                                       "Cast", on_cast_reply, &c, "a{sv}", 1, "input", "b", input),
+                              0);
+        else
+                assert_int_ge(sd_bus_call_method_async(a->bus, &c.slot, "org.miracastd", path, "org.miracastd.Sink1",
+                                                       "Cast", on_cast_reply, &c, "a{sv}", 0),
+                              0);
+        snprintf(started, sizeof(started), "P2P_CONNECT %s pbc go_intent=7", addr);
+        expect_cmd(started);
+        snprintf(started, sizeof(started),
+                 "<3>P2P-GROUP-STARTED " GROUP_IF " client ssid=\"DIRECT-ag\" freq=2437 psk=00 go_dev_addr=%s "
+                 "ip_addr=192.168.49.200 ip_mask=255.255.255.0 go_ip_addr=192.168.49.1",
+                 addr);
+        fake_wpas_event(fw, started);
+        snprintf(sink_bin, sizeof(sink_bin), "%s/miracast-test-sink", build ? build : "build");
+        snprintf(script, sizeof(script), "%s", test_data_path("uibc/script.txt"));
+        char *sargv[] = { "ip", "netns", "exec", netns_name, sink_bin, "--connect", "192.168.49.200:7236",
+                          "--profile", "small", "--duration", "4", "--timeout", "30", "--min-frames", "0",
+                          "--uibc-script", script, "--expect-uibc", (char *) expect_uibc, NULL };
+        rig_child_start(&rig, sink, "sink-input", sargv);
+        assert_true(RUN_UNTIL(c.done));
+        if (c.error[0])
+                fprintf(stderr, "Cast: %s: %s\n", c.error, c.message);
+        assert_false(c.error[0]);
+        c.slot = sd_bus_slot_unref(c.slot);
+        if (!RUN_UNTIL(sink->done) || sink->status != 0) {
+                char *out = rig_child_output(sink);
+                fprintf(stderr, "--- sink output (exit %d):\n%s\n", sink->status, out);
+                free(out);
+                rig_dump_log(&rig);
+        }
+        assert_int_eq(sink->status, 0);
+        /* the sink's TEARDOWN ended the session: the group goes */
+        expect_cmd("P2P_GROUP_REMOVE " GROUP_IF);
+        fake_wpas_event(fw, "<3>P2P-GROUP-REMOVED " GROUP_IF " client reason=REQUESTED");
+}
+
+TEST(input_allow, "/p2p/agent/input: the display offers input, the agent allows it: the sink gets the offer") {
+        struct rig_child sink;
+        struct agent a;
+
+        setup();
+        sink_appears("42:00:00:00:0a:10", CM_DISPLAY);
+        agent_open(&a, "/test/agent");
+        a.input_answer = 1;
+        cast_and_play_uibc(&a, "42:00:00:00:0a:10", -1, "yes", &sink);
+        assert_int_eq(a.input_requests, 1);
+        assert_str_eq(a.input_name, "pin-tv");
+        assert_true(strncmp(a.input_session, "/org/miracastd/session/", 23) == 0);
+        assert_true(rig_child_says(&sink, "uibc=offered"));
+        assert_true(rig_log_has(&rig, "the agent allowed input from the display"));
+        assert_true(rig_log_has(&rig, "input from the display allowed"));
+        rig_child_reap(&sink);
+        agent_close(&a);
+}
+
+TEST(input_deny, "/p2p/agent/input: the agent says no: no offer, input stays off, the cast plays on") {
+        struct rig_child sink;
+        struct agent a;
+
+        setup();
+        sink_appears("42:00:00:00:0a:11", CM_DISPLAY);
+        agent_open(&a, "/test/agent");
+        a.input_answer = 0;
+        cast_and_play_uibc(&a, "42:00:00:00:0a:11", -1, "no", &sink);
+        assert_int_eq(a.input_requests, 1);
+        assert_true(rig_child_says(&sink, "result=ok"));
+        assert_true(rig_child_says(&sink, "uibc=none"));
+        assert_true(rig_log_has(&rig, "input from the display declined by the agent; input stays off"));
+        rig_child_reap(&sink);
+        agent_close(&a);
+}
+
+TEST(input_timeout, "/p2p/agent/input: the agent never answers: after p2p-agent-timeout input stays off, Cancel()") {
+        struct rig_child sink;
+        struct agent a;
+
+        setup();
+        sink_appears("42:00:00:00:0a:12", CM_DISPLAY);
+        agent_open(&a, "/test/agent");
+        a.input_answer = -1;
+        /* the sink plays 4 s; the agent's 2 s run out while it does */
+        cast_and_play_uibc(&a, "42:00:00:00:0a:12", -1, "no", &sink);
+        assert_int_eq(a.input_requests, 1);
+        assert_true(rig_log_has(&rig, "the agent did not answer about input within 2 s; input stays off"));
+        assert_true(RUN_UNTIL(a.cancels > 0));
+        assert_true(rig_child_says(&sink, "uibc=none"));
+        rig_child_reap(&sink);
+        agent_close(&a);
+}
+
+TEST(input_said_no, "/p2p/agent/input: a Cast() with input=false: nobody is asked") {
+        struct rig_child sink;
+        struct agent a;
+
+        setup();
+        sink_appears("42:00:00:00:0a:13", CM_DISPLAY);
+        agent_open(&a, "/test/agent");
+        a.input_answer = 1;
+        cast_and_play_uibc(&a, "42:00:00:00:0a:13", 0, "no", &sink);
+        assert_int_eq(a.input_requests, 0);
+        assert_true(rig_child_says(&sink, "uibc=none"));
+        rig_child_reap(&sink);
+        agent_close(&a);
+}
+
+TEST(input_ctl, "/p2p/agent/input: miracastctl cast --wait asks \"Allow input from ...? [y/N]\"; y allows it") {
+        const char *build = getenv("MIRACAST_BUILD");
+        char ctl[300], sink_bin[300], script[300];
+        struct rig_child cast, sink;
+
+        setup();
+        sink_appears("42:00:00:00:0a:14", CM_DISPLAY);
+        fake_wpas_clear_cmds(fw);
+        snprintf(ctl, sizeof(ctl), "%s/miracastctl", build ? build : "build");
+        char *argv[] = { ctl, "cast", "42:00:00:00:0a:14", "--wait", "--timeout", "30", NULL };
+        rig_child_start_input(&rig, &cast, "ctl-input", argv, "y\n");
+        expect_cmd("P2P_CONNECT 42:00:00:00:0a:14 pbc go_intent=7");
+        fake_wpas_event(fw, "<3>P2P-GROUP-STARTED " GROUP_IF " client ssid=\"DIRECT-ag\" freq=2437 psk=00 "
+                            "go_dev_addr=42:00:00:00:0a:14 ip_addr=192.168.49.200 ip_mask=255.255.255.0 "
+                            "go_ip_addr=192.168.49.1");
+        snprintf(sink_bin, sizeof(sink_bin), "%s/miracast-test-sink", build ? build : "build");
+        snprintf(script, sizeof(script), "%s", test_data_path("uibc/script.txt"));
+        char *sargv[] = { "ip", "netns", "exec", netns_name, sink_bin, "--connect", "192.168.49.200:7236",
+                          "--profile", "small", "--duration", "4", "--timeout", "30", "--min-frames", "0",
+                          "--uibc-script", script, "--expect-uibc", "yes", NULL };
+        rig_child_start(&rig, &sink, "sink-ctl-input", sargv);
+        /* --wait: miracastctl ends with the session, which the sink ends after its 4 s */
+        if (!RUN_UNTIL(sink.done && cast.done) || sink.status != 0 ||
+            !rig_child_says(&cast, "Allow input from \"pin-tv\"")) {
+                char *out = rig_child_output(&cast), *sout = rig_child_output(&sink);
+                fprintf(stderr, "--- miracastctl:\n%s\n--- sink (exit %d):\n%s\n", out, sink.status, sout);
+                free(out);
+                free(sout);
+                rig_dump_log(&rig);
+        }
+        assert_int_eq(sink.status, 0);
+        assert_true(rig_child_says(&cast, "Allow input from \"pin-tv\""));
+        assert_true(rig_child_says(&cast, "Input from the display allowed."));
+        assert_true(rig_child_says(&sink, "uibc=offered"));
+        expect_cmd("P2P_GROUP_REMOVE " GROUP_IF);
+        fake_wpas_event(fw, "<3>P2P-GROUP-REMOVED " GROUP_IF " client reason=REQUESTED");
+        rig_child_reap(&cast);
+        rig_child_reap(&sink);
+}
+
 /* Last: it stops the daemon every other case shares. */
 TEST(release, "/p2p/agent/the daemon exiting calls Release() on every registered agent") {
         struct agent a;
@@ -758,10 +819,10 @@ TEST(release, "/p2p/agent/the daemon exiting calls Release() on every registered
 
         setup();
         agent_open(&a, "/test/agent");
-        assert_int_eq(kill(daemon_pid, SIGTERM), 0);
+        assert_int_eq(kill(rig.daemon_pid, SIGTERM), 0);
         assert_true(RUN_UNTIL(a.releases > 0));
-        assert_int_eq(waitpid(daemon_pid, &status, 0), daemon_pid);
-        daemon_pid = -1;
+        assert_int_eq(waitpid(rig.daemon_pid, &status, 0), rig.daemon_pid);
+        rig.daemon_pid = -1;
         assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
         agent_close(&a);
 }

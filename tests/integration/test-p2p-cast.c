@@ -30,9 +30,9 @@
 #include <systemd/sd-bus.h>
 #include <unistd.h>
 
+#include "../lib/daemon-rig.h"
 #include "../lib/fake-wpas.h"
 #include "../lib/netns-util.h"
-#include "../lib/test-bus.h"
 #include "../lib/test.h"
 
 #define SINK "42:00:00:00:01:00"
@@ -42,81 +42,12 @@
 #define EV_STARTED "<3>P2P-GROUP-STARTED " GROUP_IF " client ssid=\"DIRECT-e2\" freq=2437 psk=00 go_dev_addr=" SINK \
                    " ip_addr=192.168.49.200 ip_mask=255.255.255.0 go_ip_addr=192.168.49.1"
 
-static char tmpdir[] = "/tmp/mcd-cast-XXXXXX";
-static char bus_addr[320];
-static pid_t bus_pid = -1, daemon_pid = -1;
-static bool ready;
-static sd_event *ev;
+static struct rig rig;
+static sd_event *ev;          /* rig.ev and rig.fw, under the names the cases use */
 static struct fake_wpas *fw;
+static bool ready;
 
-struct child {
-        pid_t pid;
-        bool done;
-        int status;
-        char out_path[256];
-        sd_event_source *src;
-};
-
-static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata)
-{
-        struct child *c = userdata;
-        c->status = si->si_code == CLD_EXITED ? si->si_status : 128 + si->si_status;
-        c->done = true;
-        return 0;
-}
-
-/* Start argv with stdout+stderr into a file, watched by the loop. */
-static void child_start(struct child *c, const char *name, char *const argv[])
-{
-        memset(c, 0, sizeof(*c));
-        snprintf(c->out_path, sizeof(c->out_path), "%s/%s.out", tmpdir, name);
-        c->pid = fork();
-        assert_int_ge(c->pid, 0);
-        if (c->pid == 0) {
-                FILE *f = freopen(c->out_path, "w", stdout);
-                if (!f)
-                        _exit(127);
-                dup2(STDOUT_FILENO, STDERR_FILENO);
-                sigset_t ss;
-                sigemptyset(&ss);
-                sigprocmask(SIG_SETMASK, &ss, NULL);
-                execvp(argv[0], argv);
-                _exit(127);
-        }
-        assert_int_eq(sd_event_add_child(ev, &c->src, c->pid, WEXITED, on_child, c), 0);
-}
-
-static char *child_output(struct child *c)
-{
-        char *text = NULL;
-        if (test_read_file(c->out_path, &text) < 0)
-                return strdup("");
-        return text;
-}
-
-static void child_reap(struct child *c)
-{
-        if (!c->done && c->pid > 0) {
-                kill(c->pid, SIGTERM);
-                (void) waitpid(c->pid, NULL, 0);
-        }
-        c->src = sd_event_source_unref(c->src);
-}
-
-#define RUN_UNTIL(cond)                                                                 \
-        ({                                                                              \
-                struct timespec _s, _n;                                                 \
-                bool _ok = true;                                                        \
-                clock_gettime(CLOCK_MONOTONIC, &_s);                                    \
-                while (!(cond)) {                                                       \
-                        clock_gettime(CLOCK_MONOTONIC, &_n);                            \
-                        if (_n.tv_sec - _s.tv_sec >= 60 || sd_event_run(ev, 50000) < 0) { \
-                                _ok = false;                                            \
-                                break;                                                  \
-                        }                                                               \
-                }                                                                       \
-                _ok;                                                                    \
-        })
+#define RUN_UNTIL(cond) RIG_RUN_UNTIL(&rig, cond, 60)
 
 /* Keep serving the fake while time passes (polling interval, not an assertion). */
 static void run_for_ms(unsigned ms)
@@ -129,7 +60,7 @@ static void run_for_ms(unsigned ms)
         } while ((n.tv_sec - s.tv_sec) * 1000 + (n.tv_nsec - s.tv_nsec) / 1000000 < ms);
 }
 
-static bool log_has(const char *path, const char *what)
+static bool file_has(const char *path, const char *what)
 {
         char *text = NULL;
         bool found;
@@ -141,93 +72,20 @@ static bool log_has(const char *path, const char *what)
         return found;
 }
 
-static void cleanup(void)
-{
-        kill_wait(daemon_pid);
-        kill_wait(bus_pid);
-}
-
-static void dump_daemon_log(void)
-{
-        char path[300], *text = NULL;
-        snprintf(path, sizeof(path), "%s/miracastd.log", tmpdir);
-        if (test_read_file(path, &text) >= 0) {
-                fprintf(stderr, "--- miracastd log:\n%s\n", text);
-                free(text);
-        }
-}
-
 static void setup(void)
 {
-        char conf[256], sock[256], cfg[256], path[256];
-        const char *build = getenv("MIRACAST_BUILD");
-        FILE *f;
-
         static bool tried;
 
         if (ready)
                 return;
         assert_false(tried); /* a failed set-up is reported once, not retried */
         tried = true;
-        assert_non_null(mkdtemp(tmpdir));
-        test_remove_at_exit(tmpdir);
+        rig_setup(&rig, "/tmp/mcd-cast-XXXXXX");
+        ev = rig.ev;
+        fw = rig.fw;
         assert_int_eq(netns_test_setup("mcd-cast", GROUP_IF, "p2p-e2e0p"), 0);
         assert_int_eq(netns_sh("ip -n %s addr add 192.168.49.1/24 dev p2p-e2e0p", netns_name), 0);
-        atexit(cleanup);
-        sigset_t ss;
-        sigemptyset(&ss);
-        sigaddset(&ss, SIGCHLD);
-        sigprocmask(SIG_BLOCK, &ss, NULL);
-        assert_int_eq(sd_event_new(&ev), 0);
-
-        /* private bus */
-        snprintf(conf, sizeof(conf), "%s/bus.conf", tmpdir);
-        snprintf(sock, sizeof(sock), "%s/bus", tmpdir);
-        f = fopen(conf, "w");
-        assert_non_null(f);
-        fprintf(f, "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\" "
-                   "\"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
-                   "<busconfig><type>session</type><listen>unix:path=%s</listen><policy context=\"default\">"
-                   "<allow send_destination=\"*\"/><allow receive_sender=\"*\"/><allow own=\"*\"/></policy></busconfig>\n",
-                sock);
-        fclose(f);
-        assert_int_eq(test_dbus_daemon_start(conf, NULL, 0, &bus_pid), 0);
-        snprintf(bus_addr, sizeof(bus_addr), "unix:path=%s", sock);
-        setenv("MIRACASTCTL_BUS", bus_addr, 1);
-
-        /* the FAKE wpa_supplicant P2P management interface socket */
-        snprintf(path, sizeof(path), "%s/p2p-dev-wlan0", tmpdir);
-        assert_int_eq(fake_wpas_new(ev, path, &fw), 0);
-
-        /* miracastd with the wpas backend on it */
-        snprintf(cfg, sizeof(cfg), "%s/miracastd.conf", tmpdir);
-        f = fopen(cfg, "w");
-        assert_non_null(f);
-        fprintf(f, "capture = testsrc\nencoder = x264\npolkit = off\nmax-resolution = 640x480\n"
-                   "p2p-backend = wpas\nwpas-ctrl = %s\np2p-runtime-dir = %s\np2p-device-name = e2e-source\n"
-                   "log-level = debug\np2p-link-poll-seconds = 1\n",
-                path, tmpdir);
-        fclose(f);
-        char daemon_bin[300], logpath[300];
-        snprintf(daemon_bin, sizeof(daemon_bin), "%s/miracastd", build ? build : "build");
-        snprintf(logpath, sizeof(logpath), "%s/miracastd.log", tmpdir);
-        daemon_pid = fork();
-        assert_int_ge(daemon_pid, 0);
-        if (daemon_pid == 0) {
-                if (!freopen(logpath, "w", stderr))
-                        _exit(127);
-                sigset_t none;
-                sigemptyset(&none);
-                sigprocmask(SIG_SETMASK, &none, NULL);
-                execl(daemon_bin, daemon_bin, "--config", cfg, "--bus", bus_addr, (char *) NULL);
-                _exit(127);
-        }
-        /* settings applied on the fake: the daemon's backend is attached */
-        if (!RUN_UNTIL(fake_wpas_has(fw, "WFD_SUBELEM_SET 0 000600101c440032"))) {
-                dump_daemon_log();
-                assert_true(false);
-        }
-        assert_true(fake_wpas_has(fw, "SET device_name e2e-source"));
+        rig_daemon_start(&rig, "e2e-source", "max-resolution = 640x480\np2p-link-poll-seconds = 1\n");
         ready = true;
 }
 
@@ -241,35 +99,26 @@ static void bins(void)
 }
 
 TEST(scan, "/p2p/cast/miracastctl scan: discovery reaches wpa_supplicant, the sink is listed with its properties") {
-        struct child scan;
+        struct rig_child scan;
         char *out;
 
         setup();
         bins();
         char *argv[] = { ctl_bin, "scan", "--timeout", "4", NULL };
-        child_start(&scan, "scan", argv);
+        rig_child_start(&rig, &scan, "scan", argv);
         assert_true(RUN_UNTIL(fake_wpas_has(fw, "P2P_FIND 30")));
         fake_wpas_event(fw, EV_FOUND);
         assert_true(RUN_UNTIL(scan.done));
-        out = child_output(&scan);
+        out = rig_child_output(&scan);
         if (scan.status != 0 || !strstr(out, "e2e-tv") || !strstr(out, SINK)) {
                 fprintf(stderr, "--- scan output:\n%s\n", out);
-                dump_daemon_log();
+                rig_dump_log(&rig);
         }
         assert_int_eq(scan.status, 0);
         assert_true(strstr(out, "e2e-tv") != NULL);
         assert_true(strstr(out, SINK) != NULL);
         free(out);
-        child_reap(&scan);
-}
-
-static bool child_says(struct child *c, const char *what)
-{
-        char *text = child_output(c);
-        bool found = strstr(text, what) != NULL;
-
-        free(text);
-        return found;
+        rig_child_reap(&scan);
 }
 
 static unsigned count(const char *text, const char *what)
@@ -281,16 +130,16 @@ static unsigned count(const char *text, const char *what)
 }
 
 TEST(scan_once, "/p2p/cast/miracastctl scan lists a sink once, with its latest name, after it was lost and found again") {
-        struct child scan;
+        struct rig_child scan;
         char *out;
 
         setup();
         bins();
         fake_wpas_clear_cmds(fw);
         char *argv[] = { ctl_bin, "scan", "--timeout", "4", NULL };
-        child_start(&scan, "scan-once", argv);
+        rig_child_start(&rig, &scan, "scan-once", argv);
         /* the events come once the scan listens and has listed what was known */
-        assert_true(RUN_UNTIL(fake_wpas_has(fw, "P2P_FIND 30") && child_says(&scan, "Discovering Miracast sinks")));
+        assert_true(RUN_UNTIL(fake_wpas_has(fw, "P2P_FIND 30") && rig_child_says(&scan, "Discovering Miracast sinks")));
         fake_wpas_event(fw, "<3>P2P-DEVICE-FOUND 42:00:00:00:02:00 p2p_dev_addr=42:00:00:00:02:00 "
                             "pri_dev_type=7-0050F204-1 name='old-name' config_methods=0x188 dev_capab=0x25 "
                             "group_capab=0x0 wfd_dev_info=0x00111c440032 new=1");
@@ -302,11 +151,11 @@ TEST(scan_once, "/p2p/cast/miracastctl scan lists a sink once, with its latest n
                             "pri_dev_type=7-0050F204-1 name='new-name' config_methods=0x188 dev_capab=0x25 "
                             "group_capab=0x0 wfd_dev_info=0x00111c440032 new=0");
         assert_true(RUN_UNTIL(scan.done));
-        out = child_output(&scan);
+        out = rig_child_output(&scan);
         if (scan.status != 0 || count(out, "42:00:00:00:02:00 ") != 1 || !strstr(out, "new-name") ||
             count(out, "Found old-name (42:00:00:00:02:00)") != 1) {
                 fprintf(stderr, "--- scan output:\n%s\n", out);
-                dump_daemon_log();
+                rig_dump_log(&rig);
         }
         assert_int_eq(scan.status, 0);
         /* one table line for it (the "Found" progress line names it in parentheses) */
@@ -317,11 +166,11 @@ TEST(scan_once, "/p2p/cast/miracastctl scan lists a sink once, with its latest n
         assert_non_null(line);
         assert_true(strncmp(line + 18, "new-name", 8) == 0);
         free(out);
-        child_reap(&scan);
+        rig_child_reap(&scan);
 }
 
 TEST(cast, "/p2p/cast/miracastctl cast: P2P_CONNECT, group up, the sink plays over the group, group removed at the end") {
-        struct child cast, sink;
+        struct rig_child cast, sink;
         char *out;
 
         setup();
@@ -329,13 +178,13 @@ TEST(cast, "/p2p/cast/miracastctl cast: P2P_CONNECT, group up, the sink plays ov
         fake_wpas_event(fw, EV_FOUND);
         fake_wpas_clear_cmds(fw);
         char *argv[] = { ctl_bin, "cast", SINK, "--timeout", "60", NULL };
-        child_start(&cast, "cast", argv);
+        rig_child_start(&rig, &cast, "cast", argv);
         assert_true(RUN_UNTIL(fake_wpas_has(fw, "P2P_CONNECT " SINK " pbc go_intent=7") || cast.done));
         if (cast.done) {
-                out = child_output(&cast);
+                out = rig_child_output(&cast);
                 fprintf(stderr, "--- cast output:\n%s\n", out);
                 free(out);
-                dump_daemon_log();
+                rig_dump_log(&rig);
         }
         assert_false(cast.done);
         fake_wpas_event(fw, "<3>P2P-GO-NEG-SUCCESS role=client freq=2437 ht40=0 peer_dev=" SINK
@@ -345,13 +194,13 @@ TEST(cast, "/p2p/cast/miracastctl cast: P2P_CONNECT, group up, the sink plays ov
 
         char *sargv[] = { "ip", "netns", "exec", netns_name, sink_bin, "--connect", "192.168.49.200:7236",
                           "--profile", "small", "--duration", "3", "--timeout", "30", NULL };
-        child_start(&sink, "sink", sargv);
+        rig_child_start(&rig, &sink, "sink", sargv);
         assert_true(RUN_UNTIL(cast.done && sink.done));
-        out = child_output(&cast);
-        char *sout = child_output(&sink);
+        out = rig_child_output(&cast);
+        char *sout = rig_child_output(&sink);
         if (cast.status != 0 || sink.status != 0) {
                 fprintf(stderr, "--- cast output:\n%s\n--- sink output:\n%s\n", out, sout);
-                dump_daemon_log();
+                rig_dump_log(&rig);
         }
         assert_int_eq(cast.status, 0);
         assert_int_eq(sink.status, 0);
@@ -361,12 +210,12 @@ TEST(cast, "/p2p/cast/miracastctl cast: P2P_CONNECT, group up, the sink plays ov
         /* the sink tore the session down: the group goes */
         assert_true(RUN_UNTIL(fake_wpas_has(fw, "P2P_GROUP_REMOVE " GROUP_IF)));
         fake_wpas_event(fw, "<3>P2P-GROUP-REMOVED " GROUP_IF " client reason=REQUESTED");
-        child_reap(&cast);
-        child_reap(&sink);
+        rig_child_reap(&cast);
+        rig_child_reap(&sink);
 }
 
 TEST(cast_output, "/p2p/cast/miracastctl cast --output CONNECTOR, as --help shows it: looked up, a missing one is named") {
-        struct child cast;
+        struct rig_child cast;
         char *out;
 
         setup();
@@ -376,20 +225,20 @@ TEST(cast_output, "/p2p/cast/miracastctl cast --output CONNECTOR, as --help show
         /* No machine has a DP-99: exit 5 (not found) with the name, before any radio work. It used to be
          * refused as malformed (exit 2), though --help and miracastctl(1) show this form. */
         char *argv[] = { ctl_bin, "cast", SINK, "--output", "DP-99", "--timeout", "20", NULL };
-        child_start(&cast, "cast-output", argv);
+        rig_child_start(&rig, &cast, "cast-output", argv);
         assert_true(RUN_UNTIL(cast.done));
-        out = child_output(&cast);
+        out = rig_child_output(&cast);
         if (cast.status != 5 || !strstr(out, "no output named DP-99"))
                 fprintf(stderr, "--- cast output (exit %d):\n%s\n", cast.status, out);
         assert_int_eq(cast.status, 5);
         assert_true(strstr(out, "no output named DP-99") != NULL);
         assert_false(fake_wpas_has(fw, "P2P_CONNECT"));
         free(out);
-        child_reap(&cast);
+        rig_child_reap(&cast);
 }
 
 TEST(group_lost, "/p2p/cast/the group disappears mid-session: the session ends with a reason") {
-        struct child cast, sink, status;
+        struct rig_child cast, sink, status;
         char *out;
 
         setup();
@@ -397,40 +246,38 @@ TEST(group_lost, "/p2p/cast/the group disappears mid-session: the session ends w
         fake_wpas_event(fw, EV_FOUND);
         fake_wpas_clear_cmds(fw);
         char *argv[] = { ctl_bin, "cast", SINK, "--wait", "--timeout", "60", NULL };
-        child_start(&cast, "cast2", argv);
+        rig_child_start(&rig, &cast, "cast2", argv);
         assert_true(RUN_UNTIL(fake_wpas_has(fw, "P2P_CONNECT " SINK " pbc go_intent=7")));
         fake_wpas_event(fw, EV_STARTED);
         char *sargv[] = { "ip", "netns", "exec", netns_name, sink_bin, "--connect", "192.168.49.200:7236",
                           "--profile", "small", "--duration", "0", "--timeout", "30", "--min-frames", "0", NULL };
-        child_start(&sink, "sink2", sargv);
+        rig_child_start(&rig, &sink, "sink2", sargv);
         /* wait until playing */
         bool playing = false;
         for (int i = 0; i < 60 && !playing; i++) {
                 char *sa[] = { ctl_bin, "sessions", NULL };
-                child_start(&status, "sessions", sa);
+                rig_child_start(&rig, &status, "sessions", sa);
                 assert_true(RUN_UNTIL(status.done));
-                out = child_output(&status);
+                out = rig_child_output(&status);
                 playing = strstr(out, "playing") != NULL;
                 free(out);
-                child_reap(&status);
+                rig_child_reap(&status);
                 if (!playing)
                         run_for_ms(500);
         }
         if (!playing)
-                dump_daemon_log();
+                rig_dump_log(&rig);
         assert_true(playing);
         fake_wpas_clear_cmds(fw);
         fake_wpas_event(fw, "<3>P2P-GROUP-REMOVED " GROUP_IF " client reason=GO_ENDING_SESSION");
         /* the daemon ends the session with the reason (its log is the only place that keeps it once the
          * session object is gone) */
-        char logpath[300];
-        snprintf(logpath, sizeof(logpath), "%s/miracastd.log", tmpdir);
-        assert_true(RUN_UNTIL(log_has(logpath, "P2P: ending session") &&
-                              log_has(logpath, "the P2P group was removed (GO_ENDING_SESSION)")));
+        assert_true(RUN_UNTIL(rig_log_has(&rig, "P2P: ending session") &&
+                              rig_log_has(&rig, "the P2P group was removed (GO_ENDING_SESSION)")));
         /* Session1.EndReason carries the P2P layer's reason (miracastctl cast --wait prints it when the
          * session ends), not just the errno's text */
         assert_true(RUN_UNTIL(cast.done));
-        out = child_output(&cast);
+        out = rig_child_output(&cast);
         if (!strstr(out, "Session ended: the P2P group was removed (GO_ENDING_SESSION)"))
                 fprintf(stderr, "--- cast output:\n%s\n", out);
         assert_true(strstr(out, "Session ended: the P2P group was removed (GO_ENDING_SESSION)") != NULL);
@@ -439,8 +286,8 @@ TEST(group_lost, "/p2p/cast/the group disappears mid-session: the session ends w
         run_for_ms(300);
         assert_false(fake_wpas_has(fw, "P2P_GROUP_REMOVE " GROUP_IF));
         assert_int_ne(netns_sh("ip -4 addr show dev " GROUP_IF " | grep -q 192.168.49.200"), 0);
-        child_reap(&cast);
-        child_reap(&sink);
+        rig_child_reap(&cast);
+        rig_child_reap(&sink);
 }
 
 /* A u property of a session over our own client connection, or -1. */
@@ -484,7 +331,7 @@ out:
 }
 
 TEST(link_adapt, "/p2p/cast/the link rate is polled during the session; the bit rate follows it down and back up") {
-        struct child cast, sink;
+        struct rig_child cast, sink;
         struct fake_wpas *g = NULL;
         sd_bus *bus = NULL;
         char path[300], session[128] = "";
@@ -494,24 +341,24 @@ TEST(link_adapt, "/p2p/cast/the link rate is polled during the session; the bit 
         setup();
         bins();
         /* the group netdev's control socket: SIGNAL_POLL answers LINKSPEED (Mbit/s) */
-        snprintf(path, sizeof(path), "%s/" GROUP_IF, tmpdir);
+        snprintf(path, sizeof(path), "%s/" GROUP_IF, rig.dir);
         assert_int_eq(fake_wpas_new(ev, path, &g), 0);
         fake_wpas_set_reply(g, "SIGNAL_POLL", "RSSI=-40\nLINKSPEED=144\nNOISE=9999\nFREQUENCY=2437\n");
         fake_wpas_event(fw, EV_FOUND);
         fake_wpas_clear_cmds(fw);
         char *argv[] = { ctl_bin, "cast", SINK, "--timeout", "60", NULL };
-        child_start(&cast, "cast-link", argv);
+        rig_child_start(&rig, &cast, "cast-link", argv);
         assert_true(RUN_UNTIL(fake_wpas_has(fw, "P2P_CONNECT " SINK " pbc go_intent=7")));
         fake_wpas_event(fw, EV_STARTED);
         char *sargv[] = { "ip", "netns", "exec", netns_name, sink_bin, "--connect", "192.168.49.200:7236",
                           "--profile", "small", "--duration", "0", "--timeout", "30", "--min-frames", "0", NULL };
-        child_start(&sink, "sink-link", sargv);
+        rig_child_start(&rig, &sink, "sink-link", sargv);
         assert_true(RUN_UNTIL(cast.done));
-        out = child_output(&cast);
+        out = rig_child_output(&cast);
         p = strstr(out, "/org/miracastd/session/");
         if (cast.status != 0 || !p) {
                 fprintf(stderr, "--- cast output:\n%s\n", out);
-                dump_daemon_log();
+                rig_dump_log(&rig);
         }
         assert_int_eq(cast.status, 0);
         assert_non_null(p);
@@ -519,7 +366,7 @@ TEST(link_adapt, "/p2p/cast/the link rate is polled during the session; the bit 
         free(out);
 
         assert_int_ge(sd_bus_new(&bus), 0);
-        assert_int_ge(sd_bus_set_address(bus, bus_addr), 0);
+        assert_int_ge(sd_bus_set_address(bus, rig.bus_addr), 0);
         assert_int_ge(sd_bus_set_bus_client(bus, 1), 0);
         assert_int_ge(sd_bus_start(bus), 0);
         negotiated = session_u(bus, session, "Bitrate");
@@ -528,12 +375,12 @@ TEST(link_adapt, "/p2p/cast/the link rate is polled during the session; the bit 
         assert_true(RUN_UNTIL(session_link_rate(bus, session) == 144000000));
         assert_int_eq(session_u(bus, session, "Bitrate"), negotiated);
         /* miracastctl status --watch shows the link rate and the bit rate */
-        struct child watch;
+        struct rig_child watch;
         char *wargv[] = { ctl_bin, "status", session + strlen("/org/miracastd/session/"), "--watch", "--interval", "1",
                           NULL };
-        child_start(&watch, "watch-link", wargv);
-        assert_true(RUN_UNTIL(log_has(watch.out_path, "link=144 Mbit/s bitrate=")));
-        child_reap(&watch);
+        rig_child_start(&rig, &watch, "watch-link", wargv);
+        assert_true(RUN_UNTIL(file_has(watch.out_path, "link=144 Mbit/s bitrate=")));
+        rig_child_reap(&watch);
 
         /* the link drops to 4 Mbit/s: video gets 2 Mbit/s */
         fake_wpas_set_reply(g, "SIGNAL_POLL", "RSSI=-85\nLINKSPEED=4\nNOISE=9999\nFREQUENCY=2437\n");
@@ -542,21 +389,19 @@ TEST(link_adapt, "/p2p/cast/the link rate is polled during the session; the bit 
         /* it recovers: back to the negotiated rate (not the 72 Mbit/s the link would allow) */
         fake_wpas_set_reply(g, "SIGNAL_POLL", "RSSI=-40\nLINKSPEED=144\nNOISE=9999\nFREQUENCY=2437\n");
         assert_true(RUN_UNTIL(session_u(bus, session, "Bitrate") == negotiated));
-        char logpath[300];
-        snprintf(logpath, sizeof(logpath), "%s/miracastd.log", tmpdir);
-        assert_true(log_has(logpath, "lowering the bit rate"));
-        assert_true(log_has(logpath, "raising the bit rate"));
+        assert_true(rig_log_has(&rig, "lowering the bit rate"));
+        assert_true(rig_log_has(&rig, "raising the bit rate"));
 
         /* end it: Stop -> TEARDOWN; the group goes */
         char *stop[] = { ctl_bin, "stop", session + strlen("/org/miracastd/session/"), NULL };
-        struct child st;
-        child_start(&st, "stop-link", stop);
+        struct rig_child st;
+        rig_child_start(&rig, &st, "stop-link", stop);
         assert_true(RUN_UNTIL(st.done));
         assert_true(RUN_UNTIL(fake_wpas_has(fw, "P2P_GROUP_REMOVE " GROUP_IF)));
         fake_wpas_event(fw, "<3>P2P-GROUP-REMOVED " GROUP_IF " client reason=REQUESTED");
-        child_reap(&st);
-        child_reap(&cast);
-        child_reap(&sink);
+        rig_child_reap(&st);
+        rig_child_reap(&cast);
+        rig_child_reap(&sink);
         sd_bus_flush_close_unref(bus);
         fake_wpas_free(g);
 }
@@ -587,7 +432,7 @@ TEST(wpas_restart, "/p2p/cast/wpa_supplicant goes away: Backend none, its sinks 
 
         setup();
         assert_int_ge(sd_bus_new(&bus), 0);
-        assert_int_ge(sd_bus_set_address(bus, bus_addr), 0);
+        assert_int_ge(sd_bus_set_address(bus, rig.bus_addr), 0);
         assert_int_ge(sd_bus_set_bus_client(bus, 1), 0);
         assert_int_ge(sd_bus_start(bus), 0);
         fake_wpas_event(fw, EV_FOUND);
@@ -613,41 +458,39 @@ TEST(wpas_restart, "/p2p/cast/wpa_supplicant goes away: Backend none, its sinks 
 }
 
 TEST(wait_interrupt, "/p2p/cast/Ctrl-C on miracastctl cast --wait stops the playing session it is bound to") {
-        struct child cast, sink;
-        char logpath[300];
+        struct rig_child cast, sink;
 
         setup();
         bins();
-        snprintf(logpath, sizeof(logpath), "%s/miracastd.log", tmpdir);
         fake_wpas_event(fw, EV_FOUND);
         fake_wpas_clear_cmds(fw);
         char *argv[] = { ctl_bin, "cast", SINK, "--wait", "--timeout", "60", NULL };
-        child_start(&cast, "cast3", argv);
+        rig_child_start(&rig, &cast, "cast3", argv);
         assert_true(RUN_UNTIL(fake_wpas_has(fw, "P2P_CONNECT " SINK " pbc go_intent=7")));
         fake_wpas_event(fw, EV_STARTED);
         char *sargv[] = { "ip", "netns", "exec", netns_name, sink_bin, "--connect", "192.168.49.200:7236",
                           "--profile", "small", "--duration", "0", "--timeout", "30", "--min-frames", "0", NULL };
-        child_start(&sink, "sink3", sargv);
-        assert_true(RUN_UNTIL(child_says(&cast, "Playing:") || cast.done));
+        rig_child_start(&rig, &sink, "sink3", sargv);
+        assert_true(RUN_UNTIL(rig_child_says(&cast, "Playing:") || cast.done));
         if (cast.done)
-                dump_daemon_log();
+                rig_dump_log(&rig);
         assert_false(cast.done);
         kill(cast.pid, SIGINT);
         /* miracastctl leaves the bus: the daemon stops the session (TEARDOWN), the sink ends, the group goes */
         assert_true(RUN_UNTIL(cast.done && sink.done));
         assert_true(RUN_UNTIL(fake_wpas_has(fw, "P2P_GROUP_REMOVE " GROUP_IF)));
-        assert_true(log_has(logpath, "the client that started the cast left the bus, stopping it"));
+        assert_true(rig_log_has(&rig, "the client that started the cast left the bus, stopping it"));
         /* ended by our M5 TEARDOWN trigger (it may come before the first decoded frame: no result=ok) */
-        assert_true(child_says(&sink, "end=source-teardown"));
+        assert_true(rig_child_says(&sink, "end=source-teardown"));
         fake_wpas_event(fw, "<3>P2P-GROUP-REMOVED " GROUP_IF " client reason=REQUESTED");
-        child_reap(&cast);
-        child_reap(&sink);
+        rig_child_reap(&cast);
+        rig_child_reap(&sink);
 }
 
 /* Last: it ends the daemon. The manager closes every listener on SIGTERM, the P2P glue's group
  * listener included; the glue must not free it a second time when the session then ends. */
 TEST(sigterm_mid_session, "/p2p/cast/SIGTERM mid-session: TEARDOWN, the group is removed, the daemon exits 0") {
-        struct child cast, sink;
+        struct rig_child cast, sink;
         int status = -1;
         pid_t r;
 
@@ -656,28 +499,28 @@ TEST(sigterm_mid_session, "/p2p/cast/SIGTERM mid-session: TEARDOWN, the group is
         fake_wpas_event(fw, EV_FOUND);
         fake_wpas_clear_cmds(fw);
         char *argv[] = { ctl_bin, "cast", SINK, "--timeout", "60", NULL };
-        child_start(&cast, "cast4", argv);
+        rig_child_start(&rig, &cast, "cast4", argv);
         assert_true(RUN_UNTIL(fake_wpas_has(fw, "P2P_CONNECT " SINK " pbc go_intent=7")));
         fake_wpas_event(fw, EV_STARTED);
         char *sargv[] = { "ip", "netns", "exec", netns_name, sink_bin, "--connect", "192.168.49.200:7236",
                           "--profile", "small", "--duration", "30", "--timeout", "60", "--min-frames", "0", NULL };
-        child_start(&sink, "sink4", sargv);
+        rig_child_start(&rig, &sink, "sink4", sargv);
         /* cast returns once the session is negotiated */
         assert_true(RUN_UNTIL(cast.done));
         if (cast.status != 0)
-                dump_daemon_log();
+                rig_dump_log(&rig);
         assert_int_eq(cast.status, 0);
 
-        kill(daemon_pid, SIGTERM);
-        assert_true(RUN_UNTIL((r = waitpid(daemon_pid, &status, WNOHANG)) == daemon_pid));
-        daemon_pid = -1;
+        kill(rig.daemon_pid, SIGTERM);
+        assert_true(RUN_UNTIL((r = waitpid(rig.daemon_pid, &status, WNOHANG)) == rig.daemon_pid));
+        rig.daemon_pid = -1;
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-                dump_daemon_log();
+                rig_dump_log(&rig);
         assert_true(WIFEXITED(status));
         assert_int_eq(WEXITSTATUS(status), 0);
         assert_true(fake_wpas_has(fw, "P2P_GROUP_REMOVE " GROUP_IF));
         assert_true(RUN_UNTIL(sink.done));
-        assert_true(child_says(&sink, "end=source-teardown"));
-        child_reap(&cast);
-        child_reap(&sink);
+        assert_true(rig_child_says(&sink, "end=source-teardown"));
+        rig_child_reap(&cast);
+        rig_child_reap(&sink);
 }

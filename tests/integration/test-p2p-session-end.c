@@ -30,9 +30,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../lib/daemon-rig.h"
 #include "../lib/fake-wpas.h"
 #include "../lib/netns-util.h"
-#include "../lib/test-bus.h"
 #include "../lib/test.h"
 
 #define SINK     "42:00:00:00:01:00"
@@ -47,85 +47,14 @@
                       "go_dev_addr=02:00:00:00:00:00"
 #define CMD_REMOVE "P2P_GROUP_REMOVE " GROUP_IF
 
-static char tmpdir[] = "/tmp/mcd-end-XXXXXX";
-static char bus_addr[320], logpath[300], cfgpath[300];
-static pid_t bus_pid = -1, daemon_pid = -1;
-static bool ready;
-static sd_event *ev;
+static struct rig rig;
+static sd_event *ev;          /* rig.ev and rig.fw, under the names the cases use */
 static struct fake_wpas *fw;
+static bool ready;
 static sd_bus *client;
-static char ctl_bin[300], sink_bin[300], daemon_bin[300];
+static char ctl_bin[300], sink_bin[300];
 
-struct child {
-        pid_t pid;
-        bool done;
-        int status;
-        char out_path[256];
-        sd_event_source *src;
-};
-
-static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata)
-{
-        struct child *c = userdata;
-        c->status = si->si_code == CLD_EXITED ? si->si_status : 128 + si->si_status;
-        c->done = true;
-        return 0;
-}
-
-/* Start argv with stdout+stderr into a file, watched by the loop. */
-static void child_start(struct child *c, const char *name, char *const argv[])
-{
-        memset(c, 0, sizeof(*c));
-        snprintf(c->out_path, sizeof(c->out_path), "%s/%s.out", tmpdir, name);
-        c->pid = fork();
-        assert_int_ge(c->pid, 0);
-        if (c->pid == 0) {
-                FILE *f = freopen(c->out_path, "w", stdout);
-                if (!f)
-                        _exit(127);
-                dup2(STDOUT_FILENO, STDERR_FILENO);
-                sigset_t ss;
-                sigemptyset(&ss);
-                sigprocmask(SIG_SETMASK, &ss, NULL);
-                execvp(argv[0], argv);
-                _exit(127);
-        }
-        assert_int_eq(sd_event_add_child(ev, &c->src, c->pid, WEXITED, on_child, c), 0);
-}
-
-static char *child_output(struct child *c)
-{
-        char *text = NULL;
-        if (test_read_file(c->out_path, &text) < 0)
-                return strdup("");
-        return text;
-}
-
-static void child_reap(struct child *c)
-{
-        if (!c->done && c->pid > 0) {
-                kill(c->pid, SIGKILL);
-                kill(c->pid, SIGCONT);
-                (void) waitpid(c->pid, NULL, 0);
-        }
-        c->src = sd_event_source_unref(c->src);
-}
-
-/* Serve the fake and the children until cond, at most bound_sec seconds. */
-#define RUN_UNTIL_SEC(cond, bound_sec)                                                  \
-        ({                                                                              \
-                struct timespec _s, _n;                                                 \
-                bool _ok = true;                                                        \
-                clock_gettime(CLOCK_MONOTONIC, &_s);                                    \
-                while (!(cond)) {                                                       \
-                        clock_gettime(CLOCK_MONOTONIC, &_n);                            \
-                        if (_n.tv_sec - _s.tv_sec >= (bound_sec) || sd_event_run(ev, 50000) < 0) { \
-                                _ok = false;                                            \
-                                break;                                                  \
-                        }                                                               \
-                }                                                                       \
-                _ok;                                                                    \
-        })
+#define RUN_UNTIL_SEC(cond, bound_sec) RIG_RUN_UNTIL(&rig, cond, bound_sec)
 #define RUN_UNTIL(cond) RUN_UNTIL_SEC(cond, 60)
 
 static void run_for_ms(unsigned ms)
@@ -145,80 +74,20 @@ static uint64_t now_ms(void)
         return (uint64_t) t.tv_sec * 1000 + (uint64_t) t.tv_nsec / 1000000;
 }
 
-static bool log_has(const char *what)
-{
-        char *text = NULL;
-        bool found;
-
-        if (test_read_file(logpath, &text) < 0)
-                return false;
-        found = strstr(text, what) != NULL;
-        free(text);
-        return found;
-}
-
-static void dump_daemon_log(void)
-{
-        char *text = NULL;
-        if (test_read_file(logpath, &text) >= 0) {
-                fprintf(stderr, "--- miracastd log:\n%s\n", text);
-                free(text);
-        }
-}
-
-static void daemon_stop(void)
-{
-        if (daemon_pid > 0) {
-                kill(daemon_pid, SIGTERM);
-                (void) waitpid(daemon_pid, NULL, 0);
-                daemon_pid = -1;
-        }
-}
-
-static void cleanup(void)
-{
-        daemon_stop();
-        kill_wait(bus_pid);
-}
-
-/* (Re)start miracastd with the wpas backend on the fake; extra: more configuration lines. */
+/* (Re)start miracastd; extra: more configuration lines. The sink is found again. */
 static void daemon_start(const char *extra)
 {
-        FILE *f;
+        char cfg[512];
 
-        daemon_stop();
-        f = fopen(cfgpath, "w");
-        assert_non_null(f);
-        fprintf(f, "capture = testsrc\nencoder = x264\npolkit = off\nmax-resolution = 640x480\n"
-                   "p2p-backend = wpas\nwpas-ctrl = %s/p2p-dev-wlan0\np2p-runtime-dir = %s\np2p-device-name = e2e-source\n"
-                   "log-level = debug\np2p-link-poll-seconds = 0\n%s",
-                tmpdir, tmpdir, extra);
-        fclose(f);
-        fake_wpas_clear_cmds(fw);
-        daemon_pid = fork();
-        assert_int_ge(daemon_pid, 0);
-        if (daemon_pid == 0) {
-                if (!freopen(logpath, "w", stderr))
-                        _exit(127);
-                sigset_t none;
-                sigemptyset(&none);
-                sigprocmask(SIG_SETMASK, &none, NULL);
-                execl(daemon_bin, daemon_bin, "--config", cfgpath, "--bus", bus_addr, (char *) NULL);
-                _exit(127);
-        }
-        if (!RUN_UNTIL(fake_wpas_has(fw, "WFD_SUBELEM_SET 0 000600101c440032"))) {
-                dump_daemon_log();
-                assert_true(false);
-        }
+        snprintf(cfg, sizeof(cfg), "max-resolution = 640x480\np2p-link-poll-seconds = 0\n%s", extra);
+        rig_daemon_start(&rig, "e2e-source", cfg);
         fake_wpas_event(fw, EV_FOUND);
 }
 
 static void setup(void)
 {
-        char conf[256], sock[256], path[256];
         const char *build = getenv("MIRACAST_BUILD");
         static bool tried;
-        FILE *f;
 
         if (ready)
                 return;
@@ -226,42 +95,17 @@ static void setup(void)
         tried = true;
         snprintf(ctl_bin, sizeof(ctl_bin), "%s/miracastctl", build ? build : "build");
         snprintf(sink_bin, sizeof(sink_bin), "%s/miracast-test-sink", build ? build : "build");
-        snprintf(daemon_bin, sizeof(daemon_bin), "%s/miracastd", build ? build : "build");
-        assert_non_null(mkdtemp(tmpdir));
-        test_remove_at_exit(tmpdir);
-        snprintf(logpath, sizeof(logpath), "%s/miracastd.log", tmpdir);
-        snprintf(cfgpath, sizeof(cfgpath), "%s/miracastd.conf", tmpdir);
+        rig_setup(&rig, "/tmp/mcd-end-XXXXXX");
+        ev = rig.ev;
+        fw = rig.fw;
         /* the sink's side of the group: the GO's address when the TV is GO, .2 of our subnet when we are */
         assert_int_eq(netns_test_setup("mcd-end", GROUP_IF, "p2p-e2e0p"), 0);
         assert_int_eq(netns_sh("ip -n %s addr add 192.168.49.1/24 dev p2p-e2e0p", netns_name), 0);
         assert_int_eq(netns_sh("ip -n %s addr add 192.168.173.2/24 dev p2p-e2e0p", netns_name), 0);
-        atexit(cleanup);
-        sigset_t ss;
-        sigemptyset(&ss);
-        sigaddset(&ss, SIGCHLD);
-        sigprocmask(SIG_BLOCK, &ss, NULL);
-        assert_int_eq(sd_event_new(&ev), 0);
-
-        snprintf(conf, sizeof(conf), "%s/bus.conf", tmpdir);
-        snprintf(sock, sizeof(sock), "%s/bus", tmpdir);
-        f = fopen(conf, "w");
-        assert_non_null(f);
-        fprintf(f, "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\" "
-                   "\"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
-                   "<busconfig><type>session</type><listen>unix:path=%s</listen><policy context=\"default\">"
-                   "<allow send_destination=\"*\"/><allow receive_sender=\"*\"/><allow own=\"*\"/></policy></busconfig>\n",
-                sock);
-        fclose(f);
-        assert_int_eq(test_dbus_daemon_start(conf, NULL, 0, &bus_pid), 0);
-        snprintf(bus_addr, sizeof(bus_addr), "unix:path=%s", sock);
-        setenv("MIRACASTCTL_BUS", bus_addr, 1);
-
-        snprintf(path, sizeof(path), "%s/p2p-dev-wlan0", tmpdir);
-        assert_int_eq(fake_wpas_new(ev, path, &fw), 0);
         daemon_start("");
 
         assert_int_ge(sd_bus_new(&client), 0);
-        assert_int_ge(sd_bus_set_address(client, bus_addr), 0);
+        assert_int_ge(sd_bus_set_address(client, rig.bus_addr), 0);
         assert_int_ge(sd_bus_set_bus_client(client, 1), 0);
         assert_int_ge(sd_bus_start(client), 0);
         ready = true;
@@ -274,9 +118,9 @@ static bool our_address_on_group(const char *addr)
 
 /* miracastctl cast SINK [--output OUTPUT]: the group forms (role per started_event) and the sink plays. */
 static void cast_and_play(const char *name, const char *output, const char *started_event, const char *connect,
-                          const char *duration, struct child *sink)
+                          const char *duration, struct rig_child *sink)
 {
-        struct child cast;
+        struct rig_child cast;
         char *out;
         char cast_name[64];
 
@@ -284,31 +128,31 @@ static void cast_and_play(const char *name, const char *output, const char *star
         char *argv[] = { ctl_bin, "cast", SINK, "--timeout", "60", output ? "--output" : NULL, (char *) output, NULL };
         fake_wpas_event(fw, EV_FOUND);
         fake_wpas_clear_cmds(fw);
-        child_start(&cast, cast_name, argv);
+        rig_child_start(&rig, &cast, cast_name, argv);
         assert_true(RUN_UNTIL(fake_wpas_find(fw, "P2P_CONNECT " SINK " pbc go_intent=7", 0) >= 0 || cast.done));
         if (cast.done) {
-                out = child_output(&cast);
+                out = rig_child_output(&cast);
                 fprintf(stderr, "--- cast output:\n%s\n", out);
                 free(out);
-                dump_daemon_log();
+                rig_dump_log(&rig);
         }
         assert_false(cast.done);
         fake_wpas_event(fw, started_event);
 
         char *sargv[] = { "ip", "netns", "exec", netns_name, sink_bin, "--connect", (char *) connect, "--profile", "small",
                           "--duration", (char *) duration, "--timeout", "30", "--min-frames", "0", NULL };
-        child_start(sink, name, sargv);
+        rig_child_start(&rig, sink, name, sargv);
         assert_true(RUN_UNTIL(cast.done));
-        out = child_output(&cast);
+        out = rig_child_output(&cast);
         if (cast.status != 0 || !strstr(out, "Playing")) {
-                char *sout = child_output(sink);
+                char *sout = rig_child_output(sink);
                 fprintf(stderr, "--- cast output:\n%s\n--- sink output:\n%s\n", out, sout);
                 free(sout);
-                dump_daemon_log();
+                rig_dump_log(&rig);
         }
         assert_int_eq(cast.status, 0);
         free(out);
-        child_reap(&cast);
+        rig_child_reap(&cast);
 }
 
 /* After the session ended from the sink's side: the group goes within seconds; returns how long it took. */
@@ -318,7 +162,7 @@ static uint64_t assert_group_removed(const char *why)
 
         if (!RUN_UNTIL_SEC(fake_wpas_has(fw, CMD_REMOVE), 10)) {
                 fprintf(stderr, "group not removed after %s\n", why);
-                dump_daemon_log();
+                rig_dump_log(&rig);
         }
         assert_true(fake_wpas_has(fw, CMD_REMOVE));
         fprintf(stderr, "%s: P2P_GROUP_REMOVE after %llu ms\n", why, (unsigned long long) (now_ms() - t0));
@@ -334,7 +178,7 @@ static void assert_discovery_resumed(void)
 
         assert_int_ge(removed, 0);
         if (!RUN_UNTIL_SEC(fake_wpas_find(fw, "P2P_FIND 30", (unsigned) removed) >= 0, 10))
-                dump_daemon_log();
+                rig_dump_log(&rig);
         assert_int_ge(fake_wpas_find(fw, "P2P_FIND 30", (unsigned) removed), 0);
 }
 
@@ -348,7 +192,7 @@ static void start_discovery(void)
 }
 
 TEST(teardown_client, "/p2p/session-end/client role: the sink's TEARDOWN removes the group, discovery resumes") {
-        struct child sink, stop;
+        struct rig_child sink, stop;
         char *out;
 
         setup();
@@ -356,7 +200,7 @@ TEST(teardown_client, "/p2p/session-end/client role: the sink's TEARDOWN removes
         cast_and_play("teardown-client", NULL, EV_STARTED_CLIENT, "192.168.49.200:7236", "2", &sink);
         assert_true(our_address_on_group("192.168.49.200"));
         assert_true(RUN_UNTIL(sink.done));
-        out = child_output(&sink);
+        out = rig_child_output(&sink);
         if (!strstr(out, "end=duration"))
                 fprintf(stderr, "--- sink output:\n%s\n", out);
         assert_true(strstr(out, "end=duration") != NULL); /* the sink's own TEARDOWN */
@@ -366,15 +210,15 @@ TEST(teardown_client, "/p2p/session-end/client role: the sink's TEARDOWN removes
         assert_discovery_resumed();
         /* nothing is left running: stop has nothing to stop */
         char *argv[] = { ctl_bin, "stop", "--timeout", "5", NULL };
-        child_start(&stop, "stop-after-teardown", argv);
+        rig_child_start(&rig, &stop, "stop-after-teardown", argv);
         assert_true(RUN_UNTIL(stop.done));
         assert_int_ne(stop.status, 0);
-        child_reap(&stop);
-        child_reap(&sink);
+        rig_child_reap(&stop);
+        rig_child_reap(&sink);
 }
 
 TEST(teardown_go_output, "/p2p/session-end/GO role, casting another capture: the sink's TEARDOWN removes the group") {
-        struct child sink;
+        struct rig_child sink;
         char *out;
 
         setup();
@@ -382,7 +226,7 @@ TEST(teardown_go_output, "/p2p/session-end/GO role, casting another capture: the
         cast_and_play("teardown-go", "testsrc:resize=100000", EV_STARTED_GO, "192.168.173.1:7236", "2", &sink);
         assert_true(our_address_on_group("192.168.173.1"));
         assert_true(RUN_UNTIL(sink.done));
-        out = child_output(&sink);
+        out = rig_child_output(&sink);
         if (!strstr(out, "end=duration"))
                 fprintf(stderr, "--- sink output:\n%s\n", out);
         assert_true(strstr(out, "end=duration") != NULL);
@@ -390,11 +234,11 @@ TEST(teardown_go_output, "/p2p/session-end/GO role, casting another capture: the
         assert_group_removed("sink TEARDOWN (GO, --output)");
         assert_false(our_address_on_group("192.168.173.1"));
         assert_discovery_resumed();
-        child_reap(&sink);
+        rig_child_reap(&sink);
 }
 
 TEST(vanish_go, "/p2p/session-end/GO role: the sink vanishes (connection closed, no TEARDOWN), the group goes") {
-        struct child sink;
+        struct rig_child sink;
 
         setup();
         cast_and_play("vanish-go", NULL, EV_STARTED_GO, "192.168.173.1:7236", "0", &sink);
@@ -405,43 +249,43 @@ TEST(vanish_go, "/p2p/session-end/GO role: the sink vanishes (connection closed,
         assert_group_removed("sink killed (GO)");
         assert_false(our_address_on_group("192.168.173.1"));
         assert_discovery_resumed();
-        child_reap(&sink);
+        rig_child_reap(&sink);
 }
 
 TEST(keepalive_client, "/p2p/session-end/client role: the sink stops answering, keep-alive timeout, the group goes") {
-        struct child sink;
+        struct rig_child sink;
 
         setup();
         cast_and_play("keepalive-client", NULL, EV_STARTED_CLIENT, "192.168.49.200:7236", "0", &sink);
         /* frozen: its socket stays open but nothing answers M16 */
         assert_int_eq(kill(sink.pid, SIGSTOP), 0);
-        if (!RUN_UNTIL_SEC(log_has("no keep-alive reply"), 50))
-                dump_daemon_log();
-        assert_true(log_has("no keep-alive reply"));
+        if (!RUN_UNTIL_SEC(rig_log_has(&rig, "no keep-alive reply"), 50))
+                rig_dump_log(&rig);
+        assert_true(rig_log_has(&rig, "no keep-alive reply"));
         assert_group_removed("keep-alive timeout (client)");
         assert_false(our_address_on_group("192.168.49.200"));
         assert_discovery_resumed();
-        child_reap(&sink);
+        rig_child_reap(&sink);
 }
 
 TEST(persistent, "/p2p/session-end/p2p-persistent-group: the sink's TEARDOWN ends the session, the group is kept") {
-        struct child sink;
+        struct rig_child sink;
 
         setup();
         daemon_start("p2p-persistent-group = yes\n");
         start_discovery();
         cast_and_play("persistent", NULL, EV_STARTED_CLIENT, "192.168.49.200:7236", "2", &sink);
         assert_true(RUN_UNTIL(sink.done));
-        assert_true(RUN_UNTIL(log_has("keeping the group " GROUP_IF)));
+        assert_true(RUN_UNTIL(rig_log_has(&rig, "keeping the group " GROUP_IF)));
         run_for_ms(1000);
         assert_false(fake_wpas_has(fw, CMD_REMOVE));
         /* the group, and our address on it, stay for the next cast */
         assert_true(our_address_on_group("192.168.49.200"));
         /* leaving does not remove it either */
-        daemon_stop();
+        (void) rig_daemon_stop(&rig);
         run_for_ms(300);
         assert_false(fake_wpas_has(fw, CMD_REMOVE));
-        child_reap(&sink);
+        rig_child_reap(&sink);
         (void) netns_sh("ip addr flush dev " GROUP_IF);
         daemon_start("");
 }

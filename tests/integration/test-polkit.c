@@ -7,7 +7,8 @@
  * says. Checks that an allowed call runs after the asynchronous answer (the
  * message is dispatched again), a denied or challenged call gets NotAuthorized
  * and has no effect, the request carries the caller's bus name and the right
- * action, and reading properties never asks.
+ * action, and reading properties never asks. polkit_check_name() (the input an agent allowed
+ * for the person) asks about the given bus name, interactively, and answers once.
  */
 #include <errno.h>
 #include <signal.h>
@@ -25,6 +26,7 @@
 #include "../../daemon/log.h"
 #include "../../daemon/manager.h"
 #include "../../dbus/bus.h"
+#include "../../dbus/polkit.h"
 #include "../lib/test-bus.h"
 #include "../lib/test.h"
 
@@ -332,4 +334,73 @@ TEST(polkit_read, "/polkit/reading a property never asks polkit")
         answer = ANSWER_NO;
         assert_str_eq(call(&res, "/org/miracastd", "org.freedesktop.DBus.Properties", "Get", NULL), "");
         assert_int_eq(checks, 0);
+}
+
+/* ---- polkit_check_name(): the question about an agent's bus name (Agent1.RequestInput) ---------- */
+
+struct name_result {
+        unsigned calls;
+        bool authorized;
+        char reason[160];
+};
+
+static void on_name_done(bool authorized, const char *reason, void *userdata)
+{
+        struct name_result *res = userdata;
+
+        res->calls++;
+        res->authorized = authorized;
+        snprintf(res->reason, sizeof(res->reason), "%s", reason ?: "");
+}
+
+/* Ask about name; returns once answered (or after a bound, for the dropped case). */
+static void check_name(enum answer a, struct name_result *res, bool drop)
+{
+        sd_bus_slot *slot = NULL;
+        unsigned before = checks;
+
+        *res = (struct name_result) {};
+        answer = a;
+        assert_int_eq(polkit_check_name(daemon_bus->polkit, ":1.4242", POLKIT_ACTION_INPUT, on_name_done, res, &slot),
+                      0);
+        assert_non_null(slot);
+        if (drop)
+                slot = sd_bus_slot_unref(slot);
+        for (unsigned i = 0; i < 300 && !res->calls && !(drop && checks > before && i > 50); i++)
+                (void) sd_event_run(event, 10 * 1000);
+        sd_bus_slot_unref(slot);
+}
+
+TEST(polkit_name, "/polkit/polkit_check_name asks org.miracastd.input about the agent's name, interactively") {
+        struct name_result res;
+
+        setup();
+        check_name(ANSWER_YES, &res, false);
+        assert_int_eq(res.calls, 1);
+        assert_true(res.authorized);
+        assert_str_eq(last_subject_kind, "system-bus-name");
+        assert_str_eq(last_subject_name, ":1.4242");
+        assert_str_eq(last_action, "org.miracastd.input");
+        assert_int_eq(last_flags, 1); /* the person answers the password prompt */
+
+        check_name(ANSWER_NO, &res, false);
+        assert_int_eq(res.calls, 1);
+        assert_false(res.authorized);
+        assert_str_eq(res.reason, "not authorized");
+        check_name(ANSWER_CHALLENGE, &res, false);
+        assert_false(res.authorized);
+        check_name(ANSWER_ERROR, &res, false);
+        assert_int_eq(res.calls, 1);
+        assert_false(res.authorized);  /* an unreachable or failing polkit is never a yes */
+        assert_true(strstr(res.reason, "polkit unavailable") != NULL);
+}
+
+TEST(polkit_name_dropped, "/polkit/polkit_check_name whose slot is dropped (the session ended) never calls back") {
+        struct name_result res;
+
+        setup();
+        check_name(ANSWER_YES, &res, true);
+        assert_int_eq(res.calls, 0);
+        /* without polkit (a private bus) the answer is yes at once, no callback */
+        assert_int_eq(polkit_check_name(NULL, ":1.1", POLKIT_ACTION_INPUT, on_name_done, &res, NULL), 1);
 }

@@ -1119,11 +1119,14 @@ TEST(fsm_uibc_m3_asks, "/fsm/uibc/M3 always asks wfd_uibc_capability (asking rev
 
 TEST(fsm_uibc_not_allowed, "/fsm/uibc/input not allowed: a UIBC sink gets no offer in M4, M15 enable 406") {
         struct harness *h = harness_new();
+        struct source_session_uibc u;
         char m4[4096];
 
         to_playing_uibc(h, m4, sizeof(m4));
         assert_null(strstr(m4, "wfd_uibc"));
         assert_int_eq(count(h, SOURCE_SESSION_ACTION_UIBC), 0);
+        source_session_get_uibc(h->s, &u);
+        assert_false(u.allowed || u.offered || u.active);
         sink_set(h, "wfd_uibc_setting: enable\r\n", 406);
         assert_int_eq(count(h, SOURCE_SESSION_ACTION_UIBC), 0);
         harness_free(h);
@@ -1150,9 +1153,12 @@ TEST(fsm_uibc_offer_m4, "/fsm/uibc/allowed: M4 offers the GENERIC intersection w
 
 TEST(fsm_uibc_sink_without_uibc, "/fsm/uibc/allowed, but the sink lists no UIBC: no offer, never active") {
         struct harness *h = harness_new_with(allow_input);
+        struct source_session_uibc u;
 
         to_playing(h); /* LG reply: no wfd_uibc_capability */
         assert_int_eq(count(h, SOURCE_SESSION_ACTION_UIBC), 0);
+        source_session_get_uibc(h->s, &u);
+        assert_false(u.offered);
         sink_set(h, "wfd_uibc_setting: enable\r\n", 406);
         harness_free(h);
 }
@@ -2556,4 +2562,27 @@ TEST(transcript_all_listed, "/fsm/transcript/every profile directory has a test"
         }
         closedir(d);
         assert_int_eq(n, ARRAY_SIZE(known));
+}
+
+TEST(fsm_uibc_sink_can_input, "/fsm/uibc/M3 wfd_uibc_capability: is there input to ask the person about") {
+        static const struct {
+                const char *value;
+                bool can;
+        } cases[] = {
+                /* GENERIC mouse and touch: ours */
+                { "input_category_list=GENERIC;generic_cap_list=Mouse, MultiTouch;hidc_cap_list=none;port=none", true },
+                { "input_category_list=GENERIC, HIDC;generic_cap_list=Keyboard;hidc_cap_list=Mouse/USB;port=none", true },
+                /* HIDC only, or only a joystick: nothing we inject */
+                { "input_category_list=HIDC;generic_cap_list=none;hidc_cap_list=Keyboard/USB;port=none", false },
+                { "input_category_list=GENERIC;generic_cap_list=Joystick;hidc_cap_list=none;port=none", false },
+                { "none", false },
+                { "input_category_list=GENERIC;generic_cap_list=", false },
+                { "", false },
+        };
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                if (source_session_uibc_sink_can_input(cases[i].value, strlen(cases[i].value)) != cases[i].can)
+                        test_fail(__FILE__, __LINE__, "case %zu \"%s\": expected %d", i, cases[i].value, cases[i].can);
+        }
+        assert_false(source_session_uibc_sink_can_input(NULL, 0));
 }

@@ -36,6 +36,15 @@ const BY_NAME = {
         what: 'miracastd did not accept the chosen settings.',
         next: 'Pick another screen, then try again.',
     },
+    // From the user-session component (miracastd-user(1)).
+    'org.miracastd.Error.Cancelled': {
+        what: 'The screen choice was cancelled.',
+        next: 'Choose the display again and pick what to share.',
+    },
+    'org.miracastd.Error.NotSupported': {
+        what: 'This desktop cannot share the screen that way.',
+        next: 'Choose Duplicate this screen, then try again.',
+    },
     'org.freedesktop.DBus.Error.AccessDenied': {
         what: 'The system refused to pass the request to miracastd.',
         next: "Check that miracastd's D-Bus policy is installed.",

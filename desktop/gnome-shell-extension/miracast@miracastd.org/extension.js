@@ -2,10 +2,14 @@
 //
 // Screen Cast for GNOME Shell 45+: a Quick Settings toggle listing the
 // displays org.miracastd sees (live, from its ObjectManager; discovery runs
-// while the menu is open), a click casts, PIN prompts through an Agent1
-// object, and a panel indicator with the display, the mode and Stop while
-// casting. A pure client of the daemon's D-Bus API (docs/dbus-api.md); every
-// call is asynchronous so the shell never waits on miracastd.
+// while the menu is open), a click casts, PIN prompts and the "Allow input
+// from <display>?" question through an Agent1 object, and a panel indicator
+// with the display, the mode, the sound and Stop while casting. Casts go
+// through the user-session component (org.miracastd.User1 on the session
+// bus: Duplicate/Extend/a window, sound, delay) when it is installed, else
+// straight to Sink1.Cast (Duplicate only). A pure client of the D-Bus APIs
+// (docs/dbus-api.md, docs/desktop.md); every call is asynchronous so the
+// shell never waits on miracastd.
 
 import Clutter from 'gi://Clutter';
 import Gio from 'gi://Gio';
@@ -29,6 +33,10 @@ const MANAGER = 'org.miracastd.Manager1';
 const SINK = 'org.miracastd.Sink1';
 const SESSION = 'org.miracastd.Session1';
 const AGENT_PATH = '/org/miracastd/shell/agent';
+// The user-session component (miracastd-user(1)) on the session bus.
+const USER_NAME = 'org.miracastd.User';
+const USER_PATH = '/org/miracastd/user';
+const USER1 = 'org.miracastd.User1';
 // Cast() answers once the display plays; group formation and the sink may take 90 s.
 const CAST_TIMEOUT_MSEC = 150 * 1000;
 const ICON = 'video-display-symbolic';
@@ -36,8 +44,33 @@ const ICON = 'video-display-symbolic';
 const AGENT_XML = `<node><interface name="org.miracastd.Agent1">
 <method name="DisplayPinCode"><arg type="o" name="sink" direction="in"/><arg type="s" name="pin" direction="in"/></method>
 <method name="RequestPinCode"><arg type="o" name="sink" direction="in"/><arg type="s" name="pin" direction="out"/></method>
+<method name="RequestInput"><arg type="o" name="session" direction="in"/><arg type="s" name="display_name" direction="in"/><arg type="b" name="allow" direction="out"/></method>
 <method name="Cancel"/><method name="Release"/>
 </interface></node>`;
+
+// The cast options shown in the menu: the value sent, and its words. Without
+// miracastd-user only Duplicate (the daemon's own capture) and Input work.
+const CHOICES = [
+    {key: 'video', title: 'Show', def: 'monitor', items: [
+        ['monitor', 'Duplicate this screen'], ['extend', 'Extend (a new screen)'], ['window', 'A window']]},
+    {key: 'audio', title: 'Sound', def: 'tv', items: [
+        ['tv', 'On the display'], ['mirror', 'On both'], ['none', 'Off']]},
+    // The daemon's own Cast option: usable without miracastd-user too.
+    {key: 'latency', title: 'Delay', def: 'balanced', always: true, items: [
+        ['low-latency', 'Low delay'], ['balanced', 'Balanced'], ['quality', 'Best picture']]},
+    // "ask": no input option, so the daemon asks our agent when the display offers input.
+    {key: 'input', title: 'Input from the display', def: 'ask', always: true, items: [
+        ['ask', 'Ask'], ['allow', 'Allow'], ['never', 'Never']]},
+];
+
+function protocolWords(protocol) {
+    const p2p = protocol?.includes('p2p'), mice = protocol?.includes('mice');
+    return p2p && mice ? 'Wi-Fi Direct or network' : p2p ? 'Wi-Fi Direct' : mice ? 'Network' : null;
+}
+
+const VIDEO_WORDS = {extend: 'Extend', window: 'A window', monitor: 'Duplicate', kms: 'Duplicate',
+    pipewire: 'Duplicate', testsrc: 'Test picture'};
+const AUDIO_WORDS = {tv: 'Sound on the display', mirror: 'Sound on both', none: 'No sound', tone: 'Test tone'};
 
 // Test-only: with MIRACAST_SHELL_TEST=1 in the shell's environment, the extension owns
 // org.miracastd.ShellTest on the session bus so a test can do what a person does (open the
@@ -47,6 +80,9 @@ const TEST_XML = `<node><interface name="org.miracastd.ShellTest1">
 <method name="Cast"><arg type="s" name="display" direction="in"/></method>
 <method name="TypePin"><arg type="s" name="pin" direction="in"/></method>
 <method name="SubmitPin"/><method name="Stop"/>
+<method name="Choose"><arg type="s" name="title" direction="in"/><arg type="s" name="label" direction="in"/></method>
+<method name="OpenChoice"><arg type="s" name="title" direction="in"/></method>
+<method name="AnswerInput"><arg type="b" name="allow" direction="in"/></method>
 <method name="State"><arg type="s" name="json" direction="out"/></method>
 </interface></node>`;
 
@@ -285,6 +321,37 @@ class PinShowDialog extends ModalDialog.ModalDialog {
     }
 });
 
+// The display offers input (UIBC): may its touch screen, mouse or keyboard drive this desktop?
+const InputDialog = GObject.registerClass(
+class InputDialog extends ModalDialog.ModalDialog {
+    _init(displayName, onDone) {
+        super._init({styleClass: 'prompt-dialog'});
+        this._onDone = onDone;
+        const content = new Dialog.MessageDialogContent({
+            title: `Allow input from ${displayName || 'the display'}?`,
+            description: 'Its touch screen, mouse or keyboard would control this computer while you cast. ' +
+                'Allow it only for a display you trust.',
+        });
+        this.contentLayout.add_child(content);
+        // Enter and Escape alone never hand over the keyboard.
+        this.addButton({label: "Don't Allow", action: () => this._finish(false), key: Clutter.KEY_Escape,
+            default: true});
+        this.addButton({label: 'Allow', action: () => this._finish(true)});
+    }
+
+    _finish(allow) {
+        const done = this._onDone;
+        this._onDone = null;
+        done?.(allow);
+        this.close();
+    }
+
+    cancel() {
+        this._onDone = null;
+        this.close();
+    }
+});
+
 // Shown in the top bar while casting: the display, the mode, and Stop.
 const CastingIndicator = GObject.registerClass(
 class CastingIndicator extends PanelMenu.Button {
@@ -335,20 +402,34 @@ class CastToggle extends QuickMenuToggle {
         this.menu.addMenuItem(this._displays);
         this._stopItem = this.menu.addAction('Stop Casting', () => ext.stop());
 
-        this.menu.addMenuItem(new PopupMenu.PopupSeparatorMenuItem('Show'));
-        const dup = new PopupMenu.PopupMenuItem('Duplicate this screen');
-        dup.setOrnament(PopupMenu.Ornament.DOT);
-        this.menu.addMenuItem(dup);
-        // No Cast option for these in miracastd yet: shown, but not offered.
-        for (const text of ['Extend (not available yet)', 'A window (not available yet)']) {
-            const item = new PopupMenu.PopupMenuItem(text, {reactive: false});
-            item.label.add_style_class_name('miracast-state');
-            this.menu.addMenuItem(item);
+        this.user1 = false;
+        this.choice = Object.fromEntries(CHOICES.map(c => [c.key, c.def]));
+        this._choiceItems = [];  // {choice, value, text, item}
+        this._choiceMenus = {};  // key -> the "Show: Duplicate this screen" submenu item
+        this.menu.addMenuItem(new PopupMenu.PopupSeparatorMenuItem());
+        for (const c of CHOICES) {
+            // One line per option, its choices folded below it: the menu stays short.
+            const sub = new PopupMenu.PopupSubMenuMenuItem(c.title);
+            this._choiceMenus[c.key] = sub;
+            for (const [value, text] of c.items) {
+                const item = new PopupMenu.PopupMenuItem(text);
+                item.connect('activate', () => {
+                    this.choose(c.key, value);
+                    sub.setSubmenuShown(false);
+                    return Clutter.EVENT_STOP;
+                });
+                this._choiceItems.push({choice: c, value, text, item});
+                sub.menu.addMenuItem(item);
+            }
+            this.menu.addMenuItem(sub);
         }
-        this.menu.addMenuItem(new PopupMenu.PopupSeparatorMenuItem('Sound'));
-        const sound = new PopupMenu.PopupMenuItem('Not sent yet: miracastd has no sound option', {reactive: false});
-        sound.label.add_style_class_name('miracast-state');
-        this.menu.addMenuItem(sound);
+        this._user1Item = new PopupMenu.PopupMenuItem(
+            'Extend, a window and sound need miracastd-user, the desktop part of miracastd, ' +
+            'which is not installed.', {reactive: false});
+        this._user1Item.label.add_style_class_name('miracast-state');
+        this._user1Item.label.clutter_text.line_wrap = true;
+        this.menu.addMenuItem(this._user1Item);
+        this._updateChoices();
         this.menu.addMenuItem(new PopupMenu.PopupSeparatorMenuItem());
         this._pinSwitch = new PopupMenu.PopupSwitchMenuItem('Connect with a PIN', false);
         this.menu.addMenuItem(this._pinSwitch);
@@ -366,6 +447,52 @@ class CastToggle extends QuickMenuToggle {
         return this._pinSwitch.state;
     }
 
+    // Pick value for choice key; false when that item is not usable now.
+    choose(key, value) {
+        const c = this._choiceItems.find(i => i.choice.key === key && i.value === value);
+        if (!c || !this._usable(c))
+            return false;
+        this.choice[key] = value;
+        this._updateChoices();
+        return true;
+    }
+
+    setUser1(available) {
+        this.user1 = available;
+        // Extend or a window chosen, then miracastd-user went: back to what works.
+        if (!available)
+            CHOICES.filter(c => !c.always).forEach(c => (this.choice[c.key] = c.def));
+        this._updateChoices();
+    }
+
+    _usable(c) {
+        return this.user1 || c.choice.always || c.value === 'monitor';
+    }
+
+    openChoice(key) {
+        this._choiceMenus[key]?.setSubmenuShown(true);
+    }
+
+    _updateChoices() {
+        for (const c of CHOICES) {
+            const sub = this._choiceMenus[c.key];
+            const usable = this.user1 || c.always || c.key === 'video';
+            const current = c.items.find(([value]) => value === this.choice[c.key])?.[1];
+            sub.label.text = usable ? `${c.title}: ${current}` : `${c.title}: needs miracastd-user`;
+            // They apply to the next cast: fixed while one runs.
+            sub.setSensitive(usable && !this._casting);
+            sub.accessible_name = sub.label.text;
+        }
+        for (const c of this._choiceItems) {
+            const usable = this._usable(c);
+            c.item.setSensitive(usable);
+            c.item.setOrnament(this.choice[c.choice.key] === c.value && usable
+                ? PopupMenu.Ornament.DOT : PopupMenu.Ornament.NONE);
+            c.item.accessible_name = `${c.choice.title}: ${c.text}${usable ? '' : ' (needs miracastd-user)'}`;
+        }
+        this._user1Item.visible = !this.user1;
+    }
+
     showError(err, detail) {
         this._errorItem.visible = !!err;
         if (err)
@@ -381,17 +508,22 @@ class CastToggle extends QuickMenuToggle {
             const s = client.sinkSession(sink.path);
             const state = s ? STATE_WORDS[s.State] ?? s.State
                 : sink.SessionAvailable === false ? 'In use by another device' : 'Available';
+            const how = protocolWords(sink.Protocol);
             const item = new PopupMenu.PopupMenuItem(sink.Name || 'Unnamed display');
-            const label = new St.Label({text: state, style_class: 'miracast-state',
+            const label = new St.Label({text: how ? `${state} · ${how}` : state, style_class: 'miracast-state',
                 x_expand: true, x_align: Clutter.ActorAlign.END, y_align: Clutter.ActorAlign.CENTER});
             item.add_child(label);
-            item.accessible_name = `${sink.Name}, ${state}`;
+            item.accessible_name = how ? `${sink.Name}, ${state}, over ${how}` : `${sink.Name}, ${state}`;
             item.setSensitive(!casting);
             item.connect('activate', () => this._ext.cast(sink.path, this.usePin));
             this._displays.addMenuItem(item);
         }
         this.checked = !!casting;
         this.subtitle = casting ? client.sinkName(casting) : null;
+        if (this._casting !== !!casting) {
+            this._casting = !!casting;
+            this._updateChoices();
+        }
     }
 });
 
@@ -407,8 +539,10 @@ class CastIndicator extends SystemIndicator {
 export default class MiracastExtension extends Extension {
     enable() {
         this._bus = Gio.DBus.system;
+        this._cancel = new Gio.Cancellable();
         this.casting = null;   // the Sink1 path of our cast
         this._session = null;  // the Session1 path Cast() returned
+        this._viaUser1 = false; // started with User1.Cast: stopped with User1.Stop
         this._stopping = false;
         this._menuOpen = false;
         this._discovering = false;
@@ -426,6 +560,7 @@ export default class MiracastExtension extends Extension {
         this._agent.export(this._bus, AGENT_PATH);
         this._agentRegistered = false;
         this._client = new CastClient(this._bus, what => this._changed(what));
+        this._checkUser1();
         this._refresh();
         if (GLib.getenv('MIRACAST_SHELL_TEST') === '1')
             this._testEnable();
@@ -456,9 +591,29 @@ export default class MiracastExtension extends Extension {
             TypePin: pin => this._dialog?._entry.set_text(pin),
             SubmitPin: () => this._dialog?._connect(),
             Stop: () => this.stop(),
+            OpenChoice: title => {
+                const c = CHOICES.find(k => k.title === title);
+                if (!c)
+                    throw new Error(`no option ${title}`);
+                toggle.openChoice(c.key);
+            },
+            Choose: (title, label) => {
+                const c = CHOICES.find(k => k.title === title);
+                const value = c?.items.find(([, text]) => text === label)?.[0];
+                if (!value || !toggle.choose(c.key, value))
+                    throw new Error(`cannot choose ${title}: ${label}`);
+            },
+            AnswerInput: allow => {
+                if (!(this._dialog instanceof InputDialog))
+                    throw new Error('no input question open');
+                this._dialog._finish(allow);
+            },
             State: () => JSON.stringify({
                 owner: this._client.owner,
                 displays: this._client.sinks().map(k => `${k.Name}: ${this._client.sinkSession(k.path)?.State ?? 'available'}`),
+                protocols: this._client.sinks().map(k => `${k.Name}: ${protocolWords(k.Protocol)}`),
+                user1: toggle.user1,
+                choice: toggle.choice,
                 casting: this.casting ? this._client.sinkName(this.casting) : null,
                 session: this._session ? this._client.session(this._session)?.State ?? null : null,
                 dialog: this._dialog ? this._dialog.constructor.name : null,
@@ -480,6 +635,7 @@ export default class MiracastExtension extends Extension {
             this._test = null;
         }
         this._closeDialog();
+        this._cancel.cancel();
         if (this._discovering)
             this._client.call(ROOT, MANAGER, 'StopDiscovery', null, null, -1, null);
         this._client.destroy();
@@ -518,6 +674,18 @@ export default class MiracastExtension extends Extension {
         this._dialog.open();
     }
 
+    RequestInputAsync([session, displayName], invocation) {
+        this._closeDialog();
+        this._pendingInput = invocation;
+        this._dialog = new InputDialog(displayName, allow => {
+            this._dialog = null;
+            const inv = this._pendingInput;
+            this._pendingInput = null;
+            inv?.return_value(new GLib.Variant('(b)', [allow]));
+        });
+        this._dialog.open();
+    }
+
     Cancel() {
         this._closeDialog();
     }
@@ -531,6 +699,11 @@ export default class MiracastExtension extends Extension {
         if (this._pendingPin) {
             this._pendingPin.return_dbus_error('org.miracastd.Error.Rejected', 'The request is over');
             this._pendingPin = null;
+        }
+        if (this._pendingInput) {
+            // Moot (the cast ended) or replaced: no is the safe answer.
+            this._pendingInput.return_value(new GLib.Variant('(b)', [false]));
+            this._pendingInput = null;
         }
         this._dialog?.cancel();
         this._dialog = null;
@@ -584,6 +757,7 @@ export default class MiracastExtension extends Extension {
             return;
         }
         this._indicator.toggle.showError(null);
+        this._checkUser1();
         if (this._client.owner) {
             this._startDiscovery();
             return;
@@ -599,31 +773,96 @@ export default class MiracastExtension extends Extension {
         });
     }
 
+    // Is org.miracastd.User running, or can the session bus start it?
+    _checkUser1() {
+        const bus = Gio.DBus.session;
+        const done = available => {
+            if (this._indicator && this._indicator.toggle.user1 !== available) {
+                this._indicator.toggle.setUser1(available);
+                this._refresh();
+            }
+        };
+        const dbusCall = (method, params, type, callback) => bus.call('org.freedesktop.DBus',
+            '/org/freedesktop/DBus', 'org.freedesktop.DBus', method, params, new GLib.VariantType(type),
+            Gio.DBusCallFlags.NONE, -1, this._cancel, (c, res) => {
+                let value = null;
+                try {
+                    [value] = c.call_finish(res).deepUnpack();
+                } catch (e) {
+                    if (e.matches?.(Gio.IOErrorEnum, Gio.IOErrorEnum.CANCELLED))
+                        return;
+                }
+                callback(value);
+            });
+        dbusCall('NameHasOwner', new GLib.Variant('(s)', [USER_NAME]), '(b)', owned => {
+            if (owned)
+                done(true);
+            else
+                dbusCall('ListActivatableNames', null, '(as)', names => done(!!names?.includes(USER_NAME)));
+        });
+    }
+
     cast(sinkPath, usePin) {
         if (this.casting)
             return;
-        this._indicator.toggle.showError(null);
+        const toggle = this._indicator.toggle;
+        toggle.showError(null);
         this.casting = sinkPath;
         this._stopping = false;
-        // persistent=false: the cast ends if the shell goes, since nothing else would show that it runs.
-        const options = {
-            method: new GLib.Variant('s', usePin ? 'pin' : 'pbc'),
-            persistent: new GLib.Variant('b', false),
+        this._viaUser1 = toggle.user1;
+        const options = {method: new GLib.Variant('s', usePin ? 'pin' : 'pbc')};
+        if (toggle.choice.input !== 'ask')
+            options.input = new GLib.Variant('b', toggle.choice.input === 'allow');
+        // balanced is the daemon's default: say only what differs.
+        if (toggle.choice.latency !== 'balanced')
+            options.latency = new GLib.Variant('s', toggle.choice.latency);
+        const done = (reply, e) => {
+            if (!this._client)
+                return;
+            if (e) {
+                this._closeDialog();
+                if (!this._stopping)
+                    this._error(Errors.explain(e.name, e.message), e.message);
+                this._clearCast();
+            } else {
+                [this._session] = reply.deepUnpack();
+            }
+            this._refresh();
         };
-        this._client.call(sinkPath, SINK, 'Cast', new GLib.Variant('(a{sv})', [options]),
-            new GLib.VariantType('(o)'), CAST_TIMEOUT_MSEC, (reply, e) => {
-                if (!this._client)
-                    return;
-                if (e) {
-                    this._closeDialog();
-                    if (!this._stopping)
-                        this._error(Errors.explain(e.name, e.message), e.message);
-                    this._clearCast();
-                } else {
-                    [this._session] = reply.deepUnpack();
-                }
-                this._refresh();
-            });
+        if (this._viaUser1) {
+            // miracastd-user shares the screen, routes the sound and holds the cast for its life.
+            options.audio = new GLib.Variant('s', toggle.choice.audio);
+            const callUser1 = video => {
+                options.video = new GLib.Variant('s', video);
+                Gio.DBus.session.call(USER_NAME, USER_PATH, USER1, 'Cast',
+                    new GLib.Variant('(oa{sv})', [sinkPath, options]), new GLib.VariantType('(o)'),
+                    Gio.DBusCallFlags.ALLOW_INTERACTIVE_AUTHORIZATION, CAST_TIMEOUT_MSEC, this._cancel, (c, res) => {
+                        let reply = null;
+                        try {
+                            reply = c.call_finish(res);
+                        } catch (e) {
+                            if (e.matches?.(Gio.IOErrorEnum, Gio.IOErrorEnum.CANCELLED))
+                                return;
+                            const err = remoteError(e);
+                            // Duplicate without a ScreenCast portal: the daemon's own capture still works.
+                            if (video === 'monitor' && !this._stopping &&
+                                err.name === 'org.miracastd.Error.NotSupported') {
+                                callUser1('daemon');
+                                return;
+                            }
+                            done(null, err);
+                            return;
+                        }
+                        done(reply, null);
+                    });
+            };
+            callUser1(toggle.choice.video);
+        } else {
+            // persistent=false: the cast ends if the shell goes, since nothing else would show that it runs.
+            options.persistent = new GLib.Variant('b', false);
+            this._client.call(sinkPath, SINK, 'Cast', new GLib.Variant('(a{sv})', [options]),
+                new GLib.VariantType('(o)'), CAST_TIMEOUT_MSEC, done);
+        }
         this._refresh();
     }
 
@@ -632,8 +871,20 @@ export default class MiracastExtension extends Extension {
             return;
         const s = this._session ? {path: this._session} : this._client.sinkSession(this.casting);
         this._stopping = true;
-        if (s)
+        if (this._viaUser1 && this._session) {
+            // Its cast: miracastd-user also closes the screen share and gives the sound back.
+            Gio.DBus.session.call(USER_NAME, USER_PATH, USER1, 'Stop', new GLib.Variant('(o)', [this._session]),
+                null, Gio.DBusCallFlags.NONE, -1, this._cancel, (c, res) => {
+                    try {
+                        c.call_finish(res);
+                    } catch (e) {
+                        if (!e.matches?.(Gio.IOErrorEnum, Gio.IOErrorEnum.CANCELLED))
+                            log(`miracast: User1.Stop: ${e.message}`);
+                    }
+                });
+        } else if (s) {
             this._client.call(s.path, SESSION, 'Stop', null, null, -1, null);
+        }
         this._refresh();
     }
 
@@ -641,6 +892,7 @@ export default class MiracastExtension extends Extension {
         this.casting = null;
         this._session = null;
         this._stopping = false;
+        this._viaUser1 = false;
     }
 
     _error(err, detail) {
@@ -673,8 +925,10 @@ export default class MiracastExtension extends Extension {
             const name = this._client.sinkName(this.casting);
             const s = this._session ? this._client.session(this._session) : this._client.sinkSession(this.casting);
             if (s && (s.State === 'playing' || s.State === 'paused')) {
+                // What is shown and where the sound plays, when the daemon says.
+                const extra = [VIDEO_WORDS[s.VideoSource], AUDIO_WORDS[s.AudioSource]].filter(w => w);
                 this._panel.update(`Casting to ${name}`,
-                    `${s.Width}×${s.Height} at ${s.RefreshRate} Hz · ${s.VideoCodec || 'video'} · Duplicate`,
+                    [`${s.Width}×${s.Height} at ${s.RefreshRate} Hz`, s.VideoCodec || 'video', ...extra].join(' · '),
                     s.State === 'paused' ? 'Paused' : 'Casting');
             } else {
                 this._panel.update(this._stopping ? `Stopping the cast to ${name}…` : `Connecting to ${name}…`,
