@@ -119,6 +119,9 @@ struct media_stats {
         uint64_t frames_skipped;   /* grabbed but unchanged: not converted or encoded */
         uint64_t frames_encoded;   /* pictures encoded (including keep-alive repeats) */
         uint64_t frames_repeated;  /* keep-alive re-encodes of an unchanged picture */
+        uint64_t frames_shared;    /* of frames_encoded, encoded by another session of the same group */
+        unsigned encoder_group;    /* the fan-out group (shared encoder) this session sends from: 1, 2, ... */
+        unsigned encoder_shared_with; /* sessions sending from that encoder now, this one included */
         uint64_t format_changes;   /* media_change_format() applied */
         uint64_t frames_dropped;   /* frame ticks skipped because the previous frame was still being
                                     * encoded/sent, plus frames the sender dropped (stalled link) */

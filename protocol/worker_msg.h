@@ -126,6 +126,10 @@ enum worker_field {
         WORKER_FIELD_NO_AUDIO,       /* SESSION_NEW: Cast(audio "none") */
         WORKER_FIELD_AUDIO_PIPEWIRE_FD, /* SESSION_NEW: which fd (1 or 2) is a PipeWire connection for
                                         audio-source pipewire; without it fd 1 is the capture's */
+        /* STATISTICS of the fan-out (docs/media.md): */
+        WORKER_FIELD_ENCODER_GROUP,  /* the shared encoder this session sends from (1, 2, ... per worker) */
+        WORKER_FIELD_ENCODER_SHARED_WITH, /* sessions sending from it now, this one included */
+        WORKER_FIELD_FRAMES_SHARED,  /* frames sent that another session's thread encoded */
 
         WORKER_FIELD_FIRST_STRING = 0x1000,
         WORKER_FIELD_TEXT = WORKER_FIELD_FIRST_STRING,
