@@ -32,6 +32,12 @@
  * missing sound is silence, and MEDIA_EVENT_AUDIO says why whenever that
  * reason changes.
  *
+ * Fan-out (docs/media.md): pipelines of one process on the same capture at
+ * the same format share one encoder (media_group.h); each keeps its own
+ * thread, output (RTP sequence, SSRC, RTCP, pacing) and audio. The shared
+ * encoder runs at the lowest of their bit rates; an IDR asked by one is
+ * one for all.
+ *
  * The network (docs/rtcp.md): with cfg.rtcp the pipeline sends RTCP sender
  * reports, reads the sink's receiver reports and answers its generic NACKs
  * from a bounded history; with cfg.abr it adapts the encoder's bit rate

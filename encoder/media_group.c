@@ -50,7 +50,8 @@ struct media_group {
         struct media_group_member members[MEDIA_GROUP_MEMBERS_MAX];
         /* the last encode, for the other members */
         uint64_t gen;             /* 0: none yet */
-        uint64_t gen_usec;        /* when it was made */
+        uint64_t gen_usec;        /* when it was ready (not grabbed: a slow encode must not make
+                                   * the members waiting for it encode again) */
         struct media_group_frame cache;
 };
 
@@ -298,11 +299,11 @@ static int media_group_encode(struct media_group *g, struct encode_picture *p, u
                 if (r < 0)
                         return r;
         }
-        frame->encode_usec = now_usec_monotonic() - t0;
+        g->gen_usec = now_usec_monotonic();
+        frame->encode_usec = g->gen_usec - t0;
         g->cache.grab_usec = grab_usec;
         g->cache.repeat = repeat;
         g->gen++;
-        g->gen_usec = grab_usec;
         g->last_encode_usec = grab_usec;
         return 0;
 }
