@@ -499,7 +499,7 @@ static int media_tick(struct media *m, uint64_t *last_encode_usec, const char **
 
         /* Sessions sharing the capture within half a frame get the same picture (benchmarks: never). */
         r = media_group_tick(m->group, m->member, grab, m->cfg.benchmark ? 0 : m->interval_usec, m->keepalive_usec,
-                             fr, ret_stage);
+                             m->start_usec, fr, ret_stage);
         if (r < 0)
                 return r;
 

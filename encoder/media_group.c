@@ -255,13 +255,17 @@ static int frame_copy_au(struct media_group_frame *dst, const uint8_t *data, siz
 }
 
 /* Hand the cached encode to member (lock held): the access units, from the first IDR on while it waits for one. */
-static int media_group_give(struct media_group *g, struct media_group_member *m, struct media_group_frame *frame)
+static int media_group_give(struct media_group *g, struct media_group_member *m, uint64_t since_usec,
+                            struct media_group_frame *frame)
 {
         int r;
 
         frame->grab_usec = g->cache.grab_usec;
         frame->repeat = g->cache.repeat;
         frame->n_aus = 0;
+        m->last_gen = g->gen;
+        if (g->cache.grab_usec < since_usec)
+                goto out; /* from before this member's stream started: its IDR is not this member's */
         for (unsigned i = 0; i < g->cache.n_aus; i++) {
                 if (m->wait_idr && !g->cache.au[i].idr)
                         continue;
@@ -270,7 +274,10 @@ static int media_group_give(struct media_group *g, struct media_group_member *m,
                 if (r < 0)
                         return r;
         }
-        m->last_gen = g->gen;
+out:
+        /* Still waiting (the request may have been answered before it could take it): ask again. */
+        if (m->wait_idr)
+                encode_request_idr(g->encoder);
         return 0;
 }
 
@@ -309,7 +316,8 @@ static int media_group_encode(struct media_group *g, struct encode_picture *p, u
 }
 
 int media_group_tick(struct media_group *g, unsigned member, uint64_t now, uint64_t share_usec,
-                     uint64_t keepalive_usec, struct media_group_frame *frame, const char **ret_stage)
+                     uint64_t keepalive_usec, uint64_t since_usec, struct media_group_frame *frame,
+                     const char **ret_stage)
 {
         _cleanup_(capture_frame_unrefp) struct capture_frame *f = NULL;
         struct media_group_member *m;
@@ -327,7 +335,7 @@ int media_group_tick(struct media_group *g, unsigned member, uint64_t now, uint6
         m = &g->members[member];
         /* Another member encoded within the last frame interval: the same picture for this one. */
         if (g->gen && g->gen != m->last_gen && now < g->gen_usec + share_usec) {
-                r = media_group_give(g, m, frame);
+                r = media_group_give(g, m, since_usec, frame);
                 frame->shared = true;
                 pthread_mutex_unlock(&g->lock);
                 *ret_stage = "encode";
@@ -368,7 +376,7 @@ int media_group_tick(struct media_group *g, unsigned member, uint64_t now, uint6
                 r = media_group_encode(g, g->current, now, false, frame);
         }
         if (r >= 0)
-                r = media_group_give(g, m, frame);
+                r = media_group_give(g, m, since_usec, frame);
 out:
         pthread_mutex_unlock(&g->lock);
         return r;

@@ -70,11 +70,15 @@ void media_group_leave(struct media_group *g, unsigned member);
 /*
  * One frame tick of member. share_usec: how old a frame of the capture (and
  * an encode of another member) may be to be reused; keepalive_usec: re-encode
- * an unchanged picture after this long. 0 and *frame, or a negative errno
- * with *ret_stage ("capture", "convert", "encode").
+ * an unchanged picture after this long; since_usec: pictures grabbed before
+ * it are not for this member (its stream's start). While the member waits
+ * for an IDR, what is not one is left out and every tick asks for one (the
+ * encoder coalesces). 0 and *frame, or a negative errno with *ret_stage
+ * ("capture", "convert", "encode").
  */
 int media_group_tick(struct media_group *g, unsigned member, uint64_t now_usec, uint64_t share_usec,
-                     uint64_t keepalive_usec, struct media_group_frame *frame, const char **ret_stage);
+                     uint64_t keepalive_usec, uint64_t since_usec, struct media_group_frame *frame,
+                     const char **ret_stage);
 void media_group_frame_done(struct media_group_frame *frame); /* frees the buffers */
 
 /* This member's target; the encoder runs at the lowest target of all members. */

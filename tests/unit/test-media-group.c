@@ -71,12 +71,12 @@ TEST(group_share, "/media-group/same capture and format: one encoder, the second
 
         for (int i = 0; i < 5; i++) {
                 t = next_tick();
-                assert_int_eq(media_group_tick(g1, m1, t, INTERVAL, 200000, &f1, &stage), 0);
+                assert_int_eq(media_group_tick(g1, m1, t, INTERVAL, 200000, 0, &f1, &stage), 0);
                 assert_false(f1.shared);
                 assert_int_eq(f1.n_aus, 1);
                 assert_true(f1.converted);
                 /* the other member's tick, within the interval: the same access unit, no work */
-                assert_int_eq(media_group_tick(g2, m2, t + 1000, INTERVAL, 200000, &f2, &stage), 0);
+                assert_int_eq(media_group_tick(g2, m2, t + 1000, INTERVAL, 200000, 0, &f2, &stage), 0);
                 assert_true(f2.shared);
                 assert_false(f2.converted);
                 assert_int_eq(f2.n_aus, 1);
@@ -143,7 +143,7 @@ TEST(group_joiner_idr, "/media-group/a member joining a running encoder starts a
         assert_int_eq(media_group_join(c, &fmt, false, &g1, &m1), 0);
         for (int i = 0; i < 4; i++) {
                 t = next_tick();
-                assert_int_eq(media_group_tick(g1, m1, t, INTERVAL, 200000, &f1, &stage), 0);
+                assert_int_eq(media_group_tick(g1, m1, t, INTERVAL, 200000, 0, &f1, &stage), 0);
                 assert_int_eq(f1.n_aus, 1);
                 assert_int_eq(f1.au[0].idr, i == 0);
         }
@@ -151,22 +151,45 @@ TEST(group_joiner_idr, "/media-group/a member joining a running encoder starts a
         assert_true(g1 == g2);
         /* the joiner's first tick: an encode it did itself (nothing fresh in the cache for it), an IDR */
         t = next_tick();
-        assert_int_eq(media_group_tick(g2, m2, t, INTERVAL, 200000, &f2, &stage), 0);
+        assert_int_eq(media_group_tick(g2, m2, t, INTERVAL, 200000, 0, &f2, &stage), 0);
         assert_int_eq(f2.n_aus, 1);
         assert_true(f2.au[0].idr);
         /* the first member gets that IDR too (one IDR for all) */
-        assert_int_eq(media_group_tick(g1, m1, t + 1000, INTERVAL, 200000, &f1, &stage), 0);
+        assert_int_eq(media_group_tick(g1, m1, t + 1000, INTERVAL, 200000, 0, &f1, &stage), 0);
         assert_true(f1.shared);
         assert_true(f1.au[0].idr);
         /* resume: wait_idr drops what is not an IDR and asks for one */
         t = next_tick();
-        assert_int_eq(media_group_tick(g1, m1, t, INTERVAL, 200000, &f1, &stage), 0);
+        assert_int_eq(media_group_tick(g1, m1, t, INTERVAL, 200000, 0, &f1, &stage), 0);
         assert_false(f1.au[0].idr);
         media_group_wait_idr(g2, m2);
-        assert_int_eq(media_group_tick(g2, m2, t + 1000, INTERVAL, 200000, &f2, &stage), 0);
+        assert_int_eq(media_group_tick(g2, m2, t + 1000, INTERVAL, 200000, 0, &f2, &stage), 0);
         assert_int_eq(f2.n_aus, 0); /* the shared P frame is not for it */
         t = next_tick();
-        assert_int_eq(media_group_tick(g2, m2, t, INTERVAL, 200000, &f2, &stage), 0);
+        assert_int_eq(media_group_tick(g2, m2, t, INTERVAL, 200000, 0, &f2, &stage), 0);
+        assert_int_eq(f2.n_aus, 1);
+        assert_true(f2.au[0].idr);
+        media_group_leave(g2, m2);
+
+        /* A joiner whose IDR was encoded (by the other member) before its stream started: that one
+         * is not for it, so it asks again and its first access unit is the next IDR. */
+        for (int i = 0; i < 2; i++) /* past the encoder's coalescing of IDR requests */
+                assert_int_eq(media_group_tick(g1, m1, next_tick(), INTERVAL, 200000, 0, &f1, &stage), 0);
+        assert_int_eq(media_group_join(c, &fmt, false, &g2, &m2), 0);
+        t = next_tick();
+        assert_int_eq(media_group_tick(g1, m1, t, INTERVAL, 200000, 0, &f1, &stage), 0);
+        assert_true(f1.au[0].idr);
+        assert_int_eq(media_group_tick(g2, m2, t + 1000, INTERVAL, 200000, t + 500, &f2, &stage), 0);
+        assert_true(f2.shared);
+        assert_int_eq(f2.n_aus, 0);
+        /* (the encoder answers at most one IDR request per frame interval: within a few ticks) */
+        for (int i = 0; i < 3 && f2.n_aus == 0; i++) {
+                uint64_t since = t + 500;
+
+                t = next_tick();
+                assert_int_eq(media_group_tick(g1, m1, t, INTERVAL, 200000, 0, &f1, &stage), 0);
+                assert_int_eq(media_group_tick(g2, m2, t + 1000, INTERVAL, 200000, since, &f2, &stage), 0);
+        }
         assert_int_eq(f2.n_aus, 1);
         assert_true(f2.au[0].idr);
         media_group_leave(g1, m1);
