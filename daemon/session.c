@@ -485,6 +485,13 @@ static int session_on_statistics(struct session *s, const struct worker_msg *m)
                 st.abr_lowered = v;
         if (worker_msg_get_u64(m, WORKER_FIELD_ABR_RAISED, &v) >= 0)
                 st.abr_raised = v;
+        /* a worker has at most a few encoders and sessions: anything else is a lie */
+        if (worker_msg_get_ranged(m, WORKER_FIELD_ENCODER_GROUP, 0, 1 << 24, &level) >= 0)
+                st.encoder_group = (unsigned) level;
+        if (worker_msg_get_ranged(m, WORKER_FIELD_ENCODER_SHARED_WITH, 0, 1024, &level) >= 0)
+                st.encoder_shared_with = (unsigned) level;
+        if (worker_msg_get_u64(m, WORKER_FIELD_FRAMES_SHARED, &v) >= 0)
+                st.frames_shared = v;
         if (worker_msg_get_str(m, WORKER_FIELD_AUDIO_INPUT, st.audio_input, sizeof(st.audio_input)) == -ENOBUFS)
                 return -EBADMSG;
         if (worker_msg_get_ranged(m, WORKER_FIELD_AUDIO_LEVEL_MDBFS, -1000000, 1000000, &level) >= 0)

@@ -71,6 +71,10 @@ struct session_statistics {
         uint64_t nack_items, rtx_sent, rtx_missing; /* NACK items received, packets resent, no longer held */
         uint64_t send_queue_bytes;   /* unsent bytes in the RTP socket (SIOCOUTQ) */
         uint64_t abr_lowered, abr_raised; /* bit rate changes ABR made */
+        /* fan-out (docs/media.md): sessions of one worker at the same format share one encoder */
+        unsigned encoder_group;      /* that encoder's id in the worker; 0 unknown */
+        unsigned encoder_shared_with; /* sessions sending from it, this one included */
+        uint64_t frames_shared;      /* frames sent that another session's thread encoded */
         /* audio: what plays and how (all zero/empty without an audio track) */
         char audio_input[16];        /* "silence", "tone", "fd" */
         double audio_level_dbfs;     /* RMS of the loudest 100 ms of the last second sent */

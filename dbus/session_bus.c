@@ -525,7 +525,7 @@ static int property_get_statistics(sd_bus *bus, const char *path, const char *in
         struct session_statistics st = {};
 
         (void) session_get_statistics(s, &st);
-        return sd_bus_message_append(reply, "a{sv}", 26,
+        return sd_bus_message_append(reply, "a{sv}", 29,
                                      "frames", "t", st.frames,
                                      "drops", "t", st.drops,
                                      "bytes", "t", st.bytes,
@@ -551,6 +551,9 @@ static int property_get_statistics(sd_bus *bus, const char *path, const char *in
                                      "abr-lowered", "t", st.abr_lowered,
                                      "abr-raised", "t", st.abr_raised,
                                      "rtcp", "b", st.rtcp,
+                                     "encoder-group", "u", st.encoder_group,
+                                     "encoder-shared-with", "u", st.encoder_shared_with,
+                                     "frames-shared", "t", st.frames_shared,
                                      "latency-mode", "s", latency_mode_to_string(s->latency) ?: "balanced");
 }
 

@@ -44,6 +44,7 @@
 #include "capture.h"
 #include "encode.h"
 #include "media.h"
+#include "media_group.h"
 #include "media_output.h"
 
 #define MEDIA_COMMANDS_MAX 32
@@ -79,7 +80,11 @@ struct media {
         char *dest_address;        /* owned copy of cfg.dest_address */
         char *vaapi_device;        /* owned: the VAAPI device the encoder was opened with, or NULL */
         struct capture *capture;   /* one reference */
-        struct encoder *encoder;   /* owned */
+        struct media_group *group; /* the shared encoder (fan-out, media_group.h); this member's place: */
+        unsigned member;
+        uint64_t target_bps;       /* pipeline thread: this session's own target (the group runs at the
+                                    * lowest of its members') */
+        struct media_group_frame frame; /* pipeline thread: what the last tick produced */
         struct media_output *output; /* owned, used by the pipeline thread only */
         struct audio_source *audio;  /* owned; NULL without an audio track. Thread-safe itself */
         struct audio_pipewire *audio_pw; /* owned: cfg.audio_pipewire's capture, writing into audio's fd */
@@ -115,6 +120,7 @@ struct media {
         unsigned event_head, event_count;
         struct media_stats stats;
         uint64_t convert_usec_total, encode_usec_total;
+        uint64_t converted, own_encodes; /* pictures this thread converted, encodes it ran for the group */
         uint64_t cpu_usec;         /* the pipeline thread's CPU time */
         uint64_t latency[MEDIA_LATENCY_SAMPLES];
         unsigned latency_count, latency_pos;
@@ -233,7 +239,7 @@ static void media_abr_reset(struct media *m, uint64_t max_bps, uint64_t now)
         }
         if (m->cfg.abr_min_bps)
                 m->abr_cfg.min_bps = MIN(m->cfg.abr_min_bps, m->abr_cfg.max_bps);
-        m->abr_running = abr_state_init(&m->abr, &m->abr_cfg, (uint32_t) MIN(encode_get_bitrate(m->encoder),
+        m->abr_running = abr_state_init(&m->abr, &m->abr_cfg, (uint32_t) MIN(m->target_bps,
                                                                                (uint64_t) UINT32_MAX),
                                         now) >= 0;
 }
@@ -252,7 +258,7 @@ static void media_run_commands(struct media *m, uint64_t *next_tick)
                                 m->state = MEDIA_STATE_PLAYING;
                                 m->start_usec = now_usec();
                                 *next_tick = m->start_usec;
-                                media_abr_reset(m, encode_get_bitrate(m->encoder), m->start_usec);
+                                media_abr_reset(m, m->target_bps, m->start_usec);
                                 if (m->audio) {
                                         m->audio_start_pos = usec_to_frame(m->start_usec, m->cfg.audio_rate_hz);
                                         m->audio_pos = m->audio_start_pos;
@@ -272,14 +278,15 @@ static void media_run_commands(struct media *m, uint64_t *next_tick)
                                 media_output_resume(m->output);
                                 if (m->audio)
                                         m->audio_pos = usec_to_frame(*next_tick, m->cfg.audio_rate_hz);
-                                encode_request_idr(m->encoder);
+                                media_group_wait_idr(m->group, m->member);
                         }
                         break;
                 case MEDIA_COMMAND_IDR:
-                        encode_request_idr(m->encoder);
+                        media_group_request_idr(m->group);
                         break;
                 case MEDIA_COMMAND_BITRATE:
-                        (void) encode_set_bitrate(m->encoder, c.value);
+                        m->target_bps = c.value;
+                        media_group_set_bitrate(m->group, m->member, c.value);
                         m->stats.bitrate_bps = c.value;
                         /* the new ceiling (negotiated, SetBitrate, the link policy); adapt under it */
                         media_abr_reset(m, c.value, now_usec());
@@ -365,7 +372,7 @@ static int media_feedback(struct media *m, uint64_t now)
         if (r < 0)
                 return r;
         if (fb.idr)
-                encode_request_idr(m->encoder);
+                media_group_request_idr(m->group);
         q = media_output_queued_bytes(m->output);
         media_output_get_stats(m->output, &out);
 
@@ -382,7 +389,8 @@ static int media_feedback(struct media *m, uint64_t now)
                 m->abr_next_sample = now + MEDIA_ABR_SAMPLE_USEC;
                 if (abr_update(&m->abr, &m->abr_cfg, &in, &d) >= 0) {
                         if (d.action != ABR_KEEP) {
-                                (void) encode_set_bitrate(m->encoder, d.bitrate_bps);
+                                m->target_bps = d.bitrate_bps;
+                                media_group_set_bitrate(m->group, m->member, d.bitrate_bps);
                                 m->stats.bitrate_bps = d.bitrate_bps;
                                 if (d.action == ABR_LOWER)
                                         m->stats.abr_lowered++;
@@ -392,7 +400,7 @@ static int media_feedback(struct media *m, uint64_t now)
                                          abr_reason_to_string(d.reason) ?: "");
                         }
                         if (d.request_idr) {
-                                encode_request_idr(m->encoder);
+                                media_group_request_idr(m->group);
                                 m->stats.abr_idrs++;
                         }
                         if (d.smaller_mode)
@@ -415,58 +423,46 @@ static int media_feedback(struct media *m, uint64_t now)
         return 0;
 }
 
-/* Encode picture p (taken at grab_usec) and send what comes out. Runs without the lock. */
-static int media_encode(struct media *m, struct encode_picture *p, uint64_t grab_usec, bool repeat,
-                        const char **ret_stage)
+/* Send what the last tick produced (m->frame). Runs without the lock. */
+static int media_send(struct media *m, const char **ret_stage)
 {
+        const struct media_group_frame *fr = &m->frame;
         struct media_output_stats out;
-        struct encode_packet pkt;
         int64_t pts;
-        uint64_t t0, t1, sent = 0, idr = 0, encode_usec = 0, bps;
+        uint64_t t1, sent = 0, idr = 0, bps;
         int r;
 
-        bps = encode_get_bitrate(m->encoder);
+        /* Pace for the rate the shared encoder runs at (the lowest of the group's targets). */
+        bps = media_group_get_bitrate(m->group);
         if (bps != m->output_bitrate) {
                 media_output_set_bitrate(m->output, bps);
                 m->output_bitrate = bps;
         }
 
-        /* pts: 90 kHz since the stream started; the muxer adds its own offset for PCR. */
-        pts = (int64_t) ((grab_usec - m->start_usec) * 9 / 100);
-
-        t0 = now_usec();
-        r = encode_send(m->encoder, p, pts);
-        if (r < 0) {
-                *ret_stage = "encode";
-                return r;
-        }
-        for (;;) {
-                r = encode_receive(m->encoder, &pkt);
+        /* pts: 90 kHz since this stream started (each member has its own clock); the muxer adds
+         * its own offset for PCR. An encode grabbed before this member started is not sent. */
+        if (fr->grab_usec < m->start_usec)
+                return 0;
+        pts = (int64_t) ((fr->grab_usec - m->start_usec) * 9 / 100);
+        for (unsigned i = 0; i < fr->n_aus; i++) {
                 t1 = now_usec();
-                encode_usec += t1 - t0;
-                if (r == -EAGAIN)
-                        break;
-                if (r < 0) {
-                        *ret_stage = "encode";
-                        return r;
-                }
                 r = media_pump_audio(m, t1);
                 if (r < 0) {
                         *ret_stage = "send";
                         return r;
                 }
-                r = media_output_video(m->output, pkt.data, pkt.size, pkt.pts_90khz, pkt.idr, t1 - m->start_usec);
+                r = media_output_video(m->output, fr->au[i].data, fr->au[i].size, pts, fr->au[i].idr,
+                                       t1 - m->start_usec);
                 if (r == 1) {
                         /* the link stalled and the sender dropped it; the next IDR repairs the picture */
-                        encode_request_idr(m->encoder);
+                        media_group_request_idr(m->group);
                 } else if (r < 0) {
                         *ret_stage = "send";
                         return r;
                 } else {
                         sent++;
-                        idr += pkt.idr;
+                        idr += fr->au[i].idr;
                 }
-                t0 = now_usec();
         }
 
         media_output_get_stats(m->output, &out);
@@ -476,14 +472,18 @@ static int media_encode(struct media *m, struct encode_picture *p, uint64_t grab
         m->stats.send_errors = out.send_errors;
         m->sender_dropped = out.frames_dropped;
         m->stats.frames_encoded++;
-        m->stats.frames_repeated += repeat;
+        m->stats.frames_repeated += fr->repeat;
+        m->stats.frames_shared += fr->shared;
         m->stats.frames_sent += sent;
         m->stats.idr_frames += idr;
-        m->encode_usec_total += encode_usec;
-        m->stats.encode_usec_avg = m->encode_usec_total / m->stats.frames_encoded;
-        m->stats.encode_usec_max = MAX(m->stats.encode_usec_max, encode_usec);
+        if (!fr->shared) {
+                m->own_encodes++;
+                m->encode_usec_total += fr->encode_usec;
+                m->stats.encode_usec_avg = m->encode_usec_total / m->own_encodes;
+                m->stats.encode_usec_max = MAX(m->stats.encode_usec_max, fr->encode_usec);
+        }
         if (sent)
-                media_record_latency(m, now_usec() - grab_usec);
+                media_record_latency(m, now_usec() - fr->grab_usec);
         if (m->cfg.max_frames && m->stats.frames_sent >= m->cfg.max_frames)
                 media_end(m, 0, "max_frames reached");
         pthread_mutex_unlock(&m->lock);
@@ -491,73 +491,53 @@ static int media_encode(struct media *m, struct encode_picture *p, uint64_t grab
 }
 
 /*
- * One tick: grab; unless nothing changed, convert and encode; on a still
- * screen, a keep-alive repeat when one is due. Runs without the lock;
- * *current (the picture, showing capture frame *last_seq) and the times
- * belong to the pipeline thread. Returns 1 when the picture was unchanged,
+ * One tick: the group (media_group.h) hands out what another member encoded
+ * within the last frame interval, or grabs, skips an unchanged picture (a
+ * keep-alive repeat when one is due), converts and encodes for everyone;
+ * then send. Runs without the lock. Returns 1 when the picture was unchanged,
  * 0 when encoded (or dropped).
  */
-static int media_tick(struct media *m, struct encode_picture **current, uint64_t *last_seq,
-                      uint64_t *last_encode_usec, const char **ret_stage)
+static int media_tick(struct media *m, uint64_t *last_encode_usec, const char **ret_stage)
 {
-        _cleanup_(capture_frame_unrefp) struct capture_frame *f = NULL;
-        uint64_t grab, t0, t1;
-        bool unchanged;
+        struct media_group_frame *fr = &m->frame;
+        uint64_t grab = now_usec();
         int r;
 
-        grab = now_usec();
         /* Sessions sharing the capture within half a frame get the same picture (benchmarks: never). */
-        r = capture_grab(m->capture, m->cfg.benchmark ? 0 : m->interval_usec / 2, &f);
-        if (r < 0) {
-                *ret_stage = "capture";
+        /* Still for longer than MEDIA_STILL_USEC (an idle desktop): repeat only once a second. Each repeat is
+         * a whole encode; PCR/PAT/PMT keep the stream alive in between. */
+        uint64_t keepalive = grab - m->last_change_usec >= MEDIA_STILL_USEC
+                                     ? MAX(m->keepalive_usec, MEDIA_STILL_KEEPALIVE_USEC)
+                                     : m->keepalive_usec;
+
+        r = media_group_tick(m->group, m->member, grab, m->cfg.benchmark ? 0 : m->interval_usec, keepalive,
+                             m->start_usec, fr, ret_stage);
+        if (r < 0)
                 return r;
-        }
-        unchanged = !m->cfg.no_damage && *last_seq != 0 &&
-                    (f->seq == *last_seq || capture_frame_damage(m->capture, f, *last_seq, NULL, 0) == 0);
 
-        if (unchanged) {
-                /* Still for longer than MEDIA_STILL_USEC (an idle desktop): repeat only once a second.
-                 * Each repeat is a whole encode; PCR/PAT/PMT keep the stream alive in between. */
-                uint64_t interval = grab - m->last_change_usec >= MEDIA_STILL_USEC
-                                            ? MAX(m->keepalive_usec, MEDIA_STILL_KEEPALIVE_USEC)
-                                            : m->keepalive_usec;
-                bool repeat = *current && grab - *last_encode_usec >= interval;
-
-                pthread_mutex_lock(&m->lock);
-                m->stats.frames_captured++;
-                m->stats.frames_skipped++;
-                pthread_mutex_unlock(&m->lock);
-                if (!repeat)
-                        return 1;
-                *last_encode_usec = grab;
-                r = media_encode(m, *current, grab, true, ret_stage);
-                return r < 0 ? r : 1;
-        }
-
-        /* The encoder holds no picture between frames: ours is free to be patched. */
-        *current = encode_picture_unref(*current);
-        t0 = now_usec();
-        r = encode_convert(m->encoder, m->capture, f, current);
-        t1 = now_usec();
         pthread_mutex_lock(&m->lock);
-        m->stats.frames_captured++;
-        if (r >= 0) {
-                m->convert_usec_total += t1 - t0;
-                m->stats.convert_usec_avg = m->convert_usec_total / (m->stats.frames_captured -
-                                                                     m->stats.frames_skipped);
-        } else if (r == -EBUSY)
+        if (!fr->shared)
+                m->stats.frames_captured++;
+        if (fr->unchanged || (fr->repeat && !fr->shared))
+                m->stats.frames_skipped++;
+        if (fr->converted) {
+                m->convert_usec_total += fr->convert_usec;
+                m->stats.convert_usec_avg = m->convert_usec_total / ++m->converted;
+        }
+        if (fr->dropped)
                 m->stats.frames_dropped++; /* every picture is still with an encoder that keeps references */
         pthread_mutex_unlock(&m->lock);
-        if (r == -EBUSY)
+        if (fr->unchanged)
+                return 1;
+        if (fr->dropped)
                 return 0;
-        if (r < 0) {
-                *ret_stage = "convert";
-                return r;
-        }
-        *last_seq = f->seq;
         *last_encode_usec = grab;
-        m->last_change_usec = grab;
-        return media_encode(m, *current, grab, false, ret_stage);
+        if (!fr->repeat)
+                m->last_change_usec = grab;
+        r = media_send(m, ret_stage);
+        if (r < 0)
+                return r;
+        return fr->repeat ? 1 : 0;
 }
 
 #ifdef MIRACAST_TEST_HOOKS
@@ -580,26 +560,26 @@ static void media_test_fault_hook(struct media *m)
 #endif
 
 /*
- * Switch to m->format (taken from under the lock by the caller): a new
- * encoder of the same backend with the new size, rate, profile and level
- * (its first picture is an IDR with the new SPS/PPS), and the PMT's AVC
- * descriptor; the output (SSRC, sequence, continuity counters, clocks) stays.
- * Runs without the lock. The pictures belong to the old encoder: *current is
- * dropped first.
+ * Switch to m->format (taken from under the lock by the caller): join the
+ * group of the new size, rate, profile and level (a new encoder of the same
+ * backend unless another session already streams that format; either way
+ * the first picture this session sends is an IDR with the new SPS/PPS),
+ * leave the old one, and change the PMT's AVC descriptor; the output (SSRC,
+ * sequence, continuity counters, clocks) stays. Runs without the lock.
  */
-static int media_apply_format(struct media *m, const struct encode_config *format, struct encode_picture **current,
-                              uint64_t *last_seq)
+static int media_apply_format(struct media *m, const struct encode_config *format)
 {
         struct encode_config ecfg = *format;
-        struct encoder *e = NULL, *old;
+        struct media_group *g = NULL, *old;
+        unsigned member, old_member;
         bool chp = ecfg.profile == ENCODE_PROFILE_CHP;
         uint64_t max_bps;
         int r;
 
-        ecfg.encoder = encode_get_codec_name(m->encoder); /* the backend that runs, not "auto" again */
+        ecfg.encoder = media_group_codec_name(m->group); /* the backend that runs, not "auto" again */
         ecfg.vaapi_device = m->vaapi_device;
         if (!ecfg.bitrate_bps)
-                ecfg.bitrate_bps = encode_get_bitrate(m->encoder);
+                ecfg.bitrate_bps = m->target_bps;
         max_bps = ecfg.bitrate_bps;
         /* While adapting (a smaller mode is ABR's last resort) the new mode starts at the adapted
          * rate, not at its maximum: the link that could not carry the old one is still there.
@@ -612,21 +592,22 @@ static int media_apply_format(struct media *m, const struct encode_config *forma
                 ecfg.fps_num = m->cfg.encode.fps_num;
                 ecfg.fps_den = m->cfg.encode.fps_den;
         }
-        *current = encode_picture_unref(*current);
-        *last_seq = 0;
-        r = encode_new(&ecfg, &e);
+        r = media_group_join(m->capture, &ecfg, m->cfg.no_damage, &g, &member);
         if (r < 0)
                 return r;
         r = media_output_set_video(m->output, chp ? 100 : 66, chp ? 0x0c : 0xc0,
                                    ecfg.level_idc ? (uint8_t) ecfg.level_idc : 31);
         if (r < 0) {
-                encode_free(e);
+                media_group_leave(g, member);
                 return r;
         }
 
         pthread_mutex_lock(&m->lock);
-        old = m->encoder;
-        m->encoder = e;
+        old = m->group;
+        old_member = m->member;
+        m->group = g;
+        m->member = member;
+        m->target_bps = ecfg.bitrate_bps;
         ecfg.encoder = NULL;
         ecfg.vaapi_device = NULL;
         m->cfg.encode = ecfg;
@@ -637,7 +618,7 @@ static int media_apply_format(struct media *m, const struct encode_config *forma
         m->stats.format_changes++;
         media_abr_reset(m, max_bps, now_usec());
         pthread_mutex_unlock(&m->lock);
-        encode_free(old);
+        media_group_leave(old, old_member);
         return 0;
 }
 
@@ -651,8 +632,7 @@ static void media_wait_until(struct media *m, uint64_t until)
 static void *media_thread(void *userdata)
 {
         struct media *m = userdata;
-        struct encode_picture *current = NULL;
-        uint64_t next_tick = 0, last_seq = 0, last_encode = 0, prev_encode, last_output = 0, next_feedback = 0;
+        uint64_t next_tick = 0, last_encode = 0, prev_encode, last_output = 0, next_feedback = 0;
         bool feedback = m->cfg.rtcp || m->cfg.abr;
         /* PCR/PAT/PMT at least every 40 ms while nothing else goes out (audio: every 20 ms) */
         uint64_t idle_usec = m->audio ? 10000 : 40000;
@@ -672,7 +652,7 @@ static void *media_thread(void *userdata)
 
                         m->format_pending = false;
                         pthread_mutex_unlock(&m->lock);
-                        r = media_apply_format(m, &format, &current, &last_seq);
+                        r = media_apply_format(m, &format);
                         pthread_mutex_lock(&m->lock);
                         if (r < 0)
                                 media_fail(m, r, "format change", encode_last_error());
@@ -721,7 +701,7 @@ static void *media_thread(void *userdata)
                 pthread_mutex_unlock(&m->lock);
 
                 prev_encode = last_encode;
-                r = media_tick(m, &current, &last_seq, &last_encode, &stage);
+                r = media_tick(m, &last_encode, &stage);
                 /* Even a benchmark waits a frame interval when nothing changed, instead of spinning. */
                 idle = r == 1;
                 if (last_encode != prev_encode)
@@ -740,7 +720,6 @@ static void *media_thread(void *userdata)
 #endif
         }
         pthread_mutex_unlock(&m->lock);
-        encode_picture_unref(current);
         return NULL;
 }
 
@@ -765,7 +744,9 @@ struct media *media_free(struct media *m)
         m->output = media_output_free(m->output);
         m->audio_pw = audio_pipewire_free(m->audio_pw);
         m->audio = audio_source_free(m->audio);
-        m->encoder = encode_free(m->encoder);
+        media_group_leave(m->group, m->member);
+        m->group = NULL;
+        media_group_frame_done(&m->frame);
         m->capture = capture_unref(m->capture);
         m->event_fd = safe_close(m->event_fd);
         pthread_cond_destroy(&m->cond);
@@ -876,7 +857,7 @@ int media_new(const struct media_config *cfg, struct media **ret)
                 if (!m->vaapi_device)
                         return -ENOMEM;
         }
-        r = encode_new(&ecfg, &m->encoder);
+        r = media_group_join(m->capture, &ecfg, m->cfg.no_damage, &m->group, &m->member);
         if (r < 0)
                 return r;
         /* encode_new() filled in defaults (frame rate, bit rate): read them back through the encoder. */
@@ -887,7 +868,8 @@ int media_new(const struct media_config *cfg, struct media **ret)
         m->interval_usec = (uint64_t) 1000000 * m->cfg.encode.fps_den / m->cfg.encode.fps_num;
         m->keepalive_usec = 1000000 / (m->cfg.keepalive_fps ? m->cfg.keepalive_fps : 5);
 
-        m->output_bitrate = encode_get_bitrate(m->encoder);
+        m->output_bitrate = media_group_get_bitrate(m->group);
+        m->target_bps = ecfg.bitrate_bps ? ecfg.bitrate_bps : m->output_bitrate;
         r = media_output_new(&(struct media_output_config) {
                                      .dest_address = m->dest_address,
                                      .dest_port = cfg->dest_port,
@@ -919,11 +901,11 @@ int media_new(const struct media_config *cfg, struct media **ret)
 
         m->state = MEDIA_STATE_IDLE;
         m->stats.state = MEDIA_STATE_IDLE;
-        name = encode_get_codec_name(m->encoder);
+        name = media_group_codec_name(m->group);
         snprintf(m->stats.encoder, sizeof(m->stats.encoder), "%s", name ? name : "");
         m->stats.width = cfg->encode.width;
         m->stats.height = cfg->encode.height;
-        m->stats.bitrate_bps = encode_get_bitrate(m->encoder);
+        m->stats.bitrate_bps = m->target_bps;
 
         r = -pthread_create(&m->thread, NULL, media_thread, m);
         if (r < 0)
@@ -1074,7 +1056,9 @@ int media_get_stats(struct media *m, struct media_stats *ret)
         pthread_mutex_lock(&m->lock);
         *ret = m->stats;
         ret->frames_dropped += m->sender_dropped;
-        ret->bitrate_bps = encode_get_bitrate(m->encoder);
+        ret->bitrate_bps = media_group_get_bitrate(m->group);
+        ret->encoder_group = media_group_id(m->group);
+        ret->encoder_shared_with = media_group_members(m->group);
         ret->cpu_usec = m->cpu_usec;
         n = m->latency_count;
         memcpy(sorted, m->latency, n * sizeof(sorted[0]));

@@ -32,6 +32,12 @@
  * missing sound is silence, and MEDIA_EVENT_AUDIO says why whenever that
  * reason changes.
  *
+ * Fan-out (docs/media.md): pipelines of one process on the same capture at
+ * the same format share one encoder (media_group.h); each keeps its own
+ * thread, output (RTP sequence, SSRC, RTCP, pacing) and audio. The shared
+ * encoder runs at the lowest of their bit rates; an IDR asked by one is
+ * one for all.
+ *
  * The network (docs/rtcp.md): with cfg.rtcp the pipeline sends RTCP sender
  * reports, reads the sink's receiver reports and answers its generic NACKs
  * from a bounded history; with cfg.abr it adapts the encoder's bit rate
@@ -120,6 +126,9 @@ struct media_stats {
         uint64_t frames_skipped;   /* grabbed but unchanged: not converted or encoded */
         uint64_t frames_encoded;   /* pictures encoded (including keep-alive repeats) */
         uint64_t frames_repeated;  /* keep-alive re-encodes of an unchanged picture */
+        uint64_t frames_shared;    /* of frames_encoded, encoded by another session of the same group */
+        unsigned encoder_group;    /* the fan-out group (shared encoder) this session sends from: 1, 2, ... */
+        unsigned encoder_shared_with; /* sessions sending from that encoder now, this one included */
         uint64_t format_changes;   /* media_change_format() applied */
         uint64_t frames_dropped;   /* frame ticks skipped because the previous frame was still being
                                     * encoded/sent, plus frames the sender dropped (stalled link) */

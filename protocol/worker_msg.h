@@ -128,6 +128,10 @@ enum worker_field {
                                         audio-source pipewire; without it fd 1 is the capture's */
         WORKER_FIELD_PIPEWIRE_NODE,  /* SESSION_NEW: the PipeWire fd is the session's own stream (a desktop
                                         cast), consume this node through it, share it with no other session */
+        /* STATISTICS of the fan-out (docs/media.md): */
+        WORKER_FIELD_ENCODER_GROUP,  /* the shared encoder this session sends from (1, 2, ... per worker) */
+        WORKER_FIELD_ENCODER_SHARED_WITH, /* sessions sending from it now, this one included */
+        WORKER_FIELD_FRAMES_SHARED,  /* frames sent that another session's thread encoded */
 
         WORKER_FIELD_FIRST_STRING = 0x1000,
         WORKER_FIELD_TEXT = WORKER_FIELD_FIRST_STRING,

@@ -1292,6 +1292,9 @@ void session_send_statistics(struct session *s)
         worker_msg_put_u64(&w, WORKER_FIELD_SEND_QUEUE, ms.send_queue_bytes);
         worker_msg_put_u64(&w, WORKER_FIELD_ABR_LOWERED, ms.abr_lowered);
         worker_msg_put_u64(&w, WORKER_FIELD_ABR_RAISED, ms.abr_raised);
+        worker_msg_put_u64(&w, WORKER_FIELD_ENCODER_GROUP, ms.encoder_group);
+        worker_msg_put_u64(&w, WORKER_FIELD_ENCODER_SHARED_WITH, ms.encoder_shared_with);
+        worker_msg_put_u64(&w, WORKER_FIELD_FRAMES_SHARED, ms.frames_shared);
         if (strcmp(ms.audio_codec, "none") != 0) {
                 worker_msg_put_str(&w, WORKER_FIELD_AUDIO_INPUT, ms.audio_input);
                 worker_msg_put_i64(&w, WORKER_FIELD_AUDIO_LEVEL_MDBFS, (int64_t) (ms.audio_level_dbfs * 1000.0));

@@ -26,6 +26,11 @@
 #   BENCH audio codec=aac|lpcm cpu_ms_per_s=<CPU ms per second of sound> core_pct=<% of one core>
 # Then desktop-pipewire (tools/bench-desktop.sh: a PipeWire producer consumed
 # by our pipewire backend and by GStreamer's pipewiresrc, and the idle desktop).
+# Then the fan-out (build/bench-fanout: N sessions of one capture at one format, each
+# sending to its own loopback receiver in real time; they share one encoder):
+#   BENCH fanout sinks=N cpu_ms_per_frame=X ratio=<CPU with N / CPU with 1> encoders=E shared=H fps_per_sink=F
+#   (cpu_ms_per_frame: the process's CPU per frame each sink received)
+#   (N = 1..4; case BENCH_FANOUT_CASE, default 1080p30-motion; BENCH_FANOUT=0 skips)
 # Environment: BENCH_FRAMES (default 150 = 5 s per run), BENCH_CASES (default
 # all seven; set and empty: none, e.g. for the audio lines alone), BENCH_QUICK=1
 # (60 frames, the three 720p cases), BENCH_ENCODER (ours, default "software";
@@ -43,7 +48,7 @@ else
 fi
 encoder=${BENCH_ENCODER:-software}
 
-for b in "$build/bench-pipeline" "$build/bench-anchor" "$build/bench-audio"; do
+for b in "$build/bench-pipeline" "$build/bench-anchor" "$build/bench-audio" "$build/bench-fanout"; do
         [ -x "$b" ] || { echo "bench: $b missing (run make bench)" >&2; exit 1; }
 done
 for t in ffmpeg gst-launch-1.0; do
@@ -157,5 +162,27 @@ for codec in aac lpcm; do
         fi
         echo "  RESULT audio ${line#RESULT }"
         echo "BENCH audio codec=$codec cpu_ms_per_s=$(field cpu_ms_per_s "$line") core_pct=$(field core_pct "$line")"
+done
+fanout_case=${BENCH_FANOUT_CASE:-1080p30-motion}
+case $fanout_case in
+720p30-*) w=1280 h=720 rate=8000000 ;;
+*) w=1920 h=1080 rate=12000000 ;;
+esac
+one=
+for n in 1 2 3 4; do
+        [ "${BENCH_FANOUT:-1}" = 0 ] && break
+        line=$("$build/bench-fanout" $w $h "${fanout_case#*-}" "$frames" $n $rate 2>/dev/null | grep '^RESULT')
+        if [ -z "$line" ]; then
+                echo "  RESULT fanout sinks=$n FAILED"
+                status=1
+                continue
+        fi
+        echo "  RESULT fanout case=$fanout_case ${line#RESULT }"
+        cpu_n=$(field cpu_ms_per_frame "$line")
+        [ $n = 1 ] && one=$cpu_n
+        echo "BENCH fanout sinks=$n cpu_ms_per_frame=$cpu_n" \
+                "ratio=$(awk -v a="$cpu_n" -v b="${one:-0}" 'BEGIN { if (b + 0 > 0) printf "%.2f", a / b; else print "n/a" }')" \
+                "encoders=$(field encoders "$line") shared=$(field shared "$line")" \
+                "fps_per_sink=$(field fps_per_sink "$line") case=$fanout_case"
 done
 exit $status

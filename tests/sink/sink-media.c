@@ -87,6 +87,8 @@ void sink_media_feed_rtp(struct sink_media *m, const uint8_t *buf, size_t len)
                 goto bad;
 
         seq = (uint16_t) ((buf[2] << 8) | buf[3]);
+        if (!m->have_seq)
+                m->stats.first_seq = seq;
         if (m->have_seq) {
                 uint16_t gap = (uint16_t) (seq - m->last_seq - 1);
                 /* A gap below 0x8000 is loss; above it a reordered/duplicate packet. */

@@ -34,6 +34,7 @@ struct sink_media_stats {
         uint64_t rtp_bad;               /* not RTP v2 / not PT 33 / payload not n*188 */
         uint64_t ring_overflows;        /* TS bytes dropped because the decoder lagged */
         uint32_t ssrc;
+        uint16_t first_seq;         /* RTP sequence number of the first packet received */
         /* decoding, counted by the decode thread */
         char video_codec[32];           /* "h264", "" when no video stream yet */
         char audio_codec[32];           /* "aac", "pcm_bluray", "" when none */

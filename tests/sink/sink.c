@@ -1194,7 +1194,7 @@ static int sink_report(struct sink *s)
                " rtcp_rr=%" PRIu64 " rtcp_sr=%" PRIu64 " nacked=%" PRIu64 " recovered=%" PRIu64
                " unrecovered=%" PRIu64 " late=%" PRIu64 " max_hold_ms=%" PRIu64 " max_frame_gap_ms=%" PRIu64
                " rx_kbps=%" PRIu64 " ms_latency=%s transport=%s"
-               " first_frame_ms=%lld server_port=%s pids=%#x/%#x/%#x/%#x"
+               " ssrc=%08x first_seq=%u first_frame_ms=%lld server_port=%s pids=%#x/%#x/%#x/%#x"
                " audio_seconds=%.2f audio_rate=%u audio_freq_hz=%.2f audio_level_dbfs=%.2f audio_gaps=%u"
                " audio_max_gap_ms=%.0f audio_decode_errors=%" PRIu64 " av_pairs=%u av_offset_ms_median=%.1f"
                " av_offset_ms_worst=%.1f av_clock_ms_worst=%.1f%s end=%s%s%s\n",
@@ -1211,6 +1211,7 @@ static int sink_report(struct sink *s)
                s->play_usec && now_usec() > s->play_usec ? st.rtp_bytes * 8000 / (now_usec() - s->play_usec) : 0,
                s->ms_latency[0] ? s->ms_latency : "none",
                !s->opt.tcp ? "udp" : s->rtp_tcp_bad ? "tcp-bad-framing" : s->rtp_tcp_seen ? "tcp" : "tcp-never-connected",
+               st.ssrc, (unsigned) st.first_seq,
                st.first_frame_usec && s->play_usec ? (long long) (st.first_frame_usec - s->play_usec) / 1000 : -1LL,
                s->server_port_seen ? "yes" : "no", (unsigned) st.pmt_pid, (unsigned) st.pcr_pid,
                (unsigned) st.video_pid, (unsigned) st.audio_pid, st.audio.seconds, st.audio_rate, st.audio.freq_hz,
