@@ -13,9 +13,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../protocol/hid_desc.h"
 #include "../protocol/macro.h"
 #include "../protocol/uibc_msg.h"
+#include "../protocol/wfd_uibc.h"
 #include "log.h"
+#include "uhid.h"
 #include "uibc.h"
 #include "uinput.h"
 
@@ -27,6 +30,24 @@
 /* Pixels of scroll per wheel notch, for sinks that scroll in pixels (unit 0). */
 #define UIBC_PIXELS_PER_NOTCH 40
 #define UIBC_READ_BUFFER (2 * UIBC_MAX_PACKET)
+/* HIDC devices per session: a keyboard, a mouse, and room for a sink that sends a few more. */
+#define UIBC_MAX_HID_DEVICES 4
+
+/*
+ * One HID device a sink described in HIDC: the descriptor is kept for the
+ * whole connection (sinks send it once, possibly before input is active),
+ * the uhid device only exists while the channel is active.
+ */
+struct uibc_hid {
+        uint8_t path, type;              /* the key: input path and HID type of the HIDC packets */
+        uint8_t *rd;                     /* owned: the report descriptor as the sink sent it */
+        size_t rd_len;
+        struct hid_desc desc;
+        struct hid_key_filter filter;
+        struct uhid_device *dev;         /* owned; only while active */
+        sd_event_source *io;             /* owned: the kernel's requests on dev's fd */
+        struct uibc_channel *channel;    /* not owned: the parent */
+};
 
 struct uibc_channel {
         sd_event *event;                 /* not owned (a reference is held) */
@@ -49,11 +70,11 @@ struct uibc_channel {
         struct uibc_key_filter keys;
         struct uinput_contact contacts[UINPUT_MAX_CONTACTS]; /* touch contacts now down */
         size_t n_contacts;
-        bool hidc_warned;
+        struct uibc_hid *hid[UIBC_MAX_HID_DEVICES]; /* owned */
 
         struct {
                 uint64_t packets, injected, inactive, rate_limited, bad, out_of_picture, keys_blocked,
-                        keys_unmapped, ignored, refused_peers;
+                        keys_unmapped, ignored, refused_peers, hid_reports;
         } n;
 };
 
@@ -228,6 +249,171 @@ static int inject_scroll(struct uibc_channel *c, const struct uibc_event *e)
                                      e->type == UIBC_EVENT_VSCROLL ? -notches : notches);
 }
 
+/* ---- HIDC -> uhid ----------------------------------------------------------------------- */
+
+static const char *hid_type_name(uint8_t type)
+{
+        return wfd_uibc_input_type_to_string(type) ?: "HID";
+}
+
+static void hid_stop(struct uibc_hid *h)
+{
+        h->io = sd_event_source_disable_unref(h->io);
+        h->dev = uhid_device_free(h->dev);
+        hid_key_filter_init(&h->filter);
+}
+
+static struct uibc_hid *hid_free(struct uibc_hid *h)
+{
+        if (!h)
+                return NULL;
+        hid_stop(h);
+        free(h->rd);
+        free(h);
+        return NULL;
+}
+
+static int on_hid_io(sd_event_source *source, int fd, uint32_t revents, void *userdata)
+{
+        struct uibc_hid *h = userdata;
+        struct uibc_channel *c = h->channel;
+        int r;
+
+        r = uhid_device_process(h->dev);
+        if (r < 0) {
+                log_uibc(c, LOG_WARNING, r, "HIDC %s device failed (%m); removed", hid_type_name(h->type));
+                hid_stop(h);
+        }
+        return 0;
+}
+
+/* Create the uhid device for a kept descriptor (the channel is active). */
+static void hid_start(struct uibc_channel *c, struct uibc_hid *h)
+{
+        char name[128];
+        int r;
+
+        if (h->dev)
+                return;
+        snprintf(name, sizeof(name), "miracastd session %u HIDC %s", c->session_id, hid_type_name(h->type));
+        r = uhid_device_new(-1, name, h->rd, h->rd_len, &h->dev);
+        if (r >= 0)
+                r = sd_event_add_io(c->event, &h->io, uhid_device_get_fd(h->dev), EPOLLIN, on_hid_io, h);
+        if (r < 0) {
+                log_uibc(c, LOG_ERR, r, "Failed to create the HIDC %s device (/dev/uhid: %m); its reports are dropped",
+                         hid_type_name(h->type));
+                hid_stop(h);
+                return;
+        }
+        log_uibc(c, LOG_INFO, 0, "HIDC %s device created (%zu-byte report descriptor%s%s)", hid_type_name(h->type),
+                 h->rd_len, h->desc.keyboard ? ", keyboard keys filtered" : "", h->desc.mouse ? ", mouse" : "");
+}
+
+static struct uibc_hid **hid_find(struct uibc_channel *c, uint8_t path, uint8_t type)
+{
+        for (size_t i = 0; i < UIBC_MAX_HID_DEVICES; i++)
+                if (c->hid[i] && c->hid[i]->path == path && c->hid[i]->type == type)
+                        return &c->hid[i];
+        return NULL;
+}
+
+/* A report descriptor: checked, kept, and a device made for it now or when input becomes active. */
+static void hid_descriptor(struct uibc_channel *c, const struct uibc_event *e)
+{
+        struct uibc_hid **slot = hid_find(c, e->hidc_path, e->hidc_type), *h;
+        struct hid_desc desc;
+        char why[64];
+        int r;
+
+        r = hid_desc_parse(e->hid, e->hid_len, &desc);
+        if (r < 0) {
+                snprintf(why, sizeof(why), "HID report descriptor refused: %s", r == -E2BIG ? "too large" : "malformed");
+                bad_input(c, why);
+                return;
+        }
+        if (slot) {
+                /* A new descriptor for the same device replaces it (the sink re-plugged it). */
+                *slot = hid_free(*slot);
+        } else {
+                for (size_t i = 0; i < UIBC_MAX_HID_DEVICES && !slot; i++)
+                        if (!c->hid[i])
+                                slot = &c->hid[i];
+                if (!slot) {
+                        bad_input(c, "more HIDC devices than we keep");
+                        return;
+                }
+        }
+        h = calloc(1, sizeof(*h));
+        if (!h || !(h->rd = malloc(e->hid_len))) {
+                free(h);
+                log_uibc(c, LOG_ERR, -ENOMEM, "cannot keep a HID report descriptor: %m");
+                return;
+        }
+        memcpy(h->rd, e->hid, e->hid_len);
+        h->rd_len = e->hid_len;
+        h->path = e->hidc_path;
+        h->type = e->hidc_type;
+        h->desc = desc;
+        h->channel = c;
+        hid_key_filter_init(&h->filter);
+        *slot = h;
+        log_uibc(c, LOG_DEBUG, 0, "HIDC %s/%s report descriptor (%zu bytes)", hid_type_name(h->type),
+                 wfd_uibc_input_path_to_string(h->path) ?: "?", h->rd_len);
+        if (c->active)
+                hid_start(c, h);
+}
+
+static void hid_report(struct uibc_channel *c, const struct uibc_event *e)
+{
+        struct uibc_hid **slot = hid_find(c, e->hidc_path, e->hidc_type), *h;
+        uint8_t out[HID_MAX_REPORT];
+        int r;
+
+        if (!slot) {
+                c->n.ignored++;
+                log_uibc(c, LOG_DEBUG, 0, "HIDC report before its report descriptor, dropped");
+                return;
+        }
+        h = *slot;
+        if (!c->active || !h->dev) {
+                c->n.inactive++;
+                return;
+        }
+        /* HID reports carry the whole state (keys held, buttons down), so a dropped one heals with the next. */
+        if (!uibc_rate_limit_take(&c->rate, now_usec(c))) {
+                if (c->n.rate_limited++ == 0)
+                        log_uibc(c, LOG_WARNING, 0, "the sink sends more than %u events/s; dropping the excess",
+                                 UIBC_DEFAULT_RATE_PER_SEC);
+                return;
+        }
+        if (e->hid_len == 0 || e->hid_len > HID_MAX_REPORT) {
+                bad_input(c, "empty HID report");
+                return;
+        }
+        r = hid_key_filter_report(&h->filter, &h->desc, e->hid, e->hid_len, out);
+        if (r == -ENOENT) {
+                bad_input(c, "HID report id not in its descriptor");
+                return;
+        }
+        if (r == -EPERM || r > 0) {
+                c->n.keys_blocked++;
+                log_uibc(c, LOG_NOTICE, 0, "HIDC %s report: SysRq / VT switch / zap key %s",
+                         hid_type_name(h->type), r > 0 ? "removed" : "held, report dropped");
+                if (r < 0)
+                        return;
+        } else if (r < 0) {
+                bad_input(c, "HID report");
+                return;
+        }
+        r = uhid_device_input(h->dev, out, e->hid_len);
+        if (r < 0) {
+                log_uibc(c, LOG_WARNING, r, "HIDC %s report not accepted by uhid: %m", hid_type_name(h->type));
+                return;
+        }
+        c->n.hid_reports++;
+        c->n.injected++;
+}
+
 static bool is_release(const struct uibc_event *e)
 {
         return e->type == UIBC_EVENT_TOUCH_UP || e->type == UIBC_EVENT_KEY_UP;
@@ -243,10 +429,12 @@ static void handle_event(struct uibc_channel *c, const struct uibc_event *e)
                 return;
         }
         if (e->type == UIBC_EVENT_HIDC) {
-                c->n.ignored++;
-                if (!c->hidc_warned)
-                        log_uibc(c, LOG_WARNING, 0, "HIDC input is not supported (we offer GENERIC only), dropped");
-                c->hidc_warned = true;
+                if (e->hidc_usage == UIBC_HIDC_REPORT_DESCRIPTOR)
+                        hid_descriptor(c, e);
+                else if (e->hidc_usage == UIBC_HIDC_REPORT)
+                        hid_report(c, e);
+                else
+                        c->n.ignored++;
                 return;
         }
         if (!c->active || !c->injector) {
@@ -437,16 +625,19 @@ struct uibc_channel *uibc_channel_free(struct uibc_channel *c)
         if (!c)
                 return NULL;
         c->injector = uinput_injector_free(c->injector);
+        for (size_t i = 0; i < UIBC_MAX_HID_DEVICES; i++)
+                c->hid[i] = hid_free(c->hid[i]);
         if (c->n.packets || c->n.bad || c->n.refused_peers)
                 log_uibc(c, LOG_INFO, 0,
                          "closed: %llu packets, %llu injected, %llu while inactive, %llu rate-limited, %llu bad, "
                          "%llu outside the picture, %llu keys blocked, %llu keys unmapped, %llu ignored, "
-                         "%llu connections refused",
+                         "%llu connections refused, %llu HID reports",
                          (unsigned long long) c->n.packets, (unsigned long long) c->n.injected,
                          (unsigned long long) c->n.inactive, (unsigned long long) c->n.rate_limited,
                          (unsigned long long) c->n.bad, (unsigned long long) c->n.out_of_picture,
                          (unsigned long long) c->n.keys_blocked, (unsigned long long) c->n.keys_unmapped,
-                         (unsigned long long) c->n.ignored, (unsigned long long) c->n.refused_peers);
+                         (unsigned long long) c->n.ignored, (unsigned long long) c->n.refused_peers,
+                         (unsigned long long) c->n.hid_reports);
         close_connection(c);
         stop_listening(c);
         sd_event_unref(c->event);
@@ -471,6 +662,9 @@ int uibc_channel_set_active(struct uibc_channel *c, bool active, uint32_t mode_w
                 if (c->injector)
                         log_uibc(c, LOG_INFO, 0, "input off; virtual input devices removed");
                 c->injector = uinput_injector_free(c->injector);
+                for (size_t i = 0; i < UIBC_MAX_HID_DEVICES; i++)
+                        if (c->hid[i])
+                                hid_stop(c->hid[i]);
                 c->n_contacts = 0;
                 uibc_key_filter_init(&c->keys);
                 c->active = false;
@@ -493,5 +687,9 @@ int uibc_channel_set_active(struct uibc_channel *c, bool active, uint32_t mode_w
                          mode_w, mode_h, target_w, target_h);
         }
         c->active = true;
+        /* HIDC devices described while input was off appear now. */
+        for (size_t i = 0; i < UIBC_MAX_HID_DEVICES; i++)
+                if (c->hid[i])
+                        hid_start(c, c->hid[i]);
         return 0;
 }

@@ -1077,7 +1077,7 @@ static void help(void)
                "                           then connect to the RTSP port it names (--connect not needed)\n"
                "     --mice-variant V      normal, stop (STOP_PROJECTION after --frames), garbage, silent\n"
                "                           (never connect back), security (answer with PIN_CHALLENGE)\n"
-               "     --uibc-script FILE    list GENERIC input (UIBC) in M3; once the source offers and\n"
+               "     --uibc-script FILE    list GENERIC and HIDC input (UIBC) in M3; once the source offers and\n"
                "                           enables it and the session plays, connect to its UIBC port\n"
                "                           and send FILE's steps (see tests/sink/sink-uibc.h)\n"
                "     --expect-uibc yes|no  fail unless the source offers input (yes) or does not (no)\n"
