@@ -9,12 +9,18 @@
 #   2. with consent (Listen option input): the events arrive with the right
 #      codes and coordinates scaled from 1920x1080 to 1280x720 (compared line
 #      by line with tests/vm/uibc-expected.txt), the flood is cut by the rate
-#      limit, garbage and HIDC produce nothing, and both devices are gone after
-#      the teardown.
+#      limit, garbage produces nothing, and both devices are gone after the
+#      teardown;
+#   3. HIDC through uhid (hid-generic parses the sink's boot keyboard and mouse
+#      descriptors): the keyboard and mouse devices appear, 'a' is typed,
+#      Alt+PrintScreen and Ctrl+Alt+F1 arrive without PrintScreen and F1
+#      (compared line by line with tests/vm/uibc-hidc-expected.txt), a click and
+#      a move arrive, and both are gone after the teardown.
 . /payload/run/guest-lib.sh
 t0=$(now)
 S=/share
 EXPECTED=$S/tests/vm/uibc-expected.txt
+EXPECTED_HIDC=$S/tests/vm/uibc-hidc-expected.txt
 SCRIPT=$S/tests/data/uibc/script.txt
 modprobe vkms && pass "vkms loaded" || fail "modprobe vkms"
 if modprobe evdev && modprobe uinput && [ -c /dev/uinput ]; then
@@ -22,6 +28,12 @@ if modprobe evdev && modprobe uinput && [ -c /dev/uinput ]; then
 else
         fail "modprobe evdev/uinput (is the image built with them? build-image.sh MODULES)"
         finish
+fi
+# No udev here to load the HID driver when the device appears: load it first.
+if modprobe uhid && modprobe hid-generic && [ -c /dev/uhid ]; then
+        pass "uhid and hid-generic loaded: $(ls -l /dev/uhid)"
+else
+        fail "modprobe uhid/hid-generic (is the image built with them? build-image.sh MODULES)"
 fi
 hostrun $B/vm/kms-pattern show --mode 1280x720 >/tmp/pattern.log 2>&1 &
 PAT=$!
@@ -120,8 +132,25 @@ grep '^EVENT pointer' /tmp/ev.txt | tail -n 2 | grep -q 'EVENT pointer EV_ABS AB
         grep '^EVENT pointer' /tmp/ev.txt | tail -n 2 | grep -q 'EVENT pointer EV_ABS ABS_Y 719' &&
         pass "the last move (1919,1079) lands on the output's last pixel (1279,719)" ||
         fail "last move: $(tail -n 6 /tmp/ev.txt | tr '\n' ' ')"
-grep -q 'KEY_SYSRQ\|KEY_LEFTALT' /tmp/ev.txt && fail "the HIDC SysRq attempt got through" ||
-        pass "no SysRq/Alt from the HIDC packet"
+# ---- 3. HIDC ---------------------------------------------------------------------------
+grep -q '^DEVICE Keyboard ' /tmp/ev.txt && grep -q '^DEVICE Mouse ' /tmp/ev.txt &&
+        pass "HIDC: the sink's keyboard and mouse appeared through uhid" ||
+        fail "HIDC devices: $(grep '^DEVICE' /tmp/ev.txt | tr '\n' ' ')"
+echo "--- evdev-read, the HIDC devices"
+grep -E '^(DEVICE|EVENT|SYN|GONE) (Keyboard|Mouse)' /tmp/ev.txt
+grep -E '^EVENT (Keyboard EV_KEY|Mouse EV_(KEY|REL)) ' /tmp/ev.txt >/tmp/ev-hidc.txt
+grep -v '^#' "$EXPECTED_HIDC" >/tmp/ev-hidc-expected.txt
+if diff -u /tmp/ev-hidc-expected.txt /tmp/ev-hidc.txt >/tmp/ev-hidc-diff.txt; then
+        pass "HIDC: every key and mouse event arrived as expected ($(wc -l </tmp/ev-hidc.txt) lines)"
+else
+        fail "HIDC events differ from tests/vm/uibc-hidc-expected.txt"; cat /tmp/ev-hidc-diff.txt
+fi
+grep -q 'KEY_SYSRQ\|KEY_F1 ' /tmp/ev.txt && fail "HIDC: SysRq or F1 (VT switch) got through" ||
+        pass "HIDC: no SysRq and no Ctrl+Alt+F1 on any device"
+grep -q 'HIDC Keyboard report: SysRq / VT switch / zap key removed' /tmp/daemon.log &&
+        pass "HIDC: the daemon logged the removed keys" || fail "HIDC: no log of the removed keys"
+grep -q '^GONE Keyboard' /tmp/ev.txt && grep -q '^GONE Mouse' /tmp/ev.txt &&
+        pass "HIDC: both uhid devices vanished with the teardown" || fail "HIDC devices not gone"
 grep -q '^GONE pointer' /tmp/ev.txt && grep -q '^GONE touch' /tmp/ev.txt && grep -q '^END gone' /tmp/ev.txt &&
         pass "both devices vanished with the teardown" || fail "devices not gone: $(tail -n 3 /tmp/ev.txt | tr '\n' ' ')"
 hostrun $B/vm/evdev-read list >/tmp/list.txt
