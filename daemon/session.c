@@ -600,15 +600,20 @@ static void session_input_activate(struct session *s, bool active)
 {
         struct session_private *p = s->priv;
         unsigned tw = s->width, th = s->height;
-        int r;
+        struct uibc_geometry g = {};
+        int r = 0;
 
         if (!p->uibc)
                 return;
         /* Coordinates land on what is cast: the capture's size (the KMS output, the test picture),
-         * held by the session since its media started. */
+         * held by the session since its media started. The encoder scales it over the whole mode
+         * (no bars) and no capture knows its place in the desktop yet (docs/uibc.md). */
         if (active && p->capture)
                 (void) capture_get_size(p->capture, &tw, &th);
-        r = uibc_channel_set_active(p->uibc, active, s->width, s->height, tw, th);
+        if (active)
+                r = uibc_geometry_compute(s->width, s->height, tw, th, false, NULL, 0, 0, &g);
+        if (r >= 0)
+                r = uibc_channel_set_active(p->uibc, active, &g);
         if (r < 0)
                 log_session_error_errno(s, r, "Failed to create the input devices (/dev/uinput: %m); "
                                         "input from the display stays off");

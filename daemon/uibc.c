@@ -64,7 +64,7 @@ struct uibc_channel {
         size_t len;
 
         bool active;
-        struct uibc_rect mode, target;
+        struct uibc_geometry geometry;   /* while active */
         struct uinput_injector *injector;/* owned; only while active */
         struct uibc_rate_limit rate;
         struct uibc_key_filter keys;
@@ -205,7 +205,7 @@ static int inject_pointers(struct uibc_channel *c, const struct uibc_event *e)
 
         for (size_t i = 0; i < e->n_pointers; i++) {
                 /* A press must land on the picture; a move or release off it is pulled to its edge. */
-                ok[i] = uibc_map_point(&c->mode, &c->target, e->pointers[i].x, e->pointers[i].y,
+                ok[i] = uibc_map_point(&c->geometry.active, &c->geometry.target, e->pointers[i].x, e->pointers[i].y,
                                        e->type != UIBC_EVENT_TOUCH_DOWN, &x[i], &y[i]) >= 0;
                 if (!ok[i]) {
                         c->n.out_of_picture++;
@@ -467,7 +467,7 @@ static void handle_event(struct uibc_channel *c, const struct uibc_event *e)
         }
         if (r < 0) {
                 log_uibc(c, LOG_WARNING, r, "injecting %s failed: %m; input off", uibc_event_type_to_string(e->type));
-                (void) uibc_channel_set_active(c, false, 0, 0, 0, 0);
+                (void) uibc_channel_set_active(c, false, NULL);
                 return;
         }
         c->n.injected++;
@@ -650,8 +650,7 @@ uint16_t uibc_channel_get_port(const struct uibc_channel *c)
         return c ? c->port : 0;
 }
 
-int uibc_channel_set_active(struct uibc_channel *c, bool active, uint32_t mode_w, uint32_t mode_h,
-                            uint32_t target_w, uint32_t target_h)
+int uibc_channel_set_active(struct uibc_channel *c, bool active, const struct uibc_geometry *g)
 {
         char name[64];
         int r;
@@ -670,21 +669,25 @@ int uibc_channel_set_active(struct uibc_channel *c, bool active, uint32_t mode_w
                 c->active = false;
                 return 0;
         }
-        if (mode_w == 0 || mode_h == 0 || target_w == 0 || target_h == 0 || mode_w > 65535 || mode_h > 65535)
+        if (!g || g->active.width == 0 || g->active.height == 0 || g->target.width == 0 || g->target.height == 0 ||
+            g->range_width == 0 || g->range_height == 0)
                 return -EINVAL;
-        c->mode = (struct uibc_rect) { .width = mode_w, .height = mode_h };
-        /* The injector's own coordinates: the cast area is its whole range. */
-        c->target = (struct uibc_rect) { .width = target_w, .height = target_h };
+        if (c->injector && (g->range_width != c->geometry.range_width || g->range_height != c->geometry.range_height))
+                c->injector = uinput_injector_free(c->injector); /* the device's range changes: a new one */
+        c->geometry = *g;
         if (!c->injector) {
                 snprintf(name, sizeof(name), "miracastd session %u", c->session_id);
-                r = uinput_injector_new(-1, -1, name, target_w, target_h, &c->injector);
+                r = uinput_injector_new(-1, -1, name, g->range_width, g->range_height, &c->injector);
                 if (r < 0) {
                         c->active = false;
                         return r;
                 }
                 (void) uibc_rate_limit_init(&c->rate, UIBC_DEFAULT_RATE_PER_SEC, UIBC_DEFAULT_BURST, now_usec(c));
-                log_uibc(c, LOG_INFO, 0, "input on: %ux%u from the display mapped to %ux%u",
-                         mode_w, mode_h, target_w, target_h);
+                log_uibc(c, LOG_INFO, 0,
+                         "input on: the picture at %ux%u%+d%+d of the display's mode mapped to %ux%u%+d%+d "
+                         "(device range %ux%u)", g->active.width, g->active.height, g->active.x, g->active.y,
+                         g->target.width, g->target.height, g->target.x, g->target.y, g->range_width,
+                         g->range_height);
         }
         c->active = true;
         /* HIDC devices described while input was off appear now. */

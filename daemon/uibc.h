@@ -18,6 +18,8 @@
 #include <sys/socket.h>
 #include <systemd/sd-event.h>
 
+#include "../protocol/uibc_msg.h"
+
 struct uibc_channel;
 
 #define UIBC_CHANNEL_ACCEPT_TIMEOUT_USEC (60 * 1000000ULL)
@@ -37,10 +39,10 @@ struct uibc_channel *uibc_channel_free(struct uibc_channel *c);
 uint16_t uibc_channel_get_port(const struct uibc_channel *c);
 
 /*
- * Inject from now on (create the devices for a cast area of target_w x
- * target_h, input arriving in mode_w x mode_h pixels) or stop (destroy them).
- * Returns 0, or the injector's error (the channel then stays inactive and
- * drops what arrives; the caller logs).
+ * Inject from now on (create the devices: coordinates arrive in the
+ * negotiated mode and are mapped as g says, uibc_geometry_compute()) or
+ * stop (destroy them; g may be NULL). Returns 0, or the injector's error
+ * (the channel then stays inactive and drops what arrives; the caller
+ * logs), -EINVAL for a missing or empty geometry.
  */
-int uibc_channel_set_active(struct uibc_channel *c, bool active, uint32_t mode_w, uint32_t mode_h,
-                            uint32_t target_w, uint32_t target_h);
+int uibc_channel_set_active(struct uibc_channel *c, bool active, const struct uibc_geometry *g);

@@ -364,6 +364,40 @@ int uibc_map_point(const struct uibc_rect *active, const struct uibc_rect *targe
         return 0;
 }
 
+int uibc_geometry_compute(uint32_t mode_w, uint32_t mode_h, uint32_t content_w, uint32_t content_h,
+                          bool letterboxed, const struct uibc_rect *source, uint32_t desktop_w, uint32_t desktop_h,
+                          struct uibc_geometry *ret)
+{
+        struct uibc_geometry g = {};
+        int r;
+
+        if (!ret || mode_w == 0 || mode_h == 0 || mode_w > 65535 || mode_h > 65535 || content_w == 0 ||
+            content_h == 0)
+                return -EINVAL;
+        if (letterboxed) {
+                r = uibc_letterbox(mode_w, mode_h, content_w, content_h, &g.active);
+                if (r < 0)
+                        return r;
+        } else
+                g.active = (struct uibc_rect) { 0, 0, mode_w, mode_h };
+
+        if (source && desktop_w > 0 && desktop_h > 0) {
+                if (source->width == 0 || source->height == 0 || source->x < 0 || source->y < 0 ||
+                    (uint64_t) source->x + source->width > desktop_w ||
+                    (uint64_t) source->y + source->height > desktop_h)
+                        return -EINVAL;
+                g.target = *source;
+                g.range_width = desktop_w;
+                g.range_height = desktop_h;
+        } else {
+                g.target = (struct uibc_rect) { 0, 0, content_w, content_h };
+                g.range_width = content_w;
+                g.range_height = content_h;
+        }
+        *ret = g;
+        return 0;
+}
+
 /* ---- keys --------------------------------------------------------------------------------- */
 
 static const uint16_t letter_keys[26] = {

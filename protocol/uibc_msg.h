@@ -186,6 +186,37 @@ int uibc_letterbox(uint32_t mode_w, uint32_t mode_h, uint32_t content_w, uint32_
 int uibc_map_point(const struct uibc_rect *active, const struct uibc_rect *target, uint16_t x, uint16_t y,
                    bool clamp, int32_t *ret_x, int32_t *ret_y);
 
+/*
+ * Everything input mapping needs for one session, decided once when input
+ * becomes active:
+ *   active  the picture inside the negotiated mode (bars excluded),
+ *   target  the cast area in the injector's coordinates,
+ *   range   the injector's coordinate range (its ABS_X/ABS_Y span).
+ */
+struct uibc_geometry {
+        struct uibc_rect active;
+        struct uibc_rect target;
+        uint32_t range_width, range_height;
+};
+
+/*
+ * Compute the geometry for a content_w x content_h picture sent in a
+ * mode_w x mode_h mode, scaled over the whole mode (letterboxed false) or
+ * with its aspect kept between bars (true, uibc_letterbox()). source is the
+ * cast area in desktop coordinates (a monitor's, a window's or the extend
+ * output's rectangle) and desktop_w x desktop_h the desktop's bounding box,
+ * when known: the injector then spans the whole desktop and input lands on
+ * source inside it, which is what a compositor mapping an absolute device
+ * onto its whole layout needs. Without them (NULL, 0) the injector spans
+ * the cast area alone. source must lie inside the desktop and have the
+ * content's size or not: it is what input maps onto, the content size only
+ * places the bars. Returns 0, or -EINVAL for a zero size, a mode over
+ * 65535, or a source outside the desktop.
+ */
+int uibc_geometry_compute(uint32_t mode_w, uint32_t mode_h, uint32_t content_w, uint32_t content_h,
+                          bool letterboxed, const struct uibc_rect *source, uint32_t desktop_w, uint32_t desktop_h,
+                          struct uibc_geometry *ret);
+
 /* ---- keys ----------------------------------------------------------------------------- */
 
 /*
