@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * DNS-SD browsing through Avahi's D-Bus API on the system bus: one service
- * type (for us "_display._tcp", MS-MICE sinks), IPv4, every interface.
+ * type (for us "_display._tcp", MS-MICE sinks), IPv4 and IPv6, every
+ * interface. An instance is one record per (interface, IP version); each is
+ * resolved to an address of its own version, so a sink announced over IPv6
+ * only is found with its (often link-local) IPv6 address and the interface
+ * that gives it its scope.
  * We never answer or send mDNS ourselves; avahi-daemon does, and shares its
  * cache with every other client on the machine.
  *
@@ -27,9 +31,11 @@ struct avahi_browser;
 /* One resolved instance; views valid during the callback only. */
 struct avahi_service {
         const char *name;             /* instance name (UTF-8 from the network: sanitize before showing) */
-        int ifindex;
+        int ifindex;                  /* also the scope of a link-local address */
+        int family;                   /* AF_INET or AF_INET6: the mDNS transport, part of the record's key */
         const char *host;             /* "tv.local" */
-        const char *address;          /* numeric IPv4 */
+        const char *address;          /* numeric, without scope */
+        int address_family;           /* AF_INET or AF_INET6 */
         uint16_t port;
         const struct mice_display_txt *txt;
 };
@@ -37,7 +43,7 @@ struct avahi_service {
 struct avahi_owner {
         /* Resolved for the first time, or resolved again with changed data. */
         void (*service_found)(void *userdata, const struct avahi_service *service);
-        void (*service_lost)(void *userdata, const char *name, int ifindex);
+        void (*service_lost)(void *userdata, const char *name, int ifindex, int family);
         /* A browser runs at avahi-daemon (true) or not (stopped, avahi gone, browser failed). */
         void (*browsing_changed)(void *userdata, bool browsing);
         void *userdata;

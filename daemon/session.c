@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -924,7 +925,7 @@ int session_attach_fd(struct session *s, int fd, const struct connection_stats *
         struct source_session_config cfg = {};
         struct sockaddr_storage peer = {}, local = {};
         socklen_t peer_len = sizeof(peer), local_len = sizeof(local);
-        char peer_host[INET6_ADDRSTRLEN] = "", local_host[INET6_ADDRSTRLEN] = "", buf[96], sid[17];
+        char peer_host[INET6_ADDRSTRLEN + IF_NAMESIZE + 1] = "", local_host[INET6_ADDRSTRLEN] = "", buf[96], sid[17];
         uint16_t peer_port = 0, local_port = 0, rtp_port = 0;
         uint8_t rnd[8];
         struct config *config = s->manager->config;
@@ -944,6 +945,15 @@ int session_attach_fd(struct session *s, int fd, const struct connection_stats *
         r = session_format_address(&peer, peer_host, sizeof(peer_host), &peer_port);
         if (r < 0)
                 return r;
+        /* A link-local sink (MS-MICE over IPv6) is reached only through its interface: the media needs it. */
+        if (peer.ss_family == AF_INET6 && ((struct sockaddr_in6 *) &peer)->sin6_scope_id &&
+            IN6_IS_ADDR_LINKLOCAL(&((struct sockaddr_in6 *) &peer)->sin6_addr)) {
+                size_t n = strlen(peer_host);
+                char ifname[IF_NAMESIZE];
+
+                if (if_indextoname(((struct sockaddr_in6 *) &peer)->sin6_scope_id, ifname))
+                        snprintf(peer_host + n, sizeof(peer_host) - n, "%%%s", ifname);
+        }
         r = session_format_address(&local, local_host, sizeof(local_host), &local_port);
         if (r < 0)
                 return r;

@@ -144,6 +144,8 @@ int cmd_cast(struct ctl *c, int argc, char **argv)
                 r = sd_bus_message_append(call, "{sv}", "method", "s", c->method);
         if (r >= 0 && c->pin)
                 r = sd_bus_message_append(call, "{sv}", "pin", "s", c->pin);
+        if (r >= 0 && c->protocol)
+                r = sd_bus_message_append(call, "{sv}", "protocol", "s", c->protocol);
         /* We exit once it plays: the cast outlives us. With --wait it ends with us (Ctrl-C stops it). */
         if (r >= 0 && !c->wait)
                 r = sd_bus_message_append(call, "{sv}", "persistent", "b", 1);
