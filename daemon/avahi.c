@@ -38,7 +38,7 @@ struct avahi_browser {
         sd_event *event;              /* reference */
         sd_bus *bus;                  /* owned */
         char *type;                   /* owned */
-        struct avahi_owner owner;
+        struct dnssd_owner owner;
         bool wanted;                  /* avahi_browser_start() without stop */
         bool avahi_present;           /* org.freedesktop.Avahi has an owner */
         char *browser_path;           /* owned: avahi's browser object, NULL when none */
@@ -183,7 +183,7 @@ static int avahi_on_resolved(sd_bus_message *m, void *userdata, sd_bus_error *re
                   host, rec->ifindex, rec->protocol == AVAHI_PROTO_INET6 ? "IPv6" : "IPv4", address, port,
                   txt.has_container_id ? txt.container_id : "-", txt.has_p2p_mac ? "yes" : "-");
         if (b->owner.service_found)
-                b->owner.service_found(b->owner.userdata, &(struct avahi_service) {
+                b->owner.service_found(b->owner.userdata, &(struct dnssd_service) {
                         .name = rec->name,
                         .ifindex = rec->ifindex,
                         .family = avahi_family(rec->protocol),
@@ -407,7 +407,7 @@ static int avahi_on_get_name_owner(sd_bus_message *m, void *userdata, sd_bus_err
         return 0;
 }
 
-int avahi_browser_new(sd_event *event, const char *bus, const char *type, const struct avahi_owner *owner,
+int avahi_browser_new(sd_event *event, const char *bus, const char *type, const struct dnssd_owner *owner,
                       struct avahi_browser **ret)
 {
         struct avahi_browser *b;

@@ -24,37 +24,16 @@
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
-#include "../protocol/mice_msg.h"
+#include "dnssd.h"
 
 struct avahi_browser;
-
-/* One resolved instance; views valid during the callback only. */
-struct avahi_service {
-        const char *name;             /* instance name (UTF-8 from the network: sanitize before showing) */
-        int ifindex;                  /* also the scope of a link-local address */
-        int family;                   /* AF_INET or AF_INET6: the mDNS transport, part of the record's key */
-        const char *host;             /* "tv.local" */
-        const char *address;          /* numeric, without scope */
-        int address_family;           /* AF_INET or AF_INET6 */
-        uint16_t port;
-        const struct mice_display_txt *txt;
-};
-
-struct avahi_owner {
-        /* Resolved for the first time, or resolved again with changed data. */
-        void (*service_found)(void *userdata, const struct avahi_service *service);
-        void (*service_lost)(void *userdata, const char *name, int ifindex, int family);
-        /* A browser runs at avahi-daemon (true) or not (stopped, avahi gone, browser failed). */
-        void (*browsing_changed)(void *userdata, bool browsing);
-        void *userdata;
-};
 
 /*
  * Create the browser for type ("_display._tcp") on bus ("system" or a D-Bus
  * address, for tests). Connects to the bus at once (-errno when it cannot);
  * browsing starts with avahi_browser_start(). owner is copied.
  */
-int avahi_browser_new(sd_event *event, const char *bus, const char *type, const struct avahi_owner *owner,
+int avahi_browser_new(sd_event *event, const char *bus, const char *type, const struct dnssd_owner *owner,
                       struct avahi_browser **ret);
 /* Browse from now on (now, or when avahi-daemon appears). Idempotent. */
 int avahi_browser_start(struct avahi_browser *b);

@@ -24,6 +24,7 @@
 #include "manager.h"
 #include "mice.h"
 #include "p2p.h"
+#include "resolved.h"
 #include "session.h"
 #include "sink.h"
 
@@ -34,8 +35,15 @@
 /* An address as we show it: IPv4, or IPv6 with "%interface" when link-local. */
 #define MICE_ADDRSTRLEN (INET6_ADDRSTRLEN + IF_NAMESIZE + 1)
 
-/* One resolved _display._tcp instance on one interface, over one IP version. */
+/* Which DNS-SD backend reported a service. */
+enum mice_origin {
+        MICE_ORIGIN_AVAHI,
+        MICE_ORIGIN_RESOLVED,
+};
+
+/* One resolved _display._tcp instance on one interface, over one IP version, from one backend. */
 struct mice_service {
+        enum mice_origin origin;      /* part of the key: each backend loses only what it found */
         char *name;                   /* owned: instance name */
         int ifindex;
         int family;                   /* the record's IP version (AF_INET, AF_INET6): part of the key */
@@ -80,7 +88,9 @@ struct mice_cast {
 struct mice {
         struct manager *manager;      /* not owned */
         const struct p2p_config *config; /* not owned */
-        struct avahi_browser *avahi;  /* owned */
+        struct avahi_browser *avahi;  /* owned; NULL with mice-discovery = resolved */
+        struct resolved_resolver *resolved; /* owned; only with mice-sinks (and not mice-discovery = avahi) */
+        bool avahi_browsing, resolved_browsing;
         struct firewalld *firewalld;  /* owned: NULL without a system bus */
         struct p2p_backend backend;   /* what the manager calls */
         struct mice_service *services;/* owned list */
@@ -225,9 +235,8 @@ static void mice_object_id(const char *key, bool is_guid, char *buf, size_t size
         buf[n] = '\0';
 }
 
-static void mice_on_service_found(void *userdata, const struct avahi_service *svc)
+static void mice_service_found(struct mice *mc, enum mice_origin origin, const struct dnssd_service *svc)
 {
-        struct mice *mc = userdata;
         struct manager *m = mc->manager;
         const char *key = svc->txt->has_container_id ? svc->txt->container_id : svc->name;
         struct mice_service *sv = NULL;
@@ -246,7 +255,8 @@ static void mice_on_service_found(void *userdata, const struct avahi_service *sv
         }
         mice_sockaddr_format(&sa, address, sizeof(address));
         for (sv = mc->services; sv; sv = sv->next)
-                if (sv->ifindex == svc->ifindex && sv->family == svc->family && strcmp(sv->name, svc->name) == 0)
+                if (sv->origin == origin && sv->ifindex == svc->ifindex && sv->family == svc->family &&
+                    strcmp(sv->name, svc->name) == 0)
                         break;
         if (!sv) {
                 sv = calloc(1, sizeof(*sv));
@@ -255,6 +265,7 @@ static void mice_on_service_found(void *userdata, const struct avahi_service *sv
                         log_warning("MS-MICE: out of memory, ignoring \"%s\"", svc->name);
                         return;
                 }
+                sv->origin = origin;
                 sv->ifindex = svc->ifindex;
                 sv->family = svc->family;
                 sv->next = mc->services;
@@ -307,14 +318,14 @@ static void mice_on_service_found(void *userdata, const struct avahi_service *sv
                  svc->txt->has_p2p_mac ? ", p2pMAC " : "", svc->txt->has_p2p_mac ? mac : "", sink->path);
 }
 
-static void mice_on_service_lost(void *userdata, const char *name, int ifindex, int family)
+static void mice_service_lost(struct mice *mc, enum mice_origin origin, const char *name, int ifindex, int family)
 {
-        struct mice *mc = userdata;
         struct mice_service *sv = NULL;
         unsigned sink_id;
 
         for (struct mice_service **p = &mc->services; *p; p = &(*p)->next)
-                if ((*p)->ifindex == ifindex && (*p)->family == family && strcmp((*p)->name, name) == 0) {
+                if ((*p)->origin == origin && (*p)->ifindex == ifindex && (*p)->family == family &&
+                    strcmp((*p)->name, name) == 0) {
                         sv = *p;
                         *p = sv->next;
                         break;
@@ -333,10 +344,41 @@ static void mice_on_service_lost(void *userdata, const char *name, int ifindex, 
         (void) sink_lost(manager_find_sink_by_id(mc->manager, sink_id), SINK_PROTOCOL_MICE);
 }
 
-static void mice_on_browsing(void *userdata, bool browsing)
+static void mice_on_avahi_found(void *userdata, const struct dnssd_service *svc)
+{
+        mice_service_found(userdata, MICE_ORIGIN_AVAHI, svc);
+}
+
+static void mice_on_avahi_lost(void *userdata, const char *name, int ifindex, int family)
+{
+        mice_service_lost(userdata, MICE_ORIGIN_AVAHI, name, ifindex, family);
+}
+
+static void mice_on_resolved_found(void *userdata, const struct dnssd_service *svc)
+{
+        mice_service_found(userdata, MICE_ORIGIN_RESOLVED, svc);
+}
+
+static void mice_on_resolved_lost(void *userdata, const char *name, int ifindex, int family)
+{
+        mice_service_lost(userdata, MICE_ORIGIN_RESOLVED, name, ifindex, family);
+}
+
+/* Discovering while either backend does. */
+static void mice_on_avahi_browsing(void *userdata, bool browsing)
 {
         struct mice *mc = userdata;
-        manager_set_mice_discovering(mc->manager, browsing);
+
+        mc->avahi_browsing = browsing;
+        manager_set_mice_discovering(mc->manager, mc->avahi_browsing || mc->resolved_browsing);
+}
+
+static void mice_on_resolved_browsing(void *userdata, bool browsing)
+{
+        struct mice *mc = userdata;
+
+        mc->resolved_browsing = browsing;
+        manager_set_mice_discovering(mc->manager, mc->avahi_browsing || mc->resolved_browsing);
 }
 
 /* ---- a cast ---------------------------------------------------------------------- */
@@ -750,13 +792,23 @@ static int mice_on_connect_timeout(sd_event_source *source, uint64_t usec, void 
 static int mice_start_discovery(void *userdata)
 {
         struct mice *mc = userdata;
-        return avahi_browser_start(mc->avahi);
+        int r = 0;
+
+        if (mc->avahi)
+                r = avahi_browser_start(mc->avahi);
+        if (r >= 0 && mc->resolved)
+                r = resolved_resolver_start(mc->resolved);
+        return r;
 }
 
 static int mice_stop_discovery(void *userdata)
 {
         struct mice *mc = userdata;
-        avahi_browser_stop(mc->avahi);
+
+        if (mc->avahi)
+                avahi_browser_stop(mc->avahi);
+        if (mc->resolved)
+                resolved_resolver_stop(mc->resolved);
         return 0;
 }
 
@@ -846,6 +898,75 @@ static void mice_init_identity(struct mice *mc)
         memcpy(mc->source_id, id.bytes, MICE_SOURCE_ID_LEN);
 }
 
+/* mice-sinks split at commas, blanks around each name dropped (p2p_config_set() checked it). */
+static size_t mice_split_names(const char *list, char names[][64], size_t max)
+{
+        size_t n = 0;
+
+        for (const char *p = list; p && *p && n < max;) {
+                size_t len = strcspn(p, ","), lead = strspn(p, " \t");
+
+                while (len > lead && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+                        len--;
+                if (len > lead)
+                        snprintf(names[n++], 64, "%.*s", (int) (len - lead), p + lead);
+                p += strcspn(p, ",");
+                if (*p == ',')
+                        p++;
+        }
+        return n;
+}
+
+/*
+ * The discovery backends mice-discovery asks for: Avahi browses (auto, avahi); systemd-resolved
+ * resolves the instances mice-sinks names (auto, resolved): it cannot browse (daemon/resolved.h).
+ */
+static int mice_discovery_new(struct mice *mc)
+{
+        const char *mode = mc->config->mice_discovery ?: "auto";
+        char names[RESOLVED_MAX_NAMES][64];
+        const char *ptrs[RESOLVED_MAX_NAMES];
+        size_t n = mice_split_names(mc->config->mice_sinks, names, RESOLVED_MAX_NAMES);
+        int r;
+
+        if (strcmp(mode, "resolved") != 0) {
+                r = avahi_browser_new(mc->manager->event, "system", "_display._tcp",
+                                      &(struct dnssd_owner) {
+                                              .service_found = mice_on_avahi_found,
+                                              .service_lost = mice_on_avahi_lost,
+                                              .browsing_changed = mice_on_avahi_browsing,
+                                              .userdata = mc,
+                                      },
+                                      &mc->avahi);
+                if (r < 0)
+                        return r;
+        }
+        if (strcmp(mode, "avahi") == 0)
+                return 0;
+        if (n == 0) {
+                if (strcmp(mode, "resolved") == 0)
+                        log_warning("MS-MICE: mice-discovery = resolved without mice-sinks: nothing can be "
+                                    "discovered (systemd-resolved resolves named instances, it cannot browse)");
+                return 0;
+        }
+        for (size_t i = 0; i < n; i++)
+                ptrs[i] = names[i];
+        r = resolved_resolver_new(mc->manager->event, "system", "_display._tcp",
+                                  ptrs, n, 0,
+                                  &(struct dnssd_owner) {
+                                          .service_found = mice_on_resolved_found,
+                                          .service_lost = mice_on_resolved_lost,
+                                          .browsing_changed = mice_on_resolved_browsing,
+                                          .userdata = mc,
+                                  },
+                                  &mc->resolved);
+        if (r < 0)
+                return r;
+        log_info("MS-MICE: discovery through %s; %zu named instance%s asked for",
+                 mc->avahi ? "avahi-daemon and systemd-resolved" : "systemd-resolved", n, n == 1 ? "" : "s");
+        return 0;
+}
+
 int mice_new(struct manager *m, const struct p2p_config *config, struct mice **ret)
 {
         struct mice *mc;
@@ -865,16 +986,10 @@ int mice_new(struct manager *m, const struct p2p_config *config, struct mice **r
         r = firewalld_new(m->event, "system", &mc->firewalld);
         if (r < 0)
                 log_debug_errno(r, "MS-MICE: no firewalld client (%m)");
-        r = avahi_browser_new(m->event, "system", "_display._tcp",
-                              &(struct avahi_owner) {
-                                      .service_found = mice_on_service_found,
-                                      .service_lost = mice_on_service_lost,
-                                      .browsing_changed = mice_on_browsing,
-                                      .userdata = mc,
-                              },
-                              &mc->avahi);
+        r = mice_discovery_new(mc);
         if (r < 0) {
                 log_notice("MS-MICE: no system bus (%s): sinks on the LAN are not discovered", strerror(-r));
+                mc->avahi = avahi_browser_free(mc->avahi);
                 mc->firewalld = firewalld_free(mc->firewalld);
                 free(mc);
                 return 0;
@@ -889,6 +1004,7 @@ int mice_new(struct manager *m, const struct p2p_config *config, struct mice **r
         r = manager_set_mice(m, &mc->backend, mc);
         if (r < 0) {
                 mc->avahi = avahi_browser_free(mc->avahi);
+                mc->resolved = resolved_resolver_free(mc->resolved);
                 mc->firewalld = firewalld_free(mc->firewalld);
                 free(mc);
                 return r;
@@ -913,6 +1029,7 @@ struct mice *mice_free(struct mice *mc)
                 mice_service_free(sv);
         }
         mc->avahi = avahi_browser_free(mc->avahi);
+        mc->resolved = resolved_resolver_free(mc->resolved);
         mc->firewalld = firewalld_free(mc->firewalld);
         free(mc);
         return NULL;

@@ -359,4 +359,39 @@ check "avahi-daemon back: the sink is discovered again" sh -c "$B/miracastctl sc
 kill -TERM "$daemon_pid"; wait "$daemon_pid"; rc=$?
 check "daemon exits 0 on SIGTERM" test "$rc" = 0
 [ -n "${VERBOSE:-}" ] && grep "MS-MICE\|Avahi" "$T/daemon.log"
+
+# systemd-resolved instead of Avahi (mice-discovery = resolved): no avahi-daemon on the source's
+# bus now, a fake org.freedesktop.resolve1 that knows the sink by name (no systemd-resolved runs
+# here; the fake answers ResolveService as resolved does, tests/integration/test-resolved.c).
+kill "$avahi_pid" 2>/dev/null; wait "$avahi_pid" 2>/dev/null
+ip netns exec "$NS_SRC" env FAKE_RESOLVED_BUS="unix:path=$T/src-sys.sock" \
+        FAKE_RESOLVED_RECORD="Test MICE Sink|10.77.0.2|ms$id|container_id={11111111-2222-3333-4444-555555555555}" \
+        "$B/tests/test-resolved" >"$T/resolved.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 50); do grep -q "ready" "$T/resolved.log" 2>/dev/null && break; sleep 0.1; done
+ip netns exec "$NS_SRC" env DBUS_SYSTEM_BUS_ADDRESS="unix:path=$T/src-sys.sock" \
+        "$B/miracastd" --config /dev/null -o p2p-backend=none -o mice-discovery=resolved \
+        -o "mice-sinks=Test MICE Sink, Nobody Here" --capture testsrc --encoder x264 \
+        --max-resolution 640x480 --bus "$MIRACASTCTL_BUS" --log-level debug >"$T/daemon2.log" 2>&1 &
+daemon_pid=$!
+pids+=($daemon_pid)
+for _ in $(seq 300); do ctl info >/dev/null 2>&1 && break; sleep 0.1; done
+out=$(ctl scan --timeout 3 2>&1)
+echo "$out"
+check "resolved: the sink named in mice-sinks is found through systemd-resolved, protocol mice" \
+        grep -qE "^$SINK +10\.77\.0\.2 +Test MICE Sink +mice " <<<"$out"
+check "resolved: only the named sinks are asked for, and Avahi is not used" sh -c \
+        "grep -q 'ResolveService(Test MICE Sink)' '$T/resolved.log' && ! grep -q 'Avahi: browsing' '$T/daemon2.log' &&
+         grep -q 'discovery through systemd-resolved; 2 named instances' '$T/daemon2.log'"
+run_sink resolved --frames 30 --duration 30
+ctl cast --wait --timeout 60 "$SINK" >"$T/resolved.ctl" 2>&1
+wait "$sink_pid"; rc=$?
+line=$(grep "^SINK result" "$T/resolved.sink")
+if [ "$rc" = 0 ] && grep -q "result=ok" <<<"$line" && grep -q " codec=h264 " <<<"$line"; then
+        pass "resolved: a whole cast to the sink resolved through systemd-resolved"
+else
+        fail "resolved cast" "exit $rc: $line; $(tail -n 5 "$T/resolved.sinklog"); $(tail -n 5 "$T/resolved.ctl")"
+fi
+kill -TERM "$daemon_pid"; wait "$daemon_pid"; rc=$?
+check "daemon (resolved) exits 0 on SIGTERM" test "$rc" = 0
 finish
