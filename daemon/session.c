@@ -607,12 +607,13 @@ static void session_input_activate(struct session *s, bool active)
         if (!p->uibc)
                 return;
         /* Coordinates land on what is cast: the capture's size (the KMS output, the test picture),
-         * held by the session since its media started. The encoder scales it over the whole mode
-         * (no bars) and no capture knows its place in the desktop yet (docs/uibc.md). */
+         * held by the session since its media started. The encoder keeps its aspect (bars where the
+         * shapes differ, the same rectangle); no capture knows its place in the desktop yet
+         * (docs/uibc.md). */
         if (active && p->capture)
                 (void) capture_get_size(p->capture, &tw, &th);
         if (active)
-                r = uibc_geometry_compute(s->width, s->height, tw, th, false, NULL, 0, 0, &g);
+                r = uibc_geometry_compute(s->width, s->height, tw, th, true, NULL, 0, 0, &g);
         if (r >= 0)
                 r = uibc_channel_set_active(p->uibc, active, &g);
         if (r < 0)

@@ -331,6 +331,28 @@ int uibc_letterbox(uint32_t mode_w, uint32_t mode_h, uint32_t content_w, uint32_
         return 0;
 }
 
+int uibc_letterbox_even(uint32_t mode_w, uint32_t mode_h, uint32_t content_w, uint32_t content_h,
+                        struct uibc_rect *ret)
+{
+        struct uibc_rect r;
+        int k;
+
+        if (!ret || (mode_w & 1) || (mode_h & 1))
+                return -EINVAL;
+        k = uibc_letterbox(mode_w, mode_h, content_w, content_h, &r);
+        if (k < 0)
+                return k;
+        /* Bars under 2 px a side are not worth a black line: stretch by that (under 0.4 % at 1080p). */
+        if (mode_w - r.width < 4 && mode_h - r.height < 4)
+                r = (struct uibc_rect) { 0, 0, mode_w, mode_h };
+        r.width = MAX(r.width & ~1u, 2u);
+        r.height = MAX(r.height & ~1u, 2u);
+        r.x = (int32_t) (((mode_w - r.width) / 2) & ~1u);
+        r.y = (int32_t) (((mode_h - r.height) / 2) & ~1u);
+        *ret = r;
+        return 0;
+}
+
 /* One axis: p in active [a0, a0 + an) to target [t0, t0 + tn), pixel centre to pixel centre. */
 static int map_axis(int64_t p, int64_t a0, uint32_t an, int64_t t0, uint32_t tn, bool clamp, int64_t *ret)
 {
@@ -375,7 +397,7 @@ int uibc_geometry_compute(uint32_t mode_w, uint32_t mode_h, uint32_t content_w, 
             content_h == 0)
                 return -EINVAL;
         if (letterboxed) {
-                r = uibc_letterbox(mode_w, mode_h, content_w, content_h, &g.active);
+                r = uibc_letterbox_even(mode_w, mode_h, content_w, content_h, &g.active);
                 if (r < 0)
                         return r;
         } else

@@ -172,6 +172,17 @@ struct uibc_rect {
  */
 int uibc_letterbox(uint32_t mode_w, uint32_t mode_h, uint32_t content_w, uint32_t content_h,
                    struct uibc_rect *ret);
+/*
+ * The same rectangle as the encoder fills it in 4:2:0 video: position and
+ * size rounded down to even numbers (at least 2), so the picture covers
+ * whole chroma samples; bars under 2 pixels a side become none (the whole
+ * mode). The encoder (encoder/encode_convert.c,
+ * encode_vaapi.c) and the input mapping (uibc_geometry_compute()) both use
+ * this one, so a touch lands where the picture is. mode_w and mode_h must
+ * be even. Returns 0, or -EINVAL.
+ */
+int uibc_letterbox_even(uint32_t mode_w, uint32_t mode_h, uint32_t content_w, uint32_t content_h,
+                        struct uibc_rect *ret);
 
 /*
  * Map a point in negotiated-mode pixels to the desktop: `active` is the part
@@ -202,7 +213,8 @@ struct uibc_geometry {
 /*
  * Compute the geometry for a content_w x content_h picture sent in a
  * mode_w x mode_h mode, scaled over the whole mode (letterboxed false) or
- * with its aspect kept between bars (true, uibc_letterbox()). source is the
+ * with its aspect kept between bars (true, uibc_letterbox_even(), what the
+ * encoder does). source is the
  * cast area in desktop coordinates (a monitor's, a window's or the extend
  * output's rectangle) and desktop_w x desktop_h the desktop's bounding box,
  * when known: the injector then spans the whole desktop and input lands on
