@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "../protocol/hid_desc.h"
 #include "../protocol/worker_msg.h"
 #include "input_forward.h"
 #include "stream.h"
@@ -85,4 +86,29 @@ int input_forward_touch(struct input_forward *f, const struct input_contact *c, 
                 worker_msg_put_i64(&w, WORKER_FIELD_Y, c[i].y);
         }
         return stream_send(f->stream, &w);
+}
+
+static int forward_hid(struct input_forward *f, uint16_t type, uint8_t path, uint8_t hid_type, const uint8_t *data,
+                       size_t len)
+{
+        static uint8_t buf[HID_MAX_DESCRIPTOR + 128];
+        struct worker_msg_writer w;
+
+        if (len == 0 || len > HID_MAX_DESCRIPTOR)
+                return -EINVAL;
+        worker_msg_begin(&w, buf, sizeof(buf), type, f->session_id);
+        worker_msg_put_u64(&w, WORKER_FIELD_HID_PATH, path);
+        worker_msg_put_u64(&w, WORKER_FIELD_HID_TYPE, hid_type);
+        worker_msg_put_bytes(&w, WORKER_FIELD_HID_DATA, data, len);
+        return stream_send(f->stream, &w);
+}
+
+int input_forward_hid_device(struct input_forward *f, uint8_t path, uint8_t type, const uint8_t *rd, size_t len)
+{
+        return forward_hid(f, WORKER_MSG_HID_DEVICE, path, type, rd, len);
+}
+
+int input_forward_hid_report(struct input_forward *f, uint8_t path, uint8_t type, const uint8_t *report, size_t len)
+{
+        return len > HID_MAX_REPORT ? -EINVAL : forward_hid(f, WORKER_MSG_HID_REPORT, path, type, report, len);
 }

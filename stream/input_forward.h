@@ -31,3 +31,8 @@ int input_forward_pointer(struct input_forward *f, int32_t x, int32_t y, int lef
 int input_forward_key(struct input_forward *f, uint16_t key, bool down);
 int input_forward_wheel(struct input_forward *f, bool vertical, int32_t notches);
 int input_forward_touch(struct input_forward *f, const struct input_contact *c, size_t n);
+/* HIDC: a report descriptor checked with hid_desc_parse() (main makes a uhid device), then its input
+ * reports, keys filtered (main filters again). len at most HID_MAX_DESCRIPTOR / HID_MAX_REPORT. */
+int input_forward_hid_device(struct input_forward *f, uint8_t path, uint8_t type, const uint8_t *rd, size_t len);
+int input_forward_hid_report(struct input_forward *f, uint8_t path, uint8_t type, const uint8_t *report,
+                             size_t len);

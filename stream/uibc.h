@@ -19,6 +19,8 @@
 #include <sys/socket.h>
 #include <systemd/sd-event.h>
 
+#include "../protocol/uibc_msg.h"
+
 struct uibc_channel;
 struct stream;
 
@@ -40,9 +42,11 @@ struct uibc_channel *uibc_channel_free(struct uibc_channel *c);
 uint16_t uibc_channel_get_port(const struct uibc_channel *c);
 
 /*
- * Forward from now on (for a cast area of target_w x target_h, input arriving
- * in mode_w x mode_h pixels; main creates the devices) or stop. Returns 0 or
- * -errno (the channel then stays inactive and drops what arrives).
+ * Forward from now on (main creates the devices: coordinates arrive in the
+ * negotiated mode and are mapped as g says, uibc_geometry_compute(); main got
+ * the same geometry in WORKER_MSG_INPUT) or stop (g may be NULL). HIDC
+ * descriptors kept while off go to main when forwarding starts. Returns 0,
+ * or -errno (the channel then stays inactive and drops what arrives),
+ * -EINVAL for a missing or empty geometry.
  */
-int uibc_channel_set_active(struct uibc_channel *c, bool active, uint32_t mode_w, uint32_t mode_h,
-                            uint32_t target_w, uint32_t target_h);
+int uibc_channel_set_active(struct uibc_channel *c, bool active, const struct uibc_geometry *g);
