@@ -5,8 +5,11 @@
  * sink's address, only within a timeout; bytes read from it go through
  * protocol/uibc_msg (parse, rate limit, coordinate clamping, key filter) and
  * the surviving events to main's injector (stream/input_forward.h; main owns
- * /dev/uinput), only while the channel is active (allowed, enabled by the
- * sink, playing). Runs in the stream worker (docs/process-model.md).
+ * /dev/uinput and /dev/uhid), only while the channel is active (allowed,
+ * enabled by the sink, playing). HIDC report descriptors are checked
+ * (protocol/hid_desc) and kept for the connection; main gets them while the
+ * channel is active, and their reports with the keys filtered. Runs in the
+ * stream worker (docs/process-model.md).
  *
  * Bad input is logged with the reason and skipped; the session is never
  * ended by anything that arrives here. A stream that cannot be framed any
