@@ -572,9 +572,9 @@ static int session_on_input(struct session *s, const struct worker_msg *m)
         if (p->injector && active && tw > 0 && th > 0) {
                 if (p->input_target.width != tw || p->input_target.height != th ||
                     p->input_target.x != (int32_t) tx || p->input_target.y != (int32_t) ty || !s->input_active)
-                        log_session_info(s, "UIBC: input on: the picture at %ux%u%+d%+d of the display's %ux%u "
+                        log_session_info(s, "UIBC: input on: the picture at %ux%u%+d%+d of the display's mode "
                                          "mapped to %ux%u%+d%+d (device range %ux%u)", pw ?: mw, ph ?: mh, px, py,
-                                         mw, mh, tw, th, tx, ty, rw, rh);
+                                         tw, th, tx, ty, rw, rh);
                 p->input_target = (struct uibc_rect) { (int32_t) tx, (int32_t) ty, tw, th };
         }
         s->input_active = p->injector != NULL;

@@ -688,14 +688,14 @@ static void session_input_activate(struct session *s, bool active)
         worker_msg_put_u64(&w, WORKER_FIELD_RANGE_WIDTH, g.range_width);
         worker_msg_put_u64(&w, WORKER_FIELD_RANGE_HEIGHT, g.range_height);
         session_send(s, &w);
-        /* Off at once; on only once main says its devices exist (session_input_state()), so
-         * nothing is forwarded that main could not inject. */
+        /* Off at once. On: the channel maps and filters from now on, but what it forwards is held
+         * until main says its devices exist (session_input_state()), so nothing reaches main that it
+         * could not inject, and nothing read while this loop was busy starting the media is lost. */
         p->input_geometry = g;
-        if (!active) {
-                r = uibc_channel_set_active(p->uibc, false, NULL);
-                if (r < 0)
-                        log_session_error_errno(s, r, "Failed to stop forwarding input: %m");
-        }
+        r = uibc_channel_set_active(p->uibc, active, active ? &p->input_geometry : NULL);
+        if (r < 0)
+                log_session_error_errno(s, r, "Failed to %s forwarding input from the display: %m",
+                                        active ? "start" : "stop");
 }
 
 void session_input_state(struct session *s, bool active)
@@ -705,7 +705,7 @@ void session_input_state(struct session *s, bool active)
 
         if (!p->uibc || (active && !s->input_active))
                 return;
-        r = uibc_channel_set_active(p->uibc, active, &p->input_geometry);
+        r = active ? uibc_channel_release(p->uibc) : uibc_channel_set_active(p->uibc, false, NULL);
         if (r < 0)
                 log_session_error_errno(s, r, "Failed to forward input from the display: %m");
 }

@@ -664,3 +664,18 @@ int uibc_channel_set_active(struct uibc_channel *c, bool active, const struct ui
                         hid_start(c, c->hid[i]);
         return 0;
 }
+
+int uibc_channel_release(struct uibc_channel *c)
+{
+        uint64_t dropped;
+        int r;
+
+        if (!c || !c->active || !c->injector)
+                return 0;       /* withdrawn meanwhile: nothing to send */
+        dropped = input_forward_get_dropped(c->injector);
+        r = input_forward_release(c->injector);
+        if (dropped)
+                log_uibc(c, LOG_WARNING, 0, "%llu events dropped while main made the devices (hold queue full)",
+                         (unsigned long long) dropped);
+        return r;
+}

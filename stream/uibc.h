@@ -47,9 +47,13 @@ uint16_t uibc_channel_get_port(const struct uibc_channel *c);
 /*
  * Forward from now on (main creates the devices: coordinates arrive in the
  * negotiated mode and are mapped as g says, uibc_geometry_compute(); main got
- * the same geometry in WORKER_MSG_INPUT) or stop (g may be NULL). HIDC
+ * the same geometry in WORKER_MSG_INPUT) or stop (g may be NULL). Until
+ * uibc_channel_release() what is forwarded is held (main has not said yet
+ * that its devices exist), so events read meanwhile are not lost. HIDC
  * descriptors kept while off go to main when forwarding starts. Returns 0,
  * or -errno (the channel then stays inactive and drops what arrives),
  * -EINVAL for a missing or empty geometry.
  */
 int uibc_channel_set_active(struct uibc_channel *c, bool active, const struct uibc_geometry *g);
+/* main said its devices exist (INPUT_STATE): send what was held, forward directly from now on. */
+int uibc_channel_release(struct uibc_channel *c);

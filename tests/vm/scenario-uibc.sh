@@ -194,6 +194,7 @@ if diff -u /tmp/ev-lb-expected.txt /tmp/ev-lb-events.txt >/tmp/ev-lb-diff.txt; t
         pass "letterbox: presses on the bars dropped, picture pixels mapped onto the output ($(wc -l </tmp/ev-lb-events.txt) events)"
 else
         fail "letterbox events differ from tests/vm/uibc-letterbox-expected.txt"; cat /tmp/ev-lb-diff.txt
+        grep -E 'session 3.*(UIBC|input)' /tmp/daemon.log | sed 's/^/    daemon: /' | tail -n 20
 fi
 
 kill $DAEMON 2>/dev/null; wait $DAEMON; drc=$?
