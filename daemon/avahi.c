@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <systemd/sd-bus.h>
 
 #include "../protocol/macro.h"
@@ -15,7 +16,9 @@
 #define AVAHI_SERVER2       "org.freedesktop.Avahi.Server2"
 #define AVAHI_BROWSER_IFACE "org.freedesktop.Avahi.ServiceBrowser"
 #define AVAHI_IF_UNSPEC     (-1)
-#define AVAHI_PROTO_INET    0         /* IPv4: a link-local IPv6 peer would need its scope carried along */
+#define AVAHI_PROTO_UNSPEC  (-1)      /* browse over IPv4 and IPv6 mDNS */
+#define AVAHI_PROTO_INET    0
+#define AVAHI_PROTO_INET6   1
 /* At most this many instances tracked; a LAN announcing more is not a meeting room. */
 #define AVAHI_MAX_SERVICES  64
 
@@ -24,6 +27,7 @@ struct avahi_record {
         char *name;                   /* owned */
         char *type, *domain;          /* owned */
         int ifindex;
+        int protocol;                 /* AVAHI_PROTO_INET/INET6: the mDNS transport it came over */
         bool resolved;                /* reported through service_found */
         bool seen;                    /* announced by the current browser */
         sd_bus_slot *resolve_slot;    /* owned: ResolveService in flight */
@@ -34,7 +38,7 @@ struct avahi_browser {
         sd_event *event;              /* reference */
         sd_bus *bus;                  /* owned */
         char *type;                   /* owned */
-        struct avahi_owner owner;
+        struct dnssd_owner owner;
         bool wanted;                  /* avahi_browser_start() without stop */
         bool avahi_present;           /* org.freedesktop.Avahi has an owner */
         char *browser_path;           /* owned: avahi's browser object, NULL when none */
@@ -67,11 +71,16 @@ static struct avahi_record *avahi_record_free(struct avahi_record *r)
         return NULL;
 }
 
+static int avahi_family(int protocol)
+{
+        return protocol == AVAHI_PROTO_INET6 ? AF_INET6 : AF_INET;
+}
+
 /* Unlink and free r, reporting it lost when it had been reported found. */
 static void avahi_record_drop(struct avahi_browser *b, struct avahi_record *r)
 {
         _cleanup_free_ char *name = NULL;
-        int ifindex = r->ifindex;
+        int ifindex = r->ifindex, family = avahi_family(r->protocol);
         bool report = r->resolved;
 
         for (struct avahi_record **p = &b->records; *p; p = &(*p)->next)
@@ -83,13 +92,13 @@ static void avahi_record_drop(struct avahi_browser *b, struct avahi_record *r)
         name = steal_ptr(r->name);
         avahi_record_free(r);
         if (report && b->owner.service_lost)
-                b->owner.service_lost(b->owner.userdata, name, ifindex);
+                b->owner.service_lost(b->owner.userdata, name, ifindex, family);
 }
 
-static struct avahi_record *avahi_record_find(struct avahi_browser *b, const char *name, int ifindex)
+static struct avahi_record *avahi_record_find(struct avahi_browser *b, const char *name, int ifindex, int protocol)
 {
         for (struct avahi_record *r = b->records; r; r = r->next)
-                if (r->ifindex == ifindex && strcmp(r->name, name) == 0)
+                if (r->ifindex == ifindex && r->protocol == protocol && strcmp(r->name, name) == 0)
                         return r;
         return NULL;
 }
@@ -165,16 +174,22 @@ static int avahi_on_resolved(sd_bus_message *m, void *userdata, sd_bus_error *re
                 log_warning_errno(r, "Avahi: malformed ResolveService reply for \"%s\", ignoring: %m", rec->name);
                 return 0;
         }
+        if (aprotocol != AVAHI_PROTO_INET && aprotocol != AVAHI_PROTO_INET6) {
+                log_debug("Avahi: \"%s\" resolved to an address of protocol %d, ignoring", rec->name, aprotocol);
+                return 0;
+        }
         rec->resolved = true;
-        log_debug("Avahi: resolved \"%s\" (%s) on interface %d: %s:%u, container_id %s, p2pMAC %s", rec->name, host,
-                  rec->ifindex, address, port, txt.has_container_id ? txt.container_id : "-",
-                  txt.has_p2p_mac ? "yes" : "-");
+        log_debug("Avahi: resolved \"%s\" (%s) on interface %d over %s: %s port %u, container_id %s, p2pMAC %s", rec->name,
+                  host, rec->ifindex, rec->protocol == AVAHI_PROTO_INET6 ? "IPv6" : "IPv4", address, port,
+                  txt.has_container_id ? txt.container_id : "-", txt.has_p2p_mac ? "yes" : "-");
         if (b->owner.service_found)
-                b->owner.service_found(b->owner.userdata, &(struct avahi_service) {
+                b->owner.service_found(b->owner.userdata, &(struct dnssd_service) {
                         .name = rec->name,
                         .ifindex = rec->ifindex,
+                        .family = avahi_family(rec->protocol),
                         .host = host,
                         .address = address,
+                        .address_family = avahi_family(aprotocol),
                         .port = port,
                         .txt = &txt,
                 });
@@ -189,8 +204,9 @@ static int avahi_resolve(struct avahi_browser *b, struct avahi_record *rec)
         rec->resolve_slot = sd_bus_slot_unref(rec->resolve_slot);
         r = sd_bus_message_new_method_call(b->bus, &m, AVAHI_NAME, "/", AVAHI_SERVER, "ResolveService");
         if (r >= 0)
-                r = sd_bus_message_append(m, "iisssiu", (int32_t) rec->ifindex, (int32_t) AVAHI_PROTO_INET, rec->name,
-                                          rec->type, rec->domain, (int32_t) AVAHI_PROTO_INET, (uint32_t) 0);
+                /* The address of the record's own family: an IPv6-only sink has no A record. */
+                r = sd_bus_message_append(m, "iisssiu", (int32_t) rec->ifindex, (int32_t) rec->protocol, rec->name,
+                                          rec->type, rec->domain, (int32_t) rec->protocol, (uint32_t) 0);
         if (r >= 0)
                 r = sd_bus_message_set_auto_start(m, false);
         if (r >= 0)
@@ -235,14 +251,18 @@ static int avahi_on_browser_signal(sd_bus_message *m, void *userdata, sd_bus_err
                 log_warning_errno(r, "Avahi: malformed %s signal, ignoring: %m", member);
                 return 0;
         }
-        rec = avahi_record_find(b, name, ifindex);
+        if (protocol != AVAHI_PROTO_INET && protocol != AVAHI_PROTO_INET6)
+                return 0;
+        rec = avahi_record_find(b, name, ifindex, protocol);
         if (strcmp(member, "ItemRemove") == 0) {
-                log_debug("Avahi: \"%s\" on interface %d removed", name, ifindex);
+                log_debug("Avahi: \"%s\" on interface %d (%s) removed", name, ifindex,
+                          protocol == AVAHI_PROTO_INET6 ? "IPv6" : "IPv4");
                 if (rec)
                         avahi_record_drop(b, rec);
                 return 0;
         }
-        log_debug("Avahi: \"%s\" (%s in %s) on interface %d announced", name, type, domain, ifindex);
+        log_debug("Avahi: \"%s\" (%s in %s) on interface %d (%s) announced", name, type, domain, ifindex,
+                  protocol == AVAHI_PROTO_INET6 ? "IPv6" : "IPv4");
         if (!rec) {
                 if (b->n_records >= AVAHI_MAX_SERVICES) {
                         log_warning("Avahi: more than %d %s instances, ignoring \"%s\"", AVAHI_MAX_SERVICES, b->type,
@@ -257,6 +277,7 @@ static int avahi_on_browser_signal(sd_bus_message *m, void *userdata, sd_bus_err
                 }
                 rec->browser = b;
                 rec->ifindex = ifindex;
+                rec->protocol = protocol;
                 rec->next = b->records;
                 b->records = rec;
                 b->n_records++;
@@ -331,7 +352,7 @@ static int avahi_create_browser(struct avahi_browser *b)
                 rec->seen = false;
         r = sd_bus_message_new_method_call(b->bus, &m, AVAHI_NAME, "/", AVAHI_SERVER2, "ServiceBrowserPrepare");
         if (r >= 0)
-                r = sd_bus_message_append(m, "iissu", (int32_t) AVAHI_IF_UNSPEC, (int32_t) AVAHI_PROTO_INET, b->type,
+                r = sd_bus_message_append(m, "iissu", (int32_t) AVAHI_IF_UNSPEC, (int32_t) AVAHI_PROTO_UNSPEC, b->type,
                                           "local", (uint32_t) 0);
         if (r >= 0)
                 r = sd_bus_message_set_auto_start(m, false);
@@ -386,7 +407,7 @@ static int avahi_on_get_name_owner(sd_bus_message *m, void *userdata, sd_bus_err
         return 0;
 }
 
-int avahi_browser_new(sd_event *event, const char *bus, const char *type, const struct avahi_owner *owner,
+int avahi_browser_new(sd_event *event, const char *bus, const char *type, const struct dnssd_owner *owner,
                       struct avahi_browser **ret)
 {
         struct avahi_browser *b;

@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * DNS-SD browsing through Avahi's D-Bus API on the system bus: one service
- * type (for us "_display._tcp", MS-MICE sinks), IPv4, every interface.
+ * type (for us "_display._tcp", MS-MICE sinks), IPv4 and IPv6, every
+ * interface. An instance is one record per (interface, IP version); each is
+ * resolved to an address of its own version, so a sink announced over IPv6
+ * only is found with its (often link-local) IPv6 address and the interface
+ * that gives it its scope.
  * We never answer or send mDNS ourselves; avahi-daemon does, and shares its
  * cache with every other client on the machine.
  *
@@ -20,35 +24,16 @@
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
-#include "../protocol/mice_msg.h"
+#include "dnssd.h"
 
 struct avahi_browser;
-
-/* One resolved instance; views valid during the callback only. */
-struct avahi_service {
-        const char *name;             /* instance name (UTF-8 from the network: sanitize before showing) */
-        int ifindex;
-        const char *host;             /* "tv.local" */
-        const char *address;          /* numeric IPv4 */
-        uint16_t port;
-        const struct mice_display_txt *txt;
-};
-
-struct avahi_owner {
-        /* Resolved for the first time, or resolved again with changed data. */
-        void (*service_found)(void *userdata, const struct avahi_service *service);
-        void (*service_lost)(void *userdata, const char *name, int ifindex);
-        /* A browser runs at avahi-daemon (true) or not (stopped, avahi gone, browser failed). */
-        void (*browsing_changed)(void *userdata, bool browsing);
-        void *userdata;
-};
 
 /*
  * Create the browser for type ("_display._tcp") on bus ("system" or a D-Bus
  * address, for tests). Connects to the bus at once (-errno when it cannot);
  * browsing starts with avahi_browser_start(). owner is copied.
  */
-int avahi_browser_new(sd_event *event, const char *bus, const char *type, const struct avahi_owner *owner,
+int avahi_browser_new(sd_event *event, const char *bus, const char *type, const struct dnssd_owner *owner,
                       struct avahi_browser **ret);
 /* Browse from now on (now, or when avahi-daemon appears). Idempotent. */
 int avahi_browser_start(struct avahi_browser *b);

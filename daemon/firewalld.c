@@ -130,12 +130,16 @@ int firewalld_open(struct firewalld *f, const char *ifname, const char *peer, ui
 {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         struct firewalld_hole *h;
-        struct in_addr a;
+        struct in6_addr a;
+        bool v6;
         int r;
 
-
-        /* peer goes into the rule text: only a numeric address may. */
-        if (!f || !ifname || !peer || !port || inet_pton(AF_INET, peer, &a) != 1)
+        /* peer goes into the rule text: only a numeric address may (IPv6 without a scope: rich rules
+         * have none, the zone of ifname confines it). */
+        if (!f || !ifname || !peer || !port)
+                return -EINVAL;
+        v6 = inet_pton(AF_INET6, peer, &a) == 1;
+        if (!v6 && inet_pton(AF_INET, peer, &a) != 1)
                 return -EINVAL;
         h = calloc(1, sizeof(*h));
         if (!h)
@@ -144,7 +148,8 @@ int firewalld_open(struct firewalld *f, const char *ifname, const char *peer, ui
         h->done = done;
         h->userdata = userdata;
         snprintf(h->rule, sizeof(h->rule),
-                 "rule family=\"ipv4\" source address=\"%s\" port port=\"%u\" protocol=\"tcp\" accept", peer, port);
+                 "rule family=\"%s\" source address=\"%s\" port port=\"%u\" protocol=\"tcp\" accept",
+                 v6 ? "ipv6" : "ipv4", peer, port);
         r = sd_bus_message_new_method_call(f->bus, &m, FIREWALLD_NAME, FIREWALLD_PATH, FIREWALLD_ZONE,
                                            "getZoneOfInterface");
         if (r >= 0)

@@ -24,7 +24,7 @@ int firewalld_new(sd_event *event, const char *bus, struct firewalld **ret);
 struct firewalld *firewalld_free(struct firewalld *f);
 
 /*
- * Let TCP port in from peer (numeric IPv4) on ifname, in that interface's
+ * Let TCP port in from peer (numeric IPv4 or IPv6, no scope) on ifname, in that interface's
  * zone (the default zone when it has none). done is called once, later,
  * with the outcome; *ret belongs to the caller, who frees it when the cast
  * ends (the rule is then removed).

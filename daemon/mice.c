@@ -25,6 +25,7 @@
 #include "manager.h"
 #include "mice.h"
 #include "p2p.h"
+#include "resolved.h"
 #include "session.h"
 #include "sink.h"
 
@@ -32,13 +33,23 @@
  * so the id is stable per install and does not reveal the machine id. */
 #define MICE_SOURCE_ID_APP SD_ID128_MAKE(ed, 6a, 95, 50, 83, 60, 41, cb, 98, 47, d8, 2e, b5, 9a, fe, 19)
 #define MICE_SOURCE_ID_LEN 16
+/* An address as we show it: IPv4, or IPv6 with "%interface" when link-local. */
+#define MICE_ADDRSTRLEN (INET6_ADDRSTRLEN + IF_NAMESIZE + 1)
 
-/* One resolved _display._tcp instance on one interface. */
+/* Which DNS-SD backend reported a service. */
+enum mice_origin {
+        MICE_ORIGIN_AVAHI,
+        MICE_ORIGIN_RESOLVED,
+};
+
+/* One resolved _display._tcp instance on one interface, over one IP version, from one backend. */
 struct mice_service {
+        enum mice_origin origin;      /* part of the key: each backend loses only what it found */
         char *name;                   /* owned: instance name */
         int ifindex;
-        char address[INET_ADDRSTRLEN];
-        uint16_t port;
+        int family;                   /* the record's IP version (AF_INET, AF_INET6): part of the key */
+        struct sockaddr_storage sa;   /* the sink's 7250, with the scope of a link-local IPv6 address */
+        char address[MICE_ADDRSTRLEN];
         char *key;                    /* owned: container_id, else the name: one device */
         unsigned sink_id;             /* the sink it feeds (manager_find_sink_by_id) */
         struct mice_service *next;
@@ -54,9 +65,11 @@ struct mice_cast {
         struct mice *mice;            /* not owned */
         unsigned sink_id;
         enum mice_cast_phase phase;
-        char sink_ip[INET_ADDRSTRLEN];
+        struct sockaddr_storage sink_sa; /* the only address that may connect to our listener */
+        char sink_ip[MICE_ADDRSTRLEN + 2]; /* for logs and reasons; IPv6 in brackets, so "%s:%u" reads well */
         uint16_t sink_port;
-        char local_ip[INET_ADDRSTRLEN];
+        struct sockaddr_storage local_sa;
+        char local_ip[MICE_ADDRSTRLEN + 2]; /* the same */
         uint16_t rtsp_port;
         int ctrl_fd;                  /* owned: TCP to the sink's 7250 */
         sd_event_source *ctrl_io;     /* owned */
@@ -67,14 +80,16 @@ struct mice_cast {
         bool stopped_by_sink;         /* no STOP_PROJECTION back */
         struct firewalld_hole *hole;  /* owned: TCP rtsp_port from sink_ip, for the cast's duration */
         unsigned n_refused;           /* RTSP connections from other addresses */
-        char refused_from[INET_ADDRSTRLEN];
+        char refused_from[MICE_ADDRSTRLEN];
         struct mice_cast *next;
 };
 
 struct mice {
         struct manager *manager;      /* not owned */
         const struct p2p_config *config; /* not owned */
-        struct avahi_browser *avahi;  /* owned */
+        struct avahi_browser *avahi;  /* owned; NULL with mice-discovery = resolved */
+        struct resolved_resolver *resolved; /* owned; only with mice-sinks (and not mice-discovery = avahi) */
+        bool avahi_browsing, resolved_browsing;
         struct firewalld *firewalld;  /* owned: NULL without a system bus */
         struct p2p_backend backend;   /* what the manager calls */
         struct mice_service *services;/* owned list */
@@ -85,6 +100,103 @@ struct mice {
 
 #define log_cast(c, level, error, fmt, ...) \
         log_full_errno(level, error, "MS-MICE %s:%u: " fmt, (c)->sink_ip, (c)->sink_port, ##__VA_ARGS__)
+
+/* ---- addresses (IPv4, IPv6 with the scope of a link-local address) -------------------- */
+
+static socklen_t mice_sockaddr_len(const struct sockaddr_storage *sa)
+{
+        return sa->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+}
+
+static uint16_t mice_sockaddr_port(const struct sockaddr_storage *sa)
+{
+        return ntohs(sa->ss_family == AF_INET6 ? ((const struct sockaddr_in6 *) sa)->sin6_port
+                                               : ((const struct sockaddr_in *) sa)->sin_port);
+}
+
+static void mice_sockaddr_set_port(struct sockaddr_storage *sa, uint16_t port)
+{
+        if (sa->ss_family == AF_INET6)
+                ((struct sockaddr_in6 *) sa)->sin6_port = htons(port);
+        else
+                ((struct sockaddr_in *) sa)->sin_port = htons(port);
+}
+
+/* The numeric address alone (what a firewall rule may hold). */
+static void mice_sockaddr_host(const struct sockaddr_storage *sa, char *buf, size_t size)
+{
+        if (!inet_ntop(sa->ss_family, sa->ss_family == AF_INET6 ? (const void *) &((const struct sockaddr_in6 *) sa)->sin6_addr
+                                                               : (const void *) &((const struct sockaddr_in *) sa)->sin_addr,
+                       buf, size))
+                snprintf(buf, size, "?");
+}
+
+/* For logs and Sink1.Address: "10.0.0.2", "2001:db8::2", "fe80::2%eth0". */
+static void mice_sockaddr_format(const struct sockaddr_storage *sa, char *buf, size_t size)
+{
+        char ifname[IF_NAMESIZE];
+        size_t n;
+
+        mice_sockaddr_host(sa, buf, size);
+        if (sa->ss_family != AF_INET6 || ((const struct sockaddr_in6 *) sa)->sin6_scope_id == 0)
+                return;
+        n = strlen(buf);
+        if (if_indextoname(((const struct sockaddr_in6 *) sa)->sin6_scope_id, ifname))
+                snprintf(buf + n, size - n, "%%%s", ifname);
+        else
+                snprintf(buf + n, size - n, "%%%u", ((const struct sockaddr_in6 *) sa)->sin6_scope_id);
+}
+
+/* The same in brackets when IPv6, for "ADDR:PORT" in logs. */
+static void mice_sockaddr_format_host(const struct sockaddr_storage *sa, char *buf, size_t size)
+{
+        char a[MICE_ADDRSTRLEN];
+
+        mice_sockaddr_format(sa, a, sizeof(a));
+        snprintf(buf, size, sa->ss_family == AF_INET6 ? "[%s]" : "%s", a);
+}
+
+/* address as Avahi reports it (numeric, no scope) on interface ifindex. */
+static int mice_sockaddr_make(int family, const char *address, int ifindex, uint16_t port,
+                              struct sockaddr_storage *ret)
+{
+        struct sockaddr_storage sa = { .ss_family = family };
+
+        if (family == AF_INET) {
+                if (inet_pton(AF_INET, address, &((struct sockaddr_in *) &sa)->sin_addr) != 1)
+                        return -EINVAL;
+        } else if (family == AF_INET6) {
+                struct sockaddr_in6 *in6 = (struct sockaddr_in6 *) &sa;
+                if (inet_pton(AF_INET6, address, &in6->sin6_addr) != 1)
+                        return -EINVAL;
+                /* A link-local address means nothing without its interface. */
+                if (IN6_IS_ADDR_LINKLOCAL(&in6->sin6_addr)) {
+                        if (ifindex <= 0)
+                                return -EINVAL;
+                        in6->sin6_scope_id = (uint32_t) ifindex;
+                }
+        } else
+                return -EAFNOSUPPORT;
+        mice_sockaddr_set_port(&sa, port);
+        *ret = sa;
+        return 0;
+}
+
+/* The same host (ports ignored): the same family, address and, for link-local IPv6, interface. */
+static bool mice_sockaddr_same_host(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+        if (a->ss_family != b->ss_family)
+                return false;
+        if (a->ss_family == AF_INET)
+                return ((const struct sockaddr_in *) a)->sin_addr.s_addr ==
+                       ((const struct sockaddr_in *) b)->sin_addr.s_addr;
+        if (a->ss_family == AF_INET6) {
+                const struct sockaddr_in6 *x = (const struct sockaddr_in6 *) a, *y = (const struct sockaddr_in6 *) b;
+                return IN6_ARE_ADDR_EQUAL(&x->sin6_addr, &y->sin6_addr) &&
+                       (!IN6_IS_ADDR_LINKLOCAL(&x->sin6_addr) || x->sin6_scope_id == y->sin6_scope_id);
+        }
+        return false;
+}
 
 /* ---- discovery: services -> sinks ------------------------------------------------ */
 
@@ -122,9 +234,8 @@ static void mice_object_id(const char *key, bool is_guid, char *buf, size_t size
         buf[n] = '\0';
 }
 
-static void mice_on_service_found(void *userdata, const struct avahi_service *svc)
+static void mice_service_found(struct mice *mc, enum mice_origin origin, const struct dnssd_service *svc)
 {
-        struct mice *mc = userdata;
         struct manager *m = mc->manager;
         const char *key = svc->txt->has_container_id ? svc->txt->container_id : svc->name;
         struct mice_service *sv = NULL;
@@ -132,8 +243,19 @@ static void mice_on_service_found(void *userdata, const struct avahi_service *sv
         char mac[18], object_id[200];
         int r;
 
+        struct sockaddr_storage sa;
+        char address[MICE_ADDRSTRLEN];
+
+        r = mice_sockaddr_make(svc->address_family, svc->address, svc->ifindex, svc->port ?: MICE_PORT, &sa);
+        if (r < 0) {
+                log_warning("MS-MICE: \"%s\" resolved to an unusable address \"%s\" (interface %d), ignoring",
+                            svc->name, svc->address, svc->ifindex);
+                return;
+        }
+        mice_sockaddr_format(&sa, address, sizeof(address));
         for (sv = mc->services; sv; sv = sv->next)
-                if (sv->ifindex == svc->ifindex && strcmp(sv->name, svc->name) == 0)
+                if (sv->origin == origin && sv->ifindex == svc->ifindex && sv->family == svc->family &&
+                    strcmp(sv->name, svc->name) == 0)
                         break;
         if (!sv) {
                 sv = calloc(1, sizeof(*sv));
@@ -142,12 +264,14 @@ static void mice_on_service_found(void *userdata, const struct avahi_service *sv
                         log_warning("MS-MICE: out of memory, ignoring \"%s\"", svc->name);
                         return;
                 }
+                sv->origin = origin;
                 sv->ifindex = svc->ifindex;
+                sv->family = svc->family;
                 sv->next = mc->services;
                 mc->services = sv;
         }
-        snprintf(sv->address, sizeof(sv->address), "%s", svc->address);
-        sv->port = svc->port;
+        sv->sa = sa;
+        snprintf(sv->address, sizeof(sv->address), "%s", address);
         free(sv->key);
         sv->key = strdup(key);
 
@@ -173,7 +297,7 @@ static void mice_on_service_found(void *userdata, const struct avahi_service *sv
                      &(struct sink_info) {
                              .name = svc->name,
                              /* With p2pMAC the P2P peer, when it shows up, lands on this sink. */
-                             .address = svc->txt->has_p2p_mac ? mac : svc->address,
+                             .address = svc->txt->has_p2p_mac ? mac : address,
                              .object_id = svc->txt->has_p2p_mac ? NULL : object_id,
                              .device_type = "primary-sink",
                              .session_available = true,
@@ -183,23 +307,24 @@ static void mice_on_service_found(void *userdata, const struct avahi_service *sv
                      &sink);
         if (r < 0) {
                 log_warning_errno(r, "MS-MICE: cannot publish \"%s\" at %s as a sink, ignoring: %m", svc->name,
-                                  svc->address);
+                                  address);
                 return;
         }
         sv->sink_id = sink->id;
-        log_info("MS-MICE: sink \"%s\" at %s:%u (interface %d, container_id %s%s%s) is %s", sink->name, svc->address,
-                 svc->port, svc->ifindex, svc->txt->has_container_id ? svc->txt->container_id : "-",
+        log_info(strchr(address, ':') ? "MS-MICE: sink \"%s\" at [%s]:%u (interface %d, container_id %s%s%s) is %s"
+                                       : "MS-MICE: sink \"%s\" at %s:%u (interface %d, container_id %s%s%s) is %s",
+                 sink->name, address, mice_sockaddr_port(&sa), svc->ifindex, svc->txt->has_container_id ? svc->txt->container_id : "-",
                  svc->txt->has_p2p_mac ? ", p2pMAC " : "", svc->txt->has_p2p_mac ? mac : "", sink->path);
 }
 
-static void mice_on_service_lost(void *userdata, const char *name, int ifindex)
+static void mice_service_lost(struct mice *mc, enum mice_origin origin, const char *name, int ifindex, int family)
 {
-        struct mice *mc = userdata;
         struct mice_service *sv = NULL;
         unsigned sink_id;
 
         for (struct mice_service **p = &mc->services; *p; p = &(*p)->next)
-                if ((*p)->ifindex == ifindex && strcmp((*p)->name, name) == 0) {
+                if ((*p)->origin == origin && (*p)->ifindex == ifindex && (*p)->family == family &&
+                    strcmp((*p)->name, name) == 0) {
                         sv = *p;
                         *p = sv->next;
                         break;
@@ -218,10 +343,41 @@ static void mice_on_service_lost(void *userdata, const char *name, int ifindex)
         (void) sink_lost(manager_find_sink_by_id(mc->manager, sink_id), SINK_PROTOCOL_MICE);
 }
 
-static void mice_on_browsing(void *userdata, bool browsing)
+static void mice_on_avahi_found(void *userdata, const struct dnssd_service *svc)
+{
+        mice_service_found(userdata, MICE_ORIGIN_AVAHI, svc);
+}
+
+static void mice_on_avahi_lost(void *userdata, const char *name, int ifindex, int family)
+{
+        mice_service_lost(userdata, MICE_ORIGIN_AVAHI, name, ifindex, family);
+}
+
+static void mice_on_resolved_found(void *userdata, const struct dnssd_service *svc)
+{
+        mice_service_found(userdata, MICE_ORIGIN_RESOLVED, svc);
+}
+
+static void mice_on_resolved_lost(void *userdata, const char *name, int ifindex, int family)
+{
+        mice_service_lost(userdata, MICE_ORIGIN_RESOLVED, name, ifindex, family);
+}
+
+/* Discovering while either backend does. */
+static void mice_on_avahi_browsing(void *userdata, bool browsing)
 {
         struct mice *mc = userdata;
-        manager_set_mice_discovering(mc->manager, browsing);
+
+        mc->avahi_browsing = browsing;
+        manager_set_mice_discovering(mc->manager, mc->avahi_browsing || mc->resolved_browsing);
+}
+
+static void mice_on_resolved_browsing(void *userdata, bool browsing)
+{
+        struct mice *mc = userdata;
+
+        mc->resolved_browsing = browsing;
+        manager_set_mice_discovering(mc->manager, mc->avahi_browsing || mc->resolved_browsing);
 }
 
 /* ---- a cast ---------------------------------------------------------------------- */
@@ -326,10 +482,10 @@ static int mice_on_accept(sd_event_source *source, int fd, uint32_t revents, voi
 {
         struct mice_cast *c = userdata;
         struct mice *mc = c->mice;
-        struct sockaddr_in peer = {};
+        struct sockaddr_storage peer = {};
         socklen_t peer_len = sizeof(peer);
         struct connection_stats stats = {};
-        char peer_ip[INET_ADDRSTRLEN] = "?";
+        char peer_ip[MICE_ADDRSTRLEN] = "?";
         _cleanup_close_ int conn = -1;
         struct sink *sink;
         struct session *s;
@@ -339,17 +495,17 @@ static int mice_on_accept(sd_event_source *source, int fd, uint32_t revents, voi
         conn = accept4(c->listen_fd, (struct sockaddr *) &peer, &peer_len, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (conn < 0)
                 return 0;
-        (void) inet_ntop(AF_INET, &peer.sin_addr, peer_ip, sizeof(peer_ip));
-        if (peer.sin_family != AF_INET || strcmp(peer_ip, c->sink_ip) != 0) {
+        mice_sockaddr_format(&peer, peer_ip, sizeof(peer_ip));
+        if (!mice_sockaddr_same_host(&peer, &c->sink_sa)) {
                 /* Only the sink we sent SOURCE_READY to; keep waiting for it. */
                 c->n_refused++;
                 snprintf(c->refused_from, sizeof(c->refused_from), "%s", peer_ip);
-                log_cast(c, LOG_WARNING, 0, "refusing an RTSP connection from %s:%u: only the invited sink may connect",
-                         peer_ip, ntohs(peer.sin_port));
+                log_cast(c, LOG_WARNING, 0, "refusing an RTSP connection from %s port %u: only the invited sink may connect",
+                         peer_ip, mice_sockaddr_port(&peer));
                 return 0;
         }
-        log_cast(c, LOG_INFO, 0, "the sink connected to our RTSP port %s:%u from port %u", c->local_ip, c->rtsp_port,
-                 ntohs(peer.sin_port));
+        log_cast(c, LOG_INFO, 0, "the sink connected to our RTSP port %u on %s from port %u", c->rtsp_port, c->local_ip,
+                 mice_sockaddr_port(&peer));
         (void) setsockopt(conn, IPPROTO_TCP, TCP_NODELAY, &(int) { 1 }, sizeof(int));
 
         /* Exactly one connection: the listener goes now. */
@@ -398,21 +554,20 @@ static int mice_on_connect_back_timeout(sd_event_source *source, uint64_t usec, 
 
 static int mice_cast_open_listener(struct mice_cast *c)
 {
-        struct sockaddr_in a = { .sin_family = AF_INET };
+        /* The address (and for link-local IPv6 the interface) the sink reaches us at. */
+        struct sockaddr_storage a = c->local_sa;
         socklen_t len = sizeof(a);
         int fd, r;
 
-        if (inet_pton(AF_INET, c->local_ip, &a.sin_addr) != 1)
-                return -EINVAL;
-        fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+        fd = socket(a.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
         if (fd < 0)
                 return -errno;
         (void) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &(int) { 1 }, sizeof(int));
         /* 7236 when free (what firewall rules for Miracast open); a --listen on it takes precedence. */
-        a.sin_port = htons(c->mice->config->rtsp_port);
-        if (bind(fd, (struct sockaddr *) &a, sizeof(a)) < 0) {
-                a.sin_port = 0;
-                if (bind(fd, (struct sockaddr *) &a, sizeof(a)) < 0) {
+        mice_sockaddr_set_port(&a, c->mice->config->rtsp_port);
+        if (bind(fd, (struct sockaddr *) &a, mice_sockaddr_len(&a)) < 0) {
+                mice_sockaddr_set_port(&a, 0);
+                if (bind(fd, (struct sockaddr *) &a, mice_sockaddr_len(&a)) < 0) {
                         r = -errno;
                         safe_close(fd);
                         return r;
@@ -424,7 +579,7 @@ static int mice_cast_open_listener(struct mice_cast *c)
                 return r;
         }
         c->listen_fd = fd;
-        c->rtsp_port = ntohs(a.sin_port);
+        c->rtsp_port = mice_sockaddr_port(&a);
         return sd_event_add_io(c->mice->manager->event, &c->listen_io, fd, EPOLLIN, mice_on_accept, c);
 }
 
@@ -470,18 +625,19 @@ static void mice_on_firewall(struct firewalld_hole *hole, int error, const char 
         mice_cast_send_ready(c);
 }
 
-/* The interface holding addr, for the firewall zone. */
-static int mice_ifname_of(const char *addr, char *buf, size_t size)
+/* The interface holding our address sa, for the firewall zone. */
+static int mice_ifname_of(const struct sockaddr_storage *sa, char *buf, size_t size)
 {
         struct ifaddrs *ifa = NULL;
-        struct in_addr a;
         int r = -ENODEV;
 
-        if (inet_pton(AF_INET, addr, &a) != 1 || getifaddrs(&ifa) < 0)
-                return -EINVAL;
+        if (sa->ss_family == AF_INET6 && ((const struct sockaddr_in6 *) sa)->sin6_scope_id)
+                return if_indextoname(((const struct sockaddr_in6 *) sa)->sin6_scope_id, buf) ? 0 : -ENODEV;
+        if (getifaddrs(&ifa) < 0)
+                return -errno;
         for (struct ifaddrs *i = ifa; i; i = i->ifa_next)
-                if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET &&
-                    ((struct sockaddr_in *) i->ifa_addr)->sin_addr.s_addr == a.s_addr) {
+                if (i->ifa_addr && (i->ifa_addr->sa_family == AF_INET || i->ifa_addr->sa_family == AF_INET6) &&
+                    mice_sockaddr_same_host((const struct sockaddr_storage *) i->ifa_addr, sa)) {
                         snprintf(buf, size, "%s", i->ifa_name);
                         r = 0;
                         break;
@@ -497,14 +653,13 @@ static void mice_cast_connected(struct mice_cast *c)
         struct mice *mc = c->mice;
         struct sink *sink;
         struct session *s;
-        struct sockaddr_in local = {};
-        socklen_t len = sizeof(local);
-        char ifname[IF_NAMESIZE + 1];
+        socklen_t len = sizeof(c->local_sa);
+        char ifname[IF_NAMESIZE + 1], peer[INET6_ADDRSTRLEN];
         int r;
 
-        if (getsockname(c->ctrl_fd, (struct sockaddr *) &local, &len) < 0)
+        if (getsockname(c->ctrl_fd, (struct sockaddr *) &c->local_sa, &len) < 0)
                 return mice_cast_fail_errno(c, -errno, "cannot read our address towards the sink: %m");
-        (void) inet_ntop(AF_INET, &local.sin_addr, c->local_ip, sizeof(c->local_ip));
+        mice_sockaddr_format_host(&c->local_sa, c->local_ip, sizeof(c->local_ip));
         r = mice_cast_open_listener(c);
         if (r < 0)
                 return mice_cast_fail_errno(c, r, "cannot listen for the sink's RTSP connection on %s: %s",
@@ -519,8 +674,9 @@ static void mice_cast_connected(struct mice_cast *c)
         if (r < 0)
                 return mice_cast_fail_errno(c, r, "cannot read the sink's MS-MICE connection: %s", strerror(-r));
 
-        if (mc->firewalld && mice_ifname_of(c->local_ip, ifname, sizeof(ifname)) >= 0 &&
-            firewalld_open(mc->firewalld, ifname, c->sink_ip, c->rtsp_port, mice_on_firewall, c, &c->hole) >= 0)
+        mice_sockaddr_host(&c->sink_sa, peer, sizeof(peer));
+        if (mc->firewalld && mice_ifname_of(&c->local_sa, ifname, sizeof(ifname)) >= 0 &&
+            firewalld_open(mc->firewalld, ifname, peer, c->rtsp_port, mice_on_firewall, c, &c->hole) >= 0)
                 return;         /* SOURCE_READY once firewalld answered */
         log_cast(c, LOG_INFO, 0, "a firewall on this host must let TCP %u in from %s", c->rtsp_port, c->sink_ip);
         mice_cast_send_ready(c);
@@ -598,13 +754,23 @@ static int mice_on_connect_timeout(sd_event_source *source, uint64_t usec, void 
 static int mice_start_discovery(void *userdata)
 {
         struct mice *mc = userdata;
-        return avahi_browser_start(mc->avahi);
+        int r = 0;
+
+        if (mc->avahi)
+                r = avahi_browser_start(mc->avahi);
+        if (r >= 0 && mc->resolved)
+                r = resolved_resolver_start(mc->resolved);
+        return r;
 }
 
 static int mice_stop_discovery(void *userdata)
 {
         struct mice *mc = userdata;
-        avahi_browser_stop(mc->avahi);
+
+        if (mc->avahi)
+                avahi_browser_stop(mc->avahi);
+        if (mc->resolved)
+                resolved_resolver_stop(mc->resolved);
         return 0;
 }
 
@@ -612,20 +778,17 @@ static int mice_connect(void *userdata, struct sink *sink, const struct cast_opt
 {
         struct mice *mc = userdata;
         struct mice_service *sv = NULL;
-        struct sockaddr_in a = { .sin_family = AF_INET };
         struct mice_cast *c;
         int r;
 
-        for (struct mice_service *o = mc->services; o && !sv; o = o->next)
-                if (o->sink_id == sink->id)
+        /* IPv4 where the sink has it (what every sink we know of serves), else its IPv6 address. */
+        for (struct mice_service *o = mc->services; o; o = o->next)
+                if (o->sink_id == sink->id && (!sv || (sv->sa.ss_family != AF_INET && o->sa.ss_family == AF_INET)))
                         sv = o;
         if (!sv)
                 return -EHOSTUNREACH;
         if (mice_find_cast(mc, sink->id))
                 return -EBUSY;
-        if (inet_pton(AF_INET, sv->address, &a.sin_addr) != 1)
-                return -EINVAL;
-        a.sin_port = htons(sv->port ?: MICE_PORT);
 
         c = calloc(1, sizeof(*c));
         if (!c)
@@ -633,18 +796,20 @@ static int mice_connect(void *userdata, struct sink *sink, const struct cast_opt
         c->mice = mc;
         c->sink_id = sink->id;
         c->ctrl_fd = c->listen_fd = -1;
-        snprintf(c->sink_ip, sizeof(c->sink_ip), "%s", sv->address);
-        c->sink_port = ntohs(a.sin_port);
+        c->sink_sa = sv->sa;
+        mice_sockaddr_format_host(&sv->sa, c->sink_ip, sizeof(c->sink_ip));
+        c->sink_port = mice_sockaddr_port(&sv->sa);
         c->next = mc->casts;
         mc->casts = c;
 
-        c->ctrl_fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+        c->ctrl_fd = socket(c->sink_sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
         if (c->ctrl_fd < 0) {
                 r = -errno;
                 mice_cast_free(c);
                 return r;
         }
-        if (connect(c->ctrl_fd, (struct sockaddr *) &a, sizeof(a)) < 0 && errno != EINPROGRESS) {
+        if (connect(c->ctrl_fd, (struct sockaddr *) &c->sink_sa, mice_sockaddr_len(&c->sink_sa)) < 0 &&
+            errno != EINPROGRESS) {
                 r = -errno;
                 log_cast(c, LOG_WARNING, r, "cannot connect to the sink's MS-MICE port: %m");
                 mice_cast_free(c);
@@ -695,6 +860,75 @@ static void mice_init_identity(struct mice *mc)
         memcpy(mc->source_id, id.bytes, MICE_SOURCE_ID_LEN);
 }
 
+/* mice-sinks split at commas, blanks around each name dropped (p2p_config_set() checked it). */
+static size_t mice_split_names(const char *list, char names[][64], size_t max)
+{
+        size_t n = 0;
+
+        for (const char *p = list; p && *p && n < max;) {
+                size_t len = strcspn(p, ","), lead = strspn(p, " \t");
+
+                while (len > lead && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+                        len--;
+                if (len > lead)
+                        snprintf(names[n++], 64, "%.*s", (int) (len - lead), p + lead);
+                p += strcspn(p, ",");
+                if (*p == ',')
+                        p++;
+        }
+        return n;
+}
+
+/*
+ * The discovery backends mice-discovery asks for: Avahi browses (auto, avahi); systemd-resolved
+ * resolves the instances mice-sinks names (auto, resolved): it cannot browse (daemon/resolved.h).
+ */
+static int mice_discovery_new(struct mice *mc)
+{
+        const char *mode = mc->config->mice_discovery ?: "auto";
+        char names[RESOLVED_MAX_NAMES][64];
+        const char *ptrs[RESOLVED_MAX_NAMES];
+        size_t n = mice_split_names(mc->config->mice_sinks, names, RESOLVED_MAX_NAMES);
+        int r;
+
+        if (strcmp(mode, "resolved") != 0) {
+                r = avahi_browser_new(mc->manager->event, "system", "_display._tcp",
+                                      &(struct dnssd_owner) {
+                                              .service_found = mice_on_avahi_found,
+                                              .service_lost = mice_on_avahi_lost,
+                                              .browsing_changed = mice_on_avahi_browsing,
+                                              .userdata = mc,
+                                      },
+                                      &mc->avahi);
+                if (r < 0)
+                        return r;
+        }
+        if (strcmp(mode, "avahi") == 0)
+                return 0;
+        if (n == 0) {
+                if (strcmp(mode, "resolved") == 0)
+                        log_warning("MS-MICE: mice-discovery = resolved without mice-sinks: nothing can be "
+                                    "discovered (systemd-resolved resolves named instances, it cannot browse)");
+                return 0;
+        }
+        for (size_t i = 0; i < n; i++)
+                ptrs[i] = names[i];
+        r = resolved_resolver_new(mc->manager->event, "system", "_display._tcp",
+                                  ptrs, n, 0,
+                                  &(struct dnssd_owner) {
+                                          .service_found = mice_on_resolved_found,
+                                          .service_lost = mice_on_resolved_lost,
+                                          .browsing_changed = mice_on_resolved_browsing,
+                                          .userdata = mc,
+                                  },
+                                  &mc->resolved);
+        if (r < 0)
+                return r;
+        log_info("MS-MICE: discovery through %s; %zu named instance%s asked for",
+                 mc->avahi ? "avahi-daemon and systemd-resolved" : "systemd-resolved", n, n == 1 ? "" : "s");
+        return 0;
+}
+
 int mice_new(struct manager *m, const struct p2p_config *config, struct mice **ret)
 {
         struct mice *mc;
@@ -714,16 +948,10 @@ int mice_new(struct manager *m, const struct p2p_config *config, struct mice **r
         r = firewalld_new(m->event, "system", &mc->firewalld);
         if (r < 0)
                 log_debug_errno(r, "MS-MICE: no firewalld client (%m)");
-        r = avahi_browser_new(m->event, "system", "_display._tcp",
-                              &(struct avahi_owner) {
-                                      .service_found = mice_on_service_found,
-                                      .service_lost = mice_on_service_lost,
-                                      .browsing_changed = mice_on_browsing,
-                                      .userdata = mc,
-                              },
-                              &mc->avahi);
+        r = mice_discovery_new(mc);
         if (r < 0) {
                 log_notice("MS-MICE: no system bus (%s): sinks on the LAN are not discovered", strerror(-r));
+                mc->avahi = avahi_browser_free(mc->avahi);
                 mc->firewalld = firewalld_free(mc->firewalld);
                 free(mc);
                 return 0;
@@ -739,6 +967,7 @@ int mice_new(struct manager *m, const struct p2p_config *config, struct mice **r
         r = manager_set_mice(m, &mc->backend, mc);
         if (r < 0) {
                 mc->avahi = avahi_browser_free(mc->avahi);
+                mc->resolved = resolved_resolver_free(mc->resolved);
                 mc->firewalld = firewalld_free(mc->firewalld);
                 free(mc);
                 return r;
@@ -763,6 +992,7 @@ struct mice *mice_free(struct mice *mc)
                 mice_service_free(sv);
         }
         mc->avahi = avahi_browser_free(mc->avahi);
+        mc->resolved = resolved_resolver_free(mc->resolved);
         mc->firewalld = firewalld_free(mc->firewalld);
         free(mc);
         return NULL;

@@ -50,6 +50,9 @@ struct p2p_config {
         unsigned agent_timeout_sec;   /* p2p-agent-timeout: how long an Agent1 may take to show or
                                          ask for a PIN, then the connect is cancelled (default 60) */
         bool mice;                    /* mice: MS-MICE discovery (Avahi) and casts over the LAN (daemon/mice.h) */
+        char *mice_discovery;         /* mice-discovery: "auto" (default), "avahi", "resolved" */
+        char *mice_sinks;             /* mice-sinks: instance names systemd-resolved resolves, comma-separated;
+                                         NULL: none (daemon/resolved.h) */
 };
 
 int p2p_config_init(struct p2p_config *c);

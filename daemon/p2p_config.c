@@ -37,7 +37,8 @@ int p2p_config_init(struct p2p_config *c)
         c->wpas_ctrl = strdup(P2P_DEFAULT_WPAS_CTRL_DIR);
         c->subnet = strdup(P2P_DEFAULT_SUBNET);
         c->nm_bus = strdup("system");
-        if (!c->runtime_dir || !c->backend || !c->wpas_ctrl || !c->subnet || !c->nm_bus) {
+        c->mice_discovery = strdup("auto");
+        if (!c->runtime_dir || !c->backend || !c->wpas_ctrl || !c->subnet || !c->nm_bus || !c->mice_discovery) {
                 p2p_config_clear(c);
                 return -ENOMEM;
         }
@@ -53,6 +54,8 @@ void p2p_config_clear(struct p2p_config *c)
         free(c->device_name);
         free(c->subnet);
         free(c->firewall_zone);
+        free(c->mice_discovery);
+        free(c->mice_sinks);
         *c = (struct p2p_config) {};
 }
 
@@ -201,6 +204,40 @@ int p2p_config_set(struct p2p_config *c, const char *key, const char *value)
                 if (parse_bool(value, &c->mice) < 0)
                         return log_error_errno(-EINVAL, "mice must be yes or no");
                 return 0;
+        }
+        if (key_eq(key, "mice-discovery")) {
+                if (strcmp(value, "auto") != 0 && strcmp(value, "avahi") != 0 && strcmp(value, "resolved") != 0)
+                        return log_error_errno(-EINVAL, "mice-discovery must be auto, avahi or resolved, not \"%s\"",
+                                               value);
+                return set_str(&c->mice_discovery, value);
+        }
+        if (key_eq(key, "mice-sinks")) {
+                size_t n = 0;
+
+                /* DNS-SD instance names: UTF-8 labels of at most 63 bytes, no control characters. */
+                for (const char *p = value; *p;) {
+                        size_t len = strcspn(p, ","), lead = strspn(p, " \t"), trail = 0;
+
+                        while (trail < len - lead && (p[len - 1 - trail] == ' ' || p[len - 1 - trail] == '\t'))
+                                trail++;
+                        if (lead >= len || len - lead - trail > 63)
+                                return log_error_errno(-EINVAL, "mice-sinks wants instance names of 1..63 bytes, "
+                                                       "separated by commas");
+                        for (size_t i = lead; i < len - trail; i++)
+                                if ((unsigned char) p[i] < 0x20 || p[i] == 0x7f)
+                                        return log_error_errno(-EINVAL, "mice-sinks: control character in a name");
+                        if (++n > 16)
+                                return log_error_errno(-EINVAL, "mice-sinks: at most 16 names");
+                        p += len;
+                        if (*p == ',')
+                                p++;
+                }
+                if (n == 0) {
+                        free(c->mice_sinks);
+                        c->mice_sinks = NULL;
+                        return 0;
+                }
+                return set_str(&c->mice_sinks, value);
         }
         if (key_eq(key, "p2p-handshake-ip")) {
                 if (parse_bool(value, &c->handshake_ip) < 0)

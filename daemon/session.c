@@ -5,7 +5,8 @@
  * Requests go to the worker and wait for its answer; what the worker
  * reports arrives as messages (session_on_worker_msg()), every value
  * checked before it reaches D-Bus. Input from the display is parsed in the
- * worker (stream/uibc.c); main injects the parsed events (daemon/uinput.h),
+ * worker (stream/uibc.c); main injects the parsed events (daemon/uinput.h,
+ * HIDC through daemon/hid_inject.h),
  * checking them again: the worker's word is no better than the sink's.
  */
 #include <arpa/inet.h>
@@ -24,6 +25,7 @@
 #include "../protocol/uibc_msg.h"
 #include "../protocol/worker_msg.h"
 #include "context.h"
+#include "hid_inject.h"
 #include "log.h"
 #include "manager.h"
 #include "session.h"
@@ -54,7 +56,9 @@ struct session_private {
         sd_event_source *connect_timer;  /* owned: Cast() waiting for the sink's connection */
         /* Input from the display: the devices, while the worker says input is active. */
         struct uinput_injector *injector;/* owned */
-        uint32_t input_width, input_height; /* the cast area the devices cover */
+        struct hid_inject hid;           /* HIDC devices (uhid), only while the injector exists */
+        uint32_t input_width, input_height; /* the pointer device's range */
+        struct uibc_rect input_target;   /* the cast area in that range: events must land inside */
         struct uibc_key_filter keys;     /* main's own SysRq / VT switch / zap filter */
         struct uibc_rate_limit rate;     /* and its own rate limit */
         uint64_t input_dropped;
@@ -135,6 +139,7 @@ int session_new(struct manager *m, struct context *context, struct sink *sink, s
         s->sink_id = sink ? sink->id : 0;
         s->latency = m->config->latency;
         s->id = m->next_session_id++;
+        hid_inject_init(&s->priv->hid, m->event, s->id);
         s->state = SOURCE_SESSION_STATE_CONNECTING;
         if (asprintf(&s->path, "/org/miracastd/session/%u", s->id) < 0) {
                 s->path = NULL;
@@ -241,14 +246,23 @@ static void session_detach(struct session *s, bool tell, int reason, const char 
         context_put_worker(s->context);
 }
 
+/* Input off: every device goes (uinput and uhid), anything held is released. */
+static void session_input_devices_free(struct session *s)
+{
+        struct session_private *p = s->priv;
+
+        if (p->injector)
+                log_session_info(s, "UIBC: input off; virtual input devices removed");
+        p->injector = uinput_injector_free(p->injector);
+        hid_inject_clear(&p->hid);
+}
+
 static void session_stop_io(struct session *s)
 {
         struct session_private *p = s->priv;
 
         p->connect_timer = sd_event_source_disable_unref(p->connect_timer);
-        if (p->injector)
-                log_session_info(s, "UIBC: input off; virtual input devices removed");
-        p->injector = uinput_injector_free(p->injector);   /* releases anything held */
+        session_input_devices_free(s);
 }
 
 struct session *session_free(struct session *s)
@@ -512,11 +526,16 @@ static int session_on_statistics(struct session *s, const struct worker_msg *m)
         return 0;
 }
 
-/* The state machine says inject or stop: create or destroy the devices (main holds /dev/uinput). */
+/*
+ * The state machine says inject or stop: create or destroy the devices (main holds /dev/uinput and
+ * /dev/uhid). The worker computed the geometry (uibc_geometry_compute()): the pointer device spans
+ * RANGE, the cast area is TARGET inside it; without them (an older worker) the target is the range.
+ */
 static int session_on_input(struct session *s, const struct worker_msg *m)
 {
         struct session_private *p = s->priv;
-        unsigned active = 0, mw = 0, mh = 0, tw = 0, th = 0;
+        unsigned active = 0, mw = 0, mh = 0, tw = 0, th = 0, tx = 0, ty = 0, rw = 0, rh = 0;
+        unsigned px = 0, py = 0, pw = 0, ph = 0;
         char name[64];
         int r = 0;
 
@@ -524,29 +543,48 @@ static int session_on_input(struct session *s, const struct worker_msg *m)
             session_get_ranged(m, WORKER_FIELD_MODE_WIDTH, SESSION_MAX_DIMENSION, &mw) < 0 ||
             session_get_ranged(m, WORKER_FIELD_MODE_HEIGHT, SESSION_MAX_DIMENSION, &mh) < 0 ||
             session_get_ranged(m, WORKER_FIELD_TARGET_WIDTH, SESSION_MAX_DIMENSION, &tw) < 0 ||
-            session_get_ranged(m, WORKER_FIELD_TARGET_HEIGHT, SESSION_MAX_DIMENSION, &th) < 0)
+            session_get_ranged(m, WORKER_FIELD_TARGET_HEIGHT, SESSION_MAX_DIMENSION, &th) < 0 ||
+            session_get_ranged(m, WORKER_FIELD_TARGET_X, SESSION_MAX_DIMENSION, &tx) < 0 ||
+            session_get_ranged(m, WORKER_FIELD_TARGET_Y, SESSION_MAX_DIMENSION, &ty) < 0 ||
+            session_get_ranged(m, WORKER_FIELD_PICTURE_X, SESSION_MAX_DIMENSION, &px) < 0 ||
+            session_get_ranged(m, WORKER_FIELD_PICTURE_Y, SESSION_MAX_DIMENSION, &py) < 0 ||
+            session_get_ranged(m, WORKER_FIELD_PICTURE_WIDTH, SESSION_MAX_DIMENSION, &pw) < 0 ||
+            session_get_ranged(m, WORKER_FIELD_PICTURE_HEIGHT, SESSION_MAX_DIMENSION, &ph) < 0)
+                return -EBADMSG;
+        rw = tx + tw;
+        rh = ty + th;
+        if (session_get_ranged(m, WORKER_FIELD_RANGE_WIDTH, SESSION_MAX_DIMENSION, &rw) < 0 ||
+            session_get_ranged(m, WORKER_FIELD_RANGE_HEIGHT, SESSION_MAX_DIMENSION, &rh) < 0 ||
+            tx + tw > rw || ty + th > rh || (pw && px + pw > mw) || (ph && py + ph > mh))
                 return -EBADMSG;
         if (!s->input_allowed)
                 active = false;         /* the person withdrew it: whatever the worker says */
         if (!active || tw == 0 || th == 0) {
-                if (p->injector)
-                        log_session_info(s, "UIBC: input off; virtual input devices removed");
-                p->injector = uinput_injector_free(p->injector);
-        } else if (!p->injector || tw != p->input_width || th != p->input_height) {
+                session_input_devices_free(s);
+        } else if (!p->injector || rw != p->input_width || rh != p->input_height) {
+                /* a new range is a new pointer device; the HIDC devices do not depend on it */
                 p->injector = uinput_injector_free(p->injector);
                 snprintf(name, sizeof(name), "miracastd session %u", s->id);
-                r = uinput_injector_new(-1, -1, name, tw, th, &p->injector);
-                if (r < 0)
+                r = uinput_injector_new(-1, -1, name, rw, rh, &p->injector);
+                if (r < 0) {
                         log_session_error_errno(s, r, "Failed to create the input devices (/dev/uinput: %m); "
                                                 "input from the display stays off");
-                else {
-                        p->input_width = tw;
-                        p->input_height = th;
+                        hid_inject_clear(&p->hid);
+                } else {
+                        p->input_width = rw;
+                        p->input_height = rh;
                         uibc_key_filter_init(&p->keys);
                         (void) uibc_rate_limit_init(&p->rate, UIBC_DEFAULT_RATE_PER_SEC, UIBC_DEFAULT_BURST,
                                                     session_now(s));
-                        log_session_info(s, "UIBC: input on: %ux%u from the display mapped to %ux%u", mw, mh, tw, th);
                 }
+        }
+        if (p->injector && active && tw > 0 && th > 0) {
+                if (p->input_target.width != tw || p->input_target.height != th ||
+                    p->input_target.x != (int32_t) tx || p->input_target.y != (int32_t) ty || !s->input_active)
+                        log_session_info(s, "UIBC: input on: the picture at %ux%u%+d%+d of the display's mode "
+                                         "mapped to %ux%u%+d%+d (device range %ux%u)", pw ?: mw, ph ?: mh, px, py,
+                                         tw, th, tx, ty, rw, rh);
+                p->input_target = (struct uibc_rect) { (int32_t) tx, (int32_t) ty, tw, th };
         }
         s->input_active = p->injector != NULL;
         session_notify(s, SESSION_CHANGED_INPUT);
@@ -567,7 +605,8 @@ static void session_send_input_state(struct session *s)
         (void) stream_worker_send(s->priv->worker, &w, NULL, 0);
 }
 
-static int session_get_coordinate(const struct worker_msg_field *f, uint32_t limit, int32_t *ret)
+/* A number in [lo, lo + n): a coordinate inside the cast area, a contact id. */
+static int session_get_coordinate(const struct worker_msg_field *f, int32_t lo, uint32_t n, int32_t *ret)
 {
         uint64_t v = 0;
 
@@ -575,7 +614,7 @@ static int session_get_coordinate(const struct worker_msg_field *f, uint32_t lim
                 return -EBADMSG;
         for (int i = 7; i >= 0; i--)
                 v = v << 8 | f->value[i];
-        if (v >= limit)         /* also negative numbers: huge as unsigned */
+        if (v < (uint64_t) lo || v - (uint64_t) lo >= n)   /* also negative numbers: huge as unsigned */
                 return -ERANGE;
         *ret = (int32_t) v;
         return 0;
@@ -603,8 +642,10 @@ static int session_on_input_event(struct session *s, const struct worker_msg *m)
         case WORKER_INPUT_POINTER:
                 for (size_t i = 0; i < m->n_fields; i++) {
                         const struct worker_msg_field *f = &m->fields[i];
-                        if ((f->tag == WORKER_FIELD_X && session_get_coordinate(f, p->input_width, &x) < 0) ||
-                            (f->tag == WORKER_FIELD_Y && session_get_coordinate(f, p->input_height, &y) < 0))
+                        if ((f->tag == WORKER_FIELD_X &&
+                             session_get_coordinate(f, p->input_target.x, p->input_target.width, &x) < 0) ||
+                            (f->tag == WORKER_FIELD_Y &&
+                             session_get_coordinate(f, p->input_target.y, p->input_target.height, &y) < 0))
                                 return -EBADMSG;
                 }
                 if (worker_msg_get_ranged(m, WORKER_FIELD_BUTTON, -1, 1, &button) == -ERANGE)
@@ -637,9 +678,11 @@ static int session_on_input_event(struct session *s, const struct worker_msg *m)
                                 continue;
                         if (n >= UINPUT_MAX_CONTACTS || i + 2 >= m->n_fields || m->fields[i + 1].tag != WORKER_FIELD_X ||
                             m->fields[i + 2].tag != WORKER_FIELD_Y ||
-                            session_get_coordinate(f, 256, &(int32_t) { 0 }) < 0 ||
-                            session_get_coordinate(&m->fields[i + 1], p->input_width, &contacts[n].x) < 0 ||
-                            session_get_coordinate(&m->fields[i + 2], p->input_height, &contacts[n].y) < 0)
+                            session_get_coordinate(f, 0, 256, &(int32_t) { 0 }) < 0 ||
+                            session_get_coordinate(&m->fields[i + 1], p->input_target.x, p->input_target.width,
+                                                   &contacts[n].x) < 0 ||
+                            session_get_coordinate(&m->fields[i + 2], p->input_target.y, p->input_target.height,
+                                                   &contacts[n].y) < 0)
                                 return -EBADMSG;
                         id = f->value[0];
                         contacts[n++].id = (uint8_t) id;
@@ -670,11 +713,57 @@ static int session_on_input_event(struct session *s, const struct worker_msg *m)
         }
         if (r < 0) {
                 log_session_warning_errno(s, r, "UIBC: injecting failed: %m; input off");
-                p->injector = uinput_injector_free(p->injector);
+                session_input_devices_free(s);
                 s->input_active = false;
                 session_notify(s, SESSION_CHANGED_INPUT);
                 session_send_input_state(s);
         }
+        return 0;
+}
+
+/* HIDC from the worker: a report descriptor (a uhid device) or one report; checked again here. */
+static int session_on_hid(struct session *s, const struct worker_msg *m)
+{
+        struct session_private *p = s->priv;
+        int64_t path = 0, type = 0;
+        const uint8_t *data = NULL;
+        size_t len = 0;
+        int r;
+
+        if (worker_msg_get_ranged(m, WORKER_FIELD_HID_PATH, 0, 255, &path) < 0 ||
+            worker_msg_get_ranged(m, WORKER_FIELD_HID_TYPE, 0, 255, &type) < 0 ||
+            worker_msg_get_bytes(m, WORKER_FIELD_HID_DATA, &data, &len) < 0 || len == 0 ||
+            len > (m->type == WORKER_MSG_HID_DEVICE ? HID_MAX_DESCRIPTOR : HID_MAX_REPORT))
+                return -EBADMSG;
+        if (!p->injector) {
+                /* input went off meanwhile: the worker hears it (INPUT_STATE) and announces again */
+                p->input_dropped++;
+                return 0;
+        }
+        if (m->type == WORKER_MSG_HID_DEVICE) {
+                r = hid_inject_device(&p->hid, (uint8_t) path, (uint8_t) type, data, len);
+                if (r == -EBADMSG || r == -E2BIG || r == -EINVAL)
+                        return -EBADMSG;
+                if (r < 0)
+                        log_session_error_errno(s, r, "UIBC: Failed to create a HIDC device (/dev/uhid: %m); its "
+                                                "reports are dropped");
+                return 0;
+        }
+        /* HID reports carry the whole state (keys held, buttons down): a dropped one heals with the next. */
+        if (!uibc_rate_limit_take(&p->rate, session_now(s))) {
+                if (p->input_dropped++ == 0)
+                        log_session_full_errno(s, LOG_WARNING, 0, "UIBC: more than %u events/s from the stream worker; "
+                                               "dropping the excess", UIBC_DEFAULT_RATE_PER_SEC);
+                return 0;
+        }
+        r = hid_inject_report(&p->hid, (uint8_t) path, (uint8_t) type, data, len);
+        if (r > 0 || r == -EPERM)
+                log_session_full_errno(s, LOG_NOTICE, 0, "UIBC: HIDC report: SysRq / VT switch / zap key %s",
+                                       r > 0 ? "removed" : "held, report dropped");
+        else if (r == -ENOENT || r == -ENODEV)
+                p->input_dropped++;     /* no such device or report id: nothing reaches the kernel */
+        else if (r < 0)
+                log_session_warning_errno(s, r, "UIBC: HIDC report not accepted by uhid: %m");
         return 0;
 }
 
@@ -751,6 +840,10 @@ void session_on_worker_msg(struct session *s, const struct worker_msg *m)
                 break;
         case WORKER_MSG_MICE_EVENT:
                 r = session_on_mice_event(s, m);
+                break;
+        case WORKER_MSG_HID_DEVICE:
+        case WORKER_MSG_HID_REPORT:
+                r = session_on_hid(s, m);
                 break;
         case WORKER_MSG_ENDED:
                 r = session_on_ended(s, m);
@@ -1014,9 +1107,7 @@ int session_set_input(struct session *s, bool allow)
                         return r;
                 if (!allow) {
                         /* At once, whatever the worker does next. */
-                        if (p->injector)
-                                log_session_info(s, "UIBC: input off; virtual input devices removed");
-                        p->injector = uinput_injector_free(p->injector);
+                        session_input_devices_free(s);
                         s->input_active = false;
                 }
         }

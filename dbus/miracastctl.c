@@ -52,6 +52,8 @@ static void help(void)
                "  --method pbc|pin, --pin N cast: Wi-Fi Direct provisioning; --method pin without --pin\n"
                "                            shows the PIN to enter on the TV, or asks on stdin for the\n"
                "                            PIN the TV shows (a PIN agent for the time of the cast)\n"
+               "  --protocol p2p|mice       cast: the transport for a sink that offers both (PROTOCOL in\n"
+               "                            scan/sinks): Wi-Fi Direct, or MS-MICE over the LAN\n"
                "  --peer IP                 listen: accept only this peer address\n"
                "  --watch                   status: refresh every --interval seconds (default 1)\n"
                "  --interval SEC            status --watch period\n"
@@ -99,7 +101,7 @@ int main(int argc, char **argv)
 {
         enum { ARG_BUS = 0x100, ARG_JSON, ARG_OUTPUT, ARG_MAX_RES, ARG_METHOD, ARG_PIN, ARG_PEER, ARG_WATCH,
                ARG_INTERVAL, ARG_WAIT, ARG_ALLOW_INPUT, ARG_NO_WAIT, ARG_TIMEOUT, ARG_VERSION, ARG_LATENCY,
-               ARG_AUDIO, ARG_EXTEND };
+               ARG_AUDIO, ARG_EXTEND, ARG_PROTOCOL };
         static const struct option longopts[] = {
                 { "bus", required_argument, NULL, ARG_BUS },
                 { "json", no_argument, NULL, ARG_JSON },
@@ -110,6 +112,7 @@ int main(int argc, char **argv)
                 { "method", required_argument, NULL, ARG_METHOD },
                 { "pin", required_argument, NULL, ARG_PIN },
                 { "peer", required_argument, NULL, ARG_PEER },
+                { "protocol", required_argument, NULL, ARG_PROTOCOL },
                 { "watch", no_argument, NULL, ARG_WATCH },
                 { "interval", required_argument, NULL, ARG_INTERVAL },
                 { "wait", no_argument, NULL, ARG_WAIT },
@@ -170,6 +173,13 @@ int main(int argc, char **argv)
                         break;
                 case ARG_PEER:
                         c.peer = optarg;
+                        break;
+                case ARG_PROTOCOL:
+                        if (strcmp(optarg, "p2p") != 0 && strcmp(optarg, "mice") != 0) {
+                                ctl_err("--protocol wants p2p or mice, got \"%s\"", optarg);
+                                return EXIT_USAGE;
+                        }
+                        c.protocol = optarg;
                         break;
                 case ARG_WATCH:
                         c.watch = true;

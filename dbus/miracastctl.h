@@ -66,6 +66,7 @@ struct ctl {
         const char *method;
         const char *pin;
         const char *peer;
+        const char *protocol;           /* cast: Cast option protocol (p2p, mice) */
 
         sd_bus *bus;
         sd_event *event;

@@ -182,6 +182,8 @@ int cmd_cast(struct ctl *c, int argc, char **argv)
                 r = sd_bus_message_append(call, "{sv}", "method", "s", c->method);
         if (r >= 0 && c->pin)
                 r = sd_bus_message_append(call, "{sv}", "pin", "s", c->pin);
+        if (r >= 0 && c->protocol)
+                r = sd_bus_message_append(call, "{sv}", "protocol", "s", c->protocol);
         /* We exit once it plays: the cast outlives us. With --wait it ends with us (Ctrl-C stops it).
          * miracastd-user always casts as its own (not persistent) cast. */
         if (r >= 0 && !c->wait && !user_bus)

@@ -8,9 +8,11 @@
  *     over the damaged tiles only, so a still desktop with a blinking cursor
  *     converts a few 32x32 tiles instead of two million pixels;
  *   - anything else (scaling, I420 out): libswscale over the whole frame,
- *     with the same BT.709 limited-range matrix.
+ *     with the same BT.709 limited-range matrix, the aspect kept (black bars
+ *     when the capture's shape differs from the mode's).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +21,7 @@
 #include <libswscale/swscale.h>
 
 #include "../protocol/macro.h"
+#include "../protocol/uibc_msg.h"
 #include "capture.h"
 #include "encode_internal.h"
 
@@ -138,16 +141,50 @@ static int picture_damage(struct encoder *e, struct capture *c, struct capture_f
 }
 
 /*
+ * Black (BT.709 limited range: Y 16, Cb Cr 128) around fit in an NV12 or I420 picture. After the
+ * scaling, because libswscale writes a few pixels past an output width that is not a multiple
+ * of 8 (into the right bar).
+ */
+static void picture_fill_bars(AVFrame *frame, const struct uibc_rect *fit)
+{
+        bool nv12 = frame->format == AV_PIX_FMT_NV12;
+
+        for (int plane = 0; plane < (nv12 ? 2 : 3); plane++) {
+                /* bytes per row and rows of this plane, and fit in its units */
+                int sub = plane > 0, width = nv12 || !sub ? frame->width : frame->width / 2;
+                int rows = sub ? frame->height / 2 : frame->height;
+                int x0 = nv12 || !sub ? fit->x : fit->x / 2, w = nv12 || !sub ? (int) fit->width : (int) fit->width / 2;
+                int y0 = sub ? fit->y / 2 : fit->y, h = sub ? (int) fit->height / 2 : (int) fit->height;
+                uint8_t value = plane ? 128 : 16;
+
+                for (int y = 0; y < rows; y++) {
+                        uint8_t *row = frame->data[plane] + (size_t) y * frame->linesize[plane];
+
+                        if (y < y0 || y >= y0 + h) {
+                                memset(row, value, width);
+                                continue;
+                        }
+                        memset(row, value, x0);
+                        memset(row + x0 + w, value, width - x0 - w);
+                }
+        }
+}
+
+/*
  * Scaling with libswscale, over the whole frame: vertical filters make a
  * damaged band reach rows outside it, and swscale's slice output is not
  * meant for patching bands into an earlier picture. An unchanged frame is
- * still skipped.
+ * still skipped. The aspect is kept: a picture of another shape goes into
+ * uibc_letterbox_even()'s rectangle between black bars (the input mapping
+ * uses the same rectangle, so touches on the bars are ignored).
  */
 static int convert_sws(struct encoder *e, struct capture *c, struct capture_frame *f, struct encode_picture *p,
                        enum AVPixelFormat fmt)
 {
         const uint8_t *src[4] = { f->data };
         int src_stride[4] = { (int) f->stride };
+        uint8_t *dst[4] = { p->frame->data[0], p->frame->data[1], p->frame->data[2] };
+        struct uibc_rect fit = { 0, 0, (uint32_t) p->frame->width, (uint32_t) p->frame->height };
         unsigned tx, ty;
         int r;
 
@@ -156,7 +193,18 @@ static int convert_sws(struct encoder *e, struct capture *c, struct capture_fram
         if (r <= 0)
                 return r; /* 0: the picture already shows this frame */
 
-        e->sws = sws_getCachedContext(e->sws, f->width, f->height, fmt, p->frame->width, p->frame->height,
+        if (uibc_letterbox_even((uint32_t) p->frame->width, (uint32_t) p->frame->height, f->width, f->height, &fit) < 0)
+                fit = (struct uibc_rect) { 0, 0, (uint32_t) p->frame->width, (uint32_t) p->frame->height };
+        if (fit.width != (uint32_t) p->frame->width || fit.height != (uint32_t) p->frame->height) {
+                /* Even offsets (uibc_letterbox_even()): whole chroma samples in both formats. */
+                dst[0] += (size_t) fit.y * p->frame->linesize[0] + fit.x;
+                if (p->frame->format == AV_PIX_FMT_NV12)
+                        dst[1] += (size_t) (fit.y / 2) * p->frame->linesize[1] + fit.x;
+                else
+                        for (int plane = 1; plane < 3; plane++)
+                                dst[plane] += (size_t) (fit.y / 2) * p->frame->linesize[plane] + fit.x / 2;
+        }
+        e->sws = sws_getCachedContext(e->sws, f->width, f->height, fmt, (int) fit.width, (int) fit.height,
                                       p->frame->format, SWS_BILINEAR, NULL, NULL, NULL);
         if (!e->sws)
                 return encode_set_error(-ENOTSUP, "swscale: cannot convert %ux%u %s to %dx%d %s", f->width,
@@ -165,7 +213,9 @@ static int convert_sws(struct encoder *e, struct capture *c, struct capture_fram
         /* Full-range RGB in, BT.709 limited-range YUV out (matches the VUI encode.c writes). */
         (void) sws_setColorspaceDetails(e->sws, sws_getCoefficients(SWS_CS_DEFAULT), 1,
                                         sws_getCoefficients(SWS_CS_ITU709), 0, 0, 1 << 16, 1 << 16);
-        r = sws_scale(e->sws, src, src_stride, 0, f->height, p->frame->data, p->frame->linesize);
+        r = sws_scale(e->sws, src, src_stride, 0, f->height, dst, p->frame->linesize);
+        if (r > 0 && (fit.width != (uint32_t) p->frame->width || fit.height != (uint32_t) p->frame->height))
+                picture_fill_bars(p->frame, &fit);
         return r > 0 ? 0 : -EIO;
 }
 

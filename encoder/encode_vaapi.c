@@ -28,6 +28,7 @@
 #include <va/va_vpp.h>
 
 #include "../protocol/macro.h"
+#include "../protocol/uibc_msg.h"
 #include "capture.h"
 #include "encode_internal.h"
 
@@ -245,10 +246,16 @@ static int vaapi_wrap_dmabuf(struct encoder *e, const struct capture_frame *f, A
         return 0;
 }
 
-/* One VPP pass: src surface (any size, RGB) -> dst surface (output size, NV12). */
-static int vaapi_process(struct encoder *e, VASurfaceID src, VASurfaceID dst)
+/*
+ * One VPP pass: src surface (src_w x src_h, RGB) -> dst surface (output size, NV12), the
+ * aspect kept: the picture goes into uibc_letterbox_even()'s rectangle, the rest is the
+ * black background (the input mapping uses the same rectangle).
+ */
+static int vaapi_process(struct encoder *e, VASurfaceID src, unsigned src_w, unsigned src_h, VASurfaceID dst)
 {
         struct encode_vaapi *va = e->vaapi;
+        struct uibc_rect fit;
+        VARectangle region;
         VAProcPipelineParameterBuffer params = {
                 .surface = src,
                 .output_background_color = 0xff000000,
@@ -259,6 +266,12 @@ static int vaapi_process(struct encoder *e, VASurfaceID src, VASurfaceID dst)
         VABufferID buf;
         VAStatus s;
 
+        if (uibc_letterbox_even(e->cfg.width, e->cfg.height, src_w, src_h, &fit) == 0 &&
+            (fit.width != e->cfg.width || fit.height != e->cfg.height)) {
+                region = (VARectangle) { .x = (int16_t) fit.x, .y = (int16_t) fit.y, .width = (uint16_t) fit.width,
+                                         .height = (uint16_t) fit.height };
+                params.output_region = &region;
+        }
         s = vaBeginPicture(va->display, va->vpp_context, dst);
         if (s != VA_STATUS_SUCCESS)
                 return encode_set_error(-EIO, "vaapi: vaBeginPicture: %s", vaErrorStr(s));
@@ -306,7 +319,7 @@ static int vaapi_convert_dmabuf(struct encoder *e, struct capture_frame *f, stru
                 r = encode_set_error(-ENOTSUP, "vaapi: cannot import the %ux%u dma-buf (modifier 0x%llx): %s",
                                      f->width, f->height, (unsigned long long) f->modifier, av_err2str(r));
         else
-                r = vaapi_process(e, (VASurfaceID) (uintptr_t) mapped->data[3],
+                r = vaapi_process(e, (VASurfaceID) (uintptr_t) mapped->data[3], f->width, f->height,
                                   (VASurfaceID) (uintptr_t) p->frame->data[3]);
         av_frame_free(&mapped);
         av_frame_free(&drm);

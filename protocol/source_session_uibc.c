@@ -19,11 +19,19 @@
 
 #include "source_session_private.h"
 
-/* What the daemon's injector can do: GENERIC pointer, touch and keys. HIDC needs uhid: not yet. */
+/*
+ * What the daemon can inject: GENERIC pointer, touch and keys through uinput;
+ * HIDC keyboards and mice through uhid, whatever path the sink's device is on
+ * (the kernel's HID drivers see only the descriptor and reports).
+ */
+#define HIDC(t) { t, WFD_UIBC_PATH_INFRARED }, { t, WFD_UIBC_PATH_USB }, { t, WFD_UIBC_PATH_BT }, \
+                { t, WFD_UIBC_PATH_ZIGBEE }, { t, WFD_UIBC_PATH_WIFI }, { t, WFD_UIBC_PATH_NO_SP }
 static const struct wfd_uibc_capability ours = {
-        .categories = WFD_UIBC_CATEGORY_GENERIC,
+        .categories = WFD_UIBC_CATEGORY_GENERIC | WFD_UIBC_CATEGORY_HIDC,
         .generic_types = (1u << WFD_UIBC_INPUT_KEYBOARD) | (1u << WFD_UIBC_INPUT_MOUSE) |
                          (1u << WFD_UIBC_INPUT_SINGLE_TOUCH) | (1u << WFD_UIBC_INPUT_MULTI_TOUCH),
+        .n_hidc = 2 * _WFD_UIBC_PATH_MAX,
+        .hidc = { HIDC(WFD_UIBC_INPUT_KEYBOARD), HIDC(WFD_UIBC_INPUT_MOUSE) },
 };
 
 static int make_offer(const struct source_session *s, struct wfd_uibc_capability *ret)

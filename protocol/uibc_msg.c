@@ -331,6 +331,28 @@ int uibc_letterbox(uint32_t mode_w, uint32_t mode_h, uint32_t content_w, uint32_
         return 0;
 }
 
+int uibc_letterbox_even(uint32_t mode_w, uint32_t mode_h, uint32_t content_w, uint32_t content_h,
+                        struct uibc_rect *ret)
+{
+        struct uibc_rect r;
+        int k;
+
+        if (!ret || (mode_w & 1) || (mode_h & 1))
+                return -EINVAL;
+        k = uibc_letterbox(mode_w, mode_h, content_w, content_h, &r);
+        if (k < 0)
+                return k;
+        /* Bars under 2 px a side are not worth a black line: stretch by that (under 0.4 % at 1080p). */
+        if (mode_w - r.width < 4 && mode_h - r.height < 4)
+                r = (struct uibc_rect) { 0, 0, mode_w, mode_h };
+        r.width = MAX(r.width & ~1u, 2u);
+        r.height = MAX(r.height & ~1u, 2u);
+        r.x = (int32_t) (((mode_w - r.width) / 2) & ~1u);
+        r.y = (int32_t) (((mode_h - r.height) / 2) & ~1u);
+        *ret = r;
+        return 0;
+}
+
 /* One axis: p in active [a0, a0 + an) to target [t0, t0 + tn), pixel centre to pixel centre. */
 static int map_axis(int64_t p, int64_t a0, uint32_t an, int64_t t0, uint32_t tn, bool clamp, int64_t *ret)
 {
@@ -361,6 +383,40 @@ int uibc_map_point(const struct uibc_rect *active, const struct uibc_rect *targe
                 return -ERANGE;
         *ret_x = (int32_t) tx;
         *ret_y = (int32_t) ty;
+        return 0;
+}
+
+int uibc_geometry_compute(uint32_t mode_w, uint32_t mode_h, uint32_t content_w, uint32_t content_h,
+                          bool letterboxed, const struct uibc_rect *source, uint32_t desktop_w, uint32_t desktop_h,
+                          struct uibc_geometry *ret)
+{
+        struct uibc_geometry g = {};
+        int r;
+
+        if (!ret || mode_w == 0 || mode_h == 0 || mode_w > 65535 || mode_h > 65535 || content_w == 0 ||
+            content_h == 0)
+                return -EINVAL;
+        if (letterboxed) {
+                r = uibc_letterbox_even(mode_w, mode_h, content_w, content_h, &g.active);
+                if (r < 0)
+                        return r;
+        } else
+                g.active = (struct uibc_rect) { 0, 0, mode_w, mode_h };
+
+        if (source && desktop_w > 0 && desktop_h > 0) {
+                if (source->width == 0 || source->height == 0 || source->x < 0 || source->y < 0 ||
+                    (uint64_t) source->x + source->width > desktop_w ||
+                    (uint64_t) source->y + source->height > desktop_h)
+                        return -EINVAL;
+                g.target = *source;
+                g.range_width = desktop_w;
+                g.range_height = desktop_h;
+        } else {
+                g.target = (struct uibc_rect) { 0, 0, content_w, content_h };
+                g.range_width = content_w;
+                g.range_height = content_h;
+        }
+        *ret = g;
         return 0;
 }
 

@@ -172,6 +172,17 @@ struct uibc_rect {
  */
 int uibc_letterbox(uint32_t mode_w, uint32_t mode_h, uint32_t content_w, uint32_t content_h,
                    struct uibc_rect *ret);
+/*
+ * The same rectangle as the encoder fills it in 4:2:0 video: position and
+ * size rounded down to even numbers (at least 2), so the picture covers
+ * whole chroma samples; bars under 2 pixels a side become none (the whole
+ * mode). The encoder (encoder/encode_convert.c,
+ * encode_vaapi.c) and the input mapping (uibc_geometry_compute()) both use
+ * this one, so a touch lands where the picture is. mode_w and mode_h must
+ * be even. Returns 0, or -EINVAL.
+ */
+int uibc_letterbox_even(uint32_t mode_w, uint32_t mode_h, uint32_t content_w, uint32_t content_h,
+                        struct uibc_rect *ret);
 
 /*
  * Map a point in negotiated-mode pixels to the desktop: `active` is the part
@@ -185,6 +196,38 @@ int uibc_letterbox(uint32_t mode_w, uint32_t mode_h, uint32_t content_w, uint32_
  */
 int uibc_map_point(const struct uibc_rect *active, const struct uibc_rect *target, uint16_t x, uint16_t y,
                    bool clamp, int32_t *ret_x, int32_t *ret_y);
+
+/*
+ * Everything input mapping needs for one session, decided once when input
+ * becomes active:
+ *   active  the picture inside the negotiated mode (bars excluded),
+ *   target  the cast area in the injector's coordinates,
+ *   range   the injector's coordinate range (its ABS_X/ABS_Y span).
+ */
+struct uibc_geometry {
+        struct uibc_rect active;
+        struct uibc_rect target;
+        uint32_t range_width, range_height;
+};
+
+/*
+ * Compute the geometry for a content_w x content_h picture sent in a
+ * mode_w x mode_h mode, scaled over the whole mode (letterboxed false) or
+ * with its aspect kept between bars (true, uibc_letterbox_even(), what the
+ * encoder does). source is the
+ * cast area in desktop coordinates (a monitor's, a window's or the extend
+ * output's rectangle) and desktop_w x desktop_h the desktop's bounding box,
+ * when known: the injector then spans the whole desktop and input lands on
+ * source inside it, which is what a compositor mapping an absolute device
+ * onto its whole layout needs. Without them (NULL, 0) the injector spans
+ * the cast area alone. source must lie inside the desktop and have the
+ * content's size or not: it is what input maps onto, the content size only
+ * places the bars. Returns 0, or -EINVAL for a zero size, a mode over
+ * 65535, or a source outside the desktop.
+ */
+int uibc_geometry_compute(uint32_t mode_w, uint32_t mode_h, uint32_t content_w, uint32_t content_h,
+                          bool letterboxed, const struct uibc_rect *source, uint32_t desktop_w, uint32_t desktop_h,
+                          struct uibc_geometry *ret);
 
 /* ---- keys ----------------------------------------------------------------------------- */
 

@@ -34,6 +34,16 @@ static const char *const uibc_path_names[_WFD_UIBC_PATH_MAX] = {
         [WFD_UIBC_PATH_NO_SP] = "No-SP",
 };
 
+const char *wfd_uibc_input_type_to_string(unsigned t)
+{
+        return t < _WFD_UIBC_INPUT_MAX ? uibc_type_names[t] : NULL;
+}
+
+const char *wfd_uibc_input_path_to_string(unsigned p)
+{
+        return p < _WFD_UIBC_PATH_MAX ? uibc_path_names[p] : NULL;
+}
+
 static int lookup_name(const char *const *names, int n, const char *t, size_t tl)
 {
         for (int i = 0; i < n; i++)

@@ -60,6 +60,10 @@ struct wfd_uibc_capability {
         uint16_t port;
 };
 
+/* "Keyboard", "USB", ... as in wfd_uibc_capability; NULL for an unknown value. */
+const char *wfd_uibc_input_type_to_string(unsigned t);
+const char *wfd_uibc_input_path_to_string(unsigned p);
+
 int wfd_uibc_capability_parse(const char *value, size_t len, struct wfd_uibc_capability *ret);
 int wfd_uibc_capability_format(const struct wfd_uibc_capability *u, char *buf, size_t size);
 

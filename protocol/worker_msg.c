@@ -68,6 +68,8 @@ const char *worker_msg_type_to_string(uint16_t type)
                 [WORKER_MSG_ENDED] = "ended",
                 [WORKER_MSG_INPUT_EVENT] = "input-event",
                 [WORKER_MSG_MICE_EVENT] = "mice-event",
+                [WORKER_MSG_HID_DEVICE] = "hid-device",
+                [WORKER_MSG_HID_REPORT] = "hid-report",
         };
 
         if (type >= sizeof(names) / sizeof(names[0]) || !names[type])
@@ -135,12 +137,22 @@ void worker_msg_put_str(struct worker_msg_writer *w, uint16_t tag, const char *s
 {
         size_t len = s ? strlen(s) : 0;
 
-        if (tag < WORKER_FIELD_FIRST_STRING || len > WORKER_MSG_MAX_STRING) {
+        if (tag < WORKER_FIELD_FIRST_STRING || tag >= WORKER_FIELD_FIRST_BYTES || len > WORKER_MSG_MAX_STRING) {
                 if (w->error == 0)
                         w->error = -EINVAL;
                 return;
         }
         put_field(w, tag, s, len);
+}
+
+void worker_msg_put_bytes(struct worker_msg_writer *w, uint16_t tag, const void *data, size_t len)
+{
+        if (tag < WORKER_FIELD_FIRST_BYTES || len > WORKER_MSG_MAX_STRING || (len && !data)) {
+                if (w->error == 0)
+                        w->error = -EINVAL;
+                return;
+        }
+        put_field(w, tag, data, len);
 }
 
 int worker_msg_finish(const struct worker_msg_writer *w, size_t *ret_len)
@@ -176,7 +188,8 @@ int worker_msg_parse(const uint8_t *buf, size_t len, struct worker_msg *ret)
                 if (tag < WORKER_FIELD_FIRST_STRING) {
                         if (flen != 8)
                                 return -EBADMSG;
-                } else if (flen > WORKER_MSG_MAX_STRING || memchr(buf + off, 0, flen))
+                } else if (flen > WORKER_MSG_MAX_STRING ||
+                           (tag < WORKER_FIELD_FIRST_BYTES && memchr(buf + off, 0, flen)))
                         return -EBADMSG;
                 off += flen;
                 n++;
@@ -244,7 +257,7 @@ int worker_msg_get_str(const struct worker_msg *m, uint16_t tag, char *buf, size
 {
         const struct worker_msg_field *f;
 
-        if (tag < WORKER_FIELD_FIRST_STRING)
+        if (tag < WORKER_FIELD_FIRST_STRING || tag >= WORKER_FIELD_FIRST_BYTES)
                 return -EINVAL;
         f = find_field(m, tag);
         if (!f)
@@ -253,5 +266,19 @@ int worker_msg_get_str(const struct worker_msg *m, uint16_t tag, char *buf, size
                 return -ENOBUFS;
         memcpy(buf, f->value, f->len);
         buf[f->len] = '\0';
+        return 0;
+}
+
+int worker_msg_get_bytes(const struct worker_msg *m, uint16_t tag, const uint8_t **ret, size_t *ret_len)
+{
+        const struct worker_msg_field *f;
+
+        if (tag < WORKER_FIELD_FIRST_BYTES)
+                return -EINVAL;
+        f = find_field(m, tag);
+        if (!f)
+                return -ENOENT;
+        *ret = f->value;
+        *ret_len = f->len;
         return 0;
 }

@@ -9,7 +9,8 @@
  *   field:   Tag(2)  Length(2, value only)  Value
  *
  * A tag below WORKER_FIELD_FIRST_STRING carries an unsigned 64-bit number
- * (Length 8); from it on, text without NUL (Length <= WORKER_MSG_MAX_STRING).
+ * (Length 8); from it on, text without NUL (Length <= WORKER_MSG_MAX_STRING);
+ * from WORKER_FIELD_FIRST_BYTES on, opaque bytes (Length <= WORKER_MSG_MAX_STRING).
  * A tag may repeat (sink parameters come as name, value, name, value...).
  * The worker is the less trusted side: main parses what it sends with the
  * same bounds as anything from the network, and checks every value it uses.
@@ -55,12 +56,19 @@ enum worker_msg_type {
         WORKER_MSG_FORMAT,           /* WIDTH HEIGHT FPS BITRATE VIDEO_CODEC AUDIO_CODEC ENCODER */
         WORKER_MSG_NEGOTIATED,       /* MONITOR_CONNECTED REDUCED_MODES SINK_PARAMETER... */
         WORKER_MSG_STATISTICS,       /* FRAMES DROPS BYTES LATENCY_* AUDIO_* */
-        WORKER_MSG_INPUT,            /* ACTIVE MODE_WIDTH MODE_HEIGHT TARGET_WIDTH TARGET_HEIGHT */
+        WORKER_MSG_INPUT,            /* ACTIVE MODE_WIDTH MODE_HEIGHT TARGET_WIDTH TARGET_HEIGHT, and the
+                                        geometry (protocol/uibc_msg.h): PICTURE_X/Y/WIDTH/HEIGHT (the picture
+                                        in the mode), TARGET_X TARGET_Y (the cast area in the device's
+                                        range), RANGE_WIDTH RANGE_HEIGHT (the pointer device's range) */
         WORKER_MSG_ENDED,            /* ERROR TEXT; the last message about this session */
         WORKER_MSG_INPUT_EVENT,      /* one parsed, mapped UIBC event for main's injector: INPUT_KIND and
                                         X Y BUTTON | KEY DOWN | VERTICAL NOTCHES | (CONTACT_ID X Y)... */
         WORKER_MSG_MICE_EVENT,       /* MICE_KIND ERROR TEXT: the sink's MS-MICE connection said something
                                         (always the end of the watch) */
+        WORKER_MSG_HID_DEVICE,       /* HID_PATH HID_TYPE HID_DATA (a report descriptor the worker checked):
+                                        make a uhid device for it, replacing one with the same path and
+                                        type; only while input is active (INPUT_STATE) */
+        WORKER_MSG_HID_REPORT,       /* HID_PATH HID_TYPE HID_DATA (one input report, keys filtered) */
         _WORKER_MSG_TYPE_MAX,
 };
 
@@ -132,6 +140,16 @@ enum worker_field {
         WORKER_FIELD_ENCODER_GROUP,  /* the shared encoder this session sends from (1, 2, ... per worker) */
         WORKER_FIELD_ENCODER_SHARED_WITH, /* sessions sending from it now, this one included */
         WORKER_FIELD_FRAMES_SHARED,  /* frames sent that another session's thread encoded */
+        WORKER_FIELD_PICTURE_X,      /* INPUT: the picture's rectangle in the mode (bars excluded) */
+        WORKER_FIELD_PICTURE_Y,
+        WORKER_FIELD_PICTURE_WIDTH,
+        WORKER_FIELD_PICTURE_HEIGHT,
+        WORKER_FIELD_TARGET_X,       /* INPUT: where the cast area sits in the device's range */
+        WORKER_FIELD_TARGET_Y,
+        WORKER_FIELD_RANGE_WIDTH,    /* INPUT: the pointer device's coordinate range */
+        WORKER_FIELD_RANGE_HEIGHT,
+        WORKER_FIELD_HID_PATH,       /* HIDC: enum wfd_uibc_input_path */
+        WORKER_FIELD_HID_TYPE,       /* HIDC: enum wfd_uibc_input_type */
 
         WORKER_FIELD_FIRST_STRING = 0x1000,
         WORKER_FIELD_TEXT = WORKER_FIELD_FIRST_STRING,
@@ -146,6 +164,9 @@ enum worker_field {
         WORKER_FIELD_AUDIO_SOURCE,
         WORKER_FIELD_AUDIO_PIPEWIRE_REMOTE, /* SESSION_NEW: the PipeWire socket main tried for audio-source
                                         pipewire (with no fd: it could not connect; the worker says why) */
+
+        WORKER_FIELD_FIRST_BYTES = 0x2000,
+        WORKER_FIELD_HID_DATA = WORKER_FIELD_FIRST_BYTES, /* a HID report descriptor or report */
 };
 
 enum worker_input_kind {
@@ -192,6 +213,8 @@ void worker_msg_put_i64(struct worker_msg_writer *w, uint16_t tag, int64_t value
 /* Append a text field (tag >= WORKER_FIELD_FIRST_STRING); NULL is "". Text longer than
  * WORKER_MSG_MAX_STRING or holding a NUL is -EINVAL. */
 void worker_msg_put_str(struct worker_msg_writer *w, uint16_t tag, const char *s);
+/* Append an opaque field (tag >= WORKER_FIELD_FIRST_BYTES, len <= WORKER_MSG_MAX_STRING; else -EINVAL). */
+void worker_msg_put_bytes(struct worker_msg_writer *w, uint16_t tag, const void *data, size_t len);
 /* The message's length, or the first error: -ENOBUFS (does not fit), -EINVAL (a bad field). */
 int worker_msg_finish(const struct worker_msg_writer *w, size_t *ret_len);
 
@@ -199,7 +222,7 @@ int worker_msg_finish(const struct worker_msg_writer *w, size_t *ret_len);
  * Parse one whole datagram. Returns 0 and fills *ret, or -EBADMSG: shorter
  * than the header, flags not 0, an unknown type, a field running past len, a
  * number field not 8 bytes, a text field with a NUL or over
- * WORKER_MSG_MAX_STRING, more than WORKER_MSG_MAX_FIELDS fields, or len over
+ * WORKER_MSG_MAX_STRING, a bytes field over WORKER_MSG_MAX_STRING, more than WORKER_MSG_MAX_FIELDS fields, or len over
  * WORKER_MSG_MAX. *ret is written only on success.
  */
 int worker_msg_parse(const uint8_t *buf, size_t len, struct worker_msg *ret);
@@ -211,3 +234,5 @@ int worker_msg_get_i64(const struct worker_msg *m, uint16_t tag, int64_t *ret);
 int worker_msg_get_ranged(const struct worker_msg *m, uint16_t tag, int64_t min, int64_t max, int64_t *ret);
 /* The first field tag as text, NUL-terminated into buf: 0, -ENOENT, -ENOBUFS (does not fit; buf untouched). */
 int worker_msg_get_str(const struct worker_msg *m, uint16_t tag, char *buf, size_t size);
+/* The first field tag as bytes (a view into the parsed buffer): 0, -ENOENT, -EINVAL (not a bytes tag). */
+int worker_msg_get_bytes(const struct worker_msg *m, uint16_t tag, const uint8_t **ret, size_t *ret_len);

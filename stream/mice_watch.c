@@ -21,7 +21,7 @@ struct mice_watch {
         unsigned id;                 /* main's session */
         int fd;                      /* owned: the connection to the sink's 7250 */
         sd_event_source *io;         /* owned */
-        char name[64];               /* "ADDR:PORT" of the sink, for the log */
+        char name[80];               /* "ADDR:PORT" of the sink, for the log */
         uint16_t port;
         uint8_t in[MICE_MAX_MESSAGE];
         size_t in_len;
@@ -159,8 +159,20 @@ int mice_watch_new(struct stream *st, unsigned id, int fd)
         if (getpeername(w->fd, (struct sockaddr *) &peer, &len) == 0 && peer.ss_family == AF_INET) {
                 (void) inet_ntop(AF_INET, &((struct sockaddr_in *) &peer)->sin_addr, host, sizeof(host));
                 w->port = ntohs(((struct sockaddr_in *) &peer)->sin_port);
-        }
-        snprintf(w->name, sizeof(w->name), "%s:%u", host, w->port);
+                snprintf(w->name, sizeof(w->name), "%s:%u", host, w->port);
+        } else if (peer.ss_family == AF_INET6) {
+                const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *) &peer;
+
+                /* main connected it, scope and all: the name only says which link for the log */
+                (void) inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+                w->port = ntohs(in6->sin6_port);
+                if (in6->sin6_scope_id)
+                        snprintf(w->name, sizeof(w->name), "[%s%%%u]:%u", host, (unsigned) in6->sin6_scope_id,
+                                 w->port);
+                else
+                        snprintf(w->name, sizeof(w->name), "[%s]:%u", host, w->port);
+        } else
+                snprintf(w->name, sizeof(w->name), "%s:%u", host, w->port);
         r = sd_event_add_io(st->event, &w->io, w->fd, EPOLLIN | EPOLLRDHUP, mice_watch_on_io, w);
         if (r < 0) {
                 mice_watch_free(w);

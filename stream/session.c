@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,7 +57,7 @@ struct session_private {
         sd_event_source *linger;         /* owned: frees the ended session */
         struct source_session *fsm;      /* owned */
         struct uibc_channel *uibc;       /* owned: while input is allowed (stream/uibc.h) */
-        unsigned input_mode_width, input_mode_height, input_target_width, input_target_height;
+        struct uibc_geometry input_geometry; /* what main was told in WORKER_MSG_INPUT */
         struct media *media;             /* owned */
         struct capture *capture;         /* a use of the worker's capture (stream_acquire_capture()), from the
                                             first media start until the session ends */
@@ -651,41 +652,57 @@ static int session_input_listen(struct session *s, const struct sockaddr_storage
         return 0;
 }
 
-/* The state machine says inject or stop: main (which alone holds /dev/uinput) creates or destroys
- * the devices, the channel here forwards what it parsed or stops. */
+/* The state machine says inject or stop: main (which alone holds /dev/uinput and /dev/uhid) creates
+ * or destroys the devices, the channel here forwards what it parsed or stops. */
 static void session_input_activate(struct session *s, bool active)
 {
-        static uint8_t buf[256];
+        static uint8_t buf[512];
         struct session_private *p = s->priv;
         struct worker_msg_writer w;
+        struct uibc_geometry g = {};
         unsigned tw = s->width, th = s->height;
-        int r;
+        int r = 0;
 
         if (!p->uibc)
                 return;
         /* Coordinates land on what is cast: the capture's size (the KMS output, the test picture),
-         * held by the session since its media started. */
+         * held by the session since its media started. The encoder keeps its aspect (bars where the
+         * shapes differ, the same rectangle); no capture knows its place in the desktop yet
+         * (docs/uibc.md). */
         if (active && p->capture)
                 (void) capture_get_size(p->capture, &tw, &th);
+        if (active) {
+                r = uibc_geometry_compute(s->width, s->height, tw, th, true, NULL, 0, 0, &g);
+                if (r < 0) {
+                        log_session_error_errno(s, r, "No input geometry for %ux%u in %ux%u: %m; input stays off",
+                                                tw, th, s->width, s->height);
+                        active = false;
+                }
+        }
         s->input_active = active;
         worker_msg_begin(&w, buf, sizeof(buf), WORKER_MSG_INPUT, s->id);
         worker_msg_put_u64(&w, WORKER_FIELD_ACTIVE, active);
         worker_msg_put_u64(&w, WORKER_FIELD_MODE_WIDTH, s->width);
         worker_msg_put_u64(&w, WORKER_FIELD_MODE_HEIGHT, s->height);
-        worker_msg_put_u64(&w, WORKER_FIELD_TARGET_WIDTH, tw);
-        worker_msg_put_u64(&w, WORKER_FIELD_TARGET_HEIGHT, th);
+        worker_msg_put_u64(&w, WORKER_FIELD_TARGET_WIDTH, g.target.width);
+        worker_msg_put_u64(&w, WORKER_FIELD_TARGET_HEIGHT, g.target.height);
+        worker_msg_put_u64(&w, WORKER_FIELD_PICTURE_X, (uint32_t) g.active.x);
+        worker_msg_put_u64(&w, WORKER_FIELD_PICTURE_Y, (uint32_t) g.active.y);
+        worker_msg_put_u64(&w, WORKER_FIELD_PICTURE_WIDTH, g.active.width);
+        worker_msg_put_u64(&w, WORKER_FIELD_PICTURE_HEIGHT, g.active.height);
+        worker_msg_put_u64(&w, WORKER_FIELD_TARGET_X, (uint32_t) g.target.x);
+        worker_msg_put_u64(&w, WORKER_FIELD_TARGET_Y, (uint32_t) g.target.y);
+        worker_msg_put_u64(&w, WORKER_FIELD_RANGE_WIDTH, g.range_width);
+        worker_msg_put_u64(&w, WORKER_FIELD_RANGE_HEIGHT, g.range_height);
         session_send(s, &w);
-        /* Off at once; on only once main says its devices exist (session_input_state()), so
-         * nothing is forwarded that main could not inject. */
-        p->input_mode_width = s->width;
-        p->input_mode_height = s->height;
-        p->input_target_width = tw;
-        p->input_target_height = th;
-        if (!active) {
-                r = uibc_channel_set_active(p->uibc, false, 0, 0, 0, 0);
-                if (r < 0)
-                        log_session_error_errno(s, r, "Failed to stop forwarding input: %m");
-        }
+        /* Off at once. On: the channel maps and filters from now on, but what it forwards is held
+         * until main says its devices exist (session_input_state()), so nothing reaches main that it
+         * could not inject, and nothing read while this loop was busy starting the media is lost. */
+        p->input_geometry = g;
+        r = uibc_channel_set_active(p->uibc, active, active ? &p->input_geometry : NULL);
+        if (r < 0)
+                log_session_error_errno(s, r, "Failed to %s forwarding input from the display: %m",
+                                        active ? "start" : "stop");
 }
 
 void session_input_state(struct session *s, bool active)
@@ -695,8 +712,7 @@ void session_input_state(struct session *s, bool active)
 
         if (!p->uibc || (active && !s->input_active))
                 return;
-        r = uibc_channel_set_active(p->uibc, active, p->input_mode_width, p->input_mode_height,
-                                    p->input_target_width, p->input_target_height);
+        r = active ? uibc_channel_release(p->uibc) : uibc_channel_set_active(p->uibc, false, NULL);
         if (r < 0)
                 log_session_error_errno(s, r, "Failed to forward input from the display: %m");
 }
@@ -1029,7 +1045,7 @@ int session_new(struct stream *st, const struct session_params *params, int fd, 
         struct source_session_config cfg = {};
         struct sockaddr_storage peer = {}, local = {};
         socklen_t peer_len = sizeof(peer), local_len = sizeof(local);
-        char peer_host[INET6_ADDRSTRLEN] = "", local_host[INET6_ADDRSTRLEN] = "", buf[96], sid[17];
+        char peer_host[INET6_ADDRSTRLEN + IF_NAMESIZE + 1] = "", local_host[INET6_ADDRSTRLEN] = "", buf[96], sid[17];
         uint16_t peer_port = 0, local_port = 0, rtp_port = 0;
         uint8_t rnd[8];
         _cleanup_close_ int owned = fd, owned_pw = pipewire_fd, owned_audio_pw = params->audio_pipewire_fd;
@@ -1086,6 +1102,15 @@ int session_new(struct stream *st, const struct session_params *params, int fd, 
         r = session_format_address(&peer, peer_host, sizeof(peer_host), &peer_port);
         if (r < 0)
                 goto fail;
+        /* A link-local sink (MS-MICE over IPv6) is reached only through its interface: the media needs it. */
+        if (peer.ss_family == AF_INET6 && ((struct sockaddr_in6 *) &peer)->sin6_scope_id &&
+            IN6_IS_ADDR_LINKLOCAL(&((struct sockaddr_in6 *) &peer)->sin6_addr)) {
+                size_t n = strlen(peer_host);
+                char ifname[IF_NAMESIZE];
+
+                if (if_indextoname(((struct sockaddr_in6 *) &peer)->sin6_scope_id, ifname))
+                        snprintf(peer_host + n, sizeof(peer_host) - n, "%%%s", ifname);
+        }
         r = session_format_address(&local, local_host, sizeof(local_host), &local_port);
         if (r < 0)
                 goto fail;

@@ -16,8 +16,10 @@
 #include <unistd.h>
 
 #include "../daemon/log.h"
+#include "../protocol/hid_desc.h"
 #include "../protocol/macro.h"
 #include "../protocol/uibc_msg.h"
+#include "../protocol/wfd_uibc.h"
 #include "input_forward.h"
 #include "uibc.h"
 
@@ -29,6 +31,23 @@
 /* Pixels of scroll per wheel notch, for sinks that scroll in pixels (unit 0). */
 #define UIBC_PIXELS_PER_NOTCH 40
 #define UIBC_READ_BUFFER (2 * UIBC_MAX_PACKET)
+/* HIDC devices per session: a keyboard, a mouse, and room for a sink that sends a few more. */
+#define UIBC_MAX_HID_DEVICES 4
+
+/*
+ * One HID device a sink described in HIDC: the descriptor is kept for the
+ * whole connection (sinks send it once, possibly before input is active);
+ * main has a uhid device for it only while input is active (it destroys its
+ * devices whenever input goes off), so it is announced again each time.
+ */
+struct uibc_hid {
+        uint8_t path, type;              /* the key: input path and HID type of the HIDC packets */
+        uint8_t *rd;                     /* owned: the report descriptor as the sink sent it */
+        size_t rd_len;
+        struct hid_desc desc;
+        struct hid_key_filter filter;
+        bool announced;                  /* main has it (sent while active) */
+};
 
 struct uibc_channel {
         sd_event *event;                 /* not owned (a reference is held) */
@@ -46,17 +65,17 @@ struct uibc_channel {
         size_t len;
 
         bool active;
-        struct uibc_rect mode, target;
+        struct uibc_geometry geometry;   /* while active */
         struct input_forward *injector;  /* owned; only while active: main injects */
         struct uibc_rate_limit rate;
         struct uibc_key_filter keys;
         struct input_contact contacts[INPUT_FORWARD_MAX_CONTACTS]; /* touch contacts now down */
         size_t n_contacts;
-        bool hidc_warned;
+        struct uibc_hid *hid[UIBC_MAX_HID_DEVICES]; /* owned */
 
         struct {
                 uint64_t packets, injected, inactive, rate_limited, bad, out_of_picture, keys_blocked,
-                        keys_unmapped, ignored, refused_peers;
+                        keys_unmapped, ignored, refused_peers, hid_reports;
         } n;
 };
 
@@ -187,7 +206,7 @@ static int inject_pointers(struct uibc_channel *c, const struct uibc_event *e)
 
         for (size_t i = 0; i < e->n_pointers; i++) {
                 /* A press must land on the picture; a move or release off it is pulled to its edge. */
-                ok[i] = uibc_map_point(&c->mode, &c->target, e->pointers[i].x, e->pointers[i].y,
+                ok[i] = uibc_map_point(&c->geometry.active, &c->geometry.target, e->pointers[i].x, e->pointers[i].y,
                                        e->type != UIBC_EVENT_TOUCH_DOWN, &x[i], &y[i]) >= 0;
                 if (!ok[i]) {
                         c->n.out_of_picture++;
@@ -231,6 +250,146 @@ static int inject_scroll(struct uibc_channel *c, const struct uibc_event *e)
                                      e->type == UIBC_EVENT_VSCROLL ? -notches : notches);
 }
 
+/* ---- HIDC -> main's uhid -------------------------------------------------------------- */
+
+static const char *hid_type_name(uint8_t type)
+{
+        return wfd_uibc_input_type_to_string(type) ?: "HID";
+}
+
+static struct uibc_hid *hid_free(struct uibc_hid *h)
+{
+        if (!h)
+                return NULL;
+        free(h->rd);
+        free(h);
+        return NULL;
+}
+
+/* Hand a kept descriptor to main, which makes the uhid device (the channel is active). */
+static void hid_start(struct uibc_channel *c, struct uibc_hid *h)
+{
+        int r;
+
+        if (h->announced || !c->active || !c->injector)
+                return;
+        hid_key_filter_init(&h->filter);
+        r = input_forward_hid_device(c->injector, h->path, h->type, h->rd, h->rd_len);
+        if (r < 0) {
+                log_uibc(c, LOG_ERR, r, "Failed to hand the HIDC %s device to main: %m; its reports are dropped",
+                         hid_type_name(h->type));
+                return;
+        }
+        h->announced = true;
+        log_uibc(c, LOG_DEBUG, 0, "HIDC %s device handed to main (%zu-byte report descriptor%s%s)",
+                 hid_type_name(h->type), h->rd_len, h->desc.keyboard ? ", keyboard keys filtered" : "",
+                 h->desc.mouse ? ", mouse" : "");
+}
+
+static struct uibc_hid **hid_find(struct uibc_channel *c, uint8_t path, uint8_t type)
+{
+        for (size_t i = 0; i < UIBC_MAX_HID_DEVICES; i++)
+                if (c->hid[i] && c->hid[i]->path == path && c->hid[i]->type == type)
+                        return &c->hid[i];
+        return NULL;
+}
+
+/* A report descriptor: checked, kept, and a device made for it now or when input becomes active. */
+static void hid_descriptor(struct uibc_channel *c, const struct uibc_event *e)
+{
+        struct uibc_hid **slot = hid_find(c, e->hidc_path, e->hidc_type), *h;
+        struct hid_desc desc;
+        char why[64];
+        int r;
+
+        r = hid_desc_parse(e->hid, e->hid_len, &desc);
+        if (r < 0) {
+                snprintf(why, sizeof(why), "HID report descriptor refused: %s", r == -E2BIG ? "too large" : "malformed");
+                bad_input(c, why);
+                return;
+        }
+        if (slot) {
+                /* A new descriptor for the same device replaces it (the sink re-plugged it). */
+                *slot = hid_free(*slot);
+        } else {
+                for (size_t i = 0; i < UIBC_MAX_HID_DEVICES && !slot; i++)
+                        if (!c->hid[i])
+                                slot = &c->hid[i];
+                if (!slot) {
+                        bad_input(c, "more HIDC devices than we keep");
+                        return;
+                }
+        }
+        h = calloc(1, sizeof(*h));
+        if (!h || !(h->rd = malloc(e->hid_len))) {
+                free(h);
+                log_uibc(c, LOG_ERR, -ENOMEM, "cannot keep a HID report descriptor: %m");
+                return;
+        }
+        memcpy(h->rd, e->hid, e->hid_len);
+        h->rd_len = e->hid_len;
+        h->path = e->hidc_path;
+        h->type = e->hidc_type;
+        h->desc = desc;
+        hid_key_filter_init(&h->filter);
+        *slot = h;
+        log_uibc(c, LOG_DEBUG, 0, "HIDC %s/%s report descriptor (%zu bytes)", hid_type_name(h->type),
+                 wfd_uibc_input_path_to_string(h->path) ?: "?", h->rd_len);
+        hid_start(c, h);
+}
+
+static void hid_report(struct uibc_channel *c, const struct uibc_event *e)
+{
+        struct uibc_hid **slot = hid_find(c, e->hidc_path, e->hidc_type), *h;
+        uint8_t out[HID_MAX_REPORT];
+        int r;
+
+        if (!slot) {
+                c->n.ignored++;
+                log_uibc(c, LOG_DEBUG, 0, "HIDC report before its report descriptor, dropped");
+                return;
+        }
+        h = *slot;
+        if (!c->active || !h->announced) {
+                c->n.inactive++;
+                return;
+        }
+        /* HID reports carry the whole state (keys held, buttons down), so a dropped one heals with the next. */
+        if (!uibc_rate_limit_take(&c->rate, now_usec(c))) {
+                if (c->n.rate_limited++ == 0)
+                        log_uibc(c, LOG_WARNING, 0, "the sink sends more than %u events/s; dropping the excess",
+                                 UIBC_DEFAULT_RATE_PER_SEC);
+                return;
+        }
+        if (e->hid_len == 0 || e->hid_len > HID_MAX_REPORT) {
+                bad_input(c, "empty HID report");
+                return;
+        }
+        r = hid_key_filter_report(&h->filter, &h->desc, e->hid, e->hid_len, out);
+        if (r == -ENOENT) {
+                bad_input(c, "HID report id not in its descriptor");
+                return;
+        }
+        if (r == -EPERM || r > 0) {
+                c->n.keys_blocked++;
+                log_uibc(c, LOG_NOTICE, 0, "HIDC %s report: SysRq / VT switch / zap key %s",
+                         hid_type_name(h->type), r > 0 ? "removed" : "held, report dropped");
+                if (r < 0)
+                        return;
+        } else if (r < 0) {
+                bad_input(c, "HID report");
+                return;
+        }
+        /* main checks it again (its own filter and rate limit) and writes it to its uhid device */
+        r = input_forward_hid_report(c->injector, h->path, h->type, out, e->hid_len);
+        if (r < 0) {
+                log_uibc(c, LOG_WARNING, r, "HIDC %s report not forwarded: %m", hid_type_name(h->type));
+                return;
+        }
+        c->n.hid_reports++;
+        c->n.injected++;
+}
+
 static bool is_release(const struct uibc_event *e)
 {
         return e->type == UIBC_EVENT_TOUCH_UP || e->type == UIBC_EVENT_KEY_UP;
@@ -246,10 +405,12 @@ static void handle_event(struct uibc_channel *c, const struct uibc_event *e)
                 return;
         }
         if (e->type == UIBC_EVENT_HIDC) {
-                c->n.ignored++;
-                if (!c->hidc_warned)
-                        log_uibc(c, LOG_WARNING, 0, "HIDC input is not supported (we offer GENERIC only), dropped");
-                c->hidc_warned = true;
+                if (e->hidc_usage == UIBC_HIDC_REPORT_DESCRIPTOR)
+                        hid_descriptor(c, e);
+                else if (e->hidc_usage == UIBC_HIDC_REPORT)
+                        hid_report(c, e);
+                else
+                        c->n.ignored++;
                 return;
         }
         if (!c->active || !c->injector) {
@@ -282,7 +443,7 @@ static void handle_event(struct uibc_channel *c, const struct uibc_event *e)
         }
         if (r < 0) {
                 log_uibc(c, LOG_WARNING, r, "injecting %s failed: %m; input off", uibc_event_type_to_string(e->type));
-                (void) uibc_channel_set_active(c, false, 0, 0, 0, 0);
+                (void) uibc_channel_set_active(c, false, NULL);
                 return;
         }
         c->n.injected++;
@@ -442,16 +603,19 @@ struct uibc_channel *uibc_channel_free(struct uibc_channel *c)
         if (!c)
                 return NULL;
         c->injector = input_forward_free(c->injector);
+        for (size_t i = 0; i < UIBC_MAX_HID_DEVICES; i++)
+                c->hid[i] = hid_free(c->hid[i]);
         if (c->n.packets || c->n.bad || c->n.refused_peers)
                 log_uibc(c, LOG_INFO, 0,
                          "closed: %llu packets, %llu injected, %llu while inactive, %llu rate-limited, %llu bad, "
                          "%llu outside the picture, %llu keys blocked, %llu keys unmapped, %llu ignored, "
-                         "%llu connections refused",
+                         "%llu connections refused, %llu HID reports",
                          (unsigned long long) c->n.packets, (unsigned long long) c->n.injected,
                          (unsigned long long) c->n.inactive, (unsigned long long) c->n.rate_limited,
                          (unsigned long long) c->n.bad, (unsigned long long) c->n.out_of_picture,
                          (unsigned long long) c->n.keys_blocked, (unsigned long long) c->n.keys_unmapped,
-                         (unsigned long long) c->n.ignored, (unsigned long long) c->n.refused_peers);
+                         (unsigned long long) c->n.ignored, (unsigned long long) c->n.refused_peers,
+                         (unsigned long long) c->n.hid_reports);
         close_connection(c);
         stop_listening(c);
         sd_event_unref(c->event);
@@ -464,8 +628,7 @@ uint16_t uibc_channel_get_port(const struct uibc_channel *c)
         return c ? c->port : 0;
 }
 
-int uibc_channel_set_active(struct uibc_channel *c, bool active, uint32_t mode_w, uint32_t mode_h,
-                            uint32_t target_w, uint32_t target_h)
+int uibc_channel_set_active(struct uibc_channel *c, bool active, const struct uibc_geometry *g)
 {
         int r;
 
@@ -473,18 +636,20 @@ int uibc_channel_set_active(struct uibc_channel *c, bool active, uint32_t mode_w
                 return -EINVAL;
         if (!active) {
                 c->injector = input_forward_free(c->injector);
+                for (size_t i = 0; i < UIBC_MAX_HID_DEVICES; i++)
+                        if (c->hid[i])
+                                c->hid[i]->announced = false; /* main removes its devices */
                 c->n_contacts = 0;
                 uibc_key_filter_init(&c->keys);
                 c->active = false;
                 return 0;
         }
-        if (mode_w == 0 || mode_h == 0 || target_w == 0 || target_h == 0 || mode_w > 65535 || mode_h > 65535)
+        if (!g || g->active.width == 0 || g->active.height == 0 || g->target.width == 0 || g->target.height == 0 ||
+            g->range_width == 0 || g->range_height == 0)
                 return -EINVAL;
-        c->mode = (struct uibc_rect) { .width = mode_w, .height = mode_h };
-        /* The injector's own coordinates: the cast area is its whole range. */
-        c->target = (struct uibc_rect) { .width = target_w, .height = target_h };
+        c->geometry = *g;
         if (!c->injector) {
-                /* main creates the devices (it got the same sizes in WORKER_MSG_INPUT) and logs it */
+                /* main creates the devices (it got the same geometry in WORKER_MSG_INPUT) and logs it */
                 r = input_forward_new(c->stream, c->session_id, &c->injector);
                 if (r < 0) {
                         c->active = false;
@@ -493,5 +658,24 @@ int uibc_channel_set_active(struct uibc_channel *c, bool active, uint32_t mode_w
                 (void) uibc_rate_limit_init(&c->rate, UIBC_DEFAULT_RATE_PER_SEC, UIBC_DEFAULT_BURST, now_usec(c));
         }
         c->active = true;
+        /* HIDC devices described while input was off appear now. */
+        for (size_t i = 0; i < UIBC_MAX_HID_DEVICES; i++)
+                if (c->hid[i])
+                        hid_start(c, c->hid[i]);
         return 0;
+}
+
+int uibc_channel_release(struct uibc_channel *c)
+{
+        uint64_t dropped;
+        int r;
+
+        if (!c || !c->active || !c->injector)
+                return 0;       /* withdrawn meanwhile: nothing to send */
+        dropped = input_forward_get_dropped(c->injector);
+        r = input_forward_release(c->injector);
+        if (dropped)
+                log_uibc(c, LOG_WARNING, 0, "%llu events dropped while main made the devices (hold queue full)",
+                         (unsigned long long) dropped);
+        return r;
 }

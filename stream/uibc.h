@@ -5,8 +5,11 @@
  * sink's address, only within a timeout; bytes read from it go through
  * protocol/uibc_msg (parse, rate limit, coordinate clamping, key filter) and
  * the surviving events to main's injector (stream/input_forward.h; main owns
- * /dev/uinput), only while the channel is active (allowed, enabled by the
- * sink, playing). Runs in the stream worker (docs/process-model.md).
+ * /dev/uinput and /dev/uhid), only while the channel is active (allowed,
+ * enabled by the sink, playing). HIDC report descriptors are checked
+ * (protocol/hid_desc) and kept for the connection; main gets them while the
+ * channel is active, and their reports with the keys filtered. Runs in the
+ * stream worker (docs/process-model.md).
  *
  * Bad input is logged with the reason and skipped; the session is never
  * ended by anything that arrives here. A stream that cannot be framed any
@@ -18,6 +21,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 #include <systemd/sd-event.h>
+
+#include "../protocol/uibc_msg.h"
 
 struct uibc_channel;
 struct stream;
@@ -40,9 +45,15 @@ struct uibc_channel *uibc_channel_free(struct uibc_channel *c);
 uint16_t uibc_channel_get_port(const struct uibc_channel *c);
 
 /*
- * Forward from now on (for a cast area of target_w x target_h, input arriving
- * in mode_w x mode_h pixels; main creates the devices) or stop. Returns 0 or
- * -errno (the channel then stays inactive and drops what arrives).
+ * Forward from now on (main creates the devices: coordinates arrive in the
+ * negotiated mode and are mapped as g says, uibc_geometry_compute(); main got
+ * the same geometry in WORKER_MSG_INPUT) or stop (g may be NULL). Until
+ * uibc_channel_release() what is forwarded is held (main has not said yet
+ * that its devices exist), so events read meanwhile are not lost. HIDC
+ * descriptors kept while off go to main when forwarding starts. Returns 0,
+ * or -errno (the channel then stays inactive and drops what arrives),
+ * -EINVAL for a missing or empty geometry.
  */
-int uibc_channel_set_active(struct uibc_channel *c, bool active, uint32_t mode_w, uint32_t mode_h,
-                            uint32_t target_w, uint32_t target_h);
+int uibc_channel_set_active(struct uibc_channel *c, bool active, const struct uibc_geometry *g);
+/* main said its devices exist (INPUT_STATE): send what was held, forward directly from now on. */
+int uibc_channel_release(struct uibc_channel *c);

@@ -379,7 +379,8 @@ static void cast_on_screencast_closed(struct screencast *sc, const char *reason,
 /* Options passed to Sink1.Cast unchanged (the daemon checks them). */
 static bool cast_option_passes_through(const char *key)
 {
-        static const char *const keys[] = { "method", "pin", "go-intent", "max-resolution", "input", "latency" };
+        static const char *const keys[] = { "method", "pin", "go-intent", "max-resolution", "input", "latency",
+                                            "protocol" };
 
         for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
                 if (strcmp(key, keys[i]) == 0)

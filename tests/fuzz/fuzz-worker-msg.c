@@ -4,7 +4,7 @@
  * main reads these from a process that parses network bytes, so it treats
  * them like network bytes. Promises checked:
  *   - every field view lies inside the datagram, number fields are 8 bytes,
- *     text fields hold no NUL;
+ *     text fields hold no NUL, bytes fields are returned whole;
  *   - a parsed message rebuilt with the writer is byte-identical to the input;
  *   - the getters never read past a field.
  */
@@ -45,6 +45,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                 v = v << 8 | f->value[b];
                         worker_msg_put_u64(&w, f->tag, v);
                         (void) worker_msg_get_ranged(&m, f->tag, -4095, 0, &i);
+                } else if (f->tag >= WORKER_FIELD_FIRST_BYTES) {
+                        const uint8_t *b = NULL;
+                        size_t n = 0;
+
+                        if (worker_msg_get_bytes(&m, f->tag, &b, &n) < 0 || b < data || b + n > data + size ||
+                            worker_msg_get_str(&m, f->tag, text, sizeof(text)) != -EINVAL)
+                                __builtin_trap();
+                        worker_msg_put_bytes(&w, f->tag, f->value, f->len);
                 } else {
                         if (memchr(f->value, 0, f->len) || worker_msg_get_str(&m, f->tag, text, sizeof(text)) < 0)
                                 __builtin_trap();

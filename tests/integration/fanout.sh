@@ -144,8 +144,10 @@ check "c decoded (result ok)" grep -q "^SINK result=ok " <<<"$lc"
 check "b joined a running encoder and started at an IDR (decode errors $(field decode_errors "$lb"))" \
         test "$(field decode_errors "$lb")" = 0 -a "$(field keyframes "$lb")" -ge 1
 check "a and b got 800x600, c 640x480" test "$(field width "$la")x$(field width "$lb")x$(field width "$lc")" = 800x800x640
-check "b played on after a left (largest gap between frames $(field max_frame_gap_ms "$lb") ms < 1000)" \
-        test "$(field max_frame_gap_ms "$lb")" -lt 1000
+# A still test picture is repeated once a second after a second without change (docs/capture-pipewire.md,
+# "Idle cost"), so gaps up to about a second are the design; a stall after a left would be far longer.
+check "b played on after a left (largest gap between frames $(field max_frame_gap_ms "$lb") ms < 2500)" \
+        test "$(field max_frame_gap_ms "$lb")" -lt 2500
 check "no RTP loss at b ($(field rtp_lost "$lb")) and c ($(field rtp_lost "$lc"))" \
         test "$(field rtp_lost "$lb")" = 0 -a "$(field rtp_lost "$lc")" = 0
 ssrcs="$(field ssrc "$la") $(field ssrc "$lb") $(field ssrc "$lc")"

@@ -233,6 +233,11 @@ for _ in $(seq 100); do grep -q "ended: the stream worker" "$T/hostile.log" && b
 check "hostile worker: a state out of range is ignored" grep -q "Ignoring a bad state report from the stream worker" "$T/hostile.log"
 check "hostile worker: a huge size and a codec with control characters are ignored" \
         test "$(grep -c "Ignoring a bad format report from the stream worker" "$T/hostile.log")" = 2
+check "hostile worker: input geometry with the cast area outside the device is ignored" \
+        grep -q "Ignoring a bad input report from the stream worker" "$T/hostile.log"
+check "hostile worker: HIDC without its bytes or with a path out of range is ignored" \
+        test "$(grep -c "Ignoring a bad hid-device report from the stream worker" "$T/hostile.log")" = 2
+check "hostile worker: no input device was made for any of it" sh -c "! grep -q 'input on\|HIDC: .* device created' '$T/hostile.log'"
 check "hostile worker: a good report still counts (playing)" grep -q "connecting -> playing" "$T/hostile.log"
 check "hostile worker: no control character reached the daemon's state" sh -c "! grep -q \$'\\x1b' '$T/hostile.log'"
 check "hostile worker: a malformed message drops the worker" grep -q "sent a malformed message" "$T/hostile.log"

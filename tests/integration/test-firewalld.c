@@ -283,5 +283,32 @@ TEST(refused, "/firewalld/firewalld refusing the rule -> an error with its messa
         assert_false(call_seen("removeRichRule"));
         assert_int_eq(firewalld_open(f, "eth7", "10.1.2.3\" accept rule family=\"ipv4", 7236, on_done, &o, &h),
                       -EINVAL);
+        /* A scope has no place in a rich rule: the caller passes the bare address. */
+        assert_int_eq(firewalld_open(f, "eth7", "fe80::2%eth7", 7236, on_done, &o, &h), -EINVAL);
+        f = firewalld_free(f);
+}
+
+TEST(ipv6, "/firewalld/an IPv6 peer (a link-local MS-MICE sink) gets an ipv6 rule")
+{
+        static const char rule[] =
+                "rule family=\"ipv6\" source address=\"fe80::2\" port port=\"7236\" protocol=\"tcp\" accept";
+        struct firewalld *f = NULL;
+        struct firewalld_hole *h = NULL;
+        struct outcome o = {};
+        char want[256];
+
+        setup();
+        if (!fake_bus)
+                start_fake();
+        calls[0] = '\0';
+        assert_int_eq(firewalld_new(event, address, &f), 0);
+        assert_int_eq(firewalld_open(f, "eth7", "fe80::2", 7236, on_done, &o, &h), 0);
+        assert_true(run_until(outcome_done, &o));
+        assert_int_eq(o.error, 0);
+        snprintf(want, sizeof(want), "addRichRule(home, %s)\n", rule);
+        assert_true(call_seen(want));
+        h = firewalld_hole_free(h);
+        snprintf(want, sizeof(want), "removeRichRule(home, %s)\n", rule);
+        assert_true(run_until(call_seen, want));
         f = firewalld_free(f);
 }

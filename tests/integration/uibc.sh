@@ -32,7 +32,7 @@ private_bus "$T/bus"
 bus_pid=$private_bus_pid
 export MIRACASTCTL_BUS="unix:path=$T/bus"
 
-MIRACASTD_UINPUT_PATH=$T/no-uinput "$B/miracastd" --config /dev/null -o p2p-backend=none --capture testsrc \
+MIRACASTD_UINPUT_PATH=$T/no-uinput MIRACASTD_UHID_PATH=$T/no-uhid "$B/miracastd" --config /dev/null -o p2p-backend=none --capture testsrc \
         --encoder x264 --max-resolution 640x480 --bus "$MIRACASTCTL_BUS" --log-level debug >"$T/daemon.log" 2>&1 &
 daemon_pid=$!
 for _ in $(seq 300); do "$B/miracastctl" info >/dev/null 2>&1 && break; sleep 0.1; done
@@ -61,27 +61,30 @@ check "listen --allow-input is logged" grep -q "listener 127.0.0.1:$port2: input
 sink allowed "$port2" --expect-uibc yes
 check "consent: the stream plays and input was offered ($(cat "$T/allowed.out"))" \
         grep -q "^SINK result=ok .* uibc=offered " "$T/allowed.out"
-check "consent: M4 offered the sink's GENERIC types with a port, and enable" \
-        grep -q "UIBC offered: input_category_list=GENERIC;generic_cap_list=Keyboard, Mouse, SingleTouch, MultiTouch;hidc_cap_list=none;port=[1-9]" \
+check "consent: M4 offered the sink's GENERIC types and HIDC keyboard and mouse with a port, and enable" \
+        grep -q "UIBC offered: input_category_list=GENERIC, HIDC;generic_cap_list=Keyboard, Mouse, SingleTouch, MultiTouch;hidc_cap_list=Keyboard/USB, Mouse/USB;port=[1-9]" \
         "$T/allowed.log"
 check "consent: the sink got wfd_uibc_setting: enable" grep -q "UIBC setting: enable" "$T/allowed.log"
 steps=$(grep -cvE '^[[:space:]]*(#|$)' "$SCRIPT")
 check "consent: the sink connected and sent all $steps steps" \
         test "$(field allowed uibc_connected)" = yes -a "$(field allowed uibc_steps)" = "$steps/$steps"
 sent=$(field allowed uibc_packets)
-check "consent: the script is 3020 packets ($sent)" test "$sent" = 3020
+check "consent: the script is 3030 packets ($sent)" test "$sent" = 3030
 check "daemon: accepted the sink's UIBC connection" grep -q "UIBC: the sink (127.0.0.1) connected to port" "$T/daemon.log"
 check "daemon: no uinput here: one clear error, input stays off" \
         grep -q "Failed to create the input devices (/dev/uinput: No such file or directory); input from the display stays off" \
         "$T/daemon.log"
 # Every packet arrived and was counted; nothing was injected; the garbage was named.
 closed=$(grep "UIBC: closed:" "$T/daemon.log" | tail -n 1)
-# 2 of them are garbage (counted as bad), one HIDC (ignored); the rest reach the injector's door.
-check "daemon: counted every packet ($closed)" grep -q "closed: $((sent - 2)) packets, 0 injected, $((sent - 3)) while inactive" <<<"$closed"
+# 2 of them are garbage (counted as bad), one HIDC report before any descriptor (ignored), two HIDC
+# descriptors (kept for when input is on); the rest reach the injector's door.
+check "daemon: counted every packet ($closed)" grep -q "closed: $((sent - 2)) packets, 0 injected, $((sent - 5)) while inactive" <<<"$closed"
 check "daemon: two bad packets skipped" grep -q ", 2 bad," <<<"$closed"
 check "daemon: the version-7 packet is named" grep -q "bad packet from the sink (UIBC version is not 0), skipped" "$T/daemon.log"
 check "daemon: the short body is named" grep -q "bad packet from the sink (body does not fit its length), skipped" "$T/daemon.log"
-check "daemon: HIDC refused once, clearly" grep -q "HIDC input is not supported (we offer GENERIC only), dropped" "$T/daemon.log"
+check "daemon: the HIDC report before its descriptor is dropped" grep -q "HIDC report before its report descriptor, dropped" "$T/daemon.log"
+check "daemon: both HIDC descriptors kept" sh -c "grep -q 'HIDC Keyboard/USB report descriptor (63 bytes)' '$T/daemon.log' &&
+        grep -q 'HIDC Mouse/USB report descriptor (50 bytes)' '$T/daemon.log'"
 check "daemon: the session kept playing through the garbage" grep -q " end=duration" "$T/allowed.out"
 
 # ---- 3. consent mid-session ----------------------------------------------------------------

@@ -2,6 +2,7 @@
 /* tests/sink/sink-mice.h: the MS-MICE side of the test sink. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -79,29 +80,45 @@ static void mice_print(const char *dir, const struct mice_msg *m)
 
 int sink_mice_wait_source_ready(const char *spec, uint64_t timeout_usec, char *ret_connect, size_t size)
 {
-        struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(MICE_PORT) }, peer = {};
+        struct addrinfo hints = { .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE,
+                                  .ai_socktype = SOCK_STREAM }, *ai = NULL;
+        struct sockaddr_storage peer = {};
         socklen_t peer_len = sizeof(peer);
         uint8_t buf[MICE_MAX_MESSAGE];
-        char host[64], ip[INET_ADDRSTRLEN];
-        const char *colon = strchr(spec, ':');
+        char host[128], port[16] = "7250", ip[NI_MAXHOST];
+        const char *colon = strrchr(spec, ':');
         _cleanup_close_ int lfd = -1;
         int fd, r;
         struct mice_msg m;
         struct pollfd p;
         ssize_t n;
 
-        snprintf(host, sizeof(host), "%.*s", colon ? (int) (colon - spec) : (int) strlen(spec), spec);
-        if (colon)
-                a.sin_port = htons(atoi(colon + 1));
-        if (inet_pton(AF_INET, host, &a.sin_addr) != 1)
+        /* ADDR, ADDR:PORT, an IPv6 ADDR (with %scope for link-local), or [ADDR]:PORT */
+        if (spec[0] == '[') {
+                const char *close = strchr(spec, ']');
+                if (!close)
+                        return -EINVAL;
+                snprintf(host, sizeof(host), "%.*s", (int) (close - spec - 1), spec + 1);
+                if (close[1] == ':')
+                        snprintf(port, sizeof(port), "%s", close + 2);
+        } else if (colon && colon == strchr(spec, ':')) {
+                snprintf(host, sizeof(host), "%.*s", (int) (colon - spec), spec);
+                snprintf(port, sizeof(port), "%s", colon + 1);
+        } else
+                snprintf(host, sizeof(host), "%s", spec);
+        if (getaddrinfo(host, port, &hints, &ai) != 0 || !ai)
                 return -EINVAL;
-        lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (lfd < 0)
+        lfd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (lfd < 0) {
+                freeaddrinfo(ai);
                 return -errno;
+        }
         (void) setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &(int) { 1 }, sizeof(int));
-        if (bind(lfd, (struct sockaddr *) &a, sizeof(a)) < 0 || listen(lfd, 1) < 0)
-                return -errno;
-        printf("MICE listening on %s:%u\n", host, ntohs(a.sin_port));
+        r = bind(lfd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(lfd, 1) < 0 ? -errno : 0;
+        freeaddrinfo(ai);
+        if (r < 0)
+                return r;
+        printf("MICE listening on %s port %s\n", host, port);
         fflush(stdout);
         p = (struct pollfd) { .fd = lfd, .events = POLLIN };
         r = poll(&p, 1, (int) (timeout_usec / 1000));
@@ -110,7 +127,9 @@ int sink_mice_wait_source_ready(const char *spec, uint64_t timeout_usec, char *r
         fd = accept4(lfd, (struct sockaddr *) &peer, &peer_len, SOCK_CLOEXEC);
         if (fd < 0)
                 return -errno;
-        inet_ntop(AF_INET, &peer.sin_addr, ip, sizeof(ip));
+        /* The source's address as seen here, with the scope of a link-local one: where to connect back. */
+        if (getnameinfo((struct sockaddr *) &peer, peer_len, ip, sizeof(ip), NULL, 0, NI_NUMERICHOST) != 0)
+                snprintf(ip, sizeof(ip), "?");
         n = mice_read_message(fd, buf, sizeof(buf), mice_now_usec() + timeout_usec, &m);
         if (n < 0) {
                 close(fd);
@@ -122,7 +141,7 @@ int sink_mice_wait_source_ready(const char *spec, uint64_t timeout_usec, char *r
                 close(fd);
                 return -EBADMSG;
         }
-        snprintf(ret_connect, size, "%s:%u", ip, m.rtsp_port);
+        snprintf(ret_connect, size, strchr(ip, ':') ? "[%s]:%u" : "%s:%u", ip, m.rtsp_port);
         return fd;
 }
 

@@ -37,7 +37,7 @@ struct sink_uibc {
 
 static int append(struct step *st, const struct uibc_event *e)
 {
-        uint8_t buf[64];
+        uint8_t buf[UIBC_MAX_PACKET];
         ssize_t n = uibc_msg_build(e, buf, sizeof(buf));
         uint8_t *b;
 
@@ -72,6 +72,30 @@ static int key(struct step *st, enum uibc_event_type t, unsigned long code)
 static int scroll(struct step *st, enum uibc_event_type t, long n)
 {
         struct uibc_event e = { .type = t, .scroll_unit = UIBC_SCROLL_UNIT_NOTCH, .scroll = (int16_t) n };
+        return append(st, &e);
+}
+
+/* HID 1.11 Appendix B: the boot-protocol keyboard and mouse, as a USB dongle describes them. */
+static const uint8_t boot_keyboard_desc[] = {
+        0x05, 0x01, 0x09, 0x06, 0xa1, 0x01, 0x05, 0x07, 0x19, 0xe0, 0x29, 0xe7, 0x15, 0x00, 0x25, 0x01,
+        0x75, 0x01, 0x95, 0x08, 0x81, 0x02, 0x95, 0x01, 0x75, 0x08, 0x81, 0x01, 0x95, 0x05, 0x75, 0x01,
+        0x05, 0x08, 0x19, 0x01, 0x29, 0x05, 0x91, 0x02, 0x95, 0x01, 0x75, 0x03, 0x91, 0x01, 0x95, 0x06,
+        0x75, 0x08, 0x15, 0x00, 0x25, 0x65, 0x05, 0x07, 0x19, 0x00, 0x29, 0x65, 0x81, 0x00, 0xc0,
+};
+static const uint8_t boot_mouse_desc[] = {
+        0x05, 0x01, 0x09, 0x02, 0xa1, 0x01, 0x09, 0x01, 0xa1, 0x00, 0x05, 0x09, 0x19, 0x01, 0x29, 0x03,
+        0x15, 0x00, 0x25, 0x01, 0x95, 0x03, 0x75, 0x01, 0x81, 0x02, 0x95, 0x01, 0x75, 0x05, 0x81, 0x01,
+        0x05, 0x01, 0x09, 0x30, 0x09, 0x31, 0x15, 0x81, 0x25, 0x7f, 0x75, 0x08, 0x95, 0x02, 0x81, 0x06,
+        0xc0, 0xc0,
+};
+
+static int hidc(struct step *st, bool keyboard, uint8_t usage, const uint8_t *hid, size_t len)
+{
+        struct uibc_event e = {
+                .type = UIBC_EVENT_HIDC, .category = UIBC_CATEGORY_HIDC, .hidc_path = WFD_UIBC_PATH_USB,
+                .hidc_type = keyboard ? WFD_UIBC_INPUT_KEYBOARD : WFD_UIBC_INPUT_MOUSE, .hidc_usage = usage,
+                .hid = hid, .hid_len = len,
+        };
         return append(st, &e);
 }
 
@@ -118,6 +142,22 @@ static int compile_line(struct step *st, char *line)
                                 return r;
                 }
                 return 0;
+        }
+        if (strcmp(w[0], "hidc-descriptor") == 0 && n == 2 && (!strcmp(w[1], "keyboard") || !strcmp(w[1], "mouse"))) {
+                bool kb = strcmp(w[1], "keyboard") == 0;
+                return hidc(st, kb, UIBC_HIDC_REPORT_DESCRIPTOR, kb ? boot_keyboard_desc : boot_mouse_desc,
+                            kb ? sizeof(boot_keyboard_desc) : sizeof(boot_mouse_desc));
+        }
+        if (strcmp(w[0], "hidc") == 0 && n >= 3 && n <= 8 && strcmp(w[1], "keyboard") == 0) {
+                uint8_t r[8] = { (uint8_t) strtoul(w[2], NULL, 0) };
+                for (size_t i = 3; i < n; i++)
+                        r[i - 1] = (uint8_t) strtoul(w[i], NULL, 0);
+                return hidc(st, true, UIBC_HIDC_REPORT, r, sizeof(r));
+        }
+        if (strcmp(w[0], "hidc") == 0 && n == 5 && strcmp(w[1], "mouse") == 0) {
+                uint8_t r[3] = { (uint8_t) strtoul(w[2], NULL, 0), (uint8_t) strtol(w[3], NULL, 0),
+                                 (uint8_t) strtol(w[4], NULL, 0) };
+                return hidc(st, false, UIBC_HIDC_REPORT, r, sizeof(r));
         }
         if (strcmp(w[0], "sleep") == 0 && n == 2) {
                 st->sleep_usec = v[0] * 1000;

@@ -18,6 +18,7 @@
 #include "../../encoder/encode.h"
 #include "../../encoder/encode_internal.h"
 #include "../../protocol/macro.h"
+#include "../../protocol/uibc_msg.h"
 #include "../lib/test.h"
 
 __attribute__((constructor)) static void quiet_ffmpeg(void)
@@ -729,4 +730,41 @@ TEST(encode_auto, "/encode/auto picks vaapi, else software, and says why it skip
                 return;
         assert_str_eq(encode_get_backend_name(e), "software");
         assert_true(strstr(encode_last_error(), "vaapi:") != NULL);
+}
+
+TEST(encode_letterbox, "/encode/a 5:4 capture in a 16:9 mode keeps its aspect: black bars left and right") {
+        _cleanup_(capture_unrefp) struct capture *c = open_testsrc(CAPTURE_PATTERN_MOTION, 640, 512);
+        _cleanup_(encode_freep) struct encoder *e = open_x264(640, 360, ENCODE_PROFILE_CBP, 31);
+        _cleanup_(capture_frame_unrefp) struct capture_frame *f = NULL;
+        struct encode_picture *p = NULL;
+        struct uibc_rect fit;
+        unsigned inside = 0;
+        const AVFrame *fr;
+
+        /* The rectangle the input mapping uses too: 450x360 at +94+0. */
+        assert_int_eq(uibc_letterbox_even(640, 360, 640, 512, &fit), 0);
+        assert_int_eq(fit.x, 94);
+        assert_int_eq(fit.width, 450);
+        assert_int_eq(capture_grab(c, 0, &f), 0);
+        assert_int_eq(encode_convert(e, c, f, &p), 0);
+        fr = p->frame;
+        for (int y = 0; y < 360; y++) {
+                const uint8_t *row = fr->data[0] + (size_t) y * fr->linesize[0];
+                for (int x = 0; x < 94; x++)
+                        assert_int_eq(row[x], 16);
+                for (int x = 94 + 450; x < 640; x++)
+                        assert_int_eq(row[x], 16);
+                for (int x = 94; x < 94 + 450; x++)
+                        inside += row[x] != 16;
+        }
+        for (int y = 0; y < 180; y++) {
+                const uint8_t *row = fr->data[1] + (size_t) y * fr->linesize[1];
+                assert_int_eq(row[0], 128);
+                assert_int_eq(row[1], 128);
+                assert_int_eq(row[638], 128);
+                assert_int_eq(row[639], 128);
+        }
+        /* the picture itself fills its rectangle (the motion pattern has no black areas to speak of) */
+        assert_int_ge(inside, 450 * 360 * 9 / 10);
+        p = encode_picture_unref(p);
 }

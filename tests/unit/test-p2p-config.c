@@ -65,6 +65,35 @@ TEST(keys, "/p2p/config/keys set values, bad values are refused, foreign keys ar
         p2p_config_clear(&c);
 }
 
+TEST(mice_keys, "/p2p/config/mice-discovery and mice-sinks") {
+        struct p2p_config c;
+        char many[17 * 3];
+
+        assert_int_eq(p2p_config_init(&c), 0);
+        assert_str_eq(c.mice_discovery, "auto");
+        assert_null(c.mice_sinks);
+        assert_int_eq(p2p_config_set(&c, "mice-discovery", "resolved"), 0);
+        assert_str_eq(c.mice_discovery, "resolved");
+        assert_int_eq(p2p_config_set(&c, "mice_discovery", "avahi"), 0);
+        assert_int_eq(p2p_config_set(&c, "mice-discovery", "mdns"), -EINVAL);
+        assert_str_eq(c.mice_discovery, "avahi");
+        assert_int_eq(p2p_config_set(&c, "mice-sinks", "Living Room TV, Meeting room 2"), 0);
+        assert_str_eq(c.mice_sinks, "Living Room TV, Meeting room 2");
+        assert_int_eq(p2p_config_set(&c, "mice-sinks", "a,,b"), -EINVAL);
+        assert_int_eq(p2p_config_set(&c, "mice-sinks", "a, \tb\x01"), -EINVAL);
+        assert_int_eq(p2p_config_set(&c, "mice-sinks",
+                                     "0123456789012345678901234567890123456789012345678901234567890123"), -EINVAL);
+        for (int i = 0; i < 17; i++)
+                memcpy(many + 3 * i, "x, ", 3);
+        many[sizeof(many) - 2] = '\0';
+        assert_int_eq(p2p_config_set(&c, "mice-sinks", many), -EINVAL);      /* 17 names */
+        many[sizeof(many) - 5] = '\0';
+        assert_int_eq(p2p_config_set(&c, "mice-sinks", many), 0);             /* 16 */
+        assert_int_eq(p2p_config_set(&c, "mice-sinks", ""), 0);
+        assert_null(c.mice_sinks);
+        p2p_config_clear(&c);
+}
+
 TEST(through_config, "/p2p/config/the daemon's config file parser forwards our keys") {
         struct config c;
         assert_int_eq(config_init(&c), 0);

@@ -1138,9 +1138,10 @@ TEST(fsm_uibc_offer_m4, "/fsm/uibc/allowed: M4 offers the GENERIC intersection w
         char m4[4096];
 
         to_playing_uibc(h, m4, sizeof(m4));
-        /* Joystick and HIDC are the sink's, not ours; Keyboard is ours, not the sink's. */
-        assert_non_null(strstr(m4, "wfd_uibc_capability: input_category_list=GENERIC;generic_cap_list=Mouse, "
-                                   "MultiTouch;hidc_cap_list=none;port=7239\r\n"));
+        /* Joystick is the sink's, not ours; Keyboard is ours in GENERIC, not the sink's; its HIDC
+         * keyboard is in both lists (uhid). */
+        assert_non_null(strstr(m4, "wfd_uibc_capability: input_category_list=GENERIC, HIDC;generic_cap_list=Mouse, "
+                                   "MultiTouch;hidc_cap_list=Keyboard/USB;port=7239\r\n"));
         assert_non_null(strstr(m4, "wfd_uibc_setting: enable\r\n"));
         assert_int_eq(count(h, SOURCE_SESSION_ACTION_UIBC), 1);
         assert_true(h->uibc_active);
@@ -1220,8 +1221,8 @@ TEST(fsm_uibc_set_input, "/fsm/uibc/allowed mid-session: our SET_PARAMETER offer
         assert_int_eq(h->r, 0);
         m = sent(h, 0);
         assert_int_eq(m->method, RTSP_METHOD_SET_PARAMETER);
-        assert_true(body_has(m, "wfd_uibc_capability: input_category_list=GENERIC;generic_cap_list=Mouse, "
-                                "MultiTouch;hidc_cap_list=none;port=7240\r\n"));
+        assert_true(body_has(m, "wfd_uibc_capability: input_category_list=GENERIC, HIDC;generic_cap_list=Mouse, "
+                                "MultiTouch;hidc_cap_list=Keyboard/USB;port=7240\r\n"));
         assert_true(body_has(m, "wfd_uibc_setting: enable\r\n"));
         assert_int_eq(count(h, SOURCE_SESSION_ACTION_UIBC), 0); /* not before the sink's 200 */
         cseq = cseq_of(m);
@@ -2572,8 +2573,10 @@ TEST(fsm_uibc_sink_can_input, "/fsm/uibc/M3 wfd_uibc_capability: is there input 
                 /* GENERIC mouse and touch: ours */
                 { "input_category_list=GENERIC;generic_cap_list=Mouse, MultiTouch;hidc_cap_list=none;port=none", true },
                 { "input_category_list=GENERIC, HIDC;generic_cap_list=Keyboard;hidc_cap_list=Mouse/USB;port=none", true },
-                /* HIDC only, or only a joystick: nothing we inject */
-                { "input_category_list=HIDC;generic_cap_list=none;hidc_cap_list=Keyboard/USB;port=none", false },
+                /* HIDC keyboards and mice: forwarded through uhid */
+                { "input_category_list=HIDC;generic_cap_list=none;hidc_cap_list=Keyboard/USB;port=none", true },
+                /* HIDC of a kind we do not forward, or only a joystick: nothing we inject */
+                { "input_category_list=HIDC;generic_cap_list=none;hidc_cap_list=Joystick/USB;port=none", false },
                 { "input_category_list=GENERIC;generic_cap_list=Joystick;hidc_cap_list=none;port=none", false },
                 { "none", false },
                 { "input_category_list=GENERIC;generic_cap_list=", false },

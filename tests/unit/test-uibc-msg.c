@@ -303,6 +303,80 @@ TEST(test_uibc_letterbox, "/uibc/map/letterbox and pillarbox rectangles of the p
         assert_int_eq(uibc_letterbox(1920, 0, 1, 1, &r), -EINVAL);
 }
 
+TEST(test_uibc_geometry, "/uibc/map/geometry: stretched or letterboxed picture, cast area alone or in a desktop") {
+        const struct uibc_rect right = { 1920, 0, 1280, 1024 };
+        struct uibc_geometry g;
+        int32_t x = -1, y = -1;
+
+        /* The encoder stretches, no desktop known: the injector spans the cast area. */
+        assert_int_eq(uibc_geometry_compute(1920, 1080, 1280, 720, false, NULL, 0, 0, &g), 0);
+        assert_int_eq(g.active.width, 1920);
+        assert_int_eq(g.active.height, 1080);
+        assert_int_eq(g.target.x, 0);
+        assert_int_eq(g.target.width, 1280);
+        assert_int_eq(g.range_width, 1280);
+        assert_int_eq(g.range_height, 720);
+
+        /* A 5:4 monitor right of a 1920x1080 one, letterboxed into 1080p: bars of 284 and 286 px (even,
+         * for 4:2:0), the injector spans the 3200x1080 desktop and input lands on the right monitor. */
+        assert_int_eq(uibc_geometry_compute(1920, 1080, 1280, 1024, true, &right, 3200, 1080, &g), 0);
+        assert_int_eq(g.active.x, 284);
+        assert_int_eq(g.active.width, 1350);
+        assert_int_eq(g.range_width, 3200);
+        assert_int_eq(g.range_height, 1080);
+        assert_int_eq(g.target.x, 1920);
+        /* a touch in the left bar: nowhere */
+        assert_int_eq(uibc_map_point(&g.active, &g.target, 200, 540, false, &x, &y), -ERANGE);
+        /* the picture's first column and centre */
+        assert_int_eq(uibc_map_point(&g.active, &g.target, 283, 0, false, &x, &y), -ERANGE);
+        assert_int_eq(uibc_map_point(&g.active, &g.target, 284, 0, false, &x, &y), 0);
+        assert_int_eq(x, 1920);
+        assert_int_eq(y, 0);
+        assert_int_eq(uibc_map_point(&g.active, &g.target, 960, 540, false, &x, &y), 0);
+        assert_int_eq(x, 1920 + 641);           /* the mode's centre is 1.5 px right of the picture's */
+        assert_int_eq(y, 512);
+        /* the last column of the picture is the monitor's last column, inside the range */
+        assert_int_eq(uibc_map_point(&g.active, &g.target, 284 + 1349, 1079, false, &x, &y), 0);
+        assert_int_eq(x, 3199);
+        assert_int_eq(y, 1023);
+        assert_int_eq(uibc_map_point(&g.active, &g.target, 284 + 1350, 1079, false, &x, &y), -ERANGE);
+
+        /* A source outside the desktop, zero sizes, a mode over 16 bits: refused. */
+        assert_int_eq(uibc_geometry_compute(1920, 1080, 1280, 1024, true, &right, 3000, 1080, &g), -EINVAL);
+        assert_int_eq(uibc_geometry_compute(1920, 1080, 0, 1024, false, NULL, 0, 0, &g), -EINVAL);
+        assert_int_eq(uibc_geometry_compute(70000, 1080, 1280, 1024, false, NULL, 0, 0, &g), -EINVAL);
+        /* A desktop without a source (or the reverse) is the cast area alone. */
+        assert_int_eq(uibc_geometry_compute(1920, 1080, 1280, 1024, false, NULL, 3200, 1080, &g), 0);
+        assert_int_eq(g.range_width, 1280);
+        assert_int_eq(uibc_geometry_compute(1920, 1080, 1280, 1024, false, &right, 0, 0, &g), 0);
+        assert_int_eq(g.target.x, 0);
+}
+
+TEST(test_uibc_letterbox_even, "/uibc/map/the encoder's letterbox: even position and size inside the mode") {
+        struct uibc_rect r;
+
+        assert_int_eq(uibc_letterbox_even(1920, 1080, 1280, 1024, &r), 0);
+        assert_int_eq(r.x, 284);
+        assert_int_eq(r.width, 1350);
+        assert_int_eq(r.y, 0);
+        assert_int_eq(r.height, 1080);
+        /* 16:10 in 16:9 (a laptop on a TV): 1728x1080, 96 px bars */
+        assert_int_eq(uibc_letterbox_even(1920, 1080, 1920, 1200, &r), 0);
+        assert_int_eq(r.x, 96);
+        assert_int_eq(r.width, 1728);
+        /* 1366x768 is 16:9 within a pixel: no bars */
+        assert_int_eq(uibc_letterbox_even(1920, 1080, 1366, 768, &r), 0);
+        assert_int_eq(r.x, 0);
+        assert_int_eq(r.y, 0);
+        assert_int_eq(r.width, 1920);
+        assert_int_eq(r.height, 1080);
+        /* a sliver stays 2 wide */
+        assert_int_eq(uibc_letterbox_even(640, 480, 1, 10000, &r), 0);
+        assert_int_eq(r.width, 2);
+        assert_int_eq(r.x, 318);
+        assert_int_eq(uibc_letterbox_even(641, 480, 1, 1, &r), -EINVAL);
+}
+
 TEST(test_uibc_map_point, "/uibc/map/1920x1080 mode to a 1280x720 monitor at +1920+0; bars ignored or clamped") {
         const struct uibc_rect full = { 0, 0, 1920, 1080 }, target = { 1920, 0, 1280, 720 };
         const struct uibc_rect boxed = { 285, 0, 1350, 1080 };

@@ -170,3 +170,72 @@ TEST(worker_msg_malformed, "/worker-msg/parse: short, flagged, unknown, overrunn
         free(many);
         free(steal_last_copy());
 }
+
+TEST(worker_msg_bytes, "/worker-msg/bytes: HID data with NULs round-trips; bytes and text tags do not mix; too long fails") {
+        static const uint8_t rd[] = { 0x05, 0x01, 0x09, 0x06, 0xa1, 0x01, 0x00, 0x00, 0xc0 };
+        static const uint8_t expect[] = {
+                WORKER_MSG_HID_REPORT, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00,
+                0x00, 0x20, 0x03, 0x00, 0x00, 0xff, 0x00,               /* HID_DATA 00 ff 00 */
+        };
+        static const uint8_t data3[] = { 0x00, 0xff, 0x00 };
+        static uint8_t big[WORKER_MSG_MAX_STRING + 1];
+        uint8_t buf[256], *large;
+        struct worker_msg_writer w;
+        struct worker_msg m;
+        const uint8_t *b = NULL;
+        char s[16];
+        uint64_t u = 0;
+        size_t len = 0, n = 0;
+
+        worker_msg_begin(&w, buf, sizeof(buf), WORKER_MSG_HID_REPORT, 3);
+        worker_msg_put_bytes(&w, WORKER_FIELD_HID_DATA, data3, sizeof(data3));
+        assert_int_eq(worker_msg_finish(&w, &len), 0);
+        assert_int_eq(len, sizeof(expect));
+        assert_mem_eq(buf, expect, sizeof(expect));
+
+        worker_msg_begin(&w, buf, sizeof(buf), WORKER_MSG_HID_DEVICE, 9);
+        worker_msg_put_u64(&w, WORKER_FIELD_HID_PATH, 1);
+        worker_msg_put_u64(&w, WORKER_FIELD_HID_TYPE, 0);
+        worker_msg_put_bytes(&w, WORKER_FIELD_HID_DATA, rd, sizeof(rd));
+        assert_int_eq(worker_msg_finish(&w, &len), 0);
+        assert_int_eq(parse_exact(buf, len, &m), 0);
+        assert_int_eq(m.type, WORKER_MSG_HID_DEVICE);
+        assert_str_eq(worker_msg_type_to_string(m.type), "hid-device");
+        assert_str_eq(worker_msg_type_to_string(WORKER_MSG_HID_REPORT), "hid-report");
+        assert_int_eq(worker_msg_get_u64(&m, WORKER_FIELD_HID_PATH, &u), 0);
+        assert_int_eq(u, 1);
+        assert_int_eq(worker_msg_get_bytes(&m, WORKER_FIELD_HID_DATA, &b, &n), 0);
+        assert_int_eq(n, sizeof(rd));
+        assert_mem_eq(b, rd, sizeof(rd));
+        /* a bytes field is no text (it may hold NULs), and no other kind is bytes */
+        assert_int_eq(worker_msg_get_str(&m, WORKER_FIELD_HID_DATA, s, sizeof(s)), -EINVAL);
+        assert_int_eq(worker_msg_get_bytes(&m, WORKER_FIELD_TEXT, &b, &n), -EINVAL);
+        assert_int_eq(worker_msg_get_bytes(&m, WORKER_FIELD_HID_PATH, &b, &n), -EINVAL);
+        assert_int_eq(worker_msg_get_bytes(&m, WORKER_FIELD_HID_DATA + 1, &b, &n), -ENOENT);
+
+        worker_msg_begin(&w, buf, sizeof(buf), WORKER_MSG_HID_REPORT, 1);
+        worker_msg_put_str(&w, WORKER_FIELD_HID_DATA, "x");
+        assert_int_eq(worker_msg_finish(&w, &len), -EINVAL);
+        worker_msg_begin(&w, buf, sizeof(buf), WORKER_MSG_HID_REPORT, 1);
+        worker_msg_put_bytes(&w, WORKER_FIELD_TEXT, "x", 1);
+        assert_int_eq(worker_msg_finish(&w, &len), -EINVAL);
+        worker_msg_begin(&w, buf, sizeof(buf), WORKER_MSG_HID_REPORT, 1);
+        worker_msg_put_bytes(&w, WORKER_FIELD_HID_DATA, NULL, 1);
+        assert_int_eq(worker_msg_finish(&w, &len), -EINVAL);
+        large = malloc(WORKER_MSG_MAX);
+        worker_msg_begin(&w, large, WORKER_MSG_MAX, WORKER_MSG_HID_DEVICE, 1);
+        worker_msg_put_bytes(&w, WORKER_FIELD_HID_DATA, big, sizeof(big));
+        assert_int_eq(worker_msg_finish(&w, &len), -EINVAL);
+        free(large);
+
+        /* parsed: a bytes field over WORKER_MSG_MAX_STRING is malformed like a text one */
+        large = calloc(1, WORKER_MSG_HEADER_SIZE + WORKER_MSG_FIELD_HEADER_SIZE + sizeof(big));
+        large[0] = WORKER_MSG_HID_DEVICE;
+        large[WORKER_MSG_HEADER_SIZE + 1] = 0x20;
+        large[WORKER_MSG_HEADER_SIZE + 2] = sizeof(big) & 0xff;
+        large[WORKER_MSG_HEADER_SIZE + 3] = sizeof(big) >> 8;
+        assert_int_eq(parse_exact(large, WORKER_MSG_HEADER_SIZE + WORKER_MSG_FIELD_HEADER_SIZE + sizeof(big), &m),
+                      -EBADMSG);
+        free(large);
+        free(steal_last_copy());
+}

@@ -9,7 +9,7 @@
  *         DEVICE <suffix> <path> abs_x=MIN..MAX abs_y=MIN..MAX [direct]
  *         EVENT <suffix> <type> <code> <value>      (SYN_REPORT lines: "SYN <suffix>")
  *         GONE <suffix>                             (the device vanished: read() gave ENODEV)
- *       <suffix> is the last word of the name ("pointer", "touch"). Ends when
+ *       <suffix> is the last word of the name ("pointer", "touch", "Keyboard"). Ends when
  *       every device seen is gone ("END gone") or after SECONDS ("END timeout").
  *   evdev-read list
  *       One line per /dev/input/event*: "LIST <path> <name>".
@@ -65,6 +65,9 @@ static const char *code_name(unsigned t, unsigned c)
                 { EV_ABS, ABS_MT_POSITION_X, "ABS_MT_POSITION_X" },
                 { EV_ABS, ABS_MT_POSITION_Y, "ABS_MT_POSITION_Y" },
                 { EV_REL, REL_WHEEL_HI_RES, "REL_WHEEL_HI_RES" }, { EV_REL, REL_HWHEEL_HI_RES, "REL_HWHEEL_HI_RES" },
+                { EV_KEY, KEY_F1, "KEY_F1" },             { EV_KEY, KEY_RIGHTALT, "KEY_RIGHTALT" },
+                { EV_REL, REL_X, "REL_X" },               { EV_REL, REL_Y, "REL_Y" },
+                { EV_MSC, MSC_SCAN, "MSC_SCAN" },
         };
         for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
                 if (names[i].t == t && names[i].c == c)
