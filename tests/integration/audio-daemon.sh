@@ -115,7 +115,7 @@ daemon_pid=$!
 for _ in $(seq 300); do "$B/miracastctl" info >/dev/null 2>&1 && break; sleep 0.1; done
 out=$("$B/miracastctl" listen 127.0.0.1:0)
 port=${out##*:}
-"$B/miracast-test-sink" --connect "127.0.0.1:$port" --profile generic --duration 12 --timeout 30 \
+"$B/miracast-test-sink" --connect "127.0.0.1:$port" --profile generic --duration 25 --timeout 40 \
         --expect-audio --max-audio-gaps 0 >"$T/fd-sink.line" 2>"$T/fd-sink.log" &
 sink_pid=$!
 S=
