@@ -504,7 +504,7 @@ static int on_response(sd_bus_message *m, void *userdata, sd_bus_error *ret_erro
 {
         struct screencast *sc = userdata;
         uint32_t response;
-        int r, fd;
+        int r, fd = -1;
 
         sc->request_match = sd_bus_slot_unref(sc->request_match);
         r = sd_bus_message_read(m, "u", &response);
