@@ -168,8 +168,11 @@ int sway_output_create(unsigned width, unsigned height, char **ret_name)
                 if (old)
                         continue;
                 /* The WFD size, 30 Hz (what the cast sends at most for desktop content). */
-                snprintf(cmd, sizeof(cmd), "output %s mode --custom %ux%u@30Hz", after[i], width, height);
-                r = sway_command(cmd);
+                if (snprintf(cmd, sizeof(cmd), "output %s mode --custom %ux%u@30Hz", after[i], width, height) >=
+                    (int) sizeof(cmd))
+                        r = -ENAMETOOLONG;      /* an output name no compositor gives */
+                else
+                        r = sway_command(cmd);
                 if (r < 0) {
                         (void) sway_output_remove(after[i]);
                         return r;
