@@ -66,7 +66,7 @@ cast() {
                 "$B/tests/screencast-client" "$@" "$kind" "${KEY:-tv}" \
                 "$B/tests/test-sink-bus" "/sink-bus/Cast with pipewire-fd + node" >"$T/$name.out" 2>&1
 }
-# picture NAME X,Y=COLOUR...: the decoded 640x480 picture has these colours (r, g, b or an initial) there
+# picture NAME X,Y=COLOUR...: the decoded 640x480 picture has these colours (r, g, b, k: black) there
 picture() {
         local png=$T/$1.png
         shift
@@ -75,7 +75,7 @@ import sys
 data = open(sys.argv[1], 'rb').read()
 w, h = 640, 480
 assert len(data) == w * h * 3, "size %d" % len(data)
-names = {"r": (255, 0, 0), "g": (0, 255, 0), "b": (0, 0, 255)}
+names = {"r": (255, 0, 0), "g": (0, 255, 0), "b": (0, 0, 255), "k": (0, 0, 0)}
 bad = []
 for spec in sys.argv[2:]:
     xy, c = spec.split("=")
@@ -96,9 +96,10 @@ if cast monitor monitor && grep -q "^ready node=" "$T/monitor.out" && grep -q "^
 else
         fail "monitor cast" "$(tail -n 15 "$T/monitor.out") $(grep -i 'error\|fail' "$T/xdpw.log" | tail -n 3)"
 fi
-# 1280x720 scaled to the sink's 640x480: the window (640x360 at 0,0) covers x < 320, y < 240.
-if out=$(picture monitor 80,60=g 300,220=g 480,120=r 160,400=r 600,440=r 2>&1); then
-        pass "monitor: decoded picture shows the green window at the top left, the red background elsewhere"
+# 1280x720 into the sink's 640x480 keeps its aspect (docs/uibc.md, letterboxing): the picture is
+# 640x360 at y 60, black bars above and below; the window (640x360 at 0,0) covers x < 320, 60 <= y < 240.
+if out=$(picture monitor 80,100=g 300,220=g 480,120=r 160,400=r 600,400=r 320,20=k 320,460=k 2>&1); then
+        pass "monitor: decoded picture shows the green window at the top left, the red background elsewhere, black bars above and below"
 else
         fail "monitor: decoded picture" "$out"
 fi
@@ -157,7 +158,7 @@ if user_cast monitor user-monitor && grep -q "^ok " "$T/user-monitor.out"; then
 else
         fail "miracastd-user monitor cast" "$(tail -n 8 "$T/user-monitor.out") $(tail -n 5 "$T/miracastd-user.log")"
 fi
-if out=$(picture user-monitor 80,60=g 300,220=g 480,120=r 160,400=r 2>&1); then
+if out=$(picture user-monitor 80,100=g 300,220=g 480,120=r 160,400=r 320,20=k 2>&1); then
         pass "miracastd-user monitor: decoded picture shows the window and the background in place"
 else
         fail "miracastd-user monitor: decoded picture" "$out"
