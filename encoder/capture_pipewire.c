@@ -12,7 +12,10 @@
  *           preferred size, and wait for the first picture so a missing
  *           node or a format we cannot use fails the open, not the stream.
  *   pw thread  (pw_thread_loop) on each new buffer: keep only the newest
- *           one, give the older back at once (never a queue), add its damage
+ *           one, give the older back at once (never a queue), take its crop
+ *           (SPA_META_VideoCrop: GNOME's window streams are the size of the
+ *           monitor with the window in a corner; the picture is the crop),
+ *           add its damage
  *           (SPA_META_VideoDamage; the whole picture without it) to the
  *           pending damage, take the cursor (SPA_META_Cursor) position and
  *           bitmap. Format changes, pauses, errors, the peer node going away
@@ -82,8 +85,9 @@ struct pipewire {
         enum pw_stream_state state;
 
         /* negotiated format (pw side) */
-        unsigned fmt_gen;    /* increases with each negotiated format */
-        unsigned width, height;
+        unsigned fmt_gen;    /* increases with each negotiated format or picture rectangle */
+        unsigned width, height;  /* the buffers' size */
+        unsigned pic_x, pic_y, pic_w, pic_h; /* the picture in them: the crop, else all of it */
         uint32_t spa_format;
         bool dmabuf_offer;   /* set at open: we offered dma-buf formats (the encoder can import them) */
         bool dmabuf;         /* the negotiated format has a modifier: buffers are dma-bufs */
@@ -168,10 +172,15 @@ static bool spa_format_to_fourcc(uint32_t f, uint32_t *ret_fourcc, bool *ret_shi
 
 /* ---- pw thread ------------------------------------------------------------ */
 
+/* Mark a rectangle given in buffer coordinates, as tiles of the picture. */
 static void pending_mark_rect(struct pipewire *p, int x, int y, int w, int h)
 {
-        int x1 = MIN(x + w, (int) p->width), y1 = MIN(y + h, (int) p->height);
+        int x1, y1;
 
+        x -= (int) p->pic_x;
+        y -= (int) p->pic_y;
+        x1 = MIN(x + w, (int) p->pic_w);
+        y1 = MIN(y + h, (int) p->pic_h);
         x = MAX(x, 0);
         y = MAX(y, 0);
         if (!p->pending || x >= x1 || y >= y1)
@@ -255,11 +264,11 @@ static void pipewire_take_cursor(struct pipewire *p, struct spa_buffer *buf)
         }
         visible = p->cursor_img && p->cursor_w > 0;
         /* Producers repeat the cursor in every buffer: only a move or a new image is damage. */
-        if (visible != p->cursor_visible || p->cursor_x != cur->position.x - cur->hotspot.x ||
-            p->cursor_y != cur->position.y - cur->hotspot.y)
+        if (visible != p->cursor_visible || p->cursor_x != cur->position.x - cur->hotspot.x - (int) p->pic_x ||
+            p->cursor_y != cur->position.y - cur->hotspot.y - (int) p->pic_y)
                 p->cursor_gen_changed = true;
-        p->cursor_x = cur->position.x - cur->hotspot.x;
-        p->cursor_y = cur->position.y - cur->hotspot.y;
+        p->cursor_x = cur->position.x - cur->hotspot.x - (int) p->pic_x;
+        p->cursor_y = cur->position.y - cur->hotspot.y - (int) p->pic_y;
         p->cursor_visible = visible;
 }
 
@@ -313,6 +322,50 @@ static bool pipewire_buffer_has_picture(struct pipewire *p, struct pw_buffer *b)
                d->chunk->size >= (uint64_t) stride * (p->height - 1) + p->width * 4;
 }
 
+/* The picture is now x,y w x h of the buffers: tiles for it, all pending, a new format for the media thread. */
+static int pipewire_set_picture(struct pipewire *p, unsigned x, unsigned y, unsigned w, unsigned h)
+{
+        unsigned tx = (w + CAPTURE_TILE_SIZE - 1) / CAPTURE_TILE_SIZE, ty = (h + CAPTURE_TILE_SIZE - 1) / CAPTURE_TILE_SIZE;
+        uint8_t *pending = calloc((size_t) tx * ty, 1);
+
+        if (!pending)
+                return -ENOMEM;
+        free(p->pending);
+        p->pending = pending;
+        p->tiles_x = tx;
+        p->tiles_y = ty;
+        p->pic_x = x;
+        p->pic_y = y;
+        p->pic_w = w;
+        p->pic_h = h;
+        p->fmt_gen++;
+        pending_mark_all(p);
+        return 0;
+}
+
+/*
+ * The buffer's crop region, where it has one inside the buffer, else the whole buffer. Even sizes: the
+ * encoders take 4:2:0. Not for dma-bufs: the encoder imports those whole.
+ */
+static void pipewire_take_crop(struct pipewire *p, struct spa_buffer *buf)
+{
+        struct spa_meta_region *crop = spa_buffer_find_meta_data(buf, SPA_META_VideoCrop, sizeof(*crop));
+        unsigned x = 0, y = 0, w = p->width, h = p->height;
+
+        if (!p->dmabuf && crop && spa_meta_region_is_valid(crop) && crop->region.position.x >= 0 &&
+            crop->region.position.y >= 0 && crop->region.size.width >= 16 && crop->region.size.height >= 16 &&
+            (uint64_t) crop->region.position.x + crop->region.size.width <= p->width &&
+            (uint64_t) crop->region.position.y + crop->region.size.height <= p->height) {
+                x = (unsigned) crop->region.position.x;
+                y = (unsigned) crop->region.position.y;
+                w = crop->region.size.width & ~1u;
+                h = crop->region.size.height & ~1u;
+        }
+        if ((x != p->pic_x || y != p->pic_y || w != p->pic_w || h != p->pic_h) &&
+            pipewire_set_picture(p, x, y, w, h) < 0)
+                pipewire_fail(p, -ENOMEM, "pipewire: out of memory");
+}
+
 static void on_stream_process(void *userdata)
 {
         struct pipewire *p = userdata;
@@ -327,6 +380,7 @@ static void on_stream_process(void *userdata)
                         pw_stream_queue_buffer(p->stream, b);
                         continue;
                 }
+                pipewire_take_crop(p, b->buffer);
                 pipewire_take_damage(p, b->buffer);
                 if (p->held)
                         pw_stream_queue_buffer(p->stream, p->held);
@@ -350,13 +404,11 @@ static void on_stream_param_changed(void *userdata, uint32_t id, const struct sp
 {
         struct pipewire *p = userdata;
         struct spa_video_info_raw info = {};
-        const struct spa_pod *params[4];
+        const struct spa_pod *params[5];
         uint8_t buf[1024];
         struct spa_pod_builder pb = SPA_POD_BUILDER_INIT(buf, sizeof(buf));
         uint32_t fourcc;
         bool shift;
-        uint8_t *pending;
-        unsigned tx, ty;
 
         if (id != SPA_PARAM_Format || !param)
                 return;
@@ -365,25 +417,17 @@ static void on_stream_param_changed(void *userdata, uint32_t id, const struct sp
                 pipewire_fail(p, -ENOTSUP, "pipewire: node %s negotiated a format we cannot read", p->target);
                 return;
         }
-        tx = (info.size.width + CAPTURE_TILE_SIZE - 1) / CAPTURE_TILE_SIZE;
-        ty = (info.size.height + CAPTURE_TILE_SIZE - 1) / CAPTURE_TILE_SIZE;
-        pending = calloc((size_t) tx * ty, 1);
-        if (!pending) {
-                pipewire_fail(p, -ENOMEM, "pipewire: out of memory");
-                return;
-        }
-        free(p->pending);
-        p->pending = pending;
-        p->tiles_x = tx;
-        p->tiles_y = ty;
         p->width = info.size.width;
         p->height = info.size.height;
         p->spa_format = info.format;
         /* A modifier in the format: the producer took our dma-buf offer. */
         p->dmabuf = p->dmabuf_offer && spa_pod_find_prop(param, NULL, SPA_FORMAT_VIDEO_modifier) != NULL;
         p->modifier = p->dmabuf ? info.modifier : DRM_FORMAT_MOD_LINEAR;
-        p->fmt_gen++;
-        pending_mark_all(p);
+        /* The whole buffer until a crop says otherwise. */
+        if (pipewire_set_picture(p, 0, 0, p->width, p->height) < 0) {
+                pipewire_fail(p, -ENOMEM, "pipewire: out of memory");
+                return;
+        }
 
         /* Buffers in memory (or dma-bufs), 2..8 of them (we hold two at most); damage and cursor metadata
          * if offered. */
@@ -409,6 +453,9 @@ static void on_stream_param_changed(void *userdata, uint32_t id, const struct sp
                         sizeof(struct spa_meta_cursor) + sizeof(struct spa_meta_bitmap) + 1 * 1 * 4,
                         sizeof(struct spa_meta_cursor) + sizeof(struct spa_meta_bitmap) +
                                 PIPEWIRE_CURSOR_MAX * PIPEWIRE_CURSOR_MAX * 4));
+        params[4] = spa_pod_builder_add_object(&pb, SPA_TYPE_OBJECT_ParamMeta, SPA_PARAM_Meta,
+                SPA_PARAM_META_type, SPA_POD_Id(SPA_META_VideoCrop),
+                SPA_PARAM_META_size, SPA_POD_Int(sizeof(struct spa_meta_region)));
         (void) pw_stream_update_params(p->stream, params, ARRAY_SIZE(params));
         pw_thread_loop_signal(p->loop, false);
 }
@@ -586,24 +633,53 @@ static const struct spa_pod *pipewire_build_dmabuf_format(const struct capture_c
         return spa_pod_builder_pop(pb, &f);
 }
 
-static int pipewire_build_formats(const struct capture_config *cfg, struct spa_pod_builder *pb,
-                                  const struct spa_pod **ret)
+/* One memory format object: the packed 32-bit RGB orders we read, at exactly want or within min..max. */
+static const struct spa_pod *pipewire_build_format(struct spa_pod_builder *pb, const struct spa_rectangle *want,
+                                                   bool exact)
 {
-        struct spa_rectangle want = { cfg->width ?: 1280, cfg->height ?: 720 };
         struct spa_rectangle min = { 16, 16 }, max = { 8192, 8192 };
         struct spa_fraction rate = { 30, 1 }, rate_min = { 0, 1 }, rate_max = { 240, 1 };
 
-        /* Ask for the session's size: a producer that can scale (a compositor, a virtual monitor) gives it. */
-        *ret = spa_pod_builder_add_object(pb, SPA_TYPE_OBJECT_Format, SPA_PARAM_EnumFormat,
-                SPA_FORMAT_mediaType, SPA_POD_Id(SPA_MEDIA_TYPE_video),
-                SPA_FORMAT_mediaSubtype, SPA_POD_Id(SPA_MEDIA_SUBTYPE_raw),
-                SPA_FORMAT_VIDEO_format, SPA_POD_CHOICE_ENUM_Id(9,
-                        SPA_VIDEO_FORMAT_BGRx, SPA_VIDEO_FORMAT_BGRx, SPA_VIDEO_FORMAT_RGBx,
-                        SPA_VIDEO_FORMAT_BGRA, SPA_VIDEO_FORMAT_RGBA, SPA_VIDEO_FORMAT_xRGB,
-                        SPA_VIDEO_FORMAT_xBGR, SPA_VIDEO_FORMAT_ARGB, SPA_VIDEO_FORMAT_ABGR),
-                SPA_FORMAT_VIDEO_size, SPA_POD_CHOICE_RANGE_Rectangle(&want, &min, &max),
-                SPA_FORMAT_VIDEO_framerate, SPA_POD_CHOICE_RANGE_Fraction(&rate, &rate_min, &rate_max));
-        return *ret ? 0 : -ENOMEM;
+        struct spa_pod_frame f;
+
+        spa_pod_builder_push_object(pb, &f, SPA_TYPE_OBJECT_Format, SPA_PARAM_EnumFormat);
+        spa_pod_builder_add(pb, SPA_FORMAT_mediaType, SPA_POD_Id(SPA_MEDIA_TYPE_video),
+                            SPA_FORMAT_mediaSubtype, SPA_POD_Id(SPA_MEDIA_SUBTYPE_raw),
+                            SPA_FORMAT_VIDEO_format, SPA_POD_CHOICE_ENUM_Id(9,
+                                    SPA_VIDEO_FORMAT_BGRx, SPA_VIDEO_FORMAT_BGRx, SPA_VIDEO_FORMAT_RGBx,
+                                    SPA_VIDEO_FORMAT_BGRA, SPA_VIDEO_FORMAT_RGBA, SPA_VIDEO_FORMAT_xRGB,
+                                    SPA_VIDEO_FORMAT_xBGR, SPA_VIDEO_FORMAT_ARGB, SPA_VIDEO_FORMAT_ABGR),
+                            SPA_FORMAT_VIDEO_framerate, SPA_POD_CHOICE_RANGE_Fraction(&rate, &rate_min, &rate_max),
+                            0);
+        if (exact)
+                spa_pod_builder_add(pb, SPA_FORMAT_VIDEO_size, SPA_POD_Rectangle(want), 0);
+        else
+                spa_pod_builder_add(pb, SPA_FORMAT_VIDEO_size, SPA_POD_CHOICE_RANGE_Rectangle(want, &min, &max), 0);
+        return spa_pod_builder_pop(pb, &f);
+}
+
+/*
+ * Ask for the session's size, first exactly, then any: a producer whose size is free (Mutter's
+ * virtual monitor) fixates its own default when both sides offer a range (GNOME 48 made its
+ * virtual monitor 1280x720 for a 640x480 session), so the exact size has to come first; a
+ * producer of a fixed size (a monitor, a window) takes the range.
+ */
+static int pipewire_build_formats(const struct capture_config *cfg, struct spa_pod_builder *pb,
+                                  const struct spa_pod **params, unsigned *n_params)
+{
+        struct spa_rectangle want = { cfg->width ?: 1280, cfg->height ?: 720 };
+
+        if (cfg->width && cfg->height) {
+                params[*n_params] = pipewire_build_format(pb, &want, true);
+                if (!params[*n_params])
+                        return -ENOMEM;
+                (*n_params)++;
+        }
+        params[*n_params] = pipewire_build_format(pb, &want, false);
+        if (!params[*n_params])
+                return -ENOMEM;
+        (*n_params)++;
+        return 0;
 }
 
 static int pipewire_apply_format(struct capture *c, uint64_t seq);
@@ -617,9 +693,9 @@ static int pipewire_open(struct capture *c, const struct capture_config *cfg)
 {
         struct pipewire *p;
         struct pw_properties *props;
-        const struct spa_pod *params[2];
+        const struct spa_pod *params[3];
         unsigned n_params = 0;
-        uint8_t buf[2048];
+        uint8_t buf[3072];
         struct spa_pod_builder pb = SPA_POD_BUILDER_INIT(buf, sizeof(buf));
         uint32_t target_id = PW_ID_ANY;
         char *end;
@@ -714,10 +790,10 @@ static int pipewire_open(struct capture *c, const struct capture_config *cfg)
                 if (params[n_params])
                         n_params++;
         }
-        r = pipewire_build_formats(cfg, &pb, &params[n_params]);
+        r = pipewire_build_formats(cfg, &pb, params, &n_params);
         if (r >= 0)
                 r = pw_stream_connect(p->stream, PW_DIRECTION_INPUT, target_id,
-                                      PW_STREAM_FLAG_AUTOCONNECT | PW_STREAM_FLAG_MAP_BUFFERS, params, n_params + 1);
+                                      PW_STREAM_FLAG_AUTOCONNECT | PW_STREAM_FLAG_MAP_BUFFERS, params, n_params);
         if (r < 0) {
                 pw_thread_loop_unlock(p->loop);
                 return capture_set_error(r, "pipewire: cannot connect a stream to node %s: %s", p->target,
@@ -769,8 +845,9 @@ static void pipewire_copy_held(struct capture *c, uint64_t seq)
 {
         struct pipewire *p = c->priv;
         struct spa_data *d = &p->held->buffer->datas[0];
-        const uint8_t *src = SPA_PTROFF(d->data, d->chunk->offset, const uint8_t);
-        size_t src_stride = d->chunk->stride > 0 ? (size_t) d->chunk->stride : (size_t) c->width * 4;
+        size_t src_stride = d->chunk->stride > 0 ? (size_t) d->chunk->stride : (size_t) p->width * 4;
+        const uint8_t *src = SPA_PTROFF(d->data, d->chunk->offset + p->pic_y * src_stride + p->pic_x * 4,
+                                        const uint8_t);
         size_t row_bytes = (size_t) c->width * 4;
         uint32_t fourcc;
         bool shift = false;
@@ -820,11 +897,11 @@ static int pipewire_apply_format(struct capture *c, uint64_t seq)
 
         if (!spa_format_to_fourcc(p->spa_format, &fourcc, &shift))
                 return -ENOTSUP;
-        shadow = calloc((size_t) p->width * 4, p->height);
+        shadow = calloc((size_t) p->pic_w * 4, p->pic_h);
         if (!shadow)
                 return -ENOMEM;
         /* Drops the pool and marks every tile of the next picture as changed (a mode set). */
-        r = capture_set_format(c, p->width, p->height, p->width * 4, fourcc, p->modifier);
+        r = capture_set_format(c, p->pic_w, p->pic_h, p->pic_w * 4, fourcc, p->modifier);
         if (r < 0) {
                 free(shadow);
                 return r;
