@@ -329,6 +329,10 @@ void session_end_full(struct session *s, int reason, const char *text)
         session_unwatch_mice(s, true);
         session_detach(s, true, reason, text);
         session_stop_io(s);
+        /* The desktop's PipeWire connection ends with the cast: kept while the ended object lingers, it
+         * kept our consumer node in the person's PipeWire graph (seen in GNOME 48's pw-dump). */
+        if (s->video)
+                s->video->pipewire_fd = safe_close(s->video->pipewire_fd);
 
         s->end_reason = reason;
         if (!s->end_reason_text || !*s->end_reason_text) {
