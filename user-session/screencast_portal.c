@@ -625,9 +625,12 @@ int screencast_start(sd_bus *session_bus, const struct screencast_request *req, 
         if (req && req->restore_key) {
                 if (!restore_key_is_valid(req->restore_key))
                         return -EINVAL;
-                /* Extend gets its own token: a virtual monitor is not the monitor shared last time. */
+                /* One token per kind: GNOME's portal restores what the token names whatever types we ask
+                 * for, so a monitor's token on a window cast shared the monitor again. */
                 snprintf(sc->restore_key, sizeof(sc->restore_key), "%s%s", req->restore_key,
-                         sc->extend ? "/extend" : "");
+                         sc->extend                     ? "/extend"
+                         : sc->types == SOURCE_WINDOW ? "/window"
+                                                        : "");
         }
 
         /* No portal, or none with ScreenCast: say so now (NotSupported), not after a round trip. */
