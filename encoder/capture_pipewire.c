@@ -286,6 +286,13 @@ static void pipewire_take_damage(struct pipewire *p, struct spa_buffer *buf)
         spa_meta_for_each(r, m) {
                 if (!spa_meta_region_is_valid(r))
                         break;
+                /* Mutter 48 gives a virtual monitor's damage in desktop coordinates (x from 1280 for one
+                 * right of a 1280 wide monitor), outside the buffer: not ours to mend, take it all. */
+                if (r->region.position.x < 0 || r->region.position.y < 0 ||
+                    (uint64_t) r->region.position.x >= p->width || (uint64_t) r->region.position.y >= p->height) {
+                        pending_mark_all(p);
+                        return;
+                }
                 pending_mark_rect(p, r->region.position.x, r->region.position.y, (int) r->region.size.width,
                                   (int) r->region.size.height);
                 n++;
