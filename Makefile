@@ -373,6 +373,7 @@ e2e: deps
 		{ echo "sway-portal: failed once; one retry (a new headless output's first frame can be late)"; \
 		  MIRACAST_BUILD=$(abspath $(BUILD)) bash tests/desktop/sway-portal.sh $(BUILD); }
 	$(Q)bash tests/desktop/gnome-shell-extension.sh $(BUILD) $(BUILD)/screenshots
+	$(Q)bash tests/desktop/gnome-portal.sh $(BUILD) $(BUILD)/gnome-portal
 	$(Q)bash tests/vm/run-e2e.sh $(BUILD)
 
 # Static analysis (cppcheck, gcc -fanalyzer, clang-tidy); not part of check: it takes minutes.

@@ -25,8 +25,8 @@
 # The extension is driven through its test-only org.miracastd.ShellTest
 # object (MIRACAST_SHELL_TEST=1); screenshots via gnome-screenshot.
 #
-# Usage: gnome-shell-extension.sh BUILD OUTDIR. Root (the shell itself runs as user "rig"). The chroot is made once
-# with mmdebstrap (about 3 min, 1.3 GiB) in $MIRACAST_GNOME_RIG
+# Usage: gnome-shell-extension.sh BUILD OUTDIR. Root (the shell itself runs as user "rig"). The chroot
+# (gnome-rig-chroot.sh) is made once with mmdebstrap (about 3 min, 1.3 GiB) in $MIRACAST_GNOME_RIG
 # (default /var/cache/miracastd-rig/gnome48) and reused.
 set -eu
 build=$(cd "${1:-build}" && pwd)
@@ -38,17 +38,9 @@ rig=${MIRACAST_GNOME_RIG:-/var/cache/miracastd-rig/gnome48}
 uuid=miracast@miracastd.org
 start=$SECONDS
 
-if [ ! -x "$rig/usr/bin/gnome-shell" ]; then
-        echo "gnome-shell-extension: building the GNOME 48 chroot in $rig (once)"
-        mirror=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n1)
-        mkdir -p "$(dirname "$rig")"
-        rm -rf "$rig.new"
-        mmdebstrap --variant=apt --include=gnome-shell,gjs,dbus,dbus-x11,dbus-user-session,libglib2.0-bin,\
-dconf-cli,dconf-gsettings-backend,gnome-screenshot,libgl1-mesa-dri,libegl-mesa0,fonts-cantarell,\
-adwaita-icon-theme,procps trixie "$rig.new" "${mirror:-http://deb.debian.org/debian}" >"$build/gnome-rig.log" 2>&1 ||
-                { tail -n 20 "$build/gnome-rig.log"; echo "gnome-shell-extension: mmdebstrap failed" >&2; exit 1; }
-        dbus-uuidgen >"$rig.new/etc/machine-id"
-        mv "$rig.new" "$rig"
+if [ "${MCD_SHELL_INNER:-}" != 1 ]; then
+        . "$src/tests/desktop/gnome-rig-chroot.sh"
+        gnome_rig_ensure "$rig" "$build/gnome-rig.log" || { echo "gnome-shell-extension: no GNOME 48 chroot" >&2; exit 1; }
 fi
 # The shell runs as an ordinary user, as on a desktop (as root it greets with a warning banner).
 chroot "$rig" id rig >/dev/null 2>&1 || chroot "$rig" useradd -M -d /home/rig -s /bin/sh rig
