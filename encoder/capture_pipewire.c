@@ -61,7 +61,9 @@
 /* How long open() waits for the first picture (a node to link to and a format both sides accept). */
 #define PIPEWIRE_OPEN_TIMEOUT_SEC 5
 #define PIPEWIRE_MAX_DAMAGE_RECTS 16
-#define PIPEWIRE_CURSOR_MAX 256
+/* Mutter (GNOME 48) offers cursor metadata room for exactly 384x384: a smaller maximum here and the
+ * two sides share no size, so no cursor metadata at all. */
+#define PIPEWIRE_CURSOR_MAX 384
 #define PIPEWIRE_FORMATS_TEXT "BGRx/RGBx/BGRA/RGBA/xRGB/xBGR/ARGB/ABGR in memory"
 
 struct pipewire {
