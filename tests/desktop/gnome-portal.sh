@@ -303,7 +303,8 @@ user_cast() {
 dialog_rect() { ev 'const d = rig.dialog(); if (!d) throw "no dialog"; rig.rect(d)'; }
 
 # picture NAME [--none COLOUR] X,Y=COLOUR...: the decoded 640x480 picture has these colours there
-# (r g b k: red, green, blue, black); --none: no pixel anywhere has that colour.
+# (r g b k: red, green, blue, black); --none: no pixel anywhere has that colour; --dark X0,Y0,X1,Y1: some
+# pixel in that rectangle is dark (the pointer's arrow).
 cat >"$work/picture.py" <<'PY'
 import sys
 data = open(sys.argv[1], 'rb').read()
@@ -319,6 +320,11 @@ while args:
         n = sum(1 for i in range(0, len(data), 3) if near(data[i:i + 3], c))
         if n:
             bad.append("%d pixels of colour %s" % (n, c))
+        continue
+    if spec == "--dark":
+        x0, y0, x1, y1 = map(int, args.pop(0).split(","))
+        if not any(max(data[(y * w + x) * 3:(y * w + x) * 3 + 3]) < 80 for y in range(y0, y1) for x in range(x0, x1)):
+            bad.append("no dark pixel in %d,%d-%d,%d (no pointer)" % (x0, y0, x1, y1))
         continue
     xy, c = spec.split("=")
     x, y = map(int, xy.split(","))
@@ -349,6 +355,7 @@ cast() {
         user_cast "$name" "$video"
         if [ "$answer" != none ]; then
                 wait_for "the Share Screen dialog ($name)" ev "rig.answer('$answer')"
+                [ -z "${MCD_WIGGLE:-}" ] || wiggle
         else
                 no_dialog_seen=1
                 while kill -0 "$cast_pid" 2>/dev/null; do
@@ -370,7 +377,10 @@ cast_done() {
 }
 
 # ---- (a) monitor: the whole desktop in place --------------------------------------
-if cast monitor monitor monitor 30; then
+# the pointer moves over the red desktop while the monitor cast starts (cursor metadata, blended by us)
+wiggle() { for i in $(seq 20); do ev "rig.ptr.notify_absolute_motion(GLib.get_monotonic_time(), $((990 + i % 2 * 10)), 200); 1" \
+        >/dev/null 2>&1; sleep 0.1; done; ev "rig.ptr.notify_absolute_motion(GLib.get_monotonic_time(), 1000, 200); 1" >/dev/null; }
+if MCD_WIGGLE=1 cast monitor monitor monitor 60; then
         ok "monitor: User1.Cast -> the Share Screen dialog (monitor tile, Share) -> $session plays (VideoSource $(prop "$session" VideoSource))"
         cast_done monitor
         # 1280x720 into 640x480, letterboxed: 640x360 at y 60. The green window (0,360 640x360) is x < 320,
@@ -379,6 +389,12 @@ if cast monitor monitor monitor 30; then
                 ok "monitor: decoded picture shows the red desktop, the green window at the bottom left quarter, black bars above and below"
         else
                 bad "monitor: decoded picture" "$r"
+        fi
+        # the pointer at 1000,200 is at 500,160 in the picture (its arrow about 10x12 there)
+        if r=$(picture monitor --dark 498,158,514,176 530,190=r 2>&1); then
+                ok "monitor: the pointer is drawn where it is (GNOME's cursor metadata, blended by the daemon)"
+        else
+                bad "monitor: the pointer" "$r"
         fi
 fi
 [ -s "$work/state/miracastd/screencast-tokens" ] && grep -q "^42_00_00_00_0e_01 " "$work/state/miracastd/screencast-tokens" &&
