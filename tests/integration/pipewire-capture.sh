@@ -10,7 +10,9 @@
 # too. Then: a still producer (no buffers at all) keeps the session alive at
 # almost no CPU; a producer that goes away, PipeWire itself going away, a
 # producer offering only YUY2, one sending only empty buffers and a missing
-# node end the session with a reason while the daemon keeps running.
+# node end the session with a reason while the daemon keeps running. And the
+# shapes of GNOME 48's streams: a window in a crop, damage outside the buffer,
+# a size left to us, cursor room for exactly 384x384.
 . "${MIRACAST_SRCDIR:-.}/tests/lib/test-lib.sh"
 
 B=$MIRACAST_BUILD
@@ -249,6 +251,42 @@ for fmt in xrgb rgbx; do
         fi
         kill "$DAEMON_PID" "$PROD_PID"
 done
+
+# ---- 5b. stream shapes of GNOME 48's Mutter ------------------------------------------------
+# A window stream: a monitor-sized buffer, the window in it, its rectangle in the crop metadata.
+producer_start crop --crop 320,180,640x360 --cursor
+daemon_start crop pipewire:crop
+if sink crop --frames 10 --duration 20 --png "$T/crop.png" && out=$(check_bars "$T/crop.png" 2>&1); then
+        pass "a producer with a crop (GNOME's window streams): the picture is the crop, bars, square and cursor in place"
+else
+        fail "a producer with a crop" "$(cat "$T/crop.sink") ${out:-}"
+fi
+kill "$DAEMON_PID" "$PROD_PID"
+# Cursor metadata room for exactly 384x384, as Mutter offers it.
+producer_start room --cursor --cursor-room 384
+daemon_start room pipewire:room
+if sink room --frames 10 --duration 20 --png "$T/room.png" && out=$(check_bars "$T/room.png" 2>&1); then
+        pass "a producer offering cursor room for exactly 384x384 (Mutter): the cursor is composited"
+else
+        fail "cursor room 384x384" "$(cat "$T/room.sink") ${out:-}"
+fi
+kill "$DAEMON_PID" "$PROD_PID"
+# A virtual monitor's damage in desktop coordinates (right of the buffer): the picture must still change.
+producer_start outside --damage-outside
+daemon_start outside pipewire:outside
+if sink outside --frames 60 --duration 8 && sink_has outside "end=frames"; then
+        pass "damage given outside the buffer (Mutter's virtual monitor): taken as the whole picture, 60 new frames in time"
+else
+        fail "damage outside the buffer" "$(cat "$T/outside.sink")"
+fi
+kill "$DAEMON_PID" "$PROD_PID"
+# A virtual monitor takes any size, with a default of its own: we get the session's.
+producer_start anysize --any-size --size 1920x1080
+daemon_start anysize pipewire:anysize
+sink anysize --frames 10 --duration 20
+check "a producer of any size (a virtual monitor, default 1920x1080) makes the session's 1280x720" \
+        grep -q "format 1280x720" "$T/anysize.err"
+kill "$DAEMON_PID" "$PROD_PID"
 
 # ---- 6. a producer offering only YUY2, and a node that does not exist ------------
 producer_start yuy2 --format yuy2

@@ -13,6 +13,13 @@
  * Usage: pw-test-producer --remote SOCKET [--name NODE] [--size WxH]
  *                         [--format bgrx|rgbx|xrgb|yuy2] [--fps N] [--cursor]
  *                         [--empty]   (every buffer's chunk says 0 bytes)
+ *                         [--crop X,Y,WxH] (the picture is that part of the buffer, in
+ *                                     SPA_META_VideoCrop; grey around it: GNOME's window streams)
+ *                         [--damage-outside] (damage given right of the buffer, as Mutter 48
+ *                                     does for a virtual monitor)
+ *                         [--any-size] (any size, WxH the default: Mutter's virtual monitor)
+ *                         [--cursor-room N] (cursor metadata for exactly NxN bitmaps, as Mutter
+ *                                     offers 384x384; default any size up to 256x256)
  * Prints "READY node=ID" once the stream is streaming.
  */
 #include <errno.h>
@@ -37,7 +44,9 @@ struct producer {
         struct spa_source *timer;
         uint32_t format;
         unsigned full_w, full_h, w, h, fps;
-        bool still, cursor, ready, damage_all, empty;
+        bool still, cursor, ready, damage_all, empty, damage_outside, any_size;
+        unsigned crop_x, crop_y, crop_w, crop_h; /* crop_w 0: no crop */
+        unsigned cursor_room;                    /* 0: a range */
         uint64_t frame;
         uint64_t fresh;        /* buffers sent since the last format (a new consumer, a resize) */
 };
@@ -62,7 +71,9 @@ static void put_pixel(const struct producer *p, uint8_t *px, uint32_t rgb)
 
 static void draw(struct producer *p, uint8_t *data, int stride)
 {
-        unsigned sq = p->h / 10;
+        unsigned cx = p->crop_w ? p->crop_x : 0, cy = p->crop_w ? p->crop_y : 0;
+        unsigned cw = p->crop_w ?: p->w, ch = p->crop_w ? p->crop_h : p->h;
+        unsigned sq = ch / 10;
         uint32_t grey = (uint32_t) (p->frame * 8 % 200 + 40) * 0x010101;
 
         if (p->format == SPA_VIDEO_FORMAT_YUY2) {
@@ -73,8 +84,14 @@ static void draw(struct producer *p, uint8_t *data, int stride)
         for (unsigned y = 0; y < p->h; y++) {
                 uint8_t *row = data + (size_t) y * stride;
 
-                for (unsigned x = 0; x < p->w; x++)
-                        put_pixel(p, row + x * 4, x < sq && y < sq ? grey : bars[x * 8 / p->w]);
+                for (unsigned x = 0; x < p->w; x++) {
+                        unsigned px = x - cx, py = y - cy; /* in the picture (the crop) */
+
+                        if (x < cx || y < cy || px >= cw || py >= ch)
+                                put_pixel(p, row + x * 4, 0x808080);
+                        else
+                                put_pixel(p, row + x * 4, px < sq && py < sq ? grey : bars[px * 8 / cw]);
+                }
         }
 }
 
@@ -106,24 +123,34 @@ static void on_timeout(void *userdata, uint64_t expirations)
         if (m) {
                 struct spa_meta_region *r = m->data;
                 unsigned n = m->size / sizeof(*r);
-                unsigned sq = p->h / 10;
+                unsigned sq = (p->crop_w ? p->crop_h : p->h) / 10;
+                int dx = (p->crop_w ? (int) p->crop_x : 0) + (p->damage_outside ? (int) p->w : 0);
+                int dy = p->crop_w ? (int) p->crop_y : 0;
 
                 /* A buffer may hold an older picture: the first ones of a pool, and after a resize,
                  * say "everything"; later only the square changes. */
                 if (p->fresh <= 8 || p->damage_all)
-                        r[0].region = SPA_REGION(0, 0, p->w, p->h);
+                        r[0].region = SPA_REGION(p->damage_outside ? (int) p->w : 0, 0, p->w, p->h);
                 else
-                        r[0].region = SPA_REGION(0, 0, sq, sq);
+                        r[0].region = SPA_REGION(dx, dy, sq, sq);
                 if (n > 1)
                         r[1].region = SPA_REGION(0, 0, 0, 0);
                 p->damage_all = false;
+        }
+        {
+                struct spa_meta_region *crop = spa_buffer_find_meta_data(buf, SPA_META_VideoCrop, sizeof(*crop));
+
+                if (crop)
+                        crop->region = p->crop_w ? SPA_REGION(p->crop_x, p->crop_y, p->crop_w, p->crop_h)
+                                                 : SPA_REGION(0, 0, p->w, p->h);
         }
         mc = spa_buffer_find_meta_data(buf, SPA_META_Cursor, sizeof(*mc));
         if (mc) {
                 m = spa_buffer_find_meta(buf, SPA_META_Cursor);
                 mc->id = p->cursor ? 1 : 0;
-                mc->position.x = (int32_t) (p->w / 2);
-                mc->position.y = (int32_t) (p->h / 2);
+                /* at the picture's centre, in buffer coordinates */
+                mc->position.x = (int32_t) (p->crop_w ? p->crop_x + p->crop_w / 2 : p->w / 2);
+                mc->position.y = (int32_t) (p->crop_w ? p->crop_y + p->crop_h / 2 : p->h / 2);
                 mc->hotspot.x = mc->hotspot.y = 0;
                 mc->bitmap_offset = 0;
                 /* The image only in the first buffers after a format is set (a consumer connected, or
@@ -149,6 +176,14 @@ static void on_timeout(void *userdata, uint64_t expirations)
 
 static const struct spa_pod *build_format(struct producer *p, struct spa_pod_builder *pb)
 {
+        if (p->any_size)
+                return spa_pod_builder_add_object(pb, SPA_TYPE_OBJECT_Format, SPA_PARAM_EnumFormat,
+                        SPA_FORMAT_mediaType, SPA_POD_Id(SPA_MEDIA_TYPE_video),
+                        SPA_FORMAT_mediaSubtype, SPA_POD_Id(SPA_MEDIA_SUBTYPE_raw),
+                        SPA_FORMAT_VIDEO_format, SPA_POD_Id(p->format),
+                        SPA_FORMAT_VIDEO_size, SPA_POD_CHOICE_RANGE_Rectangle(&SPA_RECTANGLE(p->w, p->h),
+                                &SPA_RECTANGLE(1, 1), &SPA_RECTANGLE(16384, 16384)),
+                        SPA_FORMAT_VIDEO_framerate, SPA_POD_Fraction(&SPA_FRACTION(p->fps, 1)));
         return spa_pod_builder_add_object(pb, SPA_TYPE_OBJECT_Format, SPA_PARAM_EnumFormat,
                 SPA_FORMAT_mediaType, SPA_POD_Id(SPA_MEDIA_TYPE_video),
                 SPA_FORMAT_mediaSubtype, SPA_POD_Id(SPA_MEDIA_SUBTYPE_raw),
@@ -182,13 +217,17 @@ static void on_param_changed(void *userdata, uint32_t id, const struct spa_pod *
         struct producer *p = userdata;
         uint8_t buf[1024];
         struct spa_pod_builder pb = SPA_POD_BUILDER_INIT(buf, sizeof(buf));
-        const struct spa_pod *params[4];
+        const struct spa_pod *params[5];
         unsigned bpp = p->format == SPA_VIDEO_FORMAT_YUY2 ? 2 : 4;
         struct spa_video_info_raw info = {};
 
         if (id != SPA_PARAM_Format || !param || spa_format_video_raw_parse(param, &info) < 0)
                 return;
         fprintf(stderr, "producer: format %ux%u\n", info.size.width, info.size.height);
+        if (p->any_size) {     /* the consumer chose the size */
+                p->w = info.size.width;
+                p->h = info.size.height;
+        }
         p->damage_all = true;
         p->fresh = 0;
         params[0] = spa_pod_builder_add_object(&pb, SPA_TYPE_OBJECT_ParamBuffers, SPA_PARAM_Buffers,
@@ -203,13 +242,23 @@ static void on_param_changed(void *userdata, uint32_t id, const struct spa_pod *
                 SPA_PARAM_META_type, SPA_POD_Id(SPA_META_VideoDamage),
                 SPA_PARAM_META_size, SPA_POD_CHOICE_RANGE_Int(sizeof(struct spa_meta_region) * 4,
                         sizeof(struct spa_meta_region) * 1, sizeof(struct spa_meta_region) * 16));
-        params[3] = spa_pod_builder_add_object(&pb, SPA_TYPE_OBJECT_ParamMeta, SPA_PARAM_Meta,
-                SPA_PARAM_META_type, SPA_POD_Id(SPA_META_Cursor),
-                SPA_PARAM_META_size, SPA_POD_CHOICE_RANGE_Int(
-                        sizeof(struct spa_meta_cursor) + sizeof(struct spa_meta_bitmap) + 64 * 64 * 4,
-                        sizeof(struct spa_meta_cursor) + sizeof(struct spa_meta_bitmap) + 1 * 1 * 4,
-                        sizeof(struct spa_meta_cursor) + sizeof(struct spa_meta_bitmap) + 256 * 256 * 4));
-        pw_stream_update_params(p->stream, params, 4);
+        /* Mutter offers room for exactly 384x384 bitmaps; we default to a range. */
+        if (p->cursor_room)
+                params[3] = spa_pod_builder_add_object(&pb, SPA_TYPE_OBJECT_ParamMeta, SPA_PARAM_Meta,
+                        SPA_PARAM_META_type, SPA_POD_Id(SPA_META_Cursor),
+                        SPA_PARAM_META_size, SPA_POD_Int(sizeof(struct spa_meta_cursor) +
+                                sizeof(struct spa_meta_bitmap) + p->cursor_room * p->cursor_room * 4));
+        else
+                params[3] = spa_pod_builder_add_object(&pb, SPA_TYPE_OBJECT_ParamMeta, SPA_PARAM_Meta,
+                        SPA_PARAM_META_type, SPA_POD_Id(SPA_META_Cursor),
+                        SPA_PARAM_META_size, SPA_POD_CHOICE_RANGE_Int(
+                                sizeof(struct spa_meta_cursor) + sizeof(struct spa_meta_bitmap) + 64 * 64 * 4,
+                                sizeof(struct spa_meta_cursor) + sizeof(struct spa_meta_bitmap) + 1 * 1 * 4,
+                                sizeof(struct spa_meta_cursor) + sizeof(struct spa_meta_bitmap) + 256 * 256 * 4));
+        params[4] = spa_pod_builder_add_object(&pb, SPA_TYPE_OBJECT_ParamMeta, SPA_PARAM_Meta,
+                SPA_PARAM_META_type, SPA_POD_Id(SPA_META_VideoCrop),
+                SPA_PARAM_META_size, SPA_POD_Int(sizeof(struct spa_meta_region)));
+        pw_stream_update_params(p->stream, params, p->crop_w ? 5 : 4);
 }
 
 static const struct pw_stream_events stream_events = {
@@ -253,7 +302,9 @@ int main(int argc, char *argv[])
                 { "remote", required_argument, NULL, 'r' }, { "name", required_argument, NULL, 'n' },
                 { "size", required_argument, NULL, 's' },   { "format", required_argument, NULL, 'f' },
                 { "fps", required_argument, NULL, 'F' },    { "cursor", no_argument, NULL, 'c' },
-                { "empty", no_argument, NULL, 'e' },
+                { "empty", no_argument, NULL, 'e' },        { "crop", required_argument, NULL, 'C' },
+                { "damage-outside", no_argument, NULL, 'D' }, { "any-size", no_argument, NULL, 'A' },
+                { "cursor-room", required_argument, NULL, 'R' },
                 {}
         };
         struct producer p = { .format = SPA_VIDEO_FORMAT_BGRx, .full_w = 1280, .full_h = 720, .fps = 30 };
@@ -284,6 +335,13 @@ int main(int argc, char *argv[])
                 case 'F': p.fps = (unsigned) atoi(optarg) ?: 30; break;
                 case 'c': p.cursor = true; break;
                 case 'e': p.empty = true; break;
+                case 'C':
+                        if (sscanf(optarg, "%u,%u,%ux%u", &p.crop_x, &p.crop_y, &p.crop_w, &p.crop_h) != 4)
+                                return 2;
+                        break;
+                case 'D': p.damage_outside = true; break;
+                case 'A': p.any_size = true; break;
+                case 'R': p.cursor_room = (unsigned) atoi(optarg); break;
                 default: return 2;
                 }
         if (!remote || strlen(remote) >= sizeof(sa.sun_path)) {
