@@ -11,7 +11,8 @@
 # a fake wpa_supplicant), which casts to the C test sink in a network
 # namespace; the sink decodes the stream and keeps a picture, which we check
 # (colours at known places):
-#   monitor  the red desktop with a green window at the bottom left quarter
+#   monitor  the red desktop with a green window at the bottom left quarter, and
+#            the pointer where it is (cursor metadata, blended by the daemon)
 #   window   only the green window: no red anywhere
 #   extend   the portal's VIRTUAL source: a monitor of the negotiated size
 #            appears; a blue window put on its left half shows there
@@ -44,7 +45,8 @@ if [ "${MCD_PORTAL_INNER:-}" != 1 ]; then
         for f in miracastd miracastd-user miracast-test-sink; do
                 [ -x "$build/$f" ] || skip_all "$build/$f is not built"
         done
-        for tool in mmdebstrap unshare setpriv ffmpeg python3 ip; do
+        # (mmdebstrap only to make the chroot: gnome_rig_ensure says so when it is missing)
+        for tool in unshare setpriv ffmpeg python3 ip; do
                 command -v "$tool" >/dev/null || skip_all "$tool is not installed"
         done
         . "$src/tests/desktop/gnome-rig-chroot.sh"
