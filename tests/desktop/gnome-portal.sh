@@ -25,6 +25,9 @@
 # shell's unsafe mode. Client windows: gnome-rig-window.js (gjs, GTK 4).
 #
 # Usage: gnome-portal.sh BUILD [OUTDIR]. Root. Skips (exit 0, says why) when the chroot cannot be made.
+# The decoded pictures are kept in OUTDIR (default BUILD/gnome-portal). KEEP_TMP=1 keeps the scratch
+# directory (logs); MCD_PORTAL_HOLD=extend holds the extend cast for 10 minutes, to look around with
+# nsenter into the rig's mount and network namespaces.
 set -eu
 build=$(cd "${1:-build}" && pwd)
 out=${2:-$build/gnome-portal}
