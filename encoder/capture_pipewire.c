@@ -83,6 +83,7 @@ struct pipewire {
         char error_text[200];
         uint32_t own_node;   /* our stream's node id, SPA_ID_INVALID until known */
         uint32_t peer_node;  /* the node linked to us, SPA_ID_INVALID until a link shows up */
+        uint32_t target_node; /* the node we named, once seen (a portal's remote shows its node but not the link) */
         bool target_seen;    /* a node with the id or node.name we target exists */
         enum pw_stream_state state;
 
@@ -530,8 +531,10 @@ static void on_registry_global(void *userdata, uint32_t id, uint32_t permissions
                 char idbuf[16];
 
                 snprintf(idbuf, sizeof(idbuf), "%u", id);
-                if ((name && strcmp(name, p->target) == 0) || strcmp(idbuf, p->target) == 0)
+                if ((name && strcmp(name, p->target) == 0) || strcmp(idbuf, p->target) == 0) {
                         p->target_seen = true;
+                        p->target_node = id;
+                }
         }
         if (!props || strcmp(type, PW_TYPE_INTERFACE_Link) != 0)
                 return;
@@ -547,7 +550,7 @@ static void on_registry_global_remove(void *userdata, uint32_t id)
 {
         struct pipewire *p = userdata;
 
-        if (p->peer_node != SPA_ID_INVALID && id == p->peer_node)
+        if (id != SPA_ID_INVALID && (id == p->peer_node || id == p->target_node))
                 pipewire_fail(p, -ENODEV, "pipewire: node %s (id %u) went away", p->target, id);
 }
 
@@ -728,6 +731,7 @@ static int pipewire_open(struct capture *c, const struct capture_config *cfg)
         c->priv = p;
         p->own_node = SPA_ID_INVALID;
         p->peer_node = SPA_ID_INVALID;
+        p->target_node = SPA_ID_INVALID;
         snprintf(p->target, sizeof(p->target), "%s", cfg->pipewire_node ?: "(default)");
         p->target_named = cfg->pipewire_node != NULL;
 

@@ -365,13 +365,39 @@ static void cast_on_screencast_ready(struct screencast *sc, int error, int pipew
         cast_end(c, "no screen to share");
 }
 
+/* How long the daemon gets to see the stream end by itself after the portal ended the share: its
+ * capture then ends the session with what PipeWire said (Session1.EndReason), where our Session1.Stop
+ * could only say that the sink was told to stop. */
+#define CAST_SHARE_GRACE_USEC (3ULL * 1000000ULL)
+
+static int cast_on_share_grace(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        struct cast *c = userdata;
+
+        log_cast(LOG_INFO, c, 0, "the daemon did not end the session after the share ended: stopping it");
+        cast_end(c, c->end_reason ?: "the screen share ended");
+        return 0;
+}
+
 static void cast_on_screencast_closed(struct screencast *sc, const char *reason, void *userdata)
 {
         struct cast *c = userdata;
         char buf[300];
+        int r;
 
         snprintf(buf, sizeof(buf), "the screen share ended: %s", reason ?: "?");
-        cast_end(c, buf);
+        if (!c->session_path || c->session_over || c->share_grace) {
+                cast_end(c, buf);
+                return;
+        }
+        /* Kept as the cast's reason whoever ends the session first. */
+        if (!c->end_reason)
+                c->end_reason = strdup(buf);
+        log_cast(LOG_INFO, c, 0, "%s; the daemon's capture sees the stream end too", buf);
+        r = sd_event_add_time_relative(c->user->event, &c->share_grace, CLOCK_MONOTONIC, CAST_SHARE_GRACE_USEC, 0,
+                                       cast_on_share_grace, c);
+        if (r < 0)
+                cast_end(c, buf);
 }
 
 /* ---- User1.Cast / User1.Stop ---------------------------------------------- */
@@ -578,6 +604,7 @@ struct cast *cast_free(struct cast *c)
                 (void) sd_bus_call_method_async(c->user->system_bus, NULL, BUS_NAME, c->session_path,
                                                 BUS_SESSION_IFACE, "Stop", NULL, NULL, NULL);
         c->end_defer = sd_event_source_disable_unref(c->end_defer);
+        c->share_grace = sd_event_source_disable_unref(c->share_grace);
         c->sink_cast_slot = sd_bus_slot_unref(c->sink_cast_slot);
         c->stop_slot = sd_bus_slot_unref(c->stop_slot);
         c->attach_slot = sd_bus_slot_unref(c->attach_slot);

@@ -60,6 +60,7 @@ struct cast {
         struct screencast *screencast; /* owned */
         struct audio *sound;          /* owned */
         sd_event_source *end_defer;   /* owned: frees the cast outside the callback that ended it */
+        sd_event_source *share_grace; /* owned: the portal ended the share; Session1.Stop if the daemon has not seen it */
         char *end_reason;             /* owned */
         bool session_over;            /* the daemon ended the session itself: nothing to stop */
         unsigned max_width, max_height; /* option max-resolution (0: none): the size of an output made for extend */

@@ -472,9 +472,11 @@ if cast again monitor none 0; then
             rig.click(x + i.width / 2, y + i.height / 2)' >/dev/null
         wait_for "the daemon's session to end after the revoke" ended "$session"
         reason=$(prop "$session" EndReason)
-        # miracastd-user saw the portal close the share and stopped the daemon's session (Session1.Stop
-        # carries no reason: the daemon says "stopped")
-        if [ -n "$reason" ] && grep -q "ended: the screen share ended: the desktop stopped sharing the screen" "$work/user.log"; then
+        # The daemon's capture sees the stream go and ends the session with PipeWire's reason, not a plain
+        # "stopped" (Session1.Stop carries no reason); miracastd-user ends the cast with the portal's
+        # reason, or with the daemon's when that came first.
+        if echo "$reason" | grep -qE "went away|disconnected|stream from node" &&
+           grep -qE "ended: (the screen share ended: the desktop stopped sharing the screen|the daemon ended the session: .*went away)" "$work/user.log"; then
                 ok "revoke: \"Stop Screen Sharing\" in the shell's panel closed the portal session; miracastd-user ended $session, EndReason \"$reason\""
         else
                 bad "revoke: no reason, or not the portal's" "EndReason \"$reason\"; $(grep -v rtp "$work/user.log" | tail -n 3)"
