@@ -887,6 +887,8 @@ int media_new(const struct media_config *cfg, struct media **ret)
                                      .audio_channels = 2,
                                      .rtcp = cfg->rtcp,
                                      .tcp = cfg->tcp,
+                                     .interleave = cfg->interleave,
+                                     .interleave_channel = { cfg->interleave_channel[0], cfg->interleave_channel[1] },
                              },
                              &m->output);
         if (r < 0)

@@ -125,14 +125,22 @@ int media_output_new(const struct media_output_config *cfg, struct media_output 
                                  .dest_port = cfg->dest_port,
                                  .local_port = cfg->local_port,
                                  .pace_bps = pace_for(cfg->bitrate_bps),
-                                 .rtx_slots = cfg->rtcp && !cfg->tcp ? MEDIA_OUTPUT_RTX_SLOTS : 0,
+                                 .rtx_slots = cfg->rtcp && !cfg->tcp && !cfg->interleave ? MEDIA_OUTPUT_RTX_SLOTS : 0,
                                  .tcp = cfg->tcp,
+                                 .interleave = cfg->interleave,
+                                 .interleave_channel = cfg->interleave_channel[0],
                          },
                          &o->send);
         if (r < 0)
                 return r;
 
-        if (cfg->rtcp && !cfg->tcp) {
+        if (cfg->rtcp && cfg->interleave) {
+                /* SRs and the sink's reports on the RTCP channel; TCP repairs loss, so no history */
+                r = rtcp_channel_new_interleaved(cfg->interleave, cfg->interleave_channel[1], NULL, &o->rtcp);
+                if (r < 0)
+                        return r;
+                o->sr_due = true;
+        } else if (cfg->rtcp && !cfg->tcp) {
                 uint16_t port = rtp_send_get_local_port(o->send);
 
                 rtp_send_set_rtx_budget(o->send, cfg->bitrate_bps / MEDIA_OUTPUT_RTX_SHARE_DIV);

@@ -21,6 +21,8 @@ struct media_output;
  * with margin for the link. */
 #define MEDIA_OUTPUT_PTS_OFFSET_90KHZ 9000
 
+struct rtsp_interleave;
+
 struct media_output_config {
         const char *dest_address;    /* the sink's IP literal */
         uint16_t dest_port;          /* the sink's RTP port */
@@ -37,6 +39,9 @@ struct media_output_config {
         bool rtcp;                   /* RTCP on our RTP port + 1 to the sink's RTP port + 1, and NACK repair
                                       * from a history of MEDIA_OUTPUT_RTX_SLOTS packets (docs/rtcp.md) */
         bool tcp;                    /* RTP/AVP/TCP to dest_port (RFC 4571 framing); no RTCP then */
+        struct rtsp_interleave *interleave; /* borrowed: RTP (and with rtcp, RTCP SR/RR without NACK
+                                             * repair) in the RTSP connection; dest_*, tcp ignored */
+        uint8_t interleave_channel[2];      /* RTP, RTCP */
 };
 
 /* Android's source keeps 1024 packets for NACKs: 1.3 MB, 0.9 s of a 12 Mbit/s stream. */
