@@ -588,6 +588,8 @@ static int media_apply_format(struct media *m, const struct encode_config *forma
                 ecfg.bitrate_bps = m->abr.bitrate_bps;
         if (!ecfg.vbv_usec)
                 ecfg.vbv_usec = m->cfg.encode.vbv_usec; /* the latency mode's */
+        if (!ecfg.slice_max_bytes)
+                ecfg.slice_max_bytes = m->cfg.encode.slice_max_bytes;
         if (!ecfg.fps_num) {
                 ecfg.fps_num = m->cfg.encode.fps_num;
                 ecfg.fps_den = m->cfg.encode.fps_den;
@@ -848,8 +850,12 @@ int media_new(const struct media_config *cfg, struct media **ret)
         struct encode_config ecfg = cfg->encode;
         struct latency_mode_params lp;
 
-        if (!ecfg.vbv_usec && latency_mode_get_params(cfg->latency, &lp) >= 0)
-                ecfg.vbv_usec = m->cfg.encode.vbv_usec = lp.vbv_usec;
+        if (latency_mode_get_params(cfg->latency, &lp) >= 0) {
+                if (!ecfg.vbv_usec)
+                        ecfg.vbv_usec = m->cfg.encode.vbv_usec = lp.vbv_usec;
+                if (!ecfg.slice_max_bytes)
+                        ecfg.slice_max_bytes = m->cfg.encode.slice_max_bytes = lp.slice_max_bytes;
+        }
         if (!ecfg.vaapi_device)
                 ecfg.vaapi_device = capture_get_device(cfg->capture);
         if (ecfg.vaapi_device) {

@@ -87,7 +87,8 @@ static bool media_group_matches(const struct media_group *g, struct capture *c, 
                 return false;
         if (k->width != cfg->width || k->height != cfg->height || k->profile != cfg->profile ||
             k->level_idc != cfg->level_idc || k->slices != cfg->slices || k->idr_interval != cfg->idr_interval ||
-            k->vbv_usec != cfg->vbv_usec || k->threads != cfg->threads || k->pictures != cfg->pictures)
+            k->vbv_usec != cfg->vbv_usec || k->slice_max_bytes != cfg->slice_max_bytes || k->threads != cfg->threads ||
+            k->pictures != cfg->pictures)
                 return false;
         /* 0/0 means 30/1 */
         if ((k->fps_num ? k->fps_num : 30) * (uint64_t) (cfg->fps_den ? cfg->fps_den : 1) !=
