@@ -258,6 +258,9 @@ static void media_run_commands(struct media *m, uint64_t *next_tick)
                                 m->state = MEDIA_STATE_PLAYING;
                                 m->start_usec = now_usec();
                                 *next_tick = m->start_usec;
+                                /* the group's shared PES runs on the process's clock: so do we */
+                                media_output_set_clock_offset(m->output,
+                                                              m->start_usec - media_group_clock_zero());
                                 media_abr_reset(m, m->target_bps, m->start_usec);
                                 if (m->audio) {
                                         m->audio_start_pos = usec_to_frame(m->start_usec, m->cfg.audio_rate_hz);
@@ -451,8 +454,13 @@ static int media_send(struct media *m, const char **ret_stage)
                         *ret_stage = "send";
                         return r;
                 }
-                r = media_output_video(m->output, fr->au[i].data, fr->au[i].size, pts, fr->au[i].idr,
-                                       t1 - m->start_usec);
+                if (fr->au[i].ts_packets > 0)
+                        /* muxed once by the group; our PCR/PAT/PMT around it */
+                        r = media_output_video_packets(m->output, fr->au[i].ts, fr->au[i].ts_packets,
+                                                       fr->au[i].idr, t1 - m->start_usec);
+                else
+                        r = media_output_video(m->output, fr->au[i].data, fr->au[i].size, pts, fr->au[i].idr,
+                                               t1 - m->start_usec);
                 if (r == 1) {
                         /* the link stalled and the sender dropped it; the next IDR repairs the picture */
                         media_group_request_idr(m->group);
