@@ -603,7 +603,8 @@ static int session_media_open(struct session *s, const struct source_session_med
         p->media_audio = cfg.audio_codec;
         p->media_audio_rate = cfg.audio_rate_hz;
         cfg.dest_address = m->peer_address;
-        cfg.dest_port = m->peer_rtp_port ?: 1;  /* unused when interleaved, but must be set */
+        /* unused when interleaved, but media_new() wants one */
+        cfg.dest_port = m->interleaved && !m->peer_rtp_port ? 1 : m->peer_rtp_port;
         cfg.dest_rtcp_port = m->peer_rtcp_port;
         cfg.local_port = m->server_rtp_port;
         /* RTCP on the RTP ports + 1 (or the connection's RTCP channel) and the bit rate adapted to what
