@@ -251,17 +251,17 @@ void media_group_leave(struct media_group *g, unsigned member)
                 media_group_free(g);
 }
 
-static int grow(uint8_t **buf, size_t *allocated, size_t size)
+/* buf with room for size bytes (*allocated updated), or NULL (buf untouched) when out of memory. */
+static uint8_t *grow(uint8_t *buf, size_t *allocated, size_t size)
 {
-        if (*allocated < size) {
-                uint8_t *p = realloc(*buf, size);
+        uint8_t *p;
 
-                if (!p)
-                        return -ENOMEM;
-                *buf = p;
+        if (*allocated >= size)
+                return buf;
+        p = realloc(buf, size);
+        if (p)
                 *allocated = size;
-        }
-        return 0;
+        return p;
 }
 
 /* Append an access unit (and its TS packets, n_ts of them; 0: none) to dst. */
@@ -269,22 +269,24 @@ static int frame_copy_au(struct media_group_frame *dst, const uint8_t *data, siz
                          const uint8_t *ts, size_t n_ts)
 {
         struct media_group_au *a;
-        int r;
+        uint8_t *p;
 
         if (dst->n_aus >= MEDIA_GROUP_AUS_MAX)
                 return -E2BIG;
         a = &dst->au[dst->n_aus];
-        r = grow(&a->data, &a->allocated, size);
-        if (r < 0)
-                return r;
+        p = grow(a->data, &a->allocated, size);
+        if (!p)
+                return -ENOMEM;
+        a->data = p;
         memcpy(a->data, data, size);
         a->size = size;
         a->idr = idr;
         a->ts_packets = 0;
         if (n_ts > 0) {
-                r = grow(&a->ts, &a->ts_allocated, n_ts * TS_PACKET_SIZE);
-                if (r < 0)
-                        return r;
+                p = grow(a->ts, &a->ts_allocated, n_ts * TS_PACKET_SIZE);
+                if (!p)
+                        return -ENOMEM;
+                a->ts = p;
                 memcpy(a->ts, ts, n_ts * TS_PACKET_SIZE);
                 a->ts_packets = n_ts;
         }
@@ -299,12 +301,13 @@ static int media_group_mux(struct media_group *g, uint64_t grab_usec)
         uint64_t zero = media_group_clock_zero();
         uint64_t pts = (grab_usec > zero ? grab_usec - zero : 0) * 9 / 100 + MEDIA_OUTPUT_PTS_OFFSET_90KHZ;
         size_t max = ts_mux_video_pes_max_packets(a->size);
+        uint8_t *p;
         ssize_t n;
-        int r;
 
-        r = grow(&a->ts, &a->ts_allocated, max * TS_PACKET_SIZE);
-        if (r < 0)
-                return r;
+        p = grow(a->ts, &a->ts_allocated, max * TS_PACKET_SIZE);
+        if (!p)
+                return -ENOMEM;
+        a->ts = p;
         n = ts_mux_video_pes(a->data, a->size, pts, a->idr, &g->cc_video, a->ts, max * TS_PACKET_SIZE);
         if (n < 0)
                 return (int) n;
