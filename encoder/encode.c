@@ -188,6 +188,11 @@ static void encoder_configure_common(struct encoder *e, AVCodecContext *ctx)
         ctx->rc_min_rate = 0;
         ctx->rc_buffer_size = vbv_size_bits(e, bps);
         ctx->slices = e->cfg.slices > 1 ? e->cfg.slices : 0;
+        /* FFmpeg 5.1's h264_vaapi has no slice size limit, only a count: low-latency's limit becomes
+         * 8 slices (a lost packet then costs an eighth of a picture, not all of it); libx264 takes
+         * the limit itself (x264-params). */
+        if (e->cfg.slice_max_bytes && ctx->slices == 0 && strcmp(e->backend, "vaapi") == 0)
+                ctx->slices = MIN(8u, (e->cfg.height + 15) / 16);
         ctx->thread_count = e->cfg.threads;
         if (e->cfg.level_idc)
                 ctx->level = e->cfg.level_idc;
@@ -229,8 +234,9 @@ static int encoder_configure_x264(struct encoder *e, AVCodecContext *ctx)
          * aud: access unit delimiters help sinks' TS demuxers find picture boundaries.
          * CBP must not use CABAC or 8x8 transforms; CHP may, which is the point of High.
          */
-        snprintf(params, sizeof(params), "repeat-headers=1:aud=1:ref=1:bframes=0:scenecut=0:%s",
-                 e->cfg.profile == ENCODE_PROFILE_CHP ? "cabac=1:8x8dct=1" : "cabac=0:8x8dct=0");
+        snprintf(params, sizeof(params), "repeat-headers=1:aud=1:ref=1:bframes=0:scenecut=0:%s:slice-max-size=%u",
+                 e->cfg.profile == ENCODE_PROFILE_CHP ? "cabac=1:8x8dct=1" : "cabac=0:8x8dct=0",
+                 e->cfg.slice_max_bytes);
         return av_opt_set(ctx->priv_data, "x264-params", params, 0);
 }
 

@@ -68,6 +68,9 @@ struct encode_config {
         unsigned level_idc;        /* 31, 32, 40, 41, 42 (§6.2); 0: the encoder picks */
         uint64_t bitrate_bps;      /* CBR target; 0: 8 Mbit/s */
         unsigned slices;           /* slices per picture when the sink asks for them; 0 or 1: one */
+        unsigned slice_max_bytes;  /* latency mode: end a slice before it exceeds this many bytes (x264
+                                    * slice-max-size; VAAPI, which has no such option in FFmpeg 5.1:
+                                    * a fixed number of slices instead); 0: none */
         unsigned idr_interval;     /* frames between periodic IDRs; 0: every 2 s */
         uint64_t vbv_usec;         /* VBV buffer as time at the bit rate (latency modes); 0: 250 ms */
         unsigned threads;          /* encoder threads; 0: 1 (the other core converts) */

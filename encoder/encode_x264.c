@@ -90,6 +90,8 @@ int encode_x264_open(struct encoder *e)
         p->i_timebase_den = 90000;
         p->i_threads = (int) e->cfg.threads;
         p->i_slice_count = e->cfg.slices > 1 ? (int) e->cfg.slices : 0;
+        /* low-latency: a lost RTP packet costs about one slice, not the picture */
+        p->i_slice_max_size = (int) e->cfg.slice_max_bytes;
         p->i_keyint_max = (int) e->cfg.idr_interval;
         p->i_keyint_min = 1;
         p->i_scenecut_threshold = 0;

@@ -258,6 +258,9 @@ static void media_run_commands(struct media *m, uint64_t *next_tick)
                                 m->state = MEDIA_STATE_PLAYING;
                                 m->start_usec = now_usec();
                                 *next_tick = m->start_usec;
+                                /* the group's shared PES runs on the process's clock: so do we */
+                                media_output_set_clock_offset(m->output,
+                                                              m->start_usec - media_group_clock_zero());
                                 media_abr_reset(m, m->target_bps, m->start_usec);
                                 if (m->audio) {
                                         m->audio_start_pos = usec_to_frame(m->start_usec, m->cfg.audio_rate_hz);
@@ -451,8 +454,13 @@ static int media_send(struct media *m, const char **ret_stage)
                         *ret_stage = "send";
                         return r;
                 }
-                r = media_output_video(m->output, fr->au[i].data, fr->au[i].size, pts, fr->au[i].idr,
-                                       t1 - m->start_usec);
+                if (fr->au[i].ts_packets > 0)
+                        /* muxed once by the group; our PCR/PAT/PMT around it */
+                        r = media_output_video_packets(m->output, fr->au[i].ts, fr->au[i].ts_packets,
+                                                       fr->au[i].idr, t1 - m->start_usec);
+                else
+                        r = media_output_video(m->output, fr->au[i].data, fr->au[i].size, pts, fr->au[i].idr,
+                                               t1 - m->start_usec);
                 if (r == 1) {
                         /* the link stalled and the sender dropped it; the next IDR repairs the picture */
                         media_group_request_idr(m->group);
@@ -588,6 +596,8 @@ static int media_apply_format(struct media *m, const struct encode_config *forma
                 ecfg.bitrate_bps = m->abr.bitrate_bps;
         if (!ecfg.vbv_usec)
                 ecfg.vbv_usec = m->cfg.encode.vbv_usec; /* the latency mode's */
+        if (!ecfg.slice_max_bytes)
+                ecfg.slice_max_bytes = m->cfg.encode.slice_max_bytes;
         if (!ecfg.fps_num) {
                 ecfg.fps_num = m->cfg.encode.fps_num;
                 ecfg.fps_den = m->cfg.encode.fps_den;
@@ -848,8 +858,12 @@ int media_new(const struct media_config *cfg, struct media **ret)
         struct encode_config ecfg = cfg->encode;
         struct latency_mode_params lp;
 
-        if (!ecfg.vbv_usec && latency_mode_get_params(cfg->latency, &lp) >= 0)
-                ecfg.vbv_usec = m->cfg.encode.vbv_usec = lp.vbv_usec;
+        if (latency_mode_get_params(cfg->latency, &lp) >= 0) {
+                if (!ecfg.vbv_usec)
+                        ecfg.vbv_usec = m->cfg.encode.vbv_usec = lp.vbv_usec;
+                if (!ecfg.slice_max_bytes)
+                        ecfg.slice_max_bytes = m->cfg.encode.slice_max_bytes = lp.slice_max_bytes;
+        }
         if (!ecfg.vaapi_device)
                 ecfg.vaapi_device = capture_get_device(cfg->capture);
         if (ecfg.vaapi_device) {
@@ -887,6 +901,8 @@ int media_new(const struct media_config *cfg, struct media **ret)
                                      .audio_channels = 2,
                                      .rtcp = cfg->rtcp,
                                      .tcp = cfg->tcp,
+                                     .interleave = cfg->interleave,
+                                     .interleave_channel = { cfg->interleave_channel[0], cfg->interleave_channel[1] },
                              },
                              &m->output);
         if (r < 0)

@@ -69,6 +69,8 @@ enum media_state {
         _MEDIA_STATE_INVALID = -1,
 };
 
+struct rtsp_interleave;
+
 struct media_config {
         struct capture *capture;     /* required; shared, media takes its own reference */
         struct encode_config encode; /* negotiated format; encode.fps_* is also the capture rate */
@@ -94,6 +96,9 @@ struct media_config {
         bool benchmark;              /* no frame-rate pacing: capture as fast as the pipeline allows */
         bool rtcp;                   /* RTCP (SR, RR, NACK repair) on the RTP ports + 1 (UDP only) */
         bool tcp;                    /* RTP/AVP/TCP: connect to dest_port, RFC 4571 framing */
+        struct rtsp_interleave *interleave; /* borrowed, outlives the pipeline: RTP (and RTCP with rtcp)
+                                             * in the RTSP connection (encoder/rtsp_interleave.h) */
+        uint8_t interleave_channel[2];      /* RTP, RTCP */
         bool abr;                    /* adapt the bit rate to loss, send queue and link rate */
         uint32_t abr_min_bps;        /* the lowest rate ABR goes to; 0: ABR_DEFAULT_MIN_BPS */
         enum latency_mode latency;   /* VBV size (unless encode.vbv_usec is set) and ABR bounds

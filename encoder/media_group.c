@@ -17,8 +17,10 @@
 #include <time.h>
 
 #include "../protocol/macro.h"
+#include "../protocol/ts_mux.h"
 #include "capture.h"
 #include "media_group.h"
+#include "media_output.h"
 
 struct media_group_member {
         bool used;
@@ -47,6 +49,7 @@ struct media_group {
         uint64_t last_encode_usec;
         uint64_t epoch_usec;      /* pts 0 of what goes into the encoder */
         uint64_t bitrate_bps;     /* the encoder's: min of the members' */
+        uint8_t cc_video;         /* continuity counter of the shared video PES */
         struct media_group_member members[MEDIA_GROUP_MEMBERS_MAX];
         /* the last encode, for the other members */
         uint64_t gen;             /* 0: none yet */
@@ -65,6 +68,21 @@ static uint64_t now_usec_monotonic(void)
 
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
+}
+
+static pthread_once_t clock_once = PTHREAD_ONCE_INIT;
+static uint64_t clock_zero;
+
+static void clock_zero_init(void)
+{
+        /* a second back: no member's stream starts before it, so offsets stay positive */
+        clock_zero = now_usec_monotonic() - MIN(now_usec_monotonic(), (uint64_t) 1000000);
+}
+
+uint64_t media_group_clock_zero(void)
+{
+        pthread_once(&clock_once, clock_zero_init);
+        return clock_zero;
 }
 
 static bool streq_null(const char *a, const char *b)
@@ -87,7 +105,8 @@ static bool media_group_matches(const struct media_group *g, struct capture *c, 
                 return false;
         if (k->width != cfg->width || k->height != cfg->height || k->profile != cfg->profile ||
             k->level_idc != cfg->level_idc || k->slices != cfg->slices || k->idr_interval != cfg->idr_interval ||
-            k->vbv_usec != cfg->vbv_usec || k->threads != cfg->threads || k->pictures != cfg->pictures)
+            k->vbv_usec != cfg->vbv_usec || k->slice_max_bytes != cfg->slice_max_bytes || k->threads != cfg->threads ||
+            k->pictures != cfg->pictures)
                 return false;
         /* 0/0 means 30/1 */
         if ((k->fps_num ? k->fps_num : 30) * (uint64_t) (cfg->fps_den ? cfg->fps_den : 1) !=
@@ -232,25 +251,67 @@ void media_group_leave(struct media_group *g, unsigned member)
                 media_group_free(g);
 }
 
-static int frame_copy_au(struct media_group_frame *dst, const uint8_t *data, size_t size, bool idr)
+/* buf with room for size bytes (*allocated updated), or NULL (buf untouched) when out of memory. */
+static uint8_t *grow(uint8_t *buf, size_t *allocated, size_t size)
+{
+        uint8_t *p;
+
+        if (*allocated >= size)
+                return buf;
+        p = realloc(buf, size);
+        if (p)
+                *allocated = size;
+        return p;
+}
+
+/* Append an access unit (and its TS packets, n_ts of them; 0: none) to dst. */
+static int frame_copy_au(struct media_group_frame *dst, const uint8_t *data, size_t size, bool idr,
+                         const uint8_t *ts, size_t n_ts)
 {
         struct media_group_au *a;
+        uint8_t *p;
 
         if (dst->n_aus >= MEDIA_GROUP_AUS_MAX)
                 return -E2BIG;
         a = &dst->au[dst->n_aus];
-        if (a->allocated < size) {
-                uint8_t *p = realloc(a->data, size);
-
-                if (!p)
-                        return -ENOMEM;
-                a->data = p;
-                a->allocated = size;
-        }
+        p = grow(a->data, &a->allocated, size);
+        if (!p)
+                return -ENOMEM;
+        a->data = p;
         memcpy(a->data, data, size);
         a->size = size;
         a->idr = idr;
+        a->ts_packets = 0;
+        if (n_ts > 0) {
+                p = grow(a->ts, &a->ts_allocated, n_ts * TS_PACKET_SIZE);
+                if (!p)
+                        return -ENOMEM;
+                a->ts = p;
+                memcpy(a->ts, ts, n_ts * TS_PACKET_SIZE);
+                a->ts_packets = n_ts;
+        }
         dst->n_aus++;
+        return 0;
+}
+
+/* Mux the cache's last access unit once for every member (lock held): its PES as TS packets. */
+static int media_group_mux(struct media_group *g, uint64_t grab_usec)
+{
+        struct media_group_au *a = &g->cache.au[g->cache.n_aus - 1];
+        uint64_t zero = media_group_clock_zero();
+        uint64_t pts = (grab_usec > zero ? grab_usec - zero : 0) * 9 / 100 + MEDIA_OUTPUT_PTS_OFFSET_90KHZ;
+        size_t max = ts_mux_video_pes_max_packets(a->size);
+        uint8_t *p;
+        ssize_t n;
+
+        p = grow(a->ts, &a->ts_allocated, max * TS_PACKET_SIZE);
+        if (!p)
+                return -ENOMEM;
+        a->ts = p;
+        n = ts_mux_video_pes(a->data, a->size, pts, a->idr, &g->cc_video, a->ts, max * TS_PACKET_SIZE);
+        if (n < 0)
+                return (int) n;
+        a->ts_packets = (size_t) n;
         return 0;
 }
 
@@ -270,7 +331,8 @@ static int media_group_give(struct media_group *g, struct media_group_member *m,
                 if (m->wait_idr && !g->cache.au[i].idr)
                         continue;
                 m->wait_idr = false;
-                r = frame_copy_au(frame, g->cache.au[i].data, g->cache.au[i].size, g->cache.au[i].idr);
+                r = frame_copy_au(frame, g->cache.au[i].data, g->cache.au[i].size, g->cache.au[i].idr,
+                                  g->cache.au[i].ts, g->cache.au[i].ts_packets);
                 if (r < 0)
                         return r;
         }
@@ -302,9 +364,15 @@ static int media_group_encode(struct media_group *g, struct encode_picture *p, u
                         break;
                 if (r < 0)
                         return r;
-                r = frame_copy_au(&g->cache, pkt.data, pkt.size, pkt.idr);
+                r = frame_copy_au(&g->cache, pkt.data, pkt.size, pkt.idr, NULL, 0);
                 if (r < 0)
                         return r;
+                /* PES and TS once here, for every member (a too large AU is left to each sender) */
+                if (pkt.size <= TS_MUX_MAX_AU_SIZE) {
+                        r = media_group_mux(g, grab_usec);
+                        if (r < 0)
+                                return r;
+                }
         }
         g->gen_usec = now_usec_monotonic();
         frame->encode_usec = g->gen_usec - t0;
@@ -388,6 +456,9 @@ void media_group_frame_done(struct media_group_frame *frame)
                 free(frame->au[i].data);
                 frame->au[i].data = NULL;
                 frame->au[i].allocated = frame->au[i].size = 0;
+                free(frame->au[i].ts);
+                frame->au[i].ts = NULL;
+                frame->au[i].ts_allocated = frame->au[i].ts_packets = 0;
         }
         frame->n_aus = 0;
 }

@@ -3,8 +3,12 @@
  * Fan-out: sessions of one process that show the same capture at the same
  * negotiated format share one encoder (grab -> damage check -> convert ->
  * H.264). Each session keeps its own pipeline thread and media_output (TS
- * muxer, RTP socket, sequence, SSRC, RTCP, pacing, audio); only the encoded
- * access units are shared.
+ * muxer for PCR/PAT/PMT and audio, RTP socket, sequence, SSRC, RTCP, pacing,
+ * audio); the encoded access units and their video PES (the TS packets on PID
+ * 0x1011, muxed once by whichever thread encoded them, protocol/ts_mux.h
+ * ts_mux_video_pes()) are shared. The PES carries PTS on one clock for the
+ * whole process, media_group_clock_zero(); each member puts its own PCR, PTS
+ * and RTP timestamps on that clock (media_output_set_clock_offset()).
  *
  * Each member's thread calls media_group_tick() at its own frame tick. An
  * access unit another member encoded less than one frame interval ago and
@@ -40,6 +44,8 @@ struct media_group_au {
         uint8_t *data; /* Annex B */
         size_t size, allocated;
         bool idr;
+        uint8_t *ts;   /* its video PES as 188-byte TS packets (PTS on the group clock) */
+        size_t ts_packets, ts_allocated;
 };
 
 /* What one media_group_tick() produced for the calling member (buffers owned by the frame). */
@@ -92,3 +98,6 @@ const char *media_group_codec_name(struct media_group *g);
 unsigned media_group_id(struct media_group *g);      /* 1, 2, ... per process */
 unsigned media_group_members(struct media_group *g); /* sessions sharing the encoder now */
 unsigned media_group_count(void);                    /* groups (encoders) alive in the process */
+/* CLOCK_MONOTONIC usec of the shared PES clock's zero: the same for every group of the process (a
+ * member changing groups keeps its clock), set at the first call, a second before it. */
+uint64_t media_group_clock_zero(void);

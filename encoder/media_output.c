@@ -55,6 +55,7 @@ struct media_output {
         bool sr_due;                  /* no SR sent yet */
         uint64_t next_sr_usec;
         struct media_output_stats fb; /* the RTCP part of the statistics */
+        uint64_t offset_usec;         /* added to the caller's stream time (media_output_set_clock_offset()) */
 };
 
 static uint64_t pace_for(uint64_t bitrate_bps)
@@ -125,14 +126,22 @@ int media_output_new(const struct media_output_config *cfg, struct media_output 
                                  .dest_port = cfg->dest_port,
                                  .local_port = cfg->local_port,
                                  .pace_bps = pace_for(cfg->bitrate_bps),
-                                 .rtx_slots = cfg->rtcp && !cfg->tcp ? MEDIA_OUTPUT_RTX_SLOTS : 0,
+                                 .rtx_slots = cfg->rtcp && !cfg->tcp && !cfg->interleave ? MEDIA_OUTPUT_RTX_SLOTS : 0,
                                  .tcp = cfg->tcp,
+                                 .interleave = cfg->interleave,
+                                 .interleave_channel = cfg->interleave_channel[0],
                          },
                          &o->send);
         if (r < 0)
                 return r;
 
-        if (cfg->rtcp && !cfg->tcp) {
+        if (cfg->rtcp && cfg->interleave) {
+                /* SRs and the sink's reports on the RTCP channel; TCP repairs loss, so no history */
+                r = rtcp_channel_new_interleaved(cfg->interleave, cfg->interleave_channel[1], NULL, &o->rtcp);
+                if (r < 0)
+                        return r;
+                o->sr_due = true;
+        } else if (cfg->rtcp && !cfg->tcp) {
                 uint16_t port = rtp_send_get_local_port(o->send);
 
                 rtp_send_set_rtx_budget(o->send, cfg->bitrate_bps / MEDIA_OUTPUT_RTX_SHARE_DIV);
@@ -175,9 +184,11 @@ static int media_output_flush(struct media_output *o, enum rtp_send_kind kind)
 static int media_output_audio_pes(struct media_output *o, const uint8_t *data, size_t len, int64_t pos,
                                   uint64_t now_usec)
 {
-        int64_t pts = pos * 90000 / (int64_t) o->audio_rate + MEDIA_OUTPUT_PTS_OFFSET_90KHZ;
+        int64_t pts = pos * 90000 / (int64_t) o->audio_rate + MEDIA_OUTPUT_PTS_OFFSET_90KHZ +
+                      (int64_t) (o->offset_usec * 9 / 100);
         int r;
 
+        now_usec += o->offset_usec;
         if (pts < 0)
                 return 0; /* before the stream's time zero (AAC priming): nothing a sink could play */
         r = ts_mux_write_audio(o->mux, data, len, (uint64_t) pts, now_usec * 27, &o->writer);
@@ -217,7 +228,9 @@ int media_output_video(struct media_output *o, const uint8_t *au, size_t size, i
 
         if (!o || !au || size == 0 || pts_90khz < 0)
                 return -EINVAL;
-        r = ts_mux_write_video(o->mux, au, size, (uint64_t) pts_90khz + MEDIA_OUTPUT_PTS_OFFSET_90KHZ, idr,
+        now_usec += o->offset_usec;
+        r = ts_mux_write_video(o->mux, au, size,
+                               (uint64_t) pts_90khz + MEDIA_OUTPUT_PTS_OFFSET_90KHZ + o->offset_usec * 9 / 100, idr,
                                now_usec * 27, &o->writer);
         if (r == -E2BIG) {
                 /* A frame bigger than the muxer takes: drop it, the next IDR starts over. */
@@ -231,10 +244,35 @@ int media_output_video(struct media_output *o, const uint8_t *au, size_t size, i
         return media_output_flush(o, idr ? RTP_SEND_KIND_IDR : RTP_SEND_KIND_DELTA);
 }
 
+int media_output_video_packets(struct media_output *o, const uint8_t *packets, size_t n, bool idr,
+                               uint64_t now_usec)
+{
+        int r;
+
+        if (!o || !packets || n == 0)
+                return -EINVAL;
+        r = ts_mux_write_video_packets(o->mux, packets, n, idr, (now_usec + o->offset_usec) * 27, &o->writer);
+        if (r == -E2BIG) {
+                rtp_mp2t_writer_reset(&o->writer);
+                return 1;
+        }
+        if (r < 0) {
+                rtp_mp2t_writer_reset(&o->writer);
+                return r;
+        }
+        return media_output_flush(o, idr ? RTP_SEND_KIND_IDR : RTP_SEND_KIND_DELTA);
+}
+
+void media_output_set_clock_offset(struct media_output *o, uint64_t offset_usec)
+{
+        o->offset_usec = offset_usec;
+}
+
 int media_output_idle(struct media_output *o, uint64_t now_usec)
 {
         int r;
 
+        now_usec += o->offset_usec;
         r = ts_mux_write_idle(o->mux, now_usec * 27, &o->writer);
         if (r <= 0) {
                 rtp_mp2t_writer_reset(&o->writer);
@@ -336,6 +374,7 @@ int media_output_poll_rtcp(struct media_output *o, uint64_t now_usec, struct med
         }
         if (o->sr_due || now_usec >= o->next_sr_usec) {
                 struct rtp_send_stats s;
+                uint64_t stream_usec = now_usec + o->offset_usec;
 
                 rtp_send_get_stats(o->send, &s);
                 /* The same instant on both clocks: the RTP timestamp is stream time in 90 kHz, as
@@ -343,7 +382,7 @@ int media_output_poll_rtcp(struct media_output *o, uint64_t now_usec, struct med
                 r = rtcp_channel_send_sr(o->rtcp, &(struct rtcp_sender_info) {
                                                           .ssrc = o->writer.ssrc,
                                                           .ntp = now_ntp(),
-                                                          .rtp_timestamp = (uint32_t) (now_usec * 9 / 100),
+                                                          .rtp_timestamp = (uint32_t) (stream_usec * 9 / 100),
                                                           .packet_count = (uint32_t) s.packets,
                                                           .octet_count = (uint32_t) (s.bytes - s.packets * 12),
                                                   });

@@ -21,6 +21,8 @@ struct media_output;
  * with margin for the link. */
 #define MEDIA_OUTPUT_PTS_OFFSET_90KHZ 9000
 
+struct rtsp_interleave;
+
 struct media_output_config {
         const char *dest_address;    /* the sink's IP literal */
         uint16_t dest_port;          /* the sink's RTP port */
@@ -37,6 +39,9 @@ struct media_output_config {
         bool rtcp;                   /* RTCP on our RTP port + 1 to the sink's RTP port + 1, and NACK repair
                                       * from a history of MEDIA_OUTPUT_RTX_SLOTS packets (docs/rtcp.md) */
         bool tcp;                    /* RTP/AVP/TCP to dest_port (RFC 4571 framing); no RTCP then */
+        struct rtsp_interleave *interleave; /* borrowed: RTP (and with rtcp, RTCP SR/RR without NACK
+                                             * repair) in the RTSP connection; dest_*, tcp ignored */
+        uint8_t interleave_channel[2];      /* RTP, RTCP */
 };
 
 /* Android's source keeps 1024 packets for NACKs: 1.3 MB, 0.9 s of a 12 Mbit/s stream. */
@@ -88,6 +93,21 @@ uint16_t media_output_local_port(const struct media_output *o);
  */
 int media_output_video(struct media_output *o, const uint8_t *au, size_t size, int64_t pts_90khz, bool idr,
                        uint64_t now_usec);
+/*
+ * The same for an access unit a fan-out group muxed once (ts_mux_video_pes(),
+ * its PTS on the group clock): our PCR/PAT/PMT as due, then the n packets
+ * unchanged, in our RTP stream. Same returns.
+ */
+int media_output_video_packets(struct media_output *o, const uint8_t *packets, size_t n, bool idr,
+                               uint64_t now_usec);
+
+/*
+ * Put this stream on a clock that started offset_usec before it (a fan-out
+ * group's clock, which the group's shared PES packets use): from now on every
+ * PCR, PTS and RTP timestamp is the caller's stream time plus offset_usec.
+ * Set it before the first write.
+ */
+void media_output_set_clock_offset(struct media_output *o, uint64_t offset_usec);
 
 /*
  * One block of sound (S16 interleaved, the configured rate and channels)

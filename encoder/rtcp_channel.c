@@ -16,6 +16,7 @@
 #include "../protocol/macro.h"
 #include "rtcp_channel.h"
 #include "rtp_send.h"
+#include "rtsp_interleave.h"
 
 /* Enough for a compound of 31 report blocks plus feedback; larger ones are not RTCP we want. */
 #define RTCP_CHANNEL_MAX_DATAGRAM 2048
@@ -26,6 +27,8 @@ struct rtcp_channel {
         socklen_t dest_len;
         char cname[RTCP_MAX_CNAME + 1];
         struct rtcp_channel_stats stats;
+        struct rtsp_interleave *il;     /* borrowed: interleaved in the RTSP connection, fd -1 */
+        uint8_t il_channel;
 };
 
 struct rtcp_channel *rtcp_channel_free(struct rtcp_channel *c)
@@ -71,6 +74,24 @@ int rtcp_channel_new(const struct rtcp_channel_config *cfg, struct rtcp_channel 
         return 0;
 }
 
+int rtcp_channel_new_interleaved(struct rtsp_interleave *il, uint8_t channel, const char *cname,
+                                 struct rtcp_channel **ret)
+{
+        struct rtcp_channel *c;
+
+        if (!il || !ret)
+                return -EINVAL;
+        c = calloc(1, sizeof(*c));
+        if (!c)
+                return -ENOMEM;
+        c->fd = -1;
+        c->il = il;
+        c->il_channel = channel;
+        snprintf(c->cname, sizeof(c->cname), "%s", cname && cname[0] ? cname : "miracastd");
+        *ret = c;
+        return 0;
+}
+
 int rtcp_channel_send_sr(struct rtcp_channel *c, const struct rtcp_sender_info *sr)
 {
         uint8_t buf[RTCP_MAX_CNAME + 64];
@@ -81,6 +102,16 @@ int rtcp_channel_send_sr(struct rtcp_channel *c, const struct rtcp_sender_info *
         n = rtcp_build_sr(sr, c->cname, buf, sizeof(buf));
         if (n < 0)
                 return (int) n;
+        if (c->il) {
+                /* never waits: a connection busy with RTSP or a cut packet gets the next SR */
+                int k = rtsp_interleave_send(c->il, c->il_channel, buf, 1, (size_t) n, NULL);
+                if (k <= 0) {
+                        c->stats.send_errors++;
+                        return k < 0 ? k : -EAGAIN;
+                }
+                c->stats.sr_sent++;
+                return 0;
+        }
         if (sendto(c->fd, buf, (size_t) n, MSG_NOSIGNAL, (struct sockaddr *) &c->dest, c->dest_len) < 0) {
                 c->stats.send_errors++;
                 return -errno;
@@ -110,6 +141,23 @@ int rtcp_channel_receive(struct rtcp_channel *c, struct rtcp_info *ret)
 
         if (!c || !ret)
                 return -EINVAL;
+        if (c->il) {
+                /* the session's parser read it from the sink's RTSP connection: no address to check */
+                n = rtsp_interleave_receive(c->il, buf, sizeof(buf));
+                if (n == -EMSGSIZE) {
+                        c->stats.bad++;
+                        return -EBADMSG;
+                }
+                if (n < 0)
+                        return (int) n;
+                r = rtcp_parse(buf, (size_t) n, ret);
+                if (r < 0) {
+                        c->stats.bad++;
+                        return r;
+                }
+                c->stats.received++;
+                return 0;
+        }
         n = recvfrom(c->fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC, (struct sockaddr *) &from, &from_len);
         if (n < 0)
                 return errno == ECONNREFUSED ? -EAGAIN : -errno;

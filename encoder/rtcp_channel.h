@@ -38,6 +38,14 @@ struct rtcp_channel_stats {
  * or port 0, -EADDRINUSE when local_port is taken, or another negative errno.
  */
 int rtcp_channel_new(const struct rtcp_channel_config *cfg, struct rtcp_channel **ret);
+/*
+ * RTCP interleaved in the RTSP connection (encoder/rtsp_interleave.h, borrowed):
+ * SRs go out as '$' frames on channel, reports come from what the session
+ * delivered. cname as in the config. 0 and *ret, or a negative errno.
+ */
+struct rtsp_interleave;
+int rtcp_channel_new_interleaved(struct rtsp_interleave *il, uint8_t channel, const char *cname,
+                                 struct rtcp_channel **ret);
 struct rtcp_channel *rtcp_channel_free(struct rtcp_channel *c);
 
 /* Send an SR + SDES CNAME. 0, or a negative errno (-EAGAIN: the socket is full, try next time). */
@@ -50,7 +58,7 @@ int rtcp_channel_send_sr(struct rtcp_channel *c, const struct rtcp_sender_info *
  */
 int rtcp_channel_receive(struct rtcp_channel *c, struct rtcp_info *ret);
 
-/* The socket (owned by c), to poll. */
+/* The socket (owned by c), to poll; -1 when interleaved. */
 int rtcp_channel_get_fd(const struct rtcp_channel *c);
 
 void rtcp_channel_get_stats(const struct rtcp_channel *c, struct rtcp_channel_stats *ret);

@@ -26,6 +26,7 @@
 
 #include "../protocol/macro.h"
 #include "../protocol/rtcp.h"
+#include "rtsp_interleave.h"
 #include "rtp_send.h"
 
 #define RTP_SEND_MAX_BURST 64
@@ -62,6 +63,10 @@ struct rtp_send {
         bool tcp_connecting;       /* connect() in progress */
         uint8_t tcp_pending[2 + 65535]; /* the unsent rest of a packet the kernel took only in part */
         size_t tcp_pending_len;
+
+        /* interleaved in the RTSP connection (cfg.interleave) */
+        struct rtsp_interleave *il;       /* borrowed */
+        uint8_t il_channel;
 };
 
 static uint64_t now_nsec(void)
@@ -188,6 +193,17 @@ int rtp_send_new(const struct rtp_send_config *cfg, struct rtp_send **ret)
         struct rtp_send *s;
         int sndbuf, r;
 
+        if (cfg && ret && cfg->interleave) {
+                if (cfg->rtx_slots)
+                        return -EINVAL;
+                s = send_alloc(cfg, &sndbuf, &r);
+                if (!s)
+                        return r;
+                s->il = cfg->interleave;
+                s->il_channel = cfg->interleave_channel;
+                *ret = s;
+                return 0;
+        }
         if (!cfg || !ret || !cfg->dest_address || cfg->dest_port == 0)
                 return -EINVAL;
         r = rtp_send_parse_address(cfg->dest_address, cfg->dest_port, &dst, &dst_len);
@@ -305,6 +321,8 @@ int rtp_send_get_queued_bytes(const struct rtp_send *s)
 {
         int queued = 0;
 
+        if (s->il)
+                return rtsp_interleave_get_queued_bytes(s->il);
         if (ioctl(s->fd, SIOCOUTQ, &queued) < 0)
                 return -errno;
         return queued;
@@ -522,6 +540,53 @@ static int tcp_send_frame(struct rtp_send *s, const uint8_t *packets, size_t n, 
         return RTP_SEND_OK;
 }
 
+/* rtp_send_frame() interleaved in the RTSP connection: the TCP policy, the framing kept by rtsp_interleave. */
+static int il_send_frame(struct rtp_send *s, const uint8_t *packets, size_t n, size_t packet_size,
+                         enum rtp_send_kind kind)
+{
+        size_t i = 0;
+        int queued;
+
+        if (packet_size > 65535)
+                return -EINVAL;
+        queued = rtsp_interleave_get_queued_bytes(s->il);
+        if (queued > 0 && (unsigned) queued > s->max_queued_bytes)
+                return drop_frame(s, n);
+        while (i < n) {
+                size_t burst = MIN(n - i, (size_t) s->burst_packets);
+                uint64_t t = now_nsec();
+                bool cut = false;
+                int k;
+
+                if (s->pace_bps > 0 && s->pace_next_nsec > t) {
+                        sleep_until_nsec(s->pace_next_nsec);
+                        s->stats.pace_usec += (s->pace_next_nsec - t) / 1000;
+                        t = s->pace_next_nsec;
+                }
+                k = rtsp_interleave_send(s->il, s->il_channel, packets + i * packet_size, burst, packet_size, &cut);
+                if (k < 0)
+                        return k;
+                if (k == 0) {
+                        s->stats.stalls++;
+                        if (!rtsp_interleave_wait_writable(s->il, s->stall_usec))
+                                return drop_frame(s, n - i);
+                        continue;
+                }
+                s->stats.packets += (uint64_t) k;
+                s->stats.bytes += (uint64_t) k * packet_size;
+                if (s->pace_bps > 0)
+                        s->pace_next_nsec = MAX(s->pace_next_nsec, t) +
+                                            (uint64_t) k * (packet_size + 4) * 8 * 1000000000ULL / s->pace_bps;
+                i += (size_t) k;
+                if (cut && i < n)
+                        return drop_frame(s, n - i); /* the link is full: the rest of the frame waits no longer */
+        }
+        s->stats.frames_sent++;
+        if (kind == RTP_SEND_KIND_IDR)
+                s->need_idr = false;
+        return RTP_SEND_OK;
+}
+
 int rtp_send_frame(struct rtp_send *s, const uint8_t *packets, size_t n, size_t packet_size,
                    enum rtp_send_kind kind)
 {
@@ -541,6 +606,8 @@ int rtp_send_frame(struct rtp_send *s, const uint8_t *packets, size_t n, size_t 
                 s->stats.packets_dropped += n;
                 return RTP_SEND_NEED_IDR;
         }
+        if (s->il)
+                return il_send_frame(s, packets, n, packet_size, kind);
         if (s->tcp)
                 return tcp_send_frame(s, packets, n, packet_size, kind);
         /* The socket buffer is the queue: when it is already this full, the link is

@@ -30,6 +30,12 @@
  * whole frames are still dropped (never cut) when the socket is too full.
  * A reset or refused connection is an error (-ECONNRESET, -ECONNREFUSED...).
  *
+ * Interleaved (cfg.interleave, RTP/AVP/TCP;interleaved=N-M): no socket of its
+ * own; every packet goes into the RTSP connection as a '$' frame on channel
+ * cfg.interleave_channel through encoder/rtsp_interleave.h, with the TCP drop
+ * policy above (RTSP messages always go first; whole frames are dropped when
+ * the connection is too full).
+ *
  * Repair (RTCP generic NACK, docs/rtcp.md): with cfg.rtx_slots the sender
  * keeps a copy of the last rtx_slots packets it handed to the kernel, indexed
  * by their RTP sequence number (protocol/rtcp.h's history), and
@@ -55,6 +61,7 @@
 #include <sys/socket.h>
 
 struct rtp_send;
+struct rtsp_interleave;
 
 struct rtp_send_config {
         const char *dest_address;   /* the sink's IPv4 or IPv6 literal (link-local "fe80::1%wlan0" works) */
@@ -71,6 +78,9 @@ struct rtp_send_config {
         unsigned rtx_slots;         /* packets kept for retransmission: a power of two 16..32768; 0: none */
         bool tcp;                   /* RTP/AVP/TCP: connect to dest_port and frame every packet with its
                                      * 16-bit length (RFC 4571); no retransmission history */
+        struct rtsp_interleave *interleave; /* borrowed: RTP in the RTSP connection (see above); dest_*,
+                                             * local_* and tcp are ignored, no retransmission history */
+        uint8_t interleave_channel;
 };
 
 /* What a batch of packets holds, for the drop policy. */

@@ -18,12 +18,12 @@ static const char *const names[_LATENCY_MODE_MAX] = {
  * queue and 5 % loss instead of waiting. quality: a one-second VBV lets IDRs
  * and busy pictures be as large as they need, 30 fps at most, and ABR
  * tolerates a longer queue and more loss (repaired by NACKs) before giving up
- * bits.
+ * bits. Slices: see latency_mode.h.
  */
 static const struct latency_mode_params params[_LATENCY_MODE_MAX] = {
         [LATENCY_MODE_BALANCED] = { .vbv_usec = 250000, .max_fps = 0, .abr_queue_high_usec = 150000,
                                     .abr_loss_lower_pct = 10, .ms_latency = "normal" },
-        [LATENCY_MODE_LOW] = { .vbv_usec = 100000, .max_fps = 0, .abr_queue_high_usec = 50000,
+        [LATENCY_MODE_LOW] = { .vbv_usec = 100000, .slice_max_bytes = LATENCY_MODE_SLICE_MAX_BYTES, .max_fps = 0, .abr_queue_high_usec = 50000,
                                .abr_loss_lower_pct = 5, .ms_latency = "low" },
         [LATENCY_MODE_QUALITY] = { .vbv_usec = 1000000, .max_fps = 30, .abr_queue_high_usec = 300000,
                                    .abr_loss_lower_pct = 15, .ms_latency = "high" },

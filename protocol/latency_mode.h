@@ -4,6 +4,10 @@
  * one that looks good (docs/rtcp.md, "Latency modes"). A mode maps onto
  *   - the encoder's VBV buffer (how far one picture may exceed the average:
  *     a big IDR takes that long to leave at the video rate),
+ *   - the encoder's slices (low-latency: a slice ends before it outgrows one
+ *     RTP packet's payload, so a lost packet damages about one slice, not a
+ *     whole picture; quality and balanced: one slice per picture, the
+ *     cheapest in bits),
  *   - the highest frame rate negotiated (quality spends the bits on fewer,
  *     better pictures),
  *   - the bit rate adaptation's bounds (how long a send queue and how much
@@ -16,6 +20,13 @@
 
 #include <stdint.h>
 
+/*
+ * An RTP packet carries 7 TS packets of 184 payload bytes (1288); the PES
+ * header and an occasional PCR adaptation field take some: a slice of at most
+ * this many bytes spans at most two RTP packets, mostly one.
+ */
+#define LATENCY_MODE_SLICE_MAX_BYTES 1200
+
 enum latency_mode {
         LATENCY_MODE_BALANCED,    /* the default: today's settings */
         LATENCY_MODE_LOW,         /* "low-latency": games, pointing, typing on the big screen */
@@ -26,6 +37,7 @@ enum latency_mode {
 
 struct latency_mode_params {
         uint64_t vbv_usec;            /* encoder VBV buffer, as time at the video rate */
+        unsigned slice_max_bytes;     /* end a slice before it exceeds this; 0: one slice per picture */
         unsigned max_fps;             /* cap on the negotiated frame rate; 0: none */
         uint64_t abr_queue_high_usec; /* abr_config.queue_high_usec */
         unsigned abr_loss_lower_pct;  /* abr_config.loss_lower_pct */

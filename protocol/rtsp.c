@@ -223,7 +223,15 @@ void rtsp_parser_init(struct rtsp_parser *p)
         p->has_content_length = false;
         p->saved = 0;
         p->error = 0;
+        p->interleaved = false;
+        p->skip = 0;
+        p->frames_skipped = 0;
         p->buf[0] = 0;
+}
+
+void rtsp_parser_set_interleaved(struct rtsp_parser *p, bool on)
+{
+        p->interleaved = on;
 }
 
 static void parser_reset_scan(struct rtsp_parser *p)
@@ -264,6 +272,12 @@ size_t rtsp_parser_feed(struct rtsp_parser *p, const void *data, size_t len)
         size_t n;
 
         parser_release(p);
+        if (p->skip > 0) {
+                /* the rest of an oversized frame: never buffered */
+                n = MIN(len, p->skip);
+                p->skip -= n;
+                return n;
+        }
         if (len > RTSP_PARSER_BUFFER_SIZE - p->len && p->start > 0) {
                 /* Offsets inside the scan state are relative to start: moving is safe. */
                 memmove(p->buf, p->buf + p->start, p->len - p->start);
@@ -639,6 +653,46 @@ int rtsp_parser_next(struct rtsp_parser *p, struct rtsp_message *ret)
         return 0;
 }
 
+int rtsp_parser_next_item(struct rtsp_parser *p, struct rtsp_message *ret_msg,
+                          struct rtsp_interleaved_frame *ret_frame)
+{
+        for (;;) {
+                const uint8_t *base;
+                size_t avail, len;
+
+                if (p->error)
+                        return p->error;
+                parser_release(p);
+                /* A frame starts only where a message could (RFC 2326 10.12). */
+                if (!p->interleaved || p->skip > 0 || p->header_len > 0 || p->scanned > 0 || p->len == p->start ||
+                    p->buf[p->start] != '$')
+                        break;
+                base = (const uint8_t *) p->buf + p->start;
+                avail = p->len - p->start;
+                if (avail < 4)
+                        return -EAGAIN;
+                len = (size_t) base[2] << 8 | base[3];
+                if (len > RTSP_MAX_INTERLEAVED_FRAME) {
+                        size_t drop = MIN(avail, 4 + len);
+
+                        p->start += drop;
+                        p->skip = 4 + len - drop;
+                        p->frames_skipped++;
+                        continue;
+                }
+                if (avail < 4 + len)
+                        return -EAGAIN;
+                *ret_frame = (struct rtsp_interleaved_frame) { .channel = base[1], .data = base + 4, .len = len };
+                p->saved = p->buf[p->start + 4 + len];
+                p->buf[p->start + 4 + len] = 0;
+                p->released = 4 + len;
+                return RTSP_ITEM_FRAME;
+        }
+        if (p->skip > 0)
+                return -EAGAIN;
+        return rtsp_parser_next(p, ret_msg);
+}
+
 /* ---- message helpers ---------------------------------------------------- */
 
 const char *rtsp_message_get_header(const struct rtsp_message *m, const char *name)
@@ -742,8 +796,8 @@ bool rtsp_list_contains(const char *list, const char *item)
         return false;
 }
 
-/* "A" or "A-B" into ports; -EBADMSG unless 1 <= A <= B <= 65535. */
-static int parse_port_range(const char *s, size_t n, uint16_t ret[2], bool *ret_range)
+/* "A" or "A-B" into ret; -EBADMSG unless lo <= A <= B <= hi. */
+static int parse_number_range(const char *s, size_t n, uint64_t lo, uint64_t hi, uint16_t ret[2], bool *ret_range)
 {
         const char *dash;
         uint64_t a, b;
@@ -755,19 +809,31 @@ static int parse_port_range(const char *s, size_t n, uint16_t ret[2], bool *ret_
                 size_t xn = dash - s, yn = n - xn - 1;
                 trim(&x, &xn);
                 trim(&y, &yn);
-                if (parse_decimal(x, xn, 65535, &a) < 0 || parse_decimal(y, yn, 65535, &b) < 0)
+                if (parse_decimal(x, xn, hi, &a) < 0 || parse_decimal(y, yn, hi, &b) < 0)
                         return -EBADMSG;
         } else {
-                if (parse_decimal(s, n, 65535, &a) < 0)
+                if (parse_decimal(s, n, hi, &a) < 0)
                         return -EBADMSG;
                 b = a;
         }
-        if (a == 0 || b < a)
+        if (a < lo || b < a)
                 return -EBADMSG;
         ret[0] = a;
         ret[1] = b;
         *ret_range = dash != NULL;
         return 0;
+}
+
+/* Ports: 1..65535. */
+static int parse_port_range(const char *s, size_t n, uint16_t ret[2], bool *ret_range)
+{
+        return parse_number_range(s, n, 1, 65535, ret, ret_range);
+}
+
+/* Interleaved channels: 0..255. */
+static int parse_channel_range(const char *s, size_t n, uint16_t ret[2], bool *ret_range)
+{
+        return parse_number_range(s, n, 0, 255, ret, ret_range);
 }
 
 int rtsp_transport_parse(const char *value, struct rtsp_transport *ret)
@@ -828,8 +894,17 @@ int rtsp_transport_parse(const char *value, struct rtsp_transport *ret)
                         if (r < 0)
                                 return r;
                         t.has_server_port = true;
-                } else if (mem_case_eq(name, name_len, "interleaved"))
+                } else if (mem_case_eq(name, name_len, "interleaved")) {
+                        uint16_t ch[2];
+                        bool range;
+
+                        r = parse_channel_range(val, val_len, ch, &range);
+                        if (r < 0)
+                                return r;
                         t.interleaved = true;
+                        t.interleaved_channel[0] = (uint8_t) ch[0];
+                        t.interleaved_channel[1] = (uint8_t) (range ? ch[1] : (ch[0] < 255 ? ch[0] + 1 : ch[0]));
+                }
         }
         if (first)
                 return -EBADMSG; /* empty value */

@@ -28,6 +28,10 @@
 #define RTSP_MAX_HEADER_BYTES 8192   /* start line + headers + empty line, line ends included */
 #define RTSP_MAX_BODY         32768  /* Content-Length */
 
+/* RFC 2326 10.12 '$' frames (RTP/RTCP interleaved in the connection) up to this size are returned
+ * whole; larger ones (never RTCP we want) are skipped as they arrive, without buffering them. */
+#define RTSP_MAX_INTERLEAVED_FRAME 4096
+
 /* The parser's buffer holds one message at its largest. */
 #define RTSP_PARSER_BUFFER_SIZE (RTSP_MAX_HEADER_BYTES + RTSP_MAX_BODY)
 
@@ -130,7 +134,22 @@ struct rtsp_parser {
         bool has_content_length;
         char saved;                     /* byte overwritten by the NUL after the last body */
         int error;                      /* sticky parse error, 0 if none */
+        bool interleaved;               /* '$' frames accepted between messages */
+        size_t skip;                    /* bytes of an oversized frame still to discard */
+        uint64_t frames_skipped;        /* oversized frames discarded */
         char buf[RTSP_PARSER_BUFFER_SIZE + 1];
+};
+
+/* One interleaved frame: '$', channel, 16-bit length, then len bytes (an RTP or RTCP packet). */
+struct rtsp_interleaved_frame {
+        uint8_t channel;
+        const uint8_t *data;            /* into the parser's buffer, valid as a message's strings are */
+        size_t len;
+};
+
+enum {
+        RTSP_ITEM_MESSAGE = 0,
+        RTSP_ITEM_FRAME = 1,
 };
 
 /* Reset p to an empty stream. Never fails. */
@@ -153,6 +172,23 @@ size_t rtsp_parser_feed(struct rtsp_parser *p, const void *data, size_t len);
  * as its line end is buffered, without waiting for the rest of the header block.
  */
 int rtsp_parser_next(struct rtsp_parser *p, struct rtsp_message *ret);
+
+/*
+ * Accept interleaved frames between messages from now on (on: after a SETUP with
+ * "interleaved="), or not (off, the default: a '$' starts a bad request line).
+ * A '$' inside a message (in a body) is never a frame.
+ */
+void rtsp_parser_set_interleaved(struct rtsp_parser *p, bool on);
+
+/*
+ * rtsp_parser_next() for a connection that may carry interleaved frames: returns
+ * RTSP_ITEM_MESSAGE with *ret_msg, RTSP_ITEM_FRAME with *ret_frame (frames of at most
+ * RTSP_MAX_INTERLEAVED_FRAME bytes; larger ones are skipped and counted in
+ * frames_skipped), or the errors of rtsp_parser_next(). Without interleaving it is
+ * rtsp_parser_next().
+ */
+int rtsp_parser_next_item(struct rtsp_parser *p, struct rtsp_message *ret_msg,
+                          struct rtsp_interleaved_frame *ret_frame);
 
 /* Bytes buffered and not yet returned as part of a message (a partial message). */
 size_t rtsp_parser_pending(const struct rtsp_parser *p);
@@ -204,12 +240,15 @@ struct rtsp_transport {
         uint16_t server_port[2];
         bool server_port_range;
         bool interleaved;                 /* "interleaved=" present (TCP interleaving) */
+        uint8_t interleaved_channel[2];   /* "interleaved=0-1": RTP on [0], RTCP on [1]; a single
+                                           * channel N gives N, N+1 (RFC 2326 12.39) */
 };
 
 /*
  * Parse a Transport value such as "RTP/AVP/UDP;unicast;client_port=19000". Returns 0,
  * -EPROTONOSUPPORT for a profile other than RTP/AVP (answer 461), -EBADMSG when
- * malformed (bad port numbers). Unknown parameters are ignored.
+ * malformed (bad port numbers, interleaved channels out of 0..255 or not ascending).
+ * Unknown parameters are ignored.
  */
 int rtsp_transport_parse(const char *value, struct rtsp_transport *ret);
 

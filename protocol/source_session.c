@@ -398,27 +398,33 @@ static void handle_setup(struct source_session *s, const struct rtsp_message *m,
                                               source_session_escape(value, tr, sizeof(tr)));
                         return;
                 }
-                if (!t.unicast || t.interleaved) {
-                        /* RTP interleaved in the RTSP connection ($ frames) is not done */
+                if (!t.unicast || (t.interleaved && t.lower != RTSP_LOWER_TRANSPORT_TCP)) {
                         source_session_reject(s, m, RTSP_STATUS_UNSUPPORTED_TRANSPORT,
-                                              "only RTP/AVP/UDP or RTP/AVP/TCP unicast (not interleaved) is "
-                                              "supported, got \"%s\"",
+                                              "only RTP/AVP/UDP or RTP/AVP/TCP unicast (interleaved over TCP "
+                                              "only) is supported, got \"%s\"",
                                               source_session_escape(value, tr, sizeof(tr)));
                         return;
                 }
                 s->media.tcp = t.lower == RTSP_LOWER_TRANSPORT_TCP;
+                /* RTP in this connection: '$' frames from here on, both ways (RFC 2326 10.12) */
+                s->media.interleaved = t.interleaved;
+                s->media.interleaved_channel[0] = t.interleaved_channel[0];
+                s->media.interleaved_channel[1] = t.interleaved_channel[1];
         }
         if (t.has_client_port) {
                 s->media.peer_rtp_port = t.client_port[0];
                 s->media.peer_rtcp_port = t.client_port_range ? t.client_port[1] : 0;
-        } else
+        } else if (!s->media.interleaved)
                 /* No client_port: use wfd_client_rtp_ports (already in media) or 19000 (docs/protocol.md, "SETUP"). */
                 source_session_log(s, SOURCE_SESSION_LOG_DEBUG, 0, "SETUP without client_port; using port %u",
                                    s->media.peer_rtp_port);
 
         s->session_created = true;
         source_session_reply_start(s, &r, m, RTSP_STATUS_OK, s->timeout_sec);
-        if (s->media.tcp)
+        if (s->media.interleaved)
+                rtsp_builder_headerf(&r.b, "Transport", "RTP/AVP/TCP;unicast;interleaved=%u-%u",
+                                     s->media.interleaved_channel[0], s->media.interleaved_channel[1]);
+        else if (s->media.tcp)
                 rtsp_builder_headerf(&r.b, "Transport", "RTP/AVP/TCP;unicast;client_port=%u;server_port=%u",
                                      s->media.peer_rtp_port, s->media.server_rtp_port);
         else if (s->media.peer_rtcp_port)
@@ -432,6 +438,8 @@ static void handle_setup(struct source_session *s, const struct rtsp_message *m,
         source_session_send_built(s, &r.b, NULL, NULL, 0);
         if (s->phase == PHASE_ENDED)
                 return;
+        if (s->media.interleaved)
+                rtsp_parser_set_interleaved(&s->parser, true);
         s->phase = PHASE_WAIT_PLAY;
         s->wait_deadline = now + s->setup_timeout;
 }
@@ -827,6 +835,7 @@ int source_session_receive(struct source_session *s, const void *data, size_t le
                            struct source_session_actions *ret)
 {
         const char *p = data;
+        struct rtsp_interleaved_frame f;
         struct rtsp_message m;
         int r;
 
@@ -841,9 +850,20 @@ int source_session_receive(struct source_session *s, const void *data, size_t le
                 p += n;
                 len -= n;
                 for (;;) {
-                        r = rtsp_parser_next(&s->parser, &m);
+                        r = rtsp_parser_next_item(&s->parser, &m, &f);
                         if (r == -EAGAIN)
                                 break;
+                        if (r == RTSP_ITEM_FRAME) {
+                                /* RTCP from the sink (or anything on its channels): the media's business */
+                                if (s->media.interleaved && (f.channel == s->media.interleaved_channel[0] ||
+                                                             f.channel == s->media.interleaved_channel[1]))
+                                        source_session_push_frame(s, f.channel, f.data, f.len);
+                                else
+                                        s->frames_dropped++;
+                                if (s->oom)
+                                        break;
+                                continue;
+                        }
                         if (r < 0) {
                                 unsigned status = rtsp_error_to_status(r);
                                 struct reply rp;

@@ -111,6 +111,9 @@ struct source_session_media {
         uint16_t server_rtp_port;               /* our UDP source port (config) */
         bool tcp;                               /* RTP/AVP/TCP: we connect to peer_rtp_port and send the
                                                  * packets framed by their length (RFC 4571), no RTCP */
+        bool interleaved;                       /* with tcp: RTP in the RTSP connection itself, '$'
+                                                 * frames (RFC 2326 10.12); no connection of our own */
+        uint8_t interleaved_channel[2];         /* RTP, RTCP channel */
 };
 
 /* What StartMiracastSession reports once the M3 reply is negotiated. */
@@ -182,6 +185,8 @@ enum source_session_action_type {
         SOURCE_SESSION_ACTION_LOG,              /* .log: something odd happened, for the daemon's log */
         SOURCE_SESSION_ACTION_UIBC,             /* .uibc: inject input from now on, or stop (destroy the device) */
         SOURCE_SESSION_ACTION_ENDED,            /* .ended: flush SEND bytes, close; nothing follows */
+        SOURCE_SESSION_ACTION_FRAME,            /* .frame: an interleaved frame from the sink (RTCP on
+                                                 * media.interleaved_channel[1], typically) */
 };
 
 enum source_session_log_level {
@@ -211,6 +216,11 @@ struct source_session_action {
                         unsigned status;        /* RTSP status we answered, 0 if none */
                         const char *text;       /* peer strings in it are escaped */
                 } log;
+                struct {
+                        uint8_t channel;
+                        const uint8_t *data;
+                        size_t len;             /* at most RTSP_MAX_INTERLEAVED_FRAME */
+                } frame;
                 struct {
                         enum source_session_end_reason reason;
                         int error;              /* matching -errno, 0 for a clean TEARDOWN */

@@ -332,6 +332,8 @@ void source_session_negotiate_change_reply(struct source_session *s, const struc
         s->next_media.peer_rtp_port = s->media.peer_rtp_port;
         s->next_media.peer_rtcp_port = s->media.peer_rtcp_port;
         s->next_media.tcp = s->media.tcp;
+        s->next_media.interleaved = s->media.interleaved;
+        memcpy(s->next_media.interleaved_channel, s->media.interleaved_channel, 2);
         s->media = s->next_media;
         if (s->media_state != MEDIA_STOPPED)
                 source_session_push_media(s, SOURCE_SESSION_ACTION_MEDIA_CHANGE_FORMAT);
@@ -381,6 +383,8 @@ int source_session_change_format(struct source_session *s, const struct source_s
                 next.peer_rtp_port = s->media.peer_rtp_port;
                 next.peer_rtcp_port = s->media.peer_rtcp_port;
                 next.tcp = s->media.tcp;
+                next.interleaved = s->media.interleaved;
+                memcpy(next.interleaved_channel, s->media.interleaved_channel, 2);
                 s->media = next;
                 free(s->negotiation);
                 s->negotiation = steal_ptr(n);

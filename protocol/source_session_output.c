@@ -145,6 +145,37 @@ static void send_bytes(struct source_session *s, const char *data, size_t n)
         s->last_send_unread = true;
 }
 
+void source_session_push_frame(struct source_session *s, uint8_t channel, const uint8_t *data, size_t len)
+{
+        struct source_session_action *a;
+
+        /* a sink that floods us with frames gets the first few of each read passed on */
+        if (s->phase == PHASE_ENDED || s->frames_this_call >= MAX_FRAMES_PER_CALL) {
+                s->frames_dropped++;
+                return;
+        }
+        if (s->out_len + len > s->out_cap) {
+                size_t cap = MAX(s->out_cap * 2, s->out_len + len + 4096);
+                char *out = realloc(s->out, cap);
+                if (!out) {
+                        s->oom = -ENOMEM;
+                        return;
+                }
+                s->out = out;
+                s->out_cap = cap;
+        }
+        a = source_session_push_action(s, SOURCE_SESSION_ACTION_FRAME);
+        if (!a)
+                return;
+        if (len)
+                memcpy(s->out + s->out_len, data, len);
+        s->item_offsets[s->n_items - 1] = s->out_len;
+        a->frame.channel = channel;
+        a->frame.len = len;
+        s->out_len += len;
+        s->frames_this_call++;
+}
+
 void source_session_push_media(struct source_session *s, enum source_session_action_type type)
 {
         struct source_session_action *a = source_session_push_action(s, type);
@@ -158,6 +189,7 @@ void source_session_begin_call(struct source_session *s, uint64_t now)
         s->n_items = 0;
         s->out_len = 0;
         s->oom = 0;
+        s->frames_this_call = 0;
 }
 
 enum source_session_state source_session_phase_to_state(enum phase p)
@@ -256,6 +288,9 @@ int source_session_finish_call(struct source_session *s, struct source_session_a
                 switch (a->type) {
                 case SOURCE_SESSION_ACTION_SEND:
                         a->send.data = s->out + s->item_offsets[i];
+                        break;
+                case SOURCE_SESSION_ACTION_FRAME:
+                        a->frame.data = (const uint8_t *) s->out + s->item_offsets[i];
                         break;
                 case SOURCE_SESSION_ACTION_LOG:
                         a->log.text = s->item_texts[i];

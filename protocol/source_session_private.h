@@ -23,6 +23,7 @@
 #define MAX_OUTPUT_PER_CALL (1024 * 1024)   /* more replies than this in one read: a flood */
 #define TEXT_SIZE 256
 #define MESSAGE_SIZE (RTSP_MAX_HEADER_BYTES + 8192)
+#define MAX_FRAMES_PER_CALL 64              /* interleaved frames passed on per call; more are dropped */
 
 enum phase {
         PHASE_INIT,
@@ -93,6 +94,8 @@ struct source_session {
         uint64_t m2_deadline;
         uint64_t wait_deadline;                 /* WAIT_SETUP / WAIT_PLAY */
         bool session_created;                   /* SETUP answered */
+        size_t frames_this_call;                /* FRAME actions in the current call */
+        uint64_t frames_dropped;                /* interleaved frames not passed on (over the cap, wrong channel) */
 
         /* sink identity and quirks */
         char *user_agent;                       /* owned; first User-Agent seen */
@@ -197,6 +200,8 @@ int source_session_finish_call(struct source_session *s, struct source_session_a
 /* Append an action; NULL (and s->oom set) when out of memory. */
 struct source_session_action *source_session_push_action(struct source_session *s,
                                                          enum source_session_action_type type);
+/* A FRAME action with a copy of the bytes (dropped and counted over MAX_FRAMES_PER_CALL). */
+void source_session_push_frame(struct source_session *s, uint8_t channel, const uint8_t *data, size_t len);
 /* MEDIA_* actions; START and CHANGE_FORMAT carry &s->media. */
 void source_session_push_media(struct source_session *s, enum source_session_action_type type);
 void source_session_log(struct source_session *s, enum source_session_log_level level, unsigned status,

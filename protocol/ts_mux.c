@@ -321,8 +321,26 @@ static void segments_copy(uint8_t *dst, const struct pes_segment *seg, size_t n_
         }
 }
 
+/* Where write_pes() puts its packets: the RTP writer, or a flat buffer (a fan-out group's shared PES). */
+struct pes_out {
+        struct rtp_mp2t_writer *writer;
+        uint32_t rtp_ts;
+        uint8_t *buf;
+        size_t size, n;
+};
+
+static int pes_next_packet(struct pes_out *o, uint8_t **ret)
+{
+        if (o->writer)
+                return rtp_mp2t_writer_next_ts(o->writer, o->rtp_ts, ret);
+        if ((o->n + 1) * TS_PACKET_SIZE > o->size)
+                return -E2BIG;
+        *ret = o->buf + o->n++ * TS_PACKET_SIZE;
+        return 0;
+}
+
 static int write_pes(uint16_t pid, uint8_t *cc, bool random_access, const struct pes_segment *seg, size_t n_seg,
-                     uint64_t now_27mhz, struct rtp_mp2t_writer *out)
+                     struct pes_out *out)
 {
         size_t total = 0, off = 0;
         bool first = true;
@@ -336,7 +354,7 @@ static int write_pes(uint16_t pid, uint8_t *cc, bool random_access, const struct
                 bool want_af = first && random_access;
                 uint8_t *p;
 
-                r = rtp_mp2t_writer_next_ts(out, rtp_time(now_27mhz), &p);
+                r = pes_next_packet(out, &p);
                 if (r < 0)
                         return r;
 
@@ -397,15 +415,28 @@ static bool starts_with_aud(const uint8_t *d, size_t len)
         return false;
 }
 
-int ts_mux_write_video(struct ts_mux *mux, const uint8_t *data, size_t len, uint64_t pts_90khz,
-                       bool is_idr, uint64_t now_27mhz, struct rtp_mp2t_writer *out)
+/* The PES of one access unit, AUD added where missing (as ts_mux_write_video() does). */
+static size_t video_segments(const uint8_t *data, size_t len, uint64_t pts_90khz, uint8_t hdr[14],
+                             struct pes_segment seg[3])
 {
         /* primary_pic_type 7: any slice type; followed by rbsp stop bit. */
         static const uint8_t aud[] = { 0x00, 0x00, 0x00, 0x01, 0x09, 0xF0 };
+        bool add_aud = !starts_with_aud(data, len);
+        size_t n_seg = 0, payload = len + (add_aud ? sizeof(aud) : 0);
+
+        seg[n_seg++] = (struct pes_segment) { hdr, pes_header(hdr, TS_STREAM_ID_VIDEO, payload, pts_90khz), false };
+        if (add_aud)
+                seg[n_seg++] = (struct pes_segment) { aud, sizeof(aud), false };
+        seg[n_seg++] = (struct pes_segment) { data, len, false };
+        return n_seg;
+}
+
+int ts_mux_write_video(struct ts_mux *mux, const uint8_t *data, size_t len, uint64_t pts_90khz,
+                       bool is_idr, uint64_t now_27mhz, struct rtp_mp2t_writer *out)
+{
         struct pes_segment seg[3];
         uint8_t hdr[14];
-        size_t n_seg = 0, payload;
-        bool add_aud;
+        size_t n_seg;
         int r;
 
         if (!mux || !data || len == 0 || !out)
@@ -416,17 +447,69 @@ int ts_mux_write_video(struct ts_mux *mux, const uint8_t *data, size_t len, uint
         r = write_due(mux, now_27mhz, is_idr, out);
         if (r < 0)
                 return r;
+        n_seg = video_segments(data, len, pts_90khz, hdr, seg);
 
-        add_aud = !starts_with_aud(data, len);
-        payload = len + (add_aud ? sizeof(aud) : 0);
-        seg[n_seg++] = (struct pes_segment) { hdr, pes_header(hdr, TS_STREAM_ID_VIDEO, payload, pts_90khz), false };
-        if (add_aud)
-                seg[n_seg++] = (struct pes_segment) { aud, sizeof(aud), false };
-        seg[n_seg++] = (struct pes_segment) { data, len, false };
-
-        r = write_pes(TS_PID_VIDEO, &mux->cc_video, is_idr, seg, n_seg, now_27mhz, out);
+        r = write_pes(TS_PID_VIDEO, &mux->cc_video, is_idr, seg, n_seg,
+                      &(struct pes_out) { .writer = out, .rtp_ts = rtp_time(now_27mhz) });
         if (r < 0)
                 return r;
+        rtp_mp2t_writer_flush(out);
+        return 0;
+}
+
+size_t ts_mux_video_pes_max_packets(size_t len)
+{
+        /* header + AUD + data, at least 2 bytes of adaptation field in the first packet */
+        return (14 + 6 + len + 2 + TS_PACKET_SIZE - 4 - 1) / (TS_PACKET_SIZE - 4) + 1;
+}
+
+ssize_t ts_mux_video_pes(const uint8_t *data, size_t len, uint64_t pts_90khz, bool is_idr, uint8_t *cc,
+                         uint8_t *buf, size_t size)
+{
+        struct pes_out o = { .buf = buf, .size = size };
+        struct pes_segment seg[3];
+        uint8_t hdr[14];
+        uint8_t saved;
+        size_t n_seg;
+        int r;
+
+        if (!data || len == 0 || !cc || !buf)
+                return -EINVAL;
+        if (len > TS_MUX_MAX_AU_SIZE)
+                return -E2BIG;
+        n_seg = video_segments(data, len, pts_90khz, hdr, seg);
+        saved = *cc;
+        r = write_pes(TS_PID_VIDEO, cc, is_idr, seg, n_seg, &o);
+        if (r < 0) {
+                *cc = saved;
+                return r;
+        }
+        return (ssize_t) o.n;
+}
+
+int ts_mux_write_video_packets(struct ts_mux *mux, const uint8_t *packets, size_t n, bool is_idr,
+                               uint64_t now_27mhz, struct rtp_mp2t_writer *out)
+{
+        uint8_t *p;
+        int r;
+
+        if (!mux || !packets || n == 0 || !out)
+                return -EINVAL;
+        r = write_due(mux, now_27mhz, is_idr, out);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                r = rtp_mp2t_writer_next_ts(out, rtp_time(now_27mhz), &p);
+                if (r < 0)
+                        return r;
+                memcpy(p, packets + i * TS_PACKET_SIZE, TS_PACKET_SIZE);
+                /* our own continuity on the video PID: a session that skipped a PES (paused, joined
+                 * late, changed groups) still counts on without a gap */
+                if (((p[1] & 0x1F) << 8 | p[2]) == TS_PID_VIDEO && (p[3] & 0x10)) {
+                        p[3] = (uint8_t) ((p[3] & 0xF0) | (mux->cc_video & 0x0F));
+                        mux->cc_video = (mux->cc_video + 1) & 0x0F;
+                }
+        }
         rtp_mp2t_writer_flush(out);
         return 0;
 }
@@ -479,7 +562,8 @@ int ts_mux_write_audio(struct ts_mux *mux, const uint8_t *data, size_t len, uint
         r = write_due(mux, now_27mhz, false, out);
         if (r < 0)
                 return r;
-        r = write_pes(TS_PID_AUDIO, &mux->cc_audio, true, seg, n_seg, now_27mhz, out);
+        r = write_pes(TS_PID_AUDIO, &mux->cc_audio, true, seg, n_seg,
+                      &(struct pes_out) { .writer = out, .rtp_ts = rtp_time(now_27mhz) });
         if (r < 0)
                 return r;
         rtp_mp2t_writer_flush(out);

@@ -41,6 +41,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct rtp_mp2t_writer;
 struct ts_mux;
@@ -123,6 +124,25 @@ struct ts_mux *ts_mux_free(struct ts_mux *mux);
  */
 int ts_mux_write_video(struct ts_mux *mux, const uint8_t *data, size_t len, uint64_t pts_90khz,
                        bool is_idr, uint64_t now_27mhz, struct rtp_mp2t_writer *out);
+
+/*
+ * Fan-out (docs/media.md, "Fan-out"): the sessions of one encoder share one
+ * video PES. ts_mux_video_pes() muxes an access unit as ts_mux_write_video()
+ * would, but only its PID 0x1011 packets, into buf (size bytes, at most
+ * ts_mux_video_pes_max_packets(len) packets needed), with the continuity
+ * counter *cc the group keeps. Returns the packet count, -EINVAL, or -E2BIG
+ * (AU too large or buf too small; *cc unchanged). Each session then sends
+ * them with ts_mux_write_video_packets(): its own PCR/PAT/PMT as due (PAT+PMT
+ * before an IDR), the packets with its own continuity counters (so a session
+ * that skipped some PES, or changed groups, counts on without a gap), then a
+ * flush. The PTS in them and
+ * the session's now_27mhz must be on the same clock.
+ */
+size_t ts_mux_video_pes_max_packets(size_t len);
+ssize_t ts_mux_video_pes(const uint8_t *data, size_t len, uint64_t pts_90khz, bool is_idr, uint8_t *cc,
+                         uint8_t *buf, size_t size);
+int ts_mux_write_video_packets(struct ts_mux *mux, const uint8_t *packets, size_t n, bool is_idr,
+                               uint64_t now_27mhz, struct rtp_mp2t_writer *out);
 
 /*
  * Mux one audio PES on PID 0x1100 (the configured codec):

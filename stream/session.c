@@ -27,6 +27,7 @@
 #include "../daemon/log.h"
 #include "../encoder/capture.h"
 #include "../encoder/media.h"
+#include "../encoder/rtsp_interleave.h"
 #include "../protocol/latency_mode.h"
 #include "../protocol/macro.h"
 #include "../protocol/source_session.h"
@@ -65,6 +66,10 @@ struct session_private {
         unsigned media_audio_rate;
         char *out;                       /* owned: bytes not yet written */
         size_t out_len;
+        struct rtsp_interleave *il;      /* owned: RTP interleaved in fd (SETUP "interleaved="): from the
+                                            first media start on, every write to fd goes through it */
+        bool il_waiting;                 /* il holds bytes for fd: poll for EPOLLOUT */
+        uint8_t il_rtcp_channel;
 
         uint64_t attach_usec;            /* when the connection was attached (uptime) */
         bool dispatching;                /* inside session_dispatch(): no nested FSM calls */
@@ -187,6 +192,7 @@ static void session_stop_io(struct session *s)
         p->timer = sd_event_source_disable_unref(p->timer);
         p->io = sd_event_source_disable_unref(p->io);
         p->uibc = uibc_channel_free(p->uibc);
+        p->il = rtsp_interleave_free(p->il);    /* the media thread is gone: session_stop_media() */
         p->fd = safe_close(p->fd);
         free(p->out);
         p->out = NULL;
@@ -252,7 +258,9 @@ void session_end_full(struct session *s, int reason, const char *text)
 
         session_release_capture(s);
         /* Best effort: what the machine queued last (a TEARDOWN reply) goes out before the close. */
-        if (p->fd >= 0 && p->out_len > 0)
+        if (p->il)
+                (void) rtsp_interleave_flush(p->il);
+        else if (p->fd >= 0 && p->out_len > 0)
                 (void) !write(p->fd, p->out, p->out_len);
         session_stop_io(s);
 
@@ -289,13 +297,23 @@ static int session_update_io_events(struct session *s)
 
         if (!p->io)
                 return 0;
-        return sd_event_source_set_io_events(p->io, EPOLLIN | EPOLLRDHUP | (p->out_len ? EPOLLOUT : 0));
+        return sd_event_source_set_io_events(p->io, EPOLLIN | EPOLLRDHUP |
+                                                             (p->out_len || p->il_waiting ? EPOLLOUT : 0));
 }
 
 static int session_flush(struct session *s)
 {
         struct session_private *p = s->priv;
         ssize_t n;
+
+        if (p->il) {
+                /* the media thread may have flushed it already: then this finds nothing to do */
+                int r = rtsp_interleave_flush(p->il);
+                if (r < 0)
+                        return r;
+                p->il_waiting = r > 0;
+                return session_update_io_events(s);
+        }
 
         while (p->out_len > 0) {
                 n = send(p->fd, p->out, p->out_len, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -314,7 +332,15 @@ static int session_queue_output(struct session *s, const char *data, size_t len)
 {
         struct session_private *p = s->priv;
         char *n;
+        int r;
 
+        if (p->il) {
+                r = rtsp_interleave_queue(p->il, data, len);
+                if (r < 0)
+                        return r;
+                p->il_waiting = r > 0;
+                return session_update_io_events(s);
+        }
         if (p->out_len + len > SESSION_MAX_OUTPUT)
                 return -ENOBUFS;
         n = realloc(p->out, p->out_len + len);
@@ -505,6 +531,30 @@ static void session_media_audio(struct session *s, const struct source_session_f
         cfg->audio_pipewire_remote = s->audio_pipewire_remote;
 }
 
+/* From now on every write to the RTSP connection goes through p->il, what still waits first. */
+static int session_start_interleave(struct session *s, const struct source_session_media *m)
+{
+        struct session_private *p = s->priv;
+        int r;
+
+        p->il_rtcp_channel = m->interleaved_channel[1];
+        if (p->il)
+                return 0;
+        r = rtsp_interleave_new(p->fd, &p->il);
+        if (r < 0)
+                return r;
+        if (p->out_len > 0) {
+                r = rtsp_interleave_queue(p->il, p->out, p->out_len);
+                if (r < 0)
+                        return r;
+                p->il_waiting = r > 0;
+        }
+        free(p->out);
+        p->out = NULL;
+        p->out_len = 0;
+        return session_update_io_events(s);
+}
+
 static int session_media_open(struct session *s, const struct source_session_media *m)
 {
         struct session_private *p = s->priv;
@@ -512,6 +562,15 @@ static int session_media_open(struct session *s, const struct source_session_med
         struct media_config cfg = {};
         struct media_stats st;
         int r;
+
+        if (m->interleaved) {
+                r = session_start_interleave(s, m);
+                if (r < 0) {
+                        snprintf(p->pending_media_text, sizeof(p->pending_media_text),
+                                 "interleaved RTP failed to start: %s", strerror(-r));
+                        return r;
+                }
+        }
 
         if (!p->capture) {
                 if (s->own_node)
@@ -544,12 +603,19 @@ static int session_media_open(struct session *s, const struct source_session_med
         p->media_audio = cfg.audio_codec;
         p->media_audio_rate = cfg.audio_rate_hz;
         cfg.dest_address = m->peer_address;
-        cfg.dest_port = m->peer_rtp_port;
+        /* unused when interleaved, but media_new() wants one */
+        cfg.dest_port = m->interleaved && !m->peer_rtp_port ? 1 : m->peer_rtp_port;
         cfg.dest_rtcp_port = m->peer_rtcp_port;
         cfg.local_port = m->server_rtp_port;
-        /* RTCP on the RTP ports + 1 and the bit rate adapted to what it and the link say */
-        cfg.rtcp = !m->tcp;
+        /* RTCP on the RTP ports + 1 (or the connection's RTCP channel) and the bit rate adapted to what
+         * it and the link say */
+        cfg.rtcp = !m->tcp || m->interleaved;
         cfg.tcp = m->tcp;
+        if (m->interleaved) {
+                cfg.interleave = p->il;
+                cfg.interleave_channel[0] = m->interleaved_channel[0];
+                cfg.interleave_channel[1] = m->interleaved_channel[1];
+        }
         cfg.abr = true;
         cfg.latency = s->latency;
 
@@ -577,7 +643,8 @@ static int session_media_open(struct session *s, const struct source_session_med
         if (cfg.encode.encoder && strcmp(cfg.encode.encoder, "auto") == 0 && encode_last_error()[0])
                 log_session_info(s, "encoder auto: %s, using %s", encode_last_error(), s->encoder ?: "?");
         log_session_info(s, "streaming %ux%u@%u %s to %s:%u%s with %s at %u bit/s", f->width, f->height, f->fps,
-                         s->video_codec, m->peer_address, m->peer_rtp_port, m->tcp ? " (RTP over TCP)" : "",
+                         s->video_codec, m->peer_address, m->peer_rtp_port,
+                         m->interleaved ? " (RTP interleaved in RTSP)" : m->tcp ? " (RTP over TCP)" : "",
                          s->encoder, f->bitrate_bps);
         session_notify(s, SESSION_CHANGED_FORMAT);
         return 0;
@@ -834,6 +901,12 @@ static int session_run_actions(struct session *s, const struct source_session_ac
 
                 case SOURCE_SESSION_ACTION_UIBC:
                         session_input_activate(s, a->uibc.active);
+                        break;
+
+                case SOURCE_SESSION_ACTION_FRAME:
+                        /* the sink's RTCP, for the media thread (dropped before media starts) */
+                        if (p->il && a->frame.channel == p->il_rtcp_channel)
+                                (void) rtsp_interleave_deliver(p->il, a->frame.data, a->frame.len);
                         break;
 
                 case SOURCE_SESSION_ACTION_ENDED:

@@ -4,9 +4,11 @@
  * in one feed, in chunks of data[0] bytes, and byte by byte; the messages and the
  * final result must be the same every time (a split-dependent parser is a bug).
  * Every message also goes through the header helpers and a reply is built from
- * what the peer sent, as the source state machine does.
+ * what the peer sent, as the source state machine does. An odd first byte turns
+ * on interleaved frames ('$' between messages), as after an interleaved SETUP.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,20 +83,30 @@ static void visit(const struct rtsp_message *m, struct digest *d)
         (void) rtsp_builder_finish(&b, "text/parameters", m->body, m->body_len);
 }
 
-static void parse(struct rtsp_parser *p, const uint8_t *data, size_t size, size_t chunk, struct digest *d)
+static void parse(struct rtsp_parser *p, const uint8_t *data, size_t size, size_t chunk, bool interleaved,
+                  struct digest *d)
 {
+        struct rtsp_interleaved_frame f;
         struct rtsp_message m;
         size_t pos = 0;
         int r = -EAGAIN;
 
         *d = (struct digest) { .hash = 14695981039346656037ULL, .result = -EAGAIN };
         rtsp_parser_init(p);
+        rtsp_parser_set_interleaved(p, interleaved);
         while (pos < size) {
                 size_t n = chunk < size - pos ? chunk : size - pos;
                 n = rtsp_parser_feed(p, data + pos, n);
                 pos += n;
-                while ((r = rtsp_parser_next(p, &m)) == 0) {
-                        visit(&m, d);
+                while ((r = rtsp_parser_next_item(p, &m, &f)) >= 0) {
+                        if (r == RTSP_ITEM_FRAME) {
+                                if (f.len > RTSP_MAX_INTERLEAVED_FRAME || (f.len && !f.data))
+                                        abort();
+                                mix(d, &f.channel, 1);
+                                mix(d, &f.len, sizeof(f.len));
+                                mix(d, f.data, f.len);
+                        } else
+                                visit(&m, d);
                         d->n_messages++;
                 }
                 if (r != -EAGAIN)
@@ -119,22 +131,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         struct rtsp_parser *p;
         struct digest whole, chunked, bytes;
+        bool interleaved;
         size_t chunk;
 
         if (size == 0)
                 return 0;
         chunk = data[0] ? data[0] : size;
+        interleaved = data[0] & 1;
         data++;
         size--;
 
         p = malloc(sizeof(*p));
         if (!p)
                 return 0;
-        parse(p, data, size, size ? size : 1, &whole);
-        parse(p, data, size, chunk, &chunked);
+        parse(p, data, size, size ? size : 1, interleaved, &whole);
+        parse(p, data, size, chunk, interleaved, &chunked);
         same(&whole, &chunked);
         if (size <= 512) { /* byte by byte is slow; chunked covers splits of bigger inputs */
-                parse(p, data, size, 1, &bytes);
+                parse(p, data, size, 1, interleaved, &bytes);
                 same(&whole, &bytes);
         }
         free(p);

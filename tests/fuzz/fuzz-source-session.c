@@ -26,6 +26,15 @@ static void check(const struct source_session_actions *a)
                         abort();
                 if (x->type == SOURCE_SESSION_ACTION_SEND && (x->send.len == 0 || !x->send.data))
                         abort();
+                if (x->type == SOURCE_SESSION_ACTION_FRAME &&
+                    ((x->frame.len > 0 && !x->frame.data) || x->frame.len > RTSP_MAX_INTERLEAVED_FRAME))
+                        abort();
+#ifdef FUZZ_TRACE_FRAMES
+                if (x->type == SOURCE_SESSION_ACTION_FRAME)
+                        fprintf(stderr, "frame %u %zu\n", x->frame.channel, x->frame.len);
+                if (x->type == SOURCE_SESSION_ACTION_SEND)
+                        fprintf(stderr, "send %.40s\n", x->send.data);
+#endif
                 if ((x->type == SOURCE_SESSION_ACTION_LOG && !x->log.text) ||
                     (x->type == SOURCE_SESSION_ACTION_ENDED && !x->ended.text))
                         abort();

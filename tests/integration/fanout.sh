@@ -70,7 +70,7 @@ cpu_ms() {
 
 sink() { # NAME PROFILE DURATION
         "$B/miracast-test-sink" --connect "127.0.0.1:$port" --profile "$2" --duration "$3" --timeout 40 \
-                --min-frames 30 >"$T/$1.line" 2>"$T/$1.log" &
+                --min-frames 30 --expect-wfd-ts >"$T/$1.line" 2>"$T/$1.log" &
         sink_pids="$sink_pids $!"
         eval "pid_$1=$!"
 }
@@ -150,6 +150,8 @@ check "b played on after a left (largest gap between frames $(field max_frame_ga
         test "$(field max_frame_gap_ms "$lb")" -lt 2500
 check "no RTP loss at b ($(field rtp_lost "$lb")) and c ($(field rtp_lost "$lc"))" \
         test "$(field rtp_lost "$lb")" = 0 -a "$(field rtp_lost "$lc")" = 0
+check "a and c decoded without errors from the shared PES ($(field decode_errors "$la")/$(field decode_errors "$lc"))" \
+        test "$(field decode_errors "$la")" = 0 -a "$(field decode_errors "$lc")" = 0
 ssrcs="$(field ssrc "$la") $(field ssrc "$lb") $(field ssrc "$lc")"
 check "the three SSRCs differ ($ssrcs)" test "$(tr ' ' '\n' <<<"$ssrcs" | sort -u | wc -l)" = 3
 seqs="$(field first_seq "$la") $(field first_seq "$lb") $(field first_seq "$lc")"

@@ -58,6 +58,8 @@ struct sink_rtcp {
         uint64_t next_report_usec;
 
         struct sink_rtcp_stats stats;
+        void (*sender)(void *data, const uint8_t *buf, size_t len);
+        void *sender_data;
 };
 
 int sink_rtcp_new(struct sink_media *media, int rtcp_fd, bool nack, uint64_t hold_usec, struct sink_rtcp **ret)
@@ -91,9 +93,18 @@ struct sink_rtcp *sink_rtcp_free(struct sink_rtcp *r)
         return NULL;
 }
 
+void sink_rtcp_set_sender(struct sink_rtcp *r, void (*send)(void *data, const uint8_t *buf, size_t len),
+                          void *data)
+{
+        r->sender = send;
+        r->sender_data = data;
+}
+
 static void send_datagram(struct sink_rtcp *r, const uint8_t *buf, size_t len)
 {
-        if (r->have_peer)
+        if (r->sender)
+                r->sender(r->sender_data, buf, len);
+        else if (r->have_peer)
                 (void) sendto(r->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *) &r->peer, r->peer_len);
 }
 
@@ -260,6 +271,17 @@ void sink_rtcp_feed(struct sink_rtcp *r, const uint8_t *buf, size_t len, const s
         deliver(r, now_usec);
 }
 
+void sink_rtcp_feed_rtcp(struct sink_rtcp *r, const uint8_t *buf, size_t len, uint64_t now_usec)
+{
+        struct rtcp_info info;
+
+        if (rtcp_parse(buf, len, &info) < 0 || !info.has_sr)
+                return;
+        r->stats.sr_received++;
+        r->lsr = rtcp_ntp_middle(info.sr_ntp);
+        r->sr_arrival_usec = now_usec;
+}
+
 void sink_rtcp_receive(struct sink_rtcp *r, uint64_t now_usec)
 {
         uint8_t buf[2048];
@@ -329,7 +351,7 @@ void sink_rtcp_tick(struct sink_rtcp *r, uint64_t now_usec)
                 if (n)
                         send_nack(r, retry, n);
         }
-        if (r->have_peer && r->have_seq && now_usec >= r->next_report_usec) {
+        if ((r->have_peer || r->sender) && r->have_seq && now_usec >= r->next_report_usec) {
                 send_report(r, now_usec);
                 r->next_report_usec = now_usec + SINK_RTCP_REPORT_USEC;
         }

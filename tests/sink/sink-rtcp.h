@@ -49,6 +49,11 @@ struct sink_rtcp *sink_rtcp_free(struct sink_rtcp *r);
 /* One RTP datagram that arrived at now_usec (CLOCK_MONOTONIC) from from. */
 void sink_rtcp_feed(struct sink_rtcp *r, const uint8_t *buf, size_t len, const struct sockaddr_storage *from,
                     uint64_t now_usec);
+/* Send reports and NACKs through send(data, ...) instead of the socket (RTCP interleaved in RTSP). */
+void sink_rtcp_set_sender(struct sink_rtcp *r, void (*send)(void *data, const uint8_t *buf, size_t len),
+                          void *data);
+/* One RTCP packet from the source (its SR) that came another way than our socket. */
+void sink_rtcp_feed_rtcp(struct sink_rtcp *r, const uint8_t *buf, size_t len, uint64_t now_usec);
 /* Read what the source sent to our RTCP socket (its SRs). */
 void sink_rtcp_receive(struct sink_rtcp *r, uint64_t now_usec);
 /* Timers: give up on old gaps, NACK retries, the periodic RR. */

@@ -106,6 +106,8 @@ struct sink_options {
         uint64_t nack_hold_usec;                /* how long a gap may hold the stream back */
         bool ms_latency;                        /* --ms-latency: microsoft_latency_management_capability */
         bool tcp;                               /* --tcp: ask for RTP/AVP/TCP, accept on our RTP port */
+        bool interleaved;                       /* --interleaved: RTP/AVP/TCP;interleaved=0-1, RTP and RTCP
+                                                 * in the RTSP connection (implies tcp for M3) */
 };
 
 /* --one-message-per-read: how long a slow receiver takes from wake-up to recv(). */
@@ -138,6 +140,7 @@ struct sink {
         size_t rtp_tcp_len;
         bool rtp_tcp_seen;                      /* the source connected */
         bool rtp_tcp_bad;                       /* a frame shorter than an RTP header: framing lost */
+        uint64_t il_rtp, il_rtcp, il_other;     /* --interleaved: frames per channel (0, 1, other) */
         uint16_t udp_port;
 
         struct rtsp_parser parser;
@@ -360,8 +363,13 @@ static void sink_send_setup(struct sink *s)
 {
         char transport[128];
 
-        snprintf(transport, sizeof(transport), "RTP/AVP/%s;unicast;client_port=%u", s->opt.tcp ? "TCP" : "UDP",
-                 s->udp_port);
+        if (s->opt.interleaved) {
+                snprintf(transport, sizeof(transport), "RTP/AVP/TCP;unicast;interleaved=0-1");
+                /* the source may put frames between its messages from its SETUP reply on */
+                rtsp_parser_set_interleaved(&s->parser, true);
+        } else
+                snprintf(transport, sizeof(transport), "RTP/AVP/%s;unicast;client_port=%u",
+                         s->opt.tcp ? "TCP" : "UDP", s->udp_port);
         sink_request(s, RTSP_METHOD_SETUP, sink_stream_uri(s), "Transport", transport, NULL, false);
         sink_set_state(s, SINK_STATE_SETUP_SENT);
 }
@@ -643,7 +651,12 @@ static void sink_handle_response(struct sink *s, const struct rtsp_message *rsp)
                         sink_fail(s, "SETUP reply without a usable Transport header");
                         return;
                 }
-                if (!tr.has_client_port || tr.client_port[0] != s->udp_port) {
+                if (s->opt.interleaved && (!tr.interleaved || tr.interleaved_channel[0] != 0 ||
+                                           tr.interleaved_channel[1] != 1)) {
+                        sink_fail(s, "SETUP reply Transport \"%s\" is not interleaved=0-1", t);
+                        return;
+                }
+                if (!s->opt.interleaved && (!tr.has_client_port || tr.client_port[0] != s->udp_port)) {
                         sink_fail(s, "SETUP reply Transport does not echo client_port=%u", s->udp_port);
                         return;
                 }
@@ -691,6 +704,41 @@ static void sink_handle_response(struct sink *s, const struct rtsp_message *rsp)
         }
 }
 
+/* --interleaved: RTP on channel 0, the source's SRs on channel 1. */
+static void sink_interleaved_frame(struct sink *s, const struct rtsp_interleaved_frame *f)
+{
+        if (f->channel == 0) {
+                s->il_rtp++;
+                if (f->len < 12)
+                        s->rtp_tcp_bad = true;
+                if (s->rtcp)
+                        sink_rtcp_feed(s->rtcp, f->data, f->len, NULL, now_usec());
+                else
+                        sink_media_feed_rtp(s->media, f->data, f->len);
+        } else if (f->channel == 1) {
+                s->il_rtcp++;
+                if (s->rtcp)
+                        sink_rtcp_feed_rtcp(s->rtcp, f->data, f->len, now_usec());
+        } else
+                s->il_other++;
+}
+
+/* --interleaved --rtcp: our reports go to the source as '$' frames on channel 1. */
+static void sink_send_interleaved_rtcp(void *data, const uint8_t *buf, size_t len)
+{
+        struct sink *s = data;
+        char frame[4 + 2048];
+
+        if (len > sizeof(frame) - 4)
+                return;
+        frame[0] = '$';
+        frame[1] = 1;
+        frame[2] = (char) (len >> 8);
+        frame[3] = (char) len;
+        memcpy(frame + 4, buf, len);
+        sink_queue(s, frame, 4 + len);
+}
+
 /* ---- event callbacks -------------------------------------------------------- */
 
 static int on_tcp(sd_event_source *es, int fd, uint32_t revents, void *userdata)
@@ -730,13 +778,18 @@ static int on_tcp(sd_event_source *es, int fd, uint32_t revents, void *userdata)
 
         unsigned messages = 0;
         for (size_t off = 0; off < (size_t) n;) {
+                struct rtsp_interleaved_frame f;
                 struct rtsp_message msg;
 
                 off += rtsp_parser_feed(&s->parser, buf + off, (size_t) n - off);
                 for (;;) {
-                        r = rtsp_parser_next(&s->parser, &msg);
+                        r = rtsp_parser_next_item(&s->parser, &msg, &f);
                         if (r == -EAGAIN)
                                 break;
+                        if (r == RTSP_ITEM_FRAME) {
+                                sink_interleaved_frame(s, &f);
+                                continue;
+                        }
                         if (r < 0) {
                                 sink_fail(s, "bad RTSP from the source: %s", rtsp_error_to_string(r));
                                 return 0;
@@ -898,6 +951,8 @@ static int sink_open_rtcp(struct sink *s)
         }
         s->rtcp_fd = fd;
         r = sink_rtcp_new(s->media, fd, s->opt.nack, s->opt.nack_hold_usec, &s->rtcp);
+        if (r >= 0 && s->opt.interleaved)
+                sink_rtcp_set_sender(s->rtcp, sink_send_interleaved_rtcp, s);
         if (r >= 0)
                 r = sd_event_add_io(s->event, &s->rtcp_io, fd, EPOLLIN, on_rtcp, s);
         if (r >= 0)
@@ -1210,7 +1265,11 @@ static int sink_report(struct sink *s)
                rs.max_hold_usec / 1000, st.max_frame_gap_usec / 1000,
                s->play_usec && now_usec() > s->play_usec ? st.rtp_bytes * 8000 / (now_usec() - s->play_usec) : 0,
                s->ms_latency[0] ? s->ms_latency : "none",
-               !s->opt.tcp ? "udp" : s->rtp_tcp_bad ? "tcp-bad-framing" : s->rtp_tcp_seen ? "tcp" : "tcp-never-connected",
+               !s->opt.tcp           ? "udp"
+               : s->rtp_tcp_bad      ? "tcp-bad-framing"
+               : s->opt.interleaved  ? (s->il_rtp ? "interleaved" : "interleaved-none")
+               : s->rtp_tcp_seen     ? "tcp"
+                                     : "tcp-never-connected",
                st.ssrc, (unsigned) st.first_seq,
                st.first_frame_usec && s->play_usec ? (long long) (st.first_frame_usec - s->play_usec) / 1000 : -1LL,
                s->server_port_seen ? "yes" : "no", (unsigned) st.pmt_pid, (unsigned) st.pcr_pid,
@@ -1266,6 +1325,8 @@ static void help(void)
                "                           150) while asking for the missing ones with generic NACKs\n"
                "     --tcp                 list only RTP/AVP/TCP in M3 and SETUP; accept the source's\n"
                "                           RTP connection on our RTP port (RFC 4571 framing)\n"
+               "     --interleaved         list only RTP/AVP/TCP in M3; SETUP with interleaved=0-1: RTP\n"
+               "                           (and with --rtcp our reports) in the RTSP connection\n"
                "     --ms-latency          answer microsoft_latency_management_capability: supported\n"
                "                           in M3; the SINK line says what M4 set (ms_latency=)\n"
                "  -v --verbose             log RTSP messages and state changes to stderr\n"
@@ -1314,6 +1375,7 @@ static int parse_args(int argc, char **argv, struct sink_options *o)
                 { "nack", optional_argument, NULL, 'N' },
                 { "ms-latency", no_argument, NULL, 'Y' },
                 { "tcp", no_argument, NULL, 'Z' },
+                { "interleaved", no_argument, NULL, 'I' },
                 {}
         };
         uint64_t v;
@@ -1389,6 +1451,9 @@ static int parse_args(int argc, char **argv, struct sink_options *o)
                         break;
                 case 'Z':
                         o->tcp = true;
+                        break;
+                case 'I':
+                        o->tcp = o->interleaved = true;
                         break;
                 case 'N':
                         o->rtcp = o->nack = true;
@@ -1562,7 +1627,7 @@ int main(int argc, char **argv)
                 r = sd_event_add_io(s->event, &s->udp_io, s->udp_fd, EPOLLIN, on_udp, s);
         if (r >= 0 && s->opt.rtcp)
                 r = sink_open_rtcp(s);
-        if (r >= 0 && s->opt.tcp)
+        if (r >= 0 && s->opt.tcp && !s->opt.interleaved)
                 r = sink_open_rtp_tcp(s);
         if (r >= 0)
                 r = sd_event_add_io(s->event, &s->frame_io, sink_media_frame_fd(s->media), EPOLLIN, on_frame, s);

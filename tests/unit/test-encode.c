@@ -669,6 +669,59 @@ TEST(encode_slices, "/encode/slices when the sink asks: several slice NAL units 
         stream_clear(&s);
 }
 
+/* The slices of an access unit: how many, and the largest in bytes (start code to start code). */
+static void count_slices(const uint8_t *d, size_t n, unsigned *ret_count, size_t *ret_max)
+{
+        size_t start = 0, max = 0;
+        unsigned count = 0;
+        bool in_slice = false;
+
+        for (size_t i = 0; i + 3 <= n; i++) {
+                if (!(d[i] == 0 && d[i + 1] == 0 && d[i + 2] == 1))
+                        continue;
+                if (in_slice)
+                        max = MAX(max, i - start);
+                in_slice = i + 3 < n && ((d[i + 3] & 0x1f) == 1 || (d[i + 3] & 0x1f) == 5);
+                if (in_slice) {
+                        count++;
+                        start = i;
+                }
+        }
+        if (in_slice)
+                max = MAX(max, n - start);
+        *ret_count = count;
+        *ret_max = max;
+}
+
+TEST(encode_slice_max, "/encode/low-latency slice limit: every slice fits one RTP payload, in both x264 paths") {
+        static const char *const encoders[] = { "x264", "libx264" };
+
+        for (size_t k = 0; k < ARRAY_SIZE(encoders); k++) {
+                _cleanup_(capture_unrefp) struct capture *c = open_testsrc(CAPTURE_PATTERN_MOTION, 640, 480);
+                struct encode_config cfg = { .encoder = encoders[k], .width = 640, .height = 480,
+                                             .bitrate_bps = 4000000, .slice_max_bytes = 1200 };
+                _cleanup_(encode_freep) struct encoder *e = NULL;
+                struct stream s = {};
+                unsigned count;
+                size_t max;
+                int w = 0, h = 0, profile;
+
+                assert_int_eq(encode_new(&cfg, &e), 0);
+                for (int i = 0; i < 3; i++)
+                        encode_one(e, c, &s, i);
+                assert_int_eq(s.n, 3);
+                count_slices(s.au[0].data, s.au[0].size, &count, &max);
+                assert_true(s.au[0].size > 4 * 1200); /* the IDR is big enough to need several */
+                assert_true(count >= s.au[0].size / 1200);
+                /* start code + NAL header + x264's margin: the limit is on the slice's bytes */
+                assert_true(max <= 1200 + 8);
+                count_slices(s.au[2].data, s.au[2].size, &count, &max);
+                assert_true(count >= 1 && max <= 1200 + 8);
+                assert_int_eq(decode_stream(&s, &w, &h, &profile), 3);
+                stream_clear(&s);
+        }
+}
+
 TEST(encode_pictures_bounded, "/encode/picture pool is bounded: -EBUSY instead of growing") {
         _cleanup_(capture_unrefp) struct capture *c = open_testsrc(CAPTURE_PATTERN_DESKTOP, 320, 240);
         _cleanup_(capture_frame_unrefp) struct capture_frame *f = NULL;

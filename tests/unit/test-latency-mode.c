@@ -33,6 +33,11 @@ TEST(latency_params, "/latency-mode/low-latency buffers least and reacts soonest
         assert_int_eq(bal.vbv_usec, 250000);
         assert_int_eq(bal.max_fps, 0);
         assert_int_eq(q.max_fps, 30);
+        /* slices: low-latency's fit one RTP packet's payload; the others keep one slice per picture */
+        assert_int_eq(low.slice_max_bytes, LATENCY_MODE_SLICE_MAX_BYTES);
+        assert_true(low.slice_max_bytes > 0 && low.slice_max_bytes <= 7 * 184);
+        assert_int_eq(bal.slice_max_bytes, 0);
+        assert_int_eq(q.slice_max_bytes, 0);
         assert_str_eq(low.ms_latency, "low");
         assert_str_eq(bal.ms_latency, "normal");
         assert_str_eq(q.ms_latency, "high");

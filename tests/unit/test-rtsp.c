@@ -618,6 +618,14 @@ TEST(rtsp_transport, "/rtsp/header/Transport variants real sinks send") {
         assert_int_eq(rtsp_transport_parse("RTP/AVP/TCP;interleaved=0-1", &t), 0);
         assert_int_eq(t.lower, RTSP_LOWER_TRANSPORT_TCP);
         assert_true(t.interleaved);
+        assert_int_eq(t.interleaved_channel[0], 0);
+        assert_int_eq(t.interleaved_channel[1], 1);
+        assert_int_eq(rtsp_transport_parse("RTP/AVP/TCP;unicast;interleaved=4", &t), 0);
+        assert_int_eq(t.interleaved_channel[0], 4);
+        assert_int_eq(t.interleaved_channel[1], 5);
+        assert_int_eq(rtsp_transport_parse("RTP/AVP/TCP;unicast;interleaved=256-257", &t), -EBADMSG);
+        assert_int_eq(rtsp_transport_parse("RTP/AVP/TCP;unicast;interleaved=3-2", &t), -EBADMSG);
+        assert_int_eq(rtsp_transport_parse("RTP/AVP/TCP;unicast;interleaved=", &t), -EBADMSG);
 
         assert_int_eq(rtsp_transport_parse("rtp/avp/udp ; unicast ; client_port = 19000 ; mode=play", &t), 0);
         assert_int_eq(t.client_port[0], 19000);
@@ -628,6 +636,72 @@ TEST(rtsp_transport, "/rtsp/header/Transport variants real sinks send") {
         assert_int_eq(rtsp_transport_parse("RTP/AVP/UDP;unicast;client_port=200-100", &t), -EBADMSG);
         assert_int_eq(rtsp_transport_parse("RTP/AVP/UDP;unicast;client_port=x", &t), -EBADMSG);
         assert_int_eq(rtsp_transport_parse("", &t), -EBADMSG);
+}
+
+/* Feed all of in (in pieces of split bytes) and collect what comes out: "M<method>" per message,
+ * "F<channel>:<len>" per frame, "E" for an error. */
+static void interleaved_collect(const char *in, size_t len, size_t split, char *out, size_t out_size)
+{
+        static struct rtsp_parser p;
+        struct rtsp_message m;
+        struct rtsp_interleaved_frame f;
+        size_t off = 0, o = 0;
+        int r;
+
+        rtsp_parser_init(&p);
+        rtsp_parser_set_interleaved(&p, true);
+        out[0] = 0;
+        while (off < len) {
+                off += rtsp_parser_feed(&p, in + off, MIN(split, len - off));
+                while ((r = rtsp_parser_next_item(&p, &m, &f)) >= 0 && o + 32 < out_size) {
+                        if (r == RTSP_ITEM_FRAME)
+                                o += snprintf(out + o, out_size - o, "F%u:%zu:%c ", f.channel, f.len,
+                                              f.len ? f.data[0] : '-');
+                        else
+                                o += snprintf(out + o, out_size - o, "M%s ", m.method_name ?: "reply");
+                }
+                if (r != -EAGAIN) {
+                        o += snprintf(out + o, out_size - o, "E");
+                        return;
+                }
+        }
+}
+
+TEST(rtsp_interleaved, "/rtsp/parse/interleaved frames between messages, any split, oversized skipped") {
+        static char in[16384];
+        char got[512], first[512];
+        size_t n = 0;
+
+#define PUT(lit) (memcpy(in + n, lit, sizeof(lit) - 1), n += sizeof(lit) - 1)
+        PUT("$\001\000\003abc");
+        /* a '$' in a body is body */
+        PUT("GET_PARAMETER rtsp://localhost/wfd1.0 RTSP/1.0\r\nCSeq: 2\r\nContent-Length: 5\r\n\r\n$\001\000\001z");
+        PUT("$\007\000\000");                   /* an empty frame on channel 7 */
+        PUT("$\001\023\210");                   /* 5000 bytes: over the limit, skipped */
+        memset(in + n, 'R', 5000);              /* a message inside it does not count */
+        memcpy(in + n + 10, "OPTIONS * RTSP/1.0\r\n\r\n", 22);
+        n += 5000;
+        PUT("\r\nOPTIONS * RTSP/1.0\r\nCSeq: 3\r\n\r\n$\000\000\002xy");
+#undef PUT
+
+        interleaved_collect(in, n, n, first, sizeof(first));
+        assert_str_eq(first, "F1:3:a MGET_PARAMETER F7:0:- MOPTIONS F0:2:x ");
+        for (size_t split = 1; split < 64; split++) {
+                interleaved_collect(in, n, split, got, sizeof(got));
+                assert_str_eq(got, first);
+        }
+
+        /* without interleaving a '$' is a bad request line */
+        {
+                static struct rtsp_parser p;
+                struct rtsp_message m;
+                struct rtsp_interleaved_frame f;
+
+                rtsp_parser_init(&p);
+                rtsp_parser_feed(&p, "$\001\000\003abc\r\n\r\n", 11);
+                assert_true(rtsp_parser_next_item(&p, &m, &f) < 0);
+                assert_int_eq(p.frames_skipped, 0);
+        }
 }
 
 TEST(rtsp_method_strings, "/rtsp/method/names round trip") {

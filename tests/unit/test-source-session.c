@@ -54,6 +54,10 @@ struct harness {
         uint32_t bitrate;
         bool uibc_active;                       /* last UIBC action seen (any call) */
         uint32_t uibc_types;
+        size_t n_frames;                        /* FRAME actions in the last call */
+        uint8_t frame_channel;
+        size_t frame_len;
+        uint8_t frame_data[64];
         uint32_t sink_cseq;                     /* the sink's own request counter */
         struct rtsp_parser parser;
         struct rtsp_message msg;                /* parsed by sent() */
@@ -124,6 +128,7 @@ static void record(struct harness *h, int r, const struct source_session_actions
         h->timer_seen = false;
         h->last_log_status = 0;
         h->last_log[0] = 0;
+        h->n_frames = 0;
         if (r < 0)
                 return;
         assert_true(a->n <= ARRAY_SIZE(h->types));
@@ -169,6 +174,12 @@ static void record(struct harness *h, int r, const struct source_session_actions
                 case SOURCE_SESSION_ACTION_UIBC:
                         h->uibc_active = x->uibc.active;
                         h->uibc_types = x->uibc.generic_types;
+                        break;
+                case SOURCE_SESSION_ACTION_FRAME:
+                        h->n_frames++;
+                        h->frame_channel = x->frame.channel;
+                        h->frame_len = x->frame.len;
+                        memcpy(h->frame_data, x->frame.data, MIN(x->frame.len, sizeof(h->frame_data)));
                         break;
                 default:
                         break;
@@ -768,11 +779,62 @@ TEST(fsm_m6_tcp, "/fsm/M6 SETUP with RTP/AVP/TCP (not interleaved): 200, echoed,
         harness_free(h);
 }
 
-TEST(fsm_m6_461, "/fsm/M6 SETUP with interleaved TCP, multicast or non-RTP transport: 461") {
+TEST(fsm_m6_interleaved, "/fsm/M6 SETUP with interleaved=0-1: 200, echoed; RTCP frames pass, RTSP goes on") {
+        struct harness *h = harness_new();
+        const struct rtsp_message *m;
+        char buf[512];
+        size_t n = 0;
+
+        to_m4(h);
+        sink_reply(h, 3, 200, NULL, NULL);
+        sink_reply(h, 4, 200, NULL, NULL);
+        sink_request(h, "SETUP", "rtsp://x/wfd1.0/streamid=0", "Transport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n",
+                     NULL);
+        m = sent(h, 0);
+        assert_int_eq(m->status, 200);
+        assert_str_eq(rtsp_message_get_header(m, "Transport"), "RTP/AVP/TCP;unicast;interleaved=0-1");
+        assert_true(source_session_get_media(h->s)->tcp);
+        assert_true(source_session_get_media(h->s)->interleaved);
+        assert_int_eq(source_session_get_media(h->s)->interleaved_channel[1], 1);
+
+        /* an RR on channel 1 right before PLAY, in one read: both come out */
+        memcpy(buf, "$\001\000\010\201\311\000\001abcd", 12);
+        n = 12;
+        n += (size_t) snprintf(buf + n, sizeof(buf) - n,
+                               "PLAY rtsp://x/wfd1.0/streamid=0 RTSP/1.0\r\nCSeq: %u\r\nSession: 6B8B4567\r\n\r\n",
+                               h->sink_cseq++);
+        feed(h, buf, n);
+        assert_int_eq(h->n_frames, 1);
+        assert_int_eq(h->frame_channel, 1);
+        assert_int_eq(h->frame_len, 8);
+        assert_int_eq(h->frame_data[0], 0x81);
+        assert_int_eq(h->frame_data[7], 'd');
+        expect_reply(h, 0, 200);
+        assert_int_eq(count(h, SOURCE_SESSION_ACTION_MEDIA_START), 1);
+        assert_true(h->media.interleaved);
+
+        /* frames on other channels are dropped; a flood is capped per read */
+        feed(h, "$\011\000\001x", 5);
+        assert_int_eq(h->n_frames, 0);
+        n = 0;
+        for (int i = 0; i < 100; i++) {
+                memcpy(buf + n, "$\001\000\000", 4);
+                n += 4;
+        }
+        feed(h, buf, n);
+        assert_int_eq(h->n_frames, 64);
+        /* keep-alives still work in between */
+        sink_request(h, "GET_PARAMETER", "rtsp://localhost/wfd1.0", "Session: 6B8B4567\r\n", NULL);
+        expect_reply(h, 0, 200);
+        assert_false(h->ended);
+        harness_free(h);
+}
+
+TEST(fsm_m6_461, "/fsm/M6 SETUP with interleaved UDP, multicast or non-RTP transport: 461") {
         struct harness *h;
 
         h = harness_new();
-        setup_with(h, "rtsp://x/wfd1.0/streamid=0", "RTP/AVP/TCP;unicast;interleaved=0-1", 461);
+        setup_with(h, "rtsp://x/wfd1.0/streamid=0", "RTP/AVP/UDP;unicast;interleaved=0-1", 461);
         harness_free(h);
         h = harness_new();
         setup_with(h, "rtsp://x/wfd1.0/streamid=0", "RTP/AVP/UDP;multicast;client_port=19000", 461);

@@ -548,3 +548,77 @@ TEST(ts_check_catches, "/ts/check/corrupted CRC, counter, PID and sequence are r
         rtp_mp2t_writer_clear(&w);
         ts_mux_free(m);
 }
+
+TEST(ts_shared_pes, "/ts/mux/fan-out: a group's PES sent by two sessions is byte for byte what each would mux")
+{
+        static uint8_t au[20000], buf[200 * TS_PACKET_SIZE];
+        struct ts_mux *own = mux_video(), *a = mux_video(), *b = mux_video();
+        struct rtp_mp2t_writer wo, wa, wb;
+        uint8_t cc = 0;
+        uint64_t now = 5 * 27000000ULL;
+        ssize_t n;
+
+        for (size_t i = 0; i < sizeof(au); i++)
+                au[i] = (uint8_t) (i * 7 + 1);
+        memcpy(au, (const uint8_t[]) { 0, 0, 0, 1, 0x65 }, 5); /* no AUD: one is added, as by write_video */
+        rtp_mp2t_writer_init(&wo, 9, 100);
+        rtp_mp2t_writer_init(&wa, 9, 100);
+        rtp_mp2t_writer_init(&wb, 77, 5000);
+        for (int f = 0; f < 3; f++) {
+                bool idr = f == 0;
+                uint64_t pts = 123456 + (uint64_t) f * 3000;
+
+                rtp_mp2t_writer_reset(&wo);
+                rtp_mp2t_writer_reset(&wa);
+                assert_int_eq(ts_mux_write_video(own, au, sizeof(au) - (size_t) f * 5000, pts, idr, now, &wo), 0);
+                n = ts_mux_video_pes(au, sizeof(au) - (size_t) f * 5000, pts, idr, &cc, buf, sizeof(buf));
+                assert_true(n > 0 && (size_t) n <= ts_mux_video_pes_max_packets(sizeof(au)));
+                assert_int_eq(ts_mux_write_video_packets(a, buf, (size_t) n, idr, now, &wa), 0);
+                assert_int_eq(ts_mux_write_video_packets(b, buf, (size_t) n, idr, now, &wb), 0);
+                /* the same packets, RTP headers included (same SSRC and sequence) */
+                assert_int_eq(wa.n_packets, wo.n_packets);
+                assert_mem_eq(wa.data, wo.data, wo.n_packets * RTP_MP2T_PACKET_SIZE);
+                now += 33 * MS_27MHZ;
+        }
+        /* b: its own SSRC and sequence numbers around the same TS */
+        assert_int_eq(rtp_mp2t_writer_packet(&wb, 0)[8], 0);
+        assert_int_eq(rtp_mp2t_writer_packet(&wb, 0)[11], 77);
+        /* too small a buffer: refused, the counter untouched */
+        cc = 5;
+        assert_int_eq(ts_mux_video_pes(au, sizeof(au), 1, false, &cc, buf, 10 * TS_PACKET_SIZE), -E2BIG);
+        assert_int_eq(cc, 5);
+        rtp_mp2t_writer_clear(&wo);
+        rtp_mp2t_writer_clear(&wa);
+        rtp_mp2t_writer_clear(&wb);
+        ts_mux_free(own);
+        ts_mux_free(a);
+        ts_mux_free(b);
+}
+
+TEST(ts_shared_pes_continuity, "/ts/mux/fan-out: a session that skips a shared PES keeps its counters continuous")
+{
+        static const uint8_t au[] = { 0, 0, 0, 1, 0x09, 0xF0, 0, 0, 0, 1, 0x41, 0x9a, 0x00 };
+        static uint8_t buf[8 * TS_PACKET_SIZE];
+        struct ts_mux *m = mux_video();
+        struct rtp_mp2t_writer w;
+        struct ts_check c;
+        uint64_t now = 27000000ULL;
+        uint8_t cc = 0;
+        ssize_t n;
+
+        ts_check_init(&c);
+        rtp_mp2t_writer_init(&w, 1, 1);
+        for (int f = 0; f < 40; f++) {
+                n = ts_mux_video_pes(au, sizeof(au), 9000 + (uint64_t) f * 3000, f == 0, &cc, buf, sizeof(buf));
+                assert_int_eq(n, 1);
+                if (f % 3 == 1)
+                        continue; /* this session skips it: the group's counter moved on */
+                assert_int_eq(ts_mux_write_video_packets(m, buf, (size_t) n, f == 0, now, &w), 0);
+                now += 33 * MS_27MHZ;
+        }
+        check_all(&c, &w);
+        assert_int_eq(c.n_errors, 0);
+        ts_check_clear(&c);
+        rtp_mp2t_writer_clear(&w);
+        ts_mux_free(m);
+}
