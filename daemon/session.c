@@ -22,6 +22,7 @@
 
 #include "../encoder/capture_spec.h"
 #include "../protocol/macro.h"
+#include "../protocol/net_address.h"
 #include "../protocol/uibc_msg.h"
 #include "../protocol/worker_msg.h"
 #include "context.h"
@@ -858,30 +859,6 @@ void session_on_worker_msg(struct session *s, const struct worker_msg *m)
 
 /* ---- connecting ---------------------------------------------------------------- */
 
-static int session_format_address(const struct sockaddr_storage *ss, char *host, size_t host_size,
-                                  uint16_t *ret_port)
-{
-        if (ss->ss_family == AF_INET) {
-                const struct sockaddr_in *sin = (const struct sockaddr_in *) ss;
-                inet_ntop(AF_INET, &sin->sin_addr, host, host_size);
-                *ret_port = ntohs(sin->sin_port);
-                return 0;
-        }
-        if (ss->ss_family == AF_INET6) {
-                const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *) ss;
-                struct in_addr v4;
-
-                if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
-                        memcpy(&v4, &sin6->sin6_addr.s6_addr[12], 4);
-                        inet_ntop(AF_INET, &v4, host, host_size);
-                } else
-                        inet_ntop(AF_INET6, &sin6->sin6_addr, host, host_size);
-                *ret_port = ntohs(sin6->sin6_port);
-                return 0;
-        }
-        return -EAFNOSUPPORT;
-}
-
 static int session_on_connect_timeout(sd_event_source *source, uint64_t usec, void *userdata)
 {
         struct session *s = userdata;
@@ -985,7 +962,7 @@ int session_attach_fd(struct session *s, int fd, const struct connection_stats *
         p->connect_timer = sd_event_source_disable_unref(p->connect_timer);
         if (getpeername(fd, (struct sockaddr *) &peer, &peer_len) < 0)
                 return -errno;
-        r = session_format_address(&peer, peer_host, sizeof(peer_host), &peer_port);
+        r = net_address_format(&peer, peer_host, sizeof(peer_host), &peer_port);
         if (r < 0)
                 return r;
         snprintf(addr, sizeof(addr), strchr(peer_host, ':') ? "[%s]:%u" : "%s:%u", peer_host, peer_port);

@@ -29,6 +29,7 @@
 #include "../encoder/media.h"
 #include "../protocol/latency_mode.h"
 #include "../protocol/macro.h"
+#include "../protocol/net_address.h"
 #include "../protocol/source_session.h"
 #include "../protocol/wfd_params.h"
 #include "../protocol/worker_msg.h"
@@ -936,30 +937,6 @@ static int session_on_io(sd_event_source *source, int fd, uint32_t revents, void
         return 0;
 }
 
-static int session_format_address(const struct sockaddr_storage *ss, char *host, size_t host_size,
-                                  uint16_t *ret_port)
-{
-        if (ss->ss_family == AF_INET) {
-                const struct sockaddr_in *sin = (const struct sockaddr_in *) ss;
-                inet_ntop(AF_INET, &sin->sin_addr, host, host_size);
-                *ret_port = ntohs(sin->sin_port);
-                return 0;
-        }
-        if (ss->ss_family == AF_INET6) {
-                const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *) ss;
-                struct in_addr v4;
-
-                if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
-                        memcpy(&v4, &sin6->sin6_addr.s6_addr[12], 4);
-                        inet_ntop(AF_INET, &v4, host, host_size);
-                } else
-                        inet_ntop(AF_INET6, &sin6->sin6_addr, host, host_size);
-                *ret_port = ntohs(sin6->sin6_port);
-                return 0;
-        }
-        return -EAFNOSUPPORT;
-}
-
 /* Reserve a UDP port for our RTP source (server_port): bind to any port on local, read it back. The media
  * pipeline binds it again right after SETUP. */
 static int session_pick_rtp_port(const struct sockaddr_storage *local, uint16_t *ret)
@@ -983,7 +960,7 @@ static int session_pick_rtp_port(const struct sockaddr_storage *local, uint16_t 
                 return -errno;
         if (getsockname(fd, (struct sockaddr *) &ss, &len) < 0)
                 return -errno;
-        r = session_format_address(&ss, host, sizeof(host), &port);
+        r = net_address_format(&ss, host, sizeof(host), &port);
         if (r < 0)
                 return r;        /* not IPv4/IPv6: port would be unset */
         *ret = port;
@@ -1099,7 +1076,7 @@ int session_new(struct stream *st, const struct session_params *params, int fd, 
                 r = -errno;
                 goto fail;
         }
-        r = session_format_address(&peer, peer_host, sizeof(peer_host), &peer_port);
+        r = net_address_format(&peer, peer_host, sizeof(peer_host), &peer_port);
         if (r < 0)
                 goto fail;
         /* A link-local sink (MS-MICE over IPv6) is reached only through its interface: the media needs it. */
@@ -1111,7 +1088,7 @@ int session_new(struct stream *st, const struct session_params *params, int fd, 
                 if (if_indextoname(((struct sockaddr_in6 *) &peer)->sin6_scope_id, ifname))
                         snprintf(peer_host + n, sizeof(peer_host) - n, "%%%s", ifname);
         }
-        r = session_format_address(&local, local_host, sizeof(local_host), &local_port);
+        r = net_address_format(&local, local_host, sizeof(local_host), &local_port);
         if (r < 0)
                 goto fail;
         snprintf(buf, sizeof(buf), strchr(peer_host, ':') ? "[%s]:%u" : "%s:%u", peer_host, peer_port);
