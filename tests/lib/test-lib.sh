@@ -42,3 +42,59 @@ CONF
         for _ in $(seq 100); do [ -S "$sock" ] && return 0; sleep 0.1; done
         return 1
 }
+
+# daemon_test_setup NAME: the start of a test that drives one miracastd over a private bus. $T is a
+# new directory /tmp/miracast-NAME.XXXXXX, the bus listens in $T/bus ($MIRACASTCTL_BUS, exported) and
+# an EXIT trap stops the daemon ($daemon_pid), the bus ($bus_pid) and any pid a test adds to
+# $cleanup_pids, then removes $T (KEEP_TMP=1 keeps it for debugging).
+daemon_test_setup() {
+        T=$(mktemp -d "/tmp/miracast-$1.XXXXXX") || { fail "a temporary directory"; finish; }
+        bus_pid=
+        daemon_pid=
+        cleanup_pids=
+        trap _daemon_test_cleanup EXIT
+        private_bus "$T/bus" || { fail "a private D-Bus daemon" "$(cat "$T/bus.log" 2>/dev/null)"; finish; }
+        bus_pid=$private_bus_pid
+        export MIRACASTCTL_BUS="unix:path=$T/bus"
+}
+
+_daemon_test_cleanup() {
+        local p
+        for p in $cleanup_pids; do kill "$p" 2>/dev/null; done
+        [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null
+        [ -n "$bus_pid" ] && kill "$bus_pid" 2>/dev/null
+        wait 2>/dev/null
+        [ -n "${KEEP_TMP:-}" ] || rm -rf "$T"
+}
+
+# start_daemon ARGS...: miracastd on the private bus with no config file and no P2P backend, plus ARGS,
+# logging to $daemon_log (default $T/daemon.log); waits (up to 30 s) until it answers miracastctl info.
+# Its pid is $daemon_pid. Environment for it goes before the call: VAR=value start_daemon ...
+start_daemon() {
+        "$MIRACAST_BUILD/miracastd" --config /dev/null -o p2p-backend=none --bus "$MIRACASTCTL_BUS" "$@" \
+                >"${daemon_log:-$T/daemon.log}" 2>&1 &
+        daemon_pid=$!
+        for _ in $(seq 300); do "$MIRACAST_BUILD/miracastctl" info >/dev/null 2>&1 && break; sleep 0.1; done
+}
+
+# start_daemon_listener ARGS...: start_daemon ARGS, then a listener on a kernel-chosen loopback port,
+# checked; the port is $port.
+start_daemon_listener() {
+        local out
+
+        start_daemon "$@"
+        out=$("$MIRACAST_BUILD/miracastctl" listen 127.0.0.1:0)
+        port=${out##*:}
+        check "listening on a kernel-chosen port ($out)" test -n "$port"
+}
+
+# stop_daemon CHECK-NAME: SIGTERM to the daemon; the check passes when it exits 0.
+stop_daemon() {
+        local rc
+
+        kill -TERM "$daemon_pid"
+        wait "$daemon_pid"
+        rc=$?
+        daemon_pid=
+        check "$1" test "$rc" = 0
+}
