@@ -187,8 +187,7 @@ static unsigned count_listeners(void)
 
 static void setup(void)
 {
-        char conf[256], sock[256], addr[300];
-        FILE *f;
+        char addr[300];
 
         if (manager)
                 return;
@@ -196,19 +195,7 @@ static void setup(void)
         log_set_max_level(getenv("TEST_DEBUG") ? LOG_DEBUG : LOG_ERR);
         snprintf(tmpdir, sizeof(tmpdir), "/tmp/test-polkit.XXXXXX");
         assert_non_null(mkdtemp(tmpdir));
-        snprintf(conf, sizeof(conf), "%s/bus.conf", tmpdir);
-        snprintf(sock, sizeof(sock), "%s/bus.sock", tmpdir);
-        f = fopen(conf, "w");
-        assert_non_null(f);
-        fprintf(f, "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
-                   " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
-                   "<busconfig><type>system</type><listen>unix:path=%s</listen><auth>EXTERNAL</auth>\n"
-                   "<policy context=\"default\"><allow user=\"*\"/><allow send_destination=\"*\" eavesdrop=\"true\"/>"
-                   "<allow receive_sender=\"*\"/><allow eavesdrop=\"true\"/>"
-                   "<allow own=\"*\"/></policy></busconfig>\n", sock);
-        fclose(f);
-        assert_int_eq(test_dbus_daemon_start(conf, NULL, 0, &bus_pid), 0);
-        snprintf(addr, sizeof(addr), "unix:path=%s", sock);
+        assert_int_eq(test_private_bus_start(tmpdir, "system", addr, sizeof(addr), &bus_pid), 0);
 
         assert_int_ge(sd_event_new(&event), 0);
         assert_int_eq(config_init(&config), 0);
@@ -217,20 +204,10 @@ static void setup(void)
         assert_int_eq(bus_open(manager, addr, CONFIG_POLKIT_REQUIRED, &daemon_bus), 0);
         assert_int_eq(manager_start(manager), 0);
 
-        assert_int_ge(sd_bus_new(&authority), 0);
-        assert_int_ge(sd_bus_set_address(authority, addr), 0);
-        assert_int_ge(sd_bus_set_bus_client(authority, true), 0);
-        assert_int_ge(sd_bus_start(authority), 0);
-        assert_int_ge(sd_bus_attach_event(authority, event, 0), 0);
-        assert_int_ge(sd_bus_add_object_vtable(authority, NULL, "/org/freedesktop/PolicyKit1/Authority",
-                                               "org.freedesktop.PolicyKit1.Authority", fake_authority_vtable, NULL), 0);
-        assert_int_ge(sd_bus_request_name(authority, "org.freedesktop.PolicyKit1", 0), 0);
-
-        assert_int_ge(sd_bus_new(&client), 0);
-        assert_int_ge(sd_bus_set_address(client, addr), 0);
-        assert_int_ge(sd_bus_set_bus_client(client, true), 0);
-        assert_int_ge(sd_bus_start(client), 0);
-        assert_int_ge(sd_bus_attach_event(client, event, 0), 0);
+        assert_int_eq(test_bus_serve(event, addr, "/org/freedesktop/PolicyKit1/Authority",
+                                     "org.freedesktop.PolicyKit1.Authority", fake_authority_vtable, NULL,
+                                     "org.freedesktop.PolicyKit1", &authority), 0);
+        assert_int_eq(test_bus_connect(event, addr, &client), 0);
 }
 
 TEST(polkit_yes, "/polkit/an allowed Listen runs after the asynchronous answer, with the caller as subject")

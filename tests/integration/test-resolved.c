@@ -110,23 +110,8 @@ static const sd_bus_vtable fake_vtable[] = {
 
 static int fake_start(void)
 {
-        int r;
-
-        r = sd_bus_new(&fake_bus);
-        if (r >= 0)
-                r = sd_bus_set_address(fake_bus, address);
-        if (r >= 0)
-                r = sd_bus_set_bus_client(fake_bus, true);
-        if (r >= 0)
-                r = sd_bus_start(fake_bus);
-        if (r >= 0)
-                r = sd_bus_attach_event(fake_bus, event, 0);
-        if (r >= 0)
-                r = sd_bus_add_object_vtable(fake_bus, NULL, "/org/freedesktop/resolve1",
-                                             "org.freedesktop.resolve1.Manager", fake_vtable, NULL);
-        if (r >= 0)
-                r = sd_bus_request_name(fake_bus, "org.freedesktop.resolve1", 0);
-        return r;
+        return test_bus_serve(event, address, "/org/freedesktop/resolve1", "org.freedesktop.resolve1.Manager",
+                              fake_vtable, NULL, "org.freedesktop.resolve1", &fake_bus);
 }
 
 static void fake_set_addr(unsigned i, int ifindex, const char *a)
@@ -202,28 +187,13 @@ static void teardown(void)
 
 static void setup(void)
 {
-        char conf[128], sock[128];
-        FILE *f;
-
         if (event)
                 return;
         atexit(teardown);
         log_set_max_level(getenv("TEST_DEBUG") ? LOG_DEBUG : LOG_WARNING);
         snprintf(tmpdir, sizeof(tmpdir), "/tmp/test-resolved.XXXXXX");
         assert_non_null(mkdtemp(tmpdir));
-        snprintf(conf, sizeof(conf), "%s/bus.conf", tmpdir);
-        snprintf(sock, sizeof(sock), "%s/bus.sock", tmpdir);
-        f = fopen(conf, "w");
-        assert_non_null(f);
-        fprintf(f, "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
-                   " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
-                   "<busconfig><type>session</type><listen>unix:path=%s</listen><auth>EXTERNAL</auth>\n"
-                   "<policy context=\"default\"><allow send_destination=\"*\" eavesdrop=\"true\"/>"
-                   "<allow eavesdrop=\"true\"/><allow own=\"*\"/></policy></busconfig>\n",
-                sock);
-        fclose(f);
-        assert_int_eq(test_dbus_daemon_start(conf, NULL, 0, &bus_pid), 0);
-        snprintf(address, sizeof(address), "unix:path=%s", sock);
+        assert_int_eq(test_private_bus_start(tmpdir, "session", address, sizeof(address), &bus_pid), 0);
         assert_int_ge(sd_event_new(&event), 0);
 }
 

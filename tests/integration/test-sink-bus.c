@@ -380,8 +380,7 @@ static bool prop_reached(void *arg)
 
 static void setup(void)
 {
-        char conf[256], sock[256], addr[300];
-        FILE *f;
+        char addr[300];
 
         if (manager)
                 return;
@@ -389,18 +388,7 @@ static void setup(void)
         log_set_max_level(getenv("TEST_DEBUG") ? LOG_DEBUG : LOG_WARNING);
         snprintf(tmpdir, sizeof(tmpdir), "/tmp/test-sink-bus.XXXXXX");
         assert_non_null(mkdtemp(tmpdir));
-        snprintf(conf, sizeof(conf), "%s/bus.conf", tmpdir);
-        snprintf(sock, sizeof(sock), "%s/bus.sock", tmpdir);
-        f = fopen(conf, "w");
-        assert_non_null(f);
-        fprintf(f, "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
-                   " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
-                   "<busconfig><type>session</type><listen>unix:path=%s</listen><auth>EXTERNAL</auth>\n"
-                   "<policy context=\"default\"><allow send_destination=\"*\" eavesdrop=\"true\"/>"
-                   "<allow eavesdrop=\"true\"/><allow own=\"*\"/></policy></busconfig>\n", sock);
-        fclose(f);
-        assert_int_eq(test_dbus_daemon_start(conf, NULL, 0, &bus_pid), 0);
-        snprintf(addr, sizeof(addr), "unix:path=%s", sock);
+        assert_int_eq(test_private_bus_start(tmpdir, "session", addr, sizeof(addr), &bus_pid), 0);
         snprintf(bus_address, sizeof(bus_address), "%s", addr);
 
         assert_int_ge(sd_event_new(&event), 0);
@@ -413,11 +401,7 @@ static void setup(void)
         assert_int_eq(manager_start(manager), 0);
         assert_int_eq(manager_set_p2p_backend(manager, &fake_backend, NULL), 0);
 
-        assert_int_ge(sd_bus_new(&client), 0);
-        assert_int_ge(sd_bus_set_address(client, addr), 0);
-        assert_int_ge(sd_bus_set_bus_client(client, true), 0);
-        assert_int_ge(sd_bus_start(client), 0);
-        assert_int_ge(sd_bus_attach_event(client, event, 0), 0);
+        assert_int_eq(test_bus_connect(event, addr, &client), 0);
         assert_int_ge(sd_bus_match_signal(client, NULL, "org.miracastd", NULL, NULL, NULL, on_signal, NULL), 0);
         /* Make sure the match is installed before anything happens. */
         assert_int_ge(sd_bus_call_method(client, "org.freedesktop.DBus", "/org/freedesktop/DBus",
