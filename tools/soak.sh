@@ -23,7 +23,7 @@ SESSIONS=${SOAK_SESSIONS:-1000}
 SEED=${SOAK_SEED:-6}
 EVERY=${SOAK_SAMPLE_EVERY:-50}
 STREAM=${SOAK_STREAM_SECONDS:-1}
-T=$(mktemp -d /tmp/soak.XXXXXX)
+T=$(mktemp -d /tmp/miracast-soak.XXXXXX)
 daemon_pid=
 cleanup() {
         [ -n "$daemon_pid" ] && kill -KILL "$daemon_pid" 2>/dev/null

@@ -27,7 +27,7 @@
 . "${MIRACAST_SRCDIR:-.}/tests/lib/test-lib.sh"
 B=$MIRACAST_BUILD
 S=${MIRACAST_SRCDIR:-.}
-T=$(mktemp -d /tmp/fault-injection.XXXXXX)
+T=$(mktemp -d /tmp/miracast-fault-injection.XXXXXX)
 FSINK="python3 $S/tests/integration/fault-sink.py"
 pids=()
 TABLE=()

@@ -12,7 +12,7 @@
 . "${MIRACAST_SRCDIR:-.}/tests/lib/test-lib.sh"
 B=$MIRACAST_BUILD
 S=${MIRACAST_SRCDIR:-.}
-T=$(mktemp -d /tmp/hostile-sinks.XXXXXX)
+T=$(mktemp -d /tmp/miracast-hostile-sinks.XXXXXX)
 HOSTILE="python3 $S/tests/integration/hostile-sinks.py"
 export HOSTILE_MAX_SESSIONS=4
 daemon_pid=
