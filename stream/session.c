@@ -30,6 +30,7 @@
 #include "../protocol/latency_mode.h"
 #include "../protocol/macro.h"
 #include "../protocol/net_address.h"
+#include "../protocol/owned_str.h"
 #include "../protocol/source_session.h"
 #include "../protocol/wfd_params.h"
 #include "../protocol/worker_msg.h"
@@ -142,17 +143,6 @@ static void session_set_state(struct session *s, enum source_session_state state
         session_notify(s, SESSION_CHANGED_STATE);
 }
 
-static int session_set_string(char **field, const char *value)
-{
-        char *copy = strdup(value ?: "");
-
-        if (!copy)
-                return -ENOMEM;
-        free(*field);
-        *field = copy;
-        return 0;
-}
-
 static void session_free_sink_parameters(struct session *s)
 {
         for (char **p = s->sink_parameters; p && *p; p++)
@@ -249,7 +239,7 @@ void session_end_full(struct session *s, int reason, const char *text)
         if (s->state == SOURCE_SESSION_STATE_ENDED)
                 return;
         if (text && *text)
-                (void) session_set_string(&s->end_reason_text, text);
+                (void) owned_str_set(&s->end_reason_text, text);
 
         session_release_capture(s);
         /* Best effort: what the machine queued last (a TEARDOWN reply) goes out before the close. */
@@ -264,7 +254,7 @@ void session_end_full(struct session *s, int reason, const char *text)
                         snprintf(buf, sizeof(buf), "%s", strerror(-reason));
                 else
                         snprintf(buf, sizeof(buf), "ended");
-                (void) session_set_string(&s->end_reason_text, buf);
+                (void) owned_str_set(&s->end_reason_text, buf);
         }
         /* main logs the end ("ended: ..."), once, with what D-Bus shows */
         log_session_debug(s, "connection closed: %s", s->end_reason_text);
@@ -382,7 +372,7 @@ static void session_take_format(struct session *s, const struct source_session_m
         s->bitrate_bps = f->bitrate_bps;
         snprintf(buf, sizeof(buf), "H.264 %s %u.%u", f->h264_profile_idc == 100 ? "CHP" : "CBP",
                  f->h264_level_idc / 10, f->h264_level_idc % 10);
-        (void) session_set_string(&s->video_codec, buf);
+        (void) owned_str_set(&s->video_codec, buf);
         switch (f->audio_codec) {
         case SOURCE_SESSION_AUDIO_LPCM:
                 snprintf(buf, sizeof(buf), "LPCM %u/%u", f->audio_sample_rate_hz, f->audio_channels);
@@ -396,7 +386,7 @@ static void session_take_format(struct session *s, const struct source_session_m
         default:
                 buf[0] = '\0';
         }
-        (void) session_set_string(&s->audio_codec, buf);
+        (void) owned_str_set(&s->audio_codec, buf);
 }
 
 /* What the configuration and Cast(max-resolution) allow. */
@@ -573,7 +563,7 @@ static int session_media_open(struct session *s, const struct source_session_med
         if (r < 0)
                 return r;
         if (media_get_stats(p->media, &st) >= 0 && st.encoder[0])
-                (void) session_set_string(&s->encoder, st.encoder);
+                (void) owned_str_set(&s->encoder, st.encoder);
         /* "auto" says which candidates it skipped and why (no VAAPI driver: software fallback). */
         if (cfg.encode.encoder && strcmp(cfg.encode.encoder, "auto") == 0 && encode_last_error()[0])
                 log_session_info(s, "encoder auto: %s, using %s", encode_last_error(), s->encoder ?: "?");
@@ -838,7 +828,7 @@ static int session_run_actions(struct session *s, const struct source_session_ac
                         break;
 
                 case SOURCE_SESSION_ACTION_ENDED:
-                        (void) session_set_string(&s->end_reason_text, a->ended.text);
+                        (void) owned_str_set(&s->end_reason_text, a->ended.text);
                         session_end(s, a->ended.error);
                         return 1;
                 }
@@ -1049,7 +1039,7 @@ int session_new(struct stream *st, const struct session_params *params, int fd, 
         s->max_height = params->max_height;
         s->latency = params->latency;
         s->no_audio = params->no_audio;
-        if (params->audio_pipewire_remote && session_set_string(&s->audio_pipewire_remote, params->audio_pipewire_remote) < 0) {
+        if (params->audio_pipewire_remote && owned_str_set(&s->audio_pipewire_remote, params->audio_pipewire_remote) < 0) {
                 session_free_partial(s);
                 return -ENOMEM;
         }
@@ -1057,10 +1047,10 @@ int session_new(struct stream *st, const struct session_params *params, int fd, 
         s->sink_rtsp_port = params->sink_rtsp_port;
         s->input_allowed = params->input_allowed;
         s->own_node = params->own_node;
-        if (session_set_string(&s->end_reason_text, "") < 0 || session_set_string(&s->peer, "") < 0 ||
-            session_set_string(&s->video_codec, "") < 0 || session_set_string(&s->audio_codec, "") < 0 ||
-            session_set_string(&s->encoder, "") < 0 ||
-            (params->device_name && session_set_string(&s->device_name, params->device_name) < 0)) {
+        if (owned_str_set(&s->end_reason_text, "") < 0 || owned_str_set(&s->peer, "") < 0 ||
+            owned_str_set(&s->video_codec, "") < 0 || owned_str_set(&s->audio_codec, "") < 0 ||
+            owned_str_set(&s->encoder, "") < 0 ||
+            (params->device_name && owned_str_set(&s->device_name, params->device_name) < 0)) {
                 session_free_partial(s);
                 return -ENOMEM;
         }
@@ -1092,7 +1082,7 @@ int session_new(struct stream *st, const struct session_params *params, int fd, 
         if (r < 0)
                 goto fail;
         snprintf(buf, sizeof(buf), strchr(peer_host, ':') ? "[%s]:%u" : "%s:%u", peer_host, peer_port);
-        r = session_set_string(&s->peer, buf);
+        r = owned_str_set(&s->peer, buf);
         if (r < 0)
                 goto fail;
         r = session_pick_rtp_port(&local, &rtp_port);
