@@ -29,11 +29,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if [ "$(id -u)" != 0 ]; then
-        echo "skipped: the privilege drop is tested as root only"
-        echo "0 passed, 0 failed, 1 skipped"
-        exit 0
-fi
+[ "$(id -u)" = 0 ] || skip_all "the privilege drop is tested as root only"
 
 field() { awk -v k="$2:" '$1 == k { $1 = ""; sub(/^ /, ""); print; exit }' "/proc/$1/status"; }
 describe() {

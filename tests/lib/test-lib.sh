@@ -20,6 +20,29 @@ finish() {
         exit $?
 }
 
+# skip_all REASON: this machine cannot run the whole test: one "skipped" line and a clean exit.
+skip_all() {
+        echo "skipped: $1"
+        echo "0 passed, 0 failed, 1 skipped"
+        exit 0
+}
+
+# wait_until CMD...: run CMD (output discarded) every 0.1 s until it succeeds, at most 30 s.
+wait_until() {
+        for _ in $(seq 300); do
+                "$@" >/dev/null 2>&1 && return 0
+                sleep 0.1
+        done
+        return 1
+}
+
+# wait_for WHAT CMD...: wait_until CMD, saying on stderr what it gave up waiting for.
+wait_for() {
+        wait_until "${@:2}" && return 0
+        echo "gave up waiting for: $1" >&2
+        return 1
+}
+
 # private_bus SOCKET [TYPE]: start a private dbus-daemon (TYPE session or system, default
 # session) listening on SOCKET, where any user may connect, own any name and call anything; its config
 # is SOCKET.conf, its output SOCKET.log. Waits for the socket; the pid is $private_bus_pid.
