@@ -119,42 +119,32 @@ static int fake_start(void)
                               fake_vtable, NULL, "org.fedoraproject.FirewallD1", &fake_bus);
 }
 
+/* The calls not printed yet, one a line (the shell test reads them). */
+static void fake_print_calls(void)
+{
+        static size_t printed;
+        size_t n = strlen(calls);
+
+        if (n > printed) {
+                fputs(calls + printed, stdout);
+                fflush(stdout);
+        }
+        printed = n;
+        if (n > sizeof(calls) / 2) {
+                calls[0] = '\0';
+                printed = 0;
+        }
+}
+
 /* The fake alone, for the shell test; runs before the test runner's main(). */
 __attribute__((constructor)) static void fake_firewalld_serve(void)
 {
         const char *addr = getenv("FAKE_FIREWALLD_BUS");
-        sigset_t mask;
-        int r;
 
         if (!addr)
                 return;
-        sigemptyset(&mask);
-        sigaddset(&mask, SIGTERM);
-        sigprocmask(SIG_BLOCK, &mask, NULL);
         snprintf(address, sizeof(address), "%s", addr);
-        r = sd_event_new(&event);
-        if (r >= 0)
-                r = sd_event_add_signal(event, NULL, SIGTERM, NULL, NULL);
-        if (r >= 0)
-                r = fake_start();
-        if (r < 0) {
-                fprintf(stderr, "fake firewalld: %s\n", strerror(-r));
-                exit(1);
-        }
-        printf("fake firewalld ready\n");
-        fflush(stdout);
-        for (;;) {
-                size_t n = strlen(calls);
-                if (sd_event_run(event, UINT64_MAX) < 0 || sd_event_get_state(event) == SD_EVENT_FINISHED)
-                        break;
-                if (strlen(calls) != n) {
-                        fputs(calls + n, stdout);
-                        fflush(stdout);
-                }
-                if (strlen(calls) > sizeof(calls) / 2)
-                        calls[0] = '\0';
-        }
-        exit(0);
+        test_fake_serve_alone("firewalld", &event, fake_start, fake_print_calls);
 }
 
 static void teardown(void)

@@ -122,13 +122,23 @@ static void fake_set_addr(unsigned i, int ifindex, const char *a)
                 abort();
 }
 
+/* The last call, when one came since the last look (the shell test reads it). */
+static void fake_print_call(void)
+{
+        static unsigned printed;
+
+        if (fake.calls != printed) {
+                printf("ResolveService(%s)\n", fake.asked);
+                fflush(stdout);
+                printed = fake.calls;
+        }
+}
+
 /* The fake alone, for the shell test; runs before the test runner's main(). */
 __attribute__((constructor)) static void fake_resolved_serve(void)
 {
         const char *addr = getenv("FAKE_RESOLVED_BUS"), *rec = getenv("FAKE_RESOLVED_RECORD");
         char buf[512], *f[4] = {};
-        sigset_t mask;
-        int r;
 
         if (!addr)
                 return;
@@ -147,31 +157,8 @@ __attribute__((constructor)) static void fake_resolved_serve(void)
         fake_set_addr(0, (int) if_nametoindex(f[2]), f[1]);
         fake.n_addrs = 1;
         snprintf(fake.txt, sizeof(fake.txt), "%s", f[3]);
-        sigemptyset(&mask);
-        sigaddset(&mask, SIGTERM);
-        sigprocmask(SIG_BLOCK, &mask, NULL);
         snprintf(address, sizeof(address), "%s", addr);
-        r = sd_event_new(&event);
-        if (r >= 0)
-                r = sd_event_add_signal(event, NULL, SIGTERM, NULL, NULL);
-        if (r >= 0)
-                r = fake_start();
-        if (r < 0) {
-                fprintf(stderr, "fake resolved: %s\n", strerror(-r));
-                exit(1);
-        }
-        printf("fake resolved ready\n");
-        fflush(stdout);
-        for (;;) {
-                unsigned n = fake.calls;
-                if (sd_event_run(event, UINT64_MAX) < 0 || sd_event_get_state(event) == SD_EVENT_FINISHED)
-                        break;
-                if (fake.calls != n) {
-                        printf("ResolveService(%s)\n", fake.asked);
-                        fflush(stdout);
-                }
-        }
-        exit(0);
+        test_fake_serve_alone("resolved", &event, fake_start, fake_print_call);
 }
 
 static void teardown(void)

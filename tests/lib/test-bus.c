@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -136,4 +137,28 @@ int test_bus_serve(sd_event *event, const char *address, const char *path, const
         }
         *ret = bus;
         return 0;
+}
+
+void test_fake_serve_alone(const char *what, sd_event **event, int (*start)(void), void (*report)(void))
+{
+        sigset_t mask;
+        int r;
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+        r = sd_event_new(event);
+        if (r >= 0)
+                r = sd_event_add_signal(*event, NULL, SIGTERM, NULL, NULL);
+        if (r >= 0)
+                r = start();
+        if (r < 0) {
+                fprintf(stderr, "fake %s: %s\n", what, strerror(-r));
+                exit(1);
+        }
+        printf("fake %s ready\n", what);
+        fflush(stdout);
+        while (sd_event_run(*event, UINT64_MAX) >= 0 && sd_event_get_state(*event) != SD_EVENT_FINISHED)
+                report();
+        exit(0);
 }

@@ -35,3 +35,12 @@ int test_bus_connect(sd_event *event, const char *address, sd_bus **ret);
  */
 int test_bus_serve(sd_event *event, const char *address, const char *path, const char *interface,
                    const sd_bus_vtable *vtable, void *userdata, const char *name, sd_bus **ret);
+
+/*
+ * A fake service alone, for a shell test (called from a constructor when the test's environment
+ * asks for it): *event becomes a loop that ends on SIGTERM, start() puts the fake on it, "fake
+ * WHAT ready" goes to stdout, and after each loop iteration report() may print what the fake saw.
+ * Exits the process: 0 on SIGTERM, 1 when start() fails.
+ */
+__attribute__((noreturn)) void test_fake_serve_alone(const char *what, sd_event **event, int (*start)(void),
+                                                     void (*report)(void));
