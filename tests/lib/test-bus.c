@@ -162,3 +162,17 @@ void test_fake_serve_alone(const char *what, sd_event **event, int (*start)(void
                 report();
         exit(0);
 }
+
+int test_bus_on_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        struct test_call_result *res = userdata;
+        const sd_bus_error *e = sd_bus_message_get_error(m);
+
+        res->done = true;
+        if (e) {
+                snprintf(res->error, sizeof(res->error), "%s", e->name);
+                snprintf(res->message, sizeof(res->message), "%s", e->message ?: "");
+        } else
+                res->reply = sd_bus_message_ref(m);
+        return 0;
+}

@@ -2,6 +2,7 @@
 /* A private dbus-daemon for integration tests, and the connections tests make to it. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 #include <systemd/sd-bus.h>
@@ -35,6 +36,15 @@ int test_bus_connect(sd_event *event, const char *address, sd_bus **ret);
  */
 int test_bus_serve(sd_event *event, const char *address, const char *path, const char *interface,
                    const sd_bus_vtable *vtable, void *userdata, const char *name, sd_bus **ret);
+
+/* An asynchronous call's outcome, filled by test_bus_on_reply() (pass the struct as userdata). */
+struct test_call_result {
+        bool done;
+        sd_bus_message *reply;        /* on success, a reference the test drops */
+        char error[256];              /* the error name; "" on success */
+        char message[512];
+};
+int test_bus_on_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error);
 
 /*
  * A fake service alone, for a shell test (called from a constructor when the test's environment
