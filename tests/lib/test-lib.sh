@@ -111,13 +111,40 @@ start_daemon_listener() {
         check "listening on a kernel-chosen port ($out)" test -n "$port"
 }
 
-# stop_daemon CHECK-NAME: SIGTERM to the daemon; the check passes when it exits 0.
+# stop_daemon CHECK-NAME: SIGTERM to the daemon; the check passes when it exits 0 (LeakSanitizer
+# makes a leak a non-zero exit). Its exit status stays in $daemon_status.
 stop_daemon() {
-        local rc
-
         kill -TERM "$daemon_pid"
         wait "$daemon_pid"
-        rc=$?
+        daemon_status=$?
         daemon_pid=
-        check "$1" test "$rc" = 0
+        check "$1" test "$daemon_status" = 0
+}
+
+# start_daemon_without_bus ARGS...: miracastd with no D-Bus, listening on a kernel-chosen loopback
+# port (--bus none --listen 127.0.0.1:0), plus ARGS, logging to $T/daemon.log. Passes once it logs
+# its port ($port, pid $daemon_pid); fails and finishes the test when it does not within 30 s.
+start_daemon_without_bus() {
+        "$MIRACAST_BUILD/miracastd" --bus none --listen 127.0.0.1:0 "$@" >"$T/daemon.log" 2>&1 &
+        daemon_pid=$!
+        for _ in $(seq 300); do
+                grep -q "Listening for sinks on 127.0.0.1:" "$T/daemon.log" && break
+                sleep 0.1
+        done
+        port=$(sed -n 's/.*Listening for sinks on .*:\([0-9]*\).*/\1/p' "$T/daemon.log" | head -n1)
+        if [ -z "$port" ]; then
+                fail "daemon starts and listens" "$(tail -n 5 "$T/daemon.log")"
+                finish
+        fi
+        pass "daemon starts and listens on 127.0.0.1:$port"
+}
+
+# check_no_sanitizer_report NAME LOG...: passes when no LOG holds an AddressSanitizer, LeakSanitizer
+# or UBSan ("runtime error:") report; a failure quotes its first lines.
+check_no_sanitizer_report() {
+        local name=$1 found
+
+        shift
+        found=$(grep -h -m3 -E "Sanitizer|runtime error:" "$@" 2>/dev/null)
+        if [ -z "$found" ]; then pass "$name"; else fail "$name" "$found"; fi
 }
