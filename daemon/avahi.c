@@ -122,29 +122,6 @@ static void avahi_drop_browser(struct avahi_browser *b, bool forget)
 
 /* ---- resolving ------------------------------------------------------------------- */
 
-static int avahi_read_txt(sd_bus_message *m, struct mice_display_txt *txt)
-{
-        int r;
-
-        *txt = (struct mice_display_txt) {};
-        r = sd_bus_message_enter_container(m, 'a', "ay");
-        if (r < 0)
-                return r;
-        for (;;) {
-                const void *data;
-                size_t len;
-
-                r = sd_bus_message_read_array(m, 'y', &data, &len);
-                if (r < 0)
-                        return r;
-                if (r == 0)
-                        break;
-                if (mice_display_txt_add(txt, data, len) < 0)
-                        txt->n_bad++;
-        }
-        return sd_bus_message_exit_container(m);
-}
-
 static int avahi_on_resolved(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
         struct avahi_record *rec = userdata;
@@ -167,7 +144,7 @@ static int avahi_on_resolved(sd_bus_message *m, void *userdata, sd_bus_error *re
         r = sd_bus_message_read(m, "iissssisq", &ifindex, &protocol, &name, &type, &domain, &host, &aprotocol,
                                 &address, &port);
         if (r >= 0)
-                r = avahi_read_txt(m, &txt);
+                r = dnssd_read_txt(m, &txt);
         if (r >= 0)
                 r = sd_bus_message_read(m, "u", &flags);
         if (r < 0) {

@@ -12,6 +12,7 @@
 #include "../encoder/capture_spec.h"
 #include "../protocol/latency_mode.h"
 #include "../protocol/macro.h"
+#include "../protocol/owned_str.h"
 #include "config.h"
 #include "log.h"
 
@@ -139,17 +140,6 @@ static int config_parse_uint(const char *s, unsigned max, unsigned *ret)
         return 0;
 }
 
-static int config_replace_string(char **field, const char *value)
-{
-        char *copy = strdup(value);
-
-        if (!copy)
-                return -ENOMEM;
-        free(*field);
-        *field = copy;
-        return 0;
-}
-
 /* FFmpeg encoder names are [a-z0-9_]; "auto", "vaapi", "x264" are ours. */
 static bool config_encoder_valid(const char *s)
 {
@@ -182,20 +172,20 @@ int config_set(struct config *c, const char *key, const char *value, const char 
                 if (!capture_spec_is_valid(value))
                         return log_error_errno(-EINVAL, "%s: capture \"%s\" is not kms[:DEVICE[:CONNECTOR]], CONNECTOR, pipewire[:NODE], testsrc, testsrc:resize=N, testsrc:flash, testsrc:motion or testsrc:noise",
                                                origin, value);
-                return config_replace_string(&c->capture, value);
+                return owned_str_set(&c->capture, value);
         }
         if (strcmp(k, "pipewire-remote") == 0) {
                 /* a socket path; the daemon connects there and nowhere else (no XDG_RUNTIME_DIR lookup) */
                 if (value[0] != '/' || strlen(value) >= 108)
                         return log_error_errno(-EINVAL, "%s: pipewire-remote \"%s\" is not an absolute socket path",
                                                origin, value);
-                return config_replace_string(&c->pipewire_remote, value);
+                return owned_str_set(&c->pipewire_remote, value);
         }
         if (strcmp(k, "encoder") == 0) {
                 if (!config_encoder_valid(value))
                         return log_error_errno(-EINVAL, "%s: encoder \"%s\" is not auto, vaapi, x264 or an FFmpeg encoder name",
                                                origin, value);
-                return config_replace_string(&c->encoder, value);
+                return owned_str_set(&c->encoder, value);
         }
         if (strcmp(k, "latency") == 0) {
                 enum latency_mode mode = latency_mode_from_string(value);
@@ -211,7 +201,7 @@ int config_set(struct config *c, const char *key, const char *value, const char 
                     strcmp(value, "pipewire") != 0)
                         return log_error_errno(-EINVAL, "%s: audio-source \"%s\" is not silence, tone, beep or pipewire",
                                                origin, value);
-                return config_replace_string(&c->audio_source, value);
+                return owned_str_set(&c->audio_source, value);
         }
         if (strcmp(k, "bus") == 0) {
                 if (!*value)
@@ -220,7 +210,7 @@ int config_set(struct config *c, const char *key, const char *value, const char 
                     !strchr(value, ':'))
                         return log_error_errno(-EINVAL, "%s: bus \"%s\" is not system, session, none or a D-Bus address (e.g. unix:path=/run/x)",
                                                origin, value);
-                r = config_replace_string(&c->bus, value);
+                r = owned_str_set(&c->bus, value);
                 if (r >= 0)
                         c->bus_explicit = true;
                 return r;

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <systemd/sd-bus.h>
 
 #include "../protocol/mice_msg.h"
 
@@ -32,3 +33,11 @@ struct dnssd_owner {
         void (*browsing_changed)(void *userdata, bool browsing);
         void *userdata;
 };
+
+/*
+ * Read the TXT strings of a resolved instance (D-Bus "aay", as Avahi's and
+ * systemd-resolved's ResolveService both reply) into *ret. An entry
+ * mice_display_txt_add() refuses counts in ret->n_bad, not as an error;
+ * errors are the bus message's own (a reply of the wrong shape).
+ */
+int dnssd_read_txt(sd_bus_message *m, struct mice_display_txt *ret);

@@ -127,16 +127,6 @@ static void peer_remove(struct nm *n, const char *path)
 
 static void peer_report(struct nm *n, struct nm_peer *p)
 {
-        struct p2p_peer info = {
-                .address = p->address,
-                .name = p->name,
-                .device_type = wfd_device_type_to_string(wfd_device_info_type(&p->info)),
-                .session_available = wfd_device_info_available(&p->info),
-                .max_throughput_mbps = p->info.max_throughput_mbps,
-                .control_port = p->info.control_port,
-                .signal_dbm = p->signal_dbm,
-        };
-
         if (!p->has_wfd || !wfd_device_info_is_sink(&p->info) || !p->address[0]) {
                 if (p->reported && n->owner.peer_lost)
                         n->owner.peer_lost(n->owner.userdata, p->address);
@@ -144,8 +134,7 @@ static void peer_report(struct nm *n, struct nm_peer *p)
                 return;
         }
         p->reported = true;
-        if (n->owner.peer_changed)
-                n->owner.peer_changed(n->owner.userdata, &info);
+        p2p_owner_peer_changed(&n->owner, p->address, p->name, &p->info, p->signal_dbm, false);
 }
 
 /* Read one a{sv} of peer properties (GetAll reply or PropertiesChanged). */
@@ -278,11 +267,7 @@ static int on_peer_removed(sd_bus_message *m, void *userdata, sd_bus_error *ret_
 
 static void set_discovering(struct nm *n, bool on)
 {
-        if (n->discovering == on)
-                return;
-        n->discovering = on;
-        if (n->owner.discovering_changed)
-                n->owner.discovering_changed(n->owner.userdata, on);
+        p2p_owner_set_discovering(&n->owner, &n->discovering, on);
 }
 
 static int on_find_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
@@ -394,15 +379,7 @@ static void conn_end(struct nm *n, int error, const char *reason)
         snprintf(peer, sizeof(peer), "%s", c->peer);
         was_up = c->up;
         conn_free(c);
-        if (was_up) {
-                log_info("NM: group with %s ended: %s", peer, reason);
-                if (n->owner.group_down)
-                        n->owner.group_down(n->owner.userdata, peer, error, reason);
-        } else {
-                log_warning("NM: connecting to %s failed: %s", peer, reason);
-                if (n->owner.connect_failed)
-                        n->owner.connect_failed(n->owner.userdata, peer, error, reason);
-        }
+        p2p_owner_connection_ended(&n->owner, "NM", peer, was_up, error, reason);
         find_start(n);
 }
 

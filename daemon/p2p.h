@@ -121,6 +121,21 @@ struct p2p_owner {
         void *userdata;
 };
 
+/*
+ * What every backend tells its owner the same way (daemon/p2p_owner.c):
+ *   p2p_owner_peer_changed()      a WFD sink seen or updated, from its WFD device information;
+ *   p2p_owner_set_discovering()   *discovering becomes on, reported on a change only;
+ *   p2p_owner_connection_ended()  a connect that failed before its group came up (was_up false:
+ *                                 connect_failed) or a group that went down (group_down), logged
+ *                                 with the backend's prefix ("NM", "P2P").
+ */
+struct wfd_device_info;
+void p2p_owner_peer_changed(const struct p2p_owner *owner, const char *address, const char *name,
+                            const struct wfd_device_info *info, int16_t signal_dbm, bool is_group_owner);
+void p2p_owner_set_discovering(const struct p2p_owner *owner, bool *discovering, bool on);
+void p2p_owner_connection_ended(const struct p2p_owner *owner, const char *log_prefix, const char *peer, bool was_up,
+                                int error, const char *reason);
+
 /* Options of one connect (from Sink1.Cast). */
 struct p2p_connect_options {
         const char *method;           /* "pbc" (default), "pin": enter `pin` (the sink shows it); without

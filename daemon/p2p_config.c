@@ -8,6 +8,7 @@
 
 #include "p2p.h"
 
+#include "../protocol/owned_str.h"
 #include "../protocol/wpas_msg.h"
 #include "log.h"
 
@@ -69,17 +70,6 @@ static bool key_eq(const char *a, const char *b)
         return *a == *b;
 }
 
-static int set_str(char **field, const char *value)
-{
-        char *s = strdup(value);
-
-        if (!s)
-                return -ENOMEM;
-        free(*field);
-        *field = s;
-        return 0;
-}
-
 static int parse_uint(const char *value, unsigned min, unsigned max, unsigned *ret)
 {
         char *end;
@@ -116,27 +106,27 @@ int p2p_config_set(struct p2p_config *c, const char *key, const char *value)
                 if (strcmp(value, "auto") != 0 && strcmp(value, "wpas") != 0 && strcmp(value, "nm") != 0 &&
                     strcmp(value, "none") != 0)
                         return log_error_errno(-EINVAL, "p2p-backend must be auto, wpas, nm or none, not \"%s\"", value);
-                return set_str(&c->backend, value);
+                return owned_str_set(&c->backend, value);
         }
         if (key_eq(key, "wpas-ctrl")) {
                 if (value[0] != '/')
                         return log_error_errno(-EINVAL, "wpas-ctrl must be an absolute path");
-                return set_str(&c->wpas_ctrl, value);
+                return owned_str_set(&c->wpas_ctrl, value);
         }
         if (key_eq(key, "nm-bus")) {
                 if (strcmp(value, "system") != 0 && !strchr(value, ':'))
                         return log_error_errno(-EINVAL, "nm-bus must be \"system\" or a D-Bus address, not \"%s\"", value);
-                return set_str(&c->nm_bus, value);
+                return owned_str_set(&c->nm_bus, value);
         }
         if (key_eq(key, "p2p-runtime-dir")) {
                 if (value[0] != '/' || strlen(value) > 80)
                         return log_error_errno(-EINVAL, "p2p-runtime-dir must be an absolute path of at most 80 bytes");
-                return set_str(&c->runtime_dir, value);
+                return owned_str_set(&c->runtime_dir, value);
         }
         if (key_eq(key, "p2p-device-name")) {
                 if (strlen(value) > 32 || strpbrk(value, "\n\r"))
                         return log_error_errno(-EINVAL, "p2p-device-name: at most 32 bytes, one line");
-                return set_str(&c->device_name, value);
+                return owned_str_set(&c->device_name, value);
         }
         if (key_eq(key, "p2p-go-intent")) {
                 r = parse_uint(value, 0, 15, &u);
@@ -178,7 +168,7 @@ int p2p_config_set(struct p2p_config *c, const char *key, const char *value)
                 if (wpas_parse_ipv4(value, strlen(value), a) < 0 || a[3] != 0)
                         return log_error_errno(-EINVAL, "p2p-subnet must be a /24 network like 192.168.173.0, not \"%s\"",
                                                value);
-                return set_str(&c->subnet, value);
+                return owned_str_set(&c->subnet, value);
         }
         if (key_eq(key, "p2p-persistent-group")) {
                 if (parse_bool(value, &c->persistent_group) < 0)
@@ -191,7 +181,7 @@ int p2p_config_set(struct p2p_config *c, const char *key, const char *value)
                     strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_/") != strlen(value))
                         return log_error_errno(-EINVAL, "p2p-firewall-zone must be a firewalld zone name, not \"%s\"",
                                                value);
-                return set_str(&c->firewall_zone, value);
+                return owned_str_set(&c->firewall_zone, value);
         }
         if (key_eq(key, "p2p-link-poll-seconds")) {
                 r = parse_uint(value, 0, 60, &u);
@@ -209,7 +199,7 @@ int p2p_config_set(struct p2p_config *c, const char *key, const char *value)
                 if (strcmp(value, "auto") != 0 && strcmp(value, "avahi") != 0 && strcmp(value, "resolved") != 0)
                         return log_error_errno(-EINVAL, "mice-discovery must be auto, avahi or resolved, not \"%s\"",
                                                value);
-                return set_str(&c->mice_discovery, value);
+                return owned_str_set(&c->mice_discovery, value);
         }
         if (key_eq(key, "mice-sinks")) {
                 size_t n = 0;
@@ -237,7 +227,7 @@ int p2p_config_set(struct p2p_config *c, const char *key, const char *value)
                         c->mice_sinks = NULL;
                         return 0;
                 }
-                return set_str(&c->mice_sinks, value);
+                return owned_str_set(&c->mice_sinks, value);
         }
         if (key_eq(key, "p2p-handshake-ip")) {
                 if (parse_bool(value, &c->handshake_ip) < 0)

@@ -9,6 +9,7 @@
 #include <systemd/sd-bus.h>
 
 #include "../protocol/macro.h"
+#include "dnssd.h"
 #include "log.h"
 #include "resolved.h"
 
@@ -64,29 +65,6 @@ static void resolved_report_lost(struct resolved_instance *in, const struct reso
                                               in->reported[i].family);
         }
         in->n_reported = kept;
-}
-
-static int resolved_read_txt(sd_bus_message *m, struct mice_display_txt *txt)
-{
-        int r;
-
-        *txt = (struct mice_display_txt) {};
-        r = sd_bus_message_enter_container(m, 'a', "ay");
-        if (r < 0)
-                return r;
-        for (;;) {
-                const void *data;
-                size_t len;
-
-                r = sd_bus_message_read_array(m, 'y', &data, &len);
-                if (r < 0)
-                        return r;
-                if (r == 0)
-                        break;
-                if (mice_display_txt_add(txt, data, len) < 0)
-                        txt->n_bad++;
-        }
-        return sd_bus_message_exit_container(m);
 }
 
 /*
@@ -168,7 +146,7 @@ static int resolved_on_reply(sd_bus_message *m, void *userdata, sd_bus_error *re
         if (k >= 0)
                 k = sd_bus_message_exit_container(m);
         if (k >= 0)
-                k = resolved_read_txt(m, &txt);
+                k = dnssd_read_txt(m, &txt);
         if (k < 0) {
                 log_warning_errno(k, "resolved: malformed ResolveService reply for \"%s\", ignoring: %m", in->name);
                 return 0;

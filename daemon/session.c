@@ -22,6 +22,8 @@
 
 #include "../encoder/capture_spec.h"
 #include "../protocol/macro.h"
+#include "../protocol/net_address.h"
+#include "../protocol/owned_str.h"
 #include "../protocol/uibc_msg.h"
 #include "../protocol/worker_msg.h"
 #include "context.h"
@@ -111,17 +113,6 @@ static void session_set_state(struct session *s, enum source_session_state state
         session_notify(s, SESSION_CHANGED_STATE);
 }
 
-static int session_set_string(char **field, const char *value)
-{
-        char *copy = strdup(value ?: "");
-
-        if (!copy)
-                return -ENOMEM;
-        free(*field);
-        *field = copy;
-        return 0;
-}
-
 int session_new(struct manager *m, struct context *context, struct sink *sink, struct session **ret)
 {
         struct session *s, **tail;
@@ -145,9 +136,9 @@ int session_new(struct manager *m, struct context *context, struct sink *sink, s
                 s->path = NULL;
                 goto fail;
         }
-        if (session_set_string(&s->end_reason_text, "") < 0 || session_set_string(&s->peer, "") < 0 ||
-            session_set_string(&s->video_codec, "") < 0 || session_set_string(&s->audio_codec, "") < 0 ||
-            session_set_string(&s->encoder, "") < 0)
+        if (owned_str_set(&s->end_reason_text, "") < 0 || owned_str_set(&s->peer, "") < 0 ||
+            owned_str_set(&s->video_codec, "") < 0 || owned_str_set(&s->audio_codec, "") < 0 ||
+            owned_str_set(&s->encoder, "") < 0)
                 goto fail;
 
         for (tail = &m->sessions; *tail; tail = &(*tail)->next)
@@ -322,7 +313,7 @@ void session_end_full(struct session *s, int reason, const char *text)
         if (s->state == SOURCE_SESSION_STATE_ENDED)
                 return;
         if (text && *text)
-                (void) session_set_string(&s->end_reason_text, text);
+                (void) owned_str_set(&s->end_reason_text, text);
 
         /* The worker ends its side: what the machine queued last (a TEARDOWN reply) goes out before
          * the close there. */
@@ -341,7 +332,7 @@ void session_end_full(struct session *s, int reason, const char *text)
                         snprintf(buf, sizeof(buf), "%s", strerror(-reason));
                 else
                         snprintf(buf, sizeof(buf), "ended");
-                (void) session_set_string(&s->end_reason_text, buf);
+                (void) owned_str_set(&s->end_reason_text, buf);
         }
         if (reason < 0)
                 log_session_warning_errno(s, reason, "ended: %s", s->end_reason_text);
@@ -378,7 +369,7 @@ static int session_take_text(const struct worker_msg *m, uint16_t tag, char **fi
         for (char *c = buf; *c; c++)
                 if (*c < 0x20 || *c > 0x7e)
                         return -EBADMSG;
-        return session_set_string(field, buf);
+        return owned_str_set(field, buf);
 }
 
 static int session_get_ranged(const struct worker_msg *m, uint16_t tag, int64_t max, unsigned *ret)
@@ -862,35 +853,11 @@ void session_on_worker_msg(struct session *s, const struct worker_msg *m)
 
 /* ---- connecting ---------------------------------------------------------------- */
 
-static int session_format_address(const struct sockaddr_storage *ss, char *host, size_t host_size,
-                                  uint16_t *ret_port)
-{
-        if (ss->ss_family == AF_INET) {
-                const struct sockaddr_in *sin = (const struct sockaddr_in *) ss;
-                inet_ntop(AF_INET, &sin->sin_addr, host, host_size);
-                *ret_port = ntohs(sin->sin_port);
-                return 0;
-        }
-        if (ss->ss_family == AF_INET6) {
-                const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *) ss;
-                struct in_addr v4;
-
-                if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
-                        memcpy(&v4, &sin6->sin6_addr.s6_addr[12], 4);
-                        inet_ntop(AF_INET, &v4, host, host_size);
-                } else
-                        inet_ntop(AF_INET6, &sin6->sin6_addr, host, host_size);
-                *ret_port = ntohs(sin6->sin6_port);
-                return 0;
-        }
-        return -EAFNOSUPPORT;
-}
-
 static int session_on_connect_timeout(sd_event_source *source, uint64_t usec, void *userdata)
 {
         struct session *s = userdata;
 
-        (void) session_set_string(&s->end_reason_text, "the sink did not connect in time");
+        (void) owned_str_set(&s->end_reason_text, "the sink did not connect in time");
         session_end(s, -ETIMEDOUT);
         return 0;
 }
@@ -989,11 +956,11 @@ int session_attach_fd(struct session *s, int fd, const struct connection_stats *
         p->connect_timer = sd_event_source_disable_unref(p->connect_timer);
         if (getpeername(fd, (struct sockaddr *) &peer, &peer_len) < 0)
                 return -errno;
-        r = session_format_address(&peer, peer_host, sizeof(peer_host), &peer_port);
+        r = net_address_format(&peer, peer_host, sizeof(peer_host), &peer_port);
         if (r < 0)
                 return r;
         snprintf(addr, sizeof(addr), strchr(peer_host, ':') ? "[%s]:%u" : "%s:%u", peer_host, peer_port);
-        r = session_set_string(&s->peer, addr);
+        r = owned_str_set(&s->peer, addr);
         if (r < 0)
                 return r;
 

@@ -188,20 +188,8 @@ static struct wpas_peer_entry *peer_find(struct wpas *w, const char *address)
 
 static void peer_report(struct wpas *w, struct wpas_peer_entry *p)
 {
-        struct p2p_peer info = {
-                .address = p->address,
-                .name = p->name,
-                .device_type = wfd_device_type_to_string(wfd_device_info_type(&p->info)),
-                .session_available = wfd_device_info_available(&p->info),
-                .max_throughput_mbps = p->info.max_throughput_mbps,
-                .control_port = p->info.control_port,
-                .signal_dbm = p->signal_dbm,
-                .is_group_owner = p->is_go,
-        };
-
         p->reported = true;
-        if (w->owner.peer_changed)
-                w->owner.peer_changed(w->owner.userdata, &info);
+        p2p_owner_peer_changed(&w->owner, p->address, p->name, &p->info, p->signal_dbm, p->is_go);
 }
 
 static void peer_remove(struct wpas *w, const char *address)
@@ -298,11 +286,7 @@ static void peer_query(struct wpas *w, const char *address)
 
 static void set_discovering(struct wpas *w, bool on)
 {
-        if (w->discovering == on)
-                return;
-        w->discovering = on;
-        if (w->owner.discovering_changed)
-                w->owner.discovering_changed(w->owner.userdata, on);
+        p2p_owner_set_discovering(&w->owner, &w->discovering, on);
 }
 
 static void on_find_reply(struct wpas_ctrl *ctrl, int error, const char *reply, size_t len, void *userdata)
@@ -395,15 +379,7 @@ static void conn_end(struct wpas *w, int error, const char *reason)
         snprintf(peer, sizeof(peer), "%s", c->peer);
         was_up = c->state != CONN_CONNECTING;
         conn_free(c);
-        if (was_up) {
-                log_info("P2P: group with %s ended: %s", peer, reason);
-                if (w->owner.group_down)
-                        w->owner.group_down(w->owner.userdata, peer, error, reason);
-        } else {
-                log_warning("P2P: connecting to %s failed: %s", peer, reason);
-                if (w->owner.connect_failed)
-                        w->owner.connect_failed(w->owner.userdata, peer, error, reason);
-        }
+        p2p_owner_connection_ended(&w->owner, "P2P", peer, was_up, error, reason);
         find_start(w);
 }
 

@@ -195,6 +195,24 @@ fail:
         return r;
 }
 
+int bus_node_list_add(char ***l, size_t *n, const char *path)
+{
+        char *copy, **grown;
+
+        copy = strdup(path);
+        if (!copy)
+                return -ENOMEM;
+        grown = reallocarray(*l, *n + 2, sizeof(char *));
+        if (!grown) {
+                free(copy);
+                return -ENOMEM;
+        }
+        grown[(*n)++] = copy;
+        grown[*n] = NULL;
+        *l = grown;
+        return 0;
+}
+
 struct bus *bus_free(struct bus *b)
 {
         if (!b)

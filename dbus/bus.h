@@ -45,6 +45,13 @@ int bus_open(struct manager *m, const char *spec, enum config_polkit polkit_mode
 /* Removes the hooks, releases the name, closes. Accepts NULL, returns NULL. */
 struct bus *bus_free(struct bus *b);
 
+/*
+ * For the node enumerators (ObjectManager): append a copy of path to the NULL-terminated
+ * list *l of *n entries (NULL or an empty list, and 0, to start). Returns 0, or -ENOMEM with *l
+ * unchanged and still the caller's to free (strv_free()).
+ */
+int bus_node_list_add(char ***l, size_t *n, const char *path);
+
 /* Registration, one per object type (each in its *-bus.c). */
 int manager_bus_register(struct bus *b);
 int sink_bus_register(struct bus *b);

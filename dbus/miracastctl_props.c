@@ -81,36 +81,20 @@ static int read_container(sd_bus_message *m, char type, const char *contents, FI
                 }
                 first = false;
                 if (dict) {
-                        char *kt = NULL, *kj = NULL;
-                        size_t ktl = 0, kjl = 0;
-                        FILE *kf, *kjf;
+                        _cleanup_free_ char *kt = NULL, *kj = NULL;
 
                         r = sd_bus_message_enter_container(m, 'e', entry);
                         if (r < 0)
                                 return r;
-                        kf = open_memstream(&kt, &ktl);
-                        kjf = open_memstream(&kj, &kjl);
-                        if (!kf || !kjf) {
-                                if (kf)
-                                        fclose(kf);
-                                if (kjf)
-                                        fclose(kjf);
-                                free(kt);
-                                free(kj);
-                                return -ENOMEM;
-                        }
-                        r = read_value_into(m, kf, kjf);
-                        fclose(kf);
-                        fclose(kjf);
-                        if (r >= 0) {
-                                fputs(kt, text);
-                                fputc('=', text);
-                                ctl_json_string(json, kt);
-                                fputc(':', json);
-                                r = read_value_into(m, text, json);
-                        }
-                        free(kt);
-                        free(kj);
+                        /* The key in text form, written as text and as a JSON string. */
+                        r = ctl_read_value(m, &kt, &kj);
+                        if (r < 0)
+                                return r;
+                        fputs(kt, text);
+                        fputc('=', text);
+                        ctl_json_string(json, kt);
+                        fputc(':', json);
+                        r = read_value_into(m, text, json);
                         if (r < 0)
                                 return r;
                         r = sd_bus_message_exit_container(m);

@@ -209,25 +209,18 @@ static int session_object_find(sd_bus *bus, const char *path, const char *interf
 static int session_node_enumerator(sd_bus *bus, const char *path, void *userdata, char ***nodes, sd_bus_error *error)
 {
         struct bus *b = userdata;
-        unsigned n = 0, i = 0;
-        char **l;
+        _cleanup_(strv_freep) char **l = calloc(1, sizeof(char *));   /* none: an empty list */
+        size_t n = 0;
+        int r;
 
-        for (struct session *s = b->manager->sessions; s; s = s->next)
-                n++;
-        l = calloc(n + 1, sizeof(char *));
         if (!l)
                 return -ENOMEM;
         for (struct session *s = b->manager->sessions; s; s = s->next) {
-                l[i] = strdup(s->path);
-                if (!l[i]) {
-                        for (unsigned j = 0; j < i; j++)
-                                free(l[j]);
-                        free(l);
-                        return -ENOMEM;
-                }
-                i++;
+                r = bus_node_list_add(&l, &n, s->path);
+                if (r < 0)
+                        return r;
         }
-        *nodes = l;
+        *nodes = steal_ptr(l);
         return 1;
 }
 

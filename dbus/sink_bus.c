@@ -15,6 +15,7 @@
 #include "../daemon/stream_worker.h"
 #include "../encoder/capture_spec.h"
 #include "../protocol/latency_mode.h"
+#include "../protocol/macro.h"
 #include "bus_errors.h"
 #include "bus.h"
 #include "polkit.h"
@@ -35,25 +36,18 @@ static int sink_object_find(sd_bus *bus, const char *path, const char *interface
 static int sink_node_enumerator(sd_bus *bus, const char *path, void *userdata, char ***nodes, sd_bus_error *error)
 {
         struct bus *b = userdata;
-        unsigned n = 0, i = 0;
-        char **l;
+        _cleanup_(strv_freep) char **l = calloc(1, sizeof(char *));   /* none: an empty list */
+        size_t n = 0;
+        int r;
 
-        for (struct sink *s = b->manager->sinks; s; s = s->next)
-                n++;
-        l = calloc(n + 1, sizeof(char *));
         if (!l)
                 return -ENOMEM;
         for (struct sink *s = b->manager->sinks; s; s = s->next) {
-                l[i] = strdup(s->path);
-                if (!l[i]) {
-                        for (unsigned j = 0; j < i; j++)
-                                free(l[j]);
-                        free(l);
-                        return -ENOMEM;
-                }
-                i++;
+                r = bus_node_list_add(&l, &n, s->path);
+                if (r < 0)
+                        return r;
         }
-        *nodes = l;
+        *nodes = steal_ptr(l);
         return 1;
 }
 

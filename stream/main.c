@@ -27,6 +27,7 @@
 #include "../encoder/encode.h"
 #include "../protocol/latency_mode.h"
 #include "../protocol/macro.h"
+#include "../protocol/owned_str.h"
 #include "../protocol/worker_msg.h"
 #include "mice_watch.h"
 #include "session.h"
@@ -437,18 +438,12 @@ static int stream_parse_argv(struct stream_config *c, int argc, char *argv[])
 static int stream_take_string(const struct worker_msg *m, uint16_t tag, char **field)
 {
         char buf[256];
-        char *copy;
         int r;
 
         r = worker_msg_get_str(m, tag, buf, sizeof(buf));
         if (r < 0)
                 return r;
-        copy = strdup(buf);
-        if (!copy)
-                return -ENOMEM;
-        free(*field);
-        *field = copy;
-        return 0;
+        return owned_str_set(field, buf);
 }
 
 /* main's first message: what this worker captures and how it encodes. */

@@ -30,6 +30,8 @@
 #include "../encoder/rtsp_interleave.h"
 #include "../protocol/latency_mode.h"
 #include "../protocol/macro.h"
+#include "../protocol/net_address.h"
+#include "../protocol/owned_str.h"
 #include "../protocol/source_session.h"
 #include "../protocol/wfd_params.h"
 #include "../protocol/worker_msg.h"
@@ -146,17 +148,6 @@ static void session_set_state(struct session *s, enum source_session_state state
         session_notify(s, SESSION_CHANGED_STATE);
 }
 
-static int session_set_string(char **field, const char *value)
-{
-        char *copy = strdup(value ?: "");
-
-        if (!copy)
-                return -ENOMEM;
-        free(*field);
-        *field = copy;
-        return 0;
-}
-
 static void session_free_sink_parameters(struct session *s)
 {
         for (char **p = s->sink_parameters; p && *p; p++)
@@ -254,7 +245,7 @@ void session_end_full(struct session *s, int reason, const char *text)
         if (s->state == SOURCE_SESSION_STATE_ENDED)
                 return;
         if (text && *text)
-                (void) session_set_string(&s->end_reason_text, text);
+                (void) owned_str_set(&s->end_reason_text, text);
 
         session_release_capture(s);
         /* Best effort: what the machine queued last (a TEARDOWN reply) goes out before the close. */
@@ -271,7 +262,7 @@ void session_end_full(struct session *s, int reason, const char *text)
                         snprintf(buf, sizeof(buf), "%s", strerror(-reason));
                 else
                         snprintf(buf, sizeof(buf), "ended");
-                (void) session_set_string(&s->end_reason_text, buf);
+                (void) owned_str_set(&s->end_reason_text, buf);
         }
         /* main logs the end ("ended: ..."), once, with what D-Bus shows */
         log_session_debug(s, "connection closed: %s", s->end_reason_text);
@@ -407,7 +398,7 @@ static void session_take_format(struct session *s, const struct source_session_m
         s->bitrate_bps = f->bitrate_bps;
         snprintf(buf, sizeof(buf), "H.264 %s %u.%u", f->h264_profile_idc == 100 ? "CHP" : "CBP",
                  f->h264_level_idc / 10, f->h264_level_idc % 10);
-        (void) session_set_string(&s->video_codec, buf);
+        (void) owned_str_set(&s->video_codec, buf);
         switch (f->audio_codec) {
         case SOURCE_SESSION_AUDIO_LPCM:
                 snprintf(buf, sizeof(buf), "LPCM %u/%u", f->audio_sample_rate_hz, f->audio_channels);
@@ -421,7 +412,7 @@ static void session_take_format(struct session *s, const struct source_session_m
         default:
                 buf[0] = '\0';
         }
-        (void) session_set_string(&s->audio_codec, buf);
+        (void) owned_str_set(&s->audio_codec, buf);
 }
 
 /* What the configuration and Cast(max-resolution) allow. */
@@ -638,7 +629,7 @@ static int session_media_open(struct session *s, const struct source_session_med
         if (r < 0)
                 return r;
         if (media_get_stats(p->media, &st) >= 0 && st.encoder[0])
-                (void) session_set_string(&s->encoder, st.encoder);
+                (void) owned_str_set(&s->encoder, st.encoder);
         /* "auto" says which candidates it skipped and why (no VAAPI driver: software fallback). */
         if (cfg.encode.encoder && strcmp(cfg.encode.encoder, "auto") == 0 && encode_last_error()[0])
                 log_session_info(s, "encoder auto: %s, using %s", encode_last_error(), s->encoder ?: "?");
@@ -910,7 +901,7 @@ static int session_run_actions(struct session *s, const struct source_session_ac
                         break;
 
                 case SOURCE_SESSION_ACTION_ENDED:
-                        (void) session_set_string(&s->end_reason_text, a->ended.text);
+                        (void) owned_str_set(&s->end_reason_text, a->ended.text);
                         session_end(s, a->ended.error);
                         return 1;
                 }
@@ -1009,30 +1000,6 @@ static int session_on_io(sd_event_source *source, int fd, uint32_t revents, void
         return 0;
 }
 
-static int session_format_address(const struct sockaddr_storage *ss, char *host, size_t host_size,
-                                  uint16_t *ret_port)
-{
-        if (ss->ss_family == AF_INET) {
-                const struct sockaddr_in *sin = (const struct sockaddr_in *) ss;
-                inet_ntop(AF_INET, &sin->sin_addr, host, host_size);
-                *ret_port = ntohs(sin->sin_port);
-                return 0;
-        }
-        if (ss->ss_family == AF_INET6) {
-                const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *) ss;
-                struct in_addr v4;
-
-                if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
-                        memcpy(&v4, &sin6->sin6_addr.s6_addr[12], 4);
-                        inet_ntop(AF_INET, &v4, host, host_size);
-                } else
-                        inet_ntop(AF_INET6, &sin6->sin6_addr, host, host_size);
-                *ret_port = ntohs(sin6->sin6_port);
-                return 0;
-        }
-        return -EAFNOSUPPORT;
-}
-
 /* Reserve a UDP port for our RTP source (server_port): bind to any port on local, read it back. The media
  * pipeline binds it again right after SETUP. */
 static int session_pick_rtp_port(const struct sockaddr_storage *local, uint16_t *ret)
@@ -1056,7 +1023,7 @@ static int session_pick_rtp_port(const struct sockaddr_storage *local, uint16_t 
                 return -errno;
         if (getsockname(fd, (struct sockaddr *) &ss, &len) < 0)
                 return -errno;
-        r = session_format_address(&ss, host, sizeof(host), &port);
+        r = net_address_format(&ss, host, sizeof(host), &port);
         if (r < 0)
                 return r;        /* not IPv4/IPv6: port would be unset */
         *ret = port;
@@ -1145,7 +1112,7 @@ int session_new(struct stream *st, const struct session_params *params, int fd, 
         s->max_height = params->max_height;
         s->latency = params->latency;
         s->no_audio = params->no_audio;
-        if (params->audio_pipewire_remote && session_set_string(&s->audio_pipewire_remote, params->audio_pipewire_remote) < 0) {
+        if (params->audio_pipewire_remote && owned_str_set(&s->audio_pipewire_remote, params->audio_pipewire_remote) < 0) {
                 session_free_partial(s);
                 return -ENOMEM;
         }
@@ -1153,10 +1120,10 @@ int session_new(struct stream *st, const struct session_params *params, int fd, 
         s->sink_rtsp_port = params->sink_rtsp_port;
         s->input_allowed = params->input_allowed;
         s->own_node = params->own_node;
-        if (session_set_string(&s->end_reason_text, "") < 0 || session_set_string(&s->peer, "") < 0 ||
-            session_set_string(&s->video_codec, "") < 0 || session_set_string(&s->audio_codec, "") < 0 ||
-            session_set_string(&s->encoder, "") < 0 ||
-            (params->device_name && session_set_string(&s->device_name, params->device_name) < 0)) {
+        if (owned_str_set(&s->end_reason_text, "") < 0 || owned_str_set(&s->peer, "") < 0 ||
+            owned_str_set(&s->video_codec, "") < 0 || owned_str_set(&s->audio_codec, "") < 0 ||
+            owned_str_set(&s->encoder, "") < 0 ||
+            (params->device_name && owned_str_set(&s->device_name, params->device_name) < 0)) {
                 session_free_partial(s);
                 return -ENOMEM;
         }
@@ -1172,7 +1139,7 @@ int session_new(struct stream *st, const struct session_params *params, int fd, 
                 r = -errno;
                 goto fail;
         }
-        r = session_format_address(&peer, peer_host, sizeof(peer_host), &peer_port);
+        r = net_address_format(&peer, peer_host, sizeof(peer_host), &peer_port);
         if (r < 0)
                 goto fail;
         /* A link-local sink (MS-MICE over IPv6) is reached only through its interface: the media needs it. */
@@ -1184,11 +1151,11 @@ int session_new(struct stream *st, const struct session_params *params, int fd, 
                 if (if_indextoname(((struct sockaddr_in6 *) &peer)->sin6_scope_id, ifname))
                         snprintf(peer_host + n, sizeof(peer_host) - n, "%%%s", ifname);
         }
-        r = session_format_address(&local, local_host, sizeof(local_host), &local_port);
+        r = net_address_format(&local, local_host, sizeof(local_host), &local_port);
         if (r < 0)
                 goto fail;
         snprintf(buf, sizeof(buf), strchr(peer_host, ':') ? "[%s]:%u" : "%s:%u", peer_host, peer_port);
-        r = session_set_string(&s->peer, buf);
+        r = owned_str_set(&s->peer, buf);
         if (r < 0)
                 goto fail;
         r = session_pick_rtp_port(&local, &rtp_port);

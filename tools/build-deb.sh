@@ -22,7 +22,7 @@ if [ -n "$need" ]; then
                 { cat "$out/apt.log"; exit 1; }
 fi
 
-w=$(mktemp -d /tmp/build-deb.XXXXXX)
+w=$(mktemp -d /tmp/miracastd-build-deb.XXXXXX)
 trap 'rm -rf "$w"' EXIT
 mkdir -p "$w/src"
 (cd "$root" && git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t "$w/src")

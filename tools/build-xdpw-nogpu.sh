@@ -14,7 +14,7 @@ set -eu
 
 OUT=${OUT:-/var/cache/miracastd-rig/xdpw-nogpu/xdg-desktop-portal-wlr}
 [ -x "$OUT" ] && exit 0
-W=$(mktemp -d /tmp/xdpw-build.XXXXXX)
+W=$(mktemp -d /tmp/miracast-xdpw-nogpu-build.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 mkdir -p "$W/lists/partial" "$W/src"
 suite=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")

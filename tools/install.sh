@@ -68,7 +68,7 @@ subst() {
                 -e "s|@libexecdir@|$libexecdir|g" "$1"
 }
 
-tmp=$(mktemp -d)
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/miracastd-install.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
 if [ -f "$srcdir/daemon/main.c" ]; then

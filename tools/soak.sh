@@ -23,7 +23,7 @@ SESSIONS=${SOAK_SESSIONS:-1000}
 SEED=${SOAK_SEED:-6}
 EVERY=${SOAK_SAMPLE_EVERY:-50}
 STREAM=${SOAK_STREAM_SECONDS:-1}
-T=$(mktemp -d /tmp/soak.XXXXXX)
+T=$(mktemp -d /tmp/miracast-soak.XXXXXX)
 daemon_pid=
 cleanup() {
         [ -n "$daemon_pid" ] && kill -KILL "$daemon_pid" 2>/dev/null
@@ -38,19 +38,8 @@ if [ -n "${SOAK_MINUTES:-}" ]; then
 else
         size=(--max-resolution 320x240 --max-fps 15)
 fi
-"$B/miracastd" --config /dev/null --bus none -o p2p-backend=none --listen 127.0.0.1:0 --capture testsrc \
-        --encoder x264 "${size[@]}" --log-level info >"$T/daemon.log" 2>&1 &
-daemon_pid=$!
-for _ in $(seq 300); do
-        grep -q "Listening for sinks on 127.0.0.1:" "$T/daemon.log" && break
-        sleep 0.1
-done
-port=$(sed -n 's/.*Listening for sinks on .*:\([0-9]*\).*/\1/p' "$T/daemon.log" | head -n1)
-if [ -z "$port" ]; then
-        fail "daemon starts and listens" "$(tail -n 5 "$T/daemon.log")"
-        finish
-fi
-pass "daemon starts and listens on 127.0.0.1:$port"
+MIRACAST_BUILD=$B start_daemon_without_bus --config /dev/null -o p2p-backend=none --capture testsrc --encoder x264 \
+        "${size[@]}" --log-level info
 if [ -n "${SOAK_MINUTES:-}" ]; then
         echo "soak: one continuous session for $SOAK_MINUTES min, sample every ${SOAK_SAMPLE_SECONDS:-60} s"
         python3 "$S/tools/soak.py" continuous "$port" "$daemon_pid" "$SOAK_MINUTES" "${SOAK_SAMPLE_SECONDS:-60}" |
@@ -68,15 +57,7 @@ while read -r _ verdict text; do
 done < <(grep '^CHECK ' "$T/soak.out")
 
 check "the daemon is still running" kill -0 "$daemon_pid"
-kill -TERM "$daemon_pid"
-wait "$daemon_pid"
-rc=$?
-daemon_pid=
-check "the daemon exits 0 on SIGTERM (LeakSanitizer found no leak)" test "$rc" = 0
-if grep -qE "AddressSanitizer|LeakSanitizer|runtime error:" "$T/daemon.log"; then
-        fail "no sanitizer report in the daemon log" "$(grep -m3 -E "Sanitizer|runtime error" "$T/daemon.log")"
-else
-        pass "no sanitizer report in the daemon log"
-fi
-[ "$rc" = 0 ] || tail -n 20 "$T/daemon.log"
+stop_daemon "the daemon exits 0 on SIGTERM (LeakSanitizer found no leak)"
+check_no_sanitizer_report "no sanitizer report in the daemon log" "$T/daemon.log"
+[ "$daemon_status" = 0 ] || tail -n 20 "$T/daemon.log"
 finish

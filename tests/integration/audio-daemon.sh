@@ -15,28 +15,8 @@
 . "${MIRACAST_SRCDIR:-.}/tests/lib/test-lib.sh"
 
 B=$MIRACAST_BUILD
-T=$(mktemp -d /tmp/miracast-audio.XXXXXX)
-bus_pid=
-daemon_pid=
-cleanup() {
-        [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null
-        [ -n "$bus_pid" ] && kill "$bus_pid" 2>/dev/null
-        wait 2>/dev/null
-        [ -n "${KEEP_TMP:-}" ] || rm -rf "$T"
-}
-trap cleanup EXIT
-
-private_bus "$T/bus"
-bus_pid=$private_bus_pid
-export MIRACASTCTL_BUS="unix:path=$T/bus"
-
-"$B/miracastd" --config /dev/null -o p2p-backend=none --capture testsrc:flash --audio-source beep \
-        --encoder x264 --max-resolution 640x480 --bus "$MIRACASTCTL_BUS" >"$T/daemon.log" 2>&1 &
-daemon_pid=$!
-for _ in $(seq 300); do "$B/miracastctl" info >/dev/null 2>&1 && break; sleep 0.1; done
-out=$("$B/miracastctl" listen 127.0.0.1:0)
-port=${out##*:}
-check "listening on a kernel-chosen port ($out)" test -n "$port"
+daemon_test_setup audio
+start_daemon_listener --capture testsrc:flash --audio-source beep --encoder x264 --max-resolution 640x480
 
 # field NAME LINE: the value of NAME= on a SINK line
 field() { sed -nE "s/.* $1=([^ ]*).*/\1/p" <<<"$2"; }
@@ -62,11 +42,7 @@ for case in generic:aac dongle:lpcm; do
         fi
 done
 
-kill -TERM "$daemon_pid"
-wait "$daemon_pid"
-rc=$?
-daemon_pid=
-check "daemon exits 0 on SIGTERM after the casts" test "$rc" = 0
+stop_daemon "daemon exits 0 on SIGTERM after the casts"
 
 # ---- PCM from a file descriptor: Session1.AttachAudio ---------------------------------
 # A producer plays 2 s of 440 Hz in the mca1 stream format and then stops
@@ -109,12 +85,8 @@ elif mode == "flood":
     out.flush(); time.sleep(0.5)
 PY
 
-"$B/miracastd" --config /dev/null -o p2p-backend=none --capture testsrc --audio-source silence \
-        --encoder x264 --max-resolution 640x480 --bus "$MIRACASTCTL_BUS" >"$T/daemon2.log" 2>&1 &
-daemon_pid=$!
-for _ in $(seq 300); do "$B/miracastctl" info >/dev/null 2>&1 && break; sleep 0.1; done
-out=$("$B/miracastctl" listen 127.0.0.1:0)
-port=${out##*:}
+daemon_log=$T/daemon2.log start_daemon_listener --capture testsrc --audio-source silence --encoder x264 \
+        --max-resolution 640x480
 "$B/miracast-test-sink" --connect "127.0.0.1:$port" --profile generic --duration 25 --timeout 40 \
         --expect-audio --max-audio-gaps 0 >"$T/fd-sink.line" 2>"$T/fd-sink.log" &
 sink_pid=$!
@@ -187,9 +159,5 @@ else
         fail "fd session" "exit $rc: $line"
 fi
 
-kill -TERM "$daemon_pid"
-wait "$daemon_pid"
-rc=$?
-daemon_pid=
-check "daemon exits 0 on SIGTERM" test "$rc" = 0
+stop_daemon "daemon exits 0 on SIGTERM"
 finish

@@ -37,17 +37,6 @@ for tool in dbus-daemon busctl gdbus; do
         fi
 done
 
-# wait_for DESCRIPTION CMD...: poll CMD every 0.1 s, at most 30 s.
-wait_for() {
-        local what=$1 i
-        shift
-        for i in $(seq 300); do
-                "$@" >/dev/null 2>&1 && return 0
-                sleep 0.1
-        done
-        echo "gave up waiting for: $what" >&2
-        return 1
-}
 
 # bus_start NAME TYPE: a private dbus-daemon of TYPE (session/system) at unix:path=$T/NAME.sock
 bus_start() {

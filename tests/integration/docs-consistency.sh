@@ -13,7 +13,7 @@
 . "${MIRACAST_SRCDIR:-.}/tests/lib/test-lib.sh"
 
 src=${MIRACAST_SRCDIR:-.}
-tmp=$(mktemp -d)
+tmp=$(mktemp -d /tmp/miracast-docs-consistency.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
 # man_section PAGE NAME: the text of section NAME (.SH NAME up to the next .SH), "\-" read as "-"

@@ -27,7 +27,7 @@
 . "${MIRACAST_SRCDIR:-.}/tests/lib/test-lib.sh"
 B=$MIRACAST_BUILD
 S=${MIRACAST_SRCDIR:-.}
-T=$(mktemp -d /tmp/fault-injection.XXXXXX)
+T=$(mktemp -d /tmp/miracast-fault-injection.XXXXXX)
 FSINK="python3 $S/tests/integration/fault-sink.py"
 pids=()
 TABLE=()
@@ -47,15 +47,6 @@ for tool in dbus-daemon busctl python3; do
         fi
 done
 
-# wait_for CMD...: poll CMD every 0.1 s, at most 30 s.
-wait_for() {
-        local i
-        for i in $(seq 300); do
-                "$@" >/dev/null 2>&1 && return 0
-                sleep 0.1
-        done
-        return 1
-}
 
 # row CASE REACTION RECOVERED: one line of the closing table.
 row() { TABLE+=("$(printf '%-36s | %-78s | %s' "$1" "$2" "$3")"); }
@@ -69,7 +60,7 @@ daemon_start() {
         DAEMON_PID=$!
         pids+=($DAEMON_PID)
         PORT=
-        wait_for grep -q "Listening for sinks on 127.0.0.1:" "$T/$name.log" || return 1
+        wait_until grep -q "Listening for sinks on 127.0.0.1:" "$T/$name.log" || return 1
         PORT=$(sed -n 's/.*Listening for sinks on .*:\([0-9]*\).*/\1/p' "$T/$name.log" | head -n1)
 }
 
@@ -88,7 +79,7 @@ signal_case() {
         $FSINK "$PORT" "$state" "$T/$name.ready" >"$T/$name.sink" 2>&1 &
         local sink_pid=$!
         pids+=($sink_pid)
-        if ! wait_for test -e "$T/$name.ready"; then
+        if ! wait_until test -e "$T/$name.ready"; then
                 fail "$name: the sink reaches $state" "$(cat "$T/$name.sink")"
                 row "SIG$sig, $state" "sink never reached the state" no
                 kill -KILL "$DAEMON_PID" 2>/dev/null
@@ -96,12 +87,12 @@ signal_case() {
         fi
         kill -"$sig" "$DAEMON_PID"
         if [ -n "$twice" ]; then
-                wait_for grep -q "Shutting down" "$T/$name.log"
+                wait_until grep -q "Shutting down" "$T/$name.log"
                 # The TEARDOWN trigger may wait out the 100 ms send gap after our PLAY reply
                 # (docs/rtsp-pacing.md); the second signal comes after that, well inside the 2 s grace.
                 sleep 0.5
                 kill -"$sig" "$DAEMON_PID"
-                wait_for sh -c "! kill -0 $DAEMON_PID"
+                wait_until sh -c "! kill -0 $DAEMON_PID"
                 check "$name: the second signal exits at once (before the 2 s grace)" \
                         grep -q "Second termination request, exiting now" "$T/$name.log"
         fi
@@ -152,7 +143,7 @@ bus_start() {
         BUS_PID=$!
         pids+=($BUS_PID)
         # The socket file exists before dbus-daemon listens: wait until it answers.
-        wait_for busctl --address="unix:path=$T/bus.sock" list
+        wait_until busctl --address="unix:path=$T/bus.sock" list
 }
 A="unix:path=$T/bus.sock"
 session_prop() { busctl --address="$A" get-property org.miracastd "/org/miracastd/session/$1" org.miracastd.Session1 "$2" 2>/dev/null; }
@@ -168,9 +159,9 @@ test_sink() {
 # ---- 2. the encoder fails to open --------------------------------------------
 bus_start
 if daemon_start enc-missing --bus "$A" --encoder h264_no_such_encoder; then
-        wait_for busctl --address="$A" status org.miracastd
+        wait_until busctl --address="$A" status org.miracastd
         test_sink enc-missing1 --duration 1
-        check "encoder missing: the session ends" wait_for state_is 1 ended
+        check "encoder missing: the session ends" wait_until state_is 1 ended
         reason=$(session_prop 1 EndReason)
         if [[ $reason == *"h264_no_such_encoder"* ]]; then
                 pass "encoder missing: Session1.EndReason says why: $reason"
@@ -179,7 +170,7 @@ if daemon_start enc-missing --bus "$A" --encoder h264_no_such_encoder; then
         fi
         check "encoder missing: the sink sees the session end" grep -q "end=source-teardown\|end=closed" "$T/enc-missing1.out"
         test_sink enc-missing2 --duration 1
-        check "encoder missing: the next sink gets the same bounded end" wait_for state_is 2 ended
+        check "encoder missing: the next sink gets the same bounded end" wait_until state_is 2 ended
         check "encoder missing: the daemon is still running" kill -0 "$DAEMON_PID"
         kill -TERM "$DAEMON_PID"
         wait "$DAEMON_PID"
@@ -224,11 +215,11 @@ fi
 
 # ---- 3. the encoder fails mid-stream -------------------------------------------
 if MIRACASTD_TEST_FAIL_ENCODE_AFTER=40 daemon_start enc-fail --bus "$A" --encoder x264; then
-        wait_for busctl --address="$A" status org.miracastd
+        wait_until busctl --address="$A" status org.miracastd
         # --duration 0: plays until the source ends the session.
         test_sink enc-fail1 --duration 0
         check "encoder fails mid-stream: the session had played" grep -q "session 1 .*streaming" "$T/enc-fail.log"
-        check "encoder fails mid-stream: the session ends" wait_for state_is 1 ended
+        check "encoder fails mid-stream: the session ends" wait_until state_is 1 ended
         reason=$(session_prop 1 EndReason)
         if [[ $reason == *"encoder failure injected after 40 frames"* ]]; then
                 pass "encoder fails mid-stream: Session1.EndReason says why: $reason"
@@ -297,16 +288,16 @@ fi
 # The test sink plays 4 s and then sends TEARDOWN itself; the bus is killed as soon as
 # the session plays. Order is read from the daemon's log afterwards, not from timing.
 if daemon_start dbus-drop --bus "$A" --encoder x264; then
-        wait_for busctl --address="$A" status org.miracastd
+        wait_until busctl --address="$A" status org.miracastd
         timeout 40 "$B/miracast-test-sink" --connect "127.0.0.1:$PORT" --profile small --timeout 20 --duration 4 \
                 >"$T/dbus-drop.out" 2>&1 &
         drop_sink=$!
         pids+=($drop_sink)
-        check "D-Bus drop: the session plays" wait_for state_is 1 playing
+        check "D-Bus drop: the session plays" wait_until state_is 1 playing
         kill -KILL "$BUS_PID"
         wait "$BUS_PID" 2>/dev/null
-        check "D-Bus drop: the daemon logs the lost connection" wait_for grep -q "Lost the D-Bus connection" "$T/dbus-drop.log"
-        check "D-Bus drop: no new sinks are taken (listener closed)" wait_for grep -q "Stopped listening on 127.0.0.1:$PORT" "$T/dbus-drop.log"
+        check "D-Bus drop: the daemon logs the lost connection" wait_until grep -q "Lost the D-Bus connection" "$T/dbus-drop.log"
+        check "D-Bus drop: no new sinks are taken (listener closed)" wait_until grep -q "Stopped listening on 127.0.0.1:$PORT" "$T/dbus-drop.log"
         wait "$drop_sink"
         sink_rc=$?
         check "D-Bus drop: the sink played its whole 4 s and tore down itself" \
@@ -315,7 +306,7 @@ if daemon_start dbus-drop --bus "$A" --encoder x264; then
         ended=$(grep -n -m1 "session 1 .*ended: " "$T/dbus-drop.log" | cut -d: -f1)
         check "D-Bus drop: the session ended after the loss, by the sink's TEARDOWN" \
                 sh -c "[ -n '$lost' ] && [ -n '$ended' ] && [ '$lost' -lt '$ended' ] && grep -q 'session 1 .*ended: .*TEARDOWN' '$T/dbus-drop.log'"
-        if wait_for sh -c "! kill -0 $DAEMON_PID"; then
+        if wait_until sh -c "! kill -0 $DAEMON_PID"; then
                 wait "$DAEMON_PID"
                 rc=$?
         else

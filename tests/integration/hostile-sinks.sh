@@ -12,7 +12,7 @@
 . "${MIRACAST_SRCDIR:-.}/tests/lib/test-lib.sh"
 B=$MIRACAST_BUILD
 S=${MIRACAST_SRCDIR:-.}
-T=$(mktemp -d /tmp/hostile-sinks.XXXXXX)
+T=$(mktemp -d /tmp/miracast-hostile-sinks.XXXXXX)
 HOSTILE="python3 $S/tests/integration/hostile-sinks.py"
 export HOSTILE_MAX_SESSIONS=4
 daemon_pid=
@@ -23,19 +23,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$B/miracastd" --bus none --listen 127.0.0.1:0 --capture testsrc --encoder x264 \
-        --max-resolution 320x240 --max-fps 15 --log-level info -o max-sessions=4 >"$T/daemon.log" 2>&1 &
-daemon_pid=$!
-for _ in $(seq 100); do
-        grep -q "Listening for sinks on 127.0.0.1:" "$T/daemon.log" && break
-        sleep 0.1
-done
-port=$(sed -n 's/.*Listening for sinks on .*:\([0-9]*\).*/\1/p' "$T/daemon.log" | head -n1)
-if [ -z "$port" ]; then
-        fail "daemon starts and listens" "$(tail -n 5 "$T/daemon.log")"
-        finish
-fi
-pass "daemon starts and listens on 127.0.0.1:$port"
+start_daemon_without_bus --capture testsrc --encoder x264 --max-resolution 320x240 --max-fps 15 --log-level info \
+        -o max-sessions=4
 
 # A normal session: the test sink negotiates, decodes FRAMES frames (default 10) and tears
 # down. By frame count, not by time: on a loaded machine the first frame can take over a second.
@@ -117,15 +106,7 @@ started=$(grep -c "RTSP connection from" "$T/daemon.log")
 ended=$(grep -c "): ended: " "$T/daemon.log")
 check "every session that started ended with a logged reason ($ended of $started)" test "$started" = "$ended"
 check "the daemon is still running" kill -0 "$daemon_pid"
-kill -TERM "$daemon_pid"
-wait "$daemon_pid"
-rc=$?
-daemon_pid=
-check "the daemon exits 0 on SIGTERM (no leak, no sanitizer error)" test "$rc" = 0
-if grep -qE "AddressSanitizer|LeakSanitizer|runtime error:" "$T/daemon.log"; then
-        fail "no sanitizer report in the daemon log" "$(grep -m3 -E "Sanitizer|runtime error" "$T/daemon.log")"
-else
-        pass "no sanitizer report in the daemon log"
-fi
-[ "$rc" = 0 ] || tail -n 20 "$T/daemon.log"
+stop_daemon "the daemon exits 0 on SIGTERM (no leak, no sanitizer error)"
+check_no_sanitizer_report "no sanitizer report in the daemon log" "$T/daemon.log"
+[ "$daemon_status" = 0 ] || tail -n 20 "$T/daemon.log"
 finish

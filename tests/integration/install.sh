@@ -9,7 +9,7 @@
 . "${MIRACAST_SRCDIR:-.}/tests/lib/test-lib.sh"
 
 src=${MIRACAST_SRCDIR:-.}
-dest=$(mktemp -d)
+dest=$(mktemp -d /tmp/miracast-install-test.XXXXXX)
 bus_pid=
 cleanup() {
         [ -n "$bus_pid" ] && kill "$bus_pid" 2>/dev/null

@@ -11,24 +11,8 @@
 . "${MIRACAST_SRCDIR:-.}/tests/lib/test-lib.sh"
 
 B=$MIRACAST_BUILD
-T=$(mktemp -d /tmp/miracast-latency.XXXXXX)
-bus_pid=
-daemon_pid=
-cleanup() {
-        [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null
-        [ -n "$bus_pid" ] && kill "$bus_pid" 2>/dev/null
-        wait 2>/dev/null
-        [ -n "${KEEP_TMP:-}" ] || rm -rf "$T"
-}
-trap cleanup EXIT
-
-private_bus "$T/bus"
-bus_pid=$private_bus_pid
-export MIRACASTCTL_BUS="unix:path=$T/bus"
-"$B/miracastd" --config /dev/null -o p2p-backend=none --capture testsrc:motion --encoder x264 \
-        --max-resolution 1280x720 --bus "$MIRACASTCTL_BUS" >"$T/daemon.log" 2>&1 &
-daemon_pid=$!
-for _ in $(seq 300); do "$B/miracastctl" info >/dev/null 2>&1 && break; sleep 0.1; done
+daemon_test_setup latency
+start_daemon --capture testsrc:motion --encoder x264 --max-resolution 1280x720
 
 check "listen --latency refuses a mode that does not exist" \
         bash -c "! '$B/miracastctl' listen --latency fast 127.0.0.1:0 2>/dev/null"

@@ -27,15 +27,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# wait_for CMD...: poll every 0.1 s, at most 30 s
-wait_for() {
-        local i
-        for i in $(seq 300); do
-                "$@" >/dev/null 2>&1 && return 0
-                sleep 0.1
-        done
-        return 1
-}
 
 # expect NAME STATUS PATTERN CMD...: CMD exits STATUS and its output matches PATTERN
 expect() {
@@ -84,7 +75,7 @@ bus_start() {
 CONF
         dbus-daemon --config-file="$T/$1.conf" --nofork --nopidfile >"$T/$1.bus.log" 2>&1 &
         pids+=($!)
-        wait_for test -S "$T/$1.sock"
+        wait_until test -S "$T/$1.sock"
 }
 
 # daemon_start LOG ARGS...
@@ -151,7 +142,7 @@ state_is() { [ "$(session_state "$1")" = "$2" ]; }
 bus_start main session
 export MIRACASTCTL_BUS="unix:path=$T/main.sock"
 daemon_start main --bus "$MIRACASTCTL_BUS" -o p2p-backend=none
-check "daemon answers miracastctl info" wait_for "$CTL" info
+check "daemon answers miracastctl info" wait_until "$CTL" info
 
 expect "info shows the version and encoders" 0 "^Version +[0-9]" "$CTL" info
 expect "info --json is one JSON object" 0 '^\{"path":"/org/miracastd".*"Encoders":\[' "$CTL" --json info
@@ -173,7 +164,7 @@ expect "listen --json" 0 '^\{"listening":"127\.0\.0\.1:[0-9]+"\}$' "$CTL" --json
 "$B/miracast-test-sink" --connect "127.0.0.1:$port" --profile vga --duration 0 --timeout 30 \
         >"$T/sink.out" 2>"$T/sink.log" &
 sink_pid=$!
-check "session 1 reaches playing" wait_for state_is 1 playing
+check "session 1 reaches playing" wait_until state_is 1 playing
 expect "sessions lists it" 0 "^1 +playing +127\.0\.0\.1:[0-9]+ +640x480@60 " "$CTL" sessions
 same_interface "dbus/org.miracastd.Manager1.xml matches the daemon" org.miracastd.Manager1 /org/miracastd
 same_interface "dbus/org.miracastd.Session1.xml matches the daemon" org.miracastd.Session1 /org/miracastd/session/1
@@ -186,9 +177,9 @@ expect "idr" 0 "" "$CTL" idr 1
 expect "bitrate 2M" 0 "" "$CTL" bitrate 2M
 expect "bitrate with a bad value" 2 'not a bit rate' "$CTL" bitrate fast
 expect "pause" 0 "" "$CTL" pause
-check "session pauses" wait_for state_is 1 paused
+check "session pauses" wait_until state_is 1 paused
 expect "resume" 0 "" "$CTL" resume 1
-check "session plays again" wait_for state_is 1 playing
+check "session plays again" wait_until state_is 1 playing
 expect "stop waits until the session ended" 0 "^Session ended" "$CTL" stop 1
 st=$(session_state 1)
 check "after stop the session is ended or gone (${st:-gone})" test "${st:-ended}" = ended
@@ -215,7 +206,7 @@ install_dir="$T/inst"
 bus_start sys system "$install_dir/usr/share/dbus-1/system.d/org.miracastd.conf"
 export MIRACASTCTL_BUS="unix:path=$T/sys.sock"
 daemon_start sys --bus "$MIRACASTCTL_BUS" --polkit required -o p2p-backend=none
-check "daemon up on the system-type bus" wait_for "$CTL" info
+check "daemon up on the system-type bus" wait_until "$CTL" info
 expect "listen without polkit: not authorized (exit 4)" 4 "listen failed: not authorized" \
         "$CTL" listen 127.0.0.1:0
 as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }

@@ -7,7 +7,7 @@
 . "${MIRACAST_SRCDIR:-.}/tests/lib/test-lib.sh"
 
 CTL="$MIRACAST_BUILD/miracastctl"
-tmp=$(mktemp -d)
+tmp=$(mktemp -d /tmp/miracast-ctl-errors.XXXXXX)
 bus_pid=
 cleanup() {
         [ -n "$bus_pid" ] && kill "$bus_pid" 2>/dev/null

@@ -26,27 +26,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-skip_all() {
-        echo "skipped: $1"
-        echo "0 passed, 0 failed, 1 skipped"
-        exit 0
-}
-
 for tool in pipewire wireplumber dbus-daemon ffmpeg python3; do
         command -v "$tool" >/dev/null || skip_all "$tool is not installed (tools/install-deps.sh installs it)"
 done
 
-# wait_for DESCRIPTION CMD...: poll CMD every 0.1 s, at most 20 s.
-wait_for() {
-        local what=$1 i
-        shift
-        for i in $(seq 200); do
-                "$@" >/dev/null 2>&1 && return 0
-                sleep 0.1
-        done
-        echo "gave up waiting for: $what" >&2
-        return 1
-}
 
 export XDG_RUNTIME_DIR=$T/rt
 mkdir -m 700 "$XDG_RUNTIME_DIR"

@@ -21,20 +21,9 @@ cleanup() {
         [ -n "${KEEP_TMP:-}" ] || rm -rf "$T"
 }
 trap cleanup EXIT
-skip_all() {
-        echo "skipped: $1"
-        echo "0 passed, 0 failed, 1 skipped"
-        exit 0
-}
 for tool in pipewire wireplumber pw-dump dbus-daemon ffmpeg python3; do
         command -v "$tool" >/dev/null || skip_all "$tool is not installed (tools/install-deps.sh installs it)"
 done
-wait_for() {
-        local i
-        for i in $(seq 200); do "${@:2}" >/dev/null 2>&1 && return 0; sleep 0.1; done
-        echo "gave up waiting for: $1" >&2
-        return 1
-}
 
 export XDG_RUNTIME_DIR=$T/rt PIPEWIRE_RUNTIME_DIR=$T/rt DBUS_SESSION_BUS_ADDRESS=unix:path=$T/bus
 mkdir -m 700 "$XDG_RUNTIME_DIR"

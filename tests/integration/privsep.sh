@@ -29,11 +29,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if [ "$(id -u)" != 0 ]; then
-        echo "skipped: the privilege drop is tested as root only"
-        echo "0 passed, 0 failed, 1 skipped"
-        exit 0
-fi
+[ "$(id -u)" = 0 ] || skip_all "the privilege drop is tested as root only"
 
 field() { awk -v k="$2:" '$1 == k { $1 = ""; sub(/^ /, ""); print; exit }' "/proc/$1/status"; }
 describe() {
@@ -47,19 +43,8 @@ ldd "$B/miracastd" | grep -q libasan && sanitized=1
 check "main links no FFmpeg, libdrm, libva or PipeWire" \
         sh -c "! ldd '$B/miracastd' | grep -Eq 'libav(codec|format|util)|libswscale|libdrm|libva|libx264|libpipewire'"
 
-"$B/miracastd" --config /dev/null -o p2p-backend=none -o mice=no --bus none --listen 127.0.0.1:0 --capture testsrc \
-        --encoder x264 --max-resolution 640x480 --log-level debug >"$T/daemon.log" 2>&1 &
-daemon_pid=$!
-for _ in $(seq 100); do
-        grep -q "Listening for sinks on 127.0.0.1:" "$T/daemon.log" && break
-        sleep 0.1
-done
-port=$(sed -n 's/.*Listening for sinks on .*:\([0-9]*\).*/\1/p' "$T/daemon.log" | head -n1)
-if [ -z "$port" ]; then
-        fail "daemon starts and listens" "$(tail -n 5 "$T/daemon.log")"
-        finish
-fi
-pass "daemon starts and listens on 127.0.0.1:$port"
+start_daemon_without_bus --config /dev/null -o p2p-backend=none -o mice=no --capture testsrc --encoder x264 \
+        --max-resolution 640x480 --log-level debug
 # The probe of encoders and outputs (miracastd-stream --probe) runs once at start-up, then exits.
 for _ in $(seq 100); do pgrep -P "$daemon_pid" >/dev/null || break; sleep 0.1; done
 idle_main=$(field "$daemon_pid" VmRSS | awk '{print $1}')
@@ -132,12 +117,8 @@ timeout 60 "$B/miracast-test-sink" --connect "127.0.0.1:$port" --profile small -
         >"$T/after.out" 2>&1
 check "crash: the next cast works with a fresh worker" grep -q "^SINK result=ok" "$T/after.out"
 
-kill -TERM "$daemon_pid"
-wait "$daemon_pid"
-rc=$?
-daemon_pid=
-check "daemon exits 0 on SIGTERM" test "$rc" = 0
-check "no sanitizer report" sh -c "! grep -q 'Sanitizer' '$T/daemon.log'"
+stop_daemon "daemon exits 0 on SIGTERM"
+check_no_sanitizer_report "no sanitizer report" "$T/daemon.log"
 
 # ---- socket-activated workers (as under systemd) ----------------------------------------------
 # systemd-socket-activate plays miracastd-stream.socket (Accept=yes: one worker per connection, the
@@ -167,15 +148,11 @@ if command -v systemd-socket-activate >/dev/null; then
         check "socket: main connected instead of forking" grep -q "socket-activated stream worker runs capture testsrc" \
                 "$T/socket.log"
         check "socket: main forked nothing" sh -c "! pgrep -P $daemon_pid >/dev/null"
-        kill -TERM "$daemon_pid"
-        wait "$daemon_pid"
-        rc=$?
-        daemon_pid=
-        check "socket: daemon exits 0 on SIGTERM" test "$rc" = 0
+        stop_daemon "socket: daemon exits 0 on SIGTERM"
         kill "$sa_pid" "$sa_kms_pid" "$bus_pid" 2>/dev/null
         wait "$sa_pid" "$sa_kms_pid" "$bus_pid" 2>/dev/null
         bus_pid=
-        check "socket: no sanitizer report" sh -c "! grep -q 'Sanitizer' '$T/socket.log' '$T/sa.log' '$T/sa-kms.log'"
+        check_no_sanitizer_report "socket: no sanitizer report" "$T/socket.log" "$T/sa.log" "$T/sa-kms.log"
 else
         echo "skip: no systemd-socket-activate, socket-activated workers not tested"
 fi
@@ -212,11 +189,7 @@ wait "$sink_pid" 2>/dev/null
 sink_pid=
 check "hang: main answers D-Bus again" busctl --address="unix:path=$T/bus2" get-property org.miracastd /org/miracastd \
         org.miracastd.Manager1 Version
-kill -TERM "$daemon_pid"
-wait "$daemon_pid"
-rc=$?
-daemon_pid=
-check "hang: daemon exits 0 on SIGTERM" test "$rc" = 0
+stop_daemon "hang: daemon exits 0 on SIGTERM"
 kill "$bus_pid" 2>/dev/null
 wait "$bus_pid" 2>/dev/null
 bus_pid=
@@ -243,10 +216,6 @@ check "hostile worker: no control character reached the daemon's state" sh -c "!
 check "hostile worker: a malformed message drops the worker" grep -q "sent a malformed message" "$T/hostile.log"
 check "hostile worker: its session ends with a reason" grep -q "ended: the stream worker sent a malformed message" "$T/hostile.log"
 check "hostile worker: main is still running" kill -0 "$daemon_pid"
-kill -TERM "$daemon_pid"
-wait "$daemon_pid"
-rc=$?
-daemon_pid=
-check "hostile worker: daemon exits 0 on SIGTERM" test "$rc" = 0
-check "hostile worker: no sanitizer report" sh -c "! grep -q 'Sanitizer' '$T/hostile.log'"
+stop_daemon "hostile worker: daemon exits 0 on SIGTERM"
+check_no_sanitizer_report "hostile worker: no sanitizer report" "$T/hostile.log"
 finish

@@ -9,27 +9,8 @@
 . "${MIRACAST_SRCDIR:-.}/tests/lib/test-lib.sh"
 
 B=$MIRACAST_BUILD
-T=$(mktemp -d /tmp/miracast-rtp-tcp.XXXXXX)
-bus_pid=
-daemon_pid=
-cleanup() {
-        [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null
-        [ -n "$bus_pid" ] && kill "$bus_pid" 2>/dev/null
-        wait 2>/dev/null
-        [ -n "${KEEP_TMP:-}" ] || rm -rf "$T"
-}
-trap cleanup EXIT
-
-private_bus "$T/bus"
-bus_pid=$private_bus_pid
-export MIRACASTCTL_BUS="unix:path=$T/bus"
-"$B/miracastd" --config /dev/null -o p2p-backend=none --capture testsrc --encoder x264 \
-        --max-resolution 640x480 --bus "$MIRACASTCTL_BUS" >"$T/daemon.log" 2>&1 &
-daemon_pid=$!
-for _ in $(seq 300); do "$B/miracastctl" info >/dev/null 2>&1 && break; sleep 0.1; done
-out=$("$B/miracastctl" listen 127.0.0.1:0)
-port=${out##*:}
-check "listening ($out)" test -n "$port"
+daemon_test_setup rtp-tcp
+start_daemon_listener --capture testsrc --encoder x264 --max-resolution 640x480
 
 line=$("$B/miracast-test-sink" --connect "127.0.0.1:$port" --tcp --frames 40 --idr-after 10 --duration 30 \
         --timeout 30 --expect-mode 640x480p60 --expect-wfd-ts 2>"$T/tcp.log")

@@ -15,28 +15,8 @@
 
 B=$MIRACAST_BUILD
 RUNS=${PACING_RUNS:-20}
-T=$(mktemp -d /tmp/miracast-pacing.XXXXXX)
-bus_pid=
-daemon_pid=
-cleanup() {
-        [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null
-        [ -n "$bus_pid" ] && kill "$bus_pid" 2>/dev/null
-        wait 2>/dev/null
-        [ -n "${KEEP_TMP:-}" ] || rm -rf "$T"
-}
-trap cleanup EXIT
-
-private_bus "$T/bus"
-bus_pid=$private_bus_pid
-export MIRACASTCTL_BUS="unix:path=$T/bus"
-
-"$B/miracastd" --config /dev/null -o p2p-backend=none --capture testsrc --encoder x264 \
-        --max-resolution 640x480 --bus "$MIRACASTCTL_BUS" --log-level debug >"$T/daemon.log" 2>&1 &
-daemon_pid=$!
-for _ in $(seq 300); do "$B/miracastctl" info >/dev/null 2>&1 && break; sleep 0.1; done
-out=$("$B/miracastctl" listen 127.0.0.1:0)
-port=${out##*:}
-check "listening on a kernel-chosen port ($out)" test -n "$port"
+daemon_test_setup pacing
+start_daemon_listener --capture testsrc --encoder x264 --max-resolution 640x480 --log-level debug
 
 ok=0
 failed=()
@@ -54,9 +34,5 @@ echo "one-message-per-read sink: $ok of $RUNS casts completed"
 for f in "${failed[@]}"; do echo "  $f"; done
 check "$RUNS of $RUNS casts to a one-message-per-read sink complete ($ok did)" test "$ok" = "$RUNS"
 
-kill -TERM "$daemon_pid"
-wait "$daemon_pid"
-rc=$?
-daemon_pid=
-check "daemon exits 0 on SIGTERM after the casts" test "$rc" = 0
+stop_daemon "daemon exits 0 on SIGTERM after the casts"
 finish

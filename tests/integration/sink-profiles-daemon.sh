@@ -12,28 +12,8 @@
 . "${MIRACAST_SRCDIR:-.}/tests/lib/test-lib.sh"
 
 B=$MIRACAST_BUILD
-T=$(mktemp -d /tmp/miracast-profiles.XXXXXX)
-bus_pid=
-daemon_pid=
-cleanup() {
-        [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null
-        [ -n "$bus_pid" ] && kill "$bus_pid" 2>/dev/null
-        wait 2>/dev/null
-        [ -n "${KEEP_TMP:-}" ] || rm -rf "$T"
-}
-trap cleanup EXIT
-
-private_bus "$T/bus"
-bus_pid=$private_bus_pid
-export MIRACASTCTL_BUS="unix:path=$T/bus"
-
-"$B/miracastd" --config /dev/null -o p2p-backend=none --capture testsrc --encoder x264 \
-        --max-resolution 640x480 --bus "$MIRACASTCTL_BUS" >"$T/daemon.log" 2>&1 &
-daemon_pid=$!
-for _ in $(seq 300); do "$B/miracastctl" info >/dev/null 2>&1 && break; sleep 0.1; done
-out=$("$B/miracastctl" listen 127.0.0.1:0)
-port=${out##*:}
-check "listening on a kernel-chosen port ($out)" test -n "$port"
+daemon_test_setup profiles
+start_daemon_listener --capture testsrc --encoder x264 --max-resolution 640x480
 
 for profile in generic small vga lg samsung dongle; do
         line=$("$B/miracast-test-sink" --connect "127.0.0.1:$port" --profile "$profile" --frames 20 \
@@ -50,9 +30,5 @@ for profile in generic small vga lg samsung dongle; do
         fi
 done
 
-kill -TERM "$daemon_pid"
-wait "$daemon_pid"
-rc=$?
-daemon_pid=
-check "daemon exits 0 on SIGTERM after the casts" test "$rc" = 0
+stop_daemon "daemon exits 0 on SIGTERM after the casts"
 finish

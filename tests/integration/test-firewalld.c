@@ -113,55 +113,38 @@ static const sd_bus_vtable fake_vtable[] = {
         SD_BUS_VTABLE_END
 };
 
+static int fake_start(void)
+{
+        return test_bus_serve(event, address, "/org/fedoraproject/FirewallD1", "org.fedoraproject.FirewallD1.zone",
+                              fake_vtable, NULL, "org.fedoraproject.FirewallD1", &fake_bus);
+}
+
+/* The calls not printed yet, one a line (the shell test reads them). */
+static void fake_print_calls(void)
+{
+        static size_t printed;
+        size_t n = strlen(calls);
+
+        if (n > printed) {
+                fputs(calls + printed, stdout);
+                fflush(stdout);
+        }
+        printed = n;
+        if (n > sizeof(calls) / 2) {
+                calls[0] = '\0';
+                printed = 0;
+        }
+}
+
 /* The fake alone, for the shell test; runs before the test runner's main(). */
 __attribute__((constructor)) static void fake_firewalld_serve(void)
 {
         const char *addr = getenv("FAKE_FIREWALLD_BUS");
-        sigset_t mask;
-        int r;
 
         if (!addr)
                 return;
-        sigemptyset(&mask);
-        sigaddset(&mask, SIGTERM);
-        sigprocmask(SIG_BLOCK, &mask, NULL);
         snprintf(address, sizeof(address), "%s", addr);
-        r = sd_event_new(&event);
-        if (r >= 0)
-                r = sd_event_add_signal(event, NULL, SIGTERM, NULL, NULL);
-        if (r >= 0)
-                r = sd_bus_new(&fake_bus);
-        if (r >= 0)
-                r = sd_bus_set_address(fake_bus, address);
-        if (r >= 0)
-                r = sd_bus_set_bus_client(fake_bus, true);
-        if (r >= 0)
-                r = sd_bus_start(fake_bus);
-        if (r >= 0)
-                r = sd_bus_attach_event(fake_bus, event, 0);
-        if (r >= 0)
-                r = sd_bus_add_object_vtable(fake_bus, NULL, "/org/fedoraproject/FirewallD1",
-                                             "org.fedoraproject.FirewallD1.zone", fake_vtable, NULL);
-        if (r >= 0)
-                r = sd_bus_request_name(fake_bus, "org.fedoraproject.FirewallD1", 0);
-        if (r < 0) {
-                fprintf(stderr, "fake firewalld: %s\n", strerror(-r));
-                exit(1);
-        }
-        printf("fake firewalld ready\n");
-        fflush(stdout);
-        for (;;) {
-                size_t n = strlen(calls);
-                if (sd_event_run(event, UINT64_MAX) < 0 || sd_event_get_state(event) == SD_EVENT_FINISHED)
-                        break;
-                if (strlen(calls) != n) {
-                        fputs(calls + n, stdout);
-                        fflush(stdout);
-                }
-                if (strlen(calls) > sizeof(calls) / 2)
-                        calls[0] = '\0';
-        }
-        exit(0);
+        test_fake_serve_alone("firewalld", &event, fake_start, fake_print_calls);
 }
 
 static void teardown(void)
@@ -177,42 +160,19 @@ static void teardown(void)
 
 static void setup(void)
 {
-        char conf[128], sock[128];
-        FILE *f;
-
         if (event)
                 return;
         atexit(teardown);
         log_set_max_level(getenv("TEST_DEBUG") ? LOG_DEBUG : LOG_WARNING);
         snprintf(tmpdir, sizeof(tmpdir), "/tmp/test-firewalld.XXXXXX");
         assert_non_null(mkdtemp(tmpdir));
-        snprintf(conf, sizeof(conf), "%s/bus.conf", tmpdir);
-        snprintf(sock, sizeof(sock), "%s/bus.sock", tmpdir);
-        f = fopen(conf, "w");
-        assert_non_null(f);
-        fprintf(f, "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
-                   " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
-                   "<busconfig><type>session</type><listen>unix:path=%s</listen><auth>EXTERNAL</auth>\n"
-                   "<policy context=\"default\"><allow send_destination=\"*\" eavesdrop=\"true\"/>"
-                   "<allow eavesdrop=\"true\"/><allow own=\"*\"/></policy></busconfig>\n",
-                sock);
-        fclose(f);
-        assert_int_eq(test_dbus_daemon_start(conf, NULL, 0, &bus_pid), 0);
-        snprintf(address, sizeof(address), "unix:path=%s", sock);
+        assert_int_eq(test_private_bus_start(tmpdir, "session", address, sizeof(address), &bus_pid), 0);
         assert_int_ge(sd_event_new(&event), 0);
 }
 
 static void start_fake(void)
 {
-        assert_int_ge(sd_bus_new(&fake_bus), 0);
-        assert_int_ge(sd_bus_set_address(fake_bus, address), 0);
-        assert_int_ge(sd_bus_set_bus_client(fake_bus, true), 0);
-        assert_int_ge(sd_bus_start(fake_bus), 0);
-        assert_int_ge(sd_bus_attach_event(fake_bus, event, 0), 0);
-        assert_int_ge(sd_bus_add_object_vtable(fake_bus, NULL, "/org/fedoraproject/FirewallD1",
-                                               "org.fedoraproject.FirewallD1.zone", fake_vtable, NULL),
-                      0);
-        assert_int_ge(sd_bus_request_name(fake_bus, "org.fedoraproject.FirewallD1", 0), 0);
+        assert_int_eq(fake_start(), 0);
 }
 
 TEST(absent, "/firewalld/no firewalld on the bus -> -EHOSTDOWN, nothing started")

@@ -49,17 +49,6 @@ static bool ready;
 
 #define RUN_UNTIL(cond) RIG_RUN_UNTIL(&rig, cond, 60)
 
-/* Keep serving the fake while time passes (polling interval, not an assertion). */
-static void run_for_ms(unsigned ms)
-{
-        struct timespec s, n;
-        clock_gettime(CLOCK_MONOTONIC, &s);
-        do {
-                (void) sd_event_run(ev, 50000);
-                clock_gettime(CLOCK_MONOTONIC, &n);
-        } while ((n.tv_sec - s.tv_sec) * 1000 + (n.tv_nsec - s.tv_nsec) / 1000000 < ms);
-}
-
 static bool file_has(const char *path, const char *what)
 {
         char *text = NULL;
@@ -263,7 +252,7 @@ TEST(group_lost, "/p2p/cast/the group disappears mid-session: the session ends w
                 free(out);
                 rig_child_reap(&status);
                 if (!playing)
-                        run_for_ms(500);
+                        rig_run_for_ms(&rig, 500);
         }
         if (!playing)
                 rig_dump_log(&rig);
@@ -283,7 +272,7 @@ TEST(group_lost, "/p2p/cast/the group disappears mid-session: the session ends w
         assert_true(strstr(out, "Session ended: the P2P group was removed (GO_ENDING_SESSION)") != NULL);
         free(out);
         /* the group is already gone: nothing to remove, and our address went with it */
-        run_for_ms(300);
+        rig_run_for_ms(&rig, 300);
         assert_false(fake_wpas_has(fw, "P2P_GROUP_REMOVE " GROUP_IF));
         assert_int_ne(netns_sh("ip -4 addr show dev " GROUP_IF " | grep -q 192.168.49.200"), 0);
         rig_child_reap(&cast);

@@ -169,7 +169,7 @@ static int discovering(void)
 
 static void setup(void)
 {
-        char conf[256], sock[256], cfg[256];
+        char cfg[256];
         const char *build = getenv("MIRACAST_BUILD");
         static bool tried;
         FILE *f;
@@ -185,18 +185,7 @@ static void setup(void)
         snprintf(go_addr, sizeof(go_addr), "127.%u.%u.1", 100 + (unsigned) getpid() % 100,
                  (unsigned) (getpid() / 100) % 250);
 
-        snprintf(conf, sizeof(conf), "%s/bus.conf", tmpdir);
-        snprintf(sock, sizeof(sock), "%s/bus", tmpdir);
-        f = fopen(conf, "w");
-        assert_non_null(f);
-        fprintf(f, "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\" "
-                   "\"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
-                   "<busconfig><type>session</type><listen>unix:path=%s</listen><policy context=\"default\">"
-                   "<allow send_destination=\"*\"/><allow receive_sender=\"*\"/><allow own=\"*\"/></policy></busconfig>\n",
-                sock);
-        fclose(f);
-        assert_int_eq(test_dbus_daemon_start(conf, NULL, 0, &bus_pid), 0);
-        snprintf(bus_addr, sizeof(bus_addr), "unix:path=%s", sock);
+        assert_int_eq(test_private_bus_start(tmpdir, "session", bus_addr, sizeof(bus_addr), &bus_pid), 0);
 
         fake_start(FAKE_NM_DEV_PATH);
 

@@ -128,26 +128,12 @@ static void bus_stop(void)
 
 static void start_bus(void)
 {
-        char conf[256], sock[256];
-        FILE *f;
-
         if (bus_pid > 0)
                 return;
         assert_non_null(mkdtemp(tmpdir));
         test_remove_at_exit(tmpdir);
-        snprintf(conf, sizeof(conf), "%s/bus.conf", tmpdir);
-        snprintf(sock, sizeof(sock), "%s/bus", tmpdir);
-        f = fopen(conf, "w");
-        assert_non_null(f);
-        fprintf(f, "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\" "
-                   "\"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
-                   "<busconfig><type>session</type><listen>unix:path=%s</listen>"
-                   "<policy context=\"default\"><allow send_destination=\"*\"/><allow receive_sender=\"*\"/><allow own=\"*\"/></policy></busconfig>\n",
-                sock);
-        fclose(f);
-        assert_int_eq(test_dbus_daemon_start(conf, NULL, 0, &bus_pid), 0);
+        assert_int_eq(test_private_bus_start(tmpdir, "session", bus_address, sizeof(bus_address), &bus_pid), 0);
         atexit(bus_stop);
-        snprintf(bus_address, sizeof(bus_address), "unix:path=%s", sock);
 }
 
 /* A failed case leaves its fake running (the assertion jumps over the teardown): stop it first. */

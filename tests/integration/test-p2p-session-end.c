@@ -57,16 +57,6 @@ static char ctl_bin[300], sink_bin[300];
 #define RUN_UNTIL_SEC(cond, bound_sec) RIG_RUN_UNTIL(&rig, cond, bound_sec)
 #define RUN_UNTIL(cond) RUN_UNTIL_SEC(cond, 60)
 
-static void run_for_ms(unsigned ms)
-{
-        struct timespec s, n;
-        clock_gettime(CLOCK_MONOTONIC, &s);
-        do {
-                (void) sd_event_run(ev, 50000);
-                clock_gettime(CLOCK_MONOTONIC, &n);
-        } while ((n.tv_sec - s.tv_sec) * 1000 + (n.tv_nsec - s.tv_nsec) / 1000000 < ms);
-}
-
 static uint64_t now_ms(void)
 {
         struct timespec t;
@@ -242,7 +232,7 @@ TEST(vanish_go, "/p2p/session-end/GO role: the sink vanishes (connection closed,
 
         setup();
         cast_and_play("vanish-go", NULL, EV_STARTED_GO, "192.168.173.1:7236", "0", &sink);
-        run_for_ms(1000);
+        rig_run_for_ms(&rig, 1000);
         assert_false(fake_wpas_has(fw, CMD_REMOVE));
         assert_int_eq(kill(sink.pid, SIGKILL), 0);
         assert_true(RUN_UNTIL(sink.done));
@@ -277,13 +267,13 @@ TEST(persistent, "/p2p/session-end/p2p-persistent-group: the sink's TEARDOWN end
         cast_and_play("persistent", NULL, EV_STARTED_CLIENT, "192.168.49.200:7236", "2", &sink);
         assert_true(RUN_UNTIL(sink.done));
         assert_true(RUN_UNTIL(rig_log_has(&rig, "keeping the group " GROUP_IF)));
-        run_for_ms(1000);
+        rig_run_for_ms(&rig, 1000);
         assert_false(fake_wpas_has(fw, CMD_REMOVE));
         /* the group, and our address on it, stay for the next cast */
         assert_true(our_address_on_group("192.168.49.200"));
         /* leaving does not remove it either */
         (void) rig_daemon_stop(&rig);
-        run_for_ms(300);
+        rig_run_for_ms(&rig, 300);
         assert_false(fake_wpas_has(fw, CMD_REMOVE));
         rig_child_reap(&sink);
         (void) netns_sh("ip addr flush dev " GROUP_IF);

@@ -133,34 +133,12 @@ static const sd_bus_vtable fake_authority_vtable[] = {
         SD_BUS_VTABLE_END
 };
 
-struct call_result {
-        bool done;
-        char error[256];
-        char message[256];
-};
-
-static int on_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
-{
-        struct call_result *res = userdata;
-        const sd_bus_error *e = sd_bus_message_get_error(m);
-
-        res->done = true;
-        if (e) {
-                snprintf(res->error, sizeof(res->error), "%s", e->name);
-                snprintf(res->message, sizeof(res->message), "%s", e->message ?: "");
-        } else {
-                sd_bus_message_unref(last_reply);
-                last_reply = sd_bus_message_ref(m);
-        }
-        return 0;
-}
-
-static const char *call(struct call_result *res, const char *path, const char *iface, const char *member,
+static const char *call(struct test_call_result *res, const char *path, const char *iface, const char *member,
                         const char *listen_address)
 {
         sd_bus_message *m = NULL;
 
-        *res = (struct call_result) {};
+        *res = (struct test_call_result) {};
         assert_int_ge(sd_bus_message_new_method_call(client, &m, "org.miracastd", path, iface, member), 0);
         if (listen_address)
                 assert_int_ge(sd_bus_message_append(m, "sa{sv}", listen_address, 0), 0);
@@ -168,11 +146,13 @@ static const char *call(struct call_result *res, const char *path, const char *i
                 assert_int_ge(sd_bus_message_append(m, "ss", "org.miracastd.Manager1", "Version"), 0);
         else if (strcmp(member, "RegisterAgent") == 0)
                 assert_int_ge(sd_bus_message_append(m, "o", "/test/agent"), 0);
-        assert_int_ge(sd_bus_call_async(client, NULL, m, on_reply, res, 30ULL * 1000 * 1000), 0);
+        assert_int_ge(sd_bus_call_async(client, NULL, m, test_bus_on_reply, res, 30ULL * 1000 * 1000), 0);
         sd_bus_message_unref(m);
         for (unsigned i = 0; i < 3000 && !res->done; i++)
                 (void) sd_event_run(event, 10 * 1000);
         assert_true(res->done);
+        last_reply = sd_bus_message_unref(last_reply);
+        last_reply = res->reply;       /* freed by the next call() or at exit */
         return res->error;
 }
 
@@ -187,8 +167,7 @@ static unsigned count_listeners(void)
 
 static void setup(void)
 {
-        char conf[256], sock[256], addr[300];
-        FILE *f;
+        char addr[300];
 
         if (manager)
                 return;
@@ -196,19 +175,7 @@ static void setup(void)
         log_set_max_level(getenv("TEST_DEBUG") ? LOG_DEBUG : LOG_ERR);
         snprintf(tmpdir, sizeof(tmpdir), "/tmp/test-polkit.XXXXXX");
         assert_non_null(mkdtemp(tmpdir));
-        snprintf(conf, sizeof(conf), "%s/bus.conf", tmpdir);
-        snprintf(sock, sizeof(sock), "%s/bus.sock", tmpdir);
-        f = fopen(conf, "w");
-        assert_non_null(f);
-        fprintf(f, "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
-                   " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
-                   "<busconfig><type>system</type><listen>unix:path=%s</listen><auth>EXTERNAL</auth>\n"
-                   "<policy context=\"default\"><allow user=\"*\"/><allow send_destination=\"*\" eavesdrop=\"true\"/>"
-                   "<allow receive_sender=\"*\"/><allow eavesdrop=\"true\"/>"
-                   "<allow own=\"*\"/></policy></busconfig>\n", sock);
-        fclose(f);
-        assert_int_eq(test_dbus_daemon_start(conf, NULL, 0, &bus_pid), 0);
-        snprintf(addr, sizeof(addr), "unix:path=%s", sock);
+        assert_int_eq(test_private_bus_start(tmpdir, "system", addr, sizeof(addr), &bus_pid), 0);
 
         assert_int_ge(sd_event_new(&event), 0);
         assert_int_eq(config_init(&config), 0);
@@ -217,25 +184,15 @@ static void setup(void)
         assert_int_eq(bus_open(manager, addr, CONFIG_POLKIT_REQUIRED, &daemon_bus), 0);
         assert_int_eq(manager_start(manager), 0);
 
-        assert_int_ge(sd_bus_new(&authority), 0);
-        assert_int_ge(sd_bus_set_address(authority, addr), 0);
-        assert_int_ge(sd_bus_set_bus_client(authority, true), 0);
-        assert_int_ge(sd_bus_start(authority), 0);
-        assert_int_ge(sd_bus_attach_event(authority, event, 0), 0);
-        assert_int_ge(sd_bus_add_object_vtable(authority, NULL, "/org/freedesktop/PolicyKit1/Authority",
-                                               "org.freedesktop.PolicyKit1.Authority", fake_authority_vtable, NULL), 0);
-        assert_int_ge(sd_bus_request_name(authority, "org.freedesktop.PolicyKit1", 0), 0);
-
-        assert_int_ge(sd_bus_new(&client), 0);
-        assert_int_ge(sd_bus_set_address(client, addr), 0);
-        assert_int_ge(sd_bus_set_bus_client(client, true), 0);
-        assert_int_ge(sd_bus_start(client), 0);
-        assert_int_ge(sd_bus_attach_event(client, event, 0), 0);
+        assert_int_eq(test_bus_serve(event, addr, "/org/freedesktop/PolicyKit1/Authority",
+                                     "org.freedesktop.PolicyKit1.Authority", fake_authority_vtable, NULL,
+                                     "org.freedesktop.PolicyKit1", &authority), 0);
+        assert_int_eq(test_bus_connect(event, addr, &client), 0);
 }
 
 TEST(polkit_yes, "/polkit/an allowed Listen runs after the asynchronous answer, with the caller as subject")
 {
-        struct call_result res;
+        struct test_call_result res;
         const char *unique;
 
         setup();
@@ -253,7 +210,7 @@ TEST(polkit_yes, "/polkit/an allowed Listen runs after the asynchronous answer, 
 
 TEST(polkit_no, "/polkit/a denied Listen -> NotAuthorized and no listener")
 {
-        struct call_result res;
+        struct test_call_result res;
         unsigned before;
 
         setup();
@@ -266,7 +223,7 @@ TEST(polkit_no, "/polkit/a denied Listen -> NotAuthorized and no listener")
 
 TEST(polkit_agent, "/polkit/RegisterAgent asks for org.miracastd.cast: denied registers nothing, allowed registers")
 {
-        struct call_result res;
+        struct test_call_result res;
 
         setup();
         answer = ANSWER_NO;
@@ -283,7 +240,7 @@ TEST(polkit_agent, "/polkit/RegisterAgent asks for org.miracastd.cast: denied re
 
 TEST(polkit_challenge, "/polkit/a challenge (authentication needed) is a no, and the message says why")
 {
-        struct call_result res;
+        struct test_call_result res;
 
         setup();
         answer = ANSWER_CHALLENGE;
@@ -295,7 +252,7 @@ TEST(polkit_challenge, "/polkit/a challenge (authentication needed) is a no, and
 
 TEST(polkit_error, "/polkit/polkit failing the check -> NotAuthorized, never allowed")
 {
-        struct call_result res;
+        struct test_call_result res;
         unsigned before;
 
         setup();
@@ -308,7 +265,7 @@ TEST(polkit_error, "/polkit/polkit failing the check -> NotAuthorized, never all
 
 TEST(polkit_interactive, "/polkit/a caller allowing interactive authorization gets flag 1")
 {
-        struct call_result res = {};
+        struct test_call_result res = {};
         sd_bus_message *m = NULL;
 
         setup();
@@ -317,17 +274,18 @@ TEST(polkit_interactive, "/polkit/a caller allowing interactive authorization ge
                                                      "org.miracastd.Manager1", "Listen"), 0);
         assert_int_ge(sd_bus_message_append(m, "sa{sv}", "127.0.0.1:0", 0), 0);
         assert_int_ge(sd_bus_message_set_allow_interactive_authorization(m, true), 0);
-        assert_int_ge(sd_bus_call_async(client, NULL, m, on_reply, &res, 30ULL * 1000 * 1000), 0);
+        assert_int_ge(sd_bus_call_async(client, NULL, m, test_bus_on_reply, &res, 30ULL * 1000 * 1000), 0);
         sd_bus_message_unref(m);
         for (unsigned i = 0; i < 3000 && !res.done; i++)
                 (void) sd_event_run(event, 10 * 1000);
         assert_str_eq(res.error, "");
+        sd_bus_message_unref(res.reply);
         assert_int_eq(last_flags, 1);
 }
 
 TEST(polkit_read, "/polkit/reading a property never asks polkit")
 {
-        struct call_result res;
+        struct test_call_result res;
 
         setup();
         checks = 0;

@@ -110,23 +110,8 @@ static const sd_bus_vtable fake_vtable[] = {
 
 static int fake_start(void)
 {
-        int r;
-
-        r = sd_bus_new(&fake_bus);
-        if (r >= 0)
-                r = sd_bus_set_address(fake_bus, address);
-        if (r >= 0)
-                r = sd_bus_set_bus_client(fake_bus, true);
-        if (r >= 0)
-                r = sd_bus_start(fake_bus);
-        if (r >= 0)
-                r = sd_bus_attach_event(fake_bus, event, 0);
-        if (r >= 0)
-                r = sd_bus_add_object_vtable(fake_bus, NULL, "/org/freedesktop/resolve1",
-                                             "org.freedesktop.resolve1.Manager", fake_vtable, NULL);
-        if (r >= 0)
-                r = sd_bus_request_name(fake_bus, "org.freedesktop.resolve1", 0);
-        return r;
+        return test_bus_serve(event, address, "/org/freedesktop/resolve1", "org.freedesktop.resolve1.Manager",
+                              fake_vtable, NULL, "org.freedesktop.resolve1", &fake_bus);
 }
 
 static void fake_set_addr(unsigned i, int ifindex, const char *a)
@@ -137,13 +122,23 @@ static void fake_set_addr(unsigned i, int ifindex, const char *a)
                 abort();
 }
 
+/* The last call, when one came since the last look (the shell test reads it). */
+static void fake_print_call(void)
+{
+        static unsigned printed;
+
+        if (fake.calls != printed) {
+                printf("ResolveService(%s)\n", fake.asked);
+                fflush(stdout);
+                printed = fake.calls;
+        }
+}
+
 /* The fake alone, for the shell test; runs before the test runner's main(). */
 __attribute__((constructor)) static void fake_resolved_serve(void)
 {
         const char *addr = getenv("FAKE_RESOLVED_BUS"), *rec = getenv("FAKE_RESOLVED_RECORD");
         char buf[512], *f[4] = {};
-        sigset_t mask;
-        int r;
 
         if (!addr)
                 return;
@@ -162,31 +157,8 @@ __attribute__((constructor)) static void fake_resolved_serve(void)
         fake_set_addr(0, (int) if_nametoindex(f[2]), f[1]);
         fake.n_addrs = 1;
         snprintf(fake.txt, sizeof(fake.txt), "%s", f[3]);
-        sigemptyset(&mask);
-        sigaddset(&mask, SIGTERM);
-        sigprocmask(SIG_BLOCK, &mask, NULL);
         snprintf(address, sizeof(address), "%s", addr);
-        r = sd_event_new(&event);
-        if (r >= 0)
-                r = sd_event_add_signal(event, NULL, SIGTERM, NULL, NULL);
-        if (r >= 0)
-                r = fake_start();
-        if (r < 0) {
-                fprintf(stderr, "fake resolved: %s\n", strerror(-r));
-                exit(1);
-        }
-        printf("fake resolved ready\n");
-        fflush(stdout);
-        for (;;) {
-                unsigned n = fake.calls;
-                if (sd_event_run(event, UINT64_MAX) < 0 || sd_event_get_state(event) == SD_EVENT_FINISHED)
-                        break;
-                if (fake.calls != n) {
-                        printf("ResolveService(%s)\n", fake.asked);
-                        fflush(stdout);
-                }
-        }
-        exit(0);
+        test_fake_serve_alone("resolved", &event, fake_start, fake_print_call);
 }
 
 static void teardown(void)
@@ -202,28 +174,13 @@ static void teardown(void)
 
 static void setup(void)
 {
-        char conf[128], sock[128];
-        FILE *f;
-
         if (event)
                 return;
         atexit(teardown);
         log_set_max_level(getenv("TEST_DEBUG") ? LOG_DEBUG : LOG_WARNING);
         snprintf(tmpdir, sizeof(tmpdir), "/tmp/test-resolved.XXXXXX");
         assert_non_null(mkdtemp(tmpdir));
-        snprintf(conf, sizeof(conf), "%s/bus.conf", tmpdir);
-        snprintf(sock, sizeof(sock), "%s/bus.sock", tmpdir);
-        f = fopen(conf, "w");
-        assert_non_null(f);
-        fprintf(f, "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
-                   " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
-                   "<busconfig><type>session</type><listen>unix:path=%s</listen><auth>EXTERNAL</auth>\n"
-                   "<policy context=\"default\"><allow send_destination=\"*\" eavesdrop=\"true\"/>"
-                   "<allow eavesdrop=\"true\"/><allow own=\"*\"/></policy></busconfig>\n",
-                sock);
-        fclose(f);
-        assert_int_eq(test_dbus_daemon_start(conf, NULL, 0, &bus_pid), 0);
-        snprintf(address, sizeof(address), "unix:path=%s", sock);
+        assert_int_eq(test_private_bus_start(tmpdir, "session", address, sizeof(address), &bus_pid), 0);
         assert_int_ge(sd_event_new(&event), 0);
 }
 

@@ -221,27 +221,6 @@ static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *error)
         return 0;
 }
 
-struct call_result {
-        bool done;
-        sd_bus_message *reply;
-        char error[256];
-        char message[512];
-};
-
-static int on_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
-{
-        struct call_result *res = userdata;
-        const sd_bus_error *e = sd_bus_message_get_error(m);
-
-        res->done = true;
-        if (e) {
-                snprintf(res->error, sizeof(res->error), "%s", e->name);
-                snprintf(res->message, sizeof(res->message), "%s", e->message ?: "");
-        } else
-                res->reply = sd_bus_message_ref(m);
-        return 0;
-}
-
 /* Run the loop until cond() or the limit (a hang guard, not a timing assertion). */
 static bool run_until(bool (*cond)(void *), void *arg)
 {
@@ -259,20 +238,20 @@ static bool run_until(bool (*cond)(void *), void *arg)
 
 static bool call_done(void *arg)
 {
-        return ((struct call_result *) arg)->done;
+        return ((struct test_call_result *) arg)->done;
 }
 
 /* Call a method with one optional pre-built message filler; returns the error name or "" on success. */
-static const char *call(struct call_result *res, const char *path, const char *iface, const char *member,
+static const char *call(struct test_call_result *res, const char *path, const char *iface, const char *member,
                         int (*fill)(sd_bus_message *m, void *arg), void *arg)
 {
         sd_bus_message *m = NULL;
 
-        *res = (struct call_result) {};
+        *res = (struct test_call_result) {};
         assert_int_ge(sd_bus_message_new_method_call(client, &m, "org.miracastd", path, iface, member), 0);
         if (fill)
                 assert_int_ge(fill(m, arg), 0);
-        assert_int_ge(sd_bus_call_async(client, NULL, m, on_reply, res, 60ULL * 1000 * 1000), 0);
+        assert_int_ge(sd_bus_call_async(client, NULL, m, test_bus_on_reply, res, 60ULL * 1000 * 1000), 0);
         sd_bus_message_unref(m);
         assert_true(run_until(call_done, res));
         last_reply = sd_bus_message_unref(last_reply);
@@ -304,7 +283,7 @@ static int fill_options(sd_bus_message *m, void *arg)
 static char *get_string(const char *path, const char *iface, const char *prop)
 {
         /* Asynchronous: the daemon answers from the same event loop. */
-        struct call_result res = {};
+        struct test_call_result res = {};
         const char *contents;
         sd_bus_message *m = NULL;
         char t;
@@ -313,7 +292,7 @@ static char *get_string(const char *path, const char *iface, const char *prop)
         assert_int_ge(sd_bus_message_new_method_call(client, &m, "org.miracastd", path,
                                                      "org.freedesktop.DBus.Properties", "Get"), 0);
         assert_int_ge(sd_bus_message_append(m, "ss", iface, prop), 0);
-        assert_int_ge(sd_bus_call_async(client, NULL, m, on_reply, &res, 10ULL * 1000 * 1000), 0);
+        assert_int_ge(sd_bus_call_async(client, NULL, m, test_bus_on_reply, &res, 10ULL * 1000 * 1000), 0);
         sd_bus_message_unref(m);
         assert_true(run_until(call_done, &res));
         if (res.error[0])
@@ -380,8 +359,7 @@ static bool prop_reached(void *arg)
 
 static void setup(void)
 {
-        char conf[256], sock[256], addr[300];
-        FILE *f;
+        char addr[300];
 
         if (manager)
                 return;
@@ -389,18 +367,7 @@ static void setup(void)
         log_set_max_level(getenv("TEST_DEBUG") ? LOG_DEBUG : LOG_WARNING);
         snprintf(tmpdir, sizeof(tmpdir), "/tmp/test-sink-bus.XXXXXX");
         assert_non_null(mkdtemp(tmpdir));
-        snprintf(conf, sizeof(conf), "%s/bus.conf", tmpdir);
-        snprintf(sock, sizeof(sock), "%s/bus.sock", tmpdir);
-        f = fopen(conf, "w");
-        assert_non_null(f);
-        fprintf(f, "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
-                   " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
-                   "<busconfig><type>session</type><listen>unix:path=%s</listen><auth>EXTERNAL</auth>\n"
-                   "<policy context=\"default\"><allow send_destination=\"*\" eavesdrop=\"true\"/>"
-                   "<allow eavesdrop=\"true\"/><allow own=\"*\"/></policy></busconfig>\n", sock);
-        fclose(f);
-        assert_int_eq(test_dbus_daemon_start(conf, NULL, 0, &bus_pid), 0);
-        snprintf(addr, sizeof(addr), "unix:path=%s", sock);
+        assert_int_eq(test_private_bus_start(tmpdir, "session", addr, sizeof(addr), &bus_pid), 0);
         snprintf(bus_address, sizeof(bus_address), "%s", addr);
 
         assert_int_ge(sd_event_new(&event), 0);
@@ -413,11 +380,7 @@ static void setup(void)
         assert_int_eq(manager_start(manager), 0);
         assert_int_eq(manager_set_p2p_backend(manager, &fake_backend, NULL), 0);
 
-        assert_int_ge(sd_bus_new(&client), 0);
-        assert_int_ge(sd_bus_set_address(client, addr), 0);
-        assert_int_ge(sd_bus_set_bus_client(client, true), 0);
-        assert_int_ge(sd_bus_start(client), 0);
-        assert_int_ge(sd_bus_attach_event(client, event, 0), 0);
+        assert_int_eq(test_bus_connect(event, addr, &client), 0);
         assert_int_ge(sd_bus_match_signal(client, NULL, "org.miracastd", NULL, NULL, NULL, on_signal, NULL), 0);
         /* Make sure the match is installed before anything happens. */
         assert_int_ge(sd_bus_call_method(client, "org.freedesktop.DBus", "/org/freedesktop/DBus",
@@ -569,7 +532,7 @@ static const struct p2p_backend fake_mice = {
 
 TEST(cast_mice_fallback, "/sink-bus/Cast to a \"p2p mice\" sink: MS-MICE first, its failure falls back to P2P; option protocol picks one")
 {
-        struct call_result res;
+        struct test_call_result res;
         struct fake_p2p saved = fake;
         struct sink *s;
 
@@ -615,7 +578,7 @@ TEST(cast_mice_fallback, "/sink-bus/Cast to a \"p2p mice\" sink: MS-MICE first, 
 
 TEST(discovery, "/sink-bus/StartDiscovery and StopDiscovery reach the backend, Discovering follows")
 {
-        struct call_result res;
+        struct test_call_result res;
 
         setup();
         assert_str_eq(call(&res, "/org/miracastd", "org.miracastd.Manager1", "StartDiscovery", NULL, NULL), "");
@@ -633,7 +596,7 @@ TEST(discovery, "/sink-bus/StartDiscovery and StopDiscovery reach the backend, D
 
 TEST(cast_bad_options, "/sink-bus/Cast with bad options -> InvalidArguments, nothing started")
 {
-        struct call_result res;
+        struct test_call_result res;
 
         setup();
         add_sink("Bedroom", 50);
@@ -656,7 +619,7 @@ TEST(cast_bad_options, "/sink-bus/Cast with bad options -> InvalidArguments, not
 
 TEST(cast_output_names, "/sink-bus/Cast output: a bare connector name is accepted; a missing output -> NotFound naming it")
 {
-        struct call_result res;
+        struct test_call_result res;
 
         setup();
         add_sink("Bedroom", 50);
@@ -709,7 +672,7 @@ static int fill_pipewire_options(sd_bus_message *m, void *arg)
 
 static void expect_invalid(const struct pipewire_options *o, const char *words)
 {
-        struct call_result res;
+        struct test_call_result res;
 
         assert_str_eq(call(&res, SINK_PATH, "org.miracastd.Sink1", "Cast", fill_pipewire_options, (void *) o),
                       "org.miracastd.Error.InvalidArguments");
@@ -765,7 +728,7 @@ TEST(cast_pipewire_stream, "/sink-bus/Cast with pipewire-fd + node: that session
         const char *remote = getenv("MIRACAST_PW_REMOTE"), *node = getenv("MIRACAST_PW_NODE");
         const char *kind = getenv("MIRACAST_PW_KIND") ?: "window", *inherited = getenv("MIRACAST_PW_FD");
         struct pipewire_options o = { -1, 0, kind, NULL };
-        struct call_result res;
+        struct test_call_result res;
         int sp[2] = { -1, -1 }, status = -1;
         unsigned id, connects = fake.connects;
         const char *path;
@@ -849,7 +812,7 @@ TEST(cast_user_session, "/sink-bus/User1.Cast through miracastd-user and the des
 {
         const char *user_bus = getenv("MIRACAST_USER_BUS"), *kind = getenv("MIRACAST_PW_KIND") ?: "monitor";
         const char *build = getenv("MIRACAST_BUILD") ?: "build";
-        struct call_result res = {};
+        struct test_call_result res = {};
         sd_bus_message *m = NULL;
         sd_bus *ubus = NULL;
         char prog[512], log[256];
@@ -889,7 +852,7 @@ TEST(cast_user_session, "/sink-bus/User1.Cast through miracastd-user and the des
                                                      "org.miracastd.User1", "Cast"), 0);
         assert_int_ge(sd_bus_message_append(m, "oa{sv}", SINK_PATH, 3, "video", "s", kind, "audio", "s", "mirror",
                                             "max-resolution", "s", "640x480"), 0);
-        assert_int_ge(sd_bus_call_async(ubus, NULL, m, on_reply, &res, 60ULL * 1000 * 1000), 0);
+        assert_int_ge(sd_bus_call_async(ubus, NULL, m, test_bus_on_reply, &res, 60ULL * 1000 * 1000), 0);
         sd_bus_message_unref(m);
         assert_true(run_until(call_done, &res));
         if (res.error[0])
@@ -915,7 +878,7 @@ TEST(cast_user_session, "/sink-bus/User1.Cast through miracastd-user and the des
 
 TEST(cast_rejected, "/sink-bus/the sink declining the connection -> SinkRejected, session ended")
 {
-        struct call_result res;
+        struct test_call_result res;
 
         setup();
         add_sink("Bedroom", 50);
@@ -928,7 +891,7 @@ TEST(cast_rejected, "/sink-bus/the sink declining the connection -> SinkRejected
 
 TEST(cast_timeout, "/sink-bus/group formation timing out -> Timeout")
 {
-        struct call_result res;
+        struct test_call_result res;
 
         setup();
         add_sink("Bedroom", 50);
@@ -939,7 +902,7 @@ TEST(cast_timeout, "/sink-bus/group formation timing out -> Timeout")
 
 TEST(cast_sink_lost, "/sink-bus/the sink vanishing during Cast -> NotFound, InterfacesRemoved")
 {
-        struct call_result res = {};
+        struct test_call_result res = {};
         sd_bus_message *m = NULL;
 
         setup();
@@ -948,7 +911,7 @@ TEST(cast_sink_lost, "/sink-bus/the sink vanishing during Cast -> NotFound, Inte
         assert_int_ge(sd_bus_message_new_method_call(client, &m, "org.miracastd", SINK_PATH, "org.miracastd.Sink1",
                                                      "Cast"), 0);
         assert_int_ge(fill_options(m, ""), 0);
-        assert_int_ge(sd_bus_call_async(client, NULL, m, on_reply, &res, 60ULL * 1000 * 1000), 0);
+        assert_int_ge(sd_bus_call_async(client, NULL, m, test_bus_on_reply, &res, 60ULL * 1000 * 1000), 0);
         sd_bus_message_unref(m);
         /* Let the call arrive and the backend be asked, then lose the peer. */
         for (unsigned i = 0; i < 300 && !fake.pending; i++)
@@ -956,7 +919,7 @@ TEST(cast_sink_lost, "/sink-bus/the sink vanishing during Cast -> NotFound, Inte
         assert_non_null(fake.pending);
         /* A second Cast while the first is pending is refused. */
         {
-                struct call_result res2;
+                struct test_call_result res2;
                 assert_str_eq(call(&res2, SINK_PATH, "org.miracastd.Sink1", "Cast", fill_options, ""),
                               "org.miracastd.Error.Busy");
         }
@@ -968,7 +931,7 @@ TEST(cast_sink_lost, "/sink-bus/the sink vanishing during Cast -> NotFound, Inte
 
 TEST(cast_insufficient, "/sink-bus/a sink whose link cannot carry any mode -> InsufficientResources")
 {
-        struct call_result res;
+        struct test_call_result res;
         int status = -1;
 
         setup();
@@ -982,7 +945,7 @@ TEST(cast_insufficient, "/sink-bus/a sink whose link cannot carry any mode -> In
 
 TEST(cast_ok, "/sink-bus/Cast -> group -> sink connects -> session path; Stop tears down")
 {
-        struct call_result res;
+        struct test_call_result res;
         const char *path;
         char want[128];
         int status = -1;
@@ -1071,7 +1034,7 @@ static char *xml_interface_normalized(const char *xml, const char *iface)
 
 static void check_introspection(const char *path, const char *iface)
 {
-        struct call_result res;
+        struct test_call_result res;
         const char *xml, *src = getenv("MIRACAST_SRCDIR");
         char file[512], *text = NULL, *want, *got;
 
@@ -1093,7 +1056,7 @@ static void check_introspection(const char *path, const char *iface)
 
 TEST(introspection_files, "/sink-bus/dbus/org.miracastd.*.xml match the live introspection")
 {
-        struct call_result res;
+        struct test_call_result res;
         int status = -1;
 
         setup();

@@ -17,25 +17,9 @@
 B=$MIRACAST_BUILD
 SRC=${MIRACAST_SRCDIR:-.}
 SCRIPT=$SRC/tests/data/uibc/script.txt
-T=$(mktemp -d /tmp/miracast-uibc.XXXXXX)
-bus_pid=
-daemon_pid=
-cleanup() {
-        [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null
-        [ -n "$bus_pid" ] && kill "$bus_pid" 2>/dev/null
-        wait 2>/dev/null
-        [ -n "${KEEP_TMP:-}" ] || rm -rf "$T"
-}
-trap cleanup EXIT
-
-private_bus "$T/bus"
-bus_pid=$private_bus_pid
-export MIRACASTCTL_BUS="unix:path=$T/bus"
-
-MIRACASTD_UINPUT_PATH=$T/no-uinput MIRACASTD_UHID_PATH=$T/no-uhid "$B/miracastd" --config /dev/null -o p2p-backend=none --capture testsrc \
-        --encoder x264 --max-resolution 640x480 --bus "$MIRACASTCTL_BUS" --log-level debug >"$T/daemon.log" 2>&1 &
-daemon_pid=$!
-for _ in $(seq 300); do "$B/miracastctl" info >/dev/null 2>&1 && break; sleep 0.1; done
+daemon_test_setup uibc
+MIRACASTD_UINPUT_PATH=$T/no-uinput MIRACASTD_UHID_PATH=$T/no-uhid \
+        start_daemon --capture testsrc --encoder x264 --max-resolution 640x480 --log-level debug
 
 sink() { # sink NAME PORT ARGS...: run the test sink, its SINK line in $T/NAME.out
         local name=$1 port=$2
@@ -119,10 +103,6 @@ check "mid-session: the sink saw enable, then disable" sh -c \
 check "mid-session: allow and withdraw are logged" sh -c \
         "grep -q 'input from the display allowed' '$T/daemon.log' && grep -q 'input from the display withdrawn' '$T/daemon.log'"
 
-kill -TERM "$daemon_pid"
-wait "$daemon_pid"
-rc=$?
-daemon_pid=
-check "daemon exits 0 on SIGTERM" test "$rc" = 0
+stop_daemon "daemon exits 0 on SIGTERM"
 [ "$_tl_fail" = 0 ] || { echo "--- daemon log (UIBC lines)"; grep -i "uibc\|input" "$T/daemon.log" | head -40; }
 finish

@@ -33,6 +33,17 @@ static void rig_cleanup(void)
         rig_kill(&rig_at_exit->bus_pid);
 }
 
+void rig_run_for_ms(struct rig *rig, unsigned ms)
+{
+        struct timespec s, n;
+
+        clock_gettime(CLOCK_MONOTONIC, &s);
+        do {
+                (void) sd_event_run(rig->ev, 50000);
+                clock_gettime(CLOCK_MONOTONIC, &n);
+        } while ((n.tv_sec - s.tv_sec) * 1000 + (n.tv_nsec - s.tv_nsec) / 1000000 < ms);
+}
+
 void rig_bus_start(const struct rig *rig, const char *name, const char *servicedir, pid_t *ret_pid, char *ret_addr,
                    size_t size)
 {

@@ -62,6 +62,9 @@ struct rig_child {
                 _ok;                                                                              \
         })
 
+/* Keep the loop serving the fake and the children while ms milliseconds pass (a pause, not an assertion). */
+void rig_run_for_ms(struct rig *rig, unsigned ms);
+
 /* Another private dbus-daemon, socket DIR/name, config DIR/name.conf, nobody on it; servicedir: where
  * it finds service files for D-Bus activation (NULL: none). *ret_pid is killed by the caller (kill_wait). */
 void rig_bus_start(const struct rig *rig, const char *name, const char *servicedir, pid_t *ret_pid, char *ret_addr,

@@ -32,9 +32,7 @@ shaped_link_cleanup() {
 shaped_link_setup() {
         local B=$MIRACAST_BUILD out
         if [ "$(id -u)" != 0 ] || ! command -v ip >/dev/null || ! command -v tc >/dev/null; then
-                echo "skipped: needs root, ip and tc"
-                echo "0 passed, 0 failed, 1 skipped"
-                exit 0
+                skip_all "needs root, ip and tc"
         fi
         SL_T=$(mktemp -d /tmp/miracast-shaped.XXXXXX)
         trap shaped_link_cleanup EXIT

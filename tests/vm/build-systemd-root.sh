@@ -55,7 +55,7 @@ rm -rf "$R"; mv "$R.new" "$R"
 
 # ---- the initramfs: 9p root, then systemd -----------------------------------
 log "initramfs"
-I=$(mktemp -d)
+I=$(mktemp -d /tmp/systemd-vm-initramfs.XXXXXX)
 trap 'rm -rf "$I"' EXIT
 mkdir -p "$I"/{bin,dev,proc,sys,newroot,lib/modules/$KVER}
 cp /bin/busybox "$I/bin/busybox"
