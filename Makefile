@@ -117,6 +117,7 @@ PROTOCOL_SRC := $(wildcard protocol/*.c)
 ENCODER_SRC  := $(wildcard encoder/*.c)
 DAEMON_SRC   := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
 STREAM_SRC   := $(wildcard stream/*.c)
+KMS_SRC      := $(wildcard kms/*.c)
 DBUS_SRC     := $(filter-out dbus/miracastctl%,$(wildcard dbus/*.c))
 CTL_SRC      := $(wildcard dbus/miracastctl*.c)
 SINK_SRC     := $(wildcard tests/sink/*.c)
@@ -154,6 +155,9 @@ PROGRAMS += $(BUILD)/miracastd
 endif
 ifneq ($(STREAM_SRC),)
 PROGRAMS += $(BUILD)/miracastd-stream
+endif
+ifneq ($(KMS_SRC),)
+PROGRAMS += $(BUILD)/miracastd-kms
 endif
 ifneq ($(CTL_SRC),)
 PROGRAMS += $(BUILD)/miracastctl
@@ -213,6 +217,13 @@ $(BUILD)/daemon/main.o: daemon/main.c
 # Where main looks for miracastd-stream when it is not next to the running binary.
 LIBEXECDIR ?= $(PREFIX)/libexec/miracastd
 $(BUILD)/daemon/stream_worker.o: CFLAGS += -DMIRACASTD_LIBEXECDIR='"$(LIBEXECDIR)"'
+$(BUILD)/stream/kms_spawn.o: CFLAGS += -DMIRACASTD_LIBEXECDIR='"$(LIBEXECDIR)"'
+
+# The KMS helper: the capture core and its kms backend, libdrm only (no FFmpeg, PipeWire, libsystemd).
+$(BUILD)/kms/%.o: kms/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) $(ENCODER_CFLAGS) -c $< -o $@
 
 $(BUILD)/stream/%.o: stream/%.c
 	@mkdir -p $(@D)
@@ -260,6 +271,12 @@ $(BUILD)/%.a:
 $(BUILD)/miracastd: $(call obj,daemon/main.c) $(LIBDBUS) $(LIBDAEMON) $(BUILD)/encoder/capture_spec.o $(LIBPROTOCOL)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(SYSTEMD_LIBS) $(LDLIBS)
+
+KMS_HELPER_OBJ := $(call obj,$(KMS_SRC) encoder/capture.c encoder/capture_kms.c encoder/capture_spec.c \
+                  encoder/capture_testsrc.c encoder/capture_kms_client.c encoder/kms_helper.c daemon/log.c)
+$(BUILD)/miracastd-kms: $(KMS_HELPER_OBJ) $(LIBPROTOCOL)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(call lazy,DRM_LIBS,$(call pkg,--libs,libdrm)) $(LDLIBS)
 
 $(BUILD)/miracastd-stream: $(call obj,$(STREAM_SRC)) $(BUILD)/daemon/log.o $(LIBENCODER) $(LIBPROTOCOL)
 	@echo "  LD      $@"

@@ -241,7 +241,8 @@ int capture_new(const struct capture_config *cfg, struct capture **ret)
         pthread_mutex_init(&c->lock, NULL);
         /* Default: memory, plus the dma-buf where there is one (kms), so any encoder can use the frames. */
         c->access = cfg->access ? cfg->access
-                                : CAPTURE_ACCESS_CPU | (cfg->backend == CAPTURE_BACKEND_KMS ? CAPTURE_ACCESS_DMABUF : 0);
+                                : CAPTURE_ACCESS_CPU |
+                                  (cfg->backend == CAPTURE_BACKEND_KMS && !cfg->kms_helper ? CAPTURE_ACCESS_DMABUF : 0);
         c->backend = cfg->backend;
 
         switch (cfg->backend) {
@@ -249,7 +250,7 @@ int capture_new(const struct capture_config *cfg, struct capture **ret)
                 c->ops = &capture_testsrc_ops;
                 break;
         case CAPTURE_BACKEND_KMS:
-                c->ops = &capture_kms_ops;
+                c->ops = cfg->kms_helper ? &capture_kms_client_ops : &capture_kms_ops;
                 break;
         case CAPTURE_BACKEND_PIPEWIRE:
                 c->ops = &capture_pipewire_ops;

@@ -70,6 +70,7 @@ struct capture {
 
 extern const struct capture_ops capture_testsrc_ops;
 extern const struct capture_ops capture_kms_ops;
+extern const struct capture_ops capture_kms_client_ops;
 extern const struct capture_ops capture_pipewire_ops;
 
 /* (Re)configure size and format; drops the pool and marks every tile changed. */
