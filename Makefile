@@ -183,7 +183,8 @@ BENCH_BINS  := $(patsubst %.c,$(BUILD)/%,$(notdir $(BENCH_SRC)))
 
 all: $(PROGRAMS)
 
-tests: $(PROGRAMS) $(TEST_BINS) $(REPLAY_BINS) $(BENCH_BINS) $(BUILD)/tests/pw-test-producer $(BUILD)/tests/pw-test-tone
+tests: $(PROGRAMS) $(TEST_BINS) $(REPLAY_BINS) $(BENCH_BINS) $(BUILD)/tests/pw-test-producer $(BUILD)/tests/pw-test-tone \
+       $(BUILD)/tests/fake-kms-helper
 
 # ---- compile rules --------------------------------------------------------
 
@@ -330,6 +331,13 @@ $(BUILD)/tests/pw-test-producer: $(BUILD)/tests/pipewire/pw-test-producer.o
 $(BUILD)/tests/pw-test-tone: $(BUILD)/tests/pipewire/pw-test-tone.o
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS) $(LDLIBS)
+
+# A fake KMS helper (a test picture for a scan-out) for tests/integration/kms-helper.sh.
+$(BUILD)/tests/fake-kms-helper: $(call obj,tests/kms/fake-kms-helper.c encoder/capture.c encoder/capture_spec.c \
+                                  encoder/capture_testsrc.c encoder/capture_kms_client.c encoder/kms_helper.c kms/no_pipewire.c) \
+                                $(BUILD)/encoder/capture_kms.o $(LIBPROTOCOL)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ENCODER_LIBS) $(LDLIBS)
 
 $(BUILD)/tests/fuzz-replay-%: $(BUILD)/tests/fuzz/fuzz-%.o $(call obj,tests/fuzz/replay-main.c tests/lib/test-util.c) $(LIBPROTOCOL)
 	@echo "  LD      $@"

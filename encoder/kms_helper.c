@@ -8,13 +8,17 @@
  * again.
  */
 #include <errno.h>
+#include <linux/capability.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -436,3 +440,51 @@ int kms_helper_probe(const char *socket_path, const char *spec, void (*emit)(con
         (void) worker_msg_get_ranged(&m, WORKER_FIELD_ERROR, -4095, 0, &error);
         return (int) error;
 }
+
+static int keep_only_sys_admin(void)
+{
+        struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+        struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3] = {};
+        bool other = false;
+
+        /* Under systemd the unit's bounding set did this already (and its filter forbids capset). */
+        if (syscall(SYS_capget, &h, d) < 0)
+                return -errno;
+        for (int i = 0; i < _LINUX_CAPABILITY_U32S_3; i++)
+                other = other || (d[i].permitted & ~(i == CAP_TO_INDEX(CAP_SYS_ADMIN) ? CAP_TO_MASK(CAP_SYS_ADMIN) : 0));
+        if (!other)
+                return 0;
+        memset(d, 0, sizeof(d));
+        for (int cap = 0; cap <= 63; cap++)
+                if (cap != CAP_SYS_ADMIN && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL &&
+                    errno != EPERM)
+                        return -errno;
+        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+                return -errno;
+        d[CAP_TO_INDEX(CAP_SYS_ADMIN)].permitted = CAP_TO_MASK(CAP_SYS_ADMIN);
+        d[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective = CAP_TO_MASK(CAP_SYS_ADMIN);
+        if (syscall(SYS_capset, &h, d) < 0)
+                return -errno;
+        return 0;
+}
+
+int kms_helper_sandbox(void)
+{
+        int r;
+
+        if (geteuid() == 0) {
+                /* Nothing on the network to talk to. Best effort: under systemd PrivateNetwork= did
+                 * it already and RestrictNamespaces= forbids doing it again. */
+                (void) unshare(CLONE_NEWNET);
+                r = keep_only_sys_admin();
+                if (r < 0)
+                        return r;
+        }
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                return -errno;
+#ifndef __SANITIZE_ADDRESS__
+        (void) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+#endif
+        return 0;
+}
+

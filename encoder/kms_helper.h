@@ -34,6 +34,13 @@ typedef int (*kms_helper_probe_t)(const char *spec, void (*emit)(const char *lin
  */
 int kms_helper_serve(int fd, kms_helper_open_t open_capture, kms_helper_probe_t probe, void *userdata);
 
+/*
+ * Confine the helper before its first request: as root, keep CAP_SYS_ADMIN alone (bounding,
+ * permitted, effective; nothing to do when a unit did it) and leave for an empty network
+ * namespace; always no_new_privs and not dumpable. 0 or -errno.
+ */
+int kms_helper_sandbox(void);
+
 /* One datagram with an optional fd (-1: none). */
 int kms_helper_send(int fd, struct worker_msg_writer *w, int pass_fd);
 /* Receive one datagram into buf (WORKER_MSG_MAX bytes); *ret_fd gets a passed fd or -1 (at most one is

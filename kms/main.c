@@ -16,15 +16,11 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/capability.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "../daemon/log.h"
@@ -34,44 +30,6 @@
 #include "../protocol/macro.h"
 
 #define KMS_CLIENT_FD 3
-
-static int keep_only_sys_admin(void)
-{
-        struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
-        struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3] = {};
-
-        for (int cap = 0; cap <= 63; cap++)
-                if (cap != CAP_SYS_ADMIN && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL &&
-                    errno != EPERM)
-                        return -errno;
-        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
-                return -errno;
-        d[CAP_TO_INDEX(CAP_SYS_ADMIN)].permitted = CAP_TO_MASK(CAP_SYS_ADMIN);
-        d[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective = CAP_TO_MASK(CAP_SYS_ADMIN);
-        if (syscall(SYS_capset, &h, d) < 0)
-                return -errno;
-        return 0;
-}
-
-static int kms_sandbox(void)
-{
-        int r;
-
-        if (geteuid() == 0) {
-                /* Nothing on the network to talk to (under systemd PrivateNetwork= did this already). */
-                if (unshare(CLONE_NEWNET) < 0)
-                        log_debug_errno(-errno, "Cannot leave the network namespace: %m");
-                r = keep_only_sys_admin();
-                if (r < 0)
-                        return log_error_errno(r, "Cannot limit the capabilities to CAP_SYS_ADMIN: %m");
-        }
-        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-                return log_error_errno(-errno, "PR_SET_NO_NEW_PRIVS failed: %m");
-#ifndef __SANITIZE_ADDRESS__
-        (void) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-#endif
-        return 0;
-}
 
 static int open_kms(const char *device, const char *connector, bool no_cursor, struct capture **ret, void *userdata)
 {
@@ -139,8 +97,11 @@ int main(int argc, char *argv[])
         }
         (void) fcntl(KMS_CLIENT_FD, F_SETFD, FD_CLOEXEC);
         (void) signal(SIGPIPE, SIG_IGN);
-        if (kms_sandbox() < 0)
+        r = kms_helper_sandbox();
+        if (r < 0) {
+                log_error_errno(r, "Cannot confine the KMS helper (CAP_SYS_ADMIN alone, no_new_privs): %m");
                 return EXIT_FAILURE;
+        }
         r = kms_helper_serve(KMS_CLIENT_FD, open_kms, probe_kms, NULL);
         if (r < 0)
                 log_error_errno(r, "KMS helper ends: %m");
