@@ -294,6 +294,22 @@ const char *capture_get_device(const struct capture *c)
         return c && c->device[0] ? c->device : NULL;
 }
 
+int capture_take_notice(struct capture *c, char *buf, size_t size)
+{
+        int r = 0;
+
+        if (!c || !size)
+                return 0;
+        pthread_mutex_lock(&c->lock);
+        if (c->notice[0]) {
+                snprintf(buf, size, "%s", c->notice);
+                c->notice[0] = '\0';
+                r = 1;
+        }
+        pthread_mutex_unlock(&c->lock);
+        return r;
+}
+
 int capture_get_error(struct capture *c)
 {
         int r;

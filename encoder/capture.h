@@ -170,6 +170,12 @@ int capture_list_outputs(char ***ret);
  */
 int capture_find_output(const struct capture_spec *spec, char *ret_device, size_t size);
 
+/*
+ * Something the log should say about the source that is no error (kms: an overlay plane
+ * shows content the capture misses). Copies it to buf and returns 1 once per change, else 0.
+ */
+int capture_take_notice(struct capture *c, char *buf, size_t size);
+
 /* Reference counting; thread-safe. unref returns NULL. */
 struct capture *capture_ref(struct capture *c);
 struct capture *capture_unref(struct capture *c);

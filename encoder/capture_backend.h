@@ -52,6 +52,7 @@ struct capture {
         void *priv; /* backend state, owned by the backend (freed in close) */
         char device[64]; /* kms: the DRM card opened; "" otherwise */
         int error;       /* sticky: the source is gone (capture_get_error()) */
+        char notice[256]; /* a sentence for the log, taken by capture_take_notice(); "" none */
 
         /* current format */
         unsigned width, height, stride;

@@ -33,8 +33,9 @@
 #include "capture_backend.h"
 #include "kms_helper.h"
 
-/* The helper answers a GRAB within this (a read of the scan-out takes milliseconds). */
-#define KMS_CLIENT_TIMEOUT_MS 5000
+/* The helper answers a GRAB within this (a read of the scan-out takes milliseconds; the first one
+ * includes opening the device, slow on an emulated machine). */
+#define KMS_CLIENT_TIMEOUT_MS 10000
 
 struct kms_client {
         int fd;

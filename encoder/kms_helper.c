@@ -262,7 +262,7 @@ static void helper_damage(struct kms_helper *h, const struct capture_frame *f, s
         }
 }
 
-static int helper_grab(struct kms_helper *h, uint64_t seq)
+static int helper_grab(struct kms_helper *h, uint64_t seq, kms_helper_notice_t notice, void *userdata)
 {
         static uint8_t out[WORKER_MSG_MAX];
         _cleanup_(capture_frame_unrefp) struct capture_frame *f = NULL;
@@ -274,6 +274,12 @@ static int helper_grab(struct kms_helper *h, uint64_t seq)
         if (!h->capture)
                 return helper_send_error(h, WORKER_MSG_KMS_ERROR, seq, -ENOTCONN, "kms helper: no output open");
         r = capture_grab(h->capture, 0, &f);
+        if (notice) {
+                char text[256];
+
+                if (capture_take_notice(h->capture, text, sizeof(text)))
+                        notice(text, userdata);
+        }
         if (r >= 0 && !f->data)
                 r = capture_set_error(-ENOTSUP, "kms helper: the picture has no CPU view");
         if (r >= 0 && (!h->have_ring || f->width != h->format.width || f->height != h->format.height))
@@ -349,7 +355,8 @@ static int helper_probe(struct kms_helper *h, const struct worker_msg *m, kms_he
         return kms_helper_send(h->fd, &w, -1);
 }
 
-int kms_helper_serve(int fd, kms_helper_open_t open_capture, kms_helper_probe_t probe, void *userdata)
+int kms_helper_serve(int fd, kms_helper_open_t open_capture, kms_helper_probe_t probe, kms_helper_notice_t notice,
+                     void *userdata)
 {
         struct kms_helper *h;
         int r = 0;
@@ -382,7 +389,7 @@ int kms_helper_serve(int fd, kms_helper_open_t open_capture, kms_helper_probe_t 
                         r = helper_open(h, &h->msg, open_capture, userdata);
                 else if (h->msg.type == WORKER_MSG_KMS_GRAB) {
                         (void) worker_msg_get_u64(&h->msg, WORKER_FIELD_SEQ, &seq);
-                        r = helper_grab(h, seq);
+                        r = helper_grab(h, seq, notice, userdata);
                 } else
                         r = helper_probe(h, &h->msg, probe, userdata);
                 if (r < 0)

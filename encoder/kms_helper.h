@@ -27,12 +27,16 @@ typedef int (*kms_helper_open_t)(const char *device, const char *connector, bool
 typedef int (*kms_helper_probe_t)(const char *spec, void (*emit)(const char *line, void *ctx), void *ctx,
                                   void *userdata);
 
+/* A sentence for the helper's log about its source (capture_take_notice()); may be NULL. */
+typedef void (*kms_helper_notice_t)(const char *text, void *userdata);
+
 /*
  * Serve the client on fd until it hangs up (returns 0) or breaks the
  * protocol (-EBADMSG) or the socket fails (-errno). A capture that fails is
  * answered with KMS_ERROR and closed; the client may open again.
  */
-int kms_helper_serve(int fd, kms_helper_open_t open_capture, kms_helper_probe_t probe, void *userdata);
+int kms_helper_serve(int fd, kms_helper_open_t open_capture, kms_helper_probe_t probe, kms_helper_notice_t notice,
+                     void *userdata);
 
 /*
  * Confine the helper before its first request: as root, keep CAP_SYS_ADMIN alone (bounding,

@@ -81,6 +81,11 @@ static int probe_kms(const char *spec_text, void (*emit)(const char *line, void 
         return 0;
 }
 
+static void notice_kms(const char *text, void *userdata)
+{
+        log_notice("%s", text);
+}
+
 int main(int argc, char *argv[])
 {
         int type = 0, r;
@@ -102,7 +107,7 @@ int main(int argc, char *argv[])
                 log_error_errno(r, "Cannot confine the KMS helper (CAP_SYS_ADMIN alone, no_new_privs): %m");
                 return EXIT_FAILURE;
         }
-        r = kms_helper_serve(KMS_CLIENT_FD, open_kms, probe_kms, NULL);
+        r = kms_helper_serve(KMS_CLIENT_FD, open_kms, probe_kms, notice_kms, NULL);
         if (r < 0)
                 log_error_errno(r, "KMS helper ends: %m");
         return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;

@@ -95,5 +95,5 @@ int main(void)
 
         if (mode && *mode)
                 return serve_bad(mode);
-        return kms_helper_serve(CLIENT_FD, fake_open, fake_probe, NULL) < 0 ? 1 : 0;
+        return kms_helper_serve(CLIENT_FD, fake_open, fake_probe, NULL, NULL) < 0 ? 1 : 0;
 }

@@ -77,7 +77,7 @@ static void *helper_main(void *p)
 {
         struct helper_thread *t = p;
 
-        t->result = kms_helper_serve(t->fd, fake_fb_open, fake_fb_probe, t->fb);
+        t->result = kms_helper_serve(t->fd, fake_fb_open, fake_fb_probe, NULL, t->fb);
         close(t->fd);
         return NULL;
 }
@@ -294,7 +294,7 @@ static void *probe_server_main(void *p)
         int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
 
         if (fd >= 0) {
-                (void) kms_helper_serve(fd, fake_fb_open, fake_fb_probe, s->fb);
+                (void) kms_helper_serve(fd, fake_fb_open, fake_fb_probe, NULL, s->fb);
                 close(fd);
         }
         return NULL;

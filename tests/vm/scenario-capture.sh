@@ -62,7 +62,7 @@ echo "TIME capture-session $(elapsed "$t1")s"
 if [ $rc = 0 ] && grep -q 'result=ok' /tmp/sink.log; then
         pass "sink decoded the stream: $(grep '^SINK' /tmp/sink.log)"
 else
-        fail "sink failed (rc=$rc)"; tail -n 30 /tmp/sink.log
+        fail "sink failed (rc=$rc)"; tail -n 30 /tmp/sink.log; tail -n 40 /tmp/daemon.log
 fi
 if hostrun $B/vm/kms-pattern check $OUT/capture.png 1024 768 >/tmp/check.log 2>&1; then
         pass "decoded frame matches the KMS pattern and cursor"
