@@ -34,7 +34,15 @@ struct fake_fb {
         int fail;                 /* open fails with this (0: opens) */
         struct capture *capture;  /* the last one opened (a reference; the helper holds its own) */
         char last_connector[32];
+        char notice[256];         /* what the helper passed to its log */
 };
+
+static void fake_fb_notice(const char *text, void *userdata)
+{
+        struct fake_fb *fb = userdata;
+
+        snprintf(fb->notice, sizeof(fb->notice), "%s", text);
+}
 
 static int fake_fb_open(const char *device, const char *connector, bool no_cursor, struct capture **ret, void *userdata)
 {
@@ -77,7 +85,7 @@ static void *helper_main(void *p)
 {
         struct helper_thread *t = p;
 
-        t->result = kms_helper_serve(t->fd, fake_fb_open, fake_fb_probe, NULL, t->fb);
+        t->result = kms_helper_serve(t->fd, fake_fb_open, fake_fb_probe, fake_fb_notice, t->fb);
         close(t->fd);
         return NULL;
 }
@@ -161,6 +169,34 @@ TEST(test_mode_change, "kms-helper/mode-change-renegotiates-ring")
         struct fake_fb fb = { .width = 256, .height = 256, .resize_every = 3 };
 
         run_frames(&fb, 10, true);
+}
+
+TEST(test_notice, "kms-helper/source-notice-reaches-helper-log")
+{
+        struct fake_fb fb = { .width = 128, .height = 128 };
+        _cleanup_(capture_frame_unrefp) struct capture_frame *f = NULL;
+        struct helper_thread t;
+        struct capture *c = NULL;
+        int fd;
+
+        helper_start(&t, &fb, &fd);
+        assert_int_eq(open_client(fd, NULL, &c), 0);
+        assert_str_eq(fb.notice, "");
+        /* What the kms backend says about an overlay plane, said by the fake source. */
+        pthread_mutex_lock(&fb.capture->lock);
+        snprintf(fb.capture->notice, sizeof(fb.capture->notice), "kms: overlay plane 41 (NV12 1920x1080) not captured");
+        pthread_mutex_unlock(&fb.capture->lock);
+        assert_int_eq(capture_grab(c, 0, &f), 0);
+        assert_str_eq(fb.notice, "kms: overlay plane 41 (NV12 1920x1080) not captured");
+        fb.notice[0] = '\0';
+        f = capture_frame_unref(f);
+        assert_int_eq(capture_grab(c, 0, &f), 0);
+        assert_str_eq(fb.notice, ""); /* once per change */
+        f = capture_frame_unref(f);
+        c = capture_unref(c);
+        close(fd);
+        assert_int_eq(pthread_join(t.thread, NULL), 0);
+        fb.capture = capture_unref(fb.capture);
 }
 
 TEST(test_open_error, "kms-helper/open-error-reaches-worker")
