@@ -351,12 +351,20 @@ static int kms_import_fb(struct kms *k, uint32_t fb_id, bool map, bool map_optio
                 }
                 if (fb.modifier != DRM_FORMAT_MOD_LINEAR) {
                         uint64_t mod = fb.modifier;
+                        char *vendor = drmGetFormatModifierVendor(mod), *name = drmGetFormatModifierName(mod);
 
+                        /* Named as libdrm knows it (e.g. INTEL / Y_TILED_CCS, AMD / GFX9,64KB_S_X,DCC), so the
+                         * log says which layout a GPU read-back would have to handle. */
                         kms_fb_clear(&fb);
-                        return capture_set_error(-ENOTSUP,
-                                                 "kms: scan-out buffer is tiled/compressed (modifier 0x%llx); the "
-                                                 "CPU path reads linear buffers only (use the vaapi encoder)",
-                                                 (unsigned long long) mod);
+                        r = capture_set_error(-ENOTSUP,
+                                              "kms: scan-out buffer is tiled/compressed (modifier 0x%llx, %s %s); "
+                                              "the CPU path reads linear buffers only and there is no GPU "
+                                              "read-back yet (the vaapi encoder takes the dma-buf in-process)",
+                                              (unsigned long long) mod, vendor ?: "unknown vendor",
+                                              name ?: "unknown layout");
+                        free(vendor);
+                        free(name);
+                        return r;
                 }
                 fb.map_size = (size_t) fb.pitch * fb.height + fb.offset;
                 fb.map = mmap(NULL, fb.map_size, PROT_READ, MAP_SHARED, fb.dmabuf_fd, 0);
