@@ -229,6 +229,9 @@ static int client_open(struct capture *c, const struct capture_config *cfg)
         if (!k)
                 return -ENOMEM;
         k->fd = -1;
+        /* Numbered from the clock: a late answer to an earlier capture on the same connection
+         * (a reopen after an error) cannot pass for an answer to ours. */
+        k->seq = capture_now_usec();
         c->priv = k;
         if (cfg->have_kms_helper_fd) {
                 k->fd = fcntl(cfg->kms_helper_fd, F_DUPFD_CLOEXEC, 3);

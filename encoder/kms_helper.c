@@ -122,6 +122,18 @@ ssize_t kms_helper_recv(int fd, uint8_t *buf, size_t size, int *ret_fd, int time
         return n;
 }
 
+bool kms_helper_device_allowed(const char *path)
+{
+        const char *n = path + 13;
+
+        if (strncmp(path, "/dev/dri/card", 13) != 0 || !*n || strlen(n) > 2)
+                return false;
+        for (; *n; n++)
+                if (*n < '0' || *n > '9')
+                        return false;
+        return true;
+}
+
 static void helper_drop_ring(struct kms_helper *h)
 {
         if (h->map)
@@ -321,7 +333,7 @@ static int helper_open(struct kms_helper *h, const struct worker_msg *m, kms_hel
                 return helper_send_error(h, WORKER_MSG_KMS_ERROR, 0, -EINVAL, "kms helper: output name too long");
         (void) worker_msg_get_u64(m, WORKER_FIELD_NO_CURSOR, &no_cursor);
         /* Only a DRM card node: the helper opens nothing else on request. */
-        if (device[0] && strncmp(device, "/dev/dri/card", 13) != 0)
+        if (device[0] && !kms_helper_device_allowed(device))
                 return helper_send_error(h, WORKER_MSG_KMS_ERROR, 0, -EINVAL,
                                          "kms helper: not a DRM card node");
         r = open_capture(device[0] ? device : NULL, connector[0] ? connector : NULL, no_cursor != 0, &h->capture,

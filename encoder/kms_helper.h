@@ -45,6 +45,10 @@ int kms_helper_serve(int fd, kms_helper_open_t open_capture, kms_helper_probe_t 
  */
 int kms_helper_sandbox(void);
 
+/* Is path a DRM card node ("/dev/dri/cardN", N up to two digits)? The helper opens nothing else on
+ * its client's word. */
+bool kms_helper_device_allowed(const char *path);
+
 /* One datagram with an optional fd (-1: none). */
 int kms_helper_send(int fd, struct worker_msg_writer *w, int pass_fd);
 /* Receive one datagram into buf (WORKER_MSG_MAX bytes); *ret_fd gets a passed fd or -1 (at most one is

@@ -64,6 +64,11 @@ static int probe_kms(const char *spec_text, void (*emit)(const char *line, void 
                         emit(line, ctx);
                         return -ENODEV;
                 }
+                if (spec.backend != CAPTURE_BACKEND_KMS ||
+                    (spec.device[0] && !kms_helper_device_allowed(spec.device))) {
+                        emit("error the KMS helper looks at DRM card nodes (/dev/dri/cardN) only", ctx);
+                        return -ENODEV;
+                }
                 if (capture_find_output(&spec, device, sizeof(device)) < 0) {
                         snprintf(line, sizeof(line), "error %s", capture_last_error());
                         emit(line, ctx);

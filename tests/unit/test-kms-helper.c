@@ -226,6 +226,36 @@ TEST(test_no_helper, "kms-helper/worker-refuses-dev-dri-without-helper")
         assert_non_null(strstr(capture_last_error(), "/nonexistent/miracastd-kms.sock"));
 }
 
+TEST(test_device_allowed, "kms-helper/only-card-nodes")
+{
+        assert_true(kms_helper_device_allowed("/dev/dri/card0"));
+        assert_true(kms_helper_device_allowed("/dev/dri/card15"));
+        assert_false(kms_helper_device_allowed("/dev/dri/card"));
+        assert_false(kms_helper_device_allowed("/dev/dri/card123"));
+        assert_false(kms_helper_device_allowed("/dev/dri/renderD128"));
+        assert_false(kms_helper_device_allowed("/dev/dri/card0/../../sda"));
+        assert_false(kms_helper_device_allowed("/dev/sda"));
+        assert_false(kms_helper_device_allowed(""));
+}
+
+TEST(test_open_refuses_other_paths, "kms-helper/open-refuses-non-card-paths")
+{
+        struct fake_fb fb = { .width = 64, .height = 64 };
+        struct capture_config cfg = { .backend = CAPTURE_BACKEND_KMS, .kms_helper = true, .have_kms_helper_fd = true,
+                                      .device = "/etc/shadow" };
+        struct helper_thread t;
+        struct capture *c = NULL;
+        int fd;
+
+        helper_start(&t, &fb, &fd);
+        cfg.kms_helper_fd = fd;
+        assert_true(capture_new(&cfg, &c) < 0);
+        assert_non_null(strstr(capture_last_error(), "not a DRM card node"));
+        assert_str_eq(fb.last_connector, ""); /* the source was never asked */
+        close(fd);
+        assert_int_eq(pthread_join(t.thread, NULL), 0);
+}
+
 /* ---- a bad helper, by hand ---------------------------------------------- */
 
 enum bad_kind { BAD_SLOT, BAD_SIZE, BAD_UNSEALED, BAD_SHORT_RING };
