@@ -61,6 +61,8 @@ if [ -n "$KVER" ] && [ -d "$CACHE/kroot-$KVER" ]; then
 	mkdir -p "$W/root/e2e/vkms"
 	modprobe -d "$CACHE/kroot-$KVER" -S "$KVER" --show-depends vkms 2>/dev/null | awk '/^insmod/{print $2}' |
 		while read -r ko; do cp "$ko" "$W/root/e2e/vkms/"; basename "$ko" >>"$W/root/e2e/vkms/order"; done
+	# The root has no kmod: a static busybox loads them.
+	[ -x /bin/busybox ] && cp /bin/busybox "$W/root/e2e/vkms/busybox"
 fi
 [ -x "$BUILD/vm/kms-pattern" ] && cp "$BUILD/vm/kms-pattern" "$W/root/e2e/"
 cp "$SCRIPT" "$W/root/e2e/guest.sh"; chmod +x "$W/root/e2e/guest.sh"
