@@ -54,6 +54,17 @@ if [ -n "$missing" ]; then
 fi
 rm -f "$W/root/e2e/debs/"*-dbgsym_*.deb
 cp "$BUILD/miracast-test-sink" "$W/root/e2e/"
+# KMS casts (through the KMS helper): vkms and the modules it needs from the kernel's tree, and
+# the pattern program run-e2e.sh builds; the scenario loads them itself.
+KVER=$(sed -n 's/^KVER=//p' "$CACHE/image.env" 2>/dev/null)
+if [ -n "$KVER" ] && [ -d "$CACHE/kroot-$KVER" ]; then
+	mkdir -p "$W/root/e2e/vkms"
+	modprobe -d "$CACHE/kroot-$KVER" -S "$KVER" --show-depends vkms 2>/dev/null | awk '/^insmod/{print $2}' |
+		while read -r ko; do cp "$ko" "$W/root/e2e/vkms/"; basename "$ko" >>"$W/root/e2e/vkms/order"; done
+	# The root has no kmod: a static busybox loads them.
+	[ -x /bin/busybox ] && cp /bin/busybox "$W/root/e2e/vkms/busybox"
+fi
+[ -x "$BUILD/vm/kms-pattern" ] && cp "$BUILD/vm/kms-pattern" "$W/root/e2e/"
 cp "$SCRIPT" "$W/root/e2e/guest.sh"; chmod +x "$W/root/e2e/guest.sh"
 for l in "$HERE"/guest-*.sh; do cp "$l" "$W/root/e2e/"; done
 echo "$*" >"$W/root/e2e/args"

@@ -105,9 +105,10 @@ check "seccomp filter applied" grep -q '^Seccomp:[[:space:]]*2' /proc/$main/stat
 check "no capability outside the set is effective" sh -c \
 	"[ \$(( 0x$(awk '/^CapEff/{print $2}' /proc/$main/status) & ~0x$bnd )) = 0 ]"
 # Idle: main alone (no stream worker runs without a session); all processes < 8 MB RSS.
-workers() { systemctl list-units --no-legend --plain 'miracastd-stream@*' 'miracastd-stream-kms@*' | awk '$3 == "active" {print $1}'; }
-# (The start-up probe of encoders and outputs runs in a KMS worker unit for a moment.)
-wait_until 30 sh -c "[ -z \"\$(systemctl list-units --no-legend --plain 'miracastd-stream@*' 'miracastd-stream-kms@*' | awk '\$3 == \"active\"')\" ]"
+workers() { systemctl list-units --no-legend --plain 'miracastd-stream@*' 'miracastd-kms@*' | awk '$3 == "active" {print $1}'; }
+# (The start-up probe of encoders and outputs runs in a worker unit, which asks a KMS helper unit,
+# for a moment.)
+wait_until 30 sh -c "[ -z \"\$(systemctl list-units --no-legend --plain 'miracastd-stream@*' 'miracastd-kms@*' | awk '\$3 == \"active\"')\" ]"
 idle=$(awk '/^VmRSS/{print $2}' /proc/$main/status)
 echo "INFO idle RSS: main $idle kB, stream workers running: $(workers | wc -l)"
 check "idle: no stream worker runs" test -z "$(workers)"
@@ -125,8 +126,6 @@ wait_until 60 sh -c "busctl --system get-property org.miracastd $sess org.miraca
 sleep 3
 echo "INFO session: $(miracastctl status 2>&1 | head -5 | tr '\n' ' ')"
 # The process that holds the sink's RTSP connection: a socket-activated worker as miracastd, CapEff 0.
-# (A miracastd-stream-kms@ unit may be up too, briefly: it answers the daemon's probe of encoders
-# and outputs, since main's sandbox has no DRM nodes.)
 holders=$(ss -Htnp state established '( sport = :7236 )' | grep -o 'pid=[0-9]*' | sort -u | tr '\n' ' ')
 w= wpid=
 for u in $(systemctl list-units --no-legend --plain 'miracastd-stream@*' | awk '$3 == "active" {print $1}'); do
@@ -168,6 +167,76 @@ echo "INFO sink: $(cat /tmp/sink.out)"
 check "the test sink decoded the cast (exit $src)" sh -c 'grep -q "result=ok" /tmp/sink.out'
 check "the stream worker ends with the last session" wait_until 20 sh -c "[ -z \"\$(systemctl list-units --no-legend --plain 'miracastd-stream@*' | awk '\$3 == \"active\"')\" ]"
 echo "INFO idle RSS after the cast: main $(awk '/^VmRSS/{print $2}' /proc/$main/status) kB"
+
+# ---- a KMS cast: the worker still has no capability, the pictures come from miracastd-kms@ ----
+for ko in $(cat vkms/order 2>/dev/null); do vkms/busybox insmod "vkms/$ko" || echo "INFO insmod $ko failed"; done
+if [ -e /dev/dri/card0 ] && [ -x ./kms-pattern ]; then
+	./kms-pattern show --mode 1024x768 >/tmp/pattern.log 2>&1 &
+	pat=$!
+	wait_until 20 grep -q '^READY' /tmp/pattern.log && pass "vkms shows the pattern" || fail "no pattern on vkms"
+	sed -i 's/^capture = testsrc/capture = kms/' /etc/miracastd/miracastd.conf
+	systemctl restart miracastd
+	wait_until 30 sh -c '[ "$(systemctl show -P ActiveState miracastd)" = active ]'
+	main=$(prop MainPID)
+	./miracast-test-sink --connect 127.0.0.1:7236 --profile small --duration 12 --png /tmp/kms.png \
+		>/tmp/kms-sink.out 2>/tmp/kms-sink.err &
+	ksink=$!
+	helper_unit() { systemctl list-units --no-legend --plain 'miracastd-kms@*' | awk '$3 == "active" {print $1}' | head -n1; }
+	wait_until 60 sh -c "ss -Htn state established '( sport = :7236 )' | grep -q . && systemctl list-units --no-legend --plain 'miracastd-kms@*' | grep -q ' active '"
+	sleep 3
+	holders=$(ss -Htnp state established '( sport = :7236 )' | grep -o 'pid=[0-9]*' | sort -u | tr '\n' ' ')
+	w= wpid=
+	for u in $(systemctl list-units --no-legend --plain 'miracastd-stream@*' | awk '$3 == "active" {print $1}'); do
+		p=$(systemctl show -P MainPID "$u")
+		echo "$holders" | grep -qw "pid=$p" && { w=$u; wpid=$p; }
+	done
+	h=$(helper_unit); hpid=
+	[ -n "$h" ] && hpid=$(systemctl show -P MainPID "$h")
+	for pid in $main $wpid $hpid; do
+		echo "INFO kms cast: pid $pid $(tr '\0' ' ' </proc/$pid/cmdline) $(ps -o user= -p $pid) $(grep -E '^(Uid|CapPrm|CapEff|CapBnd|NoNewPrivs|Seccomp|VmRSS)' /proc/$pid/status | tr -s '\t ' ' ' | tr '\n' ' ')"
+	done
+	echo "INFO kms cast: RTSP connection held by $holders (worker $wpid in $w, helper $hpid in $h)"
+	if [ -n "$wpid" ] && [ "$wpid" -gt 0 ]; then
+		check "kms: the worker holding the RTSP connection runs as miracastd" \
+			test "$(awk '/^Uid/{print $3}' /proc/$wpid/status)" = "$(id -u miracastd)"
+		check "kms: that worker's CapEff, CapPrm and CapBnd are 0" sh -c \
+			"grep -Eq '^CapEff:[[:space:]]*0+$' /proc/$wpid/status && grep -Eq '^CapPrm:[[:space:]]*0+$' /proc/$wpid/status && grep -Eq '^CapBnd:[[:space:]]*0+$' /proc/$wpid/status"
+		check "kms: the worker has no DRM device open" sh -c "! ls -l /proc/$wpid/fd | grep -q /dev/dri"
+	else
+		fail "kms: no stream worker unit holds the RTSP connection ($holders)"
+	fi
+	if [ -n "$hpid" ] && [ "$hpid" -gt 0 ]; then
+		pass "kms: a KMS helper unit reads the screen ($h, pid $hpid)"
+		check "kms: the helper's CapEff and CapBnd are CAP_SYS_ADMIN alone" sh -c \
+			"grep -Eq '^CapEff:[[:space:]]*0*200000$' /proc/$hpid/status && grep -Eq '^CapBnd:[[:space:]]*0*200000$' /proc/$hpid/status"
+		check "kms: the helper has NoNewPrivs and a seccomp filter" sh -c \
+			"grep -q '^NoNewPrivs:[[:space:]]*1' /proc/$hpid/status && grep -q '^Seccomp:[[:space:]]*2' /proc/$hpid/status"
+		nsock=$(ls -l /proc/$hpid/fd | grep -c 'socket:')
+		check "kms: the helper holds one socket ($nsock)" test "$nsock" = 1
+		check "kms: it is a unix socket, no TCP/UDP" sh -c \
+			"ss -Hxp | grep -q 'pid=$hpid,' && ! ss -Htuanp | grep -q 'pid=$hpid,'"
+		check "kms: the helper has a network namespace of its own (PrivateNetwork)" \
+			test "$(readlink /proc/$hpid/ns/net)" != "$(readlink /proc/1/ns/net)"
+		hexp=$(systemd-analyze security "$h" 2>/dev/null | sed -n 's/.*Overall exposure level for .*: \([0-9.]*\).*/\1/p')
+		echo "INFO systemd-analyze security $h (running): ${hexp:-?}"
+	else
+		fail "kms: no miracastd-kms@ unit runs: $(systemctl list-units --no-legend 'miracastd-kms*' 2>&1)"
+	fi
+	wait "$ksink"
+	echo "INFO kms sink: $(cat /tmp/kms-sink.out)"
+	check "kms: the test sink decoded the cast" grep -q "result=ok" /tmp/kms-sink.out
+	if ./kms-pattern check /tmp/kms.png 1024 768 >/tmp/kms-check.log 2>&1; then
+		pass "kms: the decoded picture matches the pattern on vkms (through the helper)"
+	else
+		fail "kms: the decoded picture does not match the pattern"
+	fi
+	sed 's/^/INFO kms check: /' /tmp/kms-check.log | head -n 5
+	kill "$pat" 2>/dev/null; wait "$pat" 2>/dev/null
+	sed -i 's/^capture = kms/capture = testsrc/' /etc/miracastd/miracastd.conf
+	systemctl restart miracastd
+else
+	fail "kms: no vkms device ($(ls /dev/dri 2>&1)) or no kms-pattern program"
+fi
 
 # ---- the watchdog -------------------------------------------------------------------
 mkdir -p /run/systemd/system/miracastd.service.d
