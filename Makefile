@@ -360,7 +360,7 @@ demo: deps
 	$(Q)tools/demo.sh $(BUILD)
 
 e2e: deps
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/tests/pw-test-tone
 	$(Q)bash tests/desktop/gnome-shell-extension.sh $(BUILD) $(BUILD)/screenshots
 	$(Q)bash tests/vm/run-e2e.sh $(BUILD)
 
