@@ -10,14 +10,16 @@
 # the sink's connection: the user miracastd, no capability; docs/process-model.md),
 # idle RSS of all processes, the real polkitd letting the active local user act on a cast
 # and refusing another user (miracastctl's documented exit code 4), a whole
-# cast to the test sink, the watchdog restarting a hung daemon, and purge.
+# cast to the test sink, a KMS cast from vkms through a miracastd-kms@ unit
+# (the helper holds CAP_SYS_ADMIN alone; the worker still none), the watchdog
+# restarting a hung daemon, and purge.
 # Then alice's own session as a desktop would have it: her systemd --user with
 # her session bus, PipeWire and WirePlumber as her user services, D-Bus
 # activation of org.miracastd.User starting the user unit miracastd-user, and a
 # whole cast from her session (miracastctl cast --audio tv: User1.Cast with the
 # daemon's picture and her sound) to the test sink found as an MS-MICE display
-# through avahi-daemon; polkit lets her session attach the sound and refuses
-# bob; systemd-analyze --user security of the user unit is printed.
+# through avahi-daemon; polkit lets her session attach the sound;
+# systemd-analyze --user security of the user unit is printed.
 P=0 F=0
 pass() { echo "ok   $*"; P=$((P + 1)); }
 fail() { echo "FAIL $*"; F=$((F + 1)); }
