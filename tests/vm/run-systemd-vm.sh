@@ -66,6 +66,8 @@ if [ -n "$KVER" ] && [ -d "$CACHE/kroot-$KVER" ]; then
 	[ -x /bin/busybox ] && cp /bin/busybox "$W/root/e2e/vkms/busybox"
 fi
 [ -x "$BUILD/vm/kms-pattern" ] && cp "$BUILD/vm/kms-pattern" "$W/root/e2e/"
+# Another user's AttachAudio (busctl cannot pass an fd); run-e2e.sh builds it too.
+[ ! -x "$BUILD/vm/attach-audio" ] || cp "$BUILD/vm/attach-audio" "$W/root/e2e/"
 # The sound a user plays in her session (a PipeWire client; make tests builds it).
 [ ! -x "$BUILD/tests/pw-test-tone" ] || cp "$BUILD/tests/pw-test-tone" "$W/root/e2e/"
 cp "$SCRIPT" "$W/root/e2e/guest.sh"; chmod +x "$W/root/e2e/guest.sh"

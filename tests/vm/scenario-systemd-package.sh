@@ -350,9 +350,20 @@ check "polkit let her session attach the sound: AudioSource tv, AudioState playi
 check "the daemon reads her sound from the fd she attached" sh -c \
 	"busctl --system get-property org.miracastd '$S' org.miracastd.Session1 Statistics | grep -q '\"audio-input\" s \"fd\"'"
 echo "INFO session $S: VideoSource $(sprop VideoSource) AudioSource $(sprop AudioSource) AudioState $(sprop AudioState)"
-# (Not yet: bob's own AttachAudio refused by polkit. busctl of systemd 252 cannot pass a file
-# descriptor ("UNIX file descriptor not supported as type"), and the guest has no python; it
-# needs a small sd-bus caller.)
+# bob (no session) tries to put his sound on her cast: polkit refuses before the fd is looked at.
+# (busctl cannot pass an fd: attach-audio makes the call.)
+if [ -x ./attach-audio ]; then
+	out=$(as_bob ./attach-audio "$S" 2>&1); rc=$?
+	echo "INFO bob (no session): Session1.AttachAudio on $S -> $rc: $out"
+	echo "$out" >/tmp/bob-attach.out
+	check "polkit refuses bob's AttachAudio on her cast" sh -c \
+		"[ $rc = 1 ] && grep -qiE 'not authorized|AccessDenied|interactive authentication' /tmp/bob-attach.out"
+	check "her cast keeps her sound after bob's try (AudioSource tv, audio-input fd)" sh -c \
+		"busctl --system get-property org.miracastd '$S' org.miracastd.Session1 AudioSource | grep -qx 's \"tv\"' &&
+		 busctl --system get-property org.miracastd '$S' org.miracastd.Session1 Statistics | grep -q '\"audio-input\" s \"fd\"'"
+else
+	fail "no attach-audio in the guest (run-e2e.sh builds it)"
+fi
 check "her default output is the TV's (\"Miracast: ...\") during a tv cast" alice_default_is miracast-tv-
 procs_report "desktop cast"
 # Enough of her tone for the sink to judge it, then she ends the cast as she started it.
