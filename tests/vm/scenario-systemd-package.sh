@@ -18,7 +18,8 @@
 # activation of org.miracastd.User starting the user unit miracastd-user, and a
 # whole cast from her session (miracastctl cast --audio tv: User1.Cast with the
 # daemon's picture and her sound) to the test sink found as an MS-MICE display
-# through avahi-daemon; polkit lets her session attach the sound;
+# through avahi-daemon; polkit lets her session attach the sound and refuses
+# bob's attempt;
 # systemd-analyze --user security of the user unit is printed.
 P=0 F=0
 pass() { echo "ok   $*"; P=$((P + 1)); }
