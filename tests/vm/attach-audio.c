@@ -11,15 +11,16 @@
  *       when the bus cannot be reached.
  */
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <systemd/sd-bus.h>
 
 int main(int argc, char *argv[])
 {
-        sd_bus_error error = SD_BUS_ERROR_NULL;
-        sd_bus_message *reply = NULL;
-        sd_bus *bus = NULL;
+        __attribute__((cleanup(sd_bus_error_free))) sd_bus_error error = SD_BUS_ERROR_NULL;
+        __attribute__((cleanup(sd_bus_message_unrefp))) sd_bus_message *reply = NULL;
+        __attribute__((cleanup(sd_bus_unrefp))) sd_bus *bus = NULL;
         int p[2], r;
 
         if (argc != 2) {
@@ -32,21 +33,17 @@ int main(int argc, char *argv[])
         }
         r = sd_bus_open_system(&bus);
         if (r < 0) {
-                fprintf(stderr, "attach-audio: no system bus: %d\n", r);
+                fprintf(stderr, "attach-audio: no system bus: %s\n", strerror(-r));
                 return 2;
         }
-        /* The read end goes to the daemon; the write end stays open so that a daemon that took it
-         * would see a live stream, not an immediate end. */
+        /* The read end goes to the daemon; the write end stays open, so a daemon that took it would
+         * see a live stream, not an immediate end. */
         r = sd_bus_call_method(bus, "org.miracastd", argv[1], "org.miracastd.Session1", "AttachAudio", &error,
                                &reply, "ha{sv}", p[0], 1, "stream", "s", "mca1");
         if (r < 0) {
-                printf("ATTACH error %s %s\n", error.name ?: "-", error.message ?: "-");
-                sd_bus_error_free(&error);
-                sd_bus_unref(bus);
+                printf("ATTACH error %s %s\n", error.name ?: "-", error.message ?: strerror(-r));
                 return 1;
         }
         printf("ATTACH ok\n");
-        sd_bus_message_unref(reply);
-        sd_bus_unref(bus);
         return 0;
 }
