@@ -23,7 +23,9 @@ hostrun $B/miracastd --bus none --listen 127.0.0.1:7236 --capture kms --encoder 
 DAEMON=$!
 wait_for /tmp/daemon.log 'istening|READY' 20 >/dev/null || true
 t1=$(now)
-hostrun $B/miracast-test-sink --connect 127.0.0.1:7236 --profile small --duration 12 \
+# --timeout: more than the sink's 15 s per step; the daemon's start-up probe starts a KMS helper
+# that opens the DRM device, slow under emulation, while this cast begins (a first run failed so).
+hostrun $B/miracast-test-sink --connect 127.0.0.1:7236 --profile small --duration 12 --timeout 45 \
         --png $OUT/capture.png >/tmp/sink.log 2>&1 &
 SINK=$!
 # find_pid TEXT: a process whose command line contains TEXT (the guest has no pgrep)
