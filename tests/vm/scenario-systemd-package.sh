@@ -212,13 +212,21 @@ if [ -e /dev/dri/card0 ] && [ -x ./kms-pattern ]; then
 	t=$(now); sleep 2
 	wait_until 60 sh -c "[ -z \"\$(systemctl list-units --no-legend --plain 'miracastd-stream@*' 'miracastd-kms@*' | awk '\$3 == \"active\" || \$3 == \"activating\"')\" ]"
 	echo "TIME kms: restart's probe done after $(awk -v a="$t" -v b="$(now)" 'BEGIN{printf "%.1f", b-a}') s"
-	./miracast-test-sink --connect 127.0.0.1:7236 --profile small --duration 12 --timeout 60 --png /tmp/kms.png \
+	./miracast-test-sink --connect 127.0.0.1:7236 --profile small --duration 20 --timeout 60 --png /tmp/kms.png \
 		>/tmp/kms-sink.out 2>/tmp/kms-sink.err &
 	ksink=$!
 	helper_unit() { systemctl list-units --no-legend --plain 'miracastd-kms@*' | awk '$3 == "active" {print $1}' | head -n1; }
-	wait_until 60 sh -c "ss -Htn state established '( sport = :7236 )' | grep -q . && systemctl list-units --no-legend --plain 'miracastd-kms@*' | grep -q ' active '"
-	sleep 3
-	holders=$(ss -Htnp state established '( sport = :7236 )' | grep -o 'pid=[0-9]*' | sort -u | tr '\n' ' ')
+	# Until a helper unit runs and a process holds the sink's connection (or the sink ends), with
+	# a trace of what ran when, printed below.
+	t=$(now) holders=
+	while kill -0 "$ksink" 2>/dev/null && awk -v t="$(now)" -v e="$t" 'BEGIN{exit !(t < e + 90)}'; do
+		holders=$(ss -Htnp state established '( sport = :7236 )' | grep -o 'pid=[0-9]*' | sort -u | tr '\n' ' ')
+		units=$(systemctl list-units --no-legend --plain 'miracastd-stream@*' 'miracastd-kms@*' | awk '{print $1 ":" $3}' | tr '\n' ' ')
+		echo "$(awk -v a="$t" -v b="$(now)" 'BEGIN{printf "%.1f", b-a}') s: units $units; RTSP $holders" >>/tmp/kms-trace.log
+		[ -n "$(helper_unit)" ] && [ -n "$holders" ] && break
+		sleep 0.5
+	done
+	sed 's/^/INFO kms trace: /' /tmp/kms-trace.log | tail -n 12
 	w= wpid=
 	for u in $(systemctl list-units --no-legend --plain 'miracastd-stream@*' | awk '$3 == "active" {print $1}'); do
 		p=$(systemctl show -P MainPID "$u")
