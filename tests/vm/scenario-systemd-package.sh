@@ -212,33 +212,28 @@ if [ -e /dev/dri/card0 ] && [ -x ./kms-pattern ]; then
 	t=$(now); sleep 2
 	wait_until 60 sh -c "[ -z \"\$(systemctl list-units --no-legend --plain 'miracastd-stream@*' 'miracastd-kms@*' | awk '\$3 == \"active\" || \$3 == \"activating\"')\" ]"
 	echo "TIME kms: restart's probe done after $(awk -v a="$t" -v b="$(now)" 'BEGIN{printf "%.1f", b-a}') s"
-	./miracast-test-sink --connect 127.0.0.1:7236 --profile small --duration 20 --timeout 60 --png /tmp/kms.png \
+	# The sink plays until the cast is stopped below: under emulation, with the encoder busy, every
+	# systemctl or ss call takes seconds, and a fixed duration ended before they had looked.
+	./miracast-test-sink --connect 127.0.0.1:7236 --profile small --duration 0 --timeout 60 --png /tmp/kms.png \
 		>/tmp/kms-sink.out 2>/tmp/kms-sink.err &
 	ksink=$!
-	helper_unit() { systemctl list-units --no-legend --plain 'miracastd-kms@*' | awk '$3 == "active" {print $1}' | head -n1; }
-	# Until a helper unit runs and a process holds the sink's connection (or the sink ends), with
-	# a trace of what ran when, printed below.
-	t=$(now) holders=
-	while kill -0 "$ksink" 2>/dev/null && awk -v t="$(now)" -v e="$t" 'BEGIN{exit !(t < e + 90)}'; do
-		holders=$(ss -Htnp state established '( sport = :7236 )' | grep -o 'pid=[0-9]*' | sort -u | tr '\n' ' ')
-		units=$(systemctl list-units --no-legend --plain 'miracastd-stream@*' 'miracastd-kms@*' | awk '{print $1 ":" $3}' | tr '\n' ' ')
-		echo "$(awk -v a="$t" -v b="$(now)" 'BEGIN{printf "%.1f", b-a}') s: units $units; RTSP $holders" >>/tmp/kms-trace.log
-		[ -n "$(helper_unit)" ] && [ -n "$holders" ] && break
-		sleep 0.5
-	done
-	sed 's/^/INFO kms trace: /' /tmp/kms-trace.log | tail -n 12
-	w= wpid=
-	for u in $(systemctl list-units --no-legend --plain 'miracastd-stream@*' | awk '$3 == "active" {print $1}'); do
-		p=$(systemctl show -P MainPID "$u")
-		echo "$holders" | grep -qw "pid=$p" && { w=$u; wpid=$p; }
-	done
-	h=$(helper_unit); hpid=
-	[ -n "$h" ] && hpid=$(systemctl show -P MainPID "$h")
+	# The worker and the helper by name (pgrep reads /proc: cheap), once the session plays.
+	wait_until 90 sh -c "timeout 10 busctl --system tree org.miracastd 2>/dev/null | grep -q /org/miracastd/session/"
+	ksess=$(busctl --system tree org.miracastd 2>/dev/null | grep -o '/org/miracastd/session/[^ ]*' | head -1)
+	t=$(now)
+	wait_until 90 sh -c "busctl --system get-property org.miracastd '$ksess' org.miracastd.Session1 State 2>/dev/null | grep -q playing &&
+		pgrep -x miracastd-kms >/dev/null" || echo "INFO kms: session $ksess not playing with a helper after 90 s"
+	echo "TIME kms: playing with a helper after $(awk -v a="$t" -v b="$(now)" 'BEGIN{printf "%.1f", b-a}') s"
+	unit_of() { [ -n "$1" ] && basename "$(sed -n 's/^0:://p; s/^1:name=systemd://p' /proc/$1/cgroup 2>/dev/null | head -n1)"; }
+	holders=$(ss -Htnp state established '( sport = :7236 )' | grep -o 'pid=[0-9]*' | sort -u | tr '\n' ' ')
+	wpid= hpid=$(pgrep -x miracastd-kms | head -n1)
+	for p in $(pgrep -x 'miracastd-strea(m)?'); do echo "$holders" | grep -qw "pid=$p" && wpid=$p; done
+	w=$(unit_of "$wpid") h=$(unit_of "$hpid")
+	procs_report "kms cast"
 	for pid in $main $wpid $hpid; do
 		echo "INFO kms cast: pid $pid $(tr '\0' ' ' </proc/$pid/cmdline) $(ps -o user= -p $pid) $(grep -E '^(Uid|CapPrm|CapEff|CapBnd|NoNewPrivs|Seccomp|VmRSS)' /proc/$pid/status | tr -s '\t ' ' ' | tr '\n' ' ')"
 	done
 	echo "INFO kms cast: RTSP connection held by $holders (worker $wpid in $w, helper $hpid in $h)"
-	procs_report "kms cast"
 	if [ -n "$wpid" ] && [ "$wpid" -gt 0 ]; then
 		check "kms: the worker holding the RTSP connection runs as miracastd" \
 			test "$(awk '/^Uid/{print $3}' /proc/$wpid/status)" = "$(id -u miracastd)"
@@ -265,6 +260,10 @@ if [ -e /dev/dri/card0 ] && [ -x ./kms-pattern ]; then
 	else
 		fail "kms: no miracastd-kms@ unit runs: $(systemctl list-units --no-legend 'miracastd-kms*' 2>&1)"
 	fi
+	# A few more pictures, then the administrator (root: polkit asks nothing) ends the cast.
+	sleep 5
+	out=$(timeout 60 miracastctl stop "$ksess" 2>&1); echo "INFO kms: miracastctl stop $ksess -> $?: $(echo $out)"
+	wait_until 60 sh -c "! kill -0 $ksink 2>/dev/null" || { fail "kms: the test sink did not end"; kill "$ksink"; }
 	wait "$ksink"
 	echo "INFO kms sink: $(cat /tmp/kms-sink.out)"
 	if ! check "kms: the test sink decoded the cast" grep -q "result=ok" /tmp/kms-sink.out; then
