@@ -117,6 +117,7 @@ PROTOCOL_SRC := $(wildcard protocol/*.c)
 ENCODER_SRC  := $(wildcard encoder/*.c)
 DAEMON_SRC   := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
 STREAM_SRC   := $(wildcard stream/*.c)
+KMS_SRC      := $(wildcard kms/*.c)
 DBUS_SRC     := $(filter-out dbus/miracastctl%,$(wildcard dbus/*.c))
 CTL_SRC      := $(wildcard dbus/miracastctl*.c)
 SINK_SRC     := $(wildcard tests/sink/*.c)
@@ -156,6 +157,9 @@ endif
 ifneq ($(STREAM_SRC),)
 PROGRAMS += $(BUILD)/miracastd-stream
 endif
+ifneq ($(KMS_SRC),)
+PROGRAMS += $(BUILD)/miracastd-kms
+endif
 ifneq ($(CTL_SRC),)
 PROGRAMS += $(BUILD)/miracastctl
 endif
@@ -180,7 +184,8 @@ BENCH_BINS  := $(patsubst %.c,$(BUILD)/%,$(notdir $(BENCH_SRC)))
 
 all: $(PROGRAMS)
 
-tests: $(PROGRAMS) $(TEST_BINS) $(REPLAY_BINS) $(BENCH_BINS) $(BUILD)/tests/pw-test-producer $(BUILD)/tests/pw-test-tone
+tests: $(PROGRAMS) $(TEST_BINS) $(REPLAY_BINS) $(BENCH_BINS) $(BUILD)/tests/pw-test-producer $(BUILD)/tests/pw-test-tone \
+       $(BUILD)/tests/fake-kms-helper
 
 # ---- compile rules --------------------------------------------------------
 
@@ -214,6 +219,13 @@ $(BUILD)/daemon/main.o: daemon/main.c
 # Where main looks for miracastd-stream when it is not next to the running binary.
 LIBEXECDIR ?= $(PREFIX)/libexec/miracastd
 $(BUILD)/daemon/stream_worker.o: CFLAGS += -DMIRACASTD_LIBEXECDIR='"$(LIBEXECDIR)"'
+$(BUILD)/stream/kms_spawn.o: CFLAGS += -DMIRACASTD_LIBEXECDIR='"$(LIBEXECDIR)"'
+
+# The KMS helper: the capture core and its kms backend, libdrm only (no FFmpeg, PipeWire, libsystemd).
+$(BUILD)/kms/%.o: kms/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) $(ENCODER_CFLAGS) -c $< -o $@
 
 $(BUILD)/stream/%.o: stream/%.c
 	@mkdir -p $(@D)
@@ -261,6 +273,12 @@ $(BUILD)/%.a:
 $(BUILD)/miracastd: $(call obj,daemon/main.c) $(LIBDBUS) $(LIBDAEMON) $(BUILD)/encoder/capture_spec.o $(LIBPROTOCOL)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(SYSTEMD_LIBS) $(LDLIBS)
+
+KMS_HELPER_OBJ := $(call obj,$(KMS_SRC) encoder/capture.c encoder/capture_kms.c encoder/capture_spec.c \
+                  encoder/capture_testsrc.c encoder/capture_kms_client.c encoder/kms_helper.c daemon/log.c)
+$(BUILD)/miracastd-kms: $(KMS_HELPER_OBJ) $(LIBPROTOCOL)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(call lazy,DRM_LIBS,$(call pkg,--libs,libdrm)) $(LDLIBS)
 
 $(BUILD)/miracastd-stream: $(call obj,$(STREAM_SRC)) $(BUILD)/daemon/log.o $(LIBENCODER) $(LIBPROTOCOL)
 	@echo "  LD      $@"
@@ -321,6 +339,13 @@ $(BUILD)/tests/screencast-client: $(call obj,tests/desktop/screencast-client.c u
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(SYSTEMD_LIBS) $(LDLIBS)
 
+# A fake KMS helper (a test picture for a scan-out) for tests/integration/kms-helper.sh.
+$(BUILD)/tests/fake-kms-helper: $(call obj,tests/kms/fake-kms-helper.c encoder/capture.c encoder/capture_spec.c \
+                                  encoder/capture_testsrc.c encoder/capture_kms_client.c encoder/kms_helper.c kms/no_pipewire.c) \
+                                $(BUILD)/encoder/capture_kms.o $(LIBPROTOCOL)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ENCODER_LIBS) $(LDLIBS)
+
 $(BUILD)/tests/fuzz-replay-%: $(BUILD)/tests/fuzz/fuzz-%.o $(call obj,tests/fuzz/replay-main.c tests/lib/test-util.c) $(LIBPROTOCOL)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -367,7 +392,7 @@ demo: deps
 	$(Q)tools/demo.sh $(BUILD)
 
 e2e: deps
-	$(Q)$(MAKE) --no-print-directory all $(BUILD)/tests/screencast-client $(BUILD)/tests/test-sink-bus
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/tests/screencast-client $(BUILD)/tests/test-sink-bus $(BUILD)/tests/pw-test-tone
 	$(Q)tools/build-xdpw-nogpu.sh || echo "e2e: no GPU-less xdg-desktop-portal-wlr (its Debian source is needed): sway-portal skips"
 	$(Q)MIRACAST_BUILD=$(abspath $(BUILD)) bash tests/desktop/sway-portal.sh $(BUILD) || \
 		{ echo "sway-portal: failed once; one retry (a new headless output's first frame can be late)"; \

@@ -30,7 +30,6 @@
 #define STREAM_WORKER_BINARY "miracastd-stream"
 /* systemd's socket units for socket-activated workers (systemd/miracastd-stream*.socket). */
 #define STREAM_WORKER_SOCKET "/run/miracastd-stream.sock"
-#define STREAM_WORKER_KMS_SOCKET "/run/miracastd-stream-kms.sock"
 #define STREAM_WORKER_CONTROL_FD 3
 #define STREAM_WORKER_MAX_FDS 3
 /* How long a closed worker gets to end its sessions and exit before it is killed (at exit only). */
@@ -163,7 +162,7 @@ static void stream_worker_dispatch(struct stream_worker *w, const uint8_t *data,
         static struct worker_msg m;
         struct session *s;
 
-        if (worker_msg_parse(data, len, &m) < 0 || m.type < WORKER_MSG_REPLY) {
+        if (worker_msg_parse(data, len, &m) < 0 || m.type < WORKER_MSG_REPLY || m.type >= _WORKER_MSG_TYPE_MAX) {
                 stream_worker_fail(w, "sent a malformed message");
                 return;
         }
@@ -370,11 +369,11 @@ int stream_worker_new(struct context *c, struct stream_worker **ret)
         bool kms;
         int sv[2], n = 0, r;
 
-        /* KMS capture needs CAP_SYS_ADMIN: until the KMS helper exists, that worker keeps root
-         * (forked: --keep-privileges; socket-activated: its own unit with that capability). */
+        /* Every worker runs without capabilities. KMS capture needs CAP_SYS_ADMIN: a forked worker
+         * starts the KMS helper (miracastd-kms) before it drops root (--kms-helper); a
+         * socket-activated one connects to miracastd-kms.socket. */
         kms = capture_spec_parse(c->capture, &spec) >= 0 && spec.backend == CAPTURE_BACKEND_KMS;
-        socket_path = getenv(kms ? "MIRACASTD_STREAM_KMS_SOCKET" : "MIRACASTD_STREAM_SOCKET") ?:
-                      (kms ? STREAM_WORKER_KMS_SOCKET : STREAM_WORKER_SOCKET);
+        socket_path = getenv("MIRACASTD_STREAM_SOCKET") ?: STREAM_WORKER_SOCKET;
 
         w = calloc(1, sizeof(*w));
         if (!w)
@@ -397,7 +396,7 @@ int stream_worker_new(struct context *c, struct stream_worker **ret)
                 }
                 argv[n++] = path;
                 if (kms)
-                        argv[n++] = (char *) "--keep-privileges";
+                        argv[n++] = (char *) "--kms-helper";
                 argv[n] = NULL;
                 if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
                         r = -errno;
@@ -636,15 +635,15 @@ static char **strv_copy(char **l)
 }
 
 /*
- * Under systemd, ask a socket-activated KMS worker (it has the DRM nodes that main's sandbox
- * lacks): WORKER_MSG_PROBE, the lines come back as TEXT fields of the REPLY. -ENOENT etc. when
+ * Under systemd, ask a socket-activated worker (it asks the KMS helper, which has the DRM nodes
+ * that main's sandbox lacks): WORKER_MSG_PROBE, the lines come back as TEXT fields of the REPLY. -ENOENT etc. when
  * there is no such socket (then the binary is run here).
  */
 static int stream_probe_socket(const char *spec, int (*each)(const char *line, void *userdata), void *userdata)
 {
         static uint8_t buf[WORKER_MSG_MAX];
         static struct worker_msg m;
-        const char *path = getenv("MIRACASTD_STREAM_KMS_SOCKET") ?: STREAM_WORKER_KMS_SOCKET;
+        const char *path = getenv("MIRACASTD_STREAM_SOCKET") ?: STREAM_WORKER_SOCKET;
         uint64_t deadline = now_usec() + STREAM_WORKER_CALL_TIMEOUT_USEC, seq = 0;
         struct worker_msg_writer w;
         _cleanup_close_ int fd = -1;
@@ -893,7 +892,7 @@ static int probe_on_io(sd_event_source *source, int fd, uint32_t revents, void *
         return 0;
 }
 
-/* Start the probe: ask a socket-activated KMS worker, else fork the binary with --probe. */
+/* Start the probe: ask a socket-activated worker, else fork the binary with --probe. */
 static int probe_job_start(struct manager *m)
 {
         static uint8_t buf[64];
@@ -909,7 +908,7 @@ static int probe_job_start(struct manager *m)
                 return -ENOMEM;
         j->manager = m;
         j->deadline = now_usec() + STREAM_WORKER_CALL_TIMEOUT_USEC;
-        fd = stream_worker_connect(getenv("MIRACASTD_STREAM_KMS_SOCKET") ?: STREAM_WORKER_KMS_SOCKET);
+        fd = stream_worker_connect(getenv("MIRACASTD_STREAM_SOCKET") ?: STREAM_WORKER_SOCKET);
         if (fd >= 0) {
                 j->fd = fd;
                 worker_msg_begin(&w, buf, sizeof(buf), WORKER_MSG_PROBE, 0);

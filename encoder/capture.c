@@ -241,7 +241,8 @@ int capture_new(const struct capture_config *cfg, struct capture **ret)
         pthread_mutex_init(&c->lock, NULL);
         /* Default: memory, plus the dma-buf where there is one (kms), so any encoder can use the frames. */
         c->access = cfg->access ? cfg->access
-                                : CAPTURE_ACCESS_CPU | (cfg->backend == CAPTURE_BACKEND_KMS ? CAPTURE_ACCESS_DMABUF : 0);
+                                : CAPTURE_ACCESS_CPU |
+                                  (cfg->backend == CAPTURE_BACKEND_KMS && !cfg->kms_helper ? CAPTURE_ACCESS_DMABUF : 0);
         c->backend = cfg->backend;
 
         switch (cfg->backend) {
@@ -249,7 +250,7 @@ int capture_new(const struct capture_config *cfg, struct capture **ret)
                 c->ops = &capture_testsrc_ops;
                 break;
         case CAPTURE_BACKEND_KMS:
-                c->ops = &capture_kms_ops;
+                c->ops = cfg->kms_helper ? &capture_kms_client_ops : &capture_kms_ops;
                 break;
         case CAPTURE_BACKEND_PIPEWIRE:
                 c->ops = &capture_pipewire_ops;
@@ -291,6 +292,22 @@ struct capture *capture_unref(struct capture *c)
 const char *capture_get_device(const struct capture *c)
 {
         return c && c->device[0] ? c->device : NULL;
+}
+
+int capture_take_notice(struct capture *c, char *buf, size_t size)
+{
+        int r = 0;
+
+        if (!c || !size)
+                return 0;
+        pthread_mutex_lock(&c->lock);
+        if (c->notice[0]) {
+                snprintf(buf, size, "%s", c->notice);
+                c->notice[0] = '\0';
+                r = 1;
+        }
+        pthread_mutex_unlock(&c->lock);
+        return r;
 }
 
 int capture_get_error(struct capture *c)

@@ -95,6 +95,14 @@ struct capture_config {
         const char *connector; /* "HDMI-A-1", "eDP-1", "Virtual-1"; NULL: first connected, active.
                                 * Without a device: on whichever card has it */
         bool no_cursor;        /* do not composite the cursor plane */
+        /* kms through the KMS helper (miracastd-kms, docs/process-model.md) instead of opening the
+         * device here: the stream worker always sets it. The connection is kms_helper_fd when
+         * have_kms_helper_fd (dup'ed, the caller keeps it), else the socket kms_helper_socket
+         * (NULL: KMS_HELPER_SOCKET, encoder/kms_helper.h) */
+        bool kms_helper;
+        bool have_kms_helper_fd;
+        int kms_helper_fd;
+        const char *kms_helper_socket;
 
         /* pipewire: connect through pipewire_fd (when have_pipewire_fd; dup'ed, the caller keeps it) or to the
          * socket at pipewire_remote; consume node pipewire_node (id or node.name; NULL: whatever
@@ -161,6 +169,12 @@ int capture_list_outputs(char ***ret);
  * Whether the output is active and readable shows only when it is opened.
  */
 int capture_find_output(const struct capture_spec *spec, char *ret_device, size_t size);
+
+/*
+ * Something the log should say about the source that is no error (kms: an overlay plane
+ * shows content the capture misses). Copies it to buf and returns 1 once per change, else 0.
+ */
+int capture_take_notice(struct capture *c, char *buf, size_t size);
 
 /* Reference counting; thread-safe. unref returns NULL. */
 struct capture *capture_ref(struct capture *c);

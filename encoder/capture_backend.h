@@ -52,6 +52,7 @@ struct capture {
         void *priv; /* backend state, owned by the backend (freed in close) */
         char device[64]; /* kms: the DRM card opened; "" otherwise */
         int error;       /* sticky: the source is gone (capture_get_error()) */
+        char notice[256]; /* a sentence for the log, taken by capture_take_notice(); "" none */
 
         /* current format */
         unsigned width, height, stride;
@@ -70,6 +71,7 @@ struct capture {
 
 extern const struct capture_ops capture_testsrc_ops;
 extern const struct capture_ops capture_kms_ops;
+extern const struct capture_ops capture_kms_client_ops;
 extern const struct capture_ops capture_pipewire_ops;
 
 /* (Re)configure size and format; drops the pool and marks every tile changed. */

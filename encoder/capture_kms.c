@@ -71,7 +71,14 @@ struct kms {
         uint32_t *cursor;  /* premultiplied ARGB, cursor_w * cursor_h */
         int cursor_w, cursor_h, cursor_x, cursor_y;
         bool cursor_visible;
+
+        /* overlay planes on our CRTC: what the picture misses (reported, not composited) */
+        char overlays[192];
+        unsigned overlay_countdown;
 };
+
+/* Look at the overlay planes this often (in pictures): a video player may start one any time. */
+#define KMS_OVERLAY_CHECK_EVERY 30
 
 static void kms_fb_clear(struct kms_fb *fb)
 {
@@ -344,12 +351,20 @@ static int kms_import_fb(struct kms *k, uint32_t fb_id, bool map, bool map_optio
                 }
                 if (fb.modifier != DRM_FORMAT_MOD_LINEAR) {
                         uint64_t mod = fb.modifier;
+                        char *vendor = drmGetFormatModifierVendor(mod), *name = drmGetFormatModifierName(mod);
 
+                        /* Named as libdrm knows it (e.g. INTEL / Y_TILED_CCS, AMD / GFX9,64KB_S_X,DCC), so the
+                         * log says which layout a GPU read-back would have to handle. */
                         kms_fb_clear(&fb);
-                        return capture_set_error(-ENOTSUP,
-                                                 "kms: scan-out buffer is tiled/compressed (modifier 0x%llx); the "
-                                                 "CPU path reads linear buffers only (use the vaapi encoder)",
-                                                 (unsigned long long) mod);
+                        r = capture_set_error(-ENOTSUP,
+                                              "kms: scan-out buffer is tiled/compressed (modifier 0x%llx, %s %s); "
+                                              "the CPU path reads linear buffers only and there is no GPU "
+                                              "read-back yet (the vaapi encoder takes the dma-buf in-process)",
+                                              (unsigned long long) mod, vendor ?: "unknown vendor",
+                                              name ?: "unknown layout");
+                        free(vendor);
+                        free(name);
+                        return r;
                 }
                 fb.map_size = (size_t) fb.pitch * fb.height + fb.offset;
                 fb.map = mmap(NULL, fb.map_size, PROT_READ, MAP_SHARED, fb.dmabuf_fd, 0);
@@ -364,6 +379,53 @@ static int kms_import_fb(struct kms *k, uint32_t fb_id, bool map, bool map_optio
         }
         *ret = fb;
         return 0;
+}
+
+/*
+ * Overlay planes showing something on our CRTC (a video player's or a game's buffer the
+ * compositor put on the hardware directly): the scan-out we read lacks it. Composited they
+ * are not (that needs the GPU path); named in the log, once per change, through c->notice.
+ */
+static void kms_check_overlays(struct capture *c)
+{
+        struct kms *k = c->priv;
+        drmModePlaneResPtr pr = drmModeGetPlaneResources(k->fd);
+        char now[sizeof(k->overlays)] = "";
+
+        for (uint32_t i = 0; pr && i < pr->count_planes; i++) {
+                drmModePlanePtr p = drmModeGetPlane(k->fd, pr->planes[i]);
+                uint64_t type = 0;
+
+                if (p && p->crtc_id == k->crtc_id && p->fb_id &&
+                    plane_prop_id(k->fd, p->plane_id, "type", &type) && type == DRM_PLANE_TYPE_OVERLAY) {
+                        drmModeFB2Ptr fb = drmModeGetFB2(k->fd, p->fb_id);
+                        char f[5] = "?";
+
+                        if (fb) {
+                                uint32_t cc = fb->pixel_format;
+
+                                snprintf(f, sizeof(f), "%c%c%c%c", cc & 0xff, cc >> 8 & 0xff, cc >> 16 & 0xff,
+                                         cc >> 24 & 0xff);
+                                close_handles(k->fd, fb->handles);
+                                snprintf(now + strlen(now), sizeof(now) - strlen(now), "%splane %u (%s %ux%u)",
+                                         now[0] ? ", " : "", p->plane_id, f, fb->width, fb->height);
+                                drmModeFreeFB2(fb);
+                        } else
+                                snprintf(now + strlen(now), sizeof(now) - strlen(now), "%splane %u",
+                                         now[0] ? ", " : "", p->plane_id);
+                }
+                drmModeFreePlane(p);
+        }
+        drmModeFreePlaneResources(pr);
+        if (strcmp(now, k->overlays) == 0)
+                return;
+        if (now[0])
+                snprintf(c->notice, sizeof(c->notice),
+                         "kms: overlay %s on %s not captured: what it shows (a video, a game) is missing from the "
+                         "picture", now, k->connector);
+        else
+                snprintf(c->notice, sizeof(c->notice), "kms: no overlay plane in use on %s any more", k->connector);
+        snprintf(k->overlays, sizeof(k->overlays), "%s", now);
 }
 
 /* Follow page flips: import the new framebuffer when the plane shows another one. */
@@ -533,6 +595,10 @@ static int kms_update(struct capture *c, uint64_t seq)
         kms_diff_into_shadow(c, seq, k->shadow_fresh);
         k->shadow_fresh = false;
         kms_update_cursor(c, seq);
+        if (k->overlay_countdown-- == 0) {
+                k->overlay_countdown = KMS_OVERLAY_CHECK_EVERY;
+                kms_check_overlays(c);
+        }
         return 0;
 }
 

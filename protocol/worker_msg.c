@@ -39,7 +39,9 @@ static uint64_t get_le64(const uint8_t *p)
 static bool type_is_known(uint16_t type)
 {
         return (type >= WORKER_MSG_SESSION_NEW && type <= WORKER_MSG_LINK_RATE) ||
-               (type >= WORKER_MSG_REPLY && type < _WORKER_MSG_TYPE_MAX);
+               (type >= WORKER_MSG_REPLY && type < _WORKER_MSG_TYPE_MAX) ||
+               (type >= WORKER_MSG_KMS_OPEN && type < _WORKER_MSG_KMS_REQUEST_MAX) ||
+               (type >= WORKER_MSG_KMS_RING && type < _WORKER_MSG_KMS_ANSWER_MAX);
 }
 
 const char *worker_msg_type_to_string(uint16_t type)
@@ -70,6 +72,13 @@ const char *worker_msg_type_to_string(uint16_t type)
                 [WORKER_MSG_MICE_EVENT] = "mice-event",
                 [WORKER_MSG_HID_DEVICE] = "hid-device",
                 [WORKER_MSG_HID_REPORT] = "hid-report",
+                [WORKER_MSG_KMS_OPEN] = "kms-open",
+                [WORKER_MSG_KMS_GRAB] = "kms-grab",
+                [WORKER_MSG_KMS_PROBE] = "kms-probe",
+                [WORKER_MSG_KMS_RING] = "kms-ring",
+                [WORKER_MSG_KMS_FRAME] = "kms-frame",
+                [WORKER_MSG_KMS_ERROR] = "kms-error",
+                [WORKER_MSG_KMS_OUTPUTS] = "kms-outputs",
         };
 
         if (type >= sizeof(names) / sizeof(names[0]) || !names[type])

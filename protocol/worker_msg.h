@@ -70,6 +70,19 @@ enum worker_msg_type {
                                         type; only while input is active (INPUT_STATE) */
         WORKER_MSG_HID_REPORT,       /* HID_PATH HID_TYPE HID_DATA (one input report, keys filtered) */
         _WORKER_MSG_TYPE_MAX,
+
+        /* stream worker -> KMS helper (miracastd-kms, protocol/kms_ring.h); never to or from main */
+        WORKER_MSG_KMS_OPEN = 128,   /* KMS_DEVICE KMS_CONNECTOR NO_CURSOR: open the output (once) */
+        WORKER_MSG_KMS_GRAB,         /* SEQ: the next picture; answered by [KMS_RING] KMS_FRAME or KMS_ERROR */
+        WORKER_MSG_KMS_PROBE,        /* TEXT (optional): an output spec; answered by KMS_OUTPUTS */
+        _WORKER_MSG_KMS_REQUEST_MAX,
+        /* KMS helper -> stream worker */
+        WORKER_MSG_KMS_RING = 160,   /* + fd (memfd): SLOTS SLOT_SIZE WIDTH HEIGHT STRIDE FOURCC */
+        WORKER_MSG_KMS_FRAME,        /* SEQ SLOT FRAME_SEQ CAPTURE_USEC WIDTH HEIGHT STRIDE FOURCC
+                                        (DAMAGE_X DAMAGE_Y DAMAGE_W DAMAGE_H)... */
+        WORKER_MSG_KMS_ERROR,        /* SEQ ERROR TEXT: the capture failed (the worker ends it) */
+        WORKER_MSG_KMS_OUTPUTS,      /* ERROR TEXT...: the lines --probe prints about outputs */
+        _WORKER_MSG_KMS_ANSWER_MAX,
 };
 
 enum worker_field {
@@ -150,6 +163,19 @@ enum worker_field {
         WORKER_FIELD_RANGE_HEIGHT,
         WORKER_FIELD_HID_PATH,       /* HIDC: enum wfd_uibc_input_path */
         WORKER_FIELD_HID_TYPE,       /* HIDC: enum wfd_uibc_input_type */
+        /* the KMS helper's frame ring (protocol/kms_ring.h) */
+        WORKER_FIELD_NO_CURSOR,
+        WORKER_FIELD_SLOTS,
+        WORKER_FIELD_SLOT_SIZE,
+        WORKER_FIELD_STRIDE,
+        WORKER_FIELD_FOURCC,
+        WORKER_FIELD_SLOT,
+        WORKER_FIELD_FRAME_SEQ,
+        WORKER_FIELD_CAPTURE_USEC,
+        WORKER_FIELD_DAMAGE_X,       /* a changed rectangle: X then Y, W, H */
+        WORKER_FIELD_DAMAGE_Y,
+        WORKER_FIELD_DAMAGE_W,
+        WORKER_FIELD_DAMAGE_H,
 
         WORKER_FIELD_FIRST_STRING = 0x1000,
         WORKER_FIELD_TEXT = WORKER_FIELD_FIRST_STRING,
@@ -164,6 +190,8 @@ enum worker_field {
         WORKER_FIELD_AUDIO_SOURCE,
         WORKER_FIELD_AUDIO_PIPEWIRE_REMOTE, /* SESSION_NEW: the PipeWire socket main tried for audio-source
                                         pipewire (with no fd: it could not connect; the worker says why) */
+        WORKER_FIELD_KMS_DEVICE,     /* KMS_OPEN: "/dev/dri/card0" or "" */
+        WORKER_FIELD_KMS_CONNECTOR,  /* KMS_OPEN: "HDMI-A-1" or "" */
 
         WORKER_FIELD_FIRST_BYTES = 0x2000,
         WORKER_FIELD_HID_DATA = WORKER_FIELD_FIRST_BYTES, /* a HID report descriptor or report */

@@ -6,6 +6,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../daemon/log.h"
@@ -59,6 +60,13 @@ int stream_acquire_capture(struct stream *st, unsigned width, unsigned height, i
                 /* Ask the producer for the first session's size; the encoder scales anything else. */
                 cfg.width = width & ~1u;
                 cfg.height = height & ~1u;
+        }
+        if (spec.backend == CAPTURE_BACKEND_KMS) {
+                /* Never /dev/dri here: the helper reads the screen (docs/process-model.md). */
+                cfg.kms_helper = true;
+                cfg.have_kms_helper_fd = config->kms_helper_fd >= 0;
+                cfg.kms_helper_fd = config->kms_helper_fd;
+                cfg.kms_helper_socket = getenv("MIRACASTD_KMS_SOCKET");
         }
         cfg.device = spec.device[0] ? spec.device : NULL;
         cfg.connector = spec.connector[0] ? spec.connector : NULL;

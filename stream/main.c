@@ -5,7 +5,7 @@
  * systemd's socket activation (miracastd-stream.socket, Accept=yes, which
  * also puts the connection on fd 3):
  *
- *   miracastd-stream [--user NAME] [--keep-privileges]
+ *   miracastd-stream [--user NAME] [--kms-helper]
  *
  * It drops its privileges first (when started as root), then takes its
  * configuration from main's first message and serves main's requests until
@@ -24,6 +24,7 @@
 #include "../daemon/log.h"
 #include "../encoder/capture.h"
 #include "../encoder/capture_spec.h"
+#include "../encoder/kms_helper.h"
 #include "../encoder/encode.h"
 #include "../protocol/latency_mode.h"
 #include "../protocol/macro.h"
@@ -341,11 +342,45 @@ static int stream_on_signal(sd_event_source *s, const struct signalfd_siginfo *s
  * with WORKER_MSG_PROBE (a socket-activated KMS worker, which has the DRM
  * nodes main's sandbox lacks). Reads no sink's bytes.
  */
+struct probe_relay {
+        void (*emit)(const char *line, void *userdata);
+        void *userdata;
+};
+
+/* The helper lists "output testsrc" too: we said that already. */
+static void stream_probe_emit_kms(const char *line, void *ctx)
+{
+        struct probe_relay *p = ctx;
+
+        if (strcmp(line, "output testsrc") != 0)
+                p->emit(line, p->userdata);
+}
+
+/* The sink-facing worker runs without the capability to read DRM: unprivileged, the outputs come
+ * from the KMS helper's socket; as root (forked by main for a probe, reading no sink's bytes)
+ * from the devices directly. */
+static bool stream_probe_via_helper(void)
+{
+        return geteuid() != 0;
+}
+
 static int stream_probe_lines(const char *output_spec, void (*emit)(const char *line, void *userdata), void *userdata)
 {
         _cleanup_(strv_freep) char **encoders = NULL, **outputs = NULL;
         struct capture_spec spec;
         char device[CAPTURE_SPEC_DEVICE_MAX] = "", line[512];
+        int r;
+
+        if (output_spec && stream_probe_via_helper() && capture_spec_parse(output_spec, &spec) >= 0 &&
+            spec.backend == CAPTURE_BACKEND_KMS) {
+                r = kms_helper_probe(getenv("MIRACASTD_KMS_SOCKET"), output_spec, emit, userdata);
+                if (r == 0 || r == -ENODEV)
+                        return r;
+                snprintf(line, sizeof(line), "error cannot ask the KMS helper about %s: %s", output_spec,
+                         strerror(-r));
+                emit(line, userdata);
+                return -ENODEV;
+        }
 
         if (output_spec) {
                 if (capture_spec_parse(output_spec, &spec) < 0) {
@@ -367,7 +402,14 @@ static int stream_probe_lines(const char *output_spec, void (*emit)(const char *
                         snprintf(line, sizeof(line), "encoder %s", *e);
                         emit(line, userdata);
                 }
-        if (capture_list_outputs(&outputs) >= 0)
+        if (stream_probe_via_helper()) {
+                /* testsrc is always there; no helper socket: no kms outputs. */
+                emit("output testsrc", userdata);
+                r = kms_helper_probe(getenv("MIRACASTD_KMS_SOCKET"), NULL, stream_probe_emit_kms, &(struct probe_relay) {
+                                             emit, userdata });
+                if (r < 0)
+                        log_debug_errno(r, "No KMS outputs from the KMS helper: %m");
+        } else if (capture_list_outputs(&outputs) >= 0)
                 for (char **o = outputs; *o; o++) {
                         snprintf(line, sizeof(line), "output %s", *o);
                         emit(line, userdata);
@@ -412,10 +454,10 @@ static void stream_probe_reply(struct stream *st, const struct worker_msg *m)
 
 static int stream_parse_argv(struct stream_config *c, int argc, char *argv[])
 {
-        enum { ARG_USER = 0x100, ARG_KEEP };
+        enum { ARG_USER = 0x100, ARG_KMS_HELPER };
         static const struct option options[] = {
                 { "user", required_argument, NULL, ARG_USER },
-                { "keep-privileges", no_argument, NULL, ARG_KEEP },
+                { "kms-helper", no_argument, NULL, ARG_KMS_HELPER },
                 {}
         };
         int o;
@@ -425,8 +467,8 @@ static int stream_parse_argv(struct stream_config *c, int argc, char *argv[])
                 case ARG_USER:
                         c->user = optarg;
                         break;
-                case ARG_KEEP:
-                        c->keep_privileges = true;
+                case ARG_KMS_HELPER:
+                        c->kms_helper = true;
                         break;
                 default:
                         return -EINVAL;
@@ -485,7 +527,7 @@ static int stream_configure(struct stream *st, const struct worker_msg *m)
 
 int main(int argc, char *argv[])
 {
-        struct stream_config config = {};
+        struct stream_config config = { .kms_helper_fd = -1 };
         struct stream st = { .config = &config, .control_fd = -1 };
         sigset_t mask;
         int type = 0, r;
@@ -507,7 +549,13 @@ int main(int argc, char *argv[])
         st.control_fd = STREAM_CONTROL_FD;
         (void) fcntl(st.control_fd, F_SETFD, FD_CLOEXEC);
 
-        /* Before anything reads from a sink. */
+        /* The KMS helper gets the one capability KMS needs; this process keeps none. Both before
+         * anything reads from a sink. Not root: the capture connects to miracastd-kms.socket. */
+        if (config.kms_helper && geteuid() == 0) {
+                r = stream_spawn_kms_helper(&config.kms_helper_fd);
+                if (r < 0)
+                        log_error_errno(r, "Cannot start the KMS helper: %m (kms capture will fail)");
+        }
         r = stream_drop_privileges(&config);
         if (r < 0)
                 return EXIT_FAILURE;
@@ -548,6 +596,7 @@ finish:
         st.stats_timer = sd_event_source_disable_unref(st.stats_timer);
         st.control_io = sd_event_source_disable_unref(st.control_io);
         safe_close(st.control_fd);
+        safe_close(config.kms_helper_fd);
         st.event = sd_event_unref(st.event);
         free(config.capture);
         free(config.encoder);

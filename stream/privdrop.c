@@ -55,10 +55,7 @@ int stream_drop_privileges(const struct stream_config *config)
         struct passwd *pw;
         int last, dropped = 0, r;
 
-        if (geteuid() != 0 || config->keep_privileges) {
-                if (config->keep_privileges && geteuid() == 0)
-                        log_warning("Stream worker keeps root: kms capture needs CAP_SYS_ADMIN and runs in this "
-                                    "process until the KMS helper takes it over");
+        if (geteuid() != 0) {
                 if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                         return log_error_errno(-errno, "PR_SET_NO_NEW_PRIVS failed: %m");
                 return 0;

@@ -34,7 +34,9 @@ struct stream_config {
         unsigned max_width, max_height, max_fps;
         uint64_t max_bitrate_bps;
         /* From the command line: */
-        bool keep_privileges;        /* kms capture without the helper: stay root (logged) */
+        bool kms_helper;             /* a kms context: start miracastd-kms before dropping root */
+        int kms_helper_fd;           /* owned: the connection to the helper started so; -1: none (then
+                                        the capture connects to miracastd-kms.socket) */
         const char *user;            /* drop to this user (default "miracastd", else nobody) */
 };
 
@@ -76,3 +78,6 @@ void stream_maybe_exit(struct stream *st);
 
 /* Drop to the unprivileged user and clear every capability (privdrop.c). */
 int stream_drop_privileges(const struct stream_config *config);
+/* Fork and execute miracastd-kms with CAP_SYS_ADMIN alone, its end of a socketpair on fd 3; the other
+ * end in *ret_fd. Called as root, before stream_drop_privileges() (stream/kms_spawn.c). */
+int stream_spawn_kms_helper(int *ret_fd);

@@ -6,9 +6,10 @@
 # DESTDIR may be empty (install into /). With PREFIX=/usr:
 #   /usr/sbin/miracastd, /usr/bin/miracastctl
 #   /usr/libexec/miracastd/miracastd-stream          (the stream worker; docs/process-model.md)
+#   /usr/libexec/miracastd/miracastd-kms             (the KMS helper; docs/process-model.md)
 #   /usr/lib/sysusers.d/miracastd.conf               (its user, created by systemd-sysusers)
 #   /usr/lib/systemd/system/miracastd.service        ($SYSTEMDUNITDIR overrides)
-#   /usr/lib/systemd/system/miracastd-stream{,-kms}.socket, miracastd-stream{,-kms}@.service
+#   /usr/lib/systemd/system/miracastd-{stream,kms}.socket, miracastd-{stream,kms}@.service
 #   /usr/share/dbus-1/system.d/org.miracastd.conf
 #   /usr/share/dbus-1/system-services/org.miracastd.service
 #   /usr/share/dbus-1/interfaces/org.miracastd.{Manager1,Sink1,Session1}.xml
@@ -76,18 +77,19 @@ if [ -f "$srcdir/daemon/main.c" ]; then
 fi
 if [ -x "$build/miracastd-stream" ]; then
         inst 0755 "$build/miracastd-stream" "$libexecdir/miracastd-stream"
+        inst 0755 "$build/miracastd-kms" "$libexecdir/miracastd-kms"
         inst 0644 "$srcdir/systemd/miracastd.sysusers" "$prefix/lib/sysusers.d/miracastd.conf"
 fi
 inst 0755 "$build/miracastctl" "$bindir/miracastctl"
 
 subst "$srcdir/systemd/miracastd.service.in" >"$tmp/miracastd.service"
 inst 0644 "$tmp/miracastd.service" "$unitdir/miracastd.service"
-for u in miracastd-stream@.service miracastd-stream-kms@.service; do
+for u in miracastd-stream@.service miracastd-kms@.service; do
         subst "$srcdir/systemd/$u.in" >"$tmp/$u"
         inst 0644 "$tmp/$u" "$unitdir/$u"
 done
 inst 0644 "$srcdir/systemd/miracastd-stream.socket" "$unitdir/miracastd-stream.socket"
-inst 0644 "$srcdir/systemd/miracastd-stream-kms.socket" "$unitdir/miracastd-stream-kms.socket"
+inst 0644 "$srcdir/systemd/miracastd-kms.socket" "$unitdir/miracastd-kms.socket"
 inst 0644 "$srcdir/systemd/org.miracastd.conf" "$datadir/dbus-1/system.d/org.miracastd.conf"
 inst 0644 "$srcdir/systemd/org.miracastd.dbus-service" "$datadir/dbus-1/system-services/org.miracastd.service"
 inst 0644 "$srcdir/systemd/org.miracastd.policy" "$datadir/polkit-1/actions/org.miracastd.policy"

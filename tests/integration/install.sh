@@ -25,8 +25,8 @@ files="
 /usr/lib/systemd/system/miracastd.service
 /usr/lib/systemd/system/miracastd-stream.socket
 /usr/lib/systemd/system/miracastd-stream@.service
-/usr/lib/systemd/system/miracastd-stream-kms.socket
-/usr/lib/systemd/system/miracastd-stream-kms@.service
+/usr/lib/systemd/system/miracastd-kms.socket
+/usr/lib/systemd/system/miracastd-kms@.service
 /usr/share/dbus-1/system.d/org.miracastd.conf
 /usr/share/dbus-1/system-services/org.miracastd.service
 /usr/share/polkit-1/actions/org.miracastd.policy
@@ -38,7 +38,7 @@ files="
 /usr/share/doc/miracastd/miracastd.conf
 "
 [ -f "$src/daemon/main.c" ] && files="$files /usr/sbin/miracastd"
-[ -x "$MIRACAST_BUILD/miracastd-stream" ] && files="$files /usr/libexec/miracastd/miracastd-stream
+[ -x "$MIRACAST_BUILD/miracastd-stream" ] && files="$files /usr/libexec/miracastd/miracastd-kms /usr/libexec/miracastd/miracastd-stream
 /usr/lib/sysusers.d/miracastd.conf"
 # the "Cast screen" button: the app (when built) and the GNOME Shell extension
 [ -x "$MIRACAST_BUILD/miracast-cast" ] && files="$files /usr/bin/miracast-cast
@@ -101,8 +101,8 @@ else
         fail "systemd-analyze security exposure <= 2.0" "got '${score}'"
 fi
 wscore=$(exposure miracastd-stream@1.service)
-kscore=$(exposure miracastd-stream-kms@1.service)
-echo "exposure of a stream worker: ${wscore:-none}, of a KMS stream worker: ${kscore:-none}"
+kscore=$(exposure miracastd-kms@1.service)
+echo "exposure of a stream worker: ${wscore:-none}, of the KMS helper: ${kscore:-none}"
 if [ -n "$wscore" ] && awk -v s="$wscore" 'BEGIN { exit !(s <= 2.0) }'; then
         pass "stream worker unit exposure $wscore <= 2.0"
 else
@@ -110,6 +110,12 @@ else
 fi
 check "stream worker unit: the user miracastd, no capability" bash -c \
         "grep -qx User=miracastd '$dest/usr/lib/systemd/system/miracastd-stream@.service' && grep -qx CapabilityBoundingSet= '$dest/usr/lib/systemd/system/miracastd-stream@.service'"
+check "KMS helper unit: CAP_SYS_ADMIN alone, no network, the DRM nodes only" bash -c \
+        "u='$dest/usr/lib/systemd/system/miracastd-kms@.service'; grep -qx CapabilityBoundingSet=CAP_SYS_ADMIN \"\$u\" &&
+         grep -qx PrivateNetwork=yes \"\$u\" && grep -qx RestrictAddressFamilies=AF_UNIX \"\$u\" &&
+         grep -qx 'DeviceAllow=char-drm rw' \"\$u\" && grep -qx ExecStart=/usr/libexec/miracastd/miracastd-kms \"\$u\""
+check "no stream worker unit keeps a capability (the KMS worker unit is gone)" bash -c \
+        "! ls '$dest/usr/lib/systemd/system/' | grep -q stream-kms"
 check "stream worker unit runs the installed worker" grep -qx "ExecStart=/usr/libexec/miracastd/miracastd-stream" \
         "$dest/usr/lib/systemd/system/miracastd-stream@.service"
 check "unit keeps only the documented capabilities" grep -qx \

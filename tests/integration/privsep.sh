@@ -122,17 +122,21 @@ check_no_sanitizer_report "no sanitizer report" "$T/daemon.log"
 
 # ---- socket-activated workers (as under systemd) ----------------------------------------------
 # systemd-socket-activate plays miracastd-stream.socket (Accept=yes: one worker per connection, the
-# connection on fd 3) and miracastd-stream-kms.socket (which also answers the probes: main's
-# sandbox has no DRM nodes under systemd).
+# connection on fd 3; it also answers main's probes) and miracastd-kms.socket (the KMS helper the
+# workers ask for KMS outputs: main's sandbox has no DRM nodes under systemd).
 if command -v systemd-socket-activate >/dev/null; then
-        systemd-socket-activate --seqpacket --accept -l "$T/stream.sock" "$B/miracastd-stream" >"$T/sa.log" 2>&1 &
+        systemd-socket-activate --seqpacket --accept -l "$T/stream.sock" -E MIRACASTD_KMS_SOCKET="$T/kms.sock" \
+                "$B/miracastd-stream" >"$T/sa.log" 2>&1 &
         sa_pid=$!
-        systemd-socket-activate --seqpacket --accept -l "$T/kms.sock" "$B/miracastd-stream" >"$T/sa-kms.log" 2>&1 &
+        systemd-socket-activate --seqpacket --accept -l "$T/kms.sock" "$B/miracastd-kms" >"$T/sa-kms.log" 2>&1 &
         sa_kms_pid=$!
         private_bus "$T/bus"
         bus_pid=$private_bus_pid
         for _ in $(seq 50); do [ -S "$T/stream.sock" ] && [ -S "$T/kms.sock" ] && break; sleep 0.1; done
-        MIRACASTD_STREAM_SOCKET=$T/stream.sock MIRACASTD_STREAM_KMS_SOCKET=$T/kms.sock MIRACASTD_STREAM=/nonexistent \
+        # The workers run as miracastd/nobody: miracastd-kms.socket's SocketGroup=miracastd, SocketMode=0660.
+        chmod 0711 "$T"
+        chmod 0666 "$T/kms.sock"
+        MIRACASTD_STREAM_SOCKET=$T/stream.sock MIRACASTD_STREAM=/nonexistent \
                 "$B/miracastd" --config /dev/null -o p2p-backend=none -o mice=no --bus "unix:path=$T/bus" \
                 --listen 127.0.0.1:0 --capture testsrc --encoder x264 --max-resolution 640x480 --log-level debug \
                 >"$T/socket.log" 2>&1 &
@@ -142,6 +146,10 @@ if command -v systemd-socket-activate >/dev/null; then
         enc=$(busctl --address="unix:path=$T/bus" get-property org.miracastd /org/miracastd org.miracastd.Manager1 \
                 Encoders 2>&1)
         check "socket: Manager1.Encoders comes from the probe socket ($enc)" grep -q '"x264"' <<<"$enc"
+        outs=$(busctl --address="unix:path=$T/bus" get-property org.miracastd /org/miracastd org.miracastd.Manager1 \
+                CaptureOutputs 2>&1)
+        check "socket: Manager1.CaptureOutputs answered ($outs)" grep -q '"testsrc"' <<<"$outs"
+        check "socket: the worker asked the KMS helper's socket for the outputs" grep -q "miracastd-kms" "$T/sa-kms.log"
         timeout 60 "$B/miracast-test-sink" --connect "127.0.0.1:$sport" --profile small --frames 10 --timeout 20 \
                 >"$T/socket-sink.out" 2>&1
         check "socket: a cast through a socket-activated worker works" grep -q "^SINK result=ok" "$T/socket-sink.out"

@@ -39,9 +39,15 @@ fi
 # polkit calls local and active),
 # the system bus, the real polkitd, and the libraries of our packages and of
 # the test sink (FFmpeg, libdrm, libva), so the .debs install offline.
+# A user's desktop session without the desktop: dbus-user-session (her session
+# bus under her systemd --user), PipeWire and WirePlumber as her user services
+# (pipewire-bin: pw-cli, pw-metadata), and avahi-daemon, through which
+# miracastd finds the test sink as an MS-MICE display (Sink1 for User1.Cast);
+# kmod for modprobe (the dummy interface avahi publishes it on).
 PKGS="systemd systemd-sysv dbus libpam-systemd polkitd pkexec procps iproute2 libcap2-bin
       libavcodec59 libavformat59 libavutil57 libswscale6 libdrm2 libva2 libva-drm2 libsystemd0
       libx264-164 libpipewire-0.3-0
+      dbus-user-session pipewire pipewire-bin wireplumber avahi-daemon kmod
       login passwd util-linux kbd"
 log "mmdebstrap bookworm into $R"
 rm -rf "$R.new"
@@ -52,6 +58,14 @@ mmdebstrap --variant=minbase --mode=root --format=directory \
 	--customize-hook='chroot "$1" useradd -m -s /bin/bash -u 1000 alice; chroot "$1" useradd -m -s /bin/bash -u 1001 bob' \
 	bookworm "$R.new" >"$CACHE/systemd-root.log" 2>&1 || { tail -20 "$CACHE/systemd-root.log"; exit 1; }
 rm -rf "$R"; mv "$R.new" "$R"
+
+# The guest boots our kernel, not the root's: the one module the scenario loads
+# (dummy: a network interface for avahi to publish the test sink on) comes from
+# the kernel's package, indexed so that modprobe finds it.
+mkdir -p "$R/lib/modules/$KVER/kernel/drivers/net"
+cp "$KROOT/lib/modules/$KVER/kernel/drivers/net/dummy.ko" "$R/lib/modules/$KVER/kernel/drivers/net/"
+cp "$KROOT/lib/modules/$KVER/"modules.{builtin,builtin.modinfo,order} "$R/lib/modules/$KVER/"
+depmod -b "$R" "$KVER"
 
 # ---- the initramfs: 9p root, then systemd -----------------------------------
 log "initramfs"

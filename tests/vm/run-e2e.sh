@@ -24,6 +24,8 @@ mkdir -p "$build/vm" "$build/e2e-out"
 gcc -O2 -Wall -Wextra -Werror -o "$build/vm/kms-pattern" "$here/kms-pattern.c" \
         $(pkg-config --cflags --libs libdrm libavcodec libswscale libavutil) -lm || exit 1
 gcc -O2 -Wall -Wextra -Werror -o "$build/vm/evdev-read" "$here/evdev-read.c" || exit 1
+gcc -O2 -Wall -Wextra -Werror -o "$build/vm/attach-audio" "$here/attach-audio.c" \
+        $(pkg-config --cflags --libs libsystemd) || exit 1
 
 total_pass=0 total_fail=0 failed=() retried=()
 for s in "$here"/scenario-*.sh; do
@@ -38,8 +40,9 @@ for s in "$here"/scenario-*.sh; do
         for attempt in 1 2; do
                 # The guest sees the repo at /share; scenario args: build dir relative to the repo.
                 if grep -q '^# e2e-runner: systemd' "$s"; then
-                        # Debian with systemd as PID 1, our packages installed in it.
-                        bash "$here/run-systemd-vm.sh" -t $((E2E_TIMEOUT > 900 ? E2E_TIMEOUT : 900)) "$build" "$s" >"$log" 2>&1
+                        # Debian with systemd as PID 1, our packages installed in it, and a user session
+                        # with a second cast: it needs more than the other scenarios.
+                        bash "$here/run-systemd-vm.sh" -t $((E2E_TIMEOUT > 1200 ? E2E_TIMEOUT : 1200)) "$build" "$s" >"$log" 2>&1
                 else
                         bash "$here/run-vm.sh" -H -s "$root" -t "$E2E_TIMEOUT" "$s" "${build#$root/}" >"$log" 2>&1
                 fi

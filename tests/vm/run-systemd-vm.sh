@@ -7,7 +7,8 @@
 #
 #   run-systemd-vm.sh [-t SECS] [-m MB] BUILD SCRIPT [ARGS...]
 #
-# BUILD is the build directory whose miracast-test-sink goes into the guest.
+# BUILD is the build directory whose miracast-test-sink (and tests/pw-test-tone,
+# when built) go into the guest.
 # The packages are built from the working tree by tools/build-deb.sh (a
 # scratch copy; nothing is written next to the repository). In the guest,
 # /e2e holds the .debs, the test sink, the script (as guest.sh) and its
@@ -54,6 +55,21 @@ if [ -n "$missing" ]; then
 fi
 rm -f "$W/root/e2e/debs/"*-dbgsym_*.deb
 cp "$BUILD/miracast-test-sink" "$W/root/e2e/"
+# KMS casts (through the KMS helper): vkms and the modules it needs from the kernel's tree, and
+# the pattern program run-e2e.sh builds; the scenario loads them itself.
+KVER=$(sed -n 's/^KVER=//p' "$CACHE/image.env" 2>/dev/null)
+if [ -n "$KVER" ] && [ -d "$CACHE/kroot-$KVER" ]; then
+	mkdir -p "$W/root/e2e/vkms"
+	modprobe -d "$CACHE/kroot-$KVER" -S "$KVER" --show-depends vkms 2>/dev/null | awk '/^insmod/{print $2}' |
+		while read -r ko; do cp "$ko" "$W/root/e2e/vkms/"; basename "$ko" >>"$W/root/e2e/vkms/order"; done
+	# The root has no kmod: a static busybox loads them.
+	[ -x /bin/busybox ] && cp /bin/busybox "$W/root/e2e/vkms/busybox"
+fi
+[ -x "$BUILD/vm/kms-pattern" ] && cp "$BUILD/vm/kms-pattern" "$W/root/e2e/"
+# Another user's AttachAudio (busctl cannot pass an fd); run-e2e.sh builds it too.
+[ ! -x "$BUILD/vm/attach-audio" ] || cp "$BUILD/vm/attach-audio" "$W/root/e2e/"
+# The sound a user plays in her session (a PipeWire client; make tests builds it).
+[ ! -x "$BUILD/tests/pw-test-tone" ] || cp "$BUILD/tests/pw-test-tone" "$W/root/e2e/"
 cp "$SCRIPT" "$W/root/e2e/guest.sh"; chmod +x "$W/root/e2e/guest.sh"
 for l in "$HERE"/guest-*.sh; do cp "$l" "$W/root/e2e/"; done
 echo "$*" >"$W/root/e2e/args"
