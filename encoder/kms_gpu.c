@@ -264,7 +264,7 @@ static GLuint link_program(struct kms_gpu *g, const char *fragment_src)
 /* The GPU's render node (/dev/dri/renderD*), else the card node itself (vkms has no render node). */
 static int open_gpu_node(int drm_fd, char *path, size_t size)
 {
-        char *render = drmGetRenderDeviceNameFromFd(drm_fd);
+        char *render = drmGetRenderDeviceNameFromFd(drm_fd), *card;
         int fd;
 
         if (render) {
@@ -274,11 +274,15 @@ static int open_gpu_node(int drm_fd, char *path, size_t size)
                 if (fd >= 0)
                         return fd;
         }
-        fd = fcntl(drm_fd, F_DUPFD_CLOEXEC, 3);
-        if (fd < 0)
-                return -errno;
-        snprintf(path, size, "the card node");
-        return fd;
+        /* Opened again, not dup()ed: a file of its own, so the GEM handles the driver gets when it
+         * imports our dma-bufs are not the ones the capture closes after exporting them. */
+        card = drmGetDeviceNameFromFd2(drm_fd);
+        if (!card)
+                return -ENODEV;
+        fd = open(card, O_RDWR | O_CLOEXEC);
+        snprintf(path, size, "%s", card);
+        free(card);
+        return fd < 0 ? -errno : fd;
 }
 
 static int setup_display(struct kms_gpu *g, int drm_fd, char *where, size_t size)
