@@ -184,7 +184,7 @@ BENCH_BINS  := $(patsubst %.c,$(BUILD)/%,$(notdir $(BENCH_SRC)))
 all: $(PROGRAMS)
 
 tests: $(PROGRAMS) $(TEST_BINS) $(REPLAY_BINS) $(BENCH_BINS) $(BUILD)/tests/pw-test-producer $(BUILD)/tests/pw-test-tone \
-       $(BUILD)/tests/fake-kms-helper
+       $(BUILD)/tests/fake-kms-helper $(BUILD)/tests/kms-grab
 
 # ---- compile rules --------------------------------------------------------
 
@@ -334,6 +334,13 @@ $(BUILD)/tests/pw-test-tone: $(BUILD)/tests/pipewire/pw-test-tone.o
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS) $(LDLIBS)
 
+# One picture from the real KMS helper as a PPM, for scenario capture in the VM (tests/kms/kms-grab.c).
+$(BUILD)/tests/kms-grab: $(call obj,tests/kms/kms-grab.c encoder/kms_helper.c encoder/capture.c encoder/capture_spec.c \
+                           encoder/capture_testsrc.c encoder/capture_kms_client.c kms/no_pipewire.c) \
+                         $(BUILD)/encoder/capture_kms.o $(BUILD)/encoder/kms_gpu.o $(LIBPROTOCOL)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(call lazy,DRM_LIBS,$(call pkg,--libs,libdrm)) $(LDLIBS)
+
 # A fake KMS helper (a test picture for a scan-out) for tests/integration/kms-helper.sh.
 $(BUILD)/tests/fake-kms-helper: $(call obj,tests/kms/fake-kms-helper.c encoder/capture.c encoder/capture_spec.c \
                                   encoder/capture_testsrc.c encoder/capture_kms_client.c encoder/kms_helper.c kms/no_pipewire.c) \
@@ -387,7 +394,7 @@ demo: deps
 	$(Q)tools/demo.sh $(BUILD)
 
 e2e: deps
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/tests/kms-grab
 	$(Q)bash tests/desktop/gnome-shell-extension.sh $(BUILD) $(BUILD)/screenshots
 	$(Q)bash tests/vm/run-e2e.sh $(BUILD)
 
