@@ -185,7 +185,7 @@ BENCH_BINS  := $(patsubst %.c,$(BUILD)/%,$(notdir $(BENCH_SRC)))
 all: $(PROGRAMS)
 
 tests: $(PROGRAMS) $(TEST_BINS) $(REPLAY_BINS) $(BENCH_BINS) $(BUILD)/tests/pw-test-producer $(BUILD)/tests/pw-test-tone \
-       $(BUILD)/tests/fake-kms-helper
+       $(BUILD)/tests/fake-kms-helper $(BUILD)/tests/kms-grab
 
 # ---- compile rules --------------------------------------------------------
 
@@ -221,7 +221,8 @@ LIBEXECDIR ?= $(PREFIX)/libexec/miracastd
 $(BUILD)/daemon/stream_worker.o: CFLAGS += -DMIRACASTD_LIBEXECDIR='"$(LIBEXECDIR)"'
 $(BUILD)/stream/kms_spawn.o: CFLAGS += -DMIRACASTD_LIBEXECDIR='"$(LIBEXECDIR)"'
 
-# The KMS helper: the capture core and its kms backend, libdrm only (no FFmpeg, PipeWire, libsystemd).
+# The KMS helper: the capture core and its kms backend, libdrm only (no FFmpeg, PipeWire, libsystemd);
+# EGL, GLES and GBM are dlopen()ed by encoder/kms_gpu.c for a tiled scan-out only.
 $(BUILD)/kms/%.o: kms/%.c
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
@@ -275,7 +276,8 @@ $(BUILD)/miracastd: $(call obj,daemon/main.c) $(LIBDBUS) $(LIBDAEMON) $(BUILD)/e
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(SYSTEMD_LIBS) $(LDLIBS)
 
 KMS_HELPER_OBJ := $(call obj,$(KMS_SRC) encoder/capture.c encoder/capture_kms.c encoder/capture_spec.c \
-                  encoder/capture_testsrc.c encoder/capture_kms_client.c encoder/kms_helper.c daemon/log.c)
+                  encoder/capture_testsrc.c encoder/capture_kms_client.c encoder/kms_helper.c encoder/kms_gpu.c \
+                  daemon/log.c)
 $(BUILD)/miracastd-kms: $(KMS_HELPER_OBJ) $(LIBPROTOCOL)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(call lazy,DRM_LIBS,$(call pkg,--libs,libdrm)) $(LDLIBS)
@@ -339,10 +341,17 @@ $(BUILD)/tests/screencast-client: $(call obj,tests/desktop/screencast-client.c u
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(SYSTEMD_LIBS) $(LDLIBS)
 
+# One picture from the real KMS helper as a PPM, for scenario capture in the VM (tests/kms/kms-grab.c).
+$(BUILD)/tests/kms-grab: $(call obj,tests/kms/kms-grab.c encoder/kms_helper.c encoder/capture.c encoder/capture_spec.c \
+                           encoder/capture_testsrc.c encoder/capture_kms_client.c kms/no_pipewire.c) \
+                         $(BUILD)/encoder/capture_kms.o $(BUILD)/encoder/kms_gpu.o $(LIBPROTOCOL)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(call lazy,DRM_LIBS,$(call pkg,--libs,libdrm)) $(LDLIBS)
+
 # A fake KMS helper (a test picture for a scan-out) for tests/integration/kms-helper.sh.
 $(BUILD)/tests/fake-kms-helper: $(call obj,tests/kms/fake-kms-helper.c encoder/capture.c encoder/capture_spec.c \
                                   encoder/capture_testsrc.c encoder/capture_kms_client.c encoder/kms_helper.c kms/no_pipewire.c) \
-                                $(BUILD)/encoder/capture_kms.o $(LIBPROTOCOL)
+                                $(BUILD)/encoder/capture_kms.o $(BUILD)/encoder/kms_gpu.o $(LIBPROTOCOL)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ENCODER_LIBS) $(LDLIBS)
 
@@ -392,7 +401,7 @@ demo: deps
 	$(Q)tools/demo.sh $(BUILD)
 
 e2e: deps
-	$(Q)$(MAKE) --no-print-directory all $(BUILD)/tests/screencast-client $(BUILD)/tests/test-sink-bus $(BUILD)/tests/pw-test-tone
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/tests/screencast-client $(BUILD)/tests/test-sink-bus $(BUILD)/tests/pw-test-tone $(BUILD)/tests/kms-grab
 	$(Q)tools/build-xdpw-nogpu.sh || echo "e2e: no GPU-less xdg-desktop-portal-wlr (its Debian source is needed): sway-portal skips"
 	$(Q)MIRACAST_BUILD=$(abspath $(BUILD)) bash tests/desktop/sway-portal.sh $(BUILD) || \
 		{ echo "sway-portal: failed once; one retry (a new headless output's first frame can be late)"; \

@@ -35,9 +35,11 @@
 #include <xf86drm.h>
 #include <xf86drmMode.h>
 
+#include "../protocol/kms_readback.h"
 #include "../protocol/macro.h"
 #include "capture_backend.h"
 #include "capture_spec.h"
+#include "kms_gpu.h"
 
 /* Cards looked at when none is named: /dev/dri/card0 .. card15. */
 #define KMS_MAX_CARDS 16
@@ -47,7 +49,8 @@
 struct kms_fb {
         uint32_t fb_id;
         int dmabuf_fd;
-        uint8_t *map; /* NULL when not mapped (GPU path, or tiled) */
+        uint8_t *map; /* NULL when not mapped (dma-buf only, or read back on the GPU) */
+        bool gpu;     /* imported on the GPU (k->gpu): kms_gpu_read() gives the linear picture */
         size_t map_size;
         unsigned width, height, pitch, offset;
         uint32_t fourcc;
@@ -63,8 +66,19 @@ struct kms {
         bool want_cpu, want_dmabuf, with_cursor;
 
         struct kms_fb fb;  /* the primary plane's current framebuffer */
-        uint8_t *shadow;   /* CPU path: last picture, width * 4 bytes per row; NULL when fb.map is */
+        uint8_t *shadow;   /* CPU view: last picture, width * 4 bytes per row; NULL without a CPU view */
         bool shadow_fresh; /* shadow holds nothing yet */
+
+        /* GPU read-back (fb.gpu) of what the CPU cannot read: a tiled/compressed scan-out */
+        enum kms_readback_mode readback_mode;
+        struct kms_gpu *gpu; /* owned; set up on the first such framebuffer, kept */
+        uint8_t *readback;   /* owned: the picture kms_gpu_read() gives, width * 4 bytes per row */
+        size_t readback_size;
+        unsigned gpu_setup_msec;
+        bool gpu_noticed;
+        uint32_t gpu_noticed_fourcc;
+        uint64_t gpu_noticed_modifier;
+        char gpu_notice[256]; /* for c->notice at the next update */
 
         /* cursor */
         uint32_t cursor_fb_id;
@@ -94,6 +108,8 @@ static void kms_free(struct kms *k)
         if (!k)
                 return;
         kms_fb_clear(&k->fb);
+        kms_gpu_free(k->gpu);
+        free(k->readback);
         free(k->shadow);
         free(k->cursor);
         if (k->fd >= 0)
@@ -279,21 +295,106 @@ static void close_handles(int fd, const uint32_t handles[4])
         }
 }
 
+/* "XR24 modifier 0x100000000000006 (INTEL Y_TILED_GEN12_RC_CCS)": a layout as libdrm knows it, for the log. */
+static void describe_layout(uint32_t fourcc, uint64_t mod, char *buf, size_t size)
+{
+        char *vendor = drmGetFormatModifierVendor(mod), *name = drmGetFormatModifierName(mod);
+        char f[5] = { fourcc, fourcc >> 8, fourcc >> 16, fourcc >> 24, 0 };
+
+        for (int i = 0; i < 4; i++)
+                if (f[i] < ' ' || f[i] > '~')
+                        f[i] = '?';
+        snprintf(buf, size, "%s modifier 0x%llx (%s %s)", f, (unsigned long long) mod, vendor ?: "unknown vendor",
+                 name ?: "unknown layout");
+        free(vendor);
+        free(name);
+}
+
 /*
- * Import framebuffer fb_id: metadata, a dma-buf fd, and (if linear and the
- * CPU view is wanted) a read-only mapping. GEM handles are closed before
- * returning: only the dma-buf keeps the buffer.
+ * GPU path: export every plane of the framebuffer (an aux plane of a compressed
+ * layout may share the main plane's buffer) and import them on the GPU, set up
+ * on first use. plane 0's dma-buf is fb->dmabuf_fd; the others are closed here.
  */
-static int kms_import_fb(struct kms *k, uint32_t fb_id, bool map, bool map_optional, struct kms_fb *ret)
+static int kms_import_gpu(struct kms *k, struct kms_fb *fb, const struct kms_readback_fb *desc,
+                          const struct kms_readback_plan *plan)
+{
+        struct kms_gpu_fb gfb = {
+                .width = fb->width, .height = fb->height, .fourcc = fb->fourcc, .modifier = plan->modifier,
+                .n_planes = plan->n_planes,
+        };
+        int fds[KMS_READBACK_PLANES_MAX] = { fb->dmabuf_fd, -1, -1, -1 };
+        char layout[160], why[256];
+        int r = 0;
+
+        describe_layout(fb->fourcc, plan->modifier, layout, sizeof(layout));
+        for (unsigned i = 1; i < plan->n_planes && r >= 0; i++) {
+                if (desc->handles[i] == desc->handles[0])
+                        continue;
+                if (drmPrimeHandleToFD(k->fd, desc->handles[i], DRM_CLOEXEC, &fds[i]) < 0)
+                        r = capture_set_error(-errno ?: -EIO, "kms: cannot export plane %u of %s as dma-buf: %m", i,
+                                              layout);
+        }
+        for (unsigned i = 0; i < plan->n_planes; i++)
+                gfb.planes[i] = (struct kms_gpu_plane) {
+                        .fd = fds[i] >= 0 ? fds[i] : fds[0], .offset = desc->offsets[i], .pitch = desc->pitches[i],
+                };
+        if (r >= 0 && !k->gpu) {
+                uint64_t t0 = capture_now_usec();
+
+                r = kms_gpu_new(k->fd, &k->gpu);
+                k->gpu_setup_msec = (unsigned) ((capture_now_usec() - t0) / 1000);
+                if (r < 0) {
+                        snprintf(why, sizeof(why), "%s", capture_last_error());
+                        r = capture_set_error(r, "kms: scan-out %s needs the GPU read-back, which cannot start: %s",
+                                              layout, why);
+                }
+        }
+        if (r >= 0)
+                r = kms_gpu_import(k->gpu, &gfb);
+        for (unsigned i = 1; i < KMS_READBACK_PLANES_MAX; i++)
+                if (fds[i] >= 0)
+                        close(fds[i]);
+        if (r < 0)
+                return r;
+        fb->gpu = true;
+        /* Once per layout: which framebuffers take this path, on which GPU. */
+        if (!k->gpu_noticed || k->gpu_noticed_fourcc != fb->fourcc || k->gpu_noticed_modifier != plan->modifier) {
+                k->gpu_noticed = true;
+                k->gpu_noticed_fourcc = fb->fourcc;
+                k->gpu_noticed_modifier = plan->modifier;
+                snprintf(k->gpu_notice, sizeof(k->gpu_notice),
+                         "kms: scan-out %.100s%s read back on the GPU: %.90s (set up in %u ms)", layout,
+                         plan->tiled ? "" : ", forced", kms_gpu_describe(k->gpu), k->gpu_setup_msec);
+        }
+        return 0;
+}
+
+/*
+ * Import framebuffer fb_id: metadata, a dma-buf fd, and (map) the CPU view: a
+ * read-only mapping of a linear buffer, or the buffer imported on the GPU for
+ * kms_gpu_read() (gpu_ok; protocol/kms_readback.h decides which). With
+ * map_optional the dma-buf alone is enough when the CPU cannot read it (the
+ * vaapi encoder takes it in-process). GEM handles are closed before returning:
+ * only the dma-buf keeps the buffer.
+ */
+static int kms_import_fb(struct kms *k, uint32_t fb_id, bool map, bool map_optional, bool gpu_ok, struct kms_fb *ret)
 {
         struct kms_fb fb = { .fb_id = fb_id, .dmabuf_fd = -1 };
-        uint32_t handles[4] = {};
+        struct kms_readback_fb desc = {};
+        struct kms_readback_plan plan;
+        enum kms_readback_mode mode;
         drmModeFB2Ptr fb2;
         int r;
 
         fb2 = drmModeGetFB2(k->fd, fb_id);
         if (fb2) {
-                memcpy(handles, fb2->handles, sizeof(handles));
+                desc = (struct kms_readback_fb) {
+                        .width = fb2->width, .height = fb2->height, .fourcc = fb2->pixel_format,
+                        .has_modifier = fb2->flags & DRM_MODE_FB_MODIFIERS, .modifier = fb2->modifier,
+                };
+                memcpy(desc.handles, fb2->handles, sizeof(desc.handles));
+                memcpy(desc.pitches, fb2->pitches, sizeof(desc.pitches));
+                memcpy(desc.offsets, fb2->offsets, sizeof(desc.offsets));
                 fb.width = fb2->width;
                 fb.height = fb2->height;
                 fb.pitch = fb2->pitches[0];
@@ -307,65 +408,75 @@ static int kms_import_fb(struct kms *k, uint32_t fb_id, bool map, bool map_optio
 
                 if (!legacy)
                         return capture_set_error(-errno ?: -EIO, "kms: cannot get framebuffer %u: %m", fb_id);
-                handles[0] = legacy->handle;
-                fb.width = legacy->width;
-                fb.height = legacy->height;
+                desc.handles[0] = legacy->handle;
+                desc.pitches[0] = legacy->pitch;
+                fb.width = desc.width = legacy->width;
+                fb.height = desc.height = legacy->height;
                 fb.pitch = legacy->pitch;
                 fb.fourcc = legacy->depth == 32 ? DRM_FORMAT_ARGB8888 : DRM_FORMAT_XRGB8888;
                 fb.modifier = DRM_FORMAT_MOD_LINEAR;
                 if (legacy->bpp != 32)
                         fb.fourcc = 0;
+                desc.fourcc = fb.fourcc;
                 drmModeFreeFB(legacy);
         }
 
-        if (!handles[0]) {
-                close_handles(k->fd, handles);
+        if (!desc.handles[0]) {
+                close_handles(k->fd, desc.handles);
                 return capture_set_error(-EACCES,
                                          "kms: reading the screen needs CAP_SYS_ADMIN (or DRM master): %s returned "
                                          "framebuffer %u without a buffer handle",
                                          k->path, fb_id);
         }
-        r = drmPrimeHandleToFD(k->fd, handles[0], DRM_CLOEXEC | DRM_RDWR, &fb.dmabuf_fd);
+        r = drmPrimeHandleToFD(k->fd, desc.handles[0], DRM_CLOEXEC | DRM_RDWR, &fb.dmabuf_fd);
         if (r < 0)
-                r = drmPrimeHandleToFD(k->fd, handles[0], DRM_CLOEXEC, &fb.dmabuf_fd);
-        close_handles(k->fd, handles);
-        if (r < 0)
+                r = drmPrimeHandleToFD(k->fd, desc.handles[0], DRM_CLOEXEC, &fb.dmabuf_fd);
+        if (r < 0) {
+                close_handles(k->fd, desc.handles);
                 return capture_set_error(-errno ?: -EIO, "kms: cannot export framebuffer %u as dma-buf: %m", fb_id);
+        }
+        if (!map) {
+                close_handles(k->fd, desc.handles);
+                *ret = fb;
+                return 0;
+        }
 
-        /* With the dma-buf view wanted too, a buffer the CPU cannot read just has no CPU view. */
-        if (map && map_optional &&
-            (fb.modifier != DRM_FORMAT_MOD_LINEAR ||
-             (fb.fourcc != DRM_FORMAT_XRGB8888 && fb.fourcc != DRM_FORMAT_ARGB8888 &&
-              fb.fourcc != DRM_FORMAT_XBGR8888 && fb.fourcc != DRM_FORMAT_ABGR8888)))
-                map = false;
-        if (map) {
-                if (fb.fourcc != DRM_FORMAT_XRGB8888 && fb.fourcc != DRM_FORMAT_ARGB8888 &&
-                    fb.fourcc != DRM_FORMAT_XBGR8888 && fb.fourcc != DRM_FORMAT_ABGR8888) {
-                        char f[5] = { fb.fourcc, fb.fourcc >> 8, fb.fourcc >> 16, fb.fourcc >> 24, 0 };
+        /* With the dma-buf view wanted too, a buffer the CPU cannot read just has no CPU view: the GPU
+         * encoder reads it, no read-back needed. */
+        mode = map_optional || !gpu_ok ? KMS_READBACK_OFF : k->readback_mode;
+        r = kms_readback_plan(&desc, mode, &plan);
+        if (r >= 0 && plan.path == KMS_READBACK_PATH_GPU)
+                r = kms_import_gpu(k, &fb, &desc, &plan);
+        close_handles(k->fd, desc.handles);
+        if (r == -ENOTSUP && map_optional) {
+                *ret = fb;
+                return 0;
+        }
+        if (r == -EINVAL)
+                r = capture_set_error(-EBADMSG, "kms: framebuffer %u has a plane table we cannot read", fb_id);
+        else if (r == -ENOTSUP && !kms_readback_gpu_format(fb.fourcc)) {
+                char f[5] = { fb.fourcc, fb.fourcc >> 8, fb.fourcc >> 16, fb.fourcc >> 24, 0 };
 
-                        kms_fb_clear(&fb);
-                        return capture_set_error(-ENOTSUP,
-                                                 "kms: scan-out format %s is not 32-bit RGB; the CPU path reads "
-                                                 "XRGB8888/ARGB8888/XBGR8888 only (use the vaapi encoder)",
-                                                 f[0] ? f : "?");
-                }
-                if (fb.modifier != DRM_FORMAT_MOD_LINEAR) {
-                        uint64_t mod = fb.modifier;
-                        char *vendor = drmGetFormatModifierVendor(mod), *name = drmGetFormatModifierName(mod);
+                r = capture_set_error(-ENOTSUP,
+                                      "kms: scan-out format %s is not RGB; the CPU path reads XRGB8888/ARGB8888/"
+                                      "XBGR8888/ABGR8888, the GPU read-back 10-bit, 16-bit float and RGB565 too "
+                                      "(use the vaapi encoder)",
+                                      f[0] ? f : "?");
+        } else if (r == -ENOTSUP && mode == KMS_READBACK_OFF) {
+                char layout[160];
 
-                        /* Named as libdrm knows it (e.g. INTEL / Y_TILED_CCS, AMD / GFX9,64KB_S_X,DCC), so the
-                         * log says which layout a GPU read-back would have to handle. */
-                        kms_fb_clear(&fb);
-                        r = capture_set_error(-ENOTSUP,
-                                              "kms: scan-out buffer is tiled/compressed (modifier 0x%llx, %s %s); "
-                                              "the CPU path reads linear buffers only and there is no GPU "
-                                              "read-back yet (the vaapi encoder takes the dma-buf in-process)",
-                                              (unsigned long long) mod, vendor ?: "unknown vendor",
-                                              name ?: "unknown layout");
-                        free(vendor);
-                        free(name);
-                        return r;
-                }
+                /* Named as libdrm knows it (e.g. INTEL / Y_TILED_CCS, AMD / GFX9,64KB_S_X,DCC). */
+                describe_layout(fb.fourcc, fb.modifier, layout, sizeof(layout));
+                r = capture_set_error(-ENOTSUP,
+                                      "kms: scan-out %s is tiled, compressed or not 32-bit; the CPU path reads linear "
+                                      "32-bit RGB only and the GPU read-back is off",
+                                      layout);
+        }
+        if (r < 0) {
+                kms_fb_clear(&fb);
+                return r;
+        }
+        if (plan.path == KMS_READBACK_PATH_CPU) {
                 fb.map_size = (size_t) fb.pitch * fb.height + fb.offset;
                 fb.map = mmap(NULL, fb.map_size, PROT_READ, MAP_SHARED, fb.dmabuf_fd, 0);
                 if (fb.map == MAP_FAILED && map_optional)
@@ -433,29 +544,44 @@ static int kms_follow_flip(struct capture *c, uint64_t seq)
 {
         struct kms *k = c->priv;
         struct kms_fb fb = { .dmabuf_fd = -1 };
-        uint32_t id = kms_current_fb(k);
+        uint32_t id = kms_current_fb(k), fourcc;
+        uint64_t modifier;
+        bool cpu_view;
         int r;
 
         if (id == 0 || id == k->fb.fb_id)
                 return 0; /* blank output keeps the last picture */
 
-        r = kms_import_fb(k, id, k->want_cpu, k->want_dmabuf, &fb);
+        r = kms_import_fb(k, id, k->want_cpu, k->want_dmabuf, true, &fb);
         if (r < 0)
                 return r;
         kms_fb_clear(&k->fb);
         k->fb = fb;
 
-        if (fb.width != c->width || fb.height != c->height || fb.fourcc != c->fourcc ||
-            fb.modifier != c->modifier || !fb.map != !k->shadow) {
+        /* What the GPU reads back is linear XRGB8888 whatever the scan-out's layout. */
+        fourcc = fb.gpu ? DRM_FORMAT_XRGB8888 : fb.fourcc;
+        modifier = fb.gpu ? DRM_FORMAT_MOD_LINEAR : fb.modifier;
+        cpu_view = fb.map || fb.gpu;
+        if (fb.gpu && k->readback_size != (size_t) fb.width * 4 * fb.height) {
+                free(k->readback);
+                k->readback_size = (size_t) fb.width * 4 * fb.height;
+                k->readback = malloc(k->readback_size);
+                if (!k->readback) {
+                        k->readback_size = 0;
+                        return -ENOMEM;
+                }
+        }
+        if (fb.width != c->width || fb.height != c->height || fourcc != c->fourcc || modifier != c->modifier ||
+            cpu_view != !!k->shadow) {
                 uint8_t *shadow = NULL;
 
-                /* The CPU path compares against (and copies from) a shadow of the last picture. */
-                if (fb.map) {
+                /* The CPU view compares against (and copies from) a shadow of the last picture. */
+                if (cpu_view) {
                         shadow = calloc((size_t) fb.width * 4, fb.height);
                         if (!shadow)
                                 return -ENOMEM;
                 }
-                r = capture_set_format(c, fb.width, fb.height, fb.width * 4, fb.fourcc, fb.modifier);
+                r = capture_set_format(c, fb.width, fb.height, fb.width * 4, fourcc, modifier);
                 if (r < 0) {
                         free(shadow);
                         return r;
@@ -473,10 +599,11 @@ static int kms_follow_flip(struct capture *c, uint64_t seq)
 static void kms_diff_into_shadow(struct capture *c, uint64_t seq, bool copy_all)
 {
         struct kms *k = c->priv;
-        const uint8_t *src = k->fb.map + k->fb.offset;
-        size_t row_bytes = (size_t) c->width * 4;
+        const uint8_t *src = k->fb.gpu ? k->readback : k->fb.map + k->fb.offset;
+        size_t row_bytes = (size_t) c->width * 4, pitch = k->fb.gpu ? row_bytes : k->fb.pitch;
 
-        dma_buf_sync(k->fb.dmabuf_fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
+        if (k->fb.map)
+                dma_buf_sync(k->fb.dmabuf_fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
         for (unsigned ty = 0; ty < c->tiles_y; ty++) {
                 unsigned y0 = ty * CAPTURE_TILE_SIZE, y1 = MIN(y0 + CAPTURE_TILE_SIZE, c->height);
 
@@ -486,16 +613,17 @@ static void kms_diff_into_shadow(struct capture *c, uint64_t seq, bool copy_all)
                         bool differs = copy_all || c->tile_seq[(size_t) ty * c->tiles_x + tx] == seq;
 
                         for (unsigned y = y0; y < y1 && !differs; y++)
-                                differs = memcmp(src + (size_t) y * k->fb.pitch + x0,
+                                differs = memcmp(src + (size_t) y * pitch + x0,
                                                  k->shadow + y * row_bytes + x0, len) != 0;
                         if (!differs)
                                 continue;
                         for (unsigned y = y0; y < y1; y++)
-                                memcpy(k->shadow + y * row_bytes + x0, src + (size_t) y * k->fb.pitch + x0, len);
+                                memcpy(k->shadow + y * row_bytes + x0, src + (size_t) y * pitch + x0, len);
                         capture_mark_rect(c, tx * CAPTURE_TILE_SIZE, y0, CAPTURE_TILE_SIZE, y1 - y0, seq);
                 }
         }
-        dma_buf_sync(k->fb.dmabuf_fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
+        if (k->fb.map)
+                dma_buf_sync(k->fb.dmabuf_fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
 }
 
 /* Read the cursor image of framebuffer fb_id (ARGB8888, linear) into k->cursor. */
@@ -505,7 +633,8 @@ static int kms_load_cursor(struct kms *k, uint32_t fb_id)
         uint32_t *img;
         int r;
 
-        r = kms_import_fb(k, fb_id, true, false, &fb);
+        /* Cursor planes are linear ARGB on the GPUs we know; one that is not is left out. */
+        r = kms_import_fb(k, fb_id, true, false, false, &fb);
         if (r < 0)
                 return r;
         if (fb.width > 512 || fb.height > 512) {
@@ -587,10 +716,20 @@ static int kms_update(struct capture *c, uint64_t seq)
         if (!k->fb.fb_id)
                 return capture_set_error(-ENODEV, "kms: output %s shows no framebuffer", k->connector);
 
-        if (!k->fb.map) {
-                /* GPU path: no cheap way to compare; every picture counts as new. */
+        if (!k->fb.map && !k->fb.gpu) {
+                /* dma-buf only (the vaapi encoder reads it): no cheap way to compare; every picture is new. */
                 capture_mark_all(c, seq);
                 return 0;
+        }
+        if (k->fb.gpu) {
+                /* The GPU draws the scan-out linear; from here on it is the CPU path's picture. */
+                r = kms_gpu_read(k->gpu, k->readback);
+                if (r < 0)
+                        return r;
+                if (k->gpu_notice[0]) {
+                        snprintf(c->notice, sizeof(c->notice), "%s", k->gpu_notice);
+                        k->gpu_notice[0] = '\0';
+                }
         }
         kms_diff_into_shadow(c, seq, k->shadow_fresh);
         k->shadow_fresh = false;
@@ -636,7 +775,7 @@ static int kms_fill(struct capture *c, struct capture_buffer *b)
                 b->frame.dmabuf_pitch = k->fb.pitch;
                 b->frame.drm_fd = k->fd;
         }
-        if (!k->fb.map || !b->pixels) {
+        if ((!k->fb.map && !k->fb.gpu) || !b->pixels) {
                 b->frame.data = NULL; /* dma-buf only: tiled, compressed or not mappable */
                 b->frame.stride = 0;
                 return 0;
@@ -871,6 +1010,9 @@ static int kms_open(struct capture *c, const struct capture_config *cfg)
         k->want_cpu = c->access & CAPTURE_ACCESS_CPU;
         k->want_dmabuf = c->access & CAPTURE_ACCESS_DMABUF;
         k->with_cursor = !cfg->no_cursor;
+        k->readback_mode = cfg->kms_readback;
+        if (!kms_readback_mode_to_string(k->readback_mode))
+                return capture_set_error(-EINVAL, "kms: unknown read-back mode %d", cfg->kms_readback);
         c->priv = k;
 
         r = kms_open_card(k, cfg->device, cfg->connector);

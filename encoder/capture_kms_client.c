@@ -36,6 +36,9 @@
 /* The helper answers a GRAB within this (a read of the scan-out takes milliseconds; the first one
  * includes opening the device, slow on an emulated machine). */
 #define KMS_CLIENT_TIMEOUT_MS 10000
+/* ... and the first within this: for a tiled scan-out it also sets up the GPU read-back (loads the
+ * driver, compiles two shaders), which takes seconds under emulation with a software GL. */
+#define KMS_CLIENT_FIRST_TIMEOUT_MS 30000
 
 struct kms_client {
         int fd;
@@ -144,7 +147,8 @@ static int client_update(struct capture *c, uint64_t seq)
 
         for (;;) {
                 int mfd;
-                ssize_t n = kms_helper_recv(k->fd, k->buf, sizeof(k->buf), &mfd, KMS_CLIENT_TIMEOUT_MS);
+                ssize_t n = kms_helper_recv(k->fd, k->buf, sizeof(k->buf), &mfd,
+                                            k->map ? KMS_CLIENT_TIMEOUT_MS : KMS_CLIENT_FIRST_TIMEOUT_MS);
                 _cleanup_close_ int passed = mfd;
 
                 if (n == 0)

@@ -10,6 +10,12 @@
  *                            (forked by the stream worker before it drops
  *                            root, or socket-activated: miracastd-kms.socket)
  *
+ *   MIRACASTD_KMS_GPU_READBACK=auto|off|force
+ *                            how a scan-out the CPU cannot read (tiled,
+ *                            compressed) is read: on the GPU (auto), not at
+ *                            all (off), or every scan-out on the GPU, linear
+ *                            ones too (force: tests on vkms)
+ *
  * Started as root it keeps CAP_SYS_ADMIN alone (bounding, permitted and
  * effective sets), leaves the network namespace for an empty one, sets
  * no_new_privs and is not dumpable before it reads the first request.
@@ -27,18 +33,21 @@
 #include "../encoder/capture.h"
 #include "../encoder/capture_spec.h"
 #include "../encoder/kms_helper.h"
+#include "../protocol/kms_readback.h"
 #include "../protocol/macro.h"
 
 #define KMS_CLIENT_FD 3
 
 static int open_kms(const char *device, const char *connector, bool no_cursor, struct capture **ret, void *userdata)
 {
+        const enum kms_readback_mode *readback = userdata;
         struct capture_config cfg = {
                 .backend = CAPTURE_BACKEND_KMS,
-                .access = CAPTURE_ACCESS_CPU, /* the ring carries linear pixels; tiled buffers are refused */
+                .access = CAPTURE_ACCESS_CPU, /* the ring carries linear pixels; tiled ones the GPU reads back */
                 .device = device,
                 .connector = connector,
                 .no_cursor = no_cursor,
+                .kms_readback = *readback,
         };
 
         int r;
@@ -93,6 +102,8 @@ static void notice_kms(const char *text, void *userdata)
 
 int main(int argc, char *argv[])
 {
+        const char *readback_text = getenv("MIRACASTD_KMS_GPU_READBACK");
+        enum kms_readback_mode readback = kms_readback_mode_from_string(readback_text);
         int type = 0, r;
         socklen_t len = sizeof(type);
 
@@ -101,6 +112,12 @@ int main(int argc, char *argv[])
                 fprintf(stderr, "%s is started by the stream worker or miracastd-kms.socket, not by hand\n", argv[0]);
                 return EXIT_FAILURE;
         }
+        if (readback < 0) {
+                log_error("MIRACASTD_KMS_GPU_READBACK=%s: expected auto, off or force", readback_text);
+                return EXIT_FAILURE;
+        }
+        if (readback != KMS_READBACK_AUTO)
+                log_info("GPU read-back of scan-outs: %s", kms_readback_mode_to_string(readback));
         if (getsockopt(KMS_CLIENT_FD, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || type != SOCK_SEQPACKET) {
                 log_error("No client socket on fd %d", KMS_CLIENT_FD);
                 return EXIT_FAILURE;
@@ -112,7 +129,7 @@ int main(int argc, char *argv[])
                 log_error_errno(r, "Cannot confine the KMS helper (CAP_SYS_ADMIN alone, no_new_privs): %m");
                 return EXIT_FAILURE;
         }
-        r = kms_helper_serve(KMS_CLIENT_FD, open_kms, probe_kms, notice_kms, NULL);
+        r = kms_helper_serve(KMS_CLIENT_FD, open_kms, probe_kms, notice_kms, &readback);
         if (r < 0)
                 log_error_errno(r, "KMS helper ends: %m");
         return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;

@@ -9,7 +9,7 @@ set -eu
 PACKAGES="
 build-essential pkg-config clang libclang-rt-14-dev
 libsystemd-dev libavcodec-dev libavformat-dev libavutil-dev libswscale-dev
-libdrm-dev libva-dev libx264-dev libpipewire-0.3-dev libgtk-4-dev libadwaita-1-dev xvfb xauth xdotool mmdebstrap
+libdrm-dev libva-dev libegl-dev libgles-dev libgbm-dev libegl-mesa0 libgl1-mesa-dri libx264-dev libpipewire-0.3-dev libgtk-4-dev libadwaita-1-dev xvfb xauth xdotool mmdebstrap
 dbus python3-dbus libglib2.0-bin wpasupplicant iproute2 busybox-static dnsmasq-base systemd libxml2-utils man-db strace avahi-daemon avahi-utils
 ffmpeg gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good pipewire pipewire-bin wireplumber
 pipewire-pulse pulseaudio-utils

@@ -26,6 +26,8 @@ gcc -O2 -Wall -Wextra -Werror -o "$build/vm/kms-pattern" "$here/kms-pattern.c" \
 gcc -O2 -Wall -Wextra -Werror -o "$build/vm/evdev-read" "$here/evdev-read.c" || exit 1
 gcc -O2 -Wall -Wextra -Werror -o "$build/vm/attach-audio" "$here/attach-audio.c" \
         $(pkg-config --cflags --libs libsystemd) || exit 1
+gcc -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -o "$build/vm/gpu-readback" "$here/gpu-readback.c" "$root/encoder/kms_gpu.c" \
+        $(pkg-config --cflags --libs libdrm) || exit 1
 
 total_pass=0 total_fail=0 failed=() retried=()
 for s in "$here"/scenario-*.sh; do
