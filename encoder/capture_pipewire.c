@@ -62,6 +62,7 @@
 #define PIPEWIRE_FORMATS_TEXT "BGRx/RGBx/BGRA/RGBA/xRGB/xBGR/ARGB/ABGR in memory"
 
 struct pipewire {
+        struct capture *capture; /* not owned: the capture this is the backend of */
         struct pw_thread_loop *loop;
         struct pw_context *context;
         struct pw_core *core;
@@ -317,6 +318,7 @@ static void on_stream_process(void *userdata)
 {
         struct pipewire *p = userdata;
         struct pw_buffer *b;
+        bool new_picture = false;
 
         /* Drain: keep the newest picture, give every older buffer back at once. */
         while ((b = pw_stream_dequeue_buffer(p->stream))) {
@@ -332,8 +334,12 @@ static void on_stream_process(void *userdata)
                         pw_stream_queue_buffer(p->stream, p->held);
                 p->held = b;
                 p->got_picture = true;
+                new_picture = true;
         }
         pw_thread_loop_signal(p->loop, false);
+        /* a consumer ticking slowly on a still screen takes it at once */
+        if (new_picture || p->cursor_gen_changed)
+                capture_wake(p->capture);
 }
 
 static void on_stream_remove_buffer(void *userdata, struct pw_buffer *b)
@@ -641,6 +647,7 @@ static int pipewire_open(struct capture *c, const struct capture_config *cfg)
         if (!p)
                 return -ENOMEM;
         c->priv = p;
+        p->capture = c;
         p->own_node = SPA_ID_INVALID;
         p->peer_node = SPA_ID_INVALID;
         snprintf(p->target, sizeof(p->target), "%s", cfg->pipewire_node ?: "(default)");
