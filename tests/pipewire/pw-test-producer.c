@@ -13,6 +13,8 @@
  * Usage: pw-test-producer --remote SOCKET [--name NODE] [--size WxH]
  *                         [--format bgrx|rgbx|xrgb|yuy2] [--fps N] [--cursor]
  *                         [--empty]   (every buffer's chunk says 0 bytes)
+ *                         [--still]   (start still: nothing until SIGUSR1, as a compositor that has
+ *                                      not drawn a new, empty output yet)
  * Prints "READY node=ID" once the stream is streaming.
  */
 #include <errno.h>
@@ -253,7 +255,7 @@ int main(int argc, char *argv[])
                 { "remote", required_argument, NULL, 'r' }, { "name", required_argument, NULL, 'n' },
                 { "size", required_argument, NULL, 's' },   { "format", required_argument, NULL, 'f' },
                 { "fps", required_argument, NULL, 'F' },    { "cursor", no_argument, NULL, 'c' },
-                { "empty", no_argument, NULL, 'e' },
+                { "empty", no_argument, NULL, 'e' },        { "still", no_argument, NULL, 'S' },
                 {}
         };
         struct producer p = { .format = SPA_VIDEO_FORMAT_BGRx, .full_w = 1280, .full_h = 720, .fps = 30 };
@@ -284,6 +286,7 @@ int main(int argc, char *argv[])
                 case 'F': p.fps = (unsigned) atoi(optarg) ?: 30; break;
                 case 'c': p.cursor = true; break;
                 case 'e': p.empty = true; break;
+                case 'S': p.still = true; break;
                 default: return 2;
                 }
         if (!remote || strlen(remote) >= sizeof(sa.sun_path)) {
