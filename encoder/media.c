@@ -51,7 +51,9 @@
 #define MEDIA_EVENTS_MAX 8
 #define MEDIA_LATENCY_SAMPLES 512
 /* Sample frames per audio block: 480 (10 ms at 48 kHz; 6 x 80, the WFD LPCM unit). */
-#define MEDIA_AUDIO_BLOCK 480
+#define MEDIA_AUDIO_BLOCK MEDIA_OUTPUT_AUDIO_BLOCK
+/* Blocks sent at most in one go (one send: the pacer does not hold the second back). */
+#define MEDIA_AUDIO_BLOCKS_MAX 8
 /* A picture unchanged this long is an idle screen: keep-alive repeats slow down to one a second. */
 #define MEDIA_STILL_USEC 1000000ULL
 #define MEDIA_STILL_KEEPALIVE_USEC 1000000ULL
@@ -94,7 +96,7 @@ struct media {
         uint64_t audio_pos;          /* pipeline thread: sample-clock frame of the next block to send */
         uint64_t audio_start_pos;    /* pipeline thread: sample-clock frame of the stream's time zero */
         unsigned audio_reason_seq;   /* pipeline thread: the last reason reported as MEDIA_EVENT_AUDIO */
-        int16_t audio_block[MEDIA_AUDIO_BLOCK * 2];
+        int16_t audio_block[MEDIA_AUDIO_BLOCK * MEDIA_AUDIO_BLOCKS_MAX * 2];
         uint64_t output_bitrate;   /* pipeline thread: the rate output paces for */
         uint64_t sender_dropped;   /* under lock: frames the sender dropped (in stats.frames_dropped) */
         int event_fd;              /* owned */
@@ -337,13 +339,20 @@ static int media_pump_audio(struct media *m, uint64_t now)
                 return 0;
         t0 = thread_cpu_usec();
         while (m->audio_pos + MEDIA_AUDIO_BLOCK <= until) {
-                audio_source_read(m->audio, m->audio_pos, m->audio_block, MEDIA_AUDIO_BLOCK);
-                r = media_output_audio(m->output, m->audio_block, MEDIA_AUDIO_BLOCK,
+                unsigned n = 0;
+
+                /* the blocks due, read together and sent together (a wake-up every 20 ms has two) */
+                while (n < MEDIA_AUDIO_BLOCKS_MAX && m->audio_pos + (n + 1) * MEDIA_AUDIO_BLOCK <= until) {
+                        audio_source_read(m->audio, m->audio_pos + n * MEDIA_AUDIO_BLOCK,
+                                          m->audio_block + (size_t) n * MEDIA_AUDIO_BLOCK * 2, MEDIA_AUDIO_BLOCK);
+                        n++;
+                }
+                r = media_output_audio(m->output, m->audio_block, n * MEDIA_AUDIO_BLOCK,
                                        (int64_t) (m->audio_pos - m->audio_start_pos), now - m->start_usec);
                 if (r < 0)
                         break;
-                m->audio_pos += MEDIA_AUDIO_BLOCK;
-                frames += MEDIA_AUDIO_BLOCK;
+                m->audio_pos += n * MEDIA_AUDIO_BLOCK;
+                frames += n * MEDIA_AUDIO_BLOCK;
         }
         audio_source_get_stats(m->audio, &as);
 
