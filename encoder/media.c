@@ -526,7 +526,8 @@ static int media_tick(struct media *m, uint64_t *last_encode_usec, const char **
         /* Sessions sharing the capture within half a frame get the same picture (benchmarks: never). */
         /* Still for longer than MEDIA_STILL_USEC (an idle desktop): repeat only once a second. Each repeat is
          * a whole encode; PCR/PAT/PMT keep the stream alive in between. */
-        uint64_t keepalive = grab - m->last_change_usec >= MEDIA_STILL_USEC
+        /* (Not in a benchmark: its fast still run would take a second a frame.) */
+        uint64_t keepalive = grab - m->last_change_usec >= MEDIA_STILL_USEC && !m->cfg.benchmark
                                      ? MAX(m->keepalive_usec, MEDIA_STILL_KEEPALIVE_USEC)
                                      : m->keepalive_usec;
 
@@ -702,7 +703,10 @@ static void *media_thread(void *userdata)
                         pthread_mutex_unlock(&m->lock);
                         r = media_feedback(m, now);
                         pthread_mutex_lock(&m->lock);
-                        next_feedback = now + MEDIA_FEEDBACK_USEC;
+                        /* A still screen sends little to repair: read RTCP at the idle wake-ups (a NACK is
+                         * answered within idle_usec, from a history far longer), not 100 times a second. */
+                        next_feedback = m->slow_ticks ? MAX(now + MEDIA_FEEDBACK_USEC, last_output + idle_usec)
+                                                      : now + MEDIA_FEEDBACK_USEC;
                         if (r < 0)
                                 media_fail(m, r, "rtcp", NULL);
                         continue;

@@ -17,8 +17,9 @@
  * damage check skips cost (almost) nothing, which is the point.
  * idle: as rt, but CPU (core_pct, cpu_ms_per_frame) is counted only from
  * $BENCH_IDLE_FROM_S (default 2) seconds in to the end, without the
- * receiving thread: bench-desktop.sh's idle desktop (a PipeWire producer
- * gone still), as the daemon would pay for it.
+ * receiving thread, and with RTCP and ABR on as the daemon's sessions have
+ * them: bench-desktop.sh's idle desktop (a PipeWire producer gone still), as
+ * the daemon would pay for it.
  * Environment: BENCH_FPS (default 30), BENCH_AUDIO=aac|lpcm (an audio track
  * of silence, 48 kHz stereo, as a desktop session with nothing playing).
  * cpu_ms_per_frame = CPU of the whole process except the receiving thread,
@@ -168,6 +169,8 @@ int main(int argc, char **argv)
                 .dest_port = ntohs(sa.sin_port),
                 .benchmark = !rt,
                 .max_frames = rt ? 0 : frames,
+                .rtcp = idle,
+                .abr = idle,
                 .audio_codec = !audio                   ? TS_AUDIO_NONE
                                : strcmp(audio, "aac") == 0 ? TS_AUDIO_AAC
                                                            : TS_AUDIO_LPCM,
