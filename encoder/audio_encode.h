@@ -15,10 +15,16 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 struct audio_encoder;
+
+struct audio_encode_counts {
+        uint64_t frames_encoded; /* frames the AAC encoder was given (re-priming included) */
+        uint64_t frames_copied;  /* silent frames answered with the kept silent packet instead */
+};
 
 struct audio_encode_packet {
         const uint8_t *data; /* one ADTS frame (7-byte header + raw AAC); valid until the next call */
@@ -35,6 +41,12 @@ struct audio_encoder *audio_encode_free(struct audio_encoder *e);
 int audio_encode_send(struct audio_encoder *e, const int16_t *pcm, unsigned frames, int64_t pos);
 /* The next ADTS frame: 0 and *ret, or -EAGAIN when none is ready. */
 int audio_encode_receive(struct audio_encoder *e, struct audio_encode_packet *ret);
+
+/* Whole frames of digital silence, once the encoder's output settled, are not encoded: the kept
+ * silent packet goes out again at their positions (on by default; off: every frame is encoded,
+ * for comparisons). */
+void audio_encode_set_silence_cache(struct audio_encoder *e, bool enabled);
+void audio_encode_get_counts(const struct audio_encoder *e, struct audio_encode_counts *ret);
 
 static inline void audio_encode_freep(struct audio_encoder **e)
 {

@@ -219,6 +219,7 @@ static struct capture *capture_free(struct capture *c)
         capture_drop_pool(c);
         free(c->tile_seq);
         pthread_mutex_destroy(&c->lock);
+        pthread_mutex_destroy(&c->waker_lock);
         free(c);
         return NULL;
 }
@@ -239,6 +240,7 @@ int capture_new(const struct capture_config *cfg, struct capture **ret)
                 return -ENOMEM;
         c->refcount = 1;
         pthread_mutex_init(&c->lock, NULL);
+        pthread_mutex_init(&c->waker_lock, NULL);
         /* Default: memory, plus the dma-buf where there is one (kms), so any encoder can use the frames. */
         c->access = cfg->access ? cfg->access
                                 : CAPTURE_ACCESS_CPU |
@@ -320,6 +322,47 @@ int capture_get_error(struct capture *c)
         r = c->error;
         pthread_mutex_unlock(&c->lock);
         return r;
+}
+
+int capture_add_waker(struct capture *c, void (*fn)(void *userdata), void *userdata)
+{
+        int r = 0;
+
+        if (!c || !fn)
+                return -EINVAL;
+        pthread_mutex_lock(&c->waker_lock);
+        if (c->n_wakers == CAPTURE_WAKERS_MAX)
+                r = -ENOSPC;
+        else
+                c->wakers[c->n_wakers++] = (struct capture_waker) { fn, userdata };
+        pthread_mutex_unlock(&c->waker_lock);
+        return r;
+}
+
+void capture_remove_waker(struct capture *c, void (*fn)(void *userdata), void *userdata)
+{
+        if (!c)
+                return;
+        pthread_mutex_lock(&c->waker_lock);
+        for (unsigned i = 0; i < c->n_wakers; i++)
+                if (c->wakers[i].fn == fn && c->wakers[i].userdata == userdata) {
+                        c->wakers[i] = c->wakers[--c->n_wakers];
+                        break;
+                }
+        pthread_mutex_unlock(&c->waker_lock);
+}
+
+void capture_wake(struct capture *c)
+{
+        pthread_mutex_lock(&c->waker_lock);
+        for (unsigned i = 0; i < c->n_wakers; i++)
+                c->wakers[i].fn(c->wakers[i].userdata);
+        pthread_mutex_unlock(&c->waker_lock);
+}
+
+bool capture_has_events(const struct capture *c)
+{
+        return c && c->backend == CAPTURE_BACKEND_PIPEWIRE;
 }
 
 enum capture_backend capture_get_backend(const struct capture *c)

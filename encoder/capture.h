@@ -192,6 +192,20 @@ int capture_get_size(struct capture *c, unsigned *ret_width, unsigned *ret_heigh
 int capture_get_error(struct capture *c);
 
 /*
+ * Have fn(userdata) called, from the capture's own thread, whenever the source
+ * has something new: a consumer that polls slowly while nothing changes (an
+ * idle desktop) comes back at once. Only backends with events call it
+ * (pipewire: each buffer); testsrc and kms are polled. fn runs with the
+ * capture's waker lock held: it must be short and must not call into the
+ * capture. After capture_remove_waker() returns, fn is not running and is not
+ * called again. 0, -ENOSPC (CAPTURE_WAKERS_MAX consumers) or -EINVAL.
+ */
+int capture_add_waker(struct capture *c, void (*fn)(void *userdata), void *userdata);
+void capture_remove_waker(struct capture *c, void (*fn)(void *userdata), void *userdata);
+/* Does this capture call its wakers (else a consumer must poll)? */
+bool capture_has_events(const struct capture *c);
+
+/*
  * Grab the current picture. Returns 0 and a new frame reference in *ret.
  * When another consumer grabbed less than max_share_usec ago the same frame
  * is returned (0: always a fresh picture). Thread-safe.

@@ -42,6 +42,12 @@ struct capture_ops {
 };
 
 #define CAPTURE_POOL_MAX 8
+#define CAPTURE_WAKERS_MAX 16
+
+struct capture_waker {
+        void (*fn)(void *userdata);
+        void *userdata;
+};
 
 struct capture {
         unsigned refcount; /* atomic */
@@ -67,6 +73,11 @@ struct capture {
 
         struct capture_buffer *latest; /* holds one buffer reference (no capture reference) */
         struct capture_buffer *pool[CAPTURE_POOL_MAX];
+
+        /* consumers to wake when the source has something new (capture_add_waker()) */
+        pthread_mutex_t waker_lock;
+        struct capture_waker wakers[CAPTURE_WAKERS_MAX];
+        unsigned n_wakers;
 };
 
 extern const struct capture_ops capture_testsrc_ops;
@@ -87,6 +98,9 @@ void capture_mark_all(struct capture *c, uint64_t seq);
  */
 void capture_blend_cursor(struct capture *c, struct capture_buffer *b, const uint32_t *img, int x, int y, int w,
                           int h, bool rgb_swapped);
+/* The source has something new (a backend's own thread: pipewire's on a buffer): call the wakers.
+ * Never under c->lock. */
+void capture_wake(struct capture *c);
 /* printf into the thread's capture_last_error() buffer; returns error. */
 int capture_set_error(int error, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 uint64_t capture_now_usec(void);

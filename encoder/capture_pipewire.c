@@ -60,6 +60,9 @@
 
 /* How long open() waits for the first picture (a node to link to and a format both sides accept). */
 #define PIPEWIRE_OPEN_TIMEOUT_SEC 5
+/* How long open() waits for the first buffer of a stream that runs with an agreed format, before it
+ * opens showing black until that buffer comes. */
+#define PIPEWIRE_FIRST_PICTURE_USEC 500000ull
 #define PIPEWIRE_MAX_DAMAGE_RECTS 16
 /* Mutter (GNOME 48) offers cursor metadata room for exactly 384x384: a smaller maximum here and the
  * two sides share no size, so no cursor metadata at all. */
@@ -67,6 +70,7 @@
 #define PIPEWIRE_FORMATS_TEXT "BGRx/RGBx/BGRA/RGBA/xRGB/xBGR/ARGB/ABGR in memory"
 
 struct pipewire {
+        struct capture *capture; /* not owned: the capture this is the backend of */
         struct pw_thread_loop *loop;
         struct pw_context *context;
         struct pw_core *core;
@@ -380,6 +384,7 @@ static void on_stream_process(void *userdata)
 {
         struct pipewire *p = userdata;
         struct pw_buffer *b;
+        bool new_picture = false;
 
         /* Drain: keep the newest picture, give every older buffer back at once. */
         while ((b = pw_stream_dequeue_buffer(p->stream))) {
@@ -396,8 +401,12 @@ static void on_stream_process(void *userdata)
                         pw_stream_queue_buffer(p->stream, p->held);
                 p->held = b;
                 p->got_picture = true;
+                new_picture = true;
         }
         pw_thread_loop_signal(p->loop, false);
+        /* a consumer ticking slowly on a still screen takes it at once */
+        if (new_picture || p->cursor_gen_changed)
+                capture_wake(p->capture);
 }
 
 static void on_stream_remove_buffer(void *userdata, struct pw_buffer *b)
@@ -712,7 +721,8 @@ static int pipewire_open(struct capture *c, const struct capture_config *cfg)
         uint32_t target_id = PW_ID_ANY;
         char *end;
         int fd, r;
-        uint64_t deadline;
+        uint64_t deadline, black_after = 0;
+        bool black = false;
 
         if (c->access & CAPTURE_ACCESS_DMABUF && !(c->access & CAPTURE_ACCESS_CPU))
                 return capture_set_error(-ENOTSUP, "pipewire: dma-buf only capture is not supported yet; the "
@@ -729,6 +739,7 @@ static int pipewire_open(struct capture *c, const struct capture_config *cfg)
         if (!p)
                 return -ENOMEM;
         c->priv = p;
+        p->capture = c;
         p->own_node = SPA_ID_INVALID;
         p->peer_node = SPA_ID_INVALID;
         p->target_node = SPA_ID_INVALID;
@@ -813,16 +824,33 @@ static int pipewire_open(struct capture *c, const struct capture_config *cfg)
                                          spa_strerror(r));
         }
 
-        /* Wait for the first picture: no node, no link or no common format fails here, with a reason. */
+        /* Wait for the first picture: no node, no link or no common format fails here, with a reason. A
+         * stream that runs with an agreed format but has had no buffer at all yet (a compositor slow to draw
+         * a new, empty output: sway's headless output for extend, at times) opens after
+         * PIPEWIRE_FIRST_PICTURE_USEC anyway, showing black until its first buffer: the person casting
+         * sees the TV come up at once. A producer that sends only empty buffers still fails here, and so
+         * does a dma-buf stream (nothing to show until a buffer is there). */
         deadline = capture_now_usec() + PIPEWIRE_OPEN_TIMEOUT_SEC * 1000000ull;
         while (!p->error && !p->got_picture) {
-                uint64_t now = capture_now_usec();
+                uint64_t now = capture_now_usec(), until = deadline;
+                struct timespec abstime;
 
                 if (now >= deadline)
                         break;
-                (void) pw_thread_loop_timed_wait(p->loop, (int) ((deadline - now + 999999) / 1000000));
+                if (p->fmt_gen > 0 && p->buffers == 0 && p->state == PW_STREAM_STATE_STREAMING && !p->dmabuf) {
+                        if (!black_after)
+                                black_after = now + PIPEWIRE_FIRST_PICTURE_USEC;
+                        if (now >= black_after) {
+                                black = true;
+                                break;
+                        }
+                        until = MIN(until, black_after);
+                } else
+                        black_after = 0;
+                pw_thread_loop_get_time(p->loop, &abstime, (int64_t) (until - now) * 1000);
+                (void) pw_thread_loop_timed_wait_full(p->loop, &abstime);
         }
-        if (!p->error && !p->got_picture) {
+        if (!p->error && !p->got_picture && !black) {
                 if (p->fmt_gen == 0)
                         r = capture_set_error(-ENOTSUP,
                                               "pipewire: no picture from node %s within %d s: no format agreed "

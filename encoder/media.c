@@ -51,10 +51,15 @@
 #define MEDIA_EVENTS_MAX 8
 #define MEDIA_LATENCY_SAMPLES 512
 /* Sample frames per audio block: 480 (10 ms at 48 kHz; 6 x 80, the WFD LPCM unit). */
-#define MEDIA_AUDIO_BLOCK 480
+#define MEDIA_AUDIO_BLOCK MEDIA_OUTPUT_AUDIO_BLOCK
+/* Blocks sent at most in one go (one send: the pacer does not hold the second back). */
+#define MEDIA_AUDIO_BLOCKS_MAX 8
 /* A picture unchanged this long is an idle screen: keep-alive repeats slow down to one a second. */
 #define MEDIA_STILL_USEC 1000000ULL
 #define MEDIA_STILL_KEEPALIVE_USEC 1000000ULL
+/* Still this long: grab only when the thread wakes anyway for PCR/PSI and sound (or a capture with events
+ * says something arrived), not at the frame rate. */
+#define MEDIA_SLOW_TICKS_USEC 500000ULL
 /* How often the thread reads RTCP (a NACK is answered within this) and samples the send queue for ABR. */
 #define MEDIA_FEEDBACK_USEC 10000
 #define MEDIA_ABR_SAMPLE_USEC 250000
@@ -91,13 +96,15 @@ struct media {
         uint64_t audio_pos;          /* pipeline thread: sample-clock frame of the next block to send */
         uint64_t audio_start_pos;    /* pipeline thread: sample-clock frame of the stream's time zero */
         unsigned audio_reason_seq;   /* pipeline thread: the last reason reported as MEDIA_EVENT_AUDIO */
-        int16_t audio_block[MEDIA_AUDIO_BLOCK * 2];
+        int16_t audio_block[MEDIA_AUDIO_BLOCK * MEDIA_AUDIO_BLOCKS_MAX * 2];
         uint64_t output_bitrate;   /* pipeline thread: the rate output paces for */
         uint64_t sender_dropped;   /* under lock: frames the sender dropped (in stats.frames_dropped) */
         int event_fd;              /* owned */
         uint64_t interval_usec;    /* frame interval */
         uint64_t keepalive_usec;
         uint64_t last_change_usec; /* pipeline thread: when a changed picture was last encoded */
+        bool capture_events;       /* the capture calls its wakers (capture_has_events()) */
+        bool waker_added;
         /* pipeline thread (the config's max_bps also changes in media_run_commands(), which the thread runs) */
         struct abr_config abr_cfg;
         struct abr_state abr;
@@ -126,6 +133,9 @@ struct media {
         unsigned latency_count, latency_pos;
         uint64_t start_usec;       /* stream time zero (pts 0) */
         uint64_t link_bps;         /* media_set_link_rate() */
+        bool slow_ticks;           /* still screen: the thread grabs at the idle wake-ups (read without the
+                                    * lock by media_capture_woke(), written under it) */
+        bool capture_woke;         /* the capture has something new: grab now */
 };
 
 static const char *const state_names[_MEDIA_STATE_MAX] = {
@@ -332,25 +342,35 @@ static int media_pump_audio(struct media *m, uint64_t now)
                 return 0;
         t0 = thread_cpu_usec();
         while (m->audio_pos + MEDIA_AUDIO_BLOCK <= until) {
-                audio_source_read(m->audio, m->audio_pos, m->audio_block, MEDIA_AUDIO_BLOCK);
-                r = media_output_audio(m->output, m->audio_block, MEDIA_AUDIO_BLOCK,
+                unsigned n = 0;
+
+                /* the blocks due, read together and sent together (a wake-up every 20 ms has two) */
+                while (n < MEDIA_AUDIO_BLOCKS_MAX && m->audio_pos + (n + 1) * MEDIA_AUDIO_BLOCK <= until) {
+                        audio_source_read(m->audio, m->audio_pos + n * MEDIA_AUDIO_BLOCK,
+                                          m->audio_block + (size_t) n * MEDIA_AUDIO_BLOCK * 2, MEDIA_AUDIO_BLOCK);
+                        n++;
+                }
+                r = media_output_audio(m->output, m->audio_block, n * MEDIA_AUDIO_BLOCK,
                                        (int64_t) (m->audio_pos - m->audio_start_pos), now - m->start_usec);
                 if (r < 0)
                         break;
-                m->audio_pos += MEDIA_AUDIO_BLOCK;
-                frames += MEDIA_AUDIO_BLOCK;
+                m->audio_pos += n * MEDIA_AUDIO_BLOCK;
+                frames += n * MEDIA_AUDIO_BLOCK;
         }
         audio_source_get_stats(m->audio, &as);
 
         pthread_mutex_lock(&m->lock);
         m->stats.audio_frames += frames;
         m->stats.audio_cpu_usec += thread_cpu_usec() - t0;
-        snprintf(m->stats.audio_input, sizeof(m->stats.audio_input), "%s", as.input);
+        /* (copied only when they changed: this runs 50 times a second on an idle desktop) */
+        if (strcmp(m->stats.audio_input, as.input) != 0)
+                snprintf(m->stats.audio_input, sizeof(m->stats.audio_input), "%s", as.input);
         m->stats.audio_silence_frames = as.frames_silence;
         m->stats.audio_underruns = as.underruns;
         m->stats.audio_dropped = as.frames_dropped;
         m->stats.audio_level_dbfs = as.level_dbfs;
-        snprintf(m->stats.audio_reason, sizeof(m->stats.audio_reason), "%s", as.silence_reason);
+        if (strcmp(m->stats.audio_reason, as.silence_reason) != 0)
+                snprintf(m->stats.audio_reason, sizeof(m->stats.audio_reason), "%s", as.silence_reason);
         if (as.reason_seq != m->audio_reason_seq) {
                 m->audio_reason_seq = as.reason_seq;
                 media_push_event(m, MEDIA_EVENT_AUDIO, 0, "%s", as.silence_reason);
@@ -514,7 +534,8 @@ static int media_tick(struct media *m, uint64_t *last_encode_usec, const char **
         /* Sessions sharing the capture within half a frame get the same picture (benchmarks: never). */
         /* Still for longer than MEDIA_STILL_USEC (an idle desktop): repeat only once a second. Each repeat is
          * a whole encode; PCR/PAT/PMT keep the stream alive in between. */
-        uint64_t keepalive = grab - m->last_change_usec >= MEDIA_STILL_USEC
+        /* (Not in a benchmark: its fast still run would take a second a frame.) */
+        uint64_t keepalive = grab - m->last_change_usec >= MEDIA_STILL_USEC && !m->cfg.benchmark
                                      ? MAX(m->keepalive_usec, MEDIA_STILL_KEEPALIVE_USEC)
                                      : m->keepalive_usec;
 
@@ -639,13 +660,28 @@ static void media_wait_until(struct media *m, uint64_t until)
         pthread_cond_timedwait(&m->cond, &m->lock, &ts);
 }
 
+/* The capture's waker (its own thread): a still screen's slow ticking ends at once. */
+static void media_capture_woke(void *userdata)
+{
+        struct media *m = userdata;
+
+        /* At the frame rate the next tick comes soon anyway: no lock, no wake-up per buffer. */
+        if (!__atomic_load_n(&m->slow_ticks, __ATOMIC_RELAXED))
+                return;
+        pthread_mutex_lock(&m->lock);
+        m->capture_woke = true;
+        pthread_cond_signal(&m->cond);
+        pthread_mutex_unlock(&m->lock);
+}
+
 static void *media_thread(void *userdata)
 {
         struct media *m = userdata;
         uint64_t next_tick = 0, last_encode = 0, prev_encode, last_output = 0, next_feedback = 0;
         bool feedback = m->cfg.rtcp || m->cfg.abr;
-        /* PCR/PAT/PMT at least every 40 ms while nothing else goes out (audio: every 20 ms) */
-        uint64_t idle_usec = m->audio ? 10000 : 40000;
+        /* PCR/PAT/PMT at least every 40 ms while nothing else goes out; with sound, its blocks every 20 ms
+         * (two 10 ms blocks, or about one AAC frame, per wake-up; the sink's buffer is far longer) */
+        uint64_t idle_usec = m->audio ? 20000 : 40000;
         bool idle = false;
 
         pthread_mutex_lock(&m->lock);
@@ -677,7 +713,10 @@ static void *media_thread(void *userdata)
                         pthread_mutex_unlock(&m->lock);
                         r = media_feedback(m, now);
                         pthread_mutex_lock(&m->lock);
-                        next_feedback = now + MEDIA_FEEDBACK_USEC;
+                        /* A still screen sends little to repair: read RTCP at the idle wake-ups (a NACK is
+                         * answered within idle_usec, from a history far longer), not 100 times a second. */
+                        next_feedback = m->slow_ticks ? MAX(now + MEDIA_FEEDBACK_USEC, last_output + idle_usec)
+                                                      : now + MEDIA_FEEDBACK_USEC;
                         if (r < 0)
                                 media_fail(m, r, "rtcp", NULL);
                         continue;
@@ -694,6 +733,13 @@ static void *media_thread(void *userdata)
                         if (r < 0)
                                 media_fail(m, r, "send", NULL);
                         continue;
+                }
+                if (m->capture_woke) {
+                        /* something new on a still screen: grab at once, then at the frame rate */
+                        m->capture_woke = false;
+                        if (m->slow_ticks)
+                                next_tick = MIN(next_tick, now);
+                        __atomic_store_n(&m->slow_ticks, false, __ATOMIC_RELAXED);
                 }
                 if ((!m->cfg.benchmark || idle) && now < next_tick) {
                         media_wait_until(m, MIN(MIN(next_tick, last_output + idle_usec),
@@ -718,6 +764,15 @@ static void *media_thread(void *userdata)
                         last_output = now_usec(); /* a frame went out, with PCR/PAT/PMT as due */
 
                 pthread_mutex_lock(&m->lock);
+                /* Still for a while (an idle desktop): the next grab waits for the next PCR/PSI or sound
+                 * wake-up, or for the capture's waker, instead of the frame rate. Only with a capture that
+                 * has events: polled ones (testsrc, kms) would see the first change up to idle_usec late. */
+                if (m->capture_events && !m->cfg.benchmark && r == 1 &&
+                    now - m->last_change_usec >= MEDIA_SLOW_TICKS_USEC) {
+                        __atomic_store_n(&m->slow_ticks, true, __ATOMIC_RELAXED);
+                        next_tick = MAX(next_tick, last_output + idle_usec);
+                } else
+                        __atomic_store_n(&m->slow_ticks, false, __ATOMIC_RELAXED);
                 m->cpu_usec = thread_cpu_usec();
                 if (r < 0)
                         media_fail(m, r, stage,
@@ -750,6 +805,9 @@ struct media *media_free(struct media *m)
 {
         if (!m)
                 return NULL;
+        /* first: the capture's thread may be in media_capture_woke() until this returns */
+        if (m->waker_added)
+                capture_remove_waker(m->capture, media_capture_woke, m);
         media_stop_thread(m);
         m->output = media_output_free(m->output);
         m->audio_pw = audio_pipewire_free(m->audio_pw);
@@ -911,6 +969,9 @@ int media_new(const struct media_config *cfg, struct media **ret)
         m->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         if (m->event_fd < 0)
                 return -errno;
+        /* A capture that says when something arrives lets a still screen tick slowly (media_thread()). */
+        m->capture_events = capture_has_events(m->capture) && capture_add_waker(m->capture, media_capture_woke, m) >= 0;
+        m->waker_added = m->capture_events;
         if (m->audio && m->cfg.audio_pipewire)
                 /* after event_fd: it may report why there is no sound */
                 media_start_audio_pipewire(m, cfg->audio_pipewire_remote, steal_fd(audio_pw_fd));

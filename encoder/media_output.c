@@ -180,36 +180,29 @@ static int media_output_flush(struct media_output *o, enum rtp_send_kind kind)
         return r == RTP_SEND_OK ? 0 : 1;
 }
 
-/* Mux one audio PES at pos (sample frames since the start) and send it. */
+/* Mux one audio PES at pos (sample frames since the start) into the writer; the caller sends. */
 static int media_output_audio_pes(struct media_output *o, const uint8_t *data, size_t len, int64_t pos,
                                   uint64_t now_usec)
 {
         int64_t pts = pos * 90000 / (int64_t) o->audio_rate + MEDIA_OUTPUT_PTS_OFFSET_90KHZ +
                       (int64_t) (o->offset_usec * 9 / 100);
-        int r;
 
         now_usec += o->offset_usec;
         if (pts < 0)
                 return 0; /* before the stream's time zero (AAC priming): nothing a sink could play */
-        r = ts_mux_write_audio(o->mux, data, len, (uint64_t) pts, now_usec * 27, &o->writer);
-        if (r < 0) {
-                rtp_mp2t_writer_reset(&o->writer);
-                return r;
-        }
-        r = media_output_flush(o, RTP_SEND_KIND_INDEPENDENT);
-        return r < 0 ? r : 0;
+        return ts_mux_write_audio(o->mux, data, len, (uint64_t) pts, now_usec * 27, &o->writer);
 }
 
-int media_output_audio(struct media_output *o, const int16_t *pcm, unsigned frames, int64_t pos, uint64_t now_usec)
+static int media_output_audio_block(struct media_output *o, const int16_t *pcm, unsigned frames, int64_t pos,
+                                    uint64_t now_usec)
 {
         struct audio_encode_packet pkt;
         int r;
 
-        if (!o || !pcm || frames == 0 || o->audio == TS_AUDIO_NONE)
-                return -EINVAL;
         if (o->audio == TS_AUDIO_LPCM)
                 return media_output_audio_pes(o, (const uint8_t *) pcm, (size_t) frames * o->audio_channels * 2, pos,
                                               now_usec);
+        /* block by block: the encoder takes at most one frame's worth before its packet is received */
         r = audio_encode_send(o->aac, pcm, frames, pos);
         if (r < 0)
                 return r;
@@ -219,6 +212,23 @@ int media_output_audio(struct media_output *o, const int16_t *pcm, unsigned fram
                         return r;
         }
         return r == -EAGAIN ? 0 : r;
+}
+
+int media_output_audio(struct media_output *o, const int16_t *pcm, unsigned frames, int64_t pos, uint64_t now_usec)
+{
+        int r = 0;
+
+        if (!o || !pcm || frames == 0 || o->audio == TS_AUDIO_NONE)
+                return -EINVAL;
+        for (unsigned i = 0; i < frames && r >= 0; i += MEDIA_OUTPUT_AUDIO_BLOCK)
+                r = media_output_audio_block(o, pcm + (size_t) i * o->audio_channels,
+                                             MIN(frames - i, MEDIA_OUTPUT_AUDIO_BLOCK), pos + i, now_usec);
+        if (r < 0) {
+                rtp_mp2t_writer_reset(&o->writer);
+                return r;
+        }
+        r = media_output_flush(o, RTP_SEND_KIND_INDEPENDENT);
+        return r < 0 ? r : 0;
 }
 
 int media_output_video(struct media_output *o, const uint8_t *au, size_t size, int64_t pts_90khz, bool idr,

@@ -110,11 +110,15 @@ int media_output_video_packets(struct media_output *o, const uint8_t *packets, s
 void media_output_set_clock_offset(struct media_output *o, uint64_t offset_usec);
 
 /*
- * One block of sound (S16 interleaved, the configured rate and channels)
- * whose first frame is pos sample frames after the stream's start (its PTS
- * is pos / rate plus the same offset as video). LPCM: one PES per call;
- * AAC: encoded, one PES per ADTS frame that comes out. 0 or negative errno.
+ * Sound (S16 interleaved, the configured rate and channels) whose first
+ * frame is pos sample frames after the stream's start (its PTS is pos / rate
+ * plus the same offset as video), in blocks of MEDIA_OUTPUT_AUDIO_BLOCK
+ * frames (the last may be shorter). LPCM: one PES per block; AAC: encoded
+ * block by block, one PES per ADTS frame that comes out. All of it leaves in
+ * one send, so a few blocks at once cost one wake of the pacer, not one each.
+ * 0 or negative errno.
  */
+#define MEDIA_OUTPUT_AUDIO_BLOCK 480
 int media_output_audio(struct media_output *o, const int16_t *pcm, unsigned frames, int64_t pos, uint64_t now_usec);
 
 /*

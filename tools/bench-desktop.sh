@@ -17,6 +17,10 @@
 # (ours: CPU per 1/30 s of the run, the damage check skips unchanged ticks;
 #  GStreamer: CPU per buffer, pipewiresrc num-buffers=FRAMES, each encoded)
 #   BENCH case=desktop-idle tool=T core_pct=P
+# and ours as a desktop session has it, at 60 fps with an audio track of
+# silence (nothing playing), the still part only (bench-pipeline idle):
+#   BENCH case=desktop-idle-720p60-aac tool=miracastd core_pct=P
+#   BENCH case=desktop-idle-480p60-lpcm tool=miracastd core_pct=P
 #   BENCH ratio case=desktop-pipewire vs=gstreamer ratio=<ours / theirs>
 # Usage: bench-desktop.sh BUILD FRAMES
 set -u
@@ -94,6 +98,20 @@ idle() {
         awk -v t=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" -v ns=$((s1 - s0)) \
                 'BEGIN { printf "%.2f", 100 * t / hz / (ns / 1e9) }'
 }
+# idle_session W H AUDIO: ours at 60 fps with silence as the sound, moving 3 s, then still;
+# bench-pipeline's own CPU (without its receiving thread) from 5 s to 15 s
+idle_session() {
+        local pid line
+        BENCH_FPS=60 BENCH_AUDIO=$3 BENCH_IDLE_FROM_S=5 "$build/bench-pipeline" "$1" "$2" pipewire:desk 900 idle \
+                8000000 >"$T/idle-session.out" 2>&1 &
+        pid=$!
+        sleep 3
+        kill -USR1 "$producer"             # still
+        wait $pid
+        kill -USR1 "$producer"             # moving again
+        line=$(grep '^RESULT' "$T/idle-session.out")
+        [ -n "$line" ] && field core_pct "$line" || echo FAILED
+}
 
 status=0
 secs=$(((frames + 29) / 30))
@@ -126,4 +144,6 @@ echo "BENCH case=desktop-idle tool=gstreamer core_pct=$(idle gstreamer gst-launc
         do-timestamp=true ! videoconvert ! video/x-raw,format=I420 ! x264enc tune=zerolatency speed-preset=ultrafast \
         threads=1 pass=cbr bitrate=8000 cabac=false dct8x8=false ref=1 bframes=0 key-int-max=60 ! mpegtsmux ! \
         rtpmp2tpay ! udpsink host=127.0.0.1 port=9 sync=false async=false)"
+echo "BENCH case=desktop-idle-720p60-aac tool=miracastd core_pct=$(idle_session 1280 720 aac)"
+echo "BENCH case=desktop-idle-480p60-lpcm tool=miracastd core_pct=$(idle_session 640 480 lpcm)"
 exit $status

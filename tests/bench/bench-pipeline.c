@@ -4,7 +4,7 @@
  * aware convert -> libx264 -> ts_mux -> rtp -> rtp_send) sending to a
  * loopback UDP port, on the same testsrc pictures the anchors get.
  *
- * Usage: bench-pipeline WIDTH HEIGHT still|desktop|motion|pipewire:NODE FRAMES fast|rt BITRATE_BPS [TS_OUT [ENCODER]]
+ * Usage: bench-pipeline WIDTH HEIGHT still|desktop|motion|pipewire:NODE FRAMES fast|rt|idle BITRATE_BPS [TS_OUT [ENCODER]]
  * (pipewire:NODE: that node of the PipeWire at $BENCH_PIPEWIRE_REMOTE, through our pipewire backend)
  * Prints: RESULT tool=miracastd mode=M frames=N fps=F cpu_ms_per_frame=C lat_p50_ms=P lat_p99_ms=Q rss_mb=R
  *         ... convert_ms_avg=A encode_ms_avg=E encode_ms_max=X (the pipeline's own stage times) bytes=B
@@ -15,6 +15,13 @@
  * fast: benchmark mode (capture as fast as the pipeline takes pictures),
  * until FRAMES frames are sent. rt: 30 fps for FRAMES/30 seconds; frames the
  * damage check skips cost (almost) nothing, which is the point.
+ * idle: as rt, but CPU (core_pct, cpu_ms_per_frame) is counted only from
+ * $BENCH_IDLE_FROM_S (default 2) seconds in to the end, without the
+ * receiving thread, and with RTCP and ABR on as the daemon's sessions have
+ * them: bench-desktop.sh's idle desktop (a PipeWire producer gone still), as
+ * the daemon would pay for it.
+ * Environment: BENCH_FPS (default 30), BENCH_AUDIO=aac|lpcm (an audio track
+ * of silence, 48 kHz stereo, as a desktop session with nothing playing).
  * cpu_ms_per_frame = CPU of the whole process except the receiving thread,
  * per source frame (fast: frames sent; rt: FRAMES offered at 30 fps). It
  * includes rendering the testsrc pictures, which the anchors get for free.
@@ -81,6 +88,18 @@ static void *rx_main(void *userdata)
         return NULL;
 }
 
+/* The process's CPU minus the receiving thread's so far, in ms. */
+static double own_cpu_ms(pthread_t rx_thread)
+{
+        struct timespec p = {}, t = {};
+        clockid_t id;
+
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &p);
+        if (pthread_getcpuclockid(rx_thread, &id) == 0)
+                clock_gettime(id, &t);
+        return (p.tv_sec - t.tv_sec) * 1e3 + (p.tv_nsec - t.tv_nsec) / 1e6;
+}
+
 int main(int argc, char **argv)
 {
         struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
@@ -94,8 +113,13 @@ int main(int argc, char **argv)
         pthread_t th;
         unsigned w, h, frames;
         uint64_t t0, t1, bitrate_bps;
-        double cpu_ms, per;
-        bool rt;
+        double cpu_ms, per, idle_cpu_ms = 0;
+        uint64_t idle_t0 = 0;
+        const char *audio = getenv("BENCH_AUDIO");
+        unsigned fps = getenv("BENCH_FPS") ? (unsigned) atoi(getenv("BENCH_FPS")) : 30;
+        uint64_t idle_from_usec = (getenv("BENCH_IDLE_FROM_S") ? strtoull(getenv("BENCH_IDLE_FROM_S"), NULL, 10) : 2) *
+                                  1000000;
+        bool rt, idle;
         int r, rcvbuf = 8 << 20;
 
         if (argc < 7 || argc > 9) {
@@ -107,7 +131,12 @@ int main(int argc, char **argv)
         w = (unsigned) atoi(argv[1]);
         h = (unsigned) atoi(argv[2]);
         frames = (unsigned) atoi(argv[4]);
-        rt = strcmp(argv[5], "rt") == 0;
+        if (audio && !*audio)
+                audio = NULL;
+        idle = strcmp(argv[5], "idle") == 0;
+        rt = idle || strcmp(argv[5], "rt") == 0;
+        if (fps < 1 || fps > 60)
+                return 2;
         bitrate_bps = strtoull(argv[6], NULL, 10);
         if (argc >= 8 && argv[7][0] && !(rx.ts_out = fopen(argv[7], "we")))
                 return 1;
@@ -134,12 +163,19 @@ int main(int argc, char **argv)
 
         cfg = (struct media_config) {
                 .capture = c,
-                .encode = { .encoder = argc >= 9 ? argv[8] : "software", .width = w, .height = h, .fps_num = 30, .fps_den = 1,
+                .encode = { .encoder = argc >= 9 ? argv[8] : "software", .width = w, .height = h, .fps_num = fps, .fps_den = 1,
                             .level_idc = h > 720 ? 40 : 31, .bitrate_bps = bitrate_bps, .idr_interval = 60 },
                 .dest_address = "127.0.0.1",
                 .dest_port = ntohs(sa.sin_port),
                 .benchmark = !rt,
                 .max_frames = rt ? 0 : frames,
+                .rtcp = idle,
+                .abr = idle,
+                .audio_codec = !audio                   ? TS_AUDIO_NONE
+                               : strcmp(audio, "aac") == 0 ? TS_AUDIO_AAC
+                                                           : TS_AUDIO_LPCM,
+                .audio_rate_hz = audio ? 48000 : 0,
+                .audio_source = { .kind = AUDIO_SOURCE_SILENCE },
         };
         r = media_new(&cfg, &m);
         if (r < 0) {
@@ -152,17 +188,30 @@ int main(int argc, char **argv)
                 struct pollfd pfd = { .fd = media_get_fd(m), .events = POLLIN };
                 struct media_event ev;
 
-                if (rt && now_usec() - t0 >= (uint64_t) frames * 1000000 / 30)
+                if (idle && !idle_t0 && now_usec() - t0 >= idle_from_usec) {
+                        idle_t0 = now_usec();
+                        idle_cpu_ms = own_cpu_ms(th);
+                }
+                if (rt && now_usec() - t0 >= (uint64_t) frames * 1000000 / fps)
                         break;
-                if (poll(&pfd, 1, 10) > 0 && media_read_event(m, &ev) == 0) {
+                /* idle: wake seldom, this thread is not what is measured (but is counted) */
+                if (poll(&pfd, 1, idle ? 200 : 10) > 0 && media_read_event(m, &ev) == 0) {
                         if (ev.type == MEDIA_EVENT_ERROR) {
                                 fprintf(stderr, "media error: %s\n", ev.reason);
                                 return 1;
                         }
-                        break; /* ENDED: max_frames */
+                        if (ev.type == MEDIA_EVENT_ENDED)
+                                break; /* max_frames */
+                        /* AUDIO (what plays), CONGESTED: carry on */
                 }
         }
         t1 = now_usec();
+        if (idle_t0) {
+                /* only the still part: from 2 s in to now */
+                idle_cpu_ms = own_cpu_ms(th) - idle_cpu_ms;
+                t0 = idle_t0;
+                frames = (unsigned) ((t1 - t0) * fps / 1000000);
+        }
         media_get_stats(m, &st);
         m = media_free(m);
         usleep(200000);
@@ -174,6 +223,8 @@ int main(int argc, char **argv)
         getrusage(RUSAGE_SELF, &ru);
         cpu_ms = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3 -
                  rx.cpu_nsec / 1e6;
+        if (idle_t0)
+                cpu_ms = idle_cpu_ms;
         per = rt ? frames : (double) st.frames_sent;
         printf("RESULT tool=miracastd mode=%s frames=%u sent=%llu skipped=%llu dropped=%llu fps=%.1f "
                "cpu_ms_per_frame=%.2f lat_p50_ms=%.1f lat_p99_ms=%.1f rss_mb=%.1f encoder=%s rx_packets=%llu "

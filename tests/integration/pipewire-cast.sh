@@ -66,6 +66,13 @@ if MIRACAST_PW_REMOTE=$REMOTE MIRACAST_PW_NODE=$node "$B/tests/test-capture" "dm
 else
         fail "dma-buf offer with a memory producer" "$(tail -n 5 "$T/dmabuf.log")"
 fi
+# What lets a still desktop's session tick slowly and come back at once (encoder/media.c).
+if MIRACAST_PW_REMOTE=$REMOTE MIRACAST_PW_NODE=$node "$B/tests/test-capture" "wakes its consumers" >"$T/wake.log" 2>&1 &&
+        grep -q "^ok " "$T/wake.log"; then
+        pass "a PipeWire capture wakes its consumers on each buffer, and not after they left"
+else
+        fail "PipeWire capture wakers" "$(tail -n 5 "$T/wake.log")"
+fi
 # The same picture check as pipewire-capture.sh (640x480: the fake sink's "small" profile).
 if ffmpeg -v error -i "$png" -f rawvideo -pix_fmt rgb24 -y "$png.rgb" 2>"$T/ffmpeg.log" &&
         out=$(python3 - "$png.rgb" 640 480 <<'PY' 2>&1

@@ -20,6 +20,8 @@
  *                         [--any-size] (any size, WxH the default: Mutter's virtual monitor)
  *                         [--cursor-room N] (cursor metadata for exactly NxN bitmaps, as Mutter
  *                                     offers 384x384; default any size up to 256x256)
+ *                         [--still]   (start still: nothing until SIGUSR1, as a compositor that has
+ *                                      not drawn a new, empty output yet)
  * Prints "READY node=ID" once the stream is streaming.
  */
 #include <errno.h>
@@ -304,7 +306,7 @@ int main(int argc, char *argv[])
                 { "fps", required_argument, NULL, 'F' },    { "cursor", no_argument, NULL, 'c' },
                 { "empty", no_argument, NULL, 'e' },        { "crop", required_argument, NULL, 'C' },
                 { "damage-outside", no_argument, NULL, 'D' }, { "any-size", no_argument, NULL, 'A' },
-                { "cursor-room", required_argument, NULL, 'R' },
+                { "cursor-room", required_argument, NULL, 'R' }, { "still", no_argument, NULL, 'S' },
                 {}
         };
         struct producer p = { .format = SPA_VIDEO_FORMAT_BGRx, .full_w = 1280, .full_h = 720, .fps = 30 };
@@ -342,6 +344,7 @@ int main(int argc, char *argv[])
                 case 'D': p.damage_outside = true; break;
                 case 'A': p.any_size = true; break;
                 case 'R': p.cursor_room = (unsigned) atoi(optarg); break;
+                case 'S': p.still = true; break;
                 default: return 2;
                 }
         if (!remote || strlen(remote) >= sizeof(sa.sun_path)) {

@@ -419,3 +419,52 @@ TEST(capture_testsrc_flash, "/capture/testsrc flash: white exactly in the first 
         assert_int_ge(white, 3);
         assert_int_ge(other, 3 * white);
 }
+
+static void count_wake(void *userdata)
+{
+        __atomic_add_fetch((unsigned *) userdata, 1, __ATOMIC_RELAXED);
+}
+
+TEST(capture_wakers_testsrc, "/capture/wakers: a polled capture has no events; add, remove, at most CAPTURE_WAKERS_MAX") {
+        _cleanup_(capture_unrefp) struct capture *c = NULL;
+        unsigned n[17] = {};
+
+        assert_int_eq(capture_new(&(struct capture_config) { .backend = CAPTURE_BACKEND_TESTSRC, .width = 64,
+                                                             .height = 64 }, &c), 0);
+        assert_false(capture_has_events(c));
+        assert_false(capture_has_events(NULL));
+        assert_int_eq(capture_add_waker(c, NULL, n), -EINVAL);
+        for (unsigned i = 0; i < 16; i++)
+                assert_int_eq(capture_add_waker(c, count_wake, &n[i]), 0);
+        assert_int_eq(capture_add_waker(c, count_wake, &n[16]), -ENOSPC);
+        capture_remove_waker(c, count_wake, &n[3]);
+        assert_int_eq(capture_add_waker(c, count_wake, &n[16]), 0);
+        for (unsigned i = 0; i < 17; i++)
+                capture_remove_waker(c, count_wake, &n[i]);
+        capture_remove_waker(c, count_wake, &n[0]); /* not there: nothing happens */
+}
+
+/* A PipeWire capture calls its wakers for each new buffer, and never after capture_remove_waker(). Needs a
+ * moving producer: MIRACAST_PW_REMOTE and MIRACAST_PW_NODE (tests/integration/pipewire-cast.sh). */
+TEST(capture_pipewire_wakers, "/capture/pipewire wakes its consumers on each buffer, not after they left") {
+        struct capture_config cfg = { .backend = CAPTURE_BACKEND_PIPEWIRE, .width = 640, .height = 360 };
+        _cleanup_(capture_unrefp) struct capture *c = NULL;
+        unsigned woke = 0, after;
+
+        cfg.pipewire_remote = getenv("MIRACAST_PW_REMOTE");
+        cfg.pipewire_node = getenv("MIRACAST_PW_NODE");
+        if (!cfg.pipewire_remote || !cfg.pipewire_node)
+                test_skip("MIRACAST_PW_REMOTE/MIRACAST_PW_NODE not set (pipewire-cast.sh sets them)");
+        if (capture_new(&cfg, &c) < 0)
+                test_fail(__FILE__, __LINE__, "capture_new: %s", capture_last_error());
+        assert_true(capture_has_events(c));
+        assert_int_eq(capture_add_waker(c, count_wake, &woke), 0);
+        /* the producer sends 30 a second; a loaded machine may give it less */
+        for (int i = 0; i < 100 && __atomic_load_n(&woke, __ATOMIC_RELAXED) < 5; i++)
+                usleep(50000);
+        capture_remove_waker(c, count_wake, &woke);
+        after = __atomic_load_n(&woke, __ATOMIC_RELAXED);
+        assert_int_ge(after, 5);
+        usleep(200000);
+        assert_int_eq(__atomic_load_n(&woke, __ATOMIC_RELAXED), after);
+}
