@@ -249,8 +249,16 @@ if [ -e /dev/dri/card0 ] && [ -x ./kms-pattern ]; then
 			"grep -Eq '^CapEff:[[:space:]]*0*200000$' /proc/$hpid/status && grep -Eq '^CapBnd:[[:space:]]*0*200000$' /proc/$hpid/status"
 		check "kms: the helper has NoNewPrivs and a seccomp filter" sh -c \
 			"grep -q '^NoNewPrivs:[[:space:]]*1' /proc/$hpid/status && grep -q '^Seccomp:[[:space:]]*2' /proc/$hpid/status"
-		nsock=$(ls -l /proc/$hpid/fd | grep -c 'socket:')
-		check "kms: the helper holds one socket ($nsock)" test "$nsock" = 1
+		# Under systemd its stdout and stderr are sockets too (journal streams): every socket it
+		# holds must be AF_UNIX (in its own namespace's table or, for what systemd made, PID 1's).
+		nsock=0 nonunix=0
+		for ino in $(ls -l /proc/$hpid/fd | sed -n 's/.*socket:\[\([0-9]*\)\].*/\1/p'); do
+			nsock=$((nsock + 1))
+			cat /proc/1/net/unix /proc/$hpid/net/unix | awk -v i="$ino" '$7 == i { f = 1 } END { exit !f }' ||
+				nonunix=$((nonunix + 1))
+		done
+		check "kms: every socket the helper holds is AF_UNIX ($nsock sockets, $nonunix others)" \
+			test "$nsock" -ge 1 -a "$nonunix" = 0
 		check "kms: it is a unix socket, no TCP/UDP" sh -c \
 			"ss -Hxp | grep -q 'pid=$hpid,' && ! ss -Htuanp | grep -q 'pid=$hpid,'"
 		check "kms: the helper has a network namespace of its own (PrivateNetwork)" \
