@@ -77,22 +77,6 @@ static int client_fail(struct kms_client *k, int error, const char *fmt, ...)
         return capture_set_error(error, "kms: %s", text);
 }
 
-static int client_connect(const char *path)
-{
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        _cleanup_close_ int fd = -1;
-
-        if (strlen(path) >= sizeof(sa.sun_path))
-                return -ENAMETOOLONG;
-        memcpy(sa.sun_path, path, strlen(path));
-        fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-        if (fd < 0)
-                return -errno;
-        if (connect(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
-                return -errno;
-        return steal_fd(fd);
-}
-
 /* A new ring: the memfd must be sealed against shrinking and hold every slot. */
 static int client_take_ring(struct capture *c, int mfd)
 {
@@ -242,7 +226,7 @@ static int client_open(struct capture *c, const struct capture_config *cfg)
                 if (k->fd < 0)
                         return capture_set_error(-errno, "kms: no connection to the KMS helper: %m");
         } else {
-                r = client_connect(path);
+                r = kms_helper_connect(path);
                 if (r < 0)
                         /* Deliberately no fallback to opening /dev/dri here: this process parses sinks' bytes. */
                         return capture_set_error(r, "kms: cannot reach the KMS helper at %s: %s (the stream worker "

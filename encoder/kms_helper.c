@@ -412,17 +412,10 @@ int kms_helper_serve(int fd, kms_helper_open_t open_capture, kms_helper_probe_t 
         return r;
 }
 
-int kms_helper_probe(const char *socket_path, const char *spec, void (*emit)(const char *line, void *ctx), void *ctx)
+int kms_helper_connect(const char *path)
 {
-        static uint8_t buf[WORKER_MSG_MAX];
-        static struct worker_msg m;
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        const char *path = socket_path ?: KMS_HELPER_SOCKET;
-        struct worker_msg_writer w;
         _cleanup_close_ int fd = -1;
-        int64_t error = 0;
-        ssize_t n;
-        int passed, r;
 
         if (strlen(path) >= sizeof(sa.sun_path))
                 return -ENAMETOOLONG;
@@ -432,6 +425,23 @@ int kms_helper_probe(const char *socket_path, const char *spec, void (*emit)(con
                 return -errno;
         if (connect(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
                 return -errno;
+        return steal_fd(fd);
+}
+
+int kms_helper_probe(const char *socket_path, const char *spec, void (*emit)(const char *line, void *ctx), void *ctx)
+{
+        static uint8_t buf[WORKER_MSG_MAX];
+        static struct worker_msg m;
+        const char *path = socket_path ?: KMS_HELPER_SOCKET;
+        struct worker_msg_writer w;
+        _cleanup_close_ int fd = -1;
+        int64_t error = 0;
+        ssize_t n;
+        int passed, r;
+
+        fd = kms_helper_connect(path);
+        if (fd < 0)
+                return fd;
         worker_msg_begin(&w, buf, sizeof(buf), WORKER_MSG_KMS_PROBE, 0);
         if (spec)
                 worker_msg_put_str(&w, WORKER_FIELD_TEXT, spec);

@@ -55,6 +55,9 @@ int kms_helper_send(int fd, struct worker_msg_writer *w, int pass_fd);
  * kept, any other is closed). Returns its length, 0 on hang-up, -errno; waits at most timeout_ms (-1: forever). */
 ssize_t kms_helper_recv(int fd, uint8_t *buf, size_t size, int *ret_fd, int timeout_ms);
 
+/* Connects to the helper's SOCK_SEQPACKET socket at path: the fd, or a negative errno. */
+int kms_helper_connect(const char *path);
+
 /*
  * The client's probe: connect to the helper's socket (NULL: KMS_HELPER_SOCKET), send KMS_PROBE
  * (spec NULL: list the outputs) and pass each answered line that starts with "output ", "device "

@@ -109,6 +109,25 @@ void source_session_log(struct source_session *s, enum source_session_log_level 
         va_end(ap);
 }
 
+/* Room for n more bytes of output; on failure the session remembers -ENOMEM (s->oom). */
+static int output_reserve(struct source_session *s, size_t n)
+{
+        size_t cap;
+        char *out;
+
+        if (s->out_len + n <= s->out_cap)
+                return 0;
+        cap = MAX(s->out_cap * 2, s->out_len + n + 4096);
+        out = realloc(s->out, cap);
+        if (!out) {
+                s->oom = -ENOMEM;
+                return -ENOMEM;
+        }
+        s->out = out;
+        s->out_cap = cap;
+        return 0;
+}
+
 static void send_bytes(struct source_session *s, const char *data, size_t n)
 {
         struct source_session_action *a;
@@ -121,16 +140,8 @@ static void send_bytes(struct source_session *s, const char *data, size_t n)
                                    MAX_OUTPUT_PER_CALL);
                 return;
         }
-        if (s->out_len + n > s->out_cap) {
-                size_t cap = MAX(s->out_cap * 2, s->out_len + n + 4096);
-                char *out = realloc(s->out, cap);
-                if (!out) {
-                        s->oom = -ENOMEM;
-                        return;
-                }
-                s->out = out;
-                s->out_cap = cap;
-        }
+        if (output_reserve(s, n) < 0)
+                return;
         a = source_session_push_action(s, SOURCE_SESSION_ACTION_SEND);
         if (!a)
                 return;
@@ -154,16 +165,8 @@ void source_session_push_frame(struct source_session *s, uint8_t channel, const 
                 s->frames_dropped++;
                 return;
         }
-        if (s->out_len + len > s->out_cap) {
-                size_t cap = MAX(s->out_cap * 2, s->out_len + len + 4096);
-                char *out = realloc(s->out, cap);
-                if (!out) {
-                        s->oom = -ENOMEM;
-                        return;
-                }
-                s->out = out;
-                s->out_cap = cap;
-        }
+        if (output_reserve(s, len) < 0)
+                return;
         a = source_session_push_action(s, SOURCE_SESSION_ACTION_FRAME);
         if (!a)
                 return;
