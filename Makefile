@@ -222,7 +222,7 @@ $(BUILD)/daemon/stream_worker.o: CFLAGS += -DMIRACASTD_LIBEXECDIR='"$(LIBEXECDIR
 $(BUILD)/stream/kms_spawn.o: CFLAGS += -DMIRACASTD_LIBEXECDIR='"$(LIBEXECDIR)"'
 
 # The KMS helper: the capture core and its kms backend, libdrm only (no FFmpeg, PipeWire, libsystemd);
-# EGL, GLES and GBM are dlopen()ed by encoder/kms_gpu.c for a tiled scan-out only.
+# EGL, GLES and GBM (encoder/kms_gpu.c) and libva (encoder/kms_va.c) are dlopen()ed for a tiled scan-out only.
 $(BUILD)/kms/%.o: kms/%.c
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
@@ -276,7 +276,7 @@ $(BUILD)/miracastd: $(call obj,daemon/main.c) $(LIBDBUS) $(LIBDAEMON) $(BUILD)/e
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(SYSTEMD_LIBS) $(LDLIBS)
 
 KMS_HELPER_OBJ := $(call obj,$(KMS_SRC) encoder/capture.c encoder/capture_kms.c encoder/capture_spec.c \
-                  encoder/capture_testsrc.c encoder/capture_kms_client.c encoder/kms_helper.c encoder/kms_gpu.c \
+                  encoder/capture_testsrc.c encoder/capture_kms_client.c encoder/kms_helper.c encoder/kms_gpu.c encoder/kms_va.c \
                   daemon/log.c)
 $(BUILD)/miracastd-kms: $(KMS_HELPER_OBJ) $(LIBPROTOCOL)
 	@echo "  LD      $@"
@@ -344,14 +344,14 @@ $(BUILD)/tests/screencast-client: $(call obj,tests/desktop/screencast-client.c u
 # One picture from the real KMS helper as a PPM, for scenario capture in the VM (tests/kms/kms-grab.c).
 $(BUILD)/tests/kms-grab: $(call obj,tests/kms/kms-grab.c encoder/kms_helper.c encoder/capture.c encoder/capture_spec.c \
                            encoder/capture_testsrc.c encoder/capture_kms_client.c kms/no_pipewire.c) \
-                         $(BUILD)/encoder/capture_kms.o $(BUILD)/encoder/kms_gpu.o $(LIBPROTOCOL)
+                         $(BUILD)/encoder/capture_kms.o $(BUILD)/encoder/kms_gpu.o $(BUILD)/encoder/kms_va.o $(LIBPROTOCOL)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(call lazy,DRM_LIBS,$(call pkg,--libs,libdrm)) $(LDLIBS)
 
 # A fake KMS helper (a test picture for a scan-out) for tests/integration/kms-helper.sh.
 $(BUILD)/tests/fake-kms-helper: $(call obj,tests/kms/fake-kms-helper.c encoder/capture.c encoder/capture_spec.c \
                                   encoder/capture_testsrc.c encoder/capture_kms_client.c encoder/kms_helper.c kms/no_pipewire.c) \
-                                $(BUILD)/encoder/capture_kms.o $(BUILD)/encoder/kms_gpu.o $(LIBPROTOCOL)
+                                $(BUILD)/encoder/capture_kms.o $(BUILD)/encoder/kms_gpu.o $(BUILD)/encoder/kms_va.o $(LIBPROTOCOL)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ENCODER_LIBS) $(LDLIBS)
 

@@ -96,7 +96,7 @@ struct capture_config {
                                 * Without a device: on whichever card has it */
         bool no_cursor;        /* do not composite the cursor plane */
         int kms_readback;      /* enum kms_readback_mode (protocol/kms_readback.h), for the CPU view: 0 auto
-                                * (a tiled/compressed scan-out is read back on the GPU), off, force */
+                                * (a tiled/compressed scan-out is read back on the GPU), off, force, va, egl */
         /* kms through the KMS helper (miracastd-kms, docs/process-model.md) instead of opening the
          * device here: the stream worker always sets it. The connection is kms_helper_fd when
          * have_kms_helper_fd (dup'ed, the caller keeps it), else the socket kms_helper_socket

@@ -40,6 +40,7 @@
 #include "capture_backend.h"
 #include "capture_spec.h"
 #include "kms_gpu.h"
+#include "kms_va.h"
 
 /* Cards looked at when none is named: /dev/dri/card0 .. card15. */
 #define KMS_MAX_CARDS 16
@@ -50,7 +51,8 @@ struct kms_fb {
         uint32_t fb_id;
         int dmabuf_fd;
         uint8_t *map; /* NULL when not mapped (dma-buf only, or read back on the GPU) */
-        bool gpu;     /* imported on the GPU (k->gpu): kms_gpu_read() gives the linear picture */
+        bool gpu;     /* imported on the GPU: kms_va_read() (va) or kms_gpu_read() gives the linear picture */
+        bool va;      /* imported on k->va rather than k->gpu */
         size_t map_size;
         unsigned width, height, pitch, offset;
         uint32_t fourcc;
@@ -72,9 +74,12 @@ struct kms {
         /* GPU read-back (fb.gpu) of what the CPU cannot read: a tiled/compressed scan-out */
         enum kms_readback_mode readback_mode;
         struct kms_gpu *gpu; /* owned; set up on the first such framebuffer, kept */
+        struct kms_va *va;   /* owned; tried before gpu (unless mode EGL), kept */
+        bool va_unavailable; /* VA failed to start or to read: EGL from now on (va_why says why) */
+        char va_why[200];
         uint8_t *readback;   /* owned: the picture kms_gpu_read() gives, width * 4 bytes per row */
         size_t readback_size;
-        unsigned gpu_setup_msec;
+        unsigned gpu_setup_msec, va_setup_msec;
         bool gpu_noticed;
         uint32_t gpu_noticed_fourcc;
         uint64_t gpu_noticed_modifier;
@@ -109,6 +114,7 @@ static void kms_free(struct kms *k)
                 return;
         kms_fb_clear(&k->fb);
         kms_gpu_free(k->gpu);
+        kms_va_free(k->va);
         free(k->readback);
         free(k->shadow);
         free(k->cursor);
@@ -310,6 +316,52 @@ static void describe_layout(uint32_t fourcc, uint64_t mod, char *buf, size_t siz
         free(name);
 }
 
+/* VA-API is out for this capture: later framebuffers go to EGL; why is kept for the notice. */
+static void kms_va_give_up(struct kms *k, const char *why)
+{
+        k->va = kms_va_free(k->va);
+        k->va_unavailable = true;
+        k->gpu_noticed = false; /* the next framebuffer's notice names the new path */
+        snprintf(k->va_why, sizeof(k->va_why), "%s", why);
+}
+
+/* va_why without the "kms: VA read-back: " every such sentence starts with (the notice is short). */
+static const char *va_why_short(const struct kms *k)
+{
+        static const char prefix[] = "kms: VA read-back: ";
+
+        return strncmp(k->va_why, prefix, strlen(prefix)) == 0 ? k->va_why + strlen(prefix) : k->va_why;
+}
+
+/*
+ * Try VA-API (set up on first use) for gfb: 0 and fb->va, or -errno with k->va_why saying why
+ * (once VA cannot start, it is not tried again; a format or modifier it refuses is per buffer).
+ */
+static int kms_import_va(struct kms *k, struct kms_fb *fb, const struct kms_gpu_fb *gfb)
+{
+        int r;
+
+        if (k->va_unavailable)
+                return -ENODEV;
+        if (!k->va) {
+                uint64_t t0 = capture_now_usec();
+
+                r = kms_va_new(k->fd, &k->va);
+                k->va_setup_msec = (unsigned) ((capture_now_usec() - t0) / 1000);
+                if (r < 0) {
+                        kms_va_give_up(k, capture_last_error());
+                        return r;
+                }
+        }
+        r = kms_va_import(k->va, gfb);
+        if (r < 0) {
+                snprintf(k->va_why, sizeof(k->va_why), "%s", capture_last_error());
+                return r;
+        }
+        fb->va = true;
+        return 0;
+}
+
 /*
  * GPU path: export every plane of the framebuffer (an aux plane of a compressed
  * layout may share the main plane's buffer) and import them on the GPU, set up
@@ -338,7 +390,16 @@ static int kms_import_gpu(struct kms *k, struct kms_fb *fb, const struct kms_rea
                 gfb.planes[i] = (struct kms_gpu_plane) {
                         .fd = fds[i] >= 0 ? fds[i] : fds[0], .offset = desc->offsets[i], .pitch = desc->pitches[i],
                 };
-        if (r >= 0 && !k->gpu) {
+        fb->va = false;
+        if (r >= 0 && k->readback_mode != KMS_READBACK_EGL) {
+                r = kms_import_va(k, fb, &gfb);
+                if (r < 0 && k->readback_mode == KMS_READBACK_VA)
+                        r = capture_set_error(r, "kms: scan-out %s: MIRACASTD_KMS_GPU_READBACK=va, but %s", layout,
+                                              k->va_why);
+                else
+                        r = 0; /* EGL reads it (the notice says why not VA) */
+        }
+        if (r >= 0 && !fb->va && !k->gpu) {
                 uint64_t t0 = capture_now_usec();
 
                 r = kms_gpu_new(k->fd, &k->gpu);
@@ -349,7 +410,7 @@ static int kms_import_gpu(struct kms *k, struct kms_fb *fb, const struct kms_rea
                                               layout, why);
                 }
         }
-        if (r >= 0)
+        if (r >= 0 && !fb->va)
                 r = kms_gpu_import(k->gpu, &gfb);
         for (unsigned i = 1; i < KMS_READBACK_PLANES_MAX; i++)
                 if (fds[i] >= 0)
@@ -362,9 +423,15 @@ static int kms_import_gpu(struct kms *k, struct kms_fb *fb, const struct kms_rea
                 k->gpu_noticed = true;
                 k->gpu_noticed_fourcc = fb->fourcc;
                 k->gpu_noticed_modifier = plan->modifier;
-                snprintf(k->gpu_notice, sizeof(k->gpu_notice),
-                         "kms: scan-out %.100s%s read back on the GPU: %.90s (set up in %u ms)", layout,
-                         plan->tiled ? "" : ", forced", kms_gpu_describe(k->gpu), k->gpu_setup_msec);
+                if (fb->va)
+                        snprintf(k->gpu_notice, sizeof(k->gpu_notice),
+                                 "kms: scan-out %.80s%s read back on the GPU through VA-API: %.90s (set up in %u ms)",
+                                 layout, plan->tiled ? "" : ", forced", kms_va_describe(k->va), k->va_setup_msec);
+                else
+                        snprintf(k->gpu_notice, sizeof(k->gpu_notice),
+                                 "kms: scan-out %.50s%s read back on the GPU through EGL: %.50s (set up in %u ms)%s%.60s",
+                                 layout, plan->tiled ? "" : ", forced", kms_gpu_describe(k->gpu), k->gpu_setup_msec,
+                                 k->va_why[0] ? "; not VA-API: " : "", va_why_short(k));
         }
         return 0;
 }
@@ -721,11 +788,28 @@ static int kms_update(struct capture *c, uint64_t seq)
                 capture_mark_all(c, seq);
                 return 0;
         }
-        if (k->fb.gpu) {
-                /* The GPU draws the scan-out linear; from here on it is the CPU path's picture. */
+        if (k->fb.gpu && k->fb.va) {
+                r = kms_va_read(k->va, k->readback);
+                if (r < 0 && k->readback_mode != KMS_READBACK_VA) {
+                        /* The driver imported but cannot convert: import this framebuffer again, on EGL. */
+                        kms_va_give_up(k, capture_last_error());
+                        kms_fb_clear(&k->fb);
+                        r = kms_follow_flip(c, seq);
+                        if (r < 0)
+                                return r;
+                        if (!k->fb.fb_id)
+                                return capture_set_error(-ENODEV, "kms: output %s shows no framebuffer", k->connector);
+                }
+                if (r < 0)
+                        return r;
+        }
+        if (k->fb.gpu && !k->fb.va) {
                 r = kms_gpu_read(k->gpu, k->readback);
                 if (r < 0)
                         return r;
+        }
+        if (k->fb.gpu) {
+                /* The GPU drew the scan-out linear; from here on it is the CPU path's picture. */
                 if (k->gpu_notice[0]) {
                         snprintf(c->notice, sizeof(c->notice), "%s", k->gpu_notice);
                         k->gpu_notice[0] = '\0';

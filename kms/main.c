@@ -10,11 +10,13 @@
  *                            (forked by the stream worker before it drops
  *                            root, or socket-activated: miracastd-kms.socket)
  *
- *   MIRACASTD_KMS_GPU_READBACK=auto|off|force
+ *   MIRACASTD_KMS_GPU_READBACK=auto|off|force|va|egl
  *                            how a scan-out the CPU cannot read (tiled,
- *                            compressed) is read: on the GPU (auto), not at
- *                            all (off), or every scan-out on the GPU, linear
- *                            ones too (force: tests on vkms)
+ *                            compressed) is read: on the GPU (auto: VA-API
+ *                            video processing where the GPU has a VA driver,
+ *                            else EGL), not at all (off), or every scan-out
+ *                            on the GPU, linear ones too (force: tests on
+ *                            vkms), through VA-API only (va) or EGL only (egl)
  *
  * Started as root it keeps CAP_SYS_ADMIN alone (bounding, permitted and
  * effective sets), leaves the network namespace for an empty one, sets
@@ -113,7 +115,7 @@ int main(int argc, char *argv[])
                 return EXIT_FAILURE;
         }
         if (readback < 0) {
-                log_error("MIRACASTD_KMS_GPU_READBACK=%s: expected auto, off or force", readback_text);
+                log_error("MIRACASTD_KMS_GPU_READBACK=%s: expected auto, off, force, va or egl", readback_text);
                 return EXIT_FAILURE;
         }
         if (readback != KMS_READBACK_AUTO)

@@ -13,6 +13,8 @@ static const char *const mode_names[_KMS_READBACK_MODE_MAX] = {
         [KMS_READBACK_AUTO] = "auto",
         [KMS_READBACK_OFF] = "off",
         [KMS_READBACK_FORCE] = "force",
+        [KMS_READBACK_VA] = "va",
+        [KMS_READBACK_EGL] = "egl",
 };
 
 enum kms_readback_mode kms_readback_mode_from_string(const char *s)
@@ -83,7 +85,8 @@ int kms_readback_plan(const struct kms_readback_fb *fb, enum kms_readback_mode m
                 return -EINVAL;
 
         cpu_can = !plan.tiled && plan.n_planes == 1 && kms_readback_cpu_format(fb->fourcc);
-        if (cpu_can && mode != KMS_READBACK_FORCE) {
+        /* FORCE, VA and EGL send even what the CPU could read to the GPU. */
+        if (cpu_can && (mode == KMS_READBACK_AUTO || mode == KMS_READBACK_OFF)) {
                 plan.path = KMS_READBACK_PATH_CPU;
                 plan.rgb_swapped = fb->fourcc == FOURCC('X', 'B', '2', '4') || fb->fourcc == FOURCC('A', 'B', '2', '4');
         } else if (mode != KMS_READBACK_OFF && kms_readback_gpu_format(fb->fourcc))

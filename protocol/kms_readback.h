@@ -8,8 +8,10 @@
  *        layout (a vendor modifier: Intel Y/X/4-tiled, CCS; AMD DCC; NVIDIA
  *        block-linear), 10-bit or 16-bit float or RGB565: every memory plane
  *        is exported as a dma-buf, imported on the GPU with its modifier and
- *        drawn into a linear XRGB8888 picture (encoder/kms_gpu.c). With mode
- *        FORCE a linear buffer takes this path too (tests; vkms is linear).
+ *        converted into a linear XRGB8888 picture (encoder/kms_va.c where a VA
+ *        driver has video processing, else encoder/kms_gpu.c). With modes
+ *        FORCE, VA and EGL a linear buffer takes this path too (tests; vkms
+ *        is linear); VA and EGL also pin which of the two reads it.
  *
  * Pure: no I/O, no libdrm. The numbers are the kernel's drm_fourcc.h ABI.
  */
@@ -25,7 +27,9 @@
 enum kms_readback_mode {
         KMS_READBACK_AUTO,  /* CPU where it can read the buffer, else GPU */
         KMS_READBACK_OFF,   /* CPU only: a buffer it cannot read is refused */
-        KMS_READBACK_FORCE, /* GPU for every buffer, linear ones too (tests) */
+        KMS_READBACK_FORCE, /* GPU for every buffer, linear ones too (tests): VA-API, else EGL */
+        KMS_READBACK_VA,    /* as FORCE, through VA-API video processing only (encoder/kms_va.c) */
+        KMS_READBACK_EGL,   /* as FORCE, through EGL only (encoder/kms_gpu.c) */
         _KMS_READBACK_MODE_MAX,
         _KMS_READBACK_MODE_INVALID = -1,
 };
@@ -54,7 +58,7 @@ struct kms_readback_plan {
         bool rgb_swapped;     /* CPU path: XBGR/ABGR in memory (red and blue trade places) */
 };
 
-/* "auto", "off", "force" (NULL or "": auto). */
+/* "auto", "off", "force", "va", "egl" (NULL or "": auto). */
 enum kms_readback_mode kms_readback_mode_from_string(const char *s);
 const char *kms_readback_mode_to_string(enum kms_readback_mode mode);
 

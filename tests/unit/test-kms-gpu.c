@@ -5,6 +5,8 @@
  * the ring's XRGB8888, row order and colours, and the errors a refused import
  * gives. Importing a real tiled dma-buf needs a GPU (and vkms, in the VM, is
  * linear: scenario capture forces a linear one through this path).
+ * encoder/kms_va.c, tried first on a real GPU, has no VA driver here: it must
+ * fail with a sentence naming that, and leave EGL working after it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,6 +17,7 @@
 
 #include "../../encoder/capture.h"
 #include "../../encoder/kms_gpu.h"
+#include "../../encoder/kms_va.h"
 #include "../lib/test.h"
 
 /*
@@ -125,4 +128,50 @@ TEST(test_refused, "kms-gpu/what cannot be imported fails with a sentence and le
         assert_int_eq(out[0], 0x40);
         close(memfd);
         kms_gpu_free(g);
+}
+
+TEST(test_va_unavailable, "kms-gpu/VA-API without a VA driver fails with a sentence; EGL still reads back after it")
+{
+        struct kms_va *v = (struct kms_va *) 0x1;
+        struct kms_gpu *g;
+        uint8_t in[16 * 8 * 4], out[16 * 8 * 4];
+        int memfd = memfd_create("not-a-drm-device", MFD_CLOEXEC), r;
+
+        /* a driver named by the environment would be tried instead of failing */
+        unsetenv("LIBVA_DRIVER_NAME");
+        unsetenv("LIBVA_DRIVERS_PATH");
+        assert_int_ge(memfd, 0);
+        /* the capture's way in: a DRM fd; a memfd is no DRM device, so no node to open */
+        assert_int_eq(kms_va_new(memfd, &v), -ENODEV);
+        assert_true(v == (struct kms_va *) 0x1);
+        assert_true(strstr(capture_last_error(), "VA read-back: cannot open the GPU's node") != NULL);
+        /* a device node libva loads and asks for its driver, and finds none (no DRM driver behind it) */
+        r = kms_va_new_node("/dev/null", &v);
+        fprintf(stderr, "kms_va_new_node(/dev/null): %d %s\n", r, capture_last_error());
+        if (r == -ENOENT) {
+                /* libva not installed: a sentence naming it */
+                assert_true(strstr(capture_last_error(), "cannot load libva") != NULL);
+        } else {
+                assert_int_eq(r, -ENODEV);
+                assert_true(strstr(capture_last_error(), "/dev/null") != NULL);
+                assert_true(strstr(capture_last_error(), "no VA driver") != NULL ||
+                            strstr(capture_last_error(), "libva has no display") != NULL);
+        }
+        assert_true(v == (struct kms_va *) 0x1);
+        assert_int_eq(kms_va_new_node("/nonexistent/renderD128", &v), -ENOENT);
+        assert_true(strstr(capture_last_error(), "cannot open /nonexistent/renderD128") != NULL);
+        assert_null(kms_va_free(NULL));
+
+        /* the fallback the capture takes next: EGL reads back as before */
+        g = gpu_new();
+        for (size_t i = 0; i < sizeof(in); i++)
+                in[i] = (uint8_t) (i * 7 + 3);
+        assert_int_eq(kms_gpu_import_pixels(g, 16, 8, in, 64), 0);
+        assert_int_eq(kms_gpu_read(g, out), 0);
+        for (size_t i = 0; i < 16 * 8; i++) {
+                assert_mem_eq(in + i * 4, out + i * 4, 3);
+                assert_int_eq(out[i * 4 + 3], 0xff);
+        }
+        kms_gpu_free(g);
+        close(memfd);
 }

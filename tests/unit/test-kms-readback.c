@@ -29,6 +29,9 @@ TEST(test_mode_names, "kms-readback/mode names round trip; unknown is invalid")
                 assert_int_eq(kms_readback_mode_from_string(kms_readback_mode_to_string(m)), m);
         assert_int_eq(kms_readback_mode_from_string(NULL), KMS_READBACK_AUTO);
         assert_int_eq(kms_readback_mode_from_string(""), KMS_READBACK_AUTO);
+        assert_int_eq(kms_readback_mode_from_string("va"), KMS_READBACK_VA);
+        assert_int_eq(kms_readback_mode_from_string("egl"), KMS_READBACK_EGL);
+        assert_int_eq(kms_readback_mode_from_string("vaapi"), _KMS_READBACK_MODE_INVALID);
         assert_int_eq(kms_readback_mode_from_string("FORCE"), _KMS_READBACK_MODE_INVALID);
         assert_int_eq(kms_readback_mode_from_string("gpu"), _KMS_READBACK_MODE_INVALID);
         assert_null(kms_readback_mode_to_string(_KMS_READBACK_MODE_MAX));
@@ -47,6 +50,11 @@ TEST(test_linear, "kms-readback/linear XRGB goes to the CPU, or to the GPU when 
         assert_int_eq(kms_readback_plan(&fb, KMS_READBACK_OFF, &p), 0);
         assert_int_eq(p.path, KMS_READBACK_PATH_CPU);
         assert_int_eq(kms_readback_plan(&fb, KMS_READBACK_FORCE, &p), 0);
+        assert_int_eq(p.path, KMS_READBACK_PATH_GPU);
+        /* va and egl pin the GPU path's backend: they force like FORCE does */
+        assert_int_eq(kms_readback_plan(&fb, KMS_READBACK_VA, &p), 0);
+        assert_int_eq(p.path, KMS_READBACK_PATH_GPU);
+        assert_int_eq(kms_readback_plan(&fb, KMS_READBACK_EGL, &p), 0);
         assert_int_eq(p.path, KMS_READBACK_PATH_GPU);
 
         fb = linear_fb(XB24);
