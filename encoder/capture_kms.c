@@ -77,6 +77,9 @@ struct kms {
         struct kms_va *va;   /* owned; tried before gpu (unless mode EGL), kept */
         bool va_unavailable; /* VA failed to start or to read: EGL from now on (va_why says why) */
         char va_why[200];
+        bool va_refused; /* VA refused this layout: its next buffers (every flip) go to EGL directly */
+        uint32_t va_refused_fourcc;
+        uint64_t va_refused_modifier;
         uint8_t *readback;   /* owned: the picture kms_gpu_read() gives, width * 4 bytes per row */
         size_t readback_size;
         unsigned gpu_setup_msec, va_setup_msec;
@@ -335,7 +338,8 @@ static const char *va_why_short(const struct kms *k)
 
 /*
  * Try VA-API (set up on first use) for gfb: 0 and fb->va, or -errno with k->va_why saying why
- * (once VA cannot start, it is not tried again; a format or modifier it refuses is per buffer).
+ * (once VA cannot start it is not tried again in this capture; a layout it refused is not tried again
+ * either, as every flip brings another buffer of it).
  */
 static int kms_import_va(struct kms *k, struct kms_fb *fb, const struct kms_gpu_fb *gfb)
 {
@@ -343,6 +347,8 @@ static int kms_import_va(struct kms *k, struct kms_fb *fb, const struct kms_gpu_
 
         if (k->va_unavailable)
                 return -ENODEV;
+        if (k->va_refused && k->va_refused_fourcc == gfb->fourcc && k->va_refused_modifier == gfb->modifier)
+                return -ENOTSUP;
         if (!k->va) {
                 uint64_t t0 = capture_now_usec();
 
@@ -356,6 +362,9 @@ static int kms_import_va(struct kms *k, struct kms_fb *fb, const struct kms_gpu_
         r = kms_va_import(k->va, gfb);
         if (r < 0) {
                 snprintf(k->va_why, sizeof(k->va_why), "%s", capture_last_error());
+                k->va_refused = true;
+                k->va_refused_fourcc = gfb->fourcc;
+                k->va_refused_modifier = gfb->modifier;
                 return r;
         }
         fb->va = true;
