@@ -438,7 +438,8 @@ static int kms_import_gpu(struct kms *k, struct kms_fb *fb, const struct kms_rea
                                  layout, plan->tiled ? "" : ", forced", kms_va_describe(k->va), k->va_setup_msec);
                 else
                         snprintf(k->gpu_notice, sizeof(k->gpu_notice),
-                                 "kms: scan-out %.50s%s read back on the GPU through EGL: %.50s (set up in %u ms)%s%.60s",
+                                 "kms: scan-out %.50s%s read back on the GPU through EGL: %.50s "
+                                 "(set up in %u ms)%s%.60s",
                                  layout, plan->tiled ? "" : ", forced", kms_gpu_describe(k->gpu), k->gpu_setup_msec,
                                  k->va_why[0] ? "; not VA-API: " : "", va_why_short(k));
         }

@@ -267,8 +267,8 @@ int kms_va_new(int drm_fd, struct kms_va **ret)
         int fd = open_gpu_node(drm_fd, where, sizeof(where));
 
         if (fd < 0)
-                return capture_set_error(fd, "kms: VA read-back: cannot open the GPU's node%s%s: %s", where[0] ? " " : "",
-                                         where, strerror(-fd));
+                return capture_set_error(fd, "kms: VA read-back: cannot open the GPU's node%s%s: %s",
+                                         where[0] ? " " : "", where, strerror(-fd));
         return kms_va_open(fd, where, ret);
 }
 
