@@ -325,6 +325,16 @@ $(call test_bin,$(1)): $(call obj,$(1))
 endef
 $(foreach t,$(UNIT_SRC),$(eval $(call test_rule,$(t))))
 
+# A stand-in libva for test-kms-va (loaded by path: MIRACASTD_TEST_LIBVA_DIR, a test hook): one
+# source, both sonames encoder/kms_va.c dlopen()s. Not sanitized: a plain shared object.
+FAKE_LIBVA := $(BUILD)/tests/fake-libva/libva.so.2 $(BUILD)/tests/fake-libva/libva-drm.so.2
+$(FAKE_LIBVA): tests/lib/fake-libva.c
+	@mkdir -p $(@D)
+	@echo "  CCLD    $@"
+	$(Q)$(CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -D_GNU_SOURCE -fPIC -shared \
+		-fvisibility=hidden -Wl,-soname,$(notdir $@) -o $@ $<
+$(BUILD)/tests/test-kms-va: | $(FAKE_LIBVA)
+
 # A PipeWire video producer for tests/integration/pipewire-capture.sh.
 $(BUILD)/tests/pw-test-producer: $(BUILD)/tests/pipewire/pw-test-producer.o
 	@echo "  LD      $@"

@@ -101,10 +101,30 @@ DEFINE_CLEANUP(struct kms_va *, kms_va_free);
 
 static void *load(const char *soname, char *err, size_t size)
 {
-        void *h = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
+        void *h;
+
+#ifdef MIRACAST_TEST_HOOKS
+        /*
+         * Test-only, in the sanitized test builds alone: MIRACASTD_TEST_LIBVA_DIR names a directory
+         * holding a stand-in libva (tests/lib/fake-libva.c), loaded by path beside the real one the
+         * test binary links through FFmpeg; dlsym() on its handle finds the stand-in's functions.
+         */
+        const char *dir = getenv("MIRACASTD_TEST_LIBVA_DIR");
+
+        if (dir && *dir) {
+                char path[512];
+
+                snprintf(path, sizeof(path), "%s/%s", dir, soname);
+                h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+                if (!h)
+                        snprintf(err, size, "%.200s", dlerror() ?: path);
+                return h;
+        }
+#endif
+        h = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
 
         if (!h)
-                snprintf(err, size, "%s", dlerror() ?: soname);
+                snprintf(err, size, "%.200s", dlerror() ?: soname);
         return h;
 }
 
