@@ -415,8 +415,11 @@ static int kms_import_gpu(struct kms *k, struct kms_fb *fb, const struct kms_rea
                 k->gpu_setup_msec = (unsigned) ((capture_now_usec() - t0) / 1000);
                 if (r < 0) {
                         snprintf(why, sizeof(why), "%s", capture_last_error());
-                        r = capture_set_error(r, "kms: scan-out %s needs the GPU read-back, which cannot start: %s",
-                                              layout, why);
+                        /* Both paths failed: the sentence names both reasons, EGL's first. */
+                        r = capture_set_error(r,
+                                              "kms: scan-out %.70s needs the GPU read-back, which cannot start: "
+                                              "%.100s%s%.70s",
+                                              layout, why, k->va_why[0] ? "; VA-API: " : "", va_why_short(k));
                 }
         }
         if (r >= 0 && !fb->va)
