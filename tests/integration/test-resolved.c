@@ -163,13 +163,7 @@ __attribute__((constructor)) static void fake_resolved_serve(void)
 
 static void teardown(void)
 {
-        char cmd[128];
-
-        fake_bus = sd_bus_flush_close_unref(fake_bus);
-        if (bus_pid > 0)
-                kill(bus_pid, SIGTERM);
-        snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-        (void) !system(cmd);
+        test_fake_env_stop(&fake_bus, bus_pid, tmpdir);
 }
 
 static void setup(void)
@@ -178,10 +172,8 @@ static void setup(void)
                 return;
         atexit(teardown);
         log_set_max_level(getenv("TEST_DEBUG") ? LOG_DEBUG : LOG_WARNING);
-        snprintf(tmpdir, sizeof(tmpdir), "/tmp/test-resolved.XXXXXX");
-        assert_non_null(mkdtemp(tmpdir));
-        assert_int_eq(test_private_bus_start(tmpdir, "session", address, sizeof(address), &bus_pid), 0);
-        assert_int_ge(sd_event_new(&event), 0);
+        assert_int_ge(test_fake_env_start("test-resolved", tmpdir, sizeof(tmpdir), address, sizeof(address), &bus_pid,
+                                          &event), 0);
 }
 
 /* What the resolver reported. */

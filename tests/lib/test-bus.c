@@ -176,3 +176,29 @@ int test_bus_on_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
                 res->reply = sd_bus_message_ref(m);
         return 0;
 }
+
+int test_fake_env_start(const char *name, char *dir, size_t dir_size, char *address, size_t address_size,
+                        pid_t *bus_pid, sd_event **event)
+{
+        int r;
+
+        if ((size_t) snprintf(dir, dir_size, "/tmp/%s.XXXXXX", name) >= dir_size)
+                return -ENAMETOOLONG;
+        if (!mkdtemp(dir))
+                return -errno;
+        r = test_private_bus_start(dir, "session", address, address_size, bus_pid);
+        if (r < 0)
+                return r;
+        return sd_event_new(event);
+}
+
+void test_fake_env_stop(sd_bus **fake_bus, pid_t bus_pid, const char *dir)
+{
+        char cmd[128];
+
+        *fake_bus = sd_bus_flush_close_unref(*fake_bus);
+        if (bus_pid > 0)
+                kill(bus_pid, SIGTERM);
+        if (dir[0] && snprintf(cmd, sizeof(cmd), "rm -rf %s", dir) < (int) sizeof(cmd))
+                (void) !system(cmd);
+}

@@ -27,6 +27,15 @@ int test_dbus_daemon_start(const char *conf, char *ret_address, size_t size, pid
  */
 int test_private_bus_start(const char *dir, const char *type, char *ret_address, size_t size, pid_t *ret_pid);
 
+/*
+ * What a test of one fake service needs around it: a fresh /tmp/NAME.XXXXXX directory (its name in
+ * dir, dir_size >= 32), a private session bus there (address, *bus_pid) and an event loop (*event).
+ * test_fake_env_stop() closes fake_bus, stops that bus and removes the directory.
+ */
+int test_fake_env_start(const char *name, char *dir, size_t dir_size, char *address, size_t address_size,
+                        pid_t *bus_pid, sd_event **event);
+void test_fake_env_stop(sd_bus **fake_bus, pid_t bus_pid, const char *dir);
+
 /* A client connection to the bus at address, attached to event. Returns 0 or a negative errno. */
 int test_bus_connect(sd_event *event, const char *address, sd_bus **ret);
 
