@@ -149,11 +149,12 @@ __attribute__((constructor)) static void fake_resolved_serve(void)
                 if (f[i])
                         *f[i]++ = '\0';
         }
-        if (!f[3] || !if_nametoindex(f[2])) {
-                fprintf(stderr, "fake resolved: FAKE_RESOLVED_RECORD wants NAME|ADDRESS|IFNAME|TXT\n");
+        if (!f[3] || !if_nametoindex(f[2]) || strlen(f[0]) >= sizeof(fake.name)) {
+                fprintf(stderr, "fake resolved: FAKE_RESOLVED_RECORD wants NAME|ADDRESS|IFNAME|TXT (NAME under %zu bytes)\n",
+                        sizeof(fake.name));
                 exit(1);
         }
-        snprintf(fake.name, sizeof(fake.name), "%s", f[0]);
+        memcpy(fake.name, f[0], strlen(f[0]) + 1);
         fake_set_addr(0, (int) if_nametoindex(f[2]), f[1]);
         fake.n_addrs = 1;
         snprintf(fake.txt, sizeof(fake.txt), "%s", f[3]);
