@@ -670,7 +670,9 @@ static int session_media_change(struct session *s, const struct source_session_m
         r = media_change_format(p->media, &e);
         if (r < 0)
                 return r;
-        log_session_info(s, "format change in place: %ux%u@%u %s at %u bit/s", f->width, f->height, f->fps,
+        /* The mode's maximum: while adapting, the pipeline starts the new mode at the adapted rate
+         * (media_apply_format()), which Statistics' bitrate-bps then shows. */
+        log_session_info(s, "format change in place: %ux%u@%u %s, up to %u bit/s", f->width, f->height, f->fps,
                          s->video_codec, f->bitrate_bps);
         session_notify(s, SESSION_CHANGED_FORMAT);
         return 0;
