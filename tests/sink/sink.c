@@ -108,7 +108,13 @@ struct sink_options {
         bool tcp;                               /* --tcp: ask for RTP/AVP/TCP, accept on our RTP port */
         bool interleaved;                       /* --interleaved: RTP/AVP/TCP;interleaved=0-1, RTP and RTCP
                                                  * in the RTSP connection (implies tcp for M3) */
+        uint64_t stall_usec;                    /* --stall-read SEC@AFTER: stop reading the RTSP connection
+                                                 * for SEC (0: never stall) ... */
+        uint64_t stall_after_usec;              /* ... from AFTER into PLAYING on */
 };
+
+/* --stall-read: our receive buffer (the kernel doubles it), so a stall fills the path quickly. */
+#define STALL_RCVBUF_BYTES (16 * 1024)
 
 /* --one-message-per-read: how long a slow receiver takes from wake-up to recv(). */
 #define ONE_MESSAGE_READ_DELAY_USEC 5000
@@ -141,6 +147,15 @@ struct sink {
         bool rtp_tcp_seen;                      /* the source connected */
         bool rtp_tcp_bad;                       /* a frame shorter than an RTP header: framing lost */
         uint64_t il_rtp, il_rtcp, il_other;     /* --interleaved: frames per channel (0, 1, other) */
+        sd_event_source *stall_timer;           /* owned: --stall-read, starts and then ends the stall */
+        bool stalled;                           /* not reading the RTSP connection now */
+        unsigned stalls_done;                   /* stalls started (at most one) */
+        uint64_t stall_start_usec, stall_end_usec;
+        struct sink_media_stats stall_start_st; /* at the start of the stall */
+        struct sink_media_stats stall_end_st;   /* when it ended */
+        unsigned stall_keepalives;              /* M16 answered before the stall ended */
+        uint64_t stall_first_frame_usec;        /* the first picture decoded after it, 0 = none yet */
+        uint64_t stall_first_key_usec;          /* the first keyframe decoded after it, 0 = none yet */
         uint16_t udp_port;
 
         struct rtsp_parser parser;
@@ -253,8 +268,14 @@ static void sink_done(struct sink *s, const char *end)
 
 static void sink_update_io(struct sink *s)
 {
-        if (s->tcp_io)
-                (void) sd_event_source_set_io_events(s->tcp_io, EPOLLIN | (s->out_len > 0 ? EPOLLOUT : 0));
+        uint32_t events = (s->stalled ? 0 : EPOLLIN) | (s->out_len > 0 ? EPOLLOUT : 0);
+
+        if (!s->tcp_io)
+                return;
+        /* A stalled reader with nothing to write waits for nothing (not even a hang-up: it does not look). */
+        (void) sd_event_source_set_enabled(s->tcp_io, events ? SD_EVENT_ON : SD_EVENT_OFF);
+        if (events)
+                (void) sd_event_source_set_io_events(s->tcp_io, events);
 }
 
 static int sink_flush(struct sink *s)
@@ -682,6 +703,10 @@ static void sink_handle_response(struct sink *s, const struct rtsp_message *rsp)
                                 (void) sd_event_source_set_time_relative(s->duration_timer, s->opt.duration_usec);
                                 (void) sd_event_source_set_enabled(s->duration_timer, SD_EVENT_ONESHOT);
                         }
+                        if (s->stall_timer) {
+                                (void) sd_event_source_set_time_relative(s->stall_timer, s->opt.stall_after_usec);
+                                (void) sd_event_source_set_enabled(s->stall_timer, SD_EVENT_ONESHOT);
+                        }
                 }
                 sink_log("PLAY accepted, streaming");
                 return;
@@ -755,7 +780,7 @@ static int on_tcp(sd_event_source *es, int fd, uint32_t revents, void *userdata)
                         return 0;
                 }
         }
-        if (!(revents & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+        if (!(revents & (EPOLLIN | EPOLLHUP | EPOLLERR)) || s->stalled)
                 return 0;
 
         /* A receiver on a small board does not call recv() the instant data arrives. */
@@ -975,6 +1000,10 @@ static int on_frame(sd_event_source *es, int fd, uint32_t revents, void *userdat
                 sink_fail(s, "decoder: %s", st.error);
                 return 0;
         }
+        if (s->stall_end_usec && !s->stall_first_frame_usec && st.frames > s->stall_end_st.frames)
+                s->stall_first_frame_usec = now_usec();
+        if (s->stall_end_usec && !s->stall_first_key_usec && st.keyframes > s->stall_end_st.keyframes)
+                s->stall_first_key_usec = now_usec();
         if (s->state != SINK_STATE_PLAYING)
                 return 0;
         if (s->opt.idr_after > 0 && !s->idr_sent && st.frames >= s->opt.idr_after)
@@ -1001,6 +1030,36 @@ static int on_deadline(sd_event_source *es, uint64_t usec, void *userdata)
                 sink_fail(s, "no reply to TEARDOWN within %llu s", REPLY_TIMEOUT_USEC / USEC_PER_SEC);
         else
                 sink_fail(s, "timeout in state %s", sink_state_names[s->state]);
+        return 0;
+}
+
+/* --stall-read: the first call stops reading the RTSP connection, the second reads again. */
+static int on_stall(sd_event_source *es, uint64_t usec, void *userdata)
+{
+        struct sink *s = userdata;
+
+        if (!s->stalled && s->stalls_done == 0) {
+                if (s->state != SINK_STATE_PLAYING)
+                        return 0; /* not playing (ended, paused): nothing to stall */
+                s->stalled = true;
+                s->stalls_done++;
+                s->stall_start_usec = now_usec();
+                sink_media_get_stats(s->media, &s->stall_start_st);
+                sink_log("stalling: not reading the RTSP connection for %.1f s",
+                         (double) s->opt.stall_usec / USEC_PER_SEC);
+                sink_update_io(s);
+                (void) sd_event_source_set_time_relative(es, s->opt.stall_usec);
+                return sd_event_source_set_enabled(es, SD_EVENT_ONESHOT);
+        }
+        if (!s->stalled)
+                return 0;
+        s->stalled = false;
+        s->stall_end_usec = now_usec();
+        sink_media_get_stats(s->media, &s->stall_end_st);
+        s->stall_keepalives = s->keepalives;
+        sink_log("stall over after %.1f s: reading again",
+                 (double) (s->stall_end_usec - s->stall_start_usec) / USEC_PER_SEC);
+        sink_update_io(s);
         return 0;
 }
 
@@ -1070,6 +1129,10 @@ static int sink_connect(struct sink *s)
                                 last = -errno;
                                 continue;
                         }
+                        /* before connect(): the window the source sees follows it (and stops autotuning) */
+                        if (s->opt.stall_usec > 0)
+                                (void) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &(int) { STALL_RCVBUF_BYTES },
+                                                  sizeof(int));
                         if (connect(fd, a->ai_addr, a->ai_addrlen) == 0) {
                                 freeaddrinfo(ai);
                                 s->tcp_fd = fd;
@@ -1128,6 +1191,7 @@ static int sink_open_udp(struct sink *s)
 static void sink_free(struct sink *s)
 {
         s->duration_timer = sd_event_source_disable_unref(s->duration_timer);
+        s->stall_timer = sd_event_source_disable_unref(s->stall_timer);
         s->deadline_timer = sd_event_source_disable_unref(s->deadline_timer);
         s->frame_io = sd_event_source_disable_unref(s->frame_io);
         s->udp_io = sd_event_source_disable_unref(s->udp_io);
@@ -1148,12 +1212,44 @@ static void sink_free(struct sink *s)
         free(s);
 }
 
+/*
+ * --stall-read: " stall=STATE" (none: never started, ongoing: the session ended during it, done) and
+ * what was decoded before it, during it (what the kernel buffers held) and after it, the keyframes
+ * after it, how long after it the first picture and the first keyframe came (-1: none), the
+ * keep-alives answered after it.
+ */
+static void sink_stall_summary(struct sink *s, const struct sink_media_stats *st, char *buf, size_t size)
+{
+        const struct sink_media_stats *a = &s->stall_start_st, *b = &s->stall_end_st;
+        bool done = s->stall_end_usec > 0;
+
+        buf[0] = 0;
+        if (!s->opt.stall_usec)
+                return;
+        if (!s->stalls_done) {
+                snprintf(buf, size, " stall=none");
+                return;
+        }
+        if (!done)
+                b = st;
+        snprintf(buf, size,
+                 " stall=%s stall_ms=%" PRIu64 " stall_frames_before=%" PRIu64 " stall_frames_during=%" PRIu64
+                 " stall_frames_after=%" PRIu64 " stall_keyframes_after=%" PRIu64 " stall_first_frame_after_ms=%lld"
+                 " stall_first_keyframe_after_ms=%lld stall_keepalives_after=%u",
+                 done ? "done" : "ongoing", ((done ? s->stall_end_usec : now_usec()) - s->stall_start_usec) / 1000,
+                 a->frames, b->frames - a->frames, done ? st->frames - b->frames : 0,
+                 done ? st->keyframes - b->keyframes : 0,
+                 s->stall_first_frame_usec ? (long long) (s->stall_first_frame_usec - s->stall_end_usec) / 1000 : -1LL,
+                 s->stall_first_key_usec ? (long long) (s->stall_first_key_usec - s->stall_end_usec) / 1000 : -1LL,
+                 done ? s->keepalives - s->stall_keepalives : 0);
+}
+
 /* Compare what we got with what was negotiated and print the SINK line. Returns the exit status. */
 static int sink_report(struct sink *s)
 {
         struct sink_media_stats st;
         struct sink_rtcp_stats rs = {};
-        char mode[32] = "none", why[300] = "", m4_audio[16] = "none", uibc[256];
+        char mode[32] = "none", why[300] = "", m4_audio[16] = "none", uibc[256], stall[512];
         bool decoded;
         int r;
 
@@ -1236,6 +1332,7 @@ static int sink_report(struct sink *s)
         }
 
         sink_uibc_summary(s->uibc, uibc, sizeof(uibc));
+        sink_stall_summary(s, &st, stall, sizeof(stall));
         for (char *p = why; *p; p++)        /* one token per value in the summary */
                 if (*p == ' ')
                         *p = '_';
@@ -1252,7 +1349,7 @@ static int sink_report(struct sink *s)
                " ssrc=%08x first_seq=%u first_frame_ms=%lld server_port=%s pids=%#x/%#x/%#x/%#x"
                " audio_seconds=%.2f audio_rate=%u audio_freq_hz=%.2f audio_level_dbfs=%.2f audio_gaps=%u"
                " audio_max_gap_ms=%.0f audio_decode_errors=%" PRIu64 " av_pairs=%u av_offset_ms_median=%.1f"
-               " av_offset_ms_worst=%.1f av_clock_ms_worst=%.1f%s end=%s%s%s\n",
+               " av_offset_ms_worst=%.1f av_clock_ms_worst=%.1f%s%s end=%s%s%s\n",
                why[0] ? "fail" : "ok", mode, st.video_codec[0] ? st.video_codec : "none",
                s->have_mode ? sink_profile_bits_to_string(s->mode.profile_bits) : "none",
                s->have_mode ? sink_level_bits_to_string(s->mode.level_bits) : "none",
@@ -1275,7 +1372,7 @@ static int sink_report(struct sink *s)
                s->server_port_seen ? "yes" : "no", (unsigned) st.pmt_pid, (unsigned) st.pcr_pid,
                (unsigned) st.video_pid, (unsigned) st.audio_pid, st.audio.seconds, st.audio_rate, st.audio.freq_hz,
                st.audio.level_dbfs, st.audio.gaps, st.audio.max_gap_ms, st.audio_decode_errors, st.audio.pairs,
-               st.audio.av_offset_ms_median, st.audio.av_offset_ms_worst, st.audio.av_clock_ms_worst, uibc,
+               st.audio.av_offset_ms_median, st.audio.av_offset_ms_worst, st.audio.av_clock_ms_worst, uibc, stall,
                s->end ? s->end : "none",
                why[0] ? " reason=" : "", why);
         fflush(stdout);
@@ -1327,6 +1424,11 @@ static void help(void)
                "                           RTP connection on our RTP port (RFC 4571 framing)\n"
                "     --interleaved         list only RTP/AVP/TCP in M3; SETUP with interleaved=0-1: RTP\n"
                "                           (and with --rtcp our reports) in the RTSP connection\n"
+               "     --stall-read SEC@AFTER  AFTER seconds into PLAYING, stop reading the RTSP connection\n"
+               "                           for SEC seconds (a busy TV), then read again; the receive\n"
+               "                           buffer is made small (16 KiB) so the stall reaches the source\n"
+               "                           at once. The SINK line adds stall_* values: frames and\n"
+               "                           keyframes decoded before, during and after it\n"
                "     --ms-latency          answer microsoft_latency_management_capability: supported\n"
                "                           in M3; the SINK line says what M4 set (ms_latency=)\n"
                "  -v --verbose             log RTSP messages and state changes to stderr\n"
@@ -1376,6 +1478,7 @@ static int parse_args(int argc, char **argv, struct sink_options *o)
                 { "ms-latency", no_argument, NULL, 'Y' },
                 { "tcp", no_argument, NULL, 'Z' },
                 { "interleaved", no_argument, NULL, 'I' },
+                { "stall-read", required_argument, NULL, 'K' },
                 {}
         };
         uint64_t v;
@@ -1455,6 +1558,28 @@ static int parse_args(int argc, char **argv, struct sink_options *o)
                 case 'I':
                         o->tcp = o->interleaved = true;
                         break;
+                case 'K': {
+                        char sec[32];
+                        const char *at = strchr(optarg, '@');
+
+                        if (!at || (size_t) (at - optarg) >= sizeof(sec)) {
+                                fprintf(stderr, "miracast-test-sink: --stall-read takes SEC@AFTER, got \"%s\"\n",
+                                        optarg);
+                                return -EINVAL;
+                        }
+                        snprintf(sec, sizeof(sec), "%.*s", (int) (at - optarg), optarg);
+                        if (parse_uint(sec, "stall time", 3600, &v) < 0)
+                                return -EINVAL;
+                        if (v == 0) {
+                                fprintf(stderr, "miracast-test-sink: --stall-read needs a stall of 1 s or more\n");
+                                return -EINVAL;
+                        }
+                        o->stall_usec = v * USEC_PER_SEC;
+                        if (parse_uint(at + 1, "stall start", 3600, &v) < 0)
+                                return -EINVAL;
+                        o->stall_after_usec = v * USEC_PER_SEC;
+                        break;
+                }
                 case 'N':
                         o->rtcp = o->nack = true;
                         if (optarg) {
@@ -1639,6 +1764,11 @@ int main(int argc, char **argv)
                                                on_duration, s);
         if (r >= 0)
                 r = sd_event_source_set_enabled(s->duration_timer, SD_EVENT_OFF);
+        if (r >= 0 && s->opt.stall_usec > 0)
+                r = sd_event_add_time_relative(s->event, &s->stall_timer, CLOCK_MONOTONIC, UINT64_MAX / 2, 1000,
+                                               on_stall, s);
+        if (r >= 0 && s->stall_timer)
+                r = sd_event_source_set_enabled(s->stall_timer, SD_EVENT_OFF);
         if (r >= 0)
                 r = sd_event_add_signal(s->event, NULL, SIGTERM, on_signal, s);
         if (r >= 0)
