@@ -98,6 +98,8 @@ struct media {
         unsigned audio_reason_seq;   /* pipeline thread: the last reason reported as MEDIA_EVENT_AUDIO */
         int16_t audio_block[MEDIA_AUDIO_BLOCK * MEDIA_AUDIO_BLOCKS_MAX * 2];
         uint64_t output_bitrate;   /* pipeline thread: the rate output paces for */
+        bool idr_owed;             /* pipeline thread: the sender dropped a frame while the link was full;
+                                    * the IDR is asked for once it takes data again */
         uint64_t sender_dropped;   /* under lock: frames the sender dropped (in stats.frames_dropped) */
         int event_fd;              /* owned */
         uint64_t interval_usec;    /* frame interval */
@@ -466,6 +468,10 @@ static int media_send(struct media *m, const char **ret_stage)
          * its own offset for PCR. An encode grabbed before this member started is not sent. */
         if (fr->grab_usec < m->start_usec)
                 return 0;
+        if (m->idr_owed && !media_output_is_congested(m->output)) {
+                m->idr_owed = false;
+                media_group_request_idr(m->group);
+        }
         pts = (int64_t) ((fr->grab_usec - m->start_usec) * 9 / 100);
         for (unsigned i = 0; i < fr->n_aus; i++) {
                 t1 = now_usec();
@@ -482,8 +488,14 @@ static int media_send(struct media *m, const char **ret_stage)
                         r = media_output_video(m->output, fr->au[i].data, fr->au[i].size, pts, fr->au[i].idr,
                                                t1 - m->start_usec);
                 if (r == 1) {
-                        /* the link stalled and the sender dropped it; the next IDR repairs the picture */
-                        media_group_request_idr(m->group);
+                        /* The link stalled and the sender dropped it; the next IDR repairs the picture.
+                         * While the link stays full that IDR would be dropped too, and asked again, so
+                         * every frame of the shared encoder would be an IDR, for the other sessions as
+                         * well: ask once the link takes data again. */
+                        if (media_output_is_congested(m->output))
+                                m->idr_owed = true;
+                        else
+                                media_group_request_idr(m->group);
                 } else if (r < 0) {
                         *ret_stage = "send";
                         return r;

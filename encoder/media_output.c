@@ -410,6 +410,11 @@ int media_output_queued_bytes(const struct media_output *o)
         return o ? rtp_send_get_queued_bytes(o->send) : -EINVAL;
 }
 
+bool media_output_is_congested(const struct media_output *o)
+{
+        return o && rtp_send_is_congested(o->send);
+}
+
 int media_output_rtcp_fd(const struct media_output *o)
 {
         return o && o->rtcp ? rtcp_channel_get_fd(o->rtcp) : -1;

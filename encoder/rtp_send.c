@@ -328,6 +328,20 @@ int rtp_send_get_queued_bytes(const struct rtp_send *s)
         return queued;
 }
 
+bool rtp_send_is_congested(const struct rtp_send *s)
+{
+        struct pollfd pfd = { .fd = s->fd, .events = POLLOUT };
+        int queued = rtp_send_get_queued_bytes(s);
+
+        if (queued < 0)
+                return false; /* a broken socket: the next send says so */
+        if ((unsigned) queued > s->max_queued_bytes || s->tcp_connecting || s->tcp_pending_len > 0)
+                return true;
+        if (s->il)
+                return !rtsp_interleave_wait_writable(s->il, 0);
+        return poll(&pfd, 1, 0) == 0;
+}
+
 /* Keep a copy of packets that the kernel took, for NACKs. */
 static void history_record(struct rtp_send *s, const uint8_t *packets, size_t n, size_t packet_size)
 {

@@ -164,6 +164,14 @@ int rtp_send_retransmit(struct rtp_send *s, const struct rtcp_nack *nacks, size_
 
 /* Unsent bytes in the socket (SIOCOUTQ: the kernel buffer and the qdisc), or a negative errno. */
 int rtp_send_get_queued_bytes(const struct rtp_send *s);
+/*
+ * Whether the link is still full: the next frame would be dropped before its
+ * first packet (more than max_queued_bytes wait), or the socket takes nothing
+ * now, or a TCP connection is still coming. Asking for an IDR only when this is
+ * false keeps a stalled sink from turning every frame into an IDR: the IDR
+ * would be dropped too, and the encoder is shared (encoder/media_group.h).
+ */
+bool rtp_send_is_congested(const struct rtp_send *s);
 
 /* A copy of the counters. Not thread-safe: call from the sending thread. */
 void rtp_send_get_stats(const struct rtp_send *s, struct rtp_send_stats *ret);

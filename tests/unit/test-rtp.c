@@ -238,9 +238,12 @@ TEST(rtp_send_stall_drops, "/rtp_send/a stalled socket drops whole frames and ow
         assert_int_eq(st.frames_dropped, 1);
         assert_int_ge(st.packets_dropped, 1);
         assert_int_eq(st.frames_sent, frames - 1);
+        /* an IDR asked for now would be dropped as well: encoder/media.c waits */
+        assert_true(rtp_send_is_congested(s));
 
         /* Until an IDR passes, delta frames are refused without touching the socket. */
         got = drain(sv[1]);
+        assert_false(rtp_send_is_congested(s));
         assert_int_eq(got, st.packets);
         assert_int_eq(rtp_send_frame(s, pk, 8, RTP_MP2T_PACKET_SIZE, RTP_SEND_KIND_DELTA), RTP_SEND_NEED_IDR);
         assert_int_eq(drain(sv[1]), 0);

@@ -164,6 +164,7 @@ TEST(interleave_slow_sink, "/rtsp-interleave/a sink that stops reading: whole fr
                       0);
         rtsp_parser_init(&parser);
         rtsp_parser_set_interleaved(&parser, true);
+        assert_false(rtp_send_is_congested(s));
 
         /* nobody reads: the socket fills, then frames are dropped whole (IDRs only, so each is tried) */
         for (int i = 0; i < 200; i++) {
@@ -179,6 +180,8 @@ TEST(interleave_slow_sink, "/rtsp-interleave/a sink that stops reading: whole fr
         rtp_send_get_stats(s, &st);
         assert_true(dropped > 150);
         assert_int_eq(st.frames_dropped, (uint64_t) dropped);
+        /* an IDR asked for now would be dropped too (encoder/media.c waits for this to clear) */
+        assert_true(rtp_send_is_congested(s));
 
         /* RTSP still queues while the link is full, and a flood beyond the bound is refused */
         r = rtsp_interleave_queue(il, options_msg, strlen(options_msg));
@@ -199,6 +202,7 @@ TEST(interleave_slow_sink, "/rtsp-interleave/a sink that stops reading: whole fr
         }
         sink_drain(sv[1], &parser, &seen);
         assert_int_eq(rtsp_interleave_flush(il), 0);
+        assert_false(rtp_send_is_congested(s));
         assert_int_eq(seen.messages, 1);
         assert_int_eq(seen.bad_rtp, 0);
         assert_true(seen.rtp > 0);
