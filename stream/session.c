@@ -20,6 +20,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <linux/tcp.h>
+#include <stddef.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -344,6 +348,47 @@ static int session_queue_output(struct session *s, const char *data, size_t len)
 }
 
 /* ---- carrying out the machine's actions ------------------------------------ */
+
+/*
+ * Bytes we sent that a sink which stopped reading has not taken (ours still queued and the
+ * kernel's, SIOCOUTQ), or 0 when it has not stopped: its receive window is open (it reads, or the
+ * link is gone, which TCP cannot tell apart from a slow link), or the kernel does not say.
+ */
+static int session_unread_bytes(struct session *s)
+{
+        struct session_private *p = s->priv;
+        struct tcp_info info = { .tcpi_snd_wnd = UINT32_MAX };
+        socklen_t len = sizeof(info);
+        int queued = 0;
+
+        if (p->fd < 0 || getsockopt(p->fd, IPPROTO_TCP, TCP_INFO, &info, &len) < 0 ||
+            len < offsetof(struct tcp_info, tcpi_snd_wnd) + sizeof(info.tcpi_snd_wnd) || info.tcpi_snd_wnd != 0)
+                return 0;
+        if (p->il)
+                return MAX(rtsp_interleave_get_queued_bytes(p->il), 0);
+        if (ioctl(p->fd, SIOCOUTQ, &queued) < 0)
+                return 0;
+        return queued + (int) p->out_len;
+}
+
+/*
+ * The machine's reason, and for a sink that went silent with its receive window closed, that it
+ * stopped reading (a busy TV): "silent" alone reads as if it had gone away.
+ */
+static void session_set_end_text(struct session *s, enum source_session_end_reason reason, const char *text)
+{
+        int unread = 0;
+        char buf[256];
+
+        if (reason == SOURCE_SESSION_END_KEEPALIVE_TIMEOUT || reason == SOURCE_SESSION_END_RESPONSE_TIMEOUT)
+                unread = session_unread_bytes(s);
+        if (unread > 0) {
+                snprintf(buf, sizeof(buf), "%s; it stopped reading, %d bytes we sent wait for it",
+                         text ?: "ended", unread);
+                (void) owned_str_set(&s->end_reason_text, buf);
+        } else
+                (void) owned_str_set(&s->end_reason_text, text);
+}
 
 static void session_dispatch(struct session *s, int r, const struct source_session_actions *actions);
 static void session_send_negotiated(struct session *s);
@@ -903,7 +948,7 @@ static int session_run_actions(struct session *s, const struct source_session_ac
                         break;
 
                 case SOURCE_SESSION_ACTION_ENDED:
-                        (void) owned_str_set(&s->end_reason_text, a->ended.text);
+                        session_set_end_text(s, a->ended.reason, a->ended.text);
                         session_end(s, a->ended.error);
                         return 1;
                 }

@@ -17,7 +17,7 @@
 # pictures again, no broken '$' frame or RTSP message, our M16 keep-alive
 # (20 s after PLAY) answered, TEARDOWN at the end. C is ended by the source when
 # it has been silent for the session timeout (30 s, the Session: timeout=30 of
-# SETUP), with the reason in the journal and on D-Bus.
+# SETUP), with the reason (silent, and not reading) in the journal and on D-Bus.
 . "${MIRACAST_SRCDIR:-.}/tests/lib/test-lib.sh"
 
 B=$MIRACAST_BUILD
@@ -157,11 +157,12 @@ check "A answered our M16 keep-alive after the stall ($(val "$a" stall_keepalive
 # ---- C, which never reads again ----
 cend=$(grep -o " c:ended,[^ ]*" "$T/samples" | tail -n1)
 check "C's session ended on D-Bus: ${cend#*,*,*,*,}" grep -q "sink_silent_for_30_s" <<<"$cend"
+check "... saying that it stopped reading" grep -q "it_stopped_reading,_[0-9]*_bytes_we_sent_wait_for_it" <<<"$cend"
 # it stops reading 2 s into PLAYING and was last heard at PLAY: ended about 30 s after PLAY
 cplay=$(grep -c " c:playing," "$T/samples")
 check "... after the session timeout, not before nor long after ($cplay samples a second apart playing)" \
         test "$cplay" -ge 15 -a "$cplay" -le 40
-check "... and the journal says why" grep -q "<4>session .*ended: sink silent for 30 s" "$T/daemon.log"
+check "... and the journal says why" grep -q "<4>session .*ended: sink silent for 30 s.*; it stopped reading" "$T/daemon.log"
 check "C never decoded after its stall began" test "$(val "$c" stall)" = ongoing
 check "no other session ended early" test "$(grep -c "ended: sink silent" "$T/daemon.log")" = 1
 
