@@ -15,14 +15,14 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sockios.h>
+#include <linux/tcp.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/sockios.h>
-#include <linux/tcp.h>
-#include <stddef.h>
 #include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
