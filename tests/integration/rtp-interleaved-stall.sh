@@ -116,7 +116,9 @@ check "A's send queue stays bounded (at most ${qmax:-?} bytes, under 1 MiB)" tes
 slow=$(awk '{ sub("ms=", "", $4); if ($4 + 0 > m) m = $4 + 0 } END { print m + 0 }' "$T/samples")
 check "every miracastctl status answered ($(grep -vc ' rc=0 ' "$T/samples") failed)" \
         test "$(grep -vc ' rc=0 ' "$T/samples")" = 0
-check "... promptly: the slowest took $slow ms (under 2 s)" test "$slow" -lt 2000
+# a daemon that waited for the stalled sink would take the stall (12 s) or forever; a loaded
+# machine takes up to a second
+check "... promptly: the slowest took $slow ms (under 5 s)" test "$slow" -lt 5000
 # from A's stall to A's end (B plays, C has not read for 2 s at the start, and no longer reads):
 # a queue without bound would grow by C's 1-2 Mbit/s, 2-4 MB over that time
 cstall=$(sed -n "/ in rc=/,\$p" "$T/samples" | grep " a:playing,.* c:playing,")
@@ -135,8 +137,10 @@ check "B's session kept sending pictures meanwhile ($f0 -> $f1 frames)" \
 
 # ---- B, the other session ----
 check "B (UDP) played to its TEARDOWN (exit $b_rc)" test "$b_rc" = 0 -a -n "$(grep "^SINK result=ok .* end=duration" <<<"$b")"
-check "B decoded throughout: $(val "$b" frames) frames, the longest gap $(val "$b" max_frame_gap_ms) ms (under 1 s)" \
-        test "$(val "$b" frames)" -gt 300 -a "$(val "$b" max_frame_gap_ms)" -lt 1000
+# a B held up by A or C would freeze for their stall (12 s, or until C's end); a loaded machine
+# makes gaps of up to half a second
+check "B decoded throughout: $(val "$b" frames) frames, the longest gap $(val "$b" max_frame_gap_ms) ms (under 2 s)" \
+        test "$(val "$b" frames)" -gt 300 -a "$(val "$b" max_frame_gap_ms)" -lt 2000
 # an IDR every 2 s (the IDR interval) and one per join and per repair: a dozen or two in 28 s,
 # where a stalled member's drops once made it about 20 a second
 check "B got no IDR storm from the stalled sinks ($(val "$b" keyframes) keyframes in 28 s)" \
