@@ -63,6 +63,18 @@
 /* How often the thread reads RTCP (a NACK is answered within this) and samples the send queue for ABR. */
 #define MEDIA_FEEDBACK_USEC 10000
 #define MEDIA_ABR_SAMPLE_USEC 250000
+/* A full link that has taken nothing this long is stalled (the sink stopped reading), not slow. */
+#define MEDIA_LINK_STALL_USEC 1000000
+/* ... or whose sink has advertised no room this long (a slow reader opens it again at once) */
+#define MEDIA_LINK_CLOSED_USEC 500000
+/* A stalled link that reads again rejoins the group's rate when its backlog is gone, or after this. */
+#define MEDIA_LINK_DRAIN_USEC 2000000
+
+enum media_link_state {
+        MEDIA_LINK_OK,
+        MEDIA_LINK_STALLED,  /* left out of the group's rate (media_group_set_stalled()) */
+        MEDIA_LINK_DRAINING, /* reads again, still left out while it drains what waited */
+};
 
 enum media_command_type {
         MEDIA_COMMAND_START,
@@ -112,6 +124,14 @@ struct media {
         struct abr_state abr;
         bool abr_running;
         uint64_t abr_next_sample;
+        /* pipeline thread, under lock (media_watch_link()) */
+        uint64_t link_progress_usec; /* when the link last took data or had room; 0: from the next sample */
+        uint64_t link_closed_usec;   /* since when the sink advertises no room; 0: it has room */
+        uint64_t link_bytes;         /* bytes sent, at the last sample */
+        int link_queued;             /* send queue, at the last sample */
+        uint64_t link_ok_bps;        /* our target when the send queue was last short */
+        enum media_link_state link_state;
+        uint64_t link_drain_usec;    /* when it read again (MEDIA_LINK_DRAINING) */
 
         pthread_t thread;
         bool thread_running;
@@ -163,6 +183,8 @@ const char *media_event_type_to_string(enum media_event_type t)
                 return "audio";
         case MEDIA_EVENT_CONGESTED:
                 return "congested";
+        case MEDIA_EVENT_LINK:
+                return "link";
         default:
                 return NULL;
         }
@@ -201,7 +223,8 @@ static void media_push_event(struct media *m, enum media_event_type type, int er
         /* ERROR and ENDED end the stream, so at most one of them comes; AUDIO and CONGESTED events
          * (informational) leave room for it and are dropped when nobody reads them. */
         if (m->event_count == MEDIA_EVENTS_MAX ||
-            ((type == MEDIA_EVENT_AUDIO || type == MEDIA_EVENT_CONGESTED) && m->event_count >= MEDIA_EVENTS_MAX - 1))
+            ((type == MEDIA_EVENT_AUDIO || type == MEDIA_EVENT_CONGESTED || type == MEDIA_EVENT_LINK) &&
+             m->event_count >= MEDIA_EVENTS_MAX - 1))
                 return;
         ev = &m->events[(m->event_head + m->event_count) % MEDIA_EVENTS_MAX];
         *ev = (struct media_event) { .type = type, .error = error };
@@ -274,6 +297,7 @@ static void media_run_commands(struct media *m, uint64_t *next_tick)
                                 media_output_set_clock_offset(m->output,
                                                               m->start_usec - media_group_clock_zero());
                                 media_abr_reset(m, m->target_bps, m->start_usec);
+                                m->link_progress_usec = m->link_closed_usec = 0;
                                 if (m->audio) {
                                         m->audio_start_pos = usec_to_frame(m->start_usec, m->cfg.audio_rate_hz);
                                         m->audio_pos = m->audio_start_pos;
@@ -294,6 +318,7 @@ static void media_run_commands(struct media *m, uint64_t *next_tick)
                                 if (m->audio)
                                         m->audio_pos = usec_to_frame(*next_tick, m->cfg.audio_rate_hz);
                                 media_group_wait_idr(m->group, m->member);
+                                m->link_progress_usec = m->link_closed_usec = 0; /* our pause, not the link */
                         }
                         break;
                 case MEDIA_COMMAND_IDR:
@@ -301,6 +326,7 @@ static void media_run_commands(struct media *m, uint64_t *next_tick)
                         break;
                 case MEDIA_COMMAND_BITRATE:
                         m->target_bps = c.value;
+                        m->link_ok_bps = c.value; /* a stalled link comes back under the new ceiling */
                         media_group_set_bitrate(m->group, m->member, c.value);
                         m->stats.bitrate_bps = c.value;
                         /* the new ceiling (negotiated, SetBitrate, the link policy); adapt under it */
@@ -382,6 +408,86 @@ static int media_pump_audio(struct media *m, uint64_t now)
 }
 
 /*
+ * Has the link stalled, or taken data again (lock held)? Stalled: the sink
+ * advertises no room (TCP, interleaved) for MEDIA_LINK_CLOSED_USEC, or the
+ * link is full and has taken nothing (bytes sent and send queue unchanged)
+ * for MEDIA_LINK_STALL_USEC. A slow link takes some data all the time, with
+ * its window open, and stays in the group's rate, as its loss needs; a
+ * stalled one takes nothing at any rate, so it is left out
+ * (media_group_set_stalled()) and the others keep theirs, and its controller
+ * waits: a full queue says nothing then of the link's rate. Nor does the
+ * backlog it drains when it reads again, so it rejoins once its queue is
+ * short (or after MEDIA_LINK_DRAIN_USEC: a link that stays slow then lowers
+ * the group's rate as any slow one), at the rate it had when its queue was
+ * last short (its controller lowered it while the queue filled, before the
+ * stall was certain). Its IDR comes when the link takes data (idr_owed).
+ */
+static void media_watch_link(struct media *m, uint64_t now, bool congested, bool closed, int queued,
+                             uint64_t bytes)
+{
+        uint64_t high_usec = m->abr_cfg.queue_high_usec ?: 150000;
+        bool stalled, no_room, short_queue;
+
+        if (!m->link_progress_usec || !congested || bytes != m->link_bytes || queued < m->link_queued)
+                m->link_progress_usec = now;
+        if (!closed)
+                m->link_closed_usec = 0;
+        else if (!m->link_closed_usec)
+                m->link_closed_usec = now;
+        m->link_bytes = bytes;
+        m->link_queued = queued;
+        no_room = m->link_closed_usec && now - m->link_closed_usec >= MEDIA_LINK_CLOSED_USEC;
+        stalled = no_room || now - m->link_progress_usec >= MEDIA_LINK_STALL_USEC;
+        /* under half the controller's limit: the link keeps up with this rate */
+        short_queue = !closed && (uint64_t) MAX(queued, 0) * 8 * 1000000 * 2 <= m->target_bps * high_usec;
+
+        switch (m->link_state) {
+        case MEDIA_LINK_OK:
+                if (!stalled) {
+                        if (short_queue)
+                                m->link_ok_bps = m->target_bps;
+                        return;
+                }
+                m->link_state = MEDIA_LINK_STALLED;
+                (void) media_group_set_stalled(m->group, m->member, true);
+                media_push_event(m, MEDIA_EVENT_LINK, 0,
+                                 "the sink stopped reading (%s for %llu ms): left out of the shared encoder's rate",
+                                 no_room ? "no room" : "nothing taken",
+                                 (unsigned long long) ((now - (no_room ? m->link_closed_usec : m->link_progress_usec)) /
+                                                       1000));
+                return;
+        case MEDIA_LINK_STALLED:
+                if (!stalled) {
+                        m->link_state = MEDIA_LINK_DRAINING;
+                        m->link_drain_usec = now;
+                }
+                return;
+        case MEDIA_LINK_DRAINING:
+                if (stalled) {
+                        m->link_state = MEDIA_LINK_STALLED; /* stopped again before it drained */
+                        return;
+                }
+                if (!short_queue && now - m->link_drain_usec < MEDIA_LINK_DRAIN_USEC)
+                        return;
+                break;
+        }
+        m->link_state = MEDIA_LINK_OK;
+        if (m->link_ok_bps > m->target_bps) {
+                m->target_bps = m->link_ok_bps;
+                m->stats.bitrate_bps = m->target_bps;
+                if (m->abr_running)
+                        (void) abr_state_init(&m->abr, &m->abr_cfg, (uint32_t) MIN(m->target_bps, UINT32_MAX),
+                                              now);
+        }
+        media_group_set_bitrate(m->group, m->member, m->target_bps);
+        (void) media_group_set_stalled(m->group, m->member, false);
+        media_push_event(m, MEDIA_EVENT_LINK, 0,
+                         "the sink reads again (%s in %llu ms): back in the shared encoder's rate at %llu bit/s",
+                         short_queue ? "drained" : "still behind",
+                         (unsigned long long) ((now - m->link_drain_usec) / 1000), (unsigned long long) m->target_bps);
+}
+
+/*
  * Read the sink's RTCP (NACKs are answered inside), and at each receiver
  * report or every MEDIA_ABR_SAMPLE_USEC let the controller decide the bit
  * rate. Runs without the lock.
@@ -391,6 +497,7 @@ static int media_feedback(struct media *m, uint64_t now)
         struct media_output_feedback fb;
         struct media_output_stats out;
         struct abr_decision d = {};
+        bool congested, closed;
         int q, r;
 
         r = media_output_poll_rtcp(m->output, now - m->start_usec, &fb);
@@ -400,9 +507,12 @@ static int media_feedback(struct media *m, uint64_t now)
                 media_group_request_idr(m->group);
         q = media_output_queued_bytes(m->output);
         media_output_get_stats(m->output, &out);
+        congested = media_output_is_congested(m->output);
+        closed = media_output_peer_window_closed(m->output);
 
         pthread_mutex_lock(&m->lock);
-        if (m->abr_running && (fb.report || now >= m->abr_next_sample)) {
+        media_watch_link(m, now, congested, closed, q, out.bytes_sent);
+        if (m->abr_running && m->link_state == MEDIA_LINK_OK && (fb.report || now >= m->abr_next_sample)) {
                 struct abr_sample in = {
                         .now_usec = now,
                         .has_loss = fb.report,
@@ -660,6 +770,8 @@ static int media_apply_format(struct media *m, const struct encode_config *forma
         m->stats.bitrate_bps = ecfg.bitrate_bps;
         m->stats.format_changes++;
         media_abr_reset(m, max_bps, now_usec());
+        m->link_state = MEDIA_LINK_OK; /* a new member of the new group; the next samples tell again */
+        m->link_progress_usec = m->link_closed_usec = 0;
         pthread_mutex_unlock(&m->lock);
         media_group_leave(old, old_member);
         return 0;
