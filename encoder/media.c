@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "../protocol/abr.h"
+#include "../protocol/link_stall.h"
 #include "../protocol/macro.h"
 #include "audio_pipewire.h"
 #include "capture.h"
@@ -63,18 +64,6 @@
 /* How often the thread reads RTCP (a NACK is answered within this) and samples the send queue for ABR. */
 #define MEDIA_FEEDBACK_USEC 10000
 #define MEDIA_ABR_SAMPLE_USEC 250000
-/* A full link that has taken nothing this long is stalled (the sink stopped reading), not slow. */
-#define MEDIA_LINK_STALL_USEC 1000000
-/* ... or whose sink has advertised no room this long (a slow reader opens it again at once) */
-#define MEDIA_LINK_CLOSED_USEC 500000
-/* A stalled link that reads again rejoins the group's rate when its backlog is gone, or after this. */
-#define MEDIA_LINK_DRAIN_USEC 2000000
-
-enum media_link_state {
-        MEDIA_LINK_OK,
-        MEDIA_LINK_STALLED,  /* left out of the group's rate (media_group_set_stalled()) */
-        MEDIA_LINK_DRAINING, /* reads again, still left out while it drains what waited */
-};
 
 enum media_command_type {
         MEDIA_COMMAND_START,
@@ -124,14 +113,7 @@ struct media {
         struct abr_state abr;
         bool abr_running;
         uint64_t abr_next_sample;
-        /* pipeline thread, under lock (media_watch_link()) */
-        uint64_t link_progress_usec; /* when the link last took data or had room; 0: from the next sample */
-        uint64_t link_closed_usec;   /* since when the sink advertises no room; 0: it has room */
-        uint64_t link_bytes;         /* bytes sent, at the last sample */
-        int link_queued;             /* send queue, at the last sample */
-        uint64_t link_ok_bps;        /* our target when the send queue was last short */
-        enum media_link_state link_state;
-        uint64_t link_drain_usec;    /* when it read again (MEDIA_LINK_DRAINING) */
+        struct link_stall link;      /* pipeline thread, under lock: media_watch_link() */
 
         pthread_t thread;
         bool thread_running;
@@ -279,6 +261,14 @@ static void media_abr_reset(struct media *m, uint64_t max_bps, uint64_t now)
                                         now) >= 0;
 }
 
+/* Watch the link afresh (lock held): a member left out counts again until the samples say otherwise. */
+static void media_link_reset(struct media *m)
+{
+        if (link_stall_is_out(&m->link))
+                (void) media_group_set_stalled(m->group, m->member, false);
+        link_stall_reset(&m->link);
+}
+
 /* Apply queued commands (lock held). */
 static void media_run_commands(struct media *m, uint64_t *next_tick)
 {
@@ -297,7 +287,7 @@ static void media_run_commands(struct media *m, uint64_t *next_tick)
                                 media_output_set_clock_offset(m->output,
                                                               m->start_usec - media_group_clock_zero());
                                 media_abr_reset(m, m->target_bps, m->start_usec);
-                                m->link_progress_usec = m->link_closed_usec = 0;
+                                media_link_reset(m);
                                 if (m->audio) {
                                         m->audio_start_pos = usec_to_frame(m->start_usec, m->cfg.audio_rate_hz);
                                         m->audio_pos = m->audio_start_pos;
@@ -318,7 +308,7 @@ static void media_run_commands(struct media *m, uint64_t *next_tick)
                                 if (m->audio)
                                         m->audio_pos = usec_to_frame(*next_tick, m->cfg.audio_rate_hz);
                                 media_group_wait_idr(m->group, m->member);
-                                m->link_progress_usec = m->link_closed_usec = 0; /* our pause, not the link */
+                                media_link_reset(m); /* our pause, not the link */
                         }
                         break;
                 case MEDIA_COMMAND_IDR:
@@ -326,7 +316,7 @@ static void media_run_commands(struct media *m, uint64_t *next_tick)
                         break;
                 case MEDIA_COMMAND_BITRATE:
                         m->target_bps = c.value;
-                        m->link_ok_bps = c.value; /* a stalled link comes back under the new ceiling */
+                        link_stall_set_bitrate(&m->link, c.value); /* a stall comes back under it */
                         media_group_set_bitrate(m->group, m->member, c.value);
                         m->stats.bitrate_bps = c.value;
                         /* the new ceiling (negotiated, SetBitrate, the link policy); adapt under it */
@@ -408,83 +398,56 @@ static int media_pump_audio(struct media *m, uint64_t now)
 }
 
 /*
- * Has the link stalled, or taken data again (lock held)? Stalled: the sink
- * advertises no room (TCP, interleaved) for MEDIA_LINK_CLOSED_USEC, or the
- * link is full and has taken nothing (bytes sent and send queue unchanged)
- * for MEDIA_LINK_STALL_USEC. A slow link takes some data all the time, with
- * its window open, and stays in the group's rate, as its loss needs; a
- * stalled one takes nothing at any rate, so it is left out
- * (media_group_set_stalled()) and the others keep theirs, and its controller
- * waits: a full queue says nothing then of the link's rate. Nor does the
- * backlog it drains when it reads again, so it rejoins once its queue is
- * short (or after MEDIA_LINK_DRAIN_USEC: a link that stays slow then lowers
- * the group's rate as any slow one), at the rate it had when its queue was
- * last short (its controller lowered it while the queue filled, before the
- * stall was certain). Its IDR comes when the link takes data (idr_owed).
+ * Has the link stalled, or taken data again (lock held)? protocol/link_stall.h
+ * decides; a stalled member is left out of the group's rate
+ * (media_group_set_stalled()), so the other sinks keep theirs, and its
+ * controller waits while it is out (a full queue, then the backlog it drains,
+ * say nothing of the link's rate). It rejoins at the rate it had before the
+ * stall's queue lowered it. Its IDR comes when the link takes data (idr_owed).
  */
 static void media_watch_link(struct media *m, uint64_t now, bool congested, bool closed, int queued,
                              uint64_t bytes)
 {
-        uint64_t high_usec = m->abr_cfg.queue_high_usec ?: 150000;
-        bool stalled, no_room, short_queue;
+        struct link_stall_decision d;
 
-        if (!m->link_progress_usec || !congested || bytes != m->link_bytes || queued < m->link_queued)
-                m->link_progress_usec = now;
-        if (!closed)
-                m->link_closed_usec = 0;
-        else if (!m->link_closed_usec)
-                m->link_closed_usec = now;
-        m->link_bytes = bytes;
-        m->link_queued = queued;
-        no_room = m->link_closed_usec && now - m->link_closed_usec >= MEDIA_LINK_CLOSED_USEC;
-        stalled = no_room || now - m->link_progress_usec >= MEDIA_LINK_STALL_USEC;
-        /* under half the controller's limit: the link keeps up with this rate */
-        short_queue = !closed && (uint64_t) MAX(queued, 0) * 8 * 1000000 * 2 <= m->target_bps * high_usec;
-
-        switch (m->link_state) {
-        case MEDIA_LINK_OK:
-                if (!stalled) {
-                        if (short_queue)
-                                m->link_ok_bps = m->target_bps;
-                        return;
-                }
-                m->link_state = MEDIA_LINK_STALLED;
+        if (link_stall_update(&m->link,
+                              &(struct link_stall_sample) {
+                                      .now_usec = now,
+                                      .congested = congested,
+                                      .window_closed = closed,
+                                      .queued_bytes = queued > 0 ? (uint64_t) queued : 0,
+                                      .bytes_sent = bytes,
+                                      .bitrate_bps = m->target_bps,
+                                      .queue_high_usec = m->abr_cfg.queue_high_usec,
+                              },
+                              &d) < 0)
+                return;
+        switch (d.event) {
+        case LINK_STALL_NONE:
+                break;
+        case LINK_STALL_LEFT_OUT:
                 (void) media_group_set_stalled(m->group, m->member, true);
                 media_push_event(m, MEDIA_EVENT_LINK, 0,
                                  "the sink stopped reading (%s for %llu ms): left out of the shared encoder's rate",
-                                 no_room ? "no room" : "nothing taken",
-                                 (unsigned long long) ((now - (no_room ? m->link_closed_usec : m->link_progress_usec)) /
-                                                       1000));
-                return;
-        case MEDIA_LINK_STALLED:
-                if (!stalled) {
-                        m->link_state = MEDIA_LINK_DRAINING;
-                        m->link_drain_usec = now;
+                                 d.no_room ? "no room" : "nothing taken", (unsigned long long) (d.for_usec / 1000));
+                break;
+        case LINK_STALL_REJOINED:
+                if (d.rejoin_bps > m->target_bps) {
+                        m->target_bps = d.rejoin_bps;
+                        m->stats.bitrate_bps = m->target_bps;
+                        if (m->abr_running)
+                                (void) abr_state_init(&m->abr, &m->abr_cfg,
+                                                      (uint32_t) MIN(m->target_bps, UINT32_MAX), now);
+                        media_group_set_bitrate(m->group, m->member, m->target_bps);
                 }
-                return;
-        case MEDIA_LINK_DRAINING:
-                if (stalled) {
-                        m->link_state = MEDIA_LINK_STALLED; /* stopped again before it drained */
-                        return;
-                }
-                if (!short_queue && now - m->link_drain_usec < MEDIA_LINK_DRAIN_USEC)
-                        return;
+                (void) media_group_set_stalled(m->group, m->member, false);
+                media_push_event(m, MEDIA_EVENT_LINK, 0,
+                                 "the sink reads again (%s in %llu ms): back in the shared encoder's rate at "
+                                 "%llu bit/s",
+                                 d.drained ? "drained" : "still behind", (unsigned long long) (d.drain_usec / 1000),
+                                 (unsigned long long) m->target_bps);
                 break;
         }
-        m->link_state = MEDIA_LINK_OK;
-        if (m->link_ok_bps > m->target_bps) {
-                m->target_bps = m->link_ok_bps;
-                m->stats.bitrate_bps = m->target_bps;
-                if (m->abr_running)
-                        (void) abr_state_init(&m->abr, &m->abr_cfg, (uint32_t) MIN(m->target_bps, UINT32_MAX),
-                                              now);
-        }
-        media_group_set_bitrate(m->group, m->member, m->target_bps);
-        (void) media_group_set_stalled(m->group, m->member, false);
-        media_push_event(m, MEDIA_EVENT_LINK, 0,
-                         "the sink reads again (%s in %llu ms): back in the shared encoder's rate at %llu bit/s",
-                         short_queue ? "drained" : "still behind",
-                         (unsigned long long) ((now - m->link_drain_usec) / 1000), (unsigned long long) m->target_bps);
 }
 
 /*
@@ -512,7 +475,7 @@ static int media_feedback(struct media *m, uint64_t now)
 
         pthread_mutex_lock(&m->lock);
         media_watch_link(m, now, congested, closed, q, out.bytes_sent);
-        if (m->abr_running && m->link_state == MEDIA_LINK_OK && (fb.report || now >= m->abr_next_sample)) {
+        if (m->abr_running && !link_stall_is_out(&m->link) && (fb.report || now >= m->abr_next_sample)) {
                 struct abr_sample in = {
                         .now_usec = now,
                         .has_loss = fb.report,
@@ -770,8 +733,8 @@ static int media_apply_format(struct media *m, const struct encode_config *forma
         m->stats.bitrate_bps = ecfg.bitrate_bps;
         m->stats.format_changes++;
         media_abr_reset(m, max_bps, now_usec());
-        m->link_state = MEDIA_LINK_OK; /* a new member of the new group; the next samples tell again */
-        m->link_progress_usec = m->link_closed_usec = 0;
+        /* a new member of the new group, not left out; the next samples tell again */
+        m->link = (struct link_stall) {};
         pthread_mutex_unlock(&m->lock);
         media_group_leave(old, old_member);
         return 0;
