@@ -202,7 +202,7 @@ static void media_push_event(struct media *m, enum media_event_type type, int er
         uint64_t one = 1;
         va_list ap;
 
-        /* ERROR and ENDED end the stream, so at most one of them comes; AUDIO and CONGESTED events
+        /* ERROR and ENDED end the stream, so at most one of them comes; AUDIO, CONGESTED and LINK events
          * (informational) leave room for it and are dropped when nobody reads them. */
         if (m->event_count == MEDIA_EVENTS_MAX ||
             ((type == MEDIA_EVENT_AUDIO || type == MEDIA_EVENT_CONGESTED || type == MEDIA_EVENT_LINK) &&
