@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "../protocol/abr.h"
+#include "../protocol/link_stall.h"
 #include "../protocol/macro.h"
 #include "audio_pipewire.h"
 #include "capture.h"
@@ -112,6 +113,7 @@ struct media {
         struct abr_state abr;
         bool abr_running;
         uint64_t abr_next_sample;
+        struct link_stall link;      /* pipeline thread, under lock: media_watch_link() */
 
         pthread_t thread;
         bool thread_running;
@@ -163,6 +165,8 @@ const char *media_event_type_to_string(enum media_event_type t)
                 return "audio";
         case MEDIA_EVENT_CONGESTED:
                 return "congested";
+        case MEDIA_EVENT_LINK:
+                return "link";
         default:
                 return NULL;
         }
@@ -198,10 +202,11 @@ static void media_push_event(struct media *m, enum media_event_type type, int er
         uint64_t one = 1;
         va_list ap;
 
-        /* ERROR and ENDED end the stream, so at most one of them comes; AUDIO and CONGESTED events
+        /* ERROR and ENDED end the stream, so at most one of them comes; AUDIO, CONGESTED and LINK events
          * (informational) leave room for it and are dropped when nobody reads them. */
         if (m->event_count == MEDIA_EVENTS_MAX ||
-            ((type == MEDIA_EVENT_AUDIO || type == MEDIA_EVENT_CONGESTED) && m->event_count >= MEDIA_EVENTS_MAX - 1))
+            ((type == MEDIA_EVENT_AUDIO || type == MEDIA_EVENT_CONGESTED || type == MEDIA_EVENT_LINK) &&
+             m->event_count >= MEDIA_EVENTS_MAX - 1))
                 return;
         ev = &m->events[(m->event_head + m->event_count) % MEDIA_EVENTS_MAX];
         *ev = (struct media_event) { .type = type, .error = error };
@@ -256,6 +261,14 @@ static void media_abr_reset(struct media *m, uint64_t max_bps, uint64_t now)
                                         now) >= 0;
 }
 
+/* Watch the link afresh (lock held): a member left out counts again until the samples say otherwise. */
+static void media_link_reset(struct media *m)
+{
+        if (link_stall_is_out(&m->link))
+                (void) media_group_set_stalled(m->group, m->member, false);
+        link_stall_reset(&m->link);
+}
+
 /* Apply queued commands (lock held). */
 static void media_run_commands(struct media *m, uint64_t *next_tick)
 {
@@ -274,6 +287,7 @@ static void media_run_commands(struct media *m, uint64_t *next_tick)
                                 media_output_set_clock_offset(m->output,
                                                               m->start_usec - media_group_clock_zero());
                                 media_abr_reset(m, m->target_bps, m->start_usec);
+                                media_link_reset(m);
                                 if (m->audio) {
                                         m->audio_start_pos = usec_to_frame(m->start_usec, m->cfg.audio_rate_hz);
                                         m->audio_pos = m->audio_start_pos;
@@ -294,6 +308,7 @@ static void media_run_commands(struct media *m, uint64_t *next_tick)
                                 if (m->audio)
                                         m->audio_pos = usec_to_frame(*next_tick, m->cfg.audio_rate_hz);
                                 media_group_wait_idr(m->group, m->member);
+                                media_link_reset(m); /* our pause, not the link */
                         }
                         break;
                 case MEDIA_COMMAND_IDR:
@@ -301,6 +316,7 @@ static void media_run_commands(struct media *m, uint64_t *next_tick)
                         break;
                 case MEDIA_COMMAND_BITRATE:
                         m->target_bps = c.value;
+                        link_stall_set_bitrate(&m->link, c.value); /* a stall comes back under it */
                         media_group_set_bitrate(m->group, m->member, c.value);
                         m->stats.bitrate_bps = c.value;
                         /* the new ceiling (negotiated, SetBitrate, the link policy); adapt under it */
@@ -382,6 +398,59 @@ static int media_pump_audio(struct media *m, uint64_t now)
 }
 
 /*
+ * Has the link stalled, or taken data again (lock held)? protocol/link_stall.h
+ * decides; a stalled member is left out of the group's rate
+ * (media_group_set_stalled()), so the other sinks keep theirs, and its
+ * controller waits while it is out (a full queue, then the backlog it drains,
+ * say nothing of the link's rate). It rejoins at the rate it had before the
+ * stall's queue lowered it. Its IDR comes when the link takes data (idr_owed).
+ */
+static void media_watch_link(struct media *m, uint64_t now, bool congested, bool closed, int queued,
+                             uint64_t bytes)
+{
+        struct link_stall_decision d;
+
+        if (link_stall_update(&m->link,
+                              &(struct link_stall_sample) {
+                                      .now_usec = now,
+                                      .congested = congested,
+                                      .window_closed = closed,
+                                      .queued_bytes = queued > 0 ? (uint64_t) queued : 0,
+                                      .bytes_sent = bytes,
+                                      .bitrate_bps = m->target_bps,
+                                      .queue_high_usec = m->abr_cfg.queue_high_usec,
+                              },
+                              &d) < 0)
+                return;
+        switch (d.event) {
+        case LINK_STALL_NONE:
+                break;
+        case LINK_STALL_LEFT_OUT:
+                (void) media_group_set_stalled(m->group, m->member, true);
+                media_push_event(m, MEDIA_EVENT_LINK, 0,
+                                 "the sink stopped reading (%s for %llu ms): left out of the shared encoder's rate",
+                                 d.no_room ? "no room" : "nothing taken", (unsigned long long) (d.for_usec / 1000));
+                break;
+        case LINK_STALL_REJOINED:
+                if (d.rejoin_bps > m->target_bps) {
+                        m->target_bps = d.rejoin_bps;
+                        m->stats.bitrate_bps = m->target_bps;
+                        if (m->abr_running)
+                                (void) abr_state_init(&m->abr, &m->abr_cfg,
+                                                      (uint32_t) MIN(m->target_bps, UINT32_MAX), now);
+                        media_group_set_bitrate(m->group, m->member, m->target_bps);
+                }
+                (void) media_group_set_stalled(m->group, m->member, false);
+                media_push_event(m, MEDIA_EVENT_LINK, 0,
+                                 "the sink reads again (%s in %llu ms): back in the shared encoder's rate at "
+                                 "%llu bit/s",
+                                 d.drained ? "drained" : "still behind", (unsigned long long) (d.drain_usec / 1000),
+                                 (unsigned long long) m->target_bps);
+                break;
+        }
+}
+
+/*
  * Read the sink's RTCP (NACKs are answered inside), and at each receiver
  * report or every MEDIA_ABR_SAMPLE_USEC let the controller decide the bit
  * rate. Runs without the lock.
@@ -391,6 +460,7 @@ static int media_feedback(struct media *m, uint64_t now)
         struct media_output_feedback fb;
         struct media_output_stats out;
         struct abr_decision d = {};
+        bool congested, closed;
         int q, r;
 
         r = media_output_poll_rtcp(m->output, now - m->start_usec, &fb);
@@ -400,9 +470,12 @@ static int media_feedback(struct media *m, uint64_t now)
                 media_group_request_idr(m->group);
         q = media_output_queued_bytes(m->output);
         media_output_get_stats(m->output, &out);
+        congested = media_output_is_congested(m->output);
+        closed = media_output_peer_window_closed(m->output);
 
         pthread_mutex_lock(&m->lock);
-        if (m->abr_running && (fb.report || now >= m->abr_next_sample)) {
+        media_watch_link(m, now, congested, closed, q, out.bytes_sent);
+        if (m->abr_running && !link_stall_is_out(&m->link) && (fb.report || now >= m->abr_next_sample)) {
                 struct abr_sample in = {
                         .now_usec = now,
                         .has_loss = fb.report,
@@ -660,6 +733,8 @@ static int media_apply_format(struct media *m, const struct encode_config *forma
         m->stats.bitrate_bps = ecfg.bitrate_bps;
         m->stats.format_changes++;
         media_abr_reset(m, max_bps, now_usec());
+        /* a new member of the new group, not left out; the next samples tell again */
+        m->link = (struct link_stall) {};
         pthread_mutex_unlock(&m->lock);
         media_group_leave(old, old_member);
         return 0;

@@ -112,6 +112,8 @@ enum media_event_type {
                             * silence does ("" reason: real sound plays again) */
         MEDIA_EVENT_CONGESTED, /* not an error: still congested at the lowest bit rate; a smaller mode
                                 * would help (the session may change format); repeated while it lasts */
+        MEDIA_EVENT_LINK,      /* not an error: the link stalled (left out of the shared encoder's rate)
+                                * or takes data again; reason says which, once each */
         _MEDIA_EVENT_MAX,
 };
 

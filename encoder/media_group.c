@@ -27,6 +27,7 @@ struct media_group_member {
         bool wait_idr;       /* send nothing until an IDR (joined, resumed) */
         uint64_t last_gen;   /* the cached encode this member took last */
         uint64_t bitrate_bps;
+        bool stalled;        /* its link takes nothing: left out of the group's rate */
 };
 
 struct media_group {
@@ -132,15 +133,24 @@ static void media_group_free(struct media_group *g)
         free(g);
 }
 
-/* The encoder's rate: the lowest target of the members (lock held). */
-static void media_group_update_bitrate(struct media_group *g)
+/* The lowest target of the members, the stalled ones left out when with_stalled is false; 0: none. */
+static uint64_t media_group_min_bitrate(const struct media_group *g, bool with_stalled)
 {
         uint64_t min = 0;
 
         for (unsigned i = 0; i < MEDIA_GROUP_MEMBERS_MAX; i++)
-                if (g->members[i].used && g->members[i].bitrate_bps &&
+                if (g->members[i].used && g->members[i].bitrate_bps && (with_stalled || !g->members[i].stalled) &&
                     (!min || g->members[i].bitrate_bps < min))
                         min = g->members[i].bitrate_bps;
+        return min;
+}
+
+/* The encoder's rate: the lowest target of the members whose links take data; of all of them when
+ * every link is stalled (lock held). */
+static void media_group_update_bitrate(struct media_group *g)
+{
+        uint64_t min = media_group_min_bitrate(g, false) ?: media_group_min_bitrate(g, true);
+
         if (min && min != g->bitrate_bps) {
                 (void) encode_set_bitrate(g->encoder, min);
                 g->bitrate_bps = encode_get_bitrate(g->encoder);
@@ -471,6 +481,22 @@ void media_group_set_bitrate(struct media_group *g, unsigned member, uint64_t bi
         g->members[member].bitrate_bps = bitrate_bps;
         media_group_update_bitrate(g);
         pthread_mutex_unlock(&g->lock);
+}
+
+int media_group_set_stalled(struct media_group *g, unsigned member, bool stalled)
+{
+        int r = 0;
+
+        if (!g || member >= MEDIA_GROUP_MEMBERS_MAX)
+                return -EINVAL;
+        pthread_mutex_lock(&g->lock);
+        if (g->members[member].used && g->members[member].stalled != stalled) {
+                g->members[member].stalled = stalled;
+                media_group_update_bitrate(g);
+                r = 1;
+        }
+        pthread_mutex_unlock(&g->lock);
+        return r;
 }
 
 uint64_t media_group_get_bitrate(struct media_group *g)

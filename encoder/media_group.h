@@ -17,7 +17,8 @@
  * So N members cost about one encode per frame interval, whoever runs it.
  *
  * The group's bit rate is the lowest of its members' targets (a member whose
- * ABR lowers its rate lowers the group's); an IDR asked by one member is one
+ * ABR lowers its rate lowers the group's), leaving out members whose link
+ * has stalled (media_group_set_stalled()); an IDR asked by one member is one
  * for all; a new member sends nothing until the next IDR (asked at join).
  * The last member leaving frees the encoder. Thread-safe.
  *
@@ -89,6 +90,13 @@ void media_group_frame_done(struct media_group_frame *frame); /* frees the buffe
 
 /* This member's target; the encoder runs at the lowest target of all members. */
 void media_group_set_bitrate(struct media_group *g, unsigned member, uint64_t bitrate_bps);
+/*
+ * A member whose link takes nothing at all (a sink that stopped reading) is
+ * left out of the lowest target while stalled: it gets nothing at any rate,
+ * and the others keep theirs. When every member is stalled, all count.
+ * 1 when this changed the member's state, 0 when it was so already.
+ */
+int media_group_set_stalled(struct media_group *g, unsigned member, bool stalled);
 uint64_t media_group_get_bitrate(struct media_group *g);
 void media_group_request_idr(struct media_group *g);
 /* A member starting to send again (resume) waits for the next IDR, which this asks for. */

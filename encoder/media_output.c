@@ -56,6 +56,7 @@ struct media_output {
         uint64_t next_sr_usec;
         struct media_output_stats fb; /* the RTCP part of the statistics */
         uint64_t offset_usec;         /* added to the caller's stream time (media_output_set_clock_offset()) */
+        bool reuse_seq;               /* TCP, interleaved: a frame dropped whole gives its sequence numbers back */
 };
 
 static uint64_t pace_for(uint64_t bitrate_bps)
@@ -98,6 +99,7 @@ int media_output_new(const struct media_output_config *cfg, struct media_output 
         o->audio = cfg->audio;
         o->audio_rate = cfg->audio_rate_hz;
         o->audio_channels = cfg->audio_channels;
+        o->reuse_seq = cfg->tcp || cfg->interleave;
         if (o->audio == TS_AUDIO_AAC) {
                 r = audio_encode_new(o->audio_rate, o->audio_channels, 0, &o->aac);
                 if (r < 0)
@@ -167,13 +169,27 @@ uint16_t media_output_local_port(const struct media_output *o)
         return o ? rtp_send_get_local_port(o->send) : 0;
 }
 
-/* Send what the muxer put into the writer, then empty it. */
+/*
+ * Send what the muxer put into the writer, then empty it. On TCP nothing is
+ * lost on the way, so a gap in the sequence numbers is a frame we dropped
+ * (the link was full): one dropped whole gives its numbers back, so the
+ * sink's receiver reports count no loss for a stall, which would lower the
+ * rate again after it (the queue already told the controller).
+ */
 static int media_output_flush(struct media_output *o, enum rtp_send_kind kind)
 {
+        struct rtp_send_stats before, after;
         int r = RTP_SEND_OK;
 
-        if (o->writer.n_packets > 0)
+        if (o->writer.n_packets > 0) {
+                rtp_send_get_stats(o->send, &before);
                 r = rtp_send_frame(o->send, o->writer.data, o->writer.n_packets, RTP_MP2T_PACKET_SIZE, kind);
+                if (r > 0 && o->reuse_seq) {
+                        rtp_send_get_stats(o->send, &after);
+                        if (after.packets == before.packets)
+                                o->writer.seq = (uint16_t) (o->writer.seq - o->writer.n_packets);
+                }
+        }
         rtp_mp2t_writer_reset(&o->writer);
         if (r < 0)
                 return r;
@@ -413,6 +429,11 @@ int media_output_queued_bytes(const struct media_output *o)
 bool media_output_is_congested(const struct media_output *o)
 {
         return o && rtp_send_is_congested(o->send);
+}
+
+bool media_output_peer_window_closed(const struct media_output *o)
+{
+        return o && rtp_send_peer_window_closed(o->send);
 }
 
 int media_output_rtcp_fd(const struct media_output *o)

@@ -157,6 +157,8 @@ int media_output_poll_rtcp(struct media_output *o, uint64_t now_usec, struct med
 int media_output_queued_bytes(const struct media_output *o);
 /* The link is still full: an IDR asked for now would be dropped as well (rtp_send_is_congested()). */
 bool media_output_is_congested(const struct media_output *o);
+/* TCP or interleaved: the sink advertises no room, it does not read (rtp_send_peer_window_closed()). */
+bool media_output_peer_window_closed(const struct media_output *o);
 
 /* The RTCP socket, or -1 without RTCP (to poll for readability). */
 int media_output_rtcp_fd(const struct media_output *o);

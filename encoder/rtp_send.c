@@ -28,6 +28,7 @@
 #include "../protocol/rtcp.h"
 #include "rtsp_interleave.h"
 #include "rtp_send.h"
+#include "tcp_window.h"
 
 #define RTP_SEND_MAX_BURST 64
 /* The largest packet the retransmission history keeps (an RTP/MP2T packet is 1328 bytes). */
@@ -340,6 +341,13 @@ bool rtp_send_is_congested(const struct rtp_send *s)
         if (s->il)
                 return !rtsp_interleave_wait_writable(s->il, 0);
         return poll(&pfd, 1, 0) == 0;
+}
+
+bool rtp_send_peer_window_closed(const struct rtp_send *s)
+{
+        if (s->il)
+                return rtsp_interleave_peer_window_closed(s->il);
+        return s->tcp && tcp_peer_window_closed(s->fd);
 }
 
 /* Keep a copy of packets that the kernel took, for NACKs. */

@@ -172,6 +172,8 @@ int rtp_send_get_queued_bytes(const struct rtp_send *s);
  * would be dropped too, and the encoder is shared (encoder/media_group.h).
  */
 bool rtp_send_is_congested(const struct rtp_send *s);
+/* TCP and interleaved: the sink advertises no room, it does not read (tcp_window.h). UDP: false. */
+bool rtp_send_peer_window_closed(const struct rtp_send *s);
 
 /* A copy of the counters. Not thread-safe: call from the sending thread. */
 void rtp_send_get_stats(const struct rtp_send *s, struct rtp_send_stats *ret);

@@ -13,6 +13,7 @@
 
 #include "../protocol/macro.h"
 #include "rtsp_interleave.h"
+#include "tcp_window.h"
 
 /* Packets per sendmsg(); the sender's bursts are smaller. */
 #define RTSP_INTERLEAVE_MAX_BURST 64
@@ -261,4 +262,9 @@ void rtsp_interleave_get_stats(struct rtsp_interleave *il, struct rtsp_interleav
         pthread_mutex_lock(&il->lock);
         *ret = il->stats;
         pthread_mutex_unlock(&il->lock);
+}
+
+bool rtsp_interleave_peer_window_closed(struct rtsp_interleave *il)
+{
+        return tcp_peer_window_closed(il->fd); /* fd is fixed for il's life: no lock */
 }

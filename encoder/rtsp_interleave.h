@@ -76,6 +76,8 @@ int rtsp_interleave_send(struct rtsp_interleave *il, uint8_t channel, const uint
 bool rtsp_interleave_wait_writable(struct rtsp_interleave *il, unsigned timeout_usec);
 /* Bytes not yet sent: the socket's (SIOCOUTQ) and ours; or a negative errno. */
 int rtsp_interleave_get_queued_bytes(struct rtsp_interleave *il);
+/* The sink advertises no room: it does not read the connection (tcp_window.h). */
+bool rtsp_interleave_peer_window_closed(struct rtsp_interleave *il);
 
 /* A frame from the sink, for the media thread. 0, or -ENOBUFS when dropped (counted). */
 int rtsp_interleave_deliver(struct rtsp_interleave *il, const void *data, size_t len);

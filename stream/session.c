@@ -527,6 +527,10 @@ static int session_on_media_event(sd_event_source *source, int fd, uint32_t reve
                         session_media_congested(s, ev.reason);
                         return 0;      /* actions ran: read the rest next time (the fd stays readable) */
                 }
+                if (ev.type == MEDIA_EVENT_LINK) {
+                        log_session_info(s, "network: %s", ev.reason);
+                        continue;
+                }
                 if (ev.type == MEDIA_EVENT_AUDIO) {
                         /* the audio track goes on (silence if need be); say what plays or why it is silent.
                          * main's AudioState follows the statistics: push them now, before the journal line */

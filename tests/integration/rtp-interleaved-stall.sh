@@ -52,7 +52,7 @@ rss_kb() { [ -n "$1" ] && awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/
 
 # One sample a second: phase of A's stall (before/in/after), how long miracastctl status took (ms),
 # when (s since the test started), the worker's and the daemon's RSS (KiB), then per sink: state, dropped frames, frames sent,
-# send-queue bytes, end reason.
+# send-queue bytes, bytes sent, the encoder's rate (bit/s), end reason.
 summarize='
 import json, sys
 ports = dict(p.split("=") for p in sys.argv[2].split())
@@ -62,8 +62,9 @@ for x in json.loads(open(sys.argv[1]).read() or "[]"):
     for name, p in ports.items():
         if len(rtp) > 1 and rtp[1] == p:
             st = x.get("Statistics", {})
-            out[name] = "%s:%s,%d,%d,%d,%s" % (name, x.get("State"), st.get("drops", 0), st.get("frames", 0),
-                                               st.get("send-queue-bytes", 0),
+            out[name] = "%s:%s,%d,%d,%d,%d,%d,%s" % (name, x.get("State"), st.get("drops", 0), st.get("frames", 0),
+                                                     st.get("send-queue-bytes", 0), st.get("bytes", 0),
+                                                     st.get("bitrate-bps", 0),
                                                x.get("EndReason", "").replace(" ", "_") or "-")
 print(" ".join(out[k] for k in sorted(out)))'
 : >"$T/samples"
@@ -104,7 +105,7 @@ val() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
 stall=$(grep " in rc=" "$T/samples")
 first=$(head -n1 <<<"$stall")
 last=$(tail -n1 <<<"$stall")
-field() { sed -n "s/.* $1:[a-z]*,\([0-9]*\),\([0-9]*\),\([0-9]*\),.*/\\$2/p" <<<"$3"; }
+field() { sed -n "s/.* $1:[a-z]*,\([0-9]*\),\([0-9]*\),\([0-9]*\),\([0-9]*\),\([0-9]*\),.*/\\$2/p" <<<"$3"; }
 kv() { sed -n "s/.* $1=\([0-9]*\).*/\1/p" <<<"$2"; }
 check "samples taken during A's stall ($(wc -l <<<"$stall"))" test "$(grep -c . <<<"$stall")" -ge 4
 d0=$(field a 1 "$first")
@@ -134,6 +135,26 @@ f0=$(field b 2 "$first")
 f1=$(field b 2 "$last")
 check "B's session kept sending pictures meanwhile ($f0 -> $f1 frames)" \
         test -n "$f0" -a -n "$f1" -a "${f1:-0}" -gt "$((${f0:-0} + 60))"
+# The shared encoder's rate (B's bitrate-bps): a stalled sink's controller goes down to the floor
+# (1 Mbit/s) as its queue stays full, and once pulled B (and everyone) down with it. A sink that
+# takes nothing for a second is left out of the group's rate, so B keeps the rate it had before
+# C (2 s into PLAYING) and A stopped reading, give or take the second it takes to tell. The first
+# sample of the stall may fall into that second: it is not judged.
+bps0=$(grep " before rc=" "$T/samples" | grep -o " b:playing,[0-9,]*" | cut -d, -f6 | sort -n | tail -n1)
+bpsmin=$(tail -n +2 <<<"$stall" | grep -o " b:playing,[0-9,]*" | cut -d, -f6 | sort -n | head -n1)
+bb0=$(field b 5 "$first")
+bb1=$(field b 5 "$last")
+bt0=$(kv t "$first")
+bt1=$(kv t "$last")
+check "B's encoder rate stays while A and C stall (${bpsmin:-?} bit/s at least, ${bps0:-?} before; B received $(((${bb1:-0} - ${bb0:-0}) * 8 / 1000 / (${bt1:-0} - ${bt0:-0} > 0 ? ${bt1:-0} - ${bt0:-0} : 1))) kbit/s)" \
+        test -n "$bps0" -a -n "$bpsmin" -a "${bpsmin:-0}" -ge "$((${bps0:-0} * 9 / 10))"
+# ... and after A's: A rejoins the group's rate once it has drained what waited, at the rate it had
+# before, and the frames dropped in its stall are no loss in its reports (TCP loses nothing), so it
+# does not pull B down then either (it once took B to the floor for some 9 s)
+bpsafter=$(grep " after rc=" "$T/samples" | grep " a:playing," | grep -o " b:playing,[0-9,]*" | cut -d, -f6 | sort -n |
+        head -n1)
+check "... and after A's stall (${bpsafter:-?} bit/s at least)" \
+        test -n "$bpsafter" -a "${bpsafter:-0}" -ge "$((${bps0:-0} * 3 / 4))"
 
 # ---- B, the other session ----
 check "B (UDP) played to its TEARDOWN (exit $b_rc)" test "$b_rc" = 0 -a -n "$(grep "^SINK result=ok .* end=duration" <<<"$b")"
@@ -151,6 +172,10 @@ check "A played to its TEARDOWN, answered (exit $a_rc)" test "$a_rc" = 0 -a -n "
 check "A stalled for 12 s and read again" test "$(val "$a" stall)" = done -a "$(val "$a" stall_ms)" -ge 11900
 check "A's '\$' frames stayed whole: transport=$(val "$a" transport), $(val "$a" rtp_bad) bad packets" \
         test "$(val "$a" transport)" = interleaved -a "$(val "$a" rtp_bad)" = 0
+# (the rest of a frame cut when the stall began may still be missing: under 100 packets, where the
+# 800-odd frames dropped whole made some 1600)
+check "A's reports count next to no loss: frames dropped whole gave back their sequence numbers ($(val "$a" rtp_lost))" \
+        test -n "$(val "$a" rtp_lost)" -a "$(val "$a" rtp_lost)" -lt 100
 check "A decoded without errors ($(val "$a" decode_errors))" test "$(val "$a" decode_errors)" = 0
 check "A got a keyframe soon after the stall ($(val "$a" stall_first_keyframe_after_ms) ms)" \
         test "$(val "$a" stall_first_keyframe_after_ms)" -ge 0 -a "$(val "$a" stall_first_keyframe_after_ms)" -lt 1500
@@ -161,7 +186,7 @@ check "A answered our M16 keep-alive, which waited for it, after the stall ($(va
 
 # ---- C, which never reads again ----
 cend=$(grep -o " c:ended,[^ ]*" "$T/samples" | tail -n1)
-check "C's session ended on D-Bus: ${cend#*,*,*,*,}" grep -q "sink_silent_for_30_s" <<<"$cend"
+check "C's session ended on D-Bus: ${cend#*,*,*,*,*,*,}" grep -q "sink_silent_for_30_s" <<<"$cend"
 check "... saying that it stopped reading" grep -q "it_stopped_reading,_[0-9]*_bytes_we_sent_wait_for_it" <<<"$cend"
 # it stops reading 2 s into PLAYING and was last heard at PLAY: ended about 30 s after PLAY
 c0=$(kv t "$(grep -m1 " c:playing," "$T/samples")")
@@ -170,6 +195,13 @@ check "... after the session timeout, not before nor long after (seen playing fo
         test -n "$c0" -a -n "$c1" -a "$((${c1:-0} - ${c0:-0}))" -ge 24 -a "$((${c1:-0} - ${c0:-0}))" -le 40
 check "... and the journal says why" grep -q "<4>session .*ended: sink silent for 30 s.*; it stopped reading" "$T/daemon.log"
 check "C never decoded after its stall began" test "$(val "$c" stall)" = ongoing
+# one journal line when a stalled sink is left out of the encoder's rate (A and C), one when it rejoins (A)
+left=$(grep -c "<6>session .*network: the sink stopped reading (.* for [0-9]* ms): left out of the shared encoder's rate" \
+        "$T/daemon.log")
+back=$(grep -c "<6>session .*network: the sink reads again (.* in [0-9]* ms): back in the shared encoder's rate at [0-9]* bit/s" \
+        "$T/daemon.log")
+check "the journal says it once when A and when C are left out of the shared rate ($left)" test "$left" = 2
+check "... and once when A reads again ($back)" test "$back" = 1
 check "no other session ended early" test "$(grep -c "ended: sink silent" "$T/daemon.log")" = 1
 
 check_no_sanitizer_report "no sanitizer report" "$T/daemon.log"

@@ -3,7 +3,8 @@
  * encoder/media_group.h, the fan-out: members at the same capture and format
  * share one encoder (one encode per frame interval, whoever ticks first),
  * other formats get their own, a joiner starts at an IDR, the group runs at
- * the lowest member target, and the last one leaving frees the encoder.
+ * the lowest member target (leaving out members whose link stalled), and the
+ * last one leaving frees the encoder.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -128,6 +129,51 @@ TEST(group_formats, "/media-group/another size, rate or capture gets another enc
         assert_int_eq(media_group_count(), 0);
         capture_unref(c);
         capture_unref(c2);
+}
+
+TEST(group_stalled, "/media-group/a member whose link stalled is left out of the rate, and counts again after") {
+        struct capture *c = open_testsrc();
+        struct media_group *g1, *g2, *g3;
+        unsigned m1, m2, m3;
+
+        assert_int_eq(media_group_join(c, &fmt_a, false, &g1, &m1), 0);
+        assert_int_eq(media_group_join(c, &fmt_a, false, &g2, &m2), 0);
+        assert_true(g1 == g2);
+        assert_int_eq(media_group_get_bitrate(g1), 2000000);
+        /* member 2's controller went down while its sink stopped reading: the others keep the rate */
+        media_group_set_bitrate(g2, m2, 1000000);
+        assert_int_eq(media_group_get_bitrate(g1), 1000000);
+        assert_int_eq(media_group_set_stalled(g2, m2, true), 1);
+        assert_int_eq(media_group_set_stalled(g2, m2, true), 0); /* once */
+        assert_int_eq(media_group_get_bitrate(g1), 2000000);
+        /* a slow member (not stalled) still holds the rate down */
+        media_group_set_bitrate(g1, m1, 1500000);
+        assert_int_eq(media_group_get_bitrate(g1), 1500000);
+        media_group_set_bitrate(g1, m1, 2000000);
+        /* a joiner counts at once; the stalled one still does not */
+        assert_int_eq(media_group_join(c, &(struct encode_config) { .encoder = "x264", .width = 320, .height = 240,
+                                                                    .fps_num = 30, .fps_den = 1,
+                                                                    .bitrate_bps = 1800000 },
+                                       false, &g3, &m3), 0);
+        assert_true(g3 == g1);
+        assert_int_eq(media_group_get_bitrate(g1), 1800000);
+        media_group_leave(g3, m3);
+        assert_int_eq(media_group_get_bitrate(g1), 2000000);
+        /* its link takes data again: its rate counts */
+        assert_int_eq(media_group_set_stalled(g2, m2, false), 1);
+        assert_int_eq(media_group_get_bitrate(g1), 1000000);
+        /* every member stalled: all count (nobody else's picture to keep) */
+        assert_int_eq(media_group_set_stalled(g2, m2, true), 1);
+        assert_int_eq(media_group_set_stalled(g1, m1, true), 1);
+        assert_int_eq(media_group_get_bitrate(g1), 1000000);
+        /* the stalled one leaves: the rest, though stalled, run at their own */
+        media_group_leave(g2, m2);
+        assert_int_eq(media_group_get_bitrate(g1), 2000000);
+        assert_int_eq(media_group_set_stalled(g1, 7, true), 0); /* not a member: nothing */
+        assert_int_eq(media_group_set_stalled(g1, 99, true), -EINVAL);
+        media_group_leave(g1, m1);
+        assert_int_eq(media_group_count(), 0);
+        capture_unref(c);
 }
 
 TEST(group_joiner_idr, "/media-group/a member joining a running encoder starts at the next IDR") {
