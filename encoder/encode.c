@@ -5,8 +5,9 @@
  * picture pool, and the send/receive loop. See encode.h for the contract.
  *
  * Time base is 1/90000 (the MPEG-TS clock), so pts go straight into PES
- * headers and x264's rate control sees real time between pictures (it runs in
- * VFR mode), which matters because unchanged pictures are not encoded.
+ * headers and the rate control sees real time between pictures (ours in
+ * encode_x264.c refills its buffer by pts), which matters because unchanged
+ * pictures are not encoded.
  */
 #include <errno.h>
 #include <stdarg.h>

@@ -2,12 +2,20 @@
 /*
  * The software encoder calling libx264 directly (backend "software", codec
  * "x264"). Same settings as FFmpeg's libx264 wrapper gets from encode.c
- * (ultrafast + zerolatency, CBP/CHP, level, CBR with a quarter-second VBV,
- * GOP, slices, SPS/PPS before every IDR, AUD, qmin 12, BT.709 VUI), plus
- * what FFmpeg 5.1 cannot pass: the damage we already know, as per-macroblock
- * X264_MBINFO_CONSTANT flags. x264 then encodes an unchanged macroblock as a
- * skip without analysing it, when that cannot lower quality (its reference
- * was coded at this frame's QP or better; x264 checks that itself).
+ * (ultrafast + zerolatency, CBP/CHP, level, GOP, slices, SPS/PPS before
+ * every IDR, AUD, qmin 12, BT.709 VUI), plus what FFmpeg 5.1 cannot pass:
+ * the damage we already know, as per-macroblock X264_MBINFO_CONSTANT flags.
+ * x264 then encodes an unchanged macroblock as a skip without analysing it,
+ * when that cannot lower quality (its reference was coded at this frame's QP
+ * or better; x264 checks that itself).
+ *
+ * The bit rate and its quarter-second VBV are kept by our own frame-level
+ * rate control (protocol/qp_control.h), which prices a picture by its
+ * changed macroblocks; x264 runs at constant QP with each picture's QP
+ * given. x264's own bit-rate modes first estimate every picture on a
+ * half-size copy, a quarter of its time on a mostly still desktop. So that
+ * the rate control knows each picture's type beforehand, we place the IDRs
+ * (every idr_interval pictures, and on request), not x264.
  *
  * The damage of a picture is against the picture it held before (its
  * prev_seq); it is valid for x264 only when that is the picture x264 saw
@@ -15,6 +23,7 @@
  * sends no mb_info, which is always correct.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +33,7 @@
 #include <x264.h>
 
 #include "../protocol/macro.h"
+#include "../protocol/qp_control.h"
 #include "capture.h"
 #include "encode_internal.h"
 
@@ -40,6 +50,15 @@ struct encode_x264 {
         int64_t out_pts;
         bool out_idr, have_out;
         uint64_t constant_mbs, total_mbs; /* for tests and stats */
+        struct qp_control rc;
+        unsigned since_idr; /* pictures since the last IDR; UINT_MAX: none yet */
+        /* the picture in x264 now, for qp_control_done() */
+        struct qp_control_picture rc_pic;
+        unsigned rc_qp;
+        uint64_t rate_skipped; /* pictures not encoded because the rate could not take them */
+        bool high_range;       /* x264 opened for QP 29..69 (else 11..51): x264_open_range() */
+        unsigned below_range;  /* pictures in a row that wanted less than the high range allows */
+        uint64_t range_switches;
 };
 
 struct encode_x264 *encode_x264_free(struct encode_x264 *x)
@@ -52,13 +71,41 @@ struct encode_x264 *encode_x264_free(struct encode_x264 *x)
         return NULL;
 }
 
-static void x264_apply_rate(const struct encoder *e, x264_param_t *p, uint64_t bps)
+/* The VBV holds what encode.c gives FFmpeg (a quarter second by default). */
+static uint64_t x264_vbv_bits(const struct encoder *e, uint64_t bps)
 {
-        /* x264 counts kbit/s; the VBV holds what encode.c gives FFmpeg (a quarter second by default). */
-        p->rc.i_rc_method = X264_RC_ABR;
-        p->rc.i_bitrate = (int) MAX(bps / 1000, (uint64_t) 1);
-        p->rc.i_vbv_max_bitrate = p->rc.i_bitrate;
-        p->rc.i_vbv_buffer_size = (int) MIN(encode_vbv_kbit(e, bps), (uint64_t) INT32_MAX);
+        return encode_vbv_kbit(e, bps) * 1000;
+}
+
+/*
+ * (Re)open x264 for one of two QP ranges. It takes QPs only within 20 of
+ * i_qp_constant: 31 opens 11..51, all of H.264's range from our 12 (see
+ * encoder_configure_x264()); 49 opens 29..69, x264's extension above 51 for
+ * pictures no encoder predicts on a slow link. Reopening starts with an IDR;
+ * encode_x264_send() switches rarely (up at once when the rate needs more
+ * than 51, down after X264_RANGE_DOWN_PICTURES wanting less than 29).
+ */
+#define X264_LOW_RANGE_MAX 51
+#define X264_HIGH_RANGE_MIN 29
+#define X264_RANGE_DOWN_PICTURES 60
+
+static int x264_open_range(struct encode_x264 *x, bool high)
+{
+        x264_t *enc;
+
+        x->param.rc.i_qp_constant = high ? 49 : 31;
+        enc = x264_encoder_open(&x->param);
+        if (!enc)
+                return -ENOTSUP;
+        if (x->enc)
+                x264_encoder_close(x->enc);
+        x->enc = enc;
+        x->high_range = high;
+        x->below_range = 0;
+        x->since_idr = UINT_MAX; /* its first picture is an IDR */
+        x->last_picture = NULL;
+        x->last_seq = 0;
+        return 0;
 }
 
 int encode_x264_open(struct encoder *e)
@@ -92,7 +139,8 @@ int encode_x264_open(struct encoder *e)
         p->i_slice_count = e->cfg.slices > 1 ? (int) e->cfg.slices : 0;
         /* low-latency: a lost RTP packet costs about one slice, not the picture */
         p->i_slice_max_size = (int) e->cfg.slice_max_bytes;
-        p->i_keyint_max = (int) e->cfg.idr_interval;
+        /* we place the IDRs: see encode_x264_send() */
+        p->i_keyint_max = X264_KEYINT_MAX_INFINITE;
         p->i_keyint_min = 1;
         p->i_scenecut_threshold = 0;
         p->i_bframe = 0;
@@ -102,9 +150,15 @@ int encode_x264_open(struct encoder *e)
         p->b_annexb = 1;
         if (e->cfg.level_idc)
                 p->i_level_idc = (int) e->cfg.level_idc;
-        x264_apply_rate(e, p, bps);
-        p->rc.f_vbv_buffer_init = 0.75f; /* libavcodec's default initial occupancy */
-        p->rc.i_qp_min = 12;             /* see encoder_configure_x264() */
+        /*
+         * Constant QP, given per picture by x->rc. In this mode x264 confines
+         * a given QP to the range its I and B factors span around
+         * i_qp_constant, each at most 10 (20 QP): see x264_open_range().
+         */
+        p->rc.i_rc_method = X264_RC_CQP;
+        p->rc.i_qp_constant = 31; /* x264_param_apply_profile() refuses 0 (lossless) */
+        p->rc.f_ip_factor = 10.0f;
+        p->rc.f_pb_factor = 10.0f;
         p->vui.i_sar_width = 1;
         p->vui.i_sar_height = 1;
         p->vui.b_fullrange = 0;
@@ -117,13 +171,20 @@ int encode_x264_open(struct encoder *e)
         if (x264_param_apply_profile(p, e->cfg.profile == ENCODE_PROFILE_CHP ? "high" : "baseline") < 0)
                 return encode_set_error(-ENOTSUP, "x264: profile refused");
 
-        x->enc = x264_encoder_open(p);
-        if (!x->enc)
+        if (x264_open_range(x, false) < 0)
                 return encode_set_error(-ENOTSUP, "x264: cannot open with %ux%u %u/%u fps, level %u, %llu bit/s",
                                         e->cfg.width, e->cfg.height, e->cfg.fps_num, e->cfg.fps_den,
                                         e->cfg.level_idc, (unsigned long long) bps);
         x->mb_width = (e->cfg.width + 15) / 16;
         x->mb_height = (e->cfg.height + 15) / 16;
+        if (qp_control_init(&x->rc, &(struct qp_control_config) { .bitrate_bps = MAX(bps, (uint64_t) 1000),
+                                                                  .vbv_bits = x264_vbv_bits(e, bps),
+                                                                  .fps_num = e->cfg.fps_num,
+                                                                  .fps_den = e->cfg.fps_den,
+                                                                  .mb_count = x->mb_width * x->mb_height }) < 0)
+                return encode_set_error(-EINVAL, "x264: no rate control for %llu bit/s at %u/%u fps",
+                                        (unsigned long long) bps, e->cfg.fps_num, e->cfg.fps_den);
+        x->since_idr = UINT_MAX;
         e->applied_bitrate = bps;
         e->x264 = steal_ptr(x);
         return 0;
@@ -164,11 +225,38 @@ int encode_x264_set_bitrate(struct encoder *e, uint64_t bps)
 {
         struct encode_x264 *x = e->x264;
 
-        x264_apply_rate(e, &x->param, bps);
-        if (x264_encoder_reconfig(x->enc, &x->param) < 0)
-                return encode_set_error(-EIO, "x264: cannot change the bit rate to %llu", (unsigned long long) bps);
+        if (qp_control_set_rate(&x->rc, MAX(bps, (uint64_t) 1000), x264_vbv_bits(e, bps)) < 0)
+                return encode_set_error(-EINVAL, "x264: cannot change the bit rate to %llu", (unsigned long long) bps);
         e->applied_bitrate = bps;
         return 0;
+}
+
+/* The QP x264 takes in its current range. */
+static unsigned x264_range_qp(const struct encode_x264 *x, unsigned qp)
+{
+        return x->high_range ? MAX(qp, (unsigned) X264_HIGH_RANGE_MIN) : MIN(qp, (unsigned) X264_LOW_RANGE_MAX);
+}
+
+/* Keep x264's QP range around what the plan wants: 0 (plan->qp fits, maybe raised), 1 (reopened), or < 0. */
+static int x264_fit_range(struct encode_x264 *x, struct qp_control_plan *plan)
+{
+        bool high = x->high_range;
+
+        if (!high && plan->qp > X264_LOW_RANGE_MAX)
+                high = true;
+        else if (high && plan->qp < X264_HIGH_RANGE_MIN) {
+                if (++x->below_range >= X264_RANGE_DOWN_PICTURES)
+                        high = false;
+        } else
+                x->below_range = 0;
+        if (high == x->high_range) {
+                plan->qp = x264_range_qp(x, plan->qp);
+                return 0;
+        }
+        if (x264_open_range(x, high) < 0)
+                return encode_set_error(-EIO, "x264: cannot reopen for QP %s", high ? "29..69" : "11..51");
+        x->range_switches++;
+        return 1;
 }
 
 /*
@@ -181,6 +269,7 @@ static uint8_t *x264_mb_info(struct encode_x264 *x, const struct encode_picture 
         bool repeat = p == x->last_picture && p->seq == x->last_seq;
         uint8_t *info;
 
+        x->rc_pic.changed_mbs = (unsigned) n;
         if (!repeat && !(p->mb_map_valid && p->prev_seq != 0 && p->prev_seq == x->last_seq))
                 return NULL;
         info = malloc(n);
@@ -189,6 +278,7 @@ static uint8_t *x264_mb_info(struct encode_x264 *x, const struct encode_picture 
         for (size_t i = 0; i < n; i++) {
                 info[i] = repeat || !p->mb_map[i] ? X264_MBINFO_CONSTANT : 0;
                 x->constant_mbs += info[i] != 0;
+                x->rc_pic.changed_mbs -= info[i] != 0;
         }
         return info;
 }
@@ -197,8 +287,9 @@ int encode_x264_send(struct encoder *e, struct encode_picture *p, int64_t pts_90
 {
         struct encode_x264 *x = e->x264;
         x264_picture_t in, out;
+        struct qp_control_plan plan;
         x264_nal_t *nal;
-        int n_nal, size;
+        int n_nal, size, r;
 
         x264_picture_init(&in);
         in.img.i_csp = X264_CSP_NV12;
@@ -208,14 +299,48 @@ int encode_x264_send(struct encoder *e, struct encode_picture *p, int64_t pts_90
                 in.img.i_stride[i] = p->frame->linesize[i];
         }
         in.i_pts = pts_90khz;
-        in.i_type = idr ? X264_TYPE_IDR : X264_TYPE_AUTO;
+        idr = idr || x->since_idr >= e->cfg.idr_interval;
+        in.i_type = idr ? X264_TYPE_IDR : X264_TYPE_P;
         x->total_mbs += (uint64_t) x->mb_width * x->mb_height;
+        x->rc_pic = (struct qp_control_picture) { .idr = idr, .pts_90khz = (uint64_t) MAX(pts_90khz, (int64_t) 0) };
         in.prop.mb_info = x264_mb_info(x, p);
         in.prop.mb_info_free = free;
+        if (qp_control_plan(&x->rc, &x->rc_pic, &plan) < 0)
+                return encode_set_error(-EIO, "x264: no QP for the picture");
+        if (plan.skip) {
+                /* the link cannot take it even at the lowest quality: the next picture carries the change */
+                free(in.prop.mb_info);
+                x->rate_skipped++;
+                return 0;
+        }
+        r = x264_fit_range(x, &plan);
+        if (r < 0) {
+                free(in.prop.mb_info);
+                return r;
+        }
+        if (r > 0) {
+                /* reopened: this picture is its first, an IDR, and needs no mb_info */
+                free(in.prop.mb_info);
+                in.prop.mb_info = NULL;
+                idr = true;
+                in.i_type = X264_TYPE_IDR;
+                x->rc_pic.idr = true;
+                if (qp_control_plan(&x->rc, &x->rc_pic, &plan) < 0)
+                        return encode_set_error(-EIO, "x264: no QP for the picture");
+                plan.qp = x264_range_qp(x, plan.qp);
+        }
+        x->rc_qp = plan.qp;
+        in.i_qpplus1 = (int) plan.qp + 1;
 
         size = x264_encoder_encode(x->enc, &nal, &n_nal, &in, &out);
         if (size < 0)
                 return encode_set_error(-EIO, "x264: encode failed");
+        /* zerolatency: the picture comes out of this call (x264 keeps no frame back) */
+        x->since_idr = idr ? 1 : x->since_idr == UINT_MAX ? UINT_MAX : x->since_idr + 1;
+        if (size > 0) {
+                x->rc_pic.idr = out.b_keyframe;
+                (void) qp_control_done(&x->rc, &x->rc_pic, x->rc_qp, (uint64_t) size * 8);
+        }
         x->last_picture = p;
         x->last_seq = p->seq;
         if (size > 0) {
