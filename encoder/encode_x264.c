@@ -305,8 +305,10 @@ int encode_x264_send(struct encoder *e, struct encode_picture *p, int64_t pts_90
         x->rc_pic = (struct qp_control_picture) { .idr = idr, .pts_90khz = (uint64_t) MAX(pts_90khz, (int64_t) 0) };
         in.prop.mb_info = x264_mb_info(x, p);
         in.prop.mb_info_free = free;
-        if (qp_control_plan(&x->rc, &x->rc_pic, &plan) < 0)
+        if (qp_control_plan(&x->rc, &x->rc_pic, &plan) < 0) {
+                free(in.prop.mb_info);
                 return encode_set_error(-EIO, "x264: no QP for the picture");
+        }
         if (plan.skip) {
                 /* the link cannot take it even at the lowest quality: the next picture carries the change */
                 free(in.prop.mb_info);
