@@ -203,11 +203,14 @@ static void desktop_draw(const struct testsrc *ts, uint32_t *pix)
         int w = ts->w, h = ts->h, s = ts->scale;
         struct rect win0 = ts->win[0];
 
-        for (int y = 0; y < h; y++) {
+        /* wallpaper: red and green fall with the row, blue with the column; later rows take blue from row 0 */
+        for (int x = 0; x < w; x++)
+                pix[x] = rgb(0x1c, 0x3a, 0x70 + 0x60 * x / w);
+        for (int y = 1; y < h; y++) {
                 uint32_t rg = rgb(0x1c + 0x30 * y / h, 0x3a + 0x50 * y / h, 0);
 
                 for (int x = 0; x < w; x++)
-                        pix[(size_t) y * w + x] = rg | (uint8_t) (0x70 + 0x60 * x / w);
+                        pix[(size_t) y * w + x] = rg | (pix[x] & 0xff);
         }
         fill_rect(pix, w, h, ts->win[1], rgb(0xfa, 0xfa, 0xfa));
         fill_rect(pix, w, h, ts->title[1], rgb(0x35, 0x84, 0xe4));
