@@ -24,7 +24,9 @@
  * of silence, 48 kHz stereo, as a desktop session with nothing playing).
  * cpu_ms_per_frame = CPU of the whole process except the receiving thread,
  * per source frame (fast: frames sent; rt: FRAMES offered at 30 fps). It
- * includes rendering the testsrc pictures, which the anchors get for free.
+ * includes making the testsrc pictures: a memcpy of each picture's stale
+ * tiles from layers drawn once per size, like copying a compositor's damage
+ * (the anchors read whole pictures from a file in the page cache).
  * Latency: the pipeline's own capture -> last RTP packet sent (p50/p99).
  * RSS: the process's peak.
  */

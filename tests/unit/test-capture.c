@@ -180,6 +180,87 @@ TEST(capture_testsrc_deterministic, "/capture/testsrc frame N is the same whethe
                 held[i] = capture_frame_unref(held[i]);
 }
 
+/* Fail naming the first pixel where two frames of the same size differ. */
+static void check_same_picture(const struct capture_frame *a, const struct capture_frame *b)
+{
+        assert_int_eq(a->seq, b->seq);
+        assert_int_eq(a->width, b->width);
+        assert_int_eq(a->height, b->height);
+        for (unsigned y = 0; y < a->height; y++) {
+                const uint32_t *ra = (const uint32_t *) (a->data + (size_t) y * a->stride);
+                const uint32_t *rb = (const uint32_t *) (b->data + (size_t) y * b->stride);
+
+                for (unsigned x = 0; x < a->width; x++)
+                        if (ra[x] != rb[x])
+                                test_fail(__FILE__, __LINE__, "%ux%u picture %llu: pixel %u,%u is %08x patched, "
+                                          "%08x drawn whole", a->width, a->height, (unsigned long long) a->seq,
+                                          x, y, ra[x], rb[x]);
+        }
+}
+
+/*
+ * Picture n drawn whole: one consumer releasing each picture before the next has the only
+ * buffer updated in place; holding picture n-1 then makes picture n land in a new buffer.
+ */
+static struct capture_frame *grab_whole(unsigned w, unsigned h, uint64_t n)
+{
+        _cleanup_(capture_unrefp) struct capture *c = open_testsrc(CAPTURE_PATTERN_DESKTOP, w, h);
+        _cleanup_(capture_frame_unrefp) struct capture_frame *last = NULL;
+        struct capture_frame *f = NULL;
+
+        for (uint64_t i = 1; i < n; i++) {
+                last = capture_frame_unref(last);
+                assert_int_eq(capture_grab(c, 0, &last), 0);
+        }
+        assert_int_eq(capture_grab(c, 0, &f), 0);
+        assert_int_eq(f->seq, n);
+        assert_true(!last || f->data != last->data);
+        return f; /* keeps the capture alive */
+}
+
+TEST(capture_testsrc_patched_stale, "/capture/testsrc a buffer k pictures old, patched to picture n, equals n drawn whole") {
+        /* The text band's period is 216 columns per unit of scale, scrolled by 2 per picture: 108 wraps. */
+        static const uint64_t check_at[] = { 9, 50, 107, 108, 110, 131 };
+        static const unsigned sizes[][2] = { { 320, 240 }, { 642, 360 }, { 578, 540 } };
+        static const unsigned holds[] = { 0, 2, 5 };
+
+        for (size_t si = 0; si < ARRAY_SIZE(sizes); si++) {
+                unsigned w = sizes[si][0], h = sizes[si][1];
+                struct capture_frame *whole[ARRAY_SIZE(check_at)];
+
+                for (size_t i = 0; i < ARRAY_SIZE(check_at); i++)
+                        whole[i] = grab_whole(w, h, check_at[i]);
+
+                /* Patched: the consumer holds the last k pictures, so a reused buffer is k+1 pictures old. */
+                for (size_t hi = 0; hi < ARRAY_SIZE(holds); hi++) {
+                        _cleanup_(capture_unrefp) struct capture *c = open_testsrc(CAPTURE_PATTERN_DESKTOP, w, h);
+                        struct capture_frame *held[8] = {};
+                        unsigned k = holds[hi];
+                        size_t next = 0;
+
+                        for (uint64_t n = 1; next < ARRAY_SIZE(check_at); n++) {
+                                struct capture_frame *f = NULL;
+
+                                assert_int_eq(capture_grab(c, 0, &f), 0);
+                                if (n == check_at[next])
+                                        check_same_picture(f, whole[next++]);
+                                if (k == 0) {
+                                        capture_frame_unref(f);
+                                        continue;
+                                }
+                                if (held[n % k])
+                                        capture_frame_unref(held[n % k]);
+                                held[n % k] = f;
+                        }
+                        for (unsigned i = 0; i < k; i++)
+                                if (held[i])
+                                        held[i] = capture_frame_unref(held[i]);
+                }
+                for (size_t i = 0; i < ARRAY_SIZE(check_at); i++)
+                        whole[i] = capture_frame_unref(whole[i]);
+        }
+}
+
 TEST(capture_damage_since_older, "/capture/damage since an older frame covers every change in between") {
         _cleanup_(capture_unrefp) struct capture *c = open_testsrc(CAPTURE_PATTERN_DESKTOP, 640, 480);
         struct capture_frame *first = NULL, *f = NULL;
