@@ -40,6 +40,8 @@
 #define SESSION_LINGER_USEC (30ULL * 1000 * 1000)
 /* Bounds on what a worker may report (it parses sinks' bytes: main trusts nothing it says). */
 #define SESSION_MAX_DIMENSION 16384
+/* the rate control's buffer model: a quarter second full; a debt of seconds at most on a slow link */
+#define SESSION_MAX_VBV_MS 60000
 #define SESSION_MAX_FPS 1000
 #define SESSION_MAX_PROPERTY 128
 
@@ -494,6 +496,20 @@ static int session_on_statistics(struct session *s, const struct worker_msg *m)
                 st.abr_lowered = v;
         if (worker_msg_get_u64(m, WORKER_FIELD_ABR_RAISED, &v) >= 0)
                 st.abr_raised = v;
+        /* QP is H.264's 0..51 plus x264's extension to 69; the buffer a few seconds either way at most */
+        if (worker_msg_get_ranged(m, WORKER_FIELD_QP, 0, 69, &level) >= 0) {
+                st.rate_control = true;
+                st.qp = (unsigned) level;
+                if (worker_msg_get_ranged(m, WORKER_FIELD_QP_AVG_CENTI, 0, 6900, &level) >= 0)
+                        st.qp_average = (double) level / 100.0;
+                if (worker_msg_get_u64(m, WORKER_FIELD_RATE_SKIPPED, &v) >= 0)
+                        st.frames_rate_skipped = v;
+                if (worker_msg_get_u64(m, WORKER_FIELD_QP_RANGE_SWITCHES, &v) >= 0)
+                        st.qp_range_switches = v;
+                if (worker_msg_get_ranged(m, WORKER_FIELD_VBV_BUFFER_MS, -SESSION_MAX_VBV_MS, SESSION_MAX_VBV_MS,
+                                          &level) >= 0)
+                        st.vbv_buffer_ms = level;
+        }
         /* a worker has at most a few encoders and sessions: anything else is a lie */
         if (worker_msg_get_ranged(m, WORKER_FIELD_ENCODER_GROUP, 0, 1 << 24, &level) >= 0)
                 st.encoder_group = (unsigned) level;

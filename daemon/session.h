@@ -71,6 +71,13 @@ struct session_statistics {
         uint64_t nack_items, rtx_sent, rtx_missing; /* NACK items received, packets resent, no longer held */
         uint64_t send_queue_bytes;   /* unsent bytes in the RTP socket (SIOCOUTQ) */
         uint64_t abr_lowered, abr_raised; /* bit rate changes ABR made */
+        /* the software encoder's rate control (docs/media.md); rate_control false on other backends */
+        bool rate_control;
+        unsigned qp;                 /* of the last picture coded, 0..69 */
+        double qp_average;           /* over about the last second */
+        uint64_t frames_rate_skipped; /* P pictures not coded: the link could not take them at any QP */
+        uint64_t qp_range_switches;  /* libx264 reopened for QPs above 51 or back */
+        int64_t vbv_buffer_ms;       /* the sink's decoder buffer model; < 0: debt */
         /* fan-out (docs/media.md): sessions of one worker at the same format share one encoder */
         unsigned encoder_group;      /* that encoder's id in the worker; 0 unknown */
         unsigned encoder_shared_with; /* sessions sending from it, this one included */

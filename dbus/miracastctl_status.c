@@ -129,6 +129,18 @@ static int on_watch_tick(sd_event_source *s, uint64_t usec, void *userdata)
                                        (int) strcspn(in + strlen("audio-input="), " "), in + strlen("audio-input="),
                                        strtod(lvl + strlen("audio-level-dbfs="), NULL), prop_u64(&o, "audio-underruns"));
                 }
+                /* the software encoder's rate control: blocky (high QP) or choppy (skipped pictures), and why */
+                {
+                        const char *st = ctl_prop_text(&o, "Statistics", ""), *avg = strstr(st, "qp-average="),
+                                   *buf = strstr(st, "vbv-buffer-ms=");
+
+                        if (strstr(st, "qp=") && avg && buf)
+                                printf("         qp=%" PRIu64 " qp-average=%.1f skipped=%" PRIu64 " vbv=%lld ms"
+                                       " range-switches=%" PRIu64 "\n",
+                                       prop_u64(&o, "qp"), strtod(avg + strlen("qp-average="), NULL),
+                                       prop_u64(&o, "frames-rate-skipped"), strtoll(buf + strlen("vbv-buffer-ms="), NULL, 10),
+                                       prop_u64(&o, "qp-range-switches"));
+                }
                 /* Wi-Fi Direct sessions: the polled link rate and the bit rate that follows it */
                 if (prop_u64(&o, "link-rate-bps") > 0)
                         printf("         link=%.0f Mbit/s bitrate=%.2f Mbit/s\n", (double) prop_u64(&o, "link-rate-bps") / 1e6,

@@ -511,14 +511,21 @@ static int property_get_sink_parameters(sd_bus *bus, const char *path, const cha
         return sd_bus_message_close_container(reply);
 }
 
+#define SV5 "{sv}{sv}{sv}{sv}{sv}"
+
 static int property_get_statistics(sd_bus *bus, const char *path, const char *interface, const char *property,
                                    sd_bus_message *reply, void *userdata, sd_bus_error *error)
 {
         struct session *s = userdata;
         struct session_statistics st = {};
+        int r;
 
         (void) session_get_statistics(s, &st);
-        return sd_bus_message_append(reply, "a{sv}", 29,
+        r = sd_bus_message_open_container(reply, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        /* 29 entries every session has */
+        r = sd_bus_message_append(reply, SV5 SV5 SV5 SV5 SV5 "{sv}{sv}{sv}{sv}",
                                      "frames", "t", st.frames,
                                      "drops", "t", st.drops,
                                      "bytes", "t", st.bytes,
@@ -548,6 +555,20 @@ static int property_get_statistics(sd_bus *bus, const char *path, const char *in
                                      "encoder-shared-with", "u", st.encoder_shared_with,
                                      "frames-shared", "t", st.frames_shared,
                                      "latency-mode", "s", latency_mode_to_string(s->latency) ?: "balanced");
+        if (r < 0)
+                return r;
+        /* the software encoder's rate control; absent where the encoder keeps the rate itself */
+        if (st.rate_control) {
+                r = sd_bus_message_append(reply, SV5,
+                                          "qp", "u", st.qp,
+                                          "qp-average", "d", st.qp_average,
+                                          "frames-rate-skipped", "t", st.frames_rate_skipped,
+                                          "qp-range-switches", "t", st.qp_range_switches,
+                                          "vbv-buffer-ms", "x", st.vbv_buffer_ms);
+                if (r < 0)
+                        return r;
+        }
+        return sd_bus_message_close_container(reply);
 }
 
 static const sd_bus_vtable session_vtable[] = {

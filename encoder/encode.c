@@ -751,3 +751,42 @@ uint64_t encode_get_bitrate(const struct encoder *e)
 {
         return e ? __atomic_load_n(&e->bitrate_bps, __ATOMIC_RELAXED) : 0;
 }
+
+int encode_get_rate_stats(struct encoder *e, struct encode_rate_stats *ret)
+{
+        struct encode_rate_stats st;
+        uint64_t qp_sum, now, n;
+        int r;
+
+        if (!e || !ret)
+                return -EINVAL;
+        r = encode_x264_rate_stats(e, &st, &qp_sum);
+        if (r < 0)
+                return r;
+        /*
+         * "The QP now": the mean of the last full window, not since the start (a
+         * busy minute an hour ago says nothing). Until one window has passed, the
+         * mean so far; a window with no picture coded (a still screen) keeps the last.
+         */
+        now = now_usec();
+        if (!e->rate_mark_usec) {
+                e->rate_mark_usec = now;
+                e->rate_mark_pictures = st.pictures;
+                e->rate_mark_qp_sum = qp_sum;
+        } else if (now - e->rate_mark_usec >= ENCODE_RATE_WINDOW_USEC) {
+                n = st.pictures - e->rate_mark_pictures;
+                if (n > 0) {
+                        e->rate_qp_avg = (double) (qp_sum - e->rate_mark_qp_sum) / (double) n;
+                        e->rate_have_avg = true;
+                }
+                e->rate_mark_usec = now;
+                e->rate_mark_pictures = st.pictures;
+                e->rate_mark_qp_sum = qp_sum;
+        }
+        if (e->rate_have_avg)
+                st.qp_avg = e->rate_qp_avg;
+        else
+                st.qp_avg = st.pictures ? (double) qp_sum / (double) st.pictures : 0.0;
+        *ret = st;
+        return 0;
+}

@@ -166,6 +166,32 @@ uint64_t encode_get_bitrate(const struct encoder *e);
  */
 int encode_x264_stats(const struct encoder *e, uint64_t *ret_constant, uint64_t *ret_total);
 
+/*
+ * Our frame-level rate control (protocol/qp_control.h), for a person asking
+ * why a cast looks blocky or choppy.
+ */
+struct encode_rate_stats {
+        unsigned qp_last;             /* QP of the last picture coded; 0: none yet */
+        double qp_avg;                /* mean QP over the pictures of the last ENCODE_RATE_WINDOW_USEC
+                                       * (the pictures so far until one window has passed); 0: none */
+        uint64_t pictures;            /* pictures coded since encode_new() */
+        uint64_t pictures_rate_skipped; /* P pictures not coded: even the highest QP would not fit the link */
+        uint64_t qp_range_switches;   /* libx264 reopened for QPs above 51 or back */
+        int64_t buffer_ms;            /* the sink's decoder buffer (VBV model) now, in ms at the current rate;
+                                       * negative: the debt of a picture larger than it held */
+};
+
+#define ENCODE_RATE_WINDOW_USEC 1000000ull
+
+/*
+ * Fill *ret for the "software" backend (libx264 called directly); -ENOTSUP
+ * for backends whose rate control is the encoder's own (FFmpeg, VAAPI).
+ * Stage 2 state: call it from the thread that runs encode_send(), or under
+ * the lock that keeps encode_send() out. Not const: the reading closes a
+ * qp_avg window when one has passed.
+ */
+int encode_get_rate_stats(struct encoder *e, struct encode_rate_stats *ret);
+
 static inline void encode_freep(struct encoder **e)
 {
         if (*e)

@@ -65,6 +65,10 @@ struct encoder {
         bool sent_any;
         bool flushed;
         uint64_t applied_bitrate;
+        /* encode_get_rate_stats()'s qp_avg window: where the current one started, the last one's mean */
+        uint64_t rate_mark_usec, rate_mark_pictures, rate_mark_qp_sum;
+        double rate_qp_avg;
+        bool rate_have_avg;     /* a window with pictures has closed */
 
         /* any thread */
         uint64_t idr_request_usec; /* atomic: CLOCK_MONOTONIC of a pending IDR request; 0: none */
@@ -96,6 +100,8 @@ void encode_x264_fill_mb_map(struct encoder *e, struct encode_picture *p, const 
 int encode_x264_set_bitrate(struct encoder *e, uint64_t bps);
 int encode_x264_send(struct encoder *e, struct encode_picture *p, int64_t pts_90khz, bool idr);
 int encode_x264_receive(struct encoder *e, struct encode_packet *ret);
+/* The rate control's numbers (qp_avg left 0: encode.c keeps its window); -ENOTSUP without x264. */
+int encode_x264_rate_stats(const struct encoder *e, struct encode_rate_stats *ret, uint64_t *ret_qp_sum);
 
 int encode_set_error(int error, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void encode_append_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

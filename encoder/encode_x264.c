@@ -221,6 +221,23 @@ int encode_x264_stats(const struct encoder *e, uint64_t *ret_constant, uint64_t 
         return 0;
 }
 
+int encode_x264_rate_stats(const struct encoder *e, struct encode_rate_stats *ret, uint64_t *ret_qp_sum)
+{
+        const struct encode_x264 *x = e ? e->x264 : NULL;
+
+        if (!x)
+                return -ENOTSUP;
+        *ret = (struct encode_rate_stats) {
+                .qp_last = x->rc.stats.last_qp,
+                .pictures = x->rc.stats.pictures,
+                .pictures_rate_skipped = x->rate_skipped,
+                .qp_range_switches = x->range_switches,
+                .buffer_ms = x->rc.stats.buffer_bits * 1000 / (int64_t) MAX(x->rc.cfg.bitrate_bps, (uint64_t) 1),
+        };
+        *ret_qp_sum = x->rc.stats.qp_sum;
+        return 0;
+}
+
 int encode_x264_set_bitrate(struct encoder *e, uint64_t bps)
 {
         struct encode_x264 *x = e->x264;

@@ -509,6 +509,18 @@ uint64_t media_group_get_bitrate(struct media_group *g)
         return r;
 }
 
+int media_group_get_rate_stats(struct media_group *g, struct encode_rate_stats *ret)
+{
+        int r;
+
+        if (!g)
+                return -EINVAL;
+        pthread_mutex_lock(&g->lock);
+        r = encode_get_rate_stats(g->encoder, ret);
+        pthread_mutex_unlock(&g->lock);
+        return r;
+}
+
 void media_group_request_idr(struct media_group *g)
 {
         encode_request_idr(g->encoder); /* thread-safe by itself */

@@ -98,6 +98,8 @@ void media_group_set_bitrate(struct media_group *g, unsigned member, uint64_t bi
  */
 int media_group_set_stalled(struct media_group *g, unsigned member, bool stalled);
 uint64_t media_group_get_bitrate(struct media_group *g);
+/* The shared encoder's rate control (encode_get_rate_stats()), read under the lock encoding holds. */
+int media_group_get_rate_stats(struct media_group *g, struct encode_rate_stats *ret);
 void media_group_request_idr(struct media_group *g);
 /* A member starting to send again (resume) waits for the next IDR, which this asks for. */
 void media_group_wait_idr(struct media_group *g, unsigned member);

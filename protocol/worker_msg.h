@@ -55,7 +55,7 @@ enum worker_msg_type {
         WORKER_MSG_STATE,            /* STATE */
         WORKER_MSG_FORMAT,           /* WIDTH HEIGHT FPS BITRATE VIDEO_CODEC AUDIO_CODEC ENCODER */
         WORKER_MSG_NEGOTIATED,       /* MONITOR_CONNECTED REDUCED_MODES SINK_PARAMETER... */
-        WORKER_MSG_STATISTICS,       /* FRAMES DROPS BYTES LATENCY_* AUDIO_* */
+        WORKER_MSG_STATISTICS,       /* FRAMES DROPS BYTES LATENCY_* AUDIO_* QP... */
         WORKER_MSG_INPUT,            /* ACTIVE MODE_WIDTH MODE_HEIGHT TARGET_WIDTH TARGET_HEIGHT, and the
                                         geometry (protocol/uibc_msg.h): PICTURE_X/Y/WIDTH/HEIGHT (the picture
                                         in the mode), TARGET_X TARGET_Y (the cast area in the device's
@@ -176,6 +176,12 @@ enum worker_field {
         WORKER_FIELD_DAMAGE_Y,
         WORKER_FIELD_DAMAGE_W,
         WORKER_FIELD_DAMAGE_H,
+        /* STATISTICS: the software encoder's rate control (absent on other backends) */
+        WORKER_FIELD_QP,             /* of the last picture coded */
+        WORKER_FIELD_QP_AVG_CENTI,   /* mean QP of about the last second, x 100 */
+        WORKER_FIELD_RATE_SKIPPED,   /* P pictures not coded: the link could not take them */
+        WORKER_FIELD_QP_RANGE_SWITCHES,
+        WORKER_FIELD_VBV_BUFFER_MS,  /* the decoder buffer model, two's complement (< 0: debt) */
 
         WORKER_FIELD_FIRST_STRING = 0x1000,
         WORKER_FIELD_TEXT = WORKER_FIELD_FIRST_STRING,

@@ -1411,6 +1411,13 @@ void session_send_statistics(struct session *s)
         worker_msg_put_u64(&w, WORKER_FIELD_ENCODER_GROUP, ms.encoder_group);
         worker_msg_put_u64(&w, WORKER_FIELD_ENCODER_SHARED_WITH, ms.encoder_shared_with);
         worker_msg_put_u64(&w, WORKER_FIELD_FRAMES_SHARED, ms.frames_shared);
+        if (ms.rate_control) {
+                worker_msg_put_u64(&w, WORKER_FIELD_QP, ms.qp_last);
+                worker_msg_put_u64(&w, WORKER_FIELD_QP_AVG_CENTI, (uint64_t) (ms.qp_avg * 100.0 + 0.5));
+                worker_msg_put_u64(&w, WORKER_FIELD_RATE_SKIPPED, ms.frames_rate_skipped);
+                worker_msg_put_u64(&w, WORKER_FIELD_QP_RANGE_SWITCHES, ms.qp_range_switches);
+                worker_msg_put_i64(&w, WORKER_FIELD_VBV_BUFFER_MS, ms.vbv_buffer_ms);
+        }
         if (strcmp(ms.audio_codec, "none") != 0) {
                 worker_msg_put_str(&w, WORKER_FIELD_AUDIO_INPUT, ms.audio_input);
                 worker_msg_put_i64(&w, WORKER_FIELD_AUDIO_LEVEL_MDBFS, (int64_t) (ms.audio_level_dbfs * 1000.0));

@@ -231,6 +231,20 @@ sink_parameters_pinned() {
 check "Session1.SinkParameters is the small sink's M3 reply, pair by pair" sink_parameters_pinned $S
 check "Session1.Statistics counts frames" wait_for "frames" frames_above_zero $S
 check "Session1.Statistics reaches 90 frames" wait_for "frames" frames_flowing $S
+# The software encoder's rate control at a normal rate for 640x480: an ordinary QP, nothing skipped,
+# the decoder buffer model within its quarter second
+stat_num() { session_prop "$1" Statistics | grep -oE "\"$2\" [a-z] -?[0-9.]+" | awk '{print $2, $3}'; }
+in_range() { awk -v v="$2" -v lo="$3" -v hi="$4" 'BEGIN { exit !(v != "" && v >= lo && v <= hi) }' && [ -n "$1" ]; }
+rc_qp=$(stat_num $S qp); rc_avg=$(stat_num $S qp-average); rc_skip=$(stat_num $S frames-rate-skipped)
+rc_sw=$(stat_num $S qp-range-switches); rc_buf=$(stat_num $S vbv-buffer-ms)
+check "Statistics qp is a u within 12..51 ($rc_qp)" in_range "${rc_qp%% *}" "${rc_qp#* }" 12 51
+check "Statistics qp is typed u ($rc_qp)" test "${rc_qp%% *}" = u
+check "Statistics qp-average is a d within 12..51 ($rc_avg)" in_range "${rc_avg%% *}" "${rc_avg#* }" 12 51
+check "Statistics qp-average is typed d ($rc_avg)" test "${rc_avg%% *}" = d
+check "Statistics frames-rate-skipped is t 0 on loopback ($rc_skip)" test "$rc_skip" = "t 0"
+check "Statistics qp-range-switches is t 0 at a normal rate ($rc_sw)" test "$rc_sw" = "t 0"
+check "Statistics vbv-buffer-ms is an x within 0..250 ($rc_buf)" in_range "${rc_buf%% *}" "${rc_buf#* }" 0 250
+check "Statistics vbv-buffer-ms is typed x ($rc_buf)" test "${rc_buf%% *}" = x
 # The small sink sends wfd_display_edid none and no wfd_connector_type: no monitor (negotiate.h,
 # monitor_connected rule 3). Nothing limits the rate (no max-bitrate, a plain listener has no link
 # rate), so no mode was dropped for bandwidth. Section 3b has both the other way.

@@ -173,6 +173,12 @@ expect "status without SESSION picks the only one" 0 "Session 1 \(/org/miracastd
 expect "status --json has the numbers" 0 '"Width":640,"Height":480' "$CTL" --json status 1
 expect "status --watch prints live lines" 0 "^playing +640x480@60 +frames=" \
         "$CTL" status 1 --watch --interval 0.5 --timeout 2
+expect "status --watch shows the software encoder's rate control" 0 \
+        "^ +qp=[0-9]+ qp-average=[0-9]+\.[0-9] skipped=0 vbv=-?[0-9]+ ms range-switches=0$" \
+        "$CTL" status 1 --watch --interval 0.5 --timeout 2
+expect "status --json has the rate control's keys" 0 '"qp-average":[0-9.]+.*"frames-rate-skipped":0' \
+        "$CTL" --json status 1
+expect "status shows qp among the statistics" 0 "qp=[1-5][0-9]" "$CTL" status 1
 expect "idr" 0 "" "$CTL" idr 1
 expect "bitrate 2M" 0 "" "$CTL" bitrate 2M
 expect "bitrate with a bad value" 2 'not a bit rate' "$CTL" bitrate fast

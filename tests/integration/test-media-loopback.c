@@ -191,6 +191,9 @@ TEST(media_loopback_x264, "/media/x264 320x240 over RTP/MP2T on loopback: 30 fra
         assert_int_eq(media_get_stats(m, &st), 0);
         assert_int_eq(st.state, MEDIA_STATE_IDLE);
         assert_str_eq(st.encoder, "x264");
+        /* our rate control, before any picture */
+        assert_true(st.rate_control);
+        assert_int_eq(st.qp_last, 0);
         assert_int_eq(media_read_event(m, &ev), -EAGAIN);
         assert_int_eq(media_start(m), 0);
 
@@ -214,6 +217,15 @@ TEST(media_loopback_x264, "/media/x264 320x240 over RTP/MP2T on loopback: 30 fra
         assert_int_ge(st.cpu_usec, 1);
         assert_int_eq(st.rtp_packets, rx.res->packets);
         assert_int_eq(st.bytes_sent, rx.res->bytes);
+        /* a desktop at 1 Mbit/s for 320x240: an ordinary QP, every picture coded, the buffer within its 250 ms */
+        assert_true(st.rate_control);
+        assert_int_ge(st.qp_last, 12);
+        assert_int_le(st.qp_last, 51);
+        assert_true(st.qp_avg >= 12.0 && st.qp_avg <= 51.0);
+        assert_int_eq(st.frames_rate_skipped, 0);
+        assert_int_eq(st.qp_range_switches, 0);
+        assert_int_ge(st.vbv_buffer_ms, 0);
+        assert_int_le(st.vbv_buffer_ms, 250);
 
         /* RTP/TS/PSI/PCR/PES conformance as sinks are tested (tests/lib/ts-check.h) */
         assert_int_eq(rx.res->check.n_errors, 0);
@@ -231,6 +243,20 @@ TEST(media_loopback_x264, "/media/x264 320x240 over RTP/MP2T on loopback: 30 fra
         assert_int_ge(rx.res->keyframes, 1);
         assert_int_eq(rx.res->decode_errors, 0);
         receiver_clear(&rx);
+}
+
+TEST(media_rate_stats_ffmpeg, "/media/libx264 through FFmpeg keeps its own rate: no rate-control numbers") {
+        _cleanup_(capture_unrefp) struct capture *c = open_testsrc(CAPTURE_PATTERN_DESKTOP, 320, 240);
+        struct media_config cfg = config_for(c, 9);
+        _cleanup_(media_freep) struct media *m = NULL;
+        struct media_stats st;
+
+        cfg.encode.encoder = "libx264";
+        assert_int_eq(media_new(&cfg, &m), 0);
+        assert_int_eq(media_get_stats(m, &st), 0);
+        assert_str_eq(st.encoder, "libx264");
+        assert_false(st.rate_control);
+        assert_int_eq(st.qp_last, 0);
 }
 
 TEST(media_loopback_chp, "/media/x264 Constrained High 640x480 level 3.2: PMT and SPS agree, stream conforms") {

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libavcodec/avcodec.h>
@@ -457,6 +458,123 @@ TEST(encode_x264_mb_info, "/encode/x264 gets exactly the undamaged macroblocks a
                 assert_str_eq(encode_get_codec_name(ff), "libx264");
                 assert_int_eq(encode_x264_stats(ff, &constant, &total), -ENOTSUP);
         }
+}
+
+TEST(encode_rate_stats, "/encode/rate stats: QP and buffer of a normal cast, a starved link raises QP and skips") {
+        /* noise: no encoder predicts it, so its cost follows the QP alone */
+        struct capture_config ccfg = { .backend = CAPTURE_BACKEND_TESTSRC, .width = 320, .height = 240,
+                                       .pattern = CAPTURE_PATTERN_MOTION, .noise = true };
+        _cleanup_(capture_unrefp) struct capture *c = open_testsrc(CAPTURE_PATTERN_MOTION, 320, 240);
+        _cleanup_(capture_unrefp) struct capture *noise = NULL;
+        _cleanup_(encode_freep) struct encoder *e = open_x264(320, 240, ENCODE_PROFILE_CBP, 31);
+        struct encode_rate_stats st = { .qp_last = 99 };
+        struct stream s = {};
+        unsigned qp_normal;
+
+        assert_int_eq(capture_new(&ccfg, &noise), 0);
+        assert_int_eq(encode_get_rate_stats(e, &st), 0);
+        assert_int_eq(st.qp_last, 0);
+        assert_int_eq(st.pictures, 0);
+        assert_true(st.qp_avg == 0.0);
+
+        /* 2 Mbit/s for 320x240: every picture coded at an ordinary QP, the buffer about full */
+        for (int i = 0; i < 10; i++)
+                encode_one(e, c, &s, i);
+        assert_int_eq(s.n, 10);
+        assert_int_eq(encode_get_rate_stats(e, &st), 0);
+        assert_int_eq(st.pictures, 10);
+        assert_int_ge(st.qp_last, 12);
+        assert_int_le(st.qp_last, 51);
+        assert_true(st.qp_avg >= 12.0 && st.qp_avg <= 51.0);
+        assert_int_eq(st.pictures_rate_skipped, 0);
+        assert_int_eq(st.qp_range_switches, 0);
+        /* the default VBV is a quarter second: never above it */
+        assert_int_ge(st.buffer_ms, 0);
+        assert_int_le(st.buffer_ms, 250);
+        qp_normal = st.qp_last;
+
+        /*
+         * 30 kbit/s of noise: the first noise picture, priced like the cheap motion before it, leaves a debt
+         * of seconds; then most pictures are skipped, and the rest need x264's QPs above 51.
+         */
+        assert_int_eq(encode_set_bitrate(e, 30000), 0);
+        for (int i = 10; i < 40; i++)
+                encode_one(e, noise, &s, i);
+        assert_int_eq(encode_get_rate_stats(e, &st), 0);
+        assert_int_le(st.buffer_ms, -1000);
+        assert_int_ge(st.pictures_rate_skipped, 20);
+        for (int i = 40; i < 600; i++)
+                encode_one(e, noise, &s, i);
+        assert_int_eq(encode_get_rate_stats(e, &st), 0);
+        assert_int_ge(st.qp_range_switches, 1);
+        assert_int_ge(st.qp_last, qp_normal + 20);
+        assert_true(st.qp_avg >= 12.0 && st.qp_avg <= 69.0);
+        assert_int_eq(st.pictures + st.pictures_rate_skipped, 600);
+        assert_int_eq(st.pictures, s.n);
+        assert_int_ge(st.buffer_ms, -1000);
+        stream_clear(&s);
+
+        /* FFmpeg's libx264 keeps the rate itself: nothing of ours to show */
+        {
+                struct encode_config cfg = { .encoder = "libx264", .width = 320, .height = 240 };
+                _cleanup_(encode_freep) struct encoder *ff = NULL;
+
+                assert_int_eq(encode_new(&cfg, &ff), 0);
+                assert_int_eq(encode_get_rate_stats(ff, &st), -ENOTSUP);
+        }
+}
+
+static uint64_t test_now_usec(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
+}
+
+TEST(encode_rate_stats_window, "/encode/rate stats: qp-average is about the last second, not since the start") {
+        struct capture_config ccfg = { .backend = CAPTURE_BACKEND_TESTSRC, .width = 320, .height = 240,
+                                       .pattern = CAPTURE_PATTERN_MOTION, .noise = true };
+        _cleanup_(capture_unrefp) struct capture *c = open_testsrc(CAPTURE_PATTERN_MOTION, 320, 240);
+        _cleanup_(capture_unrefp) struct capture *noise = NULL;
+        _cleanup_(encode_freep) struct encoder *e = open_x264(320, 240, ENCODE_PROFILE_CBP, 31);
+        struct encode_rate_stats st;
+        struct stream s = {};
+        double calm;
+        uint64_t t0;
+
+        assert_int_eq(capture_new(&ccfg, &noise), 0);
+        assert_int_eq(encode_get_rate_stats(e, &st), 0); /* opens the first window */
+        for (int i = 0; i < 10; i++)
+                encode_one(e, c, &s, i);
+        /* within the first window: the mean so far */
+        assert_int_eq(encode_get_rate_stats(e, &st), 0);
+        assert_true(st.qp_avg >= 12.0 && st.qp_avg <= 30.0);
+        usleep(ENCODE_RATE_WINDOW_USEC + 50000);
+        assert_int_eq(encode_get_rate_stats(e, &st), 0); /* closes it: the calm pictures' mean */
+        calm = st.qp_avg;
+        assert_true(calm >= 12.0 && calm <= 30.0);
+
+        /* noise at a rate too low for it: QPs far above the calm ones */
+        t0 = test_now_usec();
+        assert_int_eq(encode_set_bitrate(e, 30000), 0);
+        for (int i = 10; i < 600; i++)
+                encode_one(e, noise, &s, i);
+        assert_int_eq(encode_get_rate_stats(e, &st), 0);
+        assert_int_ge(st.qp_last, 45);
+        /* the window is not over (unless this machine took a second for it): the last mean stays */
+        if (test_now_usec() - t0 < ENCODE_RATE_WINDOW_USEC * 9 / 10)
+                assert_true(st.qp_avg == calm);
+        usleep(ENCODE_RATE_WINDOW_USEC + 50000);
+        /* the noisy window alone, not diluted by the calm start */
+        assert_int_eq(encode_get_rate_stats(e, &st), 0);
+        assert_true(st.qp_avg >= 45.0);
+        /* a window with no picture (a still screen) keeps the last mean */
+        calm = st.qp_avg;
+        usleep(ENCODE_RATE_WINDOW_USEC + 50000);
+        assert_int_eq(encode_get_rate_stats(e, &st), 0);
+        assert_true(st.qp_avg == calm);
+        stream_clear(&s);
 }
 
 /* Decode s and return the sum of squared luma errors against the pictures in ref (n frames, 320x240). */
