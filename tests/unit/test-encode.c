@@ -149,6 +149,17 @@ static struct capture *open_testsrc(enum capture_pattern pattern, unsigned w, un
         return c;
 }
 
+/* Noise over the motion pattern: no encoder predicts it, so what a picture costs follows the QP alone. */
+static struct capture *open_noise(unsigned w, unsigned h)
+{
+        struct capture_config cfg = { .backend = CAPTURE_BACKEND_TESTSRC, .width = w, .height = h,
+                                      .pattern = CAPTURE_PATTERN_MOTION, .noise = true };
+        struct capture *c = NULL;
+
+        assert_int_eq(capture_new(&cfg, &c), 0);
+        return c;
+}
+
 static struct encoder *open_x264(unsigned w, unsigned h, enum encode_profile profile, unsigned level)
 {
         struct encode_config cfg = {
@@ -324,21 +335,17 @@ TEST(encode_periodic_idr, "/encode/periodic IDR every idr_interval pictures") {
 }
 
 TEST(encode_bitrate_change, "/encode/bit rate change while running takes effect") {
-        /* noise: what a picture costs follows the QP, not the content (a pan costs little at any rate) */
-        struct capture_config ccfg = { .backend = CAPTURE_BACKEND_TESTSRC, .width = 320, .height = 240,
-                                       .pattern = CAPTURE_PATTERN_MOTION, .noise = true };
-        _cleanup_(capture_unrefp) struct capture *c = NULL;
+        _cleanup_(capture_unrefp) struct capture *c = open_noise(320, 240);
         struct encode_config cfg = {
                 .encoder = "x264", .width = 320, .height = 240, .bitrate_bps = 150000, .idr_interval = 1000,
         };
         _cleanup_(encode_freep) struct encoder *e = NULL;
         struct stream s = {};
         size_t low = 0, high = 0;
+        unsigned from;
 
-        assert_int_eq(capture_new(&ccfg, &c), 0);
         assert_int_eq(encode_new(&cfg, &e), 0);
         assert_int_eq(encode_get_bitrate(e), 150000);
-        unsigned from;
 
         /* at 150 kbit/s some pictures may be skipped (the rate control lowers the frame rate): count by time */
         for (int i = 0; i < 10; i++)
@@ -461,17 +468,13 @@ TEST(encode_x264_mb_info, "/encode/x264 gets exactly the undamaged macroblocks a
 }
 
 TEST(encode_rate_stats, "/encode/rate stats: QP and buffer of a normal cast, a starved link raises QP and skips") {
-        /* noise: no encoder predicts it, so its cost follows the QP alone */
-        struct capture_config ccfg = { .backend = CAPTURE_BACKEND_TESTSRC, .width = 320, .height = 240,
-                                       .pattern = CAPTURE_PATTERN_MOTION, .noise = true };
         _cleanup_(capture_unrefp) struct capture *c = open_testsrc(CAPTURE_PATTERN_MOTION, 320, 240);
-        _cleanup_(capture_unrefp) struct capture *noise = NULL;
+        _cleanup_(capture_unrefp) struct capture *noise = open_noise(320, 240);
         _cleanup_(encode_freep) struct encoder *e = open_x264(320, 240, ENCODE_PROFILE_CBP, 31);
         struct encode_rate_stats st = { .qp_last = 99 };
         struct stream s = {};
         unsigned qp_normal;
 
-        assert_int_eq(capture_new(&ccfg, &noise), 0);
         assert_int_eq(encode_get_rate_stats(e, &st), 0);
         assert_int_eq(st.qp_last, 0);
         assert_int_eq(st.pictures, 0);
@@ -533,17 +536,14 @@ static uint64_t test_now_usec(void)
 }
 
 TEST(encode_rate_stats_window, "/encode/rate stats: qp-average is about the last second, not since the start") {
-        struct capture_config ccfg = { .backend = CAPTURE_BACKEND_TESTSRC, .width = 320, .height = 240,
-                                       .pattern = CAPTURE_PATTERN_MOTION, .noise = true };
         _cleanup_(capture_unrefp) struct capture *c = open_testsrc(CAPTURE_PATTERN_MOTION, 320, 240);
-        _cleanup_(capture_unrefp) struct capture *noise = NULL;
+        _cleanup_(capture_unrefp) struct capture *noise = open_noise(320, 240);
         _cleanup_(encode_freep) struct encoder *e = open_x264(320, 240, ENCODE_PROFILE_CBP, 31);
         struct encode_rate_stats st;
         struct stream s = {};
         double calm;
         uint64_t t0;
 
-        assert_int_eq(capture_new(&ccfg, &noise), 0);
         assert_int_eq(encode_get_rate_stats(e, &st), 0); /* opens the first window */
         for (int i = 0; i < 10; i++)
                 encode_one(e, c, &s, i);
