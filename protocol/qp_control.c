@@ -136,6 +136,7 @@ int qp_control_plan(const struct qp_control *q, const struct qp_control_picture 
                 cap = room / 2;
                 if (q->last_qp_p > QP_CONTROL_MAX_STEP_DOWN)
                         lo = MAX(lo, q->last_qp_p - QP_CONTROL_MAX_STEP_DOWN);
+                lo = MAX(lo, q->floor_qp);
         }
         lo = MIN(lo, c->qp_max);
         qp = qp_for_budget(k, weight, MIN(target, cap), lo, c->qp_max);
@@ -157,6 +158,16 @@ int qp_control_done(struct qp_control *q, const struct qp_control_picture *p, un
         if (qp > QP_CONTROL_QP_MAX)
                 return -EINVAL;
         bits = MIN(bits, (uint64_t) 1 << 42);
+        if (!p->idr) {
+                /* more than twice the plan, and more than the buffer held: the model is wrong below this QP */
+                if ((double) bits > 2 * predict(k_of(q, false), weight, qp) && (int64_t) bits > buffer) {
+                        q->floor_qp = MIN(qp + 2, q->cfg.qp_max);
+                        q->floor_age = 0;
+                } else if (q->floor_qp && ++q->floor_age >= QP_CONTROL_FLOOR_PICTURES) {
+                        q->floor_qp = q->floor_qp > q->cfg.qp_min ? q->floor_qp - 1 : 0;
+                        q->floor_age = 0;
+                }
+        }
         if (p->idr || p->changed_mbs >= LEARN_MIN_MBS) {
                 double seen = (double) bits * qp_control_qscale(qp) / weight;
                 double *k = &q->k[p->idr];

@@ -30,7 +30,12 @@
  * refresh does not pulse), but never plans more than 80 % of the buffer.
  * QP falls by at most 4 per picture (x264's own default step; a still
  * screen after a busy one sharpens over a few pictures, not in one expensive
- * jump) and rises at once.
+ * jump) and rises at once. A P picture that costs more than twice its plan
+ * and more than the buffer held sets a floor 2 above its QP, lowered by 1
+ * every QP_CONTROL_FLOOR_PICTURES: the model has just been wrong below it.
+ * (Noise costs almost nothing above QP 51, where x264 drops nearly every
+ * coefficient, and a lot at 50: on a slow link QP would otherwise walk down
+ * to that edge and fall off it over and over, in bursts the link drops.)
  *
  * When even QP 69 makes a P picture larger than the buffer holds
  * (a picture no encoder predicts, on a slow link), the picture is skipped
@@ -54,6 +59,7 @@
 #define QP_CONTROL_QP_MAX 69
 #define QP_CONTROL_MAX_STEP_DOWN 4
 #define QP_CONTROL_IDR_OFFSET 3
+#define QP_CONTROL_FLOOR_PICTURES 30
 
 struct qp_control_config {
         uint64_t bitrate_bps;    /* > 0 */
@@ -92,6 +98,8 @@ struct qp_control {
         double k[2];             /* [0] P, [1] IDR: bits * qscale per coded macroblock */
         bool have_k[2];
         unsigned last_qp_p;      /* 0: no P picture yet */
+        unsigned floor_qp;       /* P pictures stay at or above it; 0: none */
+        unsigned floor_age;      /* P pictures since the floor last moved */
         struct qp_control_stats stats;
 };
 

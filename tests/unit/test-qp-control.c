@@ -7,7 +7,8 @@
  * the buffer at most once and the rate comes back, a lower rate is followed
  * within a second, pictures not sent leave room, QP falls by at most 4,
  * noise on a slow link goes above QP 51, a picture too large for the link
- * even at QP 69 lowers the frame rate.
+ * even at QP 69 lowers the frame rate, and content whose cost jumps at a QP
+ * (x264 on noise at 51) is not pushed over that edge again and again.
  */
 #include <errno.h>
 
@@ -20,6 +21,8 @@
 struct sim {
         struct qp_control q;
         double k_true;        /* the content's real cost per macroblock */
+        bool cliff;           /* above QP 51 a picture costs almost nothing (x264 on noise) */
+        unsigned late;        /* pictures larger than the buffer held, over the last run */
         unsigned changed;     /* P pictures: changed macroblocks */
         unsigned n;           /* pictures so far */
         uint64_t pts;
@@ -41,6 +44,9 @@ static uint64_t cost(const struct sim *s, bool idr, unsigned qp)
 {
         unsigned w = idr ? MB_1080P : s->changed;
 
+        if (s->cliff && qp > 51)
+                return 1500;
+
         return (uint64_t) (s->k_true * (idr ? 1.5 : 1.0) * w / qp_control_qscale(qp)) + 400;
 }
 
@@ -48,6 +54,7 @@ static uint64_t cost(const struct sim *s, bool idr, unsigned qp)
 static void run(struct sim *s, unsigned n, unsigned gap)
 {
         s->bits = s->pictures = s->skipped = 0;
+        s->late = 0;
         s->underflows_before = s->q.stats.underflows;
         s->qp_min_seen = 99;
         s->qp_max_seen = s->p_qp_max_seen = 0;
@@ -78,6 +85,7 @@ static void run(struct sim *s, unsigned n, unsigned gap)
                         s->p_qp_max_seen = plan.qp > s->p_qp_max_seen ? plan.qp : s->p_qp_max_seen;
                 }
                 b = cost(s, idr, plan.qp);
+                s->late += b > plan.buffer_bits;
                 assert_int_eq(qp_control_done(&s->q, &p, plan.qp, b), 0);
                 s->bits += b;
                 s->pictures++;
@@ -239,4 +247,18 @@ TEST(qp_too_large, "/qp-control/even QP 69 is too large for the link: pictures a
         run(&s, 30, 1);
         run(&s, 60, 1);
         assert_int_eq(s.skipped, 0);
+}
+
+TEST(qp_cliff, "/qp-control/noise that costs nothing above QP 51 and too much at 51: no burst after burst") {
+        struct sim s;
+
+        /* at QP 51 about 700 kbit (x264 on 1080p noise), above it nearly nothing; 1 Mbit/s holds 250 kbit */
+        sim_init(&s, 1000000, 6500, MB_1080P);
+        s.cliff = true;
+        s.idr_every = 0;
+        run(&s, 150, 1);
+        run(&s, 300, 1);
+        /* walking down to 51 every few pictures would be a late burst each time; the floor makes it rare */
+        assert_int_le(s.late, 6);
+        assert_int_le(rate_of(&s), 1000000);
 }
