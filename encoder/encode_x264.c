@@ -52,9 +52,6 @@ struct encode_x264 {
         uint64_t constant_mbs, total_mbs; /* for tests and stats */
         struct qp_control rc;
         unsigned since_idr; /* pictures since the last IDR; UINT_MAX: none yet */
-        /* the picture in x264 now, for qp_control_done() */
-        struct qp_control_picture rc_pic;
-        unsigned rc_qp;
         uint64_t rate_skipped; /* pictures not encoded because the rate could not take them */
         bool high_range;       /* x264 opened for QP 29..69 (else 11..51): x264_open_range() */
         unsigned below_range;  /* pictures in a row that wanted less than the high range allows */
@@ -184,7 +181,6 @@ int encode_x264_open(struct encoder *e)
                                                                   .mb_count = x->mb_width * x->mb_height }) < 0)
                 return encode_set_error(-EINVAL, "x264: no rate control for %llu bit/s at %u/%u fps",
                                         (unsigned long long) bps, e->cfg.fps_num, e->cfg.fps_den);
-        x->since_idr = UINT_MAX;
         e->applied_bitrate = bps;
         e->x264 = steal_ptr(x);
         return 0;
@@ -279,14 +275,15 @@ static int x264_fit_range(struct encode_x264 *x, struct qp_control_plan *plan)
 /*
  * The mb_info for p: NULL (no knowledge) or a malloc()ed map x264 frees when
  * done with the frame. A repeat of the last picture is all constant.
+ * *ret_changed: the macroblocks it codes as changed (all without a map).
  */
-static uint8_t *x264_mb_info(struct encode_x264 *x, const struct encode_picture *p)
+static uint8_t *x264_mb_info(struct encode_x264 *x, const struct encode_picture *p, unsigned *ret_changed)
 {
         size_t n = (size_t) x->mb_width * x->mb_height;
         bool repeat = p == x->last_picture && p->seq == x->last_seq;
         uint8_t *info;
 
-        x->rc_pic.changed_mbs = (unsigned) n;
+        *ret_changed = (unsigned) n;
         if (!repeat && !(p->mb_map_valid && p->prev_seq != 0 && p->prev_seq == x->last_seq))
                 return NULL;
         info = malloc(n);
@@ -295,7 +292,7 @@ static uint8_t *x264_mb_info(struct encode_x264 *x, const struct encode_picture 
         for (size_t i = 0; i < n; i++) {
                 info[i] = repeat || !p->mb_map[i] ? X264_MBINFO_CONSTANT : 0;
                 x->constant_mbs += info[i] != 0;
-                x->rc_pic.changed_mbs -= info[i] != 0;
+                *ret_changed -= info[i] != 0;
         }
         return info;
 }
@@ -304,6 +301,7 @@ int encode_x264_send(struct encoder *e, struct encode_picture *p, int64_t pts_90
 {
         struct encode_x264 *x = e->x264;
         x264_picture_t in, out;
+        struct qp_control_picture pic;
         struct qp_control_plan plan;
         x264_nal_t *nal;
         int n_nal, size, r;
@@ -319,10 +317,10 @@ int encode_x264_send(struct encoder *e, struct encode_picture *p, int64_t pts_90
         idr = idr || x->since_idr >= e->cfg.idr_interval;
         in.i_type = idr ? X264_TYPE_IDR : X264_TYPE_P;
         x->total_mbs += (uint64_t) x->mb_width * x->mb_height;
-        x->rc_pic = (struct qp_control_picture) { .idr = idr, .pts_90khz = (uint64_t) MAX(pts_90khz, (int64_t) 0) };
-        in.prop.mb_info = x264_mb_info(x, p);
+        pic = (struct qp_control_picture) { .idr = idr, .pts_90khz = (uint64_t) MAX(pts_90khz, (int64_t) 0) };
+        in.prop.mb_info = x264_mb_info(x, p, &pic.changed_mbs);
         in.prop.mb_info_free = free;
-        if (qp_control_plan(&x->rc, &x->rc_pic, &plan) < 0) {
+        if (qp_control_plan(&x->rc, &pic, &plan) < 0) {
                 free(in.prop.mb_info);
                 return encode_set_error(-EIO, "x264: no QP for the picture");
         }
@@ -343,12 +341,11 @@ int encode_x264_send(struct encoder *e, struct encode_picture *p, int64_t pts_90
                 in.prop.mb_info = NULL;
                 idr = true;
                 in.i_type = X264_TYPE_IDR;
-                x->rc_pic.idr = true;
-                if (qp_control_plan(&x->rc, &x->rc_pic, &plan) < 0)
+                pic.idr = true;
+                if (qp_control_plan(&x->rc, &pic, &plan) < 0)
                         return encode_set_error(-EIO, "x264: no QP for the picture");
                 plan.qp = x264_range_qp(x, plan.qp);
         }
-        x->rc_qp = plan.qp;
         in.i_qpplus1 = (int) plan.qp + 1;
 
         size = x264_encoder_encode(x->enc, &nal, &n_nal, &in, &out);
@@ -357,8 +354,8 @@ int encode_x264_send(struct encoder *e, struct encode_picture *p, int64_t pts_90
         /* zerolatency: the picture comes out of this call (x264 keeps no frame back) */
         x->since_idr = idr ? 1 : x->since_idr == UINT_MAX ? UINT_MAX : x->since_idr + 1;
         if (size > 0) {
-                x->rc_pic.idr = out.b_keyframe;
-                (void) qp_control_done(&x->rc, &x->rc_pic, x->rc_qp, (uint64_t) size * 8);
+                pic.idr = out.b_keyframe;
+                (void) qp_control_done(&x->rc, &pic, plan.qp, (uint64_t) size * 8);
         }
         x->last_picture = p;
         x->last_seq = p->seq;
