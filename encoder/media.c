@@ -1213,7 +1213,6 @@ static int cmp_u64(const void *a, const void *b)
 int media_get_stats(struct media *m, struct media_stats *ret)
 {
         uint64_t sorted[MEDIA_LATENCY_SAMPLES];
-        struct encode_rate_stats rs;
         unsigned n;
 
         if (!m || !ret)
@@ -1224,14 +1223,7 @@ int media_get_stats(struct media *m, struct media_stats *ret)
         ret->bitrate_bps = media_group_get_bitrate(m->group);
         ret->encoder_group = media_group_id(m->group);
         ret->encoder_shared_with = media_group_members(m->group);
-        if (media_group_get_rate_stats(m->group, &rs) >= 0) {
-                ret->rate_control = true;
-                ret->qp_last = rs.qp_last;
-                ret->qp_avg = rs.qp_avg;
-                ret->frames_rate_skipped = rs.pictures_rate_skipped;
-                ret->qp_range_switches = rs.qp_range_switches;
-                ret->vbv_buffer_ms = rs.buffer_ms;
-        }
+        ret->rate_control = media_group_get_rate_stats(m->group, &ret->rate) >= 0;
         ret->cpu_usec = m->cpu_usec;
         n = m->latency_count;
         memcpy(sorted, m->latency, n * sizeof(sorted[0]));

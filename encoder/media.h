@@ -169,12 +169,8 @@ struct media_stats {
         char abr_reason[16];       /* of the last change: loss, queue, link, probe, ceiling; "" none */
 
         /* the software encoder's own rate control (encode_get_rate_stats(); all zero on other backends) */
-        bool rate_control;         /* the numbers below are valid */
-        unsigned qp_last;          /* QP of the last picture coded, 12..69 (above 51: x264's extension) */
-        double qp_avg;             /* mean QP over about the last second's pictures */
-        uint64_t frames_rate_skipped; /* P pictures not coded: the link could not take them at any QP */
-        uint64_t qp_range_switches; /* libx264 reopened for QPs above 51 or back */
-        int64_t vbv_buffer_ms;     /* the sink's decoder buffer model, ms at the current rate; < 0: debt */
+        bool rate_control;         /* rate is valid: the software encoder's own rate control */
+        struct encode_rate_stats rate; /* QP, pictures skipped for the link, its buffer (encode.h) */
 
         /* audio (all zero without) */
         char audio_codec[8];       /* "lpcm", "aac", "none" */

@@ -1412,11 +1412,11 @@ void session_send_statistics(struct session *s)
         worker_msg_put_u64(&w, WORKER_FIELD_ENCODER_SHARED_WITH, ms.encoder_shared_with);
         worker_msg_put_u64(&w, WORKER_FIELD_FRAMES_SHARED, ms.frames_shared);
         if (ms.rate_control) {
-                worker_msg_put_u64(&w, WORKER_FIELD_QP, ms.qp_last);
-                worker_msg_put_u64(&w, WORKER_FIELD_QP_AVG_CENTI, (uint64_t) (ms.qp_avg * 100.0 + 0.5));
-                worker_msg_put_u64(&w, WORKER_FIELD_RATE_SKIPPED, ms.frames_rate_skipped);
-                worker_msg_put_u64(&w, WORKER_FIELD_QP_RANGE_SWITCHES, ms.qp_range_switches);
-                worker_msg_put_i64(&w, WORKER_FIELD_VBV_BUFFER_MS, ms.vbv_buffer_ms);
+                worker_msg_put_u64(&w, WORKER_FIELD_QP, ms.rate.qp_last);
+                worker_msg_put_u64(&w, WORKER_FIELD_QP_AVG_CENTI, (uint64_t) (ms.rate.qp_avg * 100.0 + 0.5));
+                worker_msg_put_u64(&w, WORKER_FIELD_RATE_SKIPPED, ms.rate.pictures_rate_skipped);
+                worker_msg_put_u64(&w, WORKER_FIELD_QP_RANGE_SWITCHES, ms.rate.qp_range_switches);
+                worker_msg_put_i64(&w, WORKER_FIELD_VBV_BUFFER_MS, ms.rate.buffer_ms);
         }
         if (strcmp(ms.audio_codec, "none") != 0) {
                 worker_msg_put_str(&w, WORKER_FIELD_AUDIO_INPUT, ms.audio_input);
